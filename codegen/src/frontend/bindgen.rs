@@ -1,0 +1,229 @@
+//! bindgen over the headers, once per target: structs, unions, enums and typedefs, and
+//! the layout each target gives them.
+//!
+//! bindgen's output is post-processed as a syntax tree: C integer types get Windows'
+//! fixed widths (ULONG is `u32` on every host), interface objects become `c_void` (the
+//! back end gives interfaces their own types), and stdcall becomes `extern "system"`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use bindgen::callbacks::{MacroParsingBehavior, ParseCallbacks};
+use syn::visit_mut::VisitMut;
+
+use super::input::Inputs;
+use crate::error::{Error, Result};
+
+/// What one bindgen run produced.
+#[derive(Debug)]
+pub struct TargetOutput {
+    /// Items in bindgen's order, each with the name it declares.
+    pub items: Vec<(String, syn::Item)>,
+    /// Size and alignment of each struct and union.
+    pub layouts: BTreeMap<String, (u64, u64)>,
+}
+
+/// Tells bindgen to leave macros alone: the constants pass handles them all.
+#[derive(Debug)]
+struct NoMacros;
+
+impl ParseCallbacks for NoMacros {
+    fn will_parse_macro(&self, _name: &str) -> MacroParsingBehavior {
+        MacroParsingBehavior::Ignore
+    }
+}
+
+const CTYPES: &str = "mapi_codegen_ctypes";
+
+/// Runs bindgen for one target and returns its Rust source (as text: syntax trees cannot
+/// cross threads).
+///
+/// The named `types` are included, with what they use. (Naming them is much faster
+/// than bindgen's file allowlist, which checks every item of windows.h.)
+pub fn generate(inputs: &Inputs, triple: &str, types: &[String]) -> Result<String> {
+    super::libclang::ensure_loaded()?;
+    let files = inputs.unsaved("bindgen.h", "");
+    let mut b = bindgen::Builder::default()
+        .header_contents(&files[0].0, &files[0].1)
+        .clang_args(inputs.clang_args(triple, false))
+        .rust_target(bindgen::RustTarget::stable(74, 0).map_err(|e| Error::msg(e.to_string()))?)
+        .use_core()
+        .ctypes_prefix(CTYPES)
+        .layout_tests(true)
+        .derive_debug(false)
+        .derive_default(false)
+        .generate_comments(false)
+        .ignore_functions()
+        .ignore_methods()
+        .blocklist_var(".*")
+        .prepend_enum_name(false)
+        .formatter(bindgen::Formatter::None)
+        .parse_callbacks(Box::new(NoMacros));
+    for (path, text) in &files[1..] {
+        b = b.header_contents(path, text);
+    }
+    // One alternation: bindgen tests every item against every pattern.
+    if !types.is_empty() {
+        let alt: Vec<String> = types.iter().map(|t| regex_escape(t)).collect();
+        b = b.allowlist_type(format!("({})", alt.join("|")));
+    }
+    let bindings = b
+        .generate()
+        .map_err(|e| Error::msg(format!("bindgen failed for {triple}: {e}")))?;
+    Ok(bindings.to_string())
+}
+
+/// Parses one target's bindgen output and rewrites it into ours, setting the layout
+/// tests aside as figures.
+pub fn process(triple: &str, text: &str, interfaces: &HashSet<String>) -> Result<TargetOutput> {
+    let mut file = syn::parse_file(text)
+        .map_err(|e| Error::msg(format!("bindgen's output for {triple} does not parse: {e}")))?;
+    Fixup { interfaces }.visit_file_mut(&mut file);
+    let mut items = Vec::new();
+    let mut layouts = BTreeMap::new();
+    for item in file.items {
+        let name = item_name(&item);
+        let declared = name.strip_prefix("impl  for ").unwrap_or(&name);
+        let declared = declared.strip_suffix("Vtbl").unwrap_or(declared);
+        if interfaces.contains(declared) {
+            continue;
+        }
+        if is_layout_test(&item) {
+            collect_layouts(&item, &mut layouts);
+            continue;
+        }
+        items.push((name, item));
+    }
+    Ok(TargetOutput { items, layouts })
+}
+
+/// The name an item declares (a `impl` is named by its type).
+pub fn item_name(item: &syn::Item) -> String {
+    use syn::Item::*;
+    match item {
+        Struct(s) => s.ident.to_string(),
+        Union(u) => u.ident.to_string(),
+        Enum(e) => e.ident.to_string(),
+        Type(t) => t.ident.to_string(),
+        Const(c) => c.ident.to_string(),
+        Static(s) => s.ident.to_string(),
+        Fn(f) => f.sig.ident.to_string(),
+        Impl(i) => {
+            let ty = &i.self_ty;
+            let trait_ = i
+                .trait_
+                .as_ref()
+                .map(|(_, p, _)| quote::quote!(#p).to_string())
+                .unwrap_or_default();
+            format!("impl {trait_} for {}", quote::quote!(#ty))
+        }
+        other => quote::quote!(#other).to_string(),
+    }
+}
+
+fn is_layout_test(item: &syn::Item) -> bool {
+    match item {
+        syn::Item::Const(c) => c.ident == "_",
+        syn::Item::Fn(f) => f.sig.ident.to_string().starts_with("bindgen_test_layout_"),
+        _ => false,
+    }
+}
+
+/// Reads `size_of::<T>()` / `align_of::<T>()` figures out of a layout test.
+fn collect_layouts(item: &syn::Item, out: &mut BTreeMap<String, (u64, u64)>) {
+    let text = quote::quote!(#item).to_string();
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut i = 0;
+    while i + 8 < tokens.len() {
+        let which = tokens[i];
+        if (which == "size_of" || which == "align_of")
+            && tokens[i + 1] == "::"
+            && tokens[i + 2] == "<"
+        {
+            let ty = tokens[i + 3].to_string();
+            // `size_of :: < T > ()` then `-` or `,` then `24usize`.
+            let mut j = i + 4;
+            while j < tokens.len() && !tokens[j].ends_with("usize") {
+                j += 1;
+            }
+            if let Some(n) = tokens
+                .get(j)
+                .and_then(|t| t.trim_end_matches("usize").parse::<u64>().ok())
+            {
+                let e = out.entry(ty).or_insert((0, 0));
+                if which == "size_of" {
+                    e.0 = n;
+                } else {
+                    e.1 = n;
+                }
+            }
+            i = j;
+        }
+        i += 1;
+    }
+}
+
+/// Rewrites bindgen's types into ours.
+struct Fixup<'a> {
+    interfaces: &'a HashSet<String>,
+}
+
+impl VisitMut for Fixup<'_> {
+    fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        if let syn::Type::Path(p) = ty {
+            if p.qself.is_none() {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let replacement = match segs.as_slice() {
+                    [m, c] if m == CTYPES => Some(ctype(c)),
+                    [name] if self.interfaces.contains(name) => Some("::core::ffi::c_void"),
+                    _ => None,
+                };
+                if let Some(r) = replacement {
+                    *ty = syn::parse_str(r).unwrap_or_else(|_| ty.clone());
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+
+    fn visit_abi_mut(&mut self, abi: &mut syn::Abi) {
+        if let Some(name) = &abi.name {
+            if name.value() == "stdcall" {
+                abi.name = Some(syn::LitStr::new("system", name.span()));
+            }
+        }
+    }
+}
+
+/// C's types with Windows' widths, whatever the host.
+fn ctype(name: &str) -> &'static str {
+    match name {
+        "c_char" | "c_schar" => "i8",
+        "c_uchar" => "u8",
+        "c_short" => "i16",
+        "c_ushort" => "u16",
+        "c_int" | "c_long" => "i32",
+        "c_uint" | "c_ulong" => "u32",
+        "c_longlong" => "i64",
+        "c_ulonglong" => "u64",
+        "c_float" => "f32",
+        "c_double" => "f64",
+        _ => "::core::ffi::c_void",
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if !c.is_ascii_alphanumeric() && c != '_' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

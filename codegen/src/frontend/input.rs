@@ -1,0 +1,186 @@
+//! The headers a run reads: the MAPI headers found in the include folder, plus the C
+//! headers lowered from our IDL files, and the clang arguments to read them with.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+use crate::idl;
+use crate::manifest::Manifest;
+
+/// Where in-memory files live; no real file is ever there.
+pub const VIRTUAL_DIR: &str = "/mapi-codegen-virtual";
+
+/// The resolved inputs of one run.
+#[derive(Debug)]
+pub struct Inputs {
+    pub mapi_include: PathBuf,
+    /// `(key, path)`: the lower-case base name and the real file.
+    pub headers: Vec<(String, PathBuf)>,
+    /// The IDL files, parsed.
+    pub idl: Vec<idl::IdlFile>,
+    /// `(key, virtual path, text)` of the C header lowered from each IDL file.
+    pub idl_headers: Vec<(String, String, String)>,
+    pub resource_include: PathBuf,
+    pub defines: Vec<String>,
+}
+
+/// The key a header is known by: its lower-case base name, with `.idl` read as the `.h`
+/// lowered from it.
+pub fn header_key(name: &str) -> String {
+    let base = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match base.strip_suffix(".idl") {
+        Some(stem) => format!("{stem}.h"),
+        None => base,
+    }
+}
+
+impl Inputs {
+    pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
+        let spec = &manifest.spec;
+        let dir = match mapi_include {
+            Some(d) => d.to_path_buf(),
+            None => PathBuf::from(&spec.input.mapi_include),
+        };
+        let listing = std::fs::read_dir(&dir).map_err(|e| {
+            Error::msg(format!(
+                "the MAPI header folder {} cannot be read ({e}).\n  Install the mingw-w64 \
+                 headers with `apt-get install mingw-w64-x86-64-dev` (or run `cargo xtask \
+                 regen`, which installs them), or pass another folder with --mapi-include DIR",
+                dir.display()
+            ))
+        })?;
+        let files: Vec<PathBuf> = listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut headers = Vec::new();
+        for h in &spec.input.headers {
+            let want = h.get_ref().to_lowercase();
+            let mut found: Vec<&PathBuf> = files
+                .iter()
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
+                })
+                .collect();
+            found.sort();
+            let Some(path) = found.first() else {
+                return Err(manifest.error_at(
+                    h.span().start,
+                    format!(
+                        "header `{}` is not in the MAPI header folder {} (names are matched \
+                         case-insensitively); check the name or pass --mapi-include DIR",
+                        h.get_ref(),
+                        dir.display()
+                    ),
+                ));
+            };
+            headers.push((want, (*path).clone()));
+        }
+        let mut idl_files = Vec::new();
+        let mut idl_headers = Vec::new();
+        for i in &spec.input.idl {
+            let path = manifest.dir().join(i.get_ref());
+            let file = idl::parse_file(&path)?;
+            let key = header_key(i.get_ref());
+            let text = idl::c_header(
+                &file,
+                &idl::CHeaderOptions {
+                    guard: guard_name(&key),
+                    source_name: format!("headers/{}", i.get_ref()),
+                },
+            );
+            idl_headers.push((key.clone(), format!("{VIRTUAL_DIR}/{key}"), text));
+            idl_files.push(file);
+        }
+        Ok(Inputs {
+            mapi_include: dir,
+            headers,
+            idl: idl_files,
+            idl_headers,
+            resource_include: clang_resource_include()?,
+            defines: spec.input.defines.clone(),
+        })
+    }
+
+    /// The main file: every header, in order.
+    pub fn main_source(&self) -> String {
+        let mut s = String::new();
+        for (_, path) in &self.headers {
+            s.push_str(&format!("#include \"{}\"\n", path.display()));
+        }
+        for (_, vpath, _) in &self.idl_headers {
+            s.push_str(&format!("#include \"{vpath}\"\n"));
+        }
+        s
+    }
+
+    /// Clang arguments for one target, as C or as C++.
+    pub fn clang_args(&self, triple: &str, cplusplus: bool) -> Vec<String> {
+        let mut a = vec![
+            format!("--target={triple}"),
+            "-x".into(),
+            if cplusplus { "c++" } else { "c" }.into(),
+            if cplusplus { "-std=c++11" } else { "-std=c11" }.into(),
+            "-ferror-limit=0".into(),
+            "-isystem".into(),
+            self.resource_include.display().to_string(),
+            "-isystem".into(),
+            self.mapi_include.display().to_string(),
+        ];
+        a.extend(self.defines.iter().map(|d| format!("-D{d}")));
+        a
+    }
+
+    /// The in-memory files for a parse: the main file (with `extra` appended) and the
+    /// lowered IDL headers.
+    pub fn unsaved(&self, main_name: &str, extra: &str) -> Vec<(String, String)> {
+        let mut v = vec![(
+            format!("{VIRTUAL_DIR}/{main_name}"),
+            format!("{}{extra}", self.main_source()),
+        )];
+        for (_, vpath, text) in &self.idl_headers {
+            v.push((vpath.clone(), text.clone()));
+        }
+        v
+    }
+
+    /// Every header key, MAPI and IDL, in include order.
+    pub fn keys(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .map(|(k, _)| k.clone())
+            .chain(self.idl_headers.iter().map(|(k, _, _)| k.clone()))
+            .collect()
+    }
+}
+
+/// `mapisync.h` -> `MAPISYNC_H`.
+pub fn guard_name(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The include folder of clang's resource directory (for `x86intrin.h` and friends).
+fn clang_resource_include() -> Result<PathBuf> {
+    let out = Command::new("clang").arg("-print-resource-dir").output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let dir = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            Ok(PathBuf::from(dir).join("include"))
+        }
+        _ => Err(Error::msg(
+            "`clang -print-resource-dir` failed: clang is needed to find its built-in \
+             headers.\n  Install it with `apt-get install clang` (or run `cargo xtask regen`, \
+             which installs it)",
+        )),
+    }
+}

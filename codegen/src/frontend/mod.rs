@@ -1,0 +1,428 @@
+//! The libclang front end: bindgen for types, an AST pass for interfaces, GUIDs and
+//! macro values; the results merged into one [`Model`].
+
+pub mod ast;
+pub mod bindgen;
+pub mod consts;
+pub mod input;
+pub mod libclang;
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::error::{Error, Result};
+use crate::ir::{CType, Constant, Interface, Model, TypeItem};
+use crate::manifest::Manifest;
+use input::{header_key, Inputs};
+
+/// Reads everything the manifest names and builds the model.
+pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
+    let spec = &manifest.spec;
+    let cc_target = spec
+        .targets
+        .iter()
+        .find(|t| t.calling_conventions)
+        .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
+
+    // Types bindgen must include beyond the headers' own: those the manifest names.
+    // (Everything the interfaces use is reachable from the C vtables bindgen sees.)
+    let mut wanted_types: Vec<String> = vec!["GUID".into()];
+    for c in &spec.constants {
+        wanted_types.push(c.ty.clone());
+    }
+    for c in &spec.extra_constants {
+        wanted_types.push(c.ty.clone());
+    }
+    for c in &spec.corrections.parameters {
+        if let Some(t) = CType::parse_simple(&c.get_ref().to) {
+            t.names(&mut wanted_types);
+        }
+    }
+
+    // The AST pass first: it names what bindgen is to emit. Then one bindgen run per
+    // target on threads, while this thread evaluates the constants (libclang handles
+    // separate indexes on separate threads). bindgen's output crosses back as text:
+    // syntax trees are not Send.
+    let facts = {
+        let tu = libclang::TranslationUnit::parse(
+            &inputs.clang_args(&cc_target.triple, true),
+            &inputs.unsaved("interfaces.cpp", ""),
+        )?;
+        ast::scan(&tu)?
+    };
+    let types_from: HashSet<String> = spec.emit.types_from.iter().map(|f| header_key(f)).collect();
+    for (name, header) in &facts.decl_headers {
+        if types_from.contains(header) && !facts.interfaces.contains_key(name) {
+            wanted_types.push(name.clone());
+        }
+    }
+    wanted_types.sort();
+    wanted_types.dedup();
+    let (evaluated, texts) = std::thread::scope(|s| {
+        let runs: Vec<_> = spec
+            .targets
+            .iter()
+            .map(|t| {
+                let wanted_types = &wanted_types;
+                s.spawn(move || bindgen::generate(inputs, &t.triple, wanted_types))
+            })
+            .collect();
+        let evaluated = consts::evaluate(inputs, &cc_target.triple, &facts, &spec.constants);
+        let texts: Vec<Result<String>> = runs.into_iter().map(|h| joined(h.join())).collect();
+        (evaluated, texts)
+    });
+    let evaluated = evaluated?;
+
+    let mut interfaces = select_interfaces(manifest, inputs, &facts.interfaces)?;
+    for i in &mut interfaces {
+        let iid_name = spec
+            .emit
+            .iid_names
+            .get(&i.name)
+            .cloned()
+            .unwrap_or_else(|| format!("IID_{}", i.name));
+        i.iid = facts.guids.get(&iid_name).map(|(g, _)| *g);
+    }
+    apply_corrections(manifest, &mut interfaces)?;
+
+    // Every class the headers declare is dropped from bindgen's output (C's view of an
+    // interface is a struct holding a vtable pointer), emitted as an interface or not.
+    let all_interfaces: HashSet<String> = facts.interfaces.keys().cloned().collect();
+    let mut outputs = Vec::new();
+    for (t, text) in spec.targets.iter().zip(texts) {
+        outputs.push((t, bindgen::process(&t.triple, &text?, &all_interfaces)?));
+    }
+
+    let mut constants: BTreeMap<String, Constant> = BTreeMap::new();
+    for c in evaluated {
+        constants.insert(c.name.clone(), c);
+    }
+    for c in &spec.extra_constants {
+        if constants.contains_key(&c.name) {
+            return Err(Error::msg(format!(
+                "{}: extra constant `{}` is already declared by the headers; remove it \
+                 from the manifest",
+                manifest.path.display(),
+                c.name
+            )));
+        }
+        constants.insert(
+            c.name.clone(),
+            Constant {
+                name: c.name.clone(),
+                value: c.value as i128,
+                ty: c.ty.clone(),
+                header: header_key(&c.module),
+            },
+        );
+    }
+    let cc_index = spec
+        .targets
+        .iter()
+        .position(|t| t.calling_conventions)
+        .unwrap_or(0);
+    let items = merge_items(
+        &outputs,
+        cc_index,
+        &facts.decl_headers,
+        &spec.output.base_module,
+    );
+    check_types_declared(&interfaces, &items)?;
+    let layouts = outputs
+        .iter()
+        .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
+        .collect();
+
+    Ok(Model {
+        interfaces,
+        constants,
+        guids: facts.guids,
+        decl_headers: facts.decl_headers,
+        items,
+        layouts,
+    })
+}
+
+/// Every type an emitted method names must be declared by the bindings.
+fn check_types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()> {
+    let declared: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
+    for i in interfaces {
+        for m in &i.methods {
+            let mut names = Vec::new();
+            m.ret.names(&mut names);
+            for p in &m.params {
+                p.ty.names(&mut names);
+            }
+            if let Some(missing) = names.iter().find(|n| !declared.contains(n.as_str())) {
+                return Err(Error::msg(format!(
+                    "`{}::{}` uses the type `{missing}`, which bindgen did not declare; \
+                     add the header that declares it to `emit.types_from` in the manifest",
+                    i.name, m.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A thread's result; a panic there becomes an error here.
+fn joined<T>(r: std::thread::Result<Result<T>>) -> Result<T> {
+    r.unwrap_or_else(|_| Err(Error::msg("internal error: a generator thread panicked")))
+}
+
+/// The interfaces to emit, bases first, then in header and line order.
+fn select_interfaces(
+    manifest: &Manifest,
+    inputs: &Inputs,
+    found: &BTreeMap<String, Interface>,
+) -> Result<Vec<Interface>> {
+    let spec = &manifest.spec;
+    let order = inputs.keys();
+    let mut wanted: Vec<&Interface> = Vec::new();
+    for h in &spec.emit.interfaces_from {
+        let key = header_key(h.get_ref());
+        if !order.contains(&key) {
+            return Err(manifest.error_at(
+                h.span().start,
+                format!(
+                    "`{}` is not one of the headers or IDL files read",
+                    h.get_ref()
+                ),
+            ));
+        }
+        wanted.extend(found.values().filter(|i| i.header == key));
+    }
+    for n in &spec.emit.interfaces {
+        match found.get(n.get_ref()) {
+            Some(i) => wanted.push(i),
+            None => {
+                return Err(manifest.error_at(
+                    n.span().start,
+                    format!(
+                        "interface `{}` is not declared in any header read (found {} \
+                         interfaces; `mapi-codegen --list` prints them)",
+                        n.get_ref(),
+                        found.len()
+                    ),
+                ))
+            }
+        }
+    }
+    // Close over bases.
+    let mut i = 0;
+    while i < wanted.len() {
+        if let Some(b) = &wanted[i].base {
+            match found.get(b) {
+                Some(bi) => {
+                    if !wanted.iter().any(|w| w.name == bi.name) {
+                        wanted.push(bi);
+                    }
+                }
+                None => {
+                    return Err(Error::msg(format!(
+                        "interface `{}` derives from `{b}`, which is not declared",
+                        wanted[i].name
+                    )))
+                }
+            }
+        }
+        i += 1;
+    }
+    let rank = |i: &Interface| {
+        (
+            order
+                .iter()
+                .position(|k| *k == i.header)
+                .unwrap_or(usize::MAX),
+            i.line,
+            i.name.clone(),
+        )
+    };
+    wanted.sort_by_key(|i| rank(i));
+    if let Some(bad) = wanted.iter().find(|i| i.unsupported.is_some()) {
+        return Err(Error::msg(format!(
+            "interface `{}` cannot be emitted: {}",
+            bad.name,
+            bad.unsupported.as_deref().unwrap_or_default()
+        )));
+    }
+    wanted.dedup_by(|a, b| a.name == b.name);
+    // Methods a class redeclares from its bases (MAPI's headers repeat IUnknown's in
+    // every interface) override a slot; they do not add one.
+    let inherited = |i: &Interface| {
+        let mut names = Vec::new();
+        let mut base = i.base.clone();
+        while let Some(b) = base {
+            let Some(bi) = found.get(&b) else { break };
+            names.extend(bi.methods.iter().map(|m| m.name.clone()));
+            base = bi.base.clone();
+        }
+        names
+    };
+    let wanted: Vec<Interface> = wanted
+        .into_iter()
+        .map(|i| {
+            let names = inherited(i);
+            let mut i = i.clone();
+            i.methods.retain(|m| !names.contains(&m.name));
+            i
+        })
+        .collect();
+    // Bases before derived: a stable topological order.
+    let mut out: Vec<Interface> = Vec::new();
+    let mut pending: Vec<&Interface> = wanted.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for i in pending {
+            let ready = i
+                .base
+                .as_ref()
+                .is_none_or(|b| out.iter().any(|o| &o.name == b));
+            if ready {
+                out.push(i.clone());
+            } else {
+                rest.push(i);
+            }
+        }
+        if rest.len() == before {
+            return Err(Error::msg(format!(
+                "interfaces with a cyclic base chain: {}",
+                rest.iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        pending = rest;
+    }
+    Ok(out)
+}
+
+/// Applies the manifest's `[[correction]]` entries, checking each still applies.
+fn apply_corrections(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
+    for c in &manifest.spec.corrections.parameters {
+        let at = c.span().start;
+        let c = c.get_ref();
+        let iface = interfaces
+            .iter_mut()
+            .find(|i| i.name == c.interface)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!(
+                        "correction names interface `{}`, which is not emitted",
+                        c.interface
+                    ),
+                )
+            })?;
+        let method = iface
+            .methods
+            .iter_mut()
+            .find(|m| m.name == c.method)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!("interface `{}` has no method `{}`", c.interface, c.method),
+                )
+            })?;
+        let param = method
+            .params
+            .iter_mut()
+            .find(|p| p.name == c.param)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!(
+                        "`{}::{}` has no parameter `{}`",
+                        c.interface, c.method, c.param
+                    ),
+                )
+            })?;
+        let squash = |s: &str| s.replace(' ', "");
+        if squash(&param.ty.to_string()) != squash(&c.from) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`{}::{}` parameter `{}` is `{}` in the headers, not `{}`: the \
+                     correction no longer applies",
+                    c.interface, c.method, c.param, param.ty, c.from
+                ),
+            ));
+        }
+        param.ty = CType::parse_simple(&c.to)
+            .ok_or_else(|| manifest.error_at(at, format!("cannot read the type `{}`", c.to)))?;
+    }
+    Ok(())
+}
+
+/// Merges the targets' items: one copy where they agree (ignoring calling-convention
+/// spellings, which the calling-convention target decides), one per target otherwise.
+fn merge_items(
+    outputs: &[(&crate::manifest::Target, bindgen::TargetOutput)],
+    cc_index: usize,
+    headers: &BTreeMap<String, String>,
+    base_module: &str,
+) -> Vec<TypeItem> {
+    let key = |item: &syn::Item| {
+        let s = quote::quote!(#item).to_string();
+        s.replace("extern \"system\"", "extern \"C\"")
+    };
+    let header_of = |name: &str| {
+        let bare = name
+            .trim_start_matches("impl  for ")
+            .split_whitespace()
+            .next()
+            .unwrap_or(name);
+        headers
+            .get(bare)
+            .cloned()
+            .unwrap_or_else(|| base_module.to_string())
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    let ordered = std::iter::once(&outputs[cc_index]).chain(
+        outputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != cc_index)
+            .map(|(_, o)| o),
+    );
+    for (_, out) in ordered {
+        for (n, _) in &out.items {
+            if seen.insert(n.clone()) {
+                names.push(n.clone());
+            }
+        }
+    }
+    let mut items = Vec::new();
+    for name in names {
+        let versions: Vec<Option<&syn::Item>> = outputs
+            .iter()
+            .map(|(_, o)| o.items.iter().find(|(n, _)| *n == name).map(|(_, i)| i))
+            .collect();
+        let all_same = versions.iter().all(|v| v.is_some())
+            && versions
+                .windows(2)
+                .all(|w| key(w[0].unwrap()) == key(w[1].unwrap()));
+        if all_same {
+            items.push(TypeItem {
+                header: header_of(&name),
+                name: name.clone(),
+                cfg: None,
+                item: versions[cc_index].unwrap().clone(),
+            });
+        } else {
+            for ((t, _), v) in outputs.iter().zip(&versions) {
+                if let Some(item) = v {
+                    items.push(TypeItem {
+                        header: header_of(&name),
+                        name: name.clone(),
+                        cfg: Some(t.cfg.clone()),
+                        item: (*item).clone(),
+                    });
+                }
+            }
+        }
+    }
+    items
+}

@@ -1,0 +1,91 @@
+//! `mapi-codegen`: the command-line front of the generator.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mapi_codegen::{generate, output, regenerate, Options};
+
+/// Generate Rust bindings and a C/C++ header for MAPI and IMAPISync.
+///
+/// Reads the manifest (which MAPI headers and IDL files to read, what to emit, for which
+/// targets, and the corrections the headers need), runs bindgen and a libclang pass over
+/// the headers for every target, and writes a crate to the output folder. The folder is
+/// replaced as a whole, atomically: on any error it is left as it was.
+#[derive(Debug, Parser)]
+#[command(name = "mapi-codegen", version)]
+struct Cli {
+    /// The manifest to read.
+    #[arg(long, value_name = "FILE", default_value = "headers/mapi.toml")]
+    manifest: PathBuf,
+
+    /// The folder to write the generated crate to (replaced as a whole).
+    #[arg(long, value_name = "DIR", default_value = "generated")]
+    out: PathBuf,
+
+    /// Read the MAPI headers from DIR instead of the manifest's `input.mapi_include`.
+    /// Header names are matched case-insensitively, so Microsoft's MAPIDefS.h works too.
+    #[arg(long, value_name = "DIR")]
+    mapi_include: Option<PathBuf>,
+
+    /// Do not write: compare with the output folder and fail, naming the files that
+    /// differ, if it is stale.
+    #[arg(long, conflicts_with = "list")]
+    check: bool,
+
+    /// Do not write: print every interface found, with its base and IID.
+    #[arg(long)]
+    list: bool,
+
+    /// Print how long each stage took, to standard error.
+    #[arg(long)]
+    timings: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let opts = Options {
+        manifest: cli.manifest.clone(),
+        mapi_include: cli.mapi_include.clone(),
+    };
+    let result = if cli.check || cli.list {
+        generate(&opts)
+    } else {
+        regenerate(&opts, &cli.out)
+    };
+    let generated = match result {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("mapi-codegen: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if cli.timings {
+        for (stage, d) in &generated.timings {
+            eprintln!("{stage:>20}: {:>8.1} ms", d.as_secs_f64() * 1e3);
+        }
+    }
+    if cli.list {
+        for i in &generated.model.interfaces {
+            let base = i.base.as_deref().unwrap_or("-");
+            let iid = i.iid.map(|g| g.to_string()).unwrap_or_else(|| "-".into());
+            println!("{:<32} {:<20} {iid}", i.name, base);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if cli.check {
+        let diffs = output::compare(&cli.out, &generated.files);
+        if !diffs.is_empty() {
+            eprintln!(
+                "mapi-codegen: {} is stale; run `cargo xtask regen` and commit the result:",
+                cli.out.display()
+            );
+            for d in diffs {
+                eprintln!("  {d}");
+            }
+            return ExitCode::FAILURE;
+        }
+        println!("{} is up to date", cli.out.display());
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,247 @@
+//! Bad input: each gives one clear message, a failure, and leaves the output as it was.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mapi_codegen::{generate, regenerate, Options};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A copy of `headers/` in a temporary folder, with `edit` applied to the manifest.
+fn headers_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(root().join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changed nothing");
+    fs::write(&m, edited).unwrap();
+    dir
+}
+
+fn error_of(manifest: &Path, mapi_include: Option<PathBuf>) -> String {
+    match generate(&Options {
+        manifest: manifest.to_path_buf(),
+        mapi_include,
+    }) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).expect("needle")]
+        .matches('\n')
+        .count()
+        + 1
+}
+
+#[test]
+fn missing_header_folder() {
+    let e = error_of(
+        &root().join("headers/mapi.toml"),
+        Some(PathBuf::from("/no/such/mapi/headers")),
+    );
+    assert!(
+        e.starts_with("the MAPI header folder /no/such/mapi/headers cannot be read"),
+        "{e}"
+    );
+    assert!(e.contains("apt-get install mingw-w64-x86-64-dev"), "{e}");
+    assert!(e.contains("--mapi-include DIR"), "{e}");
+}
+
+#[test]
+fn header_missing_from_the_folder() {
+    let dir = headers_copy(|t| t.replace("\"mapiutil.h\"]", "\"mapinothere.h\"]"));
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let line = line_of(&text, "\"mapinothere.h\"");
+    let e = error_of(&m, None);
+    assert!(
+        e.starts_with(&format!("{}:{line}:", m.display())),
+        "no file:line in {e}"
+    );
+    assert!(
+        e.contains("header `mapinothere.h` is not in the MAPI header folder"),
+        "{e}"
+    );
+}
+
+#[test]
+fn manifest_names_an_interface_that_does_not_exist() {
+    let dir = headers_copy(|t| {
+        t.replace(
+            "interfaces = [\"ITableData\"]",
+            "interfaces = [\"ITableData\", \"INoSuchThing\"]",
+        )
+    });
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let line = line_of(&text, "\"INoSuchThing\"");
+    let e = error_of(&m, None);
+    let col = text
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .find("\"INoSuchThing\"")
+        .unwrap()
+        + 1;
+    assert!(
+        e.starts_with(&format!(
+            "{}:{line}:{col}: interface `INoSuchThing` is not declared in any header read",
+            m.display()
+        )),
+        "{e}"
+    );
+    assert!(e.contains("`mapi-codegen --list` prints them"), "{e}");
+}
+
+#[test]
+fn stale_correction_is_reported_at_its_line() {
+    let dir = headers_copy(|t| {
+        t.replace(
+            "{ interface = \"IMAPIProp\", method = \"CopyTo\", param = \"ulUIParam\", from = \"ULONG\"",
+            "{ interface = \"IMAPIProp\", method = \"CopyTo\", param = \"ulUIParam\", from = \"USHORT\"",
+        )
+    });
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let line = line_of(&text, "method = \"CopyTo\"");
+    let e = error_of(&m, None);
+    assert!(e.starts_with(&format!("{}:{line}:", m.display())), "{e}");
+    assert!(
+        e.ends_with(
+            "`IMAPIProp::CopyTo` parameter `ulUIParam` is `ULONG` in the headers, not \
+             `USHORT`: the correction no longer applies"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_manifest_names_file_line_and_column() {
+    let dir = headers_copy(|t| t.replace("[emit]", "[emit]\nbogus_key = 1"));
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let line = line_of(&text, "bogus_key");
+    let e = error_of(&m, None);
+    assert!(
+        e.starts_with(&format!(
+            "{}:{line}:1: unknown field `bogus_key`",
+            m.display()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_idl_names_file_line_and_column() {
+    let dir = headers_copy(|t| t.replace("# HRESULT codes.", "# HRESULT codes"));
+    let idl = dir.path().join("mapisync.idl");
+    let text = fs::read_to_string(&idl).unwrap();
+    let broken = text.replacen(
+        "HRESULT SynchronizeInBackground",
+        "HRESULT SynchronizeInBackground(((",
+        1,
+    );
+    fs::write(&idl, broken).unwrap();
+    let e = error_of(&dir.path().join("mapi.toml"), None);
+    let line = line_of(&text, "HRESULT SynchronizeInBackground");
+    assert!(e.contains(&format!("{}:{line}:", idl.display())), "{e}");
+}
+
+#[test]
+fn failed_regeneration_leaves_the_output_as_it_was() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("generated");
+    fs::create_dir_all(target.join("src")).unwrap();
+    fs::write(target.join("src/lib.rs"), "// the old output\n").unwrap();
+    let r = regenerate(
+        &Options {
+            manifest: root().join("headers/mapi.toml"),
+            mapi_include: Some(PathBuf::from("/no/such/mapi/headers")),
+        },
+        &target,
+    );
+    assert!(r.is_err());
+    assert_eq!(
+        fs::read_to_string(target.join("src/lib.rs")).unwrap(),
+        "// the old output\n"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, vec!["generated".to_string()]);
+}
+
+#[test]
+fn libclang_not_found_says_what_to_install() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-codegen"))
+        .current_dir(root())
+        .arg("--list")
+        .env("LIBCLANG_PATH", "/no/such/libclang")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("mapi-codegen: error: libclang not found"),
+        "{err}"
+    );
+    assert!(err.contains("apt-get install libclang-dev"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn microsoft_spelled_header_names_are_found() {
+    // Microsoft's headers are spelled MAPIDefS.h etc.; names match case-insensitively.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir("/usr/share/mingw-w64/include").unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let renamed = match name.as_str() {
+            "mapidefs.h" => "MAPIDefS.h".to_string(),
+            "mapix.h" => "MAPIX.H".to_string(),
+            _ => name,
+        };
+        std::os::unix::fs::symlink(&p, dir.path().join(renamed)).unwrap();
+    }
+    let g = generate(&Options {
+        manifest: root().join("headers/mapi.toml"),
+        mapi_include: Some(dir.path().to_path_buf()),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(g.model.interfaces.iter().any(|i| i.name == "IMsgStore"));
+    assert!(g.files["src/mapidefs.rs"].contains("Declarations from `MAPIDefS.h`"));
+}
+
+#[test]
+fn cli_help_explains_each_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-codegen"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--manifest",
+        "--out",
+        "--mapi-include",
+        "--check",
+        "--list",
+        "--timings",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+}

@@ -1,0 +1,176 @@
+//! Facts from outside the generator (Microsoft's MAPI reference, FACTS.md), checked
+//! against the committed bindings and the generator's model.
+
+use core::ffi::c_void;
+use core::mem::{offset_of, size_of};
+use std::path::Path;
+
+use mapi_sync_sys::*;
+
+fn text(g: &GUID) -> String {
+    format!("{g:?}")
+}
+
+#[test]
+fn imapisync_iids_are_the_documented_ones() {
+    assert_eq!(
+        text(&IID_IMAPISync),
+        "{5024A385-2D44-486A-81A8-8F0ECB6071DD}"
+    );
+    assert_eq!(
+        text(&IID_IMAPISyncProgressCallback),
+        "{5024A386-2D44-486A-81A8-8F0ECB6071DD}"
+    );
+    assert_eq!(<IMAPISync as ComInterface>::IID, IID_IMAPISync);
+}
+
+#[test]
+fn mapi_ole_iids() {
+    assert_eq!(
+        text(&IID_IMsgStore),
+        "{00020306-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(
+        text(&IID_IMAPISession),
+        "{00020300-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(
+        text(&IID_IUnknown),
+        "{00000000-0000-0000-C000-000000000046}"
+    );
+}
+
+#[test]
+fn imsgstore_vtable_follows_imapiprop() {
+    let p = size_of::<usize>();
+    // IUnknown's 3 entries, then IMAPIProp's 11.
+    assert_eq!(size_of::<IUnknown_Vtbl>(), 3 * p);
+    assert_eq!(size_of::<IMAPIProp_Vtbl>(), 14 * p);
+    assert_eq!(offset_of!(IMsgStore_Vtbl, base__), 0);
+    let own = [
+        offset_of!(IMsgStore_Vtbl, Advise),
+        offset_of!(IMsgStore_Vtbl, Unadvise),
+        offset_of!(IMsgStore_Vtbl, CompareEntryIDs),
+        offset_of!(IMsgStore_Vtbl, OpenEntry),
+        offset_of!(IMsgStore_Vtbl, SetReceiveFolder),
+        offset_of!(IMsgStore_Vtbl, GetReceiveFolder),
+        offset_of!(IMsgStore_Vtbl, GetReceiveFolderTable),
+        offset_of!(IMsgStore_Vtbl, StoreLogoff),
+        offset_of!(IMsgStore_Vtbl, AbortSubmit),
+        offset_of!(IMsgStore_Vtbl, GetOutgoingQueue),
+        offset_of!(IMsgStore_Vtbl, SetLockState),
+        offset_of!(IMsgStore_Vtbl, FinishedMsg),
+        offset_of!(IMsgStore_Vtbl, NotifyNewMail),
+    ];
+    let expected: Vec<usize> = (14..27).map(|i| i * p).collect();
+    assert_eq!(own.to_vec(), expected);
+    assert_eq!(size_of::<IMsgStore_Vtbl>(), 27 * p);
+}
+
+#[test]
+fn imapisync_vtables() {
+    let p = size_of::<usize>();
+    assert_eq!(offset_of!(IMAPISync_Vtbl, SynchronizeInBackground), 3 * p);
+    assert_eq!(offset_of!(IMAPISyncProgressCallback_Vtbl, Progress), 3 * p);
+    assert_eq!(offset_of!(IMAPISyncProgressCallback_Vtbl, Error), 4 * p);
+    assert_eq!(offset_of!(IMAPISyncProgressCallback_Vtbl, Done), 5 * p);
+    // The signatures, checked by the compiler.
+    fn sync(v: &IMAPISync_Vtbl) -> unsafe extern "system" fn(*mut c_void, PMAPISIB) -> HRESULT {
+        v.SynchronizeInBackground
+    }
+    fn progress(
+        v: &IMAPISyncProgressCallback_Vtbl,
+    ) -> unsafe extern "system" fn(*mut c_void, *const WCHAR, ULONG, ULONG) -> HRESULT {
+        v.Progress
+    }
+    fn done(
+        v: &IMAPISyncProgressCallback_Vtbl,
+    ) -> unsafe extern "system" fn(*mut c_void, HANDLE, HRESULT) -> HRESULT {
+        v.Done
+    }
+    let _ = (sync, progress, done);
+}
+
+#[test]
+fn ulong_ptr_errata_are_applied() {
+    // IMAPIProp::CopyTo's ulUIParam is a ULONG_PTR (pointer-sized), not a ULONG.
+    fn copy_to(
+        v: &IMAPIProp_Vtbl,
+    ) -> unsafe extern "system" fn(
+        *mut c_void,
+        ULONG,
+        LPCIID,
+        LPSPropTagArray,
+        ULONG_PTR,
+        LPMAPIPROGRESS,
+        LPCIID,
+        LPVOID,
+        ULONG,
+        *mut LPSPropProblemArray,
+    ) -> HRESULT {
+        v.CopyTo
+    }
+    let _ = copy_to;
+    assert_eq!(size_of::<ULONG_PTR>(), size_of::<usize>());
+    // IMAPISession::Advise's connection is a ULONG_PTR*.
+    fn advise(
+        v: &IMAPISession_Vtbl,
+    ) -> unsafe extern "system" fn(
+        *mut c_void,
+        ULONG,
+        LPENTRYID,
+        ULONG,
+        LPMAPIADVISESINK,
+        *mut ULONG_PTR,
+    ) -> HRESULT {
+        v.Advise
+    }
+    let _ = advise;
+}
+
+#[test]
+fn hresults_and_flags() {
+    assert_eq!(MAPI_E_NOT_FOUND, 0x8004010F_u32 as i32);
+    assert_eq!(MAPI_E_INVALID_PARAMETER, 0x80070057_u32 as i32);
+    assert_eq!(MAPI_E_NO_SUPPORT, 0x80040102_u32 as i32);
+    assert_eq!(MAPI_W_ERRORS_RETURNED, 0x00040380);
+    assert_eq!(PT_LONG, 3);
+    assert_eq!(PT_UNICODE, 0x1F);
+    assert_eq!(PR_DISPLAY_NAME_W, 0x3001_001F);
+    assert_eq!(SYNC_UPLOAD_HIERARCHY, 0x0000_0001);
+    assert_eq!(SYNC_DOWNLOAD_HIERARCHY, 0x0000_0002);
+    assert_eq!(SYNC_UPLOAD_CONTENTS, 0x0000_0040);
+    assert_eq!(SYNC_DOWNLOAD_CONTENTS, 0x0000_0080);
+    assert_eq!(SYNC_OUTGOING_MAIL, 0x0000_0200);
+    assert_eq!(SYNC_GLOBAL_HEADERS, 0x0200_0000);
+    assert_eq!(SYNC_ON_DEMAND, 0x2000_0000);
+}
+
+#[test]
+fn mapisib_layout_on_both_windows_abis() {
+    // This host is 64-bit; the 32-bit figure comes from the generator's i686 parse and is
+    // also asserted at compile time by the i686-pc-windows-gnu build.
+    assert_eq!(size_of::<MAPISIB>(), 32);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let g = mapi_codegen::generate(&mapi_codegen::Options {
+        manifest: root.join("headers/mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(g.model.layouts["x86_64"]["_MAPISIB"], (32, 8));
+    assert_eq!(g.model.layouts["i686"]["_MAPISIB"], (20, 4));
+    // The errata reach the model too.
+    let prop = g
+        .model
+        .interfaces
+        .iter()
+        .find(|i| i.name == "IMAPIProp")
+        .unwrap();
+    let copy_to = prop.methods.iter().find(|m| m.name == "CopyTo").unwrap();
+    let ui = copy_to
+        .params
+        .iter()
+        .find(|p| p.name == "ulUIParam")
+        .unwrap();
+    assert_eq!(ui.ty.to_string(), "ULONG_PTR");
+}

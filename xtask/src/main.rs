@@ -1,0 +1,158 @@
+//! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask bench-regen`.
+
+mod bench;
+mod deps;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use mapi_codegen::{generate, output, regenerate, Options};
+
+const HELP: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  regen            regenerate generated/ from headers/ (installs libclang and the
+                   mingw-w64 MAPI headers first if they are missing)
+  regen --check    regenerate into a temporary folder and fail, naming the files that
+                   differ, if the committed generated/ is stale
+  test             run every check and test: fmt, clippy, the workspace's tests
+                   (golden, IDL, C/C++ header, facts), and the Windows builds
+  bench-regen      time a full regen against a plain bindgen + rustfmt run and
+                   `clang -fsyntax-only` over the same headers; prints medians and ratios
+";
+
+/// A task failure: the message is printed and the exit code is non-zero.
+pub struct Fail(pub String);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["regen"] => regen(false),
+        ["regen", "--check"] => regen(true),
+        ["test"] => test(),
+        ["bench-regen"] => bench::regen(),
+        ["bench-regen", "--runs", n] => match n.parse() {
+            Ok(n) if n >= 3 => bench::regen_with(n),
+            _ => Err(Fail(format!(
+                "--runs takes a number of at least 3, not `{n}`"
+            ))),
+        },
+        [] | ["help"] | ["--help"] | ["-h"] => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(Fail(format!(
+            "unknown task `{}`\n\n{HELP}",
+            other.join(" ")
+        ))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(msg)) => {
+            eprintln!("xtask: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+pub fn codegen_options() -> Options {
+    Options {
+        manifest: root().join("headers/mapi.toml"),
+        mapi_include: None,
+    }
+}
+
+/// Runs a command, failing with its command line if it fails.
+pub fn run(cmd: &mut Command) -> Result<(), Fail> {
+    let status = cmd
+        .status()
+        .map_err(|e| Fail(format!("cannot start {cmd:?}: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Fail(format!("{cmd:?} failed ({status})")))
+    }
+}
+
+fn regen(check: bool) -> Result<(), Fail> {
+    deps::ensure_packages(&[deps::REGEN])?;
+    let opts = codegen_options();
+    let out = root().join("generated");
+    if !check {
+        let g = regenerate(&opts, &out).map_err(|e| Fail(e.to_string()))?;
+        println!(
+            "xtask: wrote {} files to {} ({} interfaces, {} constants)",
+            g.files.len(),
+            out.display(),
+            g.model.interfaces.len(),
+            g.model.constants.len()
+        );
+        return Ok(());
+    }
+    let g = generate(&opts).map_err(|e| Fail(e.to_string()))?;
+    let fresh = std::env::temp_dir().join(format!("mapi-regen-check-{}", std::process::id()));
+    output::write_atomically(&fresh, &g.files).map_err(|e| Fail(e.to_string()))?;
+    let diffs = output::compare(&out, &g.files);
+    if diffs.is_empty() {
+        let _ = std::fs::remove_dir_all(&fresh);
+        println!("xtask: generated/ is up to date");
+        return Ok(());
+    }
+    Err(Fail(format!(
+        "generated/ is stale; run `cargo xtask regen` and commit the result.\n  {}\n  \
+         the fresh copy is in {} (compare with `diff -r generated {}`)",
+        diffs.join("\n  "),
+        fresh.display(),
+        fresh.display()
+    )))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<(), Fail> {
+    eprintln!("xtask: ==> {name}");
+    run(cmd)
+}
+
+fn test() -> Result<(), Fail> {
+    deps::ensure_packages(&[deps::REGEN, deps::TEST])?;
+    deps::ensure_targets()?;
+    step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step("cargo test", cargo().args(["test", "--workspace"]))?;
+    for t in deps::TARGETS {
+        step(
+            &format!("build the bindings for {t} (checks their layouts there)"),
+            cargo().args(["build", "--quiet", "-p", "mapi-sync-sys", "--target", t]),
+        )?;
+    }
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}
