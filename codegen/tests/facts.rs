@@ -174,3 +174,67 @@ fn mapisib_layout_on_both_windows_abis() {
         .unwrap();
     assert_eq!(ui.ty.to_string(), "ULONG_PTR");
 }
+
+/// Names declared by `macro(NAME, ...)` in a header, read with plain text search,
+/// independent of the generator.
+fn declared_in(header: &str, prefix: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(Path::new("/usr/share/mingw-w64/include").join(header))
+        .unwrap_or_else(|e| panic!("{header}: {e}"));
+    let mut names: Vec<String> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '(' || c == '#'))
+        .filter_map(|w| w.strip_prefix(prefix))
+        .map(|w| w.trim_start_matches('(').to_string())
+        .filter(|w| !w.is_empty() && w != "iface")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The names after `#define PREFIX` at the start of a line, without the prefix.
+fn defines(header: &str, prefix: &str) -> Vec<String> {
+    std::fs::read_to_string(Path::new("/usr/share/mingw-w64/include").join(header))
+        .unwrap_or_else(|e| panic!("{header}: {e}"))
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define ")?.strip_prefix(prefix))
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn every_interface_and_code_of_the_headers_is_emitted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let g = mapi_codegen::generate(&mapi_codegen::Options {
+        manifest: root.join("headers/mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let emitted: Vec<&str> = g.model.interfaces.iter().map(|i| i.name.as_str()).collect();
+    let mut count = 0;
+    for h in ["mapidefs.h", "mapix.h", "mapispi.h"] {
+        for name in declared_in(h, "DECLARE_MAPI_INTERFACE_(") {
+            assert!(
+                emitted.contains(&name.as_str()),
+                "{name} from {h} is not emitted"
+            );
+            count += 1;
+        }
+    }
+    assert_eq!(count, 27);
+    assert!(emitted.contains(&"IMAPISync") && emitted.contains(&"IMAPISyncProgressCallback"));
+    let mapicode = &g.files["src/mapicode.rs"];
+    let codes = defines("mapicode.h", "MAPI_E_");
+    assert_eq!(codes.len(), 68);
+    for c in codes {
+        assert!(
+            mapicode.contains(&format!("pub const MAPI_E_{c}: HRESULT")),
+            "MAPI_E_{c}"
+        );
+    }
+    let tags = &g.files["src/mapitags.rs"];
+    let prs = defines("mapitags.h", "PR_");
+    assert!(prs.len() > 700);
+    for p in prs {
+        assert!(tags.contains(&format!("pub const PR_{p}: ULONG")), "PR_{p}");
+    }
+}

@@ -146,7 +146,8 @@ fn test() -> Result<(), Fail> {
             "warnings",
         ]),
     )?;
-    step("cargo test", cargo().args(["test", "--workspace"]))?;
+    eprintln!("xtask: ==> cargo test");
+    let (passed, failed) = run_tests(cargo().args(["test", "--workspace"]))?;
     for t in deps::TARGETS {
         step(
             &format!("build the bindings for {t} (checks their layouts there)"),
@@ -154,5 +155,61 @@ fn test() -> Result<(), Fail> {
         )?;
     }
     eprintln!("xtask: all checks passed");
+    println!("tests: {passed} passed, {failed} failed");
     Ok(())
+}
+
+/// Runs `cargo test`, echoing its output, and adds up its `test result:` lines.
+fn run_tests(cmd: &mut Command) -> Result<(u64, u64), Fail> {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Fail(format!("cannot start {cmd:?}: {e}")))?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                passed += count(rest, " passed");
+                failed += count(rest, " failed");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| Fail(format!("{cmd:?}: {e}")))?;
+    if !status.success() {
+        return Err(Fail(format!(
+            "cargo test failed ({status}): {passed} passed, {failed} failed"
+        )));
+    }
+    Ok((passed, failed))
+}
+
+/// The number before `what` in `ok. 5 passed; 0 failed; ...`.
+fn count(summary: &str, what: &str) -> u64 {
+    summary
+        .split(';')
+        .find_map(|part| {
+            part.trim()
+                .trim_start_matches("ok. ")
+                .trim_start_matches("FAILED. ")
+                .strip_suffix(what.trim_start())
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_cargo_test_summaries() {
+        let ok = "ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(count(ok, " passed"), 5);
+        assert_eq!(count(ok, " failed"), 0);
+        let bad = "FAILED. 2 passed; 3 failed; 0 ignored";
+        assert_eq!(count(bad, " passed"), 2);
+        assert_eq!(count(bad, " failed"), 3);
+    }
 }
