@@ -1,0 +1,354 @@
+//! The `#[mapi_sync_provider]` attribute. Use it through the `mapi-sync` crate, which
+//! re-exports it and documents it (`mapi_sync::mapi_sync_provider`); its expansion refers
+//! to `mapi_sync::__private` only.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Group, Literal, Span, TokenStream as TokenStream2, TokenTree};
+use quote::quote;
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{Error, Ident, Item, ItemStruct, LitStr, Path};
+
+/// Makes a struct an Outlook store COM object that implements `IMAPISync`. See
+/// `mapi_sync::mapi_sync_provider` for the documentation.
+#[proc_macro_attribute]
+pub fn mapi_sync_provider(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(args.into(), item.into()) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// What the attribute's arguments say.
+struct Args {
+    raw: bool,
+    krate: Path,
+    interfaces: Vec<Ident>,
+}
+
+const EXPECTED_ARGS: &str = "expected an interface name from mapi_sync::sys (like `IMsgStore`), \
+     `raw`, or `crate = path::to::mapi_sync`";
+
+fn parse_args(args: TokenStream2) -> syn::Result<Args> {
+    let mut raw: Option<Span> = None;
+    let mut krate: Option<Path> = None;
+    let mut interfaces: Vec<Ident> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("raw") {
+            if raw.is_some() {
+                return Err(meta.error("`raw` is given twice"));
+            }
+            raw = Some(meta.path.span());
+            Ok(())
+        } else if meta.path.is_ident("crate") {
+            if krate.is_some() {
+                return Err(meta.error("`crate` is given twice"));
+            }
+            let value = meta.value()?;
+            krate = Some(if value.peek(LitStr) {
+                value.parse::<LitStr>()?.parse()?
+            } else {
+                value.parse()?
+            });
+            Ok(())
+        } else if let Some(ident) = meta.path.get_ident() {
+            let name = ident.to_string();
+            if name == "IMAPISync" {
+                return Err(Error::new_spanned(
+                    ident,
+                    "IMAPISync is always implemented by #[mapi_sync_provider]: remove it \
+                     (write `raw` to implement SynchronizeInBackground yourself)",
+                ));
+            }
+            if name == "IUnknown" {
+                return Err(Error::new_spanned(
+                    ident,
+                    "IUnknown is always implemented by #[mapi_sync_provider]: remove it",
+                ));
+            }
+            if interfaces.contains(ident) {
+                return Err(Error::new_spanned(ident, format!("{name} is listed twice")));
+            }
+            interfaces.push(ident.clone());
+            Ok(())
+        } else {
+            Err(Error::new_spanned(&meta.path, EXPECTED_ARGS))
+        }
+    });
+    parser.parse2(args)?;
+    Ok(Args {
+        raw: raw.is_some(),
+        krate: krate.unwrap_or_else(|| syn::parse_quote!(::mapi_sync)),
+        interfaces,
+    })
+}
+
+fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let item: Item = syn::parse2(item)?;
+    let item = match item {
+        Item::Struct(s) => s,
+        Item::Enum(e) => {
+            let (token, ident) = (e.enum_token, e.ident);
+            return Err(Error::new_spanned(
+                quote!(#token #ident),
+                "#[mapi_sync_provider] expects a struct, not an enum: the COM object wraps \
+                 one struct value (put the enum in a field of a struct)",
+            ));
+        }
+        Item::Union(u) => {
+            let (token, ident) = (u.union_token, u.ident);
+            return Err(Error::new_spanned(
+                quote!(#token #ident),
+                "#[mapi_sync_provider] expects a struct, not a union: the COM object wraps \
+                 one struct value (put the union in a field of a struct)",
+            ));
+        }
+        other => {
+            return Err(Error::new(
+                item_span(&other),
+                "#[mapi_sync_provider] expects a struct",
+            ))
+        }
+    };
+    let args = parse_args(args)?;
+    check_generics(&item)?;
+    Ok(emit(&args, &item))
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Fn(f) => f.sig.ident.span(),
+        Item::Impl(i) => i.impl_token.span,
+        Item::Trait(t) => t.ident.span(),
+        Item::Type(t) => t.ident.span(),
+        Item::Mod(m) => m.ident.span(),
+        Item::Const(c) => c.ident.span(),
+        Item::Static(s) => s.ident.span(),
+        other => other.span(),
+    }
+}
+
+fn check_generics(item: &ItemStruct) -> syn::Result<()> {
+    if let Some(lt) = item.generics.lifetimes().next() {
+        return Err(Error::new_spanned(
+            lt,
+            "#[mapi_sync_provider] does not support lifetime parameters: Outlook keeps the \
+             COM object for as long as it likes, so the struct must be 'static (own its data, \
+             or share it through Arc)",
+        ));
+    }
+    Ok(())
+}
+
+/// `tokens` with every span set to `span`, so that an error about them points there.
+fn respan(tokens: TokenStream2, span: Span) -> TokenStream2 {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(g) = &tree {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tree = TokenTree::Group(group);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+fn emit(args: &Args, item: &ItemStruct) -> TokenStream2 {
+    let krate = &args.krate;
+    let private = quote!(#krate::__private);
+    let name = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+
+    // Slot 0: IMAPISync (also the IUnknown identity). The one place that needs the
+    // author's SyncProvider (or IMAPISync_Impl) impl, spanned at the struct's name so a
+    // missing impl is reported there.
+    let sync_vtable = if args.raw {
+        quote! {
+            <#private::IMAPISync_Vtbl>::new::<#private::ComObj<Self>, 0isize>()
+        }
+    } else {
+        quote! {
+            #private::sync_vtable::<Self>()
+        }
+    };
+    let sync_vtable = respan(sync_vtable, name.span());
+
+    let slots: Vec<(Literal, Literal)> = (1..=args.interfaces.len())
+        .map(|k| {
+            (
+                Literal::usize_suffixed(k),
+                Literal::isize_suffixed(k as isize),
+            )
+        })
+        .collect();
+    let count = Literal::usize_suffixed(args.interfaces.len() + 1);
+
+    // Each listed name appears exactly once in the output, in its Slot impl, at the
+    // author's token: an unknown name is one error there. A name that resolves to a type
+    // that is not an interface (a struct of the bindings) fails `IsInterface` there; every
+    // later use of the slot is spanned at the same token, so the follow-up error rustc
+    // still gives (no `Vtable::new` on the failed type) points there too.
+    let slot_impls = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
+        let path = quote!(<#private::interfaces::#iface as #private::IsInterface>::Itself);
+        respan(
+            quote! {
+                #[automatically_derived]
+                impl #impl_generics #private::Slot<#k> for #name #ty_generics #where_clause {
+                    type Interface = #path;
+                }
+            },
+            iface.span(),
+        )
+    });
+
+    // Spanned at the listed name, so a missing `IFoo_Impl` is reported there.
+    let vtables = args
+        .interfaces
+        .iter()
+        .zip(&slots)
+        .map(|(iface, (k, offset))| {
+            let vtable = respan(
+                quote! {
+                    <<Self as #private::Slot<#k>>::Interface as #private::Interface>::Vtable::new::<
+                        #private::ComObj<Self>,
+                        #offset,
+                    >()
+                },
+                iface.span(),
+            );
+            quote!(#private::VtblPtr::new(&#vtable))
+        });
+    let exact = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
+        respan(
+            quote! {
+                if *iid == <<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::IID {
+                    return #private::Some(#k);
+                }
+            },
+            iface.span(),
+        )
+    });
+    let bases = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
+        respan(
+            quote! {
+                if #private::is_base_iid(
+                    &#private::base_iids!(<Self as #private::Slot<#k>>::Interface),
+                    iid,
+                ) {
+                    return #private::Some(#k);
+                }
+            },
+            iface.span(),
+        )
+    });
+
+    quote! {
+        #item
+
+        const _: () = {
+            #(#slot_impls)*
+
+            // SAFETY: VTABLES[0] is the IMAPISync vtable for ComObj<Self> at offset 0 and
+            // VTABLES[k] the vtable of the interface of Slot<k> for offset k, which is the
+            // slot interface_slot returns for that interface and its bases.
+            #[automatically_derived]
+            unsafe impl #impl_generics #private::ComProvider for #name #ty_generics #where_clause {
+                type Vtables = [#private::VtblPtr; #count];
+                const VTABLES: Self::Vtables = [
+                    #private::VtblPtr::new(&#sync_vtable),
+                    #(#vtables,)*
+                ];
+                #[inline]
+                fn interface_slot(iid: &#private::GUID) -> #private::Option<usize> {
+                    #(#exact)*
+                    #(#bases)*
+                    let _ = iid;
+                    #private::None
+                }
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(tokens: TokenStream2) -> syn::Result<Args> {
+        parse_args(tokens)
+    }
+
+    #[test]
+    fn arguments_parse() {
+        let a = args(quote!()).unwrap();
+        assert!(!a.raw && a.interfaces.is_empty());
+        let krate = &a.krate;
+        assert_eq!(quote!(#krate).to_string(), quote!(::mapi_sync).to_string());
+
+        let a = args(quote!(raw, IMsgStore, crate = my::rt, IMAPIAdviseSink)).unwrap();
+        assert!(a.raw);
+        assert_eq!(a.interfaces.len(), 2);
+        let krate = &a.krate;
+        assert_eq!(quote!(#krate).to_string(), quote!(my::rt).to_string());
+
+        let a = args(quote!(crate = "other::rt")).unwrap();
+        let krate = &a.krate;
+        assert_eq!(quote!(#krate).to_string(), quote!(other::rt).to_string());
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        for (tokens, message) in [
+            (quote!(raw, raw), "`raw` is given twice"),
+            (quote!(IUnknown), "IUnknown is always implemented"),
+            (quote!(IMAPISync), "IMAPISync is always implemented"),
+            (quote!(IMsgStore, IMsgStore), "IMsgStore is listed twice"),
+            (quote!(a::IMsgStore), "expected an interface name"),
+        ] {
+            let e = args(tokens).err().expect("an error");
+            assert!(e.to_string().contains(message), "{e}");
+        }
+    }
+
+    #[test]
+    fn only_structs_without_lifetimes_expand() {
+        let ok = expand(
+            quote!(),
+            quote!(
+                struct S<T: Send, const N: usize>(T);
+            ),
+        )
+        .unwrap();
+        assert!(ok.to_string().contains("ComProvider"));
+        for (item, message) in [
+            (
+                quote!(
+                    enum E {
+                        A,
+                    }
+                ),
+                "not an enum",
+            ),
+            (quote!(union U { a: u32 }), "not a union"),
+            (
+                quote!(
+                    fn f() {}
+                ),
+                "expects a struct",
+            ),
+            (
+                quote!(
+                    struct S<'a>(&'a str);
+                ),
+                "lifetime parameters",
+            ),
+        ] {
+            let e = expand(quote!(), item).expect_err("an error");
+            assert!(e.to_string().contains(message), "{e}");
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! The done event of a synchronization: `*MAPISIB::phSyncDoneEvent`.
+//!
+//! On Windows this is a real manual-reset Win32 event (`CreateEventW`, `SetEvent`,
+//! `WaitForSingleObject`, `DuplicateHandle`, `CloseHandle`). Everywhere else it is a
+//! stand-in with the same behaviour: the `HANDLE` points at a reference-counted heap object
+//! holding a flag, a mutex and a condition variable, and "duplicating" a handle adds a
+//! count (the duplicate has the same pointer value and must be closed too). Tests and
+//! hosts on Linux therefore walk the same code path as Outlook on Windows, and use
+//! [`wait`], [`wait_timeout`] and [`close`] where Outlook would use the Win32 calls.
+//!
+//! # Who closes what
+//!
+//! `SynchronizeInBackground` creates the event, duplicates it, stores one handle in
+//! `*phSyncDoneEvent` and gives the **same** handle back in `Done(hThreadDoneEvent, ..)`:
+//! that handle belongs to the caller (Outlook closes it after `Done`; a test host calls
+//! [`close`]). The sync thread signals its duplicate and closes it itself, so it never
+//! touches the caller's handle after `Done` and the caller may close it whenever it likes.
+
+use std::time::Duration;
+
+use crate::sys::HANDLE;
+use crate::Result;
+
+/// An owned event handle; dropping it closes the handle (not the event, while another
+/// handle to it is open).
+///
+/// ```
+/// use mapi_sync::DoneEvent;
+/// let event = DoneEvent::new().unwrap();
+/// let other = event.try_clone().unwrap();
+/// std::thread::spawn(move || other.set().unwrap());
+/// event.wait();
+/// assert!(event.is_set());
+/// ```
+#[derive(Debug)]
+pub struct DoneEvent {
+    handle: HANDLE,
+}
+
+// SAFETY: an event handle may be used and closed from any thread: Win32 event objects are
+// thread-safe kernel objects, and the stand-in is an `Arc` of a `Mutex` and a `Condvar`.
+unsafe impl Send for DoneEvent {}
+// SAFETY: as above; every operation through `&DoneEvent` is thread-safe.
+unsafe impl Sync for DoneEvent {}
+
+impl DoneEvent {
+    /// A new, not yet signalled, manual-reset event.
+    pub fn new() -> Result<DoneEvent> {
+        imp::create().map(|handle| DoneEvent { handle })
+    }
+
+    /// Takes ownership of a handle.
+    ///
+    /// # Safety
+    /// `handle` must be an open event handle made by this module (or, on Windows, any event
+    /// handle) that nobody else will close.
+    pub unsafe fn from_raw(handle: HANDLE) -> DoneEvent {
+        DoneEvent { handle }
+    }
+
+    /// The handle, still owned by `self`.
+    pub fn as_raw(&self) -> HANDLE {
+        self.handle
+    }
+
+    /// Gives up ownership: the caller must close the handle ([`close`]).
+    pub fn into_raw(self) -> HANDLE {
+        let handle = self.handle;
+        std::mem::forget(self);
+        handle
+    }
+
+    /// A second handle to the same event, closed independently.
+    pub fn try_clone(&self) -> Result<DoneEvent> {
+        // SAFETY: `self.handle` is open for as long as `self` lives.
+        unsafe { imp::duplicate(self.handle) }.map(|handle| DoneEvent { handle })
+    }
+
+    /// Signals the event; every waiter wakes and later waits return at once.
+    pub fn set(&self) -> Result<()> {
+        // SAFETY: `self.handle` is open.
+        unsafe { imp::set(self.handle) }
+    }
+
+    /// Waits until the event is signalled.
+    pub fn wait(&self) {
+        // SAFETY: `self.handle` is open.
+        unsafe { wait(self.handle) }
+    }
+
+    /// Waits at most `timeout`; `true` if the event is signalled.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        // SAFETY: `self.handle` is open.
+        unsafe { wait_timeout(self.handle, timeout) }
+    }
+
+    /// Whether the event is signalled, without waiting.
+    pub fn is_set(&self) -> bool {
+        self.wait_timeout(Duration::ZERO)
+    }
+}
+
+impl Drop for DoneEvent {
+    fn drop(&mut self) {
+        // SAFETY: `self` owns the handle and gives it up here, once.
+        unsafe { close(self.handle) }
+    }
+}
+
+/// Waits until the event behind `handle` is signalled (`WaitForSingleObject(h, INFINITE)`).
+///
+/// # Safety
+/// `handle` must be an open handle to an event made by [`DoneEvent`], for example the one
+/// `SynchronizeInBackground` stored in `*phSyncDoneEvent`.
+pub unsafe fn wait(handle: HANDLE) {
+    // SAFETY: forwarded from the caller.
+    unsafe { imp::wait(handle, None) };
+}
+
+/// Waits at most `timeout` for the event behind `handle`; `true` if it is signalled.
+///
+/// # Safety
+/// As for [`wait`].
+pub unsafe fn wait_timeout(handle: HANDLE, timeout: Duration) -> bool {
+    // SAFETY: forwarded from the caller.
+    unsafe { imp::wait(handle, Some(timeout)) }
+}
+
+/// Closes `handle` (`CloseHandle`). The event lives on while other handles to it are open.
+///
+/// # Safety
+/// `handle` must be an open handle made by [`DoneEvent`] that the caller owns; it must not
+/// be used afterwards.
+pub unsafe fn close(handle: HANDLE) {
+    // SAFETY: forwarded from the caller.
+    unsafe { imp::close(handle) }
+}
+
+#[cfg(windows)]
+mod imp {
+    use std::time::Duration;
+
+    use windows_sys::Win32::Foundation::{
+        CloseHandle, DuplicateHandle, GetLastError, DUPLICATE_SAME_ACCESS, WAIT_OBJECT_0,
+    };
+    use windows_sys::Win32::System::Threading::{
+        CreateEventW, GetCurrentProcess, SetEvent, WaitForSingleObject, INFINITE,
+    };
+
+    use super::HANDLE;
+    use crate::{Error, Result};
+
+    fn last_error() -> Error {
+        // SAFETY: GetLastError has no preconditions.
+        let code = unsafe { GetLastError() };
+        // HRESULT_FROM_WIN32.
+        let hr = if code == 0 {
+            crate::sys::MAPI_E_CALL_FAILED
+        } else {
+            ((code & 0xFFFF) | 0x8007_0000) as i32
+        };
+        Error::new(hr)
+    }
+
+    pub(super) fn create() -> Result<HANDLE> {
+        // SAFETY: no security attributes, manual reset, not signalled, no name.
+        let h = unsafe { CreateEventW(std::ptr::null(), 1, 0, std::ptr::null()) };
+        if h.is_null() {
+            Err(last_error())
+        } else {
+            Ok(h as HANDLE)
+        }
+    }
+
+    pub(super) unsafe fn duplicate(h: HANDLE) -> Result<HANDLE> {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: `h` is an open handle of this process (caller's contract); `out` is a
+        // valid place for the new handle.
+        let ok = unsafe {
+            let process = GetCurrentProcess();
+            DuplicateHandle(
+                process,
+                h as _,
+                process,
+                &mut out,
+                0,
+                0,
+                DUPLICATE_SAME_ACCESS,
+            )
+        };
+        if ok == 0 {
+            Err(last_error())
+        } else {
+            Ok(out as HANDLE)
+        }
+    }
+
+    pub(super) unsafe fn set(h: HANDLE) -> Result<()> {
+        // SAFETY: `h` is an open event handle (caller's contract).
+        if unsafe { SetEvent(h as _) } == 0 {
+            Err(last_error())
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> bool {
+        let ms = match timeout {
+            None => INFINITE,
+            Some(t) => u32::try_from(t.as_millis())
+                .unwrap_or(INFINITE - 1)
+                .min(INFINITE - 1),
+        };
+        // SAFETY: `h` is an open event handle (caller's contract).
+        unsafe { WaitForSingleObject(h as _, ms) == WAIT_OBJECT_0 }
+    }
+
+    pub(super) unsafe fn close(h: HANDLE) {
+        // SAFETY: the caller owns `h` and gives it up.
+        unsafe { CloseHandle(h as _) };
+    }
+}
+
+#[cfg(not(windows))]
+mod imp {
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::HANDLE;
+    use crate::Result;
+
+    /// What a stand-in `HANDLE` points at: the pointer is `Arc::into_raw` of this, and each
+    /// open handle owns one strong count.
+    pub(super) struct EventObject {
+        signalled: Mutex<bool>,
+        cond: Condvar,
+    }
+
+    /// # Safety
+    /// `h` must be an open stand-in handle.
+    unsafe fn object<'a>(h: HANDLE) -> &'a EventObject {
+        // SAFETY: an open handle owns a strong count of the Arc it came from, so the
+        // object is alive while the handle is open.
+        unsafe { &*(h as *const EventObject) }
+    }
+
+    pub(super) fn create() -> Result<HANDLE> {
+        let object = Arc::new(EventObject {
+            signalled: Mutex::new(false),
+            cond: Condvar::new(),
+        });
+        Ok(Arc::into_raw(object) as HANDLE)
+    }
+
+    pub(super) unsafe fn duplicate(h: HANDLE) -> Result<HANDLE> {
+        // SAFETY: `h` came from `Arc::into_raw` and still owns a count (open handle).
+        unsafe { Arc::increment_strong_count(h as *const EventObject) };
+        Ok(h)
+    }
+
+    pub(super) unsafe fn set(h: HANDLE) -> Result<()> {
+        // SAFETY: caller's contract: `h` is open.
+        let object = unsafe { object(h) };
+        let mut signalled = object
+            .signalled
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *signalled = true;
+        object.cond.notify_all();
+        Ok(())
+    }
+
+    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> bool {
+        // SAFETY: caller's contract: `h` is open.
+        let object = unsafe { object(h) };
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut signalled = object
+            .signalled
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while !*signalled {
+            match (timeout, deadline) {
+                (None, _) | (Some(_), None) => {
+                    signalled = object
+                        .cond
+                        .wait(signalled)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+                (Some(_), Some(deadline)) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    signalled = object
+                        .cond
+                        .wait_timeout(signalled, deadline - now)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+
+    pub(super) unsafe fn close(h: HANDLE) {
+        // SAFETY: the caller owns this handle's count and gives it up.
+        drop(unsafe { Arc::from_raw(h as *const EventObject) });
+    }
+
+    /// How many handles to the event behind `h` are open (unit tests only).
+    #[cfg(test)]
+    pub(super) unsafe fn open_handles(h: HANDLE) -> usize {
+        // SAFETY: `h` is open, so the Arc is alive; the count is read without changing it.
+        let arc = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(h as *const EventObject) });
+        Arc::strong_count(&arc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_wait_and_timeouts() {
+        let e = DoneEvent::new().unwrap();
+        assert!(!e.is_set());
+        assert!(!e.wait_timeout(Duration::from_millis(20)));
+        let e2 = e.try_clone().unwrap();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            e2.set().unwrap();
+        });
+        e.wait();
+        assert!(e.is_set());
+        // Manual reset: stays signalled.
+        assert!(e.wait_timeout(Duration::ZERO));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn raw_round_trip_and_free_functions() {
+        let e = DoneEvent::new().unwrap();
+        let raw = e.try_clone().unwrap().into_raw();
+        e.set().unwrap();
+        // SAFETY: `raw` is an open handle we own; closed once, at the end.
+        unsafe {
+            wait(raw);
+            assert!(wait_timeout(raw, Duration::from_secs(1)));
+            close(raw);
+        }
+        assert!(e.is_set());
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn duplicates_are_counted_and_closed() {
+        let e = DoneEvent::new().unwrap();
+        // SAFETY: `e` is open for these calls.
+        unsafe {
+            assert_eq!(imp::open_handles(e.as_raw()), 1);
+            let d = e.try_clone().unwrap();
+            assert_eq!(d.as_raw(), e.as_raw());
+            assert_eq!(imp::open_handles(e.as_raw()), 2);
+            drop(d);
+            assert_eq!(imp::open_handles(e.as_raw()), 1);
+        }
+    }
+}
