@@ -53,6 +53,14 @@ pub const TEST: &[Package] = &[
         name: "g++-mingw-w64-i686",
         why: "compiles the C++ view of the header for 32-bit Windows",
     },
+    Package {
+        name: "valgrind",
+        why: "runs the C and C++ hosts checking for invalid accesses and leaks",
+    },
+    Package {
+        name: "wine64",
+        why: "runs the Windows host against the provider DLL",
+    },
 ];
 
 /// Rust targets the tests build for.

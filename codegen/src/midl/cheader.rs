@@ -161,6 +161,11 @@ typedef struct IUnknownVtbl {
 struct IUnknown {
     const struct IUnknownVtbl *lpVtbl;
 };
+#ifdef COBJMACROS
+#define IUnknown_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
+#define IUnknown_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IUnknown_Release(This) ((This)->lpVtbl->Release(This))
+#endif
 #endif
 typedef IUnknown *LPUNKNOWN;
 DEFINE_GUID(IID_IUnknown, 0x00000000, 0x0000, 0x0000, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);

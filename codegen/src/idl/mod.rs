@@ -1,0 +1,1 @@
+//! The IDL front end (MIDL subset).

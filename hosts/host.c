@@ -1,0 +1,340 @@
+/*
+ * A C host that plays Outlook against a provider library built with
+ * #[mapi_sync_provider]: no Rust compiler saw this code. It uses only
+ * generated/include/mapisync.h (standing alone on Linux, on top of the mingw-w64 MAPI
+ * headers on Windows) and the provider's exported factory.
+ *
+ * Usage: host PROVIDER_LIBRARY
+ * Prints one line per scenario ("ok NAME" or "FAIL NAME: expected ... observed ..."),
+ * then "N passed, M failed"; exits non-zero on any failure.
+ */
+#define INITGUID
+#define COBJMACROS
+#include "mapisync.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef _WIN32
+#define LOAD(path) ((void *)LoadLibraryA(path))
+#define SYMBOL(lib, name) ((void *)GetProcAddress((HMODULE)(lib), name))
+#else
+#include <dlfcn.h>
+#define LOAD(path) dlopen(path, RTLD_NOW | RTLD_LOCAL)
+#define SYMBOL(lib, name) dlsym(lib, name)
+#endif
+
+/* The provider library's exports. */
+typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
+typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
+#ifndef _WIN32
+typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
+typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+static wait_fn wait_event;
+static close_fn close_event;
+#endif
+static create_fn create_provider;
+static live_fn live_objects;
+
+enum { MODE_OK = 0, MODE_ERROR = 1, MODE_PANIC = 2 };
+
+/* ---- Our IMAPISyncProgressCallback: records every call. ---- */
+
+typedef struct Recorder {
+    IMAPISyncProgressCallback iface;
+    volatile LONG refs;
+    char log[4096];
+    volatile LONG done_calls;
+    HANDLE done_handle; /* what Done was given */
+    int supports_callback; /* 0: answers only IUnknown */
+} Recorder;
+
+static Recorder *from(IMAPISyncProgressCallback *This) { return (Recorder *)This; }
+
+static void append(Recorder *r, const char *text) {
+    size_t used = strlen(r->log);
+    if (used + strlen(text) + 2 < sizeof r->log) {
+        if (used) strcat(r->log, " ");
+        strcat(r->log, text);
+    }
+}
+
+/* UTF-16 to ASCII for the log (our texts are ASCII). */
+static void narrow(const WCHAR *w, char *out, size_t cap) {
+    size_t i = 0;
+    if (!w) { snprintf(out, cap, "NULL"); return; }
+    for (; w[i] && i + 1 < cap; i++) out[i] = (w[i] < 128) ? (char)w[i] : '?';
+    out[i] = 0;
+}
+
+static HRESULT STDMETHODCALLTYPE cb_query(IMAPISyncProgressCallback *This, REFIID riid, void **ppv) {
+    Recorder *r = from(This);
+    if (!ppv) return E_POINTER;
+    *ppv = NULL;
+    if (memcmp(riid, &IID_IUnknown, sizeof(GUID)) == 0 ||
+        (r->supports_callback && memcmp(riid, &IID_IMAPISyncProgressCallback, sizeof(GUID)) == 0)) {
+        __atomic_add_fetch(&r->refs, 1, __ATOMIC_SEQ_CST);
+        *ppv = This;
+        return S_OK;
+    }
+    return E_NOINTERFACE;
+}
+static ULONG STDMETHODCALLTYPE cb_addref(IMAPISyncProgressCallback *This) {
+    return (ULONG)__atomic_add_fetch(&from(This)->refs, 1, __ATOMIC_SEQ_CST);
+}
+static ULONG STDMETHODCALLTYPE cb_release(IMAPISyncProgressCallback *This) {
+    return (ULONG)__atomic_sub_fetch(&from(This)->refs, 1, __ATOMIC_SEQ_CST);
+}
+static HRESULT STDMETHODCALLTYPE cb_progress(IMAPISyncProgressCallback *This, const WCHAR *text, ULONG i, ULONG max) {
+    char t[256], line[320];
+    narrow(text, t, sizeof t);
+    snprintf(line, sizeof line, "P(%s,%lu,%lu)", t, (unsigned long)i, (unsigned long)max);
+    append(from(This), line);
+    return S_OK;
+}
+static HRESULT STDMETHODCALLTYPE cb_error(IMAPISyncProgressCallback *This, HRESULT hr, const WCHAR *text) {
+    char t[256], line[320];
+    narrow(text, t, sizeof t);
+    snprintf(line, sizeof line, "E(0x%08lX,%s)", (unsigned long)(ULONG)hr, t);
+    append(from(This), line);
+    return S_OK;
+}
+static HRESULT STDMETHODCALLTYPE cb_done(IMAPISyncProgressCallback *This, HANDLE event, HRESULT hr) {
+    Recorder *r = from(This);
+    char line[64];
+    snprintf(line, sizeof line, "D(0x%08lX)", (unsigned long)(ULONG)hr);
+    append(r, line);
+    r->done_handle = event;
+    __atomic_add_fetch(&r->done_calls, 1, __ATOMIC_SEQ_CST);
+    return S_OK;
+}
+
+static const IMAPISyncProgressCallbackVtbl recorder_vtbl = {
+    cb_query, cb_addref, cb_release, cb_progress, cb_error, cb_done,
+};
+
+static void recorder_init(Recorder *r, int supports_callback) {
+    memset(r, 0, sizeof *r);
+    r->iface.lpVtbl = &recorder_vtbl;
+    r->refs = 1;
+    r->supports_callback = supports_callback;
+}
+
+/* ---- Scenarios ---- */
+
+static int passed, failed;
+
+static void report(const char *name, int ok, const char *expected, const char *observed) {
+    if (ok) {
+        printf("ok %s\n", name);
+        passed++;
+    } else {
+        printf("FAIL %s: expected [%s] observed [%s]\n", name, expected, observed);
+        failed++;
+    }
+    fflush(stdout);
+}
+
+/* The provider's count of references, read by an AddRef/Release pair. */
+static ULONG refcount(IUnknown *unk) {
+    IUnknown_AddRef(unk);
+    return IUnknown_Release(unk);
+}
+
+static int wait_for(HANDLE event, ULONG ms) {
+#ifdef _WIN32
+    return WaitForSingleObject(event, ms) == WAIT_OBJECT_0;
+#else
+    return wait_event(event, ms) == 0;
+#endif
+}
+
+static void close_handle(HANDLE event) {
+#ifdef _WIN32
+    CloseHandle(event);
+#else
+    close_event(event);
+#endif
+}
+
+static void sleep_ms(unsigned ms) {
+#ifdef _WIN32
+    Sleep(ms);
+#else
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+#endif
+}
+
+/* Runs one sync to the end and compares the calls with `expected`. */
+static void sync_scenario(const char *name, ULONG mode, ULONG flags, const char *expected) {
+    IUnknown *unk = NULL;
+    IMAPISync *sync = NULL;
+    Recorder r;
+    MAPISIB sib;
+    HANDLE event = NULL;
+    HRESULT hr;
+    char observed[4600];
+    ULONG before_live = live_objects();
+
+    recorder_init(&r, 1);
+    if (create_provider(mode, &unk) != S_OK || !unk) {
+        report(name, 0, "provider created", "factory failed");
+        return;
+    }
+    hr = IUnknown_QueryInterface(unk, &IID_IMAPISync, (void **)&sync);
+    if (hr != S_OK || !sync) {
+        snprintf(observed, sizeof observed, "QueryInterface(IID_IMAPISync) = 0x%08lX", (unsigned long)(ULONG)hr);
+        report(name, 0, "S_OK", observed);
+        IUnknown_Release(unk);
+        return;
+    }
+    ULONG refs_before = refcount(unk);
+
+    memset(&sib, 0, sizeof sib);
+    sib.ulSize = sizeof sib;
+    sib.ulFlags = flags;
+    sib.psesSync = NULL;
+    sib.punkCallBack = (IUnknown *)&r.iface;
+    sib.phSyncDoneEvent = &event;
+    hr = IMAPISync_SynchronizeInBackground(sync, &sib);
+    if (hr != S_OK || event == NULL) {
+        snprintf(observed, sizeof observed, "SynchronizeInBackground = 0x%08lX, event %p", (unsigned long)(ULONG)hr, event);
+        report(name, 0, "S_OK and an event", observed);
+        IMAPISync_Release(sync);
+        IUnknown_Release(unk);
+        return;
+    }
+    int signalled = wait_for(event, 10000);
+    /* Done may land just after the event is set: give it a moment. */
+    for (int i = 0; i < 1000 && __atomic_load_n(&r.done_calls, __ATOMIC_SEQ_CST) == 0; i++) sleep_ms(1);
+    /* The sync thread drops its references after Done: wait for them. */
+    for (int i = 0; i < 1000 && (r.refs != 1 || refcount(unk) != refs_before); i++) sleep_ms(1);
+
+    snprintf(observed, sizeof observed,
+             "%s | signalled=%d done=%ld done_event=%s callback_refs=%ld provider_refs=%lu/%lu", r.log, signalled,
+             (long)r.done_calls, r.done_handle == event ? "ours" : "other", (long)r.refs,
+             (unsigned long)refcount(unk), (unsigned long)refs_before);
+    char want[4600];
+    snprintf(want, sizeof want, "%s | signalled=1 done=1 done_event=ours callback_refs=1 provider_refs=%lu/%lu",
+             expected, (unsigned long)refs_before, (unsigned long)refs_before);
+    close_handle(event);
+    IMAPISync_Release(sync);
+    ULONG last = IUnknown_Release(unk);
+    int dropped = live_objects() == before_live && last == 0;
+    if (!dropped) {
+        size_t n = strlen(observed);
+        snprintf(observed + n, sizeof observed - n, " | not dropped (last Release %lu)", (unsigned long)last);
+    }
+    report(name, strcmp(want, observed) == 0, want, observed);
+}
+
+/* SynchronizeInBackground with bad input: rejected before anything starts. */
+static void rejected_scenario(const char *name, int variant) {
+    IUnknown *unk = NULL;
+    IMAPISync *sync = NULL;
+    Recorder r;
+    MAPISIB sib;
+    HANDLE event = NULL;
+    char observed[4400], want[256];
+
+    recorder_init(&r, variant != 3);
+    create_provider(MODE_OK, &unk);
+    IUnknown_QueryInterface(unk, &IID_IMAPISync, (void **)&sync);
+    ULONG refs_before = refcount(unk);
+    memset(&sib, 0, sizeof sib);
+    sib.ulSize = sizeof sib;
+    sib.punkCallBack = (IUnknown *)&r.iface;
+    sib.phSyncDoneEvent = &event;
+    if (variant == 1) sib.ulSize = 8;
+    if (variant == 2) sib.phSyncDoneEvent = NULL;
+    HRESULT hr = IMAPISync_SynchronizeInBackground(sync, variant == 0 ? NULL : &sib);
+    sleep_ms(50);
+    snprintf(observed, sizeof observed, "hr=0x%08lX event=%s calls=[%s] callback_refs=%ld provider_refs=%lu",
+             (unsigned long)(ULONG)hr, event ? "set" : "null", r.log, (long)r.refs,
+             (unsigned long)refcount(unk));
+    snprintf(want, sizeof want, "hr=0x%08lX event=null calls=[] callback_refs=1 provider_refs=%lu",
+             (unsigned long)(ULONG)MAPI_E_INVALID_PARAMETER, (unsigned long)refs_before);
+    IMAPISync_Release(sync);
+    IUnknown_Release(unk);
+    report(name, strcmp(want, observed) == 0, want, observed);
+}
+
+static void query_scenarios(void) {
+    IUnknown *unk = NULL, *unk2 = NULL;
+    IMAPISync *sync = NULL;
+    void *out = (void *)1;
+    char observed[256];
+    static const GUID unknown_iid = {0x12345678, 0x1234, 0x5678, {1, 2, 3, 4, 5, 6, 7, 8}};
+
+    create_provider(MODE_OK, &unk);
+    HRESULT hr = IUnknown_QueryInterface(unk, &unknown_iid, &out);
+    snprintf(observed, sizeof observed, "hr=0x%08lX out=%s", (unsigned long)(ULONG)hr, out ? "set" : "null");
+    report("unknown_iid", hr == E_NOINTERFACE && out == NULL, "hr=0x80004002 out=null", observed);
+
+    hr = IUnknown_QueryInterface(unk, &IID_IMAPISync, NULL);
+    snprintf(observed, sizeof observed, "hr=0x%08lX", (unsigned long)(ULONG)hr);
+    report("null_out_pointer", hr == E_POINTER, "hr=0x80004003", observed);
+
+#ifdef __cplusplus
+    hr = E_POINTER; /* a null REFIID cannot be formed in C++ */
+#else
+    out = (void *)1;
+    hr = IUnknown_QueryInterface(unk, NULL, &out);
+#endif
+    snprintf(observed, sizeof observed, "hr=0x%08lX", (unsigned long)(ULONG)hr);
+    report("null_iid", hr == E_POINTER, "hr=0x80004003", observed);
+
+    IUnknown_QueryInterface(unk, &IID_IMAPISync, (void **)&sync);
+    IMAPISync_QueryInterface(sync, &IID_IUnknown, (void **)&unk2);
+    snprintf(observed, sizeof observed, "IUnknown via IMAPISync %s the factory's IUnknown",
+             (void *)unk2 == (void *)unk ? "is" : "is not");
+    report("com_identity", (void *)unk2 == (void *)unk, "IUnknown via IMAPISync is the factory's IUnknown", observed);
+    IUnknown_Release(unk2);
+    IMAPISync_Release(sync);
+    ULONG last = IUnknown_Release(unk);
+    snprintf(observed, sizeof observed, "last Release returned %lu", (unsigned long)last);
+    report("refcount_back_to_zero", last == 0, "last Release returned 0", observed);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PROVIDER_LIBRARY\n", argv[0]);
+        return 2;
+    }
+    void *lib = LOAD(argv[1]);
+    if (!lib) {
+        fprintf(stderr, "cannot load %s\n", argv[1]);
+        return 2;
+    }
+    create_provider = (create_fn)SYMBOL(lib, "MapiSyncSample_Create");
+    live_objects = (live_fn)SYMBOL(lib, "MapiSyncSample_LiveObjects");
+#ifndef _WIN32
+    wait_event = (wait_fn)SYMBOL(lib, "MapiSyncSample_WaitEvent");
+    close_event = (close_fn)SYMBOL(lib, "MapiSyncSample_CloseEvent");
+    if (!wait_event || !close_event) {
+        fprintf(stderr, "the provider does not export its event functions\n");
+        return 2;
+    }
+#endif
+    if (!create_provider || !live_objects) {
+        fprintf(stderr, "the provider does not export MapiSyncSample_Create/LiveObjects\n");
+        return 2;
+    }
+
+    sync_scenario("sync_ok", MODE_OK, SYNC_DOWNLOAD_CONTENTS | SYNC_ON_DEMAND,
+                  "P(Downloading headers,1,3) P(Downloading bodies,2,3) P(NULL,3,3) D(0x00000000)");
+    sync_scenario("sync_error", MODE_ERROR, SYNC_UPLOAD_CONTENTS,
+                  "P(Connecting,1,3) E(0x80040115,server unreachable) D(0x80040115)");
+    sync_scenario("provider_panics", MODE_PANIC, 0,
+                  "E(0x8000FFFF,the provider panicked: provider exploded) D(0x8000FFFF)");
+    rejected_scenario("null_mapisib", 0);
+    rejected_scenario("short_ulsize", 1);
+    rejected_scenario("null_done_event_pointer", 2);
+    rejected_scenario("callback_without_imapisyncprogresscallback", 3);
+    query_scenarios();
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,132 @@
+//! A sample store provider built with `#[mapi_sync_provider]`, compiled as a shared
+//! library (Linux) or DLL (Windows) with one C factory. The hosts in `hosts/` (C, C++, and
+//! a Windows program run under Wine) load it, play Outlook against it, and check what it
+//! does; no Rust compiler sees their code.
+//!
+//! Exports (the `system` calling convention: stdcall on 32-bit Windows):
+//! - `MapiSyncSample_Create(mode, &unknown)`: a new store object's `IUnknown`. Mode 0
+//!   syncs in three steps; mode 1 fails with `MAPI_E_NETWORK_ERROR` after one; mode 2
+//!   panics.
+//! - `MapiSyncSample_LiveObjects()`: how many store objects are alive (each is dropped
+//!   exactly once, so this returns to where it was).
+//! - `MapiSyncSample_WaitEvent(event, ms)` / `MapiSyncSample_CloseEvent(event)`: wait on
+//!   and close the done event, for hosts without Win32 events (on Windows they call
+//!   `WaitForSingleObject` and `CloseHandle` on the same handle).
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use mapi_sync::prelude::*;
+use mapi_sync::sys::{self, HANDLE, HRESULT, ULONG};
+
+static LIVE: AtomicU32 = AtomicU32::new(0);
+
+/// What the sample does when Outlook asks it to sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Three steps, then success.
+    Succeed,
+    /// One step, then `MAPI_E_NETWORK_ERROR` "server unreachable".
+    Fail,
+    /// Panics with "provider exploded".
+    Panic,
+}
+
+/// The sample store: counts itself alive so hosts can see it dropped.
+#[mapi_sync_provider]
+pub struct SampleStore {
+    mode: Mode,
+}
+
+impl SampleStore {
+    /// A new store; `LiveObjects` counts it until it is dropped.
+    pub fn new(mode: Mode) -> SampleStore {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        SampleStore { mode }
+    }
+}
+
+impl Drop for SampleStore {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SyncProvider for SampleStore {
+    fn synchronize(&self, _request: &SyncRequest, progress: &Progress) -> mapi_sync::Result<()> {
+        match self.mode {
+            Mode::Succeed => {
+                progress.step("Downloading headers", 1, 3)?;
+                progress.step("Downloading bodies", 2, 3)?;
+                progress.step(None, 3, 3)?;
+                Ok(())
+            }
+            Mode::Fail => {
+                progress.step("Connecting", 1, 3)?;
+                Err(mapi_sync::Error::with_message(
+                    sys::MAPI_E_NETWORK_ERROR,
+                    "server unreachable",
+                ))
+            }
+            Mode::Panic => panic!("provider exploded"),
+        }
+    }
+}
+
+/// Creates a store object and stores its `IUnknown` (one reference) in `*out`.
+///
+/// # Safety
+/// `out` must be null or writable.
+#[no_mangle]
+pub unsafe extern "system" fn MapiSyncSample_Create(mode: ULONG, out: *mut *mut c_void) -> HRESULT {
+    if out.is_null() {
+        return sys::E_POINTER;
+    }
+    let mode = match mode {
+        0 => Mode::Succeed,
+        1 => Mode::Fail,
+        2 => Mode::Panic,
+        _ => {
+            // SAFETY: `out` is non-null and writable (caller's contract).
+            unsafe { *out = std::ptr::null_mut() };
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+    };
+    let unknown = SampleStore::new(mode).into_unknown();
+    // SAFETY: as above; the reference moves to the caller.
+    unsafe { *out = unknown.into_raw() };
+    sys::S_OK
+}
+
+/// How many store objects are alive.
+#[no_mangle]
+pub extern "system" fn MapiSyncSample_LiveObjects() -> ULONG {
+    LIVE.load(Ordering::SeqCst)
+}
+
+/// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout.
+///
+/// # Safety
+/// `event` must be a live done event from `SynchronizeInBackground`.
+#[no_mangle]
+pub unsafe extern "system" fn MapiSyncSample_WaitEvent(event: HANDLE, ms: ULONG) -> ULONG {
+    // SAFETY: caller's contract.
+    let signalled =
+        unsafe { mapi_sync::event::wait_timeout(event, Duration::from_millis(ms.into())) };
+    if signalled {
+        0
+    } else {
+        1
+    }
+}
+
+/// Closes a done event (what Outlook does after `Done`).
+///
+/// # Safety
+/// `event` must be a live done event, not used afterwards.
+#[no_mangle]
+pub unsafe extern "system" fn MapiSyncSample_CloseEvent(event: HANDLE) {
+    // SAFETY: caller's contract.
+    unsafe { mapi_sync::event::close(event) }
+}
