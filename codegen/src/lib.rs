@@ -9,7 +9,6 @@
 pub mod backend;
 pub mod error;
 pub mod frontend;
-#[path = "midl/mod.rs"]
 pub mod idl;
 pub mod ir;
 pub mod manifest;
