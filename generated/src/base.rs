@@ -282,7 +282,7 @@ impl IUnknown_Vtbl {
         ) -> ULONG {
             guard(|| {
                 // SAFETY: `this` is the slot at OFFSET of a live Identity and the caller gives up the reference it owns.
-                unsafe { Identity::release(identity::<Identity, OFFSET>(this)) }
+                unsafe { Identity::release(identity_ptr::<Identity, OFFSET>(this)) }
             })
         }
         IUnknown_Vtbl {

@@ -107,6 +107,7 @@ pub unsafe trait Interface: Sized + Clone {
 /// # Safety
 /// `IID` must be the identifier of the interface that `Self::Vtable` lays out.
 pub unsafe trait ComInterface: Interface {
+    /// The interface identifier QueryInterface is asked with.
     const IID: GUID;
 
     /// Asks the object for interface `I` (QueryInterface); the error is its HRESULT.
@@ -163,11 +164,23 @@ pub unsafe trait ComObject {
 #[doc(hidden)]
 #[inline(always)]
 pub unsafe fn identity<'a, Identity, const OFFSET: isize>(this: *mut c_void) -> &'a Identity {
-    &*((this as *mut *const c_void).offset(-OFFSET) as *const Identity)
+    &*identity_ptr::<Identity, OFFSET>(this)
+}
+
+/// Like [`identity`], but a raw pointer, made without an intermediate reference: what
+/// `Release` hands to [`ComObject::release`], which may free the object.
+///
+/// # Safety
+/// `this` must point at the slot at index `OFFSET` of an `Identity`.
+#[doc(hidden)]
+#[inline(always)]
+pub unsafe fn identity_ptr<Identity, const OFFSET: isize>(this: *mut c_void) -> *const Identity {
+    (this as *mut *const c_void).offset(-OFFSET) as *const Identity
 }
 
 /// What a vtable entry returns when the code behind it panicked.
 pub trait PanicValue {
+    /// The value returned in place of the panicking body's.
     fn panic_value() -> Self;
 }
 

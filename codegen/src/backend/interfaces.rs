@@ -366,7 +366,7 @@ fn root_vtbl_new(vtbl: &Ident, sigs: &[Sig]) -> TokenStream {
                 ) #rl_ret {
                     guard(|| {
                         mapi_codegen_safety!("`this` is the slot at OFFSET of a live Identity and the caller gives up the reference it owns.");
-                        unsafe { Identity::release(identity::<Identity, OFFSET>(this)) }
+                        unsafe { Identity::release(identity_ptr::<Identity, OFFSET>(this)) }
                     })
                 }
                 #vtbl {

@@ -46,13 +46,11 @@ const CPP_SCENARIOS: &[&str] = &[
     "cpp_last_release",
 ];
 
-/// The Linux shared library cargo built for this test run.
+/// The provider as a Linux shared library. `cargo test` builds only the rlib, so this
+/// builds the cdylib, once per test binary.
 fn linux_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let lib = dir.join("libmapi_sync_sample_provider.so");
-    assert!(lib.exists(), "{} was not built", lib.display());
-    lib
+    static LIB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| provider_library(None)).clone()
 }
 
 fn run(cmd: &mut Command, what: &str) -> Output {
@@ -190,35 +188,38 @@ fn cpp_host_under_valgrind() {
     assert_host_passed(&out, CPP_SCENARIOS, "C++ host under valgrind");
 }
 
-/// Builds the provider DLL for a Windows target, in a target folder of its own so this
-/// cargo does not wait on the one running the tests.
-fn windows_dll(target: &str) -> PathBuf {
+/// Builds the provider library for `target` (the host when `None`), in a target folder of
+/// its own so this cargo does not wait on the one running the tests.
+fn provider_library(target: Option<&str>) -> PathBuf {
     let target_dir = root().join("target/hosts");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "mapi-sync-sample-provider",
-            "--target",
-            target,
-        ])
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root())
+        .args(["build", "--quiet", "-p", "mapi-sync-sample-provider"])
         .arg("--target-dir")
-        .arg(&target_dir)
-        .output()
-        .expect("cargo");
+        .arg(&target_dir);
+    if let Some(t) = target {
+        cmd.args(["--target", t]);
+    }
+    let out = cmd.output().expect("cargo");
+    let what = target.unwrap_or("this host");
     assert!(
         out.status.success(),
-        "building the provider for {target} failed (rustup target add {target}):\n{}",
+        "building the provider for {what} failed (rustup target add {what}):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let dll = target_dir
-        .join(target)
-        .join("debug/mapi_sync_sample_provider.dll");
-    assert!(dll.exists(), "{} was not built", dll.display());
-    dll
+    let lib = match target {
+        Some(t) => target_dir
+            .join(t)
+            .join("debug/mapi_sync_sample_provider.dll"),
+        None => target_dir.join("debug/libmapi_sync_sample_provider.so"),
+    };
+    assert!(lib.exists(), "{} was not built", lib.display());
+    lib
+}
+
+fn windows_dll(target: &str) -> PathBuf {
+    provider_library(Some(target))
 }
 
 /// Debian's wine64 keeps its loader in /usr/lib/wine.
