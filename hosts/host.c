@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <stdint.h>
 
 #ifdef _WIN32
 #define LOAD(path) ((void *)LoadLibraryA(path))
@@ -43,9 +44,9 @@ enum { MODE_OK = 0, MODE_ERROR = 1, MODE_PANIC = 2 };
 
 typedef struct Recorder {
     IMAPISyncProgressCallback iface;
-    volatile LONG refs;
+    volatile int32_t refs;
     char log[4096];
-    volatile LONG done_calls;
+    volatile int32_t done_calls;
     HANDLE done_handle; /* what Done was given */
     int supports_callback; /* 0: answers only IUnknown */
 } Recorder;

@@ -109,7 +109,11 @@ fn cpp_on_linux_stands_alone() {
 fn c_view_in_cpp_with_cinterface() {
     let tu = format!(
         "#define CINTERFACE\n{}",
-        C_TU.replace("_Static_assert", "static_assert")
+        // In C++ REFIID is a reference, CINTERFACE or not, as in Windows' own headers.
+        C_TU.replace("_Static_assert", "static_assert").replace(
+            "&IID_IMAPISyncProgressCallback",
+            "IID_IMAPISyncProgressCallback"
+        )
     );
     compile("g++", "g++", "c++", &tu, 32, &[]);
 }

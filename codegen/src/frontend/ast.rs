@@ -14,6 +14,7 @@ use clang_sys::*;
 use super::libclang::{Cursor, TranslationUnit, Type};
 use crate::error::{Error, Result};
 use crate::frontend::input::header_key;
+use crate::idl::parse_c_integer;
 use crate::ir::{Abi, CType, Guid, Interface, Method, Param};
 
 /// What the pass found in one parse.
@@ -272,7 +273,7 @@ fn parse_guid_macro(tokens: &[String]) -> Option<(String, Guid)> {
     };
     let nums: Vec<u64> = args[1..]
         .iter()
-        .map(|a| parse_int(a))
+        .map(|a| parse_c_integer(a))
         .collect::<Option<Vec<_>>>()?;
     let mut data4 = [0u8; 8];
     if ole {
@@ -297,18 +298,6 @@ fn parse_guid_macro(tokens: &[String]) -> Option<(String, Guid)> {
             data4,
         },
     ))
-}
-
-/// A C integer literal (decimal, hex or octal, with any `uUlL` suffix).
-pub fn parse_int(s: &str) -> Option<u64> {
-    let s = s.trim_end_matches(['u', 'U', 'l', 'L']);
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()
-    } else if s.len() > 1 && s.starts_with('0') {
-        u64::from_str_radix(&s[1..], 8).ok()
-    } else {
-        s.parse().ok()
-    }
 }
 
 #[cfg(test)]
@@ -338,9 +327,9 @@ mod tests {
 
     #[test]
     fn ints() {
-        assert_eq!(parse_int("0x10FUL"), Some(0x10f));
-        assert_eq!(parse_int("017"), Some(15));
-        assert_eq!(parse_int("0"), Some(0));
-        assert_eq!(parse_int("x"), None);
+        assert_eq!(parse_c_integer("0x10FUL"), Some(0x10f));
+        assert_eq!(parse_c_integer("017"), Some(15));
+        assert_eq!(parse_c_integer("0"), Some(0));
+        assert_eq!(parse_c_integer("x"), None);
     }
 }

@@ -1,141 +1,227 @@
-//! The syntax tree of an IDL file: what the parser produces and the C header reads.
+//! The parsed form of an IDL file: what the parser builds and [`c_header`](super::c_header)
+//! (and the rest of the generator) reads.
+//!
+//! Items keep their source order. Every name has passed the semantic checks described in
+//! [`parse_str`](super::parse_str), so consumers may rely on them (bases resolve, names are
+//! unique) for files that came out of the parser.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// One parsed IDL file, items in source order.
-#[derive(Debug, Clone)]
+/// One parsed IDL file.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdlFile {
+    /// The path the file was parsed under (as given to the parser; used in messages).
     pub path: PathBuf,
+    /// The files named by `import "x.idl";`, in order. They are recorded, not read.
     pub imports: Vec<String>,
+    /// Every declaration, in source order.
     pub items: Vec<Item>,
 }
 
-impl IdlFile {
-    /// The interfaces, in source order.
-    pub fn interfaces(&self) -> impl Iterator<Item = &Interface> {
-        self.items.iter().filter_map(|i| match i {
-            Item::Interface(x) => Some(x),
-            _ => None,
-        })
-    }
-}
-
-#[derive(Debug, Clone)]
+/// A top-level declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    /// `cpp_quote("...")`: text copied into the C header as a line.
+    /// `cpp_quote("...")`: the text, with `\"` and `\\` decoded, copied into the C header.
     CppQuote(String),
+    /// `const TYPE NAME = EXPR;`
     Const(Const),
+    /// `typedef struct [TAG] { ... } Name, *PName;`
     Struct(StructDef),
+    /// `typedef enum [TAG] { A = 1, B } Name;`
     Enum(EnumDef),
+    /// `typedef TYPE Name;`: one item per declared name.
     Typedef(Alias),
+    /// A COM interface definition.
     Interface(Interface),
-    /// `interface IFoo;`
+    /// `interface IFoo;`: a forward declaration (only the name).
     ForwardInterface(String),
 }
 
-/// `const ULONG NAME = 0x1;`
-#[derive(Debug, Clone)]
+/// A 1-based source position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// `const TYPE NAME = EXPR;`
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Const {
     pub name: String,
     pub ty: CType,
-    /// The expression as written.
+    /// The expression as written, re-spelled from its tokens with single spaces around
+    /// binary operators, e.g. `(1 << 4) | 0x2`.
     pub expr: String,
+    /// The expression's value.
     pub value: u64,
+    /// The line of the name.
+    pub line: usize,
 }
 
-/// `typedef struct _TAG { fields } Name, *PName;`
-#[derive(Debug, Clone)]
+/// A declarator after a struct, enum or typedef: `Name` or `*PName`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declarator {
+    pub name: String,
+    /// Pointer levels added to the declared type, outermost last (`*const *` is two).
+    pub pointers: Vec<PointerLevel>,
+}
+
+/// `typedef struct [TAG] { fields } Name [, *PtrName ...];`
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StructDef {
+    /// The struct tag (`_MAPISIB`), if any.
     pub tag: Option<String>,
     pub fields: Vec<Field>,
+    /// The typedef names; the first one is usually the plain name.
     pub names: Vec<Declarator>,
+    /// The line of the `typedef` keyword.
+    pub line: usize,
 }
 
-#[derive(Debug, Clone)]
+/// A struct member: `TYPE name;` or `TYPE name[N];`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
     pub name: String,
     pub ty: CType,
-    /// `[N]` after the name.
-    pub array: Option<u64>,
+    /// The element count of an array member.
+    pub array_len: Option<u64>,
+    pub line: usize,
 }
 
-/// `typedef enum _TAG { A = 1, B } Name;`
-#[derive(Debug, Clone)]
+/// `typedef enum [TAG] { A = 1, B, ... } Name;`
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnumDef {
     pub tag: Option<String>,
-    pub variants: Vec<(String, u64)>,
+    pub variants: Vec<Enumerator>,
     pub names: Vec<Declarator>,
+    pub line: usize,
 }
 
-/// `typedef TYPE Name, *PName;`
-#[derive(Debug, Clone)]
-pub struct Alias {
-    pub ty: CType,
-    pub names: Vec<Declarator>,
-}
-
-/// A name in a typedef, with the pointers in front of it.
-#[derive(Debug, Clone)]
-pub struct Declarator {
+/// One enumerator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enumerator {
     pub name: String,
-    pub pointers: usize,
+    /// The expression as written after `=`, if there was one.
+    pub expr: Option<String>,
+    /// The value: the expression's, or one more than the previous enumerator's (0 first).
+    pub value: u64,
 }
 
-/// `[object, uuid(...), local] interface Name : Base { methods }`
-#[derive(Debug, Clone)]
+/// `typedef TYPE Name;`: `ty` is the full type of `name` (declarator pointers included), so
+/// `typedef IMAPISync *LPMAPISYNC;` has `ty` = `IMAPISync *`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    pub name: String,
+    pub ty: CType,
+    pub line: usize,
+}
+
+/// A COM interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
     pub name: String,
+    /// The base interface; `None` only for the built-in `IUnknown`.
     pub base: Option<String>,
-    pub uuid: Option<Guid>,
-    pub attributes: Vec<String>,
+    /// The IID from `uuid(...)`.
+    pub uuid: Guid,
+    pub attributes: InterfaceAttributes,
+    /// The interface's own methods, in vtable order (inherited ones not repeated).
     pub methods: Vec<Method>,
+    /// The line of the interface's name (0 for the built-in `IUnknown`).
     pub line: usize,
-    /// Byte offsets of the name and of the base's name, for messages.
-    pub offset: usize,
-    pub base_offset: usize,
 }
 
-#[derive(Debug, Clone)]
+/// The attribute list before `interface` (besides `uuid`, which is [`Interface::uuid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InterfaceAttributes {
+    /// `object`: a COM interface. Always true after parsing (the parser requires it).
+    pub object: bool,
+    /// `local`: no marshaling code is wanted.
+    pub local: bool,
+    /// `pointer_default(...)`.
+    pub pointer_default: Option<PointerDefault>,
+}
+
+/// The argument of `pointer_default(...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointerDefault {
+    Unique,
+    Ref,
+    Ptr,
+}
+
+impl PointerDefault {
+    /// The IDL spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointerDefault::Unique => "unique",
+            PointerDefault::Ref => "ref",
+            PointerDefault::Ptr => "ptr",
+        }
+    }
+}
+
+/// `RET Name(params);`
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Method {
     pub name: String,
     pub ret: CType,
     pub params: Vec<Param>,
-    pub offset: usize,
+    /// The line of the method's name (0 for built-in methods).
+    pub line: usize,
 }
 
-#[derive(Debug, Clone)]
+/// One method parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
     pub ty: CType,
     pub dir: Direction,
-    /// Attributes besides the direction (`unique`, `string`, ...).
+    /// The parameter's other attributes as written, e.g. `unique`, `retval`, `size_is(cb)`
+    /// (without `in` and `out`, which are [`Param::dir`]).
     pub attributes: Vec<String>,
-    pub offset: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The data flow of a parameter. A parameter without `[in]` or `[out]` is `In`, as in MIDL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     In,
     Out,
     InOut,
 }
 
-/// A C type: `const NAME * const *`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl Direction {
+    /// The IDL attribute spelling: `in`, `out` or `in, out`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+            Direction::InOut => "in, out",
+        }
+    }
+}
+
+/// A C type as written: `[const] NAME [* [const]]...`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CType {
+    /// `const` on the pointee (`const WCHAR *`) or on the value itself (`const ULONG`).
     pub is_const: bool,
-    /// The base name; several words for builtins (`unsigned int`).
+    /// The base type name: an identifier (`ULONG`), a builtin combination
+    /// (`unsigned int`) or `struct TAG` / `enum TAG`.
     pub name: String,
+    /// Pointer levels, innermost first: `char *const *` is `[{is_const: true}, {false}]`.
     pub pointers: Vec<PointerLevel>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One `*`, with `const` after it if the pointer itself is const.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct PointerLevel {
     pub is_const: bool,
 }
 
 impl CType {
+    /// A plain named type without `const` or pointers.
     pub fn named(name: &str) -> CType {
         CType {
             is_const: false,
@@ -144,37 +230,65 @@ impl CType {
         }
     }
 
+    /// This type with `levels` more (non-const) pointer levels.
+    pub fn pointer_to(mut self, levels: usize) -> CType {
+        self.pointers.extend(vec![PointerLevel::default(); levels]);
+        self
+    }
+
+    /// Whether the type has at least one pointer level.
     pub fn is_pointer(&self) -> bool {
         !self.pointers.is_empty()
     }
 
-    /// The C spelling: `const WCHAR *`.
+    /// Whether this is exactly `void` (no `const`, no pointer).
+    pub fn is_void(&self) -> bool {
+        self.name == "void" && !self.is_const && self.pointers.is_empty()
+    }
+
+    /// The C spelling of the type alone: `ULONG`, `const WCHAR *`, `void **`,
+    /// `char *const *`.
     pub fn to_c(&self) -> String {
-        self.to_string()
+        let mut s = String::new();
+        if self.is_const {
+            s.push_str("const ");
+        }
+        s.push_str(&self.name);
+        if !self.pointers.is_empty() {
+            s.push(' ');
+        }
+        for (i, p) in self.pointers.iter().enumerate() {
+            s.push('*');
+            if p.is_const {
+                s.push_str("const");
+                if i + 1 < self.pointers.len() {
+                    s.push(' ');
+                }
+            }
+        }
+        s
+    }
+
+    /// A C declaration of `name` with this type: `const WCHAR *pwcszProgress`,
+    /// `ULONG ulIndex`, `char *const p`.
+    pub fn declare(&self, name: &str) -> String {
+        let t = self.to_c();
+        if t.ends_with('*') {
+            format!("{t}{name}")
+        } else {
+            format!("{t} {name}")
+        }
     }
 }
 
 impl fmt::Display for CType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_const {
-            f.write_str("const ")?;
-        }
-        f.write_str(&self.name)?;
-        if !self.pointers.is_empty() {
-            f.write_str(" ")?;
-        }
-        for p in &self.pointers {
-            f.write_str("*")?;
-            if p.is_const {
-                f.write_str(" const ")?;
-            }
-        }
-        Ok(())
+        f.write_str(&self.to_c())
     }
 }
 
-/// A GUID, as `uuid(...)` gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A GUID (an IID here), laid out like Windows' `GUID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Guid {
     pub data1: u32,
     pub data2: u16,
@@ -183,28 +297,60 @@ pub struct Guid {
 }
 
 impl Guid {
-    /// Parses the registry form without braces: `5024A385-2D44-486A-81A8-8F0ECB6071DD`.
-    pub fn parse(s: &str) -> Option<Guid> {
-        let parts: Vec<&str> = s.split('-').collect();
-        let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-        if lens != [8, 4, 4, 4, 12] || !s.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+    /// IID_IUnknown, {00000000-0000-0000-C000-000000000046}.
+    pub const IUNKNOWN: Guid = Guid {
+        data1: 0,
+        data2: 0,
+        data3: 0,
+        data4: [0xC0, 0, 0, 0, 0, 0, 0, 0x46],
+    };
+
+    /// Parses the 8-4-4-4-12 hex form, with or without surrounding braces; `None` if it is
+    /// anything else.
+    pub fn parse(text: &str) -> Option<Guid> {
+        let t = text.trim();
+        let t = match t.strip_prefix('{') {
+            Some(inner) => inner.strip_suffix('}')?,
+            None => t,
+        };
+        let groups: Vec<&str> = t.split('-').collect();
+        let lens = [8, 4, 4, 4, 12];
+        if groups.len() != lens.len()
+            || groups
+                .iter()
+                .zip(lens)
+                .any(|(g, n)| g.len() != n || !g.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
             return None;
         }
-        let tail = format!("{}{}", parts[3], parts[4]);
+        let data1 = u32::from_str_radix(groups[0], 16).ok()?;
+        let data2 = u16::from_str_radix(groups[1], 16).ok()?;
+        let data3 = u16::from_str_radix(groups[2], 16).ok()?;
+        let tail = format!("{}{}", groups[3], groups[4]);
         let mut data4 = [0u8; 8];
         for (i, b) in data4.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&tail[2 * i..2 * i + 2], 16).ok()?;
+            *b = u8::from_str_radix(tail.get(2 * i..2 * i + 2)?, 16).ok()?;
         }
         Some(Guid {
-            data1: u32::from_str_radix(parts[0], 16).ok()?,
-            data2: u16::from_str_radix(parts[1], 16).ok()?,
-            data3: u16::from_str_radix(parts[2], 16).ok()?,
+            data1,
+            data2,
+            data3,
             data4,
         })
     }
+
+    /// The GUID's 16 bytes as Windows stores them in memory (little-endian fields).
+    pub fn to_bytes_le(&self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..4].copy_from_slice(&self.data1.to_le_bytes());
+        b[4..6].copy_from_slice(&self.data2.to_le_bytes());
+        b[6..8].copy_from_slice(&self.data3.to_le_bytes());
+        b[8..].copy_from_slice(&self.data4);
+        b
+    }
 }
 
-/// The registry form: `{5024A385-2D44-486A-81A8-8F0ECB6071DD}`.
+/// The registry form, `{5024A385-2D44-486A-81A8-8F0ECB6071DD}`.
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.data4;
@@ -213,5 +359,107 @@ impl fmt::Display for Guid {
             "{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}}}",
             self.data1, self.data2, self.data3, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]
         )
+    }
+}
+
+impl Interface {
+    /// The built-in `IUnknown`: QueryInterface(REFIID riid, void **ppvObject), AddRef(),
+    /// Release(), the last two returning ULONG.
+    pub fn iunknown() -> Interface {
+        let param = |name: &str, ty: CType, dir: Direction| Param {
+            name: name.to_string(),
+            ty,
+            dir,
+            attributes: Vec::new(),
+        };
+        let method = |name: &str, ret: &str, params: Vec<Param>| Method {
+            name: name.to_string(),
+            ret: CType::named(ret),
+            params,
+            line: 0,
+        };
+        Interface {
+            name: "IUnknown".to_string(),
+            base: None,
+            uuid: Guid::IUNKNOWN,
+            attributes: InterfaceAttributes {
+                object: true,
+                local: true,
+                pointer_default: None,
+            },
+            methods: vec![
+                method(
+                    "QueryInterface",
+                    "HRESULT",
+                    vec![
+                        param("riid", CType::named("REFIID"), Direction::In),
+                        param(
+                            "ppvObject",
+                            CType::named("void").pointer_to(2),
+                            Direction::Out,
+                        ),
+                    ],
+                ),
+                method("AddRef", "ULONG", Vec::new()),
+                method("Release", "ULONG", Vec::new()),
+            ],
+            line: 0,
+        }
+    }
+}
+
+impl IdlFile {
+    /// The interfaces defined in this file, in source order.
+    pub fn interfaces(&self) -> impl Iterator<Item = &Interface> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Interface(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The constants, in source order.
+    pub fn consts(&self) -> impl Iterator<Item = &Const> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Const(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// The struct typedefs, in source order.
+    pub fn structs(&self) -> impl Iterator<Item = &StructDef> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Struct(x) => Some(x),
+            _ => None,
+        })
+    }
+
+    /// An interface defined in this file, or the built-in `IUnknown`.
+    pub fn interface(&self, name: &str) -> Option<Interface> {
+        if let Some(i) = self.interfaces().find(|i| i.name == name) {
+            return Some(i.clone());
+        }
+        (name == "IUnknown").then(Interface::iunknown)
+    }
+
+    /// The chain from the root (`IUnknown`) down to `iface` itself, each interface with
+    /// its own methods: the C vtable is these methods in this order. A base that cannot be
+    /// found ends the chain (that does not happen for parsed files); a cycle is cut.
+    pub fn ancestry(&self, iface: &Interface) -> Vec<Interface> {
+        let mut chain = vec![iface.clone()];
+        let mut next = iface.base.clone();
+        while let Some(b) = next {
+            if chain.iter().any(|i| i.name == b) {
+                break;
+            }
+            match self.interface(&b) {
+                Some(i) => {
+                    next = i.base.clone();
+                    chain.push(i);
+                }
+                None => break,
+            }
+        }
+        chain.reverse();
+        chain
     }
 }

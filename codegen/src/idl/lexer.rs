@@ -1,165 +1,297 @@
-//! Splits IDL source into tokens with their positions; skips whitespace and comments.
+//! Splits IDL source into tokens on demand, skipping white space and comments.
 
-use super::error::IdlError;
-use std::path::Path;
+use super::ast::Pos;
 
+/// What a token is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    Ident,
-    Number,
-    /// A string literal; `text` holds its value with escapes resolved.
-    Str,
-    Punct,
+pub enum TokenKind {
+    /// An identifier or keyword: `[A-Za-z_][A-Za-z0-9_]*`.
+    Ident(String),
+    /// Something that starts with a digit: `[0-9][A-Za-z0-9_]*`. Whether it is a valid
+    /// integer literal is up to the parser (uuid groups like `2D44` are lexed this way).
+    Number(String),
+    /// A string literal with `\"` and `\\` decoded; other escapes are kept as written.
+    Str(String),
+    /// Punctuation: one of `{ } ( ) [ ] ; , * = : | - <<`.
+    Punct(&'static str),
+    /// The end of the input.
     Eof,
 }
 
-#[derive(Debug, Clone)]
+/// A token and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    pub kind: Kind,
-    pub text: String,
+    pub kind: TokenKind,
+    /// Where the token starts.
+    pub pos: Pos,
+    /// The position just after the token's last character.
+    pub end: Pos,
     /// Byte offsets of the token in the source.
-    pub start: usize,
-    pub end: usize,
+    pub start_byte: usize,
+    pub end_byte: usize,
 }
 
 impl Token {
-    /// How the token reads in an error message.
+    /// How the token is named in messages: `` `foo` ``, `` `;` ``, `a string literal`,
+    /// `end of file`.
     pub fn describe(&self) -> String {
-        match self.kind {
-            Kind::Eof => "end of file".into(),
-            Kind::Str => format!("string \"{}\"", self.text),
-            _ => format!("`{}`", self.text),
+        match &self.kind {
+            TokenKind::Ident(s) | TokenKind::Number(s) => format!("`{s}`"),
+            TokenKind::Str(_) => "a string literal".to_string(),
+            TokenKind::Punct(p) => format!("`{p}`"),
+            TokenKind::Eof => "end of file".to_string(),
         }
     }
-}
 
-/// 1-based line and column (in characters) of a byte offset, and that line's text.
-pub fn position(src: &str, offset: usize) -> (usize, usize, String) {
-    let offset = offset.min(src.len());
-    let line_start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
-    let line = src[..offset].matches('\n').count() + 1;
-    let column = src[line_start..offset].chars().count() + 1;
-    let text = src[line_start..line_end].trim_end_matches('\r').to_string();
-    (line, column, text)
-}
+    /// Whether this is the punctuation `p`.
+    pub fn is_punct(&self, p: &str) -> bool {
+        matches!(self.kind, TokenKind::Punct(q) if q == p)
+    }
 
-pub fn error_at(path: &Path, src: &str, offset: usize, message: impl Into<String>) -> IdlError {
-    let (line, column, source_line) = position(src, offset);
-    IdlError {
-        path: path.to_path_buf(),
-        line,
-        column,
-        message: message.into(),
-        source_line,
+    /// Whether this is the identifier (or keyword) `word`.
+    pub fn is_ident(&self, word: &str) -> bool {
+        matches!(&self.kind, TokenKind::Ident(s) if s == word)
     }
 }
 
-pub fn tokenize(path: &Path, src: &str) -> Result<Vec<Token>, IdlError> {
-    let bytes = src.as_bytes();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-        } else if src[i..].starts_with("//") {
-            i = src[i..].find('\n').map_or(bytes.len(), |n| i + n);
-        } else if src[i..].starts_with("/*") {
-            match src[i + 2..].find("*/") {
-                Some(n) => i = i + 2 + n + 2,
-                None => return Err(error_at(path, src, i, "unterminated block comment")),
+/// A lexical error: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+const PUNCTS: &[&str] = &[
+    "{", "}", "(", ")", "[", "]", ";", ",", "*", "=", ":", "|", "-",
+];
+
+/// The tokenizer. It keeps its place as a byte offset plus the line and column there.
+pub struct Lexer<'a> {
+    src: &'a str,
+    offset: usize,
+    line: usize,
+    column: usize,
+    /// Where the previous token ended: the position reported for end of file.
+    last_end: Pos,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a str) -> Lexer<'a> {
+        Lexer {
+            src,
+            offset: 0,
+            line: 1,
+            column: 1,
+            last_end: Pos { line: 1, column: 1 },
+        }
+    }
+
+    /// The source text between two byte offsets (empty if they are out of range).
+    pub fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.src.get(start..end).unwrap_or("")
+    }
+
+    fn pos(&self) -> Pos {
+        Pos {
+            line: self.line,
+            column: self.column,
+        }
+    }
+
+    fn peek_char(&self) -> Option<char> {
+        self.src.get(self.offset..)?.chars().next()
+    }
+
+    fn peek_second(&self) -> Option<char> {
+        let mut it = self.src.get(self.offset..)?.chars();
+        it.next();
+        it.next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek_char()?;
+        self.offset += c.len_utf8();
+        if c == '\n' {
+            self.line += 1;
+            self.column = 1;
+        } else {
+            self.column += 1;
+        }
+        Some(c)
+    }
+
+    /// Skips white space and comments.
+    fn skip_trivia(&mut self) -> Result<(), LexError> {
+        loop {
+            match (self.peek_char(), self.peek_second()) {
+                (Some(c), _) if c.is_whitespace() => {
+                    self.bump();
+                }
+                (Some('/'), Some('/')) => {
+                    while let Some(c) = self.peek_char() {
+                        if c == '\n' {
+                            break;
+                        }
+                        self.bump();
+                    }
+                }
+                (Some('/'), Some('*')) => {
+                    let start = self.pos();
+                    self.bump();
+                    self.bump();
+                    loop {
+                        match self.bump() {
+                            Some('*') if self.peek_char() == Some('/') => {
+                                self.bump();
+                                break;
+                            }
+                            Some(_) => {}
+                            None => {
+                                return Err(LexError {
+                                    pos: start,
+                                    message: "unterminated block comment".to_string(),
+                                })
+                            }
+                        }
+                    }
+                }
+                _ => return Ok(()),
             }
-        } else if c == b'"' {
-            let start = i;
-            let mut value = String::new();
-            i += 1;
+        }
+    }
+
+    /// The next token; `Eof` (positioned just after the last token) at the end, for ever.
+    pub fn next_token(&mut self) -> Result<Token, LexError> {
+        self.skip_trivia()?;
+        let pos = self.pos();
+        let start_byte = self.offset;
+        let Some(c) = self.peek_char() else {
+            return Ok(Token {
+                kind: TokenKind::Eof,
+                pos: self.last_end,
+                end: self.last_end,
+                start_byte,
+                end_byte: start_byte,
+            });
+        };
+        let kind = if c.is_ascii_alphabetic() || c == '_' || c.is_ascii_digit() {
+            let mut word = String::new();
+            while let Some(d) = self.peek_char() {
+                if d.is_ascii_alphanumeric() || d == '_' {
+                    word.push(d);
+                    self.bump();
+                } else {
+                    break;
+                }
+            }
+            if c.is_ascii_digit() {
+                TokenKind::Number(word)
+            } else {
+                TokenKind::Ident(word)
+            }
+        } else if c == '"' {
+            self.bump();
+            let mut text = String::new();
             loop {
-                match src[i..].chars().next() {
+                match self.peek_char() {
                     None | Some('\n') => {
-                        return Err(error_at(path, src, start, "unterminated string"));
+                        return Err(LexError {
+                            pos,
+                            message: "unterminated string literal".to_string(),
+                        })
                     }
                     Some('"') => {
-                        i += 1;
+                        self.bump();
                         break;
                     }
                     Some('\\') => {
-                        let next = src[i + 1..].chars().next();
-                        match next {
-                            Some('n') => value.push('\n'),
-                            Some('t') => value.push('\t'),
-                            Some(ch @ ('"' | '\\' | '\'')) => value.push(ch),
-                            Some(other) => {
-                                return Err(error_at(
-                                    path,
-                                    src,
-                                    i,
-                                    format!("unknown escape `\\{other}` in string"),
-                                ))
+                        self.bump();
+                        match self.peek_char() {
+                            Some(e @ ('"' | '\\')) => {
+                                self.bump();
+                                text.push(e);
                             }
-                            None => return Err(error_at(path, src, start, "unterminated string")),
+                            // Other escapes stay as written; the text ends up in C anyway.
+                            _ => text.push('\\'),
                         }
-                        i += 1 + next.map_or(0, char::len_utf8);
                     }
-                    Some(ch) => {
-                        value.push(ch);
-                        i += ch.len_utf8();
+                    Some(d) => {
+                        self.bump();
+                        text.push(d);
                     }
                 }
             }
-            tokens.push(Token {
-                kind: Kind::Str,
-                text: value,
-                start,
-                end: i,
-            });
-        } else if c.is_ascii_alphanumeric() || c == b'_' {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            let kind = if c.is_ascii_digit() {
-                Kind::Number
-            } else {
-                Kind::Ident
-            };
-            tokens.push(Token {
-                kind,
-                text: src[start..i].to_string(),
-                start,
-                end: i,
-            });
-        } else if src[i..].starts_with("<<") {
-            tokens.push(Token {
-                kind: Kind::Punct,
-                text: "<<".into(),
-                start: i,
-                end: i + 2,
-            });
-            i += 2;
-        } else if b"[](){};,*=:|-+~&".contains(&c) {
-            tokens.push(Token {
-                kind: Kind::Punct,
-                text: (c as char).to_string(),
-                start: i,
-                end: i + 1,
-            });
-            i += 1;
+            TokenKind::Str(text)
+        } else if c == '<' && self.peek_second() == Some('<') {
+            self.bump();
+            self.bump();
+            TokenKind::Punct("<<")
+        } else if let Some(p) = PUNCTS.iter().find(|p| p.starts_with(c)) {
+            self.bump();
+            TokenKind::Punct(p)
         } else {
-            let ch = src[i..].chars().next().unwrap_or('?');
-            return Err(error_at(
-                path,
-                src,
-                i,
-                format!("unexpected character `{ch}`"),
-            ));
+            let hint = if c == '#' {
+                " (preprocessor directives are not supported; use `cpp_quote(\"...\")`)"
+            } else {
+                ""
+            };
+            return Err(LexError {
+                pos,
+                message: format!("unexpected character `{c}`{hint}"),
+            });
+        };
+        let end = self.pos();
+        self.last_end = end;
+        Ok(Token {
+            kind,
+            pos,
+            end,
+            start_byte,
+            end_byte: self.offset,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<TokenKind> {
+        let mut lx = Lexer::new(src);
+        let mut v = Vec::new();
+        loop {
+            let t = lx.next_token().unwrap();
+            if t.kind == TokenKind::Eof {
+                return v;
+            }
+            v.push(t.kind);
         }
     }
-    tokens.push(Token {
-        kind: Kind::Eof,
-        text: String::new(),
-        start: src.len(),
-        end: src.len(),
-    });
-    Ok(tokens)
+
+    #[test]
+    fn tokens_and_comments() {
+        assert_eq!(
+            kinds("a /* x */ 0x1u // y\n << \"q\\\"\\\\\\n\" -"),
+            vec![
+                TokenKind::Ident("a".into()),
+                TokenKind::Number("0x1u".into()),
+                TokenKind::Punct("<<"),
+                TokenKind::Str("q\"\\\\n".into()),
+                TokenKind::Punct("-"),
+            ]
+        );
+    }
+
+    #[test]
+    fn positions_count_characters() {
+        let mut lx = Lexer::new("\u{e9}\tx\n  y");
+        assert!(lx.next_token().is_err());
+        let mut lx = Lexer::new("\tx\n  yy");
+        let x = lx.next_token().unwrap();
+        assert_eq!((x.pos.line, x.pos.column), (1, 2));
+        let y = lx.next_token().unwrap();
+        assert_eq!((y.pos.line, y.pos.column, y.end.column), (2, 3, 5));
+        let eof = lx.next_token().unwrap();
+        assert_eq!(eof.pos, y.end);
+    }
 }

@@ -1,36 +1,62 @@
-//! The IDL front end: the MIDL subset our IMAPISync IDL uses (import, cpp_quote,
-//! typedef struct/enum, const, `[object, uuid(...), local] interface X : Base { ... }`,
-//! `[in]`/`[out]`/`[in, out]` parameters), parsed into an [`IdlFile`] and lowered to a
-//! C/C++ header by [`c_header`].
+//! The IDL front end: reads the MIDL subset our IMAPISync declarations are written in and
+//! lowers it to a C/C++ header.
 //!
-//! Errors name file:line:column, show the line with a caret under the offending token,
-//! and say what was expected.
+//! Supported:
+//!
+//! * `import "x.idl";` (recorded in [`IdlFile::imports`], not read) and
+//!   `cpp_quote("...")` (copied into the header; `\"` and `\\` are decoded);
+//! * `// line` and `/* block */` comments;
+//! * `const TYPE NAME = EXPR;` where EXPR is made of integer literals (decimal, octal, hex,
+//!   `U`/`L` suffixes), `|`, `<<` and parentheses;
+//! * `typedef struct [TAG] { ... } Name, *PName;`, `typedef enum [TAG] { A = 1, B } Name;`,
+//!   `typedef TYPE Name;` (e.g. `typedef IFoo *LPFOO;`);
+//! * `[object, uuid(...), local, pointer_default(unique)] interface IFoo : IBase { ... };`
+//!   with methods `RET Name([in] T a, [out] T *b, [in, out] T *c);` (also `unique`,
+//!   `retval`, `string`, `ref`, `ptr`, `optional`, `size_is(..)`, `length_is(..)`,
+//!   `iid_is(..)`), and forward declarations `interface IFoo;`.
+//!
+//! Besides syntax, [`parse_str`] checks, as soon as each construct is parsed: interface,
+//! method (including inherited ones), parameter, struct member and enumerator names are
+//! unique; an interface is `object` and has a `uuid`; a base interface is `IUnknown` (built
+//! in) or defined earlier in the file; `[out]` and `[in, out]` parameters are pointers
+//! (directly or through a pointer typedef made in the same file); no parameter is named
+//! `This`. Every error is an [`IdlError`] with the file, line and column, the source line
+//! and a caret. Nothing here panics on bad input.
 
 mod ast;
 mod cheader;
+mod check;
 mod error;
 mod lexer;
 mod parser;
 
 use std::path::Path;
 
-pub use ast::*;
+pub use ast::{
+    Alias, CType, Const, Declarator, Direction, EnumDef, Enumerator, Field, Guid, IdlFile,
+    Interface, InterfaceAttributes, Item, Method, Param, PointerDefault, PointerLevel, Pos,
+    StructDef,
+};
 pub use cheader::{c_header, CHeaderOptions};
 pub use error::IdlError;
 
-/// Parses IDL source text; `path` is used in messages.
+/// Parses IDL source text. `path` is only used in the result and in error messages.
 pub fn parse_str(path: &Path, src: &str) -> Result<IdlFile, IdlError> {
     parser::parse(path, src)
 }
 
-/// Reads and parses an IDL file.
+/// Reads and parses an IDL file; a file that cannot be read (or is not UTF-8) is an
+/// [`IdlError`] naming the path, with line and column 0.
 pub fn parse_file(path: &Path) -> Result<IdlFile, IdlError> {
-    let src = std::fs::read_to_string(path).map_err(|e| IdlError {
-        path: path.to_path_buf(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read the IDL file: {e}"),
-        source_line: String::new(),
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        IdlError::whole_file(path, format!("cannot read `{}`: {e}", path.display()))
     })?;
     parse_str(path, &src)
+}
+
+/// Parses a C integer literal: decimal, octal (leading `0`) or hex (`0x`), with an optional
+/// `U` and up to two `L` suffixes (any case). `None` if `text` is anything else or does not
+/// fit in 64 bits. The IDL parser reads integer literals with it.
+pub fn parse_c_integer(text: &str) -> Option<u64> {
+    parser::int_literal(text)
 }

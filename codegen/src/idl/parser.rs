@@ -1,646 +1,938 @@
-//! Recursive descent over the tokens of the MIDL subset we use, then the semantic checks.
+//! A recursive-descent parser for the MIDL subset, with one token of lookahead.
+//!
+//! Grammar (`{}` repeats, `[]` is optional, quoted text is literal):
+//!
+//! ```text
+//! file       = { decl } EOF
+//! decl       = "import" STRING { "," STRING } ";"
+//!            | "cpp_quote" "(" STRING ")" [";"]
+//!            | "const" type NAME "=" expr ";"
+//!            | "typedef" typedef
+//!            | [ "[" iattr { "," iattr } "]" ] "interface" NAME ( ";" | ":" NAME body )
+//! iattr      = "object" | "local" | "uuid" "(" GUID ")" | "pointer_default" "(" NAME ")"
+//! body       = "{" { type NAME "(" params ")" ";" } "}" [";"]
+//! params     = [ "void" | param { "," param } ]
+//! param      = [ "[" pattr { "," pattr } "]" ] type NAME
+//! typedef    = "struct" [TAG] "{" { type NAME ["[" expr "]"] ";" } "}" decls ";"
+//!            | "enum" [TAG] "{" [ NAME ["=" expr] { "," NAME ["=" expr] } [","] ] "}" decls ";"
+//!            | type decls ";"
+//! decls      = decl1 { "," decl1 }      decl1 = { "*" ["const"] } NAME
+//! type       = ["const"] base ["const"] { "*" ["const"] }
+//! base       = NAME | builtin-words | "struct" TAG | "enum" TAG
+//! expr       = shift { "|" shift }      shift = primary { "<<" primary }
+//! primary    = INTEGER | "(" expr ")"
+//! ```
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::ast::*;
+use super::check::Scope;
 use super::error::IdlError;
-use super::lexer::{error_at, tokenize, Kind, Token};
+use super::lexer::{LexError, Lexer, Token, TokenKind};
 
-const INTERFACE_ATTRIBUTES: &[&str] = &["object", "uuid", "local", "pointer_default"];
-const PARAM_ATTRIBUTES: &[&str] = &["in", "out", "retval", "unique", "string", "optional"];
+/// Words that combine into builtin C types (`unsigned long`, `long long`).
+const BUILTIN_WORDS: &[&str] = &[
+    "unsigned", "signed", "char", "short", "int", "long", "__int8", "__int16", "__int32",
+    "__int64", "float", "double",
+];
 
-/// Words that start a builtin C type and may be followed by more of them.
-const BUILTIN_WORDS: &[&str] = &["unsigned", "signed", "int", "long", "short", "char"];
+/// Words that cannot name a type member, parameter, typedef or interface.
+const RESERVED: &[&str] = &[
+    "const",
+    "typedef",
+    "struct",
+    "enum",
+    "union",
+    "interface",
+    "import",
+    "cpp_quote",
+    "void",
+];
+
+/// C and C++ keywords: no declared name may be one, or the header would not compile.
+const C_KEYWORDS: &[&str] = &[
+    "alignas",
+    "alignof",
+    "asm",
+    "auto",
+    "bool",
+    "break",
+    "case",
+    "catch",
+    "char",
+    "class",
+    "const",
+    "const_cast",
+    "constexpr",
+    "continue",
+    "decltype",
+    "default",
+    "delete",
+    "do",
+    "double",
+    "dynamic_cast",
+    "else",
+    "enum",
+    "explicit",
+    "export",
+    "extern",
+    "false",
+    "float",
+    "for",
+    "friend",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "nullptr",
+    "operator",
+    "private",
+    "protected",
+    "public",
+    "register",
+    "reinterpret_cast",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "static_assert",
+    "static_cast",
+    "struct",
+    "switch",
+    "template",
+    "this",
+    "thread_local",
+    "throw",
+    "true",
+    "try",
+    "typedef",
+    "typeid",
+    "typename",
+    "union",
+    "unsigned",
+    "using",
+    "virtual",
+    "void",
+    "volatile",
+    "wchar_t",
+    "while",
+];
+
+/// Parameter attributes besides `in` and `out`; the last group takes an argument.
+const PARAM_FLAGS: &[&str] = &["retval", "unique", "ref", "ptr", "string", "optional"];
+const PARAM_WITH_ARG: &[&str] = &["size_is", "length_is", "iid_is"];
 
 pub fn parse(path: &Path, src: &str) -> Result<IdlFile, IdlError> {
-    let tokens = tokenize(path, src)?;
-    let mut p = Parser {
-        path,
-        src,
-        tokens,
-        pos: 0,
-        consts: HashMap::new(),
-    };
-    let file = p.file()?;
-    check(&p, &file)?;
-    Ok(file)
+    let mut p = Parser::new(path, src)?;
+    p.file()
 }
 
 struct Parser<'a> {
     path: &'a Path,
     src: &'a str,
-    tokens: Vec<Token>,
-    pos: usize,
-    /// Values of the constants declared so far, for expressions.
-    consts: HashMap<String, u64>,
+    lexer: Lexer<'a>,
+    /// The current (not yet consumed) token.
+    tok: Token,
+    /// Where the last consumed token ended.
+    prev_end: Pos,
+    scope: Scope,
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> &Token {
-        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+type PResult<T> = Result<T, IdlError>;
+
+impl<'a> Parser<'a> {
+    fn new(path: &'a Path, src: &'a str) -> PResult<Parser<'a>> {
+        let mut lexer = Lexer::new(src);
+        let tok = match lexer.next_token() {
+            Ok(t) => t,
+            Err(e) => return Err(lex_error(path, src, e)),
+        };
+        Ok(Parser {
+            path,
+            src,
+            lexer,
+            tok,
+            prev_end: Pos { line: 1, column: 1 },
+            scope: Scope::new(),
+        })
     }
 
-    fn peek_at(&self, n: usize) -> &Token {
-        &self.tokens[(self.pos + n).min(self.tokens.len() - 1)]
+    // ---- token plumbing -------------------------------------------------------------
+
+    fn error(&self, pos: Pos, message: String) -> IdlError {
+        IdlError::at(self.path, self.src, pos.line, pos.column, message)
     }
 
-    fn next(&mut self) -> Token {
-        let t = self.peek().clone();
-        if t.kind != Kind::Eof {
-            self.pos += 1;
+    /// Consumes the current token and returns it.
+    fn advance(&mut self) -> PResult<Token> {
+        let next = self
+            .lexer
+            .next_token()
+            .map_err(|e| lex_error(self.path, self.src, e))?;
+        let old = std::mem::replace(&mut self.tok, next);
+        self.prev_end = old.end;
+        Ok(old)
+    }
+
+    /// "expected WHAT, found X", at the current token.
+    fn expected(&self, what: &str) -> IdlError {
+        self.error(
+            self.tok.pos,
+            format!("expected {what}, found {}", self.tok.describe()),
+        )
+    }
+
+    /// Consumes the punctuation `p`, or fails with "expected `p` CONTEXT, found X" just
+    /// after the previous token (where `p` belongs).
+    fn expect_punct(&mut self, p: &str, context: &str) -> PResult<Token> {
+        if self.tok.is_punct(p) {
+            return self.advance();
         }
-        t
-    }
-
-    fn is(&self, text: &str) -> bool {
-        let t = self.peek();
-        t.kind != Kind::Str && t.kind != Kind::Eof && t.text == text
-    }
-
-    fn error(&self, t: &Token, message: impl Into<String>) -> IdlError {
-        error_at(self.path, self.src, t.start, message)
-    }
-
-    /// Consumes `text` or fails with "expected `text` <context>, found ...".
-    fn expect(&mut self, text: &str, context: &str) -> Result<Token, IdlError> {
-        if self.is(text) {
-            return Ok(self.next());
-        }
-        let t = self.peek().clone();
+        let context = if context.is_empty() {
+            String::new()
+        } else {
+            format!(" {context}")
+        };
         Err(self.error(
-            &t,
-            format!("expected `{text}` {context}, found {}", t.describe()),
+            self.prev_end,
+            format!("expected `{p}`{context}, found {}", self.tok.describe()),
         ))
     }
 
-    fn ident(&mut self, what: &str) -> Result<Token, IdlError> {
-        let t = self.peek().clone();
-        if t.kind == Kind::Ident {
-            return Ok(self.next());
+    /// Consumes `p` if it is the current token.
+    fn eat_punct(&mut self, p: &str) -> PResult<bool> {
+        if self.tok.is_punct(p) {
+            self.advance()?;
+            return Ok(true);
         }
-        Err(self.error(&t, format!("expected {what}, found {}", t.describe())))
+        Ok(false)
     }
 
-    fn file(&mut self) -> Result<IdlFile, IdlError> {
+    /// Consumes the keyword `word` if it is the current token.
+    fn eat_ident(&mut self, word: &str) -> PResult<bool> {
+        if self.tok.is_ident(word) {
+            self.advance()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The current token as an identifier usable as a name, if it is one.
+    fn name_here(&self) -> Option<String> {
+        match &self.tok.kind {
+            TokenKind::Ident(s)
+                if !RESERVED.contains(&s.as_str()) && !BUILTIN_WORDS.contains(&s.as_str()) =>
+            {
+                Some(s.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Consumes a name, or fails with "expected WHAT, found X".
+    fn name(&mut self, what: &str) -> PResult<(String, Pos)> {
+        match self.name_here() {
+            Some(n) if C_KEYWORDS.contains(&n.as_str()) => Err(self.error(
+                self.tok.pos,
+                format!("expected {what}, found `{n}`, which is a C or C++ keyword"),
+            )),
+            Some(n) => {
+                let t = self.advance()?;
+                Ok((n, t.pos))
+            }
+            None => Err(self.expected(what)),
+        }
+    }
+
+    // ---- declarations ---------------------------------------------------------------
+
+    fn file(&mut self) -> PResult<IdlFile> {
         let mut file = IdlFile {
             path: self.path.to_path_buf(),
             imports: Vec::new(),
             items: Vec::new(),
         };
         loop {
-            let t = self.peek().clone();
-            match (t.kind.clone(), t.text.as_str()) {
-                (Kind::Eof, _) => break,
-                (Kind::Ident, "import") => {
-                    self.next();
-                    loop {
-                        let s = self.next();
-                        if s.kind != Kind::Str {
-                            return Err(self.error(
-                                &s,
-                                format!(
-                                    "expected a file name string after `import`, found {}",
-                                    s.describe()
-                                ),
-                            ));
-                        }
-                        file.imports.push(s.text);
-                        if !self.is(",") {
-                            break;
-                        }
-                        self.next();
-                    }
-                    self.expect(";", "after `import`")?;
+            let word = match &self.tok.kind {
+                TokenKind::Eof => return Ok(file),
+                TokenKind::Ident(w) => w.clone(),
+                TokenKind::Punct("[") => String::new(),
+                _ => {
+                    return Err(self.expected(
+                        "a declaration (`import`, `cpp_quote`, `const`, `typedef`, \
+                         `interface` or an attribute list `[...]`)",
+                    ))
                 }
-                (Kind::Ident, "cpp_quote") => {
-                    self.next();
-                    self.expect("(", "after `cpp_quote`")?;
-                    let s = self.next();
-                    if s.kind != Kind::Str {
-                        return Err(self.error(
-                            &s,
-                            format!(
-                                "expected a string in `cpp_quote(...)`, found {}",
-                                s.describe()
-                            ),
-                        ));
-                    }
-                    self.expect(")", "after the `cpp_quote` string")?;
-                    if self.is(";") {
-                        self.next();
-                    }
-                    file.items.push(Item::CppQuote(s.text));
-                }
-                (Kind::Ident, "const") => {
-                    let c = self.constant()?;
-                    file.items.push(Item::Const(c));
-                }
-                (Kind::Ident, "typedef") => {
-                    let item = self.typedef()?;
-                    file.items.push(item);
-                }
-                (Kind::Punct, "[") | (Kind::Ident, "interface") => {
-                    let item = self.interface()?;
-                    file.items.push(item);
-                }
+            };
+            match word.as_str() {
+                "import" => self.import(&mut file.imports)?,
+                "cpp_quote" => file.items.push(self.cpp_quote()?),
+                "const" => file.items.push(Item::Const(self.constant()?)),
+                "typedef" => self.typedef(&mut file.items)?,
+                "" | "interface" => file.items.push(self.interface()?),
                 _ => {
                     return Err(self.error(
-                        &t,
+                        self.tok.pos,
                         format!(
-                            "expected `import`, `cpp_quote`, `const`, `typedef`, `[` or \
-                             `interface` at the top level, found {}",
-                            t.describe()
+                            "unknown top-level keyword `{word}`; expected `import`, \
+                             `cpp_quote`, `const`, `typedef`, `interface` or an attribute \
+                             list `[...]`"
                         ),
                     ))
                 }
             }
         }
-        Ok(file)
     }
 
-    fn constant(&mut self) -> Result<Const, IdlError> {
-        self.expect("const", "")?;
+    fn string(&mut self, what: &str) -> PResult<String> {
+        if let TokenKind::Str(s) = &self.tok.kind {
+            let s = s.clone();
+            self.advance()?;
+            return Ok(s);
+        }
+        Err(self.expected(what))
+    }
+
+    fn import(&mut self, imports: &mut Vec<String>) -> PResult<()> {
+        self.advance()?;
+        loop {
+            imports.push(self.string("a file name string after `import`")?);
+            if !self.eat_punct(",")? {
+                break;
+            }
+        }
+        self.expect_punct(";", "after import")?;
+        Ok(())
+    }
+
+    fn cpp_quote(&mut self) -> PResult<Item> {
+        self.advance()?;
+        self.expect_punct("(", "after `cpp_quote`")?;
+        let text = self.string("a string literal in `cpp_quote(...)`")?;
+        self.expect_punct(")", "after the `cpp_quote` string")?;
+        self.eat_punct(";")?;
+        Ok(Item::CppQuote(text))
+    }
+
+    fn constant(&mut self) -> PResult<Const> {
+        self.advance()?;
         let ty = self.ctype("a type after `const`")?;
-        let name = self.ident("a constant name")?;
-        self.expect("=", &format!("after constant name `{}`", name.text))?;
-        let start = self.peek().start;
-        let value = self.expr()?;
-        let end = self.tokens[self.pos.saturating_sub(1)].end;
-        let expr = self.src[start..end.max(start)].to_string();
-        self.expect(";", &format!("after the value of constant `{}`", name.text))?;
-        self.consts.insert(name.text.clone(), value);
+        let (name, pos) = self.name("a constant name")?;
+        self.expect_punct("=", &format!("after constant `{name}`"))?;
+        let (expr, value) = self.expr()?;
+        self.expect_punct(";", "after constant")?;
         Ok(Const {
-            name: name.text,
+            name,
             ty,
             expr,
             value,
+            line: pos.line,
         })
     }
 
-    /// `term ('|' term | '<<' term | '+' term)*`
-    fn expr(&mut self) -> Result<u64, IdlError> {
-        let mut v = self.term()?;
+    fn typedef(&mut self, items: &mut Vec<Item>) -> PResult<()> {
+        let line = self.advance()?.pos.line;
+        let keyword = match &self.tok.kind {
+            TokenKind::Ident(w) if w == "struct" || w == "enum" => w.clone(),
+            _ => {
+                let ty = self.ctype("a type after `typedef`")?;
+                return self.aliases(ty, line, items);
+            }
+        };
+        self.advance()?;
+        let tag = match self.name_here() {
+            Some(_) => Some(self.name(&format!("a {keyword} tag"))?.0),
+            None => None,
+        };
+        if !self.tok.is_punct("{") {
+            // `typedef struct TAG *PTAG;`: a use of the tagged type, not a definition.
+            let Some(tag) = tag else {
+                return Err(self.expected(&format!("a {keyword} tag or `{{`")));
+            };
+            let base = CType::named(&format!("{keyword} {tag}"));
+            let ty = self.type_suffix(base)?;
+            return self.aliases(ty, line, items);
+        }
+        self.advance()?;
+        let item = if keyword == "struct" {
+            let fields = self.fields()?;
+            let names = self.declarators()?;
+            for d in &names {
+                let ty = CType::named(&d.name).pointer_to(d.pointers.len());
+                self.scope.typedef(&d.name, &ty);
+            }
+            Item::Struct(StructDef {
+                tag,
+                fields,
+                names,
+                line,
+            })
+        } else {
+            let variants = self.enumerators()?;
+            let names = self.declarators()?;
+            for d in &names {
+                let ty = CType::named(&d.name).pointer_to(d.pointers.len());
+                self.scope.typedef(&d.name, &ty);
+            }
+            Item::Enum(EnumDef {
+                tag,
+                variants,
+                names,
+                line,
+            })
+        };
+        self.expect_punct(";", "after typedef")?;
+        items.push(item);
+        Ok(())
+    }
+
+    /// `decls ";"` of a simple typedef: one [`Alias`] per name.
+    fn aliases(&mut self, base: CType, line: usize, items: &mut Vec<Item>) -> PResult<()> {
+        for d in self.declarators()? {
+            let mut ty = base.clone();
+            ty.pointers.extend(d.pointers);
+            self.scope.typedef(&d.name, &ty);
+            items.push(Item::Typedef(Alias {
+                name: d.name,
+                ty,
+                line,
+            }));
+        }
+        self.expect_punct(";", "after typedef")?;
+        Ok(())
+    }
+
+    fn pointers(&mut self) -> PResult<Vec<PointerLevel>> {
+        let mut v = Vec::new();
+        while self.eat_punct("*")? {
+            let is_const = self.eat_ident("const")?;
+            v.push(PointerLevel { is_const });
+        }
+        Ok(v)
+    }
+
+    fn declarators(&mut self) -> PResult<Vec<Declarator>> {
+        let mut v = Vec::new();
         loop {
-            if self.is("|") {
-                self.next();
-                v |= self.term()?;
-            } else if self.is("<<") {
-                let t = self.next();
-                let s = self.term()?;
-                if s >= 64 {
-                    return Err(self.error(&t, format!("shift by {s} is out of range")));
-                }
-                v <<= s;
-            } else if self.is("+") {
-                self.next();
-                v = v.wrapping_add(self.term()?);
-            } else {
+            let pointers = self.pointers()?;
+            let (name, _) = self.name("a typedef name")?;
+            v.push(Declarator { name, pointers });
+            if !self.eat_punct(",")? {
                 return Ok(v);
             }
         }
     }
 
-    fn term(&mut self) -> Result<u64, IdlError> {
-        let t = self.next();
-        match t.kind {
-            Kind::Number => parse_number(&t.text)
-                .ok_or_else(|| self.error(&t, format!("malformed number `{}`", t.text))),
-            Kind::Ident => self.consts.get(&t.text).copied().ok_or_else(|| {
-                self.error(
-                    &t,
-                    format!(
-                        "`{}` is not a constant declared earlier in this file",
-                        t.text
-                    ),
-                )
-            }),
-            Kind::Punct if t.text == "(" => {
-                let v = self.expr()?;
-                self.expect(")", "to close the parenthesis")?;
-                Ok(v)
+    /// Struct members up to and including the closing `}`.
+    fn fields(&mut self) -> PResult<Vec<Field>> {
+        let mut fields: Vec<Field> = Vec::new();
+        while !self.eat_punct("}")? {
+            let ty = self.ctype("a member type or `}`")?;
+            let (name, pos) = self.name("a member name")?;
+            if fields.iter().any(|f| f.name == name) {
+                return Err(self.error(pos, format!("duplicate struct member `{name}`")));
             }
-            Kind::Punct if t.text == "~" => Ok(!self.term()? & 0xFFFF_FFFF),
-            _ => Err(self.error(&t, format!("expected a number, found {}", t.describe()))),
-        }
-    }
-
-    /// `[const] NAME [* [const]]...`
-    fn ctype(&mut self, what: &str) -> Result<CType, IdlError> {
-        let mut is_const = false;
-        if self.is("const") {
-            self.next();
-            is_const = true;
-        }
-        let first = self.peek().clone();
-        let name = if first.kind == Kind::Ident && BUILTIN_WORDS.contains(&first.text.as_str()) {
-            let mut words = Vec::new();
-            while self.peek().kind == Kind::Ident
-                && BUILTIN_WORDS.contains(&self.peek().text.as_str())
-            {
-                words.push(self.next().text);
-            }
-            words.join(" ")
-        } else if self.is("struct") || self.is("enum") {
-            let kw = self.next().text;
-            let n = self.ident(&format!("a name after `{kw}`"))?;
-            format!("{kw} {}", n.text)
-        } else {
-            self.ident(what)?.text
-        };
-        if self.is("const") {
-            self.next();
-            is_const = true;
-        }
-        let mut pointers = Vec::new();
-        while self.is("*") {
-            self.next();
-            let mut level = PointerLevel { is_const: false };
-            if self.is("const") {
-                self.next();
-                level.is_const = true;
-            }
-            pointers.push(level);
-        }
-        Ok(CType {
-            is_const,
-            name,
-            pointers,
-        })
-    }
-
-    fn declarators(&mut self, context: &str) -> Result<Vec<Declarator>, IdlError> {
-        let mut names = Vec::new();
-        loop {
-            let mut pointers = 0;
-            while self.is("*") {
-                self.next();
-                pointers += 1;
-            }
-            let n = self.ident(&format!("a type name {context}"))?;
-            names.push(Declarator {
-                name: n.text,
-                pointers,
+            let array_len = if self.eat_punct("[")? {
+                let (_, n) = self.expr()?;
+                self.expect_punct("]", "after the array length")?;
+                Some(n)
+            } else {
+                None
+            };
+            self.expect_punct(";", "after struct member")?;
+            fields.push(Field {
+                name,
+                ty,
+                array_len,
+                line: pos.line,
             });
-            if !self.is(",") {
-                break;
-            }
-            self.next();
         }
-        self.expect(";", &format!("after typedef `{}`", names[0].name))?;
-        Ok(names)
+        Ok(fields)
     }
 
-    fn typedef(&mut self) -> Result<Item, IdlError> {
-        self.expect("typedef", "")?;
-        let is_body =
-            |p: &Self| p.is("{") || (p.peek().kind == Kind::Ident && p.peek_at(1).text == "{");
-        if self.is("struct") && {
-            self.next();
-            is_body(self)
-        } {
-            let tag = if self.is("{") {
-                None
+    /// Enumerators up to and including the closing `}`.
+    fn enumerators(&mut self) -> PResult<Vec<Enumerator>> {
+        let mut v: Vec<Enumerator> = Vec::new();
+        let mut next = 0u64;
+        while !self.eat_punct("}")? {
+            let (name, pos) = self.name("an enumerator name or `}`")?;
+            if v.iter().any(|e| e.name == name) {
+                return Err(self.error(pos, format!("duplicate enumerator `{name}`")));
+            }
+            let (expr, value) = if self.eat_punct("=")? {
+                let (t, n) = self.expr()?;
+                (Some(t), n)
             } else {
-                Some(self.ident("a struct tag")?.text)
+                (None, next)
             };
-            self.expect("{", "to open the struct")?;
-            let mut fields = Vec::new();
-            while !self.is("}") {
-                if self.peek().kind == Kind::Eof {
-                    let t = self.peek().clone();
-                    return Err(
-                        self.error(&t, "expected `}` to close the struct, found end of file")
-                    );
-                }
-                let ty = self.ctype("a field type")?;
-                let name = self.ident("a field name")?;
-                let mut array = None;
-                if self.is("[") {
-                    self.next();
-                    array = Some(self.expr()?);
-                    self.expect("]", "after the array length")?;
-                }
-                self.expect(";", &format!("after field `{}`", name.text))?;
-                fields.push(Field {
-                    name: name.text,
-                    ty,
-                    array,
-                });
+            next = value.wrapping_add(1);
+            v.push(Enumerator { name, expr, value });
+            if !self.tok.is_punct("}") {
+                self.expect_punct(",", "after enumerator")?;
             }
-            self.next();
-            let names = self.declarators("after the struct")?;
-            return Ok(Item::Struct(StructDef { tag, fields, names }));
         }
-        if self.is("enum") && {
-            self.next();
-            is_body(self)
-        } {
-            let tag = if self.is("{") {
-                None
-            } else {
-                Some(self.ident("an enum tag")?.text)
-            };
-            self.expect("{", "to open the enum")?;
-            let mut variants = Vec::new();
-            let mut next_value = 0u64;
-            while !self.is("}") {
-                let n = self.ident("an enumerator name")?;
-                if self.is("=") {
-                    self.next();
-                    next_value = self.expr()?;
+        Ok(v)
+    }
+
+    // ---- types and expressions ------------------------------------------------------
+
+    /// `["const"] base ["const"] { "*" ["const"] }`; `what` names the type in messages.
+    fn ctype(&mut self, what: &str) -> PResult<CType> {
+        let is_const = self.eat_ident("const")?;
+        let name = match &self.tok.kind {
+            TokenKind::Ident(w) if BUILTIN_WORDS.contains(&w.as_str()) => {
+                let mut words = Vec::new();
+                while let TokenKind::Ident(w) = &self.tok.kind {
+                    if !BUILTIN_WORDS.contains(&w.as_str()) {
+                        break;
+                    }
+                    words.push(w.clone());
+                    self.advance()?;
                 }
-                self.consts.insert(n.text.clone(), next_value);
-                variants.push((n.text, next_value));
-                next_value = next_value.wrapping_add(1);
-                if self.is(",") {
-                    self.next();
-                } else if !self.is("}") {
-                    let t = self.peek().clone();
-                    return Err(self.error(
-                        &t,
-                        format!("expected `,` or `}}` in the enum, found {}", t.describe()),
-                    ));
-                }
+                words.join(" ")
             }
-            self.next();
-            let names = self.declarators("after the enum")?;
-            return Ok(Item::Enum(EnumDef {
-                tag,
-                variants,
-                names,
-            }));
-        }
-        // A plain alias. `struct X` / `enum X` already consumed their keyword above.
-        let prev = &self.tokens[self.pos - 1];
-        let ty = if prev.text == "struct" || prev.text == "enum" {
-            let kw = prev.text.clone();
-            let n = self.ident(&format!("a name after `{kw}`"))?;
-            let mut t = CType::named(&format!("{kw} {}", n.text));
-            while self.is("*") {
-                self.next();
-                t.pointers.push(PointerLevel { is_const: false });
+            TokenKind::Ident(w) if w == "struct" || w == "enum" => {
+                let kw = w.clone();
+                self.advance()?;
+                let (tag, _) = self.name(&format!("a {kw} tag"))?;
+                format!("{kw} {tag}")
             }
-            t
-        } else {
-            self.ctype("a type after `typedef`")?
+            TokenKind::Ident(w) if w == "void" => {
+                self.advance()?;
+                "void".to_string()
+            }
+            _ => self.name(what)?.0,
         };
-        let names = self.declarators("after the aliased type")?;
-        Ok(Item::Typedef(Alias { ty, names }))
+        let mut ty = self.type_suffix(CType::named(&name))?;
+        ty.is_const |= is_const;
+        Ok(ty)
     }
 
-    fn interface(&mut self) -> Result<Item, IdlError> {
-        let mut attributes = Vec::new();
-        let mut uuid = None;
-        if self.is("[") {
-            self.next();
-            loop {
-                let a = self.ident("an interface attribute")?;
-                if !INTERFACE_ATTRIBUTES.contains(&a.text.as_str()) {
-                    return Err(self.error(
-                        &a,
-                        format!(
-                            "unknown interface attribute `{}`; expected one of `object`, `uuid`, `local`, `pointer_default`",
-                            a.text
-                        ),
-                    ));
-                }
-                if a.text == "uuid" || a.text == "pointer_default" {
-                    let open = self.expect("(", &format!("after `{}`", a.text))?;
-                    let mut close = open.end;
-                    while !self.is(")") {
-                        if self.peek().kind == Kind::Eof {
-                            return Err(
-                                self.error(&open, format!("expected `)` to close `{}(`", a.text))
-                            );
-                        }
-                        close = self.next().end;
-                    }
-                    self.next();
-                    let text = self.src[open.end..close].trim().to_string();
-                    if a.text == "uuid" {
-                        let g = Guid::parse(&text).ok_or_else(|| {
-                            error_at(
-                                self.path,
-                                self.src,
-                                open.end,
-                                format!("malformed uuid `{text}`: expected 8-4-4-4-12 hex digits"),
-                            )
-                        })?;
-                        uuid = Some(g);
-                    }
-                }
-                attributes.push(a.text);
-                if self.is(",") {
-                    self.next();
-                    continue;
-                }
-                self.expect("]", "to close the attribute list")?;
-                break;
-            }
+    /// `["const"] { "*" ["const"] }` after a base type.
+    fn type_suffix(&mut self, mut ty: CType) -> PResult<CType> {
+        if self.eat_ident("const")? {
+            ty.is_const = true;
         }
-        let kw = self.expect("interface", "after the attribute list")?;
-        let name = self.ident("an interface name")?;
-        if self.is(";") && attributes.is_empty() {
-            self.next();
-            return Ok(Item::ForwardInterface(name.text));
+        ty.pointers = self.pointers()?;
+        Ok(ty)
+    }
+
+    /// An integer constant expression: its text (re-spelled) and value.
+    fn expr(&mut self) -> PResult<(String, u64)> {
+        let (mut text, mut value) = self.shift()?;
+        while self.eat_punct("|")? {
+            let (t, v) = self.shift()?;
+            text = format!("{text} | {t}");
+            value |= v;
         }
-        let mut base = None;
-        let mut base_offset = name.start;
-        if self.is(":") {
-            self.next();
-            let b = self.ident("a base interface name after `:`")?;
-            base_offset = b.start;
-            base = Some(b.text);
+        Ok((text, value))
+    }
+
+    fn shift(&mut self) -> PResult<(String, u64)> {
+        let (mut text, mut value) = self.primary()?;
+        while self.tok.is_punct("<<") {
+            let op = self.advance()?;
+            let (t, amount) = self.primary()?;
+            let shifted = u32::try_from(amount)
+                .ok()
+                .and_then(|a| value.checked_shl(a))
+                .filter(|s| amount < 64 && s >> amount == value);
+            let Some(s) = shifted else {
+                return Err(self.error(op.pos, format!("`{text} << {t}` does not fit in 64 bits")));
+            };
+            text = format!("{text} << {t}");
+            value = s;
         }
-        self.expect("{", &format!("to open interface `{}`", name.text))?;
-        let mut methods = Vec::new();
-        while !self.is("}") {
-            if self.peek().kind == Kind::Eof {
-                let t = self.peek().clone();
+        Ok((text, value))
+    }
+
+    fn primary(&mut self) -> PResult<(String, u64)> {
+        if self.eat_punct("(")? {
+            let (t, v) = self.expr()?;
+            self.expect_punct(")", "to close the parenthesis")?;
+            return Ok((format!("({t})"), v));
+        }
+        if let TokenKind::Number(n) = &self.tok.kind {
+            let n = n.clone();
+            let Some(v) = int_literal(&n) else {
                 return Err(self.error(
-                    &t,
+                    self.tok.pos,
                     format!(
-                        "expected `}}` to close interface `{}`, found end of file",
-                        name.text
+                        "invalid integer literal `{n}`: expected decimal, octal or `0x` hex \
+                         digits with an optional `U`/`L` suffix, at most 64 bits"
                     ),
                 ));
+            };
+            self.advance()?;
+            return Ok((n, v));
+        }
+        Err(self.expected("an integer constant expression"))
+    }
+
+    // ---- interfaces -----------------------------------------------------------------
+
+    fn interface(&mut self) -> PResult<Item> {
+        let attrs = if self.tok.is_punct("[") {
+            let a = self.interface_attributes()?;
+            if !self.tok.is_ident("interface") {
+                return Err(self.expected("`interface` after the attribute list"));
             }
-            methods.push(self.method()?);
+            Some(a)
+        } else {
+            None
+        };
+        self.advance()?; // `interface`
+        let (name, pos) = self.name("an interface name")?;
+        if attrs.is_none() && self.tok.is_punct(";") {
+            self.advance()?;
+            self.scope.forward_declare(&name);
+            return Ok(Item::ForwardInterface(name));
         }
-        self.next();
-        if self.is(";") {
-            self.next();
+        let (attributes, uuid) = match attrs {
+            Some((a, _)) if !a.object => None,
+            Some((a, uuid)) => Some((a, uuid)),
+            None => None,
         }
-        let (line, _, _) = super::lexer::position(self.src, kw.start);
-        Ok(Item::Interface(Interface {
-            name: name.text,
-            base,
+        .ok_or_else(|| {
+            self.error(
+                pos,
+                format!(
+                    "interface `{name}` is not marked `object`; only COM interfaces \
+                     (`[object, uuid(...)]`) are supported"
+                ),
+            )
+        })?;
+        let uuid = uuid.ok_or_else(|| {
+            self.error(
+                pos,
+                format!("interface `{name}` has the `object` attribute but no `uuid(...)`"),
+            )
+        })?;
+        self.scope
+            .check_new_interface(&name)
+            .map_err(|m| self.error(pos, m))?;
+        if !self.tok.is_punct(":") {
+            return Err(self.error(
+                self.prev_end,
+                format!(
+                    "expected `:` and a base interface after `{name}`, found {}",
+                    self.tok.describe()
+                ),
+            ));
+        }
+        self.advance()?;
+        let (base, bpos) = self.name("a base interface name")?;
+        self.scope
+            .check_base(&base, &name)
+            .map_err(|m| self.error(bpos, m))?;
+        self.expect_punct("{", "after the base interface")?;
+        let mut methods = Vec::new();
+        while !self.eat_punct("}")? {
+            let m = self.method(&name, &base, &methods)?;
+            methods.push(m);
+        }
+        self.eat_punct(";")?;
+        let iface = Interface {
+            name,
+            base: Some(base),
             uuid,
             attributes,
             methods,
-            line,
-            offset: name.start,
-            base_offset,
-        }))
+            line: pos.line,
+        };
+        self.scope.define(iface.clone());
+        Ok(Item::Interface(iface))
     }
 
-    fn method(&mut self) -> Result<Method, IdlError> {
-        let ret = self.ctype("a return type")?;
-        let name = self.ident("a method name")?;
-        self.expect("(", &format!("after method name `{}`", name.text))?;
-        let mut params = Vec::new();
-        if self.is("void") && self.peek_at(1).text == ")" {
-            self.next();
-        }
-        while !self.is(")") {
-            params.push(self.param()?);
-            if self.is(",") {
-                self.next();
-            } else if !self.is(")") {
-                let t = self.peek().clone();
-                return Err(self.error(
-                    &t,
-                    format!(
-                        "expected `,` or `)` in the parameters of `{}`, found {}",
-                        name.text,
-                        t.describe()
-                    ),
-                ));
+    /// `"[" iattr { "," iattr } "]"`, with the uuid if there was one.
+    fn interface_attributes(&mut self) -> PResult<(InterfaceAttributes, Option<Guid>)> {
+        self.advance()?; // `[`
+        let mut a = InterfaceAttributes::default();
+        let mut uuid = None;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let TokenKind::Ident(word) = self.tok.kind.clone() else {
+                return Err(self.expected("an interface attribute"));
+            };
+            let wpos = self.tok.pos;
+            if seen.contains(&word) {
+                return Err(self.error(wpos, format!("duplicate interface attribute `{word}`")));
             }
-        }
-        self.next();
-        self.expect(";", "after method declaration")?;
-        Ok(Method {
-            name: name.text,
-            ret,
-            params,
-            offset: name.start,
-        })
-    }
-
-    fn param(&mut self) -> Result<Param, IdlError> {
-        let mut attributes = Vec::new();
-        let (mut is_in, mut is_out) = (false, false);
-        if self.is("[") {
-            self.next();
-            loop {
-                let a = self.ident("a parameter attribute")?;
-                if !PARAM_ATTRIBUTES.contains(&a.text.as_str()) {
+            match word.as_str() {
+                "object" => {
+                    self.advance()?;
+                    a.object = true;
+                }
+                "local" => {
+                    self.advance()?;
+                    a.local = true;
+                }
+                "uuid" => {
+                    self.advance()?;
+                    uuid = Some(self.uuid()?);
+                }
+                "pointer_default" => {
+                    self.advance()?;
+                    self.expect_punct("(", "after `pointer_default`")?;
+                    let v = match &self.tok.kind {
+                        TokenKind::Ident(v) if v == "unique" => PointerDefault::Unique,
+                        TokenKind::Ident(v) if v == "ref" => PointerDefault::Ref,
+                        TokenKind::Ident(v) if v == "ptr" => PointerDefault::Ptr,
+                        _ => {
+                            return Err(
+                                self.expected("`unique`, `ref` or `ptr` in `pointer_default(...)`")
+                            )
+                        }
+                    };
+                    self.advance()?;
+                    self.expect_punct(")", "after the `pointer_default` value")?;
+                    a.pointer_default = Some(v);
+                }
+                _ => {
                     return Err(self.error(
-                        &a,
+                        wpos,
                         format!(
-                            "unknown parameter attribute `{}`; expected `in`, `out`, `retval`, `unique`, `string` or `optional`",
-                            a.text
+                            "unknown interface attribute `{word}`; expected one of `object`, \
+                             `uuid`, `local`, `pointer_default`"
                         ),
-                    ));
+                    ))
                 }
-                match a.text.as_str() {
-                    "in" => is_in = true,
-                    "out" => is_out = true,
-                    other => attributes.push(other.to_string()),
-                }
-                if self.is(",") {
-                    self.next();
-                    continue;
-                }
-                self.expect("]", "to close the parameter attributes")?;
+            }
+            seen.push(word);
+            if !self.eat_punct(",")? {
                 break;
             }
         }
-        let ty = self.ctype("a parameter type")?;
-        let name = self.ident("a parameter name")?;
+        self.expect_punct("]", "after the interface attributes")?;
+        Ok((a, uuid))
+    }
+
+    /// `"(" GUID ")"`: the GUID is the raw source text between the parentheses (or a
+    /// string literal), since `5024A385-2D44-...` is not a sequence of C tokens.
+    fn uuid(&mut self) -> PResult<Guid> {
+        self.expect_punct("(", "after `uuid`")?;
+        let first = self.tok.clone();
+        let text = if let TokenKind::Str(s) = &first.kind {
+            let s = s.clone();
+            self.advance()?;
+            s
+        } else {
+            while !self.tok.is_punct(")") {
+                if matches!(self.tok.kind, TokenKind::Eof)
+                    || [";", "]", ",", "(", "[", "{", "}"]
+                        .iter()
+                        .any(|p| self.tok.is_punct(p))
+                {
+                    return Err(self.error(
+                        self.prev_end,
+                        format!("expected `)` after the uuid, found {}", self.tok.describe()),
+                    ));
+                }
+                self.advance()?;
+            }
+            self.lexer
+                .slice(first.start_byte, self.tok.start_byte)
+                .trim()
+                .to_string()
+        };
+        let guid = Guid::parse(&text).ok_or_else(|| {
+            self.error(
+                first.pos,
+                format!("malformed uuid `{text}`: expected 8-4-4-4-12 hex digits"),
+            )
+        })?;
+        self.expect_punct(")", "after the uuid")?;
+        Ok(guid)
+    }
+
+    fn method(&mut self, iface: &str, base: &str, own: &[Method]) -> PResult<Method> {
+        let ret = self.ctype("a method declaration or `}`")?;
+        let (name, pos) = self.name("a method name")?;
+        self.scope
+            .check_method_name(iface, base, own, &name)
+            .map_err(|m| self.error(pos, m))?;
+        self.expect_punct("(", &format!("after method name `{name}`"))?;
+        let mut params: Vec<Param> = Vec::new();
+        if !self.eat_punct(")")? {
+            loop {
+                let attrs = if self.tok.is_punct("[") {
+                    Some(self.param_attributes()?)
+                } else {
+                    None
+                };
+                let ty = self.ctype("a parameter type")?;
+                if params.is_empty() && attrs.is_none() && ty.is_void() && self.tok.is_punct(")") {
+                    self.advance()?;
+                    break;
+                }
+                let (pname, ppos) = self.name("a parameter name")?;
+                let (dir, attributes) = attrs.unwrap_or((Direction::In, Vec::new()));
+                let p = Param {
+                    name: pname,
+                    ty,
+                    dir,
+                    attributes,
+                };
+                self.scope
+                    .check_param(iface, &name, &params, &p)
+                    .map_err(|m| self.error(ppos, m))?;
+                let pname = p.name.clone();
+                params.push(p);
+                if self.eat_punct(")")? {
+                    break;
+                }
+                if !self.tok.is_punct(",") {
+                    return Err(self.error(
+                        self.prev_end,
+                        format!(
+                            "expected `,` or `)` after parameter `{pname}`, found {}",
+                            self.tok.describe()
+                        ),
+                    ));
+                }
+                self.advance()?;
+            }
+        }
+        self.expect_punct(";", "after method declaration")?;
+        Ok(Method {
+            name,
+            ret,
+            params,
+            line: pos.line,
+        })
+    }
+
+    /// `"[" pattr { "," pattr } "]"`: the direction and the other attributes as written.
+    fn param_attributes(&mut self) -> PResult<(Direction, Vec<String>)> {
+        self.advance()?; // `[`
+        let (mut is_in, mut is_out) = (false, false);
+        let mut others: Vec<String> = Vec::new();
+        loop {
+            let TokenKind::Ident(word) = self.tok.kind.clone() else {
+                return Err(self.expected("a parameter attribute (`in`, `out`, ...)"));
+            };
+            let wpos = self.tok.pos;
+            let dup = match word.as_str() {
+                "in" => std::mem::replace(&mut is_in, true),
+                "out" => std::mem::replace(&mut is_out, true),
+                w => others
+                    .iter()
+                    .any(|o| o == w || o.starts_with(&format!("{w}("))),
+            };
+            if dup {
+                return Err(self.error(wpos, format!("duplicate parameter attribute `{word}`")));
+            }
+            if word == "in" || word == "out" || PARAM_FLAGS.contains(&word.as_str()) {
+                self.advance()?;
+                if word != "in" && word != "out" {
+                    others.push(word);
+                }
+            } else if PARAM_WITH_ARG.contains(&word.as_str()) {
+                self.advance()?;
+                let open = self.expect_punct("(", &format!("after `{word}`"))?;
+                let mut depth = 1usize;
+                loop {
+                    if matches!(self.tok.kind, TokenKind::Eof) {
+                        return Err(self.expected(&format!("`)` to close `{word}(`")));
+                    }
+                    if self.tok.is_punct("(") {
+                        depth += 1;
+                    } else if self.tok.is_punct(")") {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    self.advance()?;
+                }
+                let arg = self
+                    .lexer
+                    .slice(open.end_byte, self.tok.start_byte)
+                    .trim()
+                    .to_string();
+                self.advance()?; // `)`
+                others.push(format!("{word}({arg})"));
+            } else {
+                return Err(self.error(
+                    wpos,
+                    format!(
+                        "unknown parameter attribute `{word}`; expected one of `in`, `out`, {}",
+                        PARAM_FLAGS
+                            .iter()
+                            .chain(PARAM_WITH_ARG)
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !self.eat_punct(",")? {
+                break;
+            }
+        }
+        self.expect_punct("]", "after the parameter attributes")?;
         let dir = match (is_in, is_out) {
             (_, false) => Direction::In,
             (false, true) => Direction::Out,
             (true, true) => Direction::InOut,
         };
-        Ok(Param {
-            name: name.text,
-            ty,
-            dir,
-            attributes,
-            offset: name.start,
-        })
+        Ok((dir, others))
     }
 }
 
-/// A C integer literal: decimal, hex or octal, with `u`/`l` suffixes.
-fn parse_number(s: &str) -> Option<u64> {
-    let s = s.trim_end_matches(['u', 'U', 'l', 'L']);
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()
-    } else if s.len() > 1 && s.starts_with('0') {
-        u64::from_str_radix(&s[1..], 8).ok()
-    } else {
-        s.parse().ok()
-    }
+fn lex_error(path: &Path, src: &str, e: LexError) -> IdlError {
+    IdlError::at(path, src, e.pos.line, e.pos.column, e.message)
 }
 
-/// Checks that need the whole file: duplicates, uuids, bases, `[out]` pointers.
-fn check(p: &Parser<'_>, file: &IdlFile) -> Result<(), IdlError> {
-    let err = |offset: usize, message: String| error_at(p.path, p.src, offset, message);
-    let mut seen: Vec<&str> = vec!["IUnknown"];
-    for i in file.interfaces() {
-        if seen.contains(&i.name.as_str()) {
-            return Err(err(
-                i.offset,
-                format!("interface `{}` is declared twice", i.name),
-            ));
-        }
-        if i.attributes.iter().any(|a| a == "object") && i.uuid.is_none() {
-            return Err(err(
-                i.offset,
-                format!(
-                    "interface `{}` is an `object` interface but has no `uuid(...)` attribute",
-                    i.name
-                ),
-            ));
-        }
-        if let Some(b) = &i.base {
-            if !seen.contains(&b.as_str()) {
-                return Err(err(
-                    i.base_offset,
-                    format!(
-                        "base interface `{b}` of `{}` is not declared; declare it earlier in this file or derive from `IUnknown`",
-                        i.name
-                    ),
-                ));
-            }
-        }
-        let mut methods: Vec<&str> = Vec::new();
-        for m in &i.methods {
-            if methods.contains(&m.name.as_str()) {
-                return Err(err(
-                    m.offset,
-                    format!("method `{}` is declared twice in `{}`", m.name, i.name),
-                ));
-            }
-            methods.push(&m.name);
-            let mut params: Vec<&str> = Vec::new();
-            for prm in &m.params {
-                if params.contains(&prm.name.as_str()) {
-                    return Err(err(
-                        prm.offset,
-                        format!(
-                            "parameter `{}` of `{}::{}` is declared twice",
-                            prm.name, i.name, m.name
-                        ),
-                    ));
-                }
-                params.push(&prm.name);
-                if prm.dir != Direction::In && !prm.ty.is_pointer() {
-                    return Err(err(
-                        prm.offset,
-                        format!(
-                            "`[out]` parameter `{}` of `{}::{}` must be a pointer",
-                            prm.name, i.name, m.name
-                        ),
-                    ));
-                }
-            }
-        }
-        seen.push(&i.name);
+/// A C integer literal: decimal, octal (leading 0) or hex (`0x`), with an optional suffix
+/// of `u`/`U` and up to two `l`/`L`. `None` if it is not one or does not fit in 64 bits.
+pub fn int_literal(text: &str) -> Option<u64> {
+    let body = text.trim_end_matches(['u', 'U', 'l', 'L']);
+    let suffix = &text[body.len()..];
+    let us = suffix
+        .chars()
+        .filter(|c| c.eq_ignore_ascii_case(&'u'))
+        .count();
+    let ls = suffix.len() - us;
+    if us > 1 || ls > 2 {
+        return None;
     }
-    Ok(())
+    let (digits, radix) =
+        if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (h, 16)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (&body[1..], 8)
+        } else {
+            (body, 10)
+        };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::int_literal;
+
+    #[test]
+    fn integer_literals() {
+        assert_eq!(int_literal("0x20000000"), Some(0x2000_0000));
+        assert_eq!(int_literal("42UL"), Some(42));
+        assert_eq!(int_literal("010"), Some(8));
+        assert_eq!(int_literal("0"), Some(0));
+        assert_eq!(int_literal("0xFFFFFFFFFFFFFFFFull"), Some(u64::MAX));
+        assert_eq!(int_literal("0x1FFFFFFFFFFFFFFFF"), None);
+        assert_eq!(int_literal("0x"), None);
+        assert_eq!(int_literal("08"), None);
+        assert_eq!(int_literal("1uu"), None);
+        assert_eq!(int_literal("2D44"), None);
+    }
 }
