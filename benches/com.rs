@@ -1,20 +1,26 @@
 //! COM call costs of a `#[mapi_sync_provider]` object next to the same object built with
-//! windows-core's `#[implement]`, in one run:
+//! windows-core's `#[implement]` and one written by hand in C (the floor,
+//! `benches/c_provider.c`, compiled by gcc when the benchmark starts), in one run. Groups,
+//! each with `ours`, `windows_core` and `c`:
 //!
-//! - `query_interface+release`: `QueryInterface(IID_IMAPISync)` then `Release`, through the
-//!   raw IUnknown vtable of the store object.
-//! - `progress_call`: one `IMAPISyncProgressCallback::Progress` through the raw vtable of a
-//!   callback object (built on the generated `Vtbl::new`, or with `#[implement]`), and the
-//!   runtime's safe `Progress::step` (UTF-16 conversion included) over the former.
+//! - `qi_release`: `QueryInterface(IID_IMAPISync)` then `Release`, through the raw
+//!   IUnknown vtable of the store object.
+//! - `addref_release`: one AddRef/Release pair through the same vtable.
+//! - `progress`: one `IMAPISyncProgressCallback::Progress` through the raw vtable of a
+//!   callback object of each kind.
+//! - `sync_to_done`: from calling `SynchronizeInBackground` with an empty sync until the
+//!   (shared, Rust) callback's `Done` has run; waiting for and closing the done event
+//!   happen outside the timing.
 //!
 //! ```sh
-//! cargo bench --bench com
+//! cargo bench --bench com      # or `cargo xtask bench`, which also records the figures
 //! ```
 #![allow(non_snake_case)]
 
 use std::ffi::c_void;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mapi_sync::prelude::*;
@@ -40,6 +46,7 @@ struct Callback {
     vtbl: &'static IMAPISyncProgressCallback_Vtbl,
     refs: AtomicU32,
     last: AtomicU32,
+    done: AtomicBool,
 }
 
 const CALLBACK_VTBL: IMAPISyncProgressCallback_Vtbl =
@@ -54,6 +61,7 @@ impl IMAPISyncProgressCallback_Impl for Callback {
         0
     }
     fn Done(&self, _: HANDLE, _: HRESULT) -> HRESULT {
+        self.done.store(true, Ordering::Release);
         0
     }
 }
@@ -92,8 +100,9 @@ mod wc {
     #![allow(non_snake_case)]
     use std::ffi::c_void;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Condvar, Mutex};
     // `#[interface]`'s expansion names IUnknown_Vtbl unqualified.
-    use windows_core::{implement, interface, IUnknown, IUnknown_Vtbl, HRESULT};
+    use windows_core::{implement, interface, IUnknown, IUnknown_Vtbl, Interface, HRESULT};
 
     #[interface("5024A385-2D44-486A-81A8-8F0ECB6071DD")]
     pub unsafe trait IMAPISync: IUnknown {
@@ -107,12 +116,76 @@ mod wc {
         fn Done(&self, event: *mut c_void, hr: HRESULT) -> HRESULT;
     }
 
+    /// MAPISIB as FACTS.md lays it out.
+    #[repr(C)]
+    struct Sib {
+        ul_size: u32,
+        ul_flags: u32,
+        session: *mut c_void,
+        callback: *mut c_void,
+        done_event: *mut *mut c_void,
+    }
+
+    const INVALID_PARAMETER: HRESULT = HRESULT(0x80070057_u32 as i32);
+
+    /// The done event behind the handle: a flag and a condition variable.
+    pub type Event = (Mutex<bool>, Condvar);
+
+    struct Job(IMAPISyncProgressCallback, *mut c_void);
+    // SAFETY: the callback is called from the sync thread only and the handle is only
+    // handed back to it, as MAPI's contract has it.
+    unsafe impl Send for Job {}
+
+    /// The same work `#[mapi_sync_provider]`'s runtime does: validate, ask the callback
+    /// for IMAPISyncProgressCallback, create the event, call Done and signal on a thread.
     #[implement(IMAPISync)]
     pub struct Store;
 
     impl IMAPISync_Impl for Store_Impl {
-        unsafe fn SynchronizeInBackground(&self, _: *mut c_void) -> HRESULT {
+        unsafe fn SynchronizeInBackground(&self, psibpb: *mut c_void) -> HRESULT {
+            let sib = psibpb as *mut Sib;
+            if sib.is_null() {
+                return INVALID_PARAMETER;
+            }
+            // SAFETY: non-null and, by MAPI's contract, a readable MAPISIB.
+            let sib = unsafe { &*sib };
+            if (sib.ul_size as usize) < std::mem::size_of::<Sib>() || sib.done_event.is_null() {
+                return INVALID_PARAMETER;
+            }
+            // SAFETY: the callback is null or a live COM object.
+            let Some(unknown) = (unsafe { IUnknown::from_raw_borrowed(&sib.callback) }) else {
+                return INVALID_PARAMETER;
+            };
+            let Ok(callback) = unknown.cast::<IMAPISyncProgressCallback>() else {
+                return INVALID_PARAMETER;
+            };
+            let event: Arc<Event> = Arc::new((Mutex::new(false), Condvar::new()));
+            let handle = Arc::into_raw(event.clone()) as *mut c_void;
+            // SAFETY: checked non-null; writable by MAPI's contract.
+            unsafe { *sib.done_event = handle };
+            let job = Job(callback, handle);
+            std::thread::spawn(move || {
+                let job = job;
+                // SAFETY: a live callback; the handle is the caller's.
+                let _ = unsafe { job.0.Done(job.1, HRESULT(0)) };
+                drop(job);
+                *event.0.lock().unwrap() = true;
+                event.1.notify_all();
+            });
             HRESULT(0)
+        }
+    }
+
+    /// Waits for and closes an event this store handed out.
+    ///
+    /// # Safety
+    /// `handle` must come from this store's SynchronizeInBackground, closed once.
+    pub unsafe fn finish(handle: *mut c_void) {
+        // SAFETY: caller's contract: the handle is one reference to an `Event`.
+        let event = unsafe { Arc::from_raw(handle as *const Event) };
+        let mut set = event.0.lock().unwrap();
+        while !*set {
+            set = event.1.wait(set).unwrap();
         }
     }
 
@@ -178,58 +251,215 @@ unsafe fn progress_call(callback: *mut c_void, text: *const u16, i: u32) -> HRES
     }
 }
 
+/// The C floor, compiled by gcc from `benches/c_provider.c` and loaded.
+struct CFloor {
+    _lib: libloading::Library,
+    store_new: unsafe extern "C" fn() -> *mut c_void,
+    callback_new: unsafe extern "C" fn() -> *mut c_void,
+    event_wait: unsafe extern "C" fn(HANDLE),
+    event_close: unsafe extern "C" fn(HANDLE),
+}
+
+fn c_floor() -> CFloor {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::env::temp_dir().join(format!("mapi-sync-c-floor-{}.so", std::process::id()));
+    let status = std::process::Command::new("gcc")
+        .args(["-O2", "-shared", "-fPIC", "-pthread", "-I"])
+        .arg(root.join("generated/include"))
+        .arg(root.join("benches/c_provider.c"))
+        .arg("-o")
+        .arg(&lib)
+        .status()
+        .expect("gcc (apt-get install gcc)");
+    assert!(status.success(), "gcc could not build the C floor");
+    // SAFETY: the library is ours; its initialisers do nothing.
+    let loaded = unsafe { libloading::Library::new(&lib) }.expect("load the C floor");
+    let _ = std::fs::remove_file(&lib);
+    // SAFETY: each symbol has the C signature written in c_provider.c.
+    unsafe {
+        CFloor {
+            store_new: *loaded.get(b"c_store_new\0").expect("c_store_new"),
+            callback_new: *loaded.get(b"c_callback_new\0").expect("c_callback_new"),
+            event_wait: *loaded.get(b"c_event_wait\0").expect("c_event_wait"),
+            event_close: *loaded.get(b"c_event_close\0").expect("c_event_close"),
+            _lib: loaded,
+        }
+    }
+}
+
+/// AddRef + Release through a raw IUnknown vtable.
+///
+/// # Safety
+/// `unknown` must be a live COM object.
+#[inline(always)]
+unsafe fn addref_release(unknown: *mut c_void) {
+    // SAFETY: caller's contract.
+    unsafe {
+        let vtbl = &**(unknown as *const *const IUnknown_Vtbl);
+        (vtbl.AddRef)(unknown);
+        (vtbl.Release)(unknown);
+    }
+}
+
+/// One SynchronizeInBackground on `store` until `callback`'s Done: the time to Done,
+/// then `finish(event)` untimed.
+///
+/// # Safety
+/// `store` must be a live IMAPISync and `callback` the shared Rust callback.
+unsafe fn sync_to_done(
+    store: *mut c_void,
+    callback: &Callback,
+    finish: &dyn Fn(HANDLE),
+) -> Duration {
+    callback.done.store(false, Ordering::Relaxed);
+    let mut event: HANDLE = std::ptr::null_mut();
+    let mut sib = sys::MAPISIB {
+        ulSize: std::mem::size_of::<sys::MAPISIB>() as u32,
+        ulFlags: 0,
+        psesSync: std::ptr::null_mut(),
+        punkCallBack: callback as *const Callback as *mut c_void,
+        phSyncDoneEvent: &mut event,
+    };
+    let start = Instant::now();
+    // SAFETY: caller's contract; `sib` and `event` outlive the call.
+    let hr = unsafe {
+        let vtbl = &**(store as *const *const sys::IMAPISync_Vtbl);
+        (vtbl.SynchronizeInBackground)(store, &mut sib)
+    };
+    assert_eq!(hr, 0, "SynchronizeInBackground failed");
+    while !callback.done.load(Ordering::Acquire) {
+        std::hint::spin_loop();
+    }
+    let took = start.elapsed();
+    finish(event);
+    took
+}
+
+/// QueryInterface for IMAPISync, as a raw pointer the caller releases.
+///
+/// # Safety
+/// `unknown` must be a live store.
+unsafe fn imapisync(unknown: *mut c_void) -> *mut c_void {
+    let mut out = std::ptr::null_mut();
+    // SAFETY: caller's contract.
+    unsafe {
+        let vtbl = &**(unknown as *const *const IUnknown_Vtbl);
+        (vtbl.QueryInterface)(unknown, &sys::IID_IMAPISync, &mut out);
+    }
+    out
+}
+
 fn bench(c: &mut Criterion) {
     let ours = Store.into_unknown();
     let (theirs, their_callback) = wc::objects();
+    let floor = c_floor();
+    // SAFETY: the C constructors return one owned reference each.
+    let (c_store, c_callback) = unsafe { ((floor.store_new)(), (floor.callback_new)()) };
+    let stores: [(&str, *mut c_void); 3] = [
+        ("ours", ours.as_raw()),
+        ("windows_core", windows_core::Interface::as_raw(&theirs)),
+        ("c", c_store),
+    ];
 
-    let mut group = c.benchmark_group("query_interface+release");
-    group.bench_function("mapi_sync", |b| {
-        // SAFETY: `ours` is live for the whole benchmark.
-        b.iter(|| unsafe { qi_release(black_box(ours.as_raw())) })
-    });
-    group.bench_function("windows_core", |b| {
-        // SAFETY: `theirs` is live for the whole benchmark.
-        b.iter(|| unsafe { qi_release(black_box(windows_core::Interface::as_raw(&theirs))) })
-    });
+    let mut group = c.benchmark_group("qi_release");
+    for (name, store) in stores {
+        // SAFETY: every store is live for the whole benchmark.
+        group.bench_function(name, |b| b.iter(|| unsafe { qi_release(black_box(store)) }));
+    }
     group.finish();
 
-    let callback = Box::leak(Box::new(Callback {
+    let mut group = c.benchmark_group("addref_release");
+    for (name, store) in stores {
+        // SAFETY: as above.
+        group.bench_function(name, |b| {
+            b.iter(|| unsafe { addref_release(black_box(store)) })
+        });
+    }
+    group.finish();
+
+    let callback: &'static Callback = Box::leak(Box::new(Callback {
         vtbl: &CALLBACK_VTBL,
         refs: AtomicU32::new(1),
         last: AtomicU32::new(0),
-    })) as *mut Callback as *mut c_void;
+        done: AtomicBool::new(false),
+    }));
+    let ours_cb = callback as *const Callback as *mut c_void;
     let text: Vec<u16> = "Downloading headers\0".encode_utf16().collect();
-    let mut group = c.benchmark_group("progress_call");
-    group.bench_function("mapi_sync_vtable", |b| {
-        let mut i = 0u32;
-        b.iter(|| {
-            i = i.wrapping_add(1);
-            // SAFETY: `callback` lives for the process.
-            unsafe { progress_call(black_box(callback), text.as_ptr(), i) }
-        })
-    });
-    group.bench_function("windows_core_vtable", |b| {
-        let raw = windows_core::Interface::as_raw(&their_callback);
-        let mut i = 0u32;
-        b.iter(|| {
-            i = i.wrapping_add(1);
-            // SAFETY: `their_callback` is live for the whole benchmark.
-            unsafe { progress_call(black_box(raw), text.as_ptr(), i) }
-        })
-    });
+    let callbacks: [(&str, *mut c_void); 3] = [
+        ("ours", ours_cb),
+        (
+            "windows_core",
+            windows_core::Interface::as_raw(&their_callback),
+        ),
+        ("c", c_callback),
+    ];
+    let mut group = c.benchmark_group("progress");
+    for (name, cb) in callbacks {
+        group.bench_function(name, |b| {
+            let mut i = 0u32;
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                // SAFETY: every callback is live for the whole benchmark.
+                unsafe { progress_call(black_box(cb), text.as_ptr(), i) }
+            })
+        });
+    }
+    group.finish();
+
     // The safe wrapper providers use, over the generated-API callback.
-    // SAFETY: `callback` is a live IMAPISyncProgressCallback; the clone is our reference.
-    let owned = unsafe { IMAPISyncProgressCallback::from_raw_borrowed(&callback) }
+    // SAFETY: `ours_cb` is a live IMAPISyncProgressCallback; the clone is our reference.
+    let owned = unsafe { IMAPISyncProgressCallback::from_raw_borrowed(&ours_cb) }
         .cloned()
         .expect("non-null");
     let progress = Progress::new(owned);
-    group.bench_function("mapi_sync_Progress_step", |b| {
+    let mut group = c.benchmark_group("progress_step");
+    group.bench_function("ours_safe_wrapper", |b| {
         let mut i = 0u32;
         b.iter(|| {
             i = i.wrapping_add(1);
             progress.step(black_box("Downloading headers"), i, 100)
         })
     });
+    group.finish();
+
+    let finish_ours = |e: HANDLE| {
+        // SAFETY: a done event from our SynchronizeInBackground, closed once.
+        unsafe {
+            mapi_sync::event::wait(e);
+            mapi_sync::event::close(e);
+        }
+    };
+    // SAFETY: a done event from windows-core's store, closed once.
+    let finish_wc = |e: HANDLE| unsafe { wc::finish(e) };
+    let finish_c = |e: HANDLE| {
+        // SAFETY: a done event from the C store, closed once.
+        unsafe {
+            (floor.event_wait)(e);
+            (floor.event_close)(e);
+        }
+    };
+    let finishers: [&dyn Fn(HANDLE); 3] = [&finish_ours, &finish_wc, &finish_c];
+    let mut group = c.benchmark_group("sync_to_done");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(4));
+    for ((name, store), finish) in stores.into_iter().zip(finishers) {
+        // SAFETY: every store is live and answers IMAPISync.
+        let sync = unsafe { imapisync(store) };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    // SAFETY: `sync` is live; `callback` is the shared Rust callback.
+                    .map(|_| unsafe { sync_to_done(sync, callback, finish) })
+                    .sum()
+            })
+        });
+        // SAFETY: the reference `imapisync` took.
+        unsafe {
+            let vtbl = &**(sync as *const *const IUnknown_Vtbl);
+            (vtbl.Release)(sync);
+        }
+    }
     group.finish();
 }
 

@@ -20,6 +20,9 @@ tasks:
                    (golden, IDL, C/C++ header, facts), and the Windows builds
   bench-regen      time a full regen against a plain bindgen + rustfmt run and
                    `clang -fsyntax-only` over the same headers; prints medians and ratios
+  bench [--runs N] everything against the peers: regeneration, compile cost, run time
+                   (criterion, benches/) and size, ours vs windows-core's #[implement]
+                   vs C; writes the figures to BENCHMARKS.md (N >= 5, default 5)
 ";
 
 /// A task failure: the message is printed and the exit code is non-zero.
@@ -32,6 +35,13 @@ fn main() -> ExitCode {
         ["regen"] => regen(false),
         ["regen", "--check"] => regen(true),
         ["test"] => test(),
+        ["bench"] => bench::all(5),
+        ["bench", "--runs", n] => match n.parse() {
+            Ok(n) if n >= 5 => bench::all(n),
+            _ => Err(Fail(format!(
+                "--runs takes a number of at least 5, not `{n}`"
+            ))),
+        },
         ["bench-regen"] => bench::regen(),
         ["bench-regen", "--runs", n] => match n.parse() {
             Ok(n) if n >= 3 => bench::regen_with(n),
