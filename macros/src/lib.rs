@@ -7,7 +7,7 @@ use proc_macro2::{Group, Literal, Span, TokenStream as TokenStream2, TokenTree};
 use quote::quote;
 use syn::parse::Parser;
 use syn::spanned::Spanned;
-use syn::{Error, Ident, Item, ItemStruct, LitStr, Path};
+use syn::{Data, DeriveInput, Error, Generics, Ident, LitStr, Path};
 
 /// Makes a struct an Outlook store COM object that implements `IMAPISync`. See
 /// `mapi_sync::mapi_sync_provider` for the documentation.
@@ -84,52 +84,66 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
 }
 
 fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-    let item: Item = syn::parse2(item)?;
-    let item = match item {
-        Item::Struct(s) => s,
-        Item::Enum(e) => {
-            let (token, ident) = (e.enum_token, e.ident);
+    // `DeriveInput` reads exactly a struct, enum or union: all this macro needs, and with
+    // syn's `derive` feature instead of `full` a provider's clean build compiles less.
+    let input: DeriveInput = syn::parse2(item.clone())
+        .map_err(|_| Error::new(name_span(&item), "#[mapi_sync_provider] expects a struct"))?;
+    match &input.data {
+        Data::Struct(_) => {}
+        Data::Enum(e) => {
+            let (token, ident) = (e.enum_token, &input.ident);
             return Err(Error::new_spanned(
                 quote!(#token #ident),
                 "#[mapi_sync_provider] expects a struct, not an enum: the COM object wraps \
                  one struct value (put the enum in a field of a struct)",
             ));
         }
-        Item::Union(u) => {
-            let (token, ident) = (u.union_token, u.ident);
+        Data::Union(u) => {
+            let (token, ident) = (u.union_token, &input.ident);
             return Err(Error::new_spanned(
                 quote!(#token #ident),
                 "#[mapi_sync_provider] expects a struct, not a union: the COM object wraps \
                  one struct value (put the union in a field of a struct)",
             ));
         }
-        other => {
-            return Err(Error::new(
-                item_span(&other),
-                "#[mapi_sync_provider] expects a struct",
-            ))
-        }
-    };
-    let args = parse_args(args)?;
-    check_generics(&item)?;
-    Ok(emit(&args, &item))
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Fn(f) => f.sig.ident.span(),
-        Item::Impl(i) => i.impl_token.span,
-        Item::Trait(t) => t.ident.span(),
-        Item::Type(t) => t.ident.span(),
-        Item::Mod(m) => m.ident.span(),
-        Item::Const(c) => c.ident.span(),
-        Item::Static(s) => s.ident.span(),
-        other => other.span(),
     }
+    let args = parse_args(args)?;
+    check_generics(&input.generics)?;
+    Ok(emit(&args, &input, &item))
 }
 
-fn check_generics(item: &ItemStruct) -> syn::Result<()> {
-    if let Some(lt) = item.generics.lifetimes().next() {
+/// Where to point when the item is not a struct: its name (after attributes, visibility
+/// and the keyword), or the keyword of an `impl`.
+fn name_span(item: &TokenStream2) -> Span {
+    let mut tokens = item.clone().into_iter().peekable();
+    let mut keyword: Option<Span> = None;
+    while let Some(t) = tokens.next() {
+        match &t {
+            TokenTree::Punct(p) if p.as_char() == '#' => {
+                tokens.next(); // the attribute's brackets
+            }
+            TokenTree::Ident(i) if i == "pub" => {
+                if let Some(TokenTree::Group(g)) = tokens.peek() {
+                    if g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                        tokens.next();
+                    }
+                }
+            }
+            TokenTree::Ident(i) if keyword.is_none() => {
+                if i == "impl" {
+                    return i.span();
+                }
+                keyword = Some(i.span());
+            }
+            TokenTree::Ident(i) => return i.span(),
+            other => return keyword.unwrap_or_else(|| other.span()),
+        }
+    }
+    keyword.unwrap_or_else(Span::call_site)
+}
+
+fn check_generics(generics: &Generics) -> syn::Result<()> {
+    if let Some(lt) = generics.lifetimes().next() {
         return Err(Error::new_spanned(
             lt,
             "#[mapi_sync_provider] does not support lifetime parameters: Outlook keeps the \
@@ -157,11 +171,11 @@ fn respan(tokens: TokenStream2, span: Span) -> TokenStream2 {
         .collect()
 }
 
-fn emit(args: &Args, item: &ItemStruct) -> TokenStream2 {
+fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
     let krate = &args.krate;
     let private = quote!(#krate::__private);
-    let name = &item.ident;
-    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
 
     // Slot 0: IMAPISync (also the IUnknown identity). The one place that needs the
     // author's SyncProvider (or IMAPISync_Impl) impl, spanned at the struct's name so a
