@@ -6,10 +6,10 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 pub use crate::object::{ComObj, VtblPtr};
-pub use crate::sync::sync_vtable;
-pub use crate::{ComProvider, SyncProvider};
+pub use crate::sync::{raw_sync_vtable, sync_vtable};
+pub use crate::{ComProvider, RawSyncProvider, SyncProvider};
 pub use core::option::Option::{self, None, Some};
-pub use mapi_sync_sys::{ComInterface, IMAPISync_Impl, IMAPISync_Vtbl, Interface, GUID};
+pub use mapi_sync_sys::{ComInterface, IMAPISync_Vtbl, Interface, GUID};
 
 /// Where the macro looks up the interface names listed in the attribute: all of the
 /// generated bindings, so a name that is not there is reported by rustc at the author's
@@ -116,4 +116,4 @@ pub fn is_base_iid(bases: &[Option<GUID>], iid: &GUID) -> bool {
 pub const fn assert_sync_provider<T: SyncProvider>() {}
 
 /// Compiles only for a raw-mode provider.
-pub const fn assert_raw_provider<T: IMAPISync_Impl>() {}
+pub const fn assert_raw_provider<T: RawSyncProvider>() {}

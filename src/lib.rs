@@ -91,7 +91,9 @@ extern crate self as mapi_sync;
 mod error;
 pub mod event;
 mod flags;
+pub mod module;
 mod object;
+mod pool;
 mod progress;
 mod request;
 mod sync;
@@ -99,10 +101,10 @@ mod sync;
 pub use error::{check, hresult_name, Error, Result};
 pub use event::DoneEvent;
 pub use flags::SyncFlags;
-pub use object::ComProvider;
+pub use object::{ComProvider, Object};
 pub use progress::Progress;
 pub use request::SyncRequest;
-pub use sync::{run_in_background, SyncProvider};
+pub use sync::{run_in_background, RawSyncProvider, SyncProvider};
 
 /// The generated MAPI bindings (`mapi-sync-sys`): raw vtables, IIDs, constants, owned
 /// interface pointers and the `IFoo_Impl` traits for the extra interfaces a provider lists.
@@ -113,7 +115,7 @@ pub use mapi_sync_sys as sys;
 /// ```text
 /// #[mapi_sync_provider]                    // IUnknown + IMAPISync; implement SyncProvider
 /// #[mapi_sync_provider(IMsgStore)]         // also IMsgStore (and its bases): implement IMsgStore_Impl
-/// #[mapi_sync_provider(raw)]               // implement sys::IMAPISync_Impl yourself
+/// #[mapi_sync_provider(raw)]               // implement RawSyncProvider yourself
 /// #[mapi_sync_provider(crate = my::path)]  // if mapi_sync is renamed in your Cargo.toml
 /// ```
 ///
@@ -136,8 +138,8 @@ pub use mapi_sync_macros::mapi_sync_provider;
 pub mod prelude {
     pub use crate::sys::{ComInterface as _, Interface as _};
     pub use crate::{
-        mapi_sync_provider, ComProvider, Error, Progress, Result, SyncFlags, SyncProvider,
-        SyncRequest,
+        mapi_sync_provider, ComProvider, Error, Object, Progress, RawSyncProvider, Result,
+        SyncFlags, SyncProvider, SyncRequest,
     };
 }
 

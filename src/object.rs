@@ -2,8 +2,10 @@
 //! count, `QueryInterface`.
 
 use std::ffi::c_void;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 
 use crate::sys::{
     ComInterface, ComObject, IID_IMAPISync, IID_IUnknown, IUnknown, Interface, E_NOINTERFACE,
@@ -33,13 +35,10 @@ pub unsafe trait ComProvider: Sized + Send + Sync + 'static {
     /// which is also its `IMAPISync` pointer. Drop the `IUnknown` (or `Release` the raw
     /// pointer) to give the reference up; the value is dropped with the last reference.
     fn into_unknown(self) -> IUnknown {
-        let raw = ComObj::create(self);
-        // SAFETY: `create` returns a live object with one reference, which we hand over;
-        // its first slot is an IUnknown-compatible (IMAPISync) vtable pointer.
-        unsafe { IUnknown::from_raw(raw.as_ptr().cast()) }.expect("Box::into_raw is never null")
+        Object::new(self).into_unknown()
     }
 
-    /// Like [`into_unknown`](ComProvider::into_unknown), then `QueryInterface` for `I`.
+    /// Like [`into_unknown`](ComProvider::into_unknown), then the interface `I`.
     ///
     /// ```
     /// # use mapi_sync::prelude::*;
@@ -49,25 +48,13 @@ pub unsafe trait ComProvider: Sized + Send + Sync + 'static {
     /// # drop(sync);
     /// ```
     fn into_interface<I: ComInterface>(self) -> Result<I> {
-        self.into_unknown().cast::<I>().map_err(Error::new)
+        Object::new(self).cast::<I>()
     }
 
-    /// A new reference to the COM object that `self` lives in, as `IUnknown`. For raw-mode
-    /// providers that start their own thread from `SynchronizeInBackground` and must keep
-    /// the object alive.
-    ///
-    /// # Safety
-    /// `self` must be the value inside a COM object made by
-    /// [`into_unknown`](ComProvider::into_unknown) (or `into_interface`) that is alive for
-    /// this call, as it is inside any method COM calls on the object. Calling it on a value
-    /// that was never moved into a COM object is undefined behaviour.
-    unsafe fn to_unknown(&self) -> IUnknown {
-        // SAFETY: forwarded from the caller: `self` is the `value` of a live `ComObj<Self>`.
-        let object = unsafe { ComObj::<Self>::containing(self) };
-        object.add_ref();
-        // SAFETY: the AddRef above is the reference handed over.
-        unsafe { IUnknown::from_raw(object.header.this.cast_mut().cast()) }
-            .expect("an object's own pointer is never null")
+    /// Moves `self` into a new COM object and returns the owned handle to it, through
+    /// which Rust code reaches the value and the object's interfaces.
+    fn into_object(self) -> Object<Self> {
+        Object::new(self)
     }
 }
 
@@ -106,6 +93,8 @@ struct Header<V> {
     /// rather than that of some shorter-lived reference.
     this: *const c_void,
     refs: AtomicU32,
+    /// Whether a synchronization of a one-at-a-time provider is running.
+    syncing: AtomicBool,
 }
 
 /// The COM object of a provider `T`: `#[repr(C)]`, vtable pointers first, then the
@@ -128,11 +117,13 @@ unsafe impl<T: ComProvider> Sync for ComObj<T> {}
 impl<T: ComProvider> ComObj<T> {
     /// Allocates the object with one reference.
     fn create(value: T) -> NonNull<ComObj<T>> {
+        crate::module::object_created();
         let raw = Box::into_raw(Box::new(ComObj {
             header: Header {
                 vtables: T::VTABLES,
                 this: std::ptr::null(),
                 refs: AtomicU32::new(1),
+                syncing: AtomicBool::new(false),
             },
             value,
         }));
@@ -145,28 +136,6 @@ impl<T: ComProvider> ComObj<T> {
     /// The provider's value.
     pub fn value(&self) -> &T {
         &self.value
-    }
-
-    /// Where `value` sits: right after the header, rounded up to `T`'s alignment, as
-    /// `#[repr(C)]` lays it out.
-    const VALUE_OFFSET: usize = {
-        let header = std::mem::size_of::<Header<T::Vtables>>();
-        let align = std::mem::align_of::<T>();
-        header.div_ceil(align) * align
-    };
-
-    /// The object whose `value` is `value`.
-    ///
-    /// # Safety
-    /// `value` must be the `value` field of a live `ComObj<T>`.
-    unsafe fn containing(value: &T) -> &ComObj<T> {
-        // SAFETY: caller's contract; `VALUE_OFFSET` is the field's offset under repr(C).
-        unsafe {
-            &*(value as *const T)
-                .cast::<u8>()
-                .sub(Self::VALUE_OFFSET)
-                .cast::<ComObj<T>>()
-        }
     }
 
     /// The interface pointer of vtable slot `slot`, if there is one.
@@ -187,6 +156,26 @@ impl<T: ComProvider> ComObj<T> {
     /// The current reference count (tests and diagnostics; racy by nature).
     pub fn ref_count(&self) -> u32 {
         self.header.refs.load(Ordering::Relaxed)
+    }
+
+    /// Marks a synchronization of a one-at-a-time provider as running; `false` if one
+    /// already is.
+    pub(crate) fn begin_sync(&self) -> bool {
+        !self.header.syncing.swap(true, Ordering::AcqRel)
+    }
+
+    /// Marks the running synchronization as finished.
+    pub(crate) fn end_sync(&self) {
+        self.header.syncing.store(false, Ordering::Release);
+    }
+
+    /// The vtable slot that answers `iid`, if the object implements it.
+    fn slot_of(iid: &GUID) -> Option<usize> {
+        if *iid == IID_IUnknown || *iid == IID_IMAPISync {
+            Some(0)
+        } else {
+            T::interface_slot(iid)
+        }
     }
 
     /// Sets the reference count (unit tests of the saturation only).
@@ -217,12 +206,7 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         }
         // SAFETY: non-null and, per COM, pointing at a GUID.
         let iid = unsafe { &*iid };
-        let slot = if *iid == IID_IUnknown || *iid == IID_IMAPISync {
-            Some(0)
-        } else {
-            T::interface_slot(iid)
-        };
-        match slot.and_then(|k| self.slot_pointer(k)) {
+        match Self::slot_of(iid).and_then(|k| self.slot_pointer(k)) {
             Some(p) => {
                 self.add_ref();
                 // SAFETY: as above.
@@ -264,44 +248,148 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         // The last reference: make every other thread's use of the object (their Release
         // decrements) happen before the drop.
         fence(Ordering::Acquire);
+        // Park the count where AddRef/Release cannot bring it back to zero, so that a
+        // `Drop` that makes and gives up a reference to its own object (a back-pointer)
+        // cannot free it a second time.
+        object.header.refs.store(SATURATED, Ordering::Relaxed);
         let owned = object.header.this as *mut ComObj<T>;
         // SAFETY: the count reached zero, so nobody else holds a reference; `owned` is the
-        // pointer `Box::into_raw` returned in `create`, freed exactly once, here.
-        drop(unsafe { Box::from_raw(owned) });
+        // pointer `Box::into_raw` returned in `create` (so allocated by the global
+        // allocator with this layout), dropped and freed exactly once, here. Through raw
+        // pointers rather than `Box::from_raw`, so that a `Drop` reaching the object
+        // through an interface pointer does not alias a unique Box.
+        unsafe {
+            std::ptr::drop_in_place(owned);
+            std::alloc::dealloc(owned.cast(), std::alloc::Layout::new::<ComObj<T>>());
+        }
+        crate::module::object_dropped();
         0
     }
 }
 
-/// An owned reference to a `ComObj<T>` that Rust code holds (the sync thread's).
-pub(crate) struct ObjRef<T: ComProvider>(NonNull<ComObj<T>>);
+/// An owned, counted handle to a COM object made by this runtime: what Rust code holds
+/// where C code would hold an interface pointer.
+///
+/// - `Deref` reaches the value (`&T`);
+/// - [`cast`](Object::cast) gives any interface the object implements, straight from its
+///   vtable slots (no `QueryInterface` call);
+/// - `Clone` is `AddRef`, `Drop` is `Release`; the value is dropped with the last
+///   reference, whether Rust or the host holds it.
+///
+/// It is `Send` and `Sync` (the value is, by [`ComProvider`]'s bounds, and the count is
+/// atomic), so it may be moved into a thread, as raw-mode providers do.
+///
+/// ```
+/// use mapi_sync::prelude::*;
+/// # #[mapi_sync_provider] struct Store { name: String }
+/// # impl SyncProvider for Store { fn synchronize(&self, _: &SyncRequest, _: &Progress) -> mapi_sync::Result<()> { Ok(()) } }
+/// let store = Object::new(Store { name: "Local".into() });
+/// assert_eq!(store.name, "Local");
+/// let sync: mapi_sync::sys::IMAPISync = store.cast().unwrap();
+/// assert_eq!(store.ref_count(), 2);
+/// # drop(sync);
+/// ```
+pub struct Object<T: ComProvider>(NonNull<ComObj<T>>);
 
-impl<T: ComProvider> ObjRef<T> {
-    /// Takes a new reference (`AddRef`).
-    pub(crate) fn new(object: &ComObj<T>) -> ObjRef<T> {
-        object.add_ref();
-        ObjRef(
-            NonNull::new(object.header.this as *mut ComObj<T>)
-                .expect("an object's own pointer is never null"),
-        )
+impl<T: ComProvider> Object<T> {
+    /// Moves `value` into a new COM object with one reference, this handle's. The first
+    /// object of a process pins the module (see [`module`](crate::module)).
+    pub fn new(value: T) -> Object<T> {
+        Object(ComObj::create(value))
     }
 
-    pub(crate) fn value(&self) -> &T {
-        // SAFETY: we own a reference, so the object is alive.
-        unsafe { &self.0.as_ref().value }
+    /// A handle for an object whose reference someone else owns: no `AddRef` now, no
+    /// `Release` when it goes (it is `ManuallyDrop`).
+    ///
+    /// # Safety
+    /// `object` must point at a live `ComObj<T>` with the provenance of the whole
+    /// allocation (an interface pointer of the object), alive while the handle is used.
+    pub(crate) unsafe fn borrowed(object: *mut ComObj<T>) -> ManuallyDrop<Object<T>> {
+        ManuallyDrop::new(Object(
+            NonNull::new(object).expect("an interface pointer is never null"),
+        ))
+    }
+
+    fn object(&self) -> &ComObj<T> {
+        // SAFETY: the handle owns a reference, so the object is alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// A new reference to the object's `IUnknown` (which is also its `IMAPISync`).
+    pub fn to_unknown(&self) -> IUnknown {
+        self.object().add_ref();
+        // SAFETY: slot 0 is at the object's address and is an IUnknown-compatible
+        // vtable pointer; the AddRef above is the reference handed over.
+        unsafe { IUnknown::from_raw(self.0.as_ptr().cast()) }
+            .expect("an object's address is never null")
+    }
+
+    /// This handle's reference, as the object's `IUnknown`.
+    pub fn into_unknown(self) -> IUnknown {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: as in `to_unknown`; the handle's own reference moves to the IUnknown.
+        unsafe { IUnknown::from_raw(this.0.as_ptr().cast()) }
+            .expect("an object's address is never null")
+    }
+
+    /// A new reference to interface `I`, if the object implements it (one of the
+    /// interfaces its attribute lists, one of their bases, `IUnknown` or `IMAPISync`);
+    /// `E_NOINTERFACE` otherwise. Reads the object's own vtable slots: no
+    /// `QueryInterface` call.
+    pub fn cast<I: ComInterface>(&self) -> Result<I> {
+        let object = self.object();
+        let slot = ComObj::<T>::slot_of(&I::IID)
+            .and_then(|k| object.slot_pointer(k))
+            .ok_or_else(|| Error::new(E_NOINTERFACE))?;
+        object.add_ref();
+        // SAFETY: `slot` is the object's vtable slot for `I` (the macro built it for that
+        // interface), and the AddRef above is the reference handed over.
+        Ok(unsafe { I::from_raw(slot) }.expect("a slot pointer is never null"))
+    }
+
+    /// The current reference count (diagnostics and tests; racy by nature).
+    pub fn ref_count(&self) -> u32 {
+        self.object().ref_count()
+    }
+
+    /// The object itself (the runtime's bookkeeping beside the value).
+    pub(crate) fn com_object(&self) -> &ComObj<T> {
+        self.object()
     }
 }
 
-impl<T: ComProvider> Drop for ObjRef<T> {
+impl<T: ComProvider> Deref for Object<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.object().value
+    }
+}
+
+impl<T: ComProvider> Clone for Object<T> {
+    fn clone(&self) -> Object<T> {
+        self.object().add_ref();
+        Object(self.0)
+    }
+}
+
+impl<T: ComProvider> Drop for Object<T> {
     fn drop(&mut self) {
         // SAFETY: we own one reference and give it up, once.
         unsafe { ComObj::release(self.0.as_ptr()) };
     }
 }
 
+impl<T: ComProvider + std::fmt::Debug> std::fmt::Debug for Object<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Object").field(&**self).finish()
+    }
+}
+
 // SAFETY: the object is Send + Sync (see ComObj) and the reference count is atomic.
-unsafe impl<T: ComProvider> Send for ObjRef<T> {}
+unsafe impl<T: ComProvider> Send for Object<T> {}
 // SAFETY: as above.
-unsafe impl<T: ComProvider> Sync for ObjRef<T> {}
+unsafe impl<T: ComProvider> Sync for Object<T> {}
 
 #[cfg(test)]
 mod tests {
@@ -332,19 +420,69 @@ mod tests {
     }
 
     #[test]
-    fn value_offset_matches_the_layout() {
+    fn an_object_handle_reaches_the_value_and_the_interfaces() {
         let drops = Arc::new(AtomicUsize::new(0));
-        let unknown = Counted(drops.clone()).into_unknown();
-        let object = object_of(&unknown);
-        // SAFETY: `object.value` is the value of a live ComObj.
-        let back = unsafe { ComObj::<Counted>::containing(&object.value) };
-        assert!(std::ptr::eq(back, object));
-        // SAFETY: `object.value` lives in a COM object.
-        let again = unsafe { object.value().to_unknown() };
-        assert_eq!(again.as_raw(), unknown.as_raw());
+        let object = Object::new(Counted(drops.clone()));
+        let unknown = object.to_unknown();
+        assert!(std::ptr::eq(object_of(&unknown), object.com_object()));
         assert_eq!(object.ref_count(), 2);
-        drop(again);
-        drop(unknown);
+        let sync: IMAPISync = object.cast().unwrap();
+        assert_eq!(sync.as_raw(), unknown.as_raw());
+        assert_eq!(
+            object.cast::<crate::sys::IMsgStore>().err(),
+            Some(Error::new(E_NOINTERFACE))
+        );
+        let again = object.clone();
+        assert_eq!(object.ref_count(), 4);
+        // The handle can go to another thread and drop the object there.
+        std::thread::spawn(move || drop(again)).join().unwrap();
+        drop((sync, unknown));
+        assert_eq!(object.ref_count(), 1);
+        assert_eq!((*object).0.load(Ordering::SeqCst), 0);
+        let last = object.into_unknown();
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        drop(last);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+
+    /// Holds a raw pointer to its own object and touches it while being dropped.
+    #[mapi_sync_provider]
+    struct SelfReferencing {
+        me: std::sync::atomic::AtomicPtr<c_void>,
+        drops: Arc<AtomicUsize>,
+    }
+
+    impl SyncProvider for SelfReferencing {
+        fn synchronize(&self, _: &SyncRequest, _: &Progress) -> crate::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Drop for SelfReferencing {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::SeqCst);
+            let me = self.me.load(Ordering::SeqCst);
+            // SAFETY: the object is being destroyed but its memory is still there; a
+            // borrowed IUnknown that is cloned (AddRef) and dropped (Release) is the
+            // pattern of a weak back-pointer.
+            if let Some(unknown) = unsafe { IUnknown::from_raw_borrowed(&me) } {
+                drop(unknown.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn a_drop_that_adds_and_releases_a_reference_frees_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let object = Object::new(SelfReferencing {
+            me: Default::default(),
+            drops: drops.clone(),
+        });
+        let raw = object.to_unknown().into_raw();
+        object.me.store(raw, Ordering::SeqCst);
+        // SAFETY: the reference `to_unknown` made, given back once.
+        drop(unsafe { IUnknown::from_raw(raw) });
+        drop(object);
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     }
 
@@ -373,6 +511,7 @@ mod tests {
         let sync: IMAPISync = unknown.cast().unwrap();
         assert_eq!(sync.as_raw(), unknown.as_raw());
         assert!(object_of(&unknown).slot_pointer(1).is_none());
+        assert!(object_of(&unknown).slot_pointer(0).is_some());
         drop((sync, unknown));
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     }

@@ -4,19 +4,23 @@ use std::any::Any;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::object::{ComObj, ObjRef};
+use crate::module::SyncRunning;
+use crate::object::ComObj;
+use crate::pool;
 use crate::request::read_sib;
 use crate::sys::{self, IMAPISync_Vtbl, IUnknown_Vtbl, HANDLE, HRESULT, PMAPISIB, S_OK};
-use crate::{ComProvider, DoneEvent, Error, Progress, Result, SyncRequest};
+use crate::{ComProvider, DoneEvent, Error, Object, Progress, Result, SyncRequest};
 
 /// The synchronization of a store provider: what Outlook's Send/Receive runs.
 ///
 /// Implement it for a struct marked [`#[mapi_sync_provider]`](crate::mapi_sync_provider).
-/// `synchronize` runs on a background thread that the object's
-/// `IMAPISync::SynchronizeInBackground` started (one thread per call; several may run at
-/// once, hence `Sync`). Return `Err` to have Outlook show the error; a panic is caught and
-/// reported as `E_UNEXPECTED` with its message. Either way Outlook gets `Done` once and
-/// the done event is signalled.
+/// `synchronize` runs on a background thread of the runtime's (see [the threading
+/// model](crate#threads)); several may run at once, hence `Sync`, unless
+/// [`ONE_AT_A_TIME`](SyncProvider::ONE_AT_A_TIME) says otherwise. Return `Err` to have
+/// Outlook show the error; a panic is caught and reported as `E_UNEXPECTED` with its
+/// message. Either way Outlook gets `Done` once and the done event is signalled. An
+/// `Err` with `MAPI_E_USER_CANCEL` (what `progress.step(..)?` returns when the user
+/// cancelled) is reported through `Done` alone, so Outlook shows no error for it.
 ///
 /// ```
 /// use mapi_sync::prelude::*;
@@ -35,8 +39,69 @@ use crate::{ComProvider, DoneEvent, Error, Progress, Result, SyncRequest};
 /// }
 /// ```
 pub trait SyncProvider: Send + Sync + 'static {
+    /// Whether one synchronization at a time is all this store can do. When `true`, a
+    /// `SynchronizeInBackground` that arrives while one is running returns `MAPI_E_BUSY`
+    /// (after the `MAPISIB` was checked) and starts nothing; the running one counts as
+    /// finished for this purpose just before its `Done`. When `false` (the default),
+    /// every call starts at once on a thread of its own and they run side by side.
+    const ONE_AT_A_TIME: bool = false;
+
     /// Does one synchronization. `request` says what to do; report through `progress`.
     fn synchronize(&self, request: &SyncRequest, progress: &Progress) -> Result<()>;
+
+    /// Called on the sync thread before [`synchronize`](SyncProvider::synchronize): the
+    /// place for per-thread set-up such as `CoInitializeEx` or `MAPIInitialize`. An `Err`
+    /// is reported like one from `synchronize`, which is then not called, and neither is
+    /// [`leave_sync_thread`](SyncProvider::leave_sync_thread).
+    ///
+    /// The runtime keeps its threads for later synchronizations, so this runs once per
+    /// synchronization, on whichever thread runs it.
+    fn enter_sync_thread(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called on the sync thread after `synchronize` returned or panicked (when
+    /// [`enter_sync_thread`](SyncProvider::enter_sync_thread) succeeded), before `Error`
+    /// and `Done`: the place to undo what `enter_sync_thread` did.
+    fn leave_sync_thread(&self) {}
+}
+
+/// `SynchronizeInBackground` written by the provider's author:
+/// `#[mapi_sync_provider(raw)]` makes the object's `IMAPISync` call this instead of
+/// running [`SyncProvider::synchronize`] on the runtime's thread.
+///
+/// `this` is the object being called, so the implementation can keep it alive for as
+/// long as its own work runs (`this.clone()` into the thread); [`run_in_background`] does
+/// the rest of what the default implementation does.
+///
+/// ```
+/// use mapi_sync::prelude::*;
+/// use mapi_sync::sys::{HRESULT, PMAPISIB};
+///
+/// #[mapi_sync_provider(raw)]
+/// struct Store;
+///
+/// impl RawSyncProvider for Store {
+///     unsafe fn synchronize_in_background(this: &Object<Self>, psibpb: PMAPISIB) -> HRESULT {
+///         let store = this.clone();
+///         // SAFETY: `psibpb` is what our caller passed to SynchronizeInBackground.
+///         unsafe {
+///             mapi_sync::run_in_background(psibpb, move |_request, progress| {
+///                 let _keep_alive = &store;
+///                 progress.step("raw", 1, 1)
+///             })
+///         }
+///     }
+/// }
+/// ```
+pub trait RawSyncProvider: ComProvider {
+    /// `IMAPISync::SynchronizeInBackground` on `this`. A panic is caught and returned as
+    /// `E_UNEXPECTED`.
+    ///
+    /// # Safety
+    /// `psibpb` is the caller's pointer, unchecked: null, or a `MAPISIB` as
+    /// [`run_in_background`] requires it.
+    unsafe fn synchronize_in_background(this: &Object<Self>, psibpb: PMAPISIB) -> HRESULT;
 }
 
 /// The `IMAPISync` vtable of `ComObj<T>` (slot 0) in the default (non-raw) mode.
@@ -48,32 +113,115 @@ pub const fn sync_vtable<T: SyncProvider + ComProvider>() -> IMAPISync_Vtbl {
     }
 }
 
+/// The `IMAPISync` vtable of `ComObj<T>` (slot 0) in raw mode.
+#[doc(hidden)]
+pub const fn raw_sync_vtable<T: RawSyncProvider>() -> IMAPISync_Vtbl {
+    IMAPISync_Vtbl {
+        base__: IUnknown_Vtbl::new::<ComObj<T>, 0>(),
+        SynchronizeInBackground: raw_synchronize_in_background::<T>,
+    }
+}
+
+/// The object behind slot 0, as a handle that does not own its reference.
+///
+/// # Safety
+/// `this` must be slot 0 of a live `ComObj<T>`: the pointer the caller holds.
+unsafe fn called_object<T: ComProvider>(this: *mut c_void) -> std::mem::ManuallyDrop<Object<T>> {
+    // SAFETY: slot 0 is at the object's address; the caller holds a reference for the
+    // call, and interface pointers carry the whole object's provenance.
+    unsafe { Object::borrowed(sys::identity_ptr::<ComObj<T>, 0>(this).cast_mut()) }
+}
+
+unsafe extern "system" fn raw_synchronize_in_background<T: RawSyncProvider>(
+    this: *mut c_void,
+    psibpb: PMAPISIB,
+) -> HRESULT {
+    sys::guard(|| {
+        // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables.
+        let object = unsafe { called_object::<T>(this) };
+        // SAFETY: forwarded from our caller, as the trait documents.
+        unsafe { T::synchronize_in_background(&object, psibpb) }
+    })
+}
+
 unsafe extern "system" fn synchronize_in_background<T: SyncProvider + ComProvider>(
     this: *mut c_void,
     psibpb: PMAPISIB,
 ) -> HRESULT {
     sys::guard(|| {
-        // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables, so `this` is the address
-        // of a live ComObj<T> (the caller holds a reference).
-        let object = unsafe { sys::identity::<ComObj<T>, 0>(this) };
-        let keep_alive = ObjRef::new(object);
-        // SAFETY: `psibpb` comes straight from the caller; run_in_background checks it.
-        unsafe {
-            run_in_background(psibpb, move |request, progress| {
-                keep_alive.value().synchronize(request, progress)
+        // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables.
+        let object = Object::clone(&*unsafe { called_object::<T>(this) });
+        let admit = move || {
+            let busy = if T::ONE_AT_A_TIME {
+                Some(Busy::acquire(&object)?)
+            } else {
+                None
+            };
+            Ok(move |request: &SyncRequest, progress: &Progress| {
+                let result = run_provider(&*object, request, progress);
+                // One at a time: free for the next call before Done.
+                drop(busy);
+                result
             })
+        };
+        // SAFETY: `psibpb` comes straight from the caller; `start` checks it.
+        match unsafe { start(psibpb, admit) } {
+            Ok(()) => S_OK,
+            Err(e) => e.code(),
         }
     })
 }
 
+/// The provider's part of a synchronization, with its thread hooks around it.
+fn run_provider<T: SyncProvider>(
+    provider: &T,
+    request: &SyncRequest,
+    progress: &Progress,
+) -> Result<()> {
+    provider.enter_sync_thread()?;
+    let outcome = catch_unwind(AssertUnwindSafe(|| provider.synchronize(request, progress)));
+    provider.leave_sync_thread();
+    match outcome {
+        Ok(result) => result,
+        // The job reports it, as if there had been no hooks.
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+/// The running synchronization of a one-at-a-time provider.
+struct Busy<T: ComProvider>(Object<T>);
+
+impl<T: ComProvider> Busy<T> {
+    fn acquire(object: &Object<T>) -> Result<Busy<T>> {
+        if object.com_object().begin_sync() {
+            Ok(Busy(object.clone()))
+        } else {
+            Err(Error::with_message(
+                sys::MAPI_E_BUSY,
+                "a synchronization of this store is already running",
+            ))
+        }
+    }
+}
+
+impl<T: ComProvider> Drop for Busy<T> {
+    fn drop(&mut self) {
+        self.0.com_object().end_sync();
+    }
+}
+
 /// The default `SynchronizeInBackground`, usable by raw-mode providers: checks `psibpb`,
 /// connects to the callback, creates the done event, stores it in `*phSyncDoneEvent`,
-/// starts a thread that runs `work` and returns `S_OK`; or returns the failure and starts
-/// nothing (then `work` is dropped, unrun, before this returns).
+/// hands `work` to a thread and returns `S_OK`; or returns the failure and starts nothing
+/// (then `work` is dropped, unrun, before this returns, and `*phSyncDoneEvent` is null
+/// whenever the pointer itself was valid).
 ///
-/// On the thread: `work(&request, &progress)`; on `Err(e)` or a panic,
-/// `Error(code, text)`; then `Done(event, hr)` once; then everything is released (`work`
-/// with whatever it captured, the session, the callback); then the event is signalled.
+/// **The handle is written before the thread can run**, so a host that reads
+/// `*phSyncDoneEvent` inside `Done` finds it there. The thread runs
+/// `work(&request, &progress)`; on `Err(e)` or a panic, `Error(code, text)` (except for
+/// `MAPI_E_USER_CANCEL`, the user's own cancel, which is reported through `Done` alone);
+/// then `Done(event, hr)` once; then everything is released (`work` with whatever it
+/// captured, the session, the callback); then the event is signalled.
 ///
 /// Failures: `MAPI_E_INVALID_PARAMETER` for a null `psibpb`, a short `ulSize`, a null
 /// `phSyncDoneEvent`, or a non-null `punkCallBack` that is not an
@@ -89,58 +237,70 @@ where
     F: FnOnce(&SyncRequest, &Progress) -> Result<()> + Send + 'static,
 {
     // SAFETY: forwarded from the caller.
-    match unsafe { start(psibpb, work) } {
+    match unsafe { start(psibpb, move || Ok(work)) } {
         Ok(()) => S_OK,
         Err(e) => e.code(),
     }
 }
 
+/// Checks `psibpb`, then asks `admit` for the work (its error is returned as it is, with
+/// nothing started), then starts the work.
+///
 /// # Safety
 /// As for [`run_in_background`].
-unsafe fn start<F>(psibpb: PMAPISIB, work: F) -> Result<()>
+unsafe fn start<A, F>(psibpb: PMAPISIB, admit: A) -> Result<()>
 where
+    A: FnOnce() -> Result<F>,
     F: FnOnce(&SyncRequest, &Progress) -> Result<()> + Send + 'static,
 {
     // 1. Check everything before anything is started or referenced.
     // SAFETY: caller's contract.
     let sib = unsafe { read_sib(psibpb) }?;
-    if sib.phSyncDoneEvent.is_null() {
+    let slot = sib.phSyncDoneEvent;
+    if slot.is_null() {
         return Err(Error::with_message(
             sys::MAPI_E_INVALID_PARAMETER,
             "phSyncDoneEvent is null",
         ));
     }
+    // COM's out-pointer rule: null on every failure from here on.
+    // SAFETY: non-null and writable (caller's contract).
+    unsafe { slot.write(std::ptr::null_mut()) };
     // SAFETY: `punkCallBack` is null or live (caller's contract).
     let progress = unsafe { Progress::from_unknown(sib.punkCallBack) }?;
     // SAFETY: `psibpb` was checked above; the session is null or live.
     let request = unsafe { SyncRequest::from_raw(psibpb) }?;
+    let work = admit()?;
 
     // 2. The event: one handle for the caller, a duplicate the thread signals and closes.
     let theirs = DoneEvent::new()?;
     let ours = theirs.try_clone()?;
+    // Published before the thread exists: Done may come at once.
+    // SAFETY: as above.
+    unsafe { slot.write(theirs.as_raw()) };
     let job = Job {
         work,
         request,
         progress,
         event_for_done: theirs.as_raw(),
         signal: SignalOnDrop(ours),
+        _running: SyncRunning::start(),
     };
 
-    // 3. The thread. On failure `job` is dropped here: every reference released, its
-    // event handle closed; and `theirs` is closed below, so nothing leaks.
-    std::thread::Builder::new()
-        .name("mapi-sync".into())
-        .spawn(move || job.run())
-        .map_err(|e| {
-            Error::with_message(
-                sys::MAPI_E_NOT_ENOUGH_RESOURCES,
-                format!("cannot start the sync thread: {e}"),
-            )
-        })?;
-
-    // 4. Hand the caller its handle.
-    // SAFETY: checked non-null above; writable per the caller's contract.
-    unsafe { sib.phSyncDoneEvent.write(theirs.into_raw()) };
+    // 3. The thread. On failure `job` has been dropped: every reference released, its
+    // event handle closed; the caller's handle is taken back and closed here.
+    if let Err(e) = pool::spawn(Box::new(move || job.run())) {
+        // SAFETY: as above.
+        unsafe { slot.write(std::ptr::null_mut()) };
+        drop(theirs);
+        return Err(Error::with_message(
+            sys::MAPI_E_NOT_ENOUGH_RESOURCES,
+            format!("cannot start the sync thread: {e}"),
+        ));
+    }
+    // 4. The caller owns its handle now (the thread may already have finished with it:
+    // touch it no more).
+    let _ = theirs.into_raw();
     Ok(())
 }
 
@@ -164,6 +324,8 @@ struct Job<F> {
     /// The caller's handle, only passed back in `Done`; never used or closed here.
     event_for_done: HANDLE,
     signal: SignalOnDrop,
+    /// Counts the synchronization as running until the thread is done with it.
+    _running: SyncRunning,
 }
 
 // SAFETY: `F: Send`. The session and callback are COM pointers that MAPI hands to
@@ -183,6 +345,7 @@ where
             progress,
             event_for_done,
             signal,
+            _running,
         } = self;
         // `work` (with the object reference it holds) is consumed by the call, so it is
         // released inside catch_unwind on both paths.
@@ -190,23 +353,31 @@ where
         let error = match outcome {
             Ok(Ok(())) => None,
             Ok(Err(e)) => Some(e),
-            Err(payload) => Some(Error::with_message(
-                sys::E_UNEXPECTED,
-                format!("the provider panicked: {}", panic_message(&*payload)),
-            )),
+            Err(payload) => {
+                let message = format!("the provider panicked: {}", panic_message(&*payload));
+                // A payload whose Drop panics must not keep us from Error and Done.
+                sys::drop_panic_payload(payload);
+                Some(Error::with_message(sys::E_UNEXPECTED, message))
+            }
         };
         let hr = error.as_ref().map_or(S_OK, Error::code);
         // A panicking host callback must not keep us from signalling: ignore what these
         // return and catch what they throw.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        let reported = catch_unwind(AssertUnwindSafe(|| {
             if let Some(e) = &error {
-                let _ = progress.error(e);
+                // The user's own cancel is no error to show them: Done says it.
+                if e.code() != sys::MAPI_E_USER_CANCEL {
+                    let _ = progress.error(e);
+                }
             }
             drop(request);
             // `done` consumes the Progress: Done once, then the callback is released.
             // SAFETY: `event_for_done` is the handle stored in `*phSyncDoneEvent`.
             let _ = unsafe { progress.done(event_for_done, hr) };
         }));
+        if let Err(payload) = reported {
+            sys::drop_panic_payload(payload);
+        }
         // Everything is released; now wake the waiters.
         drop(signal);
     }

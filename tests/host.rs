@@ -287,8 +287,9 @@ fn a_panic_becomes_e_unexpected_then_done() {
 fn a_failing_progress_call_stops_the_sync() {
     let f = provider(Behaviour::Steps(5), None);
     let mut callback = Recorder::new();
-    // Outlook returns a failure from Progress when the user cancels.
-    callback.fail_progress = Some((2, MAPI_E_USER_CANCEL));
+    // A failure from Progress stops the sync and is reported (a cancel is not: see
+    // tests/semantics.rs).
+    callback.fail_progress = Some((2, MAPI_E_NETWORK_ERROR));
     let sync = f.sync();
     // SAFETY: live pointers; references balanced.
     unsafe {
@@ -302,15 +303,15 @@ fn a_failing_progress_call_stops_the_sync() {
         assert_eq!(
             calls[2],
             Call::Error {
-                hr: MAPI_E_USER_CANCEL,
-                text: Some("MAPI_E_USER_CANCEL".into())
+                hr: MAPI_E_NETWORK_ERROR,
+                text: Some("MAPI_E_NETWORK_ERROR".into())
             }
         );
         assert_eq!(
             calls[3],
             Call::Done {
                 event: event as usize,
-                hr: MAPI_E_USER_CANCEL
+                hr: MAPI_E_NETWORK_ERROR
             }
         );
         close_event(event);

@@ -239,30 +239,23 @@ struct RawStore {
     calls: Arc<AtomicUsize>,
 }
 
-impl IMAPISync_Impl for RawStore {
-    fn SynchronizeInBackground(&self, psibpb: PMAPISIB) -> HRESULT {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+impl RawSyncProvider for RawStore {
+    unsafe fn synchronize_in_background(this: &Object<Self>, psibpb: PMAPISIB) -> HRESULT {
+        this.calls.fetch_add(1, Ordering::SeqCst);
         if psibpb.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
-        // SAFETY: we are inside a COM call on the object that holds `self`.
-        let me = unsafe { self.to_unknown() };
-        let object = SendUnknown(me);
-        let calls = self.calls.clone();
+        // The object handle is Send: the thread keeps the store alive with it.
+        let store = this.clone();
         // SAFETY: `psibpb` is what our caller passed to SynchronizeInBackground.
         unsafe {
             mapi_sync::run_in_background(psibpb, move |_, progress| {
-                let _keep_alive = &object;
-                calls.fetch_add(10, Ordering::SeqCst);
+                store.calls.fetch_add(10, Ordering::SeqCst);
                 progress.step("raw", 1, 1)
             })
         }
     }
 }
-
-struct SendUnknown(#[allow(dead_code)] IUnknown);
-// SAFETY: the object behind it is a free-threaded RawStore.
-unsafe impl Send for SendUnknown {}
 
 #[test]
 fn raw_mode_uses_the_authors_synchronize_in_background() {

@@ -219,6 +219,20 @@ impl<T> PanicValue for *const T {
 pub fn guard<R: PanicValue>(body: impl FnOnce() -> R) -> R {
     match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(body)) {
         Ok(r) => r,
-        Err(_) => R::panic_value(),
+        Err(payload) => {
+            drop_panic_payload(payload);
+            R::panic_value()
+        }
+    }
+}
+
+/// Drops a caught panic's payload without letting a second panic out: a payload whose
+/// `Drop` panics is caught too, and that second payload is forgotten (leaked) rather
+/// than dropped, so nothing unwinds into the caller.
+#[doc(hidden)]
+#[inline(never)]
+pub fn drop_panic_payload(payload: ::std::boxed::Box<dyn ::core::any::Any + Send>) {
+    if let Err(again) = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| drop(payload))) {
+        ::core::mem::forget(again);
     }
 }

@@ -182,7 +182,7 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
     // missing impl is reported there.
     let sync_vtable = if args.raw {
         quote! {
-            <#private::IMAPISync_Vtbl>::new::<#private::ComObj<Self>, 0isize>()
+            #private::raw_sync_vtable::<Self>()
         }
     } else {
         quote! {
@@ -236,28 +236,30 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
             );
             quote!(#private::VtblPtr::new(&#vtable))
         });
+    // Only the interface's own tokens carry the author's span: a local name such as
+    // `iid` must keep the macro's hygiene, or a provider declared inside the author's own
+    // `macro_rules!` would not find it.
     let exact = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
-        respan(
-            quote! {
-                if *iid == <<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::IID {
-                    return #private::Some(#k);
-                }
-            },
+        let listed_iid = respan(
+            quote!(<<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::IID),
             iface.span(),
-        )
+        );
+        quote! {
+            if *iid == #listed_iid {
+                return #private::Some(#k);
+            }
+        }
     });
     let bases = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
-        respan(
-            quote! {
-                if #private::is_base_iid(
-                    &#private::base_iids!(<Self as #private::Slot<#k>>::Interface),
-                    iid,
-                ) {
-                    return #private::Some(#k);
-                }
-            },
+        let listed_bases = respan(
+            quote!(#private::base_iids!(<Self as #private::Slot<#k>>::Interface)),
             iface.span(),
-        )
+        );
+        quote! {
+            if #private::is_base_iid(&#listed_bases, iid) {
+                return #private::Some(#k);
+            }
+        }
     });
 
     quote! {
@@ -277,7 +279,7 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
                     #(#vtables,)*
                 ];
                 #[inline]
-                fn interface_slot(iid: &#private::GUID) -> #private::Option<usize> {
+                fn interface_slot(iid: &#private::GUID) -> #private::Option<::core::primitive::usize> {
                     #(#exact)*
                     #(#bases)*
                     let _ = iid;

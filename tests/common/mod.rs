@@ -1,6 +1,6 @@
 //! A host that plays Outlook through raw vtables only.
 //!
-//! Everything here is written from the ABI in FACTS.md (IIDs, vtable order, MAPISIB
+//! Everything here is written from the ABI in docs/FACTS.md (IIDs, vtable order, MAPISIB
 //! layout), independently of the generated bindings, so the tests check the bindings and
 //! the runtime against the documented ABI rather than against themselves. The only runtime
 //! helper used is `mapi_sync::event::{wait, wait_timeout, close}`, the Linux stand-in for
@@ -89,7 +89,7 @@ pub struct CallbackVtbl {
     pub done: unsafe extern "system" fn(*mut c_void, HANDLE, HRESULT) -> HRESULT,
 }
 
-/// MAPISIB as FACTS.md lays it out.
+/// MAPISIB as docs/FACTS.md lays it out.
 #[repr(C)]
 pub struct Sib {
     pub ul_size: u32,
@@ -220,6 +220,10 @@ pub struct Recorder {
     pub fail_progress: Option<(usize, HRESULT)>,
     pub calls: Mutex<Vec<(Call, ThreadId)>>,
     progress_calls: AtomicUsize,
+    /// When set, `Done` reads this `phSyncDoneEvent` slot and records what it holds in
+    /// `slot_in_done`: what a host that matches Done to its pending syncs sees.
+    pub watch_slot: std::sync::atomic::AtomicPtr<HANDLE>,
+    pub slot_in_done: Mutex<Vec<usize>>,
 }
 
 static RECORDER_VTBL: CallbackVtbl = CallbackVtbl {
@@ -298,6 +302,14 @@ unsafe extern "system" fn recorder_error(
 }
 
 unsafe extern "system" fn recorder_done(this: *mut c_void, event: HANDLE, hr: HRESULT) -> HRESULT {
+    let slot = recorder(this).watch_slot.load(Ordering::SeqCst);
+    if !slot.is_null() {
+        recorder(this)
+            .slot_in_done
+            .lock()
+            .unwrap()
+            .push(slot.read() as usize);
+    }
     recorder(this).push(Call::Done {
         event: event as usize,
         hr,
@@ -314,6 +326,8 @@ impl Recorder {
             fail_progress: None,
             calls: Mutex::new(Vec::new()),
             progress_calls: AtomicUsize::new(0),
+            watch_slot: Default::default(),
+            slot_in_done: Mutex::new(Vec::new()),
         })
     }
 

@@ -1,0 +1,196 @@
+//! The provider module's lifetime: when the DLL (or `.so`) that holds the runtime may be
+//! unloaded, and what `DllCanUnloadNow` should answer.
+//!
+//! # The policy: pinned from the first object on
+//!
+//! The first time this runtime creates a COM object ([`Object::new`](crate::Object::new),
+//! and so `into_unknown` and `into_interface`), it **pins the module that holds it**: on
+//! Windows with `GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+//! GET_MODULE_HANDLE_EX_FLAG_PIN)`, on Linux and other Unix systems by reopening the
+//! shared object with `RTLD_NODELETE`. From then on the module stays mapped until the
+//! process exits: `FreeLibrary`, `CoFreeUnusedLibraries` and `dlclose` still succeed, but
+//! they no longer unmap it, and a later `LoadLibrary` or `dlopen` gets the same, already
+//! initialised copy back.
+//!
+//! Two things make this the only safe choice:
+//!
+//! - **Code that still runs after the done event.** The sync thread signals the done
+//!   event as the last step of a synchronization, but it then still has to return into the
+//!   runtime's thread pool. A host that frees the library the moment the event fires would
+//!   otherwise unmap code a thread is executing.
+//! - **Per-module state that is never given back.** Rust's standard library allocates
+//!   thread-local storage indexes (`TlsAlloc` on Windows) in every loaded copy of a module
+//!   and never frees them when that copy is unloaded. A host that loads and unloads a
+//!   provider a few hundred times would run out of them and be aborted ("out of TLS
+//!   indexes"). A pinned module is loaded once, so it allocates them once.
+//!
+//! A module that never created an object is not pinned and unloads normally.
+//!
+//! # `DllCanUnloadNow`
+//!
+//! MAPI loads store providers with `LoadLibrary` and `MSProviderInit`, not through COM, so
+//! a store provider need not export `DllCanUnloadNow`. One that does (for example because
+//! it also registers COM classes) should answer [`can_unload_now`]: `S_FALSE` while any
+//! object of this runtime is alive or any synchronization is running, `S_OK` otherwise.
+//! The answer is truthful, and because the module is pinned, acting on a wrong one cannot
+//! unmap running code.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use crate::sys::HRESULT;
+
+/// Objects created by this runtime that are still alive.
+static LIVE_OBJECTS: AtomicUsize = AtomicUsize::new(0);
+/// Synchronizations whose thread has not finished yet.
+static RUNNING_SYNCS: AtomicUsize = AtomicUsize::new(0);
+/// Pins the module once.
+static PIN: Once = Once::new();
+/// What pinning did: `true` once the module is known to be pinned.
+static PINNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `S_FALSE`: "not now".
+const S_FALSE: HRESULT = 1;
+
+/// What `DllCanUnloadNow` should return: `S_OK` when no object of this runtime is alive
+/// and no synchronization is running, `S_FALSE` otherwise. See the [module
+/// docs](self) for why the answer is only advisory once an object was created.
+pub fn can_unload_now() -> HRESULT {
+    if live_objects() == 0 && running_syncs() == 0 {
+        crate::sys::S_OK
+    } else {
+        S_FALSE
+    }
+}
+
+/// How many objects made by this runtime are alive (racy by nature: for diagnostics and
+/// `DllCanUnloadNow`).
+pub fn live_objects() -> usize {
+    LIVE_OBJECTS.load(Ordering::SeqCst)
+}
+
+/// How many synchronizations are running: started by `SynchronizeInBackground` and not
+/// yet finished on their thread (which happens just after the done event is signalled).
+pub fn running_syncs() -> usize {
+    RUNNING_SYNCS.load(Ordering::SeqCst)
+}
+
+/// Whether the module holding the runtime is pinned (see the [module docs](self)).
+pub fn is_pinned() -> bool {
+    PINNED.load(Ordering::SeqCst)
+}
+
+/// Counts one live object, pinning the module first if this is the first object.
+pub(crate) fn object_created() {
+    PIN.call_once(|| PINNED.store(imp::pin(), Ordering::SeqCst));
+    LIVE_OBJECTS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Counts one object less.
+pub(crate) fn object_dropped() {
+    LIVE_OBJECTS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Marks a running synchronization: counted from creation until the guard is dropped.
+pub(crate) struct SyncRunning(());
+
+impl SyncRunning {
+    pub(crate) fn start() -> SyncRunning {
+        RUNNING_SYNCS.fetch_add(1, Ordering::SeqCst);
+        SyncRunning(())
+    }
+}
+
+impl Drop for SyncRunning {
+    fn drop(&mut self) {
+        RUNNING_SYNCS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An address inside this module, to find it by.
+fn anchor() {}
+
+#[cfg(all(windows, not(miri)))]
+mod imp {
+    use windows_sys::Win32::System::LibraryLoader::{
+        GetModuleHandleExW, GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, GET_MODULE_HANDLE_EX_FLAG_PIN,
+    };
+
+    /// Pins the module that contains `anchor`: it is never unloaded after this.
+    pub(super) fn pin() -> bool {
+        let mut module = std::ptr::null_mut();
+        let address = super::anchor as fn() as *const u16;
+        // SAFETY: with FROM_ADDRESS the "name" is an address inside the module we look
+        // for, which `anchor` is; `module` is a valid place for the handle. A pinned
+        // module handle needs no FreeLibrary.
+        let ok = unsafe {
+            GetModuleHandleExW(
+                GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                address,
+                &mut module,
+            )
+        };
+        ok != 0
+    }
+}
+
+#[cfg(all(unix, not(miri)))]
+mod imp {
+    use std::os::unix::ffi::OsStrExt;
+
+    /// Reopens the shared object that contains `anchor` with `RTLD_NODELETE`, so that no
+    /// `dlclose` unmaps it, and keeps the extra reference that reopening took.
+    pub(super) fn pin() -> bool {
+        // SAFETY: `Dl_info` is plain data that dladdr fills in; zeroed is a valid value.
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        let address = super::anchor as fn() as *const libc::c_void;
+        // SAFETY: `address` is inside this module; `info` is a valid place for the answer.
+        if unsafe { libc::dladdr(address, &mut info) } == 0 || info.dli_fname.is_null() {
+            return false;
+        }
+        // SAFETY: `dli_fname` is the NUL-terminated path of a loaded object (dladdr's
+        // answer, valid while it is loaded, as it is now). RTLD_NOLOAD only returns a
+        // handle to what is already loaded; the handle is deliberately never closed.
+        let handle = unsafe {
+            libc::dlopen(
+                info.dli_fname,
+                libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE,
+            )
+        };
+        if !handle.is_null() {
+            return true;
+        }
+        // The runtime is linked into the executable itself (tests, a Rust host), which
+        // glibc does not reopen by path, and which nothing unloads anyway.
+        // SAFETY: as above, `dli_fname` is a NUL-terminated path.
+        let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+        let ours = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
+        match (std::env::current_exe(), ours.canonicalize()) {
+            (Ok(exe), Ok(ours)) => exe.canonicalize().is_ok_and(|exe| exe == ours),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(any(miri, not(any(windows, unix))))]
+mod imp {
+    /// Nothing to pin (Miri runs no loader; other systems are not supported hosts).
+    pub(super) fn pin() -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_answer_can_unload_now() {
+        // Other tests of this binary create objects too, so only compare with a count
+        // this test holds up.
+        let guard = SyncRunning::start();
+        assert!(running_syncs() >= 1);
+        assert_eq!(can_unload_now(), S_FALSE);
+        drop(guard);
+    }
+}
