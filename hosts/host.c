@@ -49,6 +49,8 @@ typedef struct Recorder {
     volatile int32_t done_calls;
     HANDLE done_handle; /* what Done was given */
     int supports_callback; /* 0: answers only IUnknown */
+    HANDLE *volatile watch_slot; /* if set, Done checks the caller's phSyncDoneEvent slot */
+    volatile int32_t slot_matched; /* Done calls that found their handle already there */
 } Recorder;
 
 static Recorder *from(IMAPISyncProgressCallback *This) { return (Recorder *)This; }
@@ -107,6 +109,8 @@ static HRESULT STDMETHODCALLTYPE cb_done(IMAPISyncProgressCallback *This, HANDLE
     snprintf(line, sizeof line, "D(0x%08lX)", (unsigned long)(ULONG)hr);
     append(r, line);
     r->done_handle = event;
+    HANDLE *slot = r->watch_slot;
+    if (slot && *slot == event && event != NULL) __atomic_add_fetch(&r->slot_matched, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&r->done_calls, 1, __ATOMIC_SEQ_CST);
     return S_OK;
 }
@@ -262,6 +266,66 @@ static void rejected_scenario(const char *name, int variant) {
     report(name, strcmp(want, observed) == 0, want, observed);
 }
 
+/* A host that matches Done to its pending syncs by handle: the handle must be in
+ * *phSyncDoneEvent before Done can run, in every one of many syncs in a row. */
+static void published_handle_scenario(int rounds) {
+    IUnknown *unk = NULL;
+    IMAPISync *sync = NULL;
+    int matched = 0, done = 0;
+    char observed[256], want[256];
+
+    create_provider(MODE_OK, &unk);
+    IUnknown_QueryInterface(unk, &IID_IMAPISync, (void **)&sync);
+    for (int i = 0; i < rounds; i++) {
+        Recorder r;
+        MAPISIB sib;
+        HANDLE event = NULL;
+        recorder_init(&r, 1);
+        r.watch_slot = &event;
+        memset(&sib, 0, sizeof sib);
+        sib.ulSize = sizeof sib;
+        sib.punkCallBack = (IUnknown *)&r.iface;
+        sib.phSyncDoneEvent = &event;
+        if (IMAPISync_SynchronizeInBackground(sync, &sib) != S_OK || !event) break;
+        wait_for(event, 10000);
+        /* The callback's last Release comes before the event: r may go after this. */
+        for (int j = 0; j < 1000 && r.refs != 1; j++) sleep_ms(1);
+        matched += r.slot_matched;
+        done += r.done_calls;
+        close_handle(event);
+    }
+    IMAPISync_Release(sync);
+    IUnknown_Release(unk);
+    snprintf(observed, sizeof observed, "%d syncs, Done %d times, handle already published in %d", rounds, done, matched);
+    snprintf(want, sizeof want, "%d syncs, Done %d times, handle already published in %d", rounds, rounds, rounds);
+    report("done_sees_published_handle", strcmp(want, observed) == 0, want, observed);
+}
+
+/* On failure the out-pointer is nulled, whatever it held. */
+static void out_pointer_scenario(void) {
+    IUnknown *unk = NULL;
+    IMAPISync *sync = NULL;
+    Recorder r;
+    MAPISIB sib;
+    HANDLE event = (HANDLE)(uintptr_t)0xbad0;
+    char observed[256];
+
+    recorder_init(&r, 0);
+    create_provider(MODE_OK, &unk);
+    IUnknown_QueryInterface(unk, &IID_IMAPISync, (void **)&sync);
+    memset(&sib, 0, sizeof sib);
+    sib.ulSize = sizeof sib;
+    sib.punkCallBack = (IUnknown *)&r.iface;
+    sib.phSyncDoneEvent = &event;
+    HRESULT hr = IMAPISync_SynchronizeInBackground(sync, &sib);
+    snprintf(observed, sizeof observed, "hr=0x%08lX event=%s", (unsigned long)(ULONG)hr,
+             event == NULL ? "null" : "untouched");
+    report("failure_nulls_done_event", hr == MAPI_E_INVALID_PARAMETER && event == NULL,
+           "hr=0x80070057 event=null", observed);
+    IMAPISync_Release(sync);
+    IUnknown_Release(unk);
+}
+
 static void query_scenarios(void) {
     IUnknown *unk = NULL, *unk2 = NULL;
     IMAPISync *sync = NULL;
@@ -335,6 +399,8 @@ int main(int argc, char **argv) {
     rejected_scenario("null_done_event_pointer", 2);
     rejected_scenario("callback_without_imapisyncprogresscallback", 3);
     query_scenarios();
+    published_handle_scenario(10000);
+    out_pointer_scenario();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

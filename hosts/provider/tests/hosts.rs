@@ -35,6 +35,8 @@ const C_SCENARIOS: &[&str] = &[
     "null_iid",
     "com_identity",
     "refcount_back_to_zero",
+    "done_sees_published_handle",
+    "failure_nulls_done_event",
 ];
 
 const CPP_SCENARIOS: &[&str] = &[
@@ -232,12 +234,13 @@ fn wine64() -> PathBuf {
     panic!("wine64 is not installed: apt-get install wine64");
 }
 
-#[test]
-fn c_host_on_windows_under_wine() {
+/// A folder holding the provider DLL (as `provider.dll`), the bcryptprimitives shim and
+/// `source` built as `NAME.exe` for x86_64 Windows.
+fn windows_folder(source: &str, name: &str) -> tempfile::TempDir {
     let dll = windows_dll("x86_64-pc-windows-gnu");
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("host.exe");
-    let src = hosts().join("host.c");
+    let exe = dir.path().join(format!("{name}.exe"));
+    let src = hosts().join(source);
     compile(
         "x86_64-w64-mingw32-gcc",
         "gcc-mingw-w64-x86-64",
@@ -259,23 +262,95 @@ fn c_host_on_windows_under_wine() {
         &dir.path().join("bcryptprimitives.dll"),
     );
     std::fs::copy(&dll, dir.path().join("provider.dll")).unwrap();
+    dir
+}
+
+/// Runs `NAME.exe ARGS` from `dir` under wine64 in a fresh prefix.
+fn under_wine(dir: &Path, name: &str, args: &[&str]) -> Output {
     let prefix = tempfile::tempdir().unwrap();
     let out = run(
         Command::new(wine64())
-            .current_dir(dir.path())
+            .current_dir(dir)
             .env("WINEPREFIX", prefix.path())
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            .arg(&exe)
-            .arg("provider.dll"),
+            .arg(dir.join(format!("{name}.exe")))
+            .args(args),
         "wine64",
     );
-    assert_host_passed(&out, C_SCENARIOS, "C host on Windows (Wine)");
     // Wine's server outlives the program; stop it so the prefix can go.
     let _ = Command::new("wineserver")
         .env("WINEPREFIX", prefix.path())
         .arg("-k")
         .status();
+    out
+}
+
+#[test]
+fn c_host_on_windows_under_wine() {
+    let dir = windows_folder("host.c", "host");
+    let out = under_wine(dir.path(), "host", &["provider.dll"]);
+    assert_host_passed(&out, C_SCENARIOS, "C host on Windows (Wine)");
+}
+
+/// Loading, syncing and unloading 2,000 times in one process. Without the pinned module
+/// this crashes (a sync thread executing unmapped code) and, past 300 to 400 rounds,
+/// would run out of TLS indexes, which every unloaded copy of a Rust DLL leaks.
+#[test]
+fn two_thousand_load_sync_unload_rounds_under_wine() {
+    let dir = windows_folder("unload.c", "unload");
+    let out = under_wine(dir.path(), "unload", &["provider.dll", "2000", "cycle"]);
+    assert_host_passed(&out, &["load_sync_unload"], "2,000 rounds under Wine");
+}
+
+/// FreeLibrary the moment the done event fires, while the sync thread still runs the
+/// provider's code on its way out: 3 runs of 200 rounds.
+#[test]
+fn unloading_the_moment_the_event_fires_under_wine() {
+    let dir = windows_folder("unload.c", "unload");
+    for run in 1..=3 {
+        let out = under_wine(dir.path(), "unload", &["provider.dll", "200", "at-event"]);
+        assert_host_passed(
+            &out,
+            &["unload_at_event"],
+            &format!("unload at the event under Wine, run {run}"),
+        );
+    }
+}
+
+fn unload_host(dir: &Path) -> PathBuf {
+    let exe = dir.join("unload");
+    let src = hosts().join("unload.c");
+    compile(
+        "gcc",
+        "gcc",
+        &[
+            "-std=gnu11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            src.to_str().unwrap(),
+            "-ldl",
+        ],
+        &exe,
+    );
+    exe
+}
+
+/// The same loops with dlopen/dlclose on Linux, under valgrind: no invalid access.
+#[test]
+fn dlopen_dlclose_rounds_under_valgrind() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = unload_host(dir.path());
+    for (mode, name) in [
+        ("cycle", "load_sync_unload"),
+        ("at-event", "unload_at_event"),
+    ] {
+        let mut cmd = valgrind(&exe);
+        cmd.args(["300", mode]);
+        let out = run(&mut cmd, "valgrind (apt-get install valgrind)");
+        assert_host_passed(&out, &[name], &format!("{mode} under valgrind"));
+    }
 }
 
 /// The DLL's export names, from its export table.
