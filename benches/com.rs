@@ -69,15 +69,20 @@ impl IMAPISyncProgressCallback_Impl for Callback {
 // SAFETY: one vtable at offset 0; the bench never frees it (it lives for the process).
 unsafe impl ComObject for Callback {
     type Impl = Callback;
-    fn implementation(&self) -> &Callback {
-        self
+    unsafe fn implementation<'a>(this: *const Self) -> &'a Callback {
+        // SAFETY: the caller's object is alive for 'a.
+        unsafe { &*this }
     }
-    unsafe fn query_interface(&self, iid: *const GUID, out: *mut *mut c_void) -> HRESULT {
+    unsafe fn query_interface(
+        this: *const Self,
+        iid: *const GUID,
+        out: *mut *mut c_void,
+    ) -> HRESULT {
         // SAFETY: the benchmark passes valid pointers.
         unsafe {
             if *iid == sys::IID_IUnknown || *iid == sys::IID_IMAPISyncProgressCallback {
-                self.add_ref();
-                *out = self as *const Callback as *mut c_void;
+                Self::add_ref(this);
+                *out = this as *mut c_void;
                 0
             } else {
                 *out = std::ptr::null_mut();
@@ -85,8 +90,9 @@ unsafe impl ComObject for Callback {
             }
         }
     }
-    fn add_ref(&self) -> u32 {
-        self.refs.fetch_add(1, Ordering::Relaxed) + 1
+    unsafe fn add_ref(this: *const Self) -> u32 {
+        // SAFETY: the caller holds a reference.
+        unsafe { (*this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
     }
     unsafe fn release(this: *const Self) -> u32 {
         // SAFETY: the caller owns a reference.
@@ -425,7 +431,7 @@ fn bench(c: &mut Criterion) {
     let finish_ours = |e: HANDLE| {
         // SAFETY: a done event from our SynchronizeInBackground, closed once.
         unsafe {
-            mapi_sync::event::wait(e);
+            mapi_sync::event::wait(e).unwrap();
             mapi_sync::event::close(e);
         }
     };

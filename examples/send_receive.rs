@@ -220,19 +220,24 @@ impl IMAPISyncProgressCallback_Impl for Dialog {
 unsafe impl ComObject for Dialog {
     type Impl = Dialog;
 
-    fn implementation(&self) -> &Dialog {
-        self
+    unsafe fn implementation<'a>(this: *const Self) -> &'a Dialog {
+        // SAFETY: the caller's object is alive for 'a.
+        unsafe { &*this }
     }
 
-    unsafe fn query_interface(&self, iid: *const GUID, out: *mut *mut c_void) -> HRESULT {
+    unsafe fn query_interface(
+        this: *const Self,
+        iid: *const GUID,
+        out: *mut *mut c_void,
+    ) -> HRESULT {
         if iid.is_null() || out.is_null() {
             return E_POINTER;
         }
         // SAFETY: checked non-null; COM callers pass valid pointers.
         unsafe {
             if *iid == IID_IUnknown || *iid == IID_IMAPISyncProgressCallback {
-                self.add_ref();
-                *out = self as *const Dialog as *mut c_void;
+                Self::add_ref(this);
+                *out = this as *mut c_void;
                 S_OK
             } else {
                 *out = std::ptr::null_mut();
@@ -241,8 +246,9 @@ unsafe impl ComObject for Dialog {
         }
     }
 
-    fn add_ref(&self) -> u32 {
-        self.refs.fetch_add(1, Ordering::Relaxed) + 1
+    unsafe fn add_ref(this: *const Self) -> u32 {
+        // SAFETY: the caller holds a reference.
+        unsafe { (*this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
     }
 
     unsafe fn release(this: *const Self) -> u32 {
@@ -277,7 +283,7 @@ fn send_receive(sync: &IMAPISync, title: &'static str, flags: SyncFlags) -> HRES
         // SAFETY: the provider stored an open event handle that is now ours; Outlook waits
         // on it, then closes it.
         unsafe {
-            mapi_sync::event::wait(event);
+            mapi_sync::event::wait(event).unwrap();
             mapi_sync::event::close(event);
         }
     }

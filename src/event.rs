@@ -82,21 +82,24 @@ impl DoneEvent {
         unsafe { imp::set(self.handle) }
     }
 
-    /// Waits until the event is signalled.
-    pub fn wait(&self) {
+    /// Waits until the event is signalled. Fails only if the wait itself fails (on
+    /// Windows, `WAIT_FAILED`, with `GetLastError` as an HRESULT).
+    pub fn wait(&self) -> Result<()> {
         // SAFETY: `self.handle` is open.
         unsafe { wait(self.handle) }
     }
 
-    /// Waits at most `timeout`; `true` if the event is signalled.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+    /// Waits at most `timeout`: `Ok(true)` if the event is signalled, `Ok(false)` on
+    /// timeout. A timeout that is not a whole number of milliseconds is rounded up (a
+    /// wait is never shorter than asked for).
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<bool> {
         // SAFETY: `self.handle` is open.
         unsafe { wait_timeout(self.handle, timeout) }
     }
 
-    /// Whether the event is signalled, without waiting.
+    /// Whether the event is signalled, without waiting (`false` if that cannot be told).
     pub fn is_set(&self) -> bool {
-        self.wait_timeout(Duration::ZERO)
+        self.wait_timeout(Duration::ZERO).unwrap_or(false)
     }
 }
 
@@ -108,22 +111,34 @@ impl Drop for DoneEvent {
 }
 
 /// Waits until the event behind `handle` is signalled (`WaitForSingleObject(h, INFINITE)`).
+/// Fails only if the wait itself fails (`WAIT_FAILED` on Windows).
 ///
 /// # Safety
 /// `handle` must be an open handle to an event made by [`DoneEvent`], for example the one
 /// `SynchronizeInBackground` stored in `*phSyncDoneEvent`.
-pub unsafe fn wait(handle: HANDLE) {
+pub unsafe fn wait(handle: HANDLE) -> Result<()> {
     // SAFETY: forwarded from the caller.
-    unsafe { imp::wait(handle, None) };
+    unsafe { imp::wait(handle, None) }.map(drop)
 }
 
-/// Waits at most `timeout` for the event behind `handle`; `true` if it is signalled.
+/// Waits at most `timeout` for the event behind `handle`: `Ok(true)` if it is signalled,
+/// `Ok(false)` on timeout. Sub-millisecond parts of `timeout` round up.
 ///
 /// # Safety
 /// As for [`wait`].
-pub unsafe fn wait_timeout(handle: HANDLE, timeout: Duration) -> bool {
+pub unsafe fn wait_timeout(handle: HANDLE, timeout: Duration) -> Result<bool> {
     // SAFETY: forwarded from the caller.
     unsafe { imp::wait(handle, Some(timeout)) }
+}
+
+/// The milliseconds `WaitForSingleObject` is given for `timeout`: rounded up, so a wait
+/// is never shorter than asked for (0.5 ms waits 1 ms, not 0, which would only poll), and
+/// capped just below `INFINITE` (0xFFFFFFFF, which would never return).
+#[cfg_attr(not(windows), allow(dead_code))]
+fn timeout_millis(timeout: Duration) -> u32 {
+    const INFINITE: u32 = u32::MAX;
+    let ms = timeout.as_nanos().div_ceil(1_000_000);
+    u32::try_from(ms).map_or(INFINITE - 1, |ms| ms.min(INFINITE - 1))
 }
 
 /// Closes `handle` (`CloseHandle`). The event lives on while other handles to it are open.
@@ -141,7 +156,8 @@ mod imp {
     use std::time::Duration;
 
     use windows_sys::Win32::Foundation::{
-        CloseHandle, DuplicateHandle, GetLastError, DUPLICATE_SAME_ACCESS, WAIT_OBJECT_0,
+        CloseHandle, DuplicateHandle, GetLastError, DUPLICATE_SAME_ACCESS, WAIT_FAILED,
+        WAIT_OBJECT_0, WAIT_TIMEOUT,
     };
     use windows_sys::Win32::System::Threading::{
         CreateEventW, GetCurrentProcess, SetEvent, WaitForSingleObject, INFINITE,
@@ -204,15 +220,18 @@ mod imp {
         }
     }
 
-    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> bool {
-        let ms = match timeout {
-            None => INFINITE,
-            Some(t) => u32::try_from(t.as_millis())
-                .unwrap_or(INFINITE - 1)
-                .min(INFINITE - 1),
-        };
+    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> Result<bool> {
+        let ms = timeout.map_or(INFINITE, super::timeout_millis);
         // SAFETY: `h` is an open event handle (caller's contract).
-        unsafe { WaitForSingleObject(h as _, ms) == WAIT_OBJECT_0 }
+        match unsafe { WaitForSingleObject(h as _, ms) } {
+            WAIT_OBJECT_0 => Ok(true),
+            WAIT_TIMEOUT => Ok(false),
+            WAIT_FAILED => Err(last_error()),
+            other => Err(Error::with_message(
+                crate::sys::MAPI_E_CALL_FAILED,
+                format!("WaitForSingleObject returned {other:#x}"),
+            )),
+        }
     }
 
     pub(super) unsafe fn close(h: HANDLE) {
@@ -270,7 +289,7 @@ mod imp {
         Ok(())
     }
 
-    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> bool {
+    pub(super) unsafe fn wait(h: HANDLE, timeout: Option<Duration>) -> Result<bool> {
         // SAFETY: caller's contract: `h` is open.
         let object = unsafe { object(h) };
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
@@ -289,7 +308,7 @@ mod imp {
                 (Some(_), Some(deadline)) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        return false;
+                        return Ok(false);
                     }
                     signalled = object
                         .cond
@@ -299,7 +318,7 @@ mod imp {
                 }
             }
         }
-        true
+        Ok(true)
     }
 
     pub(super) unsafe fn close(h: HANDLE) {
@@ -324,16 +343,16 @@ mod tests {
     fn set_wait_and_timeouts() {
         let e = DoneEvent::new().unwrap();
         assert!(!e.is_set());
-        assert!(!e.wait_timeout(Duration::from_millis(20)));
+        assert!(!e.wait_timeout(Duration::from_millis(20)).unwrap());
         let e2 = e.try_clone().unwrap();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
             e2.set().unwrap();
         });
-        e.wait();
+        e.wait().unwrap();
         assert!(e.is_set());
         // Manual reset: stays signalled.
-        assert!(e.wait_timeout(Duration::ZERO));
+        assert!(e.wait_timeout(Duration::ZERO).unwrap());
         t.join().unwrap();
     }
 
@@ -344,11 +363,45 @@ mod tests {
         e.set().unwrap();
         // SAFETY: `raw` is an open handle we own; closed once, at the end.
         unsafe {
-            wait(raw);
-            assert!(wait_timeout(raw, Duration::from_secs(1)));
+            wait(raw).unwrap();
+            assert!(wait_timeout(raw, Duration::from_secs(1)).unwrap());
             close(raw);
         }
         assert!(e.is_set());
+    }
+
+    #[test]
+    fn timeouts_round_up_to_whole_milliseconds() {
+        assert_eq!(timeout_millis(Duration::ZERO), 0);
+        assert_eq!(timeout_millis(Duration::from_nanos(1)), 1);
+        assert_eq!(timeout_millis(Duration::from_micros(500)), 1);
+        assert_eq!(timeout_millis(Duration::from_millis(1)), 1);
+        assert_eq!(timeout_millis(Duration::from_nanos(1_000_001)), 2);
+        assert_eq!(
+            timeout_millis(Duration::from_secs(86_400 * 50)),
+            u32::MAX - 1
+        );
+        assert_eq!(timeout_millis(Duration::MAX), u32::MAX - 1);
+    }
+
+    /// A wait that fails (here on the null handle, which no object has) is an error, not
+    /// a timeout and not a signal.
+    #[cfg(windows)]
+    #[test]
+    fn a_failing_wait_is_an_error() {
+        let bogus: HANDLE = std::ptr::null_mut();
+        // SAFETY: the kernel checks handles and reports an invalid one; no memory is
+        // touched.
+        unsafe {
+            let code = wait_timeout(bogus, Duration::from_millis(10))
+                .unwrap_err()
+                .code();
+            assert_eq!(
+                code, 0x8007_0006_u32 as i32,
+                "HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)"
+            );
+            assert!(wait(bogus).is_err());
+        }
     }
 
     #[cfg(not(windows))]

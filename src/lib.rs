@@ -46,39 +46,81 @@
 //!
 //! 1. Validates the [`MAPISIB`](sys::MAPISIB) before any of your code runs: a null
 //!    pointer, a `ulSize` smaller than `size_of::<MAPISIB>()` or a null `phSyncDoneEvent`
-//!    give `MAPI_E_INVALID_PARAMETER` and nothing is started.
+//!    give `MAPI_E_INVALID_PARAMETER` and nothing is started. From here on
+//!    `*phSyncDoneEvent` is NULL on every failure (COM's rule for out-parameters).
 //! 2. Asks `punkCallBack` for `IMAPISyncProgressCallback`. A **null** `punkCallBack`
 //!    means "no progress wanted": the synchronization runs with a disconnected
 //!    [`Progress`] (its calls do nothing) and completion is seen through the event only.
 //!    A **non-null object that does not answer** `IID_IMAPISyncProgressCallback` is a
 //!    caller error: `MAPI_E_INVALID_PARAMETER`, nothing started.
-//! 3. Creates the done event ([`DoneEvent`]) and starts a thread that holds a reference
-//!    to the store object, to the callback and to the session. If the thread cannot be
-//!    started, everything is released and `MAPI_E_NOT_ENOUGH_RESOURCES` returned.
-//! 4. Stores the event in `*phSyncDoneEvent` and returns `S_OK`.
+//! 3. For a [`ONE_AT_A_TIME`](SyncProvider::ONE_AT_A_TIME) provider that is already
+//!    synchronizing: `MAPI_E_BUSY`, nothing started.
+//! 4. Creates the done event ([`DoneEvent`]) and **stores it in `*phSyncDoneEvent`
+//!    before the synchronization can start**, so `Done` never arrives before the caller
+//!    has its handle. Then it hands the work to a thread that holds a reference to the
+//!    store object, to the callback and to the session. If no thread can be had, the
+//!    handle is taken back (closed, `*phSyncDoneEvent` set to NULL), everything is
+//!    released and `MAPI_E_NOT_ENOUGH_RESOURCES` returned.
+//! 5. Returns `S_OK`.
 //!
-//! The thread calls [`SyncProvider::synchronize`]. If that returns `Err(e)`, it calls
+//! The thread calls [`SyncProvider::enter_sync_thread`], [`SyncProvider::synchronize`]
+//! and [`SyncProvider::leave_sync_thread`]. If that returns `Err(e)`, it calls
 //! `Error(e.code(), text)`; if it panics, the panic is caught and it calls
-//! `Error(E_UNEXPECTED, "...panic message...")`. Then it calls `Done(event, hr)` exactly
-//! once. Every reference it took is released by then (the object's as soon as
-//! `synchronize` returns or unwinds, the session's before `Done`, the callback's right
-//! after it), and only then is the event signalled, so a host that wakes on the event
-//! sees the whole synchronization finished. Outlook closes the event
-//! handle it was given (after `Done`); the thread signals a duplicate of its own, which it
-//! closes itself, so the two never race. See [`event`] for waiting on the event in a test
-//! or a host.
+//! `Error(E_UNEXPECTED, "...panic message...")`. An `Err` with `MAPI_E_USER_CANCEL` (what
+//! `progress.step(..)?` gives back once the user pressed Cancel) is not reported through
+//! `Error`: the user knows, and Outlook would show an error for their own cancel. Then it
+//! calls `Done(event, hr)` exactly once. Every reference it took is released by then (the
+//! object's as soon as `synchronize` returns or unwinds, the session's before `Done`, the
+//! callback's right after it), and only then is the event signalled, so a host that wakes
+//! on the event sees the whole synchronization finished.
+//!
+//! # What a host may rely on
+//!
+//! - **The handle is written before `Done`**: `*phSyncDoneEvent` holds the event by the
+//!   time any `Done` for it can run, so a host may match `Done(hThreadDoneEvent, ..)` to
+//!   its pending synchronizations by handle.
+//! - **Who closes what**: the handle in `*phSyncDoneEvent` (the same one `Done` hands
+//!   back) belongs to the caller, who closes it when it likes, even before the event is
+//!   signalled. The thread signals a duplicate of its own, which it closes itself. See
+//!   [`event`] for waiting on the event in a test or a host that is not on Windows.
+//! - **Unloading**: the provider's module is pinned by its first object and stays mapped
+//!   until the process exits, so `FreeLibrary`/`dlclose` at any time, even the moment the
+//!   event fires, is harmless; see [`module`] for the policy and `DllCanUnloadNow`.
+//!
+//! # Threads
+//!
+//! - **`synchronize`** runs on one of the runtime's threads. Threads are kept for 30 s
+//!   after a synchronization and reused; a call that finds none idle starts a new one, so
+//!   a synchronization never waits for another. Several may run at once (hence `Sync`)
+//!   unless [`ONE_AT_A_TIME`](SyncProvider::ONE_AT_A_TIME) is set.
+//! - **Per-thread set-up** (`CoInitializeEx`, `MAPIInitialize`) belongs in
+//!   [`enter_sync_thread`](SyncProvider::enter_sync_thread) and its undoing in
+//!   [`leave_sync_thread`](SyncProvider::leave_sync_thread), which run on the sync
+//!   thread around each synchronization.
+//! - **Every other method** (`QueryInterface`, the `IFoo_Impl` methods of the listed
+//!   interfaces) runs on whatever thread the host calls from, possibly while a
+//!   synchronization runs: they all get `&self`, so state they share needs interior
+//!   mutability (atomics, `Mutex`).
+//! - **The object** is `Send + Sync`: the struct must be, and the count is atomic. The
+//!   value is dropped on the thread that releases the last reference: often the sync
+//!   thread.
 //!
 //! # Raw mode
 //!
-//! `#[mapi_sync_provider(raw)]` leaves `SynchronizeInBackground` to you: implement the
-//! generated [`IMAPISync_Impl`](sys::IMAPISync_Impl) trait instead of [`SyncProvider`].
+//! `#[mapi_sync_provider(raw)]` leaves `SynchronizeInBackground` to you: implement
+//! [`RawSyncProvider`] instead of [`SyncProvider`]. It is given the called [`Object`],
+//! which it can clone into its own thread to keep the store alive;
 //! [`run_in_background`], [`SyncRequest::from_raw`], [`Progress::from_unknown`] and
 //! [`DoneEvent`] are the pieces the default implementation is made of.
 //!
-//! # Reference counting
+//! # Objects and reference counting
 //!
-//! `AddRef`/`Release` are atomic. The object is dropped exactly once, on the `Release` that
-//! takes the count to zero, after an acquire fence. The count **saturates** rather than
+//! [`Object<T>`](Object) is the owned handle to a store object: `Deref` reaches the
+//! value, [`Object::cast`] gives any interface it implements without a `QueryInterface`
+//! call, `Clone` and `Drop` count. `AddRef`/`Release` are atomic. The value is dropped
+//! exactly once, on the `Release` that takes the count to zero, after an acquire fence;
+//! while it is being dropped the count is parked, so a `Drop` that makes and gives up a
+//! reference to its own object cannot free it twice. The count **saturates** rather than
 //! wrapping: once it passes 2³¹ (only a reference leak gets there) it stays pinned and
 //! the object is deliberately leaked, because aborting would take Outlook down with it and
 //! wrapping would free a live object.
@@ -91,6 +133,7 @@ extern crate self as mapi_sync;
 mod error;
 pub mod event;
 mod flags;
+mod free_threaded;
 pub mod module;
 mod object;
 mod pool;
@@ -101,6 +144,7 @@ mod sync;
 pub use error::{check, hresult_name, Error, Result};
 pub use event::DoneEvent;
 pub use flags::SyncFlags;
+pub use free_threaded::FreeThreaded;
 pub use object::{ComProvider, Object};
 pub use progress::Progress;
 pub use request::SyncRequest;

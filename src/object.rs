@@ -85,8 +85,9 @@ const SATURATED: u32 = 0xC000_0000;
 /// Everything before the provider's value: the vtable pointers (first, so slot `k` is at
 /// offset `k` pointers and slot 0 is the object's identity), the object's own address and
 /// the reference count.
+#[doc(hidden)]
 #[repr(C)]
-struct Header<V> {
+pub struct Header<V> {
     vtables: V,
     /// The pointer `Box::into_raw` returned. Interface pointers and the final
     /// `Box::from_raw` are derived from it, so they carry the whole allocation's provenance
@@ -96,6 +97,9 @@ struct Header<V> {
     /// Whether a synchronization of a one-at-a-time provider is running.
     syncing: AtomicBool,
 }
+
+// `release` drops only the value in place: the header must need no drop.
+const _: () = assert!(!std::mem::needs_drop::<Header<[VtblPtr; 4]>>());
 
 /// The COM object of a provider `T`: `#[repr(C)]`, vtable pointers first, then the
 /// runtime's bookkeeping, then the provider's value. Its field names are private to this
@@ -133,40 +137,23 @@ impl<T: ComProvider> ComObj<T> {
         unsafe { NonNull::new_unchecked(raw) }
     }
 
-    /// The provider's value.
-    pub fn value(&self) -> &T {
-        &self.value
+    /// The bookkeeping of the object at `this`, borrowed without the value.
+    ///
+    /// # Safety
+    /// `this` must be a live object that stays alive for `'a`.
+    pub(crate) unsafe fn header<'a>(this: *const Self) -> &'a Header<T::Vtables> {
+        // SAFETY: caller's contract; the place is reached without a reference to the
+        // whole object.
+        unsafe { &*std::ptr::addr_of!((*this).header) }
     }
 
-    /// The interface pointer of vtable slot `slot`, if there is one.
-    fn slot_pointer(&self, slot: usize) -> Option<*mut c_void> {
-        let count = self.header.vtables.as_ref().len();
-        if slot >= count {
-            return None;
-        }
-        // SAFETY: `header.this` is this object's address with the allocation's provenance;
-        // the vtables array is at offset 0 and `slot` is in bounds.
-        Some(
-            unsafe { self.header.this.cast::<VtblPtr>().add(slot) }
-                .cast_mut()
-                .cast(),
-        )
-    }
-
-    /// The current reference count (tests and diagnostics; racy by nature).
-    pub fn ref_count(&self) -> u32 {
-        self.header.refs.load(Ordering::Relaxed)
-    }
-
-    /// Marks a synchronization of a one-at-a-time provider as running; `false` if one
-    /// already is.
-    pub(crate) fn begin_sync(&self) -> bool {
-        !self.header.syncing.swap(true, Ordering::AcqRel)
-    }
-
-    /// Marks the running synchronization as finished.
-    pub(crate) fn end_sync(&self) {
-        self.header.syncing.store(false, Ordering::Release);
+    /// The value of the object at `this`, borrowed without the bookkeeping.
+    ///
+    /// # Safety
+    /// As for [`header`](ComObj::header).
+    unsafe fn value<'a>(this: *const Self) -> &'a T {
+        // SAFETY: as above.
+        unsafe { &*std::ptr::addr_of!((*this).value) }
     }
 
     /// The vtable slot that answers `iid`, if the object implements it.
@@ -177,11 +164,58 @@ impl<T: ComProvider> ComObj<T> {
             T::interface_slot(iid)
         }
     }
+}
+
+impl<V: AsRef<[VtblPtr]>> Header<V> {
+    /// The interface pointer of vtable slot `slot`, if there is one.
+    fn slot_pointer(&self, slot: usize) -> Option<*mut c_void> {
+        let count = self.vtables.as_ref().len();
+        if slot >= count {
+            return None;
+        }
+        // SAFETY: `this` is the object's address with the allocation's provenance; the
+        // vtables array is at offset 0 and `slot` is in bounds.
+        Some(
+            unsafe { self.this.cast::<VtblPtr>().add(slot) }
+                .cast_mut()
+                .cast(),
+        )
+    }
+
+    /// IUnknown::AddRef.
+    fn add_ref(&self) -> u32 {
+        // Relaxed, as for Arc: a new reference can only be made from an existing one, which
+        // already orders everything before it.
+        let old = self.refs.fetch_add(1, Ordering::Relaxed);
+        if old >= SATURATION_LIMIT {
+            // Only a reference leak gets here. Pin the count far from both the limit and
+            // zero; the object is leaked from now on (see the crate docs).
+            self.refs.store(SATURATED, Ordering::Relaxed);
+            return SATURATED;
+        }
+        old + 1
+    }
+
+    /// The current reference count (tests and diagnostics; racy by nature).
+    fn ref_count(&self) -> u32 {
+        self.refs.load(Ordering::Relaxed)
+    }
+
+    /// Marks a synchronization of a one-at-a-time provider as running; `false` if one
+    /// already is.
+    pub(crate) fn begin_sync(&self) -> bool {
+        !self.syncing.swap(true, Ordering::AcqRel)
+    }
+
+    /// Marks the running synchronization as finished.
+    pub(crate) fn end_sync(&self) {
+        self.syncing.store(false, Ordering::Release);
+    }
 
     /// Sets the reference count (unit tests of the saturation only).
     #[cfg(test)]
-    pub(crate) fn set_ref_count(&self, n: u32) {
-        self.header.refs.store(n, Ordering::Relaxed)
+    fn set_ref_count(&self, n: u32) {
+        self.refs.store(n, Ordering::Relaxed)
     }
 }
 
@@ -191,11 +225,16 @@ impl<T: ComProvider> ComObj<T> {
 unsafe impl<T: ComProvider> ComObject for ComObj<T> {
     type Impl = T;
 
-    fn implementation(&self) -> &T {
-        &self.value
+    unsafe fn implementation<'a>(this: *const Self) -> &'a T {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::value(this) }
     }
 
-    unsafe fn query_interface(&self, iid: *const GUID, out: *mut *mut c_void) -> HRESULT {
+    unsafe fn query_interface(
+        this: *const Self,
+        iid: *const GUID,
+        out: *mut *mut c_void,
+    ) -> HRESULT {
         if out.is_null() {
             return E_POINTER;
         }
@@ -206,9 +245,11 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         }
         // SAFETY: non-null and, per COM, pointing at a GUID.
         let iid = unsafe { &*iid };
-        match Self::slot_of(iid).and_then(|k| self.slot_pointer(k)) {
+        // SAFETY: the caller holds a reference, so the object is alive.
+        let header = unsafe { Self::header(this) };
+        match Self::slot_of(iid).and_then(|k| header.slot_pointer(k)) {
             Some(p) => {
-                self.add_ref();
+                header.add_ref();
                 // SAFETY: as above.
                 unsafe { out.write(p) };
                 S_OK
@@ -221,25 +262,17 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         }
     }
 
-    fn add_ref(&self) -> u32 {
-        // Relaxed, as for Arc: a new reference can only be made from an existing one, which
-        // already orders everything before it.
-        let old = self.header.refs.fetch_add(1, Ordering::Relaxed);
-        if old >= SATURATION_LIMIT {
-            // Only a reference leak gets here. Pin the count far from both the limit and
-            // zero; the object is leaked from now on (see the crate docs).
-            self.header.refs.store(SATURATED, Ordering::Relaxed);
-            return SATURATED;
-        }
-        old + 1
+    unsafe fn add_ref(this: *const Self) -> u32 {
+        // SAFETY: the caller holds a reference, so the object is alive.
+        unsafe { Self::header(this) }.add_ref()
     }
 
     unsafe fn release(this: *const Self) -> u32 {
         // SAFETY: the caller owns a reference, so the object is alive.
-        let object = unsafe { &*this };
-        let old = object.header.refs.fetch_sub(1, Ordering::Release);
+        let header = unsafe { Self::header(this) };
+        let old = header.refs.fetch_sub(1, Ordering::Release);
         if old >= SATURATION_LIMIT {
-            object.header.refs.store(SATURATED, Ordering::Relaxed);
+            header.refs.store(SATURATED, Ordering::Relaxed);
             return SATURATED;
         }
         if old != 1 {
@@ -251,15 +284,17 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         // Park the count where AddRef/Release cannot bring it back to zero, so that a
         // `Drop` that makes and gives up a reference to its own object (a back-pointer)
         // cannot free it a second time.
-        object.header.refs.store(SATURATED, Ordering::Relaxed);
-        let owned = object.header.this as *mut ComObj<T>;
+        header.refs.store(SATURATED, Ordering::Relaxed);
+        let owned = header.this as *mut ComObj<T>;
         // SAFETY: the count reached zero, so nobody else holds a reference; `owned` is the
         // pointer `Box::into_raw` returned in `create` (so allocated by the global
-        // allocator with this layout), dropped and freed exactly once, here. Through raw
-        // pointers rather than `Box::from_raw`, so that a `Drop` reaching the object
-        // through an interface pointer does not alias a unique Box.
+        // allocator with this layout). The value is dropped and the memory freed exactly
+        // once, here. Only the value is dropped in place (the header has no drop glue), so
+        // that a `Drop` that reaches the header through an interface pointer (AddRef,
+        // Release) does not alias the value's exclusive borrow; and the memory is freed
+        // through the raw pointer, not a `Box` that would claim it all.
         unsafe {
-            std::ptr::drop_in_place(owned);
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*owned).value));
             std::alloc::dealloc(owned.cast(), std::alloc::Layout::new::<ComObj<T>>());
         }
         crate::module::object_dropped();
@@ -310,14 +345,15 @@ impl<T: ComProvider> Object<T> {
         ))
     }
 
-    fn object(&self) -> &ComObj<T> {
+    /// The object's bookkeeping.
+    pub(crate) fn header(&self) -> &Header<T::Vtables> {
         // SAFETY: the handle owns a reference, so the object is alive.
-        unsafe { self.0.as_ref() }
+        unsafe { ComObj::header(self.0.as_ptr()) }
     }
 
     /// A new reference to the object's `IUnknown` (which is also its `IMAPISync`).
     pub fn to_unknown(&self) -> IUnknown {
-        self.object().add_ref();
+        self.header().add_ref();
         // SAFETY: slot 0 is at the object's address and is an IUnknown-compatible
         // vtable pointer; the AddRef above is the reference handed over.
         unsafe { IUnknown::from_raw(self.0.as_ptr().cast()) }
@@ -337,11 +373,11 @@ impl<T: ComProvider> Object<T> {
     /// `E_NOINTERFACE` otherwise. Reads the object's own vtable slots: no
     /// `QueryInterface` call.
     pub fn cast<I: ComInterface>(&self) -> Result<I> {
-        let object = self.object();
+        let header = self.header();
         let slot = ComObj::<T>::slot_of(&I::IID)
-            .and_then(|k| object.slot_pointer(k))
+            .and_then(|k| header.slot_pointer(k))
             .ok_or_else(|| Error::new(E_NOINTERFACE))?;
-        object.add_ref();
+        header.add_ref();
         // SAFETY: `slot` is the object's vtable slot for `I` (the macro built it for that
         // interface), and the AddRef above is the reference handed over.
         Ok(unsafe { I::from_raw(slot) }.expect("a slot pointer is never null"))
@@ -349,12 +385,7 @@ impl<T: ComProvider> Object<T> {
 
     /// The current reference count (diagnostics and tests; racy by nature).
     pub fn ref_count(&self) -> u32 {
-        self.object().ref_count()
-    }
-
-    /// The object itself (the runtime's bookkeeping beside the value).
-    pub(crate) fn com_object(&self) -> &ComObj<T> {
-        self.object()
+        self.header().ref_count()
     }
 }
 
@@ -362,13 +393,14 @@ impl<T: ComProvider> Deref for Object<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.object().value
+        // SAFETY: the handle owns a reference, so the object is alive.
+        unsafe { ComObj::value(self.0.as_ptr()) }
     }
 }
 
 impl<T: ComProvider> Clone for Object<T> {
     fn clone(&self) -> Object<T> {
-        self.object().add_ref();
+        self.header().add_ref();
         Object(self.0)
     }
 }
@@ -414,9 +446,13 @@ mod tests {
         }
     }
 
-    fn object_of(unknown: &IUnknown) -> &ComObj<Counted> {
+    fn object_of(unknown: &IUnknown) -> *const ComObj<Counted> {
+        unknown.as_raw() as *const ComObj<Counted>
+    }
+
+    fn header_of(unknown: &IUnknown) -> &Header<<Counted as ComProvider>::Vtables> {
         // SAFETY: made by into_unknown, alive while `unknown` is.
-        unsafe { &*(unknown.as_raw() as *const ComObj<Counted>) }
+        unsafe { ComObj::header(object_of(unknown)) }
     }
 
     #[test]
@@ -424,7 +460,7 @@ mod tests {
         let drops = Arc::new(AtomicUsize::new(0));
         let object = Object::new(Counted(drops.clone()));
         let unknown = object.to_unknown();
-        assert!(std::ptr::eq(object_of(&unknown), object.com_object()));
+        assert!(std::ptr::eq(object_of(&unknown), object.0.as_ptr()));
         assert_eq!(object.ref_count(), 2);
         let sync: IMAPISync = object.cast().unwrap();
         assert_eq!(sync.as_raw(), unknown.as_raw());
@@ -490,14 +526,14 @@ mod tests {
     fn count_saturates_instead_of_wrapping() {
         let drops = Arc::new(AtomicUsize::new(0));
         let unknown = Counted(drops.clone()).into_unknown();
-        let object = object_of(&unknown);
+        let object = header_of(&unknown);
         object.set_ref_count(SATURATION_LIMIT - 1);
         assert_eq!(object.add_ref(), SATURATION_LIMIT);
         // Past the limit: pinned.
         assert_eq!(object.add_ref(), SATURATED);
         assert_eq!(object.ref_count(), SATURATED);
         // SAFETY: we "own" one of the (pretend) references.
-        assert_eq!(unsafe { ComObj::release(object) }, SATURATED);
+        assert_eq!(unsafe { ComObj::release(object_of(&unknown)) }, SATURATED);
         assert_eq!(object.ref_count(), SATURATED);
         drop(unknown);
         // Leaked on purpose: never dropped.
@@ -510,8 +546,8 @@ mod tests {
         let unknown = Counted(drops.clone()).into_unknown();
         let sync: IMAPISync = unknown.cast().unwrap();
         assert_eq!(sync.as_raw(), unknown.as_raw());
-        assert!(object_of(&unknown).slot_pointer(1).is_none());
-        assert!(object_of(&unknown).slot_pointer(0).is_some());
+        assert!(header_of(&unknown).slot_pointer(1).is_none());
+        assert!(header_of(&unknown).slot_pointer(0).is_some());
         drop((sync, unknown));
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     }

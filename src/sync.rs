@@ -193,7 +193,7 @@ struct Busy<T: ComProvider>(Object<T>);
 
 impl<T: ComProvider> Busy<T> {
     fn acquire(object: &Object<T>) -> Result<Busy<T>> {
-        if object.com_object().begin_sync() {
+        if object.header().begin_sync() {
             Ok(Busy(object.clone()))
         } else {
             Err(Error::with_message(
@@ -206,7 +206,7 @@ impl<T: ComProvider> Busy<T> {
 
 impl<T: ComProvider> Drop for Busy<T> {
     fn drop(&mut self) {
-        self.0.com_object().end_sync();
+        self.0.header().end_sync();
     }
 }
 

@@ -154,10 +154,7 @@ fn outlook_drives_a_full_sync() {
         assert_eq!(ref_count(f.unknown), 3);
         assert_eq!(callback.refs(), 2);
         assert_eq!(session.refs(), 2);
-        assert!(!mapi_sync::event::wait_timeout(
-            event,
-            Duration::from_millis(10)
-        ));
+        assert!(!mapi_sync::event::wait_timeout(event, Duration::from_millis(10)).unwrap());
         gate.wait();
 
         wait_done(event);
@@ -350,26 +347,29 @@ fn bad_mapisib_is_refused_before_anything_starts() {
     let full = std::mem::size_of::<Sib>() as u32;
     // SAFETY: live pointers; the MAPISIBs are deliberately wrong in one field each.
     unsafe {
-        let check = |sib: *mut Sib, event: &HANDLE, what: &str| {
+        // The event slot is read through the pointer the MAPISIB holds: the provider
+        // writes it (null) during the call, so no other reference to it may be used.
+        let check = |sib: *mut Sib, event: *const HANDLE, what: &str| {
             assert_eq!(
                 synchronize_in_background(sync, sib),
                 MAPI_E_INVALID_PARAMETER,
                 "{what}"
             );
-            assert!(event.is_null(), "{what}: event stored");
+            assert!(event.read().is_null(), "{what}: event stored");
             assert_eq!(ref_count(f.unknown), 2, "{what}: object reference kept");
             assert_eq!(callback.refs(), 1, "{what}: callback reference kept");
             assert_eq!(not_a_callback.refs(), 1, "{what}: reference kept");
             assert_eq!(session.refs(), 1, "{what}: session reference kept");
         };
 
-        check(null_mut(), &null_mut(), "null MAPISIB");
+        check(null_mut(), &null_mut::<c_void>(), "null MAPISIB");
 
         for size in [0, 4, 8, full - 8, full - 1] {
             let mut event: HANDLE = null_mut();
             let mut s = sib(0, session.as_unknown(), callback.as_unknown(), &mut event);
             s.ul_size = size;
-            check(&mut s, &event, &format!("ulSize {size}"));
+            let slot = s.ph_sync_done_event;
+            check(&mut s, slot, &format!("ulSize {size}"));
         }
 
         let mut s = sib(
@@ -379,7 +379,7 @@ fn bad_mapisib_is_refused_before_anything_starts() {
             &mut null_mut(),
         );
         s.ph_sync_done_event = null_mut();
-        check(&mut s, &null_mut(), "null phSyncDoneEvent");
+        check(&mut s, &null_mut::<c_void>(), "null phSyncDoneEvent");
 
         let mut event: HANDLE = null_mut();
         let mut s = sib(
@@ -388,7 +388,8 @@ fn bad_mapisib_is_refused_before_anything_starts() {
             not_a_callback.as_unknown(),
             &mut event,
         );
-        check(&mut s, &event, "callback without IMAPISyncProgressCallback");
+        let slot = s.ph_sync_done_event;
+        check(&mut s, slot, "callback without IMAPISyncProgressCallback");
 
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(f.runs.load(Ordering::SeqCst), 0, "the provider ran");
@@ -445,7 +446,7 @@ fn query_interface_rules() {
         assert_eq!((hr, out), (E_NOINTERFACE, null_mut()));
 
         // Null riid: E_POINTER, *ppv nulled.
-        let mut out = 0xDEAD_usize as *mut c_void;
+        let mut out = garbage_pointer();
         assert_eq!(
             (vtbl.query_interface)(unknown, std::ptr::null(), &mut out),
             E_POINTER

@@ -159,11 +159,14 @@ fn identity_holds_from_every_interface() {
         sink.as_raw()
     );
     assert_eq!(sink.cast::<IMAPISync>().unwrap().as_raw(), sync.as_raw());
+    // Clone is AddRef, Drop is Release: the count says so through the raw vtable.
+    let another = unknown.clone();
     // SAFETY: live pointer; AddRef balanced by Release.
     unsafe {
-        assert_eq!(unknown.AddRef(), 5);
-        assert_eq!(unknown.Release(), 4);
+        assert_eq!(common::add_ref(another.as_raw()), 6);
+        assert_eq!(common::release(another.as_raw()), 5);
     }
+    drop(another);
     drop((store, sink, sync, unknown));
     assert_eq!(drops.count(), 1);
 }
@@ -225,7 +228,7 @@ fn generic_providers_work() {
     // SAFETY: a valid MAPISIB; we own the event afterwards.
     unsafe {
         assert_eq!(sync.SynchronizeInBackground(&mut sib), S_OK);
-        mapi_sync::event::wait(event);
+        mapi_sync::event::wait(event).unwrap();
         mapi_sync::event::close(event);
     }
     assert_eq!(seen.load(Ordering::SeqCst), 40);
@@ -283,7 +286,7 @@ fn raw_mode_uses_the_authors_synchronize_in_background() {
     // SAFETY: a valid MAPISIB; we own the event afterwards.
     unsafe {
         assert_eq!(sync.SynchronizeInBackground(&mut sib), S_OK);
-        mapi_sync::event::wait(event);
+        mapi_sync::event::wait(event).unwrap();
         mapi_sync::event::close(event);
     }
     assert_eq!(calls.load(Ordering::SeqCst), 12);

@@ -45,10 +45,17 @@ fn done_finds_the_handle_already_in_the_callers_slot() {
     for _ in 0..ROUNDS {
         let recorder = Recorder::new();
         let mut event: HANDLE = null_mut();
-        recorder.watch_slot.store(&mut event, Ordering::SeqCst);
-        let mut sib = sib(0, null_mut(), recorder.as_unknown(), &mut event);
+        // One pointer to the slot for both the MAPISIB and the callback's look inside Done.
+        let slot = std::ptr::addr_of_mut!(event);
+        recorder.watch_slot.store(slot, Ordering::SeqCst);
+        let mut sib = Sib {
+            ph_sync_done_event: slot,
+            ..sib(0, null_mut(), recorder.as_unknown(), &mut null_mut())
+        };
         // SAFETY: a valid MAPISIB whose slot outlives the sync (we wait below).
         assert_eq!(unsafe { synchronize_in_background(sync, &mut sib) }, S_OK);
+        // SAFETY: the slot is `event`, written by the call above.
+        let event = unsafe { slot.read() };
         wait_done(event);
         let seen = recorder.slot_in_done.lock().unwrap().clone();
         assert_eq!(seen.len(), 1, "Done once");
@@ -73,7 +80,7 @@ fn a_failure_leaves_the_out_pointer_null() {
     let unknown = host_object(Quick);
     let sync = sync_of(unknown);
     let not_a_callback = Recorder::not_a_callback();
-    let mut event: HANDLE = 0xbad0 as HANDLE;
+    let mut event: HANDLE = garbage_pointer();
     let mut sib = sib(0, null_mut(), not_a_callback.as_unknown(), &mut event);
     // SAFETY: a valid MAPISIB with a callback that is not an IMAPISyncProgressCallback.
     let hr = unsafe { synchronize_in_background(sync, &mut sib) };
@@ -168,7 +175,7 @@ fn a_one_at_a_time_provider_answers_busy_while_it_runs() {
     while runs.load(Ordering::SeqCst) == 0 {
         std::thread::yield_now();
     }
-    let mut second: HANDLE = 0xbad0 as HANDLE;
+    let mut second: HANDLE = garbage_pointer();
     let mut sib2 = sib(0, null_mut(), recorder.as_unknown(), &mut second);
     // SAFETY: a valid MAPISIB.
     let hr = unsafe { synchronize_in_background(sync, &mut sib2) };

@@ -235,20 +235,6 @@ impl IUnknown {
     ) -> HRESULT {
         (self.vtable().QueryInterface)(self.as_raw(), riid, ppvObject)
     }
-    /// Calls `IUnknown::AddRef` through the vtable.
-    ///
-    /// # Safety
-    /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn AddRef(&self) -> ULONG {
-        (self.vtable().AddRef)(self.as_raw())
-    }
-    /// Calls `IUnknown::Release` through the vtable.
-    ///
-    /// # Safety
-    /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Release(&self) -> ULONG {
-        (self.vtable().Release)(self.as_raw())
-    }
 }
 impl IUnknown_Vtbl {
     /// IUnknown's entries for an object `Identity` whose vtable pointer sits
@@ -265,7 +251,11 @@ impl IUnknown_Vtbl {
             guard(|| {
                 // SAFETY: `this` is the slot at OFFSET of a live Identity; the arguments are checked by `query_interface`.
                 unsafe {
-                    identity::<Identity, OFFSET>(this).query_interface(riid, ppvObject)
+                    Identity::query_interface(
+                        identity_ptr::<Identity, OFFSET>(this),
+                        riid,
+                        ppvObject,
+                    )
                 }
             })
         }
@@ -274,7 +264,7 @@ impl IUnknown_Vtbl {
         ) -> ULONG {
             guard(|| {
                 // SAFETY: `this` is the slot at OFFSET of a live Identity.
-                unsafe { identity::<Identity, OFFSET>(this) }.add_ref()
+                unsafe { Identity::add_ref(identity_ptr::<Identity, OFFSET>(this)) }
             })
         }
         unsafe extern "system" fn Release<Identity: ComObject, const OFFSET: isize>(

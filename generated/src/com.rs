@@ -131,6 +131,11 @@ pub unsafe trait ComInterface: Interface {
 /// `IFoo_Vtbl::new` call into. `#[mapi_sync_provider]` implements it; so can hand-written
 /// objects.
 ///
+/// Every method takes the object as a raw pointer, so that no reference ever spans the
+/// whole object: the bookkeeping (the count) and the author's value are reached
+/// separately, and an `AddRef` made while the value is borrowed mutably (in its `Drop`)
+/// does not alias that borrow.
+///
 /// # Safety
 /// The object must be `#[repr(C)]` with a vtable pointer at every offset passed as
 /// `OFFSET` to a vtable's `new`, and must keep its reference count per COM's rules.
@@ -139,16 +144,23 @@ pub unsafe trait ComObject {
     type Impl;
 
     /// The author's value.
-    fn implementation(&self) -> &Self::Impl;
+    ///
+    /// # Safety
+    /// `this` must be a live object that stays alive for `'a`.
+    unsafe fn implementation<'a>(this: *const Self) -> &'a Self::Impl;
 
     /// IUnknown::QueryInterface for the whole object.
     ///
     /// # Safety
-    /// `iid` and `out` come straight from the caller and may be null.
-    unsafe fn query_interface(&self, iid: *const GUID, out: *mut *mut c_void) -> HRESULT;
+    /// `this` must be a live object; `iid` and `out` come straight from the caller and
+    /// may be null.
+    unsafe fn query_interface(this: *const Self, iid: *const GUID, out: *mut *mut c_void) -> HRESULT;
 
     /// IUnknown::AddRef.
-    fn add_ref(&self) -> u32;
+    ///
+    /// # Safety
+    /// `this` must be a live object.
+    unsafe fn add_ref(this: *const Self) -> u32;
 
     /// IUnknown::Release; frees the object when the count reaches zero.
     ///
@@ -157,18 +169,8 @@ pub unsafe trait ComObject {
     unsafe fn release(this: *const Self) -> u32;
 }
 
-/// The object behind the vtable slot `this`, which sits `OFFSET` pointers into it.
-///
-/// # Safety
-/// `this` must point at the slot at index `OFFSET` of a live `Identity`.
-#[doc(hidden)]
-#[inline(always)]
-pub unsafe fn identity<'a, Identity, const OFFSET: isize>(this: *mut c_void) -> &'a Identity {
-    &*identity_ptr::<Identity, OFFSET>(this)
-}
-
-/// Like [`identity`], but a raw pointer, made without an intermediate reference: what
-/// `Release` hands to [`ComObject::release`], which may free the object.
+/// The object behind the vtable slot `this`, which sits `OFFSET` pointers into it: a raw
+/// pointer, made without a reference, for the [`ComObject`] methods.
 ///
 /// # Safety
 /// `this` must point at the slot at index `OFFSET` of an `Identity`.

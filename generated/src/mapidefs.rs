@@ -1217,9 +1217,11 @@ impl IMAPIAdviseSink_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIAdviseSink_Impl>::OnNotify(
-                    identity.implementation(),
+                    value,
                     cNotif,
                     lpNotifications,
                 )
@@ -1363,9 +1365,11 @@ impl IMAPIProgress_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProgress_Impl>::Progress(
-                    identity.implementation(),
+                    value,
                     ulValue,
                     ulCount,
                     ulTotal,
@@ -1381,11 +1385,10 @@ impl IMAPIProgress_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPIProgress_Impl>::GetFlags(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPIProgress_Impl>::GetFlags(value, lpulFlags)
             })
         }
         unsafe extern "system" fn GetMax<Identity: ComObject, const OFFSET: isize>(
@@ -1397,11 +1400,10 @@ impl IMAPIProgress_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPIProgress_Impl>::GetMax(
-                    identity.implementation(),
-                    lpulMax,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPIProgress_Impl>::GetMax(value, lpulMax)
             })
         }
         unsafe extern "system" fn GetMin<Identity: ComObject, const OFFSET: isize>(
@@ -1413,11 +1415,10 @@ impl IMAPIProgress_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPIProgress_Impl>::GetMin(
-                    identity.implementation(),
-                    lpulMin,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPIProgress_Impl>::GetMin(value, lpulMin)
             })
         }
         unsafe extern "system" fn SetLimits<Identity: ComObject, const OFFSET: isize>(
@@ -1431,9 +1432,11 @@ impl IMAPIProgress_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProgress_Impl>::SetLimits(
-                    identity.implementation(),
+                    value,
                     lpulMin,
                     lpulMax,
                     lpulFlags,
@@ -1849,9 +1852,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -1867,11 +1872,10 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPIProp_Impl>::SaveChanges(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPIProp_Impl>::SaveChanges(value, ulFlags)
             })
         }
         unsafe extern "system" fn GetProps<Identity: ComObject, const OFFSET: isize>(
@@ -1886,9 +1890,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::GetProps(
-                    identity.implementation(),
+                    value,
                     lpPropTagArray,
                     ulFlags,
                     lpcValues,
@@ -1906,9 +1912,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::GetPropList(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppPropTagArray,
                 )
@@ -1927,9 +1935,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::OpenProperty(
-                    identity.implementation(),
+                    value,
                     ulPropTag,
                     lpiid,
                     ulInterfaceOptions,
@@ -1949,9 +1959,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::SetProps(
-                    identity.implementation(),
+                    value,
                     cValues,
                     lpPropArray,
                     lppProblems,
@@ -1968,9 +1980,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::DeleteProps(
-                    identity.implementation(),
+                    value,
                     lpPropTagArray,
                     lppProblems,
                 )
@@ -1993,9 +2007,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::CopyTo(
-                    identity.implementation(),
+                    value,
                     ciidExclude,
                     rgiidExclude,
                     lpExcludeProps,
@@ -2023,9 +2039,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::CopyProps(
-                    identity.implementation(),
+                    value,
                     lpIncludeProps,
                     ulUIParam,
                     lpProgress,
@@ -2052,9 +2070,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::GetNamesFromIDs(
-                    identity.implementation(),
+                    value,
                     lppPropTags,
                     lpPropSetGuid,
                     ulFlags,
@@ -2078,9 +2098,11 @@ impl IMAPIProp_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIProp_Impl>::GetIDsFromNames(
-                    identity.implementation(),
+                    value,
                     cPropNames,
                     lppPropNames,
                     ulFlags,
@@ -2664,9 +2686,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -2684,9 +2708,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     ulEventMask,
                     lpAdviseSink,
                     lpulConnection,
@@ -2702,11 +2728,10 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPITable_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPITable_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn GetStatus<Identity: ComObject, const OFFSET: isize>(
@@ -2719,9 +2744,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::GetStatus(
-                    identity.implementation(),
+                    value,
                     lpulTableStatus,
                     lpulTableType,
                 )
@@ -2737,9 +2764,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::SetColumns(
-                    identity.implementation(),
+                    value,
                     lpPropTagArray,
                     ulFlags,
                 )
@@ -2755,9 +2784,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::QueryColumns(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpPropTagArray,
                 )
@@ -2773,9 +2804,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::GetRowCount(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpulCount,
                 )
@@ -2792,9 +2825,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::SeekRow(
-                    identity.implementation(),
+                    value,
                     bkOrigin,
                     lRowCount,
                     lplRowsSought,
@@ -2814,9 +2849,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::SeekRowApprox(
-                    identity.implementation(),
+                    value,
                     ulNumerator,
                     ulDenominator,
                 )
@@ -2836,9 +2873,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::QueryPosition(
-                    identity.implementation(),
+                    value,
                     lpulRow,
                     lpulNumerator,
                     lpulDenominator,
@@ -2856,9 +2895,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::FindRow(
-                    identity.implementation(),
+                    value,
                     lpRestriction,
                     bkOrigin,
                     ulFlags,
@@ -2875,9 +2916,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::Restrict(
-                    identity.implementation(),
+                    value,
                     lpRestriction,
                     ulFlags,
                 )
@@ -2892,11 +2935,10 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPITable_Impl>::CreateBookmark(
-                    identity.implementation(),
-                    lpbkPosition,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPITable_Impl>::CreateBookmark(value, lpbkPosition)
             })
         }
         unsafe extern "system" fn FreeBookmark<Identity: ComObject, const OFFSET: isize>(
@@ -2908,11 +2950,10 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPITable_Impl>::FreeBookmark(
-                    identity.implementation(),
-                    bkPosition,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPITable_Impl>::FreeBookmark(value, bkPosition)
             })
         }
         unsafe extern "system" fn SortTable<Identity: ComObject, const OFFSET: isize>(
@@ -2925,9 +2966,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::SortTable(
-                    identity.implementation(),
+                    value,
                     lpSortCriteria,
                     ulFlags,
                 )
@@ -2945,9 +2988,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::QuerySortOrder(
-                    identity.implementation(),
+                    value,
                     lppSortCriteria,
                 )
             })
@@ -2963,9 +3008,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::QueryRows(
-                    identity.implementation(),
+                    value,
                     lRowCount,
                     ulFlags,
                     lppRows,
@@ -2980,8 +3027,10 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPITable_Impl>::Abort(identity.implementation())
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPITable_Impl>::Abort(value)
             })
         }
         unsafe extern "system" fn ExpandRow<Identity: ComObject, const OFFSET: isize>(
@@ -2998,9 +3047,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::ExpandRow(
-                    identity.implementation(),
+                    value,
                     cbInstanceKey,
                     pbInstanceKey,
                     ulRowCount,
@@ -3022,9 +3073,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::CollapseRow(
-                    identity.implementation(),
+                    value,
                     cbInstanceKey,
                     pbInstanceKey,
                     ulFlags,
@@ -3046,9 +3099,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::WaitForCompletion(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     ulTimeout,
                     lpulTableStatus,
@@ -3071,9 +3126,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::GetCollapseState(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbInstanceKey,
                     lpbInstanceKey,
@@ -3097,9 +3154,11 @@ impl IMAPITable_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPITable_Impl>::SetCollapseState(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbCollapseState,
                     pbCollapseState,
@@ -3324,9 +3383,11 @@ impl IMAPIStatus_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIStatus_Impl>::ValidateState(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                 )
@@ -3345,9 +3406,11 @@ impl IMAPIStatus_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIStatus_Impl>::SettingsDialog(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                 )
@@ -3367,9 +3430,11 @@ impl IMAPIStatus_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIStatus_Impl>::ChangePassword(
-                    identity.implementation(),
+                    value,
                     lpOldPass,
                     lpNewPass,
                     ulFlags,
@@ -3388,9 +3453,11 @@ impl IMAPIStatus_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIStatus_Impl>::FlushQueues(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     cbTargetTransport,
                     lpTargetTransport,
@@ -3605,9 +3672,11 @@ impl IMAPIContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIContainer_Impl>::GetContentsTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -3626,9 +3695,11 @@ impl IMAPIContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIContainer_Impl>::GetHierarchyTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -3648,9 +3719,11 @@ impl IMAPIContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIContainer_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -3674,9 +3747,11 @@ impl IMAPIContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIContainer_Impl>::SetSearchCriteria(
-                    identity.implementation(),
+                    value,
                     lpRestriction,
                     lpContainerList,
                     ulSearchFlags,
@@ -3698,9 +3773,11 @@ impl IMAPIContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIContainer_Impl>::GetSearchCriteria(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppRestriction,
                     lppContainerList,
@@ -3882,9 +3959,11 @@ impl IABContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABContainer_Impl>::CreateEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulCreateFlags,
@@ -3904,9 +3983,11 @@ impl IABContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABContainer_Impl>::CopyEntries(
-                    identity.implementation(),
+                    value,
                     lpEntries,
                     ulUIParam,
                     lpProgress,
@@ -3927,9 +4008,11 @@ impl IABContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABContainer_Impl>::DeleteEntries(
-                    identity.implementation(),
+                    value,
                     lpEntries,
                     ulFlags,
                 )
@@ -3947,9 +4030,11 @@ impl IABContainer_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABContainer_Impl>::ResolveNames(
-                    identity.implementation(),
+                    value,
                     lpPropTagArray,
                     ulFlags,
                     lpAdrList,
@@ -4175,9 +4260,11 @@ impl IDistList_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IDistList_Impl>::CreateEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulCreateFlags,
@@ -4197,9 +4284,11 @@ impl IDistList_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IDistList_Impl>::CopyEntries(
-                    identity.implementation(),
+                    value,
                     lpEntries,
                     ulUIParam,
                     lpProgress,
@@ -4220,9 +4309,11 @@ impl IDistList_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IDistList_Impl>::DeleteEntries(
-                    identity.implementation(),
+                    value,
                     lpEntries,
                     ulFlags,
                 )
@@ -4240,9 +4331,11 @@ impl IDistList_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IDistList_Impl>::ResolveNames(
-                    identity.implementation(),
+                    value,
                     lpPropTagArray,
                     ulFlags,
                     lpAdrList,
@@ -4692,9 +4785,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::CreateMessage(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lppMessage,
@@ -4715,9 +4810,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::CopyMessages(
-                    identity.implementation(),
+                    value,
                     lpMsgList,
                     lpInterface,
                     lpDestFolder,
@@ -4742,9 +4839,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::DeleteMessages(
-                    identity.implementation(),
+                    value,
                     lpMsgList,
                     ulUIParam,
                     lpProgress,
@@ -4766,9 +4865,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::CreateFolder(
-                    identity.implementation(),
+                    value,
                     ulFolderType,
                     lpszFolderName,
                     lpszFolderComment,
@@ -4794,9 +4895,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::CopyFolder(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -4821,9 +4924,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::DeleteFolder(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulUIParam,
@@ -4844,9 +4949,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::SetReadFlags(
-                    identity.implementation(),
+                    value,
                     lpMsgList,
                     ulUIParam,
                     lpProgress,
@@ -4869,9 +4976,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::GetMessageStatus(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulFlags,
@@ -4895,9 +5004,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::SetMessageStatus(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulNewStatus,
@@ -4919,9 +5030,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::SaveContentsSort(
-                    identity.implementation(),
+                    value,
                     lpSortCriteria,
                     ulFlags,
                 )
@@ -4938,9 +5051,11 @@ impl IMAPIFolder_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIFolder_Impl>::EmptyFolder(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     lpProgress,
                     ulFlags,
@@ -5356,9 +5471,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulEventMask,
@@ -5376,11 +5493,10 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMsgStore_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMsgStore_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -5400,9 +5516,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -5426,9 +5544,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -5453,9 +5573,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::SetReceiveFolder(
-                    identity.implementation(),
+                    value,
                     lpszMessageClass,
                     ulFlags,
                     cbEntryID,
@@ -5479,9 +5601,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::GetReceiveFolder(
-                    identity.implementation(),
+                    value,
                     lpszMessageClass,
                     ulFlags,
                     lpcbEntryID,
@@ -5503,9 +5627,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::GetReceiveFolderTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -5520,11 +5646,10 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMsgStore_Impl>::StoreLogoff(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMsgStore_Impl>::StoreLogoff(value, lpulFlags)
             })
         }
         unsafe extern "system" fn AbortSubmit<Identity: ComObject, const OFFSET: isize>(
@@ -5538,9 +5663,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::AbortSubmit(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulFlags,
@@ -5560,9 +5687,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::GetOutgoingQueue(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -5578,9 +5707,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::SetLockState(
-                    identity.implementation(),
+                    value,
                     lpMessage,
                     ulLockState,
                 )
@@ -5597,9 +5728,11 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgStore_Impl>::FinishedMsg(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbEntryID,
                     lpEntryID,
@@ -5615,11 +5748,10 @@ impl IMsgStore_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMsgStore_Impl>::NotifyNewMail(
-                    identity.implementation(),
-                    lpNotification,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMsgStore_Impl>::NotifyNewMail(value, lpNotification)
             })
         }
         IMsgStore_Vtbl {
@@ -5865,9 +5997,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::GetAttachmentTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -5885,9 +6019,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::OpenAttach(
-                    identity.implementation(),
+                    value,
                     ulAttachmentNum,
                     lpInterface,
                     ulFlags,
@@ -5907,9 +6043,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::CreateAttach(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lpulAttachmentNum,
@@ -5929,9 +6067,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::DeleteAttach(
-                    identity.implementation(),
+                    value,
                     ulAttachmentNum,
                     ulUIParam,
                     lpProgress,
@@ -5952,9 +6092,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::GetRecipientTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -5969,9 +6111,11 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMessage_Impl>::ModifyRecipients(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpMods,
                 )
@@ -5986,11 +6130,10 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMessage_Impl>::SubmitMessage(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMessage_Impl>::SubmitMessage(value, ulFlags)
             })
         }
         unsafe extern "system" fn SetReadFlag<Identity: ComObject, const OFFSET: isize>(
@@ -6002,11 +6145,10 @@ impl IMessage_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMessage_Impl>::SetReadFlag(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMessage_Impl>::SetReadFlag(value, ulFlags)
             })
         }
         IMessage_Vtbl {
@@ -6170,9 +6312,11 @@ impl IMAPIControl_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIControl_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -6189,9 +6333,11 @@ impl IMAPIControl_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIControl_Impl>::Activate(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     ulUIParam,
                 )
@@ -6207,9 +6353,11 @@ impl IMAPIControl_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPIControl_Impl>::GetState(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpulState,
                 )
@@ -6401,9 +6549,11 @@ impl IProviderAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProviderAdmin_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -6423,9 +6573,11 @@ impl IProviderAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProviderAdmin_Impl>::GetProviderTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -6448,9 +6600,11 @@ impl IProviderAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProviderAdmin_Impl>::CreateProvider(
-                    identity.implementation(),
+                    value,
                     lpszProvider,
                     cValues,
                     lpProps,
@@ -6469,11 +6623,10 @@ impl IProviderAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider(
-                    identity.implementation(),
-                    lpUID,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider(value, lpUID)
             })
         }
         unsafe extern "system" fn OpenProfileSection<
@@ -6491,9 +6644,11 @@ impl IProviderAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProviderAdmin_Impl>::OpenProfileSection(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     lpInterface,
                     ulFlags,

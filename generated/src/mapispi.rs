@@ -1427,9 +1427,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -1450,9 +1452,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::GetMemAllocRoutines(
-                    identity.implementation(),
+                    value,
                     lpAllocateBuffer,
                     lpAllocateMore,
                     lpFreeBuffer,
@@ -1472,9 +1476,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::Subscribe(
-                    identity.implementation(),
+                    value,
                     lpKey,
                     ulEventMask,
                     ulFlags,
@@ -1492,11 +1498,10 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPISupport_Impl>::Unsubscribe(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPISupport_Impl>::Unsubscribe(value, ulConnection)
             })
         }
         unsafe extern "system" fn Notify<Identity: ComObject, const OFFSET: isize>(
@@ -1511,9 +1516,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::Notify(
-                    identity.implementation(),
+                    value,
                     lpKey,
                     cNotification,
                     lpNotifications,
@@ -1535,9 +1542,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::ModifyStatusRow(
-                    identity.implementation(),
+                    value,
                     cValues,
                     lpColumnVals,
                     ulFlags,
@@ -1558,9 +1567,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::OpenProfileSection(
-                    identity.implementation(),
+                    value,
                     lpUid,
                     ulFlags,
                     lppProfileObj,
@@ -1584,9 +1595,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::RegisterPreprocessor(
-                    identity.implementation(),
+                    value,
                     lpMuid,
                     lpszAdrType,
                     lpszDLLName,
@@ -1605,11 +1618,10 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPISupport_Impl>::NewUID(
-                    identity.implementation(),
-                    lpMuid,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPISupport_Impl>::NewUID(value, lpMuid)
             })
         }
         unsafe extern "system" fn MakeInvalid<Identity: ComObject, const OFFSET: isize>(
@@ -1624,9 +1636,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::MakeInvalid(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpObject,
                     ulRefCount,
@@ -1643,11 +1657,10 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPISupport_Impl>::SpoolerYield(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPISupport_Impl>::SpoolerYield(value, ulFlags)
             })
         }
         unsafe extern "system" fn SpoolerNotify<
@@ -1659,9 +1672,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::SpoolerNotify(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpvData,
                 )
@@ -1681,9 +1696,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::CreateOneOff(
-                    identity.implementation(),
+                    value,
                     lpszName,
                     lpszAdrType,
                     lpszAddress,
@@ -1706,9 +1723,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::SetProviderUID(
-                    identity.implementation(),
+                    value,
                     lpProviderID,
                     ulFlags,
                 )
@@ -1731,9 +1750,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntry1,
                     lpEntry1,
                     cbEntry2,
@@ -1761,9 +1782,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::OpenTemplateID(
-                    identity.implementation(),
+                    value,
                     cbTemplateID,
                     lpTemplateID,
                     ulTemplateFlags,
@@ -1788,9 +1811,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -1813,9 +1838,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::GetOneOffTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -1832,9 +1859,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::Address(
-                    identity.implementation(),
+                    value,
                     lpulUIParam,
                     lpAdrParms,
                     lppAdrList,
@@ -1858,9 +1887,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::Details(
-                    identity.implementation(),
+                    value,
                     lpulUIParam,
                     lpfnDismiss,
                     lpvDismissContext,
@@ -1889,9 +1920,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::NewEntry(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     cbEIDContainer,
@@ -1920,9 +1953,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::DoConfigPropsheet(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     lpszTitle,
@@ -1948,9 +1983,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::CopyMessages(
-                    identity.implementation(),
+                    value,
                     lpSrcInterface,
                     lpSrcFolder,
                     lpMsgList,
@@ -1980,9 +2017,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::CopyFolder(
-                    identity.implementation(),
+                    value,
                     lpSrcInterface,
                     lpSrcFolder,
                     cbEntryID,
@@ -2015,9 +2054,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::DoCopyTo(
-                    identity.implementation(),
+                    value,
                     lpSrcInterface,
                     lpSrcObj,
                     ciidExclude,
@@ -2049,9 +2090,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::DoCopyProps(
-                    identity.implementation(),
+                    value,
                     lpSrcInterface,
                     lpSrcObj,
                     lpIncludeProps,
@@ -2078,9 +2121,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::DoProgressDialog(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     lppProgress,
@@ -2098,9 +2143,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::ReadReceipt(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpReadMessage,
                     lppEmptyMessage,
@@ -2120,9 +2167,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::PrepareSubmit(
-                    identity.implementation(),
+                    value,
                     lpMessage,
                     lpulFlags,
                 )
@@ -2138,9 +2187,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::ExpandRecips(
-                    identity.implementation(),
+                    value,
                     lpMessage,
                     lpulFlags,
                 )
@@ -2156,9 +2207,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::UpdatePAB(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpMessage,
                 )
@@ -2174,9 +2227,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::DoSentMail(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpMessage,
                 )
@@ -2196,9 +2251,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::OpenAddressBook(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lppAdrBook,
@@ -2216,9 +2273,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::Preprocess(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbEntryID,
                     lpEntryID,
@@ -2236,9 +2295,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::CompleteMsg(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbEntryID,
                     lpEntryID,
@@ -2254,9 +2315,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::StoreLogoffTransports(
-                    identity.implementation(),
+                    value,
                     lpulFlags,
                 )
             })
@@ -2271,9 +2334,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::StatusRecips(
-                    identity.implementation(),
+                    value,
                     lpMessage,
                     lpRecipList,
                 )
@@ -2294,9 +2359,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::WrapStoreEntryID(
-                    identity.implementation(),
+                    value,
                     cbOrigEntry,
                     lpOrigEntry,
                     lpcbWrappedEntry,
@@ -2313,11 +2380,10 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPISupport_Impl>::ModifyProfile(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPISupport_Impl>::ModifyProfile(value, ulFlags)
             })
         }
         unsafe extern "system" fn IStorageFromStream<
@@ -2335,9 +2401,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::IStorageFromStream(
-                    identity.implementation(),
+                    value,
                     lpUnkIn,
                     lpInterface,
                     ulFlags,
@@ -2358,9 +2426,11 @@ impl IMAPISupport_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISupport_Impl>::GetSvcConfigSupportObj(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppSvcSupport,
                 )
@@ -2526,11 +2596,10 @@ impl IABProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IABProvider_Impl>::Shutdown(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IABProvider_Impl>::Shutdown(value, lpulFlags)
             })
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
@@ -2549,9 +2618,11 @@ impl IABProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABProvider_Impl>::Logon(
-                    identity.implementation(),
+                    value,
                     lpMAPISup,
                     ulUIParam,
                     lpszProfileName,
@@ -2915,9 +2986,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -2933,11 +3006,10 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IABLogon_Impl>::Logoff(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IABLogon_Impl>::Logoff(value, ulFlags)
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -2954,9 +3026,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -2983,9 +3057,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -3008,9 +3084,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulEventMask,
@@ -3028,11 +3106,10 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IABLogon_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IABLogon_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn OpenStatusEntry<
@@ -3050,9 +3127,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::OpenStatusEntry(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lpulObjType,
@@ -3078,9 +3157,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::OpenTemplateID(
-                    identity.implementation(),
+                    value,
                     cbTemplateID,
                     lpTemplateID,
                     ulTemplateFlags,
@@ -3104,9 +3185,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::GetOneOffTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -3126,9 +3209,11 @@ impl IABLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IABLogon_Impl>::PrepareRecips(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpPropTagArray,
                     lpRecipList,
@@ -3256,11 +3341,10 @@ impl IXPProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IXPProvider_Impl>::Shutdown(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IXPProvider_Impl>::Shutdown(value, lpulFlags)
             })
         }
         unsafe extern "system" fn TransportLogon<
@@ -3280,9 +3364,11 @@ impl IXPProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPProvider_Impl>::TransportLogon(
-                    identity.implementation(),
+                    value,
                     lpMAPISup,
                     ulUIParam,
                     lpszProfileName,
@@ -3623,9 +3709,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::AddressTypes(
-                    identity.implementation(),
+                    value,
                     lpulFlags,
                     lpcAdrType,
                     lpppAdrTypeArray,
@@ -3648,9 +3736,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::RegisterOptions(
-                    identity.implementation(),
+                    value,
                     lpulFlags,
                     lpcOptions,
                     lppOptions,
@@ -3670,9 +3760,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::TransportNotify(
-                    identity.implementation(),
+                    value,
                     lpulFlags,
                     lppvData,
                 )
@@ -3687,11 +3779,10 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IXPLogon_Impl>::Idle(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IXPLogon_Impl>::Idle(value, ulFlags)
             })
         }
         unsafe extern "system" fn TransportLogoff<
@@ -3703,11 +3794,10 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IXPLogon_Impl>::TransportLogoff(
-                    identity.implementation(),
-                    ulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IXPLogon_Impl>::TransportLogoff(value, ulFlags)
             })
         }
         unsafe extern "system" fn SubmitMessage<
@@ -3725,9 +3815,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::SubmitMessage(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpMessage,
                     lpulMsgRef,
@@ -3745,12 +3837,10 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IXPLogon_Impl>::EndMessage(
-                    identity.implementation(),
-                    ulMsgRef,
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IXPLogon_Impl>::EndMessage(value, ulMsgRef, lpulFlags)
             })
         }
         unsafe extern "system" fn Poll<Identity: ComObject, const OFFSET: isize>(
@@ -3762,11 +3852,10 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IXPLogon_Impl>::Poll(
-                    identity.implementation(),
-                    lpulIncoming,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IXPLogon_Impl>::Poll(value, lpulIncoming)
             })
         }
         unsafe extern "system" fn StartMessage<Identity: ComObject, const OFFSET: isize>(
@@ -3780,9 +3869,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::StartMessage(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpMessage,
                     lpulMsgRef,
@@ -3804,9 +3895,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::OpenStatusEntry(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lpulObjType,
@@ -3827,9 +3920,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::ValidateState(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                 )
@@ -3847,9 +3942,11 @@ impl IXPLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IXPLogon_Impl>::FlushQueues(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     cbTargetTransport,
                     lpTargetTransport,
@@ -4114,11 +4211,10 @@ impl IMSProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMSProvider_Impl>::Shutdown(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMSProvider_Impl>::Shutdown(value, lpulFlags)
             })
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
@@ -4141,9 +4237,11 @@ impl IMSProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSProvider_Impl>::Logon(
-                    identity.implementation(),
+                    value,
                     lpMAPISup,
                     ulUIParam,
                     lpszProfileName,
@@ -4179,9 +4277,11 @@ impl IMSProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSProvider_Impl>::SpoolerLogon(
-                    identity.implementation(),
+                    value,
                     lpMAPISup,
                     ulUIParam,
                     lpszProfileName,
@@ -4214,9 +4314,11 @@ impl IMSProvider_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSProvider_Impl>::CompareStoreIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -4490,9 +4592,11 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSLogon_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -4508,11 +4612,10 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMSLogon_Impl>::Logoff(
-                    identity.implementation(),
-                    lpulFlags,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMSLogon_Impl>::Logoff(value, lpulFlags)
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -4529,9 +4632,11 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSLogon_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -4558,9 +4663,11 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSLogon_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -4583,9 +4690,11 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSLogon_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulEventMask,
@@ -4603,11 +4712,10 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMSLogon_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMSLogon_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn OpenStatusEntry<
@@ -4625,9 +4733,11 @@ impl IMSLogon_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMSLogon_Impl>::OpenStatusEntry(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     ulFlags,
                     lpulObjType,

@@ -85,9 +85,11 @@ impl IMAPISync_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISync_Impl>::SynchronizeInBackground(
-                    identity.implementation(),
+                    value,
                     psibpb,
                 )
             })
@@ -205,9 +207,11 @@ impl IMAPISyncProgressCallback_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISyncProgressCallback_Impl>::Progress(
-                    identity.implementation(),
+                    value,
                     pwcszProgress,
                     ulIndex,
                     ulIndexMax,
@@ -224,9 +228,11 @@ impl IMAPISyncProgressCallback_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISyncProgressCallback_Impl>::Error(
-                    identity.implementation(),
+                    value,
                     hResult,
                     pwcszErrorStr,
                 )
@@ -242,9 +248,11 @@ impl IMAPISyncProgressCallback_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISyncProgressCallback_Impl>::Done(
-                    identity.implementation(),
+                    value,
                     hThreadDoneEvent,
                     hResult,
                 )

@@ -313,9 +313,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrGetView(
-                    identity.implementation(),
+                    value,
                     lpSSortOrderSet,
                     lpfCallerRelease,
                     ulCallerData,
@@ -332,11 +334,10 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as ITableData_Impl>::HrModifyRow(
-                    identity.implementation(),
-                    param0,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as ITableData_Impl>::HrModifyRow(value, param0)
             })
         }
         unsafe extern "system" fn HrDeleteRow<Identity: ComObject, const OFFSET: isize>(
@@ -348,11 +349,10 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as ITableData_Impl>::HrDeleteRow(
-                    identity.implementation(),
-                    lpSPropValue,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as ITableData_Impl>::HrDeleteRow(value, lpSPropValue)
             })
         }
         unsafe extern "system" fn HrQueryRow<Identity: ComObject, const OFFSET: isize>(
@@ -366,9 +366,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrQueryRow(
-                    identity.implementation(),
+                    value,
                     lpsPropValue,
                     lppSRow,
                     lpuliRow,
@@ -385,9 +387,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrEnumRow(
-                    identity.implementation(),
+                    value,
                     ulRowNumber,
                     lppSRow,
                 )
@@ -404,9 +408,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrNotify(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cValues,
                     lpSPropValue,
@@ -423,12 +429,10 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as ITableData_Impl>::HrInsertRow(
-                    identity.implementation(),
-                    uliRow,
-                    lpSRow,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as ITableData_Impl>::HrInsertRow(value, uliRow, lpSRow)
             })
         }
         unsafe extern "system" fn HrModifyRows<Identity: ComObject, const OFFSET: isize>(
@@ -441,9 +445,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrModifyRows(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpSRowSet,
                 )
@@ -460,9 +466,11 @@ impl ITableData_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as ITableData_Impl>::HrDeleteRows(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lprowsetToDelete,
                     cRowsDeleted,

@@ -735,9 +735,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -757,9 +759,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::GetMsgStoresTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -779,9 +783,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::OpenMsgStore(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     cbEntryID,
                     lpEntryID,
@@ -806,9 +812,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::OpenAddressBook(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     lpInterface,
                     ulFlags,
@@ -831,9 +839,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::OpenProfileSection(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     lpInterface,
                     ulFlags,
@@ -854,9 +864,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::GetStatusTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -876,9 +888,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -905,9 +919,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -930,9 +946,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulEventMask,
@@ -950,11 +968,10 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMAPISession_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMAPISession_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn MessageOptions<
@@ -972,9 +989,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::MessageOptions(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     lpszAdrType,
@@ -997,9 +1016,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::QueryDefaultMessageOpt(
-                    identity.implementation(),
+                    value,
                     lpszAdrType,
                     ulFlags,
                     lpcValues,
@@ -1018,9 +1039,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::EnumAdrTypes(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpcAdrTypes,
                     lpppszAdrTypes,
@@ -1040,9 +1063,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::QueryIdentity(
-                    identity.implementation(),
+                    value,
                     lpcbEntryID,
                     lppEntryID,
                 )
@@ -1059,9 +1084,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::Logoff(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     ulReserved,
@@ -1082,9 +1109,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::SetDefaultStore(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     cbEntryID,
                     lpEntryID,
@@ -1104,9 +1133,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::AdminServices(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppServiceAdmin,
                 )
@@ -1131,9 +1162,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::ShowForm(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     lpMsgStore,
                     lpParentFolder,
@@ -1159,9 +1192,11 @@ impl IMAPISession_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMAPISession_Impl>::PrepareForm(
-                    identity.implementation(),
+                    value,
                     lpInterface,
                     lpMessage,
                     lpulMessageToken,
@@ -1780,9 +1815,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::OpenEntry(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     lpInterface,
@@ -1809,9 +1846,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::CompareEntryIDs(
-                    identity.implementation(),
+                    value,
                     cbEntryID1,
                     lpEntryID1,
                     cbEntryID2,
@@ -1834,9 +1873,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::Advise(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                     ulEventMask,
@@ -1854,11 +1895,10 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IAddrBook_Impl>::Unadvise(
-                    identity.implementation(),
-                    ulConnection,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IAddrBook_Impl>::Unadvise(value, ulConnection)
             })
         }
         unsafe extern "system" fn CreateOneOff<Identity: ComObject, const OFFSET: isize>(
@@ -1875,9 +1915,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::CreateOneOff(
-                    identity.implementation(),
+                    value,
                     lpszName,
                     lpszAdrType,
                     lpszAddress,
@@ -1903,9 +1945,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::NewEntry(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     cbEIDContainer,
@@ -1929,9 +1973,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::ResolveName(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     lpszNewEntryTitle,
@@ -1950,9 +1996,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::Address(
-                    identity.implementation(),
+                    value,
                     lpulUIParam,
                     lpAdrParms,
                     lppAdrList,
@@ -1976,9 +2024,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::Details(
-                    identity.implementation(),
+                    value,
                     lpulUIParam,
                     lpfnDismiss,
                     lpvDismissContext,
@@ -2002,9 +2052,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::RecipOptions(
-                    identity.implementation(),
+                    value,
                     ulUIParam,
                     ulFlags,
                     lpRecip,
@@ -2026,9 +2078,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::QueryDefaultRecipOpt(
-                    identity.implementation(),
+                    value,
                     lpszAdrType,
                     ulFlags,
                     lpcValues,
@@ -2046,9 +2100,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::GetPAB(
-                    identity.implementation(),
+                    value,
                     lpcbEntryID,
                     lppEntryID,
                 )
@@ -2064,12 +2120,10 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IAddrBook_Impl>::SetPAB(
-                    identity.implementation(),
-                    cbEntryID,
-                    lpEntryID,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IAddrBook_Impl>::SetPAB(value, cbEntryID, lpEntryID)
             })
         }
         unsafe extern "system" fn GetDefaultDir<
@@ -2085,9 +2139,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::GetDefaultDir(
-                    identity.implementation(),
+                    value,
                     lpcbEntryID,
                     lppEntryID,
                 )
@@ -2106,9 +2162,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::SetDefaultDir(
-                    identity.implementation(),
+                    value,
                     cbEntryID,
                     lpEntryID,
                 )
@@ -2127,9 +2185,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::GetSearchPath(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppSearchPath,
                 )
@@ -2148,9 +2208,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::SetSearchPath(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpSearchPath,
                 )
@@ -2170,9 +2232,11 @@ impl IAddrBook_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IAddrBook_Impl>::PrepareRecips(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lpPropTagArray,
                     lpRecipList,
@@ -2517,9 +2581,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -2539,9 +2605,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::GetProfileTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -2562,9 +2630,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::CreateProfile(
-                    identity.implementation(),
+                    value,
                     lpszProfileName,
                     lpszPassword,
                     ulUIParam,
@@ -2585,9 +2655,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::DeleteProfile(
-                    identity.implementation(),
+                    value,
                     lpszProfileName,
                     ulFlags,
                 )
@@ -2608,9 +2680,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::ChangeProfilePassword(
-                    identity.implementation(),
+                    value,
                     lpszProfileName,
                     lpszOldPassword,
                     lpszNewPassword,
@@ -2631,9 +2705,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::CopyProfile(
-                    identity.implementation(),
+                    value,
                     lpszOldProfileName,
                     lpszOldPassword,
                     lpszNewProfileName,
@@ -2658,9 +2734,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::RenameProfile(
-                    identity.implementation(),
+                    value,
                     lpszOldProfileName,
                     lpszOldPassword,
                     lpszNewProfileName,
@@ -2682,9 +2760,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::SetDefaultProfile(
-                    identity.implementation(),
+                    value,
                     lpszProfileName,
                     ulFlags,
                 )
@@ -2706,9 +2786,11 @@ impl IProfAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IProfAdmin_Impl>::AdminServices(
-                    identity.implementation(),
+                    value,
                     lpszProfileName,
                     lpszPassword,
                     ulUIParam,
@@ -3093,9 +3175,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::GetLastError(
-                    identity.implementation(),
+                    value,
                     hResult,
                     ulFlags,
                     lppMAPIError,
@@ -3115,9 +3199,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::GetMsgServiceTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )
@@ -3138,9 +3224,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::CreateMsgService(
-                    identity.implementation(),
+                    value,
                     lpszService,
                     lpszDisplayName,
                     ulUIParam,
@@ -3157,11 +3245,10 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService(
-                    identity.implementation(),
-                    lpUID,
-                )
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService(value, lpUID)
             })
         }
         unsafe extern "system" fn CopyMsgService<
@@ -3182,9 +3269,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::CopyMsgService(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     lpszDisplayName,
                     lpInterfaceToCopy,
@@ -3209,9 +3298,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::RenameMsgService(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     ulFlags,
                     lpszDisplayName,
@@ -3234,9 +3325,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::ConfigureMsgService(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     ulUIParam,
                     ulFlags,
@@ -3260,9 +3353,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::OpenProfileSection(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     lpInterface,
                     ulFlags,
@@ -3284,9 +3379,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::MsgServiceTransportOrder(
-                    identity.implementation(),
+                    value,
                     cUID,
                     lpUIDList,
                     ulFlags,
@@ -3307,9 +3404,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::AdminProviders(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     ulFlags,
                     lppProviderAdmin,
@@ -3325,9 +3424,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::SetPrimaryIdentity(
-                    identity.implementation(),
+                    value,
                     lpUID,
                     ulFlags,
                 )
@@ -3346,9 +3447,11 @@ impl IMsgServiceAdmin_Vtbl {
         {
             guard(|| {
                 // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let identity = unsafe { identity::<Identity, OFFSET>(this) };
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
                 <Identity::Impl as IMsgServiceAdmin_Impl>::GetProviderTable(
-                    identity.implementation(),
+                    value,
                     ulFlags,
                     lppTable,
                 )

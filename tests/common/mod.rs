@@ -108,12 +108,19 @@ pub unsafe fn vtbl<'a>(obj: *mut c_void) -> &'a UnknownVtbl {
     &**(obj as *const *const UnknownVtbl)
 }
 
+/// A non-null pointer to nothing the provider may use: what an out-parameter holds
+/// before a call that must overwrite it.
+pub fn garbage_pointer() -> *mut c_void {
+    static GARBAGE: u8 = 0xDE;
+    std::ptr::addr_of!(GARBAGE).cast_mut().cast()
+}
+
 /// QueryInterface; returns (hr, out).
 ///
 /// # Safety
 /// `obj` must be a live COM interface pointer.
 pub unsafe fn qi(obj: *mut c_void, iid: &Guid) -> (HRESULT, *mut c_void) {
-    let mut out = 0xDEAD_usize as *mut c_void; // garbage: a failing QI must null it
+    let mut out = garbage_pointer(); // garbage: a failing QI must null it
     let hr = (vtbl(obj).query_interface)(obj, iid, &mut out);
     (hr, out)
 }
@@ -165,7 +172,8 @@ pub fn sib(flags: u32, session: *mut c_void, callback: *mut c_void, event: &mut 
 pub fn wait_done(event: HANDLE) {
     assert!(!event.is_null(), "no done event");
     // SAFETY: the provider stored an open event handle that we own.
-    let signalled = unsafe { mapi_sync::event::wait_timeout(event, Duration::from_secs(30)) };
+    let signalled = unsafe { mapi_sync::event::wait_timeout(event, Duration::from_secs(30)) }
+        .expect("the wait itself failed");
     assert!(signalled, "the done event was not signalled within 30 s");
 }
 

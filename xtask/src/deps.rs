@@ -147,3 +147,81 @@ pub fn ensure_targets() -> Result<(), Fail> {
         .args(["target", "add"])
         .args(&missing))
 }
+
+/// A rustup command with the outer cargo's toolchain choice taken out of the environment,
+/// so that `rustup run TOOLCHAIN ...` really runs that toolchain.
+pub fn rustup() -> Command {
+    let mut c = Command::new("rustup");
+    for var in [
+        "RUSTUP_TOOLCHAIN",
+        "RUSTC",
+        "RUSTDOC",
+        "CARGO",
+        "RUSTC_WRAPPER",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// Installs `toolchain` (minimal profile) with `components` and `targets` when they are
+/// missing, saying why; fails with the command to run where rustup is missing.
+pub fn ensure_toolchain(
+    toolchain: &str,
+    components: &[&str],
+    targets: &[&str],
+    why: &str,
+) -> Result<(), Fail> {
+    let present = rustup()
+        .args(["run", toolchain, "rustc", "--version"])
+        .output()
+        .map_err(|_| {
+            Fail(format!(
+                "rustup not found; install it, then: rustup toolchain install {toolchain}"
+            ))
+        })?
+        .status
+        .success();
+    if !present {
+        eprintln!("xtask: installing Rust {toolchain} ({why})");
+        run(rustup().args(["toolchain", "install", toolchain, "--profile", "minimal"]))?;
+    }
+    let listed = |what: &str| -> String {
+        rustup()
+            .args([what, "list", "--installed", "--toolchain", toolchain])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+            .unwrap_or_default()
+    };
+    let have = listed("component");
+    let missing: Vec<&str> = components
+        .iter()
+        .copied()
+        .filter(|c| !have.lines().any(|l| l.trim().starts_with(c)))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "xtask: adding {} to Rust {toolchain} ({why})",
+            missing.join(", ")
+        );
+        run(rustup()
+            .args(["component", "add", "--toolchain", toolchain])
+            .args(&missing))?;
+    }
+    let have = listed("target");
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !have.lines().any(|l| l.trim() == *t))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "xtask: adding targets {} to Rust {toolchain} ({why})",
+            missing.join(", ")
+        );
+        run(rustup()
+            .args(["target", "add", "--toolchain", toolchain])
+            .args(&missing))?;
+    }
+    Ok(())
+}

@@ -164,8 +164,138 @@ fn test() -> Result<(), Fail> {
             cargo().args(["build", "--quiet", "-p", "mapi-sync-sys", "--target", t]),
         )?;
     }
+    let (wine_passed, wine_failed) = windows_unit_tests()?;
+    let (miri_passed, miri_failed) = miri()?;
+    msrv()?;
     eprintln!("xtask: all checks passed");
-    println!("tests: {passed} passed, {failed} failed");
+    println!(
+        "tests: {} passed, {} failed",
+        passed + wine_passed + miri_passed,
+        failed + wine_failed + miri_failed
+    );
+    Ok(())
+}
+
+/// The runtime's unit tests built for x86_64 Windows and run by Wine: the real Win32
+/// event (`WaitForSingleObject`, `DuplicateHandle`, `WAIT_FAILED`), the module pin and
+/// the thread pool on Windows.
+fn windows_unit_tests() -> Result<(u64, u64), Fail> {
+    let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or_else(|| Fail("wine64 is not installed: apt-get install wine64".into()))?;
+    // Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim on the PATH.
+    let shim_dir = root().join("target/wine-shim");
+    std::fs::create_dir_all(&shim_dir)
+        .map_err(|e| Fail(format!("cannot create {}: {e}", shim_dir.display())))?;
+    run(Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-shared", "-o"])
+        .arg(shim_dir.join("bcryptprimitives.dll"))
+        .arg(root().join("hosts/bcryptprimitives.c"))
+        .arg("-ladvapi32"))?;
+    let prefix = std::env::temp_dir().join(format!("mapi-sync-wine-{}", std::process::id()));
+    eprintln!("xtask: ==> the runtime's unit tests on x86_64 Windows, under Wine");
+    let result = run_tests(
+        cargo()
+            .args([
+                "test",
+                "-p",
+                "mapi-sync",
+                "--lib",
+                "--target",
+                "x86_64-pc-windows-gnu",
+            ])
+            .env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER", wine)
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .env(
+                "WINEPATH",
+                format!("Z:{}", shim_dir.display()).replace('/', "\\"),
+            ),
+    );
+    // Wine's server outlives the tests; stop it so the prefix can go.
+    let _ = Command::new("wineserver")
+        .env("WINEPREFIX", &prefix)
+        .arg("-k")
+        .status();
+    let _ = std::fs::remove_dir_all(&prefix);
+    result
+}
+
+/// The nightly toolchain Miri comes with.
+const NIGHTLY: &str = "nightly";
+
+/// The runtime's unit tests and its Rust host tests under Miri, once with Stacked Borrows
+/// and once with Tree Borrows, strict provenance both times. Isolation is off (the tests
+/// read the generated sources and use clocks); leaks are not checked because the
+/// runtime's pool threads outlive `main` (valgrind checks leaks in the C hosts).
+fn miri() -> Result<(u64, u64), Fail> {
+    deps::ensure_toolchain(
+        NIGHTLY,
+        &["miri", "rust-src"],
+        &[],
+        "Miri checks the runtime's unsafe code",
+    )?;
+    let mut total = (0, 0);
+    for (model, extra) in [
+        ("Stacked Borrows", ""),
+        ("Tree Borrows", " -Zmiri-tree-borrows"),
+    ] {
+        eprintln!("xtask: ==> cargo miri test ({model})");
+        let mut cmd = deps::rustup();
+        cmd.current_dir(root())
+            .args(["run", NIGHTLY, "cargo", "miri", "test", "-p", "mapi-sync"])
+            .args([
+                "--lib",
+                "--test",
+                "host",
+                "--test",
+                "semantics",
+                "--test",
+                "interfaces",
+            ])
+            .args(["--test", "macro_hygiene", "--test", "stress"])
+            .env(
+                "MIRIFLAGS",
+                format!(
+                    "-Zmiri-disable-isolation -Zmiri-ignore-leaks -Zmiri-strict-provenance{extra}"
+                ),
+            );
+        let (p, f) = run_tests(&mut cmd)?;
+        total = (total.0 + p, total.1 + f);
+    }
+    Ok(total)
+}
+
+/// The supported Rust version, 1.74: a provider crate (`tests/msrv`, with a lock file
+/// resolved for 1.74) built with it for Linux and 64-bit Windows. Rust 1.74's standard
+/// library for i686-pc-windows-gnu cannot be downloaded, so 32-bit Windows is built with
+/// the current toolchain only (above).
+fn msrv() -> Result<(), Fail> {
+    const MSRV: &str = "1.74";
+    const WINDOWS: &str = "x86_64-pc-windows-gnu";
+    deps::ensure_toolchain(MSRV, &[], &[WINDOWS], "the oldest supported Rust")?;
+    let manifest = root().join("tests/msrv/Cargo.toml");
+    let target_dir = root().join("target/msrv");
+    for target in [None, Some(WINDOWS)] {
+        let mut cmd = deps::rustup();
+        cmd.args(["run", MSRV, "cargo", "build", "--quiet", "--locked"])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(&target_dir);
+        if let Some(t) = target {
+            cmd.args(["--target", t]);
+        }
+        step(
+            &format!(
+                "build a provider with Rust {MSRV} for {}",
+                target.unwrap_or("this host")
+            ),
+            &mut cmd,
+        )?;
+    }
     Ok(())
 }
 

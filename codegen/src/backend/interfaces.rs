@@ -157,25 +157,33 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
         } = s;
         quote!(pub #name: unsafe extern #abi fn(this: *mut ::core::ffi::c_void, #(#params),*) #ret)
     });
-    let wrappers = sigs.iter().map(|s| {
-        let Sig {
-            name,
-            params,
-            args,
-            ret,
-            ..
-        } = s;
-        let d = format!(" Calls `{}::{name}` through the vtable.", iface.name);
-        quote! {
-            #[doc = #d]
-            ///
-            /// # Safety
-            /// The arguments must be valid as the MAPI documentation of this method requires.
-            pub unsafe fn #name(&self, #(#params),*) #ret {
-                (self.vtable().#name)(self.as_raw(), #(#args),*)
+    // The root interface's AddRef and Release get no wrapper: the owned pointer's Clone
+    // and Drop are AddRef and Release, and a wrapper beside them would let safe-looking
+    // code give up a reference that Drop gives up again.
+    let counting = |i: usize| iface.base.is_none() && (i == 1 || i == 2);
+    let wrappers = sigs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !counting(*i))
+        .map(|(_, s)| {
+            let Sig {
+                name,
+                params,
+                args,
+                ret,
+                ..
+            } = s;
+            let d = format!(" Calls `{}::{name}` through the vtable.", iface.name);
+            quote! {
+                #[doc = #d]
+                ///
+                /// # Safety
+                /// The arguments must be valid as the MAPI documentation of this method requires.
+                pub unsafe fn #name(&self, #(#params),*) #ret {
+                    (self.vtable().#name)(self.as_raw(), #(#args),*)
+                }
             }
-        }
-    });
+        });
 
     let (base_field, pointer, base_init, trait_bound, root_impls) = match &iface.base {
         Some(b) => {
@@ -252,8 +260,8 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
                 {
                     guard(|| {
                         mapi_codegen_safety!("the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.");
-                        let identity = unsafe { identity::<Identity, OFFSET>(this) };
-                        <Identity::Impl as #impl_trait>::#name(identity.implementation(), #(#args),*)
+                        let value = unsafe { Identity::implementation(identity_ptr::<Identity, OFFSET>(this)) };
+                        <Identity::Impl as #impl_trait>::#name(value, #(#args),*)
                     })
                 }
             }
@@ -350,7 +358,7 @@ fn root_vtbl_new(vtbl: &Ident, sigs: &[Sig]) -> TokenStream {
                 ) #qi_ret {
                     guard(|| {
                         mapi_codegen_safety!("`this` is the slot at OFFSET of a live Identity; the arguments are checked by `query_interface`.");
-                        unsafe { identity::<Identity, OFFSET>(this).query_interface(#(#qi_args),*) }
+                        unsafe { Identity::query_interface(identity_ptr::<Identity, OFFSET>(this), #(#qi_args),*) }
                     })
                 }
                 unsafe extern #ar_abi fn AddRef<Identity: ComObject, const OFFSET: isize>(
@@ -358,7 +366,7 @@ fn root_vtbl_new(vtbl: &Ident, sigs: &[Sig]) -> TokenStream {
                 ) #ar_ret {
                     guard(|| {
                         mapi_codegen_safety!("`this` is the slot at OFFSET of a live Identity.");
-                        unsafe { identity::<Identity, OFFSET>(this) }.add_ref()
+                        unsafe { Identity::add_ref(identity_ptr::<Identity, OFFSET>(this)) }
                     })
                 }
                 unsafe extern #rl_abi fn Release<Identity: ComObject, const OFFSET: isize>(

@@ -105,19 +105,18 @@ pub extern "system" fn MapiSyncSample_LiveObjects() -> ULONG {
     LIVE.load(Ordering::SeqCst)
 }
 
-/// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout.
+/// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout,
+/// 2 if the wait failed.
 ///
 /// # Safety
 /// `event` must be a live done event from `SynchronizeInBackground`.
 #[no_mangle]
 pub unsafe extern "system" fn MapiSyncSample_WaitEvent(event: HANDLE, ms: ULONG) -> ULONG {
     // SAFETY: caller's contract.
-    let signalled =
-        unsafe { mapi_sync::event::wait_timeout(event, Duration::from_millis(ms.into())) };
-    if signalled {
-        0
-    } else {
-        1
+    match unsafe { mapi_sync::event::wait_timeout(event, Duration::from_millis(ms.into())) } {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(_) => 2,
     }
 }
 
