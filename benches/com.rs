@@ -53,14 +53,14 @@ const CALLBACK_VTBL: IMAPISyncProgressCallback_Vtbl =
     IMAPISyncProgressCallback_Vtbl::new::<Callback, 0>();
 
 impl IMAPISyncProgressCallback_Impl for Callback {
-    fn Progress(&self, _: *const WCHAR, ulIndex: u32, _: u32) -> HRESULT {
+    unsafe fn Progress(&self, _: *const WCHAR, ulIndex: u32, _: u32) -> HRESULT {
         self.last.store(ulIndex, Ordering::Relaxed);
         0
     }
-    fn Error(&self, _: HRESULT, _: *const WCHAR) -> HRESULT {
+    unsafe fn Error(&self, _: HRESULT, _: *const WCHAR) -> HRESULT {
         0
     }
-    fn Done(&self, _: HANDLE, _: HRESULT) -> HRESULT {
+    unsafe fn Done(&self, _: HANDLE, _: HRESULT) -> HRESULT {
         self.done.store(true, Ordering::Release);
         0
     }

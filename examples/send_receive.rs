@@ -184,14 +184,19 @@ fn from_wide(p: *const WCHAR) -> Option<String> {
 }
 
 impl IMAPISyncProgressCallback_Impl for Dialog {
-    fn Progress(&self, pwcszProgress: *const WCHAR, ulIndex: u32, ulIndexMax: u32) -> HRESULT {
+    unsafe fn Progress(
+        &self,
+        pwcszProgress: *const WCHAR,
+        ulIndex: u32,
+        ulIndexMax: u32,
+    ) -> HRESULT {
         *self.last.lock().unwrap() = Some((ulIndex, ulIndexMax));
         let text = from_wide(pwcszProgress).unwrap_or_default();
         self.draw(&text, ulIndex, ulIndexMax);
         S_OK
     }
 
-    fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
+    unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
         let text = from_wide(pwcszErrorStr).unwrap_or_default();
         let kind = if hResult < 0 { "error" } else { "warning" };
         let name = mapi_sync::hresult_name(hResult).unwrap_or("?");
@@ -203,7 +208,7 @@ impl IMAPISyncProgressCallback_Impl for Dialog {
         S_OK
     }
 
-    fn Done(&self, _hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT {
+    unsafe fn Done(&self, _hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT {
         let elapsed = self.started.elapsed().as_secs_f32();
         let status = if hResult >= 0 {
             "completed".to_string()

@@ -26,58 +26,18 @@ impl SyncProvider for FullStore {
 }
 
 impl IMAPIAdviseSink_Impl for FullStore {
-    fn OnNotify(&self, cNotif: ULONG, _lpNotifications: LPNOTIFICATION) -> ULONG {
+    unsafe fn OnNotify(&self, cNotif: ULONG, _lpNotifications: LPNOTIFICATION) -> ULONG {
         self.notifications.fetch_add(cNotif, Ordering::SeqCst);
         0
     }
 }
 
-/// Every method answers MAPI_E_NO_SUPPORT except `StoreLogoff`, which says who it is.
-macro_rules! no_support {
-    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
-        $(fn $name(&self, $($arg: $ty),*) -> HRESULT {
-            let _ = ($($arg,)*);
-            MAPI_E_NO_SUPPORT
-        })*
-    };
-}
-
-impl IMAPIProp_Impl for FullStore {
-    no_support! {
-        GetLastError(a: HRESULT, b: ULONG, c: *mut LPMAPIERROR);
-        SaveChanges(a: ULONG);
-        GetProps(a: LPSPropTagArray, b: ULONG, c: *mut ULONG, d: *mut LPSPropValue);
-        GetPropList(a: ULONG, b: *mut LPSPropTagArray);
-        OpenProperty(a: ULONG, b: LPCIID, c: ULONG, d: ULONG, e: *mut LPUNKNOWN);
-        SetProps(a: ULONG, b: LPSPropValue, c: *mut LPSPropProblemArray);
-        DeleteProps(a: LPSPropTagArray, b: *mut LPSPropProblemArray);
-        CopyTo(a: ULONG, b: LPCIID, c: LPSPropTagArray, d: ULONG_PTR, e: LPMAPIPROGRESS,
-               f: LPCIID, g: LPVOID, h: ULONG, i: *mut LPSPropProblemArray);
-        CopyProps(a: LPSPropTagArray, b: ULONG_PTR, c: LPMAPIPROGRESS, d: LPCIID, e: LPVOID,
-                  f: ULONG, g: *mut LPSPropProblemArray);
-        GetNamesFromIDs(a: *mut LPSPropTagArray, b: LPGUID, c: ULONG, d: *mut ULONG,
-                        e: *mut *mut LPMAPINAMEID);
-        GetIDsFromNames(a: ULONG, b: *mut LPMAPINAMEID, c: ULONG, d: *mut LPSPropTagArray);
-    }
-}
+/// Every method answers MAPI_E_NO_SUPPORT (the traits' defaults) except `StoreLogoff`,
+/// which says who it is.
+impl IMAPIProp_Impl for FullStore {}
 
 impl IMsgStore_Impl for FullStore {
-    no_support! {
-        Advise(a: ULONG, b: LPENTRYID, c: ULONG, d: LPMAPIADVISESINK, e: *mut ULONG_PTR);
-        Unadvise(a: ULONG_PTR);
-        CompareEntryIDs(a: ULONG, b: LPENTRYID, c: ULONG, d: LPENTRYID, e: ULONG, f: *mut ULONG);
-        OpenEntry(a: ULONG, b: LPENTRYID, c: LPCIID, d: ULONG, e: *mut ULONG, f: *mut LPUNKNOWN);
-        SetReceiveFolder(a: LPTSTR, b: ULONG, c: ULONG, d: LPENTRYID);
-        GetReceiveFolder(a: LPTSTR, b: ULONG, c: *mut ULONG, d: *mut LPENTRYID, e: *mut LPTSTR);
-        GetReceiveFolderTable(a: ULONG, b: *mut LPMAPITABLE);
-        AbortSubmit(a: ULONG, b: LPENTRYID, c: ULONG);
-        GetOutgoingQueue(a: ULONG, b: *mut LPMAPITABLE);
-        SetLockState(a: LPMESSAGE, b: ULONG);
-        FinishedMsg(a: ULONG, b: ULONG, c: LPENTRYID);
-        NotifyNewMail(a: LPNOTIFICATION);
-    }
-
-    fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         if lpulFlags.is_null() {
             return MAPI_E_INVALID_PARAMETER;
         }
@@ -199,7 +159,7 @@ impl<C: Clock, const STEPS: u32> SyncProvider for GenericStore<C, STEPS> {
 }
 
 impl<C: Clock, const STEPS: u32> IMAPIAdviseSink_Impl for GenericStore<C, STEPS> {
-    fn OnNotify(&self, _: ULONG, _: LPNOTIFICATION) -> ULONG {
+    unsafe fn OnNotify(&self, _: ULONG, _: LPNOTIFICATION) -> ULONG {
         self.clock.now() + STEPS
     }
 }

@@ -20,7 +20,7 @@ macro_rules! declare_store {
         }
 
         impl IMAPIAdviseSink_Impl for $name {
-            fn OnNotify(&self, n: ULONG, _: LPNOTIFICATION) -> ULONG {
+            unsafe fn OnNotify(&self, n: ULONG, _: LPNOTIFICATION) -> ULONG {
                 n + 1
             }
         }
@@ -55,7 +55,7 @@ mod shadowed {
     }
 
     impl mapi_sync::sys::IMAPIAdviseSink_Impl for Store {
-        fn OnNotify(&self, _: u32, _: mapi_sync::sys::LPNOTIFICATION) -> u32 {
+        unsafe fn OnNotify(&self, _: u32, _: mapi_sync::sys::LPNOTIFICATION) -> u32 {
             7
         }
     }

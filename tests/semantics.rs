@@ -316,7 +316,7 @@ impl SyncProvider for Exploding {
 
 impl mapi_sync::sys::IMAPIAdviseSink_Impl for Exploding {
     #[allow(non_snake_case)]
-    fn OnNotify(&self, _: u32, _: mapi_sync::sys::LPNOTIFICATION) -> u32 {
+    unsafe fn OnNotify(&self, _: u32, _: mapi_sync::sys::LPNOTIFICATION) -> u32 {
         std::panic::panic_any(Bomb)
     }
 }

@@ -215,6 +215,43 @@ impl<T> PanicValue for *const T {
     }
 }
 
+/// What a method of an `IFoo_Impl` trait answers when the implementation leaves it out.
+pub trait NotImplemented {
+    /// The value returned by a method that is not implemented.
+    fn not_implemented() -> Self;
+}
+
+impl NotImplemented for i32 {
+    /// `MAPI_E_NO_SUPPORT` (0x80040102, `mapicode.h`): what MAPI objects answer for a
+    /// method they do not support.
+    fn not_implemented() -> Self {
+        0x80040102_u32 as i32
+    }
+}
+
+impl NotImplemented for u32 {
+    /// 0 (`IMAPIAdviseSink::OnNotify` documents 0 as its only return value).
+    fn not_implemented() -> Self {
+        0
+    }
+}
+
+impl NotImplemented for () {
+    fn not_implemented() -> Self {}
+}
+
+impl<T> NotImplemented for *mut T {
+    fn not_implemented() -> Self {
+        ::core::ptr::null_mut()
+    }
+}
+
+impl<T> NotImplemented for *const T {
+    fn not_implemented() -> Self {
+        ::core::ptr::null()
+    }
+}
+
 /// Runs a vtable entry's body; a panic never crosses into the caller.
 #[doc(hidden)]
 #[inline(always)]

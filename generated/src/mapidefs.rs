@@ -1196,9 +1196,20 @@ impl IMAPIAdviseSink {
         (self.vtable().OnNotify)(self.as_raw(), cNotif, lpNotifications)
     }
 }
-/// Implement `IMAPIAdviseSink` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIAdviseSink` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIAdviseSink_Impl {
-    fn OnNotify(&self, cNotif: ULONG, lpNotifications: LPNOTIFICATION) -> ULONG;
+    /// `IMAPIAdviseSink::OnNotify`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OnNotify(&self, cNotif: ULONG, lpNotifications: LPNOTIFICATION) -> ULONG {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIAdviseSink_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -1220,11 +1231,14 @@ impl IMAPIAdviseSink_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIAdviseSink_Impl>::OnNotify(
-                    value,
-                    cNotif,
-                    lpNotifications,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIAdviseSink_Impl>::OnNotify(
+                        value,
+                        cNotif,
+                        lpNotifications,
+                    )
+                }
             })
         }
         IMAPIAdviseSink_Vtbl {
@@ -1334,18 +1348,78 @@ impl IMAPIProgress {
         (self.vtable().SetLimits)(self.as_raw(), lpulMin, lpulMax, lpulFlags)
     }
 }
-/// Implement `IMAPIProgress` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIProgress` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIProgress_Impl {
-    fn Progress(&self, ulValue: ULONG, ulCount: ULONG, ulTotal: ULONG) -> HRESULT;
-    fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT;
-    fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT;
-    fn SetLimits(
+    /// `IMAPIProgress::Progress`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Progress(
+        &self,
+        ulValue: ULONG,
+        ulCount: ULONG,
+        ulTotal: ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProgress::GetFlags`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProgress::GetMax`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProgress::GetMin`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProgress::SetLimits`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetLimits(
         &self,
         lpulMin: LPULONG,
         lpulMax: LPULONG,
         lpulFlags: LPULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIProgress_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -1368,12 +1442,15 @@ impl IMAPIProgress_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProgress_Impl>::Progress(
-                    value,
-                    ulValue,
-                    ulCount,
-                    ulTotal,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProgress_Impl>::Progress(
+                        value,
+                        ulValue,
+                        ulCount,
+                        ulTotal,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetFlags<Identity: ComObject, const OFFSET: isize>(
@@ -1388,7 +1465,10 @@ impl IMAPIProgress_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProgress_Impl>::GetFlags(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProgress_Impl>::GetFlags(value, lpulFlags)
+                }
             })
         }
         unsafe extern "system" fn GetMax<Identity: ComObject, const OFFSET: isize>(
@@ -1403,7 +1483,8 @@ impl IMAPIProgress_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProgress_Impl>::GetMax(value, lpulMax)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMAPIProgress_Impl>::GetMax(value, lpulMax) }
             })
         }
         unsafe extern "system" fn GetMin<Identity: ComObject, const OFFSET: isize>(
@@ -1418,7 +1499,8 @@ impl IMAPIProgress_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProgress_Impl>::GetMin(value, lpulMin)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMAPIProgress_Impl>::GetMin(value, lpulMin) }
             })
         }
         unsafe extern "system" fn SetLimits<Identity: ComObject, const OFFSET: isize>(
@@ -1435,12 +1517,15 @@ impl IMAPIProgress_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProgress_Impl>::SetLimits(
-                    value,
-                    lpulMin,
-                    lpulMax,
-                    lpulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProgress_Impl>::SetLimits(
+                        value,
+                        lpulMin,
+                        lpulMax,
+                        lpulFlags,
+                    )
+                }
             })
         }
         IMAPIProgress_Vtbl {
@@ -1756,47 +1841,133 @@ impl IMAPIProp {
         )
     }
 }
-/// Implement `IMAPIProp` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIProp` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIProp_Impl {
-    fn GetLastError(
+    /// `IMAPIProp::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT;
-    fn GetProps(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::SaveChanges`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::GetProps`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetProps(
         &self,
         lpPropTagArray: LPSPropTagArray,
         ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut LPSPropValue,
-    ) -> HRESULT;
-    fn GetPropList(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::GetPropList`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetPropList(
         &self,
         ulFlags: ULONG,
         lppPropTagArray: *mut LPSPropTagArray,
-    ) -> HRESULT;
-    fn OpenProperty(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::OpenProperty`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenProperty(
         &self,
         ulPropTag: ULONG,
         lpiid: LPCIID,
         ulInterfaceOptions: ULONG,
         ulFlags: ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn SetProps(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::SetProps`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetProps(
         &self,
         cValues: ULONG,
         lpPropArray: LPSPropValue,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn DeleteProps(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::DeleteProps`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteProps(
         &self,
         lpPropTagArray: LPSPropTagArray,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn CopyTo(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::CopyTo`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyTo(
         &self,
         ciidExclude: ULONG,
         rgiidExclude: LPCIID,
@@ -1807,8 +1978,19 @@ pub trait IMAPIProp_Impl {
         lpDestObj: LPVOID,
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn CopyProps(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::CopyProps`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyProps(
         &self,
         lpIncludeProps: LPSPropTagArray,
         ulUIParam: ULONG_PTR,
@@ -1817,22 +1999,46 @@ pub trait IMAPIProp_Impl {
         lpDestObj: LPVOID,
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn GetNamesFromIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::GetNamesFromIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetNamesFromIDs(
         &self,
         lppPropTags: *mut LPSPropTagArray,
         lpPropSetGuid: LPGUID,
         ulFlags: ULONG,
         lpcPropNames: *mut ULONG,
         lpppPropNames: *mut *mut LPMAPINAMEID,
-    ) -> HRESULT;
-    fn GetIDsFromNames(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIProp::GetIDsFromNames`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetIDsFromNames(
         &self,
         cPropNames: ULONG,
         lppPropNames: *mut LPMAPINAMEID,
         ulFlags: ULONG,
         lppPropTags: *mut LPSPropTagArray,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIProp_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -1855,12 +2061,15 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SaveChanges<Identity: ComObject, const OFFSET: isize>(
@@ -1875,7 +2084,10 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::SaveChanges(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::SaveChanges(value, ulFlags)
+                }
             })
         }
         unsafe extern "system" fn GetProps<Identity: ComObject, const OFFSET: isize>(
@@ -1893,13 +2105,16 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::GetProps(
-                    value,
-                    lpPropTagArray,
-                    ulFlags,
-                    lpcValues,
-                    lppPropArray,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::GetProps(
+                        value,
+                        lpPropTagArray,
+                        ulFlags,
+                        lpcValues,
+                        lppPropArray,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetPropList<Identity: ComObject, const OFFSET: isize>(
@@ -1915,11 +2130,14 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::GetPropList(
-                    value,
-                    ulFlags,
-                    lppPropTagArray,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::GetPropList(
+                        value,
+                        ulFlags,
+                        lppPropTagArray,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenProperty<Identity: ComObject, const OFFSET: isize>(
@@ -1938,14 +2156,17 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::OpenProperty(
-                    value,
-                    ulPropTag,
-                    lpiid,
-                    ulInterfaceOptions,
-                    ulFlags,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::OpenProperty(
+                        value,
+                        ulPropTag,
+                        lpiid,
+                        ulInterfaceOptions,
+                        ulFlags,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetProps<Identity: ComObject, const OFFSET: isize>(
@@ -1962,12 +2183,15 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::SetProps(
-                    value,
-                    cValues,
-                    lpPropArray,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::SetProps(
+                        value,
+                        cValues,
+                        lpPropArray,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteProps<Identity: ComObject, const OFFSET: isize>(
@@ -1983,11 +2207,14 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::DeleteProps(
-                    value,
-                    lpPropTagArray,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::DeleteProps(
+                        value,
+                        lpPropTagArray,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyTo<Identity: ComObject, const OFFSET: isize>(
@@ -2010,18 +2237,21 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::CopyTo(
-                    value,
-                    ciidExclude,
-                    rgiidExclude,
-                    lpExcludeProps,
-                    ulUIParam,
-                    lpProgress,
-                    lpInterface,
-                    lpDestObj,
-                    ulFlags,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::CopyTo(
+                        value,
+                        ciidExclude,
+                        rgiidExclude,
+                        lpExcludeProps,
+                        ulUIParam,
+                        lpProgress,
+                        lpInterface,
+                        lpDestObj,
+                        ulFlags,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyProps<Identity: ComObject, const OFFSET: isize>(
@@ -2042,16 +2272,19 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::CopyProps(
-                    value,
-                    lpIncludeProps,
-                    ulUIParam,
-                    lpProgress,
-                    lpInterface,
-                    lpDestObj,
-                    ulFlags,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::CopyProps(
+                        value,
+                        lpIncludeProps,
+                        ulUIParam,
+                        lpProgress,
+                        lpInterface,
+                        lpDestObj,
+                        ulFlags,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetNamesFromIDs<
@@ -2073,14 +2306,17 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::GetNamesFromIDs(
-                    value,
-                    lppPropTags,
-                    lpPropSetGuid,
-                    ulFlags,
-                    lpcPropNames,
-                    lpppPropNames,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::GetNamesFromIDs(
+                        value,
+                        lppPropTags,
+                        lpPropSetGuid,
+                        ulFlags,
+                        lpcPropNames,
+                        lpppPropNames,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetIDsFromNames<
@@ -2101,13 +2337,16 @@ impl IMAPIProp_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIProp_Impl>::GetIDsFromNames(
-                    value,
-                    cPropNames,
-                    lppPropNames,
-                    ulFlags,
-                    lppPropTags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIProp_Impl>::GetIDsFromNames(
+                        value,
+                        cPropNames,
+                        lppPropNames,
+                        ulFlags,
+                        lppPropTags,
+                    )
+                }
             })
         }
         IMAPIProp_Vtbl {
@@ -2572,65 +2811,280 @@ impl IMAPITable {
         )
     }
 }
-/// Implement `IMAPITable` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPITable` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPITable_Impl {
-    fn GetLastError(
+    /// `IMAPITable::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn Advise(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn GetStatus(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::GetStatus`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetStatus(
         &self,
         lpulTableStatus: *mut ULONG,
         lpulTableType: *mut ULONG,
-    ) -> HRESULT;
-    fn SetColumns(&self, lpPropTagArray: LPSPropTagArray, ulFlags: ULONG) -> HRESULT;
-    fn QueryColumns(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::SetColumns`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetColumns(
+        &self,
+        lpPropTagArray: LPSPropTagArray,
+        ulFlags: ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::QueryColumns`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryColumns(
         &self,
         ulFlags: ULONG,
         lpPropTagArray: *mut LPSPropTagArray,
-    ) -> HRESULT;
-    fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT;
-    fn SeekRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::GetRowCount`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::SeekRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SeekRow(
         &self,
         bkOrigin: BOOKMARK,
         lRowCount: LONG,
         lplRowsSought: *mut LONG,
-    ) -> HRESULT;
-    fn SeekRowApprox(&self, ulNumerator: ULONG, ulDenominator: ULONG) -> HRESULT;
-    fn QueryPosition(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::SeekRowApprox`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SeekRowApprox(&self, ulNumerator: ULONG, ulDenominator: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::QueryPosition`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryPosition(
         &self,
         lpulRow: *mut ULONG,
         lpulNumerator: *mut ULONG,
         lpulDenominator: *mut ULONG,
-    ) -> HRESULT;
-    fn FindRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::FindRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn FindRow(
         &self,
         lpRestriction: LPSRestriction,
         bkOrigin: BOOKMARK,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn Restrict(&self, lpRestriction: LPSRestriction, ulFlags: ULONG) -> HRESULT;
-    fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT;
-    fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT;
-    fn SortTable(&self, lpSortCriteria: LPSSortOrderSet, ulFlags: ULONG) -> HRESULT;
-    fn QuerySortOrder(&self, lppSortCriteria: *mut LPSSortOrderSet) -> HRESULT;
-    fn QueryRows(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::Restrict`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Restrict(&self, lpRestriction: LPSRestriction, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::CreateBookmark`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::FreeBookmark`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::SortTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SortTable(
+        &self,
+        lpSortCriteria: LPSSortOrderSet,
+        ulFlags: ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::QuerySortOrder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QuerySortOrder(&self, lppSortCriteria: *mut LPSSortOrderSet) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::QueryRows`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryRows(
         &self,
         lRowCount: LONG,
         ulFlags: ULONG,
         lppRows: *mut LPSRowSet,
-    ) -> HRESULT;
-    fn Abort(&self) -> HRESULT;
-    fn ExpandRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::Abort`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Abort(&self) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::ExpandRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ExpandRow(
         &self,
         cbInstanceKey: ULONG,
         pbInstanceKey: LPBYTE,
@@ -2638,35 +3092,81 @@ pub trait IMAPITable_Impl {
         ulFlags: ULONG,
         lppRows: *mut LPSRowSet,
         lpulMoreRows: *mut ULONG,
-    ) -> HRESULT;
-    fn CollapseRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::CollapseRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CollapseRow(
         &self,
         cbInstanceKey: ULONG,
         pbInstanceKey: LPBYTE,
         ulFlags: ULONG,
         lpulRowCount: *mut ULONG,
-    ) -> HRESULT;
-    fn WaitForCompletion(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::WaitForCompletion`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn WaitForCompletion(
         &self,
         ulFlags: ULONG,
         ulTimeout: ULONG,
         lpulTableStatus: *mut ULONG,
-    ) -> HRESULT;
-    fn GetCollapseState(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::GetCollapseState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetCollapseState(
         &self,
         ulFlags: ULONG,
         cbInstanceKey: ULONG,
         lpbInstanceKey: LPBYTE,
         lpcbCollapseState: *mut ULONG,
         lppbCollapseState: *mut LPBYTE,
-    ) -> HRESULT;
-    fn SetCollapseState(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPITable::SetCollapseState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetCollapseState(
         &self,
         ulFlags: ULONG,
         cbCollapseState: ULONG,
         pbCollapseState: LPBYTE,
         lpbkLocation: *mut BOOKMARK,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPITable_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -2689,12 +3189,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
@@ -2711,12 +3214,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::Advise(
-                    value,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::Advise(
+                        value,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -2731,7 +3237,10 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn GetStatus<Identity: ComObject, const OFFSET: isize>(
@@ -2747,11 +3256,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::GetStatus(
-                    value,
-                    lpulTableStatus,
-                    lpulTableType,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::GetStatus(
+                        value,
+                        lpulTableStatus,
+                        lpulTableType,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetColumns<Identity: ComObject, const OFFSET: isize>(
@@ -2767,11 +3279,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::SetColumns(
-                    value,
-                    lpPropTagArray,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::SetColumns(
+                        value,
+                        lpPropTagArray,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryColumns<Identity: ComObject, const OFFSET: isize>(
@@ -2787,11 +3302,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::QueryColumns(
-                    value,
-                    ulFlags,
-                    lpPropTagArray,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::QueryColumns(
+                        value,
+                        ulFlags,
+                        lpPropTagArray,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetRowCount<Identity: ComObject, const OFFSET: isize>(
@@ -2807,11 +3325,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::GetRowCount(
-                    value,
-                    ulFlags,
-                    lpulCount,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::GetRowCount(
+                        value,
+                        ulFlags,
+                        lpulCount,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SeekRow<Identity: ComObject, const OFFSET: isize>(
@@ -2828,12 +3349,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::SeekRow(
-                    value,
-                    bkOrigin,
-                    lRowCount,
-                    lplRowsSought,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::SeekRow(
+                        value,
+                        bkOrigin,
+                        lRowCount,
+                        lplRowsSought,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SeekRowApprox<
@@ -2852,11 +3376,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::SeekRowApprox(
-                    value,
-                    ulNumerator,
-                    ulDenominator,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::SeekRowApprox(
+                        value,
+                        ulNumerator,
+                        ulDenominator,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryPosition<
@@ -2876,12 +3403,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::QueryPosition(
-                    value,
-                    lpulRow,
-                    lpulNumerator,
-                    lpulDenominator,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::QueryPosition(
+                        value,
+                        lpulRow,
+                        lpulNumerator,
+                        lpulDenominator,
+                    )
+                }
             })
         }
         unsafe extern "system" fn FindRow<Identity: ComObject, const OFFSET: isize>(
@@ -2898,12 +3428,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::FindRow(
-                    value,
-                    lpRestriction,
-                    bkOrigin,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::FindRow(
+                        value,
+                        lpRestriction,
+                        bkOrigin,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Restrict<Identity: ComObject, const OFFSET: isize>(
@@ -2919,11 +3452,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::Restrict(
-                    value,
-                    lpRestriction,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::Restrict(
+                        value,
+                        lpRestriction,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateBookmark<
@@ -2938,7 +3474,13 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::CreateBookmark(value, lpbkPosition)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::CreateBookmark(
+                        value,
+                        lpbkPosition,
+                    )
+                }
             })
         }
         unsafe extern "system" fn FreeBookmark<Identity: ComObject, const OFFSET: isize>(
@@ -2953,7 +3495,10 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::FreeBookmark(value, bkPosition)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::FreeBookmark(value, bkPosition)
+                }
             })
         }
         unsafe extern "system" fn SortTable<Identity: ComObject, const OFFSET: isize>(
@@ -2969,11 +3514,14 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::SortTable(
-                    value,
-                    lpSortCriteria,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::SortTable(
+                        value,
+                        lpSortCriteria,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QuerySortOrder<
@@ -2991,10 +3539,13 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::QuerySortOrder(
-                    value,
-                    lppSortCriteria,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::QuerySortOrder(
+                        value,
+                        lppSortCriteria,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryRows<Identity: ComObject, const OFFSET: isize>(
@@ -3011,12 +3562,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::QueryRows(
-                    value,
-                    lRowCount,
-                    ulFlags,
-                    lppRows,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::QueryRows(
+                        value,
+                        lRowCount,
+                        ulFlags,
+                        lppRows,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Abort<Identity: ComObject, const OFFSET: isize>(
@@ -3030,7 +3584,8 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::Abort(value)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMAPITable_Impl>::Abort(value) }
             })
         }
         unsafe extern "system" fn ExpandRow<Identity: ComObject, const OFFSET: isize>(
@@ -3050,15 +3605,18 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::ExpandRow(
-                    value,
-                    cbInstanceKey,
-                    pbInstanceKey,
-                    ulRowCount,
-                    ulFlags,
-                    lppRows,
-                    lpulMoreRows,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::ExpandRow(
+                        value,
+                        cbInstanceKey,
+                        pbInstanceKey,
+                        ulRowCount,
+                        ulFlags,
+                        lppRows,
+                        lpulMoreRows,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CollapseRow<Identity: ComObject, const OFFSET: isize>(
@@ -3076,13 +3634,16 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::CollapseRow(
-                    value,
-                    cbInstanceKey,
-                    pbInstanceKey,
-                    ulFlags,
-                    lpulRowCount,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::CollapseRow(
+                        value,
+                        cbInstanceKey,
+                        pbInstanceKey,
+                        ulFlags,
+                        lpulRowCount,
+                    )
+                }
             })
         }
         unsafe extern "system" fn WaitForCompletion<
@@ -3102,12 +3663,15 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::WaitForCompletion(
-                    value,
-                    ulFlags,
-                    ulTimeout,
-                    lpulTableStatus,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::WaitForCompletion(
+                        value,
+                        ulFlags,
+                        ulTimeout,
+                        lpulTableStatus,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetCollapseState<
@@ -3129,14 +3693,17 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::GetCollapseState(
-                    value,
-                    ulFlags,
-                    cbInstanceKey,
-                    lpbInstanceKey,
-                    lpcbCollapseState,
-                    lppbCollapseState,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::GetCollapseState(
+                        value,
+                        ulFlags,
+                        cbInstanceKey,
+                        lpbInstanceKey,
+                        lpcbCollapseState,
+                        lppbCollapseState,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetCollapseState<
@@ -3157,13 +3724,16 @@ impl IMAPITable_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPITable_Impl>::SetCollapseState(
-                    value,
-                    ulFlags,
-                    cbCollapseState,
-                    pbCollapseState,
-                    lpbkLocation,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPITable_Impl>::SetCollapseState(
+                        value,
+                        ulFlags,
+                        cbCollapseState,
+                        pbCollapseState,
+                        lpbkLocation,
+                    )
+                }
             })
         }
         IMAPITable_Vtbl {
@@ -3225,7 +3795,7 @@ unsafe impl ComInterface for IProfSect {
     const IID: GUID = IID_IProfSect;
 }
 impl IProfSect {}
-/// Implement `IProfSect` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IProfSect` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IProfSect_Impl: IMAPIProp_Impl {}
 impl IProfSect_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3345,23 +3915,67 @@ impl IMAPIStatus {
         )
     }
 }
-/// Implement `IMAPIStatus` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIStatus` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
-    fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT;
-    fn SettingsDialog(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT;
-    fn ChangePassword(
+    /// `IMAPIStatus::ValidateState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIStatus::SettingsDialog`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SettingsDialog(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIStatus::ChangePassword`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ChangePassword(
         &self,
         lpOldPass: LPTSTR,
         lpNewPass: LPTSTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn FlushQueues(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIStatus::FlushQueues`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn FlushQueues(
         &self,
         ulUIParam: ULONG_PTR,
         cbTargetTransport: ULONG,
         lpTargetTransport: LPENTRYID,
         ulFlags: ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIStatus_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3386,11 +4000,14 @@ impl IMAPIStatus_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIStatus_Impl>::ValidateState(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIStatus_Impl>::ValidateState(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SettingsDialog<
@@ -3409,11 +4026,14 @@ impl IMAPIStatus_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIStatus_Impl>::SettingsDialog(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIStatus_Impl>::SettingsDialog(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ChangePassword<
@@ -3433,12 +4053,15 @@ impl IMAPIStatus_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIStatus_Impl>::ChangePassword(
-                    value,
-                    lpOldPass,
-                    lpNewPass,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIStatus_Impl>::ChangePassword(
+                        value,
+                        lpOldPass,
+                        lpNewPass,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn FlushQueues<Identity: ComObject, const OFFSET: isize>(
@@ -3456,13 +4079,16 @@ impl IMAPIStatus_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIStatus_Impl>::FlushQueues(
-                    value,
-                    ulUIParam,
-                    cbTargetTransport,
-                    lpTargetTransport,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIStatus_Impl>::FlushQueues(
+                        value,
+                        ulUIParam,
+                        cbTargetTransport,
+                        lpTargetTransport,
+                        ulFlags,
+                    )
+                }
             })
         }
         IMAPIStatus_Vtbl {
@@ -3625,11 +4251,50 @@ impl IMAPIContainer {
         )
     }
 }
-/// Implement `IMAPIContainer` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIContainer` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
-    fn GetContentsTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn GetHierarchyTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn OpenEntry(
+    /// `IMAPIContainer::GetContentsTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetContentsTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIContainer::GetHierarchyTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetHierarchyTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIContainer::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -3637,20 +4302,44 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn SetSearchCriteria(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIContainer::SetSearchCriteria`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetSearchCriteria(
         &self,
         lpRestriction: LPSRestriction,
         lpContainerList: LPENTRYLIST,
         ulSearchFlags: ULONG,
-    ) -> HRESULT;
-    fn GetSearchCriteria(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIContainer::GetSearchCriteria`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetSearchCriteria(
         &self,
         ulFlags: ULONG,
         lppRestriction: *mut LPSRestriction,
         lppContainerList: *mut LPENTRYLIST,
         lpulSearchState: *mut ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIContainer_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3675,11 +4364,14 @@ impl IMAPIContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIContainer_Impl>::GetContentsTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIContainer_Impl>::GetContentsTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetHierarchyTable<
@@ -3698,11 +4390,14 @@ impl IMAPIContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIContainer_Impl>::GetHierarchyTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIContainer_Impl>::GetHierarchyTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -3722,15 +4417,18 @@ impl IMAPIContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIContainer_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIContainer_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetSearchCriteria<
@@ -3750,12 +4448,15 @@ impl IMAPIContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIContainer_Impl>::SetSearchCriteria(
-                    value,
-                    lpRestriction,
-                    lpContainerList,
-                    ulSearchFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIContainer_Impl>::SetSearchCriteria(
+                        value,
+                        lpRestriction,
+                        lpContainerList,
+                        ulSearchFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetSearchCriteria<
@@ -3776,13 +4477,16 @@ impl IMAPIContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIContainer_Impl>::GetSearchCriteria(
-                    value,
-                    ulFlags,
-                    lppRestriction,
-                    lppContainerList,
-                    lpulSearchState,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIContainer_Impl>::GetSearchCriteria(
+                        value,
+                        ulFlags,
+                        lppRestriction,
+                        lppContainerList,
+                        lpulSearchState,
+                    )
+                }
             })
         }
         IMAPIContainer_Vtbl {
@@ -3915,30 +4619,74 @@ impl IABContainer {
             .ResolveNames)(self.as_raw(), lpPropTagArray, ulFlags, lpAdrList, lpFlagList)
     }
 }
-/// Implement `IABContainer` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IABContainer` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABContainer_Impl: IMAPIContainer_Impl {
-    fn CreateEntry(
+    /// `IABContainer::CreateEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulCreateFlags: ULONG,
         lppMAPIPropEntry: *mut LPMAPIPROP,
-    ) -> HRESULT;
-    fn CopyEntries(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABContainer::CopyEntries`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyEntries(
         &self,
         lpEntries: LPENTRYLIST,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT;
-    fn ResolveNames(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABContainer::DeleteEntries`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABContainer::ResolveNames`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ResolveNames(
         &self,
         lpPropTagArray: LPSPropTagArray,
         ulFlags: ULONG,
         lpAdrList: LPADRLIST,
         lpFlagList: LPFlagList,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IABContainer_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3962,13 +4710,16 @@ impl IABContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABContainer_Impl>::CreateEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulCreateFlags,
-                    lppMAPIPropEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABContainer_Impl>::CreateEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulCreateFlags,
+                        lppMAPIPropEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyEntries<Identity: ComObject, const OFFSET: isize>(
@@ -3986,13 +4737,16 @@ impl IABContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABContainer_Impl>::CopyEntries(
-                    value,
-                    lpEntries,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABContainer_Impl>::CopyEntries(
+                        value,
+                        lpEntries,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteEntries<
@@ -4011,11 +4765,14 @@ impl IABContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABContainer_Impl>::DeleteEntries(
-                    value,
-                    lpEntries,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABContainer_Impl>::DeleteEntries(
+                        value,
+                        lpEntries,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ResolveNames<Identity: ComObject, const OFFSET: isize>(
@@ -4033,13 +4790,16 @@ impl IABContainer_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABContainer_Impl>::ResolveNames(
-                    value,
-                    lpPropTagArray,
-                    ulFlags,
-                    lpAdrList,
-                    lpFlagList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABContainer_Impl>::ResolveNames(
+                        value,
+                        lpPropTagArray,
+                        ulFlags,
+                        lpAdrList,
+                        lpFlagList,
+                    )
+                }
             })
         }
         IABContainer_Vtbl {
@@ -4082,7 +4842,7 @@ unsafe impl ComInterface for IMailUser {
     const IID: GUID = IID_IMailUser;
 }
 impl IMailUser {}
-/// Implement `IMailUser` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMailUser` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMailUser_Impl: IMAPIProp_Impl {}
 impl IMailUser_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -4216,30 +4976,74 @@ impl IDistList {
             .ResolveNames)(self.as_raw(), lpPropTagArray, ulFlags, lpAdrList, lpFlagList)
     }
 }
-/// Implement `IDistList` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IDistList` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IDistList_Impl: IMAPIContainer_Impl {
-    fn CreateEntry(
+    /// `IDistList::CreateEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulCreateFlags: ULONG,
         lppMAPIPropEntry: *mut LPMAPIPROP,
-    ) -> HRESULT;
-    fn CopyEntries(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IDistList::CopyEntries`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyEntries(
         &self,
         lpEntries: LPENTRYLIST,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT;
-    fn ResolveNames(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IDistList::DeleteEntries`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IDistList::ResolveNames`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ResolveNames(
         &self,
         lpPropTagArray: LPSPropTagArray,
         ulFlags: ULONG,
         lpAdrList: LPADRLIST,
         lpFlagList: LPFlagList,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IDistList_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -4263,13 +5067,16 @@ impl IDistList_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IDistList_Impl>::CreateEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulCreateFlags,
-                    lppMAPIPropEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IDistList_Impl>::CreateEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulCreateFlags,
+                        lppMAPIPropEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyEntries<Identity: ComObject, const OFFSET: isize>(
@@ -4287,13 +5094,16 @@ impl IDistList_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IDistList_Impl>::CopyEntries(
-                    value,
-                    lpEntries,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IDistList_Impl>::CopyEntries(
+                        value,
+                        lpEntries,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteEntries<
@@ -4312,11 +5122,14 @@ impl IDistList_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IDistList_Impl>::DeleteEntries(
-                    value,
-                    lpEntries,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IDistList_Impl>::DeleteEntries(
+                        value,
+                        lpEntries,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ResolveNames<Identity: ComObject, const OFFSET: isize>(
@@ -4334,13 +5147,16 @@ impl IDistList_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IDistList_Impl>::ResolveNames(
-                    value,
-                    lpPropTagArray,
-                    ulFlags,
-                    lpAdrList,
-                    lpFlagList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IDistList_Impl>::ResolveNames(
+                        value,
+                        lpPropTagArray,
+                        ulFlags,
+                        lpAdrList,
+                        lpFlagList,
+                    )
+                }
             })
         }
         IDistList_Vtbl {
@@ -4678,15 +5494,35 @@ impl IMAPIFolder {
         (self.vtable().EmptyFolder)(self.as_raw(), ulUIParam, lpProgress, ulFlags)
     }
 }
-/// Implement `IMAPIFolder` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIFolder` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
-    fn CreateMessage(
+    /// `IMAPIFolder::CreateMessage`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateMessage(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppMessage: *mut LPMESSAGE,
-    ) -> HRESULT;
-    fn CopyMessages(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::CopyMessages`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyMessages(
         &self,
         lpMsgList: LPENTRYLIST,
         lpInterface: LPCIID,
@@ -4694,15 +5530,37 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteMessages(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::DeleteMessages`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteMessages(
         &self,
         lpMsgList: LPENTRYLIST,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn CreateFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::CreateFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateFolder(
         &self,
         ulFolderType: ULONG,
         lpszFolderName: LPTSTR,
@@ -4710,8 +5568,19 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppFolder: *mut LPMAPIFOLDER,
-    ) -> HRESULT;
-    fn CopyFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::CopyFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyFolder(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -4721,48 +5590,116 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::DeleteFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteFolder(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn SetReadFlags(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::SetReadFlags`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetReadFlags(
         &self,
         lpMsgList: LPENTRYLIST,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn GetMessageStatus(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::GetMessageStatus`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMessageStatus(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulFlags: ULONG,
         lpulMessageStatus: *mut ULONG,
-    ) -> HRESULT;
-    fn SetMessageStatus(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::SetMessageStatus`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetMessageStatus(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulNewStatus: ULONG,
         ulNewStatusMask: ULONG,
         lpulOldStatus: *mut ULONG,
-    ) -> HRESULT;
-    fn SaveContentsSort(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::SaveContentsSort`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SaveContentsSort(
         &self,
         lpSortCriteria: LPSSortOrderSet,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn EmptyFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIFolder::EmptyFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn EmptyFolder(
         &self,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIFolder_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -4788,12 +5725,15 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::CreateMessage(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lppMessage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::CreateMessage(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lppMessage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyMessages<Identity: ComObject, const OFFSET: isize>(
@@ -4813,15 +5753,18 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::CopyMessages(
-                    value,
-                    lpMsgList,
-                    lpInterface,
-                    lpDestFolder,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::CopyMessages(
+                        value,
+                        lpMsgList,
+                        lpInterface,
+                        lpDestFolder,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteMessages<
@@ -4842,13 +5785,16 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::DeleteMessages(
-                    value,
-                    lpMsgList,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::DeleteMessages(
+                        value,
+                        lpMsgList,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateFolder<Identity: ComObject, const OFFSET: isize>(
@@ -4868,15 +5814,18 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::CreateFolder(
-                    value,
-                    ulFolderType,
-                    lpszFolderName,
-                    lpszFolderComment,
-                    lpInterface,
-                    ulFlags,
-                    lppFolder,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::CreateFolder(
+                        value,
+                        ulFolderType,
+                        lpszFolderName,
+                        lpszFolderComment,
+                        lpInterface,
+                        ulFlags,
+                        lppFolder,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyFolder<Identity: ComObject, const OFFSET: isize>(
@@ -4898,17 +5847,20 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::CopyFolder(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    lpDestFolder,
-                    lpszNewFolderName,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::CopyFolder(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        lpDestFolder,
+                        lpszNewFolderName,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteFolder<Identity: ComObject, const OFFSET: isize>(
@@ -4927,14 +5879,17 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::DeleteFolder(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::DeleteFolder(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetReadFlags<Identity: ComObject, const OFFSET: isize>(
@@ -4952,13 +5907,16 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::SetReadFlags(
-                    value,
-                    lpMsgList,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::SetReadFlags(
+                        value,
+                        lpMsgList,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetMessageStatus<
@@ -4979,13 +5937,16 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::GetMessageStatus(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulFlags,
-                    lpulMessageStatus,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::GetMessageStatus(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulFlags,
+                        lpulMessageStatus,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetMessageStatus<
@@ -5007,14 +5968,17 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::SetMessageStatus(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulNewStatus,
-                    ulNewStatusMask,
-                    lpulOldStatus,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::SetMessageStatus(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulNewStatus,
+                        ulNewStatusMask,
+                        lpulOldStatus,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SaveContentsSort<
@@ -5033,11 +5997,14 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::SaveContentsSort(
-                    value,
-                    lpSortCriteria,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::SaveContentsSort(
+                        value,
+                        lpSortCriteria,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn EmptyFolder<Identity: ComObject, const OFFSET: isize>(
@@ -5054,12 +6021,15 @@ impl IMAPIFolder_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIFolder_Impl>::EmptyFolder(
-                    value,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIFolder_Impl>::EmptyFolder(
+                        value,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         IMAPIFolder_Vtbl {
@@ -5385,18 +6355,49 @@ impl IMsgStore {
         (self.vtable().NotifyNewMail)(self.as_raw(), lpNotification)
     }
 }
-/// Implement `IMsgStore` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMsgStore` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMsgStore_Impl: IMAPIProp_Impl {
-    fn Advise(
+    /// `IMsgStore::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -5404,8 +6405,19 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn OpenEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -5413,43 +6425,148 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn SetReceiveFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::SetReceiveFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetReceiveFolder(
         &self,
         lpszMessageClass: LPTSTR,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
-    ) -> HRESULT;
-    fn GetReceiveFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::GetReceiveFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetReceiveFolder(
         &self,
         lpszMessageClass: LPTSTR,
         ulFlags: ULONG,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
         lppszExplicitClass: *mut LPTSTR,
-    ) -> HRESULT;
-    fn GetReceiveFolderTable(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::GetReceiveFolderTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetReceiveFolderTable(
         &self,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
-    ) -> HRESULT;
-    fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn AbortSubmit(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::StoreLogoff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::AbortSubmit`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn AbortSubmit(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn GetOutgoingQueue(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn SetLockState(&self, lpMessage: LPMESSAGE, ulLockState: ULONG) -> HRESULT;
-    fn FinishedMsg(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::GetOutgoingQueue`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetOutgoingQueue(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::SetLockState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetLockState(&self, lpMessage: LPMESSAGE, ulLockState: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::FinishedMsg`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn FinishedMsg(
         &self,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
-    ) -> HRESULT;
-    fn NotifyNewMail(&self, lpNotification: LPNOTIFICATION) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgStore::NotifyNewMail`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn NotifyNewMail(&self, lpNotification: LPNOTIFICATION) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMsgStore_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -5474,14 +6591,17 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::Advise(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::Advise(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -5496,7 +6616,10 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -5519,15 +6642,18 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -5547,15 +6673,18 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetReceiveFolder<
@@ -5576,13 +6705,16 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::SetReceiveFolder(
-                    value,
-                    lpszMessageClass,
-                    ulFlags,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::SetReceiveFolder(
+                        value,
+                        lpszMessageClass,
+                        ulFlags,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetReceiveFolder<
@@ -5604,14 +6736,17 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::GetReceiveFolder(
-                    value,
-                    lpszMessageClass,
-                    ulFlags,
-                    lpcbEntryID,
-                    lppEntryID,
-                    lppszExplicitClass,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolder(
+                        value,
+                        lpszMessageClass,
+                        ulFlags,
+                        lpcbEntryID,
+                        lppEntryID,
+                        lppszExplicitClass,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetReceiveFolderTable<
@@ -5630,11 +6765,14 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::GetReceiveFolderTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolderTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn StoreLogoff<Identity: ComObject, const OFFSET: isize>(
@@ -5649,7 +6787,10 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::StoreLogoff(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::StoreLogoff(value, lpulFlags)
+                }
             })
         }
         unsafe extern "system" fn AbortSubmit<Identity: ComObject, const OFFSET: isize>(
@@ -5666,12 +6807,15 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::AbortSubmit(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::AbortSubmit(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetOutgoingQueue<
@@ -5690,11 +6834,14 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::GetOutgoingQueue(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::GetOutgoingQueue(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetLockState<Identity: ComObject, const OFFSET: isize>(
@@ -5710,11 +6857,14 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::SetLockState(
-                    value,
-                    lpMessage,
-                    ulLockState,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::SetLockState(
+                        value,
+                        lpMessage,
+                        ulLockState,
+                    )
+                }
             })
         }
         unsafe extern "system" fn FinishedMsg<Identity: ComObject, const OFFSET: isize>(
@@ -5731,12 +6881,15 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::FinishedMsg(
-                    value,
-                    ulFlags,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::FinishedMsg(
+                        value,
+                        ulFlags,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn NotifyNewMail<
@@ -5751,7 +6904,13 @@ impl IMsgStore_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgStore_Impl>::NotifyNewMail(value, lpNotification)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgStore_Impl>::NotifyNewMail(
+                        value,
+                        lpNotification,
+                    )
+                }
             })
         }
         IMsgStore_Vtbl {
@@ -5948,34 +7107,130 @@ impl IMessage {
         (self.vtable().SetReadFlag)(self.as_raw(), ulFlags)
     }
 }
-/// Implement `IMessage` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMessage` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMessage_Impl: IMAPIProp_Impl {
-    fn GetAttachmentTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn OpenAttach(
+    /// `IMessage::GetAttachmentTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetAttachmentTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::OpenAttach`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenAttach(
         &self,
         ulAttachmentNum: ULONG,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppAttach: *mut LPATTACH,
-    ) -> HRESULT;
-    fn CreateAttach(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::CreateAttach`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateAttach(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lpulAttachmentNum: *mut ULONG,
         lppAttach: *mut LPATTACH,
-    ) -> HRESULT;
-    fn DeleteAttach(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::DeleteAttach`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteAttach(
         &self,
         ulAttachmentNum: ULONG,
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn GetRecipientTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT;
-    fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT;
-    fn SetReadFlag(&self, ulFlags: ULONG) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::GetRecipientTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetRecipientTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::ModifyRecipients`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::SubmitMessage`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMessage::SetReadFlag`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetReadFlag(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMessage_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -6000,11 +7255,14 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::GetAttachmentTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::GetAttachmentTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenAttach<Identity: ComObject, const OFFSET: isize>(
@@ -6022,13 +7280,16 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::OpenAttach(
-                    value,
-                    ulAttachmentNum,
-                    lpInterface,
-                    ulFlags,
-                    lppAttach,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::OpenAttach(
+                        value,
+                        ulAttachmentNum,
+                        lpInterface,
+                        ulFlags,
+                        lppAttach,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateAttach<Identity: ComObject, const OFFSET: isize>(
@@ -6046,13 +7307,16 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::CreateAttach(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lpulAttachmentNum,
-                    lppAttach,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::CreateAttach(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lpulAttachmentNum,
+                        lppAttach,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteAttach<Identity: ComObject, const OFFSET: isize>(
@@ -6070,13 +7334,16 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::DeleteAttach(
-                    value,
-                    ulAttachmentNum,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::DeleteAttach(
+                        value,
+                        ulAttachmentNum,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetRecipientTable<
@@ -6095,11 +7362,14 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::GetRecipientTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::GetRecipientTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ModifyRecipients<
@@ -6114,11 +7384,14 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::ModifyRecipients(
-                    value,
-                    ulFlags,
-                    lpMods,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::ModifyRecipients(
+                        value,
+                        ulFlags,
+                        lpMods,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SubmitMessage<
@@ -6133,7 +7406,10 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::SubmitMessage(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMessage_Impl>::SubmitMessage(value, ulFlags)
+                }
             })
         }
         unsafe extern "system" fn SetReadFlag<Identity: ComObject, const OFFSET: isize>(
@@ -6148,7 +7424,8 @@ impl IMessage_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMessage_Impl>::SetReadFlag(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMessage_Impl>::SetReadFlag(value, ulFlags) }
             })
         }
         IMessage_Vtbl {
@@ -6195,7 +7472,7 @@ unsafe impl ComInterface for IAttach {
     const IID: GUID = IID_IAttach;
 }
 impl IAttach {}
-/// Implement `IAttach` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IAttach` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IAttach_Impl: IMAPIProp_Impl {}
 impl IAttach_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -6283,16 +7560,49 @@ impl IMAPIControl {
         (self.vtable().GetState)(self.as_raw(), ulFlags, lpulState)
     }
 }
-/// Implement `IMAPIControl` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPIControl` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIControl_Impl {
-    fn GetLastError(
+    /// `IMAPIControl::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT;
-    fn GetState(&self, ulFlags: ULONG, lpulState: *mut ULONG) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIControl::Activate`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPIControl::GetState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetState(&self, ulFlags: ULONG, lpulState: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPIControl_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -6315,12 +7625,15 @@ impl IMAPIControl_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIControl_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIControl_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Activate<Identity: ComObject, const OFFSET: isize>(
@@ -6336,11 +7649,14 @@ impl IMAPIControl_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIControl_Impl>::Activate(
-                    value,
-                    ulFlags,
-                    ulUIParam,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIControl_Impl>::Activate(
+                        value,
+                        ulFlags,
+                        ulUIParam,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetState<Identity: ComObject, const OFFSET: isize>(
@@ -6356,11 +7672,14 @@ impl IMAPIControl_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPIControl_Impl>::GetState(
-                    value,
-                    ulFlags,
-                    lpulState,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPIControl_Impl>::GetState(
+                        value,
+                        ulFlags,
+                        lpulState,
+                    )
+                }
             })
         }
         IMAPIControl_Vtbl {
@@ -6504,16 +7823,51 @@ impl IProviderAdmin {
             .OpenProfileSection)(self.as_raw(), lpUID, lpInterface, ulFlags, lppProfSect)
     }
 }
-/// Implement `IProviderAdmin` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IProviderAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IProviderAdmin_Impl {
-    fn GetLastError(
+    /// `IProviderAdmin::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn GetProviderTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn CreateProvider(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProviderAdmin::GetProviderTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetProviderTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProviderAdmin::CreateProvider`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateProvider(
         &self,
         lpszProvider: LPTSTR,
         cValues: ULONG,
@@ -6521,15 +7875,39 @@ pub trait IProviderAdmin_Impl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lpUID: *mut MAPIUID,
-    ) -> HRESULT;
-    fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT;
-    fn OpenProfileSection(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProviderAdmin::DeleteProvider`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProviderAdmin::OpenProfileSection`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppProfSect: *mut LPPROFSECT,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IProviderAdmin_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -6552,12 +7930,15 @@ impl IProviderAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProviderAdmin_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProviderAdmin_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetProviderTable<
@@ -6576,11 +7957,14 @@ impl IProviderAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProviderAdmin_Impl>::GetProviderTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProviderAdmin_Impl>::GetProviderTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateProvider<
@@ -6603,15 +7987,18 @@ impl IProviderAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProviderAdmin_Impl>::CreateProvider(
-                    value,
-                    lpszProvider,
-                    cValues,
-                    lpProps,
-                    ulUIParam,
-                    ulFlags,
-                    lpUID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProviderAdmin_Impl>::CreateProvider(
+                        value,
+                        lpszProvider,
+                        cValues,
+                        lpProps,
+                        ulUIParam,
+                        ulFlags,
+                        lpUID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteProvider<
@@ -6626,7 +8013,10 @@ impl IProviderAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider(value, lpUID)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider(value, lpUID)
+                }
             })
         }
         unsafe extern "system" fn OpenProfileSection<
@@ -6647,13 +8037,16 @@ impl IProviderAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProviderAdmin_Impl>::OpenProfileSection(
-                    value,
-                    lpUID,
-                    lpInterface,
-                    ulFlags,
-                    lppProfSect,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProviderAdmin_Impl>::OpenProfileSection(
+                        value,
+                        lpUID,
+                        lpInterface,
+                        ulFlags,
+                        lppProfSect,
+                    )
+                }
             })
         }
         IProviderAdmin_Vtbl {

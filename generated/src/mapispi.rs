@@ -1164,49 +1164,135 @@ impl IMAPISupport {
         (self.vtable().GetSvcConfigSupportObj)(self.as_raw(), ulFlags, lppSvcSupport)
     }
 }
-/// Implement `IMAPISupport` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPISupport` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISupport_Impl {
-    fn GetLastError(
+    /// `IMAPISupport::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn GetMemAllocRoutines(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::GetMemAllocRoutines`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMemAllocRoutines(
         &self,
         lpAllocateBuffer: *mut LPALLOCATEBUFFER,
         lpAllocateMore: *mut LPALLOCATEMORE,
         lpFreeBuffer: *mut LPFREEBUFFER,
-    ) -> HRESULT;
-    fn Subscribe(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Subscribe`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Subscribe(
         &self,
         lpKey: LPNOTIFKEY,
         ulEventMask: ULONG,
         ulFlags: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn Notify(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Unsubscribe`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Notify`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Notify(
         &self,
         lpKey: LPNOTIFKEY,
         cNotification: ULONG,
         lpNotifications: LPNOTIFICATION,
         lpulFlags: *mut ULONG,
-    ) -> HRESULT;
-    fn ModifyStatusRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::ModifyStatusRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ModifyStatusRow(
         &self,
         cValues: ULONG,
         lpColumnVals: LPSPropValue,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn OpenProfileSection(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::OpenProfileSection`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenProfileSection(
         &self,
         lpUid: LPMAPIUID,
         ulFlags: ULONG,
         lppProfileObj: *mut LPPROFSECT,
-    ) -> HRESULT;
-    fn RegisterPreprocessor(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::RegisterPreprocessor`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn RegisterPreprocessor(
         &self,
         lpMuid: LPMAPIUID,
         lpszAdrType: LPTSTR,
@@ -1214,18 +1300,73 @@ pub trait IMAPISupport_Impl {
         lpszPreprocess: LPSTR,
         lpszRemovePreprocessInfo: LPSTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT;
-    fn MakeInvalid(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::NewUID`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::MakeInvalid`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn MakeInvalid(
         &self,
         ulFlags: ULONG,
         lpObject: LPVOID,
         ulRefCount: ULONG,
         cMethods: ULONG,
-    ) -> HRESULT;
-    fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT;
-    fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT;
-    fn CreateOneOff(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::SpoolerYield`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::SpoolerNotify`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::CreateOneOff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateOneOff(
         &self,
         lpszName: LPTSTR,
         lpszAdrType: LPTSTR,
@@ -1233,9 +1374,31 @@ pub trait IMAPISupport_Impl {
         ulFlags: ULONG,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn SetProviderUID(&self, lpProviderID: LPMAPIUID, ulFlags: ULONG) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::SetProviderUID`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetProviderUID(&self, lpProviderID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntry1: ULONG,
         lpEntry1: LPENTRYID,
@@ -1243,8 +1406,19 @@ pub trait IMAPISupport_Impl {
         lpEntry2: LPENTRYID,
         ulCompareFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn OpenTemplateID(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::OpenTemplateID`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenTemplateID(
         &self,
         cbTemplateID: ULONG,
         lpTemplateID: LPENTRYID,
@@ -1253,8 +1427,19 @@ pub trait IMAPISupport_Impl {
         lpInterface: LPCIID,
         lppMAPIPropNew: *mut LPMAPIPROP,
         lpMAPIPropSibling: LPMAPIPROP,
-    ) -> HRESULT;
-    fn OpenEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -1262,15 +1447,52 @@ pub trait IMAPISupport_Impl {
         ulOpenFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn GetOneOffTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn Address(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::GetOneOffTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetOneOffTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Address`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Address(
         &self,
         lpulUIParam: *mut ULONG_PTR,
         lpAdrParms: LPADRPARM,
         lppAdrList: *mut LPADRLIST,
-    ) -> HRESULT;
-    fn Details(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Details`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Details(
         &self,
         lpulUIParam: *mut ULONG_PTR,
         lpfnDismiss: LPFNDISMISS,
@@ -1281,8 +1503,19 @@ pub trait IMAPISupport_Impl {
         lpvButtonContext: LPVOID,
         lpszButtonText: LPTSTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn NewEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::NewEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn NewEntry(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
@@ -1292,8 +1525,19 @@ pub trait IMAPISupport_Impl {
         lpEIDNewEntryTpl: LPENTRYID,
         lpcbEIDNewEntry: *mut ULONG,
         lppEIDNewEntry: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn DoConfigPropsheet(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::DoConfigPropsheet`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DoConfigPropsheet(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
@@ -1301,8 +1545,19 @@ pub trait IMAPISupport_Impl {
         lpDisplayTable: LPMAPITABLE,
         lpCOnfigData: LPMAPIPROP,
         ulTopPage: ULONG,
-    ) -> HRESULT;
-    fn CopyMessages(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::CopyMessages`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyMessages(
         &self,
         lpSrcInterface: LPCIID,
         lpSrcFolder: LPVOID,
@@ -1312,8 +1567,19 @@ pub trait IMAPISupport_Impl {
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn CopyFolder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::CopyFolder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyFolder(
         &self,
         lpSrcInterface: LPCIID,
         lpSrcFolder: LPVOID,
@@ -1325,8 +1591,19 @@ pub trait IMAPISupport_Impl {
         ulUIParam: ULONG_PTR,
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DoCopyTo(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::DoCopyTo`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DoCopyTo(
         &self,
         lpSrcInterface: LPCIID,
         lpSrcObj: LPVOID,
@@ -1339,8 +1616,19 @@ pub trait IMAPISupport_Impl {
         lpDestObj: LPVOID,
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn DoCopyProps(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::DoCopyProps`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DoCopyProps(
         &self,
         lpSrcInterface: LPCIID,
         lpSrcObj: LPVOID,
@@ -1351,63 +1639,242 @@ pub trait IMAPISupport_Impl {
         lpDestObj: LPVOID,
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
-    ) -> HRESULT;
-    fn DoProgressDialog(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::DoProgressDialog`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DoProgressDialog(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lppProgress: *mut LPMAPIPROGRESS,
-    ) -> HRESULT;
-    fn ReadReceipt(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::ReadReceipt`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ReadReceipt(
         &self,
         ulFlags: ULONG,
         lpReadMessage: LPMESSAGE,
         lppEmptyMessage: *mut LPMESSAGE,
-    ) -> HRESULT;
-    fn PrepareSubmit(&self, lpMessage: LPMESSAGE, lpulFlags: *mut ULONG) -> HRESULT;
-    fn ExpandRecips(&self, lpMessage: LPMESSAGE, lpulFlags: *mut ULONG) -> HRESULT;
-    fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT;
-    fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT;
-    fn OpenAddressBook(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::PrepareSubmit`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn PrepareSubmit(
+        &self,
+        lpMessage: LPMESSAGE,
+        lpulFlags: *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::ExpandRecips`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ExpandRecips(
+        &self,
+        lpMessage: LPMESSAGE,
+        lpulFlags: *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::UpdatePAB`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::DoSentMail`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::OpenAddressBook`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenAddressBook(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppAdrBook: *mut LPADRBOOK,
-    ) -> HRESULT;
-    fn Preprocess(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::Preprocess`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Preprocess(
         &self,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
-    ) -> HRESULT;
-    fn CompleteMsg(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::CompleteMsg`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompleteMsg(
         &self,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
-    ) -> HRESULT;
-    fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn StatusRecips(&self, lpMessage: LPMESSAGE, lpRecipList: LPADRLIST) -> HRESULT;
-    fn WrapStoreEntryID(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::StoreLogoffTransports`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::StatusRecips`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn StatusRecips(
+        &self,
+        lpMessage: LPMESSAGE,
+        lpRecipList: LPADRLIST,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::WrapStoreEntryID`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn WrapStoreEntryID(
         &self,
         cbOrigEntry: ULONG,
         lpOrigEntry: LPENTRYID,
         lpcbWrappedEntry: *mut ULONG,
         lppWrappedEntry: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT;
-    fn IStorageFromStream(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::ModifyProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::IStorageFromStream`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn IStorageFromStream(
         &self,
         lpUnkIn: LPUNKNOWN,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppStorageOut: *mut LPSTORAGE,
-    ) -> HRESULT;
-    fn GetSvcConfigSupportObj(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISupport::GetSvcConfigSupportObj`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetSvcConfigSupportObj(
         &self,
         ulFlags: ULONG,
         lppSvcSupport: *mut LPMAPISUP,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPISupport_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -1430,12 +1897,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetMemAllocRoutines<
@@ -1455,12 +1925,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::GetMemAllocRoutines(
-                    value,
-                    lpAllocateBuffer,
-                    lpAllocateMore,
-                    lpFreeBuffer,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::GetMemAllocRoutines(
+                        value,
+                        lpAllocateBuffer,
+                        lpAllocateMore,
+                        lpFreeBuffer,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Subscribe<Identity: ComObject, const OFFSET: isize>(
@@ -1479,14 +1952,17 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Subscribe(
-                    value,
-                    lpKey,
-                    ulEventMask,
-                    ulFlags,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Subscribe(
+                        value,
+                        lpKey,
+                        ulEventMask,
+                        ulFlags,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unsubscribe<Identity: ComObject, const OFFSET: isize>(
@@ -1501,7 +1977,13 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Unsubscribe(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Unsubscribe(
+                        value,
+                        ulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Notify<Identity: ComObject, const OFFSET: isize>(
@@ -1519,13 +2001,16 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Notify(
-                    value,
-                    lpKey,
-                    cNotification,
-                    lpNotifications,
-                    lpulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Notify(
+                        value,
+                        lpKey,
+                        cNotification,
+                        lpNotifications,
+                        lpulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ModifyStatusRow<
@@ -1545,12 +2030,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::ModifyStatusRow(
-                    value,
-                    cValues,
-                    lpColumnVals,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::ModifyStatusRow(
+                        value,
+                        cValues,
+                        lpColumnVals,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenProfileSection<
@@ -1570,12 +2058,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::OpenProfileSection(
-                    value,
-                    lpUid,
-                    ulFlags,
-                    lppProfileObj,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::OpenProfileSection(
+                        value,
+                        lpUid,
+                        ulFlags,
+                        lppProfileObj,
+                    )
+                }
             })
         }
         unsafe extern "system" fn RegisterPreprocessor<
@@ -1598,15 +2089,18 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::RegisterPreprocessor(
-                    value,
-                    lpMuid,
-                    lpszAdrType,
-                    lpszDLLName,
-                    lpszPreprocess,
-                    lpszRemovePreprocessInfo,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::RegisterPreprocessor(
+                        value,
+                        lpMuid,
+                        lpszAdrType,
+                        lpszDLLName,
+                        lpszPreprocess,
+                        lpszRemovePreprocessInfo,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn NewUID<Identity: ComObject, const OFFSET: isize>(
@@ -1621,7 +2115,8 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::NewUID(value, lpMuid)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMAPISupport_Impl>::NewUID(value, lpMuid) }
             })
         }
         unsafe extern "system" fn MakeInvalid<Identity: ComObject, const OFFSET: isize>(
@@ -1639,13 +2134,16 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::MakeInvalid(
-                    value,
-                    ulFlags,
-                    lpObject,
-                    ulRefCount,
-                    cMethods,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::MakeInvalid(
+                        value,
+                        ulFlags,
+                        lpObject,
+                        ulRefCount,
+                        cMethods,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SpoolerYield<Identity: ComObject, const OFFSET: isize>(
@@ -1660,7 +2158,10 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::SpoolerYield(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::SpoolerYield(value, ulFlags)
+                }
             })
         }
         unsafe extern "system" fn SpoolerNotify<
@@ -1675,11 +2176,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::SpoolerNotify(
-                    value,
-                    ulFlags,
-                    lpvData,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::SpoolerNotify(
+                        value,
+                        ulFlags,
+                        lpvData,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateOneOff<Identity: ComObject, const OFFSET: isize>(
@@ -1699,15 +2203,18 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::CreateOneOff(
-                    value,
-                    lpszName,
-                    lpszAdrType,
-                    lpszAddress,
-                    ulFlags,
-                    lpcbEntryID,
-                    lppEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::CreateOneOff(
+                        value,
+                        lpszName,
+                        lpszAdrType,
+                        lpszAddress,
+                        ulFlags,
+                        lpcbEntryID,
+                        lppEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetProviderUID<
@@ -1726,11 +2233,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::SetProviderUID(
-                    value,
-                    lpProviderID,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::SetProviderUID(
+                        value,
+                        lpProviderID,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -1753,15 +2263,18 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntry1,
-                    lpEntry1,
-                    cbEntry2,
-                    lpEntry2,
-                    ulCompareFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntry1,
+                        lpEntry1,
+                        cbEntry2,
+                        lpEntry2,
+                        ulCompareFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenTemplateID<
@@ -1785,16 +2298,19 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::OpenTemplateID(
-                    value,
-                    cbTemplateID,
-                    lpTemplateID,
-                    ulTemplateFlags,
-                    lpMAPIPropData,
-                    lpInterface,
-                    lppMAPIPropNew,
-                    lpMAPIPropSibling,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::OpenTemplateID(
+                        value,
+                        cbTemplateID,
+                        lpTemplateID,
+                        ulTemplateFlags,
+                        lpMAPIPropData,
+                        lpInterface,
+                        lppMAPIPropNew,
+                        lpMAPIPropSibling,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -1814,15 +2330,18 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulOpenFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulOpenFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetOneOffTable<
@@ -1841,11 +2360,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::GetOneOffTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::GetOneOffTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Address<Identity: ComObject, const OFFSET: isize>(
@@ -1862,12 +2384,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Address(
-                    value,
-                    lpulUIParam,
-                    lpAdrParms,
-                    lppAdrList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Address(
+                        value,
+                        lpulUIParam,
+                        lpAdrParms,
+                        lppAdrList,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Details<Identity: ComObject, const OFFSET: isize>(
@@ -1890,18 +2415,21 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Details(
-                    value,
-                    lpulUIParam,
-                    lpfnDismiss,
-                    lpvDismissContext,
-                    cbEntryID,
-                    lpEntryID,
-                    lpfButtonCallback,
-                    lpvButtonContext,
-                    lpszButtonText,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Details(
+                        value,
+                        lpulUIParam,
+                        lpfnDismiss,
+                        lpvDismissContext,
+                        cbEntryID,
+                        lpEntryID,
+                        lpfButtonCallback,
+                        lpvButtonContext,
+                        lpszButtonText,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn NewEntry<Identity: ComObject, const OFFSET: isize>(
@@ -1923,17 +2451,20 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::NewEntry(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    cbEIDContainer,
-                    lpEIDContainer,
-                    cbEIDNewEntryTpl,
-                    lpEIDNewEntryTpl,
-                    lpcbEIDNewEntry,
-                    lppEIDNewEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::NewEntry(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        cbEIDContainer,
+                        lpEIDContainer,
+                        cbEIDNewEntryTpl,
+                        lpEIDNewEntryTpl,
+                        lpcbEIDNewEntry,
+                        lppEIDNewEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DoConfigPropsheet<
@@ -1956,15 +2487,18 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::DoConfigPropsheet(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    lpszTitle,
-                    lpDisplayTable,
-                    lpCOnfigData,
-                    ulTopPage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::DoConfigPropsheet(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        lpszTitle,
+                        lpDisplayTable,
+                        lpCOnfigData,
+                        ulTopPage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyMessages<Identity: ComObject, const OFFSET: isize>(
@@ -1986,17 +2520,20 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::CopyMessages(
-                    value,
-                    lpSrcInterface,
-                    lpSrcFolder,
-                    lpMsgList,
-                    lpDestInterface,
-                    lpDestFolder,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::CopyMessages(
+                        value,
+                        lpSrcInterface,
+                        lpSrcFolder,
+                        lpMsgList,
+                        lpDestInterface,
+                        lpDestFolder,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyFolder<Identity: ComObject, const OFFSET: isize>(
@@ -2020,19 +2557,22 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::CopyFolder(
-                    value,
-                    lpSrcInterface,
-                    lpSrcFolder,
-                    cbEntryID,
-                    lpEntryID,
-                    lpDestInterface,
-                    lpDestFolder,
-                    lszNewFolderName,
-                    ulUIParam,
-                    lpProgress,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::CopyFolder(
+                        value,
+                        lpSrcInterface,
+                        lpSrcFolder,
+                        cbEntryID,
+                        lpEntryID,
+                        lpDestInterface,
+                        lpDestFolder,
+                        lszNewFolderName,
+                        ulUIParam,
+                        lpProgress,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DoCopyTo<Identity: ComObject, const OFFSET: isize>(
@@ -2057,20 +2597,23 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::DoCopyTo(
-                    value,
-                    lpSrcInterface,
-                    lpSrcObj,
-                    ciidExclude,
-                    rgiidExclude,
-                    lpExcludeProps,
-                    ulUIParam,
-                    lpProgress,
-                    lpDestInterface,
-                    lpDestObj,
-                    ulFlags,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::DoCopyTo(
+                        value,
+                        lpSrcInterface,
+                        lpSrcObj,
+                        ciidExclude,
+                        rgiidExclude,
+                        lpExcludeProps,
+                        ulUIParam,
+                        lpProgress,
+                        lpDestInterface,
+                        lpDestObj,
+                        ulFlags,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DoCopyProps<Identity: ComObject, const OFFSET: isize>(
@@ -2093,18 +2636,21 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::DoCopyProps(
-                    value,
-                    lpSrcInterface,
-                    lpSrcObj,
-                    lpIncludeProps,
-                    ulUIParam,
-                    lpProgress,
-                    lpDestInterface,
-                    lpDestObj,
-                    ulFlags,
-                    lppProblems,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::DoCopyProps(
+                        value,
+                        lpSrcInterface,
+                        lpSrcObj,
+                        lpIncludeProps,
+                        ulUIParam,
+                        lpProgress,
+                        lpDestInterface,
+                        lpDestObj,
+                        ulFlags,
+                        lppProblems,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DoProgressDialog<
@@ -2124,12 +2670,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::DoProgressDialog(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    lppProgress,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::DoProgressDialog(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        lppProgress,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ReadReceipt<Identity: ComObject, const OFFSET: isize>(
@@ -2146,12 +2695,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::ReadReceipt(
-                    value,
-                    ulFlags,
-                    lpReadMessage,
-                    lppEmptyMessage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::ReadReceipt(
+                        value,
+                        ulFlags,
+                        lpReadMessage,
+                        lppEmptyMessage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn PrepareSubmit<
@@ -2170,11 +2722,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::PrepareSubmit(
-                    value,
-                    lpMessage,
-                    lpulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::PrepareSubmit(
+                        value,
+                        lpMessage,
+                        lpulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ExpandRecips<Identity: ComObject, const OFFSET: isize>(
@@ -2190,11 +2745,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::ExpandRecips(
-                    value,
-                    lpMessage,
-                    lpulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::ExpandRecips(
+                        value,
+                        lpMessage,
+                        lpulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn UpdatePAB<Identity: ComObject, const OFFSET: isize>(
@@ -2210,11 +2768,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::UpdatePAB(
-                    value,
-                    ulFlags,
-                    lpMessage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::UpdatePAB(
+                        value,
+                        ulFlags,
+                        lpMessage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DoSentMail<Identity: ComObject, const OFFSET: isize>(
@@ -2230,11 +2791,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::DoSentMail(
-                    value,
-                    ulFlags,
-                    lpMessage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::DoSentMail(
+                        value,
+                        ulFlags,
+                        lpMessage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenAddressBook<
@@ -2254,12 +2818,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::OpenAddressBook(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lppAdrBook,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::OpenAddressBook(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lppAdrBook,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Preprocess<Identity: ComObject, const OFFSET: isize>(
@@ -2276,12 +2843,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::Preprocess(
-                    value,
-                    ulFlags,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::Preprocess(
+                        value,
+                        ulFlags,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompleteMsg<Identity: ComObject, const OFFSET: isize>(
@@ -2298,12 +2868,15 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::CompleteMsg(
-                    value,
-                    ulFlags,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::CompleteMsg(
+                        value,
+                        ulFlags,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn StoreLogoffTransports<
@@ -2318,10 +2891,13 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::StoreLogoffTransports(
-                    value,
-                    lpulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::StoreLogoffTransports(
+                        value,
+                        lpulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn StatusRecips<Identity: ComObject, const OFFSET: isize>(
@@ -2337,11 +2913,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::StatusRecips(
-                    value,
-                    lpMessage,
-                    lpRecipList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::StatusRecips(
+                        value,
+                        lpMessage,
+                        lpRecipList,
+                    )
+                }
             })
         }
         unsafe extern "system" fn WrapStoreEntryID<
@@ -2362,13 +2941,16 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::WrapStoreEntryID(
-                    value,
-                    cbOrigEntry,
-                    lpOrigEntry,
-                    lpcbWrappedEntry,
-                    lppWrappedEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::WrapStoreEntryID(
+                        value,
+                        cbOrigEntry,
+                        lpOrigEntry,
+                        lpcbWrappedEntry,
+                        lppWrappedEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ModifyProfile<
@@ -2383,7 +2965,10 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::ModifyProfile(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::ModifyProfile(value, ulFlags)
+                }
             })
         }
         unsafe extern "system" fn IStorageFromStream<
@@ -2404,13 +2989,16 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::IStorageFromStream(
-                    value,
-                    lpUnkIn,
-                    lpInterface,
-                    ulFlags,
-                    lppStorageOut,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::IStorageFromStream(
+                        value,
+                        lpUnkIn,
+                        lpInterface,
+                        ulFlags,
+                        lppStorageOut,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetSvcConfigSupportObj<
@@ -2429,11 +3017,14 @@ impl IMAPISupport_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISupport_Impl>::GetSvcConfigSupportObj(
-                    value,
-                    ulFlags,
-                    lppSvcSupport,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISupport_Impl>::GetSvcConfigSupportObj(
+                        value,
+                        ulFlags,
+                        lppSvcSupport,
+                    )
+                }
             })
         }
         IMAPISupport_Vtbl {
@@ -2565,10 +3156,30 @@ impl IABProvider {
         )
     }
 }
-/// Implement `IABProvider` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IABProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABProvider_Impl {
-    fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn Logon(
+    /// `IABProvider::Shutdown`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABProvider::Logon`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Logon(
         &self,
         lpMAPISup: LPMAPISUP,
         ulUIParam: ULONG_PTR,
@@ -2578,7 +3189,9 @@ pub trait IABProvider_Impl {
         lppbSecurity: *mut LPBYTE,
         lppMAPIError: *mut LPMAPIERROR,
         lppABLogon: *mut LPABLOGON,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IABProvider_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -2599,7 +3212,10 @@ impl IABProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABProvider_Impl>::Shutdown(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABProvider_Impl>::Shutdown(value, lpulFlags)
+                }
             })
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
@@ -2621,17 +3237,20 @@ impl IABProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABProvider_Impl>::Logon(
-                    value,
-                    lpMAPISup,
-                    ulUIParam,
-                    lpszProfileName,
-                    ulFlags,
-                    lpulpcbSecurity,
-                    lppbSecurity,
-                    lppMAPIError,
-                    lppABLogon,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABProvider_Impl>::Logon(
+                        value,
+                        lpMAPISup,
+                        ulUIParam,
+                        lpszProfileName,
+                        ulFlags,
+                        lpulpcbSecurity,
+                        lppbSecurity,
+                        lppMAPIError,
+                        lppABLogon,
+                    )
+                }
             })
         }
         IABProvider_Vtbl {
@@ -2907,16 +3526,47 @@ impl IABLogon {
             .PrepareRecips)(self.as_raw(), ulFlags, lpPropTagArray, lpRecipList)
     }
 }
-/// Implement `IABLogon` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IABLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABLogon_Impl {
-    fn GetLastError(
+    /// `IABLogon::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn Logoff(&self, ulFlags: ULONG) -> HRESULT;
-    fn OpenEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::Logoff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Logoff(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -2924,8 +3574,19 @@ pub trait IABLogon_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -2933,24 +3594,68 @@ pub trait IABLogon_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn Advise(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn OpenStatusEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::OpenStatusEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppEntry: *mut LPMAPISTATUS,
-    ) -> HRESULT;
-    fn OpenTemplateID(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::OpenTemplateID`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenTemplateID(
         &self,
         cbTemplateID: ULONG,
         lpTemplateID: LPENTRYID,
@@ -2959,14 +3664,42 @@ pub trait IABLogon_Impl {
         lpInterface: LPCIID,
         lppMAPIPropNew: *mut LPMAPIPROP,
         lpMAPIPropSibling: LPMAPIPROP,
-    ) -> HRESULT;
-    fn GetOneOffTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn PrepareRecips(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::GetOneOffTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetOneOffTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IABLogon::PrepareRecips`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn PrepareRecips(
         &self,
         ulFlags: ULONG,
         lpPropTagArray: LPSPropTagArray,
         lpRecipList: LPADRLIST,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IABLogon_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -2989,12 +3722,15 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
@@ -3009,7 +3745,8 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::Logoff(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IABLogon_Impl>::Logoff(value, ulFlags) }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -3029,15 +3766,18 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -3060,15 +3800,18 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
@@ -3087,14 +3830,17 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::Advise(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::Advise(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -3109,7 +3855,10 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn OpenStatusEntry<
@@ -3130,13 +3879,16 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::OpenStatusEntry(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::OpenStatusEntry(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenTemplateID<
@@ -3160,16 +3912,19 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::OpenTemplateID(
-                    value,
-                    cbTemplateID,
-                    lpTemplateID,
-                    ulTemplateFlags,
-                    lpMAPIPropData,
-                    lpInterface,
-                    lppMAPIPropNew,
-                    lpMAPIPropSibling,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::OpenTemplateID(
+                        value,
+                        cbTemplateID,
+                        lpTemplateID,
+                        ulTemplateFlags,
+                        lpMAPIPropData,
+                        lpInterface,
+                        lppMAPIPropNew,
+                        lpMAPIPropSibling,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetOneOffTable<
@@ -3188,11 +3943,14 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::GetOneOffTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::GetOneOffTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn PrepareRecips<
@@ -3212,12 +3970,15 @@ impl IABLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IABLogon_Impl>::PrepareRecips(
-                    value,
-                    ulFlags,
-                    lpPropTagArray,
-                    lpRecipList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IABLogon_Impl>::PrepareRecips(
+                        value,
+                        ulFlags,
+                        lpPropTagArray,
+                        lpRecipList,
+                    )
+                }
             })
         }
         IABLogon_Vtbl {
@@ -3312,10 +4073,30 @@ impl IXPProvider {
         )
     }
 }
-/// Implement `IXPProvider` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IXPProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IXPProvider_Impl {
-    fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn TransportLogon(
+    /// `IXPProvider::Shutdown`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPProvider::TransportLogon`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn TransportLogon(
         &self,
         lpMAPISup: LPMAPISUP,
         ulUIParam: ULONG_PTR,
@@ -3323,7 +4104,9 @@ pub trait IXPProvider_Impl {
         lpulFlags: *mut ULONG,
         lppMAPIError: *mut LPMAPIERROR,
         lppXPLogon: *mut LPXPLOGON,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IXPProvider_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3344,7 +4127,10 @@ impl IXPProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPProvider_Impl>::Shutdown(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPProvider_Impl>::Shutdown(value, lpulFlags)
+                }
             })
         }
         unsafe extern "system" fn TransportLogon<
@@ -3367,15 +4153,18 @@ impl IXPProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPProvider_Impl>::TransportLogon(
-                    value,
-                    lpMAPISup,
-                    ulUIParam,
-                    lpszProfileName,
-                    lpulFlags,
-                    lppMAPIError,
-                    lppXPLogon,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPProvider_Impl>::TransportLogon(
+                        value,
+                        lpMAPISup,
+                        ulUIParam,
+                        lpszProfileName,
+                        lpulFlags,
+                        lppMAPIError,
+                        lppXPLogon,
+                    )
+                }
             })
         }
         IXPProvider_Vtbl {
@@ -3639,55 +4428,191 @@ impl IXPLogon {
         )
     }
 }
-/// Implement `IXPLogon` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IXPLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IXPLogon_Impl {
-    fn AddressTypes(
+    /// `IXPLogon::AddressTypes`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn AddressTypes(
         &self,
         lpulFlags: *mut ULONG,
         lpcAdrType: *mut ULONG,
         lpppAdrTypeArray: *mut *mut LPTSTR,
         lpcMAPIUID: *mut ULONG,
         lpppUIDArray: *mut *mut LPMAPIUID,
-    ) -> HRESULT;
-    fn RegisterOptions(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::RegisterOptions`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn RegisterOptions(
         &self,
         lpulFlags: *mut ULONG,
         lpcOptions: *mut ULONG,
         lppOptions: *mut LPOPTIONDATA,
-    ) -> HRESULT;
-    fn TransportNotify(&self, lpulFlags: *mut ULONG, lppvData: *mut LPVOID) -> HRESULT;
-    fn Idle(&self, ulFlags: ULONG) -> HRESULT;
-    fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT;
-    fn SubmitMessage(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::TransportNotify`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn TransportNotify(
+        &self,
+        lpulFlags: *mut ULONG,
+        lppvData: *mut LPVOID,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::Idle`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Idle(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::TransportLogoff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::SubmitMessage`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SubmitMessage(
         &self,
         ulFlags: ULONG,
         lpMessage: LPMESSAGE,
         lpulMsgRef: *mut ULONG_PTR,
         lpulReturnParm: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn EndMessage(&self, ulMsgRef: ULONG_PTR, lpulFlags: *mut ULONG) -> HRESULT;
-    fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT;
-    fn StartMessage(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::EndMessage`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn EndMessage(&self, ulMsgRef: ULONG_PTR, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::Poll`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::StartMessage`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn StartMessage(
         &self,
         ulFlags: ULONG,
         lpMessage: LPMESSAGE,
         lpulMsgRef: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn OpenStatusEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::OpenStatusEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppEntry: *mut LPMAPISTATUS,
-    ) -> HRESULT;
-    fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT;
-    fn FlushQueues(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::ValidateState`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IXPLogon::FlushQueues`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn FlushQueues(
         &self,
         ulUIParam: ULONG_PTR,
         cbTargetTransport: ULONG,
         lpTargetTransport: LPENTRYID,
         ulFlags: ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IXPLogon_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3712,14 +4637,17 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::AddressTypes(
-                    value,
-                    lpulFlags,
-                    lpcAdrType,
-                    lpppAdrTypeArray,
-                    lpcMAPIUID,
-                    lpppUIDArray,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::AddressTypes(
+                        value,
+                        lpulFlags,
+                        lpcAdrType,
+                        lpppAdrTypeArray,
+                        lpcMAPIUID,
+                        lpppUIDArray,
+                    )
+                }
             })
         }
         unsafe extern "system" fn RegisterOptions<
@@ -3739,12 +4667,15 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::RegisterOptions(
-                    value,
-                    lpulFlags,
-                    lpcOptions,
-                    lppOptions,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::RegisterOptions(
+                        value,
+                        lpulFlags,
+                        lpcOptions,
+                        lppOptions,
+                    )
+                }
             })
         }
         unsafe extern "system" fn TransportNotify<
@@ -3763,11 +4694,14 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::TransportNotify(
-                    value,
-                    lpulFlags,
-                    lppvData,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::TransportNotify(
+                        value,
+                        lpulFlags,
+                        lppvData,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Idle<Identity: ComObject, const OFFSET: isize>(
@@ -3782,7 +4716,8 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::Idle(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IXPLogon_Impl>::Idle(value, ulFlags) }
             })
         }
         unsafe extern "system" fn TransportLogoff<
@@ -3797,7 +4732,10 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::TransportLogoff(value, ulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::TransportLogoff(value, ulFlags)
+                }
             })
         }
         unsafe extern "system" fn SubmitMessage<
@@ -3818,13 +4756,16 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::SubmitMessage(
-                    value,
-                    ulFlags,
-                    lpMessage,
-                    lpulMsgRef,
-                    lpulReturnParm,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::SubmitMessage(
+                        value,
+                        ulFlags,
+                        lpMessage,
+                        lpulMsgRef,
+                        lpulReturnParm,
+                    )
+                }
             })
         }
         unsafe extern "system" fn EndMessage<Identity: ComObject, const OFFSET: isize>(
@@ -3840,7 +4781,14 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::EndMessage(value, ulMsgRef, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::EndMessage(
+                        value,
+                        ulMsgRef,
+                        lpulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Poll<Identity: ComObject, const OFFSET: isize>(
@@ -3855,7 +4803,8 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::Poll(value, lpulIncoming)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IXPLogon_Impl>::Poll(value, lpulIncoming) }
             })
         }
         unsafe extern "system" fn StartMessage<Identity: ComObject, const OFFSET: isize>(
@@ -3872,12 +4821,15 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::StartMessage(
-                    value,
-                    ulFlags,
-                    lpMessage,
-                    lpulMsgRef,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::StartMessage(
+                        value,
+                        ulFlags,
+                        lpMessage,
+                        lpulMsgRef,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenStatusEntry<
@@ -3898,13 +4850,16 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::OpenStatusEntry(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::OpenStatusEntry(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ValidateState<
@@ -3923,11 +4878,14 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::ValidateState(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::ValidateState(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn FlushQueues<Identity: ComObject, const OFFSET: isize>(
@@ -3945,13 +4903,16 @@ impl IXPLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IXPLogon_Impl>::FlushQueues(
-                    value,
-                    ulUIParam,
-                    cbTargetTransport,
-                    lpTargetTransport,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IXPLogon_Impl>::FlushQueues(
+                        value,
+                        ulUIParam,
+                        cbTargetTransport,
+                        lpTargetTransport,
+                        ulFlags,
+                    )
+                }
             })
         }
         IXPLogon_Vtbl {
@@ -4152,10 +5113,30 @@ impl IMSProvider {
         )
     }
 }
-/// Implement `IMSProvider` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMSProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMSProvider_Impl {
-    fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn Logon(
+    /// `IMSProvider::Shutdown`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSProvider::Logon`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Logon(
         &self,
         lpMAPISup: LPMAPISUP,
         ulUIParam: ULONG_PTR,
@@ -4169,8 +5150,19 @@ pub trait IMSProvider_Impl {
         lppMAPIError: *mut LPMAPIERROR,
         lppMSLogon: *mut LPMSLOGON,
         lppMDB: *mut LPMDB,
-    ) -> HRESULT;
-    fn SpoolerLogon(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSProvider::SpoolerLogon`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SpoolerLogon(
         &self,
         lpMAPISup: LPMAPISUP,
         ulUIParam: ULONG_PTR,
@@ -4184,8 +5176,19 @@ pub trait IMSProvider_Impl {
         lppMAPIError: *mut LPMAPIERROR,
         lppMSLogon: *mut LPMSLOGON,
         lppMDB: *mut LPMDB,
-    ) -> HRESULT;
-    fn CompareStoreIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSProvider::CompareStoreIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareStoreIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -4193,7 +5196,9 @@ pub trait IMSProvider_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMSProvider_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -4214,7 +5219,10 @@ impl IMSProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSProvider_Impl>::Shutdown(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSProvider_Impl>::Shutdown(value, lpulFlags)
+                }
             })
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
@@ -4240,21 +5248,24 @@ impl IMSProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSProvider_Impl>::Logon(
-                    value,
-                    lpMAPISup,
-                    ulUIParam,
-                    lpszProfileName,
-                    cbEntryID,
-                    lpEntryID,
-                    ulFlags,
-                    lpInterface,
-                    lpcbSpoolSecurity,
-                    lppbSpoolSecurity,
-                    lppMAPIError,
-                    lppMSLogon,
-                    lppMDB,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSProvider_Impl>::Logon(
+                        value,
+                        lpMAPISup,
+                        ulUIParam,
+                        lpszProfileName,
+                        cbEntryID,
+                        lpEntryID,
+                        ulFlags,
+                        lpInterface,
+                        lpcbSpoolSecurity,
+                        lppbSpoolSecurity,
+                        lppMAPIError,
+                        lppMSLogon,
+                        lppMDB,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SpoolerLogon<Identity: ComObject, const OFFSET: isize>(
@@ -4280,21 +5291,24 @@ impl IMSProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSProvider_Impl>::SpoolerLogon(
-                    value,
-                    lpMAPISup,
-                    ulUIParam,
-                    lpszProfileName,
-                    cbEntryID,
-                    lpEntryID,
-                    ulFlags,
-                    lpInterface,
-                    cbSpoolSecurity,
-                    lpbSpoolSecurity,
-                    lppMAPIError,
-                    lppMSLogon,
-                    lppMDB,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSProvider_Impl>::SpoolerLogon(
+                        value,
+                        lpMAPISup,
+                        ulUIParam,
+                        lpszProfileName,
+                        cbEntryID,
+                        lpEntryID,
+                        ulFlags,
+                        lpInterface,
+                        cbSpoolSecurity,
+                        lpbSpoolSecurity,
+                        lppMAPIError,
+                        lppMSLogon,
+                        lppMDB,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareStoreIDs<
@@ -4317,15 +5331,18 @@ impl IMSProvider_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSProvider_Impl>::CompareStoreIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSProvider_Impl>::CompareStoreIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         IMSProvider_Vtbl {
@@ -4530,16 +5547,47 @@ impl IMSLogon {
             .OpenStatusEntry)(self.as_raw(), lpInterface, ulFlags, lpulObjType, lppEntry)
     }
 }
-/// Implement `IMSLogon` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMSLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMSLogon_Impl {
-    fn GetLastError(
+    /// `IMSLogon::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT;
-    fn OpenEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::Logoff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -4547,8 +5595,19 @@ pub trait IMSLogon_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -4556,23 +5615,58 @@ pub trait IMSLogon_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn Advise(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn OpenStatusEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMSLogon::OpenStatusEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppEntry: *mut LPVOID,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMSLogon_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -4595,12 +5689,15 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
@@ -4615,7 +5712,8 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::Logoff(value, lpulFlags)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IMSLogon_Impl>::Logoff(value, lpulFlags) }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -4635,15 +5733,18 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -4666,15 +5767,18 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
@@ -4693,14 +5797,17 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::Advise(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::Advise(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -4715,7 +5822,10 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn OpenStatusEntry<
@@ -4736,13 +5846,16 @@ impl IMSLogon_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMSLogon_Impl>::OpenStatusEntry(
-                    value,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMSLogon_Impl>::OpenStatusEntry(
+                        value,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppEntry,
+                    )
+                }
             })
         }
         IMSLogon_Vtbl {

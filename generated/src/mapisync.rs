@@ -65,9 +65,20 @@ impl IMAPISync {
         (self.vtable().SynchronizeInBackground)(self.as_raw(), psibpb)
     }
 }
-/// Implement `IMAPISync` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPISync` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISync_Impl {
-    fn SynchronizeInBackground(&self, psibpb: PMAPISIB) -> HRESULT;
+    /// `IMAPISync::SynchronizeInBackground`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SynchronizeInBackground(&self, psibpb: PMAPISIB) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPISync_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -88,10 +99,13 @@ impl IMAPISync_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISync_Impl>::SynchronizeInBackground(
-                    value,
-                    psibpb,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISync_Impl>::SynchronizeInBackground(
+                        value,
+                        psibpb,
+                    )
+                }
             })
         }
         IMAPISync_Vtbl {
@@ -178,16 +192,49 @@ impl IMAPISyncProgressCallback {
         (self.vtable().Done)(self.as_raw(), hThreadDoneEvent, hResult)
     }
 }
-/// Implement `IMAPISyncProgressCallback` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPISyncProgressCallback` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISyncProgressCallback_Impl {
-    fn Progress(
+    /// `IMAPISyncProgressCallback::Progress`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Progress(
         &self,
         pwcszProgress: *const WCHAR,
         ulIndex: ULONG,
         ulIndexMax: ULONG,
-    ) -> HRESULT;
-    fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT;
-    fn Done(&self, hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISyncProgressCallback::Error`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISyncProgressCallback::Done`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Done(&self, hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPISyncProgressCallback_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -210,12 +257,15 @@ impl IMAPISyncProgressCallback_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISyncProgressCallback_Impl>::Progress(
-                    value,
-                    pwcszProgress,
-                    ulIndex,
-                    ulIndexMax,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Progress(
+                        value,
+                        pwcszProgress,
+                        ulIndex,
+                        ulIndexMax,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Error<Identity: ComObject, const OFFSET: isize>(
@@ -231,11 +281,14 @@ impl IMAPISyncProgressCallback_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISyncProgressCallback_Impl>::Error(
-                    value,
-                    hResult,
-                    pwcszErrorStr,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Error(
+                        value,
+                        hResult,
+                        pwcszErrorStr,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Done<Identity: ComObject, const OFFSET: isize>(
@@ -251,11 +304,14 @@ impl IMAPISyncProgressCallback_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISyncProgressCallback_Impl>::Done(
-                    value,
-                    hThreadDoneEvent,
-                    hResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Done(
+                        value,
+                        hThreadDoneEvent,
+                        hResult,
+                    )
+                }
             })
         }
         IMAPISyncProgressCallback_Vtbl {

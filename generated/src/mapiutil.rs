@@ -257,9 +257,18 @@ impl ITableData {
             .HrDeleteRows)(self.as_raw(), ulFlags, lprowsetToDelete, cRowsDeleted)
     }
 }
-/// Implement `ITableData` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `ITableData` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait ITableData_Impl {
-    fn HrGetView(
+    /// `ITableData::HrGetView`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrGetView(
         &self,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
@@ -267,30 +276,120 @@ pub trait ITableData_Impl {
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
-    ) -> HRESULT;
-    fn HrModifyRow(&self, param0: LPSRow) -> HRESULT;
-    fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT;
-    fn HrQueryRow(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrModifyRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrModifyRow(&self, param0: LPSRow) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrDeleteRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrQueryRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrQueryRow(
         &self,
         lpsPropValue: LPSPropValue,
         lppSRow: *mut LPSRow,
         lpuliRow: *mut ULONG,
-    ) -> HRESULT;
-    fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT;
-    fn HrNotify(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrEnumRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrNotify`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrNotify(
         &self,
         ulFlags: ULONG,
         cValues: ULONG,
         lpSPropValue: LPSPropValue,
-    ) -> HRESULT;
-    fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT;
-    fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT;
-    fn HrDeleteRows(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrInsertRow`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrModifyRows`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ITableData::HrDeleteRows`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrDeleteRows(
         &self,
         ulFlags: ULONG,
         lprowsetToDelete: LPSRowSet,
         cRowsDeleted: *mut ULONG,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl ITableData_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -316,13 +415,16 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrGetView(
-                    value,
-                    lpSSortOrderSet,
-                    lpfCallerRelease,
-                    ulCallerData,
-                    lppMAPITable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrGetView(
+                        value,
+                        lpSSortOrderSet,
+                        lpfCallerRelease,
+                        ulCallerData,
+                        lppMAPITable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrModifyRow<Identity: ComObject, const OFFSET: isize>(
@@ -337,7 +439,10 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrModifyRow(value, param0)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrModifyRow(value, param0)
+                }
             })
         }
         unsafe extern "system" fn HrDeleteRow<Identity: ComObject, const OFFSET: isize>(
@@ -352,7 +457,10 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrDeleteRow(value, lpSPropValue)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrDeleteRow(value, lpSPropValue)
+                }
             })
         }
         unsafe extern "system" fn HrQueryRow<Identity: ComObject, const OFFSET: isize>(
@@ -369,12 +477,15 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrQueryRow(
-                    value,
-                    lpsPropValue,
-                    lppSRow,
-                    lpuliRow,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrQueryRow(
+                        value,
+                        lpsPropValue,
+                        lppSRow,
+                        lpuliRow,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrEnumRow<Identity: ComObject, const OFFSET: isize>(
@@ -390,11 +501,14 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrEnumRow(
-                    value,
-                    ulRowNumber,
-                    lppSRow,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrEnumRow(
+                        value,
+                        ulRowNumber,
+                        lppSRow,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrNotify<Identity: ComObject, const OFFSET: isize>(
@@ -411,12 +525,15 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrNotify(
-                    value,
-                    ulFlags,
-                    cValues,
-                    lpSPropValue,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrNotify(
+                        value,
+                        ulFlags,
+                        cValues,
+                        lpSPropValue,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrInsertRow<Identity: ComObject, const OFFSET: isize>(
@@ -432,7 +549,14 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrInsertRow(value, uliRow, lpSRow)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrInsertRow(
+                        value,
+                        uliRow,
+                        lpSRow,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrModifyRows<Identity: ComObject, const OFFSET: isize>(
@@ -448,11 +572,14 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrModifyRows(
-                    value,
-                    ulFlags,
-                    lpSRowSet,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrModifyRows(
+                        value,
+                        ulFlags,
+                        lpSRowSet,
+                    )
+                }
             })
         }
         unsafe extern "system" fn HrDeleteRows<Identity: ComObject, const OFFSET: isize>(
@@ -469,12 +596,15 @@ impl ITableData_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as ITableData_Impl>::HrDeleteRows(
-                    value,
-                    ulFlags,
-                    lprowsetToDelete,
-                    cRowsDeleted,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as ITableData_Impl>::HrDeleteRows(
+                        value,
+                        ulFlags,
+                        lprowsetToDelete,
+                        cRowsDeleted,
+                    )
+                }
             })
         }
         ITableData_Vtbl {

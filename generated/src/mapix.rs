@@ -599,16 +599,51 @@ impl IMAPISession {
             .PrepareForm)(self.as_raw(), lpInterface, lpMessage, lpulMessageToken)
     }
 }
-/// Implement `IMAPISession` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMAPISession` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISession_Impl {
-    fn GetLastError(
+    /// `IMAPISession::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn GetMsgStoresTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn OpenMsgStore(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::GetMsgStoresTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMsgStoresTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::OpenMsgStore`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenMsgStore(
         &self,
         ulUIParam: ULONG_PTR,
         cbEntryID: ULONG,
@@ -616,23 +651,71 @@ pub trait IMAPISession_Impl {
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppMDB: *mut LPMDB,
-    ) -> HRESULT;
-    fn OpenAddressBook(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::OpenAddressBook`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenAddressBook(
         &self,
         ulUIParam: ULONG_PTR,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppAdrBook: *mut LPADRBOOK,
-    ) -> HRESULT;
-    fn OpenProfileSection(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::OpenProfileSection`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppProfSect: *mut LPPROFSECT,
-    ) -> HRESULT;
-    fn GetStatusTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn OpenEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::GetStatusTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetStatusTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -640,8 +723,19 @@ pub trait IMAPISession_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -649,54 +743,169 @@ pub trait IMAPISession_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn Advise(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn MessageOptions(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::MessageOptions`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn MessageOptions(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lpszAdrType: LPTSTR,
         lpMessage: LPMESSAGE,
-    ) -> HRESULT;
-    fn QueryDefaultMessageOpt(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::QueryDefaultMessageOpt`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryDefaultMessageOpt(
         &self,
         lpszAdrType: LPTSTR,
         ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppOptions: *mut LPSPropValue,
-    ) -> HRESULT;
-    fn EnumAdrTypes(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::EnumAdrTypes`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn EnumAdrTypes(
         &self,
         ulFlags: ULONG,
         lpcAdrTypes: *mut ULONG,
         lpppszAdrTypes: *mut *mut LPTSTR,
-    ) -> HRESULT;
-    fn QueryIdentity(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::QueryIdentity`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryIdentity(
         &self,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn Logoff(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG, ulReserved: ULONG) -> HRESULT;
-    fn SetDefaultStore(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::Logoff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Logoff(
+        &self,
+        ulUIParam: ULONG_PTR,
+        ulFlags: ULONG,
+        ulReserved: ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::SetDefaultStore`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetDefaultStore(
         &self,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
-    ) -> HRESULT;
-    fn AdminServices(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::AdminServices`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn AdminServices(
         &self,
         ulFlags: ULONG,
         lppServiceAdmin: *mut LPSERVICEADMIN,
-    ) -> HRESULT;
-    fn ShowForm(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::ShowForm`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ShowForm(
         &self,
         ulUIParam: ULONG_PTR,
         lpMsgStore: LPMDB,
@@ -709,13 +918,26 @@ pub trait IMAPISession_Impl {
         ulMessageFlags: ULONG,
         ulAccess: ULONG,
         lpszMessageClass: LPSTR,
-    ) -> HRESULT;
-    fn PrepareForm(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMAPISession::PrepareForm`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn PrepareForm(
         &self,
         lpInterface: LPCIID,
         lpMessage: LPMESSAGE,
         lpulMessageToken: *mut ULONG_PTR,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMAPISession_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -738,12 +960,15 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetMsgStoresTable<
@@ -762,11 +987,14 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::GetMsgStoresTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::GetMsgStoresTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenMsgStore<Identity: ComObject, const OFFSET: isize>(
@@ -786,15 +1014,18 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::OpenMsgStore(
-                    value,
-                    ulUIParam,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lppMDB,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::OpenMsgStore(
+                        value,
+                        ulUIParam,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lppMDB,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenAddressBook<
@@ -815,13 +1046,16 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::OpenAddressBook(
-                    value,
-                    ulUIParam,
-                    lpInterface,
-                    ulFlags,
-                    lppAdrBook,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::OpenAddressBook(
+                        value,
+                        ulUIParam,
+                        lpInterface,
+                        ulFlags,
+                        lppAdrBook,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenProfileSection<
@@ -842,13 +1076,16 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::OpenProfileSection(
-                    value,
-                    lpUID,
-                    lpInterface,
-                    ulFlags,
-                    lppProfSect,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::OpenProfileSection(
+                        value,
+                        lpUID,
+                        lpInterface,
+                        ulFlags,
+                        lppProfSect,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetStatusTable<
@@ -867,11 +1104,14 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::GetStatusTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::GetStatusTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
@@ -891,15 +1131,18 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -922,15 +1165,18 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
@@ -949,14 +1195,17 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::Advise(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::Advise(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -971,7 +1220,10 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn MessageOptions<
@@ -992,13 +1244,16 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::MessageOptions(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    lpszAdrType,
-                    lpMessage,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::MessageOptions(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        lpszAdrType,
+                        lpMessage,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryDefaultMessageOpt<
@@ -1019,13 +1274,16 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::QueryDefaultMessageOpt(
-                    value,
-                    lpszAdrType,
-                    ulFlags,
-                    lpcValues,
-                    lppOptions,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::QueryDefaultMessageOpt(
+                        value,
+                        lpszAdrType,
+                        ulFlags,
+                        lpcValues,
+                        lppOptions,
+                    )
+                }
             })
         }
         unsafe extern "system" fn EnumAdrTypes<Identity: ComObject, const OFFSET: isize>(
@@ -1042,12 +1300,15 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::EnumAdrTypes(
-                    value,
-                    ulFlags,
-                    lpcAdrTypes,
-                    lpppszAdrTypes,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::EnumAdrTypes(
+                        value,
+                        ulFlags,
+                        lpcAdrTypes,
+                        lpppszAdrTypes,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryIdentity<
@@ -1066,11 +1327,14 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::QueryIdentity(
-                    value,
-                    lpcbEntryID,
-                    lppEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::QueryIdentity(
+                        value,
+                        lpcbEntryID,
+                        lppEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
@@ -1087,12 +1351,15 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::Logoff(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    ulReserved,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::Logoff(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        ulReserved,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetDefaultStore<
@@ -1112,12 +1379,15 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::SetDefaultStore(
-                    value,
-                    ulFlags,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::SetDefaultStore(
+                        value,
+                        ulFlags,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn AdminServices<
@@ -1136,11 +1406,14 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::AdminServices(
-                    value,
-                    ulFlags,
-                    lppServiceAdmin,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::AdminServices(
+                        value,
+                        ulFlags,
+                        lppServiceAdmin,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ShowForm<Identity: ComObject, const OFFSET: isize>(
@@ -1165,20 +1438,23 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::ShowForm(
-                    value,
-                    ulUIParam,
-                    lpMsgStore,
-                    lpParentFolder,
-                    lpInterface,
-                    ulMessageToken,
-                    lpMessageSent,
-                    ulFlags,
-                    ulMessageStatus,
-                    ulMessageFlags,
-                    ulAccess,
-                    lpszMessageClass,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::ShowForm(
+                        value,
+                        ulUIParam,
+                        lpMsgStore,
+                        lpParentFolder,
+                        lpInterface,
+                        ulMessageToken,
+                        lpMessageSent,
+                        ulFlags,
+                        ulMessageStatus,
+                        ulMessageFlags,
+                        ulAccess,
+                        lpszMessageClass,
+                    )
+                }
             })
         }
         unsafe extern "system" fn PrepareForm<Identity: ComObject, const OFFSET: isize>(
@@ -1195,12 +1471,15 @@ impl IMAPISession_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMAPISession_Impl>::PrepareForm(
-                    value,
-                    lpInterface,
-                    lpMessage,
-                    lpulMessageToken,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMAPISession_Impl>::PrepareForm(
+                        value,
+                        lpInterface,
+                        lpMessage,
+                        lpulMessageToken,
+                    )
+                }
             })
         }
         IMAPISession_Vtbl {
@@ -1690,9 +1969,18 @@ impl IAddrBook {
             .PrepareRecips)(self.as_raw(), ulFlags, lpPropTagArray, lpRecipList)
     }
 }
-/// Implement `IAddrBook` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IAddrBook` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IAddrBook_Impl: IMAPIProp_Impl {
-    fn OpenEntry(
+    /// `IAddrBook::OpenEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
@@ -1700,8 +1988,19 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
         ulFlags: ULONG,
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
-    ) -> HRESULT;
-    fn CompareEntryIDs(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::CompareEntryIDs`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
         lpEntryID1: LPENTRYID,
@@ -1709,17 +2008,50 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
         lpEntryID2: LPENTRYID,
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
-    ) -> HRESULT;
-    fn Advise(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::Advise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
-    ) -> HRESULT;
-    fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT;
-    fn CreateOneOff(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::Unadvise`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::CreateOneOff`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateOneOff(
         &self,
         lpszName: LPTSTR,
         lpszAdrType: LPTSTR,
@@ -1727,8 +2059,19 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
         ulFlags: ULONG,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn NewEntry(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::NewEntry`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn NewEntry(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
@@ -1738,21 +2081,54 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
         lpEIDNewEntryTpl: LPENTRYID,
         lpcbEIDNewEntry: *mut ULONG,
         lppEIDNewEntry: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn ResolveName(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::ResolveName`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ResolveName(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lpszNewEntryTitle: LPTSTR,
         lpAdrList: LPADRLIST,
-    ) -> HRESULT;
-    fn Address(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::Address`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Address(
         &self,
         lpulUIParam: *mut ULONG_PTR,
         lpAdrParms: LPADRPARM,
         lppAdrList: *mut LPADRLIST,
-    ) -> HRESULT;
-    fn Details(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::Details`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Details(
         &self,
         lpulUIParam: *mut ULONG_PTR,
         lpfnDismiss: LPFNDISMISS,
@@ -1763,36 +2139,145 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
         lpvButtonContext: LPVOID,
         lpszButtonText: LPTSTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn RecipOptions(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::RecipOptions`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn RecipOptions(
         &self,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lpRecip: LPADRENTRY,
-    ) -> HRESULT;
-    fn QueryDefaultRecipOpt(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::QueryDefaultRecipOpt`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn QueryDefaultRecipOpt(
         &self,
         lpszAdrType: LPTSTR,
         ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppOptions: *mut LPSPropValue,
-    ) -> HRESULT;
-    fn GetPAB(&self, lpcbEntryID: *mut ULONG, lppEntryID: *mut LPENTRYID) -> HRESULT;
-    fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT;
-    fn GetDefaultDir(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::GetPAB`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetPAB(
         &self,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
-    ) -> HRESULT;
-    fn SetDefaultDir(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT;
-    fn GetSearchPath(&self, ulFlags: ULONG, lppSearchPath: *mut LPSRowSet) -> HRESULT;
-    fn SetSearchPath(&self, ulFlags: ULONG, lpSearchPath: LPSRowSet) -> HRESULT;
-    fn PrepareRecips(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::SetPAB`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::GetDefaultDir`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetDefaultDir(
+        &self,
+        lpcbEntryID: *mut ULONG,
+        lppEntryID: *mut LPENTRYID,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::SetDefaultDir`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetDefaultDir(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::GetSearchPath`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetSearchPath(
+        &self,
+        ulFlags: ULONG,
+        lppSearchPath: *mut LPSRowSet,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::SetSearchPath`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetSearchPath(&self, ulFlags: ULONG, lpSearchPath: LPSRowSet) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IAddrBook::PrepareRecips`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn PrepareRecips(
         &self,
         ulFlags: ULONG,
         lpPropTagArray: LPSPropTagArray,
         lpRecipList: LPADRLIST,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IAddrBook_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -1818,15 +2303,18 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::OpenEntry(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    lpInterface,
-                    ulFlags,
-                    lpulObjType,
-                    lppUnk,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::OpenEntry(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        lpInterface,
+                        ulFlags,
+                        lpulObjType,
+                        lppUnk,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CompareEntryIDs<
@@ -1849,15 +2337,18 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::CompareEntryIDs(
-                    value,
-                    cbEntryID1,
-                    lpEntryID1,
-                    cbEntryID2,
-                    lpEntryID2,
-                    ulFlags,
-                    lpulResult,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::CompareEntryIDs(
+                        value,
+                        cbEntryID1,
+                        lpEntryID1,
+                        cbEntryID2,
+                        lpEntryID2,
+                        ulFlags,
+                        lpulResult,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
@@ -1876,14 +2367,17 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::Advise(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                    ulEventMask,
-                    lpAdviseSink,
-                    lpulConnection,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::Advise(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                        ulEventMask,
+                        lpAdviseSink,
+                        lpulConnection,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
@@ -1898,7 +2392,10 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::Unadvise(value, ulConnection)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::Unadvise(value, ulConnection)
+                }
             })
         }
         unsafe extern "system" fn CreateOneOff<Identity: ComObject, const OFFSET: isize>(
@@ -1918,15 +2415,18 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::CreateOneOff(
-                    value,
-                    lpszName,
-                    lpszAdrType,
-                    lpszAddress,
-                    ulFlags,
-                    lpcbEntryID,
-                    lppEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::CreateOneOff(
+                        value,
+                        lpszName,
+                        lpszAdrType,
+                        lpszAddress,
+                        ulFlags,
+                        lpcbEntryID,
+                        lppEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn NewEntry<Identity: ComObject, const OFFSET: isize>(
@@ -1948,17 +2448,20 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::NewEntry(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    cbEIDContainer,
-                    lpEIDContainer,
-                    cbEIDNewEntryTpl,
-                    lpEIDNewEntryTpl,
-                    lpcbEIDNewEntry,
-                    lppEIDNewEntry,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::NewEntry(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        cbEIDContainer,
+                        lpEIDContainer,
+                        cbEIDNewEntryTpl,
+                        lpEIDNewEntryTpl,
+                        lpcbEIDNewEntry,
+                        lppEIDNewEntry,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ResolveName<Identity: ComObject, const OFFSET: isize>(
@@ -1976,13 +2479,16 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::ResolveName(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    lpszNewEntryTitle,
-                    lpAdrList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::ResolveName(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        lpszNewEntryTitle,
+                        lpAdrList,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Address<Identity: ComObject, const OFFSET: isize>(
@@ -1999,12 +2505,15 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::Address(
-                    value,
-                    lpulUIParam,
-                    lpAdrParms,
-                    lppAdrList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::Address(
+                        value,
+                        lpulUIParam,
+                        lpAdrParms,
+                        lppAdrList,
+                    )
+                }
             })
         }
         unsafe extern "system" fn Details<Identity: ComObject, const OFFSET: isize>(
@@ -2027,18 +2536,21 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::Details(
-                    value,
-                    lpulUIParam,
-                    lpfnDismiss,
-                    lpvDismissContext,
-                    cbEntryID,
-                    lpEntryID,
-                    lpfButtonCallback,
-                    lpvButtonContext,
-                    lpszButtonText,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::Details(
+                        value,
+                        lpulUIParam,
+                        lpfnDismiss,
+                        lpvDismissContext,
+                        cbEntryID,
+                        lpEntryID,
+                        lpfButtonCallback,
+                        lpvButtonContext,
+                        lpszButtonText,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn RecipOptions<Identity: ComObject, const OFFSET: isize>(
@@ -2055,12 +2567,15 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::RecipOptions(
-                    value,
-                    ulUIParam,
-                    ulFlags,
-                    lpRecip,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::RecipOptions(
+                        value,
+                        ulUIParam,
+                        ulFlags,
+                        lpRecip,
+                    )
+                }
             })
         }
         unsafe extern "system" fn QueryDefaultRecipOpt<
@@ -2081,13 +2596,16 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::QueryDefaultRecipOpt(
-                    value,
-                    lpszAdrType,
-                    ulFlags,
-                    lpcValues,
-                    lppOptions,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::QueryDefaultRecipOpt(
+                        value,
+                        lpszAdrType,
+                        ulFlags,
+                        lpcValues,
+                        lppOptions,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetPAB<Identity: ComObject, const OFFSET: isize>(
@@ -2103,11 +2621,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::GetPAB(
-                    value,
-                    lpcbEntryID,
-                    lppEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::GetPAB(
+                        value,
+                        lpcbEntryID,
+                        lppEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetPAB<Identity: ComObject, const OFFSET: isize>(
@@ -2123,7 +2644,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::SetPAB(value, cbEntryID, lpEntryID)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::SetPAB(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetDefaultDir<
@@ -2142,11 +2670,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::GetDefaultDir(
-                    value,
-                    lpcbEntryID,
-                    lppEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::GetDefaultDir(
+                        value,
+                        lpcbEntryID,
+                        lppEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetDefaultDir<
@@ -2165,11 +2696,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::SetDefaultDir(
-                    value,
-                    cbEntryID,
-                    lpEntryID,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::SetDefaultDir(
+                        value,
+                        cbEntryID,
+                        lpEntryID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetSearchPath<
@@ -2188,11 +2722,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::GetSearchPath(
-                    value,
-                    ulFlags,
-                    lppSearchPath,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::GetSearchPath(
+                        value,
+                        ulFlags,
+                        lppSearchPath,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetSearchPath<
@@ -2211,11 +2748,14 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::SetSearchPath(
-                    value,
-                    ulFlags,
-                    lpSearchPath,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::SetSearchPath(
+                        value,
+                        ulFlags,
+                        lpSearchPath,
+                    )
+                }
             })
         }
         unsafe extern "system" fn PrepareRecips<
@@ -2235,12 +2775,15 @@ impl IAddrBook_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IAddrBook_Impl>::PrepareRecips(
-                    value,
-                    ulFlags,
-                    lpPropTagArray,
-                    lpRecipList,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IAddrBook_Impl>::PrepareRecips(
+                        value,
+                        ulFlags,
+                        lpPropTagArray,
+                        lpRecipList,
+                    )
+                }
             })
         }
         IAddrBook_Vtbl {
@@ -2513,55 +3056,162 @@ impl IProfAdmin {
         )
     }
 }
-/// Implement `IProfAdmin` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IProfAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IProfAdmin_Impl {
-    fn GetLastError(
+    /// `IProfAdmin::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn GetProfileTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn CreateProfile(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::GetProfileTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetProfileTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::CreateProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateProfile(
         &self,
         lpszProfileName: LPTSTR,
         lpszPassword: LPTSTR,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteProfile(&self, lpszProfileName: LPTSTR, ulFlags: ULONG) -> HRESULT;
-    fn ChangeProfilePassword(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::DeleteProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteProfile(&self, lpszProfileName: LPTSTR, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::ChangeProfilePassword`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ChangeProfilePassword(
         &self,
         lpszProfileName: LPTSTR,
         lpszOldPassword: LPTSTR,
         lpszNewPassword: LPTSTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn CopyProfile(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::CopyProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyProfile(
         &self,
         lpszOldProfileName: LPTSTR,
         lpszOldPassword: LPTSTR,
         lpszNewProfileName: LPTSTR,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn RenameProfile(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::RenameProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn RenameProfile(
         &self,
         lpszOldProfileName: LPTSTR,
         lpszOldPassword: LPTSTR,
         lpszNewProfileName: LPTSTR,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn SetDefaultProfile(&self, lpszProfileName: LPTSTR, ulFlags: ULONG) -> HRESULT;
-    fn AdminServices(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::SetDefaultProfile`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetDefaultProfile(
+        &self,
+        lpszProfileName: LPTSTR,
+        ulFlags: ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IProfAdmin::AdminServices`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn AdminServices(
         &self,
         lpszProfileName: LPTSTR,
         lpszPassword: LPTSTR,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lppServiceAdmin: *mut LPSERVICEADMIN,
-    ) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IProfAdmin_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -2584,12 +3234,15 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetProfileTable<
@@ -2608,11 +3261,14 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::GetProfileTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::GetProfileTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateProfile<
@@ -2633,13 +3289,16 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::CreateProfile(
-                    value,
-                    lpszProfileName,
-                    lpszPassword,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::CreateProfile(
+                        value,
+                        lpszProfileName,
+                        lpszPassword,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteProfile<
@@ -2658,11 +3317,14 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::DeleteProfile(
-                    value,
-                    lpszProfileName,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::DeleteProfile(
+                        value,
+                        lpszProfileName,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ChangeProfilePassword<
@@ -2683,13 +3345,16 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::ChangeProfilePassword(
-                    value,
-                    lpszProfileName,
-                    lpszOldPassword,
-                    lpszNewPassword,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::ChangeProfilePassword(
+                        value,
+                        lpszProfileName,
+                        lpszOldPassword,
+                        lpszNewPassword,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyProfile<Identity: ComObject, const OFFSET: isize>(
@@ -2708,14 +3373,17 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::CopyProfile(
-                    value,
-                    lpszOldProfileName,
-                    lpszOldPassword,
-                    lpszNewProfileName,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::CopyProfile(
+                        value,
+                        lpszOldProfileName,
+                        lpszOldPassword,
+                        lpszNewProfileName,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn RenameProfile<
@@ -2737,14 +3405,17 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::RenameProfile(
-                    value,
-                    lpszOldProfileName,
-                    lpszOldPassword,
-                    lpszNewProfileName,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::RenameProfile(
+                        value,
+                        lpszOldProfileName,
+                        lpszOldPassword,
+                        lpszNewProfileName,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetDefaultProfile<
@@ -2763,11 +3434,14 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::SetDefaultProfile(
-                    value,
-                    lpszProfileName,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::SetDefaultProfile(
+                        value,
+                        lpszProfileName,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn AdminServices<
@@ -2789,14 +3463,17 @@ impl IProfAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IProfAdmin_Impl>::AdminServices(
-                    value,
-                    lpszProfileName,
-                    lpszPassword,
-                    ulUIParam,
-                    ulFlags,
-                    lppServiceAdmin,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IProfAdmin_Impl>::AdminServices(
+                        value,
+                        lpszProfileName,
+                        lpszPassword,
+                        ulUIParam,
+                        ulFlags,
+                        lppServiceAdmin,
+                    )
+                }
             })
         }
         IProfAdmin_Vtbl {
@@ -3094,24 +3771,81 @@ impl IMsgServiceAdmin {
         (self.vtable().GetProviderTable)(self.as_raw(), ulFlags, lppTable)
     }
 }
-/// Implement `IMsgServiceAdmin` in Rust: each method receives the raw arguments; a panic becomes the method's failure value (E_UNEXPECTED for an HRESULT).
+/// Implement `IMsgServiceAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMsgServiceAdmin_Impl {
-    fn GetLastError(
+    /// `IMsgServiceAdmin::GetLastError`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
-    ) -> HRESULT;
-    fn GetMsgServiceTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
-    fn CreateMsgService(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::GetMsgServiceTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetMsgServiceTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::CreateMsgService`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CreateMsgService(
         &self,
         lpszService: LPTSTR,
         lpszDisplayName: LPTSTR,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT;
-    fn CopyMsgService(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::DeleteMsgService`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::CopyMsgService`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyMsgService(
         &self,
         lpUID: LPMAPIUID,
         lpszDisplayName: LPTSTR,
@@ -3120,42 +3854,125 @@ pub trait IMsgServiceAdmin_Impl {
         lpObjectDst: LPVOID,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn RenameMsgService(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::RenameMsgService`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn RenameMsgService(
         &self,
         lpUID: LPMAPIUID,
         ulFlags: ULONG,
         lpszDisplayName: LPTSTR,
-    ) -> HRESULT;
-    fn ConfigureMsgService(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::ConfigureMsgService`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn ConfigureMsgService(
         &self,
         lpUID: LPMAPIUID,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         cValues: ULONG,
         lpProps: LPSPropValue,
-    ) -> HRESULT;
-    fn OpenProfileSection(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::OpenProfileSection`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppProfSect: *mut LPPROFSECT,
-    ) -> HRESULT;
-    fn MsgServiceTransportOrder(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::MsgServiceTransportOrder`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn MsgServiceTransportOrder(
         &self,
         cUID: ULONG,
         lpUIDList: LPMAPIUID,
         ulFlags: ULONG,
-    ) -> HRESULT;
-    fn AdminProviders(
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::AdminProviders`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn AdminProviders(
         &self,
         lpUID: LPMAPIUID,
         ulFlags: ULONG,
         lppProviderAdmin: *mut LPPROVIDERADMIN,
-    ) -> HRESULT;
-    fn SetPrimaryIdentity(&self, lpUID: LPMAPIUID, ulFlags: ULONG) -> HRESULT;
-    fn GetProviderTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT;
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::SetPrimaryIdentity`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetPrimaryIdentity(&self, lpUID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IMsgServiceAdmin::GetProviderTable`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetProviderTable(
+        &self,
+        ulFlags: ULONG,
+        lppTable: *mut LPMAPITABLE,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
 }
 impl IMsgServiceAdmin_Vtbl {
     /// The vtable for an object `Identity` whose vtable pointer for this
@@ -3178,12 +3995,15 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::GetLastError(
-                    value,
-                    hResult,
-                    ulFlags,
-                    lppMAPIError,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetLastError(
+                        value,
+                        hResult,
+                        ulFlags,
+                        lppMAPIError,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetMsgServiceTable<
@@ -3202,11 +4022,14 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::GetMsgServiceTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetMsgServiceTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CreateMsgService<
@@ -3227,13 +4050,16 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::CreateMsgService(
-                    value,
-                    lpszService,
-                    lpszDisplayName,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::CreateMsgService(
+                        value,
+                        lpszService,
+                        lpszDisplayName,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn DeleteMsgService<
@@ -3248,7 +4074,13 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService(value, lpUID)
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService(
+                        value,
+                        lpUID,
+                    )
+                }
             })
         }
         unsafe extern "system" fn CopyMsgService<
@@ -3272,16 +4104,19 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::CopyMsgService(
-                    value,
-                    lpUID,
-                    lpszDisplayName,
-                    lpInterfaceToCopy,
-                    lpInterfaceDst,
-                    lpObjectDst,
-                    ulUIParam,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::CopyMsgService(
+                        value,
+                        lpUID,
+                        lpszDisplayName,
+                        lpInterfaceToCopy,
+                        lpInterfaceDst,
+                        lpObjectDst,
+                        ulUIParam,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn RenameMsgService<
@@ -3301,12 +4136,15 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::RenameMsgService(
-                    value,
-                    lpUID,
-                    ulFlags,
-                    lpszDisplayName,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::RenameMsgService(
+                        value,
+                        lpUID,
+                        ulFlags,
+                        lpszDisplayName,
+                    )
+                }
             })
         }
         unsafe extern "system" fn ConfigureMsgService<
@@ -3328,14 +4166,17 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::ConfigureMsgService(
-                    value,
-                    lpUID,
-                    ulUIParam,
-                    ulFlags,
-                    cValues,
-                    lpProps,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::ConfigureMsgService(
+                        value,
+                        lpUID,
+                        ulUIParam,
+                        ulFlags,
+                        cValues,
+                        lpProps,
+                    )
+                }
             })
         }
         unsafe extern "system" fn OpenProfileSection<
@@ -3356,13 +4197,16 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::OpenProfileSection(
-                    value,
-                    lpUID,
-                    lpInterface,
-                    ulFlags,
-                    lppProfSect,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::OpenProfileSection(
+                        value,
+                        lpUID,
+                        lpInterface,
+                        ulFlags,
+                        lppProfSect,
+                    )
+                }
             })
         }
         unsafe extern "system" fn MsgServiceTransportOrder<
@@ -3382,12 +4226,15 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::MsgServiceTransportOrder(
-                    value,
-                    cUID,
-                    lpUIDList,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::MsgServiceTransportOrder(
+                        value,
+                        cUID,
+                        lpUIDList,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn AdminProviders<
@@ -3407,12 +4254,15 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::AdminProviders(
-                    value,
-                    lpUID,
-                    ulFlags,
-                    lppProviderAdmin,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::AdminProviders(
+                        value,
+                        lpUID,
+                        ulFlags,
+                        lppProviderAdmin,
+                    )
+                }
             })
         }
         unsafe extern "system" fn SetPrimaryIdentity<
@@ -3427,11 +4277,14 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::SetPrimaryIdentity(
-                    value,
-                    lpUID,
-                    ulFlags,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::SetPrimaryIdentity(
+                        value,
+                        lpUID,
+                        ulFlags,
+                    )
+                }
             })
         }
         unsafe extern "system" fn GetProviderTable<
@@ -3450,11 +4303,14 @@ impl IMsgServiceAdmin_Vtbl {
                 let value = unsafe {
                     Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
                 };
-                <Identity::Impl as IMsgServiceAdmin_Impl>::GetProviderTable(
-                    value,
-                    ulFlags,
-                    lppTable,
-                )
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetProviderTable(
+                        value,
+                        ulFlags,
+                        lppTable,
+                    )
+                }
             })
         }
         IMsgServiceAdmin_Vtbl {

@@ -261,7 +261,8 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
                     guard(|| {
                         mapi_codegen_safety!("the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.");
                         let value = unsafe { Identity::implementation(identity_ptr::<Identity, OFFSET>(this)) };
-                        <Identity::Impl as #impl_trait>::#name(value, #(#args),*)
+                        mapi_codegen_safety!("the caller's arguments, passed on unchanged, are what the method's contract covers.");
+                        unsafe { <Identity::Impl as #impl_trait>::#name(value, #(#args),*) }
                     })
                 }
             }
@@ -289,11 +290,28 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
         let Sig {
             name, params, ret, ..
         } = s;
-        quote!(fn #name(&self, #(#params),*) #ret;)
+        let d = format!(" `{}::{name}`.", iface.name);
+        quote! {
+            #[doc = #d]
+            ///
+            /// Not implementing it answers the method's not-implemented value
+            /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+            ///
+            /// # Safety
+            /// The arguments are the caller's, unchecked: pointers are valid only as the
+            /// MAPI documentation of this method says they are.
+            #[allow(unused_variables)]
+            unsafe fn #name(&self, #(#params),*) #ret {
+                NotImplemented::not_implemented()
+            }
+        }
     });
     let impl_doc = format!(
-        " Implement `{}` in Rust: each method receives the raw arguments; a panic becomes \
-         the method's failure value (E_UNEXPECTED for an HRESULT).",
+        " Implement `{}` in Rust. Each method is `unsafe`: it receives the caller's raw \
+         arguments, unchecked, so only an implementation can rely on what the MAPI \
+         documentation promises about them, and safe code cannot call it with made-up \
+         pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the \
+         method's failure value (`E_UNEXPECTED` for an HRESULT).",
         iface.name
     );
     let impl_trait_def = if iface.base.is_none() {

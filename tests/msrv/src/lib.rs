@@ -26,7 +26,7 @@ impl SyncProvider for Store {
 }
 
 impl IMAPIAdviseSink_Impl for Store {
-    fn OnNotify(&self, cNotif: ULONG, _: LPNOTIFICATION) -> ULONG {
+    unsafe fn OnNotify(&self, cNotif: ULONG, _: LPNOTIFICATION) -> ULONG {
         cNotif
     }
 }
