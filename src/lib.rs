@@ -105,6 +105,65 @@
 //!   value is dropped on the thread that releases the last reference: often the sync
 //!   thread.
 //!
+//! # Implementing the listed interfaces: the `IFoo_Impl` contract
+//!
+//! `#[mapi_sync_provider(IMsgStore)]` makes the object answer `IMsgStore` (and its base
+//! `IMAPIProp`) through the generated traits [`IMsgStore_Impl`](sys::IMsgStore_Impl) and
+//! [`IMAPIProp_Impl`](sys::IMAPIProp_Impl), which the struct implements:
+//!
+//! - **Every method is an `unsafe fn`** taking MAPI's raw arguments. The object's vtable
+//!   passes the caller's arguments on unchanged, so an implementation may rely on exactly
+//!   what the MAPI documentation of that method promises (an `[in]` pointer is readable, an
+//!   `[out]` pointer writable) and must check the rest (null where MAPI allows null,
+//!   counts, flags). Because the methods are unsafe, safe code cannot call one with
+//!   made-up pointers.
+//! - **Every method has a default** that answers `MAPI_E_NO_SUPPORT` (0 for
+//!   `IMAPIAdviseSink::OnNotify`), so an author writes only what the object supports:
+//!   `impl IMAPIProp_Impl for MyStore {}` is a complete implementation.
+//! - **A panic** in a method is caught and becomes its failure value (`E_UNEXPECTED` for
+//!   an HRESULT); nothing unwinds into the host, and a panic payload whose own `Drop`
+//!   panics is caught too.
+//! - **Threads**: methods run on the caller's thread, beside any synchronization (see
+//!   [Threads](#threads)).
+//! - **Who frees what**: MAPI's rule holds. What a method hands out through an `[out]`
+//!   pointer (a property array from `GetProps`, an entry identifier from `OpenEntry`)
+//!   is allocated with `MAPIAllocateBuffer`/`MAPIAllocateMore` (for a store, the allocators
+//!   MAPI passes to `MSProviderInit`) and freed by the caller with `MAPIFreeBuffer`; an
+//!   interface pointer handed out carries one reference that the caller releases; `[in]`
+//!   arguments stay the caller's.
+//! - Parameter names are MAPI's (`lpPropTagArray`): put `#![allow(non_snake_case)]` on the
+//!   module that implements the traits.
+//!
+//! ```
+//! #![allow(non_snake_case)]
+//! use mapi_sync::prelude::*;
+//! use mapi_sync::sys::{self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, ULONG};
+//!
+//! #[mapi_sync_provider(IMsgStore)]
+//! struct Store;
+//! # impl SyncProvider for Store { fn synchronize(&self, _: &SyncRequest, _: &Progress) -> mapi_sync::Result<()> { Ok(()) } }
+//!
+//! impl IMAPIProp_Impl for Store {}
+//!
+//! impl IMsgStore_Impl for Store {
+//!     unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+//!         if lpulFlags.is_null() {
+//!             return sys::MAPI_E_INVALID_PARAMETER;
+//!         }
+//!         // SAFETY: non-null, and MAPI documents it as a writable ULONG.
+//!         unsafe { *lpulFlags = 0 };
+//!         sys::S_OK
+//!     }
+//! }
+//!
+//! let store: sys::IMsgStore = Store.into_interface().unwrap();
+//! let mut flags = 1;
+//! // SAFETY: a writable ULONG.
+//! assert_eq!(unsafe { store.StoreLogoff(&mut flags) }, sys::S_OK);
+//! // SAFETY: no arguments to get wrong; the default answers MAPI_E_NO_SUPPORT.
+//! assert_eq!(unsafe { store.SaveChanges(0) }, sys::MAPI_E_NO_SUPPORT);
+//! ```
+//!
 //! # Raw mode
 //!
 //! `#[mapi_sync_provider(raw)]` leaves `SynchronizeInBackground` to you: implement
