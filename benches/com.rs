@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion};
 use mapi_sync::prelude::*;
 use mapi_sync::sys::{
-    self, ComObject, IMAPISyncProgressCallback, IMAPISyncProgressCallback_Impl,
-    IMAPISyncProgressCallback_Vtbl, IUnknown_Vtbl, GUID, HANDLE, HRESULT, WCHAR,
+    self, IMAPISyncProgressCallback, IMAPISyncProgressCallback_Impl,
+    IMAPISyncProgressCallback_Vtbl, IUnknown_Vtbl, HANDLE, HRESULT, WCHAR,
 };
 
 // --- mapi-sync side --------------------------------------------------------------------
@@ -40,17 +40,12 @@ impl SyncProvider for Store {
     }
 }
 
-/// A callback object on the generated implementer API.
-#[repr(C)]
+/// The callback, made with `#[mapi_object]`.
+#[mapi_object(IMAPISyncProgressCallback)]
 struct Callback {
-    vtbl: &'static IMAPISyncProgressCallback_Vtbl,
-    refs: AtomicU32,
     last: AtomicU32,
     done: AtomicBool,
 }
-
-const CALLBACK_VTBL: IMAPISyncProgressCallback_Vtbl =
-    IMAPISyncProgressCallback_Vtbl::new::<Callback, 0>();
 
 impl IMAPISyncProgressCallback_Impl for Callback {
     unsafe fn Progress(&self, _: *const WCHAR, ulIndex: u32, _: u32) -> HRESULT {
@@ -63,40 +58,6 @@ impl IMAPISyncProgressCallback_Impl for Callback {
     unsafe fn Done(&self, _: HANDLE, _: HRESULT) -> HRESULT {
         self.done.store(true, Ordering::Release);
         0
-    }
-}
-
-// SAFETY: one vtable at offset 0; the bench never frees it (it lives for the process).
-unsafe impl ComObject for Callback {
-    type Impl = Callback;
-    unsafe fn implementation<'a>(this: *const Self) -> &'a Callback {
-        // SAFETY: the caller's object is alive for 'a.
-        unsafe { &*this }
-    }
-    unsafe fn query_interface(
-        this: *const Self,
-        iid: *const GUID,
-        out: *mut *mut c_void,
-    ) -> HRESULT {
-        // SAFETY: the benchmark passes valid pointers.
-        unsafe {
-            if *iid == sys::IID_IUnknown || *iid == sys::IID_IMAPISyncProgressCallback {
-                Self::add_ref(this);
-                *out = this as *mut c_void;
-                0
-            } else {
-                *out = std::ptr::null_mut();
-                sys::E_NOINTERFACE
-            }
-        }
-    }
-    unsafe fn add_ref(this: *const Self) -> u32 {
-        // SAFETY: the caller holds a reference.
-        unsafe { (*this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
-    }
-    unsafe fn release(this: *const Self) -> u32 {
-        // SAFETY: the caller owns a reference.
-        unsafe { (*this).refs.fetch_sub(1, Ordering::Release) - 1 }
     }
 }
 
@@ -311,10 +272,12 @@ unsafe fn addref_release(unknown: *mut c_void) {
 /// then `finish(event)` untimed.
 ///
 /// # Safety
-/// `store` must be a live IMAPISync and `callback` the shared Rust callback.
+/// `store` must be a live IMAPISync, `callback` the shared Rust callback and
+/// `callback_ptr` its IMAPISyncProgressCallback pointer.
 unsafe fn sync_to_done(
     store: *mut c_void,
     callback: &Callback,
+    callback_ptr: *mut c_void,
     finish: &dyn Fn(HANDLE),
 ) -> Duration {
     callback.done.store(false, Ordering::Relaxed);
@@ -323,7 +286,7 @@ unsafe fn sync_to_done(
         ulSize: std::mem::size_of::<sys::MAPISIB>() as u32,
         ulFlags: 0,
         psesSync: std::ptr::null_mut(),
-        punkCallBack: callback as *const Callback as *mut c_void,
+        punkCallBack: callback_ptr,
         phSyncDoneEvent: &mut event,
     };
     let start = Instant::now();
@@ -383,13 +346,16 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    let callback: &'static Callback = Box::leak(Box::new(Callback {
-        vtbl: &CALLBACK_VTBL,
-        refs: AtomicU32::new(1),
+    // Lives for the whole process: the handle is leaked on purpose.
+    let callback: &'static Object<Callback> = Box::leak(Box::new(Object::new(Callback {
         last: AtomicU32::new(0),
         done: AtomicBool::new(false),
-    }));
-    let ours_cb = callback as *const Callback as *mut c_void;
+    })));
+    let ours_cb = sys::Interface::into_raw(
+        callback
+            .cast::<IMAPISyncProgressCallback>()
+            .expect("the callback answers its interface"),
+    );
     let text: Vec<u16> = "Downloading headers\0".encode_utf16().collect();
     let callbacks: [(&str, *mut c_void); 3] = [
         ("ours", ours_cb),
@@ -456,7 +422,7 @@ fn bench(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 (0..iters)
                     // SAFETY: `sync` is live; `callback` is the shared Rust callback.
-                    .map(|_| unsafe { sync_to_done(sync, callback, finish) })
+                    .map(|_| unsafe { sync_to_done(sync, callback, ours_cb, finish) })
                     .sum()
             })
         });

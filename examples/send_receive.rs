@@ -12,17 +12,13 @@
 //! `#[mapi_sync_provider]`.
 #![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 
-use std::ffi::c_void;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mapi_sync::prelude::*;
 use mapi_sync::sys::{
-    self, ComObject, IID_IMAPISyncProgressCallback, IID_IUnknown, IMAPISync,
-    IMAPISyncProgressCallback_Impl, IMAPISyncProgressCallback_Vtbl, E_NOINTERFACE, E_POINTER, GUID,
-    HANDLE, HRESULT, MAPISIB, S_OK, WCHAR,
+    self, IMAPISync, IMAPISyncProgressCallback_Impl, HANDLE, HRESULT, MAPISIB, S_OK, WCHAR,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -113,32 +109,23 @@ fn pause(ms: u64) {
 // Outlook: the Send/Receive dialog (an IMAPISyncProgressCallback) and the button.
 // ---------------------------------------------------------------------------------------
 
-/// Outlook's progress callback: a COM object with one vtable, built on the generated
-/// implementer API (`ComObject` + `IMAPISyncProgressCallback_Vtbl::new`).
-#[repr(C)]
+/// Outlook's progress callback, a COM object made with `#[mapi_object]`.
+#[mapi_object(IMAPISyncProgressCallback)]
 struct Dialog {
-    vtbl: &'static IMAPISyncProgressCallback_Vtbl,
-    refs: AtomicU32,
     title: &'static str,
     started: Instant,
     tty: bool,
     last: Mutex<Option<(u32, u32)>>,
 }
 
-const DIALOG_VTBL: IMAPISyncProgressCallback_Vtbl =
-    IMAPISyncProgressCallback_Vtbl::new::<Dialog, 0>();
-
 impl Dialog {
-    /// A new dialog with one reference, as a raw COM pointer.
-    fn create(title: &'static str) -> *mut c_void {
-        Box::into_raw(Box::new(Dialog {
-            vtbl: &DIALOG_VTBL,
-            refs: AtomicU32::new(1),
+    fn new(title: &'static str) -> Object<Dialog> {
+        Object::new(Dialog {
             title,
             started: Instant::now(),
             tty: std::io::stdout().is_terminal(),
             last: Mutex::new(None),
-        })) as *mut c_void
+        })
     }
 
     fn draw(&self, text: &str, index: u32, max: u32) {
@@ -220,64 +207,16 @@ impl IMAPISyncProgressCallback_Impl for Dialog {
     }
 }
 
-// SAFETY: Dialog is #[repr(C)] with its only vtable pointer at offset 0 (OFFSET 0 above)
-// and counts references per COM's rules.
-unsafe impl ComObject for Dialog {
-    type Impl = Dialog;
-
-    unsafe fn implementation<'a>(this: *const Self) -> &'a Dialog {
-        // SAFETY: the caller's object is alive for 'a.
-        unsafe { &*this }
-    }
-
-    unsafe fn query_interface(
-        this: *const Self,
-        iid: *const GUID,
-        out: *mut *mut c_void,
-    ) -> HRESULT {
-        if iid.is_null() || out.is_null() {
-            return E_POINTER;
-        }
-        // SAFETY: checked non-null; COM callers pass valid pointers.
-        unsafe {
-            if *iid == IID_IUnknown || *iid == IID_IMAPISyncProgressCallback {
-                Self::add_ref(this);
-                *out = this as *mut c_void;
-                S_OK
-            } else {
-                *out = std::ptr::null_mut();
-                E_NOINTERFACE
-            }
-        }
-    }
-
-    unsafe fn add_ref(this: *const Self) -> u32 {
-        // SAFETY: the caller holds a reference.
-        unsafe { (*this).refs.fetch_add(1, Ordering::Relaxed) + 1 }
-    }
-
-    unsafe fn release(this: *const Self) -> u32 {
-        // SAFETY: the caller owns a reference.
-        let left = unsafe { (*this).refs.fetch_sub(1, Ordering::Release) } - 1;
-        if left == 0 {
-            fence(Ordering::Acquire);
-            // SAFETY: the last reference; made by Box::into_raw in `create`.
-            drop(unsafe { Box::from_raw(this as *mut Dialog) });
-        }
-        left
-    }
-}
-
 /// Outlook's Send/Receive button: one synchronization, start to finish.
 fn send_receive(sync: &IMAPISync, title: &'static str, flags: SyncFlags) -> HRESULT {
     println!("{title}");
-    let dialog = Dialog::create(title);
+    let dialog = Dialog::new(title).to_unknown();
     let mut event: HANDLE = std::ptr::null_mut();
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as u32,
         ulFlags: flags.bits(),
         psesSync: std::ptr::null_mut(),
-        punkCallBack: dialog,
+        punkCallBack: dialog.as_raw(),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a complete MAPISIB with a live callback and a writable event slot.
@@ -293,8 +232,7 @@ fn send_receive(sync: &IMAPISync, title: &'static str, flags: SyncFlags) -> HRES
         }
     }
     // Outlook lets go of its dialog.
-    // SAFETY: we own the reference `create` gave us.
-    unsafe { Dialog::release(dialog as *const Dialog) };
+    drop(dialog);
     hr
 }
 

@@ -5,11 +5,13 @@
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-pub use crate::object::{ComObj, VtblPtr};
+pub use crate::object::{ComObj, This, VtblPtr};
 pub use crate::sync::{raw_sync_vtable, sync_vtable};
 pub use crate::{ComProvider, RawSyncProvider, SyncProvider};
 pub use core::option::Option::{self, None, Some};
-pub use mapi_sync_sys::{ComInterface, IMAPISync_Vtbl, Interface, GUID};
+pub use mapi_sync_sys::{
+    ComInterface, IID_IMAPISync, IID_IUnknown, IMAPISync_Vtbl, Interface, GUID,
+};
 
 /// Where the macro looks up the interface names listed in the attribute: all of the
 /// generated bindings, so a name that is not there is reported by rustc at the author's

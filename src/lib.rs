@@ -204,7 +204,7 @@ pub use error::{check, hresult_name, Error, Result};
 pub use event::DoneEvent;
 pub use flags::SyncFlags;
 pub use free_threaded::FreeThreaded;
-pub use object::{ComProvider, Object};
+pub use object::{ComProvider, Object, This};
 pub use progress::Progress;
 pub use request::SyncRequest;
 pub use sync::{run_in_background, RawSyncProvider, SyncProvider};
@@ -235,14 +235,59 @@ pub use mapi_sync_sys as sys;
 /// struct's own bounds make every instantiation `Send + Sync + 'static` and a provider.
 pub use mapi_sync_macros::mapi_sync_provider;
 
+/// Makes a struct a COM object that implements the listed interfaces: a callback MAPI
+/// calls (`IMAPIAdviseSink`, `IMAPIProgress`, Outlook's `IMAPISyncProgressCallback` in a
+/// host written in Rust), or one of a provider's many objects (folders, messages,
+/// tables).
+///
+/// ```text
+/// #[mapi_object(IMAPIAdviseSink)]               // implement sys::IMAPIAdviseSink_Impl
+/// #[mapi_object(IMAPIFolder, IMAPIAdviseSink)]  // several, each with its bases
+/// #[mapi_object(IMAPITable, crate = my::path)]  // if mapi_sync is renamed
+/// ```
+///
+/// The object is made exactly like a [`mapi_sync_provider`]'s, without `IMAPISync`:
+/// `QueryInterface` answers `IID_IUnknown`, each listed interface and each of their base
+/// interfaces (the first listed interface's vtable is the object's identity), every other
+/// IID `E_NOINTERFACE` with the out-pointer nulled; the count is atomic; every method
+/// catches panics. [`Object::new`] makes one; a field of type [`This<Self>`](This) lets the
+/// object's own methods reach it.
+///
+/// ```
+/// #![allow(non_snake_case)]
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use mapi_sync::prelude::*;
+/// use mapi_sync::sys::{IMAPIAdviseSink, IMAPIAdviseSink_Impl, LPNOTIFICATION, ULONG};
+///
+/// /// Counts the notifications MAPI sends.
+/// #[mapi_object(IMAPIAdviseSink)]
+/// struct Sink {
+///     seen: AtomicU32,
+/// }
+///
+/// impl IMAPIAdviseSink_Impl for Sink {
+///     unsafe fn OnNotify(&self, cNotif: ULONG, _: LPNOTIFICATION) -> ULONG {
+///         self.seen.fetch_add(cNotif, Ordering::Relaxed);
+///         0
+///     }
+/// }
+///
+/// let sink = Object::new(Sink { seen: AtomicU32::new(0) });
+/// let raw: IMAPIAdviseSink = sink.cast().unwrap(); // what MAPI's Advise is given
+/// // SAFETY: no notifications are read.
+/// unsafe { raw.OnNotify(2, std::ptr::null_mut()) };
+/// assert_eq!(sink.seen.load(Ordering::Relaxed), 2);
+/// ```
+pub use mapi_sync_macros::mapi_object;
+
 /// The names most providers need: `use mapi_sync::prelude::*;`. Also brings the methods
 /// of the generated [`Interface`](sys::Interface) and [`ComInterface`](sys::ComInterface)
 /// traits (`as_raw`, `cast`, ...) into scope, without their names.
 pub mod prelude {
     pub use crate::sys::{ComInterface as _, Interface as _};
     pub use crate::{
-        mapi_sync_provider, ComProvider, Error, Object, Progress, RawSyncProvider, Result,
-        SyncFlags, SyncProvider, SyncRequest,
+        mapi_object, mapi_sync_provider, ComProvider, Error, Object, Progress, RawSyncProvider,
+        Result, SyncFlags, SyncProvider, SyncRequest, This,
     };
 }
 

@@ -1,5 +1,6 @@
-//! The COM object `#[mapi_sync_provider]` puts a provider in: vtable pointers, reference
-//! count, `QueryInterface`.
+//! The COM object `#[mapi_sync_provider]` and `#[mapi_object]` put a value in: vtable
+//! pointers, reference count, `QueryInterface`; the owned handle [`Object`] and the back
+//! reference [`This`].
 
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
@@ -8,28 +9,34 @@ use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 
 use crate::sys::{
-    ComInterface, ComObject, IID_IMAPISync, IID_IUnknown, IUnknown, Interface, E_NOINTERFACE,
-    E_POINTER, GUID, HRESULT, S_OK,
+    ComInterface, ComObject, IUnknown, Interface, E_NOINTERFACE, E_POINTER, GUID, HRESULT, S_OK,
 };
 use crate::{Error, Result};
 
-/// A type made into an Outlook store COM object by
-/// [`#[mapi_sync_provider]`](crate::mapi_sync_provider). Do not implement it by hand: its
-/// hidden items describe the object's vtables, and the attribute is what keeps them right.
+/// A type made into a COM object by [`#[mapi_sync_provider]`](crate::mapi_sync_provider)
+/// (a store answering `IMAPISync`) or [`#[mapi_object]`](crate::mapi_object) (any
+/// interfaces). Do not implement it by hand: its hidden items describe the object's
+/// vtables, and the attribute is what keeps them right.
 ///
 /// # Safety
-/// `VTABLES` must hold, at index 0, an `IMAPISync` vtable built for `ComObj<Self>` at
-/// offset 0, and at every index `k` that `interface_slot` returns, the vtable of the
-/// interface(s) that index answers, built for `ComObj<Self>` at offset `k`.
+/// `VTABLES` must hold at every index `k` that `interface_slot` returns the vtable of
+/// the interface(s) that index answers, built for `ComObj<Self>` at offset `k`;
+/// `interface_slot(IID_IUnknown)` must be `Some(0)`; `this_field` must return a field of
+/// the value.
 pub unsafe trait ComProvider: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     type Vtables: AsRef<[VtblPtr]> + Send + Sync + 'static;
     #[doc(hidden)]
     const VTABLES: Self::Vtables;
     #[doc(hidden)]
-    /// The vtable slot (1 or more) answering `iid` among the interfaces listed in the
-    /// attribute. `IID_IUnknown` and `IID_IMAPISync` (slot 0) are answered by the runtime.
+    /// The vtable slot answering `iid`: 0 for `IID_IUnknown` (the object's identity),
+    /// the slot of each interface the attribute lists or implies, `None` for the rest.
     fn interface_slot(iid: &GUID) -> Option<usize>;
+    #[doc(hidden)]
+    /// The value's [`This`] field, if it has one.
+    fn this_field(_value: &Self) -> Option<&This<Self>> {
+        None
+    }
 
     /// Moves `self` into a new COM object (reference count 1) and returns its `IUnknown`,
     /// which is also its `IMAPISync` pointer. Drop the `IUnknown` (or `Release` the raw
@@ -79,8 +86,11 @@ unsafe impl Sync for VtblPtr {}
 
 /// The reference count at or above which it is pinned (see the crate docs).
 const SATURATION_LIMIT: u32 = 0x8000_0000;
-/// Where a pinned count is parked: 2³⁰ steps from both the limit and wrapping around.
+/// Where a pinned count is parked: 2³⁰ steps from the limit, 2²⁹ from `DESTROYING`.
 const SATURATED: u32 = 0xC000_0000;
+/// The count while the value is being dropped: AddRef and Release leave it alone (a
+/// `Drop` that touches its own object cannot free it again) and [`This::object`] refuses.
+const DESTROYING: u32 = 0xE000_0000;
 
 /// Everything before the provider's value: the vtable pointers (first, so slot `k` is at
 /// offset `k` pointers and slot 0 is the object's identity), the object's own address and
@@ -158,11 +168,7 @@ impl<T: ComProvider> ComObj<T> {
 
     /// The vtable slot that answers `iid`, if the object implements it.
     fn slot_of(iid: &GUID) -> Option<usize> {
-        if *iid == IID_IUnknown || *iid == IID_IMAPISync {
-            Some(0)
-        } else {
-            T::interface_slot(iid)
-        }
+        T::interface_slot(iid)
     }
 }
 
@@ -187,6 +193,10 @@ impl<V: AsRef<[VtblPtr]>> Header<V> {
         // Relaxed, as for Arc: a new reference can only be made from an existing one, which
         // already orders everything before it.
         let old = self.refs.fetch_add(1, Ordering::Relaxed);
+        if old >= DESTROYING {
+            // Being dropped: the count means nothing any more.
+            return old + 1;
+        }
         if old >= SATURATION_LIMIT {
             // Only a reference leak gets here. Pin the count far from both the limit and
             // zero; the object is leaked from now on (see the crate docs).
@@ -271,6 +281,9 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         // SAFETY: the caller owns a reference, so the object is alive.
         let header = unsafe { Self::header(this) };
         let old = header.refs.fetch_sub(1, Ordering::Release);
+        if old >= DESTROYING {
+            return old - 1;
+        }
         if old >= SATURATION_LIMIT {
             header.refs.store(SATURATED, Ordering::Relaxed);
             return SATURATED;
@@ -283,9 +296,15 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         fence(Ordering::Acquire);
         // Park the count where AddRef/Release cannot bring it back to zero, so that a
         // `Drop` that makes and gives up a reference to its own object (a back-pointer)
-        // cannot free it a second time.
-        header.refs.store(SATURATED, Ordering::Relaxed);
+        // cannot free it a second time, and where `This::object` refuses.
+        header.refs.store(DESTROYING, Ordering::Relaxed);
         let owned = header.this as *mut ComObj<T>;
+        // A `This` that the value's `Drop` moves out must not lead back here once the
+        // memory is freed: empty it first.
+        // SAFETY: the object is still whole; this shared borrow ends before the drop.
+        if let Some(this) = T::this_field(unsafe { Self::value(owned) }) {
+            this.set(std::ptr::null());
+        }
         // SAFETY: the count reached zero, so nobody else holds a reference; `owned` is the
         // pointer `Box::into_raw` returned in `create` (so allocated by the global
         // allocator with this layout). The value is dropped and the memory freed exactly
@@ -330,7 +349,11 @@ impl<T: ComProvider> Object<T> {
     /// Moves `value` into a new COM object with one reference, this handle's. The first
     /// object of a process pins the module (see [`module`](crate::module)).
     pub fn new(value: T) -> Object<T> {
-        Object(ComObj::create(value))
+        let object = Object(ComObj::create(value));
+        if let Some(this) = T::this_field(&object) {
+            this.set(object.header().this);
+        }
+        object
     }
 
     /// A handle for an object whose reference someone else owns: no `AddRef` now, no
@@ -422,6 +445,98 @@ impl<T: ComProvider + std::fmt::Debug> std::fmt::Debug for Object<T> {
 unsafe impl<T: ComProvider> Send for Object<T> {}
 // SAFETY: as above.
 unsafe impl<T: ComProvider> Sync for Object<T> {}
+
+/// A field through which an object's own methods reach the object: the author's struct
+/// declares one (`this: This<Self>`, made with [`This::new`]) and `#[mapi_object]` /
+/// `#[mapi_sync_provider]` fill it in when the value is moved into its COM object.
+///
+/// [`This::object`] then gives a counted [`Object`] handle from `&self`, so a method can
+/// hand out the object itself (`OpenEntry` returning the folder as `IMAPIFolder`), or
+/// give a child object a handle that keeps its parent alive.
+///
+/// It holds no reference (a value that held its own object would never be dropped), and
+/// it answers `None` while the value is not, or no longer, in a live object: before the
+/// value was moved into one, and in its `Drop`.
+///
+/// ```
+/// use mapi_sync::prelude::*;
+/// use mapi_sync::This;
+///
+/// #[mapi_object(IMAPIAdviseSink)]
+/// struct Sink {
+///     this: This<Self>,
+/// }
+/// # impl mapi_sync::sys::IMAPIAdviseSink_Impl for Sink {}
+///
+/// let sink = Object::new(Sink { this: This::new() });
+/// let again: Object<Sink> = sink.this.object().unwrap();
+/// assert_eq!(sink.ref_count(), 2);
+/// # drop(again);
+/// ```
+pub struct This<T> {
+    /// The object's address (the allocation's provenance), null until it is set.
+    object: std::sync::atomic::AtomicPtr<c_void>,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> This<T> {
+    /// An empty back reference, to put in the struct before it becomes an object.
+    pub const fn new() -> This<T> {
+        This {
+            object: std::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
+            _type: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: ComProvider> This<T> {
+    fn set(&self, object: *const c_void) {
+        self.object.store(object.cast_mut(), Ordering::Release);
+    }
+
+    /// A new counted handle to the object this value lives in, or `None` before the value
+    /// is in an object and while the object is being destroyed.
+    pub fn object(&self) -> Option<Object<T>> {
+        let raw = self.object.load(Ordering::Acquire);
+        if raw.is_null() {
+            return None;
+        }
+        // SAFETY: `raw` was set by `Object::new` to the object that holds this value, and
+        // `&self` borrows that value, so the object's memory is there (it is freed only
+        // after the value is dropped, and the value cannot move out of its object).
+        let header = unsafe { ComObj::header(raw.cast::<ComObj<T>>()) };
+        let mut n = header.refs.load(Ordering::Relaxed);
+        loop {
+            if n == 0 || n >= DESTROYING {
+                return None;
+            }
+            match header
+                .refs
+                .compare_exchange_weak(n, n + 1, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => n = now,
+            }
+        }
+        Some(Object(
+            NonNull::new(raw.cast::<ComObj<T>>()).expect("checked non-null above"),
+        ))
+    }
+}
+
+impl<T> Default for This<T> {
+    fn default() -> This<T> {
+        This::new()
+    }
+}
+
+impl<T> std::fmt::Debug for This<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("This")
+            .field(&self.object.load(Ordering::Relaxed))
+            .finish()
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
-//! The `#[mapi_sync_provider]` attribute. Use it through the `mapi-sync` crate, which
-//! re-exports it and documents it (`mapi_sync::mapi_sync_provider`); its expansion refers
-//! to `mapi_sync::__private` only.
+//! The `#[mapi_sync_provider]` and `#[mapi_object]` attributes. Use them through the
+//! `mapi-sync` crate, which re-exports and documents them (`mapi_sync::mapi_sync_provider`,
+//! `mapi_sync::mapi_object`); their expansion refers to `mapi_sync::__private` only.
+//! Both make the same object: `#[mapi_sync_provider]` is `#[mapi_object]` with IMAPISync
+//! at slot 0, implemented by the runtime.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Group, Literal, Span, TokenStream as TokenStream2, TokenTree};
@@ -13,9 +15,47 @@ use syn::{Data, DeriveInput, Error, Generics, Ident, LitStr, Path};
 /// `mapi_sync::mapi_sync_provider` for the documentation.
 #[proc_macro_attribute]
 pub fn mapi_sync_provider(args: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(args.into(), item.into()) {
+    finish(
+        expand(Kind::SyncProvider, args.into(), item.clone().into()),
+        item,
+    )
+}
+
+/// Makes a struct a COM object that implements the listed interfaces. See
+/// `mapi_sync::mapi_object` for the documentation.
+#[proc_macro_attribute]
+pub fn mapi_object(args: TokenStream, item: TokenStream) -> TokenStream {
+    finish(expand(Kind::Object, args.into(), item.clone().into()), item)
+}
+
+/// The expansion, or on an error the item as written followed by the error: the
+/// author's struct stays declared, so the error is the only one.
+fn finish(expansion: syn::Result<TokenStream2>, item: TokenStream) -> TokenStream {
+    match expansion {
         Ok(tokens) => tokens.into(),
-        Err(e) => e.to_compile_error().into(),
+        Err(e) => {
+            let mut tokens = TokenStream2::from(item);
+            tokens.extend(e.to_compile_error());
+            tokens.into()
+        }
+    }
+}
+
+/// Which attribute is expanding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `#[mapi_sync_provider]`: IMAPISync at slot 0, then the listed interfaces.
+    SyncProvider,
+    /// `#[mapi_object]`: the listed interfaces from slot 0.
+    Object,
+}
+
+impl Kind {
+    fn attribute(self) -> &'static str {
+        match self {
+            Kind::SyncProvider => "#[mapi_sync_provider]",
+            Kind::Object => "#[mapi_object]",
+        }
     }
 }
 
@@ -28,13 +68,15 @@ struct Args {
 
 const EXPECTED_ARGS: &str = "expected an interface name from mapi_sync::sys (like `IMsgStore`), \
      `raw`, or `crate = path::to::mapi_sync`";
+const EXPECTED_OBJECT_ARGS: &str = "expected an interface name from mapi_sync::sys (like \
+     `IMAPIAdviseSink`) or `crate = path::to::mapi_sync`";
 
-fn parse_args(args: TokenStream2) -> syn::Result<Args> {
+fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     let mut raw: Option<Span> = None;
     let mut krate: Option<Path> = None;
     let mut interfaces: Vec<Ident> = Vec::new();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("raw") {
+        if meta.path.is_ident("raw") && kind == Kind::SyncProvider {
             if raw.is_some() {
                 return Err(meta.error("`raw` is given twice"));
             }
@@ -53,7 +95,7 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
             Ok(())
         } else if let Some(ident) = meta.path.get_ident() {
             let name = ident.to_string();
-            if name == "IMAPISync" {
+            if name == "IMAPISync" && kind == Kind::SyncProvider {
                 return Err(Error::new_spanned(
                     ident,
                     "IMAPISync is always implemented by #[mapi_sync_provider]: remove it \
@@ -63,7 +105,10 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
             if name == "IUnknown" {
                 return Err(Error::new_spanned(
                     ident,
-                    "IUnknown is always implemented by #[mapi_sync_provider]: remove it",
+                    format!(
+                        "IUnknown is always implemented by {}: remove it",
+                        kind.attribute()
+                    ),
                 ));
             }
             if interfaces.contains(ident) {
@@ -72,10 +117,26 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
             interfaces.push(ident.clone());
             Ok(())
         } else {
-            Err(Error::new_spanned(&meta.path, EXPECTED_ARGS))
+            Err(Error::new_spanned(
+                &meta.path,
+                match kind {
+                    Kind::SyncProvider => EXPECTED_ARGS,
+                    Kind::Object => EXPECTED_OBJECT_ARGS,
+                },
+            ))
         }
     });
+    let whole = args.clone();
     parser.parse2(args)?;
+    if kind == Kind::Object && interfaces.is_empty() {
+        let message = "#[mapi_object] needs at least one interface to implement, like \
+                       #[mapi_object(IMAPIAdviseSink)]";
+        return Err(if whole.is_empty() {
+            Error::new(Span::call_site(), message)
+        } else {
+            Error::new_spanned(whole, message)
+        });
+    }
     Ok(Args {
         raw: raw.is_some(),
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::mapi_sync)),
@@ -83,33 +144,76 @@ fn parse_args(args: TokenStream2) -> syn::Result<Args> {
     })
 }
 
-fn expand(args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let attr = kind.attribute();
     // `DeriveInput` reads exactly a struct, enum or union: all this macro needs, and with
     // syn's `derive` feature instead of `full` a provider's clean build compiles less.
     let input: DeriveInput = syn::parse2(item.clone())
-        .map_err(|_| Error::new(name_span(&item), "#[mapi_sync_provider] expects a struct"))?;
+        .map_err(|_| Error::new(name_span(&item), format!("{attr} expects a struct")))?;
     match &input.data {
         Data::Struct(_) => {}
         Data::Enum(e) => {
             let (token, ident) = (e.enum_token, &input.ident);
             return Err(Error::new_spanned(
                 quote!(#token #ident),
-                "#[mapi_sync_provider] expects a struct, not an enum: the COM object wraps \
-                 one struct value (put the enum in a field of a struct)",
+                format!(
+                    "{attr} expects a struct, not an enum: the COM object wraps one struct \
+                     value (put the enum in a field of a struct)"
+                ),
             ));
         }
         Data::Union(u) => {
             let (token, ident) = (u.union_token, &input.ident);
             return Err(Error::new_spanned(
                 quote!(#token #ident),
-                "#[mapi_sync_provider] expects a struct, not a union: the COM object wraps \
-                 one struct value (put the union in a field of a struct)",
+                format!(
+                    "{attr} expects a struct, not a union: the COM object wraps one struct \
+                     value (put the union in a field of a struct)"
+                ),
             ));
         }
     }
-    let args = parse_args(args)?;
-    check_generics(&input.generics)?;
-    Ok(emit(&args, &input, &item))
+    let args = parse_args(kind, args)?;
+    check_generics(attr, &input.generics)?;
+    let this = this_field(&input)?;
+    Ok(emit(kind, &args, &input, &item, this))
+}
+
+/// The struct's `This<..>` field (by its type's last path segment), if it has one; two
+/// are an error at the second.
+fn this_field(input: &DeriveInput) -> syn::Result<Option<TokenStream2>> {
+    let Data::Struct(data) = &input.data else {
+        return Ok(None);
+    };
+    let mut found: Option<TokenStream2> = None;
+    for (i, field) in data.fields.iter().enumerate() {
+        let syn::Type::Path(path) = &field.ty else {
+            continue;
+        };
+        if path.qself.is_some()
+            || path
+                .path
+                .segments
+                .last()
+                .map_or(true, |s| s.ident != "This")
+        {
+            continue;
+        }
+        if found.is_some() {
+            return Err(Error::new_spanned(
+                &field.ty,
+                "a second `This` field: an object has one back reference to itself",
+            ));
+        }
+        found = Some(match &field.ident {
+            Some(name) => quote!(#name),
+            None => {
+                let index = syn::Index::from(i);
+                quote!(#index)
+            }
+        });
+    }
+    Ok(found)
 }
 
 /// Where to point when the item is not a struct: its name (after attributes, visibility
@@ -142,13 +246,15 @@ fn name_span(item: &TokenStream2) -> Span {
     keyword.unwrap_or_else(Span::call_site)
 }
 
-fn check_generics(generics: &Generics) -> syn::Result<()> {
+fn check_generics(attr: &str, generics: &Generics) -> syn::Result<()> {
     if let Some(lt) = generics.lifetimes().next() {
         return Err(Error::new_spanned(
             lt,
-            "#[mapi_sync_provider] does not support lifetime parameters: Outlook keeps the \
-             COM object for as long as it likes, so the struct must be 'static (own its data, \
-             or share it through Arc)",
+            format!(
+                "{attr} does not support lifetime parameters: Outlook keeps the COM object \
+                 for as long as it likes, so the struct must be 'static (own its data, or \
+                 share it through Arc)"
+            ),
         ));
     }
     Ok(())
@@ -171,7 +277,13 @@ fn respan(tokens: TokenStream2, span: Span) -> TokenStream2 {
         .collect()
 }
 
-fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
+fn emit(
+    kind: Kind,
+    args: &Args,
+    input: &DeriveInput,
+    item: &TokenStream2,
+    this: Option<TokenStream2>,
+) -> TokenStream2 {
     let krate = &args.krate;
     let private = quote!(#krate::__private);
     let name = &input.ident;
@@ -190,8 +302,21 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
         }
     };
     let sync_vtable = respan(sync_vtable, name.span());
+    // A store's slot 0 is IMAPISync; an object's listed interfaces start at slot 0.
+    let (first, sync_vtable, sync_slot) = match kind {
+        Kind::SyncProvider => (
+            1,
+            quote!(#private::VtblPtr::new(&#sync_vtable),),
+            quote! {
+                if *iid == #private::IID_IMAPISync {
+                    return #private::Some(0);
+                }
+            },
+        ),
+        Kind::Object => (0, quote!(), quote!()),
+    };
 
-    let slots: Vec<(Literal, Literal)> = (1..=args.interfaces.len())
+    let slots: Vec<(Literal, Literal)> = (first..first + args.interfaces.len())
         .map(|k| {
             (
                 Literal::usize_suffixed(k),
@@ -199,7 +324,15 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
             )
         })
         .collect();
-    let count = Literal::usize_suffixed(args.interfaces.len() + 1);
+    let count = Literal::usize_suffixed(args.interfaces.len() + first);
+    let this_field = this.map(|field| {
+        quote! {
+            #[inline]
+            fn this_field(value: &Self) -> #private::Option<&#private::This<Self>> {
+                #private::Some(&value.#field)
+            }
+        }
+    });
 
     // Each listed name appears exactly once in the output, in its Slot impl, at the
     // author's token: an unknown name is one error there. A name that resolves to a type
@@ -268,23 +401,28 @@ fn emit(args: &Args, input: &DeriveInput, item: &TokenStream2) -> TokenStream2 {
         const _: () = {
             #(#slot_impls)*
 
-            // SAFETY: VTABLES[0] is the IMAPISync vtable for ComObj<Self> at offset 0 and
-            // VTABLES[k] the vtable of the interface of Slot<k> for offset k, which is the
-            // slot interface_slot returns for that interface and its bases.
+            // SAFETY: for a store, VTABLES[0] is the IMAPISync vtable for ComObj<Self> at
+            // offset 0; VTABLES[k] is the vtable of the interface of Slot<k> for offset k,
+            // which is the slot interface_slot returns for that interface and its bases;
+            // IUnknown is slot 0; this_field returns a field of the value.
             #[automatically_derived]
             unsafe impl #impl_generics #private::ComProvider for #name #ty_generics #where_clause {
                 type Vtables = [#private::VtblPtr; #count];
                 const VTABLES: Self::Vtables = [
-                    #private::VtblPtr::new(&#sync_vtable),
+                    #sync_vtable
                     #(#vtables,)*
                 ];
                 #[inline]
                 fn interface_slot(iid: &#private::GUID) -> #private::Option<::core::primitive::usize> {
+                    if *iid == #private::IID_IUnknown {
+                        return #private::Some(0);
+                    }
+                    #sync_slot
                     #(#exact)*
                     #(#bases)*
-                    let _ = iid;
                     #private::None
                 }
+                #this_field
             }
         };
     }
@@ -295,7 +433,7 @@ mod tests {
     use super::*;
 
     fn args(tokens: TokenStream2) -> syn::Result<Args> {
-        parse_args(tokens)
+        parse_args(Kind::SyncProvider, tokens)
     }
 
     #[test]
@@ -333,6 +471,7 @@ mod tests {
     #[test]
     fn only_structs_without_lifetimes_expand() {
         let ok = expand(
+            Kind::SyncProvider,
             quote!(),
             quote!(
                 struct S<T: Send, const N: usize>(T);
@@ -363,7 +502,7 @@ mod tests {
                 "lifetime parameters",
             ),
         ] {
-            let e = expand(quote!(), item).expect_err("an error");
+            let e = expand(Kind::SyncProvider, quote!(), item).expect_err("an error");
             assert!(e.to_string().contains(message), "{e}");
         }
     }

@@ -1,0 +1,278 @@
+//! `#[mapi_object]`: objects of any interface, built on the same object model as
+//! `#[mapi_sync_provider]`: a Rust IMAPISyncProgressCallback driving a real sync, a folder
+//! that hands out itself and a child that keeps it alive, QueryInterface's rules, and the
+//! `This` back reference.
+#![allow(non_snake_case)]
+
+mod common;
+
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::{DropCounter, DropProbe};
+use mapi_sync::prelude::*;
+use mapi_sync::sys::*;
+
+/// Outlook's side, written in Rust: records what the store reports.
+#[mapi_object(IMAPISyncProgressCallback)]
+struct Dialog {
+    log: Mutex<Vec<String>>,
+    _probe: DropProbe,
+}
+
+fn text(p: *const WCHAR) -> String {
+    if p.is_null() {
+        return "-".into();
+    }
+    let mut n = 0;
+    // SAFETY: the provider passes NUL-terminated UTF-16.
+    unsafe {
+        while *p.add(n) != 0 {
+            n += 1;
+        }
+        String::from_utf16_lossy(std::slice::from_raw_parts(p, n))
+    }
+}
+
+impl IMAPISyncProgressCallback_Impl for Dialog {
+    unsafe fn Progress(&self, text_: *const WCHAR, ulIndex: ULONG, ulIndexMax: ULONG) -> HRESULT {
+        let line = format!("P {} {ulIndex}/{ulIndexMax}", text(text_));
+        self.log.lock().unwrap().push(line);
+        S_OK
+    }
+
+    unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
+        let line = format!("E {:#x} {}", hResult as u32, text(pwcszErrorStr));
+        self.log.lock().unwrap().push(line);
+        S_OK
+    }
+
+    unsafe fn Done(&self, _: HANDLE, hResult: HRESULT) -> HRESULT {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("D {:#x}", hResult as u32));
+        S_OK
+    }
+}
+
+#[mapi_sync_provider]
+struct Store;
+
+impl SyncProvider for Store {
+    fn synchronize(&self, _: &SyncRequest, progress: &Progress) -> mapi_sync::Result<()> {
+        progress.step("Inbox", 1, 2)?;
+        progress.step(None, 2, 2)?;
+        Err(Error::with_message(MAPI_E_NETWORK_ERROR, "offline"))
+    }
+}
+
+#[test]
+fn a_rust_callback_object_receives_a_whole_sync() {
+    let drops = DropCounter::default();
+    let dialog = Object::new(Dialog {
+        log: Mutex::new(Vec::new()),
+        _probe: DropProbe(drops.clone()),
+    });
+    let callback: IUnknown = dialog.to_unknown();
+    let store: IMAPISync = Store.into_interface().unwrap();
+    let mut event: HANDLE = null_mut();
+    let mut sib = MAPISIB {
+        ulSize: std::mem::size_of::<MAPISIB>() as ULONG,
+        ulFlags: 0,
+        psesSync: null_mut(),
+        punkCallBack: callback.as_raw(),
+        phSyncDoneEvent: &mut event,
+    };
+    // SAFETY: a valid MAPISIB; the event is ours afterwards.
+    unsafe {
+        assert_eq!(store.SynchronizeInBackground(&mut sib), S_OK);
+        mapi_sync::event::wait(event).unwrap();
+        mapi_sync::event::close(event);
+    }
+    assert_eq!(
+        *dialog.log.lock().unwrap(),
+        [
+            "P Inbox 1/2",
+            "P - 2/2",
+            "E 0x80040115 offline",
+            "D 0x80040115"
+        ]
+    );
+    // The store's thread gave back its reference before the event.
+    assert_eq!(dialog.ref_count(), 2);
+    drop((callback, dialog));
+    assert_eq!(drops.count(), 1);
+}
+
+/// A folder: `OpenEntry` with an empty entry id gives the folder itself, any other a
+/// message that keeps the folder alive.
+#[mapi_object(IMAPIFolder)]
+struct Folder {
+    this: This<Self>,
+    name: &'static str,
+    _probe: DropProbe,
+}
+
+#[mapi_object(IMessage)]
+struct Message {
+    /// Keeps the folder alive for as long as the message lives.
+    _folder: Object<Folder>,
+    _probe: DropProbe,
+}
+
+impl IMAPIProp_Impl for Folder {}
+impl IMAPIFolder_Impl for Folder {}
+impl IMAPIProp_Impl for Message {}
+impl IMessage_Impl for Message {}
+
+/// What `OpenEntry` found: the object type and the object.
+const MAPI_FOLDER: ULONG = 3;
+const MAPI_MESSAGE: ULONG = 5;
+
+impl IMAPIContainer_Impl for Folder {
+    unsafe fn OpenEntry(
+        &self,
+        cbEntryID: ULONG,
+        _lpEntryID: LPENTRYID,
+        _lpInterface: LPCIID,
+        _ulFlags: ULONG,
+        lpulObjType: *mut ULONG,
+        lppUnk: *mut LPUNKNOWN,
+    ) -> HRESULT {
+        if lpulObjType.is_null() || lppUnk.is_null() {
+            return MAPI_E_INVALID_PARAMETER;
+        }
+        let me = self.this.object().expect("called on a live folder");
+        let (kind, unknown) = if cbEntryID == 0 {
+            (MAPI_FOLDER, me.cast::<IMAPIFolder>().unwrap().into_raw())
+        } else {
+            let message = Object::new(Message {
+                _folder: me,
+                _probe: DropProbe(self._probe.0.clone()),
+            });
+            (MAPI_MESSAGE, message.cast::<IMessage>().unwrap().into_raw())
+        };
+        // SAFETY: both checked non-null; MAPI documents them as writable.
+        unsafe {
+            *lpulObjType = kind;
+            *lppUnk = unknown;
+        }
+        S_OK
+    }
+}
+
+fn open(folder: &IMAPIFolder, cb: ULONG) -> (ULONG, IUnknown) {
+    let (mut kind, mut out) = (0, null_mut());
+    // SAFETY: valid out-pointers; no entry id is read.
+    let hr = unsafe { folder.OpenEntry(cb, null_mut(), null_mut(), 0, &mut kind, &mut out) };
+    assert_eq!(hr, S_OK);
+    // SAFETY: OpenEntry handed us one reference.
+    (kind, unsafe { IUnknown::from_raw(out) }.unwrap())
+}
+
+#[test]
+fn a_folder_hands_out_itself_and_children_that_keep_it_alive() {
+    let drops = DropCounter::default();
+    let folder: IMAPIFolder = Object::new(Folder {
+        this: This::new(),
+        name: "Inbox",
+        _probe: DropProbe(drops.clone()),
+    })
+    .cast()
+    .unwrap();
+    let (kind, itself) = open(&folder, 0);
+    assert_eq!(kind, MAPI_FOLDER);
+    assert_eq!(
+        itself.as_raw(),
+        folder.as_raw(),
+        "the folder itself, same identity"
+    );
+    drop(itself);
+    let (kind, child) = open(&folder, 4);
+    assert_eq!(kind, MAPI_MESSAGE);
+    let message: IMessage = child.cast().unwrap();
+    // The host lets the folder go; the message still holds it.
+    drop(folder);
+    assert_eq!(drops.count(), 0);
+    drop((message, child));
+    assert_eq!(drops.count(), 2, "message, then the folder it held");
+}
+
+#[test]
+fn query_interface_answers_the_listed_interfaces_and_their_bases_only() {
+    let drops = DropCounter::default();
+    let folder = Object::new(Folder {
+        this: This::new(),
+        name: "Inbox",
+        _probe: DropProbe(drops.clone()),
+    });
+    let unknown = folder.to_unknown();
+    let as_folder: IMAPIFolder = unknown.cast().unwrap();
+    let as_container: IMAPIContainer = unknown.cast().unwrap();
+    let as_prop: IMAPIProp = unknown.cast().unwrap();
+    // One vtable, the first listed interface's, is also the identity.
+    assert_eq!(as_folder.as_raw(), unknown.as_raw());
+    assert_eq!(as_container.as_raw(), unknown.as_raw());
+    assert_eq!(as_prop.as_raw(), unknown.as_raw());
+    // Not a store, not a message.
+    assert_eq!(unknown.cast::<IMAPISync>().err(), Some(E_NOINTERFACE));
+    assert_eq!(unknown.cast::<IMessage>().err(), Some(E_NOINTERFACE));
+    let mut out = common::garbage_pointer();
+    // SAFETY: a valid IID and out-pointer.
+    let hr = unsafe { unknown.QueryInterface(&IID_IMsgStore, &mut out) };
+    assert_eq!((hr, out), (E_NOINTERFACE, null_mut()));
+    // SAFETY: a null out-pointer is refused, not written.
+    assert_eq!(
+        unsafe { unknown.QueryInterface(&IID_IMAPIFolder, null_mut()) },
+        E_POINTER
+    );
+    // Defaults answer MAPI_E_NO_SUPPORT.
+    // SAFETY: no pointer arguments.
+    assert_eq!(unsafe { as_prop.SaveChanges(0) }, MAPI_E_NO_SUPPORT);
+    assert_eq!(folder.name, "Inbox");
+    drop((as_folder, as_container, as_prop, unknown));
+    assert_eq!(folder.ref_count(), 1);
+    drop(folder);
+    assert_eq!(drops.count(), 1);
+}
+
+/// Where a `Drop` puts the `This` it moves out of its value.
+static ESCAPED: Mutex<Option<This<Escaping>>> = Mutex::new(None);
+
+#[mapi_object(IMAPIAdviseSink)]
+struct Escaping {
+    this: This<Self>,
+    during_drop: Arc<AtomicUsize>,
+}
+
+impl IMAPIAdviseSink_Impl for Escaping {}
+
+impl Drop for Escaping {
+    fn drop(&mut self) {
+        // Being destroyed: no handle can be had.
+        if self.this.object().is_none() {
+            self.during_drop.fetch_add(1, Ordering::SeqCst);
+        }
+        *ESCAPED.lock().unwrap() = Some(std::mem::take(&mut self.this));
+    }
+}
+
+#[test]
+fn this_gives_nothing_before_the_object_exists_or_after_it_is_gone() {
+    let value = Escaping {
+        this: This::new(),
+        during_drop: Arc::new(AtomicUsize::new(0)),
+    };
+    assert!(value.this.object().is_none(), "not in an object yet");
+    let counter = value.during_drop.clone();
+    let object = Object::new(value);
+    let again = object.this.object().unwrap();
+    assert_eq!(object.ref_count(), 2);
+    drop((again, object));
+    assert_eq!(counter.load(Ordering::SeqCst), 1);
+    // Moved out by Drop, then the object's memory was freed: it leads nowhere.
+    let escaped = ESCAPED.lock().unwrap().take().unwrap();
+    assert!(escaped.object().is_none());
+}
