@@ -108,7 +108,7 @@ impl Drop for SyncRunning {
 }
 
 /// An address inside this module, to find it by (unused where nothing is pinned).
-#[cfg_attr(any(miri, not(any(windows, unix))), allow(dead_code))]
+#[cfg_attr(any(miri, not(any(windows, target_os = "linux"))), allow(dead_code))]
 fn anchor() {}
 
 #[cfg(all(windows, not(miri)))]
@@ -135,37 +135,56 @@ mod imp {
     }
 }
 
-#[cfg(all(unix, not(miri)))]
+#[cfg(all(target_os = "linux", not(miri)))]
 mod imp {
+    use std::ffi::{c_char, c_int, c_void, CStr, OsStr};
     use std::os::unix::ffi::OsStrExt;
+
+    // glibc's <dlfcn.h>, declared here rather than through the `libc` crate: two
+    // functions and three flags are all the runtime needs, and every provider build
+    // would otherwise compile all of `libc` (a Linux-only test host's need).
+    /// `Dl_info`.
+    #[repr(C)]
+    struct DlInfo {
+        dli_fname: *const c_char,
+        dli_fbase: *mut c_void,
+        dli_sname: *const c_char,
+        dli_saddr: *mut c_void,
+    }
+    const RTLD_NOW: c_int = 0x0002;
+    const RTLD_NOLOAD: c_int = 0x0004;
+    const RTLD_NODELETE: c_int = 0x1000;
+    extern "C" {
+        fn dladdr(addr: *const c_void, info: *mut DlInfo) -> c_int;
+        fn dlopen(filename: *const c_char, flags: c_int) -> *mut c_void;
+    }
 
     /// Reopens the shared object that contains `anchor` with `RTLD_NODELETE`, so that no
     /// `dlclose` unmaps it, and keeps the extra reference that reopening took.
     pub(super) fn pin() -> bool {
-        // SAFETY: `Dl_info` is plain data that dladdr fills in; zeroed is a valid value.
-        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
-        let address = super::anchor as fn() as *const libc::c_void;
+        let mut info = DlInfo {
+            dli_fname: std::ptr::null(),
+            dli_fbase: std::ptr::null_mut(),
+            dli_sname: std::ptr::null(),
+            dli_saddr: std::ptr::null_mut(),
+        };
+        let address = super::anchor as fn() as *const c_void;
         // SAFETY: `address` is inside this module; `info` is a valid place for the answer.
-        if unsafe { libc::dladdr(address, &mut info) } == 0 || info.dli_fname.is_null() {
+        if unsafe { dladdr(address, &mut info) } == 0 || info.dli_fname.is_null() {
             return false;
         }
         // SAFETY: `dli_fname` is the NUL-terminated path of a loaded object (dladdr's
         // answer, valid while it is loaded, as it is now). RTLD_NOLOAD only returns a
         // handle to what is already loaded; the handle is deliberately never closed.
-        let handle = unsafe {
-            libc::dlopen(
-                info.dli_fname,
-                libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE,
-            )
-        };
+        let handle = unsafe { dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) };
         if !handle.is_null() {
             return true;
         }
         // The runtime is linked into the executable itself (tests, a Rust host), which
         // glibc does not reopen by path, and which nothing unloads anyway.
         // SAFETY: as above, `dli_fname` is a NUL-terminated path.
-        let path = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
-        let ours = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
+        let path = unsafe { CStr::from_ptr(info.dli_fname) };
+        let ours = std::path::Path::new(OsStr::from_bytes(path.to_bytes()));
         match (std::env::current_exe(), ours.canonicalize()) {
             (Ok(exe), Ok(ours)) => exe.canonicalize().is_ok_and(|exe| exe == ours),
             _ => false,
@@ -173,7 +192,7 @@ mod imp {
     }
 }
 
-#[cfg(any(miri, not(any(windows, unix))))]
+#[cfg(any(miri, not(any(windows, target_os = "linux"))))]
 mod imp {
     /// Nothing to pin (Miri runs no loader; other systems are not supported hosts).
     pub(super) fn pin() -> bool {
