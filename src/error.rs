@@ -128,6 +128,59 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
+impl From<std::io::Error> for Error {
+    /// The closest MAPI code, with the error's text: `MAPI_E_NOT_FOUND` for a missing
+    /// file, `MAPI_E_NO_ACCESS` for a denied one, `MAPI_E_TIMEOUT`,
+    /// `MAPI_E_NOT_ENOUGH_MEMORY`, `MAPI_E_NETWORK_ERROR` for a refused, reset, aborted or
+    /// missing connection, and `MAPI_E_CALL_FAILED` for the rest.
+    fn from(e: std::io::Error) -> Error {
+        use std::io::ErrorKind as K;
+        let code = match e.kind() {
+            K::NotFound => crate::sys::MAPI_E_NOT_FOUND,
+            K::PermissionDenied => crate::sys::MAPI_E_NO_ACCESS,
+            K::TimedOut => crate::sys::MAPI_E_TIMEOUT,
+            K::OutOfMemory => crate::sys::MAPI_E_NOT_ENOUGH_MEMORY,
+            K::ConnectionRefused | K::ConnectionReset | K::ConnectionAborted | K::NotConnected => {
+                crate::sys::MAPI_E_NETWORK_ERROR
+            }
+            _ => crate::sys::MAPI_E_CALL_FAILED,
+        };
+        Error::with_message(code, e.to_string())
+    }
+}
+
+/// `.mapi(code)?`: turns any error (or a `None`) into an [`Error`] with this code and the
+/// error's text, for `?` inside [`SyncProvider::synchronize`](crate::SyncProvider).
+///
+/// ```
+/// use mapi_sync::{sys, MapiContext};
+///
+/// fn parse(text: &str) -> mapi_sync::Result<u32> {
+///     text.trim().parse::<u32>().mapi(sys::MAPI_E_CORRUPT_DATA)
+/// }
+/// let e = parse("x").unwrap_err();
+/// assert_eq!(e.code(), sys::MAPI_E_CORRUPT_DATA);
+/// assert_eq!(e.message(), Some("invalid digit found in string"));
+/// assert_eq!(None::<u32>.mapi(sys::MAPI_E_NOT_FOUND).unwrap_err().code(), sys::MAPI_E_NOT_FOUND);
+/// ```
+pub trait MapiContext<T> {
+    /// `Err(e)` becomes `Error::with_message(code, e.to_string())`; `None` becomes
+    /// `Error::new(code)`.
+    fn mapi(self, code: HRESULT) -> Result<T>;
+}
+
+impl<T, E: fmt::Display> MapiContext<T> for core::result::Result<T, E> {
+    fn mapi(self, code: HRESULT) -> Result<T> {
+        self.map_err(|e| Error::with_message(code, e.to_string()))
+    }
+}
+
+impl<T> MapiContext<T> for Option<T> {
+    fn mapi(self, code: HRESULT) -> Result<T> {
+        self.ok_or(Error::new(code))
+    }
+}
+
 /// Builds the name table from constant names: each value comes from the generated
 /// bindings, so a misspelt name does not compile.
 macro_rules! names {
@@ -263,6 +316,22 @@ mod tests {
         assert_eq!(e.to_string(), "HRESULT 0x81234567");
         assert_eq!(e.text(), "HRESULT 0x81234567");
         assert_eq!(Error::new(sys::E_UNEXPECTED).text(), "E_UNEXPECTED");
+    }
+
+    #[test]
+    fn io_errors_keep_their_text_and_get_a_mapi_code() {
+        use std::io::{Error as IoError, ErrorKind};
+        let e: Error = IoError::new(ErrorKind::NotFound, "inbox/1.eml").into();
+        assert_eq!(e.code(), crate::sys::MAPI_E_NOT_FOUND);
+        assert_eq!(e.message(), Some("inbox/1.eml"));
+        let e: Error = IoError::from(ErrorKind::ConnectionReset).into();
+        assert_eq!(e.code(), crate::sys::MAPI_E_NETWORK_ERROR);
+        let e: Error = IoError::from(ErrorKind::InvalidData).into();
+        assert_eq!(e.code(), crate::sys::MAPI_E_CALL_FAILED);
+        fn read() -> Result<String> {
+            Ok(std::fs::read_to_string("/nonexistent/mapi-sync")?)
+        }
+        assert_eq!(read().unwrap_err().code(), crate::sys::MAPI_E_NOT_FOUND);
     }
 
     #[test]

@@ -197,15 +197,16 @@ pub mod module;
 mod object;
 mod pool;
 mod progress;
+pub mod props;
 mod request;
 mod sync;
 
-pub use error::{check, hresult_name, Error, Result};
+pub use error::{check, hresult_name, Error, MapiContext, Result};
 pub use event::DoneEvent;
 pub use flags::SyncFlags;
 pub use free_threaded::FreeThreaded;
 pub use object::{ComProvider, Object, This};
-pub use progress::Progress;
+pub use progress::{Progress, StepText};
 pub use request::SyncRequest;
 pub use sync::{run_in_background, RawSyncProvider, SyncProvider};
 
@@ -286,8 +287,8 @@ pub use mapi_sync_macros::mapi_object;
 pub mod prelude {
     pub use crate::sys::{ComInterface as _, Interface as _};
     pub use crate::{
-        mapi_object, mapi_sync_provider, ComProvider, Error, Object, Progress, RawSyncProvider,
-        Result, SyncFlags, SyncProvider, SyncRequest, This,
+        mapi_object, mapi_sync_provider, ComProvider, Error, MapiContext, Object, Progress,
+        RawSyncProvider, Result, SyncFlags, SyncProvider, SyncRequest, This,
     };
 }
 

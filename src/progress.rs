@@ -63,11 +63,14 @@ impl Progress {
     ///
     /// A failure the callback returns (Outlook returns one when the user cancels) comes back
     /// as `Err`, so `progress.step(..)?` stops the synchronization.
-    pub fn step<'a>(&self, text: impl Into<Option<&'a str>>, index: u32, max: u32) -> Result<()> {
+    ///
+    /// `text` is any string (`&str`, `String`, `&String`, `format!(..)`), an
+    /// `Option<&str>`, or `None`.
+    pub fn step(&self, text: impl StepText, index: u32, max: u32) -> Result<()> {
         let Some(cb) = &self.callback else {
             return Ok(());
         };
-        let wide = text.into().map(to_wide);
+        let wide = text.text().map(to_wide);
         let ptr = wide.as_ref().map_or(std::ptr::null(), |w| w.as_ptr());
         // SAFETY: `cb` is a live callback; `ptr` is null or a NUL-terminated UTF-16 string
         // that outlives the call.
@@ -114,6 +117,43 @@ impl std::fmt::Debug for Progress {
     }
 }
 
+/// What [`Progress::step`] accepts as its text: a string, or an optional one (`None`
+/// moves the bar and keeps the text).
+pub trait StepText {
+    /// The text, if any.
+    fn text(&self) -> Option<&str>;
+}
+
+impl StepText for &str {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl StepText for String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl StepText for &String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl StepText for std::borrow::Cow<'_, str> {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl StepText for Option<&str> {
+    fn text(&self) -> Option<&str> {
+        *self
+    }
+}
+
 /// NUL-terminated UTF-16.
 pub(crate) fn to_wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain(std::iter::once(0)).collect()
@@ -135,6 +175,10 @@ mod tests {
         assert!(!p.is_connected());
         assert_eq!(p.step("x", 1, 2), Ok(()));
         assert_eq!(p.step(None, 1, 2), Ok(()));
+        let owned = format!("folder {}", 1);
+        assert_eq!(p.step(&owned, 1, 2), Ok(()));
+        assert_eq!(p.step(owned, 1, 2), Ok(()));
+        assert_eq!(p.step(Some("x"), 1, 2), Ok(()));
         assert_eq!(p.error(&Error::new(sys::MAPI_E_BUSY)), Ok(()));
         // SAFETY: null is allowed.
         assert_eq!(unsafe { p.done(std::ptr::null_mut(), 0) }, Ok(()));
