@@ -193,6 +193,7 @@ mod error;
 pub mod event;
 mod flags;
 mod free_threaded;
+pub mod mem;
 pub mod module;
 mod object;
 mod pool;

@@ -74,11 +74,11 @@ fn worker(first: Task) {
 }
 
 /// Runs one task. Tasks catch their own panics (the sync job reports them to Outlook);
-/// this catch keeps the pool thread alive if one does not, and forgets the payload so
-/// that a payload whose `Drop` panics cannot unwind out of the thread.
+/// this catch keeps the pool thread alive if one does not, and drops the payload inside a
+/// catch too, so that a payload whose `Drop` panics cannot unwind out of the thread.
 fn run(task: Task) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(task)) {
-        std::mem::forget(payload);
+        crate::sys::drop_panic_payload(payload);
     }
 }
 

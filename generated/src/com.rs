@@ -266,12 +266,18 @@ pub fn guard<R: PanicValue>(body: impl FnOnce() -> R) -> R {
 }
 
 /// Drops a caught panic's payload without letting a second panic out: a payload whose
-/// `Drop` panics is caught too, and that second payload is forgotten (leaked) rather
-/// than dropped, so nothing unwinds into the caller.
+/// `Drop` panics is caught too, and the payload of that panic dropped the same way, up
+/// to eight deep; past that the last one is forgotten (leaked), so nothing unwinds into
+/// the caller.
 #[doc(hidden)]
 #[inline(never)]
 pub fn drop_panic_payload(payload: ::std::boxed::Box<dyn ::core::any::Any + Send>) {
-    if let Err(again) = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| drop(payload))) {
-        ::core::mem::forget(again);
+    let mut payload = payload;
+    for _ in 0..8 {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(next) => payload = next,
+        }
     }
+    ::core::mem::forget(payload);
 }
