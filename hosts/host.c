@@ -37,6 +37,9 @@ static close_fn close_event;
 #endif
 static create_fn create_provider;
 static live_fn live_objects;
+typedef HRESULT(STDMETHODCALLTYPE *make_fn)(IUnknown **out);
+static make_fn create_sink, create_folder;
+static live_fn notifications;
 
 enum { MODE_OK = 0, MODE_ERROR = 1, MODE_PANIC = 2 };
 
@@ -326,6 +329,79 @@ static void out_pointer_scenario(void) {
     IUnknown_Release(unk);
 }
 
+/* ---- Objects made with #[mapi_object]: vtables walked by index, as MAPI would. ---- */
+
+/* IIDs from mapiguid.h, under names of our own (the Windows headers declare the real). */
+static const GUID host_iid_advise_sink = {0x00020302, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
+static const GUID host_iid_folder = {0x0002030C, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
+static const GUID host_iid_message = {0x00020307, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
+
+typedef void (*any_fn)(void);
+typedef ULONG(STDMETHODCALLTYPE *on_notify_fn)(void *This, ULONG cNotif, void *lpNotifications);
+typedef HRESULT(STDMETHODCALLTYPE *open_entry_fn)(void *This, ULONG cbEntryID, void *lpEntryID,
+                                                   const GUID *lpInterface, ULONG ulFlags,
+                                                   ULONG *lpulObjType, IUnknown **lppUnk);
+/* IMAPIAdviseSink::OnNotify follows IUnknown's three; IMAPIContainer::OpenEntry follows
+ * IUnknown's three, IMAPIProp's eleven and GetContentsTable, GetHierarchyTable. */
+enum { ON_NOTIFY = 3, OPEN_ENTRY = 16 };
+
+static any_fn entry(void *obj, int index) { return (*(any_fn **)obj)[index]; }
+
+static void sink_scenario(void) {
+    IUnknown *unk = NULL;
+    void *sink = NULL, *other = (void *)1;
+    char observed[256];
+    ULONG live = live_objects(), before = notifications();
+
+    create_sink(&unk);
+    HRESULT hr = IUnknown_QueryInterface(unk, &host_iid_advise_sink, &sink);
+    ((on_notify_fn)entry(sink, ON_NOTIFY))(sink, 2, NULL);
+    ((on_notify_fn)entry(sink, ON_NOTIFY))(sink, 3, NULL);
+    HRESULT hr_sync = IUnknown_QueryInterface(unk, &IID_IMAPISync, &other);
+    snprintf(observed, sizeof observed, "qi=0x%08lX same=%d notified=%lu not_a_store=0x%08lX/%s",
+             (unsigned long)(ULONG)hr, sink == (void *)unk, (unsigned long)(notifications() - before),
+             (unsigned long)(ULONG)hr_sync, other ? "set" : "null");
+    IUnknown_Release((IUnknown *)sink);
+    ULONG last = IUnknown_Release(unk);
+    size_t n = strlen(observed);
+    snprintf(observed + n, sizeof observed - n, " last=%lu dropped=%d", (unsigned long)last,
+             live_objects() == live);
+    const char *want = "qi=0x00000000 same=1 notified=5 not_a_store=0x80004002/null last=0 dropped=1";
+    report("object_advise_sink", strcmp(want, observed) == 0, want, observed);
+}
+
+static void folder_scenario(void) {
+    IUnknown *unk = NULL, *itself = NULL, *child = NULL;
+    void *folder = NULL, *message = NULL;
+    ULONG kind_self = 0, kind_child = 0;
+    unsigned char entry_id[8] = {0, 0, 0, 0, 'm', 's', 'g', '1'};
+    char observed[320];
+    ULONG live = live_objects();
+
+    create_folder(&unk);
+    IUnknown_QueryInterface(unk, &host_iid_folder, &folder);
+    open_entry_fn open = (open_entry_fn)entry(folder, OPEN_ENTRY);
+    HRESULT hr1 = open(folder, 0, NULL, NULL, 0, &kind_self, &itself);
+    HRESULT hr2 = open(folder, sizeof entry_id, entry_id, NULL, 0, &kind_child, &child);
+    HRESULT hr3 = child ? IUnknown_QueryInterface(child, &host_iid_message, &message) : E_POINTER;
+    int same = itself == unk;
+    /* The host lets the folder go: the message still holds it. */
+    IUnknown_Release(itself);
+    IUnknown_Release((IUnknown *)folder);
+    IUnknown_Release(unk);
+    ULONG alive_with_child = live_objects() - live;
+    if (message) IUnknown_Release((IUnknown *)message);
+    ULONG last = child ? IUnknown_Release(child) : 99;
+    snprintf(observed, sizeof observed,
+             "self=0x%08lX kind=%lu same=%d child=0x%08lX kind=%lu message=0x%08lX alive=%lu last=%lu dropped=%d",
+             (unsigned long)(ULONG)hr1, (unsigned long)kind_self, same, (unsigned long)(ULONG)hr2,
+             (unsigned long)kind_child, (unsigned long)(ULONG)hr3, (unsigned long)alive_with_child,
+             (unsigned long)last, live_objects() == live);
+    const char *want =
+        "self=0x00000000 kind=3 same=1 child=0x00000000 kind=5 message=0x00000000 alive=2 last=0 dropped=1";
+    report("object_folder_itself_and_child", strcmp(want, observed) == 0, want, observed);
+}
+
 static void query_scenarios(void) {
     IUnknown *unk = NULL, *unk2 = NULL;
     IMAPISync *sync = NULL;
@@ -383,6 +459,13 @@ int main(int argc, char **argv) {
         return 2;
     }
 #endif
+    create_sink = (make_fn)SYMBOL(lib, "MapiSyncSample_CreateSink");
+    create_folder = (make_fn)SYMBOL(lib, "MapiSyncSample_CreateFolder");
+    notifications = (live_fn)SYMBOL(lib, "MapiSyncSample_Notifications");
+    if (!create_sink || !create_folder || !notifications) {
+        fprintf(stderr, "the provider does not export its object factories\n");
+        return 2;
+    }
     if (!create_provider || !live_objects) {
         fprintf(stderr, "the provider does not export MapiSyncSample_Create/LiveObjects\n");
         return 2;
@@ -401,6 +484,8 @@ int main(int argc, char **argv) {
     query_scenarios();
     published_handle_scenario(10000);
     out_pointer_scenario();
+    sink_scenario();
+    folder_scenario();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

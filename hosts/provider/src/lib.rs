@@ -9,9 +9,17 @@
 //!   panics.
 //! - `MapiSyncSample_LiveObjects()`: how many store objects are alive (each is dropped
 //!   exactly once, so this returns to where it was).
+//! - `MapiSyncSample_CreateSink(&unknown)`: an `IMAPIAdviseSink` made with
+//!   `#[mapi_object]`; `MapiSyncSample_Notifications()` adds up the `cNotif` every sink
+//!   was given.
+//! - `MapiSyncSample_CreateFolder(&unknown)`: an `IMAPIFolder` whose `OpenEntry` with an
+//!   empty entry identifier hands out the folder itself, and with any other a message
+//!   (`IMessage`) that keeps the folder alive.
 //! - `MapiSyncSample_WaitEvent(event, ms)` / `MapiSyncSample_CloseEvent(event)`: wait on
 //!   and close the done event, for hosts without Win32 events (on Windows they call
 //!   `WaitForSingleObject` and `CloseHandle` on the same handle).
+
+#![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,8 +27,104 @@ use std::time::Duration;
 
 use mapi_sync::prelude::*;
 use mapi_sync::sys::{self, HANDLE, HRESULT, ULONG};
+use mapi_sync::This;
 
+/// Every object of this library alive (stores, sinks, folders, messages).
 static LIVE: AtomicU32 = AtomicU32::new(0);
+/// What all sinks were notified of.
+static NOTIFIED: AtomicU32 = AtomicU32::new(0);
+
+/// Counts one object alive for as long as it lives.
+struct Alive;
+
+impl Alive {
+    fn new() -> Alive {
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Alive
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A notification sink, as a provider hands MAPI for `Advise`.
+#[mapi_object(IMAPIAdviseSink)]
+pub struct SampleSink {
+    _alive: Alive,
+}
+
+impl sys::IMAPIAdviseSink_Impl for SampleSink {
+    unsafe fn OnNotify(&self, cNotif: ULONG, _: sys::LPNOTIFICATION) -> ULONG {
+        NOTIFIED.fetch_add(cNotif, Ordering::SeqCst);
+        0
+    }
+}
+
+/// A folder that opens itself and its messages.
+#[mapi_object(IMAPIFolder)]
+pub struct SampleFolder {
+    this: This<Self>,
+    _alive: Alive,
+}
+
+/// A message: keeps its folder alive.
+#[mapi_object(IMessage)]
+pub struct SampleMessage {
+    _folder: Object<SampleFolder>,
+    _alive: Alive,
+}
+
+impl sys::IMAPIProp_Impl for SampleFolder {}
+impl sys::IMAPIFolder_Impl for SampleFolder {}
+impl sys::IMAPIProp_Impl for SampleMessage {}
+impl sys::IMessage_Impl for SampleMessage {}
+
+/// `OpenEntry`'s object types (mapidefs.h).
+const MAPI_FOLDER: ULONG = 3;
+const MAPI_MESSAGE: ULONG = 5;
+
+impl sys::IMAPIContainer_Impl for SampleFolder {
+    unsafe fn OpenEntry(
+        &self,
+        cbEntryID: ULONG,
+        lpEntryID: sys::LPENTRYID,
+        _lpInterface: sys::LPCIID,
+        _ulFlags: ULONG,
+        lpulObjType: *mut ULONG,
+        lppUnk: *mut sys::LPUNKNOWN,
+    ) -> HRESULT {
+        if lpulObjType.is_null() || lppUnk.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: non-null and writable (MAPI's contract): null until there is an answer.
+        unsafe { *lppUnk = std::ptr::null_mut() };
+        let Some(me) = self.this.object() else {
+            return sys::MAPI_E_CALL_FAILED;
+        };
+        let (kind, unknown) = if cbEntryID == 0 {
+            (MAPI_FOLDER, me.to_unknown())
+        } else {
+            // SAFETY: `cbEntryID` readable bytes (MAPI's contract).
+            if let Err(e) = unsafe { mapi_sync::props::entry_id(cbEntryID, lpEntryID) } {
+                return e.code();
+            }
+            let message = Object::new(SampleMessage {
+                _folder: me,
+                _alive: Alive::new(),
+            });
+            (MAPI_MESSAGE, message.to_unknown())
+        };
+        // SAFETY: as above.
+        unsafe {
+            *lpulObjType = kind;
+            *lppUnk = sys::Interface::into_raw(unknown);
+        }
+        sys::S_OK
+    }
+}
 
 /// What the sample does when Outlook asks it to sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,10 +203,64 @@ pub unsafe extern "system" fn MapiSyncSample_Create(mode: ULONG, out: *mut *mut 
     sys::S_OK
 }
 
-/// How many store objects are alive.
+/// How many objects of this library are alive.
 #[no_mangle]
 pub extern "system" fn MapiSyncSample_LiveObjects() -> ULONG {
     LIVE.load(Ordering::SeqCst)
+}
+
+/// Hands out a new object's `IUnknown` through `out`.
+///
+/// # Safety
+/// `out` must be null or writable.
+unsafe fn hand_out(out: *mut *mut c_void, make: impl FnOnce() -> sys::IUnknown) -> HRESULT {
+    if out.is_null() {
+        return sys::E_POINTER;
+    }
+    // SAFETY: non-null and writable (caller's contract); the reference moves to the caller.
+    unsafe { *out = sys::Interface::into_raw(make()) };
+    sys::S_OK
+}
+
+/// Creates a notification sink and stores its `IUnknown` in `*out`.
+///
+/// # Safety
+/// `out` must be null or writable.
+#[no_mangle]
+pub unsafe extern "system" fn MapiSyncSample_CreateSink(out: *mut *mut c_void) -> HRESULT {
+    // SAFETY: caller's contract.
+    unsafe {
+        hand_out(out, || {
+            Object::new(SampleSink {
+                _alive: Alive::new(),
+            })
+            .into_unknown()
+        })
+    }
+}
+
+/// What all sinks were notified of.
+#[no_mangle]
+pub extern "system" fn MapiSyncSample_Notifications() -> ULONG {
+    NOTIFIED.load(Ordering::SeqCst)
+}
+
+/// Creates a folder and stores its `IUnknown` in `*out`.
+///
+/// # Safety
+/// `out` must be null or writable.
+#[no_mangle]
+pub unsafe extern "system" fn MapiSyncSample_CreateFolder(out: *mut *mut c_void) -> HRESULT {
+    // SAFETY: caller's contract.
+    unsafe {
+        hand_out(out, || {
+            Object::new(SampleFolder {
+                this: This::new(),
+                _alive: Alive::new(),
+            })
+            .into_unknown()
+        })
+    }
 }
 
 /// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout,

@@ -37,6 +37,8 @@ const C_SCENARIOS: &[&str] = &[
     "refcount_back_to_zero",
     "done_sees_published_handle",
     "failure_nulls_done_event",
+    "object_advise_sink",
+    "object_folder_itself_and_child",
 ];
 
 const CPP_SCENARIOS: &[&str] = &[
