@@ -529,6 +529,117 @@ mod values {
         Ok((cb, buffer))
     }
 
+    /// The rows of an `SRowSet`, each read as [`Prop::read_all`] does.
+    /// `MAPI_E_CORRUPT_DATA` for a row that claims values but has none (a truncated set).
+    ///
+    /// # Safety
+    /// `p` must be an `SRowSet` with `cRows` rows, each as `Prop::read_all` requires,
+    /// valid for `'a`.
+    pub unsafe fn read_rows<'a>(p: *const sys::SRowSet) -> Result<Vec<Vec<Prop<'a>>>> {
+        if p.is_null() {
+            return Err(Error::with_message(
+                sys::MAPI_E_INVALID_PARAMETER,
+                "a null SRowSet",
+            ));
+        }
+        // SAFETY: caller's contract; the rows follow `cRows` in place, reached through the
+        // raw pointer (not a reference to the declared one-row struct).
+        let rows = unsafe {
+            let count = std::ptr::addr_of!((*p).cRows).read();
+            std::slice::from_raw_parts(
+                std::ptr::addr_of!((*p).aRow).cast::<sys::SRow>(),
+                count as usize,
+            )
+        };
+        rows.iter()
+            .map(|row| {
+                if row.cValues > 0 && row.lpProps.is_null() {
+                    return Err(Error::with_message(
+                        sys::MAPI_E_CORRUPT_DATA,
+                        "a row with values but no value array",
+                    ));
+                }
+                // SAFETY: caller's contract.
+                unsafe { Prop::read_all(row.lpProps, row.cValues) }
+            })
+            .collect()
+    }
+
+    /// An `SRowSet` as `IMAPITable::QueryRows` hands it out: the set in one MAPI buffer
+    /// and each row's values in a buffer of their own, which the caller frees with
+    /// `FreeProws` (each row's values, then the set). Dropping a `RowSet` frees it the
+    /// same way.
+    #[derive(Debug)]
+    pub struct RowSet {
+        set: Option<Buffer>,
+        allocators: Allocators,
+    }
+
+    impl RowSet {
+        /// Writes `rows`.
+        pub fn write(allocators: Allocators, rows: &[Vec<Prop<'_>>]) -> Result<RowSet> {
+            let size = size_of::<ULONG>().max(std::mem::align_of::<sys::SRow>())
+                + rows.len().max(1) * size_of::<sys::SRow>();
+            let set = Buffer::new(allocators, size)?;
+            let header = set.as_ptr().cast::<sys::SRowSet>();
+            let owner = RowSet {
+                set: Some(set),
+                allocators,
+            };
+            // SAFETY: the buffer has room for the count and the rows, aligned; rows are
+            // written one by one, so a failure leaves a set that frees what it holds.
+            unsafe {
+                std::ptr::addr_of_mut!((*header).cRows).write(0);
+                let first = std::ptr::addr_of_mut!((*header).aRow).cast::<sys::SRow>();
+                for (i, row) in rows.iter().enumerate() {
+                    let (count, values) = PropArray::write(allocators, row)?.into_raw();
+                    first.add(i).write(sys::SRow {
+                        ulAdrEntryPad: 0,
+                        cValues: count,
+                        lpProps: values,
+                    });
+                    std::ptr::addr_of_mut!((*header).cRows).write(count_of(i + 1)?);
+                }
+            }
+            Ok(owner)
+        }
+
+        /// The set, as written.
+        pub fn as_ptr(&self) -> *const sys::SRowSet {
+            self.set.as_ref().map_or(std::ptr::null(), |b| {
+                b.as_ptr().cast::<sys::SRowSet>().cast_const()
+            })
+        }
+
+        /// `*lppRows` for the caller, who frees it with `FreeProws`.
+        pub fn into_raw(mut self) -> *mut sys::SRowSet {
+            self.set
+                .take()
+                .map_or(std::ptr::null_mut(), |b| b.into_raw().cast())
+        }
+    }
+
+    impl Drop for RowSet {
+        fn drop(&mut self) {
+            let Some(set) = self.set.take() else {
+                return;
+            };
+            let (_, _, free) = self.allocators.as_raw();
+            let free = free.expect("checked when the allocators were made");
+            let header = set.as_ptr().cast::<sys::SRowSet>();
+            // SAFETY: the rows written so far (`cRows`) each own a MAPI buffer, freed once
+            // here, before the set itself (dropped after this block).
+            unsafe {
+                let count = std::ptr::addr_of!((*header).cRows).read() as usize;
+                let first = std::ptr::addr_of!((*header).aRow).cast::<sys::SRow>();
+                for i in 0..count {
+                    free((*first.add(i)).lpProps.cast());
+                }
+            }
+            drop(set);
+        }
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -651,6 +762,57 @@ mod values {
             // SAFETY: a null array with items is refused.
             let e = unsafe { Prop::from_raw(&raw) }.unwrap_err();
             assert_eq!(e.code(), sys::MAPI_E_CORRUPT_DATA);
+        }
+
+        #[test]
+        fn row_sets_round_trip_and_a_truncated_one_is_refused() {
+            let rows = vec![
+                vec![
+                    Prop::new(sys::PR_SUBJECT, PropValue::String8(Cow::Borrowed(b"one"))).unwrap(),
+                    Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::text("1")).unwrap(),
+                ],
+                vec![],
+                vec![
+                    Prop::new(sys::PR_SUBJECT, PropValue::String8(Cow::Borrowed(b"three")))
+                        .unwrap(),
+                ],
+            ];
+            let set = RowSet::write(Allocators::local(), &rows).unwrap();
+            // SAFETY: just written, alive while `set` is.
+            assert_eq!(unsafe { read_rows(set.as_ptr()) }.unwrap(), rows);
+            // A row that claims values it does not have.
+            let raw = set.as_ptr().cast_mut();
+            // SAFETY: row 1 exists; its (empty) value buffer stays owned by `set`.
+            let (saved, e) = unsafe {
+                let row = std::ptr::addr_of_mut!((*raw).aRow)
+                    .cast::<sys::SRow>()
+                    .add(1);
+                let saved = *row;
+                (*row).cValues = 5;
+                (*row).lpProps = std::ptr::null_mut();
+                (saved, read_rows(raw).unwrap_err())
+            };
+            assert_eq!(e.code(), sys::MAPI_E_CORRUPT_DATA);
+            // SAFETY: put back what was there, so `set` frees it.
+            unsafe {
+                *std::ptr::addr_of_mut!((*raw).aRow)
+                    .cast::<sys::SRow>()
+                    .add(1) = saved
+            };
+            drop(set);
+            // Handed out: the caller's FreeProws is each row's buffer, then the set.
+            let set = RowSet::write(Allocators::local(), &rows)
+                .unwrap()
+                .into_raw();
+            let (_, _, free) = Allocators::local().as_raw();
+            // SAFETY: what FreeProws does, once.
+            unsafe {
+                let first = std::ptr::addr_of!((*set).aRow).cast::<sys::SRow>();
+                for i in 0..(*set).cRows as usize {
+                    free.unwrap()((*first.add(i)).lpProps.cast());
+                }
+                free.unwrap()(set.cast());
+            }
         }
 
         #[test]
