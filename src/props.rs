@@ -63,10 +63,11 @@ mod tests {
 }
 
 pub use values::{
-    entry_id, prop_tags, write_entry_id, write_prop_tags, Prop, PropArray, PropValue,
+    entry_id, prop_tags, read_rows, write_entry_id, write_prop_tags, Prop, PropArray, PropValue,
+    RowSet,
 };
 
-/// Safe views of `SPropValue`, `SPropTagArray` and `ENTRYID`, and their writers.
+/// Safe views of `SPropValue`, `SPropTagArray`, `SRowSet` and `ENTRYID`, and their writers.
 mod values {
     use std::borrow::Cow;
     use std::mem::size_of;
