@@ -164,6 +164,18 @@
 //! assert_eq!(unsafe { store.SaveChanges(0) }, sys::MAPI_E_NO_SUPPORT);
 //! ```
 //!
+//! # Memory and property values
+//!
+//! What a method hands out through an `[out]` pointer must come from the allocators MAPI
+//! lends the provider: [`mem::Allocators`] holds them (or this crate's own
+//! [`mem::Allocators::local`] for tests and non-MAPI hosts), and [`mem::Buffer`] is one
+//! `MAPIAllocateBuffer` allocation with its `MAPIAllocateMore` children, freed once.
+//! [`props`] reads and writes `SPropValue` ([`props::Prop`], [`props::PropValue`],
+//! [`props::PropArray`] for `GetProps`), `SPropTagArray`, `SRowSet`
+//! ([`props::RowSet`] for `QueryRows`) and entry identifiers, refusing a value whose
+//! type is not its tag's (`MAPI_E_BAD_VALUE`) and data that is not there
+//! (`MAPI_E_CORRUPT_DATA`).
+//!
 //! # Raw mode
 //!
 //! `#[mapi_sync_provider(raw)]` leaves `SynchronizeInBackground` to you: implement

@@ -473,6 +473,38 @@ unsafe impl<T: ComProvider> Sync for Object<T> {}
 /// assert_eq!(sink.ref_count(), 2);
 /// # drop(again);
 /// ```
+///
+/// A child that keeps its parent alive holds an `Object` of it:
+///
+/// ```
+/// use mapi_sync::prelude::*;
+/// use mapi_sync::This;
+/// # use mapi_sync::sys::{IMAPIProp_Impl, IMAPIContainer_Impl, IMAPIFolder_Impl, IMessage_Impl};
+///
+/// #[mapi_object(IMAPIFolder)]
+/// struct Folder {
+///     this: This<Self>,
+/// }
+///
+/// #[mapi_object(IMessage)]
+/// struct Message {
+///     folder: Object<Folder>,
+/// }
+/// # impl IMAPIProp_Impl for Folder {} impl IMAPIContainer_Impl for Folder {} impl IMAPIFolder_Impl for Folder {}
+/// # impl IMAPIProp_Impl for Message {} impl IMessage_Impl for Message {}
+///
+/// impl Folder {
+///     /// What OpenEntry hands out for one of the folder's messages.
+///     fn open_message(&self) -> Option<Object<Message>> {
+///         Some(Object::new(Message { folder: self.this.object()? }))
+///     }
+/// }
+///
+/// let folder = Object::new(Folder { this: This::new() });
+/// let message = folder.open_message().unwrap();
+/// drop(folder); // the message still holds the folder
+/// assert_eq!(message.folder.ref_count(), 1);
+/// ```
 pub struct This<T> {
     /// The object's address (the allocation's provenance), null until it is set.
     object: std::sync::atomic::AtomicPtr<c_void>,
