@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 /* ---- the done event: a flag behind a mutex and a condition variable ---- */
 
@@ -175,4 +176,135 @@ IMAPISyncProgressCallback *c_callback_new(void) {
     c->iface.lpVtbl = &cb_vtbl;
     c->refs = 1;
     return (IMAPISyncProgressCallback *)c;
+}
+
+/* ---- property values: the same conversions as mapi_sync::props, by hand ---- */
+
+/* SPropValue as the MAPI headers lay it out on 64-bit Windows (and so in the bindings on
+ * every 64-bit host): only the members the benchmark's types use. */
+typedef int32_t CLONG; /* LONG: 32 bits on Windows */
+typedef struct { ULONG cb; unsigned char *lpb; } CBinary;
+typedef struct { ULONG cValues; CLONG *lpl; } CLongArray;
+typedef union {
+    CLONG l;
+    unsigned short b;
+    long long li;
+    struct { ULONG lo, hi; } ft;
+    char *lpszA;
+    WCHAR *lpszW;
+    CBinary bin;
+    CLONG err;
+    CLongArray MVl;
+    double dbl; /* the union's alignment, as in mapidefs.h */
+} CPV;
+typedef struct {
+    ULONG ulPropTag;
+    ULONG dwAlignPad;
+    CPV Value;
+} CPropValue;
+_Static_assert(sizeof(void *) != 8 || sizeof(CPropValue) == 24, "SPropValue is 24 bytes on 64-bit");
+
+enum { T_LONG = 0x3, T_BOOLEAN = 0xB, T_I8 = 0x14, T_SYSTIME = 0x40, T_STRING8 = 0x1E,
+       T_UNICODE = 0x1F, T_BINARY = 0x102, T_ERROR = 0xA, T_MV_LONG = 0x1003 };
+
+/* A value read out of an SPropValue: scalars copied, data borrowed with its length. */
+typedef struct {
+    ULONG tag;
+    long long scalar;
+    const void *data;
+    size_t len;
+} CProp;
+
+size_t c_prop_size(void) { return sizeof(CProp); }
+
+/* Reads n values; 0 on success, -1 on a type it does not know or a null pointer. */
+int c_read_props(const CPropValue *in, ULONG n, CProp *out) {
+    for (ULONG i = 0; i < n; i++) {
+        const CPropValue *v = &in[i];
+        CProp *p = &out[i];
+        p->tag = v->ulPropTag;
+        p->data = NULL;
+        p->len = 0;
+        switch (v->ulPropTag & 0xFFFF) {
+        case T_LONG: p->scalar = v->Value.l; break;
+        case T_BOOLEAN: p->scalar = v->Value.b != 0; break;
+        case T_I8: p->scalar = v->Value.li; break;
+        case T_SYSTIME: p->scalar = (long long)(((unsigned long long)v->Value.ft.hi << 32) | v->Value.ft.lo); break;
+        case T_ERROR: p->scalar = v->Value.err; break;
+        case T_UNICODE: {
+            const WCHAR *w = v->Value.lpszW;
+            if (!w) return -1;
+            size_t len = 0;
+            while (w[len]) len++;
+            p->data = w;
+            p->len = len;
+            break;
+        }
+        case T_STRING8: {
+            const char *a = v->Value.lpszA;
+            if (!a) return -1;
+            p->data = a;
+            p->len = strlen(a);
+            break;
+        }
+        case T_BINARY:
+            if (v->Value.bin.cb && !v->Value.bin.lpb) return -1;
+            p->data = v->Value.bin.lpb;
+            p->len = v->Value.bin.cb;
+            break;
+        case T_MV_LONG:
+            if (v->Value.MVl.cValues && !v->Value.MVl.lpl) return -1;
+            p->data = v->Value.MVl.lpl;
+            p->len = v->Value.MVl.cValues;
+            break;
+        default: return -1;
+        }
+    }
+    return 0;
+}
+
+typedef SCODE (*alloc_buffer_fn)(ULONG, void **);
+typedef SCODE (*alloc_more_fn)(ULONG, void *, void **);
+
+/* Copies `size` bytes into a child of `root`, with `extra` zero bytes after them. */
+static void *copy_more(alloc_more_fn more, void *root, const void *data, size_t size, size_t extra) {
+    void *p = NULL;
+    if (more((ULONG)(size + extra), root, &p) < 0) return NULL;
+    memcpy(p, data, size);
+    memset((char *)p + size, 0, extra);
+    return p;
+}
+
+/* Writes n values into one MAPI buffer (strings and arrays as its children). */
+CPropValue *c_write_props(const CProp *in, ULONG n, alloc_buffer_fn buffer, alloc_more_fn more) {
+    CPropValue *out = NULL;
+    if (buffer((ULONG)(n * sizeof *out), (void **)&out) < 0) return NULL;
+    memset(out, 0, n * sizeof *out);
+    for (ULONG i = 0; i < n; i++) {
+        const CProp *p = &in[i];
+        CPropValue *v = &out[i];
+        v->ulPropTag = p->tag;
+        switch (p->tag & 0xFFFF) {
+        case T_LONG: v->Value.l = (CLONG)p->scalar; break;
+        case T_BOOLEAN: v->Value.b = (unsigned short)(p->scalar != 0); break;
+        case T_I8: v->Value.li = p->scalar; break;
+        case T_SYSTIME:
+            v->Value.ft.lo = (ULONG)p->scalar;
+            v->Value.ft.hi = (ULONG)((unsigned long long)p->scalar >> 32);
+            break;
+        case T_ERROR: v->Value.err = (CLONG)p->scalar; break;
+        case T_UNICODE: v->Value.lpszW = copy_more(more, out, p->data, p->len * sizeof(WCHAR), sizeof(WCHAR)); break;
+        case T_STRING8: v->Value.lpszA = copy_more(more, out, p->data, p->len, 1); break;
+        case T_BINARY:
+            v->Value.bin.cb = (ULONG)p->len;
+            v->Value.bin.lpb = copy_more(more, out, p->data, p->len, 0);
+            break;
+        case T_MV_LONG:
+            v->Value.MVl.cValues = (ULONG)p->len;
+            v->Value.MVl.lpl = copy_more(more, out, p->data, p->len * sizeof(CLONG), 0);
+            break;
+        default: break;
+        }
+    }
+    return out;
 }

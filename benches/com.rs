@@ -12,6 +12,15 @@
 //!   (shared, Rust) callback's `Done` has run; waiting for and closing the done event
 //!   happen outside the timing.
 //!
+//! And `ours` against `c` only (windows-core has no MAPI property types):
+//!
+//! - `props_read`: 100 mixed `SPropValue`s (PT_LONG, PT_BOOLEAN, PT_I8, PT_SYSTIME,
+//!   PT_UNICODE, PT_STRING8, PT_BINARY, PT_ERROR, PT_MV_LONG) read into native values in
+//!   reused storage: `mapi_sync::props::Prop::read_into` against a C loop.
+//! - `props_write`: the same 100 values written into one MAPI buffer (children with
+//!   MAPIAllocateMore) and freed: `PropArray::write` against a C loop, both on
+//!   `mem::Allocators::local()`.
+//!
 //! ```sh
 //! cargo bench --bench com      # or `cargo xtask bench`, which also records the figures
 //! ```
@@ -23,7 +32,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
+use mapi_sync::props::{Prop, PropArray, PropValue};
 use mapi_sync::sys::{
     self, IMAPISyncProgressCallback, IMAPISyncProgressCallback_Impl,
     IMAPISyncProgressCallback_Vtbl, IUnknown_Vtbl, HANDLE, HRESULT, WCHAR,
@@ -225,6 +236,10 @@ struct CFloor {
     callback_new: unsafe extern "C" fn() -> *mut c_void,
     event_wait: unsafe extern "C" fn(HANDLE),
     event_close: unsafe extern "C" fn(HANDLE),
+    prop_size: unsafe extern "C" fn() -> usize,
+    read_props: unsafe extern "C" fn(*const sys::SPropValue, u32, *mut u8) -> i32,
+    write_props:
+        unsafe extern "C" fn(*const u8, u32, *const c_void, *const c_void) -> *mut sys::SPropValue,
 }
 
 fn c_floor() -> CFloor {
@@ -249,6 +264,9 @@ fn c_floor() -> CFloor {
             callback_new: *loaded.get(b"c_callback_new\0").expect("c_callback_new"),
             event_wait: *loaded.get(b"c_event_wait\0").expect("c_event_wait"),
             event_close: *loaded.get(b"c_event_close\0").expect("c_event_close"),
+            prop_size: *loaded.get(b"c_prop_size\0").expect("c_prop_size"),
+            read_props: *loaded.get(b"c_read_props\0").expect("c_read_props"),
+            write_props: *loaded.get(b"c_write_props\0").expect("c_write_props"),
             _lib: loaded,
         }
     }
@@ -435,5 +453,104 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// 100 mixed values of the types a store uses.
+fn mixed_props() -> Vec<Prop<'static>> {
+    use std::borrow::Cow;
+    (0..100u32)
+        .map(|i| {
+            let id = 0x6000 + i;
+            let (ty, value) = match i % 9 {
+                0 => (sys::PT_LONG, PropValue::Long(i as i32)),
+                1 => (sys::PT_BOOLEAN, PropValue::Boolean(i % 2 == 0)),
+                2 => (sys::PT_I8, PropValue::I8(i64::from(i) << 33)),
+                3 => (
+                    sys::PT_SYSTIME,
+                    PropValue::SysTime(0x01D9_0000_0000_0000 + u64::from(i)),
+                ),
+                4 => (
+                    sys::PT_UNICODE,
+                    PropValue::text(&format!("Subject of message {i}")),
+                ),
+                5 => (
+                    sys::PT_STRING8,
+                    PropValue::String8(Cow::Owned(format!("sender{i}@example.com").into_bytes())),
+                ),
+                6 => (
+                    sys::PT_BINARY,
+                    PropValue::Binary(Cow::Owned(vec![i as u8; 16])),
+                ),
+                7 => (sys::PT_ERROR, PropValue::Error(sys::MAPI_E_NOT_FOUND)),
+                _ => (
+                    sys::PT_MV_LONG,
+                    PropValue::MvLong(Cow::Owned(vec![1, 2, 3, i as i32])),
+                ),
+            };
+            Prop::new(mapi_sync::props::prop_tag(ty, id), value).expect("types match")
+        })
+        .collect()
+}
+
+fn bench_props(c: &mut Criterion) {
+    let floor = c_floor();
+    let alloc = Allocators::local();
+    let props = mixed_props();
+    let n = props.len() as u32;
+    let array = PropArray::write(alloc, &props).expect("written");
+    let raw = array.as_slice().as_ptr();
+    // SAFETY: the symbols' C signatures.
+    let size = unsafe { (floor.prop_size)() };
+    let mut c_props = vec![0u8; size * props.len()];
+
+    let mut group = c.benchmark_group("props_read");
+    // Both read into storage they reuse: a Vec here, a C array there.
+    let mut ours_out: Vec<Prop<'_>> = Vec::with_capacity(props.len());
+    group.bench_function("ours", |b| {
+        b.iter(|| {
+            // SAFETY: `raw` is a live array of `n` values written above.
+            unsafe { Prop::read_into(black_box(raw), n, &mut ours_out) }.expect("readable")
+        })
+    });
+    group.bench_function("c", |b| {
+        b.iter(|| {
+            // SAFETY: as above; `c_props` has room for `n` C values.
+            let r = unsafe { (floor.read_props)(black_box(raw), n, c_props.as_mut_ptr()) };
+            assert_eq!(r, 0);
+        })
+    });
+    group.finish();
+
+    // The C side writes what its own loop read.
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { (floor.read_props)(raw, n, c_props.as_mut_ptr()) },
+        0
+    );
+    let (buffer_fn, more_fn, free_fn) = alloc.as_raw();
+    let free_fn = free_fn.expect("local allocators");
+    let mut group = c.benchmark_group("props_write");
+    group.bench_function("ours", |b| {
+        b.iter(|| drop(PropArray::write(alloc, black_box(&props)).expect("written")))
+    });
+    group.bench_function("c", |b| {
+        b.iter(|| {
+            // SAFETY: `c_props` holds `n` values read by the C loop from `raw`, whose data
+            // is still alive; the allocators are the local ones, and the array is freed
+            // once.
+            unsafe {
+                let out = (floor.write_props)(
+                    black_box(c_props.as_ptr()),
+                    n,
+                    buffer_fn.map_or(std::ptr::null(), |f| f as *const c_void),
+                    more_fn.map_or(std::ptr::null(), |f| f as *const c_void),
+                );
+                assert!(!out.is_null());
+                free_fn(out.cast());
+            }
+        })
+    });
+    group.finish();
+    drop(array);
+}
+
+criterion_group!(benches, bench, bench_props);
 criterion_main!(benches);
