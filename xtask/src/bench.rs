@@ -369,6 +369,18 @@ const GROUPS: &[(&str, &str)] = &[
     ),
 ];
 const IMPLS: &[&str] = &["ours", "windows_core", "c"];
+/// Groups with no windows-core side: MAPI's property values.
+const C_ONLY_GROUPS: &[(&str, &str)] = &[
+    ("props_read", "100 mixed SPropValues read"),
+    ("props_write", "100 mixed SPropValues written and freed"),
+];
+
+fn c_only_figures() -> Result<Vec<(f64, f64)>, Fail> {
+    C_ONLY_GROUPS
+        .iter()
+        .map(|(g, _)| Ok((criterion_median(g, "ours")?, criterion_median(g, "c")?)))
+        .collect()
+}
 
 fn runtime_figures() -> Result<Vec<Vec<f64>>, Fail> {
     crate::run(cargo().current_dir(root()).args([
@@ -509,6 +521,13 @@ pub fn all(runs: usize) -> Result<(), Fail> {
             row[0] / row[1],
             row[0] / row[2]
         );
+    }
+    let _ = writeln!(
+        t,
+        "\n| operation (ours and C only) | ours | C (floor) | ours / C |\n|---|---|---|---|"
+    );
+    for ((_, label), (ours, c)) in C_ONLY_GROUPS.iter().zip(c_only_figures()?) {
+        let _ = writeln!(t, "| {label} | {ours:.2} | {c:.2} | {:.2} |", ours / c);
     }
     let _ = writeln!(t, "\n### 4. Size (stripped release cdylib)\n");
     let _ = writeln!(t, "| provider | bytes | ratio |\n|---|---|---|");
