@@ -167,20 +167,44 @@ mod values {
         )
     }
 
+    /// Why a raw value could not be read; made into an [`Error`] only on the cold path,
+    /// so that reading stays a loop of small moves.
+    #[derive(Clone, Copy)]
+    enum Bad {
+        NullString,
+        NullArray,
+        NullClsid,
+        Type(ULONG),
+    }
+
+    impl Bad {
+        #[cold]
+        fn error(self) -> Error {
+            match self {
+                Bad::NullString => Error::with_message(sys::MAPI_E_CORRUPT_DATA, "a null string"),
+                Bad::NullArray => {
+                    Error::with_message(sys::MAPI_E_CORRUPT_DATA, "a null array with items")
+                }
+                Bad::NullClsid => Error::with_message(sys::MAPI_E_CORRUPT_DATA, "a null PT_CLSID"),
+                Bad::Type(t) => Error::with_message(
+                    sys::MAPI_E_BAD_VALUE,
+                    format!("property type {t:#06X} is not one this crate reads"),
+                ),
+            }
+        }
+    }
+
     /// Reads `count` items from a MAPI array pointer (null only when `count` is 0).
     ///
     /// # Safety
     /// `p` must point at `count` readable items for `'a`.
     #[inline]
-    unsafe fn items<'a, T>(p: *const T, count: ULONG) -> Result<&'a [T]> {
+    unsafe fn items<'a, T>(p: *const T, count: ULONG) -> core::result::Result<&'a [T], Bad> {
         if count == 0 {
             return Ok(&[]);
         }
         if p.is_null() {
-            return Err(Error::with_message(
-                sys::MAPI_E_CORRUPT_DATA,
-                "a null array with items",
-            ));
+            return Err(Bad::NullArray);
         }
         // SAFETY: caller's contract.
         Ok(unsafe { std::slice::from_raw_parts(p, count as usize) })
@@ -191,12 +215,11 @@ mod values {
     /// # Safety
     /// `p` must be a NUL-terminated string readable for `'a`.
     #[inline]
-    unsafe fn until_nul<'a, T: Copy + Default + PartialEq>(p: *const T) -> Result<&'a [T]> {
+    unsafe fn until_nul<'a, T: Copy + Default + PartialEq>(
+        p: *const T,
+    ) -> core::result::Result<&'a [T], Bad> {
         if p.is_null() {
-            return Err(Error::with_message(
-                sys::MAPI_E_CORRUPT_DATA,
-                "a null string",
-            ));
+            return Err(Bad::NullString);
         }
         let mut n = 0;
         // SAFETY: caller's contract: every item up to the NUL is readable.
@@ -205,6 +228,57 @@ mod values {
                 n += 1;
             }
             Ok(std::slice::from_raw_parts(p, n))
+        }
+    }
+
+    /// The value of `raw`, as the tag's type says.
+    ///
+    /// # Safety
+    /// As for [`Prop::from_raw`].
+    #[inline(always)]
+    unsafe fn decode(raw: &SPropValue) -> core::result::Result<PropValue<'_>, Bad> {
+        let v = &raw.Value;
+        // SAFETY (all the union reads and array views below): the tag's type says which
+        // member of the union MAPI wrote (caller's contract).
+        unsafe {
+            Ok(match prop_type(raw.ulPropTag) {
+                sys::PT_NULL => PropValue::Null,
+                sys::PT_LONG => PropValue::Long(v.l),
+                sys::PT_BOOLEAN => PropValue::Boolean(v.b != 0),
+                sys::PT_I8 => PropValue::I8(v.li.QuadPart),
+                sys::PT_SYSTIME => PropValue::SysTime(
+                    (u64::from(v.ft.dwHighDateTime) << 32) | u64::from(v.ft.dwLowDateTime),
+                ),
+                sys::PT_UNICODE => PropValue::Unicode(Cow::Borrowed(until_nul(v.lpszW)?)),
+                sys::PT_STRING8 => {
+                    PropValue::String8(Cow::Borrowed(bytes_of_chars(until_nul(v.lpszA)?)))
+                }
+                sys::PT_BINARY => PropValue::Binary(Cow::Borrowed(items(v.bin.lpb, v.bin.cb)?)),
+                sys::PT_ERROR => PropValue::Error(v.err),
+                sys::PT_CLSID => PropValue::Clsid(*v.lpguid.as_ref().ok_or(Bad::NullClsid)?),
+                sys::PT_MV_LONG => {
+                    PropValue::MvLong(Cow::Borrowed(items(v.MVl.lpl, v.MVl.cValues)?))
+                }
+                sys::PT_MV_UNICODE => PropValue::MvUnicode(
+                    items(v.MVszW.lppszW, v.MVszW.cValues)?
+                        .iter()
+                        .map(|s| until_nul(*s).map(Cow::Borrowed))
+                        .collect::<core::result::Result<_, Bad>>()?,
+                ),
+                sys::PT_MV_STRING8 => PropValue::MvString8(
+                    items(v.MVszA.lppszA, v.MVszA.cValues)?
+                        .iter()
+                        .map(|s| until_nul(*s).map(|c| Cow::Borrowed(bytes_of_chars(c))))
+                        .collect::<core::result::Result<_, Bad>>()?,
+                ),
+                sys::PT_MV_BINARY => PropValue::MvBinary(
+                    items(v.MVbin.lpbin, v.MVbin.cValues)?
+                        .iter()
+                        .map(|b| items(b.lpb, b.cb).map(Cow::Borrowed))
+                        .collect::<core::result::Result<_, Bad>>()?,
+                ),
+                other => return Err(Bad::Type(other)),
+            })
         }
     }
 
@@ -236,64 +310,14 @@ mod values {
         /// binaries) are valid for `'a`, as MAPI hands them out.
         #[inline]
         pub unsafe fn from_raw(raw: &'a SPropValue) -> Result<Prop<'a>> {
-            let tag = raw.ulPropTag;
-            let v = &raw.Value;
-            // SAFETY (all the union reads and array views below): the tag's type says
-            // which member of the union MAPI wrote (caller's contract).
-            let value = unsafe {
-                match prop_type(tag) {
-                    sys::PT_NULL => PropValue::Null,
-                    sys::PT_LONG => PropValue::Long(v.l),
-                    sys::PT_BOOLEAN => PropValue::Boolean(v.b != 0),
-                    sys::PT_I8 => PropValue::I8(v.li.QuadPart),
-                    sys::PT_SYSTIME => PropValue::SysTime(
-                        (u64::from(v.ft.dwHighDateTime) << 32) | u64::from(v.ft.dwLowDateTime),
-                    ),
-                    sys::PT_UNICODE => PropValue::Unicode(Cow::Borrowed(until_nul(v.lpszW)?)),
-                    sys::PT_STRING8 => {
-                        PropValue::String8(Cow::Borrowed(bytes_of_chars(until_nul(v.lpszA)?)))
-                    }
-                    sys::PT_BINARY => PropValue::Binary(Cow::Borrowed(items(v.bin.lpb, v.bin.cb)?)),
-                    sys::PT_ERROR => PropValue::Error(v.err),
-                    sys::PT_CLSID => match v.lpguid.as_ref() {
-                        Some(g) => PropValue::Clsid(*g),
-                        None => {
-                            return Err(Error::with_message(
-                                sys::MAPI_E_CORRUPT_DATA,
-                                "a null PT_CLSID",
-                            ))
-                        }
-                    },
-                    sys::PT_MV_LONG => {
-                        PropValue::MvLong(Cow::Borrowed(items(v.MVl.lpl, v.MVl.cValues)?))
-                    }
-                    sys::PT_MV_UNICODE => PropValue::MvUnicode(
-                        items(v.MVszW.lppszW, v.MVszW.cValues)?
-                            .iter()
-                            .map(|s| until_nul(*s).map(Cow::Borrowed))
-                            .collect::<Result<_>>()?,
-                    ),
-                    sys::PT_MV_STRING8 => PropValue::MvString8(
-                        items(v.MVszA.lppszA, v.MVszA.cValues)?
-                            .iter()
-                            .map(|s| until_nul(*s).map(|c| Cow::Borrowed(bytes_of_chars(c))))
-                            .collect::<Result<_>>()?,
-                    ),
-                    sys::PT_MV_BINARY => PropValue::MvBinary(
-                        items(v.MVbin.lpbin, v.MVbin.cValues)?
-                            .iter()
-                            .map(|b| items(b.lpb, b.cb).map(Cow::Borrowed))
-                            .collect::<Result<_>>()?,
-                    ),
-                    other => {
-                        return Err(Error::with_message(
-                            sys::MAPI_E_BAD_VALUE,
-                            format!("property type {other:#06X} is not one this crate reads"),
-                        ))
-                    }
-                }
-            };
-            Ok(Prop { tag, value })
+            // SAFETY: forwarded from the caller.
+            match unsafe { decode(raw) } {
+                Ok(value) => Ok(Prop {
+                    tag: raw.ulPropTag,
+                    value,
+                }),
+                Err(bad) => Err(bad.error()),
+            }
         }
 
         /// Reads `count` `SPropValue`s.
@@ -320,11 +344,17 @@ mod values {
         ) -> Result<()> {
             out.clear();
             // SAFETY: caller's contract.
-            let values = unsafe { items(values, count)? };
+            let values = unsafe { items(values, count) }.map_err(Bad::error)?;
             out.reserve(values.len());
             for v in values {
                 // SAFETY: as above.
-                out.push(unsafe { Prop::from_raw(v) }?);
+                match unsafe { decode(v) } {
+                    Ok(value) => out.push(Prop {
+                        tag: v.ulPropTag,
+                        value,
+                    }),
+                    Err(bad) => return Err(bad.error()),
+                }
             }
             Ok(())
         }
