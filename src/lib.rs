@@ -305,6 +305,11 @@ pub mod prelude {
     };
 }
 
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// What `#[mapi_sync_provider]` expands to refers to this module only. Not public API: it
 /// can change in any release.
 #[doc(hidden)]
