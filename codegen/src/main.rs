@@ -74,15 +74,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if cli.check {
-        let diffs = output::compare(&cli.out, &generated.files);
-        if !diffs.is_empty() {
-            eprintln!(
-                "mapi-codegen: {} is stale; run `cargo xtask regen` and commit the result:",
-                cli.out.display()
-            );
-            for d in diffs {
-                eprintln!("  {d}");
-            }
+        if let Err(e) = output::check_up_to_date(&cli.out, &generated.files) {
+            eprintln!("mapi-codegen: error: {e}");
             return ExitCode::FAILURE;
         }
         println!("{} is up to date", cli.out.display());
