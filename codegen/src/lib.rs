@@ -12,6 +12,7 @@ pub mod frontend;
 pub mod idl;
 pub mod ir;
 pub mod manifest;
+pub mod names;
 pub mod output;
 
 use std::collections::BTreeMap;

@@ -59,7 +59,7 @@ fn missing_header_folder() {
 
 #[test]
 fn header_missing_from_the_folder() {
-    let dir = headers_copy(|t| t.replace("\"mapiutil.h\"]", "\"mapinothere.h\"]"));
+    let dir = headers_copy(|t| t.replace("\"mapiutil.h\"", "\"mapinothere.h\""));
     let m = dir.path().join("mapi.toml");
     let text = fs::read_to_string(&m).unwrap();
     let line = line_of(&text, "\"mapinothere.h\"");

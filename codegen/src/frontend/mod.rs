@@ -66,11 +66,12 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
                 s.spawn(move || bindgen::generate(inputs, &t.triple, wanted_types))
             })
             .collect();
-        let evaluated = consts::evaluate(inputs, &cc_target.triple, &facts, &spec.constants);
+        let evaluated = consts::evaluate(inputs, &cc_target.triple, &facts, manifest);
         let texts: Vec<Result<String>> = runs.into_iter().map(|h| joined(h.join())).collect();
         (evaluated, texts)
     });
     let evaluated = evaluated?;
+    check_iid_names(manifest, &facts)?;
 
     let mut interfaces = select_interfaces(manifest, inputs, &facts.interfaces)?;
     for i in &mut interfaces {
@@ -92,19 +93,25 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         outputs.push((t, bindgen::process(&t.triple, &text?, &all_interfaces)?));
     }
 
+    // Where each constant's type comes from in the manifest, for range errors.
     let mut constants: BTreeMap<String, Constant> = BTreeMap::new();
-    for c in evaluated {
+    let mut type_at: BTreeMap<String, String> = BTreeMap::new();
+    for (c, rule) in evaluated {
+        type_at.insert(c.name.clone(), format!("constants.{rule}.type"));
         constants.insert(c.name.clone(), c);
     }
-    for c in &spec.extra_constants {
+    for (n, c) in spec.extra_constants.iter().enumerate() {
         if constants.contains_key(&c.name) {
-            return Err(Error::msg(format!(
-                "{}: extra constant `{}` is already declared by the headers; remove it \
-                 from the manifest",
-                manifest.path.display(),
-                c.name
-            )));
+            return Err(manifest.error_at(
+                manifest.offset_of(&format!("extra_constant.{n}.name")),
+                format!(
+                    "extra constant `{}` is already declared by the headers; remove it \
+                     from the manifest",
+                    c.name
+                ),
+            ));
         }
+        type_at.insert(c.name.clone(), format!("extra_constant.{n}.value"));
         constants.insert(
             c.name.clone(),
             Constant {
@@ -127,6 +134,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         &spec.output.base_module,
     );
     check_types_declared(&interfaces, &items)?;
+    check_constant_ranges(manifest, &constants, &type_at, &items)?;
     let layouts = outputs
         .iter()
         .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
@@ -140,6 +148,82 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         items,
         layouts,
     })
+}
+
+/// Every `[emit.iid_names]` entry names an interface the headers declare and a GUID they
+/// define.
+fn check_iid_names(manifest: &Manifest, facts: &ast::AstFacts) -> Result<()> {
+    for (iface, iid) in &manifest.spec.emit.iid_names {
+        let at = manifest.offset_of(&format!("emit.iid_names.{iface}"));
+        if !facts.interfaces.contains_key(iface) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`[emit.iid_names]` names interface `{iface}`, which no header or IDL file \
+                     read declares (`mapi-codegen --list` prints them)"
+                ),
+            ));
+        }
+        if !facts.guids.contains_key(iid) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`[emit.iid_names]` gives `{iface}` the IID `{iid}`, which no header read \
+                     defines (with DEFINE_GUID or DEFINE_OLEGUID)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every constant's value fits its type (as a signed or an unsigned number of its width):
+/// nothing is cut silently.
+fn check_constant_ranges(
+    manifest: &Manifest,
+    constants: &BTreeMap<String, Constant>,
+    type_at: &BTreeMap<String, String>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let mut aliases = BTreeMap::new();
+    for item in items {
+        if let syn::Item::Type(t) = &item.item {
+            let ty = &t.ty;
+            aliases.insert(t.ident.to_string(), quote::quote!(#ty).to_string());
+        }
+    }
+    for c in constants.values() {
+        let at = manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
+        let Some(prim) = crate::backend::primitive_of(&c.ty, &aliases) else {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "constant `{}` has type `{}`, which is not an integer type the bindings \
+                     declare",
+                    c.name, c.ty
+                ),
+            ));
+        };
+        let bits: u32 = prim[1..].parse().unwrap_or(64);
+        let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
+        if c.value < lo || c.value > hi {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "constant `{}` is {}{}, which does not fit in `{}` ({prim}, {bits} bits)",
+                    c.name,
+                    c.value,
+                    if c.value < 0 {
+                        format!(" (0x{:X} as 32 bits)", c.value as u32)
+                    } else {
+                        format!(" (0x{:X})", c.value)
+                    },
+                    c.ty
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every type an emitted method names must be declared by the bindings.
