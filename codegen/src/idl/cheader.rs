@@ -14,6 +14,7 @@
 //!
 //! The output depends only on the input: the same file and options give the same bytes.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::ast::{Guid, IdlFile, Interface, Item, Method};
@@ -51,16 +52,19 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
     line(o, "#endif");
 
     let mut declared: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for item in &file.items {
         let name = match item {
             Item::Interface(i) => i.name.as_str(),
             Item::ForwardInterface(n) => n.as_str(),
             _ => continue,
         };
-        if !declared.contains(&name) {
+        if seen.insert(name) {
             declared.push(name);
         }
     }
+    let by_name: HashMap<&str, &Interface> =
+        file.interfaces().map(|i| (i.name.as_str(), i)).collect();
     if !declared.is_empty() {
         line(o, "");
         line(
@@ -124,7 +128,7 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
                 line(o, &format!("typedef {};", a.ty.declare(&a.name)));
             }
             Item::Interface(i) => {
-                interface(o, file, i);
+                interface(o, &ancestry(&by_name, i), i);
             }
             Item::ForwardInterface(_) => {}
         }
@@ -208,8 +212,31 @@ fn cpp_params(m: &Method) -> String {
         .join(", ")
 }
 
-/// The C++ class, the C vtable and the call macros of one interface.
-fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
+/// The chain from the root down to `iface`, like [`IdlFile::ancestry`], with the file's
+/// interfaces looked up by name.
+fn ancestry(by_name: &HashMap<&str, &Interface>, iface: &Interface) -> Vec<Interface> {
+    let mut chain = vec![iface.clone()];
+    let mut seen: HashSet<String> = HashSet::from([iface.name.clone()]);
+    let mut next = iface.base.clone();
+    while let Some(b) = next {
+        if !seen.insert(b.clone()) {
+            break;
+        }
+        let i = match by_name.get(b.as_str()) {
+            Some(i) => (*i).clone(),
+            None if b == "IUnknown" => Interface::iunknown(),
+            None => break,
+        };
+        next = i.base.clone();
+        chain.push(i);
+    }
+    chain.reverse();
+    chain
+}
+
+/// The C++ class, the C vtable and the call macros of one interface; `chain` is its
+/// ancestry, root first, ending with `iface`.
+fn interface(o: &mut String, chain: &[Interface], iface: &Interface) {
     let name = &iface.name;
     let origin = match &iface.base {
         Some(b) => format!("derives from {b}"),
@@ -245,8 +272,7 @@ fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
     line(o, "#endif");
     line(o, "#else");
     line(o, &format!("typedef struct {name}Vtbl {{"));
-    let chain = file.ancestry(iface);
-    for owner in &chain {
+    for owner in chain {
         line(o, &format!("    /* {} */", owner.name));
         for m in &owner.methods {
             line(
@@ -265,7 +291,7 @@ fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
     line(o, &format!("    const struct {name}Vtbl *lpVtbl;"));
     line(o, "};");
     line(o, "#ifdef COBJMACROS");
-    for owner in &chain {
+    for owner in chain {
         for m in &owner.methods {
             // A macro parameter named like the method or `lpVtbl` would be substituted in
             // the body too; such names get a suffix.
@@ -369,12 +395,7 @@ typedef const IID *REFIID;
     line(o, "");
     line(o, "typedef struct IUnknown IUnknown;");
     let unknown = Interface::iunknown();
-    let file = IdlFile {
-        path: Default::default(),
-        imports: Vec::new(),
-        items: Vec::new(),
-    };
-    interface(o, &file, &unknown);
+    interface(o, std::slice::from_ref(&unknown), &unknown);
     line(o, "typedef IUnknown *LPUNKNOWN;");
     line(o, "");
     line(o, "/* MAPI's session object, opaque here. */");
