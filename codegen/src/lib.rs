@@ -51,7 +51,7 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let manifest = manifest::Manifest::load(&opts.manifest)?;
     let inputs = frontend::input::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
     lap("manifest + IDL", &mut timings);
-    let model = frontend::analyze(&manifest, &inputs)?;
+    let model = frontend::analyze(&manifest, &inputs).map_err(|e| inputs.locate_in_idl(e))?;
     lap("libclang + bindgen", &mut timings);
     let files = backend::render(&manifest, &inputs, &model)?;
     lap("render + format", &mut timings);

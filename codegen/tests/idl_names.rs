@@ -326,3 +326,68 @@ fn the_command_line_says_error_once() {
     assert!(err.contains(&format!("--> {}:", idl.display())), "{err}");
     assert_eq!(err.matches("error").count(), 1, "{err}");
 }
+
+/// A copy of `headers/` with `edit` applied to the IDL; the error of a whole run and the
+/// IDL's path and edited text.
+fn run_with_idl(edit: impl Fn(&str) -> String) -> (String, std::path::PathBuf, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root.join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let idl = dir.path().join("mapisync.idl");
+    let text = edit(&std::fs::read_to_string(&idl).unwrap());
+    std::fs::write(&idl, &text).unwrap();
+    let e = mapi_codegen::generate(&mapi_codegen::Options {
+        manifest: dir.path().join("mapi.toml"),
+        mapi_include: None,
+    })
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    // Keep the folder alive until the error is read.
+    drop(dir);
+    (e, idl, text)
+}
+
+#[test]
+fn clang_errors_on_the_lowered_header_name_the_idl_line() {
+    let (e, idl, text) = run_with_idl(|t| {
+        t.replace(
+            "interface IMAPISyncProgressCallback : IUnknown",
+            "interface IMAPIProp : IUnknown",
+        )
+        .replace(
+            "typedef IMAPISyncProgressCallback *LPMAPISYNCPROGRESSCALLBACK;",
+            "typedef IMAPIProp *LPMAPIPROPX;",
+        )
+    });
+    let line = text[..text.find("interface IMAPIProp").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        e.starts_with(&format!(
+            "{}:{line}:11: this declaration does not compile once lowered to C: ",
+            idl.display()
+        )),
+        "{e}"
+    );
+    assert!(e.contains("redefinition of 'IMAPIProp'"), "{e}");
+    // A typedef that clashes with a MAPI header's: the typedef's line.
+    let (e, idl, text) = run_with_idl(|t| {
+        t.replace(
+            "typedef IMAPISync *LPMAPISYNC;",
+            "typedef IMAPISync *LPMAPISYNC;\ntypedef ULONG SPropValue;",
+        )
+    });
+    let line = text[..text.find("typedef ULONG SPropValue").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        e.starts_with(&format!("{}:{line}:15: ", idl.display())),
+        "{e}"
+    );
+}

@@ -21,6 +21,9 @@ pub struct Inputs {
     pub idl: Vec<idl::IdlFile>,
     /// `(key, virtual path, text)` of the C header lowered from each IDL file.
     pub idl_headers: Vec<(String, String, String)>,
+    /// For each lowered header (in the order of `idl_headers`): the IDL line of each of
+    /// its lines (0 for none), for naming the IDL line in clang's errors.
+    pub idl_lines: Vec<Vec<usize>>,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
 }
@@ -80,11 +83,12 @@ impl Inputs {
         }
         let mut idl_files = Vec::new();
         let mut idl_headers = Vec::new();
+        let mut idl_lines = Vec::new();
         for i in &spec.input.idl {
             let path = manifest.dir().join(i.get_ref());
             let file = idl::parse_file(&path)?;
             let key = header_key(i.get_ref());
-            let text = idl::c_header(
+            let (text, lines) = idl::c_header_with_lines(
                 &file,
                 &idl::CHeaderOptions {
                     guard: guard_name(&key),
@@ -92,6 +96,7 @@ impl Inputs {
                 },
             );
             idl_headers.push((key.clone(), format!("{VIRTUAL_DIR}/{key}"), text));
+            idl_lines.push(lines);
             idl_files.push(file);
         }
         Ok(Inputs {
@@ -99,9 +104,81 @@ impl Inputs {
             headers,
             idl: idl_files,
             idl_headers,
+            idl_lines,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
         })
+    }
+
+    /// An error that quotes clang on a lowered IDL header (`/mapi-codegen-virtual/x.h:L:C`)
+    /// is put at the IDL line the header line comes from: `x.idl:LINE:COL: ...`, the column
+    /// that of the first name clang quotes, if the IDL line holds it.
+    pub fn locate_in_idl(&self, e: Error) -> Error {
+        let message = e.to_string();
+        for ((_, vpath, header), (lines, file)) in self
+            .idl_headers
+            .iter()
+            .zip(self.idl_lines.iter().zip(&self.idl))
+        {
+            let needle = format!("{vpath}:");
+            let Some(at) = message.find(&needle) else {
+                continue;
+            };
+            let rest = &message[at + needle.len()..];
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let Ok(hline) = digits.parse::<usize>() else {
+                continue;
+            };
+            let Some(&idl_line) = lines.get(hline.wrapping_sub(1)) else {
+                continue;
+            };
+            if idl_line == 0 {
+                continue;
+            }
+            let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+            let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+            let text = src.split('\n').nth(idl_line - 1).unwrap_or("");
+            // The name clang points at in the header line, else the first it quotes.
+            let hcol: usize = rest[digits.len()..]
+                .strip_prefix(':')
+                .map(|r| {
+                    r.chars()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect::<String>()
+                })
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            let pointed: String = header
+                .split('\n')
+                .nth(hline - 1)
+                .unwrap_or("")
+                .chars()
+                .skip(hcol.saturating_sub(1))
+                .take_while(|&c| is_word(c))
+                .collect();
+            let quoted = message[at..].split('\'').nth(1).unwrap_or("").to_string();
+            let col = [pointed, quoted]
+                .into_iter()
+                .filter(|w| !w.is_empty() && w.chars().all(is_word))
+                .find_map(|w| {
+                    text.match_indices(w.as_str()).map(|(b, _)| b).find(|&b| {
+                        !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
+                    })
+                })
+                .or_else(|| text.find(|c: char| !c.is_whitespace()))
+                .map_or(1, |b| text[..b].chars().count() + 1);
+            return Error::at(
+                &file.path,
+                idl_line,
+                col,
+                format!(
+                    "this declaration does not compile once lowered to C: {message}\n  {}",
+                    text.trim()
+                ),
+            );
+        }
+        e
     }
 
     /// The main file: every header, in order.

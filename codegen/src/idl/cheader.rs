@@ -31,6 +31,34 @@ pub struct CHeaderOptions {
 
 /// Renders the C/C++ header for `file`.
 pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
+    c_header_with_lines(file, opts).0
+}
+
+/// Which IDL line each line of a rendered header comes from.
+struct LineMap {
+    /// `lines[i]` is the IDL line of header line `i + 1`; 0 where there is none.
+    lines: Vec<usize>,
+    /// How many bytes of the header have been mapped.
+    done: usize,
+}
+
+impl LineMap {
+    /// Maps each header line written since the last call with `of` (given its text).
+    fn mark(&mut self, out: &str, of: impl Fn(&str) -> usize) {
+        for text in out[self.done..].split_inclusive('\n') {
+            self.lines.push(of(text));
+        }
+        self.done = out.len();
+    }
+}
+
+/// Renders the C/C++ header for `file`, with the IDL line (0 for none) of each of its
+/// lines, so that a C compiler's complaint about the header can name the IDL line.
+pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Vec<usize>) {
+    let mut map = LineMap {
+        lines: Vec::new(),
+        done: 0,
+    };
     let guard = c_identifier(&opts.guard);
     let source = opts.source_name.replace("*/", "* /");
     let mut out = String::new();
@@ -50,6 +78,7 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
     line(o, "#ifdef __cplusplus");
     line(o, "extern \"C\" {");
     line(o, "#endif");
+    map.mark(o, |_| 0);
 
     let mut declared: Vec<&str> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
@@ -71,8 +100,11 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
             o,
             "/* The interfaces, declared ahead so that pointers to them work anywhere below. */",
         );
+        map.mark(o, |_| 0);
         for name in &declared {
             line(o, &format!("typedef struct {name} {name};"));
+            let at = by_name.get(name).map_or(0, |i| i.line);
+            map.mark(o, |_| at);
         }
     }
 
@@ -132,6 +164,7 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
             }
             Item::ForwardInterface(_) => {}
         }
+        map_item(&mut map, o, item);
     }
 
     line(o, "");
@@ -140,7 +173,55 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
     line(o, "#endif");
     line(o, "");
     line(o, &format!("#endif /* {guard} */"));
-    out
+    map.mark(o, |_| 0);
+    (out, map.lines)
+}
+
+/// Maps the header lines just written for `item`: a struct member's line to its IDL line,
+/// a method's lines (declaration, vtable entry, call macro) to the method's, the rest to
+/// the item's.
+fn map_item(map: &mut LineMap, o: &str, item: &Item) {
+    match item {
+        Item::CppQuote(_) | Item::ForwardInterface(_) => map.mark(o, |_| 0),
+        Item::Const(c) => map.mark(o, |_| c.line),
+        Item::Typedef(a) => map.mark(o, |_| a.line),
+        Item::Enum(e) => map.mark(o, |_| e.line),
+        Item::Struct(st) => {
+            let fields: HashMap<String, usize> = st
+                .fields
+                .iter()
+                .map(|f| {
+                    let arr = f.array_len.map(|n| format!("[{n}]")).unwrap_or_default();
+                    (format!("    {}{arr};\n", f.ty.declare(&f.name)), f.line)
+                })
+                .collect();
+            map.mark(o, |text| fields.get(text).copied().unwrap_or(st.line));
+        }
+        Item::Interface(i) => {
+            let methods: Vec<(String, String, String, usize)> = i
+                .methods
+                .iter()
+                .map(|m| {
+                    (
+                        format!("STDMETHODCALLTYPE {}(", m.name),
+                        format!("STDMETHODCALLTYPE *{})(", m.name),
+                        format!("#define {}_{}(", i.name, m.name),
+                        m.line,
+                    )
+                })
+                .collect();
+            map.mark(o, |text| {
+                methods
+                    .iter()
+                    .find(|(a, b, c, _)| {
+                        text.contains(a.as_str())
+                            || text.contains(b.as_str())
+                            || text.starts_with(c.as_str())
+                    })
+                    .map_or(i.line, |m| m.3)
+            });
+        }
+    }
 }
 
 fn line(out: &mut String, text: &str) {

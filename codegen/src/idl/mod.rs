@@ -49,7 +49,7 @@ pub use ast::{
     Interface, InterfaceAttributes, Item, Method, Param, PointerDefault, PointerLevel, Pos,
     StructDef,
 };
-pub use cheader::{c_header, CHeaderOptions};
+pub use cheader::{c_header, c_header_with_lines, CHeaderOptions};
 pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.
