@@ -59,7 +59,8 @@ pub struct Output {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The folder holding the MAPI headers; `--mapi-include` overrides it.
+    /// The folder holding the MAPI headers, relative to the manifest's folder if it is not
+    /// absolute; `--mapi-include` (relative to the working folder) overrides it.
     pub mapi_include: String,
     /// MAPI headers to read, in include order; matched case-insensitively in the folder.
     pub headers: Vec<Spanned<String>>,

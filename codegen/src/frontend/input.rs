@@ -44,18 +44,34 @@ pub fn header_key(name: &str) -> String {
 impl Inputs {
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
         let spec = &manifest.spec;
+        // `--mapi-include` is relative to the working folder, the manifest's
+        // `mapi_include` to the manifest's folder; clang gets the folder absolute.
+        let given = mapi_include.is_some();
         let dir = match mapi_include {
             Some(d) => d.to_path_buf(),
-            None => PathBuf::from(&spec.input.mapi_include),
+            None => manifest.dir().join(&spec.input.mapi_include),
         };
-        let listing = std::fs::read_dir(&dir).map_err(|e| {
-            Error::msg(format!(
-                "the MAPI header folder {} cannot be read ({e}).\n  Install the mingw-w64 \
-                 headers with `apt-get install mingw-w64-x86-64-dev` (or run `cargo xtask \
-                 regen`, which installs them), or pass another folder with --mapi-include DIR",
-                dir.display()
-            ))
-        })?;
+        let unreadable = |e: std::io::Error| {
+            if given {
+                Error::msg(format!(
+                    "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
+                    dir.display()
+                ))
+            } else {
+                manifest.error_at(
+                    manifest.offset_of("input.mapi_include"),
+                    format!(
+                        "the MAPI header folder {} cannot be read ({e}).\n  Install the \
+                         mingw-w64 headers with `apt-get install mingw-w64-x86-64-dev` (or run \
+                         `cargo xtask regen`, which installs them), or pass another folder with \
+                         --mapi-include DIR",
+                        dir.display()
+                    ),
+                )
+            }
+        };
+        let dir = std::fs::canonicalize(&dir).map_err(unreadable)?;
+        let listing = std::fs::read_dir(&dir).map_err(unreadable)?;
         let files: Vec<PathBuf> = listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
         let mut headers = Vec::new();
         for h in &spec.input.headers {
@@ -69,11 +85,16 @@ impl Inputs {
                 .collect();
             found.sort();
             let Some(path) = found.first() else {
+                let advice = if given {
+                    "check the name and the folder given with --mapi-include"
+                } else {
+                    "check the name or pass --mapi-include DIR"
+                };
                 return Err(manifest.error_at(
                     h.span().start,
                     format!(
                         "header `{}` is not in the MAPI header folder {} (names are matched \
-                         case-insensitively); check the name or pass --mapi-include DIR",
+                         case-insensitively); {advice}",
                         h.get_ref(),
                         dir.display()
                     ),
@@ -92,7 +113,7 @@ impl Inputs {
                 &file,
                 &idl::CHeaderOptions {
                     guard: guard_name(&key),
-                    source_name: format!("headers/{}", i.get_ref()),
+                    source_name: shown_near(&manifest.path, i.get_ref()),
                 },
             );
             idl_headers.push((key.clone(), format!("{VIRTUAL_DIR}/{key}"), text));
@@ -181,11 +202,16 @@ impl Inputs {
         e
     }
 
-    /// The main file: every header, in order.
+    /// The main file: every header, in order. The MAPI headers are included by their
+    /// bare names (the header folder is on the include path), so no path needs quoting.
     pub fn main_source(&self) -> String {
         let mut s = String::new();
         for (_, path) in &self.headers {
-            s.push_str(&format!("#include \"{}\"\n", path.display()));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            s.push_str(&format!("#include \"{name}\"\n"));
         }
         for (_, vpath, _) in &self.idl_headers {
             s.push_str(&format!("#include \"{vpath}\"\n"));
@@ -231,6 +257,22 @@ impl Inputs {
             .chain(self.idl_headers.iter().map(|(k, _, _)| k.clone()))
             .collect()
     }
+}
+
+/// How banners name a file the manifest names: relative to the manifest's folder, shown
+/// under that folder's name (`headers/mapisync.idl`), so the text does not depend on where
+/// the checkout is.
+fn shown_near(manifest: &Path, rel: &str) -> String {
+    let folder = manifest
+        .canonicalize()
+        .ok()
+        .and_then(|m| {
+            m.parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| ".".into());
+    format!("{folder}/{rel}")
 }
 
 /// `mapisync.h` -> `MAPISYNC_H`.
