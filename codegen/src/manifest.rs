@@ -522,9 +522,21 @@ impl Manifest {
             };
             let Some(next) = next else { break };
             item = next;
-            if let Some(span) = item.span() {
-                if !matches!(item, toml_edit::Item::Table(_)) || at == 0 {
-                    at = span.start;
+            match item.span() {
+                Some(span) if !matches!(item, toml_edit::Item::Table(_)) || at == 0 => {
+                    at = span.start
+                }
+                Some(_) => {}
+                // An `[[array]]` element: where its first key is.
+                None => {
+                    if let Some(first) = item.as_table_like().and_then(|t| {
+                        t.iter()
+                            .filter_map(|(k, _)| t.key(k).and_then(|k| k.span()))
+                            .map(|s| s.start)
+                            .min()
+                    }) {
+                        at = first;
+                    }
                 }
             }
         }

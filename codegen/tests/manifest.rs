@@ -345,3 +345,34 @@ fn iid_names_that_name_nothing() {
         "{e}"
     );
 }
+
+#[test]
+fn an_exact_name_an_earlier_rule_takes() {
+    // The flags rule (`*` over mapidefs.h, ...) comes after the property rule, which takes
+    // MV_FLAG; naming MV_FLAG again in a rule after both has no effect.
+    let t = edited(
+        "\n# Corrections:",
+        "\n[[constants]]\nfrom = [\"mapidefs.h\"]\nnames = [\"MV_FLAG\"]\ntype = \"ULONG\"\n\n# Corrections:",
+    );
+    let at = t.rfind("\"MV_FLAG\"").unwrap();
+    let line = t[..at].matches('\n').count() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(root().join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let m = dir.path().join("mapi.toml");
+    fs::write(&m, &t).unwrap();
+    let e = generate(&Options {
+        manifest: m.clone(),
+        mapi_include: None,
+    })
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with(&format!("{}:{line}:", m.display())), "{e}");
+    assert!(
+        e.contains("`MV_FLAG` is already selected by the earlier rule on line"),
+        "{e}"
+    );
+}

@@ -87,16 +87,39 @@ pub fn evaluate(
             }
         }
     }
+    let rule_line = |n: usize| {
+        line_col(
+            &manifest.text,
+            manifest.offset_of(&format!("constants.{n}")),
+        )
+        .0
+    };
     for (n, r) in rules.iter().enumerate() {
         for (k, p) in r.names.iter().enumerate() {
-            if !p.contains('*') && !exact_hits.contains(&(n, p.as_str())) {
+            if p.contains('*') {
+                continue;
+            }
+            let at = manifest.offset_of(&format!("constants.{n}.names.{k}"));
+            if !exact_hits.contains(&(n, p.as_str())) {
                 return Err(manifest.error_at(
-                    manifest.offset_of(&format!("constants.{n}.names.{k}")),
+                    at,
                     format!(
                         "no integer macro named `{p}` is defined in {} (or it is excluded)",
                         r.from.join(", ")
                     ),
                 ));
+            }
+            if let Some((_, _, first)) = chosen.iter().find(|(c, _, _)| c == p) {
+                if *first != n {
+                    return Err(manifest.error_at(
+                        at,
+                        format!(
+                            "`{p}` is already selected by the earlier rule on line {}, so \
+                             this rule's entry has no effect; remove it from one of them",
+                            rule_line(*first)
+                        ),
+                    ));
+                }
             }
         }
         if per_rule[n] == 0 {
@@ -147,7 +170,7 @@ pub fn evaluate(
     }
     for (n, r) in rules.iter().enumerate() {
         for (k, p) in r.names.iter().enumerate() {
-            if !p.contains('*') && !out.iter().any(|(c, i)| *i == n && c.name == *p) {
+            if !p.contains('*') && !out.iter().any(|(c, _)| c.name == *p) {
                 return Err(manifest.error_at(
                     manifest.offset_of(&format!("constants.{n}.names.{k}")),
                     format!("the macro `{p}` is not an integer constant clang can evaluate"),
