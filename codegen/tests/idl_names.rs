@@ -391,3 +391,91 @@ fn clang_errors_on_the_lowered_header_name_the_idl_line() {
         "{e}"
     );
 }
+
+#[test]
+fn parameters_named_like_values() {
+    let src = format!(
+        "const ULONG LIMIT = 1;\n{}",
+        with_method("HRESULT F([in] ULONG LIMIT);")
+    );
+    let m = error_at(&src, "LIMIT)");
+    assert_eq!(
+        m,
+        "parameter `LIMIT` of `IFoo::F` is named like constant `LIMIT` (line 1): Rust would read the parameter as that value; rename it"
+    );
+    // An interface defined further down is a value too (its tuple struct).
+    let src = format!(
+        "{}[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DE)]\ninterface IBar : IUnknown {{}};\n",
+        with_method("HRESULT F([in] ULONG IBar);")
+    );
+    let m = error_at(&src, "IBar)");
+    assert!(m.contains("is named like interface `IBar` (line 6)"), "{m}");
+}
+
+#[test]
+fn parameters_named_like_values_of_the_mapi_headers() {
+    for name in ["IID_IMAPIProp", "IMAPIProp"] {
+        let (e, idl, text) = run_with_idl(|t| {
+            t.replace(
+                "[in] ULONG ulIndexMax",
+                &format!("[in] ULONG ulIndexMax, [in] ULONG {name}"),
+            )
+        });
+        let at = text.find(&format!("ULONG {name}")).unwrap() + 6;
+        let line = text[..at].matches('\n').count() + 1;
+        let col = at - text[..at].rfind('\n').unwrap();
+        assert!(
+            e.starts_with(&format!(
+                "{}:{line}:{col}: parameter `{name}` of `IMAPISyncProgressCallback::Progress` is named like",
+                idl.display()
+            )),
+            "{e}"
+        );
+    }
+}
+
+/// Names the checks let through build: the generated crate compiles with them.
+#[test]
+fn accepted_unusual_names_give_a_crate_that_builds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root.join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let idl = dir.path().join("mapisync.idl");
+    let text = std::fs::read_to_string(&idl).unwrap().replace(
+        "    HRESULT Done([in] HANDLE hThreadDoneEvent, [in] HRESULT hResult);",
+        "    HRESULT Done([in] HANDLE hThreadDoneEvent, [in] HRESULT hResult);\n    \
+         HRESULT Identity([in] ULONG type, [in] ULONG self, [in] ULONG move, [in] ULONG Identity,\n        \
+         [in] ULONG Tag, [in] ULONG lpVtbl, [in] ULONG implementation, [in] ULONG Self_);",
+    );
+    std::fs::write(&idl, text).unwrap();
+    let g = mapi_codegen::generate(&mapi_codegen::Options {
+        manifest: dir.path().join("mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        g.files["src/mapisync.rs"].contains("pub unsafe fn Identity("),
+        "the method is not emitted"
+    );
+    let out = dir.path().join("crate");
+    mapi_codegen::output::write_atomically(&out, &g.files).unwrap();
+    let status = std::process::Command::new("rustc")
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+            "--crate-name",
+        ])
+        .arg("check_names")
+        .arg("--out-dir")
+        .arg(dir.path())
+        .arg(out.join("src/lib.rs"))
+        .status()
+        .expect("rustc runs");
+    assert!(status.success(), "the generated crate does not build");
+}

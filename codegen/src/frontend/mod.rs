@@ -7,7 +7,7 @@ pub mod consts;
 pub mod input;
 pub mod libclang;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::ir::{CType, Constant, Interface, Model, TypeItem};
@@ -139,6 +139,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         .iter()
         .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
         .collect();
+    check_idl_parameters(inputs, &interfaces, &constants, &facts.guids, &items)?;
 
     Ok(Model {
         interfaces,
@@ -224,6 +225,72 @@ fn check_constant_ranges(
         }
     }
     Ok(())
+}
+
+/// No parameter of an IDL method is named like a value of the bindings from another
+/// header (a constant, an IID, an interface's tuple struct): Rust would read the
+/// parameter as a pattern naming that value. The error is at the parameter in the IDL.
+fn check_idl_parameters(
+    inputs: &Inputs,
+    interfaces: &[Interface],
+    constants: &BTreeMap<String, Constant>,
+    guids: &BTreeMap<String, (crate::ir::Guid, String)>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let mut values: HashMap<&str, &'static str> = HashMap::new();
+    for i in interfaces {
+        values.insert(&i.name, "an interface");
+    }
+    for c in constants.keys() {
+        values.insert(c, "a constant");
+    }
+    for g in guids.keys() {
+        values.insert(g, "a GUID constant");
+    }
+    for item in items {
+        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
+            values.insert(&item.name, "a constant");
+        }
+    }
+    for file in &inputs.idl {
+        let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+        let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+        let lines: Vec<&str> = src.split('\n').collect();
+        for iface in file.interfaces() {
+            for m in &iface.methods {
+                for p in &m.params {
+                    let Some(what) = values.get(p.name.as_str()) else {
+                        continue;
+                    };
+                    let (line, col) = word_after(&lines, m.line, &p.name);
+                    return Err(Error::at(
+                        &file.path,
+                        line,
+                        col,
+                        format!(
+                            "parameter `{}` of `{}::{}` is named like {what} of the bindings: \
+                             Rust would read the parameter as that value; rename it",
+                            p.name, iface.name, m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 1-based line and column of the first whole-word `word` at or after line `from`.
+fn word_after(lines: &[&str], from: usize, word: &str) -> (usize, usize) {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (i, text) in lines.iter().enumerate().skip(from.saturating_sub(1)) {
+        for (b, _) in text.match_indices(word) {
+            if !text[..b].ends_with(is_word) && !text[b + word.len()..].starts_with(is_word) {
+                return (i + 1, text[..b].chars().count() + 1);
+            }
+        }
+    }
+    (from, 1)
 }
 
 /// Every type an emitted method names must be declared by the bindings.

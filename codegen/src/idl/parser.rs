@@ -79,6 +79,12 @@ struct Parser<'a> {
     /// Type names used before any declaration: interfaces may be defined later (the
     /// header declares them all ahead), anything else is an error at the end.
     pending_types: Vec<(String, Pos)>,
+    /// File-level names the Rust bindings make values (constants, enumerators, IIDs and
+    /// the interfaces' tuple structs), with what declares them: a parameter may not be
+    /// named like one (Rust would read it as a pattern naming the value).
+    values: HashMap<String, String>,
+    /// Every parameter: its name, position and method (`IFoo::M`).
+    params: Vec<(String, Pos, String)>,
 }
 
 type PResult<T> = Result<T, IdlError>;
@@ -99,6 +105,8 @@ impl<'a> Parser<'a> {
             scope: Scope::new(),
             paren_depth: 0,
             pending_types: Vec::new(),
+            values: HashMap::new(),
+            params: Vec::new(),
         })
     }
 
@@ -211,6 +219,12 @@ impl<'a> Parser<'a> {
         self.scope.claim(name, what).map_err(|m| self.error(pos, m))
     }
 
+    /// Claims a file-level name that is a value in Rust (see [`Parser::values`]).
+    fn claim_value(&mut self, name: &str, pos: Pos, what: String) -> PResult<()> {
+        self.values.insert(name.to_string(), what.clone());
+        self.claim(name, pos, what)
+    }
+
     // ---- declarations ---------------------------------------------------------------
 
     fn file(&mut self) -> PResult<IdlFile> {
@@ -259,6 +273,17 @@ impl<'a> Parser<'a> {
                 Pos { line: 1, column: 1 },
                 "the file declares nothing (no constant, type or interface)".to_string(),
             ));
+        }
+        for (name, pos, method) in &self.params {
+            if let Some(what) = self.values.get(name) {
+                return Err(self.error(
+                    *pos,
+                    format!(
+                        "parameter `{name}` of `{method}` is named like {what}: Rust would \
+                         read the parameter as that value; rename it"
+                    ),
+                ));
+            }
         }
         for (name, pos) in &self.pending_types {
             if !self.scope.is_type(name) {
@@ -312,7 +337,7 @@ impl<'a> Parser<'a> {
         let ty = self.ctype("a type after `const`")?;
         let (name, pos) = self.name("a constant name")?;
         self.declare(NameKind::Const, &name, pos)?;
-        self.claim(&name, pos, format!("constant `{name}` (line {})", pos.line))?;
+        self.claim_value(&name, pos, format!("constant `{name}` (line {})", pos.line))?;
         let Some(bits) = self.scope.integer_bits(&ty) else {
             return Err(self.error(
                 tpos,
@@ -482,7 +507,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error(pos, format!("duplicate enumerator `{name}`")));
             }
             self.declare(NameKind::Enumerator, &name, pos)?;
-            self.claim(
+            self.claim_value(
                 &name,
                 pos,
                 format!("enumerator `{name}` (line {})", pos.line),
@@ -646,7 +671,7 @@ impl<'a> Parser<'a> {
             self.declare(NameKind::Interface, &name, pos)?;
             self.advance()?;
             if !declared_ahead {
-                self.claim(
+                self.claim_value(
                     &name,
                     pos,
                     format!("interface `{name}` (line {})", pos.line),
@@ -683,7 +708,7 @@ impl<'a> Parser<'a> {
             .check_uuid(&uuid, &name)
             .map_err(|m| self.error(pos, m))?;
         if !declared_ahead {
-            self.claim(
+            self.claim_value(
                 &name,
                 pos,
                 format!("interface `{name}` (line {})", pos.line),
@@ -704,7 +729,7 @@ impl<'a> Parser<'a> {
                     ),
                 ));
             }
-            self.claim(
+            self.claim_value(
                 &derived,
                 pos,
                 format!("{role} of interface `{name}` (line {})", pos.line)
@@ -904,6 +929,8 @@ impl<'a> Parser<'a> {
                 }
                 let (pname, ppos) = self.name("a parameter name")?;
                 self.declare(NameKind::Param, &pname, ppos)?;
+                self.params
+                    .push((pname.clone(), ppos, format!("{iface}::{name}")));
                 let (dir, attributes) = attrs.unwrap_or((Direction::In, Vec::new()));
                 let p = Param {
                     name: pname,
