@@ -198,27 +198,21 @@ fn map_item(map: &mut LineMap, o: &str, item: &Item) {
             map.mark(o, |text| fields.get(text).copied().unwrap_or(st.line));
         }
         Item::Interface(i) => {
-            let methods: Vec<(String, String, String, usize)> = i
+            let methods: HashMap<&str, usize> = i
                 .methods
                 .iter()
-                .map(|m| {
-                    (
-                        format!("STDMETHODCALLTYPE {}(", m.name),
-                        format!("STDMETHODCALLTYPE *{})(", m.name),
-                        format!("#define {}_{}(", i.name, m.name),
-                        m.line,
-                    )
-                })
+                .map(|m| (m.name.as_str(), m.line))
                 .collect();
+            let macro_prefix = format!("#define {}_", i.name);
             map.mark(o, |text| {
-                methods
-                    .iter()
-                    .find(|(a, b, c, _)| {
-                        text.contains(a.as_str())
-                            || text.contains(b.as_str())
-                            || text.starts_with(c.as_str())
-                    })
-                    .map_or(i.line, |m| m.3)
+                // `STDMETHODCALLTYPE Name(`, `STDMETHODCALLTYPE *Name)(` or
+                // `#define IFoo_Name(`: the method's line, if it is one of its own.
+                let name = match text.split_once("STDMETHODCALLTYPE ") {
+                    Some((_, rest)) => rest.trim_start_matches('*'),
+                    None => text.strip_prefix(macro_prefix.as_str()).unwrap_or(""),
+                };
+                let name = name.split(['(', ')']).next().unwrap_or("");
+                methods.get(name).copied().unwrap_or(i.line)
             });
         }
     }
