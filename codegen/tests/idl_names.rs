@@ -479,3 +479,25 @@ fn accepted_unusual_names_give_a_crate_that_builds() {
         .expect("rustc runs");
     assert!(status.success(), "the generated crate does not build");
 }
+
+#[test]
+fn idl_names_that_the_bindings_derive_from_mapi_interfaces() {
+    for name in ["IMAPIProp_Vtbl", "IMsgStore_Impl"] {
+        let (e, idl, text) = run_with_idl(|t| {
+            t.replace(
+                "typedef IMAPISync *LPMAPISYNC;",
+                &format!("typedef IMAPISync *LPMAPISYNC;\ntypedef ULONG {name};"),
+            )
+        });
+        let at = text.find(&format!("ULONG {name}")).unwrap() + 6;
+        let line = text[..at].matches('\n').count() + 1;
+        let col = at - text[..at].rfind('\n').unwrap();
+        assert!(
+            e.starts_with(&format!(
+                "{}:{line}:{col}: `{name}` is the Rust ",
+                idl.display()
+            )),
+            "{e}"
+        );
+    }
+}

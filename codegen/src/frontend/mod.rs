@@ -139,7 +139,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         .iter()
         .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
         .collect();
-    check_idl_parameters(inputs, &interfaces, &constants, &facts.guids, &items)?;
+    check_idl_names(inputs, &interfaces, &constants, &facts.guids, &items)?;
 
     Ok(Model {
         interfaces,
@@ -227,10 +227,12 @@ fn check_constant_ranges(
     Ok(())
 }
 
-/// No parameter of an IDL method is named like a value of the bindings from another
-/// header (a constant, an IID, an interface's tuple struct): Rust would read the
-/// parameter as a pattern naming that value. The error is at the parameter in the IDL.
-fn check_idl_parameters(
+/// The IDL's names against the other headers' in the bindings: no IDL declaration takes
+/// a name the Rust derives from another header's interface (`IFoo_Vtbl`, `IFoo_Impl`,
+/// `IID_IFoo`), and no parameter of an IDL method is named like a value of the bindings
+/// (a constant, an IID, an interface's tuple struct), which Rust would read as a pattern
+/// naming that value. Errors are at the name in the IDL.
+fn check_idl_names(
     inputs: &Inputs,
     interfaces: &[Interface],
     constants: &BTreeMap<String, Constant>,
@@ -252,10 +254,62 @@ fn check_idl_parameters(
             values.insert(&item.name, "a constant");
         }
     }
+    // The Rust names derived from the other headers' interfaces, which an IDL
+    // declaration would collide with in the bindings (C knows none of them).
+    let idl_keys: HashSet<&str> = inputs
+        .idl_headers
+        .iter()
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for i in interfaces
+        .iter()
+        .filter(|i| !idl_keys.contains(i.header.as_str()))
+    {
+        for (name, role) in [
+            (format!("{}_Vtbl", i.name), "vtable"),
+            (format!("{}_Impl", i.name), "implementation trait"),
+            (format!("IID_{}", i.name), "IID"),
+        ] {
+            derived.insert(
+                name,
+                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
+            );
+        }
+    }
     for file in &inputs.idl {
         let src = std::fs::read_to_string(&file.path).unwrap_or_default();
         let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
         let lines: Vec<&str> = src.split('\n').collect();
+        let mut declared: Vec<(&str, usize)> = Vec::new();
+        for item in &file.items {
+            match item {
+                crate::idl::Item::Const(c) => declared.push((&c.name, c.line)),
+                crate::idl::Item::Typedef(a) => declared.push((&a.name, a.line)),
+                crate::idl::Item::Interface(i) => declared.push((&i.name, i.line)),
+                crate::idl::Item::Struct(st) => {
+                    declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
+                    declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
+                }
+                crate::idl::Item::Enum(e) => {
+                    declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
+                    declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
+                    declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
+                }
+                _ => {}
+            }
+        }
+        for (name, line) in declared {
+            if let Some(what) = derived.get(name) {
+                let (line, col) = word_after(&lines, line, name);
+                return Err(Error::at(
+                    &file.path,
+                    line,
+                    col,
+                    format!("`{name}` is {what}; give the declaration another name"),
+                ));
+            }
+        }
         for iface in file.interfaces() {
             for m in &iface.methods {
                 for p in &m.params {
