@@ -501,3 +501,23 @@ fn idl_names_that_the_bindings_derive_from_mapi_interfaces() {
         );
     }
 }
+
+#[test]
+fn an_idl_interface_with_the_iid_of_a_mapi_interface() {
+    let (e, idl, text) = run_with_idl(|t| {
+        t.replacen(
+            "uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD)",
+            "uuid(00020303-0000-0000-C000-000000000046)",
+            1,
+        )
+    });
+    let at = text.find("interface IMAPISync :").unwrap() + "interface ".len();
+    let line = text[..at].matches('\n').count() + 1;
+    assert!(
+        e.starts_with(&format!(
+            "{}:{line}:11: interface `IMAPISync` has the IID {{00020303-0000-0000-C000-000000000046}} of `IMAPIProp` (declared in `mapidefs.h`)",
+            idl.display()
+        )),
+        "{e}"
+    );
+}

@@ -83,6 +83,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
             .unwrap_or_else(|| format!("IID_{}", i.name));
         i.iid = facts.guids.get(&iid_name).map(|(g, _)| *g);
     }
+    check_unique_iids(inputs, &interfaces)?;
     apply_corrections(manifest, &mut interfaces)?;
 
     // Every class the headers declare is dropped from bindgen's output (C's view of an
@@ -149,6 +150,36 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         items,
         layouts,
     })
+}
+
+/// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
+/// apart). An IDL interface is reported at its IDL line.
+fn check_unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
+    let mut seen: HashMap<crate::ir::Guid, &Interface> = HashMap::new();
+    for i in interfaces {
+        let Some(g) = i.iid else { continue };
+        let Some(first) = seen.insert(g, i) else {
+            continue;
+        };
+        let message = format!(
+            "interface `{}` has the IID {g} of `{}` (declared in `{}`); every interface \
+             needs its own",
+            i.name, first.name, first.header
+        );
+        for file in &inputs.idl {
+            if let Some(decl) = file.interfaces().find(|d| d.name == i.name) {
+                let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+                let lines: Vec<&str> = src.split('\n').collect();
+                let (line, col) = word_after(&lines, decl.line, &i.name);
+                return Err(Error::at(&file.path, line, col, message));
+            }
+        }
+        return Err(Error::msg(format!(
+            "{} line {}: {message}",
+            i.header, i.line
+        )));
+    }
+    Ok(())
 }
 
 /// Every `[emit.iid_names]` entry names an interface the headers declare and a GUID they
