@@ -198,6 +198,7 @@ pub const PRELUDE_TYPES: &[&str] = &[
 /// or uses unqualified: an interface, type or constant named so would break it.
 const RUST_SUPPORT_NAMES: &[&str] = &[
     "Clone",
+    "Copy",
     "Drop",
     "Sized",
     "Result",
