@@ -87,7 +87,7 @@ fn names_the_generated_rust_uses_itself() {
             )
         );
     }
-    for param in ["OFFSET", "identity", "guard"] {
+    for param in ["OFFSET", "identity", "guard", "value"] {
         let src = with_method(&format!("HRESULT F([in] ULONG {param});"));
         let m = error_at(&src, &format!("{param})"));
         assert!(
@@ -102,6 +102,7 @@ fn names_the_generated_rust_uses_itself() {
         "ComInterface",
         "ComObject",
         "Result",
+        "NotImplemented",
     ] {
         let src = format!(
             "[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD)]\ninterface {iface} : IUnknown {{}};\n"

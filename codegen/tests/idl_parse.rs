@@ -362,7 +362,7 @@ fn every_supported_construct() {
     assert_eq!(
         params(feat, "Put"),
         owned(&[
-            ("value", "const POINT2 *", Direction::In),
+            ("point", "const POINT2 *", Direction::In),
             ("count", "PCOUNT", Direction::InOut)
         ])
     );

@@ -208,6 +208,9 @@ const RUST_SUPPORT_NAMES: &[&str] = &[
     "ComInterface",
     "ComObject",
     "PanicValue",
+    "NotImplemented",
+    "drop_panic_payload",
+    "Send",
     "GUID",
     "HRESULT",
     "identity",
@@ -231,8 +234,8 @@ const RUST_METHOD_NAMES: &[&str] = &[
     "OFFSET",
 ];
 
-/// Parameter names the generated vtable entries use themselves.
-const RUST_PARAM_NAMES: &[&str] = &["OFFSET", "identity", "guard"];
+/// Parameter names the generated vtable entries use themselves (as locals or helpers).
+const RUST_PARAM_NAMES: &[&str] = &["OFFSET", "identity", "identity_ptr", "guard", "value"];
 
 /// Parameter names the Rust back end renames by appending `_` (keywords and `this`).
 fn rust_param_name(name: &str) -> String {
