@@ -44,6 +44,9 @@ pub fn write_checked(
     let dest = destination(out, inputs)?;
     recover(&dest)?;
     check_replaceable(out, &dest)?;
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+    }
     let tmp = TempFolder::create(sibling(&dest, "tmp", std::process::id()))?;
     for (rel, text) in files {
         let path = tmp.path.join(rel);
@@ -89,16 +92,33 @@ fn destination(out: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
             real
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let name = out
-                .file_name()
-                .ok_or_else(|| Error::msg(format!("the output folder {shown} has no name")))?;
-            let parent = match out.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
+            // The nearest folder that exists, resolved, with the missing rest appended:
+            // nothing is created until the files are written.
+            let abs = if out.is_absolute() {
+                out.to_path_buf()
+            } else {
+                std::env::current_dir()
+                    .map_err(|e| io_error("find the working folder for", out, e))?
+                    .join(out)
             };
-            fs::create_dir_all(&parent).map_err(|e| io_error("create", &parent, e))?;
-            let parent = fs::canonicalize(&parent).map_err(|e| io_error("resolve", &parent, e))?;
-            parent.join(name)
+            let mut existing = abs.as_path();
+            let mut rest = Vec::new();
+            while fs::symlink_metadata(existing).is_err() {
+                let (Some(name), Some(parent)) = (existing.file_name(), existing.parent()) else {
+                    return Err(Error::msg(format!(
+                        "the output folder {shown} cannot be resolved (a missing folder \
+                         followed by `..`?)"
+                    )));
+                };
+                rest.push(name);
+                existing = parent;
+            }
+            let mut dest =
+                fs::canonicalize(existing).map_err(|e| io_error("resolve", existing, e))?;
+            for name in rest.iter().rev() {
+                dest.push(name);
+            }
+            dest
         }
         Err(e) => return Err(io_error("inspect the output folder", out, e)),
     };

@@ -401,3 +401,21 @@ fn a_signal_between_the_fallback_renames_is_recovered() {
     assert_eq!(names(dir.path()), vec!["generated"]);
     assert_eq!(intact(&out), "old");
 }
+
+#[test]
+fn a_failed_run_creates_no_folders() {
+    let top = tempfile::tempdir().unwrap();
+    let out = top.path().join("a/b/generated");
+    let r = regenerate(
+        &Options {
+            manifest: root().join("headers/mapi.toml"),
+            mapi_include: Some(PathBuf::from("/no/such/mapi/headers")),
+        },
+        &out,
+    );
+    assert!(r.is_err());
+    assert!(names(top.path()).is_empty(), "{:?}", names(top.path()));
+    // A successful write creates the missing folders.
+    write_atomically(&out, &files("1")).unwrap();
+    assert_eq!(names(&top.path().join("a/b")), vec!["generated"]);
+}
