@@ -522,3 +522,23 @@ fn an_idl_interface_with_the_iid_of_a_mapi_interface() {
         "{e}"
     );
 }
+
+#[test]
+fn an_idl_constant_that_redefines_a_mapi_macro() {
+    let (e, idl, text) = run_with_idl(|t| {
+        t.replace(
+            "const ULONG SYNC_ON_DEMAND = 0x20000000;",
+            "const ULONG SYNC_ON_DEMAND = 0x20000000;\nconst ULONG MAPI_UNICODE = 0x1;",
+        )
+    });
+    let at = text.find("MAPI_UNICODE").unwrap();
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').unwrap();
+    assert!(
+        e.starts_with(&format!(
+            "{}:{line}:{col}: constant `MAPI_UNICODE` is already a macro of `mapidefs.h`",
+            idl.display()
+        )),
+        "{e}"
+    );
+}

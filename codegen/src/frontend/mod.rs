@@ -140,6 +140,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         .iter()
         .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
         .collect();
+    check_idl_macros(inputs, &facts.macros)?;
     check_idl_names(inputs, &interfaces, &constants, &facts.guids, &items)?;
 
     Ok(Model {
@@ -253,6 +254,42 @@ fn check_constant_ranges(
                     c.ty
                 ),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// No IDL constant redefines a macro of the MAPI headers (clang only warns, and the
+/// constants pass would keep the first definition). The error is at the IDL constant.
+fn check_idl_macros(inputs: &Inputs, macros: &[(String, String, Vec<String>)]) -> Result<()> {
+    let idl_keys: HashSet<&str> = inputs
+        .idl_headers
+        .iter()
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    let mut from_headers: HashMap<&str, &str> = HashMap::new();
+    for (name, header, _) in macros {
+        if !idl_keys.contains(header.as_str()) {
+            from_headers.entry(name).or_insert(header);
+        }
+    }
+    for file in &inputs.idl {
+        for c in file.consts() {
+            if let Some(header) = from_headers.get(c.name.as_str()) {
+                let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+                let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+                let lines: Vec<&str> = src.split('\n').collect();
+                let (line, col) = word_after(&lines, c.line, &c.name);
+                return Err(Error::at(
+                    &file.path,
+                    line,
+                    col,
+                    format!(
+                        "constant `{}` is already a macro of `{header}`; give it another name",
+                        c.name
+                    ),
+                ));
+            }
         }
     }
     Ok(())
