@@ -3,6 +3,16 @@
 //!
 //! Everything the generator knows about MAPI in particular comes from here; the Rust code
 //! knows only C, COM and Rust.
+//!
+//! [`Manifest::parse`] checks every name where it is read, so that a mistake is an error
+//! at its line and column rather than a broken crate: header and IDL names (bare, unique,
+//! one stem each), module names (real headers, valid Rust modules, none of `com`,
+//! `layout`, `lib` or the base module, unique once lowered), the crate's name and semver
+//! version, target names (unique), triples (Windows ones clang knows) and `cfg`s (parsed
+//! as cfg predicates), constant rules and extra constants (headers read, Rust
+//! identifiers, existing modules). What needs the headers (a name that matches nothing, a
+//! value that does not fit its type, an IID name that is no GUID) is checked by the
+//! front end, at the same positions ([`Manifest::offset_of`]).
 
 use std::path::{Path, PathBuf};
 

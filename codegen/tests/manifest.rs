@@ -376,3 +376,20 @@ fn an_exact_name_an_earlier_rule_takes() {
         "{e}"
     );
 }
+
+#[test]
+fn defines_are_names_or_name_value_pairs() {
+    for bad in ["1X", "A B", "X=1\\nY"] {
+        let t = edited(
+            "defines = [\"WIN32_LEAN_AND_MEAN\"]",
+            &format!("defines = [\"WIN32_LEAN_AND_MEAN\", \"{bad}\"]"),
+        );
+        let e = static_error(&t, &format!("\"{bad}\""));
+        assert!(e.contains("must be `NAME` or `NAME=VALUE`"), "{bad}: {e}");
+    }
+    let t = edited(
+        "defines = [\"WIN32_LEAN_AND_MEAN\"]",
+        "defines = [\"WIN32_LEAN_AND_MEAN\", \"X=1\"]",
+    );
+    Manifest::parse(Path::new("m.toml"), t).unwrap_or_else(|e| panic!("{e}"));
+}
