@@ -393,3 +393,47 @@ fn defines_are_names_or_name_value_pairs() {
     );
     Manifest::parse(Path::new("m.toml"), t).unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn an_idl_file_whose_name_is_no_identifier_works_outside_the_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(root().join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+    }
+    fs::rename(
+        dir.path().join("mapisync.idl"),
+        dir.path().join("1sync.idl"),
+    )
+    .unwrap();
+    let t = committed()
+        .replace(
+            ", \"mapisync.idl\"]\n\n[emit.iid_names]",
+            "]\n\n[emit.iid_names]",
+        )
+        .replace("mapisync.idl", "1sync.idl");
+    fs::write(dir.path().join("mapi.toml"), t).unwrap();
+    let g = generate(&Options {
+        manifest: dir.path().join("mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(g.files.contains_key("include/1sync.h"));
+    assert!(g.files["src/base.rs"].contains("IMAPISync"));
+    let out = dir.path().join("crate");
+    mapi_codegen::output::write_atomically(&out, &g.files).unwrap();
+    let status = std::process::Command::new("rustc")
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+        ])
+        .args(["--crate-name", "one_sync", "--out-dir"])
+        .arg(dir.path())
+        .arg(out.join("src/lib.rs"))
+        .status()
+        .expect("rustc runs");
+    assert!(status.success(), "the generated crate does not build");
+}
