@@ -369,10 +369,13 @@ fn clang_errors_on_the_lowered_header_name_the_idl_line() {
         .count()
         + 1;
     assert!(
-        e.starts_with(&format!(
-            "{}:{line}:11: this declaration does not compile once lowered to C: ",
-            idl.display()
-        )),
+        shown_at(
+            &e,
+            &idl,
+            line,
+            11,
+            "this declaration does not compile once lowered to C: "
+        ),
         "{e}"
     );
     assert!(e.contains("redefinition of 'IMAPIProp'"), "{e}");
@@ -388,7 +391,13 @@ fn clang_errors_on_the_lowered_header_name_the_idl_line() {
         .count()
         + 1;
     assert!(
-        e.starts_with(&format!("{}:{line}:15: ", idl.display())),
+        shown_at(
+            &e,
+            &idl,
+            line,
+            15,
+            "this declaration does not compile once lowered to C: "
+        ),
         "{e}"
     );
 }
@@ -426,10 +435,15 @@ fn parameters_named_like_values_of_the_mapi_headers() {
         let line = text[..at].matches('\n').count() + 1;
         let col = at - text[..at].rfind('\n').unwrap();
         assert!(
-            e.starts_with(&format!(
-                "{}:{line}:{col}: parameter `{name}` of `IMAPISyncProgressCallback::Progress` is named like",
-                idl.display()
-            )),
+            shown_at(
+                &e,
+                &idl,
+                line,
+                col,
+                &format!(
+                    "parameter `{name}` of `IMAPISyncProgressCallback::Progress` is named like"
+                )
+            ),
             "{e}"
         );
     }
@@ -494,10 +508,7 @@ fn idl_names_that_the_bindings_derive_from_mapi_interfaces() {
         let line = text[..at].matches('\n').count() + 1;
         let col = at - text[..at].rfind('\n').unwrap();
         assert!(
-            e.starts_with(&format!(
-                "{}:{line}:{col}: `{name}` is the Rust ",
-                idl.display()
-            )),
+            shown_at(&e, &idl, line, col, &format!("`{name}` is the Rust ")),
             "{e}"
         );
     }
@@ -515,10 +526,7 @@ fn an_idl_interface_with_the_iid_of_a_mapi_interface() {
     let at = text.find("interface IMAPISync :").unwrap() + "interface ".len();
     let line = text[..at].matches('\n').count() + 1;
     assert!(
-        e.starts_with(&format!(
-            "{}:{line}:11: interface `IMAPISync` has the IID {{00020303-0000-0000-C000-000000000046}} of `IMAPIProp` (declared in `mapidefs.h`)",
-            idl.display()
-        )),
+        shown_at(&e, &idl, line, 11, "interface `IMAPISync` has the IID {00020303-0000-0000-C000-000000000046} of `IMAPIProp` (declared in `mapidefs.h`)"),
         "{e}"
     );
 }
@@ -535,10 +543,21 @@ fn an_idl_constant_that_redefines_a_mapi_macro() {
     let line = text[..at].matches('\n').count() + 1;
     let col = at - text[..at].rfind('\n').unwrap();
     assert!(
-        e.starts_with(&format!(
-            "{}:{line}:{col}: constant `MAPI_UNICODE` is already a macro of `mapidefs.h`",
-            idl.display()
-        )),
+        shown_at(
+            &e,
+            &idl,
+            line,
+            col,
+            "constant `MAPI_UNICODE` is already a macro of `mapidefs.h`"
+        ),
         "{e}"
     );
+}
+
+/// Whether `e`, a whole run's error, is the IDL front end's display of `message...` at
+/// `idl:line:col`: the message first, then the position, the source line and a caret.
+fn shown_at(e: &str, idl: &Path, line: usize, col: usize, message: &str) -> bool {
+    e.starts_with(message)
+        && e.contains(&format!("--> {}:{line}:{col}\n", idl.display()))
+        && e.trim_end().ends_with('^')
 }

@@ -189,14 +189,11 @@ impl Inputs {
                 })
                 .or_else(|| text.find(|c: char| !c.is_whitespace()))
                 .map_or(1, |b| text[..b].chars().count() + 1);
-            return Error::at(
+            return super::idl_error(
                 &file.path,
                 idl_line,
                 col,
-                format!(
-                    "this declaration does not compile once lowered to C: {message}\n  {}",
-                    text.trim()
-                ),
+                format!("this declaration does not compile once lowered to C: {message}"),
             );
         }
         e

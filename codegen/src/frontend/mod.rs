@@ -153,6 +153,19 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
     })
 }
 
+/// An error at a place in an IDL file, shown as the IDL front end shows its own: the
+/// message, the position, the source line and a caret.
+pub(crate) fn idl_error(
+    path: &std::path::Path,
+    line: usize,
+    column: usize,
+    message: impl Into<String>,
+) -> Error {
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+    crate::idl::IdlError::at(path, src, line, column, message.into()).into()
+}
+
 /// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
 /// apart). An IDL interface is reported at its IDL line.
 fn check_unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
@@ -172,7 +185,7 @@ fn check_unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
                 let src = std::fs::read_to_string(&file.path).unwrap_or_default();
                 let lines: Vec<&str> = src.split('\n').collect();
                 let (line, col) = word_after(&lines, decl.line, &i.name);
-                return Err(Error::at(&file.path, line, col, message));
+                return Err(idl_error(&file.path, line, col, message));
             }
         }
         return Err(Error::msg(format!(
@@ -280,7 +293,7 @@ fn check_idl_macros(inputs: &Inputs, macros: &[(String, String, Vec<String>)]) -
                 let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
                 let lines: Vec<&str> = src.split('\n').collect();
                 let (line, col) = word_after(&lines, c.line, &c.name);
-                return Err(Error::at(
+                return Err(idl_error(
                     &file.path,
                     line,
                     col,
@@ -370,7 +383,7 @@ fn check_idl_names(
         for (name, line) in declared {
             if let Some(what) = derived.get(name) {
                 let (line, col) = word_after(&lines, line, name);
-                return Err(Error::at(
+                return Err(idl_error(
                     &file.path,
                     line,
                     col,
@@ -385,7 +398,7 @@ fn check_idl_names(
                         continue;
                     };
                     let (line, col) = word_after(&lines, m.line, &p.name);
-                    return Err(Error::at(
+                    return Err(idl_error(
                         &file.path,
                         line,
                         col,
