@@ -49,6 +49,14 @@ pub fn write_checked(
     }
     let tmp = TempFolder::create(sibling(&dest, "tmp", std::process::id()))?;
     for (rel, text) in files {
+        let inside = Path::new(rel)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || rel.is_empty() {
+            return Err(Error::msg(format!(
+                "internal error: the output file name `{rel}` is not a path inside the folder"
+            )));
+        }
         let path = tmp.path.join(rel);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
