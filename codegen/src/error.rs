@@ -40,9 +40,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The IDL error as it displays, without its own `error: ` in front (the command line
+/// puts one there).
 impl From<crate::idl::IdlError> for Error {
     fn from(e: crate::idl::IdlError) -> Self {
-        Error::msg(e.to_string())
+        let shown = e.to_string();
+        Error::msg(shown.strip_prefix("error: ").unwrap_or(&shown))
     }
 }
 

@@ -12,6 +12,7 @@ pub mod frontend;
 pub mod idl;
 pub mod ir;
 pub mod manifest;
+pub mod names;
 pub mod output;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,9 @@ pub struct Generated {
     pub files: BTreeMap<String, String>,
     pub model: ir::Model,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Every file and folder the run read: the manifest, the IDL files, the MAPI header
+    /// folder and its headers. An output folder must not hold any of them.
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Runs the whole pipeline in memory.
@@ -47,20 +51,29 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let manifest = manifest::Manifest::load(&opts.manifest)?;
     let inputs = frontend::input::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
     lap("manifest + IDL", &mut timings);
-    let model = frontend::analyze(&manifest, &inputs)?;
+    let model = frontend::analyze(&manifest, &inputs).map_err(|e| inputs.locate_in_idl(e))?;
     lap("libclang + bindgen", &mut timings);
     let files = backend::render(&manifest, &inputs, &model)?;
     lap("render + format", &mut timings);
+    let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
+    read.extend(inputs.headers.iter().map(|(_, p)| p.clone()));
+    read.extend(inputs.idl.iter().map(|f| f.path.clone()));
     Ok(Generated {
         files,
         model,
         timings,
+        inputs: read,
     })
 }
 
-/// Generates and writes `out` atomically (nothing changes there on any error).
+/// Generates and writes `out` atomically (nothing changes there on any error). An `out`
+/// that holds an input, is a file or holds files the generator did not write is refused
+/// before anything is generated.
 pub fn regenerate(opts: &Options, out: &Path) -> Result<Generated> {
+    let mut early = vec![opts.manifest.clone()];
+    early.extend(opts.mapi_include.clone());
+    output::check_destination(out, &early)?;
     let g = generate(opts)?;
-    output::write_atomically(out, &g.files)?;
+    output::write_checked(out, &g.files, &g.inputs)?;
     Ok(g)
 }

@@ -11,7 +11,8 @@ use mapi_codegen::{generate, output, regenerate, Options};
 /// Reads the manifest (which MAPI headers and IDL files to read, what to emit, for which
 /// targets, and the corrections the headers need), runs bindgen and a libclang pass over
 /// the headers for every target, and writes a crate to the output folder. The folder is
-/// replaced as a whole, atomically: on any error it is left as it was.
+/// replaced as a whole, atomically: on any error (or a kill) it is left as it was. A folder
+/// that holds the inputs, is a file or holds a file mapi-codegen did not write is refused.
 #[derive(Debug, Parser)]
 #[command(name = "mapi-codegen", version)]
 struct Cli {
@@ -19,7 +20,8 @@ struct Cli {
     #[arg(long, value_name = "FILE", default_value = "headers/mapi.toml")]
     manifest: PathBuf,
 
-    /// The folder to write the generated crate to (replaced as a whole).
+    /// The folder to write the generated crate to (replaced as a whole; a symbolic link
+    /// to it stays a link).
     #[arg(long, value_name = "DIR", default_value = "generated")]
     out: PathBuf,
 
@@ -74,15 +76,8 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if cli.check {
-        let diffs = output::compare(&cli.out, &generated.files);
-        if !diffs.is_empty() {
-            eprintln!(
-                "mapi-codegen: {} is stale; run `cargo xtask regen` and commit the result:",
-                cli.out.display()
-            );
-            for d in diffs {
-                eprintln!("  {d}");
-            }
+        if let Err(e) = output::check_up_to_date(&cli.out, &generated.files) {
+            eprintln!("mapi-codegen: error: {e}");
             return ExitCode::FAILURE;
         }
         println!("{} is up to date", cli.out.display());

@@ -3,6 +3,16 @@
 //!
 //! Everything the generator knows about MAPI in particular comes from here; the Rust code
 //! knows only C, COM and Rust.
+//!
+//! [`Manifest::parse`] checks every name where it is read, so that a mistake is an error
+//! at its line and column rather than a broken crate: header and IDL names (bare, unique,
+//! one stem each), module names (real headers, valid Rust modules, none of `com`,
+//! `layout`, `lib` or the base module, unique once lowered), the crate's name and semver
+//! version, target names (unique), triples (Windows ones clang knows) and `cfg`s (parsed
+//! as cfg predicates), constant rules and extra constants (headers read, Rust
+//! identifiers, existing modules). What needs the headers (a name that matches nothing, a
+//! value that does not fit its type, an IID name that is no GUID) is checked by the
+//! front end, at the same positions ([`Manifest::offset_of`]).
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +69,8 @@ pub struct Output {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The folder holding the MAPI headers; `--mapi-include` overrides it.
+    /// The folder holding the MAPI headers, relative to the manifest's folder if it is not
+    /// absolute; `--mapi-include` (relative to the working folder) overrides it.
     pub mapi_include: String,
     /// MAPI headers to read, in include order; matched case-insensitively in the folder.
     pub headers: Vec<Spanned<String>>,
@@ -170,22 +181,376 @@ impl Manifest {
         let s = &self.spec;
         if s.targets.iter().filter(|t| t.calling_conventions).count() != 1 {
             return Err(self.error_at(
-                0,
+                self.offset_of("target"),
                 "exactly one [[target]] must set `calling_conventions = true`",
             ));
         }
-        for h in &s.input.headers {
-            if h.get_ref().contains('/') {
+        self.validate_output()?;
+        let keys = self.validate_inputs()?;
+        self.validate_targets()?;
+        self.validate_emit(&keys)?;
+        self.validate_constants(&keys)?;
+        Ok(())
+    }
+
+    fn validate_output(&self) -> Result<()> {
+        let o = &self.spec.output;
+        let name = &o.crate_name;
+        let name_ok = name.len() <= 64
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && !crate::names::RUST_KEYWORDS.contains(&name.as_str());
+        if !name_ok {
+            return Err(self.error_at(
+                self.offset_of("output.crate_name"),
+                format!(
+                    "`{name}` is not a valid crate name: it must start with a letter and \
+                     hold only ASCII letters, digits, `-` and `_` (at most 64), and not be \
+                     a Rust keyword"
+                ),
+            ));
+        }
+        if let Err(e) = semver::Version::parse(&o.crate_version) {
+            return Err(self.error_at(
+                self.offset_of("output.crate_version"),
+                format!(
+                    "`{}` is not a semantic version such as `0.1.0`: {e}",
+                    o.crate_version
+                ),
+            ));
+        }
+        let parts: Vec<&str> = o.rust_version.split('.').collect();
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(self.error_at(
+                self.offset_of("output.rust_version"),
+                format!(
+                    "`{}` is not a Rust version such as `1.74` or `1.74.0`",
+                    o.rust_version
+                ),
+            ));
+        }
+        let base = &o.base_module;
+        let at = self.offset_of("output.base_module");
+        if let Some(why) = crate::names::rust_name_problem(base) {
+            return Err(self.error_at(at, format!("`base_module` must name a Rust module: {why}")));
+        }
+        if crate::names::RESERVED_MODULES.contains(&base.as_str()) {
+            return Err(self.error_at(
+                at,
+                format!(
+                    "`base_module = \"{base}\"` is a name the generated crate uses itself \
+                     (reserved: {})",
+                    crate::names::RESERVED_MODULES.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the header and IDL names; returns every header key read, in order.
+    fn validate_inputs(&self) -> Result<Vec<String>> {
+        let input = &self.spec.input;
+        let mut keys: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for h in &input.headers {
+            let name = h.get_ref();
+            if name.is_empty() || name.contains(['/', '\\', '"', '\n', '\0']) {
                 return Err(self.error_at(
                     h.span().start,
                     format!(
-                        "header `{}` must be a bare file name inside `mapi_include`",
-                        h.get_ref()
+                        "header `{name}` must be a bare file name inside `mapi_include` \
+                         (no `/`, `\\`, `\"` or line break)"
+                    ),
+                ));
+            }
+            let key = crate::frontend::input::header_key(name);
+            if let Some(&earlier) = seen.get(&key) {
+                return Err(self.error_at(
+                    h.span().start,
+                    format!(
+                        "header `{name}` is listed twice (names are matched \
+                         case-insensitively; the first is on line {})",
+                        line_col(&self.text, earlier).0
+                    ),
+                ));
+            }
+            seen.insert(key.clone(), h.span().start);
+            keys.push(key);
+        }
+        for i in &input.idl {
+            let name = i.get_ref();
+            let at = i.span().start;
+            if !name.to_ascii_lowercase().ends_with(".idl") {
+                return Err(self.error_at(at, format!("IDL file `{name}` must end in `.idl`")));
+            }
+            let key = crate::frontend::input::header_key(name);
+            if let Some(&earlier) = seen.get(&key) {
+                return Err(self.error_at(
+                    at,
+                    format!(
+                        "IDL file `{name}` is lowered to `{key}`, which line {} already \
+                         reads; give it another name",
+                        line_col(&self.text, earlier).0
+                    ),
+                ));
+            }
+            seen.insert(key.clone(), at);
+            keys.push(key);
+        }
+        for (n, d) in input.defines.iter().enumerate() {
+            let name = d.split_once('=').map_or(d.as_str(), |(n, _)| n);
+            if !crate::names::is_identifier(name) || d.contains(['\n', '\0']) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("input.defines.{n}")),
+                    format!("define `{d}` must be `NAME` or `NAME=VALUE` with NAME an identifier"),
+                ));
+            }
+        }
+        Ok(keys)
+    }
+
+    fn validate_targets(&self) -> Result<()> {
+        let mut names: std::collections::HashMap<&str, usize> = Default::default();
+        for (n, t) in self.spec.targets.iter().enumerate() {
+            if let Some(first) = names.insert(&t.name, n) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("target.{n}.name")),
+                    format!(
+                        "duplicate [[target]] name `{}` (the first is on line {})",
+                        t.name,
+                        line_col(&self.text, self.offset_of(&format!("target.{first}.name"))).0
+                    ),
+                ));
+            }
+            if let Err(why) = check_triple(&t.triple) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("target.{n}.triple")),
+                    format!(
+                        "`{}` is not a Windows target triple clang knows: {why}",
+                        t.triple
+                    ),
+                ));
+            }
+            if let Err(why) = check_cfg(&t.cfg) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("target.{n}.cfg")),
+                    format!("`{}` is not a Rust cfg predicate: {why}", t.cfg),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_emit(&self, keys: &[String]) -> Result<()> {
+        let emit = &self.spec.emit;
+        let header_key = crate::frontend::input::header_key;
+        let unknown = |what: &str, name: &str| {
+            format!(
+                "{what} `{name}` is not one of the headers or IDL files read ({})",
+                self.read_list()
+            )
+        };
+        for (n, t) in emit.types_from.iter().enumerate() {
+            if !keys.contains(&header_key(t)) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("emit.types_from.{n}")),
+                    unknown("`types_from` entry", t),
+                ));
+            }
+        }
+        let base = &self.spec.output.base_module;
+        let mut modules: std::collections::HashMap<String, usize> = Default::default();
+        for (n, m) in emit.modules.iter().enumerate() {
+            let at = self.offset_of(&format!("emit.modules.{n}"));
+            let key = header_key(m);
+            if !keys.contains(&key) {
+                return Err(self.error_at(at, unknown("module", m)));
+            }
+            let module = crate::backend::module_name(&key);
+            if let Some(why) = crate::names::rust_name_problem(&module) {
+                return Err(self.error_at(
+                    at,
+                    format!("module `{m}` would be the Rust module `{module}`: {why}"),
+                ));
+            }
+            if crate::names::RESERVED_MODULES.contains(&module.as_str()) || module == *base {
+                return Err(self.error_at(
+                    at,
+                    format!(
+                        "module `{m}` would be the Rust module `{module}`, which is {}",
+                        if module == *base {
+                            "`output.base_module`".to_string()
+                        } else {
+                            format!(
+                                "a name the generated crate uses itself (reserved: {})",
+                                crate::names::RESERVED_MODULES.join(", ")
+                            )
+                        }
+                    ),
+                ));
+            }
+            if let Some(first) = modules.insert(module.clone(), n) {
+                return Err(self.error_at(
+                    at,
+                    format!(
+                        "module `{m}` would be the Rust module `{module}`, like `{}` on line {}",
+                        emit.modules[first],
+                        line_col(&self.text, self.offset_of(&format!("emit.modules.{first}"))).0
+                    ),
+                ));
+            }
+        }
+        for (iface, iid) in &emit.iid_names {
+            for (what, name) in [("interface", iface), ("IID constant", iid)] {
+                if let Some(why) = crate::names::rust_name_problem(name) {
+                    return Err(self.error_at(
+                        self.offset_of(&format!("emit.iid_names.{iface}")),
+                        format!("`[emit.iid_names]` {what} `{name}`: {why}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_constants(&self, keys: &[String]) -> Result<()> {
+        let header_key = crate::frontend::input::header_key;
+        for (n, r) in self.spec.constants.iter().enumerate() {
+            for (k, f) in r.from.iter().enumerate() {
+                if !keys.contains(&header_key(f)) {
+                    return Err(self.error_at(
+                        self.offset_of(&format!("constants.{n}.from.{k}")),
+                        format!(
+                            "`from` names `{f}`, which is not one of the headers or IDL files \
+                             read ({})",
+                            self.read_list()
+                        ),
+                    ));
+                }
+            }
+            if r.names.is_empty() {
+                return Err(self.error_at(
+                    self.offset_of(&format!("constants.{n}.names")),
+                    "`names` is empty: the rule selects nothing",
+                ));
+            }
+            if let Some(why) = crate::names::rust_name_problem(&r.ty) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("constants.{n}.type")),
+                    format!("`type` must name a Rust type: {why}"),
+                ));
+            }
+        }
+        let modules: Vec<String> = self
+            .spec
+            .emit
+            .modules
+            .iter()
+            .map(|m| header_key(m))
+            .collect();
+        let mut names: std::collections::HashMap<&str, usize> = Default::default();
+        for (n, c) in self.spec.extra_constants.iter().enumerate() {
+            if let Some(why) = crate::names::rust_name_problem(&c.name) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("extra_constant.{n}.name")),
+                    format!("extra constant name: {why}"),
+                ));
+            }
+            if let Some(first) = names.insert(&c.name, n) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("extra_constant.{n}.name")),
+                    format!(
+                        "extra constant `{}` is declared twice (the first is on line {})",
+                        c.name,
+                        line_col(
+                            &self.text,
+                            self.offset_of(&format!("extra_constant.{first}"))
+                        )
+                        .0
+                    ),
+                ));
+            }
+            if let Some(why) = crate::names::rust_name_problem(&c.ty) {
+                return Err(self.error_at(
+                    self.offset_of(&format!("extra_constant.{n}.type")),
+                    format!("`type` must name a Rust type: {why}"),
+                ));
+            }
+            if c.module != self.spec.output.base_module && !modules.contains(&header_key(&c.module))
+            {
+                return Err(self.error_at(
+                    self.offset_of(&format!("extra_constant.{n}.module")),
+                    format!(
+                        "extra constant `{}`: module `{}` is neither one of `emit.modules` \
+                         nor `output.base_module` (`{}`)",
+                        c.name, c.module, self.spec.output.base_module
                     ),
                 ));
             }
         }
         Ok(())
+    }
+
+    /// The headers and IDL files read, for messages.
+    fn read_list(&self) -> String {
+        let i = &self.spec.input;
+        i.headers
+            .iter()
+            .chain(&i.idl)
+            .map(|h| h.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The byte offset of the manifest item at `path` (dotted keys; a number indexes an
+    /// array); the deepest part of the path that exists if not all of it does, else 0.
+    pub fn offset_of(&self, path: &str) -> usize {
+        let Ok(doc) = toml_edit::ImDocument::parse(self.text.as_str()) else {
+            return 0;
+        };
+        let mut item = doc.as_item();
+        let mut at = 0;
+        for part in path.split('.') {
+            let next = match part.parse::<usize>() {
+                Ok(i) => item.get(i),
+                Err(_) => {
+                    if let Some((k, v)) = item.as_table_like().and_then(|t| t.get_key_value(part)) {
+                        if let Some(span) = k.span() {
+                            at = span.start;
+                        }
+                        Some(v)
+                    } else {
+                        None
+                    }
+                }
+            };
+            let Some(next) = next else { break };
+            item = next;
+            match item.span() {
+                Some(span) if !matches!(item, toml_edit::Item::Table(_)) || at == 0 => {
+                    at = span.start
+                }
+                Some(_) => {}
+                // An `[[array]]` element: where its first key is.
+                None => {
+                    if let Some(first) = item.as_table_like().and_then(|t| {
+                        t.iter()
+                            .filter_map(|(k, _)| t.key(k).and_then(|k| k.span()))
+                            .map(|s| s.start)
+                            .min()
+                    }) {
+                        at = first;
+                    }
+                }
+            }
+        }
+        at
     }
 
     /// The folder the manifest sits in; relative paths in it are relative to this.
@@ -197,6 +562,90 @@ impl Manifest {
     pub fn error_at(&self, offset: usize, message: impl std::fmt::Display) -> Error {
         let (line, col) = line_col(&self.text, offset);
         Error::at(&self.path, line, col, message)
+    }
+}
+
+/// Whether `triple` looks like a Windows target triple clang accepts: `ARCH-VENDOR-OS` or
+/// `ARCH-VENDOR-OS-ENV`, a known architecture, and Windows (`windows`, `mingw32`, `win32`)
+/// as its system.
+fn check_triple(triple: &str) -> std::result::Result<(), String> {
+    const ARCHS: &[&str] = &[
+        "x86_64", "i386", "i486", "i586", "i686", "aarch64", "arm", "armv7", "thumbv7",
+    ];
+    let parts: Vec<&str> = triple.split('-').collect();
+    if !(3..=4).contains(&parts.len())
+        || parts.iter().any(|p| {
+            p.is_empty()
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
+    {
+        return Err("expected ARCH-VENDOR-OS or ARCH-VENDOR-OS-ENV, such as \
+                    `x86_64-w64-mingw32`"
+            .into());
+    }
+    if !ARCHS.contains(&parts[0]) {
+        return Err(format!(
+            "unknown architecture `{}` (known: {})",
+            parts[0],
+            ARCHS.join(", ")
+        ));
+    }
+    if !parts[2..]
+        .iter()
+        .any(|p| matches!(*p, "windows" | "mingw32" | "win32"))
+    {
+        return Err("the system must be Windows (`windows`, `mingw32` or `win32`)".into());
+    }
+    Ok(())
+}
+
+/// Whether `cfg` parses as what `#[cfg(...)]` takes: `name`, `name = "value"`, or
+/// `all(..)`, `any(..)` and `not(..)` of those.
+fn check_cfg(cfg: &str) -> std::result::Result<(), String> {
+    let meta: syn::Meta = syn::parse_str(cfg).map_err(|e| e.to_string())?;
+    check_cfg_meta(&meta)
+}
+
+fn check_cfg_meta(meta: &syn::Meta) -> std::result::Result<(), String> {
+    use syn::punctuated::Punctuated;
+    let simple = |p: &syn::Path| -> std::result::Result<String, String> {
+        match p.get_ident() {
+            Some(i) => Ok(i.to_string()),
+            None => Err("a cfg option is a single identifier, not a path".into()),
+        }
+    };
+    match meta {
+        syn::Meta::Path(p) => simple(p).map(|_| ()),
+        syn::Meta::NameValue(nv) => {
+            simple(&nv.path)?;
+            match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(_),
+                    ..
+                }) => Ok(()),
+                _ => Err(format!(
+                    "the value of `{}` must be a string literal",
+                    simple(&nv.path)?
+                )),
+            }
+        }
+        syn::Meta::List(list) => {
+            let op = simple(&list.path)?;
+            if !matches!(op.as_str(), "all" | "any" | "not") {
+                return Err(format!(
+                    "`{op}(...)` is not a cfg operator (`all`, `any`, `not`)"
+                ));
+            }
+            let inner = list
+                .parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                .map_err(|e| e.to_string())?;
+            if op == "not" && inner.len() != 1 {
+                return Err("`not(...)` takes exactly one predicate".into());
+            }
+            inner.iter().try_for_each(check_cfg_meta)
+        }
     }
 }
 

@@ -362,7 +362,7 @@ fn every_supported_construct() {
     assert_eq!(
         params(feat, "Put"),
         owned(&[
-            ("value", "const POINT2 *", Direction::In),
+            ("point", "const POINT2 *", Direction::In),
             ("count", "PCOUNT", Direction::InOut)
         ])
     );
@@ -454,11 +454,23 @@ fn minimal_interfaces() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(f.interfaces().count(), 2);
     assert!(interface(&f, "IA").methods.is_empty());
-    assert!(parse_str(Path::new("t.idl"), "").unwrap().items.is_empty());
-    assert!(parse_str(Path::new("t.idl"), "// only\n/* comments */\r\n")
-        .unwrap()
-        .items
-        .is_empty());
+    // A file that declares nothing would give bindings without its interfaces.
+    for empty in [
+        "",
+        "// only\n/* comments */\r\n",
+        "import \"unknwn.idl\";\n",
+    ] {
+        let e = parse_str(Path::new("t.idl"), empty).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.message.as_str()),
+            (
+                1,
+                1,
+                "the file declares nothing (no constant, type or interface)"
+            ),
+            "{empty:?}"
+        );
+    }
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub const TEST: &[Package] = &[
         why: "runs the C and C++ hosts checking for invalid accesses and leaks",
     },
     Package {
+        name: "strace",
+        why: "delivers a signal at the generator's output swap in codegen's output tests",
+    },
+    Package {
         name: "wine64",
         why: "runs the Windows host against the provider DLL",
     },

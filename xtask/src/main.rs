@@ -112,19 +112,18 @@ fn regen(check: bool) -> Result<(), Fail> {
     let g = generate(&opts).map_err(|e| Fail(e.to_string()))?;
     let fresh = std::env::temp_dir().join(format!("mapi-regen-check-{}", std::process::id()));
     output::write_atomically(&fresh, &g.files).map_err(|e| Fail(e.to_string()))?;
-    let diffs = output::compare(&out, &g.files);
-    if diffs.is_empty() {
-        let _ = std::fs::remove_dir_all(&fresh);
-        println!("xtask: generated/ is up to date");
-        return Ok(());
+    match output::check_up_to_date(&out, &g.files) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&fresh);
+            println!("xtask: generated/ is up to date");
+            Ok(())
+        }
+        Err(e) => Err(Fail(format!(
+            "{e}\n  the fresh copy is in {} (compare with `diff -r generated {}`)",
+            fresh.display(),
+            fresh.display()
+        ))),
     }
-    Err(Fail(format!(
-        "generated/ is stale; run `cargo xtask regen` and commit the result.\n  {}\n  \
-         the fresh copy is in {} (compare with `diff -r generated {}`)",
-        diffs.join("\n  "),
-        fresh.display(),
-        fresh.display()
-    )))
 }
 
 fn cargo() -> Command {

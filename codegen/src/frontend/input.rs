@@ -21,6 +21,9 @@ pub struct Inputs {
     pub idl: Vec<idl::IdlFile>,
     /// `(key, virtual path, text)` of the C header lowered from each IDL file.
     pub idl_headers: Vec<(String, String, String)>,
+    /// For each lowered header (in the order of `idl_headers`): the IDL line of each of
+    /// its lines (0 for none), for naming the IDL line in clang's errors.
+    pub idl_lines: Vec<Vec<usize>>,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
 }
@@ -41,18 +44,34 @@ pub fn header_key(name: &str) -> String {
 impl Inputs {
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
         let spec = &manifest.spec;
+        // `--mapi-include` is relative to the working folder, the manifest's
+        // `mapi_include` to the manifest's folder; clang gets the folder absolute.
+        let given = mapi_include.is_some();
         let dir = match mapi_include {
             Some(d) => d.to_path_buf(),
-            None => PathBuf::from(&spec.input.mapi_include),
+            None => manifest.dir().join(&spec.input.mapi_include),
         };
-        let listing = std::fs::read_dir(&dir).map_err(|e| {
-            Error::msg(format!(
-                "the MAPI header folder {} cannot be read ({e}).\n  Install the mingw-w64 \
-                 headers with `apt-get install mingw-w64-x86-64-dev` (or run `cargo xtask \
-                 regen`, which installs them), or pass another folder with --mapi-include DIR",
-                dir.display()
-            ))
-        })?;
+        let unreadable = |e: std::io::Error| {
+            if given {
+                Error::msg(format!(
+                    "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
+                    dir.display()
+                ))
+            } else {
+                manifest.error_at(
+                    manifest.offset_of("input.mapi_include"),
+                    format!(
+                        "the MAPI header folder {} cannot be read ({e}).\n  Install the \
+                         mingw-w64 headers with `apt-get install mingw-w64-x86-64-dev` (or run \
+                         `cargo xtask regen`, which installs them), or pass another folder with \
+                         --mapi-include DIR",
+                        dir.display()
+                    ),
+                )
+            }
+        };
+        let dir = std::fs::canonicalize(&dir).map_err(unreadable)?;
+        let listing = std::fs::read_dir(&dir).map_err(unreadable)?;
         let files: Vec<PathBuf> = listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
         let mut headers = Vec::new();
         for h in &spec.input.headers {
@@ -66,11 +85,16 @@ impl Inputs {
                 .collect();
             found.sort();
             let Some(path) = found.first() else {
+                let advice = if given {
+                    "check the name and the folder given with --mapi-include"
+                } else {
+                    "check the name or pass --mapi-include DIR"
+                };
                 return Err(manifest.error_at(
                     h.span().start,
                     format!(
                         "header `{}` is not in the MAPI header folder {} (names are matched \
-                         case-insensitively); check the name or pass --mapi-include DIR",
+                         case-insensitively); {advice}",
                         h.get_ref(),
                         dir.display()
                     ),
@@ -80,18 +104,20 @@ impl Inputs {
         }
         let mut idl_files = Vec::new();
         let mut idl_headers = Vec::new();
+        let mut idl_lines = Vec::new();
         for i in &spec.input.idl {
             let path = manifest.dir().join(i.get_ref());
             let file = idl::parse_file(&path)?;
             let key = header_key(i.get_ref());
-            let text = idl::c_header(
+            let (text, lines) = idl::c_header_with_lines(
                 &file,
                 &idl::CHeaderOptions {
                     guard: guard_name(&key),
-                    source_name: format!("headers/{}", i.get_ref()),
+                    source_name: shown_near(&manifest.path, i.get_ref()),
                 },
             );
             idl_headers.push((key.clone(), format!("{VIRTUAL_DIR}/{key}"), text));
+            idl_lines.push(lines);
             idl_files.push(file);
         }
         Ok(Inputs {
@@ -99,16 +125,90 @@ impl Inputs {
             headers,
             idl: idl_files,
             idl_headers,
+            idl_lines,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
         })
     }
 
-    /// The main file: every header, in order.
+    /// An error that quotes clang on a lowered IDL header (`/mapi-codegen-virtual/x.h:L:C`)
+    /// is put at the IDL line the header line comes from: `x.idl:LINE:COL: ...`, the column
+    /// that of the first name clang quotes, if the IDL line holds it.
+    pub fn locate_in_idl(&self, e: Error) -> Error {
+        let message = e.to_string();
+        for ((_, vpath, header), (lines, file)) in self
+            .idl_headers
+            .iter()
+            .zip(self.idl_lines.iter().zip(&self.idl))
+        {
+            let needle = format!("{vpath}:");
+            let Some(at) = message.find(&needle) else {
+                continue;
+            };
+            let rest = &message[at + needle.len()..];
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let Ok(hline) = digits.parse::<usize>() else {
+                continue;
+            };
+            let Some(&idl_line) = lines.get(hline.wrapping_sub(1)) else {
+                continue;
+            };
+            if idl_line == 0 {
+                continue;
+            }
+            let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+            let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+            let text = src.split('\n').nth(idl_line - 1).unwrap_or("");
+            // The name clang points at in the header line, else the first it quotes.
+            let hcol: usize = rest[digits.len()..]
+                .strip_prefix(':')
+                .map(|r| {
+                    r.chars()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect::<String>()
+                })
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0);
+            let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+            let pointed: String = header
+                .split('\n')
+                .nth(hline - 1)
+                .unwrap_or("")
+                .chars()
+                .skip(hcol.saturating_sub(1))
+                .take_while(|&c| is_word(c))
+                .collect();
+            let quoted = message[at..].split('\'').nth(1).unwrap_or("").to_string();
+            let col = [pointed, quoted]
+                .into_iter()
+                .filter(|w| !w.is_empty() && w.chars().all(is_word))
+                .find_map(|w| {
+                    text.match_indices(w.as_str()).map(|(b, _)| b).find(|&b| {
+                        !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
+                    })
+                })
+                .or_else(|| text.find(|c: char| !c.is_whitespace()))
+                .map_or(1, |b| text[..b].chars().count() + 1);
+            return super::idl_error(
+                &file.path,
+                idl_line,
+                col,
+                format!("this declaration does not compile once lowered to C: {message}"),
+            );
+        }
+        e
+    }
+
+    /// The main file: every header, in order. The MAPI headers are included by their
+    /// bare names (the header folder is on the include path), so no path needs quoting.
     pub fn main_source(&self) -> String {
         let mut s = String::new();
         for (_, path) in &self.headers {
-            s.push_str(&format!("#include \"{}\"\n", path.display()));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            s.push_str(&format!("#include \"{name}\"\n"));
         }
         for (_, vpath, _) in &self.idl_headers {
             s.push_str(&format!("#include \"{vpath}\"\n"));
@@ -154,6 +254,22 @@ impl Inputs {
             .chain(self.idl_headers.iter().map(|(k, _, _)| k.clone()))
             .collect()
     }
+}
+
+/// How banners name a file the manifest names: relative to the manifest's folder, shown
+/// under that folder's name (`headers/mapisync.idl`), so the text does not depend on where
+/// the checkout is.
+fn shown_near(manifest: &Path, rel: &str) -> String {
+    let folder = manifest
+        .canonicalize()
+        .ok()
+        .and_then(|m| {
+            m.parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| ".".into());
+    format!("{folder}/{rel}")
 }
 
 /// `mapisync.h` -> `MAPISYNC_H`.

@@ -7,7 +7,7 @@ pub mod consts;
 pub mod input;
 pub mod libclang;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::{Error, Result};
 use crate::ir::{CType, Constant, Interface, Model, TypeItem};
@@ -66,11 +66,12 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
                 s.spawn(move || bindgen::generate(inputs, &t.triple, wanted_types))
             })
             .collect();
-        let evaluated = consts::evaluate(inputs, &cc_target.triple, &facts, &spec.constants);
+        let evaluated = consts::evaluate(inputs, &cc_target.triple, &facts, manifest);
         let texts: Vec<Result<String>> = runs.into_iter().map(|h| joined(h.join())).collect();
         (evaluated, texts)
     });
     let evaluated = evaluated?;
+    check_iid_names(manifest, &facts)?;
 
     let mut interfaces = select_interfaces(manifest, inputs, &facts.interfaces)?;
     for i in &mut interfaces {
@@ -82,6 +83,7 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
             .unwrap_or_else(|| format!("IID_{}", i.name));
         i.iid = facts.guids.get(&iid_name).map(|(g, _)| *g);
     }
+    check_unique_iids(inputs, &interfaces)?;
     apply_corrections(manifest, &mut interfaces)?;
 
     // Every class the headers declare is dropped from bindgen's output (C's view of an
@@ -92,19 +94,25 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         outputs.push((t, bindgen::process(&t.triple, &text?, &all_interfaces)?));
     }
 
+    // Where each constant's type comes from in the manifest, for range errors.
     let mut constants: BTreeMap<String, Constant> = BTreeMap::new();
-    for c in evaluated {
+    let mut type_at: BTreeMap<String, String> = BTreeMap::new();
+    for (c, rule) in evaluated {
+        type_at.insert(c.name.clone(), format!("constants.{rule}.type"));
         constants.insert(c.name.clone(), c);
     }
-    for c in &spec.extra_constants {
+    for (n, c) in spec.extra_constants.iter().enumerate() {
         if constants.contains_key(&c.name) {
-            return Err(Error::msg(format!(
-                "{}: extra constant `{}` is already declared by the headers; remove it \
-                 from the manifest",
-                manifest.path.display(),
-                c.name
-            )));
+            return Err(manifest.error_at(
+                manifest.offset_of(&format!("extra_constant.{n}.name")),
+                format!(
+                    "extra constant `{}` is already declared by the headers; remove it \
+                     from the manifest",
+                    c.name
+                ),
+            ));
         }
+        type_at.insert(c.name.clone(), format!("extra_constant.{n}.value"));
         constants.insert(
             c.name.clone(),
             Constant {
@@ -127,10 +135,13 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         &spec.output.base_module,
     );
     check_types_declared(&interfaces, &items)?;
+    check_constant_ranges(manifest, &constants, &type_at, &items)?;
     let layouts = outputs
         .iter()
         .map(|(t, o)| (t.name.clone(), o.layouts.clone()))
         .collect();
+    check_idl_macros(inputs, &facts.macros)?;
+    check_idl_names(inputs, &interfaces, &constants, &facts.guids, &items)?;
 
     Ok(Model {
         interfaces,
@@ -140,6 +151,281 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
         items,
         layouts,
     })
+}
+
+/// An error at a place in an IDL file, shown as the IDL front end shows its own: the
+/// message, the position, the source line and a caret.
+pub(crate) fn idl_error(
+    path: &std::path::Path,
+    line: usize,
+    column: usize,
+    message: impl Into<String>,
+) -> Error {
+    let src = std::fs::read_to_string(path).unwrap_or_default();
+    let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+    crate::idl::IdlError::at(path, src, line, column, message.into()).into()
+}
+
+/// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
+/// apart). An IDL interface is reported at its IDL line.
+fn check_unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
+    let mut seen: HashMap<crate::ir::Guid, &Interface> = HashMap::new();
+    for i in interfaces {
+        let Some(g) = i.iid else { continue };
+        let Some(first) = seen.insert(g, i) else {
+            continue;
+        };
+        let message = format!(
+            "interface `{}` has the IID {g} of `{}` (declared in `{}`); every interface \
+             needs its own",
+            i.name, first.name, first.header
+        );
+        for file in &inputs.idl {
+            if let Some(decl) = file.interfaces().find(|d| d.name == i.name) {
+                let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+                let lines: Vec<&str> = src.split('\n').collect();
+                let (line, col) = word_after(&lines, decl.line, &i.name);
+                return Err(idl_error(&file.path, line, col, message));
+            }
+        }
+        return Err(Error::msg(format!(
+            "{} line {}: {message}",
+            i.header, i.line
+        )));
+    }
+    Ok(())
+}
+
+/// Every `[emit.iid_names]` entry names an interface the headers declare and a GUID they
+/// define.
+fn check_iid_names(manifest: &Manifest, facts: &ast::AstFacts) -> Result<()> {
+    for (iface, iid) in &manifest.spec.emit.iid_names {
+        let at = manifest.offset_of(&format!("emit.iid_names.{iface}"));
+        if !facts.interfaces.contains_key(iface) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`[emit.iid_names]` names interface `{iface}`, which no header or IDL file \
+                     read declares (`mapi-codegen --list` prints them)"
+                ),
+            ));
+        }
+        if !facts.guids.contains_key(iid) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`[emit.iid_names]` gives `{iface}` the IID `{iid}`, which no header read \
+                     defines (with DEFINE_GUID or DEFINE_OLEGUID)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every constant's value fits its type (as a signed or an unsigned number of its width):
+/// nothing is cut silently.
+fn check_constant_ranges(
+    manifest: &Manifest,
+    constants: &BTreeMap<String, Constant>,
+    type_at: &BTreeMap<String, String>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let mut aliases = BTreeMap::new();
+    for item in items {
+        if let syn::Item::Type(t) = &item.item {
+            let ty = &t.ty;
+            aliases.insert(t.ident.to_string(), quote::quote!(#ty).to_string());
+        }
+    }
+    for c in constants.values() {
+        let at = manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
+        let Some(prim) = crate::backend::primitive_of(&c.ty, &aliases) else {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "constant `{}` has type `{}`, which is not an integer type the bindings \
+                     declare",
+                    c.name, c.ty
+                ),
+            ));
+        };
+        let bits: u32 = prim[1..].parse().unwrap_or(64);
+        let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
+        if c.value < lo || c.value > hi {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "constant `{}` is {}{}, which does not fit in `{}` ({prim}, {bits} bits)",
+                    c.name,
+                    c.value,
+                    if c.value < 0 {
+                        format!(" (0x{:X} as 32 bits)", c.value as u32)
+                    } else {
+                        format!(" (0x{:X})", c.value)
+                    },
+                    c.ty
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// No IDL constant redefines a macro of the MAPI headers (clang only warns, and the
+/// constants pass would keep the first definition). The error is at the IDL constant.
+fn check_idl_macros(inputs: &Inputs, macros: &[(String, String, Vec<String>)]) -> Result<()> {
+    let idl_keys: HashSet<&str> = inputs
+        .idl_headers
+        .iter()
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    let mut from_headers: HashMap<&str, &str> = HashMap::new();
+    for (name, header, _) in macros {
+        if !idl_keys.contains(header.as_str()) {
+            from_headers.entry(name).or_insert(header);
+        }
+    }
+    for file in &inputs.idl {
+        for c in file.consts() {
+            if let Some(header) = from_headers.get(c.name.as_str()) {
+                let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+                let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+                let lines: Vec<&str> = src.split('\n').collect();
+                let (line, col) = word_after(&lines, c.line, &c.name);
+                return Err(idl_error(
+                    &file.path,
+                    line,
+                    col,
+                    format!(
+                        "constant `{}` is already a macro of `{header}`; give it another name",
+                        c.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The IDL's names against the other headers' in the bindings: no IDL declaration takes
+/// a name the Rust derives from another header's interface (`IFoo_Vtbl`, `IFoo_Impl`,
+/// `IID_IFoo`), and no parameter of an IDL method is named like a value of the bindings
+/// (a constant, an IID, an interface's tuple struct), which Rust would read as a pattern
+/// naming that value. Errors are at the name in the IDL.
+fn check_idl_names(
+    inputs: &Inputs,
+    interfaces: &[Interface],
+    constants: &BTreeMap<String, Constant>,
+    guids: &BTreeMap<String, (crate::ir::Guid, String)>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let mut values: HashMap<&str, &'static str> = HashMap::new();
+    for i in interfaces {
+        values.insert(&i.name, "an interface");
+    }
+    for c in constants.keys() {
+        values.insert(c, "a constant");
+    }
+    for g in guids.keys() {
+        values.insert(g, "a GUID constant");
+    }
+    for item in items {
+        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
+            values.insert(&item.name, "a constant");
+        }
+    }
+    // The Rust names derived from the other headers' interfaces, which an IDL
+    // declaration would collide with in the bindings (C knows none of them).
+    let idl_keys: HashSet<&str> = inputs
+        .idl_headers
+        .iter()
+        .map(|(k, _, _)| k.as_str())
+        .collect();
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for i in interfaces
+        .iter()
+        .filter(|i| !idl_keys.contains(i.header.as_str()))
+    {
+        for (name, role) in [
+            (format!("{}_Vtbl", i.name), "vtable"),
+            (format!("{}_Impl", i.name), "implementation trait"),
+            (format!("IID_{}", i.name), "IID"),
+        ] {
+            derived.insert(
+                name,
+                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
+            );
+        }
+    }
+    for file in &inputs.idl {
+        let src = std::fs::read_to_string(&file.path).unwrap_or_default();
+        let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+        let lines: Vec<&str> = src.split('\n').collect();
+        let mut declared: Vec<(&str, usize)> = Vec::new();
+        for item in &file.items {
+            match item {
+                crate::idl::Item::Const(c) => declared.push((&c.name, c.line)),
+                crate::idl::Item::Typedef(a) => declared.push((&a.name, a.line)),
+                crate::idl::Item::Interface(i) => declared.push((&i.name, i.line)),
+                crate::idl::Item::Struct(st) => {
+                    declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
+                    declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
+                }
+                crate::idl::Item::Enum(e) => {
+                    declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
+                    declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
+                    declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
+                }
+                _ => {}
+            }
+        }
+        for (name, line) in declared {
+            if let Some(what) = derived.get(name) {
+                let (line, col) = word_after(&lines, line, name);
+                return Err(idl_error(
+                    &file.path,
+                    line,
+                    col,
+                    format!("`{name}` is {what}; give the declaration another name"),
+                ));
+            }
+        }
+        for iface in file.interfaces() {
+            for m in &iface.methods {
+                for p in &m.params {
+                    let Some(what) = values.get(p.name.as_str()) else {
+                        continue;
+                    };
+                    let (line, col) = word_after(&lines, m.line, &p.name);
+                    return Err(idl_error(
+                        &file.path,
+                        line,
+                        col,
+                        format!(
+                            "parameter `{}` of `{}::{}` is named like {what} of the bindings: \
+                             Rust would read the parameter as that value; rename it",
+                            p.name, iface.name, m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 1-based line and column of the first whole-word `word` at or after line `from`.
+fn word_after(lines: &[&str], from: usize, word: &str) -> (usize, usize) {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (i, text) in lines.iter().enumerate().skip(from.saturating_sub(1)) {
+        for (b, _) in text.match_indices(word) {
+            if !text[..b].ends_with(is_word) && !text[b + word.len()..].starts_with(is_word) {
+                return (i + 1, text[..b].chars().count() + 1);
+            }
+        }
+    }
+    (from, 1)
 }
 
 /// Every type an emitted method names must be declared by the bindings.

@@ -14,6 +14,7 @@
 //!
 //! The output depends only on the input: the same file and options give the same bytes.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use super::ast::{Guid, IdlFile, Interface, Item, Method};
@@ -30,6 +31,34 @@ pub struct CHeaderOptions {
 
 /// Renders the C/C++ header for `file`.
 pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
+    c_header_with_lines(file, opts).0
+}
+
+/// Which IDL line each line of a rendered header comes from.
+struct LineMap {
+    /// `lines[i]` is the IDL line of header line `i + 1`; 0 where there is none.
+    lines: Vec<usize>,
+    /// How many bytes of the header have been mapped.
+    done: usize,
+}
+
+impl LineMap {
+    /// Maps each header line written since the last call with `of` (given its text).
+    fn mark(&mut self, out: &str, of: impl Fn(&str) -> usize) {
+        for text in out[self.done..].split_inclusive('\n') {
+            self.lines.push(of(text));
+        }
+        self.done = out.len();
+    }
+}
+
+/// Renders the C/C++ header for `file`, with the IDL line (0 for none) of each of its
+/// lines, so that a C compiler's complaint about the header can name the IDL line.
+pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Vec<usize>) {
+    let mut map = LineMap {
+        lines: Vec::new(),
+        done: 0,
+    };
     let guard = c_identifier(&opts.guard);
     let source = opts.source_name.replace("*/", "* /");
     let mut out = String::new();
@@ -49,26 +78,33 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
     line(o, "#ifdef __cplusplus");
     line(o, "extern \"C\" {");
     line(o, "#endif");
+    map.mark(o, |_| 0);
 
     let mut declared: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for item in &file.items {
         let name = match item {
             Item::Interface(i) => i.name.as_str(),
             Item::ForwardInterface(n) => n.as_str(),
             _ => continue,
         };
-        if !declared.contains(&name) {
+        if seen.insert(name) {
             declared.push(name);
         }
     }
+    let by_name: HashMap<&str, &Interface> =
+        file.interfaces().map(|i| (i.name.as_str(), i)).collect();
     if !declared.is_empty() {
         line(o, "");
         line(
             o,
             "/* The interfaces, declared ahead so that pointers to them work anywhere below. */",
         );
+        map.mark(o, |_| 0);
         for name in &declared {
             line(o, &format!("typedef struct {name} {name};"));
+            let at = by_name.get(name).map_or(0, |i| i.line);
+            map.mark(o, |_| at);
         }
     }
 
@@ -124,10 +160,11 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
                 line(o, &format!("typedef {};", a.ty.declare(&a.name)));
             }
             Item::Interface(i) => {
-                interface(o, file, i);
+                interface(o, &ancestry(&by_name, i), i);
             }
             Item::ForwardInterface(_) => {}
         }
+        map_item(&mut map, o, item);
     }
 
     line(o, "");
@@ -136,7 +173,49 @@ pub fn c_header(file: &IdlFile, opts: &CHeaderOptions) -> String {
     line(o, "#endif");
     line(o, "");
     line(o, &format!("#endif /* {guard} */"));
-    out
+    map.mark(o, |_| 0);
+    (out, map.lines)
+}
+
+/// Maps the header lines just written for `item`: a struct member's line to its IDL line,
+/// a method's lines (declaration, vtable entry, call macro) to the method's, the rest to
+/// the item's.
+fn map_item(map: &mut LineMap, o: &str, item: &Item) {
+    match item {
+        Item::CppQuote(_) | Item::ForwardInterface(_) => map.mark(o, |_| 0),
+        Item::Const(c) => map.mark(o, |_| c.line),
+        Item::Typedef(a) => map.mark(o, |_| a.line),
+        Item::Enum(e) => map.mark(o, |_| e.line),
+        Item::Struct(st) => {
+            let fields: HashMap<String, usize> = st
+                .fields
+                .iter()
+                .map(|f| {
+                    let arr = f.array_len.map(|n| format!("[{n}]")).unwrap_or_default();
+                    (format!("    {}{arr};\n", f.ty.declare(&f.name)), f.line)
+                })
+                .collect();
+            map.mark(o, |text| fields.get(text).copied().unwrap_or(st.line));
+        }
+        Item::Interface(i) => {
+            let methods: HashMap<&str, usize> = i
+                .methods
+                .iter()
+                .map(|m| (m.name.as_str(), m.line))
+                .collect();
+            let macro_prefix = format!("#define {}_", i.name);
+            map.mark(o, |text| {
+                // `STDMETHODCALLTYPE Name(`, `STDMETHODCALLTYPE *Name)(` or
+                // `#define IFoo_Name(`: the method's line, if it is one of its own.
+                let name = match text.split_once("STDMETHODCALLTYPE ") {
+                    Some((_, rest)) => rest.trim_start_matches('*'),
+                    None => text.strip_prefix(macro_prefix.as_str()).unwrap_or(""),
+                };
+                let name = name.split(['(', ')']).next().unwrap_or("");
+                methods.get(name).copied().unwrap_or(i.line)
+            });
+        }
+    }
 }
 
 fn line(out: &mut String, text: &str) {
@@ -208,8 +287,31 @@ fn cpp_params(m: &Method) -> String {
         .join(", ")
 }
 
-/// The C++ class, the C vtable and the call macros of one interface.
-fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
+/// The chain from the root down to `iface`, like [`IdlFile::ancestry`], with the file's
+/// interfaces looked up by name.
+fn ancestry(by_name: &HashMap<&str, &Interface>, iface: &Interface) -> Vec<Interface> {
+    let mut chain = vec![iface.clone()];
+    let mut seen: HashSet<String> = HashSet::from([iface.name.clone()]);
+    let mut next = iface.base.clone();
+    while let Some(b) = next {
+        if !seen.insert(b.clone()) {
+            break;
+        }
+        let i = match by_name.get(b.as_str()) {
+            Some(i) => (*i).clone(),
+            None if b == "IUnknown" => Interface::iunknown(),
+            None => break,
+        };
+        next = i.base.clone();
+        chain.push(i);
+    }
+    chain.reverse();
+    chain
+}
+
+/// The C++ class, the C vtable and the call macros of one interface; `chain` is its
+/// ancestry, root first, ending with `iface`.
+fn interface(o: &mut String, chain: &[Interface], iface: &Interface) {
     let name = &iface.name;
     let origin = match &iface.base {
         Some(b) => format!("derives from {b}"),
@@ -245,8 +347,7 @@ fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
     line(o, "#endif");
     line(o, "#else");
     line(o, &format!("typedef struct {name}Vtbl {{"));
-    let chain = file.ancestry(iface);
-    for owner in &chain {
+    for owner in chain {
         line(o, &format!("    /* {} */", owner.name));
         for m in &owner.methods {
             line(
@@ -265,7 +366,7 @@ fn interface(o: &mut String, file: &IdlFile, iface: &Interface) {
     line(o, &format!("    const struct {name}Vtbl *lpVtbl;"));
     line(o, "};");
     line(o, "#ifdef COBJMACROS");
-    for owner in &chain {
+    for owner in chain {
         for m in &owner.methods {
             // A macro parameter named like the method or `lpVtbl` would be substituted in
             // the body too; such names get a suffix.
@@ -369,12 +470,7 @@ typedef const IID *REFIID;
     line(o, "");
     line(o, "typedef struct IUnknown IUnknown;");
     let unknown = Interface::iunknown();
-    let file = IdlFile {
-        path: Default::default(),
-        imports: Vec::new(),
-        items: Vec::new(),
-    };
-    interface(o, &file, &unknown);
+    interface(o, std::slice::from_ref(&unknown), &unknown);
     line(o, "typedef IUnknown *LPUNKNOWN;");
     line(o, "");
     line(o, "/* MAPI's session object, opaque here. */");

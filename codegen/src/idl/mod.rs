@@ -20,7 +20,19 @@
 //! unique; an interface is `object` and has a `uuid`; a base interface is `IUnknown` (built
 //! in) or defined earlier in the file; `[out]` and `[in, out]` parameters are pointers
 //! (directly or through a pointer typedef made in the same file); no parameter is named
-//! `This`. Every error is an [`IdlError`] with the file, line and column, the source line
+//! `This`. Because the file becomes both C and Rust: no name is a C, C++ or Rust keyword
+//! (parameters and members may be Rust keywords, which the bindings rename), a macro of
+//! the Windows headers, a type of the header's prelude or a name the generated code uses
+//! itself (`guard`, `vtable`, `OFFSET`, `Clone`, ...); file-level names, with the names
+//! derived from interfaces (`IFoo_Vtbl`, `IFooVtbl`, `IID_IFoo`, `IFoo_Method`), are
+//! unique; every type is declared (the prelude's, a builtin or one of the file's) and
+//! `long`, whose width differs between Windows and Linux, is refused; constants fit their
+//! type; no two interfaces share a uuid; inheritance is at most
+//! 32 levels deep and parentheses at most
+//! 64; and the file declares something. A UTF-8 byte-order mark is skipped. Every check
+//! is a hash lookup, so parsing is linear in the input.
+//!
+//! Every error is an [`IdlError`] with the file, line and column, the source line
 //! and a caret. Nothing here panics on bad input.
 
 mod ast;
@@ -37,7 +49,7 @@ pub use ast::{
     Interface, InterfaceAttributes, Item, Method, Param, PointerDefault, PointerLevel, Pos,
     StructDef,
 };
-pub use cheader::{c_header, CHeaderOptions};
+pub use cheader::{c_header, c_header_with_lines, CHeaderOptions};
 pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.

@@ -26,7 +26,9 @@
 use std::path::Path;
 
 use super::ast::*;
-use super::check::Scope;
+use std::collections::HashMap;
+
+use super::check::{check_name, is_c_keyword, NameKind, Scope, PRELUDE_TYPES};
 use super::error::IdlError;
 use super::lexer::{LexError, Lexer, Token, TokenKind};
 
@@ -49,87 +51,16 @@ const RESERVED: &[&str] = &[
     "void",
 ];
 
-/// C and C++ keywords: no declared name may be one, or the header would not compile.
-const C_KEYWORDS: &[&str] = &[
-    "alignas",
-    "alignof",
-    "asm",
-    "auto",
-    "bool",
-    "break",
-    "case",
-    "catch",
-    "char",
-    "class",
-    "const",
-    "const_cast",
-    "constexpr",
-    "continue",
-    "decltype",
-    "default",
-    "delete",
-    "do",
-    "double",
-    "dynamic_cast",
-    "else",
-    "enum",
-    "explicit",
-    "export",
-    "extern",
-    "false",
-    "float",
-    "for",
-    "friend",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "mutable",
-    "namespace",
-    "new",
-    "noexcept",
-    "nullptr",
-    "operator",
-    "private",
-    "protected",
-    "public",
-    "register",
-    "reinterpret_cast",
-    "restrict",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "static_assert",
-    "static_cast",
-    "struct",
-    "switch",
-    "template",
-    "this",
-    "thread_local",
-    "throw",
-    "true",
-    "try",
-    "typedef",
-    "typeid",
-    "typename",
-    "union",
-    "unsigned",
-    "using",
-    "virtual",
-    "void",
-    "volatile",
-    "wchar_t",
-    "while",
-];
-
 /// Parameter attributes besides `in` and `out`; the last group takes an argument.
 const PARAM_FLAGS: &[&str] = &["retval", "unique", "ref", "ptr", "string", "optional"];
 const PARAM_WITH_ARG: &[&str] = &["size_is", "length_is", "iid_is"];
 
+/// How deep parentheses may nest in a constant expression.
+pub const MAX_PAREN_DEPTH: usize = 64;
+
 pub fn parse(path: &Path, src: &str) -> Result<IdlFile, IdlError> {
+    // A UTF-8 byte-order mark is not part of the text.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut p = Parser::new(path, src)?;
     p.file()
 }
@@ -143,6 +74,17 @@ struct Parser<'a> {
     /// Where the last consumed token ended.
     prev_end: Pos,
     scope: Scope,
+    /// How many parentheses the expression being parsed is inside.
+    paren_depth: usize,
+    /// Type names used before any declaration: interfaces may be defined later (the
+    /// header declares them all ahead), anything else is an error at the end.
+    pending_types: Vec<(String, Pos)>,
+    /// File-level names the Rust bindings make values (constants, enumerators, IIDs and
+    /// the interfaces' tuple structs), with what declares them: a parameter may not be
+    /// named like one (Rust would read it as a pattern naming the value).
+    values: HashMap<String, String>,
+    /// Every parameter: its name, position and method (`IFoo::M`).
+    params: Vec<(String, Pos, String)>,
 }
 
 type PResult<T> = Result<T, IdlError>;
@@ -161,6 +103,10 @@ impl<'a> Parser<'a> {
             tok,
             prev_end: Pos { line: 1, column: 1 },
             scope: Scope::new(),
+            paren_depth: 0,
+            pending_types: Vec::new(),
+            values: HashMap::new(),
+            params: Vec::new(),
         })
     }
 
@@ -239,7 +185,7 @@ impl<'a> Parser<'a> {
     /// Consumes a name, or fails with "expected WHAT, found X".
     fn name(&mut self, what: &str) -> PResult<(String, Pos)> {
         match self.name_here() {
-            Some(n) if C_KEYWORDS.contains(&n.as_str()) => Err(self.error(
+            Some(n) if is_c_keyword(&n) => Err(self.error(
                 self.tok.pos,
                 format!("expected {what}, found `{n}`, which is a C or C++ keyword"),
             )),
@@ -249,6 +195,34 @@ impl<'a> Parser<'a> {
             }
             None => Err(self.expected(what)),
         }
+    }
+
+    /// Checks a name being declared as a `kind` (see [`check_name`]).
+    fn declare(&self, kind: NameKind, name: &str, pos: Pos) -> PResult<()> {
+        check_name(kind, name).map_err(|why| {
+            let what = match kind {
+                NameKind::Interface => "an interface",
+                NameKind::Method => "a method",
+                NameKind::Param => "a parameter",
+                NameKind::Const => "a constant",
+                NameKind::Typedef => "a type",
+                NameKind::Tag => "a struct or enum tag",
+                NameKind::Enumerator => "an enumerator",
+                NameKind::Field => "a struct member",
+            };
+            self.error(pos, format!("cannot name {what} `{name}`: {why}"))
+        })
+    }
+
+    /// Claims a file-level name (C and the Rust bindings give all of them one namespace).
+    fn claim(&mut self, name: &str, pos: Pos, what: String) -> PResult<()> {
+        self.scope.claim(name, what).map_err(|m| self.error(pos, m))
+    }
+
+    /// Claims a file-level name that is a value in Rust (see [`Parser::values`]).
+    fn claim_value(&mut self, name: &str, pos: Pos, what: String) -> PResult<()> {
+        self.values.insert(name.to_string(), what.clone());
+        self.claim(name, pos, what)
     }
 
     // ---- declarations ---------------------------------------------------------------
@@ -261,7 +235,7 @@ impl<'a> Parser<'a> {
         };
         loop {
             let word = match &self.tok.kind {
-                TokenKind::Eof => return Ok(file),
+                TokenKind::Eof => return self.finish(file),
                 TokenKind::Ident(w) => w.clone(),
                 TokenKind::Punct("[") => String::new(),
                 _ => {
@@ -289,6 +263,42 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// The checks that need the whole file: it declares something, and every type it
+    /// uses is declared.
+    fn finish(&mut self, file: IdlFile) -> PResult<IdlFile> {
+        if file.items.is_empty() {
+            return Err(self.error(
+                Pos { line: 1, column: 1 },
+                "the file declares nothing (no constant, type or interface)".to_string(),
+            ));
+        }
+        for (name, pos, method) in &self.params {
+            if let Some(what) = self.values.get(name) {
+                return Err(self.error(
+                    *pos,
+                    format!(
+                        "parameter `{name}` of `{method}` is named like {what}: Rust would \
+                         read the parameter as that value; rename it"
+                    ),
+                ));
+            }
+        }
+        for (name, pos) in &self.pending_types {
+            if !self.scope.is_type(name) {
+                return Err(self.error(
+                    *pos,
+                    format!(
+                        "unknown type `{name}`: without the Windows SDK the generated header \
+                         declares only {}; use one of them, a builtin C type, or a type \
+                         declared in this file",
+                        PRELUDE_TYPES.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(file)
     }
 
     fn string(&mut self, what: &str) -> PResult<String> {
@@ -323,10 +333,26 @@ impl<'a> Parser<'a> {
 
     fn constant(&mut self) -> PResult<Const> {
         self.advance()?;
+        let tpos = self.tok.pos;
         let ty = self.ctype("a type after `const`")?;
         let (name, pos) = self.name("a constant name")?;
+        self.declare(NameKind::Const, &name, pos)?;
+        self.claim_value(&name, pos, format!("constant `{name}` (line {})", pos.line))?;
+        let Some(bits) = self.scope.integer_bits(&ty) else {
+            return Err(self.error(
+                tpos,
+                format!("constant `{name}` has type `{ty}`, which is not an integer type"),
+            ));
+        };
         self.expect_punct("=", &format!("after constant `{name}`"))?;
+        let epos = self.tok.pos;
         let (expr, value) = self.expr()?;
+        if bits < 64 && value >> bits != 0 {
+            return Err(self.error(
+                epos,
+                format!("`{expr}` is 0x{value:X}, which does not fit in `{ty}` ({bits} bits)"),
+            ));
+        }
         self.expect_punct(";", "after constant")?;
         Ok(Const {
             name,
@@ -348,9 +374,18 @@ impl<'a> Parser<'a> {
         };
         self.advance()?;
         let tag = match self.name_here() {
-            Some(_) => Some(self.name(&format!("a {keyword} tag"))?.0),
+            Some(_) => Some(self.name(&format!("a {keyword} tag"))?),
             None => None,
         };
+        if let (Some((t, tpos)), true) = (&tag, self.tok.is_punct("{")) {
+            self.declare(NameKind::Tag, t, *tpos)?;
+            self.claim(
+                t,
+                *tpos,
+                format!("{keyword} tag `{t}` (line {})", tpos.line),
+            )?;
+        }
+        let tag = tag.map(|(t, _)| t);
         if !self.tok.is_punct("{") {
             // `typedef struct TAG *PTAG;`: a use of the tagged type, not a definition.
             let Some(tag) = tag else {
@@ -422,7 +457,9 @@ impl<'a> Parser<'a> {
         let mut v = Vec::new();
         loop {
             let pointers = self.pointers()?;
-            let (name, _) = self.name("a typedef name")?;
+            let (name, pos) = self.name("a typedef name")?;
+            self.declare(NameKind::Typedef, &name, pos)?;
+            self.claim(&name, pos, format!("type `{name}` (line {})", pos.line))?;
             v.push(Declarator { name, pointers });
             if !self.eat_punct(",")? {
                 return Ok(v);
@@ -433,12 +470,14 @@ impl<'a> Parser<'a> {
     /// Struct members up to and including the closing `}`.
     fn fields(&mut self) -> PResult<Vec<Field>> {
         let mut fields: Vec<Field> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = Default::default();
         while !self.eat_punct("}")? {
             let ty = self.ctype("a member type or `}`")?;
             let (name, pos) = self.name("a member name")?;
-            if fields.iter().any(|f| f.name == name) {
+            if !seen.insert(name.clone()) {
                 return Err(self.error(pos, format!("duplicate struct member `{name}`")));
             }
+            self.declare(NameKind::Field, &name, pos)?;
             let array_len = if self.eat_punct("[")? {
                 let (_, n) = self.expr()?;
                 self.expect_punct("]", "after the array length")?;
@@ -460,12 +499,19 @@ impl<'a> Parser<'a> {
     /// Enumerators up to and including the closing `}`.
     fn enumerators(&mut self) -> PResult<Vec<Enumerator>> {
         let mut v: Vec<Enumerator> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = Default::default();
         let mut next = 0u64;
         while !self.eat_punct("}")? {
             let (name, pos) = self.name("an enumerator name or `}`")?;
-            if v.iter().any(|e| e.name == name) {
+            if !seen.insert(name.clone()) {
                 return Err(self.error(pos, format!("duplicate enumerator `{name}`")));
             }
+            self.declare(NameKind::Enumerator, &name, pos)?;
+            self.claim_value(
+                &name,
+                pos,
+                format!("enumerator `{name}` (line {})", pos.line),
+            )?;
             let (expr, value) = if self.eat_punct("=")? {
                 let (t, n) = self.expr()?;
                 (Some(t), n)
@@ -486,6 +532,7 @@ impl<'a> Parser<'a> {
     /// `["const"] base ["const"] { "*" ["const"] }`; `what` names the type in messages.
     fn ctype(&mut self, what: &str) -> PResult<CType> {
         let is_const = self.eat_ident("const")?;
+        let start = self.tok.pos;
         let name = match &self.tok.kind {
             TokenKind::Ident(w) if BUILTIN_WORDS.contains(&w.as_str()) => {
                 let mut words = Vec::new();
@@ -495,6 +542,17 @@ impl<'a> Parser<'a> {
                     }
                     words.push(w.clone());
                     self.advance()?;
+                }
+                if words.iter().filter(|w| *w == "long").count() == 1 {
+                    return Err(self.error(
+                        start,
+                        format!(
+                            "`{}` is 32 bits on Windows but 64 bits on Linux, so the header \
+                             would differ between them; use `ULONG` (32 bits) or `long long` \
+                             (64 bits)",
+                            words.join(" ")
+                        ),
+                    ));
                 }
                 words.join(" ")
             }
@@ -508,7 +566,13 @@ impl<'a> Parser<'a> {
                 self.advance()?;
                 "void".to_string()
             }
-            _ => self.name(what)?.0,
+            _ => {
+                let (n, pos) = self.name(what)?;
+                if !self.scope.is_type(&n) && !self.scope.is_interface(&n) {
+                    self.pending_types.push((n.clone(), pos));
+                }
+                n
+            }
         };
         let mut ty = self.type_suffix(CType::named(&name))?;
         ty.is_const |= is_const;
@@ -529,7 +593,8 @@ impl<'a> Parser<'a> {
         let (mut text, mut value) = self.shift()?;
         while self.eat_punct("|")? {
             let (t, v) = self.shift()?;
-            text = format!("{text} | {t}");
+            text.push_str(" | ");
+            text.push_str(&t);
             value |= v;
         }
         Ok((text, value))
@@ -547,15 +612,26 @@ impl<'a> Parser<'a> {
             let Some(s) = shifted else {
                 return Err(self.error(op.pos, format!("`{text} << {t}` does not fit in 64 bits")));
             };
-            text = format!("{text} << {t}");
+            text.push_str(" << ");
+            text.push_str(&t);
             value = s;
         }
         Ok((text, value))
     }
 
     fn primary(&mut self) -> PResult<(String, u64)> {
-        if self.eat_punct("(")? {
-            let (t, v) = self.expr()?;
+        if self.tok.is_punct("(") {
+            let open = self.advance()?;
+            if self.paren_depth >= MAX_PAREN_DEPTH {
+                return Err(self.error(
+                    open.pos,
+                    format!("parentheses nested more than {MAX_PAREN_DEPTH} deep"),
+                ));
+            }
+            self.paren_depth += 1;
+            let inner = self.expr();
+            self.paren_depth -= 1;
+            let (t, v) = inner?;
             self.expect_punct(")", "to close the parenthesis")?;
             return Ok((format!("({t})"), v));
         }
@@ -590,8 +666,17 @@ impl<'a> Parser<'a> {
         };
         self.advance()?; // `interface`
         let (name, pos) = self.name("an interface name")?;
+        let declared_ahead = self.scope.is_interface(&name);
         if attrs.is_none() && self.tok.is_punct(";") {
+            self.declare(NameKind::Interface, &name, pos)?;
             self.advance()?;
+            if !declared_ahead {
+                self.claim_value(
+                    &name,
+                    pos,
+                    format!("interface `{name}` (line {})", pos.line),
+                )?;
+            }
             self.scope.forward_declare(&name);
             return Ok(Item::ForwardInterface(name));
         }
@@ -618,6 +703,39 @@ impl<'a> Parser<'a> {
         self.scope
             .check_new_interface(&name)
             .map_err(|m| self.error(pos, m))?;
+        self.declare(NameKind::Interface, &name, pos)?;
+        self.scope
+            .check_uuid(&uuid, &name)
+            .map_err(|m| self.error(pos, m))?;
+        if !declared_ahead {
+            self.claim_value(
+                &name,
+                pos,
+                format!("interface `{name}` (line {})", pos.line),
+            )?;
+        }
+        for (derived, role) in [
+            (format!("{name}_Vtbl"), "its Rust vtable"),
+            (format!("{name}_Impl"), "its Rust implementation trait"),
+            (format!("IID_{name}"), "its IID"),
+            (format!("{name}Vtbl"), "its C vtable"),
+        ] {
+            if let Some(by) = self.scope.claimed_by(&derived) {
+                return Err(self.error(
+                    pos,
+                    format!(
+                        "interface `{name}` needs the name `{derived}` for {role}, but it \
+                         is already declared: {by}"
+                    ),
+                ));
+            }
+            self.claim_value(
+                &derived,
+                pos,
+                format!("{role} of interface `{name}` (line {})", pos.line)
+                    .replacen("its ", "the ", 1),
+            )?;
+        }
         if !self.tok.is_punct(":") {
             return Err(self.error(
                 self.prev_end,
@@ -633,12 +751,30 @@ impl<'a> Parser<'a> {
             .check_base(&base, &name)
             .map_err(|m| self.error(bpos, m))?;
         self.expect_punct("{", "after the base interface")?;
+        let inherited = self.scope.inherited(&base);
+        let mut own: HashMap<String, usize> = HashMap::new();
         let mut methods = Vec::new();
         while !self.eat_punct("}")? {
-            let m = self.method(&name, &base, &methods)?;
+            let m = self.method(&name, &own, &inherited)?;
+            own.insert(m.name.clone(), m.line);
             methods.push(m);
         }
         self.eat_punct(";")?;
+        // COBJMACROS defines `IFoo_Method` for every method of the chain.
+        let chain: Vec<String> = self
+            .scope
+            .chain_methods(&base)
+            .into_iter()
+            .chain(methods.iter().map(|m| m.name.clone()))
+            .collect();
+        for m in chain {
+            let mac = format!("{name}_{m}");
+            self.claim(
+                &mac,
+                pos,
+                format!("the C call macro of `{name}::{m}` (line {})", pos.line),
+            )?;
+        }
         let iface = Interface {
             name,
             base: Some(base),
@@ -752,14 +888,33 @@ impl<'a> Parser<'a> {
         Ok(guid)
     }
 
-    fn method(&mut self, iface: &str, base: &str, own: &[Method]) -> PResult<Method> {
+    fn method(
+        &mut self,
+        iface: &str,
+        own: &HashMap<String, usize>,
+        inherited: &HashMap<String, String>,
+    ) -> PResult<Method> {
         let ret = self.ctype("a method declaration or `}`")?;
         let (name, pos) = self.name("a method name")?;
-        self.scope
-            .check_method_name(iface, base, own, &name)
-            .map_err(|m| self.error(pos, m))?;
+        if let Some(line) = own.get(&name) {
+            return Err(self.error(
+                pos,
+                format!("duplicate method `{name}` in `{iface}`: already declared on line {line}"),
+            ));
+        }
+        if let Some(owner) = inherited.get(&name) {
+            return Err(self.error(
+                pos,
+                format!(
+                    "duplicate method `{name}` in `{iface}`: base interface `{owner}` already \
+                     declares it"
+                ),
+            ));
+        }
+        self.declare(NameKind::Method, &name, pos)?;
         self.expect_punct("(", &format!("after method name `{name}`"))?;
         let mut params: Vec<Param> = Vec::new();
+        let mut rust_names: HashMap<String, String> = HashMap::new();
         if !self.eat_punct(")")? {
             loop {
                 let attrs = if self.tok.is_punct("[") {
@@ -773,6 +928,9 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 let (pname, ppos) = self.name("a parameter name")?;
+                self.declare(NameKind::Param, &pname, ppos)?;
+                self.params
+                    .push((pname.clone(), ppos, format!("{iface}::{name}")));
                 let (dir, attributes) = attrs.unwrap_or((Direction::In, Vec::new()));
                 let p = Param {
                     name: pname,
@@ -781,7 +939,7 @@ impl<'a> Parser<'a> {
                     attributes,
                 };
                 self.scope
-                    .check_param(iface, &name, &params, &p)
+                    .check_param(iface, &name, &mut rust_names, &p)
                     .map_err(|m| self.error(ppos, m))?;
                 let pname = p.name.clone();
                 params.push(p);
