@@ -89,8 +89,15 @@ pub struct Target {
     pub name: String,
     /// The clang target triple.
     pub triple: String,
-    /// The Rust `cfg` predicate under which this target's layout assertions apply.
+    /// The Rust `cfg` predicate under which this target's definitions (the items whose
+    /// layout or type differs between targets) apply.
     pub cfg: String,
+    /// The `cfg` predicate under which this target's layout assertions apply, when it is
+    /// narrower than `cfg` (a 32-bit Linux build takes the 32-bit Windows definitions, so
+    /// that the bindings build there, but not their layouts: `i64` is 4-aligned in a Linux
+    /// struct and 8-aligned in a Windows one). Defaults to `cfg`.
+    #[serde(default)]
+    pub layout_cfg: Option<String>,
     /// Whether this target decides the calling conventions (stdcall vs cdecl) of
     /// methods; exactly one target should.
     #[serde(default)]
@@ -342,6 +349,14 @@ impl Manifest {
                     self.offset_of(&format!("target.{n}.cfg")),
                     format!("`{}` is not a Rust cfg predicate: {why}", t.cfg),
                 ));
+            }
+            if let Some(layout_cfg) = &t.layout_cfg {
+                if let Err(why) = check_cfg(layout_cfg) {
+                    return Err(self.error_at(
+                        self.offset_of(&format!("target.{n}.layout_cfg")),
+                        format!("`{layout_cfg}` is not a Rust cfg predicate: {why}"),
+                    ));
+                }
             }
         }
         Ok(())

@@ -218,6 +218,12 @@ fn targets_with_one_name_and_bad_cfgs_and_triples() {
         let e = static_error(&t, &format!("'{cfg}'"));
         assert!(e.contains("is not a Rust cfg predicate"), "{cfg}: {e}");
     }
+    let t = edited(
+        "layout_cfg = 'all(target_pointer_width = \"32\", windows)'",
+        "layout_cfg = 'all(windows'",
+    );
+    let e = static_error(&t, "'all(windows'");
+    assert!(e.contains("is not a Rust cfg predicate"), "layout_cfg: {e}");
     for triple in ["banana", "x86_64-unknown-linux-gnu", "sparc-w64-mingw32"] {
         let t = edited(
             "triple = \"x86_64-w64-mingw32\"",

@@ -246,19 +246,19 @@ pub type SRowSet = _SRowSet;
 pub type LPSRowSet = *mut _SRowSet;
 #[cfg(target_pointer_width = "64")]
 pub type LPALLOCATEBUFFER = ALLOCATEBUFFER;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPALLOCATEMORE = ALLOCATEMORE;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPALLOCATEMORE = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID, arg3: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPFREEBUFFER = FREEBUFFER;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPFREEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> ULONG,
 >;
@@ -365,7 +365,7 @@ pub type NOTIFICATION = _NOTIFICATION;
 pub type LPNOTIFICATION = *mut _NOTIFICATION;
 #[cfg(target_pointer_width = "64")]
 pub type LPNOTIFCALLBACK = NOTIFCALLBACK;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPNOTIFCALLBACK = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID, arg2: ULONG, arg3: LPNOTIFICATION) -> i32,
 >;
@@ -499,13 +499,13 @@ pub type FlagList = _flaglist;
 pub type LPFlagList = *mut _flaglist;
 #[cfg(target_pointer_width = "64")]
 pub type LPFNABSDI = ACCELERATEABSDI;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPFNABSDI = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID) -> WINBOOL,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPFNDISMISS = DISMISSMODELESS;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPFNDISMISS = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID),
 >;

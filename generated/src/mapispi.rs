@@ -33,7 +33,7 @@ pub type LPMSLOGON = *mut ::core::ffi::c_void;
 pub type LPMSPROVIDER = *mut ::core::ffi::c_void;
 #[cfg(target_pointer_width = "64")]
 pub type LPMSGSERVICEENTRY = MSGSERVICEENTRY;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMSGSERVICEENTRY = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: HINSTANCE,

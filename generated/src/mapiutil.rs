@@ -6,7 +6,7 @@ pub type LPTABLEDATA = *mut ::core::ffi::c_void;
 pub type LPPROPDATA = *mut ::core::ffi::c_void;
 #[cfg(target_pointer_width = "64")]
 pub type PFNIDLE = FNIDLE;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type PFNIDLE = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> WINBOOL,
 >;
@@ -45,13 +45,13 @@ pub struct DTPAGE {
 pub type LPDTPAGE = *mut DTPAGE;
 #[cfg(target_pointer_width = "64")]
 pub type LPDISPATCHNOTIFICATIONS = DISPATCHNOTIFICATIONS;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPDISPATCHNOTIFICATIONS = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPCREATECONVERSATIONINDEX = CREATECONVERSATIONINDEX;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPCREATECONVERSATIONINDEX = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: ULONG,

@@ -17,17 +17,17 @@ pub type MAPIINIT = MAPIINIT_0;
 pub type LPMAPIINIT = *mut MAPIINIT;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIINITIALIZE = MAPIINITIALIZE;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIINITIALIZE = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIUNINITIALIZE = MAPIUNINITIALIZE;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIUNINITIALIZE = ::core::option::Option<unsafe extern "system" fn()>;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPILOGONEX = MAPILOGONEX;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPILOGONEX = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: ULONG_PTR,
@@ -39,25 +39,25 @@ pub type LPMAPILOGONEX = ::core::option::Option<
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIALLOCATEBUFFER = MAPIALLOCATEBUFFER;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIALLOCATEMORE = MAPIALLOCATEMORE;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIALLOCATEMORE = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID, arg3: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIFREEBUFFER = MAPIFREEBUFFER;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIFREEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
 pub type LPMAPIADMINPROFILES = MAPIADMINPROFILES;
-#[cfg(all(target_pointer_width = "32", windows))]
+#[cfg(target_pointer_width = "32")]
 pub type LPMAPIADMINPROFILES = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPPROFADMIN) -> HRESULT,
 >;

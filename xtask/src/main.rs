@@ -255,24 +255,41 @@ fn miri() -> Result<(u64, u64), Fail> {
         "Miri checks the runtime's unsafe code",
     )?;
     let mut total = (0, 0);
-    for (model, extra) in [
-        ("Stacked Borrows", ""),
-        ("Tree Borrows", " -Zmiri-tree-borrows"),
-    ] {
+    // The 32-bit run checks the runtime's pointer arithmetic where pointers are 4 bytes
+    // (Miri builds its own standard library for the target).
+    let runs: [(&str, &str, Option<&str>); 3] = [
+        ("Stacked Borrows", "", None),
+        ("Tree Borrows", " -Zmiri-tree-borrows", None),
+        (
+            "Stacked Borrows, 32-bit",
+            "",
+            Some("i686-unknown-linux-gnu"),
+        ),
+    ];
+    let tests = [
+        "host",
+        "semantics",
+        "interfaces",
+        "objects",
+        "macro_hygiene",
+        "stress",
+    ];
+    for (model, extra, target) in runs {
         eprintln!("xtask: ==> cargo miri test ({model})");
         let mut cmd = deps::rustup();
         cmd.current_dir(root())
-            .args(["run", NIGHTLY, "cargo", "miri", "test", "-p", "mapi-sync"])
             .args([
+                "run",
+                NIGHTLY,
+                "cargo",
+                "miri",
+                "test",
+                "-p",
+                "mapi-sync",
                 "--lib",
-                "--test",
-                "host",
-                "--test",
-                "semantics",
-                "--test",
-                "interfaces",
             ])
-            .args(["--test", "macro_hygiene", "--test", "stress"])
+            .args(target.map(|t| ["--target", t]).into_iter().flatten())
+            .args(tests.iter().flat_map(|t| ["--test", t]))
             .env(
                 "MIRIFLAGS",
                 format!(

@@ -298,10 +298,10 @@ fn layout_checks(manifest: &Manifest, model: &Model) -> Result<TokenStream> {
         let Some(layouts) = model.layouts.get(&t.name) else {
             continue;
         };
-        let cfg: TokenStream = t
-            .cfg
+        let layout_cfg = t.layout_cfg.as_deref().unwrap_or(&t.cfg);
+        let cfg: TokenStream = layout_cfg
             .parse()
-            .map_err(|_| Error::msg(format!("target cfg `{}` is not valid", t.cfg)))?;
+            .map_err(|_| Error::msg(format!("target cfg `{layout_cfg}` is not valid")))?;
         let checks = layouts
             .iter()
             .filter(|(n, _)| records.contains(n.as_str()))
