@@ -276,3 +276,15 @@ fn this_gives_nothing_before_the_object_exists_or_after_it_is_gone() {
     let escaped = ESCAPED.lock().unwrap().take().unwrap();
     assert!(escaped.object().is_none());
 }
+
+#[test]
+fn the_bindings_carry_each_interfaces_base_chain() {
+    assert_eq!(
+        <IMAPIFolder as ComInterface>::BASE_IIDS,
+        [IID_IMAPIContainer, IID_IMAPIProp, IID_IUnknown]
+    );
+    assert!(<IMsgStore as ComInterface>::matches(&IID_IMAPIProp));
+    assert!(<IMsgStore as ComInterface>::matches(&IID_IMsgStore));
+    assert!(!<IMsgStore as ComInterface>::matches(&IID_IMAPIFolder));
+    assert_eq!(<IUnknown as ComInterface>::BASE_IIDS, []);
+}

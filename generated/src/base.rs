@@ -222,6 +222,7 @@ pub const IID_IUnknown: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IUnknown {
     const IID: GUID = IID_IUnknown;
+    const BASE_IIDS: &'static [GUID] = &[];
 }
 impl IUnknown {
     /// Calls `IUnknown::QueryInterface` through the vtable.

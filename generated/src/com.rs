@@ -110,6 +110,16 @@ pub unsafe trait ComInterface: Interface {
     /// The interface identifier QueryInterface is asked with.
     const IID: GUID;
 
+    /// The identifiers of the interfaces this one derives from, nearest first
+    /// (`IMsgStore`: `IMAPIProp`, then `IUnknown`).
+    const BASE_IIDS: &'static [GUID] = &[];
+
+    /// Whether `iid` names this interface or one of its bases: what an object that
+    /// implements it answers `QueryInterface` for.
+    fn matches(iid: &GUID) -> bool {
+        *iid == Self::IID || Self::BASE_IIDS.contains(iid)
+    }
+
     /// Asks the object for interface `I` (QueryInterface); the error is its HRESULT.
     fn cast<I: ComInterface>(&self) -> Result<I, HRESULT> {
         let mut out: *mut c_void = ::core::ptr::null_mut();

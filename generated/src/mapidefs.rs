@@ -1182,6 +1182,7 @@ pub const IID_IMAPIAdviseSink: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIAdviseSink {
     const IID: GUID = IID_IMAPIAdviseSink;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIAdviseSink {
     /// Calls `IMAPIAdviseSink::OnNotify` through the vtable.
@@ -1300,6 +1301,7 @@ pub const IID_IMAPIProgress: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIProgress {
     const IID: GUID = IID_IMAPIProgress;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIProgress {
     /// Calls `IMAPIProgress::Progress` through the vtable.
@@ -1645,6 +1647,7 @@ pub const IID_IMAPIProp: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIProp {
     const IID: GUID = IID_IMAPIProp;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIProp {
     /// Calls `IMAPIProp::GetLastError` through the vtable.
@@ -2519,6 +2522,7 @@ pub const IID_IMAPITable: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPITable {
     const IID: GUID = IID_IMAPITable;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPITable {
     /// Calls `IMAPITable::GetLastError` through the vtable.
@@ -3793,6 +3797,7 @@ pub const IID_IProfSect: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IProfSect {
     const IID: GUID = IID_IProfSect;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IProfSect {}
 /// Implement `IProfSect` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
@@ -3861,6 +3866,7 @@ pub const IID_IMAPIStatus: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIStatus {
     const IID: GUID = IID_IMAPIStatus;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMAPIStatus {
     /// Calls `IMAPIStatus::ValidateState` through the vtable.
@@ -4161,6 +4167,7 @@ pub const IID_IMAPIContainer: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIContainer {
     const IID: GUID = IID_IMAPIContainer;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMAPIContainer {
     /// Calls `IMAPIContainer::GetContentsTable` through the vtable.
@@ -4554,6 +4561,11 @@ pub const IID_IABContainer: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IABContainer {
     const IID: GUID = IID_IABContainer;
+    const BASE_IIDS: &'static [GUID] = &[
+        IID_IMAPIContainer,
+        IID_IMAPIProp,
+        IID_IUnknown,
+    ];
 }
 impl IABContainer {
     /// Calls `IABContainer::CreateEntry` through the vtable.
@@ -4840,6 +4852,7 @@ pub const IID_IMailUser: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMailUser {
     const IID: GUID = IID_IMailUser;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMailUser {}
 /// Implement `IMailUser` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
@@ -4911,6 +4924,11 @@ pub const IID_IDistList: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IDistList {
     const IID: GUID = IID_IDistList;
+    const BASE_IIDS: &'static [GUID] = &[
+        IID_IMAPIContainer,
+        IID_IMAPIProp,
+        IID_IUnknown,
+    ];
 }
 impl IDistList {
     /// Calls `IDistList::CreateEntry` through the vtable.
@@ -5280,6 +5298,11 @@ pub const IID_IMAPIFolder: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIFolder {
     const IID: GUID = IID_IMAPIFolder;
+    const BASE_IIDS: &'static [GUID] = &[
+        IID_IMAPIContainer,
+        IID_IMAPIProp,
+        IID_IUnknown,
+    ];
 }
 impl IMAPIFolder {
     /// Calls `IMAPIFolder::CreateMessage` through the vtable.
@@ -6157,6 +6180,7 @@ pub const IID_IMsgStore: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMsgStore {
     const IID: GUID = IID_IMsgStore;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMsgStore {
     /// Calls `IMsgStore::Advise` through the vtable.
@@ -7004,6 +7028,7 @@ pub const IID_IMessage: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMessage {
     const IID: GUID = IID_IMessage;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMessage {
     /// Calls `IMessage::GetAttachmentTable` through the vtable.
@@ -7470,6 +7495,7 @@ pub const IID_IAttach: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IAttach {
     const IID: GUID = IID_IAttach;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IAttach {}
 /// Implement `IAttach` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
@@ -7531,6 +7557,7 @@ pub const IID_IMAPIControl: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPIControl {
     const IID: GUID = IID_IMAPIControl;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIControl {
     /// Calls `IMAPIControl::GetLastError` through the vtable.
@@ -7750,6 +7777,7 @@ pub const IID_IProviderAdmin: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IProviderAdmin {
     const IID: GUID = IID_IProviderAdmin;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IProviderAdmin {
     /// Calls `IProviderAdmin::GetLastError` through the vtable.

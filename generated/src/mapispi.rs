@@ -475,6 +475,7 @@ pub const IID_IMAPISupport: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPISupport {
     const IID: GUID = IID_IMAPISupport;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISupport {
     /// Calls `IMAPISupport::GetLastError` through the vtable.
@@ -3117,6 +3118,7 @@ pub const IID_IABProvider: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IABProvider {
     const IID: GUID = IID_IABProvider;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IABProvider {
     /// Calls `IABProvider::Shutdown` through the vtable.
@@ -3357,6 +3359,7 @@ pub const IID_IABLogon: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IABLogon {
     const IID: GUID = IID_IABLogon;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IABLogon {
     /// Calls `IABLogon::GetLastError` through the vtable.
@@ -4038,6 +4041,7 @@ pub const IID_IXPProvider: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IXPProvider {
     const IID: GUID = IID_IXPProvider;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IXPProvider {
     /// Calls `IXPProvider::Shutdown` through the vtable.
@@ -4271,6 +4275,7 @@ pub const IID_IXPLogon: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IXPLogon {
     const IID: GUID = IID_IXPLogon;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IXPLogon {
     /// Calls `IXPLogon::AddressTypes` through the vtable.
@@ -5004,6 +5009,7 @@ pub const IID_IMSProvider: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMSProvider {
     const IID: GUID = IID_IMSProvider;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMSProvider {
     /// Calls `IMSProvider::Shutdown` through the vtable.
@@ -5430,6 +5436,7 @@ pub const IID_IMSLogon: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMSLogon {
     const IID: GUID = IID_IMSLogon;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMSLogon {
     /// Calls `IMSLogon::GetLastError` through the vtable.

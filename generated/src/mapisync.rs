@@ -55,6 +55,7 @@ pub const IID_IMAPISync: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPISync {
     const IID: GUID = IID_IMAPISync;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISync {
     /// Calls `IMAPISync::SynchronizeInBackground` through the vtable.
@@ -159,6 +160,7 @@ pub const IID_IMAPISyncProgressCallback: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPISyncProgressCallback {
     const IID: GUID = IID_IMAPISyncProgressCallback;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISyncProgressCallback {
     /// Calls `IMAPISyncProgressCallback::Progress` through the vtable.

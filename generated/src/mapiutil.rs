@@ -158,6 +158,7 @@ pub const IID_ITableData: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for ITableData {
     const IID: GUID = IID_ITableData;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl ITableData {
     /// Calls `ITableData::HrGetView` through the vtable.

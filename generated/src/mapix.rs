@@ -284,6 +284,7 @@ pub const IID_IMAPISession: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMAPISession {
     const IID: GUID = IID_IMAPISession;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISession {
     /// Calls `IMAPISession::GetLastError` through the vtable.
@@ -1659,6 +1660,7 @@ pub const IID_IAddrBook: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IAddrBook {
     const IID: GUID = IID_IAddrBook;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IAddrBook {
     /// Calls `IAddrBook::OpenEntry` through the vtable.
@@ -2897,6 +2899,7 @@ pub const IID_IProfAdmin: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IProfAdmin {
     const IID: GUID = IID_IProfAdmin;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IProfAdmin {
     /// Calls `IProfAdmin::GetLastError` through the vtable.
@@ -3594,6 +3597,7 @@ pub const IID_IMsgServiceAdmin: GUID = GUID::from_parts(
 // SAFETY: the IID is the one the headers give for this vtable.
 unsafe impl ComInterface for IMsgServiceAdmin {
     const IID: GUID = IID_IMsgServiceAdmin;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMsgServiceAdmin {
     /// Calls `IMsgServiceAdmin::GetLastError` through the vtable.

@@ -385,11 +385,11 @@ fn emit(
     });
     let bases = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
         let listed_bases = respan(
-            quote!(#private::base_iids!(<Self as #private::Slot<#k>>::Interface)),
+            quote!(<<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::BASE_IIDS),
             iface.span(),
         );
         quote! {
-            if #private::is_base_iid(&#listed_bases, iid) {
+            if #private::is_base_iid(#listed_bases, iid) {
                 return #private::Some(#k);
             }
         }

@@ -113,7 +113,12 @@ fn sig(m: &Method) -> Sig {
 }
 
 /// All the Rust for one interface.
-pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<TokenStream> {
+pub fn emit(
+    iface: &Interface,
+    header_name: &str,
+    base_is_root: bool,
+    base_iids: &[String],
+) -> Result<TokenStream> {
     let name = ident(&iface.name);
     let vtbl = format_ident!("{}_Vtbl", iface.name);
     let impl_trait = format_ident!("{}_Impl", iface.name);
@@ -133,6 +138,10 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
         iface.name
     );
 
+    let base_consts: Vec<Ident> = base_iids
+        .iter()
+        .map(|b| format_ident!("IID_{}", b))
+        .collect();
     let iid = iface.iid.map(|g| {
         let c = format_ident!("IID_{}", iface.name);
         let e = guid_expr(&g);
@@ -143,6 +152,7 @@ pub fn emit(iface: &Interface, header_name: &str, base_is_root: bool) -> Result<
             mapi_codegen_safety!("the IID is the one the headers give for this vtable.");
             unsafe impl ComInterface for #name {
                 const IID: GUID = #c;
+                const BASE_IIDS: &'static [GUID] = &[#(#base_consts),*];
             }
         }
     });

@@ -73,13 +73,34 @@ pub fn render(
         .filter(|i| i.base.is_none())
         .map(|i| i.name.as_str())
         .collect();
+    let by_name: std::collections::HashMap<&str, &crate::ir::Interface> = model
+        .interfaces
+        .iter()
+        .map(|i| (i.name.as_str(), i))
+        .collect();
     for iface in &model.interfaces {
         let base_is_root = iface.base.as_deref().is_some_and(|b| roots.contains(&b));
         let header_name = display_header(inputs, &iface.header);
+        // The base chain, nearest first, of the bases that have an IID (the IDL and the
+        // manifest bound its depth).
+        let mut base_iids = Vec::new();
+        let mut next = iface.base.as_deref();
+        while let Some(b) = next {
+            let Some(base) = by_name.get(b) else { break };
+            if base.iid.is_some() {
+                base_iids.push(base.name.clone());
+            }
+            next = base.base.as_deref();
+        }
         bodies
             .entry(module_of(&iface.header))
             .or_default()
-            .push(interfaces::emit(iface, &header_name, base_is_root)?);
+            .push(interfaces::emit(
+                iface,
+                &header_name,
+                base_is_root,
+                &base_iids,
+            )?);
     }
     let emitted: std::collections::HashSet<String> = model
         .interfaces
