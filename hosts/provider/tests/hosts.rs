@@ -100,9 +100,10 @@ fn assert_host_passed(out: &Output, scenarios: &[&str], what: &str) {
     );
 }
 
-fn c_host(dir: &Path) -> PathBuf {
-    let exe = dir.join("host");
-    let src = hosts().join("host.c");
+/// `hosts/NAME.c` built by gcc for Linux as `dir/NAME`.
+fn linux_c_host(dir: &Path, name: &str) -> PathBuf {
+    let exe = dir.join(name);
+    let src = hosts().join(format!("{name}.c"));
     compile(
         "gcc",
         "gcc",
@@ -117,6 +118,10 @@ fn c_host(dir: &Path) -> PathBuf {
         &exe,
     );
     exe
+}
+
+fn c_host(dir: &Path) -> PathBuf {
+    linux_c_host(dir, "host")
 }
 
 fn cpp_host(dir: &Path) -> PathBuf {
@@ -320,30 +325,11 @@ fn unloading_the_moment_the_event_fires_under_wine() {
     }
 }
 
-fn unload_host(dir: &Path) -> PathBuf {
-    let exe = dir.join("unload");
-    let src = hosts().join("unload.c");
-    compile(
-        "gcc",
-        "gcc",
-        &[
-            "-std=gnu11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            src.to_str().unwrap(),
-            "-ldl",
-        ],
-        &exe,
-    );
-    exe
-}
-
 /// The same loops with dlopen/dlclose on Linux, under valgrind: no invalid access.
 #[test]
 fn dlopen_dlclose_rounds_under_valgrind() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = unload_host(dir.path());
+    let exe = linux_c_host(dir.path(), "unload");
     for (mode, name) in [
         ("cycle", "load_sync_unload"),
         ("at-event", "unload_at_event"),
