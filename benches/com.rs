@@ -94,7 +94,7 @@ mod wc {
         fn Done(&self, event: *mut c_void, hr: HRESULT) -> HRESULT;
     }
 
-    /// MAPISIB as FACTS.md lays it out.
+    /// MAPISIB as docs/FACTS.md lays it out (Microsoft, "MAPISIB").
     #[repr(C)]
     struct Sib {
         ul_size: u32,

@@ -1,5 +1,6 @@
-//! Facts from outside the generator (Microsoft's MAPI reference, FACTS.md), checked
-//! against the committed bindings and the generator's model.
+//! Facts from outside the generator (Microsoft's MAPI reference, written down with their
+//! sources in docs/FACTS.md), checked against the committed bindings and the generator's
+//! model.
 
 use core::ffi::c_void;
 use core::mem::{offset_of, size_of};
