@@ -76,6 +76,12 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     let mut krate: Option<Path> = None;
     let mut interfaces: Vec<Ident> = Vec::new();
     let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("raw") && kind == Kind::Object {
+            return Err(meta.error(
+                "`raw` is for #[mapi_sync_provider]: an object of #[mapi_object] has no \
+                 IMAPISync (list it, and implement IMAPISync_Impl, to have one)",
+            ));
+        }
         if meta.path.is_ident("raw") && kind == Kind::SyncProvider {
             if raw.is_some() {
                 return Err(meta.error("`raw` is given twice"));
@@ -452,6 +458,28 @@ mod tests {
         let a = args(quote!(crate = "other::rt")).unwrap();
         let krate = &a.krate;
         assert_eq!(quote!(#krate).to_string(), quote!(other::rt).to_string());
+    }
+
+    #[test]
+    fn objects_take_no_raw_and_need_an_interface() {
+        let e = parse_args(Kind::Object, quote!(raw, IMAPIAdviseSink))
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("`raw` is for #[mapi_sync_provider]"),
+            "{e}"
+        );
+        let e = parse_args(Kind::Object, quote!()).err().unwrap();
+        assert!(
+            e.to_string().contains("needs at least one interface"),
+            "{e}"
+        );
+        let a = parse_args(Kind::Object, quote!(IMAPISync, IMAPIAdviseSink)).unwrap();
+        assert_eq!(
+            a.interfaces.len(),
+            2,
+            "an object may implement IMAPISync itself"
+        );
     }
 
     #[test]
