@@ -99,10 +99,11 @@ pub fn evaluate(
             if p.contains('*') {
                 continue;
             }
-            let at = manifest.offset_of(&format!("constants.{n}.names.{k}"));
+            // Found only for an error: finding it parses the manifest again.
+            let at = || manifest.offset_of(&format!("constants.{n}.names.{k}"));
             if !exact_hits.contains(&(n, p.as_str())) {
                 return Err(manifest.error_at(
-                    at,
+                    at(),
                     format!(
                         "no integer macro named `{p}` is defined in {} (or it is excluded)",
                         r.from.join(", ")
@@ -112,7 +113,7 @@ pub fn evaluate(
             if let Some((_, _, first)) = chosen.iter().find(|(c, _, _)| c == p) {
                 if *first != n {
                     return Err(manifest.error_at(
-                        at,
+                        at(),
                         format!(
                             "`{p}` is already selected by the earlier rule on line {}, so \
                              this rule's entry has no effect; remove it from one of them",

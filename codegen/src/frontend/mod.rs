@@ -200,10 +200,10 @@ fn check_unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
 /// define.
 fn check_iid_names(manifest: &Manifest, facts: &ast::AstFacts) -> Result<()> {
     for (iface, iid) in &manifest.spec.emit.iid_names {
-        let at = manifest.offset_of(&format!("emit.iid_names.{iface}"));
+        let at = || manifest.offset_of(&format!("emit.iid_names.{iface}"));
         if !facts.interfaces.contains_key(iface) {
             return Err(manifest.error_at(
-                at,
+                at(),
                 format!(
                     "`[emit.iid_names]` names interface `{iface}`, which no header or IDL file \
                      read declares (`mapi-codegen --list` prints them)"
@@ -212,7 +212,7 @@ fn check_iid_names(manifest: &Manifest, facts: &ast::AstFacts) -> Result<()> {
         }
         if !facts.guids.contains_key(iid) {
             return Err(manifest.error_at(
-                at,
+                at(),
                 format!(
                     "`[emit.iid_names]` gives `{iface}` the IID `{iid}`, which no header read \
                      defines (with DEFINE_GUID or DEFINE_OLEGUID)"
@@ -239,10 +239,11 @@ fn check_constant_ranges(
         }
     }
     for c in constants.values() {
-        let at = manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
+        // Only an error needs the position: finding it parses the manifest again.
+        let at = || manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
         let Some(prim) = crate::backend::primitive_of(&c.ty, &aliases) else {
             return Err(manifest.error_at(
-                at,
+                at(),
                 format!(
                     "constant `{}` has type `{}`, which is not an integer type the bindings \
                      declare",
@@ -254,7 +255,7 @@ fn check_constant_ranges(
         let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
         if c.value < lo || c.value > hi {
             return Err(manifest.error_at(
-                at,
+                at(),
                 format!(
                     "constant `{}` is {}{}, which does not fit in `{}` ({prim}, {bits} bits)",
                     c.name,
