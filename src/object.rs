@@ -165,11 +165,6 @@ impl<T: ComProvider> ComObj<T> {
         // SAFETY: as above.
         unsafe { &*std::ptr::addr_of!((*this).value) }
     }
-
-    /// The vtable slot that answers `iid`, if the object implements it.
-    fn slot_of(iid: &GUID) -> Option<usize> {
-        T::interface_slot(iid)
-    }
 }
 
 impl<V: AsRef<[VtblPtr]>> Header<V> {
@@ -257,7 +252,7 @@ unsafe impl<T: ComProvider> ComObject for ComObj<T> {
         let iid = unsafe { &*iid };
         // SAFETY: the caller holds a reference, so the object is alive.
         let header = unsafe { Self::header(this) };
-        match Self::slot_of(iid).and_then(|k| header.slot_pointer(k)) {
+        match T::interface_slot(iid).and_then(|k| header.slot_pointer(k)) {
             Some(p) => {
                 header.add_ref();
                 // SAFETY: as above.
@@ -397,7 +392,7 @@ impl<T: ComProvider> Object<T> {
     /// `QueryInterface` call.
     pub fn cast<I: ComInterface>(&self) -> Result<I> {
         let header = self.header();
-        let slot = ComObj::<T>::slot_of(&I::IID)
+        let slot = T::interface_slot(&I::IID)
             .and_then(|k| header.slot_pointer(k))
             .ok_or_else(|| Error::new(E_NOINTERFACE))?;
         header.add_ref();

@@ -36,7 +36,6 @@ const C_SCENARIOS: &[&str] = &[
     "com_identity",
     "refcount_back_to_zero",
     "done_sees_published_handle",
-    "failure_nulls_done_event",
     "object_advise_sink",
     "object_folder_itself_and_child",
 ];
