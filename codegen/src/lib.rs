@@ -53,7 +53,7 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     lap("manifest + IDL", &mut timings);
     let model = frontend::analyze(&manifest, &inputs).map_err(|e| inputs.locate_in_idl(e))?;
     lap("libclang + bindgen", &mut timings);
-    let files = backend::render(&manifest, &inputs, &model)?;
+    let files = backend::render(&model)?;
     lap("render + format", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|(_, p)| p.clone()));

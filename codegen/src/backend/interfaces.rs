@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::error::{Error, Result};
-use crate::ir::{CType, Guid, Interface, Method};
+use crate::ir::{CType, Guid, Interface, Method, Model};
 
 pub fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
@@ -112,13 +112,27 @@ fn sig(m: &Method) -> Sig {
     }
 }
 
-/// All the Rust for one interface.
-pub fn emit(
-    iface: &Interface,
-    header_name: &str,
-    base_is_root: bool,
-    base_iids: &[String],
-) -> Result<TokenStream> {
+/// All the Rust for one interface of the model.
+pub fn emit(model: &Model, iface: &Interface) -> Result<TokenStream> {
+    let header_name = super::shown_header(model, &iface.header);
+    let base_is_root = iface
+        .base
+        .as_deref()
+        .and_then(|b| model.interface(b))
+        .is_some_and(|b| b.base.is_none());
+    // The base chain, nearest first, of the bases that have an IID (the IDL and the
+    // manifest bound its depth).
+    let mut base_iids = Vec::new();
+    let mut next = iface.base.as_deref();
+    while let Some(b) = next {
+        let Some(base) = model.interface(b) else {
+            break;
+        };
+        if base.iid.is_some() {
+            base_iids.push(base.name.clone());
+        }
+        next = base.base.as_deref();
+    }
     let name = ident(&iface.name);
     let vtbl = format_ident!("{}_Vtbl", iface.name);
     let impl_trait = format_ident!("{}_Impl", iface.name);

@@ -28,18 +28,7 @@ pub struct Inputs {
     pub defines: Vec<String>,
 }
 
-/// The key a header is known by: its lower-case base name, with `.idl` read as the `.h`
-/// lowered from it.
-pub fn header_key(name: &str) -> String {
-    let base = Path::new(name)
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    match base.strip_suffix(".idl") {
-        Some(stem) => format!("{stem}.h"),
-        None => base,
-    }
-}
+pub use crate::ir::header_key;
 
 impl Inputs {
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
@@ -244,6 +233,27 @@ impl Inputs {
             v.push((vpath.clone(), text.clone()));
         }
         v
+    }
+
+    /// Every header, MAPI and IDL, in include order, as the model knows them.
+    pub fn header_list(&self) -> Vec<crate::ir::Header> {
+        let mapi = self.headers.iter().map(|(key, path)| crate::ir::Header {
+            key: key.clone(),
+            shown: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            lowered: None,
+        });
+        let idl = self
+            .idl_headers
+            .iter()
+            .map(|(key, _, text)| crate::ir::Header {
+                key: key.clone(),
+                shown: format!("{}.idl", key.strip_suffix(".h").unwrap_or(key)),
+                lowered: Some(text.clone()),
+            });
+        mapi.chain(idl).collect()
     }
 
     /// Every header key, MAPI and IDL, in include order.

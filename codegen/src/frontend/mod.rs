@@ -144,13 +144,64 @@ pub fn analyze(manifest: &Manifest, inputs: &Inputs) -> Result<Model> {
     check_idl_names(inputs, &interfaces, &constants, &facts.guids, &items)?;
 
     Ok(Model {
+        package: package(manifest),
+        targets: spec
+            .targets
+            .iter()
+            .map(|t| crate::ir::Target {
+                name: t.name.clone(),
+                triple: t.triple.clone(),
+                cfg: t.cfg.clone(),
+                layout_cfg: t.layout_cfg.clone(),
+            })
+            .collect(),
+        headers: inputs.header_list(),
         interfaces,
         constants,
         guids: facts.guids,
-        decl_headers: facts.decl_headers,
         items,
         layouts,
     })
+}
+
+/// What the manifest says of the generated crate.
+fn package(manifest: &Manifest) -> crate::ir::Package {
+    let o = &manifest.spec.output;
+    crate::ir::Package {
+        name: o.crate_name.clone(),
+        version: o.crate_version.clone(),
+        rust_version: o.rust_version.clone(),
+        description: o.description.clone(),
+        source: shown_manifest(&manifest.path),
+        base_module: o.base_module.clone(),
+        modules: manifest
+            .spec
+            .emit
+            .modules
+            .iter()
+            .map(|m| header_key(m))
+            .collect(),
+    }
+}
+
+/// The manifest as the banners name it: its folder's name and its file name
+/// (`headers/mapi.toml`), wherever the folder is, so the bytes do not depend on where the
+/// generator ran.
+fn shown_manifest(path: &std::path::Path) -> String {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder = path
+        .canonicalize()
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .and_then(|f| f.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| ".".into());
+    format!("{folder}/{file}")
 }
 
 /// An error at a place in an IDL file, shown as the IDL front end shows its own: the
@@ -231,17 +282,11 @@ fn check_constant_ranges(
     type_at: &BTreeMap<String, String>,
     items: &[TypeItem],
 ) -> Result<()> {
-    let mut aliases = BTreeMap::new();
-    for item in items {
-        if let syn::Item::Type(t) = &item.item {
-            let ty = &t.ty;
-            aliases.insert(t.ident.to_string(), quote::quote!(#ty).to_string());
-        }
-    }
+    let aliases = crate::ir::Aliases::of(items);
     for c in constants.values() {
         // Only an error needs the position: finding it parses the manifest again.
         let at = || manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
-        let Some(prim) = crate::backend::primitive_of(&c.ty, &aliases) else {
+        let Some(prim) = aliases.integer(&c.ty) else {
             return Err(manifest.error_at(
                 at(),
                 format!(

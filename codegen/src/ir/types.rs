@@ -1,55 +1,6 @@
-//! The intermediate representation the front ends fill and the back end reads.
+//! C types reduced to what a vtable entry needs, and calling conventions.
 
-use std::collections::BTreeMap;
 use std::fmt;
-
-pub use crate::idl::Guid;
-
-/// Everything the back end needs, gathered from all front ends.
-#[derive(Debug, Default)]
-pub struct Model {
-    /// Emitted interfaces, bases before derived ones, then in declaration order.
-    pub interfaces: Vec<Interface>,
-    /// Emitted constants, by name.
-    pub constants: BTreeMap<String, Constant>,
-    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name.
-    pub guids: BTreeMap<String, (Guid, String)>,
-    /// The header (lower-case base name) each C declaration comes from.
-    pub decl_headers: BTreeMap<String, String>,
-    /// Type items from bindgen, merged over all targets.
-    pub items: Vec<TypeItem>,
-    /// Layout facts per target name: type name -> (size, align).
-    pub layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
-}
-
-/// A COM interface.
-#[derive(Debug, Clone)]
-pub struct Interface {
-    pub name: String,
-    pub base: Option<String>,
-    pub iid: Option<Guid>,
-    /// Lower-case base name of the declaring header.
-    pub header: String,
-    pub line: u32,
-    /// This interface's own methods (not the inherited ones).
-    pub methods: Vec<Method>,
-    /// Why this interface cannot be emitted, if it cannot (an unsupported type).
-    pub unsupported: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Method {
-    pub name: String,
-    pub abi: Abi,
-    pub ret: CType,
-    pub params: Vec<Param>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Param {
-    pub name: String,
-    pub ty: CType,
-}
 
 /// The calling convention of a method, as Rust spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,25 +112,4 @@ impl fmt::Display for CType {
             }
         }
     }
-}
-
-/// An integer constant from a macro (or the manifest).
-#[derive(Debug, Clone)]
-pub struct Constant {
-    pub name: String,
-    pub value: i128,
-    /// The Rust type (a name the bindings declare, or a primitive).
-    pub ty: String,
-    /// Lower-case base name of the declaring header.
-    pub header: String,
-}
-
-/// A type item (struct, union, typedef, enum constant...) from bindgen, as Rust source,
-/// with the `cfg` it needs when the targets disagree.
-#[derive(Debug, Clone)]
-pub struct TypeItem {
-    pub name: String,
-    pub header: String,
-    pub cfg: Option<String>,
-    pub item: syn::Item,
 }

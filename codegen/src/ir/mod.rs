@@ -1,0 +1,53 @@
+//! The intermediate representation: the one model every stage goes through. The front
+//! ends fill it, the selection stage decides what goes in, and the back end reads nothing
+//! else. It owns the types the stages share: GUIDs, headers, interfaces, C types.
+
+mod guid;
+mod header;
+mod interface;
+mod item;
+mod package;
+mod types;
+
+use std::collections::BTreeMap;
+
+pub use guid::Guid;
+pub use header::{header_key, Header};
+pub use interface::{Interface, Method, Param};
+pub use item::{Aliases, Constant, TypeItem};
+pub use package::{Package, Target};
+pub use types::{Abi, CType};
+
+/// Everything the back end needs, gathered from all front ends.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// The generated crate: name, version, modules.
+    pub package: Package,
+    /// The targets, in the manifest's order.
+    pub targets: Vec<Target>,
+    /// Every header read, MAPI and lowered IDL, in include order.
+    pub headers: Vec<Header>,
+    /// Emitted interfaces, bases before derived ones, then in declaration order.
+    pub interfaces: Vec<Interface>,
+    /// Emitted constants, by name.
+    pub constants: BTreeMap<String, Constant>,
+    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name, with
+    /// the key of the header that defines them.
+    pub guids: BTreeMap<String, (Guid, String)>,
+    /// Type items from bindgen, merged over all targets.
+    pub items: Vec<TypeItem>,
+    /// Layout facts per target name: type name -> (size, align).
+    pub layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+}
+
+impl Model {
+    /// A header by key.
+    pub fn header(&self, key: &str) -> Option<&Header> {
+        self.headers.iter().find(|h| h.key == key)
+    }
+
+    /// An emitted interface by name.
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+}
