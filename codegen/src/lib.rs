@@ -1,19 +1,28 @@
 //! The MAPI code generator: a manifest, the MAPI headers and our IMAPISync IDL in; Rust
 //! bindings and a C/C++ header out.
 //!
-//! The pipeline: [`manifest`] says what to read and emit; [`idl`] lowers our IDL to a C
-//! header; [`frontend`] runs bindgen and a libclang AST pass over all headers for every
-//! target and builds the [`ir::Model`]; [`backend`] renders the crate; [`output`] writes
-//! it atomically or compares it with what is on disk.
+//! The pipeline, as [`generate`] runs it:
+//!
+//! 1. [`inputs`]: the [`manifest`] resolved: the MAPI headers found, our IDL parsed and
+//!    lowered to C headers by the [`idl`] front end, the targets;
+//! 2. [`clang`]: a libclang scan of every header (interfaces, GUIDs, declarations,
+//!    macros);
+//! 3. [`select`]: selection and corrections, the only stage besides the inputs that reads
+//!    the manifest: it asks [`clang`] for the types (bindgen, per target) and macro values
+//!    it needs, and builds the [`ir::Model`];
+//! 4. [`backend`]: the Rust crate rendered from the model alone;
+//! 5. [`output`]: the files written atomically, or compared with what is on disk.
 
 pub mod backend;
+pub mod clang;
 pub mod error;
-pub mod frontend;
 pub mod idl;
+pub mod inputs;
 pub mod ir;
 pub mod manifest;
 pub mod names;
 pub mod output;
+pub mod select;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,15 +58,22 @@ pub fn generate(opts: &Options) -> Result<Generated> {
         t = Instant::now();
     };
     let manifest = manifest::Manifest::load(&opts.manifest)?;
-    let inputs = frontend::input::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
+    let inputs = inputs::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
     lap("manifest + IDL", &mut timings);
-    let model = frontend::analyze(&manifest, &inputs).map_err(|e| inputs.locate_in_idl(e))?;
-    lap("libclang + bindgen", &mut timings);
+    // clang's errors on a lowered IDL header are put at the IDL line.
+    let at_idl = |e| inputs.locate_in_idl(e);
+    let scan = clang::scan(&inputs).map_err(at_idl)?;
+    lap("libclang scan", &mut timings);
+    let plan = select::plan(&manifest, &scan)?;
+    let answer = clang::answer(&inputs, &scan, &plan.request).map_err(at_idl)?;
+    lap("bindgen + macros", &mut timings);
+    let model = select::model(&manifest, &inputs, scan, &plan, answer).map_err(at_idl)?;
+    lap("selection", &mut timings);
     let files = backend::render(&model)?;
     lap("render + format", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|(_, p)| p.clone()));
-    read.extend(inputs.idl.iter().map(|f| f.path.clone()));
+    read.extend(inputs.idl.iter().map(|i| i.file.path.clone()));
     Ok(Generated {
         files,
         model,

@@ -276,7 +276,7 @@ impl Manifest {
                     ),
                 ));
             }
-            let key = crate::frontend::input::header_key(name);
+            let key = crate::ir::header_key(name);
             if let Some(&earlier) = seen.get(&key) {
                 return Err(self.error_at(
                     h.span().start,
@@ -296,7 +296,7 @@ impl Manifest {
             if !name.to_ascii_lowercase().ends_with(".idl") {
                 return Err(self.error_at(at, format!("IDL file `{name}` must end in `.idl`")));
             }
-            let key = crate::frontend::input::header_key(name);
+            let key = crate::ir::header_key(name);
             if let Some(&earlier) = seen.get(&key) {
                 return Err(self.error_at(
                     at,
@@ -364,7 +364,7 @@ impl Manifest {
 
     fn validate_emit(&self, keys: &[String]) -> Result<()> {
         let emit = &self.spec.emit;
-        let header_key = crate::frontend::input::header_key;
+        let header_key = crate::ir::header_key;
         let unknown = |what: &str, name: &str| {
             format!(
                 "{what} `{name}` is not one of the headers or IDL files read ({})",
@@ -435,7 +435,7 @@ impl Manifest {
     }
 
     fn validate_constants(&self, keys: &[String]) -> Result<()> {
-        let header_key = crate::frontend::input::header_key;
+        let header_key = crate::ir::header_key;
         for (n, r) in self.spec.constants.iter().enumerate() {
             for (k, f) in r.from.iter().enumerate() {
                 if !keys.contains(&header_key(f)) {

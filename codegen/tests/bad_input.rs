@@ -346,3 +346,38 @@ fn the_header_banner_names_the_idl_where_it_is() {
         );
     }
 }
+
+#[test]
+fn an_unknown_c_type_in_a_method_is_an_error_at_its_header_line() {
+    let (_top, dir) = linked_headers("include");
+    fs::write(
+        dir.join("weird.h"),
+        "#include <mapidefs.h>\n\
+         #undef INTERFACE\n\
+         #define INTERFACE IWeird\n\
+         DECLARE_MAPI_INTERFACE_(IWeird, IUnknown) {\n\
+         \x20 BEGIN_INTERFACE\n\
+         \x20   MAPI_IUNKNOWN_METHODS(PURE)\n\
+         \x20   MAPIMETHOD(Frob) (THIS_ long double x) PURE;\n\
+         };\n\
+         #undef INTERFACE\n",
+    )
+    .unwrap();
+    let manifest = headers_copy(|t| {
+        t.replace("\"mapiutil.h\"]", "\"mapiutil.h\", \"weird.h\"]")
+            .replace(
+                "interfaces_from = [\"mapidefs.h\"",
+                "interfaces_from = [\"weird.h\", \"mapidefs.h\"",
+            )
+    });
+    let e = error_of(&manifest.path().join("mapi.toml"), Some(dir.clone()));
+    let header = dir.canonicalize().unwrap().join("weird.h");
+    assert_eq!(
+        e,
+        format!(
+            "{}:7: interface `IWeird` cannot be emitted: `IWeird::Frob`: parameter `x`: the C \
+             type `long double` has no Rust type with Windows' width in the bindings",
+            header.display()
+        )
+    );
+}

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mapi_codegen::frontend::input::{header_key, Inputs};
+use mapi_codegen::inputs::Inputs;
+use mapi_codegen::ir::header_key;
 use mapi_codegen::manifest::Manifest;
 use mapi_codegen::regenerate;
 
@@ -91,10 +92,10 @@ fn regen_figures(runs: usize, scratch: &Path) -> Result<Regen, Fail> {
     let triple = &manifest.spec.targets[0].triple;
     let main_h = scratch.join("all.h");
     let mut main_src = inputs.main_source();
-    for (key, vpath, text) in &inputs.idl_headers {
-        let real = scratch.join(key);
-        io(std::fs::write(&real, text), "IDL header")?;
-        main_src = main_src.replace(vpath, &real.display().to_string());
+    for idl in &inputs.idl {
+        let real = scratch.join(&idl.key);
+        io(std::fs::write(&real, &idl.header), "IDL header")?;
+        main_src = main_src.replace(&idl.virtual_path, &real.display().to_string());
     }
     io(std::fs::write(&main_h, &main_src), "all.h")?;
     let clang_args = inputs.clang_args(triple, false);

@@ -1,4 +1,4 @@
-//! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask bench-regen`.
+//! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask bench-regen`, `cargo xtask bench`.
 
 mod bench;
 mod deps;

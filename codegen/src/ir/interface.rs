@@ -14,8 +14,19 @@ pub struct Interface {
     pub line: u32,
     /// This interface's own methods (not the inherited ones).
     pub methods: Vec<Method>,
-    /// Why this interface cannot be emitted, if it cannot (an unsupported type).
-    pub unsupported: Option<String>,
+    /// Why this interface cannot be emitted, if it cannot (a C type the bindings have no
+    /// Rust type for). Only an error if the interface is selected.
+    pub unsupported: Option<Unsupported>,
+}
+
+/// What keeps an interface from being emitted, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// The header's path as clang names it.
+    pub file: String,
+    pub line: u32,
+    /// `` `IFoo::Bar`: parameter `x`: ... ``
+    pub what: String,
 }
 
 #[derive(Debug, Clone)]

@@ -1,4 +1,4 @@
-//! The AST pass: what bindgen loses, read straight from libclang.
+//! The scan: what bindgen loses, read straight from libclang's cursors.
 //!
 //! The headers are parsed as C++ (where `DECLARE_MAPI_INTERFACE_` gives a class deriving
 //! from its base) with a detailed preprocessing record, which yields interfaces with
@@ -12,27 +12,34 @@ use std::collections::{BTreeMap, HashSet};
 use clang_sys::*;
 
 use super::libclang::{Cursor, TranslationUnit, Type};
-use crate::error::{Error, Result};
-use crate::frontend::input::header_key;
+use crate::error::Result;
 use crate::idl::parse_c_integer;
-use crate::ir::{Abi, CType, Guid, Interface, Method, Param};
+use crate::ir::{header_key, Abi, CType, Guid, Interface, Method, Param, Unsupported};
 
-/// What the pass found in one parse.
+/// What the scan found in one parse.
 #[derive(Debug, Default)]
-pub struct AstFacts {
+pub struct Scan {
     /// Every class with virtual methods, by name.
     pub interfaces: BTreeMap<String, Interface>,
     /// GUIDs by name, with the header key of their definition.
     pub guids: BTreeMap<String, (Guid, String)>,
-    /// Name -> header key, first declaration wins.
-    pub decl_headers: BTreeMap<String, String>,
+    /// Where each name is declared, first declaration wins.
+    pub decls: BTreeMap<String, Declared>,
     /// Object-like macros: `(name, header key, body tokens)`, in source order.
     pub macros: Vec<(String, String, Vec<String>)>,
 }
 
+/// Where a name is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// The header's key (`mapidefs.h`).
+    pub header: String,
+    pub line: u32,
+}
+
 /// Walks a parsed C++ translation unit.
-pub fn scan(tu: &TranslationUnit) -> Result<AstFacts> {
-    let mut facts = AstFacts::default();
+pub fn scan(tu: &TranslationUnit) -> Result<Scan> {
+    let mut facts = Scan::default();
     let mut classes = Vec::new();
     walk(tu, tu.root(), &mut facts, &mut classes)?;
     let names: HashSet<String> = classes
@@ -53,7 +60,7 @@ pub fn scan(tu: &TranslationUnit) -> Result<AstFacts> {
 fn walk<'tu>(
     tu: &'tu TranslationUnit,
     cursor: Cursor<'tu>,
-    facts: &mut AstFacts,
+    facts: &mut Scan,
     classes: &mut Vec<Cursor<'tu>>,
 ) -> Result<()> {
     for c in cursor.children() {
@@ -66,17 +73,14 @@ fn walk<'tu>(
             | CXCursor_TypedefDecl => {
                 let name = c.spelling();
                 if !name.is_empty() {
-                    facts
-                        .decl_headers
-                        .entry(name)
-                        .or_insert_with(|| header_key(&c.file_name()));
+                    facts.decls.entry(name).or_insert_with(|| declared(&c));
                 }
                 if kind == CXCursor_EnumDecl {
                     for e in c.children() {
                         facts
-                            .decl_headers
+                            .decls
                             .entry(e.spelling())
-                            .or_insert_with(|| header_key(&c.file_name()));
+                            .or_insert_with(|| declared(&c));
                     }
                 }
                 if matches!(kind, CXCursor_StructDecl | CXCursor_ClassDecl) && c.is_definition() {
@@ -109,6 +113,13 @@ fn walk<'tu>(
     Ok(())
 }
 
+fn declared(c: &Cursor<'_>) -> Declared {
+    Declared {
+        header: header_key(&c.file_name()),
+        line: c.location().1,
+    }
+}
+
 /// A class is a COM interface when it has virtual methods and no data.
 fn is_interface(c: &Cursor<'_>) -> bool {
     let children = c.children();
@@ -133,7 +144,10 @@ fn interface(class: &Cursor<'_>, interfaces: &HashSet<String>) -> Result<Interfa
             }
             CXCursor_CXXMethod if c.is_virtual_method() => match method(&name, &c, interfaces) {
                 Ok(m) => methods.push(m),
-                Err(e) => unsupported = Some(e.to_string()),
+                Err(what) => {
+                    let (file, line) = c.location();
+                    unsupported.get_or_insert(Unsupported { file, line, what });
+                }
             },
             _ => {}
         }
@@ -149,9 +163,10 @@ fn interface(class: &Cursor<'_>, interfaces: &HashSet<String>) -> Result<Interfa
     })
 }
 
-fn method(iface: &str, m: &Cursor<'_>, interfaces: &HashSet<String>) -> Result<Method> {
+/// One virtual method, or why it cannot be emitted.
+fn method(iface: &str, m: &Cursor<'_>, interfaces: &HashSet<String>) -> Result<Method, String> {
     let name = m.spelling();
-    let at = |what: String| Error::msg(format!("{iface}::{name}: {what}"));
+    let at = |what: String| format!("`{iface}::{name}`: {what}");
     let abi = match m.ty().calling_conv() {
         CXCallingConv_X86StdCall => Abi::System,
         CXCallingConv_C => Abi::C,
@@ -226,9 +241,12 @@ pub fn c_type(ty: Type<'_>, interfaces: &HashSet<String>) -> Result<CType, Strin
                 params,
             }
         }
-        k => CType::Prim(
-            primitive(k).ok_or_else(|| format!("unsupported type `{}`", ty.spelling()))?,
-        ),
+        k => CType::Prim(primitive(k).ok_or_else(|| {
+            format!(
+                "the C type `{}` has no Rust type with Windows' width in the bindings",
+                ty.spelling()
+            )
+        })?),
     })
 }
 

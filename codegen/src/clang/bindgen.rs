@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, HashSet};
 use bindgen::callbacks::{MacroParsingBehavior, ParseCallbacks};
 use syn::visit_mut::VisitMut;
 
-use super::input::Inputs;
+use super::scan::Declared;
 use crate::error::{Error, Result};
+use crate::inputs::Inputs;
 
 /// What one bindgen run produced.
 #[derive(Debug)]
@@ -73,14 +74,19 @@ pub fn generate(inputs: &Inputs, triple: &str, types: &[String]) -> Result<Strin
 }
 
 /// Parses one target's bindgen output and rewrites it into ours, setting the layout
-/// tests aside as figures.
-pub fn process(triple: &str, text: &str, interfaces: &HashSet<String>) -> Result<TargetOutput> {
-    let mut file = syn::parse_file(text)
+/// tests aside as figures. A C type that has no Rust type with Windows' width is an error
+/// at the declaration that uses it (`decls` says where each name is declared).
+pub fn process(
+    triple: &str,
+    text: &str,
+    interfaces: &HashSet<String>,
+    decls: &BTreeMap<String, Declared>,
+) -> Result<TargetOutput> {
+    let file = syn::parse_file(text)
         .map_err(|e| Error::msg(format!("bindgen's output for {triple} does not parse: {e}")))?;
-    Fixup { interfaces }.visit_file_mut(&mut file);
     let mut items = Vec::new();
     let mut layouts = BTreeMap::new();
-    for item in file.items {
+    for mut item in file.items {
         let name = item_name(&item);
         let declared = name.strip_prefix("impl  for ").unwrap_or(&name);
         let declared = declared.strip_suffix("Vtbl").unwrap_or(declared);
@@ -90,6 +96,22 @@ pub fn process(triple: &str, text: &str, interfaces: &HashSet<String>) -> Result
         if is_layout_test(&item) {
             collect_layouts(&item, &mut layouts);
             continue;
+        }
+        let mut fixup = Fixup {
+            interfaces,
+            unknown: None,
+        };
+        fixup.visit_item_mut(&mut item);
+        if let Some(c) = fixup.unknown {
+            let bare = name.strip_prefix("impl  for ").unwrap_or(&name);
+            let at = match decls.get(bare) {
+                Some(d) => format!("{}:{}: ", d.header, d.line),
+                None => String::new(),
+            };
+            return Err(Error::msg(format!(
+                "{at}`{bare}` uses the C type `{c}` (bindgen's `{CTYPES}::{c}` for {triple}), \
+                 which has no Rust type with Windows' width in the bindings"
+            )));
         }
         items.push((name, item));
     }
@@ -165,6 +187,8 @@ fn collect_layouts(item: &syn::Item, out: &mut BTreeMap<String, (u64, u64)>) {
 /// Rewrites bindgen's types into ours.
 struct Fixup<'a> {
     interfaces: &'a HashSet<String>,
+    /// The first C type met that has no Rust type here.
+    unknown: Option<String>,
 }
 
 impl VisitMut for Fixup<'_> {
@@ -178,7 +202,13 @@ impl VisitMut for Fixup<'_> {
                     .map(|s| s.ident.to_string())
                     .collect();
                 let replacement = match segs.as_slice() {
-                    [m, c] if m == CTYPES => Some(ctype(c)),
+                    [m, c] if m == CTYPES => match ctype(c) {
+                        Some(t) => Some(t),
+                        None => {
+                            self.unknown.get_or_insert_with(|| c.clone());
+                            None
+                        }
+                    },
                     [name] if self.interfaces.contains(name) => Some("::core::ffi::c_void"),
                     _ => None,
                 };
@@ -200,9 +230,10 @@ impl VisitMut for Fixup<'_> {
     }
 }
 
-/// C's types with Windows' widths, whatever the host.
-fn ctype(name: &str) -> &'static str {
-    match name {
+/// C's types with Windows' widths, whatever the host; `None` for a type bindgen names
+/// that has none here.
+fn ctype(name: &str) -> Option<&'static str> {
+    Some(match name {
         "c_char" | "c_schar" => "i8",
         "c_uchar" => "u8",
         "c_short" => "i16",
@@ -213,8 +244,9 @@ fn ctype(name: &str) -> &'static str {
         "c_ulonglong" => "u64",
         "c_float" => "f32",
         "c_double" => "f64",
-        _ => "::core::ffi::c_void",
-    }
+        "c_void" => "::core::ffi::c_void",
+        _ => return None,
+    })
 }
 
 fn regex_escape(s: &str) -> String {
@@ -226,4 +258,47 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decls() -> BTreeMap<String, Declared> {
+        let at = |line| Declared {
+            header: "weird.h".into(),
+            line,
+        };
+        BTreeMap::from([
+            ("tagWEIRD".to_string(), at(7)),
+            ("tagOK".to_string(), at(3)),
+        ])
+    }
+
+    #[test]
+    fn c_types_get_windows_widths() {
+        let text = "#[repr(C)] pub struct tagOK { pub a: mapi_codegen_ctypes::c_ulong, \
+                    pub p: *mut mapi_codegen_ctypes::c_void, pub f: IFoo }";
+        let out = process("x", text, &HashSet::from(["IFoo".to_string()]), &decls()).unwrap();
+        let item = &out.items[0].1;
+        assert_eq!(
+            quote::quote!(#item).to_string(),
+            "# [repr (C)] pub struct tagOK { pub a : u32 , pub p : * mut :: core :: ffi :: \
+             c_void , pub f : :: core :: ffi :: c_void }"
+        );
+    }
+
+    #[test]
+    fn an_unknown_c_type_is_an_error_at_its_declaration() {
+        let text = "#[repr(C)] pub struct tagWEIRD { pub a: mapi_codegen_ctypes::c_size_t }";
+        let e = process("x86_64-w64-mingw32", text, &HashSet::new(), &decls())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "weird.h:7: `tagWEIRD` uses the C type `c_size_t` (bindgen's \
+             `mapi_codegen_ctypes::c_size_t` for x86_64-w64-mingw32), which has no Rust type \
+             with Windows' width in the bindings"
+        );
+    }
 }

@@ -1,11 +1,14 @@
-//! The headers a run reads: the MAPI headers found in the include folder, plus the C
-//! headers lowered from our IDL files, and the clang arguments to read them with.
+//! The first stage: what a run reads, resolved from the manifest. The MAPI headers found
+//! in the include folder; our IDL files, parsed and lowered to C headers; the targets; and
+//! the clang arguments to read them all with. Later stages but selection see these, not
+//! the manifest.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Error, Result};
 use crate::idl;
+use crate::ir::Target;
 use crate::manifest::Manifest;
 
 /// Where in-memory files live; no real file is ever there.
@@ -17,18 +20,62 @@ pub struct Inputs {
     pub mapi_include: PathBuf,
     /// `(key, path)`: the lower-case base name and the real file.
     pub headers: Vec<(String, PathBuf)>,
-    /// The IDL files, parsed.
-    pub idl: Vec<idl::IdlFile>,
-    /// `(key, virtual path, text)` of the C header lowered from each IDL file.
-    pub idl_headers: Vec<(String, String, String)>,
-    /// For each lowered header (in the order of `idl_headers`): the IDL line of each of
-    /// its lines (0 for none), for naming the IDL line in clang's errors.
-    pub idl_lines: Vec<Vec<usize>>,
+    /// The IDL files, parsed and lowered, in the manifest's order.
+    pub idl: Vec<IdlInput>,
+    /// The targets, in the manifest's order.
+    pub targets: Vec<Target>,
+    /// The index in `targets` of the one whose parse decides calling conventions.
+    pub cc_target: usize,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
 }
 
-pub use crate::ir::header_key;
+/// One IDL file: its syntax tree, its source and the C header lowered from it.
+#[derive(Debug)]
+pub struct IdlInput {
+    pub file: idl::IdlFile,
+    /// The source text (without a byte-order mark), for positioning errors.
+    pub source: String,
+    /// The key of the lowered header (`mapisync.h`).
+    pub key: String,
+    /// Where clang reads the lowered header: `/mapi-codegen-virtual/<key>`.
+    pub virtual_path: String,
+    /// The lowered C header.
+    pub header: String,
+    /// The IDL line of each of the header's lines (0 for none), for naming the IDL line in
+    /// clang's errors.
+    pub lines: Vec<usize>,
+}
+
+impl IdlInput {
+    /// An error at a place in this file, shown as the IDL front end shows its own: the
+    /// message, the position, the source line and a caret.
+    pub fn error_at(&self, line: usize, column: usize, message: impl Into<String>) -> Error {
+        idl::IdlError::at(&self.file.path, &self.source, line, column, message.into()).into()
+    }
+
+    /// An error at the first whole word `word` at or after line `from` (at the start of
+    /// line `from` if there is none).
+    pub fn error_at_word(&self, from: usize, word: &str, message: impl Into<String>) -> Error {
+        let (line, column) = word_after(&self.source, from, word);
+        self.error_at(line, column, message)
+    }
+}
+
+/// 1-based line and column of the first whole-word `word` at or after line `from`.
+fn word_after(src: &str, from: usize, word: &str) -> (usize, usize) {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (i, text) in src.split('\n').enumerate().skip(from.saturating_sub(1)) {
+        for (b, _) in text.match_indices(word) {
+            if !text[..b].ends_with(is_word) && !text[b + word.len()..].starts_with(is_word) {
+                return (i + 1, text[..b].chars().count() + 1);
+            }
+        }
+    }
+    (from, 1)
+}
+
+use crate::ir::header_key;
 
 impl Inputs {
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
@@ -91,33 +138,68 @@ impl Inputs {
             };
             headers.push((want, (*path).clone()));
         }
-        let mut idl_files = Vec::new();
-        let mut idl_headers = Vec::new();
-        let mut idl_lines = Vec::new();
+        let mut idl_inputs = Vec::new();
         for i in &spec.input.idl {
             let path = manifest.dir().join(i.get_ref());
-            let file = idl::parse_file(&path)?;
+            let source = std::fs::read_to_string(&path).map_err(|e| {
+                idl::IdlError::whole_file(&path, format!("cannot read `{}`: {e}", path.display()))
+            })?;
+            let source = source
+                .strip_prefix('\u{feff}')
+                .unwrap_or(&source)
+                .to_string();
+            let file = idl::parse_str(&path, &source)?;
             let key = header_key(i.get_ref());
-            let (text, lines) = idl::c_header_with_lines(
+            let (header, lines) = idl::c_header_with_lines(
                 &file,
                 &idl::CHeaderOptions {
                     guard: guard_name(&key),
                     source_name: shown_near(&manifest.path, i.get_ref()),
                 },
             );
-            idl_headers.push((key.clone(), format!("{VIRTUAL_DIR}/{key}"), text));
-            idl_lines.push(lines);
-            idl_files.push(file);
+            idl_inputs.push(IdlInput {
+                file,
+                source,
+                virtual_path: format!("{VIRTUAL_DIR}/{key}"),
+                key,
+                header,
+                lines,
+            });
         }
+        let targets = spec
+            .targets
+            .iter()
+            .map(|t| Target {
+                name: t.name.clone(),
+                triple: t.triple.clone(),
+                cfg: t.cfg.clone(),
+                layout_cfg: t.layout_cfg.clone(),
+            })
+            .collect();
+        let cc_target = spec
+            .targets
+            .iter()
+            .position(|t| t.calling_conventions)
+            .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
         Ok(Inputs {
             mapi_include: dir,
             headers,
-            idl: idl_files,
-            idl_headers,
-            idl_lines,
+            idl: idl_inputs,
+            targets,
+            cc_target,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
         })
+    }
+
+    /// The target whose parse decides calling conventions (stdcall or cdecl).
+    pub fn cc_triple(&self) -> &str {
+        &self.targets[self.cc_target].triple
+    }
+
+    /// The keys of the headers lowered from IDL.
+    pub fn idl_keys(&self) -> impl Iterator<Item = &str> {
+        self.idl.iter().map(|i| i.key.as_str())
     }
 
     /// An error that quotes clang on a lowered IDL header (`/mapi-codegen-virtual/x.h:L:C`)
@@ -125,11 +207,8 @@ impl Inputs {
     /// that of the first name clang quotes, if the IDL line holds it.
     pub fn locate_in_idl(&self, e: Error) -> Error {
         let message = e.to_string();
-        for ((_, vpath, header), (lines, file)) in self
-            .idl_headers
-            .iter()
-            .zip(self.idl_lines.iter().zip(&self.idl))
-        {
+        for input in &self.idl {
+            let (vpath, header, lines) = (&input.virtual_path, &input.header, &input.lines);
             let needle = format!("{vpath}:");
             let Some(at) = message.find(&needle) else {
                 continue;
@@ -145,9 +224,7 @@ impl Inputs {
             if idl_line == 0 {
                 continue;
             }
-            let src = std::fs::read_to_string(&file.path).unwrap_or_default();
-            let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
-            let text = src.split('\n').nth(idl_line - 1).unwrap_or("");
+            let text = input.source.split('\n').nth(idl_line - 1).unwrap_or("");
             // The name clang points at in the header line, else the first it quotes.
             let hcol: usize = rest[digits.len()..]
                 .strip_prefix(':')
@@ -178,8 +255,7 @@ impl Inputs {
                 })
                 .or_else(|| text.find(|c: char| !c.is_whitespace()))
                 .map_or(1, |b| text[..b].chars().count() + 1);
-            return super::idl_error(
-                &file.path,
+            return input.error_at(
                 idl_line,
                 col,
                 format!("this declaration does not compile once lowered to C: {message}"),
@@ -199,8 +275,8 @@ impl Inputs {
                 .unwrap_or_default();
             s.push_str(&format!("#include \"{name}\"\n"));
         }
-        for (_, vpath, _) in &self.idl_headers {
-            s.push_str(&format!("#include \"{vpath}\"\n"));
+        for i in &self.idl {
+            s.push_str(&format!("#include \"{}\"\n", i.virtual_path));
         }
         s
     }
@@ -229,8 +305,8 @@ impl Inputs {
             format!("{VIRTUAL_DIR}/{main_name}"),
             format!("{}{extra}", self.main_source()),
         )];
-        for (_, vpath, text) in &self.idl_headers {
-            v.push((vpath.clone(), text.clone()));
+        for i in &self.idl {
+            v.push((i.virtual_path.clone(), i.header.clone()));
         }
         v
     }
@@ -245,14 +321,11 @@ impl Inputs {
                 .unwrap_or_default(),
             lowered: None,
         });
-        let idl = self
-            .idl_headers
-            .iter()
-            .map(|(key, _, text)| crate::ir::Header {
-                key: key.clone(),
-                shown: format!("{}.idl", key.strip_suffix(".h").unwrap_or(key)),
-                lowered: Some(text.clone()),
-            });
+        let idl = self.idl.iter().map(|i| crate::ir::Header {
+            key: i.key.clone(),
+            shown: format!("{}.idl", i.key.strip_suffix(".h").unwrap_or(&i.key)),
+            lowered: Some(i.header.clone()),
+        });
         mapi.chain(idl).collect()
     }
 
@@ -261,7 +334,7 @@ impl Inputs {
         self.headers
             .iter()
             .map(|(k, _)| k.clone())
-            .chain(self.idl_headers.iter().map(|(k, _, _)| k.clone()))
+            .chain(self.idl.iter().map(|i| i.key.clone()))
             .collect()
     }
 }

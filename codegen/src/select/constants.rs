@@ -1,34 +1,30 @@
-//! Values of object-like macros (`MAPI_E_*`, `PR_*`, `PT_*`, flags), evaluated by clang.
-//!
-//! bindgen skips macros with casts or function-like helpers (`MAKE_MAPI_E(0x10F)`,
-//! `PROP_TAG(PT_LONG, 0x3001)`), so the selected macros are re-read in a second parse that
-//! appends one constant initializer per macro and lets clang's evaluator compute it.
+//! Constants: the macros the manifest's `[[constants]]` rules select, with the type each
+//! rule gives them; their values (evaluated by clang); the manifest's extra constants; and
+//! the check that every value fits its type.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use clang_sys::CXCursor_VarDecl;
-
-use super::ast::AstFacts;
-use super::input::{header_key, Inputs};
-use super::libclang::TranslationUnit;
+use crate::clang::Scan;
 use crate::error::Result;
-use crate::ir::Constant;
+use crate::ir::{header_key, Constant, TypeItem};
 use crate::manifest::{glob_match, line_col, Manifest};
 
-const PREFIX: &str = "mapi_codegen_const_";
+/// A macro a rule selected.
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    pub name: String,
+    /// The key of the header that defines it.
+    pub header: String,
+    /// The index of the rule that chose it (the first that matches).
+    pub rule: usize,
+}
 
-/// Selects the macros the rules ask for and evaluates them for `triple`; each constant
-/// comes with the index of the rule that chose it.
+/// Selects the macros the rules ask for, each with the rule that chose it.
 ///
 /// A rule whose `from` headers hold no macro it matches, an exact name (no `*`) that
 /// names no integer macro, and a macro that two rules give different types are errors
 /// at their manifest line.
-pub fn evaluate(
-    inputs: &Inputs,
-    triple: &str,
-    facts: &AstFacts,
-    manifest: &Manifest,
-) -> Result<Vec<(Constant, usize)>> {
+pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
     let rules = &manifest.spec.constants;
     let from: Vec<HashSet<String>> = rules
         .iter()
@@ -39,7 +35,7 @@ pub fn evaluate(
     let mut taken: HashSet<&str> = HashSet::new();
     let mut per_rule = vec![0usize; rules.len()];
     let mut exact_hits: HashSet<(usize, &str)> = HashSet::new();
-    for (name, header, body) in &facts.macros {
+    for (name, header, body) in &scan.macros {
         if body.is_empty()
             || body
                 .iter()
@@ -135,43 +131,43 @@ pub fn evaluate(
             ));
         }
     }
-    let mut extra = String::from("\n");
-    for (i, (name, _, _)) in chosen.iter().enumerate() {
-        extra.push_str(&format!(
-            "static const long long {PREFIX}{i} = (long long)({name});\n"
-        ));
-    }
-    let tu = TranslationUnit::parse_lenient(
-        &inputs.clang_args(triple, true),
-        &inputs.unsaved("constants.cpp", &extra),
-    )?;
-    let mut out = Vec::new();
-    for c in tu.root().children() {
-        if c.kind() != CXCursor_VarDecl {
-            continue;
-        }
-        let Some(index) = c
-            .spelling()
-            .strip_prefix(PREFIX)
-            .and_then(|i| i.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        if let (Some(value), Some((name, header, rule))) = (c.evaluate_int(), chosen.get(index)) {
-            out.push((
-                Constant {
-                    name: name.clone(),
-                    value,
-                    ty: rules[*rule].ty.clone(),
-                    header: header.clone(),
-                },
-                *rule,
-            ));
-        }
+    Ok(chosen
+        .into_iter()
+        .map(|(name, header, rule)| Chosen { name, header, rule })
+        .collect())
+}
+
+/// The constants: the chosen macros with their values (`values[i]` is `chosen[i]`'s), then
+/// the manifest's extra constants. A chosen exact name clang could not evaluate, an extra
+/// constant the headers already declare and a value that does not fit its type are errors
+/// at their manifest line.
+pub fn collect(
+    manifest: &Manifest,
+    chosen: &[Chosen],
+    values: &[Option<i128>],
+    items: &[TypeItem],
+) -> Result<BTreeMap<String, Constant>> {
+    let spec = &manifest.spec;
+    let rules = &spec.constants;
+    // Where each constant's type comes from in the manifest, for range errors.
+    let mut constants: BTreeMap<String, Constant> = BTreeMap::new();
+    let mut type_at: BTreeMap<String, String> = BTreeMap::new();
+    for (c, value) in chosen.iter().zip(values) {
+        let Some(value) = *value else { continue };
+        type_at.insert(c.name.clone(), format!("constants.{}.type", c.rule));
+        constants.insert(
+            c.name.clone(),
+            Constant {
+                name: c.name.clone(),
+                value,
+                ty: rules[c.rule].ty.clone(),
+                header: c.header.clone(),
+            },
+        );
     }
     for (n, r) in rules.iter().enumerate() {
         for (k, p) in r.names.iter().enumerate() {
-            if !p.contains('*') && !out.iter().any(|(c, _)| c.name == *p) {
+            if !p.contains('*') && !constants.contains_key(p) {
                 return Err(manifest.error_at(
                     manifest.offset_of(&format!("constants.{n}.names.{k}")),
                     format!("the macro `{p}` is not an integer constant clang can evaluate"),
@@ -179,5 +175,72 @@ pub fn evaluate(
             }
         }
     }
-    Ok(out)
+    for (n, c) in spec.extra_constants.iter().enumerate() {
+        if constants.contains_key(&c.name) {
+            return Err(manifest.error_at(
+                manifest.offset_of(&format!("extra_constant.{n}.name")),
+                format!(
+                    "extra constant `{}` is already declared by the headers; remove it \
+                     from the manifest",
+                    c.name
+                ),
+            ));
+        }
+        type_at.insert(c.name.clone(), format!("extra_constant.{n}.value"));
+        constants.insert(
+            c.name.clone(),
+            Constant {
+                name: c.name.clone(),
+                value: c.value as i128,
+                ty: c.ty.clone(),
+                header: header_key(&c.module),
+            },
+        );
+    }
+    check_ranges(manifest, &constants, &type_at, items)?;
+    Ok(constants)
+}
+
+/// Every constant's value fits its type (as a signed or an unsigned number of its width):
+/// nothing is cut silently.
+fn check_ranges(
+    manifest: &Manifest,
+    constants: &BTreeMap<String, Constant>,
+    type_at: &BTreeMap<String, String>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let aliases = crate::ir::Aliases::of(items);
+    for c in constants.values() {
+        // Only an error needs the position: finding it parses the manifest again.
+        let at = || manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));
+        let Some(prim) = aliases.integer(&c.ty) else {
+            return Err(manifest.error_at(
+                at(),
+                format!(
+                    "constant `{}` has type `{}`, which is not an integer type the bindings \
+                     declare",
+                    c.name, c.ty
+                ),
+            ));
+        };
+        let bits: u32 = prim[1..].parse().unwrap_or(64);
+        let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
+        if c.value < lo || c.value > hi {
+            return Err(manifest.error_at(
+                at(),
+                format!(
+                    "constant `{}` is {}{}, which does not fit in `{}` ({prim}, {bits} bits)",
+                    c.name,
+                    c.value,
+                    if c.value < 0 {
+                        format!(" (0x{:X} as 32 bits)", c.value as u32)
+                    } else {
+                        format!(" (0x{:X})", c.value)
+                    },
+                    c.ty
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! A small safe layer over the parts of libclang (through `clang-sys`) that the AST pass uses.
+//! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan
+//! and the macro evaluation use.
 //!
 //! Every `unsafe` block here calls a libclang function with handles that this module
 //! created and keeps alive: a [`Cursor`] or [`Type`] never outlives the

@@ -1,0 +1,184 @@
+//! Checks of the selected model against the IDL: what the bindings would get wrong if an
+//! IDL declaration clashed with the MAPI headers' names. Errors are at the IDL line, read
+//! from the IDL's syntax tree.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::clang::Scan;
+use crate::error::{Error, Result};
+use crate::idl::Item;
+use crate::inputs::Inputs;
+use crate::ir::{Constant, Guid, Interface, TypeItem};
+
+/// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
+/// apart). An IDL interface is reported at its IDL line.
+pub fn unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
+    let mut seen: HashMap<Guid, &Interface> = HashMap::new();
+    for i in interfaces {
+        let Some(g) = i.iid else { continue };
+        let Some(first) = seen.insert(g, i) else {
+            continue;
+        };
+        let message = format!(
+            "interface `{}` has the IID {g} of `{}` (declared in `{}`); every interface \
+             needs its own",
+            i.name, first.name, first.header
+        );
+        for input in &inputs.idl {
+            if let Some(decl) = input.file.interfaces().find(|d| d.name == i.name) {
+                return Err(input.error_at_word(decl.line, &i.name, message));
+            }
+        }
+        return Err(Error::msg(format!(
+            "{} line {}: {message}",
+            i.header, i.line
+        )));
+    }
+    Ok(())
+}
+
+/// No IDL constant redefines a macro of the MAPI headers (clang only warns, and the
+/// constants pass would keep the first definition). The error is at the IDL constant.
+pub fn idl_macros(inputs: &Inputs, scan: &Scan) -> Result<()> {
+    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
+    let mut from_headers: HashMap<&str, &str> = HashMap::new();
+    for (name, header, _) in &scan.macros {
+        if !idl_keys.contains(header.as_str()) {
+            from_headers.entry(name).or_insert(header);
+        }
+    }
+    for input in &inputs.idl {
+        for c in input.file.consts() {
+            if let Some(header) = from_headers.get(c.name.as_str()) {
+                return Err(input.error_at_word(
+                    c.line,
+                    &c.name,
+                    format!(
+                        "constant `{}` is already a macro of `{header}`; give it another name",
+                        c.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The IDL's names against the other headers' in the bindings: no IDL declaration takes
+/// a name the Rust derives from another header's interface (`IFoo_Vtbl`, `IFoo_Impl`,
+/// `IID_IFoo`), and no parameter of an IDL method is named like a value of the bindings
+/// (a constant, an IID, an interface's tuple struct), which Rust would read as a pattern
+/// naming that value. Errors are at the name in the IDL.
+pub fn idl_names(
+    inputs: &Inputs,
+    interfaces: &[Interface],
+    constants: &BTreeMap<String, Constant>,
+    guids: &BTreeMap<String, (Guid, String)>,
+    items: &[TypeItem],
+) -> Result<()> {
+    let mut values: HashMap<&str, &'static str> = HashMap::new();
+    for i in interfaces {
+        values.insert(&i.name, "an interface");
+    }
+    for c in constants.keys() {
+        values.insert(c, "a constant");
+    }
+    for g in guids.keys() {
+        values.insert(g, "a GUID constant");
+    }
+    for item in items {
+        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
+            values.insert(&item.name, "a constant");
+        }
+    }
+    // The Rust names derived from the other headers' interfaces, which an IDL
+    // declaration would collide with in the bindings (C knows none of them).
+    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for i in interfaces
+        .iter()
+        .filter(|i| !idl_keys.contains(i.header.as_str()))
+    {
+        for (name, role) in [
+            (format!("{}_Vtbl", i.name), "vtable"),
+            (format!("{}_Impl", i.name), "implementation trait"),
+            (format!("IID_{}", i.name), "IID"),
+        ] {
+            derived.insert(
+                name,
+                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
+            );
+        }
+    }
+    for input in &inputs.idl {
+        let mut declared: Vec<(&str, usize)> = Vec::new();
+        for item in &input.file.items {
+            match item {
+                Item::Const(c) => declared.push((&c.name, c.line)),
+                Item::Typedef(a) => declared.push((&a.name, a.line)),
+                Item::Interface(i) => declared.push((&i.name, i.line)),
+                Item::Struct(st) => {
+                    declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
+                    declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
+                }
+                Item::Enum(e) => {
+                    declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
+                    declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
+                    declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
+                }
+                _ => {}
+            }
+        }
+        for (name, line) in declared {
+            if let Some(what) = derived.get(name) {
+                return Err(input.error_at_word(
+                    line,
+                    name,
+                    format!("`{name}` is {what}; give the declaration another name"),
+                ));
+            }
+        }
+        for iface in input.file.interfaces() {
+            for m in &iface.methods {
+                for p in &m.params {
+                    let Some(what) = values.get(p.name.as_str()) else {
+                        continue;
+                    };
+                    return Err(input.error_at_word(
+                        m.line,
+                        &p.name,
+                        format!(
+                            "parameter `{}` of `{}::{}` is named like {what} of the bindings: \
+                             Rust would read the parameter as that value; rename it",
+                            p.name, iface.name, m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every type an emitted method names must be declared by the bindings. The error is at
+/// the interface's header and line.
+pub fn types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()> {
+    let declared: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
+    for i in interfaces {
+        for m in &i.methods {
+            let mut names = Vec::new();
+            m.ret.names(&mut names);
+            for p in &m.params {
+                p.ty.names(&mut names);
+            }
+            if let Some(missing) = names.iter().find(|n| !declared.contains(n.as_str())) {
+                return Err(Error::msg(format!(
+                    "{}:{}: `{}::{}` uses the type `{missing}`, which bindgen did not declare; \
+                     add the header that declares it to `emit.types_from` in the manifest",
+                    i.header, i.line, i.name, m.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}

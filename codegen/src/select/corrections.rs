@@ -1,0 +1,64 @@
+//! The manifest's corrections of what the headers get wrong: parameter types.
+
+use crate::error::Result;
+use crate::ir::{CType, Interface};
+use crate::manifest::Manifest;
+
+/// Applies the entries of the manifest's `[corrections]` `parameters` list, checking each still
+/// applies: the interface is emitted, has the method and the parameter, and the headers
+/// still give the parameter the type the correction replaces.
+pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
+    for c in &manifest.spec.corrections.parameters {
+        let at = c.span().start;
+        let c = c.get_ref();
+        let iface = interfaces
+            .iter_mut()
+            .find(|i| i.name == c.interface)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!(
+                        "correction names interface `{}`, which is not emitted",
+                        c.interface
+                    ),
+                )
+            })?;
+        let method = iface
+            .methods
+            .iter_mut()
+            .find(|m| m.name == c.method)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!("interface `{}` has no method `{}`", c.interface, c.method),
+                )
+            })?;
+        let param = method
+            .params
+            .iter_mut()
+            .find(|p| p.name == c.param)
+            .ok_or_else(|| {
+                manifest.error_at(
+                    at,
+                    format!(
+                        "`{}::{}` has no parameter `{}`",
+                        c.interface, c.method, c.param
+                    ),
+                )
+            })?;
+        let squash = |s: &str| s.replace(' ', "");
+        if squash(&param.ty.to_string()) != squash(&c.from) {
+            return Err(manifest.error_at(
+                at,
+                format!(
+                    "`{}::{}` parameter `{}` is `{}` in the headers, not `{}`: the \
+                     correction no longer applies",
+                    c.interface, c.method, c.param, param.ty, c.from
+                ),
+            ));
+        }
+        param.ty = CType::parse_simple(&c.to)
+            .ok_or_else(|| manifest.error_at(at, format!("cannot read the type `{}`", c.to)))?;
+    }
+    Ok(())
+}
