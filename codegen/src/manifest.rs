@@ -1,8 +1,12 @@
 //! The declarative manifest (`headers/mapi.toml`): which headers and IDL files to read,
 //! what to emit, for which targets, and the corrections the headers need.
 //!
-//! Everything the generator knows about MAPI in particular comes from here; the Rust code
-//! knows only C, COM and Rust.
+//! What the generator reads and emits comes from here: which headers, interfaces, types,
+//! constants and corrections. The Rust code knows C, COM and Rust, plus a few MAPI facts
+//! it writes into what it emits: the C header's prelude for non-Windows hosts
+//! (`idl/cheader.rs`: `MAPI_E_INVALID_PARAMETER`, an opaque `IMAPISession`), the not-
+//! implemented value `MAPI_E_NO_SUPPORT` and the docs of the generated crate
+//! (`backend/`, `backend/support.rs.in`).
 //!
 //! [`Manifest::parse`] checks every name where it is read, so that a mistake is an error
 //! at its line and column rather than a broken crate: header and IDL names (bare, unique,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use mapi_codegen::idl::{
-    parse_file, parse_str, CType, Direction, Guid, IdlFile, Interface, Item, PointerDefault,
+    parse_file, parse_str, CType, Direction, Guid, IdlFile, InterfaceDef, Item, PointerDefault,
 };
 
 fn root() -> PathBuf {
@@ -34,14 +34,14 @@ interface IFoo : IUnknown
 {
 ";
 
-fn interface<'a>(file: &'a IdlFile, name: &str) -> &'a Interface {
+fn interface<'a>(file: &'a IdlFile, name: &str) -> &'a InterfaceDef {
     file.interfaces()
         .find(|i| i.name == name)
         .unwrap_or_else(|| panic!("no interface {name}"))
 }
 
 /// (name, C type, direction) of each parameter of `iface::method`.
-fn params(iface: &Interface, method: &str) -> Vec<(String, String, Direction)> {
+fn params(iface: &InterfaceDef, method: &str) -> Vec<(String, String, Direction)> {
     let m = iface
         .methods
         .iter()
@@ -246,7 +246,7 @@ fn mapisync_idl_imapisyncprogresscallback() {
 
 #[test]
 fn builtin_iunknown() {
-    let u = Interface::iunknown();
+    let u = InterfaceDef::iunknown();
     assert_eq!(u.base, None);
     assert_eq!(u.uuid.to_string(), "{00000000-0000-0000-C000-000000000046}");
     let sigs: Vec<String> = u

@@ -3,7 +3,7 @@
 //!
 //! [`render`] puts each item in the module of its header: [`items`] (bindgen's types),
 //! [`constants`], [`interfaces`] and the GUIDs; then the crate root, [`layout`] and
-//! [`cargo_toml`]; [`format`] prints them.
+//! [`cargo_toml`]; [`format`](mod@format) prints them.
 
 pub mod cargo_toml;
 pub mod constants;

@@ -35,8 +35,9 @@ pub struct TranslationUnit {
 }
 
 impl TranslationUnit {
-    /// Parses `main_name` (whose text is `files[0]`) with the given compiler arguments.
-    /// `files` are in-memory sources: `(path, contents)`; the first is the main file.
+    /// Parses in-memory sources with the given compiler arguments. `files` are
+    /// `(path, contents)`; the first is the main file, the others are what it may include.
+    /// Any error diagnostic is an error quoting clang's first.
     pub fn parse(args: &[String], files: &[(String, String)]) -> Result<Self, Error> {
         let this = Self::parse_lenient(args, files)?;
         if let Some(first) = this.errors().into_iter().next() {

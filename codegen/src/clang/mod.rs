@@ -1,7 +1,7 @@
 //! The clang stage: libclang and bindgen over every header the inputs name. It sees the
 //! [`Inputs`], never the manifest.
 //!
-//! Two steps, with selection between them: [`scan`] parses all headers once as C++ for
+//! Two steps, with selection between them: [`scan()`] parses all headers once as C++ for
 //! the target that decides calling conventions and reads interfaces, GUIDs, declarations
 //! and macros ([`scan::Scan`]); then, given what selection asks for ([`Request`]),
 //! [`answer`] runs bindgen once per target on threads while this thread lets clang

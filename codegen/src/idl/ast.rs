@@ -35,7 +35,7 @@ pub enum Item {
     /// `typedef TYPE Name;`: one item per declared name.
     Typedef(Alias),
     /// A COM interface definition.
-    Interface(Interface),
+    Interface(InterfaceDef),
     /// `interface IFoo;`: a forward declaration (only the name).
     ForwardInterface(String),
 }
@@ -119,9 +119,11 @@ pub struct Alias {
     pub line: usize,
 }
 
-/// A COM interface.
+/// A COM interface as the IDL defines it: attributes, uuid and methods with their
+/// directions. (The model's interface, which every header's interfaces become, is
+/// [`crate::ir::Interface`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interface {
+pub struct InterfaceDef {
     pub name: String,
     /// The base interface; `None` only for the built-in `IUnknown`.
     pub base: Option<String>,
@@ -134,7 +136,7 @@ pub struct Interface {
     pub line: usize,
 }
 
-/// The attribute list before `interface` (besides `uuid`, which is [`Interface::uuid`]).
+/// The attribute list before `interface` (besides `uuid`, which is [`InterfaceDef::uuid`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct InterfaceAttributes {
     /// `object`: a COM interface. Always true after parsing (the parser requires it).
@@ -289,10 +291,10 @@ impl fmt::Display for CType {
     }
 }
 
-impl Interface {
+impl InterfaceDef {
     /// The built-in `IUnknown`: QueryInterface(REFIID riid, void **ppvObject), AddRef(),
     /// Release(), the last two returning ULONG.
-    pub fn iunknown() -> Interface {
+    pub fn iunknown() -> InterfaceDef {
         let param = |name: &str, ty: CType, dir: Direction| Param {
             name: name.to_string(),
             ty,
@@ -305,7 +307,7 @@ impl Interface {
             params,
             line: 0,
         };
-        Interface {
+        InterfaceDef {
             name: "IUnknown".to_string(),
             base: None,
             uuid: Guid::IUNKNOWN,
@@ -337,7 +339,7 @@ impl Interface {
 
 impl IdlFile {
     /// The interfaces defined in this file, in source order.
-    pub fn interfaces(&self) -> impl Iterator<Item = &Interface> {
+    pub fn interfaces(&self) -> impl Iterator<Item = &InterfaceDef> {
         self.items.iter().filter_map(|i| match i {
             Item::Interface(x) => Some(x),
             _ => None,
@@ -361,17 +363,17 @@ impl IdlFile {
     }
 
     /// An interface defined in this file, or the built-in `IUnknown`.
-    pub fn interface(&self, name: &str) -> Option<Interface> {
+    pub fn interface(&self, name: &str) -> Option<InterfaceDef> {
         if let Some(i) = self.interfaces().find(|i| i.name == name) {
             return Some(i.clone());
         }
-        (name == "IUnknown").then(Interface::iunknown)
+        (name == "IUnknown").then(InterfaceDef::iunknown)
     }
 
     /// The chain from the root (`IUnknown`) down to `iface` itself, each interface with
     /// its own methods: the C vtable is these methods in this order. A base that cannot be
     /// found ends the chain (that does not happen for parsed files); a cycle is cut.
-    pub fn ancestry(&self, iface: &Interface) -> Vec<Interface> {
+    pub fn ancestry(&self, iface: &InterfaceDef) -> Vec<InterfaceDef> {
         let mut chain = vec![iface.clone()];
         let mut next = iface.base.clone();
         while let Some(b) = next {

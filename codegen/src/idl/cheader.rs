@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::ast::{Guid, IdlFile, Interface, Item, Method};
+use super::ast::{Guid, IdlFile, InterfaceDef, Item, Method};
 
 /// How to render the header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -92,7 +92,7 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
             declared.push(name);
         }
     }
-    let by_name: HashMap<&str, &Interface> =
+    let by_name: HashMap<&str, &InterfaceDef> =
         file.interfaces().map(|i| (i.name.as_str(), i)).collect();
     if !declared.is_empty() {
         line(o, "");
@@ -289,7 +289,7 @@ fn cpp_params(m: &Method) -> String {
 
 /// The chain from the root down to `iface`, like [`IdlFile::ancestry`], with the file's
 /// interfaces looked up by name.
-fn ancestry(by_name: &HashMap<&str, &Interface>, iface: &Interface) -> Vec<Interface> {
+fn ancestry(by_name: &HashMap<&str, &InterfaceDef>, iface: &InterfaceDef) -> Vec<InterfaceDef> {
     let mut chain = vec![iface.clone()];
     let mut seen: HashSet<String> = HashSet::from([iface.name.clone()]);
     let mut next = iface.base.clone();
@@ -299,7 +299,7 @@ fn ancestry(by_name: &HashMap<&str, &Interface>, iface: &Interface) -> Vec<Inter
         }
         let i = match by_name.get(b.as_str()) {
             Some(i) => (*i).clone(),
-            None if b == "IUnknown" => Interface::iunknown(),
+            None if b == "IUnknown" => InterfaceDef::iunknown(),
             None => break,
         };
         next = i.base.clone();
@@ -311,7 +311,7 @@ fn ancestry(by_name: &HashMap<&str, &Interface>, iface: &Interface) -> Vec<Inter
 
 /// The C++ class, the C vtable and the call macros of one interface; `chain` is its
 /// ancestry, root first, ending with `iface`.
-fn interface(o: &mut String, chain: &[Interface], iface: &Interface) {
+fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     let name = &iface.name;
     let origin = match &iface.base {
         Some(b) => format!("derives from {b}"),
@@ -469,7 +469,7 @@ typedef const IID *REFIID;
     line(o, text);
     line(o, "");
     line(o, "typedef struct IUnknown IUnknown;");
-    let unknown = Interface::iunknown();
+    let unknown = InterfaceDef::iunknown();
     interface(o, std::slice::from_ref(&unknown), &unknown);
     line(o, "typedef IUnknown *LPUNKNOWN;");
     line(o, "");

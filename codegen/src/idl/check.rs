@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ast::{CType, Direction, Guid, Interface, Param};
+use super::ast::{CType, Direction, Guid, InterfaceDef, Param};
 
 /// How deep an interface may derive from IUnknown (IMAPIFolder is 3 deep). The C vtable
 /// of an interface repeats every inherited method, so depth multiplies the header's size.
@@ -289,7 +289,7 @@ pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
 /// What the file has declared so far.
 pub struct Scope {
     /// Defined interfaces, in order; `IUnknown` (built in) first.
-    interfaces: Vec<Interface>,
+    interfaces: Vec<InterfaceDef>,
     /// Index into `interfaces` by name.
     by_name: HashMap<String, usize>,
     /// Inheritance depth by interface name (IUnknown is 0).
@@ -310,7 +310,7 @@ pub struct Scope {
 
 impl Scope {
     pub fn new() -> Scope {
-        let unknown = Interface::iunknown();
+        let unknown = InterfaceDef::iunknown();
         let mut s = Scope {
             interfaces: Vec::new(),
             by_name: HashMap::new(),
@@ -331,7 +331,7 @@ impl Scope {
         s
     }
 
-    fn find(&self, name: &str) -> Option<&Interface> {
+    fn find(&self, name: &str) -> Option<&InterfaceDef> {
         self.by_name.get(name).map(|&i| &self.interfaces[i])
     }
 
@@ -349,7 +349,7 @@ impl Scope {
     }
 
     /// Records a complete interface.
-    pub fn define(&mut self, iface: Interface) {
+    pub fn define(&mut self, iface: InterfaceDef) {
         self.forward.remove(&iface.name);
         self.types.insert(iface.name.clone(), None);
         let depth = iface

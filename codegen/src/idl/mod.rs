@@ -46,7 +46,7 @@ use std::path::Path;
 
 pub use ast::{
     Alias, CType, Const, Declarator, Direction, EnumDef, Enumerator, Field, Guid, IdlFile,
-    Interface, InterfaceAttributes, Item, Method, Param, PointerDefault, PointerLevel, Pos,
+    InterfaceAttributes, InterfaceDef, Item, Method, Param, PointerDefault, PointerLevel, Pos,
     StructDef,
 };
 pub use cheader::{c_header, c_header_with_lines, CHeaderOptions};

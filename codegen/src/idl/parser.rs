@@ -775,7 +775,7 @@ impl<'a> Parser<'a> {
                 format!("the C call macro of `{name}::{m}` (line {})", pos.line),
             )?;
         }
-        let iface = Interface {
+        let iface = InterfaceDef {
             name,
             base: Some(base),
             uuid,

@@ -1,9 +1,9 @@
-//! Per interface: the vtable struct and its constructor ([`vtable`]), the owned pointer
-//! type with its IID and caller-side wrappers ([`pointer`]), and the `IFoo_Impl` trait
-//! ([`impl_trait`]). [`emit`] puts them together.
+//! Per interface: the vtable struct and its constructor (`vtable.rs`), the owned pointer
+//! type with its IID and caller-side wrappers (`pointer.rs`), and the `IFoo_Impl` trait
+//! (`impl_trait.rs`). [`emit`] puts them together.
 //!
 //! An interface without a base is the root: it must be IUnknown-shaped, and its entries
-//! are served by `ComObject` instead of an `_Impl` trait ([`Root`]).
+//! are served by `ComObject` instead of an `_Impl` trait.
 
 mod impl_trait;
 mod pointer;
