@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use mapi_codegen::backend;
 use mapi_codegen::ir::{
-    Abi, CType, Constant, Guid, Header, Interface, Method, Model, Package, Param, Target, TypeItem,
+    Abi, CType, Constant, Guid, Header, Interface, ItemKey, Method, Model, Package, Param, Target,
+    TypeItem,
 };
 
 /// The environment variable that makes the tests write the expectations instead.
@@ -113,7 +114,7 @@ fn iunknown() -> Interface {
 
 fn item(name: &str, header: &str, cfg: Option<&str>, src: &str) -> TypeItem {
     TypeItem {
-        name: name.into(),
+        key: ItemKey::Named(name.into()),
         header: header.into(),
         cfg: cfg.map(Into::into),
         item: syn::parse_str(src).unwrap(),

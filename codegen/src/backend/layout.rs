@@ -15,7 +15,7 @@ pub fn layout_checks(model: &Model) -> Result<TokenStream> {
         .items
         .iter()
         .filter(|i| matches!(i.item, syn::Item::Struct(_) | syn::Item::Union(_)))
-        .map(|i| i.name.as_str())
+        .map(|i| i.name())
         .collect();
     for t in &model.targets {
         let Some(layouts) = model.layouts.get(&t.name) else {

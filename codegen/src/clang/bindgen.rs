@@ -13,12 +13,13 @@ use syn::visit_mut::VisitMut;
 use super::scan::Declared;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
+use crate::ir::ItemKey;
 
 /// What one bindgen run produced.
 #[derive(Debug)]
 pub struct TargetOutput {
-    /// Items in bindgen's order, each with the name it declares.
-    pub items: Vec<(String, syn::Item)>,
+    /// Items in bindgen's order, each with what it declares.
+    pub items: Vec<(ItemKey, syn::Item)>,
     /// Size and alignment of each struct and union.
     pub layouts: BTreeMap<String, (u64, u64)>,
 }
@@ -87,10 +88,10 @@ pub fn process(
     let mut items = Vec::new();
     let mut layouts = BTreeMap::new();
     for mut item in file.items {
-        let name = item_name(&item);
-        let declared = name.strip_prefix("impl  for ").unwrap_or(&name);
-        let declared = declared.strip_suffix("Vtbl").unwrap_or(declared);
-        if interfaces.contains(declared) {
+        let key = ItemKey::of(&item);
+        let declared = key.name();
+        // C's view of an interface: a struct holding a vtable pointer, and the vtable.
+        if interfaces.contains(declared.strip_suffix("Vtbl").unwrap_or(declared)) {
             continue;
         }
         if is_layout_test(&item) {
@@ -103,7 +104,7 @@ pub fn process(
         };
         fixup.visit_item_mut(&mut item);
         if let Some(c) = fixup.unknown {
-            let bare = name.strip_prefix("impl  for ").unwrap_or(&name);
+            let bare = key.name();
             let at = match decls.get(bare) {
                 Some(d) => format!("{}:{}: ", d.header, d.line),
                 None => String::new(),
@@ -113,33 +114,9 @@ pub fn process(
                  which has no Rust type with Windows' width in the bindings"
             )));
         }
-        items.push((name, item));
+        items.push((key, item));
     }
     Ok(TargetOutput { items, layouts })
-}
-
-/// The name an item declares (a `impl` is named by its type).
-pub fn item_name(item: &syn::Item) -> String {
-    use syn::Item::*;
-    match item {
-        Struct(s) => s.ident.to_string(),
-        Union(u) => u.ident.to_string(),
-        Enum(e) => e.ident.to_string(),
-        Type(t) => t.ident.to_string(),
-        Const(c) => c.ident.to_string(),
-        Static(s) => s.ident.to_string(),
-        Fn(f) => f.sig.ident.to_string(),
-        Impl(i) => {
-            let ty = &i.self_ty;
-            let trait_ = i
-                .trait_
-                .as_ref()
-                .map(|(_, p, _)| quote::quote!(#p).to_string())
-                .unwrap_or_default();
-            format!("impl {trait_} for {}", quote::quote!(#ty))
-        }
-        other => quote::quote!(#other).to_string(),
-    }
 }
 
 fn is_layout_test(item: &syn::Item) -> bool {

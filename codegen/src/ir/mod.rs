@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub use guid::Guid;
 pub use header::{header_key, Header};
 pub use interface::{Interface, Method, Param, Unsupported};
-pub use item::{Aliases, Constant, TypeItem};
+pub use item::{Aliases, Constant, ItemKey, TypeItem};
 pub use package::{Package, Target};
 pub use types::{Abi, CType};
 

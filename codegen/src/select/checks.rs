@@ -88,7 +88,7 @@ pub fn idl_names(
     }
     for item in items {
         if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
-            values.insert(&item.name, "a constant");
+            values.insert(item.name(), "a constant");
         }
     }
     // The Rust names derived from the other headers' interfaces, which an IDL
@@ -163,7 +163,7 @@ pub fn idl_names(
 /// Every type an emitted method names must be declared by the bindings. The error is at
 /// the interface's header and line.
 pub fn types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()> {
-    let declared: HashSet<&str> = items.iter().map(|i| i.name.as_str()).collect();
+    let declared: HashSet<&str> = items.iter().map(|i| i.name()).collect();
     for i in interfaces {
         for m in &i.methods {
             let mut names = Vec::new();

@@ -1,14 +1,18 @@
 //! One set of type items from every target's: an item where the targets agree, one per
 //! target under its `cfg` where they do not.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use syn::visit_mut::VisitMut;
 
 use crate::clang::bindgen::TargetOutput;
 use crate::clang::Declared;
-use crate::ir::{Target, TypeItem};
+use crate::ir::{ItemKey, Target, TypeItem};
 
 /// Merges the targets' items: one copy where they agree (ignoring calling-convention
 /// spellings, which the calling-convention target decides), one per target otherwise.
+/// Items are matched up by what they declare ([`ItemKey`]), in the calling-convention
+/// target's order, then the others'.
 pub fn merge(
     targets: &[Target],
     outputs: &[TargetOutput],
@@ -16,66 +20,175 @@ pub fn merge(
     decls: &BTreeMap<String, Declared>,
     base_module: &str,
 ) -> Vec<TypeItem> {
-    let outputs: Vec<(&Target, &TargetOutput)> = targets.iter().zip(outputs).collect();
-    let key = |item: &syn::Item| {
-        let s = quote::quote!(#item).to_string();
-        s.replace("extern \"system\"", "extern \"C\"")
-    };
-    let header_of = |name: &str| {
-        let bare = name
-            .trim_start_matches("impl  for ")
-            .split_whitespace()
-            .next()
-            .unwrap_or(name);
+    let header_of = |key: &ItemKey| {
         decls
-            .get(bare)
+            .get(key.name())
             .map_or_else(|| base_module.to_string(), |d| d.header.clone())
     };
-    let mut names: Vec<String> = Vec::new();
+    // Each target's items by key (the first of a key wins).
+    let by_key: Vec<HashMap<&ItemKey, &syn::Item>> = outputs
+        .iter()
+        .map(|o| {
+            let mut m = HashMap::new();
+            for (k, item) in &o.items {
+                m.entry(k).or_insert(item);
+            }
+            m
+        })
+        .collect();
+    let mut keys: Vec<&ItemKey> = Vec::new();
     let mut seen = HashSet::new();
-    let ordered = std::iter::once(&outputs[cc_index]).chain(
-        outputs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != cc_index)
-            .map(|(_, o)| o),
-    );
-    for (_, out) in ordered {
-        for (n, _) in &out.items {
-            if seen.insert(n.clone()) {
-                names.push(n.clone());
+    let order = std::iter::once(cc_index).chain((0..outputs.len()).filter(|i| *i != cc_index));
+    for t in order {
+        for (k, _) in &outputs[t].items {
+            if seen.insert(k) {
+                keys.push(k);
             }
         }
     }
     let mut items = Vec::new();
-    for name in names {
-        let versions: Vec<Option<&syn::Item>> = outputs
-            .iter()
-            .map(|(_, o)| o.items.iter().find(|(n, _)| *n == name).map(|(_, i)| i))
-            .collect();
-        let all_same = versions.iter().all(|v| v.is_some())
-            && versions
-                .windows(2)
-                .all(|w| key(w[0].unwrap()) == key(w[1].unwrap()));
-        if all_same {
+    for key in keys {
+        let versions: Vec<Option<&syn::Item>> =
+            by_key.iter().map(|m| m.get(key).copied()).collect();
+        let everywhere: Option<Vec<&syn::Item>> = versions.iter().copied().collect();
+        if let Some(all) = everywhere.filter(|v| v.windows(2).all(|w| same_item(w[0], w[1]))) {
             items.push(TypeItem {
-                header: header_of(&name),
-                name: name.clone(),
+                key: key.clone(),
+                header: header_of(key),
                 cfg: None,
-                item: versions[cc_index].unwrap().clone(),
+                item: all[cc_index].clone(),
             });
-        } else {
-            for ((t, _), v) in outputs.iter().zip(&versions) {
-                if let Some(item) = v {
-                    items.push(TypeItem {
-                        header: header_of(&name),
-                        name: name.clone(),
-                        cfg: Some(t.cfg.clone()),
-                        item: (*item).clone(),
-                    });
-                }
+            continue;
+        }
+        for (t, v) in targets.iter().zip(&versions) {
+            if let Some(item) = v {
+                items.push(TypeItem {
+                    key: key.clone(),
+                    header: header_of(key),
+                    cfg: Some(t.cfg.clone()),
+                    item: (*item).clone(),
+                });
             }
         }
     }
     items
+}
+
+/// Whether two targets' versions of an item are the same syntax tree, once calling
+/// conventions are spelled alike (`extern "system"` is `extern "C"` off 32-bit Windows).
+fn same_item(a: &syn::Item, b: &syn::Item) -> bool {
+    if a == b {
+        return true;
+    }
+    let (mut a, mut b) = (a.clone(), b.clone());
+    SameAbi.visit_item_mut(&mut a);
+    SameAbi.visit_item_mut(&mut b);
+    a == b
+}
+
+/// Spells every `extern "system"` as `extern "C"`.
+struct SameAbi;
+
+impl VisitMut for SameAbi {
+    fn visit_abi_mut(&mut self, abi: &mut syn::Abi) {
+        if abi.name.as_ref().is_some_and(|n| n.value() == "system") {
+            abi.name = Some(syn::LitStr::new("C", proc_macro2::Span::call_site()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(items: &[&str]) -> TargetOutput {
+        TargetOutput {
+            items: items
+                .iter()
+                .map(|s| {
+                    let item: syn::Item = syn::parse_str(s).unwrap();
+                    (ItemKey::of(&item), item)
+                })
+                .collect(),
+            layouts: BTreeMap::new(),
+        }
+    }
+
+    fn target(name: &str) -> Target {
+        Target {
+            name: name.into(),
+            cfg: format!("t = \"{name}\""),
+            ..Target::default()
+        }
+    }
+
+    fn merged(a: &[&str], b: &[&str]) -> Vec<(String, Option<String>, String)> {
+        let decls = BTreeMap::from([(
+            "S".to_string(),
+            Declared {
+                header: "s.h".into(),
+                line: 1,
+            },
+        )]);
+        merge(
+            &[target("a"), target("b")],
+            &[output(a), output(b)],
+            1,
+            &decls,
+            "base",
+        )
+        .into_iter()
+        .map(|i| {
+            let item = &i.item;
+            (i.header, i.cfg, quote::quote!(#item).to_string())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn agreeing_items_are_kept_once_differing_ones_per_target() {
+        let m = merged(
+            &["pub struct S { a: u32 }", "pub type P = u64;"],
+            &["pub type P = u32;", "pub struct S { a: u32 }"],
+        );
+        let texts: Vec<(&str, Option<&str>, &str)> = m
+            .iter()
+            .map(|(h, c, t)| (h.as_str(), c.as_deref(), t.as_str()))
+            .collect();
+        // The calling-convention target's order (b), then the others'.
+        assert_eq!(
+            texts,
+            [
+                ("base", Some("t = \"a\""), "pub type P = u64 ;"),
+                ("base", Some("t = \"b\""), "pub type P = u32 ;"),
+                ("s.h", None, "pub struct S { a : u32 }"),
+            ]
+        );
+    }
+
+    #[test]
+    fn calling_convention_spellings_do_not_split_an_item() {
+        let m = merged(
+            &["pub type F = Option<unsafe extern \"C\" fn(x: u32)>;"],
+            &["pub type F = Option<unsafe extern \"system\" fn(x: u32)>;"],
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(m[0].1, None);
+        assert!(m[0].2.contains("extern \"system\""), "{m:?}");
+    }
+
+    #[test]
+    fn an_impl_is_not_matched_with_the_type_it_implements() {
+        let m = merged(
+            &["pub struct S;", "impl S { pub fn f() {} }"],
+            &["pub struct S;"],
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert_eq!(m[0].1, None);
+        assert_eq!(m[1].1.as_deref(), Some("t = \"a\""));
+        assert_eq!(
+            ItemKey::of(&syn::parse_str("impl S {}").unwrap()).name(),
+            "S"
+        );
+    }
 }
