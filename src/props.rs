@@ -774,6 +774,95 @@ mod values {
             }
         }
 
+        /// What `IMAPIProp::GetProps` answers from the properties an object `has`, as
+        /// MAPI documents it: with no tags `requested` (a null `lpPropTagArray`), every
+        /// property; otherwise one value per requested tag, in the caller's order: the
+        /// property with that tag, or (for a tag of type `PT_UNSPECIFIED`) the one with
+        /// that identifier, or else a `PT_ERROR` value of `MAPI_E_NOT_FOUND` with the
+        /// tag's identifier. The method then returns [`status`](PropArray::status)
+        /// (`MAPI_W_ERRORS_RETURNED` when any value is a `PT_ERROR`).
+        ///
+        /// ```
+        /// use mapi_sync::mem::Allocators;
+        /// use mapi_sync::props::{prop_tag, Prop, PropArray, PropValue};
+        /// use mapi_sync::sys::{self, PR_BODY_W, PR_SUBJECT_W, PT_ERROR};
+        ///
+        /// let has = [Prop::new(PR_SUBJECT_W, PropValue::Str("Hello"))?];
+        /// let answer = PropArray::answer(Allocators::local(), Some(&[PR_SUBJECT_W, PR_BODY_W]), &has)?;
+        /// assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
+        /// let values = answer.props();
+        /// assert_eq!(values.get(0), Some(has[0]));
+        /// let missing = values.get(1).unwrap();
+        /// assert_eq!(missing.tag(), prop_tag(PT_ERROR, 0x1000));
+        /// assert_eq!(missing.value(), PropValue::Error(sys::MAPI_E_NOT_FOUND));
+        /// # Ok::<(), mapi_sync::Error>(())
+        /// ```
+        pub fn answer(
+            allocators: Allocators,
+            requested: Option<&[ULONG]>,
+            has: &[Prop<'_>],
+        ) -> Result<PropArray> {
+            let Some(requested) = requested else {
+                return PropArray::write(allocators, has);
+            };
+            let answer: Vec<Prop<'_>> = requested
+                .iter()
+                .map(|&tag| {
+                    let found = if prop_type(tag) == sys::PT_UNSPECIFIED {
+                        has.iter()
+                            .find(|p| super::prop_id(p.tag) == super::prop_id(tag))
+                    } else {
+                        has.iter().find(|p| p.tag == tag)
+                    };
+                    found.copied().unwrap_or(Prop {
+                        tag: super::change_prop_type(tag, sys::PT_ERROR),
+                        value: PropValue::Error(sys::MAPI_E_NOT_FOUND),
+                    })
+                })
+                .collect();
+            PropArray::write(allocators, &answer)
+        }
+
+        /// `MAPI_W_ERRORS_RETURNED` if any value is a `PT_ERROR`, else `S_OK`: what
+        /// `GetProps` returns with the array.
+        pub fn status(&self) -> HRESULT {
+            let errors = self
+                .as_slice()
+                .iter()
+                .any(|v| prop_type(v.ulPropTag) == sys::PT_ERROR);
+            if errors {
+                sys::MAPI_W_ERRORS_RETURNED
+            } else {
+                sys::S_OK
+            }
+        }
+
+        /// Hands the array to a `GetProps`-style caller: writes `*count_out`
+        /// (`lpcValues`) and `*array_out` (`lppPropArray`), which the caller frees with
+        /// `MAPIFreeBuffer`, and returns [`status`](PropArray::status). `MAPI_E_INVALID_PARAMETER`, with
+        /// nothing written and the array freed, if either pointer is null.
+        ///
+        /// # Safety
+        /// Each pointer must be null or writable.
+        pub unsafe fn hand_out(
+            self,
+            count_out: *mut ULONG,
+            array_out: *mut *mut SPropValue,
+        ) -> HRESULT {
+            if count_out.is_null() || array_out.is_null() {
+                return sys::MAPI_E_INVALID_PARAMETER;
+            }
+            let status = self.status();
+            let (count, values) = self.into_raw();
+            // SAFETY: non-null and writable (caller's contract); the array moves to the
+            // caller.
+            unsafe {
+                *count_out = count;
+                *array_out = values;
+            }
+            status
+        }
+
         /// `(cValues, lppPropArray)` for the caller, who frees the array with
         /// `MAPIFreeBuffer`.
         pub fn into_raw(self) -> (ULONG, *mut SPropValue) {
@@ -1291,6 +1380,38 @@ mod values {
             assert!(unsafe { Props::from_raw(std::ptr::null(), 0) }
                 .unwrap()
                 .is_empty());
+        }
+
+        #[test]
+        fn get_props_answers_in_the_callers_order_with_errors_for_what_is_missing() {
+            let has = sample();
+            let size = prop_tag(sys::PT_UNSPECIFIED, 0x0E08);
+            let requested = [sys::PR_SUBJECT, sys::PR_BODY_W, size, sys::PR_ENTRYID];
+            let answer = PropArray::answer(Allocators::local(), Some(&requested), &has).unwrap();
+            assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
+            let got: Vec<_> = answer.props().iter().collect();
+            assert_eq!(got[0], has[6]);
+            assert_eq!(got[1].tag(), prop_tag(sys::PT_ERROR, 0x1000));
+            assert_eq!(got[1].value(), PropValue::Error(sys::MAPI_E_NOT_FOUND));
+            assert_eq!(got[2], has[4], "PT_UNSPECIFIED finds the property by id");
+            assert_eq!(got[3], has[1]);
+            // No tag array: everything; no PT_ERROR asked for or given beyond the
+            // sample's own.
+            let all = PropArray::answer(Allocators::local(), None, &has[..7]).unwrap();
+            assert_eq!(all.props(), has[..7]);
+            assert_eq!(all.status(), sys::S_OK);
+            // Handed out: both pointers written; a null one refused.
+            let (mut count, mut values) = (0, std::ptr::null_mut());
+            // SAFETY: both writable.
+            assert_eq!(unsafe { all.hand_out(&mut count, &mut values) }, sys::S_OK);
+            assert_eq!(count, 7);
+            let (_, _, free) = Allocators::local().as_raw();
+            // SAFETY: the caller's MAPIFreeBuffer, once.
+            unsafe { free.unwrap()(values.cast()) };
+            let again = PropArray::answer(Allocators::local(), None, &has).unwrap();
+            // SAFETY: null is refused before anything is written.
+            let hr = unsafe { again.hand_out(&mut count, std::ptr::null_mut()) };
+            assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);
         }
 
         #[test]
