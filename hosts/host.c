@@ -585,8 +585,8 @@ int main(int argc, char **argv) {
     create_provider = (create_fn)SYMBOL(lib, "MapiSyncSample_Create");
     live_objects = (live_fn)SYMBOL(lib, "MapiSyncSample_LiveObjects");
 #ifndef _WIN32
-    wait_event = (wait_fn)SYMBOL(lib, "MapiSyncSample_WaitEvent");
-    close_event = (close_fn)SYMBOL(lib, "MapiSyncSample_CloseEvent");
+    wait_event = (wait_fn)SYMBOL(lib, "MapiSync_WaitDoneEvent");
+    close_event = (close_fn)SYMBOL(lib, "MapiSync_CloseDoneEvent");
     if (!wait_event || !close_event) {
         fprintf(stderr, "the provider does not export its event functions\n");
         return 2;

@@ -21,21 +21,21 @@
 //! - `MapiSyncSample_SetAllocators(buffer, more, free)`: the host's `MAPIAllocateBuffer`,
 //!   `MAPIAllocateMore` and `MAPIFreeBuffer` (what MAPI passes to `MSProviderInit`);
 //!   until a host sets them, the runtime's own.
-//! - `MapiSyncSample_WaitEvent(event, ms)` / `MapiSyncSample_CloseEvent(event)`: wait on
-//!   and close the done event, for hosts without Win32 events (on Windows they call
-//!   `WaitForSingleObject` and `CloseHandle` on the same handle).
+//!
+//! On Linux the library also exports the runtime's `MapiSync_WaitDoneEvent(event, ms)` and
+//! `MapiSync_CloseDoneEvent(event)` (`mapi_sync::event::c_api`), which the Linux hosts use
+//! where Windows hosts call `WaitForSingleObject` and `CloseHandle`.
 
 #![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 
 use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
 use mapi_sync::props::{Prop, PropArray, PropValue};
-use mapi_sync::sys::{self, HANDLE, HRESULT, ULONG};
+use mapi_sync::sys::{self, HRESULT, ULONG};
 use mapi_sync::This;
 
 /// Every object of this library alive (stores, sinks, folders, messages).
@@ -333,29 +333,4 @@ pub unsafe extern "system" fn MapiSyncSample_SetAllocators(
         }
         Err(e) => e.code(),
     }
-}
-
-/// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout,
-/// 2 if the wait failed.
-///
-/// # Safety
-/// `event` must be a live done event from `SynchronizeInBackground`.
-#[no_mangle]
-pub unsafe extern "system" fn MapiSyncSample_WaitEvent(event: HANDLE, ms: ULONG) -> ULONG {
-    // SAFETY: caller's contract.
-    match unsafe { mapi_sync::event::wait_timeout(event, Duration::from_millis(ms.into())) } {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(_) => 2,
-    }
-}
-
-/// Closes a done event (what Outlook does after `Done`).
-///
-/// # Safety
-/// `event` must be a live done event, not used afterwards.
-#[no_mangle]
-pub unsafe extern "system" fn MapiSyncSample_CloseEvent(event: HANDLE) {
-    // SAFETY: caller's contract.
-    unsafe { mapi_sync::event::close(event) }
 }
