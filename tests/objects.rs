@@ -385,3 +385,97 @@ fn an_interface_listed_by_path_is_implemented() {
     assert_eq!(unsafe { sink.OnNotify(2, null_mut()) }, 3);
     assert!(sink.cast::<IMAPIFolder>().is_err());
 }
+
+/// A message whose IMAPIProp comes from `Properties`: the subject can be set.
+#[mapi_object(IMessage, properties)]
+struct Editable {
+    subject: Mutex<String>,
+}
+
+impl IMessage_Impl for Editable {}
+
+impl mapi_sync::props::Properties for Editable {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> mapi_sync::Result<()> {
+        // The subject borrows from the guard, held while the answer is written.
+        let subject = self.subject.lock().unwrap();
+        answer(&[
+            Prop::new(PR_SUBJECT_W, PropValue::Str(&subject))?,
+            Prop::new(PR_MESSAGE_SIZE, PropValue::Long(7))?,
+        ]);
+        Ok(())
+    }
+
+    fn set_properties(&self, values: Props<'_>) -> mapi_sync::Result<()> {
+        for p in values.iter() {
+            match (p.tag(), p.value().to_text()) {
+                (PR_SUBJECT_W, Some(text)) => *self.subject.lock().unwrap() = text,
+                _ => return Err(mapi_sync::Error::new(MAPI_E_NO_ACCESS)),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn properties_make_imapiprop_get_list_and_set() {
+    let message: IMessage = Object::new(Editable {
+        subject: Mutex::new("Before".into()),
+    })
+    .cast()
+    .unwrap();
+    let free = Allocators::provider().as_raw().2.unwrap();
+    let read = |message: &IMessage| {
+        let (mut count, mut values) = (0, null_mut());
+        // SAFETY: no tag array ("all"), writable out-pointers.
+        let hr = unsafe { message.GetProps(null_mut(), 0, &mut count, &mut values) };
+        assert_eq!(hr, S_OK);
+        // SAFETY: handed out by GetProps, freed below.
+        let props = unsafe { Props::from_raw(values, count) }.unwrap();
+        let text = props.find(PR_SUBJECT_W).unwrap().value().to_text().unwrap();
+        // SAFETY: the caller's MAPIFreeBuffer, once.
+        unsafe { free(values.cast()) };
+        text
+    };
+    assert_eq!(read(&message), "Before");
+
+    let mut list = null_mut();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { message.GetPropList(0, &mut list) }, S_OK);
+    // SAFETY: handed out by GetPropList.
+    let tags = unsafe { mapi_sync::props::prop_tags(list) }
+        .unwrap()
+        .to_vec();
+    assert_eq!(tags, [PR_SUBJECT_W, PR_MESSAGE_SIZE]);
+    // SAFETY: the caller's MAPIFreeBuffer, once.
+    unsafe { free(list.cast()) };
+
+    let new = PropArray::write(
+        Allocators::local(),
+        &[Prop::new(PR_SUBJECT_W, PropValue::Str("After")).unwrap()],
+    )
+    .unwrap();
+    let mut problems: LPSPropProblemArray = std::ptr::NonNull::dangling().as_ptr();
+    // SAFETY: one value, alive for the call; a writable problems pointer.
+    let hr = unsafe { message.SetProps(1, new.as_slice().as_ptr().cast_mut(), &mut problems) };
+    assert_eq!((hr, problems), (S_OK, null_mut()));
+    assert_eq!(read(&message), "After");
+    let size = PropArray::write(
+        Allocators::local(),
+        &[Prop::new(PR_MESSAGE_SIZE, PropValue::Long(1)).unwrap()],
+    )
+    .unwrap();
+    // SAFETY: as above; a null problems pointer is allowed.
+    let hr = unsafe { message.SetProps(1, size.as_slice().as_ptr().cast_mut(), null_mut()) };
+    assert_eq!(hr, MAPI_E_NO_ACCESS, "set_properties' error is the answer");
+
+    // Null out-pointers; methods Properties does not cover.
+    // SAFETY: null pointers are refused before use.
+    unsafe {
+        assert_eq!(
+            message.GetProps(null_mut(), 0, null_mut(), null_mut()),
+            MAPI_E_INVALID_PARAMETER
+        );
+        assert_eq!(message.GetPropList(0, null_mut()), MAPI_E_INVALID_PARAMETER);
+        assert_eq!(message.SaveChanges(0), MAPI_E_NO_SUPPORT);
+    }
+}

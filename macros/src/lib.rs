@@ -62,6 +62,8 @@ impl Kind {
 /// What the attribute's arguments say.
 struct Args {
     raw: bool,
+    /// `IMAPIProp_Impl` from the author's `mapi_sync::props::Properties`.
+    properties: bool,
     krate: Path,
     /// Each listed interface: a name looked up in `mapi_sync::sys`, or a path to an
     /// interface of the author's own bindings.
@@ -99,14 +101,15 @@ fn interface_span(iface: &Path) -> Span {
 }
 
 const EXPECTED_ARGS: &str = "expected an interface name from mapi_sync::sys (like `IMsgStore`), \
-     a path to one of your own (like `my_bindings::IMyStore`), `raw`, or \
+     a path to one of your own (like `my_bindings::IMyStore`), `raw`, `properties`, or \
      `crate = path::to::mapi_sync`";
 const EXPECTED_OBJECT_ARGS: &str = "expected an interface name from mapi_sync::sys (like \
-     `IMAPIAdviseSink`), a path to one of your own (like `my_bindings::IMyCallback`), or \
-     `crate = path::to::mapi_sync`";
+     `IMAPIAdviseSink`), a path to one of your own (like `my_bindings::IMyCallback`), \
+     `properties`, or `crate = path::to::mapi_sync`";
 
 fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     let mut raw: Option<Span> = None;
+    let mut properties: Option<Span> = None;
     let mut krate: Option<Path> = None;
     let mut interfaces: Vec<Path> = Vec::new();
     let parser = syn::meta::parser(|meta| {
@@ -121,6 +124,12 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
                 return Err(meta.error("`raw` is given twice"));
             }
             raw = Some(meta.path.span());
+            Ok(())
+        } else if meta.path.is_ident("properties") {
+            if properties.is_some() {
+                return Err(meta.error("`properties` is given twice"));
+            }
+            properties = Some(meta.path.span());
             Ok(())
         } else if meta.path.is_ident("crate") {
             if krate.is_some() {
@@ -199,6 +208,7 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     }
     Ok(Args {
         raw: raw.is_some(),
+        properties: properties.is_some(),
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::mapi_sync)),
         interfaces,
     })
@@ -456,8 +466,57 @@ fn emit(
         }
     });
 
+    // `properties`: IMAPIProp_Impl from the author's Properties, spanned at the struct's
+    // name so a missing `impl Properties` is reported there.
+    let properties = args.properties.then(|| {
+        let sys = quote!(#private::interfaces);
+        // The one place that needs the author's `impl Properties`: a bound of the impl,
+        // spanned at the struct's name, so a missing one is one error there.
+        let mut generics = input.generics.clone();
+        let bound = respan(quote!(#private::Properties), name.span());
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#name #ty_generics: #bound));
+        let where_clause = &generics.where_clause;
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #sys::IMAPIProp_Impl for #name #ty_generics #where_clause {
+                unsafe fn GetProps(
+                    &self,
+                    tags: #sys::LPSPropTagArray,
+                    _flags: #sys::ULONG,
+                    count: *mut #sys::ULONG,
+                    values: *mut #sys::LPSPropValue,
+                ) -> #sys::HRESULT {
+                    // SAFETY: the caller's arguments, passed on (MAPI's GetProps contract).
+                    unsafe { #private::properties::get_props(self, tags, count, values) }
+                }
+                unsafe fn GetPropList(
+                    &self,
+                    _flags: #sys::ULONG,
+                    out: *mut #sys::LPSPropTagArray,
+                ) -> #sys::HRESULT {
+                    // SAFETY: as above (GetPropList's contract).
+                    unsafe { #private::properties::get_prop_list(self, out) }
+                }
+                unsafe fn SetProps(
+                    &self,
+                    count: #sys::ULONG,
+                    values: #sys::LPSPropValue,
+                    problems: *mut #sys::LPSPropProblemArray,
+                ) -> #sys::HRESULT {
+                    // SAFETY: as above (SetProps' contract).
+                    unsafe { #private::properties::set_props(self, count, values, problems) }
+                }
+            }
+        }
+    });
+
     quote! {
         #item
+
+        #properties
 
         const _: () = {
             #(#slot_impls)*
@@ -544,6 +603,10 @@ mod tests {
             (quote!(IUnknown), "IUnknown is always implemented"),
             (quote!(IMAPISync), "IMAPISync is always implemented"),
             (quote!(IMsgStore, IMsgStore), "IMsgStore is listed twice"),
+            (
+                quote!(properties, properties),
+                "`properties` is given twice",
+            ),
             (
                 quote!(a::IMsgStore, a::IMsgStore),
                 "IMsgStore is listed twice",
