@@ -31,8 +31,9 @@
 typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
 #ifndef _WIN32
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+/* The header's types for the runtime's done-event exports (Linux). */
+typedef LPMAPISYNC_WAITDONEEVENT wait_fn;
+typedef LPMAPISYNC_CLOSEDONEEVENT close_fn;
 static wait_fn wait_event;
 static close_fn close_event;
 #endif

@@ -22,8 +22,11 @@ static void *symbol(void *lib, const char *name) { return dlsym(lib, name); }
 
 typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)();
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+#ifndef _WIN32
+/* The header's types for the runtime's done-event exports (Linux). */
+typedef LPMAPISYNC_WAITDONEEVENT wait_fn;
+typedef LPMAPISYNC_CLOSEDONEEVENT close_fn;
+#endif
 static create_fn create_provider;
 static live_fn live_objects;
 static wait_fn wait_event;

@@ -35,8 +35,11 @@
 
 typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+#ifndef _WIN32
+/* The header's types for the runtime's done-event exports (Linux). */
+typedef LPMAPISYNC_WAITDONEEVENT wait_fn;
+typedef LPMAPISYNC_CLOSEDONEEVENT close_fn;
+#endif
 
 /* A callback that lives in the host, so it outlives every unload. */
 typedef struct Callback {
