@@ -22,8 +22,11 @@ static void *symbol(void *lib, const char *name) { return dlsym(lib, name); }
 
 typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)();
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+#ifndef _WIN32
+/* The header's types for the runtime's done-event exports (Linux). */
+typedef LPMAPISYNC_WAITDONEEVENT wait_fn;
+typedef LPMAPISYNC_CLOSEDONEEVENT close_fn;
+#endif
 static create_fn create_provider;
 static live_fn live_objects;
 static wait_fn wait_event;
@@ -145,8 +148,8 @@ int main(int argc, char **argv) {
     }
     create_provider = reinterpret_cast<create_fn>(symbol(lib, "MapiSyncSample_Create"));
     live_objects = reinterpret_cast<live_fn>(symbol(lib, "MapiSyncSample_LiveObjects"));
-    wait_event = reinterpret_cast<wait_fn>(symbol(lib, "MapiSyncSample_WaitEvent"));
-    close_event = reinterpret_cast<close_fn>(symbol(lib, "MapiSyncSample_CloseEvent"));
+    wait_event = reinterpret_cast<wait_fn>(symbol(lib, "MapiSync_WaitDoneEvent"));
+    close_event = reinterpret_cast<close_fn>(symbol(lib, "MapiSync_CloseDoneEvent"));
     if (!create_provider || !live_objects || !wait_event || !close_event) {
         std::fprintf(stderr, "the provider lacks an export\n");
         return 2;

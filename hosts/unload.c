@@ -35,8 +35,11 @@
 
 typedef HRESULT(STDMETHODCALLTYPE *create_fn)(ULONG mode, IUnknown **out);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+#ifndef _WIN32
+/* The header's types for the runtime's done-event exports (Linux). */
+typedef LPMAPISYNC_WAITDONEEVENT wait_fn;
+typedef LPMAPISYNC_CLOSEDONEEVENT close_fn;
+#endif
 
 /* A callback that lives in the host, so it outlives every unload. */
 typedef struct Callback {
@@ -87,8 +90,8 @@ static const char *round_trip(const char *path, int at_event) {
     create_fn create = (create_fn)SYMBOL(lib, "MapiSyncSample_Create");
     live_fn live = (live_fn)SYMBOL(lib, "MapiSyncSample_LiveObjects");
 #ifndef _WIN32
-    wait_fn wait_event = (wait_fn)SYMBOL(lib, "MapiSyncSample_WaitEvent");
-    close_fn close_event = (close_fn)SYMBOL(lib, "MapiSyncSample_CloseEvent");
+    wait_fn wait_event = (wait_fn)SYMBOL(lib, "MapiSync_WaitDoneEvent");
+    close_fn close_event = (close_fn)SYMBOL(lib, "MapiSync_CloseDoneEvent");
     if (!wait_event || !close_event) return "no event exports";
 #endif
     if (!create || !live) return "no factory exports";

@@ -88,6 +88,22 @@ impl Allocators {
         }
     }
 
+    /// The provider's allocators: those given to [`set_provider`](Allocators::set_provider)
+    /// (a store's `MSProviderInit` receives them from MAPI), or [`local`](Allocators::local)
+    /// until they are set. What the runtime hands out on its own (a
+    /// [`Properties`](crate::props::Properties) object's `GetProps`) comes from these.
+    pub fn provider() -> Allocators {
+        let set = *PROVIDER.read().unwrap_or_else(|e| e.into_inner());
+        set.unwrap_or_else(Allocators::local)
+    }
+
+    /// Makes `self` the provider's allocators, for everything handed out from now on.
+    /// MAPI gives the same three functions to every `MSProviderInit` call of a process,
+    /// so setting them again replaces like with like.
+    pub fn set_provider(self) {
+        *PROVIDER.write().unwrap_or_else(|e| e.into_inner()) = Some(self);
+    }
+
     /// The three functions, to hand on (for example to a C host).
     pub fn as_raw(&self) -> (LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER) {
         (
@@ -97,6 +113,9 @@ impl Allocators {
         )
     }
 }
+
+/// What [`Allocators::set_provider`] set.
+static PROVIDER: std::sync::RwLock<Option<Allocators>> = std::sync::RwLock::new(None);
 
 fn size_of_request(size: usize) -> Result<ULONG> {
     ULONG::try_from(size).map_err(|_| {

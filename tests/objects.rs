@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{DropCounter, DropProbe};
+use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
+use mapi_sync::props::{Prop, PropArray, PropValue, Props};
 use mapi_sync::sys::*;
 
 /// Outlook's side, written in Rust: records what the store reports.
@@ -124,7 +126,28 @@ struct Message {
 
 impl IMAPIProp_Impl for Folder {}
 impl IMAPIFolder_Impl for Folder {}
-impl IMAPIProp_Impl for Message {}
+impl IMAPIProp_Impl for Message {
+    /// The folder's name as the subject, and a size: what a store's message answers.
+    unsafe fn GetProps(
+        &self,
+        lpPropTagArray: LPSPropTagArray,
+        _ulFlags: ULONG,
+        lpcValues: *mut ULONG,
+        lppPropArray: *mut LPSPropValue,
+    ) -> HRESULT {
+        let has = [
+            Prop::new(PR_SUBJECT_W, PropValue::Str(self._folder.name)).unwrap(),
+            Prop::new(PR_MESSAGE_SIZE, PropValue::Long(42)).unwrap(),
+        ];
+        // SAFETY: null or a tag array (GetProps' contract).
+        let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
+        match PropArray::answer(Allocators::local(), requested, &has) {
+            // SAFETY: null or writable (GetProps' contract); checked there.
+            Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
+            Err(e) => e.code(),
+        }
+    }
+}
 impl IMessage_Impl for Message {}
 
 /// What `OpenEntry` found: the object type and the object.
@@ -287,4 +310,172 @@ fn the_bindings_carry_each_interfaces_base_chain() {
     assert!(<IMsgStore as ComInterface>::matches(&IID_IMsgStore));
     assert!(!<IMsgStore as ComInterface>::matches(&IID_IMAPIFolder));
     assert_eq!(<IUnknown as ComInterface>::BASE_IIDS, []);
+}
+
+#[test]
+fn a_child_answers_get_props_in_mapi_memory_the_caller_frees() {
+    let drops = DropCounter::default();
+    let folder: IMAPIFolder = Object::new(Folder {
+        this: This::new(),
+        name: "Inbox",
+        _probe: DropProbe(drops.clone()),
+    })
+    .cast()
+    .unwrap();
+    let message: IMessage = open(&folder, 4).1.cast().unwrap();
+    #[repr(C)]
+    struct Tags {
+        count: ULONG,
+        tags: [ULONG; 3],
+    }
+    let mut tags = Tags {
+        count: 3,
+        tags: [PR_MESSAGE_SIZE, PR_BODY_W, PR_SUBJECT_W],
+    };
+    let (mut count, mut values) = (0, null_mut());
+    // SAFETY: a tag array of `count` tags and writable out-pointers.
+    let hr = unsafe {
+        message.GetProps(
+            std::ptr::addr_of_mut!(tags).cast(),
+            0,
+            &mut count,
+            &mut values,
+        )
+    };
+    assert_eq!(hr, MAPI_W_ERRORS_RETURNED);
+    // SAFETY: what GetProps handed out, alive until freed below.
+    let props = unsafe { Props::from_raw(values, count) }.unwrap();
+    let got: Vec<_> = props.iter().map(|p| (p.tag(), p.value())).collect();
+    assert_eq!(
+        got,
+        [
+            (PR_MESSAGE_SIZE, PropValue::Long(42)),
+            (
+                mapi_sync::props::change_prop_type(PR_BODY_W, PT_ERROR),
+                PropValue::Error(MAPI_E_NOT_FOUND)
+            ),
+            (PR_SUBJECT_W, PropValue::Str("Inbox")),
+        ]
+    );
+    let (_, _, free) = Allocators::local().as_raw();
+    // SAFETY: the caller's MAPIFreeBuffer of the array, once.
+    unsafe { free.unwrap()(values.cast()) };
+    // SAFETY: a null out-pointer is refused.
+    let hr = unsafe { message.GetProps(null_mut(), 0, null_mut(), &mut values) };
+    assert_eq!(hr, MAPI_E_INVALID_PARAMETER);
+    drop((message, folder));
+    assert_eq!(drops.count(), 2);
+}
+
+/// Listed by path rather than by name: how an interface of the author's own bindings is
+/// listed (here a path into `mapi_sync::sys`, which names the same interface).
+#[mapi_object(mapi_sync::sys::IMAPIAdviseSink)]
+struct ByPath;
+
+impl IMAPIAdviseSink_Impl for ByPath {
+    unsafe fn OnNotify(&self, cNotif: ULONG, _: LPNOTIFICATION) -> ULONG {
+        cNotif + 1
+    }
+}
+
+#[test]
+fn an_interface_listed_by_path_is_implemented() {
+    let sink: IMAPIAdviseSink = Object::new(ByPath).cast().unwrap();
+    // SAFETY: no notifications are read.
+    assert_eq!(unsafe { sink.OnNotify(2, null_mut()) }, 3);
+    assert!(sink.cast::<IMAPIFolder>().is_err());
+}
+
+/// A message whose IMAPIProp comes from `Properties`: the subject can be set.
+#[mapi_object(IMessage, properties)]
+struct Editable {
+    subject: Mutex<String>,
+}
+
+impl IMessage_Impl for Editable {}
+
+impl mapi_sync::props::Properties for Editable {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> mapi_sync::Result<()> {
+        // The subject borrows from the guard, held while the answer is written.
+        let subject = self.subject.lock().unwrap();
+        answer(&[
+            Prop::new(PR_SUBJECT_W, PropValue::Str(&subject))?,
+            Prop::new(PR_MESSAGE_SIZE, PropValue::Long(7))?,
+        ]);
+        Ok(())
+    }
+
+    fn set_properties(&self, values: Props<'_>) -> mapi_sync::Result<()> {
+        for p in values.iter() {
+            match (p.tag(), p.value().to_text()) {
+                (PR_SUBJECT_W, Some(text)) => *self.subject.lock().unwrap() = text,
+                _ => return Err(mapi_sync::Error::new(MAPI_E_NO_ACCESS)),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn properties_make_imapiprop_get_list_and_set() {
+    let message: IMessage = Object::new(Editable {
+        subject: Mutex::new("Before".into()),
+    })
+    .cast()
+    .unwrap();
+    let free = Allocators::provider().as_raw().2.unwrap();
+    let read = |message: &IMessage| {
+        let (mut count, mut values) = (0, null_mut());
+        // SAFETY: no tag array ("all"), writable out-pointers.
+        let hr = unsafe { message.GetProps(null_mut(), 0, &mut count, &mut values) };
+        assert_eq!(hr, S_OK);
+        // SAFETY: handed out by GetProps, freed below.
+        let props = unsafe { Props::from_raw(values, count) }.unwrap();
+        let text = props.find(PR_SUBJECT_W).unwrap().value().to_text().unwrap();
+        // SAFETY: the caller's MAPIFreeBuffer, once.
+        unsafe { free(values.cast()) };
+        text
+    };
+    assert_eq!(read(&message), "Before");
+
+    let mut list = null_mut();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { message.GetPropList(0, &mut list) }, S_OK);
+    // SAFETY: handed out by GetPropList.
+    let tags = unsafe { mapi_sync::props::prop_tags(list) }
+        .unwrap()
+        .to_vec();
+    assert_eq!(tags, [PR_SUBJECT_W, PR_MESSAGE_SIZE]);
+    // SAFETY: the caller's MAPIFreeBuffer, once.
+    unsafe { free(list.cast()) };
+
+    let new = PropArray::write(
+        Allocators::local(),
+        &[Prop::new(PR_SUBJECT_W, PropValue::Str("After")).unwrap()],
+    )
+    .unwrap();
+    let mut problems: LPSPropProblemArray = std::ptr::NonNull::dangling().as_ptr();
+    // SAFETY: one value, alive for the call; a writable problems pointer.
+    let hr = unsafe { message.SetProps(1, new.as_slice().as_ptr().cast_mut(), &mut problems) };
+    assert_eq!((hr, problems), (S_OK, null_mut()));
+    assert_eq!(read(&message), "After");
+    let size = PropArray::write(
+        Allocators::local(),
+        &[Prop::new(PR_MESSAGE_SIZE, PropValue::Long(1)).unwrap()],
+    )
+    .unwrap();
+    // SAFETY: as above; a null problems pointer is allowed.
+    let hr = unsafe { message.SetProps(1, size.as_slice().as_ptr().cast_mut(), null_mut()) };
+    assert_eq!(hr, MAPI_E_NO_ACCESS, "set_properties' error is the answer");
+
+    // Null out-pointers; methods Properties does not cover.
+    // SAFETY: null pointers are refused before use.
+    unsafe {
+        assert_eq!(
+            message.GetProps(null_mut(), 0, null_mut(), null_mut()),
+            MAPI_E_INVALID_PARAMETER
+        );
+        assert_eq!(message.GetPropList(0, null_mut()), MAPI_E_INVALID_PARAMETER);
+        assert_eq!(message.SaveChanges(0), MAPI_E_NO_SUPPORT);
+    }
 }

@@ -201,6 +201,17 @@ struct IMAPISyncProgressCallback {
 
 typedef IMAPISyncProgressCallback *LPMAPISYNCPROGRESSCALLBACK;
 
+#ifndef _WIN32
+#define MAPISYNC_WAIT_OBJECT_0 0x00000000u /* the event is signalled */
+#define MAPISYNC_WAIT_TIMEOUT 0x00000102u  /* the time ran out */
+#define MAPISYNC_WAIT_FAILED 0xFFFFFFFFu   /* the wait failed (a null handle) */
+#define MAPISYNC_INFINITE 0xFFFFFFFFu      /* milliseconds: wait for ever */
+/* ULONG MapiSync_WaitDoneEvent(HANDLE event, ULONG milliseconds); */
+typedef ULONG (*LPMAPISYNC_WAITDONEEVENT)(HANDLE hEvent, ULONG ulMilliseconds);
+/* void MapiSync_CloseDoneEvent(HANDLE event); */
+typedef void (*LPMAPISYNC_CLOSEDONEEVENT)(HANDLE hEvent);
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -64,3 +64,25 @@ pub unsafe extern "system" fn MsrvCheck_Create(out: *mut *mut core::ffi::c_void)
     unsafe { *out = sys::Interface::into_raw(store.into_unknown()) };
     mapi_sync::module::can_unload_now()
 }
+
+/// A message whose IMAPIProp is made from `Properties`.
+#[mapi_sync::mapi_object(IMessage, properties)]
+pub struct Message {
+    subject: std::sync::Mutex<String>,
+}
+
+impl mapi_sync::sys::IMessage_Impl for Message {}
+
+impl mapi_sync::props::Properties for Message {
+    fn properties(
+        &self,
+        answer: &mut dyn FnMut(&[mapi_sync::props::Prop<'_>]),
+    ) -> mapi_sync::Result<()> {
+        let subject = self.subject.lock().unwrap_or_else(|e| e.into_inner());
+        answer(&[mapi_sync::props::Prop::new(
+            mapi_sync::sys::PR_SUBJECT_W,
+            mapi_sync::props::PropValue::Str(&subject),
+        )?]);
+        Ok(())
+    }
+}
