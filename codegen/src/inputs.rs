@@ -28,6 +28,9 @@ pub struct Inputs {
     pub cc_target: usize,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
+    /// `[output.files]`, read: (name in the crate, the file as the manifest names it, its
+    /// text).
+    pub copied: Vec<(String, String, String)>,
 }
 
 /// One IDL file: its syntax tree, its source and the C header lowered from it.
@@ -181,6 +184,17 @@ impl Inputs {
             .iter()
             .position(|t| t.calling_conventions)
             .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
+        let mut copied = Vec::new();
+        for (name, source) in &spec.output.files {
+            let path = manifest.dir().join(source.get_ref());
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                manifest.error_at(
+                    source.span().start,
+                    format!("`{}` cannot be read ({e})", path.display()),
+                )
+            })?;
+            copied.push((name.clone(), source.get_ref().clone(), text));
+        }
         Ok(Inputs {
             mapi_include: dir,
             headers,
@@ -189,6 +203,7 @@ impl Inputs {
             cc_target,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
+            copied,
         })
     }
 

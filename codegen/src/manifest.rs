@@ -68,6 +68,21 @@ pub struct Output {
     pub description: String,
     /// The module that receives items declared outside the listed headers.
     pub base_module: String,
+    /// crates.io's `keywords` and `categories`, and the docs' address.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub documentation: Option<String>,
+    /// The targets docs.rs documents the crate for, the first its default.
+    #[serde(default)]
+    pub docs_targets: Vec<String>,
+    /// Files copied into the crate (its README.md, license texts): the name in the
+    /// crate -> the file, relative to the manifest. Each copy starts with a line that
+    /// names its source.
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,17 +6,13 @@ use std::process::Command;
 
 use mapi_codegen::{generate, regenerate, Options};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
+use common::{copy_headers, root};
 
 /// A copy of `headers/` in a temporary folder, with `edit` applied to the manifest.
 fn headers_copy(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
+    copy_headers(dir.path());
     let m = dir.path().join("mapi.toml");
     let text = fs::read_to_string(&m).unwrap();
     let edited = edit(text.clone());
@@ -317,10 +313,7 @@ fn the_header_banner_names_the_idl_where_it_is() {
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("proto");
     fs::create_dir(&dir).unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+    copy_headers(&dir);
     let g = generate(&Options {
         manifest: dir.join("mapi.toml"),
         mapi_include: None,

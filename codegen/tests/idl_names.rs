@@ -7,6 +7,8 @@ use std::path::Path;
 
 use mapi_codegen::idl::{parse_str, IdlError};
 
+mod common;
+
 /// An interface header: the body starts on line 3.
 const HEAD: &str =
     "[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD), local]\ninterface IFoo : IUnknown {\n";
@@ -301,12 +303,8 @@ fn long_inputs_parse() {
 
 #[test]
 fn the_command_line_says_error_once() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(root.join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(dir.path());
     let idl = dir.path().join("mapisync.idl");
     let text = std::fs::read_to_string(&idl).unwrap();
     std::fs::write(&idl, text.replacen("HRESULT Done(", "HRESULT guard(", 1)).unwrap();
@@ -331,12 +329,8 @@ fn the_command_line_says_error_once() {
 /// A copy of `headers/` with `edit` applied to the IDL; the error of a whole run and the
 /// IDL's path and edited text.
 fn run_with_idl(edit: impl Fn(&str) -> String) -> (String, std::path::PathBuf, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(root.join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(dir.path());
     let idl = dir.path().join("mapisync.idl");
     let text = edit(&std::fs::read_to_string(&idl).unwrap());
     std::fs::write(&idl, &text).unwrap();
@@ -452,12 +446,8 @@ fn parameters_named_like_values_of_the_mapi_headers() {
 /// Names the checks let through build: the generated crate compiles with them.
 #[test]
 fn accepted_unusual_names_give_a_crate_that_builds() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(root.join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(dir.path());
     let idl = dir.path().join("mapisync.idl");
     let text = std::fs::read_to_string(&idl).unwrap().replace(
         "    HRESULT Done([in] HANDLE hThreadDoneEvent, [in] HRESULT hResult);",

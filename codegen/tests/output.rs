@@ -13,6 +13,7 @@ use mapi_codegen::output::{
 };
 use mapi_codegen::{regenerate, Options};
 
+mod common;
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -43,10 +44,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 fn headers_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(dir.path());
     dir
 }
 

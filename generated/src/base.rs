@@ -2,194 +2,323 @@
 //! Declarations the MAPI headers use from the Windows SDK headers.
 #[allow(unused_imports)]
 use crate::*;
+/// `wchar_t` is `u16`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub type wchar_t = u16;
+/// `ULONG` is `u32`, from `minwindef.h`.
 pub type ULONG = u32;
+/// `WINBOOL` is `i32`, from `minwindef.h`.
 pub type WINBOOL = i32;
+/// `BYTE` is `u8`, from `minwindef.h`.
 pub type BYTE = u8;
+/// `DWORD` is `u32`, from `minwindef.h`.
 pub type DWORD = u32;
+/// `LPBYTE` is `*mut BYTE`, from `minwindef.h`.
 pub type LPBYTE = *mut BYTE;
+/// `LPVOID` is `*mut::core::ffi::c_void`, from `minwindef.h`.
 pub type LPVOID = *mut ::core::ffi::c_void;
 #[cfg(target_pointer_width = "64")]
+/// `ULONG_PTR` is `u64`, from `basetsd.h`.
 pub type ULONG_PTR = u64;
 #[cfg(target_pointer_width = "32")]
+/// `ULONG_PTR` is `u32`, from `basetsd.h`.
 pub type ULONG_PTR = u32;
+/// `SIZE_T` is `ULONG_PTR`, from `basetsd.h`.
 pub type SIZE_T = ULONG_PTR;
+/// `CHAR` is `i8`, from `winnt.h`.
 pub type CHAR = i8;
+/// `LONG` is `i32`, from `winnt.h`.
 pub type LONG = i32;
+/// `WCHAR` is `wchar_t`, from `winnt.h`.
 pub type WCHAR = wchar_t;
+/// `LPWSTR` is `*mut WCHAR`, from `winnt.h`.
 pub type LPWSTR = *mut WCHAR;
+/// `LPSTR` is `*mut CHAR`, from `winnt.h`.
 pub type LPSTR = *mut CHAR;
+/// `LPTSTR` is `LPSTR`, from `winnt.h`.
 pub type LPTSTR = LPSTR;
+/// `HANDLE` is `*mut::core::ffi::c_void`, from `winnt.h`.
 pub type HANDLE = *mut ::core::ffi::c_void;
+/// `HRESULT` is `LONG`, from `winnt.h`.
 pub type HRESULT = LONG;
+/// `LONGLONG` is `i64`, from `winnt.h`.
 pub type LONGLONG = i64;
+/// `ULONGLONG` is `u64`, from `winnt.h`.
 pub type ULONGLONG = u64;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `LARGE_INTEGER` union, from `winnt.h`. Microsoft's reference: [LARGE_INTEGER](https://learn.microsoft.com/office/client-developer/outlook/mapi/large_integer).
 pub union _LARGE_INTEGER {
+    /// `__bindgen_anon_1` of `_LARGE_INTEGER`.
     pub __bindgen_anon_1: _LARGE_INTEGER__bindgen_ty_1,
+    /// `u` of `_LARGE_INTEGER`.
     pub u: _LARGE_INTEGER__bindgen_ty_2,
+    /// `QuadPart` of `_LARGE_INTEGER`.
     pub QuadPart: LONGLONG,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub struct _LARGE_INTEGER__bindgen_ty_1 {
+    /// `LowPart` of `_LARGE_INTEGER__bindgen_ty_1`.
     pub LowPart: DWORD,
+    /// `HighPart` of `_LARGE_INTEGER__bindgen_ty_1`.
     pub HighPart: LONG,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub struct _LARGE_INTEGER__bindgen_ty_2 {
+    /// `LowPart` of `_LARGE_INTEGER__bindgen_ty_2`.
     pub LowPart: DWORD,
+    /// `HighPart` of `_LARGE_INTEGER__bindgen_ty_2`.
     pub HighPart: LONG,
 }
+/// `LARGE_INTEGER` is `_LARGE_INTEGER`, from `winnt.h`.
 pub type LARGE_INTEGER = _LARGE_INTEGER;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ULARGE_INTEGER` union, from `winnt.h`. Microsoft's reference: [ULARGE_INTEGER](https://learn.microsoft.com/office/client-developer/outlook/mapi/ularge_integer).
 pub union _ULARGE_INTEGER {
+    /// `__bindgen_anon_1` of `_ULARGE_INTEGER`.
     pub __bindgen_anon_1: _ULARGE_INTEGER__bindgen_ty_1,
+    /// `u` of `_ULARGE_INTEGER`.
     pub u: _ULARGE_INTEGER__bindgen_ty_2,
+    /// `QuadPart` of `_ULARGE_INTEGER`.
     pub QuadPart: ULONGLONG,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub struct _ULARGE_INTEGER__bindgen_ty_1 {
+    /// `LowPart` of `_ULARGE_INTEGER__bindgen_ty_1`.
     pub LowPart: DWORD,
+    /// `HighPart` of `_ULARGE_INTEGER__bindgen_ty_1`.
     pub HighPart: DWORD,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub struct _ULARGE_INTEGER__bindgen_ty_2 {
+    /// `LowPart` of `_ULARGE_INTEGER__bindgen_ty_2`.
     pub LowPart: DWORD,
+    /// `HighPart` of `_ULARGE_INTEGER__bindgen_ty_2`.
     pub HighPart: DWORD,
 }
+/// `ULARGE_INTEGER` is `_ULARGE_INTEGER`, from `winnt.h`.
 pub type ULARGE_INTEGER = _ULARGE_INTEGER;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `GUID` structure, from `guiddef.h`. Microsoft's reference: [GUID](https://learn.microsoft.com/office/client-developer/outlook/mapi/guid).
 pub struct _GUID {
+    /// `Data1` of `_GUID`.
     pub Data1: u32,
+    /// `Data2` of `_GUID`.
     pub Data2: u16,
+    /// `Data3` of `_GUID`.
     pub Data3: u16,
+    /// `Data4` of `_GUID`.
     pub Data4: [u8; 8usize],
 }
+/// `GUID` is `_GUID`, from `guiddef.h`.
 pub type GUID = _GUID;
+/// `LPGUID` is `*mut GUID`, from `guiddef.h`.
 pub type LPGUID = *mut GUID;
+/// `IID` is `GUID`, from `guiddef.h`.
 pub type IID = GUID;
+/// `CLSID` is `GUID`, from `guiddef.h`.
 pub type CLSID = GUID;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `HINSTANCE__` structure, from `minwindef.h`. Microsoft's reference: [HINSTANCE__](https://learn.microsoft.com/office/client-developer/outlook/mapi/hinstance__).
 pub struct HINSTANCE__ {
+    /// `unused` of `HINSTANCE__`.
     pub unused: i32,
 }
+/// `HINSTANCE` is `*mut HINSTANCE__`, from `minwindef.h`.
 pub type HINSTANCE = *mut HINSTANCE__;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `FILETIME` structure, from `minwindef.h`. Microsoft's reference: [FILETIME](https://learn.microsoft.com/office/client-developer/outlook/mapi/filetime).
 pub struct _FILETIME {
+    /// `dwLowDateTime` of `_FILETIME`.
     pub dwLowDateTime: DWORD,
+    /// `dwHighDateTime` of `_FILETIME`.
     pub dwHighDateTime: DWORD,
 }
+/// `FILETIME` is `_FILETIME`, from `minwindef.h`.
 pub type FILETIME = _FILETIME;
+/// `OLECHAR` is `WCHAR`, from `wtypesbase.h`.
 pub type OLECHAR = WCHAR;
+/// `LPOLESTR` is `*mut OLECHAR`, from `wtypesbase.h`.
 pub type LPOLESTR = *mut OLECHAR;
+/// `SCODE` is `LONG`, from `wtypesbase.h`.
 pub type SCODE = LONG;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `tagCY` union, from `wtypes.h`. Microsoft's reference: [tagCY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcy).
 pub union tagCY {
+    /// `__bindgen_anon_1` of `tagCY`.
     pub __bindgen_anon_1: tagCY__bindgen_ty_1,
+    /// `int64` of `tagCY`.
     pub int64: LONGLONG,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub struct tagCY__bindgen_ty_1 {
+    /// `Lo` of `tagCY__bindgen_ty_1`.
     pub Lo: u32,
+    /// `Hi` of `tagCY__bindgen_ty_1`.
     pub Hi: i32,
 }
+/// `CY` is `tagCY`, from `wtypes.h`.
 pub type CY = tagCY;
+/// `LPUNKNOWN` is `*mut::core::ffi::c_void`, from `unknwnbase.h`.
 pub type LPUNKNOWN = *mut ::core::ffi::c_void;
+/// `LPMALLOC` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
 pub type LPMALLOC = *mut ::core::ffi::c_void;
+/// `LPSTREAM` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
 pub type LPSTREAM = *mut ::core::ffi::c_void;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `tagSTATSTG` structure, from `objidlbase.h`. Microsoft's reference: [tagSTATSTG](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagstatstg).
 pub struct tagSTATSTG {
+    /// `pwcsName` of `tagSTATSTG`.
     pub pwcsName: LPOLESTR,
+    /// `type_` of `tagSTATSTG`.
     pub type_: DWORD,
+    /// `cbSize` of `tagSTATSTG`.
     pub cbSize: ULARGE_INTEGER,
+    /// `mtime` of `tagSTATSTG`.
     pub mtime: FILETIME,
+    /// `ctime` of `tagSTATSTG`.
     pub ctime: FILETIME,
+    /// `atime` of `tagSTATSTG`.
     pub atime: FILETIME,
+    /// `grfMode` of `tagSTATSTG`.
     pub grfMode: DWORD,
+    /// `grfLocksSupported` of `tagSTATSTG`.
     pub grfLocksSupported: DWORD,
+    /// `clsid` of `tagSTATSTG`.
     pub clsid: CLSID,
+    /// `grfStateBits` of `tagSTATSTG`.
     pub grfStateBits: DWORD,
+    /// `reserved` of `tagSTATSTG`.
     pub reserved: DWORD,
 }
+/// `STATSTG` is `tagSTATSTG`, from `objidlbase.h`.
 pub type STATSTG = tagSTATSTG;
+/// `LPSTORAGE` is `*mut::core::ffi::c_void`, from `objidl.h`.
 pub type LPSTORAGE = *mut ::core::ffi::c_void;
+/// `SNB` is `*mut LPOLESTR`, from `objidl.h`.
 pub type SNB = *mut LPOLESTR;
+/// `CURRENCY` is `CY`, from `oaidl.h`.
 pub type CURRENCY = CY;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub union _NOTIFICATION__bindgen_ty_1 {
+    /// `err` of `_NOTIFICATION__bindgen_ty_1`.
     pub err: ERROR_NOTIFICATION,
+    /// `newmail` of `_NOTIFICATION__bindgen_ty_1`.
     pub newmail: NEWMAIL_NOTIFICATION,
+    /// `obj` of `_NOTIFICATION__bindgen_ty_1`.
     pub obj: OBJECT_NOTIFICATION,
+    /// `tab` of `_NOTIFICATION__bindgen_ty_1`.
     pub tab: TABLE_NOTIFICATION,
+    /// `ext` of `_NOTIFICATION__bindgen_ty_1`.
     pub ext: EXTENDED_NOTIFICATION,
+    /// `statobj` of `_NOTIFICATION__bindgen_ty_1`.
     pub statobj: STATUS_OBJECT_NOTIFICATION,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub union _MAPINAMEID__bindgen_ty_1 {
+    /// `lID` of `_MAPINAMEID__bindgen_ty_1`.
     pub lID: LONG,
+    /// `lpwstrName` of `_MAPINAMEID__bindgen_ty_1`.
     pub lpwstrName: LPWSTR,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub union _SRestriction__bindgen_ty_1 {
+    /// `resCompareProps` of `_SRestriction__bindgen_ty_1`.
     pub resCompareProps: SComparePropsRestriction,
+    /// `resAnd` of `_SRestriction__bindgen_ty_1`.
     pub resAnd: SAndRestriction,
+    /// `resOr` of `_SRestriction__bindgen_ty_1`.
     pub resOr: SOrRestriction,
+    /// `resNot` of `_SRestriction__bindgen_ty_1`.
     pub resNot: SNotRestriction,
+    /// `resContent` of `_SRestriction__bindgen_ty_1`.
     pub resContent: SContentRestriction,
+    /// `resProperty` of `_SRestriction__bindgen_ty_1`.
     pub resProperty: SPropertyRestriction,
+    /// `resBitMask` of `_SRestriction__bindgen_ty_1`.
     pub resBitMask: SBitMaskRestriction,
+    /// `resSize` of `_SRestriction__bindgen_ty_1`.
     pub resSize: SSizeRestriction,
+    /// `resExist` of `_SRestriction__bindgen_ty_1`.
     pub resExist: SExistRestriction,
+    /// `resSub` of `_SRestriction__bindgen_ty_1`.
     pub resSub: SSubRestriction,
+    /// `resComment` of `_SRestriction__bindgen_ty_1`.
     pub resComment: SCommentRestriction,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub union DTCTL__bindgen_ty_1 {
+    /// `lpv` of `DTCTL__bindgen_ty_1`.
     pub lpv: LPVOID,
+    /// `lplabel` of `DTCTL__bindgen_ty_1`.
     pub lplabel: LPDTBLLABEL,
+    /// `lpedit` of `DTCTL__bindgen_ty_1`.
     pub lpedit: LPDTBLEDIT,
+    /// `lplbx` of `DTCTL__bindgen_ty_1`.
     pub lplbx: LPDTBLLBX,
+    /// `lpcombobox` of `DTCTL__bindgen_ty_1`.
     pub lpcombobox: LPDTBLCOMBOBOX,
+    /// `lpddlbx` of `DTCTL__bindgen_ty_1`.
     pub lpddlbx: LPDTBLDDLBX,
+    /// `lpcheckbox` of `DTCTL__bindgen_ty_1`.
     pub lpcheckbox: LPDTBLCHECKBOX,
+    /// `lpgroupbox` of `DTCTL__bindgen_ty_1`.
     pub lpgroupbox: LPDTBLGROUPBOX,
+    /// `lpbutton` of `DTCTL__bindgen_ty_1`.
     pub lpbutton: LPDTBLBUTTON,
+    /// `lpradiobutton` of `DTCTL__bindgen_ty_1`.
     pub lpradiobutton: LPDTBLRADIOBUTTON,
+    /// `lpmvlbx` of `DTCTL__bindgen_ty_1`.
     pub lpmvlbx: LPDTBLMVLISTBOX,
+    /// `lpmvddlbx` of `DTCTL__bindgen_ty_1`.
     pub lpmvddlbx: LPDTBLMVDDLBX,
+    /// `lppage` of `DTCTL__bindgen_ty_1`.
     pub lppage: LPDTBLPAGE,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub union DTPAGE__bindgen_ty_1 {
+    /// `lpszComponent` of `DTPAGE__bindgen_ty_1`.
     pub lpszComponent: LPTSTR,
+    /// `ulItemID` of `DTPAGE__bindgen_ty_1`.
     pub ulItemID: ULONG,
 }
 /// The vtable of `IUnknown`, in the order the headers declare.
 #[repr(C)]
 pub struct IUnknown_Vtbl {
+    /// The entry of `IUnknown::QueryInterface`.
     pub QueryInterface: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         riid: *const IID,
         ppvObject: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
+    /// The entry of `IUnknown::AddRef`.
     pub AddRef: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
+    /// The entry of `IUnknown::Release`.
     pub Release: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
 }
 /// An owned `IUnknown` interface pointer (declared in `unknwnbase.h`). IID {00000000-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.

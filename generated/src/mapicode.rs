@@ -2,78 +2,153 @@
 //! Declarations from `mapicode.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `MAPI_E_ACCOUNT_DISABLED`, from `mapicode.h`.
 pub const MAPI_E_ACCOUNT_DISABLED: HRESULT = 0x80040124_u32 as HRESULT;
+/// `MAPI_E_AMBIGUOUS_RECIP`, from `mapicode.h`.
 pub const MAPI_E_AMBIGUOUS_RECIP: HRESULT = 0x80040700_u32 as HRESULT;
+/// `MAPI_E_BAD_CHARWIDTH`, from `mapicode.h`.
 pub const MAPI_E_BAD_CHARWIDTH: HRESULT = 0x80040103_u32 as HRESULT;
+/// `MAPI_E_BAD_COLUMN`, from `mapicode.h`.
 pub const MAPI_E_BAD_COLUMN: HRESULT = 0x80040118_u32 as HRESULT;
+/// `MAPI_E_BAD_VALUE`, from `mapicode.h`.
 pub const MAPI_E_BAD_VALUE: HRESULT = 0x80040301_u32 as HRESULT;
+/// `MAPI_E_BUSY`, from `mapicode.h`.
 pub const MAPI_E_BUSY: HRESULT = 0x8004010B_u32 as HRESULT;
+/// `MAPI_E_CALL_FAILED`, from `mapicode.h`.
 pub const MAPI_E_CALL_FAILED: HRESULT = 0x80004005_u32 as HRESULT;
+/// `MAPI_E_CANCEL`, from `mapicode.h`.
 pub const MAPI_E_CANCEL: HRESULT = 0x80040501_u32 as HRESULT;
+/// `MAPI_E_COLLISION`, from `mapicode.h`.
 pub const MAPI_E_COLLISION: HRESULT = 0x80040604_u32 as HRESULT;
+/// `MAPI_E_COMPUTED`, from `mapicode.h`.
 pub const MAPI_E_COMPUTED: HRESULT = 0x8004011A_u32 as HRESULT;
+/// `MAPI_E_CORRUPT_DATA`, from `mapicode.h`.
 pub const MAPI_E_CORRUPT_DATA: HRESULT = 0x8004011B_u32 as HRESULT;
+/// `MAPI_E_CORRUPT_STORE`, from `mapicode.h`.
 pub const MAPI_E_CORRUPT_STORE: HRESULT = 0x80040600_u32 as HRESULT;
+/// `MAPI_E_DECLINE_COPY`, from `mapicode.h`.
 pub const MAPI_E_DECLINE_COPY: HRESULT = 0x80040306_u32 as HRESULT;
+/// `MAPI_E_DISK_ERROR`, from `mapicode.h`.
 pub const MAPI_E_DISK_ERROR: HRESULT = 0x80040116_u32 as HRESULT;
+/// `MAPI_E_END_OF_SESSION`, from `mapicode.h`.
 pub const MAPI_E_END_OF_SESSION: HRESULT = 0x80040200_u32 as HRESULT;
+/// `MAPI_E_EXTENDED_ERROR`, from `mapicode.h`.
 pub const MAPI_E_EXTENDED_ERROR: HRESULT = 0x80040119_u32 as HRESULT;
+/// `MAPI_E_FAILONEPROVIDER`, from `mapicode.h`.
 pub const MAPI_E_FAILONEPROVIDER: HRESULT = 0x8004011D_u32 as HRESULT;
+/// `MAPI_E_FOLDER_CYCLE`, from `mapicode.h`.
 pub const MAPI_E_FOLDER_CYCLE: HRESULT = 0x8004060B_u32 as HRESULT;
+/// `MAPI_E_HAS_FOLDERS`, from `mapicode.h`.
 pub const MAPI_E_HAS_FOLDERS: HRESULT = 0x80040609_u32 as HRESULT;
+/// `MAPI_E_HAS_MESSAGES`, from `mapicode.h`.
 pub const MAPI_E_HAS_MESSAGES: HRESULT = 0x8004060A_u32 as HRESULT;
+/// `MAPI_E_INTERFACE_NOT_SUPPORTED`, from `mapicode.h`.
 pub const MAPI_E_INTERFACE_NOT_SUPPORTED: HRESULT = 0x80004002_u32 as HRESULT;
+/// `MAPI_E_INVALID_ACCESS_TIME`, from `mapicode.h`.
 pub const MAPI_E_INVALID_ACCESS_TIME: HRESULT = 0x80040123_u32 as HRESULT;
+/// `MAPI_E_INVALID_BOOKMARK`, from `mapicode.h`.
 pub const MAPI_E_INVALID_BOOKMARK: HRESULT = 0x80040405_u32 as HRESULT;
+/// `MAPI_E_INVALID_ENTRYID`, from `mapicode.h`.
 pub const MAPI_E_INVALID_ENTRYID: HRESULT = 0x80040107_u32 as HRESULT;
+/// `MAPI_E_INVALID_OBJECT`, from `mapicode.h`.
 pub const MAPI_E_INVALID_OBJECT: HRESULT = 0x80040108_u32 as HRESULT;
+/// `MAPI_E_INVALID_PARAMETER`, from `mapicode.h`.
 pub const MAPI_E_INVALID_PARAMETER: HRESULT = 0x80070057_u32 as HRESULT;
+/// `MAPI_E_INVALID_TYPE`, from `mapicode.h`.
 pub const MAPI_E_INVALID_TYPE: HRESULT = 0x80040302_u32 as HRESULT;
+/// `MAPI_E_INVALID_WORKSTATION_ACCOUNT`, from `mapicode.h`.
 pub const MAPI_E_INVALID_WORKSTATION_ACCOUNT: HRESULT = 0x80040122_u32 as HRESULT;
+/// `MAPI_E_LOGON_FAILED`, from `mapicode.h`.
 pub const MAPI_E_LOGON_FAILED: HRESULT = 0x80040111_u32 as HRESULT;
+/// `MAPI_E_MISSING_REQUIRED_COLUMN`, from `mapicode.h`.
 pub const MAPI_E_MISSING_REQUIRED_COLUMN: HRESULT = 0x80040202_u32 as HRESULT;
+/// `MAPI_E_NETWORK_ERROR`, from `mapicode.h`.
 pub const MAPI_E_NETWORK_ERROR: HRESULT = 0x80040115_u32 as HRESULT;
+/// `MAPI_E_NON_STANDARD`, from `mapicode.h`.
 pub const MAPI_E_NON_STANDARD: HRESULT = 0x80040606_u32 as HRESULT;
+/// `MAPI_E_NOT_ENOUGH_DISK`, from `mapicode.h`.
 pub const MAPI_E_NOT_ENOUGH_DISK: HRESULT = 0x8004010D_u32 as HRESULT;
+/// `MAPI_E_NOT_ENOUGH_MEMORY`, from `mapicode.h`.
 pub const MAPI_E_NOT_ENOUGH_MEMORY: HRESULT = 0x8007000E_u32 as HRESULT;
+/// `MAPI_E_NOT_ENOUGH_RESOURCES`, from `mapicode.h`.
 pub const MAPI_E_NOT_ENOUGH_RESOURCES: HRESULT = 0x8004010E_u32 as HRESULT;
+/// `MAPI_E_NOT_FOUND`, from `mapicode.h`.
 pub const MAPI_E_NOT_FOUND: HRESULT = 0x8004010F_u32 as HRESULT;
+/// `MAPI_E_NOT_INITIALIZED`, from `mapicode.h`.
 pub const MAPI_E_NOT_INITIALIZED: HRESULT = 0x80040605_u32 as HRESULT;
+/// `MAPI_E_NOT_IN_QUEUE`, from `mapicode.h`.
 pub const MAPI_E_NOT_IN_QUEUE: HRESULT = 0x80040601_u32 as HRESULT;
+/// `MAPI_E_NOT_ME`, from `mapicode.h`.
 pub const MAPI_E_NOT_ME: HRESULT = 0x80040502_u32 as HRESULT;
+/// `MAPI_E_NO_ACCESS`, from `mapicode.h`.
 pub const MAPI_E_NO_ACCESS: HRESULT = 0x80070005_u32 as HRESULT;
+/// `MAPI_E_NO_RECIPIENTS`, from `mapicode.h`.
 pub const MAPI_E_NO_RECIPIENTS: HRESULT = 0x80040607_u32 as HRESULT;
+/// `MAPI_E_NO_SUPPORT`, from `mapicode.h`.
 pub const MAPI_E_NO_SUPPORT: HRESULT = 0x80040102_u32 as HRESULT;
+/// `MAPI_E_NO_SUPPRESS`, from `mapicode.h`.
 pub const MAPI_E_NO_SUPPRESS: HRESULT = 0x80040602_u32 as HRESULT;
+/// `MAPI_E_OBJECT_CHANGED`, from `mapicode.h`.
 pub const MAPI_E_OBJECT_CHANGED: HRESULT = 0x80040109_u32 as HRESULT;
+/// `MAPI_E_OBJECT_DELETED`, from `mapicode.h`.
 pub const MAPI_E_OBJECT_DELETED: HRESULT = 0x8004010A_u32 as HRESULT;
+/// `MAPI_E_PASSWORD_CHANGE_REQUIRED`, from `mapicode.h`.
 pub const MAPI_E_PASSWORD_CHANGE_REQUIRED: HRESULT = 0x80040120_u32 as HRESULT;
+/// `MAPI_E_PASSWORD_EXPIRED`, from `mapicode.h`.
 pub const MAPI_E_PASSWORD_EXPIRED: HRESULT = 0x80040121_u32 as HRESULT;
+/// `MAPI_E_SESSION_LIMIT`, from `mapicode.h`.
 pub const MAPI_E_SESSION_LIMIT: HRESULT = 0x80040112_u32 as HRESULT;
+/// `MAPI_E_STRING_TOO_LONG`, from `mapicode.h`.
 pub const MAPI_E_STRING_TOO_LONG: HRESULT = 0x80040105_u32 as HRESULT;
+/// `MAPI_E_SUBMITTED`, from `mapicode.h`.
 pub const MAPI_E_SUBMITTED: HRESULT = 0x80040608_u32 as HRESULT;
+/// `MAPI_E_TABLE_EMPTY`, from `mapicode.h`.
 pub const MAPI_E_TABLE_EMPTY: HRESULT = 0x80040402_u32 as HRESULT;
+/// `MAPI_E_TABLE_TOO_BIG`, from `mapicode.h`.
 pub const MAPI_E_TABLE_TOO_BIG: HRESULT = 0x80040403_u32 as HRESULT;
+/// `MAPI_E_TIMEOUT`, from `mapicode.h`.
 pub const MAPI_E_TIMEOUT: HRESULT = 0x80040401_u32 as HRESULT;
+/// `MAPI_E_TOO_BIG`, from `mapicode.h`.
 pub const MAPI_E_TOO_BIG: HRESULT = 0x80040305_u32 as HRESULT;
+/// `MAPI_E_TOO_COMPLEX`, from `mapicode.h`.
 pub const MAPI_E_TOO_COMPLEX: HRESULT = 0x80040117_u32 as HRESULT;
+/// `MAPI_E_TYPE_NO_SUPPORT`, from `mapicode.h`.
 pub const MAPI_E_TYPE_NO_SUPPORT: HRESULT = 0x80040303_u32 as HRESULT;
+/// `MAPI_E_UNABLE_TO_ABORT`, from `mapicode.h`.
 pub const MAPI_E_UNABLE_TO_ABORT: HRESULT = 0x80040114_u32 as HRESULT;
+/// `MAPI_E_UNABLE_TO_COMPLETE`, from `mapicode.h`.
 pub const MAPI_E_UNABLE_TO_COMPLETE: HRESULT = 0x80040400_u32 as HRESULT;
+/// `MAPI_E_UNCONFIGURED`, from `mapicode.h`.
 pub const MAPI_E_UNCONFIGURED: HRESULT = 0x8004011C_u32 as HRESULT;
+/// `MAPI_E_UNEXPECTED_ID`, from `mapicode.h`.
 pub const MAPI_E_UNEXPECTED_ID: HRESULT = 0x80040307_u32 as HRESULT;
+/// `MAPI_E_UNEXPECTED_TYPE`, from `mapicode.h`.
 pub const MAPI_E_UNEXPECTED_TYPE: HRESULT = 0x80040304_u32 as HRESULT;
+/// `MAPI_E_UNKNOWN_CPID`, from `mapicode.h`.
 pub const MAPI_E_UNKNOWN_CPID: HRESULT = 0x8004011E_u32 as HRESULT;
+/// `MAPI_E_UNKNOWN_ENTRYID`, from `mapicode.h`.
 pub const MAPI_E_UNKNOWN_ENTRYID: HRESULT = 0x80040201_u32 as HRESULT;
+/// `MAPI_E_UNKNOWN_FLAGS`, from `mapicode.h`.
 pub const MAPI_E_UNKNOWN_FLAGS: HRESULT = 0x80040106_u32 as HRESULT;
+/// `MAPI_E_UNKNOWN_LCID`, from `mapicode.h`.
 pub const MAPI_E_UNKNOWN_LCID: HRESULT = 0x8004011F_u32 as HRESULT;
+/// `MAPI_E_USER_CANCEL`, from `mapicode.h`.
 pub const MAPI_E_USER_CANCEL: HRESULT = 0x80040113_u32 as HRESULT;
+/// `MAPI_E_VERSION`, from `mapicode.h`.
 pub const MAPI_E_VERSION: HRESULT = 0x80040110_u32 as HRESULT;
+/// `MAPI_E_WAIT`, from `mapicode.h`.
 pub const MAPI_E_WAIT: HRESULT = 0x80040500_u32 as HRESULT;
+/// `MAPI_W_APPROX_COUNT`, from `mapicode.h`.
 pub const MAPI_W_APPROX_COUNT: HRESULT = 0x00040482;
+/// `MAPI_W_CANCEL_MESSAGE`, from `mapicode.h`.
 pub const MAPI_W_CANCEL_MESSAGE: HRESULT = 0x00040580;
+/// `MAPI_W_ERRORS_RETURNED`, from `mapicode.h`.
 pub const MAPI_W_ERRORS_RETURNED: HRESULT = 0x00040380;
+/// `MAPI_W_NO_SERVICE`, from `mapicode.h`.
 pub const MAPI_W_NO_SERVICE: HRESULT = 0x00040203;
+/// `MAPI_W_PARTIAL_COMPLETION`, from `mapicode.h`.
 pub const MAPI_W_PARTIAL_COMPLETION: HRESULT = 0x00040680;
+/// `MAPI_W_POSITION_CHANGED`, from `mapicode.h`.
 pub const MAPI_W_POSITION_CHANGED: HRESULT = 0x00040481;
+/// `SUCCESS_SUCCESS`, from `mapicode.h`.
 pub const SUCCESS_SUCCESS: HRESULT = 0x00000000;

@@ -2,513 +2,841 @@
 //! Declarations from `mapidefs.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `LPULONG` is `*mut ULONG`, from `mapidefs.h`.
 pub type LPULONG = *mut ULONG;
+/// `LHANDLE` is `ULONG_PTR`, from `mapidefs.h`.
 pub type LHANDLE = ULONG_PTR;
+/// `LPLHANDLE` is `*mut ULONG_PTR`, from `mapidefs.h`.
 pub type LPLHANDLE = *mut ULONG_PTR;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ENTRYID` structure, from `mapidefs.h`. Microsoft's reference: [ENTRYID](https://learn.microsoft.com/office/client-developer/outlook/mapi/entryid).
 pub struct ENTRYID {
+    /// `abFlags` of `ENTRYID`.
     pub abFlags: [BYTE; 4usize],
+    /// `ab` of `ENTRYID`.
     pub ab: [BYTE; 1usize],
 }
+/// `LPENTRYID` is `*mut ENTRYID`, from `mapidefs.h`.
 pub type LPENTRYID = *mut ENTRYID;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MAPIUID` structure, from `mapidefs.h`. Microsoft's reference: [MAPIUID](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapiuid).
 pub struct _MAPIUID {
+    /// `ab` of `_MAPIUID`.
     pub ab: [BYTE; 16usize],
 }
+/// `MAPIUID` is `_MAPIUID`, from `mapidefs.h`.
 pub type MAPIUID = _MAPIUID;
+/// `LPMAPIUID` is `*mut _MAPIUID`, from `mapidefs.h`.
 pub type LPMAPIUID = *mut _MAPIUID;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SPropTagArray` structure, from `mapidefs.h`. Microsoft's reference: [SPropTagArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sproptagarray).
 pub struct _SPropTagArray {
+    /// `cValues` of `_SPropTagArray`.
     pub cValues: ULONG,
+    /// `aulPropTag` of `_SPropTagArray`.
     pub aulPropTag: [ULONG; 1usize],
 }
+/// `SPropTagArray` is `_SPropTagArray`, from `mapidefs.h`.
 pub type SPropTagArray = _SPropTagArray;
+/// `LPSPropTagArray` is `*mut _SPropTagArray`, from `mapidefs.h`.
 pub type LPSPropTagArray = *mut _SPropTagArray;
+/// `SPropValue` is `_SPropValue`, from `mapidefs.h`.
 pub type SPropValue = _SPropValue;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SBinary` structure, from `mapidefs.h`. Microsoft's reference: [SBinary](https://learn.microsoft.com/office/client-developer/outlook/mapi/sbinary).
 pub struct _SBinary {
+    /// `cb` of `_SBinary`.
     pub cb: ULONG,
+    /// `lpb` of `_SBinary`.
     pub lpb: LPBYTE,
 }
+/// `SBinary` is `_SBinary`, from `mapidefs.h`.
 pub type SBinary = _SBinary;
+/// `LPSBinary` is `*mut _SBinary`, from `mapidefs.h`.
 pub type LPSBinary = *mut _SBinary;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SShortArray` structure, from `mapidefs.h`. Microsoft's reference: [SShortArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sshortarray).
 pub struct _SShortArray {
+    /// `cValues` of `_SShortArray`.
     pub cValues: ULONG,
+    /// `lpi` of `_SShortArray`.
     pub lpi: *mut i16,
 }
+/// `SShortArray` is `_SShortArray`, from `mapidefs.h`.
 pub type SShortArray = _SShortArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SGuidArray` structure, from `mapidefs.h`. Microsoft's reference: [SGuidArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sguidarray).
 pub struct _SGuidArray {
+    /// `cValues` of `_SGuidArray`.
     pub cValues: ULONG,
+    /// `lpguid` of `_SGuidArray`.
     pub lpguid: *mut GUID,
 }
+/// `SGuidArray` is `_SGuidArray`, from `mapidefs.h`.
 pub type SGuidArray = _SGuidArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SRealArray` structure, from `mapidefs.h`. Microsoft's reference: [SRealArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/srealarray).
 pub struct _SRealArray {
+    /// `cValues` of `_SRealArray`.
     pub cValues: ULONG,
+    /// `lpflt` of `_SRealArray`.
     pub lpflt: *mut f32,
 }
+/// `SRealArray` is `_SRealArray`, from `mapidefs.h`.
 pub type SRealArray = _SRealArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SLongArray` structure, from `mapidefs.h`. Microsoft's reference: [SLongArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/slongarray).
 pub struct _SLongArray {
+    /// `cValues` of `_SLongArray`.
     pub cValues: ULONG,
+    /// `lpl` of `_SLongArray`.
     pub lpl: *mut LONG,
 }
+/// `SLongArray` is `_SLongArray`, from `mapidefs.h`.
 pub type SLongArray = _SLongArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SLargeIntegerArray` structure, from `mapidefs.h`. Microsoft's reference: [SLargeIntegerArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/slargeintegerarray).
 pub struct _SLargeIntegerArray {
+    /// `cValues` of `_SLargeIntegerArray`.
     pub cValues: ULONG,
+    /// `lpli` of `_SLargeIntegerArray`.
     pub lpli: *mut LARGE_INTEGER,
 }
+/// `SLargeIntegerArray` is `_SLargeIntegerArray`, from `mapidefs.h`.
 pub type SLargeIntegerArray = _SLargeIntegerArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SDateTimeArray` structure, from `mapidefs.h`. Microsoft's reference: [SDateTimeArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sdatetimearray).
 pub struct _SDateTimeArray {
+    /// `cValues` of `_SDateTimeArray`.
     pub cValues: ULONG,
+    /// `lpft` of `_SDateTimeArray`.
     pub lpft: *mut FILETIME,
 }
+/// `SDateTimeArray` is `_SDateTimeArray`, from `mapidefs.h`.
 pub type SDateTimeArray = _SDateTimeArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SAppTimeArray` structure, from `mapidefs.h`. Microsoft's reference: [SAppTimeArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sapptimearray).
 pub struct _SAppTimeArray {
+    /// `cValues` of `_SAppTimeArray`.
     pub cValues: ULONG,
+    /// `lpat` of `_SAppTimeArray`.
     pub lpat: *mut f64,
 }
+/// `SAppTimeArray` is `_SAppTimeArray`, from `mapidefs.h`.
 pub type SAppTimeArray = _SAppTimeArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SCurrencyArray` structure, from `mapidefs.h`. Microsoft's reference: [SCurrencyArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/scurrencyarray).
 pub struct _SCurrencyArray {
+    /// `cValues` of `_SCurrencyArray`.
     pub cValues: ULONG,
+    /// `lpcur` of `_SCurrencyArray`.
     pub lpcur: *mut CURRENCY,
 }
+/// `SCurrencyArray` is `_SCurrencyArray`, from `mapidefs.h`.
 pub type SCurrencyArray = _SCurrencyArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SBinaryArray` structure, from `mapidefs.h`. Microsoft's reference: [SBinaryArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sbinaryarray).
 pub struct _SBinaryArray {
+    /// `cValues` of `_SBinaryArray`.
     pub cValues: ULONG,
+    /// `lpbin` of `_SBinaryArray`.
     pub lpbin: *mut SBinary,
 }
+/// `SBinaryArray` is `_SBinaryArray`, from `mapidefs.h`.
 pub type SBinaryArray = _SBinaryArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SDoubleArray` structure, from `mapidefs.h`. Microsoft's reference: [SDoubleArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/sdoublearray).
 pub struct _SDoubleArray {
+    /// `cValues` of `_SDoubleArray`.
     pub cValues: ULONG,
+    /// `lpdbl` of `_SDoubleArray`.
     pub lpdbl: *mut f64,
 }
+/// `SDoubleArray` is `_SDoubleArray`, from `mapidefs.h`.
 pub type SDoubleArray = _SDoubleArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SWStringArray` structure, from `mapidefs.h`. Microsoft's reference: [SWStringArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/swstringarray).
 pub struct _SWStringArray {
+    /// `cValues` of `_SWStringArray`.
     pub cValues: ULONG,
+    /// `lppszW` of `_SWStringArray`.
     pub lppszW: *mut LPWSTR,
 }
+/// `SWStringArray` is `_SWStringArray`, from `mapidefs.h`.
 pub type SWStringArray = _SWStringArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SLPSTRArray` structure, from `mapidefs.h`. Microsoft's reference: [SLPSTRArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/slpstrarray).
 pub struct _SLPSTRArray {
+    /// `cValues` of `_SLPSTRArray`.
     pub cValues: ULONG,
+    /// `lppszA` of `_SLPSTRArray`.
     pub lppszA: *mut LPSTR,
 }
+/// `SLPSTRArray` is `_SLPSTRArray`, from `mapidefs.h`.
 pub type SLPSTRArray = _SLPSTRArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `PV` union, from `mapidefs.h`. Microsoft's reference: [PV](https://learn.microsoft.com/office/client-developer/outlook/mapi/pv).
 pub union _PV {
+    /// `i` of `_PV`.
     pub i: i16,
+    /// `l` of `_PV`.
     pub l: LONG,
+    /// `ul` of `_PV`.
     pub ul: ULONG,
+    /// `flt` of `_PV`.
     pub flt: f32,
+    /// `dbl` of `_PV`.
     pub dbl: f64,
+    /// `b` of `_PV`.
     pub b: u16,
+    /// `cur` of `_PV`.
     pub cur: CURRENCY,
+    /// `at` of `_PV`.
     pub at: f64,
+    /// `ft` of `_PV`.
     pub ft: FILETIME,
+    /// `lpszA` of `_PV`.
     pub lpszA: LPSTR,
+    /// `bin` of `_PV`.
     pub bin: SBinary,
+    /// `lpszW` of `_PV`.
     pub lpszW: LPWSTR,
+    /// `lpguid` of `_PV`.
     pub lpguid: LPGUID,
+    /// `li` of `_PV`.
     pub li: LARGE_INTEGER,
+    /// `MVi` of `_PV`.
     pub MVi: SShortArray,
+    /// `MVl` of `_PV`.
     pub MVl: SLongArray,
+    /// `MVflt` of `_PV`.
     pub MVflt: SRealArray,
+    /// `MVdbl` of `_PV`.
     pub MVdbl: SDoubleArray,
+    /// `MVcur` of `_PV`.
     pub MVcur: SCurrencyArray,
+    /// `MVat` of `_PV`.
     pub MVat: SAppTimeArray,
+    /// `MVft` of `_PV`.
     pub MVft: SDateTimeArray,
+    /// `MVbin` of `_PV`.
     pub MVbin: SBinaryArray,
+    /// `MVszA` of `_PV`.
     pub MVszA: SLPSTRArray,
+    /// `MVszW` of `_PV`.
     pub MVszW: SWStringArray,
+    /// `MVguid` of `_PV`.
     pub MVguid: SGuidArray,
+    /// `MVli` of `_PV`.
     pub MVli: SLargeIntegerArray,
+    /// `err` of `_PV`.
     pub err: SCODE,
+    /// `x` of `_PV`.
     pub x: LONG,
 }
+/// `__UPV` is `_PV`, from `mapidefs.h`.
 pub type __UPV = _PV;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SPropValue` structure, from `mapidefs.h`. Microsoft's reference: [SPropValue](https://learn.microsoft.com/office/client-developer/outlook/mapi/spropvalue).
 pub struct _SPropValue {
+    /// `ulPropTag` of `_SPropValue`.
     pub ulPropTag: ULONG,
+    /// `dwAlignPad` of `_SPropValue`.
     pub dwAlignPad: ULONG,
+    /// `Value` of `_SPropValue`.
     pub Value: _PV,
 }
+/// `LPSPropValue` is `*mut _SPropValue`, from `mapidefs.h`.
 pub type LPSPropValue = *mut _SPropValue;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SPropProblem` structure, from `mapidefs.h`. Microsoft's reference: [SPropProblem](https://learn.microsoft.com/office/client-developer/outlook/mapi/spropproblem).
 pub struct _SPropProblem {
+    /// `ulIndex` of `_SPropProblem`.
     pub ulIndex: ULONG,
+    /// `ulPropTag` of `_SPropProblem`.
     pub ulPropTag: ULONG,
+    /// `scode` of `_SPropProblem`.
     pub scode: SCODE,
 }
+/// `SPropProblem` is `_SPropProblem`, from `mapidefs.h`.
 pub type SPropProblem = _SPropProblem;
+/// `LPSPropProblem` is `*mut _SPropProblem`, from `mapidefs.h`.
 pub type LPSPropProblem = *mut _SPropProblem;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SPropProblemArray` structure, from `mapidefs.h`. Microsoft's reference: [SPropProblemArray](https://learn.microsoft.com/office/client-developer/outlook/mapi/spropproblemarray).
 pub struct _SPropProblemArray {
+    /// `cProblem` of `_SPropProblemArray`.
     pub cProblem: ULONG,
+    /// `aProblem` of `_SPropProblemArray`.
     pub aProblem: [SPropProblem; 1usize],
 }
+/// `SPropProblemArray` is `_SPropProblemArray`, from `mapidefs.h`.
 pub type SPropProblemArray = _SPropProblemArray;
+/// `LPSPropProblemArray` is `*mut _SPropProblemArray`, from `mapidefs.h`.
 pub type LPSPropProblemArray = *mut _SPropProblemArray;
+/// `ENTRYLIST` is `SBinaryArray`, from `mapidefs.h`.
 pub type ENTRYLIST = SBinaryArray;
+/// `LPENTRYLIST` is `*mut SBinaryArray`, from `mapidefs.h`.
 pub type LPENTRYLIST = *mut SBinaryArray;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `FLATENTRY` structure, from `mapidefs.h`. Microsoft's reference: [FLATENTRY](https://learn.microsoft.com/office/client-developer/outlook/mapi/flatentry).
 pub struct FLATENTRY {
+    /// `cb` of `FLATENTRY`.
     pub cb: ULONG,
+    /// `abEntry` of `FLATENTRY`.
     pub abEntry: [BYTE; 1usize],
 }
+/// `LPFLATENTRY` is `*mut FLATENTRY`, from `mapidefs.h`.
 pub type LPFLATENTRY = *mut FLATENTRY;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `FLATENTRYLIST` structure, from `mapidefs.h`. Microsoft's reference: [FLATENTRYLIST](https://learn.microsoft.com/office/client-developer/outlook/mapi/flatentrylist).
 pub struct FLATENTRYLIST {
+    /// `cEntries` of `FLATENTRYLIST`.
     pub cEntries: ULONG,
+    /// `cbEntries` of `FLATENTRYLIST`.
     pub cbEntries: ULONG,
+    /// `abEntries` of `FLATENTRYLIST`.
     pub abEntries: [BYTE; 1usize],
 }
+/// `LPFLATENTRYLIST` is `*mut FLATENTRYLIST`, from `mapidefs.h`.
 pub type LPFLATENTRYLIST = *mut FLATENTRYLIST;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MTSID` structure, from `mapidefs.h`. Microsoft's reference: [MTSID](https://learn.microsoft.com/office/client-developer/outlook/mapi/mtsid).
 pub struct MTSID {
+    /// `cb` of `MTSID`.
     pub cb: ULONG,
+    /// `ab` of `MTSID`.
     pub ab: [BYTE; 1usize],
 }
+/// `LPMTSID` is `*mut MTSID`, from `mapidefs.h`.
 pub type LPMTSID = *mut MTSID;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `FLATMTSIDLIST` structure, from `mapidefs.h`. Microsoft's reference: [FLATMTSIDLIST](https://learn.microsoft.com/office/client-developer/outlook/mapi/flatmtsidlist).
 pub struct FLATMTSIDLIST {
+    /// `cMTSIDs` of `FLATMTSIDLIST`.
     pub cMTSIDs: ULONG,
+    /// `cbMTSIDs` of `FLATMTSIDLIST`.
     pub cbMTSIDs: ULONG,
+    /// `abMTSIDs` of `FLATMTSIDLIST`.
     pub abMTSIDs: [BYTE; 1usize],
 }
+/// `LPFLATMTSIDLIST` is `*mut FLATMTSIDLIST`, from `mapidefs.h`.
 pub type LPFLATMTSIDLIST = *mut FLATMTSIDLIST;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ADRENTRY` structure, from `mapidefs.h`. Microsoft's reference: [ADRENTRY](https://learn.microsoft.com/office/client-developer/outlook/mapi/adrentry).
 pub struct _ADRENTRY {
+    /// `ulReserved1` of `_ADRENTRY`.
     pub ulReserved1: ULONG,
+    /// `cValues` of `_ADRENTRY`.
     pub cValues: ULONG,
+    /// `rgPropVals` of `_ADRENTRY`.
     pub rgPropVals: LPSPropValue,
 }
+/// `ADRENTRY` is `_ADRENTRY`, from `mapidefs.h`.
 pub type ADRENTRY = _ADRENTRY;
+/// `LPADRENTRY` is `*mut _ADRENTRY`, from `mapidefs.h`.
 pub type LPADRENTRY = *mut _ADRENTRY;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ADRLIST` structure, from `mapidefs.h`. Microsoft's reference: [ADRLIST](https://learn.microsoft.com/office/client-developer/outlook/mapi/adrlist).
 pub struct _ADRLIST {
+    /// `cEntries` of `_ADRLIST`.
     pub cEntries: ULONG,
+    /// `aEntries` of `_ADRLIST`.
     pub aEntries: [ADRENTRY; 1usize],
 }
+/// `ADRLIST` is `_ADRLIST`, from `mapidefs.h`.
 pub type ADRLIST = _ADRLIST;
+/// `LPADRLIST` is `*mut _ADRLIST`, from `mapidefs.h`.
 pub type LPADRLIST = *mut _ADRLIST;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SRow` structure, from `mapidefs.h`. Microsoft's reference: [SRow](https://learn.microsoft.com/office/client-developer/outlook/mapi/srow).
 pub struct _SRow {
+    /// `ulAdrEntryPad` of `_SRow`.
     pub ulAdrEntryPad: ULONG,
+    /// `cValues` of `_SRow`.
     pub cValues: ULONG,
+    /// `lpProps` of `_SRow`.
     pub lpProps: LPSPropValue,
 }
+/// `SRow` is `_SRow`, from `mapidefs.h`.
 pub type SRow = _SRow;
+/// `LPSRow` is `*mut _SRow`, from `mapidefs.h`.
 pub type LPSRow = *mut _SRow;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SRowSet` structure, from `mapidefs.h`. Microsoft's reference: [SRowSet](https://learn.microsoft.com/office/client-developer/outlook/mapi/srowset).
 pub struct _SRowSet {
+    /// `cRows` of `_SRowSet`.
     pub cRows: ULONG,
+    /// `aRow` of `_SRowSet`.
     pub aRow: [SRow; 1usize],
 }
+/// `SRowSet` is `_SRowSet`, from `mapidefs.h`.
 pub type SRowSet = _SRowSet;
+/// `LPSRowSet` is `*mut _SRowSet`, from `mapidefs.h`.
 pub type LPSRowSet = *mut _SRowSet;
 #[cfg(target_pointer_width = "64")]
+/// `LPALLOCATEBUFFER` is `ALLOCATEBUFFER`, from `mapidefs.h`.
 pub type LPALLOCATEBUFFER = ALLOCATEBUFFER;
 #[cfg(target_pointer_width = "32")]
+/// `LPALLOCATEBUFFER` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type LPALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPALLOCATEMORE` is `ALLOCATEMORE`, from `mapidefs.h`.
 pub type LPALLOCATEMORE = ALLOCATEMORE;
 #[cfg(target_pointer_width = "32")]
+/// `LPALLOCATEMORE` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID, arg3 : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type LPALLOCATEMORE = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID, arg3: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPFREEBUFFER` is `FREEBUFFER`, from `mapidefs.h`.
 pub type LPFREEBUFFER = FREEBUFFER;
 #[cfg(target_pointer_width = "32")]
+/// `LPFREEBUFFER` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> ULONG>`, from `mapidefs.h`.
 pub type LPFREEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> ULONG,
 >;
+/// `LPCIID` is `*const IID`, from `mapidefs.h`.
 pub type LPCIID = *const IID;
+/// `LPMDB` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMDB = *mut ::core::ffi::c_void;
+/// `LPMAPIFOLDER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPIFOLDER = *mut ::core::ffi::c_void;
+/// `LPMESSAGE` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMESSAGE = *mut ::core::ffi::c_void;
+/// `LPATTACH` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPATTACH = *mut ::core::ffi::c_void;
+/// `LPADRBOOK` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPADRBOOK = *mut ::core::ffi::c_void;
+/// `LPABCONT` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPABCONT = *mut ::core::ffi::c_void;
+/// `LPMAILUSER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAILUSER = *mut ::core::ffi::c_void;
+/// `LPDISTLIST` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPDISTLIST = *mut ::core::ffi::c_void;
+/// `LPMAPISTATUS` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPISTATUS = *mut ::core::ffi::c_void;
+/// `LPMAPITABLE` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPITABLE = *mut ::core::ffi::c_void;
+/// `LPPROFSECT` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPPROFSECT = *mut ::core::ffi::c_void;
+/// `LPMAPIPROP` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPIPROP = *mut ::core::ffi::c_void;
+/// `LPMAPICONTAINER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPICONTAINER = *mut ::core::ffi::c_void;
+/// `LPMAPIADVISESINK` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPIADVISESINK = *mut ::core::ffi::c_void;
+/// `LPMAPIPROGRESS` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPIPROGRESS = *mut ::core::ffi::c_void;
+/// `LPPROVIDERADMIN` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPPROVIDERADMIN = *mut ::core::ffi::c_void;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MAPIERROR` structure, from `mapidefs.h`. Microsoft's reference: [MAPIERROR](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapierror).
 pub struct _MAPIERROR {
+    /// `ulVersion` of `_MAPIERROR`.
     pub ulVersion: ULONG,
+    /// `lpszError` of `_MAPIERROR`.
     pub lpszError: LPTSTR,
+    /// `lpszComponent` of `_MAPIERROR`.
     pub lpszComponent: LPTSTR,
+    /// `ulLowLevelError` of `_MAPIERROR`.
     pub ulLowLevelError: ULONG,
+    /// `ulContext` of `_MAPIERROR`.
     pub ulContext: ULONG,
 }
+/// `MAPIERROR` is `_MAPIERROR`, from `mapidefs.h`.
 pub type MAPIERROR = _MAPIERROR;
+/// `LPMAPIERROR` is `*mut _MAPIERROR`, from `mapidefs.h`.
 pub type LPMAPIERROR = *mut _MAPIERROR;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ERROR_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [ERROR_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/error_notification).
 pub struct _ERROR_NOTIFICATION {
+    /// `cbEntryID` of `_ERROR_NOTIFICATION`.
     pub cbEntryID: ULONG,
+    /// `lpEntryID` of `_ERROR_NOTIFICATION`.
     pub lpEntryID: LPENTRYID,
+    /// `scode` of `_ERROR_NOTIFICATION`.
     pub scode: SCODE,
+    /// `ulFlags` of `_ERROR_NOTIFICATION`.
     pub ulFlags: ULONG,
+    /// `lpMAPIError` of `_ERROR_NOTIFICATION`.
     pub lpMAPIError: LPMAPIERROR,
 }
+/// `ERROR_NOTIFICATION` is `_ERROR_NOTIFICATION`, from `mapidefs.h`.
 pub type ERROR_NOTIFICATION = _ERROR_NOTIFICATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `NEWMAIL_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [NEWMAIL_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/newmail_notification).
 pub struct _NEWMAIL_NOTIFICATION {
+    /// `cbEntryID` of `_NEWMAIL_NOTIFICATION`.
     pub cbEntryID: ULONG,
+    /// `lpEntryID` of `_NEWMAIL_NOTIFICATION`.
     pub lpEntryID: LPENTRYID,
+    /// `cbParentID` of `_NEWMAIL_NOTIFICATION`.
     pub cbParentID: ULONG,
+    /// `lpParentID` of `_NEWMAIL_NOTIFICATION`.
     pub lpParentID: LPENTRYID,
+    /// `ulFlags` of `_NEWMAIL_NOTIFICATION`.
     pub ulFlags: ULONG,
+    /// `lpszMessageClass` of `_NEWMAIL_NOTIFICATION`.
     pub lpszMessageClass: LPTSTR,
+    /// `ulMessageFlags` of `_NEWMAIL_NOTIFICATION`.
     pub ulMessageFlags: ULONG,
 }
+/// `NEWMAIL_NOTIFICATION` is `_NEWMAIL_NOTIFICATION`, from `mapidefs.h`.
 pub type NEWMAIL_NOTIFICATION = _NEWMAIL_NOTIFICATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `OBJECT_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [OBJECT_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/object_notification).
 pub struct _OBJECT_NOTIFICATION {
+    /// `cbEntryID` of `_OBJECT_NOTIFICATION`.
     pub cbEntryID: ULONG,
+    /// `lpEntryID` of `_OBJECT_NOTIFICATION`.
     pub lpEntryID: LPENTRYID,
+    /// `ulObjType` of `_OBJECT_NOTIFICATION`.
     pub ulObjType: ULONG,
+    /// `cbParentID` of `_OBJECT_NOTIFICATION`.
     pub cbParentID: ULONG,
+    /// `lpParentID` of `_OBJECT_NOTIFICATION`.
     pub lpParentID: LPENTRYID,
+    /// `cbOldID` of `_OBJECT_NOTIFICATION`.
     pub cbOldID: ULONG,
+    /// `lpOldID` of `_OBJECT_NOTIFICATION`.
     pub lpOldID: LPENTRYID,
+    /// `cbOldParentID` of `_OBJECT_NOTIFICATION`.
     pub cbOldParentID: ULONG,
+    /// `lpOldParentID` of `_OBJECT_NOTIFICATION`.
     pub lpOldParentID: LPENTRYID,
+    /// `lpPropTagArray` of `_OBJECT_NOTIFICATION`.
     pub lpPropTagArray: LPSPropTagArray,
 }
+/// `OBJECT_NOTIFICATION` is `_OBJECT_NOTIFICATION`, from `mapidefs.h`.
 pub type OBJECT_NOTIFICATION = _OBJECT_NOTIFICATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `TABLE_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [TABLE_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/table_notification).
 pub struct _TABLE_NOTIFICATION {
+    /// `ulTableEvent` of `_TABLE_NOTIFICATION`.
     pub ulTableEvent: ULONG,
+    /// `hResult` of `_TABLE_NOTIFICATION`.
     pub hResult: HRESULT,
+    /// `propIndex` of `_TABLE_NOTIFICATION`.
     pub propIndex: SPropValue,
+    /// `propPrior` of `_TABLE_NOTIFICATION`.
     pub propPrior: SPropValue,
+    /// `row` of `_TABLE_NOTIFICATION`.
     pub row: SRow,
+    /// `ulPad` of `_TABLE_NOTIFICATION`.
     pub ulPad: ULONG,
 }
+/// `TABLE_NOTIFICATION` is `_TABLE_NOTIFICATION`, from `mapidefs.h`.
 pub type TABLE_NOTIFICATION = _TABLE_NOTIFICATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `EXTENDED_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [EXTENDED_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/extended_notification).
 pub struct _EXTENDED_NOTIFICATION {
+    /// `ulEvent` of `_EXTENDED_NOTIFICATION`.
     pub ulEvent: ULONG,
+    /// `cb` of `_EXTENDED_NOTIFICATION`.
     pub cb: ULONG,
+    /// `pbEventParameters` of `_EXTENDED_NOTIFICATION`.
     pub pbEventParameters: LPBYTE,
 }
+/// `EXTENDED_NOTIFICATION` is `_EXTENDED_NOTIFICATION`, from `mapidefs.h`.
 pub type EXTENDED_NOTIFICATION = _EXTENDED_NOTIFICATION;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `STATUS_OBJECT_NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [STATUS_OBJECT_NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/status_object_notification).
 pub struct STATUS_OBJECT_NOTIFICATION {
+    /// `cbEntryID` of `STATUS_OBJECT_NOTIFICATION`.
     pub cbEntryID: ULONG,
+    /// `lpEntryID` of `STATUS_OBJECT_NOTIFICATION`.
     pub lpEntryID: LPENTRYID,
+    /// `cValues` of `STATUS_OBJECT_NOTIFICATION`.
     pub cValues: ULONG,
+    /// `lpPropVals` of `STATUS_OBJECT_NOTIFICATION`.
     pub lpPropVals: LPSPropValue,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `NOTIFICATION` structure, from `mapidefs.h`. Microsoft's reference: [NOTIFICATION](https://learn.microsoft.com/office/client-developer/outlook/mapi/notification).
 pub struct _NOTIFICATION {
+    /// `ulEventType` of `_NOTIFICATION`.
     pub ulEventType: ULONG,
+    /// `ulAlignPad` of `_NOTIFICATION`.
     pub ulAlignPad: ULONG,
+    /// `info` of `_NOTIFICATION`.
     pub info: _NOTIFICATION__bindgen_ty_1,
 }
+/// `NOTIFICATION` is `_NOTIFICATION`, from `mapidefs.h`.
 pub type NOTIFICATION = _NOTIFICATION;
+/// `LPNOTIFICATION` is `*mut _NOTIFICATION`, from `mapidefs.h`.
 pub type LPNOTIFICATION = *mut _NOTIFICATION;
 #[cfg(target_pointer_width = "64")]
+/// `LPNOTIFCALLBACK` is `NOTIFCALLBACK`, from `mapidefs.h`.
 pub type LPNOTIFCALLBACK = NOTIFCALLBACK;
 #[cfg(target_pointer_width = "32")]
+/// `LPNOTIFCALLBACK` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID, arg2 : ULONG, arg3 : LPNOTIFICATION) -> i32>`, from `mapidefs.h`.
 pub type LPNOTIFCALLBACK = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID, arg2: ULONG, arg3: LPNOTIFICATION) -> i32,
 >;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MAPINAMEID` structure, from `mapidefs.h`. Microsoft's reference: [MAPINAMEID](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapinameid).
 pub struct _MAPINAMEID {
+    /// `lpguid` of `_MAPINAMEID`.
     pub lpguid: LPGUID,
+    /// `ulKind` of `_MAPINAMEID`.
     pub ulKind: ULONG,
+    /// `Kind` of `_MAPINAMEID`.
     pub Kind: _MAPINAMEID__bindgen_ty_1,
 }
+/// `MAPINAMEID` is `_MAPINAMEID`, from `mapidefs.h`.
 pub type MAPINAMEID = _MAPINAMEID;
+/// `LPMAPINAMEID` is `*mut _MAPINAMEID`, from `mapidefs.h`.
 pub type LPMAPINAMEID = *mut _MAPINAMEID;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SSortOrder` structure, from `mapidefs.h`. Microsoft's reference: [SSortOrder](https://learn.microsoft.com/office/client-developer/outlook/mapi/ssortorder).
 pub struct _SSortOrder {
+    /// `ulPropTag` of `_SSortOrder`.
     pub ulPropTag: ULONG,
+    /// `ulOrder` of `_SSortOrder`.
     pub ulOrder: ULONG,
 }
+/// `SSortOrder` is `_SSortOrder`, from `mapidefs.h`.
 pub type SSortOrder = _SSortOrder;
+/// `LPSSortOrder` is `*mut _SSortOrder`, from `mapidefs.h`.
 pub type LPSSortOrder = *mut _SSortOrder;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SSortOrderSet` structure, from `mapidefs.h`. Microsoft's reference: [SSortOrderSet](https://learn.microsoft.com/office/client-developer/outlook/mapi/ssortorderset).
 pub struct _SSortOrderSet {
+    /// `cSorts` of `_SSortOrderSet`.
     pub cSorts: ULONG,
+    /// `cCategories` of `_SSortOrderSet`.
     pub cCategories: ULONG,
+    /// `cExpanded` of `_SSortOrderSet`.
     pub cExpanded: ULONG,
+    /// `aSort` of `_SSortOrderSet`.
     pub aSort: [SSortOrder; 1usize],
 }
+/// `SSortOrderSet` is `_SSortOrderSet`, from `mapidefs.h`.
 pub type SSortOrderSet = _SSortOrderSet;
+/// `LPSSortOrderSet` is `*mut _SSortOrderSet`, from `mapidefs.h`.
 pub type LPSSortOrderSet = *mut _SSortOrderSet;
+/// `BOOKMARK` is `ULONG`, from `mapidefs.h`.
 pub type BOOKMARK = ULONG;
+/// `LPSRestriction` is `*mut _SRestriction`, from `mapidefs.h`.
 pub type LPSRestriction = *mut _SRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SAndRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SAndRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/sandrestriction).
 pub struct _SAndRestriction {
+    /// `cRes` of `_SAndRestriction`.
     pub cRes: ULONG,
+    /// `lpRes` of `_SAndRestriction`.
     pub lpRes: LPSRestriction,
 }
+/// `SAndRestriction` is `_SAndRestriction`, from `mapidefs.h`.
 pub type SAndRestriction = _SAndRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SOrRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SOrRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/sorrestriction).
 pub struct _SOrRestriction {
+    /// `cRes` of `_SOrRestriction`.
     pub cRes: ULONG,
+    /// `lpRes` of `_SOrRestriction`.
     pub lpRes: LPSRestriction,
 }
+/// `SOrRestriction` is `_SOrRestriction`, from `mapidefs.h`.
 pub type SOrRestriction = _SOrRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SNotRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SNotRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/snotrestriction).
 pub struct _SNotRestriction {
+    /// `ulReserved` of `_SNotRestriction`.
     pub ulReserved: ULONG,
+    /// `lpRes` of `_SNotRestriction`.
     pub lpRes: LPSRestriction,
 }
+/// `SNotRestriction` is `_SNotRestriction`, from `mapidefs.h`.
 pub type SNotRestriction = _SNotRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SContentRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SContentRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/scontentrestriction).
 pub struct _SContentRestriction {
+    /// `ulFuzzyLevel` of `_SContentRestriction`.
     pub ulFuzzyLevel: ULONG,
+    /// `ulPropTag` of `_SContentRestriction`.
     pub ulPropTag: ULONG,
+    /// `lpProp` of `_SContentRestriction`.
     pub lpProp: LPSPropValue,
 }
+/// `SContentRestriction` is `_SContentRestriction`, from `mapidefs.h`.
 pub type SContentRestriction = _SContentRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SBitMaskRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SBitMaskRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/sbitmaskrestriction).
 pub struct _SBitMaskRestriction {
+    /// `relBMR` of `_SBitMaskRestriction`.
     pub relBMR: ULONG,
+    /// `ulPropTag` of `_SBitMaskRestriction`.
     pub ulPropTag: ULONG,
+    /// `ulMask` of `_SBitMaskRestriction`.
     pub ulMask: ULONG,
 }
+/// `SBitMaskRestriction` is `_SBitMaskRestriction`, from `mapidefs.h`.
 pub type SBitMaskRestriction = _SBitMaskRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SPropertyRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SPropertyRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/spropertyrestriction).
 pub struct _SPropertyRestriction {
+    /// `relop` of `_SPropertyRestriction`.
     pub relop: ULONG,
+    /// `ulPropTag` of `_SPropertyRestriction`.
     pub ulPropTag: ULONG,
+    /// `lpProp` of `_SPropertyRestriction`.
     pub lpProp: LPSPropValue,
 }
+/// `SPropertyRestriction` is `_SPropertyRestriction`, from `mapidefs.h`.
 pub type SPropertyRestriction = _SPropertyRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SComparePropsRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SComparePropsRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/scomparepropsrestriction).
 pub struct _SComparePropsRestriction {
+    /// `relop` of `_SComparePropsRestriction`.
     pub relop: ULONG,
+    /// `ulPropTag1` of `_SComparePropsRestriction`.
     pub ulPropTag1: ULONG,
+    /// `ulPropTag2` of `_SComparePropsRestriction`.
     pub ulPropTag2: ULONG,
 }
+/// `SComparePropsRestriction` is `_SComparePropsRestriction`, from `mapidefs.h`.
 pub type SComparePropsRestriction = _SComparePropsRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SSizeRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SSizeRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/ssizerestriction).
 pub struct _SSizeRestriction {
+    /// `relop` of `_SSizeRestriction`.
     pub relop: ULONG,
+    /// `ulPropTag` of `_SSizeRestriction`.
     pub ulPropTag: ULONG,
+    /// `cb` of `_SSizeRestriction`.
     pub cb: ULONG,
 }
+/// `SSizeRestriction` is `_SSizeRestriction`, from `mapidefs.h`.
 pub type SSizeRestriction = _SSizeRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SExistRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SExistRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/sexistrestriction).
 pub struct _SExistRestriction {
+    /// `ulReserved1` of `_SExistRestriction`.
     pub ulReserved1: ULONG,
+    /// `ulPropTag` of `_SExistRestriction`.
     pub ulPropTag: ULONG,
+    /// `ulReserved2` of `_SExistRestriction`.
     pub ulReserved2: ULONG,
 }
+/// `SExistRestriction` is `_SExistRestriction`, from `mapidefs.h`.
 pub type SExistRestriction = _SExistRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SSubRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SSubRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/ssubrestriction).
 pub struct _SSubRestriction {
+    /// `ulSubObject` of `_SSubRestriction`.
     pub ulSubObject: ULONG,
+    /// `lpRes` of `_SSubRestriction`.
     pub lpRes: LPSRestriction,
 }
+/// `SSubRestriction` is `_SSubRestriction`, from `mapidefs.h`.
 pub type SSubRestriction = _SSubRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SCommentRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SCommentRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/scommentrestriction).
 pub struct _SCommentRestriction {
+    /// `cValues` of `_SCommentRestriction`.
     pub cValues: ULONG,
+    /// `lpRes` of `_SCommentRestriction`.
     pub lpRes: LPSRestriction,
+    /// `lpProp` of `_SCommentRestriction`.
     pub lpProp: LPSPropValue,
 }
+/// `SCommentRestriction` is `_SCommentRestriction`, from `mapidefs.h`.
 pub type SCommentRestriction = _SCommentRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `SRestriction` structure, from `mapidefs.h`. Microsoft's reference: [SRestriction](https://learn.microsoft.com/office/client-developer/outlook/mapi/srestriction).
 pub struct _SRestriction {
+    /// `rt` of `_SRestriction`.
     pub rt: ULONG,
+    /// `res` of `_SRestriction`.
     pub res: _SRestriction__bindgen_ty_1,
 }
+/// `SRestriction` is `_SRestriction`, from `mapidefs.h`.
 pub type SRestriction = _SRestriction;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `flaglist` structure, from `mapidefs.h`. Microsoft's reference: [flaglist](https://learn.microsoft.com/office/client-developer/outlook/mapi/flaglist).
 pub struct _flaglist {
+    /// `cFlags` of `_flaglist`.
     pub cFlags: ULONG,
+    /// `ulFlag` of `_flaglist`.
     pub ulFlag: [ULONG; 1usize],
 }
+/// `FlagList` is `_flaglist`, from `mapidefs.h`.
 pub type FlagList = _flaglist;
+/// `LPFlagList` is `*mut _flaglist`, from `mapidefs.h`.
 pub type LPFlagList = *mut _flaglist;
 #[cfg(target_pointer_width = "64")]
+/// `LPFNABSDI` is `ACCELERATEABSDI`, from `mapidefs.h`.
 pub type LPFNABSDI = ACCELERATEABSDI;
 #[cfg(target_pointer_width = "32")]
+/// `LPFNABSDI` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID) -> WINBOOL>`, from `mapidefs.h`.
 pub type LPFNABSDI = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID) -> WINBOOL,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPFNDISMISS` is `DISMISSMODELESS`, from `mapidefs.h`.
 pub type LPFNDISMISS = DISMISSMODELESS;
 #[cfg(target_pointer_width = "32")]
+/// `LPFNDISMISS` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID)>`, from `mapidefs.h`.
 pub type LPFNDISMISS = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID),
 >;
+/// `LPFNBUTTON` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG, lpvContext : LPVOID, cbEntryID : ULONG, lpSelection : LPENTRYID, ulFlags : ULONG) -> SCODE>`, from `mapidefs.h`.
 pub type LPFNBUTTON = ::core::option::Option<
     unsafe extern "system" fn(
         ulUIParam: ULONG,
@@ -520,145 +848,244 @@ pub type LPFNBUTTON = ::core::option::Option<
 >;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `ADRPARM` structure, from `mapidefs.h`. Microsoft's reference: [ADRPARM](https://learn.microsoft.com/office/client-developer/outlook/mapi/adrparm).
 pub struct _ADRPARM {
+    /// `cbABContEntryID` of `_ADRPARM`.
     pub cbABContEntryID: ULONG,
+    /// `lpABContEntryID` of `_ADRPARM`.
     pub lpABContEntryID: LPENTRYID,
+    /// `ulFlags` of `_ADRPARM`.
     pub ulFlags: ULONG,
+    /// `lpReserved` of `_ADRPARM`.
     pub lpReserved: LPVOID,
+    /// `ulHelpContext` of `_ADRPARM`.
     pub ulHelpContext: ULONG,
+    /// `lpszHelpFileName` of `_ADRPARM`.
     pub lpszHelpFileName: LPTSTR,
+    /// `lpfnABSDI` of `_ADRPARM`.
     pub lpfnABSDI: LPFNABSDI,
+    /// `lpfnDismiss` of `_ADRPARM`.
     pub lpfnDismiss: LPFNDISMISS,
+    /// `lpvDismissContext` of `_ADRPARM`.
     pub lpvDismissContext: LPVOID,
+    /// `lpszCaption` of `_ADRPARM`.
     pub lpszCaption: LPTSTR,
+    /// `lpszNewEntryTitle` of `_ADRPARM`.
     pub lpszNewEntryTitle: LPTSTR,
+    /// `lpszDestWellsTitle` of `_ADRPARM`.
     pub lpszDestWellsTitle: LPTSTR,
+    /// `cDestFields` of `_ADRPARM`.
     pub cDestFields: ULONG,
+    /// `nDestFieldFocus` of `_ADRPARM`.
     pub nDestFieldFocus: ULONG,
+    /// `lppszDestTitles` of `_ADRPARM`.
     pub lppszDestTitles: *mut LPTSTR,
+    /// `lpulDestComps` of `_ADRPARM`.
     pub lpulDestComps: *mut ULONG,
+    /// `lpContRestriction` of `_ADRPARM`.
     pub lpContRestriction: LPSRestriction,
+    /// `lpHierRestriction` of `_ADRPARM`.
     pub lpHierRestriction: LPSRestriction,
 }
+/// `ADRPARM` is `_ADRPARM`, from `mapidefs.h`.
 pub type ADRPARM = _ADRPARM;
+/// `LPADRPARM` is `*mut _ADRPARM`, from `mapidefs.h`.
 pub type LPADRPARM = *mut _ADRPARM;
+/// `LPMAPICONTROL` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
 pub type LPMAPICONTROL = *mut ::core::ffi::c_void;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLLABEL` structure, from `mapidefs.h`. Microsoft's reference: [DTBLLABEL](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtbllabel).
 pub struct _DTBLLABEL {
+    /// `ulbLpszLabelName` of `_DTBLLABEL`.
     pub ulbLpszLabelName: ULONG,
+    /// `ulFlags` of `_DTBLLABEL`.
     pub ulFlags: ULONG,
 }
+/// `DTBLLABEL` is `_DTBLLABEL`, from `mapidefs.h`.
 pub type DTBLLABEL = _DTBLLABEL;
+/// `LPDTBLLABEL` is `*mut _DTBLLABEL`, from `mapidefs.h`.
 pub type LPDTBLLABEL = *mut _DTBLLABEL;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLEDIT` structure, from `mapidefs.h`. Microsoft's reference: [DTBLEDIT](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtbledit).
 pub struct _DTBLEDIT {
+    /// `ulbLpszCharsAllowed` of `_DTBLEDIT`.
     pub ulbLpszCharsAllowed: ULONG,
+    /// `ulFlags` of `_DTBLEDIT`.
     pub ulFlags: ULONG,
+    /// `ulNumCharsAllowed` of `_DTBLEDIT`.
     pub ulNumCharsAllowed: ULONG,
+    /// `ulPropTag` of `_DTBLEDIT`.
     pub ulPropTag: ULONG,
 }
+/// `DTBLEDIT` is `_DTBLEDIT`, from `mapidefs.h`.
 pub type DTBLEDIT = _DTBLEDIT;
+/// `LPDTBLEDIT` is `*mut _DTBLEDIT`, from `mapidefs.h`.
 pub type LPDTBLEDIT = *mut _DTBLEDIT;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLLBX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLLBX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtbllbx).
 pub struct _DTBLLBX {
+    /// `ulFlags` of `_DTBLLBX`.
     pub ulFlags: ULONG,
+    /// `ulPRSetProperty` of `_DTBLLBX`.
     pub ulPRSetProperty: ULONG,
+    /// `ulPRTableName` of `_DTBLLBX`.
     pub ulPRTableName: ULONG,
 }
+/// `DTBLLBX` is `_DTBLLBX`, from `mapidefs.h`.
 pub type DTBLLBX = _DTBLLBX;
+/// `LPDTBLLBX` is `*mut _DTBLLBX`, from `mapidefs.h`.
 pub type LPDTBLLBX = *mut _DTBLLBX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLCOMBOBOX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLCOMBOBOX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblcombobox).
 pub struct _DTBLCOMBOBOX {
+    /// `ulbLpszCharsAllowed` of `_DTBLCOMBOBOX`.
     pub ulbLpszCharsAllowed: ULONG,
+    /// `ulFlags` of `_DTBLCOMBOBOX`.
     pub ulFlags: ULONG,
+    /// `ulNumCharsAllowed` of `_DTBLCOMBOBOX`.
     pub ulNumCharsAllowed: ULONG,
+    /// `ulPRPropertyName` of `_DTBLCOMBOBOX`.
     pub ulPRPropertyName: ULONG,
+    /// `ulPRTableName` of `_DTBLCOMBOBOX`.
     pub ulPRTableName: ULONG,
 }
+/// `DTBLCOMBOBOX` is `_DTBLCOMBOBOX`, from `mapidefs.h`.
 pub type DTBLCOMBOBOX = _DTBLCOMBOBOX;
+/// `LPDTBLCOMBOBOX` is `*mut _DTBLCOMBOBOX`, from `mapidefs.h`.
 pub type LPDTBLCOMBOBOX = *mut _DTBLCOMBOBOX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLDDLBX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLDDLBX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblddlbx).
 pub struct _DTBLDDLBX {
+    /// `ulFlags` of `_DTBLDDLBX`.
     pub ulFlags: ULONG,
+    /// `ulPRDisplayProperty` of `_DTBLDDLBX`.
     pub ulPRDisplayProperty: ULONG,
+    /// `ulPRSetProperty` of `_DTBLDDLBX`.
     pub ulPRSetProperty: ULONG,
+    /// `ulPRTableName` of `_DTBLDDLBX`.
     pub ulPRTableName: ULONG,
 }
+/// `DTBLDDLBX` is `_DTBLDDLBX`, from `mapidefs.h`.
 pub type DTBLDDLBX = _DTBLDDLBX;
+/// `LPDTBLDDLBX` is `*mut _DTBLDDLBX`, from `mapidefs.h`.
 pub type LPDTBLDDLBX = *mut _DTBLDDLBX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLCHECKBOX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLCHECKBOX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblcheckbox).
 pub struct _DTBLCHECKBOX {
+    /// `ulbLpszLabel` of `_DTBLCHECKBOX`.
     pub ulbLpszLabel: ULONG,
+    /// `ulFlags` of `_DTBLCHECKBOX`.
     pub ulFlags: ULONG,
+    /// `ulPRPropertyName` of `_DTBLCHECKBOX`.
     pub ulPRPropertyName: ULONG,
 }
+/// `DTBLCHECKBOX` is `_DTBLCHECKBOX`, from `mapidefs.h`.
 pub type DTBLCHECKBOX = _DTBLCHECKBOX;
+/// `LPDTBLCHECKBOX` is `*mut _DTBLCHECKBOX`, from `mapidefs.h`.
 pub type LPDTBLCHECKBOX = *mut _DTBLCHECKBOX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLGROUPBOX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLGROUPBOX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblgroupbox).
 pub struct _DTBLGROUPBOX {
+    /// `ulbLpszLabel` of `_DTBLGROUPBOX`.
     pub ulbLpszLabel: ULONG,
+    /// `ulFlags` of `_DTBLGROUPBOX`.
     pub ulFlags: ULONG,
 }
+/// `DTBLGROUPBOX` is `_DTBLGROUPBOX`, from `mapidefs.h`.
 pub type DTBLGROUPBOX = _DTBLGROUPBOX;
+/// `LPDTBLGROUPBOX` is `*mut _DTBLGROUPBOX`, from `mapidefs.h`.
 pub type LPDTBLGROUPBOX = *mut _DTBLGROUPBOX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLBUTTON` structure, from `mapidefs.h`. Microsoft's reference: [DTBLBUTTON](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblbutton).
 pub struct _DTBLBUTTON {
+    /// `ulbLpszLabel` of `_DTBLBUTTON`.
     pub ulbLpszLabel: ULONG,
+    /// `ulFlags` of `_DTBLBUTTON`.
     pub ulFlags: ULONG,
+    /// `ulPRControl` of `_DTBLBUTTON`.
     pub ulPRControl: ULONG,
 }
+/// `DTBLBUTTON` is `_DTBLBUTTON`, from `mapidefs.h`.
 pub type DTBLBUTTON = _DTBLBUTTON;
+/// `LPDTBLBUTTON` is `*mut _DTBLBUTTON`, from `mapidefs.h`.
 pub type LPDTBLBUTTON = *mut _DTBLBUTTON;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLPAGE` structure, from `mapidefs.h`. Microsoft's reference: [DTBLPAGE](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblpage).
 pub struct _DTBLPAGE {
+    /// `ulbLpszLabel` of `_DTBLPAGE`.
     pub ulbLpszLabel: ULONG,
+    /// `ulFlags` of `_DTBLPAGE`.
     pub ulFlags: ULONG,
+    /// `ulbLpszComponent` of `_DTBLPAGE`.
     pub ulbLpszComponent: ULONG,
+    /// `ulContext` of `_DTBLPAGE`.
     pub ulContext: ULONG,
 }
+/// `DTBLPAGE` is `_DTBLPAGE`, from `mapidefs.h`.
 pub type DTBLPAGE = _DTBLPAGE;
+/// `LPDTBLPAGE` is `*mut _DTBLPAGE`, from `mapidefs.h`.
 pub type LPDTBLPAGE = *mut _DTBLPAGE;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLRADIOBUTTON` structure, from `mapidefs.h`. Microsoft's reference: [DTBLRADIOBUTTON](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblradiobutton).
 pub struct _DTBLRADIOBUTTON {
+    /// `ulbLpszLabel` of `_DTBLRADIOBUTTON`.
     pub ulbLpszLabel: ULONG,
+    /// `ulFlags` of `_DTBLRADIOBUTTON`.
     pub ulFlags: ULONG,
+    /// `ulcButtons` of `_DTBLRADIOBUTTON`.
     pub ulcButtons: ULONG,
+    /// `ulPropTag` of `_DTBLRADIOBUTTON`.
     pub ulPropTag: ULONG,
+    /// `lReturnValue` of `_DTBLRADIOBUTTON`.
     pub lReturnValue: i32,
 }
+/// `DTBLRADIOBUTTON` is `_DTBLRADIOBUTTON`, from `mapidefs.h`.
 pub type DTBLRADIOBUTTON = _DTBLRADIOBUTTON;
+/// `LPDTBLRADIOBUTTON` is `*mut _DTBLRADIOBUTTON`, from `mapidefs.h`.
 pub type LPDTBLRADIOBUTTON = *mut _DTBLRADIOBUTTON;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLMVLISTBOX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLMVLISTBOX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblmvlistbox).
 pub struct _DTBLMVLISTBOX {
+    /// `ulFlags` of `_DTBLMVLISTBOX`.
     pub ulFlags: ULONG,
+    /// `ulMVPropTag` of `_DTBLMVLISTBOX`.
     pub ulMVPropTag: ULONG,
 }
+/// `DTBLMVLISTBOX` is `_DTBLMVLISTBOX`, from `mapidefs.h`.
 pub type DTBLMVLISTBOX = _DTBLMVLISTBOX;
+/// `LPDTBLMVLISTBOX` is `*mut _DTBLMVLISTBOX`, from `mapidefs.h`.
 pub type LPDTBLMVLISTBOX = *mut _DTBLMVLISTBOX;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTBLMVDDLBX` structure, from `mapidefs.h`. Microsoft's reference: [DTBLMVDDLBX](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtblmvddlbx).
 pub struct _DTBLMVDDLBX {
+    /// `ulFlags` of `_DTBLMVDDLBX`.
     pub ulFlags: ULONG,
+    /// `ulMVPropTag` of `_DTBLMVDDLBX`.
     pub ulMVPropTag: ULONG,
 }
+/// `DTBLMVDDLBX` is `_DTBLMVDDLBX`, from `mapidefs.h`.
 pub type DTBLMVDDLBX = _DTBLMVDDLBX;
+/// `LPDTBLMVDDLBX` is `*mut _DTBLMVDDLBX`, from `mapidefs.h`.
 pub type LPDTBLMVDDLBX = *mut _DTBLMVDDLBX;
 #[cfg(target_pointer_width = "64")]
+/// `ALLOCATEBUFFER` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type ALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "C" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `ALLOCATEMORE` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type ALLOCATEMORE = ::core::option::Option<
     unsafe extern "C" fn(
         cbSize: ULONG,
@@ -667,10 +1094,12 @@ pub type ALLOCATEMORE = ::core::option::Option<
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `FREEBUFFER` is `::core::option::Option<unsafe extern "C" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapidefs.h`.
 pub type FREEBUFFER = ::core::option::Option<
     unsafe extern "C" fn(lpBuffer: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `NOTIFCALLBACK` is `::core::option::Option<unsafe extern "C" fn (lpvContext : LPVOID, cNotification : ULONG, lpNotifications : LPNOTIFICATION) -> i32>`, from `mapidefs.h`.
 pub type NOTIFCALLBACK = ::core::option::Option<
     unsafe extern "C" fn(
         lpvContext: LPVOID,
@@ -679,479 +1108,945 @@ pub type NOTIFCALLBACK = ::core::option::Option<
     ) -> i32,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `ACCELERATEABSDI` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG, lpvmsg : LPVOID) -> WINBOOL>`, from `mapidefs.h`.
 pub type ACCELERATEABSDI = ::core::option::Option<
     unsafe extern "C" fn(ulUIParam: ULONG, lpvmsg: LPVOID) -> WINBOOL,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `DISMISSMODELESS` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG, lpvContext : LPVOID)>`, from `mapidefs.h`.
 pub type DISMISSMODELESS = ::core::option::Option<
     unsafe extern "C" fn(ulUIParam: ULONG, lpvContext: LPVOID),
 >;
+/// `ABORT_XP_HEADER_OPERATION`, from `mapidefs.h`.
 pub const ABORT_XP_HEADER_OPERATION: ULONG = 0x00200000;
+/// `AB_FIND_ON_OPEN`, from `mapidefs.h`.
 pub const AB_FIND_ON_OPEN: ULONG = 0x00000010;
+/// `AB_MODIFIABLE`, from `mapidefs.h`.
 pub const AB_MODIFIABLE: ULONG = 0x00000004;
+/// `AB_NOT_DEFAULT`, from `mapidefs.h`.
 pub const AB_NOT_DEFAULT: ULONG = 0x00000020;
+/// `AB_NO_DIALOG`, from `mapidefs.h`.
 pub const AB_NO_DIALOG: ULONG = 0x00000001;
+/// `AB_RECIPIENTS`, from `mapidefs.h`.
 pub const AB_RECIPIENTS: ULONG = 0x00000001;
+/// `AB_RESOLVE`, from `mapidefs.h`.
 pub const AB_RESOLVE: ULONG = 0x00000020;
+/// `AB_SELECTONLY`, from `mapidefs.h`.
 pub const AB_SELECTONLY: ULONG = 0x00000010;
+/// `AB_SUBCONTAINERS`, from `mapidefs.h`.
 pub const AB_SUBCONTAINERS: ULONG = 0x00000002;
+/// `AB_UNMODIFIABLE`, from `mapidefs.h`.
 pub const AB_UNMODIFIABLE: ULONG = 0x00000008;
+/// `ADDRESS_ONE`, from `mapidefs.h`.
 pub const ADDRESS_ONE: ULONG = 0x00000008;
+/// `ADRPARM_HELP_CTX`, from `mapidefs.h`.
 pub const ADRPARM_HELP_CTX: ULONG = 0x00000000;
+/// `ATTACH_BY_REFERENCE`, from `mapidefs.h`.
 pub const ATTACH_BY_REFERENCE: ULONG = 0x00000002;
+/// `ATTACH_BY_REF_ONLY`, from `mapidefs.h`.
 pub const ATTACH_BY_REF_ONLY: ULONG = 0x00000004;
+/// `ATTACH_BY_REF_RESOLVE`, from `mapidefs.h`.
 pub const ATTACH_BY_REF_RESOLVE: ULONG = 0x00000003;
+/// `ATTACH_BY_VALUE`, from `mapidefs.h`.
 pub const ATTACH_BY_VALUE: ULONG = 0x00000001;
+/// `ATTACH_DIALOG`, from `mapidefs.h`.
 pub const ATTACH_DIALOG: ULONG = 0x00000001;
+/// `ATTACH_EMBEDDED_MSG`, from `mapidefs.h`.
 pub const ATTACH_EMBEDDED_MSG: ULONG = 0x00000005;
+/// `ATTACH_OLE`, from `mapidefs.h`.
 pub const ATTACH_OLE: ULONG = 0x00000006;
+/// `BACKGROUND_SEARCH`, from `mapidefs.h`.
 pub const BACKGROUND_SEARCH: ULONG = 0x00000020;
+/// `BMR_EQZ`, from `mapidefs.h`.
 pub const BMR_EQZ: ULONG = 0x00000000;
+/// `BMR_NEZ`, from `mapidefs.h`.
 pub const BMR_NEZ: ULONG = 0x00000001;
+/// `BOOKMARK_BEGINNING`, from `mapidefs.h`.
 pub const BOOKMARK_BEGINNING: ULONG = 0x00000000;
+/// `BOOKMARK_CURRENT`, from `mapidefs.h`.
 pub const BOOKMARK_CURRENT: ULONG = 0x00000001;
+/// `BOOKMARK_END`, from `mapidefs.h`.
 pub const BOOKMARK_END: ULONG = 0x00000002;
+/// `CLEAR_NRN_PENDING`, from `mapidefs.h`.
 pub const CLEAR_NRN_PENDING: ULONG = 0x00000040;
+/// `CLEAR_READ_FLAG`, from `mapidefs.h`.
 pub const CLEAR_READ_FLAG: ULONG = 0x00000004;
+/// `CLEAR_RN_PENDING`, from `mapidefs.h`.
 pub const CLEAR_RN_PENDING: ULONG = 0x00000020;
+/// `CONFIG_CHANGED`, from `mapidefs.h`.
 pub const CONFIG_CHANGED: ULONG = 0x00100000;
+/// `CONVENIENT_DEPTH`, from `mapidefs.h`.
 pub const CONVENIENT_DEPTH: ULONG = 0x00000001;
+/// `COPY_SUBFOLDERS`, from `mapidefs.h`.
 pub const COPY_SUBFOLDERS: ULONG = 0x00000010;
+/// `CREATE_CHECK_DUP_LOOSE`, from `mapidefs.h`.
 pub const CREATE_CHECK_DUP_LOOSE: ULONG = 0x00000002;
+/// `CREATE_CHECK_DUP_STRICT`, from `mapidefs.h`.
 pub const CREATE_CHECK_DUP_STRICT: ULONG = 0x00000001;
+/// `CREATE_REPLACE`, from `mapidefs.h`.
 pub const CREATE_REPLACE: ULONG = 0x00000004;
+/// `DEL_ASSOCIATED`, from `mapidefs.h`.
 pub const DEL_ASSOCIATED: ULONG = 0x00000008;
+/// `DEL_FOLDERS`, from `mapidefs.h`.
 pub const DEL_FOLDERS: ULONG = 0x00000004;
+/// `DEL_MESSAGES`, from `mapidefs.h`.
 pub const DEL_MESSAGES: ULONG = 0x00000001;
+/// `DIALOG_MODAL`, from `mapidefs.h`.
 pub const DIALOG_MODAL: ULONG = 0x00000001;
+/// `DIALOG_OPTIONS`, from `mapidefs.h`.
 pub const DIALOG_OPTIONS: ULONG = 0x00000004;
+/// `DIALOG_SDI`, from `mapidefs.h`.
 pub const DIALOG_SDI: ULONG = 0x00000002;
+/// `DIR_BACKWARD`, from `mapidefs.h`.
 pub const DIR_BACKWARD: ULONG = 0x00000001;
+/// `DTCT_BUTTON`, from `mapidefs.h`.
 pub const DTCT_BUTTON: ULONG = 0x00000007;
+/// `DTCT_CHECKBOX`, from `mapidefs.h`.
 pub const DTCT_CHECKBOX: ULONG = 0x00000005;
+/// `DTCT_COMBOBOX`, from `mapidefs.h`.
 pub const DTCT_COMBOBOX: ULONG = 0x00000003;
+/// `DTCT_DDLBX`, from `mapidefs.h`.
 pub const DTCT_DDLBX: ULONG = 0x00000004;
+/// `DTCT_EDIT`, from `mapidefs.h`.
 pub const DTCT_EDIT: ULONG = 0x00000001;
+/// `DTCT_GROUPBOX`, from `mapidefs.h`.
 pub const DTCT_GROUPBOX: ULONG = 0x00000006;
+/// `DTCT_LABEL`, from `mapidefs.h`.
 pub const DTCT_LABEL: ULONG = 0x00000000;
+/// `DTCT_LBX`, from `mapidefs.h`.
 pub const DTCT_LBX: ULONG = 0x00000002;
+/// `DTCT_MVDDLBX`, from `mapidefs.h`.
 pub const DTCT_MVDDLBX: ULONG = 0x0000000C;
+/// `DTCT_MVLISTBOX`, from `mapidefs.h`.
 pub const DTCT_MVLISTBOX: ULONG = 0x0000000B;
+/// `DTCT_PAGE`, from `mapidefs.h`.
 pub const DTCT_PAGE: ULONG = 0x00000008;
+/// `DTCT_RADIOBUTTON`, from `mapidefs.h`.
 pub const DTCT_RADIOBUTTON: ULONG = 0x00000009;
+/// `DT_ACCEPT_DBCS`, from `mapidefs.h`.
 pub const DT_ACCEPT_DBCS: ULONG = 0x00000020;
+/// `DT_AGENT`, from `mapidefs.h`.
 pub const DT_AGENT: ULONG = 0x00000003;
+/// `DT_DISTLIST`, from `mapidefs.h`.
 pub const DT_DISTLIST: ULONG = 0x00000001;
+/// `DT_EDITABLE`, from `mapidefs.h`.
 pub const DT_EDITABLE: ULONG = 0x00000002;
+/// `DT_FOLDER`, from `mapidefs.h`.
 pub const DT_FOLDER: ULONG = 0x01000000;
+/// `DT_FOLDER_LINK`, from `mapidefs.h`.
 pub const DT_FOLDER_LINK: ULONG = 0x02000000;
+/// `DT_FOLDER_SPECIAL`, from `mapidefs.h`.
 pub const DT_FOLDER_SPECIAL: ULONG = 0x04000000;
+/// `DT_FORUM`, from `mapidefs.h`.
 pub const DT_FORUM: ULONG = 0x00000002;
+/// `DT_GLOBAL`, from `mapidefs.h`.
 pub const DT_GLOBAL: ULONG = 0x00020000;
+/// `DT_LOCAL`, from `mapidefs.h`.
 pub const DT_LOCAL: ULONG = 0x00030000;
+/// `DT_MAILUSER`, from `mapidefs.h`.
 pub const DT_MAILUSER: ULONG = 0x00000000;
+/// `DT_MODIFIABLE`, from `mapidefs.h`.
 pub const DT_MODIFIABLE: ULONG = 0x00010000;
+/// `DT_MULTILINE`, from `mapidefs.h`.
 pub const DT_MULTILINE: ULONG = 0x00000001;
+/// `DT_NOT_SPECIFIC`, from `mapidefs.h`.
 pub const DT_NOT_SPECIFIC: ULONG = 0x00050000;
+/// `DT_ORGANIZATION`, from `mapidefs.h`.
 pub const DT_ORGANIZATION: ULONG = 0x00000004;
+/// `DT_PASSWORD_EDIT`, from `mapidefs.h`.
 pub const DT_PASSWORD_EDIT: ULONG = 0x00000010;
+/// `DT_PRIVATE_DISTLIST`, from `mapidefs.h`.
 pub const DT_PRIVATE_DISTLIST: ULONG = 0x00000005;
+/// `DT_REMOTE_MAILUSER`, from `mapidefs.h`.
 pub const DT_REMOTE_MAILUSER: ULONG = 0x00000006;
+/// `DT_REQUIRED`, from `mapidefs.h`.
 pub const DT_REQUIRED: ULONG = 0x00000004;
+/// `DT_SET_IMMEDIATE`, from `mapidefs.h`.
 pub const DT_SET_IMMEDIATE: ULONG = 0x00000008;
+/// `DT_SET_SELECTION`, from `mapidefs.h`.
 pub const DT_SET_SELECTION: ULONG = 0x00000040;
+/// `DT_WAN`, from `mapidefs.h`.
 pub const DT_WAN: ULONG = 0x00040000;
+/// `FLDSTATUS_DELMARKED`, from `mapidefs.h`.
 pub const FLDSTATUS_DELMARKED: ULONG = 0x00000008;
+/// `FLDSTATUS_HIDDEN`, from `mapidefs.h`.
 pub const FLDSTATUS_HIDDEN: ULONG = 0x00000004;
+/// `FLDSTATUS_HIGHLIGHTED`, from `mapidefs.h`.
 pub const FLDSTATUS_HIGHLIGHTED: ULONG = 0x00000001;
+/// `FLDSTATUS_TAGGED`, from `mapidefs.h`.
 pub const FLDSTATUS_TAGGED: ULONG = 0x00000002;
+/// `FLUSH_ASYNC_OK`, from `mapidefs.h`.
 pub const FLUSH_ASYNC_OK: ULONG = 0x00000020;
+/// `FLUSH_DOWNLOAD`, from `mapidefs.h`.
 pub const FLUSH_DOWNLOAD: ULONG = 0x00000004;
+/// `FLUSH_FORCE`, from `mapidefs.h`.
 pub const FLUSH_FORCE: ULONG = 0x00000008;
+/// `FLUSH_NO_UI`, from `mapidefs.h`.
 pub const FLUSH_NO_UI: ULONG = 0x00000010;
+/// `FLUSH_UPLOAD`, from `mapidefs.h`.
 pub const FLUSH_UPLOAD: ULONG = 0x00000002;
+/// `FL_FULLSTRING`, from `mapidefs.h`.
 pub const FL_FULLSTRING: ULONG = 0x00000000;
+/// `FL_IGNORECASE`, from `mapidefs.h`.
 pub const FL_IGNORECASE: ULONG = 0x00010000;
+/// `FL_IGNORENONSPACE`, from `mapidefs.h`.
 pub const FL_IGNORENONSPACE: ULONG = 0x00020000;
+/// `FL_LOOSE`, from `mapidefs.h`.
 pub const FL_LOOSE: ULONG = 0x00040000;
+/// `FL_PREFIX`, from `mapidefs.h`.
 pub const FL_PREFIX: ULONG = 0x00000002;
+/// `FL_SUBSTRING`, from `mapidefs.h`.
 pub const FL_SUBSTRING: ULONG = 0x00000001;
+/// `FOLDER_COMMON_VIEWS_VALID`, from `mapidefs.h`.
 pub const FOLDER_COMMON_VIEWS_VALID: ULONG = 0x00000040;
+/// `FOLDER_DIALOG`, from `mapidefs.h`.
 pub const FOLDER_DIALOG: ULONG = 0x00000002;
+/// `FOLDER_FINDER_VALID`, from `mapidefs.h`.
 pub const FOLDER_FINDER_VALID: ULONG = 0x00000080;
+/// `FOLDER_GENERIC`, from `mapidefs.h`.
 pub const FOLDER_GENERIC: ULONG = 0x00000001;
+/// `FOLDER_IPM_INBOX_VALID`, from `mapidefs.h`.
 pub const FOLDER_IPM_INBOX_VALID: ULONG = 0x00000002;
+/// `FOLDER_IPM_OUTBOX_VALID`, from `mapidefs.h`.
 pub const FOLDER_IPM_OUTBOX_VALID: ULONG = 0x00000004;
+/// `FOLDER_IPM_SENTMAIL_VALID`, from `mapidefs.h`.
 pub const FOLDER_IPM_SENTMAIL_VALID: ULONG = 0x00000010;
+/// `FOLDER_IPM_SUBTREE_VALID`, from `mapidefs.h`.
 pub const FOLDER_IPM_SUBTREE_VALID: ULONG = 0x00000001;
+/// `FOLDER_IPM_WASTEBASKET_VALID`, from `mapidefs.h`.
 pub const FOLDER_IPM_WASTEBASKET_VALID: ULONG = 0x00000008;
+/// `FOLDER_MOVE`, from `mapidefs.h`.
 pub const FOLDER_MOVE: ULONG = 0x00000001;
+/// `FOLDER_ROOT`, from `mapidefs.h`.
 pub const FOLDER_ROOT: ULONG = 0x00000000;
+/// `FOLDER_SEARCH`, from `mapidefs.h`.
 pub const FOLDER_SEARCH: ULONG = 0x00000002;
+/// `FOLDER_VIEWS_VALID`, from `mapidefs.h`.
 pub const FOLDER_VIEWS_VALID: ULONG = 0x00000020;
+/// `FORCE_SAVE`, from `mapidefs.h`.
 pub const FORCE_SAVE: ULONG = 0x00000004;
+/// `FORCE_SUBMIT`, from `mapidefs.h`.
 pub const FORCE_SUBMIT: ULONG = 0x00000001;
+/// `FORCE_XP_CONNECT`, from `mapidefs.h`.
 pub const FORCE_XP_CONNECT: ULONG = 0x00040000;
+/// `FORCE_XP_DISCONNECT`, from `mapidefs.h`.
 pub const FORCE_XP_DISCONNECT: ULONG = 0x00080000;
+/// `FOREGROUND_SEARCH`, from `mapidefs.h`.
 pub const FOREGROUND_SEARCH: ULONG = 0x00000010;
+/// `GENERATE_RECEIPT_ONLY`, from `mapidefs.h`.
 pub const GENERATE_RECEIPT_ONLY: ULONG = 0x00000010;
+/// `IMPORTANCE_HIGH`, from `mapidefs.h`.
 pub const IMPORTANCE_HIGH: ULONG = 0x00000002;
+/// `IMPORTANCE_LOW`, from `mapidefs.h`.
 pub const IMPORTANCE_LOW: ULONG = 0x00000000;
+/// `IMPORTANCE_NORMAL`, from `mapidefs.h`.
 pub const IMPORTANCE_NORMAL: ULONG = 0x00000001;
+/// `KEEP_OPEN_READONLY`, from `mapidefs.h`.
 pub const KEEP_OPEN_READONLY: ULONG = 0x00000001;
+/// `KEEP_OPEN_READWRITE`, from `mapidefs.h`.
 pub const KEEP_OPEN_READWRITE: ULONG = 0x00000002;
+/// `LOGOFF_ABORT`, from `mapidefs.h`.
 pub const LOGOFF_ABORT: ULONG = 0x00000008;
+/// `LOGOFF_COMPLETE`, from `mapidefs.h`.
 pub const LOGOFF_COMPLETE: ULONG = 0x00010000;
+/// `LOGOFF_INBOUND`, from `mapidefs.h`.
 pub const LOGOFF_INBOUND: ULONG = 0x00020000;
+/// `LOGOFF_NO_WAIT`, from `mapidefs.h`.
 pub const LOGOFF_NO_WAIT: ULONG = 0x00000001;
+/// `LOGOFF_ORDERLY`, from `mapidefs.h`.
 pub const LOGOFF_ORDERLY: ULONG = 0x00000002;
+/// `LOGOFF_OUTBOUND`, from `mapidefs.h`.
 pub const LOGOFF_OUTBOUND: ULONG = 0x00040000;
+/// `LOGOFF_OUTBOUND_QUEUE`, from `mapidefs.h`.
 pub const LOGOFF_OUTBOUND_QUEUE: ULONG = 0x00080000;
+/// `LOGOFF_PURGE`, from `mapidefs.h`.
 pub const LOGOFF_PURGE: ULONG = 0x00000004;
+/// `LOGOFF_QUIET`, from `mapidefs.h`.
 pub const LOGOFF_QUIET: ULONG = 0x00000010;
+/// `MAPI_AB`, from `mapidefs.h`.
 pub const MAPI_AB: ULONG = 0x00000022;
+/// `MAPI_ABCONT`, from `mapidefs.h`.
 pub const MAPI_ABCONT: ULONG = 0x00000004;
+/// `MAPI_AB_PROVIDER`, from `mapidefs.h`.
 pub const MAPI_AB_PROVIDER: ULONG = 0x00000023;
+/// `MAPI_ACCESS_CREATE_ASSOCIATED`, from `mapidefs.h`.
 pub const MAPI_ACCESS_CREATE_ASSOCIATED: ULONG = 0x00000020;
+/// `MAPI_ACCESS_CREATE_CONTENTS`, from `mapidefs.h`.
 pub const MAPI_ACCESS_CREATE_CONTENTS: ULONG = 0x00000010;
+/// `MAPI_ACCESS_CREATE_HIERARCHY`, from `mapidefs.h`.
 pub const MAPI_ACCESS_CREATE_HIERARCHY: ULONG = 0x00000008;
+/// `MAPI_ACCESS_DELETE`, from `mapidefs.h`.
 pub const MAPI_ACCESS_DELETE: ULONG = 0x00000004;
+/// `MAPI_ACCESS_MODIFY`, from `mapidefs.h`.
 pub const MAPI_ACCESS_MODIFY: ULONG = 0x00000001;
+/// `MAPI_ACCESS_READ`, from `mapidefs.h`.
 pub const MAPI_ACCESS_READ: ULONG = 0x00000002;
+/// `MAPI_ADDRBOOK`, from `mapidefs.h`.
 pub const MAPI_ADDRBOOK: ULONG = 0x00000002;
+/// `MAPI_AMBIGUOUS`, from `mapidefs.h`.
 pub const MAPI_AMBIGUOUS: ULONG = 0x00000001;
+/// `MAPI_ASSOCIATED`, from `mapidefs.h`.
 pub const MAPI_ASSOCIATED: ULONG = 0x00000040;
+/// `MAPI_ATTACH`, from `mapidefs.h`.
 pub const MAPI_ATTACH: ULONG = 0x00000007;
+/// `MAPI_BCC`, from `mapidefs.h`.
 pub const MAPI_BCC: ULONG = 0x00000003;
+/// `MAPI_BEST_ACCESS`, from `mapidefs.h`.
 pub const MAPI_BEST_ACCESS: ULONG = 0x00000010;
+/// `MAPI_CC`, from `mapidefs.h`.
 pub const MAPI_CC: ULONG = 0x00000002;
+/// `MAPI_COMPOUND`, from `mapidefs.h`.
 pub const MAPI_COMPOUND: ULONG = 0x00000080;
+/// `MAPI_CREATE`, from `mapidefs.h`.
 pub const MAPI_CREATE: ULONG = 0x00000002;
+/// `MAPI_DECLINE_OK`, from `mapidefs.h`.
 pub const MAPI_DECLINE_OK: ULONG = 0x00000004;
+/// `MAPI_DEFERRED_ERRORS`, from `mapidefs.h`.
 pub const MAPI_DEFERRED_ERRORS: ULONG = 0x00000008;
+/// `MAPI_DIAG_ALPHABETIC_CHARACTER_LOST`, from `mapidefs.h`.
 pub const MAPI_DIAG_ALPHABETIC_CHARACTER_LOST: ULONG = 0x00000018;
+/// `MAPI_DIAG_CONTENT_SYNTAX_IN_ERROR`, from `mapidefs.h`.
 pub const MAPI_DIAG_CONTENT_SYNTAX_IN_ERROR: ULONG = 0x0000000C;
+/// `MAPI_DIAG_CONTENT_TOO_LONG`, from `mapidefs.h`.
 pub const MAPI_DIAG_CONTENT_TOO_LONG: ULONG = 0x00000007;
+/// `MAPI_DIAG_CONTENT_TYPE_UNSUPPORTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_CONTENT_TYPE_UNSUPPORTED: ULONG = 0x0000000F;
+/// `MAPI_DIAG_CONVERSION_LOSS_PROHIB`, from `mapidefs.h`.
 pub const MAPI_DIAG_CONVERSION_LOSS_PROHIB: ULONG = 0x00000013;
+/// `MAPI_DIAG_CONVERSION_UNSUBSCRIBED`, from `mapidefs.h`.
 pub const MAPI_DIAG_CONVERSION_UNSUBSCRIBED: ULONG = 0x0000000A;
+/// `MAPI_DIAG_CRITICAL_FUNC_UNSUPPORTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_CRITICAL_FUNC_UNSUPPORTED: ULONG = 0x00000012;
+/// `MAPI_DIAG_DOWNGRADING_IMPOSSIBLE`, from `mapidefs.h`.
 pub const MAPI_DIAG_DOWNGRADING_IMPOSSIBLE: ULONG = 0x0000002F;
+/// `MAPI_DIAG_EITS_UNSUPPORTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_EITS_UNSUPPORTED: ULONG = 0x00000006;
+/// `MAPI_DIAG_EXPANSION_FAILED`, from `mapidefs.h`.
 pub const MAPI_DIAG_EXPANSION_FAILED: ULONG = 0x0000001E;
+/// `MAPI_DIAG_EXPANSION_PROHIBITED`, from `mapidefs.h`.
 pub const MAPI_DIAG_EXPANSION_PROHIBITED: ULONG = 0x0000001C;
+/// `MAPI_DIAG_IMPRACTICAL_TO_CONVERT`, from `mapidefs.h`.
 pub const MAPI_DIAG_IMPRACTICAL_TO_CONVERT: ULONG = 0x00000008;
+/// `MAPI_DIAG_LENGTH_CONSTRAINT_VIOLATD`, from `mapidefs.h`.
 pub const MAPI_DIAG_LENGTH_CONSTRAINT_VIOLATD: ULONG = 0x0000000D;
+/// `MAPI_DIAG_LINE_TOO_LONG`, from `mapidefs.h`.
 pub const MAPI_DIAG_LINE_TOO_LONG: ULONG = 0x00000014;
+/// `MAPI_DIAG_LOOP_DETECTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_LOOP_DETECTED: ULONG = 0x00000003;
+/// `MAPI_DIAG_MAIL_ADDRESS_INCOMPLETE`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_ADDRESS_INCOMPLETE: ULONG = 0x00000022;
+/// `MAPI_DIAG_MAIL_ADDRESS_INCORRECT`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_ADDRESS_INCORRECT: ULONG = 0x00000020;
+/// `MAPI_DIAG_MAIL_FORWARDING_PROHIB`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_FORWARDING_PROHIB: ULONG = 0x0000002D;
+/// `MAPI_DIAG_MAIL_FORWARDING_UNWANTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_FORWARDING_UNWANTED: ULONG = 0x0000002C;
+/// `MAPI_DIAG_MAIL_NEW_ADDRESS_UNKNOWN`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_NEW_ADDRESS_UNKNOWN: ULONG = 0x0000002B;
+/// `MAPI_DIAG_MAIL_OFFICE_INCOR_OR_INVD`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_OFFICE_INCOR_OR_INVD: ULONG = 0x00000021;
+/// `MAPI_DIAG_MAIL_ORGANIZATION_EXPIRED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_ORGANIZATION_EXPIRED: ULONG = 0x00000025;
+/// `MAPI_DIAG_MAIL_RECIPIENT_DECEASED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_RECIPIENT_DECEASED: ULONG = 0x00000024;
+/// `MAPI_DIAG_MAIL_RECIPIENT_DEPARTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_RECIPIENT_DEPARTED: ULONG = 0x0000002A;
+/// `MAPI_DIAG_MAIL_RECIPIENT_MOVED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_RECIPIENT_MOVED: ULONG = 0x00000028;
+/// `MAPI_DIAG_MAIL_RECIPIENT_TRAVELLING`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_RECIPIENT_TRAVELLING: ULONG = 0x00000029;
+/// `MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN: ULONG = 0x00000023;
+/// `MAPI_DIAG_MAIL_REFUSED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_REFUSED: ULONG = 0x00000026;
+/// `MAPI_DIAG_MAIL_UNCLAIMED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAIL_UNCLAIMED: ULONG = 0x00000027;
+/// `MAPI_DIAG_MAXIMUM_TIME_EXPIRED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MAXIMUM_TIME_EXPIRED: ULONG = 0x00000005;
+/// `MAPI_DIAG_MTS_CONGESTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_MTS_CONGESTED: ULONG = 0x00000002;
+/// `MAPI_DIAG_MULTIPLE_INFO_LOSSES`, from `mapidefs.h`.
 pub const MAPI_DIAG_MULTIPLE_INFO_LOSSES: ULONG = 0x00000019;
+/// `MAPI_DIAG_NO_BILATERAL_AGREEMENT`, from `mapidefs.h`.
 pub const MAPI_DIAG_NO_BILATERAL_AGREEMENT: ULONG = 0x00000011;
+/// `MAPI_DIAG_NO_DIAGNOSTIC`, from `mapidefs.h`.
 pub const MAPI_DIAG_NO_DIAGNOSTIC: ULONG = 0xFFFFFFFF;
+/// `MAPI_DIAG_NUMBER_CONSTRAINT_VIOLATD`, from `mapidefs.h`.
 pub const MAPI_DIAG_NUMBER_CONSTRAINT_VIOLATD: ULONG = 0x0000000E;
+/// `MAPI_DIAG_OR_NAME_AMBIGUOUS`, from `mapidefs.h`.
 pub const MAPI_DIAG_OR_NAME_AMBIGUOUS: ULONG = 0x00000001;
+/// `MAPI_DIAG_OR_NAME_UNRECOGNIZED`, from `mapidefs.h`.
 pub const MAPI_DIAG_OR_NAME_UNRECOGNIZED: ULONG = 0x00000000;
+/// `MAPI_DIAG_PAGE_TOO_LONG`, from `mapidefs.h`.
 pub const MAPI_DIAG_PAGE_TOO_LONG: ULONG = 0x00000015;
+/// `MAPI_DIAG_PARAMETERS_INVALID`, from `mapidefs.h`.
 pub const MAPI_DIAG_PARAMETERS_INVALID: ULONG = 0x0000000B;
+/// `MAPI_DIAG_PICTORIAL_SYMBOL_LOST`, from `mapidefs.h`.
 pub const MAPI_DIAG_PICTORIAL_SYMBOL_LOST: ULONG = 0x00000016;
+/// `MAPI_DIAG_PROHIBITED_TO_CONVERT`, from `mapidefs.h`.
 pub const MAPI_DIAG_PROHIBITED_TO_CONVERT: ULONG = 0x00000009;
+/// `MAPI_DIAG_PUNCTUATION_SYMBOL_LOST`, from `mapidefs.h`.
 pub const MAPI_DIAG_PUNCTUATION_SYMBOL_LOST: ULONG = 0x00000017;
+/// `MAPI_DIAG_REASSIGNMENT_PROHIBITED`, from `mapidefs.h`.
 pub const MAPI_DIAG_REASSIGNMENT_PROHIBITED: ULONG = 0x0000001A;
+/// `MAPI_DIAG_RECIPIENT_UNAVAILABLE`, from `mapidefs.h`.
 pub const MAPI_DIAG_RECIPIENT_UNAVAILABLE: ULONG = 0x00000004;
+/// `MAPI_DIAG_REDIRECTION_LOOP_DETECTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_REDIRECTION_LOOP_DETECTED: ULONG = 0x0000001B;
+/// `MAPI_DIAG_RENDITION_UNSUPPORTED`, from `mapidefs.h`.
 pub const MAPI_DIAG_RENDITION_UNSUPPORTED: ULONG = 0x0000001F;
+/// `MAPI_DIAG_SECURE_MESSAGING_ERROR`, from `mapidefs.h`.
 pub const MAPI_DIAG_SECURE_MESSAGING_ERROR: ULONG = 0x0000002E;
+/// `MAPI_DIAG_SUBMISSION_PROHIBITED`, from `mapidefs.h`.
 pub const MAPI_DIAG_SUBMISSION_PROHIBITED: ULONG = 0x0000001D;
+/// `MAPI_DIAG_TOO_MANY_RECIPIENTS`, from `mapidefs.h`.
 pub const MAPI_DIAG_TOO_MANY_RECIPIENTS: ULONG = 0x00000010;
+/// `MAPI_DIALOG`, from `mapidefs.h`.
 pub const MAPI_DIALOG: ULONG = 0x00000008;
+/// `MAPI_DISABLED`, from `mapidefs.h`.
 pub const MAPI_DISABLED: ULONG = 0x00000001;
+/// `MAPI_DISTLIST`, from `mapidefs.h`.
 pub const MAPI_DISTLIST: ULONG = 0x00000008;
+/// `MAPI_ENABLED`, from `mapidefs.h`.
 pub const MAPI_ENABLED: ULONG = 0x00000000;
+/// `MAPI_ERROR_VERSION`, from `mapidefs.h`.
 pub const MAPI_ERROR_VERSION: ULONG = 0x00000000;
+/// `MAPI_FOLDER`, from `mapidefs.h`.
 pub const MAPI_FOLDER: ULONG = 0x00000003;
+/// `MAPI_FORMINFO`, from `mapidefs.h`.
 pub const MAPI_FORMINFO: ULONG = 0x0000000C;
+/// `MAPI_HOOK_PROVIDER`, from `mapidefs.h`.
 pub const MAPI_HOOK_PROVIDER: ULONG = 0x00000028;
+/// `MAPI_MAILUSER`, from `mapidefs.h`.
 pub const MAPI_MAILUSER: ULONG = 0x00000006;
+/// `MAPI_MESSAGE`, from `mapidefs.h`.
 pub const MAPI_MESSAGE: ULONG = 0x00000005;
+/// `MAPI_MH_DP_ML`, from `mapidefs.h`.
 pub const MAPI_MH_DP_ML: ULONG = 0x00000003;
+/// `MAPI_MH_DP_MS`, from `mapidefs.h`.
 pub const MAPI_MH_DP_MS: ULONG = 0x00000002;
+/// `MAPI_MH_DP_OTHER_AU`, from `mapidefs.h`.
 pub const MAPI_MH_DP_OTHER_AU: ULONG = 0x00000006;
+/// `MAPI_MH_DP_PDAU`, from `mapidefs.h`.
 pub const MAPI_MH_DP_PDAU: ULONG = 0x00000004;
+/// `MAPI_MH_DP_PDS_PATRON`, from `mapidefs.h`.
 pub const MAPI_MH_DP_PDS_PATRON: ULONG = 0x00000005;
+/// `MAPI_MH_DP_PRIVATE_UA`, from `mapidefs.h`.
 pub const MAPI_MH_DP_PRIVATE_UA: ULONG = 0x00000001;
+/// `MAPI_MH_DP_PUBLIC_UA`, from `mapidefs.h`.
 pub const MAPI_MH_DP_PUBLIC_UA: ULONG = 0x00000000;
+/// `MAPI_MODIFY`, from `mapidefs.h`.
 pub const MAPI_MODIFY: ULONG = 0x00000001;
+/// `MAPI_MOVE`, from `mapidefs.h`.
 pub const MAPI_MOVE: ULONG = 0x00000001;
+/// `MAPI_NOREPLACE`, from `mapidefs.h`.
 pub const MAPI_NOREPLACE: ULONG = 0x00000002;
+/// `MAPI_NOTRECIP`, from `mapidefs.h`.
 pub const MAPI_NOTRECIP: ULONG = 0x00000040;
+/// `MAPI_NOTRESERVED`, from `mapidefs.h`.
 pub const MAPI_NOTRESERVED: ULONG = 0x00000008;
+/// `MAPI_NOW`, from `mapidefs.h`.
 pub const MAPI_NOW: ULONG = 0x00000010;
+/// `MAPI_NO_HBAR`, from `mapidefs.h`.
 pub const MAPI_NO_HBAR: ULONG = 0x00000001;
+/// `MAPI_NO_IDS`, from `mapidefs.h`.
 pub const MAPI_NO_IDS: ULONG = 0x00000002;
+/// `MAPI_NO_STRINGS`, from `mapidefs.h`.
 pub const MAPI_NO_STRINGS: ULONG = 0x00000001;
+/// `MAPI_NO_VBAR`, from `mapidefs.h`.
 pub const MAPI_NO_VBAR: ULONG = 0x00000002;
+/// `MAPI_NT_SERVICE`, from `mapidefs.h`.
 pub const MAPI_NT_SERVICE: ULONG = 0x00010000;
+/// `MAPI_ONE_OFF_NO_RICH_INFO`, from `mapidefs.h`.
 pub const MAPI_ONE_OFF_NO_RICH_INFO: ULONG = 0x00000001;
+/// `MAPI_ONE_OFF_UNICODE`, from `mapidefs.h`.
 pub const MAPI_ONE_OFF_UNICODE: ULONG = 0x00008000;
+/// `MAPI_ORIG`, from `mapidefs.h`.
 pub const MAPI_ORIG: ULONG = 0x00000000;
+/// `MAPI_P1`, from `mapidefs.h`.
 pub const MAPI_P1: ULONG = 0x10000000;
+/// `MAPI_PROFILE_PROVIDER`, from `mapidefs.h`.
 pub const MAPI_PROFILE_PROVIDER: ULONG = 0x00000026;
+/// `MAPI_PROFSECT`, from `mapidefs.h`.
 pub const MAPI_PROFSECT: ULONG = 0x00000009;
+/// `MAPI_RESOLVED`, from `mapidefs.h`.
 pub const MAPI_RESOLVED: ULONG = 0x00000002;
+/// `MAPI_SEND_NO_RICH_INFO`, from `mapidefs.h`.
 pub const MAPI_SEND_NO_RICH_INFO: ULONG = 0x00010000;
+/// `MAPI_SESSION`, from `mapidefs.h`.
 pub const MAPI_SESSION: ULONG = 0x0000000B;
+/// `MAPI_SHORTTERM`, from `mapidefs.h`.
 pub const MAPI_SHORTTERM: ULONG = 0x00000080;
+/// `MAPI_SPOOLER`, from `mapidefs.h`.
 pub const MAPI_SPOOLER: ULONG = 0x00000025;
+/// `MAPI_STATUS`, from `mapidefs.h`.
 pub const MAPI_STATUS: ULONG = 0x0000000A;
+/// `MAPI_STORE`, from `mapidefs.h`.
 pub const MAPI_STORE: ULONG = 0x00000001;
+/// `MAPI_STORE_PROVIDER`, from `mapidefs.h`.
 pub const MAPI_STORE_PROVIDER: ULONG = 0x00000021;
+/// `MAPI_SUBMITTED`, from `mapidefs.h`.
 pub const MAPI_SUBMITTED: ULONG = 0x80000000;
+/// `MAPI_SUBSYSTEM`, from `mapidefs.h`.
 pub const MAPI_SUBSYSTEM: ULONG = 0x00000027;
+/// `MAPI_THISSESSION`, from `mapidefs.h`.
 pub const MAPI_THISSESSION: ULONG = 0x00000020;
+/// `MAPI_TO`, from `mapidefs.h`.
 pub const MAPI_TO: ULONG = 0x00000001;
+/// `MAPI_TOP_LEVEL`, from `mapidefs.h`.
 pub const MAPI_TOP_LEVEL: ULONG = 0x00000001;
+/// `MAPI_TRANSPORT_PROVIDER`, from `mapidefs.h`.
 pub const MAPI_TRANSPORT_PROVIDER: ULONG = 0x00000024;
+/// `MAPI_UNICODE`, from `mapidefs.h`.
 pub const MAPI_UNICODE: ULONG = 0x80000000;
+/// `MAPI_UNRESOLVED`, from `mapidefs.h`.
 pub const MAPI_UNRESOLVED: ULONG = 0x00000000;
+/// `MAPI_USE_DEFAULT`, from `mapidefs.h`.
 pub const MAPI_USE_DEFAULT: ULONG = 0x00000040;
+/// `MDB_NO_DIALOG`, from `mapidefs.h`.
 pub const MDB_NO_DIALOG: ULONG = 0x00000001;
+/// `MDB_NO_MAIL`, from `mapidefs.h`.
 pub const MDB_NO_MAIL: ULONG = 0x00000080;
+/// `MDB_TEMPORARY`, from `mapidefs.h`.
 pub const MDB_TEMPORARY: ULONG = 0x00000020;
+/// `MDB_WRITE`, from `mapidefs.h`.
 pub const MDB_WRITE: ULONG = 0x00000004;
+/// `MESSAGE_DIALOG`, from `mapidefs.h`.
 pub const MESSAGE_DIALOG: ULONG = 0x00000002;
+/// `MESSAGE_MOVE`, from `mapidefs.h`.
 pub const MESSAGE_MOVE: ULONG = 0x00000001;
+/// `MNID_ID`, from `mapidefs.h`.
 pub const MNID_ID: ULONG = 0x00000000;
+/// `MNID_STRING`, from `mapidefs.h`.
 pub const MNID_STRING: ULONG = 0x00000001;
+/// `MODRECIP_ADD`, from `mapidefs.h`.
 pub const MODRECIP_ADD: ULONG = 0x00000002;
+/// `MODRECIP_MODIFY`, from `mapidefs.h`.
 pub const MODRECIP_MODIFY: ULONG = 0x00000004;
+/// `MODRECIP_REMOVE`, from `mapidefs.h`.
 pub const MODRECIP_REMOVE: ULONG = 0x00000008;
+/// `MSGFLAG_ASSOCIATED`, from `mapidefs.h`.
 pub const MSGFLAG_ASSOCIATED: ULONG = 0x00000040;
+/// `MSGFLAG_FROMME`, from `mapidefs.h`.
 pub const MSGFLAG_FROMME: ULONG = 0x00000020;
+/// `MSGFLAG_HASATTACH`, from `mapidefs.h`.
 pub const MSGFLAG_HASATTACH: ULONG = 0x00000010;
+/// `MSGFLAG_NRN_PENDING`, from `mapidefs.h`.
 pub const MSGFLAG_NRN_PENDING: ULONG = 0x00000200;
+/// `MSGFLAG_READ`, from `mapidefs.h`.
 pub const MSGFLAG_READ: ULONG = 0x00000001;
+/// `MSGFLAG_RESEND`, from `mapidefs.h`.
 pub const MSGFLAG_RESEND: ULONG = 0x00000080;
+/// `MSGFLAG_RN_PENDING`, from `mapidefs.h`.
 pub const MSGFLAG_RN_PENDING: ULONG = 0x00000100;
+/// `MSGFLAG_SUBMIT`, from `mapidefs.h`.
 pub const MSGFLAG_SUBMIT: ULONG = 0x00000004;
+/// `MSGFLAG_UNMODIFIED`, from `mapidefs.h`.
 pub const MSGFLAG_UNMODIFIED: ULONG = 0x00000002;
+/// `MSGFLAG_UNSENT`, from `mapidefs.h`.
 pub const MSGFLAG_UNSENT: ULONG = 0x00000008;
+/// `MSGSTATUS_DELMARKED`, from `mapidefs.h`.
 pub const MSGSTATUS_DELMARKED: ULONG = 0x00000008;
+/// `MSGSTATUS_HIDDEN`, from `mapidefs.h`.
 pub const MSGSTATUS_HIDDEN: ULONG = 0x00000004;
+/// `MSGSTATUS_HIGHLIGHTED`, from `mapidefs.h`.
 pub const MSGSTATUS_HIGHLIGHTED: ULONG = 0x00000001;
+/// `MSGSTATUS_REMOTE_DELETE`, from `mapidefs.h`.
 pub const MSGSTATUS_REMOTE_DELETE: ULONG = 0x00002000;
+/// `MSGSTATUS_REMOTE_DOWNLOAD`, from `mapidefs.h`.
 pub const MSGSTATUS_REMOTE_DOWNLOAD: ULONG = 0x00001000;
+/// `MSGSTATUS_TAGGED`, from `mapidefs.h`.
 pub const MSGSTATUS_TAGGED: ULONG = 0x00000002;
+/// `MSG_LOCKED`, from `mapidefs.h`.
 pub const MSG_LOCKED: ULONG = 0x00000001;
+/// `MSG_UNLOCKED`, from `mapidefs.h`.
 pub const MSG_UNLOCKED: ULONG = 0x00000000;
+/// `MVI_FLAG`, from `mapidefs.h`.
 pub const MVI_FLAG: ULONG = 0x00003000;
+/// `MV_FLAG`, from `mapidefs.h`.
 pub const MV_FLAG: ULONG = 0x00001000;
+/// `MV_INSTANCE`, from `mapidefs.h`.
 pub const MV_INSTANCE: ULONG = 0x00002000;
+/// `NO_ATTACHMENT`, from `mapidefs.h`.
 pub const NO_ATTACHMENT: ULONG = 0x00000000;
+/// `OPEN_IF_EXISTS`, from `mapidefs.h`.
 pub const OPEN_IF_EXISTS: ULONG = 0x00000001;
+/// `PRIO_NONURGENT`, from `mapidefs.h`.
 pub const PRIO_NONURGENT: ULONG = 0xFFFFFFFF;
+/// `PRIO_NORMAL`, from `mapidefs.h`.
 pub const PRIO_NORMAL: ULONG = 0x00000000;
+/// `PRIO_URGENT`, from `mapidefs.h`.
 pub const PRIO_URGENT: ULONG = 0x00000001;
+/// `PROCESS_XP_HEADER_CACHE`, from `mapidefs.h`.
 pub const PROCESS_XP_HEADER_CACHE: ULONG = 0x00020000;
+/// `PROP_ID_INVALID`, from `mapidefs.h`.
 pub const PROP_ID_INVALID: ULONG = 0x0000FFFF;
+/// `PROP_ID_NULL`, from `mapidefs.h`.
 pub const PROP_ID_NULL: ULONG = 0x00000000;
+/// `PROP_TYPE_MASK`, from `mapidefs.h`.
 pub const PROP_TYPE_MASK: ULONG = 0x0000FFFF;
+/// Property tag `PR_NULL`: identifier 0x0000, type `PT_NULL`; from `mapidefs.h`.
 pub const PR_NULL: ULONG = 0x00000001;
+/// `PT_APPTIME`, from `mapidefs.h`.
 pub const PT_APPTIME: ULONG = 0x00000007;
+/// `PT_BINARY`, from `mapidefs.h`.
 pub const PT_BINARY: ULONG = 0x00000102;
+/// `PT_BOOLEAN`, from `mapidefs.h`.
 pub const PT_BOOLEAN: ULONG = 0x0000000B;
+/// `PT_CLSID`, from `mapidefs.h`.
 pub const PT_CLSID: ULONG = 0x00000048;
+/// `PT_CURRENCY`, from `mapidefs.h`.
 pub const PT_CURRENCY: ULONG = 0x00000006;
+/// `PT_DOUBLE`, from `mapidefs.h`.
 pub const PT_DOUBLE: ULONG = 0x00000005;
+/// `PT_ERROR`, from `mapidefs.h`.
 pub const PT_ERROR: ULONG = 0x0000000A;
+/// `PT_FLOAT`, from `mapidefs.h`.
 pub const PT_FLOAT: ULONG = 0x00000004;
+/// `PT_I2`, from `mapidefs.h`.
 pub const PT_I2: ULONG = 0x00000002;
+/// `PT_I4`, from `mapidefs.h`.
 pub const PT_I4: ULONG = 0x00000003;
+/// `PT_I8`, from `mapidefs.h`.
 pub const PT_I8: ULONG = 0x00000014;
+/// `PT_LONG`, from `mapidefs.h`.
 pub const PT_LONG: ULONG = 0x00000003;
+/// `PT_LONGLONG`, from `mapidefs.h`.
 pub const PT_LONGLONG: ULONG = 0x00000014;
+/// `PT_MV_APPTIME`, from `mapidefs.h`.
 pub const PT_MV_APPTIME: ULONG = 0x00001007;
+/// `PT_MV_BINARY`, from `mapidefs.h`.
 pub const PT_MV_BINARY: ULONG = 0x00001102;
+/// `PT_MV_CLSID`, from `mapidefs.h`.
 pub const PT_MV_CLSID: ULONG = 0x00001048;
+/// `PT_MV_CURRENCY`, from `mapidefs.h`.
 pub const PT_MV_CURRENCY: ULONG = 0x00001006;
+/// `PT_MV_DOUBLE`, from `mapidefs.h`.
 pub const PT_MV_DOUBLE: ULONG = 0x00001005;
+/// `PT_MV_FLOAT`, from `mapidefs.h`.
 pub const PT_MV_FLOAT: ULONG = 0x00001004;
+/// `PT_MV_I2`, from `mapidefs.h`.
 pub const PT_MV_I2: ULONG = 0x00001002;
+/// `PT_MV_I4`, from `mapidefs.h`.
 pub const PT_MV_I4: ULONG = 0x00001003;
+/// `PT_MV_I8`, from `mapidefs.h`.
 pub const PT_MV_I8: ULONG = 0x00001014;
+/// `PT_MV_LONG`, from `mapidefs.h`.
 pub const PT_MV_LONG: ULONG = 0x00001003;
+/// `PT_MV_LONGLONG`, from `mapidefs.h`.
 pub const PT_MV_LONGLONG: ULONG = 0x00001014;
+/// `PT_MV_R4`, from `mapidefs.h`.
 pub const PT_MV_R4: ULONG = 0x00001004;
+/// `PT_MV_R8`, from `mapidefs.h`.
 pub const PT_MV_R8: ULONG = 0x00001005;
+/// `PT_MV_SHORT`, from `mapidefs.h`.
 pub const PT_MV_SHORT: ULONG = 0x00001002;
+/// `PT_MV_STRING8`, from `mapidefs.h`.
 pub const PT_MV_STRING8: ULONG = 0x0000101E;
+/// `PT_MV_SYSTIME`, from `mapidefs.h`.
 pub const PT_MV_SYSTIME: ULONG = 0x00001040;
+/// `PT_MV_TSTRING`, from `mapidefs.h`.
 pub const PT_MV_TSTRING: ULONG = 0x0000101E;
+/// `PT_MV_UNICODE`, from `mapidefs.h`.
 pub const PT_MV_UNICODE: ULONG = 0x0000101F;
+/// `PT_NULL`, from `mapidefs.h`.
 pub const PT_NULL: ULONG = 0x00000001;
+/// `PT_OBJECT`, from `mapidefs.h`.
 pub const PT_OBJECT: ULONG = 0x0000000D;
+/// `PT_R4`, from `mapidefs.h`.
 pub const PT_R4: ULONG = 0x00000004;
+/// `PT_R8`, from `mapidefs.h`.
 pub const PT_R8: ULONG = 0x00000005;
+/// `PT_SHORT`, from `mapidefs.h`.
 pub const PT_SHORT: ULONG = 0x00000002;
+/// `PT_STRING8`, from `mapidefs.h`.
 pub const PT_STRING8: ULONG = 0x0000001E;
+/// `PT_SYSTIME`, from `mapidefs.h`.
 pub const PT_SYSTIME: ULONG = 0x00000040;
+/// `PT_TSTRING`, from `mapidefs.h`.
 pub const PT_TSTRING: ULONG = 0x0000001E;
+/// `PT_UNICODE`, from `mapidefs.h`.
 pub const PT_UNICODE: ULONG = 0x0000001F;
+/// `PT_UNSPECIFIED`, from `mapidefs.h`.
 pub const PT_UNSPECIFIED: ULONG = 0x00000000;
+/// `RECURSIVE_SEARCH`, from `mapidefs.h`.
 pub const RECURSIVE_SEARCH: ULONG = 0x00000004;
+/// `RECURSIVE_SORT`, from `mapidefs.h`.
 pub const RECURSIVE_SORT: ULONG = 0x00000002;
+/// `REFRESH_XP_HEADER_CACHE`, from `mapidefs.h`.
 pub const REFRESH_XP_HEADER_CACHE: ULONG = 0x00010000;
+/// `RELOP_EQ`, from `mapidefs.h`.
 pub const RELOP_EQ: ULONG = 0x00000004;
+/// `RELOP_GE`, from `mapidefs.h`.
 pub const RELOP_GE: ULONG = 0x00000003;
+/// `RELOP_GT`, from `mapidefs.h`.
 pub const RELOP_GT: ULONG = 0x00000002;
+/// `RELOP_LE`, from `mapidefs.h`.
 pub const RELOP_LE: ULONG = 0x00000001;
+/// `RELOP_LT`, from `mapidefs.h`.
 pub const RELOP_LT: ULONG = 0x00000000;
+/// `RELOP_NE`, from `mapidefs.h`.
 pub const RELOP_NE: ULONG = 0x00000005;
+/// `RELOP_RE`, from `mapidefs.h`.
 pub const RELOP_RE: ULONG = 0x00000006;
+/// `RESTART_SEARCH`, from `mapidefs.h`.
 pub const RESTART_SEARCH: ULONG = 0x00000002;
+/// `RES_AND`, from `mapidefs.h`.
 pub const RES_AND: ULONG = 0x00000000;
+/// `RES_BITMASK`, from `mapidefs.h`.
 pub const RES_BITMASK: ULONG = 0x00000006;
+/// `RES_COMMENT`, from `mapidefs.h`.
 pub const RES_COMMENT: ULONG = 0x0000000A;
+/// `RES_COMPAREPROPS`, from `mapidefs.h`.
 pub const RES_COMPAREPROPS: ULONG = 0x00000005;
+/// `RES_CONTENT`, from `mapidefs.h`.
 pub const RES_CONTENT: ULONG = 0x00000003;
+/// `RES_EXIST`, from `mapidefs.h`.
 pub const RES_EXIST: ULONG = 0x00000008;
+/// `RES_NOT`, from `mapidefs.h`.
 pub const RES_NOT: ULONG = 0x00000002;
+/// `RES_OR`, from `mapidefs.h`.
 pub const RES_OR: ULONG = 0x00000001;
+/// `RES_PROPERTY`, from `mapidefs.h`.
 pub const RES_PROPERTY: ULONG = 0x00000004;
+/// `RES_SIZE`, from `mapidefs.h`.
 pub const RES_SIZE: ULONG = 0x00000007;
+/// `RES_SUBRESTRICTION`, from `mapidefs.h`.
 pub const RES_SUBRESTRICTION: ULONG = 0x00000009;
+/// `SEARCH_FOREGROUND`, from `mapidefs.h`.
 pub const SEARCH_FOREGROUND: ULONG = 0x00000008;
+/// `SEARCH_REBUILD`, from `mapidefs.h`.
 pub const SEARCH_REBUILD: ULONG = 0x00000002;
+/// `SEARCH_RECURSIVE`, from `mapidefs.h`.
 pub const SEARCH_RECURSIVE: ULONG = 0x00000004;
+/// `SEARCH_RUNNING`, from `mapidefs.h`.
 pub const SEARCH_RUNNING: ULONG = 0x00000001;
+/// `SECURITY_ENCRYPTED`, from `mapidefs.h`.
 pub const SECURITY_ENCRYPTED: ULONG = 0x00000002;
+/// `SECURITY_SIGNED`, from `mapidefs.h`.
 pub const SECURITY_SIGNED: ULONG = 0x00000001;
+/// `SENSITIVITY_COMPANY_CONFIDENTIAL`, from `mapidefs.h`.
 pub const SENSITIVITY_COMPANY_CONFIDENTIAL: ULONG = 0x00000003;
+/// `SENSITIVITY_NONE`, from `mapidefs.h`.
 pub const SENSITIVITY_NONE: ULONG = 0x00000000;
+/// `SENSITIVITY_PERSONAL`, from `mapidefs.h`.
 pub const SENSITIVITY_PERSONAL: ULONG = 0x00000001;
+/// `SENSITIVITY_PRIVATE`, from `mapidefs.h`.
 pub const SENSITIVITY_PRIVATE: ULONG = 0x00000002;
+/// `SERVICE_UI_ALLOWED`, from `mapidefs.h`.
 pub const SERVICE_UI_ALLOWED: ULONG = 0x00000010;
+/// `SERVICE_UI_ALWAYS`, from `mapidefs.h`.
 pub const SERVICE_UI_ALWAYS: ULONG = 0x00000002;
+/// `SHALLOW_SEARCH`, from `mapidefs.h`.
 pub const SHALLOW_SEARCH: ULONG = 0x00000008;
+/// `SHOW_XP_SESSION_UI`, from `mapidefs.h`.
 pub const SHOW_XP_SESSION_UI: ULONG = 0x00400000;
+/// `STATUS_AVAILABLE`, from `mapidefs.h`.
 pub const STATUS_AVAILABLE: ULONG = 0x00000001;
+/// `STATUS_CHANGE_PASSWORD`, from `mapidefs.h`.
 pub const STATUS_CHANGE_PASSWORD: ULONG = 0x00000004;
+/// `STATUS_DEFAULT_OUTBOUND`, from `mapidefs.h`.
 pub const STATUS_DEFAULT_OUTBOUND: ULONG = 0x00000001;
+/// `STATUS_DEFAULT_STORE`, from `mapidefs.h`.
 pub const STATUS_DEFAULT_STORE: ULONG = 0x00000002;
+/// `STATUS_FAILURE`, from `mapidefs.h`.
 pub const STATUS_FAILURE: ULONG = 0x00000004;
+/// `STATUS_FLUSH_QUEUES`, from `mapidefs.h`.
 pub const STATUS_FLUSH_QUEUES: ULONG = 0x00000008;
+/// `STATUS_INBOUND_ACTIVE`, from `mapidefs.h`.
 pub const STATUS_INBOUND_ACTIVE: ULONG = 0x00020000;
+/// `STATUS_INBOUND_ENABLED`, from `mapidefs.h`.
 pub const STATUS_INBOUND_ENABLED: ULONG = 0x00010000;
+/// `STATUS_INBOUND_FLUSH`, from `mapidefs.h`.
 pub const STATUS_INBOUND_FLUSH: ULONG = 0x00040000;
+/// `STATUS_NEED_IPM_TREE`, from `mapidefs.h`.
 pub const STATUS_NEED_IPM_TREE: ULONG = 0x00000800;
+/// `STATUS_NO_DEFAULT_STORE`, from `mapidefs.h`.
 pub const STATUS_NO_DEFAULT_STORE: ULONG = 0x00000040;
+/// `STATUS_NO_PRIMARY_IDENTITY`, from `mapidefs.h`.
 pub const STATUS_NO_PRIMARY_IDENTITY: ULONG = 0x00000020;
+/// `STATUS_OFFLINE`, from `mapidefs.h`.
 pub const STATUS_OFFLINE: ULONG = 0x00000002;
+/// `STATUS_OUTBOUND_ACTIVE`, from `mapidefs.h`.
 pub const STATUS_OUTBOUND_ACTIVE: ULONG = 0x00200000;
+/// `STATUS_OUTBOUND_ENABLED`, from `mapidefs.h`.
 pub const STATUS_OUTBOUND_ENABLED: ULONG = 0x00100000;
+/// `STATUS_OUTBOUND_FLUSH`, from `mapidefs.h`.
 pub const STATUS_OUTBOUND_FLUSH: ULONG = 0x00400000;
+/// `STATUS_OWN_STORE`, from `mapidefs.h`.
 pub const STATUS_OWN_STORE: ULONG = 0x00000100;
+/// `STATUS_PRIMARY_IDENTITY`, from `mapidefs.h`.
 pub const STATUS_PRIMARY_IDENTITY: ULONG = 0x00000004;
+/// `STATUS_PRIMARY_STORE`, from `mapidefs.h`.
 pub const STATUS_PRIMARY_STORE: ULONG = 0x00001000;
+/// `STATUS_REMOTE_ACCESS`, from `mapidefs.h`.
 pub const STATUS_REMOTE_ACCESS: ULONG = 0x00800000;
+/// `STATUS_SECONDARY_STORE`, from `mapidefs.h`.
 pub const STATUS_SECONDARY_STORE: ULONG = 0x00002000;
+/// `STATUS_SETTINGS_DIALOG`, from `mapidefs.h`.
 pub const STATUS_SETTINGS_DIALOG: ULONG = 0x00000002;
+/// `STATUS_SIMPLE_STORE`, from `mapidefs.h`.
 pub const STATUS_SIMPLE_STORE: ULONG = 0x00000008;
+/// `STATUS_TEMP_SECTION`, from `mapidefs.h`.
 pub const STATUS_TEMP_SECTION: ULONG = 0x00000080;
+/// `STATUS_VALIDATE_STATE`, from `mapidefs.h`.
 pub const STATUS_VALIDATE_STATE: ULONG = 0x00000001;
+/// `STATUS_XP_PREFER_LAST`, from `mapidefs.h`.
 pub const STATUS_XP_PREFER_LAST: ULONG = 0x00000010;
+/// `STOP_SEARCH`, from `mapidefs.h`.
 pub const STOP_SEARCH: ULONG = 0x00000001;
+/// `STORE_ATTACH_OK`, from `mapidefs.h`.
 pub const STORE_ATTACH_OK: ULONG = 0x00000020;
+/// `STORE_CATEGORIZE_OK`, from `mapidefs.h`.
 pub const STORE_CATEGORIZE_OK: ULONG = 0x00000400;
+/// `STORE_CREATE_OK`, from `mapidefs.h`.
 pub const STORE_CREATE_OK: ULONG = 0x00000010;
+/// `STORE_ENTRYID_UNIQUE`, from `mapidefs.h`.
 pub const STORE_ENTRYID_UNIQUE: ULONG = 0x00000001;
+/// `STORE_HAS_SEARCHES`, from `mapidefs.h`.
 pub const STORE_HAS_SEARCHES: ULONG = 0x01000000;
+/// `STORE_MODIFY_OK`, from `mapidefs.h`.
 pub const STORE_MODIFY_OK: ULONG = 0x00000008;
+/// `STORE_MV_PROPS_OK`, from `mapidefs.h`.
 pub const STORE_MV_PROPS_OK: ULONG = 0x00000200;
+/// `STORE_NOTIFY_OK`, from `mapidefs.h`.
 pub const STORE_NOTIFY_OK: ULONG = 0x00000100;
+/// `STORE_OLE_OK`, from `mapidefs.h`.
 pub const STORE_OLE_OK: ULONG = 0x00000040;
+/// `STORE_PUBLIC_FOLDERS`, from `mapidefs.h`.
 pub const STORE_PUBLIC_FOLDERS: ULONG = 0x00004000;
+/// `STORE_READONLY`, from `mapidefs.h`.
 pub const STORE_READONLY: ULONG = 0x00000002;
+/// `STORE_RESTRICTION_OK`, from `mapidefs.h`.
 pub const STORE_RESTRICTION_OK: ULONG = 0x00001000;
+/// `STORE_RTF_OK`, from `mapidefs.h`.
 pub const STORE_RTF_OK: ULONG = 0x00000800;
+/// `STORE_SEARCH_OK`, from `mapidefs.h`.
 pub const STORE_SEARCH_OK: ULONG = 0x00000004;
+/// `STORE_SORT_OK`, from `mapidefs.h`.
 pub const STORE_SORT_OK: ULONG = 0x00002000;
+/// `STORE_SUBMIT_OK`, from `mapidefs.h`.
 pub const STORE_SUBMIT_OK: ULONG = 0x00000080;
+/// `STORE_UNCOMPRESSED_RTF`, from `mapidefs.h`.
 pub const STORE_UNCOMPRESSED_RTF: ULONG = 0x00008000;
+/// `STREAM_APPEND`, from `mapidefs.h`.
 pub const STREAM_APPEND: ULONG = 0x00000004;
+/// `SUBMITFLAG_LOCKED`, from `mapidefs.h`.
 pub const SUBMITFLAG_LOCKED: ULONG = 0x00000001;
+/// `SUBMITFLAG_PREPROCESS`, from `mapidefs.h`.
 pub const SUBMITFLAG_PREPROCESS: ULONG = 0x00000002;
+/// `SUPPRESS_RECEIPT`, from `mapidefs.h`.
 pub const SUPPRESS_RECEIPT: ULONG = 0x00000001;
+/// `SUPPRESS_UI`, from `mapidefs.h`.
 pub const SUPPRESS_UI: ULONG = 0x00000001;
+/// `TABLE_CHANGED`, from `mapidefs.h`.
 pub const TABLE_CHANGED: ULONG = 0x00000001;
+/// `TABLE_ERROR`, from `mapidefs.h`.
 pub const TABLE_ERROR: ULONG = 0x00000002;
+/// `TABLE_RELOAD`, from `mapidefs.h`.
 pub const TABLE_RELOAD: ULONG = 0x00000009;
+/// `TABLE_RESTRICT_DONE`, from `mapidefs.h`.
 pub const TABLE_RESTRICT_DONE: ULONG = 0x00000007;
+/// `TABLE_ROW_ADDED`, from `mapidefs.h`.
 pub const TABLE_ROW_ADDED: ULONG = 0x00000003;
+/// `TABLE_ROW_DELETED`, from `mapidefs.h`.
 pub const TABLE_ROW_DELETED: ULONG = 0x00000004;
+/// `TABLE_ROW_MODIFIED`, from `mapidefs.h`.
 pub const TABLE_ROW_MODIFIED: ULONG = 0x00000005;
+/// `TABLE_SETCOL_DONE`, from `mapidefs.h`.
 pub const TABLE_SETCOL_DONE: ULONG = 0x00000008;
+/// `TABLE_SORT_ASCEND`, from `mapidefs.h`.
 pub const TABLE_SORT_ASCEND: ULONG = 0x00000000;
+/// `TABLE_SORT_COMBINE`, from `mapidefs.h`.
 pub const TABLE_SORT_COMBINE: ULONG = 0x00000002;
+/// `TABLE_SORT_DESCEND`, from `mapidefs.h`.
 pub const TABLE_SORT_DESCEND: ULONG = 0x00000001;
+/// `TABLE_SORT_DONE`, from `mapidefs.h`.
 pub const TABLE_SORT_DONE: ULONG = 0x00000006;
+/// `TBLSTAT_COMPLETE`, from `mapidefs.h`.
 pub const TBLSTAT_COMPLETE: ULONG = 0x00000000;
+/// `TBLSTAT_QCHANGED`, from `mapidefs.h`.
 pub const TBLSTAT_QCHANGED: ULONG = 0x00000007;
+/// `TBLSTAT_RESTRICTING`, from `mapidefs.h`.
 pub const TBLSTAT_RESTRICTING: ULONG = 0x0000000E;
+/// `TBLSTAT_RESTRICT_ERROR`, from `mapidefs.h`.
 pub const TBLSTAT_RESTRICT_ERROR: ULONG = 0x0000000F;
+/// `TBLSTAT_SETCOL_ERROR`, from `mapidefs.h`.
 pub const TBLSTAT_SETCOL_ERROR: ULONG = 0x0000000D;
+/// `TBLSTAT_SETTING_COLS`, from `mapidefs.h`.
 pub const TBLSTAT_SETTING_COLS: ULONG = 0x0000000B;
+/// `TBLSTAT_SORTING`, from `mapidefs.h`.
 pub const TBLSTAT_SORTING: ULONG = 0x00000009;
+/// `TBLSTAT_SORT_ERROR`, from `mapidefs.h`.
 pub const TBLSTAT_SORT_ERROR: ULONG = 0x0000000A;
+/// `TBLTYPE_DYNAMIC`, from `mapidefs.h`.
 pub const TBLTYPE_DYNAMIC: ULONG = 0x00000002;
+/// `TBLTYPE_KEYSET`, from `mapidefs.h`.
 pub const TBLTYPE_KEYSET: ULONG = 0x00000001;
+/// `TBLTYPE_SNAPSHOT`, from `mapidefs.h`.
 pub const TBLTYPE_SNAPSHOT: ULONG = 0x00000000;
+/// `TBL_ALL_COLUMNS`, from `mapidefs.h`.
 pub const TBL_ALL_COLUMNS: ULONG = 0x00000001;
+/// `TBL_ASYNC`, from `mapidefs.h`.
 pub const TBL_ASYNC: ULONG = 0x00000001;
+/// `TBL_BATCH`, from `mapidefs.h`.
 pub const TBL_BATCH: ULONG = 0x00000002;
+/// `TBL_COLLAPSED_CATEGORY`, from `mapidefs.h`.
 pub const TBL_COLLAPSED_CATEGORY: ULONG = 0x00000004;
+/// `TBL_EMPTY_CATEGORY`, from `mapidefs.h`.
 pub const TBL_EMPTY_CATEGORY: ULONG = 0x00000002;
+/// `TBL_EXPANDED_CATEGORY`, from `mapidefs.h`.
 pub const TBL_EXPANDED_CATEGORY: ULONG = 0x00000003;
+/// `TBL_LEAF_ROW`, from `mapidefs.h`.
 pub const TBL_LEAF_ROW: ULONG = 0x00000001;
+/// `TBL_NOADVANCE`, from `mapidefs.h`.
 pub const TBL_NOADVANCE: ULONG = 0x00000001;
+/// `TBL_NOWAIT`, from `mapidefs.h`.
 pub const TBL_NOWAIT: ULONG = 0x00000001;
+/// `UI_CURRENT_PROVIDER_FIRST`, from `mapidefs.h`.
 pub const UI_CURRENT_PROVIDER_FIRST: ULONG = 0x00000004;
+/// `UI_READONLY`, from `mapidefs.h`.
 pub const UI_READONLY: ULONG = 0x00000001;
+/// `UI_SERVICE`, from `mapidefs.h`.
 pub const UI_SERVICE: ULONG = 0x00000002;
+/// `cchProfileNameMax`, from `mapidefs.h`.
 pub const cchProfileNameMax: ULONG = 0x00000040;
+/// `cchProfilePassMax`, from `mapidefs.h`.
 pub const cchProfilePassMax: ULONG = 0x00000040;
+/// `fMapiUnicode`, from `mapidefs.h`.
 pub const fMapiUnicode: ULONG = 0x00000000;
+/// `fnevCriticalError`, from `mapidefs.h`.
 pub const fnevCriticalError: ULONG = 0x00000001;
+/// `fnevExtended`, from `mapidefs.h`.
 pub const fnevExtended: ULONG = 0x80000000;
+/// `fnevNewMail`, from `mapidefs.h`.
 pub const fnevNewMail: ULONG = 0x00000002;
+/// `fnevObjectCopied`, from `mapidefs.h`.
 pub const fnevObjectCopied: ULONG = 0x00000040;
+/// `fnevObjectCreated`, from `mapidefs.h`.
 pub const fnevObjectCreated: ULONG = 0x00000004;
+/// `fnevObjectDeleted`, from `mapidefs.h`.
 pub const fnevObjectDeleted: ULONG = 0x00000008;
+/// `fnevObjectModified`, from `mapidefs.h`.
 pub const fnevObjectModified: ULONG = 0x00000010;
+/// `fnevObjectMoved`, from `mapidefs.h`.
 pub const fnevObjectMoved: ULONG = 0x00000020;
+/// `fnevReservedForMapi`, from `mapidefs.h`.
 pub const fnevReservedForMapi: ULONG = 0x40000000;
+/// `fnevSearchComplete`, from `mapidefs.h`.
 pub const fnevSearchComplete: ULONG = 0x00000080;
+/// `fnevStatusObjectModified`, from `mapidefs.h`.
 pub const fnevStatusObjectModified: ULONG = 0x00000200;
+/// `fnevTableModified`, from `mapidefs.h`.
 pub const fnevTableModified: ULONG = 0x00000100;
+/// `hrSuccess`, from `mapidefs.h`.
 pub const hrSuccess: ULONG = 0x00000000;
 /// The vtable of `IMAPIAdviseSink`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIAdviseSink_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPIAdviseSink` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPIAdviseSink::OnNotify`.
     pub OnNotify: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cNotif: ULONG,
@@ -1185,7 +2080,7 @@ unsafe impl ComInterface for IMAPIAdviseSink {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIAdviseSink {
-    /// Calls `IMAPIAdviseSink::OnNotify` through the vtable.
+    /// Calls `IMAPIAdviseSink::OnNotify` through the vtable. Microsoft's reference: [`IMAPIAdviseSink::OnNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiadvisesink-onnotify).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1199,7 +2094,7 @@ impl IMAPIAdviseSink {
 }
 /// Implement `IMAPIAdviseSink` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIAdviseSink_Impl {
-    /// `IMAPIAdviseSink::OnNotify`.
+    /// `IMAPIAdviseSink::OnNotify`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIAdviseSink::OnNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiadvisesink-onnotify).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1251,25 +2146,31 @@ impl IMAPIAdviseSink_Vtbl {
 /// The vtable of `IMAPIProgress`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIProgress_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPIProgress` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPIProgress::Progress`.
     pub Progress: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulValue: ULONG,
         ulCount: ULONG,
         ulTotal: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIProgress::GetFlags`.
     pub GetFlags: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIProgress::GetMax`.
     pub GetMax: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulMax: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIProgress::GetMin`.
     pub GetMin: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulMin: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIProgress::SetLimits`.
     pub SetLimits: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulMin: LPULONG,
@@ -1304,7 +2205,7 @@ unsafe impl ComInterface for IMAPIProgress {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIProgress {
-    /// Calls `IMAPIProgress::Progress` through the vtable.
+    /// Calls `IMAPIProgress::Progress` through the vtable. Microsoft's reference: [`IMAPIProgress::Progress`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-progress).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1316,28 +2217,28 @@ impl IMAPIProgress {
     ) -> HRESULT {
         (self.vtable().Progress)(self.as_raw(), ulValue, ulCount, ulTotal)
     }
-    /// Calls `IMAPIProgress::GetFlags` through the vtable.
+    /// Calls `IMAPIProgress::GetFlags` through the vtable. Microsoft's reference: [`IMAPIProgress::GetFlags`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getflags).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().GetFlags)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IMAPIProgress::GetMax` through the vtable.
+    /// Calls `IMAPIProgress::GetMax` through the vtable. Microsoft's reference: [`IMAPIProgress::GetMax`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmax).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT {
         (self.vtable().GetMax)(self.as_raw(), lpulMax)
     }
-    /// Calls `IMAPIProgress::GetMin` through the vtable.
+    /// Calls `IMAPIProgress::GetMin` through the vtable. Microsoft's reference: [`IMAPIProgress::GetMin`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmin).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT {
         (self.vtable().GetMin)(self.as_raw(), lpulMin)
     }
-    /// Calls `IMAPIProgress::SetLimits` through the vtable.
+    /// Calls `IMAPIProgress::SetLimits` through the vtable. Microsoft's reference: [`IMAPIProgress::SetLimits`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-setlimits).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1352,7 +2253,7 @@ impl IMAPIProgress {
 }
 /// Implement `IMAPIProgress` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIProgress_Impl {
-    /// `IMAPIProgress::Progress`.
+    /// `IMAPIProgress::Progress`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::Progress`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-progress).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1369,7 +2270,7 @@ pub trait IMAPIProgress_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProgress::GetFlags`.
+    /// `IMAPIProgress::GetFlags`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::GetFlags`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getflags).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1381,7 +2282,7 @@ pub trait IMAPIProgress_Impl {
     unsafe fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProgress::GetMax`.
+    /// `IMAPIProgress::GetMax`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::GetMax`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmax).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1393,7 +2294,7 @@ pub trait IMAPIProgress_Impl {
     unsafe fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProgress::GetMin`.
+    /// `IMAPIProgress::GetMin`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::GetMin`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmin).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1405,7 +2306,7 @@ pub trait IMAPIProgress_Impl {
     unsafe fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProgress::SetLimits`.
+    /// `IMAPIProgress::SetLimits`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::SetLimits`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-setlimits).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1543,17 +2444,21 @@ impl IMAPIProgress_Vtbl {
 /// The vtable of `IMAPIProp`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIProp_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPIProp` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPIProp::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::SaveChanges`.
     pub SaveChanges: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::GetProps`.
     pub GetProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpPropTagArray: LPSPropTagArray,
@@ -1561,11 +2466,13 @@ pub struct IMAPIProp_Vtbl {
         lpcValues: *mut ULONG,
         lppPropArray: *mut LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::GetPropList`.
     pub GetPropList: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppPropTagArray: *mut LPSPropTagArray,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::OpenProperty`.
     pub OpenProperty: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulPropTag: ULONG,
@@ -1574,17 +2481,20 @@ pub struct IMAPIProp_Vtbl {
         ulFlags: ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::SetProps`.
     pub SetProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cValues: ULONG,
         lpPropArray: LPSPropValue,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::DeleteProps`.
     pub DeleteProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpPropTagArray: LPSPropTagArray,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::CopyTo`.
     pub CopyTo: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ciidExclude: ULONG,
@@ -1597,6 +2507,7 @@ pub struct IMAPIProp_Vtbl {
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::CopyProps`.
     pub CopyProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpIncludeProps: LPSPropTagArray,
@@ -1607,6 +2518,7 @@ pub struct IMAPIProp_Vtbl {
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::GetNamesFromIDs`.
     pub GetNamesFromIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lppPropTags: *mut LPSPropTagArray,
@@ -1615,6 +2527,7 @@ pub struct IMAPIProp_Vtbl {
         lpcPropNames: *mut ULONG,
         lpppPropNames: *mut *mut LPMAPINAMEID,
     ) -> HRESULT,
+    /// The entry of `IMAPIProp::GetIDsFromNames`.
     pub GetIDsFromNames: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cPropNames: ULONG,
@@ -1650,7 +2563,7 @@ unsafe impl ComInterface for IMAPIProp {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIProp {
-    /// Calls `IMAPIProp::GetLastError` through the vtable.
+    /// Calls `IMAPIProp::GetLastError` through the vtable. Microsoft's reference: [`IMAPIProp::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1662,14 +2575,14 @@ impl IMAPIProp {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMAPIProp::SaveChanges` through the vtable.
+    /// Calls `IMAPIProp::SaveChanges` through the vtable. Microsoft's reference: [`IMAPIProp::SaveChanges`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-savechanges).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SaveChanges)(self.as_raw(), ulFlags)
     }
-    /// Calls `IMAPIProp::GetProps` through the vtable.
+    /// Calls `IMAPIProp::GetProps` through the vtable. Microsoft's reference: [`IMAPIProp::GetProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getprops).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1684,7 +2597,7 @@ impl IMAPIProp {
             .vtable()
             .GetProps)(self.as_raw(), lpPropTagArray, ulFlags, lpcValues, lppPropArray)
     }
-    /// Calls `IMAPIProp::GetPropList` through the vtable.
+    /// Calls `IMAPIProp::GetPropList` through the vtable. Microsoft's reference: [`IMAPIProp::GetPropList`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getproplist).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1695,7 +2608,7 @@ impl IMAPIProp {
     ) -> HRESULT {
         (self.vtable().GetPropList)(self.as_raw(), ulFlags, lppPropTagArray)
     }
-    /// Calls `IMAPIProp::OpenProperty` through the vtable.
+    /// Calls `IMAPIProp::OpenProperty` through the vtable. Microsoft's reference: [`IMAPIProp::OpenProperty`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-openproperty).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1718,7 +2631,7 @@ impl IMAPIProp {
             lppUnk,
         )
     }
-    /// Calls `IMAPIProp::SetProps` through the vtable.
+    /// Calls `IMAPIProp::SetProps` through the vtable. Microsoft's reference: [`IMAPIProp::SetProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-setprops).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1730,7 +2643,7 @@ impl IMAPIProp {
     ) -> HRESULT {
         (self.vtable().SetProps)(self.as_raw(), cValues, lpPropArray, lppProblems)
     }
-    /// Calls `IMAPIProp::DeleteProps` through the vtable.
+    /// Calls `IMAPIProp::DeleteProps` through the vtable. Microsoft's reference: [`IMAPIProp::DeleteProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-deleteprops).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1741,7 +2654,7 @@ impl IMAPIProp {
     ) -> HRESULT {
         (self.vtable().DeleteProps)(self.as_raw(), lpPropTagArray, lppProblems)
     }
-    /// Calls `IMAPIProp::CopyTo` through the vtable.
+    /// Calls `IMAPIProp::CopyTo` through the vtable. Microsoft's reference: [`IMAPIProp::CopyTo`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-copyto).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1772,7 +2685,7 @@ impl IMAPIProp {
             lppProblems,
         )
     }
-    /// Calls `IMAPIProp::CopyProps` through the vtable.
+    /// Calls `IMAPIProp::CopyProps` through the vtable. Microsoft's reference: [`IMAPIProp::CopyProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-copyprops).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1799,7 +2712,7 @@ impl IMAPIProp {
             lppProblems,
         )
     }
-    /// Calls `IMAPIProp::GetNamesFromIDs` through the vtable.
+    /// Calls `IMAPIProp::GetNamesFromIDs` through the vtable. Microsoft's reference: [`IMAPIProp::GetNamesFromIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getnamesfromids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1822,7 +2735,7 @@ impl IMAPIProp {
             lpppPropNames,
         )
     }
-    /// Calls `IMAPIProp::GetIDsFromNames` through the vtable.
+    /// Calls `IMAPIProp::GetIDsFromNames` through the vtable. Microsoft's reference: [`IMAPIProp::GetIDsFromNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getidsfromnames).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1846,7 +2759,7 @@ impl IMAPIProp {
 }
 /// Implement `IMAPIProp` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIProp_Impl {
-    /// `IMAPIProp::GetLastError`.
+    /// `IMAPIProp::GetLastError`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1863,7 +2776,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::SaveChanges`.
+    /// `IMAPIProp::SaveChanges`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::SaveChanges`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-savechanges).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1875,7 +2788,7 @@ pub trait IMAPIProp_Impl {
     unsafe fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::GetProps`.
+    /// `IMAPIProp::GetProps`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getprops).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1893,7 +2806,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::GetPropList`.
+    /// `IMAPIProp::GetPropList`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetPropList`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getproplist).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1909,7 +2822,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::OpenProperty`.
+    /// `IMAPIProp::OpenProperty`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::OpenProperty`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-openproperty).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1928,7 +2841,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::SetProps`.
+    /// `IMAPIProp::SetProps`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::SetProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-setprops).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1945,7 +2858,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::DeleteProps`.
+    /// `IMAPIProp::DeleteProps`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::DeleteProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-deleteprops).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1961,7 +2874,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::CopyTo`.
+    /// `IMAPIProp::CopyTo`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::CopyTo`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-copyto).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1984,7 +2897,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::CopyProps`.
+    /// `IMAPIProp::CopyProps`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::CopyProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-copyprops).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2005,7 +2918,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::GetNamesFromIDs`.
+    /// `IMAPIProp::GetNamesFromIDs`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetNamesFromIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getnamesfromids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2024,7 +2937,7 @@ pub trait IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIProp::GetIDsFromNames`.
+    /// `IMAPIProp::GetIDsFromNames`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetIDsFromNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getidsfromnames).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2371,95 +3284,115 @@ impl IMAPIProp_Vtbl {
 /// The vtable of `IMAPITable`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPITable_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPITable` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPITable::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulEventMask: ULONG,
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::GetStatus`.
     pub GetStatus: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulTableStatus: *mut ULONG,
         lpulTableType: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::SetColumns`.
     pub SetColumns: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpPropTagArray: LPSPropTagArray,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::QueryColumns`.
     pub QueryColumns: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpPropTagArray: *mut LPSPropTagArray,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::GetRowCount`.
     pub GetRowCount: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpulCount: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::SeekRow`.
     pub SeekRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         bkOrigin: BOOKMARK,
         lRowCount: LONG,
         lplRowsSought: *mut LONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::SeekRowApprox`.
     pub SeekRowApprox: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulNumerator: ULONG,
         ulDenominator: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::QueryPosition`.
     pub QueryPosition: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulRow: *mut ULONG,
         lpulNumerator: *mut ULONG,
         lpulDenominator: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::FindRow`.
     pub FindRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpRestriction: LPSRestriction,
         bkOrigin: BOOKMARK,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::Restrict`.
     pub Restrict: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpRestriction: LPSRestriction,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::CreateBookmark`.
     pub CreateBookmark: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpbkPosition: *mut BOOKMARK,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::FreeBookmark`.
     pub FreeBookmark: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         bkPosition: BOOKMARK,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::SortTable`.
     pub SortTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSortCriteria: LPSSortOrderSet,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::QuerySortOrder`.
     pub QuerySortOrder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lppSortCriteria: *mut LPSSortOrderSet,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::QueryRows`.
     pub QueryRows: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lRowCount: LONG,
         ulFlags: ULONG,
         lppRows: *mut LPSRowSet,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::Abort`.
     pub Abort: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> HRESULT,
+    /// The entry of `IMAPITable::ExpandRow`.
     pub ExpandRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbInstanceKey: ULONG,
@@ -2469,6 +3402,7 @@ pub struct IMAPITable_Vtbl {
         lppRows: *mut LPSRowSet,
         lpulMoreRows: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::CollapseRow`.
     pub CollapseRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbInstanceKey: ULONG,
@@ -2476,12 +3410,14 @@ pub struct IMAPITable_Vtbl {
         ulFlags: ULONG,
         lpulRowCount: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::WaitForCompletion`.
     pub WaitForCompletion: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         ulTimeout: ULONG,
         lpulTableStatus: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::GetCollapseState`.
     pub GetCollapseState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -2490,6 +3426,7 @@ pub struct IMAPITable_Vtbl {
         lpcbCollapseState: *mut ULONG,
         lppbCollapseState: *mut LPBYTE,
     ) -> HRESULT,
+    /// The entry of `IMAPITable::SetCollapseState`.
     pub SetCollapseState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -2525,7 +3462,7 @@ unsafe impl ComInterface for IMAPITable {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPITable {
-    /// Calls `IMAPITable::GetLastError` through the vtable.
+    /// Calls `IMAPITable::GetLastError` through the vtable. Microsoft's reference: [`IMAPITable::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2537,7 +3474,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMAPITable::Advise` through the vtable.
+    /// Calls `IMAPITable::Advise` through the vtable. Microsoft's reference: [`IMAPITable::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2549,14 +3486,14 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().Advise)(self.as_raw(), ulEventMask, lpAdviseSink, lpulConnection)
     }
-    /// Calls `IMAPITable::Unadvise` through the vtable.
+    /// Calls `IMAPITable::Unadvise` through the vtable. Microsoft's reference: [`IMAPITable::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IMAPITable::GetStatus` through the vtable.
+    /// Calls `IMAPITable::GetStatus` through the vtable. Microsoft's reference: [`IMAPITable::GetStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getstatus).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2567,7 +3504,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().GetStatus)(self.as_raw(), lpulTableStatus, lpulTableType)
     }
-    /// Calls `IMAPITable::SetColumns` through the vtable.
+    /// Calls `IMAPITable::SetColumns` through the vtable. Microsoft's reference: [`IMAPITable::SetColumns`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-setcolumns).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2578,7 +3515,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().SetColumns)(self.as_raw(), lpPropTagArray, ulFlags)
     }
-    /// Calls `IMAPITable::QueryColumns` through the vtable.
+    /// Calls `IMAPITable::QueryColumns` through the vtable. Microsoft's reference: [`IMAPITable::QueryColumns`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-querycolumns).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2589,14 +3526,14 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().QueryColumns)(self.as_raw(), ulFlags, lpPropTagArray)
     }
-    /// Calls `IMAPITable::GetRowCount` through the vtable.
+    /// Calls `IMAPITable::GetRowCount` through the vtable. Microsoft's reference: [`IMAPITable::GetRowCount`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getrowcount).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT {
         (self.vtable().GetRowCount)(self.as_raw(), ulFlags, lpulCount)
     }
-    /// Calls `IMAPITable::SeekRow` through the vtable.
+    /// Calls `IMAPITable::SeekRow` through the vtable. Microsoft's reference: [`IMAPITable::SeekRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-seekrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2608,7 +3545,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().SeekRow)(self.as_raw(), bkOrigin, lRowCount, lplRowsSought)
     }
-    /// Calls `IMAPITable::SeekRowApprox` through the vtable.
+    /// Calls `IMAPITable::SeekRowApprox` through the vtable. Microsoft's reference: [`IMAPITable::SeekRowApprox`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-seekrowapprox).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2619,7 +3556,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().SeekRowApprox)(self.as_raw(), ulNumerator, ulDenominator)
     }
-    /// Calls `IMAPITable::QueryPosition` through the vtable.
+    /// Calls `IMAPITable::QueryPosition` through the vtable. Microsoft's reference: [`IMAPITable::QueryPosition`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryposition).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2633,7 +3570,7 @@ impl IMAPITable {
             .vtable()
             .QueryPosition)(self.as_raw(), lpulRow, lpulNumerator, lpulDenominator)
     }
-    /// Calls `IMAPITable::FindRow` through the vtable.
+    /// Calls `IMAPITable::FindRow` through the vtable. Microsoft's reference: [`IMAPITable::FindRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-findrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2645,7 +3582,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().FindRow)(self.as_raw(), lpRestriction, bkOrigin, ulFlags)
     }
-    /// Calls `IMAPITable::Restrict` through the vtable.
+    /// Calls `IMAPITable::Restrict` through the vtable. Microsoft's reference: [`IMAPITable::Restrict`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-restrict).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2656,21 +3593,21 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().Restrict)(self.as_raw(), lpRestriction, ulFlags)
     }
-    /// Calls `IMAPITable::CreateBookmark` through the vtable.
+    /// Calls `IMAPITable::CreateBookmark` through the vtable. Microsoft's reference: [`IMAPITable::CreateBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-createbookmark).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT {
         (self.vtable().CreateBookmark)(self.as_raw(), lpbkPosition)
     }
-    /// Calls `IMAPITable::FreeBookmark` through the vtable.
+    /// Calls `IMAPITable::FreeBookmark` through the vtable. Microsoft's reference: [`IMAPITable::FreeBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-freebookmark).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT {
         (self.vtable().FreeBookmark)(self.as_raw(), bkPosition)
     }
-    /// Calls `IMAPITable::SortTable` through the vtable.
+    /// Calls `IMAPITable::SortTable` through the vtable. Microsoft's reference: [`IMAPITable::SortTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-sorttable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2681,7 +3618,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().SortTable)(self.as_raw(), lpSortCriteria, ulFlags)
     }
-    /// Calls `IMAPITable::QuerySortOrder` through the vtable.
+    /// Calls `IMAPITable::QuerySortOrder` through the vtable. Microsoft's reference: [`IMAPITable::QuerySortOrder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-querysortorder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2691,7 +3628,7 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().QuerySortOrder)(self.as_raw(), lppSortCriteria)
     }
-    /// Calls `IMAPITable::QueryRows` through the vtable.
+    /// Calls `IMAPITable::QueryRows` through the vtable. Microsoft's reference: [`IMAPITable::QueryRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryrows).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2703,14 +3640,14 @@ impl IMAPITable {
     ) -> HRESULT {
         (self.vtable().QueryRows)(self.as_raw(), lRowCount, ulFlags, lppRows)
     }
-    /// Calls `IMAPITable::Abort` through the vtable.
+    /// Calls `IMAPITable::Abort` through the vtable. Microsoft's reference: [`IMAPITable::Abort`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-abort).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Abort(&self) -> HRESULT {
         (self.vtable().Abort)(self.as_raw())
     }
-    /// Calls `IMAPITable::ExpandRow` through the vtable.
+    /// Calls `IMAPITable::ExpandRow` through the vtable. Microsoft's reference: [`IMAPITable::ExpandRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-expandrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2735,7 +3672,7 @@ impl IMAPITable {
             lpulMoreRows,
         )
     }
-    /// Calls `IMAPITable::CollapseRow` through the vtable.
+    /// Calls `IMAPITable::CollapseRow` through the vtable. Microsoft's reference: [`IMAPITable::CollapseRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-collapserow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2756,7 +3693,7 @@ impl IMAPITable {
             lpulRowCount,
         )
     }
-    /// Calls `IMAPITable::WaitForCompletion` through the vtable.
+    /// Calls `IMAPITable::WaitForCompletion` through the vtable. Microsoft's reference: [`IMAPITable::WaitForCompletion`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-waitforcompletion).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2770,7 +3707,7 @@ impl IMAPITable {
             .vtable()
             .WaitForCompletion)(self.as_raw(), ulFlags, ulTimeout, lpulTableStatus)
     }
-    /// Calls `IMAPITable::GetCollapseState` through the vtable.
+    /// Calls `IMAPITable::GetCollapseState` through the vtable. Microsoft's reference: [`IMAPITable::GetCollapseState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getcollapsestate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2793,7 +3730,7 @@ impl IMAPITable {
             lppbCollapseState,
         )
     }
-    /// Calls `IMAPITable::SetCollapseState` through the vtable.
+    /// Calls `IMAPITable::SetCollapseState` through the vtable. Microsoft's reference: [`IMAPITable::SetCollapseState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-setcollapsestate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2817,7 +3754,7 @@ impl IMAPITable {
 }
 /// Implement `IMAPITable` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPITable_Impl {
-    /// `IMAPITable::GetLastError`.
+    /// `IMAPITable::GetLastError`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2834,7 +3771,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::Advise`.
+    /// `IMAPITable::Advise`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2851,7 +3788,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::Unadvise`.
+    /// `IMAPITable::Unadvise`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2863,7 +3800,7 @@ pub trait IMAPITable_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::GetStatus`.
+    /// `IMAPITable::GetStatus`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::GetStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getstatus).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2879,7 +3816,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::SetColumns`.
+    /// `IMAPITable::SetColumns`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SetColumns`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-setcolumns).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2895,7 +3832,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::QueryColumns`.
+    /// `IMAPITable::QueryColumns`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QueryColumns`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-querycolumns).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2911,7 +3848,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::GetRowCount`.
+    /// `IMAPITable::GetRowCount`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::GetRowCount`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getrowcount).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2923,7 +3860,7 @@ pub trait IMAPITable_Impl {
     unsafe fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::SeekRow`.
+    /// `IMAPITable::SeekRow`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SeekRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-seekrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2940,7 +3877,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::SeekRowApprox`.
+    /// `IMAPITable::SeekRowApprox`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SeekRowApprox`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-seekrowapprox).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2952,7 +3889,7 @@ pub trait IMAPITable_Impl {
     unsafe fn SeekRowApprox(&self, ulNumerator: ULONG, ulDenominator: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::QueryPosition`.
+    /// `IMAPITable::QueryPosition`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QueryPosition`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryposition).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2969,7 +3906,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::FindRow`.
+    /// `IMAPITable::FindRow`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::FindRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-findrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2986,7 +3923,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::Restrict`.
+    /// `IMAPITable::Restrict`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::Restrict`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-restrict).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2998,7 +3935,7 @@ pub trait IMAPITable_Impl {
     unsafe fn Restrict(&self, lpRestriction: LPSRestriction, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::CreateBookmark`.
+    /// `IMAPITable::CreateBookmark`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::CreateBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-createbookmark).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3010,7 +3947,7 @@ pub trait IMAPITable_Impl {
     unsafe fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::FreeBookmark`.
+    /// `IMAPITable::FreeBookmark`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::FreeBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-freebookmark).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3022,7 +3959,7 @@ pub trait IMAPITable_Impl {
     unsafe fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::SortTable`.
+    /// `IMAPITable::SortTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SortTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-sorttable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3038,7 +3975,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::QuerySortOrder`.
+    /// `IMAPITable::QuerySortOrder`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QuerySortOrder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-querysortorder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3050,7 +3987,7 @@ pub trait IMAPITable_Impl {
     unsafe fn QuerySortOrder(&self, lppSortCriteria: *mut LPSSortOrderSet) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::QueryRows`.
+    /// `IMAPITable::QueryRows`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QueryRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryrows).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3067,7 +4004,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::Abort`.
+    /// `IMAPITable::Abort`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::Abort`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-abort).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3079,7 +4016,7 @@ pub trait IMAPITable_Impl {
     unsafe fn Abort(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::ExpandRow`.
+    /// `IMAPITable::ExpandRow`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::ExpandRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-expandrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3099,7 +4036,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::CollapseRow`.
+    /// `IMAPITable::CollapseRow`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::CollapseRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-collapserow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3117,7 +4054,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::WaitForCompletion`.
+    /// `IMAPITable::WaitForCompletion`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::WaitForCompletion`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-waitforcompletion).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3134,7 +4071,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::GetCollapseState`.
+    /// `IMAPITable::GetCollapseState`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::GetCollapseState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getcollapsestate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3153,7 +4090,7 @@ pub trait IMAPITable_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPITable::SetCollapseState`.
+    /// `IMAPITable::SetCollapseState`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SetCollapseState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-setcollapsestate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3771,6 +4708,7 @@ impl IMAPITable_Vtbl {
 /// The vtable of `IProfSect`, in the order the headers declare.
 #[repr(C)]
 pub struct IProfSect_Vtbl {
+    /// The entries of `IMAPIProp`, which `IProfSect` derives from.
     pub base__: IMAPIProp_Vtbl,
 }
 /// An owned `IProfSect` interface pointer (declared in `mapidefs.h`). IID {00020304-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
@@ -3817,23 +4755,28 @@ impl IProfSect_Vtbl {
 /// The vtable of `IMAPIStatus`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIStatus_Vtbl {
+    /// The entries of `IMAPIProp`, which `IMAPIStatus` derives from.
     pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IMAPIStatus::ValidateState`.
     pub ValidateState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIStatus::SettingsDialog`.
     pub SettingsDialog: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIStatus::ChangePassword`.
     pub ChangePassword: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpOldPass: LPTSTR,
         lpNewPass: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIStatus::FlushQueues`.
     pub FlushQueues: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -3869,14 +4812,14 @@ unsafe impl ComInterface for IMAPIStatus {
     const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMAPIStatus {
-    /// Calls `IMAPIStatus::ValidateState` through the vtable.
+    /// Calls `IMAPIStatus::ValidateState` through the vtable. Microsoft's reference: [`IMAPIStatus::ValidateState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-validatestate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ValidateState)(self.as_raw(), ulUIParam, ulFlags)
     }
-    /// Calls `IMAPIStatus::SettingsDialog` through the vtable.
+    /// Calls `IMAPIStatus::SettingsDialog` through the vtable. Microsoft's reference: [`IMAPIStatus::SettingsDialog`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-settingsdialog).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3887,7 +4830,7 @@ impl IMAPIStatus {
     ) -> HRESULT {
         (self.vtable().SettingsDialog)(self.as_raw(), ulUIParam, ulFlags)
     }
-    /// Calls `IMAPIStatus::ChangePassword` through the vtable.
+    /// Calls `IMAPIStatus::ChangePassword` through the vtable. Microsoft's reference: [`IMAPIStatus::ChangePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-changepassword).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3899,7 +4842,7 @@ impl IMAPIStatus {
     ) -> HRESULT {
         (self.vtable().ChangePassword)(self.as_raw(), lpOldPass, lpNewPass, ulFlags)
     }
-    /// Calls `IMAPIStatus::FlushQueues` through the vtable.
+    /// Calls `IMAPIStatus::FlushQueues` through the vtable. Microsoft's reference: [`IMAPIStatus::FlushQueues`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-flushqueues).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3923,7 +4866,7 @@ impl IMAPIStatus {
 }
 /// Implement `IMAPIStatus` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
-    /// `IMAPIStatus::ValidateState`.
+    /// `IMAPIStatus::ValidateState`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::ValidateState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-validatestate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3935,7 +4878,7 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIStatus::SettingsDialog`.
+    /// `IMAPIStatus::SettingsDialog`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::SettingsDialog`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-settingsdialog).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3947,7 +4890,7 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     unsafe fn SettingsDialog(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIStatus::ChangePassword`.
+    /// `IMAPIStatus::ChangePassword`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::ChangePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-changepassword).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3964,7 +4907,7 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIStatus::FlushQueues`.
+    /// `IMAPIStatus::FlushQueues`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::FlushQueues`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-flushqueues).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4109,17 +5052,21 @@ impl IMAPIStatus_Vtbl {
 /// The vtable of `IMAPIContainer`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIContainer_Vtbl {
+    /// The entries of `IMAPIProp`, which `IMAPIContainer` derives from.
     pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IMAPIContainer::GetContentsTable`.
     pub GetContentsTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMAPIContainer::GetHierarchyTable`.
     pub GetHierarchyTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMAPIContainer::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -4129,12 +5076,14 @@ pub struct IMAPIContainer_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMAPIContainer::SetSearchCriteria`.
     pub SetSearchCriteria: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpRestriction: LPSRestriction,
         lpContainerList: LPENTRYLIST,
         ulSearchFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIContainer::GetSearchCriteria`.
     pub GetSearchCriteria: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -4170,7 +5119,7 @@ unsafe impl ComInterface for IMAPIContainer {
     const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMAPIContainer {
-    /// Calls `IMAPIContainer::GetContentsTable` through the vtable.
+    /// Calls `IMAPIContainer::GetContentsTable` through the vtable. Microsoft's reference: [`IMAPIContainer::GetContentsTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-getcontentstable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4181,7 +5130,7 @@ impl IMAPIContainer {
     ) -> HRESULT {
         (self.vtable().GetContentsTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMAPIContainer::GetHierarchyTable` through the vtable.
+    /// Calls `IMAPIContainer::GetHierarchyTable` through the vtable. Microsoft's reference: [`IMAPIContainer::GetHierarchyTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-gethierarchytable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4192,7 +5141,7 @@ impl IMAPIContainer {
     ) -> HRESULT {
         (self.vtable().GetHierarchyTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMAPIContainer::OpenEntry` through the vtable.
+    /// Calls `IMAPIContainer::OpenEntry` through the vtable. Microsoft's reference: [`IMAPIContainer::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4217,7 +5166,7 @@ impl IMAPIContainer {
             lppUnk,
         )
     }
-    /// Calls `IMAPIContainer::SetSearchCriteria` through the vtable.
+    /// Calls `IMAPIContainer::SetSearchCriteria` through the vtable. Microsoft's reference: [`IMAPIContainer::SetSearchCriteria`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-setsearchcriteria).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4236,7 +5185,7 @@ impl IMAPIContainer {
             ulSearchFlags,
         )
     }
-    /// Calls `IMAPIContainer::GetSearchCriteria` through the vtable.
+    /// Calls `IMAPIContainer::GetSearchCriteria` through the vtable. Microsoft's reference: [`IMAPIContainer::GetSearchCriteria`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-getsearchcriteria).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4260,7 +5209,7 @@ impl IMAPIContainer {
 }
 /// Implement `IMAPIContainer` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
-    /// `IMAPIContainer::GetContentsTable`.
+    /// `IMAPIContainer::GetContentsTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIContainer::GetContentsTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-getcontentstable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4276,7 +5225,7 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIContainer::GetHierarchyTable`.
+    /// `IMAPIContainer::GetHierarchyTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIContainer::GetHierarchyTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-gethierarchytable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4292,7 +5241,7 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIContainer::OpenEntry`.
+    /// `IMAPIContainer::OpenEntry`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIContainer::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4312,7 +5261,7 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIContainer::SetSearchCriteria`.
+    /// `IMAPIContainer::SetSearchCriteria`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIContainer::SetSearchCriteria`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-setsearchcriteria).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4329,7 +5278,7 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIContainer::GetSearchCriteria`.
+    /// `IMAPIContainer::GetSearchCriteria`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIContainer::GetSearchCriteria`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontainer-getsearchcriteria).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4509,7 +5458,9 @@ impl IMAPIContainer_Vtbl {
 /// The vtable of `IABContainer`, in the order the headers declare.
 #[repr(C)]
 pub struct IABContainer_Vtbl {
+    /// The entries of `IMAPIContainer`, which `IABContainer` derives from.
     pub base__: IMAPIContainer_Vtbl,
+    /// The entry of `IABContainer::CreateEntry`.
     pub CreateEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -4517,6 +5468,7 @@ pub struct IABContainer_Vtbl {
         ulCreateFlags: ULONG,
         lppMAPIPropEntry: *mut LPMAPIPROP,
     ) -> HRESULT,
+    /// The entry of `IABContainer::CopyEntries`.
     pub CopyEntries: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpEntries: LPENTRYLIST,
@@ -4524,11 +5476,13 @@ pub struct IABContainer_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IABContainer::DeleteEntries`.
     pub DeleteEntries: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpEntries: LPENTRYLIST,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IABContainer::ResolveNames`.
     pub ResolveNames: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpPropTagArray: LPSPropTagArray,
@@ -4568,7 +5522,7 @@ unsafe impl ComInterface for IABContainer {
     ];
 }
 impl IABContainer {
-    /// Calls `IABContainer::CreateEntry` through the vtable.
+    /// Calls `IABContainer::CreateEntry` through the vtable. Microsoft's reference: [`IABContainer::CreateEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-createentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4589,7 +5543,7 @@ impl IABContainer {
             lppMAPIPropEntry,
         )
     }
-    /// Calls `IABContainer::CopyEntries` through the vtable.
+    /// Calls `IABContainer::CopyEntries` through the vtable. Microsoft's reference: [`IABContainer::CopyEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-copyentries).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4604,7 +5558,7 @@ impl IABContainer {
             .vtable()
             .CopyEntries)(self.as_raw(), lpEntries, ulUIParam, lpProgress, ulFlags)
     }
-    /// Calls `IABContainer::DeleteEntries` through the vtable.
+    /// Calls `IABContainer::DeleteEntries` through the vtable. Microsoft's reference: [`IABContainer::DeleteEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-deleteentries).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4615,7 +5569,7 @@ impl IABContainer {
     ) -> HRESULT {
         (self.vtable().DeleteEntries)(self.as_raw(), lpEntries, ulFlags)
     }
-    /// Calls `IABContainer::ResolveNames` through the vtable.
+    /// Calls `IABContainer::ResolveNames` through the vtable. Microsoft's reference: [`IABContainer::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-resolvenames).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4633,7 +5587,7 @@ impl IABContainer {
 }
 /// Implement `IABContainer` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABContainer_Impl: IMAPIContainer_Impl {
-    /// `IABContainer::CreateEntry`.
+    /// `IABContainer::CreateEntry`, declared in `mapidefs.h`. Microsoft's reference: [`IABContainer::CreateEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-createentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4651,7 +5605,7 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABContainer::CopyEntries`.
+    /// `IABContainer::CopyEntries`, declared in `mapidefs.h`. Microsoft's reference: [`IABContainer::CopyEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-copyentries).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4669,7 +5623,7 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABContainer::DeleteEntries`.
+    /// `IABContainer::DeleteEntries`, declared in `mapidefs.h`. Microsoft's reference: [`IABContainer::DeleteEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-deleteentries).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4681,7 +5635,7 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABContainer::ResolveNames`.
+    /// `IABContainer::ResolveNames`, declared in `mapidefs.h`. Microsoft's reference: [`IABContainer::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-resolvenames).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4826,6 +5780,7 @@ impl IABContainer_Vtbl {
 /// The vtable of `IMailUser`, in the order the headers declare.
 #[repr(C)]
 pub struct IMailUser_Vtbl {
+    /// The entries of `IMAPIProp`, which `IMailUser` derives from.
     pub base__: IMAPIProp_Vtbl,
 }
 /// An owned `IMailUser` interface pointer (declared in `mapidefs.h`). IID {0002030A-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
@@ -4872,7 +5827,9 @@ impl IMailUser_Vtbl {
 /// The vtable of `IDistList`, in the order the headers declare.
 #[repr(C)]
 pub struct IDistList_Vtbl {
+    /// The entries of `IMAPIContainer`, which `IDistList` derives from.
     pub base__: IMAPIContainer_Vtbl,
+    /// The entry of `IDistList::CreateEntry`.
     pub CreateEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -4880,6 +5837,7 @@ pub struct IDistList_Vtbl {
         ulCreateFlags: ULONG,
         lppMAPIPropEntry: *mut LPMAPIPROP,
     ) -> HRESULT,
+    /// The entry of `IDistList::CopyEntries`.
     pub CopyEntries: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpEntries: LPENTRYLIST,
@@ -4887,11 +5845,13 @@ pub struct IDistList_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IDistList::DeleteEntries`.
     pub DeleteEntries: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpEntries: LPENTRYLIST,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IDistList::ResolveNames`.
     pub ResolveNames: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpPropTagArray: LPSPropTagArray,
@@ -4931,7 +5891,7 @@ unsafe impl ComInterface for IDistList {
     ];
 }
 impl IDistList {
-    /// Calls `IDistList::CreateEntry` through the vtable.
+    /// Calls `IDistList::CreateEntry` through the vtable. Microsoft's reference: [`IDistList::CreateEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-createentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4952,7 +5912,7 @@ impl IDistList {
             lppMAPIPropEntry,
         )
     }
-    /// Calls `IDistList::CopyEntries` through the vtable.
+    /// Calls `IDistList::CopyEntries` through the vtable. Microsoft's reference: [`IDistList::CopyEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-copyentries).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4967,7 +5927,7 @@ impl IDistList {
             .vtable()
             .CopyEntries)(self.as_raw(), lpEntries, ulUIParam, lpProgress, ulFlags)
     }
-    /// Calls `IDistList::DeleteEntries` through the vtable.
+    /// Calls `IDistList::DeleteEntries` through the vtable. Microsoft's reference: [`IDistList::DeleteEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-deleteentries).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4978,7 +5938,7 @@ impl IDistList {
     ) -> HRESULT {
         (self.vtable().DeleteEntries)(self.as_raw(), lpEntries, ulFlags)
     }
-    /// Calls `IDistList::ResolveNames` through the vtable.
+    /// Calls `IDistList::ResolveNames` through the vtable. Microsoft's reference: [`IDistList::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-resolvenames).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4996,7 +5956,7 @@ impl IDistList {
 }
 /// Implement `IDistList` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IDistList_Impl: IMAPIContainer_Impl {
-    /// `IDistList::CreateEntry`.
+    /// `IDistList::CreateEntry`, declared in `mapidefs.h`. Microsoft's reference: [`IDistList::CreateEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-createentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5014,7 +5974,7 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IDistList::CopyEntries`.
+    /// `IDistList::CopyEntries`, declared in `mapidefs.h`. Microsoft's reference: [`IDistList::CopyEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-copyentries).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5032,7 +5992,7 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IDistList::DeleteEntries`.
+    /// `IDistList::DeleteEntries`, declared in `mapidefs.h`. Microsoft's reference: [`IDistList::DeleteEntries`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-deleteentries).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5044,7 +6004,7 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IDistList::ResolveNames`.
+    /// `IDistList::ResolveNames`, declared in `mapidefs.h`. Microsoft's reference: [`IDistList::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-resolvenames).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5189,13 +6149,16 @@ impl IDistList_Vtbl {
 /// The vtable of `IMAPIFolder`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIFolder_Vtbl {
+    /// The entries of `IMAPIContainer`, which `IMAPIFolder` derives from.
     pub base__: IMAPIContainer_Vtbl,
+    /// The entry of `IMAPIFolder::CreateMessage`.
     pub CreateMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppMessage: *mut LPMESSAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::CopyMessages`.
     pub CopyMessages: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMsgList: LPENTRYLIST,
@@ -5205,6 +6168,7 @@ pub struct IMAPIFolder_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::DeleteMessages`.
     pub DeleteMessages: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMsgList: LPENTRYLIST,
@@ -5212,6 +6176,7 @@ pub struct IMAPIFolder_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::CreateFolder`.
     pub CreateFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFolderType: ULONG,
@@ -5221,6 +6186,7 @@ pub struct IMAPIFolder_Vtbl {
         ulFlags: ULONG,
         lppFolder: *mut LPMAPIFOLDER,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::CopyFolder`.
     pub CopyFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5232,6 +6198,7 @@ pub struct IMAPIFolder_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::DeleteFolder`.
     pub DeleteFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5240,6 +6207,7 @@ pub struct IMAPIFolder_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::SetReadFlags`.
     pub SetReadFlags: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMsgList: LPENTRYLIST,
@@ -5247,6 +6215,7 @@ pub struct IMAPIFolder_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::GetMessageStatus`.
     pub GetMessageStatus: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5254,6 +6223,7 @@ pub struct IMAPIFolder_Vtbl {
         ulFlags: ULONG,
         lpulMessageStatus: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::SetMessageStatus`.
     pub SetMessageStatus: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5262,11 +6232,13 @@ pub struct IMAPIFolder_Vtbl {
         ulNewStatusMask: ULONG,
         lpulOldStatus: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::SaveContentsSort`.
     pub SaveContentsSort: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSortCriteria: LPSSortOrderSet,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPIFolder::EmptyFolder`.
     pub EmptyFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -5305,7 +6277,7 @@ unsafe impl ComInterface for IMAPIFolder {
     ];
 }
 impl IMAPIFolder {
-    /// Calls `IMAPIFolder::CreateMessage` through the vtable.
+    /// Calls `IMAPIFolder::CreateMessage` through the vtable. Microsoft's reference: [`IMAPIFolder::CreateMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-createmessage).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5317,7 +6289,7 @@ impl IMAPIFolder {
     ) -> HRESULT {
         (self.vtable().CreateMessage)(self.as_raw(), lpInterface, ulFlags, lppMessage)
     }
-    /// Calls `IMAPIFolder::CopyMessages` through the vtable.
+    /// Calls `IMAPIFolder::CopyMessages` through the vtable. Microsoft's reference: [`IMAPIFolder::CopyMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-copymessages).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5342,7 +6314,7 @@ impl IMAPIFolder {
             ulFlags,
         )
     }
-    /// Calls `IMAPIFolder::DeleteMessages` through the vtable.
+    /// Calls `IMAPIFolder::DeleteMessages` through the vtable. Microsoft's reference: [`IMAPIFolder::DeleteMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-deletemessages).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5357,7 +6329,7 @@ impl IMAPIFolder {
             .vtable()
             .DeleteMessages)(self.as_raw(), lpMsgList, ulUIParam, lpProgress, ulFlags)
     }
-    /// Calls `IMAPIFolder::CreateFolder` through the vtable.
+    /// Calls `IMAPIFolder::CreateFolder` through the vtable. Microsoft's reference: [`IMAPIFolder::CreateFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-createfolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5382,7 +6354,7 @@ impl IMAPIFolder {
             lppFolder,
         )
     }
-    /// Calls `IMAPIFolder::CopyFolder` through the vtable.
+    /// Calls `IMAPIFolder::CopyFolder` through the vtable. Microsoft's reference: [`IMAPIFolder::CopyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-copyfolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5411,7 +6383,7 @@ impl IMAPIFolder {
             ulFlags,
         )
     }
-    /// Calls `IMAPIFolder::DeleteFolder` through the vtable.
+    /// Calls `IMAPIFolder::DeleteFolder` through the vtable. Microsoft's reference: [`IMAPIFolder::DeleteFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-deletefolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5434,7 +6406,7 @@ impl IMAPIFolder {
             ulFlags,
         )
     }
-    /// Calls `IMAPIFolder::SetReadFlags` through the vtable.
+    /// Calls `IMAPIFolder::SetReadFlags` through the vtable. Microsoft's reference: [`IMAPIFolder::SetReadFlags`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-setreadflags).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5449,7 +6421,7 @@ impl IMAPIFolder {
             .vtable()
             .SetReadFlags)(self.as_raw(), lpMsgList, ulUIParam, lpProgress, ulFlags)
     }
-    /// Calls `IMAPIFolder::GetMessageStatus` through the vtable.
+    /// Calls `IMAPIFolder::GetMessageStatus` through the vtable. Microsoft's reference: [`IMAPIFolder::GetMessageStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-getmessagestatus).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5470,7 +6442,7 @@ impl IMAPIFolder {
             lpulMessageStatus,
         )
     }
-    /// Calls `IMAPIFolder::SetMessageStatus` through the vtable.
+    /// Calls `IMAPIFolder::SetMessageStatus` through the vtable. Microsoft's reference: [`IMAPIFolder::SetMessageStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-setmessagestatus).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5493,7 +6465,7 @@ impl IMAPIFolder {
             lpulOldStatus,
         )
     }
-    /// Calls `IMAPIFolder::SaveContentsSort` through the vtable.
+    /// Calls `IMAPIFolder::SaveContentsSort` through the vtable. Microsoft's reference: [`IMAPIFolder::SaveContentsSort`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-savecontentssort).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5504,7 +6476,7 @@ impl IMAPIFolder {
     ) -> HRESULT {
         (self.vtable().SaveContentsSort)(self.as_raw(), lpSortCriteria, ulFlags)
     }
-    /// Calls `IMAPIFolder::EmptyFolder` through the vtable.
+    /// Calls `IMAPIFolder::EmptyFolder` through the vtable. Microsoft's reference: [`IMAPIFolder::EmptyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-emptyfolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5519,7 +6491,7 @@ impl IMAPIFolder {
 }
 /// Implement `IMAPIFolder` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
-    /// `IMAPIFolder::CreateMessage`.
+    /// `IMAPIFolder::CreateMessage`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::CreateMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-createmessage).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5536,7 +6508,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::CopyMessages`.
+    /// `IMAPIFolder::CopyMessages`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::CopyMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-copymessages).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5556,7 +6528,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::DeleteMessages`.
+    /// `IMAPIFolder::DeleteMessages`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::DeleteMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-deletemessages).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5574,7 +6546,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::CreateFolder`.
+    /// `IMAPIFolder::CreateFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::CreateFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-createfolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5594,7 +6566,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::CopyFolder`.
+    /// `IMAPIFolder::CopyFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::CopyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-copyfolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5616,7 +6588,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::DeleteFolder`.
+    /// `IMAPIFolder::DeleteFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::DeleteFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-deletefolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5635,7 +6607,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::SetReadFlags`.
+    /// `IMAPIFolder::SetReadFlags`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::SetReadFlags`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-setreadflags).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5653,7 +6625,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::GetMessageStatus`.
+    /// `IMAPIFolder::GetMessageStatus`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::GetMessageStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-getmessagestatus).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5671,7 +6643,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::SetMessageStatus`.
+    /// `IMAPIFolder::SetMessageStatus`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::SetMessageStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-setmessagestatus).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5690,7 +6662,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::SaveContentsSort`.
+    /// `IMAPIFolder::SaveContentsSort`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::SaveContentsSort`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-savecontentssort).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5706,7 +6678,7 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIFolder::EmptyFolder`.
+    /// `IMAPIFolder::EmptyFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIFolder::EmptyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapifolder-emptyfolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6074,7 +7046,9 @@ impl IMAPIFolder_Vtbl {
 /// The vtable of `IMsgStore`, in the order the headers declare.
 #[repr(C)]
 pub struct IMsgStore_Vtbl {
+    /// The entries of `IMAPIProp`, which `IMsgStore` derives from.
     pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IMsgStore::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -6083,10 +7057,12 @@ pub struct IMsgStore_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -6096,6 +7072,7 @@ pub struct IMsgStore_Vtbl {
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -6105,6 +7082,7 @@ pub struct IMsgStore_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::SetReceiveFolder`.
     pub SetReceiveFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszMessageClass: LPTSTR,
@@ -6112,6 +7090,7 @@ pub struct IMsgStore_Vtbl {
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::GetReceiveFolder`.
     pub GetReceiveFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszMessageClass: LPTSTR,
@@ -6120,37 +7099,44 @@ pub struct IMsgStore_Vtbl {
         lppEntryID: *mut LPENTRYID,
         lppszExplicitClass: *mut LPTSTR,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::GetReceiveFolderTable`.
     pub GetReceiveFolderTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::StoreLogoff`.
     pub StoreLogoff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::AbortSubmit`.
     pub AbortSubmit: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::GetOutgoingQueue`.
     pub GetOutgoingQueue: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::SetLockState`.
     pub SetLockState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMessage: LPMESSAGE,
         ulLockState: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::FinishedMsg`.
     pub FinishedMsg: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMsgStore::NotifyNewMail`.
     pub NotifyNewMail: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpNotification: LPNOTIFICATION,
@@ -6183,7 +7169,7 @@ unsafe impl ComInterface for IMsgStore {
     const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMsgStore {
-    /// Calls `IMsgStore::Advise` through the vtable.
+    /// Calls `IMsgStore::Advise` through the vtable. Microsoft's reference: [`IMsgStore::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6206,14 +7192,14 @@ impl IMsgStore {
             lpulConnection,
         )
     }
-    /// Calls `IMsgStore::Unadvise` through the vtable.
+    /// Calls `IMsgStore::Unadvise` through the vtable. Microsoft's reference: [`IMsgStore::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IMsgStore::CompareEntryIDs` through the vtable.
+    /// Calls `IMsgStore::CompareEntryIDs` through the vtable. Microsoft's reference: [`IMsgStore::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6238,7 +7224,7 @@ impl IMsgStore {
             lpulResult,
         )
     }
-    /// Calls `IMsgStore::OpenEntry` through the vtable.
+    /// Calls `IMsgStore::OpenEntry` through the vtable. Microsoft's reference: [`IMsgStore::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6263,7 +7249,7 @@ impl IMsgStore {
             lppUnk,
         )
     }
-    /// Calls `IMsgStore::SetReceiveFolder` through the vtable.
+    /// Calls `IMsgStore::SetReceiveFolder` through the vtable. Microsoft's reference: [`IMsgStore::SetReceiveFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-setreceivefolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6284,7 +7270,7 @@ impl IMsgStore {
             lpEntryID,
         )
     }
-    /// Calls `IMsgStore::GetReceiveFolder` through the vtable.
+    /// Calls `IMsgStore::GetReceiveFolder` through the vtable. Microsoft's reference: [`IMsgStore::GetReceiveFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getreceivefolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6307,7 +7293,7 @@ impl IMsgStore {
             lppszExplicitClass,
         )
     }
-    /// Calls `IMsgStore::GetReceiveFolderTable` through the vtable.
+    /// Calls `IMsgStore::GetReceiveFolderTable` through the vtable. Microsoft's reference: [`IMsgStore::GetReceiveFolderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getreceivefoldertable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6318,14 +7304,14 @@ impl IMsgStore {
     ) -> HRESULT {
         (self.vtable().GetReceiveFolderTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMsgStore::StoreLogoff` through the vtable.
+    /// Calls `IMsgStore::StoreLogoff` through the vtable. Microsoft's reference: [`IMsgStore::StoreLogoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-storelogoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().StoreLogoff)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IMsgStore::AbortSubmit` through the vtable.
+    /// Calls `IMsgStore::AbortSubmit` through the vtable. Microsoft's reference: [`IMsgStore::AbortSubmit`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-abortsubmit).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6337,7 +7323,7 @@ impl IMsgStore {
     ) -> HRESULT {
         (self.vtable().AbortSubmit)(self.as_raw(), cbEntryID, lpEntryID, ulFlags)
     }
-    /// Calls `IMsgStore::GetOutgoingQueue` through the vtable.
+    /// Calls `IMsgStore::GetOutgoingQueue` through the vtable. Microsoft's reference: [`IMsgStore::GetOutgoingQueue`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getoutgoingqueue).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6348,7 +7334,7 @@ impl IMsgStore {
     ) -> HRESULT {
         (self.vtable().GetOutgoingQueue)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMsgStore::SetLockState` through the vtable.
+    /// Calls `IMsgStore::SetLockState` through the vtable. Microsoft's reference: [`IMsgStore::SetLockState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-setlockstate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6359,7 +7345,7 @@ impl IMsgStore {
     ) -> HRESULT {
         (self.vtable().SetLockState)(self.as_raw(), lpMessage, ulLockState)
     }
-    /// Calls `IMsgStore::FinishedMsg` through the vtable.
+    /// Calls `IMsgStore::FinishedMsg` through the vtable. Microsoft's reference: [`IMsgStore::FinishedMsg`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-finishedmsg).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6371,7 +7357,7 @@ impl IMsgStore {
     ) -> HRESULT {
         (self.vtable().FinishedMsg)(self.as_raw(), ulFlags, cbEntryID, lpEntryID)
     }
-    /// Calls `IMsgStore::NotifyNewMail` through the vtable.
+    /// Calls `IMsgStore::NotifyNewMail` through the vtable. Microsoft's reference: [`IMsgStore::NotifyNewMail`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-notifynewmail).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -6381,7 +7367,7 @@ impl IMsgStore {
 }
 /// Implement `IMsgStore` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMsgStore_Impl: IMAPIProp_Impl {
-    /// `IMsgStore::Advise`.
+    /// `IMsgStore::Advise`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6400,7 +7386,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::Unadvise`.
+    /// `IMsgStore::Unadvise`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6412,7 +7398,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::CompareEntryIDs`.
+    /// `IMsgStore::CompareEntryIDs`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6432,7 +7418,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::OpenEntry`.
+    /// `IMsgStore::OpenEntry`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6452,7 +7438,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::SetReceiveFolder`.
+    /// `IMsgStore::SetReceiveFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::SetReceiveFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-setreceivefolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6470,7 +7456,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::GetReceiveFolder`.
+    /// `IMsgStore::GetReceiveFolder`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::GetReceiveFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getreceivefolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6489,7 +7475,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::GetReceiveFolderTable`.
+    /// `IMsgStore::GetReceiveFolderTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::GetReceiveFolderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getreceivefoldertable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6505,7 +7491,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::StoreLogoff`.
+    /// `IMsgStore::StoreLogoff`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::StoreLogoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-storelogoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6517,7 +7503,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::AbortSubmit`.
+    /// `IMsgStore::AbortSubmit`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::AbortSubmit`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-abortsubmit).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6534,7 +7520,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::GetOutgoingQueue`.
+    /// `IMsgStore::GetOutgoingQueue`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::GetOutgoingQueue`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-getoutgoingqueue).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6550,7 +7536,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::SetLockState`.
+    /// `IMsgStore::SetLockState`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::SetLockState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-setlockstate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6562,7 +7548,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     unsafe fn SetLockState(&self, lpMessage: LPMESSAGE, ulLockState: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::FinishedMsg`.
+    /// `IMsgStore::FinishedMsg`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::FinishedMsg`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-finishedmsg).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6579,7 +7565,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgStore::NotifyNewMail`.
+    /// `IMsgStore::NotifyNewMail`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::NotifyNewMail`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-notifynewmail).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -6958,12 +7944,15 @@ impl IMsgStore_Vtbl {
 /// The vtable of `IMessage`, in the order the headers declare.
 #[repr(C)]
 pub struct IMessage_Vtbl {
+    /// The entries of `IMAPIProp`, which `IMessage` derives from.
     pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IMessage::GetAttachmentTable`.
     pub GetAttachmentTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMessage::OpenAttach`.
     pub OpenAttach: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulAttachmentNum: ULONG,
@@ -6971,6 +7960,7 @@ pub struct IMessage_Vtbl {
         ulFlags: ULONG,
         lppAttach: *mut LPATTACH,
     ) -> HRESULT,
+    /// The entry of `IMessage::CreateAttach`.
     pub CreateAttach: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
@@ -6978,6 +7968,7 @@ pub struct IMessage_Vtbl {
         lpulAttachmentNum: *mut ULONG,
         lppAttach: *mut LPATTACH,
     ) -> HRESULT,
+    /// The entry of `IMessage::DeleteAttach`.
     pub DeleteAttach: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulAttachmentNum: ULONG,
@@ -6985,20 +7976,24 @@ pub struct IMessage_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMessage::GetRecipientTable`.
     pub GetRecipientTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMessage::ModifyRecipients`.
     pub ModifyRecipients: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpMods: LPADRLIST,
     ) -> HRESULT,
+    /// The entry of `IMessage::SubmitMessage`.
     pub SubmitMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMessage::SetReadFlag`.
     pub SetReadFlag: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -7031,7 +8026,7 @@ unsafe impl ComInterface for IMessage {
     const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IMessage {
-    /// Calls `IMessage::GetAttachmentTable` through the vtable.
+    /// Calls `IMessage::GetAttachmentTable` through the vtable. Microsoft's reference: [`IMessage::GetAttachmentTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-getattachmenttable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7042,7 +8037,7 @@ impl IMessage {
     ) -> HRESULT {
         (self.vtable().GetAttachmentTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMessage::OpenAttach` through the vtable.
+    /// Calls `IMessage::OpenAttach` through the vtable. Microsoft's reference: [`IMessage::OpenAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-openattach).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7057,7 +8052,7 @@ impl IMessage {
             .vtable()
             .OpenAttach)(self.as_raw(), ulAttachmentNum, lpInterface, ulFlags, lppAttach)
     }
-    /// Calls `IMessage::CreateAttach` through the vtable.
+    /// Calls `IMessage::CreateAttach` through the vtable. Microsoft's reference: [`IMessage::CreateAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-createattach).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7078,7 +8073,7 @@ impl IMessage {
             lppAttach,
         )
     }
-    /// Calls `IMessage::DeleteAttach` through the vtable.
+    /// Calls `IMessage::DeleteAttach` through the vtable. Microsoft's reference: [`IMessage::DeleteAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-deleteattach).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7099,7 +8094,7 @@ impl IMessage {
             ulFlags,
         )
     }
-    /// Calls `IMessage::GetRecipientTable` through the vtable.
+    /// Calls `IMessage::GetRecipientTable` through the vtable. Microsoft's reference: [`IMessage::GetRecipientTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-getrecipienttable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7110,21 +8105,21 @@ impl IMessage {
     ) -> HRESULT {
         (self.vtable().GetRecipientTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMessage::ModifyRecipients` through the vtable.
+    /// Calls `IMessage::ModifyRecipients` through the vtable. Microsoft's reference: [`IMessage::ModifyRecipients`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-modifyrecipients).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT {
         (self.vtable().ModifyRecipients)(self.as_raw(), ulFlags, lpMods)
     }
-    /// Calls `IMessage::SubmitMessage` through the vtable.
+    /// Calls `IMessage::SubmitMessage` through the vtable. Microsoft's reference: [`IMessage::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-submitmessage).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SubmitMessage)(self.as_raw(), ulFlags)
     }
-    /// Calls `IMessage::SetReadFlag` through the vtable.
+    /// Calls `IMessage::SetReadFlag` through the vtable. Microsoft's reference: [`IMessage::SetReadFlag`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-setreadflag).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7134,7 +8129,7 @@ impl IMessage {
 }
 /// Implement `IMessage` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMessage_Impl: IMAPIProp_Impl {
-    /// `IMessage::GetAttachmentTable`.
+    /// `IMessage::GetAttachmentTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::GetAttachmentTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-getattachmenttable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7150,7 +8145,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::OpenAttach`.
+    /// `IMessage::OpenAttach`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::OpenAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-openattach).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7168,7 +8163,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::CreateAttach`.
+    /// `IMessage::CreateAttach`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::CreateAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-createattach).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7186,7 +8181,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::DeleteAttach`.
+    /// `IMessage::DeleteAttach`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::DeleteAttach`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-deleteattach).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7204,7 +8199,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::GetRecipientTable`.
+    /// `IMessage::GetRecipientTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::GetRecipientTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-getrecipienttable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7220,7 +8215,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::ModifyRecipients`.
+    /// `IMessage::ModifyRecipients`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::ModifyRecipients`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-modifyrecipients).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7232,7 +8227,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     unsafe fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::SubmitMessage`.
+    /// `IMessage::SubmitMessage`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-submitmessage).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7244,7 +8239,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMessage::SetReadFlag`.
+    /// `IMessage::SetReadFlag`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::SetReadFlag`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-setreadflag).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7469,6 +8464,7 @@ impl IMessage_Vtbl {
 /// The vtable of `IAttach`, in the order the headers declare.
 #[repr(C)]
 pub struct IAttach_Vtbl {
+    /// The entries of `IMAPIProp`, which `IAttach` derives from.
     pub base__: IMAPIProp_Vtbl,
 }
 /// An owned `IAttach` interface pointer (declared in `mapidefs.h`). IID {00020308-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
@@ -7515,18 +8511,22 @@ impl IAttach_Vtbl {
 /// The vtable of `IMAPIControl`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIControl_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPIControl` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPIControl::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMAPIControl::Activate`.
     pub Activate: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         ulUIParam: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPIControl::GetState`.
     pub GetState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -7560,7 +8560,7 @@ unsafe impl ComInterface for IMAPIControl {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIControl {
-    /// Calls `IMAPIControl::GetLastError` through the vtable.
+    /// Calls `IMAPIControl::GetLastError` through the vtable. Microsoft's reference: [`IMAPIControl::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7572,14 +8572,14 @@ impl IMAPIControl {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMAPIControl::Activate` through the vtable.
+    /// Calls `IMAPIControl::Activate` through the vtable. Microsoft's reference: [`IMAPIControl::Activate`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-activate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT {
         (self.vtable().Activate)(self.as_raw(), ulFlags, ulUIParam)
     }
-    /// Calls `IMAPIControl::GetState` through the vtable.
+    /// Calls `IMAPIControl::GetState` through the vtable. Microsoft's reference: [`IMAPIControl::GetState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-getstate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7589,7 +8589,7 @@ impl IMAPIControl {
 }
 /// Implement `IMAPIControl` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIControl_Impl {
-    /// `IMAPIControl::GetLastError`.
+    /// `IMAPIControl::GetLastError`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIControl::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7606,7 +8606,7 @@ pub trait IMAPIControl_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIControl::Activate`.
+    /// `IMAPIControl::Activate`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIControl::Activate`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-activate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7618,7 +8618,7 @@ pub trait IMAPIControl_Impl {
     unsafe fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPIControl::GetState`.
+    /// `IMAPIControl::GetState`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIControl::GetState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-getstate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7720,18 +8720,22 @@ impl IMAPIControl_Vtbl {
 /// The vtable of `IProviderAdmin`, in the order the headers declare.
 #[repr(C)]
 pub struct IProviderAdmin_Vtbl {
+    /// The entries of `IUnknown`, which `IProviderAdmin` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IProviderAdmin::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IProviderAdmin::GetProviderTable`.
     pub GetProviderTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IProviderAdmin::CreateProvider`.
     pub CreateProvider: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProvider: LPTSTR,
@@ -7741,10 +8745,12 @@ pub struct IProviderAdmin_Vtbl {
         ulFlags: ULONG,
         lpUID: *mut MAPIUID,
     ) -> HRESULT,
+    /// The entry of `IProviderAdmin::DeleteProvider`.
     pub DeleteProvider: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
     ) -> HRESULT,
+    /// The entry of `IProviderAdmin::OpenProfileSection`.
     pub OpenProfileSection: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
@@ -7780,7 +8786,7 @@ unsafe impl ComInterface for IProviderAdmin {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IProviderAdmin {
-    /// Calls `IProviderAdmin::GetLastError` through the vtable.
+    /// Calls `IProviderAdmin::GetLastError` through the vtable. Microsoft's reference: [`IProviderAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7792,7 +8798,7 @@ impl IProviderAdmin {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IProviderAdmin::GetProviderTable` through the vtable.
+    /// Calls `IProviderAdmin::GetProviderTable` through the vtable. Microsoft's reference: [`IProviderAdmin::GetProviderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-getprovidertable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7803,7 +8809,7 @@ impl IProviderAdmin {
     ) -> HRESULT {
         (self.vtable().GetProviderTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IProviderAdmin::CreateProvider` through the vtable.
+    /// Calls `IProviderAdmin::CreateProvider` through the vtable. Microsoft's reference: [`IProviderAdmin::CreateProvider`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-createprovider).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7828,14 +8834,14 @@ impl IProviderAdmin {
             lpUID,
         )
     }
-    /// Calls `IProviderAdmin::DeleteProvider` through the vtable.
+    /// Calls `IProviderAdmin::DeleteProvider` through the vtable. Microsoft's reference: [`IProviderAdmin::DeleteProvider`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-deleteprovider).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT {
         (self.vtable().DeleteProvider)(self.as_raw(), lpUID)
     }
-    /// Calls `IProviderAdmin::OpenProfileSection` through the vtable.
+    /// Calls `IProviderAdmin::OpenProfileSection` through the vtable. Microsoft's reference: [`IProviderAdmin::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-openprofilesection).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -7853,7 +8859,7 @@ impl IProviderAdmin {
 }
 /// Implement `IProviderAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IProviderAdmin_Impl {
-    /// `IProviderAdmin::GetLastError`.
+    /// `IProviderAdmin::GetLastError`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7870,7 +8876,7 @@ pub trait IProviderAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProviderAdmin::GetProviderTable`.
+    /// `IProviderAdmin::GetProviderTable`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::GetProviderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-getprovidertable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7886,7 +8892,7 @@ pub trait IProviderAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProviderAdmin::CreateProvider`.
+    /// `IProviderAdmin::CreateProvider`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::CreateProvider`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-createprovider).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7906,7 +8912,7 @@ pub trait IProviderAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProviderAdmin::DeleteProvider`.
+    /// `IProviderAdmin::DeleteProvider`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::DeleteProvider`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-deleteprovider).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -7918,7 +8924,7 @@ pub trait IProviderAdmin_Impl {
     unsafe fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProviderAdmin::OpenProfileSection`.
+    /// `IProviderAdmin::OpenProfileSection`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-openprofilesection).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

@@ -2,38 +2,63 @@
 //! Declarations from `mapispi.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `LPMAPISUP` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPMAPISUP = *mut ::core::ffi::c_void;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `NOTIFKEY` structure, from `mapispi.h`. Microsoft's reference: [NOTIFKEY](https://learn.microsoft.com/office/client-developer/outlook/mapi/notifkey).
 pub struct NOTIFKEY {
+    /// `cb` of `NOTIFKEY`.
     pub cb: ULONG,
+    /// `ab` of `NOTIFKEY`.
     pub ab: [BYTE; 1usize],
 }
+/// `LPNOTIFKEY` is `*mut NOTIFKEY`, from `mapispi.h`.
 pub type LPNOTIFKEY = *mut NOTIFKEY;
+/// `LPABPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPABPROVIDER = *mut ::core::ffi::c_void;
+/// `LPABLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPABLOGON = *mut ::core::ffi::c_void;
+/// `LPXPPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPXPPROVIDER = *mut ::core::ffi::c_void;
+/// `LPXPLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPXPLOGON = *mut ::core::ffi::c_void;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `OPTIONDATA` structure, from `mapispi.h`. Microsoft's reference: [OPTIONDATA](https://learn.microsoft.com/office/client-developer/outlook/mapi/optiondata).
 pub struct _OPTIONDATA {
+    /// `ulFlags` of `_OPTIONDATA`.
     pub ulFlags: ULONG,
+    /// `lpRecipGUID` of `_OPTIONDATA`.
     pub lpRecipGUID: LPGUID,
+    /// `lpszAdrType` of `_OPTIONDATA`.
     pub lpszAdrType: LPTSTR,
+    /// `lpszDLLName` of `_OPTIONDATA`.
     pub lpszDLLName: LPTSTR,
+    /// `ulOrdinal` of `_OPTIONDATA`.
     pub ulOrdinal: ULONG,
+    /// `cbOptionsData` of `_OPTIONDATA`.
     pub cbOptionsData: ULONG,
+    /// `lpbOptionsData` of `_OPTIONDATA`.
     pub lpbOptionsData: LPBYTE,
+    /// `cOptionsProps` of `_OPTIONDATA`.
     pub cOptionsProps: ULONG,
+    /// `lpOptionsProps` of `_OPTIONDATA`.
     pub lpOptionsProps: LPSPropValue,
 }
+/// `OPTIONDATA` is `_OPTIONDATA`, from `mapispi.h`.
 pub type OPTIONDATA = _OPTIONDATA;
+/// `LPOPTIONDATA` is `*mut _OPTIONDATA`, from `mapispi.h`.
 pub type LPOPTIONDATA = *mut _OPTIONDATA;
+/// `LPMSLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPMSLOGON = *mut ::core::ffi::c_void;
+/// `LPMSPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
 pub type LPMSPROVIDER = *mut ::core::ffi::c_void;
 #[cfg(target_pointer_width = "64")]
+/// `LPMSGSERVICEENTRY` is `MSGSERVICEENTRY`, from `mapispi.h`.
 pub type LPMSGSERVICEENTRY = MSGSERVICEENTRY;
 #[cfg(target_pointer_width = "32")]
+/// `LPMSGSERVICEENTRY` is `::core::option::Option<unsafe extern "system" fn (arg1 : HINSTANCE, arg2 : LPMALLOC, arg3 : LPMAPISUP, arg4 : ULONG, arg5 : ULONG, arg6 : ULONG, arg7 : ULONG, arg8 : LPSPropValue, arg9 : LPPROVIDERADMIN, arg10 : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
 pub type LPMSGSERVICEENTRY = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: HINSTANCE,
@@ -49,6 +74,7 @@ pub type LPMSGSERVICEENTRY = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `PREPROCESSMESSAGE` is `::core::option::Option<unsafe extern "C" fn (lpvSession : LPVOID, lpMessage : LPMESSAGE, lpAdrBook : LPADRBOOK, lpFolder : LPMAPIFOLDER, AllocateBuffer : LPALLOCATEBUFFER, AllocateMore : LPALLOCATEMORE, FreeBuffer : LPFREEBUFFER, lpcOutbound : *mut ULONG, lpppMessage : *mut *mut LPMESSAGE, lppRecipList : *mut LPADRLIST) -> HRESULT>`, from `mapispi.h`.
 pub type PREPROCESSMESSAGE = ::core::option::Option<
     unsafe extern "C" fn(
         lpvSession: LPVOID,
@@ -64,10 +90,12 @@ pub type PREPROCESSMESSAGE = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `REMOVEPREPROCESSINFO` is `::core::option::Option<unsafe extern "C" fn (lpMessage : LPMESSAGE) -> HRESULT>`, from `mapispi.h`.
 pub type REMOVEPREPROCESSINFO = ::core::option::Option<
     unsafe extern "C" fn(lpMessage: LPMESSAGE) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MSGSERVICEENTRY` is `::core::option::Option<unsafe extern "C" fn (hInstance : HINSTANCE, lpMalloc : LPMALLOC, lpMAPISup : LPMAPISUP, ulUIParam : ULONG, ulFlags : ULONG, ulContext : ULONG, cValues : ULONG, lpProps : LPSPropValue, lpProviderAdmin : LPPROVIDERADMIN, lppMapiError : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
 pub type MSGSERVICEENTRY = ::core::option::Option<
     unsafe extern "C" fn(
         hInstance: HINSTANCE,
@@ -82,97 +110,176 @@ pub type MSGSERVICEENTRY = ::core::option::Option<
         lppMapiError: *mut LPMAPIERROR,
     ) -> HRESULT,
 >;
+/// `BEGIN_DEFERRED`, from `mapispi.h`.
 pub const BEGIN_DEFERRED: ULONG = 0x00000001;
+/// `CALLBACK_DISCONTINUE`, from `mapispi.h`.
 pub const CALLBACK_DISCONTINUE: ULONG = 0x80000000;
+/// `CHECK_SENDER`, from `mapispi.h`.
 pub const CHECK_SENDER: ULONG = 0x00000001;
+/// `CURRENT_SPI_VERSION`, from `mapispi.h`.
 pub const CURRENT_SPI_VERSION: ULONG = 0x00010010;
+/// `DEINIT_HURRY`, from `mapispi.h`.
 pub const DEINIT_HURRY: ULONG = 0x80000000;
+/// `DEINIT_NORMAL`, from `mapispi.h`.
 pub const DEINIT_NORMAL: ULONG = 0x00000001;
+/// `DIALOG_ALLOW_CANCEL`, from `mapispi.h`.
 pub const DIALOG_ALLOW_CANCEL: ULONG = 0x00000080;
+/// `DIALOG_ATTACH`, from `mapispi.h`.
 pub const DIALOG_ATTACH: ULONG = 0x00000008;
+/// `DIALOG_CONFIRM_CANCEL`, from `mapispi.h`.
 pub const DIALOG_CONFIRM_CANCEL: ULONG = 0x00000100;
+/// `DIALOG_COPY`, from `mapispi.h`.
 pub const DIALOG_COPY: ULONG = 0x00000020;
+/// `DIALOG_DELETE`, from `mapispi.h`.
 pub const DIALOG_DELETE: ULONG = 0x00000040;
+/// `DIALOG_FOLDER`, from `mapispi.h`.
 pub const DIALOG_FOLDER: ULONG = 0x00000001;
+/// `DIALOG_MESSAGE`, from `mapispi.h`.
 pub const DIALOG_MESSAGE: ULONG = 0x00000002;
+/// `DIALOG_MOVE`, from `mapispi.h`.
 pub const DIALOG_MOVE: ULONG = 0x00000010;
+/// `DIALOG_PROP`, from `mapispi.h`.
 pub const DIALOG_PROP: ULONG = 0x00000004;
+/// `END_DONT_RESEND`, from `mapispi.h`.
 pub const END_DONT_RESEND: ULONG = 0x00040000;
+/// `END_RESEND_LATER`, from `mapispi.h`.
 pub const END_RESEND_LATER: ULONG = 0x00020000;
+/// `END_RESEND_NOW`, from `mapispi.h`.
 pub const END_RESEND_NOW: ULONG = 0x00010000;
+/// `FILL_ENTRY`, from `mapispi.h`.
 pub const FILL_ENTRY: ULONG = 0x00000001;
+/// `LOGOFF_HURRY`, from `mapispi.h`.
 pub const LOGOFF_HURRY: ULONG = 0x80000000;
+/// `LOGOFF_NORMAL`, from `mapispi.h`.
 pub const LOGOFF_NORMAL: ULONG = 0x00000001;
+/// `LOGON_CHANGED`, from `mapispi.h`.
 pub const LOGON_CHANGED: ULONG = 0x00000008;
+/// `LOGON_NO_CONNECT`, from `mapispi.h`.
 pub const LOGON_NO_CONNECT: ULONG = 0x00000004;
+/// `LOGON_NO_DIALOG`, from `mapispi.h`.
 pub const LOGON_NO_DIALOG: ULONG = 0x00000001;
+/// `LOGON_NO_INBOUND`, from `mapispi.h`.
 pub const LOGON_NO_INBOUND: ULONG = 0x00000008;
+/// `LOGON_NO_OUTBOUND`, from `mapispi.h`.
 pub const LOGON_NO_OUTBOUND: ULONG = 0x00000010;
+/// `LOGON_SP_IDLE`, from `mapispi.h`.
 pub const LOGON_SP_IDLE: ULONG = 0x00010000;
+/// `LOGON_SP_NEWPW`, from `mapispi.h`.
 pub const LOGON_SP_NEWPW: ULONG = 0x00000004;
+/// `LOGON_SP_POLL`, from `mapispi.h`.
 pub const LOGON_SP_POLL: ULONG = 0x00020000;
+/// `LOGON_SP_PROMPT`, from `mapispi.h`.
 pub const LOGON_SP_PROMPT: ULONG = 0x00000002;
+/// `LOGON_SP_RESOLVE`, from `mapispi.h`.
 pub const LOGON_SP_RESOLVE: ULONG = 0x00040000;
+/// `LOGON_SP_TRANSPORT`, from `mapispi.h`.
 pub const LOGON_SP_TRANSPORT: ULONG = 0x00000001;
+/// `MAPI_NON_READ`, from `mapispi.h`.
 pub const MAPI_NON_READ: ULONG = 0x00000001;
+/// `MSG_SERVICE_CONFIGURE`, from `mapispi.h`.
 pub const MSG_SERVICE_CONFIGURE: ULONG = 0x00000003;
+/// `MSG_SERVICE_CREATE`, from `mapispi.h`.
 pub const MSG_SERVICE_CREATE: ULONG = 0x00000002;
+/// `MSG_SERVICE_DELETE`, from `mapispi.h`.
 pub const MSG_SERVICE_DELETE: ULONG = 0x00000004;
+/// `MSG_SERVICE_INSTALL`, from `mapispi.h`.
 pub const MSG_SERVICE_INSTALL: ULONG = 0x00000001;
+/// `MSG_SERVICE_PROVIDER_CREATE`, from `mapispi.h`.
 pub const MSG_SERVICE_PROVIDER_CREATE: ULONG = 0x00000006;
+/// `MSG_SERVICE_PROVIDER_DELETE`, from `mapispi.h`.
 pub const MSG_SERVICE_PROVIDER_DELETE: ULONG = 0x00000007;
+/// `MSG_SERVICE_UI_READ_ONLY`, from `mapispi.h`.
 pub const MSG_SERVICE_UI_READ_ONLY: ULONG = 0x00000008;
+/// `MSG_SERVICE_UNINSTALL`, from `mapispi.h`.
 pub const MSG_SERVICE_UNINSTALL: ULONG = 0x00000005;
+/// `NEEDS_PREPROCESSING`, from `mapispi.h`.
 pub const NEEDS_PREPROCESSING: ULONG = 0x00000001;
+/// `NEEDS_SPOOLER`, from `mapispi.h`.
 pub const NEEDS_SPOOLER: ULONG = 0x00000002;
+/// `NON_STANDARD`, from `mapispi.h`.
 pub const NON_STANDARD: ULONG = 0x00010000;
+/// `NOTIFY_ABORT_DEFERRED`, from `mapispi.h`.
 pub const NOTIFY_ABORT_DEFERRED: ULONG = 0x40000000;
+/// `NOTIFY_BEGIN_INBOUND`, from `mapispi.h`.
 pub const NOTIFY_BEGIN_INBOUND: ULONG = 0x00000001;
+/// `NOTIFY_BEGIN_INBOUND_FLUSH`, from `mapispi.h`.
 pub const NOTIFY_BEGIN_INBOUND_FLUSH: ULONG = 0x00000004;
+/// `NOTIFY_BEGIN_OUTBOUND`, from `mapispi.h`.
 pub const NOTIFY_BEGIN_OUTBOUND: ULONG = 0x00000002;
+/// `NOTIFY_BEGIN_OUTBOUND_FLUSH`, from `mapispi.h`.
 pub const NOTIFY_BEGIN_OUTBOUND_FLUSH: ULONG = 0x00000008;
+/// `NOTIFY_CANCELED`, from `mapispi.h`.
 pub const NOTIFY_CANCELED: ULONG = 0x80000000;
+/// `NOTIFY_CANCEL_MESSAGE`, from `mapispi.h`.
 pub const NOTIFY_CANCEL_MESSAGE: ULONG = 0x80000000;
+/// `NOTIFY_CONFIG_CHANGE`, from `mapispi.h`.
 pub const NOTIFY_CONFIG_CHANGE: ULONG = 0x00004000;
+/// `NOTIFY_CRITICAL_ERROR`, from `mapispi.h`.
 pub const NOTIFY_CRITICAL_ERROR: ULONG = 0x10000000;
+/// `NOTIFY_CRITSEC`, from `mapispi.h`.
 pub const NOTIFY_CRITSEC: ULONG = 0x00001000;
+/// `NOTIFY_END_INBOUND`, from `mapispi.h`.
 pub const NOTIFY_END_INBOUND: ULONG = 0x00010000;
+/// `NOTIFY_END_INBOUND_FLUSH`, from `mapispi.h`.
 pub const NOTIFY_END_INBOUND_FLUSH: ULONG = 0x00040000;
+/// `NOTIFY_END_OUTBOUND`, from `mapispi.h`.
 pub const NOTIFY_END_OUTBOUND: ULONG = 0x00020000;
+/// `NOTIFY_END_OUTBOUND_FLUSH`, from `mapispi.h`.
 pub const NOTIFY_END_OUTBOUND_FLUSH: ULONG = 0x00080000;
+/// `NOTIFY_NEWMAIL`, from `mapispi.h`.
 pub const NOTIFY_NEWMAIL: ULONG = 0x00000001;
+/// `NOTIFY_NEWMAIL_RECEIVED`, from `mapispi.h`.
 pub const NOTIFY_NEWMAIL_RECEIVED: ULONG = 0x20000000;
+/// `NOTIFY_NONCRIT`, from `mapispi.h`.
 pub const NOTIFY_NONCRIT: ULONG = 0x00002000;
+/// `NOTIFY_READYTOSEND`, from `mapispi.h`.
 pub const NOTIFY_READYTOSEND: ULONG = 0x00000002;
+/// `NOTIFY_SENTDEFERRED`, from `mapispi.h`.
 pub const NOTIFY_SENTDEFERRED: ULONG = 0x00000004;
+/// `NOTIFY_SYNC`, from `mapispi.h`.
 pub const NOTIFY_SYNC: ULONG = 0x40000000;
+/// `OPTION_TYPE_MESSAGE`, from `mapispi.h`.
 pub const OPTION_TYPE_MESSAGE: ULONG = 0x00000002;
+/// `OPTION_TYPE_RECIPIENT`, from `mapispi.h`.
 pub const OPTION_TYPE_RECIPIENT: ULONG = 0x00000001;
+/// `PDK1_SPI_VERSION`, from `mapispi.h`.
 pub const PDK1_SPI_VERSION: ULONG = 0x00010000;
+/// `PDK2_SPI_VERSION`, from `mapispi.h`.
 pub const PDK2_SPI_VERSION: ULONG = 0x00010008;
+/// `PDK3_SPI_VERSION`, from `mapispi.h`.
 pub const PDK3_SPI_VERSION: ULONG = 0x00010010;
+/// `SERVICE_LOGON_FAILED`, from `mapispi.h`.
 pub const SERVICE_LOGON_FAILED: ULONG = 0x00000020;
+/// `STATUSROW_UPDATE`, from `mapispi.h`.
 pub const STATUSROW_UPDATE: ULONG = 0x10000000;
+/// `STGSTRM_CREATE`, from `mapispi.h`.
 pub const STGSTRM_CREATE: ULONG = 0x00001000;
+/// `STGSTRM_CURRENT`, from `mapispi.h`.
 pub const STGSTRM_CURRENT: ULONG = 0x10000000;
+/// `STGSTRM_MODIFY`, from `mapispi.h`.
 pub const STGSTRM_MODIFY: ULONG = 0x00000002;
+/// `STGSTRM_RESET`, from `mapispi.h`.
 pub const STGSTRM_RESET: ULONG = 0x00000000;
 /// The vtable of `IMAPISupport`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPISupport_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPISupport` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPISupport::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::GetMemAllocRoutines`.
     pub GetMemAllocRoutines: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpAllocateBuffer: *mut LPALLOCATEBUFFER,
         lpAllocateMore: *mut LPALLOCATEMORE,
         lpFreeBuffer: *mut LPFREEBUFFER,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Subscribe`.
     pub Subscribe: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpKey: LPNOTIFKEY,
@@ -181,10 +288,12 @@ pub struct IMAPISupport_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Unsubscribe`.
     pub Unsubscribe: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Notify`.
     pub Notify: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpKey: LPNOTIFKEY,
@@ -192,18 +301,21 @@ pub struct IMAPISupport_Vtbl {
         lpNotifications: LPNOTIFICATION,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::ModifyStatusRow`.
     pub ModifyStatusRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cValues: ULONG,
         lpColumnVals: LPSPropValue,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::OpenProfileSection`.
     pub OpenProfileSection: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUid: LPMAPIUID,
         ulFlags: ULONG,
         lppProfileObj: *mut LPPROFSECT,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::RegisterPreprocessor`.
     pub RegisterPreprocessor: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMuid: LPMAPIUID,
@@ -213,10 +325,12 @@ pub struct IMAPISupport_Vtbl {
         lpszRemovePreprocessInfo: LPSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::NewUID`.
     pub NewUID: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMuid: LPMAPIUID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::MakeInvalid`.
     pub MakeInvalid: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -224,15 +338,18 @@ pub struct IMAPISupport_Vtbl {
         ulRefCount: ULONG,
         cMethods: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::SpoolerYield`.
     pub SpoolerYield: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::SpoolerNotify`.
     pub SpoolerNotify: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpvData: LPVOID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::CreateOneOff`.
     pub CreateOneOff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszName: LPTSTR,
@@ -242,11 +359,13 @@ pub struct IMAPISupport_Vtbl {
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::SetProviderUID`.
     pub SetProviderUID: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpProviderID: LPMAPIUID,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntry1: ULONG,
@@ -256,6 +375,7 @@ pub struct IMAPISupport_Vtbl {
         ulCompareFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::OpenTemplateID`.
     pub OpenTemplateID: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbTemplateID: ULONG,
@@ -266,6 +386,7 @@ pub struct IMAPISupport_Vtbl {
         lppMAPIPropNew: *mut LPMAPIPROP,
         lpMAPIPropSibling: LPMAPIPROP,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -275,17 +396,20 @@ pub struct IMAPISupport_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::GetOneOffTable`.
     pub GetOneOffTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Address`.
     pub Address: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulUIParam: *mut ULONG_PTR,
         lpAdrParms: LPADRPARM,
         lppAdrList: *mut LPADRLIST,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Details`.
     pub Details: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulUIParam: *mut ULONG_PTR,
@@ -298,6 +422,7 @@ pub struct IMAPISupport_Vtbl {
         lpszButtonText: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::NewEntry`.
     pub NewEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -309,6 +434,7 @@ pub struct IMAPISupport_Vtbl {
         lpcbEIDNewEntry: *mut ULONG,
         lppEIDNewEntry: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::DoConfigPropsheet`.
     pub DoConfigPropsheet: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -318,6 +444,7 @@ pub struct IMAPISupport_Vtbl {
         lpCOnfigData: LPMAPIPROP,
         ulTopPage: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::CopyMessages`.
     pub CopyMessages: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSrcInterface: LPCIID,
@@ -329,6 +456,7 @@ pub struct IMAPISupport_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::CopyFolder`.
     pub CopyFolder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSrcInterface: LPCIID,
@@ -342,6 +470,7 @@ pub struct IMAPISupport_Vtbl {
         lpProgress: LPMAPIPROGRESS,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::DoCopyTo`.
     pub DoCopyTo: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSrcInterface: LPCIID,
@@ -356,6 +485,7 @@ pub struct IMAPISupport_Vtbl {
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::DoCopyProps`.
     pub DoCopyProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSrcInterface: LPCIID,
@@ -368,65 +498,77 @@ pub struct IMAPISupport_Vtbl {
         ulFlags: ULONG,
         lppProblems: *mut LPSPropProblemArray,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::DoProgressDialog`.
     pub DoProgressDialog: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lppProgress: *mut LPMAPIPROGRESS,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::ReadReceipt`.
     pub ReadReceipt: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpReadMessage: LPMESSAGE,
         lppEmptyMessage: *mut LPMESSAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::PrepareSubmit`.
     pub PrepareSubmit: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMessage: LPMESSAGE,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::ExpandRecips`.
     pub ExpandRecips: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMessage: LPMESSAGE,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::UpdatePAB`.
     pub UpdatePAB: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpMessage: LPMESSAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::DoSentMail`.
     pub DoSentMail: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpMessage: LPMESSAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::OpenAddressBook`.
     pub OpenAddressBook: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
         ulFlags: ULONG,
         lppAdrBook: *mut LPADRBOOK,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::Preprocess`.
     pub Preprocess: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::CompleteMsg`.
     pub CompleteMsg: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::StoreLogoffTransports`.
     pub StoreLogoffTransports: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::StatusRecips`.
     pub StatusRecips: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMessage: LPMESSAGE,
         lpRecipList: LPADRLIST,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::WrapStoreEntryID`.
     pub WrapStoreEntryID: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbOrigEntry: ULONG,
@@ -434,10 +576,12 @@ pub struct IMAPISupport_Vtbl {
         lpcbWrappedEntry: *mut ULONG,
         lppWrappedEntry: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::ModifyProfile`.
     pub ModifyProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::IStorageFromStream`.
     pub IStorageFromStream: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUnkIn: LPUNKNOWN,
@@ -445,6 +589,7 @@ pub struct IMAPISupport_Vtbl {
         ulFlags: ULONG,
         lppStorageOut: *mut LPSTORAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPISupport::GetSvcConfigSupportObj`.
     pub GetSvcConfigSupportObj: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -478,7 +623,7 @@ unsafe impl ComInterface for IMAPISupport {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISupport {
-    /// Calls `IMAPISupport::GetLastError` through the vtable.
+    /// Calls `IMAPISupport::GetLastError` through the vtable. Microsoft's reference: [`IMAPISupport::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -490,7 +635,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMAPISupport::GetMemAllocRoutines` through the vtable.
+    /// Calls `IMAPISupport::GetMemAllocRoutines` through the vtable. Microsoft's reference: [`IMAPISupport::GetMemAllocRoutines`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getmemallocroutines).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -509,7 +654,7 @@ impl IMAPISupport {
             lpFreeBuffer,
         )
     }
-    /// Calls `IMAPISupport::Subscribe` through the vtable.
+    /// Calls `IMAPISupport::Subscribe` through the vtable. Microsoft's reference: [`IMAPISupport::Subscribe`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-subscribe).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -532,14 +677,14 @@ impl IMAPISupport {
             lpulConnection,
         )
     }
-    /// Calls `IMAPISupport::Unsubscribe` through the vtable.
+    /// Calls `IMAPISupport::Unsubscribe` through the vtable. Microsoft's reference: [`IMAPISupport::Unsubscribe`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-unsubscribe).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unsubscribe)(self.as_raw(), ulConnection)
     }
-    /// Calls `IMAPISupport::Notify` through the vtable.
+    /// Calls `IMAPISupport::Notify` through the vtable. Microsoft's reference: [`IMAPISupport::Notify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-notify).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -554,7 +699,7 @@ impl IMAPISupport {
             .vtable()
             .Notify)(self.as_raw(), lpKey, cNotification, lpNotifications, lpulFlags)
     }
-    /// Calls `IMAPISupport::ModifyStatusRow` through the vtable.
+    /// Calls `IMAPISupport::ModifyStatusRow` through the vtable. Microsoft's reference: [`IMAPISupport::ModifyStatusRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-modifystatusrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -566,7 +711,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().ModifyStatusRow)(self.as_raw(), cValues, lpColumnVals, ulFlags)
     }
-    /// Calls `IMAPISupport::OpenProfileSection` through the vtable.
+    /// Calls `IMAPISupport::OpenProfileSection` through the vtable. Microsoft's reference: [`IMAPISupport::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openprofilesection).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -578,7 +723,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().OpenProfileSection)(self.as_raw(), lpUid, ulFlags, lppProfileObj)
     }
-    /// Calls `IMAPISupport::RegisterPreprocessor` through the vtable.
+    /// Calls `IMAPISupport::RegisterPreprocessor` through the vtable. Microsoft's reference: [`IMAPISupport::RegisterPreprocessor`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-registerpreprocessor).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -603,14 +748,14 @@ impl IMAPISupport {
             ulFlags,
         )
     }
-    /// Calls `IMAPISupport::NewUID` through the vtable.
+    /// Calls `IMAPISupport::NewUID` through the vtable. Microsoft's reference: [`IMAPISupport::NewUID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-newuid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT {
         (self.vtable().NewUID)(self.as_raw(), lpMuid)
     }
-    /// Calls `IMAPISupport::MakeInvalid` through the vtable.
+    /// Calls `IMAPISupport::MakeInvalid` through the vtable. Microsoft's reference: [`IMAPISupport::MakeInvalid`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-makeinvalid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -625,21 +770,21 @@ impl IMAPISupport {
             .vtable()
             .MakeInvalid)(self.as_raw(), ulFlags, lpObject, ulRefCount, cMethods)
     }
-    /// Calls `IMAPISupport::SpoolerYield` through the vtable.
+    /// Calls `IMAPISupport::SpoolerYield` through the vtable. Microsoft's reference: [`IMAPISupport::SpoolerYield`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-spooleryield).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SpoolerYield)(self.as_raw(), ulFlags)
     }
-    /// Calls `IMAPISupport::SpoolerNotify` through the vtable.
+    /// Calls `IMAPISupport::SpoolerNotify` through the vtable. Microsoft's reference: [`IMAPISupport::SpoolerNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-spoolernotify).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT {
         (self.vtable().SpoolerNotify)(self.as_raw(), ulFlags, lpvData)
     }
-    /// Calls `IMAPISupport::CreateOneOff` through the vtable.
+    /// Calls `IMAPISupport::CreateOneOff` through the vtable. Microsoft's reference: [`IMAPISupport::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-createoneoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -664,7 +809,7 @@ impl IMAPISupport {
             lppEntryID,
         )
     }
-    /// Calls `IMAPISupport::SetProviderUID` through the vtable.
+    /// Calls `IMAPISupport::SetProviderUID` through the vtable. Microsoft's reference: [`IMAPISupport::SetProviderUID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-setprovideruid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -675,7 +820,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().SetProviderUID)(self.as_raw(), lpProviderID, ulFlags)
     }
-    /// Calls `IMAPISupport::CompareEntryIDs` through the vtable.
+    /// Calls `IMAPISupport::CompareEntryIDs` through the vtable. Microsoft's reference: [`IMAPISupport::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -700,7 +845,7 @@ impl IMAPISupport {
             lpulResult,
         )
     }
-    /// Calls `IMAPISupport::OpenTemplateID` through the vtable.
+    /// Calls `IMAPISupport::OpenTemplateID` through the vtable. Microsoft's reference: [`IMAPISupport::OpenTemplateID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-opentemplateid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -727,7 +872,7 @@ impl IMAPISupport {
             lpMAPIPropSibling,
         )
     }
-    /// Calls `IMAPISupport::OpenEntry` through the vtable.
+    /// Calls `IMAPISupport::OpenEntry` through the vtable. Microsoft's reference: [`IMAPISupport::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -752,7 +897,7 @@ impl IMAPISupport {
             lppUnk,
         )
     }
-    /// Calls `IMAPISupport::GetOneOffTable` through the vtable.
+    /// Calls `IMAPISupport::GetOneOffTable` through the vtable. Microsoft's reference: [`IMAPISupport::GetOneOffTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getoneofftable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -763,7 +908,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().GetOneOffTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMAPISupport::Address` through the vtable.
+    /// Calls `IMAPISupport::Address` through the vtable. Microsoft's reference: [`IMAPISupport::Address`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-address).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -775,7 +920,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().Address)(self.as_raw(), lpulUIParam, lpAdrParms, lppAdrList)
     }
-    /// Calls `IMAPISupport::Details` through the vtable.
+    /// Calls `IMAPISupport::Details` through the vtable. Microsoft's reference: [`IMAPISupport::Details`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-details).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -806,7 +951,7 @@ impl IMAPISupport {
             ulFlags,
         )
     }
-    /// Calls `IMAPISupport::NewEntry` through the vtable.
+    /// Calls `IMAPISupport::NewEntry` through the vtable. Microsoft's reference: [`IMAPISupport::NewEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-newentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -835,7 +980,7 @@ impl IMAPISupport {
             lppEIDNewEntry,
         )
     }
-    /// Calls `IMAPISupport::DoConfigPropsheet` through the vtable.
+    /// Calls `IMAPISupport::DoConfigPropsheet` through the vtable. Microsoft's reference: [`IMAPISupport::DoConfigPropsheet`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-doconfigpropsheet).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -860,7 +1005,7 @@ impl IMAPISupport {
             ulTopPage,
         )
     }
-    /// Calls `IMAPISupport::CopyMessages` through the vtable.
+    /// Calls `IMAPISupport::CopyMessages` through the vtable. Microsoft's reference: [`IMAPISupport::CopyMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-copymessages).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -889,7 +1034,7 @@ impl IMAPISupport {
             ulFlags,
         )
     }
-    /// Calls `IMAPISupport::CopyFolder` through the vtable.
+    /// Calls `IMAPISupport::CopyFolder` through the vtable. Microsoft's reference: [`IMAPISupport::CopyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-copyfolder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -922,7 +1067,7 @@ impl IMAPISupport {
             ulFlags,
         )
     }
-    /// Calls `IMAPISupport::DoCopyTo` through the vtable.
+    /// Calls `IMAPISupport::DoCopyTo` through the vtable. Microsoft's reference: [`IMAPISupport::DoCopyTo`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-docopyto).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -957,7 +1102,7 @@ impl IMAPISupport {
             lppProblems,
         )
     }
-    /// Calls `IMAPISupport::DoCopyProps` through the vtable.
+    /// Calls `IMAPISupport::DoCopyProps` through the vtable. Microsoft's reference: [`IMAPISupport::DoCopyProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-docopyprops).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -988,7 +1133,7 @@ impl IMAPISupport {
             lppProblems,
         )
     }
-    /// Calls `IMAPISupport::DoProgressDialog` through the vtable.
+    /// Calls `IMAPISupport::DoProgressDialog` through the vtable. Microsoft's reference: [`IMAPISupport::DoProgressDialog`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-doprogressdialog).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1000,7 +1145,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().DoProgressDialog)(self.as_raw(), ulUIParam, ulFlags, lppProgress)
     }
-    /// Calls `IMAPISupport::ReadReceipt` through the vtable.
+    /// Calls `IMAPISupport::ReadReceipt` through the vtable. Microsoft's reference: [`IMAPISupport::ReadReceipt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-readreceipt).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1014,7 +1159,7 @@ impl IMAPISupport {
             .vtable()
             .ReadReceipt)(self.as_raw(), ulFlags, lpReadMessage, lppEmptyMessage)
     }
-    /// Calls `IMAPISupport::PrepareSubmit` through the vtable.
+    /// Calls `IMAPISupport::PrepareSubmit` through the vtable. Microsoft's reference: [`IMAPISupport::PrepareSubmit`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-preparesubmit).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1025,7 +1170,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().PrepareSubmit)(self.as_raw(), lpMessage, lpulFlags)
     }
-    /// Calls `IMAPISupport::ExpandRecips` through the vtable.
+    /// Calls `IMAPISupport::ExpandRecips` through the vtable. Microsoft's reference: [`IMAPISupport::ExpandRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-expandrecips).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1036,21 +1181,21 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().ExpandRecips)(self.as_raw(), lpMessage, lpulFlags)
     }
-    /// Calls `IMAPISupport::UpdatePAB` through the vtable.
+    /// Calls `IMAPISupport::UpdatePAB` through the vtable. Microsoft's reference: [`IMAPISupport::UpdatePAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-updatepab).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         (self.vtable().UpdatePAB)(self.as_raw(), ulFlags, lpMessage)
     }
-    /// Calls `IMAPISupport::DoSentMail` through the vtable.
+    /// Calls `IMAPISupport::DoSentMail` through the vtable. Microsoft's reference: [`IMAPISupport::DoSentMail`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-dosentmail).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         (self.vtable().DoSentMail)(self.as_raw(), ulFlags, lpMessage)
     }
-    /// Calls `IMAPISupport::OpenAddressBook` through the vtable.
+    /// Calls `IMAPISupport::OpenAddressBook` through the vtable. Microsoft's reference: [`IMAPISupport::OpenAddressBook`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openaddressbook).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1062,7 +1207,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().OpenAddressBook)(self.as_raw(), lpInterface, ulFlags, lppAdrBook)
     }
-    /// Calls `IMAPISupport::Preprocess` through the vtable.
+    /// Calls `IMAPISupport::Preprocess` through the vtable. Microsoft's reference: [`IMAPISupport::Preprocess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-preprocess).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1074,7 +1219,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().Preprocess)(self.as_raw(), ulFlags, cbEntryID, lpEntryID)
     }
-    /// Calls `IMAPISupport::CompleteMsg` through the vtable.
+    /// Calls `IMAPISupport::CompleteMsg` through the vtable. Microsoft's reference: [`IMAPISupport::CompleteMsg`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-completemsg).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1086,14 +1231,14 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().CompleteMsg)(self.as_raw(), ulFlags, cbEntryID, lpEntryID)
     }
-    /// Calls `IMAPISupport::StoreLogoffTransports` through the vtable.
+    /// Calls `IMAPISupport::StoreLogoffTransports` through the vtable. Microsoft's reference: [`IMAPISupport::StoreLogoffTransports`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-storelogofftransports).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().StoreLogoffTransports)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IMAPISupport::StatusRecips` through the vtable.
+    /// Calls `IMAPISupport::StatusRecips` through the vtable. Microsoft's reference: [`IMAPISupport::StatusRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-statusrecips).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1104,7 +1249,7 @@ impl IMAPISupport {
     ) -> HRESULT {
         (self.vtable().StatusRecips)(self.as_raw(), lpMessage, lpRecipList)
     }
-    /// Calls `IMAPISupport::WrapStoreEntryID` through the vtable.
+    /// Calls `IMAPISupport::WrapStoreEntryID` through the vtable. Microsoft's reference: [`IMAPISupport::WrapStoreEntryID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-wrapstoreentryid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1125,14 +1270,14 @@ impl IMAPISupport {
             lppWrappedEntry,
         )
     }
-    /// Calls `IMAPISupport::ModifyProfile` through the vtable.
+    /// Calls `IMAPISupport::ModifyProfile` through the vtable. Microsoft's reference: [`IMAPISupport::ModifyProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-modifyprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ModifyProfile)(self.as_raw(), ulFlags)
     }
-    /// Calls `IMAPISupport::IStorageFromStream` through the vtable.
+    /// Calls `IMAPISupport::IStorageFromStream` through the vtable. Microsoft's reference: [`IMAPISupport::IStorageFromStream`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-istoragefromstream).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1153,7 +1298,7 @@ impl IMAPISupport {
             lppStorageOut,
         )
     }
-    /// Calls `IMAPISupport::GetSvcConfigSupportObj` through the vtable.
+    /// Calls `IMAPISupport::GetSvcConfigSupportObj` through the vtable. Microsoft's reference: [`IMAPISupport::GetSvcConfigSupportObj`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getsvcconfigsupportobj).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1167,7 +1312,7 @@ impl IMAPISupport {
 }
 /// Implement `IMAPISupport` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISupport_Impl {
-    /// `IMAPISupport::GetLastError`.
+    /// `IMAPISupport::GetLastError`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1184,7 +1329,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::GetMemAllocRoutines`.
+    /// `IMAPISupport::GetMemAllocRoutines`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::GetMemAllocRoutines`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getmemallocroutines).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1201,7 +1346,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Subscribe`.
+    /// `IMAPISupport::Subscribe`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Subscribe`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-subscribe).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1220,7 +1365,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Unsubscribe`.
+    /// `IMAPISupport::Unsubscribe`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Unsubscribe`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-unsubscribe).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1232,7 +1377,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Notify`.
+    /// `IMAPISupport::Notify`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Notify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-notify).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1250,7 +1395,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::ModifyStatusRow`.
+    /// `IMAPISupport::ModifyStatusRow`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::ModifyStatusRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-modifystatusrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1267,7 +1412,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::OpenProfileSection`.
+    /// `IMAPISupport::OpenProfileSection`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openprofilesection).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1284,7 +1429,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::RegisterPreprocessor`.
+    /// `IMAPISupport::RegisterPreprocessor`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::RegisterPreprocessor`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-registerpreprocessor).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1304,7 +1449,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::NewUID`.
+    /// `IMAPISupport::NewUID`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::NewUID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-newuid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1316,7 +1461,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::MakeInvalid`.
+    /// `IMAPISupport::MakeInvalid`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::MakeInvalid`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-makeinvalid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1334,7 +1479,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::SpoolerYield`.
+    /// `IMAPISupport::SpoolerYield`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::SpoolerYield`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-spooleryield).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1346,7 +1491,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::SpoolerNotify`.
+    /// `IMAPISupport::SpoolerNotify`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::SpoolerNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-spoolernotify).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1358,7 +1503,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::CreateOneOff`.
+    /// `IMAPISupport::CreateOneOff`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-createoneoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1378,7 +1523,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::SetProviderUID`.
+    /// `IMAPISupport::SetProviderUID`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::SetProviderUID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-setprovideruid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1390,7 +1535,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn SetProviderUID(&self, lpProviderID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::CompareEntryIDs`.
+    /// `IMAPISupport::CompareEntryIDs`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1410,7 +1555,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::OpenTemplateID`.
+    /// `IMAPISupport::OpenTemplateID`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::OpenTemplateID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-opentemplateid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1431,7 +1576,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::OpenEntry`.
+    /// `IMAPISupport::OpenEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1451,7 +1596,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::GetOneOffTable`.
+    /// `IMAPISupport::GetOneOffTable`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::GetOneOffTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getoneofftable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1467,7 +1612,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Address`.
+    /// `IMAPISupport::Address`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Address`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-address).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1484,7 +1629,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Details`.
+    /// `IMAPISupport::Details`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Details`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-details).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1507,7 +1652,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::NewEntry`.
+    /// `IMAPISupport::NewEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::NewEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-newentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1529,7 +1674,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::DoConfigPropsheet`.
+    /// `IMAPISupport::DoConfigPropsheet`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoConfigPropsheet`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-doconfigpropsheet).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1549,7 +1694,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::CopyMessages`.
+    /// `IMAPISupport::CopyMessages`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CopyMessages`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-copymessages).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1571,7 +1716,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::CopyFolder`.
+    /// `IMAPISupport::CopyFolder`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CopyFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-copyfolder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1595,7 +1740,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::DoCopyTo`.
+    /// `IMAPISupport::DoCopyTo`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoCopyTo`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-docopyto).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1620,7 +1765,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::DoCopyProps`.
+    /// `IMAPISupport::DoCopyProps`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoCopyProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-docopyprops).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1643,7 +1788,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::DoProgressDialog`.
+    /// `IMAPISupport::DoProgressDialog`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoProgressDialog`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-doprogressdialog).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1660,7 +1805,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::ReadReceipt`.
+    /// `IMAPISupport::ReadReceipt`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::ReadReceipt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-readreceipt).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1677,7 +1822,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::PrepareSubmit`.
+    /// `IMAPISupport::PrepareSubmit`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::PrepareSubmit`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-preparesubmit).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1693,7 +1838,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::ExpandRecips`.
+    /// `IMAPISupport::ExpandRecips`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::ExpandRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-expandrecips).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1709,7 +1854,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::UpdatePAB`.
+    /// `IMAPISupport::UpdatePAB`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::UpdatePAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-updatepab).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1721,7 +1866,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::DoSentMail`.
+    /// `IMAPISupport::DoSentMail`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoSentMail`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-dosentmail).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1733,7 +1878,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::OpenAddressBook`.
+    /// `IMAPISupport::OpenAddressBook`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::OpenAddressBook`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openaddressbook).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1750,7 +1895,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::Preprocess`.
+    /// `IMAPISupport::Preprocess`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Preprocess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-preprocess).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1767,7 +1912,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::CompleteMsg`.
+    /// `IMAPISupport::CompleteMsg`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CompleteMsg`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-completemsg).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1784,7 +1929,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::StoreLogoffTransports`.
+    /// `IMAPISupport::StoreLogoffTransports`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::StoreLogoffTransports`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-storelogofftransports).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1796,7 +1941,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::StatusRecips`.
+    /// `IMAPISupport::StatusRecips`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::StatusRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-statusrecips).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1812,7 +1957,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::WrapStoreEntryID`.
+    /// `IMAPISupport::WrapStoreEntryID`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::WrapStoreEntryID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-wrapstoreentryid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1830,7 +1975,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::ModifyProfile`.
+    /// `IMAPISupport::ModifyProfile`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::ModifyProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-modifyprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1842,7 +1987,7 @@ pub trait IMAPISupport_Impl {
     unsafe fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::IStorageFromStream`.
+    /// `IMAPISupport::IStorageFromStream`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::IStorageFromStream`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-istoragefromstream).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1860,7 +2005,7 @@ pub trait IMAPISupport_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISupport::GetSvcConfigSupportObj`.
+    /// `IMAPISupport::GetSvcConfigSupportObj`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::GetSvcConfigSupportObj`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-getsvcconfigsupportobj).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3077,11 +3222,14 @@ impl IMAPISupport_Vtbl {
 /// The vtable of `IABProvider`, in the order the headers declare.
 #[repr(C)]
 pub struct IABProvider_Vtbl {
+    /// The entries of `IUnknown`, which `IABProvider` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IABProvider::Shutdown`.
     pub Shutdown: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IABProvider::Logon`.
     pub Logon: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMAPISup: LPMAPISUP,
@@ -3121,14 +3269,14 @@ unsafe impl ComInterface for IABProvider {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IABProvider {
-    /// Calls `IABProvider::Shutdown` through the vtable.
+    /// Calls `IABProvider::Shutdown` through the vtable. Microsoft's reference: [`IABProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabprovider-shutdown).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IABProvider::Logon` through the vtable.
+    /// Calls `IABProvider::Logon` through the vtable. Microsoft's reference: [`IABProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabprovider-logon).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3160,7 +3308,7 @@ impl IABProvider {
 }
 /// Implement `IABProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABProvider_Impl {
-    /// `IABProvider::Shutdown`.
+    /// `IABProvider::Shutdown`, declared in `mapispi.h`. Microsoft's reference: [`IABProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabprovider-shutdown).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3172,7 +3320,7 @@ pub trait IABProvider_Impl {
     unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABProvider::Logon`.
+    /// `IABProvider::Logon`, declared in `mapispi.h`. Microsoft's reference: [`IABProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabprovider-logon).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3265,17 +3413,21 @@ impl IABProvider_Vtbl {
 /// The vtable of `IABLogon`, in the order the headers declare.
 #[repr(C)]
 pub struct IABLogon_Vtbl {
+    /// The entries of `IUnknown`, which `IABLogon` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IABLogon::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IABLogon::Logoff`.
     pub Logoff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IABLogon::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -3285,6 +3437,7 @@ pub struct IABLogon_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IABLogon::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -3294,6 +3447,7 @@ pub struct IABLogon_Vtbl {
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IABLogon::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -3302,10 +3456,12 @@ pub struct IABLogon_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IABLogon::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IABLogon::OpenStatusEntry`.
     pub OpenStatusEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
@@ -3313,6 +3469,7 @@ pub struct IABLogon_Vtbl {
         lpulObjType: *mut ULONG,
         lppEntry: *mut LPMAPISTATUS,
     ) -> HRESULT,
+    /// The entry of `IABLogon::OpenTemplateID`.
     pub OpenTemplateID: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbTemplateID: ULONG,
@@ -3323,11 +3480,13 @@ pub struct IABLogon_Vtbl {
         lppMAPIPropNew: *mut LPMAPIPROP,
         lpMAPIPropSibling: LPMAPIPROP,
     ) -> HRESULT,
+    /// The entry of `IABLogon::GetOneOffTable`.
     pub GetOneOffTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IABLogon::PrepareRecips`.
     pub PrepareRecips: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -3362,7 +3521,7 @@ unsafe impl ComInterface for IABLogon {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IABLogon {
-    /// Calls `IABLogon::GetLastError` through the vtable.
+    /// Calls `IABLogon::GetLastError` through the vtable. Microsoft's reference: [`IABLogon::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3374,14 +3533,14 @@ impl IABLogon {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IABLogon::Logoff` through the vtable.
+    /// Calls `IABLogon::Logoff` through the vtable. Microsoft's reference: [`IABLogon::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-logoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Logoff(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Logoff)(self.as_raw(), ulFlags)
     }
-    /// Calls `IABLogon::OpenEntry` through the vtable.
+    /// Calls `IABLogon::OpenEntry` through the vtable. Microsoft's reference: [`IABLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3406,7 +3565,7 @@ impl IABLogon {
             lppUnk,
         )
     }
-    /// Calls `IABLogon::CompareEntryIDs` through the vtable.
+    /// Calls `IABLogon::CompareEntryIDs` through the vtable. Microsoft's reference: [`IABLogon::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3431,7 +3590,7 @@ impl IABLogon {
             lpulResult,
         )
     }
-    /// Calls `IABLogon::Advise` through the vtable.
+    /// Calls `IABLogon::Advise` through the vtable. Microsoft's reference: [`IABLogon::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3454,14 +3613,14 @@ impl IABLogon {
             lpulConnection,
         )
     }
-    /// Calls `IABLogon::Unadvise` through the vtable.
+    /// Calls `IABLogon::Unadvise` through the vtable. Microsoft's reference: [`IABLogon::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IABLogon::OpenStatusEntry` through the vtable.
+    /// Calls `IABLogon::OpenStatusEntry` through the vtable. Microsoft's reference: [`IABLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openstatusentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3476,7 +3635,7 @@ impl IABLogon {
             .vtable()
             .OpenStatusEntry)(self.as_raw(), lpInterface, ulFlags, lpulObjType, lppEntry)
     }
-    /// Calls `IABLogon::OpenTemplateID` through the vtable.
+    /// Calls `IABLogon::OpenTemplateID` through the vtable. Microsoft's reference: [`IABLogon::OpenTemplateID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-opentemplateid).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3503,7 +3662,7 @@ impl IABLogon {
             lpMAPIPropSibling,
         )
     }
-    /// Calls `IABLogon::GetOneOffTable` through the vtable.
+    /// Calls `IABLogon::GetOneOffTable` through the vtable. Microsoft's reference: [`IABLogon::GetOneOffTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-getoneofftable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3514,7 +3673,7 @@ impl IABLogon {
     ) -> HRESULT {
         (self.vtable().GetOneOffTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IABLogon::PrepareRecips` through the vtable.
+    /// Calls `IABLogon::PrepareRecips` through the vtable. Microsoft's reference: [`IABLogon::PrepareRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-preparerecips).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3531,7 +3690,7 @@ impl IABLogon {
 }
 /// Implement `IABLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IABLogon_Impl {
-    /// `IABLogon::GetLastError`.
+    /// `IABLogon::GetLastError`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3548,7 +3707,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::Logoff`.
+    /// `IABLogon::Logoff`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-logoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3560,7 +3719,7 @@ pub trait IABLogon_Impl {
     unsafe fn Logoff(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::OpenEntry`.
+    /// `IABLogon::OpenEntry`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3580,7 +3739,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::CompareEntryIDs`.
+    /// `IABLogon::CompareEntryIDs`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3600,7 +3759,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::Advise`.
+    /// `IABLogon::Advise`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3619,7 +3778,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::Unadvise`.
+    /// `IABLogon::Unadvise`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3631,7 +3790,7 @@ pub trait IABLogon_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::OpenStatusEntry`.
+    /// `IABLogon::OpenStatusEntry`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openstatusentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3649,7 +3808,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::OpenTemplateID`.
+    /// `IABLogon::OpenTemplateID`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::OpenTemplateID`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-opentemplateid).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3670,7 +3829,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::GetOneOffTable`.
+    /// `IABLogon::GetOneOffTable`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::GetOneOffTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-getoneofftable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3686,7 +3845,7 @@ pub trait IABLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IABLogon::PrepareRecips`.
+    /// `IABLogon::PrepareRecips`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::PrepareRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-preparerecips).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4002,11 +4161,14 @@ impl IABLogon_Vtbl {
 /// The vtable of `IXPProvider`, in the order the headers declare.
 #[repr(C)]
 pub struct IXPProvider_Vtbl {
+    /// The entries of `IUnknown`, which `IXPProvider` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IXPProvider::Shutdown`.
     pub Shutdown: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPProvider::TransportLogon`.
     pub TransportLogon: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMAPISup: LPMAPISUP,
@@ -4044,14 +4206,14 @@ unsafe impl ComInterface for IXPProvider {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IXPProvider {
-    /// Calls `IXPProvider::Shutdown` through the vtable.
+    /// Calls `IXPProvider::Shutdown` through the vtable. Microsoft's reference: [`IXPProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixpprovider-shutdown).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IXPProvider::TransportLogon` through the vtable.
+    /// Calls `IXPProvider::TransportLogon` through the vtable. Microsoft's reference: [`IXPProvider::TransportLogon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixpprovider-transportlogon).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4079,7 +4241,7 @@ impl IXPProvider {
 }
 /// Implement `IXPProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IXPProvider_Impl {
-    /// `IXPProvider::Shutdown`.
+    /// `IXPProvider::Shutdown`, declared in `mapispi.h`. Microsoft's reference: [`IXPProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixpprovider-shutdown).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4091,7 +4253,7 @@ pub trait IXPProvider_Impl {
     unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPProvider::TransportLogon`.
+    /// `IXPProvider::TransportLogon`, declared in `mapispi.h`. Microsoft's reference: [`IXPProvider::TransportLogon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixpprovider-transportlogon).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4181,7 +4343,9 @@ impl IXPProvider_Vtbl {
 /// The vtable of `IXPLogon`, in the order the headers declare.
 #[repr(C)]
 pub struct IXPLogon_Vtbl {
+    /// The entries of `IUnknown`, which `IXPLogon` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IXPLogon::AddressTypes`.
     pub AddressTypes: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
@@ -4190,25 +4354,30 @@ pub struct IXPLogon_Vtbl {
         lpcMAPIUID: *mut ULONG,
         lpppUIDArray: *mut *mut LPMAPIUID,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::RegisterOptions`.
     pub RegisterOptions: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
         lpcOptions: *mut ULONG,
         lppOptions: *mut LPOPTIONDATA,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::TransportNotify`.
     pub TransportNotify: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
         lppvData: *mut LPVOID,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::Idle`.
     pub Idle: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::TransportLogoff`.
     pub TransportLogoff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::SubmitMessage`.
     pub SubmitMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -4216,21 +4385,25 @@ pub struct IXPLogon_Vtbl {
         lpulMsgRef: *mut ULONG_PTR,
         lpulReturnParm: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::EndMessage`.
     pub EndMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulMsgRef: ULONG_PTR,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::Poll`.
     pub Poll: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulIncoming: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::StartMessage`.
     pub StartMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpMessage: LPMESSAGE,
         lpulMsgRef: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::OpenStatusEntry`.
     pub OpenStatusEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
@@ -4238,11 +4411,13 @@ pub struct IXPLogon_Vtbl {
         lpulObjType: *mut ULONG,
         lppEntry: *mut LPMAPISTATUS,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::ValidateState`.
     pub ValidateState: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IXPLogon::FlushQueues`.
     pub FlushQueues: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -4278,7 +4453,7 @@ unsafe impl ComInterface for IXPLogon {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IXPLogon {
-    /// Calls `IXPLogon::AddressTypes` through the vtable.
+    /// Calls `IXPLogon::AddressTypes` through the vtable. Microsoft's reference: [`IXPLogon::AddressTypes`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-addresstypes).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4301,7 +4476,7 @@ impl IXPLogon {
             lpppUIDArray,
         )
     }
-    /// Calls `IXPLogon::RegisterOptions` through the vtable.
+    /// Calls `IXPLogon::RegisterOptions` through the vtable. Microsoft's reference: [`IXPLogon::RegisterOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-registeroptions).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4313,7 +4488,7 @@ impl IXPLogon {
     ) -> HRESULT {
         (self.vtable().RegisterOptions)(self.as_raw(), lpulFlags, lpcOptions, lppOptions)
     }
-    /// Calls `IXPLogon::TransportNotify` through the vtable.
+    /// Calls `IXPLogon::TransportNotify` through the vtable. Microsoft's reference: [`IXPLogon::TransportNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-transportnotify).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4324,21 +4499,21 @@ impl IXPLogon {
     ) -> HRESULT {
         (self.vtable().TransportNotify)(self.as_raw(), lpulFlags, lppvData)
     }
-    /// Calls `IXPLogon::Idle` through the vtable.
+    /// Calls `IXPLogon::Idle` through the vtable. Microsoft's reference: [`IXPLogon::Idle`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-idle).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Idle(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Idle)(self.as_raw(), ulFlags)
     }
-    /// Calls `IXPLogon::TransportLogoff` through the vtable.
+    /// Calls `IXPLogon::TransportLogoff` through the vtable. Microsoft's reference: [`IXPLogon::TransportLogoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-transportlogoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().TransportLogoff)(self.as_raw(), ulFlags)
     }
-    /// Calls `IXPLogon::SubmitMessage` through the vtable.
+    /// Calls `IXPLogon::SubmitMessage` through the vtable. Microsoft's reference: [`IXPLogon::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-submitmessage).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4359,7 +4534,7 @@ impl IXPLogon {
             lpulReturnParm,
         )
     }
-    /// Calls `IXPLogon::EndMessage` through the vtable.
+    /// Calls `IXPLogon::EndMessage` through the vtable. Microsoft's reference: [`IXPLogon::EndMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-endmessage).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4370,14 +4545,14 @@ impl IXPLogon {
     ) -> HRESULT {
         (self.vtable().EndMessage)(self.as_raw(), ulMsgRef, lpulFlags)
     }
-    /// Calls `IXPLogon::Poll` through the vtable.
+    /// Calls `IXPLogon::Poll` through the vtable. Microsoft's reference: [`IXPLogon::Poll`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-poll).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT {
         (self.vtable().Poll)(self.as_raw(), lpulIncoming)
     }
-    /// Calls `IXPLogon::StartMessage` through the vtable.
+    /// Calls `IXPLogon::StartMessage` through the vtable. Microsoft's reference: [`IXPLogon::StartMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-startmessage).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4389,7 +4564,7 @@ impl IXPLogon {
     ) -> HRESULT {
         (self.vtable().StartMessage)(self.as_raw(), ulFlags, lpMessage, lpulMsgRef)
     }
-    /// Calls `IXPLogon::OpenStatusEntry` through the vtable.
+    /// Calls `IXPLogon::OpenStatusEntry` through the vtable. Microsoft's reference: [`IXPLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-openstatusentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4404,14 +4579,14 @@ impl IXPLogon {
             .vtable()
             .OpenStatusEntry)(self.as_raw(), lpInterface, ulFlags, lpulObjType, lppEntry)
     }
-    /// Calls `IXPLogon::ValidateState` through the vtable.
+    /// Calls `IXPLogon::ValidateState` through the vtable. Microsoft's reference: [`IXPLogon::ValidateState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-validatestate).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ValidateState)(self.as_raw(), ulUIParam, ulFlags)
     }
-    /// Calls `IXPLogon::FlushQueues` through the vtable.
+    /// Calls `IXPLogon::FlushQueues` through the vtable. Microsoft's reference: [`IXPLogon::FlushQueues`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-flushqueues).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -4435,7 +4610,7 @@ impl IXPLogon {
 }
 /// Implement `IXPLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IXPLogon_Impl {
-    /// `IXPLogon::AddressTypes`.
+    /// `IXPLogon::AddressTypes`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::AddressTypes`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-addresstypes).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4454,7 +4629,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::RegisterOptions`.
+    /// `IXPLogon::RegisterOptions`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::RegisterOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-registeroptions).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4471,7 +4646,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::TransportNotify`.
+    /// `IXPLogon::TransportNotify`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::TransportNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-transportnotify).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4487,7 +4662,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::Idle`.
+    /// `IXPLogon::Idle`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::Idle`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-idle).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4499,7 +4674,7 @@ pub trait IXPLogon_Impl {
     unsafe fn Idle(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::TransportLogoff`.
+    /// `IXPLogon::TransportLogoff`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::TransportLogoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-transportlogoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4511,7 +4686,7 @@ pub trait IXPLogon_Impl {
     unsafe fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::SubmitMessage`.
+    /// `IXPLogon::SubmitMessage`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-submitmessage).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4529,7 +4704,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::EndMessage`.
+    /// `IXPLogon::EndMessage`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::EndMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-endmessage).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4541,7 +4716,7 @@ pub trait IXPLogon_Impl {
     unsafe fn EndMessage(&self, ulMsgRef: ULONG_PTR, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::Poll`.
+    /// `IXPLogon::Poll`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::Poll`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-poll).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4553,7 +4728,7 @@ pub trait IXPLogon_Impl {
     unsafe fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::StartMessage`.
+    /// `IXPLogon::StartMessage`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::StartMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-startmessage).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4570,7 +4745,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::OpenStatusEntry`.
+    /// `IXPLogon::OpenStatusEntry`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-openstatusentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4588,7 +4763,7 @@ pub trait IXPLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::ValidateState`.
+    /// `IXPLogon::ValidateState`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::ValidateState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-validatestate).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4600,7 +4775,7 @@ pub trait IXPLogon_Impl {
     unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IXPLogon::FlushQueues`.
+    /// `IXPLogon::FlushQueues`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::FlushQueues`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-flushqueues).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -4940,11 +5115,14 @@ impl IXPLogon_Vtbl {
 /// The vtable of `IMSProvider`, in the order the headers declare.
 #[repr(C)]
 pub struct IMSProvider_Vtbl {
+    /// The entries of `IUnknown`, which `IMSProvider` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMSProvider::Shutdown`.
     pub Shutdown: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMSProvider::Logon`.
     pub Logon: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMAPISup: LPMAPISUP,
@@ -4960,6 +5138,7 @@ pub struct IMSProvider_Vtbl {
         lppMSLogon: *mut LPMSLOGON,
         lppMDB: *mut LPMDB,
     ) -> HRESULT,
+    /// The entry of `IMSProvider::SpoolerLogon`.
     pub SpoolerLogon: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpMAPISup: LPMAPISUP,
@@ -4975,6 +5154,7 @@ pub struct IMSProvider_Vtbl {
         lppMSLogon: *mut LPMSLOGON,
         lppMDB: *mut LPMDB,
     ) -> HRESULT,
+    /// The entry of `IMSProvider::CompareStoreIDs`.
     pub CompareStoreIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -5012,14 +5192,14 @@ unsafe impl ComInterface for IMSProvider {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMSProvider {
-    /// Calls `IMSProvider::Shutdown` through the vtable.
+    /// Calls `IMSProvider::Shutdown` through the vtable. Microsoft's reference: [`IMSProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-shutdown).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IMSProvider::Logon` through the vtable.
+    /// Calls `IMSProvider::Logon` through the vtable. Microsoft's reference: [`IMSProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-logon).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5056,7 +5236,7 @@ impl IMSProvider {
             lppMDB,
         )
     }
-    /// Calls `IMSProvider::SpoolerLogon` through the vtable.
+    /// Calls `IMSProvider::SpoolerLogon` through the vtable. Microsoft's reference: [`IMSProvider::SpoolerLogon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-spoolerlogon).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5093,7 +5273,7 @@ impl IMSProvider {
             lppMDB,
         )
     }
-    /// Calls `IMSProvider::CompareStoreIDs` through the vtable.
+    /// Calls `IMSProvider::CompareStoreIDs` through the vtable. Microsoft's reference: [`IMSProvider::CompareStoreIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-comparestoreids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5121,7 +5301,7 @@ impl IMSProvider {
 }
 /// Implement `IMSProvider` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMSProvider_Impl {
-    /// `IMSProvider::Shutdown`.
+    /// `IMSProvider::Shutdown`, declared in `mapispi.h`. Microsoft's reference: [`IMSProvider::Shutdown`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-shutdown).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5133,7 +5313,7 @@ pub trait IMSProvider_Impl {
     unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSProvider::Logon`.
+    /// `IMSProvider::Logon`, declared in `mapispi.h`. Microsoft's reference: [`IMSProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-logon).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5159,7 +5339,7 @@ pub trait IMSProvider_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSProvider::SpoolerLogon`.
+    /// `IMSProvider::SpoolerLogon`, declared in `mapispi.h`. Microsoft's reference: [`IMSProvider::SpoolerLogon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-spoolerlogon).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5185,7 +5365,7 @@ pub trait IMSProvider_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSProvider::CompareStoreIDs`.
+    /// `IMSProvider::CompareStoreIDs`, declared in `mapispi.h`. Microsoft's reference: [`IMSProvider::CompareStoreIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-comparestoreids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5363,17 +5543,21 @@ impl IMSProvider_Vtbl {
 /// The vtable of `IMSLogon`, in the order the headers declare.
 #[repr(C)]
 pub struct IMSLogon_Vtbl {
+    /// The entries of `IUnknown`, which `IMSLogon` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMSLogon::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::Logoff`.
     pub Logoff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulFlags: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5383,6 +5567,7 @@ pub struct IMSLogon_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -5392,6 +5577,7 @@ pub struct IMSLogon_Vtbl {
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -5400,10 +5586,12 @@ pub struct IMSLogon_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMSLogon::OpenStatusEntry`.
     pub OpenStatusEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
@@ -5439,7 +5627,7 @@ unsafe impl ComInterface for IMSLogon {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMSLogon {
-    /// Calls `IMSLogon::GetLastError` through the vtable.
+    /// Calls `IMSLogon::GetLastError` through the vtable. Microsoft's reference: [`IMSLogon::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5451,14 +5639,14 @@ impl IMSLogon {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMSLogon::Logoff` through the vtable.
+    /// Calls `IMSLogon::Logoff` through the vtable. Microsoft's reference: [`IMSLogon::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-logoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Logoff)(self.as_raw(), lpulFlags)
     }
-    /// Calls `IMSLogon::OpenEntry` through the vtable.
+    /// Calls `IMSLogon::OpenEntry` through the vtable. Microsoft's reference: [`IMSLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5483,7 +5671,7 @@ impl IMSLogon {
             lppUnk,
         )
     }
-    /// Calls `IMSLogon::CompareEntryIDs` through the vtable.
+    /// Calls `IMSLogon::CompareEntryIDs` through the vtable. Microsoft's reference: [`IMSLogon::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5508,7 +5696,7 @@ impl IMSLogon {
             lpulResult,
         )
     }
-    /// Calls `IMSLogon::Advise` through the vtable.
+    /// Calls `IMSLogon::Advise` through the vtable. Microsoft's reference: [`IMSLogon::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5531,14 +5719,14 @@ impl IMSLogon {
             lpulConnection,
         )
     }
-    /// Calls `IMSLogon::Unadvise` through the vtable.
+    /// Calls `IMSLogon::Unadvise` through the vtable. Microsoft's reference: [`IMSLogon::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IMSLogon::OpenStatusEntry` through the vtable.
+    /// Calls `IMSLogon::OpenStatusEntry` through the vtable. Microsoft's reference: [`IMSLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openstatusentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -5556,7 +5744,7 @@ impl IMSLogon {
 }
 /// Implement `IMSLogon` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMSLogon_Impl {
-    /// `IMSLogon::GetLastError`.
+    /// `IMSLogon::GetLastError`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5573,7 +5761,7 @@ pub trait IMSLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::Logoff`.
+    /// `IMSLogon::Logoff`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-logoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5585,7 +5773,7 @@ pub trait IMSLogon_Impl {
     unsafe fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::OpenEntry`.
+    /// `IMSLogon::OpenEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5605,7 +5793,7 @@ pub trait IMSLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::CompareEntryIDs`.
+    /// `IMSLogon::CompareEntryIDs`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5625,7 +5813,7 @@ pub trait IMSLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::Advise`.
+    /// `IMSLogon::Advise`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5644,7 +5832,7 @@ pub trait IMSLogon_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::Unadvise`.
+    /// `IMSLogon::Unadvise`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -5656,7 +5844,7 @@ pub trait IMSLogon_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMSLogon::OpenStatusEntry`.
+    /// `IMSLogon::OpenStatusEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openstatusentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

@@ -4,28 +4,47 @@
 use crate::*;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MAPISIB` structure, from `mapisync.idl`. Microsoft's reference: [MAPISIB](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapisib).
 pub struct _MAPISIB {
+    /// `ulSize` of `_MAPISIB`.
     pub ulSize: ULONG,
+    /// `ulFlags` of `_MAPISIB`.
     pub ulFlags: ULONG,
+    /// `psesSync` of `_MAPISIB`.
     pub psesSync: LPMAPISESSION,
+    /// `punkCallBack` of `_MAPISIB`.
     pub punkCallBack: LPUNKNOWN,
+    /// `phSyncDoneEvent` of `_MAPISIB`.
     pub phSyncDoneEvent: *mut HANDLE,
 }
+/// `MAPISIB` is `_MAPISIB`, from `mapisync.idl`.
 pub type MAPISIB = _MAPISIB;
+/// `PMAPISIB` is `*mut _MAPISIB`, from `mapisync.idl`.
 pub type PMAPISIB = *mut _MAPISIB;
+/// `LPMAPISYNC` is `*mut::core::ffi::c_void`, from `mapisync.idl`.
 pub type LPMAPISYNC = *mut ::core::ffi::c_void;
+/// `LPMAPISYNCPROGRESSCALLBACK` is `*mut::core::ffi::c_void`, from `mapisync.idl`.
 pub type LPMAPISYNCPROGRESSCALLBACK = *mut ::core::ffi::c_void;
+/// `SYNC_DOWNLOAD_CONTENTS`, from `mapisync.idl`.
 pub const SYNC_DOWNLOAD_CONTENTS: ULONG = 0x00000080;
+/// `SYNC_DOWNLOAD_HIERARCHY`, from `mapisync.idl`.
 pub const SYNC_DOWNLOAD_HIERARCHY: ULONG = 0x00000002;
+/// `SYNC_GLOBAL_HEADERS`, from `mapisync.idl`.
 pub const SYNC_GLOBAL_HEADERS: ULONG = 0x02000000;
+/// `SYNC_ON_DEMAND`, from `mapisync.idl`.
 pub const SYNC_ON_DEMAND: ULONG = 0x20000000;
+/// `SYNC_OUTGOING_MAIL`, from `mapisync.idl`.
 pub const SYNC_OUTGOING_MAIL: ULONG = 0x00000200;
+/// `SYNC_UPLOAD_CONTENTS`, from `mapisync.idl`.
 pub const SYNC_UPLOAD_CONTENTS: ULONG = 0x00000040;
+/// `SYNC_UPLOAD_HIERARCHY`, from `mapisync.idl`.
 pub const SYNC_UPLOAD_HIERARCHY: ULONG = 0x00000001;
 /// The vtable of `IMAPISync`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPISync_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPISync` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPISync::SynchronizeInBackground`.
     pub SynchronizeInBackground: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         psibpb: PMAPISIB,
@@ -68,7 +87,7 @@ impl IMAPISync {
 }
 /// Implement `IMAPISync` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISync_Impl {
-    /// `IMAPISync::SynchronizeInBackground`.
+    /// `IMAPISync::SynchronizeInBackground`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -118,18 +137,22 @@ impl IMAPISync_Vtbl {
 /// The vtable of `IMAPISyncProgressCallback`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPISyncProgressCallback_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPISyncProgressCallback` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPISyncProgressCallback::Progress`.
     pub Progress: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         pwcszProgress: *const WCHAR,
         ulIndex: ULONG,
         ulIndexMax: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISyncProgressCallback::Error`.
     pub Error: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         pwcszErrorStr: *const WCHAR,
     ) -> HRESULT,
+    /// The entry of `IMAPISyncProgressCallback::Done`.
     pub Done: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hThreadDoneEvent: HANDLE,
@@ -196,7 +219,7 @@ impl IMAPISyncProgressCallback {
 }
 /// Implement `IMAPISyncProgressCallback` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISyncProgressCallback_Impl {
-    /// `IMAPISyncProgressCallback::Progress`.
+    /// `IMAPISyncProgressCallback::Progress`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -213,7 +236,7 @@ pub trait IMAPISyncProgressCallback_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISyncProgressCallback::Error`.
+    /// `IMAPISyncProgressCallback::Error`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -225,7 +248,7 @@ pub trait IMAPISyncProgressCallback_Impl {
     unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISyncProgressCallback::Done`.
+    /// `IMAPISyncProgressCallback::Done`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

@@ -2,753 +2,1503 @@
 //! Declarations from `mapitags.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `PROP_ID_SECURE_MAX`, from `mapitags.h`.
 pub const PROP_ID_SECURE_MAX: ULONG = 0x000067FF;
+/// `PROP_ID_SECURE_MIN`, from `mapitags.h`.
 pub const PROP_ID_SECURE_MIN: ULONG = 0x000067F0;
+/// Property tag `PR_7BIT_DISPLAY_NAME`: identifier 0x39FF, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_7BIT_DISPLAY_NAME: ULONG = 0x39FF001E;
+/// Property tag `PR_AB_DEFAULT_DIR`: identifier 0x3D06, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AB_DEFAULT_DIR: ULONG = 0x3D060102;
+/// Property tag `PR_AB_DEFAULT_PAB`: identifier 0x3D07, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AB_DEFAULT_PAB: ULONG = 0x3D070102;
+/// Property tag `PR_AB_PROVIDERS`: identifier 0x3D01, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AB_PROVIDERS: ULONG = 0x3D010102;
+/// Property tag `PR_AB_PROVIDER_ID`: identifier 0x3615, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AB_PROVIDER_ID: ULONG = 0x36150102;
+/// Property tag `PR_AB_SEARCH_PATH`: identifier 0x3D05, type `PT_MV_BINARY`; from `mapitags.h`.
 pub const PR_AB_SEARCH_PATH: ULONG = 0x3D051102;
+/// Property tag `PR_AB_SEARCH_PATH_UPDATE`: identifier 0x3D11, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AB_SEARCH_PATH_UPDATE: ULONG = 0x3D110102;
+/// Property tag `PR_ACCESS`: identifier 0x0FF4, type `PT_I4`; from `mapitags.h`.
 pub const PR_ACCESS: ULONG = 0x0FF40003;
+/// Property tag `PR_ACCESS_LEVEL`: identifier 0x0FF7, type `PT_I4`; from `mapitags.h`.
 pub const PR_ACCESS_LEVEL: ULONG = 0x0FF70003;
+/// Property tag `PR_ACCOUNT`: identifier 0x3A00, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ACCOUNT: ULONG = 0x3A00001E;
+/// Property tag `PR_ACCOUNT_A`: identifier 0x3A00, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ACCOUNT_A: ULONG = 0x3A00001E;
+/// Property tag `PR_ACCOUNT_W`: identifier 0x3A00, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ACCOUNT_W: ULONG = 0x3A00001F;
+/// Property tag `PR_ACKNOWLEDGEMENT_MODE`: identifier 0x0001, type `PT_I4`; from `mapitags.h`.
 pub const PR_ACKNOWLEDGEMENT_MODE: ULONG = 0x00010003;
+/// Property tag `PR_ADDRTYPE`: identifier 0x3002, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ADDRTYPE: ULONG = 0x3002001E;
+/// Property tag `PR_ADDRTYPE_A`: identifier 0x3002, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ADDRTYPE_A: ULONG = 0x3002001E;
+/// Property tag `PR_ADDRTYPE_W`: identifier 0x3002, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ADDRTYPE_W: ULONG = 0x3002001F;
+/// Property tag `PR_ALTERNATE_RECIPIENT`: identifier 0x3A01, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ALTERNATE_RECIPIENT: ULONG = 0x3A010102;
+/// Property tag `PR_ALTERNATE_RECIPIENT_ALLOWED`: identifier 0x0002, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_ALTERNATE_RECIPIENT_ALLOWED: ULONG = 0x0002000B;
+/// Property tag `PR_ANR`: identifier 0x360C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ANR: ULONG = 0x360C001E;
+/// Property tag `PR_ANR_A`: identifier 0x360C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ANR_A: ULONG = 0x360C001E;
+/// Property tag `PR_ANR_W`: identifier 0x360C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ANR_W: ULONG = 0x360C001F;
+/// Property tag `PR_ASSISTANT`: identifier 0x3A30, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ASSISTANT: ULONG = 0x3A30001E;
+/// Property tag `PR_ASSISTANT_A`: identifier 0x3A30, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ASSISTANT_A: ULONG = 0x3A30001E;
+/// Property tag `PR_ASSISTANT_TELEPHONE_NUMBER`: identifier 0x3A2E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ASSISTANT_TELEPHONE_NUMBER: ULONG = 0x3A2E001E;
+/// Property tag `PR_ASSISTANT_TELEPHONE_NUMBER_A`: identifier 0x3A2E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ASSISTANT_TELEPHONE_NUMBER_A: ULONG = 0x3A2E001E;
+/// Property tag `PR_ASSISTANT_TELEPHONE_NUMBER_W`: identifier 0x3A2E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ASSISTANT_TELEPHONE_NUMBER_W: ULONG = 0x3A2E001F;
+/// Property tag `PR_ASSISTANT_W`: identifier 0x3A30, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ASSISTANT_W: ULONG = 0x3A30001F;
+/// Property tag `PR_ASSOC_CONTENT_COUNT`: identifier 0x3617, type `PT_I4`; from `mapitags.h`.
 pub const PR_ASSOC_CONTENT_COUNT: ULONG = 0x36170003;
+/// Property tag `PR_ATTACHMENT_X400_PARAMETERS`: identifier 0x3700, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACHMENT_X400_PARAMETERS: ULONG = 0x37000102;
+/// Property tag `PR_ATTACH_ADDITIONAL_INFO`: identifier 0x370F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACH_ADDITIONAL_INFO: ULONG = 0x370F0102;
+/// Property tag `PR_ATTACH_DATA_BIN`: identifier 0x3701, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACH_DATA_BIN: ULONG = 0x37010102;
+/// Property tag `PR_ATTACH_DATA_OBJ`: identifier 0x3701, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_ATTACH_DATA_OBJ: ULONG = 0x3701000D;
+/// Property tag `PR_ATTACH_ENCODING`: identifier 0x3702, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACH_ENCODING: ULONG = 0x37020102;
+/// Property tag `PR_ATTACH_EXTENSION`: identifier 0x3703, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_EXTENSION: ULONG = 0x3703001E;
+/// Property tag `PR_ATTACH_EXTENSION_A`: identifier 0x3703, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_EXTENSION_A: ULONG = 0x3703001E;
+/// Property tag `PR_ATTACH_EXTENSION_W`: identifier 0x3703, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_EXTENSION_W: ULONG = 0x3703001F;
+/// Property tag `PR_ATTACH_FILENAME`: identifier 0x3704, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_FILENAME: ULONG = 0x3704001E;
+/// Property tag `PR_ATTACH_FILENAME_A`: identifier 0x3704, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_FILENAME_A: ULONG = 0x3704001E;
+/// Property tag `PR_ATTACH_FILENAME_W`: identifier 0x3704, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_FILENAME_W: ULONG = 0x3704001F;
+/// Property tag `PR_ATTACH_LONG_FILENAME`: identifier 0x3707, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_FILENAME: ULONG = 0x3707001E;
+/// Property tag `PR_ATTACH_LONG_FILENAME_A`: identifier 0x3707, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_FILENAME_A: ULONG = 0x3707001E;
+/// Property tag `PR_ATTACH_LONG_FILENAME_W`: identifier 0x3707, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_FILENAME_W: ULONG = 0x3707001F;
+/// Property tag `PR_ATTACH_LONG_PATHNAME`: identifier 0x370D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_PATHNAME: ULONG = 0x370D001E;
+/// Property tag `PR_ATTACH_LONG_PATHNAME_A`: identifier 0x370D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_PATHNAME_A: ULONG = 0x370D001E;
+/// Property tag `PR_ATTACH_LONG_PATHNAME_W`: identifier 0x370D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_LONG_PATHNAME_W: ULONG = 0x370D001F;
+/// Property tag `PR_ATTACH_METHOD`: identifier 0x3705, type `PT_I4`; from `mapitags.h`.
 pub const PR_ATTACH_METHOD: ULONG = 0x37050003;
+/// Property tag `PR_ATTACH_MIME_TAG`: identifier 0x370E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_MIME_TAG: ULONG = 0x370E001E;
+/// Property tag `PR_ATTACH_MIME_TAG_A`: identifier 0x370E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_MIME_TAG_A: ULONG = 0x370E001E;
+/// Property tag `PR_ATTACH_MIME_TAG_W`: identifier 0x370E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_MIME_TAG_W: ULONG = 0x370E001F;
+/// Property tag `PR_ATTACH_NUM`: identifier 0x0E21, type `PT_I4`; from `mapitags.h`.
 pub const PR_ATTACH_NUM: ULONG = 0x0E210003;
+/// Property tag `PR_ATTACH_PATHNAME`: identifier 0x3708, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_PATHNAME: ULONG = 0x3708001E;
+/// Property tag `PR_ATTACH_PATHNAME_A`: identifier 0x3708, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_PATHNAME_A: ULONG = 0x3708001E;
+/// Property tag `PR_ATTACH_PATHNAME_W`: identifier 0x3708, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_PATHNAME_W: ULONG = 0x3708001F;
+/// Property tag `PR_ATTACH_RENDERING`: identifier 0x3709, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACH_RENDERING: ULONG = 0x37090102;
+/// Property tag `PR_ATTACH_SIZE`: identifier 0x0E20, type `PT_I4`; from `mapitags.h`.
 pub const PR_ATTACH_SIZE: ULONG = 0x0E200003;
+/// Property tag `PR_ATTACH_TAG`: identifier 0x370A, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ATTACH_TAG: ULONG = 0x370A0102;
+/// Property tag `PR_ATTACH_TRANSPORT_NAME`: identifier 0x370C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_TRANSPORT_NAME: ULONG = 0x370C001E;
+/// Property tag `PR_ATTACH_TRANSPORT_NAME_A`: identifier 0x370C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ATTACH_TRANSPORT_NAME_A: ULONG = 0x370C001E;
+/// Property tag `PR_ATTACH_TRANSPORT_NAME_W`: identifier 0x370C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ATTACH_TRANSPORT_NAME_W: ULONG = 0x370C001F;
+/// Property tag `PR_AUTHORIZING_USERS`: identifier 0x0003, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_AUTHORIZING_USERS: ULONG = 0x00030102;
+/// Property tag `PR_AUTO_FORWARDED`: identifier 0x0005, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_AUTO_FORWARDED: ULONG = 0x0005000B;
+/// Property tag `PR_AUTO_FORWARD_COMMENT`: identifier 0x0004, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_AUTO_FORWARD_COMMENT: ULONG = 0x0004001E;
+/// Property tag `PR_AUTO_FORWARD_COMMENT_A`: identifier 0x0004, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_AUTO_FORWARD_COMMENT_A: ULONG = 0x0004001E;
+/// Property tag `PR_AUTO_FORWARD_COMMENT_W`: identifier 0x0004, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_AUTO_FORWARD_COMMENT_W: ULONG = 0x0004001F;
+/// Property tag `PR_BEEPER_TELEPHONE_NUMBER`: identifier 0x3A21, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BEEPER_TELEPHONE_NUMBER: ULONG = 0x3A21001E;
+/// Property tag `PR_BEEPER_TELEPHONE_NUMBER_A`: identifier 0x3A21, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BEEPER_TELEPHONE_NUMBER_A: ULONG = 0x3A21001E;
+/// Property tag `PR_BEEPER_TELEPHONE_NUMBER_W`: identifier 0x3A21, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BEEPER_TELEPHONE_NUMBER_W: ULONG = 0x3A21001F;
+/// Property tag `PR_BIRTHDAY`: identifier 0x3A42, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_BIRTHDAY: ULONG = 0x3A420040;
+/// Property tag `PR_BODY`: identifier 0x1000, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BODY: ULONG = 0x1000001E;
+/// Property tag `PR_BODY_A`: identifier 0x1000, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BODY_A: ULONG = 0x1000001E;
+/// Property tag `PR_BODY_CRC`: identifier 0x0E1C, type `PT_I4`; from `mapitags.h`.
 pub const PR_BODY_CRC: ULONG = 0x0E1C0003;
+/// Property tag `PR_BODY_W`: identifier 0x1000, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BODY_W: ULONG = 0x1000001F;
+/// Property tag `PR_BUSINESS2_TELEPHONE_NUMBER`: identifier 0x3A1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS2_TELEPHONE_NUMBER: ULONG = 0x3A1B001E;
+/// Property tag `PR_BUSINESS2_TELEPHONE_NUMBER_A`: identifier 0x3A1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS2_TELEPHONE_NUMBER_A: ULONG = 0x3A1B001E;
+/// Property tag `PR_BUSINESS2_TELEPHONE_NUMBER_W`: identifier 0x3A1B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS2_TELEPHONE_NUMBER_W: ULONG = 0x3A1B001F;
+/// Property tag `PR_BUSINESS_ADDRESS_CITY`: identifier 0x3A27, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_CITY: ULONG = 0x3A27001E;
+/// Property tag `PR_BUSINESS_ADDRESS_CITY_A`: identifier 0x3A27, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_CITY_A: ULONG = 0x3A27001E;
+/// Property tag `PR_BUSINESS_ADDRESS_CITY_W`: identifier 0x3A27, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_CITY_W: ULONG = 0x3A27001F;
+/// Property tag `PR_BUSINESS_ADDRESS_COUNTRY`: identifier 0x3A26, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_COUNTRY: ULONG = 0x3A26001E;
+/// Property tag `PR_BUSINESS_ADDRESS_COUNTRY_A`: identifier 0x3A26, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_COUNTRY_A: ULONG = 0x3A26001E;
+/// Property tag `PR_BUSINESS_ADDRESS_COUNTRY_W`: identifier 0x3A26, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_COUNTRY_W: ULONG = 0x3A26001F;
+/// Property tag `PR_BUSINESS_ADDRESS_POSTAL_CODE`: identifier 0x3A2A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POSTAL_CODE: ULONG = 0x3A2A001E;
+/// Property tag `PR_BUSINESS_ADDRESS_POSTAL_CODE_A`: identifier 0x3A2A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POSTAL_CODE_A: ULONG = 0x3A2A001E;
+/// Property tag `PR_BUSINESS_ADDRESS_POSTAL_CODE_W`: identifier 0x3A2A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POSTAL_CODE_W: ULONG = 0x3A2A001F;
+/// Property tag `PR_BUSINESS_ADDRESS_POST_OFFICE_BOX`: identifier 0x3A2B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POST_OFFICE_BOX: ULONG = 0x3A2B001E;
+/// Property tag `PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_A`: identifier 0x3A2B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_A: ULONG = 0x3A2B001E;
+/// Property tag `PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_W`: identifier 0x3A2B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_POST_OFFICE_BOX_W: ULONG = 0x3A2B001F;
+/// Property tag `PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE`: identifier 0x3A28, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE: ULONG = 0x3A28001E;
+/// Property tag `PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_A`: identifier 0x3A28, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_A: ULONG = 0x3A28001E;
+/// Property tag `PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_W`: identifier 0x3A28, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STATE_OR_PROVINCE_W: ULONG = 0x3A28001F;
+/// Property tag `PR_BUSINESS_ADDRESS_STREET`: identifier 0x3A29, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STREET: ULONG = 0x3A29001E;
+/// Property tag `PR_BUSINESS_ADDRESS_STREET_A`: identifier 0x3A29, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STREET_A: ULONG = 0x3A29001E;
+/// Property tag `PR_BUSINESS_ADDRESS_STREET_W`: identifier 0x3A29, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_ADDRESS_STREET_W: ULONG = 0x3A29001F;
+/// Property tag `PR_BUSINESS_FAX_NUMBER`: identifier 0x3A24, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_FAX_NUMBER: ULONG = 0x3A24001E;
+/// Property tag `PR_BUSINESS_FAX_NUMBER_A`: identifier 0x3A24, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_FAX_NUMBER_A: ULONG = 0x3A24001E;
+/// Property tag `PR_BUSINESS_FAX_NUMBER_W`: identifier 0x3A24, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_FAX_NUMBER_W: ULONG = 0x3A24001F;
+/// Property tag `PR_BUSINESS_HOME_PAGE`: identifier 0x3A51, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_HOME_PAGE: ULONG = 0x3A51001E;
+/// Property tag `PR_BUSINESS_HOME_PAGE_A`: identifier 0x3A51, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_HOME_PAGE_A: ULONG = 0x3A51001E;
+/// Property tag `PR_BUSINESS_HOME_PAGE_W`: identifier 0x3A51, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_HOME_PAGE_W: ULONG = 0x3A51001F;
+/// Property tag `PR_BUSINESS_TELEPHONE_NUMBER`: identifier 0x3A08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_TELEPHONE_NUMBER: ULONG = 0x3A08001E;
+/// Property tag `PR_BUSINESS_TELEPHONE_NUMBER_A`: identifier 0x3A08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_BUSINESS_TELEPHONE_NUMBER_A: ULONG = 0x3A08001E;
+/// Property tag `PR_BUSINESS_TELEPHONE_NUMBER_W`: identifier 0x3A08, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_BUSINESS_TELEPHONE_NUMBER_W: ULONG = 0x3A08001F;
+/// Property tag `PR_CALLBACK_TELEPHONE_NUMBER`: identifier 0x3A02, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CALLBACK_TELEPHONE_NUMBER: ULONG = 0x3A02001E;
+/// Property tag `PR_CALLBACK_TELEPHONE_NUMBER_A`: identifier 0x3A02, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CALLBACK_TELEPHONE_NUMBER_A: ULONG = 0x3A02001E;
+/// Property tag `PR_CALLBACK_TELEPHONE_NUMBER_W`: identifier 0x3A02, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CALLBACK_TELEPHONE_NUMBER_W: ULONG = 0x3A02001F;
+/// Property tag `PR_CAR_TELEPHONE_NUMBER`: identifier 0x3A1E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CAR_TELEPHONE_NUMBER: ULONG = 0x3A1E001E;
+/// Property tag `PR_CAR_TELEPHONE_NUMBER_A`: identifier 0x3A1E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CAR_TELEPHONE_NUMBER_A: ULONG = 0x3A1E001E;
+/// Property tag `PR_CAR_TELEPHONE_NUMBER_W`: identifier 0x3A1E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CAR_TELEPHONE_NUMBER_W: ULONG = 0x3A1E001F;
+/// Property tag `PR_CELLULAR_TELEPHONE_NUMBER`: identifier 0x3A1C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CELLULAR_TELEPHONE_NUMBER: ULONG = 0x3A1C001E;
+/// Property tag `PR_CELLULAR_TELEPHONE_NUMBER_A`: identifier 0x3A1C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CELLULAR_TELEPHONE_NUMBER_A: ULONG = 0x3A1C001E;
+/// Property tag `PR_CELLULAR_TELEPHONE_NUMBER_W`: identifier 0x3A1C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CELLULAR_TELEPHONE_NUMBER_W: ULONG = 0x3A1C001F;
+/// Property tag `PR_CHILDRENS_NAMES`: identifier 0x3A58, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CHILDRENS_NAMES: ULONG = 0x3A58101E;
+/// Property tag `PR_CHILDRENS_NAMES_A`: identifier 0x3A58, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CHILDRENS_NAMES_A: ULONG = 0x3A58101E;
+/// Property tag `PR_CHILDRENS_NAMES_W`: identifier 0x3A58, type `PT_MV_UNICODE`; from `mapitags.h`.
 pub const PR_CHILDRENS_NAMES_W: ULONG = 0x3A58101F;
+/// Property tag `PR_CLIENT_SUBMIT_TIME`: identifier 0x0039, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_CLIENT_SUBMIT_TIME: ULONG = 0x00390040;
+/// Property tag `PR_COMMENT`: identifier 0x3004, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMMENT: ULONG = 0x3004001E;
+/// Property tag `PR_COMMENT_A`: identifier 0x3004, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMMENT_A: ULONG = 0x3004001E;
+/// Property tag `PR_COMMENT_W`: identifier 0x3004, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_COMMENT_W: ULONG = 0x3004001F;
+/// Property tag `PR_COMMON_VIEWS_ENTRYID`: identifier 0x35E6, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_COMMON_VIEWS_ENTRYID: ULONG = 0x35E60102;
+/// Property tag `PR_COMPANY_MAIN_PHONE_NUMBER`: identifier 0x3A57, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPANY_MAIN_PHONE_NUMBER: ULONG = 0x3A57001E;
+/// Property tag `PR_COMPANY_MAIN_PHONE_NUMBER_A`: identifier 0x3A57, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPANY_MAIN_PHONE_NUMBER_A: ULONG = 0x3A57001E;
+/// Property tag `PR_COMPANY_MAIN_PHONE_NUMBER_W`: identifier 0x3A57, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_COMPANY_MAIN_PHONE_NUMBER_W: ULONG = 0x3A57001F;
+/// Property tag `PR_COMPANY_NAME`: identifier 0x3A16, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPANY_NAME: ULONG = 0x3A16001E;
+/// Property tag `PR_COMPANY_NAME_A`: identifier 0x3A16, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPANY_NAME_A: ULONG = 0x3A16001E;
+/// Property tag `PR_COMPANY_NAME_W`: identifier 0x3A16, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_COMPANY_NAME_W: ULONG = 0x3A16001F;
+/// Property tag `PR_COMPUTER_NETWORK_NAME`: identifier 0x3A49, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPUTER_NETWORK_NAME: ULONG = 0x3A49001E;
+/// Property tag `PR_COMPUTER_NETWORK_NAME_A`: identifier 0x3A49, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COMPUTER_NETWORK_NAME_A: ULONG = 0x3A49001E;
+/// Property tag `PR_COMPUTER_NETWORK_NAME_W`: identifier 0x3A49, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_COMPUTER_NETWORK_NAME_W: ULONG = 0x3A49001F;
+/// Property tag `PR_CONTACT_ADDRTYPES`: identifier 0x3A54, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CONTACT_ADDRTYPES: ULONG = 0x3A54101E;
+/// Property tag `PR_CONTACT_ADDRTYPES_A`: identifier 0x3A54, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CONTACT_ADDRTYPES_A: ULONG = 0x3A54101E;
+/// Property tag `PR_CONTACT_ADDRTYPES_W`: identifier 0x3A54, type `PT_MV_UNICODE`; from `mapitags.h`.
 pub const PR_CONTACT_ADDRTYPES_W: ULONG = 0x3A54101F;
+/// Property tag `PR_CONTACT_DEFAULT_ADDRESS_INDEX`: identifier 0x3A55, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTACT_DEFAULT_ADDRESS_INDEX: ULONG = 0x3A550003;
+/// Property tag `PR_CONTACT_EMAIL_ADDRESSES`: identifier 0x3A56, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CONTACT_EMAIL_ADDRESSES: ULONG = 0x3A56101E;
+/// Property tag `PR_CONTACT_EMAIL_ADDRESSES_A`: identifier 0x3A56, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_CONTACT_EMAIL_ADDRESSES_A: ULONG = 0x3A56101E;
+/// Property tag `PR_CONTACT_EMAIL_ADDRESSES_W`: identifier 0x3A56, type `PT_MV_UNICODE`; from `mapitags.h`.
 pub const PR_CONTACT_EMAIL_ADDRESSES_W: ULONG = 0x3A56101F;
+/// Property tag `PR_CONTACT_ENTRYIDS`: identifier 0x3A53, type `PT_MV_BINARY`; from `mapitags.h`.
 pub const PR_CONTACT_ENTRYIDS: ULONG = 0x3A531102;
+/// Property tag `PR_CONTACT_VERSION`: identifier 0x3A52, type `PT_CLSID`; from `mapitags.h`.
 pub const PR_CONTACT_VERSION: ULONG = 0x3A520048;
+/// Property tag `PR_CONTAINER_CLASS`: identifier 0x3613, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONTAINER_CLASS: ULONG = 0x3613001E;
+/// Property tag `PR_CONTAINER_CLASS_A`: identifier 0x3613, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONTAINER_CLASS_A: ULONG = 0x3613001E;
+/// Property tag `PR_CONTAINER_CLASS_W`: identifier 0x3613, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CONTAINER_CLASS_W: ULONG = 0x3613001F;
+/// Property tag `PR_CONTAINER_CONTENTS`: identifier 0x360F, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_CONTAINER_CONTENTS: ULONG = 0x360F000D;
+/// Property tag `PR_CONTAINER_FLAGS`: identifier 0x3600, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTAINER_FLAGS: ULONG = 0x36000003;
+/// Property tag `PR_CONTAINER_HIERARCHY`: identifier 0x360E, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_CONTAINER_HIERARCHY: ULONG = 0x360E000D;
+/// Property tag `PR_CONTAINER_MODIFY_VERSION`: identifier 0x3614, type `PT_I8`; from `mapitags.h`.
 pub const PR_CONTAINER_MODIFY_VERSION: ULONG = 0x36140014;
+/// Property tag `PR_CONTENTS_SORT_ORDER`: identifier 0x360D, type `PT_MV_I4`; from `mapitags.h`.
 pub const PR_CONTENTS_SORT_ORDER: ULONG = 0x360D1003;
+/// Property tag `PR_CONTENT_CONFIDENTIALITY_ALGORITHM_ID`: identifier 0x0006, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONTENT_CONFIDENTIALITY_ALGORITHM_ID: ULONG = 0x00060102;
+/// Property tag `PR_CONTENT_CORRELATOR`: identifier 0x0007, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONTENT_CORRELATOR: ULONG = 0x00070102;
+/// Property tag `PR_CONTENT_COUNT`: identifier 0x3602, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTENT_COUNT: ULONG = 0x36020003;
+/// Property tag `PR_CONTENT_IDENTIFIER`: identifier 0x0008, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONTENT_IDENTIFIER: ULONG = 0x0008001E;
+/// Property tag `PR_CONTENT_IDENTIFIER_A`: identifier 0x0008, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONTENT_IDENTIFIER_A: ULONG = 0x0008001E;
+/// Property tag `PR_CONTENT_IDENTIFIER_W`: identifier 0x0008, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CONTENT_IDENTIFIER_W: ULONG = 0x0008001F;
+/// Property tag `PR_CONTENT_INTEGRITY_CHECK`: identifier 0x0C00, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONTENT_INTEGRITY_CHECK: ULONG = 0x0C000102;
+/// Property tag `PR_CONTENT_LENGTH`: identifier 0x0009, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTENT_LENGTH: ULONG = 0x00090003;
+/// Property tag `PR_CONTENT_RETURN_REQUESTED`: identifier 0x000A, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_CONTENT_RETURN_REQUESTED: ULONG = 0x000A000B;
+/// Property tag `PR_CONTENT_UNREAD`: identifier 0x3603, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTENT_UNREAD: ULONG = 0x36030003;
+/// Property tag `PR_CONTROL_FLAGS`: identifier 0x3F00, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTROL_FLAGS: ULONG = 0x3F000003;
+/// Property tag `PR_CONTROL_ID`: identifier 0x3F07, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONTROL_ID: ULONG = 0x3F070102;
+/// Property tag `PR_CONTROL_STRUCTURE`: identifier 0x3F01, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONTROL_STRUCTURE: ULONG = 0x3F010102;
+/// Property tag `PR_CONTROL_TYPE`: identifier 0x3F02, type `PT_I4`; from `mapitags.h`.
 pub const PR_CONTROL_TYPE: ULONG = 0x3F020003;
+/// Property tag `PR_CONVERSATION_INDEX`: identifier 0x0071, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONVERSATION_INDEX: ULONG = 0x00710102;
+/// Property tag `PR_CONVERSATION_KEY`: identifier 0x000B, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONVERSATION_KEY: ULONG = 0x000B0102;
+/// Property tag `PR_CONVERSATION_TOPIC`: identifier 0x0070, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONVERSATION_TOPIC: ULONG = 0x0070001E;
+/// Property tag `PR_CONVERSATION_TOPIC_A`: identifier 0x0070, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CONVERSATION_TOPIC_A: ULONG = 0x0070001E;
+/// Property tag `PR_CONVERSATION_TOPIC_W`: identifier 0x0070, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CONVERSATION_TOPIC_W: ULONG = 0x0070001F;
+/// Property tag `PR_CONVERSION_EITS`: identifier 0x000C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONVERSION_EITS: ULONG = 0x000C0102;
+/// Property tag `PR_CONVERSION_PROHIBITED`: identifier 0x3A03, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_CONVERSION_PROHIBITED: ULONG = 0x3A03000B;
+/// Property tag `PR_CONVERSION_WITH_LOSS_PROHIBITED`: identifier 0x000D, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_CONVERSION_WITH_LOSS_PROHIBITED: ULONG = 0x000D000B;
+/// Property tag `PR_CONVERTED_EITS`: identifier 0x000E, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CONVERTED_EITS: ULONG = 0x000E0102;
+/// Property tag `PR_CORRELATE`: identifier 0x0E0C, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_CORRELATE: ULONG = 0x0E0C000B;
+/// Property tag `PR_CORRELATE_MTSID`: identifier 0x0E0D, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_CORRELATE_MTSID: ULONG = 0x0E0D0102;
+/// Property tag `PR_COUNTRY`: identifier 0x3A26, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COUNTRY: ULONG = 0x3A26001E;
+/// Property tag `PR_COUNTRY_A`: identifier 0x3A26, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_COUNTRY_A: ULONG = 0x3A26001E;
+/// Property tag `PR_COUNTRY_W`: identifier 0x3A26, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_COUNTRY_W: ULONG = 0x3A26001F;
+/// Property tag `PR_CREATE_TEMPLATES`: identifier 0x3604, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_CREATE_TEMPLATES: ULONG = 0x3604000D;
+/// Property tag `PR_CREATION_TIME`: identifier 0x3007, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_CREATION_TIME: ULONG = 0x30070040;
+/// Property tag `PR_CREATION_VERSION`: identifier 0x0E19, type `PT_I8`; from `mapitags.h`.
 pub const PR_CREATION_VERSION: ULONG = 0x0E190014;
+/// Property tag `PR_CURRENT_VERSION`: identifier 0x0E00, type `PT_I8`; from `mapitags.h`.
 pub const PR_CURRENT_VERSION: ULONG = 0x0E000014;
+/// Property tag `PR_CUSTOMER_ID`: identifier 0x3A4A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CUSTOMER_ID: ULONG = 0x3A4A001E;
+/// Property tag `PR_CUSTOMER_ID_A`: identifier 0x3A4A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_CUSTOMER_ID_A: ULONG = 0x3A4A001E;
+/// Property tag `PR_CUSTOMER_ID_W`: identifier 0x3A4A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_CUSTOMER_ID_W: ULONG = 0x3A4A001F;
+/// Property tag `PR_DEFAULT_PROFILE`: identifier 0x3D04, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DEFAULT_PROFILE: ULONG = 0x3D04000B;
+/// Property tag `PR_DEFAULT_STORE`: identifier 0x3400, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DEFAULT_STORE: ULONG = 0x3400000B;
+/// Property tag `PR_DEFAULT_VIEW_ENTRYID`: identifier 0x3616, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_DEFAULT_VIEW_ENTRYID: ULONG = 0x36160102;
+/// Property tag `PR_DEFERRED_DELIVERY_TIME`: identifier 0x000F, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_DEFERRED_DELIVERY_TIME: ULONG = 0x000F0040;
+/// Property tag `PR_DEF_CREATE_DL`: identifier 0x3611, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_DEF_CREATE_DL: ULONG = 0x36110102;
+/// Property tag `PR_DEF_CREATE_MAILUSER`: identifier 0x3612, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_DEF_CREATE_MAILUSER: ULONG = 0x36120102;
+/// Property tag `PR_DELEGATION`: identifier 0x007E, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_DELEGATION: ULONG = 0x007E0102;
+/// Property tag `PR_DELETE_AFTER_SUBMIT`: identifier 0x0E01, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DELETE_AFTER_SUBMIT: ULONG = 0x0E01000B;
+/// Property tag `PR_DELIVERY_POINT`: identifier 0x0C07, type `PT_I4`; from `mapitags.h`.
 pub const PR_DELIVERY_POINT: ULONG = 0x0C070003;
+/// Property tag `PR_DELIVER_TIME`: identifier 0x0010, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_DELIVER_TIME: ULONG = 0x00100040;
+/// Property tag `PR_DELTAX`: identifier 0x3F03, type `PT_I4`; from `mapitags.h`.
 pub const PR_DELTAX: ULONG = 0x3F030003;
+/// Property tag `PR_DELTAY`: identifier 0x3F04, type `PT_I4`; from `mapitags.h`.
 pub const PR_DELTAY: ULONG = 0x3F040003;
+/// Property tag `PR_DEPARTMENT_NAME`: identifier 0x3A18, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DEPARTMENT_NAME: ULONG = 0x3A18001E;
+/// Property tag `PR_DEPARTMENT_NAME_A`: identifier 0x3A18, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DEPARTMENT_NAME_A: ULONG = 0x3A18001E;
+/// Property tag `PR_DEPARTMENT_NAME_W`: identifier 0x3A18, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DEPARTMENT_NAME_W: ULONG = 0x3A18001F;
+/// Property tag `PR_DEPTH`: identifier 0x3005, type `PT_I4`; from `mapitags.h`.
 pub const PR_DEPTH: ULONG = 0x30050003;
+/// Property tag `PR_DETAILS_TABLE`: identifier 0x3605, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_DETAILS_TABLE: ULONG = 0x3605000D;
+/// Property tag `PR_DISCARD_REASON`: identifier 0x0011, type `PT_I4`; from `mapitags.h`.
 pub const PR_DISCARD_REASON: ULONG = 0x00110003;
+/// Property tag `PR_DISCLOSE_RECIPIENTS`: identifier 0x3A04, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DISCLOSE_RECIPIENTS: ULONG = 0x3A04000B;
+/// Property tag `PR_DISCLOSURE_OF_RECIPIENTS`: identifier 0x0012, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DISCLOSURE_OF_RECIPIENTS: ULONG = 0x0012000B;
+/// Property tag `PR_DISCRETE_VALUES`: identifier 0x0E0E, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DISCRETE_VALUES: ULONG = 0x0E0E000B;
+/// Property tag `PR_DISC_VAL`: identifier 0x004A, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DISC_VAL: ULONG = 0x004A000B;
+/// Property tag `PR_DISPLAY_BCC`: identifier 0x0E02, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_BCC: ULONG = 0x0E02001E;
+/// Property tag `PR_DISPLAY_BCC_A`: identifier 0x0E02, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_BCC_A: ULONG = 0x0E02001E;
+/// Property tag `PR_DISPLAY_BCC_W`: identifier 0x0E02, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DISPLAY_BCC_W: ULONG = 0x0E02001F;
+/// Property tag `PR_DISPLAY_CC`: identifier 0x0E03, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_CC: ULONG = 0x0E03001E;
+/// Property tag `PR_DISPLAY_CC_A`: identifier 0x0E03, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_CC_A: ULONG = 0x0E03001E;
+/// Property tag `PR_DISPLAY_CC_W`: identifier 0x0E03, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DISPLAY_CC_W: ULONG = 0x0E03001F;
+/// Property tag `PR_DISPLAY_NAME`: identifier 0x3001, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME: ULONG = 0x3001001E;
+/// Property tag `PR_DISPLAY_NAME_A`: identifier 0x3001, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME_A: ULONG = 0x3001001E;
+/// Property tag `PR_DISPLAY_NAME_PREFIX`: identifier 0x3A45, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME_PREFIX: ULONG = 0x3A45001E;
+/// Property tag `PR_DISPLAY_NAME_PREFIX_A`: identifier 0x3A45, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME_PREFIX_A: ULONG = 0x3A45001E;
+/// Property tag `PR_DISPLAY_NAME_PREFIX_W`: identifier 0x3A45, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME_PREFIX_W: ULONG = 0x3A45001F;
+/// Property tag `PR_DISPLAY_NAME_W`: identifier 0x3001, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DISPLAY_NAME_W: ULONG = 0x3001001F;
+/// Property tag `PR_DISPLAY_TO`: identifier 0x0E04, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_TO: ULONG = 0x0E04001E;
+/// Property tag `PR_DISPLAY_TO_A`: identifier 0x0E04, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_DISPLAY_TO_A: ULONG = 0x0E04001E;
+/// Property tag `PR_DISPLAY_TO_W`: identifier 0x0E04, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_DISPLAY_TO_W: ULONG = 0x0E04001F;
+/// Property tag `PR_DISPLAY_TYPE`: identifier 0x3900, type `PT_I4`; from `mapitags.h`.
 pub const PR_DISPLAY_TYPE: ULONG = 0x39000003;
+/// Property tag `PR_DL_EXPANSION_HISTORY`: identifier 0x0013, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_DL_EXPANSION_HISTORY: ULONG = 0x00130102;
+/// Property tag `PR_DL_EXPANSION_PROHIBITED`: identifier 0x0014, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_DL_EXPANSION_PROHIBITED: ULONG = 0x0014000B;
+/// Property tag `PR_EMAIL_ADDRESS`: identifier 0x3003, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_EMAIL_ADDRESS: ULONG = 0x3003001E;
+/// Property tag `PR_EMAIL_ADDRESS_A`: identifier 0x3003, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_EMAIL_ADDRESS_A: ULONG = 0x3003001E;
+/// Property tag `PR_EMAIL_ADDRESS_W`: identifier 0x3003, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_EMAIL_ADDRESS_W: ULONG = 0x3003001F;
+/// Property tag `PR_END_DATE`: identifier 0x0061, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_END_DATE: ULONG = 0x00610040;
+/// Property tag `PR_ENTRYID`: identifier 0x0FFF, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ENTRYID: ULONG = 0x0FFF0102;
+/// Property tag `PR_EXPIRY_TIME`: identifier 0x0015, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_EXPIRY_TIME: ULONG = 0x00150040;
+/// Property tag `PR_EXPLICIT_CONVERSION`: identifier 0x0C01, type `PT_I4`; from `mapitags.h`.
 pub const PR_EXPLICIT_CONVERSION: ULONG = 0x0C010003;
+/// Property tag `PR_FILTERING_HOOKS`: identifier 0x3D08, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_FILTERING_HOOKS: ULONG = 0x3D080102;
+/// Property tag `PR_FINDER_ENTRYID`: identifier 0x35E7, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_FINDER_ENTRYID: ULONG = 0x35E70102;
+/// Property tag `PR_FOLDER_ASSOCIATED_CONTENTS`: identifier 0x3610, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_FOLDER_ASSOCIATED_CONTENTS: ULONG = 0x3610000D;
+/// Property tag `PR_FOLDER_TYPE`: identifier 0x3601, type `PT_I4`; from `mapitags.h`.
 pub const PR_FOLDER_TYPE: ULONG = 0x36010003;
+/// Property tag `PR_FORM_CATEGORY`: identifier 0x3304, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY: ULONG = 0x3304001E;
+/// Property tag `PR_FORM_CATEGORY_A`: identifier 0x3304, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY_A: ULONG = 0x3304001E;
+/// Property tag `PR_FORM_CATEGORY_SUB`: identifier 0x3305, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY_SUB: ULONG = 0x3305001E;
+/// Property tag `PR_FORM_CATEGORY_SUB_A`: identifier 0x3305, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY_SUB_A: ULONG = 0x3305001E;
+/// Property tag `PR_FORM_CATEGORY_SUB_W`: identifier 0x3305, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY_SUB_W: ULONG = 0x3305001F;
+/// Property tag `PR_FORM_CATEGORY_W`: identifier 0x3304, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FORM_CATEGORY_W: ULONG = 0x3304001F;
+/// Property tag `PR_FORM_CLSID`: identifier 0x3302, type `PT_CLSID`; from `mapitags.h`.
 pub const PR_FORM_CLSID: ULONG = 0x33020048;
+/// Property tag `PR_FORM_CONTACT_NAME`: identifier 0x3303, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CONTACT_NAME: ULONG = 0x3303001E;
+/// Property tag `PR_FORM_CONTACT_NAME_A`: identifier 0x3303, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_CONTACT_NAME_A: ULONG = 0x3303001E;
+/// Property tag `PR_FORM_CONTACT_NAME_W`: identifier 0x3303, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FORM_CONTACT_NAME_W: ULONG = 0x3303001F;
+/// Property tag `PR_FORM_DESIGNER_GUID`: identifier 0x3309, type `PT_CLSID`; from `mapitags.h`.
 pub const PR_FORM_DESIGNER_GUID: ULONG = 0x33090048;
+/// Property tag `PR_FORM_DESIGNER_NAME`: identifier 0x3308, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_DESIGNER_NAME: ULONG = 0x3308001E;
+/// Property tag `PR_FORM_DESIGNER_NAME_A`: identifier 0x3308, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_DESIGNER_NAME_A: ULONG = 0x3308001E;
+/// Property tag `PR_FORM_DESIGNER_NAME_W`: identifier 0x3308, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FORM_DESIGNER_NAME_W: ULONG = 0x3308001F;
+/// Property tag `PR_FORM_HIDDEN`: identifier 0x3307, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_FORM_HIDDEN: ULONG = 0x3307000B;
+/// Property tag `PR_FORM_HOST_MAP`: identifier 0x3306, type `PT_MV_I4`; from `mapitags.h`.
 pub const PR_FORM_HOST_MAP: ULONG = 0x33061003;
+/// Property tag `PR_FORM_MESSAGE_BEHAVIOR`: identifier 0x330A, type `PT_I4`; from `mapitags.h`.
 pub const PR_FORM_MESSAGE_BEHAVIOR: ULONG = 0x330A0003;
+/// Property tag `PR_FORM_VERSION`: identifier 0x3301, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_VERSION: ULONG = 0x3301001E;
+/// Property tag `PR_FORM_VERSION_A`: identifier 0x3301, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FORM_VERSION_A: ULONG = 0x3301001E;
+/// Property tag `PR_FORM_VERSION_W`: identifier 0x3301, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FORM_VERSION_W: ULONG = 0x3301001F;
+/// Property tag `PR_FTP_SITE`: identifier 0x3A4C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FTP_SITE: ULONG = 0x3A4C001E;
+/// Property tag `PR_FTP_SITE_A`: identifier 0x3A4C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_FTP_SITE_A: ULONG = 0x3A4C001E;
+/// Property tag `PR_FTP_SITE_W`: identifier 0x3A4C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_FTP_SITE_W: ULONG = 0x3A4C001F;
+/// Property tag `PR_GENDER`: identifier 0x3A4D, type `PT_I2`; from `mapitags.h`.
 pub const PR_GENDER: ULONG = 0x3A4D0002;
+/// Property tag `PR_GENERATION`: identifier 0x3A05, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GENERATION: ULONG = 0x3A05001E;
+/// Property tag `PR_GENERATION_A`: identifier 0x3A05, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GENERATION_A: ULONG = 0x3A05001E;
+/// Property tag `PR_GENERATION_W`: identifier 0x3A05, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_GENERATION_W: ULONG = 0x3A05001F;
+/// Property tag `PR_GIVEN_NAME`: identifier 0x3A06, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GIVEN_NAME: ULONG = 0x3A06001E;
+/// Property tag `PR_GIVEN_NAME_A`: identifier 0x3A06, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GIVEN_NAME_A: ULONG = 0x3A06001E;
+/// Property tag `PR_GIVEN_NAME_W`: identifier 0x3A06, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_GIVEN_NAME_W: ULONG = 0x3A06001F;
+/// Property tag `PR_GOVERNMENT_ID_NUMBER`: identifier 0x3A07, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GOVERNMENT_ID_NUMBER: ULONG = 0x3A07001E;
+/// Property tag `PR_GOVERNMENT_ID_NUMBER_A`: identifier 0x3A07, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_GOVERNMENT_ID_NUMBER_A: ULONG = 0x3A07001E;
+/// Property tag `PR_GOVERNMENT_ID_NUMBER_W`: identifier 0x3A07, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_GOVERNMENT_ID_NUMBER_W: ULONG = 0x3A07001F;
+/// Property tag `PR_HASATTACH`: identifier 0x0E1B, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_HASATTACH: ULONG = 0x0E1B000B;
+/// Property tag `PR_HEADER_FOLDER_ENTRYID`: identifier 0x3E0A, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_HEADER_FOLDER_ENTRYID: ULONG = 0x3E0A0102;
+/// Property tag `PR_HOBBIES`: identifier 0x3A43, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOBBIES: ULONG = 0x3A43001E;
+/// Property tag `PR_HOBBIES_A`: identifier 0x3A43, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOBBIES_A: ULONG = 0x3A43001E;
+/// Property tag `PR_HOBBIES_W`: identifier 0x3A43, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOBBIES_W: ULONG = 0x3A43001F;
+/// Property tag `PR_HOME2_TELEPHONE_NUMBER`: identifier 0x3A2F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME2_TELEPHONE_NUMBER: ULONG = 0x3A2F001E;
+/// Property tag `PR_HOME2_TELEPHONE_NUMBER_A`: identifier 0x3A2F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME2_TELEPHONE_NUMBER_A: ULONG = 0x3A2F001E;
+/// Property tag `PR_HOME2_TELEPHONE_NUMBER_W`: identifier 0x3A2F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME2_TELEPHONE_NUMBER_W: ULONG = 0x3A2F001F;
+/// Property tag `PR_HOME_ADDRESS_CITY`: identifier 0x3A59, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_CITY: ULONG = 0x3A59001E;
+/// Property tag `PR_HOME_ADDRESS_CITY_A`: identifier 0x3A59, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_CITY_A: ULONG = 0x3A59001E;
+/// Property tag `PR_HOME_ADDRESS_CITY_W`: identifier 0x3A59, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_CITY_W: ULONG = 0x3A59001F;
+/// Property tag `PR_HOME_ADDRESS_COUNTRY`: identifier 0x3A5A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_COUNTRY: ULONG = 0x3A5A001E;
+/// Property tag `PR_HOME_ADDRESS_COUNTRY_A`: identifier 0x3A5A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_COUNTRY_A: ULONG = 0x3A5A001E;
+/// Property tag `PR_HOME_ADDRESS_COUNTRY_W`: identifier 0x3A5A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_COUNTRY_W: ULONG = 0x3A5A001F;
+/// Property tag `PR_HOME_ADDRESS_POSTAL_CODE`: identifier 0x3A5B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POSTAL_CODE: ULONG = 0x3A5B001E;
+/// Property tag `PR_HOME_ADDRESS_POSTAL_CODE_A`: identifier 0x3A5B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POSTAL_CODE_A: ULONG = 0x3A5B001E;
+/// Property tag `PR_HOME_ADDRESS_POSTAL_CODE_W`: identifier 0x3A5B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POSTAL_CODE_W: ULONG = 0x3A5B001F;
+/// Property tag `PR_HOME_ADDRESS_POST_OFFICE_BOX`: identifier 0x3A5E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POST_OFFICE_BOX: ULONG = 0x3A5E001E;
+/// Property tag `PR_HOME_ADDRESS_POST_OFFICE_BOX_A`: identifier 0x3A5E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POST_OFFICE_BOX_A: ULONG = 0x3A5E001E;
+/// Property tag `PR_HOME_ADDRESS_POST_OFFICE_BOX_W`: identifier 0x3A5E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_POST_OFFICE_BOX_W: ULONG = 0x3A5E001F;
+/// Property tag `PR_HOME_ADDRESS_STATE_OR_PROVINCE`: identifier 0x3A5C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STATE_OR_PROVINCE: ULONG = 0x3A5C001E;
+/// Property tag `PR_HOME_ADDRESS_STATE_OR_PROVINCE_A`: identifier 0x3A5C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STATE_OR_PROVINCE_A: ULONG = 0x3A5C001E;
+/// Property tag `PR_HOME_ADDRESS_STATE_OR_PROVINCE_W`: identifier 0x3A5C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STATE_OR_PROVINCE_W: ULONG = 0x3A5C001F;
+/// Property tag `PR_HOME_ADDRESS_STREET`: identifier 0x3A5D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STREET: ULONG = 0x3A5D001E;
+/// Property tag `PR_HOME_ADDRESS_STREET_A`: identifier 0x3A5D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STREET_A: ULONG = 0x3A5D001E;
+/// Property tag `PR_HOME_ADDRESS_STREET_W`: identifier 0x3A5D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_ADDRESS_STREET_W: ULONG = 0x3A5D001F;
+/// Property tag `PR_HOME_FAX_NUMBER`: identifier 0x3A25, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_FAX_NUMBER: ULONG = 0x3A25001E;
+/// Property tag `PR_HOME_FAX_NUMBER_A`: identifier 0x3A25, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_FAX_NUMBER_A: ULONG = 0x3A25001E;
+/// Property tag `PR_HOME_FAX_NUMBER_W`: identifier 0x3A25, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_FAX_NUMBER_W: ULONG = 0x3A25001F;
+/// Property tag `PR_HOME_TELEPHONE_NUMBER`: identifier 0x3A09, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_TELEPHONE_NUMBER: ULONG = 0x3A09001E;
+/// Property tag `PR_HOME_TELEPHONE_NUMBER_A`: identifier 0x3A09, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_HOME_TELEPHONE_NUMBER_A: ULONG = 0x3A09001E;
+/// Property tag `PR_HOME_TELEPHONE_NUMBER_W`: identifier 0x3A09, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_HOME_TELEPHONE_NUMBER_W: ULONG = 0x3A09001F;
+/// Property tag `PR_ICON`: identifier 0x0FFD, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ICON: ULONG = 0x0FFD0102;
+/// Property tag `PR_IDENTITY_DISPLAY`: identifier 0x3E00, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_IDENTITY_DISPLAY: ULONG = 0x3E00001E;
+/// Property tag `PR_IDENTITY_DISPLAY_A`: identifier 0x3E00, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_IDENTITY_DISPLAY_A: ULONG = 0x3E00001E;
+/// Property tag `PR_IDENTITY_DISPLAY_W`: identifier 0x3E00, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_IDENTITY_DISPLAY_W: ULONG = 0x3E00001F;
+/// Property tag `PR_IDENTITY_ENTRYID`: identifier 0x3E01, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IDENTITY_ENTRYID: ULONG = 0x3E010102;
+/// Property tag `PR_IDENTITY_SEARCH_KEY`: identifier 0x3E05, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IDENTITY_SEARCH_KEY: ULONG = 0x3E050102;
+/// Property tag `PR_IMPLICIT_CONVERSION_PROHIBITED`: identifier 0x0016, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_IMPLICIT_CONVERSION_PROHIBITED: ULONG = 0x0016000B;
+/// Property tag `PR_IMPORTANCE`: identifier 0x0017, type `PT_I4`; from `mapitags.h`.
 pub const PR_IMPORTANCE: ULONG = 0x00170003;
+/// Property tag `PR_INCOMPLETE_COPY`: identifier 0x0035, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_INCOMPLETE_COPY: ULONG = 0x0035000B;
+/// Property tag `PR_INITIALS`: identifier 0x3A0A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_INITIALS: ULONG = 0x3A0A001E;
+/// Property tag `PR_INITIALS_A`: identifier 0x3A0A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_INITIALS_A: ULONG = 0x3A0A001E;
+/// Property tag `PR_INITIALS_W`: identifier 0x3A0A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_INITIALS_W: ULONG = 0x3A0A001F;
+/// Property tag `PR_INITIAL_DETAILS_PANE`: identifier 0x3F08, type `PT_I4`; from `mapitags.h`.
 pub const PR_INITIAL_DETAILS_PANE: ULONG = 0x3F080003;
+/// Property tag `PR_INSTANCE_KEY`: identifier 0x0FF6, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_INSTANCE_KEY: ULONG = 0x0FF60102;
+/// Property tag `PR_IPM_ID`: identifier 0x0018, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_ID: ULONG = 0x00180102;
+/// Property tag `PR_IPM_OUTBOX_ENTRYID`: identifier 0x35E2, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_OUTBOX_ENTRYID: ULONG = 0x35E20102;
+/// Property tag `PR_IPM_OUTBOX_SEARCH_KEY`: identifier 0x3411, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_OUTBOX_SEARCH_KEY: ULONG = 0x34110102;
+/// Property tag `PR_IPM_RETURN_REQUESTED`: identifier 0x0C02, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_IPM_RETURN_REQUESTED: ULONG = 0x0C02000B;
+/// Property tag `PR_IPM_SENTMAIL_ENTRYID`: identifier 0x35E4, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_SENTMAIL_ENTRYID: ULONG = 0x35E40102;
+/// Property tag `PR_IPM_SENTMAIL_SEARCH_KEY`: identifier 0x3413, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_SENTMAIL_SEARCH_KEY: ULONG = 0x34130102;
+/// Property tag `PR_IPM_SUBTREE_ENTRYID`: identifier 0x35E0, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_SUBTREE_ENTRYID: ULONG = 0x35E00102;
+/// Property tag `PR_IPM_SUBTREE_SEARCH_KEY`: identifier 0x3410, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_SUBTREE_SEARCH_KEY: ULONG = 0x34100102;
+/// Property tag `PR_IPM_WASTEBASKET_ENTRYID`: identifier 0x35E3, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_WASTEBASKET_ENTRYID: ULONG = 0x35E30102;
+/// Property tag `PR_IPM_WASTEBASKET_SEARCH_KEY`: identifier 0x3412, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_IPM_WASTEBASKET_SEARCH_KEY: ULONG = 0x34120102;
+/// Property tag `PR_ISDN_NUMBER`: identifier 0x3A2D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ISDN_NUMBER: ULONG = 0x3A2D001E;
+/// Property tag `PR_ISDN_NUMBER_A`: identifier 0x3A2D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ISDN_NUMBER_A: ULONG = 0x3A2D001E;
+/// Property tag `PR_ISDN_NUMBER_W`: identifier 0x3A2D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ISDN_NUMBER_W: ULONG = 0x3A2D001F;
+/// Property tag `PR_KEYWORD`: identifier 0x3A0B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_KEYWORD: ULONG = 0x3A0B001E;
+/// Property tag `PR_KEYWORD_A`: identifier 0x3A0B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_KEYWORD_A: ULONG = 0x3A0B001E;
+/// Property tag `PR_KEYWORD_W`: identifier 0x3A0B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_KEYWORD_W: ULONG = 0x3A0B001F;
+/// Property tag `PR_LANGUAGE`: identifier 0x3A0C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LANGUAGE: ULONG = 0x3A0C001E;
+/// Property tag `PR_LANGUAGES`: identifier 0x002F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LANGUAGES: ULONG = 0x002F001E;
+/// Property tag `PR_LANGUAGES_A`: identifier 0x002F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LANGUAGES_A: ULONG = 0x002F001E;
+/// Property tag `PR_LANGUAGES_W`: identifier 0x002F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_LANGUAGES_W: ULONG = 0x002F001F;
+/// Property tag `PR_LANGUAGE_A`: identifier 0x3A0C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LANGUAGE_A: ULONG = 0x3A0C001E;
+/// Property tag `PR_LANGUAGE_W`: identifier 0x3A0C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_LANGUAGE_W: ULONG = 0x3A0C001F;
+/// Property tag `PR_LAST_MODIFICATION_TIME`: identifier 0x3008, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_LAST_MODIFICATION_TIME: ULONG = 0x30080040;
+/// Property tag `PR_LATEST_DELIVERY_TIME`: identifier 0x0019, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_LATEST_DELIVERY_TIME: ULONG = 0x00190040;
+/// Property tag `PR_LOCALITY`: identifier 0x3A27, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LOCALITY: ULONG = 0x3A27001E;
+/// Property tag `PR_LOCALITY_A`: identifier 0x3A27, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LOCALITY_A: ULONG = 0x3A27001E;
+/// Property tag `PR_LOCALITY_W`: identifier 0x3A27, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_LOCALITY_W: ULONG = 0x3A27001F;
+/// Property tag `PR_LOCATION`: identifier 0x3A0D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LOCATION: ULONG = 0x3A0D001E;
+/// Property tag `PR_LOCATION_A`: identifier 0x3A0D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_LOCATION_A: ULONG = 0x3A0D001E;
+/// Property tag `PR_LOCATION_W`: identifier 0x3A0D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_LOCATION_W: ULONG = 0x3A0D001F;
+/// Property tag `PR_MAIL_PERMISSION`: identifier 0x3A0E, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_MAIL_PERMISSION: ULONG = 0x3A0E000B;
+/// Property tag `PR_MANAGER_NAME`: identifier 0x3A4E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MANAGER_NAME: ULONG = 0x3A4E001E;
+/// Property tag `PR_MANAGER_NAME_A`: identifier 0x3A4E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MANAGER_NAME_A: ULONG = 0x3A4E001E;
+/// Property tag `PR_MANAGER_NAME_W`: identifier 0x3A4E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_MANAGER_NAME_W: ULONG = 0x3A4E001F;
+/// Property tag `PR_MAPPING_SIGNATURE`: identifier 0x0FF8, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MAPPING_SIGNATURE: ULONG = 0x0FF80102;
+/// Property tag `PR_MDB_PROVIDER`: identifier 0x3414, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MDB_PROVIDER: ULONG = 0x34140102;
+/// Property tag `PR_MESSAGE_ATTACHMENTS`: identifier 0x0E13, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_MESSAGE_ATTACHMENTS: ULONG = 0x0E13000D;
+/// Property tag `PR_MESSAGE_CC_ME`: identifier 0x0058, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_MESSAGE_CC_ME: ULONG = 0x0058000B;
+/// Property tag `PR_MESSAGE_CLASS`: identifier 0x001A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MESSAGE_CLASS: ULONG = 0x001A001E;
+/// Property tag `PR_MESSAGE_CLASS_A`: identifier 0x001A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MESSAGE_CLASS_A: ULONG = 0x001A001E;
+/// Property tag `PR_MESSAGE_CLASS_W`: identifier 0x001A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_MESSAGE_CLASS_W: ULONG = 0x001A001F;
+/// Property tag `PR_MESSAGE_DELIVERY_ID`: identifier 0x001B, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MESSAGE_DELIVERY_ID: ULONG = 0x001B0102;
+/// Property tag `PR_MESSAGE_DELIVERY_TIME`: identifier 0x0E06, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_MESSAGE_DELIVERY_TIME: ULONG = 0x0E060040;
+/// Property tag `PR_MESSAGE_DOWNLOAD_TIME`: identifier 0x0E18, type `PT_I4`; from `mapitags.h`.
 pub const PR_MESSAGE_DOWNLOAD_TIME: ULONG = 0x0E180003;
+/// Property tag `PR_MESSAGE_FLAGS`: identifier 0x0E07, type `PT_I4`; from `mapitags.h`.
 pub const PR_MESSAGE_FLAGS: ULONG = 0x0E070003;
+/// Property tag `PR_MESSAGE_RECIPIENTS`: identifier 0x0E12, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_MESSAGE_RECIPIENTS: ULONG = 0x0E12000D;
+/// Property tag `PR_MESSAGE_RECIP_ME`: identifier 0x0059, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_MESSAGE_RECIP_ME: ULONG = 0x0059000B;
+/// Property tag `PR_MESSAGE_SECURITY_LABEL`: identifier 0x001E, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MESSAGE_SECURITY_LABEL: ULONG = 0x001E0102;
+/// Property tag `PR_MESSAGE_SIZE`: identifier 0x0E08, type `PT_I4`; from `mapitags.h`.
 pub const PR_MESSAGE_SIZE: ULONG = 0x0E080003;
+/// Property tag `PR_MESSAGE_SUBMISSION_ID`: identifier 0x0047, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MESSAGE_SUBMISSION_ID: ULONG = 0x00470102;
+/// Property tag `PR_MESSAGE_TOKEN`: identifier 0x0C03, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MESSAGE_TOKEN: ULONG = 0x0C030102;
+/// Property tag `PR_MESSAGE_TO_ME`: identifier 0x0057, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_MESSAGE_TO_ME: ULONG = 0x0057000B;
+/// Property tag `PR_MHS_COMMON_NAME`: identifier 0x3A0F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MHS_COMMON_NAME: ULONG = 0x3A0F001E;
+/// Property tag `PR_MHS_COMMON_NAME_A`: identifier 0x3A0F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MHS_COMMON_NAME_A: ULONG = 0x3A0F001E;
+/// Property tag `PR_MHS_COMMON_NAME_W`: identifier 0x3A0F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_MHS_COMMON_NAME_W: ULONG = 0x3A0F001F;
+/// Property tag `PR_MIDDLE_NAME`: identifier 0x3A44, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MIDDLE_NAME: ULONG = 0x3A44001E;
+/// Property tag `PR_MIDDLE_NAME_A`: identifier 0x3A44, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MIDDLE_NAME_A: ULONG = 0x3A44001E;
+/// Property tag `PR_MIDDLE_NAME_W`: identifier 0x3A44, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_MIDDLE_NAME_W: ULONG = 0x3A44001F;
+/// Property tag `PR_MINI_ICON`: identifier 0x0FFC, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_MINI_ICON: ULONG = 0x0FFC0102;
+/// Property tag `PR_MOBILE_TELEPHONE_NUMBER`: identifier 0x3A1C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MOBILE_TELEPHONE_NUMBER: ULONG = 0x3A1C001E;
+/// Property tag `PR_MOBILE_TELEPHONE_NUMBER_A`: identifier 0x3A1C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_MOBILE_TELEPHONE_NUMBER_A: ULONG = 0x3A1C001E;
+/// Property tag `PR_MOBILE_TELEPHONE_NUMBER_W`: identifier 0x3A1C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_MOBILE_TELEPHONE_NUMBER_W: ULONG = 0x3A1C001F;
+/// Property tag `PR_MODIFY_VERSION`: identifier 0x0E1A, type `PT_I8`; from `mapitags.h`.
 pub const PR_MODIFY_VERSION: ULONG = 0x0E1A0014;
+/// Property tag `PR_MSG_STATUS`: identifier 0x0E17, type `PT_I4`; from `mapitags.h`.
 pub const PR_MSG_STATUS: ULONG = 0x0E170003;
+/// Property tag `PR_NDR_DIAG_CODE`: identifier 0x0C05, type `PT_I4`; from `mapitags.h`.
 pub const PR_NDR_DIAG_CODE: ULONG = 0x0C050003;
+/// Property tag `PR_NDR_REASON_CODE`: identifier 0x0C04, type `PT_I4`; from `mapitags.h`.
 pub const PR_NDR_REASON_CODE: ULONG = 0x0C040003;
+/// Property tag `PR_NICKNAME`: identifier 0x3A4F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_NICKNAME: ULONG = 0x3A4F001E;
+/// Property tag `PR_NICKNAME_A`: identifier 0x3A4F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_NICKNAME_A: ULONG = 0x3A4F001E;
+/// Property tag `PR_NICKNAME_W`: identifier 0x3A4F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_NICKNAME_W: ULONG = 0x3A4F001F;
+/// Property tag `PR_NON_RECEIPT_NOTIFICATION_REQUESTED`: identifier 0x0C06, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_NON_RECEIPT_NOTIFICATION_REQUESTED: ULONG = 0x0C06000B;
+/// Property tag `PR_NON_RECEIPT_REASON`: identifier 0x003E, type `PT_I4`; from `mapitags.h`.
 pub const PR_NON_RECEIPT_REASON: ULONG = 0x003E0003;
+/// Property tag `PR_NORMALIZED_SUBJECT`: identifier 0x0E1D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_NORMALIZED_SUBJECT: ULONG = 0x0E1D001E;
+/// Property tag `PR_NORMALIZED_SUBJECT_A`: identifier 0x0E1D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_NORMALIZED_SUBJECT_A: ULONG = 0x0E1D001E;
+/// Property tag `PR_NORMALIZED_SUBJECT_W`: identifier 0x0E1D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_NORMALIZED_SUBJECT_W: ULONG = 0x0E1D001F;
+/// Property tag `PR_OBJECT_TYPE`: identifier 0x0FFE, type `PT_I4`; from `mapitags.h`.
 pub const PR_OBJECT_TYPE: ULONG = 0x0FFE0003;
+/// Property tag `PR_OBSOLETED_IPMS`: identifier 0x001F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_OBSOLETED_IPMS: ULONG = 0x001F0102;
+/// Property tag `PR_OFFICE2_TELEPHONE_NUMBER`: identifier 0x3A1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE2_TELEPHONE_NUMBER: ULONG = 0x3A1B001E;
+/// Property tag `PR_OFFICE2_TELEPHONE_NUMBER_A`: identifier 0x3A1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE2_TELEPHONE_NUMBER_A: ULONG = 0x3A1B001E;
+/// Property tag `PR_OFFICE2_TELEPHONE_NUMBER_W`: identifier 0x3A1B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OFFICE2_TELEPHONE_NUMBER_W: ULONG = 0x3A1B001F;
+/// Property tag `PR_OFFICE_LOCATION`: identifier 0x3A19, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE_LOCATION: ULONG = 0x3A19001E;
+/// Property tag `PR_OFFICE_LOCATION_A`: identifier 0x3A19, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE_LOCATION_A: ULONG = 0x3A19001E;
+/// Property tag `PR_OFFICE_LOCATION_W`: identifier 0x3A19, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OFFICE_LOCATION_W: ULONG = 0x3A19001F;
+/// Property tag `PR_OFFICE_TELEPHONE_NUMBER`: identifier 0x3A08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE_TELEPHONE_NUMBER: ULONG = 0x3A08001E;
+/// Property tag `PR_OFFICE_TELEPHONE_NUMBER_A`: identifier 0x3A08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OFFICE_TELEPHONE_NUMBER_A: ULONG = 0x3A08001E;
+/// Property tag `PR_OFFICE_TELEPHONE_NUMBER_W`: identifier 0x3A08, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OFFICE_TELEPHONE_NUMBER_W: ULONG = 0x3A08001F;
+/// Property tag `PR_ORGANIZATIONAL_ID_NUMBER`: identifier 0x3A10, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORGANIZATIONAL_ID_NUMBER: ULONG = 0x3A10001E;
+/// Property tag `PR_ORGANIZATIONAL_ID_NUMBER_A`: identifier 0x3A10, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORGANIZATIONAL_ID_NUMBER_A: ULONG = 0x3A10001E;
+/// Property tag `PR_ORGANIZATIONAL_ID_NUMBER_W`: identifier 0x3A10, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORGANIZATIONAL_ID_NUMBER_W: ULONG = 0x3A10001F;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIPIENT_NAME`: identifier 0x0020, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIPIENT_NAME: ULONG = 0x00200102;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE`: identifier 0x007B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE: ULONG = 0x007B001E;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_A`: identifier 0x007B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_A: ULONG = 0x007B001E;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_W`: identifier 0x007B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_ADDRTYPE_W: ULONG = 0x007B001F;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS`: identifier 0x007C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS: ULONG = 0x007C001E;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_A`: identifier 0x007C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_A: ULONG = 0x007C001E;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_W`: identifier 0x007C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_EMAIL_ADDRESS_W: ULONG = 0x007C001F;
+/// Property tag `PR_ORIGINALLY_INTENDED_RECIP_ENTRYID`: identifier 0x1012, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINALLY_INTENDED_RECIP_ENTRYID: ULONG = 0x10120102;
+/// Property tag `PR_ORIGINAL_AUTHOR_ADDRTYPE`: identifier 0x0079, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_ADDRTYPE: ULONG = 0x0079001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_ADDRTYPE_A`: identifier 0x0079, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_ADDRTYPE_A: ULONG = 0x0079001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_ADDRTYPE_W`: identifier 0x0079, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_ADDRTYPE_W: ULONG = 0x0079001F;
+/// Property tag `PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS`: identifier 0x007A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS: ULONG = 0x007A001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_A`: identifier 0x007A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_A: ULONG = 0x007A001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_W`: identifier 0x007A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_EMAIL_ADDRESS_W: ULONG = 0x007A001F;
+/// Property tag `PR_ORIGINAL_AUTHOR_ENTRYID`: identifier 0x004C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_ENTRYID: ULONG = 0x004C0102;
+/// Property tag `PR_ORIGINAL_AUTHOR_NAME`: identifier 0x004D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_NAME: ULONG = 0x004D001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_NAME_A`: identifier 0x004D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_NAME_A: ULONG = 0x004D001E;
+/// Property tag `PR_ORIGINAL_AUTHOR_NAME_W`: identifier 0x004D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_NAME_W: ULONG = 0x004D001F;
+/// Property tag `PR_ORIGINAL_AUTHOR_SEARCH_KEY`: identifier 0x0056, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_AUTHOR_SEARCH_KEY: ULONG = 0x00560102;
+/// Property tag `PR_ORIGINAL_DELIVERY_TIME`: identifier 0x0055, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_ORIGINAL_DELIVERY_TIME: ULONG = 0x00550040;
+/// Property tag `PR_ORIGINAL_DISPLAY_BCC`: identifier 0x0072, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_BCC: ULONG = 0x0072001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_BCC_A`: identifier 0x0072, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_BCC_A: ULONG = 0x0072001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_BCC_W`: identifier 0x0072, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_BCC_W: ULONG = 0x0072001F;
+/// Property tag `PR_ORIGINAL_DISPLAY_CC`: identifier 0x0073, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_CC: ULONG = 0x0073001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_CC_A`: identifier 0x0073, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_CC_A: ULONG = 0x0073001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_CC_W`: identifier 0x0073, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_CC_W: ULONG = 0x0073001F;
+/// Property tag `PR_ORIGINAL_DISPLAY_NAME`: identifier 0x3A13, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_NAME: ULONG = 0x3A13001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_NAME_A`: identifier 0x3A13, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_NAME_A: ULONG = 0x3A13001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_NAME_W`: identifier 0x3A13, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_NAME_W: ULONG = 0x3A13001F;
+/// Property tag `PR_ORIGINAL_DISPLAY_TO`: identifier 0x0074, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_TO: ULONG = 0x0074001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_TO_A`: identifier 0x0074, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_TO_A: ULONG = 0x0074001E;
+/// Property tag `PR_ORIGINAL_DISPLAY_TO_W`: identifier 0x0074, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_DISPLAY_TO_W: ULONG = 0x0074001F;
+/// Property tag `PR_ORIGINAL_EITS`: identifier 0x0021, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_EITS: ULONG = 0x00210102;
+/// Property tag `PR_ORIGINAL_ENTRYID`: identifier 0x3A12, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_ENTRYID: ULONG = 0x3A120102;
+/// Property tag `PR_ORIGINAL_SEARCH_KEY`: identifier 0x3A14, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_SEARCH_KEY: ULONG = 0x3A140102;
+/// Property tag `PR_ORIGINAL_SENDER_ADDRTYPE`: identifier 0x0066, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_ADDRTYPE: ULONG = 0x0066001E;
+/// Property tag `PR_ORIGINAL_SENDER_ADDRTYPE_A`: identifier 0x0066, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_ADDRTYPE_A: ULONG = 0x0066001E;
+/// Property tag `PR_ORIGINAL_SENDER_ADDRTYPE_W`: identifier 0x0066, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_ADDRTYPE_W: ULONG = 0x0066001F;
+/// Property tag `PR_ORIGINAL_SENDER_EMAIL_ADDRESS`: identifier 0x0067, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_EMAIL_ADDRESS: ULONG = 0x0067001E;
+/// Property tag `PR_ORIGINAL_SENDER_EMAIL_ADDRESS_A`: identifier 0x0067, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_EMAIL_ADDRESS_A: ULONG = 0x0067001E;
+/// Property tag `PR_ORIGINAL_SENDER_EMAIL_ADDRESS_W`: identifier 0x0067, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_EMAIL_ADDRESS_W: ULONG = 0x0067001F;
+/// Property tag `PR_ORIGINAL_SENDER_ENTRYID`: identifier 0x005B, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_ENTRYID: ULONG = 0x005B0102;
+/// Property tag `PR_ORIGINAL_SENDER_NAME`: identifier 0x005A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_NAME: ULONG = 0x005A001E;
+/// Property tag `PR_ORIGINAL_SENDER_NAME_A`: identifier 0x005A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_NAME_A: ULONG = 0x005A001E;
+/// Property tag `PR_ORIGINAL_SENDER_NAME_W`: identifier 0x005A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_NAME_W: ULONG = 0x005A001F;
+/// Property tag `PR_ORIGINAL_SENDER_SEARCH_KEY`: identifier 0x005C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENDER_SEARCH_KEY: ULONG = 0x005C0102;
+/// Property tag `PR_ORIGINAL_SENSITIVITY`: identifier 0x002E, type `PT_I4`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENSITIVITY: ULONG = 0x002E0003;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE`: identifier 0x0068, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE: ULONG = 0x0068001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_A`: identifier 0x0068, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_A: ULONG = 0x0068001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_W`: identifier 0x0068, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_ADDRTYPE_W: ULONG = 0x0068001F;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS`: identifier 0x0069, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS: ULONG = 0x0069001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_A`: identifier 0x0069, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_A: ULONG = 0x0069001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_W`: identifier 0x0069, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_EMAIL_ADDRESS_W: ULONG = 0x0069001F;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_ENTRYID`: identifier 0x005E, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_ENTRYID: ULONG = 0x005E0102;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_NAME`: identifier 0x005D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_NAME: ULONG = 0x005D001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_NAME_A`: identifier 0x005D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_NAME_A: ULONG = 0x005D001E;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_NAME_W`: identifier 0x005D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_NAME_W: ULONG = 0x005D001F;
+/// Property tag `PR_ORIGINAL_SENT_REPRESENTING_SEARCH_KEY`: identifier 0x005F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINAL_SENT_REPRESENTING_SEARCH_KEY: ULONG = 0x005F0102;
+/// Property tag `PR_ORIGINAL_SUBJECT`: identifier 0x0049, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SUBJECT: ULONG = 0x0049001E;
+/// Property tag `PR_ORIGINAL_SUBJECT_A`: identifier 0x0049, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIGINAL_SUBJECT_A: ULONG = 0x0049001E;
+/// Property tag `PR_ORIGINAL_SUBJECT_W`: identifier 0x0049, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIGINAL_SUBJECT_W: ULONG = 0x0049001F;
+/// Property tag `PR_ORIGINAL_SUBMIT_TIME`: identifier 0x004E, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_ORIGINAL_SUBMIT_TIME: ULONG = 0x004E0040;
+/// Property tag `PR_ORIGINATING_MTA_CERTIFICATE`: identifier 0x0E25, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINATING_MTA_CERTIFICATE: ULONG = 0x0E250102;
+/// Property tag `PR_ORIGINATOR_AND_DL_EXPANSION_HISTORY`: identifier 0x1002, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINATOR_AND_DL_EXPANSION_HISTORY: ULONG = 0x10020102;
+/// Property tag `PR_ORIGINATOR_CERTIFICATE`: identifier 0x0022, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINATOR_CERTIFICATE: ULONG = 0x00220102;
+/// Property tag `PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED`: identifier 0x0023, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED: ULONG = 0x0023000B;
+/// Property tag `PR_ORIGINATOR_NON_DELIVERY_REPORT_REQUESTED`: identifier 0x0C08, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_ORIGINATOR_NON_DELIVERY_REPORT_REQUESTED: ULONG = 0x0C08000B;
+/// Property tag `PR_ORIGINATOR_REQUESTED_ALTERNATE_RECIPIENT`: identifier 0x0C09, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINATOR_REQUESTED_ALTERNATE_RECIPIENT: ULONG = 0x0C090102;
+/// Property tag `PR_ORIGINATOR_RETURN_ADDRESS`: identifier 0x0024, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGINATOR_RETURN_ADDRESS: ULONG = 0x00240102;
+/// Property tag `PR_ORIGIN_CHECK`: identifier 0x0027, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_ORIGIN_CHECK: ULONG = 0x00270102;
+/// Property tag `PR_ORIG_MESSAGE_CLASS`: identifier 0x004B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIG_MESSAGE_CLASS: ULONG = 0x004B001E;
+/// Property tag `PR_ORIG_MESSAGE_CLASS_A`: identifier 0x004B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_ORIG_MESSAGE_CLASS_A: ULONG = 0x004B001E;
+/// Property tag `PR_ORIG_MESSAGE_CLASS_W`: identifier 0x004B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_ORIG_MESSAGE_CLASS_W: ULONG = 0x004B001F;
+/// Property tag `PR_OTHER_ADDRESS_CITY`: identifier 0x3A5F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_CITY: ULONG = 0x3A5F001E;
+/// Property tag `PR_OTHER_ADDRESS_CITY_A`: identifier 0x3A5F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_CITY_A: ULONG = 0x3A5F001E;
+/// Property tag `PR_OTHER_ADDRESS_CITY_W`: identifier 0x3A5F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_CITY_W: ULONG = 0x3A5F001F;
+/// Property tag `PR_OTHER_ADDRESS_COUNTRY`: identifier 0x3A60, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_COUNTRY: ULONG = 0x3A60001E;
+/// Property tag `PR_OTHER_ADDRESS_COUNTRY_A`: identifier 0x3A60, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_COUNTRY_A: ULONG = 0x3A60001E;
+/// Property tag `PR_OTHER_ADDRESS_COUNTRY_W`: identifier 0x3A60, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_COUNTRY_W: ULONG = 0x3A60001F;
+/// Property tag `PR_OTHER_ADDRESS_POSTAL_CODE`: identifier 0x3A61, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POSTAL_CODE: ULONG = 0x3A61001E;
+/// Property tag `PR_OTHER_ADDRESS_POSTAL_CODE_A`: identifier 0x3A61, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POSTAL_CODE_A: ULONG = 0x3A61001E;
+/// Property tag `PR_OTHER_ADDRESS_POSTAL_CODE_W`: identifier 0x3A61, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POSTAL_CODE_W: ULONG = 0x3A61001F;
+/// Property tag `PR_OTHER_ADDRESS_POST_OFFICE_BOX`: identifier 0x3A64, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POST_OFFICE_BOX: ULONG = 0x3A64001E;
+/// Property tag `PR_OTHER_ADDRESS_POST_OFFICE_BOX_A`: identifier 0x3A64, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POST_OFFICE_BOX_A: ULONG = 0x3A64001E;
+/// Property tag `PR_OTHER_ADDRESS_POST_OFFICE_BOX_W`: identifier 0x3A64, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_POST_OFFICE_BOX_W: ULONG = 0x3A64001F;
+/// Property tag `PR_OTHER_ADDRESS_STATE_OR_PROVINCE`: identifier 0x3A62, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STATE_OR_PROVINCE: ULONG = 0x3A62001E;
+/// Property tag `PR_OTHER_ADDRESS_STATE_OR_PROVINCE_A`: identifier 0x3A62, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STATE_OR_PROVINCE_A: ULONG = 0x3A62001E;
+/// Property tag `PR_OTHER_ADDRESS_STATE_OR_PROVINCE_W`: identifier 0x3A62, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STATE_OR_PROVINCE_W: ULONG = 0x3A62001F;
+/// Property tag `PR_OTHER_ADDRESS_STREET`: identifier 0x3A63, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STREET: ULONG = 0x3A63001E;
+/// Property tag `PR_OTHER_ADDRESS_STREET_A`: identifier 0x3A63, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STREET_A: ULONG = 0x3A63001E;
+/// Property tag `PR_OTHER_ADDRESS_STREET_W`: identifier 0x3A63, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_ADDRESS_STREET_W: ULONG = 0x3A63001F;
+/// Property tag `PR_OTHER_TELEPHONE_NUMBER`: identifier 0x3A1F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_TELEPHONE_NUMBER: ULONG = 0x3A1F001E;
+/// Property tag `PR_OTHER_TELEPHONE_NUMBER_A`: identifier 0x3A1F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_OTHER_TELEPHONE_NUMBER_A: ULONG = 0x3A1F001E;
+/// Property tag `PR_OTHER_TELEPHONE_NUMBER_W`: identifier 0x3A1F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_OTHER_TELEPHONE_NUMBER_W: ULONG = 0x3A1F001F;
+/// Property tag `PR_OWNER_APPT_ID`: identifier 0x0062, type `PT_I4`; from `mapitags.h`.
 pub const PR_OWNER_APPT_ID: ULONG = 0x00620003;
+/// Property tag `PR_OWN_STORE_ENTRYID`: identifier 0x3E06, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_OWN_STORE_ENTRYID: ULONG = 0x3E060102;
+/// Property tag `PR_PAGER_TELEPHONE_NUMBER`: identifier 0x3A21, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PAGER_TELEPHONE_NUMBER: ULONG = 0x3A21001E;
+/// Property tag `PR_PAGER_TELEPHONE_NUMBER_A`: identifier 0x3A21, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PAGER_TELEPHONE_NUMBER_A: ULONG = 0x3A21001E;
+/// Property tag `PR_PAGER_TELEPHONE_NUMBER_W`: identifier 0x3A21, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PAGER_TELEPHONE_NUMBER_W: ULONG = 0x3A21001F;
+/// Property tag `PR_PARENT_DISPLAY`: identifier 0x0E05, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PARENT_DISPLAY: ULONG = 0x0E05001E;
+/// Property tag `PR_PARENT_DISPLAY_A`: identifier 0x0E05, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PARENT_DISPLAY_A: ULONG = 0x0E05001E;
+/// Property tag `PR_PARENT_DISPLAY_W`: identifier 0x0E05, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PARENT_DISPLAY_W: ULONG = 0x0E05001F;
+/// Property tag `PR_PARENT_ENTRYID`: identifier 0x0E09, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PARENT_ENTRYID: ULONG = 0x0E090102;
+/// Property tag `PR_PARENT_KEY`: identifier 0x0025, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PARENT_KEY: ULONG = 0x00250102;
+/// Property tag `PR_PERSONAL_HOME_PAGE`: identifier 0x3A50, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PERSONAL_HOME_PAGE: ULONG = 0x3A50001E;
+/// Property tag `PR_PERSONAL_HOME_PAGE_A`: identifier 0x3A50, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PERSONAL_HOME_PAGE_A: ULONG = 0x3A50001E;
+/// Property tag `PR_PERSONAL_HOME_PAGE_W`: identifier 0x3A50, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PERSONAL_HOME_PAGE_W: ULONG = 0x3A50001F;
+/// Property tag `PR_PHYSICAL_DELIVERY_BUREAU_FAX_DELIVERY`: identifier 0x0C0A, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PHYSICAL_DELIVERY_BUREAU_FAX_DELIVERY: ULONG = 0x0C0A000B;
+/// Property tag `PR_PHYSICAL_DELIVERY_MODE`: identifier 0x0C0B, type `PT_I4`; from `mapitags.h`.
 pub const PR_PHYSICAL_DELIVERY_MODE: ULONG = 0x0C0B0003;
+/// Property tag `PR_PHYSICAL_DELIVERY_REPORT_REQUEST`: identifier 0x0C0C, type `PT_I4`; from `mapitags.h`.
 pub const PR_PHYSICAL_DELIVERY_REPORT_REQUEST: ULONG = 0x0C0C0003;
+/// Property tag `PR_PHYSICAL_FORWARDING_ADDRESS`: identifier 0x0C0D, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PHYSICAL_FORWARDING_ADDRESS: ULONG = 0x0C0D0102;
+/// Property tag `PR_PHYSICAL_FORWARDING_ADDRESS_REQUESTED`: identifier 0x0C0E, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PHYSICAL_FORWARDING_ADDRESS_REQUESTED: ULONG = 0x0C0E000B;
+/// Property tag `PR_PHYSICAL_FORWARDING_PROHIBITED`: identifier 0x0C0F, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PHYSICAL_FORWARDING_PROHIBITED: ULONG = 0x0C0F000B;
+/// Property tag `PR_PHYSICAL_RENDITION_ATTRIBUTES`: identifier 0x0C10, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PHYSICAL_RENDITION_ATTRIBUTES: ULONG = 0x0C100102;
+/// Property tag `PR_POSTAL_ADDRESS`: identifier 0x3A15, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POSTAL_ADDRESS: ULONG = 0x3A15001E;
+/// Property tag `PR_POSTAL_ADDRESS_A`: identifier 0x3A15, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POSTAL_ADDRESS_A: ULONG = 0x3A15001E;
+/// Property tag `PR_POSTAL_ADDRESS_W`: identifier 0x3A15, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_POSTAL_ADDRESS_W: ULONG = 0x3A15001F;
+/// Property tag `PR_POSTAL_CODE`: identifier 0x3A2A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POSTAL_CODE: ULONG = 0x3A2A001E;
+/// Property tag `PR_POSTAL_CODE_A`: identifier 0x3A2A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POSTAL_CODE_A: ULONG = 0x3A2A001E;
+/// Property tag `PR_POSTAL_CODE_W`: identifier 0x3A2A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_POSTAL_CODE_W: ULONG = 0x3A2A001F;
+/// Property tag `PR_POST_OFFICE_BOX`: identifier 0x3A2B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POST_OFFICE_BOX: ULONG = 0x3A2B001E;
+/// Property tag `PR_POST_OFFICE_BOX_A`: identifier 0x3A2B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_POST_OFFICE_BOX_A: ULONG = 0x3A2B001E;
+/// Property tag `PR_POST_OFFICE_BOX_W`: identifier 0x3A2B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_POST_OFFICE_BOX_W: ULONG = 0x3A2B001F;
+/// Property tag `PR_PREFERRED_BY_NAME`: identifier 0x3A47, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PREFERRED_BY_NAME: ULONG = 0x3A47001E;
+/// Property tag `PR_PREFERRED_BY_NAME_A`: identifier 0x3A47, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PREFERRED_BY_NAME_A: ULONG = 0x3A47001E;
+/// Property tag `PR_PREFERRED_BY_NAME_W`: identifier 0x3A47, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PREFERRED_BY_NAME_W: ULONG = 0x3A47001F;
+/// Property tag `PR_PREPROCESS`: identifier 0x0E22, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PREPROCESS: ULONG = 0x0E22000B;
+/// Property tag `PR_PRIMARY_CAPABILITY`: identifier 0x3904, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PRIMARY_CAPABILITY: ULONG = 0x39040102;
+/// Property tag `PR_PRIMARY_FAX_NUMBER`: identifier 0x3A23, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PRIMARY_FAX_NUMBER: ULONG = 0x3A23001E;
+/// Property tag `PR_PRIMARY_FAX_NUMBER_A`: identifier 0x3A23, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PRIMARY_FAX_NUMBER_A: ULONG = 0x3A23001E;
+/// Property tag `PR_PRIMARY_FAX_NUMBER_W`: identifier 0x3A23, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PRIMARY_FAX_NUMBER_W: ULONG = 0x3A23001F;
+/// Property tag `PR_PRIMARY_TELEPHONE_NUMBER`: identifier 0x3A1A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PRIMARY_TELEPHONE_NUMBER: ULONG = 0x3A1A001E;
+/// Property tag `PR_PRIMARY_TELEPHONE_NUMBER_A`: identifier 0x3A1A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PRIMARY_TELEPHONE_NUMBER_A: ULONG = 0x3A1A001E;
+/// Property tag `PR_PRIMARY_TELEPHONE_NUMBER_W`: identifier 0x3A1A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PRIMARY_TELEPHONE_NUMBER_W: ULONG = 0x3A1A001F;
+/// Property tag `PR_PRIORITY`: identifier 0x0026, type `PT_I4`; from `mapitags.h`.
 pub const PR_PRIORITY: ULONG = 0x00260003;
+/// Property tag `PR_PROFESSION`: identifier 0x3A46, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROFESSION: ULONG = 0x3A46001E;
+/// Property tag `PR_PROFESSION_A`: identifier 0x3A46, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROFESSION_A: ULONG = 0x3A46001E;
+/// Property tag `PR_PROFESSION_W`: identifier 0x3A46, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PROFESSION_W: ULONG = 0x3A46001F;
+/// Property tag `PR_PROFILE_NAME`: identifier 0x3D12, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROFILE_NAME: ULONG = 0x3D12001E;
+/// Property tag `PR_PROFILE_NAME_A`: identifier 0x3D12, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROFILE_NAME_A: ULONG = 0x3D12001E;
+/// Property tag `PR_PROFILE_NAME_W`: identifier 0x3D12, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PROFILE_NAME_W: ULONG = 0x3D12001F;
+/// Property tag `PR_PROOF_OF_DELIVERY`: identifier 0x0C11, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PROOF_OF_DELIVERY: ULONG = 0x0C110102;
+/// Property tag `PR_PROOF_OF_DELIVERY_REQUESTED`: identifier 0x0C12, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PROOF_OF_DELIVERY_REQUESTED: ULONG = 0x0C12000B;
+/// Property tag `PR_PROOF_OF_SUBMISSION`: identifier 0x0E26, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PROOF_OF_SUBMISSION: ULONG = 0x0E260102;
+/// Property tag `PR_PROOF_OF_SUBMISSION_REQUESTED`: identifier 0x0028, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_PROOF_OF_SUBMISSION_REQUESTED: ULONG = 0x0028000B;
+/// Property tag `PR_PROVIDER_DISPLAY`: identifier 0x3006, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROVIDER_DISPLAY: ULONG = 0x3006001E;
+/// Property tag `PR_PROVIDER_DISPLAY_A`: identifier 0x3006, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROVIDER_DISPLAY_A: ULONG = 0x3006001E;
+/// Property tag `PR_PROVIDER_DISPLAY_W`: identifier 0x3006, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PROVIDER_DISPLAY_W: ULONG = 0x3006001F;
+/// Property tag `PR_PROVIDER_DLL_NAME`: identifier 0x300A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROVIDER_DLL_NAME: ULONG = 0x300A001E;
+/// Property tag `PR_PROVIDER_DLL_NAME_A`: identifier 0x300A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_PROVIDER_DLL_NAME_A: ULONG = 0x300A001E;
+/// Property tag `PR_PROVIDER_DLL_NAME_W`: identifier 0x300A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_PROVIDER_DLL_NAME_W: ULONG = 0x300A001F;
+/// Property tag `PR_PROVIDER_ORDINAL`: identifier 0x300D, type `PT_I4`; from `mapitags.h`.
 pub const PR_PROVIDER_ORDINAL: ULONG = 0x300D0003;
+/// Property tag `PR_PROVIDER_SUBMIT_TIME`: identifier 0x0048, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_PROVIDER_SUBMIT_TIME: ULONG = 0x00480040;
+/// Property tag `PR_PROVIDER_UID`: identifier 0x300C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_PROVIDER_UID: ULONG = 0x300C0102;
+/// Property tag `PR_RADIO_TELEPHONE_NUMBER`: identifier 0x3A1D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RADIO_TELEPHONE_NUMBER: ULONG = 0x3A1D001E;
+/// Property tag `PR_RADIO_TELEPHONE_NUMBER_A`: identifier 0x3A1D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RADIO_TELEPHONE_NUMBER_A: ULONG = 0x3A1D001E;
+/// Property tag `PR_RADIO_TELEPHONE_NUMBER_W`: identifier 0x3A1D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RADIO_TELEPHONE_NUMBER_W: ULONG = 0x3A1D001F;
+/// Property tag `PR_RCVD_REPRESENTING_ADDRTYPE`: identifier 0x0077, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_ADDRTYPE: ULONG = 0x0077001E;
+/// Property tag `PR_RCVD_REPRESENTING_ADDRTYPE_A`: identifier 0x0077, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_ADDRTYPE_A: ULONG = 0x0077001E;
+/// Property tag `PR_RCVD_REPRESENTING_ADDRTYPE_W`: identifier 0x0077, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_ADDRTYPE_W: ULONG = 0x0077001F;
+/// Property tag `PR_RCVD_REPRESENTING_EMAIL_ADDRESS`: identifier 0x0078, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_EMAIL_ADDRESS: ULONG = 0x0078001E;
+/// Property tag `PR_RCVD_REPRESENTING_EMAIL_ADDRESS_A`: identifier 0x0078, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_EMAIL_ADDRESS_A: ULONG = 0x0078001E;
+/// Property tag `PR_RCVD_REPRESENTING_EMAIL_ADDRESS_W`: identifier 0x0078, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_EMAIL_ADDRESS_W: ULONG = 0x0078001F;
+/// Property tag `PR_RCVD_REPRESENTING_ENTRYID`: identifier 0x0043, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_ENTRYID: ULONG = 0x00430102;
+/// Property tag `PR_RCVD_REPRESENTING_NAME`: identifier 0x0044, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_NAME: ULONG = 0x0044001E;
+/// Property tag `PR_RCVD_REPRESENTING_NAME_A`: identifier 0x0044, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_NAME_A: ULONG = 0x0044001E;
+/// Property tag `PR_RCVD_REPRESENTING_NAME_W`: identifier 0x0044, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_NAME_W: ULONG = 0x0044001F;
+/// Property tag `PR_RCVD_REPRESENTING_SEARCH_KEY`: identifier 0x0052, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RCVD_REPRESENTING_SEARCH_KEY: ULONG = 0x00520102;
+/// Property tag `PR_READ_RECEIPT_ENTRYID`: identifier 0x0046, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_READ_RECEIPT_ENTRYID: ULONG = 0x00460102;
+/// Property tag `PR_READ_RECEIPT_REQUESTED`: identifier 0x0029, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_READ_RECEIPT_REQUESTED: ULONG = 0x0029000B;
+/// Property tag `PR_READ_RECEIPT_SEARCH_KEY`: identifier 0x0053, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_READ_RECEIPT_SEARCH_KEY: ULONG = 0x00530102;
+/// Property tag `PR_RECEIPT_TIME`: identifier 0x002A, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_RECEIPT_TIME: ULONG = 0x002A0040;
+/// Property tag `PR_RECEIVED_BY_ADDRTYPE`: identifier 0x0075, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_ADDRTYPE: ULONG = 0x0075001E;
+/// Property tag `PR_RECEIVED_BY_ADDRTYPE_A`: identifier 0x0075, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_ADDRTYPE_A: ULONG = 0x0075001E;
+/// Property tag `PR_RECEIVED_BY_ADDRTYPE_W`: identifier 0x0075, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_ADDRTYPE_W: ULONG = 0x0075001F;
+/// Property tag `PR_RECEIVED_BY_EMAIL_ADDRESS`: identifier 0x0076, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_EMAIL_ADDRESS: ULONG = 0x0076001E;
+/// Property tag `PR_RECEIVED_BY_EMAIL_ADDRESS_A`: identifier 0x0076, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_EMAIL_ADDRESS_A: ULONG = 0x0076001E;
+/// Property tag `PR_RECEIVED_BY_EMAIL_ADDRESS_W`: identifier 0x0076, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_EMAIL_ADDRESS_W: ULONG = 0x0076001F;
+/// Property tag `PR_RECEIVED_BY_ENTRYID`: identifier 0x003F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_ENTRYID: ULONG = 0x003F0102;
+/// Property tag `PR_RECEIVED_BY_NAME`: identifier 0x0040, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_NAME: ULONG = 0x0040001E;
+/// Property tag `PR_RECEIVED_BY_NAME_A`: identifier 0x0040, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_NAME_A: ULONG = 0x0040001E;
+/// Property tag `PR_RECEIVED_BY_NAME_W`: identifier 0x0040, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_NAME_W: ULONG = 0x0040001F;
+/// Property tag `PR_RECEIVED_BY_SEARCH_KEY`: identifier 0x0051, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RECEIVED_BY_SEARCH_KEY: ULONG = 0x00510102;
+/// Property tag `PR_RECEIVE_FOLDER_SETTINGS`: identifier 0x3415, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_RECEIVE_FOLDER_SETTINGS: ULONG = 0x3415000D;
+/// Property tag `PR_RECIPIENT_CERTIFICATE`: identifier 0x0C13, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RECIPIENT_CERTIFICATE: ULONG = 0x0C130102;
+/// Property tag `PR_RECIPIENT_NUMBER_FOR_ADVICE`: identifier 0x0C14, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECIPIENT_NUMBER_FOR_ADVICE: ULONG = 0x0C14001E;
+/// Property tag `PR_RECIPIENT_NUMBER_FOR_ADVICE_A`: identifier 0x0C14, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RECIPIENT_NUMBER_FOR_ADVICE_A: ULONG = 0x0C14001E;
+/// Property tag `PR_RECIPIENT_NUMBER_FOR_ADVICE_W`: identifier 0x0C14, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RECIPIENT_NUMBER_FOR_ADVICE_W: ULONG = 0x0C14001F;
+/// Property tag `PR_RECIPIENT_REASSIGNMENT_PROHIBITED`: identifier 0x002B, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_RECIPIENT_REASSIGNMENT_PROHIBITED: ULONG = 0x002B000B;
+/// Property tag `PR_RECIPIENT_STATUS`: identifier 0x0E15, type `PT_I4`; from `mapitags.h`.
 pub const PR_RECIPIENT_STATUS: ULONG = 0x0E150003;
+/// Property tag `PR_RECIPIENT_TYPE`: identifier 0x0C15, type `PT_I4`; from `mapitags.h`.
 pub const PR_RECIPIENT_TYPE: ULONG = 0x0C150003;
+/// Property tag `PR_RECORD_KEY`: identifier 0x0FF9, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RECORD_KEY: ULONG = 0x0FF90102;
+/// Property tag `PR_REDIRECTION_HISTORY`: identifier 0x002C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REDIRECTION_HISTORY: ULONG = 0x002C0102;
+/// Property tag `PR_REGISTERED_MAIL_TYPE`: identifier 0x0C16, type `PT_I4`; from `mapitags.h`.
 pub const PR_REGISTERED_MAIL_TYPE: ULONG = 0x0C160003;
+/// Property tag `PR_RELATED_IPMS`: identifier 0x002D, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RELATED_IPMS: ULONG = 0x002D0102;
+/// Property tag `PR_REMOTE_PROGRESS`: identifier 0x3E0B, type `PT_I4`; from `mapitags.h`.
 pub const PR_REMOTE_PROGRESS: ULONG = 0x3E0B0003;
+/// Property tag `PR_REMOTE_PROGRESS_TEXT`: identifier 0x3E0C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REMOTE_PROGRESS_TEXT: ULONG = 0x3E0C001E;
+/// Property tag `PR_REMOTE_PROGRESS_TEXT_A`: identifier 0x3E0C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REMOTE_PROGRESS_TEXT_A: ULONG = 0x3E0C001E;
+/// Property tag `PR_REMOTE_PROGRESS_TEXT_W`: identifier 0x3E0C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_REMOTE_PROGRESS_TEXT_W: ULONG = 0x3E0C001F;
+/// Property tag `PR_REMOTE_VALIDATE_OK`: identifier 0x3E0D, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_REMOTE_VALIDATE_OK: ULONG = 0x3E0D000B;
+/// Property tag `PR_RENDERING_POSITION`: identifier 0x370B, type `PT_I4`; from `mapitags.h`.
 pub const PR_RENDERING_POSITION: ULONG = 0x370B0003;
+/// Property tag `PR_REPLY_RECIPIENT_ENTRIES`: identifier 0x004F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPLY_RECIPIENT_ENTRIES: ULONG = 0x004F0102;
+/// Property tag `PR_REPLY_RECIPIENT_NAMES`: identifier 0x0050, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPLY_RECIPIENT_NAMES: ULONG = 0x0050001E;
+/// Property tag `PR_REPLY_RECIPIENT_NAMES_A`: identifier 0x0050, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPLY_RECIPIENT_NAMES_A: ULONG = 0x0050001E;
+/// Property tag `PR_REPLY_RECIPIENT_NAMES_W`: identifier 0x0050, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_REPLY_RECIPIENT_NAMES_W: ULONG = 0x0050001F;
+/// Property tag `PR_REPLY_REQUESTED`: identifier 0x0C17, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_REPLY_REQUESTED: ULONG = 0x0C17000B;
+/// Property tag `PR_REPLY_TIME`: identifier 0x0030, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_REPLY_TIME: ULONG = 0x00300040;
+/// Property tag `PR_REPORTING_DL_NAME`: identifier 0x1003, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPORTING_DL_NAME: ULONG = 0x10030102;
+/// Property tag `PR_REPORTING_MTA_CERTIFICATE`: identifier 0x1004, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPORTING_MTA_CERTIFICATE: ULONG = 0x10040102;
+/// Property tag `PR_REPORT_ENTRYID`: identifier 0x0045, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPORT_ENTRYID: ULONG = 0x00450102;
+/// Property tag `PR_REPORT_NAME`: identifier 0x003A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPORT_NAME: ULONG = 0x003A001E;
+/// Property tag `PR_REPORT_NAME_A`: identifier 0x003A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPORT_NAME_A: ULONG = 0x003A001E;
+/// Property tag `PR_REPORT_NAME_W`: identifier 0x003A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_REPORT_NAME_W: ULONG = 0x003A001F;
+/// Property tag `PR_REPORT_SEARCH_KEY`: identifier 0x0054, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPORT_SEARCH_KEY: ULONG = 0x00540102;
+/// Property tag `PR_REPORT_TAG`: identifier 0x0031, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_REPORT_TAG: ULONG = 0x00310102;
+/// Property tag `PR_REPORT_TEXT`: identifier 0x1001, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPORT_TEXT: ULONG = 0x1001001E;
+/// Property tag `PR_REPORT_TEXT_A`: identifier 0x1001, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_REPORT_TEXT_A: ULONG = 0x1001001E;
+/// Property tag `PR_REPORT_TEXT_W`: identifier 0x1001, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_REPORT_TEXT_W: ULONG = 0x1001001F;
+/// Property tag `PR_REPORT_TIME`: identifier 0x0032, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_REPORT_TIME: ULONG = 0x00320040;
+/// Property tag `PR_REQUESTED_DELIVERY_METHOD`: identifier 0x0C18, type `PT_I4`; from `mapitags.h`.
 pub const PR_REQUESTED_DELIVERY_METHOD: ULONG = 0x0C180003;
+/// Property tag `PR_RESOURCE_FLAGS`: identifier 0x3009, type `PT_I4`; from `mapitags.h`.
 pub const PR_RESOURCE_FLAGS: ULONG = 0x30090003;
+/// Property tag `PR_RESOURCE_METHODS`: identifier 0x3E02, type `PT_I4`; from `mapitags.h`.
 pub const PR_RESOURCE_METHODS: ULONG = 0x3E020003;
+/// Property tag `PR_RESOURCE_PATH`: identifier 0x3E07, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RESOURCE_PATH: ULONG = 0x3E07001E;
+/// Property tag `PR_RESOURCE_PATH_A`: identifier 0x3E07, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RESOURCE_PATH_A: ULONG = 0x3E07001E;
+/// Property tag `PR_RESOURCE_PATH_W`: identifier 0x3E07, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RESOURCE_PATH_W: ULONG = 0x3E07001F;
+/// Property tag `PR_RESOURCE_TYPE`: identifier 0x3E03, type `PT_I4`; from `mapitags.h`.
 pub const PR_RESOURCE_TYPE: ULONG = 0x3E030003;
+/// Property tag `PR_RESPONSE_REQUESTED`: identifier 0x0063, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_RESPONSE_REQUESTED: ULONG = 0x0063000B;
+/// Property tag `PR_RESPONSIBILITY`: identifier 0x0E0F, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_RESPONSIBILITY: ULONG = 0x0E0F000B;
+/// Property tag `PR_RETURNED_IPM`: identifier 0x0033, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_RETURNED_IPM: ULONG = 0x0033000B;
+/// Property tag `PR_ROWID`: identifier 0x3000, type `PT_I4`; from `mapitags.h`.
 pub const PR_ROWID: ULONG = 0x30000003;
+/// Property tag `PR_ROW_TYPE`: identifier 0x0FF5, type `PT_I4`; from `mapitags.h`.
 pub const PR_ROW_TYPE: ULONG = 0x0FF50003;
+/// Property tag `PR_RTF_COMPRESSED`: identifier 0x1009, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_RTF_COMPRESSED: ULONG = 0x10090102;
+/// Property tag `PR_RTF_IN_SYNC`: identifier 0x0E1F, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_RTF_IN_SYNC: ULONG = 0x0E1F000B;
+/// Property tag `PR_RTF_SYNC_BODY_COUNT`: identifier 0x1007, type `PT_I4`; from `mapitags.h`.
 pub const PR_RTF_SYNC_BODY_COUNT: ULONG = 0x10070003;
+/// Property tag `PR_RTF_SYNC_BODY_CRC`: identifier 0x1006, type `PT_I4`; from `mapitags.h`.
 pub const PR_RTF_SYNC_BODY_CRC: ULONG = 0x10060003;
+/// Property tag `PR_RTF_SYNC_BODY_TAG`: identifier 0x1008, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RTF_SYNC_BODY_TAG: ULONG = 0x1008001E;
+/// Property tag `PR_RTF_SYNC_BODY_TAG_A`: identifier 0x1008, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_RTF_SYNC_BODY_TAG_A: ULONG = 0x1008001E;
+/// Property tag `PR_RTF_SYNC_BODY_TAG_W`: identifier 0x1008, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_RTF_SYNC_BODY_TAG_W: ULONG = 0x1008001F;
+/// Property tag `PR_RTF_SYNC_PREFIX_COUNT`: identifier 0x1010, type `PT_I4`; from `mapitags.h`.
 pub const PR_RTF_SYNC_PREFIX_COUNT: ULONG = 0x10100003;
+/// Property tag `PR_RTF_SYNC_TRAILING_COUNT`: identifier 0x1011, type `PT_I4`; from `mapitags.h`.
 pub const PR_RTF_SYNC_TRAILING_COUNT: ULONG = 0x10110003;
+/// Property tag `PR_SEARCH`: identifier 0x3607, type `PT_OBJECT`; from `mapitags.h`.
 pub const PR_SEARCH: ULONG = 0x3607000D;
+/// Property tag `PR_SEARCH_KEY`: identifier 0x300B, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SEARCH_KEY: ULONG = 0x300B0102;
+/// Property tag `PR_SECURITY`: identifier 0x0034, type `PT_I4`; from `mapitags.h`.
 pub const PR_SECURITY: ULONG = 0x00340003;
+/// Property tag `PR_SELECTABLE`: identifier 0x3609, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_SELECTABLE: ULONG = 0x3609000B;
+/// Property tag `PR_SENDER_ADDRTYPE`: identifier 0x0C1E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_ADDRTYPE: ULONG = 0x0C1E001E;
+/// Property tag `PR_SENDER_ADDRTYPE_A`: identifier 0x0C1E, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_ADDRTYPE_A: ULONG = 0x0C1E001E;
+/// Property tag `PR_SENDER_ADDRTYPE_W`: identifier 0x0C1E, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENDER_ADDRTYPE_W: ULONG = 0x0C1E001F;
+/// Property tag `PR_SENDER_EMAIL_ADDRESS`: identifier 0x0C1F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_EMAIL_ADDRESS: ULONG = 0x0C1F001E;
+/// Property tag `PR_SENDER_EMAIL_ADDRESS_A`: identifier 0x0C1F, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_EMAIL_ADDRESS_A: ULONG = 0x0C1F001E;
+/// Property tag `PR_SENDER_EMAIL_ADDRESS_W`: identifier 0x0C1F, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENDER_EMAIL_ADDRESS_W: ULONG = 0x0C1F001F;
+/// Property tag `PR_SENDER_ENTRYID`: identifier 0x0C19, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SENDER_ENTRYID: ULONG = 0x0C190102;
+/// Property tag `PR_SENDER_NAME`: identifier 0x0C1A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_NAME: ULONG = 0x0C1A001E;
+/// Property tag `PR_SENDER_NAME_A`: identifier 0x0C1A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENDER_NAME_A: ULONG = 0x0C1A001E;
+/// Property tag `PR_SENDER_NAME_W`: identifier 0x0C1A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENDER_NAME_W: ULONG = 0x0C1A001F;
+/// Property tag `PR_SENDER_SEARCH_KEY`: identifier 0x0C1D, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SENDER_SEARCH_KEY: ULONG = 0x0C1D0102;
+/// Property tag `PR_SEND_RICH_INFO`: identifier 0x3A40, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_SEND_RICH_INFO: ULONG = 0x3A40000B;
+/// Property tag `PR_SENSITIVITY`: identifier 0x0036, type `PT_I4`; from `mapitags.h`.
 pub const PR_SENSITIVITY: ULONG = 0x00360003;
+/// Property tag `PR_SENTMAIL_ENTRYID`: identifier 0x0E0A, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SENTMAIL_ENTRYID: ULONG = 0x0E0A0102;
+/// Property tag `PR_SENT_REPRESENTING_ADDRTYPE`: identifier 0x0064, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_ADDRTYPE: ULONG = 0x0064001E;
+/// Property tag `PR_SENT_REPRESENTING_ADDRTYPE_A`: identifier 0x0064, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_ADDRTYPE_A: ULONG = 0x0064001E;
+/// Property tag `PR_SENT_REPRESENTING_ADDRTYPE_W`: identifier 0x0064, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_ADDRTYPE_W: ULONG = 0x0064001F;
+/// Property tag `PR_SENT_REPRESENTING_EMAIL_ADDRESS`: identifier 0x0065, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_EMAIL_ADDRESS: ULONG = 0x0065001E;
+/// Property tag `PR_SENT_REPRESENTING_EMAIL_ADDRESS_A`: identifier 0x0065, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_EMAIL_ADDRESS_A: ULONG = 0x0065001E;
+/// Property tag `PR_SENT_REPRESENTING_EMAIL_ADDRESS_W`: identifier 0x0065, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_EMAIL_ADDRESS_W: ULONG = 0x0065001F;
+/// Property tag `PR_SENT_REPRESENTING_ENTRYID`: identifier 0x0041, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_ENTRYID: ULONG = 0x00410102;
+/// Property tag `PR_SENT_REPRESENTING_NAME`: identifier 0x0042, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_NAME: ULONG = 0x0042001E;
+/// Property tag `PR_SENT_REPRESENTING_NAME_A`: identifier 0x0042, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_NAME_A: ULONG = 0x0042001E;
+/// Property tag `PR_SENT_REPRESENTING_NAME_W`: identifier 0x0042, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_NAME_W: ULONG = 0x0042001F;
+/// Property tag `PR_SENT_REPRESENTING_SEARCH_KEY`: identifier 0x003B, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SENT_REPRESENTING_SEARCH_KEY: ULONG = 0x003B0102;
+/// Property tag `PR_SERVICES`: identifier 0x3D0E, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SERVICES: ULONG = 0x3D0E0102;
+/// Property tag `PR_SERVICE_DELETE_FILES`: identifier 0x3D10, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_DELETE_FILES: ULONG = 0x3D10101E;
+/// Property tag `PR_SERVICE_DELETE_FILES_A`: identifier 0x3D10, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_DELETE_FILES_A: ULONG = 0x3D10101E;
+/// Property tag `PR_SERVICE_DELETE_FILES_W`: identifier 0x3D10, type `PT_MV_UNICODE`; from `mapitags.h`.
 pub const PR_SERVICE_DELETE_FILES_W: ULONG = 0x3D10101F;
+/// Property tag `PR_SERVICE_DLL_NAME`: identifier 0x3D0A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_DLL_NAME: ULONG = 0x3D0A001E;
+/// Property tag `PR_SERVICE_DLL_NAME_A`: identifier 0x3D0A, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_DLL_NAME_A: ULONG = 0x3D0A001E;
+/// Property tag `PR_SERVICE_DLL_NAME_W`: identifier 0x3D0A, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SERVICE_DLL_NAME_W: ULONG = 0x3D0A001F;
+/// Property tag `PR_SERVICE_ENTRY_NAME`: identifier 0x3D0B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_ENTRY_NAME: ULONG = 0x3D0B001E;
+/// Property tag `PR_SERVICE_EXTRA_UIDS`: identifier 0x3D0D, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SERVICE_EXTRA_UIDS: ULONG = 0x3D0D0102;
+/// Property tag `PR_SERVICE_NAME`: identifier 0x3D09, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_NAME: ULONG = 0x3D09001E;
+/// Property tag `PR_SERVICE_NAME_A`: identifier 0x3D09, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_NAME_A: ULONG = 0x3D09001E;
+/// Property tag `PR_SERVICE_NAME_W`: identifier 0x3D09, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SERVICE_NAME_W: ULONG = 0x3D09001F;
+/// Property tag `PR_SERVICE_SUPPORT_FILES`: identifier 0x3D0F, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_SUPPORT_FILES: ULONG = 0x3D0F101E;
+/// Property tag `PR_SERVICE_SUPPORT_FILES_A`: identifier 0x3D0F, type `PT_MV_STRING8`; from `mapitags.h`.
 pub const PR_SERVICE_SUPPORT_FILES_A: ULONG = 0x3D0F101E;
+/// Property tag `PR_SERVICE_SUPPORT_FILES_W`: identifier 0x3D0F, type `PT_MV_UNICODE`; from `mapitags.h`.
 pub const PR_SERVICE_SUPPORT_FILES_W: ULONG = 0x3D0F101F;
+/// Property tag `PR_SERVICE_UID`: identifier 0x3D0C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SERVICE_UID: ULONG = 0x3D0C0102;
+/// Property tag `PR_SPOOLER_STATUS`: identifier 0x0E10, type `PT_I4`; from `mapitags.h`.
 pub const PR_SPOOLER_STATUS: ULONG = 0x0E100003;
+/// Property tag `PR_SPOUSE_NAME`: identifier 0x3A48, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SPOUSE_NAME: ULONG = 0x3A48001E;
+/// Property tag `PR_SPOUSE_NAME_A`: identifier 0x3A48, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SPOUSE_NAME_A: ULONG = 0x3A48001E;
+/// Property tag `PR_SPOUSE_NAME_W`: identifier 0x3A48, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SPOUSE_NAME_W: ULONG = 0x3A48001F;
+/// Property tag `PR_START_DATE`: identifier 0x0060, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_START_DATE: ULONG = 0x00600040;
+/// Property tag `PR_STATE_OR_PROVINCE`: identifier 0x3A28, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STATE_OR_PROVINCE: ULONG = 0x3A28001E;
+/// Property tag `PR_STATE_OR_PROVINCE_A`: identifier 0x3A28, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STATE_OR_PROVINCE_A: ULONG = 0x3A28001E;
+/// Property tag `PR_STATE_OR_PROVINCE_W`: identifier 0x3A28, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_STATE_OR_PROVINCE_W: ULONG = 0x3A28001F;
+/// Property tag `PR_STATUS`: identifier 0x360B, type `PT_I4`; from `mapitags.h`.
 pub const PR_STATUS: ULONG = 0x360B0003;
+/// Property tag `PR_STATUS_CODE`: identifier 0x3E04, type `PT_I4`; from `mapitags.h`.
 pub const PR_STATUS_CODE: ULONG = 0x3E040003;
+/// Property tag `PR_STATUS_STRING`: identifier 0x3E08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STATUS_STRING: ULONG = 0x3E08001E;
+/// Property tag `PR_STATUS_STRING_A`: identifier 0x3E08, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STATUS_STRING_A: ULONG = 0x3E08001E;
+/// Property tag `PR_STATUS_STRING_W`: identifier 0x3E08, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_STATUS_STRING_W: ULONG = 0x3E08001F;
+/// Property tag `PR_STORE_ENTRYID`: identifier 0x0FFB, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_STORE_ENTRYID: ULONG = 0x0FFB0102;
+/// Property tag `PR_STORE_PROVIDERS`: identifier 0x3D00, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_STORE_PROVIDERS: ULONG = 0x3D000102;
+/// Property tag `PR_STORE_RECORD_KEY`: identifier 0x0FFA, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_STORE_RECORD_KEY: ULONG = 0x0FFA0102;
+/// Property tag `PR_STORE_STATE`: identifier 0x340E, type `PT_I4`; from `mapitags.h`.
 pub const PR_STORE_STATE: ULONG = 0x340E0003;
+/// Property tag `PR_STORE_SUPPORT_MASK`: identifier 0x340D, type `PT_I4`; from `mapitags.h`.
 pub const PR_STORE_SUPPORT_MASK: ULONG = 0x340D0003;
+/// Property tag `PR_STREET_ADDRESS`: identifier 0x3A29, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STREET_ADDRESS: ULONG = 0x3A29001E;
+/// Property tag `PR_STREET_ADDRESS_A`: identifier 0x3A29, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_STREET_ADDRESS_A: ULONG = 0x3A29001E;
+/// Property tag `PR_STREET_ADDRESS_W`: identifier 0x3A29, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_STREET_ADDRESS_W: ULONG = 0x3A29001F;
+/// Property tag `PR_SUBFOLDERS`: identifier 0x360A, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_SUBFOLDERS: ULONG = 0x360A000B;
+/// Property tag `PR_SUBJECT`: identifier 0x0037, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUBJECT: ULONG = 0x0037001E;
+/// Property tag `PR_SUBJECT_A`: identifier 0x0037, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUBJECT_A: ULONG = 0x0037001E;
+/// Property tag `PR_SUBJECT_IPM`: identifier 0x0038, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_SUBJECT_IPM: ULONG = 0x00380102;
+/// Property tag `PR_SUBJECT_PREFIX`: identifier 0x003D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUBJECT_PREFIX: ULONG = 0x003D001E;
+/// Property tag `PR_SUBJECT_PREFIX_A`: identifier 0x003D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUBJECT_PREFIX_A: ULONG = 0x003D001E;
+/// Property tag `PR_SUBJECT_PREFIX_W`: identifier 0x003D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SUBJECT_PREFIX_W: ULONG = 0x003D001F;
+/// Property tag `PR_SUBJECT_W`: identifier 0x0037, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SUBJECT_W: ULONG = 0x0037001F;
+/// Property tag `PR_SUBMIT_FLAGS`: identifier 0x0E14, type `PT_I4`; from `mapitags.h`.
 pub const PR_SUBMIT_FLAGS: ULONG = 0x0E140003;
+/// Property tag `PR_SUPPLEMENTARY_INFO`: identifier 0x0C1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUPPLEMENTARY_INFO: ULONG = 0x0C1B001E;
+/// Property tag `PR_SUPPLEMENTARY_INFO_A`: identifier 0x0C1B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SUPPLEMENTARY_INFO_A: ULONG = 0x0C1B001E;
+/// Property tag `PR_SUPPLEMENTARY_INFO_W`: identifier 0x0C1B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SUPPLEMENTARY_INFO_W: ULONG = 0x0C1B001F;
+/// Property tag `PR_SURNAME`: identifier 0x3A11, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SURNAME: ULONG = 0x3A11001E;
+/// Property tag `PR_SURNAME_A`: identifier 0x3A11, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_SURNAME_A: ULONG = 0x3A11001E;
+/// Property tag `PR_SURNAME_W`: identifier 0x3A11, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_SURNAME_W: ULONG = 0x3A11001F;
+/// Property tag `PR_TELEX_NUMBER`: identifier 0x3A2C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TELEX_NUMBER: ULONG = 0x3A2C001E;
+/// Property tag `PR_TELEX_NUMBER_A`: identifier 0x3A2C, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TELEX_NUMBER_A: ULONG = 0x3A2C001E;
+/// Property tag `PR_TELEX_NUMBER_W`: identifier 0x3A2C, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_TELEX_NUMBER_W: ULONG = 0x3A2C001F;
+/// Property tag `PR_TEMPLATEID`: identifier 0x3902, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_TEMPLATEID: ULONG = 0x39020102;
+/// Property tag `PR_TITLE`: identifier 0x3A17, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TITLE: ULONG = 0x3A17001E;
+/// Property tag `PR_TITLE_A`: identifier 0x3A17, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TITLE_A: ULONG = 0x3A17001E;
+/// Property tag `PR_TITLE_W`: identifier 0x3A17, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_TITLE_W: ULONG = 0x3A17001F;
+/// Property tag `PR_TNEF_CORRELATION_KEY`: identifier 0x007F, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_TNEF_CORRELATION_KEY: ULONG = 0x007F0102;
+/// Property tag `PR_TRANSMITABLE_DISPLAY_NAME`: identifier 0x3A20, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TRANSMITABLE_DISPLAY_NAME: ULONG = 0x3A20001E;
+/// Property tag `PR_TRANSMITABLE_DISPLAY_NAME_A`: identifier 0x3A20, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TRANSMITABLE_DISPLAY_NAME_A: ULONG = 0x3A20001E;
+/// Property tag `PR_TRANSMITABLE_DISPLAY_NAME_W`: identifier 0x3A20, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_TRANSMITABLE_DISPLAY_NAME_W: ULONG = 0x3A20001F;
+/// Property tag `PR_TRANSPORT_KEY`: identifier 0x0E16, type `PT_I4`; from `mapitags.h`.
 pub const PR_TRANSPORT_KEY: ULONG = 0x0E160003;
+/// Property tag `PR_TRANSPORT_MESSAGE_HEADERS`: identifier 0x007D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TRANSPORT_MESSAGE_HEADERS: ULONG = 0x007D001E;
+/// Property tag `PR_TRANSPORT_MESSAGE_HEADERS_A`: identifier 0x007D, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TRANSPORT_MESSAGE_HEADERS_A: ULONG = 0x007D001E;
+/// Property tag `PR_TRANSPORT_MESSAGE_HEADERS_W`: identifier 0x007D, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_TRANSPORT_MESSAGE_HEADERS_W: ULONG = 0x007D001F;
+/// Property tag `PR_TRANSPORT_PROVIDERS`: identifier 0x3D02, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_TRANSPORT_PROVIDERS: ULONG = 0x3D020102;
+/// Property tag `PR_TRANSPORT_STATUS`: identifier 0x0E11, type `PT_I4`; from `mapitags.h`.
 pub const PR_TRANSPORT_STATUS: ULONG = 0x0E110003;
+/// Property tag `PR_TTYTDD_PHONE_NUMBER`: identifier 0x3A4B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TTYTDD_PHONE_NUMBER: ULONG = 0x3A4B001E;
+/// Property tag `PR_TTYTDD_PHONE_NUMBER_A`: identifier 0x3A4B, type `PT_STRING8`; from `mapitags.h`.
 pub const PR_TTYTDD_PHONE_NUMBER_A: ULONG = 0x3A4B001E;
+/// Property tag `PR_TTYTDD_PHONE_NUMBER_W`: identifier 0x3A4B, type `PT_UNICODE`; from `mapitags.h`.
 pub const PR_TTYTDD_PHONE_NUMBER_W: ULONG = 0x3A4B001F;
+/// Property tag `PR_TYPE_OF_MTS_USER`: identifier 0x0C1C, type `PT_I4`; from `mapitags.h`.
 pub const PR_TYPE_OF_MTS_USER: ULONG = 0x0C1C0003;
+/// Property tag `PR_USER_CERTIFICATE`: identifier 0x3A22, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_USER_CERTIFICATE: ULONG = 0x3A220102;
+/// Property tag `PR_VALID_FOLDER_MASK`: identifier 0x35DF, type `PT_I4`; from `mapitags.h`.
 pub const PR_VALID_FOLDER_MASK: ULONG = 0x35DF0003;
+/// Property tag `PR_VIEWS_ENTRYID`: identifier 0x35E5, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_VIEWS_ENTRYID: ULONG = 0x35E50102;
+/// Property tag `PR_WEDDING_ANNIVERSARY`: identifier 0x3A41, type `PT_SYSTIME`; from `mapitags.h`.
 pub const PR_WEDDING_ANNIVERSARY: ULONG = 0x3A410040;
+/// Property tag `PR_X400_CONTENT_TYPE`: identifier 0x003C, type `PT_BINARY`; from `mapitags.h`.
 pub const PR_X400_CONTENT_TYPE: ULONG = 0x003C0102;
+/// Property tag `PR_X400_DEFERRED_DELIVERY_CANCEL`: identifier 0x3E09, type `PT_BOOLEAN`; from `mapitags.h`.
 pub const PR_X400_DEFERRED_DELIVERY_CANCEL: ULONG = 0x3E09000B;
+/// Property tag `PR_XPOS`: identifier 0x3F05, type `PT_I4`; from `mapitags.h`.
 pub const PR_XPOS: ULONG = 0x3F050003;
+/// Property tag `PR_YPOS`: identifier 0x3F06, type `PT_I4`; from `mapitags.h`.
 pub const PR_YPOS: ULONG = 0x3F060003;

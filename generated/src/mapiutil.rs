@@ -2,16 +2,23 @@
 //! Declarations from `mapiutil.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `LPTABLEDATA` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
 pub type LPTABLEDATA = *mut ::core::ffi::c_void;
+/// `LPPROPDATA` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
 pub type LPPROPDATA = *mut ::core::ffi::c_void;
 #[cfg(target_pointer_width = "64")]
+/// `PFNIDLE` is `FNIDLE`, from `mapiutil.h`.
 pub type PFNIDLE = FNIDLE;
 #[cfg(target_pointer_width = "32")]
+/// `PFNIDLE` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> WINBOOL>`, from `mapiutil.h`.
 pub type PFNIDLE = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> WINBOOL,
 >;
+/// `FTG` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
 pub type FTG = *mut ::core::ffi::c_void;
+/// `PFTG` is `*mut FTG`, from `mapiutil.h`.
 pub type PFTG = *mut FTG;
+/// `LPOPENSTREAMONFILE` is `::core::option::Option<unsafe extern "system" fn (lpAllocateBuffer : LPALLOCATEBUFFER, lpFreeBuffer : LPFREEBUFFER, ulFlags : ULONG, lpszFileName : LPTSTR, lpszPrefix : LPTSTR, lppStream : *mut LPSTREAM) -> HRESULT>`, from `mapiutil.h`.
 pub type LPOPENSTREAMONFILE = ::core::option::Option<
     unsafe extern "system" fn(
         lpAllocateBuffer: LPALLOCATEBUFFER,
@@ -24,34 +31,53 @@ pub type LPOPENSTREAMONFILE = ::core::option::Option<
 >;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTCTL` structure, from `mapiutil.h`. Microsoft's reference: [DTCTL](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtctl).
 pub struct DTCTL {
+    /// `ulCtlType` of `DTCTL`.
     pub ulCtlType: ULONG,
+    /// `ulCtlFlags` of `DTCTL`.
     pub ulCtlFlags: ULONG,
+    /// `lpbNotif` of `DTCTL`.
     pub lpbNotif: LPBYTE,
+    /// `cbNotif` of `DTCTL`.
     pub cbNotif: ULONG,
+    /// `lpszFilter` of `DTCTL`.
     pub lpszFilter: LPTSTR,
+    /// `ulItemID` of `DTCTL`.
     pub ulItemID: ULONG,
+    /// `ctl` of `DTCTL`.
     pub ctl: DTCTL__bindgen_ty_1,
 }
+/// `LPDTCTL` is `*mut DTCTL`, from `mapiutil.h`.
 pub type LPDTCTL = *mut DTCTL;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `DTPAGE` structure, from `mapiutil.h`. Microsoft's reference: [DTPAGE](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtpage).
 pub struct DTPAGE {
+    /// `cctl` of `DTPAGE`.
     pub cctl: ULONG,
+    /// `lpszResourceName` of `DTPAGE`.
     pub lpszResourceName: LPTSTR,
+    /// `__bindgen_anon_1` of `DTPAGE`.
     pub __bindgen_anon_1: DTPAGE__bindgen_ty_1,
+    /// `lpctl` of `DTPAGE`.
     pub lpctl: LPDTCTL,
 }
+/// `LPDTPAGE` is `*mut DTPAGE`, from `mapiutil.h`.
 pub type LPDTPAGE = *mut DTPAGE;
 #[cfg(target_pointer_width = "64")]
+/// `LPDISPATCHNOTIFICATIONS` is `DISPATCHNOTIFICATIONS`, from `mapiutil.h`.
 pub type LPDISPATCHNOTIFICATIONS = DISPATCHNOTIFICATIONS;
 #[cfg(target_pointer_width = "32")]
+/// `LPDISPATCHNOTIFICATIONS` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG) -> HRESULT>`, from `mapiutil.h`.
 pub type LPDISPATCHNOTIFICATIONS = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPCREATECONVERSATIONINDEX` is `CREATECONVERSATIONINDEX`, from `mapiutil.h`.
 pub type LPCREATECONVERSATIONINDEX = CREATECONVERSATIONINDEX;
 #[cfg(target_pointer_width = "32")]
+/// `LPCREATECONVERSATIONINDEX` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPBYTE, arg3 : *mut ULONG, arg4 : *mut LPBYTE) -> SCODE>`, from `mapiutil.h`.
 pub type LPCREATECONVERSATIONINDEX = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: ULONG,
@@ -61,16 +87,20 @@ pub type LPCREATECONVERSATIONINDEX = ::core::option::Option<
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `CALLERRELEASE` is `::core::option::Option<unsafe extern "C" fn (ulCallerData : ULONG, lpTblData : LPTABLEDATA, lpVue : LPMAPITABLE)>`, from `mapiutil.h`.
 pub type CALLERRELEASE = ::core::option::Option<
     unsafe extern "C" fn(ulCallerData: ULONG, lpTblData: LPTABLEDATA, lpVue: LPMAPITABLE),
 >;
 #[cfg(target_pointer_width = "64")]
+/// `FNIDLE` is `::core::option::Option<unsafe extern "C" fn (arg1 : LPVOID) -> WINBOOL>`, from `mapiutil.h`.
 pub type FNIDLE = ::core::option::Option<unsafe extern "C" fn(arg1: LPVOID) -> WINBOOL>;
 #[cfg(target_pointer_width = "64")]
+/// `DISPATCHNOTIFICATIONS` is `::core::option::Option<unsafe extern "C" fn (ulFlags : ULONG) -> HRESULT>`, from `mapiutil.h`.
 pub type DISPATCHNOTIFICATIONS = ::core::option::Option<
     unsafe extern "C" fn(ulFlags: ULONG) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `CREATECONVERSATIONINDEX` is `::core::option::Option<unsafe extern "C" fn (cbParent : ULONG, lpbParent : LPBYTE, lpcbConvIndex : *mut ULONG, lppbConvIndex : *mut LPBYTE) -> SCODE>`, from `mapiutil.h`.
 pub type CREATECONVERSATIONINDEX = ::core::option::Option<
     unsafe extern "C" fn(
         cbParent: ULONG,
@@ -82,7 +112,9 @@ pub type CREATECONVERSATIONINDEX = ::core::option::Option<
 /// The vtable of `ITableData`, in the order the headers declare.
 #[repr(C)]
 pub struct ITableData_Vtbl {
+    /// The entries of `IUnknown`, which `ITableData` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `ITableData::HrGetView`.
     pub HrGetView: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSSortOrderSet: LPSSortOrderSet,
@@ -92,41 +124,49 @@ pub struct ITableData_Vtbl {
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrModifyRow`.
     pub HrModifyRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         param0: LPSRow,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrDeleteRow`.
     pub HrDeleteRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpSPropValue: LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrQueryRow`.
     pub HrQueryRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpsPropValue: LPSPropValue,
         lppSRow: *mut LPSRow,
         lpuliRow: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrEnumRow`.
     pub HrEnumRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulRowNumber: ULONG,
         lppSRow: *mut LPSRow,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrNotify`.
     pub HrNotify: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         cValues: ULONG,
         lpSPropValue: LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrInsertRow`.
     pub HrInsertRow: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         uliRow: ULONG,
         lpSRow: LPSRow,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrModifyRows`.
     pub HrModifyRows: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpSRowSet: LPSRowSet,
     ) -> HRESULT,
+    /// The entry of `ITableData::HrDeleteRows`.
     pub HrDeleteRows: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -161,7 +201,7 @@ unsafe impl ComInterface for ITableData {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl ITableData {
-    /// Calls `ITableData::HrGetView` through the vtable.
+    /// Calls `ITableData::HrGetView` through the vtable. Microsoft's reference: [`ITableData::HrGetView`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrgetview).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -184,21 +224,21 @@ impl ITableData {
             lppMAPITable,
         )
     }
-    /// Calls `ITableData::HrModifyRow` through the vtable.
+    /// Calls `ITableData::HrModifyRow` through the vtable. Microsoft's reference: [`ITableData::HrModifyRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrmodifyrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn HrModifyRow(&self, param0: LPSRow) -> HRESULT {
         (self.vtable().HrModifyRow)(self.as_raw(), param0)
     }
-    /// Calls `ITableData::HrDeleteRow` through the vtable.
+    /// Calls `ITableData::HrDeleteRow` through the vtable. Microsoft's reference: [`ITableData::HrDeleteRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrdeleterow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT {
         (self.vtable().HrDeleteRow)(self.as_raw(), lpSPropValue)
     }
-    /// Calls `ITableData::HrQueryRow` through the vtable.
+    /// Calls `ITableData::HrQueryRow` through the vtable. Microsoft's reference: [`ITableData::HrQueryRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrqueryrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -210,14 +250,14 @@ impl ITableData {
     ) -> HRESULT {
         (self.vtable().HrQueryRow)(self.as_raw(), lpsPropValue, lppSRow, lpuliRow)
     }
-    /// Calls `ITableData::HrEnumRow` through the vtable.
+    /// Calls `ITableData::HrEnumRow` through the vtable. Microsoft's reference: [`ITableData::HrEnumRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrenumrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT {
         (self.vtable().HrEnumRow)(self.as_raw(), ulRowNumber, lppSRow)
     }
-    /// Calls `ITableData::HrNotify` through the vtable.
+    /// Calls `ITableData::HrNotify` through the vtable. Microsoft's reference: [`ITableData::HrNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrnotify).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -229,21 +269,21 @@ impl ITableData {
     ) -> HRESULT {
         (self.vtable().HrNotify)(self.as_raw(), ulFlags, cValues, lpSPropValue)
     }
-    /// Calls `ITableData::HrInsertRow` through the vtable.
+    /// Calls `ITableData::HrInsertRow` through the vtable. Microsoft's reference: [`ITableData::HrInsertRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrinsertrow).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT {
         (self.vtable().HrInsertRow)(self.as_raw(), uliRow, lpSRow)
     }
-    /// Calls `ITableData::HrModifyRows` through the vtable.
+    /// Calls `ITableData::HrModifyRows` through the vtable. Microsoft's reference: [`ITableData::HrModifyRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrmodifyrows).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT {
         (self.vtable().HrModifyRows)(self.as_raw(), ulFlags, lpSRowSet)
     }
-    /// Calls `ITableData::HrDeleteRows` through the vtable.
+    /// Calls `ITableData::HrDeleteRows` through the vtable. Microsoft's reference: [`ITableData::HrDeleteRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrdeleterows).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -260,7 +300,7 @@ impl ITableData {
 }
 /// Implement `ITableData` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait ITableData_Impl {
-    /// `ITableData::HrGetView`.
+    /// `ITableData::HrGetView`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrGetView`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrgetview).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -280,7 +320,7 @@ pub trait ITableData_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrModifyRow`.
+    /// `ITableData::HrModifyRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrModifyRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrmodifyrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -292,7 +332,7 @@ pub trait ITableData_Impl {
     unsafe fn HrModifyRow(&self, param0: LPSRow) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrDeleteRow`.
+    /// `ITableData::HrDeleteRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrDeleteRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrdeleterow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -304,7 +344,7 @@ pub trait ITableData_Impl {
     unsafe fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrQueryRow`.
+    /// `ITableData::HrQueryRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrQueryRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrqueryrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -321,7 +361,7 @@ pub trait ITableData_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrEnumRow`.
+    /// `ITableData::HrEnumRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrEnumRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrenumrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -333,7 +373,7 @@ pub trait ITableData_Impl {
     unsafe fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrNotify`.
+    /// `ITableData::HrNotify`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrnotify).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -350,7 +390,7 @@ pub trait ITableData_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrInsertRow`.
+    /// `ITableData::HrInsertRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrInsertRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrinsertrow).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -362,7 +402,7 @@ pub trait ITableData_Impl {
     unsafe fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrModifyRows`.
+    /// `ITableData::HrModifyRows`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrModifyRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrmodifyrows).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -374,7 +414,7 @@ pub trait ITableData_Impl {
     unsafe fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `ITableData::HrDeleteRows`.
+    /// `ITableData::HrDeleteRows`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrDeleteRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrdeleterows).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

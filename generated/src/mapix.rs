@@ -2,32 +2,48 @@
 //! Declarations from `mapix.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `LPPROFADMIN` is `*mut::core::ffi::c_void`, from `mapix.h`.
 pub type LPPROFADMIN = *mut ::core::ffi::c_void;
+/// `LPSERVICEADMIN` is `*mut::core::ffi::c_void`, from `mapix.h`.
 pub type LPSERVICEADMIN = *mut ::core::ffi::c_void;
+/// `LPMAPISESSION` is `*mut::core::ffi::c_void`, from `mapix.h`.
 pub type LPMAPISESSION = *mut ::core::ffi::c_void;
+/// `FLAGS` is `ULONG`, from `mapix.h`.
 pub type FLAGS = ULONG;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The `MAPIINIT_0` structure, from `mapix.h`. Microsoft's reference: [MAPIINIT_0](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapiinit_0).
 pub struct MAPIINIT_0 {
+    /// `ulVersion` of `MAPIINIT_0`.
     pub ulVersion: ULONG,
+    /// `ulFlags` of `MAPIINIT_0`.
     pub ulFlags: ULONG,
 }
+/// `LPMAPIINIT_0` is `*mut MAPIINIT_0`, from `mapix.h`.
 pub type LPMAPIINIT_0 = *mut MAPIINIT_0;
+/// `MAPIINIT` is `MAPIINIT_0`, from `mapix.h`.
 pub type MAPIINIT = MAPIINIT_0;
+/// `LPMAPIINIT` is `*mut MAPIINIT`, from `mapix.h`.
 pub type LPMAPIINIT = *mut MAPIINIT;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIINITIALIZE` is `MAPIINITIALIZE`, from `mapix.h`.
 pub type LPMAPIINITIALIZE = MAPIINITIALIZE;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIINITIALIZE` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> HRESULT>`, from `mapix.h`.
 pub type LPMAPIINITIALIZE = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIUNINITIALIZE` is `MAPIUNINITIALIZE`, from `mapix.h`.
 pub type LPMAPIUNINITIALIZE = MAPIUNINITIALIZE;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIUNINITIALIZE` is `::core::option::Option<unsafe extern "system" fn ()>`, from `mapix.h`.
 pub type LPMAPIUNINITIALIZE = ::core::option::Option<unsafe extern "system" fn()>;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPILOGONEX` is `MAPILOGONEX`, from `mapix.h`.
 pub type LPMAPILOGONEX = MAPILOGONEX;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPILOGONEX` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG_PTR, arg2 : LPTSTR, arg3 : LPTSTR, arg4 : ULONG, arg5 : *mut LPMAPISESSION) -> HRESULT>`, from `mapix.h`.
 pub type LPMAPILOGONEX = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: ULONG_PTR,
@@ -38,36 +54,47 @@ pub type LPMAPILOGONEX = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIALLOCATEBUFFER` is `MAPIALLOCATEBUFFER`, from `mapix.h`.
 pub type LPMAPIALLOCATEBUFFER = MAPIALLOCATEBUFFER;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIALLOCATEBUFFER` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type LPMAPIALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIALLOCATEMORE` is `MAPIALLOCATEMORE`, from `mapix.h`.
 pub type LPMAPIALLOCATEMORE = MAPIALLOCATEMORE;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIALLOCATEMORE` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID, arg3 : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type LPMAPIALLOCATEMORE = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID, arg3: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIFREEBUFFER` is `MAPIFREEBUFFER`, from `mapix.h`.
 pub type LPMAPIFREEBUFFER = MAPIFREEBUFFER;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIFREEBUFFER` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> ULONG>`, from `mapix.h`.
 pub type LPMAPIFREEBUFFER = ::core::option::Option<
     unsafe extern "system" fn(arg1: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `LPMAPIADMINPROFILES` is `MAPIADMINPROFILES`, from `mapix.h`.
 pub type LPMAPIADMINPROFILES = MAPIADMINPROFILES;
 #[cfg(target_pointer_width = "32")]
+/// `LPMAPIADMINPROFILES` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : *mut LPPROFADMIN) -> HRESULT>`, from `mapix.h`.
 pub type LPMAPIADMINPROFILES = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPPROFADMIN) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIINITIALIZE` is `::core::option::Option<unsafe extern "C" fn (lpMapiInit : LPVOID) -> HRESULT>`, from `mapix.h`.
 pub type MAPIINITIALIZE = ::core::option::Option<
     unsafe extern "C" fn(lpMapiInit: LPVOID) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIUNINITIALIZE` is `::core::option::Option<unsafe extern "C" fn ()>`, from `mapix.h`.
 pub type MAPIUNINITIALIZE = ::core::option::Option<unsafe extern "C" fn()>;
 #[cfg(target_pointer_width = "64")]
+/// `MAPILOGONEX` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpszProfileName : LPTSTR, lpszPassword : LPTSTR, ulFlags : ULONG, lppSession : *mut LPMAPISESSION) -> HRESULT>`, from `mapix.h`.
 pub type MAPILOGONEX = ::core::option::Option<
     unsafe extern "C" fn(
         ulUIParam: ULONG_PTR,
@@ -78,10 +105,12 @@ pub type MAPILOGONEX = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIALLOCATEBUFFER` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type MAPIALLOCATEBUFFER = ::core::option::Option<
     unsafe extern "C" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIALLOCATEMORE` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type MAPIALLOCATEMORE = ::core::option::Option<
     unsafe extern "C" fn(
         cbSize: ULONG,
@@ -90,55 +119,88 @@ pub type MAPIALLOCATEMORE = ::core::option::Option<
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIFREEBUFFER` is `::core::option::Option<unsafe extern "C" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapix.h`.
 pub type MAPIFREEBUFFER = ::core::option::Option<
     unsafe extern "C" fn(lpBuffer: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
+/// `MAPIADMINPROFILES` is `::core::option::Option<unsafe extern "C" fn (ulFlags : ULONG, lppProfAdmin : *mut LPPROFADMIN) -> HRESULT>`, from `mapix.h`.
 pub type MAPIADMINPROFILES = ::core::option::Option<
     unsafe extern "C" fn(ulFlags: ULONG, lppProfAdmin: *mut LPPROFADMIN) -> HRESULT,
 >;
+/// `MAPI_ALLOW_OTHERS`, from `mapix.h`.
 pub const MAPI_ALLOW_OTHERS: ULONG = 0x00000008;
+/// `MAPI_DEFAULT_STORE`, from `mapix.h`.
 pub const MAPI_DEFAULT_STORE: ULONG = 0x00000001;
+/// `MAPI_EXPLICIT_PROFILE`, from `mapix.h`.
 pub const MAPI_EXPLICIT_PROFILE: ULONG = 0x00000010;
+/// `MAPI_EXTENDED`, from `mapix.h`.
 pub const MAPI_EXTENDED: ULONG = 0x00000020;
+/// `MAPI_FORCE_DOWNLOAD`, from `mapix.h`.
 pub const MAPI_FORCE_DOWNLOAD: ULONG = 0x00001000;
+/// `MAPI_INIT_VERSION`, from `mapix.h`.
 pub const MAPI_INIT_VERSION: ULONG = 0x00000000;
+/// `MAPI_LOGOFF_SHARED`, from `mapix.h`.
 pub const MAPI_LOGOFF_SHARED: ULONG = 0x00000001;
+/// `MAPI_LOGOFF_UI`, from `mapix.h`.
 pub const MAPI_LOGOFF_UI: ULONG = 0x00000002;
+/// `MAPI_LOGON_UI`, from `mapix.h`.
 pub const MAPI_LOGON_UI: ULONG = 0x00000001;
+/// `MAPI_MULTITHREAD_NOTIFICATIONS`, from `mapix.h`.
 pub const MAPI_MULTITHREAD_NOTIFICATIONS: ULONG = 0x00000001;
+/// `MAPI_NEW_MESSAGE`, from `mapix.h`.
 pub const MAPI_NEW_MESSAGE: ULONG = 0x00000002;
+/// `MAPI_NEW_SESSION`, from `mapix.h`.
 pub const MAPI_NEW_SESSION: ULONG = 0x00000002;
+/// `MAPI_NO_MAIL`, from `mapix.h`.
 pub const MAPI_NO_MAIL: ULONG = 0x00008000;
+/// `MAPI_PASSWORD_UI`, from `mapix.h`.
 pub const MAPI_PASSWORD_UI: ULONG = 0x00020000;
+/// `MAPI_POST_MESSAGE`, from `mapix.h`.
 pub const MAPI_POST_MESSAGE: ULONG = 0x00000001;
+/// `MAPI_PRIMARY_STORE`, from `mapix.h`.
 pub const MAPI_PRIMARY_STORE: ULONG = 0x00000004;
+/// `MAPI_SECONDARY_STORE`, from `mapix.h`.
 pub const MAPI_SECONDARY_STORE: ULONG = 0x00000005;
+/// `MAPI_SIMPLE_DEFAULT`, from `mapix.h`.
 pub const MAPI_SIMPLE_DEFAULT: ULONG = 0x00001009;
+/// `MAPI_SIMPLE_EXPLICIT`, from `mapix.h`.
 pub const MAPI_SIMPLE_EXPLICIT: ULONG = 0x00001012;
+/// `MAPI_SIMPLE_STORE_PERMANENT`, from `mapix.h`.
 pub const MAPI_SIMPLE_STORE_PERMANENT: ULONG = 0x00000003;
+/// `MAPI_SIMPLE_STORE_TEMPORARY`, from `mapix.h`.
 pub const MAPI_SIMPLE_STORE_TEMPORARY: ULONG = 0x00000002;
+/// `MAPI_TIMEOUT_SHORT`, from `mapix.h`.
 pub const MAPI_TIMEOUT_SHORT: ULONG = 0x00100000;
+/// `SERVICE_CREATE_WITH_STORE`, from `mapix.h`.
 pub const SERVICE_CREATE_WITH_STORE: ULONG = 0x00000004;
+/// `SERVICE_DEFAULT_STORE`, from `mapix.h`.
 pub const SERVICE_DEFAULT_STORE: ULONG = 0x00000001;
+/// `SERVICE_NO_PRIMARY_IDENTITY`, from `mapix.h`.
 pub const SERVICE_NO_PRIMARY_IDENTITY: ULONG = 0x00000020;
+/// `SERVICE_PRIMARY_IDENTITY`, from `mapix.h`.
 pub const SERVICE_PRIMARY_IDENTITY: ULONG = 0x00000008;
+/// `SERVICE_SINGLE_COPY`, from `mapix.h`.
 pub const SERVICE_SINGLE_COPY: ULONG = 0x00000002;
 /// The vtable of `IMAPISession`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPISession_Vtbl {
+    /// The entries of `IUnknown`, which `IMAPISession` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMAPISession::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::GetMsgStoresTable`.
     pub GetMsgStoresTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::OpenMsgStore`.
     pub OpenMsgStore: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -148,6 +210,7 @@ pub struct IMAPISession_Vtbl {
         ulFlags: ULONG,
         lppMDB: *mut LPMDB,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::OpenAddressBook`.
     pub OpenAddressBook: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -155,6 +218,7 @@ pub struct IMAPISession_Vtbl {
         ulFlags: ULONG,
         lppAdrBook: *mut LPADRBOOK,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::OpenProfileSection`.
     pub OpenProfileSection: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
@@ -162,11 +226,13 @@ pub struct IMAPISession_Vtbl {
         ulFlags: ULONG,
         lppProfSect: *mut LPPROFSECT,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::GetStatusTable`.
     pub GetStatusTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -176,6 +242,7 @@ pub struct IMAPISession_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -185,6 +252,7 @@ pub struct IMAPISession_Vtbl {
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -193,10 +261,12 @@ pub struct IMAPISession_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::MessageOptions`.
     pub MessageOptions: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -204,6 +274,7 @@ pub struct IMAPISession_Vtbl {
         lpszAdrType: LPTSTR,
         lpMessage: LPMESSAGE,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::QueryDefaultMessageOpt`.
     pub QueryDefaultMessageOpt: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszAdrType: LPTSTR,
@@ -211,34 +282,40 @@ pub struct IMAPISession_Vtbl {
         lpcValues: *mut ULONG,
         lppOptions: *mut LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::EnumAdrTypes`.
     pub EnumAdrTypes: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpcAdrTypes: *mut ULONG,
         lpppszAdrTypes: *mut *mut LPTSTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::QueryIdentity`.
     pub QueryIdentity: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::Logoff`.
     pub Logoff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         ulReserved: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::SetDefaultStore`.
     pub SetDefaultStore: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::AdminServices`.
     pub AdminServices: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppServiceAdmin: *mut LPSERVICEADMIN,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::ShowForm`.
     pub ShowForm: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -253,6 +330,7 @@ pub struct IMAPISession_Vtbl {
         ulAccess: ULONG,
         lpszMessageClass: LPSTR,
     ) -> HRESULT,
+    /// The entry of `IMAPISession::PrepareForm`.
     pub PrepareForm: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpInterface: LPCIID,
@@ -287,7 +365,7 @@ unsafe impl ComInterface for IMAPISession {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISession {
-    /// Calls `IMAPISession::GetLastError` through the vtable.
+    /// Calls `IMAPISession::GetLastError` through the vtable. Microsoft's reference: [`IMAPISession::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -299,7 +377,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMAPISession::GetMsgStoresTable` through the vtable.
+    /// Calls `IMAPISession::GetMsgStoresTable` through the vtable. Microsoft's reference: [`IMAPISession::GetMsgStoresTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getmsgstorestable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -310,7 +388,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().GetMsgStoresTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMAPISession::OpenMsgStore` through the vtable.
+    /// Calls `IMAPISession::OpenMsgStore` through the vtable. Microsoft's reference: [`IMAPISession::OpenMsgStore`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openmsgstore).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -335,7 +413,7 @@ impl IMAPISession {
             lppMDB,
         )
     }
-    /// Calls `IMAPISession::OpenAddressBook` through the vtable.
+    /// Calls `IMAPISession::OpenAddressBook` through the vtable. Microsoft's reference: [`IMAPISession::OpenAddressBook`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openaddressbook).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -350,7 +428,7 @@ impl IMAPISession {
             .vtable()
             .OpenAddressBook)(self.as_raw(), ulUIParam, lpInterface, ulFlags, lppAdrBook)
     }
-    /// Calls `IMAPISession::OpenProfileSection` through the vtable.
+    /// Calls `IMAPISession::OpenProfileSection` through the vtable. Microsoft's reference: [`IMAPISession::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openprofilesection).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -365,7 +443,7 @@ impl IMAPISession {
             .vtable()
             .OpenProfileSection)(self.as_raw(), lpUID, lpInterface, ulFlags, lppProfSect)
     }
-    /// Calls `IMAPISession::GetStatusTable` through the vtable.
+    /// Calls `IMAPISession::GetStatusTable` through the vtable. Microsoft's reference: [`IMAPISession::GetStatusTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getstatustable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -376,7 +454,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().GetStatusTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMAPISession::OpenEntry` through the vtable.
+    /// Calls `IMAPISession::OpenEntry` through the vtable. Microsoft's reference: [`IMAPISession::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -401,7 +479,7 @@ impl IMAPISession {
             lppUnk,
         )
     }
-    /// Calls `IMAPISession::CompareEntryIDs` through the vtable.
+    /// Calls `IMAPISession::CompareEntryIDs` through the vtable. Microsoft's reference: [`IMAPISession::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -426,7 +504,7 @@ impl IMAPISession {
             lpulResult,
         )
     }
-    /// Calls `IMAPISession::Advise` through the vtable.
+    /// Calls `IMAPISession::Advise` through the vtable. Microsoft's reference: [`IMAPISession::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -449,14 +527,14 @@ impl IMAPISession {
             lpulConnection,
         )
     }
-    /// Calls `IMAPISession::Unadvise` through the vtable.
+    /// Calls `IMAPISession::Unadvise` through the vtable. Microsoft's reference: [`IMAPISession::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IMAPISession::MessageOptions` through the vtable.
+    /// Calls `IMAPISession::MessageOptions` through the vtable. Microsoft's reference: [`IMAPISession::MessageOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-messageoptions).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -471,7 +549,7 @@ impl IMAPISession {
             .vtable()
             .MessageOptions)(self.as_raw(), ulUIParam, ulFlags, lpszAdrType, lpMessage)
     }
-    /// Calls `IMAPISession::QueryDefaultMessageOpt` through the vtable.
+    /// Calls `IMAPISession::QueryDefaultMessageOpt` through the vtable. Microsoft's reference: [`IMAPISession::QueryDefaultMessageOpt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-querydefaultmessageopt).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -492,7 +570,7 @@ impl IMAPISession {
             lppOptions,
         )
     }
-    /// Calls `IMAPISession::EnumAdrTypes` through the vtable.
+    /// Calls `IMAPISession::EnumAdrTypes` through the vtable. Microsoft's reference: [`IMAPISession::EnumAdrTypes`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-enumadrtypes).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -504,7 +582,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().EnumAdrTypes)(self.as_raw(), ulFlags, lpcAdrTypes, lpppszAdrTypes)
     }
-    /// Calls `IMAPISession::QueryIdentity` through the vtable.
+    /// Calls `IMAPISession::QueryIdentity` through the vtable. Microsoft's reference: [`IMAPISession::QueryIdentity`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-queryidentity).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -515,7 +593,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().QueryIdentity)(self.as_raw(), lpcbEntryID, lppEntryID)
     }
-    /// Calls `IMAPISession::Logoff` through the vtable.
+    /// Calls `IMAPISession::Logoff` through the vtable. Microsoft's reference: [`IMAPISession::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-logoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -527,7 +605,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().Logoff)(self.as_raw(), ulUIParam, ulFlags, ulReserved)
     }
-    /// Calls `IMAPISession::SetDefaultStore` through the vtable.
+    /// Calls `IMAPISession::SetDefaultStore` through the vtable. Microsoft's reference: [`IMAPISession::SetDefaultStore`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-setdefaultstore).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -539,7 +617,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().SetDefaultStore)(self.as_raw(), ulFlags, cbEntryID, lpEntryID)
     }
-    /// Calls `IMAPISession::AdminServices` through the vtable.
+    /// Calls `IMAPISession::AdminServices` through the vtable. Microsoft's reference: [`IMAPISession::AdminServices`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-adminservices).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -550,7 +628,7 @@ impl IMAPISession {
     ) -> HRESULT {
         (self.vtable().AdminServices)(self.as_raw(), ulFlags, lppServiceAdmin)
     }
-    /// Calls `IMAPISession::ShowForm` through the vtable.
+    /// Calls `IMAPISession::ShowForm` through the vtable. Microsoft's reference: [`IMAPISession::ShowForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-showform).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -585,7 +663,7 @@ impl IMAPISession {
             lpszMessageClass,
         )
     }
-    /// Calls `IMAPISession::PrepareForm` through the vtable.
+    /// Calls `IMAPISession::PrepareForm` through the vtable. Microsoft's reference: [`IMAPISession::PrepareForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-prepareform).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -602,7 +680,7 @@ impl IMAPISession {
 }
 /// Implement `IMAPISession` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISession_Impl {
-    /// `IMAPISession::GetLastError`.
+    /// `IMAPISession::GetLastError`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -619,7 +697,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::GetMsgStoresTable`.
+    /// `IMAPISession::GetMsgStoresTable`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::GetMsgStoresTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getmsgstorestable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -635,7 +713,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::OpenMsgStore`.
+    /// `IMAPISession::OpenMsgStore`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::OpenMsgStore`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openmsgstore).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -655,7 +733,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::OpenAddressBook`.
+    /// `IMAPISession::OpenAddressBook`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::OpenAddressBook`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openaddressbook).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -673,7 +751,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::OpenProfileSection`.
+    /// `IMAPISession::OpenProfileSection`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openprofilesection).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -691,7 +769,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::GetStatusTable`.
+    /// `IMAPISession::GetStatusTable`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::GetStatusTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-getstatustable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -707,7 +785,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::OpenEntry`.
+    /// `IMAPISession::OpenEntry`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -727,7 +805,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::CompareEntryIDs`.
+    /// `IMAPISession::CompareEntryIDs`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -747,7 +825,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::Advise`.
+    /// `IMAPISession::Advise`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -766,7 +844,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::Unadvise`.
+    /// `IMAPISession::Unadvise`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -778,7 +856,7 @@ pub trait IMAPISession_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::MessageOptions`.
+    /// `IMAPISession::MessageOptions`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::MessageOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-messageoptions).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -796,7 +874,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::QueryDefaultMessageOpt`.
+    /// `IMAPISession::QueryDefaultMessageOpt`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::QueryDefaultMessageOpt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-querydefaultmessageopt).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -814,7 +892,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::EnumAdrTypes`.
+    /// `IMAPISession::EnumAdrTypes`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::EnumAdrTypes`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-enumadrtypes).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -831,7 +909,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::QueryIdentity`.
+    /// `IMAPISession::QueryIdentity`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::QueryIdentity`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-queryidentity).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -847,7 +925,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::Logoff`.
+    /// `IMAPISession::Logoff`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::Logoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-logoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -864,7 +942,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::SetDefaultStore`.
+    /// `IMAPISession::SetDefaultStore`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::SetDefaultStore`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-setdefaultstore).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -881,7 +959,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::AdminServices`.
+    /// `IMAPISession::AdminServices`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::AdminServices`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-adminservices).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -897,7 +975,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::ShowForm`.
+    /// `IMAPISession::ShowForm`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::ShowForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-showform).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -922,7 +1000,7 @@ pub trait IMAPISession_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMAPISession::PrepareForm`.
+    /// `IMAPISession::PrepareForm`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::PrepareForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-prepareform).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1510,7 +1588,9 @@ impl IMAPISession_Vtbl {
 /// The vtable of `IAddrBook`, in the order the headers declare.
 #[repr(C)]
 pub struct IAddrBook_Vtbl {
+    /// The entries of `IMAPIProp`, which `IAddrBook` derives from.
     pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IAddrBook::OpenEntry`.
     pub OpenEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -1520,6 +1600,7 @@ pub struct IAddrBook_Vtbl {
         lpulObjType: *mut ULONG,
         lppUnk: *mut LPUNKNOWN,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::CompareEntryIDs`.
     pub CompareEntryIDs: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID1: ULONG,
@@ -1529,6 +1610,7 @@ pub struct IAddrBook_Vtbl {
         ulFlags: ULONG,
         lpulResult: *mut ULONG,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
@@ -1537,10 +1619,12 @@ pub struct IAddrBook_Vtbl {
         lpAdviseSink: LPMAPIADVISESINK,
         lpulConnection: *mut ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::Unadvise`.
     pub Unadvise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulConnection: ULONG_PTR,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::CreateOneOff`.
     pub CreateOneOff: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszName: LPTSTR,
@@ -1550,6 +1634,7 @@ pub struct IAddrBook_Vtbl {
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::NewEntry`.
     pub NewEntry: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -1561,6 +1646,7 @@ pub struct IAddrBook_Vtbl {
         lpcbEIDNewEntry: *mut ULONG,
         lppEIDNewEntry: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::ResolveName`.
     pub ResolveName: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
@@ -1568,12 +1654,14 @@ pub struct IAddrBook_Vtbl {
         lpszNewEntryTitle: LPTSTR,
         lpAdrList: LPADRLIST,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::Address`.
     pub Address: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulUIParam: *mut ULONG_PTR,
         lpAdrParms: LPADRPARM,
         lppAdrList: *mut LPADRLIST,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::Details`.
     pub Details: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpulUIParam: *mut ULONG_PTR,
@@ -1586,12 +1674,14 @@ pub struct IAddrBook_Vtbl {
         lpszButtonText: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::RecipOptions`.
     pub RecipOptions: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         lpRecip: LPADRENTRY,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::QueryDefaultRecipOpt`.
     pub QueryDefaultRecipOpt: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszAdrType: LPTSTR,
@@ -1599,36 +1689,43 @@ pub struct IAddrBook_Vtbl {
         lpcValues: *mut ULONG,
         lppOptions: *mut LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::GetPAB`.
     pub GetPAB: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::SetPAB`.
     pub SetPAB: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::GetDefaultDir`.
     pub GetDefaultDir: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpcbEntryID: *mut ULONG,
         lppEntryID: *mut LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::SetDefaultDir`.
     pub SetDefaultDir: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbEntryID: ULONG,
         lpEntryID: LPENTRYID,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::GetSearchPath`.
     pub GetSearchPath: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppSearchPath: *mut LPSRowSet,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::SetSearchPath`.
     pub SetSearchPath: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lpSearchPath: LPSRowSet,
     ) -> HRESULT,
+    /// The entry of `IAddrBook::PrepareRecips`.
     pub PrepareRecips: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -1663,7 +1760,7 @@ unsafe impl ComInterface for IAddrBook {
     const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
 }
 impl IAddrBook {
-    /// Calls `IAddrBook::OpenEntry` through the vtable.
+    /// Calls `IAddrBook::OpenEntry` through the vtable. Microsoft's reference: [`IAddrBook::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-openentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1688,7 +1785,7 @@ impl IAddrBook {
             lppUnk,
         )
     }
-    /// Calls `IAddrBook::CompareEntryIDs` through the vtable.
+    /// Calls `IAddrBook::CompareEntryIDs` through the vtable. Microsoft's reference: [`IAddrBook::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-compareentryids).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1713,7 +1810,7 @@ impl IAddrBook {
             lpulResult,
         )
     }
-    /// Calls `IAddrBook::Advise` through the vtable.
+    /// Calls `IAddrBook::Advise` through the vtable. Microsoft's reference: [`IAddrBook::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-advise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1736,14 +1833,14 @@ impl IAddrBook {
             lpulConnection,
         )
     }
-    /// Calls `IAddrBook::Unadvise` through the vtable.
+    /// Calls `IAddrBook::Unadvise` through the vtable. Microsoft's reference: [`IAddrBook::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-unadvise).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
-    /// Calls `IAddrBook::CreateOneOff` through the vtable.
+    /// Calls `IAddrBook::CreateOneOff` through the vtable. Microsoft's reference: [`IAddrBook::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-createoneoff).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1768,7 +1865,7 @@ impl IAddrBook {
             lppEntryID,
         )
     }
-    /// Calls `IAddrBook::NewEntry` through the vtable.
+    /// Calls `IAddrBook::NewEntry` through the vtable. Microsoft's reference: [`IAddrBook::NewEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-newentry).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1797,7 +1894,7 @@ impl IAddrBook {
             lppEIDNewEntry,
         )
     }
-    /// Calls `IAddrBook::ResolveName` through the vtable.
+    /// Calls `IAddrBook::ResolveName` through the vtable. Microsoft's reference: [`IAddrBook::ResolveName`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-resolvename).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1818,7 +1915,7 @@ impl IAddrBook {
             lpAdrList,
         )
     }
-    /// Calls `IAddrBook::Address` through the vtable.
+    /// Calls `IAddrBook::Address` through the vtable. Microsoft's reference: [`IAddrBook::Address`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-address).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1830,7 +1927,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().Address)(self.as_raw(), lpulUIParam, lpAdrParms, lppAdrList)
     }
-    /// Calls `IAddrBook::Details` through the vtable.
+    /// Calls `IAddrBook::Details` through the vtable. Microsoft's reference: [`IAddrBook::Details`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-details).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1861,7 +1958,7 @@ impl IAddrBook {
             ulFlags,
         )
     }
-    /// Calls `IAddrBook::RecipOptions` through the vtable.
+    /// Calls `IAddrBook::RecipOptions` through the vtable. Microsoft's reference: [`IAddrBook::RecipOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-recipoptions).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1873,7 +1970,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().RecipOptions)(self.as_raw(), ulUIParam, ulFlags, lpRecip)
     }
-    /// Calls `IAddrBook::QueryDefaultRecipOpt` through the vtable.
+    /// Calls `IAddrBook::QueryDefaultRecipOpt` through the vtable. Microsoft's reference: [`IAddrBook::QueryDefaultRecipOpt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-querydefaultrecipopt).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1894,7 +1991,7 @@ impl IAddrBook {
             lppOptions,
         )
     }
-    /// Calls `IAddrBook::GetPAB` through the vtable.
+    /// Calls `IAddrBook::GetPAB` through the vtable. Microsoft's reference: [`IAddrBook::GetPAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getpab).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1905,14 +2002,14 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().GetPAB)(self.as_raw(), lpcbEntryID, lppEntryID)
     }
-    /// Calls `IAddrBook::SetPAB` through the vtable.
+    /// Calls `IAddrBook::SetPAB` through the vtable. Microsoft's reference: [`IAddrBook::SetPAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setpab).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
         (self.vtable().SetPAB)(self.as_raw(), cbEntryID, lpEntryID)
     }
-    /// Calls `IAddrBook::GetDefaultDir` through the vtable.
+    /// Calls `IAddrBook::GetDefaultDir` through the vtable. Microsoft's reference: [`IAddrBook::GetDefaultDir`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getdefaultdir).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1923,7 +2020,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().GetDefaultDir)(self.as_raw(), lpcbEntryID, lppEntryID)
     }
-    /// Calls `IAddrBook::SetDefaultDir` through the vtable.
+    /// Calls `IAddrBook::SetDefaultDir` through the vtable. Microsoft's reference: [`IAddrBook::SetDefaultDir`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setdefaultdir).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1934,7 +2031,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().SetDefaultDir)(self.as_raw(), cbEntryID, lpEntryID)
     }
-    /// Calls `IAddrBook::GetSearchPath` through the vtable.
+    /// Calls `IAddrBook::GetSearchPath` through the vtable. Microsoft's reference: [`IAddrBook::GetSearchPath`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getsearchpath).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1945,7 +2042,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().GetSearchPath)(self.as_raw(), ulFlags, lppSearchPath)
     }
-    /// Calls `IAddrBook::SetSearchPath` through the vtable.
+    /// Calls `IAddrBook::SetSearchPath` through the vtable. Microsoft's reference: [`IAddrBook::SetSearchPath`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setsearchpath).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1956,7 +2053,7 @@ impl IAddrBook {
     ) -> HRESULT {
         (self.vtable().SetSearchPath)(self.as_raw(), ulFlags, lpSearchPath)
     }
-    /// Calls `IAddrBook::PrepareRecips` through the vtable.
+    /// Calls `IAddrBook::PrepareRecips` through the vtable. Microsoft's reference: [`IAddrBook::PrepareRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-preparerecips).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -1973,7 +2070,7 @@ impl IAddrBook {
 }
 /// Implement `IAddrBook` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IAddrBook_Impl: IMAPIProp_Impl {
-    /// `IAddrBook::OpenEntry`.
+    /// `IAddrBook::OpenEntry`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-openentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -1993,7 +2090,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::CompareEntryIDs`.
+    /// `IAddrBook::CompareEntryIDs`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-compareentryids).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2013,7 +2110,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::Advise`.
+    /// `IAddrBook::Advise`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::Advise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-advise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2032,7 +2129,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::Unadvise`.
+    /// `IAddrBook::Unadvise`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::Unadvise`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-unadvise).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2044,7 +2141,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::CreateOneOff`.
+    /// `IAddrBook::CreateOneOff`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-createoneoff).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2064,7 +2161,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::NewEntry`.
+    /// `IAddrBook::NewEntry`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::NewEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-newentry).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2086,7 +2183,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::ResolveName`.
+    /// `IAddrBook::ResolveName`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::ResolveName`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-resolvename).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2104,7 +2201,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::Address`.
+    /// `IAddrBook::Address`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::Address`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-address).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2121,7 +2218,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::Details`.
+    /// `IAddrBook::Details`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::Details`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-details).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2144,7 +2241,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::RecipOptions`.
+    /// `IAddrBook::RecipOptions`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::RecipOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-recipoptions).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2161,7 +2258,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::QueryDefaultRecipOpt`.
+    /// `IAddrBook::QueryDefaultRecipOpt`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::QueryDefaultRecipOpt`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-querydefaultrecipopt).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2179,7 +2276,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::GetPAB`.
+    /// `IAddrBook::GetPAB`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::GetPAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getpab).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2195,7 +2292,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::SetPAB`.
+    /// `IAddrBook::SetPAB`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::SetPAB`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setpab).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2207,7 +2304,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     unsafe fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::GetDefaultDir`.
+    /// `IAddrBook::GetDefaultDir`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::GetDefaultDir`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getdefaultdir).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2223,7 +2320,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::SetDefaultDir`.
+    /// `IAddrBook::SetDefaultDir`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::SetDefaultDir`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setdefaultdir).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2235,7 +2332,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     unsafe fn SetDefaultDir(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::GetSearchPath`.
+    /// `IAddrBook::GetSearchPath`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::GetSearchPath`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getsearchpath).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2251,7 +2348,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::SetSearchPath`.
+    /// `IAddrBook::SetSearchPath`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::SetSearchPath`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-setsearchpath).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2263,7 +2360,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     unsafe fn SetSearchPath(&self, ulFlags: ULONG, lpSearchPath: LPSRowSet) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IAddrBook::PrepareRecips`.
+    /// `IAddrBook::PrepareRecips`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::PrepareRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-preparerecips).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -2814,18 +2911,22 @@ impl IAddrBook_Vtbl {
 /// The vtable of `IProfAdmin`, in the order the headers declare.
 #[repr(C)]
 pub struct IProfAdmin_Vtbl {
+    /// The entries of `IUnknown`, which `IProfAdmin` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IProfAdmin::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::GetProfileTable`.
     pub GetProfileTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::CreateProfile`.
     pub CreateProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProfileName: LPTSTR,
@@ -2833,11 +2934,13 @@ pub struct IProfAdmin_Vtbl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::DeleteProfile`.
     pub DeleteProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProfileName: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::ChangeProfilePassword`.
     pub ChangeProfilePassword: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProfileName: LPTSTR,
@@ -2845,6 +2948,7 @@ pub struct IProfAdmin_Vtbl {
         lpszNewPassword: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::CopyProfile`.
     pub CopyProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszOldProfileName: LPTSTR,
@@ -2853,6 +2957,7 @@ pub struct IProfAdmin_Vtbl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::RenameProfile`.
     pub RenameProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszOldProfileName: LPTSTR,
@@ -2861,11 +2966,13 @@ pub struct IProfAdmin_Vtbl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::SetDefaultProfile`.
     pub SetDefaultProfile: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProfileName: LPTSTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IProfAdmin::AdminServices`.
     pub AdminServices: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszProfileName: LPTSTR,
@@ -2902,7 +3009,7 @@ unsafe impl ComInterface for IProfAdmin {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IProfAdmin {
-    /// Calls `IProfAdmin::GetLastError` through the vtable.
+    /// Calls `IProfAdmin::GetLastError` through the vtable. Microsoft's reference: [`IProfAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2914,7 +3021,7 @@ impl IProfAdmin {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IProfAdmin::GetProfileTable` through the vtable.
+    /// Calls `IProfAdmin::GetProfileTable` through the vtable. Microsoft's reference: [`IProfAdmin::GetProfileTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-getprofiletable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2925,7 +3032,7 @@ impl IProfAdmin {
     ) -> HRESULT {
         (self.vtable().GetProfileTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IProfAdmin::CreateProfile` through the vtable.
+    /// Calls `IProfAdmin::CreateProfile` through the vtable. Microsoft's reference: [`IProfAdmin::CreateProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-createprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2946,7 +3053,7 @@ impl IProfAdmin {
             ulFlags,
         )
     }
-    /// Calls `IProfAdmin::DeleteProfile` through the vtable.
+    /// Calls `IProfAdmin::DeleteProfile` through the vtable. Microsoft's reference: [`IProfAdmin::DeleteProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-deleteprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2957,7 +3064,7 @@ impl IProfAdmin {
     ) -> HRESULT {
         (self.vtable().DeleteProfile)(self.as_raw(), lpszProfileName, ulFlags)
     }
-    /// Calls `IProfAdmin::ChangeProfilePassword` through the vtable.
+    /// Calls `IProfAdmin::ChangeProfilePassword` through the vtable. Microsoft's reference: [`IProfAdmin::ChangeProfilePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-changeprofilepassword).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -2978,7 +3085,7 @@ impl IProfAdmin {
             ulFlags,
         )
     }
-    /// Calls `IProfAdmin::CopyProfile` through the vtable.
+    /// Calls `IProfAdmin::CopyProfile` through the vtable. Microsoft's reference: [`IProfAdmin::CopyProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-copyprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3001,7 +3108,7 @@ impl IProfAdmin {
             ulFlags,
         )
     }
-    /// Calls `IProfAdmin::RenameProfile` through the vtable.
+    /// Calls `IProfAdmin::RenameProfile` through the vtable. Microsoft's reference: [`IProfAdmin::RenameProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-renameprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3024,7 +3131,7 @@ impl IProfAdmin {
             ulFlags,
         )
     }
-    /// Calls `IProfAdmin::SetDefaultProfile` through the vtable.
+    /// Calls `IProfAdmin::SetDefaultProfile` through the vtable. Microsoft's reference: [`IProfAdmin::SetDefaultProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-setdefaultprofile).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3035,7 +3142,7 @@ impl IProfAdmin {
     ) -> HRESULT {
         (self.vtable().SetDefaultProfile)(self.as_raw(), lpszProfileName, ulFlags)
     }
-    /// Calls `IProfAdmin::AdminServices` through the vtable.
+    /// Calls `IProfAdmin::AdminServices` through the vtable. Microsoft's reference: [`IProfAdmin::AdminServices`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-adminservices).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3061,7 +3168,7 @@ impl IProfAdmin {
 }
 /// Implement `IProfAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IProfAdmin_Impl {
-    /// `IProfAdmin::GetLastError`.
+    /// `IProfAdmin::GetLastError`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3078,7 +3185,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::GetProfileTable`.
+    /// `IProfAdmin::GetProfileTable`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::GetProfileTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-getprofiletable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3094,7 +3201,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::CreateProfile`.
+    /// `IProfAdmin::CreateProfile`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::CreateProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-createprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3112,7 +3219,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::DeleteProfile`.
+    /// `IProfAdmin::DeleteProfile`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::DeleteProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-deleteprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3124,7 +3231,7 @@ pub trait IProfAdmin_Impl {
     unsafe fn DeleteProfile(&self, lpszProfileName: LPTSTR, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::ChangeProfilePassword`.
+    /// `IProfAdmin::ChangeProfilePassword`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::ChangeProfilePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-changeprofilepassword).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3142,7 +3249,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::CopyProfile`.
+    /// `IProfAdmin::CopyProfile`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::CopyProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-copyprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3161,7 +3268,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::RenameProfile`.
+    /// `IProfAdmin::RenameProfile`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::RenameProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-renameprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3180,7 +3287,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::SetDefaultProfile`.
+    /// `IProfAdmin::SetDefaultProfile`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::SetDefaultProfile`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-setdefaultprofile).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3196,7 +3303,7 @@ pub trait IProfAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IProfAdmin::AdminServices`.
+    /// `IProfAdmin::AdminServices`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::AdminServices`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-adminservices).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3496,18 +3603,22 @@ impl IProfAdmin_Vtbl {
 /// The vtable of `IMsgServiceAdmin`, in the order the headers declare.
 #[repr(C)]
 pub struct IMsgServiceAdmin_Vtbl {
+    /// The entries of `IUnknown`, which `IMsgServiceAdmin` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IMsgServiceAdmin::GetLastError`.
     pub GetLastError: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hResult: HRESULT,
         ulFlags: ULONG,
         lppMAPIError: *mut LPMAPIERROR,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::GetMsgServiceTable`.
     pub GetMsgServiceTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
         lppTable: *mut LPMAPITABLE,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::CreateMsgService`.
     pub CreateMsgService: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpszService: LPTSTR,
@@ -3515,10 +3626,12 @@ pub struct IMsgServiceAdmin_Vtbl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::DeleteMsgService`.
     pub DeleteMsgService: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::CopyMsgService`.
     pub CopyMsgService: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
@@ -3529,12 +3642,14 @@ pub struct IMsgServiceAdmin_Vtbl {
         ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::RenameMsgService`.
     pub RenameMsgService: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
         ulFlags: ULONG,
         lpszDisplayName: LPTSTR,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::ConfigureMsgService`.
     pub ConfigureMsgService: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
@@ -3543,6 +3658,7 @@ pub struct IMsgServiceAdmin_Vtbl {
         cValues: ULONG,
         lpProps: LPSPropValue,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::OpenProfileSection`.
     pub OpenProfileSection: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
@@ -3550,23 +3666,27 @@ pub struct IMsgServiceAdmin_Vtbl {
         ulFlags: ULONG,
         lppProfSect: *mut LPPROFSECT,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::MsgServiceTransportOrder`.
     pub MsgServiceTransportOrder: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cUID: ULONG,
         lpUIDList: LPMAPIUID,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::AdminProviders`.
     pub AdminProviders: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
         ulFlags: ULONG,
         lppProviderAdmin: *mut LPPROVIDERADMIN,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::SetPrimaryIdentity`.
     pub SetPrimaryIdentity: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         lpUID: LPMAPIUID,
         ulFlags: ULONG,
     ) -> HRESULT,
+    /// The entry of `IMsgServiceAdmin::GetProviderTable`.
     pub GetProviderTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         ulFlags: ULONG,
@@ -3600,7 +3720,7 @@ unsafe impl ComInterface for IMsgServiceAdmin {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMsgServiceAdmin {
-    /// Calls `IMsgServiceAdmin::GetLastError` through the vtable.
+    /// Calls `IMsgServiceAdmin::GetLastError` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getlasterror).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3612,7 +3732,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hResult, ulFlags, lppMAPIError)
     }
-    /// Calls `IMsgServiceAdmin::GetMsgServiceTable` through the vtable.
+    /// Calls `IMsgServiceAdmin::GetMsgServiceTable` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::GetMsgServiceTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getmsgservicetable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3623,7 +3743,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().GetMsgServiceTable)(self.as_raw(), ulFlags, lppTable)
     }
-    /// Calls `IMsgServiceAdmin::CreateMsgService` through the vtable.
+    /// Calls `IMsgServiceAdmin::CreateMsgService` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::CreateMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-createmsgservice).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3644,14 +3764,14 @@ impl IMsgServiceAdmin {
             ulFlags,
         )
     }
-    /// Calls `IMsgServiceAdmin::DeleteMsgService` through the vtable.
+    /// Calls `IMsgServiceAdmin::DeleteMsgService` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::DeleteMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-deletemsgservice).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
         (self.vtable().DeleteMsgService)(self.as_raw(), lpUID)
     }
-    /// Calls `IMsgServiceAdmin::CopyMsgService` through the vtable.
+    /// Calls `IMsgServiceAdmin::CopyMsgService` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::CopyMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-copymsgservice).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3678,7 +3798,7 @@ impl IMsgServiceAdmin {
             ulFlags,
         )
     }
-    /// Calls `IMsgServiceAdmin::RenameMsgService` through the vtable.
+    /// Calls `IMsgServiceAdmin::RenameMsgService` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::RenameMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-renamemsgservice).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3690,7 +3810,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().RenameMsgService)(self.as_raw(), lpUID, ulFlags, lpszDisplayName)
     }
-    /// Calls `IMsgServiceAdmin::ConfigureMsgService` through the vtable.
+    /// Calls `IMsgServiceAdmin::ConfigureMsgService` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::ConfigureMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-configuremsgservice).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3713,7 +3833,7 @@ impl IMsgServiceAdmin {
             lpProps,
         )
     }
-    /// Calls `IMsgServiceAdmin::OpenProfileSection` through the vtable.
+    /// Calls `IMsgServiceAdmin::OpenProfileSection` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-openprofilesection).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3728,7 +3848,7 @@ impl IMsgServiceAdmin {
             .vtable()
             .OpenProfileSection)(self.as_raw(), lpUID, lpInterface, ulFlags, lppProfSect)
     }
-    /// Calls `IMsgServiceAdmin::MsgServiceTransportOrder` through the vtable.
+    /// Calls `IMsgServiceAdmin::MsgServiceTransportOrder` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::MsgServiceTransportOrder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-msgservicetransportorder).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3740,7 +3860,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().MsgServiceTransportOrder)(self.as_raw(), cUID, lpUIDList, ulFlags)
     }
-    /// Calls `IMsgServiceAdmin::AdminProviders` through the vtable.
+    /// Calls `IMsgServiceAdmin::AdminProviders` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::AdminProviders`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-adminproviders).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3752,7 +3872,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().AdminProviders)(self.as_raw(), lpUID, ulFlags, lppProviderAdmin)
     }
-    /// Calls `IMsgServiceAdmin::SetPrimaryIdentity` through the vtable.
+    /// Calls `IMsgServiceAdmin::SetPrimaryIdentity` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::SetPrimaryIdentity`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-setprimaryidentity).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3763,7 +3883,7 @@ impl IMsgServiceAdmin {
     ) -> HRESULT {
         (self.vtable().SetPrimaryIdentity)(self.as_raw(), lpUID, ulFlags)
     }
-    /// Calls `IMsgServiceAdmin::GetProviderTable` through the vtable.
+    /// Calls `IMsgServiceAdmin::GetProviderTable` through the vtable. Microsoft's reference: [`IMsgServiceAdmin::GetProviderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getprovidertable).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -3777,7 +3897,7 @@ impl IMsgServiceAdmin {
 }
 /// Implement `IMsgServiceAdmin` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMsgServiceAdmin_Impl {
-    /// `IMsgServiceAdmin::GetLastError`.
+    /// `IMsgServiceAdmin::GetLastError`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::GetLastError`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getlasterror).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3794,7 +3914,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::GetMsgServiceTable`.
+    /// `IMsgServiceAdmin::GetMsgServiceTable`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::GetMsgServiceTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getmsgservicetable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3810,7 +3930,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::CreateMsgService`.
+    /// `IMsgServiceAdmin::CreateMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::CreateMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-createmsgservice).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3828,7 +3948,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::DeleteMsgService`.
+    /// `IMsgServiceAdmin::DeleteMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::DeleteMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-deletemsgservice).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3840,7 +3960,7 @@ pub trait IMsgServiceAdmin_Impl {
     unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::CopyMsgService`.
+    /// `IMsgServiceAdmin::CopyMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::CopyMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-copymsgservice).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3861,7 +3981,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::RenameMsgService`.
+    /// `IMsgServiceAdmin::RenameMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::RenameMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-renamemsgservice).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3878,7 +3998,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::ConfigureMsgService`.
+    /// `IMsgServiceAdmin::ConfigureMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::ConfigureMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-configuremsgservice).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3897,7 +4017,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::OpenProfileSection`.
+    /// `IMsgServiceAdmin::OpenProfileSection`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-openprofilesection).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3915,7 +4035,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::MsgServiceTransportOrder`.
+    /// `IMsgServiceAdmin::MsgServiceTransportOrder`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::MsgServiceTransportOrder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-msgservicetransportorder).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3932,7 +4052,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::AdminProviders`.
+    /// `IMsgServiceAdmin::AdminProviders`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::AdminProviders`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-adminproviders).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3949,7 +4069,7 @@ pub trait IMsgServiceAdmin_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::SetPrimaryIdentity`.
+    /// `IMsgServiceAdmin::SetPrimaryIdentity`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::SetPrimaryIdentity`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-setprimaryidentity).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -3961,7 +4081,7 @@ pub trait IMsgServiceAdmin_Impl {
     unsafe fn SetPrimaryIdentity(&self, lpUID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IMsgServiceAdmin::GetProviderTable`.
+    /// `IMsgServiceAdmin::GetProviderTable`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::GetProviderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getprovidertable).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

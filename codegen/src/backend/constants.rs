@@ -9,7 +9,7 @@ use crate::ir::{Aliases, Constant};
 
 /// `pub const NAME: TYPE = VALUE;`, the value spelled for its integer type (hex for
 /// unsigned and HRESULT-like values).
-pub fn constant(c: &Constant, aliases: &Aliases) -> Result<TokenStream> {
+pub fn constant(c: &Constant, aliases: &Aliases, doc: &str) -> Result<TokenStream> {
     let prim = aliases.integer(&c.ty).ok_or_else(|| {
         Error::msg(format!(
             "constant `{}` has type `{}`, which is not an integer type the bindings declare",
@@ -33,5 +33,6 @@ pub fn constant(c: &Constant, aliases: &Aliases) -> Result<TokenStream> {
         .map_err(|_| Error::msg(format!("internal error: bad literal {text}")))?;
     let name = ident(&c.name);
     let ty = ident(&c.ty);
-    Ok(quote!(pub const #name: #ty = #value;))
+    let doc = format!(" {doc}");
+    Ok(quote!(#[doc = #doc] pub const #name: #ty = #value;))
 }

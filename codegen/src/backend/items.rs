@@ -4,11 +4,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::error::{Error, Result};
-use crate::ir::TypeItem;
+use crate::ir::{Model, TypeItem};
 
-/// The item, with `#[cfg(...)]` in front if it is one target's.
-pub fn item(item: &TypeItem) -> Result<TokenStream> {
-    let it = &item.item;
+/// The item, documented, with `#[cfg(...)]` in front if it is one target's.
+pub fn item(model: &Model, item: &TypeItem) -> Result<TokenStream> {
+    let it = &super::docs::type_item(model, &item.header, item.item.clone());
     Ok(match &item.cfg {
         Some(cfg) => {
             let cfg: TokenStream = cfg.parse().map_err(|_| {

@@ -7,6 +7,7 @@
 
 pub mod cargo_toml;
 pub mod constants;
+pub mod docs;
 pub mod format;
 pub mod interfaces;
 pub mod items;
@@ -45,15 +46,17 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         bodies
             .entry(module_of(&item.header))
             .or_default()
-            .push(items::item(item)?);
+            .push(items::item(model, item)?);
     }
 
     let aliases = Aliases::of(&model.items);
+    let property_types = docs::property_types(model);
     for c in model.constants.values() {
+        let doc = docs::constant(model, c, &property_types);
         bodies
             .entry(module_of(&c.header))
             .or_default()
-            .push(constants::constant(c, &aliases)?);
+            .push(constants::constant(c, &aliases, &doc)?);
     }
 
     for iface in &model.interfaces {
@@ -120,6 +123,7 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         //! Generated: the vtables, IIDs, constants and structs of the MAPI headers and of
         //! our IMAPISync IDL. Layouts are checked at compile time for every target listed
         //! in the manifest.
+        #![warn(missing_docs)]
         #![allow(
             non_camel_case_types,
             non_snake_case,
@@ -136,6 +140,12 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
     };
     files.insert("src/lib.rs".into(), format_file(&banner, lib)?);
     files.insert("Cargo.toml".into(), cargo_toml::cargo_toml(package)?);
+    for (name, source, text) in &package.copied {
+        files.insert(
+            name.clone(),
+            cargo_toml::copied(package, name, source, text),
+        );
+    }
     for h in &model.headers {
         if let Some(text) = &h.lowered {
             files.insert(format!("include/{}", h.key), text.clone());

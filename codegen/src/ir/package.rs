@@ -14,6 +14,13 @@ pub struct Package {
     pub base_module: String,
     /// The header keys that get a module of their own, in the manifest's order.
     pub modules: Vec<String>,
+    pub keywords: Vec<String>,
+    pub categories: Vec<String>,
+    pub documentation: Option<String>,
+    /// docs.rs's targets, the first its default.
+    pub docs_targets: Vec<String>,
+    /// Files copied into the crate: (name, source as the manifest names it, text).
+    pub copied: Vec<(String, String, String)>,
 }
 
 /// One ABI the bindings are checked for.

@@ -91,7 +91,7 @@ pub fn model(
         .map(|(t, o)| (t.name.clone(), o.layouts))
         .collect();
     Ok(Model {
-        package: package(manifest),
+        package: package(manifest, inputs),
         targets: inputs.targets.clone(),
         headers: inputs.header_list(),
         interfaces,
@@ -103,7 +103,7 @@ pub fn model(
 }
 
 /// What the manifest says of the generated crate.
-fn package(manifest: &Manifest) -> crate::ir::Package {
+fn package(manifest: &Manifest, inputs: &Inputs) -> crate::ir::Package {
     let o = &manifest.spec.output;
     crate::ir::Package {
         name: o.crate_name.clone(),
@@ -119,6 +119,11 @@ fn package(manifest: &Manifest) -> crate::ir::Package {
             .iter()
             .map(|m| header_key(m))
             .collect(),
+        keywords: o.keywords.clone(),
+        categories: o.categories.clone(),
+        documentation: o.documentation.clone(),
+        docs_targets: o.docs_targets.clone(),
+        copied: inputs.copied.clone(),
     }
 }
 

@@ -2,7 +2,11 @@
 //! Declarations from `Mini.h`.
 #[allow(unused_imports)]
 use crate::*;
+/// `MAPI_E_CALL_FAILED`, from `Mini.h`.
 pub const MAPI_E_CALL_FAILED: HRESULT = 0x80004005_u32 as HRESULT;
+/// `MINUS_TWO`, from `Mini.h`.
 pub const MINUS_TWO: SHORT = -2;
+/// Property tag `PR_SUBJECT`: identifier 0x0037, type 0x001F; from `Mini.h`.
 pub const PR_SUBJECT: ULONG = 0x0037001F;
+/// `S_SOME`, from `Mini.h`.
 pub const S_SOME: HRESULT = 0x00000001;

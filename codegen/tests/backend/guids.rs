@@ -5,12 +5,15 @@ use crate::*;
 /// The vtable of `IUnknown`, in the order the headers declare.
 #[repr(C)]
 pub struct IUnknown_Vtbl {
+    /// The entry of `IUnknown::QueryInterface`.
     pub QueryInterface: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         riid: REFIID,
         ppvObject: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
+    /// The entry of `IUnknown::AddRef`.
     pub AddRef: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
+    /// The entry of `IUnknown::Release`.
     pub Release: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
 }
 /// An owned `IUnknown` interface pointer (declared in `Mini.h`). IID {00000000-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
@@ -46,7 +49,7 @@ unsafe impl ComInterface for IUnknown {
     const BASE_IIDS: &'static [GUID] = &[];
 }
 impl IUnknown {
-    /// Calls `IUnknown::QueryInterface` through the vtable.
+    /// Calls `IUnknown::QueryInterface` through the vtable. Microsoft's reference: [`IUnknown::QueryInterface`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iunknown-queryinterface).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.

@@ -5,12 +5,15 @@ use crate::*;
 /// The vtable of `IUnknown`, in the order the headers declare.
 #[repr(C)]
 pub struct IUnknown_Vtbl {
+    /// The entry of `IUnknown::QueryInterface`.
     pub QueryInterface: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         riid: REFIID,
         ppvObject: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
+    /// The entry of `IUnknown::AddRef`.
     pub AddRef: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
+    /// The entry of `IUnknown::Release`.
     pub Release: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> ULONG,
 }
 /// An owned `IUnknown` interface pointer (declared in `Mini.h`). IID {00000000-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
@@ -46,7 +49,7 @@ unsafe impl ComInterface for IUnknown {
     const BASE_IIDS: &'static [GUID] = &[];
 }
 impl IUnknown {
-    /// Calls `IUnknown::QueryInterface` through the vtable.
+    /// Calls `IUnknown::QueryInterface` through the vtable. Microsoft's reference: [`IUnknown::QueryInterface`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iunknown-queryinterface).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -107,7 +110,9 @@ impl IUnknown_Vtbl {
 /// The vtable of `IFoo`, in the order the headers declare.
 #[repr(C)]
 pub struct IFoo_Vtbl {
+    /// The entries of `IUnknown`, which `IFoo` derives from.
     pub base__: IUnknown_Vtbl,
+    /// The entry of `IFoo::Frob`.
     pub Frob: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         type_: ULONG,
@@ -115,6 +120,7 @@ pub struct IFoo_Vtbl {
         ppUnk: *mut *mut ::core::ffi::c_void,
         pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
     ) -> HRESULT,
+    /// The entry of `IFoo::Count`.
     pub Count: unsafe extern "C" fn(this: *mut ::core::ffi::c_void) -> ULONG,
 }
 /// An owned `IFoo` interface pointer (declared in `Mini.h`). IID {5024A385-2D44-486A-81A8-8F0ECB6071DD}. Clone calls AddRef, Drop calls Release.
@@ -144,7 +150,7 @@ unsafe impl ComInterface for IFoo {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IFoo {
-    /// Calls `IFoo::Frob` through the vtable.
+    /// Calls `IFoo::Frob` through the vtable. Microsoft's reference: [`IFoo::Frob`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ifoo-frob).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -157,7 +163,7 @@ impl IFoo {
     ) -> HRESULT {
         (self.vtable().Frob)(self.as_raw(), type_, lpszName, ppUnk, pfn)
     }
-    /// Calls `IFoo::Count` through the vtable.
+    /// Calls `IFoo::Count` through the vtable. Microsoft's reference: [`IFoo::Count`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ifoo-count).
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
@@ -167,7 +173,7 @@ impl IFoo {
 }
 /// Implement `IFoo` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IFoo_Impl {
-    /// `IFoo::Frob`.
+    /// `IFoo::Frob`, declared in `Mini.h`. Microsoft's reference: [`IFoo::Frob`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ifoo-frob).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
@@ -185,7 +191,7 @@ pub trait IFoo_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
-    /// `IFoo::Count`.
+    /// `IFoo::Count`, declared in `Mini.h`. Microsoft's reference: [`IFoo::Count`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ifoo-count).
     ///
     /// Not implementing it answers the method's not-implemented value
     /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).

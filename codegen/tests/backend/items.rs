@@ -3,17 +3,24 @@
 #[allow(unused_imports)]
 use crate::*;
 #[repr(C)]
+/// The `tagPOINT` structure, from `Mini.h`. Microsoft's reference: [tagPOINT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagpoint).
 pub struct tagPOINT {
+    /// `x` of `tagPOINT`.
     pub x: i32,
+    /// `y` of `tagPOINT`.
     pub y: i32,
 }
 #[cfg(target_pointer_width = "64")]
 #[repr(C)]
+/// The `tagHANDLE` structure, from `Mini.h`. Microsoft's reference: [tagHANDLE](https://learn.microsoft.com/office/client-developer/outlook/mapi/taghandle).
 pub struct tagHANDLE {
+    /// `v` of `tagHANDLE`.
     pub v: u64,
 }
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
+/// The `tagHANDLE` structure, from `Mini.h`. Microsoft's reference: [tagHANDLE](https://learn.microsoft.com/office/client-developer/outlook/mapi/taghandle).
 pub struct tagHANDLE {
+    /// `v` of `tagHANDLE`.
     pub v: u32,
 }

@@ -2,6 +2,9 @@
 //! Declarations the MAPI headers use from the Windows SDK headers.
 #[allow(unused_imports)]
 use crate::*;
+/// `ULONG` is `u32`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub type ULONG = u32;
+/// `HRESULT` is `i32`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub type HRESULT = i32;
+/// `SHORT` is `i16`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
 pub type SHORT = i16;

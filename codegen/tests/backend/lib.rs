@@ -4,6 +4,7 @@
 //! Generated: the vtables, IIDs, constants and structs of the MAPI headers and of
 //! our IMAPISync IDL. Layouts are checked at compile time for every target listed
 //! in the manifest.
+#![warn(missing_docs)]
 #![allow(
     non_camel_case_types,
     non_snake_case,

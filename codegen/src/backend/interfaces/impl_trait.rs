@@ -22,7 +22,12 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
         let Sig {
             name, params, ret, ..
         } = s;
-        let d = format!(" `{}::{name}`.", cx.iface.name);
+        let d = format!(
+            " `{}::{name}`, declared in `{}`.{}",
+            cx.iface.name,
+            cx.header_name,
+            cx.reference(&name.to_string())
+        );
         quote! {
             #[doc = #d]
             ///

@@ -94,6 +94,25 @@ struct Context<'a> {
     shape: Shape,
     /// The bases that have an IID, nearest first.
     base_iids: Vec<String>,
+    /// Whether Microsoft's Outlook MAPI reference has this interface's pages: the
+    /// interfaces of the MAPI headers do; those of our IDL say where they come from in
+    /// the IDL's own words.
+    referenced: bool,
+}
+
+impl Context<'_> {
+    /// " Microsoft's reference: [`IFoo::Bar`](url)." for a referenced interface.
+    fn reference(&self, method: &str) -> String {
+        if self.referenced {
+            let page = super::docs::method_page(&self.iface.name, method);
+            format!(
+                " Microsoft's reference: [`{}::{method}`]({page}).",
+                self.iface.name
+            )
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// The root, or an interface derived from a base.
@@ -136,6 +155,9 @@ impl<'a> Context<'a> {
             header_name: super::shown_header(model, &iface.header),
             shape,
             base_iids,
+            referenced: model
+                .header(&iface.header)
+                .is_some_and(|h| h.lowered.is_none()),
         })
     }
 }

@@ -115,7 +115,11 @@ pub(super) fn wrappers(cx: &Context<'_>) -> TokenStream {
                 ret,
                 ..
             } = s;
-            let d = format!(" Calls `{}::{name}` through the vtable.", cx.iface.name);
+            let d = format!(
+                " Calls `{}::{name}` through the vtable.{}",
+                cx.iface.name,
+                cx.reference(&name.to_string())
+            );
             quote! {
                 #[doc = #d]
                 ///

@@ -14,11 +14,13 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
         " The vtable of `{}`, in the order the headers declare.",
         cx.iface.name
     );
+    let iface = &cx.iface.name;
     let base = match &cx.shape {
         Shape::Root(_) => quote!(),
         Shape::Derived { base, .. } => {
             let b_vtbl = format_ident!("{}_Vtbl", base);
-            quote!(pub base__: #b_vtbl,)
+            let doc = format!(" The entries of `{base}`, which `{iface}` derives from.");
+            quote!(#[doc = #doc] pub base__: #b_vtbl,)
         }
     };
     let fields = cx.sigs.iter().map(|s| {
@@ -29,7 +31,8 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
             ret,
             ..
         } = s;
-        quote!(pub #name: unsafe extern #abi fn(this: *mut ::core::ffi::c_void, #(#params),*) #ret)
+        let doc = format!(" The entry of `{iface}::{name}`.");
+        quote!(#[doc = #doc] pub #name: unsafe extern #abi fn(this: *mut ::core::ffi::c_void, #(#params),*) #ret)
     });
     quote! {
         #[doc = #doc]
