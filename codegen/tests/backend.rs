@@ -242,7 +242,10 @@ fn interface_chain_bounds_traits_and_lists_base_iids() {
             vec![method("Bar", CType::Void, &[("n", named("ULONG"))])],
         ),
     ];
-    expect("interface_chain.rs", &render(&m)["src/mini.rs"]);
+    let files = render(&m);
+    expect("interface_chain.rs", &files["src/mini.rs"]);
+    // The coverage table: each interface, its base, header, IID and method counts.
+    expect("interface_chain.md", &files["INTERFACES.md"]);
 }
 
 #[test]
@@ -349,6 +352,7 @@ fn crate_root_and_cargo_toml() {
     let files = render(&m);
     expect("lib.rs", &files["src/lib.rs"]);
     expect("Cargo.toml", &files["Cargo.toml"]);
+    expect("INTERFACES.md", &files["INTERFACES.md"]);
     assert_eq!(files["include/mini_idl.h"], "/* lowered */\n");
     // A copied file starts with the banner, hidden in a Markdown comment.
     assert_eq!(
@@ -361,6 +365,7 @@ fn crate_root_and_cargo_toml() {
         names,
         [
             "Cargo.toml",
+            "INTERFACES.md",
             "README.md",
             "include/mini_idl.h",
             "src/base.rs",

@@ -7,6 +7,7 @@
 
 pub mod cargo_toml;
 pub mod constants;
+pub mod coverage;
 pub mod docs;
 pub mod format;
 pub mod interfaces;
@@ -140,6 +141,7 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
     };
     files.insert("src/lib.rs".into(), format_file(&banner, lib)?);
     files.insert("Cargo.toml".into(), cargo_toml::cargo_toml(package)?);
+    files.insert("INTERFACES.md".into(), coverage::table(model));
     for (name, source, text) in &package.copied {
         files.insert(
             name.clone(),
