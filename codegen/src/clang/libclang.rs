@@ -1,5 +1,5 @@
-//! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan
-//! and the macro evaluation use.
+//! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan,
+//! the macro evaluation and the layouts use.
 //!
 //! Every `unsafe` block here calls a libclang function with handles that this module
 //! created and keeps alive: a [`Cursor`] or [`Type`] never outlives the
@@ -247,6 +247,12 @@ impl<'tu> Cursor<'tu> {
     pub fn is_function_like_macro(&self) -> bool {
         // SAFETY: as above.
         unsafe { clang_Cursor_isMacroFunctionLike(self.raw) != 0 }
+    }
+
+    /// The type a typedef declaration names.
+    pub fn typedef_underlying(&self) -> Type<'tu> {
+        // SAFETY: as above.
+        Type::new(unsafe { clang_getTypedefDeclUnderlyingType(self.raw) })
     }
 
     /// The declaration a type or reference cursor refers to.
