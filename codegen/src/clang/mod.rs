@@ -3,10 +3,10 @@
 //!
 //! Two steps, with selection between them: [`scan()`] parses all headers once as C++ for
 //! the target that decides calling conventions and reads interfaces, GUIDs, declarations,
-//! macros and that target's record layouts ([`scan::Scan`], [`layouts`]); then, given what
-//! selection asks for ([`Request`]), [`answer`] runs bindgen once per target on threads
-//! while this thread lets clang evaluate the selected macros ([`evaluate`]) and lays the
-//! records out for the other targets.
+//! macros and that target's record layouts ([`scan::Scan`], [`layouts`]), while threads
+//! parse them for the other targets' layouts; then, given what selection asks for
+//! ([`Request`]), [`answer`] runs bindgen once per target on threads while this thread
+//! lets clang evaluate the selected macros ([`evaluate`]).
 
 pub mod bindgen;
 pub mod evaluate;
@@ -20,12 +20,30 @@ use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 pub use scan::{Declared, Scan};
 
-/// Parses every header as C++ for the calling-convention target and scans it.
+/// Parses every header as C++ for the calling-convention target and scans it; the other
+/// targets' parses, for their layouts only, run on threads meanwhile (on the core the
+/// scan leaves idle).
 pub fn scan(inputs: &Inputs) -> Result<Scan> {
-    let tu = parse(inputs, inputs.cc_triple())?;
-    let mut scan = scan::scan(&tu)?;
-    scan.layouts = layouts::collect(&tu);
-    Ok(scan)
+    std::thread::scope(|s| {
+        let others: Vec<_> = inputs
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != inputs.cc_target)
+            .map(|(i, t)| {
+                let run = s.spawn(move || parse(inputs, &t.triple).map(|tu| layouts::collect(&tu)));
+                (i, run)
+            })
+            .collect();
+        let tu = parse(inputs, inputs.cc_triple())?;
+        let mut scan = scan::scan(&tu)?;
+        scan.layouts = vec![layouts::Layouts::new(); inputs.targets.len()];
+        scan.layouts[inputs.cc_target] = layouts::collect(&tu);
+        for (i, run) in others {
+            scan.layouts[i] = joined(run.join())?;
+        }
+        Ok(scan)
+    })
 }
 
 /// All headers, parsed as C++ for `triple`.
@@ -53,35 +71,23 @@ pub struct Answer {
     /// The value of each requested macro, in the request's order (`None`: not an integer
     /// constant clang can evaluate).
     pub values: Vec<Option<i128>>,
-    /// Each target's record layouts, in the order of `inputs.targets`.
-    pub layouts: Vec<layouts::Layouts>,
 }
 
 /// Runs bindgen for every target on threads while this thread evaluates the macros
 /// (libclang handles separate indexes on separate threads). bindgen's output crosses
 /// back as text: syntax trees are not Send.
 pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer> {
-    let (values, layouts, texts) = std::thread::scope(|s| {
+    let (values, texts) = std::thread::scope(|s| {
         let runs: Vec<_> = inputs
             .targets
             .iter()
             .map(|t| s.spawn(move || bindgen::generate(inputs, &t.triple, &request.types)))
             .collect();
         let values = evaluate::evaluate(inputs, inputs.cc_triple(), &request.macros);
-        let layouts: Vec<Result<layouts::Layouts>> = inputs
-            .targets
-            .iter()
-            .enumerate()
-            .map(|(i, t)| match i == inputs.cc_target {
-                true => Ok(scan.layouts.clone()),
-                false => parse(inputs, &t.triple).map(|tu| layouts::collect(&tu)),
-            })
-            .collect();
         let texts: Vec<Result<String>> = runs.into_iter().map(|h| joined(h.join())).collect();
-        (values, layouts, texts)
+        (values, texts)
     });
     let values = values?;
-    let layouts = layouts.into_iter().collect::<Result<Vec<_>>>()?;
     // Every class the headers declare is dropped from bindgen's output (C's view of an
     // interface is a struct holding a vtable pointer), emitted as an interface or not.
     let interfaces: HashSet<String> = scan.interfaces.keys().cloned().collect();
@@ -94,11 +100,7 @@ pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer>
             &scan.decls,
         )?);
     }
-    Ok(Answer {
-        targets,
-        values,
-        layouts,
-    })
+    Ok(Answer { targets, values })
 }
 
 /// A thread's result; a panic there becomes an error here.
