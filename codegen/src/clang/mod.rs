@@ -21,7 +21,7 @@ use crate::inputs::Inputs;
 pub use scan::{Declared, Scan};
 
 /// Parses every header as C++ for the calling-convention target and scans it; the other
-/// targets' parses, for their layouts only, run on threads meanwhile (on the core the
+/// targets' parses (as C, for their layouts only) run on threads meanwhile (on the core the
 /// scan leaves idle).
 pub fn scan(inputs: &Inputs) -> Result<Scan> {
     std::thread::scope(|s| {
@@ -31,7 +31,9 @@ pub fn scan(inputs: &Inputs) -> Result<Scan> {
             .enumerate()
             .filter(|(i, _)| *i != inputs.cc_target)
             .map(|(i, t)| {
-                let run = s.spawn(move || parse(inputs, &t.triple).map(|tu| layouts::collect(&tu)));
+                let run = s.spawn(move || {
+                    parse_for_layouts(inputs, &t.triple).map(|tu| layouts::collect(&tu))
+                });
                 (i, run)
             })
             .collect();
@@ -44,6 +46,14 @@ pub fn scan(inputs: &Inputs) -> Result<Scan> {
         }
         Ok(scan)
     })
+}
+
+/// All headers, parsed as C for `triple` (as bindgen parses them), for layouts only.
+fn parse_for_layouts(inputs: &Inputs, triple: &str) -> Result<libclang::TranslationUnit> {
+    libclang::TranslationUnit::parse_without_macros(
+        &inputs.clang_args(triple, false),
+        &inputs.unsaved("layouts.c", ""),
+    )
 }
 
 /// All headers, parsed as C++ for `triple`.
