@@ -87,8 +87,8 @@ pub fn model(
     let layouts = inputs
         .targets
         .iter()
-        .zip(&scan.layouts)
-        .map(|(t, l)| (t.name.clone(), l.clone()))
+        .zip(answer.layouts)
+        .map(|(t, l)| (t.name.clone(), l))
         .collect();
     Ok(Model {
         package: package(manifest),
