@@ -96,3 +96,42 @@ fn anonymous_records_are_laid_out_under_bindgens_names() {
         "{checks}"
     );
 }
+
+#[test]
+fn a_third_target_gets_a_layout_parse_of_its_own() {
+    // The scan's parse lays out the calling-convention target (i686), the macro parse the
+    // first other one (x86_64); a third one has a parse for its layouts alone.
+    let top = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(root().join("headers")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, top.path().join(p.file_name().unwrap())).unwrap();
+    }
+    let manifest = top.path().join("mapi.toml");
+    let t = fs::read_to_string(&manifest).unwrap();
+    let edited = t.replace(
+        "[emit]",
+        "[[target]]\nname = \"x86_64_again\"\ntriple = \"x86_64-w64-mingw32\"\n\
+         cfg = 'all(target_pointer_width = \"64\", windows)'\n\n[emit]",
+    );
+    assert_ne!(edited, t);
+    fs::write(&manifest, edited).unwrap();
+    let g = generate(&Options {
+        manifest,
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let layouts = &g.model.layouts;
+    assert_eq!(layouts["x86_64_again"]["_MAPISIB"], (32, 8));
+    let mut records = 0;
+    for item in &g.model.items {
+        if matches!(item.item, syn::Item::Struct(_) | syn::Item::Union(_)) {
+            let n = item.name();
+            let (a, b) = (layouts["x86_64"].get(n), layouts["x86_64_again"].get(n));
+            assert_eq!(a, b, "{n}: x86_64 and x86_64_again differ");
+            records += usize::from(a.is_some());
+        }
+    }
+    assert!(records > 80, "only {records} records laid out");
+    assert_eq!(layouts["i686"]["_MAPISIB"], (20, 4));
+    assert!(g.files["src/layout.rs"].contains("size of _MAPISIB on x86_64_again"));
+}
