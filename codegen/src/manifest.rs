@@ -406,7 +406,7 @@ impl Manifest {
             if !keys.contains(&key) {
                 return Err(self.error_at(at, unknown("module", m)));
             }
-            let module = crate::backend::module_name(&key);
+            let module = crate::names::module_name(&key);
             if let Some(why) = crate::names::rust_name_problem(&module) {
                 return Err(self.error_at(
                     at,

@@ -36,3 +36,11 @@ pub fn rust_name_problem(s: &str) -> Option<String> {
 /// Module names the generated crate uses itself: `com` (the COM support), `layout` (the
 /// layout checks) and `lib` (the crate root's file).
 pub const RESERVED_MODULES: &[&str] = &["com", "layout", "lib"];
+
+/// The module a header's declarations go to: `mapidefs.h` -> `mapidefs`.
+pub fn module_name(header: &str) -> String {
+    let stem = header.strip_suffix(".h").unwrap_or(header);
+    stem.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}

@@ -390,3 +390,24 @@ fn a_root_that_is_not_iunknown_shaped_is_an_error() {
     let e = backend::render(&m).unwrap_err().to_string();
     assert!(e.contains("interface `IRoot` has no base"), "{e}");
 }
+
+/// The expectations the tests above compare with: a file in `tests/backend/` that no test
+/// reads would go stale unnoticed.
+#[test]
+fn every_expectation_file_is_compared() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/backend");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let this = include_str!("backend.rs");
+    for f in &files {
+        assert!(
+            this.contains(&format!("expect(\"{f}\"")),
+            "{}: no test compares with it; remove it",
+            dir.join(f).display()
+        );
+    }
+    assert_eq!(files.len(), this.matches("    expect(\"").count());
+}

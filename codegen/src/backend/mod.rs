@@ -21,6 +21,7 @@ use quote::quote;
 
 use crate::error::Result;
 use crate::ir::{Aliases, Model};
+use crate::names::module_name;
 use format::format_file;
 use interfaces::{guid_expr, ident};
 
@@ -154,14 +155,6 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         }
     }
     Ok(files)
-}
-
-/// `mapidefs.h` -> `mapidefs`.
-pub(crate) fn module_name(header: &str) -> String {
-    let stem = header.strip_suffix(".h").unwrap_or(header);
-    stem.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 /// The header's name as found on disk (or the IDL file it was lowered from).

@@ -1,5 +1,5 @@
-//! bindgen over the headers, once per target: structs, unions, enums and typedefs, and
-//! the layout each target gives them.
+//! bindgen over the headers, once per target: structs, unions, enums and typedefs. (Their
+//! layouts come from clang directly: [`super::layouts`].)
 //!
 //! bindgen's output is post-processed as a syntax tree: C integer types get Windows'
 //! fixed widths (ULONG is `u32` on every host), interface objects become `c_void` (the
@@ -20,8 +20,6 @@ use crate::ir::ItemKey;
 pub struct TargetOutput {
     /// Items in bindgen's order, each with what it declares.
     pub items: Vec<(ItemKey, syn::Item)>,
-    /// Size and alignment of each struct and union.
-    pub layouts: BTreeMap<String, (u64, u64)>,
 }
 
 /// Tells bindgen to leave macros alone: the constants pass handles them all.
@@ -50,7 +48,7 @@ pub fn generate(inputs: &Inputs, triple: &str, types: &[String]) -> Result<Strin
         .rust_target(bindgen::RustTarget::stable(74, 0).map_err(|e| Error::msg(e.to_string()))?)
         .use_core()
         .ctypes_prefix(CTYPES)
-        .layout_tests(true)
+        .layout_tests(false)
         .derive_debug(false)
         .derive_default(false)
         .generate_comments(false)
@@ -74,8 +72,7 @@ pub fn generate(inputs: &Inputs, triple: &str, types: &[String]) -> Result<Strin
     Ok(bindings.to_string())
 }
 
-/// Parses one target's bindgen output and rewrites it into ours, setting the layout
-/// tests aside as figures. A C type that has no Rust type with Windows' width is an error
+/// Parses one target's bindgen output and rewrites it into ours. A C type that has no Rust type with Windows' width is an error
 /// at the declaration that uses it (`decls` says where each name is declared).
 pub fn process(
     triple: &str,
@@ -86,16 +83,11 @@ pub fn process(
     let file = syn::parse_file(text)
         .map_err(|e| Error::msg(format!("bindgen's output for {triple} does not parse: {e}")))?;
     let mut items = Vec::new();
-    let mut layouts = BTreeMap::new();
     for mut item in file.items {
         let key = ItemKey::of(&item);
         let declared = key.name();
         // C's view of an interface: a struct holding a vtable pointer, and the vtable.
         if interfaces.contains(declared.strip_suffix("Vtbl").unwrap_or(declared)) {
-            continue;
-        }
-        if is_layout_test(&item) {
-            collect_layouts(&item, &mut layouts);
             continue;
         }
         let mut fixup = Fixup {
@@ -116,49 +108,7 @@ pub fn process(
         }
         items.push((key, item));
     }
-    Ok(TargetOutput { items, layouts })
-}
-
-fn is_layout_test(item: &syn::Item) -> bool {
-    match item {
-        syn::Item::Const(c) => c.ident == "_",
-        syn::Item::Fn(f) => f.sig.ident.to_string().starts_with("bindgen_test_layout_"),
-        _ => false,
-    }
-}
-
-/// Reads `size_of::<T>()` / `align_of::<T>()` figures out of a layout test.
-fn collect_layouts(item: &syn::Item, out: &mut BTreeMap<String, (u64, u64)>) {
-    let text = quote::quote!(#item).to_string();
-    let tokens: Vec<&str> = text.split_whitespace().collect();
-    let mut i = 0;
-    while i + 8 < tokens.len() {
-        let which = tokens[i];
-        if (which == "size_of" || which == "align_of")
-            && tokens[i + 1] == "::"
-            && tokens[i + 2] == "<"
-        {
-            let ty = tokens[i + 3].to_string();
-            // `size_of :: < T > ()` then `-` or `,` then `24usize`.
-            let mut j = i + 4;
-            while j < tokens.len() && !tokens[j].ends_with("usize") {
-                j += 1;
-            }
-            if let Some(n) = tokens
-                .get(j)
-                .and_then(|t| t.trim_end_matches("usize").parse::<u64>().ok())
-            {
-                let e = out.entry(ty).or_insert((0, 0));
-                if which == "size_of" {
-                    e.0 = n;
-                } else {
-                    e.1 = n;
-                }
-            }
-            i = j;
-        }
-        i += 1;
-    }
+    Ok(TargetOutput { items })
 }
 
 /// Rewrites bindgen's types into ours.

@@ -1,5 +1,5 @@
-//! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan
-//! and the macro evaluation use.
+//! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan,
+//! the macro evaluation and the layouts use.
 //!
 //! Every `unsafe` block here calls a libclang function with handles that this module
 //! created and keeps alive: a [`Cursor`] or [`Type`] never outlives the
@@ -37,20 +37,43 @@ pub struct TranslationUnit {
 impl TranslationUnit {
     /// Parses in-memory sources with the given compiler arguments. `files` are
     /// `(path, contents)`; the first is the main file, the others are what it may include.
-    /// Any error diagnostic is an error quoting clang's first.
+    /// Macro definitions and expansions are among the cursors (a detailed preprocessing
+    /// record). Any error diagnostic is an error quoting clang's first.
     pub fn parse(args: &[String], files: &[(String, String)]) -> Result<Self, Error> {
-        let this = Self::parse_lenient(args, files)?;
-        if let Some(first) = this.errors().into_iter().next() {
+        Self::parse_with(args, files, CXTranslationUnit_DetailedPreprocessingRecord)?.check(args)
+    }
+
+    /// Like [`parse`](Self::parse), without the preprocessing record (no macro
+    /// definitions or expansions among the cursors), which makes the parse cheaper.
+    pub fn parse_without_macros(
+        args: &[String],
+        files: &[(String, String)],
+    ) -> Result<Self, Error> {
+        Self::parse_with(args, files, 0)?.check(args)
+    }
+
+    /// Like [`parse_without_macros`](Self::parse_without_macros), but a unit with errors
+    /// is still returned.
+    pub fn parse_lenient(args: &[String], files: &[(String, String)]) -> Result<Self, Error> {
+        Self::parse_with(args, files, 0)
+    }
+
+    /// The unit, or an error quoting clang's first error diagnostic.
+    fn check(self, args: &[String]) -> Result<Self, Error> {
+        if let Some(first) = self.errors().into_iter().next() {
             return Err(Error::msg(format!(
                 "the C headers do not compile: {first}\n  (clang arguments: {})",
                 args.join(" ")
             )));
         }
-        Ok(this)
+        Ok(self)
     }
 
-    /// Like [`parse`](Self::parse), but a unit with errors is still returned.
-    pub fn parse_lenient(args: &[String], files: &[(String, String)]) -> Result<Self, Error> {
+    fn parse_with(
+        args: &[String],
+        files: &[(String, String)],
+        record: CXTranslationUnit_Flags,
+    ) -> Result<Self, Error> {
         ensure_loaded()?;
         let c_args: Vec<CString> = args.iter().map(|a| cstring(a)).collect();
         let arg_ptrs: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
@@ -64,9 +87,7 @@ impl TranslationUnit {
                 Length: text.len() as c_ulong,
             })
             .collect();
-        let options = CXTranslationUnit_DetailedPreprocessingRecord
-            | CXTranslationUnit_SkipFunctionBodies
-            | CXTranslationUnit_Incomplete;
+        let options = record | CXTranslationUnit_SkipFunctionBodies | CXTranslationUnit_Incomplete;
         // SAFETY: libclang is loaded; all pointers passed are valid for the duration of
         // the calls (the CStrings and the source texts outlive them), and the lengths
         // match the arrays.
@@ -247,6 +268,12 @@ impl<'tu> Cursor<'tu> {
     pub fn is_function_like_macro(&self) -> bool {
         // SAFETY: as above.
         unsafe { clang_Cursor_isMacroFunctionLike(self.raw) != 0 }
+    }
+
+    /// The type a typedef declaration names.
+    pub fn typedef_underlying(&self) -> Type<'tu> {
+        // SAFETY: as above.
+        Type::new(unsafe { clang_getTypedefDeclUnderlyingType(self.raw) })
     }
 
     /// The declaration a type or reference cursor refers to.

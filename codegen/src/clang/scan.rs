@@ -27,6 +27,8 @@ pub struct Scan {
     pub decls: BTreeMap<String, Declared>,
     /// Object-like macros: `(name, header key, body tokens)`, in source order.
     pub macros: Vec<(String, String, Vec<String>)>,
+    /// The record layouts of the parse's target ([`super::layouts`]).
+    pub layouts: super::layouts::Layouts,
 }
 
 /// Where a name is declared.

@@ -110,7 +110,6 @@ mod tests {
                     (ItemKey::of(&item), item)
                 })
                 .collect(),
-            layouts: BTreeMap::new(),
         }
     }
 

@@ -87,8 +87,8 @@ pub fn model(
     let layouts = inputs
         .targets
         .iter()
-        .zip(answer.targets)
-        .map(|(t, o)| (t.name.clone(), o.layouts))
+        .zip(answer.layouts)
+        .map(|(t, l)| (t.name.clone(), l))
         .collect();
     Ok(Model {
         package: package(manifest, inputs),

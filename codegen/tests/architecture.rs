@@ -1,0 +1,209 @@
+//! The generator's layout, checked: one folder or file per stage, named in the README,
+//! and each stage using only what it may. The pipeline is inputs -> clang -> select ->
+//! backend -> output; the IR is the model between them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `path` (or `path` itself), with its text.
+fn sources(path: &Path) -> Vec<(PathBuf, String)> {
+    if path.is_file() {
+        return vec![(path.to_path_buf(), std::fs::read_to_string(path).unwrap())];
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(path).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() || p.extension().is_some_and(|e| e == "rs") {
+            out.extend(sources(&p));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The crate modules a stage names (`crate::ir`, `crate::error`, ...).
+fn uses(stage: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, text) in sources(&src().join(stage)) {
+        for (at, _) in text.match_indices("crate::") {
+            let name: String = text[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            // `crate::*` is in the generated code the back end quotes.
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn the_back_end_reads_only_the_ir() {
+    assert_eq!(uses("backend"), set(&["error", "ir", "names"]));
+}
+
+#[test]
+fn the_ir_depends_on_no_stage() {
+    assert_eq!(uses("ir"), set(&[]));
+}
+
+#[test]
+fn the_clang_stage_sees_the_inputs_not_the_manifest() {
+    let used = uses("clang");
+    assert!(used.contains("inputs"), "{used:?}");
+    for banned in ["manifest", "select", "backend"] {
+        assert!(!used.contains(banned), "clang/ uses crate::{banned}");
+    }
+}
+
+#[test]
+fn only_the_inputs_and_selection_see_the_manifest() {
+    let allowed = ["inputs.rs", "select", "manifest.rs", "lib.rs", "main.rs"];
+    for (path, text) in sources(&src()) {
+        let rel = path.strip_prefix(src()).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_str()
+            .unwrap();
+        if allowed.contains(&top) {
+            continue;
+        }
+        assert!(
+            !text.contains("crate::manifest") && !text.contains("Manifest"),
+            "{} sees the manifest",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn the_idl_front_end_knows_no_later_stage() {
+    let used = uses("idl");
+    for banned in ["clang", "select", "backend", "inputs", "manifest"] {
+        assert!(!used.contains(banned), "idl/ uses crate::{banned}");
+    }
+}
+
+#[test]
+fn bindgen_items_are_keyed_by_type_and_layouts_come_from_clang() {
+    for (path, text) in sources(&src()) {
+        assert!(
+            !text.contains("\"impl  for"),
+            "{}: an item keyed by a string",
+            path.display()
+        );
+        assert!(
+            !text.contains("layout_tests(true)"),
+            "{}: layouts scraped from bindgen's tests",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn the_stages_are_the_folders_the_readme_names() {
+    let mut entries: Vec<String> = std::fs::read_dir(src())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        [
+            "backend/",
+            "clang/",
+            "error.rs",
+            "idl/",
+            "inputs.rs",
+            "ir/",
+            "lib.rs",
+            "main.rs",
+            "manifest.rs",
+            "names.rs",
+            "output.rs",
+            "select/",
+        ]
+    );
+    let readme = std::fs::read_to_string(src().join("../../README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `codegen/` |"))
+        .expect("the README's layout table has a codegen/ row");
+    for stage in [
+        "inputs.rs",
+        "idl/",
+        "clang/",
+        "select/",
+        "ir/",
+        "backend/",
+        "output.rs",
+    ] {
+        assert!(row.contains(&format!("`{stage}`")), "README: no `{stage}`");
+    }
+    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    let order: Vec<usize> = [
+        "inputs::",
+        "clang::scan",
+        "select::plan",
+        "clang::answer",
+        "select::model",
+        "backend::render",
+        "output::",
+    ]
+    .iter()
+    .map(|s| lib.find(s).unwrap_or_else(|| panic!("lib.rs: no `{s}`")))
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "lib.rs runs the stages out of order"
+    );
+}
+
+#[test]
+fn the_task_lists_name_every_task() {
+    let root = src().join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let xtask = std::fs::read_to_string(root.join("xtask/src/main.rs")).unwrap();
+    for task in ["regen", "regen --check", "test", "bench-regen", "bench"] {
+        assert!(
+            readme.contains(&format!("cargo xtask {task} ")),
+            "README: no `cargo xtask {task}`"
+        );
+        assert!(
+            xtask.contains(&format!("\n  {task} ")),
+            "xtask's help: no `{task}`"
+        );
+    }
+    // The run count the README gives for bench-regen is the code's.
+    let bench = std::fs::read_to_string(root.join("xtask/src/bench.rs")).unwrap();
+    let at = bench.find("regen_with(").unwrap() + "regen_with(".len();
+    let runs: String = bench[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(
+        readme.contains(&format!("medians of {runs} runs")),
+        "README: bench-regen's {runs} runs"
+    );
+}
