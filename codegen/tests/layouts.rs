@@ -3,13 +3,11 @@
 //! for every target, anonymous ones included.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mapi_codegen::{generate, Options};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
 /// A temporary MAPI header folder (links to every mingw-w64 header, plus `lay.h`) and a
 /// manifest that reads `lay.h` and emits its types.
@@ -24,10 +22,7 @@ fn with_header(text: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     fs::write(include.join("lay.h"), text).unwrap();
     let headers = top.path().join("headers");
     fs::create_dir(&headers).unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, headers.join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(&headers);
     let manifest = headers.join("mapi.toml");
     let t = fs::read_to_string(&manifest).unwrap();
     let edited = t
@@ -102,10 +97,7 @@ fn a_third_target_gets_a_layout_parse_of_its_own() {
     // The scan's parse lays out the calling-convention target (i686), the macro parse the
     // first other one (x86_64); a third one has a parse for its layouts alone.
     let top = tempfile::tempdir().unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, top.path().join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(top.path());
     let manifest = top.path().join("mapi.toml");
     let t = fs::read_to_string(&manifest).unwrap();
     let edited = t.replace(

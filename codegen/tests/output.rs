@@ -76,10 +76,7 @@ fn refuses_an_ancestor_of_the_inputs() {
     let top = tempfile::tempdir().unwrap();
     let headers = top.path().join("headers");
     fs::create_dir(&headers).unwrap();
-    for entry in fs::read_dir(root().join("headers")).unwrap() {
-        let p = entry.unwrap().path();
-        fs::copy(&p, headers.join(p.file_name().unwrap())).unwrap();
-    }
+    common::copy_headers(&headers);
     let e = regen_error(&headers.join("mapi.toml"), top.path());
     assert!(e.contains("holds the input"), "{e}");
     assert!(headers.join("mapisync.idl").exists());
