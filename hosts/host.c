@@ -13,6 +13,7 @@
 #include "mapisync.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <stdint.h>
@@ -378,6 +379,162 @@ static void folder_scenario(void) {
     report("object_folder_itself_and_child", strcmp(want, observed) == 0, want, observed);
 }
 
+/* ---- MAPI's allocators, played by the host: MAPIAllocateBuffer makes a root block,
+ * MAPIAllocateMore a child linked to its root, MAPIFreeBuffer frees a root with all its
+ * children (Microsoft, "MAPIAllocateBuffer", "MAPIAllocateMore", "MAPIFreeBuffer").
+ * Every block is counted, so a scenario sees whether everything handed out was freed. */
+
+typedef union Block {
+    struct {
+        union Block *children; /* a root's first child; a child's next sibling */
+        unsigned magic;
+    } h;
+    long double align; /* data after the header is aligned for any MAPI type */
+} Block;
+enum { ROOT = 0x524F4F54u, CHILD = 0x4348494Cu };
+static volatile int32_t blocks_alive, bad_frees;
+
+static SCODE STDMETHODCALLTYPE host_allocate_buffer(ULONG cb, void **out) {
+    Block *b = calloc(1, sizeof(Block) + cb);
+    if (!b) return (SCODE)0x8007000E; /* MAPI_E_NOT_ENOUGH_MEMORY */
+    b->h.magic = ROOT;
+    __sync_fetch_and_add(&blocks_alive, 1);
+    *out = b + 1;
+    return 0;
+}
+
+static SCODE STDMETHODCALLTYPE host_allocate_more(ULONG cb, void *parent, void **out) {
+    Block *root = parent ? (Block *)parent - 1 : NULL;
+    if (!root || root->h.magic != ROOT) return (SCODE)0x80070057; /* MAPI_E_INVALID_PARAMETER */
+    Block *b = calloc(1, sizeof(Block) + cb);
+    if (!b) return (SCODE)0x8007000E;
+    b->h.magic = CHILD;
+    b->h.children = root->h.children;
+    root->h.children = b;
+    __sync_fetch_and_add(&blocks_alive, 1);
+    *out = b + 1;
+    return 0;
+}
+
+static ULONG STDMETHODCALLTYPE host_free_buffer(void *p) {
+    if (!p) return 0;
+    Block *root = (Block *)p - 1;
+    if (root->h.magic != ROOT) {
+        __sync_fetch_and_add(&bad_frees, 1);
+        return 0;
+    }
+    for (Block *c = root->h.children, *next; c; c = next) {
+        next = c->h.children;
+        c->h.magic = 0;
+        free(c);
+        __sync_fetch_and_sub(&blocks_alive, 1);
+    }
+    root->h.magic = 0;
+    free(root);
+    __sync_fetch_and_sub(&blocks_alive, 1);
+    return 0;
+}
+
+/* SPropValue and SPropTagArray as mapidefs.h lays them out: the tag, a pad, and an
+ * 8-byte union that holds an SBinary (a ULONG and a pointer), so 16 bytes on 32-bit
+ * targets and 24 on 64-bit ones. */
+typedef struct HostPropValue {
+    ULONG ulPropTag;
+    ULONG dwAlignPad;
+    union {
+        int32_t l;
+        struct { ULONG dwLowDateTime, dwHighDateTime; } ft;
+        WCHAR *lpszW;
+        struct { ULONG cb; unsigned char *lpb; } bin;
+        HRESULT err;
+    } Value;
+} HostPropValue;
+_Static_assert(sizeof(HostPropValue) == 8 + 2 * sizeof(void *), "SPropValue's size");
+typedef struct { ULONG cValues; ULONG aulPropTag[6]; } HostTags;
+
+/* Tags from mapitags.h; PROP_TAG(PT_UNSPECIFIED, 0x0E08) asks for PR_MESSAGE_SIZE by id. */
+enum {
+    TAG_SUBJECT_W = 0x0037001F, TAG_MESSAGE_SIZE = 0x0E080003,
+    TAG_DELIVERY_TIME = 0x0E060040, TAG_ENTRYID = 0x0FFF0102, TAG_BODY_W = 0x1000001F,
+    TAG_SIZE_UNSPECIFIED = 0x0E080000, TAG_BODY_ERROR = 0x1000000A
+};
+typedef HRESULT(STDMETHODCALLTYPE *set_allocators_fn)(void *buffer, void *more, void *free);
+static set_allocators_fn set_allocators;
+typedef HRESULT(STDMETHODCALLTYPE *get_props_fn)(void *This, HostTags *lpPropTagArray,
+                                                  ULONG ulFlags, ULONG *lpcValues,
+                                                  HostPropValue **lppPropArray);
+/* IMAPIProp::GetProps follows IUnknown's three, GetLastError and SaveChanges. */
+enum { GET_PROPS = 5 };
+
+/* A message's properties through GetProps: the values, in the order asked, a PT_ERROR for
+ * the one it lacks, one allocation tree freed by the host's MAPIFreeBuffer, and nothing
+ * left allocated after a refused call. */
+static void message_props_scenario(void) {
+    IUnknown *unk = NULL, *child = NULL;
+    void *folder = NULL, *message = NULL;
+    ULONG kind = 0, count = 0;
+    HostPropValue *values = NULL;
+    unsigned char entry_id[8] = {0, 0, 0, 0, 'm', 's', 'g', '1'};
+    HostTags tags = {6, {TAG_SUBJECT_W, TAG_MESSAGE_SIZE, TAG_DELIVERY_TIME, TAG_ENTRYID,
+                         TAG_BODY_W, TAG_SIZE_UNSPECIFIED}};
+    char observed[512], subject[64];
+    ULONG live = live_objects();
+    int32_t blocks = blocks_alive;
+
+    HRESULT hr_set = set_allocators((void *)host_allocate_buffer, (void *)host_allocate_more,
+                                    (void *)host_free_buffer);
+    create_folder(&unk);
+    IUnknown_QueryInterface(unk, &host_iid_folder, &folder);
+    ((open_entry_fn)entry(folder, OPEN_ENTRY))(folder, sizeof entry_id, entry_id, NULL, 0, &kind,
+                                                &child);
+    IUnknown_QueryInterface(child, &host_iid_message, &message);
+    get_props_fn get_props = (get_props_fn)entry(message, GET_PROPS);
+
+    HRESULT hr = get_props(message, &tags, 0, &count, &values);
+    int held = blocks_alive - blocks;
+    int ok_values = count == 6 && values;
+    if (ok_values) narrow(values[0].Value.lpszW, subject, sizeof subject);
+    else snprintf(subject, sizeof subject, "-");
+    snprintf(observed, sizeof observed,
+             "hr=0x%08lX count=%lu subject=%s size=%ld time=%08lX%08lX id=%lu:%.4s "
+             "missing=0x%08lX/0x%08lX by_id=0x%08lX/%ld held=%s",
+             (unsigned long)(ULONG)hr, (unsigned long)count, subject,
+             ok_values ? (long)values[1].Value.l : -1,
+             ok_values ? (unsigned long)values[2].Value.ft.dwHighDateTime : 0ul,
+             ok_values ? (unsigned long)values[2].Value.ft.dwLowDateTime : 0ul,
+             ok_values ? (unsigned long)values[3].Value.bin.cb : 0ul,
+             ok_values ? (const char *)values[3].Value.bin.lpb + 4 : "-",
+             ok_values ? (unsigned long)values[4].ulPropTag : 0ul,
+             ok_values ? (unsigned long)(ULONG)values[4].Value.err : 0ul,
+             ok_values ? (unsigned long)values[5].ulPropTag : 0ul,
+             ok_values ? (long)values[5].Value.l : -1, held > 1 ? "tree" : "flat");
+    host_free_buffer(values);
+
+    /* No tag array: every property. */
+    values = NULL;
+    HRESULT hr_all = get_props(message, NULL, 0, &count, &values);
+    ULONG count_all = count;
+    host_free_buffer(values);
+    /* A null out-pointer: refused, nothing left allocated. */
+    HRESULT hr_null = get_props(message, &tags, 0, NULL, &values);
+    int leaked = blocks_alive - blocks;
+
+    IUnknown_Release((IUnknown *)message);
+    IUnknown_Release(child);
+    IUnknown_Release((IUnknown *)folder);
+    IUnknown_Release(unk);
+    size_t n = strlen(observed);
+    snprintf(observed + n, sizeof observed - n,
+             " set=0x%08lX all=0x%08lX/%lu null=0x%08lX leaked=%d bad_frees=%d dropped=%d",
+             (unsigned long)(ULONG)hr_set, (unsigned long)(ULONG)hr_all, (unsigned long)count_all,
+             (unsigned long)(ULONG)hr_null, leaked, (int)bad_frees, live_objects() == live);
+    const char *want =
+        "hr=0x00040380 count=6 subject=msg1 size=42 time=01DD8126E8798000 id=8:msg1 "
+        "missing=0x1000000A/0x8004010F by_id=0x0E080003/42 held=tree set=0x00000000 "
+        "all=0x00000000/4 null=0x80070057 leaked=0 bad_frees=0 dropped=1";
+    report("object_message_get_props", strcmp(want, observed) == 0, want, observed);
+}
+
 static void query_scenarios(void) {
     IUnknown *unk = NULL, *unk2 = NULL;
     IMAPISync *sync = NULL;
@@ -428,8 +585,8 @@ int main(int argc, char **argv) {
     create_provider = (create_fn)SYMBOL(lib, "MapiSyncSample_Create");
     live_objects = (live_fn)SYMBOL(lib, "MapiSyncSample_LiveObjects");
 #ifndef _WIN32
-    wait_event = (wait_fn)SYMBOL(lib, "MapiSyncSample_WaitEvent");
-    close_event = (close_fn)SYMBOL(lib, "MapiSyncSample_CloseEvent");
+    wait_event = (wait_fn)SYMBOL(lib, "MapiSync_WaitDoneEvent");
+    close_event = (close_fn)SYMBOL(lib, "MapiSync_CloseDoneEvent");
     if (!wait_event || !close_event) {
         fprintf(stderr, "the provider does not export its event functions\n");
         return 2;
@@ -438,7 +595,8 @@ int main(int argc, char **argv) {
     create_sink = (make_fn)SYMBOL(lib, "MapiSyncSample_CreateSink");
     create_folder = (make_fn)SYMBOL(lib, "MapiSyncSample_CreateFolder");
     notifications = (live_fn)SYMBOL(lib, "MapiSyncSample_Notifications");
-    if (!create_sink || !create_folder || !notifications) {
+    set_allocators = (set_allocators_fn)SYMBOL(lib, "MapiSyncSample_SetAllocators");
+    if (!create_sink || !create_folder || !notifications || !set_allocators) {
         fprintf(stderr, "the provider does not export its object factories\n");
         return 2;
     }
@@ -461,6 +619,7 @@ int main(int argc, char **argv) {
     published_handle_scenario(10000);
     sink_scenario();
     folder_scenario();
+    message_props_scenario();
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

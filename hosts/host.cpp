@@ -145,8 +145,8 @@ int main(int argc, char **argv) {
     }
     create_provider = reinterpret_cast<create_fn>(symbol(lib, "MapiSyncSample_Create"));
     live_objects = reinterpret_cast<live_fn>(symbol(lib, "MapiSyncSample_LiveObjects"));
-    wait_event = reinterpret_cast<wait_fn>(symbol(lib, "MapiSyncSample_WaitEvent"));
-    close_event = reinterpret_cast<close_fn>(symbol(lib, "MapiSyncSample_CloseEvent"));
+    wait_event = reinterpret_cast<wait_fn>(symbol(lib, "MapiSync_WaitDoneEvent"));
+    close_event = reinterpret_cast<close_fn>(symbol(lib, "MapiSync_CloseDoneEvent"));
     if (!create_provider || !live_objects || !wait_event || !close_event) {
         std::fprintf(stderr, "the provider lacks an export\n");
         return 2;

@@ -87,8 +87,8 @@ static const char *round_trip(const char *path, int at_event) {
     create_fn create = (create_fn)SYMBOL(lib, "MapiSyncSample_Create");
     live_fn live = (live_fn)SYMBOL(lib, "MapiSyncSample_LiveObjects");
 #ifndef _WIN32
-    wait_fn wait_event = (wait_fn)SYMBOL(lib, "MapiSyncSample_WaitEvent");
-    close_fn close_event = (close_fn)SYMBOL(lib, "MapiSyncSample_CloseEvent");
+    wait_fn wait_event = (wait_fn)SYMBOL(lib, "MapiSync_WaitDoneEvent");
+    close_fn close_event = (close_fn)SYMBOL(lib, "MapiSync_CloseDoneEvent");
     if (!wait_event || !close_event) return "no event exports";
 #endif
     if (!create || !live) return "no factory exports";

@@ -240,6 +240,69 @@ mod imp {
     }
 }
 
+/// The done event's C API for hosts that have no Win32 events (test hosts on Linux):
+/// every provider library built with this crate exports these two functions, named and
+/// answering like the Win32 calls they stand in for. On Windows the handle is a real
+/// event: a host calls `WaitForSingleObject` and `CloseHandle` on it.
+///
+/// ```c
+/// typedef ULONG (*wait_fn)(HANDLE event, ULONG milliseconds);
+/// wait_fn wait = (wait_fn)dlsym(provider, "MapiSync_WaitDoneEvent");
+/// if (wait(event, 5000) == 0 /* WAIT_OBJECT_0 */) { ... }
+/// ```
+#[cfg(not(windows))]
+pub mod c_api {
+    use std::time::Duration;
+
+    use crate::sys::{HANDLE, ULONG};
+
+    /// `WaitForSingleObject`'s answer when the event is signalled.
+    pub const WAIT_OBJECT_0: ULONG = 0;
+    /// Its answer when the time ran out.
+    pub const WAIT_TIMEOUT: ULONG = 0x0000_0102;
+    /// Its answer when the wait itself failed (here: a null handle).
+    pub const WAIT_FAILED: ULONG = 0xFFFF_FFFF;
+    /// The timeout that never runs out.
+    pub const INFINITE: ULONG = 0xFFFF_FFFF;
+
+    /// Waits up to `milliseconds` (`INFINITE`: for ever) for the done event `event`:
+    /// `WAIT_OBJECT_0`, `WAIT_TIMEOUT`, or `WAIT_FAILED` for a null handle.
+    ///
+    /// # Safety
+    /// `event` must be null or an open done event (the handle `SynchronizeInBackground`
+    /// stored in `*phSyncDoneEvent`, not yet closed).
+    #[no_mangle]
+    pub unsafe extern "C" fn MapiSync_WaitDoneEvent(event: HANDLE, milliseconds: ULONG) -> ULONG {
+        if event.is_null() {
+            return WAIT_FAILED;
+        }
+        let result = if milliseconds == INFINITE {
+            // SAFETY: an open done event (caller's contract).
+            unsafe { super::wait(event) }.map(|()| true)
+        } else {
+            // SAFETY: as above.
+            unsafe { super::wait_timeout(event, Duration::from_millis(milliseconds.into())) }
+        };
+        match result {
+            Ok(true) => WAIT_OBJECT_0,
+            Ok(false) => WAIT_TIMEOUT,
+            Err(_) => WAIT_FAILED,
+        }
+    }
+
+    /// Closes the done event `event` (`CloseHandle`); a null handle is ignored.
+    ///
+    /// # Safety
+    /// `event` must be null or an open done event the caller owns, not used afterwards.
+    #[no_mangle]
+    pub unsafe extern "C" fn MapiSync_CloseDoneEvent(event: HANDLE) {
+        if !event.is_null() {
+            // SAFETY: caller's contract.
+            unsafe { super::close(event) }
+        }
+    }
+}
+
 #[cfg(not(windows))]
 mod imp {
     use std::sync::{Arc, Condvar, Mutex};
@@ -401,6 +464,27 @@ mod tests {
                 "HRESULT_FROM_WIN32(ERROR_INVALID_HANDLE)"
             );
             assert!(wait(bogus).is_err());
+        }
+    }
+
+    #[cfg(not(windows))]
+    #[test]
+    fn the_c_api_answers_like_wait_for_single_object() {
+        use super::c_api::*;
+        let e = DoneEvent::new().unwrap();
+        let raw = e.try_clone().unwrap().into_raw();
+        // SAFETY: `raw` is open until closed below; null is refused.
+        unsafe {
+            assert_eq!(MapiSync_WaitDoneEvent(raw, 10), WAIT_TIMEOUT);
+            assert_eq!(
+                MapiSync_WaitDoneEvent(std::ptr::null_mut(), 10),
+                WAIT_FAILED
+            );
+            e.set().unwrap();
+            assert_eq!(MapiSync_WaitDoneEvent(raw, 10), WAIT_OBJECT_0);
+            assert_eq!(MapiSync_WaitDoneEvent(raw, INFINITE), WAIT_OBJECT_0);
+            MapiSync_CloseDoneEvent(raw);
+            MapiSync_CloseDoneEvent(std::ptr::null_mut());
         }
     }
 

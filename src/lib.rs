@@ -170,11 +170,57 @@
 //! lends the provider: [`mem::Allocators`] holds them (or this crate's own
 //! [`mem::Allocators::local`] for tests and non-MAPI hosts), and [`mem::Buffer`] is one
 //! `MAPIAllocateBuffer` allocation with its `MAPIAllocateMore` children, freed once.
-//! [`props`] reads and writes `SPropValue` ([`props::Prop`], [`props::PropValue`],
-//! [`props::PropArray`] for `GetProps`), `SPropTagArray`, `SRowSet`
-//! ([`props::RowSet`] for `QueryRows`) and entry identifiers, refusing a value whose
-//! type is not its tag's (`MAPI_E_BAD_VALUE`) and data that is not there
-//! (`MAPI_E_CORRUPT_DATA`).
+//! [`props`] reads and writes `SPropValue`: [`props::PropValue`] is a `Copy` value
+//! borrowing its strings and arrays; [`props::Props`] and [`props::Rows`] read a caller's
+//! array or `SRowSet` in place (checked once, each value decoded when reached);
+//! [`props::PropArray`] writes an array into one MAPI buffer, and
+//! [`PropArray::answer`](props::PropArray::answer) with
+//! [`hand_out`](props::PropArray::hand_out) is a whole `GetProps`; [`props::RowSet`]
+//! is `QueryRows`' answer; `SPropTagArray` and entry identifiers have readers and
+//! writers too. A value whose type is not its tag's is refused (`MAPI_E_BAD_VALUE`), so
+//! is data that is not there (`MAPI_E_CORRUPT_DATA`).
+//!
+//! ```
+//! # #![allow(non_snake_case)]
+//! use mapi_sync::mem::Allocators;
+//! use mapi_sync::prelude::*;
+//! use mapi_sync::props::{prop_tags, Prop, PropArray, PropValue};
+//! use mapi_sync::sys::{self, IMAPIProp_Impl, IMessage_Impl, HRESULT, ULONG};
+//!
+//! #[mapi_object(IMessage)]
+//! struct Message {
+//!     subject: String,
+//! }
+//!
+//! impl IMessage_Impl for Message {}
+//! impl IMAPIProp_Impl for Message {
+//!     unsafe fn GetProps(
+//!         &self,
+//!         lpPropTagArray: sys::LPSPropTagArray,
+//!         _ulFlags: ULONG,
+//!         lpcValues: *mut ULONG,
+//!         lppPropArray: *mut sys::LPSPropValue,
+//!     ) -> HRESULT {
+//!         let has = [
+//!             Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&self.subject)).unwrap(),
+//!             Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(42)).unwrap(),
+//!         ];
+//!         // A store uses the allocators MAPI passed to MSProviderInit.
+//!         // SAFETY: null or a tag array (GetProps' contract).
+//!         match PropArray::answer(Allocators::local(), unsafe { prop_tags(lpPropTagArray) }, &has) {
+//!             // SAFETY: null or writable (GetProps' contract); checked there.
+//!             Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
+//!             Err(e) => e.code(),
+//!         }
+//!     }
+//! }
+//! # let m: sys::IMessage = Object::new(Message { subject: "Hi".into() }).cast().unwrap();
+//! # let (mut n, mut v) = (0, std::ptr::null_mut());
+//! # assert_eq!(unsafe { m.GetProps(std::ptr::null_mut(), 0, &mut n, &mut v) }, sys::S_OK);
+//! # let props = unsafe { mapi_sync::props::Props::from_raw(v, n) }.unwrap();
+//! # assert_eq!(props.find(sys::PR_SUBJECT_W).unwrap().value(), PropValue::Str("Hi"));
+//! # unsafe { Allocators::local().as_raw().2.unwrap()(v.cast()) };
+//! ```
 //!
 //! # Raw mode
 //!

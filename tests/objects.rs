@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{DropCounter, DropProbe};
+use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
+use mapi_sync::props::{Prop, PropArray, PropValue, Props};
 use mapi_sync::sys::*;
 
 /// Outlook's side, written in Rust: records what the store reports.
@@ -124,7 +126,28 @@ struct Message {
 
 impl IMAPIProp_Impl for Folder {}
 impl IMAPIFolder_Impl for Folder {}
-impl IMAPIProp_Impl for Message {}
+impl IMAPIProp_Impl for Message {
+    /// The folder's name as the subject, and a size: what a store's message answers.
+    unsafe fn GetProps(
+        &self,
+        lpPropTagArray: LPSPropTagArray,
+        _ulFlags: ULONG,
+        lpcValues: *mut ULONG,
+        lppPropArray: *mut LPSPropValue,
+    ) -> HRESULT {
+        let has = [
+            Prop::new(PR_SUBJECT_W, PropValue::Str(self._folder.name)).unwrap(),
+            Prop::new(PR_MESSAGE_SIZE, PropValue::Long(42)).unwrap(),
+        ];
+        // SAFETY: null or a tag array (GetProps' contract).
+        let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
+        match PropArray::answer(Allocators::local(), requested, &has) {
+            // SAFETY: null or writable (GetProps' contract); checked there.
+            Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
+            Err(e) => e.code(),
+        }
+    }
+}
 impl IMessage_Impl for Message {}
 
 /// What `OpenEntry` found: the object type and the object.
@@ -287,4 +310,78 @@ fn the_bindings_carry_each_interfaces_base_chain() {
     assert!(<IMsgStore as ComInterface>::matches(&IID_IMsgStore));
     assert!(!<IMsgStore as ComInterface>::matches(&IID_IMAPIFolder));
     assert_eq!(<IUnknown as ComInterface>::BASE_IIDS, []);
+}
+
+#[test]
+fn a_child_answers_get_props_in_mapi_memory_the_caller_frees() {
+    let drops = DropCounter::default();
+    let folder: IMAPIFolder = Object::new(Folder {
+        this: This::new(),
+        name: "Inbox",
+        _probe: DropProbe(drops.clone()),
+    })
+    .cast()
+    .unwrap();
+    let message: IMessage = open(&folder, 4).1.cast().unwrap();
+    #[repr(C)]
+    struct Tags {
+        count: ULONG,
+        tags: [ULONG; 3],
+    }
+    let mut tags = Tags {
+        count: 3,
+        tags: [PR_MESSAGE_SIZE, PR_BODY_W, PR_SUBJECT_W],
+    };
+    let (mut count, mut values) = (0, null_mut());
+    // SAFETY: a tag array of `count` tags and writable out-pointers.
+    let hr = unsafe {
+        message.GetProps(
+            std::ptr::addr_of_mut!(tags).cast(),
+            0,
+            &mut count,
+            &mut values,
+        )
+    };
+    assert_eq!(hr, MAPI_W_ERRORS_RETURNED);
+    // SAFETY: what GetProps handed out, alive until freed below.
+    let props = unsafe { Props::from_raw(values, count) }.unwrap();
+    let got: Vec<_> = props.iter().map(|p| (p.tag(), p.value())).collect();
+    assert_eq!(
+        got,
+        [
+            (PR_MESSAGE_SIZE, PropValue::Long(42)),
+            (
+                mapi_sync::props::change_prop_type(PR_BODY_W, PT_ERROR),
+                PropValue::Error(MAPI_E_NOT_FOUND)
+            ),
+            (PR_SUBJECT_W, PropValue::Str("Inbox")),
+        ]
+    );
+    let (_, _, free) = Allocators::local().as_raw();
+    // SAFETY: the caller's MAPIFreeBuffer of the array, once.
+    unsafe { free.unwrap()(values.cast()) };
+    // SAFETY: a null out-pointer is refused.
+    let hr = unsafe { message.GetProps(null_mut(), 0, null_mut(), &mut values) };
+    assert_eq!(hr, MAPI_E_INVALID_PARAMETER);
+    drop((message, folder));
+    assert_eq!(drops.count(), 2);
+}
+
+/// Listed by path rather than by name: how an interface of the author's own bindings is
+/// listed (here a path into `mapi_sync::sys`, which names the same interface).
+#[mapi_object(mapi_sync::sys::IMAPIAdviseSink)]
+struct ByPath;
+
+impl IMAPIAdviseSink_Impl for ByPath {
+    unsafe fn OnNotify(&self, cNotif: ULONG, _: LPNOTIFICATION) -> ULONG {
+        cNotif + 1
+    }
+}
+
+#[test]
+fn an_interface_listed_by_path_is_implemented() {
+    let sink: IMAPIAdviseSink = Object::new(ByPath).cast().unwrap();
+    // SAFETY: no notifications are read.
+    assert_eq!(unsafe { sink.OnNotify(2, null_mut()) }, 3);
+    assert!(sink.cast::<IMAPIFolder>().is_err());
 }

@@ -63,18 +63,52 @@ impl Kind {
 struct Args {
     raw: bool,
     krate: Path,
-    interfaces: Vec<Ident>,
+    /// Each listed interface: a name looked up in `mapi_sync::sys`, or a path to an
+    /// interface of the author's own bindings.
+    interfaces: Vec<Path>,
+}
+
+/// The last name of a path that can name an interface: plain segments, no generic
+/// arguments, no leading `::`-less oddities such as `self` alone.
+fn interface_name(path: &Path) -> Option<&Ident> {
+    if path
+        .segments
+        .iter()
+        .any(|s| !matches!(s.arguments, syn::PathArguments::None))
+    {
+        return None;
+    }
+    path.segments.last().map(|s| &s.ident)
+}
+
+/// Where a listed interface's type is: a lone name is one of `mapi_sync::sys`'s, a path
+/// is the author's.
+fn interface_type(private: &TokenStream2, iface: &Path) -> TokenStream2 {
+    match iface.get_ident() {
+        Some(name) => quote!(#private::interfaces::#name),
+        None => quote!(#iface),
+    }
+}
+
+/// The span errors about a listed interface point at: its last name.
+fn interface_span(iface: &Path) -> Span {
+    iface
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |s| s.ident.span())
 }
 
 const EXPECTED_ARGS: &str = "expected an interface name from mapi_sync::sys (like `IMsgStore`), \
-     `raw`, or `crate = path::to::mapi_sync`";
+     a path to one of your own (like `my_bindings::IMyStore`), `raw`, or \
+     `crate = path::to::mapi_sync`";
 const EXPECTED_OBJECT_ARGS: &str = "expected an interface name from mapi_sync::sys (like \
-     `IMAPIAdviseSink`) or `crate = path::to::mapi_sync`";
+     `IMAPIAdviseSink`), a path to one of your own (like `my_bindings::IMyCallback`), or \
+     `crate = path::to::mapi_sync`";
 
 fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     let mut raw: Option<Span> = None;
     let mut krate: Option<Path> = None;
-    let mut interfaces: Vec<Ident> = Vec::new();
+    let mut interfaces: Vec<Path> = Vec::new();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("raw") && kind == Kind::Object {
             return Err(meta.error(
@@ -99,8 +133,9 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
                 value.parse()?
             });
             Ok(())
-        } else if let Some(ident) = meta.path.get_ident() {
-            let name = ident.to_string();
+        } else if let Some(last) = interface_name(&meta.path) {
+            let ident = &meta.path;
+            let name = last.to_string();
             if name == "IMAPISync" && kind == Kind::SyncProvider {
                 return Err(Error::new_spanned(
                     ident,
@@ -117,10 +152,11 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
                     ),
                 ));
             }
-            if interfaces.contains(ident) {
+            let spelled = |p: &Path| quote!(#p).to_string();
+            if interfaces.iter().any(|i| spelled(i) == spelled(ident)) {
                 return Err(Error::new_spanned(ident, format!("{name} is listed twice")));
             }
-            interfaces.push(ident.clone());
+            interfaces.push(meta.path.clone());
             Ok(())
         } else {
             Err(Error::new_spanned(
@@ -133,6 +169,24 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
         }
     });
     let whole = args.clone();
+    // syn's own message for a literal ("unexpected literal in nested attribute") says
+    // nothing of what is expected here.
+    let mut at_start = true;
+    for tree in args.clone() {
+        match &tree {
+            TokenTree::Literal(lit) if at_start => {
+                return Err(Error::new_spanned(
+                    lit,
+                    match kind {
+                        Kind::SyncProvider => EXPECTED_ARGS,
+                        Kind::Object => EXPECTED_OBJECT_ARGS,
+                    },
+                ));
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' => at_start = true,
+            _ => at_start = false,
+        }
+    }
     parser.parse2(args)?;
     if kind == Kind::Object && interfaces.is_empty() {
         let message = "#[mapi_object] needs at least one interface to implement, like \
@@ -346,7 +400,8 @@ fn emit(
     // later use of the slot is spanned at the same token, so the follow-up error rustc
     // still gives (no `Vtable::new` on the failed type) points there too.
     let slot_impls = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
-        let path = quote!(<#private::interfaces::#iface as #private::IsInterface>::Itself);
+        let ty = interface_type(&private, iface);
+        let path = quote!(<#ty as #private::IsInterface>::Itself);
         respan(
             quote! {
                 #[automatically_derived]
@@ -354,7 +409,7 @@ fn emit(
                     type Interface = #path;
                 }
             },
-            iface.span(),
+            interface_span(iface),
         )
     });
 
@@ -371,7 +426,7 @@ fn emit(
                         #offset,
                     >()
                 },
-                iface.span(),
+                interface_span(iface),
             );
             quote!(#private::VtblPtr::new(&#vtable))
         });
@@ -381,7 +436,7 @@ fn emit(
     let exact = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
         let listed_iid = respan(
             quote!(<<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::IID),
-            iface.span(),
+            interface_span(iface),
         );
         quote! {
             if *iid == #listed_iid {
@@ -392,7 +447,7 @@ fn emit(
     let bases = args.interfaces.iter().zip(&slots).map(|(iface, (k, _))| {
         let listed_bases = respan(
             quote!(<<Self as #private::Slot<#k>>::Interface as #private::ComInterface>::BASE_IIDS),
-            iface.span(),
+            interface_span(iface),
         );
         quote! {
             if #private::is_base_iid(#listed_bases, iid) {
@@ -489,11 +544,34 @@ mod tests {
             (quote!(IUnknown), "IUnknown is always implemented"),
             (quote!(IMAPISync), "IMAPISync is always implemented"),
             (quote!(IMsgStore, IMsgStore), "IMsgStore is listed twice"),
-            (quote!(a::IMsgStore), "expected an interface name"),
+            (
+                quote!(a::IMsgStore, a::IMsgStore),
+                "IMsgStore is listed twice",
+            ),
         ] {
             let e = args(tokens).err().expect("an error");
             assert!(e.to_string().contains(message), "{e}");
         }
+    }
+
+    #[test]
+    fn an_interface_may_be_a_path_to_the_authors_own_bindings() {
+        let a = args(quote!(IMsgStore, my::bindings::IMyStore)).unwrap();
+        let spelled: Vec<String> = a
+            .interfaces
+            .iter()
+            .map(|p| quote!(#p).to_string())
+            .collect();
+        assert_eq!(spelled, ["IMsgStore", "my :: bindings :: IMyStore"]);
+        let private = quote!(::mapi_sync::__private);
+        assert_eq!(
+            interface_type(&private, &a.interfaces[0]).to_string(),
+            quote!(::mapi_sync::__private::interfaces::IMsgStore).to_string()
+        );
+        assert_eq!(
+            interface_type(&private, &a.interfaces[1]).to_string(),
+            quote!(my::bindings::IMyStore).to_string()
+        );
     }
 
     #[test]

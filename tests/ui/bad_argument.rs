@@ -1,6 +1,6 @@
 use mapi_sync::prelude::*;
 
-#[mapi_sync_provider(mapi_sync::sys::IMsgStore)]
+#[mapi_sync_provider("IMsgStore")]
 struct Store;
 
 fn main() {}

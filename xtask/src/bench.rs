@@ -457,7 +457,7 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     );
     let _ = writeln!(
         t,
-        "- Versions: bindgen 0.73, windows-core 0.61, criterion 0.5, {}\n",
+        "- Versions: bindgen 0.73, windows-core 0.100, criterion 0.5, {}\n",
         command_output("clang", &["--version"])
             .lines()
             .next()

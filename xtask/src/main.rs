@@ -1,7 +1,9 @@
-//! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask bench-regen`, `cargo xtask bench`.
+//! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask package`,
+//! `cargo xtask bench`, `cargo xtask bench-regen`.
 
 mod bench;
 mod deps;
+mod package;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,7 +19,11 @@ tasks:
   regen --check    regenerate into a temporary folder and fail, naming the files that
                    differ, if the committed generated/ is stale
   test             run every check and test: fmt, clippy, the workspace's tests
-                   (golden, IDL, C/C++ header, facts), and the Windows builds
+                   (golden, IDL, C/C++ header, facts, hosts), the Windows builds,
+                   the docs (warnings denied), a provider built from the packaged
+                   crates, Wine, valgrind, Miri and Rust 1.74
+  package          only the docs and packaging checks of `test`: cargo doc with
+                   warnings denied, and a provider built from the packaged crates
   bench-regen      time a full regen against a plain bindgen + rustfmt run and
                    `clang -fsyntax-only` over the same headers; prints medians and ratios
   bench [--runs N] everything against the peers: regeneration, compile cost, run time
@@ -26,6 +32,7 @@ tasks:
 ";
 
 /// A task failure: the message is printed and the exit code is non-zero.
+#[derive(Debug)]
 pub struct Fail(pub String);
 
 fn main() -> ExitCode {
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
         ["regen"] => regen(false),
         ["regen", "--check"] => regen(true),
         ["test"] => test(),
+        ["package"] => package::docs().and_then(|()| package::check()),
         ["bench"] => bench::all(5),
         ["bench", "--runs", n] => match n.parse() {
             Ok(n) if n >= 5 => bench::all(n),
@@ -163,6 +171,8 @@ fn test() -> Result<(), Fail> {
             cargo().args(["build", "--quiet", "-p", "mapi-sync-sys", "--target", t]),
         )?;
     }
+    package::docs()?;
+    package::check()?;
     let (wine_passed, wine_failed) = windows_unit_tests()?;
     let (vg_passed, vg_failed) = under_valgrind()?;
     let (miri_passed, miri_failed) = miri()?;

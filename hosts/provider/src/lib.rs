@@ -14,19 +14,28 @@
 //!   was given.
 //! - `MapiSyncSample_CreateFolder(&unknown)`: an `IMAPIFolder` whose `OpenEntry` with an
 //!   empty entry identifier hands out the folder itself, and with any other a message
-//!   (`IMessage`) that keeps the folder alive.
-//! - `MapiSyncSample_WaitEvent(event, ms)` / `MapiSyncSample_CloseEvent(event)`: wait on
-//!   and close the done event, for hosts without Win32 events (on Windows they call
-//!   `WaitForSingleObject` and `CloseHandle` on the same handle).
+//!   (`IMessage`) that keeps the folder alive. The message's `GetProps` answers
+//!   `PR_SUBJECT_W` (the entry identifier's bytes after its four flags, as text),
+//!   `PR_MESSAGE_SIZE`, `PR_MESSAGE_DELIVERY_TIME` and `PR_ENTRYID`, allocated with the
+//!   host's allocators.
+//! - `MapiSyncSample_SetAllocators(buffer, more, free)`: the host's `MAPIAllocateBuffer`,
+//!   `MAPIAllocateMore` and `MAPIFreeBuffer` (what MAPI passes to `MSProviderInit`);
+//!   until a host sets them, the runtime's own.
+//!
+//! On Linux the library also exports the runtime's `MapiSync_WaitDoneEvent(event, ms)` and
+//! `MapiSync_CloseDoneEvent(event)` (`mapi_sync::event::c_api`), which the Linux hosts use
+//! where Windows hosts call `WaitForSingleObject` and `CloseHandle`.
 
 #![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
 
+use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
-use mapi_sync::sys::{self, HANDLE, HRESULT, ULONG};
+use mapi_sync::props::{Prop, PropArray, PropValue};
+use mapi_sync::sys::{self, HRESULT, ULONG};
 use mapi_sync::This;
 
 /// Every object of this library alive (stores, sinks, folders, messages).
@@ -74,12 +83,51 @@ pub struct SampleFolder {
 #[mapi_object(IMessage)]
 pub struct SampleMessage {
     _folder: Object<SampleFolder>,
+    entry_id: Vec<u8>,
     _alive: Alive,
 }
 
+/// The allocators MAPI (here: the host) lent the provider.
+static ALLOCATORS: Mutex<Option<Allocators>> = Mutex::new(None);
+
+fn allocators() -> Allocators {
+    let set = *ALLOCATORS.lock().unwrap_or_else(|e| e.into_inner());
+    set.unwrap_or_else(Allocators::local)
+}
+
+/// The message's delivery time: 2026-12-01 00:00 UTC as a FILETIME.
+const DELIVERED: u64 = 134_405_568_000_000_000;
+
 impl sys::IMAPIProp_Impl for SampleFolder {}
 impl sys::IMAPIFolder_Impl for SampleFolder {}
-impl sys::IMAPIProp_Impl for SampleMessage {}
+impl sys::IMAPIProp_Impl for SampleMessage {
+    unsafe fn GetProps(
+        &self,
+        lpPropTagArray: sys::LPSPropTagArray,
+        _ulFlags: ULONG,
+        lpcValues: *mut ULONG,
+        lppPropArray: *mut sys::LPSPropValue,
+    ) -> HRESULT {
+        let subject = String::from_utf8_lossy(&self.entry_id[4..]);
+        let has = [
+            Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&subject)),
+            Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(42)),
+            Prop::new(sys::PR_MESSAGE_DELIVERY_TIME, PropValue::SysTime(DELIVERED)),
+            Prop::new(sys::PR_ENTRYID, PropValue::Binary(&self.entry_id)),
+        ];
+        let has: Vec<Prop<'_>> = match has.into_iter().collect() {
+            Ok(has) => has,
+            Err(e) => return e.code(),
+        };
+        // SAFETY: null or an SPropTagArray (MAPI's contract for GetProps).
+        let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
+        match PropArray::answer(allocators(), requested, &has) {
+            // SAFETY: null or writable (MAPI's contract); checked there.
+            Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
+            Err(e) => e.code(),
+        }
+    }
+}
 impl sys::IMessage_Impl for SampleMessage {}
 
 /// `OpenEntry`'s object types (mapidefs.h).
@@ -108,11 +156,13 @@ impl sys::IMAPIContainer_Impl for SampleFolder {
             (MAPI_FOLDER, me.to_unknown())
         } else {
             // SAFETY: `cbEntryID` readable bytes (MAPI's contract).
-            if let Err(e) = unsafe { mapi_sync::props::entry_id(cbEntryID, lpEntryID) } {
-                return e.code();
-            }
+            let (flags, bytes) = match unsafe { mapi_sync::props::entry_id(cbEntryID, lpEntryID) } {
+                Ok(id) => id,
+                Err(e) => return e.code(),
+            };
             let message = Object::new(SampleMessage {
                 _folder: me,
+                entry_id: [&flags[..], bytes].concat(),
                 _alive: Alive::new(),
             });
             (MAPI_MESSAGE, message.to_unknown())
@@ -263,27 +313,24 @@ pub unsafe extern "system" fn MapiSyncSample_CreateFolder(out: *mut *mut c_void)
     }
 }
 
-/// Waits up to `ms` milliseconds for a done event: 0 when it is signalled, 1 on timeout,
-/// 2 if the wait failed.
+/// Takes the host's allocators for everything handed out from now on;
+/// `MAPI_E_INVALID_PARAMETER` if one is null.
 ///
 /// # Safety
-/// `event` must be a live done event from `SynchronizeInBackground`.
+/// They must behave as MAPI documents `MAPIAllocateBuffer`, `MAPIAllocateMore` and
+/// `MAPIFreeBuffer` for as long as the library is used.
 #[no_mangle]
-pub unsafe extern "system" fn MapiSyncSample_WaitEvent(event: HANDLE, ms: ULONG) -> ULONG {
+pub unsafe extern "system" fn MapiSyncSample_SetAllocators(
+    buffer: sys::LPALLOCATEBUFFER,
+    more: sys::LPALLOCATEMORE,
+    free: sys::LPFREEBUFFER,
+) -> HRESULT {
     // SAFETY: caller's contract.
-    match unsafe { mapi_sync::event::wait_timeout(event, Duration::from_millis(ms.into())) } {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(_) => 2,
+    match unsafe { Allocators::new(buffer, more, free) } {
+        Ok(a) => {
+            *ALLOCATORS.lock().unwrap_or_else(|e| e.into_inner()) = Some(a);
+            sys::S_OK
+        }
+        Err(e) => e.code(),
     }
-}
-
-/// Closes a done event (what Outlook does after `Done`).
-///
-/// # Safety
-/// `event` must be a live done event, not used afterwards.
-#[no_mangle]
-pub unsafe extern "system" fn MapiSyncSample_CloseEvent(event: HANDLE) {
-    // SAFETY: caller's contract.
-    unsafe { mapi_sync::event::close(event) }
 }

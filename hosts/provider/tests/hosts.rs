@@ -38,6 +38,7 @@ const C_SCENARIOS: &[&str] = &[
     "done_sees_published_handle",
     "object_advise_sink",
     "object_folder_itself_and_child",
+    "object_message_get_props",
 ];
 
 const CPP_SCENARIOS: &[&str] = &[
