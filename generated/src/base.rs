@@ -19,7 +19,9 @@ pub type LONG = i32;
 pub type WCHAR = wchar_t;
 pub type LPWSTR = *mut WCHAR;
 pub type LPSTR = *mut CHAR;
+pub type LPCSTR = *const CHAR;
 pub type LPTSTR = LPSTR;
+pub type LPCTSTR = LPCSTR;
 pub type HANDLE = *mut ::core::ffi::c_void;
 pub type HRESULT = LONG;
 pub type LONGLONG = i64;
@@ -76,6 +78,8 @@ pub type GUID = _GUID;
 pub type LPGUID = *mut GUID;
 pub type IID = GUID;
 pub type CLSID = GUID;
+pub type LPCLSID = *mut CLSID;
+pub type HGLOBAL = HANDLE;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub struct HINSTANCE__ {
@@ -89,6 +93,22 @@ pub struct _FILETIME {
     pub dwHighDateTime: DWORD,
 }
 pub type FILETIME = _FILETIME;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct HICON__ {
+    pub unused: i32,
+}
+pub type HICON = *mut HICON__;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagRECT {
+    pub left: LONG,
+    pub top: LONG,
+    pub right: LONG,
+    pub bottom: LONG,
+}
+pub type RECT = tagRECT;
+pub type LPCRECT = *const RECT;
 pub type OLECHAR = WCHAR;
 pub type LPOLESTR = *mut OLECHAR;
 pub type SCODE = LONG;
@@ -106,6 +126,7 @@ pub struct tagCY__bindgen_ty_1 {
 }
 pub type CY = tagCY;
 pub type LPUNKNOWN = *mut ::core::ffi::c_void;
+pub type LPCLASSFACTORY = *mut ::core::ffi::c_void;
 pub type LPMALLOC = *mut ::core::ffi::c_void;
 pub type LPSTREAM = *mut ::core::ffi::c_void;
 #[repr(C)]
@@ -157,6 +178,18 @@ pub union _SRestriction__bindgen_ty_1 {
     pub resExist: SExistRestriction,
     pub resSub: SSubRestriction,
     pub resComment: SCommentRestriction,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union SMAPIFormProp__bindgen_ty_1 {
+    pub s1: SMAPIFormProp__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 {
+    pub nmidIdx: MAPINAMEID,
+    pub cfpevAvailable: ULONG,
+    pub pfpevAvailable: LPMAPIFORMPROPENUMVAL,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]

@@ -50,6 +50,18 @@ const _: () = {
         "alignment of FLATMTSIDLIST on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < FORMPRINTSETUP > () == 32,
+        "size of FORMPRINTSETUP on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < FORMPRINTSETUP > () == 8,
+        "alignment of FORMPRINTSETUP on x86_64"
+    );
+    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on x86_64");
+    assert!(
+        ::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on x86_64"
     );
     assert!(
@@ -68,6 +80,76 @@ const _: () = {
     assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on x86_64");
     assert!(
         ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 16,
+        "size of SMAPIFormInfoArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 8,
+        "alignment of SMAPIFormInfoArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp > () == 88,
+        "size of SMAPIFormProp on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp > () == 8,
+        "alignment of SMAPIFormProp on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropArray > () == 96,
+        "size of SMAPIFormPropArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropArray > () == 8,
+        "alignment of SMAPIFormPropArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 16,
+        "size of SMAPIFormPropEnumVal on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 8,
+        "alignment of SMAPIFormPropEnumVal on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 40,
+        "size of SMAPIFormProp__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 8,
+        "alignment of SMAPIFormProp__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 40,
+        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerb > () == 32, "size of SMAPIVerb on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerb > () == 8, "alignment of SMAPIVerb on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerbArray > () == 40,
+        "size of SMAPIVerbArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerbArray > () == 8,
+        "alignment of SMAPIVerbArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMessageClassArray > () == 16,
+        "size of SMessageClassArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMessageClassArray > () == 8,
+        "alignment of SMessageClassArray on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 32,
@@ -591,6 +673,10 @@ const _: () = {
         ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
         "alignment of tagCY__bindgen_ty_1 on x86_64"
     );
+    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on x86_64"
+    );
     assert!(
         ::core::mem::size_of:: < tagSTATSTG > () == 80, "size of tagSTATSTG on x86_64"
     );
@@ -645,6 +731,16 @@ const _: () = {
         "alignment of FLATMTSIDLIST on i686"
     );
     assert!(
+        ::core::mem::size_of:: < FORMPRINTSETUP > () == 20,
+        "size of FORMPRINTSETUP on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < FORMPRINTSETUP > () == 4,
+        "alignment of FORMPRINTSETUP on i686"
+    );
+    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on i686");
+    assert!(::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on i686");
+    assert!(
         ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on i686"
     );
     assert!(
@@ -660,6 +756,74 @@ const _: () = {
     assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on i686");
     assert!(
         ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 8,
+        "size of SMAPIFormInfoArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 4,
+        "alignment of SMAPIFormInfoArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp > () == 48,
+        "size of SMAPIFormProp on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp > () == 4,
+        "alignment of SMAPIFormProp on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropArray > () == 56,
+        "size of SMAPIFormPropArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropArray > () == 4,
+        "alignment of SMAPIFormPropArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 8,
+        "size of SMAPIFormPropEnumVal on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 4,
+        "alignment of SMAPIFormPropEnumVal on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 20,
+        "size of SMAPIFormProp__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 4,
+        "alignment of SMAPIFormProp__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 20,
+        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 4,
+        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(::core::mem::size_of:: < SMAPIVerb > () == 20, "size of SMAPIVerb on i686");
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerb > () == 4, "alignment of SMAPIVerb on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerbArray > () == 24,
+        "size of SMAPIVerbArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerbArray > () == 4,
+        "alignment of SMAPIVerbArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMessageClassArray > () == 8,
+        "size of SMessageClassArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMessageClassArray > () == 4,
+        "alignment of SMessageClassArray on i686"
     );
     assert!(
         ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 16,
@@ -1167,6 +1331,8 @@ const _: () = {
         ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
         "alignment of tagCY__bindgen_ty_1 on i686"
     );
+    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on i686");
+    assert!(::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on i686");
     assert!(
         ::core::mem::size_of:: < tagSTATSTG > () == 72, "size of tagSTATSTG on i686"
     );

@@ -22,7 +22,11 @@ pub mod mapicode;
 #[rustfmt::skip]
 pub mod mapidefs;
 #[rustfmt::skip]
+pub mod mapiform;
+#[rustfmt::skip]
 pub mod mapiguid;
+#[rustfmt::skip]
+pub mod mapihook;
 #[rustfmt::skip]
 pub mod mapispi;
 #[rustfmt::skip]
@@ -39,7 +43,9 @@ pub use base::*;
 pub use com::*;
 pub use mapicode::*;
 pub use mapidefs::*;
+pub use mapiform::*;
 pub use mapiguid::*;
+pub use mapihook::*;
 pub use mapispi::*;
 pub use mapisync::*;
 pub use mapitags::*;
