@@ -412,3 +412,461 @@ fn mapiform_struct_layouts() {
     assert_eq!(l["x86_64"]["FORMPRINTSETUP"], (32, 8));
     assert_eq!(l["i686"]["FORMPRINTSETUP"], (20, 4));
 }
+
+// ---- our IDL: MAPIDefS.h's shutdown interfaces, MAPIAux.h, IMSCapabilities.h ---------
+
+#[test]
+fn shutdown_mapiaux_and_capabilities_iids() {
+    assert_eq!(
+        text(&IID_IMAPIClientShutdown),
+        "{00020397-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(
+        text(&IID_IMAPIProviderShutdown),
+        "{00020398-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(
+        text(&IID_IMsgServiceAdmin2),
+        "{00020387-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(
+        text(&IID_IMSCapabilities),
+        "{00020393-0000-0000-C000-000000000046}"
+    );
+    assert_eq!(<IMSCapabilities as ComInterface>::IID, IID_IMSCapabilities);
+}
+
+#[test]
+fn shutdown_mapiaux_and_capabilities_method_order() {
+    vtable_order!(
+        IMAPIClientShutdown_Vtbl,
+        IUNKNOWN,
+        [QueryFastShutdown, NotifyProcessShutdown, DoFastShutdown]
+    );
+    vtable_order!(
+        IMAPIProviderShutdown_Vtbl,
+        IUNKNOWN,
+        [QueryFastShutdown, NotifyProcessShutdown, DoFastShutdown]
+    );
+    // IMsgServiceAdmin's vtable, then CreateMsgServiceEx.
+    vtable_order!(
+        IMsgServiceAdmin2_Vtbl,
+        IUNKNOWN,
+        [
+            GetLastError,
+            GetMsgServiceTable,
+            CreateMsgService,
+            DeleteMsgService,
+            CopyMsgService,
+            RenameMsgService,
+            ConfigureMsgService,
+            OpenProfileSection,
+            MsgServiceTransportOrder,
+            AdminProviders,
+            SetPrimaryIdentity,
+            GetProviderTable,
+            CreateMsgServiceEx,
+        ]
+    );
+    assert_eq!(
+        size_of::<IMsgServiceAdmin2_Vtbl>(),
+        size_of::<IMsgServiceAdmin_Vtbl>() + size_of::<usize>()
+    );
+    vtable_order!(IMSCapabilities_Vtbl, IUNKNOWN, [GetCapabilities]);
+    // GetCapabilities answers a ULONG, not an HRESULT.
+    fn caps(
+        v: &IMSCapabilities_Vtbl,
+    ) -> unsafe extern "system" fn(*mut core::ffi::c_void, MSCAP_SELECTOR) -> ULONG {
+        v.GetCapabilities
+    }
+    let _ = caps;
+}
+
+#[test]
+fn mapiaux_pointer_sized_parameters() {
+    for m in [
+        "CreateMsgService",
+        "CopyMsgService",
+        "ConfigureMsgService",
+        "CreateMsgServiceEx",
+    ] {
+        assert_eq!(
+            param_type("IMsgServiceAdmin2", m, "ulUIParam"),
+            "ULONG_PTR",
+            "{m}"
+        );
+    }
+    fn create_ex(
+        v: &IMsgServiceAdmin2_Vtbl,
+    ) -> unsafe extern "system" fn(
+        *mut core::ffi::c_void,
+        LPTSTR,
+        LPTSTR,
+        ULONG_PTR,
+        ULONG,
+        LPMAPIUID,
+    ) -> HRESULT {
+        v.CreateMsgServiceEx
+    }
+    let _ = create_ex;
+}
+
+#[test]
+fn mapiaux_and_capabilities_constants() {
+    assert_eq!(MSCAP_SEL_FOLDER, 2);
+    assert_eq!(MSCAP_SEL_RESTRICTION, 4);
+    assert_eq!(MSCAP_SECURE_FOLDER_HOMEPAGES, 1);
+    assert_eq!(MSCAP_RES_ANNOTATION, 1);
+    assert_eq!(MAPI_BG_SESSION, 0x0020_0000);
+    assert_eq!(MAPI_NO_COINIT, 0x8);
+    assert_eq!(MDB_ONLINE, 0x100);
+    assert_eq!(STORE_UNICODE_OK, 0x0004_0000);
+    assert_eq!(MAPI_NO_CACHE, 0x200);
+    assert_eq!(MAPI_CACHE_ONLY, 0x4000);
+    assert_eq!(EDITOR_FORMAT_HTML, 2);
+}
+
+// ---- our IDL: EdkMdb.h ----------------------------------------------------------------
+
+#[test]
+fn edkmdb_interfaces_are_emitted() {
+    assert_emitted(&[
+        "IExchangeModifyTable",
+        "IExchangeRuleAction",
+        "IExchangeManageStore",
+        "IExchangeManageStore2",
+        "IExchangeManageStore3",
+        "IExchangeManageStore4",
+        "IExchangeNntpNewsfeed",
+        "IExchangeFastTransfer",
+        "IExchangeExportChanges",
+        "IExchangeExportChanges2",
+        "IExchangeExportChanges3",
+        "IExchangeImportContentsChanges",
+        "IExchangeImportContentsChanges2",
+        "IExchangeImportHierarchyChanges",
+        "IExchangeChangeAdviseSink",
+        "IExchangeChangeAdvisor",
+        "IExchangeBadItemCallback",
+        "IExchangeMoveUserProgress",
+        "IExchangeFavorites",
+        "IExchangeMessageConversion",
+    ]);
+}
+
+#[test]
+fn edkmdb_iids() {
+    let cases = [
+        (
+            IID_IExchangeManageStore,
+            "{559D10B0-A772-11CD-9BC8-00AA002FC45A}",
+        ),
+        (
+            IID_IExchangeManageStore4,
+            "{2590FF87-C431-4F9C-B1A8-CD69D760CD10}",
+        ),
+        (
+            IID_IExchangeModifyTable,
+            "{2D734CB0-53FD-101B-B19D-08002B3056E3}",
+        ),
+        (
+            IID_IExchangeExportChanges,
+            "{A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}",
+        ),
+        (
+            IID_IExchangeExportChanges3,
+            "{702E7F86-50A6-11D1-ABD6-00A0C905660A}",
+        ),
+        (
+            IID_IExchangeImportContentsChanges,
+            "{F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}",
+        ),
+        (
+            IID_IExchangeImportHierarchyChanges,
+            "{85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}",
+        ),
+        (
+            IID_IExchangeChangeAdvisor,
+            "{1E300720-A839-11CF-BDE0-00004C7531E3}",
+        ),
+        (
+            IID_IExchangeFastTransfer,
+            "{FF7DB070-A88A-11CD-9BC8-00AA002FC45A}",
+        ),
+        (
+            IID_IExchangeMoveUserProgress,
+            "{EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}",
+        ),
+    ];
+    for (iid, want) in cases {
+        assert_eq!(text(&iid), want);
+    }
+    // Microsoft defines no IID for IExchangeChangeAdviseSink; GUID_NULL stands in.
+    assert_eq!(
+        text(&IID_IExchangeChangeAdviseSink),
+        "{00000000-0000-0000-0000-000000000000}"
+    );
+}
+
+#[test]
+fn edkmdb_method_order() {
+    vtable_order!(
+        IExchangeModifyTable_Vtbl,
+        IUNKNOWN,
+        [GetLastError, GetTable, ModifyTable]
+    );
+    vtable_order!(IExchangeRuleAction_Vtbl, IUNKNOWN, [ActionCount, GetAction]);
+    vtable_order!(
+        IExchangeManageStore_Vtbl,
+        IUNKNOWN,
+        [
+            CreateStoreEntryID,
+            EntryIDFromSourceKey,
+            GetRights,
+            GetMailboxTable,
+            GetPublicFolderTable,
+        ]
+    );
+    vtable_order!(
+        IExchangeManageStore4_Vtbl,
+        IUNKNOWN,
+        [
+            CreateStoreEntryID,
+            EntryIDFromSourceKey,
+            GetRights,
+            GetMailboxTable,
+            GetPublicFolderTable,
+            CreateNewsgroupNameEntryID,
+            GetMailboxTableOffset,
+            GetPublicFolderTableOffset,
+        ]
+    );
+    vtable_order!(
+        IExchangeExportChanges_Vtbl,
+        IUNKNOWN,
+        [GetLastError, Config, Synchronize, UpdateState]
+    );
+    vtable_order!(
+        IExchangeExportChanges2_Vtbl,
+        IUNKNOWN + 4,
+        [ConfigForConversionStream]
+    );
+    vtable_order!(
+        IExchangeExportChanges3_Vtbl,
+        IUNKNOWN + 5,
+        [ConfigForSelectiveSync]
+    );
+    vtable_order!(
+        IExchangeImportContentsChanges_Vtbl,
+        IUNKNOWN,
+        [
+            GetLastError,
+            Config,
+            UpdateState,
+            ImportMessageChange,
+            ImportMessageDeletion,
+            ImportPerUserReadStateChange,
+            ImportMessageMove,
+        ]
+    );
+    vtable_order!(
+        IExchangeImportContentsChanges2_Vtbl,
+        IUNKNOWN + 7,
+        [ConfigForConversionStream, ImportMessageChangeAsAStream]
+    );
+    vtable_order!(
+        IExchangeImportHierarchyChanges_Vtbl,
+        IUNKNOWN,
+        [
+            GetLastError,
+            Config,
+            UpdateState,
+            ImportFolderChange,
+            ImportFolderDeletion
+        ]
+    );
+    vtable_order!(IExchangeChangeAdviseSink_Vtbl, IUNKNOWN, [OnNotify]);
+    vtable_order!(
+        IExchangeChangeAdvisor_Vtbl,
+        IUNKNOWN,
+        [GetLastError, Config, UpdateState, AddKeys, RemoveKeys]
+    );
+    vtable_order!(
+        IExchangeFastTransfer_Vtbl,
+        IUNKNOWN,
+        [Config, TransferBuffer]
+    );
+    vtable_order!(IExchangeBadItemCallback_Vtbl, IUNKNOWN, [BadItem]);
+    vtable_order!(
+        IExchangeMoveUserProgress_Vtbl,
+        IUNKNOWN,
+        [NextFolder, Progress, Restart]
+    );
+    vtable_order!(
+        IExchangeFavorites_Vtbl,
+        IUNKNOWN,
+        [GetLastError, AddFavorites, DelFavorites]
+    );
+    vtable_order!(IExchangeMessageConversion_Vtbl, IUNKNOWN, [OpenStream]);
+    vtable_order!(
+        IExchangeNntpNewsfeed_Vtbl,
+        IUNKNOWN,
+        [Configure, CheckMsgIds, OpenArticleStream]
+    );
+    // Signatures the compiler checks.
+    fn config(
+        v: &IExchangeExportChanges_Vtbl,
+    ) -> unsafe extern "system" fn(
+        *mut core::ffi::c_void,
+        LPSTREAM,
+        ULONG,
+        LPUNKNOWN,
+        LPSRestriction,
+        LPSPropTagArray,
+        LPSPropTagArray,
+        ULONG,
+    ) -> HRESULT {
+        v.Config
+    }
+    fn on_notify(
+        v: &IExchangeChangeAdviseSink_Vtbl,
+    ) -> unsafe extern "system" fn(*mut core::ffi::c_void, ULONG, LPENTRYLIST) -> ULONG {
+        v.OnNotify
+    }
+    let _ = (config, on_notify);
+}
+
+#[test]
+fn edkmdb_constants_and_layouts() {
+    assert_eq!(SYNC_UNICODE, 0x1);
+    assert_eq!(SYNC_NORMAL, 0x20);
+    assert_eq!(SYNC_CATCHUP, 0x400);
+    assert_eq!(SYNC_NEW_MESSAGE, 0x800);
+    assert_eq!(SYNC_FXRECOVERMODE, 0x0001_0000);
+    assert_eq!(SYNC_SOFT_DELETE, 0x1);
+    assert_eq!(ROW_ADD, 1);
+    assert_eq!(ROW_REMOVE, 4);
+    assert_eq!(ROW_EMPTY, ROW_ADD | ROW_REMOVE);
+    let l = &generated().layouts;
+    // ROWENTRY: two ULONGs and a pointer; ROWLIST: a ULONG, then ROWENTRYs.
+    assert_eq!(l["x86_64"]["_ROWENTRY"], (16, 8));
+    assert_eq!(l["i686"]["_ROWENTRY"], (12, 4));
+    assert_eq!(l["x86_64"]["_ROWLIST"], (24, 8));
+    assert_eq!(l["i686"]["_ROWLIST"], (16, 4));
+    assert_eq!(offset_of!(ROWLIST, aEntries), 8);
+    // READSTATE: ULONG, pointer, ULONG.
+    assert_eq!(l["x86_64"]["_ReadState"], (24, 8));
+    assert_eq!(l["i686"]["_ReadState"], (12, 4));
+    assert_eq!(size_of::<READSTATE>(), 24);
+}
+
+// ---- our IDL: actMgmt.h ---------------------------------------------------------------
+
+#[test]
+fn actmgmt_iids() {
+    assert_eq!(
+        text(&IID_IOlkErrorUnknown),
+        "{9240A6C0-AF41-11D2-8C3B-00104B2A6676}"
+    );
+    assert_eq!(
+        text(&IID_IOlkAccountNotify),
+        "{9240A6C3-AF41-11D2-8C3B-00104B2A6676}"
+    );
+    assert_eq!(
+        text(&IID_IOlkAccountHelper),
+        "{9240A6CB-AF41-11D2-8C3B-00104B2A6676}"
+    );
+    assert_eq!(
+        text(&IID_IOlkAccountManager),
+        "{9240A6CD-AF41-11D2-8C3B-00104B2A6676}"
+    );
+    assert_eq!(
+        text(&IID_IOlkAccount),
+        "{9240A6D2-AF41-11D2-8C3B-00104B2A6676}"
+    );
+}
+
+#[test]
+fn actmgmt_method_order() {
+    vtable_order!(IOlkErrorUnknown_Vtbl, IUNKNOWN, [GetLastError]);
+    let base = IUNKNOWN + 1;
+    vtable_order!(
+        IOlkAccount_Vtbl,
+        base,
+        [
+            PlaceHolder1,
+            PlaceHolder2,
+            PlaceHolder3,
+            PlaceHolder4,
+            PlaceHolder5,
+            PlaceHolder6,
+            GetAccountInfo,
+            GetProp,
+            SetProp,
+            PlaceHolder7,
+            PlaceHolder8,
+            PlaceHolder9,
+            FreeMemory,
+            PlaceHolder10,
+            SaveChanges,
+        ]
+    );
+    vtable_order!(
+        IOlkAccountHelper_Vtbl,
+        IUNKNOWN,
+        [PlaceHolder1, GetIdentity, GetMapiSession, HandsOffSession]
+    );
+    vtable_order!(IOlkAccountNotify_Vtbl, base, [Notify]);
+    vtable_order!(
+        IOlkAccountManager_Vtbl,
+        base,
+        [
+            Init,
+            DisplayAccountList,
+            PlaceHolder1,
+            PlaceHolder2,
+            PlaceHolder3,
+            PlaceHolder4,
+            PlaceHolder5,
+            FindAccount,
+            PlaceHolder6,
+            PlaceHolder7,
+            PlaceHolder8,
+            DeleteAccount,
+            PlaceHolder9,
+            SaveChanges,
+            GetOrder,
+            SetOrder,
+            EnumerateAccounts,
+            PlaceHolder10,
+            PlaceHolder11,
+            FreeMemory,
+            Advise,
+            Unadvise,
+            PlaceHolder12,
+            PlaceHolder13,
+            PlaceHolder14,
+        ]
+    );
+}
+
+#[test]
+fn actmgmt_constants_and_layouts() {
+    assert_eq!(ACCT_INIT_NOSYNCH_MAPI_ACCTS, 1);
+    assert_eq!(NOTIFY_ACCT_CHANGED, 1);
+    assert_eq!(NOTIFY_ACCT_PREDELETED, 5);
+    assert_eq!(ACCTUI_SHOW_ACCTWIZARD, 0x400);
+    // PROP_TAG(PT_UNICODE, 0x0002), PROP_TAG(PT_LONG, 0x0104), PROP_TAG(PT_BINARY, 0x0018).
+    assert_eq!(PROP_ACCT_NAME, (0x0002 << 16) | PT_UNICODE);
+    assert_eq!(PROP_INET_PORT, (0x0104 << 16) | PT_LONG);
+    assert_eq!(PROP_ACCT_DELIVERY_STORE, (0x0018 << 16) | PT_BINARY);
+    assert_eq!(PR_PRIMARY_SEND_ACCT, (0x0E28 << 16) | PT_UNICODE);
+    let l = &generated().layouts;
+    // ACCT_BIN: DWORD and pointer; ACCT_VARIANT: DWORD and the union, whose largest member
+    // is an ACCT_BIN.
+    assert_eq!(l["x86_64"]["ACCT_BIN"], (16, 8));
+    assert_eq!(l["i686"]["ACCT_BIN"], (8, 4));
+    assert_eq!(l["x86_64"]["ACCT_VARIANT"], (24, 8));
+    assert_eq!(l["i686"]["ACCT_VARIANT"], (12, 4));
+    assert_eq!(offset_of!(ACCT_VARIANT, Val), 8);
+}

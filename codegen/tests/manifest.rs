@@ -135,8 +135,8 @@ fn reserved_and_colliding_base_modules() {
 #[test]
 fn module_names_that_are_no_rust_identifiers() {
     let t = edited(
-        "idl = [\"mapisync.idl\"]",
-        "idl = [\"mapisync.idl\", \"1sync.idl\"]",
+        "idl = [\"mapisync.idl\"",
+        "idl = [\"mapisync.idl\", \"1sync.idl\"",
     );
     let t = t.replacen(
         "\"mapisync.idl\"]\n\n[emit.iid",
@@ -155,8 +155,8 @@ fn module_names_that_are_no_rust_identifiers() {
 #[test]
 fn two_idl_files_with_one_stem() {
     let t = edited(
-        "idl = [\"mapisync.idl\"]",
-        "idl = [\"mapisync.idl\", \"other/MapiSync.idl\"]",
+        "idl = [\"mapisync.idl\"",
+        "idl = [\"mapisync.idl\", \"other/MapiSync.idl\"",
     );
     let e = static_error(&t, "\"other/MapiSync.idl\"");
     assert!(e.contains("is lowered to `mapisync.h`, which line"), "{e}");

@@ -5,6 +5,18 @@ use crate::*;
 /// Layouts on x86_64 (x86_64-w64-mingw32), as clang lays them out.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
+    assert!(::core::mem::size_of:: < ACCT_BIN > () == 16, "size of ACCT_BIN on x86_64");
+    assert!(
+        ::core::mem::align_of:: < ACCT_BIN > () == 8, "alignment of ACCT_BIN on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < ACCT_VARIANT > () == 24,
+        "size of ACCT_VARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < ACCT_VARIANT > () == 8,
+        "alignment of ACCT_VARIANT on x86_64"
+    );
     assert!(::core::mem::size_of:: < DTCTL > () == 48, "size of DTCTL on x86_64");
     assert!(::core::mem::align_of:: < DTCTL > () == 8, "alignment of DTCTL on x86_64");
     assert!(
@@ -375,6 +387,23 @@ const _: () = {
     assert!(::core::mem::size_of:: < _PV > () == 16, "size of _PV on x86_64");
     assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on x86_64");
     assert!(
+        ::core::mem::size_of:: < _ROWENTRY > () == 16, "size of _ROWENTRY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ROWENTRY > () == 8, "alignment of _ROWENTRY on x86_64"
+    );
+    assert!(::core::mem::size_of:: < _ROWLIST > () == 24, "size of _ROWLIST on x86_64");
+    assert!(
+        ::core::mem::align_of:: < _ROWLIST > () == 8, "alignment of _ROWLIST on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < _ReadState > () == 24, "size of _ReadState on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ReadState > () == 8,
+        "alignment of _ReadState on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < _SAndRestriction > () == 16,
         "size of _SAndRestriction on x86_64"
     );
@@ -688,6 +717,17 @@ const _: () = {
 /// Layouts on i686 (i686-w64-mingw32), as clang lays them out.
 #[cfg(all(target_pointer_width = "32", windows))]
 const _: () = {
+    assert!(::core::mem::size_of:: < ACCT_BIN > () == 8, "size of ACCT_BIN on i686");
+    assert!(
+        ::core::mem::align_of:: < ACCT_BIN > () == 4, "alignment of ACCT_BIN on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < ACCT_VARIANT > () == 12, "size of ACCT_VARIANT on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < ACCT_VARIANT > () == 4,
+        "alignment of ACCT_VARIANT on i686"
+    );
     assert!(::core::mem::size_of:: < DTCTL > () == 28, "size of DTCTL on i686");
     assert!(::core::mem::align_of:: < DTCTL > () == 4, "alignment of DTCTL on i686");
     assert!(
@@ -1036,6 +1076,20 @@ const _: () = {
     );
     assert!(::core::mem::size_of:: < _PV > () == 8, "size of _PV on i686");
     assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on i686");
+    assert!(::core::mem::size_of:: < _ROWENTRY > () == 12, "size of _ROWENTRY on i686");
+    assert!(
+        ::core::mem::align_of:: < _ROWENTRY > () == 4, "alignment of _ROWENTRY on i686"
+    );
+    assert!(::core::mem::size_of:: < _ROWLIST > () == 16, "size of _ROWLIST on i686");
+    assert!(
+        ::core::mem::align_of:: < _ROWLIST > () == 4, "alignment of _ROWLIST on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < _ReadState > () == 12, "size of _ReadState on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ReadState > () == 4, "alignment of _ReadState on i686"
+    );
     assert!(
         ::core::mem::size_of:: < _SAndRestriction > () == 8,
         "size of _SAndRestriction on i686"

@@ -14,9 +14,17 @@
     clippy::missing_safety_doc
 )]
 #[rustfmt::skip]
+pub mod actmgmt;
+#[rustfmt::skip]
 pub mod base;
 #[rustfmt::skip]
 pub mod com;
+#[rustfmt::skip]
+pub mod edkmdb;
+#[rustfmt::skip]
+pub mod imscapabilities;
+#[rustfmt::skip]
+pub mod mapiaux;
 #[rustfmt::skip]
 pub mod mapicode;
 #[rustfmt::skip]
@@ -27,6 +35,8 @@ pub mod mapiform;
 pub mod mapiguid;
 #[rustfmt::skip]
 pub mod mapihook;
+#[rustfmt::skip]
+pub mod mapishutdown;
 #[rustfmt::skip]
 pub mod mapispi;
 #[rustfmt::skip]
@@ -39,13 +49,18 @@ pub mod mapiutil;
 pub mod mapix;
 #[rustfmt::skip]
 mod layout;
+pub use actmgmt::*;
 pub use base::*;
 pub use com::*;
+pub use edkmdb::*;
+pub use imscapabilities::*;
+pub use mapiaux::*;
 pub use mapicode::*;
 pub use mapidefs::*;
 pub use mapiform::*;
 pub use mapiguid::*;
 pub use mapihook::*;
+pub use mapishutdown::*;
 pub use mapispi::*;
 pub use mapisync::*;
 pub use mapitags::*;
