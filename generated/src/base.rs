@@ -4,18 +4,25 @@
 use crate::*;
 pub type wchar_t = u16;
 pub type ULONG = u32;
+pub type USHORT = u16;
+pub type UCHAR = u8;
 pub type WINBOOL = i32;
 pub type BYTE = u8;
+pub type WORD = u16;
 pub type DWORD = u32;
+pub type FLOAT = f32;
 pub type LPBYTE = *mut BYTE;
 pub type LPVOID = *mut ::core::ffi::c_void;
+pub type INT = i32;
 pub type UINT = u32;
 #[cfg(target_pointer_width = "64")]
 pub type ULONG_PTR = u64;
 #[cfg(target_pointer_width = "32")]
 pub type ULONG_PTR = u32;
 pub type SIZE_T = ULONG_PTR;
+pub type PVOID = *mut ::core::ffi::c_void;
 pub type CHAR = i8;
+pub type SHORT = i16;
 pub type LONG = i32;
 pub type WCHAR = wchar_t;
 pub type LPWSTR = *mut WCHAR;
@@ -26,6 +33,7 @@ pub type LPTSTR = LPSTR;
 pub type LPCTSTR = LPCSTR;
 pub type HANDLE = *mut ::core::ffi::c_void;
 pub type HRESULT = LONG;
+pub type LCID = DWORD;
 pub type LONGLONG = i64;
 pub type ULONGLONG = u64;
 #[repr(C)]
@@ -113,7 +121,18 @@ pub type RECT = tagRECT;
 pub type LPCRECT = *const RECT;
 pub type OLECHAR = WCHAR;
 pub type LPOLESTR = *mut OLECHAR;
+pub type LPCOLESTR = *const OLECHAR;
+pub type DOUBLE = f64;
 pub type SCODE = LONG;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagBLOB {
+    pub cbSize: ULONG,
+    pub pBlobData: *mut BYTE,
+}
+pub type BLOB = tagBLOB;
+pub type LPBLOB = *mut tagBLOB;
+pub type DATE = f64;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union tagCY {
@@ -127,6 +146,57 @@ pub struct tagCY__bindgen_ty_1 {
     pub Hi: i32,
 }
 pub type CY = tagCY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagDEC {
+    pub wReserved: USHORT,
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_1,
+    pub Hi32: ULONG,
+    pub __bindgen_anon_2: tagDEC__bindgen_ty_2,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagDEC__bindgen_ty_1 {
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_1__bindgen_ty_1,
+    pub signscale: USHORT,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagDEC__bindgen_ty_1__bindgen_ty_1 {
+    pub scale: BYTE,
+    pub sign: BYTE,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagDEC__bindgen_ty_2 {
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_2__bindgen_ty_1,
+    pub Lo64: ULONGLONG,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagDEC__bindgen_ty_2__bindgen_ty_1 {
+    pub Lo32: ULONG,
+    pub Mid32: ULONG,
+}
+pub type DECIMAL = tagDEC;
+pub type BSTR = *mut OLECHAR;
+pub type VARIANT_BOOL = i16;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagBSTRBLOB {
+    pub cbSize: ULONG,
+    pub pData: *mut BYTE,
+}
+pub type BSTRBLOB = tagBSTRBLOB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCLIPDATA {
+    pub cbSize: ULONG,
+    pub ulClipFmt: LONG,
+    pub pClipData: *mut BYTE,
+}
+pub type CLIPDATA = tagCLIPDATA;
+pub type VARTYPE = u16;
 pub type LPUNKNOWN = *mut ::core::ffi::c_void;
 pub type LPCLASSFACTORY = *mut ::core::ffi::c_void;
 pub type LPMALLOC = *mut ::core::ffi::c_void;
@@ -147,9 +217,593 @@ pub struct tagSTATSTG {
     pub reserved: DWORD,
 }
 pub type STATSTG = tagSTATSTG;
+pub type LPBC = *mut ::core::ffi::c_void;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagBIND_OPTS {
+    pub cbStruct: DWORD,
+    pub grfFlags: DWORD,
+    pub grfMode: DWORD,
+    pub dwTickCountDeadline: DWORD,
+}
+pub type BIND_OPTS = tagBIND_OPTS;
+pub type LPMONIKER = *mut ::core::ffi::c_void;
 pub type LPSTORAGE = *mut ::core::ffi::c_void;
 pub type SNB = *mut LPOLESTR;
 pub type CURRENCY = CY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagSAFEARRAYBOUND {
+    pub cElements: ULONG,
+    pub lLbound: LONG,
+}
+pub type SAFEARRAYBOUND = tagSAFEARRAYBOUND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagSAFEARRAY {
+    pub cDims: USHORT,
+    pub fFeatures: USHORT,
+    pub cbElements: ULONG,
+    pub cLocks: ULONG,
+    pub pvData: PVOID,
+    pub rgsabound: [SAFEARRAYBOUND; 1usize],
+}
+pub type SAFEARRAY = tagSAFEARRAY;
+pub type LPSAFEARRAY = *mut SAFEARRAY;
+pub type VARIANT = tagVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagVARIANT {
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagVARIANT__bindgen_ty_1 {
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1,
+    pub decVal: DECIMAL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 {
+    pub vt: VARTYPE,
+    pub wReserved1: WORD,
+    pub wReserved2: WORD,
+    pub wReserved3: WORD,
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    pub llVal: LONGLONG,
+    pub lVal: LONG,
+    pub bVal: BYTE,
+    pub iVal: SHORT,
+    pub fltVal: FLOAT,
+    pub dblVal: DOUBLE,
+    pub boolVal: VARIANT_BOOL,
+    pub scode: SCODE,
+    pub cyVal: CY,
+    pub date: DATE,
+    pub bstrVal: BSTR,
+    pub punkVal: *mut ::core::ffi::c_void,
+    pub pdispVal: *mut ::core::ffi::c_void,
+    pub parray: *mut SAFEARRAY,
+    pub pbVal: *mut BYTE,
+    pub piVal: *mut SHORT,
+    pub plVal: *mut LONG,
+    pub pllVal: *mut LONGLONG,
+    pub pfltVal: *mut FLOAT,
+    pub pdblVal: *mut DOUBLE,
+    pub pboolVal: *mut VARIANT_BOOL,
+    pub pscode: *mut SCODE,
+    pub pcyVal: *mut CY,
+    pub pdate: *mut DATE,
+    pub pbstrVal: *mut BSTR,
+    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    pub ppdispVal: *mut *mut ::core::ffi::c_void,
+    pub pparray: *mut *mut SAFEARRAY,
+    pub pvarVal: *mut VARIANT,
+    pub byref: PVOID,
+    pub cVal: CHAR,
+    pub uiVal: USHORT,
+    pub ulVal: ULONG,
+    pub ullVal: ULONGLONG,
+    pub intVal: INT,
+    pub uintVal: UINT,
+    pub pdecVal: *mut DECIMAL,
+    pub pcVal: *mut CHAR,
+    pub puiVal: *mut USHORT,
+    pub pulVal: *mut ULONG,
+    pub pullVal: *mut ULONGLONG,
+    pub pintVal: *mut INT,
+    pub puintVal: *mut UINT,
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    pub pvRecord: PVOID,
+    pub pRecInfo: *mut ::core::ffi::c_void,
+}
+pub type VARIANTARG = VARIANT;
+pub type DISPID = LONG;
+pub type MEMBERID = DISPID;
+pub type HREFTYPE = DWORD;
+pub const TKIND_ENUM: tagTYPEKIND = 0;
+pub const TKIND_RECORD: tagTYPEKIND = 1;
+pub const TKIND_MODULE: tagTYPEKIND = 2;
+pub const TKIND_INTERFACE: tagTYPEKIND = 3;
+pub const TKIND_DISPATCH: tagTYPEKIND = 4;
+pub const TKIND_COCLASS: tagTYPEKIND = 5;
+pub const TKIND_ALIAS: tagTYPEKIND = 6;
+pub const TKIND_UNION: tagTYPEKIND = 7;
+pub const TKIND_MAX: tagTYPEKIND = 8;
+pub type tagTYPEKIND = u32;
+pub use self::tagTYPEKIND as TYPEKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagTYPEDESC {
+    pub __bindgen_anon_1: tagTYPEDESC__bindgen_ty_1,
+    pub vt: VARTYPE,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagTYPEDESC__bindgen_ty_1 {
+    pub lptdesc: *mut tagTYPEDESC,
+    pub lpadesc: *mut tagARRAYDESC,
+    pub hreftype: HREFTYPE,
+}
+pub type TYPEDESC = tagTYPEDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagARRAYDESC {
+    pub tdescElem: TYPEDESC,
+    pub cDims: USHORT,
+    pub rgbounds: [SAFEARRAYBOUND; 1usize],
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagPARAMDESCEX {
+    pub cBytes: ULONG,
+    pub varDefaultValue: VARIANTARG,
+}
+pub type LPPARAMDESCEX = *mut tagPARAMDESCEX;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagPARAMDESC {
+    pub pparamdescex: LPPARAMDESCEX,
+    pub wParamFlags: USHORT,
+}
+pub type PARAMDESC = tagPARAMDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagIDLDESC {
+    pub dwReserved: ULONG_PTR,
+    pub wIDLFlags: USHORT,
+}
+pub type IDLDESC = tagIDLDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagELEMDESC {
+    pub tdesc: TYPEDESC,
+    pub __bindgen_anon_1: tagELEMDESC__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagELEMDESC__bindgen_ty_1 {
+    pub idldesc: IDLDESC,
+    pub paramdesc: PARAMDESC,
+}
+pub type ELEMDESC = tagELEMDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagTYPEATTR {
+    pub guid: GUID,
+    pub lcid: LCID,
+    pub dwReserved: DWORD,
+    pub memidConstructor: MEMBERID,
+    pub memidDestructor: MEMBERID,
+    pub lpstrSchema: LPOLESTR,
+    pub cbSizeInstance: ULONG,
+    pub typekind: TYPEKIND,
+    pub cFuncs: WORD,
+    pub cVars: WORD,
+    pub cImplTypes: WORD,
+    pub cbSizeVft: WORD,
+    pub cbAlignment: WORD,
+    pub wTypeFlags: WORD,
+    pub wMajorVerNum: WORD,
+    pub wMinorVerNum: WORD,
+    pub tdescAlias: TYPEDESC,
+    pub idldescType: IDLDESC,
+}
+pub type TYPEATTR = tagTYPEATTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagDISPPARAMS {
+    pub rgvarg: *mut VARIANTARG,
+    pub rgdispidNamedArgs: *mut DISPID,
+    pub cArgs: UINT,
+    pub cNamedArgs: UINT,
+}
+pub type DISPPARAMS = tagDISPPARAMS;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagEXCEPINFO {
+    pub wCode: WORD,
+    pub wReserved: WORD,
+    pub bstrSource: BSTR,
+    pub bstrDescription: BSTR,
+    pub bstrHelpFile: BSTR,
+    pub dwHelpContext: DWORD,
+    pub pvReserved: PVOID,
+    pub pfnDeferredFillIn: ::core::option::Option<
+        unsafe extern "system" fn(arg1: *mut tagEXCEPINFO) -> HRESULT,
+    >,
+    pub scode: SCODE,
+}
+pub type EXCEPINFO = tagEXCEPINFO;
+pub const CC_FASTCALL: tagCALLCONV = 0;
+pub const CC_CDECL: tagCALLCONV = 1;
+pub const CC_MSCPASCAL: tagCALLCONV = 2;
+pub const CC_PASCAL: tagCALLCONV = 2;
+pub const CC_MACPASCAL: tagCALLCONV = 3;
+pub const CC_STDCALL: tagCALLCONV = 4;
+pub const CC_FPFASTCALL: tagCALLCONV = 5;
+pub const CC_SYSCALL: tagCALLCONV = 6;
+pub const CC_MPWCDECL: tagCALLCONV = 7;
+pub const CC_MPWPASCAL: tagCALLCONV = 8;
+pub const CC_MAX: tagCALLCONV = 9;
+pub type tagCALLCONV = u32;
+pub use self::tagCALLCONV as CALLCONV;
+pub const FUNC_VIRTUAL: tagFUNCKIND = 0;
+pub const FUNC_PUREVIRTUAL: tagFUNCKIND = 1;
+pub const FUNC_NONVIRTUAL: tagFUNCKIND = 2;
+pub const FUNC_STATIC: tagFUNCKIND = 3;
+pub const FUNC_DISPATCH: tagFUNCKIND = 4;
+pub type tagFUNCKIND = u32;
+pub use self::tagFUNCKIND as FUNCKIND;
+pub const INVOKE_FUNC: tagINVOKEKIND = 1;
+pub const INVOKE_PROPERTYGET: tagINVOKEKIND = 2;
+pub const INVOKE_PROPERTYPUT: tagINVOKEKIND = 4;
+pub const INVOKE_PROPERTYPUTREF: tagINVOKEKIND = 8;
+pub type tagINVOKEKIND = u32;
+pub use self::tagINVOKEKIND as INVOKEKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagFUNCDESC {
+    pub memid: MEMBERID,
+    pub lprgscode: *mut SCODE,
+    pub lprgelemdescParam: *mut ELEMDESC,
+    pub funckind: FUNCKIND,
+    pub invkind: INVOKEKIND,
+    pub callconv: CALLCONV,
+    pub cParams: SHORT,
+    pub cParamsOpt: SHORT,
+    pub oVft: SHORT,
+    pub cScodes: SHORT,
+    pub elemdescFunc: ELEMDESC,
+    pub wFuncFlags: WORD,
+}
+pub type FUNCDESC = tagFUNCDESC;
+pub const VAR_PERINSTANCE: tagVARKIND = 0;
+pub const VAR_STATIC: tagVARKIND = 1;
+pub const VAR_CONST: tagVARKIND = 2;
+pub const VAR_DISPATCH: tagVARKIND = 3;
+pub type tagVARKIND = u32;
+pub use self::tagVARKIND as VARKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagVARDESC {
+    pub memid: MEMBERID,
+    pub lpstrSchema: LPOLESTR,
+    pub __bindgen_anon_1: tagVARDESC__bindgen_ty_1,
+    pub elemdescVar: ELEMDESC,
+    pub wVarFlags: WORD,
+    pub varkind: VARKIND,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagVARDESC__bindgen_ty_1 {
+    pub oInst: ULONG,
+    pub lpvarValue: *mut VARIANT,
+}
+pub type VARDESC = tagVARDESC;
+pub const DESCKIND_NONE: tagDESCKIND = 0;
+pub const DESCKIND_FUNCDESC: tagDESCKIND = 1;
+pub const DESCKIND_VARDESC: tagDESCKIND = 2;
+pub const DESCKIND_TYPECOMP: tagDESCKIND = 3;
+pub const DESCKIND_IMPLICITAPPOBJ: tagDESCKIND = 4;
+pub const DESCKIND_MAX: tagDESCKIND = 5;
+pub type tagDESCKIND = u32;
+pub use self::tagDESCKIND as DESCKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagBINDPTR {
+    pub lpfuncdesc: *mut FUNCDESC,
+    pub lpvardesc: *mut VARDESC,
+    pub lptcomp: *mut ::core::ffi::c_void,
+}
+pub type BINDPTR = tagBINDPTR;
+pub const SYS_WIN16: tagSYSKIND = 0;
+pub const SYS_WIN32: tagSYSKIND = 1;
+pub const SYS_MAC: tagSYSKIND = 2;
+pub const SYS_WIN64: tagSYSKIND = 3;
+pub type tagSYSKIND = u32;
+pub use self::tagSYSKIND as SYSKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagTLIBATTR {
+    pub guid: GUID,
+    pub lcid: LCID,
+    pub syskind: SYSKIND,
+    pub wMajorVerNum: WORD,
+    pub wMinorVerNum: WORD,
+    pub wLibFlags: WORD,
+}
+pub type TLIBATTR = tagTLIBATTR;
+pub type PROPVARIANT = tagPROPVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagVersionedStream {
+    pub guidVersion: GUID,
+    pub pStream: *mut ::core::ffi::c_void,
+}
+pub type LPVERSIONEDSTREAM = *mut tagVersionedStream;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAC {
+    pub cElems: ULONG,
+    pub pElems: *mut CHAR,
+}
+pub type CAC = tagCAC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAUB {
+    pub cElems: ULONG,
+    pub pElems: *mut UCHAR,
+}
+pub type CAUB = tagCAUB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAI {
+    pub cElems: ULONG,
+    pub pElems: *mut SHORT,
+}
+pub type CAI = tagCAI;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAUI {
+    pub cElems: ULONG,
+    pub pElems: *mut USHORT,
+}
+pub type CAUI = tagCAUI;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAL {
+    pub cElems: ULONG,
+    pub pElems: *mut LONG,
+}
+pub type CAL = tagCAL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAUL {
+    pub cElems: ULONG,
+    pub pElems: *mut ULONG,
+}
+pub type CAUL = tagCAUL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAFLT {
+    pub cElems: ULONG,
+    pub pElems: *mut FLOAT,
+}
+pub type CAFLT = tagCAFLT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCADBL {
+    pub cElems: ULONG,
+    pub pElems: *mut DOUBLE,
+}
+pub type CADBL = tagCADBL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCACY {
+    pub cElems: ULONG,
+    pub pElems: *mut CY,
+}
+pub type CACY = tagCACY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCADATE {
+    pub cElems: ULONG,
+    pub pElems: *mut DATE,
+}
+pub type CADATE = tagCADATE;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCABSTR {
+    pub cElems: ULONG,
+    pub pElems: *mut BSTR,
+}
+pub type CABSTR = tagCABSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCABSTRBLOB {
+    pub cElems: ULONG,
+    pub pElems: *mut BSTRBLOB,
+}
+pub type CABSTRBLOB = tagCABSTRBLOB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCABOOL {
+    pub cElems: ULONG,
+    pub pElems: *mut VARIANT_BOOL,
+}
+pub type CABOOL = tagCABOOL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCASCODE {
+    pub cElems: ULONG,
+    pub pElems: *mut SCODE,
+}
+pub type CASCODE = tagCASCODE;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAPROPVARIANT {
+    pub cElems: ULONG,
+    pub pElems: *mut PROPVARIANT,
+}
+pub type CAPROPVARIANT = tagCAPROPVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAH {
+    pub cElems: ULONG,
+    pub pElems: *mut LARGE_INTEGER,
+}
+pub type CAH = tagCAH;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAUH {
+    pub cElems: ULONG,
+    pub pElems: *mut ULARGE_INTEGER,
+}
+pub type CAUH = tagCAUH;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCALPSTR {
+    pub cElems: ULONG,
+    pub pElems: *mut LPSTR,
+}
+pub type CALPSTR = tagCALPSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCALPWSTR {
+    pub cElems: ULONG,
+    pub pElems: *mut LPWSTR,
+}
+pub type CALPWSTR = tagCALPWSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCAFILETIME {
+    pub cElems: ULONG,
+    pub pElems: *mut FILETIME,
+}
+pub type CAFILETIME = tagCAFILETIME;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCACLIPDATA {
+    pub cElems: ULONG,
+    pub pElems: *mut CLIPDATA,
+}
+pub type CACLIPDATA = tagCACLIPDATA;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCACLSID {
+    pub cElems: ULONG,
+    pub pElems: *mut CLSID,
+}
+pub type CACLSID = tagCACLSID;
+pub type PROPVAR_PAD1 = WORD;
+pub type PROPVAR_PAD2 = WORD;
+pub type PROPVAR_PAD3 = WORD;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagPROPVARIANT {
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagPROPVARIANT__bindgen_ty_1 {
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1,
+    pub decVal: DECIMAL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 {
+    pub vt: VARTYPE,
+    pub wReserved1: PROPVAR_PAD1,
+    pub wReserved2: PROPVAR_PAD2,
+    pub wReserved3: PROPVAR_PAD3,
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    pub cVal: CHAR,
+    pub bVal: UCHAR,
+    pub iVal: SHORT,
+    pub uiVal: USHORT,
+    pub lVal: LONG,
+    pub ulVal: ULONG,
+    pub intVal: INT,
+    pub uintVal: UINT,
+    pub hVal: LARGE_INTEGER,
+    pub uhVal: ULARGE_INTEGER,
+    pub fltVal: FLOAT,
+    pub dblVal: DOUBLE,
+    pub boolVal: VARIANT_BOOL,
+    pub scode: SCODE,
+    pub cyVal: CY,
+    pub date: DATE,
+    pub filetime: FILETIME,
+    pub puuid: *mut CLSID,
+    pub pclipdata: *mut CLIPDATA,
+    pub bstrVal: BSTR,
+    pub bstrblobVal: BSTRBLOB,
+    pub blob: BLOB,
+    pub pszVal: LPSTR,
+    pub pwszVal: LPWSTR,
+    pub punkVal: *mut ::core::ffi::c_void,
+    pub pdispVal: *mut ::core::ffi::c_void,
+    pub pStream: *mut ::core::ffi::c_void,
+    pub pStorage: *mut ::core::ffi::c_void,
+    pub pVersionedStream: LPVERSIONEDSTREAM,
+    pub parray: LPSAFEARRAY,
+    pub cac: CAC,
+    pub caub: CAUB,
+    pub cai: CAI,
+    pub caui: CAUI,
+    pub cal: CAL,
+    pub caul: CAUL,
+    pub cah: CAH,
+    pub cauh: CAUH,
+    pub caflt: CAFLT,
+    pub cadbl: CADBL,
+    pub cabool: CABOOL,
+    pub cascode: CASCODE,
+    pub cacy: CACY,
+    pub cadate: CADATE,
+    pub cafiletime: CAFILETIME,
+    pub cauuid: CACLSID,
+    pub caclipdata: CACLIPDATA,
+    pub cabstr: CABSTR,
+    pub cabstrblob: CABSTRBLOB,
+    pub calpstr: CALPSTR,
+    pub calpwstr: CALPWSTR,
+    pub capropvar: CAPROPVARIANT,
+    pub pcVal: *mut CHAR,
+    pub pbVal: *mut UCHAR,
+    pub piVal: *mut SHORT,
+    pub puiVal: *mut USHORT,
+    pub plVal: *mut LONG,
+    pub pulVal: *mut ULONG,
+    pub pintVal: *mut INT,
+    pub puintVal: *mut UINT,
+    pub pfltVal: *mut FLOAT,
+    pub pdblVal: *mut DOUBLE,
+    pub pboolVal: *mut VARIANT_BOOL,
+    pub pdecVal: *mut DECIMAL,
+    pub pscode: *mut SCODE,
+    pub pcyVal: *mut CY,
+    pub pdate: *mut DATE,
+    pub pbstrVal: *mut BSTR,
+    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    pub ppdispVal: *mut *mut ::core::ffi::c_void,
+    pub pparray: *mut LPSAFEARRAY,
+    pub pvarVal: *mut PROPVARIANT,
+}
+pub type LPPROPVARIANT = *mut tagPROPVARIANT;
 #[repr(C)]
 #[derive(Copy, Clone)]
 pub union _NOTIFICATION__bindgen_ty_1 {

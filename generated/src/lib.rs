@@ -48,6 +48,8 @@ pub mod mapiutil;
 #[rustfmt::skip]
 pub mod mapix;
 #[rustfmt::skip]
+pub mod mimeole;
+#[rustfmt::skip]
 mod layout;
 pub use actmgmt::*;
 pub use base::*;
@@ -66,3 +68,4 @@ pub use mapisync::*;
 pub use mapitags::*;
 pub use mapiutil::*;
 pub use mapix::*;
+pub use mimeole::*;
