@@ -1105,3 +1105,24 @@ fn the_interfaces_of_microsofts_mapi_headers_are_emitted_but_iolkenum() {
     assert_eq!(real.len(), 95, "{real:?}");
     assert!(!all.contains(&"IOlkEnum"));
 }
+
+#[test]
+fn mimeole_struct_layouts() {
+    let l = &generated().layouts;
+    // INETCSETINFO: char[128], a handle, three DWORDs.
+    assert_eq!(l["x86_64"]["tagINETCSETINFO"], (152, 8));
+    assert_eq!(l["i686"]["tagINETCSETINFO"], (144, 4));
+    // CODEPAGEINFO: six 4-byte fields, six char[128], three 4-byte fields.
+    assert_eq!(l["x86_64"]["tagCODEPAGEINFO"], (804, 4));
+    assert_eq!(l["i686"]["tagCODEPAGEINFO"], (804, 4));
+    // MIMEPROPINFO: DWORD, handle, enum, four DWORDs, two VARTYPEs.
+    assert_eq!(l["x86_64"]["tagMIMEPROPINFO"], (40, 8));
+    assert_eq!(l["i686"]["tagMIMEPROPINFO"], (32, 4));
+    assert_eq!(offset_of!(MIMEPROPINFO, vtCurrent), 38);
+    // FINDBODY: two strings and a DWORD; WEBPAGEOPTIONS: three DWORDs and a WCHAR.
+    assert_eq!(l["x86_64"]["tagFINDBODY"], (24, 8));
+    assert_eq!(l["i686"]["tagFINDBODY"], (12, 4));
+    assert_eq!(l["x86_64"]["tagWEBPAGEOPTIONS"], (16, 4));
+    assert_eq!(size_of::<TRANSMITINFO>(), 32);
+    assert_eq!(size_of::<HEADERROWINFO>(), 16);
+}

@@ -165,22 +165,6 @@ typedef BLOB THUMBBLOB;
 typedef ULONG TYPEDID;
 typedef ULONG CODEPAGEID;
 typedef const struct tagPROPVARIANT *LPCPROPVARIANT;
-typedef struct tagINETCSETINFO *LPINETCSETINFO;
-typedef struct tagCODEPAGEINFO *LPCODEPAGEINFO;
-typedef struct tagRFC1522INFO *LPRFC1522INFO;
-typedef struct tagFINDHEADER *LPFINDHEADER;
-typedef struct tagHEADERROWINFO *LPHEADERROWINFO;
-typedef struct tagMIMEPARAMINFO *LPMIMEPARAMINFO;
-typedef struct tagMIMEPROPINFO *LPMIMEPROPINFO;
-typedef const struct tagMIMEPROPINFO *LPCMIMEPROPINFO;
-typedef struct tagADDRESSPROPS *LPADDRESSPROPS;
-typedef struct tagADDRESSLIST *LPADDRESSLIST;
-typedef struct tagBODYOFFSETS *LPBODYOFFSETS;
-typedef struct tagTRANSMITINFO *LPTRANSMITINFO;
-typedef struct tagFINDBODY *LPFINDBODY;
-typedef struct tagWEBPAGEOPTIONS *LPWEBPAGEOPTIONS;
-typedef struct tagENUMHEADERROW *LPENUMHEADERROW;
-typedef struct tagENUMPROPERTY *LPENUMPROPERTY;
 
 typedef enum {
     IET_BINARY = 0,
@@ -255,6 +239,122 @@ typedef enum {
     OID,
     X500
 } CERTNAMETYPE;
+
+typedef struct tagADDRESSPROPS *LPADDRESSPROPS;
+
+typedef struct tagINETCSETINFO {
+    char szName[128];
+    HCHARSET hCharset;
+    CODEPAGEID cpiWindows;
+    CODEPAGEID cpiInternet;
+    ULONG dwReserved1;
+} INETCSETINFO, *LPINETCSETINFO;
+
+typedef struct tagCODEPAGEINFO {
+    ULONG dwMask;
+    CODEPAGEID cpiCodePage;
+    int fIsValidCodePage;
+    ULONG ulMaxCharSize;
+    int fInternetCP;
+    CODEPAGEID cpiFamily;
+    char szName[128];
+    char szBodyCset[128];
+    char szHeaderCset[128];
+    char szWebCset[128];
+    char szFixedFont[128];
+    char szVariableFont[128];
+    ENCODINGTYPE ietNewsDefault;
+    ENCODINGTYPE ietMailDefault;
+    ULONG dwReserved1;
+} CODEPAGEINFO, *LPCODEPAGEINFO;
+
+typedef struct tagRFC1522INFO {
+    int fRfc1522Allowed;
+    int fRfc1522Used;
+    int fAllow8bit;
+    HCHARSET hRfc1522Cset;
+} RFC1522INFO, *LPRFC1522INFO;
+
+typedef struct tagFINDHEADER {
+    LPCSTR pszHeader;
+    ULONG dwReserved;
+} FINDHEADER, *LPFINDHEADER;
+
+typedef struct tagHEADERROWINFO {
+    ULONG dwRowNumber;
+    ULONG cboffStart;
+    ULONG cboffColon;
+    ULONG cboffEnd;
+} HEADERROWINFO, *LPHEADERROWINFO;
+
+typedef struct tagMIMEPARAMINFO {
+    LPSTR pszName;
+    LPSTR pszData;
+} MIMEPARAMINFO, *LPMIMEPARAMINFO;
+
+typedef struct tagMIMEPROPINFO {
+    ULONG dwMask;
+    HCHARSET hCharset;
+    ENCODINGTYPE ietEncoding;
+    ULONG dwRowNumber;
+    ULONG dwFlags;
+    ULONG dwPropId;
+    ULONG cValues;
+    VARTYPE vtDefault;
+    VARTYPE vtCurrent;
+} MIMEPROPINFO, *LPMIMEPROPINFO;
+
+typedef const MIMEPROPINFO *LPCMIMEPROPINFO;
+
+typedef struct tagADDRESSLIST {
+    ULONG cAdrs;
+    LPADDRESSPROPS prgAdr;
+} ADDRESSLIST, *LPADDRESSLIST;
+
+typedef struct tagBODYOFFSETS {
+    ULONG cbBoundaryStart;
+    ULONG cbHeaderStart;
+    ULONG cbBodyStart;
+    ULONG cbBodyEnd;
+} BODYOFFSETS, *LPBODYOFFSETS;
+
+typedef struct tagTRANSMITINFO {
+    ENCODINGTYPE ietCurrent;
+    ENCODINGTYPE ietXmitMime;
+    ENCODINGTYPE ietXmit822;
+    ULONG cbLongestLine;
+    ULONG cExtended;
+    ULONG ulPercentExt;
+    ULONG cbSize;
+    ULONG cLines;
+} TRANSMITINFO, *LPTRANSMITINFO;
+
+typedef struct tagFINDBODY {
+    LPSTR pszPriType;
+    LPSTR pszSubType;
+    ULONG dwReserved;
+} FINDBODY, *LPFINDBODY;
+
+typedef struct tagWEBPAGEOPTIONS {
+    ULONG cbSize;
+    ULONG dwFlags;
+    ULONG dwDelay;
+    WCHAR wchQuote;
+} WEBPAGEOPTIONS, *LPWEBPAGEOPTIONS;
+
+typedef struct tagENUMHEADERROW {
+    HHEADERROW hRow;
+    LPSTR pszHeader;
+    LPSTR pszData;
+    ULONG cchData;
+    ULONG dwReserved;
+} ENUMHEADERROW, *LPENUMHEADERROW;
+
+typedef struct tagENUMPROPERTY {
+    LPSTR pszName;
+    HHEADERROW hRow;
+    ULONG dwPropId;
+} ENUMPROPERTY, *LPENUMPROPERTY;
 
 /* IMimeInternational {C5588349-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);

@@ -693,6 +693,14 @@ const _: () = {
         ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < tagADDRESSLIST > () == 16,
+        "size of tagADDRESSLIST on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagADDRESSLIST > () == 8,
+        "alignment of tagADDRESSLIST on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < tagARRAYDESC > () == 32,
         "size of tagARRAYDESC on x86_64"
     );
@@ -718,6 +726,14 @@ const _: () = {
     assert!(::core::mem::size_of:: < tagBLOB > () == 16, "size of tagBLOB on x86_64");
     assert!(
         ::core::mem::align_of:: < tagBLOB > () == 8, "alignment of tagBLOB on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+        "size of tagBODYOFFSETS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+        "alignment of tagBODYOFFSETS on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < tagBSTRBLOB > () == 16, "size of tagBSTRBLOB on x86_64"
@@ -847,6 +863,14 @@ const _: () = {
         ::core::mem::align_of:: < tagCLIPDATA > () == 8,
         "alignment of tagCLIPDATA on x86_64"
     );
+    assert!(
+        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+        "size of tagCODEPAGEINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+        "alignment of tagCODEPAGEINFO on x86_64"
+    );
     assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on x86_64");
     assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on x86_64");
     assert!(
@@ -915,12 +939,43 @@ const _: () = {
         "alignment of tagELEMDESC__bindgen_ty_1 on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < tagENUMHEADERROW > () == 32,
+        "size of tagENUMHEADERROW on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMHEADERROW > () == 8,
+        "alignment of tagENUMHEADERROW on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMPROPERTY > () == 24,
+        "size of tagENUMPROPERTY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMPROPERTY > () == 8,
+        "alignment of tagENUMPROPERTY on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < tagEXCEPINFO > () == 64,
         "size of tagEXCEPINFO on x86_64"
     );
     assert!(
         ::core::mem::align_of:: < tagEXCEPINFO > () == 8,
         "alignment of tagEXCEPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDBODY > () == 24, "size of tagFINDBODY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDBODY > () == 8,
+        "alignment of tagFINDBODY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDHEADER > () == 16,
+        "size of tagFINDHEADER on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDHEADER > () == 8,
+        "alignment of tagFINDHEADER on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < tagFUNCDESC > () == 88, "size of tagFUNCDESC on x86_64"
@@ -930,11 +985,43 @@ const _: () = {
         "alignment of tagFUNCDESC on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+        "size of tagHEADERROWINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+        "alignment of tagHEADERROWINFO on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < tagIDLDESC > () == 16, "size of tagIDLDESC on x86_64"
     );
     assert!(
         ::core::mem::align_of:: < tagIDLDESC > () == 8,
         "alignment of tagIDLDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagINETCSETINFO > () == 152,
+        "size of tagINETCSETINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagINETCSETINFO > () == 8,
+        "alignment of tagINETCSETINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 16,
+        "size of tagMIMEPARAMINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 8,
+        "alignment of tagMIMEPARAMINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 40,
+        "size of tagMIMEPROPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 8,
+        "alignment of tagMIMEPROPINFO on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < tagPARAMDESC > () == 16,
@@ -991,6 +1078,14 @@ const _: () = {
         ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < tagRFC1522INFO > () == 24,
+        "size of tagRFC1522INFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagRFC1522INFO > () == 8,
+        "alignment of tagRFC1522INFO on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < tagSAFEARRAY > () == 32,
         "size of tagSAFEARRAY on x86_64"
     );
@@ -1019,6 +1114,14 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < tagTLIBATTR > () == 4,
         "alignment of tagTLIBATTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+        "size of tagTRANSMITINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+        "alignment of tagTRANSMITINFO on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < tagTYPEATTR > () == 96, "size of tagTYPEATTR on x86_64"
@@ -1107,6 +1210,14 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < tagVersionedStream > () == 8,
         "alignment of tagVersionedStream on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+        "size of tagWEBPAGEOPTIONS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+        "alignment of tagWEBPAGEOPTIONS on x86_64"
     );
 };
 /// Layouts on i686 (i686-w64-mingw32), as clang lays them out.
@@ -1771,6 +1882,14 @@ const _: () = {
         ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on i686"
     );
     assert!(
+        ::core::mem::size_of:: < tagADDRESSLIST > () == 8,
+        "size of tagADDRESSLIST on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagADDRESSLIST > () == 4,
+        "alignment of tagADDRESSLIST on i686"
+    );
+    assert!(
         ::core::mem::size_of:: < tagARRAYDESC > () == 20, "size of tagARRAYDESC on i686"
     );
     assert!(
@@ -1790,6 +1909,14 @@ const _: () = {
     );
     assert!(::core::mem::size_of:: < tagBLOB > () == 8, "size of tagBLOB on i686");
     assert!(::core::mem::align_of:: < tagBLOB > () == 4, "alignment of tagBLOB on i686");
+    assert!(
+        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+        "size of tagBODYOFFSETS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+        "alignment of tagBODYOFFSETS on i686"
+    );
     assert!(
         ::core::mem::size_of:: < tagBSTRBLOB > () == 8, "size of tagBSTRBLOB on i686"
     );
@@ -1890,6 +2017,14 @@ const _: () = {
         ::core::mem::align_of:: < tagCLIPDATA > () == 4,
         "alignment of tagCLIPDATA on i686"
     );
+    assert!(
+        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+        "size of tagCODEPAGEINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+        "alignment of tagCODEPAGEINFO on i686"
+    );
     assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on i686");
     assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on i686");
     assert!(
@@ -1958,11 +2093,41 @@ const _: () = {
         "alignment of tagELEMDESC__bindgen_ty_1 on i686"
     );
     assert!(
+        ::core::mem::size_of:: < tagENUMHEADERROW > () == 20,
+        "size of tagENUMHEADERROW on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMHEADERROW > () == 4,
+        "alignment of tagENUMHEADERROW on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMPROPERTY > () == 12,
+        "size of tagENUMPROPERTY on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMPROPERTY > () == 4,
+        "alignment of tagENUMPROPERTY on i686"
+    );
+    assert!(
         ::core::mem::size_of:: < tagEXCEPINFO > () == 32, "size of tagEXCEPINFO on i686"
     );
     assert!(
         ::core::mem::align_of:: < tagEXCEPINFO > () == 4,
         "alignment of tagEXCEPINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDBODY > () == 12, "size of tagFINDBODY on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDBODY > () == 4,
+        "alignment of tagFINDBODY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDHEADER > () == 8, "size of tagFINDHEADER on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDHEADER > () == 4,
+        "alignment of tagFINDHEADER on i686"
     );
     assert!(
         ::core::mem::size_of:: < tagFUNCDESC > () == 52, "size of tagFUNCDESC on i686"
@@ -1971,9 +2136,41 @@ const _: () = {
         ::core::mem::align_of:: < tagFUNCDESC > () == 4,
         "alignment of tagFUNCDESC on i686"
     );
+    assert!(
+        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+        "size of tagHEADERROWINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+        "alignment of tagHEADERROWINFO on i686"
+    );
     assert!(::core::mem::size_of:: < tagIDLDESC > () == 8, "size of tagIDLDESC on i686");
     assert!(
         ::core::mem::align_of:: < tagIDLDESC > () == 4, "alignment of tagIDLDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagINETCSETINFO > () == 144,
+        "size of tagINETCSETINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagINETCSETINFO > () == 4,
+        "alignment of tagINETCSETINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 8,
+        "size of tagMIMEPARAMINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 4,
+        "alignment of tagMIMEPARAMINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 32,
+        "size of tagMIMEPROPINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 4,
+        "alignment of tagMIMEPROPINFO on i686"
     );
     assert!(
         ::core::mem::size_of:: < tagPARAMDESC > () == 8, "size of tagPARAMDESC on i686"
@@ -2027,6 +2224,14 @@ const _: () = {
     assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on i686");
     assert!(::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on i686");
     assert!(
+        ::core::mem::size_of:: < tagRFC1522INFO > () == 16,
+        "size of tagRFC1522INFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagRFC1522INFO > () == 4,
+        "alignment of tagRFC1522INFO on i686"
+    );
+    assert!(
         ::core::mem::size_of:: < tagSAFEARRAY > () == 24, "size of tagSAFEARRAY on i686"
     );
     assert!(
@@ -2053,6 +2258,14 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < tagTLIBATTR > () == 4,
         "alignment of tagTLIBATTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+        "size of tagTRANSMITINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+        "alignment of tagTRANSMITINFO on i686"
     );
     assert!(
         ::core::mem::size_of:: < tagTYPEATTR > () == 76, "size of tagTYPEATTR on i686"
@@ -2138,5 +2351,13 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < tagVersionedStream > () == 4,
         "alignment of tagVersionedStream on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+        "size of tagWEBPAGEOPTIONS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+        "alignment of tagWEBPAGEOPTIONS on i686"
     );
 };

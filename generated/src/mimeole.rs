@@ -36,97 +36,6 @@ pub type THUMBBLOB = BLOB;
 pub type TYPEDID = ULONG;
 pub type CODEPAGEID = ULONG;
 pub type LPCPROPVARIANT = *const tagPROPVARIANT;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagINETCSETINFO {
-    _unused: [u8; 0],
-}
-pub type LPINETCSETINFO = *mut tagINETCSETINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagCODEPAGEINFO {
-    _unused: [u8; 0],
-}
-pub type LPCODEPAGEINFO = *mut tagCODEPAGEINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagRFC1522INFO {
-    _unused: [u8; 0],
-}
-pub type LPRFC1522INFO = *mut tagRFC1522INFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagFINDHEADER {
-    _unused: [u8; 0],
-}
-pub type LPFINDHEADER = *mut tagFINDHEADER;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagHEADERROWINFO {
-    _unused: [u8; 0],
-}
-pub type LPHEADERROWINFO = *mut tagHEADERROWINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagMIMEPARAMINFO {
-    _unused: [u8; 0],
-}
-pub type LPMIMEPARAMINFO = *mut tagMIMEPARAMINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagMIMEPROPINFO {
-    _unused: [u8; 0],
-}
-pub type LPMIMEPROPINFO = *mut tagMIMEPROPINFO;
-pub type LPCMIMEPROPINFO = *const tagMIMEPROPINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagADDRESSPROPS {
-    _unused: [u8; 0],
-}
-pub type LPADDRESSPROPS = *mut tagADDRESSPROPS;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagADDRESSLIST {
-    _unused: [u8; 0],
-}
-pub type LPADDRESSLIST = *mut tagADDRESSLIST;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagBODYOFFSETS {
-    _unused: [u8; 0],
-}
-pub type LPBODYOFFSETS = *mut tagBODYOFFSETS;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagTRANSMITINFO {
-    _unused: [u8; 0],
-}
-pub type LPTRANSMITINFO = *mut tagTRANSMITINFO;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagFINDBODY {
-    _unused: [u8; 0],
-}
-pub type LPFINDBODY = *mut tagFINDBODY;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagWEBPAGEOPTIONS {
-    _unused: [u8; 0],
-}
-pub type LPWEBPAGEOPTIONS = *mut tagWEBPAGEOPTIONS;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagENUMHEADERROW {
-    _unused: [u8; 0],
-}
-pub type LPENUMHEADERROW = *mut tagENUMHEADERROW;
-#[repr(C)]
-#[derive(Debug)]
-pub struct tagENUMPROPERTY {
-    _unused: [u8; 0],
-}
-pub type LPENUMPROPERTY = *mut tagENUMPROPERTY;
 pub const IET_BINARY: ENCODINGTYPE = 0;
 pub const IET_BASE64: ENCODINGTYPE = 1;
 pub const IET_UUENCODE: ENCODINGTYPE = 2;
@@ -183,6 +92,167 @@ pub const SIMPLE: CERTNAMETYPE = 0;
 pub const OID: CERTNAMETYPE = 1;
 pub const X500: CERTNAMETYPE = 2;
 pub type CERTNAMETYPE = u32;
+#[repr(C)]
+#[derive(Debug)]
+pub struct tagADDRESSPROPS {
+    _unused: [u8; 0],
+}
+pub type LPADDRESSPROPS = *mut tagADDRESSPROPS;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagINETCSETINFO {
+    pub szName: [i8; 128usize],
+    pub hCharset: HCHARSET,
+    pub cpiWindows: CODEPAGEID,
+    pub cpiInternet: CODEPAGEID,
+    pub dwReserved1: ULONG,
+}
+pub type INETCSETINFO = tagINETCSETINFO;
+pub type LPINETCSETINFO = *mut tagINETCSETINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagCODEPAGEINFO {
+    pub dwMask: ULONG,
+    pub cpiCodePage: CODEPAGEID,
+    pub fIsValidCodePage: i32,
+    pub ulMaxCharSize: ULONG,
+    pub fInternetCP: i32,
+    pub cpiFamily: CODEPAGEID,
+    pub szName: [i8; 128usize],
+    pub szBodyCset: [i8; 128usize],
+    pub szHeaderCset: [i8; 128usize],
+    pub szWebCset: [i8; 128usize],
+    pub szFixedFont: [i8; 128usize],
+    pub szVariableFont: [i8; 128usize],
+    pub ietNewsDefault: ENCODINGTYPE,
+    pub ietMailDefault: ENCODINGTYPE,
+    pub dwReserved1: ULONG,
+}
+pub type CODEPAGEINFO = tagCODEPAGEINFO;
+pub type LPCODEPAGEINFO = *mut tagCODEPAGEINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagRFC1522INFO {
+    pub fRfc1522Allowed: i32,
+    pub fRfc1522Used: i32,
+    pub fAllow8bit: i32,
+    pub hRfc1522Cset: HCHARSET,
+}
+pub type RFC1522INFO = tagRFC1522INFO;
+pub type LPRFC1522INFO = *mut tagRFC1522INFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagFINDHEADER {
+    pub pszHeader: LPCSTR,
+    pub dwReserved: ULONG,
+}
+pub type FINDHEADER = tagFINDHEADER;
+pub type LPFINDHEADER = *mut tagFINDHEADER;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagHEADERROWINFO {
+    pub dwRowNumber: ULONG,
+    pub cboffStart: ULONG,
+    pub cboffColon: ULONG,
+    pub cboffEnd: ULONG,
+}
+pub type HEADERROWINFO = tagHEADERROWINFO;
+pub type LPHEADERROWINFO = *mut tagHEADERROWINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagMIMEPARAMINFO {
+    pub pszName: LPSTR,
+    pub pszData: LPSTR,
+}
+pub type MIMEPARAMINFO = tagMIMEPARAMINFO;
+pub type LPMIMEPARAMINFO = *mut tagMIMEPARAMINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagMIMEPROPINFO {
+    pub dwMask: ULONG,
+    pub hCharset: HCHARSET,
+    pub ietEncoding: ENCODINGTYPE,
+    pub dwRowNumber: ULONG,
+    pub dwFlags: ULONG,
+    pub dwPropId: ULONG,
+    pub cValues: ULONG,
+    pub vtDefault: VARTYPE,
+    pub vtCurrent: VARTYPE,
+}
+pub type MIMEPROPINFO = tagMIMEPROPINFO;
+pub type LPMIMEPROPINFO = *mut tagMIMEPROPINFO;
+pub type LPCMIMEPROPINFO = *const MIMEPROPINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagADDRESSLIST {
+    pub cAdrs: ULONG,
+    pub prgAdr: LPADDRESSPROPS,
+}
+pub type ADDRESSLIST = tagADDRESSLIST;
+pub type LPADDRESSLIST = *mut tagADDRESSLIST;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagBODYOFFSETS {
+    pub cbBoundaryStart: ULONG,
+    pub cbHeaderStart: ULONG,
+    pub cbBodyStart: ULONG,
+    pub cbBodyEnd: ULONG,
+}
+pub type BODYOFFSETS = tagBODYOFFSETS;
+pub type LPBODYOFFSETS = *mut tagBODYOFFSETS;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagTRANSMITINFO {
+    pub ietCurrent: ENCODINGTYPE,
+    pub ietXmitMime: ENCODINGTYPE,
+    pub ietXmit822: ENCODINGTYPE,
+    pub cbLongestLine: ULONG,
+    pub cExtended: ULONG,
+    pub ulPercentExt: ULONG,
+    pub cbSize: ULONG,
+    pub cLines: ULONG,
+}
+pub type TRANSMITINFO = tagTRANSMITINFO;
+pub type LPTRANSMITINFO = *mut tagTRANSMITINFO;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagFINDBODY {
+    pub pszPriType: LPSTR,
+    pub pszSubType: LPSTR,
+    pub dwReserved: ULONG,
+}
+pub type FINDBODY = tagFINDBODY;
+pub type LPFINDBODY = *mut tagFINDBODY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagWEBPAGEOPTIONS {
+    pub cbSize: ULONG,
+    pub dwFlags: ULONG,
+    pub dwDelay: ULONG,
+    pub wchQuote: WCHAR,
+}
+pub type WEBPAGEOPTIONS = tagWEBPAGEOPTIONS;
+pub type LPWEBPAGEOPTIONS = *mut tagWEBPAGEOPTIONS;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagENUMHEADERROW {
+    pub hRow: HHEADERROW,
+    pub pszHeader: LPSTR,
+    pub pszData: LPSTR,
+    pub cchData: ULONG,
+    pub dwReserved: ULONG,
+}
+pub type ENUMHEADERROW = tagENUMHEADERROW;
+pub type LPENUMHEADERROW = *mut tagENUMHEADERROW;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct tagENUMPROPERTY {
+    pub pszName: LPSTR,
+    pub hRow: HHEADERROW,
+    pub dwPropId: ULONG,
+}
+pub type ENUMPROPERTY = tagENUMPROPERTY;
+pub type LPENUMPROPERTY = *mut tagENUMPROPERTY;
 pub type LPMIMEINTERNATIONAL = *mut ::core::ffi::c_void;
 pub type LPMIMESECURITY = *mut ::core::ffi::c_void;
 pub type LPMIMEHEADERTABLE = *mut ::core::ffi::c_void;
