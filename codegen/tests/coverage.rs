@@ -1126,3 +1126,18 @@ fn mimeole_struct_layouts() {
     assert_eq!(size_of::<TRANSMITINFO>(), 32);
     assert_eq!(size_of::<HEADERROWINFO>(), 16);
 }
+
+#[test]
+fn edkmdb_and_actmgmt_hresults() {
+    // MAKE_SCODE(SEVERITY_ERROR, FACILITY_ITF, 0x800 + n) and the warnings at 0x820.
+    assert_eq!(SYNC_E_OBJECT_DELETED, 0x8004_0800_u32 as HRESULT);
+    assert_eq!(SYNC_E_CONFLICT, 0x8004_0802_u32 as HRESULT);
+    assert_eq!(SYNC_E_UNSYNCHRONIZED, 0x8004_0805_u32 as HRESULT);
+    assert_eq!(SYNC_W_PROGRESS, 0x0004_0820);
+    assert_eq!(SYNC_W_CLIENT_CHANGE_NEWER, 0x0004_0821);
+    assert_eq!(SYNC_E_UNKNOWN_FLAGS, MAPI_E_UNKNOWN_FLAGS);
+    assert_eq!(SYNC_E_INVALID_PARAMETER, 0x8007_0057_u32 as HRESULT);
+    assert_eq!(E_ACCT_NOT_FOUND, 0x800C_8101_u32 as HRESULT);
+    assert_eq!(E_OLK_NOT_INITIALIZED, 0x800C_8005_u32 as HRESULT);
+    assert_eq!(E_OLK_REGISTRY, E_OLK_ALREADY_INITIALIZED);
+}
