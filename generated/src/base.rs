@@ -6,16 +6,28 @@ use crate::*;
 pub type wchar_t = u16;
 /// `ULONG` is `u32`, from `minwindef.h`.
 pub type ULONG = u32;
+/// `USHORT` is `u16`, from `minwindef.h`.
+pub type USHORT = u16;
+/// `UCHAR` is `u8`, from `minwindef.h`.
+pub type UCHAR = u8;
 /// `WINBOOL` is `i32`, from `minwindef.h`.
 pub type WINBOOL = i32;
 /// `BYTE` is `u8`, from `minwindef.h`.
 pub type BYTE = u8;
+/// `WORD` is `u16`, from `minwindef.h`.
+pub type WORD = u16;
 /// `DWORD` is `u32`, from `minwindef.h`.
 pub type DWORD = u32;
+/// `FLOAT` is `f32`, from `minwindef.h`.
+pub type FLOAT = f32;
 /// `LPBYTE` is `*mut BYTE`, from `minwindef.h`.
 pub type LPBYTE = *mut BYTE;
 /// `LPVOID` is `*mut::core::ffi::c_void`, from `minwindef.h`.
 pub type LPVOID = *mut ::core::ffi::c_void;
+/// `INT` is `i32`, from `minwindef.h`.
+pub type INT = i32;
+/// `UINT` is `u32`, from `minwindef.h`.
+pub type UINT = u32;
 #[cfg(target_pointer_width = "64")]
 /// `ULONG_PTR` is `u64`, from `basetsd.h`.
 pub type ULONG_PTR = u64;
@@ -24,22 +36,34 @@ pub type ULONG_PTR = u64;
 pub type ULONG_PTR = u32;
 /// `SIZE_T` is `ULONG_PTR`, from `basetsd.h`.
 pub type SIZE_T = ULONG_PTR;
+/// `PVOID` is `*mut::core::ffi::c_void`, from `winnt.h`.
+pub type PVOID = *mut ::core::ffi::c_void;
 /// `CHAR` is `i8`, from `winnt.h`.
 pub type CHAR = i8;
+/// `SHORT` is `i16`, from `winnt.h`.
+pub type SHORT = i16;
 /// `LONG` is `i32`, from `winnt.h`.
 pub type LONG = i32;
 /// `WCHAR` is `wchar_t`, from `winnt.h`.
 pub type WCHAR = wchar_t;
 /// `LPWSTR` is `*mut WCHAR`, from `winnt.h`.
 pub type LPWSTR = *mut WCHAR;
+/// `LPCWSTR` is `*const WCHAR`, from `winnt.h`.
+pub type LPCWSTR = *const WCHAR;
 /// `LPSTR` is `*mut CHAR`, from `winnt.h`.
 pub type LPSTR = *mut CHAR;
+/// `LPCSTR` is `*const CHAR`, from `winnt.h`.
+pub type LPCSTR = *const CHAR;
 /// `LPTSTR` is `LPSTR`, from `winnt.h`.
 pub type LPTSTR = LPSTR;
+/// `LPCTSTR` is `LPCSTR`, from `winnt.h`.
+pub type LPCTSTR = LPCSTR;
 /// `HANDLE` is `*mut::core::ffi::c_void`, from `winnt.h`.
 pub type HANDLE = *mut ::core::ffi::c_void;
 /// `HRESULT` is `LONG`, from `winnt.h`.
 pub type HRESULT = LONG;
+/// `LCID` is `DWORD`, from `winnt.h`.
+pub type LCID = DWORD;
 /// `LONGLONG` is `i64`, from `winnt.h`.
 pub type LONGLONG = i64;
 /// `ULONGLONG` is `u64`, from `winnt.h`.
@@ -127,6 +151,10 @@ pub type LPGUID = *mut GUID;
 pub type IID = GUID;
 /// `CLSID` is `GUID`, from `guiddef.h`.
 pub type CLSID = GUID;
+/// `LPCLSID` is `*mut CLSID`, from `guiddef.h`.
+pub type LPCLSID = *mut CLSID;
+/// `HGLOBAL` is `HANDLE`, from `minwindef.h`.
+pub type HGLOBAL = HANDLE;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `HINSTANCE__` structure, from `minwindef.h`. Microsoft's reference: [HINSTANCE__](https://learn.microsoft.com/office/client-developer/outlook/mapi/hinstance__).
@@ -147,12 +175,57 @@ pub struct _FILETIME {
 }
 /// `FILETIME` is `_FILETIME`, from `minwindef.h`.
 pub type FILETIME = _FILETIME;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `HICON__` structure, from `windef.h`. Microsoft's reference: [HICON__](https://learn.microsoft.com/office/client-developer/outlook/mapi/hicon__).
+pub struct HICON__ {
+    /// `unused` of `HICON__`.
+    pub unused: i32,
+}
+/// `HICON` is `*mut HICON__`, from `windef.h`.
+pub type HICON = *mut HICON__;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagRECT` structure, from `windef.h`. Microsoft's reference: [tagRECT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagrect).
+pub struct tagRECT {
+    /// `left` of `tagRECT`.
+    pub left: LONG,
+    /// `top` of `tagRECT`.
+    pub top: LONG,
+    /// `right` of `tagRECT`.
+    pub right: LONG,
+    /// `bottom` of `tagRECT`.
+    pub bottom: LONG,
+}
+/// `RECT` is `tagRECT`, from `windef.h`.
+pub type RECT = tagRECT;
+/// `LPCRECT` is `*const RECT`, from `windef.h`.
+pub type LPCRECT = *const RECT;
 /// `OLECHAR` is `WCHAR`, from `wtypesbase.h`.
 pub type OLECHAR = WCHAR;
 /// `LPOLESTR` is `*mut OLECHAR`, from `wtypesbase.h`.
 pub type LPOLESTR = *mut OLECHAR;
+/// `LPCOLESTR` is `*const OLECHAR`, from `wtypesbase.h`.
+pub type LPCOLESTR = *const OLECHAR;
+/// `DOUBLE` is `f64`, from `wtypesbase.h`.
+pub type DOUBLE = f64;
 /// `SCODE` is `LONG`, from `wtypesbase.h`.
 pub type SCODE = LONG;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagBLOB` structure, from `wtypesbase.h`. Microsoft's reference: [tagBLOB](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagblob).
+pub struct tagBLOB {
+    /// `cbSize` of `tagBLOB`.
+    pub cbSize: ULONG,
+    /// `pBlobData` of `tagBLOB`.
+    pub pBlobData: *mut BYTE,
+}
+/// `BLOB` is `tagBLOB`, from `wtypesbase.h`.
+pub type BLOB = tagBLOB;
+/// `LPBLOB` is `*mut tagBLOB`, from `wtypesbase.h`.
+pub type LPBLOB = *mut tagBLOB;
+/// `DATE` is `f64`, from `wtypes.h`.
+pub type DATE = f64;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `tagCY` union, from `wtypes.h`. Microsoft's reference: [tagCY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcy).
@@ -173,8 +246,91 @@ pub struct tagCY__bindgen_ty_1 {
 }
 /// `CY` is `tagCY`, from `wtypes.h`.
 pub type CY = tagCY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagDEC` structure, from `wtypes.h`. Microsoft's reference: [tagDEC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagdec).
+pub struct tagDEC {
+    /// `wReserved` of `tagDEC`.
+    pub wReserved: USHORT,
+    /// `__bindgen_anon_1` of `tagDEC`.
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_1,
+    /// `Hi32` of `tagDEC`.
+    pub Hi32: ULONG,
+    /// `__bindgen_anon_2` of `tagDEC`.
+    pub __bindgen_anon_2: tagDEC__bindgen_ty_2,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagDEC__bindgen_ty_1 {
+    /// `__bindgen_anon_1` of `tagDEC__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_1__bindgen_ty_1,
+    /// `signscale` of `tagDEC__bindgen_ty_1`.
+    pub signscale: USHORT,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct tagDEC__bindgen_ty_1__bindgen_ty_1 {
+    /// `scale` of `tagDEC__bindgen_ty_1__bindgen_ty_1`.
+    pub scale: BYTE,
+    /// `sign` of `tagDEC__bindgen_ty_1__bindgen_ty_1`.
+    pub sign: BYTE,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagDEC__bindgen_ty_2 {
+    /// `__bindgen_anon_1` of `tagDEC__bindgen_ty_2`.
+    pub __bindgen_anon_1: tagDEC__bindgen_ty_2__bindgen_ty_1,
+    /// `Lo64` of `tagDEC__bindgen_ty_2`.
+    pub Lo64: ULONGLONG,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct tagDEC__bindgen_ty_2__bindgen_ty_1 {
+    /// `Lo32` of `tagDEC__bindgen_ty_2__bindgen_ty_1`.
+    pub Lo32: ULONG,
+    /// `Mid32` of `tagDEC__bindgen_ty_2__bindgen_ty_1`.
+    pub Mid32: ULONG,
+}
+/// `DECIMAL` is `tagDEC`, from `wtypes.h`.
+pub type DECIMAL = tagDEC;
+/// `BSTR` is `*mut OLECHAR`, from `wtypes.h`.
+pub type BSTR = *mut OLECHAR;
+/// `VARIANT_BOOL` is `i16`, from `wtypes.h`.
+pub type VARIANT_BOOL = i16;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagBSTRBLOB` structure, from `wtypes.h`. Microsoft's reference: [tagBSTRBLOB](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagbstrblob).
+pub struct tagBSTRBLOB {
+    /// `cbSize` of `tagBSTRBLOB`.
+    pub cbSize: ULONG,
+    /// `pData` of `tagBSTRBLOB`.
+    pub pData: *mut BYTE,
+}
+/// `BSTRBLOB` is `tagBSTRBLOB`, from `wtypes.h`.
+pub type BSTRBLOB = tagBSTRBLOB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCLIPDATA` structure, from `wtypes.h`. Microsoft's reference: [tagCLIPDATA](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagclipdata).
+pub struct tagCLIPDATA {
+    /// `cbSize` of `tagCLIPDATA`.
+    pub cbSize: ULONG,
+    /// `ulClipFmt` of `tagCLIPDATA`.
+    pub ulClipFmt: LONG,
+    /// `pClipData` of `tagCLIPDATA`.
+    pub pClipData: *mut BYTE,
+}
+/// `CLIPDATA` is `tagCLIPDATA`, from `wtypes.h`.
+pub type CLIPDATA = tagCLIPDATA;
+/// `VARTYPE` is `u16`, from `wtypes.h`.
+pub type VARTYPE = u16;
 /// `LPUNKNOWN` is `*mut::core::ffi::c_void`, from `unknwnbase.h`.
 pub type LPUNKNOWN = *mut ::core::ffi::c_void;
+/// `LPCLASSFACTORY` is `*mut::core::ffi::c_void`, from `unknwnbase.h`.
+pub type LPCLASSFACTORY = *mut ::core::ffi::c_void;
 /// `LPMALLOC` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
 pub type LPMALLOC = *mut ::core::ffi::c_void;
 /// `LPSTREAM` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
@@ -208,12 +364,1018 @@ pub struct tagSTATSTG {
 }
 /// `STATSTG` is `tagSTATSTG`, from `objidlbase.h`.
 pub type STATSTG = tagSTATSTG;
+/// `LPBC` is `*mut::core::ffi::c_void`, from `objidl.h`.
+pub type LPBC = *mut ::core::ffi::c_void;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagBIND_OPTS` structure, from `objidl.h`. Microsoft's reference: [tagBIND_OPTS](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagbind_opts).
+pub struct tagBIND_OPTS {
+    /// `cbStruct` of `tagBIND_OPTS`.
+    pub cbStruct: DWORD,
+    /// `grfFlags` of `tagBIND_OPTS`.
+    pub grfFlags: DWORD,
+    /// `grfMode` of `tagBIND_OPTS`.
+    pub grfMode: DWORD,
+    /// `dwTickCountDeadline` of `tagBIND_OPTS`.
+    pub dwTickCountDeadline: DWORD,
+}
+/// `BIND_OPTS` is `tagBIND_OPTS`, from `objidl.h`.
+pub type BIND_OPTS = tagBIND_OPTS;
+/// `LPMONIKER` is `*mut::core::ffi::c_void`, from `objidl.h`.
+pub type LPMONIKER = *mut ::core::ffi::c_void;
 /// `LPSTORAGE` is `*mut::core::ffi::c_void`, from `objidl.h`.
 pub type LPSTORAGE = *mut ::core::ffi::c_void;
 /// `SNB` is `*mut LPOLESTR`, from `objidl.h`.
 pub type SNB = *mut LPOLESTR;
 /// `CURRENCY` is `CY`, from `oaidl.h`.
 pub type CURRENCY = CY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagSAFEARRAYBOUND` structure, from `oaidl.h`. Microsoft's reference: [tagSAFEARRAYBOUND](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagsafearraybound).
+pub struct tagSAFEARRAYBOUND {
+    /// `cElements` of `tagSAFEARRAYBOUND`.
+    pub cElements: ULONG,
+    /// `lLbound` of `tagSAFEARRAYBOUND`.
+    pub lLbound: LONG,
+}
+/// `SAFEARRAYBOUND` is `tagSAFEARRAYBOUND`, from `oaidl.h`.
+pub type SAFEARRAYBOUND = tagSAFEARRAYBOUND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagSAFEARRAY` structure, from `oaidl.h`. Microsoft's reference: [tagSAFEARRAY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagsafearray).
+pub struct tagSAFEARRAY {
+    /// `cDims` of `tagSAFEARRAY`.
+    pub cDims: USHORT,
+    /// `fFeatures` of `tagSAFEARRAY`.
+    pub fFeatures: USHORT,
+    /// `cbElements` of `tagSAFEARRAY`.
+    pub cbElements: ULONG,
+    /// `cLocks` of `tagSAFEARRAY`.
+    pub cLocks: ULONG,
+    /// `pvData` of `tagSAFEARRAY`.
+    pub pvData: PVOID,
+    /// `rgsabound` of `tagSAFEARRAY`.
+    pub rgsabound: [SAFEARRAYBOUND; 1usize],
+}
+/// `SAFEARRAY` is `tagSAFEARRAY`, from `oaidl.h`.
+pub type SAFEARRAY = tagSAFEARRAY;
+/// `LPSAFEARRAY` is `*mut SAFEARRAY`, from `oaidl.h`.
+pub type LPSAFEARRAY = *mut SAFEARRAY;
+/// `VARIANT` is `tagVARIANT`, from `oaidl.h`.
+pub type VARIANT = tagVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagVARIANT` structure, from `oaidl.h`. Microsoft's reference: [tagVARIANT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagvariant).
+pub struct tagVARIANT {
+    /// `__bindgen_anon_1` of `tagVARIANT`.
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagVARIANT__bindgen_ty_1 {
+    /// `__bindgen_anon_1` of `tagVARIANT__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1,
+    /// `decVal` of `tagVARIANT__bindgen_ty_1`.
+    pub decVal: DECIMAL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 {
+    /// `vt` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub vt: VARTYPE,
+    /// `wReserved1` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved1: WORD,
+    /// `wReserved2` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved2: WORD,
+    /// `wReserved3` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved3: WORD,
+    /// `__bindgen_anon_1` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    /// `llVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub llVal: LONGLONG,
+    /// `lVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub lVal: LONG,
+    /// `bVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub bVal: BYTE,
+    /// `iVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub iVal: SHORT,
+    /// `fltVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub fltVal: FLOAT,
+    /// `dblVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub dblVal: DOUBLE,
+    /// `boolVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub boolVal: VARIANT_BOOL,
+    /// `scode` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub scode: SCODE,
+    /// `cyVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cyVal: CY,
+    /// `date` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub date: DATE,
+    /// `bstrVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub bstrVal: BSTR,
+    /// `punkVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub punkVal: *mut ::core::ffi::c_void,
+    /// `pdispVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdispVal: *mut ::core::ffi::c_void,
+    /// `parray` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub parray: *mut SAFEARRAY,
+    /// `pbVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pbVal: *mut BYTE,
+    /// `piVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub piVal: *mut SHORT,
+    /// `plVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub plVal: *mut LONG,
+    /// `pllVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pllVal: *mut LONGLONG,
+    /// `pfltVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pfltVal: *mut FLOAT,
+    /// `pdblVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdblVal: *mut DOUBLE,
+    /// `pboolVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pboolVal: *mut VARIANT_BOOL,
+    /// `pscode` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pscode: *mut SCODE,
+    /// `pcyVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pcyVal: *mut CY,
+    /// `pdate` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdate: *mut DATE,
+    /// `pbstrVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pbstrVal: *mut BSTR,
+    /// `ppunkVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    /// `ppdispVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ppdispVal: *mut *mut ::core::ffi::c_void,
+    /// `pparray` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pparray: *mut *mut SAFEARRAY,
+    /// `pvarVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pvarVal: *mut VARIANT,
+    /// `byref` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub byref: PVOID,
+    /// `cVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cVal: CHAR,
+    /// `uiVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub uiVal: USHORT,
+    /// `ulVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ulVal: ULONG,
+    /// `ullVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ullVal: ULONGLONG,
+    /// `intVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub intVal: INT,
+    /// `uintVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub uintVal: UINT,
+    /// `pdecVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdecVal: *mut DECIMAL,
+    /// `pcVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pcVal: *mut CHAR,
+    /// `puiVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub puiVal: *mut USHORT,
+    /// `pulVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pulVal: *mut ULONG,
+    /// `pullVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pullVal: *mut ULONGLONG,
+    /// `pintVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pintVal: *mut INT,
+    /// `puintVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub puintVal: *mut UINT,
+    /// `__bindgen_anon_1` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    /// `pvRecord` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pvRecord: PVOID,
+    /// `pRecInfo` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pRecInfo: *mut ::core::ffi::c_void,
+}
+/// `VARIANTARG` is `VARIANT`, from `oaidl.h`.
+pub type VARIANTARG = VARIANT;
+/// `DISPID` is `LONG`, from `oaidl.h`.
+pub type DISPID = LONG;
+/// `MEMBERID` is `DISPID`, from `oaidl.h`.
+pub type MEMBERID = DISPID;
+/// `HREFTYPE` is `DWORD`, from `oaidl.h`.
+pub type HREFTYPE = DWORD;
+/// `TKIND_ENUM`, from `oaidl.h`.
+pub const TKIND_ENUM: tagTYPEKIND = 0;
+/// `TKIND_RECORD`, from `oaidl.h`.
+pub const TKIND_RECORD: tagTYPEKIND = 1;
+/// `TKIND_MODULE`, from `oaidl.h`.
+pub const TKIND_MODULE: tagTYPEKIND = 2;
+/// `TKIND_INTERFACE`, from `oaidl.h`.
+pub const TKIND_INTERFACE: tagTYPEKIND = 3;
+/// `TKIND_DISPATCH`, from `oaidl.h`.
+pub const TKIND_DISPATCH: tagTYPEKIND = 4;
+/// `TKIND_COCLASS`, from `oaidl.h`.
+pub const TKIND_COCLASS: tagTYPEKIND = 5;
+/// `TKIND_ALIAS`, from `oaidl.h`.
+pub const TKIND_ALIAS: tagTYPEKIND = 6;
+/// `TKIND_UNION`, from `oaidl.h`.
+pub const TKIND_UNION: tagTYPEKIND = 7;
+/// `TKIND_MAX`, from `oaidl.h`.
+pub const TKIND_MAX: tagTYPEKIND = 8;
+/// `tagTYPEKIND` is `u32`, from `oaidl.h`.
+pub type tagTYPEKIND = u32;
+pub use self::tagTYPEKIND as TYPEKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagTYPEDESC` structure, from `oaidl.h`. Microsoft's reference: [tagTYPEDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagtypedesc).
+pub struct tagTYPEDESC {
+    /// `__bindgen_anon_1` of `tagTYPEDESC`.
+    pub __bindgen_anon_1: tagTYPEDESC__bindgen_ty_1,
+    /// `vt` of `tagTYPEDESC`.
+    pub vt: VARTYPE,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagTYPEDESC__bindgen_ty_1 {
+    /// `lptdesc` of `tagTYPEDESC__bindgen_ty_1`.
+    pub lptdesc: *mut tagTYPEDESC,
+    /// `lpadesc` of `tagTYPEDESC__bindgen_ty_1`.
+    pub lpadesc: *mut tagARRAYDESC,
+    /// `hreftype` of `tagTYPEDESC__bindgen_ty_1`.
+    pub hreftype: HREFTYPE,
+}
+/// `TYPEDESC` is `tagTYPEDESC`, from `oaidl.h`.
+pub type TYPEDESC = tagTYPEDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagARRAYDESC` structure, from `oaidl.h`. Microsoft's reference: [tagARRAYDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagarraydesc).
+pub struct tagARRAYDESC {
+    /// `tdescElem` of `tagARRAYDESC`.
+    pub tdescElem: TYPEDESC,
+    /// `cDims` of `tagARRAYDESC`.
+    pub cDims: USHORT,
+    /// `rgbounds` of `tagARRAYDESC`.
+    pub rgbounds: [SAFEARRAYBOUND; 1usize],
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagPARAMDESCEX` structure, from `oaidl.h`. Microsoft's reference: [tagPARAMDESCEX](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagparamdescex).
+pub struct tagPARAMDESCEX {
+    /// `cBytes` of `tagPARAMDESCEX`.
+    pub cBytes: ULONG,
+    /// `varDefaultValue` of `tagPARAMDESCEX`.
+    pub varDefaultValue: VARIANTARG,
+}
+/// `LPPARAMDESCEX` is `*mut tagPARAMDESCEX`, from `oaidl.h`.
+pub type LPPARAMDESCEX = *mut tagPARAMDESCEX;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagPARAMDESC` structure, from `oaidl.h`. Microsoft's reference: [tagPARAMDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagparamdesc).
+pub struct tagPARAMDESC {
+    /// `pparamdescex` of `tagPARAMDESC`.
+    pub pparamdescex: LPPARAMDESCEX,
+    /// `wParamFlags` of `tagPARAMDESC`.
+    pub wParamFlags: USHORT,
+}
+/// `PARAMDESC` is `tagPARAMDESC`, from `oaidl.h`.
+pub type PARAMDESC = tagPARAMDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagIDLDESC` structure, from `oaidl.h`. Microsoft's reference: [tagIDLDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagidldesc).
+pub struct tagIDLDESC {
+    /// `dwReserved` of `tagIDLDESC`.
+    pub dwReserved: ULONG_PTR,
+    /// `wIDLFlags` of `tagIDLDESC`.
+    pub wIDLFlags: USHORT,
+}
+/// `IDLDESC` is `tagIDLDESC`, from `oaidl.h`.
+pub type IDLDESC = tagIDLDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagELEMDESC` structure, from `oaidl.h`. Microsoft's reference: [tagELEMDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagelemdesc).
+pub struct tagELEMDESC {
+    /// `tdesc` of `tagELEMDESC`.
+    pub tdesc: TYPEDESC,
+    /// `__bindgen_anon_1` of `tagELEMDESC`.
+    pub __bindgen_anon_1: tagELEMDESC__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagELEMDESC__bindgen_ty_1 {
+    /// `idldesc` of `tagELEMDESC__bindgen_ty_1`.
+    pub idldesc: IDLDESC,
+    /// `paramdesc` of `tagELEMDESC__bindgen_ty_1`.
+    pub paramdesc: PARAMDESC,
+}
+/// `ELEMDESC` is `tagELEMDESC`, from `oaidl.h`.
+pub type ELEMDESC = tagELEMDESC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagTYPEATTR` structure, from `oaidl.h`. Microsoft's reference: [tagTYPEATTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagtypeattr).
+pub struct tagTYPEATTR {
+    /// `guid` of `tagTYPEATTR`.
+    pub guid: GUID,
+    /// `lcid` of `tagTYPEATTR`.
+    pub lcid: LCID,
+    /// `dwReserved` of `tagTYPEATTR`.
+    pub dwReserved: DWORD,
+    /// `memidConstructor` of `tagTYPEATTR`.
+    pub memidConstructor: MEMBERID,
+    /// `memidDestructor` of `tagTYPEATTR`.
+    pub memidDestructor: MEMBERID,
+    /// `lpstrSchema` of `tagTYPEATTR`.
+    pub lpstrSchema: LPOLESTR,
+    /// `cbSizeInstance` of `tagTYPEATTR`.
+    pub cbSizeInstance: ULONG,
+    /// `typekind` of `tagTYPEATTR`.
+    pub typekind: TYPEKIND,
+    /// `cFuncs` of `tagTYPEATTR`.
+    pub cFuncs: WORD,
+    /// `cVars` of `tagTYPEATTR`.
+    pub cVars: WORD,
+    /// `cImplTypes` of `tagTYPEATTR`.
+    pub cImplTypes: WORD,
+    /// `cbSizeVft` of `tagTYPEATTR`.
+    pub cbSizeVft: WORD,
+    /// `cbAlignment` of `tagTYPEATTR`.
+    pub cbAlignment: WORD,
+    /// `wTypeFlags` of `tagTYPEATTR`.
+    pub wTypeFlags: WORD,
+    /// `wMajorVerNum` of `tagTYPEATTR`.
+    pub wMajorVerNum: WORD,
+    /// `wMinorVerNum` of `tagTYPEATTR`.
+    pub wMinorVerNum: WORD,
+    /// `tdescAlias` of `tagTYPEATTR`.
+    pub tdescAlias: TYPEDESC,
+    /// `idldescType` of `tagTYPEATTR`.
+    pub idldescType: IDLDESC,
+}
+/// `TYPEATTR` is `tagTYPEATTR`, from `oaidl.h`.
+pub type TYPEATTR = tagTYPEATTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagDISPPARAMS` structure, from `oaidl.h`. Microsoft's reference: [tagDISPPARAMS](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagdispparams).
+pub struct tagDISPPARAMS {
+    /// `rgvarg` of `tagDISPPARAMS`.
+    pub rgvarg: *mut VARIANTARG,
+    /// `rgdispidNamedArgs` of `tagDISPPARAMS`.
+    pub rgdispidNamedArgs: *mut DISPID,
+    /// `cArgs` of `tagDISPPARAMS`.
+    pub cArgs: UINT,
+    /// `cNamedArgs` of `tagDISPPARAMS`.
+    pub cNamedArgs: UINT,
+}
+/// `DISPPARAMS` is `tagDISPPARAMS`, from `oaidl.h`.
+pub type DISPPARAMS = tagDISPPARAMS;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagEXCEPINFO` structure, from `oaidl.h`. Microsoft's reference: [tagEXCEPINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagexcepinfo).
+pub struct tagEXCEPINFO {
+    /// `wCode` of `tagEXCEPINFO`.
+    pub wCode: WORD,
+    /// `wReserved` of `tagEXCEPINFO`.
+    pub wReserved: WORD,
+    /// `bstrSource` of `tagEXCEPINFO`.
+    pub bstrSource: BSTR,
+    /// `bstrDescription` of `tagEXCEPINFO`.
+    pub bstrDescription: BSTR,
+    /// `bstrHelpFile` of `tagEXCEPINFO`.
+    pub bstrHelpFile: BSTR,
+    /// `dwHelpContext` of `tagEXCEPINFO`.
+    pub dwHelpContext: DWORD,
+    /// `pvReserved` of `tagEXCEPINFO`.
+    pub pvReserved: PVOID,
+    /// `pfnDeferredFillIn` of `tagEXCEPINFO`.
+    pub pfnDeferredFillIn: ::core::option::Option<
+        unsafe extern "system" fn(arg1: *mut tagEXCEPINFO) -> HRESULT,
+    >,
+    /// `scode` of `tagEXCEPINFO`.
+    pub scode: SCODE,
+}
+/// `EXCEPINFO` is `tagEXCEPINFO`, from `oaidl.h`.
+pub type EXCEPINFO = tagEXCEPINFO;
+/// `CC_FASTCALL`, from `oaidl.h`.
+pub const CC_FASTCALL: tagCALLCONV = 0;
+/// `CC_CDECL`, from `oaidl.h`.
+pub const CC_CDECL: tagCALLCONV = 1;
+/// `CC_MSCPASCAL`, from `oaidl.h`.
+pub const CC_MSCPASCAL: tagCALLCONV = 2;
+/// `CC_PASCAL`, from `oaidl.h`.
+pub const CC_PASCAL: tagCALLCONV = 2;
+/// `CC_MACPASCAL`, from `oaidl.h`.
+pub const CC_MACPASCAL: tagCALLCONV = 3;
+/// `CC_STDCALL`, from `oaidl.h`.
+pub const CC_STDCALL: tagCALLCONV = 4;
+/// `CC_FPFASTCALL`, from `oaidl.h`.
+pub const CC_FPFASTCALL: tagCALLCONV = 5;
+/// `CC_SYSCALL`, from `oaidl.h`.
+pub const CC_SYSCALL: tagCALLCONV = 6;
+/// `CC_MPWCDECL`, from `oaidl.h`.
+pub const CC_MPWCDECL: tagCALLCONV = 7;
+/// `CC_MPWPASCAL`, from `oaidl.h`.
+pub const CC_MPWPASCAL: tagCALLCONV = 8;
+/// `CC_MAX`, from `oaidl.h`.
+pub const CC_MAX: tagCALLCONV = 9;
+/// `tagCALLCONV` is `u32`, from `oaidl.h`.
+pub type tagCALLCONV = u32;
+pub use self::tagCALLCONV as CALLCONV;
+/// `FUNC_VIRTUAL`, from `oaidl.h`.
+pub const FUNC_VIRTUAL: tagFUNCKIND = 0;
+/// `FUNC_PUREVIRTUAL`, from `oaidl.h`.
+pub const FUNC_PUREVIRTUAL: tagFUNCKIND = 1;
+/// `FUNC_NONVIRTUAL`, from `oaidl.h`.
+pub const FUNC_NONVIRTUAL: tagFUNCKIND = 2;
+/// `FUNC_STATIC`, from `oaidl.h`.
+pub const FUNC_STATIC: tagFUNCKIND = 3;
+/// `FUNC_DISPATCH`, from `oaidl.h`.
+pub const FUNC_DISPATCH: tagFUNCKIND = 4;
+/// `tagFUNCKIND` is `u32`, from `oaidl.h`.
+pub type tagFUNCKIND = u32;
+pub use self::tagFUNCKIND as FUNCKIND;
+/// `INVOKE_FUNC`, from `oaidl.h`.
+pub const INVOKE_FUNC: tagINVOKEKIND = 1;
+/// `INVOKE_PROPERTYGET`, from `oaidl.h`.
+pub const INVOKE_PROPERTYGET: tagINVOKEKIND = 2;
+/// `INVOKE_PROPERTYPUT`, from `oaidl.h`.
+pub const INVOKE_PROPERTYPUT: tagINVOKEKIND = 4;
+/// `INVOKE_PROPERTYPUTREF`, from `oaidl.h`.
+pub const INVOKE_PROPERTYPUTREF: tagINVOKEKIND = 8;
+/// `tagINVOKEKIND` is `u32`, from `oaidl.h`.
+pub type tagINVOKEKIND = u32;
+pub use self::tagINVOKEKIND as INVOKEKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagFUNCDESC` structure, from `oaidl.h`. Microsoft's reference: [tagFUNCDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagfuncdesc).
+pub struct tagFUNCDESC {
+    /// `memid` of `tagFUNCDESC`.
+    pub memid: MEMBERID,
+    /// `lprgscode` of `tagFUNCDESC`.
+    pub lprgscode: *mut SCODE,
+    /// `lprgelemdescParam` of `tagFUNCDESC`.
+    pub lprgelemdescParam: *mut ELEMDESC,
+    /// `funckind` of `tagFUNCDESC`.
+    pub funckind: FUNCKIND,
+    /// `invkind` of `tagFUNCDESC`.
+    pub invkind: INVOKEKIND,
+    /// `callconv` of `tagFUNCDESC`.
+    pub callconv: CALLCONV,
+    /// `cParams` of `tagFUNCDESC`.
+    pub cParams: SHORT,
+    /// `cParamsOpt` of `tagFUNCDESC`.
+    pub cParamsOpt: SHORT,
+    /// `oVft` of `tagFUNCDESC`.
+    pub oVft: SHORT,
+    /// `cScodes` of `tagFUNCDESC`.
+    pub cScodes: SHORT,
+    /// `elemdescFunc` of `tagFUNCDESC`.
+    pub elemdescFunc: ELEMDESC,
+    /// `wFuncFlags` of `tagFUNCDESC`.
+    pub wFuncFlags: WORD,
+}
+/// `FUNCDESC` is `tagFUNCDESC`, from `oaidl.h`.
+pub type FUNCDESC = tagFUNCDESC;
+/// `VAR_PERINSTANCE`, from `oaidl.h`.
+pub const VAR_PERINSTANCE: tagVARKIND = 0;
+/// `VAR_STATIC`, from `oaidl.h`.
+pub const VAR_STATIC: tagVARKIND = 1;
+/// `VAR_CONST`, from `oaidl.h`.
+pub const VAR_CONST: tagVARKIND = 2;
+/// `VAR_DISPATCH`, from `oaidl.h`.
+pub const VAR_DISPATCH: tagVARKIND = 3;
+/// `tagVARKIND` is `u32`, from `oaidl.h`.
+pub type tagVARKIND = u32;
+pub use self::tagVARKIND as VARKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagVARDESC` structure, from `oaidl.h`. Microsoft's reference: [tagVARDESC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagvardesc).
+pub struct tagVARDESC {
+    /// `memid` of `tagVARDESC`.
+    pub memid: MEMBERID,
+    /// `lpstrSchema` of `tagVARDESC`.
+    pub lpstrSchema: LPOLESTR,
+    /// `__bindgen_anon_1` of `tagVARDESC`.
+    pub __bindgen_anon_1: tagVARDESC__bindgen_ty_1,
+    /// `elemdescVar` of `tagVARDESC`.
+    pub elemdescVar: ELEMDESC,
+    /// `wVarFlags` of `tagVARDESC`.
+    pub wVarFlags: WORD,
+    /// `varkind` of `tagVARDESC`.
+    pub varkind: VARKIND,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagVARDESC__bindgen_ty_1 {
+    /// `oInst` of `tagVARDESC__bindgen_ty_1`.
+    pub oInst: ULONG,
+    /// `lpvarValue` of `tagVARDESC__bindgen_ty_1`.
+    pub lpvarValue: *mut VARIANT,
+}
+/// `VARDESC` is `tagVARDESC`, from `oaidl.h`.
+pub type VARDESC = tagVARDESC;
+/// `DESCKIND_NONE`, from `oaidl.h`.
+pub const DESCKIND_NONE: tagDESCKIND = 0;
+/// `DESCKIND_FUNCDESC`, from `oaidl.h`.
+pub const DESCKIND_FUNCDESC: tagDESCKIND = 1;
+/// `DESCKIND_VARDESC`, from `oaidl.h`.
+pub const DESCKIND_VARDESC: tagDESCKIND = 2;
+/// `DESCKIND_TYPECOMP`, from `oaidl.h`.
+pub const DESCKIND_TYPECOMP: tagDESCKIND = 3;
+/// `DESCKIND_IMPLICITAPPOBJ`, from `oaidl.h`.
+pub const DESCKIND_IMPLICITAPPOBJ: tagDESCKIND = 4;
+/// `DESCKIND_MAX`, from `oaidl.h`.
+pub const DESCKIND_MAX: tagDESCKIND = 5;
+/// `tagDESCKIND` is `u32`, from `oaidl.h`.
+pub type tagDESCKIND = u32;
+pub use self::tagDESCKIND as DESCKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagBINDPTR` union, from `oaidl.h`. Microsoft's reference: [tagBINDPTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagbindptr).
+pub union tagBINDPTR {
+    /// `lpfuncdesc` of `tagBINDPTR`.
+    pub lpfuncdesc: *mut FUNCDESC,
+    /// `lpvardesc` of `tagBINDPTR`.
+    pub lpvardesc: *mut VARDESC,
+    /// `lptcomp` of `tagBINDPTR`.
+    pub lptcomp: *mut ::core::ffi::c_void,
+}
+/// `BINDPTR` is `tagBINDPTR`, from `oaidl.h`.
+pub type BINDPTR = tagBINDPTR;
+/// `SYS_WIN16`, from `oaidl.h`.
+pub const SYS_WIN16: tagSYSKIND = 0;
+/// `SYS_WIN32`, from `oaidl.h`.
+pub const SYS_WIN32: tagSYSKIND = 1;
+/// `SYS_MAC`, from `oaidl.h`.
+pub const SYS_MAC: tagSYSKIND = 2;
+/// `SYS_WIN64`, from `oaidl.h`.
+pub const SYS_WIN64: tagSYSKIND = 3;
+/// `tagSYSKIND` is `u32`, from `oaidl.h`.
+pub type tagSYSKIND = u32;
+pub use self::tagSYSKIND as SYSKIND;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagTLIBATTR` structure, from `oaidl.h`. Microsoft's reference: [tagTLIBATTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagtlibattr).
+pub struct tagTLIBATTR {
+    /// `guid` of `tagTLIBATTR`.
+    pub guid: GUID,
+    /// `lcid` of `tagTLIBATTR`.
+    pub lcid: LCID,
+    /// `syskind` of `tagTLIBATTR`.
+    pub syskind: SYSKIND,
+    /// `wMajorVerNum` of `tagTLIBATTR`.
+    pub wMajorVerNum: WORD,
+    /// `wMinorVerNum` of `tagTLIBATTR`.
+    pub wMinorVerNum: WORD,
+    /// `wLibFlags` of `tagTLIBATTR`.
+    pub wLibFlags: WORD,
+}
+/// `TLIBATTR` is `tagTLIBATTR`, from `oaidl.h`.
+pub type TLIBATTR = tagTLIBATTR;
+/// `PROPVARIANT` is `tagPROPVARIANT`, from `combaseapi.h`.
+pub type PROPVARIANT = tagPROPVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagVersionedStream` structure, from `propidl.h`. Microsoft's reference: [tagVersionedStream](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagversionedstream).
+pub struct tagVersionedStream {
+    /// `guidVersion` of `tagVersionedStream`.
+    pub guidVersion: GUID,
+    /// `pStream` of `tagVersionedStream`.
+    pub pStream: *mut ::core::ffi::c_void,
+}
+/// `LPVERSIONEDSTREAM` is `*mut tagVersionedStream`, from `propidl.h`.
+pub type LPVERSIONEDSTREAM = *mut tagVersionedStream;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAC` structure, from `propidl.h`. Microsoft's reference: [tagCAC](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcac).
+pub struct tagCAC {
+    /// `cElems` of `tagCAC`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAC`.
+    pub pElems: *mut CHAR,
+}
+/// `CAC` is `tagCAC`, from `propidl.h`.
+pub type CAC = tagCAC;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAUB` structure, from `propidl.h`. Microsoft's reference: [tagCAUB](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaub).
+pub struct tagCAUB {
+    /// `cElems` of `tagCAUB`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAUB`.
+    pub pElems: *mut UCHAR,
+}
+/// `CAUB` is `tagCAUB`, from `propidl.h`.
+pub type CAUB = tagCAUB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAI` structure, from `propidl.h`. Microsoft's reference: [tagCAI](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcai).
+pub struct tagCAI {
+    /// `cElems` of `tagCAI`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAI`.
+    pub pElems: *mut SHORT,
+}
+/// `CAI` is `tagCAI`, from `propidl.h`.
+pub type CAI = tagCAI;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAUI` structure, from `propidl.h`. Microsoft's reference: [tagCAUI](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaui).
+pub struct tagCAUI {
+    /// `cElems` of `tagCAUI`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAUI`.
+    pub pElems: *mut USHORT,
+}
+/// `CAUI` is `tagCAUI`, from `propidl.h`.
+pub type CAUI = tagCAUI;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAL` structure, from `propidl.h`. Microsoft's reference: [tagCAL](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcal).
+pub struct tagCAL {
+    /// `cElems` of `tagCAL`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAL`.
+    pub pElems: *mut LONG,
+}
+/// `CAL` is `tagCAL`, from `propidl.h`.
+pub type CAL = tagCAL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAUL` structure, from `propidl.h`. Microsoft's reference: [tagCAUL](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaul).
+pub struct tagCAUL {
+    /// `cElems` of `tagCAUL`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAUL`.
+    pub pElems: *mut ULONG,
+}
+/// `CAUL` is `tagCAUL`, from `propidl.h`.
+pub type CAUL = tagCAUL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAFLT` structure, from `propidl.h`. Microsoft's reference: [tagCAFLT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaflt).
+pub struct tagCAFLT {
+    /// `cElems` of `tagCAFLT`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAFLT`.
+    pub pElems: *mut FLOAT,
+}
+/// `CAFLT` is `tagCAFLT`, from `propidl.h`.
+pub type CAFLT = tagCAFLT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCADBL` structure, from `propidl.h`. Microsoft's reference: [tagCADBL](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcadbl).
+pub struct tagCADBL {
+    /// `cElems` of `tagCADBL`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCADBL`.
+    pub pElems: *mut DOUBLE,
+}
+/// `CADBL` is `tagCADBL`, from `propidl.h`.
+pub type CADBL = tagCADBL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCACY` structure, from `propidl.h`. Microsoft's reference: [tagCACY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcacy).
+pub struct tagCACY {
+    /// `cElems` of `tagCACY`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCACY`.
+    pub pElems: *mut CY,
+}
+/// `CACY` is `tagCACY`, from `propidl.h`.
+pub type CACY = tagCACY;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCADATE` structure, from `propidl.h`. Microsoft's reference: [tagCADATE](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcadate).
+pub struct tagCADATE {
+    /// `cElems` of `tagCADATE`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCADATE`.
+    pub pElems: *mut DATE,
+}
+/// `CADATE` is `tagCADATE`, from `propidl.h`.
+pub type CADATE = tagCADATE;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCABSTR` structure, from `propidl.h`. Microsoft's reference: [tagCABSTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcabstr).
+pub struct tagCABSTR {
+    /// `cElems` of `tagCABSTR`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCABSTR`.
+    pub pElems: *mut BSTR,
+}
+/// `CABSTR` is `tagCABSTR`, from `propidl.h`.
+pub type CABSTR = tagCABSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCABSTRBLOB` structure, from `propidl.h`. Microsoft's reference: [tagCABSTRBLOB](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcabstrblob).
+pub struct tagCABSTRBLOB {
+    /// `cElems` of `tagCABSTRBLOB`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCABSTRBLOB`.
+    pub pElems: *mut BSTRBLOB,
+}
+/// `CABSTRBLOB` is `tagCABSTRBLOB`, from `propidl.h`.
+pub type CABSTRBLOB = tagCABSTRBLOB;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCABOOL` structure, from `propidl.h`. Microsoft's reference: [tagCABOOL](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcabool).
+pub struct tagCABOOL {
+    /// `cElems` of `tagCABOOL`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCABOOL`.
+    pub pElems: *mut VARIANT_BOOL,
+}
+/// `CABOOL` is `tagCABOOL`, from `propidl.h`.
+pub type CABOOL = tagCABOOL;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCASCODE` structure, from `propidl.h`. Microsoft's reference: [tagCASCODE](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcascode).
+pub struct tagCASCODE {
+    /// `cElems` of `tagCASCODE`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCASCODE`.
+    pub pElems: *mut SCODE,
+}
+/// `CASCODE` is `tagCASCODE`, from `propidl.h`.
+pub type CASCODE = tagCASCODE;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAPROPVARIANT` structure, from `propidl.h`. Microsoft's reference: [tagCAPROPVARIANT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcapropvariant).
+pub struct tagCAPROPVARIANT {
+    /// `cElems` of `tagCAPROPVARIANT`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAPROPVARIANT`.
+    pub pElems: *mut PROPVARIANT,
+}
+/// `CAPROPVARIANT` is `tagCAPROPVARIANT`, from `propidl.h`.
+pub type CAPROPVARIANT = tagCAPROPVARIANT;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAH` structure, from `propidl.h`. Microsoft's reference: [tagCAH](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcah).
+pub struct tagCAH {
+    /// `cElems` of `tagCAH`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAH`.
+    pub pElems: *mut LARGE_INTEGER,
+}
+/// `CAH` is `tagCAH`, from `propidl.h`.
+pub type CAH = tagCAH;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAUH` structure, from `propidl.h`. Microsoft's reference: [tagCAUH](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcauh).
+pub struct tagCAUH {
+    /// `cElems` of `tagCAUH`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAUH`.
+    pub pElems: *mut ULARGE_INTEGER,
+}
+/// `CAUH` is `tagCAUH`, from `propidl.h`.
+pub type CAUH = tagCAUH;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCALPSTR` structure, from `propidl.h`. Microsoft's reference: [tagCALPSTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcalpstr).
+pub struct tagCALPSTR {
+    /// `cElems` of `tagCALPSTR`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCALPSTR`.
+    pub pElems: *mut LPSTR,
+}
+/// `CALPSTR` is `tagCALPSTR`, from `propidl.h`.
+pub type CALPSTR = tagCALPSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCALPWSTR` structure, from `propidl.h`. Microsoft's reference: [tagCALPWSTR](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcalpwstr).
+pub struct tagCALPWSTR {
+    /// `cElems` of `tagCALPWSTR`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCALPWSTR`.
+    pub pElems: *mut LPWSTR,
+}
+/// `CALPWSTR` is `tagCALPWSTR`, from `propidl.h`.
+pub type CALPWSTR = tagCALPWSTR;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCAFILETIME` structure, from `propidl.h`. Microsoft's reference: [tagCAFILETIME](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcafiletime).
+pub struct tagCAFILETIME {
+    /// `cElems` of `tagCAFILETIME`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCAFILETIME`.
+    pub pElems: *mut FILETIME,
+}
+/// `CAFILETIME` is `tagCAFILETIME`, from `propidl.h`.
+pub type CAFILETIME = tagCAFILETIME;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCACLIPDATA` structure, from `propidl.h`. Microsoft's reference: [tagCACLIPDATA](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaclipdata).
+pub struct tagCACLIPDATA {
+    /// `cElems` of `tagCACLIPDATA`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCACLIPDATA`.
+    pub pElems: *mut CLIPDATA,
+}
+/// `CACLIPDATA` is `tagCACLIPDATA`, from `propidl.h`.
+pub type CACLIPDATA = tagCACLIPDATA;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagCACLSID` structure, from `propidl.h`. Microsoft's reference: [tagCACLSID](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcaclsid).
+pub struct tagCACLSID {
+    /// `cElems` of `tagCACLSID`.
+    pub cElems: ULONG,
+    /// `pElems` of `tagCACLSID`.
+    pub pElems: *mut CLSID,
+}
+/// `CACLSID` is `tagCACLSID`, from `propidl.h`.
+pub type CACLSID = tagCACLSID;
+/// `PROPVAR_PAD1` is `WORD`, from `propidl.h`.
+pub type PROPVAR_PAD1 = WORD;
+/// `PROPVAR_PAD2` is `WORD`, from `propidl.h`.
+pub type PROPVAR_PAD2 = WORD;
+/// `PROPVAR_PAD3` is `WORD`, from `propidl.h`.
+pub type PROPVAR_PAD3 = WORD;
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// The `tagPROPVARIANT` structure, from `combaseapi.h`. Microsoft's reference: [tagPROPVARIANT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagpropvariant).
+pub struct tagPROPVARIANT {
+    /// `__bindgen_anon_1` of `tagPROPVARIANT`.
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagPROPVARIANT__bindgen_ty_1 {
+    /// `__bindgen_anon_1` of `tagPROPVARIANT__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1,
+    /// `decVal` of `tagPROPVARIANT__bindgen_ty_1`.
+    pub decVal: DECIMAL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 {
+    /// `vt` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub vt: VARTYPE,
+    /// `wReserved1` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved1: PROPVAR_PAD1,
+    /// `wReserved2` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved2: PROPVAR_PAD2,
+    /// `wReserved3` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub wReserved3: PROPVAR_PAD3,
+    /// `__bindgen_anon_1` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
+    pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
+    /// `cVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cVal: CHAR,
+    /// `bVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub bVal: UCHAR,
+    /// `iVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub iVal: SHORT,
+    /// `uiVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub uiVal: USHORT,
+    /// `lVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub lVal: LONG,
+    /// `ulVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ulVal: ULONG,
+    /// `intVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub intVal: INT,
+    /// `uintVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub uintVal: UINT,
+    /// `hVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub hVal: LARGE_INTEGER,
+    /// `uhVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub uhVal: ULARGE_INTEGER,
+    /// `fltVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub fltVal: FLOAT,
+    /// `dblVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub dblVal: DOUBLE,
+    /// `boolVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub boolVal: VARIANT_BOOL,
+    /// `scode` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub scode: SCODE,
+    /// `cyVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cyVal: CY,
+    /// `date` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub date: DATE,
+    /// `filetime` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub filetime: FILETIME,
+    /// `puuid` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub puuid: *mut CLSID,
+    /// `pclipdata` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pclipdata: *mut CLIPDATA,
+    /// `bstrVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub bstrVal: BSTR,
+    /// `bstrblobVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub bstrblobVal: BSTRBLOB,
+    /// `blob` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub blob: BLOB,
+    /// `pszVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pszVal: LPSTR,
+    /// `pwszVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pwszVal: LPWSTR,
+    /// `punkVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub punkVal: *mut ::core::ffi::c_void,
+    /// `pdispVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdispVal: *mut ::core::ffi::c_void,
+    /// `pStream` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pStream: *mut ::core::ffi::c_void,
+    /// `pStorage` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pStorage: *mut ::core::ffi::c_void,
+    /// `pVersionedStream` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pVersionedStream: LPVERSIONEDSTREAM,
+    /// `parray` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub parray: LPSAFEARRAY,
+    /// `cac` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cac: CAC,
+    /// `caub` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub caub: CAUB,
+    /// `cai` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cai: CAI,
+    /// `caui` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub caui: CAUI,
+    /// `cal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cal: CAL,
+    /// `caul` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub caul: CAUL,
+    /// `cah` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cah: CAH,
+    /// `cauh` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cauh: CAUH,
+    /// `caflt` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub caflt: CAFLT,
+    /// `cadbl` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cadbl: CADBL,
+    /// `cabool` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cabool: CABOOL,
+    /// `cascode` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cascode: CASCODE,
+    /// `cacy` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cacy: CACY,
+    /// `cadate` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cadate: CADATE,
+    /// `cafiletime` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cafiletime: CAFILETIME,
+    /// `cauuid` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cauuid: CACLSID,
+    /// `caclipdata` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub caclipdata: CACLIPDATA,
+    /// `cabstr` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cabstr: CABSTR,
+    /// `cabstrblob` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub cabstrblob: CABSTRBLOB,
+    /// `calpstr` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub calpstr: CALPSTR,
+    /// `calpwstr` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub calpwstr: CALPWSTR,
+    /// `capropvar` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub capropvar: CAPROPVARIANT,
+    /// `pcVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pcVal: *mut CHAR,
+    /// `pbVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pbVal: *mut UCHAR,
+    /// `piVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub piVal: *mut SHORT,
+    /// `puiVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub puiVal: *mut USHORT,
+    /// `plVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub plVal: *mut LONG,
+    /// `pulVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pulVal: *mut ULONG,
+    /// `pintVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pintVal: *mut INT,
+    /// `puintVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub puintVal: *mut UINT,
+    /// `pfltVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pfltVal: *mut FLOAT,
+    /// `pdblVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdblVal: *mut DOUBLE,
+    /// `pboolVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pboolVal: *mut VARIANT_BOOL,
+    /// `pdecVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdecVal: *mut DECIMAL,
+    /// `pscode` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pscode: *mut SCODE,
+    /// `pcyVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pcyVal: *mut CY,
+    /// `pdate` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pdate: *mut DATE,
+    /// `pbstrVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pbstrVal: *mut BSTR,
+    /// `ppunkVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    /// `ppdispVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub ppdispVal: *mut *mut ::core::ffi::c_void,
+    /// `pparray` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pparray: *mut LPSAFEARRAY,
+    /// `pvarVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
+    pub pvarVal: *mut PROPVARIANT,
+}
+/// `LPPROPVARIANT` is `*mut tagPROPVARIANT`, from `propidl.h`.
+pub type LPPROPVARIANT = *mut tagPROPVARIANT;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
@@ -266,6 +1428,24 @@ pub union _SRestriction__bindgen_ty_1 {
     pub resSub: SSubRestriction,
     /// `resComment` of `_SRestriction__bindgen_ty_1`.
     pub resComment: SCommentRestriction,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub union SMAPIFormProp__bindgen_ty_1 {
+    /// `s1` of `SMAPIFormProp__bindgen_ty_1`.
+    pub s1: SMAPIFormProp__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 {
+    /// `nmidIdx` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub nmidIdx: MAPINAMEID,
+    /// `cfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub cfpevAvailable: ULONG,
+    /// `pfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub pfpevAvailable: LPMAPIFORMPROPENUMVAL,
 }
 #[repr(C)]
 #[derive(Copy, Clone)]

@@ -5,6 +5,18 @@ use crate::*;
 /// Layouts on x86_64 (x86_64-w64-mingw32), as clang lays them out.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
+    assert!(::core::mem::size_of:: < ACCT_BIN > () == 16, "size of ACCT_BIN on x86_64");
+    assert!(
+        ::core::mem::align_of:: < ACCT_BIN > () == 8, "alignment of ACCT_BIN on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < ACCT_VARIANT > () == 24,
+        "size of ACCT_VARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < ACCT_VARIANT > () == 8,
+        "alignment of ACCT_VARIANT on x86_64"
+    );
     assert!(::core::mem::size_of:: < DTCTL > () == 48, "size of DTCTL on x86_64");
     assert!(::core::mem::align_of:: < DTCTL > () == 8, "alignment of DTCTL on x86_64");
     assert!(
@@ -50,6 +62,18 @@ const _: () = {
         "alignment of FLATMTSIDLIST on x86_64"
     );
     assert!(
+        ::core::mem::size_of:: < FORMPRINTSETUP > () == 32,
+        "size of FORMPRINTSETUP on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < FORMPRINTSETUP > () == 8,
+        "alignment of FORMPRINTSETUP on x86_64"
+    );
+    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on x86_64");
+    assert!(
+        ::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on x86_64"
+    );
+    assert!(
         ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on x86_64"
     );
     assert!(
@@ -68,6 +92,76 @@ const _: () = {
     assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on x86_64");
     assert!(
         ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 16,
+        "size of SMAPIFormInfoArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 8,
+        "alignment of SMAPIFormInfoArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp > () == 88,
+        "size of SMAPIFormProp on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp > () == 8,
+        "alignment of SMAPIFormProp on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropArray > () == 96,
+        "size of SMAPIFormPropArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropArray > () == 8,
+        "alignment of SMAPIFormPropArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 16,
+        "size of SMAPIFormPropEnumVal on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 8,
+        "alignment of SMAPIFormPropEnumVal on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 40,
+        "size of SMAPIFormProp__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 8,
+        "alignment of SMAPIFormProp__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 40,
+        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerb > () == 32, "size of SMAPIVerb on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerb > () == 8, "alignment of SMAPIVerb on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerbArray > () == 40,
+        "size of SMAPIVerbArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerbArray > () == 8,
+        "alignment of SMAPIVerbArray on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMessageClassArray > () == 16,
+        "size of SMessageClassArray on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMessageClassArray > () == 8,
+        "alignment of SMessageClassArray on x86_64"
     );
     assert!(
         ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 32,
@@ -292,6 +386,23 @@ const _: () = {
     );
     assert!(::core::mem::size_of:: < _PV > () == 16, "size of _PV on x86_64");
     assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on x86_64");
+    assert!(
+        ::core::mem::size_of:: < _ROWENTRY > () == 16, "size of _ROWENTRY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ROWENTRY > () == 8, "alignment of _ROWENTRY on x86_64"
+    );
+    assert!(::core::mem::size_of:: < _ROWLIST > () == 24, "size of _ROWLIST on x86_64");
+    assert!(
+        ::core::mem::align_of:: < _ROWLIST > () == 8, "alignment of _ROWLIST on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < _ReadState > () == 24, "size of _ReadState on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ReadState > () == 8,
+        "alignment of _ReadState on x86_64"
+    );
     assert!(
         ::core::mem::size_of:: < _SAndRestriction > () == 16,
         "size of _SAndRestriction on x86_64"
@@ -581,6 +692,185 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on x86_64"
     );
+    assert!(
+        ::core::mem::size_of:: < tagADDRESSLIST > () == 16,
+        "size of tagADDRESSLIST on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagADDRESSLIST > () == 8,
+        "alignment of tagADDRESSLIST on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagARRAYDESC > () == 32,
+        "size of tagARRAYDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagARRAYDESC > () == 8,
+        "alignment of tagARRAYDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBINDPTR > () == 8, "size of tagBINDPTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBINDPTR > () == 8,
+        "alignment of tagBINDPTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBIND_OPTS > () == 16,
+        "size of tagBIND_OPTS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
+        "alignment of tagBIND_OPTS on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagBLOB > () == 16, "size of tagBLOB on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagBLOB > () == 8, "alignment of tagBLOB on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+        "size of tagBODYOFFSETS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+        "alignment of tagBODYOFFSETS on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBSTRBLOB > () == 16, "size of tagBSTRBLOB on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBSTRBLOB > () == 8,
+        "alignment of tagBSTRBLOB on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCABOOL > () == 16, "size of tagCABOOL on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCABOOL > () == 8, "alignment of tagCABOOL on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCABSTR > () == 16, "size of tagCABSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCABSTR > () == 8, "alignment of tagCABSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCABSTRBLOB > () == 16,
+        "size of tagCABSTRBLOB on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCABSTRBLOB > () == 8,
+        "alignment of tagCABSTRBLOB on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAC > () == 16, "size of tagCAC on x86_64");
+    assert!(::core::mem::align_of:: < tagCAC > () == 8, "alignment of tagCAC on x86_64");
+    assert!(
+        ::core::mem::size_of:: < tagCACLIPDATA > () == 16,
+        "size of tagCACLIPDATA on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCACLIPDATA > () == 8,
+        "alignment of tagCACLIPDATA on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCACLSID > () == 16, "size of tagCACLSID on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCACLSID > () == 8,
+        "alignment of tagCACLSID on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCACY > () == 16, "size of tagCACY on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCACY > () == 8, "alignment of tagCACY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCADATE > () == 16, "size of tagCADATE on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCADATE > () == 8, "alignment of tagCADATE on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCADBL > () == 16, "size of tagCADBL on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCADBL > () == 8, "alignment of tagCADBL on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCAFILETIME > () == 16,
+        "size of tagCAFILETIME on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCAFILETIME > () == 8,
+        "alignment of tagCAFILETIME on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAFLT > () == 16, "size of tagCAFLT on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCAFLT > () == 8, "alignment of tagCAFLT on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAH > () == 16, "size of tagCAH on x86_64");
+    assert!(::core::mem::align_of:: < tagCAH > () == 8, "alignment of tagCAH on x86_64");
+    assert!(::core::mem::size_of:: < tagCAI > () == 16, "size of tagCAI on x86_64");
+    assert!(::core::mem::align_of:: < tagCAI > () == 8, "alignment of tagCAI on x86_64");
+    assert!(::core::mem::size_of:: < tagCAL > () == 16, "size of tagCAL on x86_64");
+    assert!(::core::mem::align_of:: < tagCAL > () == 8, "alignment of tagCAL on x86_64");
+    assert!(
+        ::core::mem::size_of:: < tagCALPSTR > () == 16, "size of tagCALPSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCALPSTR > () == 8,
+        "alignment of tagCALPSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCALPWSTR > () == 16, "size of tagCALPWSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCALPWSTR > () == 8,
+        "alignment of tagCALPWSTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCAPROPVARIANT > () == 16,
+        "size of tagCAPROPVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCAPROPVARIANT > () == 8,
+        "alignment of tagCAPROPVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCASCODE > () == 16, "size of tagCASCODE on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCASCODE > () == 8,
+        "alignment of tagCASCODE on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAUB > () == 16, "size of tagCAUB on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCAUB > () == 8, "alignment of tagCAUB on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAUH > () == 16, "size of tagCAUH on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCAUH > () == 8, "alignment of tagCAUH on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAUI > () == 16, "size of tagCAUI on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCAUI > () == 8, "alignment of tagCAUI on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagCAUL > () == 16, "size of tagCAUL on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagCAUL > () == 8, "alignment of tagCAUL on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCLIPDATA > () == 16, "size of tagCLIPDATA on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCLIPDATA > () == 8,
+        "alignment of tagCLIPDATA on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+        "size of tagCODEPAGEINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+        "alignment of tagCODEPAGEINFO on x86_64"
+    );
     assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on x86_64");
     assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on x86_64");
     assert!(
@@ -591,6 +881,226 @@ const _: () = {
         ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
         "alignment of tagCY__bindgen_ty_1 on x86_64"
     );
+    assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on x86_64");
+    assert!(::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on x86_64");
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
+        "size of tagDEC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
+        "alignment of tagDEC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
+        "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
+        "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
+        "size of tagDEC__bindgen_ty_2 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
+        "alignment of tagDEC__bindgen_ty_2 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
+        "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
+        "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDISPPARAMS > () == 24,
+        "size of tagDISPPARAMS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDISPPARAMS > () == 8,
+        "alignment of tagDISPPARAMS on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagELEMDESC > () == 32, "size of tagELEMDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagELEMDESC > () == 8,
+        "alignment of tagELEMDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 16,
+        "size of tagELEMDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
+        "alignment of tagELEMDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMHEADERROW > () == 32,
+        "size of tagENUMHEADERROW on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMHEADERROW > () == 8,
+        "alignment of tagENUMHEADERROW on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMPROPERTY > () == 24,
+        "size of tagENUMPROPERTY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMPROPERTY > () == 8,
+        "alignment of tagENUMPROPERTY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagEXCEPINFO > () == 64,
+        "size of tagEXCEPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagEXCEPINFO > () == 8,
+        "alignment of tagEXCEPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDBODY > () == 24, "size of tagFINDBODY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDBODY > () == 8,
+        "alignment of tagFINDBODY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDHEADER > () == 16,
+        "size of tagFINDHEADER on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDHEADER > () == 8,
+        "alignment of tagFINDHEADER on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFUNCDESC > () == 88, "size of tagFUNCDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFUNCDESC > () == 8,
+        "alignment of tagFUNCDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+        "size of tagHEADERROWINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+        "alignment of tagHEADERROWINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagIDLDESC > () == 16, "size of tagIDLDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagIDLDESC > () == 8,
+        "alignment of tagIDLDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagINETCSETINFO > () == 152,
+        "size of tagINETCSETINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagINETCSETINFO > () == 8,
+        "alignment of tagINETCSETINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 16,
+        "size of tagMIMEPARAMINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 8,
+        "alignment of tagMIMEPARAMINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 40,
+        "size of tagMIMEPROPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 8,
+        "alignment of tagMIMEPROPINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPARAMDESC > () == 16,
+        "size of tagPARAMDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPARAMDESC > () == 8,
+        "alignment of tagPARAMDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPARAMDESCEX > () == 32,
+        "size of tagPARAMDESCEX on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
+        "alignment of tagPARAMDESCEX on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT > () == 24,
+        "size of tagPROPVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
+        "alignment of tagPROPVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 24,
+        "size of tagPROPVARIANT__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 24,
+        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
+        > () == 16,
+        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: <
+        tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on x86_64");
+    assert!(
+        ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagRFC1522INFO > () == 24,
+        "size of tagRFC1522INFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagRFC1522INFO > () == 8,
+        "alignment of tagRFC1522INFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagSAFEARRAY > () == 32,
+        "size of tagSAFEARRAY on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagSAFEARRAY > () == 8,
+        "alignment of tagSAFEARRAY on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
+        "size of tagSAFEARRAYBOUND on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
+        "alignment of tagSAFEARRAYBOUND on x86_64"
+    );
     assert!(
         ::core::mem::size_of:: < tagSTATSTG > () == 80, "size of tagSTATSTG on x86_64"
     );
@@ -598,10 +1108,132 @@ const _: () = {
         ::core::mem::align_of:: < tagSTATSTG > () == 8,
         "alignment of tagSTATSTG on x86_64"
     );
+    assert!(
+        ::core::mem::size_of:: < tagTLIBATTR > () == 32, "size of tagTLIBATTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTLIBATTR > () == 4,
+        "alignment of tagTLIBATTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+        "size of tagTRANSMITINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+        "alignment of tagTRANSMITINFO on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEATTR > () == 96, "size of tagTYPEATTR on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEATTR > () == 8,
+        "alignment of tagTYPEATTR on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEDESC > () == 16, "size of tagTYPEDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEDESC > () == 8,
+        "alignment of tagTYPEDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
+        "size of tagTYPEDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
+        "alignment of tagTYPEDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARDESC > () == 64, "size of tagVARDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARDESC > () == 8,
+        "alignment of tagVARDESC on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
+        "size of tagVARDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
+        "alignment of tagVARDESC__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT > () == 24, "size of tagVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT > () == 8,
+        "alignment of tagVARIANT on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 24,
+        "size of tagVARIANT__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 24,
+        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
+        () == 16,
+        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
+        () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: <
+        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 16,
+        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: <
+        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVersionedStream > () == 24,
+        "size of tagVersionedStream on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVersionedStream > () == 8,
+        "alignment of tagVersionedStream on x86_64"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+        "size of tagWEBPAGEOPTIONS on x86_64"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+        "alignment of tagWEBPAGEOPTIONS on x86_64"
+    );
 };
 /// Layouts on i686 (i686-w64-mingw32), as clang lays them out.
 #[cfg(all(target_pointer_width = "32", windows))]
 const _: () = {
+    assert!(::core::mem::size_of:: < ACCT_BIN > () == 8, "size of ACCT_BIN on i686");
+    assert!(
+        ::core::mem::align_of:: < ACCT_BIN > () == 4, "alignment of ACCT_BIN on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < ACCT_VARIANT > () == 12, "size of ACCT_VARIANT on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < ACCT_VARIANT > () == 4,
+        "alignment of ACCT_VARIANT on i686"
+    );
     assert!(::core::mem::size_of:: < DTCTL > () == 28, "size of DTCTL on i686");
     assert!(::core::mem::align_of:: < DTCTL > () == 4, "alignment of DTCTL on i686");
     assert!(
@@ -645,6 +1277,16 @@ const _: () = {
         "alignment of FLATMTSIDLIST on i686"
     );
     assert!(
+        ::core::mem::size_of:: < FORMPRINTSETUP > () == 20,
+        "size of FORMPRINTSETUP on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < FORMPRINTSETUP > () == 4,
+        "alignment of FORMPRINTSETUP on i686"
+    );
+    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on i686");
+    assert!(::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on i686");
+    assert!(
         ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on i686"
     );
     assert!(
@@ -660,6 +1302,74 @@ const _: () = {
     assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on i686");
     assert!(
         ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 8,
+        "size of SMAPIFormInfoArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 4,
+        "alignment of SMAPIFormInfoArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp > () == 48,
+        "size of SMAPIFormProp on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp > () == 4,
+        "alignment of SMAPIFormProp on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropArray > () == 56,
+        "size of SMAPIFormPropArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropArray > () == 4,
+        "alignment of SMAPIFormPropArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 8,
+        "size of SMAPIFormPropEnumVal on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 4,
+        "alignment of SMAPIFormPropEnumVal on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 20,
+        "size of SMAPIFormProp__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 4,
+        "alignment of SMAPIFormProp__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 20,
+        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 4,
+        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(::core::mem::size_of:: < SMAPIVerb > () == 20, "size of SMAPIVerb on i686");
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerb > () == 4, "alignment of SMAPIVerb on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMAPIVerbArray > () == 24,
+        "size of SMAPIVerbArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMAPIVerbArray > () == 4,
+        "alignment of SMAPIVerbArray on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < SMessageClassArray > () == 8,
+        "size of SMessageClassArray on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < SMessageClassArray > () == 4,
+        "alignment of SMessageClassArray on i686"
     );
     assert!(
         ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 16,
@@ -872,6 +1582,20 @@ const _: () = {
     );
     assert!(::core::mem::size_of:: < _PV > () == 8, "size of _PV on i686");
     assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on i686");
+    assert!(::core::mem::size_of:: < _ROWENTRY > () == 12, "size of _ROWENTRY on i686");
+    assert!(
+        ::core::mem::align_of:: < _ROWENTRY > () == 4, "alignment of _ROWENTRY on i686"
+    );
+    assert!(::core::mem::size_of:: < _ROWLIST > () == 16, "size of _ROWLIST on i686");
+    assert!(
+        ::core::mem::align_of:: < _ROWLIST > () == 4, "alignment of _ROWLIST on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < _ReadState > () == 12, "size of _ReadState on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < _ReadState > () == 4, "alignment of _ReadState on i686"
+    );
     assert!(
         ::core::mem::size_of:: < _SAndRestriction > () == 8,
         "size of _SAndRestriction on i686"
@@ -1157,6 +1881,150 @@ const _: () = {
     assert!(
         ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on i686"
     );
+    assert!(
+        ::core::mem::size_of:: < tagADDRESSLIST > () == 8,
+        "size of tagADDRESSLIST on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagADDRESSLIST > () == 4,
+        "alignment of tagADDRESSLIST on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagARRAYDESC > () == 20, "size of tagARRAYDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagARRAYDESC > () == 4,
+        "alignment of tagARRAYDESC on i686"
+    );
+    assert!(::core::mem::size_of:: < tagBINDPTR > () == 4, "size of tagBINDPTR on i686");
+    assert!(
+        ::core::mem::align_of:: < tagBINDPTR > () == 4, "alignment of tagBINDPTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBIND_OPTS > () == 16, "size of tagBIND_OPTS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
+        "alignment of tagBIND_OPTS on i686"
+    );
+    assert!(::core::mem::size_of:: < tagBLOB > () == 8, "size of tagBLOB on i686");
+    assert!(::core::mem::align_of:: < tagBLOB > () == 4, "alignment of tagBLOB on i686");
+    assert!(
+        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+        "size of tagBODYOFFSETS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+        "alignment of tagBODYOFFSETS on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagBSTRBLOB > () == 8, "size of tagBSTRBLOB on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagBSTRBLOB > () == 4,
+        "alignment of tagBSTRBLOB on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCABOOL > () == 8, "size of tagCABOOL on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCABOOL > () == 4, "alignment of tagCABOOL on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCABSTR > () == 8, "size of tagCABSTR on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCABSTR > () == 4, "alignment of tagCABSTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCABSTRBLOB > () == 8, "size of tagCABSTRBLOB on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCABSTRBLOB > () == 4,
+        "alignment of tagCABSTRBLOB on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCAC > () == 8, "size of tagCAC on i686");
+    assert!(::core::mem::align_of:: < tagCAC > () == 4, "alignment of tagCAC on i686");
+    assert!(
+        ::core::mem::size_of:: < tagCACLIPDATA > () == 8, "size of tagCACLIPDATA on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCACLIPDATA > () == 4,
+        "alignment of tagCACLIPDATA on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCACLSID > () == 8, "size of tagCACLSID on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCACLSID > () == 4, "alignment of tagCACLSID on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCACY > () == 8, "size of tagCACY on i686");
+    assert!(::core::mem::align_of:: < tagCACY > () == 4, "alignment of tagCACY on i686");
+    assert!(::core::mem::size_of:: < tagCADATE > () == 8, "size of tagCADATE on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCADATE > () == 4, "alignment of tagCADATE on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCADBL > () == 8, "size of tagCADBL on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCADBL > () == 4, "alignment of tagCADBL on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCAFILETIME > () == 8, "size of tagCAFILETIME on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCAFILETIME > () == 4,
+        "alignment of tagCAFILETIME on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCAFLT > () == 8, "size of tagCAFLT on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCAFLT > () == 4, "alignment of tagCAFLT on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCAH > () == 8, "size of tagCAH on i686");
+    assert!(::core::mem::align_of:: < tagCAH > () == 4, "alignment of tagCAH on i686");
+    assert!(::core::mem::size_of:: < tagCAI > () == 8, "size of tagCAI on i686");
+    assert!(::core::mem::align_of:: < tagCAI > () == 4, "alignment of tagCAI on i686");
+    assert!(::core::mem::size_of:: < tagCAL > () == 8, "size of tagCAL on i686");
+    assert!(::core::mem::align_of:: < tagCAL > () == 4, "alignment of tagCAL on i686");
+    assert!(::core::mem::size_of:: < tagCALPSTR > () == 8, "size of tagCALPSTR on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCALPSTR > () == 4, "alignment of tagCALPSTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCALPWSTR > () == 8, "size of tagCALPWSTR on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCALPWSTR > () == 4,
+        "alignment of tagCALPWSTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCAPROPVARIANT > () == 8,
+        "size of tagCAPROPVARIANT on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCAPROPVARIANT > () == 4,
+        "alignment of tagCAPROPVARIANT on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCASCODE > () == 8, "size of tagCASCODE on i686");
+    assert!(
+        ::core::mem::align_of:: < tagCASCODE > () == 4, "alignment of tagCASCODE on i686"
+    );
+    assert!(::core::mem::size_of:: < tagCAUB > () == 8, "size of tagCAUB on i686");
+    assert!(::core::mem::align_of:: < tagCAUB > () == 4, "alignment of tagCAUB on i686");
+    assert!(::core::mem::size_of:: < tagCAUH > () == 8, "size of tagCAUH on i686");
+    assert!(::core::mem::align_of:: < tagCAUH > () == 4, "alignment of tagCAUH on i686");
+    assert!(::core::mem::size_of:: < tagCAUI > () == 8, "size of tagCAUI on i686");
+    assert!(::core::mem::align_of:: < tagCAUI > () == 4, "alignment of tagCAUI on i686");
+    assert!(::core::mem::size_of:: < tagCAUL > () == 8, "size of tagCAUL on i686");
+    assert!(::core::mem::align_of:: < tagCAUL > () == 4, "alignment of tagCAUL on i686");
+    assert!(
+        ::core::mem::size_of:: < tagCLIPDATA > () == 12, "size of tagCLIPDATA on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCLIPDATA > () == 4,
+        "alignment of tagCLIPDATA on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+        "size of tagCODEPAGEINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+        "alignment of tagCODEPAGEINFO on i686"
+    );
     assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on i686");
     assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on i686");
     assert!(
@@ -1167,10 +2035,329 @@ const _: () = {
         ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
         "alignment of tagCY__bindgen_ty_1 on i686"
     );
+    assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on i686");
+    assert!(::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on i686");
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
+        "size of tagDEC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
+        "alignment of tagDEC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
+        "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
+        "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
+        "size of tagDEC__bindgen_ty_2 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
+        "alignment of tagDEC__bindgen_ty_2 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
+        "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
+        "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagDISPPARAMS > () == 16,
+        "size of tagDISPPARAMS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagDISPPARAMS > () == 4,
+        "alignment of tagDISPPARAMS on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagELEMDESC > () == 16, "size of tagELEMDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagELEMDESC > () == 4,
+        "alignment of tagELEMDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
+        "size of tagELEMDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 4,
+        "alignment of tagELEMDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMHEADERROW > () == 20,
+        "size of tagENUMHEADERROW on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMHEADERROW > () == 4,
+        "alignment of tagENUMHEADERROW on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagENUMPROPERTY > () == 12,
+        "size of tagENUMPROPERTY on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagENUMPROPERTY > () == 4,
+        "alignment of tagENUMPROPERTY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagEXCEPINFO > () == 32, "size of tagEXCEPINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagEXCEPINFO > () == 4,
+        "alignment of tagEXCEPINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDBODY > () == 12, "size of tagFINDBODY on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDBODY > () == 4,
+        "alignment of tagFINDBODY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFINDHEADER > () == 8, "size of tagFINDHEADER on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFINDHEADER > () == 4,
+        "alignment of tagFINDHEADER on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagFUNCDESC > () == 52, "size of tagFUNCDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagFUNCDESC > () == 4,
+        "alignment of tagFUNCDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+        "size of tagHEADERROWINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+        "alignment of tagHEADERROWINFO on i686"
+    );
+    assert!(::core::mem::size_of:: < tagIDLDESC > () == 8, "size of tagIDLDESC on i686");
+    assert!(
+        ::core::mem::align_of:: < tagIDLDESC > () == 4, "alignment of tagIDLDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagINETCSETINFO > () == 144,
+        "size of tagINETCSETINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagINETCSETINFO > () == 4,
+        "alignment of tagINETCSETINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 8,
+        "size of tagMIMEPARAMINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 4,
+        "alignment of tagMIMEPARAMINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 32,
+        "size of tagMIMEPROPINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 4,
+        "alignment of tagMIMEPROPINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPARAMDESC > () == 8, "size of tagPARAMDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPARAMDESC > () == 4,
+        "alignment of tagPARAMDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPARAMDESCEX > () == 24,
+        "size of tagPARAMDESCEX on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
+        "alignment of tagPARAMDESCEX on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT > () == 16,
+        "size of tagPROPVARIANT on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
+        "alignment of tagPROPVARIANT on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 16,
+        "size of tagPROPVARIANT__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 16,
+        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
+        > () == 8,
+        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: <
+        tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on i686");
+    assert!(::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on i686");
+    assert!(
+        ::core::mem::size_of:: < tagRFC1522INFO > () == 16,
+        "size of tagRFC1522INFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagRFC1522INFO > () == 4,
+        "alignment of tagRFC1522INFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagSAFEARRAY > () == 24, "size of tagSAFEARRAY on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagSAFEARRAY > () == 4,
+        "alignment of tagSAFEARRAY on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
+        "size of tagSAFEARRAYBOUND on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
+        "alignment of tagSAFEARRAYBOUND on i686"
+    );
     assert!(
         ::core::mem::size_of:: < tagSTATSTG > () == 72, "size of tagSTATSTG on i686"
     );
     assert!(
         ::core::mem::align_of:: < tagSTATSTG > () == 8, "alignment of tagSTATSTG on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTLIBATTR > () == 32, "size of tagTLIBATTR on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTLIBATTR > () == 4,
+        "alignment of tagTLIBATTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+        "size of tagTRANSMITINFO on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+        "alignment of tagTRANSMITINFO on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEATTR > () == 76, "size of tagTYPEATTR on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEATTR > () == 4,
+        "alignment of tagTYPEATTR on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEDESC > () == 8, "size of tagTYPEDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEDESC > () == 4,
+        "alignment of tagTYPEDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
+        "size of tagTYPEDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
+        "alignment of tagTYPEDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARDESC > () == 36, "size of tagVARDESC on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARDESC > () == 4, "alignment of tagVARDESC on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
+        "size of tagVARDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
+        "alignment of tagVARDESC__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT > () == 16, "size of tagVARIANT on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT > () == 8, "alignment of tagVARIANT on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 16,
+        "size of tagVARIANT__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 16,
+        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
+        () == 8, "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
+        () == 8,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: <
+        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: <
+        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 4,
+        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagVersionedStream > () == 20,
+        "size of tagVersionedStream on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagVersionedStream > () == 4,
+        "alignment of tagVersionedStream on i686"
+    );
+    assert!(
+        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+        "size of tagWEBPAGEOPTIONS on i686"
+    );
+    assert!(
+        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+        "alignment of tagWEBPAGEOPTIONS on i686"
     );
 };

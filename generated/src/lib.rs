@@ -15,15 +15,29 @@
     clippy::missing_safety_doc
 )]
 #[rustfmt::skip]
+pub mod actmgmt;
+#[rustfmt::skip]
 pub mod base;
 #[rustfmt::skip]
 pub mod com;
+#[rustfmt::skip]
+pub mod edkmdb;
+#[rustfmt::skip]
+pub mod imscapabilities;
+#[rustfmt::skip]
+pub mod mapiaux;
 #[rustfmt::skip]
 pub mod mapicode;
 #[rustfmt::skip]
 pub mod mapidefs;
 #[rustfmt::skip]
+pub mod mapiform;
+#[rustfmt::skip]
 pub mod mapiguid;
+#[rustfmt::skip]
+pub mod mapihook;
+#[rustfmt::skip]
+pub mod mapishutdown;
 #[rustfmt::skip]
 pub mod mapispi;
 #[rustfmt::skip]
@@ -35,14 +49,24 @@ pub mod mapiutil;
 #[rustfmt::skip]
 pub mod mapix;
 #[rustfmt::skip]
+pub mod mimeole;
+#[rustfmt::skip]
 mod layout;
+pub use actmgmt::*;
 pub use base::*;
 pub use com::*;
+pub use edkmdb::*;
+pub use imscapabilities::*;
+pub use mapiaux::*;
 pub use mapicode::*;
 pub use mapidefs::*;
+pub use mapiform::*;
 pub use mapiguid::*;
+pub use mapihook::*;
+pub use mapishutdown::*;
 pub use mapispi::*;
 pub use mapisync::*;
 pub use mapitags::*;
 pub use mapiutil::*;
 pub use mapix::*;
+pub use mimeole::*;

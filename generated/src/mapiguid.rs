@@ -16,58 +16,9 @@ pub const IID_IEnumMAPIFormProp: GUID = GUID::from_parts(
     0x0000,
     [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
 );
-/// `IID_IMAPIForm`: {00020327-0000-0000-C000-000000000046}.
-pub const IID_IMAPIForm: GUID = GUID::from_parts(
-    0x00020327,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIFormAdviseSink`: {0002032F-0000-0000-C000-000000000046}.
-pub const IID_IMAPIFormAdviseSink: GUID = GUID::from_parts(
-    0x0002032F,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIFormContainer`: {0002032E-0000-0000-C000-000000000046}.
-pub const IID_IMAPIFormContainer: GUID = GUID::from_parts(
-    0x0002032E,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIFormFactory`: {00020350-0000-0000-C000-000000000046}.
-pub const IID_IMAPIFormFactory: GUID = GUID::from_parts(
-    0x00020350,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIFormInfo`: {00020324-0000-0000-C000-000000000046}.
-pub const IID_IMAPIFormInfo: GUID = GUID::from_parts(
-    0x00020324,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIFormMgr`: {00020322-0000-0000-C000-000000000046}.
-pub const IID_IMAPIFormMgr: GUID = GUID::from_parts(
-    0x00020322,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
 /// `IID_IMAPIFormProp`: {0002032D-0000-0000-C000-000000000046}.
 pub const IID_IMAPIFormProp: GUID = GUID::from_parts(
     0x0002032D,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIMessageSite`: {00020370-0000-0000-C000-000000000046}.
-pub const IID_IMAPIMessageSite: GUID = GUID::from_parts(
-    0x00020370,
     0x0000,
     0x0000,
     [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
@@ -110,34 +61,6 @@ pub const IID_IMAPISup: GUID = GUID::from_parts(
 /// `IID_IMAPITableData`: {00020316-0000-0000-C000-000000000046}.
 pub const IID_IMAPITableData: GUID = GUID::from_parts(
     0x00020316,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIViewAdviseSink`: {0002032B-0000-0000-C000-000000000046}.
-pub const IID_IMAPIViewAdviseSink: GUID = GUID::from_parts(
-    0x0002032B,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IMAPIViewContext`: {00020321-0000-0000-C000-000000000046}.
-pub const IID_IMAPIViewContext: GUID = GUID::from_parts(
-    0x00020321,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_IPersistMessage`: {0002032A-0000-0000-C000-000000000046}.
-pub const IID_IPersistMessage: GUID = GUID::from_parts(
-    0x0002032A,
-    0x0000,
-    0x0000,
-    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
-);
-/// `IID_ISpoolerHook`: {00020320-0000-0000-C000-000000000046}.
-pub const IID_ISpoolerHook: GUID = GUID::from_parts(
-    0x00020320,
     0x0000,
     0x0000,
     [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],

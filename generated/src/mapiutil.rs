@@ -662,3 +662,275 @@ impl ITableData_Vtbl {
         }
     }
 }
+/// The vtable of `IPropData`, in the order the headers declare.
+#[repr(C)]
+pub struct IPropData_Vtbl {
+    /// The entries of `IMAPIProp`, which `IPropData` derives from.
+    pub base__: IMAPIProp_Vtbl,
+    /// The entry of `IPropData::HrSetObjAccess`.
+    pub HrSetObjAccess: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        ulAccess: ULONG,
+    ) -> HRESULT,
+    /// The entry of `IPropData::HrSetPropAccess`.
+    pub HrSetPropAccess: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        lpPropTagArray: LPSPropTagArray,
+        rgulAccess: *mut ULONG,
+    ) -> HRESULT,
+    /// The entry of `IPropData::HrGetPropAccess`.
+    pub HrGetPropAccess: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        lppPropTagArray: *mut LPSPropTagArray,
+        lprgulAccess: *mut *mut ULONG,
+    ) -> HRESULT,
+    /// The entry of `IPropData::HrAddObjProps`.
+    pub HrAddObjProps: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        lppPropTagArray: LPSPropTagArray,
+        lprgulAccess: *mut LPSPropProblemArray,
+    ) -> HRESULT,
+}
+/// An owned `IPropData` interface pointer (declared in `mapiutil.h`). IID {0002031A-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
+#[repr(transparent)]
+#[derive(Clone)]
+pub struct IPropData(IMAPIProp);
+impl ::core::ops::Deref for IPropData {
+    type Target = IMAPIProp;
+    fn deref(&self) -> &IMAPIProp {
+        &self.0
+    }
+}
+// SAFETY: the pointer type is transparent over one owned interface pointer whose vtable is laid out as declared above.
+unsafe impl Interface for IPropData {
+    type Vtable = IPropData_Vtbl;
+}
+/// The interface identifier of `IPropData`: {0002031A-0000-0000-C000-000000000046}.
+pub const IID_IPropData: GUID = GUID::from_parts(
+    0x0002031A,
+    0x0000,
+    0x0000,
+    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
+);
+// SAFETY: the IID is the one the headers give for this vtable.
+unsafe impl ComInterface for IPropData {
+    const IID: GUID = IID_IPropData;
+    const BASE_IIDS: &'static [GUID] = &[IID_IMAPIProp, IID_IUnknown];
+}
+impl IPropData {
+    /// Calls `IPropData::HrSetObjAccess` through the vtable. Microsoft's reference: [`IPropData::HrSetObjAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrsetobjaccess).
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn HrSetObjAccess(&self, ulAccess: ULONG) -> HRESULT {
+        (self.vtable().HrSetObjAccess)(self.as_raw(), ulAccess)
+    }
+    /// Calls `IPropData::HrSetPropAccess` through the vtable. Microsoft's reference: [`IPropData::HrSetPropAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrsetpropaccess).
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn HrSetPropAccess(
+        &self,
+        lpPropTagArray: LPSPropTagArray,
+        rgulAccess: *mut ULONG,
+    ) -> HRESULT {
+        (self.vtable().HrSetPropAccess)(self.as_raw(), lpPropTagArray, rgulAccess)
+    }
+    /// Calls `IPropData::HrGetPropAccess` through the vtable. Microsoft's reference: [`IPropData::HrGetPropAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrgetpropaccess).
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn HrGetPropAccess(
+        &self,
+        lppPropTagArray: *mut LPSPropTagArray,
+        lprgulAccess: *mut *mut ULONG,
+    ) -> HRESULT {
+        (self.vtable().HrGetPropAccess)(self.as_raw(), lppPropTagArray, lprgulAccess)
+    }
+    /// Calls `IPropData::HrAddObjProps` through the vtable. Microsoft's reference: [`IPropData::HrAddObjProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hraddobjprops).
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn HrAddObjProps(
+        &self,
+        lppPropTagArray: LPSPropTagArray,
+        lprgulAccess: *mut LPSPropProblemArray,
+    ) -> HRESULT {
+        (self.vtable().HrAddObjProps)(self.as_raw(), lppPropTagArray, lprgulAccess)
+    }
+}
+/// Implement `IPropData` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
+pub trait IPropData_Impl: IMAPIProp_Impl {
+    /// `IPropData::HrSetObjAccess`, declared in `mapiutil.h`. Microsoft's reference: [`IPropData::HrSetObjAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrsetobjaccess).
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrSetObjAccess(&self, ulAccess: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IPropData::HrSetPropAccess`, declared in `mapiutil.h`. Microsoft's reference: [`IPropData::HrSetPropAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrsetpropaccess).
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrSetPropAccess(
+        &self,
+        lpPropTagArray: LPSPropTagArray,
+        rgulAccess: *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IPropData::HrGetPropAccess`, declared in `mapiutil.h`. Microsoft's reference: [`IPropData::HrGetPropAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrgetpropaccess).
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrGetPropAccess(
+        &self,
+        lppPropTagArray: *mut LPSPropTagArray,
+        lprgulAccess: *mut *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IPropData::HrAddObjProps`, declared in `mapiutil.h`. Microsoft's reference: [`IPropData::HrAddObjProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hraddobjprops).
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn HrAddObjProps(
+        &self,
+        lppPropTagArray: LPSPropTagArray,
+        lprgulAccess: *mut LPSPropProblemArray,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+}
+impl IPropData_Vtbl {
+    /// The vtable for an object `Identity` whose vtable pointer for this
+    /// interface sits `OFFSET` pointers from its start.
+    pub const fn new<Identity: ComObject, const OFFSET: isize>() -> Self
+    where
+        Identity::Impl: IPropData_Impl,
+    {
+        unsafe extern "system" fn HrSetObjAccess<
+            Identity: ComObject,
+            const OFFSET: isize,
+        >(this: *mut ::core::ffi::c_void, ulAccess: ULONG) -> HRESULT
+        where
+            Identity::Impl: IPropData_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IPropData_Impl>::HrSetObjAccess(value, ulAccess)
+                }
+            })
+        }
+        unsafe extern "system" fn HrSetPropAccess<
+            Identity: ComObject,
+            const OFFSET: isize,
+        >(
+            this: *mut ::core::ffi::c_void,
+            lpPropTagArray: LPSPropTagArray,
+            rgulAccess: *mut ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: IPropData_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IPropData_Impl>::HrSetPropAccess(
+                        value,
+                        lpPropTagArray,
+                        rgulAccess,
+                    )
+                }
+            })
+        }
+        unsafe extern "system" fn HrGetPropAccess<
+            Identity: ComObject,
+            const OFFSET: isize,
+        >(
+            this: *mut ::core::ffi::c_void,
+            lppPropTagArray: *mut LPSPropTagArray,
+            lprgulAccess: *mut *mut ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: IPropData_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IPropData_Impl>::HrGetPropAccess(
+                        value,
+                        lppPropTagArray,
+                        lprgulAccess,
+                    )
+                }
+            })
+        }
+        unsafe extern "system" fn HrAddObjProps<
+            Identity: ComObject,
+            const OFFSET: isize,
+        >(
+            this: *mut ::core::ffi::c_void,
+            lppPropTagArray: LPSPropTagArray,
+            lprgulAccess: *mut LPSPropProblemArray,
+        ) -> HRESULT
+        where
+            Identity::Impl: IPropData_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe {
+                    <Identity::Impl as IPropData_Impl>::HrAddObjProps(
+                        value,
+                        lppPropTagArray,
+                        lprgulAccess,
+                    )
+                }
+            })
+        }
+        IPropData_Vtbl {
+            base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
+            HrSetObjAccess: HrSetObjAccess::<Identity, OFFSET>,
+            HrSetPropAccess: HrSetPropAccess::<Identity, OFFSET>,
+            HrGetPropAccess: HrGetPropAccess::<Identity, OFFSET>,
+            HrAddObjProps: HrAddObjProps::<Identity, OFFSET>,
+        }
+    }
+}
