@@ -5,2359 +5,3369 @@ use crate::*;
 /// Layouts on x86_64 (x86_64-w64-mingw32), as clang lays them out.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
-    assert!(::core::mem::size_of:: < ACCT_BIN > () == 16, "size of ACCT_BIN on x86_64");
-    assert!(
-        ::core::mem::align_of:: < ACCT_BIN > () == 8, "alignment of ACCT_BIN on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < ACCT_VARIANT > () == 24,
-        "size of ACCT_VARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < ACCT_VARIANT > () == 8,
-        "alignment of ACCT_VARIANT on x86_64"
-    );
-    assert!(::core::mem::size_of:: < DTCTL > () == 48, "size of DTCTL on x86_64");
-    assert!(::core::mem::align_of:: < DTCTL > () == 8, "alignment of DTCTL on x86_64");
-    assert!(
-        ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 8,
-        "size of DTCTL__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < DTCTL__bindgen_ty_1 > () == 8,
-        "alignment of DTCTL__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < DTPAGE > () == 32, "size of DTPAGE on x86_64");
-    assert!(::core::mem::align_of:: < DTPAGE > () == 8, "alignment of DTPAGE on x86_64");
-    assert!(
-        ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 8,
-        "size of DTPAGE__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < DTPAGE__bindgen_ty_1 > () == 8,
-        "alignment of DTPAGE__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on x86_64");
-    assert!(
-        ::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on x86_64"
-    );
-    assert!(::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on x86_64");
-    assert!(
-        ::core::mem::align_of:: < FLATENTRY > () == 4, "alignment of FLATENTRY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
-        "size of FLATENTRYLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < FLATENTRYLIST > () == 4,
-        "alignment of FLATENTRYLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
-        "size of FLATMTSIDLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < FLATMTSIDLIST > () == 4,
-        "alignment of FLATMTSIDLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < FORMPRINTSETUP > () == 32,
-        "size of FORMPRINTSETUP on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < FORMPRINTSETUP > () == 8,
-        "alignment of FORMPRINTSETUP on x86_64"
-    );
-    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on x86_64");
-    assert!(
-        ::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < HINSTANCE__ > () == 4,
-        "alignment of HINSTANCE__ on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < MAPIINIT_0 > () == 4,
-        "alignment of MAPIINIT_0 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on x86_64");
-    assert!(::core::mem::align_of:: < MTSID > () == 4, "alignment of MTSID on x86_64");
-    assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on x86_64");
-    assert!(
-        ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 16,
-        "size of SMAPIFormInfoArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 8,
-        "alignment of SMAPIFormInfoArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp > () == 88,
-        "size of SMAPIFormProp on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp > () == 8,
-        "alignment of SMAPIFormProp on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormPropArray > () == 96,
-        "size of SMAPIFormPropArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormPropArray > () == 8,
-        "alignment of SMAPIFormPropArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 16,
-        "size of SMAPIFormPropEnumVal on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 8,
-        "alignment of SMAPIFormPropEnumVal on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 40,
-        "size of SMAPIFormProp__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 8,
-        "alignment of SMAPIFormProp__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 40,
-        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIVerb > () == 32, "size of SMAPIVerb on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIVerb > () == 8, "alignment of SMAPIVerb on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIVerbArray > () == 40,
-        "size of SMAPIVerbArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIVerbArray > () == 8,
-        "alignment of SMAPIVerbArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMessageClassArray > () == 16,
-        "size of SMessageClassArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMessageClassArray > () == 8,
-        "alignment of SMessageClassArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 32,
-        "size of STATUS_OBJECT_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < STATUS_OBJECT_NOTIFICATION > () == 8,
-        "alignment of STATUS_OBJECT_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ADRENTRY > () == 16, "size of _ADRENTRY on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ADRENTRY > () == 8, "alignment of _ADRENTRY on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _ADRLIST > () == 24, "size of _ADRLIST on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _ADRLIST > () == 8, "alignment of _ADRLIST on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _ADRPARM > () == 136, "size of _ADRPARM on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _ADRPARM > () == 8, "alignment of _ADRPARM on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLBUTTON > () == 12, "size of _DTBLBUTTON on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLBUTTON > () == 4,
-        "alignment of _DTBLBUTTON on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
-        "size of _DTBLCHECKBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLCHECKBOX > () == 4,
-        "alignment of _DTBLCHECKBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
-        "size of _DTBLCOMBOBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLCOMBOBOX > () == 4,
-        "alignment of _DTBLCOMBOBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLDDLBX > () == 16, "size of _DTBLDDLBX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLDDLBX > () == 4,
-        "alignment of _DTBLDDLBX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLEDIT > () == 4, "alignment of _DTBLEDIT on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8,
-        "size of _DTBLGROUPBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLGROUPBOX > () == 4,
-        "alignment of _DTBLGROUPBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLLABEL > () == 4,
-        "alignment of _DTBLLABEL on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _DTBLLBX > () == 4, "alignment of _DTBLLBX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8, "size of _DTBLMVDDLBX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLMVDDLBX > () == 4,
-        "alignment of _DTBLMVDDLBX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
-        "size of _DTBLMVLISTBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLMVLISTBOX > () == 4,
-        "alignment of _DTBLMVLISTBOX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLPAGE > () == 4, "alignment of _DTBLPAGE on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
-        "size of _DTBLRADIOBUTTON on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLRADIOBUTTON > () == 4,
-        "alignment of _DTBLRADIOBUTTON on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 32,
-        "size of _ERROR_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ERROR_NOTIFICATION > () == 8,
-        "alignment of _ERROR_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 16,
-        "size of _EXTENDED_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _EXTENDED_NOTIFICATION > () == 8,
-        "alignment of _EXTENDED_NOTIFICATION on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _FILETIME > () == 8, "size of _FILETIME on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _FILETIME > () == 4, "alignment of _FILETIME on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _GUID > () == 16, "size of _GUID on x86_64");
-    assert!(::core::mem::align_of:: < _GUID > () == 4, "alignment of _GUID on x86_64");
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER > () == 8,
-        "size of _LARGE_INTEGER on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER > () == 8,
-        "alignment of _LARGE_INTEGER on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 8,
-        "size of _LARGE_INTEGER__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 4,
-        "alignment of _LARGE_INTEGER__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 8,
-        "size of _LARGE_INTEGER__bindgen_ty_2 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 4,
-        "alignment of _LARGE_INTEGER__bindgen_ty_2 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPIERROR > () == 32, "size of _MAPIERROR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPIERROR > () == 8,
-        "alignment of _MAPIERROR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPINAMEID > () == 24, "size of _MAPINAMEID on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPINAMEID > () == 8,
-        "alignment of _MAPINAMEID on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 8,
-        "size of _MAPINAMEID__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPINAMEID__bindgen_ty_1 > () == 8,
-        "alignment of _MAPINAMEID__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _MAPISIB > () == 32, "size of _MAPISIB on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _MAPISIB > () == 8, "alignment of _MAPISIB on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _MAPIUID > () == 1, "alignment of _MAPIUID on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 56,
-        "size of _NEWMAIL_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NEWMAIL_NOTIFICATION > () == 8,
-        "alignment of _NEWMAIL_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NOTIFICATION > () == 88,
-        "size of _NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NOTIFICATION > () == 8,
-        "alignment of _NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 80,
-        "size of _NOTIFICATION__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NOTIFICATION__bindgen_ty_1 > () == 8,
-        "alignment of _NOTIFICATION__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 72,
-        "size of _OBJECT_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _OBJECT_NOTIFICATION > () == 8,
-        "alignment of _OBJECT_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _OPTIONDATA > () == 64, "size of _OPTIONDATA on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _OPTIONDATA > () == 8,
-        "alignment of _OPTIONDATA on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _PV > () == 16, "size of _PV on x86_64");
-    assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on x86_64");
-    assert!(
-        ::core::mem::size_of:: < _ROWENTRY > () == 16, "size of _ROWENTRY on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ROWENTRY > () == 8, "alignment of _ROWENTRY on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _ROWLIST > () == 24, "size of _ROWLIST on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _ROWLIST > () == 8, "alignment of _ROWLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ReadState > () == 24, "size of _ReadState on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ReadState > () == 8,
-        "alignment of _ReadState on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SAndRestriction > () == 16,
-        "size of _SAndRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SAndRestriction > () == 8,
-        "alignment of _SAndRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SAppTimeArray > () == 16,
-        "size of _SAppTimeArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SAppTimeArray > () == 8,
-        "alignment of _SAppTimeArray on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _SBinary > () == 16, "size of _SBinary on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _SBinary > () == 8, "alignment of _SBinary on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SBinaryArray > () == 16,
-        "size of _SBinaryArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SBinaryArray > () == 8,
-        "alignment of _SBinaryArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
-        "size of _SBitMaskRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SBitMaskRestriction > () == 4,
-        "alignment of _SBitMaskRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SCommentRestriction > () == 24,
-        "size of _SCommentRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SCommentRestriction > () == 8,
-        "alignment of _SCommentRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
-        "size of _SComparePropsRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SComparePropsRestriction > () == 4,
-        "alignment of _SComparePropsRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SContentRestriction > () == 16,
-        "size of _SContentRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SContentRestriction > () == 8,
-        "alignment of _SContentRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SCurrencyArray > () == 16,
-        "size of _SCurrencyArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SCurrencyArray > () == 8,
-        "alignment of _SCurrencyArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SDateTimeArray > () == 16,
-        "size of _SDateTimeArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SDateTimeArray > () == 8,
-        "alignment of _SDateTimeArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SDoubleArray > () == 16,
-        "size of _SDoubleArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SDoubleArray > () == 8,
-        "alignment of _SDoubleArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SExistRestriction > () == 12,
-        "size of _SExistRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SExistRestriction > () == 4,
-        "alignment of _SExistRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SGuidArray > () == 16, "size of _SGuidArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SGuidArray > () == 8,
-        "alignment of _SGuidArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLPSTRArray > () == 16,
-        "size of _SLPSTRArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLPSTRArray > () == 8,
-        "alignment of _SLPSTRArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLargeIntegerArray > () == 16,
-        "size of _SLargeIntegerArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLargeIntegerArray > () == 8,
-        "alignment of _SLargeIntegerArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLongArray > () == 16, "size of _SLongArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLongArray > () == 8,
-        "alignment of _SLongArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SNotRestriction > () == 16,
-        "size of _SNotRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SNotRestriction > () == 8,
-        "alignment of _SNotRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SOrRestriction > () == 16,
-        "size of _SOrRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SOrRestriction > () == 8,
-        "alignment of _SOrRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropProblem > () == 12,
-        "size of _SPropProblem on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropProblem > () == 4,
-        "alignment of _SPropProblem on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropProblemArray > () == 16,
-        "size of _SPropProblemArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropProblemArray > () == 4,
-        "alignment of _SPropProblemArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropTagArray > () == 8,
-        "size of _SPropTagArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropTagArray > () == 4,
-        "alignment of _SPropTagArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropValue > () == 24, "size of _SPropValue on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropValue > () == 8,
-        "alignment of _SPropValue on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropertyRestriction > () == 16,
-        "size of _SPropertyRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropertyRestriction > () == 8,
-        "alignment of _SPropertyRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRealArray > () == 16, "size of _SRealArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRealArray > () == 8,
-        "alignment of _SRealArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRestriction > () == 32,
-        "size of _SRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRestriction > () == 8,
-        "alignment of _SRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 24,
-        "size of _SRestriction__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRestriction__bindgen_ty_1 > () == 8,
-        "alignment of _SRestriction__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _SRow > () == 16, "size of _SRow on x86_64");
-    assert!(::core::mem::align_of:: < _SRow > () == 8, "alignment of _SRow on x86_64");
-    assert!(::core::mem::size_of:: < _SRowSet > () == 24, "size of _SRowSet on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _SRowSet > () == 8, "alignment of _SRowSet on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SShortArray > () == 16,
-        "size of _SShortArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SShortArray > () == 8,
-        "alignment of _SShortArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSizeRestriction > () == 12,
-        "size of _SSizeRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSizeRestriction > () == 4,
-        "alignment of _SSizeRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSortOrder > () == 8, "size of _SSortOrder on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSortOrder > () == 4,
-        "alignment of _SSortOrder on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSortOrderSet > () == 20,
-        "size of _SSortOrderSet on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSortOrderSet > () == 4,
-        "alignment of _SSortOrderSet on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSubRestriction > () == 16,
-        "size of _SSubRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSubRestriction > () == 8,
-        "alignment of _SSubRestriction on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SWStringArray > () == 16,
-        "size of _SWStringArray on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SWStringArray > () == 8,
-        "alignment of _SWStringArray on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 80,
-        "size of _TABLE_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _TABLE_NOTIFICATION > () == 8,
-        "alignment of _TABLE_NOTIFICATION on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER > () == 8,
-        "size of _ULARGE_INTEGER on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER > () == 8,
-        "alignment of _ULARGE_INTEGER on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 8,
-        "size of _ULARGE_INTEGER__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 4,
-        "alignment of _ULARGE_INTEGER__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 8,
-        "size of _ULARGE_INTEGER__bindgen_ty_2 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 4,
-        "alignment of _ULARGE_INTEGER__bindgen_ty_2 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on x86_64");
-    assert!(
-        ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagADDRESSLIST > () == 16,
-        "size of tagADDRESSLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagADDRESSLIST > () == 8,
-        "alignment of tagADDRESSLIST on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagARRAYDESC > () == 32,
-        "size of tagARRAYDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagARRAYDESC > () == 8,
-        "alignment of tagARRAYDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBINDPTR > () == 8, "size of tagBINDPTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBINDPTR > () == 8,
-        "alignment of tagBINDPTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBIND_OPTS > () == 16,
-        "size of tagBIND_OPTS on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
-        "alignment of tagBIND_OPTS on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagBLOB > () == 16, "size of tagBLOB on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagBLOB > () == 8, "alignment of tagBLOB on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
-        "size of tagBODYOFFSETS on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
-        "alignment of tagBODYOFFSETS on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBSTRBLOB > () == 16, "size of tagBSTRBLOB on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBSTRBLOB > () == 8,
-        "alignment of tagBSTRBLOB on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCABOOL > () == 16, "size of tagCABOOL on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCABOOL > () == 8, "alignment of tagCABOOL on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCABSTR > () == 16, "size of tagCABSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCABSTR > () == 8, "alignment of tagCABSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCABSTRBLOB > () == 16,
-        "size of tagCABSTRBLOB on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCABSTRBLOB > () == 8,
-        "alignment of tagCABSTRBLOB on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAC > () == 16, "size of tagCAC on x86_64");
-    assert!(::core::mem::align_of:: < tagCAC > () == 8, "alignment of tagCAC on x86_64");
-    assert!(
-        ::core::mem::size_of:: < tagCACLIPDATA > () == 16,
-        "size of tagCACLIPDATA on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCACLIPDATA > () == 8,
-        "alignment of tagCACLIPDATA on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCACLSID > () == 16, "size of tagCACLSID on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCACLSID > () == 8,
-        "alignment of tagCACLSID on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCACY > () == 16, "size of tagCACY on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCACY > () == 8, "alignment of tagCACY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCADATE > () == 16, "size of tagCADATE on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCADATE > () == 8, "alignment of tagCADATE on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCADBL > () == 16, "size of tagCADBL on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCADBL > () == 8, "alignment of tagCADBL on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCAFILETIME > () == 16,
-        "size of tagCAFILETIME on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCAFILETIME > () == 8,
-        "alignment of tagCAFILETIME on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAFLT > () == 16, "size of tagCAFLT on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCAFLT > () == 8, "alignment of tagCAFLT on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAH > () == 16, "size of tagCAH on x86_64");
-    assert!(::core::mem::align_of:: < tagCAH > () == 8, "alignment of tagCAH on x86_64");
-    assert!(::core::mem::size_of:: < tagCAI > () == 16, "size of tagCAI on x86_64");
-    assert!(::core::mem::align_of:: < tagCAI > () == 8, "alignment of tagCAI on x86_64");
-    assert!(::core::mem::size_of:: < tagCAL > () == 16, "size of tagCAL on x86_64");
-    assert!(::core::mem::align_of:: < tagCAL > () == 8, "alignment of tagCAL on x86_64");
-    assert!(
-        ::core::mem::size_of:: < tagCALPSTR > () == 16, "size of tagCALPSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCALPSTR > () == 8,
-        "alignment of tagCALPSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCALPWSTR > () == 16, "size of tagCALPWSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCALPWSTR > () == 8,
-        "alignment of tagCALPWSTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCAPROPVARIANT > () == 16,
-        "size of tagCAPROPVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCAPROPVARIANT > () == 8,
-        "alignment of tagCAPROPVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCASCODE > () == 16, "size of tagCASCODE on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCASCODE > () == 8,
-        "alignment of tagCASCODE on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAUB > () == 16, "size of tagCAUB on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCAUB > () == 8, "alignment of tagCAUB on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAUH > () == 16, "size of tagCAUH on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCAUH > () == 8, "alignment of tagCAUH on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAUI > () == 16, "size of tagCAUI on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCAUI > () == 8, "alignment of tagCAUI on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCAUL > () == 16, "size of tagCAUL on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagCAUL > () == 8, "alignment of tagCAUL on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCLIPDATA > () == 16, "size of tagCLIPDATA on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCLIPDATA > () == 8,
-        "alignment of tagCLIPDATA on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
-        "size of tagCODEPAGEINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
-        "alignment of tagCODEPAGEINFO on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on x86_64");
-    assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on x86_64");
-    assert!(
-        ::core::mem::size_of:: < tagCY__bindgen_ty_1 > () == 8,
-        "size of tagCY__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
-        "alignment of tagCY__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on x86_64");
-    assert!(::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on x86_64");
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
-        "size of tagDEC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
-        "alignment of tagDEC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
-        "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
-        "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
-        "size of tagDEC__bindgen_ty_2 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
-        "alignment of tagDEC__bindgen_ty_2 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
-        "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
-        "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDISPPARAMS > () == 24,
-        "size of tagDISPPARAMS on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDISPPARAMS > () == 8,
-        "alignment of tagDISPPARAMS on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagELEMDESC > () == 32, "size of tagELEMDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagELEMDESC > () == 8,
-        "alignment of tagELEMDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 16,
-        "size of tagELEMDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
-        "alignment of tagELEMDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagENUMHEADERROW > () == 32,
-        "size of tagENUMHEADERROW on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagENUMHEADERROW > () == 8,
-        "alignment of tagENUMHEADERROW on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagENUMPROPERTY > () == 24,
-        "size of tagENUMPROPERTY on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagENUMPROPERTY > () == 8,
-        "alignment of tagENUMPROPERTY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagEXCEPINFO > () == 64,
-        "size of tagEXCEPINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagEXCEPINFO > () == 8,
-        "alignment of tagEXCEPINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFINDBODY > () == 24, "size of tagFINDBODY on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFINDBODY > () == 8,
-        "alignment of tagFINDBODY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFINDHEADER > () == 16,
-        "size of tagFINDHEADER on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFINDHEADER > () == 8,
-        "alignment of tagFINDHEADER on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFUNCDESC > () == 88, "size of tagFUNCDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFUNCDESC > () == 8,
-        "alignment of tagFUNCDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
-        "size of tagHEADERROWINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
-        "alignment of tagHEADERROWINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagIDLDESC > () == 16, "size of tagIDLDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagIDLDESC > () == 8,
-        "alignment of tagIDLDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagINETCSETINFO > () == 152,
-        "size of tagINETCSETINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagINETCSETINFO > () == 8,
-        "alignment of tagINETCSETINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 16,
-        "size of tagMIMEPARAMINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 8,
-        "alignment of tagMIMEPARAMINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 40,
-        "size of tagMIMEPROPINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 8,
-        "alignment of tagMIMEPROPINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPARAMDESC > () == 16,
-        "size of tagPARAMDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPARAMDESC > () == 8,
-        "alignment of tagPARAMDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPARAMDESCEX > () == 32,
-        "size of tagPARAMDESCEX on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
-        "alignment of tagPARAMDESCEX on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT > () == 24,
-        "size of tagPROPVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
-        "alignment of tagPROPVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 24,
-        "size of tagPROPVARIANT__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 24,
-        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
-        > () == 16,
-        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: <
-        tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagRFC1522INFO > () == 24,
-        "size of tagRFC1522INFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagRFC1522INFO > () == 8,
-        "alignment of tagRFC1522INFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSAFEARRAY > () == 32,
-        "size of tagSAFEARRAY on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSAFEARRAY > () == 8,
-        "alignment of tagSAFEARRAY on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
-        "size of tagSAFEARRAYBOUND on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
-        "alignment of tagSAFEARRAYBOUND on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSTATSTG > () == 80, "size of tagSTATSTG on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSTATSTG > () == 8,
-        "alignment of tagSTATSTG on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTLIBATTR > () == 32, "size of tagTLIBATTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTLIBATTR > () == 4,
-        "alignment of tagTLIBATTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
-        "size of tagTRANSMITINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
-        "alignment of tagTRANSMITINFO on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEATTR > () == 96, "size of tagTYPEATTR on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEATTR > () == 8,
-        "alignment of tagTYPEATTR on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEDESC > () == 16, "size of tagTYPEDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEDESC > () == 8,
-        "alignment of tagTYPEDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
-        "size of tagTYPEDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
-        "alignment of tagTYPEDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARDESC > () == 64, "size of tagVARDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARDESC > () == 8,
-        "alignment of tagVARDESC on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
-        "size of tagVARDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
-        "alignment of tagVARDESC__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT > () == 24, "size of tagVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT > () == 8,
-        "alignment of tagVARIANT on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 24,
-        "size of tagVARIANT__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 24,
-        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
-        () == 16,
-        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
-        () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: <
-        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 16,
-        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: <
-        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVersionedStream > () == 24,
-        "size of tagVersionedStream on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVersionedStream > () == 8,
-        "alignment of tagVersionedStream on x86_64"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
-        "size of tagWEBPAGEOPTIONS on x86_64"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
-        "alignment of tagWEBPAGEOPTIONS on x86_64"
-    );
+    #[cfg(feature = "actmgmt")]
+    {
+        assert!(
+            ::core::mem::size_of:: < ACCT_BIN > () == 16, "size of ACCT_BIN on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < ACCT_BIN > () == 8,
+            "alignment of ACCT_BIN on x86_64"
+        );
+    }
+    #[cfg(feature = "actmgmt")]
+    {
+        assert!(
+            ::core::mem::size_of:: < ACCT_VARIANT > () == 24,
+            "size of ACCT_VARIANT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < ACCT_VARIANT > () == 8,
+            "alignment of ACCT_VARIANT on x86_64"
+        );
+    }
+    #[cfg(feature = "mapiutil")]
+    {
+        assert!(::core::mem::size_of:: < DTCTL > () == 48, "size of DTCTL on x86_64");
+        assert!(
+            ::core::mem::align_of:: < DTCTL > () == 8, "alignment of DTCTL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 8,
+            "size of DTCTL__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < DTCTL__bindgen_ty_1 > () == 8,
+            "alignment of DTCTL__bindgen_ty_1 on x86_64"
+        );
+    }
+    #[cfg(feature = "mapiutil")]
+    {
+        assert!(::core::mem::size_of:: < DTPAGE > () == 32, "size of DTPAGE on x86_64");
+        assert!(
+            ::core::mem::align_of:: < DTPAGE > () == 8, "alignment of DTPAGE on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 8,
+            "size of DTPAGE__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < DTPAGE__bindgen_ty_1 > () == 8,
+            "alignment of DTPAGE__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on x86_64");
+        assert!(
+            ::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATENTRY > () == 4,
+            "alignment of FLATENTRY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
+            "size of FLATENTRYLIST on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATENTRYLIST > () == 4,
+            "alignment of FLATENTRYLIST on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
+            "size of FLATMTSIDLIST on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATMTSIDLIST > () == 4,
+            "alignment of FLATMTSIDLIST on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FORMPRINTSETUP > () == 32,
+            "size of FORMPRINTSETUP on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < FORMPRINTSETUP > () == 8,
+            "alignment of FORMPRINTSETUP on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on x86_64");
+        assert!(
+            ::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < HINSTANCE__ > () == 4,
+            "size of HINSTANCE__ on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < HINSTANCE__ > () == 4,
+            "alignment of HINSTANCE__ on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < MAPIINIT_0 > () == 4,
+            "alignment of MAPIINIT_0 on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on x86_64");
+        assert!(
+            ::core::mem::align_of:: < MTSID > () == 4, "alignment of MTSID on x86_64"
+        );
+    }
+    #[cfg(feature = "mapispi")]
+    {
+        assert!(
+            ::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < NOTIFKEY > () == 4,
+            "alignment of NOTIFKEY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormInfoArray > () == 16,
+            "size of SMAPIFormInfoArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormInfoArray > () == 8,
+            "alignment of SMAPIFormInfoArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp > () == 88,
+            "size of SMAPIFormProp on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp > () == 8,
+            "alignment of SMAPIFormProp on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormPropArray > () == 96,
+            "size of SMAPIFormPropArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormPropArray > () == 8,
+            "alignment of SMAPIFormPropArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 16,
+            "size of SMAPIFormPropEnumVal on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 8,
+            "alignment of SMAPIFormPropEnumVal on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 40,
+            "size of SMAPIFormProp__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 8,
+            "alignment of SMAPIFormProp__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
+            40, "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
+            8, "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIVerb > () == 32, "size of SMAPIVerb on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIVerb > () == 8,
+            "alignment of SMAPIVerb on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIVerbArray > () == 40,
+            "size of SMAPIVerbArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIVerbArray > () == 8,
+            "alignment of SMAPIVerbArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMessageClassArray > () == 16,
+            "size of SMessageClassArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMessageClassArray > () == 8,
+            "alignment of SMessageClassArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 32,
+            "size of STATUS_OBJECT_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < STATUS_OBJECT_NOTIFICATION > () == 8,
+            "alignment of STATUS_OBJECT_NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRENTRY > () == 16, "size of _ADRENTRY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRENTRY > () == 8,
+            "alignment of _ADRENTRY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRLIST > () == 24, "size of _ADRLIST on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRLIST > () == 8,
+            "alignment of _ADRLIST on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRPARM > () == 136, "size of _ADRPARM on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRPARM > () == 8,
+            "alignment of _ADRPARM on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLBUTTON > () == 12,
+            "size of _DTBLBUTTON on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLBUTTON > () == 4,
+            "alignment of _DTBLBUTTON on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
+            "size of _DTBLCHECKBOX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLCHECKBOX > () == 4,
+            "alignment of _DTBLCHECKBOX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
+            "size of _DTBLCOMBOBOX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLCOMBOBOX > () == 4,
+            "alignment of _DTBLCOMBOBOX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLDDLBX > () == 16,
+            "size of _DTBLDDLBX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLDDLBX > () == 4,
+            "alignment of _DTBLDDLBX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLEDIT > () == 4,
+            "alignment of _DTBLEDIT on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8,
+            "size of _DTBLGROUPBOX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLGROUPBOX > () == 4,
+            "alignment of _DTBLGROUPBOX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLLABEL > () == 4,
+            "alignment of _DTBLLABEL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLLBX > () == 4,
+            "alignment of _DTBLLBX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8,
+            "size of _DTBLMVDDLBX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLMVDDLBX > () == 4,
+            "alignment of _DTBLMVDDLBX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
+            "size of _DTBLMVLISTBOX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLMVLISTBOX > () == 4,
+            "alignment of _DTBLMVLISTBOX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLPAGE > () == 4,
+            "alignment of _DTBLPAGE on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
+            "size of _DTBLRADIOBUTTON on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLRADIOBUTTON > () == 4,
+            "alignment of _DTBLRADIOBUTTON on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 32,
+            "size of _ERROR_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ERROR_NOTIFICATION > () == 8,
+            "alignment of _ERROR_NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 16,
+            "size of _EXTENDED_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _EXTENDED_NOTIFICATION > () == 8,
+            "alignment of _EXTENDED_NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _FILETIME > () == 8, "size of _FILETIME on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _FILETIME > () == 4,
+            "alignment of _FILETIME on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _GUID > () == 16, "size of _GUID on x86_64");
+        assert!(
+            ::core::mem::align_of:: < _GUID > () == 4, "alignment of _GUID on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER > () == 8,
+            "size of _LARGE_INTEGER on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER > () == 8,
+            "alignment of _LARGE_INTEGER on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 8,
+            "size of _LARGE_INTEGER__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 4,
+            "alignment of _LARGE_INTEGER__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 8,
+            "size of _LARGE_INTEGER__bindgen_ty_2 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 4,
+            "alignment of _LARGE_INTEGER__bindgen_ty_2 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPIERROR > () == 32,
+            "size of _MAPIERROR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPIERROR > () == 8,
+            "alignment of _MAPIERROR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPINAMEID > () == 24,
+            "size of _MAPINAMEID on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPINAMEID > () == 8,
+            "alignment of _MAPINAMEID on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 8,
+            "size of _MAPINAMEID__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPINAMEID__bindgen_ty_1 > () == 8,
+            "alignment of _MAPINAMEID__bindgen_ty_1 on x86_64"
+        );
+    }
+    #[cfg(feature = "mapisync")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPISIB > () == 32, "size of _MAPISIB on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPISIB > () == 8,
+            "alignment of _MAPISIB on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPIUID > () == 1,
+            "alignment of _MAPIUID on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 56,
+            "size of _NEWMAIL_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NEWMAIL_NOTIFICATION > () == 8,
+            "alignment of _NEWMAIL_NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NOTIFICATION > () == 88,
+            "size of _NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NOTIFICATION > () == 8,
+            "alignment of _NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 80,
+            "size of _NOTIFICATION__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NOTIFICATION__bindgen_ty_1 > () == 8,
+            "alignment of _NOTIFICATION__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 72,
+            "size of _OBJECT_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _OBJECT_NOTIFICATION > () == 8,
+            "alignment of _OBJECT_NOTIFICATION on x86_64"
+        );
+    }
+    #[cfg(feature = "mapispi")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _OPTIONDATA > () == 64,
+            "size of _OPTIONDATA on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _OPTIONDATA > () == 8,
+            "alignment of _OPTIONDATA on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _PV > () == 16, "size of _PV on x86_64");
+        assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on x86_64");
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ROWENTRY > () == 16, "size of _ROWENTRY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ROWENTRY > () == 8,
+            "alignment of _ROWENTRY on x86_64"
+        );
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ROWLIST > () == 24, "size of _ROWLIST on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ROWLIST > () == 8,
+            "alignment of _ROWLIST on x86_64"
+        );
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ReadState > () == 24,
+            "size of _ReadState on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ReadState > () == 8,
+            "alignment of _ReadState on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SAndRestriction > () == 16,
+            "size of _SAndRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SAndRestriction > () == 8,
+            "alignment of _SAndRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SAppTimeArray > () == 16,
+            "size of _SAppTimeArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SAppTimeArray > () == 8,
+            "alignment of _SAppTimeArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SBinary > () == 16, "size of _SBinary on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SBinary > () == 8,
+            "alignment of _SBinary on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SBinaryArray > () == 16,
+            "size of _SBinaryArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SBinaryArray > () == 8,
+            "alignment of _SBinaryArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
+            "size of _SBitMaskRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SBitMaskRestriction > () == 4,
+            "alignment of _SBitMaskRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SCommentRestriction > () == 24,
+            "size of _SCommentRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SCommentRestriction > () == 8,
+            "alignment of _SCommentRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
+            "size of _SComparePropsRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SComparePropsRestriction > () == 4,
+            "alignment of _SComparePropsRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SContentRestriction > () == 16,
+            "size of _SContentRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SContentRestriction > () == 8,
+            "alignment of _SContentRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SCurrencyArray > () == 16,
+            "size of _SCurrencyArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SCurrencyArray > () == 8,
+            "alignment of _SCurrencyArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SDateTimeArray > () == 16,
+            "size of _SDateTimeArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SDateTimeArray > () == 8,
+            "alignment of _SDateTimeArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SDoubleArray > () == 16,
+            "size of _SDoubleArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SDoubleArray > () == 8,
+            "alignment of _SDoubleArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SExistRestriction > () == 12,
+            "size of _SExistRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SExistRestriction > () == 4,
+            "alignment of _SExistRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SGuidArray > () == 16,
+            "size of _SGuidArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SGuidArray > () == 8,
+            "alignment of _SGuidArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLPSTRArray > () == 16,
+            "size of _SLPSTRArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLPSTRArray > () == 8,
+            "alignment of _SLPSTRArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLargeIntegerArray > () == 16,
+            "size of _SLargeIntegerArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLargeIntegerArray > () == 8,
+            "alignment of _SLargeIntegerArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLongArray > () == 16,
+            "size of _SLongArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLongArray > () == 8,
+            "alignment of _SLongArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SNotRestriction > () == 16,
+            "size of _SNotRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SNotRestriction > () == 8,
+            "alignment of _SNotRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SOrRestriction > () == 16,
+            "size of _SOrRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SOrRestriction > () == 8,
+            "alignment of _SOrRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropProblem > () == 12,
+            "size of _SPropProblem on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropProblem > () == 4,
+            "alignment of _SPropProblem on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropProblemArray > () == 16,
+            "size of _SPropProblemArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropProblemArray > () == 4,
+            "alignment of _SPropProblemArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropTagArray > () == 8,
+            "size of _SPropTagArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropTagArray > () == 4,
+            "alignment of _SPropTagArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropValue > () == 24,
+            "size of _SPropValue on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropValue > () == 8,
+            "alignment of _SPropValue on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropertyRestriction > () == 16,
+            "size of _SPropertyRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropertyRestriction > () == 8,
+            "alignment of _SPropertyRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRealArray > () == 16,
+            "size of _SRealArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRealArray > () == 8,
+            "alignment of _SRealArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRestriction > () == 32,
+            "size of _SRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRestriction > () == 8,
+            "alignment of _SRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 24,
+            "size of _SRestriction__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRestriction__bindgen_ty_1 > () == 8,
+            "alignment of _SRestriction__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _SRow > () == 16, "size of _SRow on x86_64");
+        assert!(
+            ::core::mem::align_of:: < _SRow > () == 8, "alignment of _SRow on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRowSet > () == 24, "size of _SRowSet on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRowSet > () == 8,
+            "alignment of _SRowSet on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SShortArray > () == 16,
+            "size of _SShortArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SShortArray > () == 8,
+            "alignment of _SShortArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSizeRestriction > () == 12,
+            "size of _SSizeRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSizeRestriction > () == 4,
+            "alignment of _SSizeRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSortOrder > () == 8,
+            "size of _SSortOrder on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSortOrder > () == 4,
+            "alignment of _SSortOrder on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSortOrderSet > () == 20,
+            "size of _SSortOrderSet on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSortOrderSet > () == 4,
+            "alignment of _SSortOrderSet on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSubRestriction > () == 16,
+            "size of _SSubRestriction on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSubRestriction > () == 8,
+            "alignment of _SSubRestriction on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SWStringArray > () == 16,
+            "size of _SWStringArray on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SWStringArray > () == 8,
+            "alignment of _SWStringArray on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 80,
+            "size of _TABLE_NOTIFICATION on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _TABLE_NOTIFICATION > () == 8,
+            "alignment of _TABLE_NOTIFICATION on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER > () == 8,
+            "size of _ULARGE_INTEGER on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER > () == 8,
+            "alignment of _ULARGE_INTEGER on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 8,
+            "size of _ULARGE_INTEGER__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 4,
+            "alignment of _ULARGE_INTEGER__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 8,
+            "size of _ULARGE_INTEGER__bindgen_ty_2 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 4,
+            "alignment of _ULARGE_INTEGER__bindgen_ty_2 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < _flaglist > () == 4,
+            "alignment of _flaglist on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagADDRESSLIST > () == 16,
+            "size of tagADDRESSLIST on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagADDRESSLIST > () == 8,
+            "alignment of tagADDRESSLIST on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagARRAYDESC > () == 32,
+            "size of tagARRAYDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagARRAYDESC > () == 8,
+            "alignment of tagARRAYDESC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBINDPTR > () == 8, "size of tagBINDPTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBINDPTR > () == 8,
+            "alignment of tagBINDPTR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBIND_OPTS > () == 16,
+            "size of tagBIND_OPTS on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
+            "alignment of tagBIND_OPTS on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBLOB > () == 16, "size of tagBLOB on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBLOB > () == 8, "alignment of tagBLOB on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+            "size of tagBODYOFFSETS on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+            "alignment of tagBODYOFFSETS on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBSTRBLOB > () == 16,
+            "size of tagBSTRBLOB on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBSTRBLOB > () == 8,
+            "alignment of tagBSTRBLOB on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABOOL > () == 16, "size of tagCABOOL on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABOOL > () == 8,
+            "alignment of tagCABOOL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABSTR > () == 16, "size of tagCABSTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABSTR > () == 8,
+            "alignment of tagCABSTR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABSTRBLOB > () == 16,
+            "size of tagCABSTRBLOB on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABSTRBLOB > () == 8,
+            "alignment of tagCABSTRBLOB on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAC > () == 16, "size of tagCAC on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagCAC > () == 8, "alignment of tagCAC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCACLIPDATA > () == 16,
+            "size of tagCACLIPDATA on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCACLIPDATA > () == 8,
+            "alignment of tagCACLIPDATA on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCACLSID > () == 16,
+            "size of tagCACLSID on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCACLSID > () == 8,
+            "alignment of tagCACLSID on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCACY > () == 16, "size of tagCACY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCACY > () == 8, "alignment of tagCACY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCADATE > () == 16, "size of tagCADATE on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCADATE > () == 8,
+            "alignment of tagCADATE on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCADBL > () == 16, "size of tagCADBL on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCADBL > () == 8,
+            "alignment of tagCADBL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAFILETIME > () == 16,
+            "size of tagCAFILETIME on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAFILETIME > () == 8,
+            "alignment of tagCAFILETIME on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAFLT > () == 16, "size of tagCAFLT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAFLT > () == 8,
+            "alignment of tagCAFLT on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAH > () == 16, "size of tagCAH on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagCAH > () == 8, "alignment of tagCAH on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAI > () == 16, "size of tagCAI on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagCAI > () == 8, "alignment of tagCAI on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAL > () == 16, "size of tagCAL on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagCAL > () == 8, "alignment of tagCAL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCALPSTR > () == 16,
+            "size of tagCALPSTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCALPSTR > () == 8,
+            "alignment of tagCALPSTR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCALPWSTR > () == 16,
+            "size of tagCALPWSTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCALPWSTR > () == 8,
+            "alignment of tagCALPWSTR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAPROPVARIANT > () == 16,
+            "size of tagCAPROPVARIANT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAPROPVARIANT > () == 8,
+            "alignment of tagCAPROPVARIANT on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCASCODE > () == 16,
+            "size of tagCASCODE on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCASCODE > () == 8,
+            "alignment of tagCASCODE on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAUB > () == 16, "size of tagCAUB on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAUB > () == 8, "alignment of tagCAUB on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAUH > () == 16, "size of tagCAUH on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAUH > () == 8, "alignment of tagCAUH on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAUI > () == 16, "size of tagCAUI on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAUI > () == 8, "alignment of tagCAUI on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAUL > () == 16, "size of tagCAUL on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAUL > () == 8, "alignment of tagCAUL on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCLIPDATA > () == 16,
+            "size of tagCLIPDATA on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCLIPDATA > () == 8,
+            "alignment of tagCLIPDATA on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+            "size of tagCODEPAGEINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+            "alignment of tagCODEPAGEINFO on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCY__bindgen_ty_1 > () == 8,
+            "size of tagCY__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
+            "alignment of tagCY__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on x86_64");
+        assert!(
+            ::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
+            "size of tagDEC__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
+            "alignment of tagDEC__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
+            "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
+            "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
+            "size of tagDEC__bindgen_ty_2 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
+            "alignment of tagDEC__bindgen_ty_2 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
+            "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
+            "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDISPPARAMS > () == 24,
+            "size of tagDISPPARAMS on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDISPPARAMS > () == 8,
+            "alignment of tagDISPPARAMS on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagELEMDESC > () == 32,
+            "size of tagELEMDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagELEMDESC > () == 8,
+            "alignment of tagELEMDESC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 16,
+            "size of tagELEMDESC__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
+            "alignment of tagELEMDESC__bindgen_ty_1 on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagENUMHEADERROW > () == 32,
+            "size of tagENUMHEADERROW on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagENUMHEADERROW > () == 8,
+            "alignment of tagENUMHEADERROW on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagENUMPROPERTY > () == 24,
+            "size of tagENUMPROPERTY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagENUMPROPERTY > () == 8,
+            "alignment of tagENUMPROPERTY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagEXCEPINFO > () == 64,
+            "size of tagEXCEPINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagEXCEPINFO > () == 8,
+            "alignment of tagEXCEPINFO on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFINDBODY > () == 24,
+            "size of tagFINDBODY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFINDBODY > () == 8,
+            "alignment of tagFINDBODY on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFINDHEADER > () == 16,
+            "size of tagFINDHEADER on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFINDHEADER > () == 8,
+            "alignment of tagFINDHEADER on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFUNCDESC > () == 88,
+            "size of tagFUNCDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFUNCDESC > () == 8,
+            "alignment of tagFUNCDESC on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+            "size of tagHEADERROWINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+            "alignment of tagHEADERROWINFO on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagIDLDESC > () == 16,
+            "size of tagIDLDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagIDLDESC > () == 8,
+            "alignment of tagIDLDESC on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagINETCSETINFO > () == 152,
+            "size of tagINETCSETINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagINETCSETINFO > () == 8,
+            "alignment of tagINETCSETINFO on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 16,
+            "size of tagMIMEPARAMINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 8,
+            "alignment of tagMIMEPARAMINFO on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagMIMEPROPINFO > () == 40,
+            "size of tagMIMEPROPINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagMIMEPROPINFO > () == 8,
+            "alignment of tagMIMEPROPINFO on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPARAMDESC > () == 16,
+            "size of tagPARAMDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPARAMDESC > () == 8,
+            "alignment of tagPARAMDESC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPARAMDESCEX > () == 32,
+            "size of tagPARAMDESCEX on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
+            "alignment of tagPARAMDESCEX on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT > () == 24,
+            "size of tagPROPVARIANT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
+            "alignment of tagPROPVARIANT on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 24,
+            "size of tagPROPVARIANT__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
+            "alignment of tagPROPVARIANT__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () ==
+            24, "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () ==
+            8, "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: <
+            tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 16,
+            "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagRFC1522INFO > () == 24,
+            "size of tagRFC1522INFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagRFC1522INFO > () == 8,
+            "alignment of tagRFC1522INFO on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSAFEARRAY > () == 32,
+            "size of tagSAFEARRAY on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSAFEARRAY > () == 8,
+            "alignment of tagSAFEARRAY on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
+            "size of tagSAFEARRAYBOUND on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
+            "alignment of tagSAFEARRAYBOUND on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSTATSTG > () == 80,
+            "size of tagSTATSTG on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSTATSTG > () == 8,
+            "alignment of tagSTATSTG on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTLIBATTR > () == 32,
+            "size of tagTLIBATTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTLIBATTR > () == 4,
+            "alignment of tagTLIBATTR on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+            "size of tagTRANSMITINFO on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+            "alignment of tagTRANSMITINFO on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEATTR > () == 96,
+            "size of tagTYPEATTR on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEATTR > () == 8,
+            "alignment of tagTYPEATTR on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEDESC > () == 16,
+            "size of tagTYPEDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEDESC > () == 8,
+            "alignment of tagTYPEDESC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
+            "size of tagTYPEDESC__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 8,
+            "alignment of tagTYPEDESC__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARDESC > () == 64,
+            "size of tagVARDESC on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARDESC > () == 8,
+            "alignment of tagVARDESC on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
+            "size of tagVARDESC__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 8,
+            "alignment of tagVARDESC__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT > () == 24,
+            "size of tagVARIANT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT > () == 8,
+            "alignment of tagVARIANT on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 24,
+            "size of tagVARIANT__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 24,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
+            > () == 16,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () ==
+            16,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on x86_64"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVersionedStream > () == 24,
+            "size of tagVersionedStream on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVersionedStream > () == 8,
+            "alignment of tagVersionedStream on x86_64"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+            "size of tagWEBPAGEOPTIONS on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+            "alignment of tagWEBPAGEOPTIONS on x86_64"
+        );
+    }
 };
 /// Layouts on i686 (i686-w64-mingw32), as clang lays them out.
 #[cfg(all(target_pointer_width = "32", windows))]
 const _: () = {
-    assert!(::core::mem::size_of:: < ACCT_BIN > () == 8, "size of ACCT_BIN on i686");
-    assert!(
-        ::core::mem::align_of:: < ACCT_BIN > () == 4, "alignment of ACCT_BIN on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < ACCT_VARIANT > () == 12, "size of ACCT_VARIANT on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < ACCT_VARIANT > () == 4,
-        "alignment of ACCT_VARIANT on i686"
-    );
-    assert!(::core::mem::size_of:: < DTCTL > () == 28, "size of DTCTL on i686");
-    assert!(::core::mem::align_of:: < DTCTL > () == 4, "alignment of DTCTL on i686");
-    assert!(
-        ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 4,
-        "size of DTCTL__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < DTCTL__bindgen_ty_1 > () == 4,
-        "alignment of DTCTL__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < DTPAGE > () == 16, "size of DTPAGE on i686");
-    assert!(::core::mem::align_of:: < DTPAGE > () == 4, "alignment of DTPAGE on i686");
-    assert!(
-        ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 4,
-        "size of DTPAGE__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < DTPAGE__bindgen_ty_1 > () == 4,
-        "alignment of DTPAGE__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on i686");
-    assert!(::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on i686");
-    assert!(::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on i686");
-    assert!(
-        ::core::mem::align_of:: < FLATENTRY > () == 4, "alignment of FLATENTRY on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
-        "size of FLATENTRYLIST on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < FLATENTRYLIST > () == 4,
-        "alignment of FLATENTRYLIST on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
-        "size of FLATMTSIDLIST on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < FLATMTSIDLIST > () == 4,
-        "alignment of FLATMTSIDLIST on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < FORMPRINTSETUP > () == 20,
-        "size of FORMPRINTSETUP on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < FORMPRINTSETUP > () == 4,
-        "alignment of FORMPRINTSETUP on i686"
-    );
-    assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on i686");
-    assert!(::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on i686");
-    assert!(
-        ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < HINSTANCE__ > () == 4,
-        "alignment of HINSTANCE__ on i686"
-    );
-    assert!(::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on i686");
-    assert!(
-        ::core::mem::align_of:: < MAPIINIT_0 > () == 4, "alignment of MAPIINIT_0 on i686"
-    );
-    assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on i686");
-    assert!(::core::mem::align_of:: < MTSID > () == 4, "alignment of MTSID on i686");
-    assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on i686");
-    assert!(
-        ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormInfoArray > () == 8,
-        "size of SMAPIFormInfoArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormInfoArray > () == 4,
-        "alignment of SMAPIFormInfoArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp > () == 48,
-        "size of SMAPIFormProp on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp > () == 4,
-        "alignment of SMAPIFormProp on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormPropArray > () == 56,
-        "size of SMAPIFormPropArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormPropArray > () == 4,
-        "alignment of SMAPIFormPropArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 8,
-        "size of SMAPIFormPropEnumVal on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 4,
-        "alignment of SMAPIFormPropEnumVal on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 20,
-        "size of SMAPIFormProp__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 4,
-        "alignment of SMAPIFormProp__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 20,
-        "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () == 4,
-        "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < SMAPIVerb > () == 20, "size of SMAPIVerb on i686");
-    assert!(
-        ::core::mem::align_of:: < SMAPIVerb > () == 4, "alignment of SMAPIVerb on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMAPIVerbArray > () == 24,
-        "size of SMAPIVerbArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMAPIVerbArray > () == 4,
-        "alignment of SMAPIVerbArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < SMessageClassArray > () == 8,
-        "size of SMessageClassArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < SMessageClassArray > () == 4,
-        "alignment of SMessageClassArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 16,
-        "size of STATUS_OBJECT_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < STATUS_OBJECT_NOTIFICATION > () == 4,
-        "alignment of STATUS_OBJECT_NOTIFICATION on i686"
-    );
-    assert!(::core::mem::size_of:: < _ADRENTRY > () == 12, "size of _ADRENTRY on i686");
-    assert!(
-        ::core::mem::align_of:: < _ADRENTRY > () == 4, "alignment of _ADRENTRY on i686"
-    );
-    assert!(::core::mem::size_of:: < _ADRLIST > () == 16, "size of _ADRLIST on i686");
-    assert!(
-        ::core::mem::align_of:: < _ADRLIST > () == 4, "alignment of _ADRLIST on i686"
-    );
-    assert!(::core::mem::size_of:: < _ADRPARM > () == 72, "size of _ADRPARM on i686");
-    assert!(
-        ::core::mem::align_of:: < _ADRPARM > () == 4, "alignment of _ADRPARM on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLBUTTON > () == 12, "size of _DTBLBUTTON on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLBUTTON > () == 4,
-        "alignment of _DTBLBUTTON on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
-        "size of _DTBLCHECKBOX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLCHECKBOX > () == 4,
-        "alignment of _DTBLCHECKBOX on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
-        "size of _DTBLCOMBOBOX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLCOMBOBOX > () == 4,
-        "alignment of _DTBLCOMBOBOX on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLDDLBX > () == 16, "size of _DTBLDDLBX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLDDLBX > () == 4, "alignment of _DTBLDDLBX on i686"
-    );
-    assert!(::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on i686");
-    assert!(
-        ::core::mem::align_of:: < _DTBLEDIT > () == 4, "alignment of _DTBLEDIT on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8, "size of _DTBLGROUPBOX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLGROUPBOX > () == 4,
-        "alignment of _DTBLGROUPBOX on i686"
-    );
-    assert!(::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on i686");
-    assert!(
-        ::core::mem::align_of:: < _DTBLLABEL > () == 4, "alignment of _DTBLLABEL on i686"
-    );
-    assert!(::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on i686");
-    assert!(
-        ::core::mem::align_of:: < _DTBLLBX > () == 4, "alignment of _DTBLLBX on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8, "size of _DTBLMVDDLBX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLMVDDLBX > () == 4,
-        "alignment of _DTBLMVDDLBX on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
-        "size of _DTBLMVLISTBOX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLMVLISTBOX > () == 4,
-        "alignment of _DTBLMVLISTBOX on i686"
-    );
-    assert!(::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on i686");
-    assert!(
-        ::core::mem::align_of:: < _DTBLPAGE > () == 4, "alignment of _DTBLPAGE on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
-        "size of _DTBLRADIOBUTTON on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _DTBLRADIOBUTTON > () == 4,
-        "alignment of _DTBLRADIOBUTTON on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 20,
-        "size of _ERROR_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ERROR_NOTIFICATION > () == 4,
-        "alignment of _ERROR_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 12,
-        "size of _EXTENDED_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _EXTENDED_NOTIFICATION > () == 4,
-        "alignment of _EXTENDED_NOTIFICATION on i686"
-    );
-    assert!(::core::mem::size_of:: < _FILETIME > () == 8, "size of _FILETIME on i686");
-    assert!(
-        ::core::mem::align_of:: < _FILETIME > () == 4, "alignment of _FILETIME on i686"
-    );
-    assert!(::core::mem::size_of:: < _GUID > () == 16, "size of _GUID on i686");
-    assert!(::core::mem::align_of:: < _GUID > () == 4, "alignment of _GUID on i686");
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER > () == 8,
-        "size of _LARGE_INTEGER on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER > () == 8,
-        "alignment of _LARGE_INTEGER on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 8,
-        "size of _LARGE_INTEGER__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 4,
-        "alignment of _LARGE_INTEGER__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 8,
-        "size of _LARGE_INTEGER__bindgen_ty_2 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 4,
-        "alignment of _LARGE_INTEGER__bindgen_ty_2 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPIERROR > () == 20, "size of _MAPIERROR on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPIERROR > () == 4, "alignment of _MAPIERROR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPINAMEID > () == 12, "size of _MAPINAMEID on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPINAMEID > () == 4,
-        "alignment of _MAPINAMEID on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 4,
-        "size of _MAPINAMEID__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _MAPINAMEID__bindgen_ty_1 > () == 4,
-        "alignment of _MAPINAMEID__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < _MAPISIB > () == 20, "size of _MAPISIB on i686");
-    assert!(
-        ::core::mem::align_of:: < _MAPISIB > () == 4, "alignment of _MAPISIB on i686"
-    );
-    assert!(::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on i686");
-    assert!(
-        ::core::mem::align_of:: < _MAPIUID > () == 1, "alignment of _MAPIUID on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 28,
-        "size of _NEWMAIL_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NEWMAIL_NOTIFICATION > () == 4,
-        "alignment of _NEWMAIL_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NOTIFICATION > () == 64,
-        "size of _NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NOTIFICATION > () == 8,
-        "alignment of _NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 56,
-        "size of _NOTIFICATION__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _NOTIFICATION__bindgen_ty_1 > () == 8,
-        "alignment of _NOTIFICATION__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 40,
-        "size of _OBJECT_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _OBJECT_NOTIFICATION > () == 4,
-        "alignment of _OBJECT_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _OPTIONDATA > () == 36, "size of _OPTIONDATA on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _OPTIONDATA > () == 4,
-        "alignment of _OPTIONDATA on i686"
-    );
-    assert!(::core::mem::size_of:: < _PV > () == 8, "size of _PV on i686");
-    assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on i686");
-    assert!(::core::mem::size_of:: < _ROWENTRY > () == 12, "size of _ROWENTRY on i686");
-    assert!(
-        ::core::mem::align_of:: < _ROWENTRY > () == 4, "alignment of _ROWENTRY on i686"
-    );
-    assert!(::core::mem::size_of:: < _ROWLIST > () == 16, "size of _ROWLIST on i686");
-    assert!(
-        ::core::mem::align_of:: < _ROWLIST > () == 4, "alignment of _ROWLIST on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ReadState > () == 12, "size of _ReadState on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ReadState > () == 4, "alignment of _ReadState on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SAndRestriction > () == 8,
-        "size of _SAndRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SAndRestriction > () == 4,
-        "alignment of _SAndRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SAppTimeArray > () == 8,
-        "size of _SAppTimeArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SAppTimeArray > () == 4,
-        "alignment of _SAppTimeArray on i686"
-    );
-    assert!(::core::mem::size_of:: < _SBinary > () == 8, "size of _SBinary on i686");
-    assert!(
-        ::core::mem::align_of:: < _SBinary > () == 4, "alignment of _SBinary on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SBinaryArray > () == 8, "size of _SBinaryArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SBinaryArray > () == 4,
-        "alignment of _SBinaryArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
-        "size of _SBitMaskRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SBitMaskRestriction > () == 4,
-        "alignment of _SBitMaskRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SCommentRestriction > () == 12,
-        "size of _SCommentRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SCommentRestriction > () == 4,
-        "alignment of _SCommentRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
-        "size of _SComparePropsRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SComparePropsRestriction > () == 4,
-        "alignment of _SComparePropsRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SContentRestriction > () == 12,
-        "size of _SContentRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SContentRestriction > () == 4,
-        "alignment of _SContentRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SCurrencyArray > () == 8,
-        "size of _SCurrencyArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SCurrencyArray > () == 4,
-        "alignment of _SCurrencyArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SDateTimeArray > () == 8,
-        "size of _SDateTimeArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SDateTimeArray > () == 4,
-        "alignment of _SDateTimeArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SDoubleArray > () == 8, "size of _SDoubleArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SDoubleArray > () == 4,
-        "alignment of _SDoubleArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SExistRestriction > () == 12,
-        "size of _SExistRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SExistRestriction > () == 4,
-        "alignment of _SExistRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SGuidArray > () == 8, "size of _SGuidArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SGuidArray > () == 4,
-        "alignment of _SGuidArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLPSTRArray > () == 8, "size of _SLPSTRArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLPSTRArray > () == 4,
-        "alignment of _SLPSTRArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLargeIntegerArray > () == 8,
-        "size of _SLargeIntegerArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLargeIntegerArray > () == 4,
-        "alignment of _SLargeIntegerArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SLongArray > () == 8, "size of _SLongArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SLongArray > () == 4,
-        "alignment of _SLongArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SNotRestriction > () == 8,
-        "size of _SNotRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SNotRestriction > () == 4,
-        "alignment of _SNotRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SOrRestriction > () == 8,
-        "size of _SOrRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SOrRestriction > () == 4,
-        "alignment of _SOrRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropProblem > () == 12,
-        "size of _SPropProblem on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropProblem > () == 4,
-        "alignment of _SPropProblem on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropProblemArray > () == 16,
-        "size of _SPropProblemArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropProblemArray > () == 4,
-        "alignment of _SPropProblemArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropTagArray > () == 8,
-        "size of _SPropTagArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropTagArray > () == 4,
-        "alignment of _SPropTagArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropValue > () == 16, "size of _SPropValue on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropValue > () == 8,
-        "alignment of _SPropValue on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SPropertyRestriction > () == 12,
-        "size of _SPropertyRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SPropertyRestriction > () == 4,
-        "alignment of _SPropertyRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRealArray > () == 8, "size of _SRealArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRealArray > () == 4,
-        "alignment of _SRealArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRestriction > () == 16,
-        "size of _SRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRestriction > () == 4,
-        "alignment of _SRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 12,
-        "size of _SRestriction__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SRestriction__bindgen_ty_1 > () == 4,
-        "alignment of _SRestriction__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < _SRow > () == 12, "size of _SRow on i686");
-    assert!(::core::mem::align_of:: < _SRow > () == 4, "alignment of _SRow on i686");
-    assert!(::core::mem::size_of:: < _SRowSet > () == 16, "size of _SRowSet on i686");
-    assert!(
-        ::core::mem::align_of:: < _SRowSet > () == 4, "alignment of _SRowSet on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SShortArray > () == 8, "size of _SShortArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SShortArray > () == 4,
-        "alignment of _SShortArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSizeRestriction > () == 12,
-        "size of _SSizeRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSizeRestriction > () == 4,
-        "alignment of _SSizeRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSortOrder > () == 8, "size of _SSortOrder on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSortOrder > () == 4,
-        "alignment of _SSortOrder on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSortOrderSet > () == 20,
-        "size of _SSortOrderSet on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSortOrderSet > () == 4,
-        "alignment of _SSortOrderSet on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SSubRestriction > () == 8,
-        "size of _SSubRestriction on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SSubRestriction > () == 4,
-        "alignment of _SSubRestriction on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _SWStringArray > () == 8,
-        "size of _SWStringArray on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _SWStringArray > () == 4,
-        "alignment of _SWStringArray on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 56,
-        "size of _TABLE_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _TABLE_NOTIFICATION > () == 8,
-        "alignment of _TABLE_NOTIFICATION on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER > () == 8,
-        "size of _ULARGE_INTEGER on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER > () == 8,
-        "alignment of _ULARGE_INTEGER on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 8,
-        "size of _ULARGE_INTEGER__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 4,
-        "alignment of _ULARGE_INTEGER__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 8,
-        "size of _ULARGE_INTEGER__bindgen_ty_2 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 4,
-        "alignment of _ULARGE_INTEGER__bindgen_ty_2 on i686"
-    );
-    assert!(::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on i686");
-    assert!(
-        ::core::mem::align_of:: < _flaglist > () == 4, "alignment of _flaglist on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagADDRESSLIST > () == 8,
-        "size of tagADDRESSLIST on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagADDRESSLIST > () == 4,
-        "alignment of tagADDRESSLIST on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagARRAYDESC > () == 20, "size of tagARRAYDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagARRAYDESC > () == 4,
-        "alignment of tagARRAYDESC on i686"
-    );
-    assert!(::core::mem::size_of:: < tagBINDPTR > () == 4, "size of tagBINDPTR on i686");
-    assert!(
-        ::core::mem::align_of:: < tagBINDPTR > () == 4, "alignment of tagBINDPTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBIND_OPTS > () == 16, "size of tagBIND_OPTS on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
-        "alignment of tagBIND_OPTS on i686"
-    );
-    assert!(::core::mem::size_of:: < tagBLOB > () == 8, "size of tagBLOB on i686");
-    assert!(::core::mem::align_of:: < tagBLOB > () == 4, "alignment of tagBLOB on i686");
-    assert!(
-        ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
-        "size of tagBODYOFFSETS on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
-        "alignment of tagBODYOFFSETS on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagBSTRBLOB > () == 8, "size of tagBSTRBLOB on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagBSTRBLOB > () == 4,
-        "alignment of tagBSTRBLOB on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCABOOL > () == 8, "size of tagCABOOL on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCABOOL > () == 4, "alignment of tagCABOOL on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCABSTR > () == 8, "size of tagCABSTR on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCABSTR > () == 4, "alignment of tagCABSTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCABSTRBLOB > () == 8, "size of tagCABSTRBLOB on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCABSTRBLOB > () == 4,
-        "alignment of tagCABSTRBLOB on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCAC > () == 8, "size of tagCAC on i686");
-    assert!(::core::mem::align_of:: < tagCAC > () == 4, "alignment of tagCAC on i686");
-    assert!(
-        ::core::mem::size_of:: < tagCACLIPDATA > () == 8, "size of tagCACLIPDATA on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCACLIPDATA > () == 4,
-        "alignment of tagCACLIPDATA on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCACLSID > () == 8, "size of tagCACLSID on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCACLSID > () == 4, "alignment of tagCACLSID on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCACY > () == 8, "size of tagCACY on i686");
-    assert!(::core::mem::align_of:: < tagCACY > () == 4, "alignment of tagCACY on i686");
-    assert!(::core::mem::size_of:: < tagCADATE > () == 8, "size of tagCADATE on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCADATE > () == 4, "alignment of tagCADATE on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCADBL > () == 8, "size of tagCADBL on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCADBL > () == 4, "alignment of tagCADBL on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCAFILETIME > () == 8, "size of tagCAFILETIME on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCAFILETIME > () == 4,
-        "alignment of tagCAFILETIME on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCAFLT > () == 8, "size of tagCAFLT on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCAFLT > () == 4, "alignment of tagCAFLT on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCAH > () == 8, "size of tagCAH on i686");
-    assert!(::core::mem::align_of:: < tagCAH > () == 4, "alignment of tagCAH on i686");
-    assert!(::core::mem::size_of:: < tagCAI > () == 8, "size of tagCAI on i686");
-    assert!(::core::mem::align_of:: < tagCAI > () == 4, "alignment of tagCAI on i686");
-    assert!(::core::mem::size_of:: < tagCAL > () == 8, "size of tagCAL on i686");
-    assert!(::core::mem::align_of:: < tagCAL > () == 4, "alignment of tagCAL on i686");
-    assert!(::core::mem::size_of:: < tagCALPSTR > () == 8, "size of tagCALPSTR on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCALPSTR > () == 4, "alignment of tagCALPSTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCALPWSTR > () == 8, "size of tagCALPWSTR on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCALPWSTR > () == 4,
-        "alignment of tagCALPWSTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCAPROPVARIANT > () == 8,
-        "size of tagCAPROPVARIANT on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCAPROPVARIANT > () == 4,
-        "alignment of tagCAPROPVARIANT on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCASCODE > () == 8, "size of tagCASCODE on i686");
-    assert!(
-        ::core::mem::align_of:: < tagCASCODE > () == 4, "alignment of tagCASCODE on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCAUB > () == 8, "size of tagCAUB on i686");
-    assert!(::core::mem::align_of:: < tagCAUB > () == 4, "alignment of tagCAUB on i686");
-    assert!(::core::mem::size_of:: < tagCAUH > () == 8, "size of tagCAUH on i686");
-    assert!(::core::mem::align_of:: < tagCAUH > () == 4, "alignment of tagCAUH on i686");
-    assert!(::core::mem::size_of:: < tagCAUI > () == 8, "size of tagCAUI on i686");
-    assert!(::core::mem::align_of:: < tagCAUI > () == 4, "alignment of tagCAUI on i686");
-    assert!(::core::mem::size_of:: < tagCAUL > () == 8, "size of tagCAUL on i686");
-    assert!(::core::mem::align_of:: < tagCAUL > () == 4, "alignment of tagCAUL on i686");
-    assert!(
-        ::core::mem::size_of:: < tagCLIPDATA > () == 12, "size of tagCLIPDATA on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCLIPDATA > () == 4,
-        "alignment of tagCLIPDATA on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
-        "size of tagCODEPAGEINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
-        "alignment of tagCODEPAGEINFO on i686"
-    );
-    assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on i686");
-    assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on i686");
-    assert!(
-        ::core::mem::size_of:: < tagCY__bindgen_ty_1 > () == 8,
-        "size of tagCY__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
-        "alignment of tagCY__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on i686");
-    assert!(::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on i686");
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
-        "size of tagDEC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
-        "alignment of tagDEC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
-        "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
-        "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
-        "size of tagDEC__bindgen_ty_2 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
-        "alignment of tagDEC__bindgen_ty_2 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
-        "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
-        "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagDISPPARAMS > () == 16,
-        "size of tagDISPPARAMS on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagDISPPARAMS > () == 4,
-        "alignment of tagDISPPARAMS on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagELEMDESC > () == 16, "size of tagELEMDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagELEMDESC > () == 4,
-        "alignment of tagELEMDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
-        "size of tagELEMDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 4,
-        "alignment of tagELEMDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagENUMHEADERROW > () == 20,
-        "size of tagENUMHEADERROW on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagENUMHEADERROW > () == 4,
-        "alignment of tagENUMHEADERROW on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagENUMPROPERTY > () == 12,
-        "size of tagENUMPROPERTY on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagENUMPROPERTY > () == 4,
-        "alignment of tagENUMPROPERTY on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagEXCEPINFO > () == 32, "size of tagEXCEPINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagEXCEPINFO > () == 4,
-        "alignment of tagEXCEPINFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFINDBODY > () == 12, "size of tagFINDBODY on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFINDBODY > () == 4,
-        "alignment of tagFINDBODY on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFINDHEADER > () == 8, "size of tagFINDHEADER on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFINDHEADER > () == 4,
-        "alignment of tagFINDHEADER on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagFUNCDESC > () == 52, "size of tagFUNCDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagFUNCDESC > () == 4,
-        "alignment of tagFUNCDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
-        "size of tagHEADERROWINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
-        "alignment of tagHEADERROWINFO on i686"
-    );
-    assert!(::core::mem::size_of:: < tagIDLDESC > () == 8, "size of tagIDLDESC on i686");
-    assert!(
-        ::core::mem::align_of:: < tagIDLDESC > () == 4, "alignment of tagIDLDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagINETCSETINFO > () == 144,
-        "size of tagINETCSETINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagINETCSETINFO > () == 4,
-        "alignment of tagINETCSETINFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 8,
-        "size of tagMIMEPARAMINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 4,
-        "alignment of tagMIMEPARAMINFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagMIMEPROPINFO > () == 32,
-        "size of tagMIMEPROPINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagMIMEPROPINFO > () == 4,
-        "alignment of tagMIMEPROPINFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPARAMDESC > () == 8, "size of tagPARAMDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPARAMDESC > () == 4,
-        "alignment of tagPARAMDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPARAMDESCEX > () == 24,
-        "size of tagPARAMDESCEX on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
-        "alignment of tagPARAMDESCEX on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT > () == 16,
-        "size of tagPROPVARIANT on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
-        "alignment of tagPROPVARIANT on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 16,
-        "size of tagPROPVARIANT__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 16,
-        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
-        > () == 8,
-        "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: <
-        tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on i686");
-    assert!(::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on i686");
-    assert!(
-        ::core::mem::size_of:: < tagRFC1522INFO > () == 16,
-        "size of tagRFC1522INFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagRFC1522INFO > () == 4,
-        "alignment of tagRFC1522INFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSAFEARRAY > () == 24, "size of tagSAFEARRAY on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSAFEARRAY > () == 4,
-        "alignment of tagSAFEARRAY on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
-        "size of tagSAFEARRAYBOUND on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
-        "alignment of tagSAFEARRAYBOUND on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagSTATSTG > () == 72, "size of tagSTATSTG on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagSTATSTG > () == 8, "alignment of tagSTATSTG on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTLIBATTR > () == 32, "size of tagTLIBATTR on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTLIBATTR > () == 4,
-        "alignment of tagTLIBATTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
-        "size of tagTRANSMITINFO on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
-        "alignment of tagTRANSMITINFO on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEATTR > () == 76, "size of tagTYPEATTR on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEATTR > () == 4,
-        "alignment of tagTYPEATTR on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEDESC > () == 8, "size of tagTYPEDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEDESC > () == 4,
-        "alignment of tagTYPEDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
-        "size of tagTYPEDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
-        "alignment of tagTYPEDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARDESC > () == 36, "size of tagVARDESC on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARDESC > () == 4, "alignment of tagVARDESC on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
-        "size of tagVARDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
-        "alignment of tagVARDESC__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT > () == 16, "size of tagVARIANT on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT > () == 8, "alignment of tagVARIANT on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 16,
-        "size of tagVARIANT__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 16,
-        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
-        () == 8, "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 >
-        () == 8,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: <
-        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
-        "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: <
-        tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 4,
-        "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagVersionedStream > () == 20,
-        "size of tagVersionedStream on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagVersionedStream > () == 4,
-        "alignment of tagVersionedStream on i686"
-    );
-    assert!(
-        ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
-        "size of tagWEBPAGEOPTIONS on i686"
-    );
-    assert!(
-        ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
-        "alignment of tagWEBPAGEOPTIONS on i686"
-    );
+    #[cfg(feature = "actmgmt")]
+    {
+        assert!(::core::mem::size_of:: < ACCT_BIN > () == 8, "size of ACCT_BIN on i686");
+        assert!(
+            ::core::mem::align_of:: < ACCT_BIN > () == 4, "alignment of ACCT_BIN on i686"
+        );
+    }
+    #[cfg(feature = "actmgmt")]
+    {
+        assert!(
+            ::core::mem::size_of:: < ACCT_VARIANT > () == 12,
+            "size of ACCT_VARIANT on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < ACCT_VARIANT > () == 4,
+            "alignment of ACCT_VARIANT on i686"
+        );
+    }
+    #[cfg(feature = "mapiutil")]
+    {
+        assert!(::core::mem::size_of:: < DTCTL > () == 28, "size of DTCTL on i686");
+        assert!(::core::mem::align_of:: < DTCTL > () == 4, "alignment of DTCTL on i686");
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 4,
+            "size of DTCTL__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < DTCTL__bindgen_ty_1 > () == 4,
+            "alignment of DTCTL__bindgen_ty_1 on i686"
+        );
+    }
+    #[cfg(feature = "mapiutil")]
+    {
+        assert!(::core::mem::size_of:: < DTPAGE > () == 16, "size of DTPAGE on i686");
+        assert!(
+            ::core::mem::align_of:: < DTPAGE > () == 4, "alignment of DTPAGE on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 4,
+            "size of DTPAGE__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < DTPAGE__bindgen_ty_1 > () == 4,
+            "alignment of DTPAGE__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on i686");
+        assert!(
+            ::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATENTRY > () == 4,
+            "alignment of FLATENTRY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
+            "size of FLATENTRYLIST on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATENTRYLIST > () == 4,
+            "alignment of FLATENTRYLIST on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
+            "size of FLATMTSIDLIST on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < FLATMTSIDLIST > () == 4,
+            "alignment of FLATMTSIDLIST on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < FORMPRINTSETUP > () == 20,
+            "size of FORMPRINTSETUP on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < FORMPRINTSETUP > () == 4,
+            "alignment of FORMPRINTSETUP on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < HICON__ > () == 4, "size of HICON__ on i686");
+        assert!(
+            ::core::mem::align_of:: < HICON__ > () == 4, "alignment of HICON__ on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < HINSTANCE__ > () == 4, "size of HINSTANCE__ on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < HINSTANCE__ > () == 4,
+            "alignment of HINSTANCE__ on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < MAPIINIT_0 > () == 4,
+            "alignment of MAPIINIT_0 on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on i686");
+        assert!(::core::mem::align_of:: < MTSID > () == 4, "alignment of MTSID on i686");
+    }
+    #[cfg(feature = "mapispi")]
+    {
+        assert!(::core::mem::size_of:: < NOTIFKEY > () == 8, "size of NOTIFKEY on i686");
+        assert!(
+            ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormInfoArray > () == 8,
+            "size of SMAPIFormInfoArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormInfoArray > () == 4,
+            "alignment of SMAPIFormInfoArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp > () == 48,
+            "size of SMAPIFormProp on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp > () == 4,
+            "alignment of SMAPIFormProp on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormPropArray > () == 56,
+            "size of SMAPIFormPropArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormPropArray > () == 4,
+            "alignment of SMAPIFormPropArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 8,
+            "size of SMAPIFormPropEnumVal on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormPropEnumVal > () == 4,
+            "alignment of SMAPIFormPropEnumVal on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 20,
+            "size of SMAPIFormProp__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1 > () == 4,
+            "alignment of SMAPIFormProp__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
+            20, "size of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
+            4, "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIVerb > () == 20, "size of SMAPIVerb on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIVerb > () == 4,
+            "alignment of SMAPIVerb on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMAPIVerbArray > () == 24,
+            "size of SMAPIVerbArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMAPIVerbArray > () == 4,
+            "alignment of SMAPIVerbArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < SMessageClassArray > () == 8,
+            "size of SMessageClassArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < SMessageClassArray > () == 4,
+            "alignment of SMessageClassArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 16,
+            "size of STATUS_OBJECT_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < STATUS_OBJECT_NOTIFICATION > () == 4,
+            "alignment of STATUS_OBJECT_NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRENTRY > () == 12, "size of _ADRENTRY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRENTRY > () == 4,
+            "alignment of _ADRENTRY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRLIST > () == 16, "size of _ADRLIST on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRLIST > () == 4, "alignment of _ADRLIST on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ADRPARM > () == 72, "size of _ADRPARM on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ADRPARM > () == 4, "alignment of _ADRPARM on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLBUTTON > () == 12,
+            "size of _DTBLBUTTON on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLBUTTON > () == 4,
+            "alignment of _DTBLBUTTON on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
+            "size of _DTBLCHECKBOX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLCHECKBOX > () == 4,
+            "alignment of _DTBLCHECKBOX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
+            "size of _DTBLCOMBOBOX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLCOMBOBOX > () == 4,
+            "alignment of _DTBLCOMBOBOX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLDDLBX > () == 16, "size of _DTBLDDLBX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLDDLBX > () == 4,
+            "alignment of _DTBLDDLBX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLEDIT > () == 4,
+            "alignment of _DTBLEDIT on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8,
+            "size of _DTBLGROUPBOX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLGROUPBOX > () == 4,
+            "alignment of _DTBLGROUPBOX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLLABEL > () == 4,
+            "alignment of _DTBLLABEL on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLLBX > () == 4, "alignment of _DTBLLBX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8,
+            "size of _DTBLMVDDLBX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLMVDDLBX > () == 4,
+            "alignment of _DTBLMVDDLBX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
+            "size of _DTBLMVLISTBOX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLMVLISTBOX > () == 4,
+            "alignment of _DTBLMVLISTBOX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLPAGE > () == 4,
+            "alignment of _DTBLPAGE on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
+            "size of _DTBLRADIOBUTTON on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _DTBLRADIOBUTTON > () == 4,
+            "alignment of _DTBLRADIOBUTTON on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 20,
+            "size of _ERROR_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ERROR_NOTIFICATION > () == 4,
+            "alignment of _ERROR_NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 12,
+            "size of _EXTENDED_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _EXTENDED_NOTIFICATION > () == 4,
+            "alignment of _EXTENDED_NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _FILETIME > () == 8, "size of _FILETIME on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _FILETIME > () == 4,
+            "alignment of _FILETIME on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _GUID > () == 16, "size of _GUID on i686");
+        assert!(::core::mem::align_of:: < _GUID > () == 4, "alignment of _GUID on i686");
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER > () == 8,
+            "size of _LARGE_INTEGER on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER > () == 8,
+            "alignment of _LARGE_INTEGER on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 8,
+            "size of _LARGE_INTEGER__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_1 > () == 4,
+            "alignment of _LARGE_INTEGER__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 8,
+            "size of _LARGE_INTEGER__bindgen_ty_2 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _LARGE_INTEGER__bindgen_ty_2 > () == 4,
+            "alignment of _LARGE_INTEGER__bindgen_ty_2 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPIERROR > () == 20, "size of _MAPIERROR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPIERROR > () == 4,
+            "alignment of _MAPIERROR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPINAMEID > () == 12,
+            "size of _MAPINAMEID on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPINAMEID > () == 4,
+            "alignment of _MAPINAMEID on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 4,
+            "size of _MAPINAMEID__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPINAMEID__bindgen_ty_1 > () == 4,
+            "alignment of _MAPINAMEID__bindgen_ty_1 on i686"
+        );
+    }
+    #[cfg(feature = "mapisync")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPISIB > () == 20, "size of _MAPISIB on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPISIB > () == 4, "alignment of _MAPISIB on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _MAPIUID > () == 1, "alignment of _MAPIUID on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 28,
+            "size of _NEWMAIL_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NEWMAIL_NOTIFICATION > () == 4,
+            "alignment of _NEWMAIL_NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NOTIFICATION > () == 64,
+            "size of _NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NOTIFICATION > () == 8,
+            "alignment of _NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 56,
+            "size of _NOTIFICATION__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _NOTIFICATION__bindgen_ty_1 > () == 8,
+            "alignment of _NOTIFICATION__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 40,
+            "size of _OBJECT_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _OBJECT_NOTIFICATION > () == 4,
+            "alignment of _OBJECT_NOTIFICATION on i686"
+        );
+    }
+    #[cfg(feature = "mapispi")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _OPTIONDATA > () == 36,
+            "size of _OPTIONDATA on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _OPTIONDATA > () == 4,
+            "alignment of _OPTIONDATA on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _PV > () == 8, "size of _PV on i686");
+        assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on i686");
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ROWENTRY > () == 12, "size of _ROWENTRY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ROWENTRY > () == 4,
+            "alignment of _ROWENTRY on i686"
+        );
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ROWLIST > () == 16, "size of _ROWLIST on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ROWLIST > () == 4, "alignment of _ROWLIST on i686"
+        );
+    }
+    #[cfg(feature = "edkmdb")]
+    {
+        assert!(
+            ::core::mem::size_of:: < _ReadState > () == 12, "size of _ReadState on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ReadState > () == 4,
+            "alignment of _ReadState on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SAndRestriction > () == 8,
+            "size of _SAndRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SAndRestriction > () == 4,
+            "alignment of _SAndRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SAppTimeArray > () == 8,
+            "size of _SAppTimeArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SAppTimeArray > () == 4,
+            "alignment of _SAppTimeArray on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _SBinary > () == 8, "size of _SBinary on i686");
+        assert!(
+            ::core::mem::align_of:: < _SBinary > () == 4, "alignment of _SBinary on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SBinaryArray > () == 8,
+            "size of _SBinaryArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SBinaryArray > () == 4,
+            "alignment of _SBinaryArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
+            "size of _SBitMaskRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SBitMaskRestriction > () == 4,
+            "alignment of _SBitMaskRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SCommentRestriction > () == 12,
+            "size of _SCommentRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SCommentRestriction > () == 4,
+            "alignment of _SCommentRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
+            "size of _SComparePropsRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SComparePropsRestriction > () == 4,
+            "alignment of _SComparePropsRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SContentRestriction > () == 12,
+            "size of _SContentRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SContentRestriction > () == 4,
+            "alignment of _SContentRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SCurrencyArray > () == 8,
+            "size of _SCurrencyArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SCurrencyArray > () == 4,
+            "alignment of _SCurrencyArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SDateTimeArray > () == 8,
+            "size of _SDateTimeArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SDateTimeArray > () == 4,
+            "alignment of _SDateTimeArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SDoubleArray > () == 8,
+            "size of _SDoubleArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SDoubleArray > () == 4,
+            "alignment of _SDoubleArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SExistRestriction > () == 12,
+            "size of _SExistRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SExistRestriction > () == 4,
+            "alignment of _SExistRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SGuidArray > () == 8, "size of _SGuidArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SGuidArray > () == 4,
+            "alignment of _SGuidArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLPSTRArray > () == 8,
+            "size of _SLPSTRArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLPSTRArray > () == 4,
+            "alignment of _SLPSTRArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLargeIntegerArray > () == 8,
+            "size of _SLargeIntegerArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLargeIntegerArray > () == 4,
+            "alignment of _SLargeIntegerArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SLongArray > () == 8, "size of _SLongArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SLongArray > () == 4,
+            "alignment of _SLongArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SNotRestriction > () == 8,
+            "size of _SNotRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SNotRestriction > () == 4,
+            "alignment of _SNotRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SOrRestriction > () == 8,
+            "size of _SOrRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SOrRestriction > () == 4,
+            "alignment of _SOrRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropProblem > () == 12,
+            "size of _SPropProblem on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropProblem > () == 4,
+            "alignment of _SPropProblem on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropProblemArray > () == 16,
+            "size of _SPropProblemArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropProblemArray > () == 4,
+            "alignment of _SPropProblemArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropTagArray > () == 8,
+            "size of _SPropTagArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropTagArray > () == 4,
+            "alignment of _SPropTagArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropValue > () == 16,
+            "size of _SPropValue on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropValue > () == 8,
+            "alignment of _SPropValue on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SPropertyRestriction > () == 12,
+            "size of _SPropertyRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SPropertyRestriction > () == 4,
+            "alignment of _SPropertyRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRealArray > () == 8, "size of _SRealArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRealArray > () == 4,
+            "alignment of _SRealArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRestriction > () == 16,
+            "size of _SRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRestriction > () == 4,
+            "alignment of _SRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 12,
+            "size of _SRestriction__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRestriction__bindgen_ty_1 > () == 4,
+            "alignment of _SRestriction__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < _SRow > () == 12, "size of _SRow on i686");
+        assert!(::core::mem::align_of:: < _SRow > () == 4, "alignment of _SRow on i686");
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SRowSet > () == 16, "size of _SRowSet on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SRowSet > () == 4, "alignment of _SRowSet on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SShortArray > () == 8,
+            "size of _SShortArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SShortArray > () == 4,
+            "alignment of _SShortArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSizeRestriction > () == 12,
+            "size of _SSizeRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSizeRestriction > () == 4,
+            "alignment of _SSizeRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSortOrder > () == 8, "size of _SSortOrder on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSortOrder > () == 4,
+            "alignment of _SSortOrder on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSortOrderSet > () == 20,
+            "size of _SSortOrderSet on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSortOrderSet > () == 4,
+            "alignment of _SSortOrderSet on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SSubRestriction > () == 8,
+            "size of _SSubRestriction on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SSubRestriction > () == 4,
+            "alignment of _SSubRestriction on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _SWStringArray > () == 8,
+            "size of _SWStringArray on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _SWStringArray > () == 4,
+            "alignment of _SWStringArray on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 56,
+            "size of _TABLE_NOTIFICATION on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _TABLE_NOTIFICATION > () == 8,
+            "alignment of _TABLE_NOTIFICATION on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER > () == 8,
+            "size of _ULARGE_INTEGER on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER > () == 8,
+            "alignment of _ULARGE_INTEGER on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 8,
+            "size of _ULARGE_INTEGER__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_1 > () == 4,
+            "alignment of _ULARGE_INTEGER__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 8,
+            "size of _ULARGE_INTEGER__bindgen_ty_2 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _ULARGE_INTEGER__bindgen_ty_2 > () == 4,
+            "alignment of _ULARGE_INTEGER__bindgen_ty_2 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < _flaglist > () == 4,
+            "alignment of _flaglist on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagADDRESSLIST > () == 8,
+            "size of tagADDRESSLIST on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagADDRESSLIST > () == 4,
+            "alignment of tagADDRESSLIST on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagARRAYDESC > () == 20,
+            "size of tagARRAYDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagARRAYDESC > () == 4,
+            "alignment of tagARRAYDESC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBINDPTR > () == 4, "size of tagBINDPTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBINDPTR > () == 4,
+            "alignment of tagBINDPTR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBIND_OPTS > () == 16,
+            "size of tagBIND_OPTS on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBIND_OPTS > () == 4,
+            "alignment of tagBIND_OPTS on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagBLOB > () == 8, "size of tagBLOB on i686");
+        assert!(
+            ::core::mem::align_of:: < tagBLOB > () == 4, "alignment of tagBLOB on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBODYOFFSETS > () == 16,
+            "size of tagBODYOFFSETS on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBODYOFFSETS > () == 4,
+            "alignment of tagBODYOFFSETS on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagBSTRBLOB > () == 8, "size of tagBSTRBLOB on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagBSTRBLOB > () == 4,
+            "alignment of tagBSTRBLOB on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABOOL > () == 8, "size of tagCABOOL on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABOOL > () == 4,
+            "alignment of tagCABOOL on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABSTR > () == 8, "size of tagCABSTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABSTR > () == 4,
+            "alignment of tagCABSTR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCABSTRBLOB > () == 8,
+            "size of tagCABSTRBLOB on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCABSTRBLOB > () == 4,
+            "alignment of tagCABSTRBLOB on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAC > () == 8, "size of tagCAC on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAC > () == 4, "alignment of tagCAC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCACLIPDATA > () == 8,
+            "size of tagCACLIPDATA on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCACLIPDATA > () == 4,
+            "alignment of tagCACLIPDATA on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCACLSID > () == 8, "size of tagCACLSID on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCACLSID > () == 4,
+            "alignment of tagCACLSID on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCACY > () == 8, "size of tagCACY on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCACY > () == 4, "alignment of tagCACY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCADATE > () == 8, "size of tagCADATE on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCADATE > () == 4,
+            "alignment of tagCADATE on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCADBL > () == 8, "size of tagCADBL on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCADBL > () == 4, "alignment of tagCADBL on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAFILETIME > () == 8,
+            "size of tagCAFILETIME on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAFILETIME > () == 4,
+            "alignment of tagCAFILETIME on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAFLT > () == 8, "size of tagCAFLT on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAFLT > () == 4, "alignment of tagCAFLT on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAH > () == 8, "size of tagCAH on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAH > () == 4, "alignment of tagCAH on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAI > () == 8, "size of tagCAI on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAI > () == 4, "alignment of tagCAI on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAL > () == 8, "size of tagCAL on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAL > () == 4, "alignment of tagCAL on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCALPSTR > () == 8, "size of tagCALPSTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCALPSTR > () == 4,
+            "alignment of tagCALPSTR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCALPWSTR > () == 8, "size of tagCALPWSTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCALPWSTR > () == 4,
+            "alignment of tagCALPWSTR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCAPROPVARIANT > () == 8,
+            "size of tagCAPROPVARIANT on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCAPROPVARIANT > () == 4,
+            "alignment of tagCAPROPVARIANT on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCASCODE > () == 8, "size of tagCASCODE on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCASCODE > () == 4,
+            "alignment of tagCASCODE on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAUB > () == 8, "size of tagCAUB on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAUB > () == 4, "alignment of tagCAUB on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAUH > () == 8, "size of tagCAUH on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAUH > () == 4, "alignment of tagCAUH on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAUI > () == 8, "size of tagCAUI on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAUI > () == 4, "alignment of tagCAUI on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCAUL > () == 8, "size of tagCAUL on i686");
+        assert!(
+            ::core::mem::align_of:: < tagCAUL > () == 4, "alignment of tagCAUL on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCLIPDATA > () == 12,
+            "size of tagCLIPDATA on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCLIPDATA > () == 4,
+            "alignment of tagCLIPDATA on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCODEPAGEINFO > () == 804,
+            "size of tagCODEPAGEINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCODEPAGEINFO > () == 4,
+            "alignment of tagCODEPAGEINFO on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagCY > () == 8, "size of tagCY on i686");
+        assert!(::core::mem::align_of:: < tagCY > () == 8, "alignment of tagCY on i686");
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagCY__bindgen_ty_1 > () == 8,
+            "size of tagCY__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagCY__bindgen_ty_1 > () == 4,
+            "alignment of tagCY__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagDEC > () == 16, "size of tagDEC on i686");
+        assert!(
+            ::core::mem::align_of:: < tagDEC > () == 8, "alignment of tagDEC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_1 > () == 2,
+            "size of tagDEC__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_1 > () == 2,
+            "alignment of tagDEC__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 2,
+            "size of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_1__bindgen_ty_1 > () == 1,
+            "alignment of tagDEC__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_2 > () == 8,
+            "size of tagDEC__bindgen_ty_2 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_2 > () == 8,
+            "alignment of tagDEC__bindgen_ty_2 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 8,
+            "size of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDEC__bindgen_ty_2__bindgen_ty_1 > () == 4,
+            "alignment of tagDEC__bindgen_ty_2__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagDISPPARAMS > () == 16,
+            "size of tagDISPPARAMS on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagDISPPARAMS > () == 4,
+            "alignment of tagDISPPARAMS on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagELEMDESC > () == 16,
+            "size of tagELEMDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagELEMDESC > () == 4,
+            "alignment of tagELEMDESC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagELEMDESC__bindgen_ty_1 > () == 8,
+            "size of tagELEMDESC__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagELEMDESC__bindgen_ty_1 > () == 4,
+            "alignment of tagELEMDESC__bindgen_ty_1 on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagENUMHEADERROW > () == 20,
+            "size of tagENUMHEADERROW on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagENUMHEADERROW > () == 4,
+            "alignment of tagENUMHEADERROW on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagENUMPROPERTY > () == 12,
+            "size of tagENUMPROPERTY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagENUMPROPERTY > () == 4,
+            "alignment of tagENUMPROPERTY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagEXCEPINFO > () == 32,
+            "size of tagEXCEPINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagEXCEPINFO > () == 4,
+            "alignment of tagEXCEPINFO on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFINDBODY > () == 12,
+            "size of tagFINDBODY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFINDBODY > () == 4,
+            "alignment of tagFINDBODY on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFINDHEADER > () == 8,
+            "size of tagFINDHEADER on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFINDHEADER > () == 4,
+            "alignment of tagFINDHEADER on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagFUNCDESC > () == 52,
+            "size of tagFUNCDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagFUNCDESC > () == 4,
+            "alignment of tagFUNCDESC on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagHEADERROWINFO > () == 16,
+            "size of tagHEADERROWINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagHEADERROWINFO > () == 4,
+            "alignment of tagHEADERROWINFO on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagIDLDESC > () == 8, "size of tagIDLDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagIDLDESC > () == 4,
+            "alignment of tagIDLDESC on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagINETCSETINFO > () == 144,
+            "size of tagINETCSETINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagINETCSETINFO > () == 4,
+            "alignment of tagINETCSETINFO on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagMIMEPARAMINFO > () == 8,
+            "size of tagMIMEPARAMINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagMIMEPARAMINFO > () == 4,
+            "alignment of tagMIMEPARAMINFO on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagMIMEPROPINFO > () == 32,
+            "size of tagMIMEPROPINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagMIMEPROPINFO > () == 4,
+            "alignment of tagMIMEPROPINFO on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPARAMDESC > () == 8,
+            "size of tagPARAMDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPARAMDESC > () == 4,
+            "alignment of tagPARAMDESC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPARAMDESCEX > () == 24,
+            "size of tagPARAMDESCEX on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPARAMDESCEX > () == 8,
+            "alignment of tagPARAMDESCEX on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT > () == 16,
+            "size of tagPROPVARIANT on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT > () == 8,
+            "alignment of tagPROPVARIANT on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 16,
+            "size of tagPROPVARIANT__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1 > () == 8,
+            "alignment of tagPROPVARIANT__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () ==
+            16, "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 > () ==
+            8, "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: <
+            tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "size of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(::core::mem::size_of:: < tagRECT > () == 16, "size of tagRECT on i686");
+        assert!(
+            ::core::mem::align_of:: < tagRECT > () == 4, "alignment of tagRECT on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagRFC1522INFO > () == 16,
+            "size of tagRFC1522INFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagRFC1522INFO > () == 4,
+            "alignment of tagRFC1522INFO on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSAFEARRAY > () == 24,
+            "size of tagSAFEARRAY on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSAFEARRAY > () == 4,
+            "alignment of tagSAFEARRAY on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSAFEARRAYBOUND > () == 8,
+            "size of tagSAFEARRAYBOUND on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSAFEARRAYBOUND > () == 4,
+            "alignment of tagSAFEARRAYBOUND on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagSTATSTG > () == 72, "size of tagSTATSTG on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagSTATSTG > () == 8,
+            "alignment of tagSTATSTG on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTLIBATTR > () == 32,
+            "size of tagTLIBATTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTLIBATTR > () == 4,
+            "alignment of tagTLIBATTR on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTRANSMITINFO > () == 32,
+            "size of tagTRANSMITINFO on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTRANSMITINFO > () == 4,
+            "alignment of tagTRANSMITINFO on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEATTR > () == 76,
+            "size of tagTYPEATTR on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEATTR > () == 4,
+            "alignment of tagTYPEATTR on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEDESC > () == 8, "size of tagTYPEDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEDESC > () == 4,
+            "alignment of tagTYPEDESC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
+            "size of tagTYPEDESC__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagTYPEDESC__bindgen_ty_1 > () == 4,
+            "alignment of tagTYPEDESC__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARDESC > () == 36, "size of tagVARDESC on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARDESC > () == 4,
+            "alignment of tagVARDESC on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
+            "size of tagVARDESC__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARDESC__bindgen_ty_1 > () == 4,
+            "alignment of tagVARDESC__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT > () == 16, "size of tagVARIANT on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT > () == 8,
+            "alignment of tagVARIANT on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1 > () == 16,
+            "size of tagVARIANT__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 16,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1
+            > () == 8,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 8,
+            "size of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: <
+            tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 > () == 4,
+            "alignment of tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 on i686"
+        );
+    }
+    {
+        assert!(
+            ::core::mem::size_of:: < tagVersionedStream > () == 20,
+            "size of tagVersionedStream on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagVersionedStream > () == 4,
+            "alignment of tagVersionedStream on i686"
+        );
+    }
+    #[cfg(feature = "mimeole")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagWEBPAGEOPTIONS > () == 16,
+            "size of tagWEBPAGEOPTIONS on i686"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagWEBPAGEOPTIONS > () == 4,
+            "alignment of tagWEBPAGEOPTIONS on i686"
+        );
+    }
 };

@@ -14,59 +14,85 @@
     clippy::pedantic,
     clippy::missing_safety_doc
 )]
+#[cfg(feature = "actmgmt")]
 #[rustfmt::skip]
 pub mod actmgmt;
 #[rustfmt::skip]
 pub mod base;
 #[rustfmt::skip]
 pub mod com;
+#[cfg(feature = "edkmdb")]
 #[rustfmt::skip]
 pub mod edkmdb;
+#[cfg(feature = "imscapabilities")]
 #[rustfmt::skip]
 pub mod imscapabilities;
+#[cfg(feature = "mapiaux")]
 #[rustfmt::skip]
 pub mod mapiaux;
+#[cfg(feature = "mapicode")]
 #[rustfmt::skip]
 pub mod mapicode;
 #[rustfmt::skip]
 pub mod mapidefs;
 #[rustfmt::skip]
 pub mod mapiform;
+#[cfg(feature = "mapiguid")]
 #[rustfmt::skip]
 pub mod mapiguid;
+#[cfg(feature = "mapihook")]
 #[rustfmt::skip]
 pub mod mapihook;
+#[cfg(feature = "mapishutdown")]
 #[rustfmt::skip]
 pub mod mapishutdown;
+#[cfg(feature = "mapispi")]
 #[rustfmt::skip]
 pub mod mapispi;
+#[cfg(feature = "mapisync")]
 #[rustfmt::skip]
 pub mod mapisync;
+#[cfg(feature = "mapitags")]
 #[rustfmt::skip]
 pub mod mapitags;
+#[cfg(feature = "mapiutil")]
 #[rustfmt::skip]
 pub mod mapiutil;
 #[rustfmt::skip]
 pub mod mapix;
+#[cfg(feature = "mimeole")]
 #[rustfmt::skip]
 pub mod mimeole;
 #[rustfmt::skip]
 mod layout;
+#[cfg(feature = "actmgmt")]
 pub use actmgmt::*;
 pub use base::*;
 pub use com::*;
+#[cfg(feature = "edkmdb")]
 pub use edkmdb::*;
+#[cfg(feature = "imscapabilities")]
 pub use imscapabilities::*;
+#[cfg(feature = "mapiaux")]
 pub use mapiaux::*;
+#[cfg(feature = "mapicode")]
 pub use mapicode::*;
 pub use mapidefs::*;
 pub use mapiform::*;
+#[cfg(feature = "mapiguid")]
 pub use mapiguid::*;
+#[cfg(feature = "mapihook")]
 pub use mapihook::*;
+#[cfg(feature = "mapishutdown")]
 pub use mapishutdown::*;
+#[cfg(feature = "mapispi")]
 pub use mapispi::*;
+#[cfg(feature = "mapisync")]
 pub use mapisync::*;
+#[cfg(feature = "mapitags")]
 pub use mapitags::*;
+#[cfg(feature = "mapiutil")]
 pub use mapiutil::*;
 pub use mapix::*;
+#[cfg(feature = "mimeole")]
 pub use mimeole::*;

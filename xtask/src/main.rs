@@ -167,8 +167,17 @@ fn test() -> Result<(), Fail> {
     let (passed, failed) = run_tests(cargo().args(["test", "--workspace"]))?;
     for t in deps::TARGETS {
         step(
-            &format!("build the bindings for {t} (checks their layouts there)"),
-            cargo().args(["build", "--quiet", "-p", "mapi-sync-sys", "--target", t]),
+            &format!("build all of the bindings for {t} (checks their layouts there)"),
+            cargo().args([
+                "build",
+                "--quiet",
+                "-p",
+                "mapi-sync-sys",
+                "--features",
+                "full",
+                "--target",
+                t,
+            ]),
         )?;
     }
     package::docs()?;

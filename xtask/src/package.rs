@@ -119,6 +119,8 @@ pub fn docs() -> Result<(), Fail> {
         let mut doc = cargo();
         doc.env("RUSTDOCFLAGS", "-D warnings")
             .args(["doc", "--quiet", "--no-deps"])
+            // As docs.rs builds them: every header's feature on.
+            .args(["--features", "mapi-sync/full,mapi-sync-sys/full"])
             .arg("--target-dir")
             .arg(root().join("target/doc-check"));
         for name in PUBLISHED {

@@ -1,15 +1,22 @@
 //! The generated crate's `Cargo.toml`.
 
 use crate::error::{Error, Result};
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::ir::Package;
 
 /// The generated crate's Cargo.toml, serialized by the `toml` crate (so any description
 /// is quoted as TOML requires).
-pub fn cargo_toml(package: &Package) -> Result<String> {
+/// `features`: each feature-gated module and the modules it needs; `full` turns on all.
+pub fn cargo_toml(
+    package: &Package,
+    features: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<String> {
     #[derive(serde::Serialize)]
     struct CargoToml<'a> {
         package: PackageTable<'a>,
         lib: Lib,
+        features: BTreeMap<String, Vec<String>>,
     }
     #[derive(serde::Serialize)]
     struct PackageTable<'a> {
@@ -45,6 +52,8 @@ pub fn cargo_toml(package: &Package) -> Result<String> {
         #[serde(rename = "default-target")]
         default_target: &'a str,
         targets: &'a [String],
+        /// Every header's module documented.
+        features: &'a [&'a str],
     }
     #[derive(serde::Serialize)]
     struct Lib {
@@ -60,6 +69,7 @@ pub fn cargo_toml(package: &Package) -> Result<String> {
             rs: DocsRs {
                 default_target: first,
                 targets: &package.docs_targets,
+                features: &["full"],
             },
         },
     });
@@ -78,6 +88,15 @@ pub fn cargo_toml(package: &Package) -> Result<String> {
             metadata,
         },
         lib: Lib { doctest: false },
+        features: {
+            let mut table: BTreeMap<String, Vec<String>> = features
+                .iter()
+                .map(|(m, needs)| (m.clone(), needs.iter().cloned().collect()))
+                .collect();
+            table.insert("full".into(), features.keys().cloned().collect());
+            table.insert("default".into(), Vec::new());
+            table
+        },
     })
     .map_err(|e| Error::msg(format!("internal error: cannot write Cargo.toml: {e}")))?;
     Ok(format!(

@@ -9,7 +9,12 @@ use crate::error::{Error, Result};
 use crate::ir::Model;
 
 /// Compile-time size and alignment checks, one block per target.
-pub fn layout_checks(model: &Model) -> Result<TokenStream> {
+/// A record of a feature-gated module (`record_module`: record name -> module) is checked
+/// only with its feature.
+pub fn layout_checks(
+    model: &Model,
+    record_module: &std::collections::BTreeMap<&str, String>,
+) -> Result<TokenStream> {
     let mut blocks = Vec::new();
     let records: std::collections::BTreeSet<&str> = model
         .items
@@ -34,9 +39,15 @@ pub fn layout_checks(model: &Model) -> Result<TokenStream> {
                 let am = format!("alignment of {n} on {}", t.name);
                 let size = proc_macro2::Literal::u64_unsuffixed(*size);
                 let align = proc_macro2::Literal::u64_unsuffixed(*align);
+                let gate = record_module
+                    .get(n.as_str())
+                    .map(|m| quote!(#[cfg(feature = #m)]));
                 quote! {
-                    assert!(::core::mem::size_of::<#ty>() == #size, #sm);
-                    assert!(::core::mem::align_of::<#ty>() == #align, #am);
+                    #gate
+                    {
+                        assert!(::core::mem::size_of::<#ty>() == #size, #sm);
+                        assert!(::core::mem::align_of::<#ty>() == #align, #am);
+                    }
                 }
             });
         let doc = format!(

@@ -5,16 +5,25 @@ use crate::*;
 /// Layouts on x86_64 (x86_64-w64-mingw32), as clang lays them out.
 #[cfg(target_pointer_width = "64")]
 const _: () = {
-    assert!(::core::mem::size_of:: < tagPOINT > () == 8, "size of tagPOINT on x86_64");
-    assert!(
-        ::core::mem::align_of:: < tagPOINT > () == 4, "alignment of tagPOINT on x86_64"
-    );
+    #[cfg(feature = "mini")]
+    {
+        assert!(
+            ::core::mem::size_of:: < tagPOINT > () == 8, "size of tagPOINT on x86_64"
+        );
+        assert!(
+            ::core::mem::align_of:: < tagPOINT > () == 4,
+            "alignment of tagPOINT on x86_64"
+        );
+    }
 };
 /// Layouts on i686 (i686-w64-mingw32), as clang lays them out.
 #[cfg(all(target_pointer_width = "32", windows))]
 const _: () = {
-    assert!(::core::mem::size_of:: < tagPOINT > () == 8, "size of tagPOINT on i686");
-    assert!(
-        ::core::mem::align_of:: < tagPOINT > () == 4, "alignment of tagPOINT on i686"
-    );
+    #[cfg(feature = "mini")]
+    {
+        assert!(::core::mem::size_of:: < tagPOINT > () == 8, "size of tagPOINT on i686");
+        assert!(
+            ::core::mem::align_of:: < tagPOINT > () == 4, "alignment of tagPOINT on i686"
+        );
+    }
 };

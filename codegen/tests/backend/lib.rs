@@ -18,13 +18,17 @@
 pub mod base;
 #[rustfmt::skip]
 pub mod com;
+#[cfg(feature = "mini")]
 #[rustfmt::skip]
 pub mod mini;
+#[cfg(feature = "mini_idl")]
 #[rustfmt::skip]
 pub mod mini_idl;
 #[rustfmt::skip]
 mod layout;
 pub use base::*;
 pub use com::*;
+#[cfg(feature = "mini")]
 pub use mini::*;
+#[cfg(feature = "mini_idl")]
 pub use mini_idl::*;

@@ -1,0 +1,164 @@
+//! A cargo feature per module (per header): which modules each one's items name, so that
+//! a feature turns on exactly the modules its items need. The base module and the COM
+//! support are always compiled.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use proc_macro2::{TokenStream, TokenTree};
+
+use crate::error::{Error, Result};
+
+/// For each feature-gated module (by module name), the other gated modules its items
+/// name. The modules in `always` are never gated, nor is any module they name (directly
+/// or through others): what is always compiled must find what it uses.
+pub fn dependencies(
+    bodies: &BTreeMap<String, TokenStream>,
+    always: &[&str],
+) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    let all = names_used(bodies)?;
+    let mut ungated: BTreeSet<String> = always.iter().map(|s| s.to_string()).collect();
+    let mut todo: Vec<String> = ungated.iter().cloned().collect();
+    while let Some(m) = todo.pop() {
+        for needed in all.get(&m).into_iter().flatten() {
+            if ungated.insert(needed.clone()) {
+                todo.push(needed.clone());
+            }
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(m, _)| !ungated.contains(m))
+        .map(|(m, needs)| {
+            let needs = needs.into_iter().filter(|n| !ungated.contains(n)).collect();
+            (m, needs)
+        })
+        .collect())
+}
+
+/// For each module, the other modules whose names its items use.
+fn names_used(
+    bodies: &BTreeMap<String, TokenStream>,
+) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    // Who defines each name.
+    let mut defined_in: HashMap<String, String> = HashMap::new();
+    for (module, body) in bodies {
+        let file: syn::File = syn::parse2(body.clone()).map_err(|e| {
+            Error::msg(format!(
+                "internal error: module {module} does not parse: {e}"
+            ))
+        })?;
+        for item in &file.items {
+            if let Some(name) = defined_name(item) {
+                defined_in.entry(name).or_insert_with(|| module.clone());
+            }
+        }
+    }
+    let mut deps = BTreeMap::new();
+    for (module, body) in bodies {
+        let mut needs = BTreeSet::new();
+        for_each_ident(body.clone(), &mut |name| {
+            if let Some(owner) = defined_in.get(name) {
+                if owner != module {
+                    needs.insert(owner.clone());
+                }
+            }
+        });
+        deps.insert(module.clone(), needs);
+    }
+    Ok(deps)
+}
+
+fn defined_name(item: &syn::Item) -> Option<String> {
+    use syn::Item::*;
+    Some(match item {
+        Struct(s) => s.ident.to_string(),
+        Union(u) => u.ident.to_string(),
+        Enum(e) => e.ident.to_string(),
+        Type(t) => t.ident.to_string(),
+        Const(c) => c.ident.to_string(),
+        Static(s) => s.ident.to_string(),
+        Fn(f) => f.sig.ident.to_string(),
+        Trait(t) => t.ident.to_string(),
+        Mod(m) => m.ident.to_string(),
+        Macro(m) => m.ident.as_ref()?.to_string(),
+        _ => return None,
+    })
+}
+
+fn for_each_ident(tokens: TokenStream, f: &mut impl FnMut(&str)) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(i) => f(&i.to_string()),
+            TokenTree::Group(g) => for_each_ident(g.stream(), f),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn a_module_needs_the_modules_whose_names_it_uses() {
+        let bodies = BTreeMap::from([
+            (
+                "base".to_string(),
+                quote!(
+                    pub type ULONG = u32;
+                    pub struct S {
+                        pub d: D,
+                    }
+                ),
+            ),
+            (
+                "a".to_string(),
+                quote!(
+                    pub struct A {
+                        pub n: ULONG,
+                    }
+                ),
+            ),
+            (
+                "b".to_string(),
+                quote!(
+                    pub struct B {
+                        pub a: A,
+                        pub c: C,
+                    }
+                ),
+            ),
+            (
+                "c".to_string(),
+                quote!(
+                    pub struct C {
+                        pub b: *mut B,
+                    }
+                ),
+            ),
+            (
+                "d".to_string(),
+                quote!(
+                    pub struct D {
+                        pub e: E,
+                    }
+                ),
+            ),
+            (
+                "e".to_string(),
+                quote!(
+                    pub struct E;
+                ),
+            ),
+        ]);
+        let deps = dependencies(&bodies, &["base"]).unwrap();
+        let names = |m: &str| deps[m].iter().cloned().collect::<Vec<_>>();
+        assert!(names("a").is_empty(), "base is always there");
+        assert_eq!(names("b"), ["a", "c"]);
+        assert_eq!(names("c"), ["b"], "cycles are allowed: cargo resolves them");
+        assert!(!deps.contains_key("base"));
+        // What the base module uses, and what that uses, is never gated.
+        assert!(!deps.contains_key("d") && !deps.contains_key("e"));
+    }
+}
