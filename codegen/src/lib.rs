@@ -6,10 +6,11 @@
 //! 1. [`inputs`]: the [`manifest`] resolved: the MAPI headers found, our IDL parsed and
 //!    lowered to C headers by the [`idl`] front end, the targets;
 //! 2. [`clang`]: a libclang scan of every header (interfaces, GUIDs, declarations,
-//!    macros);
+//!    macros, record layouts) for the target that decides calling conventions;
 //! 3. [`select`]: selection and corrections, the only stage besides the inputs that reads
 //!    the manifest: it asks [`clang`] for the types (bindgen, per target) and macro values
-//!    it needs, and builds the [`ir::Model`];
+//!    it needs (their parse also lays out the other target's records), and builds the
+//!    [`ir::Model`];
 //! 4. [`backend`]: the Rust crate rendered from the model alone;
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
 

@@ -182,3 +182,86 @@ pub fn types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()
     }
     Ok(())
 }
+
+/// Every struct and union of the bindings has a layout for every target it is declared
+/// for: clang's layouts are read under bindgen's names ([`crate::clang::layouts`]), and a
+/// name the two spell differently would otherwise lose its compile-time assertion
+/// silently. Opaque records (`_unused: [u8; 0]`) and generic ones have no layout.
+pub fn layouts_complete(
+    targets: &[crate::ir::Target],
+    items: &[TypeItem],
+    layouts: &[crate::clang::layouts::Layouts],
+) -> Result<()> {
+    for item in items {
+        let (generics, fields) = match &item.item {
+            syn::Item::Struct(s) => (&s.generics, s.fields.iter().collect::<Vec<_>>()),
+            syn::Item::Union(u) => (&u.generics, u.fields.named.iter().collect()),
+            _ => continue,
+        };
+        let opaque = fields.len() == 1 && fields[0].ident.as_ref().is_some_and(|i| i == "_unused");
+        if opaque || !generics.params.is_empty() {
+            continue;
+        }
+        for (t, l) in targets.iter().zip(layouts) {
+            let declared_for = item.cfg.as_ref().is_none_or(|c| *c == t.cfg);
+            if declared_for && !l.contains_key(item.name()) {
+                return Err(Error::msg(format!(
+                    "internal error: `{}` (in `{}`) has no layout from clang for {}: the \
+                     generator names the record differently from bindgen",
+                    item.name(),
+                    item.header,
+                    t.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{ItemKey, Target};
+
+    fn record(name: &str, cfg: Option<&str>, src: &str) -> TypeItem {
+        TypeItem {
+            key: ItemKey::Named(name.into()),
+            header: "h.h".into(),
+            cfg: cfg.map(Into::into),
+            item: syn::parse_str(src).unwrap(),
+        }
+    }
+
+    fn targets() -> Vec<Target> {
+        ["a", "b"]
+            .iter()
+            .map(|n| Target {
+                name: n.to_string(),
+                cfg: format!("t = \"{n}\""),
+                ..Target::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_record_without_a_layout_is_an_error_naming_it() {
+        let items = [
+            record("S", None, "pub struct S { pub x: u32 }"),
+            record("O", None, "pub struct O { pub _unused: [u8; 0] }"),
+            record("G", None, "pub struct G<T> { pub x: T }"),
+            record("P", Some("t = \"a\""), "pub struct P { pub x: u64 }"),
+        ];
+        let a = BTreeMap::from([("S".to_string(), (4, 4)), ("P".to_string(), (8, 8))]);
+        let mut b = BTreeMap::from([("S".to_string(), (4, 4))]);
+        layouts_complete(&targets(), &items, &[a.clone(), b.clone()]).unwrap();
+        b.clear();
+        let e = layouts_complete(&targets(), &items, &[a, b])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "internal error: `S` (in `h.h`) has no layout from clang for b: the generator \
+             names the record differently from bindgen"
+        );
+    }
+}

@@ -80,6 +80,7 @@ pub fn model(
         &scan.decls,
         &manifest.spec.output.base_module,
     );
+    checks::layouts_complete(&inputs.targets, &items, &answer.layouts)?;
     let constants = constants::collect(manifest, &plan.constants, &answer.values, &items)?;
     checks::types_declared(&interfaces, &items)?;
     checks::idl_macros(inputs, &scan)?;
