@@ -65,7 +65,7 @@ use std::time::Duration;
 
 use mapi_sync::mem::{Allocators, Buffer};
 use mapi_sync::prelude::*;
-use mapi_sync::props::{self, prop_id, prop_type, Prop, PropArray, PropValue, RowSet};
+use mapi_sync::props::{self, prop_id, prop_type, Prop, PropArray, PropValue};
 use mapi_sync::sys::{self, HANDLE, HRESULT, LONG, ULONG};
 
 /// The provider's `MAPIUID`: the first 16 bytes after the flags of every store entry
@@ -987,14 +987,13 @@ impl EmlTable {
     }
 }
 
-/// Picks `columns` out of `has`: the property with the tag, or by identifier for a
+/// Appends `columns` picked out of `has` to `row`: the property with the tag, or by identifier for a
 /// `PT_UNSPECIFIED` tag, or `PT_ERROR`/`MAPI_E_NOT_FOUND`.
 fn select<'a>(
     columns: &[ULONG],
     has: &[Prop<'a>],
     row: &mut Vec<Prop<'a>>,
 ) -> mapi_sync::Result<()> {
-    row.clear();
     for &tag in columns {
         let found = if prop_type(tag) == sys::PT_UNSPECIFIED {
             has.iter().find(|p| prop_id(p.tag()) == prop_id(tag))
@@ -1010,6 +1009,90 @@ fn select<'a>(
         });
     }
     Ok(())
+}
+
+/// An `SRowSet` of `rows` rows written one at a time: `fill(i, row)` puts row `i`'s
+/// values in `row` (empty on each call), which goes straight into MAPI's buffers. Unlike
+/// `mapi_sync::props::RowSet::write`, no list of every row's values is made first: 10,000 rows of four
+/// columns would be a 1.6 MB list made and dropped on every `QueryRows`.
+fn write_rows<'a>(
+    allocators: Allocators,
+    rows: usize,
+    mut fill: impl FnMut(usize, &mut Vec<Prop<'a>>) -> mapi_sync::Result<()>,
+) -> mapi_sync::Result<RowSetOut> {
+    let header = std::mem::size_of::<ULONG>().max(std::mem::align_of::<sys::SRow>());
+    let set = RowSetOut {
+        buffer: Some(Buffer::new(
+            allocators,
+            header + rows.max(1) * std::mem::size_of::<sys::SRow>(),
+        )?),
+        allocators,
+    };
+    let raw = set.as_ptr();
+    let mut row = Vec::new();
+    for i in 0..rows {
+        row.clear();
+        fill(i, &mut row)?;
+        let (count, values) = PropArray::write(allocators, &row)?.into_raw();
+        // SAFETY: the buffer has room for `rows` rows after the count, aligned (MAPI
+        // buffers are aligned for any MAPI type); `cRows` counts the rows written, so a
+        // failure frees exactly those.
+        unsafe {
+            std::ptr::addr_of_mut!((*raw).aRow)
+                .cast::<sys::SRow>()
+                .add(i)
+                .write(sys::SRow {
+                    ulAdrEntryPad: 0,
+                    cValues: count,
+                    lpProps: values,
+                });
+            std::ptr::addr_of_mut!((*raw).cRows).write(i as ULONG + 1);
+        }
+    }
+    Ok(set)
+}
+
+/// An `SRowSet` being written: its rows and itself are freed on drop, unless handed out.
+struct RowSetOut {
+    buffer: Option<Buffer>,
+    allocators: Allocators,
+}
+
+impl RowSetOut {
+    fn as_ptr(&self) -> *mut sys::SRowSet {
+        self.buffer
+            .as_ref()
+            .map_or(std::ptr::null_mut(), |b| b.as_ptr().cast())
+    }
+
+    /// `*lppRows` for the caller, who frees it with `FreeProws`.
+    fn into_raw(mut self) -> *mut sys::SRowSet {
+        self.buffer
+            .take()
+            .map_or(std::ptr::null_mut(), |b| b.into_raw().cast())
+    }
+}
+
+impl Drop for RowSetOut {
+    fn drop(&mut self) {
+        let raw = self.as_ptr();
+        if raw.is_null() {
+            return;
+        }
+        let (_, _, free) = self.allocators.as_raw();
+        let free = free.expect("Allocators always hold MAPIFreeBuffer");
+        // SAFETY: the `cRows` rows written so far each own a MAPI buffer (the buffer was
+        // zeroed, so `cRows` starts at 0), freed once here; the set is freed after, with
+        // its Buffer.
+        unsafe {
+            let count = std::ptr::addr_of!((*raw).cRows).read() as usize;
+            let first = std::ptr::addr_of!((*raw).aRow).cast::<sys::SRow>();
+            for i in 0..count {
+                free((*first.add(i)).lpProps.cast());
+            }
+        }
+        drop(self.buffer.take());
+    }
 }
 
 impl sys::IMAPITable_Impl for EmlTable {
@@ -1101,23 +1184,16 @@ impl sys::IMAPITable_Impl for EmlTable {
             )
         };
         let s = &self.shared;
-        let mut all = Vec::with_capacity(end - start);
-        let mut has = Vec::new();
-        for i in start..end {
-            let made = match self.rows {
-                Source::Messages => message_props(s, &index.messages[i], &mut has),
-                _ => folder_props(s, FolderKind::Inbox, index.messages.len(), &mut has),
-            };
-            if let Err(e) = made {
-                return e.code();
+        let columns = &state.columns;
+        let written = write_rows(s.allocators, end - start, |i, row| match self.rows {
+            Source::Messages => message_row(s, &index.messages[start + i], columns, row),
+            _ => {
+                let mut has = Vec::new();
+                folder_props(s, FolderKind::Inbox, index.messages.len(), &mut has)?;
+                select(columns, &has, row)
             }
-            let mut row = Vec::with_capacity(state.columns.len());
-            if let Err(e) = select(&state.columns, &has, &mut row) {
-                return e.code();
-            }
-            all.push(row);
-        }
-        match RowSet::write(s.allocators, &all) {
+        });
+        match written {
             Ok(set) => {
                 state.position = if ulFlags & sys::TBL_NOADVANCE != 0 {
                     start
@@ -1145,6 +1221,48 @@ pub struct EmlMessage {
     _alive: Alive,
 }
 
+/// The properties a message has (but its body), in `GetProps`' order when asked for all.
+const MESSAGE_TAGS: [ULONG; 13] = [
+    sys::PR_ENTRYID,
+    sys::PR_INSTANCE_KEY,
+    sys::PR_RECORD_KEY,
+    sys::PR_SUBJECT_W,
+    sys::PR_SENDER_NAME_W,
+    sys::PR_SENDER_EMAIL_ADDRESS_W,
+    sys::PR_MESSAGE_CLASS_W,
+    sys::PR_MESSAGE_SIZE,
+    sys::PR_OBJECT_TYPE,
+    sys::PR_PARENT_ENTRYID,
+    sys::PR_STORE_ENTRYID,
+    sys::PR_MESSAGE_DELIVERY_TIME,
+    sys::PR_CLIENT_SUBMIT_TIME,
+];
+
+/// The value of one of [`MESSAGE_TAGS`] (found by identifier), if the message has it.
+fn message_value<'a>(s: &'a Shared, m: &'a Message, tag: ULONG) -> Option<PropValue<'a>> {
+    let e = &m.eml;
+    let id = prop_id(tag);
+    Some(match id {
+        _ if id == prop_id(sys::PR_ENTRYID) => PropValue::Binary(&m.entry_id),
+        _ if id == prop_id(sys::PR_INSTANCE_KEY) => PropValue::Binary(&m.instance_key),
+        _ if id == prop_id(sys::PR_RECORD_KEY) => PropValue::Binary(&m.entry_id[4..]),
+        _ if id == prop_id(sys::PR_SUBJECT_W) => PropValue::Str(&e.subject),
+        _ if id == prop_id(sys::PR_SENDER_NAME_W) => PropValue::Str(&e.sender_name),
+        _ if id == prop_id(sys::PR_SENDER_EMAIL_ADDRESS_W) => PropValue::Str(&e.sender_address),
+        _ if id == prop_id(sys::PR_MESSAGE_CLASS_W) => PropValue::Str("IPM.Note"),
+        _ if id == prop_id(sys::PR_MESSAGE_SIZE) => PropValue::Long(m.size),
+        _ if id == prop_id(sys::PR_OBJECT_TYPE) => PropValue::Long(sys::MAPI_MESSAGE as i32),
+        _ if id == prop_id(sys::PR_PARENT_ENTRYID) => PropValue::Binary(&s.inbox_entry_id),
+        _ if id == prop_id(sys::PR_STORE_ENTRYID) => PropValue::Binary(&s.store_entry_id),
+        _ if id == prop_id(sys::PR_MESSAGE_DELIVERY_TIME)
+            || id == prop_id(sys::PR_CLIENT_SUBMIT_TIME) =>
+        {
+            PropValue::SysTime(e.date?)
+        }
+        _ => return None,
+    })
+}
+
 /// A message's properties but its body.
 fn message_props<'a>(
     s: &'a Shared,
@@ -1152,35 +1270,34 @@ fn message_props<'a>(
     out: &mut Vec<Prop<'a>>,
 ) -> mapi_sync::Result<()> {
     out.clear();
-    let e = &m.eml;
-    out.extend([
-        Prop::new(sys::PR_ENTRYID, PropValue::Binary(&m.entry_id))?,
-        Prop::new(sys::PR_INSTANCE_KEY, PropValue::Binary(&m.instance_key))?,
-        Prop::new(sys::PR_RECORD_KEY, PropValue::Binary(&m.entry_id[4..]))?,
-        Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&e.subject))?,
-        Prop::new(sys::PR_SENDER_NAME_W, PropValue::Str(&e.sender_name))?,
-        Prop::new(
-            sys::PR_SENDER_EMAIL_ADDRESS_W,
-            PropValue::Str(&e.sender_address),
-        )?,
-        Prop::new(sys::PR_MESSAGE_CLASS_W, PropValue::Str("IPM.Note"))?,
-        Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(m.size))?,
-        Prop::new(
-            sys::PR_OBJECT_TYPE,
-            PropValue::Long(sys::MAPI_MESSAGE as i32),
-        )?,
-        Prop::new(sys::PR_PARENT_ENTRYID, PropValue::Binary(&s.inbox_entry_id))?,
-        Prop::new(sys::PR_STORE_ENTRYID, PropValue::Binary(&s.store_entry_id))?,
-    ]);
-    if let Some(date) = e.date {
-        out.push(Prop::new(
-            sys::PR_MESSAGE_DELIVERY_TIME,
-            PropValue::SysTime(date),
-        )?);
-        out.push(Prop::new(
-            sys::PR_CLIENT_SUBMIT_TIME,
-            PropValue::SysTime(date),
-        )?);
+    for tag in MESSAGE_TAGS {
+        if let Some(value) = message_value(s, m, tag) {
+            out.push(Prop::new(tag, value)?);
+        }
+    }
+    Ok(())
+}
+
+/// Appends a message's `columns` to `row`: the value for a column of its type (or of type
+/// `PT_UNSPECIFIED`), else `PT_ERROR`/`MAPI_E_NOT_FOUND`.
+fn message_row<'a>(
+    s: &'a Shared,
+    m: &'a Message,
+    columns: &[ULONG],
+    row: &mut Vec<Prop<'a>>,
+) -> mapi_sync::Result<()> {
+    for &tag in columns {
+        let value = message_value(s, m, tag).filter(|v| {
+            let ty = prop_type(tag);
+            ty == sys::PT_UNSPECIFIED || ty == v.prop_type()
+        });
+        row.push(match value {
+            Some(v) => Prop::new(props::change_prop_type(tag, v.prop_type()), v)?,
+            None => Prop::new(
+                props::change_prop_type(tag, sys::PT_ERROR),
+                PropValue::Error(sys::MAPI_E_NOT_FOUND),
+            )?,
+        });
     }
     Ok(())
 }
