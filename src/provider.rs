@@ -226,7 +226,10 @@ mod tests {
         allocators: (LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER),
         make: impl FnOnce(&Init) -> Result<Object<Provider>>,
     ) -> (HRESULT, ULONG, LPMSPROVIDER) {
-        let (mut v, mut p) = (0, 1usize as LPMSPROVIDER);
+        let (mut v, mut p) = (
+            0,
+            std::ptr::NonNull::<std::ffi::c_void>::dangling().as_ptr(),
+        );
         let (a, m, f) = allocators;
         // SAFETY: local allocators or null ones; two writable out-pointers.
         let hr = unsafe {

@@ -254,7 +254,7 @@ fn main() -> mapi_sync::Result<()> {
             .expect("a template")
             .progress_chars("=> "),
     );
-    let dialog = Object::new(Dialog { bar }).into_unknown();
+    let dialog = Object::new(Dialog { bar: bar.clone() }).into_unknown();
     let mut event: HANDLE = std::ptr::null_mut();
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as u32,
@@ -270,6 +270,9 @@ fn main() -> mapi_sync::Result<()> {
     unsafe {
         mapi_sync::event::wait_timeout(event, Duration::from_secs(600))?;
         mapi_sync::event::close(event);
+    }
+    if !bar.is_hidden() {
+        eprintln!(); // the bar (on stderr) stays; what follows goes under it
     }
     println!("Synced in {:.2} s", started.elapsed().as_secs_f64());
 

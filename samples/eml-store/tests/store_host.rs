@@ -207,3 +207,52 @@ fn store_host_on_windows_under_wine() {
         .status();
     assert_host_passed(&out, "store host on Windows (Wine)");
 }
+
+/// The DLL's export names, from its export table.
+fn exports(objdump: &str, dll: &Path) -> Vec<String> {
+    let out = Command::new(objdump)
+        .arg("-p")
+        .arg(dll)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {objdump} ({e}): apt-get install binutils-mingw-w64")
+        });
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.lines()
+        .skip_while(|l| !l.contains("[Ordinal/Name Pointer] Table"))
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with('['))
+        .filter_map(|l| l.split(']').nth(1).map(|n| n.trim().to_string()))
+        .collect()
+}
+
+/// 32-bit Windows (which cannot run here): the DLL builds, exports `MSProviderInit`
+/// undecorated, as MAPI's `GetProcAddress` asks for it (a cdecl name, `mapispi.h`), and
+/// the host compiles against the mingw-w64 headers, whose vtable and structure layouts
+/// its `_Static_assert`s check.
+#[test]
+fn thirty_two_bit_windows_builds_and_exports_ms_provider_init() {
+    let dll = provider_library(Some("i686-pc-windows-gnu"));
+    let names = exports("i686-w64-mingw32-objdump", &dll);
+    for name in [
+        "MSProviderInit",
+        "EmlStore_LiveObjects",
+        "EmlStore_WaitEvent",
+        "EmlStore_CloseEvent",
+    ] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} not exported: {names:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("hosts/store_host.c");
+    let mut args = C_FLAGS.to_vec();
+    args.push(src.to_str().unwrap());
+    compile(
+        "i686-w64-mingw32-gcc",
+        "gcc-mingw-w64-i686",
+        &args,
+        &dir.path().join("store_host.exe"),
+    );
+}
