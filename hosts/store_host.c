@@ -177,7 +177,7 @@ typedef HRESULT(STDMETHODCALLTYPE *query_rows_fn)(void *This, int32_t lRowCount,
                                                    HostRowSet **lppRows);
 
 /* IIDs (mapiguid.h), under names of our own (the Windows headers declare the real). */
-static const GUID iid_mapi_support = {0x00020303, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
+static const GUID iid_mapi_support = {0x0002030F, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
 
 /* ---- MAPI's allocators, played by the host (as in host.c): every block counted. ---- */
 
