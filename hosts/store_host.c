@@ -68,7 +68,8 @@ enum {
     TAG_STORE_SUPPORT_MASK = 0x340D0003, TAG_IPM_SUBTREE_ENTRYID = 0x35E00102,
     TAG_CONTENT_COUNT = 0x36020003, TAG_SUBJECT_W = 0x0037001F, TAG_SENDER_NAME_W = 0x0C1A001F,
     TAG_SENDER_EMAIL_W = 0x0C1F001F, TAG_DELIVERY_TIME = 0x0E060040, TAG_BODY_W = 0x1000001F,
-    TAG_UNKNOWN_LONG = 0x66660003, TAG_UNKNOWN_ERROR = 0x6666000A
+    TAG_UNKNOWN_LONG = 0x66660003, TAG_UNKNOWN_ERROR = 0x6666000A,
+    TAG_PROVIDER_DISPLAY_W = 0x3006001F, TAG_RECORD_KEY = 0x0FF90102
 };
 
 /* Vtable indexes, after IUnknown's three (mapispi.h, mapidefs.h). */
@@ -86,7 +87,9 @@ enum {
     /* IMAPITable */
     TBL_SET_COLUMNS = 7, TBL_GET_ROW_COUNT = 9, TBL_SEEK_ROW = 10, TBL_QUERY_ROWS = 19,
     /* IMAPISupport: 41 methods after IUnknown's */
-    SUP_SET_PROVIDER_UID = 16, SUP_ENTRIES = 44
+    SUP_OPEN_PROFILE_SECTION = 9, SUP_SET_PROVIDER_UID = 16, SUP_ENTRIES = 44,
+    /* IProfSect : IMAPIProp, nothing of its own */
+    PROP_SET_PROPS = 8, PROFSECT_ENTRIES = 14
 };
 
 /* SPropValue (mapidefs.h): the tag, a pad, and an 8-byte union holding at most a ULONG
@@ -130,6 +133,9 @@ _Static_assert(SLOT(IMAPITableVtbl, GetRowCount) == TBL_GET_ROW_COUNT, "IMAPITab
 _Static_assert(SLOT(IMAPITableVtbl, SeekRow) == TBL_SEEK_ROW, "IMAPITable::SeekRow");
 _Static_assert(SLOT(IMAPITableVtbl, QueryRows) == TBL_QUERY_ROWS, "IMAPITable::QueryRows");
 _Static_assert(SLOT(IMAPISupportVtbl, SetProviderUID) == SUP_SET_PROVIDER_UID, "SetProviderUID");
+_Static_assert(SLOT(IMAPISupportVtbl, OpenProfileSection) == SUP_OPEN_PROFILE_SECTION, "OpenProfileSection");
+_Static_assert(SLOT(IProfSectVtbl, SetProps) == PROP_SET_PROPS, "IMAPIProp::SetProps");
+_Static_assert(sizeof(IProfSectVtbl) == PROFSECT_ENTRIES * sizeof(void *), "IProfSect's size");
 _Static_assert(sizeof(IMAPISupportVtbl) == SUP_ENTRIES * sizeof(void *), "IMAPISupport's size");
 #endif
 
@@ -239,13 +245,24 @@ static void free_rows(HostRowSet *rows) {
     host_free_buffer(rows);
 }
 
-/* ---- A minimal IMAPISupport: IUnknown and SetProviderUID; the rest MAPI_E_NO_SUPPORT. ---- */
+/* ---- A minimal IMAPISupport: IUnknown, OpenProfileSection and SetProviderUID; the rest
+ * MAPI_E_NO_SUPPORT. Its profile section records what SetProps writes. ---- */
+
+typedef struct ProfSect {
+    any_fn *lpVtbl;
+    volatile int32_t refs;
+    ULONG set_calls, count, tags[8];
+    char name[64], provider[64];
+    ULONG entry_cb, key_cb;
+    unsigned char entry[600], key[16];
+} ProfSect;
 
 typedef struct Support {
     any_fn *lpVtbl;
     volatile int32_t refs;
     int uid_calls;
     HostUid uid;
+    ProfSect section;
 } Support;
 
 static HRESULT STDMETHODCALLTYPE sup_query(Support *This, REFIID riid, void **ppv) {
@@ -270,6 +287,42 @@ static HRESULT STDMETHODCALLTYPE sup_set_provider_uid(Support *This, HostUid *ui
     if (uid) This->uid = *uid;
     return S_OK;
 }
+static void narrow(const WCHAR *w, char *out, size_t cap);
+static HRESULT STDMETHODCALLTYPE sup_open_profile_section(Support *This, HostUid *uid, ULONG flags, void **out) {
+    (void)uid;
+    (void)flags;
+    if (!out) return (HRESULT)H_MAPI_E_INVALID_PARAMETER;
+    __atomic_add_fetch(&This->section.refs, 1, __ATOMIC_SEQ_CST);
+    *out = &This->section;
+    return S_OK;
+}
+static ULONG STDMETHODCALLTYPE sect_addref(ProfSect *This) {
+    return (ULONG)__atomic_add_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+}
+static ULONG STDMETHODCALLTYPE sect_release(ProfSect *This) {
+    return (ULONG)__atomic_sub_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+}
+/* Copies what it is given, as MAPI does: the caller's array stays the caller's. */
+static HRESULT STDMETHODCALLTYPE sect_set_props(ProfSect *This, ULONG count, HostPropValue *values, void **problems) {
+    if (problems) *problems = NULL;
+    This->set_calls++;
+    This->count = count;
+    for (ULONG i = 0; i < count && i < 8; i++) {
+        HostPropValue *v = &values[i];
+        This->tags[i] = v->ulPropTag;
+        if (v->ulPropTag == TAG_DISPLAY_NAME_W) narrow(v->Value.lpszW, This->name, sizeof This->name);
+        if (v->ulPropTag == TAG_PROVIDER_DISPLAY_W) narrow(v->Value.lpszW, This->provider, sizeof This->provider);
+        if (v->ulPropTag == TAG_ENTRYID && v->Value.bin.cb <= sizeof This->entry) {
+            This->entry_cb = v->Value.bin.cb;
+            memcpy(This->entry, v->Value.bin.lpb, v->Value.bin.cb);
+        }
+        if (v->ulPropTag == TAG_RECORD_KEY && v->Value.bin.cb == 16) {
+            This->key_cb = 16;
+            memcpy(This->key, v->Value.bin.lpb, 16);
+        }
+    }
+    return S_OK;
+}
 /* The other methods: never called by this provider; if one were, it would see this. On
  * x86_64 (the only ABI this host runs on) the caller cleans the stack, so one stub
  * serves every signature. */
@@ -277,17 +330,24 @@ static HRESULT STDMETHODCALLTYPE sup_no_support(void *This) {
     (void)This;
     return (HRESULT)H_MAPI_E_NO_SUPPORT;
 }
-static any_fn support_vtbl[SUP_ENTRIES];
+static any_fn support_vtbl[SUP_ENTRIES], section_vtbl[PROFSECT_ENTRIES];
 
 static void support_init(Support *s) {
     for (int i = 0; i < SUP_ENTRIES; i++) support_vtbl[i] = (any_fn)sup_no_support;
     support_vtbl[0] = (any_fn)sup_query;
     support_vtbl[1] = (any_fn)sup_addref;
     support_vtbl[2] = (any_fn)sup_release;
+    support_vtbl[SUP_OPEN_PROFILE_SECTION] = (any_fn)sup_open_profile_section;
     support_vtbl[SUP_SET_PROVIDER_UID] = (any_fn)sup_set_provider_uid;
+    for (int i = 0; i < PROFSECT_ENTRIES; i++) section_vtbl[i] = (any_fn)sup_no_support;
+    section_vtbl[1] = (any_fn)sect_addref;
+    section_vtbl[2] = (any_fn)sect_release;
+    section_vtbl[PROP_SET_PROPS] = (any_fn)sect_set_props;
     memset(s, 0, sizeof *s);
     s->lpVtbl = support_vtbl;
     s->refs = 1;
+    s->section.lpVtbl = section_vtbl;
+    s->section.refs = 1;
 }
 
 /* ---- Our IMAPISyncProgressCallback: records every call; can hold the first Progress. ---- */
@@ -531,7 +591,7 @@ static HRESULT logon(ULONG cb, void *id, void **out_logon, void **out_mdb) {
 }
 
 static void logon_scenario(void) {
-    char observed[256];
+    char observed[1024];
     void *l2, *m2;
     /* Bad input first: no entry identifier, a folder that does not exist, another
      * provider's identifier. Nothing is handed out, no reference to the support kept. */
@@ -547,14 +607,21 @@ static void logon_scenario(void) {
     int refs_after_bad = (int)support.refs;
 
     HRESULT hr = logon(store_id_cb, store_id, &mslogon, &mdb);
+    ProfSect *p = &support.section;
+    int entry_ours = p->entry_cb == store_id_cb && memcmp(p->entry, store_id, store_id_cb) == 0;
+    int key_is_uid = p->key_cb == 16 && memcmp(p->key, support.uid.ab, 16) == 0;
     snprintf(observed, sizeof observed,
              "unconfigured=0x%08lX/%d missing=0x%08lX/%d foreign=0x%08lX refs=%d | hr=0x%08lX logon=%s mdb=%s "
-             "set_provider_uid=%d support_refs=%d",
+             "set_provider_uid=%d support_refs=%d | profile: set_props=%lu count=%lu name=%s entryid=%s "
+             "provider=%s record_key=%s refs=%d",
              hx(hr_none), none_null, hx(hr_missing), missing_null, hx(hr_foreign), refs_after_bad, hx(hr),
-             mslogon ? "set" : "null", mdb ? "set" : "null", support.uid_calls, (int)support.refs);
+             mslogon ? "set" : "null", mdb ? "set" : "null", support.uid_calls, (int)support.refs,
+             (unsigned long)p->set_calls, (unsigned long)p->count, p->name, entry_ours ? "ours" : "other",
+             p->provider, key_is_uid ? "uid" : "other", (int)p->refs);
     check("logon",
           "unconfigured=0x8004011C/1 missing=0x80040111/1 foreign=0x80040201 refs=1 | hr=0x00000000 logon=set "
-          "mdb=set set_provider_uid=1 support_refs=2",
+          "mdb=set set_provider_uid=1 support_refs=2 | profile: set_props=1 count=4 name=EML store: mail "
+          "entryid=ours provider=EML store record_key=uid refs=1",
           observed);
 }
 

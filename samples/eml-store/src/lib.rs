@@ -10,7 +10,9 @@
 //! 2. `IMSProvider::Logon(support, .., cbEntryID, lpEntryID, ..)`: the entry identifier is
 //!    the store's, as the profile keeps it: 4 flag bytes, [`PROVIDER_UID`], then the
 //!    folder's path in UTF-8 ([`store_entry_id`] makes one). The store registers its own
-//!    `MAPIUID` (derived from the path) with `IMAPISupport::SetProviderUID`, keeps a
+//!    `MAPIUID` (derived from the path) with `IMAPISupport::SetProviderUID`, writes its
+//!    name, entry identifier and record key to its profile section
+//!    (`OpenProfileSection`, `SetProps`), keeps a
 //!    reference to the support object until `IMSLogon::Logoff`, reads the `.eml` files
 //!    already in the folder, and hands out an `IMSLogon` and an `IMsgStore`.
 //! 3. The `IMsgStore` ([`EmlStore`]) answers `GetProps` (`PR_DISPLAY_NAME`,
@@ -418,6 +420,13 @@ impl EmlProvider {
         let name = dir
             .file_name()
             .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+        write_profile(
+            &support,
+            self.allocators,
+            &format!("EML store: {name}"),
+            &store_entry_id(&dir),
+            &uid,
+        )?;
         let mut shared = Shared {
             display_name: format!("EML store: {name}"),
             store_entry_id: store_entry_id(&dir),
@@ -451,6 +460,54 @@ impl EmlProvider {
         .cast::<sys::IMsgStore>()?;
         Ok((logon, store))
     }
+}
+
+/// What a store provider writes to its profile section at logon (Microsoft,
+/// "Implementing Service Provider Logon"): its display name, entry identifier, the
+/// provider's display name and its record key. A support object without
+/// `OpenProfileSection` (`MAPI_E_NO_SUPPORT`: a test host, not MAPI) is let be; any other
+/// failure fails the logon.
+fn write_profile(
+    support: &sys::IMAPISupport,
+    allocators: Allocators,
+    name: &str,
+    entry_id: &[u8],
+    uid: &[u8; 16],
+) -> mapi_sync::Result<()> {
+    let mut raw: sys::LPPROFSECT = std::ptr::null_mut();
+    // SAFETY: a live support object; a null MAPIUID names this provider's own section; a
+    // writable out-pointer.
+    let hr =
+        unsafe { support.OpenProfileSection(std::ptr::null_mut(), sys::MAPI_MODIFY, &mut raw) };
+    if hr == sys::MAPI_E_NO_SUPPORT {
+        return Ok(());
+    }
+    mapi_sync::check(hr)?;
+    // SAFETY: the one reference OpenProfileSection handed out (or null).
+    let section =
+        unsafe { <sys::IProfSect as sys::Interface>::from_raw(raw) }.ok_or_else(|| {
+            mapi_sync::Error::with_message(sys::MAPI_E_CALL_FAILED, "no profile section")
+        })?;
+    let values = PropArray::write(
+        allocators,
+        &[
+            Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name))?,
+            Prop::new(sys::PR_ENTRYID, PropValue::Binary(entry_id))?,
+            Prop::new(sys::PR_PROVIDER_DISPLAY_W, PropValue::Str("EML store"))?,
+            Prop::new(sys::PR_RECORD_KEY, PropValue::Binary(uid))?,
+        ],
+    )?;
+    let slice = values.as_slice();
+    // SAFETY: `slice.len()` values, alive for the call (MAPI copies what it keeps); no
+    // problem array asked for.
+    mapi_sync::check(unsafe {
+        section.SetProps(
+            slice.len() as ULONG,
+            slice.as_ptr().cast_mut(),
+            std::ptr::null_mut(),
+        )
+    })?;
+    Ok(())
 }
 
 impl sys::IMSProvider_Impl for EmlProvider {
