@@ -257,6 +257,7 @@ mod object;
 mod pool;
 mod progress;
 pub mod props;
+pub mod provider;
 mod request;
 mod sync;
 

@@ -374,6 +374,14 @@ const IMPLS: &[&str] = &["ours", "windows_core", "c"];
 const C_ONLY_GROUPS: &[(&str, &str)] = &[
     ("props_read", "100 mixed SPropValues read"),
     ("props_write", "100 mixed SPropValues written and freed"),
+    (
+        "store_table_10k",
+        "eml-store: inbox table opened, 4 columns, 10,000 rows read and freed",
+    ),
+    (
+        "store_sync_1k",
+        "eml-store: a sync importing 1,000 `.eml` files, to the done event",
+    ),
 ];
 
 fn c_only_figures() -> Result<Vec<(f64, f64)>, Fail> {
@@ -390,6 +398,16 @@ fn runtime_figures() -> Result<Vec<Vec<f64>>, Fail> {
         "mapi-sync",
         "--bench",
         "com",
+        "--",
+        "--noplot",
+    ]))?;
+    // The sample store against its C floor (samples/eml-store/benches/store.rs).
+    crate::run(cargo().current_dir(root()).args([
+        "bench",
+        "-p",
+        "eml-store",
+        "--bench",
+        "store",
         "--",
         "--noplot",
     ]))?;

@@ -30,7 +30,6 @@
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
 
 use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
@@ -87,14 +86,6 @@ pub struct SampleMessage {
     _alive: Alive,
 }
 
-/// The allocators MAPI (here: the host) lent the provider.
-static ALLOCATORS: Mutex<Option<Allocators>> = Mutex::new(None);
-
-fn allocators() -> Allocators {
-    let set = *ALLOCATORS.lock().unwrap_or_else(|e| e.into_inner());
-    set.unwrap_or_else(Allocators::local)
-}
-
 /// The message's delivery time: 2026-12-01 00:00 UTC as a FILETIME.
 const DELIVERED: u64 = 134_405_568_000_000_000;
 
@@ -121,7 +112,7 @@ impl sys::IMAPIProp_Impl for SampleMessage {
         };
         // SAFETY: null or an SPropTagArray (MAPI's contract for GetProps).
         let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
-        match PropArray::answer(allocators(), requested, &has) {
+        match PropArray::answer(Allocators::provider(), requested, &has) {
             // SAFETY: null or writable (MAPI's contract); checked there.
             Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
             Err(e) => e.code(),
@@ -328,7 +319,7 @@ pub unsafe extern "system" fn MapiSyncSample_SetAllocators(
     // SAFETY: caller's contract.
     match unsafe { Allocators::new(buffer, more, free) } {
         Ok(a) => {
-            *ALLOCATORS.lock().unwrap_or_else(|e| e.into_inner()) = Some(a);
+            a.set_provider();
             sys::S_OK
         }
         Err(e) => e.code(),
