@@ -195,16 +195,21 @@ fn open(folder: &IMAPIFolder, cb: ULONG) -> (ULONG, IUnknown) {
     (kind, unsafe { IUnknown::from_raw(out) }.unwrap())
 }
 
-#[test]
-fn a_folder_hands_out_itself_and_children_that_keep_it_alive() {
-    let drops = DropCounter::default();
-    let folder: IMAPIFolder = Object::new(Folder {
+/// A folder named "Inbox", counted by `drops`.
+fn inbox(drops: &DropCounter) -> IMAPIFolder {
+    Object::new(Folder {
         this: This::new(),
         name: "Inbox",
         _probe: DropProbe(drops.clone()),
     })
     .cast()
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn a_folder_hands_out_itself_and_children_that_keep_it_alive() {
+    let drops = DropCounter::default();
+    let folder = inbox(&drops);
     let (kind, itself) = open(&folder, 0);
     assert_eq!(kind, MAPI_FOLDER);
     assert_eq!(
@@ -315,13 +320,7 @@ fn the_bindings_carry_each_interfaces_base_chain() {
 #[test]
 fn a_child_answers_get_props_in_mapi_memory_the_caller_frees() {
     let drops = DropCounter::default();
-    let folder: IMAPIFolder = Object::new(Folder {
-        this: This::new(),
-        name: "Inbox",
-        _probe: DropProbe(drops.clone()),
-    })
-    .cast()
-    .unwrap();
+    let folder = inbox(&drops);
     let message: IMessage = open(&folder, 4).1.cast().unwrap();
     #[repr(C)]
     struct Tags {

@@ -1,14 +1,13 @@
-//! A one-struct store provider built from the packaged crates: IMAPISync, IMsgStore's
-//! GetProps, and the exported factory a host calls.
-#![allow(non_snake_case)]
+//! A one-struct store provider built from the packaged crates, as the README writes one:
+//! IMAPISync, IMsgStore with its properties, and the exported factory a host calls (the
+//! only `unsafe` in it).
 
-use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
-use mapi_sync::props::{prop_tags, Prop, PropArray, PropValue};
-use mapi_sync::sys::{self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, ULONG};
+use mapi_sync::props::{Prop, Properties, PropValue};
+use mapi_sync::sys::{self, IMsgStore_Impl, HRESULT};
 
-/// The store.
-#[mapi_sync_provider(IMsgStore)]
+/// The store: IMAPISync, and IMsgStore with IMAPIProp from `Properties`.
+#[mapi_sync_provider(IMsgStore, properties)]
 pub struct Store;
 
 impl SyncProvider for Store {
@@ -19,22 +18,11 @@ impl SyncProvider for Store {
 }
 
 impl IMsgStore_Impl for Store {}
-impl IMAPIProp_Impl for Store {
-    unsafe fn GetProps(
-        &self,
-        lpPropTagArray: sys::LPSPropTagArray,
-        _ulFlags: ULONG,
-        lpcValues: *mut ULONG,
-        lppPropArray: *mut sys::LPSPropValue,
-    ) -> HRESULT {
-        let has = [Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("Packaged")).unwrap()];
-        // SAFETY: null or a tag array (GetProps' contract).
-        let requested = unsafe { prop_tags(lpPropTagArray) };
-        match PropArray::answer(Allocators::local(), requested, &has) {
-            // SAFETY: null or writable (GetProps' contract); checked there.
-            Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
-            Err(e) => e.code(),
-        }
+
+impl Properties for Store {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> mapi_sync::Result<()> {
+        answer(&[Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("Packaged"))?]);
+        Ok(())
     }
 }
 
