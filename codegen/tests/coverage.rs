@@ -1096,14 +1096,26 @@ fn mimeole_enums() {
 }
 
 #[test]
-fn the_interfaces_of_microsofts_mapi_headers_are_emitted_but_iolkenum() {
+fn every_interface_of_microsofts_mapi_headers_is_emitted() {
     // Microsoft's headers declare 94 interfaces, our IDL 2 more (IMAPISync,
-    // IMAPISyncProgressCallback). All but IOlkEnum are emitted: its IID is
-    // IOlkErrorUnknown's, and the generator refuses two interfaces with one IID.
+    // IMAPISyncProgressCallback).
     let all = emitted();
     let real: Vec<&&str> = all.iter().filter(|n| **n != "IUnknown").collect();
-    assert_eq!(real.len(), 95, "{real:?}");
-    assert!(!all.contains(&"IOlkEnum"));
+    assert_eq!(real.len(), 96, "{real:?}");
+    assert!(all.contains(&"IOlkEnum"));
+}
+
+#[test]
+fn iolkenum_shares_iolkerrorunknowns_iid_as_microsoft_gives_it() {
+    // actMgmt.h and "Constants (Account Management API)": IID_IOlkEnum is
+    // 9240A6C0-AF41-11D2-8C3B-00104B2A6676, IOlkErrorUnknown's too.
+    assert_eq!(
+        text(&IID_IOlkEnum),
+        "{9240A6C0-AF41-11D2-8C3B-00104B2A6676}"
+    );
+    assert_eq!(text(&IID_IOlkEnum), text(&IID_IOlkErrorUnknown));
+    // Reference "IOlkEnum": IUnknown, then GetCount, Reset, GetNext, Skip.
+    vtable_order!(IOlkEnum_Vtbl, IUNKNOWN, [GetCount, Reset, GetNext, Skip]);
 }
 
 #[test]

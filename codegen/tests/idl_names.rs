@@ -236,6 +236,36 @@ fn two_interfaces_with_one_uuid() {
 }
 
 #[test]
+fn a_uuid_shared_on_purpose_must_name_its_owner() {
+    let a = "[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD)]\ninterface IA : IUnknown {};\n";
+    // Said, and true: accepted (Microsoft's IOlkEnum and IOlkErrorUnknown).
+    parse(&format!(
+        "{a}[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD), shares_uuid(IA)]\n\
+         interface IB : IUnknown {{}};\n"
+    ))
+    .unwrap();
+    // Said of the wrong interface.
+    let src = format!(
+        "{a}[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD), shares_uuid(IZ)]\n\
+         interface IB : IUnknown {{}};\n"
+    );
+    let m = error_at(&src, "IB");
+    assert_eq!(
+        m,
+        "interface `IB` says it shares the uuid of `IZ`, but \
+         {5024A385-2D44-486A-81A8-8F0ECB6071DD} is `IA`'s"
+    );
+    // Said, but the uuid is nobody's yet.
+    let src = "[object, uuid(5024A386-2D44-486A-81A8-8F0ECB6071DD), shares_uuid(IA)]\n\
+               interface IB : IUnknown {};\n";
+    let m = error_at(src, "IB");
+    assert!(
+        m.contains("no interface declared before it has the uuid"),
+        "{m}"
+    );
+}
+
+#[test]
 fn deep_parentheses_are_an_error_not_a_stack_overflow() {
     let deep = format!(
         "const ULONG X = {}1{};\n",

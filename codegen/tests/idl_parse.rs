@@ -545,7 +545,7 @@ fn error_missing_semicolon_after_method() {
 fn error_unknown_interface_attribute() {
     assert_eq!(
         err("[object, foo, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD)]\ninterface IFoo : IUnknown {}\n"),
-        "error: unknown interface attribute `foo`; expected one of `object`, `uuid`, `local`, `pointer_default`
+        "error: unknown interface attribute `foo`; expected one of `object`, `uuid`, `local`, `pointer_default`, `shares_uuid`
  --> test.idl:1:10
   |
 1 | [object, foo, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD)]

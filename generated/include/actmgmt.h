@@ -113,6 +113,7 @@ extern "C" {
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
 typedef struct IOlkErrorUnknown IOlkErrorUnknown;
+typedef struct IOlkEnum IOlkEnum;
 typedef struct IOlkAccount IOlkAccount;
 typedef struct IOlkAccountHelper IOlkAccountHelper;
 typedef struct IOlkAccountNotify IOlkAccountNotify;
@@ -225,6 +226,46 @@ struct IOlkErrorUnknown {
 #endif
 
 typedef IOlkErrorUnknown *LPOLKERRORUNKNOWN;
+
+/* IOlkEnum {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
+DEFINE_GUID(IID_IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
+#if defined(__cplusplus) && !defined(CINTERFACE)
+struct IOlkEnum : public IUnknown {
+    virtual HRESULT STDMETHODCALLTYPE GetCount(ULONG *pulCount) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
+    virtual HRESULT STDMETHODCALLTYPE GetNext(LPUNKNOWN *ppunk) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cSkip) = 0;
+};
+#ifdef __CRT_UUID_DECL
+__CRT_UUID_DECL(IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
+#endif
+#else
+typedef struct IOlkEnumVtbl {
+    /* IUnknown */
+    HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkEnum *This, REFIID riid, void **ppvObject);
+    ULONG (STDMETHODCALLTYPE *AddRef)(IOlkEnum *This);
+    ULONG (STDMETHODCALLTYPE *Release)(IOlkEnum *This);
+    /* IOlkEnum */
+    HRESULT (STDMETHODCALLTYPE *GetCount)(IOlkEnum *This, ULONG *pulCount);
+    HRESULT (STDMETHODCALLTYPE *Reset)(IOlkEnum *This);
+    HRESULT (STDMETHODCALLTYPE *GetNext)(IOlkEnum *This, LPUNKNOWN *ppunk);
+    HRESULT (STDMETHODCALLTYPE *Skip)(IOlkEnum *This, ULONG cSkip);
+} IOlkEnumVtbl;
+struct IOlkEnum {
+    const struct IOlkEnumVtbl *lpVtbl;
+};
+#ifdef COBJMACROS
+#define IOlkEnum_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
+#define IOlkEnum_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IOlkEnum_Release(This) ((This)->lpVtbl->Release(This))
+#define IOlkEnum_GetCount(This, pulCount) ((This)->lpVtbl->GetCount(This, pulCount))
+#define IOlkEnum_Reset(This) ((This)->lpVtbl->Reset(This))
+#define IOlkEnum_GetNext(This, ppunk) ((This)->lpVtbl->GetNext(This, ppunk))
+#define IOlkEnum_Skip(This, cSkip) ((This)->lpVtbl->Skip(This, cSkip))
+#endif
+#endif
+
+typedef IOlkEnum *LPOLKENUM;
 
 /* IOlkAccount {9240A6D2-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);

@@ -22,6 +22,8 @@ pub struct ACCT_VARIANT {
 }
 /// `LPOLKERRORUNKNOWN` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
 pub type LPOLKERRORUNKNOWN = *mut ::core::ffi::c_void;
+/// `LPOLKENUM` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
+pub type LPOLKENUM = *mut ::core::ffi::c_void;
 /// `LPOLKACCOUNT` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
 pub type LPOLKACCOUNT = *mut ::core::ffi::c_void;
 /// `LPOLKACCOUNTHELPER` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
@@ -225,6 +227,215 @@ impl IOlkErrorUnknown_Vtbl {
         IOlkErrorUnknown_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
             GetLastError: GetLastError::<Identity, OFFSET>,
+        }
+    }
+}
+/// The vtable of `IOlkEnum`, in the order the headers declare.
+#[repr(C)]
+pub struct IOlkEnum_Vtbl {
+    /// The entries of `IUnknown`, which `IOlkEnum` derives from.
+    pub base__: IUnknown_Vtbl,
+    /// The entry of `IOlkEnum::GetCount`.
+    pub GetCount: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        pulCount: *mut ULONG,
+    ) -> HRESULT,
+    /// The entry of `IOlkEnum::Reset`.
+    pub Reset: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> HRESULT,
+    /// The entry of `IOlkEnum::GetNext`.
+    pub GetNext: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        ppunk: *mut LPUNKNOWN,
+    ) -> HRESULT,
+    /// The entry of `IOlkEnum::Skip`.
+    pub Skip: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        cSkip: ULONG,
+    ) -> HRESULT,
+}
+/// An owned `IOlkEnum` interface pointer (declared in `actmgmt.idl`). IID {9240A6C0-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
+#[repr(transparent)]
+#[derive(Clone)]
+pub struct IOlkEnum(IUnknown);
+impl ::core::ops::Deref for IOlkEnum {
+    type Target = IUnknown;
+    fn deref(&self) -> &IUnknown {
+        &self.0
+    }
+}
+// SAFETY: the pointer type is transparent over one owned interface pointer whose vtable is laid out as declared above.
+unsafe impl Interface for IOlkEnum {
+    type Vtable = IOlkEnum_Vtbl;
+}
+/// The interface identifier of `IOlkEnum`: {9240A6C0-AF41-11D2-8C3B-00104B2A6676}.
+pub const IID_IOlkEnum: GUID = GUID::from_parts(
+    0x9240A6C0,
+    0xAF41,
+    0x11D2,
+    [0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76],
+);
+// SAFETY: the IID is the one the headers give for this vtable.
+unsafe impl ComInterface for IOlkEnum {
+    const IID: GUID = IID_IOlkEnum;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
+}
+impl IOlkEnum {
+    /// Calls `IOlkEnum::GetCount` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
+        (self.vtable().GetCount)(self.as_raw(), pulCount)
+    }
+    /// Calls `IOlkEnum::Reset` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn Reset(&self) -> HRESULT {
+        (self.vtable().Reset)(self.as_raw())
+    }
+    /// Calls `IOlkEnum::GetNext` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn GetNext(&self, ppunk: *mut LPUNKNOWN) -> HRESULT {
+        (self.vtable().GetNext)(self.as_raw(), ppunk)
+    }
+    /// Calls `IOlkEnum::Skip` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    pub unsafe fn Skip(&self, cSkip: ULONG) -> HRESULT {
+        (self.vtable().Skip)(self.as_raw(), cSkip)
+    }
+}
+/// Implement `IOlkEnum` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
+pub trait IOlkEnum_Impl {
+    /// `IOlkEnum::GetCount`, declared in `actmgmt.idl`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IOlkEnum::Reset`, declared in `actmgmt.idl`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Reset(&self) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IOlkEnum::GetNext`, declared in `actmgmt.idl`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn GetNext(&self, ppunk: *mut LPUNKNOWN) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IOlkEnum::Skip`, declared in `actmgmt.idl`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Skip(&self, cSkip: ULONG) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+}
+impl IOlkEnum_Vtbl {
+    /// The vtable for an object `Identity` whose vtable pointer for this
+    /// interface sits `OFFSET` pointers from its start.
+    pub const fn new<Identity: ComObject, const OFFSET: isize>() -> Self
+    where
+        Identity::Impl: IOlkEnum_Impl,
+    {
+        unsafe extern "system" fn GetCount<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            pulCount: *mut ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: IOlkEnum_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IOlkEnum_Impl>::GetCount(value, pulCount) }
+            })
+        }
+        unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+        ) -> HRESULT
+        where
+            Identity::Impl: IOlkEnum_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IOlkEnum_Impl>::Reset(value) }
+            })
+        }
+        unsafe extern "system" fn GetNext<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            ppunk: *mut LPUNKNOWN,
+        ) -> HRESULT
+        where
+            Identity::Impl: IOlkEnum_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IOlkEnum_Impl>::GetNext(value, ppunk) }
+            })
+        }
+        unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            cSkip: ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: IOlkEnum_Impl,
+        {
+            guard(|| {
+                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
+                let value = unsafe {
+                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
+                };
+                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
+                unsafe { <Identity::Impl as IOlkEnum_Impl>::Skip(value, cSkip) }
+            })
+        }
+        IOlkEnum_Vtbl {
+            base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
+            GetCount: GetCount::<Identity, OFFSET>,
+            Reset: Reset::<Identity, OFFSET>,
+            GetNext: GetNext::<Identity, OFFSET>,
+            Skip: Skip::<Identity, OFFSET>,
         }
     }
 }

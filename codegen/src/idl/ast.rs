@@ -137,7 +137,7 @@ pub struct InterfaceDef {
 }
 
 /// The attribute list before `interface` (besides `uuid`, which is [`InterfaceDef::uuid`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InterfaceAttributes {
     /// `object`: a COM interface. Always true after parsing (the parser requires it).
     pub object: bool,
@@ -145,6 +145,10 @@ pub struct InterfaceAttributes {
     pub local: bool,
     /// `pointer_default(...)`.
     pub pointer_default: Option<PointerDefault>,
+    /// `shares_uuid(IOther)` (ours, not MIDL's): the uuid is also `IOther`'s, declared
+    /// earlier, as Microsoft gives some interfaces one IID (actMgmt.h's IOlkEnum and
+    /// IOlkErrorUnknown). Without it, a uuid used twice is an error.
+    pub shares_uuid: Option<String>,
 }
 
 /// The argument of `pointer_default(...)`.
@@ -315,6 +319,7 @@ impl InterfaceDef {
                 object: true,
                 local: true,
                 pointer_default: None,
+                shares_uuid: None,
             },
             methods: vec![
                 method(

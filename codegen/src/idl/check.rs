@@ -437,8 +437,22 @@ impl Scope {
         }
     }
 
-    /// A new interface's IID must be its own.
-    pub fn check_uuid(&self, uuid: &Guid, name: &str) -> Result<(), String> {
+    /// A new interface's IID must be its own, unless it says whose it shares
+    /// (`shares_uuid(IOther)`), and then it must be that interface's.
+    pub fn check_uuid(&self, uuid: &Guid, name: &str, shares: Option<&str>) -> Result<(), String> {
+        if let Some(other) = shares {
+            return match self.uuids.get(uuid) {
+                Some((owner, _)) if owner == other => Ok(()),
+                Some((owner, _)) => Err(format!(
+                    "interface `{name}` says it shares the uuid of `{other}`, but {uuid} is \
+                     `{owner}`'s"
+                )),
+                None => Err(format!(
+                    "interface `{name}` says it shares the uuid of `{other}`, but no \
+                     interface declared before it has the uuid {uuid}"
+                )),
+            };
+        }
         match self.uuids.get(uuid) {
             Some((other, 0)) => Err(format!(
                 "interface `{name}` has the uuid {uuid} of the built-in `{other}`"

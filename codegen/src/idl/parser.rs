@@ -10,6 +10,7 @@
 //!            | "typedef" typedef
 //!            | [ "[" iattr { "," iattr } "]" ] "interface" NAME ( ";" | ":" NAME body )
 //! iattr      = "object" | "local" | "uuid" "(" GUID ")" | "pointer_default" "(" NAME ")"
+//!            | "shares_uuid" "(" NAME ")"     (ours: the uuid is also NAME's, on purpose)
 //! body       = "{" { type NAME "(" params ")" ";" } "}" [";"]
 //! params     = [ "void" | param { "," param } ]
 //! param      = [ "[" pattr { "," pattr } "]" ] type NAME
@@ -705,7 +706,7 @@ impl<'a> Parser<'a> {
             .map_err(|m| self.error(pos, m))?;
         self.declare(NameKind::Interface, &name, pos)?;
         self.scope
-            .check_uuid(&uuid, &name)
+            .check_uuid(&uuid, &name, attributes.shares_uuid.as_deref())
             .map_err(|m| self.error(pos, m))?;
         if !declared_ahead {
             self.claim_value(
@@ -814,6 +815,18 @@ impl<'a> Parser<'a> {
                     self.advance()?;
                     uuid = Some(self.uuid()?);
                 }
+                "shares_uuid" => {
+                    self.advance()?;
+                    self.expect_punct("(", "after `shares_uuid`")?;
+                    let TokenKind::Ident(other) = self.tok.kind.clone() else {
+                        return Err(
+                            self.expected("the name of the interface whose uuid this one shares")
+                        );
+                    };
+                    self.advance()?;
+                    self.expect_punct(")", "after the `shares_uuid` interface")?;
+                    a.shares_uuid = Some(other);
+                }
                 "pointer_default" => {
                     self.advance()?;
                     self.expect_punct("(", "after `pointer_default`")?;
@@ -836,7 +849,7 @@ impl<'a> Parser<'a> {
                         wpos,
                         format!(
                             "unknown interface attribute `{word}`; expected one of `object`, \
-                             `uuid`, `local`, `pointer_default`"
+                             `uuid`, `local`, `pointer_default`, `shares_uuid`"
                         ),
                     ))
                 }

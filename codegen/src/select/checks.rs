@@ -11,14 +11,27 @@ use crate::inputs::Inputs;
 use crate::ir::{Constant, Guid, Interface, TypeItem};
 
 /// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
-/// apart). An IDL interface is reported at its IDL line.
+/// apart), unless the IDL declares the second with `shares_uuid(first)`, as Microsoft
+/// does for a few. An IDL interface is reported at its IDL line.
 pub fn unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
+    let shares = |name: &str| -> Option<&str> {
+        inputs
+            .idl
+            .iter()
+            .flat_map(|input| input.file.interfaces())
+            .find(|d| d.name == name)
+            .and_then(|d| d.attributes.shares_uuid.as_deref())
+    };
     let mut seen: HashMap<Guid, &Interface> = HashMap::new();
     for i in interfaces {
         let Some(g) = i.iid else { continue };
-        let Some(first) = seen.insert(g, i) else {
+        let Some(first) = seen.get(&g).copied() else {
+            seen.insert(g, i);
             continue;
         };
+        if shares(&i.name) == Some(first.name.as_str()) {
+            continue;
+        }
         let message = format!(
             "interface `{}` has the IID {g} of `{}` (declared in `{}`); every interface \
              needs its own",
