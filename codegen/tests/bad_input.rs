@@ -180,8 +180,8 @@ fn stale_correction_is_reported_at_its_line() {
     assert!(e.starts_with(&format!("{}:{line}:", m.display())), "{e}");
     assert!(
         e.ends_with(
-            "`IMAPIProp::CopyTo` parameter `ulUIParam` is `ULONG` in the headers, not \
-             `USHORT`: the correction no longer applies"
+            "`IMAPIProp::CopyTo` parameter `ulUIParam` is `ULONG` in the headers, neither \
+             `USHORT` nor `ULONG_PTR`: the correction no longer applies"
         ),
         "{e}"
     );
@@ -373,4 +373,51 @@ fn an_unknown_c_type_in_a_method_is_an_error_at_its_header_line() {
             header.display()
         )
     );
+}
+
+/// Microsoft's headers already type some parameters as the corrections do: a copy of the
+/// mingw-w64 headers rewritten that way (`IABContainer::CopyEntries` and
+/// `IDistList::CopyEntries` take a `ULONG_PTR ulUIParam`, as in Microsoft's MAPIDefS.h)
+/// generates the very same bindings, the corrections that already hold left out.
+#[test]
+fn a_correction_the_headers_already_hold_is_the_goal_reached() {
+    let top = tempfile::tempdir().unwrap();
+    let include = top.path().join("include");
+    fs::create_dir(&include).unwrap();
+    for entry in fs::read_dir("/usr/share/mingw-w64/include").unwrap() {
+        let p = entry.unwrap().path();
+        if p.file_name().unwrap() != "mapidefs.h" {
+            std::os::unix::fs::symlink(&p, include.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let mapidefs = fs::read_to_string("/usr/share/mingw-w64/include/mapidefs.h").unwrap();
+    let from = "MAPIMETHOD(CopyEntries) (THIS_ LPENTRYLIST lpEntries,ULONG ulUIParam,";
+    assert_eq!(
+        mapidefs.matches(from).count(),
+        2,
+        "the mingw-w64 header changed"
+    );
+    let rewritten = mapidefs.replace(
+        from,
+        "MAPIMETHOD(CopyEntries) (THIS_ LPENTRYLIST lpEntries,ULONG_PTR ulUIParam,",
+    );
+    fs::write(include.join("mapidefs.h"), rewritten).unwrap();
+    let manifest = root().join("headers/mapi.toml");
+    let ours = generate(&Options {
+        manifest: manifest.clone(),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let theirs = generate(&Options {
+        manifest,
+        mapi_include: Some(include),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        ours.files.keys().collect::<Vec<_>>(),
+        theirs.files.keys().collect::<Vec<_>>()
+    );
+    for (name, text) in &ours.files {
+        assert!(theirs.files[name] == *text, "{name} differs");
+    }
 }

@@ -6,7 +6,9 @@ use crate::manifest::Manifest;
 
 /// Applies the entries of the manifest's `[corrections]` `parameters` list, checking each still
 /// applies: the interface is emitted, has the method and the parameter, and the headers
-/// still give the parameter the type the correction replaces.
+/// give the parameter the type the correction replaces. Headers that already give it the
+/// corrected type (Microsoft's own, through `--mapi-include`) have reached the goal: the
+/// correction is then left out. A parameter of neither type is an error at its line.
 pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
     for c in &manifest.spec.corrections.parameters {
         let at = c.span().start;
@@ -47,13 +49,17 @@ pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
                 )
             })?;
         let squash = |s: &str| s.replace(' ', "");
-        if squash(&param.ty.to_string()) != squash(&c.from) {
+        let found = squash(&param.ty.to_string());
+        if found == squash(&c.to) {
+            continue;
+        }
+        if found != squash(&c.from) {
             return Err(manifest.error_at(
                 at,
                 format!(
-                    "`{}::{}` parameter `{}` is `{}` in the headers, not `{}`: the \
-                     correction no longer applies",
-                    c.interface, c.method, c.param, param.ty, c.from
+                    "`{}::{}` parameter `{}` is `{}` in the headers, neither `{}` nor `{}`: \
+                     the correction no longer applies",
+                    c.interface, c.method, c.param, param.ty, c.from, c.to
                 ),
             ));
         }
