@@ -303,8 +303,8 @@ unsafe fn sync_to_done(
     let mut sib = sys::MAPISIB {
         ulSize: std::mem::size_of::<sys::MAPISIB>() as u32,
         ulFlags: 0,
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: callback_ptr,
+        psesSync: mapi_sync::sys::InterfacePtr::null(),
+        punkCallBack: mapi_sync::sys::InterfacePtr::from_raw(callback_ptr),
         phSyncDoneEvent: &mut event,
     };
     let start = Instant::now();

@@ -215,8 +215,8 @@ fn send_receive(sync: &IMAPISync, title: &'static str, flags: SyncFlags) -> HRES
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as u32,
         ulFlags: flags.bits(),
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: dialog.as_raw(),
+        psesSync: mapi_sync::sys::InterfacePtr::null(),
+        punkCallBack: mapi_sync::sys::InterfacePtr::from_raw(dialog.as_raw()),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a complete MAPISIB with a live callback and a writable event slot.

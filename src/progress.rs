@@ -36,7 +36,7 @@ impl Progress {
     /// `punk` must be null or a live COM interface pointer.
     pub unsafe fn from_unknown(punk: sys::LPUNKNOWN) -> Result<Progress> {
         // SAFETY: `punk` is null or live for this call (caller's contract).
-        match unsafe { sys::IUnknown::from_raw_borrowed(&punk) } {
+        match unsafe { punk.get() } {
             None => Ok(Progress::disconnected()),
             Some(unknown) => match unknown.cast::<IMAPISyncProgressCallback>() {
                 Ok(callback) => Ok(Progress::new(callback)),
@@ -183,8 +183,10 @@ mod tests {
         // SAFETY: null is allowed.
         assert_eq!(unsafe { p.done(std::ptr::null_mut(), 0) }, Ok(()));
         // SAFETY: null is allowed.
-        assert!(!unsafe { Progress::from_unknown(std::ptr::null_mut()) }
-            .unwrap()
-            .is_connected());
+        assert!(
+            !unsafe { Progress::from_unknown(sys::InterfacePtr::null()) }
+                .unwrap()
+                .is_connected()
+        );
     }
 }

@@ -29,13 +29,13 @@
 //! # fn main() {
 //! #     use mapi_sync::sys;
 //! #     let (a, m, f) = mapi_sync::mem::Allocators::local().as_raw();
-//! #     let (mut version, mut provider) = (0, std::ptr::null_mut());
+//! #     let (mut version, mut provider) = (0, sys::InterfacePtr::null());
 //! #     let hr = unsafe {
 //! #         MSProviderInit(std::ptr::null_mut(), std::ptr::null_mut(), a, m, f, 0,
 //! #             sys::CURRENT_SPI_VERSION, &mut version, &mut provider)
 //! #     };
 //! #     assert_eq!((hr, version), (sys::S_OK, sys::CURRENT_SPI_VERSION));
-//! #     drop(unsafe { <sys::IMSProvider as sys::Interface>::from_raw(provider) });
+//! #     drop(unsafe { provider.into_owned() });
 //! # }
 //! ```
 //!
@@ -56,8 +56,8 @@
 
 use crate::mem::Allocators;
 use crate::sys::{
-    self, Interface as _, HINSTANCE, HRESULT, LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER,
-    LPMALLOC, LPMSPROVIDER, ULONG,
+    self, HINSTANCE, HRESULT, LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER, LPMALLOC,
+    LPMSPROVIDER, ULONG,
 };
 use crate::{ComProvider, Object, Result};
 
@@ -119,7 +119,7 @@ where
     }
     // SAFETY: both non-null and writable (the caller's contract).
     unsafe {
-        *provider = std::ptr::null_mut();
+        *provider = sys::InterfacePtr::null();
         *provider_version = sys::CURRENT_SPI_VERSION;
     }
     if mapi_version < sys::CURRENT_SPI_VERSION {
@@ -144,7 +144,7 @@ where
     match made {
         Ok(Ok(ms_provider)) => {
             // SAFETY: as above; the reference moves to the caller.
-            unsafe { *provider = ms_provider.into_raw() };
+            unsafe { *provider = ms_provider.into() };
             sys::S_OK
         }
         Ok(Err(e)) => e.code(),
@@ -217,7 +217,7 @@ mod tests {
     ) -> (HRESULT, ULONG, LPMSPROVIDER) {
         let (mut v, mut p) = (
             0,
-            std::ptr::NonNull::<std::ffi::c_void>::dangling().as_ptr(),
+            sys::InterfacePtr::from_raw(std::ptr::NonNull::<std::ffi::c_void>::dangling().as_ptr()),
         );
         let (a, m, f) = allocators;
         // SAFETY: local allocators or null ones; two writable out-pointers.
@@ -247,7 +247,7 @@ mod tests {
         });
         assert_eq!((hr, v), (sys::S_OK, sys::CURRENT_SPI_VERSION));
         // SAFETY: the one reference handed out.
-        let provider = unsafe { sys::IMSProvider::from_raw(p) }.unwrap();
+        let provider = unsafe { p.into_owned() }.unwrap();
         let mut flags = 0;
         // SAFETY: a writable ULONG; the default answers MAPI_E_NO_SUPPORT.
         assert_eq!(
@@ -261,7 +261,7 @@ mod tests {
             (
                 sys::MAPI_E_VERSION,
                 sys::CURRENT_SPI_VERSION,
-                std::ptr::null_mut()
+                sys::InterfacePtr::null()
             )
         );
         let (hr, _, p) = call(
@@ -271,16 +271,16 @@ mod tests {
         );
         assert_eq!(
             (hr, p),
-            (sys::MAPI_E_INVALID_PARAMETER, std::ptr::null_mut())
+            (sys::MAPI_E_INVALID_PARAMETER, sys::InterfacePtr::null())
         );
         let (hr, _, p) = call(sys::CURRENT_SPI_VERSION, local, |_| panic!("no provider"));
-        assert_eq!((hr, p), (sys::E_UNEXPECTED, std::ptr::null_mut()));
+        assert_eq!((hr, p), (sys::E_UNEXPECTED, sys::InterfacePtr::null()));
         let (hr, _, p) = call(sys::CURRENT_SPI_VERSION, local, |_| {
             Err(crate::Error::new(sys::MAPI_E_NOT_ENOUGH_MEMORY))
         });
         assert_eq!(
             (hr, p),
-            (sys::MAPI_E_NOT_ENOUGH_MEMORY, std::ptr::null_mut())
+            (sys::MAPI_E_NOT_ENOUGH_MEMORY, sys::InterfacePtr::null())
         );
         let mut v = 0;
         // SAFETY: a null provider pointer is refused before anything is written.

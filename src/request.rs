@@ -39,7 +39,7 @@ impl SyncRequest {
         let sib = unsafe { read_sib(psibpb) }?;
         // SAFETY: `psesSync` is null or a live session (caller's contract); the clone takes
         // our own reference.
-        let session = unsafe { IMAPISession::from_raw_borrowed(&sib.psesSync) }.cloned();
+        let session = unsafe { sib.psesSync.to_owned() };
         Ok(SyncRequest {
             flags: SyncFlags::from_bits_retain(sib.ulFlags),
             session,

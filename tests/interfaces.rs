@@ -181,8 +181,8 @@ fn generic_providers_work() {
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as ULONG,
         ulFlags: 0,
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: std::ptr::null_mut(),
+        psesSync: sys::InterfacePtr::null(),
+        punkCallBack: sys::InterfacePtr::null(),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a valid MAPISIB; we own the event afterwards.
@@ -239,8 +239,8 @@ fn raw_mode_uses_the_authors_synchronize_in_background() {
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as ULONG,
         ulFlags: 0,
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: std::ptr::null_mut(),
+        psesSync: sys::InterfacePtr::null(),
+        punkCallBack: sys::InterfacePtr::null(),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a valid MAPISIB; we own the event afterwards.

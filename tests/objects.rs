@@ -70,6 +70,65 @@ impl SyncProvider for Store {
     }
 }
 
+/// The headers' `LPFOO` typedefs are typed interface pointers: `LPMAPITABLE` is
+/// `InterfacePtr<IMAPITable>` and an out-parameter `*mut LPMAPITABLE`.
+#[test]
+fn the_interface_pointer_typedefs_name_their_interfaces() {
+    let _: LPMAPITABLE = InterfacePtr::<IMAPITable>::null();
+    let _: LPMESSAGE = InterfacePtr::<IMessage>::null();
+    let _: LPMAPIADVISESINK = InterfacePtr::<IMAPIAdviseSink>::null();
+    let _: LPMSPROVIDER = InterfacePtr::<IMSProvider>::null();
+    let _: LPMSLOGON = InterfacePtr::<IMSLogon>::null();
+    let _: LPMAPISUP = InterfacePtr::<IMAPISupport>::null();
+    let _: LPUNKNOWN = InterfacePtr::<IUnknown>::null();
+    // COM's interfaces the bindings do not carry stay untyped.
+    let _: LPSTREAM = null_mut::<std::ffi::c_void>();
+    assert_eq!(
+        std::mem::size_of::<LPMAPITABLE>(),
+        std::mem::size_of::<*mut std::ffi::c_void>()
+    );
+}
+
+/// `InterfacePtr` moves, borrows and keeps references as its docs say: the object is
+/// freed exactly when the last owned handle goes, whatever the raw copies.
+#[test]
+fn an_interface_pointer_moves_borrows_and_keeps_references() {
+    let drops = DropCounter::default();
+    let dialog = Object::new(Dialog {
+        log: Mutex::new(Vec::new()),
+        _probe: DropProbe(drops.clone()),
+    });
+    let owned: IMAPISyncProgressCallback = dialog.cast().unwrap();
+    drop(dialog);
+    // Into the raw pointer: the reference moves with it (as into an out-parameter).
+    let raw: LPMAPISYNCPROGRESSCALLBACK = owned.into();
+    assert!(!raw.is_null());
+    // SAFETY: `raw` carries a live reference for as long as the borrows below.
+    unsafe {
+        let borrowed = raw.get().expect("not null");
+        assert_eq!(borrowed.as_raw(), raw.as_raw());
+        assert_eq!(InterfacePtr::from(borrowed), raw);
+        // A copy of our own (AddRef), dropped again (Release).
+        drop(raw.to_owned().expect("not null"));
+    }
+    assert_eq!(drops.count(), 0, "the raw pointer still holds its reference");
+    // SAFETY: `raw` holds the one reference, handed over here.
+    let back = unsafe { raw.into_owned() }.expect("not null");
+    assert_eq!(drops.count(), 0);
+    drop(back);
+    assert_eq!(drops.count(), 1, "the last reference freed the object");
+
+    let null = InterfacePtr::<IUnknown>::default();
+    assert!(null.is_null());
+    // SAFETY: null is allowed.
+    unsafe {
+        assert!(null.get().is_none());
+        assert!(null.to_owned().is_none());
+        assert!(null.into_owned().is_none());
+    }
+    assert!(InterfacePtr::<IUnknown>::from(None).is_null());
+}
+
 #[test]
 fn a_rust_callback_object_receives_a_whole_sync() {
     let drops = DropCounter::default();
@@ -83,8 +142,8 @@ fn a_rust_callback_object_receives_a_whole_sync() {
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as ULONG,
         ulFlags: 0,
-        psesSync: null_mut(),
-        punkCallBack: callback.as_raw(),
+        psesSync: InterfacePtr::null(),
+        punkCallBack: InterfacePtr::from_raw(callback.as_raw()),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a valid MAPISIB; the event is ours afterwards.
@@ -169,13 +228,19 @@ impl IMAPIContainer_Impl for Folder {
         }
         let me = self.this.object().expect("called on a live folder");
         let (kind, unknown) = if cbEntryID == 0 {
-            (MAPI_FOLDER, me.cast::<IMAPIFolder>().unwrap().into_raw())
+            (
+                MAPI_FOLDER,
+                InterfacePtr::from(me.cast::<IUnknown>().unwrap()),
+            )
         } else {
             let message = Object::new(Message {
                 _folder: me,
                 _probe: DropProbe(self._probe.0.clone()),
             });
-            (MAPI_MESSAGE, message.cast::<IMessage>().unwrap().into_raw())
+            (
+                MAPI_MESSAGE,
+                InterfacePtr::from(message.cast::<IUnknown>().unwrap()),
+            )
         };
         // SAFETY: both checked non-null; MAPI documents them as writable.
         unsafe {
@@ -187,12 +252,12 @@ impl IMAPIContainer_Impl for Folder {
 }
 
 fn open(folder: &IMAPIFolder, cb: ULONG) -> (ULONG, IUnknown) {
-    let (mut kind, mut out) = (0, null_mut());
+    let (mut kind, mut out) = (0, InterfacePtr::null());
     // SAFETY: valid out-pointers; no entry id is read.
     let hr = unsafe { folder.OpenEntry(cb, null_mut(), null_mut(), 0, &mut kind, &mut out) };
     assert_eq!(hr, S_OK);
     // SAFETY: OpenEntry handed us one reference.
-    (kind, unsafe { IUnknown::from_raw(out) }.unwrap())
+    (kind, unsafe { out.into_owned() }.unwrap())
 }
 
 /// A folder named "Inbox", counted by `drops`.

@@ -20,18 +20,18 @@ pub struct ACCT_VARIANT {
     /// `Val` of `ACCT_VARIANT`.
     pub Val: ACCT_BIN,
 }
-/// `LPOLKERRORUNKNOWN` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKERRORUNKNOWN = *mut ::core::ffi::c_void;
-/// `LPOLKENUM` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKENUM = *mut ::core::ffi::c_void;
-/// `LPOLKACCOUNT` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKACCOUNT = *mut ::core::ffi::c_void;
-/// `LPOLKACCOUNTHELPER` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKACCOUNTHELPER = *mut ::core::ffi::c_void;
-/// `LPOLKACCOUNTNOTIFY` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKACCOUNTNOTIFY = *mut ::core::ffi::c_void;
-/// `LPOLKACCOUNTMANAGER` is `*mut::core::ffi::c_void`, from `actmgmt.idl`.
-pub type LPOLKACCOUNTMANAGER = *mut ::core::ffi::c_void;
+/// `LPOLKERRORUNKNOWN` is `InterfacePtr<IOlkErrorUnknown>`, from `actmgmt.idl`.
+pub type LPOLKERRORUNKNOWN = InterfacePtr<IOlkErrorUnknown>;
+/// `LPOLKENUM` is `InterfacePtr<IOlkEnum>`, from `actmgmt.idl`.
+pub type LPOLKENUM = InterfacePtr<IOlkEnum>;
+/// `LPOLKACCOUNT` is `InterfacePtr<IOlkAccount>`, from `actmgmt.idl`.
+pub type LPOLKACCOUNT = InterfacePtr<IOlkAccount>;
+/// `LPOLKACCOUNTHELPER` is `InterfacePtr<IOlkAccountHelper>`, from `actmgmt.idl`.
+pub type LPOLKACCOUNTHELPER = InterfacePtr<IOlkAccountHelper>;
+/// `LPOLKACCOUNTNOTIFY` is `InterfacePtr<IOlkAccountNotify>`, from `actmgmt.idl`.
+pub type LPOLKACCOUNTNOTIFY = InterfacePtr<IOlkAccountNotify>;
+/// `LPOLKACCOUNTMANAGER` is `InterfacePtr<IOlkAccountManager>`, from `actmgmt.idl`.
+pub type LPOLKACCOUNTMANAGER = InterfacePtr<IOlkAccountManager>;
 /// `ACCTUI_NO_WARNING`, from `actmgmt.idl`.
 pub const ACCTUI_NO_WARNING: ULONG = 0x00000100;
 /// `ACCTUI_SHOW_ACCTWIZARD`, from `actmgmt.idl`.
@@ -1468,7 +1468,7 @@ pub struct IOlkAccountManager_Vtbl {
     /// The entry of `IOlkAccountManager::Init`.
     pub Init: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pAcctHelper: *mut ::core::ffi::c_void,
+        pAcctHelper: InterfacePtr<IOlkAccountHelper>,
         dwFlags: ULONG,
     ) -> HRESULT,
     /// The entry of `IOlkAccountManager::DisplayAccountList`.
@@ -1506,7 +1506,7 @@ pub struct IOlkAccountManager_Vtbl {
         this: *mut ::core::ffi::c_void,
         dwProp: ULONG,
         pVar: *mut ACCT_VARIANT,
-        ppAccount: *mut *mut ::core::ffi::c_void,
+        ppAccount: *mut InterfacePtr<IOlkAccount>,
     ) -> HRESULT,
     /// The entry of `IOlkAccountManager::PlaceHolder6`.
     pub PlaceHolder6: unsafe extern "system" fn(
@@ -1573,7 +1573,7 @@ pub struct IOlkAccountManager_Vtbl {
     /// The entry of `IOlkAccountManager::Advise`.
     pub Advise: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pNotify: *mut ::core::ffi::c_void,
+        pNotify: InterfacePtr<IOlkAccountNotify>,
         pdwCookie: *mut ULONG,
     ) -> HRESULT,
     /// The entry of `IOlkAccountManager::Unadvise`.
@@ -1627,7 +1627,7 @@ impl IOlkAccountManager {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Init(
         &self,
-        pAcctHelper: *mut ::core::ffi::c_void,
+        pAcctHelper: InterfacePtr<IOlkAccountHelper>,
         dwFlags: ULONG,
     ) -> HRESULT {
         (self.vtable().Init)(self.as_raw(), pAcctHelper, dwFlags)
@@ -1700,7 +1700,7 @@ impl IOlkAccountManager {
         &self,
         dwProp: ULONG,
         pVar: *mut ACCT_VARIANT,
-        ppAccount: *mut *mut ::core::ffi::c_void,
+        ppAccount: *mut InterfacePtr<IOlkAccount>,
     ) -> HRESULT {
         (self.vtable().FindAccount)(self.as_raw(), dwProp, pVar, ppAccount)
     }
@@ -1818,7 +1818,7 @@ impl IOlkAccountManager {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Advise(
         &self,
-        pNotify: *mut ::core::ffi::c_void,
+        pNotify: InterfacePtr<IOlkAccountNotify>,
         pdwCookie: *mut ULONG,
     ) -> HRESULT {
         (self.vtable().Advise)(self.as_raw(), pNotify, pdwCookie)
@@ -1865,7 +1865,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn Init(
         &self,
-        pAcctHelper: *mut ::core::ffi::c_void,
+        pAcctHelper: InterfacePtr<IOlkAccountHelper>,
         dwFlags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -1963,7 +1963,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
         &self,
         dwProp: ULONG,
         pVar: *mut ACCT_VARIANT,
-        ppAccount: *mut *mut ::core::ffi::c_void,
+        ppAccount: *mut InterfacePtr<IOlkAccount>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2138,7 +2138,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        pNotify: *mut ::core::ffi::c_void,
+        pNotify: InterfacePtr<IOlkAccountNotify>,
         pdwCookie: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -2201,7 +2201,7 @@ impl IOlkAccountManager_Vtbl {
     {
         unsafe extern "system" fn Init<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pAcctHelper: *mut ::core::ffi::c_void,
+            pAcctHelper: InterfacePtr<IOlkAccountHelper>,
             dwFlags: ULONG,
         ) -> HRESULT
         where
@@ -2345,7 +2345,7 @@ impl IOlkAccountManager_Vtbl {
             this: *mut ::core::ffi::c_void,
             dwProp: ULONG,
             pVar: *mut ACCT_VARIANT,
-            ppAccount: *mut *mut ::core::ffi::c_void,
+            ppAccount: *mut InterfacePtr<IOlkAccount>,
         ) -> HRESULT
         where
             Identity::Impl: IOlkAccountManager_Impl,
@@ -2614,7 +2614,7 @@ impl IOlkAccountManager_Vtbl {
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pNotify: *mut ::core::ffi::c_void,
+            pNotify: InterfacePtr<IOlkAccountNotify>,
             pdwCookie: *mut ULONG,
         ) -> HRESULT
         where

@@ -327,8 +327,8 @@ pub struct tagCLIPDATA {
 pub type CLIPDATA = tagCLIPDATA;
 /// `VARTYPE` is `u16`, from `wtypes.h`.
 pub type VARTYPE = u16;
-/// `LPUNKNOWN` is `*mut::core::ffi::c_void`, from `unknwnbase.h`.
-pub type LPUNKNOWN = *mut ::core::ffi::c_void;
+/// `LPUNKNOWN` is `InterfacePtr<IUnknown>`, from `unknwnbase.h`.
+pub type LPUNKNOWN = InterfacePtr<IUnknown>;
 /// `LPCLASSFACTORY` is `*mut::core::ffi::c_void`, from `unknwnbase.h`.
 pub type LPCLASSFACTORY = *mut ::core::ffi::c_void;
 /// `LPMALLOC` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
@@ -481,7 +481,7 @@ pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `bstrVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub bstrVal: BSTR,
     /// `punkVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
-    pub punkVal: *mut ::core::ffi::c_void,
+    pub punkVal: InterfacePtr<IUnknown>,
     /// `pdispVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pdispVal: *mut ::core::ffi::c_void,
     /// `parray` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
@@ -509,7 +509,7 @@ pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `pbstrVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pbstrVal: *mut BSTR,
     /// `ppunkVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
-    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    pub ppunkVal: *mut InterfacePtr<IUnknown>,
     /// `ppdispVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub ppdispVal: *mut *mut ::core::ffi::c_void,
     /// `pparray` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
@@ -1278,7 +1278,7 @@ pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `pwszVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pwszVal: LPWSTR,
     /// `punkVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
-    pub punkVal: *mut ::core::ffi::c_void,
+    pub punkVal: InterfacePtr<IUnknown>,
     /// `pdispVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pdispVal: *mut ::core::ffi::c_void,
     /// `pStream` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
@@ -1366,7 +1366,7 @@ pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `pbstrVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pbstrVal: *mut BSTR,
     /// `ppunkVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
-    pub ppunkVal: *mut *mut ::core::ffi::c_void,
+    pub ppunkVal: *mut InterfacePtr<IUnknown>,
     /// `ppdispVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub ppdispVal: *mut *mut ::core::ffi::c_void,
     /// `pparray` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.

@@ -137,6 +137,122 @@ pub unsafe trait ComInterface: Interface {
     }
 }
 
+/// A raw, typed interface pointer: C's `IFoo *`, the `LPFOO` typedefs of the headers
+/// (`LPMAPITABLE` is `InterfacePtr<IMAPITable>`) and `IFoo **` out-parameters
+/// (`*mut InterfacePtr<IFoo>`).
+///
+/// It is `#[repr(transparent)]` over `*mut c_void`, so it crosses the ABI as the pointer
+/// C passes, and `Copy`: it owns nothing and releases nothing. To keep the object, make
+/// an owned `IFoo` of it ([`InterfacePtr::to_owned`] adds a reference, [`into_owned`]
+/// takes the caller's); to hand an object out through an out-parameter, convert the
+/// owned `IFoo` into one (`*lppTable = table.into()`), which moves its reference to the
+/// receiver.
+///
+/// [`into_owned`]: InterfacePtr::into_owned
+#[repr(transparent)]
+pub struct InterfacePtr<I>(*mut c_void, ::core::marker::PhantomData<*const I>);
+
+impl<I> InterfacePtr<I> {
+    /// The null pointer.
+    pub const fn null() -> Self {
+        InterfacePtr(::core::ptr::null_mut(), ::core::marker::PhantomData)
+    }
+
+    /// A typed pointer from an untyped one (nothing is checked or counted).
+    pub const fn from_raw(raw: *mut c_void) -> Self {
+        InterfacePtr(raw, ::core::marker::PhantomData)
+    }
+
+    /// The untyped pointer.
+    pub const fn as_raw(self) -> *mut c_void {
+        self.0
+    }
+
+    /// Whether it is null.
+    pub fn is_null(self) -> bool {
+        self.0.is_null()
+    }
+}
+
+impl<I: Interface> InterfacePtr<I> {
+    /// Borrows the interface the pointer names, or `None` for null.
+    ///
+    /// # Safety
+    /// The pointer must be null or a live `I` for as long as the borrow lasts (as a
+    /// method's in-parameter is for the call).
+    pub unsafe fn get(&self) -> Option<&I> {
+        I::from_raw_borrowed(&self.0)
+    }
+
+    /// An owned `I` with a reference of its own (AddRef), or `None` for null: how an
+    /// object keeps what a caller passed in.
+    ///
+    /// # Safety
+    /// As [`InterfacePtr::get`].
+    pub unsafe fn to_owned(self) -> Option<I> {
+        self.get().cloned()
+    }
+
+    /// Takes over the reference the pointer carries, or `None` for null: for what an
+    /// out-parameter handed back.
+    ///
+    /// # Safety
+    /// The pointer must be null or a live `I` whose reference the caller hands over.
+    pub unsafe fn into_owned(self) -> Option<I> {
+        I::from_raw(self.0)
+    }
+}
+
+impl<I> Clone for InterfacePtr<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I> Copy for InterfacePtr<I> {}
+
+impl<I> Default for InterfacePtr<I> {
+    /// Null.
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl<I> PartialEq for InterfacePtr<I> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<I> Eq for InterfacePtr<I> {}
+
+impl<I> ::core::fmt::Debug for InterfacePtr<I> {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Pointer::fmt(&self.0, f)
+    }
+}
+
+impl<I: Interface> From<I> for InterfacePtr<I> {
+    /// Moves the owned reference into the raw pointer (for an out-parameter).
+    fn from(owned: I) -> Self {
+        Self::from_raw(owned.into_raw())
+    }
+}
+
+impl<I: Interface> From<Option<I>> for InterfacePtr<I> {
+    /// Moves the owned reference into the raw pointer; `None` is null.
+    fn from(owned: Option<I>) -> Self {
+        owned.map_or_else(Self::null, Self::from)
+    }
+}
+
+impl<I: Interface> From<&I> for InterfacePtr<I> {
+    /// The pointer of a borrowed interface, counting nothing (for an in-parameter).
+    fn from(borrowed: &I) -> Self {
+        Self::from_raw(borrowed.as_raw())
+    }
+}
+
 /// The object behind one or more vtables: what `IUnknown_Vtbl::new` and every
 /// `IFoo_Vtbl::new` call into. `#[mapi_sync_provider]` implements it; so can hand-written
 /// objects.
@@ -225,6 +341,12 @@ impl<T> PanicValue for *const T {
     }
 }
 
+impl<I> PanicValue for InterfacePtr<I> {
+    fn panic_value() -> Self {
+        InterfacePtr::null()
+    }
+}
+
 /// What a method of an `IFoo_Impl` trait answers when the implementation leaves it out.
 pub trait NotImplemented {
     /// The value returned by a method that is not implemented.
@@ -259,6 +381,12 @@ impl<T> NotImplemented for *mut T {
 impl<T> NotImplemented for *const T {
     fn not_implemented() -> Self {
         ::core::ptr::null()
+    }
+}
+
+impl<I> NotImplemented for InterfacePtr<I> {
+    fn not_implemented() -> Self {
+        InterfacePtr::null()
     }
 }
 

@@ -53,46 +53,50 @@ pub struct _ReadState {
 pub type READSTATE = _ReadState;
 /// `LPREADSTATE` is `*mut _ReadState`, from `edkmdb.idl`.
 pub type LPREADSTATE = *mut _ReadState;
-/// `LPEXCHANGEMODIFYTABLE` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMODIFYTABLE = *mut ::core::ffi::c_void;
-/// `LPEXCHANGERULEACTION` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGERULEACTION = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMANAGESTORE` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMANAGESTORE = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMANAGESTORE2` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMANAGESTORE2 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMANAGESTORE3` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMANAGESTORE3 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMANAGESTORE4` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMANAGESTORE4 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGENNTPNEWSFEED` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGENNTPNEWSFEED = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEFASTTRANSFER` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEFASTTRANSFER = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEEXPORTCHANGES` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEEXPORTCHANGES = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEEXPORTCHANGES2` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEEXPORTCHANGES2 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEEXPORTCHANGES3` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEEXPORTCHANGES3 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEIMPORTCONTENTSCHANGES` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEIMPORTCONTENTSCHANGES = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEIMPORTCONTENTSCHANGES2` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEIMPORTCONTENTSCHANGES2 = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEIMPORTHIERARCHYCHANGES` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEIMPORTHIERARCHYCHANGES = *mut ::core::ffi::c_void;
-/// `LPEXCHANGECHANGEADVISESINK` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGECHANGEADVISESINK = *mut ::core::ffi::c_void;
-/// `LPEXCHANGECHANGEADVISOR` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGECHANGEADVISOR = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEBADITEMCALLBACK` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEBADITEMCALLBACK = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMOVEUSERPROGRESS` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMOVEUSERPROGRESS = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEFAVORITES` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEFAVORITES = *mut ::core::ffi::c_void;
-/// `LPEXCHANGEMESSAGECONVERSION` is `*mut::core::ffi::c_void`, from `edkmdb.idl`.
-pub type LPEXCHANGEMESSAGECONVERSION = *mut ::core::ffi::c_void;
+/// `LPEXCHANGEMODIFYTABLE` is `InterfacePtr<IExchangeModifyTable>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMODIFYTABLE = InterfacePtr<IExchangeModifyTable>;
+/// `LPEXCHANGERULEACTION` is `InterfacePtr<IExchangeRuleAction>`, from `edkmdb.idl`.
+pub type LPEXCHANGERULEACTION = InterfacePtr<IExchangeRuleAction>;
+/// `LPEXCHANGEMANAGESTORE` is `InterfacePtr<IExchangeManageStore>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMANAGESTORE = InterfacePtr<IExchangeManageStore>;
+/// `LPEXCHANGEMANAGESTORE2` is `InterfacePtr<IExchangeManageStore2>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMANAGESTORE2 = InterfacePtr<IExchangeManageStore2>;
+/// `LPEXCHANGEMANAGESTORE3` is `InterfacePtr<IExchangeManageStore3>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMANAGESTORE3 = InterfacePtr<IExchangeManageStore3>;
+/// `LPEXCHANGEMANAGESTORE4` is `InterfacePtr<IExchangeManageStore4>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMANAGESTORE4 = InterfacePtr<IExchangeManageStore4>;
+/// `LPEXCHANGENNTPNEWSFEED` is `InterfacePtr<IExchangeNntpNewsfeed>`, from `edkmdb.idl`.
+pub type LPEXCHANGENNTPNEWSFEED = InterfacePtr<IExchangeNntpNewsfeed>;
+/// `LPEXCHANGEFASTTRANSFER` is `InterfacePtr<IExchangeFastTransfer>`, from `edkmdb.idl`.
+pub type LPEXCHANGEFASTTRANSFER = InterfacePtr<IExchangeFastTransfer>;
+/// `LPEXCHANGEEXPORTCHANGES` is `InterfacePtr<IExchangeExportChanges>`, from `edkmdb.idl`.
+pub type LPEXCHANGEEXPORTCHANGES = InterfacePtr<IExchangeExportChanges>;
+/// `LPEXCHANGEEXPORTCHANGES2` is `InterfacePtr<IExchangeExportChanges2>`, from `edkmdb.idl`.
+pub type LPEXCHANGEEXPORTCHANGES2 = InterfacePtr<IExchangeExportChanges2>;
+/// `LPEXCHANGEEXPORTCHANGES3` is `InterfacePtr<IExchangeExportChanges3>`, from `edkmdb.idl`.
+pub type LPEXCHANGEEXPORTCHANGES3 = InterfacePtr<IExchangeExportChanges3>;
+/// `LPEXCHANGEIMPORTCONTENTSCHANGES` is `InterfacePtr<IExchangeImportContentsChanges>`, from `edkmdb.idl`.
+pub type LPEXCHANGEIMPORTCONTENTSCHANGES = InterfacePtr<IExchangeImportContentsChanges>;
+/// `LPEXCHANGEIMPORTCONTENTSCHANGES2` is `InterfacePtr<IExchangeImportContentsChanges2>`, from `edkmdb.idl`.
+pub type LPEXCHANGEIMPORTCONTENTSCHANGES2 = InterfacePtr<
+    IExchangeImportContentsChanges2,
+>;
+/// `LPEXCHANGEIMPORTHIERARCHYCHANGES` is `InterfacePtr<IExchangeImportHierarchyChanges>`, from `edkmdb.idl`.
+pub type LPEXCHANGEIMPORTHIERARCHYCHANGES = InterfacePtr<
+    IExchangeImportHierarchyChanges,
+>;
+/// `LPEXCHANGECHANGEADVISESINK` is `InterfacePtr<IExchangeChangeAdviseSink>`, from `edkmdb.idl`.
+pub type LPEXCHANGECHANGEADVISESINK = InterfacePtr<IExchangeChangeAdviseSink>;
+/// `LPEXCHANGECHANGEADVISOR` is `InterfacePtr<IExchangeChangeAdvisor>`, from `edkmdb.idl`.
+pub type LPEXCHANGECHANGEADVISOR = InterfacePtr<IExchangeChangeAdvisor>;
+/// `LPEXCHANGEBADITEMCALLBACK` is `InterfacePtr<IExchangeBadItemCallback>`, from `edkmdb.idl`.
+pub type LPEXCHANGEBADITEMCALLBACK = InterfacePtr<IExchangeBadItemCallback>;
+/// `LPEXCHANGEMOVEUSERPROGRESS` is `InterfacePtr<IExchangeMoveUserProgress>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMOVEUSERPROGRESS = InterfacePtr<IExchangeMoveUserProgress>;
+/// `LPEXCHANGEFAVORITES` is `InterfacePtr<IExchangeFavorites>`, from `edkmdb.idl`.
+pub type LPEXCHANGEFAVORITES = InterfacePtr<IExchangeFavorites>;
+/// `LPEXCHANGEMESSAGECONVERSION` is `InterfacePtr<IExchangeMessageConversion>`, from `edkmdb.idl`.
+pub type LPEXCHANGEMESSAGECONVERSION = InterfacePtr<IExchangeMessageConversion>;
 /// `ROWLIST_REPLACE`, from `edkmdb.idl`.
 pub const ROWLIST_REPLACE: ULONG = 0x00000001;
 /// `ROW_ADD`, from `edkmdb.idl`.

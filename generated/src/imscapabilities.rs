@@ -14,8 +14,8 @@ pub const MSCAP_SEL_RESERVED3: MSCAP_SELECTOR = 3;
 pub const MSCAP_SEL_RESTRICTION: MSCAP_SELECTOR = 4;
 /// `MSCAP_SELECTOR` is `u32`, from `imscapabilities.idl`.
 pub type MSCAP_SELECTOR = u32;
-/// `LPMSCAPABILITIES` is `*mut::core::ffi::c_void`, from `imscapabilities.idl`.
-pub type LPMSCAPABILITIES = *mut ::core::ffi::c_void;
+/// `LPMSCAPABILITIES` is `InterfacePtr<IMSCapabilities>`, from `imscapabilities.idl`.
+pub type LPMSCAPABILITIES = InterfacePtr<IMSCapabilities>;
 /// `MSCAP_RES_ANNOTATION`, from `imscapabilities.idl`.
 pub const MSCAP_RES_ANNOTATION: ULONG = 0x00000001;
 /// `MSCAP_SECURE_FOLDER_HOMEPAGES`, from `imscapabilities.idl`.

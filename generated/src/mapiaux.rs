@@ -2,8 +2,8 @@
 //! Declarations from `mapiaux.idl`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPSERVICEADMIN2` is `*mut::core::ffi::c_void`, from `mapiaux.idl`.
-pub type LPSERVICEADMIN2 = *mut ::core::ffi::c_void;
+/// `LPSERVICEADMIN2` is `InterfacePtr<IMsgServiceAdmin2>`, from `mapiaux.idl`.
+pub type LPSERVICEADMIN2 = InterfacePtr<IMsgServiceAdmin2>;
 /// `DT_EQUIPMENT`, from `mapiaux.idl`.
 pub const DT_EQUIPMENT: ULONG = 0x00000008;
 /// `DT_ROOM`, from `mapiaux.idl`.

@@ -428,38 +428,38 @@ pub type LPFREEBUFFER = ::core::option::Option<
 >;
 /// `LPCIID` is `*const IID`, from `mapidefs.h`.
 pub type LPCIID = *const IID;
-/// `LPMDB` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMDB = *mut ::core::ffi::c_void;
-/// `LPMAPIFOLDER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPIFOLDER = *mut ::core::ffi::c_void;
-/// `LPMESSAGE` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMESSAGE = *mut ::core::ffi::c_void;
-/// `LPATTACH` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPATTACH = *mut ::core::ffi::c_void;
-/// `LPADRBOOK` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPADRBOOK = *mut ::core::ffi::c_void;
-/// `LPABCONT` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPABCONT = *mut ::core::ffi::c_void;
-/// `LPMAILUSER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAILUSER = *mut ::core::ffi::c_void;
-/// `LPDISTLIST` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPDISTLIST = *mut ::core::ffi::c_void;
-/// `LPMAPISTATUS` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPISTATUS = *mut ::core::ffi::c_void;
-/// `LPMAPITABLE` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPITABLE = *mut ::core::ffi::c_void;
-/// `LPPROFSECT` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPPROFSECT = *mut ::core::ffi::c_void;
-/// `LPMAPIPROP` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPIPROP = *mut ::core::ffi::c_void;
-/// `LPMAPICONTAINER` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPICONTAINER = *mut ::core::ffi::c_void;
-/// `LPMAPIADVISESINK` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPIADVISESINK = *mut ::core::ffi::c_void;
-/// `LPMAPIPROGRESS` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPIPROGRESS = *mut ::core::ffi::c_void;
-/// `LPPROVIDERADMIN` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPPROVIDERADMIN = *mut ::core::ffi::c_void;
+/// `LPMDB` is `InterfacePtr<IMsgStore>`, from `mapidefs.h`.
+pub type LPMDB = InterfacePtr<IMsgStore>;
+/// `LPMAPIFOLDER` is `InterfacePtr<IMAPIFolder>`, from `mapidefs.h`.
+pub type LPMAPIFOLDER = InterfacePtr<IMAPIFolder>;
+/// `LPMESSAGE` is `InterfacePtr<IMessage>`, from `mapidefs.h`.
+pub type LPMESSAGE = InterfacePtr<IMessage>;
+/// `LPATTACH` is `InterfacePtr<IAttach>`, from `mapidefs.h`.
+pub type LPATTACH = InterfacePtr<IAttach>;
+/// `LPADRBOOK` is `InterfacePtr<IAddrBook>`, from `mapidefs.h`.
+pub type LPADRBOOK = InterfacePtr<IAddrBook>;
+/// `LPABCONT` is `InterfacePtr<IABContainer>`, from `mapidefs.h`.
+pub type LPABCONT = InterfacePtr<IABContainer>;
+/// `LPMAILUSER` is `InterfacePtr<IMailUser>`, from `mapidefs.h`.
+pub type LPMAILUSER = InterfacePtr<IMailUser>;
+/// `LPDISTLIST` is `InterfacePtr<IDistList>`, from `mapidefs.h`.
+pub type LPDISTLIST = InterfacePtr<IDistList>;
+/// `LPMAPISTATUS` is `InterfacePtr<IMAPIStatus>`, from `mapidefs.h`.
+pub type LPMAPISTATUS = InterfacePtr<IMAPIStatus>;
+/// `LPMAPITABLE` is `InterfacePtr<IMAPITable>`, from `mapidefs.h`.
+pub type LPMAPITABLE = InterfacePtr<IMAPITable>;
+/// `LPPROFSECT` is `InterfacePtr<IProfSect>`, from `mapidefs.h`.
+pub type LPPROFSECT = InterfacePtr<IProfSect>;
+/// `LPMAPIPROP` is `InterfacePtr<IMAPIProp>`, from `mapidefs.h`.
+pub type LPMAPIPROP = InterfacePtr<IMAPIProp>;
+/// `LPMAPICONTAINER` is `InterfacePtr<IMAPIContainer>`, from `mapidefs.h`.
+pub type LPMAPICONTAINER = InterfacePtr<IMAPIContainer>;
+/// `LPMAPIADVISESINK` is `InterfacePtr<IMAPIAdviseSink>`, from `mapidefs.h`.
+pub type LPMAPIADVISESINK = InterfacePtr<IMAPIAdviseSink>;
+/// `LPMAPIPROGRESS` is `InterfacePtr<IMAPIProgress>`, from `mapidefs.h`.
+pub type LPMAPIPROGRESS = InterfacePtr<IMAPIProgress>;
+/// `LPPROVIDERADMIN` is `InterfacePtr<IProviderAdmin>`, from `mapidefs.h`.
+pub type LPPROVIDERADMIN = InterfacePtr<IProviderAdmin>;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `MAPIERROR` structure, from `mapidefs.h`. Microsoft's reference: [MAPIERROR](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapierror).
@@ -891,8 +891,8 @@ pub struct _ADRPARM {
 pub type ADRPARM = _ADRPARM;
 /// `LPADRPARM` is `*mut _ADRPARM`, from `mapidefs.h`.
 pub type LPADRPARM = *mut _ADRPARM;
-/// `LPMAPICONTROL` is `*mut::core::ffi::c_void`, from `mapidefs.h`.
-pub type LPMAPICONTROL = *mut ::core::ffi::c_void;
+/// `LPMAPICONTROL` is `InterfacePtr<IMAPIControl>`, from `mapidefs.h`.
+pub type LPMAPICONTROL = InterfacePtr<IMAPIControl>;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `DTBLLABEL` structure, from `mapidefs.h`. Microsoft's reference: [DTBLLABEL](https://learn.microsoft.com/office/client-developer/outlook/mapi/dtbllabel).

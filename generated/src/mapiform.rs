@@ -4,26 +4,26 @@
 use crate::*;
 /// `HFRMREG` is `ULONG`, from `mapiform.h`.
 pub type HFRMREG = ULONG;
-/// `LPPERSISTMESSAGE` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPPERSISTMESSAGE = *mut ::core::ffi::c_void;
-/// `LPMAPIMESSAGESITE` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIMESSAGESITE = *mut ::core::ffi::c_void;
-/// `LPMAPIVIEWCONTEXT` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIVIEWCONTEXT = *mut ::core::ffi::c_void;
-/// `LPMAPIVIEWADVISESINK` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIVIEWADVISESINK = *mut ::core::ffi::c_void;
-/// `LPMAPIFORMADVISESINK` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORMADVISESINK = *mut ::core::ffi::c_void;
-/// `LPMAPIFORMINFO` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORMINFO = *mut ::core::ffi::c_void;
-/// `LPMAPIFORMMGR` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORMMGR = *mut ::core::ffi::c_void;
-/// `LPMAPIFORMCONTAINER` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORMCONTAINER = *mut ::core::ffi::c_void;
-/// `LPMAPIFORM` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORM = *mut ::core::ffi::c_void;
-/// `LPMAPIFORMFACTORY` is `*mut::core::ffi::c_void`, from `mapiform.h`.
-pub type LPMAPIFORMFACTORY = *mut ::core::ffi::c_void;
+/// `LPPERSISTMESSAGE` is `InterfacePtr<IPersistMessage>`, from `mapiform.h`.
+pub type LPPERSISTMESSAGE = InterfacePtr<IPersistMessage>;
+/// `LPMAPIMESSAGESITE` is `InterfacePtr<IMAPIMessageSite>`, from `mapiform.h`.
+pub type LPMAPIMESSAGESITE = InterfacePtr<IMAPIMessageSite>;
+/// `LPMAPIVIEWCONTEXT` is `InterfacePtr<IMAPIViewContext>`, from `mapiform.h`.
+pub type LPMAPIVIEWCONTEXT = InterfacePtr<IMAPIViewContext>;
+/// `LPMAPIVIEWADVISESINK` is `InterfacePtr<IMAPIViewAdviseSink>`, from `mapiform.h`.
+pub type LPMAPIVIEWADVISESINK = InterfacePtr<IMAPIViewAdviseSink>;
+/// `LPMAPIFORMADVISESINK` is `InterfacePtr<IMAPIFormAdviseSink>`, from `mapiform.h`.
+pub type LPMAPIFORMADVISESINK = InterfacePtr<IMAPIFormAdviseSink>;
+/// `LPMAPIFORMINFO` is `InterfacePtr<IMAPIFormInfo>`, from `mapiform.h`.
+pub type LPMAPIFORMINFO = InterfacePtr<IMAPIFormInfo>;
+/// `LPMAPIFORMMGR` is `InterfacePtr<IMAPIFormMgr>`, from `mapiform.h`.
+pub type LPMAPIFORMMGR = InterfacePtr<IMAPIFormMgr>;
+/// `LPMAPIFORMCONTAINER` is `InterfacePtr<IMAPIFormContainer>`, from `mapiform.h`.
+pub type LPMAPIFORMCONTAINER = InterfacePtr<IMAPIFormContainer>;
+/// `LPMAPIFORM` is `InterfacePtr<IMAPIForm>`, from `mapiform.h`.
+pub type LPMAPIFORM = InterfacePtr<IMAPIForm>;
+/// `LPMAPIFORMFACTORY` is `InterfacePtr<IMAPIFormFactory>`, from `mapiform.h`.
+pub type LPMAPIFORMFACTORY = InterfacePtr<IMAPIFormFactory>;
 /// `LPPCSTR` is `*mut *const i8`, from `mapiform.h`.
 pub type LPPCSTR = *mut *const i8;
 /// `LPPMAPIFORMINFO` is `*mut LPMAPIFORMINFO`, from `mapiform.h`.

@@ -2,8 +2,8 @@
 //! Declarations from `mapihook.h`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPSPOOLERHOOK` is `*mut::core::ffi::c_void`, from `mapihook.h`.
-pub type LPSPOOLERHOOK = *mut ::core::ffi::c_void;
+/// `LPSPOOLERHOOK` is `InterfacePtr<ISpoolerHook>`, from `mapihook.h`.
+pub type LPSPOOLERHOOK = InterfacePtr<ISpoolerHook>;
 /// `HOOK_CANCEL`, from `mapihook.h`.
 pub const HOOK_CANCEL: ULONG = 0x00000002;
 /// `HOOK_DELETE`, from `mapihook.h`.

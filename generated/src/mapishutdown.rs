@@ -2,10 +2,10 @@
 //! Declarations from `mapishutdown.idl`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPMAPICLIENTSHUTDOWN` is `*mut::core::ffi::c_void`, from `mapishutdown.idl`.
-pub type LPMAPICLIENTSHUTDOWN = *mut ::core::ffi::c_void;
-/// `LPMAPIPROVIDERSHUTDOWN` is `*mut::core::ffi::c_void`, from `mapishutdown.idl`.
-pub type LPMAPIPROVIDERSHUTDOWN = *mut ::core::ffi::c_void;
+/// `LPMAPICLIENTSHUTDOWN` is `InterfacePtr<IMAPIClientShutdown>`, from `mapishutdown.idl`.
+pub type LPMAPICLIENTSHUTDOWN = InterfacePtr<IMAPIClientShutdown>;
+/// `LPMAPIPROVIDERSHUTDOWN` is `InterfacePtr<IMAPIProviderShutdown>`, from `mapishutdown.idl`.
+pub type LPMAPIPROVIDERSHUTDOWN = InterfacePtr<IMAPIProviderShutdown>;
 /// The vtable of `IMAPIClientShutdown`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIClientShutdown_Vtbl {

@@ -2,8 +2,8 @@
 //! Declarations from `mapispi.h`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPMAPISUP` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPMAPISUP = *mut ::core::ffi::c_void;
+/// `LPMAPISUP` is `InterfacePtr<IMAPISupport>`, from `mapispi.h`.
+pub type LPMAPISUP = InterfacePtr<IMAPISupport>;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `NOTIFKEY` structure, from `mapispi.h`. Microsoft's reference: [NOTIFKEY](https://learn.microsoft.com/office/client-developer/outlook/mapi/notifkey).
@@ -15,14 +15,14 @@ pub struct NOTIFKEY {
 }
 /// `LPNOTIFKEY` is `*mut NOTIFKEY`, from `mapispi.h`.
 pub type LPNOTIFKEY = *mut NOTIFKEY;
-/// `LPABPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPABPROVIDER = *mut ::core::ffi::c_void;
-/// `LPABLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPABLOGON = *mut ::core::ffi::c_void;
-/// `LPXPPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPXPPROVIDER = *mut ::core::ffi::c_void;
-/// `LPXPLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPXPLOGON = *mut ::core::ffi::c_void;
+/// `LPABPROVIDER` is `InterfacePtr<IABProvider>`, from `mapispi.h`.
+pub type LPABPROVIDER = InterfacePtr<IABProvider>;
+/// `LPABLOGON` is `InterfacePtr<IABLogon>`, from `mapispi.h`.
+pub type LPABLOGON = InterfacePtr<IABLogon>;
+/// `LPXPPROVIDER` is `InterfacePtr<IXPProvider>`, from `mapispi.h`.
+pub type LPXPPROVIDER = InterfacePtr<IXPProvider>;
+/// `LPXPLOGON` is `InterfacePtr<IXPLogon>`, from `mapispi.h`.
+pub type LPXPLOGON = InterfacePtr<IXPLogon>;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `OPTIONDATA` structure, from `mapispi.h`. Microsoft's reference: [OPTIONDATA](https://learn.microsoft.com/office/client-developer/outlook/mapi/optiondata).
@@ -50,10 +50,10 @@ pub struct _OPTIONDATA {
 pub type OPTIONDATA = _OPTIONDATA;
 /// `LPOPTIONDATA` is `*mut _OPTIONDATA`, from `mapispi.h`.
 pub type LPOPTIONDATA = *mut _OPTIONDATA;
-/// `LPMSLOGON` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPMSLOGON = *mut ::core::ffi::c_void;
-/// `LPMSPROVIDER` is `*mut::core::ffi::c_void`, from `mapispi.h`.
-pub type LPMSPROVIDER = *mut ::core::ffi::c_void;
+/// `LPMSLOGON` is `InterfacePtr<IMSLogon>`, from `mapispi.h`.
+pub type LPMSLOGON = InterfacePtr<IMSLogon>;
+/// `LPMSPROVIDER` is `InterfacePtr<IMSProvider>`, from `mapispi.h`.
+pub type LPMSPROVIDER = InterfacePtr<IMSProvider>;
 #[cfg(target_pointer_width = "64")]
 /// `LPMSGSERVICEENTRY` is `MSGSERVICEENTRY`, from `mapispi.h`.
 pub type LPMSGSERVICEENTRY = MSGSERVICEENTRY;

@@ -21,10 +21,10 @@ pub struct _MAPISIB {
 pub type MAPISIB = _MAPISIB;
 /// `PMAPISIB` is `*mut _MAPISIB`, from `mapisync.idl`.
 pub type PMAPISIB = *mut _MAPISIB;
-/// `LPMAPISYNC` is `*mut::core::ffi::c_void`, from `mapisync.idl`.
-pub type LPMAPISYNC = *mut ::core::ffi::c_void;
-/// `LPMAPISYNCPROGRESSCALLBACK` is `*mut::core::ffi::c_void`, from `mapisync.idl`.
-pub type LPMAPISYNCPROGRESSCALLBACK = *mut ::core::ffi::c_void;
+/// `LPMAPISYNC` is `InterfacePtr<IMAPISync>`, from `mapisync.idl`.
+pub type LPMAPISYNC = InterfacePtr<IMAPISync>;
+/// `LPMAPISYNCPROGRESSCALLBACK` is `InterfacePtr<IMAPISyncProgressCallback>`, from `mapisync.idl`.
+pub type LPMAPISYNCPROGRESSCALLBACK = InterfacePtr<IMAPISyncProgressCallback>;
 /// `SYNC_DOWNLOAD_CONTENTS`, from `mapisync.idl`.
 pub const SYNC_DOWNLOAD_CONTENTS: ULONG = 0x00000080;
 /// `SYNC_DOWNLOAD_HIERARCHY`, from `mapisync.idl`.

@@ -2,10 +2,10 @@
 //! Declarations from `mapiutil.h`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPTABLEDATA` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
-pub type LPTABLEDATA = *mut ::core::ffi::c_void;
-/// `LPPROPDATA` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
-pub type LPPROPDATA = *mut ::core::ffi::c_void;
+/// `LPTABLEDATA` is `InterfacePtr<ITableData>`, from `mapiutil.h`.
+pub type LPTABLEDATA = InterfacePtr<ITableData>;
+/// `LPPROPDATA` is `InterfacePtr<IPropData>`, from `mapiutil.h`.
+pub type LPPROPDATA = InterfacePtr<IPropData>;
 #[cfg(target_pointer_width = "64")]
 /// `PFNIDLE` is `FNIDLE`, from `mapiutil.h`.
 pub type PFNIDLE = FNIDLE;

@@ -2,12 +2,12 @@
 //! Declarations from `mapix.h`.
 #[allow(unused_imports)]
 use crate::*;
-/// `LPPROFADMIN` is `*mut::core::ffi::c_void`, from `mapix.h`.
-pub type LPPROFADMIN = *mut ::core::ffi::c_void;
-/// `LPSERVICEADMIN` is `*mut::core::ffi::c_void`, from `mapix.h`.
-pub type LPSERVICEADMIN = *mut ::core::ffi::c_void;
-/// `LPMAPISESSION` is `*mut::core::ffi::c_void`, from `mapix.h`.
-pub type LPMAPISESSION = *mut ::core::ffi::c_void;
+/// `LPPROFADMIN` is `InterfacePtr<IProfAdmin>`, from `mapix.h`.
+pub type LPPROFADMIN = InterfacePtr<IProfAdmin>;
+/// `LPSERVICEADMIN` is `InterfacePtr<IMsgServiceAdmin>`, from `mapix.h`.
+pub type LPSERVICEADMIN = InterfacePtr<IMsgServiceAdmin>;
+/// `LPMAPISESSION` is `InterfacePtr<IMAPISession>`, from `mapix.h`.
+pub type LPMAPISESSION = InterfacePtr<IMAPISession>;
 /// `FLAGS` is `ULONG`, from `mapix.h`.
 pub type FLAGS = ULONG;
 #[repr(C)]

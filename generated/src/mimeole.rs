@@ -442,54 +442,54 @@ pub struct tagENUMPROPERTY {
 pub type ENUMPROPERTY = tagENUMPROPERTY;
 /// `LPENUMPROPERTY` is `*mut tagENUMPROPERTY`, from `mimeole.idl`.
 pub type LPENUMPROPERTY = *mut tagENUMPROPERTY;
-/// `LPMIMEINTERNATIONAL` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEINTERNATIONAL = *mut ::core::ffi::c_void;
-/// `LPMIMESECURITY` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMESECURITY = *mut ::core::ffi::c_void;
-/// `LPMIMEHEADERTABLE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEHEADERTABLE = *mut ::core::ffi::c_void;
-/// `LPMIMEPROPERTYSCHEMA` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEPROPERTYSCHEMA = *mut ::core::ffi::c_void;
-/// `LPMIMEPROPERTYSET` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEPROPERTYSET = *mut ::core::ffi::c_void;
-/// `LPMIMEADDRESSTABLE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEADDRESSTABLE = *mut ::core::ffi::c_void;
-/// `LPMIMEWEBDOCUMENT` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEWEBDOCUMENT = *mut ::core::ffi::c_void;
-/// `LPMIMEBODY` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEBODY = *mut ::core::ffi::c_void;
-/// `LPMIMEMESSAGETREE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEMESSAGETREE = *mut ::core::ffi::c_void;
-/// `LPMIMEMESSAGE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEMESSAGE = *mut ::core::ffi::c_void;
-/// `LPMIMEMESSAGECALLBACK` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEMESSAGECALLBACK = *mut ::core::ffi::c_void;
-/// `LPPERSISTMIME` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPPERSISTMIME = *mut ::core::ffi::c_void;
-/// `LPMIMEMESSAGEPARTS` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEMESSAGEPARTS = *mut ::core::ffi::c_void;
-/// `LPMIMEENUMHEADERROWS` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEENUMHEADERROWS = *mut ::core::ffi::c_void;
-/// `LPMIMEENUMPROPERTIES` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEENUMPROPERTIES = *mut ::core::ffi::c_void;
-/// `LPMIMEENUMADDRESSTYPES` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEENUMADDRESSTYPES = *mut ::core::ffi::c_void;
-/// `LPMIMEENUMMESSAGEPARTS` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEENUMMESSAGEPARTS = *mut ::core::ffi::c_void;
-/// `LPHASHTABLE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPHASHTABLE = *mut ::core::ffi::c_void;
-/// `LPMIMEALLOCATOR` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEALLOCATOR = *mut ::core::ffi::c_void;
-/// `LPMIMEOBJRESOLVER` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEOBJRESOLVER = *mut ::core::ffi::c_void;
-/// `LPFONTCACHE` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPFONTCACHE = *mut ::core::ffi::c_void;
-/// `LPFONTCACHENOTIFY` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPFONTCACHENOTIFY = *mut ::core::ffi::c_void;
-/// `LPMIMEEDITTAG` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEEDITTAG = *mut ::core::ffi::c_void;
-/// `LPMIMEEDITTAGCOLLECTION` is `*mut::core::ffi::c_void`, from `mimeole.idl`.
-pub type LPMIMEEDITTAGCOLLECTION = *mut ::core::ffi::c_void;
+/// `LPMIMEINTERNATIONAL` is `InterfacePtr<IMimeInternational>`, from `mimeole.idl`.
+pub type LPMIMEINTERNATIONAL = InterfacePtr<IMimeInternational>;
+/// `LPMIMESECURITY` is `InterfacePtr<IMimeSecurity>`, from `mimeole.idl`.
+pub type LPMIMESECURITY = InterfacePtr<IMimeSecurity>;
+/// `LPMIMEHEADERTABLE` is `InterfacePtr<IMimeHeaderTable>`, from `mimeole.idl`.
+pub type LPMIMEHEADERTABLE = InterfacePtr<IMimeHeaderTable>;
+/// `LPMIMEPROPERTYSCHEMA` is `InterfacePtr<IMimePropertySchema>`, from `mimeole.idl`.
+pub type LPMIMEPROPERTYSCHEMA = InterfacePtr<IMimePropertySchema>;
+/// `LPMIMEPROPERTYSET` is `InterfacePtr<IMimePropertySet>`, from `mimeole.idl`.
+pub type LPMIMEPROPERTYSET = InterfacePtr<IMimePropertySet>;
+/// `LPMIMEADDRESSTABLE` is `InterfacePtr<IMimeAddressTable>`, from `mimeole.idl`.
+pub type LPMIMEADDRESSTABLE = InterfacePtr<IMimeAddressTable>;
+/// `LPMIMEWEBDOCUMENT` is `InterfacePtr<IMimeWebDocument>`, from `mimeole.idl`.
+pub type LPMIMEWEBDOCUMENT = InterfacePtr<IMimeWebDocument>;
+/// `LPMIMEBODY` is `InterfacePtr<IMimeBody>`, from `mimeole.idl`.
+pub type LPMIMEBODY = InterfacePtr<IMimeBody>;
+/// `LPMIMEMESSAGETREE` is `InterfacePtr<IMimeMessageTree>`, from `mimeole.idl`.
+pub type LPMIMEMESSAGETREE = InterfacePtr<IMimeMessageTree>;
+/// `LPMIMEMESSAGE` is `InterfacePtr<IMimeMessage>`, from `mimeole.idl`.
+pub type LPMIMEMESSAGE = InterfacePtr<IMimeMessage>;
+/// `LPMIMEMESSAGECALLBACK` is `InterfacePtr<IMimeMessageCallback>`, from `mimeole.idl`.
+pub type LPMIMEMESSAGECALLBACK = InterfacePtr<IMimeMessageCallback>;
+/// `LPPERSISTMIME` is `InterfacePtr<IPersistMime>`, from `mimeole.idl`.
+pub type LPPERSISTMIME = InterfacePtr<IPersistMime>;
+/// `LPMIMEMESSAGEPARTS` is `InterfacePtr<IMimeMessageParts>`, from `mimeole.idl`.
+pub type LPMIMEMESSAGEPARTS = InterfacePtr<IMimeMessageParts>;
+/// `LPMIMEENUMHEADERROWS` is `InterfacePtr<IMimeEnumHeaderRows>`, from `mimeole.idl`.
+pub type LPMIMEENUMHEADERROWS = InterfacePtr<IMimeEnumHeaderRows>;
+/// `LPMIMEENUMPROPERTIES` is `InterfacePtr<IMimeEnumProperties>`, from `mimeole.idl`.
+pub type LPMIMEENUMPROPERTIES = InterfacePtr<IMimeEnumProperties>;
+/// `LPMIMEENUMADDRESSTYPES` is `InterfacePtr<IMimeEnumAddressTypes>`, from `mimeole.idl`.
+pub type LPMIMEENUMADDRESSTYPES = InterfacePtr<IMimeEnumAddressTypes>;
+/// `LPMIMEENUMMESSAGEPARTS` is `InterfacePtr<IMimeEnumMessageParts>`, from `mimeole.idl`.
+pub type LPMIMEENUMMESSAGEPARTS = InterfacePtr<IMimeEnumMessageParts>;
+/// `LPHASHTABLE` is `InterfacePtr<IHashTable>`, from `mimeole.idl`.
+pub type LPHASHTABLE = InterfacePtr<IHashTable>;
+/// `LPMIMEALLOCATOR` is `InterfacePtr<IMimeAllocator>`, from `mimeole.idl`.
+pub type LPMIMEALLOCATOR = InterfacePtr<IMimeAllocator>;
+/// `LPMIMEOBJRESOLVER` is `InterfacePtr<IMimeObjResolver>`, from `mimeole.idl`.
+pub type LPMIMEOBJRESOLVER = InterfacePtr<IMimeObjResolver>;
+/// `LPFONTCACHE` is `InterfacePtr<IFontCache>`, from `mimeole.idl`.
+pub type LPFONTCACHE = InterfacePtr<IFontCache>;
+/// `LPFONTCACHENOTIFY` is `InterfacePtr<IFontCacheNotify>`, from `mimeole.idl`.
+pub type LPFONTCACHENOTIFY = InterfacePtr<IFontCacheNotify>;
+/// `LPMIMEEDITTAG` is `InterfacePtr<IMimeEditTag>`, from `mimeole.idl`.
+pub type LPMIMEEDITTAG = InterfacePtr<IMimeEditTag>;
+/// `LPMIMEEDITTAGCOLLECTION` is `InterfacePtr<IMimeEditTagCollection>`, from `mimeole.idl`.
+pub type LPMIMEEDITTAGCOLLECTION = InterfacePtr<IMimeEditTagCollection>;
 /// The vtable of `IMimeInternational`, in the order the headers declare.
 #[repr(C)]
 pub struct IMimeInternational_Vtbl {
@@ -1499,26 +1499,26 @@ pub struct IMimeSecurity_Vtbl {
     /// The entry of `IMimeSecurity::EncodeMessage`.
     pub EncodeMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeSecurity::EncodeBody`.
     pub EncodeBody: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hEncodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeSecurity::DecodeMessage`.
     pub DecodeMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeSecurity::DecodeBody`.
     pub DecodeBody: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hDecodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT,
@@ -1541,7 +1541,7 @@ pub struct IMimeSecurity_Vtbl {
     pub GetMessageType: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         hwndParent: *const ::core::ffi::c_void,
-        pBody: *mut ::core::ffi::c_void,
+        pBody: InterfacePtr<IMimeBody>,
         pdwSecType: *mut ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeSecurity::GetCertData`.
@@ -1599,7 +1599,7 @@ impl IMimeSecurity {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn EncodeMessage(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT {
         (self.vtable().EncodeMessage)(self.as_raw(), pTree, dwFlags)
@@ -1610,7 +1610,7 @@ impl IMimeSecurity {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn EncodeBody(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hEncodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT {
@@ -1622,7 +1622,7 @@ impl IMimeSecurity {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn DecodeMessage(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT {
         (self.vtable().DecodeMessage)(self.as_raw(), pTree, dwFlags)
@@ -1633,7 +1633,7 @@ impl IMimeSecurity {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn DecodeBody(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hDecodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT {
@@ -1671,7 +1671,7 @@ impl IMimeSecurity {
     pub unsafe fn GetMessageType(
         &self,
         hwndParent: *const ::core::ffi::c_void,
-        pBody: *mut ::core::ffi::c_void,
+        pBody: InterfacePtr<IMimeBody>,
         pdwSecType: *mut ULONG,
     ) -> HRESULT {
         (self.vtable().GetMessageType)(self.as_raw(), hwndParent, pBody, pdwSecType)
@@ -1726,7 +1726,7 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn EncodeMessage(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -1742,7 +1742,7 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn EncodeBody(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hEncodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT {
@@ -1759,7 +1759,7 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn DecodeMessage(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         dwFlags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -1775,7 +1775,7 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn DecodeBody(
         &self,
-        pTree: *mut ::core::ffi::c_void,
+        pTree: InterfacePtr<IMimeMessageTree>,
         hDecodeRoot: HBODY,
         dwFlags: ULONG,
     ) -> HRESULT {
@@ -1828,7 +1828,7 @@ pub trait IMimeSecurity_Impl {
     unsafe fn GetMessageType(
         &self,
         hwndParent: *const ::core::ffi::c_void,
-        pBody: *mut ::core::ffi::c_void,
+        pBody: InterfacePtr<IMimeBody>,
         pdwSecType: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -1893,7 +1893,7 @@ impl IMimeSecurity_Vtbl {
             const OFFSET: isize,
         >(
             this: *mut ::core::ffi::c_void,
-            pTree: *mut ::core::ffi::c_void,
+            pTree: InterfacePtr<IMimeMessageTree>,
             dwFlags: ULONG,
         ) -> HRESULT
         where
@@ -1916,7 +1916,7 @@ impl IMimeSecurity_Vtbl {
         }
         unsafe extern "system" fn EncodeBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pTree: *mut ::core::ffi::c_void,
+            pTree: InterfacePtr<IMimeMessageTree>,
             hEncodeRoot: HBODY,
             dwFlags: ULONG,
         ) -> HRESULT
@@ -1944,7 +1944,7 @@ impl IMimeSecurity_Vtbl {
             const OFFSET: isize,
         >(
             this: *mut ::core::ffi::c_void,
-            pTree: *mut ::core::ffi::c_void,
+            pTree: InterfacePtr<IMimeMessageTree>,
             dwFlags: ULONG,
         ) -> HRESULT
         where
@@ -1967,7 +1967,7 @@ impl IMimeSecurity_Vtbl {
         }
         unsafe extern "system" fn DecodeBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pTree: *mut ::core::ffi::c_void,
+            pTree: InterfacePtr<IMimeMessageTree>,
             hDecodeRoot: HBODY,
             dwFlags: ULONG,
         ) -> HRESULT
@@ -2054,7 +2054,7 @@ impl IMimeSecurity_Vtbl {
         >(
             this: *mut ::core::ffi::c_void,
             hwndParent: *const ::core::ffi::c_void,
-            pBody: *mut ::core::ffi::c_void,
+            pBody: InterfacePtr<IMimeBody>,
             pdwSecType: *mut ULONG,
         ) -> HRESULT
         where
@@ -2209,12 +2209,12 @@ pub struct IMimeHeaderTable_Vtbl {
         this: *mut ::core::ffi::c_void,
         pszHeader: LPCSTR,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
     ) -> HRESULT,
     /// The entry of `IMimeHeaderTable::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppTable: *mut *mut ::core::ffi::c_void,
+        ppTable: *mut InterfacePtr<IMimeHeaderTable>,
     ) -> HRESULT,
     /// The entry of `IMimeHeaderTable::BindToObject`.
     pub BindToObject: unsafe extern "system" fn(
@@ -2389,7 +2389,7 @@ impl IMimeHeaderTable {
         &self,
         pszHeader: LPCSTR,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
     ) -> HRESULT {
         (self.vtable().EnumRows)(self.as_raw(), pszHeader, dwFlags, ppEnum)
     }
@@ -2397,7 +2397,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppTable: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeHeaderTable>) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppTable)
     }
     /// Calls `IMimeHeaderTable::BindToObject` through the vtable.
@@ -2622,7 +2622,7 @@ pub trait IMimeHeaderTable_Impl {
         &self,
         pszHeader: LPCSTR,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2635,7 +2635,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppTable: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeHeaderTable>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::BindToObject`, declared in `mimeole.idl`.
@@ -2975,7 +2975,7 @@ impl IMimeHeaderTable_Vtbl {
             this: *mut ::core::ffi::c_void,
             pszHeader: LPCSTR,
             dwFlags: ULONG,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeHeaderTable_Impl,
@@ -2998,7 +2998,7 @@ impl IMimeHeaderTable_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppTable: *mut *mut ::core::ffi::c_void,
+            ppTable: *mut InterfacePtr<IMimeHeaderTable>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeHeaderTable_Impl,
@@ -3509,14 +3509,14 @@ pub struct IMimePropertySet_Vtbl {
         this: *mut ::core::ffi::c_void,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT,
     /// The entry of `IMimePropertySet::MoveProps`.
     pub MoveProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT,
     /// The entry of `IMimePropertySet::DeleteExcept`.
     pub DeleteExcept: unsafe extern "system" fn(
@@ -3565,7 +3565,7 @@ pub struct IMimePropertySet_Vtbl {
     /// The entry of `IMimePropertySet::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppPropertySet: *mut *mut ::core::ffi::c_void,
+        ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
     ) -> HRESULT,
     /// The entry of `IMimePropertySet::SetOption`.
     pub SetOption: unsafe extern "system" fn(
@@ -3583,7 +3583,7 @@ pub struct IMimePropertySet_Vtbl {
     pub EnumProps: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT,
 }
 /// An owned `IMimePropertySet` interface pointer (declared in `mimeole.idl`). IID {FD853CD3-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
@@ -3724,7 +3724,7 @@ impl IMimePropertySet {
         &self,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         (self.vtable().CopyProps)(self.as_raw(), cNames, prgszName, pPropertySet)
     }
@@ -3736,7 +3736,7 @@ impl IMimePropertySet {
         &self,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         (self.vtable().MoveProps)(self.as_raw(), cNames, prgszName, pPropertySet)
     }
@@ -3818,7 +3818,10 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppPropertySet: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppPropertySet)
     }
     /// Calls `IMimePropertySet::SetOption` through the vtable.
@@ -3842,7 +3845,7 @@ impl IMimePropertySet {
     pub unsafe fn EnumProps(
         &self,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT {
         (self.vtable().EnumProps)(self.as_raw(), dwFlags, ppEnum)
     }
@@ -4021,7 +4024,7 @@ pub trait IMimePropertySet_Impl {
         &self,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4038,7 +4041,7 @@ pub trait IMimePropertySet_Impl {
         &self,
         cNames: ULONG,
         prgszName: *mut LPCSTR,
-        pPropertySet: *mut ::core::ffi::c_void,
+        pPropertySet: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4154,7 +4157,10 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppPropertySet: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(
+        &self,
+        ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::SetOption`, declared in `mimeole.idl`.
@@ -4193,7 +4199,7 @@ pub trait IMimePropertySet_Impl {
     unsafe fn EnumProps(
         &self,
         dwFlags: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4456,7 +4462,7 @@ impl IMimePropertySet_Vtbl {
             this: *mut ::core::ffi::c_void,
             cNames: ULONG,
             prgszName: *mut LPCSTR,
-            pPropertySet: *mut ::core::ffi::c_void,
+            pPropertySet: InterfacePtr<IMimePropertySet>,
         ) -> HRESULT
         where
             Identity::Impl: IMimePropertySet_Impl,
@@ -4481,7 +4487,7 @@ impl IMimePropertySet_Vtbl {
             this: *mut ::core::ffi::c_void,
             cNames: ULONG,
             prgszName: *mut LPCSTR,
-            pPropertySet: *mut ::core::ffi::c_void,
+            pPropertySet: InterfacePtr<IMimePropertySet>,
         ) -> HRESULT
         where
             Identity::Impl: IMimePropertySet_Impl,
@@ -4675,7 +4681,7 @@ impl IMimePropertySet_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppPropertySet: *mut *mut ::core::ffi::c_void,
+            ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
         ) -> HRESULT
         where
             Identity::Impl: IMimePropertySet_Impl,
@@ -4743,7 +4749,7 @@ impl IMimePropertySet_Vtbl {
         unsafe extern "system" fn EnumProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
             dwFlags: ULONG,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
         ) -> HRESULT
         where
             Identity::Impl: IMimePropertySet_Impl,
@@ -4848,7 +4854,7 @@ pub struct IMimeAddressTable_Vtbl {
         this: *mut ::core::ffi::c_void,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT,
     /// The entry of `IMimeAddressTable::Delete`.
     pub Delete: unsafe extern "system" fn(
@@ -4885,7 +4891,7 @@ pub struct IMimeAddressTable_Vtbl {
     /// The entry of `IMimeAddressTable::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppTable: *mut *mut ::core::ffi::c_void,
+        ppTable: *mut InterfacePtr<IMimeAddressTable>,
     ) -> HRESULT,
     /// The entry of `IMimeAddressTable::BindToObject`.
     pub BindToObject: unsafe extern "system" fn(
@@ -5011,7 +5017,7 @@ impl IMimeAddressTable {
         &self,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         (self.vtable().EnumTypes)(self.as_raw(), dwAdrTypes, dwProps, ppEnum)
     }
@@ -5072,7 +5078,10 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppTable: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppTable: *mut InterfacePtr<IMimeAddressTable>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppTable)
     }
     /// Calls `IMimeAddressTable::BindToObject` through the vtable.
@@ -5198,7 +5207,7 @@ pub trait IMimeAddressTable_Impl {
         &self,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5287,7 +5296,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppTable: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeAddressTable>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::BindToObject`, declared in `mimeole.idl`.
@@ -5485,7 +5494,7 @@ impl IMimeAddressTable_Vtbl {
             this: *mut ::core::ffi::c_void,
             dwAdrTypes: ULONG,
             dwProps: ULONG,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeAddressTable_Impl,
@@ -5624,7 +5633,7 @@ impl IMimeAddressTable_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppTable: *mut *mut ::core::ffi::c_void,
+            ppTable: *mut InterfacePtr<IMimeAddressTable>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeAddressTable_Impl,
@@ -5898,7 +5907,7 @@ pub struct IMimeBody_Vtbl {
     /// The entry of `IMimeBody::CopyTo`.
     pub CopyTo: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pBody: *mut ::core::ffi::c_void,
+        pBody: InterfacePtr<IMimeBody>,
     ) -> HRESULT,
     /// The entry of `IMimeBody::GetTransmitInfo`.
     pub GetTransmitInfo: unsafe extern "system" fn(
@@ -6046,7 +6055,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn CopyTo(&self, pBody: *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn CopyTo(&self, pBody: InterfacePtr<IMimeBody>) -> HRESULT {
         (self.vtable().CopyTo)(self.as_raw(), pBody)
     }
     /// Calls `IMimeBody::GetTransmitInfo` through the vtable.
@@ -6237,7 +6246,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CopyTo(&self, pBody: *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn CopyTo(&self, pBody: InterfacePtr<IMimeBody>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetTransmitInfo`, declared in `mimeole.idl`.
@@ -6521,7 +6530,7 @@ impl IMimeBody_Vtbl {
         }
         unsafe extern "system" fn CopyTo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pBody: *mut ::core::ffi::c_void,
+            pBody: InterfacePtr<IMimeBody>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeBody_Impl,
@@ -8536,7 +8545,7 @@ pub struct IMimeMessage_Vtbl {
         this: *mut ::core::ffi::c_void,
         pRootStm: LPSTREAM,
         pOptions: LPWEBPAGEOPTIONS,
-        pCallback: *mut ::core::ffi::c_void,
+        pCallback: InterfacePtr<IMimeMessageCallback>,
         ppMoniker: *mut LPMONIKER,
     ) -> HRESULT,
     /// The entry of `IMimeMessage::GetProp`.
@@ -8616,7 +8625,7 @@ pub struct IMimeMessage_Vtbl {
     /// The entry of `IMimeMessage::GetAddressTable`.
     pub GetAddressTable: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppTable: *mut *mut ::core::ffi::c_void,
+        ppTable: *mut InterfacePtr<IMimeAddressTable>,
     ) -> HRESULT,
     /// The entry of `IMimeMessage::GetSender`.
     pub GetSender: unsafe extern "system" fn(
@@ -8642,13 +8651,13 @@ pub struct IMimeMessage_Vtbl {
         this: *mut ::core::ffi::c_void,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT,
     /// The entry of `IMimeMessage::SplitMessage`.
     pub SplitMessage: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cbMaxPart: ULONG,
-        ppParts: *mut *mut ::core::ffi::c_void,
+        ppParts: *mut InterfacePtr<IMimeMessageParts>,
     ) -> HRESULT,
     /// The entry of `IMimeMessage::GetRootMoniker`.
     pub GetRootMoniker: unsafe extern "system" fn(
@@ -8691,7 +8700,7 @@ impl IMimeMessage {
         &self,
         pRootStm: LPSTREAM,
         pOptions: LPWEBPAGEOPTIONS,
-        pCallback: *mut ::core::ffi::c_void,
+        pCallback: InterfacePtr<IMimeMessageCallback>,
         ppMoniker: *mut LPMONIKER,
     ) -> HRESULT {
         (self
@@ -8848,7 +8857,7 @@ impl IMimeMessage {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn GetAddressTable(
         &self,
-        ppTable: *mut *mut ::core::ffi::c_void,
+        ppTable: *mut InterfacePtr<IMimeAddressTable>,
     ) -> HRESULT {
         (self.vtable().GetAddressTable)(self.as_raw(), ppTable)
     }
@@ -8891,7 +8900,7 @@ impl IMimeMessage {
         &self,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         (self.vtable().EnumAddressTypes)(self.as_raw(), dwAdrTypes, dwProps, ppEnum)
     }
@@ -8902,7 +8911,7 @@ impl IMimeMessage {
     pub unsafe fn SplitMessage(
         &self,
         cbMaxPart: ULONG,
-        ppParts: *mut *mut ::core::ffi::c_void,
+        ppParts: *mut InterfacePtr<IMimeMessageParts>,
     ) -> HRESULT {
         (self.vtable().SplitMessage)(self.as_raw(), cbMaxPart, ppParts)
     }
@@ -8929,7 +8938,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
         &self,
         pRootStm: LPSTREAM,
         pOptions: LPWEBPAGEOPTIONS,
-        pCallback: *mut ::core::ffi::c_void,
+        pCallback: InterfacePtr<IMimeMessageCallback>,
         ppMoniker: *mut LPMONIKER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -9114,7 +9123,10 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetAddressTable(&self, ppTable: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn GetAddressTable(
+        &self,
+        ppTable: *mut InterfacePtr<IMimeAddressTable>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessage::GetSender`, declared in `mimeole.idl`.
@@ -9176,7 +9188,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
         &self,
         dwAdrTypes: ULONG,
         dwProps: ULONG,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9192,7 +9204,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     unsafe fn SplitMessage(
         &self,
         cbMaxPart: ULONG,
-        ppParts: *mut *mut ::core::ffi::c_void,
+        ppParts: *mut InterfacePtr<IMimeMessageParts>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9223,7 +9235,7 @@ impl IMimeMessage_Vtbl {
             this: *mut ::core::ffi::c_void,
             pRootStm: LPSTREAM,
             pOptions: LPWEBPAGEOPTIONS,
-            pCallback: *mut ::core::ffi::c_void,
+            pCallback: InterfacePtr<IMimeMessageCallback>,
             ppMoniker: *mut LPMONIKER,
         ) -> HRESULT
         where
@@ -9509,7 +9521,7 @@ impl IMimeMessage_Vtbl {
             const OFFSET: isize,
         >(
             this: *mut ::core::ffi::c_void,
-            ppTable: *mut *mut ::core::ffi::c_void,
+            ppTable: *mut InterfacePtr<IMimeAddressTable>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessage_Impl,
@@ -9609,7 +9621,7 @@ impl IMimeMessage_Vtbl {
             this: *mut ::core::ffi::c_void,
             dwAdrTypes: ULONG,
             dwProps: ULONG,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessage_Impl,
@@ -9633,7 +9645,7 @@ impl IMimeMessage_Vtbl {
         unsafe extern "system" fn SplitMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
             cbMaxPart: ULONG,
-            ppParts: *mut *mut ::core::ffi::c_void,
+            ppParts: *mut InterfacePtr<IMimeMessageParts>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessage_Impl,
@@ -9811,12 +9823,12 @@ pub struct IPersistMime_Vtbl {
     /// The entry of `IPersistMime::Load`.
     pub Load: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pMsg: *mut ::core::ffi::c_void,
+        pMsg: InterfacePtr<IMimeMessage>,
     ) -> HRESULT,
     /// The entry of `IPersistMime::Save`.
     pub Save: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pMsg: *mut ::core::ffi::c_void,
+        pMsg: InterfacePtr<IMimeMessage>,
         dwFlags: ULONG,
     ) -> HRESULT,
 }
@@ -9858,7 +9870,7 @@ impl IPersistMime {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Load(&self, pMsg: *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Load(&self, pMsg: InterfacePtr<IMimeMessage>) -> HRESULT {
         (self.vtable().Load)(self.as_raw(), pMsg)
     }
     /// Calls `IPersistMime::Save` through the vtable.
@@ -9867,7 +9879,7 @@ impl IPersistMime {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn Save(
         &self,
-        pMsg: *mut ::core::ffi::c_void,
+        pMsg: InterfacePtr<IMimeMessage>,
         dwFlags: ULONG,
     ) -> HRESULT {
         (self.vtable().Save)(self.as_raw(), pMsg, dwFlags)
@@ -9896,7 +9908,7 @@ pub trait IPersistMime_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Load(&self, pMsg: *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Load(&self, pMsg: InterfacePtr<IMimeMessage>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPersistMime::Save`, declared in `mimeole.idl`.
@@ -9908,7 +9920,7 @@ pub trait IPersistMime_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pMsg: *mut ::core::ffi::c_void, dwFlags: ULONG) -> HRESULT {
+    unsafe fn Save(&self, pMsg: InterfacePtr<IMimeMessage>, dwFlags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -9939,7 +9951,7 @@ impl IPersistMime_Vtbl {
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pMsg: *mut ::core::ffi::c_void,
+            pMsg: InterfacePtr<IMimeMessage>,
         ) -> HRESULT
         where
             Identity::Impl: IPersistMime_Impl,
@@ -9955,7 +9967,7 @@ impl IPersistMime_Vtbl {
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pMsg: *mut ::core::ffi::c_void,
+            pMsg: InterfacePtr<IMimeMessage>,
             dwFlags: ULONG,
         ) -> HRESULT
         where
@@ -9988,12 +10000,12 @@ pub struct IMimeMessageParts_Vtbl {
     /// The entry of `IMimeMessageParts::CombineParts`.
     pub CombineParts: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppMessage: *mut *mut ::core::ffi::c_void,
+        ppMessage: *mut InterfacePtr<IMimeMessage>,
     ) -> HRESULT,
     /// The entry of `IMimeMessageParts::AddPart`.
     pub AddPart: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        pMessage: *mut ::core::ffi::c_void,
+        pMessage: InterfacePtr<IMimeMessage>,
     ) -> HRESULT,
     /// The entry of `IMimeMessageParts::SetMaxParts`.
     pub SetMaxParts: unsafe extern "system" fn(
@@ -10008,7 +10020,7 @@ pub struct IMimeMessageParts_Vtbl {
     /// The entry of `IMimeMessageParts::EnumParts`.
     pub EnumParts: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
     ) -> HRESULT,
 }
 /// An owned `IMimeMessageParts` interface pointer (declared in `mimeole.idl`). IID {C558834F-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
@@ -10044,7 +10056,7 @@ impl IMimeMessageParts {
     /// The arguments must be valid as the MAPI documentation of this method requires.
     pub unsafe fn CombineParts(
         &self,
-        ppMessage: *mut *mut ::core::ffi::c_void,
+        ppMessage: *mut InterfacePtr<IMimeMessage>,
     ) -> HRESULT {
         (self.vtable().CombineParts)(self.as_raw(), ppMessage)
     }
@@ -10052,7 +10064,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn AddPart(&self, pMessage: *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn AddPart(&self, pMessage: InterfacePtr<IMimeMessage>) -> HRESULT {
         (self.vtable().AddPart)(self.as_raw(), pMessage)
     }
     /// Calls `IMimeMessageParts::SetMaxParts` through the vtable.
@@ -10073,7 +10085,10 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn EnumParts(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn EnumParts(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
+    ) -> HRESULT {
         (self.vtable().EnumParts)(self.as_raw(), ppEnum)
     }
 }
@@ -10088,7 +10103,10 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CombineParts(&self, ppMessage: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn CombineParts(
+        &self,
+        ppMessage: *mut InterfacePtr<IMimeMessage>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageParts::AddPart`, declared in `mimeole.idl`.
@@ -10100,7 +10118,7 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn AddPart(&self, pMessage: *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn AddPart(&self, pMessage: InterfacePtr<IMimeMessage>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageParts::SetMaxParts`, declared in `mimeole.idl`.
@@ -10136,7 +10154,10 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn EnumParts(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn EnumParts(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -10149,7 +10170,7 @@ impl IMimeMessageParts_Vtbl {
     {
         unsafe extern "system" fn CombineParts<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppMessage: *mut *mut ::core::ffi::c_void,
+            ppMessage: *mut InterfacePtr<IMimeMessage>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessageParts_Impl,
@@ -10170,7 +10191,7 @@ impl IMimeMessageParts_Vtbl {
         }
         unsafe extern "system" fn AddPart<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            pMessage: *mut ::core::ffi::c_void,
+            pMessage: InterfacePtr<IMimeMessage>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessageParts_Impl,
@@ -10230,7 +10251,7 @@ impl IMimeMessageParts_Vtbl {
         }
         unsafe extern "system" fn EnumParts<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeMessageParts_Impl,
@@ -10278,7 +10299,7 @@ pub struct IMimeEnumHeaderRows_Vtbl {
     /// The entry of `IMimeEnumHeaderRows::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
     ) -> HRESULT,
     /// The entry of `IMimeEnumHeaderRows::Count`.
     pub Count: unsafe extern "system" fn(
@@ -10343,7 +10364,10 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppEnum)
     }
     /// Calls `IMimeEnumHeaderRows::Count` through the vtable.
@@ -10406,7 +10430,7 @@ pub trait IMimeEnumHeaderRows_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumHeaderRows::Count`, declared in `mimeole.idl`.
@@ -10489,7 +10513,7 @@ impl IMimeEnumHeaderRows_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
@@ -10555,7 +10579,7 @@ pub struct IMimeEnumProperties_Vtbl {
     /// The entry of `IMimeEnumProperties::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT,
     /// The entry of `IMimeEnumProperties::Count`.
     pub Count: unsafe extern "system" fn(
@@ -10620,7 +10644,10 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppEnum)
     }
     /// Calls `IMimeEnumProperties::Count` through the vtable.
@@ -10683,7 +10710,7 @@ pub trait IMimeEnumProperties_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumProperties>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumProperties::Count`, declared in `mimeole.idl`.
@@ -10766,7 +10793,7 @@ impl IMimeEnumProperties_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeEnumProperties_Impl,
@@ -10832,7 +10859,7 @@ pub struct IMimeEnumAddressTypes_Vtbl {
     /// The entry of `IMimeEnumAddressTypes::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT,
     /// The entry of `IMimeEnumAddressTypes::Count`.
     pub Count: unsafe extern "system" fn(
@@ -10897,7 +10924,10 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppEnum)
     }
     /// Calls `IMimeEnumAddressTypes::Count` through the vtable.
@@ -10960,7 +10990,7 @@ pub trait IMimeEnumAddressTypes_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumAddressTypes::Count`, declared in `mimeole.idl`.
@@ -11043,7 +11073,7 @@ impl IMimeEnumAddressTypes_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
@@ -11096,7 +11126,7 @@ pub struct IMimeEnumMessageParts_Vtbl {
     pub Next: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cFetch: ULONG,
-        prgpMessage: *mut *mut ::core::ffi::c_void,
+        prgpMessage: *mut InterfacePtr<IMimeMessage>,
         pcFetched: *mut ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeEnumMessageParts::Skip`.
@@ -11109,7 +11139,7 @@ pub struct IMimeEnumMessageParts_Vtbl {
     /// The entry of `IMimeEnumMessageParts::Clone`.
     pub Clone: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
-        ppEnum: *mut *mut ::core::ffi::c_void,
+        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
     ) -> HRESULT,
     /// The entry of `IMimeEnumMessageParts::Count`.
     pub Count: unsafe extern "system" fn(
@@ -11151,7 +11181,7 @@ impl IMimeEnumMessageParts {
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
-        prgpMessage: *mut *mut ::core::ffi::c_void,
+        prgpMessage: *mut InterfacePtr<IMimeMessage>,
         pcFetched: *mut ULONG,
     ) -> HRESULT {
         (self.vtable().Next)(self.as_raw(), cFetch, prgpMessage, pcFetched)
@@ -11174,7 +11204,10 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
-    pub unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    pub unsafe fn Clone(
+        &self,
+        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
+    ) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppEnum)
     }
     /// Calls `IMimeEnumMessageParts::Count` through the vtable.
@@ -11199,7 +11232,7 @@ pub trait IMimeEnumMessageParts_Impl {
     unsafe fn Next(
         &self,
         cFetch: ULONG,
-        prgpMessage: *mut *mut ::core::ffi::c_void,
+        prgpMessage: *mut InterfacePtr<IMimeMessage>,
         pcFetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -11237,7 +11270,7 @@ pub trait IMimeEnumMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut *mut ::core::ffi::c_void) -> HRESULT {
+    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumMessageParts::Count`, declared in `mimeole.idl`.
@@ -11263,7 +11296,7 @@ impl IMimeEnumMessageParts_Vtbl {
         unsafe extern "system" fn Next<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
             cFetch: ULONG,
-            prgpMessage: *mut *mut ::core::ffi::c_void,
+            prgpMessage: *mut InterfacePtr<IMimeMessage>,
             pcFetched: *mut ULONG,
         ) -> HRESULT
         where
@@ -11320,7 +11353,7 @@ impl IMimeEnumMessageParts_Vtbl {
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
-            ppEnum: *mut *mut ::core::ffi::c_void,
+            ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
         ) -> HRESULT
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
@@ -13359,7 +13392,7 @@ pub struct IMimeEditTagCollection_Vtbl {
     pub Next: unsafe extern "system" fn(
         this: *mut ::core::ffi::c_void,
         cFetch: ULONG,
-        ppTag: *mut *mut ::core::ffi::c_void,
+        ppTag: *mut InterfacePtr<IMimeEditTag>,
         pcFetched: *mut ULONG,
     ) -> HRESULT,
     /// The entry of `IMimeEditTagCollection::Reset`.
@@ -13411,7 +13444,7 @@ impl IMimeEditTagCollection {
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
-        ppTag: *mut *mut ::core::ffi::c_void,
+        ppTag: *mut InterfacePtr<IMimeEditTag>,
         pcFetched: *mut ULONG,
     ) -> HRESULT {
         (self.vtable().Next)(self.as_raw(), cFetch, ppTag, pcFetched)
@@ -13457,7 +13490,7 @@ pub trait IMimeEditTagCollection_Impl {
     unsafe fn Next(
         &self,
         cFetch: ULONG,
-        ppTag: *mut *mut ::core::ffi::c_void,
+        ppTag: *mut InterfacePtr<IMimeEditTag>,
         pcFetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -13518,7 +13551,7 @@ impl IMimeEditTagCollection_Vtbl {
         unsafe extern "system" fn Next<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
             cFetch: ULONG,
-            ppTag: *mut *mut ::core::ffi::c_void,
+            ppTag: *mut InterfacePtr<IMimeEditTag>,
             pcFetched: *mut ULONG,
         ) -> HRESULT
         where

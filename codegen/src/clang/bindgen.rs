@@ -2,8 +2,8 @@
 //! layouts come from clang directly: [`super::layouts`].)
 //!
 //! bindgen's output is post-processed as a syntax tree: C integer types get Windows'
-//! fixed widths (ULONG is `u32` on every host), interface objects become `c_void` (the
-//! back end gives interfaces their own types), and stdcall becomes `extern "system"`.
+//! fixed widths (ULONG is `u32` on every host), interface objects become `c_void` and
+//! pointers to them `InterfacePtr<IFoo>` (the back end gives interfaces their own types), and stdcall becomes `extern "system"`.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -120,6 +120,19 @@ struct Fixup<'a> {
 
 impl VisitMut for Fixup<'_> {
     fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+        // `*mut IFoo` (C's `IFoo *`) is a typed interface pointer; the selection turns
+        // those whose interface is not emitted back into `*mut c_void`.
+        if let syn::Type::Ptr(p) = ty {
+            if let syn::Type::Path(to) = &*p.elem {
+                if let Some(name) = to.path.get_ident().map(|i| i.to_string()) {
+                    if to.qself.is_none() && self.interfaces.contains(&name) {
+                        let name = syn::Ident::new(&name, proc_macro2::Span::call_site());
+                        *ty = syn::parse_quote!(InterfacePtr<#name>);
+                        return;
+                    }
+                }
+            }
+        }
         if let syn::Type::Path(p) = ty {
             if p.qself.is_none() {
                 let segs: Vec<String> = p

@@ -28,7 +28,7 @@ pub enum CType {
     Prim(&'static str),
     /// A typedef, struct, union or enum name that the bindings declare.
     Named(String),
-    /// A COM interface object (only ever behind a pointer): `c_void` in Rust.
+    /// A COM interface object (only ever behind a pointer, `InterfacePtr<IFoo>` in Rust).
     Interface(String),
     Ptr {
         is_const: bool,

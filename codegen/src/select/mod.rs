@@ -2,13 +2,15 @@
 //! From the clang scan it decides what clang is asked for ([`plan`]); from clang's
 //! answer it builds the [`Model`] the back end reads ([`model`]): the interfaces to emit
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
-//! merged over the targets ([`merge`]), and the [`checks`] against the IDL.
+//! merged over the targets ([`merge`]) with their interface pointers typed
+//! ([`pointers`]), and the [`checks`] against the IDL.
 
 pub mod checks;
 pub mod constants;
 pub mod corrections;
 pub mod interfaces;
 pub mod merge;
+pub mod pointers;
 
 use std::collections::HashSet;
 
@@ -73,13 +75,14 @@ pub fn model(
     let mut interfaces = interfaces::select(manifest, inputs, &scan)?;
     checks::unique_iids(inputs, &interfaces)?;
     corrections::apply(manifest, &mut interfaces)?;
-    let items = merge::merge(
+    let mut items = merge::merge(
         &inputs.targets,
         &answer.targets,
         inputs.cc_target,
         &scan.decls,
         &manifest.spec.output.base_module,
     );
+    pointers::resolve(&mut interfaces, &mut items);
     checks::layouts_complete(&inputs.targets, &items, &answer.layouts)?;
     let constants = constants::collect(manifest, &plan.constants, &answer.values, &items)?;
     checks::types_declared(&interfaces, &items)?;

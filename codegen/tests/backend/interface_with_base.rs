@@ -117,7 +117,7 @@ pub struct IFoo_Vtbl {
         this: *mut ::core::ffi::c_void,
         type_: ULONG,
         lpszName: *const u16,
-        ppUnk: *mut *mut ::core::ffi::c_void,
+        ppUnk: *mut InterfacePtr<IUnknown>,
         pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
     ) -> HRESULT,
     /// The entry of `IFoo::Count`.
@@ -158,7 +158,7 @@ impl IFoo {
         &self,
         type_: ULONG,
         lpszName: *const u16,
-        ppUnk: *mut *mut ::core::ffi::c_void,
+        ppUnk: *mut InterfacePtr<IUnknown>,
         pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
     ) -> HRESULT {
         (self.vtable().Frob)(self.as_raw(), type_, lpszName, ppUnk, pfn)
@@ -186,7 +186,7 @@ pub trait IFoo_Impl {
         &self,
         type_: ULONG,
         lpszName: *const u16,
-        ppUnk: *mut *mut ::core::ffi::c_void,
+        ppUnk: *mut InterfacePtr<IUnknown>,
         pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -215,7 +215,7 @@ impl IFoo_Vtbl {
             this: *mut ::core::ffi::c_void,
             type_: ULONG,
             lpszName: *const u16,
-            ppUnk: *mut *mut ::core::ffi::c_void,
+            ppUnk: *mut InterfacePtr<IUnknown>,
             pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
         ) -> HRESULT
         where

@@ -139,7 +139,7 @@ impl sys::IMAPIContainer_Impl for SampleFolder {
             return sys::MAPI_E_INVALID_PARAMETER;
         }
         // SAFETY: non-null and writable (MAPI's contract): null until there is an answer.
-        unsafe { *lppUnk = std::ptr::null_mut() };
+        unsafe { *lppUnk = sys::InterfacePtr::null() };
         let Some(me) = self.this.object() else {
             return sys::MAPI_E_CALL_FAILED;
         };
@@ -161,7 +161,7 @@ impl sys::IMAPIContainer_Impl for SampleFolder {
         // SAFETY: as above.
         unsafe {
             *lpulObjType = kind;
-            *lppUnk = sys::Interface::into_raw(unknown);
+            *lppUnk = unknown.into();
         }
         sys::S_OK
     }

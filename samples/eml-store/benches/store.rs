@@ -71,7 +71,7 @@ struct Session {
 
 fn logon(dir: &Path) -> Session {
     let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, std::ptr::null_mut());
+    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
     // SAFETY: local allocators, writable out-pointers.
     let hr = unsafe {
         eml_store::MSProviderInit(
@@ -88,14 +88,14 @@ fn logon(dir: &Path) -> Session {
     };
     assert_eq!(hr, S_OK);
     // SAFETY: the reference MSProviderInit handed out.
-    let provider = unsafe { sys::IMSProvider::from_raw(raw) }.unwrap();
+    let provider = unsafe { raw.into_owned() }.unwrap();
     let support: sys::IMAPISupport = Object::new(Support).cast().unwrap();
     let mut id = eml_store::store_entry_id(dir);
-    let (mut l, mut s) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
     // SAFETY: a live support object, the identifier's bytes, writable out-pointers.
     let hr = unsafe {
         provider.Logon(
-            support.as_raw(),
+            sys::InterfacePtr::from_raw(support.as_raw()),
             0,
             std::ptr::null_mut(),
             id.len() as ULONG,
@@ -111,12 +111,7 @@ fn logon(dir: &Path) -> Session {
     };
     assert_eq!(hr, S_OK);
     // SAFETY: one reference each from Logon.
-    let (logon, store) = unsafe {
-        (
-            sys::IMSLogon::from_raw(l).unwrap(),
-            sys::IMsgStore::from_raw(s).unwrap(),
-        )
-    };
+    let (logon, store) = unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) };
     Session {
         _provider: provider,
         _support: support,
@@ -141,7 +136,7 @@ fn free(p: *mut std::ffi::c_void) {
 
 fn inbox(store: &sys::IMsgStore) -> sys::IMAPIFolder {
     let (mut cb, mut id) = (0, std::ptr::null_mut());
-    let (mut kind, mut unknown) = (0, std::ptr::null_mut());
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
     // SAFETY: writable out-pointers; the identifier GetReceiveFolder gave.
     unsafe {
         assert_eq!(
@@ -159,20 +154,17 @@ fn inbox(store: &sys::IMsgStore) -> sys::IMAPIFolder {
             S_OK
         );
         free(id.cast());
-        sys::IUnknown::from_raw(unknown.cast())
-            .unwrap()
-            .cast()
-            .unwrap()
+        unknown.into_owned().unwrap().cast().unwrap()
     }
 }
 
 /// Opens the contents table, sets four columns, reads every row, frees them: the rows read.
 fn read_table(inbox: &sys::IMAPIFolder, columns: *const sys::SPropTagArray) -> usize {
-    let mut raw = std::ptr::null_mut();
+    let mut raw = sys::InterfacePtr::null();
     // SAFETY: writable out-pointers; a tag array; FreeProws done by hand.
     unsafe {
         assert_eq!(inbox.GetContentsTable(0, &mut raw), S_OK);
-        let table = sys::IMAPITable::from_raw(raw.cast()).unwrap();
+        let table = raw.into_owned().unwrap();
         assert_eq!(table.SetColumns(columns.cast_mut(), 0), S_OK);
         let mut rows = std::ptr::null_mut();
         assert_eq!(table.QueryRows(100_000, 0, &mut rows), S_OK);
@@ -193,8 +185,8 @@ fn sync(store: &sys::IMsgStore) {
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as u32,
         ulFlags: SyncFlags::DOWNLOAD_CONTENTS.bits(),
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: callback.as_raw(),
+        psesSync: sys::InterfacePtr::null(),
+        punkCallBack: sys::InterfacePtr::from_raw(callback.as_raw()),
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a complete MAPISIB; the event is ours to wait on and close.

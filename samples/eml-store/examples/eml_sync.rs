@@ -133,7 +133,7 @@ fn main() -> mapi_sync::Result<()> {
 
     // MSProviderInit, as MAPI calls it.
     let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, std::ptr::null_mut());
+    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
     // SAFETY: the local allocators and two writable out-pointers.
     mapi_sync::check(unsafe {
         eml_store::MSProviderInit(
@@ -149,17 +149,17 @@ fn main() -> mapi_sync::Result<()> {
         )
     })?;
     // SAFETY: the one reference MSProviderInit handed out.
-    let provider = unsafe { sys::IMSProvider::from_raw(raw) }.expect("a provider");
+    let provider = unsafe { raw.into_owned() }.expect("a provider");
     println!("MSProviderInit: SPI version {version:#010x}");
 
     // IMSProvider::Logon with the store's entry identifier.
     let support: sys::IMAPISupport = Object::new(Support).cast()?;
     let mut id = eml_store::store_entry_id(&dir);
-    let (mut logon_raw, mut mdb_raw) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let (mut logon_raw, mut mdb_raw) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
     // SAFETY: a live support object, `id.len()` readable bytes, writable out-pointers.
     mapi_sync::check(unsafe {
         provider.Logon(
-            support.as_raw(),
+            sys::InterfacePtr::from_raw(support.as_raw()),
             0,
             std::ptr::null_mut(),
             id.len() as ULONG,
@@ -176,8 +176,8 @@ fn main() -> mapi_sync::Result<()> {
     // SAFETY: one reference each, from Logon.
     let (logon, store) = unsafe {
         (
-            sys::IMSLogon::from_raw(logon_raw).unwrap(),
-            sys::IMsgStore::from_raw(mdb_raw).unwrap(),
+            logon_raw.into_owned().unwrap(),
+            mdb_raw.into_owned().unwrap(),
         )
     };
 
@@ -209,7 +209,7 @@ fn main() -> mapi_sync::Result<()> {
             std::ptr::null_mut(),
         )
     })?;
-    let (mut kind, mut unknown) = (0, std::ptr::null_mut());
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
     // SAFETY: the identifier GetReceiveFolder gave, and writable out-pointers.
     mapi_sync::check(unsafe {
         store.OpenEntry(
@@ -223,15 +223,15 @@ fn main() -> mapi_sync::Result<()> {
     })?;
     free(inbox_id.cast());
     // SAFETY: one reference from OpenEntry.
-    let inbox: sys::IMAPIFolder = unsafe { sys::IUnknown::from_raw(unknown.cast()) }
+    let inbox: sys::IMAPIFolder = unsafe { unknown.into_owned() }
         .unwrap()
         .cast()
         .map_err(mapi_sync::Error::new)?;
-    let mut table_raw = std::ptr::null_mut();
+    let mut table_raw = sys::InterfacePtr::null();
     // SAFETY: a writable out-pointer.
     mapi_sync::check(unsafe { inbox.GetContentsTable(0, &mut table_raw) })?;
     // SAFETY: one reference from GetContentsTable.
-    let table = unsafe { sys::IMAPITable::from_raw(table_raw.cast()) }.unwrap();
+    let table = unsafe { table_raw.into_owned() }.unwrap();
     println!("Inbox: {} messages", row_count(&table));
 
     // New mail arrives as files; one of them is not a message.
@@ -259,8 +259,8 @@ fn main() -> mapi_sync::Result<()> {
     let mut sib = MAPISIB {
         ulSize: std::mem::size_of::<MAPISIB>() as u32,
         ulFlags: SyncFlags::DOWNLOAD_CONTENTS.bits(),
-        psesSync: std::ptr::null_mut(),
-        punkCallBack: dialog.as_raw(),
+        psesSync: sys::InterfacePtr::null(),
+        punkCallBack: sys::InterfacePtr::from_raw(dialog.as_raw()),
         phSyncDoneEvent: &mut event,
     };
     let started = Instant::now();

@@ -474,7 +474,7 @@ fn write_profile(
     entry_id: &[u8],
     uid: &[u8; 16],
 ) -> mapi_sync::Result<()> {
-    let mut raw: sys::LPPROFSECT = std::ptr::null_mut();
+    let mut raw = sys::LPPROFSECT::null();
     // SAFETY: a live support object; a null MAPIUID names this provider's own section; a
     // writable out-pointer.
     let hr =
@@ -484,10 +484,9 @@ fn write_profile(
     }
     mapi_sync::check(hr)?;
     // SAFETY: the one reference OpenProfileSection handed out (or null).
-    let section =
-        unsafe { <sys::IProfSect as sys::Interface>::from_raw(raw) }.ok_or_else(|| {
-            mapi_sync::Error::with_message(sys::MAPI_E_CALL_FAILED, "no profile section")
-        })?;
+    let section = unsafe { raw.into_owned() }.ok_or_else(|| {
+        mapi_sync::Error::with_message(sys::MAPI_E_CALL_FAILED, "no profile section")
+    })?;
     let values = PropArray::write(
         allocators,
         &[
@@ -538,8 +537,8 @@ impl sys::IMSProvider_Impl for EmlProvider {
         // SAFETY: non-null and writable (Logon's contract); each optional one only when
         // given.
         unsafe {
-            *lppMSLogon = std::ptr::null_mut();
-            *lppMDB = std::ptr::null_mut();
+            *lppMSLogon = sys::InterfacePtr::null();
+            *lppMDB = sys::InterfacePtr::null();
             if !lppMAPIError.is_null() {
                 *lppMAPIError = std::ptr::null_mut();
             }
@@ -551,10 +550,7 @@ impl sys::IMSProvider_Impl for EmlProvider {
             }
         }
         // SAFETY: MAPI's support object or null; borrowed, then cloned (AddRef).
-        let Some(support) =
-            (unsafe { <sys::IMAPISupport as sys::Interface>::from_raw_borrowed(&lpMAPISup) })
-                .cloned()
-        else {
+        let Some(support) = (unsafe { lpMAPISup.to_owned() }) else {
             return sys::MAPI_E_INVALID_PARAMETER;
         };
         if cbEntryID == 0 {
@@ -569,8 +565,8 @@ impl sys::IMSProvider_Impl for EmlProvider {
             Ok((logon, store)) => {
                 // SAFETY: as above; one reference each moves to the caller.
                 unsafe {
-                    *lppMSLogon = sys::Interface::into_raw(logon);
-                    *lppMDB = sys::Interface::into_raw(store);
+                    *lppMSLogon = logon.into();
+                    *lppMDB = store.into();
                 }
                 sys::S_OK
             }
@@ -676,13 +672,13 @@ unsafe fn open_entry(
 ) -> HRESULT {
     out_or_invalid!(kind_out, out);
     // SAFETY: non-null and writable: null until there is an answer.
-    unsafe { *out = std::ptr::null_mut() };
+    unsafe { *out = sys::InterfacePtr::null() };
     match shared.open(cb, lp) {
         Ok((kind, unknown)) => {
             // SAFETY: as above; the reference moves to the caller.
             unsafe {
                 *kind_out = kind;
-                *out = sys::Interface::into_raw(unknown);
+                *out = unknown.into();
             }
             sys::S_OK
         }
@@ -912,7 +908,7 @@ impl EmlFolder {
         match table.cast::<sys::IMAPITable>() {
             Ok(t) => {
                 // SAFETY: non-null and writable; the reference moves to the caller.
-                unsafe { *out = sys::Interface::into_raw(t) };
+                unsafe { *out = t.into() };
                 sys::S_OK
             }
             Err(e) => e.code(),

@@ -28,7 +28,7 @@ fn free(p: *mut std::ffi::c_void) {
 
 fn provider() -> sys::IMSProvider {
     let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, std::ptr::null_mut());
+    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
     // SAFETY: local allocators, writable out-pointers.
     let hr = unsafe {
         eml_store::MSProviderInit(
@@ -45,17 +45,17 @@ fn provider() -> sys::IMSProvider {
     };
     assert_eq!((hr, version), (S_OK, sys::CURRENT_SPI_VERSION));
     // SAFETY: the one reference handed out.
-    unsafe { sys::IMSProvider::from_raw(raw) }.unwrap()
+    unsafe { raw.into_owned() }.unwrap()
 }
 
 fn logon(provider: &sys::IMSProvider, dir: &Path) -> (sys::IMSLogon, sys::IMsgStore) {
     let support: sys::IMAPISupport = Object::new(Support).cast().unwrap();
     let mut id = eml_store::store_entry_id(dir);
-    let (mut l, mut s) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
     // SAFETY: a live support object, the identifier's bytes, writable out-pointers.
     let hr = unsafe {
         provider.Logon(
-            support.as_raw(),
+            sys::InterfacePtr::from_raw(support.as_raw()),
             0,
             std::ptr::null_mut(),
             id.len() as ULONG,
@@ -71,12 +71,7 @@ fn logon(provider: &sys::IMSProvider, dir: &Path) -> (sys::IMSLogon, sys::IMsgSt
     };
     assert_eq!(hr, S_OK);
     // SAFETY: one reference each from Logon.
-    unsafe {
-        (
-            sys::IMSLogon::from_raw(l).unwrap(),
-            sys::IMsgStore::from_raw(s).unwrap(),
-        )
-    }
+    unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) }
 }
 
 fn message(dir: &Path, name: &str, subject: &str, date: Option<&str>) {
@@ -133,7 +128,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
     let (logon, store) = logon(&provider, dir.path());
     let (mut cb, mut id) = (0, std::ptr::null_mut());
     let mut class: sys::LPTSTR = std::ptr::null_mut();
-    let (mut kind, mut unknown) = (0, std::ptr::null_mut());
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
     // SAFETY: writable out-pointers; the identifier GetReceiveFolder gave.
     let inbox: sys::IMAPIFolder = unsafe {
         assert_eq!(
@@ -154,17 +149,14 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
             S_OK
         );
         free(id.cast());
-        sys::IUnknown::from_raw(unknown.cast())
-            .unwrap()
-            .cast()
-            .unwrap()
+        unknown.into_owned().unwrap().cast().unwrap()
     };
     assert_eq!(kind, sys::MAPI_FOLDER);
-    let mut raw = std::ptr::null_mut();
+    let mut raw = sys::InterfacePtr::null();
     // SAFETY: a writable out-pointer.
     assert_eq!(unsafe { inbox.GetContentsTable(0, &mut raw) }, S_OK);
     // SAFETY: one reference from GetContentsTable.
-    let table = unsafe { sys::IMAPITable::from_raw(raw.cast()) }.unwrap();
+    let table = unsafe { raw.into_owned() }.unwrap();
     // The subject by identifier (PT_UNSPECIFIED), then the delivery time.
     let columns = write_prop_tags(
         Allocators::local(),
@@ -292,7 +284,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
     free(values.cast());
 
     // The root (an empty identifier): no messages, one subfolder, the inbox.
-    let (mut kind, mut unknown) = (0, std::ptr::null_mut());
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
     // SAFETY: an empty identifier, writable out-pointers.
     let root: sys::IMAPIFolder = unsafe {
         assert_eq!(
@@ -306,20 +298,17 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
             ),
             S_OK
         );
-        sys::IUnknown::from_raw(unknown.cast())
-            .unwrap()
-            .cast()
-            .unwrap()
+        unknown.into_owned().unwrap().cast().unwrap()
     };
-    let (mut contents, mut hierarchy) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let (mut contents, mut hierarchy) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
     let (mut none, mut one) = (9, 9);
     // SAFETY: writable out-pointers; one reference each.
     let (contents, hierarchy) = unsafe {
         assert_eq!(root.GetContentsTable(0, &mut contents), S_OK);
         assert_eq!(root.GetHierarchyTable(0, &mut hierarchy), S_OK);
         (
-            sys::IMAPITable::from_raw(contents.cast()).unwrap(),
-            sys::IMAPITable::from_raw(hierarchy.cast()).unwrap(),
+            contents.into_owned().unwrap(),
+            hierarchy.into_owned().unwrap(),
         )
     };
     // SAFETY: writable counts and row-set pointers.
@@ -343,7 +332,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
         };
         let mut inbox_id = inbox_id.to_vec();
         let mut kind = 0;
-        let mut opened = std::ptr::null_mut();
+        let mut opened = sys::InterfacePtr::null();
         assert_eq!(
             root.OpenEntry(
                 inbox_id.len() as ULONG,
@@ -356,7 +345,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
             S_OK
         );
         assert_eq!(kind, sys::MAPI_FOLDER);
-        drop(sys::IUnknown::from_raw(opened.cast()));
+        drop(opened.into_owned());
         free_rows(rows);
     }
     drop((contents, hierarchy, root, table, inbox));

@@ -41,6 +41,14 @@ pub fn rust_type(ty: &CType) -> TokenStream {
         }
         CType::Interface(_) => quote!(::core::ffi::c_void),
         CType::Fn { .. } => quote!(::core::ffi::c_void),
+        // `IFoo *`: the selection leaves `Interface` only for emitted interfaces.
+        CType::Ptr { to, .. } if matches!(**to, CType::Interface(_)) => {
+            let CType::Interface(name) = &**to else {
+                unreachable!()
+            };
+            let name = ident(name);
+            quote!(InterfacePtr<#name>)
+        }
         CType::Ptr { to, .. } if matches!(**to, CType::Fn { .. }) => {
             let CType::Fn { abi, ret, params } = &**to else {
                 unreachable!()
