@@ -111,7 +111,11 @@ fn an_interface_pointer_moves_borrows_and_keeps_references() {
         // A copy of our own (AddRef), dropped again (Release).
         drop(raw.to_owned().expect("not null"));
     }
-    assert_eq!(drops.count(), 0, "the raw pointer still holds its reference");
+    assert_eq!(
+        drops.count(),
+        0,
+        "the raw pointer still holds its reference"
+    );
     // SAFETY: `raw` holds the one reference, handed over here.
     let back = unsafe { raw.into_owned() }.expect("not null");
     assert_eq!(drops.count(), 0);

@@ -958,3 +958,90 @@ fn error_keyword_as_a_name() {
   |                            ^"
     );
 }
+
+/// The comment block right before a declaration is its documentation: on interfaces,
+/// methods, constants, structs, members and typedefs; not a file's heading (a blank line
+/// follows it) nor a comment trailing a line.
+#[test]
+fn comments_before_declarations_document_them() {
+    let src = "// file heading\n\
+               \n\
+               // How many.\n\
+               const ULONG COUNT = 3; // trailing, not COUNT's\n\
+               /* A pair:\n   two numbers. */\n\
+               typedef struct _PAIR {\n\
+                   // The first.\n\
+                   ULONG a;\n\
+                   ULONG b;\n\
+               } PAIR;\n\
+               // A pointer to one.\n\
+               typedef PAIR *LPPAIR;\n\
+               // What a store answers.\n\
+               [object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD), local]\n\
+               interface IFoo : IUnknown\n\
+               {\n\
+                   // Says hello.\n\
+                   HRESULT Hello([in] ULONG n);\n\
+                   HRESULT Quiet(void);\n\
+               };\n";
+    let file = parse_str(Path::new("doc.idl"), src).unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Const(c) => seen.push((c.name.clone(), c.doc.clone())),
+            Item::Struct(s) => {
+                seen.push(("_PAIR".into(), s.doc.clone()));
+                for f in &s.fields {
+                    seen.push((format!("_PAIR::{}", f.name), f.doc.clone()));
+                }
+            }
+            Item::Typedef(a) => seen.push((a.name.clone(), a.doc.clone())),
+            Item::Interface(i) => {
+                seen.push((i.name.clone(), i.doc.clone()));
+                for m in &i.methods {
+                    seen.push((format!("IFoo::{}", m.name), m.doc.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            ("COUNT".into(), some("How many.")),
+            ("_PAIR".into(), some("A pair:\ntwo numbers.")),
+            ("_PAIR::a".into(), some("The first.")),
+            ("_PAIR::b".into(), None),
+            ("LPPAIR".into(), some("A pointer to one.")),
+            ("IFoo".into(), some("What a store answers.")),
+            ("IFoo::Hello".into(), some("Says hello.")),
+            ("IFoo::Quiet".into(), None),
+        ]
+    );
+}
+
+/// The IDL's comments reach the Rust bindings' docs (the regenerated copy is checked
+/// against the IDL by `cargo xtask regen --check`).
+#[test]
+fn the_bindings_carry_the_idls_comments() {
+    let idl = std::fs::read_to_string(root().join("headers/mapisync.idl")).unwrap();
+    let rust = std::fs::read_to_string(root().join("generated/src/mapisync.rs")).unwrap();
+    let file = mapisync();
+    let sync = interface(&file, "IMAPISync");
+    let doc = sync
+        .doc
+        .as_deref()
+        .expect("IMAPISync has a comment in the IDL");
+    let first = doc.lines().next().unwrap();
+    assert!(idl.contains(first), "the doc comes from the IDL's own text");
+    let documented = format!("/// {first}\n");
+    let at = rust
+        .find(&documented)
+        .unwrap_or_else(|| panic!("generated/src/mapisync.rs lacks {documented:?}"));
+    let next = rust[at..].find("pub struct").map(|i| &rust[at + i..]);
+    assert!(
+        next.is_some_and(|s| s.starts_with("pub struct IMAPISync(")),
+        "the IDL's doc is on the interface pointer type"
+    );
+}

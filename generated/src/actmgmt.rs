@@ -4,6 +4,8 @@
 use crate::*;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A counted byte string.
+///
 /// The `ACCT_BIN` structure, from `actmgmt.idl`. Microsoft's reference: [ACCT_BIN](https://learn.microsoft.com/office/client-developer/outlook/mapi/acct_bin).
 pub struct ACCT_BIN {
     /// `cb` of `ACCT_BIN`.
@@ -13,6 +15,9 @@ pub struct ACCT_BIN {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// An account property value; dwType is PT_LONG, PT_UNICODE or PT_BINARY (see above
+/// for how Val stands in for the union).
+///
 /// The `ACCT_VARIANT` structure, from `actmgmt.idl`. Microsoft's reference: [ACCT_VARIANT](https://learn.microsoft.com/office/client-developer/outlook/mapi/acct_variant).
 pub struct ACCT_VARIANT {
     /// `dwType` of `ACCT_VARIANT`.
@@ -32,14 +37,21 @@ pub type LPOLKACCOUNTHELPER = InterfacePtr<IOlkAccountHelper>;
 pub type LPOLKACCOUNTNOTIFY = InterfacePtr<IOlkAccountNotify>;
 /// `LPOLKACCOUNTMANAGER` is `InterfacePtr<IOlkAccountManager>`, from `actmgmt.idl`.
 pub type LPOLKACCOUNTMANAGER = InterfacePtr<IOlkAccountManager>;
+/// IOlkAccountManager::DisplayAccountList's dwFlags.
+///
 /// `ACCTUI_NO_WARNING`, from `actmgmt.idl`.
 pub const ACCTUI_NO_WARNING: ULONG = 0x00000100;
 /// `ACCTUI_SHOW_ACCTWIZARD`, from `actmgmt.idl`.
 pub const ACCTUI_SHOW_ACCTWIZARD: ULONG = 0x00000400;
 /// `ACCTUI_SHOW_DATA_TAB`, from `actmgmt.idl`.
 pub const ACCTUI_SHOW_DATA_TAB: ULONG = 0x00000200;
+/// IOlkAccountManager::Init's dwFlags.
+///
 /// `ACCT_INIT_NOSYNCH_MAPI_ACCTS`, from `actmgmt.idl`.
 pub const ACCT_INIT_NOSYNCH_MAPI_ACCTS: ULONG = 0x00000001;
+/// The account manager's errors (HRESULTs; E_OLK_REGISTRY has the value of
+/// E_OLK_ALREADY_INITIALIZED, as in Microsoft's header).
+///
 /// `E_ACCT_NOT_FOUND`, from `actmgmt.idl`.
 pub const E_ACCT_NOT_FOUND: HRESULT = 0x800C8101_u32 as HRESULT;
 /// `E_ACCT_WRONG_SORT_ORDER`, from `actmgmt.idl`.
@@ -54,6 +66,8 @@ pub const E_OLK_PARAM_NOT_SUPPORTED: HRESULT = 0x800C8003_u32 as HRESULT;
 pub const E_OLK_PROP_READ_ONLY: HRESULT = 0x800C800D_u32 as HRESULT;
 /// `E_OLK_REGISTRY`, from `actmgmt.idl`.
 pub const E_OLK_REGISTRY: HRESULT = 0x800C8002_u32 as HRESULT;
+/// IOlkAccountNotify::Notify's dwNotify.
+///
 /// `NOTIFY_ACCT_CHANGED`, from `actmgmt.idl`.
 pub const NOTIFY_ACCT_CHANGED: ULONG = 0x00000001;
 /// `NOTIFY_ACCT_CREATED`, from `actmgmt.idl`.
@@ -70,6 +84,8 @@ pub const OLK_ACCOUNT_NO_FLAGS: ULONG = 0x00000000;
 pub const PROP_ACCT_DELIVERY_FOLDER: ULONG = 0x00190102;
 /// `PROP_ACCT_DELIVERY_STORE`, from `actmgmt.idl`.
 pub const PROP_ACCT_DELIVERY_STORE: ULONG = 0x00180102;
+/// Account properties (PROP_TAG(type, id), for GetProp, SetProp and FindAccount).
+///
 /// `PROP_ACCT_ID`, from `actmgmt.idl`.
 pub const PROP_ACCT_ID: ULONG = 0x00010003;
 /// `PROP_ACCT_IS_EXCH`, from `actmgmt.idl`.
@@ -130,6 +146,8 @@ pub const PROP_SMTP_USE_AUTH: ULONG = 0x02030003;
 pub const PROP_SMTP_USE_SPA: ULONG = 0x02070003;
 /// Property tag `PR_NEXT_SEND_ACCT`: identifier 0x0E29, type `PT_UNICODE`; from `actmgmt.idl`.
 pub const PR_NEXT_SEND_ACCT: ULONG = 0x0E29001F;
+/// Profile section properties naming the send accounts.
+///
 /// Property tag `PR_PRIMARY_SEND_ACCT`: identifier 0x0E28, type `PT_UNICODE`; from `actmgmt.idl`.
 pub const PR_PRIMARY_SEND_ACCT: ULONG = 0x0E28001F;
 /// The vtable of `IOlkErrorUnknown`, in the order the headers declare.
@@ -144,6 +162,8 @@ pub struct IOlkErrorUnknown_Vtbl {
         ppwszError: *mut LPWSTR,
     ) -> HRESULT,
 }
+/// The base of the account interfaces: the text of their last error.
+///
 /// An owned `IOlkErrorUnknown` interface pointer (declared in `actmgmt.idl`). IID {9240A6C0-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -171,6 +191,8 @@ unsafe impl ComInterface for IOlkErrorUnknown {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IOlkErrorUnknown {
+    /// The message for hr; the caller frees it with the object's FreeMemory.
+    ///
     /// Calls `IOlkErrorUnknown::GetLastError` through the vtable.
     ///
     /// # Safety
@@ -181,6 +203,8 @@ impl IOlkErrorUnknown {
 }
 /// Implement `IOlkErrorUnknown` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IOlkErrorUnknown_Impl {
+    /// The message for hr; the caller frees it with the object's FreeMemory.
+    ///
     /// `IOlkErrorUnknown::GetLastError`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -253,6 +277,9 @@ pub struct IOlkEnum_Vtbl {
         cSkip: ULONG,
     ) -> HRESULT,
 }
+/// The accounts EnumerateAccounts found, as IUnknowns to ask for IOlkAccount (reference:
+/// "IOlkEnum"; vtable order GetCount, Reset, GetNext, Skip).
+///
 /// An owned `IOlkEnum` interface pointer (declared in `actmgmt.idl`). IID {9240A6C0-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -280,6 +307,8 @@ unsafe impl ComInterface for IOlkEnum {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IOlkEnum {
+    /// How many accounts the enumerator holds.
+    ///
     /// Calls `IOlkEnum::GetCount` through the vtable.
     ///
     /// # Safety
@@ -287,6 +316,8 @@ impl IOlkEnum {
     pub unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
         (self.vtable().GetCount)(self.as_raw(), pulCount)
     }
+    /// Back to the first account.
+    ///
     /// Calls `IOlkEnum::Reset` through the vtable.
     ///
     /// # Safety
@@ -294,6 +325,8 @@ impl IOlkEnum {
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
+    /// The next account (S_FALSE at the end).
+    ///
     /// Calls `IOlkEnum::GetNext` through the vtable.
     ///
     /// # Safety
@@ -301,6 +334,8 @@ impl IOlkEnum {
     pub unsafe fn GetNext(&self, ppunk: *mut LPUNKNOWN) -> HRESULT {
         (self.vtable().GetNext)(self.as_raw(), ppunk)
     }
+    /// Skips cSkip accounts.
+    ///
     /// Calls `IOlkEnum::Skip` through the vtable.
     ///
     /// # Safety
@@ -311,6 +346,8 @@ impl IOlkEnum {
 }
 /// Implement `IOlkEnum` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IOlkEnum_Impl {
+    /// How many accounts the enumerator holds.
+    ///
     /// `IOlkEnum::GetCount`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -323,6 +360,8 @@ pub trait IOlkEnum_Impl {
     unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Back to the first account.
+    ///
     /// `IOlkEnum::Reset`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -335,6 +374,8 @@ pub trait IOlkEnum_Impl {
     unsafe fn Reset(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The next account (S_FALSE at the end).
+    ///
     /// `IOlkEnum::GetNext`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -347,6 +388,8 @@ pub trait IOlkEnum_Impl {
     unsafe fn GetNext(&self, ppunk: *mut LPUNKNOWN) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Skips cSkip accounts.
+    ///
     /// `IOlkEnum::Skip`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -514,6 +557,8 @@ pub struct IOlkAccount_Vtbl {
         dwFlags: ULONG,
     ) -> HRESULT,
 }
+/// One account.
+///
 /// An owned `IOlkAccount` interface pointer (declared in `actmgmt.idl`). IID {9240A6D2-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -583,6 +628,9 @@ impl IOlkAccount {
     pub unsafe fn PlaceHolder6(&self) -> HRESULT {
         (self.vtable().PlaceHolder6)(self.as_raw())
     }
+    /// The account's kind (a CLSID_Olk\*Account) and its categories (CLSID_OlkMail,
+    /// CLSID_OlkAddressBook, CLSID_OlkStore), freed with FreeMemory.
+    ///
     /// Calls `IOlkAccount::GetAccountInfo` through the vtable.
     ///
     /// # Safety
@@ -728,6 +776,9 @@ pub trait IOlkAccount_Impl: IOlkErrorUnknown_Impl {
     unsafe fn PlaceHolder6(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The account's kind (a CLSID_Olk\*Account) and its categories (CLSID_OlkMail,
+    /// CLSID_OlkAddressBook, CLSID_OlkStore), freed with FreeMemory.
+    ///
     /// `IOlkAccount::GetAccountInfo`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -1146,6 +1197,8 @@ pub struct IOlkAccountHelper_Vtbl {
         this: *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// The client's side: what the account manager asks of the profile it works on.
+///
 /// An owned `IOlkAccountHelper` interface pointer (declared in `actmgmt.idl`). IID {9240A6CB-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1180,6 +1233,8 @@ impl IOlkAccountHelper {
     pub unsafe fn PlaceHolder1(&self, pv: LPVOID) -> HRESULT {
         (self.vtable().PlaceHolder1)(self.as_raw(), pv)
     }
+    /// The profile name, in a buffer of \*pcch characters.
+    ///
     /// Calls `IOlkAccountHelper::GetIdentity` through the vtable.
     ///
     /// # Safety
@@ -1216,6 +1271,8 @@ pub trait IOlkAccountHelper_Impl {
     unsafe fn PlaceHolder1(&self, pv: LPVOID) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The profile name, in a buffer of \*pcch characters.
+    ///
     /// `IOlkAccountHelper::GetIdentity`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -1362,6 +1419,9 @@ pub struct IOlkAccountNotify_Vtbl {
         dwFlags: ULONG,
     ) -> HRESULT,
 }
+/// The client's side: told about account changes (IOlkAccountManager::Advise). The
+/// reference puts Notify in the vtable; actMgmt.h's declaration lacks `virtual`.
+///
 /// An owned `IOlkAccountNotify` interface pointer (declared in `actmgmt.idl`). IID {9240A6C3-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1594,6 +1654,8 @@ pub struct IOlkAccountManager_Vtbl {
         this: *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// The account manager (CLSID_OlkAccountManager).
+///
 /// An owned `IOlkAccountManager` interface pointer (declared in `actmgmt.idl`). IID {9240A6CD-AF41-11D2-8C3B-00104B2A6676}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1632,6 +1694,8 @@ impl IOlkAccountManager {
     ) -> HRESULT {
         (self.vtable().Init)(self.as_raw(), pAcctHelper, dwFlags)
     }
+    /// Shows the account settings dialog; only hwnd and dwFlags are used.
+    ///
     /// Calls `IOlkAccountManager::DisplayAccountList` through the vtable.
     ///
     /// # Safety
@@ -1770,6 +1834,8 @@ impl IOlkAccountManager {
     ) -> HRESULT {
         (self.vtable().SetOrder)(self.as_raw(), pclsidCategory, pcAccts, prgAccts)
     }
+    /// The enumerator is an IOlkEnum, handed out as an IUnknown (see the top of the file).
+    ///
     /// Calls `IOlkAccountManager::EnumerateAccounts` through the vtable.
     ///
     /// # Safety
@@ -1870,6 +1936,8 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Shows the account settings dialog; only hwnd and dwFlags are used.
+    ///
     /// `IOlkAccountManager::DisplayAccountList`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -2073,6 +2141,8 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The enumerator is an IOlkEnum, handed out as an IUnknown (see the top of the file).
+    ///
     /// `IOlkAccountManager::EnumerateAccounts`, declared in `actmgmt.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value

@@ -36,10 +36,15 @@ pub type LPROWLIST = *mut _ROWLIST;
 pub struct _action {
     _unused: [u8; 0],
 }
+/// A rule action (IExchangeRuleAction::GetAction), left opaque.
+///
 /// `LPACTION` is `*mut _action`, from `edkmdb.idl`.
 pub type LPACTION = *mut _action;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// IExchangeImportContentsChanges::ImportPerUserReadStateChange: one message's read
+/// state, by source key.
+///
 /// The `ReadState` structure, from `edkmdb.idl`. Microsoft's reference: [ReadState](https://learn.microsoft.com/office/client-developer/outlook/mapi/readstate).
 pub struct _ReadState {
     /// `cbSourceKey` of `_ReadState`.
@@ -97,6 +102,9 @@ pub type LPEXCHANGEMOVEUSERPROGRESS = InterfacePtr<IExchangeMoveUserProgress>;
 pub type LPEXCHANGEFAVORITES = InterfacePtr<IExchangeFavorites>;
 /// `LPEXCHANGEMESSAGECONVERSION` is `InterfacePtr<IExchangeMessageConversion>`, from `edkmdb.idl`.
 pub type LPEXCHANGEMESSAGECONVERSION = InterfacePtr<IExchangeMessageConversion>;
+/// IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules
+/// table.
+///
 /// `ROWLIST_REPLACE`, from `edkmdb.idl`.
 pub const ROWLIST_REPLACE: ULONG = 0x00000001;
 /// `ROW_ADD`, from `edkmdb.idl`.
@@ -131,6 +139,10 @@ pub const SYNC_E_INVALID_PARAMETER: HRESULT = 0x80070057_u32 as HRESULT;
 pub const SYNC_E_NO_PARENT: HRESULT = 0x80040803_u32 as HRESULT;
 /// `SYNC_E_OBJECT_DELETED`, from `edkmdb.idl`.
 pub const SYNC_E_OBJECT_DELETED: HRESULT = 0x80040800_u32 as HRESULT;
+/// ICS results (HRESULTs). The first three are other names for MAPI_E_UNKNOWN_FLAGS,
+/// E_INVALIDARG and E_FAIL; the rest are FACILITY_ITF codes 0x800 to 0x805 (errors) and
+/// 0x820, 0x821 (warnings).
+///
 /// `SYNC_E_UNKNOWN_FLAGS`, from `edkmdb.idl`.
 pub const SYNC_E_UNKNOWN_FLAGS: HRESULT = 0x80040106_u32 as HRESULT;
 /// `SYNC_E_UNSYNCHRONIZED`, from `edkmdb.idl`.
@@ -161,12 +173,18 @@ pub const SYNC_NO_SOFT_DELETIONS: ULONG = 0x00000004;
 pub const SYNC_ONLY_SPECIFIED_PROPS: ULONG = 0x00000080;
 /// `SYNC_PROGRESS_MODE`, from `edkmdb.idl`.
 pub const SYNC_PROGRESS_MODE: ULONG = 0x00008000;
+/// READSTATE.ulFlags.
+///
 /// `SYNC_READ`, from `edkmdb.idl`.
 pub const SYNC_READ: ULONG = 0x00000001;
 /// `SYNC_READ_STATE`, from `edkmdb.idl`.
 pub const SYNC_READ_STATE: ULONG = 0x00000008;
+/// ImportMessageDeletion's ulFlags.
+///
 /// `SYNC_SOFT_DELETE`, from `edkmdb.idl`.
 pub const SYNC_SOFT_DELETE: ULONG = 0x00000001;
+/// ulFlags of the ICS Config methods (IExchangeExportChanges::Config and the importers).
+///
 /// `SYNC_UNICODE`, from `edkmdb.idl`.
 pub const SYNC_UNICODE: ULONG = 0x00000001;
 /// `SYNC_W_CLIENT_CHANGE_NEWER`, from `edkmdb.idl`.
@@ -198,6 +216,9 @@ pub struct IExchangeModifyTable_Vtbl {
         lpMods: LPROWLIST,
     ) -> HRESULT,
 }
+/// Edits a table that MAPI cannot edit through IMAPITable: a folder's access control list
+/// (PR_ACL_TABLE) or its rules (PR_RULES_TABLE), opened with OpenProperty.
+///
 /// An owned `IExchangeModifyTable` interface pointer (declared in `edkmdb.idl`). IID {2D734CB0-53FD-101B-B19D-08002B3056E3}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -404,6 +425,8 @@ pub struct IExchangeRuleAction_Vtbl {
         lppAction: *mut LPACTION,
     ) -> HRESULT,
 }
+/// The actions of a deferred rule (a rule action message's PR_RULE_ACTIONS).
+///
 /// An owned `IExchangeRuleAction` interface pointer (declared in `edkmdb.idl`). IID {74BBA840-C93A-11CE-9581-00AA005742F7}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -591,6 +614,9 @@ pub struct IExchangeManageStore_Vtbl {
         ulFlags: ULONG,
     ) -> HRESULT,
 }
+/// Store management from an Exchange private store: entry IDs of other mailboxes, entry
+/// IDs from source keys, rights, mailbox and public folder tables.
+///
 /// An owned `IExchangeManageStore` interface pointer (declared in `edkmdb.idl`). IID {559D10B0-A772-11CD-9BC8-00AA002FC45A}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1034,6 +1060,9 @@ pub struct IExchangeManageStore2_Vtbl {
         lppEntryID: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// IExchangeManageStore with newsgroup entry IDs. Microsoft declares each version as a
+/// direct IUnknown descendant that repeats the earlier methods; so does this file.
+///
 /// An owned `IExchangeManageStore2` interface pointer (declared in `edkmdb.idl`). IID {B6DCA470-0FF3-11D0-A409-00C04FD7BD87}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1550,6 +1579,8 @@ pub struct IExchangeManageStore3_Vtbl {
         uOffset: UINT,
     ) -> HRESULT,
 }
+/// IExchangeManageStore2 with a mailbox table that starts at an offset.
+///
 /// An owned `IExchangeManageStore3` interface pointer (declared in `edkmdb.idl`). IID {166D9BC2-DB75-44A9-8A93-9F3FFC994D76}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -2144,6 +2175,8 @@ pub struct IExchangeManageStore4_Vtbl {
         uOffset: UINT,
     ) -> HRESULT,
 }
+/// IExchangeManageStore3 with a public folder table that starts at an offset.
+///
 /// An owned `IExchangeManageStore4` interface pointer (declared in `edkmdb.idl`). IID {2590FF87-C431-4F9C-B1A8-CD69D760CD10}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -2762,6 +2795,8 @@ pub struct IExchangeNntpNewsfeed_Vtbl {
         lppStream: *mut LPSTREAM,
     ) -> HRESULT,
 }
+/// The NNTP newsfeed of a public store.
+///
 /// An owned `IExchangeNntpNewsfeed` interface pointer (declared in `edkmdb.idl`). IID {380F41C0-3CDC-11D0-9792-00C04FD6551D}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -2977,6 +3012,8 @@ pub struct IExchangeFastTransfer_Vtbl {
         lpcbProcessed: *mut ULONG,
     ) -> HRESULT,
 }
+/// Fast transfer of a folder's or message's contents as a byte stream.
+///
 /// An owned `IExchangeFastTransfer` interface pointer (declared in `edkmdb.idl`). IID {FF7DB070-A88A-11CD-9BC8-00AA002FC45A}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3156,6 +3193,10 @@ pub struct IExchangeExportChanges_Vtbl {
         lpStream: LPSTREAM,
     ) -> HRESULT,
 }
+/// ICS export: the synchronizer that reports a folder's changes since a saved state to
+/// an importer (IExchangeImportContentsChanges or IExchangeImportHierarchyChanges), step
+/// by step through Synchronize.
+///
 /// An owned `IExchangeExportChanges` interface pointer (declared in `edkmdb.idl`). IID {A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3445,6 +3486,8 @@ pub struct IExchangeExportChanges2_Vtbl {
         ulBufferSize: ULONG,
     ) -> HRESULT,
 }
+/// Export with a conversion stream (messages as MIME).
+///
 /// An owned `IExchangeExportChanges2` interface pointer (declared in `edkmdb.idl`). IID {387CEBE0-F53F-11CF-A48F-00C04FD65595}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3591,6 +3634,8 @@ pub struct IExchangeExportChanges3_Vtbl {
         ulBufferSize: ULONG,
     ) -> HRESULT,
 }
+/// Export of a selected set of messages.
+///
 /// An owned `IExchangeExportChanges3` interface pointer (declared in `edkmdb.idl`). IID {702E7F86-50A6-11D1-ABD6-00A0C905660A}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3786,6 +3831,9 @@ pub struct IExchangeImportContentsChanges_Vtbl {
         pbChangeNumDestMessage: *mut BYTE,
     ) -> HRESULT,
 }
+/// ICS import of message changes: the exporter calls it once per change (a new or
+/// changed message, a deletion, a read-state change, a move).
+///
 /// An owned `IExchangeImportContentsChanges` interface pointer (declared in `edkmdb.idl`). IID {F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -4273,6 +4321,8 @@ pub struct IExchangeImportContentsChanges2_Vtbl {
         lppstream: *mut LPSTREAM,
     ) -> HRESULT,
 }
+/// Import with a conversion stream.
+///
 /// An owned `IExchangeImportContentsChanges2` interface pointer (declared in `edkmdb.idl`). IID {7DFDD720-F53F-11CF-A48F-00C04FD65595}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -4498,6 +4548,8 @@ pub struct IExchangeImportHierarchyChanges_Vtbl {
         lpSrcEntryList: LPENTRYLIST,
     ) -> HRESULT,
 }
+/// ICS import of folder hierarchy changes.
+///
 /// An owned `IExchangeImportHierarchyChanges` interface pointer (declared in `edkmdb.idl`). IID {85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -4800,6 +4852,10 @@ pub struct IExchangeChangeAdviseSink_Vtbl {
         lpEntryList: LPENTRYLIST,
     ) -> ULONG,
 }
+/// Told by IExchangeChangeAdvisor which watched folders changed. Microsoft's headers
+/// give it no IID (no IID_IExchangeChangeAdviseSink exists; it is only ever passed as a
+/// pointer), and the front end needs a uuid: GUID_NULL stands in.
+///
 /// An owned `IExchangeChangeAdviseSink` interface pointer (declared in `edkmdb.idl`). IID {00000000-0000-0000-0000-000000000000}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -4827,6 +4883,8 @@ unsafe impl ComInterface for IExchangeChangeAdviseSink {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IExchangeChangeAdviseSink {
+    /// Returns 0 (a ULONG, not an HRESULT).
+    ///
     /// Calls `IExchangeChangeAdviseSink::OnNotify` through the vtable.
     ///
     /// # Safety
@@ -4837,6 +4895,8 @@ impl IExchangeChangeAdviseSink {
 }
 /// Implement `IExchangeChangeAdviseSink` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IExchangeChangeAdviseSink_Impl {
+    /// Returns 0 (a ULONG, not an HRESULT).
+    ///
     /// `IExchangeChangeAdviseSink::OnNotify`, declared in `edkmdb.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -4922,6 +4982,8 @@ pub struct IExchangeChangeAdvisor_Vtbl {
         lpEntryList: LPENTRYLIST,
     ) -> HRESULT,
 }
+/// Watches the change state of a set of folders and calls an IExchangeChangeAdviseSink.
+///
 /// An owned `IExchangeChangeAdvisor` interface pointer (declared in `edkmdb.idl`). IID {1E300720-A839-11CF-BDE0-00004C7531E3}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5218,6 +5280,8 @@ pub struct IExchangeBadItemCallback_Vtbl {
         lpPropArray: LPSPropValue,
     ) -> HRESULT,
 }
+/// Told about items a mailbox move could not copy.
+///
 /// An owned `IExchangeBadItemCallback` interface pointer (declared in `edkmdb.idl`). IID {1DF85AB7-4D20-4A57-B170-2F062136C1D6}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5362,6 +5426,8 @@ pub struct IExchangeMoveUserProgress_Vtbl {
         ulFlags: ULONG,
     ) -> HRESULT,
 }
+/// Progress of a mailbox move.
+///
 /// An owned `IExchangeMoveUserProgress` interface pointer (declared in `edkmdb.idl`). IID {EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5567,6 +5633,8 @@ pub struct IExchangeFavorites_Vtbl {
         lpEntryList: LPENTRYLIST,
     ) -> HRESULT,
 }
+/// The public folder favorites of a private store.
+///
 /// An owned `IExchangeFavorites` interface pointer (declared in `edkmdb.idl`). IID {CF4F3BC0-EC66-11CE-B31C-00AA00574CC6}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5760,6 +5828,8 @@ pub struct IExchangeMessageConversion_Vtbl {
         lppStream: *mut LPSTREAM,
     ) -> HRESULT,
 }
+/// Opens a message as a MIME stream.
+///
 /// An owned `IExchangeMessageConversion` interface pointer (declared in `edkmdb.idl`). IID {3532B360-D114-11CF-A83B-00C04FD65597}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]

@@ -12,12 +12,19 @@ pub const MSCAP_SEL_FOLDER: MSCAP_SELECTOR = 2;
 pub const MSCAP_SEL_RESERVED3: MSCAP_SELECTOR = 3;
 /// `MSCAP_SEL_RESTRICTION`, from `imscapabilities.idl`.
 pub const MSCAP_SEL_RESTRICTION: MSCAP_SELECTOR = 4;
+/// What GetCapabilities is asked about. Microsoft declares it a C++ `enum class`; its
+/// values and its int width are the same as this C enum's.
+///
 /// `MSCAP_SELECTOR` is `u32`, from `imscapabilities.idl`.
 pub type MSCAP_SELECTOR = u32;
 /// `LPMSCAPABILITIES` is `InterfacePtr<IMSCapabilities>`, from `imscapabilities.idl`.
 pub type LPMSCAPABILITIES = InterfacePtr<IMSCapabilities>;
+/// Answer bits for MSCAP_SEL_RESTRICTION: the store evaluates RES_ANNOTATION restrictions.
+///
 /// `MSCAP_RES_ANNOTATION`, from `imscapabilities.idl`.
 pub const MSCAP_RES_ANNOTATION: ULONG = 0x00000001;
+/// Answer bits for MSCAP_SEL_FOLDER: folder home pages work in this (non-default) store.
+///
 /// `MSCAP_SECURE_FOLDER_HOMEPAGES`, from `imscapabilities.idl`.
 pub const MSCAP_SECURE_FOLDER_HOMEPAGES: ULONG = 0x00000001;
 /// The vtable of `IMSCapabilities`, in the order the headers declare.
@@ -58,6 +65,8 @@ unsafe impl ComInterface for IMSCapabilities {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMSCapabilities {
+    /// Returns the capability bits for the selector (not an HRESULT); 0 means none.
+    ///
     /// Calls `IMSCapabilities::GetCapabilities` through the vtable.
     ///
     /// # Safety
@@ -68,6 +77,8 @@ impl IMSCapabilities {
 }
 /// Implement `IMSCapabilities` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMSCapabilities_Impl {
+    /// Returns the capability bits for the selector (not an HRESULT); 0 means none.
+    ///
     /// `IMSCapabilities::GetCapabilities`, declared in `imscapabilities.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value

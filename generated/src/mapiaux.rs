@@ -6,10 +6,14 @@ use crate::*;
 pub type LPSERVICEADMIN2 = InterfacePtr<IMsgServiceAdmin2>;
 /// `DT_EQUIPMENT`, from `mapiaux.idl`.
 pub const DT_EQUIPMENT: ULONG = 0x00000008;
+/// PR_DISPLAY_TYPE values beyond mapidefs.h's.
+///
 /// `DT_ROOM`, from `mapiaux.idl`.
 pub const DT_ROOM: ULONG = 0x00000007;
 /// `DT_SEC_DISTLIST`, from `mapiaux.idl`.
 pub const DT_SEC_DISTLIST: ULONG = 0x00000009;
+/// PR_MSG_EDITOR_FORMAT values.
+///
 /// `EDITOR_FORMAT_DONTKNOW`, from `mapiaux.idl`.
 pub const EDITOR_FORMAT_DONTKNOW: ULONG = 0x00000000;
 /// `EDITOR_FORMAT_HTML`, from `mapiaux.idl`.
@@ -20,22 +24,34 @@ pub const EDITOR_FORMAT_PLAINTEXT: ULONG = 0x00000001;
 pub const EDITOR_FORMAT_RTF: ULONG = 0x00000003;
 /// `ITEMPROC_FORCE`, from `mapiaux.idl`.
 pub const ITEMPROC_FORCE: ULONG = 0x00000800;
+/// MAPILogonEx: a background session, for asynchronous profile access.
+///
 /// `MAPI_BG_SESSION`, from `mapiaux.idl`.
 pub const MAPI_BG_SESSION: ULONG = 0x00200000;
 /// `MAPI_CACHE_ONLY`, from `mapiaux.idl`.
 pub const MAPI_CACHE_ONLY: ULONG = 0x00004000;
+/// Opening objects: bypass the cache, or use only the cache.
+///
 /// `MAPI_NO_CACHE`, from `mapiaux.idl`.
 pub const MAPI_NO_CACHE: ULONG = 0x00000200;
+/// MAPIINIT_0.ulFlags: MAPIInitialize does not initialize COM.
+///
 /// `MAPI_NO_COINIT`, from `mapiaux.idl`.
 pub const MAPI_NO_COINIT: ULONG = 0x00000008;
+/// IMAPISession::OpenMsgStore: the online store, not the cached one.
+///
 /// `MDB_ONLINE`, from `mapiaux.idl`.
 pub const MDB_ONLINE: ULONG = 0x00000100;
 /// `NON_EMS_XP_SAVE`, from `mapiaux.idl`.
 pub const NON_EMS_XP_SAVE: ULONG = 0x00001000;
+/// IMAPIProp::SaveChanges.
+///
 /// `SPAMFILTER_ONSAVE`, from `mapiaux.idl`.
 pub const SPAMFILTER_ONSAVE: ULONG = 0x00000080;
 /// `STORE_ITEMPROC`, from `mapiaux.idl`.
 pub const STORE_ITEMPROC: ULONG = 0x00200000;
+/// PR_STORE_SUPPORT_MASK bits.
+///
 /// `STORE_UNICODE_OK`, from `mapiaux.idl`.
 pub const STORE_UNICODE_OK: ULONG = 0x00040000;
 /// The vtable of `IMsgServiceAdmin2`, in the order the headers declare.
@@ -167,6 +183,8 @@ unsafe impl ComInterface for IMsgServiceAdmin2 {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMsgServiceAdmin2 {
+    /// IMsgServiceAdmin's methods, in its order.
+    ///
     /// Calls `IMsgServiceAdmin2::GetLastError` through the vtable.
     ///
     /// # Safety
@@ -190,6 +208,10 @@ impl IMsgServiceAdmin2 {
     ) -> HRESULT {
         (self.vtable().GetMsgServiceTable)(self.as_raw(), ulFlags, lppTable)
     }
+    /// ulUIParam is a window handle (ULONG_PTR); the IDL front end cannot name ULONG_PTR,
+    /// so it is `void \*` here (the same size and passing on both ABIs) and the
+    /// manifest's \[corrections\] give Rust ULONG_PTR.
+    ///
     /// Calls `IMsgServiceAdmin2::CreateMsgService` through the vtable.
     ///
     /// # Safety
@@ -341,6 +363,8 @@ impl IMsgServiceAdmin2 {
     ) -> HRESULT {
         (self.vtable().GetProviderTable)(self.as_raw(), ulFlags, lppTable)
     }
+    /// The addition: CreateMsgService that also returns the new service's MAPIUID.
+    ///
     /// Calls `IMsgServiceAdmin2::CreateMsgServiceEx` through the vtable.
     ///
     /// # Safety
@@ -367,6 +391,8 @@ impl IMsgServiceAdmin2 {
 }
 /// Implement `IMsgServiceAdmin2` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMsgServiceAdmin2_Impl {
+    /// IMsgServiceAdmin's methods, in its order.
+    ///
     /// `IMsgServiceAdmin2::GetLastError`, declared in `mapiaux.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -400,6 +426,10 @@ pub trait IMsgServiceAdmin2_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// ulUIParam is a window handle (ULONG_PTR); the IDL front end cannot name ULONG_PTR,
+    /// so it is `void \*` here (the same size and passing on both ABIs) and the
+    /// manifest's \[corrections\] give Rust ULONG_PTR.
+    ///
     /// `IMsgServiceAdmin2::CreateMsgService`, declared in `mapiaux.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -567,6 +597,8 @@ pub trait IMsgServiceAdmin2_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The addition: CreateMsgService that also returns the new service's MAPIUID.
+    ///
     /// `IMsgServiceAdmin2::CreateMsgServiceEx`, declared in `mapiaux.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value

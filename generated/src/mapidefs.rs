@@ -477,6 +477,9 @@ pub struct _MAPIERROR {
 }
 /// `MAPIERROR` is `_MAPIERROR`, from `mapidefs.h`.
 pub type MAPIERROR = _MAPIERROR;
+/// The MAPI types the methods use, spelled exactly as mapidefs.h spells them (so that
+/// the header also compiles after the MAPI headers).
+///
 /// `LPMAPIERROR` is `*mut _MAPIERROR`, from `mapidefs.h`.
 pub type LPMAPIERROR = *mut _MAPIERROR;
 #[repr(C)]

@@ -24,6 +24,8 @@ pub struct IMAPIClientShutdown_Vtbl {
         this: *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// The client's side, obtained with QueryInterface on the IMAPISession.
+///
 /// An owned `IMAPIClientShutdown` interface pointer (declared in `mapishutdown.idl`). IID {00020397-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -51,6 +53,9 @@ unsafe impl ComInterface for IMAPIClientShutdown {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIClientShutdown {
+    /// S_OK when every loaded provider can shut down fast; MAPI_E_NO_SUPPORT when one
+    /// cannot, and then the client goes through the ordinary logoff.
+    ///
     /// Calls `IMAPIClientShutdown::QueryFastShutdown` through the vtable.
     ///
     /// # Safety
@@ -58,6 +63,8 @@ impl IMAPIClientShutdown {
     pub unsafe fn QueryFastShutdown(&self) -> HRESULT {
         (self.vtable().QueryFastShutdown)(self.as_raw())
     }
+    /// The client is about to exit: providers should save what they must keep.
+    ///
     /// Calls `IMAPIClientShutdown::NotifyProcessShutdown` through the vtable.
     ///
     /// # Safety
@@ -65,6 +72,9 @@ impl IMAPIClientShutdown {
     pub unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         (self.vtable().NotifyProcessShutdown)(self.as_raw())
     }
+    /// The client exits without releasing its MAPI objects; after this call, MAPI only
+    /// expects the process to end.
+    ///
     /// Calls `IMAPIClientShutdown::DoFastShutdown` through the vtable.
     ///
     /// # Safety
@@ -75,6 +85,9 @@ impl IMAPIClientShutdown {
 }
 /// Implement `IMAPIClientShutdown` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIClientShutdown_Impl {
+    /// S_OK when every loaded provider can shut down fast; MAPI_E_NO_SUPPORT when one
+    /// cannot, and then the client goes through the ordinary logoff.
+    ///
     /// `IMAPIClientShutdown::QueryFastShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -87,6 +100,8 @@ pub trait IMAPIClientShutdown_Impl {
     unsafe fn QueryFastShutdown(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The client is about to exit: providers should save what they must keep.
+    ///
     /// `IMAPIClientShutdown::NotifyProcessShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -99,6 +114,9 @@ pub trait IMAPIClientShutdown_Impl {
     unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The client exits without releasing its MAPI objects; after this call, MAPI only
+    /// expects the process to end.
+    ///
     /// `IMAPIClientShutdown::DoFastShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -203,6 +221,9 @@ pub struct IMAPIProviderShutdown_Vtbl {
         this: *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// A provider's side: the MAPI subsystem asks each provider object for it with
+/// QueryInterface and forwards the client's three calls.
+///
 /// An owned `IMAPIProviderShutdown` interface pointer (declared in `mapishutdown.idl`). IID {00020398-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -230,6 +251,8 @@ unsafe impl ComInterface for IMAPIProviderShutdown {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPIProviderShutdown {
+    /// S_OK when the provider can shut down fast.
+    ///
     /// Calls `IMAPIProviderShutdown::QueryFastShutdown` through the vtable.
     ///
     /// # Safety
@@ -237,6 +260,8 @@ impl IMAPIProviderShutdown {
     pub unsafe fn QueryFastShutdown(&self) -> HRESULT {
         (self.vtable().QueryFastShutdown)(self.as_raw())
     }
+    /// The process is going away: flush what must survive it.
+    ///
     /// Calls `IMAPIProviderShutdown::NotifyProcessShutdown` through the vtable.
     ///
     /// # Safety
@@ -244,6 +269,8 @@ impl IMAPIProviderShutdown {
     pub unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         (self.vtable().NotifyProcessShutdown)(self.as_raw())
     }
+    /// Last call before the process ends; no Release follows.
+    ///
     /// Calls `IMAPIProviderShutdown::DoFastShutdown` through the vtable.
     ///
     /// # Safety
@@ -254,6 +281,8 @@ impl IMAPIProviderShutdown {
 }
 /// Implement `IMAPIProviderShutdown` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPIProviderShutdown_Impl {
+    /// S_OK when the provider can shut down fast.
+    ///
     /// `IMAPIProviderShutdown::QueryFastShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -266,6 +295,8 @@ pub trait IMAPIProviderShutdown_Impl {
     unsafe fn QueryFastShutdown(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// The process is going away: flush what must survive it.
+    ///
     /// `IMAPIProviderShutdown::NotifyProcessShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -278,6 +309,8 @@ pub trait IMAPIProviderShutdown_Impl {
     unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Last call before the process ends; no Release follows.
+    ///
     /// `IMAPIProviderShutdown::DoFastShutdown`, declared in `mapishutdown.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value

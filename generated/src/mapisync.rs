@@ -4,6 +4,9 @@
 use crate::*;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// The single argument of IMAPISync::SynchronizeInBackground. It is 32 bytes on 64-bit
+/// Windows and 20 bytes on 32-bit Windows.
+///
 /// The `MAPISIB` structure, from `mapisync.idl`. Microsoft's reference: [MAPISIB](https://learn.microsoft.com/office/client-developer/outlook/mapi/mapisib).
 pub struct _MAPISIB {
     /// `ulSize` of `_MAPISIB`.
@@ -37,6 +40,9 @@ pub const SYNC_ON_DEMAND: ULONG = 0x20000000;
 pub const SYNC_OUTGOING_MAIL: ULONG = 0x00000200;
 /// `SYNC_UPLOAD_CONTENTS`, from `mapisync.idl`.
 pub const SYNC_UPLOAD_CONTENTS: ULONG = 0x00000040;
+/// Bits of MAPISIB.ulFlags. The reference calls them alternatives, but they are distinct
+/// bits and Outlook may combine them; keep bits you do not know about.
+///
 /// `SYNC_UPLOAD_HIERARCHY`, from `mapisync.idl`.
 pub const SYNC_UPLOAD_HIERARCHY: ULONG = 0x00000001;
 /// The vtable of `IMAPISync`, in the order the headers declare.
@@ -50,6 +56,9 @@ pub struct IMAPISync_Vtbl {
         psibpb: PMAPISIB,
     ) -> HRESULT,
 }
+/// The store provider's side: Outlook obtains it by calling QueryInterface on the message
+/// store object.
+///
 /// An owned `IMAPISync` interface pointer (declared in `mapisync.idl`). IID {5024A385-2D44-486A-81A8-8F0ECB6071DD}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -77,6 +86,9 @@ unsafe impl ComInterface for IMAPISync {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISync {
+    /// Starts a synchronization on a thread of the provider's own and returns without
+    /// waiting for it.
+    ///
     /// Calls `IMAPISync::SynchronizeInBackground` through the vtable.
     ///
     /// # Safety
@@ -87,6 +99,9 @@ impl IMAPISync {
 }
 /// Implement `IMAPISync` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISync_Impl {
+    /// Starts a synchronization on a thread of the provider's own and returns without
+    /// waiting for it.
+    ///
     /// `IMAPISync::SynchronizeInBackground`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -159,6 +174,8 @@ pub struct IMAPISyncProgressCallback_Vtbl {
         hResult: HRESULT,
     ) -> HRESULT,
 }
+/// Outlook's side: how the provider's sync thread reports to the Send/Receive dialog.
+///
 /// An owned `IMAPISyncProgressCallback` interface pointer (declared in `mapisync.idl`). IID {5024A386-2D44-486A-81A8-8F0ECB6071DD}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -186,6 +203,9 @@ unsafe impl ComInterface for IMAPISyncProgressCallback {
     const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
 }
 impl IMAPISyncProgressCallback {
+    /// Moves the progress bar to ulIndex of ulIndexMax; the UTF-16 text may be NULL to
+    /// leave the message as it is.
+    ///
     /// Calls `IMAPISyncProgressCallback::Progress` through the vtable.
     ///
     /// # Safety
@@ -198,6 +218,8 @@ impl IMAPISyncProgressCallback {
     ) -> HRESULT {
         (self.vtable().Progress)(self.as_raw(), pwcszProgress, ulIndex, ulIndexMax)
     }
+    /// Shows an error or a warning: its code and the UTF-16 text to display.
+    ///
     /// Calls `IMAPISyncProgressCallback::Error` through the vtable.
     ///
     /// # Safety
@@ -209,6 +231,9 @@ impl IMAPISyncProgressCallback {
     ) -> HRESULT {
         (self.vtable().Error)(self.as_raw(), hResult, pwcszErrorStr)
     }
+    /// Ends the synchronization with its final status and hands the done event back so
+    /// that Outlook can close it (the event may be NULL).
+    ///
     /// Calls `IMAPISyncProgressCallback::Done` through the vtable.
     ///
     /// # Safety
@@ -219,6 +244,9 @@ impl IMAPISyncProgressCallback {
 }
 /// Implement `IMAPISyncProgressCallback` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
 pub trait IMAPISyncProgressCallback_Impl {
+    /// Moves the progress bar to ulIndex of ulIndexMax; the UTF-16 text may be NULL to
+    /// leave the message as it is.
+    ///
     /// `IMAPISyncProgressCallback::Progress`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -236,6 +264,8 @@ pub trait IMAPISyncProgressCallback_Impl {
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Shows an error or a warning: its code and the UTF-16 text to display.
+    ///
     /// `IMAPISyncProgressCallback::Error`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -248,6 +278,9 @@ pub trait IMAPISyncProgressCallback_Impl {
     unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Ends the synchronization with its final status and hands the done event back so
+    /// that Outlook can close it (the event may be NULL).
+    ///
     /// `IMAPISyncProgressCallback::Done`, declared in `mapisync.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value

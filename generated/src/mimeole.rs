@@ -8,6 +8,8 @@ use crate::*;
 pub struct HCHARSET__ {
     _unused: [u8; 0],
 }
+/// MIME handles: opaque pointers naming a charset, a body, a header row, an address.
+///
 /// `HCHARSET` is `*const HCHARSET__`, from `mimeole.idl`.
 pub type HCHARSET = *const HCHARSET__;
 /// `LPHCHARSET` is `*mut HCHARSET`, from `mimeole.idl`.
@@ -82,6 +84,8 @@ pub const IET_UNKNOWN: ENCODINGTYPE = 11;
 pub const IET_BINHEX40: ENCODINGTYPE = 12;
 /// `IET_LAST`, from `mimeole.idl`.
 pub const IET_LAST: ENCODINGTYPE = 13;
+/// ENCODINGTYPE: how a body is encoded (IMimeBody::GetData and friends).
+///
 /// `ENCODINGTYPE` is `u32`, from `mimeole.idl`.
 pub type ENCODINGTYPE = u32;
 /// `CHARSET_BODY`, from `mimeole.idl`.
@@ -90,6 +94,8 @@ pub const CHARSET_BODY: CHARSETTYPE = 0;
 pub const CHARSET_HEADER: CHARSETTYPE = 1;
 /// `CHARSET_WEB`, from `mimeole.idl`.
 pub const CHARSET_WEB: CHARSETTYPE = 2;
+/// CHARSETTYPE: which charset GetCodePageCharset looks up.
+///
 /// `CHARSETTYPE` is `u32`, from `mimeole.idl`.
 pub type CHARSETTYPE = u32;
 /// `CSET_APPLY_UNTAGGED`, from `mimeole.idl`.
@@ -98,6 +104,8 @@ pub const CSET_APPLY_UNTAGGED: CSETAPPLYTYPE = 0;
 pub const CSET_APPLY_ALL: CSETAPPLYTYPE = 1;
 /// `CSET_APPLY_TAG_ALL`, from `mimeole.idl`.
 pub const CSET_APPLY_TAG_ALL: CSETAPPLYTYPE = 2;
+/// CSETAPPLYTYPE: how a charset is applied (IMimeMessageTree::SetCharset).
+///
 /// `CSETAPPLYTYPE` is `u32`, from `mimeole.idl`.
 pub type CSETAPPLYTYPE = u32;
 /// `IBL_ROOT`, from `mimeole.idl`.
@@ -112,6 +120,8 @@ pub const IBL_LAST: BODYLOCATION = 3;
 pub const IBL_NEXT: BODYLOCATION = 4;
 /// `IBL_PREVIOUS`, from `mimeole.idl`.
 pub const IBL_PREVIOUS: BODYLOCATION = 5;
+/// BODYLOCATION: where a body goes in the tree (InsertBody, GetBody).
+///
 /// `BODYLOCATION` is `u32`, from `mimeole.idl`.
 pub type BODYLOCATION = u32;
 /// `IBT_SECURE`, from `mimeole.idl`.
@@ -124,6 +134,8 @@ pub const IBT_EMPTY: IMSGBODYTYPE = 2;
 pub const IBT_CSETTAGGED: IMSGBODYTYPE = 3;
 /// `IBT_AUTOATTACH`, from `mimeole.idl`.
 pub const IBT_AUTOATTACH: IMSGBODYTYPE = 4;
+/// IMSGBODYTYPE: what IsBodyType asks.
+///
 /// `IMSGBODYTYPE` is `u32`, from `mimeole.idl`.
 pub type IMSGBODYTYPE = u32;
 /// `AFT_DISPLAY_FRIENDLY`, from `mimeole.idl`.
@@ -138,6 +150,8 @@ pub const AFT_RFC822_DECODED: ADDRESSFORMAT = 3;
 pub const AFT_RFC822_ENCODED: ADDRESSFORMAT = 4;
 /// `AFT_RFC822_TRANSMIT`, from `mimeole.idl`.
 pub const AFT_RFC822_TRANSMIT: ADDRESSFORMAT = 5;
+/// ADDRESSFORMAT: how an address table renders addresses.
+///
 /// `ADDRESSFORMAT` is `u32`, from `mimeole.idl`.
 pub type ADDRESSFORMAT = u32;
 /// `FNT_SYS_ICON`, from `mimeole.idl`.
@@ -150,12 +164,16 @@ pub const FNT_SYS_MENU: FNTSYSTYPE = 2;
 pub const FNT_SYS_ICON_STRIKEOUT: FNTSYSTYPE = 3;
 /// `FNT_SYS_LAST`, from `mimeole.idl`.
 pub const FNT_SYS_LAST: FNTSYSTYPE = 4;
+/// FNTSYSTYPE: the font cache's fonts.
+///
 /// `FNTSYSTYPE` is `u32`, from `mimeole.idl`.
 pub type FNTSYSTYPE = u32;
 /// `CDID_EMAIL`, from `mimeole.idl`.
 pub const CDID_EMAIL: CERTDATAID = 0;
 /// `CDID_MAX`, from `mimeole.idl`.
 pub const CDID_MAX: CERTDATAID = 1;
+/// CERTDATAID: what IMimeSecurity::GetCertData asks for.
+///
 /// `CERTDATAID` is `u32`, from `mimeole.idl`.
 pub type CERTDATAID = u32;
 /// `SIMPLE`, from `mimeole.idl`.
@@ -164,6 +182,8 @@ pub const SIMPLE: CERTNAMETYPE = 0;
 pub const OID: CERTNAMETYPE = 1;
 /// `X500`, from `mimeole.idl`.
 pub const X500: CERTNAMETYPE = 2;
+/// CERTNAMETYPE: how IMimeSecurity::GetCertificateName renders the name.
+///
 /// `CERTNAMETYPE` is `u32`, from `mimeole.idl`.
 pub type CERTNAMETYPE = u32;
 #[repr(C)]
@@ -172,10 +192,15 @@ pub type CERTNAMETYPE = u32;
 pub struct tagADDRESSPROPS {
     _unused: [u8; 0],
 }
+/// The structures the methods take. ADDRESSPROPS holds BLOBs by value, which cannot be
+/// declared here (BLOB is the Windows headers'), so it stays opaque.
+///
 /// `LPADDRESSPROPS` is `*mut tagADDRESSPROPS`, from `mimeole.idl`.
 pub type LPADDRESSPROPS = *mut tagADDRESSPROPS;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A charset (IMimeInternational::GetCharsetInfo).
+///
 /// The `tagINETCSETINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagINETCSETINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/taginetcsetinfo).
 pub struct tagINETCSETINFO {
     /// `szName` of `tagINETCSETINFO`.
@@ -195,6 +220,8 @@ pub type INETCSETINFO = tagINETCSETINFO;
 pub type LPINETCSETINFO = *mut tagINETCSETINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A code page (IMimeInternational::GetCodePageInfo); dwMask says which fields are set.
+///
 /// The `tagCODEPAGEINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagCODEPAGEINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagcodepageinfo).
 pub struct tagCODEPAGEINFO {
     /// `dwMask` of `tagCODEPAGEINFO`.
@@ -234,6 +261,8 @@ pub type CODEPAGEINFO = tagCODEPAGEINFO;
 pub type LPCODEPAGEINFO = *mut tagCODEPAGEINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// RFC 1522 (encoded word) state of a header value.
+///
 /// The `tagRFC1522INFO` structure, from `mimeole.idl`. Microsoft's reference: [tagRFC1522INFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagrfc1522info).
 pub struct tagRFC1522INFO {
     /// `fRfc1522Allowed` of `tagRFC1522INFO`.
@@ -251,6 +280,8 @@ pub type RFC1522INFO = tagRFC1522INFO;
 pub type LPRFC1522INFO = *mut tagRFC1522INFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A header search (IMimeHeaderTable::FindFirstRow, FindNextRow).
+///
 /// The `tagFINDHEADER` structure, from `mimeole.idl`. Microsoft's reference: [tagFINDHEADER](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagfindheader).
 pub struct tagFINDHEADER {
     /// `pszHeader` of `tagFINDHEADER`.
@@ -264,6 +295,8 @@ pub type FINDHEADER = tagFINDHEADER;
 pub type LPFINDHEADER = *mut tagFINDHEADER;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// Where a header row lies in the header block.
+///
 /// The `tagHEADERROWINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagHEADERROWINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagheaderrowinfo).
 pub struct tagHEADERROWINFO {
     /// `dwRowNumber` of `tagHEADERROWINFO`.
@@ -281,6 +314,8 @@ pub type HEADERROWINFO = tagHEADERROWINFO;
 pub type LPHEADERROWINFO = *mut tagHEADERROWINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A header parameter: its name and value.
+///
 /// The `tagMIMEPARAMINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagMIMEPARAMINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagmimeparaminfo).
 pub struct tagMIMEPARAMINFO {
     /// `pszName` of `tagMIMEPARAMINFO`.
@@ -294,6 +329,8 @@ pub type MIMEPARAMINFO = tagMIMEPARAMINFO;
 pub type LPMIMEPARAMINFO = *mut tagMIMEPARAMINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A property's metadata (IMimePropertySet::GetPropInfo); dwMask says which fields.
+///
 /// The `tagMIMEPROPINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagMIMEPROPINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagmimepropinfo).
 pub struct tagMIMEPROPINFO {
     /// `dwMask` of `tagMIMEPROPINFO`.
@@ -323,6 +360,8 @@ pub type LPMIMEPROPINFO = *mut tagMIMEPROPINFO;
 pub type LPCMIMEPROPINFO = *const MIMEPROPINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A list of addresses.
+///
 /// The `tagADDRESSLIST` structure, from `mimeole.idl`. Microsoft's reference: [tagADDRESSLIST](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagaddresslist).
 pub struct tagADDRESSLIST {
     /// `cAdrs` of `tagADDRESSLIST`.
@@ -336,6 +375,8 @@ pub type ADDRESSLIST = tagADDRESSLIST;
 pub type LPADDRESSLIST = *mut tagADDRESSLIST;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// Where a body's parts lie in the message stream.
+///
 /// The `tagBODYOFFSETS` structure, from `mimeole.idl`. Microsoft's reference: [tagBODYOFFSETS](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagbodyoffsets).
 pub struct tagBODYOFFSETS {
     /// `cbBoundaryStart` of `tagBODYOFFSETS`.
@@ -353,6 +394,8 @@ pub type BODYOFFSETS = tagBODYOFFSETS;
 pub type LPBODYOFFSETS = *mut tagBODYOFFSETS;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// How a body would be sent (IMimeBody::GetTransmitInfo).
+///
 /// The `tagTRANSMITINFO` structure, from `mimeole.idl`. Microsoft's reference: [tagTRANSMITINFO](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagtransmitinfo).
 pub struct tagTRANSMITINFO {
     /// `ietCurrent` of `tagTRANSMITINFO`.
@@ -378,6 +421,8 @@ pub type TRANSMITINFO = tagTRANSMITINFO;
 pub type LPTRANSMITINFO = *mut tagTRANSMITINFO;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// A body search by content type (IMimeMessageTree::FindFirst, FindNext).
+///
 /// The `tagFINDBODY` structure, from `mimeole.idl`. Microsoft's reference: [tagFINDBODY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagfindbody).
 pub struct tagFINDBODY {
     /// `pszPriType` of `tagFINDBODY`.
@@ -393,6 +438,8 @@ pub type FINDBODY = tagFINDBODY;
 pub type LPFINDBODY = *mut tagFINDBODY;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// IMimeMessage::CreateWebPage's options.
+///
 /// The `tagWEBPAGEOPTIONS` structure, from `mimeole.idl`. Microsoft's reference: [tagWEBPAGEOPTIONS](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagwebpageoptions).
 pub struct tagWEBPAGEOPTIONS {
     /// `cbSize` of `tagWEBPAGEOPTIONS`.
@@ -410,6 +457,8 @@ pub type WEBPAGEOPTIONS = tagWEBPAGEOPTIONS;
 pub type LPWEBPAGEOPTIONS = *mut tagWEBPAGEOPTIONS;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// One row of IMimeEnumHeaderRows.
+///
 /// The `tagENUMHEADERROW` structure, from `mimeole.idl`. Microsoft's reference: [tagENUMHEADERROW](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagenumheaderrow).
 pub struct tagENUMHEADERROW {
     /// `hRow` of `tagENUMHEADERROW`.
@@ -429,6 +478,8 @@ pub type ENUMHEADERROW = tagENUMHEADERROW;
 pub type LPENUMHEADERROW = *mut tagENUMHEADERROW;
 #[repr(C)]
 #[derive(Copy, Clone)]
+/// One property of IMimeEnumProperties.
+///
 /// The `tagENUMPROPERTY` structure, from `mimeole.idl`. Microsoft's reference: [tagENUMPROPERTY](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagenumproperty).
 pub struct tagENUMPROPERTY {
     /// `pszName` of `tagENUMPROPERTY`.
@@ -599,6 +650,8 @@ pub struct IMimeInternational_Vtbl {
         ppszEncoded: *mut LPSTR,
     ) -> HRESULT,
 }
+/// Charsets and code pages, and RFC 1522 encoded words.
+///
 /// An owned `IMimeInternational` interface pointer (declared in `mimeole.idl`). IID {C5588349-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -1552,6 +1605,8 @@ pub struct IMimeSecurity_Vtbl {
         pValue: LPPROPVARIANT,
     ) -> HRESULT,
 }
+/// S/MIME: encoding, decoding and certificates of a message tree.
+///
 /// An owned `IMimeSecurity` interface pointer (declared in `mimeole.idl`). IID {C5588353-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -2223,6 +2278,8 @@ pub struct IMimeHeaderTable_Vtbl {
         ppvObject: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// A header block (an IPersistStream: its methods first).
+///
 /// An owned `IMimeHeaderTable` interface pointer (declared in `mimeole.idl`). IID {FD853CD1-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -2285,6 +2342,8 @@ impl IMimeHeaderTable {
     pub unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
         (self.vtable().GetSizeMax)(self.as_raw(), pcbSize)
     }
+    /// Its own methods.
+    ///
     /// Calls `IMimeHeaderTable::FindFirstRow` through the vtable.
     ///
     /// # Safety
@@ -2474,6 +2533,8 @@ pub trait IMimeHeaderTable_Impl {
     unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Its own methods.
+    ///
     /// `IMimeHeaderTable::FindFirstRow`, declared in `mimeole.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -3100,6 +3161,8 @@ pub struct IMimePropertySchema_Vtbl {
         pdwAdrType: *mut ULONG,
     ) -> HRESULT,
 }
+/// The registry of MIME property names and their ids.
+///
 /// An owned `IMimePropertySchema` interface pointer (declared in `mimeole.idl`). IID {FD853CEC-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3586,6 +3649,9 @@ pub struct IMimePropertySet_Vtbl {
         ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT,
 }
+/// The properties (headers and their parameters) of one body (an
+/// IPersistStreamInit: its methods first).
+///
 /// An owned `IMimePropertySet` interface pointer (declared in `mimeole.idl`). IID {FD853CD3-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -3655,6 +3721,8 @@ impl IMimePropertySet {
     pub unsafe fn InitNew(&self) -> HRESULT {
         (self.vtable().InitNew)(self.as_raw())
     }
+    /// Its own methods.
+    ///
     /// Calls `IMimePropertySet::GetPropInfo` through the vtable.
     ///
     /// # Safety
@@ -3924,6 +3992,8 @@ pub trait IMimePropertySet_Impl {
     unsafe fn InitNew(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Its own methods.
+    ///
     /// `IMimePropertySet::GetPropInfo`, declared in `mimeole.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -4900,6 +4970,8 @@ pub struct IMimeAddressTable_Vtbl {
         ppvObject: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// The addresses of a message (From, To, Cc, ...).
+///
 /// An owned `IMimeAddressTable` interface pointer (declared in `mimeole.idl`). IID {C558834A-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5709,6 +5781,8 @@ pub struct IMimeWebDocument_Vtbl {
         ppvObject: *mut LPVOID,
     ) -> HRESULT,
 }
+/// A document fetched by URL, for CreateWebPage.
+///
 /// An owned `IMimeWebDocument` interface pointer (declared in `mimeole.idl`). IID {EE519F11-851A-11D0-825C-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -5926,6 +6000,8 @@ pub struct IMimeBody_Vtbl {
         phBody: LPHBODY,
     ) -> HRESULT,
 }
+/// One body of a message tree: its properties, then its data.
+///
 /// An owned `IMimeBody` interface pointer (declared in `mimeole.idl`). IID {C558834C-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -6840,6 +6916,9 @@ pub struct IMimeMessageTree_Vtbl {
         pValue: LPPROPVARIANT,
     ) -> HRESULT,
 }
+/// The tree of bodies of a MIME message (an IPersistStreamInit: its methods
+/// first).
+///
 /// An owned `IMimeMessageTree` interface pointer (declared in `mimeole.idl`). IID {FD853CD4-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -6909,6 +6988,8 @@ impl IMimeMessageTree {
     pub unsafe fn InitNew(&self) -> HRESULT {
         (self.vtable().InitNew)(self.as_raw())
     }
+    /// Its own methods.
+    ///
     /// Calls `IMimeMessageTree::GetMessageSource` through the vtable.
     ///
     /// # Safety
@@ -7271,6 +7352,8 @@ pub trait IMimeMessageTree_Impl {
     unsafe fn InitNew(&self) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Its own methods.
+    ///
     /// `IMimeMessageTree::GetMessageSource`, declared in `mimeole.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -8665,6 +8748,8 @@ pub struct IMimeMessage_Vtbl {
         ppMoniker: *mut LPMONIKER,
     ) -> HRESULT,
 }
+/// A MIME message: the tree, with text bodies, attachments and addresses.
+///
 /// An owned `IMimeMessage` interface pointer (declared in `mimeole.idl`). IID {FD853CD5-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -9721,6 +9806,8 @@ pub struct IMimeMessageCallback_Vtbl {
         ppStream: LPSTREAM,
     ) -> HRESULT,
 }
+/// Asked about web pages the message refers to.
+///
 /// An owned `IMimeMessageCallback` interface pointer (declared in `mimeole.idl`). IID {761AA641-7BDA-11D1-8AA9-00C04FB951F3}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -9832,6 +9919,9 @@ pub struct IPersistMime_Vtbl {
         dwFlags: ULONG,
     ) -> HRESULT,
 }
+/// An object that loads from and saves to a MIME message (an IPersist: GetClassID
+/// first).
+///
 /// An owned `IPersistMime` interface pointer (declared in `mimeole.idl`). IID {DE4AD8DA-555F-11D1-8DD0-00C04FB951F9}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -9866,6 +9956,8 @@ impl IPersistMime {
     pub unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), pClassID)
     }
+    /// Its own methods.
+    ///
     /// Calls `IPersistMime::Load` through the vtable.
     ///
     /// # Safety
@@ -9899,6 +9991,8 @@ pub trait IPersistMime_Impl {
     unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
+    /// Its own methods.
+    ///
     /// `IPersistMime::Load`, declared in `mimeole.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -10023,6 +10117,8 @@ pub struct IMimeMessageParts_Vtbl {
         ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
     ) -> HRESULT,
 }
+/// A set of messages to combine (message/partial).
+///
 /// An owned `IMimeMessageParts` interface pointer (declared in `mimeole.idl`). IID {C558834F-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -10307,6 +10403,8 @@ pub struct IMimeEnumHeaderRows_Vtbl {
         pcItems: *mut ULONG,
     ) -> HRESULT,
 }
+/// Enumerates header rows.
+///
 /// An owned `IMimeEnumHeaderRows` interface pointer (declared in `mimeole.idl`). IID {C558834D-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -10587,6 +10685,8 @@ pub struct IMimeEnumProperties_Vtbl {
         pcItems: *mut ULONG,
     ) -> HRESULT,
 }
+/// Enumerates properties.
+///
 /// An owned `IMimeEnumProperties` interface pointer (declared in `mimeole.idl`). IID {FD853CEE-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -10867,6 +10967,8 @@ pub struct IMimeEnumAddressTypes_Vtbl {
         pcItems: *mut ULONG,
     ) -> HRESULT,
 }
+/// Enumerates addresses by type.
+///
 /// An owned `IMimeEnumAddressTypes` interface pointer (declared in `mimeole.idl`). IID {C5588354-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -11147,6 +11249,8 @@ pub struct IMimeEnumMessageParts_Vtbl {
         pcItems: *mut ULONG,
     ) -> HRESULT,
 }
+/// Enumerates the messages of an IMimeMessageParts.
+///
 /// An owned `IMimeEnumMessageParts` interface pointer (declared in `mimeole.idl`). IID {C5588350-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -11438,6 +11542,8 @@ pub struct IHashTable_Vtbl {
         pcFetched: *mut ULONG,
     ) -> HRESULT,
 }
+/// A string-keyed hash table.
+///
 /// An owned `IHashTable` interface pointer (declared in `mimeole.idl`). IID {64577981-86D7-11D1-BDFC-00C04FA31009}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -11809,6 +11915,9 @@ pub struct IMimeAllocator_Vtbl {
         pProp: LPPROPVARIANT,
     ) -> HRESULT,
 }
+/// The MIME allocator: IMalloc's methods first, then frees for the MIME
+/// structures.
+///
 /// An owned `IMimeAllocator` interface pointer (declared in `mimeole.idl`). IID {C5588351-7F86-11D0-8252-00C04FD85AB4}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -11885,6 +11994,8 @@ impl IMimeAllocator {
     pub unsafe fn HeapMinimize(&self) {
         (self.vtable().HeapMinimize)(self.as_raw())
     }
+    /// Its own methods.
+    ///
     /// Calls `IMimeAllocator::FreeParamInfoArray` through the vtable.
     ///
     /// # Safety
@@ -12040,6 +12151,8 @@ pub trait IMimeAllocator_Impl {
     unsafe fn HeapMinimize(&self) {
         NotImplemented::not_implemented()
     }
+    /// Its own methods.
+    ///
     /// `IMimeAllocator::FreeParamInfoArray`, declared in `mimeole.idl`.
     ///
     /// Not implementing it answers the method's not-implemented value
@@ -12493,6 +12606,8 @@ pub struct IMimeObjResolver_Vtbl {
         ppmkNew: *mut LPMONIKER,
     ) -> HRESULT,
 }
+/// Finds the class of a MIME body.
+///
 /// An owned `IMimeObjResolver` interface pointer (declared in `mimeole.idl`). IID {FECEAFFD-C441-11D1-960E-00C04FBD7C09}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -12645,6 +12760,8 @@ pub struct IFontCache_Vtbl {
         pfUseSIO: *mut i32,
     ) -> HRESULT,
 }
+/// Fonts for rendering messages.
+///
 /// An owned `IFontCache` interface pointer (declared in `mimeole.idl`). IID {B0D17FC2-7BC4-11D1-BDFA-00C04FA31009}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -12889,6 +13006,8 @@ pub struct IFontCacheNotify_Vtbl {
         this: *mut ::core::ffi::c_void,
     ) -> HRESULT,
 }
+/// Told when the font cache changes.
+///
 /// An owned `IFontCacheNotify` interface pointer (declared in `mimeole.idl`). IID {B0D17FC5-7BC4-11D1-BDFA-00C04FA31009}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -13045,6 +13164,8 @@ pub struct IMimeEditTag_Vtbl {
         pszTypeW: LPWSTR,
     ) -> HRESULT,
 }
+/// A tag of an HTML body being edited.
+///
 /// An owned `IMimeEditTag` interface pointer (declared in `mimeole.idl`). IID {70183210-7B36-11D2-8C12-00C04FA31009}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]
@@ -13403,6 +13524,8 @@ pub struct IMimeEditTagCollection_Vtbl {
         pcItems: *mut ULONG,
     ) -> HRESULT,
 }
+/// Enumerates IMimeEditTags.
+///
 /// An owned `IMimeEditTagCollection` interface pointer (declared in `mimeole.idl`). IID {D09EE528-7B38-11D2-8C12-00C04FA31009}. Clone calls AddRef, Drop calls Release.
 #[repr(transparent)]
 #[derive(Clone)]

@@ -9,7 +9,12 @@ use crate::ir::{Aliases, Constant};
 
 /// `pub const NAME: TYPE = VALUE;`, the value spelled for its integer type (hex for
 /// unsigned and HRESULT-like values).
-pub fn constant(c: &Constant, aliases: &Aliases, doc: &str) -> Result<TokenStream> {
+pub fn constant(
+    c: &Constant,
+    aliases: &Aliases,
+    note: &[syn::Attribute],
+    doc: &str,
+) -> Result<TokenStream> {
     let prim = aliases.integer(&c.ty).ok_or_else(|| {
         Error::msg(format!(
             "constant `{}` has type `{}`, which is not an integer type the bindings declare",
@@ -34,5 +39,5 @@ pub fn constant(c: &Constant, aliases: &Aliases, doc: &str) -> Result<TokenStrea
     let name = ident(&c.name);
     let ty = ident(&c.ty);
     let doc = format!(" {doc}");
-    Ok(quote!(#[doc = #doc] pub const #name: #ty = #value;))
+    Ok(quote!(#(#note)* #[doc = #doc] pub const #name: #ty = #value;))
 }

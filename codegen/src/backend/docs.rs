@@ -34,6 +34,43 @@ pub fn origin(model: &Model, header: &str) -> String {
     }
 }
 
+/// The IDL's documentation of `key` as doc attributes, one per line, then an empty one
+/// that ends its paragraph; nothing where the IDL says nothing.
+pub fn note(model: &Model, key: &str) -> Vec<Attribute> {
+    let Some(text) = model.note(key) else {
+        return Vec::new();
+    };
+    let mut attrs: Vec<Attribute> = text
+        .lines()
+        .map(|l| {
+            let l = plain_text(l);
+            let l = if l.is_empty() { l } else { format!(" {l}") };
+            parse_quote!(#[doc = #l])
+        })
+        .collect();
+    attrs.push(parse_quote!(#[doc = ""]));
+    attrs
+}
+
+/// A line of the IDL's plain-text comment as Markdown that reads the same: brackets,
+/// angle brackets, stars and backslashes escaped (not links, HTML or emphasis), fences
+/// broken, and the indentation dropped (four spaces would start a code block, which
+/// rustdoc would compile as a test). Single backticks stay: they mark code in both.
+fn plain_text(line: &str) -> String {
+    let line = line.trim();
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if matches!(c, '\\' | '[' | ']' | '<' | '>' | '*') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if out.starts_with("```") || out.starts_with("~~~") {
+        out.insert(0, '\\');
+    }
+    out
+}
+
 fn doc(text: &str) -> Attribute {
     let text = format!(" {text}");
     parse_quote!(#[doc = #text])
@@ -73,6 +110,9 @@ pub fn type_item(model: &Model, header: &str, mut item: Item) -> Item {
             if has_doc(&f.attrs) || !matches!(f.vis, syn::Visibility::Public(_)) {
                 continue;
             }
+            if let Some(name) = &f.ident {
+                f.attrs.extend(note(model, &format!("{owner}::{name}")));
+            }
             let text = match &f.ident {
                 Some(name) => format!("`{name}` of `{owner}`."),
                 None => format!("Field {i} of `{owner}`."),
@@ -83,6 +123,7 @@ pub fn type_item(model: &Model, header: &str, mut item: Item) -> Item {
     match &mut item {
         Item::Struct(s) => {
             if !has_doc(&s.attrs) {
+                s.attrs.extend(note(model, &s.ident.to_string()));
                 s.attrs.push(doc(&described("structure", &s.ident)));
             }
             let owner = s.ident.to_string();
@@ -90,6 +131,7 @@ pub fn type_item(model: &Model, header: &str, mut item: Item) -> Item {
         }
         Item::Union(u) => {
             if !has_doc(&u.attrs) {
+                u.attrs.extend(note(model, &u.ident.to_string()));
                 u.attrs.push(doc(&described("union", &u.ident)));
             }
             let owner = u.ident.to_string();
@@ -102,10 +144,12 @@ pub fn type_item(model: &Model, header: &str, mut item: Item) -> Item {
         Item::Type(t) if !has_doc(&t.attrs) => {
             let ty = &t.ty;
             let target = type_text(&quote::quote!(#ty).to_string());
+            t.attrs.extend(note(model, &t.ident.to_string()));
             t.attrs
                 .push(doc(&format!("`{}` is `{target}`, from {from}.", t.ident)));
         }
         Item::Enum(e) if !has_doc(&e.attrs) => {
+            e.attrs.extend(note(model, &e.ident.to_string()));
             e.attrs
                 .push(doc(&format!("The `{}` enumeration, from {from}.", e.ident)));
         }
@@ -193,6 +237,16 @@ mod tests {
             "::core::option::Option<unsafe extern \"system\" fn (a : ULONG)>"
         );
         assert_eq!(type_text("[u8 ; 8usize]"), "[u8; 8usize]");
+    }
+
+    #[test]
+    fn idl_comments_read_as_plain_text() {
+        assert_eq!(
+            plain_text("  see [out] <b> a*b \\n"),
+            "see \\[out\\] \\<b\\> a\\*b \\\\n"
+        );
+        assert_eq!(plain_text("```rust"), "\\```rust");
+        assert_eq!(plain_text("`code` stays"), "`code` stays");
     }
 
     #[test]

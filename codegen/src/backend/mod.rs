@@ -59,7 +59,12 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         bodies
             .entry(module_of(&c.header))
             .or_default()
-            .push(constants::constant(c, &aliases, &doc)?);
+            .push(constants::constant(
+                c,
+                &aliases,
+                &docs::note(model, &c.name),
+                &doc,
+            )?);
     }
 
     for iface in &model.interfaces {

@@ -59,6 +59,8 @@ pub struct Const {
     pub value: u64,
     /// The line of the name.
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// A declarator after a struct, enum or typedef: `Name` or `*PName`.
@@ -79,6 +81,8 @@ pub struct StructDef {
     pub names: Vec<Declarator>,
     /// The line of the `typedef` keyword.
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// A struct member: `TYPE name;` or `TYPE name[N];`.
@@ -89,6 +93,8 @@ pub struct Field {
     /// The element count of an array member.
     pub array_len: Option<u64>,
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// `typedef enum [TAG] { A = 1, B, ... } Name;`
@@ -98,6 +104,8 @@ pub struct EnumDef {
     pub variants: Vec<Enumerator>,
     pub names: Vec<Declarator>,
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// One enumerator.
@@ -117,6 +125,8 @@ pub struct Alias {
     pub name: String,
     pub ty: CType,
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// A COM interface as the IDL defines it: attributes, uuid and methods with their
@@ -134,6 +144,8 @@ pub struct InterfaceDef {
     pub methods: Vec<Method>,
     /// The line of the interface's name (0 for the built-in `IUnknown`).
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// The attribute list before `interface` (besides `uuid`, which is [`InterfaceDef::uuid`]).
@@ -178,6 +190,8 @@ pub struct Method {
     pub params: Vec<Param>,
     /// The line of the method's name (0 for built-in methods).
     pub line: usize,
+    /// The comment block right before the declaration, if any (its documentation).
+    pub doc: Option<String>,
 }
 
 /// One method parameter.
@@ -310,6 +324,7 @@ impl InterfaceDef {
             ret: CType::named(ret),
             params,
             line: 0,
+            doc: None,
         };
         InterfaceDef {
             name: "IUnknown".to_string(),
@@ -338,6 +353,7 @@ impl InterfaceDef {
                 method("Release", "ULONG", Vec::new()),
             ],
             line: 0,
+            doc: None,
         }
     }
 }

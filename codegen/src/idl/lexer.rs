@@ -29,6 +29,9 @@ pub struct Token {
     /// Byte offsets of the token in the source.
     pub start_byte: usize,
     pub end_byte: usize,
+    /// The comment block right before the token (see [`Lexer`]), which documents the
+    /// declaration the token starts.
+    pub doc: Option<String>,
 }
 
 impl Token {
@@ -66,6 +69,12 @@ const PUNCTS: &[&str] = &[
 ];
 
 /// The tokenizer. It keeps its place as a byte offset plus the line and column there.
+///
+/// Comments are trivia, but the block of comment lines right before a token (no blank
+/// line between them and it) is kept as the token's [`Token::doc`]: a declaration's
+/// documentation. A comment on the line where the previous token ended (a trailing
+/// `ULONG x; // ...`) is not part of the next token's block, and neither is anything
+/// before a blank line (a file's heading).
 pub struct Lexer<'a> {
     src: &'a str,
     offset: usize,
@@ -73,6 +82,10 @@ pub struct Lexer<'a> {
     column: usize,
     /// Where the previous token ended: the position reported for end of file.
     last_end: Pos,
+    /// Whether a token came before (a comment on its last line trails it).
+    any_token: bool,
+    /// The comment lines gathered for the next token.
+    doc: Vec<String>,
 }
 
 impl<'a> Lexer<'a> {
@@ -83,6 +96,8 @@ impl<'a> Lexer<'a> {
             line: 1,
             column: 1,
             last_end: Pos { line: 1, column: 1 },
+            any_token: false,
+            doc: Vec::new(),
         }
     }
 
@@ -120,23 +135,41 @@ impl<'a> Lexer<'a> {
         Some(c)
     }
 
-    /// Skips white space and comments.
+    /// Skips white space and comments, gathering the comment block of the next token.
     fn skip_trivia(&mut self) -> Result<(), LexError> {
+        self.doc.clear();
+        // Newlines since the last comment (or token): two make a blank line.
+        let mut newlines = 0;
         loop {
+            let trailing = self.any_token && self.line == self.last_end.line;
             match (self.peek_char(), self.peek_second()) {
                 (Some(c), _) if c.is_whitespace() => {
+                    if c == '\n' {
+                        newlines += 1;
+                        if newlines >= 2 {
+                            self.doc.clear();
+                        }
+                    }
                     self.bump();
                 }
                 (Some('/'), Some('/')) => {
+                    let start = self.offset + 2;
                     while let Some(c) = self.peek_char() {
                         if c == '\n' {
                             break;
                         }
                         self.bump();
                     }
+                    if !trailing {
+                        let text = self.slice(start, self.offset);
+                        self.doc
+                            .push(text.strip_prefix(' ').unwrap_or(text).trim_end().into());
+                    }
+                    newlines = 0;
                 }
                 (Some('/'), Some('*')) => {
                     let start = self.pos();
+                    let from = self.offset + 2;
                     self.bump();
                     self.bump();
                     loop {
@@ -154,10 +187,35 @@ impl<'a> Lexer<'a> {
                             }
                         }
                     }
+                    if !trailing {
+                        let inner = self.slice(from, self.offset - 2);
+                        for line in inner.lines() {
+                            let line = line.trim();
+                            let line = line.strip_prefix('*').map_or(line, str::trim_start);
+                            self.doc.push(line.trim_end().to_string());
+                        }
+                        while self.doc.last().is_some_and(|l| l.is_empty()) {
+                            self.doc.pop();
+                        }
+                    }
+                    newlines = 0;
                 }
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// The gathered comment block, as one text (`None` if there is none).
+    fn take_doc(&mut self) -> Option<String> {
+        while self.doc.first().is_some_and(|l| l.is_empty()) {
+            self.doc.remove(0);
+        }
+        if self.doc.is_empty() {
+            return None;
+        }
+        let text = self.doc.join("\n");
+        self.doc.clear();
+        Some(text)
     }
 
     /// The next token; `Eof` (positioned just after the last token) at the end, for ever.
@@ -165,6 +223,7 @@ impl<'a> Lexer<'a> {
         self.skip_trivia()?;
         let pos = self.pos();
         let start_byte = self.offset;
+        let doc = self.take_doc();
         let Some(c) = self.peek_char() else {
             return Ok(Token {
                 kind: TokenKind::Eof,
@@ -172,6 +231,7 @@ impl<'a> Lexer<'a> {
                 end: self.last_end,
                 start_byte,
                 end_byte: start_byte,
+                doc: None,
             });
         };
         let kind = if c.is_ascii_alphabetic() || c == '_' || c.is_ascii_digit() {
@@ -242,12 +302,14 @@ impl<'a> Lexer<'a> {
         };
         let end = self.pos();
         self.last_end = end;
+        self.any_token = true;
         Ok(Token {
             kind,
             pos,
             end,
             start_byte,
             end_byte: self.offset,
+            doc,
         })
     }
 }
@@ -280,6 +342,35 @@ mod tests {
                 TokenKind::Punct("-"),
             ]
         );
+    }
+
+    fn docs(src: &str) -> Vec<(String, Option<String>)> {
+        let mut lx = Lexer::new(src);
+        let mut v = Vec::new();
+        loop {
+            let t = lx.next_token().unwrap();
+            if t.kind == TokenKind::Eof {
+                return v;
+            }
+            v.push((t.describe(), t.doc));
+        }
+    }
+
+    #[test]
+    fn the_comment_block_before_a_token_is_its_doc() {
+        let src = "// heading\n\n// first\n//   indented\na b // trailing\n\
+                   /* block\n * two\n */\nc\n\n/** stars */ d";
+        assert_eq!(
+            docs(src),
+            vec![
+                ("`a`".into(), Some("first\n  indented".into())),
+                ("`b`".into(), None),
+                ("`c`".into(), Some("block\ntwo".into())),
+                ("`d`".into(), Some("stars".into())),
+            ]
+        );
+        // A blank line between the comment and the token ends the block.
+        assert_eq!(docs("// x\n\ny"), vec![("`y`".into(), None)]);
     }
 
     #[test]

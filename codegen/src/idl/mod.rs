@@ -5,7 +5,9 @@
 //!
 //! * `import "x.idl";` (recorded in [`IdlFile::imports`], not read) and
 //!   `cpp_quote("...")` (copied into the header; `\"` and `\\` are decoded);
-//! * `// line` and `/* block */` comments;
+//! * `// line` and `/* block */` comments; the block right before a declaration (an
+//!   interface, method, constant, struct, member or typedef; no blank line between) is its
+//!   documentation (`doc` in the AST), which the Rust bindings' docs carry;
 //! * `const TYPE NAME = EXPR;` where EXPR is made of integer literals (decimal, octal, hex,
 //!   `U`/`L` suffixes), `|`, `<<` and parentheses;
 //! * `typedef struct [TAG] { ... } Name, *PName;`, `typedef enum [TAG] { A = 1, B } Name;`,

@@ -333,7 +333,7 @@ impl<'a> Parser<'a> {
     }
 
     fn constant(&mut self) -> PResult<Const> {
-        self.advance()?;
+        let doc = self.advance()?.doc;
         let tpos = self.tok.pos;
         let ty = self.ctype("a type after `const`")?;
         let (name, pos) = self.name("a constant name")?;
@@ -361,16 +361,18 @@ impl<'a> Parser<'a> {
             expr,
             value,
             line: pos.line,
+            doc,
         })
     }
 
     fn typedef(&mut self, items: &mut Vec<Item>) -> PResult<()> {
-        let line = self.advance()?.pos.line;
+        let start = self.advance()?;
+        let (line, doc) = (start.pos.line, start.doc);
         let keyword = match &self.tok.kind {
             TokenKind::Ident(w) if w == "struct" || w == "enum" => w.clone(),
             _ => {
                 let ty = self.ctype("a type after `typedef`")?;
-                return self.aliases(ty, line, items);
+                return self.aliases(ty, line, doc, items);
             }
         };
         self.advance()?;
@@ -394,7 +396,7 @@ impl<'a> Parser<'a> {
             };
             let base = CType::named(&format!("{keyword} {tag}"));
             let ty = self.type_suffix(base)?;
-            return self.aliases(ty, line, items);
+            return self.aliases(ty, line, doc, items);
         }
         self.advance()?;
         let item = if keyword == "struct" {
@@ -409,6 +411,7 @@ impl<'a> Parser<'a> {
                 fields,
                 names,
                 line,
+                doc,
             })
         } else {
             let variants = self.enumerators()?;
@@ -422,6 +425,7 @@ impl<'a> Parser<'a> {
                 variants,
                 names,
                 line,
+                doc,
             })
         };
         self.expect_punct(";", "after typedef")?;
@@ -430,7 +434,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `decls ";"` of a simple typedef: one [`Alias`] per name.
-    fn aliases(&mut self, base: CType, line: usize, items: &mut Vec<Item>) -> PResult<()> {
+    fn aliases(
+        &mut self,
+        base: CType,
+        line: usize,
+        doc: Option<String>,
+        items: &mut Vec<Item>,
+    ) -> PResult<()> {
         for d in self.declarators()? {
             let mut ty = base.clone();
             ty.pointers.extend(d.pointers);
@@ -439,6 +449,7 @@ impl<'a> Parser<'a> {
                 name: d.name,
                 ty,
                 line,
+                doc: doc.clone(),
             }));
         }
         self.expect_punct(";", "after typedef")?;
@@ -473,6 +484,7 @@ impl<'a> Parser<'a> {
         let mut fields: Vec<Field> = Vec::new();
         let mut seen: std::collections::HashSet<String> = Default::default();
         while !self.eat_punct("}")? {
+            let doc = self.tok.doc.clone();
             let ty = self.ctype("a member type or `}`")?;
             let (name, pos) = self.name("a member name")?;
             if !seen.insert(name.clone()) {
@@ -492,6 +504,7 @@ impl<'a> Parser<'a> {
                 ty,
                 array_len,
                 line: pos.line,
+                doc,
             });
         }
         Ok(fields)
@@ -656,6 +669,7 @@ impl<'a> Parser<'a> {
     // ---- interfaces -----------------------------------------------------------------
 
     fn interface(&mut self) -> PResult<Item> {
+        let doc = self.tok.doc.clone();
         let attrs = if self.tok.is_punct("[") {
             let a = self.interface_attributes()?;
             if !self.tok.is_ident("interface") {
@@ -783,6 +797,7 @@ impl<'a> Parser<'a> {
             attributes,
             methods,
             line: pos.line,
+            doc,
         };
         self.scope.define(iface.clone());
         Ok(Item::Interface(iface))
@@ -907,6 +922,7 @@ impl<'a> Parser<'a> {
         own: &HashMap<String, usize>,
         inherited: &HashMap<String, String>,
     ) -> PResult<Method> {
+        let doc = self.tok.doc.clone();
         let ret = self.ctype("a method declaration or `}`")?;
         let (name, pos) = self.name("a method name")?;
         if let Some(line) = own.get(&name) {
@@ -977,6 +993,7 @@ impl<'a> Parser<'a> {
             ret,
             params,
             line: pos.line,
+            doc,
         })
     }
 

@@ -38,6 +38,9 @@ pub struct Model {
     pub items: Vec<TypeItem>,
     /// Layout facts per target name: type name -> (size, align).
     pub layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+    /// The IDL's own documentation (the comment block before a declaration), by what it
+    /// documents: `IFoo`, `IFoo::Method`, a type or constant name, `Struct::member`.
+    pub notes: BTreeMap<String, String>,
 }
 
 impl Model {
@@ -47,6 +50,11 @@ impl Model {
     }
 
     /// An emitted interface by name.
+    /// The IDL's documentation of `key` (see [`Model::notes`]).
+    pub fn note(&self, key: &str) -> Option<&str> {
+        self.notes.get(key).map(String::as_str)
+    }
+
     pub fn interface(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
     }

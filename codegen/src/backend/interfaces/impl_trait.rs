@@ -28,7 +28,9 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
             cx.header_name,
             cx.reference(&name.to_string())
         );
+        let note = cx.note(&name.to_string());
         quote! {
+            #(#note)*
             #[doc = #d]
             ///
             /// Not implementing it answers the method's not-implemented value

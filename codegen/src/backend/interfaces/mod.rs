@@ -83,6 +83,7 @@ impl Root {
 
 /// What one interface's emitters share.
 struct Context<'a> {
+    model: &'a Model,
     iface: &'a Interface,
     /// `IFoo`, `IFoo_Vtbl`, `IFoo_Impl`.
     name: Ident,
@@ -101,6 +102,11 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The IDL's documentation of this interface's `method`.
+    fn note(&self, method: &str) -> Vec<syn::Attribute> {
+        super::docs::note(self.model, &format!("{}::{method}", self.iface.name))
+    }
+
     /// " Microsoft's reference: [`IFoo::Bar`](url)." for a referenced interface.
     fn reference(&self, method: &str) -> String {
         if self.referenced {
@@ -126,7 +132,7 @@ enum Shape {
 }
 
 impl<'a> Context<'a> {
-    fn new(model: &Model, iface: &'a Interface) -> Result<Context<'a>> {
+    fn new(model: &'a Model, iface: &'a Interface) -> Result<Context<'a>> {
         let shape = match &iface.base {
             None => Shape::Root(Root::of(iface)?),
             Some(base) => Shape::Derived {
@@ -147,6 +153,7 @@ impl<'a> Context<'a> {
             next = base.base.as_deref();
         }
         Ok(Context {
+            model,
             iface,
             name: ident(&iface.name),
             vtbl: format_ident!("{}_Vtbl", iface.name),

@@ -26,7 +26,9 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
         Shape::Derived { base, .. } => derived(iface, base),
         Shape::Root(_) => root(iface),
     };
+    let note = super::super::docs::note(cx.model, &iface.name);
     quote! {
+        #(#note)*
         #[doc = #doc]
         #pointer
         mapi_codegen_safety!("the pointer type is transparent over one owned interface pointer whose vtable is laid out as declared above.");
@@ -120,7 +122,9 @@ pub(super) fn wrappers(cx: &Context<'_>) -> TokenStream {
                 cx.iface.name,
                 cx.reference(&name.to_string())
             );
+            let note = cx.note(&name.to_string());
             quote! {
+                #(#note)*
                 #[doc = #d]
                 ///
                 /// # Safety
