@@ -13,24 +13,38 @@
 //!    [`ir::Model`];
 //! 4. [`backend`]: the Rust crate rendered from the model alone;
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
+//!
+//! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
+//! from the IDL alone (the [`idl`] front end, the IR and the back end's interface code,
+//! no libclang): what a provider crate's build.rs calls, with `default-features = false`.
 
 pub mod backend;
+#[cfg(feature = "clang")]
 pub mod clang;
 pub mod error;
 pub mod idl;
+pub mod idl_bindings;
+#[cfg(feature = "clang")]
 pub mod inputs;
 pub mod ir;
+#[cfg(feature = "clang")]
 pub mod manifest;
 pub mod names;
+#[cfg(feature = "clang")]
 pub mod output;
+#[cfg(feature = "clang")]
 pub mod select;
 
+#[cfg(feature = "clang")]
 use std::collections::BTreeMap;
+#[cfg(feature = "clang")]
 use std::path::{Path, PathBuf};
+#[cfg(feature = "clang")]
 use std::time::{Duration, Instant};
 
 pub use error::{Error, Result};
 
+#[cfg(feature = "clang")]
 /// What to generate from where.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -39,6 +53,7 @@ pub struct Options {
     pub mapi_include: Option<PathBuf>,
 }
 
+#[cfg(feature = "clang")]
 /// The rendered files and how long each stage took.
 #[derive(Debug)]
 pub struct Generated {
@@ -50,6 +65,7 @@ pub struct Generated {
     pub inputs: Vec<PathBuf>,
 }
 
+#[cfg(feature = "clang")]
 /// Runs the whole pipeline in memory.
 pub fn generate(opts: &Options) -> Result<Generated> {
     let mut timings = Vec::new();
@@ -83,6 +99,7 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     })
 }
 
+#[cfg(feature = "clang")]
 /// Generates and writes `out` atomically (nothing changes there on any error). An `out`
 /// that holds an input, is a file or holds files the generator did not write is refused
 /// before anything is generated.

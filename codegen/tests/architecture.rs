@@ -135,6 +135,7 @@ fn the_stages_are_the_folders_the_readme_names() {
             "clang/",
             "error.rs",
             "idl/",
+            "idl_bindings.rs",
             "inputs.rs",
             "ir/",
             "lib.rs",
@@ -153,6 +154,7 @@ fn the_stages_are_the_folders_the_readme_names() {
     for stage in [
         "inputs.rs",
         "idl/",
+        "idl_bindings.rs",
         "clang/",
         "select/",
         "ir/",

@@ -140,6 +140,7 @@ fn model() -> Model {
                 "x86_64-unknown-linux-gnu".into(),
             ],
             copied: vec![("README.md".into(), "mini.md".into(), "# mini-sys\n".into())],
+            references: true,
         },
         targets: vec![
             Target {

@@ -163,6 +163,20 @@ fn test() -> Result<(), Fail> {
             "warnings",
         ]),
     )?;
+    step(
+        "cargo clippy -p mapi-codegen --no-default-features (the IDL-only generator a \
+         provider's build.rs uses: no libclang, bindgen or manifest)",
+        cargo().args([
+            "clippy",
+            "-p",
+            "mapi-codegen",
+            "--no-default-features",
+            "--lib",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     eprintln!("xtask: ==> cargo test");
     let (passed, failed) = run_tests(cargo().args(["test", "--workspace"]))?;
     for t in deps::TARGETS {

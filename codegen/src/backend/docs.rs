@@ -93,7 +93,7 @@ fn structure_name(ident: &str) -> Option<&str> {
 /// `item` with docs on it and on its public fields, where bindgen gave none.
 pub fn type_item(model: &Model, header: &str, mut item: Item) -> Item {
     let from = origin(model, header);
-    let is_mapi = header != model.package.base_module;
+    let is_mapi = model.package.references && header != model.package.base_module;
     let described = |kind: &str, ident: &syn::Ident| -> String {
         let name = ident.to_string();
         match structure_name(&name) {

@@ -5,16 +5,22 @@
 //! [`constants`], [`interfaces`] and the GUIDs; then the crate root, [`layout`] and
 //! [`cargo_toml`]; [`format`](mod@format) prints them.
 
+// The crate's files besides the modules: only the whole generator writes a crate.
+#[cfg(feature = "clang")]
 pub mod cargo_toml;
 pub mod constants;
+#[cfg(feature = "clang")]
 pub mod coverage;
 pub mod docs;
+#[cfg(feature = "clang")]
 pub mod features;
 pub mod format;
 pub mod interfaces;
 pub mod items;
+#[cfg(feature = "clang")]
 pub mod layout;
 
+#[cfg(feature = "clang")]
 use std::collections::{BTreeMap, HashSet};
 
 use proc_macro2::TokenStream;
@@ -22,13 +28,18 @@ use quote::quote;
 
 use crate::error::Result;
 use crate::ir::{Aliases, Model};
+#[cfg(feature = "clang")]
 use crate::names::module_name;
 use format::format_file;
-use interfaces::{guid_expr, ident};
+#[cfg(feature = "clang")]
+use interfaces::guid_expr;
+pub(crate) use interfaces::{ident, param_ident, rust_type};
 
 /// The hand-written part of the generated crate: COM plumbing every interface uses.
+#[cfg(feature = "clang")]
 const SUPPORT: &str = include_str!("support.rs.in");
 
+#[cfg(feature = "clang")]
 /// Renders every output file: relative path -> contents.
 pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
     let package = &model.package;
@@ -192,6 +203,32 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         }
     }
     Ok(files)
+}
+
+/// The model's items, constants and interfaces of header `key`, put together by `wrap`
+/// (which adds the module around them), as a formatted file under `banner`: what a
+/// provider's own IDL becomes (see the crate's `idl_bindings` module).
+pub fn render_module(
+    model: &Model,
+    key: &str,
+    wrap: impl FnOnce(TokenStream) -> TokenStream,
+    banner: &str,
+) -> Result<String> {
+    let mut body = Vec::new();
+    for item in model.items.iter().filter(|i| i.header == key) {
+        body.push(items::item(model, item)?);
+    }
+    let aliases = Aliases::of(&model.items);
+    let property_types = docs::property_types(model);
+    for c in model.constants.values().filter(|c| c.header == key) {
+        let doc = docs::constant(model, c, &property_types);
+        let note = docs::note(model, &c.name);
+        body.push(constants::constant(c, &aliases, &note, &doc)?);
+    }
+    for iface in model.interfaces.iter().filter(|i| i.header == key) {
+        body.push(interfaces::emit(model, iface)?);
+    }
+    format_file(banner, wrap(quote!(#(#body)*)))
 }
 
 /// The header's name as found on disk (or the IDL file it was lowered from).

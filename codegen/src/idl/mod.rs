@@ -74,3 +74,46 @@ pub fn parse_file(path: &Path) -> Result<IdlFile, IdlError> {
 pub fn parse_c_integer(text: &str) -> Option<u64> {
     parser::int_literal(text)
 }
+
+/// The IDL files' documentation comments, by what they document: `IFoo`, `IFoo::Method`,
+/// a constant or type name, `Struct::member` (structs and enums by their tag, or their
+/// first typedef name, as the bindings name them).
+pub fn notes(files: &[&IdlFile]) -> std::collections::BTreeMap<String, String> {
+    let mut notes = std::collections::BTreeMap::new();
+    let mut note = |key: String, doc: &Option<String>| {
+        if let Some(d) = doc {
+            notes.insert(key, d.clone());
+        }
+    };
+    for file in files {
+        for item in &file.items {
+            match item {
+                Item::Const(c) => note(c.name.clone(), &c.doc),
+                Item::Typedef(a) => note(a.name.clone(), &a.doc),
+                Item::Struct(s) => {
+                    // bindgen names the struct by its tag (or its first typedef name);
+                    // the typedefs are aliases of it, and say so.
+                    if let Some(owner) = s.tag.as_ref().or(s.names.first().map(|d| &d.name)) {
+                        note(owner.clone(), &s.doc);
+                        for f in &s.fields {
+                            note(format!("{owner}::{}", f.name), &f.doc);
+                        }
+                    }
+                }
+                Item::Enum(e) => {
+                    if let Some(owner) = e.tag.as_ref().or(e.names.first().map(|d| &d.name)) {
+                        note(owner.clone(), &e.doc);
+                    }
+                }
+                Item::Interface(i) => {
+                    note(i.name.clone(), &i.doc);
+                    for m in &i.methods {
+                        note(format!("{}::{}", i.name, m.name), &m.doc);
+                    }
+                }
+                Item::CppQuote(_) | Item::ForwardInterface(_) => {}
+            }
+        }
+    }
+    notes
+}

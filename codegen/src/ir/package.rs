@@ -21,6 +21,9 @@ pub struct Package {
     pub docs_targets: Vec<String>,
     /// Files copied into the crate: (name, source as the manifest names it, text).
     pub copied: Vec<(String, String, String)>,
+    /// Whether the structures are MAPI's, with pages in Microsoft's reference (not so
+    /// for a provider's own IDL).
+    pub references: bool,
 }
 
 /// One ABI the bindings are checked for.

@@ -103,50 +103,8 @@ pub fn model(
         guids: scan.guids,
         items,
         layouts,
-        notes: notes(inputs),
+        notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),
     })
-}
-
-/// The IDL files' documentation comments, by what they document.
-fn notes(inputs: &Inputs) -> std::collections::BTreeMap<String, String> {
-    use crate::idl::Item;
-    let mut notes = std::collections::BTreeMap::new();
-    let mut note = |key: String, doc: &Option<String>| {
-        if let Some(d) = doc {
-            notes.insert(key, d.clone());
-        }
-    };
-    for input in &inputs.idl {
-        for item in &input.file.items {
-            match item {
-                Item::Const(c) => note(c.name.clone(), &c.doc),
-                Item::Typedef(a) => note(a.name.clone(), &a.doc),
-                Item::Struct(s) => {
-                    // bindgen names the struct by its tag (or its first typedef name);
-                    // the typedefs are aliases of it, and say so.
-                    if let Some(owner) = s.tag.as_ref().or(s.names.first().map(|d| &d.name)) {
-                        note(owner.clone(), &s.doc);
-                        for f in &s.fields {
-                            note(format!("{owner}::{}", f.name), &f.doc);
-                        }
-                    }
-                }
-                Item::Enum(e) => {
-                    if let Some(owner) = e.tag.as_ref().or(e.names.first().map(|d| &d.name)) {
-                        note(owner.clone(), &e.doc);
-                    }
-                }
-                Item::Interface(i) => {
-                    note(i.name.clone(), &i.doc);
-                    for m in &i.methods {
-                        note(format!("{}::{}", i.name, m.name), &m.doc);
-                    }
-                }
-                Item::CppQuote(_) | Item::ForwardInterface(_) => {}
-            }
-        }
-    }
-    notes
 }
 
 /// What the manifest says of the generated crate.
@@ -171,6 +129,7 @@ fn package(manifest: &Manifest, inputs: &Inputs) -> crate::ir::Package {
         documentation: o.documentation.clone(),
         docs_targets: o.docs_targets.clone(),
         copied: inputs.copied.clone(),
+        references: true,
     }
 }
 

@@ -15,7 +15,7 @@ use quote::{format_ident, quote};
 
 use crate::error::{Error, Result};
 use crate::ir::{Interface, Method, Model};
-pub use types::{guid_expr, ident, rust_type};
+pub use types::{guid_expr, ident, param_ident, rust_type};
 
 /// One method's Rust signature, in the pieces the emitters need.
 struct Sig {

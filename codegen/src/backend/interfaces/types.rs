@@ -11,7 +11,7 @@ pub fn ident(s: &str) -> Ident {
 }
 
 /// A parameter name that is a valid, non-reserved Rust identifier other than `this`.
-pub(super) fn param_ident(s: &str) -> Ident {
+pub fn param_ident(s: &str) -> Ident {
     const RESERVED: &[&str] = &[
         "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
         "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
