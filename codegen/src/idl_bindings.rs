@@ -14,8 +14,11 @@
 //! and `IID_IFoo`, the IDL's structs, typedefs and constants, all as the MAPI bindings
 //! have theirs, so `#[mapi_object(mystore::IFoo)]` implements them.
 //!
-//! An interface derives from `IUnknown` or from one defined earlier in the same file. A
-//! type the IDL uses but does not define (`LPSPropValue`, `ULONG`, a
+//! An interface derives from `IUnknown`, from one defined earlier in the same file, or
+//! from one of the bindings' that the file forward-declares (`interface IMAPIProp;` and
+//! then `interface IMyProps : IMAPIProp`): its `IMyProps_Impl` then requires
+//! `IMAPIProp_Impl` (which `#[mapi_object(.., properties)]` makes), and QueryInterface
+//! answers for the whole chain. A type the IDL uses but does not define (`LPSPropValue`, `ULONG`, a
 //! `typedef struct IMAPITable *LPMAPITABLE;` naming a MAPI interface) is the MAPI
 //! bindings': the module begins with `use <bindings>::*;`, so such a typedef is not
 //! repeated. An interface that is only forward-declared (`interface IMAPITable;`) is the
@@ -57,8 +60,19 @@ pub fn build(idl: impl AsRef<Path>, out: &Path) -> Result<()> {
 
 /// The Rust module for the IDL file at `path`.
 pub fn bindings_for_file(path: &Path, options: &Options) -> Result<String> {
-    let file = idl::parse_file(path)?;
-    bindings(&file, options)
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        idl::IdlError::whole_file(path, format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    bindings(&parse(path, &src)?, options)
+}
+
+/// Parses a provider's IDL as this module reads it: a forward-declared interface may be
+/// a base (the bindings' `IMAPIProp`, say).
+pub fn parse(path: &Path, src: &str) -> Result<IdlFile> {
+    let options = idl::ParseOptions {
+        external_bases: true,
+    };
+    Ok(idl::parse_str_with(path, src, &options)?)
 }
 
 /// The Rust module for a parsed IDL file.
@@ -170,16 +184,9 @@ fn model(file: &IdlFile) -> Result<Model> {
     for item in &file.items {
         match item {
             Item::Interface(i) => {
+                // A base the file does not define is the bindings' (the parser allowed
+                // it only forward-declared): the back end chains its IIDs at compile time.
                 let base = i.base.clone().unwrap_or_else(|| "IUnknown".into());
-                if base != "IUnknown" && !interfaces.iter().any(|d| d.name == base) {
-                    return Err(Error::msg(format!(
-                        "{}: interface `{}` derives from `{base}`, which is not defined in \
-                         this file; without the MAPI headers, a base must be IUnknown or an \
-                         interface defined earlier in the same file",
-                        here(i.line),
-                        i.name
-                    )));
-                }
                 interfaces.push(ir::Interface {
                     name: i.name.clone(),
                     base: Some(base),
@@ -458,20 +465,31 @@ mod tests {
     use super::*;
 
     fn generate(src: &str) -> Result<String> {
-        let file = idl::parse_str(Path::new("idl/own.idl"), src)?;
+        let file = parse(Path::new("idl/own.idl"), src)?;
         bindings(&file, &Options::default())
     }
 
     const IFOO: &str = "[object, uuid(5024A385-2D44-486A-81A8-8F0ECB6071DD), local]\n";
 
     #[test]
-    fn a_base_outside_the_file_is_an_error_at_its_line() {
-        let src = format!("interface IMAPIProp;\n{IFOO}interface IFoo : IMAPIProp\n{{\n}};\n");
+    fn a_base_neither_defined_nor_forward_declared_is_an_error_at_its_line() {
+        let src = format!("{IFOO}interface IFoo : IMAPIProp\n{{\n}};\n");
         let e = generate(&src).unwrap_err().to_string();
-        // The IDL front end or this stage: either names the file, the line and the base.
-        assert!(e.contains("own.idl"), "{e}");
-        assert!(e.contains(":3") || e.contains("line 3"), "{e}");
-        assert!(e.contains("IMAPIProp"), "{e}");
+        assert!(e.contains("own.idl:2:"), "{e}");
+        assert!(e.contains("`IMAPIProp` of `IFoo` is not declared"), "{e}");
+        // Forward-declared, it is the bindings' own, chained at compile time.
+        let src = format!("interface IMAPIProp;\n{IFOO}interface IFoo : IMAPIProp\n{{\n}};\n");
+        let text = generate(&src).unwrap();
+        assert!(
+            text.contains("pub trait IFoo_Impl: IMAPIProp_Impl"),
+            "{text}"
+        );
+        assert!(text.contains("iid_chain"), "{text}");
+        // The whole generator's IDL (lowered to C for clang) still needs its bases.
+        let e = idl::parse_str(Path::new("own.idl"), &src)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("only forward-declared"), "{e}");
     }
 
     #[test]

@@ -137,6 +137,26 @@ pub unsafe trait ComInterface: Interface {
     }
 }
 
+/// `first` then `rest`, as one array of `N` (their lengths' sum): the base IIDs of an
+/// interface declared outside the bindings (a provider's own IDL) that derives from one of
+/// theirs, made at compile time from that base's [`ComInterface::BASE_IIDS`].
+#[doc(hidden)]
+pub const fn iid_chain<const N: usize>(first: &[GUID], rest: &[GUID]) -> [GUID; N] {
+    assert!(first.len() + rest.len() == N, "N is the chain's length");
+    let mut out = [GUID::from_parts(0, 0, 0, [0; 8]); N];
+    let mut i = 0;
+    while i < first.len() {
+        out[i] = first[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < rest.len() {
+        out[i + j] = rest[j];
+        j += 1;
+    }
+    out
+}
+
 /// A raw, typed interface pointer: C's `IFoo *`, the `LPFOO` typedefs of the headers
 /// (`LPMAPITABLE` is `InterfacePtr<IMAPITable>`) and `IFoo **` out-parameters
 /// (`*mut InterfacePtr<IFoo>`).

@@ -306,6 +306,10 @@ pub struct Scope {
     names: HashMap<String, String>,
     /// IIDs by value: the interface and its line.
     uuids: HashMap<Guid, (String, usize)>,
+    /// Whether a forward-declared interface may be a base: one the file does not
+    /// define, declared by the bindings the file is compiled against (see
+    /// [`super::ParseOptions::external_bases`]).
+    pub external_bases: bool,
 }
 
 impl Scope {
@@ -323,6 +327,7 @@ impl Scope {
                 .collect(),
             names: HashMap::new(),
             uuids: HashMap::new(),
+            external_bases: false,
         };
         s.uuids.insert(unknown.uuid, (unknown.name.clone(), 0));
         s.depth.insert(unknown.name.clone(), 0);
@@ -475,6 +480,8 @@ impl Scope {
                     d + 1
                 ));
             }
+            Ok(())
+        } else if self.forward.contains(base) && self.external_bases {
             Ok(())
         } else if self.forward.contains(base) {
             Err(format!(

@@ -56,7 +56,23 @@ pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.
 pub fn parse_str(path: &Path, src: &str) -> Result<IdlFile, IdlError> {
-    parser::parse(path, src)
+    parser::parse(path, src, &ParseOptions::default())
+}
+
+/// What a file may do beyond the checks [`parse_str`] makes.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// An interface may derive from one the file only forward-declares
+    /// (`interface IMAPIProp;`): the bindings the file is compiled against declare it
+    /// ([`crate::idl_bindings`], where a provider's IDL derives from MAPI's interfaces).
+    /// Its methods are not known here, so a method of the same name as an inherited one
+    /// is not caught (the compiler catches it in the generated Rust).
+    pub external_bases: bool,
+}
+
+/// [`parse_str`] with [`ParseOptions`].
+pub fn parse_str_with(path: &Path, src: &str, options: &ParseOptions) -> Result<IdlFile, IdlError> {
+    parser::parse(path, src, options)
 }
 
 /// Reads and parses an IDL file; a file that cannot be read (or is not UTF-8) is an

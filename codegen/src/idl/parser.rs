@@ -59,10 +59,11 @@ const PARAM_WITH_ARG: &[&str] = &["size_is", "length_is", "iid_is"];
 /// How deep parentheses may nest in a constant expression.
 pub const MAX_PAREN_DEPTH: usize = 64;
 
-pub fn parse(path: &Path, src: &str) -> Result<IdlFile, IdlError> {
+pub fn parse(path: &Path, src: &str, options: &super::ParseOptions) -> Result<IdlFile, IdlError> {
     // A UTF-8 byte-order mark is not part of the text.
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut p = Parser::new(path, src)?;
+    p.scope.external_bases = options.external_bases;
     p.file()
 }
 

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use mapi_sync::prelude::*;
 use mapi_sync::props::{Prop, PropValue, Properties};
 use mapi_sync::sys::{self, IMsgStore_Impl, HRESULT, ULONG};
-use mystore::{IMyStoreInfo2_Impl, IMyStoreInfo_Impl, LPMYSTOREQUOTA};
+use mystore::{IMyFolderQuota_Impl, IMyStoreInfo2_Impl, IMyStoreInfo_Impl, LPMYSTOREQUOTA};
 
 /// A store with a quota.
 #[mapi_object(IMsgStore, mystore::IMyStoreInfo2, properties)]
@@ -58,6 +58,31 @@ impl IMyStoreInfo2_Impl for Store {
             return sys::MAPI_E_INVALID_PARAMETER;
         }
         *self.limit.lock().unwrap() = cbLimit;
+        sys::S_OK
+    }
+}
+
+/// A folder whose own interface derives from MAPI's IMAPIProp: `properties` makes the
+/// IMAPIProp part, the rest is `IMyFolderQuota_Impl`.
+#[mapi_object(mystore::IMyFolderQuota, properties)]
+pub struct FolderQuota {
+    pub used: ULONG,
+}
+
+impl Properties for FolderQuota {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> mapi_sync::Result<()> {
+        answer(&[Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("Inbox"))?]);
+        Ok(())
+    }
+}
+
+impl IMyFolderQuota_Impl for FolderQuota {
+    unsafe fn GetUsed(&self, lpcbUsed: *mut ULONG) -> HRESULT {
+        if lpcbUsed.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: non-null, and a writable ULONG by the method's contract.
+        unsafe { *lpcbUsed = self.used };
         sys::S_OK
     }
 }

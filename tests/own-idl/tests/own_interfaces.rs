@@ -3,8 +3,8 @@
 //! the IDL's comments, constants and structs are in the generated module.
 use mapi_sync::prelude::*;
 use mapi_sync::sys::{self, ComInterface, Interface};
-use own_idl_provider::mystore::{self, IMyStoreInfo, IMyStoreInfo2};
-use own_idl_provider::Store;
+use own_idl_provider::mystore::{self, IMyFolderQuota, IMyStoreInfo, IMyStoreInfo2};
+use own_idl_provider::{FolderQuota, Store};
 
 fn store() -> Object<Store> {
     Object::new(Store {
@@ -79,4 +79,39 @@ fn the_generated_module_carries_the_idls_words() {
     // And no reference page is made up for the crate's own structures.
     assert!(!generated.contains("learn.microsoft.com"));
     assert_eq!(mystore::MYSTORE_MAX_FOLDERS, 0x40);
+}
+
+/// An interface of the IDL derives from MAPI's IMAPIProp: its vtable starts with
+/// IMAPIProp's, QueryInterface answers for IMAPIProp and IUnknown through it, and
+/// GetProps (from `properties`) and the own method both answer.
+#[test]
+fn an_own_interface_derives_from_a_mapi_interface() {
+    assert_eq!(
+        IMyFolderQuota::BASE_IIDS,
+        &[sys::IID_IMAPIProp, sys::IID_IUnknown],
+        "the chain is made at compile time from IMAPIProp's"
+    );
+    assert_eq!(
+        std::mem::size_of::<mystore::IMyFolderQuota_Vtbl>(),
+        std::mem::size_of::<sys::IMAPIProp_Vtbl>() + std::mem::size_of::<usize>(),
+        "IMAPIProp's entries, then GetUsed"
+    );
+    let folder = Object::new(FolderQuota { used: 42 });
+    let quota: IMyFolderQuota = folder.cast().expect("IMyFolderQuota");
+    let prop: sys::IMAPIProp = quota.cast().expect("its base, IMAPIProp");
+    let mut used = 0;
+    // SAFETY: a writable ULONG.
+    assert_eq!(unsafe { quota.GetUsed(&mut used) }, sys::S_OK);
+    assert_eq!(used, 42);
+    let (mut n, mut values) = (0, std::ptr::null_mut());
+    // SAFETY: valid out-pointers; a null tag array asks for every property. The IMAPIProp
+    // entries are reached through the own interface's pointer (Deref).
+    assert_eq!(
+        unsafe { quota.GetProps(std::ptr::null_mut(), 0, &mut n, &mut values) },
+        sys::S_OK
+    );
+    assert_eq!(n, 1);
+    // SAFETY: the answer is one buffer from the provider's allocators.
+    unsafe { mapi_sync::mem::Allocators::provider().as_raw().2.unwrap()(values.cast()) };
+    let _ = prop;
 }

@@ -95,6 +95,9 @@ struct Context<'a> {
     shape: Shape,
     /// The bases that have an IID, nearest first.
     base_iids: Vec<String>,
+    /// The first base the model does not hold (a provider's IDL deriving from one of the
+    /// bindings' interfaces): its IID and its own bases' come from its `ComInterface`.
+    external_base: Option<String>,
     /// Whether Microsoft's Outlook MAPI reference has this interface's pages: the
     /// interfaces of the MAPI headers do; those of our IDL say where they come from in
     /// the IDL's own words.
@@ -142,9 +145,11 @@ impl<'a> Context<'a> {
         };
         // The IDL and the manifest bound the chain's depth.
         let mut base_iids = Vec::new();
+        let mut external_base = None;
         let mut next = iface.base.as_deref();
         while let Some(b) = next {
             let Some(base) = model.interface(b) else {
+                external_base = Some(b.to_string());
                 break;
             };
             if base.iid.is_some() {
@@ -162,6 +167,7 @@ impl<'a> Context<'a> {
             header_name: super::shown_header(model, &iface.header),
             shape,
             base_iids,
+            external_base,
             referenced: model
                 .header(&iface.header)
                 .is_some_and(|h| h.lowered.is_none()),

@@ -87,13 +87,29 @@ pub(super) fn iid(cx: &Context<'_>) -> TokenStream {
     let e = super::guid_expr(&g);
     let d = format!(" The interface identifier of `{}`: {g}.", cx.iface.name);
     let base_consts = cx.base_iids.iter().map(|b| format_ident!("IID_{}", b));
+    let base_iids = match &cx.external_base {
+        None => quote!(&[#(#base_consts),*]),
+        // The bases the model knows, then the external one and its own, chained at
+        // compile time from its `ComInterface`.
+        Some(ext) => {
+            let ext_iid = format_ident!("IID_{}", ext);
+            let ext = format_ident!("{}", ext);
+            let known = cx.base_iids.len() + 1;
+            quote! {
+                &iid_chain::<{ #known + <#ext as ComInterface>::BASE_IIDS.len() }>(
+                    &[#(#base_consts,)* #ext_iid],
+                    <#ext as ComInterface>::BASE_IIDS,
+                )
+            }
+        }
+    };
     quote! {
         #[doc = #d]
         pub const #c: GUID = #e;
         mapi_codegen_safety!("the IID is the one the headers give for this vtable.");
         unsafe impl ComInterface for #name {
             const IID: GUID = #c;
-            const BASE_IIDS: &'static [GUID] = &[#(#base_consts),*];
+            const BASE_IIDS: &'static [GUID] = #base_iids;
         }
     }
 }
