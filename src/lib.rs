@@ -131,11 +131,14 @@
 //!   MAPI passes to `MSProviderInit`) and freed by the caller with `MAPIFreeBuffer`; an
 //!   interface pointer handed out carries one reference that the caller releases; `[in]`
 //!   arguments stay the caller's.
-//! - Parameter names are MAPI's (`lpPropTagArray`): put `#![allow(non_snake_case)]` on the
-//!   module that implements the traits.
+//! - **Parameter names** are MAPI's in snake case (`lpPropTagArray` is
+//!   `lp_prop_tag_array`), so an implementation copied from the trait draws no
+//!   `non_snake_case` warning; the vtables and the calling wrappers keep MAPI's spelling.
+//!   **Interface pointers** are typed: `LPMAPITABLE` is
+//!   [`sys::InterfacePtr<IMAPITable>`](sys::InterfacePtr), so an out-parameter is answered
+//!   with `*lpp_table = table.into()` and an in-parameter kept with `.to_owned()`.
 //!
 //! ```
-//! #![allow(non_snake_case)]
 //! use mapi_sync::prelude::*;
 //! use mapi_sync::sys::{self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, ULONG};
 //!
@@ -146,12 +149,12 @@
 //! impl IMAPIProp_Impl for Store {}
 //!
 //! impl IMsgStore_Impl for Store {
-//!     unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
-//!         if lpulFlags.is_null() {
+//!     unsafe fn StoreLogoff(&self, lpul_flags: *mut ULONG) -> HRESULT {
+//!         if lpul_flags.is_null() {
 //!             return sys::MAPI_E_INVALID_PARAMETER;
 //!         }
 //!         // SAFETY: non-null, and MAPI documents it as a writable ULONG.
-//!         unsafe { *lpulFlags = 0 };
+//!         unsafe { *lpul_flags = 0 };
 //!         sys::S_OK
 //!     }
 //! }

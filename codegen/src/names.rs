@@ -44,3 +44,54 @@ pub fn module_name(header: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
 }
+
+/// MAPI's Hungarian names in Rust's snake case, as the `IFoo_Impl` traits spell their
+/// parameters (so an implementation copied from them draws no `non_snake_case` warning):
+/// `lpPropTagArray` is `lp_prop_tag_array`, `lppMAPIError` `lpp_mapi_error`, `cbEntryID`
+/// `cb_entry_id`, `ulUIParam` `ul_ui_param`. A word break is before an upper-case letter
+/// that follows a lower-case letter or a digit, or that starts a word after an acronym.
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let boundary = match prev {
+                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
+                _ => false,
+            };
+            if boundary {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod snake_case_tests {
+    use super::snake_case;
+
+    #[test]
+    fn mapi_names_in_snake_case() {
+        for (mapi, rust) in [
+            ("lpPropTagArray", "lp_prop_tag_array"),
+            ("lppMAPIError", "lpp_mapi_error"),
+            ("cbEntryID", "cb_entry_id"),
+            ("ulUIParam", "ul_ui_param"),
+            ("pwcszProgress", "pwcsz_progress"),
+            ("hResult", "h_result"),
+            ("riid", "riid"),
+            ("lpszW", "lpsz_w"),
+            ("PR2Tag", "pr2_tag"),
+            ("already_snake", "already_snake"),
+        ] {
+            assert_eq!(snake_case(mapi), rust, "{mapi}");
+        }
+    }
+}

@@ -214,7 +214,7 @@ pub trait IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetLastError(&self, hr: HRESULT, ppwszError: *mut LPWSTR) -> HRESULT {
+    unsafe fn GetLastError(&self, hr: HRESULT, ppwsz_error: *mut LPWSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -357,7 +357,7 @@ pub trait IOlkEnum_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
+    unsafe fn GetCount(&self, pul_count: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// Back to the first account.
@@ -399,7 +399,7 @@ pub trait IOlkEnum_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Skip(&self, cSkip: ULONG) -> HRESULT {
+    unsafe fn Skip(&self, c_skip: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -790,9 +790,9 @@ pub trait IOlkAccount_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAccountInfo(
         &self,
-        pclsidType: *mut CLSID,
-        pcCategories: *mut ULONG,
-        prgclsidCategory: *mut *mut CLSID,
+        pclsid_type: *mut CLSID,
+        pc_categories: *mut ULONG,
+        prgclsid_category: *mut *mut CLSID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -805,7 +805,7 @@ pub trait IOlkAccount_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetProp(&self, dwProp: ULONG, pVar: *mut ACCT_VARIANT) -> HRESULT {
+    unsafe fn GetProp(&self, dw_prop: ULONG, p_var: *mut ACCT_VARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccount::SetProp`, declared in `actmgmt.idl`.
@@ -817,7 +817,7 @@ pub trait IOlkAccount_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetProp(&self, dwProp: ULONG, pVar: *mut ACCT_VARIANT) -> HRESULT {
+    unsafe fn SetProp(&self, dw_prop: ULONG, p_var: *mut ACCT_VARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccount::PlaceHolder7`, declared in `actmgmt.idl`.
@@ -889,7 +889,7 @@ pub trait IOlkAccount_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveChanges(&self, dwFlags: ULONG) -> HRESULT {
+    unsafe fn SaveChanges(&self, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -1282,7 +1282,7 @@ pub trait IOlkAccountHelper_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetIdentity(&self, pwszIdentity: LPWSTR, pcch: *mut ULONG) -> HRESULT {
+    unsafe fn GetIdentity(&self, pwsz_identity: LPWSTR, pcch: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccountHelper::GetMapiSession`, declared in `actmgmt.idl`.
@@ -1475,9 +1475,9 @@ pub trait IOlkAccountNotify_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn Notify(
         &self,
-        dwNotify: ULONG,
-        dwAcctID: ULONG,
-        dwFlags: ULONG,
+        dw_notify: ULONG,
+        dw_acct_id: ULONG,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1931,8 +1931,8 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn Init(
         &self,
-        pAcctHelper: InterfacePtr<IOlkAccountHelper>,
-        dwFlags: ULONG,
+        p_acct_helper: InterfacePtr<IOlkAccountHelper>,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1950,11 +1950,11 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     unsafe fn DisplayAccountList(
         &self,
         hwnd: *mut ::core::ffi::c_void,
-        dwFlags: ULONG,
-        wszTitle: LPCWSTR,
-        cCategories: ULONG,
-        rgclsidCategories: *const CLSID,
-        pclsidType: *const CLSID,
+        dw_flags: ULONG,
+        wsz_title: LPCWSTR,
+        c_categories: ULONG,
+        rgclsid_categories: *const CLSID,
+        pclsid_type: *const CLSID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2029,9 +2029,9 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn FindAccount(
         &self,
-        dwProp: ULONG,
-        pVar: *mut ACCT_VARIANT,
-        ppAccount: *mut InterfacePtr<IOlkAccount>,
+        dw_prop: ULONG,
+        p_var: *mut ACCT_VARIANT,
+        pp_account: *mut InterfacePtr<IOlkAccount>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2080,7 +2080,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteAccount(&self, dwAcctID: ULONG) -> HRESULT {
+    unsafe fn DeleteAccount(&self, dw_acct_id: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccountManager::PlaceHolder9`, declared in `actmgmt.idl`.
@@ -2104,7 +2104,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveChanges(&self, dwAcctID: ULONG, dwFlags: ULONG) -> HRESULT {
+    unsafe fn SaveChanges(&self, dw_acct_id: ULONG, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccountManager::GetOrder`, declared in `actmgmt.idl`.
@@ -2118,9 +2118,9 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn GetOrder(
         &self,
-        pclsidCategory: *const CLSID,
-        pcAccts: *mut ULONG,
-        prgAccts: *mut *mut ULONG,
+        pclsid_category: *const CLSID,
+        pc_accts: *mut ULONG,
+        prg_accts: *mut *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2135,9 +2135,9 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn SetOrder(
         &self,
-        pclsidCategory: *const CLSID,
-        pcAccts: *mut ULONG,
-        prgAccts: *mut *mut ULONG,
+        pclsid_category: *const CLSID,
+        pc_accts: *mut ULONG,
+        prg_accts: *mut *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2154,10 +2154,10 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumerateAccounts(
         &self,
-        pclsidCategory: *const CLSID,
-        pclsidType: *const CLSID,
-        dwFlags: ULONG,
-        ppEnum: *mut LPUNKNOWN,
+        pclsid_category: *const CLSID,
+        pclsid_type: *const CLSID,
+        dw_flags: ULONG,
+        pp_enum: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2208,8 +2208,8 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        pNotify: InterfacePtr<IOlkAccountNotify>,
-        pdwCookie: *mut ULONG,
+        p_notify: InterfacePtr<IOlkAccountNotify>,
+        pdw_cookie: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2222,7 +2222,7 @@ pub trait IOlkAccountManager_Impl: IOlkErrorUnknown_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, pdwCookie: *mut ULONG) -> HRESULT {
+    unsafe fn Unadvise(&self, pdw_cookie: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IOlkAccountManager::PlaceHolder12`, declared in `actmgmt.idl`.

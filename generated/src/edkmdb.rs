@@ -290,9 +290,9 @@ pub trait IExchangeModifyTable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -305,7 +305,7 @@ pub trait IExchangeModifyTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetTable(&self, ulFlags: ULONG, lppTable: *mut LPMAPITABLE) -> HRESULT {
+    unsafe fn GetTable(&self, ul_flags: ULONG, lpp_table: *mut LPMAPITABLE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeModifyTable::ModifyTable`, declared in `edkmdb.idl`.
@@ -317,7 +317,7 @@ pub trait IExchangeModifyTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ModifyTable(&self, ulFlags: ULONG, lpMods: LPROWLIST) -> HRESULT {
+    unsafe fn ModifyTable(&self, ul_flags: ULONG, lp_mods: LPROWLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -485,7 +485,7 @@ pub trait IExchangeRuleAction_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ActionCount(&self, lpcActions: *mut ULONG) -> HRESULT {
+    unsafe fn ActionCount(&self, lpc_actions: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeRuleAction::GetAction`, declared in `edkmdb.idl`.
@@ -499,9 +499,9 @@ pub trait IExchangeRuleAction_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAction(
         &self,
-        ulActionNumber: ULONG,
+        ul_action_number: ULONG,
         lpruleid: *mut i64,
-        lppAction: *mut LPACTION,
+        lpp_action: *mut LPACTION,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -755,11 +755,11 @@ pub trait IExchangeManageStore_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateStoreEntryID(
         &self,
-        lpszMsgStoreDN: LPCSTR,
-        lpszMailboxDN: LPCSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_msg_store_dn: LPCSTR,
+        lpsz_mailbox_dn: LPCSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -774,12 +774,12 @@ pub trait IExchangeManageStore_Impl {
     #[allow(unused_variables)]
     unsafe fn EntryIDFromSourceKey(
         &self,
-        cFolderKeySize: ULONG,
-        lpFolderSourceKey: *mut BYTE,
-        cMessageKeySize: ULONG,
-        lpMessageSourceKey: *mut BYTE,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        c_folder_key_size: ULONG,
+        lp_folder_source_key: *mut BYTE,
+        c_message_key_size: ULONG,
+        lp_message_source_key: *mut BYTE,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -794,11 +794,11 @@ pub trait IExchangeManageStore_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRights(
         &self,
-        cbUserEntryID: ULONG,
-        lpUserEntryID: *mut ::core::ffi::c_void,
-        cbEntryID: ULONG,
-        lpEntryID: *mut ::core::ffi::c_void,
-        lpulRights: *mut ULONG,
+        cb_user_entry_id: ULONG,
+        lp_user_entry_id: *mut ::core::ffi::c_void,
+        cb_entry_id: ULONG,
+        lp_entry_id: *mut ::core::ffi::c_void,
+        lpul_rights: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -813,9 +813,9 @@ pub trait IExchangeManageStore_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -830,9 +830,9 @@ pub trait IExchangeManageStore_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPublicFolderTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1220,11 +1220,11 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateStoreEntryID(
         &self,
-        lpszMsgStoreDN: LPCSTR,
-        lpszMailboxDN: LPCSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_msg_store_dn: LPCSTR,
+        lpsz_mailbox_dn: LPCSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1239,12 +1239,12 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn EntryIDFromSourceKey(
         &self,
-        cFolderKeySize: ULONG,
-        lpFolderSourceKey: *mut BYTE,
-        cMessageKeySize: ULONG,
-        lpMessageSourceKey: *mut BYTE,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        c_folder_key_size: ULONG,
+        lp_folder_source_key: *mut BYTE,
+        c_message_key_size: ULONG,
+        lp_message_source_key: *mut BYTE,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1259,11 +1259,11 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRights(
         &self,
-        cbUserEntryID: ULONG,
-        lpUserEntryID: *mut ::core::ffi::c_void,
-        cbEntryID: ULONG,
-        lpEntryID: *mut ::core::ffi::c_void,
-        lpulRights: *mut ULONG,
+        cb_user_entry_id: ULONG,
+        lp_user_entry_id: *mut ::core::ffi::c_void,
+        cb_entry_id: ULONG,
+        lp_entry_id: *mut ::core::ffi::c_void,
+        lpul_rights: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1278,9 +1278,9 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1295,9 +1295,9 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPublicFolderTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1312,9 +1312,9 @@ pub trait IExchangeManageStore2_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateNewsgroupNameEntryID(
         &self,
-        lpszNewsgroupName: LPSTR,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_newsgroup_name: LPSTR,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1759,11 +1759,11 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateStoreEntryID(
         &self,
-        lpszMsgStoreDN: LPCSTR,
-        lpszMailboxDN: LPCSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_msg_store_dn: LPCSTR,
+        lpsz_mailbox_dn: LPCSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1778,12 +1778,12 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn EntryIDFromSourceKey(
         &self,
-        cFolderKeySize: ULONG,
-        lpFolderSourceKey: *mut BYTE,
-        cMessageKeySize: ULONG,
-        lpMessageSourceKey: *mut BYTE,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        c_folder_key_size: ULONG,
+        lp_folder_source_key: *mut BYTE,
+        c_message_key_size: ULONG,
+        lp_message_source_key: *mut BYTE,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1798,11 +1798,11 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRights(
         &self,
-        cbUserEntryID: ULONG,
-        lpUserEntryID: *mut ::core::ffi::c_void,
-        cbEntryID: ULONG,
-        lpEntryID: *mut ::core::ffi::c_void,
-        lpulRights: *mut ULONG,
+        cb_user_entry_id: ULONG,
+        lp_user_entry_id: *mut ::core::ffi::c_void,
+        cb_entry_id: ULONG,
+        lp_entry_id: *mut ::core::ffi::c_void,
+        lpul_rights: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1817,9 +1817,9 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1834,9 +1834,9 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPublicFolderTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1851,9 +1851,9 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateNewsgroupNameEntryID(
         &self,
-        lpszNewsgroupName: LPSTR,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_newsgroup_name: LPSTR,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1868,10 +1868,10 @@ pub trait IExchangeManageStore3_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTableOffset(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
-        uOffset: UINT,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        u_offset: UINT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2376,11 +2376,11 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateStoreEntryID(
         &self,
-        lpszMsgStoreDN: LPCSTR,
-        lpszMailboxDN: LPCSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_msg_store_dn: LPCSTR,
+        lpsz_mailbox_dn: LPCSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2395,12 +2395,12 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn EntryIDFromSourceKey(
         &self,
-        cFolderKeySize: ULONG,
-        lpFolderSourceKey: *mut BYTE,
-        cMessageKeySize: ULONG,
-        lpMessageSourceKey: *mut BYTE,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        c_folder_key_size: ULONG,
+        lp_folder_source_key: *mut BYTE,
+        c_message_key_size: ULONG,
+        lp_message_source_key: *mut BYTE,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2415,11 +2415,11 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRights(
         &self,
-        cbUserEntryID: ULONG,
-        lpUserEntryID: *mut ::core::ffi::c_void,
-        cbEntryID: ULONG,
-        lpEntryID: *mut ::core::ffi::c_void,
-        lpulRights: *mut ULONG,
+        cb_user_entry_id: ULONG,
+        lp_user_entry_id: *mut ::core::ffi::c_void,
+        cb_entry_id: ULONG,
+        lp_entry_id: *mut ::core::ffi::c_void,
+        lpul_rights: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2434,9 +2434,9 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2451,9 +2451,9 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPublicFolderTable(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2468,9 +2468,9 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateNewsgroupNameEntryID(
         &self,
-        lpszNewsgroupName: LPSTR,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut *mut ::core::ffi::c_void,
+        lpsz_newsgroup_name: LPSTR,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2485,10 +2485,10 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMailboxTableOffset(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
-        uOffset: UINT,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        u_offset: UINT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2503,10 +2503,10 @@ pub trait IExchangeManageStore4_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPublicFolderTableOffset(
         &self,
-        lpszServerName: LPSTR,
-        lppTable: *mut LPMAPITABLE,
-        ulFlags: ULONG,
-        uOffset: UINT,
+        lpsz_server_name: LPSTR,
+        lpp_table: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        u_offset: UINT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2871,9 +2871,9 @@ pub trait IExchangeNntpNewsfeed_Impl {
     #[allow(unused_variables)]
     unsafe fn Configure(
         &self,
-        lpszNewsfeedDN: LPSTR,
-        cValues: ULONG,
-        lpIMailPropArray: LPSPropValue,
+        lpsz_newsfeed_dn: LPSTR,
+        c_values: ULONG,
+        lp_i_mail_prop_array: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2888,9 +2888,9 @@ pub trait IExchangeNntpNewsfeed_Impl {
     #[allow(unused_variables)]
     unsafe fn CheckMsgIds(
         &self,
-        lpszMsgIds: LPSTR,
-        lpcfWanted: *mut ULONG,
-        lppfWanted: *mut *mut BYTE,
+        lpsz_msg_ids: LPSTR,
+        lpcf_wanted: *mut ULONG,
+        lppf_wanted: *mut *mut BYTE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2903,7 +2903,7 @@ pub trait IExchangeNntpNewsfeed_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OpenArticleStream(&self, lppStream: *mut LPSTREAM) -> HRESULT {
+    unsafe fn OpenArticleStream(&self, lpp_stream: *mut LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -3072,7 +3072,7 @@ pub trait IExchangeFastTransfer_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Config(&self, ulFlags: ULONG, ulTransferMethod: ULONG) -> HRESULT {
+    unsafe fn Config(&self, ul_flags: ULONG, ul_transfer_method: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeFastTransfer::TransferBuffer`, declared in `edkmdb.idl`.
@@ -3088,7 +3088,7 @@ pub trait IExchangeFastTransfer_Impl {
         &self,
         cb: ULONG,
         lpb: LPBYTE,
-        lpcbProcessed: *mut ULONG,
+        lpcb_processed: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3295,9 +3295,9 @@ pub trait IExchangeExportChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3312,13 +3312,13 @@ pub trait IExchangeExportChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn Config(
         &self,
-        lpStream: LPSTREAM,
-        ulFlags: ULONG,
-        lpUnk: LPUNKNOWN,
-        lpRestriction: LPSRestriction,
-        lpIncludeProps: LPSPropTagArray,
-        lpExcludeProps: LPSPropTagArray,
-        ulBufferSize: ULONG,
+        lp_stream: LPSTREAM,
+        ul_flags: ULONG,
+        lp_unk: LPUNKNOWN,
+        lp_restriction: LPSRestriction,
+        lp_include_props: LPSPropTagArray,
+        lp_exclude_props: LPSPropTagArray,
+        ul_buffer_size: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3333,8 +3333,8 @@ pub trait IExchangeExportChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn Synchronize(
         &self,
-        lpulSteps: *mut ULONG,
-        lpulProgress: *mut ULONG,
+        lpul_steps: *mut ULONG,
+        lpul_progress: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3347,7 +3347,7 @@ pub trait IExchangeExportChanges_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
+    unsafe fn UpdateState(&self, lp_stream: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -3556,13 +3556,13 @@ pub trait IExchangeExportChanges2_Impl: IExchangeExportChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ConfigForConversionStream(
         &self,
-        lpStream: LPSTREAM,
-        ulFlags: ULONG,
-        lpUnk: LPUNKNOWN,
-        lpRestriction: LPSRestriction,
-        cValuesConversion: ULONG,
-        lpPropArrayConversion: LPSPropValue,
-        ulBufferSize: ULONG,
+        lp_stream: LPSTREAM,
+        ul_flags: ULONG,
+        lp_unk: LPUNKNOWN,
+        lp_restriction: LPSRestriction,
+        c_values_conversion: ULONG,
+        lp_prop_array_conversion: LPSPropValue,
+        ul_buffer_size: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3710,14 +3710,14 @@ pub trait IExchangeExportChanges3_Impl: IExchangeExportChanges2_Impl {
     #[allow(unused_variables)]
     unsafe fn ConfigForSelectiveSync(
         &self,
-        lpStream: LPSTREAM,
-        ulFlags: ULONG,
-        lpUnk: LPUNKNOWN,
-        lpMsgList: LPENTRYLIST,
-        lpRestriction: LPSRestriction,
-        lpIncludeProps: LPSPropTagArray,
-        lpExcludeProps: LPSPropTagArray,
-        ulBufferSize: ULONG,
+        lp_stream: LPSTREAM,
+        ul_flags: ULONG,
+        lp_unk: LPUNKNOWN,
+        lp_msg_list: LPENTRYLIST,
+        lp_restriction: LPSRestriction,
+        lp_include_props: LPSPropTagArray,
+        lp_exclude_props: LPSPropTagArray,
+        ul_buffer_size: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3979,9 +3979,9 @@ pub trait IExchangeImportContentsChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3994,7 +3994,7 @@ pub trait IExchangeImportContentsChanges_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Config(&self, lpStream: LPSTREAM, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Config(&self, lp_stream: LPSTREAM, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeImportContentsChanges::UpdateState`, declared in `edkmdb.idl`.
@@ -4006,7 +4006,7 @@ pub trait IExchangeImportContentsChanges_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
+    unsafe fn UpdateState(&self, lp_stream: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeImportContentsChanges::ImportMessageChange`, declared in `edkmdb.idl`.
@@ -4020,9 +4020,9 @@ pub trait IExchangeImportContentsChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportMessageChange(
         &self,
-        cpvalChanges: ULONG,
-        ppvalChanges: LPSPropValue,
-        ulFlags: ULONG,
+        cpval_changes: ULONG,
+        ppval_changes: LPSPropValue,
+        ul_flags: ULONG,
         lppmessage: *mut LPMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -4038,8 +4038,8 @@ pub trait IExchangeImportContentsChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportMessageDeletion(
         &self,
-        ulFlags: ULONG,
-        lpSrcEntryList: LPENTRYLIST,
+        ul_flags: ULONG,
+        lp_src_entry_list: LPENTRYLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4054,8 +4054,8 @@ pub trait IExchangeImportContentsChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportPerUserReadStateChange(
         &self,
-        cElements: ULONG,
-        lpReadState: LPREADSTATE,
+        c_elements: ULONG,
+        lp_read_state: LPREADSTATE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4070,16 +4070,16 @@ pub trait IExchangeImportContentsChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportMessageMove(
         &self,
-        cbSourceKeySrcFolder: ULONG,
-        pbSourceKeySrcFolder: *mut BYTE,
-        cbSourceKeySrcMessage: ULONG,
-        pbSourceKeySrcMessage: *mut BYTE,
-        cbPCLMessage: ULONG,
-        pbPCLMessage: *mut BYTE,
-        cbSourceKeyDestMessage: ULONG,
-        pbSourceKeyDestMessage: *mut BYTE,
-        cbChangeNumDestMessage: ULONG,
-        pbChangeNumDestMessage: *mut BYTE,
+        cb_source_key_src_folder: ULONG,
+        pb_source_key_src_folder: *mut BYTE,
+        cb_source_key_src_message: ULONG,
+        pb_source_key_src_message: *mut BYTE,
+        cb_pcl_message: ULONG,
+        pb_pcl_message: *mut BYTE,
+        cb_source_key_dest_message: ULONG,
+        pb_source_key_dest_message: *mut BYTE,
+        cb_change_num_dest_message: ULONG,
+        pb_change_num_dest_message: *mut BYTE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4409,10 +4409,10 @@ pub trait IExchangeImportContentsChanges2_Impl: IExchangeImportContentsChanges_I
     #[allow(unused_variables)]
     unsafe fn ConfigForConversionStream(
         &self,
-        lpStream: LPSTREAM,
-        ulFlags: ULONG,
-        cValuesConversion: ULONG,
-        lpPropArrayConversion: LPSPropValue,
+        lp_stream: LPSTREAM,
+        ul_flags: ULONG,
+        c_values_conversion: ULONG,
+        lp_prop_array_conversion: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4427,9 +4427,9 @@ pub trait IExchangeImportContentsChanges2_Impl: IExchangeImportContentsChanges_I
     #[allow(unused_variables)]
     unsafe fn ImportMessageChangeAsAStream(
         &self,
-        cpvalChanges: ULONG,
-        ppvalChanges: LPSPropValue,
-        ulFlags: ULONG,
+        cpval_changes: ULONG,
+        ppval_changes: LPSPropValue,
+        ul_flags: ULONG,
         lppstream: *mut LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -4639,9 +4639,9 @@ pub trait IExchangeImportHierarchyChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4654,7 +4654,7 @@ pub trait IExchangeImportHierarchyChanges_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Config(&self, lpStream: LPSTREAM, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Config(&self, lp_stream: LPSTREAM, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeImportHierarchyChanges::UpdateState`, declared in `edkmdb.idl`.
@@ -4666,7 +4666,7 @@ pub trait IExchangeImportHierarchyChanges_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
+    unsafe fn UpdateState(&self, lp_stream: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeImportHierarchyChanges::ImportFolderChange`, declared in `edkmdb.idl`.
@@ -4680,8 +4680,8 @@ pub trait IExchangeImportHierarchyChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportFolderChange(
         &self,
-        cpvalChanges: ULONG,
-        ppvalChanges: LPSPropValue,
+        cpval_changes: ULONG,
+        ppval_changes: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4696,8 +4696,8 @@ pub trait IExchangeImportHierarchyChanges_Impl {
     #[allow(unused_variables)]
     unsafe fn ImportFolderDeletion(
         &self,
-        ulFlags: ULONG,
-        lpSrcEntryList: LPENTRYLIST,
+        ul_flags: ULONG,
+        lp_src_entry_list: LPENTRYLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4906,7 +4906,7 @@ pub trait IExchangeChangeAdviseSink_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OnNotify(&self, ulFlags: ULONG, lpEntryList: LPENTRYLIST) -> ULONG {
+    unsafe fn OnNotify(&self, ul_flags: ULONG, lp_entry_list: LPENTRYLIST) -> ULONG {
         NotImplemented::not_implemented()
     }
 }
@@ -5071,9 +5071,9 @@ pub trait IExchangeChangeAdvisor_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5088,10 +5088,10 @@ pub trait IExchangeChangeAdvisor_Impl {
     #[allow(unused_variables)]
     unsafe fn Config(
         &self,
-        lpStream: LPSTREAM,
-        lpGUID: LPGUID,
-        lpAdviseSink: LPEXCHANGECHANGEADVISESINK,
-        ulFlags: ULONG,
+        lp_stream: LPSTREAM,
+        lp_guid: LPGUID,
+        lp_advise_sink: LPEXCHANGECHANGEADVISESINK,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5104,7 +5104,7 @@ pub trait IExchangeChangeAdvisor_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
+    unsafe fn UpdateState(&self, lp_stream: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeChangeAdvisor::AddKeys`, declared in `edkmdb.idl`.
@@ -5116,7 +5116,7 @@ pub trait IExchangeChangeAdvisor_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn AddKeys(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
+    unsafe fn AddKeys(&self, lp_entry_list: LPENTRYLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeChangeAdvisor::RemoveKeys`, declared in `edkmdb.idl`.
@@ -5128,7 +5128,7 @@ pub trait IExchangeChangeAdvisor_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn RemoveKeys(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
+    unsafe fn RemoveKeys(&self, lp_entry_list: LPENTRYLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -5348,12 +5348,12 @@ pub trait IExchangeBadItemCallback_Impl {
     #[allow(unused_variables)]
     unsafe fn BadItem(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lpwszFolderName: LPWSTR,
-        lpsbFolderEid: LPSBinary,
-        cValues: ULONG,
-        lpPropArray: LPSPropValue,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpwsz_folder_name: LPWSTR,
+        lpsb_folder_eid: LPSBinary,
+        c_values: ULONG,
+        lp_prop_array: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5493,7 +5493,7 @@ pub trait IExchangeMoveUserProgress_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn NextFolder(&self, ulFlags: ULONG, lpwszFolderName: LPWSTR) -> HRESULT {
+    unsafe fn NextFolder(&self, ul_flags: ULONG, lpwsz_folder_name: LPWSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeMoveUserProgress::Progress`, declared in `edkmdb.idl`.
@@ -5507,9 +5507,9 @@ pub trait IExchangeMoveUserProgress_Impl {
     #[allow(unused_variables)]
     unsafe fn Progress(
         &self,
-        ulFlags: ULONG,
-        ulCount: ULONG,
-        ulTotal: ULONG,
+        ul_flags: ULONG,
+        ul_count: ULONG,
+        ul_total: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5522,7 +5522,7 @@ pub trait IExchangeMoveUserProgress_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Restart(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Restart(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -5702,9 +5702,9 @@ pub trait IExchangeFavorites_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5717,7 +5717,7 @@ pub trait IExchangeFavorites_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn AddFavorites(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
+    unsafe fn AddFavorites(&self, lp_entry_list: LPENTRYLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IExchangeFavorites::DelFavorites`, declared in `edkmdb.idl`.
@@ -5729,7 +5729,7 @@ pub trait IExchangeFavorites_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DelFavorites(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
+    unsafe fn DelFavorites(&self, lp_entry_list: LPENTRYLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -5883,9 +5883,9 @@ pub trait IExchangeMessageConversion_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenStream(
         &self,
-        cValues: ULONG,
-        lpPropArray: LPSPropValue,
-        lppStream: *mut LPSTREAM,
+        c_values: ULONG,
+        lp_prop_array: LPSPropValue,
+        lpp_stream: *mut LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

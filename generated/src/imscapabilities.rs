@@ -88,7 +88,7 @@ pub trait IMSCapabilities_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetCapabilities(&self, mscapSelector: MSCAP_SELECTOR) -> ULONG {
+    unsafe fn GetCapabilities(&self, mscap_selector: MSCAP_SELECTOR) -> ULONG {
         NotImplemented::not_implemented()
     }
 }

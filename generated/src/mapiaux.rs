@@ -404,9 +404,9 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -421,8 +421,8 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMsgServiceTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -441,10 +441,10 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateMsgService(
         &self,
-        lpszService: LPTSTR,
-        lpszDisplayName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lpsz_service: LPTSTR,
+        lpsz_display_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -457,7 +457,7 @@ pub trait IMsgServiceAdmin2_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
+    unsafe fn DeleteMsgService(&self, lp_uid: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgServiceAdmin2::CopyMsgService`, declared in `mapiaux.idl`.
@@ -471,13 +471,13 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        lpszDisplayName: LPTSTR,
-        lpInterfaceToCopy: LPCIID,
-        lpInterfaceDst: LPCIID,
-        lpObjectDst: LPVOID,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lp_uid: LPMAPIUID,
+        lpsz_display_name: LPTSTR,
+        lp_interface_to_copy: LPCIID,
+        lp_interface_dst: LPCIID,
+        lp_object_dst: LPVOID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -492,9 +492,9 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn RenameMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        ulFlags: ULONG,
-        lpszDisplayName: LPTSTR,
+        lp_uid: LPMAPIUID,
+        ul_flags: ULONG,
+        lpsz_display_name: LPTSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -509,11 +509,11 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn ConfigureMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        cValues: ULONG,
-        lpProps: LPSPropValue,
+        lp_uid: LPMAPIUID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        c_values: ULONG,
+        lp_props: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -528,10 +528,10 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProfileSection(
         &self,
-        lpUID: LPMAPIUID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppProfSect: *mut LPPROFSECT,
+        lp_uid: LPMAPIUID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_prof_sect: *mut LPPROFSECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -546,9 +546,9 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn MsgServiceTransportOrder(
         &self,
-        cUID: ULONG,
-        lpUIDList: LPMAPIUID,
-        ulFlags: ULONG,
+        c_uid: ULONG,
+        lp_uid_list: LPMAPIUID,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -563,9 +563,9 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn AdminProviders(
         &self,
-        lpUID: LPMAPIUID,
-        ulFlags: ULONG,
-        lppProviderAdmin: *mut LPPROVIDERADMIN,
+        lp_uid: LPMAPIUID,
+        ul_flags: ULONG,
+        lpp_provider_admin: *mut LPPROVIDERADMIN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -578,7 +578,7 @@ pub trait IMsgServiceAdmin2_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetPrimaryIdentity(&self, lpUID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SetPrimaryIdentity(&self, lp_uid: LPMAPIUID, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgServiceAdmin2::GetProviderTable`, declared in `mapiaux.idl`.
@@ -592,8 +592,8 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProviderTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -610,11 +610,11 @@ pub trait IMsgServiceAdmin2_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateMsgServiceEx(
         &self,
-        lpszService: LPTSTR,
-        lpszDisplayName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpuidService: LPMAPIUID,
+        lpsz_service: LPTSTR,
+        lpsz_display_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpuid_service: LPMAPIUID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

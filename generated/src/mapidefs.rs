@@ -2106,7 +2106,11 @@ pub trait IMAPIAdviseSink_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OnNotify(&self, cNotif: ULONG, lpNotifications: LPNOTIFICATION) -> ULONG {
+    unsafe fn OnNotify(
+        &self,
+        c_notif: ULONG,
+        lp_notifications: LPNOTIFICATION,
+    ) -> ULONG {
         NotImplemented::not_implemented()
     }
 }
@@ -2267,9 +2271,9 @@ pub trait IMAPIProgress_Impl {
     #[allow(unused_variables)]
     unsafe fn Progress(
         &self,
-        ulValue: ULONG,
-        ulCount: ULONG,
-        ulTotal: ULONG,
+        ul_value: ULONG,
+        ul_count: ULONG,
+        ul_total: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2282,7 +2286,7 @@ pub trait IMAPIProgress_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn GetFlags(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIProgress::GetMax`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::GetMax`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmax).
@@ -2294,7 +2298,7 @@ pub trait IMAPIProgress_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT {
+    unsafe fn GetMax(&self, lpul_max: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIProgress::GetMin`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::GetMin`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-getmin).
@@ -2306,7 +2310,7 @@ pub trait IMAPIProgress_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT {
+    unsafe fn GetMin(&self, lpul_min: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIProgress::SetLimits`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProgress::SetLimits`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprogress-setlimits).
@@ -2320,9 +2324,9 @@ pub trait IMAPIProgress_Impl {
     #[allow(unused_variables)]
     unsafe fn SetLimits(
         &self,
-        lpulMin: LPULONG,
-        lpulMax: LPULONG,
-        lpulFlags: LPULONG,
+        lpul_min: LPULONG,
+        lpul_max: LPULONG,
+        lpul_flags: LPULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2773,9 +2777,9 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2788,7 +2792,7 @@ pub trait IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SaveChanges(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIProp::GetProps`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIProp::GetProps`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiprop-getprops).
@@ -2802,10 +2806,10 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProps(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        ulFlags: ULONG,
-        lpcValues: *mut ULONG,
-        lppPropArray: *mut LPSPropValue,
+        lp_prop_tag_array: LPSPropTagArray,
+        ul_flags: ULONG,
+        lpc_values: *mut ULONG,
+        lpp_prop_array: *mut LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2820,8 +2824,8 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPropList(
         &self,
-        ulFlags: ULONG,
-        lppPropTagArray: *mut LPSPropTagArray,
+        ul_flags: ULONG,
+        lpp_prop_tag_array: *mut LPSPropTagArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2836,11 +2840,11 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProperty(
         &self,
-        ulPropTag: ULONG,
+        ul_prop_tag: ULONG,
         lpiid: LPCIID,
-        ulInterfaceOptions: ULONG,
-        ulFlags: ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        ul_interface_options: ULONG,
+        ul_flags: ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2855,9 +2859,9 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn SetProps(
         &self,
-        cValues: ULONG,
-        lpPropArray: LPSPropValue,
-        lppProblems: *mut LPSPropProblemArray,
+        c_values: ULONG,
+        lp_prop_array: LPSPropValue,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2872,8 +2876,8 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn DeleteProps(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        lppProblems: *mut LPSPropProblemArray,
+        lp_prop_tag_array: LPSPropTagArray,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2888,15 +2892,15 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyTo(
         &self,
-        ciidExclude: ULONG,
-        rgiidExclude: LPCIID,
-        lpExcludeProps: LPSPropTagArray,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        lpInterface: LPCIID,
-        lpDestObj: LPVOID,
-        ulFlags: ULONG,
-        lppProblems: *mut LPSPropProblemArray,
+        ciid_exclude: ULONG,
+        rgiid_exclude: LPCIID,
+        lp_exclude_props: LPSPropTagArray,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        lp_interface: LPCIID,
+        lp_dest_obj: LPVOID,
+        ul_flags: ULONG,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2911,13 +2915,13 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyProps(
         &self,
-        lpIncludeProps: LPSPropTagArray,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        lpInterface: LPCIID,
-        lpDestObj: LPVOID,
-        ulFlags: ULONG,
-        lppProblems: *mut LPSPropProblemArray,
+        lp_include_props: LPSPropTagArray,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        lp_interface: LPCIID,
+        lp_dest_obj: LPVOID,
+        ul_flags: ULONG,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2932,11 +2936,11 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetNamesFromIDs(
         &self,
-        lppPropTags: *mut LPSPropTagArray,
-        lpPropSetGuid: LPGUID,
-        ulFlags: ULONG,
-        lpcPropNames: *mut ULONG,
-        lpppPropNames: *mut *mut LPMAPINAMEID,
+        lpp_prop_tags: *mut LPSPropTagArray,
+        lp_prop_set_guid: LPGUID,
+        ul_flags: ULONG,
+        lpc_prop_names: *mut ULONG,
+        lppp_prop_names: *mut *mut LPMAPINAMEID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2951,10 +2955,10 @@ pub trait IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetIDsFromNames(
         &self,
-        cPropNames: ULONG,
-        lppPropNames: *mut LPMAPINAMEID,
-        ulFlags: ULONG,
-        lppPropTags: *mut LPSPropTagArray,
+        c_prop_names: ULONG,
+        lpp_prop_names: *mut LPMAPINAMEID,
+        ul_flags: ULONG,
+        lpp_prop_tags: *mut LPSPropTagArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3768,9 +3772,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3785,9 +3789,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3800,7 +3804,7 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::GetStatus`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::GetStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-getstatus).
@@ -3814,8 +3818,8 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetStatus(
         &self,
-        lpulTableStatus: *mut ULONG,
-        lpulTableType: *mut ULONG,
+        lpul_table_status: *mut ULONG,
+        lpul_table_type: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3830,8 +3834,8 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn SetColumns(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        ulFlags: ULONG,
+        lp_prop_tag_array: LPSPropTagArray,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3846,8 +3850,8 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryColumns(
         &self,
-        ulFlags: ULONG,
-        lpPropTagArray: *mut LPSPropTagArray,
+        ul_flags: ULONG,
+        lp_prop_tag_array: *mut LPSPropTagArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3860,7 +3864,7 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT {
+    unsafe fn GetRowCount(&self, ul_flags: ULONG, lpul_count: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::SeekRow`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SeekRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-seekrow).
@@ -3874,9 +3878,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn SeekRow(
         &self,
-        bkOrigin: BOOKMARK,
-        lRowCount: LONG,
-        lplRowsSought: *mut LONG,
+        bk_origin: BOOKMARK,
+        l_row_count: LONG,
+        lpl_rows_sought: *mut LONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3889,7 +3893,11 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SeekRowApprox(&self, ulNumerator: ULONG, ulDenominator: ULONG) -> HRESULT {
+    unsafe fn SeekRowApprox(
+        &self,
+        ul_numerator: ULONG,
+        ul_denominator: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::QueryPosition`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QueryPosition`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryposition).
@@ -3903,9 +3911,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryPosition(
         &self,
-        lpulRow: *mut ULONG,
-        lpulNumerator: *mut ULONG,
-        lpulDenominator: *mut ULONG,
+        lpul_row: *mut ULONG,
+        lpul_numerator: *mut ULONG,
+        lpul_denominator: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3920,9 +3928,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn FindRow(
         &self,
-        lpRestriction: LPSRestriction,
-        bkOrigin: BOOKMARK,
-        ulFlags: ULONG,
+        lp_restriction: LPSRestriction,
+        bk_origin: BOOKMARK,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3935,7 +3943,11 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Restrict(&self, lpRestriction: LPSRestriction, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Restrict(
+        &self,
+        lp_restriction: LPSRestriction,
+        ul_flags: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::CreateBookmark`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::CreateBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-createbookmark).
@@ -3947,7 +3959,7 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT {
+    unsafe fn CreateBookmark(&self, lpbk_position: *mut BOOKMARK) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::FreeBookmark`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::FreeBookmark`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-freebookmark).
@@ -3959,7 +3971,7 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT {
+    unsafe fn FreeBookmark(&self, bk_position: BOOKMARK) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::SortTable`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::SortTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-sorttable).
@@ -3973,8 +3985,8 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn SortTable(
         &self,
-        lpSortCriteria: LPSSortOrderSet,
-        ulFlags: ULONG,
+        lp_sort_criteria: LPSSortOrderSet,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3987,7 +3999,7 @@ pub trait IMAPITable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn QuerySortOrder(&self, lppSortCriteria: *mut LPSSortOrderSet) -> HRESULT {
+    unsafe fn QuerySortOrder(&self, lpp_sort_criteria: *mut LPSSortOrderSet) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPITable::QueryRows`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPITable::QueryRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapitable-queryrows).
@@ -4001,9 +4013,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryRows(
         &self,
-        lRowCount: LONG,
-        ulFlags: ULONG,
-        lppRows: *mut LPSRowSet,
+        l_row_count: LONG,
+        ul_flags: ULONG,
+        lpp_rows: *mut LPSRowSet,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4030,12 +4042,12 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn ExpandRow(
         &self,
-        cbInstanceKey: ULONG,
-        pbInstanceKey: LPBYTE,
-        ulRowCount: ULONG,
-        ulFlags: ULONG,
-        lppRows: *mut LPSRowSet,
-        lpulMoreRows: *mut ULONG,
+        cb_instance_key: ULONG,
+        pb_instance_key: LPBYTE,
+        ul_row_count: ULONG,
+        ul_flags: ULONG,
+        lpp_rows: *mut LPSRowSet,
+        lpul_more_rows: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4050,10 +4062,10 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn CollapseRow(
         &self,
-        cbInstanceKey: ULONG,
-        pbInstanceKey: LPBYTE,
-        ulFlags: ULONG,
-        lpulRowCount: *mut ULONG,
+        cb_instance_key: ULONG,
+        pb_instance_key: LPBYTE,
+        ul_flags: ULONG,
+        lpul_row_count: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4068,9 +4080,9 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn WaitForCompletion(
         &self,
-        ulFlags: ULONG,
-        ulTimeout: ULONG,
-        lpulTableStatus: *mut ULONG,
+        ul_flags: ULONG,
+        ul_timeout: ULONG,
+        lpul_table_status: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4085,11 +4097,11 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCollapseState(
         &self,
-        ulFlags: ULONG,
-        cbInstanceKey: ULONG,
-        lpbInstanceKey: LPBYTE,
-        lpcbCollapseState: *mut ULONG,
-        lppbCollapseState: *mut LPBYTE,
+        ul_flags: ULONG,
+        cb_instance_key: ULONG,
+        lpb_instance_key: LPBYTE,
+        lpcb_collapse_state: *mut ULONG,
+        lppb_collapse_state: *mut LPBYTE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4104,10 +4116,10 @@ pub trait IMAPITable_Impl {
     #[allow(unused_variables)]
     unsafe fn SetCollapseState(
         &self,
-        ulFlags: ULONG,
-        cbCollapseState: ULONG,
-        pbCollapseState: LPBYTE,
-        lpbkLocation: *mut BOOKMARK,
+        ul_flags: ULONG,
+        cb_collapse_state: ULONG,
+        pb_collapse_state: LPBYTE,
+        lpbk_location: *mut BOOKMARK,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4878,7 +4890,7 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+    unsafe fn ValidateState(&self, ul_ui_param: ULONG_PTR, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIStatus::SettingsDialog`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::SettingsDialog`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-settingsdialog).
@@ -4890,7 +4902,7 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SettingsDialog(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SettingsDialog(&self, ul_ui_param: ULONG_PTR, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIStatus::ChangePassword`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIStatus::ChangePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapistatus-changepassword).
@@ -4904,9 +4916,9 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn ChangePassword(
         &self,
-        lpOldPass: LPTSTR,
-        lpNewPass: LPTSTR,
-        ulFlags: ULONG,
+        lp_old_pass: LPTSTR,
+        lp_new_pass: LPTSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4921,10 +4933,10 @@ pub trait IMAPIStatus_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn FlushQueues(
         &self,
-        ulUIParam: ULONG_PTR,
-        cbTargetTransport: ULONG,
-        lpTargetTransport: LPENTRYID,
-        ulFlags: ULONG,
+        ul_ui_param: ULONG_PTR,
+        cb_target_transport: ULONG,
+        lp_target_transport: LPENTRYID,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5223,8 +5235,8 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetContentsTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5239,8 +5251,8 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetHierarchyTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5255,12 +5267,12 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5275,9 +5287,9 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn SetSearchCriteria(
         &self,
-        lpRestriction: LPSRestriction,
-        lpContainerList: LPENTRYLIST,
-        ulSearchFlags: ULONG,
+        lp_restriction: LPSRestriction,
+        lp_container_list: LPENTRYLIST,
+        ul_search_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5292,10 +5304,10 @@ pub trait IMAPIContainer_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetSearchCriteria(
         &self,
-        ulFlags: ULONG,
-        lppRestriction: *mut LPSRestriction,
-        lppContainerList: *mut LPENTRYLIST,
-        lpulSearchState: *mut ULONG,
+        ul_flags: ULONG,
+        lpp_restriction: *mut LPSRestriction,
+        lpp_container_list: *mut LPENTRYLIST,
+        lpul_search_state: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5601,10 +5613,10 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulCreateFlags: ULONG,
-        lppMAPIPropEntry: *mut LPMAPIPROP,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_create_flags: ULONG,
+        lpp_mapi_prop_entry: *mut LPMAPIPROP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5619,10 +5631,10 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyEntries(
         &self,
-        lpEntries: LPENTRYLIST,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_entries: LPENTRYLIST,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5635,7 +5647,7 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
+    unsafe fn DeleteEntries(&self, lp_entries: LPENTRYLIST, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IABContainer::ResolveNames`, declared in `mapidefs.h`. Microsoft's reference: [`IABContainer::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabcontainer-resolvenames).
@@ -5649,10 +5661,10 @@ pub trait IABContainer_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveNames(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        ulFlags: ULONG,
-        lpAdrList: LPADRLIST,
-        lpFlagList: LPFlagList,
+        lp_prop_tag_array: LPSPropTagArray,
+        ul_flags: ULONG,
+        lp_adr_list: LPADRLIST,
+        lp_flag_list: LPFlagList,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5970,10 +5982,10 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulCreateFlags: ULONG,
-        lppMAPIPropEntry: *mut LPMAPIPROP,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_create_flags: ULONG,
+        lpp_mapi_prop_entry: *mut LPMAPIPROP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5988,10 +6000,10 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyEntries(
         &self,
-        lpEntries: LPENTRYLIST,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_entries: LPENTRYLIST,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6004,7 +6016,7 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteEntries(&self, lpEntries: LPENTRYLIST, ulFlags: ULONG) -> HRESULT {
+    unsafe fn DeleteEntries(&self, lp_entries: LPENTRYLIST, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IDistList::ResolveNames`, declared in `mapidefs.h`. Microsoft's reference: [`IDistList::ResolveNames`](https://learn.microsoft.com/office/client-developer/outlook/mapi/idistlist-resolvenames).
@@ -6018,10 +6030,10 @@ pub trait IDistList_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveNames(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        ulFlags: ULONG,
-        lpAdrList: LPADRLIST,
-        lpFlagList: LPFlagList,
+        lp_prop_tag_array: LPSPropTagArray,
+        ul_flags: ULONG,
+        lp_adr_list: LPADRLIST,
+        lp_flag_list: LPFlagList,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6505,9 +6517,9 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateMessage(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppMessage: *mut LPMESSAGE,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_message: *mut LPMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6522,12 +6534,12 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyMessages(
         &self,
-        lpMsgList: LPENTRYLIST,
-        lpInterface: LPCIID,
-        lpDestFolder: LPVOID,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_msg_list: LPENTRYLIST,
+        lp_interface: LPCIID,
+        lp_dest_folder: LPVOID,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6542,10 +6554,10 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn DeleteMessages(
         &self,
-        lpMsgList: LPENTRYLIST,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_msg_list: LPENTRYLIST,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6560,12 +6572,12 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateFolder(
         &self,
-        ulFolderType: ULONG,
-        lpszFolderName: LPTSTR,
-        lpszFolderComment: LPTSTR,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppFolder: *mut LPMAPIFOLDER,
+        ul_folder_type: ULONG,
+        lpsz_folder_name: LPTSTR,
+        lpsz_folder_comment: LPTSTR,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_folder: *mut LPMAPIFOLDER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6580,14 +6592,14 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyFolder(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        lpDestFolder: LPVOID,
-        lpszNewFolderName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        lp_dest_folder: LPVOID,
+        lpsz_new_folder_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6602,11 +6614,11 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn DeleteFolder(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6621,10 +6633,10 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn SetReadFlags(
         &self,
-        lpMsgList: LPENTRYLIST,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_msg_list: LPENTRYLIST,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6639,10 +6651,10 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMessageStatus(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulFlags: ULONG,
-        lpulMessageStatus: *mut ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_message_status: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6657,11 +6669,11 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn SetMessageStatus(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulNewStatus: ULONG,
-        ulNewStatusMask: ULONG,
-        lpulOldStatus: *mut ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_new_status: ULONG,
+        ul_new_status_mask: ULONG,
+        lpul_old_status: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6676,8 +6688,8 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn SaveContentsSort(
         &self,
-        lpSortCriteria: LPSSortOrderSet,
-        ulFlags: ULONG,
+        lp_sort_criteria: LPSSortOrderSet,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6692,9 +6704,9 @@ pub trait IMAPIFolder_Impl: IMAPIContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn EmptyFolder(
         &self,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7381,11 +7393,11 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7398,7 +7410,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgStore::CompareEntryIDs`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-compareentryids).
@@ -7412,12 +7424,12 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7432,12 +7444,12 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7452,10 +7464,10 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn SetReceiveFolder(
         &self,
-        lpszMessageClass: LPTSTR,
-        ulFlags: ULONG,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
+        lpsz_message_class: LPTSTR,
+        ul_flags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7470,11 +7482,11 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetReceiveFolder(
         &self,
-        lpszMessageClass: LPTSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
-        lppszExplicitClass: *mut LPTSTR,
+        lpsz_message_class: LPTSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
+        lppsz_explicit_class: *mut LPTSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7489,8 +7501,8 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetReceiveFolderTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7503,7 +7515,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn StoreLogoff(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgStore::AbortSubmit`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::AbortSubmit`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-abortsubmit).
@@ -7517,9 +7529,9 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn AbortSubmit(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulFlags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7534,8 +7546,8 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetOutgoingQueue(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7548,7 +7560,11 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetLockState(&self, lpMessage: LPMESSAGE, ulLockState: ULONG) -> HRESULT {
+    unsafe fn SetLockState(
+        &self,
+        lp_message: LPMESSAGE,
+        ul_lock_state: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgStore::FinishedMsg`, declared in `mapidefs.h`. Microsoft's reference: [`IMsgStore::FinishedMsg`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgstore-finishedmsg).
@@ -7562,9 +7578,9 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn FinishedMsg(
         &self,
-        ulFlags: ULONG,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
+        ul_flags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7577,7 +7593,7 @@ pub trait IMsgStore_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn NotifyNewMail(&self, lpNotification: LPNOTIFICATION) -> HRESULT {
+    unsafe fn NotifyNewMail(&self, lp_notification: LPNOTIFICATION) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -8143,8 +8159,8 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAttachmentTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8159,10 +8175,10 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenAttach(
         &self,
-        ulAttachmentNum: ULONG,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppAttach: *mut LPATTACH,
+        ul_attachment_num: ULONG,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_attach: *mut LPATTACH,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8177,10 +8193,10 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateAttach(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulAttachmentNum: *mut ULONG,
-        lppAttach: *mut LPATTACH,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_attachment_num: *mut ULONG,
+        lpp_attach: *mut LPATTACH,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8195,10 +8211,10 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn DeleteAttach(
         &self,
-        ulAttachmentNum: ULONG,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        ul_attachment_num: ULONG,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8213,8 +8229,8 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRecipientTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8227,7 +8243,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT {
+    unsafe fn ModifyRecipients(&self, ul_flags: ULONG, lp_mods: LPADRLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMessage::SubmitMessage`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-submitmessage).
@@ -8239,7 +8255,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SubmitMessage(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMessage::SetReadFlag`, declared in `mapidefs.h`. Microsoft's reference: [`IMessage::SetReadFlag`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imessage-setreadflag).
@@ -8251,7 +8267,7 @@ pub trait IMessage_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetReadFlag(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SetReadFlag(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -8603,9 +8619,9 @@ pub trait IMAPIControl_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8618,7 +8634,7 @@ pub trait IMAPIControl_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT {
+    unsafe fn Activate(&self, ul_flags: ULONG, ul_ui_param: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIControl::GetState`, declared in `mapidefs.h`. Microsoft's reference: [`IMAPIControl::GetState`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapicontrol-getstate).
@@ -8630,7 +8646,7 @@ pub trait IMAPIControl_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetState(&self, ulFlags: ULONG, lpulState: *mut ULONG) -> HRESULT {
+    unsafe fn GetState(&self, ul_flags: ULONG, lpul_state: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -8873,9 +8889,9 @@ pub trait IProviderAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8890,8 +8906,8 @@ pub trait IProviderAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProviderTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8906,12 +8922,12 @@ pub trait IProviderAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateProvider(
         &self,
-        lpszProvider: LPTSTR,
-        cValues: ULONG,
-        lpProps: LPSPropValue,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpUID: *mut MAPIUID,
+        lpsz_provider: LPTSTR,
+        c_values: ULONG,
+        lp_props: LPSPropValue,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lp_uid: *mut MAPIUID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -8924,7 +8940,7 @@ pub trait IProviderAdmin_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT {
+    unsafe fn DeleteProvider(&self, lp_uid: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IProviderAdmin::OpenProfileSection`, declared in `mapidefs.h`. Microsoft's reference: [`IProviderAdmin::OpenProfileSection`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprovideradmin-openprofilesection).
@@ -8938,10 +8954,10 @@ pub trait IProviderAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProfileSection(
         &self,
-        lpUID: LPMAPIUID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppProfSect: *mut LPPROFSECT,
+        lp_uid: LPMAPIUID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_prof_sect: *mut LPPROFSECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

@@ -405,9 +405,9 @@ pub trait IPersistMessage_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -420,7 +420,7 @@ pub trait IPersistMessage_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetClassID(&self, lpClassID: LPCLSID) -> HRESULT {
+    unsafe fn GetClassID(&self, lp_class_id: LPCLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPersistMessage::IsDirty`, declared in `mapiform.h`. Microsoft's reference: [`IPersistMessage::IsDirty`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipersistmessage-isdirty).
@@ -446,8 +446,8 @@ pub trait IPersistMessage_Impl {
     #[allow(unused_variables)]
     unsafe fn InitNew(
         &self,
-        pMessageSite: LPMAPIMESSAGESITE,
-        pMessage: LPMESSAGE,
+        p_message_site: LPMAPIMESSAGESITE,
+        p_message: LPMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -462,10 +462,10 @@ pub trait IPersistMessage_Impl {
     #[allow(unused_variables)]
     unsafe fn Load(
         &self,
-        pMessageSite: LPMAPIMESSAGESITE,
-        pMessage: LPMESSAGE,
-        ulMessageStatus: ULONG,
-        ulMessageFlags: ULONG,
+        p_message_site: LPMAPIMESSAGESITE,
+        p_message: LPMESSAGE,
+        ul_message_status: ULONG,
+        ul_message_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -478,7 +478,7 @@ pub trait IPersistMessage_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pMessage: LPMESSAGE, fSameAsLoad: ULONG) -> HRESULT {
+    unsafe fn Save(&self, p_message: LPMESSAGE, f_same_as_load: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPersistMessage::SaveCompleted`, declared in `mapiform.h`. Microsoft's reference: [`IPersistMessage::SaveCompleted`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipersistmessage-savecompleted).
@@ -490,7 +490,7 @@ pub trait IPersistMessage_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveCompleted(&self, pMessage: LPMESSAGE) -> HRESULT {
+    unsafe fn SaveCompleted(&self, p_message: LPMESSAGE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPersistMessage::HandsOffMessage`, declared in `mapiform.h`. Microsoft's reference: [`IPersistMessage::HandsOffMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipersistmessage-handsoffmessage).
@@ -945,9 +945,9 @@ pub trait IMAPIMessageSite_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -960,7 +960,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSession(&self, ppSession: *mut LPMAPISESSION) -> HRESULT {
+    unsafe fn GetSession(&self, pp_session: *mut LPMAPISESSION) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::GetStore`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::GetStore`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-getstore).
@@ -972,7 +972,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetStore(&self, ppStore: *mut LPMDB) -> HRESULT {
+    unsafe fn GetStore(&self, pp_store: *mut LPMDB) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::GetFolder`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::GetFolder`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-getfolder).
@@ -984,7 +984,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetFolder(&self, ppFolder: *mut LPMAPIFOLDER) -> HRESULT {
+    unsafe fn GetFolder(&self, pp_folder: *mut LPMAPIFOLDER) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::GetMessage`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::GetMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-getmessage).
@@ -1008,7 +1008,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetFormManager(&self, ppFormMgr: *mut LPMAPIFORMMGR) -> HRESULT {
+    unsafe fn GetFormManager(&self, pp_form_mgr: *mut LPMAPIFORMMGR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::NewMessage`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::NewMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-newmessage).
@@ -1022,12 +1022,12 @@ pub trait IMAPIMessageSite_Impl {
     #[allow(unused_variables)]
     unsafe fn NewMessage(
         &self,
-        fComposeInFolder: ULONG,
-        pFolderFocus: LPMAPIFOLDER,
-        pPersistMessage: LPPERSISTMESSAGE,
-        ppMessage: *mut LPMESSAGE,
-        ppMessageSite: *mut LPMAPIMESSAGESITE,
-        ppViewContext: *mut LPMAPIVIEWCONTEXT,
+        f_compose_in_folder: ULONG,
+        p_folder_focus: LPMAPIFOLDER,
+        p_persist_message: LPPERSISTMESSAGE,
+        pp_message: *mut LPMESSAGE,
+        pp_message_site: *mut LPMAPIMESSAGESITE,
+        pp_view_context: *mut LPMAPIVIEWCONTEXT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1040,7 +1040,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CopyMessage(&self, pFolderDestination: LPMAPIFOLDER) -> HRESULT {
+    unsafe fn CopyMessage(&self, p_folder_destination: LPMAPIFOLDER) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::MoveMessage`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::MoveMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-movemessage).
@@ -1054,9 +1054,9 @@ pub trait IMAPIMessageSite_Impl {
     #[allow(unused_variables)]
     unsafe fn MoveMessage(
         &self,
-        pFolderDestination: LPMAPIFOLDER,
-        pViewContext: LPMAPIVIEWCONTEXT,
-        prcPosRect: LPCRECT,
+        p_folder_destination: LPMAPIFOLDER,
+        p_view_context: LPMAPIVIEWCONTEXT,
+        prc_pos_rect: LPCRECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1071,8 +1071,8 @@ pub trait IMAPIMessageSite_Impl {
     #[allow(unused_variables)]
     unsafe fn DeleteMessage(
         &self,
-        pViewContext: LPMAPIVIEWCONTEXT,
-        prcPosRect: LPCRECT,
+        p_view_context: LPMAPIVIEWCONTEXT,
+        prc_pos_rect: LPCRECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1097,7 +1097,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SubmitMessage(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIMessageSite::GetSiteStatus`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIMessageSite::GetSiteStatus`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapimessagesite-getsitestatus).
@@ -1109,7 +1109,7 @@ pub trait IMAPIMessageSite_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSiteStatus(&self, lpulStatus: LPULONG) -> HRESULT {
+    unsafe fn GetSiteStatus(&self, lpul_status: LPULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -1576,9 +1576,9 @@ pub trait IMAPIForm_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1591,7 +1591,7 @@ pub trait IMAPIForm_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetViewContext(&self, pViewContext: LPMAPIVIEWCONTEXT) -> HRESULT {
+    unsafe fn SetViewContext(&self, p_view_context: LPMAPIVIEWCONTEXT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIForm::GetViewContext`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIForm::GetViewContext`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiform-getviewcontext).
@@ -1603,7 +1603,7 @@ pub trait IMAPIForm_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetViewContext(&self, ppViewContext: *mut LPMAPIVIEWCONTEXT) -> HRESULT {
+    unsafe fn GetViewContext(&self, pp_view_context: *mut LPMAPIVIEWCONTEXT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIForm::ShutdownForm`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIForm::ShutdownForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiform-shutdownform).
@@ -1615,7 +1615,7 @@ pub trait IMAPIForm_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ShutdownForm(&self, ulSaveOptions: ULONG) -> HRESULT {
+    unsafe fn ShutdownForm(&self, ul_save_options: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIForm::DoVerb`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIForm::DoVerb`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiform-doverb).
@@ -1629,10 +1629,10 @@ pub trait IMAPIForm_Impl {
     #[allow(unused_variables)]
     unsafe fn DoVerb(
         &self,
-        iVerb: LONG,
-        lpViewContext: LPMAPIVIEWCONTEXT,
-        hwndParent: ULONG_PTR,
-        lprcPosRect: LPCRECT,
+        i_verb: LONG,
+        lp_view_context: LPMAPIVIEWCONTEXT,
+        hwnd_parent: ULONG_PTR,
+        lprc_pos_rect: LPCRECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1647,8 +1647,8 @@ pub trait IMAPIForm_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        pAdvise: LPMAPIVIEWADVISESINK,
-        pdwStatus: *mut ULONG_PTR,
+        p_advise: LPMAPIVIEWADVISESINK,
+        pdw_status: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1661,7 +1661,7 @@ pub trait IMAPIForm_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -1978,9 +1978,9 @@ pub trait IMAPIViewContext_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2005,7 +2005,7 @@ pub trait IMAPIViewContext_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ActivateNext(&self, ulDir: ULONG, prcPosRect: LPCRECT) -> HRESULT {
+    unsafe fn ActivateNext(&self, ul_dir: ULONG, prc_pos_rect: LPCRECT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIViewContext::GetPrintSetup`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIViewContext::GetPrintSetup`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiviewcontext-getprintsetup).
@@ -2019,8 +2019,8 @@ pub trait IMAPIViewContext_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPrintSetup(
         &self,
-        ulFlags: ULONG,
-        lppFormPrintSetup: *mut LPFORMPRINTSETUP,
+        ul_flags: ULONG,
+        lpp_form_print_setup: *mut LPFORMPRINTSETUP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2035,8 +2035,8 @@ pub trait IMAPIViewContext_Impl {
     #[allow(unused_variables)]
     unsafe fn GetSaveStream(
         &self,
-        pulFlags: *mut ULONG,
-        pulFormat: *mut ULONG,
+        pul_flags: *mut ULONG,
+        pul_format: *mut ULONG,
         ppstm: *mut LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -2050,7 +2050,7 @@ pub trait IMAPIViewContext_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetViewStatus(&self, lpulStatus: LPULONG) -> HRESULT {
+    unsafe fn GetViewStatus(&self, lpul_status: LPULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -2302,7 +2302,7 @@ pub trait IMAPIFormAdviseSink_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OnChange(&self, ulDir: ULONG) -> HRESULT {
+    unsafe fn OnChange(&self, ul_dir: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIFormAdviseSink::OnActivateNext`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIFormAdviseSink::OnActivateNext`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiformadvisesink-onactivatenext).
@@ -2316,10 +2316,10 @@ pub trait IMAPIFormAdviseSink_Impl {
     #[allow(unused_variables)]
     unsafe fn OnActivateNext(
         &self,
-        lpszMessageClass: LPCSTR,
-        ulMessageStatus: ULONG,
-        ulMessageFlags: ULONG,
-        ppPersistMessage: *mut LPPERSISTMESSAGE,
+        lpsz_message_class: LPCSTR,
+        ul_message_status: ULONG,
+        ul_message_flags: ULONG,
+        pp_persist_message: *mut LPPERSISTMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2508,7 +2508,7 @@ pub trait IMAPIViewAdviseSink_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OnPrint(&self, dwPageNumber: ULONG, hrStatus: HRESULT) -> HRESULT {
+    unsafe fn OnPrint(&self, dw_page_number: ULONG, hr_status: HRESULT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIViewAdviseSink::OnSubmitted`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIViewAdviseSink::OnSubmitted`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiviewadvisesink-onsubmitted).
@@ -2767,8 +2767,8 @@ pub trait IMAPIFormInfo_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CalcFormPropSet(
         &self,
-        ulFlags: ULONG,
-        ppFormPropArray: *mut LPMAPIFORMPROPARRAY,
+        ul_flags: ULONG,
+        pp_form_prop_array: *mut LPMAPIFORMPROPARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2783,8 +2783,8 @@ pub trait IMAPIFormInfo_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CalcVerbSet(
         &self,
-        ulFlags: ULONG,
-        ppMAPIVerbArray: *mut LPMAPIVERBARRAY,
+        ul_flags: ULONG,
+        pp_mapi_verb_array: *mut LPMAPIVERBARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2797,7 +2797,11 @@ pub trait IMAPIFormInfo_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn MakeIconFromBinary(&self, nPropID: ULONG, phicon: *mut HICON) -> HRESULT {
+    unsafe fn MakeIconFromBinary(
+        &self,
+        n_prop_id: ULONG,
+        phicon: *mut HICON,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIFormInfo::SaveForm`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIFormInfo::SaveForm`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiforminfo-saveform).
@@ -2809,7 +2813,7 @@ pub trait IMAPIFormInfo_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveForm(&self, szFileName: LPCTSTR) -> HRESULT {
+    unsafe fn SaveForm(&self, sz_file_name: LPCTSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIFormInfo::OpenFormContainer`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIFormInfo::OpenFormContainer`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiforminfo-openformcontainer).
@@ -3336,9 +3340,9 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3353,17 +3357,17 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn LoadForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpszMessageClass: LPCSTR,
-        ulMessageStatus: ULONG,
-        ulMessageFlags: ULONG,
-        pFolderFocus: LPMAPIFOLDER,
-        pMessageSite: LPMAPIMESSAGESITE,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpsz_message_class: LPCSTR,
+        ul_message_status: ULONG,
+        ul_message_flags: ULONG,
+        p_folder_focus: LPMAPIFOLDER,
+        p_message_site: LPMAPIMESSAGESITE,
         pmsg: LPMESSAGE,
-        pViewContext: LPMAPIVIEWCONTEXT,
+        p_view_context: LPMAPIVIEWCONTEXT,
         riid: *const IID,
-        ppvObj: *mut LPVOID,
+        ppv_obj: *mut LPVOID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3378,10 +3382,10 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveMessageClass(
         &self,
-        szMsgClass: LPCSTR,
-        ulFlags: ULONG,
-        pFolderFocus: LPMAPIFOLDER,
-        ppResult: *mut LPMAPIFORMINFO,
+        sz_msg_class: LPCSTR,
+        ul_flags: ULONG,
+        p_folder_focus: LPMAPIFOLDER,
+        pp_result: *mut LPMAPIFORMINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3396,9 +3400,9 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveMultipleMessageClasses(
         &self,
-        pMsgClasses: LPSMESSAGECLASSARRAY,
-        ulFlags: ULONG,
-        pFolderFocus: LPMAPIFOLDER,
+        p_msg_classes: LPSMESSAGECLASSARRAY,
+        ul_flags: ULONG,
+        p_folder_focus: LPMAPIFOLDER,
         pfrminfoarray: *mut LPSMAPIFORMINFOARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -3415,8 +3419,8 @@ pub trait IMAPIFormMgr_Impl {
     unsafe fn CalcFormPropSet(
         &self,
         pfrminfoarray: LPSMAPIFORMINFOARRAY,
-        ulFlags: ULONG,
-        ppResults: *mut LPMAPIFORMPROPARRAY,
+        ul_flags: ULONG,
+        pp_results: *mut LPMAPIFORMPROPARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3431,11 +3435,11 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        pfrminfoToActivate: LPMAPIFORMINFO,
-        refiidToAsk: *const IID,
-        ppvObj: *mut LPVOID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        pfrminfo_to_activate: LPMAPIFORMINFO,
+        refiid_to_ask: *const IID,
+        ppv_obj: *mut LPVOID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3450,11 +3454,11 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn SelectForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        pszTitle: LPCTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        psz_title: LPCTSTR,
         pfld: LPMAPIFOLDER,
-        ppfrminfoReturned: *mut LPMAPIFORMINFO,
+        ppfrminfo_returned: *mut LPMAPIFORMINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3469,9 +3473,9 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn SelectMultipleForms(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        pszTitle: LPCTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        psz_title: LPCTSTR,
         pfld: LPMAPIFOLDER,
         pfrminfoarray: LPSMAPIFORMINFOARRAY,
         ppfrminfoarray: *mut LPSMAPIFORMINFOARRAY,
@@ -3489,8 +3493,8 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn SelectFormContainer(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
         lppfcnt: *mut LPMAPIFORMCONTAINER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -3523,8 +3527,8 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn PrepareForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
         pfrminfo: LPMAPIFORMINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -3540,10 +3544,10 @@ pub trait IMAPIFormMgr_Impl {
     #[allow(unused_variables)]
     unsafe fn IsInConflict(
         &self,
-        ulMessageFlags: ULONG,
-        ulMessageStatus: ULONG,
-        szMessageClass: LPCSTR,
-        pFolderFocus: LPMAPIFOLDER,
+        ul_message_flags: ULONG,
+        ul_message_status: ULONG,
+        sz_message_class: LPCSTR,
+        p_folder_focus: LPMAPIFOLDER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4107,9 +4111,9 @@ pub trait IMAPIFormContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4124,9 +4128,9 @@ pub trait IMAPIFormContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn InstallForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        szCfgPathName: LPCTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        sz_cfg_path_name: LPCTSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4139,7 +4143,7 @@ pub trait IMAPIFormContainer_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn RemoveForm(&self, szMessageClass: LPCSTR) -> HRESULT {
+    unsafe fn RemoveForm(&self, sz_message_class: LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPIFormContainer::ResolveMessageClass`, declared in `mapiform.h`. Microsoft's reference: [`IMAPIFormContainer::ResolveMessageClass`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapiformcontainer-resolvemessageclass).
@@ -4153,8 +4157,8 @@ pub trait IMAPIFormContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveMessageClass(
         &self,
-        szMessageClass: LPCSTR,
-        ulFlags: ULONG,
+        sz_message_class: LPCSTR,
+        ul_flags: ULONG,
         pforminfo: *mut LPMAPIFORMINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -4170,8 +4174,8 @@ pub trait IMAPIFormContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveMultipleMessageClasses(
         &self,
-        pMsgClassArray: LPSMESSAGECLASSARRAY,
-        ulFlags: ULONG,
+        p_msg_class_array: LPSMESSAGECLASSARRAY,
+        ul_flags: ULONG,
         ppfrminfoarray: *mut LPSMAPIFORMINFOARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -4187,8 +4191,8 @@ pub trait IMAPIFormContainer_Impl {
     #[allow(unused_variables)]
     unsafe fn CalcFormPropSet(
         &self,
-        ulFlags: ULONG,
-        ppResults: *mut LPMAPIFORMPROPARRAY,
+        ul_flags: ULONG,
+        pp_results: *mut LPMAPIFORMPROPARRAY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4201,7 +4205,11 @@ pub trait IMAPIFormContainer_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetDisplay(&self, ulFlags: ULONG, pszDisplayName: *mut LPTSTR) -> HRESULT {
+    unsafe fn GetDisplay(
+        &self,
+        ul_flags: ULONG,
+        psz_display_name: *mut LPTSTR,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -4503,9 +4511,9 @@ pub trait IMAPIFormFactory_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4520,9 +4528,9 @@ pub trait IMAPIFormFactory_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateClassFactory(
         &self,
-        clsidForm: *const IID,
-        ulFlags: ULONG,
-        lppClassFactory: *mut LPCLASSFACTORY,
+        clsid_form: *const IID,
+        ul_flags: ULONG,
+        lpp_class_factory: *mut LPCLASSFACTORY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4535,7 +4543,7 @@ pub trait IMAPIFormFactory_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn LockServer(&self, ulFlags: ULONG, fLockServer: ULONG) -> HRESULT {
+    unsafe fn LockServer(&self, ul_flags: ULONG, f_lock_server: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }

@@ -129,12 +129,12 @@ pub trait ISpoolerHook_Impl {
     #[allow(unused_variables)]
     unsafe fn InboundMsgHook(
         &self,
-        lpMessage: LPMESSAGE,
-        lpFolder: LPMAPIFOLDER,
-        lpMDB: LPMDB,
-        lpulFlags: *mut ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPBYTE,
+        lp_message: LPMESSAGE,
+        lp_folder: LPMAPIFOLDER,
+        lp_mdb: LPMDB,
+        lpul_flags: *mut ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPBYTE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -149,12 +149,12 @@ pub trait ISpoolerHook_Impl {
     #[allow(unused_variables)]
     unsafe fn OutboundMsgHook(
         &self,
-        lpMessage: LPMESSAGE,
-        lpFolder: LPMAPIFOLDER,
-        lpMDB: LPMDB,
-        lpulFlags: *mut ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPBYTE,
+        lp_message: LPMESSAGE,
+        lp_folder: LPMAPIFOLDER,
+        lp_mdb: LPMDB,
+        lpul_flags: *mut ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPBYTE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

@@ -1323,9 +1323,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1340,9 +1340,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMemAllocRoutines(
         &self,
-        lpAllocateBuffer: *mut LPALLOCATEBUFFER,
-        lpAllocateMore: *mut LPALLOCATEMORE,
-        lpFreeBuffer: *mut LPFREEBUFFER,
+        lp_allocate_buffer: *mut LPALLOCATEBUFFER,
+        lp_allocate_more: *mut LPALLOCATEMORE,
+        lp_free_buffer: *mut LPFREEBUFFER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1357,11 +1357,11 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn Subscribe(
         &self,
-        lpKey: LPNOTIFKEY,
-        ulEventMask: ULONG,
-        ulFlags: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        lp_key: LPNOTIFKEY,
+        ul_event_mask: ULONG,
+        ul_flags: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1374,7 +1374,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unsubscribe(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::Notify`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::Notify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-notify).
@@ -1388,10 +1388,10 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn Notify(
         &self,
-        lpKey: LPNOTIFKEY,
-        cNotification: ULONG,
-        lpNotifications: LPNOTIFICATION,
-        lpulFlags: *mut ULONG,
+        lp_key: LPNOTIFKEY,
+        c_notification: ULONG,
+        lp_notifications: LPNOTIFICATION,
+        lpul_flags: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1406,9 +1406,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn ModifyStatusRow(
         &self,
-        cValues: ULONG,
-        lpColumnVals: LPSPropValue,
-        ulFlags: ULONG,
+        c_values: ULONG,
+        lp_column_vals: LPSPropValue,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1423,9 +1423,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProfileSection(
         &self,
-        lpUid: LPMAPIUID,
-        ulFlags: ULONG,
-        lppProfileObj: *mut LPPROFSECT,
+        lp_uid: LPMAPIUID,
+        ul_flags: ULONG,
+        lpp_profile_obj: *mut LPPROFSECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1440,12 +1440,12 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn RegisterPreprocessor(
         &self,
-        lpMuid: LPMAPIUID,
-        lpszAdrType: LPTSTR,
-        lpszDLLName: LPTSTR,
-        lpszPreprocess: LPSTR,
-        lpszRemovePreprocessInfo: LPSTR,
-        ulFlags: ULONG,
+        lp_muid: LPMAPIUID,
+        lpsz_adr_type: LPTSTR,
+        lpsz_dll_name: LPTSTR,
+        lpsz_preprocess: LPSTR,
+        lpsz_remove_preprocess_info: LPSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1458,7 +1458,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT {
+    unsafe fn NewUID(&self, lp_muid: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::MakeInvalid`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::MakeInvalid`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-makeinvalid).
@@ -1472,10 +1472,10 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn MakeInvalid(
         &self,
-        ulFlags: ULONG,
-        lpObject: LPVOID,
-        ulRefCount: ULONG,
-        cMethods: ULONG,
+        ul_flags: ULONG,
+        lp_object: LPVOID,
+        ul_ref_count: ULONG,
+        c_methods: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1488,7 +1488,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SpoolerYield(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::SpoolerNotify`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::SpoolerNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-spoolernotify).
@@ -1500,7 +1500,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT {
+    unsafe fn SpoolerNotify(&self, ul_flags: ULONG, lpv_data: LPVOID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::CreateOneOff`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-createoneoff).
@@ -1514,12 +1514,12 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateOneOff(
         &self,
-        lpszName: LPTSTR,
-        lpszAdrType: LPTSTR,
-        lpszAddress: LPTSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
+        lpsz_name: LPTSTR,
+        lpsz_adr_type: LPTSTR,
+        lpsz_address: LPTSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1532,7 +1532,11 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetProviderUID(&self, lpProviderID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SetProviderUID(
+        &self,
+        lp_provider_id: LPMAPIUID,
+        ul_flags: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::CompareEntryIDs`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::CompareEntryIDs`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-compareentryids).
@@ -1546,12 +1550,12 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntry1: ULONG,
-        lpEntry1: LPENTRYID,
-        cbEntry2: ULONG,
-        lpEntry2: LPENTRYID,
-        ulCompareFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry1: ULONG,
+        lp_entry1: LPENTRYID,
+        cb_entry2: ULONG,
+        lp_entry2: LPENTRYID,
+        ul_compare_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1566,13 +1570,13 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenTemplateID(
         &self,
-        cbTemplateID: ULONG,
-        lpTemplateID: LPENTRYID,
-        ulTemplateFlags: ULONG,
-        lpMAPIPropData: LPMAPIPROP,
-        lpInterface: LPCIID,
-        lppMAPIPropNew: *mut LPMAPIPROP,
-        lpMAPIPropSibling: LPMAPIPROP,
+        cb_template_id: ULONG,
+        lp_template_id: LPENTRYID,
+        ul_template_flags: ULONG,
+        lp_mapi_prop_data: LPMAPIPROP,
+        lp_interface: LPCIID,
+        lpp_mapi_prop_new: *mut LPMAPIPROP,
+        lp_mapi_prop_sibling: LPMAPIPROP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1587,12 +1591,12 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulOpenFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_open_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1607,8 +1611,8 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn GetOneOffTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1623,9 +1627,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn Address(
         &self,
-        lpulUIParam: *mut ULONG_PTR,
-        lpAdrParms: LPADRPARM,
-        lppAdrList: *mut LPADRLIST,
+        lpul_ui_param: *mut ULONG_PTR,
+        lp_adr_parms: LPADRPARM,
+        lpp_adr_list: *mut LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1640,15 +1644,15 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn Details(
         &self,
-        lpulUIParam: *mut ULONG_PTR,
-        lpfnDismiss: LPFNDISMISS,
-        lpvDismissContext: LPVOID,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpfButtonCallback: LPFNBUTTON,
-        lpvButtonContext: LPVOID,
-        lpszButtonText: LPTSTR,
-        ulFlags: ULONG,
+        lpul_ui_param: *mut ULONG_PTR,
+        lpfn_dismiss: LPFNDISMISS,
+        lpv_dismiss_context: LPVOID,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lpf_button_callback: LPFNBUTTON,
+        lpv_button_context: LPVOID,
+        lpsz_button_text: LPTSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1663,14 +1667,14 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn NewEntry(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        cbEIDContainer: ULONG,
-        lpEIDContainer: LPENTRYID,
-        cbEIDNewEntryTpl: ULONG,
-        lpEIDNewEntryTpl: LPENTRYID,
-        lpcbEIDNewEntry: *mut ULONG,
-        lppEIDNewEntry: *mut LPENTRYID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        cb_eid_container: ULONG,
+        lp_eid_container: LPENTRYID,
+        cb_eid_new_entry_tpl: ULONG,
+        lp_eid_new_entry_tpl: LPENTRYID,
+        lpcb_eid_new_entry: *mut ULONG,
+        lpp_eid_new_entry: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1685,12 +1689,12 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn DoConfigPropsheet(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpszTitle: LPTSTR,
-        lpDisplayTable: LPMAPITABLE,
-        lpCOnfigData: LPMAPIPROP,
-        ulTopPage: ULONG,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpsz_title: LPTSTR,
+        lp_display_table: LPMAPITABLE,
+        lp_c_onfig_data: LPMAPIPROP,
+        ul_top_page: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1705,14 +1709,14 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyMessages(
         &self,
-        lpSrcInterface: LPCIID,
-        lpSrcFolder: LPVOID,
-        lpMsgList: LPENTRYLIST,
-        lpDestInterface: LPCIID,
-        lpDestFolder: LPVOID,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_src_interface: LPCIID,
+        lp_src_folder: LPVOID,
+        lp_msg_list: LPENTRYLIST,
+        lp_dest_interface: LPCIID,
+        lp_dest_folder: LPVOID,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1727,16 +1731,16 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyFolder(
         &self,
-        lpSrcInterface: LPCIID,
-        lpSrcFolder: LPVOID,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpDestInterface: LPCIID,
-        lpDestFolder: LPVOID,
-        lszNewFolderName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        ulFlags: ULONG,
+        lp_src_interface: LPCIID,
+        lp_src_folder: LPVOID,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_dest_interface: LPCIID,
+        lp_dest_folder: LPVOID,
+        lsz_new_folder_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1751,17 +1755,17 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn DoCopyTo(
         &self,
-        lpSrcInterface: LPCIID,
-        lpSrcObj: LPVOID,
-        ciidExclude: ULONG,
-        rgiidExclude: LPCIID,
-        lpExcludeProps: LPSPropTagArray,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        lpDestInterface: LPCIID,
-        lpDestObj: LPVOID,
-        ulFlags: ULONG,
-        lppProblems: *mut LPSPropProblemArray,
+        lp_src_interface: LPCIID,
+        lp_src_obj: LPVOID,
+        ciid_exclude: ULONG,
+        rgiid_exclude: LPCIID,
+        lp_exclude_props: LPSPropTagArray,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        lp_dest_interface: LPCIID,
+        lp_dest_obj: LPVOID,
+        ul_flags: ULONG,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1776,15 +1780,15 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn DoCopyProps(
         &self,
-        lpSrcInterface: LPCIID,
-        lpSrcObj: LPVOID,
-        lpIncludeProps: LPSPropTagArray,
-        ulUIParam: ULONG_PTR,
-        lpProgress: LPMAPIPROGRESS,
-        lpDestInterface: LPCIID,
-        lpDestObj: LPVOID,
-        ulFlags: ULONG,
-        lppProblems: *mut LPSPropProblemArray,
+        lp_src_interface: LPCIID,
+        lp_src_obj: LPVOID,
+        lp_include_props: LPSPropTagArray,
+        ul_ui_param: ULONG_PTR,
+        lp_progress: LPMAPIPROGRESS,
+        lp_dest_interface: LPCIID,
+        lp_dest_obj: LPVOID,
+        ul_flags: ULONG,
+        lpp_problems: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1799,9 +1803,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn DoProgressDialog(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lppProgress: *mut LPMAPIPROGRESS,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpp_progress: *mut LPMAPIPROGRESS,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1816,9 +1820,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn ReadReceipt(
         &self,
-        ulFlags: ULONG,
-        lpReadMessage: LPMESSAGE,
-        lppEmptyMessage: *mut LPMESSAGE,
+        ul_flags: ULONG,
+        lp_read_message: LPMESSAGE,
+        lpp_empty_message: *mut LPMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1833,8 +1837,8 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn PrepareSubmit(
         &self,
-        lpMessage: LPMESSAGE,
-        lpulFlags: *mut ULONG,
+        lp_message: LPMESSAGE,
+        lpul_flags: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1849,8 +1853,8 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn ExpandRecips(
         &self,
-        lpMessage: LPMESSAGE,
-        lpulFlags: *mut ULONG,
+        lp_message: LPMESSAGE,
+        lpul_flags: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1863,7 +1867,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
+    unsafe fn UpdatePAB(&self, ul_flags: ULONG, lp_message: LPMESSAGE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::DoSentMail`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::DoSentMail`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-dosentmail).
@@ -1875,7 +1879,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
+    unsafe fn DoSentMail(&self, ul_flags: ULONG, lp_message: LPMESSAGE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::OpenAddressBook`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::OpenAddressBook`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-openaddressbook).
@@ -1889,9 +1893,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenAddressBook(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppAdrBook: *mut LPADRBOOK,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_adr_book: *mut LPADRBOOK,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1906,9 +1910,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn Preprocess(
         &self,
-        ulFlags: ULONG,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
+        ul_flags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1923,9 +1927,9 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn CompleteMsg(
         &self,
-        ulFlags: ULONG,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
+        ul_flags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1938,7 +1942,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn StoreLogoffTransports(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::StatusRecips`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::StatusRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-statusrecips).
@@ -1952,8 +1956,8 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn StatusRecips(
         &self,
-        lpMessage: LPMESSAGE,
-        lpRecipList: LPADRLIST,
+        lp_message: LPMESSAGE,
+        lp_recip_list: LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1968,10 +1972,10 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn WrapStoreEntryID(
         &self,
-        cbOrigEntry: ULONG,
-        lpOrigEntry: LPENTRYID,
-        lpcbWrappedEntry: *mut ULONG,
-        lppWrappedEntry: *mut LPENTRYID,
+        cb_orig_entry: ULONG,
+        lp_orig_entry: LPENTRYID,
+        lpcb_wrapped_entry: *mut ULONG,
+        lpp_wrapped_entry: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1984,7 +1988,7 @@ pub trait IMAPISupport_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn ModifyProfile(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISupport::IStorageFromStream`, declared in `mapispi.h`. Microsoft's reference: [`IMAPISupport::IStorageFromStream`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisupport-istoragefromstream).
@@ -1998,10 +2002,10 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn IStorageFromStream(
         &self,
-        lpUnkIn: LPUNKNOWN,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppStorageOut: *mut LPSTORAGE,
+        lp_unk_in: LPUNKNOWN,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_storage_out: *mut LPSTORAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2016,8 +2020,8 @@ pub trait IMAPISupport_Impl {
     #[allow(unused_variables)]
     unsafe fn GetSvcConfigSupportObj(
         &self,
-        ulFlags: ULONG,
-        lppSvcSupport: *mut LPMAPISUP,
+        ul_flags: ULONG,
+        lpp_svc_support: *mut LPMAPISUP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3317,7 +3321,7 @@ pub trait IABProvider_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn Shutdown(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IABProvider::Logon`, declared in `mapispi.h`. Microsoft's reference: [`IABProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iabprovider-logon).
@@ -3331,14 +3335,14 @@ pub trait IABProvider_Impl {
     #[allow(unused_variables)]
     unsafe fn Logon(
         &self,
-        lpMAPISup: LPMAPISUP,
-        ulUIParam: ULONG_PTR,
-        lpszProfileName: LPTSTR,
-        ulFlags: ULONG,
-        lpulpcbSecurity: *mut ULONG,
-        lppbSecurity: *mut LPBYTE,
-        lppMAPIError: *mut LPMAPIERROR,
-        lppABLogon: *mut LPABLOGON,
+        lp_mapi_sup: LPMAPISUP,
+        ul_ui_param: ULONG_PTR,
+        lpsz_profile_name: LPTSTR,
+        ul_flags: ULONG,
+        lpulpcb_security: *mut ULONG,
+        lppb_security: *mut LPBYTE,
+        lpp_mapi_error: *mut LPMAPIERROR,
+        lpp_ab_logon: *mut LPABLOGON,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3701,9 +3705,9 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3716,7 +3720,7 @@ pub trait IABLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Logoff(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Logoff(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IABLogon::OpenEntry`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openentry).
@@ -3730,12 +3734,12 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3750,12 +3754,12 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3770,11 +3774,11 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3787,7 +3791,7 @@ pub trait IABLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IABLogon::OpenStatusEntry`, declared in `mapispi.h`. Microsoft's reference: [`IABLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iablogon-openstatusentry).
@@ -3801,10 +3805,10 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenStatusEntry(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppEntry: *mut LPMAPISTATUS,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_entry: *mut LPMAPISTATUS,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3819,13 +3823,13 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenTemplateID(
         &self,
-        cbTemplateID: ULONG,
-        lpTemplateID: LPENTRYID,
-        ulTemplateFlags: ULONG,
-        lpMAPIPropData: LPMAPIPROP,
-        lpInterface: LPCIID,
-        lppMAPIPropNew: *mut LPMAPIPROP,
-        lpMAPIPropSibling: LPMAPIPROP,
+        cb_template_id: ULONG,
+        lp_template_id: LPENTRYID,
+        ul_template_flags: ULONG,
+        lp_mapi_prop_data: LPMAPIPROP,
+        lp_interface: LPCIID,
+        lpp_mapi_prop_new: *mut LPMAPIPROP,
+        lp_mapi_prop_sibling: LPMAPIPROP,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3840,8 +3844,8 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn GetOneOffTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3856,9 +3860,9 @@ pub trait IABLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn PrepareRecips(
         &self,
-        ulFlags: ULONG,
-        lpPropTagArray: LPSPropTagArray,
-        lpRecipList: LPADRLIST,
+        ul_flags: ULONG,
+        lp_prop_tag_array: LPSPropTagArray,
+        lp_recip_list: LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4250,7 +4254,7 @@ pub trait IXPProvider_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn Shutdown(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPProvider::TransportLogon`, declared in `mapispi.h`. Microsoft's reference: [`IXPProvider::TransportLogon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixpprovider-transportlogon).
@@ -4264,12 +4268,12 @@ pub trait IXPProvider_Impl {
     #[allow(unused_variables)]
     unsafe fn TransportLogon(
         &self,
-        lpMAPISup: LPMAPISUP,
-        ulUIParam: ULONG_PTR,
-        lpszProfileName: LPTSTR,
-        lpulFlags: *mut ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
-        lppXPLogon: *mut LPXPLOGON,
+        lp_mapi_sup: LPMAPISUP,
+        ul_ui_param: ULONG_PTR,
+        lpsz_profile_name: LPTSTR,
+        lpul_flags: *mut ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
+        lpp_xp_logon: *mut LPXPLOGON,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4621,11 +4625,11 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn AddressTypes(
         &self,
-        lpulFlags: *mut ULONG,
-        lpcAdrType: *mut ULONG,
-        lpppAdrTypeArray: *mut *mut LPTSTR,
-        lpcMAPIUID: *mut ULONG,
-        lpppUIDArray: *mut *mut LPMAPIUID,
+        lpul_flags: *mut ULONG,
+        lpc_adr_type: *mut ULONG,
+        lppp_adr_type_array: *mut *mut LPTSTR,
+        lpc_mapiuid: *mut ULONG,
+        lppp_uid_array: *mut *mut LPMAPIUID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4640,9 +4644,9 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn RegisterOptions(
         &self,
-        lpulFlags: *mut ULONG,
-        lpcOptions: *mut ULONG,
-        lppOptions: *mut LPOPTIONDATA,
+        lpul_flags: *mut ULONG,
+        lpc_options: *mut ULONG,
+        lpp_options: *mut LPOPTIONDATA,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4657,8 +4661,8 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn TransportNotify(
         &self,
-        lpulFlags: *mut ULONG,
-        lppvData: *mut LPVOID,
+        lpul_flags: *mut ULONG,
+        lppv_data: *mut LPVOID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4671,7 +4675,7 @@ pub trait IXPLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Idle(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn Idle(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPLogon::TransportLogoff`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::TransportLogoff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-transportlogoff).
@@ -4683,7 +4687,7 @@ pub trait IXPLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT {
+    unsafe fn TransportLogoff(&self, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPLogon::SubmitMessage`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::SubmitMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-submitmessage).
@@ -4697,10 +4701,10 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn SubmitMessage(
         &self,
-        ulFlags: ULONG,
-        lpMessage: LPMESSAGE,
-        lpulMsgRef: *mut ULONG_PTR,
-        lpulReturnParm: *mut ULONG_PTR,
+        ul_flags: ULONG,
+        lp_message: LPMESSAGE,
+        lpul_msg_ref: *mut ULONG_PTR,
+        lpul_return_parm: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4713,7 +4717,11 @@ pub trait IXPLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn EndMessage(&self, ulMsgRef: ULONG_PTR, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn EndMessage(
+        &self,
+        ul_msg_ref: ULONG_PTR,
+        lpul_flags: *mut ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPLogon::Poll`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::Poll`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-poll).
@@ -4725,7 +4733,7 @@ pub trait IXPLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT {
+    unsafe fn Poll(&self, lpul_incoming: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPLogon::StartMessage`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::StartMessage`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-startmessage).
@@ -4739,9 +4747,9 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn StartMessage(
         &self,
-        ulFlags: ULONG,
-        lpMessage: LPMESSAGE,
-        lpulMsgRef: *mut ULONG_PTR,
+        ul_flags: ULONG,
+        lp_message: LPMESSAGE,
+        lpul_msg_ref: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4756,10 +4764,10 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenStatusEntry(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppEntry: *mut LPMAPISTATUS,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_entry: *mut LPMAPISTATUS,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4772,7 +4780,7 @@ pub trait IXPLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
+    unsafe fn ValidateState(&self, ul_ui_param: ULONG_PTR, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IXPLogon::FlushQueues`, declared in `mapispi.h`. Microsoft's reference: [`IXPLogon::FlushQueues`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ixplogon-flushqueues).
@@ -4786,10 +4794,10 @@ pub trait IXPLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn FlushQueues(
         &self,
-        ulUIParam: ULONG_PTR,
-        cbTargetTransport: ULONG,
-        lpTargetTransport: LPENTRYID,
-        ulFlags: ULONG,
+        ul_ui_param: ULONG_PTR,
+        cb_target_transport: ULONG,
+        lp_target_transport: LPENTRYID,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5310,7 +5318,7 @@ pub trait IMSProvider_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn Shutdown(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMSProvider::Logon`, declared in `mapispi.h`. Microsoft's reference: [`IMSProvider::Logon`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsprovider-logon).
@@ -5324,18 +5332,18 @@ pub trait IMSProvider_Impl {
     #[allow(unused_variables)]
     unsafe fn Logon(
         &self,
-        lpMAPISup: LPMAPISUP,
-        ulUIParam: ULONG_PTR,
-        lpszProfileName: LPTSTR,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulFlags: ULONG,
-        lpInterface: LPCIID,
-        lpcbSpoolSecurity: *mut ULONG,
-        lppbSpoolSecurity: *mut LPBYTE,
-        lppMAPIError: *mut LPMAPIERROR,
-        lppMSLogon: *mut LPMSLOGON,
-        lppMDB: *mut LPMDB,
+        lp_mapi_sup: LPMAPISUP,
+        ul_ui_param: ULONG_PTR,
+        lpsz_profile_name: LPTSTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_flags: ULONG,
+        lp_interface: LPCIID,
+        lpcb_spool_security: *mut ULONG,
+        lppb_spool_security: *mut LPBYTE,
+        lpp_mapi_error: *mut LPMAPIERROR,
+        lpp_ms_logon: *mut LPMSLOGON,
+        lpp_mdb: *mut LPMDB,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5350,18 +5358,18 @@ pub trait IMSProvider_Impl {
     #[allow(unused_variables)]
     unsafe fn SpoolerLogon(
         &self,
-        lpMAPISup: LPMAPISUP,
-        ulUIParam: ULONG_PTR,
-        lpszProfileName: LPTSTR,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulFlags: ULONG,
-        lpInterface: LPCIID,
-        cbSpoolSecurity: ULONG,
-        lpbSpoolSecurity: LPBYTE,
-        lppMAPIError: *mut LPMAPIERROR,
-        lppMSLogon: *mut LPMSLOGON,
-        lppMDB: *mut LPMDB,
+        lp_mapi_sup: LPMAPISUP,
+        ul_ui_param: ULONG_PTR,
+        lpsz_profile_name: LPTSTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_flags: ULONG,
+        lp_interface: LPCIID,
+        cb_spool_security: ULONG,
+        lpb_spool_security: LPBYTE,
+        lpp_mapi_error: *mut LPMAPIERROR,
+        lpp_ms_logon: *mut LPMSLOGON,
+        lpp_mdb: *mut LPMDB,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5376,12 +5384,12 @@ pub trait IMSProvider_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareStoreIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5755,9 +5763,9 @@ pub trait IMSLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5770,7 +5778,7 @@ pub trait IMSLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
+    unsafe fn Logoff(&self, lpul_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMSLogon::OpenEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::OpenEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openentry).
@@ -5784,12 +5792,12 @@ pub trait IMSLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5804,12 +5812,12 @@ pub trait IMSLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5824,11 +5832,11 @@ pub trait IMSLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5841,7 +5849,7 @@ pub trait IMSLogon_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMSLogon::OpenStatusEntry`, declared in `mapispi.h`. Microsoft's reference: [`IMSLogon::OpenStatusEntry`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imslogon-openstatusentry).
@@ -5855,10 +5863,10 @@ pub trait IMSLogon_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenStatusEntry(
         &self,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppEntry: *mut LPVOID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_entry: *mut LPVOID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

@@ -258,9 +258,9 @@ pub trait IMAPISyncProgressCallback_Impl {
     #[allow(unused_variables)]
     unsafe fn Progress(
         &self,
-        pwcszProgress: *const WCHAR,
-        ulIndex: ULONG,
-        ulIndexMax: ULONG,
+        pwcsz_progress: *const WCHAR,
+        ul_index: ULONG,
+        ul_index_max: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -275,7 +275,7 @@ pub trait IMAPISyncProgressCallback_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Error(&self, hResult: HRESULT, pwcszErrorStr: *const WCHAR) -> HRESULT {
+    unsafe fn Error(&self, h_result: HRESULT, pwcsz_error_str: *const WCHAR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// Ends the synchronization with its final status and hands the done event back so
@@ -290,7 +290,7 @@ pub trait IMAPISyncProgressCallback_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Done(&self, hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT {
+    unsafe fn Done(&self, h_thread_done_event: HANDLE, h_result: HRESULT) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }

@@ -311,12 +311,12 @@ pub trait ITableData_Impl {
     #[allow(unused_variables)]
     unsafe fn HrGetView(
         &self,
-        lpSSortOrderSet: LPSSortOrderSet,
-        lpfCallerRelease: ::core::option::Option<
+        lp_s_sort_order_set: LPSSortOrderSet,
+        lpf_caller_release: ::core::option::Option<
             unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
         >,
-        ulCallerData: ULONG_PTR,
-        lppMAPITable: *mut LPMAPITABLE,
+        ul_caller_data: ULONG_PTR,
+        lpp_mapi_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -341,7 +341,7 @@ pub trait ITableData_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT {
+    unsafe fn HrDeleteRow(&self, lp_s_prop_value: LPSPropValue) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `ITableData::HrQueryRow`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrQueryRow`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrqueryrow).
@@ -355,9 +355,9 @@ pub trait ITableData_Impl {
     #[allow(unused_variables)]
     unsafe fn HrQueryRow(
         &self,
-        lpsPropValue: LPSPropValue,
-        lppSRow: *mut LPSRow,
-        lpuliRow: *mut ULONG,
+        lps_prop_value: LPSPropValue,
+        lpp_s_row: *mut LPSRow,
+        lpuli_row: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -370,7 +370,7 @@ pub trait ITableData_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT {
+    unsafe fn HrEnumRow(&self, ul_row_number: ULONG, lpp_s_row: *mut LPSRow) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `ITableData::HrNotify`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrNotify`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrnotify).
@@ -384,9 +384,9 @@ pub trait ITableData_Impl {
     #[allow(unused_variables)]
     unsafe fn HrNotify(
         &self,
-        ulFlags: ULONG,
-        cValues: ULONG,
-        lpSPropValue: LPSPropValue,
+        ul_flags: ULONG,
+        c_values: ULONG,
+        lp_s_prop_value: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -399,7 +399,7 @@ pub trait ITableData_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT {
+    unsafe fn HrInsertRow(&self, uli_row: ULONG, lp_s_row: LPSRow) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `ITableData::HrModifyRows`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrModifyRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrmodifyrows).
@@ -411,7 +411,7 @@ pub trait ITableData_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT {
+    unsafe fn HrModifyRows(&self, ul_flags: ULONG, lp_s_row_set: LPSRowSet) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `ITableData::HrDeleteRows`, declared in `mapiutil.h`. Microsoft's reference: [`ITableData::HrDeleteRows`](https://learn.microsoft.com/office/client-developer/outlook/mapi/itabledata-hrdeleterows).
@@ -425,9 +425,9 @@ pub trait ITableData_Impl {
     #[allow(unused_variables)]
     unsafe fn HrDeleteRows(
         &self,
-        ulFlags: ULONG,
-        lprowsetToDelete: LPSRowSet,
-        cRowsDeleted: *mut ULONG,
+        ul_flags: ULONG,
+        lprowset_to_delete: LPSRowSet,
+        c_rows_deleted: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -770,7 +770,7 @@ pub trait IPropData_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn HrSetObjAccess(&self, ulAccess: ULONG) -> HRESULT {
+    unsafe fn HrSetObjAccess(&self, ul_access: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPropData::HrSetPropAccess`, declared in `mapiutil.h`. Microsoft's reference: [`IPropData::HrSetPropAccess`](https://learn.microsoft.com/office/client-developer/outlook/mapi/ipropdata-hrsetpropaccess).
@@ -784,8 +784,8 @@ pub trait IPropData_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn HrSetPropAccess(
         &self,
-        lpPropTagArray: LPSPropTagArray,
-        rgulAccess: *mut ULONG,
+        lp_prop_tag_array: LPSPropTagArray,
+        rgul_access: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -800,8 +800,8 @@ pub trait IPropData_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn HrGetPropAccess(
         &self,
-        lppPropTagArray: *mut LPSPropTagArray,
-        lprgulAccess: *mut *mut ULONG,
+        lpp_prop_tag_array: *mut LPSPropTagArray,
+        lprgul_access: *mut *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -816,8 +816,8 @@ pub trait IPropData_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn HrAddObjProps(
         &self,
-        lppPropTagArray: LPSPropTagArray,
-        lprgulAccess: *mut LPSPropProblemArray,
+        lpp_prop_tag_array: LPSPropTagArray,
+        lprgul_access: *mut LPSPropProblemArray,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

@@ -691,9 +691,9 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -708,8 +708,8 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMsgStoresTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -724,12 +724,12 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenMsgStore(
         &self,
-        ulUIParam: ULONG_PTR,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppMDB: *mut LPMDB,
+        ul_ui_param: ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_mdb: *mut LPMDB,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -744,10 +744,10 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenAddressBook(
         &self,
-        ulUIParam: ULONG_PTR,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppAdrBook: *mut LPADRBOOK,
+        ul_ui_param: ULONG_PTR,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_adr_book: *mut LPADRBOOK,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -762,10 +762,10 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProfileSection(
         &self,
-        lpUID: LPMAPIUID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppProfSect: *mut LPPROFSECT,
+        lp_uid: LPMAPIUID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_prof_sect: *mut LPPROFSECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -780,8 +780,8 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn GetStatusTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -796,12 +796,12 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -816,12 +816,12 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -836,11 +836,11 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -853,7 +853,7 @@ pub trait IMAPISession_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMAPISession::MessageOptions`, declared in `mapix.h`. Microsoft's reference: [`IMAPISession::MessageOptions`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imapisession-messageoptions).
@@ -867,10 +867,10 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn MessageOptions(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpszAdrType: LPTSTR,
-        lpMessage: LPMESSAGE,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpsz_adr_type: LPTSTR,
+        lp_message: LPMESSAGE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -885,10 +885,10 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryDefaultMessageOpt(
         &self,
-        lpszAdrType: LPTSTR,
-        ulFlags: ULONG,
-        lpcValues: *mut ULONG,
-        lppOptions: *mut LPSPropValue,
+        lpsz_adr_type: LPTSTR,
+        ul_flags: ULONG,
+        lpc_values: *mut ULONG,
+        lpp_options: *mut LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -903,9 +903,9 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumAdrTypes(
         &self,
-        ulFlags: ULONG,
-        lpcAdrTypes: *mut ULONG,
-        lpppszAdrTypes: *mut *mut LPTSTR,
+        ul_flags: ULONG,
+        lpc_adr_types: *mut ULONG,
+        lpppsz_adr_types: *mut *mut LPTSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -920,8 +920,8 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryIdentity(
         &self,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -936,9 +936,9 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn Logoff(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        ulReserved: ULONG,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        ul_reserved: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -953,9 +953,9 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn SetDefaultStore(
         &self,
-        ulFlags: ULONG,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
+        ul_flags: ULONG,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -970,8 +970,8 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn AdminServices(
         &self,
-        ulFlags: ULONG,
-        lppServiceAdmin: *mut LPSERVICEADMIN,
+        ul_flags: ULONG,
+        lpp_service_admin: *mut LPSERVICEADMIN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -986,17 +986,17 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn ShowForm(
         &self,
-        ulUIParam: ULONG_PTR,
-        lpMsgStore: LPMDB,
-        lpParentFolder: LPMAPIFOLDER,
-        lpInterface: LPCIID,
-        ulMessageToken: ULONG_PTR,
-        lpMessageSent: LPMESSAGE,
-        ulFlags: ULONG,
-        ulMessageStatus: ULONG,
-        ulMessageFlags: ULONG,
-        ulAccess: ULONG,
-        lpszMessageClass: LPSTR,
+        ul_ui_param: ULONG_PTR,
+        lp_msg_store: LPMDB,
+        lp_parent_folder: LPMAPIFOLDER,
+        lp_interface: LPCIID,
+        ul_message_token: ULONG_PTR,
+        lp_message_sent: LPMESSAGE,
+        ul_flags: ULONG,
+        ul_message_status: ULONG,
+        ul_message_flags: ULONG,
+        ul_access: ULONG,
+        lpsz_message_class: LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1011,9 +1011,9 @@ pub trait IMAPISession_Impl {
     #[allow(unused_variables)]
     unsafe fn PrepareForm(
         &self,
-        lpInterface: LPCIID,
-        lpMessage: LPMESSAGE,
-        lpulMessageToken: *mut ULONG_PTR,
+        lp_interface: LPCIID,
+        lp_message: LPMESSAGE,
+        lpul_message_token: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2081,12 +2081,12 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenEntry(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lpulObjType: *mut ULONG,
-        lppUnk: *mut LPUNKNOWN,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpul_obj_type: *mut ULONG,
+        lpp_unk: *mut LPUNKNOWN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2101,12 +2101,12 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CompareEntryIDs(
         &self,
-        cbEntryID1: ULONG,
-        lpEntryID1: LPENTRYID,
-        cbEntryID2: ULONG,
-        lpEntryID2: LPENTRYID,
-        ulFlags: ULONG,
-        lpulResult: *mut ULONG,
+        cb_entry_id1: ULONG,
+        lp_entry_id1: LPENTRYID,
+        cb_entry_id2: ULONG,
+        lp_entry_id2: LPENTRYID,
+        ul_flags: ULONG,
+        lpul_result: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2121,11 +2121,11 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn Advise(
         &self,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        ulEventMask: ULONG,
-        lpAdviseSink: LPMAPIADVISESINK,
-        lpulConnection: *mut ULONG_PTR,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        ul_event_mask: ULONG,
+        lp_advise_sink: LPMAPIADVISESINK,
+        lpul_connection: *mut ULONG_PTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2138,7 +2138,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+    unsafe fn Unadvise(&self, ul_connection: ULONG_PTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IAddrBook::CreateOneOff`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::CreateOneOff`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-createoneoff).
@@ -2152,12 +2152,12 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateOneOff(
         &self,
-        lpszName: LPTSTR,
-        lpszAdrType: LPTSTR,
-        lpszAddress: LPTSTR,
-        ulFlags: ULONG,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
+        lpsz_name: LPTSTR,
+        lpsz_adr_type: LPTSTR,
+        lpsz_address: LPTSTR,
+        ul_flags: ULONG,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2172,14 +2172,14 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn NewEntry(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        cbEIDContainer: ULONG,
-        lpEIDContainer: LPENTRYID,
-        cbEIDNewEntryTpl: ULONG,
-        lpEIDNewEntryTpl: LPENTRYID,
-        lpcbEIDNewEntry: *mut ULONG,
-        lppEIDNewEntry: *mut LPENTRYID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        cb_eid_container: ULONG,
+        lp_eid_container: LPENTRYID,
+        cb_eid_new_entry_tpl: ULONG,
+        lp_eid_new_entry_tpl: LPENTRYID,
+        lpcb_eid_new_entry: *mut ULONG,
+        lpp_eid_new_entry: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2194,10 +2194,10 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveName(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpszNewEntryTitle: LPTSTR,
-        lpAdrList: LPADRLIST,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpsz_new_entry_title: LPTSTR,
+        lp_adr_list: LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2212,9 +2212,9 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn Address(
         &self,
-        lpulUIParam: *mut ULONG_PTR,
-        lpAdrParms: LPADRPARM,
-        lppAdrList: *mut LPADRLIST,
+        lpul_ui_param: *mut ULONG_PTR,
+        lp_adr_parms: LPADRPARM,
+        lpp_adr_list: *mut LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2229,15 +2229,15 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn Details(
         &self,
-        lpulUIParam: *mut ULONG_PTR,
-        lpfnDismiss: LPFNDISMISS,
-        lpvDismissContext: LPVOID,
-        cbEntryID: ULONG,
-        lpEntryID: LPENTRYID,
-        lpfButtonCallback: LPFNBUTTON,
-        lpvButtonContext: LPVOID,
-        lpszButtonText: LPTSTR,
-        ulFlags: ULONG,
+        lpul_ui_param: *mut ULONG_PTR,
+        lpfn_dismiss: LPFNDISMISS,
+        lpv_dismiss_context: LPVOID,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+        lpf_button_callback: LPFNBUTTON,
+        lpv_button_context: LPVOID,
+        lpsz_button_text: LPTSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2252,9 +2252,9 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn RecipOptions(
         &self,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lpRecip: LPADRENTRY,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lp_recip: LPADRENTRY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2269,10 +2269,10 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryDefaultRecipOpt(
         &self,
-        lpszAdrType: LPTSTR,
-        ulFlags: ULONG,
-        lpcValues: *mut ULONG,
-        lppOptions: *mut LPSPropValue,
+        lpsz_adr_type: LPTSTR,
+        ul_flags: ULONG,
+        lpc_values: *mut ULONG,
+        lpp_options: *mut LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2287,8 +2287,8 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetPAB(
         &self,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2301,7 +2301,7 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
+    unsafe fn SetPAB(&self, cb_entry_id: ULONG, lp_entry_id: LPENTRYID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IAddrBook::GetDefaultDir`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::GetDefaultDir`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getdefaultdir).
@@ -2315,8 +2315,8 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetDefaultDir(
         &self,
-        lpcbEntryID: *mut ULONG,
-        lppEntryID: *mut LPENTRYID,
+        lpcb_entry_id: *mut ULONG,
+        lpp_entry_id: *mut LPENTRYID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2329,7 +2329,11 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetDefaultDir(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
+    unsafe fn SetDefaultDir(
+        &self,
+        cb_entry_id: ULONG,
+        lp_entry_id: LPENTRYID,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IAddrBook::GetSearchPath`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::GetSearchPath`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-getsearchpath).
@@ -2343,8 +2347,8 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn GetSearchPath(
         &self,
-        ulFlags: ULONG,
-        lppSearchPath: *mut LPSRowSet,
+        ul_flags: ULONG,
+        lpp_search_path: *mut LPSRowSet,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2357,7 +2361,11 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetSearchPath(&self, ulFlags: ULONG, lpSearchPath: LPSRowSet) -> HRESULT {
+    unsafe fn SetSearchPath(
+        &self,
+        ul_flags: ULONG,
+        lp_search_path: LPSRowSet,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IAddrBook::PrepareRecips`, declared in `mapix.h`. Microsoft's reference: [`IAddrBook::PrepareRecips`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iaddrbook-preparerecips).
@@ -2371,9 +2379,9 @@ pub trait IAddrBook_Impl: IMAPIProp_Impl {
     #[allow(unused_variables)]
     unsafe fn PrepareRecips(
         &self,
-        ulFlags: ULONG,
-        lpPropTagArray: LPSPropTagArray,
-        lpRecipList: LPADRLIST,
+        ul_flags: ULONG,
+        lp_prop_tag_array: LPSPropTagArray,
+        lp_recip_list: LPADRLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3179,9 +3187,9 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3196,8 +3204,8 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProfileTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3212,10 +3220,10 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateProfile(
         &self,
-        lpszProfileName: LPTSTR,
-        lpszPassword: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lpsz_profile_name: LPTSTR,
+        lpsz_password: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3228,7 +3236,11 @@ pub trait IProfAdmin_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteProfile(&self, lpszProfileName: LPTSTR, ulFlags: ULONG) -> HRESULT {
+    unsafe fn DeleteProfile(
+        &self,
+        lpsz_profile_name: LPTSTR,
+        ul_flags: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IProfAdmin::ChangeProfilePassword`, declared in `mapix.h`. Microsoft's reference: [`IProfAdmin::ChangeProfilePassword`](https://learn.microsoft.com/office/client-developer/outlook/mapi/iprofadmin-changeprofilepassword).
@@ -3242,10 +3254,10 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn ChangeProfilePassword(
         &self,
-        lpszProfileName: LPTSTR,
-        lpszOldPassword: LPTSTR,
-        lpszNewPassword: LPTSTR,
-        ulFlags: ULONG,
+        lpsz_profile_name: LPTSTR,
+        lpsz_old_password: LPTSTR,
+        lpsz_new_password: LPTSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3260,11 +3272,11 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyProfile(
         &self,
-        lpszOldProfileName: LPTSTR,
-        lpszOldPassword: LPTSTR,
-        lpszNewProfileName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lpsz_old_profile_name: LPTSTR,
+        lpsz_old_password: LPTSTR,
+        lpsz_new_profile_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3279,11 +3291,11 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn RenameProfile(
         &self,
-        lpszOldProfileName: LPTSTR,
-        lpszOldPassword: LPTSTR,
-        lpszNewProfileName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lpsz_old_profile_name: LPTSTR,
+        lpsz_old_password: LPTSTR,
+        lpsz_new_profile_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3298,8 +3310,8 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn SetDefaultProfile(
         &self,
-        lpszProfileName: LPTSTR,
-        ulFlags: ULONG,
+        lpsz_profile_name: LPTSTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3314,11 +3326,11 @@ pub trait IProfAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn AdminServices(
         &self,
-        lpszProfileName: LPTSTR,
-        lpszPassword: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        lppServiceAdmin: *mut LPSERVICEADMIN,
+        lpsz_profile_name: LPTSTR,
+        lpsz_password: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        lpp_service_admin: *mut LPSERVICEADMIN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3908,9 +3920,9 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetLastError(
         &self,
-        hResult: HRESULT,
-        ulFlags: ULONG,
-        lppMAPIError: *mut LPMAPIERROR,
+        h_result: HRESULT,
+        ul_flags: ULONG,
+        lpp_mapi_error: *mut LPMAPIERROR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3925,8 +3937,8 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMsgServiceTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3941,10 +3953,10 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateMsgService(
         &self,
-        lpszService: LPTSTR,
-        lpszDisplayName: LPTSTR,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lpsz_service: LPTSTR,
+        lpsz_display_name: LPTSTR,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3957,7 +3969,7 @@ pub trait IMsgServiceAdmin_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
+    unsafe fn DeleteMsgService(&self, lp_uid: LPMAPIUID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgServiceAdmin::CopyMsgService`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::CopyMsgService`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-copymsgservice).
@@ -3971,13 +3983,13 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        lpszDisplayName: LPTSTR,
-        lpInterfaceToCopy: LPCIID,
-        lpInterfaceDst: LPCIID,
-        lpObjectDst: LPVOID,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
+        lp_uid: LPMAPIUID,
+        lpsz_display_name: LPTSTR,
+        lp_interface_to_copy: LPCIID,
+        lp_interface_dst: LPCIID,
+        lp_object_dst: LPVOID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3992,9 +4004,9 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn RenameMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        ulFlags: ULONG,
-        lpszDisplayName: LPTSTR,
+        lp_uid: LPMAPIUID,
+        ul_flags: ULONG,
+        lpsz_display_name: LPTSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4009,11 +4021,11 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn ConfigureMsgService(
         &self,
-        lpUID: LPMAPIUID,
-        ulUIParam: ULONG_PTR,
-        ulFlags: ULONG,
-        cValues: ULONG,
-        lpProps: LPSPropValue,
+        lp_uid: LPMAPIUID,
+        ul_ui_param: ULONG_PTR,
+        ul_flags: ULONG,
+        c_values: ULONG,
+        lp_props: LPSPropValue,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4028,10 +4040,10 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn OpenProfileSection(
         &self,
-        lpUID: LPMAPIUID,
-        lpInterface: LPCIID,
-        ulFlags: ULONG,
-        lppProfSect: *mut LPPROFSECT,
+        lp_uid: LPMAPIUID,
+        lp_interface: LPCIID,
+        ul_flags: ULONG,
+        lpp_prof_sect: *mut LPPROFSECT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4046,9 +4058,9 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn MsgServiceTransportOrder(
         &self,
-        cUID: ULONG,
-        lpUIDList: LPMAPIUID,
-        ulFlags: ULONG,
+        c_uid: ULONG,
+        lp_uid_list: LPMAPIUID,
+        ul_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4063,9 +4075,9 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn AdminProviders(
         &self,
-        lpUID: LPMAPIUID,
-        ulFlags: ULONG,
-        lppProviderAdmin: *mut LPPROVIDERADMIN,
+        lp_uid: LPMAPIUID,
+        ul_flags: ULONG,
+        lpp_provider_admin: *mut LPPROVIDERADMIN,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4078,7 +4090,7 @@ pub trait IMsgServiceAdmin_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetPrimaryIdentity(&self, lpUID: LPMAPIUID, ulFlags: ULONG) -> HRESULT {
+    unsafe fn SetPrimaryIdentity(&self, lp_uid: LPMAPIUID, ul_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMsgServiceAdmin::GetProviderTable`, declared in `mapix.h`. Microsoft's reference: [`IMsgServiceAdmin::GetProviderTable`](https://learn.microsoft.com/office/client-developer/outlook/mapi/imsgserviceadmin-getprovidertable).
@@ -4092,8 +4104,8 @@ pub trait IMsgServiceAdmin_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProviderTable(
         &self,
-        ulFlags: ULONG,
-        lppTable: *mut LPMAPITABLE,
+        ul_flags: ULONG,
+        lpp_table: *mut LPMAPITABLE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }

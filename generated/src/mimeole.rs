@@ -881,7 +881,7 @@ pub trait IMimeInternational_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetDefaultCharset(&self, hCharset: HCHARSET) -> HRESULT {
+    unsafe fn SetDefaultCharset(&self, h_charset: HCHARSET) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeInternational::GetDefaultCharset`, declared in `mimeole.idl`.
@@ -893,7 +893,7 @@ pub trait IMimeInternational_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetDefaultCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
+    unsafe fn GetDefaultCharset(&self, ph_charset: LPHCHARSET) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeInternational::GetCodePageCharset`, declared in `mimeole.idl`.
@@ -907,9 +907,9 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCodePageCharset(
         &self,
-        cpiCodePage: CODEPAGEID,
-        ctCsetType: CHARSETTYPE,
-        phCharset: LPHCHARSET,
+        cpi_code_page: CODEPAGEID,
+        ct_cset_type: CHARSETTYPE,
+        ph_charset: LPHCHARSET,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -922,7 +922,11 @@ pub trait IMimeInternational_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FindCharset(&self, pszCharset: LPCSTR, phCharset: LPHCHARSET) -> HRESULT {
+    unsafe fn FindCharset(
+        &self,
+        psz_charset: LPCSTR,
+        ph_charset: LPHCHARSET,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeInternational::GetCharsetInfo`, declared in `mimeole.idl`.
@@ -936,8 +940,8 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCharsetInfo(
         &self,
-        hCharset: HCHARSET,
-        pCsetInfo: LPINETCSETINFO,
+        h_charset: HCHARSET,
+        p_cset_info: LPINETCSETINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -952,8 +956,8 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCodePageInfo(
         &self,
-        cpiCodePage: CODEPAGEID,
-        pCodePageInfo: LPCODEPAGEINFO,
+        cpi_code_page: CODEPAGEID,
+        p_code_page_info: LPCODEPAGEINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -968,8 +972,8 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn CanConvertCodePages(
         &self,
-        cpiSource: CODEPAGEID,
-        cpiDest: CODEPAGEID,
+        cpi_source: CODEPAGEID,
+        cpi_dest: CODEPAGEID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -984,10 +988,10 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn DecodeHeader(
         &self,
-        hCharset: HCHARSET,
-        pszData: LPCSTR,
-        pDecoded: LPPROPVARIANT,
-        pRfc1522Info: LPRFC1522INFO,
+        h_charset: HCHARSET,
+        psz_data: LPCSTR,
+        p_decoded: LPPROPVARIANT,
+        p_rfc1522_info: LPRFC1522INFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1002,10 +1006,10 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn EncodeHeader(
         &self,
-        hCharset: HCHARSET,
-        pData: LPPROPVARIANT,
-        ppszEncoded: *mut LPSTR,
-        pRfc1522Info: LPRFC1522INFO,
+        h_charset: HCHARSET,
+        p_data: LPPROPVARIANT,
+        ppsz_encoded: *mut LPSTR,
+        p_rfc1522_info: LPRFC1522INFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1020,11 +1024,11 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn ConvertBuffer(
         &self,
-        cpiSource: CODEPAGEID,
-        cpiDest: CODEPAGEID,
-        pIn: LPBLOB,
-        pOut: LPBLOB,
-        pcbRead: *mut ULONG,
+        cpi_source: CODEPAGEID,
+        cpi_dest: CODEPAGEID,
+        p_in: LPBLOB,
+        p_out: LPBLOB,
+        pcb_read: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1039,10 +1043,10 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn ConvertString(
         &self,
-        cpiSource: CODEPAGEID,
-        cpiDest: CODEPAGEID,
-        pIn: LPPROPVARIANT,
-        pOut: LPPROPVARIANT,
+        cpi_source: CODEPAGEID,
+        cpi_dest: CODEPAGEID,
+        p_in: LPPROPVARIANT,
+        p_out: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1069,12 +1073,12 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn MLANG_ConvertInetString(
         &self,
-        cpiSource: CODEPAGEID,
-        cpiDest: CODEPAGEID,
-        pSource: LPCSTR,
-        pnSizeOfSource: *mut i32,
-        pDestination: LPSTR,
-        pnDstSize: *mut i32,
+        cpi_source: CODEPAGEID,
+        cpi_dest: CODEPAGEID,
+        p_source: LPCSTR,
+        pn_size_of_source: *mut i32,
+        p_destination: LPSTR,
+        pn_dst_size: *mut i32,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1089,10 +1093,10 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn Rfc1522Decode(
         &self,
-        pszValue: LPCSTR,
-        pszCharset: LPSTR,
+        psz_value: LPCSTR,
+        psz_charset: LPSTR,
         cchmax: ULONG,
-        ppszDecoded: *mut LPSTR,
+        ppsz_decoded: *mut LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1107,9 +1111,9 @@ pub trait IMimeInternational_Impl {
     #[allow(unused_variables)]
     unsafe fn Rfc1522Encode(
         &self,
-        pszValue: LPCSTR,
-        hCharset: HCHARSET,
-        ppszEncoded: *mut LPSTR,
+        psz_value: LPCSTR,
+        h_charset: HCHARSET,
+        ppsz_encoded: *mut LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1781,8 +1785,8 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn EncodeMessage(
         &self,
-        pTree: InterfacePtr<IMimeMessageTree>,
-        dwFlags: ULONG,
+        p_tree: InterfacePtr<IMimeMessageTree>,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1797,9 +1801,9 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn EncodeBody(
         &self,
-        pTree: InterfacePtr<IMimeMessageTree>,
-        hEncodeRoot: HBODY,
-        dwFlags: ULONG,
+        p_tree: InterfacePtr<IMimeMessageTree>,
+        h_encode_root: HBODY,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1814,8 +1818,8 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn DecodeMessage(
         &self,
-        pTree: InterfacePtr<IMimeMessageTree>,
-        dwFlags: ULONG,
+        p_tree: InterfacePtr<IMimeMessageTree>,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1830,9 +1834,9 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn DecodeBody(
         &self,
-        pTree: InterfacePtr<IMimeMessageTree>,
-        hDecodeRoot: HBODY,
-        dwFlags: ULONG,
+        p_tree: InterfacePtr<IMimeMessageTree>,
+        h_decode_root: HBODY,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1848,9 +1852,9 @@ pub trait IMimeSecurity_Impl {
     unsafe fn EnumCertificates(
         &self,
         hc: HCAPICERTSTORE,
-        dwUsage: ULONG,
-        pPrev: PCX509CERT,
-        ppCert: *mut PCX509CERT,
+        dw_usage: ULONG,
+        p_prev: PCX509CERT,
+        pp_cert: *mut PCX509CERT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1865,9 +1869,9 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCertificateName(
         &self,
-        pX509Cert: PCX509CERT,
+        p_x509_cert: PCX509CERT,
         cn: CERTNAMETYPE,
-        ppszName: *mut LPSTR,
+        ppsz_name: *mut LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1882,9 +1886,9 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMessageType(
         &self,
-        hwndParent: *const ::core::ffi::c_void,
-        pBody: InterfacePtr<IMimeBody>,
-        pdwSecType: *mut ULONG,
+        hwnd_parent: *const ::core::ffi::c_void,
+        p_body: InterfacePtr<IMimeBody>,
+        pdw_sec_type: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -1899,9 +1903,9 @@ pub trait IMimeSecurity_Impl {
     #[allow(unused_variables)]
     unsafe fn GetCertData(
         &self,
-        pX509Cert: PCX509CERT,
+        p_x509_cert: PCX509CERT,
         dataid: CERTDATAID,
-        pValue: LPPROPVARIANT,
+        p_value: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2482,7 +2486,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
+    unsafe fn GetClassID(&self, p_class_id: *mut CLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::IsDirty`, declared in `mimeole.idl`.
@@ -2506,7 +2510,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
+    unsafe fn Load(&self, p_stm: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::Save`, declared in `mimeole.idl`.
@@ -2518,7 +2522,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
+    unsafe fn Save(&self, p_stm: LPSTREAM, f_clear_dirty: i32) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::GetSizeMax`, declared in `mimeole.idl`.
@@ -2530,7 +2534,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
+    unsafe fn GetSizeMax(&self, pcb_size: *mut u64) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// Its own methods.
@@ -2546,8 +2550,8 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn FindFirstRow(
         &self,
-        pFindHeader: LPFINDHEADER,
-        phRow: LPHHEADERROW,
+        p_find_header: LPFINDHEADER,
+        ph_row: LPHHEADERROW,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2562,8 +2566,8 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn FindNextRow(
         &self,
-        pFindHeader: LPFINDHEADER,
-        phRow: LPHHEADERROW,
+        p_find_header: LPFINDHEADER,
+        ph_row: LPHHEADERROW,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2576,7 +2580,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CountRows(&self, pszHeader: LPCSTR, pcRows: *mut ULONG) -> HRESULT {
+    unsafe fn CountRows(&self, psz_header: LPCSTR, pc_rows: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::AppendRow`, declared in `mimeole.idl`.
@@ -2590,11 +2594,11 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn AppendRow(
         &self,
-        pszHeader: LPCSTR,
-        dwFlags: ULONG,
-        pszData: LPCSTR,
-        cchData: ULONG,
-        phRow: LPHHEADERROW,
+        psz_header: LPCSTR,
+        dw_flags: ULONG,
+        psz_data: LPCSTR,
+        cch_data: ULONG,
+        ph_row: LPHHEADERROW,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2607,7 +2611,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteRow(&self, hRow: HHEADERROW) -> HRESULT {
+    unsafe fn DeleteRow(&self, h_row: HHEADERROW) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::GetRowData`, declared in `mimeole.idl`.
@@ -2621,10 +2625,10 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetRowData(
         &self,
-        hRow: HHEADERROW,
-        dwFlags: ULONG,
-        ppszData: *mut LPSTR,
-        pcchData: *mut ULONG,
+        h_row: HHEADERROW,
+        dw_flags: ULONG,
+        ppsz_data: *mut LPSTR,
+        pcch_data: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2639,10 +2643,10 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn SetRowData(
         &self,
-        hRow: HHEADERROW,
-        dwFlags: ULONG,
-        pszData: LPCSTR,
-        cchData: ULONG,
+        h_row: HHEADERROW,
+        dw_flags: ULONG,
+        psz_data: LPCSTR,
+        cch_data: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2655,7 +2659,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetRowInfo(&self, hRow: HHEADERROW, pInfo: LPHEADERROWINFO) -> HRESULT {
+    unsafe fn GetRowInfo(&self, h_row: HHEADERROW, p_info: LPHEADERROWINFO) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::SetRowNumber`, declared in `mimeole.idl`.
@@ -2667,7 +2671,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetRowNumber(&self, hRow: HHEADERROW, dwRowNumber: ULONG) -> HRESULT {
+    unsafe fn SetRowNumber(&self, h_row: HHEADERROW, dw_row_number: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::EnumRows`, declared in `mimeole.idl`.
@@ -2681,9 +2685,9 @@ pub trait IMimeHeaderTable_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumRows(
         &self,
-        pszHeader: LPCSTR,
-        dwFlags: ULONG,
-        ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
+        psz_header: LPCSTR,
+        dw_flags: ULONG,
+        pp_enum: *mut InterfacePtr<IMimeEnumHeaderRows>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -2696,7 +2700,7 @@ pub trait IMimeHeaderTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeHeaderTable>) -> HRESULT {
+    unsafe fn Clone(&self, pp_table: *mut InterfacePtr<IMimeHeaderTable>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeHeaderTable::BindToObject`, declared in `mimeole.idl`.
@@ -2711,7 +2715,7 @@ pub trait IMimeHeaderTable_Impl {
     unsafe fn BindToObject(
         &self,
         riid: *const IID,
-        ppvObject: *mut *mut ::core::ffi::c_void,
+        ppv_object: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3275,11 +3279,11 @@ pub trait IMimePropertySchema_Impl {
     #[allow(unused_variables)]
     unsafe fn RegisterProperty(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        dwRowNumber: ULONG,
-        vtDefault: VARTYPE,
-        pdwPropId: *mut ULONG,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        dw_row_number: ULONG,
+        vt_default: VARTYPE,
+        pdw_prop_id: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3294,10 +3298,10 @@ pub trait IMimePropertySchema_Impl {
     #[allow(unused_variables)]
     unsafe fn ModifyProperty(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        dwRowNumber: ULONG,
-        vtDefault: VARTYPE,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        dw_row_number: ULONG,
+        vt_default: VARTYPE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3310,7 +3314,11 @@ pub trait IMimePropertySchema_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetPropertyId(&self, pszName: LPCSTR, pdwPropId: *mut ULONG) -> HRESULT {
+    unsafe fn GetPropertyId(
+        &self,
+        psz_name: LPCSTR,
+        pdw_prop_id: *mut ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySchema::GetPropertyName`, declared in `mimeole.idl`.
@@ -3322,7 +3330,11 @@ pub trait IMimePropertySchema_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetPropertyName(&self, dwPropId: ULONG, ppszName: *mut LPSTR) -> HRESULT {
+    unsafe fn GetPropertyName(
+        &self,
+        dw_prop_id: ULONG,
+        ppsz_name: *mut LPSTR,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySchema::RegisterAddressType`, declared in `mimeole.idl`.
@@ -3336,8 +3348,8 @@ pub trait IMimePropertySchema_Impl {
     #[allow(unused_variables)]
     unsafe fn RegisterAddressType(
         &self,
-        pszName: LPCSTR,
-        pdwAdrType: *mut ULONG,
+        psz_name: LPCSTR,
+        pdw_adr_type: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -3929,7 +3941,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
+    unsafe fn GetClassID(&self, p_class_id: *mut CLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::IsDirty`, declared in `mimeole.idl`.
@@ -3953,7 +3965,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
+    unsafe fn Load(&self, p_stm: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::Save`, declared in `mimeole.idl`.
@@ -3965,7 +3977,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
+    unsafe fn Save(&self, p_stm: LPSTREAM, f_clear_dirty: i32) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::GetSizeMax`, declared in `mimeole.idl`.
@@ -3977,7 +3989,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
+    unsafe fn GetSizeMax(&self, pcb_size: *mut u64) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::InitNew`, declared in `mimeole.idl`.
@@ -4003,7 +4015,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetPropInfo(&self, pszName: LPCSTR, pInfo: LPMIMEPROPINFO) -> HRESULT {
+    unsafe fn GetPropInfo(&self, psz_name: LPCSTR, p_info: LPMIMEPROPINFO) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::SetPropInfo`, declared in `mimeole.idl`.
@@ -4015,7 +4027,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetPropInfo(&self, pszName: LPCSTR, pInfo: LPCMIMEPROPINFO) -> HRESULT {
+    unsafe fn SetPropInfo(&self, psz_name: LPCSTR, p_info: LPCMIMEPROPINFO) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::GetProp`, declared in `mimeole.idl`.
@@ -4029,9 +4041,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProp(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPPROPVARIANT,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4046,9 +4058,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn SetProp(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPCPROPVARIANT,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPCPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4063,9 +4075,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn AppendProp(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPPROPVARIANT,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4078,7 +4090,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteProp(&self, pszName: LPCSTR) -> HRESULT {
+    unsafe fn DeleteProp(&self, psz_name: LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::CopyProps`, declared in `mimeole.idl`.
@@ -4092,9 +4104,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn CopyProps(
         &self,
-        cNames: ULONG,
-        prgszName: *mut LPCSTR,
-        pPropertySet: InterfacePtr<IMimePropertySet>,
+        c_names: ULONG,
+        prgsz_name: *mut LPCSTR,
+        p_property_set: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4109,9 +4121,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn MoveProps(
         &self,
-        cNames: ULONG,
-        prgszName: *mut LPCSTR,
-        pPropertySet: InterfacePtr<IMimePropertySet>,
+        c_names: ULONG,
+        prgsz_name: *mut LPCSTR,
+        p_property_set: InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4124,7 +4136,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteExcept(&self, cNames: ULONG, prgszName: *mut LPCSTR) -> HRESULT {
+    unsafe fn DeleteExcept(&self, c_names: ULONG, prgsz_name: *mut LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::QueryProp`, declared in `mimeole.idl`.
@@ -4138,10 +4150,10 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryProp(
         &self,
-        pszName: LPCSTR,
-        pszCriteria: LPCSTR,
-        fSubString: u8,
-        fCaseSensitive: u8,
+        psz_name: LPCSTR,
+        psz_criteria: LPCSTR,
+        f_sub_string: u8,
+        f_case_sensitive: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4154,7 +4166,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
+    unsafe fn GetCharset(&self, ph_charset: LPHCHARSET) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::SetCharset`, declared in `mimeole.idl`.
@@ -4168,7 +4180,7 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn SetCharset(
         &self,
-        hCharset: HCHARSET,
+        h_charset: HCHARSET,
         applytype: CSETAPPLYTYPE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -4184,9 +4196,9 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn GetParameters(
         &self,
-        pszName: LPCSTR,
-        pcParams: *mut ULONG,
-        pprgParam: *mut LPMIMEPARAMINFO,
+        psz_name: LPCSTR,
+        pc_params: *mut ULONG,
+        pprg_param: *mut LPMIMEPARAMINFO,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4199,7 +4211,11 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn IsContentType(&self, pszPriType: LPCSTR, pszSubType: LPCSTR) -> HRESULT {
+    unsafe fn IsContentType(
+        &self,
+        psz_pri_type: LPCSTR,
+        psz_sub_type: LPCSTR,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::BindToObject`, declared in `mimeole.idl`.
@@ -4214,7 +4230,7 @@ pub trait IMimePropertySet_Impl {
     unsafe fn BindToObject(
         &self,
         riid: *const IID,
-        ppvObject: *mut *mut ::core::ffi::c_void,
+        ppv_object: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4229,7 +4245,7 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn Clone(
         &self,
-        ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
+        pp_property_set: *mut InterfacePtr<IMimePropertySet>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -4242,7 +4258,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetOption(&self, oid: TYPEDID, pValue: LPCPROPVARIANT) -> HRESULT {
+    unsafe fn SetOption(&self, oid: TYPEDID, p_value: LPCPROPVARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::GetOption`, declared in `mimeole.idl`.
@@ -4254,7 +4270,7 @@ pub trait IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetOption(&self, oid: TYPEDID, pValue: LPPROPVARIANT) -> HRESULT {
+    unsafe fn GetOption(&self, oid: TYPEDID, p_value: LPPROPVARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimePropertySet::EnumProps`, declared in `mimeole.idl`.
@@ -4268,8 +4284,8 @@ pub trait IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumProps(
         &self,
-        dwFlags: ULONG,
-        ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
+        dw_flags: ULONG,
+        pp_enum: *mut InterfacePtr<IMimeEnumProperties>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5181,11 +5197,11 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn Append(
         &self,
-        dwAdrType: ULONG,
-        ietFriendly: ENCODINGTYPE,
-        pszFriendly: LPCSTR,
-        pszEmail: LPCSTR,
-        phAddress: LPHADDRESS,
+        dw_adr_type: ULONG,
+        iet_friendly: ENCODINGTYPE,
+        psz_friendly: LPCSTR,
+        psz_email: LPCSTR,
+        ph_address: LPHADDRESS,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5198,7 +5214,11 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Insert(&self, pAddress: LPADDRESSPROPS, phAddress: LPHADDRESS) -> HRESULT {
+    unsafe fn Insert(
+        &self,
+        p_address: LPADDRESSPROPS,
+        ph_address: LPHADDRESS,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::SetProps`, declared in `mimeole.idl`.
@@ -5210,7 +5230,11 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetProps(&self, hAddress: HADDRESS, pAddress: LPADDRESSPROPS) -> HRESULT {
+    unsafe fn SetProps(
+        &self,
+        h_address: HADDRESS,
+        p_address: LPADDRESSPROPS,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::GetProps`, declared in `mimeole.idl`.
@@ -5222,7 +5246,11 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetProps(&self, hAddress: HADDRESS, pAddress: LPADDRESSPROPS) -> HRESULT {
+    unsafe fn GetProps(
+        &self,
+        h_address: HADDRESS,
+        p_address: LPADDRESSPROPS,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::GetSender`, declared in `mimeole.idl`.
@@ -5234,7 +5262,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSender(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
+    unsafe fn GetSender(&self, p_address: LPADDRESSPROPS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::CountTypes`, declared in `mimeole.idl`.
@@ -5246,7 +5274,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CountTypes(&self, dwAdrTypes: ULONG, pcAdrs: *mut ULONG) -> HRESULT {
+    unsafe fn CountTypes(&self, dw_adr_types: ULONG, pc_adrs: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::GetTypes`, declared in `mimeole.idl`.
@@ -5260,9 +5288,9 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetTypes(
         &self,
-        dwAdrTypes: ULONG,
-        dwProps: ULONG,
-        pList: LPADDRESSLIST,
+        dw_adr_types: ULONG,
+        dw_props: ULONG,
+        p_list: LPADDRESSLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5277,9 +5305,9 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumTypes(
         &self,
-        dwAdrTypes: ULONG,
-        dwProps: ULONG,
-        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
+        dw_adr_types: ULONG,
+        dw_props: ULONG,
+        pp_enum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5292,7 +5320,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Delete(&self, hAddress: HADDRESS) -> HRESULT {
+    unsafe fn Delete(&self, h_address: HADDRESS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::DeleteTypes`, declared in `mimeole.idl`.
@@ -5304,7 +5332,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteTypes(&self, dwAdrTypes: ULONG) -> HRESULT {
+    unsafe fn DeleteTypes(&self, dw_adr_types: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::GetFormat`, declared in `mimeole.idl`.
@@ -5318,9 +5346,9 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn GetFormat(
         &self,
-        dwAdrType: ULONG,
+        dw_adr_type: ULONG,
         format: ADDRESSFORMAT,
-        ppszFormat: *mut LPSTR,
+        ppsz_format: *mut LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5335,9 +5363,9 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn AppendRfc822(
         &self,
-        dwAdrType: ULONG,
-        ietEncoding: ENCODINGTYPE,
-        pszRfc822Adr: LPCSTR,
+        dw_adr_type: ULONG,
+        iet_encoding: ENCODINGTYPE,
+        psz_rfc822_adr: LPCSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5352,10 +5380,10 @@ pub trait IMimeAddressTable_Impl {
     #[allow(unused_variables)]
     unsafe fn ParseRfc822(
         &self,
-        dwAdrType: ULONG,
-        ietEncoding: ENCODINGTYPE,
-        pszRfc822Adr: LPCSTR,
-        pList: LPADDRESSLIST,
+        dw_adr_type: ULONG,
+        iet_encoding: ENCODINGTYPE,
+        psz_rfc822_adr: LPCSTR,
+        p_list: LPADDRESSLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5368,7 +5396,7 @@ pub trait IMimeAddressTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeAddressTable>) -> HRESULT {
+    unsafe fn Clone(&self, pp_table: *mut InterfacePtr<IMimeAddressTable>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAddressTable::BindToObject`, declared in `mimeole.idl`.
@@ -5383,7 +5411,7 @@ pub trait IMimeAddressTable_Impl {
     unsafe fn BindToObject(
         &self,
         riid: *const IID,
-        ppvObject: *mut *mut ::core::ffi::c_void,
+        ppv_object: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -5840,7 +5868,7 @@ pub trait IMimeWebDocument_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetURL(&self, ppszURL: *mut LPSTR) -> HRESULT {
+    unsafe fn GetURL(&self, ppsz_url: *mut LPSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeWebDocument::BindToStorage`, declared in `mimeole.idl`.
@@ -5852,7 +5880,11 @@ pub trait IMimeWebDocument_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn BindToStorage(&self, riid: *const IID, ppvObject: *mut LPVOID) -> HRESULT {
+    unsafe fn BindToStorage(
+        &self,
+        riid: *const IID,
+        ppv_object: *mut LPVOID,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -6183,7 +6215,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetDisplayName(&self, pszDisplay: LPCSTR) -> HRESULT {
+    unsafe fn SetDisplayName(&self, psz_display: LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetDisplayName`, declared in `mimeole.idl`.
@@ -6195,7 +6227,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetDisplayName(&self, ppszDisplay: *mut LPSTR) -> HRESULT {
+    unsafe fn GetDisplayName(&self, ppsz_display: *mut LPSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetOffsets`, declared in `mimeole.idl`.
@@ -6207,7 +6239,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetOffsets(&self, pOffsets: LPBODYOFFSETS) -> HRESULT {
+    unsafe fn GetOffsets(&self, p_offsets: LPBODYOFFSETS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetCurrentEncoding`, declared in `mimeole.idl`.
@@ -6219,7 +6251,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetCurrentEncoding(&self, pietEncoding: *mut ENCODINGTYPE) -> HRESULT {
+    unsafe fn GetCurrentEncoding(&self, piet_encoding: *mut ENCODINGTYPE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::SetCurrentEncoding`, declared in `mimeole.idl`.
@@ -6231,7 +6263,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetCurrentEncoding(&self, ietEncoding: ENCODINGTYPE) -> HRESULT {
+    unsafe fn SetCurrentEncoding(&self, iet_encoding: ENCODINGTYPE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetEstimatedSize`, declared in `mimeole.idl`.
@@ -6245,8 +6277,8 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn GetEstimatedSize(
         &self,
-        ietEncoding: ENCODINGTYPE,
-        pcbSize: *mut ULONG,
+        iet_encoding: ENCODINGTYPE,
+        pcb_size: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6261,8 +6293,8 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn GetDataHere(
         &self,
-        ietEncoding: ENCODINGTYPE,
-        pStream: LPSTREAM,
+        iet_encoding: ENCODINGTYPE,
+        p_stream: LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6277,8 +6309,8 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn GetData(
         &self,
-        ietEncoding: ENCODINGTYPE,
-        ppStream: *mut LPSTREAM,
+        iet_encoding: ENCODINGTYPE,
+        pp_stream: *mut LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6293,11 +6325,11 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn SetData(
         &self,
-        ietEncoding: ENCODINGTYPE,
-        pszPriType: LPCSTR,
-        pszSubType: LPCSTR,
+        iet_encoding: ENCODINGTYPE,
+        psz_pri_type: LPCSTR,
+        psz_sub_type: LPCSTR,
         riid: *const IID,
-        pvObject: LPVOID,
+        pv_object: LPVOID,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6322,7 +6354,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CopyTo(&self, pBody: InterfacePtr<IMimeBody>) -> HRESULT {
+    unsafe fn CopyTo(&self, p_body: InterfacePtr<IMimeBody>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::GetTransmitInfo`, declared in `mimeole.idl`.
@@ -6334,7 +6366,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetTransmitInfo(&self, pTransmitInfo: LPTRANSMITINFO) -> HRESULT {
+    unsafe fn GetTransmitInfo(&self, p_transmit_info: LPTRANSMITINFO) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeBody::SaveToFile`, declared in `mimeole.idl`.
@@ -6348,8 +6380,8 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     #[allow(unused_variables)]
     unsafe fn SaveToFile(
         &self,
-        ietEncoding: ENCODINGTYPE,
-        pszFilePath: LPCSTR,
+        iet_encoding: ENCODINGTYPE,
+        psz_file_path: LPCSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -6362,7 +6394,7 @@ pub trait IMimeBody_Impl: IMimePropertySet_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetHandle(&self, phBody: LPHBODY) -> HRESULT {
+    unsafe fn GetHandle(&self, ph_body: LPHBODY) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -7289,7 +7321,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
+    unsafe fn GetClassID(&self, p_class_id: *mut CLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::IsDirty`, declared in `mimeole.idl`.
@@ -7313,7 +7345,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
+    unsafe fn Load(&self, p_stm: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::Save`, declared in `mimeole.idl`.
@@ -7325,7 +7357,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
+    unsafe fn Save(&self, p_stm: LPSTREAM, f_clear_dirty: i32) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::GetSizeMax`, declared in `mimeole.idl`.
@@ -7337,7 +7369,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
+    unsafe fn GetSizeMax(&self, pcb_size: *mut u64) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::InitNew`, declared in `mimeole.idl`.
@@ -7365,8 +7397,8 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetMessageSource(
         &self,
-        ppStream: *mut LPSTREAM,
-        dwFlags: ULONG,
+        pp_stream: *mut LPSTREAM,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7379,7 +7411,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetMessageSize(&self, pcbSize: *mut ULONG, dwFlags: ULONG) -> HRESULT {
+    unsafe fn GetMessageSize(&self, pcb_size: *mut ULONG, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::LoadOffsetTable`, declared in `mimeole.idl`.
@@ -7391,7 +7423,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn LoadOffsetTable(&self, pStream: LPSTREAM) -> HRESULT {
+    unsafe fn LoadOffsetTable(&self, p_stream: LPSTREAM) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::SaveOffsetTable`, declared in `mimeole.idl`.
@@ -7403,7 +7435,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SaveOffsetTable(&self, pStream: LPSTREAM, dwFlags: ULONG) -> HRESULT {
+    unsafe fn SaveOffsetTable(&self, p_stream: LPSTREAM, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::GetFlags`, declared in `mimeole.idl`.
@@ -7415,7 +7447,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetFlags(&self, pdwFlags: *mut ULONG) -> HRESULT {
+    unsafe fn GetFlags(&self, pdw_flags: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::Commit`, declared in `mimeole.idl`.
@@ -7427,7 +7459,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Commit(&self, dwFlags: ULONG) -> HRESULT {
+    unsafe fn Commit(&self, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::HandsOffStorage`, declared in `mimeole.idl`.
@@ -7453,9 +7485,9 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn BindToObject(
         &self,
-        hBody: HBODY,
+        h_body: HBODY,
         riid: *const IID,
-        ppvObject: *mut *mut ::core::ffi::c_void,
+        ppv_object: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7470,9 +7502,9 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SaveBody(
         &self,
-        hBody: HBODY,
-        dwFlags: ULONG,
-        pStream: LPSTREAM,
+        h_body: HBODY,
+        dw_flags: ULONG,
+        p_stream: LPSTREAM,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7488,8 +7520,8 @@ pub trait IMimeMessageTree_Impl {
     unsafe fn InsertBody(
         &self,
         location: BODYLOCATION,
-        hPivot: HBODY,
-        phBody: LPHBODY,
+        h_pivot: HBODY,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7505,8 +7537,8 @@ pub trait IMimeMessageTree_Impl {
     unsafe fn GetBody(
         &self,
         location: BODYLOCATION,
-        hPivot: HBODY,
-        phBody: LPHBODY,
+        h_pivot: HBODY,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7519,7 +7551,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteBody(&self, hBody: HBODY, dwFlags: ULONG) -> HRESULT {
+    unsafe fn DeleteBody(&self, h_body: HBODY, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::MoveBody`, declared in `mimeole.idl`.
@@ -7531,7 +7563,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn MoveBody(&self, hBody: HBODY, location: BODYLOCATION) -> HRESULT {
+    unsafe fn MoveBody(&self, h_body: HBODY, location: BODYLOCATION) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::CountBodies`, declared in `mimeole.idl`.
@@ -7545,9 +7577,9 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn CountBodies(
         &self,
-        hParent: HBODY,
-        fRecurse: u8,
-        pcBodies: *mut ULONG,
+        h_parent: HBODY,
+        f_recurse: u8,
+        pc_bodies: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7560,7 +7592,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FindFirst(&self, pFindBody: LPFINDBODY, phBody: LPHBODY) -> HRESULT {
+    unsafe fn FindFirst(&self, p_find_body: LPFINDBODY, ph_body: LPHBODY) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::FindNext`, declared in `mimeole.idl`.
@@ -7572,7 +7604,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FindNext(&self, pFindBody: LPFINDBODY, phBody: LPHBODY) -> HRESULT {
+    unsafe fn FindNext(&self, p_find_body: LPFINDBODY, ph_body: LPHBODY) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::ResolveURL`, declared in `mimeole.idl`.
@@ -7586,11 +7618,11 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn ResolveURL(
         &self,
-        hRelated: HBODY,
-        pszBase: LPCSTR,
-        pszURL: LPCSTR,
-        dwFlags: ULONG,
-        phBody: LPHBODY,
+        h_related: HBODY,
+        psz_base: LPCSTR,
+        psz_url: LPCSTR,
+        dw_flags: ULONG,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7605,9 +7637,9 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn ToMultipart(
         &self,
-        hBody: HBODY,
-        pszSubType: LPCSTR,
-        phMultipart: LPHBODY,
+        h_body: HBODY,
+        psz_sub_type: LPCSTR,
+        ph_multipart: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7620,7 +7652,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetBodyOffsets(&self, hBody: HBODY, pOffsets: LPBODYOFFSETS) -> HRESULT {
+    unsafe fn GetBodyOffsets(&self, h_body: HBODY, p_offsets: LPBODYOFFSETS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::GetCharset`, declared in `mimeole.idl`.
@@ -7632,7 +7664,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
+    unsafe fn GetCharset(&self, ph_charset: LPHCHARSET) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::SetCharset`, declared in `mimeole.idl`.
@@ -7646,7 +7678,7 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SetCharset(
         &self,
-        hCharset: HCHARSET,
+        h_charset: HCHARSET,
         applytype: CSETAPPLYTYPE,
     ) -> HRESULT {
         NotImplemented::not_implemented()
@@ -7660,7 +7692,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn IsBodyType(&self, hBody: HBODY, bodytype: IMSGBODYTYPE) -> HRESULT {
+    unsafe fn IsBodyType(&self, h_body: HBODY, bodytype: IMSGBODYTYPE) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::IsContentType`, declared in `mimeole.idl`.
@@ -7674,9 +7706,9 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn IsContentType(
         &self,
-        hBody: HBODY,
-        pszPriType: LPCSTR,
-        pszSubType: LPCSTR,
+        h_body: HBODY,
+        psz_pri_type: LPCSTR,
+        psz_sub_type: LPCSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7691,11 +7723,11 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryBodyProp(
         &self,
-        hBody: HBODY,
-        pszName: LPCSTR,
-        pszCriteria: LPCSTR,
-        fSubString: u8,
-        fCaseSensitive: u8,
+        h_body: HBODY,
+        psz_name: LPCSTR,
+        psz_criteria: LPCSTR,
+        f_sub_string: u8,
+        f_case_sensitive: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7710,10 +7742,10 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetBodyProp(
         &self,
-        hBody: HBODY,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPPROPVARIANT,
+        h_body: HBODY,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7728,10 +7760,10 @@ pub trait IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SetBodyProp(
         &self,
-        hBody: HBODY,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPCPROPVARIANT,
+        h_body: HBODY,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPCPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -7744,7 +7776,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteBodyProp(&self, hBody: HBODY, pszName: LPCSTR) -> HRESULT {
+    unsafe fn DeleteBodyProp(&self, h_body: HBODY, psz_name: LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::SetOption`, declared in `mimeole.idl`.
@@ -7756,7 +7788,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetOption(&self, oid: TYPEDID, pValue: LPCPROPVARIANT) -> HRESULT {
+    unsafe fn SetOption(&self, oid: TYPEDID, p_value: LPCPROPVARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageTree::GetOption`, declared in `mimeole.idl`.
@@ -7768,7 +7800,7 @@ pub trait IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetOption(&self, oid: TYPEDID, pValue: LPPROPVARIANT) -> HRESULT {
+    unsafe fn GetOption(&self, oid: TYPEDID, p_value: LPPROPVARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -9021,10 +9053,10 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn CreateWebPage(
         &self,
-        pRootStm: LPSTREAM,
-        pOptions: LPWEBPAGEOPTIONS,
-        pCallback: InterfacePtr<IMimeMessageCallback>,
-        ppMoniker: *mut LPMONIKER,
+        p_root_stm: LPSTREAM,
+        p_options: LPWEBPAGEOPTIONS,
+        p_callback: InterfacePtr<IMimeMessageCallback>,
+        pp_moniker: *mut LPMONIKER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9039,9 +9071,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetProp(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPPROPVARIANT,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9056,9 +9088,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SetProp(
         &self,
-        pszName: LPCSTR,
-        dwFlags: ULONG,
-        pValue: LPCPROPVARIANT,
+        psz_name: LPCSTR,
+        dw_flags: ULONG,
+        p_value: LPCPROPVARIANT,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9071,7 +9103,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn DeleteProp(&self, pszName: LPCSTR) -> HRESULT {
+    unsafe fn DeleteProp(&self, psz_name: LPCSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessage::QueryProp`, declared in `mimeole.idl`.
@@ -9085,10 +9117,10 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn QueryProp(
         &self,
-        pszName: LPCSTR,
-        pszCriteria: LPCSTR,
-        fSubString: u8,
-        fCaseSensitive: u8,
+        psz_name: LPCSTR,
+        psz_criteria: LPCSTR,
+        f_sub_string: u8,
+        f_case_sensitive: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9103,10 +9135,10 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetTextBody(
         &self,
-        dwTxtType: ULONG,
-        ietEncoding: ENCODINGTYPE,
-        ppStream: *mut LPSTREAM,
-        phBody: LPHBODY,
+        dw_txt_type: ULONG,
+        iet_encoding: ENCODINGTYPE,
+        pp_stream: *mut LPSTREAM,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9121,11 +9153,11 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SetTextBody(
         &self,
-        dwTxtType: ULONG,
-        ietEncoding: ENCODINGTYPE,
-        hAlternative: HBODY,
-        pStream: LPSTREAM,
-        phBody: LPHBODY,
+        dw_txt_type: ULONG,
+        iet_encoding: ENCODINGTYPE,
+        h_alternative: HBODY,
+        p_stream: LPSTREAM,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9141,8 +9173,8 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     unsafe fn AttachObject(
         &self,
         riid: *const IID,
-        pvObject: *mut ::core::ffi::c_void,
-        phBody: LPHBODY,
+        pv_object: *mut ::core::ffi::c_void,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9157,9 +9189,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn AttachFile(
         &self,
-        pszFilePath: LPCSTR,
-        pstmFile: LPSTREAM,
-        phBody: LPHBODY,
+        psz_file_path: LPCSTR,
+        pstm_file: LPSTREAM,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9174,12 +9206,12 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn AttachURL(
         &self,
-        pszBase: LPCSTR,
-        pszURL: LPCSTR,
-        dwFlags: ULONG,
-        pstmURL: LPSTREAM,
-        ppszCIDURL: *mut LPSTR,
-        phBody: LPHBODY,
+        psz_base: LPCSTR,
+        psz_url: LPCSTR,
+        dw_flags: ULONG,
+        pstm_url: LPSTREAM,
+        ppsz_cidurl: *mut LPSTR,
+        ph_body: LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9194,8 +9226,8 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAttachments(
         &self,
-        pcAttach: *mut ULONG,
-        pprghAttach: *mut LPHBODY,
+        pc_attach: *mut ULONG,
+        pprgh_attach: *mut LPHBODY,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9210,7 +9242,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAddressTable(
         &self,
-        ppTable: *mut InterfacePtr<IMimeAddressTable>,
+        pp_table: *mut InterfacePtr<IMimeAddressTable>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9223,7 +9255,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetSender(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
+    unsafe fn GetSender(&self, p_address: LPADDRESSPROPS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessage::GetAddressTypes`, declared in `mimeole.idl`.
@@ -9237,9 +9269,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAddressTypes(
         &self,
-        dwAdrTypes: ULONG,
-        dwProps: ULONG,
-        pList: LPADDRESSLIST,
+        dw_adr_types: ULONG,
+        dw_props: ULONG,
+        p_list: LPADDRESSLIST,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9254,9 +9286,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn GetAddressFormat(
         &self,
-        dwAdrType: ULONG,
+        dw_adr_type: ULONG,
         format: ADDRESSFORMAT,
-        ppszFormat: *mut LPSTR,
+        ppsz_format: *mut LPSTR,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9271,9 +9303,9 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumAddressTypes(
         &self,
-        dwAdrTypes: ULONG,
-        dwProps: ULONG,
-        ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
+        dw_adr_types: ULONG,
+        dw_props: ULONG,
+        pp_enum: *mut InterfacePtr<IMimeEnumAddressTypes>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9288,8 +9320,8 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     #[allow(unused_variables)]
     unsafe fn SplitMessage(
         &self,
-        cbMaxPart: ULONG,
-        ppParts: *mut InterfacePtr<IMimeMessageParts>,
+        cb_max_part: ULONG,
+        pp_parts: *mut InterfacePtr<IMimeMessageParts>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -9302,7 +9334,7 @@ pub trait IMimeMessage_Impl: IMimeMessageTree_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetRootMoniker(&self, ppMoniker: *mut LPMONIKER) -> HRESULT {
+    unsafe fn GetRootMoniker(&self, pp_moniker: *mut LPMONIKER) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -9858,7 +9890,11 @@ pub trait IMimeMessageCallback_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn OnWebPageSplitter(&self, cInlined: ULONG, ppStream: LPSTREAM) -> HRESULT {
+    unsafe fn OnWebPageSplitter(
+        &self,
+        c_inlined: ULONG,
+        pp_stream: LPSTREAM,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -9988,7 +10024,7 @@ pub trait IPersistMime_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
+    unsafe fn GetClassID(&self, p_class_id: *mut CLSID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// Its own methods.
@@ -10002,7 +10038,7 @@ pub trait IPersistMime_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Load(&self, pMsg: InterfacePtr<IMimeMessage>) -> HRESULT {
+    unsafe fn Load(&self, p_msg: InterfacePtr<IMimeMessage>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IPersistMime::Save`, declared in `mimeole.idl`.
@@ -10014,7 +10050,11 @@ pub trait IPersistMime_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Save(&self, pMsg: InterfacePtr<IMimeMessage>, dwFlags: ULONG) -> HRESULT {
+    unsafe fn Save(
+        &self,
+        p_msg: InterfacePtr<IMimeMessage>,
+        dw_flags: ULONG,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -10201,7 +10241,7 @@ pub trait IMimeMessageParts_Impl {
     #[allow(unused_variables)]
     unsafe fn CombineParts(
         &self,
-        ppMessage: *mut InterfacePtr<IMimeMessage>,
+        pp_message: *mut InterfacePtr<IMimeMessage>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -10214,7 +10254,7 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn AddPart(&self, pMessage: InterfacePtr<IMimeMessage>) -> HRESULT {
+    unsafe fn AddPart(&self, p_message: InterfacePtr<IMimeMessage>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageParts::SetMaxParts`, declared in `mimeole.idl`.
@@ -10226,7 +10266,7 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn SetMaxParts(&self, cParts: ULONG) -> HRESULT {
+    unsafe fn SetMaxParts(&self, c_parts: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageParts::CountParts`, declared in `mimeole.idl`.
@@ -10238,7 +10278,7 @@ pub trait IMimeMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn CountParts(&self, pcParts: *mut ULONG) -> HRESULT {
+    unsafe fn CountParts(&self, pc_parts: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeMessageParts::EnumParts`, declared in `mimeole.idl`.
@@ -10252,7 +10292,7 @@ pub trait IMimeMessageParts_Impl {
     #[allow(unused_variables)]
     unsafe fn EnumParts(
         &self,
-        ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
+        pp_enum: *mut InterfacePtr<IMimeEnumMessageParts>,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -10489,9 +10529,9 @@ pub trait IMimeEnumHeaderRows_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
-        prgRow: LPENUMHEADERROW,
-        pcFetched: *mut ULONG,
+        c_fetch: ULONG,
+        prg_row: LPENUMHEADERROW,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -10504,7 +10544,7 @@ pub trait IMimeEnumHeaderRows_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
+    unsafe fn Skip(&self, c_items: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumHeaderRows::Reset`, declared in `mimeole.idl`.
@@ -10528,7 +10568,7 @@ pub trait IMimeEnumHeaderRows_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>) -> HRESULT {
+    unsafe fn Clone(&self, pp_enum: *mut InterfacePtr<IMimeEnumHeaderRows>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumHeaderRows::Count`, declared in `mimeole.idl`.
@@ -10540,7 +10580,7 @@ pub trait IMimeEnumHeaderRows_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
+    unsafe fn Count(&self, pc_items: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -10771,9 +10811,9 @@ pub trait IMimeEnumProperties_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
-        prgProp: LPENUMPROPERTY,
-        pcFetched: *mut ULONG,
+        c_fetch: ULONG,
+        prg_prop: LPENUMPROPERTY,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -10786,7 +10826,7 @@ pub trait IMimeEnumProperties_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
+    unsafe fn Skip(&self, c_items: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumProperties::Reset`, declared in `mimeole.idl`.
@@ -10810,7 +10850,7 @@ pub trait IMimeEnumProperties_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumProperties>) -> HRESULT {
+    unsafe fn Clone(&self, pp_enum: *mut InterfacePtr<IMimeEnumProperties>) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumProperties::Count`, declared in `mimeole.idl`.
@@ -10822,7 +10862,7 @@ pub trait IMimeEnumProperties_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
+    unsafe fn Count(&self, pc_items: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -11053,9 +11093,9 @@ pub trait IMimeEnumAddressTypes_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
-        prgAdr: LPADDRESSPROPS,
-        pcFetched: *mut ULONG,
+        c_fetch: ULONG,
+        prg_adr: LPADDRESSPROPS,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -11068,7 +11108,7 @@ pub trait IMimeEnumAddressTypes_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
+    unsafe fn Skip(&self, c_items: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumAddressTypes::Reset`, declared in `mimeole.idl`.
@@ -11092,7 +11132,10 @@ pub trait IMimeEnumAddressTypes_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>) -> HRESULT {
+    unsafe fn Clone(
+        &self,
+        pp_enum: *mut InterfacePtr<IMimeEnumAddressTypes>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumAddressTypes::Count`, declared in `mimeole.idl`.
@@ -11104,7 +11147,7 @@ pub trait IMimeEnumAddressTypes_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
+    unsafe fn Count(&self, pc_items: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -11335,9 +11378,9 @@ pub trait IMimeEnumMessageParts_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
-        prgpMessage: *mut InterfacePtr<IMimeMessage>,
-        pcFetched: *mut ULONG,
+        c_fetch: ULONG,
+        prgp_message: *mut InterfacePtr<IMimeMessage>,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -11350,7 +11393,7 @@ pub trait IMimeEnumMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
+    unsafe fn Skip(&self, c_items: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumMessageParts::Reset`, declared in `mimeole.idl`.
@@ -11374,7 +11417,10 @@ pub trait IMimeEnumMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Clone(&self, ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>) -> HRESULT {
+    unsafe fn Clone(
+        &self,
+        pp_enum: *mut InterfacePtr<IMimeEnumMessageParts>,
+    ) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEnumMessageParts::Count`, declared in `mimeole.idl`.
@@ -11386,7 +11432,7 @@ pub trait IMimeEnumMessageParts_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
+    unsafe fn Count(&self, pc_items: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -11630,7 +11676,7 @@ pub trait IHashTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Init(&self, dwSize: ULONG, fDupeKeys: i32) -> HRESULT {
+    unsafe fn Init(&self, dw_size: ULONG, f_dupe_keys: i32) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IHashTable::Insert`, declared in `mimeole.idl`.
@@ -11642,7 +11688,7 @@ pub trait IHashTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Insert(&self, psz: LPSTR, pv: LPVOID, dwFlags: ULONG) -> HRESULT {
+    unsafe fn Insert(&self, psz: LPSTR, pv: LPVOID, dw_flags: ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IHashTable::Replace`, declared in `mimeole.idl`.
@@ -11666,7 +11712,7 @@ pub trait IHashTable_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Find(&self, psz: LPSTR, fRemove: i32, ppv: *mut LPVOID) -> HRESULT {
+    unsafe fn Find(&self, psz: LPSTR, f_remove: i32, ppv: *mut LPVOID) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IHashTable::Reset`, declared in `mimeole.idl`.
@@ -11692,9 +11738,9 @@ pub trait IHashTable_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
+        c_fetch: ULONG,
         prgpv: *mut *mut LPVOID,
-        pcFetched: *mut ULONG,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12164,9 +12210,9 @@ pub trait IMimeAllocator_Impl {
     #[allow(unused_variables)]
     unsafe fn FreeParamInfoArray(
         &self,
-        cParams: ULONG,
-        prgParam: LPMIMEPARAMINFO,
-        fFreeArray: u8,
+        c_params: ULONG,
+        prg_param: LPMIMEPARAMINFO,
+        f_free_array: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12179,7 +12225,7 @@ pub trait IMimeAllocator_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FreeAddressList(&self, pList: LPADDRESSLIST) -> HRESULT {
+    unsafe fn FreeAddressList(&self, p_list: LPADDRESSLIST) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAllocator::FreeAddressProps`, declared in `mimeole.idl`.
@@ -12191,7 +12237,7 @@ pub trait IMimeAllocator_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn FreeAddressProps(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
+    unsafe fn FreeAddressProps(&self, p_address: LPADDRESSPROPS) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeAllocator::ReleaseObjects`, declared in `mimeole.idl`.
@@ -12205,9 +12251,9 @@ pub trait IMimeAllocator_Impl {
     #[allow(unused_variables)]
     unsafe fn ReleaseObjects(
         &self,
-        cObjects: ULONG,
-        prgpUnknown: *mut LPUNKNOWN,
-        fFreeArray: u8,
+        c_objects: ULONG,
+        prgp_unknown: *mut LPUNKNOWN,
+        f_free_array: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12222,9 +12268,9 @@ pub trait IMimeAllocator_Impl {
     #[allow(unused_variables)]
     unsafe fn FreeEnumHeaderRowArray(
         &self,
-        cRows: ULONG,
-        prgRow: LPENUMHEADERROW,
-        fFreeArray: u8,
+        c_rows: ULONG,
+        prg_row: LPENUMHEADERROW,
+        f_free_array: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12239,9 +12285,9 @@ pub trait IMimeAllocator_Impl {
     #[allow(unused_variables)]
     unsafe fn FreeEnumPropertyArray(
         &self,
-        cProps: ULONG,
-        prgProp: LPENUMPROPERTY,
-        fFreeArray: u8,
+        c_props: ULONG,
+        prg_prop: LPENUMPROPERTY,
+        f_free_array: u8,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12266,7 +12312,7 @@ pub trait IMimeAllocator_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn PropVariantClear(&self, pProp: LPPROPVARIANT) -> HRESULT {
+    unsafe fn PropVariantClear(&self, p_prop: LPPROPVARIANT) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -12675,11 +12721,11 @@ pub trait IMimeObjResolver_Impl {
     unsafe fn MimeOleObjectFromMoniker(
         &self,
         bindf: ULONG,
-        pmkOriginal: LPMONIKER,
-        pBindCtx: LPBC,
+        pmk_original: LPMONIKER,
+        p_bind_ctx: LPBC,
         riid: *const IID,
-        ppvObject: *mut LPVOID,
-        ppmkNew: *mut LPMONIKER,
+        ppv_object: *mut LPVOID,
+        ppmk_new: *mut LPMONIKER,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12842,8 +12888,8 @@ pub trait IFontCache_Impl {
     unsafe fn Init(
         &self,
         hkey: *mut ::core::ffi::c_void,
-        pszIntlKey: LPCSTR,
-        dwFlags: ULONG,
+        psz_intl_key: LPCSTR,
+        dw_flags: ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12858,9 +12904,9 @@ pub trait IFontCache_Impl {
     #[allow(unused_variables)]
     unsafe fn GetFont(
         &self,
-        fntType: FNTSYSTYPE,
-        hCharset: HCHARSET,
-        phFont: *mut *mut ::core::ffi::c_void,
+        fnt_type: FNTSYSTYPE,
+        h_charset: HCHARSET,
+        ph_font: *mut *mut ::core::ffi::c_void,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -12885,7 +12931,7 @@ pub trait IFontCache_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn GetJP_ISOControl(&self, pfUseSIO: *mut i32) -> HRESULT {
+    unsafe fn GetJP_ISOControl(&self, pf_use_sio: *mut i32) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -13345,7 +13391,7 @@ pub trait IMimeEditTag_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn IsValidMimeType(&self, pszTypeW: LPWSTR) -> HRESULT {
+    unsafe fn IsValidMimeType(&self, psz_type_w: LPWSTR) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }
@@ -13598,7 +13644,7 @@ pub trait IMimeEditTagCollection_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Init(&self, pHtmlDoc: LPUNKNOWN) -> HRESULT {
+    unsafe fn Init(&self, p_html_doc: LPUNKNOWN) -> HRESULT {
         NotImplemented::not_implemented()
     }
     /// `IMimeEditTagCollection::Next`, declared in `mimeole.idl`.
@@ -13612,9 +13658,9 @@ pub trait IMimeEditTagCollection_Impl {
     #[allow(unused_variables)]
     unsafe fn Next(
         &self,
-        cFetch: ULONG,
-        ppTag: *mut InterfacePtr<IMimeEditTag>,
-        pcFetched: *mut ULONG,
+        c_fetch: ULONG,
+        pp_tag: *mut InterfacePtr<IMimeEditTag>,
+        pc_fetched: *mut ULONG,
     ) -> HRESULT {
         NotImplemented::not_implemented()
     }
@@ -13639,7 +13685,7 @@ pub trait IMimeEditTagCollection_Impl {
     /// The arguments are the caller's, unchecked: pointers are valid only as the
     /// MAPI documentation of this method says they are.
     #[allow(unused_variables)]
-    unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
+    unsafe fn Count(&self, pc_items: *mut ULONG) -> HRESULT {
         NotImplemented::not_implemented()
     }
 }

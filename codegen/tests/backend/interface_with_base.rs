@@ -185,8 +185,8 @@ pub trait IFoo_Impl {
     unsafe fn Frob(
         &self,
         type_: ULONG,
-        lpszName: *const u16,
-        ppUnk: *mut InterfacePtr<IUnknown>,
+        lpsz_name: *const u16,
+        pp_unk: *mut InterfacePtr<IUnknown>,
         pfn: ::core::option::Option<unsafe extern "C" fn(ULONG)>,
     ) -> HRESULT {
         NotImplemented::not_implemented()

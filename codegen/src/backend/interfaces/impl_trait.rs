@@ -20,7 +20,10 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
     };
     let methods = cx.sigs.iter().map(|s| {
         let Sig {
-            name, params, ret, ..
+            name,
+            impl_params,
+            ret,
+            ..
         } = s;
         let d = format!(
             " `{}::{name}`, declared in `{}`.{}",
@@ -40,7 +43,7 @@ pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
             /// The arguments are the caller's, unchecked: pointers are valid only as the
             /// MAPI documentation of this method says they are.
             #[allow(unused_variables)]
-            unsafe fn #name(&self, #(#params),*) #ret {
+            unsafe fn #name(&self, #(#impl_params),*) #ret {
                 NotImplemented::not_implemented()
             }
         }

@@ -23,6 +23,8 @@ struct Sig {
     abi: syn::LitStr,
     /// `name: Type`, after `this`.
     params: Vec<TokenStream>,
+    /// The same in snake case, for the `IFoo_Impl` trait an author implements.
+    impl_params: Vec<TokenStream>,
     /// The parameter names, to pass on.
     args: Vec<Ident>,
     /// `-> T`, or nothing.
@@ -32,17 +34,26 @@ struct Sig {
 impl Sig {
     fn of(m: &Method) -> Sig {
         let mut params = Vec::new();
+        let mut impl_params = Vec::new();
         let mut args = Vec::new();
-        for p in &m.params {
+        let mut snake_names = std::collections::HashSet::new();
+        for (i, p) in m.params.iter().enumerate() {
             let n = types::param_ident(&p.name);
             let t = rust_type(&p.ty);
             params.push(quote!(#n: #t));
             args.push(n);
+            let mut snake = crate::names::snake_case(&p.name);
+            if !snake_names.insert(snake.clone()) {
+                snake = format!("{snake}_{i}");
+            }
+            let s = types::param_ident(&snake);
+            impl_params.push(quote!(#s: #t));
         }
         Sig {
             name: ident(&m.name),
             abi: syn::LitStr::new(m.abi.as_str(), Span::call_site()),
             params,
+            impl_params,
             args,
             ret: types::ret_type(&m.ret),
         }

@@ -66,6 +66,7 @@ fn derived_constructor(cx: &Context<'_>, base: &str) -> TokenStream {
             params,
             args,
             ret,
+            ..
         } = s;
         quote! {
             unsafe extern #abi fn #name<Identity: ComObject, const OFFSET: isize>(
