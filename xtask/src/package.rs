@@ -1,9 +1,10 @@
 //! What a provider author gets from crates.io, checked before it is published: the
 //! published crates are packaged (`cargo package`), unpacked, and `tests/package` (a
 //! one-struct provider outside the workspace, depending on `mapi-sync` by version) is
-//! built against the unpacked packages only, for Linux and both Windows targets; a C file
-//! is compiled against the C header inside the packaged bindings. A file left out of a
-//! package that the build needs fails here, not on a user's machine.
+//! built against the unpacked packages only, for Linux and both Windows targets, and
+//! driven by `tests/package/host.c`, a C host that includes only the packaged
+//! `mapi-sync.h`; a C file is compiled against the packaged IDL header too. A file left
+//! out of a package that the build needs fails here, not on a user's machine.
 //!
 //! Also the docs as docs.rs builds them: `cargo doc` of the published crates for the
 //! same three targets, warnings denied.
@@ -94,6 +95,7 @@ pub fn check() -> Result<(), Fail> {
 
     let sys = &sources[0].1;
     let include = sys.join("include");
+    first_hour_host(&work, &include)?;
     for compiler in ["gcc", "x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc"] {
         step(
             &format!("compile a host against the packaged C header with {compiler}"),
@@ -111,6 +113,85 @@ pub fn check() -> Result<(), Fail> {
         )?;
     }
     Ok(())
+}
+
+/// The README's provider (`tests/package`, just built from the packages) driven by
+/// `tests/package/host.c`, which includes only the packaged `mapi-sync.h`: run on Linux
+/// and, built with mingw-w64, under Wine; for 32-bit Windows compiled and linked (this
+/// machine's Wine runs 64-bit programs only).
+fn first_hour_host(work: &Path, include: &Path) -> Result<(), Fail> {
+    let source = root().join("tests/package/host.c");
+    let built = work.join("provider-target");
+    let flags = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O1"];
+    let compile = |compiler: &str, out: &Path, libs: &[&str]| -> Result<(), Fail> {
+        step(
+            &format!(
+                "compile the first-hour host against the packaged mapi-sync.h with {compiler}"
+            ),
+            Command::new(compiler)
+                .args(flags)
+                .arg("-I")
+                .arg(include)
+                .arg(&source)
+                .arg("-o")
+                .arg(out)
+                .args(libs),
+        )
+    };
+    let linux = work.join("first-hour-host");
+    compile("gcc", &linux, &["-ldl"])?;
+    step(
+        "the first-hour host drives the README's provider on Linux",
+        Command::new(&linux).arg(built.join("debug/libpackaged_provider.so")),
+    )?;
+
+    let windows = work.join("first-hour-windows");
+    std::fs::create_dir_all(&windows).map_err(|e| io("cannot create", &windows, e))?;
+    compile(
+        "x86_64-w64-mingw32-gcc",
+        &windows.join("host.exe"),
+        &["-luuid"],
+    )?;
+    let dll = windows.join("packaged_provider.dll");
+    std::fs::copy(
+        built.join("x86_64-pc-windows-gnu/debug/packaged_provider.dll"),
+        &dll,
+    )
+    .map_err(|e| io("cannot copy the provider DLL to", &dll, e))?;
+    // Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim goes beside.
+    crate::run(
+        Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-shared", "-o"])
+            .arg(windows.join("bcryptprimitives.dll"))
+            .arg(root().join("hosts/bcryptprimitives.c"))
+            .arg("-ladvapi32"),
+    )?;
+    let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or_else(|| Fail("wine64 is not installed: apt-get install wine64".into()))?;
+    let prefix = std::env::temp_dir().join(format!("mapi-sync-first-hour-{}", std::process::id()));
+    let result = step(
+        "the first-hour host drives the README's provider on x86_64 Windows, under Wine",
+        Command::new(wine)
+            .current_dir(&windows)
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .arg("host.exe")
+            .arg("packaged_provider.dll"),
+    );
+    let _ = Command::new(Path::new(wine).with_file_name("wineserver"))
+        .env("WINEPREFIX", &prefix)
+        .arg("-k")
+        .status();
+    let _ = std::fs::remove_dir_all(&prefix);
+    result?;
+    compile(
+        "i686-w64-mingw32-gcc",
+        &work.join("first-hour-host32.exe"),
+        &["-luuid"],
+    )
 }
 
 /// `cargo doc` of the published crates, for each target, with every warning an error.
