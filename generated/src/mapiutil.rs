@@ -48,6 +48,37 @@ pub struct DTCTL {
     /// `ctl` of `DTCTL`.
     pub ctl: DTCTL__bindgen_ty_1,
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapiutil.h`.
+pub union DTCTL__bindgen_ty_1 {
+    /// `lpv` of `DTCTL__bindgen_ty_1`.
+    pub lpv: LPVOID,
+    /// `lplabel` of `DTCTL__bindgen_ty_1`.
+    pub lplabel: LPDTBLLABEL,
+    /// `lpedit` of `DTCTL__bindgen_ty_1`.
+    pub lpedit: LPDTBLEDIT,
+    /// `lplbx` of `DTCTL__bindgen_ty_1`.
+    pub lplbx: LPDTBLLBX,
+    /// `lpcombobox` of `DTCTL__bindgen_ty_1`.
+    pub lpcombobox: LPDTBLCOMBOBOX,
+    /// `lpddlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpddlbx: LPDTBLDDLBX,
+    /// `lpcheckbox` of `DTCTL__bindgen_ty_1`.
+    pub lpcheckbox: LPDTBLCHECKBOX,
+    /// `lpgroupbox` of `DTCTL__bindgen_ty_1`.
+    pub lpgroupbox: LPDTBLGROUPBOX,
+    /// `lpbutton` of `DTCTL__bindgen_ty_1`.
+    pub lpbutton: LPDTBLBUTTON,
+    /// `lpradiobutton` of `DTCTL__bindgen_ty_1`.
+    pub lpradiobutton: LPDTBLRADIOBUTTON,
+    /// `lpmvlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpmvlbx: LPDTBLMVLISTBOX,
+    /// `lpmvddlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpmvddlbx: LPDTBLMVDDLBX,
+    /// `lppage` of `DTCTL__bindgen_ty_1`.
+    pub lppage: LPDTBLPAGE,
+}
 /// `LPDTCTL` is `*mut DTCTL`, from `mapiutil.h`.
 pub type LPDTCTL = *mut DTCTL;
 #[repr(C)]
@@ -62,6 +93,15 @@ pub struct DTPAGE {
     pub __bindgen_anon_1: DTPAGE__bindgen_ty_1,
     /// `lpctl` of `DTPAGE`.
     pub lpctl: LPDTCTL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapiutil.h`.
+pub union DTPAGE__bindgen_ty_1 {
+    /// `lpszComponent` of `DTPAGE__bindgen_ty_1`.
+    pub lpszComponent: LPTSTR,
+    /// `ulItemID` of `DTPAGE__bindgen_ty_1`.
+    pub ulItemID: ULONG,
 }
 /// `LPDTPAGE` is `*mut DTPAGE`, from `mapiutil.h`.
 pub type LPDTPAGE = *mut DTPAGE;
