@@ -159,7 +159,7 @@ pub struct ITableData_Vtbl {
         this: *mut ::core::ffi::c_void,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
@@ -249,7 +249,7 @@ impl ITableData {
         &self,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
@@ -353,7 +353,7 @@ pub trait ITableData_Impl {
         &self,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
@@ -483,7 +483,7 @@ impl ITableData_Vtbl {
             this: *mut ::core::ffi::c_void,
             lpSSortOrderSet: LPSSortOrderSet,
             lpfCallerRelease: ::core::option::Option<
-                unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+                unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
             >,
             ulCallerData: ULONG_PTR,
             lppMAPITable: *mut LPMAPITABLE,
