@@ -3,6 +3,7 @@
 //! the clang arguments to read them all with. Later stages but selection see these, not
 //! the manifest.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,8 +19,8 @@ pub const VIRTUAL_DIR: &str = "/mapi-codegen-virtual";
 #[derive(Debug)]
 pub struct Inputs {
     pub mapi_include: PathBuf,
-    /// `(key, path)`: the lower-case base name and the real file.
-    pub headers: Vec<(String, PathBuf)>,
+    /// The MAPI headers, in the manifest's order.
+    pub headers: Vec<MapiHeader>,
     /// The IDL files, parsed and lowered, in the manifest's order.
     pub idl: Vec<IdlInput>,
     /// The targets, in the manifest's order.
@@ -31,6 +32,87 @@ pub struct Inputs {
     /// `[output.files]`, read: (name in the crate, the file as the manifest names it, its
     /// text).
     pub copied: Vec<(String, String, String)>,
+    /// A clang overlay that makes the MAPI folder's names with capitals match in any case,
+    /// so that Microsoft's `#include <mapidefs.h>` finds their `MAPIDefS.h` on a
+    /// case-sensitive file system (and not another folder's `mapidefs.h`); `None` when
+    /// every name there is lower-case.
+    overlay: Option<Overlay>,
+}
+
+/// A clang virtual file system overlay in a temporary file, removed on drop.
+#[derive(Debug)]
+struct Overlay {
+    path: PathBuf,
+}
+
+impl Overlay {
+    /// An overlay over `dir` listing `files` (their base names), matched case-insensitively.
+    fn write(dir: &Path, files: &[&PathBuf]) -> Result<Overlay> {
+        let quote = |p: &Path| {
+            let mut q = String::from("\"");
+            for c in p.to_string_lossy().chars() {
+                match c {
+                    '"' | '\\' => {
+                        q.push('\\');
+                        q.push(c);
+                    }
+                    c if (c as u32) < 0x20 => q.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => q.push(c),
+                }
+            }
+            q.push('"');
+            q
+        };
+        let entries: Vec<String> = files
+            .iter()
+            .filter_map(|f| {
+                let name = f.file_name()?;
+                Some(format!(
+                    "{{\"type\": \"file\", \"name\": {}, \"external-contents\": {}}}",
+                    quote(Path::new(name)),
+                    quote(f)
+                ))
+            })
+            .collect();
+        let text = format!(
+            "{{\"version\": 0, \"case-sensitive\": \"false\", \"roots\": [{{\"type\": \
+             \"directory\", \"name\": {}, \"contents\": [{}]}}]}}\n",
+            quote(dir),
+            entries.join(", ")
+        );
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "mapi-codegen-{}-{stamp}.vfs.yaml",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).map_err(|e| {
+            Error::msg(format!(
+                "cannot write the include overlay {} ({e})",
+                path.display()
+            ))
+        })?;
+        Ok(Overlay { path })
+    }
+}
+
+impl Drop for Overlay {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// One MAPI header the manifest names and the file found for it.
+#[derive(Debug)]
+pub struct MapiHeader {
+    /// The lower-case base name (`mapidefs.h`).
+    pub key: String,
+    /// The name as the manifest spells it, which the output shows whatever the file's
+    /// spelling (`mapidefs.h` for Microsoft's `MAPIDefS.h` too).
+    pub name: String,
+    /// The real file.
+    pub path: PathBuf,
 }
 
 /// One IDL file: its syntax tree, its source and the C header lowered from it.
@@ -43,11 +125,16 @@ pub struct IdlInput {
     pub key: String,
     /// Where clang reads the lowered header: `/mapi-codegen-virtual/<key>`.
     pub virtual_path: String,
-    /// The lowered C header.
+    /// The lowered C header that clang reads: [`shipped`](Self::shipped), less the
+    /// interfaces the MAPI headers already declare ([`Inputs::leave_out`]).
     pub header: String,
     /// The IDL line of each of the header's lines (0 for none), for naming the IDL line in
     /// clang's errors.
     pub lines: Vec<usize>,
+    /// The lowered C header as the crate ships it: every declaration of the IDL.
+    pub shipped: String,
+    /// The options it was lowered with.
+    options: idl::CHeaderOptions,
 }
 
 impl IdlInput {
@@ -139,8 +226,27 @@ impl Inputs {
                     ),
                 ));
             };
-            headers.push((want, (*path).clone()));
+            headers.push(MapiHeader {
+                key: want,
+                name: h.get_ref().clone(),
+                path: (*path).clone(),
+            });
         }
+        let capitals: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name().is_some_and(|n| {
+                        let n = n.to_string_lossy();
+                        n != n.to_lowercase()
+                    })
+            })
+            .collect();
+        let overlay = if capitals.is_empty() {
+            None
+        } else {
+            Some(Overlay::write(&dir, &capitals)?)
+        };
         let mut idl_inputs = Vec::new();
         for i in &spec.input.idl {
             let path = manifest.dir().join(i.get_ref());
@@ -153,20 +259,20 @@ impl Inputs {
                 .to_string();
             let file = idl::parse_str(&path, &source)?;
             let key = header_key(i.get_ref());
-            let (header, lines) = idl::c_header_with_lines(
-                &file,
-                &idl::CHeaderOptions {
-                    guard: guard_name(&key),
-                    source_name: shown_near(&manifest.path, i.get_ref()),
-                },
-            );
+            let options = idl::CHeaderOptions {
+                guard: guard_name(&key),
+                source_name: shown_near(&manifest.path, i.get_ref()),
+            };
+            let (header, lines) = idl::c_header_with_lines(&file, &options);
             idl_inputs.push(IdlInput {
                 file,
                 source,
                 virtual_path: format!("{VIRTUAL_DIR}/{key}"),
                 key,
+                shipped: header.clone(),
                 header,
                 lines,
+                options,
             });
         }
         let targets = spec
@@ -204,7 +310,46 @@ impl Inputs {
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
             copied,
+            overlay,
         })
+    }
+
+    /// Leaves the interfaces named in `held` out of the lowered headers clang reads (the
+    /// MAPI headers already declare them: Microsoft's MAPIDefS.h does our
+    /// mapishutdown.idl's); the shipped headers keep them. Returns, for each one left out,
+    /// its name, the key of its IDL file and its IDL line.
+    pub fn leave_out(&mut self, held: &HashSet<String>) -> Vec<(String, String, usize)> {
+        let mut left = Vec::new();
+        for input in &mut self.idl {
+            let mine: Vec<(String, usize)> = input
+                .file
+                .interfaces()
+                .filter(|i| held.contains(&i.name))
+                .map(|i| (i.name.clone(), i.line))
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut file = input.file.clone();
+            file.items
+                .retain(|item| !matches!(item, idl::Item::Interface(i) if held.contains(&i.name)));
+            let (header, lines) = idl::c_header_with_lines(&file, &input.options);
+            input.header = header;
+            input.lines = lines;
+            left.extend(mine.into_iter().map(|(n, l)| (n, input.key.clone(), l)));
+        }
+        left
+    }
+
+    /// The main file naming the MAPI headers alone, without the IDL's.
+    pub fn unsaved_mapi_only(&self, main_name: &str) -> Vec<(String, String)> {
+        let mut main = String::new();
+        for h in &self.headers {
+            if let Some(n) = h.path.file_name() {
+                main.push_str(&format!("#include \"{}\"\n", n.to_string_lossy()));
+            }
+        }
+        vec![(format!("{VIRTUAL_DIR}/{main_name}"), main)]
     }
 
     /// The target whose parse decides calling conventions (stdcall or cdecl).
@@ -283,8 +428,9 @@ impl Inputs {
     /// bare names (the header folder is on the include path), so no path needs quoting.
     pub fn main_source(&self) -> String {
         let mut s = String::new();
-        for (_, path) in &self.headers {
-            let name = path
+        for h in &self.headers {
+            let name = h
+                .path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
@@ -309,6 +455,10 @@ impl Inputs {
             "-isystem".into(),
             self.mapi_include.display().to_string(),
         ];
+        if let Some(o) = &self.overlay {
+            a.push("-ivfsoverlay".into());
+            a.push(o.path.display().to_string());
+        }
         a.extend(self.defines.iter().map(|d| format!("-D{d}")));
         a
     }
@@ -326,20 +476,43 @@ impl Inputs {
         v
     }
 
+    /// The in-memory files for a C parse: as [`unsaved`](Self::unsaved), and, before
+    /// every header, one declaring each record the headers name without its tag
+    /// (`tagless`: name to `struct` or `union`) as C++ declares it with the record:
+    /// `typedef struct X X;`. It is the second file, so that bindgen, which
+    /// `-include`s every file after the main one ahead of it, reads it first too.
+    pub fn unsaved_c(
+        &self,
+        main_name: &str,
+        tagless: &std::collections::BTreeMap<String, &'static str>,
+    ) -> Vec<(String, String)> {
+        let mut v = self.unsaved(main_name, "");
+        if tagless.is_empty() {
+            return v;
+        }
+        let path = format!("{VIRTUAL_DIR}/tagless.h");
+        let mut first =
+            String::from("#ifndef MAPI_CODEGEN_TAGLESS_H\n#define MAPI_CODEGEN_TAGLESS_H\n");
+        for (name, keyword) in tagless {
+            first.push_str(&format!("typedef {keyword} {name} {name};\n"));
+        }
+        first.push_str("#endif\n");
+        v[0].1.insert_str(0, &format!("#include \"{path}\"\n"));
+        v.insert(1, (path, first));
+        v
+    }
+
     /// Every header, MAPI and IDL, in include order, as the model knows them.
     pub fn header_list(&self) -> Vec<crate::ir::Header> {
-        let mapi = self.headers.iter().map(|(key, path)| crate::ir::Header {
-            key: key.clone(),
-            shown: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+        let mapi = self.headers.iter().map(|h| crate::ir::Header {
+            key: h.key.clone(),
+            shown: h.name.clone(),
             lowered: None,
         });
         let idl = self.idl.iter().map(|i| crate::ir::Header {
             key: i.key.clone(),
             shown: format!("{}.idl", i.key.strip_suffix(".h").unwrap_or(&i.key)),
-            lowered: Some(i.header.clone()),
+            lowered: Some(i.shipped.clone()),
         });
         mapi.chain(idl).collect()
     }
@@ -348,7 +521,7 @@ impl Inputs {
     pub fn keys(&self) -> Vec<String> {
         self.headers
             .iter()
-            .map(|(k, _)| k.clone())
+            .map(|h| h.key.clone())
             .chain(self.idl.iter().map(|i| i.key.clone()))
             .collect()
     }
@@ -396,5 +569,53 @@ fn clang_resource_include() -> Result<PathBuf> {
              headers.\n  Install it with `apt-get install clang` (or run `cargo xtask regen`, \
              which installs it)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clang::libclang::TranslationUnit;
+
+    /// `#include <capital.h>` in a folder holding `Capital.h`, read with the folder on the
+    /// include path and, if `overlay`, the overlay: clang's errors.
+    fn include_lower_case(overlay: bool) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let header = dir.path().join("Capital.h");
+        std::fs::write(&header, "#define FROM_THE_FOLDER 1\n").unwrap();
+        let dir = std::fs::canonicalize(dir.path()).unwrap();
+        let header = dir.join("Capital.h");
+        let o = Overlay::write(&dir, &[&header]).unwrap();
+        let mut args = vec!["-x".to_string(), "c".into(), "-isystem".into()];
+        args.push(dir.display().to_string());
+        if overlay {
+            args.extend(["-ivfsoverlay".to_string(), o.path.display().to_string()]);
+        }
+        let main = "#include <capital.h>\n#ifndef FROM_THE_FOLDER\n#error not read\n#endif\n";
+        let tu = TranslationUnit::parse_lenient(
+            &args,
+            &[(format!("{VIRTUAL_DIR}/main.c"), main.to_string())],
+        )
+        .unwrap();
+        tu.errors()
+    }
+
+    #[test]
+    fn the_overlay_finds_a_capitalised_header_by_its_lower_case_name() {
+        assert!(include_lower_case(true).is_empty());
+        // Without it, a case-sensitive file system has no `capital.h`.
+        assert!(!include_lower_case(false).is_empty());
+    }
+
+    #[test]
+    fn the_overlay_file_is_removed_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Overlay::write(dir.path(), &[]).unwrap();
+        let path = o.path.clone();
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"case-sensitive\": \"false\""));
+        drop(o);
+        assert!(!path.exists());
     }
 }

@@ -75,11 +75,11 @@ pub fn generate(opts: &Options) -> Result<Generated> {
         t = Instant::now();
     };
     let manifest = manifest::Manifest::load(&opts.manifest)?;
-    let inputs = inputs::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
+    let mut inputs = inputs::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
     lap("manifest + IDL", &mut timings);
+    let scan = clang::scan(&mut inputs).map_err(|e| inputs.locate_in_idl(e))?;
     // clang's errors on a lowered IDL header are put at the IDL line.
     let at_idl = |e| inputs.locate_in_idl(e);
-    let scan = clang::scan(&inputs).map_err(at_idl)?;
     lap("libclang scan", &mut timings);
     let plan = select::plan(&manifest, &scan)?;
     let answer = clang::answer(&inputs, &scan, &plan.request).map_err(at_idl)?;
@@ -89,7 +89,7 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let files = backend::render(&model)?;
     lap("render + format", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
-    read.extend(inputs.headers.iter().map(|(_, p)| p.clone()));
+    read.extend(inputs.headers.iter().map(|h| h.path.clone()));
     read.extend(inputs.idl.iter().map(|i| i.file.path.clone()));
     Ok(Generated {
         files,

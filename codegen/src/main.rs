@@ -26,7 +26,8 @@ struct Cli {
     out: PathBuf,
 
     /// Read the MAPI headers from DIR instead of the manifest's `input.mapi_include`.
-    /// Header names are matched case-insensitively, so Microsoft's MAPIDefS.h works too.
+    /// Header names are matched case-insensitively (also in the headers' own includes), so
+    /// Microsoft's (MAPIStubLibrary's include/, with MAPIDefS.h) work too.
     #[arg(long, value_name = "DIR")]
     mapi_include: Option<PathBuf>,
 

@@ -83,7 +83,7 @@ pub union _LARGE_INTEGER {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `winnt.h`.
 pub struct _LARGE_INTEGER__bindgen_ty_1 {
     /// `LowPart` of `_LARGE_INTEGER__bindgen_ty_1`.
     pub LowPart: DWORD,
@@ -92,7 +92,7 @@ pub struct _LARGE_INTEGER__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `winnt.h`.
 pub struct _LARGE_INTEGER__bindgen_ty_2 {
     /// `LowPart` of `_LARGE_INTEGER__bindgen_ty_2`.
     pub LowPart: DWORD,
@@ -114,7 +114,7 @@ pub union _ULARGE_INTEGER {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `winnt.h`.
 pub struct _ULARGE_INTEGER__bindgen_ty_1 {
     /// `LowPart` of `_ULARGE_INTEGER__bindgen_ty_1`.
     pub LowPart: DWORD,
@@ -123,7 +123,7 @@ pub struct _ULARGE_INTEGER__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `winnt.h`.
 pub struct _ULARGE_INTEGER__bindgen_ty_2 {
     /// `LowPart` of `_ULARGE_INTEGER__bindgen_ty_2`.
     pub LowPart: DWORD,
@@ -239,7 +239,7 @@ pub union tagCY {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `wtypes.h`.
 pub struct tagCY__bindgen_ty_1 {
     /// `Lo` of `tagCY__bindgen_ty_1`.
     pub Lo: u32,
@@ -263,7 +263,7 @@ pub struct tagDEC {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `wtypes.h`.
 pub union tagDEC__bindgen_ty_1 {
     /// `__bindgen_anon_1` of `tagDEC__bindgen_ty_1`.
     pub __bindgen_anon_1: tagDEC__bindgen_ty_1__bindgen_ty_1,
@@ -272,7 +272,7 @@ pub union tagDEC__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `wtypes.h`.
 pub struct tagDEC__bindgen_ty_1__bindgen_ty_1 {
     /// `scale` of `tagDEC__bindgen_ty_1__bindgen_ty_1`.
     pub scale: BYTE,
@@ -281,7 +281,7 @@ pub struct tagDEC__bindgen_ty_1__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `wtypes.h`.
 pub union tagDEC__bindgen_ty_2 {
     /// `__bindgen_anon_1` of `tagDEC__bindgen_ty_2`.
     pub __bindgen_anon_1: tagDEC__bindgen_ty_2__bindgen_ty_1,
@@ -290,7 +290,7 @@ pub union tagDEC__bindgen_ty_2 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `wtypes.h`.
 pub struct tagDEC__bindgen_ty_2__bindgen_ty_1 {
     /// `Lo32` of `tagDEC__bindgen_ty_2__bindgen_ty_1`.
     pub Lo32: ULONG,
@@ -434,7 +434,7 @@ pub struct tagVARIANT {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `oaidl.h`.
 pub union tagVARIANT__bindgen_ty_1 {
     /// `__bindgen_anon_1` of `tagVARIANT__bindgen_ty_1`.
     pub __bindgen_anon_1: tagVARIANT__bindgen_ty_1__bindgen_ty_1,
@@ -443,7 +443,7 @@ pub union tagVARIANT__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `oaidl.h`.
 pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 {
     /// `vt` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1`.
     pub vt: VARTYPE,
@@ -458,7 +458,7 @@ pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `oaidl.h`.
 pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `llVal` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub llVal: LONGLONG,
@@ -551,7 +551,7 @@ pub union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `oaidl.h`.
 pub struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `pvRecord` of `tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pvRecord: PVOID,
@@ -598,7 +598,7 @@ pub struct tagTYPEDESC {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `oaidl.h`.
 pub union tagTYPEDESC__bindgen_ty_1 {
     /// `lptdesc` of `tagTYPEDESC__bindgen_ty_1`.
     pub lptdesc: *mut tagTYPEDESC,
@@ -664,7 +664,7 @@ pub struct tagELEMDESC {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `oaidl.h`.
 pub union tagELEMDESC__bindgen_ty_1 {
     /// `idldesc` of `tagELEMDESC__bindgen_ty_1`.
     pub idldesc: IDLDESC,
@@ -868,7 +868,7 @@ pub struct tagVARDESC {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `oaidl.h`.
 pub union tagVARDESC__bindgen_ty_1 {
     /// `oInst` of `tagVARDESC__bindgen_ty_1`.
     pub oInst: ULONG,
@@ -1205,7 +1205,7 @@ pub struct tagPROPVARIANT {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `combaseapi.h`.
 pub union tagPROPVARIANT__bindgen_ty_1 {
     /// `__bindgen_anon_1` of `tagPROPVARIANT__bindgen_ty_1`.
     pub __bindgen_anon_1: tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1,
@@ -1214,7 +1214,7 @@ pub union tagPROPVARIANT__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a structure without a name of its own, from `combaseapi.h`.
 pub struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 {
     /// `vt` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1`.
     pub vt: VARTYPE,
@@ -1229,7 +1229,7 @@ pub struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+/// A part of a union without a name of its own, from `combaseapi.h`.
 pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `cVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub cVal: CHAR,
@@ -1378,117 +1378,6 @@ pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
 }
 /// `LPPROPVARIANT` is `*mut tagPROPVARIANT`, from `propidl.h`.
 pub type LPPROPVARIANT = *mut tagPROPVARIANT;
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union _NOTIFICATION__bindgen_ty_1 {
-    /// `err` of `_NOTIFICATION__bindgen_ty_1`.
-    pub err: ERROR_NOTIFICATION,
-    /// `newmail` of `_NOTIFICATION__bindgen_ty_1`.
-    pub newmail: NEWMAIL_NOTIFICATION,
-    /// `obj` of `_NOTIFICATION__bindgen_ty_1`.
-    pub obj: OBJECT_NOTIFICATION,
-    /// `tab` of `_NOTIFICATION__bindgen_ty_1`.
-    pub tab: TABLE_NOTIFICATION,
-    /// `ext` of `_NOTIFICATION__bindgen_ty_1`.
-    pub ext: EXTENDED_NOTIFICATION,
-    /// `statobj` of `_NOTIFICATION__bindgen_ty_1`.
-    pub statobj: STATUS_OBJECT_NOTIFICATION,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union _MAPINAMEID__bindgen_ty_1 {
-    /// `lID` of `_MAPINAMEID__bindgen_ty_1`.
-    pub lID: LONG,
-    /// `lpwstrName` of `_MAPINAMEID__bindgen_ty_1`.
-    pub lpwstrName: LPWSTR,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union _SRestriction__bindgen_ty_1 {
-    /// `resCompareProps` of `_SRestriction__bindgen_ty_1`.
-    pub resCompareProps: SComparePropsRestriction,
-    /// `resAnd` of `_SRestriction__bindgen_ty_1`.
-    pub resAnd: SAndRestriction,
-    /// `resOr` of `_SRestriction__bindgen_ty_1`.
-    pub resOr: SOrRestriction,
-    /// `resNot` of `_SRestriction__bindgen_ty_1`.
-    pub resNot: SNotRestriction,
-    /// `resContent` of `_SRestriction__bindgen_ty_1`.
-    pub resContent: SContentRestriction,
-    /// `resProperty` of `_SRestriction__bindgen_ty_1`.
-    pub resProperty: SPropertyRestriction,
-    /// `resBitMask` of `_SRestriction__bindgen_ty_1`.
-    pub resBitMask: SBitMaskRestriction,
-    /// `resSize` of `_SRestriction__bindgen_ty_1`.
-    pub resSize: SSizeRestriction,
-    /// `resExist` of `_SRestriction__bindgen_ty_1`.
-    pub resExist: SExistRestriction,
-    /// `resSub` of `_SRestriction__bindgen_ty_1`.
-    pub resSub: SSubRestriction,
-    /// `resComment` of `_SRestriction__bindgen_ty_1`.
-    pub resComment: SCommentRestriction,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union SMAPIFormProp__bindgen_ty_1 {
-    /// `s1` of `SMAPIFormProp__bindgen_ty_1`.
-    pub s1: SMAPIFormProp__bindgen_ty_1__bindgen_ty_1,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a structure without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 {
-    /// `nmidIdx` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
-    pub nmidIdx: MAPINAMEID,
-    /// `cfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
-    pub cfpevAvailable: ULONG,
-    /// `pfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
-    pub pfpevAvailable: LPMAPIFORMPROPENUMVAL,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union DTCTL__bindgen_ty_1 {
-    /// `lpv` of `DTCTL__bindgen_ty_1`.
-    pub lpv: LPVOID,
-    /// `lplabel` of `DTCTL__bindgen_ty_1`.
-    pub lplabel: LPDTBLLABEL,
-    /// `lpedit` of `DTCTL__bindgen_ty_1`.
-    pub lpedit: LPDTBLEDIT,
-    /// `lplbx` of `DTCTL__bindgen_ty_1`.
-    pub lplbx: LPDTBLLBX,
-    /// `lpcombobox` of `DTCTL__bindgen_ty_1`.
-    pub lpcombobox: LPDTBLCOMBOBOX,
-    /// `lpddlbx` of `DTCTL__bindgen_ty_1`.
-    pub lpddlbx: LPDTBLDDLBX,
-    /// `lpcheckbox` of `DTCTL__bindgen_ty_1`.
-    pub lpcheckbox: LPDTBLCHECKBOX,
-    /// `lpgroupbox` of `DTCTL__bindgen_ty_1`.
-    pub lpgroupbox: LPDTBLGROUPBOX,
-    /// `lpbutton` of `DTCTL__bindgen_ty_1`.
-    pub lpbutton: LPDTBLBUTTON,
-    /// `lpradiobutton` of `DTCTL__bindgen_ty_1`.
-    pub lpradiobutton: LPDTBLRADIOBUTTON,
-    /// `lpmvlbx` of `DTCTL__bindgen_ty_1`.
-    pub lpmvlbx: LPDTBLMVLISTBOX,
-    /// `lpmvddlbx` of `DTCTL__bindgen_ty_1`.
-    pub lpmvddlbx: LPDTBLMVDDLBX,
-    /// `lppage` of `DTCTL__bindgen_ty_1`.
-    pub lppage: LPDTBLPAGE,
-}
-#[repr(C)]
-#[derive(Copy, Clone)]
-/// A part of a union without a name of its own, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
-pub union DTPAGE__bindgen_ty_1 {
-    /// `lpszComponent` of `DTPAGE__bindgen_ty_1`.
-    pub lpszComponent: LPTSTR,
-    /// `ulItemID` of `DTPAGE__bindgen_ty_1`.
-    pub ulItemID: ULONG,
-}
 /// The vtable of `IUnknown`, in the order the headers declare.
 #[repr(C)]
 pub struct IUnknown_Vtbl {

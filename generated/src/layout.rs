@@ -33,6 +33,7 @@ const _: () = {
             ::core::mem::align_of:: < DTCTL > () == 8, "alignment of DTCTL on x86_64"
         );
     }
+    #[cfg(feature = "mapiutil")]
     {
         assert!(
             ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 8,
@@ -50,6 +51,7 @@ const _: () = {
             ::core::mem::align_of:: < DTPAGE > () == 8, "alignment of DTPAGE on x86_64"
         );
     }
+    #[cfg(feature = "mapiutil")]
     {
         assert!(
             ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 8,
@@ -60,12 +62,14 @@ const _: () = {
             "alignment of DTPAGE__bindgen_ty_1 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on x86_64");
         assert!(
             ::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on x86_64"
@@ -75,6 +79,7 @@ const _: () = {
             "alignment of FLATENTRY on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
@@ -85,6 +90,7 @@ const _: () = {
             "alignment of FLATENTRYLIST on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
@@ -95,6 +101,7 @@ const _: () = {
             "alignment of FLATMTSIDLIST on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < FORMPRINTSETUP > () == 32,
@@ -121,6 +128,7 @@ const _: () = {
             "alignment of HINSTANCE__ on x86_64"
         );
     }
+    #[cfg(feature = "mapix")]
     {
         assert!(
             ::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on x86_64"
@@ -130,6 +138,7 @@ const _: () = {
             "alignment of MAPIINIT_0 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on x86_64");
         assert!(
@@ -146,6 +155,7 @@ const _: () = {
             "alignment of NOTIFKEY on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormInfoArray > () == 16,
@@ -156,6 +166,7 @@ const _: () = {
             "alignment of SMAPIFormInfoArray on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp > () == 88,
@@ -166,6 +177,7 @@ const _: () = {
             "alignment of SMAPIFormProp on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormPropArray > () == 96,
@@ -176,6 +188,7 @@ const _: () = {
             "alignment of SMAPIFormPropArray on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 16,
@@ -186,6 +199,7 @@ const _: () = {
             "alignment of SMAPIFormPropEnumVal on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 40,
@@ -196,6 +210,7 @@ const _: () = {
             "alignment of SMAPIFormProp__bindgen_ty_1 on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
@@ -206,6 +221,7 @@ const _: () = {
             8, "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIVerb > () == 32, "size of SMAPIVerb on x86_64"
@@ -215,6 +231,7 @@ const _: () = {
             "alignment of SMAPIVerb on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIVerbArray > () == 40,
@@ -225,6 +242,7 @@ const _: () = {
             "alignment of SMAPIVerbArray on x86_64"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMessageClassArray > () == 16,
@@ -235,6 +253,7 @@ const _: () = {
             "alignment of SMessageClassArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 32,
@@ -245,6 +264,7 @@ const _: () = {
             "alignment of STATUS_OBJECT_NOTIFICATION on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRENTRY > () == 16, "size of _ADRENTRY on x86_64"
@@ -254,6 +274,7 @@ const _: () = {
             "alignment of _ADRENTRY on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRLIST > () == 24, "size of _ADRLIST on x86_64"
@@ -263,6 +284,7 @@ const _: () = {
             "alignment of _ADRLIST on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRPARM > () == 136, "size of _ADRPARM on x86_64"
@@ -272,6 +294,7 @@ const _: () = {
             "alignment of _ADRPARM on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLBUTTON > () == 12,
@@ -282,6 +305,7 @@ const _: () = {
             "alignment of _DTBLBUTTON on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
@@ -292,6 +316,7 @@ const _: () = {
             "alignment of _DTBLCHECKBOX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
@@ -302,6 +327,7 @@ const _: () = {
             "alignment of _DTBLCOMBOBOX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLDDLBX > () == 16,
@@ -312,6 +338,7 @@ const _: () = {
             "alignment of _DTBLDDLBX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on x86_64"
@@ -321,6 +348,7 @@ const _: () = {
             "alignment of _DTBLEDIT on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8,
@@ -331,6 +359,7 @@ const _: () = {
             "alignment of _DTBLGROUPBOX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on x86_64"
@@ -340,6 +369,7 @@ const _: () = {
             "alignment of _DTBLLABEL on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on x86_64"
@@ -349,6 +379,7 @@ const _: () = {
             "alignment of _DTBLLBX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8,
@@ -359,6 +390,7 @@ const _: () = {
             "alignment of _DTBLMVDDLBX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
@@ -369,6 +401,7 @@ const _: () = {
             "alignment of _DTBLMVLISTBOX on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on x86_64"
@@ -378,6 +411,7 @@ const _: () = {
             "alignment of _DTBLPAGE on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
@@ -388,6 +422,7 @@ const _: () = {
             "alignment of _DTBLRADIOBUTTON on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 32,
@@ -398,6 +433,7 @@ const _: () = {
             "alignment of _ERROR_NOTIFICATION on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 16,
@@ -453,6 +489,7 @@ const _: () = {
             "alignment of _LARGE_INTEGER__bindgen_ty_2 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPIERROR > () == 32,
@@ -463,6 +500,7 @@ const _: () = {
             "alignment of _MAPIERROR on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPINAMEID > () == 24,
@@ -473,6 +511,7 @@ const _: () = {
             "alignment of _MAPINAMEID on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 8,
@@ -493,6 +532,7 @@ const _: () = {
             "alignment of _MAPISIB on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on x86_64"
@@ -502,6 +542,7 @@ const _: () = {
             "alignment of _MAPIUID on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 56,
@@ -512,6 +553,7 @@ const _: () = {
             "alignment of _NEWMAIL_NOTIFICATION on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NOTIFICATION > () == 88,
@@ -522,6 +564,7 @@ const _: () = {
             "alignment of _NOTIFICATION on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 80,
@@ -532,6 +575,7 @@ const _: () = {
             "alignment of _NOTIFICATION__bindgen_ty_1 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 72,
@@ -553,6 +597,7 @@ const _: () = {
             "alignment of _OPTIONDATA on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < _PV > () == 16, "size of _PV on x86_64");
         assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on x86_64");
@@ -588,6 +633,7 @@ const _: () = {
             "alignment of _ReadState on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SAndRestriction > () == 16,
@@ -598,6 +644,7 @@ const _: () = {
             "alignment of _SAndRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SAppTimeArray > () == 16,
@@ -608,6 +655,7 @@ const _: () = {
             "alignment of _SAppTimeArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SBinary > () == 16, "size of _SBinary on x86_64"
@@ -617,6 +665,7 @@ const _: () = {
             "alignment of _SBinary on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SBinaryArray > () == 16,
@@ -627,6 +676,7 @@ const _: () = {
             "alignment of _SBinaryArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
@@ -637,6 +687,7 @@ const _: () = {
             "alignment of _SBitMaskRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SCommentRestriction > () == 24,
@@ -647,6 +698,7 @@ const _: () = {
             "alignment of _SCommentRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
@@ -657,6 +709,7 @@ const _: () = {
             "alignment of _SComparePropsRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SContentRestriction > () == 16,
@@ -667,6 +720,7 @@ const _: () = {
             "alignment of _SContentRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SCurrencyArray > () == 16,
@@ -677,6 +731,7 @@ const _: () = {
             "alignment of _SCurrencyArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SDateTimeArray > () == 16,
@@ -687,6 +742,7 @@ const _: () = {
             "alignment of _SDateTimeArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SDoubleArray > () == 16,
@@ -697,6 +753,7 @@ const _: () = {
             "alignment of _SDoubleArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SExistRestriction > () == 12,
@@ -707,6 +764,7 @@ const _: () = {
             "alignment of _SExistRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SGuidArray > () == 16,
@@ -717,6 +775,7 @@ const _: () = {
             "alignment of _SGuidArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLPSTRArray > () == 16,
@@ -727,6 +786,7 @@ const _: () = {
             "alignment of _SLPSTRArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLargeIntegerArray > () == 16,
@@ -737,6 +797,7 @@ const _: () = {
             "alignment of _SLargeIntegerArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLongArray > () == 16,
@@ -747,6 +808,7 @@ const _: () = {
             "alignment of _SLongArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SNotRestriction > () == 16,
@@ -757,6 +819,7 @@ const _: () = {
             "alignment of _SNotRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SOrRestriction > () == 16,
@@ -767,6 +830,7 @@ const _: () = {
             "alignment of _SOrRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropProblem > () == 12,
@@ -777,6 +841,7 @@ const _: () = {
             "alignment of _SPropProblem on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropProblemArray > () == 16,
@@ -787,6 +852,7 @@ const _: () = {
             "alignment of _SPropProblemArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropTagArray > () == 8,
@@ -797,6 +863,7 @@ const _: () = {
             "alignment of _SPropTagArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropValue > () == 24,
@@ -807,6 +874,7 @@ const _: () = {
             "alignment of _SPropValue on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropertyRestriction > () == 16,
@@ -817,6 +885,7 @@ const _: () = {
             "alignment of _SPropertyRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRealArray > () == 16,
@@ -827,6 +896,7 @@ const _: () = {
             "alignment of _SRealArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRestriction > () == 32,
@@ -837,6 +907,7 @@ const _: () = {
             "alignment of _SRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 24,
@@ -847,12 +918,14 @@ const _: () = {
             "alignment of _SRestriction__bindgen_ty_1 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < _SRow > () == 16, "size of _SRow on x86_64");
         assert!(
             ::core::mem::align_of:: < _SRow > () == 8, "alignment of _SRow on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRowSet > () == 24, "size of _SRowSet on x86_64"
@@ -862,6 +935,7 @@ const _: () = {
             "alignment of _SRowSet on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SShortArray > () == 16,
@@ -872,6 +946,7 @@ const _: () = {
             "alignment of _SShortArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSizeRestriction > () == 12,
@@ -882,6 +957,7 @@ const _: () = {
             "alignment of _SSizeRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSortOrder > () == 8,
@@ -892,6 +968,7 @@ const _: () = {
             "alignment of _SSortOrder on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSortOrderSet > () == 20,
@@ -902,6 +979,7 @@ const _: () = {
             "alignment of _SSortOrderSet on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSubRestriction > () == 16,
@@ -912,6 +990,7 @@ const _: () = {
             "alignment of _SSubRestriction on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SWStringArray > () == 16,
@@ -922,6 +1001,7 @@ const _: () = {
             "alignment of _SWStringArray on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 80,
@@ -962,6 +1042,7 @@ const _: () = {
             "alignment of _ULARGE_INTEGER__bindgen_ty_2 on x86_64"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on x86_64"
@@ -1745,6 +1826,7 @@ const _: () = {
         assert!(::core::mem::size_of:: < DTCTL > () == 28, "size of DTCTL on i686");
         assert!(::core::mem::align_of:: < DTCTL > () == 4, "alignment of DTCTL on i686");
     }
+    #[cfg(feature = "mapiutil")]
     {
         assert!(
             ::core::mem::size_of:: < DTCTL__bindgen_ty_1 > () == 4,
@@ -1762,6 +1844,7 @@ const _: () = {
             ::core::mem::align_of:: < DTPAGE > () == 4, "alignment of DTPAGE on i686"
         );
     }
+    #[cfg(feature = "mapiutil")]
     {
         assert!(
             ::core::mem::size_of:: < DTPAGE__bindgen_ty_1 > () == 4,
@@ -1772,12 +1855,14 @@ const _: () = {
             "alignment of DTPAGE__bindgen_ty_1 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < ENTRYID > () == 5, "size of ENTRYID on i686");
         assert!(
             ::core::mem::align_of:: < ENTRYID > () == 1, "alignment of ENTRYID on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATENTRY > () == 8, "size of FLATENTRY on i686"
@@ -1787,6 +1872,7 @@ const _: () = {
             "alignment of FLATENTRY on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATENTRYLIST > () == 12,
@@ -1797,6 +1883,7 @@ const _: () = {
             "alignment of FLATENTRYLIST on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < FLATMTSIDLIST > () == 12,
@@ -1807,6 +1894,7 @@ const _: () = {
             "alignment of FLATMTSIDLIST on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < FORMPRINTSETUP > () == 20,
@@ -1832,6 +1920,7 @@ const _: () = {
             "alignment of HINSTANCE__ on i686"
         );
     }
+    #[cfg(feature = "mapix")]
     {
         assert!(
             ::core::mem::size_of:: < MAPIINIT_0 > () == 8, "size of MAPIINIT_0 on i686"
@@ -1841,6 +1930,7 @@ const _: () = {
             "alignment of MAPIINIT_0 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < MTSID > () == 8, "size of MTSID on i686");
         assert!(::core::mem::align_of:: < MTSID > () == 4, "alignment of MTSID on i686");
@@ -1852,6 +1942,7 @@ const _: () = {
             ::core::mem::align_of:: < NOTIFKEY > () == 4, "alignment of NOTIFKEY on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormInfoArray > () == 8,
@@ -1862,6 +1953,7 @@ const _: () = {
             "alignment of SMAPIFormInfoArray on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp > () == 48,
@@ -1872,6 +1964,7 @@ const _: () = {
             "alignment of SMAPIFormProp on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormPropArray > () == 56,
@@ -1882,6 +1975,7 @@ const _: () = {
             "alignment of SMAPIFormPropArray on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormPropEnumVal > () == 8,
@@ -1892,6 +1986,7 @@ const _: () = {
             "alignment of SMAPIFormPropEnumVal on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1 > () == 20,
@@ -1902,6 +1997,7 @@ const _: () = {
             "alignment of SMAPIFormProp__bindgen_ty_1 on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 > () ==
@@ -1912,6 +2008,7 @@ const _: () = {
             4, "alignment of SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIVerb > () == 20, "size of SMAPIVerb on i686"
@@ -1921,6 +2018,7 @@ const _: () = {
             "alignment of SMAPIVerb on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMAPIVerbArray > () == 24,
@@ -1931,6 +2029,7 @@ const _: () = {
             "alignment of SMAPIVerbArray on i686"
         );
     }
+    #[cfg(feature = "mapiform")]
     {
         assert!(
             ::core::mem::size_of:: < SMessageClassArray > () == 8,
@@ -1941,6 +2040,7 @@ const _: () = {
             "alignment of SMessageClassArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < STATUS_OBJECT_NOTIFICATION > () == 16,
@@ -1951,6 +2051,7 @@ const _: () = {
             "alignment of STATUS_OBJECT_NOTIFICATION on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRENTRY > () == 12, "size of _ADRENTRY on i686"
@@ -1960,6 +2061,7 @@ const _: () = {
             "alignment of _ADRENTRY on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRLIST > () == 16, "size of _ADRLIST on i686"
@@ -1968,6 +2070,7 @@ const _: () = {
             ::core::mem::align_of:: < _ADRLIST > () == 4, "alignment of _ADRLIST on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ADRPARM > () == 72, "size of _ADRPARM on i686"
@@ -1976,6 +2079,7 @@ const _: () = {
             ::core::mem::align_of:: < _ADRPARM > () == 4, "alignment of _ADRPARM on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLBUTTON > () == 12,
@@ -1986,6 +2090,7 @@ const _: () = {
             "alignment of _DTBLBUTTON on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLCHECKBOX > () == 12,
@@ -1996,6 +2101,7 @@ const _: () = {
             "alignment of _DTBLCHECKBOX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLCOMBOBOX > () == 20,
@@ -2006,6 +2112,7 @@ const _: () = {
             "alignment of _DTBLCOMBOBOX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLDDLBX > () == 16, "size of _DTBLDDLBX on i686"
@@ -2015,6 +2122,7 @@ const _: () = {
             "alignment of _DTBLDDLBX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLEDIT > () == 16, "size of _DTBLEDIT on i686"
@@ -2024,6 +2132,7 @@ const _: () = {
             "alignment of _DTBLEDIT on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLGROUPBOX > () == 8,
@@ -2034,6 +2143,7 @@ const _: () = {
             "alignment of _DTBLGROUPBOX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLLABEL > () == 8, "size of _DTBLLABEL on i686"
@@ -2043,6 +2153,7 @@ const _: () = {
             "alignment of _DTBLLABEL on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLLBX > () == 12, "size of _DTBLLBX on i686"
@@ -2051,6 +2162,7 @@ const _: () = {
             ::core::mem::align_of:: < _DTBLLBX > () == 4, "alignment of _DTBLLBX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLMVDDLBX > () == 8,
@@ -2061,6 +2173,7 @@ const _: () = {
             "alignment of _DTBLMVDDLBX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLMVLISTBOX > () == 8,
@@ -2071,6 +2184,7 @@ const _: () = {
             "alignment of _DTBLMVLISTBOX on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLPAGE > () == 16, "size of _DTBLPAGE on i686"
@@ -2080,6 +2194,7 @@ const _: () = {
             "alignment of _DTBLPAGE on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _DTBLRADIOBUTTON > () == 20,
@@ -2090,6 +2205,7 @@ const _: () = {
             "alignment of _DTBLRADIOBUTTON on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _ERROR_NOTIFICATION > () == 20,
@@ -2100,6 +2216,7 @@ const _: () = {
             "alignment of _ERROR_NOTIFICATION on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _EXTENDED_NOTIFICATION > () == 12,
@@ -2153,6 +2270,7 @@ const _: () = {
             "alignment of _LARGE_INTEGER__bindgen_ty_2 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPIERROR > () == 20, "size of _MAPIERROR on i686"
@@ -2162,6 +2280,7 @@ const _: () = {
             "alignment of _MAPIERROR on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPINAMEID > () == 12,
@@ -2172,6 +2291,7 @@ const _: () = {
             "alignment of _MAPINAMEID on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPINAMEID__bindgen_ty_1 > () == 4,
@@ -2191,6 +2311,7 @@ const _: () = {
             ::core::mem::align_of:: < _MAPISIB > () == 4, "alignment of _MAPISIB on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _MAPIUID > () == 16, "size of _MAPIUID on i686"
@@ -2199,6 +2320,7 @@ const _: () = {
             ::core::mem::align_of:: < _MAPIUID > () == 1, "alignment of _MAPIUID on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NEWMAIL_NOTIFICATION > () == 28,
@@ -2209,6 +2331,7 @@ const _: () = {
             "alignment of _NEWMAIL_NOTIFICATION on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NOTIFICATION > () == 64,
@@ -2219,6 +2342,7 @@ const _: () = {
             "alignment of _NOTIFICATION on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _NOTIFICATION__bindgen_ty_1 > () == 56,
@@ -2229,6 +2353,7 @@ const _: () = {
             "alignment of _NOTIFICATION__bindgen_ty_1 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _OBJECT_NOTIFICATION > () == 40,
@@ -2250,6 +2375,7 @@ const _: () = {
             "alignment of _OPTIONDATA on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < _PV > () == 8, "size of _PV on i686");
         assert!(::core::mem::align_of:: < _PV > () == 8, "alignment of _PV on i686");
@@ -2283,6 +2409,7 @@ const _: () = {
             "alignment of _ReadState on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SAndRestriction > () == 8,
@@ -2293,6 +2420,7 @@ const _: () = {
             "alignment of _SAndRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SAppTimeArray > () == 8,
@@ -2303,12 +2431,14 @@ const _: () = {
             "alignment of _SAppTimeArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < _SBinary > () == 8, "size of _SBinary on i686");
         assert!(
             ::core::mem::align_of:: < _SBinary > () == 4, "alignment of _SBinary on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SBinaryArray > () == 8,
@@ -2319,6 +2449,7 @@ const _: () = {
             "alignment of _SBinaryArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SBitMaskRestriction > () == 12,
@@ -2329,6 +2460,7 @@ const _: () = {
             "alignment of _SBitMaskRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SCommentRestriction > () == 12,
@@ -2339,6 +2471,7 @@ const _: () = {
             "alignment of _SCommentRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SComparePropsRestriction > () == 12,
@@ -2349,6 +2482,7 @@ const _: () = {
             "alignment of _SComparePropsRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SContentRestriction > () == 12,
@@ -2359,6 +2493,7 @@ const _: () = {
             "alignment of _SContentRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SCurrencyArray > () == 8,
@@ -2369,6 +2504,7 @@ const _: () = {
             "alignment of _SCurrencyArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SDateTimeArray > () == 8,
@@ -2379,6 +2515,7 @@ const _: () = {
             "alignment of _SDateTimeArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SDoubleArray > () == 8,
@@ -2389,6 +2526,7 @@ const _: () = {
             "alignment of _SDoubleArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SExistRestriction > () == 12,
@@ -2399,6 +2537,7 @@ const _: () = {
             "alignment of _SExistRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SGuidArray > () == 8, "size of _SGuidArray on i686"
@@ -2408,6 +2547,7 @@ const _: () = {
             "alignment of _SGuidArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLPSTRArray > () == 8,
@@ -2418,6 +2558,7 @@ const _: () = {
             "alignment of _SLPSTRArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLargeIntegerArray > () == 8,
@@ -2428,6 +2569,7 @@ const _: () = {
             "alignment of _SLargeIntegerArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SLongArray > () == 8, "size of _SLongArray on i686"
@@ -2437,6 +2579,7 @@ const _: () = {
             "alignment of _SLongArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SNotRestriction > () == 8,
@@ -2447,6 +2590,7 @@ const _: () = {
             "alignment of _SNotRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SOrRestriction > () == 8,
@@ -2457,6 +2601,7 @@ const _: () = {
             "alignment of _SOrRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropProblem > () == 12,
@@ -2467,6 +2612,7 @@ const _: () = {
             "alignment of _SPropProblem on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropProblemArray > () == 16,
@@ -2477,6 +2623,7 @@ const _: () = {
             "alignment of _SPropProblemArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropTagArray > () == 8,
@@ -2487,6 +2634,7 @@ const _: () = {
             "alignment of _SPropTagArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropValue > () == 16,
@@ -2497,6 +2645,7 @@ const _: () = {
             "alignment of _SPropValue on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SPropertyRestriction > () == 12,
@@ -2507,6 +2656,7 @@ const _: () = {
             "alignment of _SPropertyRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRealArray > () == 8, "size of _SRealArray on i686"
@@ -2516,6 +2666,7 @@ const _: () = {
             "alignment of _SRealArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRestriction > () == 16,
@@ -2526,6 +2677,7 @@ const _: () = {
             "alignment of _SRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRestriction__bindgen_ty_1 > () == 12,
@@ -2536,10 +2688,12 @@ const _: () = {
             "alignment of _SRestriction__bindgen_ty_1 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(::core::mem::size_of:: < _SRow > () == 12, "size of _SRow on i686");
         assert!(::core::mem::align_of:: < _SRow > () == 4, "alignment of _SRow on i686");
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SRowSet > () == 16, "size of _SRowSet on i686"
@@ -2548,6 +2702,7 @@ const _: () = {
             ::core::mem::align_of:: < _SRowSet > () == 4, "alignment of _SRowSet on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SShortArray > () == 8,
@@ -2558,6 +2713,7 @@ const _: () = {
             "alignment of _SShortArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSizeRestriction > () == 12,
@@ -2568,6 +2724,7 @@ const _: () = {
             "alignment of _SSizeRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSortOrder > () == 8, "size of _SSortOrder on i686"
@@ -2577,6 +2734,7 @@ const _: () = {
             "alignment of _SSortOrder on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSortOrderSet > () == 20,
@@ -2587,6 +2745,7 @@ const _: () = {
             "alignment of _SSortOrderSet on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SSubRestriction > () == 8,
@@ -2597,6 +2756,7 @@ const _: () = {
             "alignment of _SSubRestriction on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _SWStringArray > () == 8,
@@ -2607,6 +2767,7 @@ const _: () = {
             "alignment of _SWStringArray on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _TABLE_NOTIFICATION > () == 56,
@@ -2647,6 +2808,7 @@ const _: () = {
             "alignment of _ULARGE_INTEGER__bindgen_ty_2 on i686"
         );
     }
+    #[cfg(feature = "mapidefs")]
     {
         assert!(
             ::core::mem::size_of:: < _flaglist > () == 8, "size of _flaglist on i686"

@@ -33,8 +33,10 @@ pub mod mapiaux;
 #[cfg(feature = "mapicode")]
 #[rustfmt::skip]
 pub mod mapicode;
+#[cfg(feature = "mapidefs")]
 #[rustfmt::skip]
 pub mod mapidefs;
+#[cfg(feature = "mapiform")]
 #[rustfmt::skip]
 pub mod mapiform;
 #[cfg(feature = "mapiguid")]
@@ -58,6 +60,7 @@ pub mod mapitags;
 #[cfg(feature = "mapiutil")]
 #[rustfmt::skip]
 pub mod mapiutil;
+#[cfg(feature = "mapix")]
 #[rustfmt::skip]
 pub mod mapix;
 #[cfg(feature = "mimeole")]
@@ -77,7 +80,9 @@ pub use imscapabilities::*;
 pub use mapiaux::*;
 #[cfg(feature = "mapicode")]
 pub use mapicode::*;
+#[cfg(feature = "mapidefs")]
 pub use mapidefs::*;
+#[cfg(feature = "mapiform")]
 pub use mapiform::*;
 #[cfg(feature = "mapiguid")]
 pub use mapiguid::*;
@@ -93,6 +98,7 @@ pub use mapisync::*;
 pub use mapitags::*;
 #[cfg(feature = "mapiutil")]
 pub use mapiutil::*;
+#[cfg(feature = "mapix")]
 pub use mapix::*;
 #[cfg(feature = "mimeole")]
 pub use mimeole::*;

@@ -603,6 +603,23 @@ pub struct _NOTIFICATION {
     /// `info` of `_NOTIFICATION`.
     pub info: _NOTIFICATION__bindgen_ty_1,
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapidefs.h`.
+pub union _NOTIFICATION__bindgen_ty_1 {
+    /// `err` of `_NOTIFICATION__bindgen_ty_1`.
+    pub err: ERROR_NOTIFICATION,
+    /// `newmail` of `_NOTIFICATION__bindgen_ty_1`.
+    pub newmail: NEWMAIL_NOTIFICATION,
+    /// `obj` of `_NOTIFICATION__bindgen_ty_1`.
+    pub obj: OBJECT_NOTIFICATION,
+    /// `tab` of `_NOTIFICATION__bindgen_ty_1`.
+    pub tab: TABLE_NOTIFICATION,
+    /// `ext` of `_NOTIFICATION__bindgen_ty_1`.
+    pub ext: EXTENDED_NOTIFICATION,
+    /// `statobj` of `_NOTIFICATION__bindgen_ty_1`.
+    pub statobj: STATUS_OBJECT_NOTIFICATION,
+}
 /// `NOTIFICATION` is `_NOTIFICATION`, from `mapidefs.h`.
 pub type NOTIFICATION = _NOTIFICATION;
 /// `LPNOTIFICATION` is `*mut _NOTIFICATION`, from `mapidefs.h`.
@@ -625,6 +642,15 @@ pub struct _MAPINAMEID {
     pub ulKind: ULONG,
     /// `Kind` of `_MAPINAMEID`.
     pub Kind: _MAPINAMEID__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapidefs.h`.
+pub union _MAPINAMEID__bindgen_ty_1 {
+    /// `lID` of `_MAPINAMEID__bindgen_ty_1`.
+    pub lID: LONG,
+    /// `lpwstrName` of `_MAPINAMEID__bindgen_ty_1`.
+    pub lpwstrName: LPWSTR,
 }
 /// `MAPINAMEID` is `_MAPINAMEID`, from `mapidefs.h`.
 pub type MAPINAMEID = _MAPINAMEID;
@@ -807,6 +833,33 @@ pub struct _SRestriction {
     pub rt: ULONG,
     /// `res` of `_SRestriction`.
     pub res: _SRestriction__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapidefs.h`.
+pub union _SRestriction__bindgen_ty_1 {
+    /// `resCompareProps` of `_SRestriction__bindgen_ty_1`.
+    pub resCompareProps: SComparePropsRestriction,
+    /// `resAnd` of `_SRestriction__bindgen_ty_1`.
+    pub resAnd: SAndRestriction,
+    /// `resOr` of `_SRestriction__bindgen_ty_1`.
+    pub resOr: SOrRestriction,
+    /// `resNot` of `_SRestriction__bindgen_ty_1`.
+    pub resNot: SNotRestriction,
+    /// `resContent` of `_SRestriction__bindgen_ty_1`.
+    pub resContent: SContentRestriction,
+    /// `resProperty` of `_SRestriction__bindgen_ty_1`.
+    pub resProperty: SPropertyRestriction,
+    /// `resBitMask` of `_SRestriction__bindgen_ty_1`.
+    pub resBitMask: SBitMaskRestriction,
+    /// `resSize` of `_SRestriction__bindgen_ty_1`.
+    pub resSize: SSizeRestriction,
+    /// `resExist` of `_SRestriction__bindgen_ty_1`.
+    pub resExist: SExistRestriction,
+    /// `resSub` of `_SRestriction__bindgen_ty_1`.
+    pub resSub: SSubRestriction,
+    /// `resComment` of `_SRestriction__bindgen_ty_1`.
+    pub resComment: SCommentRestriction,
 }
 /// `SRestriction` is `_SRestriction`, from `mapidefs.h`.
 pub type SRestriction = _SRestriction;

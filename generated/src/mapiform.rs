@@ -36,6 +36,7 @@ pub const SAVEOPTS_NOSAVE: tagSAVEOPTS = 1;
 pub const SAVEOPTS_PROMPTSAVE: tagSAVEOPTS = 2;
 /// `tagSAVEOPTS` is `u32`, from `mapiform.h`.
 pub type tagSAVEOPTS = u32;
+pub use self::tagSAVEOPTS as SAVEOPTS;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `FORMPRINTSETUP` structure, from `mapiform.h`. Microsoft's reference: [FORMPRINTSETUP](https://learn.microsoft.com/office/client-developer/outlook/mapi/formprintsetup).
@@ -82,6 +83,24 @@ pub struct SMAPIFormProp {
     pub nSpecialType: FORMPROPSPECIALTYPE,
     /// `u` of `SMAPIFormProp`.
     pub u: SMAPIFormProp__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapiform.h`.
+pub union SMAPIFormProp__bindgen_ty_1 {
+    /// `s1` of `SMAPIFormProp__bindgen_ty_1`.
+    pub s1: SMAPIFormProp__bindgen_ty_1__bindgen_ty_1,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a structure without a name of its own, from `mapiform.h`.
+pub struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 {
+    /// `nmidIdx` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub nmidIdx: MAPINAMEID,
+    /// `cfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub cfpevAvailable: ULONG,
+    /// `pfpevAvailable` of `SMAPIFormProp__bindgen_ty_1__bindgen_ty_1`.
+    pub pfpevAvailable: LPMAPIFORMPROPENUMVAL,
 }
 /// `LPMAPIFORMPROP` is `*mut SMAPIFormProp`, from `mapiform.h`.
 pub type LPMAPIFORMPROP = *mut SMAPIFormProp;

@@ -48,6 +48,37 @@ pub struct DTCTL {
     /// `ctl` of `DTCTL`.
     pub ctl: DTCTL__bindgen_ty_1,
 }
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapiutil.h`.
+pub union DTCTL__bindgen_ty_1 {
+    /// `lpv` of `DTCTL__bindgen_ty_1`.
+    pub lpv: LPVOID,
+    /// `lplabel` of `DTCTL__bindgen_ty_1`.
+    pub lplabel: LPDTBLLABEL,
+    /// `lpedit` of `DTCTL__bindgen_ty_1`.
+    pub lpedit: LPDTBLEDIT,
+    /// `lplbx` of `DTCTL__bindgen_ty_1`.
+    pub lplbx: LPDTBLLBX,
+    /// `lpcombobox` of `DTCTL__bindgen_ty_1`.
+    pub lpcombobox: LPDTBLCOMBOBOX,
+    /// `lpddlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpddlbx: LPDTBLDDLBX,
+    /// `lpcheckbox` of `DTCTL__bindgen_ty_1`.
+    pub lpcheckbox: LPDTBLCHECKBOX,
+    /// `lpgroupbox` of `DTCTL__bindgen_ty_1`.
+    pub lpgroupbox: LPDTBLGROUPBOX,
+    /// `lpbutton` of `DTCTL__bindgen_ty_1`.
+    pub lpbutton: LPDTBLBUTTON,
+    /// `lpradiobutton` of `DTCTL__bindgen_ty_1`.
+    pub lpradiobutton: LPDTBLRADIOBUTTON,
+    /// `lpmvlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpmvlbx: LPDTBLMVLISTBOX,
+    /// `lpmvddlbx` of `DTCTL__bindgen_ty_1`.
+    pub lpmvddlbx: LPDTBLMVDDLBX,
+    /// `lppage` of `DTCTL__bindgen_ty_1`.
+    pub lppage: LPDTBLPAGE,
+}
 /// `LPDTCTL` is `*mut DTCTL`, from `mapiutil.h`.
 pub type LPDTCTL = *mut DTCTL;
 #[repr(C)]
@@ -62,6 +93,15 @@ pub struct DTPAGE {
     pub __bindgen_anon_1: DTPAGE__bindgen_ty_1,
     /// `lpctl` of `DTPAGE`.
     pub lpctl: LPDTCTL,
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+/// A part of a union without a name of its own, from `mapiutil.h`.
+pub union DTPAGE__bindgen_ty_1 {
+    /// `lpszComponent` of `DTPAGE__bindgen_ty_1`.
+    pub lpszComponent: LPTSTR,
+    /// `ulItemID` of `DTPAGE__bindgen_ty_1`.
+    pub ulItemID: ULONG,
 }
 /// `LPDTPAGE` is `*mut DTPAGE`, from `mapiutil.h`.
 pub type LPDTPAGE = *mut DTPAGE;
@@ -119,7 +159,7 @@ pub struct ITableData_Vtbl {
         this: *mut ::core::ffi::c_void,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
@@ -209,7 +249,7 @@ impl ITableData {
         &self,
         lpSSortOrderSet: LPSSortOrderSet,
         lpfCallerRelease: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ulCallerData: ULONG_PTR,
         lppMAPITable: *mut LPMAPITABLE,
@@ -313,7 +353,7 @@ pub trait ITableData_Impl {
         &self,
         lp_s_sort_order_set: LPSSortOrderSet,
         lpf_caller_release: ::core::option::Option<
-            unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+            unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
         >,
         ul_caller_data: ULONG_PTR,
         lpp_mapi_table: *mut LPMAPITABLE,
@@ -443,7 +483,7 @@ impl ITableData_Vtbl {
             this: *mut ::core::ffi::c_void,
             lpSSortOrderSet: LPSSortOrderSet,
             lpfCallerRelease: ::core::option::Option<
-                unsafe extern "system" fn(ULONG, LPTABLEDATA, LPMAPITABLE),
+                unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE),
             >,
             ulCallerData: ULONG_PTR,
             lppMAPITable: *mut LPMAPITABLE,

@@ -81,6 +81,17 @@ fn defined_name(item: &syn::Item) -> Option<String> {
         Trait(t) => t.ident.to_string(),
         Mod(m) => m.ident.to_string(),
         Macro(m) => m.ident.as_ref()?.to_string(),
+        Use(u) => {
+            let mut tree = &u.tree;
+            loop {
+                match tree {
+                    syn::UseTree::Path(p) => tree = &p.tree,
+                    syn::UseTree::Rename(r) => break r.rename.to_string(),
+                    syn::UseTree::Name(n) => break n.ident.to_string(),
+                    _ => return None,
+                }
+            }
+        }
         _ => return None,
     })
 }
@@ -160,5 +171,34 @@ mod tests {
         assert!(!deps.contains_key("base"));
         // What the base module uses, and what that uses, is never gated.
         assert!(!deps.contains_key("d") && !deps.contains_key("e"));
+    }
+
+    #[test]
+    fn a_use_alias_defines_its_name() {
+        let bodies = BTreeMap::from([
+            (
+                "base".to_string(),
+                quote!(
+                    pub type ULONG = u32;
+                ),
+            ),
+            (
+                "form".to_string(),
+                quote!(
+                    pub type tagSAVEOPTS = u32;
+                    pub use self::tagSAVEOPTS as SAVEOPTS;
+                ),
+            ),
+            (
+                "user".to_string(),
+                quote!(
+                    pub struct U {
+                        pub s: SAVEOPTS,
+                    }
+                ),
+            ),
+        ]);
+        let deps = dependencies(&bodies, &["base"]).unwrap();
+        assert_eq!(deps["user"].iter().collect::<Vec<_>>(), ["form"]);
     }
 }

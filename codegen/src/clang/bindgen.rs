@@ -39,9 +39,14 @@ const CTYPES: &str = "mapi_codegen_ctypes";
 ///
 /// The named `types` are included, with what they use. (Naming them is much faster
 /// than bindgen's file allowlist, which checks every item of windows.h.)
-pub fn generate(inputs: &Inputs, triple: &str, types: &[String]) -> Result<String> {
+pub fn generate(
+    inputs: &Inputs,
+    scan: &super::Scan,
+    triple: &str,
+    types: &[String],
+) -> Result<String> {
     super::libclang::ensure_loaded()?;
-    let files = inputs.unsaved("bindgen.h", "");
+    let files = inputs.unsaved_c("bindgen.h", &scan.tagless);
     let mut b = bindgen::Builder::default()
         .header_contents(&files[0].0, &files[0].1)
         .clang_args(inputs.clang_args(triple, false))

@@ -352,6 +352,12 @@ impl<'tu> Type<'tu> {
         Type::new(unsafe { clang_Type_getNamedType(self.raw) })
     }
 
+    /// For an array type, its element type.
+    pub fn element(&self) -> Type<'tu> {
+        // SAFETY: as above.
+        Type::new(unsafe { clang_getArrayElementType(self.raw) })
+    }
+
     pub fn declaration(&self) -> Cursor<'tu> {
         // SAFETY: as above.
         Cursor::new(unsafe { clang_getTypeDeclaration(self.raw) })

@@ -8,6 +8,7 @@
 #![allow(non_upper_case_globals)]
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 
 use clang_sys::*;
 
@@ -29,6 +30,10 @@ pub struct Scan {
     pub macros: Vec<(String, String, Vec<String>)>,
     /// The record layouts of the parse's target ([`super::layouts`]).
     pub layouts: super::layouts::Layouts,
+    /// Structs and unions the MAPI headers name without their tag (`RTF_WCSINFO *p` after
+    /// `struct RTF_WCSINFO {...};`), which only C++ accepts: name to keyword (`struct`,
+    /// `union`). A C parse declares each first (`typedef struct X X;`), as C++ does.
+    pub tagless: BTreeMap<String, &'static str>,
 }
 
 /// Where a name is declared.
@@ -39,16 +44,29 @@ pub struct Declared {
     pub line: u32,
 }
 
-/// Walks a parsed C++ translation unit.
-pub fn scan(tu: &TranslationUnit) -> Result<Scan> {
+/// Walks a parsed C++ translation unit. `mapi_dir` is the MAPI header folder: only
+/// declarations in files under it are searched for tag-less uses of records.
+pub fn scan(tu: &TranslationUnit, mapi_dir: &Path) -> Result<Scan> {
     let mut facts = Scan::default();
     let mut classes = Vec::new();
-    walk(tu, tu.root(), &mut facts, &mut classes)?;
+    let mut typedefs = HashSet::new();
+    walk(
+        tu,
+        tu.root(),
+        &mut facts,
+        &mut classes,
+        &mut typedefs,
+        mapi_dir,
+    )?;
     let names: HashSet<String> = classes
         .iter()
         .filter(|c: &&Cursor<'_>| is_interface(c))
         .map(|c| c.spelling())
         .collect();
+    // An interface or a name also typedef'd needs no C declaration of its own.
+    facts
+        .tagless
+        .retain(|name, _| !names.contains(name) && !typedefs.contains(name));
     for class in classes {
         if !is_interface(&class) {
             continue;
@@ -64,12 +82,29 @@ fn walk<'tu>(
     cursor: Cursor<'tu>,
     facts: &mut Scan,
     classes: &mut Vec<Cursor<'tu>>,
+    typedefs: &mut HashSet<String>,
+    mapi_dir: &Path,
 ) -> Result<()> {
     for c in cursor.children() {
         let kind = c.kind();
+        if matches!(
+            kind,
+            CXCursor_FunctionDecl
+                | CXCursor_VarDecl
+                | CXCursor_StructDecl
+                | CXCursor_ClassDecl
+                | CXCursor_UnionDecl
+                | CXCursor_TypedefDecl
+        ) && Path::new(&c.location().0).starts_with(mapi_dir)
+        {
+            find_tagless(c, &mut facts.tagless);
+        }
+        if kind == CXCursor_TypedefDecl {
+            typedefs.insert(c.spelling());
+        }
         match kind {
             CXCursor_LinkageSpec | CXCursor_Namespace | CXCursor_UnexposedDecl => {
-                walk(tu, c, facts, classes)?
+                walk(tu, c, facts, classes, typedefs, mapi_dir)?
             }
             CXCursor_StructDecl | CXCursor_ClassDecl | CXCursor_UnionDecl | CXCursor_EnumDecl
             | CXCursor_TypedefDecl => {
@@ -113,6 +148,67 @@ fn walk<'tu>(
         }
     }
     Ok(())
+}
+
+/// Records every struct or union that `c` or a declaration inside it names without its
+/// tag: a record type whose spelling lacks the `struct`/`union` keyword.
+fn find_tagless(c: Cursor<'_>, found: &mut BTreeMap<String, &'static str>) {
+    let ty = match c.kind() {
+        CXCursor_TypedefDecl => Some(c.typedef_underlying()),
+        CXCursor_FunctionDecl | CXCursor_CXXMethod => Some(c.result_type()),
+        CXCursor_ParmDecl | CXCursor_FieldDecl | CXCursor_VarDecl => Some(c.ty()),
+        _ => None,
+    };
+    if let Some(ty) = ty {
+        tagless_in(ty, found, 0);
+    }
+    for child in c.children() {
+        if matches!(
+            child.kind(),
+            CXCursor_ParmDecl
+                | CXCursor_FieldDecl
+                | CXCursor_CXXMethod
+                | CXCursor_StructDecl
+                | CXCursor_UnionDecl
+                | CXCursor_TypedefDecl
+        ) {
+            find_tagless(child, found);
+        }
+    }
+}
+
+fn tagless_in(ty: Type<'_>, found: &mut BTreeMap<String, &'static str>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match ty.kind() {
+        CXType_Pointer | CXType_LValueReference => tagless_in(ty.pointee(), found, depth + 1),
+        CXType_ConstantArray | CXType_IncompleteArray => tagless_in(ty.element(), found, depth + 1),
+        CXType_FunctionProto => {
+            tagless_in(ty.result(), found, depth + 1);
+            for a in ty.args() {
+                tagless_in(a, found, depth + 1);
+            }
+        }
+        CXType_Attributed => tagless_in(ty.modified(), found, depth + 1),
+        CXType_Record | CXType_Elaborated => {
+            let decl = ty.declaration();
+            let keyword = match decl.kind() {
+                CXCursor_StructDecl => "struct",
+                CXCursor_UnionDecl => "union",
+                _ => return,
+            };
+            let name = decl.spelling();
+            let spelled = ty.spelling();
+            let bare = spelled
+                .trim_start_matches("const ")
+                .trim_start_matches("volatile ");
+            if !name.is_empty() && bare == name {
+                found.entry(name).or_insert(keyword);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn declared(c: &Cursor<'_>) -> Declared {

@@ -70,6 +70,51 @@ impl CType {
         Some(ty)
     }
 
+    /// Parses a correction's type: a spelling [`parse_simple`](Self::parse_simple) reads,
+    /// or a callback as `Display` spells one, `RET(*)(A, B)` followed by its pointer stars,
+    /// each of RET, A and B `void` or a simple spelling. A callback takes the calling
+    /// convention of the callback in `like` (the parameter's type in the headers), which
+    /// the C spelling does not say; `None` if `like` holds none.
+    pub fn parse_correction(s: &str, like: &CType) -> Option<CType> {
+        if let Some(t) = CType::parse_simple(s) {
+            return Some(t);
+        }
+        let part = |p: &str| match p.trim() {
+            "void" => Some(CType::Void),
+            p => CType::parse_simple(p),
+        };
+        let (ret, rest) = s.split_once("(*)(")?;
+        let (args, tail) = rest.split_once(')')?;
+        if tail.chars().any(|c| c != '*' && !c.is_whitespace()) {
+            return None;
+        }
+        let mut inner = like;
+        let abi = loop {
+            match inner {
+                CType::Ptr { to, .. } => inner = to,
+                CType::Fn { abi, .. } => break *abi,
+                _ => return None,
+            }
+        };
+        let params = if args.trim().is_empty() {
+            Vec::new()
+        } else {
+            args.split(',').map(part).collect::<Option<Vec<_>>>()?
+        };
+        let mut ty = CType::Fn {
+            abi,
+            ret: Box::new(part(ret)?),
+            params,
+        };
+        for _ in 0..tail.matches('*').count() {
+            ty = CType::Ptr {
+                is_const: false,
+                to: Box::new(ty),
+            };
+        }
+        Some(ty)
+    }
+
     /// Every name this type refers to.
     pub fn names(&self, out: &mut Vec<String>) {
         match self {
@@ -111,5 +156,40 @@ impl fmt::Display for CType {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn callback(abi: Abi, first: &str) -> CType {
+        CType::Ptr {
+            is_const: false,
+            to: Box::new(CType::Fn {
+                abi,
+                ret: Box::new(CType::Void),
+                params: vec![CType::Named(first.into()), CType::Named("LPVOID".into())],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_correction_may_retype_a_callback_keeping_its_calling_convention() {
+        let found = callback(Abi::System, "ULONG");
+        assert_eq!(found.to_string(), "void(*)(ULONG, LPVOID)*");
+        let to = CType::parse_correction("void(*)(ULONG_PTR, LPVOID)*", &found).unwrap();
+        assert_eq!(to, callback(Abi::System, "ULONG_PTR"));
+        // Simple spellings still parse; a callback needs a callback to take the
+        // convention from; junk after the stars is refused.
+        assert_eq!(
+            CType::parse_correction("ULONG_PTR", &found),
+            Some(CType::Named("ULONG_PTR".into()))
+        );
+        assert_eq!(
+            CType::parse_correction("void(*)(ULONG_PTR)*", &CType::Named("ULONG".into())),
+            None
+        );
+        assert_eq!(CType::parse_correction("void(*)(ULONG)* x", &found), None);
     }
 }

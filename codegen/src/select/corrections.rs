@@ -63,7 +63,7 @@ pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
                 ),
             ));
         }
-        param.ty = CType::parse_simple(&c.to)
+        param.ty = CType::parse_correction(&c.to, &param.ty)
             .ok_or_else(|| manifest.error_at(at, format!("cannot read the type `{}`", c.to)))?;
     }
     Ok(())

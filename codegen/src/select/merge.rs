@@ -20,9 +20,19 @@ pub fn merge(
     decls: &BTreeMap<String, Declared>,
     base_module: &str,
 ) -> Vec<TypeItem> {
-    let header_of = |key: &ItemKey| {
+    // An anonymous part that bindgen names after its record (`SMAPIFormProp__bindgen_ty_1`
+    // inside `SMAPIFormProp`) goes with the record: clang declares no such name.
+    // A `pub use self::tagX as X;` (bindgen's alias of a typedef naming its enum by tag)
+    // goes with the typedef `X`.
+    let header_of = |key: &ItemKey, item: &syn::Item| {
+        let renamed = use_rename(item);
+        let name = renamed.as_deref().unwrap_or(key.name());
         decls
-            .get(key.name())
+            .get(name)
+            .or_else(|| {
+                let (record, _) = name.split_once("__bindgen_ty_")?;
+                decls.get(record)
+            })
             .map_or_else(|| base_module.to_string(), |d| d.header.clone())
     };
     // Each target's items by key (the first of a key wins).
@@ -54,7 +64,7 @@ pub fn merge(
         if let Some(all) = everywhere.filter(|v| v.windows(2).all(|w| same_item(w[0], w[1]))) {
             items.push(TypeItem {
                 key: key.clone(),
-                header: header_of(key),
+                header: header_of(key, all[cc_index]),
                 cfg: None,
                 item: all[cc_index].clone(),
             });
@@ -64,7 +74,7 @@ pub fn merge(
             if let Some(item) = v {
                 items.push(TypeItem {
                     key: key.clone(),
-                    header: header_of(key),
+                    header: header_of(key, item),
                     cfg: Some(t.cfg.clone()),
                     item: (*item).clone(),
                 });
@@ -72,6 +82,22 @@ pub fn merge(
         }
     }
     items
+}
+
+/// The name a `use path::x as Name;` item declares.
+fn use_rename(item: &syn::Item) -> Option<String> {
+    let syn::Item::Use(u) = item else {
+        return None;
+    };
+    let mut tree = &u.tree;
+    loop {
+        match tree {
+            syn::UseTree::Path(p) => tree = &p.tree,
+            syn::UseTree::Rename(r) => return Some(r.rename.to_string()),
+            syn::UseTree::Name(n) => return Some(n.ident.to_string()),
+            _ => return None,
+        }
+    }
 }
 
 /// Whether two targets' versions of an item are the same syntax tree, once calling
@@ -174,6 +200,20 @@ mod tests {
         assert_eq!(m.len(), 1, "{m:?}");
         assert_eq!(m[0].1, None);
         assert!(m[0].2.contains("extern \"system\""), "{m:?}");
+    }
+
+    #[test]
+    fn anonymous_parts_and_use_aliases_go_with_their_record_or_typedef() {
+        let both = [
+            "pub union S__bindgen_ty_1 { a: u32 }",
+            "pub use self::tagS as S;",
+            "pub use self::tagS as Unknown;",
+            "pub struct T__bindgen_ty_1 { a: u32 }",
+        ];
+        let m = merged(&both, &both);
+        let headers: Vec<&str> = m.iter().map(|(h, _, _)| h.as_str()).collect();
+        // `S` is declared in s.h; `Unknown` and `T` are declared nowhere.
+        assert_eq!(headers, ["s.h", "s.h", "base", "base"], "{m:?}");
     }
 
     #[test]

@@ -1,0 +1,225 @@
+//! A regeneration from headers that differ from the mingw-w64 ones the way Microsoft's
+//! (microsoft/MAPIStubLibrary's include/) do gives the bindings the mingw-w64 headers and
+//! the manifest's corrections give. Microsoft's headers are not in the repository: each
+//! test copies the mingw-w64 headers and rewrites the copy in the points where Microsoft's
+//! differ and that once stopped or changed a run:
+//!
+//! - the file names are spelled with capitals (`MAPIDefS.h`, `MAPIX.h`, `MAPIUtil.h`, ...)
+//!   while the headers include each other in lower case (`#include <mapidefs.h>`);
+//! - a struct declared without a typedef is named without its `struct` tag, which only
+//!   C++ accepts (Microsoft's MAPIUtil.h does so for the RTF stream-info structs);
+//! - parameters the manifest corrects to `ULONG_PTR` are `ULONG_PTR` already;
+//! - MAPIDefS.h (and MAPIGuid.h) declare the fast-shutdown interfaces that
+//!   headers/mapishutdown.idl declares for the mingw-w64 headers.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mapi_codegen::{generate, Options};
+
+/// The repository's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+const MINGW: &str = "/usr/share/mingw-w64/include";
+
+/// Microsoft's spellings of the headers the manifest reads.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("mapidefs.h", "MAPIDefS.h"),
+    ("mapicode.h", "MAPICode.h"),
+    ("mapiguid.h", "MAPIGuid.h"),
+    ("mapitags.h", "MAPITags.h"),
+    ("mapix.h", "MAPIX.h"),
+    ("mapispi.h", "MAPISPI.h"),
+    ("mapiform.h", "MAPIForm.h"),
+    ("mapihook.h", "MAPIHook.h"),
+    ("mapiutil.h", "MAPIUtil.h"),
+];
+
+/// `text` with `from` replaced by `to`, which must occur `count` times.
+fn rewrite(text: &str, from: &str, to: &str, count: usize) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        count,
+        "the mingw-w64 header changed: `{from}`"
+    );
+    text.replace(from, to)
+}
+
+/// The fast-shutdown interfaces as a MAPI header declares them, with the mingw-w64
+/// headers' macros. `client_methods` is IMAPIClientShutdown's method list.
+fn shutdown_interfaces(client_methods: &str) -> String {
+    format!(
+        "\n#define MAPI_IMAPICLIENTSHUTDOWN_METHODS(IPURE) {client_methods}\n\
+         #undef INTERFACE\n\
+         #define INTERFACE IMAPIClientShutdown\n\
+         DECLARE_MAPI_INTERFACE_(IMAPIClientShutdown,IUnknown) {{\n\
+           BEGIN_INTERFACE\n\
+           MAPI_IUNKNOWN_METHODS(PURE)\n\
+           MAPI_IMAPICLIENTSHUTDOWN_METHODS(PURE)\n\
+         }};\n\
+         DECLARE_MAPI_INTERFACE_PTR(IMAPIClientShutdown,LPMAPICLIENTSHUTDOWN);\n\
+         #define MAPI_IMAPIPROVIDERSHUTDOWN_METHODS(IPURE) \
+           MAPIMETHOD(QueryFastShutdown) (THIS) IPURE; \
+           MAPIMETHOD(NotifyProcessShutdown) (THIS) IPURE; \
+           MAPIMETHOD(DoFastShutdown) (THIS) IPURE;\n\
+         #undef INTERFACE\n\
+         #define INTERFACE IMAPIProviderShutdown\n\
+         DECLARE_MAPI_INTERFACE_(IMAPIProviderShutdown,IUnknown) {{\n\
+           BEGIN_INTERFACE\n\
+           MAPI_IUNKNOWN_METHODS(PURE)\n\
+           MAPI_IMAPIPROVIDERSHUTDOWN_METHODS(PURE)\n\
+         }};\n\
+         DECLARE_MAPI_INTERFACE_PTR(IMAPIProviderShutdown,LPMAPIPROVIDERSHUTDOWN);\n"
+    )
+}
+
+const CLIENT_METHODS: &str = "MAPIMETHOD(QueryFastShutdown) (THIS) IPURE; \
+                              MAPIMETHOD(NotifyProcessShutdown) (THIS) IPURE; \
+                              MAPIMETHOD(DoFastShutdown) (THIS) IPURE;";
+
+/// A copy of the mingw-w64 header folder in `dir`, rewritten as Microsoft's headers
+/// differ; `client_methods` is what its MAPIDefS.h declares IMAPIClientShutdown with.
+fn microsoft_like(dir: &Path, client_methods: &str) -> PathBuf {
+    let include = dir.join("include");
+    fs::create_dir(&include).unwrap();
+    let renamed: BTreeMap<&str, &str> = SPELLINGS.iter().copied().collect();
+    for entry in fs::read_dir(MINGW).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if !renamed.contains_key(name.as_str()) {
+            std::os::unix::fs::symlink(&p, include.join(&name)).unwrap();
+        }
+    }
+    let read = |name: &str| fs::read_to_string(Path::new(MINGW).join(name)).unwrap();
+    let mut texts: BTreeMap<&str, String> = SPELLINGS
+        .iter()
+        .map(|(lower, _)| (*lower, read(lower)))
+        .collect();
+
+    // mapidefs.h: the ULONG_PTR the corrections give, a struct named without its tag,
+    // and the shutdown interfaces at the end (before the closing `extern "C"` and guard).
+    let defs = &texts["mapidefs.h"];
+    let defs = rewrite(
+        defs,
+        "MAPIMETHOD(CopyEntries) (THIS_ LPENTRYLIST lpEntries,ULONG ulUIParam,",
+        "MAPIMETHOD(CopyEntries) (THIS_ LPENTRYLIST lpEntries,ULONG_PTR ulUIParam,",
+        2,
+    );
+    let defs = rewrite(
+        &defs,
+        "typedef struct _SRestriction *LPSRestriction;",
+        "struct _SRestriction;\n  typedef _SRestriction *LPSRestriction;",
+        1,
+    );
+    let end = defs
+        .rfind("#ifdef __cplusplus")
+        .expect("mapidefs.h ends its extern \"C\"");
+    let defs = format!(
+        "{}{}{}",
+        &defs[..end],
+        shutdown_interfaces(client_methods),
+        &defs[end..]
+    );
+    texts.insert("mapidefs.h", defs);
+
+    // mapiguid.h: the shutdown interfaces' IIDs.
+    let guid = &texts["mapiguid.h"];
+    let at = guid
+        .find("#if !defined(INITGUID) || defined(USES_IID_IMAPISession)")
+        .unwrap();
+    let guid = format!(
+        "{}DEFINE_OLEGUID(IID_IMAPIClientShutdown,0x00020397,0,0);\n\
+         DEFINE_OLEGUID(IID_IMAPIProviderShutdown,0x00020398,0,0);\n{}",
+        &guid[..at],
+        &guid[at..]
+    );
+    texts.insert("mapiguid.h", guid);
+
+    // mapiutil.h: a function parameter naming a struct without its tag.
+    let util = rewrite(
+        &texts["mapiutil.h"],
+        "FPropContainsProp(LPSPropValue lpSPropValueDst,",
+        "FPropContainsProp(_SPropValue *lpSPropValueDst,",
+        1,
+    );
+    texts.insert("mapiutil.h", util);
+
+    for (lower, text) in texts {
+        fs::write(include.join(renamed[lower]), text).unwrap();
+    }
+    // Only Microsoft's spellings: the lower-case names are reached through the overlay.
+    for (lower, _) in SPELLINGS {
+        assert!(!include.join(lower).exists());
+    }
+    include
+}
+
+#[test]
+fn microsoft_like_headers_give_the_same_bindings() {
+    let dir = tempfile::tempdir().unwrap();
+    let include = microsoft_like(dir.path(), CLIENT_METHODS);
+    let manifest = root().join("headers/mapi.toml");
+    let ours = generate(&Options {
+        manifest: manifest.clone(),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let theirs = generate(&Options {
+        manifest,
+        mapi_include: Some(include),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let names = |g: &mapi_codegen::Generated| {
+        g.model
+            .interfaces
+            .iter()
+            .map(|i| (i.name.clone(), i.header.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&ours), names(&theirs));
+    assert!(names(&theirs).contains(&(
+        "IMAPIClientShutdown".to_string(),
+        "mapishutdown.h".to_string()
+    )));
+    assert_eq!(
+        ours.files.keys().collect::<Vec<_>>(),
+        theirs.files.keys().collect::<Vec<_>>()
+    );
+    for (name, text) in &ours.files {
+        assert!(theirs.files[name] == *text, "{name} differs");
+    }
+}
+
+#[test]
+fn an_idl_interface_the_headers_declare_differently_is_an_error_at_the_idl() {
+    let dir = tempfile::tempdir().unwrap();
+    // The headers' IMAPIClientShutdown lacks DoFastShutdown.
+    let include = microsoft_like(
+        dir.path(),
+        "MAPIMETHOD(QueryFastShutdown) (THIS) IPURE; \
+         MAPIMETHOD(NotifyProcessShutdown) (THIS) IPURE;",
+    );
+    let err = generate(&Options {
+        manifest: root().join("headers/mapi.toml"),
+        mapi_include: Some(include),
+    })
+    .expect_err("a differing declaration is an error")
+    .to_string();
+    assert!(
+        err.contains("mapishutdown.idl:17:11")
+            && err.contains("redefinition of 'IMAPIClientShutdown'")
+            && err.contains(
+                "The MAPI headers declare `IMAPIClientShutdown` too, differently: \
+                             there (mapidefs.h line "
+            )
+            && err.contains(
+                "its methods (name/parameters) are QueryFastShutdown/0, \
+                             NotifyProcessShutdown/0, here QueryFastShutdown/0, \
+                             NotifyProcessShutdown/0, DoFastShutdown/0"
+            ),
+        "{err}"
+    );
+}
