@@ -1,5 +1,6 @@
 //! Compiles the C/C++ header generated from `headers/mapisync.idl` for real: with gcc and
-//! g++ on Linux (where the header declares its own COM types), and with the mingw-w64 cross
+//! g++ on Linux (where the header takes its COM types from the umbrella header
+//! `generated/include/mapi-sync.h`), and with the mingw-w64 cross
 //! compilers for x86_64 and i686 Windows next to the mingw-w64 MAPI headers.
 //!
 //! Every translation unit checks layouts and flag values with static assertions. The IID
@@ -441,6 +442,9 @@ fn c_flags(target: &Target, src: &str, obj: &str) -> Vec<String> {
         .map(|s| s.to_string())
         .collect();
     v.push(format!("-DMAPISIB_SIZE={}", target.mapisib_size));
+    // On Linux the IDL headers include the umbrella header, `mapi-sync.h`, which is
+    // generated beside them (and includes them in turn).
+    v.push(format!("-I{}", root().join("generated/include").display()));
     v.extend([
         "-c".to_string(),
         src.to_string(),

@@ -3,9 +3,11 @@
 //!
 //! [`render`] puts each item in the module of its header: [`items`] (bindgen's types),
 //! [`constants`], [`interfaces`] and the GUIDs; then the crate root, [`layout`] and
-//! [`cargo_toml`]; [`format`](mod@format) prints them.
+//! [`cargo_toml`]; [`format`](mod@format) prints them. [`cheader`] writes the C header
+//! for hosts, `include/mapi-sync.h`, from the same model.
 
 pub mod cargo_toml;
+pub mod cheader;
 pub mod constants;
 pub mod coverage;
 pub mod docs;
@@ -186,6 +188,10 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
             files.insert(format!("include/{}", h.key), text.clone());
         }
     }
+    files.insert(
+        format!("include/{}", cheader::UMBRELLA),
+        cheader::umbrella(model)?,
+    );
     Ok(files)
 }
 

@@ -5,10 +5,9 @@
 //!
 //! * Windows (`_WIN32`, e.g. mingw-w64): it includes `<windows.h>`, `<objbase.h>` and
 //!   `<mapix.h>`, which provide every COM and MAPI type it uses.
-//! * Elsewhere it declares the few COM types it needs itself, with Windows' sizes (`ULONG`
-//!   32 bits, `WCHAR` a 16-bit UTF-16 unit, not `wchar_t`), unless
-//!   `MAPI_CODEGEN_COM_TYPES` is already defined (by an earlier generated header, or by
-//!   the includer who supplies them).
+//! * Elsewhere it includes the umbrella header `mapi-sync.h` generated beside it, which
+//!   declares every MAPI type the bindings carry with Windows' sizes (`ULONG` 32 bits,
+//!   `WCHAR` a 16-bit UTF-16 unit, not `wchar_t`).
 //! * C and C++ alike: C++ sees classes with pure virtual methods (unless `CINTERFACE` is
 //!   defined), C sees `lpVtbl` structs.
 //!
@@ -70,10 +69,12 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
              regenerate. */"
         ),
     );
+    // Before the guard: on Linux the umbrella includes this header in turn, and must
+    // find it unguarded to declare its part before asserting its sizes.
+    com_prelude(o);
+    line(o, "");
     line(o, &format!("#ifndef {guard}"));
     line(o, &format!("#define {guard}"));
-    line(o, "");
-    com_prelude(o);
     line(o, "");
     line(o, "#ifdef __cplusplus");
     line(o, "extern \"C\" {");
@@ -395,88 +396,17 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, "#endif");
 }
 
-/// The platform part: Windows headers, or the COM subset with Windows' sizes.
+/// The platform part: the Windows and MAPI headers, or elsewhere the umbrella header
+/// `mapi-sync.h` generated beside this one, which declares the MAPI types with Windows'
+/// sizes (and includes this header again, which its guard makes a no-op).
 fn com_prelude(o: &mut String) {
-    let text = r#"#ifdef _WIN32
-#include <windows.h>
-#include <objbase.h>
-#include <mapix.h>
-#elif !defined(MAPI_CODEGEN_COM_TYPES)
-#define MAPI_CODEGEN_COM_TYPES
-/* Not Windows: the COM and MAPI types used below, with Windows' sizes. Define
-   MAPI_CODEGEN_COM_TYPES before including this header to supply them yourself. */
-#include <stdint.h>
-typedef uint32_t ULONG;
-typedef int32_t HRESULT;
-typedef int32_t SCODE;
-typedef uint16_t WCHAR; /* a UTF-16 code unit, as on Windows; not wchar_t */
-typedef void *HANDLE;
-typedef struct _GUID {
-    uint32_t Data1;
-    uint16_t Data2;
-    uint16_t Data3;
-    unsigned char Data4[8];
-} GUID;
-typedef GUID IID;
-#ifdef __cplusplus
-typedef const IID &REFIID;
-#else
-typedef const IID *REFIID;
-#endif
-#ifndef STDMETHODCALLTYPE
-#define STDMETHODCALLTYPE
-#endif
-#ifndef S_OK
-#define S_OK ((HRESULT)0x00000000)
-#endif
-#ifndef E_NOINTERFACE
-#define E_NOINTERFACE ((HRESULT)0x80004002UL)
-#endif
-#ifndef E_POINTER
-#define E_POINTER ((HRESULT)0x80004003UL)
-#endif
-#ifndef E_UNEXPECTED
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFUL)
-#endif
-#ifndef MAPI_E_INVALID_PARAMETER
-#define MAPI_E_INVALID_PARAMETER ((HRESULT)0x80070057UL)
-#endif
-#ifndef SUCCEEDED
-#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
-#endif
-#ifndef FAILED
-#define FAILED(hr) (((HRESULT)(hr)) < 0)
-#endif
-/* DEFINE_GUID declares the GUID, or defines it where INITGUID is defined before the first
-   inclusion (in exactly one translation unit of a program). */
-#ifndef DEFINE_GUID
-#ifdef INITGUID
-#ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    extern "C" const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
-#else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
-#endif
-#else
-#ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern "C" const GUID name
-#else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern const GUID name
-#endif
-#endif
-#endif"#;
-    line(o, text);
-    line(o, "");
-    line(o, "typedef struct IUnknown IUnknown;");
-    let unknown = InterfaceDef::iunknown();
-    interface(o, std::slice::from_ref(&unknown), &unknown);
-    line(o, "typedef IUnknown *LPUNKNOWN;");
-    line(o, "");
-    line(o, "/* MAPI's session object, opaque here. */");
-    line(o, "typedef struct IMAPISession IMAPISession;");
-    line(o, "typedef IMAPISession *LPMAPISESSION;");
-    line(o, "#endif /* _WIN32 */");
+    line(o, "#ifdef _WIN32");
+    line(o, "#include <windows.h>");
+    line(o, "#include <objbase.h>");
+    line(o, "#include <mapix.h>");
+    line(o, "#else");
+    line(o, &format!("#include \"{}\"", crate::ir::UMBRELLA_HEADER));
+    line(o, "#endif");
 }
 
 #[cfg(test)]
