@@ -11,7 +11,9 @@
 //!    the manifest: it asks [`clang`] for the types (bindgen, per target) and macro values
 //!    it needs (their parse also lays out the other target's records), and builds the
 //!    [`ir::Model`];
-//! 4. [`backend`]: the Rust crate rendered from the model alone;
+//! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
+//!    alone; [`clang::check_headers`] then compiles every generated C header as C and C++
+//!    for Linux and the Windows targets;
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
 
 pub mod backend;
@@ -72,6 +74,10 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     lap("selection", &mut timings);
     let files = backend::render(&model)?;
     lap("render + format", &mut timings);
+    // The C headers must compile before anything is written; clang's errors on a lowered
+    // IDL header name the IDL line (its `#line` directives), where the error is put.
+    clang::check_headers(&inputs, &files, backend::cheader::UMBRELLA).map_err(at_idl)?;
+    lap("C header check", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|(_, p)| p.clone()));
     read.extend(inputs.idl.iter().map(|i| i.file.path.clone()));

@@ -382,6 +382,7 @@ fn header() -> String {
         &CHeaderOptions {
             guard: "MAPISYNC_H".to_string(),
             source_name: "headers/mapisync.idl".to_string(),
+            header_name: "mapisync.h".to_string(),
         },
     )
 }
@@ -528,6 +529,7 @@ fn the_fixture_header_compiles_everywhere() {
         &CHeaderOptions {
             guard: "FEATURES_H".to_string(),
             source_name: "codegen/tests/idl/features.idl".to_string(),
+            header_name: "features.h".to_string(),
         },
     );
     let dir = tempfile::tempdir().expect("cannot create a temporary folder");

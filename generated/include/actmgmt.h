@@ -15,19 +15,27 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 121 "headers/actmgmt.idl"
 typedef struct IOlkErrorUnknown IOlkErrorUnknown;
+#line 132
 typedef struct IOlkEnum IOlkEnum;
+#line 148
 typedef struct IOlkAccount IOlkAccount;
+#line 174
 typedef struct IOlkAccountHelper IOlkAccountHelper;
+#line 188
 typedef struct IOlkAccountNotify IOlkAccountNotify;
+#line 197
 typedef struct IOlkAccountManager IOlkAccountManager;
 
+#line 27
 typedef unsigned char BYTE;
 typedef WCHAR *LPWSTR;
 typedef const WCHAR *LPCWSTR;
 typedef void *LPVOID;
 typedef GUID CLSID;
 
+#line 36
 DEFINE_GUID(CLSID_OlkAccountManager, 0xed475410, 0xb0d6, 0x11d2, 0x8c, 0x3b, 0x00, 0x10, 0x4b, 0x2a, 0x66, 0x76);
 DEFINE_GUID(CLSID_OlkPOP3Account, 0xed475411, 0xb0d6, 0x11d2, 0x8c, 0x3b, 0x00, 0x10, 0x4b, 0x2a, 0x66, 0x76);
 DEFINE_GUID(CLSID_OlkIMAP4Account, 0xed475412, 0xb0d6, 0x11d2, 0x8c, 0x3b, 0x00, 0x10, 0x4b, 0x2a, 0x66, 0x76);
@@ -38,6 +46,7 @@ DEFINE_GUID(CLSID_OlkStore, 0xed475420, 0xb0d6, 0x11d2, 0x8c, 0x3b, 0x00, 0x10, 
 DEFINE_GUID(CLSID_OlkHotmailAccount, 0x4db5cbf0, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 0x81, 0x90, 0x88, 0x61, 0xf3);
 DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 0x81, 0x90, 0x88, 0x61, 0xf3);
 
+#line 48
 #define E_ACCT_NOT_FOUND ((HRESULT)0x800C8101)
 #define E_ACCT_WRONG_SORT_ORDER ((HRESULT)0x800C8105)
 #define E_OLK_ALREADY_INITIALIZED ((HRESULT)0x800C8002)
@@ -45,16 +54,20 @@ DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 
 #define E_OLK_PARAM_NOT_SUPPORTED ((HRESULT)0x800C8003)
 #define E_OLK_PROP_READ_ONLY ((HRESULT)0x800C800D)
 #define E_OLK_REGISTRY ((HRESULT)0x800C8002)
+#line 57
 #define ACCT_INIT_NOSYNCH_MAPI_ACCTS ((ULONG)0x00000001)
+#line 59
 #define NOTIFY_ACCT_CHANGED ((ULONG)0x00000001)
 #define NOTIFY_ACCT_CREATED ((ULONG)0x00000002)
 #define NOTIFY_ACCT_DELETED ((ULONG)0x00000003)
 #define NOTIFY_ACCT_ORDER_CHANGED ((ULONG)0x00000004)
 #define NOTIFY_ACCT_PREDELETED ((ULONG)0x00000005)
 #define OLK_ACCOUNT_NO_FLAGS ((ULONG)0x00000000)
+#line 66
 #define ACCTUI_NO_WARNING ((ULONG)0x00000100)
 #define ACCTUI_SHOW_DATA_TAB ((ULONG)0x00000200)
 #define ACCTUI_SHOW_ACCTWIZARD ((ULONG)0x00000400)
+#line 71
 #define PROP_ACCT_ID ((ULONG)0x00010003)
 #define PROP_ACCT_NAME ((ULONG)0x0002001F)
 #define PROP_ACCT_MINI_UID ((ULONG)0x00030003)
@@ -86,24 +99,32 @@ DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 
 #define PROP_MAPI_IDENTITY_ENTRYID ((ULONG)0x20020102)
 #define PROP_MAPI_EMSMDB_UID ((ULONG)0x20090102)
 #define PROP_MAPI_TRANSPORT_FLAGS ((ULONG)0x20100102)
+#line 103
 #define PR_PRIMARY_SEND_ACCT ((ULONG)0x0E28001F)
 #define PR_NEXT_SEND_ACCT ((ULONG)0x0E29001F)
 
+#line 107
 typedef struct {
     ULONG cb;
     BYTE *pb;
+#line 107
 } ACCT_BIN;
 
+#line 114
 typedef struct {
     ULONG dwType;
     ACCT_BIN Val;
+#line 114
 } ACCT_VARIANT;
 
+#line 121
 /* IOlkErrorUnknown {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkErrorUnknown, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkErrorUnknown : public IUnknown {
+#line 124
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hr, LPWSTR *ppwszError) = 0;
+#line 121
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkErrorUnknown, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -115,7 +136,9 @@ typedef struct IOlkErrorUnknownVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkErrorUnknown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkErrorUnknown *This);
     /* IOlkErrorUnknown */
+#line 124
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkErrorUnknown *This, HRESULT hr, LPWSTR *ppwszError);
+#line 121
 } IOlkErrorUnknownVtbl;
 struct IOlkErrorUnknown {
     const struct IOlkErrorUnknownVtbl *lpVtbl;
@@ -124,20 +147,29 @@ struct IOlkErrorUnknown {
 #define IOlkErrorUnknown_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IOlkErrorUnknown_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkErrorUnknown_Release(This) ((This)->lpVtbl->Release(This))
+#line 124
 #define IOlkErrorUnknown_GetLastError(This, hr, ppwszError) ((This)->lpVtbl->GetLastError(This, hr, ppwszError))
+#line 121
 #endif
 #endif
 
+#line 127
 typedef IOlkErrorUnknown *LPOLKERRORUNKNOWN;
 
+#line 132
 /* IOlkEnum {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkEnum : public IUnknown {
+#line 135
     virtual HRESULT STDMETHODCALLTYPE GetCount(ULONG *pulCount) = 0;
+#line 137
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
+#line 139
     virtual HRESULT STDMETHODCALLTYPE GetNext(LPUNKNOWN *ppunk) = 0;
+#line 141
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cSkip) = 0;
+#line 132
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -149,10 +181,15 @@ typedef struct IOlkEnumVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkEnum *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkEnum *This);
     /* IOlkEnum */
+#line 135
     HRESULT (STDMETHODCALLTYPE *GetCount)(IOlkEnum *This, ULONG *pulCount);
+#line 137
     HRESULT (STDMETHODCALLTYPE *Reset)(IOlkEnum *This);
+#line 139
     HRESULT (STDMETHODCALLTYPE *GetNext)(IOlkEnum *This, LPUNKNOWN *ppunk);
+#line 141
     HRESULT (STDMETHODCALLTYPE *Skip)(IOlkEnum *This, ULONG cSkip);
+#line 132
 } IOlkEnumVtbl;
 struct IOlkEnum {
     const struct IOlkEnumVtbl *lpVtbl;
@@ -161,26 +198,36 @@ struct IOlkEnum {
 #define IOlkEnum_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IOlkEnum_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkEnum_Release(This) ((This)->lpVtbl->Release(This))
+#line 135
 #define IOlkEnum_GetCount(This, pulCount) ((This)->lpVtbl->GetCount(This, pulCount))
+#line 137
 #define IOlkEnum_Reset(This) ((This)->lpVtbl->Reset(This))
+#line 139
 #define IOlkEnum_GetNext(This, ppunk) ((This)->lpVtbl->GetNext(This, ppunk))
+#line 141
 #define IOlkEnum_Skip(This, cSkip) ((This)->lpVtbl->Skip(This, cSkip))
+#line 132
 #endif
 #endif
 
+#line 144
 typedef IOlkEnum *LPOLKENUM;
 
+#line 148
 /* IOlkAccount {9240A6D2-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccount : public IOlkErrorUnknown {
+#line 150
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder2(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder3(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder4(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder5(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder6(void) = 0;
+#line 158
     virtual HRESULT STDMETHODCALLTYPE GetAccountInfo(CLSID *pclsidType, ULONG *pcCategories, CLSID **prgclsidCategory) = 0;
+#line 160
     virtual HRESULT STDMETHODCALLTYPE GetProp(ULONG dwProp, ACCT_VARIANT *pVar) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetProp(ULONG dwProp, ACCT_VARIANT *pVar) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder7(void) = 0;
@@ -189,6 +236,7 @@ struct IOlkAccount : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE FreeMemory(BYTE *pv) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder10(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE SaveChanges(ULONG dwFlags) = 0;
+#line 148
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -202,13 +250,16 @@ typedef struct IOlkAccountVtbl {
     /* IOlkErrorUnknown */
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccount *This, HRESULT hr, LPWSTR *ppwszError);
     /* IOlkAccount */
+#line 150
     HRESULT (STDMETHODCALLTYPE *PlaceHolder1)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder2)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder3)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder4)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder5)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder6)(IOlkAccount *This);
+#line 158
     HRESULT (STDMETHODCALLTYPE *GetAccountInfo)(IOlkAccount *This, CLSID *pclsidType, ULONG *pcCategories, CLSID **prgclsidCategory);
+#line 160
     HRESULT (STDMETHODCALLTYPE *GetProp)(IOlkAccount *This, ULONG dwProp, ACCT_VARIANT *pVar);
     HRESULT (STDMETHODCALLTYPE *SetProp)(IOlkAccount *This, ULONG dwProp, ACCT_VARIANT *pVar);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder7)(IOlkAccount *This);
@@ -217,6 +268,7 @@ typedef struct IOlkAccountVtbl {
     HRESULT (STDMETHODCALLTYPE *FreeMemory)(IOlkAccount *This, BYTE *pv);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder10)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *SaveChanges)(IOlkAccount *This, ULONG dwFlags);
+#line 148
 } IOlkAccountVtbl;
 struct IOlkAccount {
     const struct IOlkAccountVtbl *lpVtbl;
@@ -226,13 +278,16 @@ struct IOlkAccount {
 #define IOlkAccount_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkAccount_Release(This) ((This)->lpVtbl->Release(This))
 #define IOlkAccount_GetLastError(This, hr, ppwszError) ((This)->lpVtbl->GetLastError(This, hr, ppwszError))
+#line 150
 #define IOlkAccount_PlaceHolder1(This) ((This)->lpVtbl->PlaceHolder1(This))
 #define IOlkAccount_PlaceHolder2(This) ((This)->lpVtbl->PlaceHolder2(This))
 #define IOlkAccount_PlaceHolder3(This) ((This)->lpVtbl->PlaceHolder3(This))
 #define IOlkAccount_PlaceHolder4(This) ((This)->lpVtbl->PlaceHolder4(This))
 #define IOlkAccount_PlaceHolder5(This) ((This)->lpVtbl->PlaceHolder5(This))
 #define IOlkAccount_PlaceHolder6(This) ((This)->lpVtbl->PlaceHolder6(This))
+#line 158
 #define IOlkAccount_GetAccountInfo(This, pclsidType, pcCategories, prgclsidCategory) ((This)->lpVtbl->GetAccountInfo(This, pclsidType, pcCategories, prgclsidCategory))
+#line 160
 #define IOlkAccount_GetProp(This, dwProp, pVar) ((This)->lpVtbl->GetProp(This, dwProp, pVar))
 #define IOlkAccount_SetProp(This, dwProp, pVar) ((This)->lpVtbl->SetProp(This, dwProp, pVar))
 #define IOlkAccount_PlaceHolder7(This) ((This)->lpVtbl->PlaceHolder7(This))
@@ -241,19 +296,25 @@ struct IOlkAccount {
 #define IOlkAccount_FreeMemory(This, pv) ((This)->lpVtbl->FreeMemory(This, pv))
 #define IOlkAccount_PlaceHolder10(This) ((This)->lpVtbl->PlaceHolder10(This))
 #define IOlkAccount_SaveChanges(This, dwFlags) ((This)->lpVtbl->SaveChanges(This, dwFlags))
+#line 148
 #endif
 #endif
 
+#line 170
 typedef IOlkAccount *LPOLKACCOUNT;
 
+#line 174
 /* IOlkAccountHelper {9240A6CB-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkAccountHelper, 0x9240A6CB, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountHelper : public IUnknown {
+#line 176
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(LPVOID pv) = 0;
+#line 178
     virtual HRESULT STDMETHODCALLTYPE GetIdentity(LPWSTR pwszIdentity, ULONG *pcch) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMapiSession(LPUNKNOWN *ppmsess) = 0;
     virtual HRESULT STDMETHODCALLTYPE HandsOffSession(void) = 0;
+#line 174
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkAccountHelper, 0x9240A6CB, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -265,10 +326,13 @@ typedef struct IOlkAccountHelperVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkAccountHelper *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkAccountHelper *This);
     /* IOlkAccountHelper */
+#line 176
     HRESULT (STDMETHODCALLTYPE *PlaceHolder1)(IOlkAccountHelper *This, LPVOID pv);
+#line 178
     HRESULT (STDMETHODCALLTYPE *GetIdentity)(IOlkAccountHelper *This, LPWSTR pwszIdentity, ULONG *pcch);
     HRESULT (STDMETHODCALLTYPE *GetMapiSession)(IOlkAccountHelper *This, LPUNKNOWN *ppmsess);
     HRESULT (STDMETHODCALLTYPE *HandsOffSession)(IOlkAccountHelper *This);
+#line 174
 } IOlkAccountHelperVtbl;
 struct IOlkAccountHelper {
     const struct IOlkAccountHelperVtbl *lpVtbl;
@@ -277,20 +341,27 @@ struct IOlkAccountHelper {
 #define IOlkAccountHelper_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IOlkAccountHelper_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkAccountHelper_Release(This) ((This)->lpVtbl->Release(This))
+#line 176
 #define IOlkAccountHelper_PlaceHolder1(This, pv) ((This)->lpVtbl->PlaceHolder1(This, pv))
+#line 178
 #define IOlkAccountHelper_GetIdentity(This, pwszIdentity, pcch) ((This)->lpVtbl->GetIdentity(This, pwszIdentity, pcch))
 #define IOlkAccountHelper_GetMapiSession(This, ppmsess) ((This)->lpVtbl->GetMapiSession(This, ppmsess))
 #define IOlkAccountHelper_HandsOffSession(This) ((This)->lpVtbl->HandsOffSession(This))
+#line 174
 #endif
 #endif
 
+#line 183
 typedef IOlkAccountHelper *LPOLKACCOUNTHELPER;
 
+#line 188
 /* IOlkAccountNotify {9240A6C3-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccountNotify, 0x9240A6C3, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountNotify : public IOlkErrorUnknown {
+#line 190
     virtual HRESULT STDMETHODCALLTYPE Notify(ULONG dwNotify, ULONG dwAcctID, ULONG dwFlags) = 0;
+#line 188
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkAccountNotify, 0x9240A6C3, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -304,7 +375,9 @@ typedef struct IOlkAccountNotifyVtbl {
     /* IOlkErrorUnknown */
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccountNotify *This, HRESULT hr, LPWSTR *ppwszError);
     /* IOlkAccountNotify */
+#line 190
     HRESULT (STDMETHODCALLTYPE *Notify)(IOlkAccountNotify *This, ULONG dwNotify, ULONG dwAcctID, ULONG dwFlags);
+#line 188
 } IOlkAccountNotifyVtbl;
 struct IOlkAccountNotify {
     const struct IOlkAccountNotifyVtbl *lpVtbl;
@@ -314,24 +387,32 @@ struct IOlkAccountNotify {
 #define IOlkAccountNotify_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkAccountNotify_Release(This) ((This)->lpVtbl->Release(This))
 #define IOlkAccountNotify_GetLastError(This, hr, ppwszError) ((This)->lpVtbl->GetLastError(This, hr, ppwszError))
+#line 190
 #define IOlkAccountNotify_Notify(This, dwNotify, dwAcctID, dwFlags) ((This)->lpVtbl->Notify(This, dwNotify, dwAcctID, dwFlags))
+#line 188
 #endif
 #endif
 
+#line 193
 typedef IOlkAccountNotify *LPOLKACCOUNTNOTIFY;
 
+#line 197
 /* IOlkAccountManager {9240A6CD-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccountManager, 0x9240A6CD, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountManager : public IOlkErrorUnknown {
+#line 199
     virtual HRESULT STDMETHODCALLTYPE Init(IOlkAccountHelper *pAcctHelper, ULONG dwFlags) = 0;
+#line 201
     virtual HRESULT STDMETHODCALLTYPE DisplayAccountList(void *hwnd, ULONG dwFlags, LPCWSTR wszTitle, ULONG cCategories, const CLSID *rgclsidCategories, const CLSID *pclsidType) = 0;
+#line 204
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder2(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder3(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder4(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder5(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE FindAccount(ULONG dwProp, ACCT_VARIANT *pVar, IOlkAccount **ppAccount) = 0;
+#line 211
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder6(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder7(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder8(void) = 0;
@@ -339,8 +420,11 @@ struct IOlkAccountManager : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder9(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE SaveChanges(ULONG dwAcctID, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
+#line 219
     virtual HRESULT STDMETHODCALLTYPE SetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
+#line 222
     virtual HRESULT STDMETHODCALLTYPE EnumerateAccounts(const CLSID *pclsidCategory, const CLSID *pclsidType, ULONG dwFlags, LPUNKNOWN *ppEnum) = 0;
+#line 225
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder10(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder11(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE FreeMemory(BYTE *pv) = 0;
@@ -349,6 +433,7 @@ struct IOlkAccountManager : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder12(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder13(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder14(void) = 0;
+#line 197
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IOlkAccountManager, 0x9240A6CD, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76)
@@ -362,14 +447,18 @@ typedef struct IOlkAccountManagerVtbl {
     /* IOlkErrorUnknown */
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccountManager *This, HRESULT hr, LPWSTR *ppwszError);
     /* IOlkAccountManager */
+#line 199
     HRESULT (STDMETHODCALLTYPE *Init)(IOlkAccountManager *This, IOlkAccountHelper *pAcctHelper, ULONG dwFlags);
+#line 201
     HRESULT (STDMETHODCALLTYPE *DisplayAccountList)(IOlkAccountManager *This, void *hwnd, ULONG dwFlags, LPCWSTR wszTitle, ULONG cCategories, const CLSID *rgclsidCategories, const CLSID *pclsidType);
+#line 204
     HRESULT (STDMETHODCALLTYPE *PlaceHolder1)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder2)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder3)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder4)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder5)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *FindAccount)(IOlkAccountManager *This, ULONG dwProp, ACCT_VARIANT *pVar, IOlkAccount **ppAccount);
+#line 211
     HRESULT (STDMETHODCALLTYPE *PlaceHolder6)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder7)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder8)(IOlkAccountManager *This);
@@ -377,8 +466,11 @@ typedef struct IOlkAccountManagerVtbl {
     HRESULT (STDMETHODCALLTYPE *PlaceHolder9)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *SaveChanges)(IOlkAccountManager *This, ULONG dwAcctID, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *GetOrder)(IOlkAccountManager *This, const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts);
+#line 219
     HRESULT (STDMETHODCALLTYPE *SetOrder)(IOlkAccountManager *This, const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts);
+#line 222
     HRESULT (STDMETHODCALLTYPE *EnumerateAccounts)(IOlkAccountManager *This, const CLSID *pclsidCategory, const CLSID *pclsidType, ULONG dwFlags, LPUNKNOWN *ppEnum);
+#line 225
     HRESULT (STDMETHODCALLTYPE *PlaceHolder10)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder11)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *FreeMemory)(IOlkAccountManager *This, BYTE *pv);
@@ -387,6 +479,7 @@ typedef struct IOlkAccountManagerVtbl {
     HRESULT (STDMETHODCALLTYPE *PlaceHolder12)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder13)(IOlkAccountManager *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder14)(IOlkAccountManager *This);
+#line 197
 } IOlkAccountManagerVtbl;
 struct IOlkAccountManager {
     const struct IOlkAccountManagerVtbl *lpVtbl;
@@ -396,14 +489,18 @@ struct IOlkAccountManager {
 #define IOlkAccountManager_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IOlkAccountManager_Release(This) ((This)->lpVtbl->Release(This))
 #define IOlkAccountManager_GetLastError(This, hr, ppwszError) ((This)->lpVtbl->GetLastError(This, hr, ppwszError))
+#line 199
 #define IOlkAccountManager_Init(This, pAcctHelper, dwFlags) ((This)->lpVtbl->Init(This, pAcctHelper, dwFlags))
+#line 201
 #define IOlkAccountManager_DisplayAccountList(This, hwnd, dwFlags, wszTitle, cCategories, rgclsidCategories, pclsidType) ((This)->lpVtbl->DisplayAccountList(This, hwnd, dwFlags, wszTitle, cCategories, rgclsidCategories, pclsidType))
+#line 204
 #define IOlkAccountManager_PlaceHolder1(This) ((This)->lpVtbl->PlaceHolder1(This))
 #define IOlkAccountManager_PlaceHolder2(This) ((This)->lpVtbl->PlaceHolder2(This))
 #define IOlkAccountManager_PlaceHolder3(This) ((This)->lpVtbl->PlaceHolder3(This))
 #define IOlkAccountManager_PlaceHolder4(This) ((This)->lpVtbl->PlaceHolder4(This))
 #define IOlkAccountManager_PlaceHolder5(This) ((This)->lpVtbl->PlaceHolder5(This))
 #define IOlkAccountManager_FindAccount(This, dwProp, pVar, ppAccount) ((This)->lpVtbl->FindAccount(This, dwProp, pVar, ppAccount))
+#line 211
 #define IOlkAccountManager_PlaceHolder6(This) ((This)->lpVtbl->PlaceHolder6(This))
 #define IOlkAccountManager_PlaceHolder7(This) ((This)->lpVtbl->PlaceHolder7(This))
 #define IOlkAccountManager_PlaceHolder8(This) ((This)->lpVtbl->PlaceHolder8(This))
@@ -411,8 +508,11 @@ struct IOlkAccountManager {
 #define IOlkAccountManager_PlaceHolder9(This) ((This)->lpVtbl->PlaceHolder9(This))
 #define IOlkAccountManager_SaveChanges(This, dwAcctID, dwFlags) ((This)->lpVtbl->SaveChanges(This, dwAcctID, dwFlags))
 #define IOlkAccountManager_GetOrder(This, pclsidCategory, pcAccts, prgAccts) ((This)->lpVtbl->GetOrder(This, pclsidCategory, pcAccts, prgAccts))
+#line 219
 #define IOlkAccountManager_SetOrder(This, pclsidCategory, pcAccts, prgAccts) ((This)->lpVtbl->SetOrder(This, pclsidCategory, pcAccts, prgAccts))
+#line 222
 #define IOlkAccountManager_EnumerateAccounts(This, pclsidCategory, pclsidType, dwFlags, ppEnum) ((This)->lpVtbl->EnumerateAccounts(This, pclsidCategory, pclsidType, dwFlags, ppEnum))
+#line 225
 #define IOlkAccountManager_PlaceHolder10(This) ((This)->lpVtbl->PlaceHolder10(This))
 #define IOlkAccountManager_PlaceHolder11(This) ((This)->lpVtbl->PlaceHolder11(This))
 #define IOlkAccountManager_FreeMemory(This, pv) ((This)->lpVtbl->FreeMemory(This, pv))
@@ -421,11 +521,14 @@ struct IOlkAccountManager {
 #define IOlkAccountManager_PlaceHolder12(This) ((This)->lpVtbl->PlaceHolder12(This))
 #define IOlkAccountManager_PlaceHolder13(This) ((This)->lpVtbl->PlaceHolder13(This))
 #define IOlkAccountManager_PlaceHolder14(This) ((This)->lpVtbl->PlaceHolder14(This))
+#line 197
 #endif
 #endif
 
+#line 235
 typedef IOlkAccountManager *LPOLKACCOUNTMANAGER;
 
+#line 532 "actmgmt.h"
 #ifdef __cplusplus
 }
 #endif

@@ -15,27 +15,48 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 114 "headers/edkmdb.idl"
 typedef struct IExchangeModifyTable IExchangeModifyTable;
+#line 126
 typedef struct IExchangeRuleAction IExchangeRuleAction;
+#line 138
 typedef struct IExchangeManageStore IExchangeManageStore;
+#line 160
 typedef struct IExchangeManageStore2 IExchangeManageStore2;
+#line 184
 typedef struct IExchangeManageStore3 IExchangeManageStore3;
+#line 210
 typedef struct IExchangeManageStore4 IExchangeManageStore4;
+#line 239
 typedef struct IExchangeNntpNewsfeed IExchangeNntpNewsfeed;
+#line 252
 typedef struct IExchangeFastTransfer IExchangeFastTransfer;
+#line 264
 typedef struct IExchangeExportChanges IExchangeExportChanges;
+#line 279
 typedef struct IExchangeExportChanges2 IExchangeExportChanges2;
+#line 293
 typedef struct IExchangeExportChanges3 IExchangeExportChanges3;
+#line 308
 typedef struct IExchangeImportContentsChanges IExchangeImportContentsChanges;
+#line 333
 typedef struct IExchangeImportContentsChanges2 IExchangeImportContentsChanges2;
+#line 347
 typedef struct IExchangeImportHierarchyChanges IExchangeImportHierarchyChanges;
+#line 363
 typedef struct IExchangeChangeAdviseSink IExchangeChangeAdviseSink;
+#line 373
 typedef struct IExchangeChangeAdvisor IExchangeChangeAdvisor;
+#line 388
 typedef struct IExchangeBadItemCallback IExchangeBadItemCallback;
+#line 399
 typedef struct IExchangeMoveUserProgress IExchangeMoveUserProgress;
+#line 410
 typedef struct IExchangeFavorites IExchangeFavorites;
+#line 422
 typedef struct IExchangeMessageConversion IExchangeMessageConversion;
 
+#line 23
 typedef unsigned char BYTE;
 typedef BYTE *LPBYTE;
 typedef unsigned int UINT;
@@ -53,6 +74,7 @@ typedef struct IMAPITable *LPMAPITABLE;
 typedef struct IMessage *LPMESSAGE;
 typedef struct IStream *LPSTREAM;
 
+#line 42
 #define ROWLIST_REPLACE ((ULONG)0x00000001)
 #define ROW_ADD ((ULONG)0x00000001)
 #define ROW_MODIFY ((ULONG)0x00000002)
@@ -63,21 +85,28 @@ typedef struct _ROWENTRY {
     ULONG ulRowFlags;
     ULONG cValues;
     LPSPropValue rgPropVals;
+#line 48
 } ROWENTRY, *LPROWENTRY;
 
+#line 54
 typedef struct _ROWLIST {
     ULONG cEntries;
     ROWENTRY aEntries[1];
+#line 54
 } ROWLIST, *LPROWLIST;
 
+#line 60
 typedef struct _action *LPACTION;
 
+#line 64
 typedef struct _ReadState {
     ULONG cbSourceKey;
     BYTE *pbSourceKey;
     ULONG ulFlags;
+#line 64
 } READSTATE, *LPREADSTATE;
 
+#line 73
 #define SYNC_E_UNKNOWN_FLAGS ((HRESULT)0x80040106)
 #define SYNC_E_INVALID_PARAMETER ((HRESULT)0x80070057)
 #define SYNC_E_ERROR ((HRESULT)0x80004005)
@@ -89,6 +118,7 @@ typedef struct _ReadState {
 #define SYNC_E_UNSYNCHRONIZED ((HRESULT)0x80040805)
 #define SYNC_W_PROGRESS ((HRESULT)0x00040820)
 #define SYNC_W_CLIENT_CHANGE_NEWER ((HRESULT)0x00040821)
+#line 86
 #define SYNC_UNICODE ((ULONG)0x00000001)
 #define SYNC_NO_DELETIONS ((ULONG)0x00000002)
 #define SYNC_NO_SOFT_DELETIONS ((ULONG)0x00000004)
@@ -108,17 +138,23 @@ typedef struct _ReadState {
 #define SYNC_FXRECOVERMODE ((ULONG)0x00010000)
 #define SYNC_DEFER_CONFIG ((ULONG)0x00040000)
 #define SYNC_FORCE_UNICODE ((ULONG)0x00040000)
+#line 106
 #define SYNC_SOFT_DELETE ((ULONG)0x00000001)
 #define SYNC_EXPIRY ((ULONG)0x00000002)
+#line 109
 #define SYNC_READ ((ULONG)0x00000001)
 
+#line 114
 /* IExchangeModifyTable {2D734CB0-53FD-101B-B19D-08002B3056E3}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeModifyTable : public IUnknown {
+#line 116
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 118
     virtual HRESULT STDMETHODCALLTYPE GetTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
     virtual HRESULT STDMETHODCALLTYPE ModifyTable(ULONG ulFlags, LPROWLIST lpMods) = 0;
+#line 114
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3)
@@ -130,9 +166,12 @@ typedef struct IExchangeModifyTableVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeModifyTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeModifyTable *This);
     /* IExchangeModifyTable */
+#line 116
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeModifyTable *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 118
     HRESULT (STDMETHODCALLTYPE *GetTable)(IExchangeModifyTable *This, ULONG ulFlags, LPMAPITABLE *lppTable);
     HRESULT (STDMETHODCALLTYPE *ModifyTable)(IExchangeModifyTable *This, ULONG ulFlags, LPROWLIST lpMods);
+#line 114
 } IExchangeModifyTableVtbl;
 struct IExchangeModifyTable {
     const struct IExchangeModifyTableVtbl *lpVtbl;
@@ -141,20 +180,27 @@ struct IExchangeModifyTable {
 #define IExchangeModifyTable_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeModifyTable_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeModifyTable_Release(This) ((This)->lpVtbl->Release(This))
+#line 116
 #define IExchangeModifyTable_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 118
 #define IExchangeModifyTable_GetTable(This, ulFlags, lppTable) ((This)->lpVtbl->GetTable(This, ulFlags, lppTable))
 #define IExchangeModifyTable_ModifyTable(This, ulFlags, lpMods) ((This)->lpVtbl->ModifyTable(This, ulFlags, lpMods))
+#line 114
 #endif
 #endif
 
+#line 122
 typedef IExchangeModifyTable *LPEXCHANGEMODIFYTABLE;
 
+#line 126
 /* IExchangeRuleAction {74BBA840-C93A-11CE-9581-00AA005742F7}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeRuleAction : public IUnknown {
+#line 128
     virtual HRESULT STDMETHODCALLTYPE ActionCount(ULONG *lpcActions) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetAction(ULONG ulActionNumber, long long *lpruleid, LPACTION *lppAction) = 0;
+#line 126
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7)
@@ -166,8 +212,10 @@ typedef struct IExchangeRuleActionVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeRuleAction *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeRuleAction *This);
     /* IExchangeRuleAction */
+#line 128
     HRESULT (STDMETHODCALLTYPE *ActionCount)(IExchangeRuleAction *This, ULONG *lpcActions);
     HRESULT (STDMETHODCALLTYPE *GetAction)(IExchangeRuleAction *This, ULONG ulActionNumber, long long *lpruleid, LPACTION *lppAction);
+#line 126
 } IExchangeRuleActionVtbl;
 struct IExchangeRuleAction {
     const struct IExchangeRuleActionVtbl *lpVtbl;
@@ -176,22 +224,32 @@ struct IExchangeRuleAction {
 #define IExchangeRuleAction_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeRuleAction_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeRuleAction_Release(This) ((This)->lpVtbl->Release(This))
+#line 128
 #define IExchangeRuleAction_ActionCount(This, lpcActions) ((This)->lpVtbl->ActionCount(This, lpcActions))
 #define IExchangeRuleAction_GetAction(This, ulActionNumber, lpruleid, lppAction) ((This)->lpVtbl->GetAction(This, ulActionNumber, lpruleid, lppAction))
+#line 126
 #endif
 #endif
 
+#line 133
 typedef IExchangeRuleAction *LPEXCHANGERULEACTION;
 
+#line 138
 /* IExchangeManageStore {559D10B0-A772-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore : public IUnknown {
+#line 140
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 143
     virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 146
     virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 149
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 151
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 138
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A)
@@ -203,11 +261,17 @@ typedef struct IExchangeManageStoreVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore *This);
     /* IExchangeManageStore */
+#line 140
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
+#line 143
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 146
     HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 149
     HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 151
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 138
 } IExchangeManageStoreVtbl;
 struct IExchangeManageStore {
     const struct IExchangeManageStoreVtbl *lpVtbl;
@@ -216,26 +280,41 @@ struct IExchangeManageStore {
 #define IExchangeManageStore_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore_Release(This) ((This)->lpVtbl->Release(This))
+#line 140
 #define IExchangeManageStore_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
+#line 143
 #define IExchangeManageStore_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 146
 #define IExchangeManageStore_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 149
 #define IExchangeManageStore_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 151
 #define IExchangeManageStore_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
+#line 138
 #endif
 #endif
 
+#line 155
 typedef IExchangeManageStore *LPEXCHANGEMANAGESTORE;
 
+#line 160
 /* IExchangeManageStore2 {B6DCA470-0FF3-11D0-A409-00C04FD7BD87}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore2 : public IUnknown {
+#line 162
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 165
     virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 168
     virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 171
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 173
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 175
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 160
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87)
@@ -247,12 +326,19 @@ typedef struct IExchangeManageStore2Vtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore2 *This);
     /* IExchangeManageStore2 */
+#line 162
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore2 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
+#line 165
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore2 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 168
     HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore2 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 171
     HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore2 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 173
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore2 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 175
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore2 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
+#line 160
 } IExchangeManageStore2Vtbl;
 struct IExchangeManageStore2 {
     const struct IExchangeManageStore2Vtbl *lpVtbl;
@@ -261,28 +347,45 @@ struct IExchangeManageStore2 {
 #define IExchangeManageStore2_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore2_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore2_Release(This) ((This)->lpVtbl->Release(This))
+#line 162
 #define IExchangeManageStore2_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
+#line 165
 #define IExchangeManageStore2_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 168
 #define IExchangeManageStore2_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 171
 #define IExchangeManageStore2_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 173
 #define IExchangeManageStore2_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
+#line 175
 #define IExchangeManageStore2_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
+#line 160
 #endif
 #endif
 
+#line 180
 typedef IExchangeManageStore2 *LPEXCHANGEMANAGESTORE2;
 
+#line 184
 /* IExchangeManageStore3 {166D9BC2-DB75-44A9-8A93-9F3FFC994D76}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore3 : public IUnknown {
+#line 186
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 189
     virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 192
     virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 195
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 197
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 199
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 202
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
+#line 184
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76)
@@ -294,13 +397,21 @@ typedef struct IExchangeManageStore3Vtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore3 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore3 *This);
     /* IExchangeManageStore3 */
+#line 186
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore3 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
+#line 189
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore3 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 192
     HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore3 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 195
     HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 197
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 199
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore3 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
+#line 202
     HRESULT (STDMETHODCALLTYPE *GetMailboxTableOffset)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
+#line 184
 } IExchangeManageStore3Vtbl;
 struct IExchangeManageStore3 {
     const struct IExchangeManageStore3Vtbl *lpVtbl;
@@ -309,30 +420,49 @@ struct IExchangeManageStore3 {
 #define IExchangeManageStore3_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore3_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore3_Release(This) ((This)->lpVtbl->Release(This))
+#line 186
 #define IExchangeManageStore3_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
+#line 189
 #define IExchangeManageStore3_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 192
 #define IExchangeManageStore3_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 195
 #define IExchangeManageStore3_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 197
 #define IExchangeManageStore3_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
+#line 199
 #define IExchangeManageStore3_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
+#line 202
 #define IExchangeManageStore3_GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
+#line 184
 #endif
 #endif
 
+#line 206
 typedef IExchangeManageStore3 *LPEXCHANGEMANAGESTORE3;
 
+#line 210
 /* IExchangeManageStore4 {2590FF87-C431-4F9C-B1A8-CD69D760CD10}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore4 : public IUnknown {
+#line 212
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 215
     virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 218
     virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 221
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 223
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 225
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 228
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
+#line 230
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
+#line 210
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10)
@@ -344,14 +474,23 @@ typedef struct IExchangeManageStore4Vtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore4 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore4 *This);
     /* IExchangeManageStore4 */
+#line 212
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore4 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
+#line 215
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore4 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 218
     HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore4 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 221
     HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 223
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 225
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore4 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
+#line 228
     HRESULT (STDMETHODCALLTYPE *GetMailboxTableOffset)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
+#line 230
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTableOffset)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
+#line 210
 } IExchangeManageStore4Vtbl;
 struct IExchangeManageStore4 {
     const struct IExchangeManageStore4Vtbl *lpVtbl;
@@ -360,26 +499,41 @@ struct IExchangeManageStore4 {
 #define IExchangeManageStore4_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore4_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore4_Release(This) ((This)->lpVtbl->Release(This))
+#line 212
 #define IExchangeManageStore4_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
+#line 215
 #define IExchangeManageStore4_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 218
 #define IExchangeManageStore4_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 221
 #define IExchangeManageStore4_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 223
 #define IExchangeManageStore4_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
+#line 225
 #define IExchangeManageStore4_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
+#line 228
 #define IExchangeManageStore4_GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
+#line 230
 #define IExchangeManageStore4_GetPublicFolderTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetPublicFolderTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
+#line 210
 #endif
 #endif
 
+#line 235
 typedef IExchangeManageStore4 *LPEXCHANGEMANAGESTORE4;
 
+#line 239
 /* IExchangeNntpNewsfeed {380F41C0-3CDC-11D0-9792-00C04FD6551D}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeNntpNewsfeed : public IUnknown {
+#line 241
     virtual HRESULT STDMETHODCALLTYPE Configure(LPSTR lpszNewsfeedDN, ULONG cValues, LPSPropValue lpIMailPropArray) = 0;
+#line 243
     virtual HRESULT STDMETHODCALLTYPE CheckMsgIds(LPSTR lpszMsgIds, ULONG *lpcfWanted, BYTE **lppfWanted) = 0;
+#line 245
     virtual HRESULT STDMETHODCALLTYPE OpenArticleStream(LPSTREAM *lppStream) = 0;
+#line 239
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D)
@@ -391,9 +545,13 @@ typedef struct IExchangeNntpNewsfeedVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeNntpNewsfeed *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeNntpNewsfeed *This);
     /* IExchangeNntpNewsfeed */
+#line 241
     HRESULT (STDMETHODCALLTYPE *Configure)(IExchangeNntpNewsfeed *This, LPSTR lpszNewsfeedDN, ULONG cValues, LPSPropValue lpIMailPropArray);
+#line 243
     HRESULT (STDMETHODCALLTYPE *CheckMsgIds)(IExchangeNntpNewsfeed *This, LPSTR lpszMsgIds, ULONG *lpcfWanted, BYTE **lppfWanted);
+#line 245
     HRESULT (STDMETHODCALLTYPE *OpenArticleStream)(IExchangeNntpNewsfeed *This, LPSTREAM *lppStream);
+#line 239
 } IExchangeNntpNewsfeedVtbl;
 struct IExchangeNntpNewsfeed {
     const struct IExchangeNntpNewsfeedVtbl *lpVtbl;
@@ -402,20 +560,28 @@ struct IExchangeNntpNewsfeed {
 #define IExchangeNntpNewsfeed_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeNntpNewsfeed_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeNntpNewsfeed_Release(This) ((This)->lpVtbl->Release(This))
+#line 241
 #define IExchangeNntpNewsfeed_Configure(This, lpszNewsfeedDN, cValues, lpIMailPropArray) ((This)->lpVtbl->Configure(This, lpszNewsfeedDN, cValues, lpIMailPropArray))
+#line 243
 #define IExchangeNntpNewsfeed_CheckMsgIds(This, lpszMsgIds, lpcfWanted, lppfWanted) ((This)->lpVtbl->CheckMsgIds(This, lpszMsgIds, lpcfWanted, lppfWanted))
+#line 245
 #define IExchangeNntpNewsfeed_OpenArticleStream(This, lppStream) ((This)->lpVtbl->OpenArticleStream(This, lppStream))
+#line 239
 #endif
 #endif
 
+#line 248
 typedef IExchangeNntpNewsfeed *LPEXCHANGENNTPNEWSFEED;
 
+#line 252
 /* IExchangeFastTransfer {FF7DB070-A88A-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFastTransfer : public IUnknown {
+#line 254
     virtual HRESULT STDMETHODCALLTYPE Config(ULONG ulFlags, ULONG ulTransferMethod) = 0;
     virtual HRESULT STDMETHODCALLTYPE TransferBuffer(ULONG cb, LPBYTE lpb, ULONG *lpcbProcessed) = 0;
+#line 252
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A)
@@ -427,8 +593,10 @@ typedef struct IExchangeFastTransferVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFastTransfer *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFastTransfer *This);
     /* IExchangeFastTransfer */
+#line 254
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeFastTransfer *This, ULONG ulFlags, ULONG ulTransferMethod);
     HRESULT (STDMETHODCALLTYPE *TransferBuffer)(IExchangeFastTransfer *This, ULONG cb, LPBYTE lpb, ULONG *lpcbProcessed);
+#line 252
 } IExchangeFastTransferVtbl;
 struct IExchangeFastTransfer {
     const struct IExchangeFastTransferVtbl *lpVtbl;
@@ -437,21 +605,29 @@ struct IExchangeFastTransfer {
 #define IExchangeFastTransfer_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeFastTransfer_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeFastTransfer_Release(This) ((This)->lpVtbl->Release(This))
+#line 254
 #define IExchangeFastTransfer_Config(This, ulFlags, ulTransferMethod) ((This)->lpVtbl->Config(This, ulFlags, ulTransferMethod))
 #define IExchangeFastTransfer_TransferBuffer(This, cb, lpb, lpcbProcessed) ((This)->lpVtbl->TransferBuffer(This, cb, lpb, lpcbProcessed))
+#line 252
 #endif
 #endif
 
+#line 258
 typedef IExchangeFastTransfer *LPEXCHANGEFASTTRANSFER;
 
+#line 264
 /* IExchangeExportChanges {A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges : public IUnknown {
+#line 266
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 268
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize) = 0;
+#line 271
     virtual HRESULT STDMETHODCALLTYPE Synchronize(ULONG *lpulSteps, ULONG *lpulProgress) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
+#line 264
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
@@ -463,10 +639,14 @@ typedef struct IExchangeExportChangesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges *This);
     /* IExchangeExportChanges */
+#line 266
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 268
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
+#line 271
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges *This, LPSTREAM lpStream);
+#line 264
 } IExchangeExportChangesVtbl;
 struct IExchangeExportChanges {
     const struct IExchangeExportChangesVtbl *lpVtbl;
@@ -475,20 +655,28 @@ struct IExchangeExportChanges {
 #define IExchangeExportChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeExportChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeExportChanges_Release(This) ((This)->lpVtbl->Release(This))
+#line 266
 #define IExchangeExportChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 268
 #define IExchangeExportChanges_Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
+#line 271
 #define IExchangeExportChanges_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
+#line 264
 #endif
 #endif
 
+#line 275
 typedef IExchangeExportChanges *LPEXCHANGEEXPORTCHANGES;
 
+#line 279
 /* IExchangeExportChanges2 {387CEBE0-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeExportChanges. */
 DEFINE_GUID(IID_IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges2 : public IExchangeExportChanges {
+#line 281
     virtual HRESULT STDMETHODCALLTYPE ConfigForConversionStream(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize) = 0;
+#line 279
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95)
@@ -505,7 +693,9 @@ typedef struct IExchangeExportChanges2Vtbl {
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges2 *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges2 *This, LPSTREAM lpStream);
     /* IExchangeExportChanges2 */
+#line 281
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
+#line 279
 } IExchangeExportChanges2Vtbl;
 struct IExchangeExportChanges2 {
     const struct IExchangeExportChanges2Vtbl *lpVtbl;
@@ -518,17 +708,23 @@ struct IExchangeExportChanges2 {
 #define IExchangeExportChanges2_Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
 #define IExchangeExportChanges2_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges2_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
+#line 281
 #define IExchangeExportChanges2_ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize))
+#line 279
 #endif
 #endif
 
+#line 289
 typedef IExchangeExportChanges2 *LPEXCHANGEEXPORTCHANGES2;
 
+#line 293
 /* IExchangeExportChanges3 {702E7F86-50A6-11D1-ABD6-00A0C905660A}: derives from IExchangeExportChanges2. */
 DEFINE_GUID(IID_IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges3 : public IExchangeExportChanges2 {
+#line 295
     virtual HRESULT STDMETHODCALLTYPE ConfigForSelectiveSync(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPENTRYLIST lpMsgList, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize) = 0;
+#line 293
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A)
@@ -547,7 +743,9 @@ typedef struct IExchangeExportChanges3Vtbl {
     /* IExchangeExportChanges2 */
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
     /* IExchangeExportChanges3 */
+#line 295
     HRESULT (STDMETHODCALLTYPE *ConfigForSelectiveSync)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPENTRYLIST lpMsgList, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
+#line 293
 } IExchangeExportChanges3Vtbl;
 struct IExchangeExportChanges3 {
     const struct IExchangeExportChanges3Vtbl *lpVtbl;
@@ -561,23 +759,32 @@ struct IExchangeExportChanges3 {
 #define IExchangeExportChanges3_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges3_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeExportChanges3_ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize))
+#line 295
 #define IExchangeExportChanges3_ConfigForSelectiveSync(This, lpStream, ulFlags, lpUnk, lpMsgList, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->ConfigForSelectiveSync(This, lpStream, ulFlags, lpUnk, lpMsgList, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
+#line 293
 #endif
 #endif
 
+#line 303
 typedef IExchangeExportChanges3 *LPEXCHANGEEXPORTCHANGES3;
 
+#line 308
 /* IExchangeImportContentsChanges {F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges : public IUnknown {
+#line 310
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 312
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportMessageChange(ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPMESSAGE *lppmessage) = 0;
+#line 316
     virtual HRESULT STDMETHODCALLTYPE ImportMessageDeletion(ULONG ulFlags, LPENTRYLIST lpSrcEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportPerUserReadStateChange(ULONG cElements, LPREADSTATE lpReadState) = 0;
+#line 319
     virtual HRESULT STDMETHODCALLTYPE ImportMessageMove(ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage) = 0;
+#line 308
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
@@ -589,13 +796,18 @@ typedef struct IExchangeImportContentsChangesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportContentsChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportContentsChanges *This);
     /* IExchangeImportContentsChanges */
+#line 310
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportContentsChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 312
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportContentsChanges *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportContentsChanges *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *ImportMessageChange)(IExchangeImportContentsChanges *This, ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPMESSAGE *lppmessage);
+#line 316
     HRESULT (STDMETHODCALLTYPE *ImportMessageDeletion)(IExchangeImportContentsChanges *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
     HRESULT (STDMETHODCALLTYPE *ImportPerUserReadStateChange)(IExchangeImportContentsChanges *This, ULONG cElements, LPREADSTATE lpReadState);
+#line 319
     HRESULT (STDMETHODCALLTYPE *ImportMessageMove)(IExchangeImportContentsChanges *This, ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage);
+#line 308
 } IExchangeImportContentsChangesVtbl;
 struct IExchangeImportContentsChanges {
     const struct IExchangeImportContentsChangesVtbl *lpVtbl;
@@ -604,24 +816,34 @@ struct IExchangeImportContentsChanges {
 #define IExchangeImportContentsChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeImportContentsChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeImportContentsChanges_Release(This) ((This)->lpVtbl->Release(This))
+#line 310
 #define IExchangeImportContentsChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 312
 #define IExchangeImportContentsChanges_Config(This, lpStream, ulFlags) ((This)->lpVtbl->Config(This, lpStream, ulFlags))
 #define IExchangeImportContentsChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeImportContentsChanges_ImportMessageChange(This, cpvalChanges, ppvalChanges, ulFlags, lppmessage) ((This)->lpVtbl->ImportMessageChange(This, cpvalChanges, ppvalChanges, ulFlags, lppmessage))
+#line 316
 #define IExchangeImportContentsChanges_ImportMessageDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportMessageDeletion(This, ulFlags, lpSrcEntryList))
 #define IExchangeImportContentsChanges_ImportPerUserReadStateChange(This, cElements, lpReadState) ((This)->lpVtbl->ImportPerUserReadStateChange(This, cElements, lpReadState))
+#line 319
 #define IExchangeImportContentsChanges_ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage) ((This)->lpVtbl->ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage))
+#line 308
 #endif
 #endif
 
+#line 329
 typedef IExchangeImportContentsChanges *LPEXCHANGEIMPORTCONTENTSCHANGES;
 
+#line 333
 /* IExchangeImportContentsChanges2 {7DFDD720-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeImportContentsChanges. */
 DEFINE_GUID(IID_IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges2 : public IExchangeImportContentsChanges {
+#line 335
     virtual HRESULT STDMETHODCALLTYPE ConfigForConversionStream(LPSTREAM lpStream, ULONG ulFlags, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion) = 0;
+#line 338
     virtual HRESULT STDMETHODCALLTYPE ImportMessageChangeAsAStream(ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPSTREAM *lppstream) = 0;
+#line 333
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95)
@@ -641,8 +863,11 @@ typedef struct IExchangeImportContentsChanges2Vtbl {
     HRESULT (STDMETHODCALLTYPE *ImportPerUserReadStateChange)(IExchangeImportContentsChanges2 *This, ULONG cElements, LPREADSTATE lpReadState);
     HRESULT (STDMETHODCALLTYPE *ImportMessageMove)(IExchangeImportContentsChanges2 *This, ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage);
     /* IExchangeImportContentsChanges2 */
+#line 335
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion);
+#line 338
     HRESULT (STDMETHODCALLTYPE *ImportMessageChangeAsAStream)(IExchangeImportContentsChanges2 *This, ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPSTREAM *lppstream);
+#line 333
 } IExchangeImportContentsChanges2Vtbl;
 struct IExchangeImportContentsChanges2 {
     const struct IExchangeImportContentsChanges2Vtbl *lpVtbl;
@@ -658,22 +883,30 @@ struct IExchangeImportContentsChanges2 {
 #define IExchangeImportContentsChanges2_ImportMessageDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportMessageDeletion(This, ulFlags, lpSrcEntryList))
 #define IExchangeImportContentsChanges2_ImportPerUserReadStateChange(This, cElements, lpReadState) ((This)->lpVtbl->ImportPerUserReadStateChange(This, cElements, lpReadState))
 #define IExchangeImportContentsChanges2_ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage) ((This)->lpVtbl->ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage))
+#line 335
 #define IExchangeImportContentsChanges2_ConfigForConversionStream(This, lpStream, ulFlags, cValuesConversion, lpPropArrayConversion) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, cValuesConversion, lpPropArrayConversion))
+#line 338
 #define IExchangeImportContentsChanges2_ImportMessageChangeAsAStream(This, cpvalChanges, ppvalChanges, ulFlags, lppstream) ((This)->lpVtbl->ImportMessageChangeAsAStream(This, cpvalChanges, ppvalChanges, ulFlags, lppstream))
+#line 333
 #endif
 #endif
 
+#line 343
 typedef IExchangeImportContentsChanges2 *LPEXCHANGEIMPORTCONTENTSCHANGES2;
 
+#line 347
 /* IExchangeImportHierarchyChanges {85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportHierarchyChanges : public IUnknown {
+#line 349
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 351
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportFolderChange(ULONG cpvalChanges, LPSPropValue ppvalChanges) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportFolderDeletion(ULONG ulFlags, LPENTRYLIST lpSrcEntryList) = 0;
+#line 347
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
@@ -685,11 +918,14 @@ typedef struct IExchangeImportHierarchyChangesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportHierarchyChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportHierarchyChanges *This);
     /* IExchangeImportHierarchyChanges */
+#line 349
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportHierarchyChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 351
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportHierarchyChanges *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportHierarchyChanges *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *ImportFolderChange)(IExchangeImportHierarchyChanges *This, ULONG cpvalChanges, LPSPropValue ppvalChanges);
     HRESULT (STDMETHODCALLTYPE *ImportFolderDeletion)(IExchangeImportHierarchyChanges *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
+#line 347
 } IExchangeImportHierarchyChangesVtbl;
 struct IExchangeImportHierarchyChanges {
     const struct IExchangeImportHierarchyChangesVtbl *lpVtbl;
@@ -698,21 +934,28 @@ struct IExchangeImportHierarchyChanges {
 #define IExchangeImportHierarchyChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeImportHierarchyChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeImportHierarchyChanges_Release(This) ((This)->lpVtbl->Release(This))
+#line 349
 #define IExchangeImportHierarchyChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 351
 #define IExchangeImportHierarchyChanges_Config(This, lpStream, ulFlags) ((This)->lpVtbl->Config(This, lpStream, ulFlags))
 #define IExchangeImportHierarchyChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeImportHierarchyChanges_ImportFolderChange(This, cpvalChanges, ppvalChanges) ((This)->lpVtbl->ImportFolderChange(This, cpvalChanges, ppvalChanges))
 #define IExchangeImportHierarchyChanges_ImportFolderDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportFolderDeletion(This, ulFlags, lpSrcEntryList))
+#line 347
 #endif
 #endif
 
+#line 357
 typedef IExchangeImportHierarchyChanges *LPEXCHANGEIMPORTHIERARCHYCHANGES;
 
+#line 363
 /* IExchangeChangeAdviseSink {00000000-0000-0000-0000-000000000000}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdviseSink : public IUnknown {
+#line 366
     virtual ULONG STDMETHODCALLTYPE OnNotify(ULONG ulFlags, LPENTRYLIST lpEntryList) = 0;
+#line 363
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00)
@@ -724,7 +967,9 @@ typedef struct IExchangeChangeAdviseSinkVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdviseSink *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdviseSink *This);
     /* IExchangeChangeAdviseSink */
+#line 366
     ULONG (STDMETHODCALLTYPE *OnNotify)(IExchangeChangeAdviseSink *This, ULONG ulFlags, LPENTRYLIST lpEntryList);
+#line 363
 } IExchangeChangeAdviseSinkVtbl;
 struct IExchangeChangeAdviseSink {
     const struct IExchangeChangeAdviseSinkVtbl *lpVtbl;
@@ -733,21 +978,29 @@ struct IExchangeChangeAdviseSink {
 #define IExchangeChangeAdviseSink_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeChangeAdviseSink_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeChangeAdviseSink_Release(This) ((This)->lpVtbl->Release(This))
+#line 366
 #define IExchangeChangeAdviseSink_OnNotify(This, ulFlags, lpEntryList) ((This)->lpVtbl->OnNotify(This, ulFlags, lpEntryList))
+#line 363
 #endif
 #endif
 
+#line 369
 typedef IExchangeChangeAdviseSink *LPEXCHANGECHANGEADVISESINK;
 
+#line 373
 /* IExchangeChangeAdvisor {1E300720-A839-11CF-BDE0-00004C7531E3}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdvisor : public IUnknown {
+#line 375
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 377
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, LPGUID lpGUID, LPEXCHANGECHANGEADVISESINK lpAdviseSink, ULONG ulFlags) = 0;
+#line 379
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE AddKeys(LPENTRYLIST lpEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE RemoveKeys(LPENTRYLIST lpEntryList) = 0;
+#line 373
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3)
@@ -759,11 +1012,15 @@ typedef struct IExchangeChangeAdvisorVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdvisor *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdvisor *This);
     /* IExchangeChangeAdvisor */
+#line 375
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeChangeAdvisor *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 377
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeChangeAdvisor *This, LPSTREAM lpStream, LPGUID lpGUID, LPEXCHANGECHANGEADVISESINK lpAdviseSink, ULONG ulFlags);
+#line 379
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeChangeAdvisor *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *AddKeys)(IExchangeChangeAdvisor *This, LPENTRYLIST lpEntryList);
     HRESULT (STDMETHODCALLTYPE *RemoveKeys)(IExchangeChangeAdvisor *This, LPENTRYLIST lpEntryList);
+#line 373
 } IExchangeChangeAdvisorVtbl;
 struct IExchangeChangeAdvisor {
     const struct IExchangeChangeAdvisorVtbl *lpVtbl;
@@ -772,21 +1029,29 @@ struct IExchangeChangeAdvisor {
 #define IExchangeChangeAdvisor_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeChangeAdvisor_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeChangeAdvisor_Release(This) ((This)->lpVtbl->Release(This))
+#line 375
 #define IExchangeChangeAdvisor_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 377
 #define IExchangeChangeAdvisor_Config(This, lpStream, lpGUID, lpAdviseSink, ulFlags) ((This)->lpVtbl->Config(This, lpStream, lpGUID, lpAdviseSink, ulFlags))
+#line 379
 #define IExchangeChangeAdvisor_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeChangeAdvisor_AddKeys(This, lpEntryList) ((This)->lpVtbl->AddKeys(This, lpEntryList))
 #define IExchangeChangeAdvisor_RemoveKeys(This, lpEntryList) ((This)->lpVtbl->RemoveKeys(This, lpEntryList))
+#line 373
 #endif
 #endif
 
+#line 384
 typedef IExchangeChangeAdvisor *LPEXCHANGECHANGEADVISOR;
 
+#line 388
 /* IExchangeBadItemCallback {1DF85AB7-4D20-4A57-B170-2F062136C1D6}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeBadItemCallback : public IUnknown {
+#line 390
     virtual HRESULT STDMETHODCALLTYPE BadItem(HRESULT hResult, ULONG ulFlags, LPWSTR lpwszFolderName, LPSBinary lpsbFolderEid, ULONG cValues, LPSPropValue lpPropArray) = 0;
+#line 388
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6)
@@ -798,7 +1063,9 @@ typedef struct IExchangeBadItemCallbackVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeBadItemCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeBadItemCallback *This);
     /* IExchangeBadItemCallback */
+#line 390
     HRESULT (STDMETHODCALLTYPE *BadItem)(IExchangeBadItemCallback *This, HRESULT hResult, ULONG ulFlags, LPWSTR lpwszFolderName, LPSBinary lpsbFolderEid, ULONG cValues, LPSPropValue lpPropArray);
+#line 388
 } IExchangeBadItemCallbackVtbl;
 struct IExchangeBadItemCallback {
     const struct IExchangeBadItemCallbackVtbl *lpVtbl;
@@ -807,19 +1074,25 @@ struct IExchangeBadItemCallback {
 #define IExchangeBadItemCallback_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeBadItemCallback_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeBadItemCallback_Release(This) ((This)->lpVtbl->Release(This))
+#line 390
 #define IExchangeBadItemCallback_BadItem(This, hResult, ulFlags, lpwszFolderName, lpsbFolderEid, cValues, lpPropArray) ((This)->lpVtbl->BadItem(This, hResult, ulFlags, lpwszFolderName, lpsbFolderEid, cValues, lpPropArray))
+#line 388
 #endif
 #endif
 
+#line 395
 typedef IExchangeBadItemCallback *LPEXCHANGEBADITEMCALLBACK;
 
+#line 399
 /* IExchangeMoveUserProgress {EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMoveUserProgress : public IUnknown {
+#line 401
     virtual HRESULT STDMETHODCALLTYPE NextFolder(ULONG ulFlags, LPWSTR lpwszFolderName) = 0;
     virtual HRESULT STDMETHODCALLTYPE Progress(ULONG ulFlags, ULONG ulCount, ULONG ulTotal) = 0;
     virtual HRESULT STDMETHODCALLTYPE Restart(ULONG ulFlags) = 0;
+#line 399
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17)
@@ -831,9 +1104,11 @@ typedef struct IExchangeMoveUserProgressVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMoveUserProgress *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMoveUserProgress *This);
     /* IExchangeMoveUserProgress */
+#line 401
     HRESULT (STDMETHODCALLTYPE *NextFolder)(IExchangeMoveUserProgress *This, ULONG ulFlags, LPWSTR lpwszFolderName);
     HRESULT (STDMETHODCALLTYPE *Progress)(IExchangeMoveUserProgress *This, ULONG ulFlags, ULONG ulCount, ULONG ulTotal);
     HRESULT (STDMETHODCALLTYPE *Restart)(IExchangeMoveUserProgress *This, ULONG ulFlags);
+#line 399
 } IExchangeMoveUserProgressVtbl;
 struct IExchangeMoveUserProgress {
     const struct IExchangeMoveUserProgressVtbl *lpVtbl;
@@ -842,21 +1117,28 @@ struct IExchangeMoveUserProgress {
 #define IExchangeMoveUserProgress_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeMoveUserProgress_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeMoveUserProgress_Release(This) ((This)->lpVtbl->Release(This))
+#line 401
 #define IExchangeMoveUserProgress_NextFolder(This, ulFlags, lpwszFolderName) ((This)->lpVtbl->NextFolder(This, ulFlags, lpwszFolderName))
 #define IExchangeMoveUserProgress_Progress(This, ulFlags, ulCount, ulTotal) ((This)->lpVtbl->Progress(This, ulFlags, ulCount, ulTotal))
 #define IExchangeMoveUserProgress_Restart(This, ulFlags) ((This)->lpVtbl->Restart(This, ulFlags))
+#line 399
 #endif
 #endif
 
+#line 406
 typedef IExchangeMoveUserProgress *LPEXCHANGEMOVEUSERPROGRESS;
 
+#line 410
 /* IExchangeFavorites {CF4F3BC0-EC66-11CE-B31C-00AA00574CC6}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFavorites : public IUnknown {
+#line 412
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 414
     virtual HRESULT STDMETHODCALLTYPE AddFavorites(LPENTRYLIST lpEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE DelFavorites(LPENTRYLIST lpEntryList) = 0;
+#line 410
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6)
@@ -868,9 +1150,12 @@ typedef struct IExchangeFavoritesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFavorites *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFavorites *This);
     /* IExchangeFavorites */
+#line 412
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeFavorites *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 414
     HRESULT (STDMETHODCALLTYPE *AddFavorites)(IExchangeFavorites *This, LPENTRYLIST lpEntryList);
     HRESULT (STDMETHODCALLTYPE *DelFavorites)(IExchangeFavorites *This, LPENTRYLIST lpEntryList);
+#line 410
 } IExchangeFavoritesVtbl;
 struct IExchangeFavorites {
     const struct IExchangeFavoritesVtbl *lpVtbl;
@@ -879,19 +1164,26 @@ struct IExchangeFavorites {
 #define IExchangeFavorites_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeFavorites_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeFavorites_Release(This) ((This)->lpVtbl->Release(This))
+#line 412
 #define IExchangeFavorites_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 414
 #define IExchangeFavorites_AddFavorites(This, lpEntryList) ((This)->lpVtbl->AddFavorites(This, lpEntryList))
 #define IExchangeFavorites_DelFavorites(This, lpEntryList) ((This)->lpVtbl->DelFavorites(This, lpEntryList))
+#line 410
 #endif
 #endif
 
+#line 418
 typedef IExchangeFavorites *LPEXCHANGEFAVORITES;
 
+#line 422
 /* IExchangeMessageConversion {3532B360-D114-11CF-A83B-00C04FD65597}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMessageConversion : public IUnknown {
+#line 424
     virtual HRESULT STDMETHODCALLTYPE OpenStream(ULONG cValues, LPSPropValue lpPropArray, LPSTREAM *lppStream) = 0;
+#line 422
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97)
@@ -903,7 +1195,9 @@ typedef struct IExchangeMessageConversionVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMessageConversion *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMessageConversion *This);
     /* IExchangeMessageConversion */
+#line 424
     HRESULT (STDMETHODCALLTYPE *OpenStream)(IExchangeMessageConversion *This, ULONG cValues, LPSPropValue lpPropArray, LPSTREAM *lppStream);
+#line 422
 } IExchangeMessageConversionVtbl;
 struct IExchangeMessageConversion {
     const struct IExchangeMessageConversionVtbl *lpVtbl;
@@ -912,12 +1206,16 @@ struct IExchangeMessageConversion {
 #define IExchangeMessageConversion_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeMessageConversion_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeMessageConversion_Release(This) ((This)->lpVtbl->Release(This))
+#line 424
 #define IExchangeMessageConversion_OpenStream(This, cValues, lpPropArray, lppStream) ((This)->lpVtbl->OpenStream(This, cValues, lpPropArray, lppStream))
+#line 422
 #endif
 #endif
 
+#line 428
 typedef IExchangeMessageConversion *LPEXCHANGEMESSAGECONVERSION;
 
+#line 1219 "edkmdb.h"
 #ifdef __cplusplus
 }
 #endif

@@ -15,8 +15,10 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 26 "headers/imscapabilities.idl"
 typedef struct IMSCapabilities IMSCapabilities;
 
+#line 12
 typedef enum {
     MSCAP_SEL_RESERVED1 = 0,
     MSCAP_SEL_RESERVED2 = 1,
@@ -25,14 +27,19 @@ typedef enum {
     MSCAP_SEL_RESTRICTION = 4
 } MSCAP_SELECTOR;
 
+#line 21
 #define MSCAP_SECURE_FOLDER_HOMEPAGES ((ULONG)0x00000001)
+#line 23
 #define MSCAP_RES_ANNOTATION ((ULONG)0x00000001)
 
+#line 26
 /* IMSCapabilities {00020393-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMSCapabilities, 0x00020393, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMSCapabilities : public IUnknown {
+#line 29
     virtual ULONG STDMETHODCALLTYPE GetCapabilities(MSCAP_SELECTOR mscapSelector) = 0;
+#line 26
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMSCapabilities, 0x00020393, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
@@ -44,7 +51,9 @@ typedef struct IMSCapabilitiesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMSCapabilities *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMSCapabilities *This);
     /* IMSCapabilities */
+#line 29
     ULONG (STDMETHODCALLTYPE *GetCapabilities)(IMSCapabilities *This, MSCAP_SELECTOR mscapSelector);
+#line 26
 } IMSCapabilitiesVtbl;
 struct IMSCapabilities {
     const struct IMSCapabilitiesVtbl *lpVtbl;
@@ -53,12 +62,16 @@ struct IMSCapabilities {
 #define IMSCapabilities_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMSCapabilities_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMSCapabilities_Release(This) ((This)->lpVtbl->Release(This))
+#line 29
 #define IMSCapabilities_GetCapabilities(This, mscapSelector) ((This)->lpVtbl->GetCapabilities(This, mscapSelector))
+#line 26
 #endif
 #endif
 
+#line 32
 typedef IMSCapabilities *LPMSCAPABILITIES;
 
+#line 75 "imscapabilities.h"
 #ifdef __cplusplus
 }
 #endif

@@ -15,8 +15,10 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 53 "headers/mapiaux.idl"
 typedef struct IMsgServiceAdmin2 IMsgServiceAdmin2;
 
+#line 15
 typedef struct _MAPIERROR *LPMAPIERROR;
 typedef struct _MAPIUID *LPMAPIUID;
 typedef struct _SPropValue *LPSPropValue;
@@ -28,41 +30,62 @@ typedef struct IMAPITable *LPMAPITABLE;
 typedef struct IProfSect *LPPROFSECT;
 typedef struct IProviderAdmin *LPPROVIDERADMIN;
 
+#line 27
 #define MAPI_BG_SESSION ((ULONG)0x00200000)
+#line 29
 #define MAPI_NO_COINIT ((ULONG)0x00000008)
+#line 31
 #define SPAMFILTER_ONSAVE ((ULONG)0x00000080)
 #define ITEMPROC_FORCE ((ULONG)0x00000800)
 #define NON_EMS_XP_SAVE ((ULONG)0x00001000)
+#line 35
 #define MDB_ONLINE ((ULONG)0x00000100)
+#line 37
 #define STORE_UNICODE_OK ((ULONG)0x00040000)
 #define STORE_ITEMPROC ((ULONG)0x00200000)
+#line 40
 #define MAPI_NO_CACHE ((ULONG)0x00000200)
 #define MAPI_CACHE_ONLY ((ULONG)0x00004000)
+#line 43
 #define DT_ROOM ((ULONG)0x00000007)
 #define DT_EQUIPMENT ((ULONG)0x00000008)
 #define DT_SEC_DISTLIST ((ULONG)0x00000009)
+#line 47
 #define EDITOR_FORMAT_DONTKNOW ((ULONG)0x00000000)
 #define EDITOR_FORMAT_PLAINTEXT ((ULONG)0x00000001)
 #define EDITOR_FORMAT_HTML ((ULONG)0x00000002)
 #define EDITOR_FORMAT_RTF ((ULONG)0x00000003)
 
+#line 53
 /* IMsgServiceAdmin2 {00020387-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMsgServiceAdmin2, 0x00020387, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMsgServiceAdmin2 : public IUnknown {
+#line 56
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
+#line 58
     virtual HRESULT STDMETHODCALLTYPE GetMsgServiceTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
+#line 62
     virtual HRESULT STDMETHODCALLTYPE CreateMsgService(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags) = 0;
+#line 64
     virtual HRESULT STDMETHODCALLTYPE DeleteMsgService(LPMAPIUID lpUID) = 0;
     virtual HRESULT STDMETHODCALLTYPE CopyMsgService(LPMAPIUID lpUID, LPTSTR lpszDisplayName, LPCIID lpInterfaceToCopy, LPCIID lpInterfaceDst, LPVOID lpObjectDst, void *ulUIParam, ULONG ulFlags) = 0;
+#line 69
     virtual HRESULT STDMETHODCALLTYPE RenameMsgService(LPMAPIUID lpUID, ULONG ulFlags, LPTSTR lpszDisplayName) = 0;
+#line 71
     virtual HRESULT STDMETHODCALLTYPE ConfigureMsgService(LPMAPIUID lpUID, void *ulUIParam, ULONG ulFlags, ULONG cValues, LPSPropValue lpProps) = 0;
+#line 74
     virtual HRESULT STDMETHODCALLTYPE OpenProfileSection(LPMAPIUID lpUID, LPCIID lpInterface, ULONG ulFlags, LPPROFSECT *lppProfSect) = 0;
+#line 76
     virtual HRESULT STDMETHODCALLTYPE MsgServiceTransportOrder(ULONG cUID, LPMAPIUID lpUIDList, ULONG ulFlags) = 0;
+#line 78
     virtual HRESULT STDMETHODCALLTYPE AdminProviders(LPMAPIUID lpUID, ULONG ulFlags, LPPROVIDERADMIN *lppProviderAdmin) = 0;
+#line 80
     virtual HRESULT STDMETHODCALLTYPE SetPrimaryIdentity(LPMAPIUID lpUID, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProviderTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
+#line 84
     virtual HRESULT STDMETHODCALLTYPE CreateMsgServiceEx(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags, LPMAPIUID lpuidService) = 0;
+#line 53
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMsgServiceAdmin2, 0x00020387, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
@@ -74,19 +97,31 @@ typedef struct IMsgServiceAdmin2Vtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMsgServiceAdmin2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMsgServiceAdmin2 *This);
     /* IMsgServiceAdmin2 */
+#line 56
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IMsgServiceAdmin2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
+#line 58
     HRESULT (STDMETHODCALLTYPE *GetMsgServiceTable)(IMsgServiceAdmin2 *This, ULONG ulFlags, LPMAPITABLE *lppTable);
+#line 62
     HRESULT (STDMETHODCALLTYPE *CreateMsgService)(IMsgServiceAdmin2 *This, LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags);
+#line 64
     HRESULT (STDMETHODCALLTYPE *DeleteMsgService)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID);
     HRESULT (STDMETHODCALLTYPE *CopyMsgService)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, LPTSTR lpszDisplayName, LPCIID lpInterfaceToCopy, LPCIID lpInterfaceDst, LPVOID lpObjectDst, void *ulUIParam, ULONG ulFlags);
+#line 69
     HRESULT (STDMETHODCALLTYPE *RenameMsgService)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, ULONG ulFlags, LPTSTR lpszDisplayName);
+#line 71
     HRESULT (STDMETHODCALLTYPE *ConfigureMsgService)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, void *ulUIParam, ULONG ulFlags, ULONG cValues, LPSPropValue lpProps);
+#line 74
     HRESULT (STDMETHODCALLTYPE *OpenProfileSection)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, LPCIID lpInterface, ULONG ulFlags, LPPROFSECT *lppProfSect);
+#line 76
     HRESULT (STDMETHODCALLTYPE *MsgServiceTransportOrder)(IMsgServiceAdmin2 *This, ULONG cUID, LPMAPIUID lpUIDList, ULONG ulFlags);
+#line 78
     HRESULT (STDMETHODCALLTYPE *AdminProviders)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, ULONG ulFlags, LPPROVIDERADMIN *lppProviderAdmin);
+#line 80
     HRESULT (STDMETHODCALLTYPE *SetPrimaryIdentity)(IMsgServiceAdmin2 *This, LPMAPIUID lpUID, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *GetProviderTable)(IMsgServiceAdmin2 *This, ULONG ulFlags, LPMAPITABLE *lppTable);
+#line 84
     HRESULT (STDMETHODCALLTYPE *CreateMsgServiceEx)(IMsgServiceAdmin2 *This, LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags, LPMAPIUID lpuidService);
+#line 53
 } IMsgServiceAdmin2Vtbl;
 struct IMsgServiceAdmin2 {
     const struct IMsgServiceAdmin2Vtbl *lpVtbl;
@@ -95,24 +130,38 @@ struct IMsgServiceAdmin2 {
 #define IMsgServiceAdmin2_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMsgServiceAdmin2_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMsgServiceAdmin2_Release(This) ((This)->lpVtbl->Release(This))
+#line 56
 #define IMsgServiceAdmin2_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
+#line 58
 #define IMsgServiceAdmin2_GetMsgServiceTable(This, ulFlags, lppTable) ((This)->lpVtbl->GetMsgServiceTable(This, ulFlags, lppTable))
+#line 62
 #define IMsgServiceAdmin2_CreateMsgService(This, lpszService, lpszDisplayName, ulUIParam, ulFlags) ((This)->lpVtbl->CreateMsgService(This, lpszService, lpszDisplayName, ulUIParam, ulFlags))
+#line 64
 #define IMsgServiceAdmin2_DeleteMsgService(This, lpUID) ((This)->lpVtbl->DeleteMsgService(This, lpUID))
 #define IMsgServiceAdmin2_CopyMsgService(This, lpUID, lpszDisplayName, lpInterfaceToCopy, lpInterfaceDst, lpObjectDst, ulUIParam, ulFlags) ((This)->lpVtbl->CopyMsgService(This, lpUID, lpszDisplayName, lpInterfaceToCopy, lpInterfaceDst, lpObjectDst, ulUIParam, ulFlags))
+#line 69
 #define IMsgServiceAdmin2_RenameMsgService(This, lpUID, ulFlags, lpszDisplayName) ((This)->lpVtbl->RenameMsgService(This, lpUID, ulFlags, lpszDisplayName))
+#line 71
 #define IMsgServiceAdmin2_ConfigureMsgService(This, lpUID, ulUIParam, ulFlags, cValues, lpProps) ((This)->lpVtbl->ConfigureMsgService(This, lpUID, ulUIParam, ulFlags, cValues, lpProps))
+#line 74
 #define IMsgServiceAdmin2_OpenProfileSection(This, lpUID, lpInterface, ulFlags, lppProfSect) ((This)->lpVtbl->OpenProfileSection(This, lpUID, lpInterface, ulFlags, lppProfSect))
+#line 76
 #define IMsgServiceAdmin2_MsgServiceTransportOrder(This, cUID, lpUIDList, ulFlags) ((This)->lpVtbl->MsgServiceTransportOrder(This, cUID, lpUIDList, ulFlags))
+#line 78
 #define IMsgServiceAdmin2_AdminProviders(This, lpUID, ulFlags, lppProviderAdmin) ((This)->lpVtbl->AdminProviders(This, lpUID, ulFlags, lppProviderAdmin))
+#line 80
 #define IMsgServiceAdmin2_SetPrimaryIdentity(This, lpUID, ulFlags) ((This)->lpVtbl->SetPrimaryIdentity(This, lpUID, ulFlags))
 #define IMsgServiceAdmin2_GetProviderTable(This, ulFlags, lppTable) ((This)->lpVtbl->GetProviderTable(This, ulFlags, lppTable))
+#line 84
 #define IMsgServiceAdmin2_CreateMsgServiceEx(This, lpszService, lpszDisplayName, ulUIParam, ulFlags, lpuidService) ((This)->lpVtbl->CreateMsgServiceEx(This, lpszService, lpszDisplayName, ulUIParam, ulFlags, lpuidService))
+#line 53
 #endif
 #endif
 
+#line 89
 typedef IMsgServiceAdmin2 *LPSERVICEADMIN2;
 
+#line 165 "mapiaux.h"
 #ifdef __cplusplus
 }
 #endif

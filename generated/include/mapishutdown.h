@@ -15,16 +15,22 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 17 "headers/mapishutdown.idl"
 typedef struct IMAPIClientShutdown IMAPIClientShutdown;
+#line 36
 typedef struct IMAPIProviderShutdown IMAPIProviderShutdown;
 
+#line 17
 /* IMAPIClientShutdown {00020397-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPIClientShutdown, 0x00020397, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIClientShutdown : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
+#line 24
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
+#line 28
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
+#line 17
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMAPIClientShutdown, 0x00020397, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
@@ -36,9 +42,13 @@ typedef struct IMAPIClientShutdownVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPIClientShutdown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPIClientShutdown *This);
     /* IMAPIClientShutdown */
+#line 21
     HRESULT (STDMETHODCALLTYPE *QueryFastShutdown)(IMAPIClientShutdown *This);
+#line 24
     HRESULT (STDMETHODCALLTYPE *NotifyProcessShutdown)(IMAPIClientShutdown *This);
+#line 28
     HRESULT (STDMETHODCALLTYPE *DoFastShutdown)(IMAPIClientShutdown *This);
+#line 17
 } IMAPIClientShutdownVtbl;
 struct IMAPIClientShutdown {
     const struct IMAPIClientShutdownVtbl *lpVtbl;
@@ -47,21 +57,31 @@ struct IMAPIClientShutdown {
 #define IMAPIClientShutdown_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMAPIClientShutdown_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMAPIClientShutdown_Release(This) ((This)->lpVtbl->Release(This))
+#line 21
 #define IMAPIClientShutdown_QueryFastShutdown(This) ((This)->lpVtbl->QueryFastShutdown(This))
+#line 24
 #define IMAPIClientShutdown_NotifyProcessShutdown(This) ((This)->lpVtbl->NotifyProcessShutdown(This))
+#line 28
 #define IMAPIClientShutdown_DoFastShutdown(This) ((This)->lpVtbl->DoFastShutdown(This))
+#line 17
 #endif
 #endif
 
+#line 31
 typedef IMAPIClientShutdown *LPMAPICLIENTSHUTDOWN;
 
+#line 36
 /* IMAPIProviderShutdown {00020398-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPIProviderShutdown, 0x00020398, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIProviderShutdown : public IUnknown {
+#line 39
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
+#line 42
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
+#line 45
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
+#line 36
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMAPIProviderShutdown, 0x00020398, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46)
@@ -73,9 +93,13 @@ typedef struct IMAPIProviderShutdownVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPIProviderShutdown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPIProviderShutdown *This);
     /* IMAPIProviderShutdown */
+#line 39
     HRESULT (STDMETHODCALLTYPE *QueryFastShutdown)(IMAPIProviderShutdown *This);
+#line 42
     HRESULT (STDMETHODCALLTYPE *NotifyProcessShutdown)(IMAPIProviderShutdown *This);
+#line 45
     HRESULT (STDMETHODCALLTYPE *DoFastShutdown)(IMAPIProviderShutdown *This);
+#line 36
 } IMAPIProviderShutdownVtbl;
 struct IMAPIProviderShutdown {
     const struct IMAPIProviderShutdownVtbl *lpVtbl;
@@ -84,14 +108,20 @@ struct IMAPIProviderShutdown {
 #define IMAPIProviderShutdown_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMAPIProviderShutdown_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMAPIProviderShutdown_Release(This) ((This)->lpVtbl->Release(This))
+#line 39
 #define IMAPIProviderShutdown_QueryFastShutdown(This) ((This)->lpVtbl->QueryFastShutdown(This))
+#line 42
 #define IMAPIProviderShutdown_NotifyProcessShutdown(This) ((This)->lpVtbl->NotifyProcessShutdown(This))
+#line 45
 #define IMAPIProviderShutdown_DoFastShutdown(This) ((This)->lpVtbl->DoFastShutdown(This))
+#line 36
 #endif
 #endif
 
+#line 48
 typedef IMAPIProviderShutdown *LPMAPIPROVIDERSHUTDOWN;
 
+#line 125 "mapishutdown.h"
 #ifdef __cplusplus
 }
 #endif

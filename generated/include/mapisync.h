@@ -15,11 +15,15 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 40 "headers/mapisync.idl"
 typedef struct IMAPISync IMAPISync;
+#line 51
 typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 
+#line 14
 /* Background synchronization for MAPI store providers (Outlook 2010 and later). */
 
+#line 18
 #define SYNC_UPLOAD_HIERARCHY ((ULONG)0x00000001)
 #define SYNC_DOWNLOAD_HIERARCHY ((ULONG)0x00000002)
 #define SYNC_UPLOAD_CONTENTS ((ULONG)0x00000040)
@@ -28,19 +32,23 @@ typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 #define SYNC_GLOBAL_HEADERS ((ULONG)0x02000000)
 #define SYNC_ON_DEMAND ((ULONG)0x20000000)
 
+#line 28
 typedef struct _MAPISIB {
     ULONG ulSize;
     ULONG ulFlags;
     LPMAPISESSION psesSync;
     LPUNKNOWN punkCallBack;
     HANDLE *phSyncDoneEvent;
+#line 28
 } MAPISIB, *PMAPISIB;
 
+#line 40
 /* IMAPISync {5024A385-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPISync, 0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISync : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE SynchronizeInBackground(PMAPISIB psibpb) = 0;
+#line 40
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMAPISync, 0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD)
@@ -52,7 +60,9 @@ typedef struct IMAPISyncVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPISync *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPISync *This);
     /* IMAPISync */
+#line 44
     HRESULT (STDMETHODCALLTYPE *SynchronizeInBackground)(IMAPISync *This, PMAPISIB psibpb);
+#line 40
 } IMAPISyncVtbl;
 struct IMAPISync {
     const struct IMAPISyncVtbl *lpVtbl;
@@ -61,19 +71,26 @@ struct IMAPISync {
 #define IMAPISync_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMAPISync_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMAPISync_Release(This) ((This)->lpVtbl->Release(This))
+#line 44
 #define IMAPISync_SynchronizeInBackground(This, psibpb) ((This)->lpVtbl->SynchronizeInBackground(This, psibpb))
+#line 40
 #endif
 #endif
 
+#line 47
 typedef IMAPISync *LPMAPISYNC;
 
+#line 51
 /* IMAPISyncProgressCallback {5024A386-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPISyncProgressCallback, 0x5024A386, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISyncProgressCallback : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Progress(const WCHAR *pwcszProgress, ULONG ulIndex, ULONG ulIndexMax) = 0;
+#line 59
     virtual HRESULT STDMETHODCALLTYPE Error(HRESULT hResult, const WCHAR *pwcszErrorStr) = 0;
+#line 63
     virtual HRESULT STDMETHODCALLTYPE Done(HANDLE hThreadDoneEvent, HRESULT hResult) = 0;
+#line 51
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMAPISyncProgressCallback, 0x5024A386, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD)
@@ -85,9 +102,13 @@ typedef struct IMAPISyncProgressCallbackVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPISyncProgressCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPISyncProgressCallback *This);
     /* IMAPISyncProgressCallback */
+#line 55
     HRESULT (STDMETHODCALLTYPE *Progress)(IMAPISyncProgressCallback *This, const WCHAR *pwcszProgress, ULONG ulIndex, ULONG ulIndexMax);
+#line 59
     HRESULT (STDMETHODCALLTYPE *Error)(IMAPISyncProgressCallback *This, HRESULT hResult, const WCHAR *pwcszErrorStr);
+#line 63
     HRESULT (STDMETHODCALLTYPE *Done)(IMAPISyncProgressCallback *This, HANDLE hThreadDoneEvent, HRESULT hResult);
+#line 51
 } IMAPISyncProgressCallbackVtbl;
 struct IMAPISyncProgressCallback {
     const struct IMAPISyncProgressCallbackVtbl *lpVtbl;
@@ -96,14 +117,20 @@ struct IMAPISyncProgressCallback {
 #define IMAPISyncProgressCallback_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMAPISyncProgressCallback_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMAPISyncProgressCallback_Release(This) ((This)->lpVtbl->Release(This))
+#line 55
 #define IMAPISyncProgressCallback_Progress(This, pwcszProgress, ulIndex, ulIndexMax) ((This)->lpVtbl->Progress(This, pwcszProgress, ulIndex, ulIndexMax))
+#line 59
 #define IMAPISyncProgressCallback_Error(This, hResult, pwcszErrorStr) ((This)->lpVtbl->Error(This, hResult, pwcszErrorStr))
+#line 63
 #define IMAPISyncProgressCallback_Done(This, hThreadDoneEvent, hResult) ((This)->lpVtbl->Done(This, hThreadDoneEvent, hResult))
+#line 51
 #endif
 #endif
 
+#line 66
 typedef IMAPISyncProgressCallback *LPMAPISYNCPROGRESSCALLBACK;
 
+#line 72
 #ifndef _WIN32
 #define MAPISYNC_WAIT_OBJECT_0 0x00000000u /* the event is signalled */
 #define MAPISYNC_WAIT_TIMEOUT 0x00000102u  /* the time ran out */
@@ -115,6 +142,7 @@ typedef ULONG (*LPMAPISYNC_WAITDONEEVENT)(HANDLE hEvent, ULONG ulMilliseconds);
 typedef void (*LPMAPISYNC_CLOSEDONEEVENT)(HANDLE hEvent);
 #endif
 
+#line 146 "mapisync.h"
 #ifdef __cplusplus
 }
 #endif

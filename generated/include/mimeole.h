@@ -15,31 +15,56 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
+#line 301 "headers/mimeole.idl"
 typedef struct IMimeInternational IMimeInternational;
+#line 335
 typedef struct IMimeSecurity IMimeSecurity;
+#line 359
 typedef struct IMimeHeaderTable IMimeHeaderTable;
+#line 389
 typedef struct IMimePropertySchema IMimePropertySchema;
+#line 406
 typedef struct IMimePropertySet IMimePropertySet;
+#line 445
 typedef struct IMimeAddressTable IMimeAddressTable;
+#line 475
 typedef struct IMimeWebDocument IMimeWebDocument;
+#line 485
 typedef struct IMimeBody IMimeBody;
+#line 510
 typedef struct IMimeMessageTree IMimeMessageTree;
+#line 560
 typedef struct IMimeMessage IMimeMessage;
+#line 597
 typedef struct IMimeMessageCallback IMimeMessageCallback;
+#line 607
 typedef struct IPersistMime IPersistMime;
+#line 619
 typedef struct IMimeMessageParts IMimeMessageParts;
+#line 632
 typedef struct IMimeEnumHeaderRows IMimeEnumHeaderRows;
+#line 646
 typedef struct IMimeEnumProperties IMimeEnumProperties;
+#line 660
 typedef struct IMimeEnumAddressTypes IMimeEnumAddressTypes;
+#line 674
 typedef struct IMimeEnumMessageParts IMimeEnumMessageParts;
+#line 688
 typedef struct IHashTable IHashTable;
+#line 703
 typedef struct IMimeAllocator IMimeAllocator;
+#line 730
 typedef struct IMimeObjResolver IMimeObjResolver;
+#line 741
 typedef struct IFontCache IFontCache;
+#line 753
 typedef struct IFontCacheNotify IFontCacheNotify;
+#line 763
 typedef struct IMimeEditTag IMimeEditTag;
+#line 779
 typedef struct IMimeEditTagCollection IMimeEditTagCollection;
 
+#line 25
 typedef unsigned char BYTE;
 typedef unsigned short VARTYPE;
 typedef char *LPSTR;
@@ -54,6 +79,7 @@ typedef struct tagPROPVARIANT *LPPROPVARIANT;
 typedef struct IStream *LPSTREAM;
 typedef struct IMoniker *LPMONIKER;
 typedef struct IBindCtx *LPBC;
+#line 41
 typedef const struct HCHARSET__ *HCHARSET;
 typedef HCHARSET *LPHCHARSET;
 typedef const struct HBODY__ *HBODY;
@@ -69,6 +95,7 @@ typedef ULONG TYPEDID;
 typedef ULONG CODEPAGEID;
 typedef const struct tagPROPVARIANT *LPCPROPVARIANT;
 
+#line 58
 typedef enum {
     IET_BINARY = 0,
     IET_BASE64,
@@ -86,18 +113,21 @@ typedef enum {
     IET_LAST
 } ENCODINGTYPE;
 
+#line 76
 typedef enum {
     CHARSET_BODY = 0,
     CHARSET_HEADER,
     CHARSET_WEB
 } CHARSETTYPE;
 
+#line 83
 typedef enum {
     CSET_APPLY_UNTAGGED = 0,
     CSET_APPLY_ALL,
     CSET_APPLY_TAG_ALL
 } CSETAPPLYTYPE;
 
+#line 90
 typedef enum {
     IBL_ROOT = 0,
     IBL_PARENT,
@@ -107,6 +137,7 @@ typedef enum {
     IBL_PREVIOUS
 } BODYLOCATION;
 
+#line 100
 typedef enum {
     IBT_SECURE = 0,
     IBT_ATTACHMENT,
@@ -115,6 +146,7 @@ typedef enum {
     IBT_AUTOATTACH
 } IMSGBODYTYPE;
 
+#line 109
 typedef enum {
     AFT_DISPLAY_FRIENDLY = 0,
     AFT_DISPLAY_EMAIL,
@@ -124,6 +156,7 @@ typedef enum {
     AFT_RFC822_TRANSMIT
 } ADDRESSFORMAT;
 
+#line 119
 typedef enum {
     FNT_SYS_ICON = 0,
     FNT_SYS_ICON_BOLD,
@@ -132,27 +165,33 @@ typedef enum {
     FNT_SYS_LAST
 } FNTSYSTYPE;
 
+#line 128
 typedef enum {
     CDID_EMAIL = 0,
     CDID_MAX
 } CERTDATAID;
 
+#line 134
 typedef enum {
     SIMPLE = 0,
     OID,
     X500
 } CERTNAMETYPE;
 
+#line 143
 typedef struct tagADDRESSPROPS *LPADDRESSPROPS;
 
+#line 146
 typedef struct tagINETCSETINFO {
     char szName[128];
     HCHARSET hCharset;
     CODEPAGEID cpiWindows;
     CODEPAGEID cpiInternet;
     ULONG dwReserved1;
+#line 146
 } INETCSETINFO, *LPINETCSETINFO;
 
+#line 155
 typedef struct tagCODEPAGEINFO {
     ULONG dwMask;
     CODEPAGEID cpiCodePage;
@@ -169,32 +208,42 @@ typedef struct tagCODEPAGEINFO {
     ENCODINGTYPE ietNewsDefault;
     ENCODINGTYPE ietMailDefault;
     ULONG dwReserved1;
+#line 155
 } CODEPAGEINFO, *LPCODEPAGEINFO;
 
+#line 174
 typedef struct tagRFC1522INFO {
     int fRfc1522Allowed;
     int fRfc1522Used;
     int fAllow8bit;
     HCHARSET hRfc1522Cset;
+#line 174
 } RFC1522INFO, *LPRFC1522INFO;
 
+#line 182
 typedef struct tagFINDHEADER {
     LPCSTR pszHeader;
     ULONG dwReserved;
+#line 182
 } FINDHEADER, *LPFINDHEADER;
 
+#line 188
 typedef struct tagHEADERROWINFO {
     ULONG dwRowNumber;
     ULONG cboffStart;
     ULONG cboffColon;
     ULONG cboffEnd;
+#line 188
 } HEADERROWINFO, *LPHEADERROWINFO;
 
+#line 196
 typedef struct tagMIMEPARAMINFO {
     LPSTR pszName;
     LPSTR pszData;
+#line 196
 } MIMEPARAMINFO, *LPMIMEPARAMINFO;
 
+#line 202
 typedef struct tagMIMEPROPINFO {
     ULONG dwMask;
     HCHARSET hCharset;
@@ -205,22 +254,29 @@ typedef struct tagMIMEPROPINFO {
     ULONG cValues;
     VARTYPE vtDefault;
     VARTYPE vtCurrent;
+#line 202
 } MIMEPROPINFO, *LPMIMEPROPINFO;
 
+#line 213
 typedef const MIMEPROPINFO *LPCMIMEPROPINFO;
 
+#line 216
 typedef struct tagADDRESSLIST {
     ULONG cAdrs;
     LPADDRESSPROPS prgAdr;
+#line 216
 } ADDRESSLIST, *LPADDRESSLIST;
 
+#line 222
 typedef struct tagBODYOFFSETS {
     ULONG cbBoundaryStart;
     ULONG cbHeaderStart;
     ULONG cbBodyStart;
     ULONG cbBodyEnd;
+#line 222
 } BODYOFFSETS, *LPBODYOFFSETS;
 
+#line 230
 typedef struct tagTRANSMITINFO {
     ENCODINGTYPE ietCurrent;
     ENCODINGTYPE ietXmitMime;
@@ -230,54 +286,74 @@ typedef struct tagTRANSMITINFO {
     ULONG ulPercentExt;
     ULONG cbSize;
     ULONG cLines;
+#line 230
 } TRANSMITINFO, *LPTRANSMITINFO;
 
+#line 242
 typedef struct tagFINDBODY {
     LPSTR pszPriType;
     LPSTR pszSubType;
     ULONG dwReserved;
+#line 242
 } FINDBODY, *LPFINDBODY;
 
+#line 249
 typedef struct tagWEBPAGEOPTIONS {
     ULONG cbSize;
     ULONG dwFlags;
     ULONG dwDelay;
     WCHAR wchQuote;
+#line 249
 } WEBPAGEOPTIONS, *LPWEBPAGEOPTIONS;
 
+#line 257
 typedef struct tagENUMHEADERROW {
     HHEADERROW hRow;
     LPSTR pszHeader;
     LPSTR pszData;
     ULONG cchData;
     ULONG dwReserved;
+#line 257
 } ENUMHEADERROW, *LPENUMHEADERROW;
 
+#line 266
 typedef struct tagENUMPROPERTY {
     LPSTR pszName;
     HHEADERROW hRow;
     ULONG dwPropId;
+#line 266
 } ENUMPROPERTY, *LPENUMPROPERTY;
 
+#line 301
 /* IMimeInternational {C5588349-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeInternational : public IUnknown {
+#line 303
     virtual HRESULT STDMETHODCALLTYPE SetDefaultCharset(HCHARSET hCharset) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetDefaultCharset(LPHCHARSET phCharset) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetCodePageCharset(CODEPAGEID cpiCodePage, CHARSETTYPE ctCsetType, LPHCHARSET phCharset) = 0;
+#line 307
     virtual HRESULT STDMETHODCALLTYPE FindCharset(LPCSTR pszCharset, LPHCHARSET phCharset) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetCharsetInfo(HCHARSET hCharset, LPINETCSETINFO pCsetInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetCodePageInfo(CODEPAGEID cpiCodePage, LPCODEPAGEINFO pCodePageInfo) = 0;
+#line 311
     virtual HRESULT STDMETHODCALLTYPE CanConvertCodePages(CODEPAGEID cpiSource, CODEPAGEID cpiDest) = 0;
     virtual HRESULT STDMETHODCALLTYPE DecodeHeader(HCHARSET hCharset, LPCSTR pszData, LPPROPVARIANT pDecoded, LPRFC1522INFO pRfc1522Info) = 0;
+#line 315
     virtual HRESULT STDMETHODCALLTYPE EncodeHeader(HCHARSET hCharset, LPPROPVARIANT pData, LPSTR *ppszEncoded, LPRFC1522INFO pRfc1522Info) = 0;
+#line 317
     virtual HRESULT STDMETHODCALLTYPE ConvertBuffer(CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPBLOB pIn, LPBLOB pOut, ULONG *pcbRead) = 0;
+#line 319
     virtual HRESULT STDMETHODCALLTYPE ConvertString(CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPPROPVARIANT pIn, LPPROPVARIANT pOut) = 0;
+#line 321
     virtual HRESULT STDMETHODCALLTYPE MLANG_ConvertInetReset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE MLANG_ConvertInetString(CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPCSTR pSource, int *pnSizeOfSource, LPSTR pDestination, int *pnDstSize) = 0;
+#line 325
     virtual HRESULT STDMETHODCALLTYPE Rfc1522Decode(LPCSTR pszValue, LPSTR pszCharset, ULONG cchmax, LPSTR *ppszDecoded) = 0;
+#line 327
     virtual HRESULT STDMETHODCALLTYPE Rfc1522Encode(LPCSTR pszValue, HCHARSET hCharset, LPSTR *ppszEncoded) = 0;
+#line 301
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -289,21 +365,31 @@ typedef struct IMimeInternationalVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeInternational *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeInternational *This);
     /* IMimeInternational */
+#line 303
     HRESULT (STDMETHODCALLTYPE *SetDefaultCharset)(IMimeInternational *This, HCHARSET hCharset);
     HRESULT (STDMETHODCALLTYPE *GetDefaultCharset)(IMimeInternational *This, LPHCHARSET phCharset);
     HRESULT (STDMETHODCALLTYPE *GetCodePageCharset)(IMimeInternational *This, CODEPAGEID cpiCodePage, CHARSETTYPE ctCsetType, LPHCHARSET phCharset);
+#line 307
     HRESULT (STDMETHODCALLTYPE *FindCharset)(IMimeInternational *This, LPCSTR pszCharset, LPHCHARSET phCharset);
     HRESULT (STDMETHODCALLTYPE *GetCharsetInfo)(IMimeInternational *This, HCHARSET hCharset, LPINETCSETINFO pCsetInfo);
     HRESULT (STDMETHODCALLTYPE *GetCodePageInfo)(IMimeInternational *This, CODEPAGEID cpiCodePage, LPCODEPAGEINFO pCodePageInfo);
+#line 311
     HRESULT (STDMETHODCALLTYPE *CanConvertCodePages)(IMimeInternational *This, CODEPAGEID cpiSource, CODEPAGEID cpiDest);
     HRESULT (STDMETHODCALLTYPE *DecodeHeader)(IMimeInternational *This, HCHARSET hCharset, LPCSTR pszData, LPPROPVARIANT pDecoded, LPRFC1522INFO pRfc1522Info);
+#line 315
     HRESULT (STDMETHODCALLTYPE *EncodeHeader)(IMimeInternational *This, HCHARSET hCharset, LPPROPVARIANT pData, LPSTR *ppszEncoded, LPRFC1522INFO pRfc1522Info);
+#line 317
     HRESULT (STDMETHODCALLTYPE *ConvertBuffer)(IMimeInternational *This, CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPBLOB pIn, LPBLOB pOut, ULONG *pcbRead);
+#line 319
     HRESULT (STDMETHODCALLTYPE *ConvertString)(IMimeInternational *This, CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPPROPVARIANT pIn, LPPROPVARIANT pOut);
+#line 321
     HRESULT (STDMETHODCALLTYPE *MLANG_ConvertInetReset)(IMimeInternational *This);
     HRESULT (STDMETHODCALLTYPE *MLANG_ConvertInetString)(IMimeInternational *This, CODEPAGEID cpiSource, CODEPAGEID cpiDest, LPCSTR pSource, int *pnSizeOfSource, LPSTR pDestination, int *pnDstSize);
+#line 325
     HRESULT (STDMETHODCALLTYPE *Rfc1522Decode)(IMimeInternational *This, LPCSTR pszValue, LPSTR pszCharset, ULONG cchmax, LPSTR *ppszDecoded);
+#line 327
     HRESULT (STDMETHODCALLTYPE *Rfc1522Encode)(IMimeInternational *This, LPCSTR pszValue, HCHARSET hCharset, LPSTR *ppszEncoded);
+#line 301
 } IMimeInternationalVtbl;
 struct IMimeInternational {
     const struct IMimeInternationalVtbl *lpVtbl;
@@ -312,40 +398,59 @@ struct IMimeInternational {
 #define IMimeInternational_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeInternational_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeInternational_Release(This) ((This)->lpVtbl->Release(This))
+#line 303
 #define IMimeInternational_SetDefaultCharset(This, hCharset) ((This)->lpVtbl->SetDefaultCharset(This, hCharset))
 #define IMimeInternational_GetDefaultCharset(This, phCharset) ((This)->lpVtbl->GetDefaultCharset(This, phCharset))
 #define IMimeInternational_GetCodePageCharset(This, cpiCodePage, ctCsetType, phCharset) ((This)->lpVtbl->GetCodePageCharset(This, cpiCodePage, ctCsetType, phCharset))
+#line 307
 #define IMimeInternational_FindCharset(This, pszCharset, phCharset) ((This)->lpVtbl->FindCharset(This, pszCharset, phCharset))
 #define IMimeInternational_GetCharsetInfo(This, hCharset, pCsetInfo) ((This)->lpVtbl->GetCharsetInfo(This, hCharset, pCsetInfo))
 #define IMimeInternational_GetCodePageInfo(This, cpiCodePage, pCodePageInfo) ((This)->lpVtbl->GetCodePageInfo(This, cpiCodePage, pCodePageInfo))
+#line 311
 #define IMimeInternational_CanConvertCodePages(This, cpiSource, cpiDest) ((This)->lpVtbl->CanConvertCodePages(This, cpiSource, cpiDest))
 #define IMimeInternational_DecodeHeader(This, hCharset, pszData, pDecoded, pRfc1522Info) ((This)->lpVtbl->DecodeHeader(This, hCharset, pszData, pDecoded, pRfc1522Info))
+#line 315
 #define IMimeInternational_EncodeHeader(This, hCharset, pData, ppszEncoded, pRfc1522Info) ((This)->lpVtbl->EncodeHeader(This, hCharset, pData, ppszEncoded, pRfc1522Info))
+#line 317
 #define IMimeInternational_ConvertBuffer(This, cpiSource, cpiDest, pIn, pOut, pcbRead) ((This)->lpVtbl->ConvertBuffer(This, cpiSource, cpiDest, pIn, pOut, pcbRead))
+#line 319
 #define IMimeInternational_ConvertString(This, cpiSource, cpiDest, pIn, pOut) ((This)->lpVtbl->ConvertString(This, cpiSource, cpiDest, pIn, pOut))
+#line 321
 #define IMimeInternational_MLANG_ConvertInetReset(This) ((This)->lpVtbl->MLANG_ConvertInetReset(This))
 #define IMimeInternational_MLANG_ConvertInetString(This, cpiSource, cpiDest, pSource, pnSizeOfSource, pDestination, pnDstSize) ((This)->lpVtbl->MLANG_ConvertInetString(This, cpiSource, cpiDest, pSource, pnSizeOfSource, pDestination, pnDstSize))
+#line 325
 #define IMimeInternational_Rfc1522Decode(This, pszValue, pszCharset, cchmax, ppszDecoded) ((This)->lpVtbl->Rfc1522Decode(This, pszValue, pszCharset, cchmax, ppszDecoded))
+#line 327
 #define IMimeInternational_Rfc1522Encode(This, pszValue, hCharset, ppszEncoded) ((This)->lpVtbl->Rfc1522Encode(This, pszValue, hCharset, ppszEncoded))
+#line 301
 #endif
 #endif
 
+#line 331
 typedef IMimeInternational *LPMIMEINTERNATIONAL;
 
+#line 335
 /* IMimeSecurity {C5588353-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeSecurity, 0xC5588353, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeSecurity : public IUnknown {
+#line 337
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE CheckInit(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE EncodeMessage(IMimeMessageTree *const pTree, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE EncodeBody(IMimeMessageTree *const pTree, HBODY hEncodeRoot, ULONG dwFlags) = 0;
+#line 342
     virtual HRESULT STDMETHODCALLTYPE DecodeMessage(IMimeMessageTree *const pTree, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE DecodeBody(IMimeMessageTree *const pTree, HBODY hDecodeRoot, ULONG dwFlags) = 0;
+#line 345
     virtual HRESULT STDMETHODCALLTYPE EnumCertificates(HCAPICERTSTORE hc, ULONG dwUsage, PCX509CERT pPrev, PCX509CERT *ppCert) = 0;
+#line 347
     virtual HRESULT STDMETHODCALLTYPE GetCertificateName(PCX509CERT pX509Cert, CERTNAMETYPE cn, LPSTR *ppszName) = 0;
+#line 349
     virtual HRESULT STDMETHODCALLTYPE GetMessageType(const void *hwndParent, IMimeBody *const pBody, ULONG *const pdwSecType) = 0;
+#line 351
     virtual HRESULT STDMETHODCALLTYPE GetCertData(PCX509CERT pX509Cert, CERTDATAID dataid, LPPROPVARIANT pValue) = 0;
+#line 335
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeSecurity, 0xC5588353, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -357,16 +462,23 @@ typedef struct IMimeSecurityVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeSecurity *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeSecurity *This);
     /* IMimeSecurity */
+#line 337
     HRESULT (STDMETHODCALLTYPE *InitNew)(IMimeSecurity *This);
     HRESULT (STDMETHODCALLTYPE *CheckInit)(IMimeSecurity *This);
     HRESULT (STDMETHODCALLTYPE *EncodeMessage)(IMimeSecurity *This, IMimeMessageTree *const pTree, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *EncodeBody)(IMimeSecurity *This, IMimeMessageTree *const pTree, HBODY hEncodeRoot, ULONG dwFlags);
+#line 342
     HRESULT (STDMETHODCALLTYPE *DecodeMessage)(IMimeSecurity *This, IMimeMessageTree *const pTree, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *DecodeBody)(IMimeSecurity *This, IMimeMessageTree *const pTree, HBODY hDecodeRoot, ULONG dwFlags);
+#line 345
     HRESULT (STDMETHODCALLTYPE *EnumCertificates)(IMimeSecurity *This, HCAPICERTSTORE hc, ULONG dwUsage, PCX509CERT pPrev, PCX509CERT *ppCert);
+#line 347
     HRESULT (STDMETHODCALLTYPE *GetCertificateName)(IMimeSecurity *This, PCX509CERT pX509Cert, CERTNAMETYPE cn, LPSTR *ppszName);
+#line 349
     HRESULT (STDMETHODCALLTYPE *GetMessageType)(IMimeSecurity *This, const void *hwndParent, IMimeBody *const pBody, ULONG *const pdwSecType);
+#line 351
     HRESULT (STDMETHODCALLTYPE *GetCertData)(IMimeSecurity *This, PCX509CERT pX509Cert, CERTDATAID dataid, LPPROPVARIANT pValue);
+#line 335
 } IMimeSecurityVtbl;
 struct IMimeSecurity {
     const struct IMimeSecurityVtbl *lpVtbl;
@@ -375,42 +487,58 @@ struct IMimeSecurity {
 #define IMimeSecurity_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeSecurity_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeSecurity_Release(This) ((This)->lpVtbl->Release(This))
+#line 337
 #define IMimeSecurity_InitNew(This) ((This)->lpVtbl->InitNew(This))
 #define IMimeSecurity_CheckInit(This) ((This)->lpVtbl->CheckInit(This))
 #define IMimeSecurity_EncodeMessage(This, pTree, dwFlags) ((This)->lpVtbl->EncodeMessage(This, pTree, dwFlags))
 #define IMimeSecurity_EncodeBody(This, pTree, hEncodeRoot, dwFlags) ((This)->lpVtbl->EncodeBody(This, pTree, hEncodeRoot, dwFlags))
+#line 342
 #define IMimeSecurity_DecodeMessage(This, pTree, dwFlags) ((This)->lpVtbl->DecodeMessage(This, pTree, dwFlags))
 #define IMimeSecurity_DecodeBody(This, pTree, hDecodeRoot, dwFlags) ((This)->lpVtbl->DecodeBody(This, pTree, hDecodeRoot, dwFlags))
+#line 345
 #define IMimeSecurity_EnumCertificates(This, hc, dwUsage, pPrev, ppCert) ((This)->lpVtbl->EnumCertificates(This, hc, dwUsage, pPrev, ppCert))
+#line 347
 #define IMimeSecurity_GetCertificateName(This, pX509Cert, cn, ppszName) ((This)->lpVtbl->GetCertificateName(This, pX509Cert, cn, ppszName))
+#line 349
 #define IMimeSecurity_GetMessageType(This, hwndParent, pBody, pdwSecType) ((This)->lpVtbl->GetMessageType(This, hwndParent, pBody, pdwSecType))
+#line 351
 #define IMimeSecurity_GetCertData(This, pX509Cert, dataid, pValue) ((This)->lpVtbl->GetCertData(This, pX509Cert, dataid, pValue))
+#line 335
 #endif
 #endif
 
+#line 355
 typedef IMimeSecurity *LPMIMESECURITY;
 
+#line 359
 /* IMimeHeaderTable {FD853CD1-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeHeaderTable, 0xFD853CD1, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeHeaderTable : public IUnknown {
+#line 361
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsDirty(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Load(LPSTREAM pStm) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
+#line 367
     virtual HRESULT STDMETHODCALLTYPE FindFirstRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE FindNextRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE CountRows(LPCSTR pszHeader, ULONG *pcRows) = 0;
     virtual HRESULT STDMETHODCALLTYPE AppendRow(LPCSTR pszHeader, ULONG dwFlags, LPCSTR pszData, ULONG cchData, LPHHEADERROW phRow) = 0;
+#line 372
     virtual HRESULT STDMETHODCALLTYPE DeleteRow(HHEADERROW hRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetRowData(HHEADERROW hRow, ULONG dwFlags, LPSTR *ppszData, ULONG *pcchData) = 0;
+#line 375
     virtual HRESULT STDMETHODCALLTYPE SetRowData(HHEADERROW hRow, ULONG dwFlags, LPCSTR pszData, ULONG cchData) = 0;
+#line 377
     virtual HRESULT STDMETHODCALLTYPE GetRowInfo(HHEADERROW hRow, LPHEADERROWINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetRowNumber(HHEADERROW hRow, ULONG dwRowNumber) = 0;
     virtual HRESULT STDMETHODCALLTYPE EnumRows(LPCSTR pszHeader, ULONG dwFlags, IMimeEnumHeaderRows **ppEnum) = 0;
+#line 381
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeHeaderTable **ppTable) = 0;
     virtual HRESULT STDMETHODCALLTYPE BindToObject(REFIID riid, void **ppvObject) = 0;
+#line 359
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeHeaderTable, 0xFD853CD1, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -422,23 +550,30 @@ typedef struct IMimeHeaderTableVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeHeaderTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeHeaderTable *This);
     /* IMimeHeaderTable */
+#line 361
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeHeaderTable *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeHeaderTable *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeHeaderTable *This, LPSTREAM pStm);
     HRESULT (STDMETHODCALLTYPE *Save)(IMimeHeaderTable *This, LPSTREAM pStm, int fClearDirty);
     HRESULT (STDMETHODCALLTYPE *GetSizeMax)(IMimeHeaderTable *This, unsigned long long *pcbSize);
+#line 367
     HRESULT (STDMETHODCALLTYPE *FindFirstRow)(IMimeHeaderTable *This, LPFINDHEADER pFindHeader, LPHHEADERROW phRow);
     HRESULT (STDMETHODCALLTYPE *FindNextRow)(IMimeHeaderTable *This, LPFINDHEADER pFindHeader, LPHHEADERROW phRow);
     HRESULT (STDMETHODCALLTYPE *CountRows)(IMimeHeaderTable *This, LPCSTR pszHeader, ULONG *pcRows);
     HRESULT (STDMETHODCALLTYPE *AppendRow)(IMimeHeaderTable *This, LPCSTR pszHeader, ULONG dwFlags, LPCSTR pszData, ULONG cchData, LPHHEADERROW phRow);
+#line 372
     HRESULT (STDMETHODCALLTYPE *DeleteRow)(IMimeHeaderTable *This, HHEADERROW hRow);
     HRESULT (STDMETHODCALLTYPE *GetRowData)(IMimeHeaderTable *This, HHEADERROW hRow, ULONG dwFlags, LPSTR *ppszData, ULONG *pcchData);
+#line 375
     HRESULT (STDMETHODCALLTYPE *SetRowData)(IMimeHeaderTable *This, HHEADERROW hRow, ULONG dwFlags, LPCSTR pszData, ULONG cchData);
+#line 377
     HRESULT (STDMETHODCALLTYPE *GetRowInfo)(IMimeHeaderTable *This, HHEADERROW hRow, LPHEADERROWINFO pInfo);
     HRESULT (STDMETHODCALLTYPE *SetRowNumber)(IMimeHeaderTable *This, HHEADERROW hRow, ULONG dwRowNumber);
     HRESULT (STDMETHODCALLTYPE *EnumRows)(IMimeHeaderTable *This, LPCSTR pszHeader, ULONG dwFlags, IMimeEnumHeaderRows **ppEnum);
+#line 381
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeHeaderTable *This, IMimeHeaderTable **ppTable);
     HRESULT (STDMETHODCALLTYPE *BindToObject)(IMimeHeaderTable *This, REFIID riid, void **ppvObject);
+#line 359
 } IMimeHeaderTableVtbl;
 struct IMimeHeaderTable {
     const struct IMimeHeaderTableVtbl *lpVtbl;
@@ -447,37 +582,50 @@ struct IMimeHeaderTable {
 #define IMimeHeaderTable_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeHeaderTable_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeHeaderTable_Release(This) ((This)->lpVtbl->Release(This))
+#line 361
 #define IMimeHeaderTable_GetClassID(This, pClassID) ((This)->lpVtbl->GetClassID(This, pClassID))
 #define IMimeHeaderTable_IsDirty(This) ((This)->lpVtbl->IsDirty(This))
 #define IMimeHeaderTable_Load(This, pStm) ((This)->lpVtbl->Load(This, pStm))
 #define IMimeHeaderTable_Save(This, pStm, fClearDirty) ((This)->lpVtbl->Save(This, pStm, fClearDirty))
 #define IMimeHeaderTable_GetSizeMax(This, pcbSize) ((This)->lpVtbl->GetSizeMax(This, pcbSize))
+#line 367
 #define IMimeHeaderTable_FindFirstRow(This, pFindHeader, phRow) ((This)->lpVtbl->FindFirstRow(This, pFindHeader, phRow))
 #define IMimeHeaderTable_FindNextRow(This, pFindHeader, phRow) ((This)->lpVtbl->FindNextRow(This, pFindHeader, phRow))
 #define IMimeHeaderTable_CountRows(This, pszHeader, pcRows) ((This)->lpVtbl->CountRows(This, pszHeader, pcRows))
 #define IMimeHeaderTable_AppendRow(This, pszHeader, dwFlags, pszData, cchData, phRow) ((This)->lpVtbl->AppendRow(This, pszHeader, dwFlags, pszData, cchData, phRow))
+#line 372
 #define IMimeHeaderTable_DeleteRow(This, hRow) ((This)->lpVtbl->DeleteRow(This, hRow))
 #define IMimeHeaderTable_GetRowData(This, hRow, dwFlags, ppszData, pcchData) ((This)->lpVtbl->GetRowData(This, hRow, dwFlags, ppszData, pcchData))
+#line 375
 #define IMimeHeaderTable_SetRowData(This, hRow, dwFlags, pszData, cchData) ((This)->lpVtbl->SetRowData(This, hRow, dwFlags, pszData, cchData))
+#line 377
 #define IMimeHeaderTable_GetRowInfo(This, hRow, pInfo) ((This)->lpVtbl->GetRowInfo(This, hRow, pInfo))
 #define IMimeHeaderTable_SetRowNumber(This, hRow, dwRowNumber) ((This)->lpVtbl->SetRowNumber(This, hRow, dwRowNumber))
 #define IMimeHeaderTable_EnumRows(This, pszHeader, dwFlags, ppEnum) ((This)->lpVtbl->EnumRows(This, pszHeader, dwFlags, ppEnum))
+#line 381
 #define IMimeHeaderTable_Clone(This, ppTable) ((This)->lpVtbl->Clone(This, ppTable))
 #define IMimeHeaderTable_BindToObject(This, riid, ppvObject) ((This)->lpVtbl->BindToObject(This, riid, ppvObject))
+#line 359
 #endif
 #endif
 
+#line 385
 typedef IMimeHeaderTable *LPMIMEHEADERTABLE;
 
+#line 389
 /* IMimePropertySchema {FD853CEC-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimePropertySchema, 0xFD853CEC, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimePropertySchema : public IUnknown {
+#line 391
     virtual HRESULT STDMETHODCALLTYPE RegisterProperty(LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault, ULONG *pdwPropId) = 0;
+#line 394
     virtual HRESULT STDMETHODCALLTYPE ModifyProperty(LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault) = 0;
+#line 396
     virtual HRESULT STDMETHODCALLTYPE GetPropertyId(LPCSTR pszName, ULONG *pdwPropId) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetPropertyName(ULONG dwPropId, LPSTR *ppszName) = 0;
     virtual HRESULT STDMETHODCALLTYPE RegisterAddressType(LPCSTR pszName, ULONG *pdwAdrType) = 0;
+#line 389
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimePropertySchema, 0xFD853CEC, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -489,11 +637,15 @@ typedef struct IMimePropertySchemaVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimePropertySchema *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimePropertySchema *This);
     /* IMimePropertySchema */
+#line 391
     HRESULT (STDMETHODCALLTYPE *RegisterProperty)(IMimePropertySchema *This, LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault, ULONG *pdwPropId);
+#line 394
     HRESULT (STDMETHODCALLTYPE *ModifyProperty)(IMimePropertySchema *This, LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault);
+#line 396
     HRESULT (STDMETHODCALLTYPE *GetPropertyId)(IMimePropertySchema *This, LPCSTR pszName, ULONG *pdwPropId);
     HRESULT (STDMETHODCALLTYPE *GetPropertyName)(IMimePropertySchema *This, ULONG dwPropId, LPSTR *ppszName);
     HRESULT (STDMETHODCALLTYPE *RegisterAddressType)(IMimePropertySchema *This, LPCSTR pszName, ULONG *pdwAdrType);
+#line 389
 } IMimePropertySchemaVtbl;
 struct IMimePropertySchema {
     const struct IMimePropertySchemaVtbl *lpVtbl;
@@ -502,45 +654,59 @@ struct IMimePropertySchema {
 #define IMimePropertySchema_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimePropertySchema_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimePropertySchema_Release(This) ((This)->lpVtbl->Release(This))
+#line 391
 #define IMimePropertySchema_RegisterProperty(This, pszName, dwFlags, dwRowNumber, vtDefault, pdwPropId) ((This)->lpVtbl->RegisterProperty(This, pszName, dwFlags, dwRowNumber, vtDefault, pdwPropId))
+#line 394
 #define IMimePropertySchema_ModifyProperty(This, pszName, dwFlags, dwRowNumber, vtDefault) ((This)->lpVtbl->ModifyProperty(This, pszName, dwFlags, dwRowNumber, vtDefault))
+#line 396
 #define IMimePropertySchema_GetPropertyId(This, pszName, pdwPropId) ((This)->lpVtbl->GetPropertyId(This, pszName, pdwPropId))
 #define IMimePropertySchema_GetPropertyName(This, dwPropId, ppszName) ((This)->lpVtbl->GetPropertyName(This, dwPropId, ppszName))
 #define IMimePropertySchema_RegisterAddressType(This, pszName, pdwAdrType) ((This)->lpVtbl->RegisterAddressType(This, pszName, pdwAdrType))
+#line 389
 #endif
 #endif
 
+#line 401
 typedef IMimePropertySchema *LPMIMEPROPERTYSCHEMA;
 
+#line 406
 /* IMimePropertySet {FD853CD3-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimePropertySet, 0xFD853CD3, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimePropertySet : public IUnknown {
+#line 408
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsDirty(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Load(LPSTREAM pStm) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
+#line 415
     virtual HRESULT STDMETHODCALLTYPE GetPropInfo(LPCSTR pszName, LPMIMEPROPINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetPropInfo(LPCSTR pszName, LPCMIMEPROPINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProp(LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue) = 0;
+#line 419
     virtual HRESULT STDMETHODCALLTYPE SetProp(LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE AppendProp(LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE DeleteProp(LPCSTR pszName) = 0;
     virtual HRESULT STDMETHODCALLTYPE CopyProps(ULONG cNames, LPCSTR *prgszName, IMimePropertySet *pPropertySet) = 0;
+#line 424
     virtual HRESULT STDMETHODCALLTYPE MoveProps(ULONG cNames, LPCSTR *prgszName, IMimePropertySet *pPropertySet) = 0;
+#line 426
     virtual HRESULT STDMETHODCALLTYPE DeleteExcept(ULONG cNames, LPCSTR *prgszName) = 0;
     virtual HRESULT STDMETHODCALLTYPE QueryProp(LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive) = 0;
+#line 429
     virtual HRESULT STDMETHODCALLTYPE GetCharset(LPHCHARSET phCharset) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetCharset(HCHARSET hCharset, CSETAPPLYTYPE applytype) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetParameters(LPCSTR pszName, ULONG *pcParams, LPMIMEPARAMINFO *pprgParam) = 0;
+#line 433
     virtual HRESULT STDMETHODCALLTYPE IsContentType(LPCSTR pszPriType, LPCSTR pszSubType) = 0;
     virtual HRESULT STDMETHODCALLTYPE BindToObject(REFIID riid, void **ppvObject) = 0;
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimePropertySet **ppPropertySet) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetOption(TYPEDID oid, LPCPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetOption(TYPEDID oid, LPPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE EnumProps(ULONG dwFlags, IMimeEnumProperties **ppEnum) = 0;
+#line 406
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimePropertySet, 0xFD853CD3, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -552,31 +718,39 @@ typedef struct IMimePropertySetVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimePropertySet *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimePropertySet *This);
     /* IMimePropertySet */
+#line 408
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimePropertySet *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimePropertySet *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimePropertySet *This, LPSTREAM pStm);
     HRESULT (STDMETHODCALLTYPE *Save)(IMimePropertySet *This, LPSTREAM pStm, int fClearDirty);
     HRESULT (STDMETHODCALLTYPE *GetSizeMax)(IMimePropertySet *This, unsigned long long *pcbSize);
     HRESULT (STDMETHODCALLTYPE *InitNew)(IMimePropertySet *This);
+#line 415
     HRESULT (STDMETHODCALLTYPE *GetPropInfo)(IMimePropertySet *This, LPCSTR pszName, LPMIMEPROPINFO pInfo);
     HRESULT (STDMETHODCALLTYPE *SetPropInfo)(IMimePropertySet *This, LPCSTR pszName, LPCMIMEPROPINFO pInfo);
     HRESULT (STDMETHODCALLTYPE *GetProp)(IMimePropertySet *This, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue);
+#line 419
     HRESULT (STDMETHODCALLTYPE *SetProp)(IMimePropertySet *This, LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *AppendProp)(IMimePropertySet *This, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *DeleteProp)(IMimePropertySet *This, LPCSTR pszName);
     HRESULT (STDMETHODCALLTYPE *CopyProps)(IMimePropertySet *This, ULONG cNames, LPCSTR *prgszName, IMimePropertySet *pPropertySet);
+#line 424
     HRESULT (STDMETHODCALLTYPE *MoveProps)(IMimePropertySet *This, ULONG cNames, LPCSTR *prgszName, IMimePropertySet *pPropertySet);
+#line 426
     HRESULT (STDMETHODCALLTYPE *DeleteExcept)(IMimePropertySet *This, ULONG cNames, LPCSTR *prgszName);
     HRESULT (STDMETHODCALLTYPE *QueryProp)(IMimePropertySet *This, LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive);
+#line 429
     HRESULT (STDMETHODCALLTYPE *GetCharset)(IMimePropertySet *This, LPHCHARSET phCharset);
     HRESULT (STDMETHODCALLTYPE *SetCharset)(IMimePropertySet *This, HCHARSET hCharset, CSETAPPLYTYPE applytype);
     HRESULT (STDMETHODCALLTYPE *GetParameters)(IMimePropertySet *This, LPCSTR pszName, ULONG *pcParams, LPMIMEPARAMINFO *pprgParam);
+#line 433
     HRESULT (STDMETHODCALLTYPE *IsContentType)(IMimePropertySet *This, LPCSTR pszPriType, LPCSTR pszSubType);
     HRESULT (STDMETHODCALLTYPE *BindToObject)(IMimePropertySet *This, REFIID riid, void **ppvObject);
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimePropertySet *This, IMimePropertySet **ppPropertySet);
     HRESULT (STDMETHODCALLTYPE *SetOption)(IMimePropertySet *This, TYPEDID oid, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimePropertySet *This, TYPEDID oid, LPPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *EnumProps)(IMimePropertySet *This, ULONG dwFlags, IMimeEnumProperties **ppEnum);
+#line 406
 } IMimePropertySetVtbl;
 struct IMimePropertySet {
     const struct IMimePropertySetVtbl *lpVtbl;
@@ -585,55 +759,73 @@ struct IMimePropertySet {
 #define IMimePropertySet_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimePropertySet_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimePropertySet_Release(This) ((This)->lpVtbl->Release(This))
+#line 408
 #define IMimePropertySet_GetClassID(This, pClassID) ((This)->lpVtbl->GetClassID(This, pClassID))
 #define IMimePropertySet_IsDirty(This) ((This)->lpVtbl->IsDirty(This))
 #define IMimePropertySet_Load(This, pStm) ((This)->lpVtbl->Load(This, pStm))
 #define IMimePropertySet_Save(This, pStm, fClearDirty) ((This)->lpVtbl->Save(This, pStm, fClearDirty))
 #define IMimePropertySet_GetSizeMax(This, pcbSize) ((This)->lpVtbl->GetSizeMax(This, pcbSize))
 #define IMimePropertySet_InitNew(This) ((This)->lpVtbl->InitNew(This))
+#line 415
 #define IMimePropertySet_GetPropInfo(This, pszName, pInfo) ((This)->lpVtbl->GetPropInfo(This, pszName, pInfo))
 #define IMimePropertySet_SetPropInfo(This, pszName, pInfo) ((This)->lpVtbl->SetPropInfo(This, pszName, pInfo))
 #define IMimePropertySet_GetProp(This, pszName, dwFlags, pValue) ((This)->lpVtbl->GetProp(This, pszName, dwFlags, pValue))
+#line 419
 #define IMimePropertySet_SetProp(This, pszName, dwFlags, pValue) ((This)->lpVtbl->SetProp(This, pszName, dwFlags, pValue))
 #define IMimePropertySet_AppendProp(This, pszName, dwFlags, pValue) ((This)->lpVtbl->AppendProp(This, pszName, dwFlags, pValue))
 #define IMimePropertySet_DeleteProp(This, pszName) ((This)->lpVtbl->DeleteProp(This, pszName))
 #define IMimePropertySet_CopyProps(This, cNames, prgszName, pPropertySet) ((This)->lpVtbl->CopyProps(This, cNames, prgszName, pPropertySet))
+#line 424
 #define IMimePropertySet_MoveProps(This, cNames, prgszName, pPropertySet) ((This)->lpVtbl->MoveProps(This, cNames, prgszName, pPropertySet))
+#line 426
 #define IMimePropertySet_DeleteExcept(This, cNames, prgszName) ((This)->lpVtbl->DeleteExcept(This, cNames, prgszName))
 #define IMimePropertySet_QueryProp(This, pszName, pszCriteria, fSubString, fCaseSensitive) ((This)->lpVtbl->QueryProp(This, pszName, pszCriteria, fSubString, fCaseSensitive))
+#line 429
 #define IMimePropertySet_GetCharset(This, phCharset) ((This)->lpVtbl->GetCharset(This, phCharset))
 #define IMimePropertySet_SetCharset(This, hCharset, applytype) ((This)->lpVtbl->SetCharset(This, hCharset, applytype))
 #define IMimePropertySet_GetParameters(This, pszName, pcParams, pprgParam) ((This)->lpVtbl->GetParameters(This, pszName, pcParams, pprgParam))
+#line 433
 #define IMimePropertySet_IsContentType(This, pszPriType, pszSubType) ((This)->lpVtbl->IsContentType(This, pszPriType, pszSubType))
 #define IMimePropertySet_BindToObject(This, riid, ppvObject) ((This)->lpVtbl->BindToObject(This, riid, ppvObject))
 #define IMimePropertySet_Clone(This, ppPropertySet) ((This)->lpVtbl->Clone(This, ppPropertySet))
 #define IMimePropertySet_SetOption(This, oid, pValue) ((This)->lpVtbl->SetOption(This, oid, pValue))
 #define IMimePropertySet_GetOption(This, oid, pValue) ((This)->lpVtbl->GetOption(This, oid, pValue))
 #define IMimePropertySet_EnumProps(This, dwFlags, ppEnum) ((This)->lpVtbl->EnumProps(This, dwFlags, ppEnum))
+#line 406
 #endif
 #endif
 
+#line 441
 typedef IMimePropertySet *LPMIMEPROPERTYSET;
 
+#line 445
 /* IMimeAddressTable {C558834A-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeAddressTable, 0xC558834A, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeAddressTable : public IUnknown {
+#line 447
     virtual HRESULT STDMETHODCALLTYPE Append(ULONG dwAdrType, ENCODINGTYPE ietFriendly, LPCSTR pszFriendly, LPCSTR pszEmail, LPHADDRESS phAddress) = 0;
+#line 450
     virtual HRESULT STDMETHODCALLTYPE Insert(LPADDRESSPROPS pAddress, LPHADDRESS phAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetProps(HADDRESS hAddress, LPADDRESSPROPS pAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProps(HADDRESS hAddress, LPADDRESSPROPS pAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSender(LPADDRESSPROPS pAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE CountTypes(ULONG dwAdrTypes, ULONG *pcAdrs) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetTypes(ULONG dwAdrTypes, ULONG dwProps, LPADDRESSLIST pList) = 0;
+#line 457
     virtual HRESULT STDMETHODCALLTYPE EnumTypes(ULONG dwAdrTypes, ULONG dwProps, IMimeEnumAddressTypes **ppEnum) = 0;
+#line 459
     virtual HRESULT STDMETHODCALLTYPE Delete(HADDRESS hAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE DeleteTypes(ULONG dwAdrTypes) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetFormat(ULONG dwAdrType, ADDRESSFORMAT format, LPSTR *ppszFormat) = 0;
+#line 463
     virtual HRESULT STDMETHODCALLTYPE AppendRfc822(ULONG dwAdrType, ENCODINGTYPE ietEncoding, LPCSTR pszRfc822Adr) = 0;
+#line 465
     virtual HRESULT STDMETHODCALLTYPE ParseRfc822(ULONG dwAdrType, ENCODINGTYPE ietEncoding, LPCSTR pszRfc822Adr, LPADDRESSLIST pList) = 0;
+#line 467
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeAddressTable **ppTable) = 0;
     virtual HRESULT STDMETHODCALLTYPE BindToObject(REFIID riid, void **ppvObject) = 0;
+#line 445
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeAddressTable, 0xC558834A, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -645,21 +837,29 @@ typedef struct IMimeAddressTableVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeAddressTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeAddressTable *This);
     /* IMimeAddressTable */
+#line 447
     HRESULT (STDMETHODCALLTYPE *Append)(IMimeAddressTable *This, ULONG dwAdrType, ENCODINGTYPE ietFriendly, LPCSTR pszFriendly, LPCSTR pszEmail, LPHADDRESS phAddress);
+#line 450
     HRESULT (STDMETHODCALLTYPE *Insert)(IMimeAddressTable *This, LPADDRESSPROPS pAddress, LPHADDRESS phAddress);
     HRESULT (STDMETHODCALLTYPE *SetProps)(IMimeAddressTable *This, HADDRESS hAddress, LPADDRESSPROPS pAddress);
     HRESULT (STDMETHODCALLTYPE *GetProps)(IMimeAddressTable *This, HADDRESS hAddress, LPADDRESSPROPS pAddress);
     HRESULT (STDMETHODCALLTYPE *GetSender)(IMimeAddressTable *This, LPADDRESSPROPS pAddress);
     HRESULT (STDMETHODCALLTYPE *CountTypes)(IMimeAddressTable *This, ULONG dwAdrTypes, ULONG *pcAdrs);
     HRESULT (STDMETHODCALLTYPE *GetTypes)(IMimeAddressTable *This, ULONG dwAdrTypes, ULONG dwProps, LPADDRESSLIST pList);
+#line 457
     HRESULT (STDMETHODCALLTYPE *EnumTypes)(IMimeAddressTable *This, ULONG dwAdrTypes, ULONG dwProps, IMimeEnumAddressTypes **ppEnum);
+#line 459
     HRESULT (STDMETHODCALLTYPE *Delete)(IMimeAddressTable *This, HADDRESS hAddress);
     HRESULT (STDMETHODCALLTYPE *DeleteTypes)(IMimeAddressTable *This, ULONG dwAdrTypes);
     HRESULT (STDMETHODCALLTYPE *GetFormat)(IMimeAddressTable *This, ULONG dwAdrType, ADDRESSFORMAT format, LPSTR *ppszFormat);
+#line 463
     HRESULT (STDMETHODCALLTYPE *AppendRfc822)(IMimeAddressTable *This, ULONG dwAdrType, ENCODINGTYPE ietEncoding, LPCSTR pszRfc822Adr);
+#line 465
     HRESULT (STDMETHODCALLTYPE *ParseRfc822)(IMimeAddressTable *This, ULONG dwAdrType, ENCODINGTYPE ietEncoding, LPCSTR pszRfc822Adr, LPADDRESSLIST pList);
+#line 467
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeAddressTable *This, IMimeAddressTable **ppTable);
     HRESULT (STDMETHODCALLTYPE *BindToObject)(IMimeAddressTable *This, REFIID riid, void **ppvObject);
+#line 445
 } IMimeAddressTableVtbl;
 struct IMimeAddressTable {
     const struct IMimeAddressTableVtbl *lpVtbl;
@@ -668,32 +868,44 @@ struct IMimeAddressTable {
 #define IMimeAddressTable_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeAddressTable_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeAddressTable_Release(This) ((This)->lpVtbl->Release(This))
+#line 447
 #define IMimeAddressTable_Append(This, dwAdrType, ietFriendly, pszFriendly, pszEmail, phAddress) ((This)->lpVtbl->Append(This, dwAdrType, ietFriendly, pszFriendly, pszEmail, phAddress))
+#line 450
 #define IMimeAddressTable_Insert(This, pAddress, phAddress) ((This)->lpVtbl->Insert(This, pAddress, phAddress))
 #define IMimeAddressTable_SetProps(This, hAddress, pAddress) ((This)->lpVtbl->SetProps(This, hAddress, pAddress))
 #define IMimeAddressTable_GetProps(This, hAddress, pAddress) ((This)->lpVtbl->GetProps(This, hAddress, pAddress))
 #define IMimeAddressTable_GetSender(This, pAddress) ((This)->lpVtbl->GetSender(This, pAddress))
 #define IMimeAddressTable_CountTypes(This, dwAdrTypes, pcAdrs) ((This)->lpVtbl->CountTypes(This, dwAdrTypes, pcAdrs))
 #define IMimeAddressTable_GetTypes(This, dwAdrTypes, dwProps, pList) ((This)->lpVtbl->GetTypes(This, dwAdrTypes, dwProps, pList))
+#line 457
 #define IMimeAddressTable_EnumTypes(This, dwAdrTypes, dwProps, ppEnum) ((This)->lpVtbl->EnumTypes(This, dwAdrTypes, dwProps, ppEnum))
+#line 459
 #define IMimeAddressTable_Delete(This, hAddress) ((This)->lpVtbl->Delete(This, hAddress))
 #define IMimeAddressTable_DeleteTypes(This, dwAdrTypes) ((This)->lpVtbl->DeleteTypes(This, dwAdrTypes))
 #define IMimeAddressTable_GetFormat(This, dwAdrType, format, ppszFormat) ((This)->lpVtbl->GetFormat(This, dwAdrType, format, ppszFormat))
+#line 463
 #define IMimeAddressTable_AppendRfc822(This, dwAdrType, ietEncoding, pszRfc822Adr) ((This)->lpVtbl->AppendRfc822(This, dwAdrType, ietEncoding, pszRfc822Adr))
+#line 465
 #define IMimeAddressTable_ParseRfc822(This, dwAdrType, ietEncoding, pszRfc822Adr, pList) ((This)->lpVtbl->ParseRfc822(This, dwAdrType, ietEncoding, pszRfc822Adr, pList))
+#line 467
 #define IMimeAddressTable_Clone(This, ppTable) ((This)->lpVtbl->Clone(This, ppTable))
 #define IMimeAddressTable_BindToObject(This, riid, ppvObject) ((This)->lpVtbl->BindToObject(This, riid, ppvObject))
+#line 445
 #endif
 #endif
 
+#line 471
 typedef IMimeAddressTable *LPMIMEADDRESSTABLE;
 
+#line 475
 /* IMimeWebDocument {EE519F11-851A-11D0-825C-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeWebDocument, 0xEE519F11, 0x851A, 0x11D0, 0x82, 0x5C, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeWebDocument : public IUnknown {
+#line 477
     virtual HRESULT STDMETHODCALLTYPE GetURL(LPSTR *ppszURL) = 0;
     virtual HRESULT STDMETHODCALLTYPE BindToStorage(REFIID riid, LPVOID *ppvObject) = 0;
+#line 475
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeWebDocument, 0xEE519F11, 0x851A, 0x11D0, 0x82, 0x5C, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -705,8 +917,10 @@ typedef struct IMimeWebDocumentVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeWebDocument *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeWebDocument *This);
     /* IMimeWebDocument */
+#line 477
     HRESULT (STDMETHODCALLTYPE *GetURL)(IMimeWebDocument *This, LPSTR *ppszURL);
     HRESULT (STDMETHODCALLTYPE *BindToStorage)(IMimeWebDocument *This, REFIID riid, LPVOID *ppvObject);
+#line 475
 } IMimeWebDocumentVtbl;
 struct IMimeWebDocument {
     const struct IMimeWebDocumentVtbl *lpVtbl;
@@ -715,17 +929,22 @@ struct IMimeWebDocument {
 #define IMimeWebDocument_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeWebDocument_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeWebDocument_Release(This) ((This)->lpVtbl->Release(This))
+#line 477
 #define IMimeWebDocument_GetURL(This, ppszURL) ((This)->lpVtbl->GetURL(This, ppszURL))
 #define IMimeWebDocument_BindToStorage(This, riid, ppvObject) ((This)->lpVtbl->BindToStorage(This, riid, ppvObject))
+#line 475
 #endif
 #endif
 
+#line 481
 typedef IMimeWebDocument *LPMIMEWEBDOCUMENT;
 
+#line 485
 /* IMimeBody {C558834C-7F86-11D0-8252-00C04FD85AB4}: derives from IMimePropertySet. */
 DEFINE_GUID(IID_IMimeBody, 0xC558834C, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeBody : public IMimePropertySet {
+#line 487
     virtual HRESULT STDMETHODCALLTYPE IsType(IMSGBODYTYPE bodytype) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetDisplayName(LPCSTR pszDisplay) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetDisplayName(LPSTR *ppszDisplay) = 0;
@@ -736,11 +955,13 @@ struct IMimeBody : public IMimePropertySet {
     virtual HRESULT STDMETHODCALLTYPE GetDataHere(ENCODINGTYPE ietEncoding, LPSTREAM pStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetData(ENCODINGTYPE ietEncoding, LPSTREAM *ppStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetData(ENCODINGTYPE ietEncoding, LPCSTR pszPriType, LPCSTR pszSubType, REFIID riid, LPVOID pvObject) = 0;
+#line 498
     virtual HRESULT STDMETHODCALLTYPE EmptyData(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE CopyTo(IMimeBody *pBody) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetTransmitInfo(LPTRANSMITINFO pTransmitInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE SaveToFile(ENCODINGTYPE ietEncoding, LPCSTR pszFilePath) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetHandle(LPHBODY phBody) = 0;
+#line 485
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeBody, 0xC558834C, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -778,6 +999,7 @@ typedef struct IMimeBodyVtbl {
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimeBody *This, TYPEDID oid, LPPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *EnumProps)(IMimeBody *This, ULONG dwFlags, IMimeEnumProperties **ppEnum);
     /* IMimeBody */
+#line 487
     HRESULT (STDMETHODCALLTYPE *IsType)(IMimeBody *This, IMSGBODYTYPE bodytype);
     HRESULT (STDMETHODCALLTYPE *SetDisplayName)(IMimeBody *This, LPCSTR pszDisplay);
     HRESULT (STDMETHODCALLTYPE *GetDisplayName)(IMimeBody *This, LPSTR *ppszDisplay);
@@ -788,11 +1010,13 @@ typedef struct IMimeBodyVtbl {
     HRESULT (STDMETHODCALLTYPE *GetDataHere)(IMimeBody *This, ENCODINGTYPE ietEncoding, LPSTREAM pStream);
     HRESULT (STDMETHODCALLTYPE *GetData)(IMimeBody *This, ENCODINGTYPE ietEncoding, LPSTREAM *ppStream);
     HRESULT (STDMETHODCALLTYPE *SetData)(IMimeBody *This, ENCODINGTYPE ietEncoding, LPCSTR pszPriType, LPCSTR pszSubType, REFIID riid, LPVOID pvObject);
+#line 498
     HRESULT (STDMETHODCALLTYPE *EmptyData)(IMimeBody *This);
     HRESULT (STDMETHODCALLTYPE *CopyTo)(IMimeBody *This, IMimeBody *pBody);
     HRESULT (STDMETHODCALLTYPE *GetTransmitInfo)(IMimeBody *This, LPTRANSMITINFO pTransmitInfo);
     HRESULT (STDMETHODCALLTYPE *SaveToFile)(IMimeBody *This, ENCODINGTYPE ietEncoding, LPCSTR pszFilePath);
     HRESULT (STDMETHODCALLTYPE *GetHandle)(IMimeBody *This, LPHBODY phBody);
+#line 485
 } IMimeBodyVtbl;
 struct IMimeBody {
     const struct IMimeBodyVtbl *lpVtbl;
@@ -826,6 +1050,7 @@ struct IMimeBody {
 #define IMimeBody_SetOption(This, oid, pValue) ((This)->lpVtbl->SetOption(This, oid, pValue))
 #define IMimeBody_GetOption(This, oid, pValue) ((This)->lpVtbl->GetOption(This, oid, pValue))
 #define IMimeBody_EnumProps(This, dwFlags, ppEnum) ((This)->lpVtbl->EnumProps(This, dwFlags, ppEnum))
+#line 487
 #define IMimeBody_IsType(This, bodytype) ((This)->lpVtbl->IsType(This, bodytype))
 #define IMimeBody_SetDisplayName(This, pszDisplay) ((This)->lpVtbl->SetDisplayName(This, pszDisplay))
 #define IMimeBody_GetDisplayName(This, ppszDisplay) ((This)->lpVtbl->GetDisplayName(This, ppszDisplay))
@@ -836,26 +1061,32 @@ struct IMimeBody {
 #define IMimeBody_GetDataHere(This, ietEncoding, pStream) ((This)->lpVtbl->GetDataHere(This, ietEncoding, pStream))
 #define IMimeBody_GetData(This, ietEncoding, ppStream) ((This)->lpVtbl->GetData(This, ietEncoding, ppStream))
 #define IMimeBody_SetData(This, ietEncoding, pszPriType, pszSubType, riid, pvObject) ((This)->lpVtbl->SetData(This, ietEncoding, pszPriType, pszSubType, riid, pvObject))
+#line 498
 #define IMimeBody_EmptyData(This) ((This)->lpVtbl->EmptyData(This))
 #define IMimeBody_CopyTo(This, pBody) ((This)->lpVtbl->CopyTo(This, pBody))
 #define IMimeBody_GetTransmitInfo(This, pTransmitInfo) ((This)->lpVtbl->GetTransmitInfo(This, pTransmitInfo))
 #define IMimeBody_SaveToFile(This, ietEncoding, pszFilePath) ((This)->lpVtbl->SaveToFile(This, ietEncoding, pszFilePath))
 #define IMimeBody_GetHandle(This, phBody) ((This)->lpVtbl->GetHandle(This, phBody))
+#line 485
 #endif
 #endif
 
+#line 505
 typedef IMimeBody *LPMIMEBODY;
 
+#line 510
 /* IMimeMessageTree {FD853CD4-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageTree, 0xFD853CD4, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageTree : public IUnknown {
+#line 512
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsDirty(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Load(LPSTREAM pStm) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
+#line 519
     virtual HRESULT STDMETHODCALLTYPE GetMessageSource(LPSTREAM *ppStream, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMessageSize(ULONG *pcbSize, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE LoadOffsetTable(LPSTREAM pStream) = 0;
@@ -870,21 +1101,28 @@ struct IMimeMessageTree : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE DeleteBody(HBODY hBody, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE MoveBody(HBODY hBody, BODYLOCATION location) = 0;
     virtual HRESULT STDMETHODCALLTYPE CountBodies(HBODY hParent, unsigned char fRecurse, ULONG *pcBodies) = 0;
+#line 534
     virtual HRESULT STDMETHODCALLTYPE FindFirst(LPFINDBODY pFindBody, LPHBODY phBody) = 0;
     virtual HRESULT STDMETHODCALLTYPE FindNext(LPFINDBODY pFindBody, LPHBODY phBody) = 0;
     virtual HRESULT STDMETHODCALLTYPE ResolveURL(HBODY hRelated, LPCSTR pszBase, LPCSTR pszURL, ULONG dwFlags, LPHBODY phBody) = 0;
+#line 538
     virtual HRESULT STDMETHODCALLTYPE ToMultipart(HBODY hBody, LPCSTR pszSubType, LPHBODY phMultipart) = 0;
+#line 540
     virtual HRESULT STDMETHODCALLTYPE GetBodyOffsets(HBODY hBody, LPBODYOFFSETS pOffsets) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetCharset(LPHCHARSET phCharset) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetCharset(HCHARSET hCharset, CSETAPPLYTYPE applytype) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsBodyType(HBODY hBody, IMSGBODYTYPE bodytype) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsContentType(HBODY hBody, LPCSTR pszPriType, LPCSTR pszSubType) = 0;
     virtual HRESULT STDMETHODCALLTYPE QueryBodyProp(HBODY hBody, LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive) = 0;
+#line 547
     virtual HRESULT STDMETHODCALLTYPE GetBodyProp(HBODY hBody, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue) = 0;
+#line 549
     virtual HRESULT STDMETHODCALLTYPE SetBodyProp(HBODY hBody, LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue) = 0;
+#line 551
     virtual HRESULT STDMETHODCALLTYPE DeleteBodyProp(HBODY hBody, LPCSTR pszName) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetOption(TYPEDID oid, LPCPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetOption(TYPEDID oid, LPPROPVARIANT pValue) = 0;
+#line 510
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeMessageTree, 0xFD853CD4, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -896,12 +1134,14 @@ typedef struct IMimeMessageTreeVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageTree *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageTree *This);
     /* IMimeMessageTree */
+#line 512
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeMessageTree *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeMessageTree *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeMessageTree *This, LPSTREAM pStm);
     HRESULT (STDMETHODCALLTYPE *Save)(IMimeMessageTree *This, LPSTREAM pStm, int fClearDirty);
     HRESULT (STDMETHODCALLTYPE *GetSizeMax)(IMimeMessageTree *This, unsigned long long *pcbSize);
     HRESULT (STDMETHODCALLTYPE *InitNew)(IMimeMessageTree *This);
+#line 519
     HRESULT (STDMETHODCALLTYPE *GetMessageSource)(IMimeMessageTree *This, LPSTREAM *ppStream, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *GetMessageSize)(IMimeMessageTree *This, ULONG *pcbSize, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *LoadOffsetTable)(IMimeMessageTree *This, LPSTREAM pStream);
@@ -916,21 +1156,28 @@ typedef struct IMimeMessageTreeVtbl {
     HRESULT (STDMETHODCALLTYPE *DeleteBody)(IMimeMessageTree *This, HBODY hBody, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *MoveBody)(IMimeMessageTree *This, HBODY hBody, BODYLOCATION location);
     HRESULT (STDMETHODCALLTYPE *CountBodies)(IMimeMessageTree *This, HBODY hParent, unsigned char fRecurse, ULONG *pcBodies);
+#line 534
     HRESULT (STDMETHODCALLTYPE *FindFirst)(IMimeMessageTree *This, LPFINDBODY pFindBody, LPHBODY phBody);
     HRESULT (STDMETHODCALLTYPE *FindNext)(IMimeMessageTree *This, LPFINDBODY pFindBody, LPHBODY phBody);
     HRESULT (STDMETHODCALLTYPE *ResolveURL)(IMimeMessageTree *This, HBODY hRelated, LPCSTR pszBase, LPCSTR pszURL, ULONG dwFlags, LPHBODY phBody);
+#line 538
     HRESULT (STDMETHODCALLTYPE *ToMultipart)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszSubType, LPHBODY phMultipart);
+#line 540
     HRESULT (STDMETHODCALLTYPE *GetBodyOffsets)(IMimeMessageTree *This, HBODY hBody, LPBODYOFFSETS pOffsets);
     HRESULT (STDMETHODCALLTYPE *GetCharset)(IMimeMessageTree *This, LPHCHARSET phCharset);
     HRESULT (STDMETHODCALLTYPE *SetCharset)(IMimeMessageTree *This, HCHARSET hCharset, CSETAPPLYTYPE applytype);
     HRESULT (STDMETHODCALLTYPE *IsBodyType)(IMimeMessageTree *This, HBODY hBody, IMSGBODYTYPE bodytype);
     HRESULT (STDMETHODCALLTYPE *IsContentType)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszPriType, LPCSTR pszSubType);
     HRESULT (STDMETHODCALLTYPE *QueryBodyProp)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive);
+#line 547
     HRESULT (STDMETHODCALLTYPE *GetBodyProp)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue);
+#line 549
     HRESULT (STDMETHODCALLTYPE *SetBodyProp)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue);
+#line 551
     HRESULT (STDMETHODCALLTYPE *DeleteBodyProp)(IMimeMessageTree *This, HBODY hBody, LPCSTR pszName);
     HRESULT (STDMETHODCALLTYPE *SetOption)(IMimeMessageTree *This, TYPEDID oid, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimeMessageTree *This, TYPEDID oid, LPPROPVARIANT pValue);
+#line 510
 } IMimeMessageTreeVtbl;
 struct IMimeMessageTree {
     const struct IMimeMessageTreeVtbl *lpVtbl;
@@ -939,12 +1186,14 @@ struct IMimeMessageTree {
 #define IMimeMessageTree_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeMessageTree_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeMessageTree_Release(This) ((This)->lpVtbl->Release(This))
+#line 512
 #define IMimeMessageTree_GetClassID(This, pClassID) ((This)->lpVtbl->GetClassID(This, pClassID))
 #define IMimeMessageTree_IsDirty(This) ((This)->lpVtbl->IsDirty(This))
 #define IMimeMessageTree_Load(This, pStm) ((This)->lpVtbl->Load(This, pStm))
 #define IMimeMessageTree_Save(This, pStm, fClearDirty) ((This)->lpVtbl->Save(This, pStm, fClearDirty))
 #define IMimeMessageTree_GetSizeMax(This, pcbSize) ((This)->lpVtbl->GetSizeMax(This, pcbSize))
 #define IMimeMessageTree_InitNew(This) ((This)->lpVtbl->InitNew(This))
+#line 519
 #define IMimeMessageTree_GetMessageSource(This, ppStream, dwFlags) ((This)->lpVtbl->GetMessageSource(This, ppStream, dwFlags))
 #define IMimeMessageTree_GetMessageSize(This, pcbSize, dwFlags) ((This)->lpVtbl->GetMessageSize(This, pcbSize, dwFlags))
 #define IMimeMessageTree_LoadOffsetTable(This, pStream) ((This)->lpVtbl->LoadOffsetTable(This, pStream))
@@ -959,48 +1208,69 @@ struct IMimeMessageTree {
 #define IMimeMessageTree_DeleteBody(This, hBody, dwFlags) ((This)->lpVtbl->DeleteBody(This, hBody, dwFlags))
 #define IMimeMessageTree_MoveBody(This, hBody, location) ((This)->lpVtbl->MoveBody(This, hBody, location))
 #define IMimeMessageTree_CountBodies(This, hParent, fRecurse, pcBodies) ((This)->lpVtbl->CountBodies(This, hParent, fRecurse, pcBodies))
+#line 534
 #define IMimeMessageTree_FindFirst(This, pFindBody, phBody) ((This)->lpVtbl->FindFirst(This, pFindBody, phBody))
 #define IMimeMessageTree_FindNext(This, pFindBody, phBody) ((This)->lpVtbl->FindNext(This, pFindBody, phBody))
 #define IMimeMessageTree_ResolveURL(This, hRelated, pszBase, pszURL, dwFlags, phBody) ((This)->lpVtbl->ResolveURL(This, hRelated, pszBase, pszURL, dwFlags, phBody))
+#line 538
 #define IMimeMessageTree_ToMultipart(This, hBody, pszSubType, phMultipart) ((This)->lpVtbl->ToMultipart(This, hBody, pszSubType, phMultipart))
+#line 540
 #define IMimeMessageTree_GetBodyOffsets(This, hBody, pOffsets) ((This)->lpVtbl->GetBodyOffsets(This, hBody, pOffsets))
 #define IMimeMessageTree_GetCharset(This, phCharset) ((This)->lpVtbl->GetCharset(This, phCharset))
 #define IMimeMessageTree_SetCharset(This, hCharset, applytype) ((This)->lpVtbl->SetCharset(This, hCharset, applytype))
 #define IMimeMessageTree_IsBodyType(This, hBody, bodytype) ((This)->lpVtbl->IsBodyType(This, hBody, bodytype))
 #define IMimeMessageTree_IsContentType(This, hBody, pszPriType, pszSubType) ((This)->lpVtbl->IsContentType(This, hBody, pszPriType, pszSubType))
 #define IMimeMessageTree_QueryBodyProp(This, hBody, pszName, pszCriteria, fSubString, fCaseSensitive) ((This)->lpVtbl->QueryBodyProp(This, hBody, pszName, pszCriteria, fSubString, fCaseSensitive))
+#line 547
 #define IMimeMessageTree_GetBodyProp(This, hBody, pszName, dwFlags, pValue) ((This)->lpVtbl->GetBodyProp(This, hBody, pszName, dwFlags, pValue))
+#line 549
 #define IMimeMessageTree_SetBodyProp(This, hBody, pszName, dwFlags, pValue) ((This)->lpVtbl->SetBodyProp(This, hBody, pszName, dwFlags, pValue))
+#line 551
 #define IMimeMessageTree_DeleteBodyProp(This, hBody, pszName) ((This)->lpVtbl->DeleteBodyProp(This, hBody, pszName))
 #define IMimeMessageTree_SetOption(This, oid, pValue) ((This)->lpVtbl->SetOption(This, oid, pValue))
 #define IMimeMessageTree_GetOption(This, oid, pValue) ((This)->lpVtbl->GetOption(This, oid, pValue))
+#line 510
 #endif
 #endif
 
+#line 556
 typedef IMimeMessageTree *LPMIMEMESSAGETREE;
 
+#line 560
 /* IMimeMessage {FD853CD5-7F86-11D0-8252-00C04FD85AB4}: derives from IMimeMessageTree. */
 DEFINE_GUID(IID_IMimeMessage, 0xFD853CD5, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessage : public IMimeMessageTree {
+#line 562
     virtual HRESULT STDMETHODCALLTYPE CreateWebPage(LPSTREAM pRootStm, LPWEBPAGEOPTIONS pOptions, IMimeMessageCallback *pCallback, LPMONIKER *ppMoniker) = 0;
+#line 564
     virtual HRESULT STDMETHODCALLTYPE GetProp(LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue) = 0;
+#line 566
     virtual HRESULT STDMETHODCALLTYPE SetProp(LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue) = 0;
     virtual HRESULT STDMETHODCALLTYPE DeleteProp(LPCSTR pszName) = 0;
     virtual HRESULT STDMETHODCALLTYPE QueryProp(LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive) = 0;
+#line 570
     virtual HRESULT STDMETHODCALLTYPE GetTextBody(ULONG dwTxtType, ENCODINGTYPE ietEncoding, LPSTREAM *ppStream, LPHBODY phBody) = 0;
+#line 572
     virtual HRESULT STDMETHODCALLTYPE SetTextBody(ULONG dwTxtType, ENCODINGTYPE ietEncoding, HBODY hAlternative, LPSTREAM pStream, LPHBODY phBody) = 0;
+#line 575
     virtual HRESULT STDMETHODCALLTYPE AttachObject(REFIID riid, void *pvObject, LPHBODY phBody) = 0;
     virtual HRESULT STDMETHODCALLTYPE AttachFile(LPCSTR pszFilePath, LPSTREAM pstmFile, LPHBODY phBody) = 0;
+#line 578
     virtual HRESULT STDMETHODCALLTYPE AttachURL(LPCSTR pszBase, LPCSTR pszURL, ULONG dwFlags, LPSTREAM pstmURL, LPSTR *ppszCIDURL, LPHBODY phBody) = 0;
+#line 580
     virtual HRESULT STDMETHODCALLTYPE GetAttachments(ULONG *pcAttach, LPHBODY *pprghAttach) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetAddressTable(IMimeAddressTable **ppTable) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSender(LPADDRESSPROPS pAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetAddressTypes(ULONG dwAdrTypes, ULONG dwProps, LPADDRESSLIST pList) = 0;
+#line 585
     virtual HRESULT STDMETHODCALLTYPE GetAddressFormat(ULONG dwAdrType, ADDRESSFORMAT format, LPSTR *ppszFormat) = 0;
+#line 587
     virtual HRESULT STDMETHODCALLTYPE EnumAddressTypes(ULONG dwAdrTypes, ULONG dwProps, IMimeEnumAddressTypes **ppEnum) = 0;
+#line 589
     virtual HRESULT STDMETHODCALLTYPE SplitMessage(ULONG cbMaxPart, IMimeMessageParts **ppParts) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetRootMoniker(LPMONIKER *ppMoniker) = 0;
+#line 560
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeMessage, 0xFD853CD5, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1048,24 +1318,36 @@ typedef struct IMimeMessageVtbl {
     HRESULT (STDMETHODCALLTYPE *SetOption)(IMimeMessage *This, TYPEDID oid, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimeMessage *This, TYPEDID oid, LPPROPVARIANT pValue);
     /* IMimeMessage */
+#line 562
     HRESULT (STDMETHODCALLTYPE *CreateWebPage)(IMimeMessage *This, LPSTREAM pRootStm, LPWEBPAGEOPTIONS pOptions, IMimeMessageCallback *pCallback, LPMONIKER *ppMoniker);
+#line 564
     HRESULT (STDMETHODCALLTYPE *GetProp)(IMimeMessage *This, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue);
+#line 566
     HRESULT (STDMETHODCALLTYPE *SetProp)(IMimeMessage *This, LPCSTR pszName, ULONG dwFlags, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *DeleteProp)(IMimeMessage *This, LPCSTR pszName);
     HRESULT (STDMETHODCALLTYPE *QueryProp)(IMimeMessage *This, LPCSTR pszName, LPCSTR pszCriteria, unsigned char fSubString, unsigned char fCaseSensitive);
+#line 570
     HRESULT (STDMETHODCALLTYPE *GetTextBody)(IMimeMessage *This, ULONG dwTxtType, ENCODINGTYPE ietEncoding, LPSTREAM *ppStream, LPHBODY phBody);
+#line 572
     HRESULT (STDMETHODCALLTYPE *SetTextBody)(IMimeMessage *This, ULONG dwTxtType, ENCODINGTYPE ietEncoding, HBODY hAlternative, LPSTREAM pStream, LPHBODY phBody);
+#line 575
     HRESULT (STDMETHODCALLTYPE *AttachObject)(IMimeMessage *This, REFIID riid, void *pvObject, LPHBODY phBody);
     HRESULT (STDMETHODCALLTYPE *AttachFile)(IMimeMessage *This, LPCSTR pszFilePath, LPSTREAM pstmFile, LPHBODY phBody);
+#line 578
     HRESULT (STDMETHODCALLTYPE *AttachURL)(IMimeMessage *This, LPCSTR pszBase, LPCSTR pszURL, ULONG dwFlags, LPSTREAM pstmURL, LPSTR *ppszCIDURL, LPHBODY phBody);
+#line 580
     HRESULT (STDMETHODCALLTYPE *GetAttachments)(IMimeMessage *This, ULONG *pcAttach, LPHBODY *pprghAttach);
     HRESULT (STDMETHODCALLTYPE *GetAddressTable)(IMimeMessage *This, IMimeAddressTable **ppTable);
     HRESULT (STDMETHODCALLTYPE *GetSender)(IMimeMessage *This, LPADDRESSPROPS pAddress);
     HRESULT (STDMETHODCALLTYPE *GetAddressTypes)(IMimeMessage *This, ULONG dwAdrTypes, ULONG dwProps, LPADDRESSLIST pList);
+#line 585
     HRESULT (STDMETHODCALLTYPE *GetAddressFormat)(IMimeMessage *This, ULONG dwAdrType, ADDRESSFORMAT format, LPSTR *ppszFormat);
+#line 587
     HRESULT (STDMETHODCALLTYPE *EnumAddressTypes)(IMimeMessage *This, ULONG dwAdrTypes, ULONG dwProps, IMimeEnumAddressTypes **ppEnum);
+#line 589
     HRESULT (STDMETHODCALLTYPE *SplitMessage)(IMimeMessage *This, ULONG cbMaxPart, IMimeMessageParts **ppParts);
     HRESULT (STDMETHODCALLTYPE *GetRootMoniker)(IMimeMessage *This, LPMONIKER *ppMoniker);
+#line 560
 } IMimeMessageVtbl;
 struct IMimeMessage {
     const struct IMimeMessageVtbl *lpVtbl;
@@ -1109,34 +1391,50 @@ struct IMimeMessage {
 #define IMimeMessage_DeleteBodyProp(This, hBody, pszName) ((This)->lpVtbl->DeleteBodyProp(This, hBody, pszName))
 #define IMimeMessage_SetOption(This, oid, pValue) ((This)->lpVtbl->SetOption(This, oid, pValue))
 #define IMimeMessage_GetOption(This, oid, pValue) ((This)->lpVtbl->GetOption(This, oid, pValue))
+#line 562
 #define IMimeMessage_CreateWebPage(This, pRootStm, pOptions, pCallback, ppMoniker) ((This)->lpVtbl->CreateWebPage(This, pRootStm, pOptions, pCallback, ppMoniker))
+#line 564
 #define IMimeMessage_GetProp(This, pszName, dwFlags, pValue) ((This)->lpVtbl->GetProp(This, pszName, dwFlags, pValue))
+#line 566
 #define IMimeMessage_SetProp(This, pszName, dwFlags, pValue) ((This)->lpVtbl->SetProp(This, pszName, dwFlags, pValue))
 #define IMimeMessage_DeleteProp(This, pszName) ((This)->lpVtbl->DeleteProp(This, pszName))
 #define IMimeMessage_QueryProp(This, pszName, pszCriteria, fSubString, fCaseSensitive) ((This)->lpVtbl->QueryProp(This, pszName, pszCriteria, fSubString, fCaseSensitive))
+#line 570
 #define IMimeMessage_GetTextBody(This, dwTxtType, ietEncoding, ppStream, phBody) ((This)->lpVtbl->GetTextBody(This, dwTxtType, ietEncoding, ppStream, phBody))
+#line 572
 #define IMimeMessage_SetTextBody(This, dwTxtType, ietEncoding, hAlternative, pStream, phBody) ((This)->lpVtbl->SetTextBody(This, dwTxtType, ietEncoding, hAlternative, pStream, phBody))
+#line 575
 #define IMimeMessage_AttachObject(This, riid, pvObject, phBody) ((This)->lpVtbl->AttachObject(This, riid, pvObject, phBody))
 #define IMimeMessage_AttachFile(This, pszFilePath, pstmFile, phBody) ((This)->lpVtbl->AttachFile(This, pszFilePath, pstmFile, phBody))
+#line 578
 #define IMimeMessage_AttachURL(This, pszBase, pszURL, dwFlags, pstmURL, ppszCIDURL, phBody) ((This)->lpVtbl->AttachURL(This, pszBase, pszURL, dwFlags, pstmURL, ppszCIDURL, phBody))
+#line 580
 #define IMimeMessage_GetAttachments(This, pcAttach, pprghAttach) ((This)->lpVtbl->GetAttachments(This, pcAttach, pprghAttach))
 #define IMimeMessage_GetAddressTable(This, ppTable) ((This)->lpVtbl->GetAddressTable(This, ppTable))
 #define IMimeMessage_GetSender(This, pAddress) ((This)->lpVtbl->GetSender(This, pAddress))
 #define IMimeMessage_GetAddressTypes(This, dwAdrTypes, dwProps, pList) ((This)->lpVtbl->GetAddressTypes(This, dwAdrTypes, dwProps, pList))
+#line 585
 #define IMimeMessage_GetAddressFormat(This, dwAdrType, format, ppszFormat) ((This)->lpVtbl->GetAddressFormat(This, dwAdrType, format, ppszFormat))
+#line 587
 #define IMimeMessage_EnumAddressTypes(This, dwAdrTypes, dwProps, ppEnum) ((This)->lpVtbl->EnumAddressTypes(This, dwAdrTypes, dwProps, ppEnum))
+#line 589
 #define IMimeMessage_SplitMessage(This, cbMaxPart, ppParts) ((This)->lpVtbl->SplitMessage(This, cbMaxPart, ppParts))
 #define IMimeMessage_GetRootMoniker(This, ppMoniker) ((This)->lpVtbl->GetRootMoniker(This, ppMoniker))
+#line 560
 #endif
 #endif
 
+#line 593
 typedef IMimeMessage *LPMIMEMESSAGE;
 
+#line 597
 /* IMimeMessageCallback {761AA641-7BDA-11D1-8AA9-00C04FB951F3}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageCallback, 0x761AA641, 0x7BDA, 0x11D1, 0x8A, 0xA9, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageCallback : public IUnknown {
+#line 599
     virtual HRESULT STDMETHODCALLTYPE OnWebPageSplitter(ULONG cInlined, LPSTREAM ppStream) = 0;
+#line 597
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeMessageCallback, 0x761AA641, 0x7BDA, 0x11D1, 0x8A, 0xA9, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF3)
@@ -1148,7 +1446,9 @@ typedef struct IMimeMessageCallbackVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageCallback *This);
     /* IMimeMessageCallback */
+#line 599
     HRESULT (STDMETHODCALLTYPE *OnWebPageSplitter)(IMimeMessageCallback *This, ULONG cInlined, LPSTREAM ppStream);
+#line 597
 } IMimeMessageCallbackVtbl;
 struct IMimeMessageCallback {
     const struct IMimeMessageCallbackVtbl *lpVtbl;
@@ -1157,19 +1457,26 @@ struct IMimeMessageCallback {
 #define IMimeMessageCallback_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeMessageCallback_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeMessageCallback_Release(This) ((This)->lpVtbl->Release(This))
+#line 599
 #define IMimeMessageCallback_OnWebPageSplitter(This, cInlined, ppStream) ((This)->lpVtbl->OnWebPageSplitter(This, cInlined, ppStream))
+#line 597
 #endif
 #endif
 
+#line 602
 typedef IMimeMessageCallback *LPMIMEMESSAGECALLBACK;
 
+#line 607
 /* IPersistMime {DE4AD8DA-555F-11D1-8DD0-00C04FB951F9}: derives from IUnknown. */
 DEFINE_GUID(IID_IPersistMime, 0xDE4AD8DA, 0x555F, 0x11D1, 0x8D, 0xD0, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF9);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IPersistMime : public IUnknown {
+#line 609
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
+#line 611
     virtual HRESULT STDMETHODCALLTYPE Load(IMimeMessage *pMsg) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(IMimeMessage *pMsg, ULONG dwFlags) = 0;
+#line 607
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IPersistMime, 0xDE4AD8DA, 0x555F, 0x11D1, 0x8D, 0xD0, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF9)
@@ -1181,9 +1488,12 @@ typedef struct IPersistMimeVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IPersistMime *This);
     ULONG (STDMETHODCALLTYPE *Release)(IPersistMime *This);
     /* IPersistMime */
+#line 609
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IPersistMime *This, CLSID *pClassID);
+#line 611
     HRESULT (STDMETHODCALLTYPE *Load)(IPersistMime *This, IMimeMessage *pMsg);
     HRESULT (STDMETHODCALLTYPE *Save)(IPersistMime *This, IMimeMessage *pMsg, ULONG dwFlags);
+#line 607
 } IPersistMimeVtbl;
 struct IPersistMime {
     const struct IPersistMimeVtbl *lpVtbl;
@@ -1192,23 +1502,30 @@ struct IPersistMime {
 #define IPersistMime_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IPersistMime_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IPersistMime_Release(This) ((This)->lpVtbl->Release(This))
+#line 609
 #define IPersistMime_GetClassID(This, pClassID) ((This)->lpVtbl->GetClassID(This, pClassID))
+#line 611
 #define IPersistMime_Load(This, pMsg) ((This)->lpVtbl->Load(This, pMsg))
 #define IPersistMime_Save(This, pMsg, dwFlags) ((This)->lpVtbl->Save(This, pMsg, dwFlags))
+#line 607
 #endif
 #endif
 
+#line 615
 typedef IPersistMime *LPPERSISTMIME;
 
+#line 619
 /* IMimeMessageParts {C558834F-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageParts, 0xC558834F, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageParts : public IUnknown {
+#line 621
     virtual HRESULT STDMETHODCALLTYPE CombineParts(IMimeMessage **ppMessage) = 0;
     virtual HRESULT STDMETHODCALLTYPE AddPart(IMimeMessage *pMessage) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetMaxParts(ULONG cParts) = 0;
     virtual HRESULT STDMETHODCALLTYPE CountParts(ULONG *pcParts) = 0;
     virtual HRESULT STDMETHODCALLTYPE EnumParts(IMimeEnumMessageParts **ppEnum) = 0;
+#line 619
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeMessageParts, 0xC558834F, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1220,11 +1537,13 @@ typedef struct IMimeMessagePartsVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageParts *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageParts *This);
     /* IMimeMessageParts */
+#line 621
     HRESULT (STDMETHODCALLTYPE *CombineParts)(IMimeMessageParts *This, IMimeMessage **ppMessage);
     HRESULT (STDMETHODCALLTYPE *AddPart)(IMimeMessageParts *This, IMimeMessage *pMessage);
     HRESULT (STDMETHODCALLTYPE *SetMaxParts)(IMimeMessageParts *This, ULONG cParts);
     HRESULT (STDMETHODCALLTYPE *CountParts)(IMimeMessageParts *This, ULONG *pcParts);
     HRESULT (STDMETHODCALLTYPE *EnumParts)(IMimeMessageParts *This, IMimeEnumMessageParts **ppEnum);
+#line 619
 } IMimeMessagePartsVtbl;
 struct IMimeMessageParts {
     const struct IMimeMessagePartsVtbl *lpVtbl;
@@ -1233,25 +1552,32 @@ struct IMimeMessageParts {
 #define IMimeMessageParts_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeMessageParts_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeMessageParts_Release(This) ((This)->lpVtbl->Release(This))
+#line 621
 #define IMimeMessageParts_CombineParts(This, ppMessage) ((This)->lpVtbl->CombineParts(This, ppMessage))
 #define IMimeMessageParts_AddPart(This, pMessage) ((This)->lpVtbl->AddPart(This, pMessage))
 #define IMimeMessageParts_SetMaxParts(This, cParts) ((This)->lpVtbl->SetMaxParts(This, cParts))
 #define IMimeMessageParts_CountParts(This, pcParts) ((This)->lpVtbl->CountParts(This, pcParts))
 #define IMimeMessageParts_EnumParts(This, ppEnum) ((This)->lpVtbl->EnumParts(This, ppEnum))
+#line 619
 #endif
 #endif
 
+#line 628
 typedef IMimeMessageParts *LPMIMEMESSAGEPARTS;
 
+#line 632
 /* IMimeEnumHeaderRows {C558834D-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumHeaderRows, 0xC558834D, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumHeaderRows : public IUnknown {
+#line 634
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, LPENUMHEADERROW prgRow, ULONG *pcFetched) = 0;
+#line 636
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cItems) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeEnumHeaderRows **ppEnum) = 0;
     virtual HRESULT STDMETHODCALLTYPE Count(ULONG *pcItems) = 0;
+#line 632
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEnumHeaderRows, 0xC558834D, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1263,11 +1589,14 @@ typedef struct IMimeEnumHeaderRowsVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumHeaderRows *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumHeaderRows *This);
     /* IMimeEnumHeaderRows */
+#line 634
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumHeaderRows *This, ULONG cFetch, LPENUMHEADERROW prgRow, ULONG *pcFetched);
+#line 636
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumHeaderRows *This, ULONG cItems);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEnumHeaderRows *This);
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeEnumHeaderRows *This, IMimeEnumHeaderRows **ppEnum);
     HRESULT (STDMETHODCALLTYPE *Count)(IMimeEnumHeaderRows *This, ULONG *pcItems);
+#line 632
 } IMimeEnumHeaderRowsVtbl;
 struct IMimeEnumHeaderRows {
     const struct IMimeEnumHeaderRowsVtbl *lpVtbl;
@@ -1276,25 +1605,33 @@ struct IMimeEnumHeaderRows {
 #define IMimeEnumHeaderRows_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEnumHeaderRows_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEnumHeaderRows_Release(This) ((This)->lpVtbl->Release(This))
+#line 634
 #define IMimeEnumHeaderRows_Next(This, cFetch, prgRow, pcFetched) ((This)->lpVtbl->Next(This, cFetch, prgRow, pcFetched))
+#line 636
 #define IMimeEnumHeaderRows_Skip(This, cItems) ((This)->lpVtbl->Skip(This, cItems))
 #define IMimeEnumHeaderRows_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IMimeEnumHeaderRows_Clone(This, ppEnum) ((This)->lpVtbl->Clone(This, ppEnum))
 #define IMimeEnumHeaderRows_Count(This, pcItems) ((This)->lpVtbl->Count(This, pcItems))
+#line 632
 #endif
 #endif
 
+#line 642
 typedef IMimeEnumHeaderRows *LPMIMEENUMHEADERROWS;
 
+#line 646
 /* IMimeEnumProperties {FD853CEE-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumProperties, 0xFD853CEE, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumProperties : public IUnknown {
+#line 648
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, LPENUMPROPERTY prgProp, ULONG *pcFetched) = 0;
+#line 650
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cItems) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeEnumProperties **ppEnum) = 0;
     virtual HRESULT STDMETHODCALLTYPE Count(ULONG *pcItems) = 0;
+#line 646
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEnumProperties, 0xFD853CEE, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1306,11 +1643,14 @@ typedef struct IMimeEnumPropertiesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumProperties *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumProperties *This);
     /* IMimeEnumProperties */
+#line 648
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumProperties *This, ULONG cFetch, LPENUMPROPERTY prgProp, ULONG *pcFetched);
+#line 650
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumProperties *This, ULONG cItems);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEnumProperties *This);
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeEnumProperties *This, IMimeEnumProperties **ppEnum);
     HRESULT (STDMETHODCALLTYPE *Count)(IMimeEnumProperties *This, ULONG *pcItems);
+#line 646
 } IMimeEnumPropertiesVtbl;
 struct IMimeEnumProperties {
     const struct IMimeEnumPropertiesVtbl *lpVtbl;
@@ -1319,25 +1659,33 @@ struct IMimeEnumProperties {
 #define IMimeEnumProperties_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEnumProperties_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEnumProperties_Release(This) ((This)->lpVtbl->Release(This))
+#line 648
 #define IMimeEnumProperties_Next(This, cFetch, prgProp, pcFetched) ((This)->lpVtbl->Next(This, cFetch, prgProp, pcFetched))
+#line 650
 #define IMimeEnumProperties_Skip(This, cItems) ((This)->lpVtbl->Skip(This, cItems))
 #define IMimeEnumProperties_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IMimeEnumProperties_Clone(This, ppEnum) ((This)->lpVtbl->Clone(This, ppEnum))
 #define IMimeEnumProperties_Count(This, pcItems) ((This)->lpVtbl->Count(This, pcItems))
+#line 646
 #endif
 #endif
 
+#line 656
 typedef IMimeEnumProperties *LPMIMEENUMPROPERTIES;
 
+#line 660
 /* IMimeEnumAddressTypes {C5588354-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumAddressTypes, 0xC5588354, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumAddressTypes : public IUnknown {
+#line 662
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, LPADDRESSPROPS prgAdr, ULONG *pcFetched) = 0;
+#line 664
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cItems) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeEnumAddressTypes **ppEnum) = 0;
     virtual HRESULT STDMETHODCALLTYPE Count(ULONG *pcItems) = 0;
+#line 660
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEnumAddressTypes, 0xC5588354, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1349,11 +1697,14 @@ typedef struct IMimeEnumAddressTypesVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumAddressTypes *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumAddressTypes *This);
     /* IMimeEnumAddressTypes */
+#line 662
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumAddressTypes *This, ULONG cFetch, LPADDRESSPROPS prgAdr, ULONG *pcFetched);
+#line 664
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumAddressTypes *This, ULONG cItems);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEnumAddressTypes *This);
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeEnumAddressTypes *This, IMimeEnumAddressTypes **ppEnum);
     HRESULT (STDMETHODCALLTYPE *Count)(IMimeEnumAddressTypes *This, ULONG *pcItems);
+#line 660
 } IMimeEnumAddressTypesVtbl;
 struct IMimeEnumAddressTypes {
     const struct IMimeEnumAddressTypesVtbl *lpVtbl;
@@ -1362,25 +1713,33 @@ struct IMimeEnumAddressTypes {
 #define IMimeEnumAddressTypes_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEnumAddressTypes_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEnumAddressTypes_Release(This) ((This)->lpVtbl->Release(This))
+#line 662
 #define IMimeEnumAddressTypes_Next(This, cFetch, prgAdr, pcFetched) ((This)->lpVtbl->Next(This, cFetch, prgAdr, pcFetched))
+#line 664
 #define IMimeEnumAddressTypes_Skip(This, cItems) ((This)->lpVtbl->Skip(This, cItems))
 #define IMimeEnumAddressTypes_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IMimeEnumAddressTypes_Clone(This, ppEnum) ((This)->lpVtbl->Clone(This, ppEnum))
 #define IMimeEnumAddressTypes_Count(This, pcItems) ((This)->lpVtbl->Count(This, pcItems))
+#line 660
 #endif
 #endif
 
+#line 670
 typedef IMimeEnumAddressTypes *LPMIMEENUMADDRESSTYPES;
 
+#line 674
 /* IMimeEnumMessageParts {C5588350-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumMessageParts, 0xC5588350, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumMessageParts : public IUnknown {
+#line 676
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, IMimeMessage **prgpMessage, ULONG *pcFetched) = 0;
+#line 678
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cItems) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Clone(IMimeEnumMessageParts **ppEnum) = 0;
     virtual HRESULT STDMETHODCALLTYPE Count(ULONG *pcItems) = 0;
+#line 674
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEnumMessageParts, 0xC5588350, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1392,11 +1751,14 @@ typedef struct IMimeEnumMessagePartsVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumMessageParts *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumMessageParts *This);
     /* IMimeEnumMessageParts */
+#line 676
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumMessageParts *This, ULONG cFetch, IMimeMessage **prgpMessage, ULONG *pcFetched);
+#line 678
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumMessageParts *This, ULONG cItems);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEnumMessageParts *This);
     HRESULT (STDMETHODCALLTYPE *Clone)(IMimeEnumMessageParts *This, IMimeEnumMessageParts **ppEnum);
     HRESULT (STDMETHODCALLTYPE *Count)(IMimeEnumMessageParts *This, ULONG *pcItems);
+#line 674
 } IMimeEnumMessagePartsVtbl;
 struct IMimeEnumMessageParts {
     const struct IMimeEnumMessagePartsVtbl *lpVtbl;
@@ -1405,26 +1767,33 @@ struct IMimeEnumMessageParts {
 #define IMimeEnumMessageParts_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEnumMessageParts_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEnumMessageParts_Release(This) ((This)->lpVtbl->Release(This))
+#line 676
 #define IMimeEnumMessageParts_Next(This, cFetch, prgpMessage, pcFetched) ((This)->lpVtbl->Next(This, cFetch, prgpMessage, pcFetched))
+#line 678
 #define IMimeEnumMessageParts_Skip(This, cItems) ((This)->lpVtbl->Skip(This, cItems))
 #define IMimeEnumMessageParts_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IMimeEnumMessageParts_Clone(This, ppEnum) ((This)->lpVtbl->Clone(This, ppEnum))
 #define IMimeEnumMessageParts_Count(This, pcItems) ((This)->lpVtbl->Count(This, pcItems))
+#line 674
 #endif
 #endif
 
+#line 684
 typedef IMimeEnumMessageParts *LPMIMEENUMMESSAGEPARTS;
 
+#line 688
 /* IHashTable {64577981-86D7-11D1-BDFC-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IHashTable, 0x64577981, 0x86D7, 0x11D1, 0xBD, 0xFC, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IHashTable : public IUnknown {
+#line 690
     virtual HRESULT STDMETHODCALLTYPE Init(ULONG dwSize, int fDupeKeys) = 0;
     virtual HRESULT STDMETHODCALLTYPE Insert(LPSTR psz, LPVOID pv, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE Replace(LPSTR psz, LPVOID pv) = 0;
     virtual HRESULT STDMETHODCALLTYPE Find(LPSTR psz, int fRemove, LPVOID *ppv) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, LPVOID **prgpv, ULONG *pcFetched) = 0;
+#line 688
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IHashTable, 0x64577981, 0x86D7, 0x11D1, 0xBD, 0xFC, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09)
@@ -1436,12 +1805,14 @@ typedef struct IHashTableVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IHashTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IHashTable *This);
     /* IHashTable */
+#line 690
     HRESULT (STDMETHODCALLTYPE *Init)(IHashTable *This, ULONG dwSize, int fDupeKeys);
     HRESULT (STDMETHODCALLTYPE *Insert)(IHashTable *This, LPSTR psz, LPVOID pv, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *Replace)(IHashTable *This, LPSTR psz, LPVOID pv);
     HRESULT (STDMETHODCALLTYPE *Find)(IHashTable *This, LPSTR psz, int fRemove, LPVOID *ppv);
     HRESULT (STDMETHODCALLTYPE *Reset)(IHashTable *This);
     HRESULT (STDMETHODCALLTYPE *Next)(IHashTable *This, ULONG cFetch, LPVOID **prgpv, ULONG *pcFetched);
+#line 688
 } IHashTableVtbl;
 struct IHashTable {
     const struct IHashTableVtbl *lpVtbl;
@@ -1450,35 +1821,46 @@ struct IHashTable {
 #define IHashTable_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IHashTable_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IHashTable_Release(This) ((This)->lpVtbl->Release(This))
+#line 690
 #define IHashTable_Init(This, dwSize, fDupeKeys) ((This)->lpVtbl->Init(This, dwSize, fDupeKeys))
 #define IHashTable_Insert(This, psz, pv, dwFlags) ((This)->lpVtbl->Insert(This, psz, pv, dwFlags))
 #define IHashTable_Replace(This, psz, pv) ((This)->lpVtbl->Replace(This, psz, pv))
 #define IHashTable_Find(This, psz, fRemove, ppv) ((This)->lpVtbl->Find(This, psz, fRemove, ppv))
 #define IHashTable_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IHashTable_Next(This, cFetch, prgpv, pcFetched) ((This)->lpVtbl->Next(This, cFetch, prgpv, pcFetched))
+#line 688
 #endif
 #endif
 
+#line 698
 typedef IHashTable *LPHASHTABLE;
 
+#line 703
 /* IMimeAllocator {C5588351-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeAllocator, 0xC5588351, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeAllocator : public IUnknown {
+#line 705
     virtual void * STDMETHODCALLTYPE Alloc(void *cb) = 0;
     virtual void * STDMETHODCALLTYPE Realloc(void *pv, void *cb) = 0;
     virtual void STDMETHODCALLTYPE Free(void *pv) = 0;
     virtual void * STDMETHODCALLTYPE GetSize(void *pv) = 0;
     virtual int STDMETHODCALLTYPE DidAlloc(void *pv) = 0;
     virtual void STDMETHODCALLTYPE HeapMinimize(void) = 0;
+#line 712
     virtual HRESULT STDMETHODCALLTYPE FreeParamInfoArray(ULONG cParams, LPMIMEPARAMINFO prgParam, unsigned char fFreeArray) = 0;
+#line 714
     virtual HRESULT STDMETHODCALLTYPE FreeAddressList(LPADDRESSLIST pList) = 0;
     virtual HRESULT STDMETHODCALLTYPE FreeAddressProps(LPADDRESSPROPS pAddress) = 0;
     virtual HRESULT STDMETHODCALLTYPE ReleaseObjects(ULONG cObjects, LPUNKNOWN *prgpUnknown, unsigned char fFreeArray) = 0;
+#line 718
     virtual HRESULT STDMETHODCALLTYPE FreeEnumHeaderRowArray(ULONG cRows, LPENUMHEADERROW prgRow, unsigned char fFreeArray) = 0;
+#line 720
     virtual HRESULT STDMETHODCALLTYPE FreeEnumPropertyArray(ULONG cProps, LPENUMPROPERTY prgProp, unsigned char fFreeArray) = 0;
+#line 722
     virtual HRESULT STDMETHODCALLTYPE FreeThumbprint(THUMBBLOB *pthumbprint) = 0;
     virtual HRESULT STDMETHODCALLTYPE PropVariantClear(LPPROPVARIANT pProp) = 0;
+#line 703
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeAllocator, 0xC5588351, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4)
@@ -1490,20 +1872,27 @@ typedef struct IMimeAllocatorVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeAllocator *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeAllocator *This);
     /* IMimeAllocator */
+#line 705
     void * (STDMETHODCALLTYPE *Alloc)(IMimeAllocator *This, void *cb);
     void * (STDMETHODCALLTYPE *Realloc)(IMimeAllocator *This, void *pv, void *cb);
     void (STDMETHODCALLTYPE *Free)(IMimeAllocator *This, void *pv);
     void * (STDMETHODCALLTYPE *GetSize)(IMimeAllocator *This, void *pv);
     int (STDMETHODCALLTYPE *DidAlloc)(IMimeAllocator *This, void *pv);
     void (STDMETHODCALLTYPE *HeapMinimize)(IMimeAllocator *This);
+#line 712
     HRESULT (STDMETHODCALLTYPE *FreeParamInfoArray)(IMimeAllocator *This, ULONG cParams, LPMIMEPARAMINFO prgParam, unsigned char fFreeArray);
+#line 714
     HRESULT (STDMETHODCALLTYPE *FreeAddressList)(IMimeAllocator *This, LPADDRESSLIST pList);
     HRESULT (STDMETHODCALLTYPE *FreeAddressProps)(IMimeAllocator *This, LPADDRESSPROPS pAddress);
     HRESULT (STDMETHODCALLTYPE *ReleaseObjects)(IMimeAllocator *This, ULONG cObjects, LPUNKNOWN *prgpUnknown, unsigned char fFreeArray);
+#line 718
     HRESULT (STDMETHODCALLTYPE *FreeEnumHeaderRowArray)(IMimeAllocator *This, ULONG cRows, LPENUMHEADERROW prgRow, unsigned char fFreeArray);
+#line 720
     HRESULT (STDMETHODCALLTYPE *FreeEnumPropertyArray)(IMimeAllocator *This, ULONG cProps, LPENUMPROPERTY prgProp, unsigned char fFreeArray);
+#line 722
     HRESULT (STDMETHODCALLTYPE *FreeThumbprint)(IMimeAllocator *This, THUMBBLOB *pthumbprint);
     HRESULT (STDMETHODCALLTYPE *PropVariantClear)(IMimeAllocator *This, LPPROPVARIANT pProp);
+#line 703
 } IMimeAllocatorVtbl;
 struct IMimeAllocator {
     const struct IMimeAllocatorVtbl *lpVtbl;
@@ -1512,30 +1901,41 @@ struct IMimeAllocator {
 #define IMimeAllocator_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeAllocator_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeAllocator_Release(This) ((This)->lpVtbl->Release(This))
+#line 705
 #define IMimeAllocator_Alloc(This, cb) ((This)->lpVtbl->Alloc(This, cb))
 #define IMimeAllocator_Realloc(This, pv, cb) ((This)->lpVtbl->Realloc(This, pv, cb))
 #define IMimeAllocator_Free(This, pv) ((This)->lpVtbl->Free(This, pv))
 #define IMimeAllocator_GetSize(This, pv) ((This)->lpVtbl->GetSize(This, pv))
 #define IMimeAllocator_DidAlloc(This, pv) ((This)->lpVtbl->DidAlloc(This, pv))
 #define IMimeAllocator_HeapMinimize(This) ((This)->lpVtbl->HeapMinimize(This))
+#line 712
 #define IMimeAllocator_FreeParamInfoArray(This, cParams, prgParam, fFreeArray) ((This)->lpVtbl->FreeParamInfoArray(This, cParams, prgParam, fFreeArray))
+#line 714
 #define IMimeAllocator_FreeAddressList(This, pList) ((This)->lpVtbl->FreeAddressList(This, pList))
 #define IMimeAllocator_FreeAddressProps(This, pAddress) ((This)->lpVtbl->FreeAddressProps(This, pAddress))
 #define IMimeAllocator_ReleaseObjects(This, cObjects, prgpUnknown, fFreeArray) ((This)->lpVtbl->ReleaseObjects(This, cObjects, prgpUnknown, fFreeArray))
+#line 718
 #define IMimeAllocator_FreeEnumHeaderRowArray(This, cRows, prgRow, fFreeArray) ((This)->lpVtbl->FreeEnumHeaderRowArray(This, cRows, prgRow, fFreeArray))
+#line 720
 #define IMimeAllocator_FreeEnumPropertyArray(This, cProps, prgProp, fFreeArray) ((This)->lpVtbl->FreeEnumPropertyArray(This, cProps, prgProp, fFreeArray))
+#line 722
 #define IMimeAllocator_FreeThumbprint(This, pthumbprint) ((This)->lpVtbl->FreeThumbprint(This, pthumbprint))
 #define IMimeAllocator_PropVariantClear(This, pProp) ((This)->lpVtbl->PropVariantClear(This, pProp))
+#line 703
 #endif
 #endif
 
+#line 726
 typedef IMimeAllocator *LPMIMEALLOCATOR;
 
+#line 730
 /* IMimeObjResolver {FECEAFFD-C441-11D1-960E-00C04FBD7C09}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeObjResolver, 0xFECEAFFD, 0xC441, 0x11D1, 0x96, 0x0E, 0x00, 0xC0, 0x4F, 0xBD, 0x7C, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeObjResolver : public IUnknown {
+#line 732
     virtual HRESULT STDMETHODCALLTYPE MimeOleObjectFromMoniker(ULONG bindf, LPMONIKER pmkOriginal, LPBC pBindCtx, REFIID riid, LPVOID *ppvObject, LPMONIKER *ppmkNew) = 0;
+#line 730
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeObjResolver, 0xFECEAFFD, 0xC441, 0x11D1, 0x96, 0x0E, 0x00, 0xC0, 0x4F, 0xBD, 0x7C, 0x09)
@@ -1547,7 +1947,9 @@ typedef struct IMimeObjResolverVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeObjResolver *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeObjResolver *This);
     /* IMimeObjResolver */
+#line 732
     HRESULT (STDMETHODCALLTYPE *MimeOleObjectFromMoniker)(IMimeObjResolver *This, ULONG bindf, LPMONIKER pmkOriginal, LPBC pBindCtx, REFIID riid, LPVOID *ppvObject, LPMONIKER *ppmkNew);
+#line 730
 } IMimeObjResolverVtbl;
 struct IMimeObjResolver {
     const struct IMimeObjResolverVtbl *lpVtbl;
@@ -1556,20 +1958,26 @@ struct IMimeObjResolver {
 #define IMimeObjResolver_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeObjResolver_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeObjResolver_Release(This) ((This)->lpVtbl->Release(This))
+#line 732
 #define IMimeObjResolver_MimeOleObjectFromMoniker(This, bindf, pmkOriginal, pBindCtx, riid, ppvObject, ppmkNew) ((This)->lpVtbl->MimeOleObjectFromMoniker(This, bindf, pmkOriginal, pBindCtx, riid, ppvObject, ppmkNew))
+#line 730
 #endif
 #endif
 
+#line 737
 typedef IMimeObjResolver *LPMIMEOBJRESOLVER;
 
+#line 741
 /* IFontCache {B0D17FC2-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IFontCache, 0xB0D17FC2, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IFontCache : public IUnknown {
+#line 743
     virtual HRESULT STDMETHODCALLTYPE Init(void *hkey, LPCSTR pszIntlKey, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetFont(FNTSYSTYPE fntType, HCHARSET hCharset, void **phFont) = 0;
     virtual HRESULT STDMETHODCALLTYPE OnOptionChange(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetJP_ISOControl(int *pfUseSIO) = 0;
+#line 741
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IFontCache, 0xB0D17FC2, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09)
@@ -1581,10 +1989,12 @@ typedef struct IFontCacheVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IFontCache *This);
     ULONG (STDMETHODCALLTYPE *Release)(IFontCache *This);
     /* IFontCache */
+#line 743
     HRESULT (STDMETHODCALLTYPE *Init)(IFontCache *This, void *hkey, LPCSTR pszIntlKey, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *GetFont)(IFontCache *This, FNTSYSTYPE fntType, HCHARSET hCharset, void **phFont);
     HRESULT (STDMETHODCALLTYPE *OnOptionChange)(IFontCache *This);
     HRESULT (STDMETHODCALLTYPE *GetJP_ISOControl)(IFontCache *This, int *pfUseSIO);
+#line 741
 } IFontCacheVtbl;
 struct IFontCache {
     const struct IFontCacheVtbl *lpVtbl;
@@ -1593,21 +2003,27 @@ struct IFontCache {
 #define IFontCache_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IFontCache_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IFontCache_Release(This) ((This)->lpVtbl->Release(This))
+#line 743
 #define IFontCache_Init(This, hkey, pszIntlKey, dwFlags) ((This)->lpVtbl->Init(This, hkey, pszIntlKey, dwFlags))
 #define IFontCache_GetFont(This, fntType, hCharset, phFont) ((This)->lpVtbl->GetFont(This, fntType, hCharset, phFont))
 #define IFontCache_OnOptionChange(This) ((This)->lpVtbl->OnOptionChange(This))
 #define IFontCache_GetJP_ISOControl(This, pfUseSIO) ((This)->lpVtbl->GetJP_ISOControl(This, pfUseSIO))
+#line 741
 #endif
 #endif
 
+#line 749
 typedef IFontCache *LPFONTCACHE;
 
+#line 753
 /* IFontCacheNotify {B0D17FC5-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IFontCacheNotify, 0xB0D17FC5, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IFontCacheNotify : public IUnknown {
+#line 755
     virtual HRESULT STDMETHODCALLTYPE OnPreFontChange(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE OnPostFontChange(void) = 0;
+#line 753
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IFontCacheNotify, 0xB0D17FC5, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09)
@@ -1619,8 +2035,10 @@ typedef struct IFontCacheNotifyVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IFontCacheNotify *This);
     ULONG (STDMETHODCALLTYPE *Release)(IFontCacheNotify *This);
     /* IFontCacheNotify */
+#line 755
     HRESULT (STDMETHODCALLTYPE *OnPreFontChange)(IFontCacheNotify *This);
     HRESULT (STDMETHODCALLTYPE *OnPostFontChange)(IFontCacheNotify *This);
+#line 753
 } IFontCacheNotifyVtbl;
 struct IFontCacheNotify {
     const struct IFontCacheNotifyVtbl *lpVtbl;
@@ -1629,17 +2047,22 @@ struct IFontCacheNotify {
 #define IFontCacheNotify_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IFontCacheNotify_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IFontCacheNotify_Release(This) ((This)->lpVtbl->Release(This))
+#line 755
 #define IFontCacheNotify_OnPreFontChange(This) ((This)->lpVtbl->OnPreFontChange(This))
 #define IFontCacheNotify_OnPostFontChange(This) ((This)->lpVtbl->OnPostFontChange(This))
+#line 753
 #endif
 #endif
 
+#line 759
 typedef IFontCacheNotify *LPFONTCACHENOTIFY;
 
+#line 763
 /* IMimeEditTag {70183210-7B36-11D2-8C12-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEditTag, 0x70183210, 0x7B36, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEditTag : public IUnknown {
+#line 765
     virtual HRESULT STDMETHODCALLTYPE GetSrc(BSTR *pbstr) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetSrc(BSTR bstr) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetDest(BSTR *pbstr) = 0;
@@ -1648,6 +2071,7 @@ struct IMimeEditTag : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE OnPostSave(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE CanPackage(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE IsValidMimeType(LPWSTR pszTypeW) = 0;
+#line 763
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEditTag, 0x70183210, 0x7B36, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09)
@@ -1659,6 +2083,7 @@ typedef struct IMimeEditTagVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEditTag *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEditTag *This);
     /* IMimeEditTag */
+#line 765
     HRESULT (STDMETHODCALLTYPE *GetSrc)(IMimeEditTag *This, BSTR *pbstr);
     HRESULT (STDMETHODCALLTYPE *SetSrc)(IMimeEditTag *This, BSTR bstr);
     HRESULT (STDMETHODCALLTYPE *GetDest)(IMimeEditTag *This, BSTR *pbstr);
@@ -1667,6 +2092,7 @@ typedef struct IMimeEditTagVtbl {
     HRESULT (STDMETHODCALLTYPE *OnPostSave)(IMimeEditTag *This);
     HRESULT (STDMETHODCALLTYPE *CanPackage)(IMimeEditTag *This);
     HRESULT (STDMETHODCALLTYPE *IsValidMimeType)(IMimeEditTag *This, LPWSTR pszTypeW);
+#line 763
 } IMimeEditTagVtbl;
 struct IMimeEditTag {
     const struct IMimeEditTagVtbl *lpVtbl;
@@ -1675,6 +2101,7 @@ struct IMimeEditTag {
 #define IMimeEditTag_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEditTag_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEditTag_Release(This) ((This)->lpVtbl->Release(This))
+#line 765
 #define IMimeEditTag_GetSrc(This, pbstr) ((This)->lpVtbl->GetSrc(This, pbstr))
 #define IMimeEditTag_SetSrc(This, bstr) ((This)->lpVtbl->SetSrc(This, bstr))
 #define IMimeEditTag_GetDest(This, pbstr) ((This)->lpVtbl->GetDest(This, pbstr))
@@ -1683,19 +2110,24 @@ struct IMimeEditTag {
 #define IMimeEditTag_OnPostSave(This) ((This)->lpVtbl->OnPostSave(This))
 #define IMimeEditTag_CanPackage(This) ((This)->lpVtbl->CanPackage(This))
 #define IMimeEditTag_IsValidMimeType(This, pszTypeW) ((This)->lpVtbl->IsValidMimeType(This, pszTypeW))
+#line 763
 #endif
 #endif
 
+#line 775
 typedef IMimeEditTag *LPMIMEEDITTAG;
 
+#line 779
 /* IMimeEditTagCollection {D09EE528-7B38-11D2-8C12-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEditTagCollection, 0xD09EE528, 0x7B38, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEditTagCollection : public IUnknown {
+#line 781
     virtual HRESULT STDMETHODCALLTYPE Init(LPUNKNOWN pHtmlDoc) = 0;
     virtual HRESULT STDMETHODCALLTYPE Next(ULONG cFetch, IMimeEditTag **ppTag, ULONG *pcFetched) = 0;
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE Count(ULONG *pcItems) = 0;
+#line 779
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IMimeEditTagCollection, 0xD09EE528, 0x7B38, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09)
@@ -1707,10 +2139,12 @@ typedef struct IMimeEditTagCollectionVtbl {
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEditTagCollection *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEditTagCollection *This);
     /* IMimeEditTagCollection */
+#line 781
     HRESULT (STDMETHODCALLTYPE *Init)(IMimeEditTagCollection *This, LPUNKNOWN pHtmlDoc);
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEditTagCollection *This, ULONG cFetch, IMimeEditTag **ppTag, ULONG *pcFetched);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEditTagCollection *This);
     HRESULT (STDMETHODCALLTYPE *Count)(IMimeEditTagCollection *This, ULONG *pcItems);
+#line 779
 } IMimeEditTagCollectionVtbl;
 struct IMimeEditTagCollection {
     const struct IMimeEditTagCollectionVtbl *lpVtbl;
@@ -1719,15 +2153,19 @@ struct IMimeEditTagCollection {
 #define IMimeEditTagCollection_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IMimeEditTagCollection_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IMimeEditTagCollection_Release(This) ((This)->lpVtbl->Release(This))
+#line 781
 #define IMimeEditTagCollection_Init(This, pHtmlDoc) ((This)->lpVtbl->Init(This, pHtmlDoc))
 #define IMimeEditTagCollection_Next(This, cFetch, ppTag, pcFetched) ((This)->lpVtbl->Next(This, cFetch, ppTag, pcFetched))
 #define IMimeEditTagCollection_Reset(This) ((This)->lpVtbl->Reset(This))
 #define IMimeEditTagCollection_Count(This, pcItems) ((This)->lpVtbl->Count(This, pcItems))
+#line 779
 #endif
 #endif
 
+#line 787
 typedef IMimeEditTagCollection *LPMIMEEDITTAGCOLLECTION;
 
+#line 2169 "mimeole.h"
 #ifdef __cplusplus
 }
 #endif

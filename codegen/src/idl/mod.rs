@@ -49,7 +49,7 @@ pub use ast::{
     InterfaceAttributes, InterfaceDef, Item, Method, Param, PointerDefault, PointerLevel, Pos,
     StructDef,
 };
-pub use cheader::{c_header, c_header_with_lines, CHeaderOptions};
+pub use cheader::{c_header, c_header_with_lines, presumed_lines, CHeaderOptions};
 pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.

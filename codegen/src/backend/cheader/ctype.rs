@@ -7,7 +7,8 @@
 //!   pointer;
 //! * `Ptr<IFoo>` (any path ending in `Ptr` with one type argument: the typed interface
 //!   pointer) is `IFoo *`, `*mut c_void` stays `void *`;
-//! * Rust's primitives are C's with Windows' widths: `u32` is `uint32_t`, `i8` is `char`.
+//! * Rust's primitives are C's with Windows' widths: `u32` is `uint32_t`, `i8` is `char`,
+//!   `i64` is `long long`.
 
 use crate::error::{Error, Result};
 use crate::ir::{Abi, CType};
@@ -106,8 +107,10 @@ pub fn primitive(p: &str) -> Option<&'static str> {
         "u16" => "uint16_t",
         "i32" => "int32_t",
         "u32" => "uint32_t",
-        "i64" => "int64_t",
-        "u64" => "uint64_t",
+        // Windows' `__int64` is `long long`; `int64_t` is `long` on x86_64 Linux, which
+        // would make the Linux LONGLONG a type that Windows code cannot redeclare.
+        "i64" => "long long",
+        "u64" => "unsigned long long",
         "f32" => "float",
         "f64" => "double",
         "bool" => "_Bool",
@@ -331,6 +334,7 @@ mod tests {
         assert_eq!(c("Ptr<IMsgStore>", ""), "IMsgStore *");
         assert_eq!(c("*mut Ptr<IMsgStore>", "lppMDB"), "IMsgStore **lppMDB");
         assert_eq!(c("i8", "c"), "char c");
+        assert_eq!(c("u64", "q"), "unsigned long long q");
         assert_eq!(c("wchar_t", "w"), "uint16_t w");
         assert_eq!(
             c(

@@ -369,8 +369,8 @@ fn is_builtin(name: &str) -> bool {
             | "uint16_t"
             | "int32_t"
             | "uint32_t"
-            | "int64_t"
-            | "uint64_t"
+            | "long long"
+            | "unsigned long long"
     )
 }
 
