@@ -5,10 +5,10 @@
  * properties, opens the inbox and reads its contents table, drops new .eml files into
  * the folder, asks the store for IMAPISync and syncs, reads the rows again, feeds it bad
  * input, and releases everything, checking that every object was dropped once and every
- * buffer freed. No Rust compiler saw this code. It uses generated/include/mapisync.h
- * (alone on Linux, on top of the mingw-w64 MAPI headers on Windows) for IMAPISync and
- * its callback; the other MAPI structures and vtable indexes it needs are declared below,
- * each with the Microsoft header it comes from (checked against that header on Windows).
+ * buffer freed. No Rust compiler saw this code. It includes generated/include/mapi-sync.h
+ * alone: on Linux that declares every MAPI structure, interface, IID and constant the
+ * bindings carry (with their sizes asserted), on Windows it includes the mingw-w64 MAPI
+ * headers; every call goes through the interfaces' lpVtbl.
  *
  * Usage: store_host LIBRARY FOLDER   (FOLDER must not exist; the host makes it)
  * Prints one line per scenario ("ok NAME" or "FAIL NAME: expected ... observed ..."),
@@ -16,7 +16,9 @@
  */
 #define INITGUID
 #define COBJMACROS
-#include "mapisync.h"
+/* mapiguid.h defines under INITGUID only the IIDs asked for. */
+#define USES_IID_IMAPISup
+#include "mapi-sync.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +29,6 @@
 
 #ifdef _WIN32
 #include <direct.h>
-#include <mapispi.h>
 #define LOAD(path) ((void *)LoadLibraryA(path))
 #define SYMBOL(lib, name) ((void *)GetProcAddress((HMODULE)(lib), name))
 #define MKDIR(path) _mkdir(path)
@@ -42,109 +43,27 @@
 #define RMDIR(path) rmdir(path)
 #endif
 
-/* ---- MAPI facts (docs/FACTS.md) ---- */
+/* Property tags no store has: a PT_LONG one, and its PT_ERROR form. */
+#define TAG_UNKNOWN_LONG ((ULONG)0x66660003)
+#define TAG_UNKNOWN_ERROR ((ULONG)0x6666000A)
 
-/* mapicode.h */
-#define H_MAPI_W_ERRORS_RETURNED 0x00040380UL
-#define H_MAPI_E_VERSION 0x80040110UL
-#define H_MAPI_E_NOT_FOUND 0x8004010FUL
-#define H_MAPI_E_UNKNOWN_ENTRYID 0x80040201UL
-#define H_MAPI_E_INVALID_ENTRYID 0x80040107UL
-#define H_MAPI_E_INVALID_PARAMETER 0x80070057UL
-#define H_MAPI_E_INVALID_BOOKMARK 0x80040405UL
-#define H_MAPI_E_BUSY 0x8004010BUL
-#define H_MAPI_E_CORRUPT_DATA 0x8004011BUL
-#define H_MAPI_E_DISK_ERROR 0x80040116UL
-#define H_MAPI_E_LOGON_FAILED 0x80040111UL
-#define H_MAPI_E_UNCONFIGURED 0x8004011CUL
-#define H_MAPI_E_NO_SUPPORT 0x80040102UL
-/* mapispi.h */
-#define H_CURRENT_SPI_VERSION 0x00010010UL
-/* mapidefs.h */
-enum { H_MAPI_FOLDER = 3, H_MAPI_MESSAGE = 5, H_BOOKMARK_BEGINNING = 0, H_BOOKMARK_END = 2 };
-/* mapitags.h */
-enum {
-    TAG_DISPLAY_NAME_A = 0x3001001E, TAG_DISPLAY_NAME_W = 0x3001001F, TAG_ENTRYID = 0x0FFF0102,
-    TAG_STORE_SUPPORT_MASK = 0x340D0003, TAG_IPM_SUBTREE_ENTRYID = 0x35E00102,
-    TAG_CONTENT_COUNT = 0x36020003, TAG_SUBJECT_W = 0x0037001F, TAG_SENDER_NAME_W = 0x0C1A001F,
-    TAG_SENDER_EMAIL_W = 0x0C1F001F, TAG_DELIVERY_TIME = 0x0E060040, TAG_BODY_W = 0x1000001F,
-    TAG_UNKNOWN_LONG = 0x66660003, TAG_UNKNOWN_ERROR = 0x6666000A,
-    TAG_PROVIDER_DISPLAY_W = 0x3006001F, TAG_RECORD_KEY = 0x0FF90102
-};
-
-/* Vtable indexes, after IUnknown's three (mapispi.h, mapidefs.h). */
-enum {
-    /* IMSProvider */
-    MSP_SHUTDOWN = 3, MSP_LOGON = 4,
-    /* IMSLogon */
-    MSL_LOGOFF = 4,
-    /* IMAPIProp */
-    PROP_GET_PROPS = 5,
-    /* IMsgStore : IMAPIProp */
-    MDB_COMPARE_ENTRY_IDS = 16, MDB_OPEN_ENTRY = 17, MDB_GET_RECEIVE_FOLDER = 19,
-    /* IMAPIContainer : IMAPIProp */
-    CONT_GET_CONTENTS_TABLE = 14, CONT_OPEN_ENTRY = 16,
-    /* IMAPITable */
-    TBL_SET_COLUMNS = 7, TBL_GET_ROW_COUNT = 9, TBL_SEEK_ROW = 10, TBL_QUERY_ROWS = 19,
-    /* IMAPISupport: 41 methods after IUnknown's */
-    SUP_OPEN_PROFILE_SECTION = 9, SUP_SET_PROVIDER_UID = 16, SUP_ENTRIES = 44,
-    /* IProfSect : IMAPIProp, nothing of its own */
-    PROP_SET_PROPS = 8, PROFSECT_ENTRIES = 14
-};
-
-/* SPropValue (mapidefs.h): the tag, a pad, and an 8-byte union holding at most a ULONG
- * and a pointer. SRow and SRowSet likewise. */
-typedef struct HostPropValue {
-    ULONG ulPropTag;
-    ULONG dwAlignPad;
-    union {
-        int32_t l;
-        struct { ULONG dwLowDateTime, dwHighDateTime; } ft;
-        char *lpszA;
-        WCHAR *lpszW;
-        struct { ULONG cb; unsigned char *lpb; } bin;
-        HRESULT err;
-    } Value;
-} HostPropValue;
-typedef struct HostRow { ULONG ulAdrEntryPad; ULONG cValues; HostPropValue *lpProps; } HostRow;
-typedef struct HostRowSet { ULONG cRows; HostRow aRow[1]; } HostRowSet;
-typedef struct { ULONG cValues; ULONG aulPropTag[8]; } HostTags;
-typedef struct { unsigned char ab[16]; } HostUid; /* MAPIUID */
-_Static_assert(sizeof(HostPropValue) == 8 + 2 * sizeof(void *), "SPropValue's size");
-_Static_assert(sizeof(HostRow) == 8 + sizeof(void *), "SRow's size");
-_Static_assert(offsetof(HostRowSet, aRow) == sizeof(void *), "SRowSet's rows");
-#ifdef _WIN32
-/* On Windows the real headers are here: the declarations above must agree with them. */
-_Static_assert(sizeof(HostPropValue) == sizeof(SPropValue), "SPropValue");
-_Static_assert(sizeof(HostRow) == sizeof(SRow), "SRow");
-_Static_assert(offsetof(HostRowSet, aRow) == offsetof(SRowSet, aRow), "SRowSet");
-#define SLOT(vtbl, m) (offsetof(vtbl, m) / sizeof(void *))
-_Static_assert(SLOT(IMSProviderVtbl, Logon) == MSP_LOGON, "IMSProvider::Logon");
-_Static_assert(SLOT(IMSProviderVtbl, Shutdown) == MSP_SHUTDOWN, "IMSProvider::Shutdown");
-_Static_assert(SLOT(IMSLogonVtbl, Logoff) == MSL_LOGOFF, "IMSLogon::Logoff");
-_Static_assert(SLOT(IMsgStoreVtbl, GetProps) == PROP_GET_PROPS, "IMAPIProp::GetProps");
-_Static_assert(SLOT(IMsgStoreVtbl, CompareEntryIDs) == MDB_COMPARE_ENTRY_IDS, "IMsgStore::CompareEntryIDs");
-_Static_assert(SLOT(IMsgStoreVtbl, OpenEntry) == MDB_OPEN_ENTRY, "IMsgStore::OpenEntry");
-_Static_assert(SLOT(IMsgStoreVtbl, GetReceiveFolder) == MDB_GET_RECEIVE_FOLDER, "IMsgStore::GetReceiveFolder");
-_Static_assert(SLOT(IMAPIFolderVtbl, GetContentsTable) == CONT_GET_CONTENTS_TABLE, "GetContentsTable");
-_Static_assert(SLOT(IMAPIFolderVtbl, OpenEntry) == CONT_OPEN_ENTRY, "IMAPIContainer::OpenEntry");
-_Static_assert(SLOT(IMAPITableVtbl, SetColumns) == TBL_SET_COLUMNS, "IMAPITable::SetColumns");
-_Static_assert(SLOT(IMAPITableVtbl, GetRowCount) == TBL_GET_ROW_COUNT, "IMAPITable::GetRowCount");
-_Static_assert(SLOT(IMAPITableVtbl, SeekRow) == TBL_SEEK_ROW, "IMAPITable::SeekRow");
-_Static_assert(SLOT(IMAPITableVtbl, QueryRows) == TBL_QUERY_ROWS, "IMAPITable::QueryRows");
-_Static_assert(SLOT(IMAPISupportVtbl, SetProviderUID) == SUP_SET_PROVIDER_UID, "SetProviderUID");
-_Static_assert(SLOT(IMAPISupportVtbl, OpenProfileSection) == SUP_OPEN_PROFILE_SECTION, "OpenProfileSection");
-_Static_assert(SLOT(IProfSectVtbl, SetProps) == PROP_SET_PROPS, "IMAPIProp::SetProps");
-_Static_assert(sizeof(IProfSectVtbl) == PROFSECT_ENTRIES * sizeof(void *), "IProfSect's size");
-_Static_assert(sizeof(IMAPISupportVtbl) == SUP_ENTRIES * sizeof(void *), "IMAPISupport's size");
+/* mapidefs.h's SizedSPropTagArray is a macro, which the bindings (and so the Linux
+ * declarations) do not carry: the same shape, an SPropTagArray of n tags. */
+#ifndef SizedSPropTagArray
+#define SizedSPropTagArray(n, name) \
+    struct _SPropTagArray_##name { ULONG cValues; ULONG aulPropTag[n]; } name
 #endif
+
+_Static_assert(sizeof(SPropValue) == 8 + 2 * sizeof(void *), "SPropValue: tag, pad, 16-byte union");
+_Static_assert(offsetof(SRowSet, aRow) == sizeof(void *), "SRowSet's rows");
 
 /* ---- The provider's exports ---- */
 
-/* MSProviderInit is STDMAPIINITCALLTYPE, __cdecl (mapidefs.h): the C default. */
-typedef HRESULT (*ms_provider_init_fn)(void *hInstance, void *lpMalloc, void *lpAllocateBuffer,
-                                       void *lpAllocateMore, void *lpFreeBuffer, ULONG ulFlags,
-                                       ULONG ulMAPIVer, ULONG *lpulProviderVer, void **lppMSProvider);
+/* MSProviderInit is STDMAPIINITCALLTYPE, __cdecl (mapispi.h): the C default. */
+typedef HRESULT (*ms_provider_init_fn)(HINSTANCE hInstance, LPMALLOC lpMalloc,
+                                       LPALLOCATEBUFFER lpAllocateBuffer, LPALLOCATEMORE lpAllocateMore,
+                                       LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, ULONG ulMAPIVer,
+                                       ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
 typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
 static ms_provider_init_fn ms_provider_init;
 static live_fn live_objects;
@@ -154,36 +73,6 @@ typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
 static wait_fn wait_event;
 static close_fn close_event;
 #endif
-
-/* Vtable calls by index. */
-typedef void (*any_fn)(void);
-static any_fn entry(void *obj, int index) { return (*(any_fn **)obj)[index]; }
-typedef HRESULT(STDMETHODCALLTYPE *logon_fn)(void *This, void *lpMAPISup, uintptr_t ulUIParam,
-                                              char *lpszProfileName, ULONG cbEntryID, void *lpEntryID,
-                                              ULONG ulFlags, const GUID *lpInterface,
-                                              ULONG *lpcbSpoolSecurity, unsigned char **lppbSpoolSecurity,
-                                              void **lppMAPIError, void **lppMSLogon, void **lppMDB);
-typedef HRESULT(STDMETHODCALLTYPE *flags_out_fn)(void *This, ULONG *lpulFlags);
-typedef HRESULT(STDMETHODCALLTYPE *get_props_fn)(void *This, HostTags *lpPropTagArray, ULONG ulFlags,
-                                                  ULONG *lpcValues, HostPropValue **lppPropArray);
-typedef HRESULT(STDMETHODCALLTYPE *open_entry_fn)(void *This, ULONG cbEntryID, void *lpEntryID,
-                                                   const GUID *lpInterface, ULONG ulFlags,
-                                                   ULONG *lpulObjType, IUnknown **lppUnk);
-typedef HRESULT(STDMETHODCALLTYPE *compare_fn)(void *This, ULONG cb1, void *id1, ULONG cb2, void *id2,
-                                                ULONG ulFlags, ULONG *lpulResult);
-typedef HRESULT(STDMETHODCALLTYPE *receive_folder_fn)(void *This, char *lpszMessageClass, ULONG ulFlags,
-                                                       ULONG *lpcbEntryID, void **lppEntryID,
-                                                       char **lppszExplicitClass);
-typedef HRESULT(STDMETHODCALLTYPE *contents_fn)(void *This, ULONG ulFlags, void **lppTable);
-typedef HRESULT(STDMETHODCALLTYPE *set_columns_fn)(void *This, HostTags *lpPropTagArray, ULONG ulFlags);
-typedef HRESULT(STDMETHODCALLTYPE *row_count_fn)(void *This, ULONG ulFlags, ULONG *lpulCount);
-typedef HRESULT(STDMETHODCALLTYPE *seek_row_fn)(void *This, ULONG bkOrigin, int32_t lRowCount,
-                                                 int32_t *lplRowsSought);
-typedef HRESULT(STDMETHODCALLTYPE *query_rows_fn)(void *This, int32_t lRowCount, ULONG ulFlags,
-                                                   HostRowSet **lppRows);
-
-/* IIDs (mapiguid.h), under names of our own (the Windows headers declare the real). */
-static const GUID iid_mapi_support = {0x0002030F, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
 
 /* ---- MAPI's allocators, played by the host (as in host.c): every block counted. ---- */
 
@@ -199,7 +88,7 @@ static volatile int32_t blocks_alive, bad_frees;
 
 static SCODE STDMETHODCALLTYPE host_allocate_buffer(ULONG cb, void **out) {
     Block *b = calloc(1, sizeof(Block) + cb);
-    if (!b) return (SCODE)0x8007000E;
+    if (!b) return MAPI_E_NOT_ENOUGH_MEMORY;
     b->h.magic = ROOT;
     __atomic_add_fetch(&blocks_alive, 1, __ATOMIC_SEQ_CST);
     *out = b + 1;
@@ -208,9 +97,9 @@ static SCODE STDMETHODCALLTYPE host_allocate_buffer(ULONG cb, void **out) {
 
 static SCODE STDMETHODCALLTYPE host_allocate_more(ULONG cb, void *parent, void **out) {
     Block *root = parent ? (Block *)parent - 1 : NULL;
-    if (!root || root->h.magic != ROOT) return (SCODE)H_MAPI_E_INVALID_PARAMETER;
+    if (!root || root->h.magic != ROOT) return MAPI_E_INVALID_PARAMETER;
     Block *b = calloc(1, sizeof(Block) + cb);
-    if (!b) return (SCODE)0x8007000E;
+    if (!b) return MAPI_E_NOT_ENOUGH_MEMORY;
     b->h.magic = CHILD;
     /* Children of one root may be made from two threads (a sync and a table). */
     b->h.children = __atomic_exchange_n(&root->h.children, b, __ATOMIC_SEQ_CST);
@@ -239,7 +128,7 @@ static ULONG STDMETHODCALLTYPE host_free_buffer(void *p) {
 }
 
 /* FreeProws (mapiutil.h): each row's values, then the set. */
-static void free_rows(HostRowSet *rows) {
+static void free_rows(SRowSet *rows) {
     if (!rows) return;
     for (ULONG i = 0; i < rows->cRows; i++) host_free_buffer(rows->aRow[i].lpProps);
     host_free_buffer(rows);
@@ -249,7 +138,7 @@ static void free_rows(HostRowSet *rows) {
  * MAPI_E_NO_SUPPORT. Its profile section records what SetProps writes. ---- */
 
 typedef struct ProfSect {
-    any_fn *lpVtbl;
+    IProfSect iface; /* first: the object is its interface */
     volatile int32_t refs;
     ULONG set_calls, count, tags[8];
     char name[64], provider[64];
@@ -258,95 +147,108 @@ typedef struct ProfSect {
 } ProfSect;
 
 typedef struct Support {
-    any_fn *lpVtbl;
+    IMAPISupport iface; /* first: the object is its interface */
     volatile int32_t refs;
     int uid_calls;
-    HostUid uid;
+    MAPIUID uid;
     ProfSect section;
 } Support;
 
-static HRESULT STDMETHODCALLTYPE sup_query(Support *This, REFIID riid, void **ppv) {
+static Support *support_of(IMAPISupport *This) { return (Support *)This; }
+static ProfSect *section_of(IProfSect *This) { return (ProfSect *)This; }
+
+static HRESULT STDMETHODCALLTYPE sup_query(IMAPISupport *This, REFIID riid, LPVOID *ppv) {
     if (!ppv) return E_POINTER;
     *ppv = NULL;
-    if (memcmp(riid, &IID_IUnknown, sizeof(GUID)) == 0 || memcmp(riid, &iid_mapi_support, sizeof(GUID)) == 0) {
-        __atomic_add_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+    if (memcmp(riid, &IID_IUnknown, sizeof(GUID)) == 0 || memcmp(riid, &IID_IMAPISup, sizeof(GUID)) == 0) {
+        __atomic_add_fetch(&support_of(This)->refs, 1, __ATOMIC_SEQ_CST);
         *ppv = This;
         return S_OK;
     }
     return E_NOINTERFACE;
 }
-static ULONG STDMETHODCALLTYPE sup_addref(Support *This) {
-    return (ULONG)__atomic_add_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+static ULONG STDMETHODCALLTYPE sup_addref(IMAPISupport *This) {
+    return (ULONG)__atomic_add_fetch(&support_of(This)->refs, 1, __ATOMIC_SEQ_CST);
 }
-static ULONG STDMETHODCALLTYPE sup_release(Support *This) {
-    return (ULONG)__atomic_sub_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+static ULONG STDMETHODCALLTYPE sup_release(IMAPISupport *This) {
+    return (ULONG)__atomic_sub_fetch(&support_of(This)->refs, 1, __ATOMIC_SEQ_CST);
 }
-static HRESULT STDMETHODCALLTYPE sup_set_provider_uid(Support *This, HostUid *uid, ULONG flags) {
+static HRESULT STDMETHODCALLTYPE sup_set_provider_uid(IMAPISupport *This, LPMAPIUID uid, ULONG flags) {
     (void)flags;
-    This->uid_calls++;
-    if (uid) This->uid = *uid;
+    support_of(This)->uid_calls++;
+    if (uid) support_of(This)->uid = *uid;
     return S_OK;
 }
 static void narrow(const WCHAR *w, char *out, size_t cap);
-static HRESULT STDMETHODCALLTYPE sup_open_profile_section(Support *This, HostUid *uid, ULONG flags, void **out) {
+static HRESULT STDMETHODCALLTYPE sup_open_profile_section(IMAPISupport *This, LPMAPIUID uid, ULONG flags,
+                                                          LPPROFSECT *out) {
+    Support *s = support_of(This);
     (void)uid;
     (void)flags;
-    if (!out) return (HRESULT)H_MAPI_E_INVALID_PARAMETER;
-    __atomic_add_fetch(&This->section.refs, 1, __ATOMIC_SEQ_CST);
-    *out = &This->section;
+    if (!out) return MAPI_E_INVALID_PARAMETER;
+    __atomic_add_fetch(&s->section.refs, 1, __ATOMIC_SEQ_CST);
+    *out = &s->section.iface;
     return S_OK;
 }
-static ULONG STDMETHODCALLTYPE sect_addref(ProfSect *This) {
-    return (ULONG)__atomic_add_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+static ULONG STDMETHODCALLTYPE sect_addref(IProfSect *This) {
+    return (ULONG)__atomic_add_fetch(&section_of(This)->refs, 1, __ATOMIC_SEQ_CST);
 }
-static ULONG STDMETHODCALLTYPE sect_release(ProfSect *This) {
-    return (ULONG)__atomic_sub_fetch(&This->refs, 1, __ATOMIC_SEQ_CST);
+static ULONG STDMETHODCALLTYPE sect_release(IProfSect *This) {
+    return (ULONG)__atomic_sub_fetch(&section_of(This)->refs, 1, __ATOMIC_SEQ_CST);
 }
 /* Copies what it is given, as MAPI does: the caller's array stays the caller's. */
-static HRESULT STDMETHODCALLTYPE sect_set_props(ProfSect *This, ULONG count, HostPropValue *values, void **problems) {
+static HRESULT STDMETHODCALLTYPE sect_set_props(IProfSect *This, ULONG count, LPSPropValue values,
+                                                LPSPropProblemArray *problems) {
+    ProfSect *p = section_of(This);
     if (problems) *problems = NULL;
-    This->set_calls++;
-    This->count = count;
+    p->set_calls++;
+    p->count = count;
     for (ULONG i = 0; i < count && i < 8; i++) {
-        HostPropValue *v = &values[i];
-        This->tags[i] = v->ulPropTag;
-        if (v->ulPropTag == TAG_DISPLAY_NAME_W) narrow(v->Value.lpszW, This->name, sizeof This->name);
-        if (v->ulPropTag == TAG_PROVIDER_DISPLAY_W) narrow(v->Value.lpszW, This->provider, sizeof This->provider);
-        if (v->ulPropTag == TAG_ENTRYID && v->Value.bin.cb <= sizeof This->entry) {
-            This->entry_cb = v->Value.bin.cb;
-            memcpy(This->entry, v->Value.bin.lpb, v->Value.bin.cb);
+        SPropValue *v = &values[i];
+        p->tags[i] = v->ulPropTag;
+        if (v->ulPropTag == PR_DISPLAY_NAME_W) narrow(v->Value.lpszW, p->name, sizeof p->name);
+        if (v->ulPropTag == PR_PROVIDER_DISPLAY_W) narrow(v->Value.lpszW, p->provider, sizeof p->provider);
+        if (v->ulPropTag == PR_ENTRYID && v->Value.bin.cb <= sizeof p->entry) {
+            p->entry_cb = v->Value.bin.cb;
+            memcpy(p->entry, v->Value.bin.lpb, v->Value.bin.cb);
         }
-        if (v->ulPropTag == TAG_RECORD_KEY && v->Value.bin.cb == 16) {
-            This->key_cb = 16;
-            memcpy(This->key, v->Value.bin.lpb, 16);
+        if (v->ulPropTag == PR_RECORD_KEY && v->Value.bin.cb == 16) {
+            p->key_cb = 16;
+            memcpy(p->key, v->Value.bin.lpb, 16);
         }
     }
     return S_OK;
 }
 /* The other methods: never called by this provider; if one were, it would see this. On
  * x86_64 (the only ABI this host runs on) the caller cleans the stack, so one stub
- * serves every signature. */
+ * serves every signature: each vtable is filled with it slot by slot first. */
+typedef void (*any_fn)(void);
 static HRESULT STDMETHODCALLTYPE sup_no_support(void *This) {
     (void)This;
-    return (HRESULT)H_MAPI_E_NO_SUPPORT;
+    return MAPI_E_NO_SUPPORT;
 }
-static any_fn support_vtbl[SUP_ENTRIES], section_vtbl[PROFSECT_ENTRIES];
+static void fill_with_stub(void *vtbl, size_t size) {
+    any_fn *slots = (any_fn *)vtbl;
+    for (size_t i = 0; i < size / sizeof(any_fn); i++) slots[i] = (any_fn)sup_no_support;
+}
+static IMAPISupportVtbl support_vtbl;
+static IProfSectVtbl section_vtbl;
 
 static void support_init(Support *s) {
-    for (int i = 0; i < SUP_ENTRIES; i++) support_vtbl[i] = (any_fn)sup_no_support;
-    support_vtbl[0] = (any_fn)sup_query;
-    support_vtbl[1] = (any_fn)sup_addref;
-    support_vtbl[2] = (any_fn)sup_release;
-    support_vtbl[SUP_OPEN_PROFILE_SECTION] = (any_fn)sup_open_profile_section;
-    support_vtbl[SUP_SET_PROVIDER_UID] = (any_fn)sup_set_provider_uid;
-    for (int i = 0; i < PROFSECT_ENTRIES; i++) section_vtbl[i] = (any_fn)sup_no_support;
-    section_vtbl[1] = (any_fn)sect_addref;
-    section_vtbl[2] = (any_fn)sect_release;
-    section_vtbl[PROP_SET_PROPS] = (any_fn)sect_set_props;
+    fill_with_stub(&support_vtbl, sizeof support_vtbl);
+    support_vtbl.QueryInterface = sup_query;
+    support_vtbl.AddRef = sup_addref;
+    support_vtbl.Release = sup_release;
+    support_vtbl.OpenProfileSection = sup_open_profile_section;
+    support_vtbl.SetProviderUID = sup_set_provider_uid;
+    fill_with_stub(&section_vtbl, sizeof section_vtbl);
+    section_vtbl.AddRef = sect_addref;
+    section_vtbl.Release = sect_release;
+    section_vtbl.SetProps = sect_set_props;
     memset(s, 0, sizeof *s);
-    s->lpVtbl = support_vtbl;
+    s->iface.lpVtbl = &support_vtbl;
     s->refs = 1;
-    s->section.lpVtbl = section_vtbl;
+    s->section.iface.lpVtbl = &section_vtbl;
     s->section.refs = 1;
 }
 
@@ -488,33 +390,54 @@ static int write_message(const char *name, const char *subject, int n) {
 /* 2026-12-01 00:00 UTC as a FILETIME, and one hour. */
 static const unsigned long long DEC_1_2026 = 134405568000000000ULL, HOUR = 36000000000ULL;
 
-static unsigned long long filetime(const HostPropValue *v) {
+static unsigned long long filetime(const SPropValue *v) {
     return ((unsigned long long)v->Value.ft.dwHighDateTime << 32) | v->Value.ft.dwLowDateTime;
 }
 
 /* ---- State across scenarios ---- */
 
 static Support support;
-static void *provider, *mslogon, *mdb, *inbox, *table;
+static IMSProvider *provider;
+static IMSLogon *mslogon;
+static IMsgStore *mdb;
+static IMAPIFolder *inbox;
+static IMAPITable *table;
 static unsigned char store_id[600];
 static ULONG store_id_cb;
 
-/* Opens the entry and returns its object (NULL on failure), the type in *kind. */
-static IUnknown *open_entry(void *container, int index, ULONG cb, void *id, ULONG *kind, HRESULT *hr) {
-    IUnknown *unk = (IUnknown *)(uintptr_t)1;
-    *hr = ((open_entry_fn)entry(container, index))(container, cb, id, NULL, 0, kind, &unk);
+/* Opens the entry through the store or the inbox and returns its object (NULL on
+ * failure), the type in *kind. */
+static IUnknown *store_open(ULONG cb, void *id, ULONG *kind, HRESULT *hr) {
+    LPUNKNOWN unk = (LPUNKNOWN)(uintptr_t)1;
+    *hr = mdb->lpVtbl->OpenEntry(mdb, cb, (LPENTRYID)id, NULL, 0, kind, &unk);
     return unk;
+}
+static IUnknown *folder_open(ULONG cb, void *id, ULONG *kind, HRESULT *hr) {
+    LPUNKNOWN unk = (LPUNKNOWN)(uintptr_t)1;
+    *hr = inbox->lpVtbl->OpenEntry(inbox, cb, (LPENTRYID)id, NULL, 0, kind, &unk);
+    return unk;
+}
+
+/* GetProps of any object with properties, through its IMAPIProp part (every derived
+ * vtable starts with IMAPIProp's). */
+static HRESULT get_props(void *object, void *tags, ULONG flags, ULONG *count, LPSPropValue *values) {
+    IMAPIProp *p = (IMAPIProp *)object;
+    return p->lpVtbl->GetProps(p, (LPSPropTagArray)tags, flags, count, values);
+}
+
+static HRESULT compare_ids(ULONG cb1, void *id1, ULONG cb2, void *id2, ULONG *result) {
+    return mdb->lpVtbl->CompareEntryIDs(mdb, cb1, (LPENTRYID)id1, cb2, (LPENTRYID)id2, 0, result);
 }
 
 /* The subjects of every row from the start, as "s1|s2|...", and the count. */
 static void read_subjects(char *out, size_t cap, ULONG *count) {
-    HostTags cols = {2, {TAG_SUBJECT_W, TAG_DELIVERY_TIME}};
-    HostRowSet *rows = NULL;
+    SizedSPropTagArray(8, cols) = {2, {PR_SUBJECT_W, PR_MESSAGE_DELIVERY_TIME}};
+    SRowSet *rows = NULL;
     out[0] = 0;
-    ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, (HostTags *)&cols, 0);
-    ((seek_row_fn)entry(table, TBL_SEEK_ROW))(table, H_BOOKMARK_BEGINNING, 0, NULL);
-    ((row_count_fn)entry(table, TBL_GET_ROW_COUNT))(table, 0, count);
-    if (((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 1000, 0, &rows) != S_OK || !rows) return;
+    table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0);
+    table->lpVtbl->SeekRow(table, BOOKMARK_BEGINNING, 0, NULL);
+    table->lpVtbl->GetRowCount(table, 0, count);
+    if (table->lpVtbl->QueryRows(table, 1000, 0, &rows) != S_OK || !rows) return;
     for (ULONG i = 0; i < rows->cRows; i++) {
         char s[64];
         narrow(rows->aRow[i].lpProps[0].Value.lpszW, s, sizeof s);
@@ -565,13 +488,13 @@ static void sync_once(Recorder *r, char *observed, size_t cap) {
 static void init_scenario(void) {
     char observed[256];
     ULONG version = 0, v_old = 0, v_null = 0;
-    void *old = (void *)1, *null_alloc = (void *)1;
-    HRESULT hr_old = ms_provider_init(NULL, NULL, (void *)host_allocate_buffer, (void *)host_allocate_more,
-                                      (void *)host_free_buffer, 0, 0x00010000, &v_old, &old);
-    HRESULT hr_null = ms_provider_init(NULL, NULL, (void *)host_allocate_buffer, NULL, (void *)host_free_buffer, 0,
-                                       H_CURRENT_SPI_VERSION, &v_null, &null_alloc);
-    HRESULT hr = ms_provider_init(NULL, NULL, (void *)host_allocate_buffer, (void *)host_allocate_more,
-                                  (void *)host_free_buffer, 0, H_CURRENT_SPI_VERSION, &version, &provider);
+    LPMSPROVIDER old = (LPMSPROVIDER)(uintptr_t)1, null_alloc = (LPMSPROVIDER)(uintptr_t)1;
+    HRESULT hr_old = ms_provider_init(NULL, NULL, host_allocate_buffer, host_allocate_more, host_free_buffer, 0,
+                                      0x00010000, &v_old, &old);
+    HRESULT hr_null = ms_provider_init(NULL, NULL, host_allocate_buffer, NULL, host_free_buffer, 0,
+                                       CURRENT_SPI_VERSION, &v_null, &null_alloc);
+    HRESULT hr = ms_provider_init(NULL, NULL, host_allocate_buffer, host_allocate_more, host_free_buffer, 0,
+                                  CURRENT_SPI_VERSION, &version, &provider);
     snprintf(observed, sizeof observed, "hr=0x%08lX version=0x%08lX provider=%s old=0x%08lX/%s null_allocator=0x%08lX/%s live=%lu",
              hx(hr), (unsigned long)version, provider ? "set" : "null", hx(hr_old), old ? "set" : "null",
              hx(hr_null), null_alloc ? "set" : "null", (unsigned long)live_objects());
@@ -580,19 +503,23 @@ static void init_scenario(void) {
           observed);
 }
 
-static HRESULT logon(ULONG cb, void *id, void **out_logon, void **out_mdb) {
+static HRESULT logon(ULONG cb, void *id, IMSLogon **out_logon, IMsgStore **out_mdb) {
     ULONG spool_cb = 7;
-    unsigned char *spool = (unsigned char *)(uintptr_t)1;
-    void *error = (void *)1;
-    *out_logon = (void *)1;
-    *out_mdb = (void *)1;
-    return ((logon_fn)entry(provider, MSP_LOGON))(provider, &support, 0, "Profile", cb, id, 0, NULL, &spool_cb,
-                                                   &spool, &error, out_logon, out_mdb);
+    LPBYTE spool = (LPBYTE)(uintptr_t)1;
+    LPMAPIERROR error = (LPMAPIERROR)(uintptr_t)1;
+    LPMSLOGON l = (LPMSLOGON)(uintptr_t)1;
+    LPMDB m = (LPMDB)(uintptr_t)1;
+    HRESULT hr = provider->lpVtbl->Logon(provider, (LPMAPISUP)&support.iface, 0, (LPTSTR)"Profile", cb,
+                                         (LPENTRYID)id, 0, NULL, &spool_cb, &spool, &error, &l, &m);
+    *out_logon = l;
+    *out_mdb = (IMsgStore *)m;
+    return hr;
 }
 
 static void logon_scenario(void) {
     char observed[1024];
-    void *l2, *m2;
+    IMSLogon *l2;
+    IMsgStore *m2;
     /* Bad input first: no entry identifier, a folder that does not exist, another
      * provider's identifier. Nothing is handed out, no reference to the support kept. */
     unsigned char missing[600], foreign[24] = {0};
@@ -627,19 +554,19 @@ static void logon_scenario(void) {
 
 static void store_props_scenario(void) {
     char observed[512], name_w[64] = "-";
-    HostTags tags = {6, {TAG_DISPLAY_NAME_A, TAG_DISPLAY_NAME_W, TAG_ENTRYID, TAG_STORE_SUPPORT_MASK,
-                         TAG_IPM_SUBTREE_ENTRYID, TAG_BODY_W}};
+    SizedSPropTagArray(8, tags) = {6, {PR_DISPLAY_NAME_A, PR_DISPLAY_NAME_W, PR_ENTRYID, PR_STORE_SUPPORT_MASK,
+                         PR_IPM_SUBTREE_ENTRYID, PR_BODY_W}};
     ULONG count = 0;
-    HostPropValue *v = NULL;
-    HRESULT hr = ((get_props_fn)entry(mdb, PROP_GET_PROPS))(mdb, &tags, 0, &count, &v);
-    if (hr == (HRESULT)H_MAPI_W_ERRORS_RETURNED && count == 6 && v) {
+    SPropValue *v = NULL;
+    HRESULT hr = get_props(mdb, &tags, 0, &count, &v);
+    if (hr == MAPI_W_ERRORS_RETURNED && count == 6 && v) {
         narrow(v[1].Value.lpszW, name_w, sizeof name_w);
         int same_id = v[2].Value.bin.cb == store_id_cb && memcmp(v[2].Value.bin.lpb, store_id, store_id_cb) == 0;
         /* The subtree's identifier: flags, the store's MAPIUID (the one registered), 'R'. */
         int subtree = v[4].Value.bin.cb == 21 && memcmp(v[4].Value.bin.lpb + 4, support.uid.ab, 16) == 0 &&
                       v[4].Value.bin.lpb[20] == 'R';
         snprintf(observed, sizeof observed, "name=%s name_w=%s entryid=%s mask=0x%08lX subtree=%s body=0x%08lX/0x%08lX",
-                 v[0].ulPropTag == TAG_DISPLAY_NAME_A ? v[0].Value.lpszA : "-", name_w, same_id ? "ours" : "other",
+                 v[0].ulPropTag == PR_DISPLAY_NAME_A ? v[0].Value.lpszA : "-", name_w, same_id ? "ours" : "other",
                  (unsigned long)v[3].Value.l, subtree ? "root" : "other", (unsigned long)v[5].ulPropTag,
                  hx(v[5].Value.err));
     } else {
@@ -655,25 +582,24 @@ static void store_props_scenario(void) {
 static void open_inbox_scenario(void) {
     char observed[512], inbox_name[64] = "-", root_name[64] = "-";
     ULONG cb = 0, kind = 0, root_kind = 0, count = 0, same = 9, differ = 9;
-    void *id = NULL;
-    char *cls = NULL;
-    HostTags tags = {3, {TAG_DISPLAY_NAME_W, TAG_CONTENT_COUNT, TAG_ENTRYID}};
-    HostPropValue *v = NULL, *rv = NULL;
+    LPENTRYID id = NULL;
+    LPTSTR cls = NULL;
+    SizedSPropTagArray(8, tags) = {3, {PR_DISPLAY_NAME_W, PR_CONTENT_COUNT, PR_ENTRYID}};
+    SPropValue *v = NULL, *rv = NULL;
     HRESULT hr;
-    HRESULT hr_rf = ((receive_folder_fn)entry(mdb, MDB_GET_RECEIVE_FOLDER))(mdb, "IPM.Note", 0, &cb, &id, &cls);
-    inbox = open_entry(mdb, MDB_OPEN_ENTRY, cb, id, &kind, &hr);
-    HRESULT hr_props = inbox ? ((get_props_fn)entry(inbox, PROP_GET_PROPS))(inbox, &tags, 0, &count, &v) : E_POINTER;
+    HRESULT hr_rf = mdb->lpVtbl->GetReceiveFolder(mdb, (LPTSTR)"IPM.Note", 0, &cb, &id, &cls);
+    inbox = (IMAPIFolder *)store_open(cb, id, &kind, &hr);
+    HRESULT hr_props = inbox ? get_props(inbox, &tags, 0, &count, &v) : E_POINTER;
     if (hr_props == S_OK) narrow(v[0].Value.lpszW, inbox_name, sizeof inbox_name);
     /* The root: an empty identifier; it is the IPM subtree. */
     HRESULT hr_root;
-    IUnknown *root = open_entry(mdb, MDB_OPEN_ENTRY, 0, NULL, &root_kind, &hr_root);
+    IUnknown *root = store_open(0, NULL, &root_kind, &hr_root);
     ULONG root_count = 0;
-    HRESULT hr_root_props = root ? ((get_props_fn)entry(root, PROP_GET_PROPS))(root, &tags, 0, &root_count, &rv) : E_POINTER;
+    HRESULT hr_root_props = root ? get_props(root, &tags, 0, &root_count, &rv) : E_POINTER;
     if (hr_root_props == S_OK) {
         narrow(rv[0].Value.lpszW, root_name, sizeof root_name);
-        compare_fn cmp = (compare_fn)entry(mdb, MDB_COMPARE_ENTRY_IDS);
-        cmp(mdb, rv[2].Value.bin.cb, rv[2].Value.bin.lpb, rv[2].Value.bin.cb, rv[2].Value.bin.lpb, 0, &same);
-        cmp(mdb, rv[2].Value.bin.cb, rv[2].Value.bin.lpb, cb, id, 0, &differ);
+        compare_ids(rv[2].Value.bin.cb, rv[2].Value.bin.lpb, rv[2].Value.bin.cb, rv[2].Value.bin.lpb, &same);
+        compare_ids(rv[2].Value.bin.cb, rv[2].Value.bin.lpb, cb, id, &differ);
     }
     snprintf(observed, sizeof observed,
              "receive=0x%08lX class=%s open=0x%08lX kind=%lu name=%s messages=%ld | root=0x%08lX kind=%lu name=%s "
@@ -694,24 +620,24 @@ static void open_inbox_scenario(void) {
 
 static void inbox_rows_scenario(void) {
     char observed[1024], line[256];
-    HostTags cols = {4, {TAG_SUBJECT_W, TAG_SENDER_NAME_W, TAG_DELIVERY_TIME, TAG_ENTRYID}};
-    HostRowSet *rows = NULL, *rest = NULL;
+    SizedSPropTagArray(8, cols) = {4, {PR_SUBJECT_W, PR_SENDER_NAME_W, PR_MESSAGE_DELIVERY_TIME, PR_ENTRYID}};
+    SRowSet *rows = NULL, *rest = NULL;
     ULONG count = 0;
-    HRESULT hr_table = ((contents_fn)entry(inbox, CONT_GET_CONTENTS_TABLE))(inbox, 0, &table);
-    HRESULT hr_cols = ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, &cols, 0);
-    HRESULT hr_count = ((row_count_fn)entry(table, TBL_GET_ROW_COUNT))(table, 0, &count);
+    HRESULT hr_table = inbox->lpVtbl->GetContentsTable(inbox, 0, &table);
+    HRESULT hr_cols = table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0);
+    HRESULT hr_count = table->lpVtbl->GetRowCount(table, 0, &count);
     /* Two reads: three rows, then the rest. */
-    HRESULT hr_rows = ((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 3, 0, &rows);
-    HRESULT hr_rest = ((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 100, 0, &rest);
+    HRESULT hr_rows = table->lpVtbl->QueryRows(table, 3, 0, &rows);
+    HRESULT hr_rest = table->lpVtbl->QueryRows(table, 100, 0, &rest);
     snprintf(observed, sizeof observed, "table=0x%08lX cols=0x%08lX count=0x%08lX/%lu rows=0x%08lX/0x%08lX/%lu+%lu",
              hx(hr_table), hx(hr_cols), hx(hr_count), (unsigned long)count, hx(hr_rows), hx(hr_rest),
              rows ? (unsigned long)rows->cRows : 0ul, rest ? (unsigned long)rest->cRows : 0ul);
     int ordered = 1;
     for (int part = 0; part < 2; part++) {
-        HostRowSet *set = part ? rest : rows;
+        SRowSet *set = part ? rest : rows;
         for (ULONG i = 0; set && i < set->cRows; i++) {
             int n = (int)(part ? 3 + i : i) + 1;
-            HostPropValue *p = set->aRow[i].lpProps;
+            SPropValue *p = set->aRow[i].lpProps;
             char subject[64], sender[64], want_subject[64], want_sender[64];
             narrow(p[0].Value.lpszW, subject, sizeof subject);
             narrow(p[1].Value.lpszW, sender, sizeof sender);
@@ -735,21 +661,21 @@ static void inbox_rows_scenario(void) {
 
 static void open_message_scenario(void) {
     char observed[512], subject[64] = "-", body[128] = "-", address[64] = "-";
-    HostTags cols = {1, {TAG_ENTRYID}};
-    HostTags tags = {4, {TAG_SUBJECT_W, TAG_BODY_W, TAG_SENDER_EMAIL_W, TAG_DELIVERY_TIME}};
-    HostRowSet *rows = NULL;
-    HostPropValue *v = NULL;
+    SizedSPropTagArray(8, cols) = {1, {PR_ENTRYID}};
+    SizedSPropTagArray(8, tags) = {4, {PR_SUBJECT_W, PR_BODY_W, PR_SENDER_EMAIL_ADDRESS_W, PR_MESSAGE_DELIVERY_TIME}};
+    SRowSet *rows = NULL;
+    SPropValue *v = NULL;
     ULONG kind = 0, count = 0;
     HRESULT hr = E_POINTER, hr_props = E_POINTER;
     IUnknown *message = NULL;
-    ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, &cols, 0);
-    ((seek_row_fn)entry(table, TBL_SEEK_ROW))(table, H_BOOKMARK_BEGINNING, 1, NULL);
-    ((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 1, 0, &rows);
+    table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0);
+    table->lpVtbl->SeekRow(table, BOOKMARK_BEGINNING, 1, NULL);
+    table->lpVtbl->QueryRows(table, 1, 0, &rows);
     if (rows && rows->cRows == 1) {
-        HostPropValue *id = &rows->aRow[0].lpProps[0];
-        message = open_entry(inbox, CONT_OPEN_ENTRY, id->Value.bin.cb, id->Value.bin.lpb, &kind, &hr);
+        SPropValue *id = &rows->aRow[0].lpProps[0];
+        message = folder_open(id->Value.bin.cb, id->Value.bin.lpb, &kind, &hr);
     }
-    if (message) hr_props = ((get_props_fn)entry(message, PROP_GET_PROPS))(message, &tags, 0, &count, &v);
+    if (message) hr_props = get_props(message, &tags, 0, &count, &v);
     if (hr_props == S_OK && count == 4) {
         narrow(v[0].Value.lpszW, subject, sizeof subject);
         narrow(v[1].Value.lpszW, body, sizeof body);
@@ -910,16 +836,15 @@ static void bad_entry_ids_scenario(void) {
     memcpy(missing + 4, support.uid.ab, 16);
     missing[20] = 'M';
     memcpy(missing + 21, "gone.eml", 8);
-    IUnknown *a = open_entry(mdb, MDB_OPEN_ENTRY, 29, other, &kind, &hr_other);
-    IUnknown *b = open_entry(inbox, CONT_OPEN_ENTRY, 29, missing, &kind, &hr_missing);
-    IUnknown *c = open_entry(mdb, MDB_OPEN_ENTRY, sizeof tiny, tiny, &kind, &hr_tiny);
-    compare_fn cmp = (compare_fn)entry(mdb, MDB_COMPARE_ENTRY_IDS);
-    HRESULT hr_cmp = cmp(mdb, 29, other, 29, missing, 0, &result);
-    HRESULT hr_null = ((open_entry_fn)entry(mdb, MDB_OPEN_ENTRY))(mdb, 29, missing, NULL, 0, &kind, NULL);
+    IUnknown *a = store_open(29, other, &kind, &hr_other);
+    IUnknown *b = folder_open(29, missing, &kind, &hr_missing);
+    IUnknown *c = store_open(sizeof tiny, tiny, &kind, &hr_tiny);
+    HRESULT hr_cmp = compare_ids(29, other, 29, missing, &result);
+    HRESULT hr_null = mdb->lpVtbl->OpenEntry(mdb, 29, (LPENTRYID)missing, NULL, 0, &kind, NULL);
     /* Still usable: the good identifier opens. */
     memcpy(missing + 21, "new1.eml", 8);
     HRESULT hr_good;
-    IUnknown *good = open_entry(mdb, MDB_OPEN_ENTRY, 29, missing, &kind, &hr_good);
+    IUnknown *good = store_open(29, missing, &kind, &hr_good);
     if (good) IUnknown_Release(good);
     snprintf(observed, sizeof observed,
              "other=0x%08lX/%s missing=0x%08lX/%s tiny=0x%08lX/%s compare=0x%08lX/%lu null=0x%08lX good=0x%08lX/%lu",
@@ -933,20 +858,20 @@ static void bad_entry_ids_scenario(void) {
 
 static void bad_columns_scenario(void) {
     char observed[512], subject[64] = "-";
-    HostTags cols = {3, {TAG_SUBJECT_W, TAG_UNKNOWN_LONG, TAG_BODY_W}};
-    HostTags none = {0, {0}};
-    HostRowSet *rows = NULL, *zero = (HostRowSet *)(uintptr_t)1;
-    int32_t sought = 99;
-    HRESULT hr_cols = ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, &cols, 0);
-    ((seek_row_fn)entry(table, TBL_SEEK_ROW))(table, H_BOOKMARK_BEGINNING, 0, NULL);
-    HRESULT hr_rows = ((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 1, 0, &rows);
-    HostPropValue *p = rows && rows->cRows == 1 ? rows->aRow[0].lpProps : NULL;
+    SizedSPropTagArray(8, cols) = {3, {PR_SUBJECT_W, TAG_UNKNOWN_LONG, PR_BODY_W}};
+    SizedSPropTagArray(8, none) = {0, {0}};
+    SRowSet *rows = NULL, *zero = (LPSRowSet)(uintptr_t)1;
+    LONG sought = 99;
+    HRESULT hr_cols = table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0);
+    table->lpVtbl->SeekRow(table, BOOKMARK_BEGINNING, 0, NULL);
+    HRESULT hr_rows = table->lpVtbl->QueryRows(table, 1, 0, &rows);
+    SPropValue *p = rows && rows->cRows == 1 ? rows->aRow[0].lpProps : NULL;
     if (p) narrow(p[0].Value.lpszW, subject, sizeof subject);
-    HRESULT hr_none = ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, &none, 0);
-    HRESULT hr_null = ((set_columns_fn)entry(table, TBL_SET_COLUMNS))(table, NULL, 0);
-    HRESULT hr_bookmark = ((seek_row_fn)entry(table, TBL_SEEK_ROW))(table, 99, 1, &sought);
-    HRESULT hr_zero = ((query_rows_fn)entry(table, TBL_QUERY_ROWS))(table, 0, 0, &zero);
-    HRESULT hr_end = ((seek_row_fn)entry(table, TBL_SEEK_ROW))(table, H_BOOKMARK_END, -2, &sought);
+    HRESULT hr_none = table->lpVtbl->SetColumns(table, (LPSPropTagArray)&none, 0);
+    HRESULT hr_null = table->lpVtbl->SetColumns(table, NULL, 0);
+    HRESULT hr_bookmark = table->lpVtbl->SeekRow(table, 99, 1, &sought);
+    HRESULT hr_zero = table->lpVtbl->QueryRows(table, 0, 0, &zero);
+    HRESULT hr_end = table->lpVtbl->SeekRow(table, BOOKMARK_END, -2, &sought);
     snprintf(observed, sizeof observed,
              "cols=0x%08lX rows=0x%08lX subject=%s unknown=0x%08lX/0x%08lX body=0x%08lX/0x%08lX | none=0x%08lX "
              "null=0x%08lX bookmark=0x%08lX zero=0x%08lX end=0x%08lX/%ld",
@@ -963,14 +888,14 @@ static void bad_columns_scenario(void) {
 static void release_scenario(void) {
     char observed[256];
     ULONG flags = 5;
-    HRESULT hr_logoff = ((flags_out_fn)entry(mslogon, MSL_LOGOFF))(mslogon, &flags);
+    HRESULT hr_logoff = mslogon->lpVtbl->Logoff(mslogon, &flags);
     int support_after_logoff = (int)support.refs;
     IUnknown_Release((IUnknown *)table);
     IUnknown_Release((IUnknown *)inbox);
     IUnknown_Release((IUnknown *)mdb);
     IUnknown_Release((IUnknown *)mslogon);
     ULONG shutdown_flags = 5;
-    HRESULT hr_shutdown = ((flags_out_fn)entry(provider, MSP_SHUTDOWN))(provider, &shutdown_flags);
+    HRESULT hr_shutdown = provider->lpVtbl->Shutdown(provider, &shutdown_flags);
     ULONG last = IUnknown_Release((IUnknown *)provider);
     /* The sync thread may still be letting go of the store: give it a moment. */
     for (int i = 0; i < 2000 && live_objects() != 0; i++) sleep_ms(1);

@@ -313,7 +313,7 @@ fn model(file: &IdlFile) -> Result<Model> {
                 let target = crate::backend::rust_type(&ty(&a.ty));
                 push(syn::parse_quote!(pub type #alias = #target;));
             }
-            Item::CppQuote(_) | Item::ForwardInterface(_) => {}
+            Item::CppQuote(..) | Item::ForwardInterface(_) => {}
         }
     }
     // The bindings' integer typedefs, for the constants' types (not emitted: they are

@@ -125,6 +125,9 @@ pub struct IdlInput {
     pub key: String,
     /// Where clang reads the lowered header: `/mapi-codegen-virtual/<key>`.
     pub virtual_path: String,
+    /// How the lowered header's `#line` directives name the IDL file
+    /// (`headers/mapisync.idl`), as clang's diagnostics then do.
+    pub shown: String,
     /// The lowered C header that clang reads: [`shipped`](Self::shipped), less the
     /// interfaces the MAPI headers already declare ([`Inputs::leave_out`]).
     pub header: String,
@@ -259,14 +262,17 @@ impl Inputs {
                 .to_string();
             let file = idl::parse_str(&path, &source)?;
             let key = header_key(i.get_ref());
+            let shown = shown_near(&manifest.path, i.get_ref());
             let options = idl::CHeaderOptions {
                 guard: guard_name(&key),
-                source_name: shown_near(&manifest.path, i.get_ref()),
+                source_name: shown.clone(),
+                header_name: key.clone(),
             };
             let (header, lines) = idl::c_header_with_lines(&file, &options);
             idl_inputs.push(IdlInput {
                 file,
                 source,
+                shown,
                 virtual_path: format!("{VIRTUAL_DIR}/{key}"),
                 key,
                 shipped: header.clone(),
@@ -362,57 +368,98 @@ impl Inputs {
         self.idl.iter().map(|i| i.key.as_str())
     }
 
-    /// An error that quotes clang on a lowered IDL header (`/mapi-codegen-virtual/x.h:L:C`)
-    /// is put at the IDL line the header line comes from: `x.idl:LINE:COL: ...`, the column
-    /// that of the first name clang quotes, if the IDL line holds it.
+    /// An error that quotes clang on a lowered IDL header is put at the IDL line the
+    /// header line comes from: `x.idl:LINE:COL: ...`, the column that of the name clang
+    /// points at (or else the first it quotes), if the IDL line holds it. clang names the
+    /// place as the header's `#line` directives have it (`headers/x.idl:LINE:COL`), or, for
+    /// a line they do not cover, by the header's own path (`/mapi-codegen-virtual/x.h:L:C`).
     pub fn locate_in_idl(&self, e: Error) -> Error {
         let message = e.to_string();
         for input in &self.idl {
-            let (vpath, header, lines) = (&input.virtual_path, &input.header, &input.lines);
-            let needle = format!("{vpath}:");
-            let Some(at) = message.find(&needle) else {
-                continue;
-            };
-            let rest = &message[at + needle.len()..];
-            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-            let Ok(hline) = digits.parse::<usize>() else {
-                continue;
-            };
-            let Some(&idl_line) = lines.get(hline.wrapping_sub(1)) else {
-                continue;
-            };
-            if idl_line == 0 {
-                continue;
+            let (header, lines) = (&input.header, &input.lines);
+            // (where the place starts, the IDL line, the header lines it may be on)
+            let mut found = None;
+            for (needle, direct) in [
+                (format!("{}:", input.shown), true),
+                (format!("{}:", input.virtual_path), false),
+            ] {
+                // The IDL's shown name as clang prints it: a whole path, not the tail of
+                // the real one in an error that is already the IDL front end's.
+                let Some(at) = message.match_indices(&needle).map(|(i, _)| i).find(|&i| {
+                    !direct
+                        || message[..i]
+                            .chars()
+                            .next_back()
+                            .is_none_or(char::is_whitespace)
+                }) else {
+                    continue;
+                };
+                let rest = &message[at + needle.len()..];
+                let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let Ok(n) = digits.parse::<usize>() else {
+                    continue;
+                };
+                let (idl_line, candidates): (usize, Vec<usize>) = if direct {
+                    // The header lines the compiler presumes at IDL line `n`, and the IDL
+                    // line they really come from.
+                    let on: Vec<usize> = idl::presumed_lines(header, &input.shown)
+                        .iter()
+                        .enumerate()
+                        .filter(|(h, p)| **p == Some(n) && lines.get(*h).is_some_and(|&l| l != 0))
+                        .map(|(h, _)| h + 1)
+                        .collect();
+                    // A line that really is IDL line `n` first (a run's first line, where a
+                    // directive put it), then lines presumed there after a run's first.
+                    let (mut exact, drifted): (Vec<usize>, Vec<usize>) =
+                        on.into_iter().partition(|&h| lines[h - 1] == n);
+                    exact.extend(drifted);
+                    (exact.first().map_or(0, |&h| lines[h - 1]), exact)
+                } else {
+                    (lines.get(n.wrapping_sub(1)).copied().unwrap_or(0), vec![n])
+                };
+                if idl_line != 0 {
+                    let col: usize = rest[digits.len()..]
+                        .strip_prefix(':')
+                        .map(|r| {
+                            r.chars()
+                                .take_while(|c| c.is_ascii_digit())
+                                .collect::<String>()
+                        })
+                        .and_then(|d| d.parse().ok())
+                        .unwrap_or(0);
+                    found = Some((at, idl_line, candidates, col));
+                    break;
+                }
             }
+            let Some((at, idl_line, candidates, hcol)) = found else {
+                continue;
+            };
             let text = input.source.split('\n').nth(idl_line - 1).unwrap_or("");
-            // The name clang points at in the header line, else the first it quotes.
-            let hcol: usize = rest[digits.len()..]
-                .strip_prefix(':')
-                .map(|r| {
-                    r.chars()
-                        .take_while(|c| c.is_ascii_digit())
-                        .collect::<String>()
-                })
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0);
             let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-            let pointed: String = header
-                .split('\n')
-                .nth(hline - 1)
-                .unwrap_or("")
-                .chars()
-                .skip(hcol.saturating_sub(1))
-                .take_while(|&c| is_word(c))
-                .collect();
-            let quoted = message[at..].split('\'').nth(1).unwrap_or("").to_string();
-            let col = [pointed, quoted]
-                .into_iter()
-                .filter(|w| !w.is_empty() && w.chars().all(is_word))
-                .find_map(|w| {
-                    text.match_indices(w.as_str()).map(|(b, _)| b).find(|&b| {
-                        !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
-                    })
+            let in_idl = |w: &str| -> Option<usize> {
+                if w.is_empty() || !w.chars().all(is_word) {
+                    return None;
+                }
+                text.match_indices(w).map(|(b, _)| b).find(|&b| {
+                    !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
                 })
+            };
+            // The name clang points at in a header line from this IDL line, else the first
+            // it quotes.
+            let pointed = candidates.iter().find_map(|&h| {
+                let word: String = header
+                    .split('\n')
+                    .nth(h - 1)
+                    .unwrap_or("")
+                    .chars()
+                    .skip(hcol.saturating_sub(1))
+                    .take_while(|&c| is_word(c))
+                    .collect();
+                in_idl(&word)
+            });
+            let quoted = message[at..].split('\'').nth(1).unwrap_or("");
+            let col = pointed
+                .or_else(|| in_idl(quoted))
                 .or_else(|| text.find(|c: char| !c.is_whitespace()))
                 .map_or(1, |b| text[..b].chars().count() + 1);
             return input.error_at(

@@ -11,7 +11,9 @@
 //!    the manifest: it asks [`clang`] for the types (bindgen, per target) and macro values
 //!    it needs (their parse also lays out the other target's records), and builds the
 //!    [`ir::Model`];
-//! 4. [`backend`]: the Rust crate rendered from the model alone;
+//! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
+//!    alone; [`clang::check_headers`] then compiles every generated C header as C and C++
+//!    for Linux and the Windows targets;
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
 //!
 //! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
@@ -84,10 +86,25 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let plan = select::plan(&manifest, &scan)?;
     let answer = clang::answer(&inputs, &scan, &plan.request).map_err(at_idl)?;
     lap("bindgen + macros", &mut timings);
+    // The shipped C headers are written over the headers the generated crate is made from:
+    // headers that declare an IDL interface themselves (Microsoft's declare the shutdown
+    // interfaces) or that only C++ parses (a struct named without its tag) are not those.
+    let shipped_headers_fit =
+        scan.tagless.is_empty() && inputs.idl.iter().all(|i| i.header == i.shipped);
     let model = select::model(&manifest, &inputs, scan, &plan, answer).map_err(at_idl)?;
     lap("selection", &mut timings);
     let files = backend::render(&model)?;
     lap("render + format", &mut timings);
+    // The C headers must compile before anything is written; clang's errors on a lowered
+    // IDL header name the IDL line (its `#line` directives), where the error is put.
+    clang::check_headers(
+        &inputs,
+        &files,
+        backend::cheader::UMBRELLA,
+        shipped_headers_fit,
+    )
+    .map_err(at_idl)?;
+    lap("C header check", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|h| h.path.clone()));
     read.extend(inputs.idl.iter().map(|i| i.file.path.clone()));

@@ -4,9 +4,10 @@
 //! What the generator reads and emits comes from here: which headers, interfaces, types,
 //! constants and corrections. The Rust code knows C, COM and Rust, plus a few MAPI facts
 //! it writes into what it emits: the C header's prelude for non-Windows hosts
-//! (`idl/cheader.rs`: `MAPI_E_INVALID_PARAMETER`, an opaque `IMAPISession`), the not-
-//! implemented value `MAPI_E_NO_SUPPORT` and the docs of the generated crate
-//! (`backend/`, `backend/support.rs.in`).
+//! (`backend/cheader/`: `STDMETHODCALLTYPE`, `DEFINE_GUID`, COM's common codes such as
+//! `E_NOINTERFACE` where the bindings lack them, `REFIID`), the not-implemented value
+//! `MAPI_E_NO_SUPPORT` and the docs of the generated crate (`backend/`,
+//! `backend/support.rs.in`).
 //!
 //! [`Manifest::parse`] checks every name where it is read, so that a mistake is an error
 //! at its line and column rather than a broken crate: header and IDL names (bare, unique,

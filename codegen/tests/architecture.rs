@@ -53,6 +53,14 @@ fn the_back_end_reads_only_the_ir() {
 }
 
 #[test]
+fn the_c_header_for_hosts_is_rendered_from_the_ir_alone() {
+    assert_eq!(uses("backend/cheader"), set(&["error", "ir"]));
+    // The IDL front end names the umbrella header through the IR, not the back end.
+    let idl = uses("idl");
+    assert!(idl.contains("ir") && !idl.contains("backend"), "{idl:?}");
+}
+
+#[test]
 fn the_ir_depends_on_no_stage() {
     assert_eq!(uses("ir"), set(&[]));
 }

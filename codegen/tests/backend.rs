@@ -368,6 +368,7 @@ fn crate_root_and_cargo_toml() {
             "Cargo.toml",
             "INTERFACES.md",
             "README.md",
+            "include/mapi-sync.h",
             "include/mini_idl.h",
             "src/base.rs",
             "src/com.rs",

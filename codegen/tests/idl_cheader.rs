@@ -1,5 +1,6 @@
 //! Compiles the C/C++ header generated from `headers/mapisync.idl` for real: with gcc and
-//! g++ on Linux (where the header declares its own COM types), and with the mingw-w64 cross
+//! g++ on Linux (where the header takes its COM types from the umbrella header
+//! `generated/include/mapi-sync.h`), and with the mingw-w64 cross
 //! compilers for x86_64 and i686 Windows next to the mingw-w64 MAPI headers.
 //!
 //! Every translation unit checks layouts and flag values with static assertions. The IID
@@ -381,6 +382,7 @@ fn header() -> String {
         &CHeaderOptions {
             guard: "MAPISYNC_H".to_string(),
             source_name: "headers/mapisync.idl".to_string(),
+            header_name: "mapisync.h".to_string(),
         },
     )
 }
@@ -441,6 +443,9 @@ fn c_flags(target: &Target, src: &str, obj: &str) -> Vec<String> {
         .map(|s| s.to_string())
         .collect();
     v.push(format!("-DMAPISIB_SIZE={}", target.mapisib_size));
+    // On Linux the IDL headers include the umbrella header, `mapi-sync.h`, which is
+    // generated beside them (and includes them in turn).
+    v.push(format!("-I{}", root().join("generated/include").display()));
     v.extend([
         "-c".to_string(),
         src.to_string(),
@@ -524,6 +529,7 @@ fn the_fixture_header_compiles_everywhere() {
         &CHeaderOptions {
             guard: "FEATURES_H".to_string(),
             source_name: "codegen/tests/idl/features.idl".to_string(),
+            header_name: "features.h".to_string(),
         },
     );
     let dir = tempfile::tempdir().expect("cannot create a temporary folder");

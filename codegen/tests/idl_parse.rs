@@ -69,7 +69,7 @@ fn mapisync_idl_items_in_source_order() {
         .items
         .iter()
         .map(|i| match i {
-            Item::CppQuote(_) => "cpp_quote",
+            Item::CppQuote(..) => "cpp_quote",
             Item::Const(_) => "const",
             Item::Struct(_) => "struct",
             Item::Enum(_) => "enum",
@@ -285,11 +285,11 @@ fn every_supported_construct() {
     assert_eq!(f.imports, ["unknwn.idl", "oaidl.idl"]);
     assert_eq!(
         f.items[0],
-        Item::CppQuote("/* quoted: \"text\" and a backslash \\ */".to_string())
+        Item::CppQuote("/* quoted: \"text\" and a backslash \\ */".to_string(), 6)
     );
     assert_eq!(
         f.items[1],
-        Item::CppQuote("#define FEATURES_QUOTED 1".to_string())
+        Item::CppQuote("#define FEATURES_QUOTED 1".to_string(), 7)
     );
     let consts: Vec<(&str, &str, u64, String)> = f
         .consts()

@@ -221,11 +221,10 @@ int main(int argc, char **argv) {
                                == 0,
               dialog.log);
         signalled = sync_once(lib, sync, SYNC_UPLOAD_CONTENTS, &dialog);
-        snprintf(seen, sizeof seen, "%s", dialog.log);
         check("an upload: the io::Error reported as MAPI_E_NOT_FOUND through Error and Done",
               signalled && strstr(dialog.log, "E(0x8004010F)") != NULL
                   && strstr(dialog.log, "D(0x8004010F)") != NULL,
-              seen);
+              dialog.log);
         MAPISIB bad;
         memset(&bad, 0, sizeof bad);
         bad.ulSize = 3;

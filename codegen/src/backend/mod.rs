@@ -3,11 +3,13 @@
 //!
 //! [`render`] puts each item in the module of its header: [`items`] (bindgen's types),
 //! [`constants`], [`interfaces`] and the GUIDs; then the crate root, [`layout`] and
-//! [`cargo_toml`]; [`format`](mod@format) prints them.
+//! [`cargo_toml`]; [`format`](mod@format) prints them. [`cheader`] writes the C header
+//! for hosts, `include/mapi-sync.h`, from the same model.
 
 // The crate's files besides the modules: only the whole generator writes a crate.
 #[cfg(feature = "clang")]
 pub mod cargo_toml;
+pub mod cheader;
 pub mod constants;
 #[cfg(feature = "clang")]
 pub mod coverage;
@@ -202,6 +204,10 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
             files.insert(format!("include/{}", h.key), text.clone());
         }
     }
+    files.insert(
+        format!("include/{}", cheader::UMBRELLA),
+        cheader::umbrella(model)?,
+    );
     Ok(files)
 }
 

@@ -11,6 +11,7 @@
 
 pub mod bindgen;
 pub mod evaluate;
+pub mod headers;
 pub mod layouts;
 pub mod libclang;
 pub mod scan;
@@ -19,6 +20,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
+pub use headers::check_headers;
 pub use scan::{Declared, Scan};
 
 /// Parses every header as C++ for the calling-convention target and scans it.

@@ -24,8 +24,9 @@ pub struct IdlFile {
 /// A top-level declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    /// `cpp_quote("...")`: the text, with `\"` and `\\` decoded, copied into the C header.
-    CppQuote(String),
+    /// `cpp_quote("...")`: the text, with `\"` and `\\` decoded, copied into the C header;
+    /// and its line.
+    CppQuote(String, usize),
     /// `const TYPE NAME = EXPR;`
     Const(Const),
     /// `typedef struct [TAG] { ... } Name, *PName;`

@@ -5,10 +5,9 @@
 //!
 //! * Windows (`_WIN32`, e.g. mingw-w64): it includes `<windows.h>`, `<objbase.h>` and
 //!   `<mapix.h>`, which provide every COM and MAPI type it uses.
-//! * Elsewhere it declares the few COM types it needs itself, with Windows' sizes (`ULONG`
-//!   32 bits, `WCHAR` a 16-bit UTF-16 unit, not `wchar_t`), unless
-//!   `MAPI_CODEGEN_COM_TYPES` is already defined (by an earlier generated header, or by
-//!   the includer who supplies them).
+//! * Elsewhere it includes the umbrella header `mapi-sync.h` generated beside it, which
+//!   declares every MAPI type the bindings carry with Windows' sizes (`ULONG` 32 bits,
+//!   `WCHAR` a 16-bit UTF-16 unit, not `wchar_t`).
 //! * C and C++ alike: C++ sees classes with pure virtual methods (unless `CINTERFACE` is
 //!   defined), C sees `lpVtbl` structs.
 //!
@@ -25,8 +24,12 @@ pub struct CHeaderOptions {
     /// The include guard macro, e.g. `MAPISYNC_H` (characters that cannot be in a C
     /// identifier are replaced by `_`).
     pub guard: String,
-    /// How the banner names the IDL file, e.g. `headers/mapisync.idl`.
+    /// How the banner and the `#line` directives name the IDL file, e.g.
+    /// `headers/mapisync.idl`.
     pub source_name: String,
+    /// The header's own file name (`mapisync.h`), which `#line` directives give back to
+    /// the lines that come from no IDL line; empty to name none.
+    pub header_name: String,
 }
 
 /// Renders the C/C++ header for `file`.
@@ -70,10 +73,12 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
              regenerate. */"
         ),
     );
+    // Before the guard: on Linux the umbrella includes this header in turn, and must
+    // find it unguarded to declare its part before asserting its sizes.
+    com_prelude(o);
+    line(o, "");
     line(o, &format!("#ifndef {guard}"));
     line(o, &format!("#define {guard}"));
-    line(o, "");
-    com_prelude(o);
     line(o, "");
     line(o, "#ifdef __cplusplus");
     line(o, "extern \"C\" {");
@@ -116,14 +121,14 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
             (prev, item),
             (Some(Item::Const(_)), Item::Const(_))
                 | (Some(Item::Typedef(_)), Item::Typedef(_))
-                | (Some(Item::CppQuote(_)), Item::CppQuote(_))
+                | (Some(Item::CppQuote(..)), Item::CppQuote(..))
         );
         prev = Some(item);
         if !grouped && !matches!(item, Item::ForwardInterface(_)) {
             line(o, "");
         }
         match item {
-            Item::CppQuote(text) => line(o, text),
+            Item::CppQuote(text, _) => line(o, text),
             Item::Const(c) => {
                 line(
                     o,
@@ -174,7 +179,89 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
     line(o, "");
     line(o, &format!("#endif /* {guard} */"));
     map.mark(o, |_| 0);
-    (out, map.lines)
+    with_line_directives(&out, &map.lines, &opts.source_name, &opts.header_name)
+}
+
+/// Puts a `#line` directive before each run of header lines that come from one IDL line
+/// (a declaration, a member, a method), so that the compiler's diagnostics name the IDL
+/// file and line; the lines of a run after its first are presumed to follow it, as the
+/// declaration's own lines do. Lines from no IDL line get the header's own name and line
+/// back; blank lines change nothing. Returns the new text and the IDL line of each of its
+/// lines (0 for the directives).
+fn with_line_directives(
+    text: &str,
+    lines: &[usize],
+    source: &str,
+    header_name: &str,
+) -> (String, Vec<usize>) {
+    let quoted = |name: &str| name.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut out = String::new();
+    let mut map = Vec::new();
+    // Whether the compiler presumes the IDL file, and the IDL line of the current run.
+    let mut in_idl = false;
+    let mut run: Option<usize> = None;
+    // The IDL line the compiler presumes for the next line, in the IDL file.
+    let mut presumed = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        let idl = lines.get(i).copied().unwrap_or(0);
+        if l.trim().is_empty() {
+            // Blank: part of whatever run it is in.
+        } else if idl != 0 && run != Some(idl) && in_idl && presumed == idl {
+            // The next IDL line, where the compiler already is.
+            run = Some(idl);
+        } else if idl != 0 && run != Some(idl) {
+            if in_idl {
+                out.push_str(&format!("#line {idl}\n"));
+            } else {
+                out.push_str(&format!("#line {idl} \"{}\"\n", quoted(source)));
+            }
+            map.push(0);
+            in_idl = true;
+            run = Some(idl);
+            presumed = idl;
+        } else if idl == 0 && in_idl && !header_name.is_empty() {
+            // The directive's own line is map.len() + 1; the next is one further.
+            out.push_str(&format!(
+                "#line {} \"{}\"\n",
+                map.len() + 2,
+                quoted(header_name)
+            ));
+            map.push(0);
+            in_idl = false;
+            run = None;
+        } else if idl == 0 {
+            run = None;
+        }
+        out.push_str(l);
+        map.push(idl);
+        presumed += 1;
+    }
+    (out, map)
+}
+
+/// The place the compiler presumes for each line of a header with `#line` directives
+/// (as [`with_line_directives`] writes them): `Some(line)` in the IDL file, `None` in
+/// the header itself.
+pub fn presumed_lines(header: &str, source: &str) -> Vec<Option<usize>> {
+    let idl_file = format!("\"{}\"", source.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = Vec::new();
+    let mut next: Option<usize> = None;
+    for l in header.split('\n') {
+        let directive = l.strip_prefix("#line ").and_then(|rest| {
+            let (n, file) = rest
+                .split_once(' ')
+                .map_or((rest, None), |(n, f)| (n, Some(f)));
+            Some((n.parse::<usize>().ok()?, file))
+        });
+        out.push(next);
+        match directive {
+            // A directive naming a file other than the IDL: back in the header.
+            Some((_, Some(f))) if f != idl_file => next = None,
+            Some((n, _)) => next = Some(n),
+            None => next = next.map(|n| n + 1),
+        }
+    }
+    out
 }
 
 /// Maps the header lines just written for `item`: a struct member's line to its IDL line,
@@ -182,7 +269,8 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
 /// the item's.
 fn map_item(map: &mut LineMap, o: &str, item: &Item) {
     match item {
-        Item::CppQuote(_) | Item::ForwardInterface(_) => map.mark(o, |_| 0),
+        Item::CppQuote(_, at) => map.mark(o, |_| *at),
+        Item::ForwardInterface(_) => map.mark(o, |_| 0),
         Item::Const(c) => map.mark(o, |_| c.line),
         Item::Typedef(a) => map.mark(o, |_| a.line),
         Item::Enum(e) => map.mark(o, |_| e.line),
@@ -395,88 +483,17 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, "#endif");
 }
 
-/// The platform part: Windows headers, or the COM subset with Windows' sizes.
+/// The platform part: the Windows and MAPI headers, or elsewhere the umbrella header
+/// `mapi-sync.h` generated beside this one, which declares the MAPI types with Windows'
+/// sizes (and includes this header again, which its guard makes a no-op).
 fn com_prelude(o: &mut String) {
-    let text = r#"#ifdef _WIN32
-#include <windows.h>
-#include <objbase.h>
-#include <mapix.h>
-#elif !defined(MAPI_CODEGEN_COM_TYPES)
-#define MAPI_CODEGEN_COM_TYPES
-/* Not Windows: the COM and MAPI types used below, with Windows' sizes. Define
-   MAPI_CODEGEN_COM_TYPES before including this header to supply them yourself. */
-#include <stdint.h>
-typedef uint32_t ULONG;
-typedef int32_t HRESULT;
-typedef int32_t SCODE;
-typedef uint16_t WCHAR; /* a UTF-16 code unit, as on Windows; not wchar_t */
-typedef void *HANDLE;
-typedef struct _GUID {
-    uint32_t Data1;
-    uint16_t Data2;
-    uint16_t Data3;
-    unsigned char Data4[8];
-} GUID;
-typedef GUID IID;
-#ifdef __cplusplus
-typedef const IID &REFIID;
-#else
-typedef const IID *REFIID;
-#endif
-#ifndef STDMETHODCALLTYPE
-#define STDMETHODCALLTYPE
-#endif
-#ifndef S_OK
-#define S_OK ((HRESULT)0x00000000)
-#endif
-#ifndef E_NOINTERFACE
-#define E_NOINTERFACE ((HRESULT)0x80004002UL)
-#endif
-#ifndef E_POINTER
-#define E_POINTER ((HRESULT)0x80004003UL)
-#endif
-#ifndef E_UNEXPECTED
-#define E_UNEXPECTED ((HRESULT)0x8000FFFFUL)
-#endif
-#ifndef MAPI_E_INVALID_PARAMETER
-#define MAPI_E_INVALID_PARAMETER ((HRESULT)0x80070057UL)
-#endif
-#ifndef SUCCEEDED
-#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
-#endif
-#ifndef FAILED
-#define FAILED(hr) (((HRESULT)(hr)) < 0)
-#endif
-/* DEFINE_GUID declares the GUID, or defines it where INITGUID is defined before the first
-   inclusion (in exactly one translation unit of a program). */
-#ifndef DEFINE_GUID
-#ifdef INITGUID
-#ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    extern "C" const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
-#else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
-#endif
-#else
-#ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern "C" const GUID name
-#else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern const GUID name
-#endif
-#endif
-#endif"#;
-    line(o, text);
-    line(o, "");
-    line(o, "typedef struct IUnknown IUnknown;");
-    let unknown = InterfaceDef::iunknown();
-    interface(o, std::slice::from_ref(&unknown), &unknown);
-    line(o, "typedef IUnknown *LPUNKNOWN;");
-    line(o, "");
-    line(o, "/* MAPI's session object, opaque here. */");
-    line(o, "typedef struct IMAPISession IMAPISession;");
-    line(o, "typedef IMAPISession *LPMAPISESSION;");
-    line(o, "#endif /* _WIN32 */");
+    line(o, "#ifdef _WIN32");
+    line(o, "#include <windows.h>");
+    line(o, "#include <objbase.h>");
+    line(o, "#include <mapix.h>");
+    line(o, "#else");
+    line(o, &format!("#include \"{}\"", crate::ir::UMBRELLA_HEADER));
+    line(o, "#endif");
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ pub use ast::{
     InterfaceAttributes, InterfaceDef, Item, Method, Param, PointerDefault, PointerLevel, Pos,
     StructDef,
 };
-pub use cheader::{c_header, c_header_with_lines, CHeaderOptions};
+pub use cheader::{c_header, c_header_with_lines, presumed_lines, CHeaderOptions};
 pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.
@@ -127,7 +127,7 @@ pub fn notes(files: &[&IdlFile]) -> std::collections::BTreeMap<String, String> {
                         note(format!("{}::{}", i.name, m.name), &m.doc);
                     }
                 }
-                Item::CppQuote(_) | Item::ForwardInterface(_) => {}
+                Item::CppQuote(..) | Item::ForwardInterface(_) => {}
             }
         }
     }

@@ -325,12 +325,12 @@ impl<'a> Parser<'a> {
     }
 
     fn cpp_quote(&mut self) -> PResult<Item> {
-        self.advance()?;
+        let line = self.advance()?.pos.line;
         self.expect_punct("(", "after `cpp_quote`")?;
         let text = self.string("a string literal in `cpp_quote(...)`")?;
         self.expect_punct(")", "after the `cpp_quote` string")?;
         self.eat_punct(";")?;
-        Ok(Item::CppQuote(text))
+        Ok(Item::CppQuote(text, line))
     }
 
     fn constant(&mut self) -> PResult<Const> {

@@ -3,6 +3,10 @@
 
 use std::path::Path;
 
+/// The umbrella C header for hosts, written to `include/` beside the lowered IDL headers,
+/// which include it where there are no Windows headers.
+pub const UMBRELLA_HEADER: &str = "mapi-sync.h";
+
 /// One header: a MAPI header found on disk or the C header lowered from an IDL file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {

@@ -12,7 +12,7 @@ mod types;
 use std::collections::BTreeMap;
 
 pub use guid::Guid;
-pub use header::{header_key, Header};
+pub use header::{header_key, Header, UMBRELLA_HEADER};
 pub use interface::{Interface, Method, Param, Unsupported};
 pub use item::{Aliases, Constant, ItemKey, TypeItem};
 pub use package::{Package, Target};
