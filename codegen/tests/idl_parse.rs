@@ -1044,4 +1044,14 @@ fn the_bindings_carry_the_idls_comments() {
         next.is_some_and(|s| s.starts_with("pub struct IMAPISync(")),
         "the IDL's doc is on the interface pointer type"
     );
+    // And the C header's: the comment before the interface's banner.
+    let header = std::fs::read_to_string(root().join("generated/include/mapisync.h")).unwrap();
+    let commented = format!("/* {first}");
+    let at = header
+        .find(&commented)
+        .unwrap_or_else(|| panic!("generated/include/mapisync.h lacks {commented:?}"));
+    assert!(
+        header[at..].find("/* IMAPISync {") < header[at..].find("IMAPISyncProgressCallback {"),
+        "the comment is IMAPISync's"
+    );
 }

@@ -47,7 +47,10 @@ DEFINE_GUID(CLSID_OlkHotmailAccount, 0x4db5cbf0, 0x3b77, 0x4852, 0xbc, 0x8e, 0xb
 DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 0x81, 0x90, 0x88, 0x61, 0xf3);
 
 #line 48
+/* The account manager's errors (HRESULTs; E_OLK_REGISTRY has the value of
+   E_OLK_ALREADY_INITIALIZED, as in Microsoft's header). */
 #define E_ACCT_NOT_FOUND ((HRESULT)0x800C8101)
+#line 49
 #define E_ACCT_WRONG_SORT_ORDER ((HRESULT)0x800C8105)
 #define E_OLK_ALREADY_INITIALIZED ((HRESULT)0x800C8002)
 #define E_OLK_NOT_INITIALIZED ((HRESULT)0x800C8005)
@@ -55,20 +58,26 @@ DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 
 #define E_OLK_PROP_READ_ONLY ((HRESULT)0x800C800D)
 #define E_OLK_REGISTRY ((HRESULT)0x800C8002)
 #line 57
+/* IOlkAccountManager::Init's dwFlags. */
 #define ACCT_INIT_NOSYNCH_MAPI_ACCTS ((ULONG)0x00000001)
-#line 59
+/* IOlkAccountNotify::Notify's dwNotify. */
 #define NOTIFY_ACCT_CHANGED ((ULONG)0x00000001)
+#line 60
 #define NOTIFY_ACCT_CREATED ((ULONG)0x00000002)
 #define NOTIFY_ACCT_DELETED ((ULONG)0x00000003)
 #define NOTIFY_ACCT_ORDER_CHANGED ((ULONG)0x00000004)
 #define NOTIFY_ACCT_PREDELETED ((ULONG)0x00000005)
 #define OLK_ACCOUNT_NO_FLAGS ((ULONG)0x00000000)
 #line 66
+/* IOlkAccountManager::DisplayAccountList's dwFlags. */
 #define ACCTUI_NO_WARNING ((ULONG)0x00000100)
+#line 67
 #define ACCTUI_SHOW_DATA_TAB ((ULONG)0x00000200)
 #define ACCTUI_SHOW_ACCTWIZARD ((ULONG)0x00000400)
 #line 71
+/* Account properties (PROP_TAG(type, id), for GetProp, SetProp and FindAccount). */
 #define PROP_ACCT_ID ((ULONG)0x00010003)
+#line 72
 #define PROP_ACCT_NAME ((ULONG)0x0002001F)
 #define PROP_ACCT_MINI_UID ((ULONG)0x00030003)
 #define PROP_ACCT_USER_DISPLAY_NAME ((ULONG)0x000B001F)
@@ -100,28 +109,37 @@ DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 
 #define PROP_MAPI_EMSMDB_UID ((ULONG)0x20090102)
 #define PROP_MAPI_TRANSPORT_FLAGS ((ULONG)0x20100102)
 #line 103
+/* Profile section properties naming the send accounts. */
 #define PR_PRIMARY_SEND_ACCT ((ULONG)0x0E28001F)
+#line 104
 #define PR_NEXT_SEND_ACCT ((ULONG)0x0E29001F)
 
 #line 107
+/* A counted byte string. */
 typedef struct {
+#line 108
     ULONG cb;
     BYTE *pb;
 #line 107
 } ACCT_BIN;
 
 #line 114
+/* An account property value; dwType is PT_LONG, PT_UNICODE or PT_BINARY (see above
+   for how Val stands in for the union). */
 typedef struct {
+#line 115
     ULONG dwType;
     ACCT_BIN Val;
 #line 114
 } ACCT_VARIANT;
 
 #line 121
+/* The base of the account interfaces: the text of their last error. */
 /* IOlkErrorUnknown {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkErrorUnknown, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkErrorUnknown : public IUnknown {
+    /* The message for hr; the caller frees it with the object's FreeMemory. */
 #line 124
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hr, LPWSTR *ppwszError) = 0;
 #line 121
@@ -157,16 +175,25 @@ struct IOlkErrorUnknown {
 typedef IOlkErrorUnknown *LPOLKERRORUNKNOWN;
 
 #line 132
+/* The accounts EnumerateAccounts found, as IUnknowns to ask for IOlkAccount (reference:
+   "IOlkEnum"; vtable order GetCount, Reset, GetNext, Skip). */
 /* IOlkEnum {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkEnum : public IUnknown {
+    /* How many accounts the enumerator holds. */
 #line 135
     virtual HRESULT STDMETHODCALLTYPE GetCount(ULONG *pulCount) = 0;
+#line 132
+    /* Back to the first account. */
 #line 137
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
+#line 132
+    /* The next account (S_FALSE at the end). */
 #line 139
     virtual HRESULT STDMETHODCALLTYPE GetNext(LPUNKNOWN *ppunk) = 0;
+#line 132
+    /* Skips cSkip accounts. */
 #line 141
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cSkip) = 0;
 #line 132
@@ -214,6 +241,7 @@ struct IOlkEnum {
 typedef IOlkEnum *LPOLKENUM;
 
 #line 148
+/* One account. */
 /* IOlkAccount {9240A6D2-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -225,6 +253,9 @@ struct IOlkAccount : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder4(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder5(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder6(void) = 0;
+#line 148
+    /* The account's kind (a CLSID_Olk*Account) and its categories (CLSID_OlkMail,
+       CLSID_OlkAddressBook, CLSID_OlkStore), freed with FreeMemory. */
 #line 158
     virtual HRESULT STDMETHODCALLTYPE GetAccountInfo(CLSID *pclsidType, ULONG *pcCategories, CLSID **prgclsidCategory) = 0;
 #line 160
@@ -304,12 +335,15 @@ struct IOlkAccount {
 typedef IOlkAccount *LPOLKACCOUNT;
 
 #line 174
+/* The client's side: what the account manager asks of the profile it works on. */
 /* IOlkAccountHelper {9240A6CB-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
 DEFINE_GUID(IID_IOlkAccountHelper, 0x9240A6CB, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountHelper : public IUnknown {
 #line 176
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(LPVOID pv) = 0;
+#line 174
+    /* The profile name, in a buffer of *pcch characters. */
 #line 178
     virtual HRESULT STDMETHODCALLTYPE GetIdentity(LPWSTR pwszIdentity, ULONG *pcch) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMapiSession(LPUNKNOWN *ppmsess) = 0;
@@ -355,6 +389,8 @@ struct IOlkAccountHelper {
 typedef IOlkAccountHelper *LPOLKACCOUNTHELPER;
 
 #line 188
+/* The client's side: told about account changes (IOlkAccountManager::Advise). The
+   reference puts Notify in the vtable; actMgmt.h's declaration lacks `virtual`. */
 /* IOlkAccountNotify {9240A6C3-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccountNotify, 0x9240A6C3, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -397,12 +433,15 @@ struct IOlkAccountNotify {
 typedef IOlkAccountNotify *LPOLKACCOUNTNOTIFY;
 
 #line 197
+/* The account manager (CLSID_OlkAccountManager). */
 /* IOlkAccountManager {9240A6CD-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
 DEFINE_GUID(IID_IOlkAccountManager, 0x9240A6CD, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountManager : public IOlkErrorUnknown {
 #line 199
     virtual HRESULT STDMETHODCALLTYPE Init(IOlkAccountHelper *pAcctHelper, ULONG dwFlags) = 0;
+#line 197
+    /* Shows the account settings dialog; only hwnd and dwFlags are used. */
 #line 201
     virtual HRESULT STDMETHODCALLTYPE DisplayAccountList(void *hwnd, ULONG dwFlags, LPCWSTR wszTitle, ULONG cCategories, const CLSID *rgclsidCategories, const CLSID *pclsidType) = 0;
 #line 204
@@ -422,6 +461,8 @@ struct IOlkAccountManager : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE GetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
 #line 219
     virtual HRESULT STDMETHODCALLTYPE SetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
+#line 197
+    /* The enumerator is an IOlkEnum, handed out as an IUnknown (see the top of the file). */
 #line 222
     virtual HRESULT STDMETHODCALLTYPE EnumerateAccounts(const CLSID *pclsidCategory, const CLSID *pclsidType, ULONG dwFlags, LPUNKNOWN *ppEnum) = 0;
 #line 225
@@ -528,7 +569,7 @@ struct IOlkAccountManager {
 #line 235
 typedef IOlkAccountManager *LPOLKACCOUNTMANAGER;
 
-#line 532 "actmgmt.h"
+#line 573 "actmgmt.h"
 #ifdef __cplusplus
 }
 #endif

@@ -57,7 +57,9 @@ typedef struct IExchangeFavorites IExchangeFavorites;
 typedef struct IExchangeMessageConversion IExchangeMessageConversion;
 
 #line 23
+/* MAPI and Windows types, spelled as the MAPI headers spell them. */
 typedef unsigned char BYTE;
+#line 24
 typedef BYTE *LPBYTE;
 typedef unsigned int UINT;
 typedef char *LPSTR;
@@ -75,7 +77,10 @@ typedef struct IMessage *LPMESSAGE;
 typedef struct IStream *LPSTREAM;
 
 #line 42
+/* IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules
+   table. */
 #define ROWLIST_REPLACE ((ULONG)0x00000001)
+#line 43
 #define ROW_ADD ((ULONG)0x00000001)
 #define ROW_MODIFY ((ULONG)0x00000002)
 #define ROW_REMOVE ((ULONG)0x00000004)
@@ -96,10 +101,14 @@ typedef struct _ROWLIST {
 } ROWLIST, *LPROWLIST;
 
 #line 60
+/* A rule action (IExchangeRuleAction::GetAction), left opaque. */
 typedef struct _action *LPACTION;
 
 #line 64
+/* IExchangeImportContentsChanges::ImportPerUserReadStateChange: one message's read
+   state, by source key. */
 typedef struct _ReadState {
+#line 65
     ULONG cbSourceKey;
     BYTE *pbSourceKey;
     ULONG ulFlags;
@@ -107,7 +116,11 @@ typedef struct _ReadState {
 } READSTATE, *LPREADSTATE;
 
 #line 73
+/* ICS results (HRESULTs). The first three are other names for MAPI_E_UNKNOWN_FLAGS,
+   E_INVALIDARG and E_FAIL; the rest are FACILITY_ITF codes 0x800 to 0x805 (errors) and
+   0x820, 0x821 (warnings). */
 #define SYNC_E_UNKNOWN_FLAGS ((HRESULT)0x80040106)
+#line 74
 #define SYNC_E_INVALID_PARAMETER ((HRESULT)0x80070057)
 #define SYNC_E_ERROR ((HRESULT)0x80004005)
 #define SYNC_E_OBJECT_DELETED ((HRESULT)0x80040800)
@@ -119,7 +132,9 @@ typedef struct _ReadState {
 #define SYNC_W_PROGRESS ((HRESULT)0x00040820)
 #define SYNC_W_CLIENT_CHANGE_NEWER ((HRESULT)0x00040821)
 #line 86
+/* ulFlags of the ICS Config methods (IExchangeExportChanges::Config and the importers). */
 #define SYNC_UNICODE ((ULONG)0x00000001)
+#line 87
 #define SYNC_NO_DELETIONS ((ULONG)0x00000002)
 #define SYNC_NO_SOFT_DELETIONS ((ULONG)0x00000004)
 #define SYNC_READ_STATE ((ULONG)0x00000008)
@@ -139,12 +154,17 @@ typedef struct _ReadState {
 #define SYNC_DEFER_CONFIG ((ULONG)0x00040000)
 #define SYNC_FORCE_UNICODE ((ULONG)0x00040000)
 #line 106
+/* ImportMessageDeletion's ulFlags. */
 #define SYNC_SOFT_DELETE ((ULONG)0x00000001)
+#line 107
 #define SYNC_EXPIRY ((ULONG)0x00000002)
 #line 109
+/* READSTATE.ulFlags. */
 #define SYNC_READ ((ULONG)0x00000001)
 
 #line 114
+/* Edits a table that MAPI cannot edit through IMAPITable: a folder's access control list
+   (PR_ACL_TABLE) or its rules (PR_RULES_TABLE), opened with OpenProperty. */
 /* IExchangeModifyTable {2D734CB0-53FD-101B-B19D-08002B3056E3}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -193,6 +213,7 @@ struct IExchangeModifyTable {
 typedef IExchangeModifyTable *LPEXCHANGEMODIFYTABLE;
 
 #line 126
+/* The actions of a deferred rule (a rule action message's PR_RULE_ACTIONS). */
 /* IExchangeRuleAction {74BBA840-C93A-11CE-9581-00AA005742F7}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -235,6 +256,8 @@ struct IExchangeRuleAction {
 typedef IExchangeRuleAction *LPEXCHANGERULEACTION;
 
 #line 138
+/* Store management from an Exchange private store: entry IDs of other mailboxes, entry
+   IDs from source keys, rights, mailbox and public folder tables. */
 /* IExchangeManageStore {559D10B0-A772-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -298,6 +321,8 @@ struct IExchangeManageStore {
 typedef IExchangeManageStore *LPEXCHANGEMANAGESTORE;
 
 #line 160
+/* IExchangeManageStore with newsgroup entry IDs. Microsoft declares each version as a
+   direct IUnknown descendant that repeats the earlier methods; so does this file. */
 /* IExchangeManageStore2 {B6DCA470-0FF3-11D0-A409-00C04FD7BD87}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -367,6 +392,7 @@ struct IExchangeManageStore2 {
 typedef IExchangeManageStore2 *LPEXCHANGEMANAGESTORE2;
 
 #line 184
+/* IExchangeManageStore2 with a mailbox table that starts at an offset. */
 /* IExchangeManageStore3 {166D9BC2-DB75-44A9-8A93-9F3FFC994D76}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -442,6 +468,7 @@ struct IExchangeManageStore3 {
 typedef IExchangeManageStore3 *LPEXCHANGEMANAGESTORE3;
 
 #line 210
+/* IExchangeManageStore3 with a public folder table that starts at an offset. */
 /* IExchangeManageStore4 {2590FF87-C431-4F9C-B1A8-CD69D760CD10}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -523,6 +550,7 @@ struct IExchangeManageStore4 {
 typedef IExchangeManageStore4 *LPEXCHANGEMANAGESTORE4;
 
 #line 239
+/* The NNTP newsfeed of a public store. */
 /* IExchangeNntpNewsfeed {380F41C0-3CDC-11D0-9792-00C04FD6551D}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -574,6 +602,7 @@ struct IExchangeNntpNewsfeed {
 typedef IExchangeNntpNewsfeed *LPEXCHANGENNTPNEWSFEED;
 
 #line 252
+/* Fast transfer of a folder's or message's contents as a byte stream. */
 /* IExchangeFastTransfer {FF7DB070-A88A-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -616,6 +645,9 @@ struct IExchangeFastTransfer {
 typedef IExchangeFastTransfer *LPEXCHANGEFASTTRANSFER;
 
 #line 264
+/* ICS export: the synchronizer that reports a folder's changes since a saved state to
+   an importer (IExchangeImportContentsChanges or IExchangeImportHierarchyChanges), step
+   by step through Synchronize. */
 /* IExchangeExportChanges {A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -670,6 +702,7 @@ struct IExchangeExportChanges {
 typedef IExchangeExportChanges *LPEXCHANGEEXPORTCHANGES;
 
 #line 279
+/* Export with a conversion stream (messages as MIME). */
 /* IExchangeExportChanges2 {387CEBE0-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeExportChanges. */
 DEFINE_GUID(IID_IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -718,6 +751,7 @@ struct IExchangeExportChanges2 {
 typedef IExchangeExportChanges2 *LPEXCHANGEEXPORTCHANGES2;
 
 #line 293
+/* Export of a selected set of messages. */
 /* IExchangeExportChanges3 {702E7F86-50A6-11D1-ABD6-00A0C905660A}: derives from IExchangeExportChanges2. */
 DEFINE_GUID(IID_IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -769,6 +803,8 @@ struct IExchangeExportChanges3 {
 typedef IExchangeExportChanges3 *LPEXCHANGEEXPORTCHANGES3;
 
 #line 308
+/* ICS import of message changes: the exporter calls it once per change (a new or
+   changed message, a deletion, a read-state change, a move). */
 /* IExchangeImportContentsChanges {F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -835,6 +871,7 @@ struct IExchangeImportContentsChanges {
 typedef IExchangeImportContentsChanges *LPEXCHANGEIMPORTCONTENTSCHANGES;
 
 #line 333
+/* Import with a conversion stream. */
 /* IExchangeImportContentsChanges2 {7DFDD720-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeImportContentsChanges. */
 DEFINE_GUID(IID_IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -895,6 +932,7 @@ struct IExchangeImportContentsChanges2 {
 typedef IExchangeImportContentsChanges2 *LPEXCHANGEIMPORTCONTENTSCHANGES2;
 
 #line 347
+/* ICS import of folder hierarchy changes. */
 /* IExchangeImportHierarchyChanges {85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -949,10 +987,14 @@ struct IExchangeImportHierarchyChanges {
 typedef IExchangeImportHierarchyChanges *LPEXCHANGEIMPORTHIERARCHYCHANGES;
 
 #line 363
+/* Told by IExchangeChangeAdvisor which watched folders changed. Microsoft's headers
+   give it no IID (no IID_IExchangeChangeAdviseSink exists; it is only ever passed as a
+   pointer), and the front end needs a uuid: GUID_NULL stands in. */
 /* IExchangeChangeAdviseSink {00000000-0000-0000-0000-000000000000}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdviseSink : public IUnknown {
+    /* Returns 0 (a ULONG, not an HRESULT). */
 #line 366
     virtual ULONG STDMETHODCALLTYPE OnNotify(ULONG ulFlags, LPENTRYLIST lpEntryList) = 0;
 #line 363
@@ -988,6 +1030,7 @@ struct IExchangeChangeAdviseSink {
 typedef IExchangeChangeAdviseSink *LPEXCHANGECHANGEADVISESINK;
 
 #line 373
+/* Watches the change state of a set of folders and calls an IExchangeChangeAdviseSink. */
 /* IExchangeChangeAdvisor {1E300720-A839-11CF-BDE0-00004C7531E3}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1045,6 +1088,7 @@ struct IExchangeChangeAdvisor {
 typedef IExchangeChangeAdvisor *LPEXCHANGECHANGEADVISOR;
 
 #line 388
+/* Told about items a mailbox move could not copy. */
 /* IExchangeBadItemCallback {1DF85AB7-4D20-4A57-B170-2F062136C1D6}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1084,6 +1128,7 @@ struct IExchangeBadItemCallback {
 typedef IExchangeBadItemCallback *LPEXCHANGEBADITEMCALLBACK;
 
 #line 399
+/* Progress of a mailbox move. */
 /* IExchangeMoveUserProgress {EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1129,6 +1174,7 @@ struct IExchangeMoveUserProgress {
 typedef IExchangeMoveUserProgress *LPEXCHANGEMOVEUSERPROGRESS;
 
 #line 410
+/* The public folder favorites of a private store. */
 /* IExchangeFavorites {CF4F3BC0-EC66-11CE-B31C-00AA00574CC6}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1177,6 +1223,7 @@ struct IExchangeFavorites {
 typedef IExchangeFavorites *LPEXCHANGEFAVORITES;
 
 #line 422
+/* Opens a message as a MIME stream. */
 /* IExchangeMessageConversion {3532B360-D114-11CF-A83B-00C04FD65597}: derives from IUnknown. */
 DEFINE_GUID(IID_IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1215,7 +1262,7 @@ struct IExchangeMessageConversion {
 #line 428
 typedef IExchangeMessageConversion *LPEXCHANGEMESSAGECONVERSION;
 
-#line 1219 "edkmdb.h"
+#line 1266 "edkmdb.h"
 #ifdef __cplusplus
 }
 #endif

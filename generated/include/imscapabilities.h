@@ -19,6 +19,8 @@ extern "C" {
 typedef struct IMSCapabilities IMSCapabilities;
 
 #line 12
+/* What GetCapabilities is asked about. Microsoft declares it a C++ `enum class`; its
+   values and its int width are the same as this C enum's. */
 typedef enum {
     MSCAP_SEL_RESERVED1 = 0,
     MSCAP_SEL_RESERVED2 = 1,
@@ -28,15 +30,16 @@ typedef enum {
 } MSCAP_SELECTOR;
 
 #line 21
+/* Answer bits for MSCAP_SEL_FOLDER: folder home pages work in this (non-default) store. */
 #define MSCAP_SECURE_FOLDER_HOMEPAGES ((ULONG)0x00000001)
-#line 23
+/* Answer bits for MSCAP_SEL_RESTRICTION: the store evaluates RES_ANNOTATION restrictions. */
 #define MSCAP_RES_ANNOTATION ((ULONG)0x00000001)
 
-#line 26
 /* IMSCapabilities {00020393-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMSCapabilities, 0x00020393, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMSCapabilities : public IUnknown {
+    /* Returns the capability bits for the selector (not an HRESULT); 0 means none. */
 #line 29
     virtual ULONG STDMETHODCALLTYPE GetCapabilities(MSCAP_SELECTOR mscapSelector) = 0;
 #line 26
@@ -71,7 +74,7 @@ struct IMSCapabilities {
 #line 32
 typedef IMSCapabilities *LPMSCAPABILITIES;
 
-#line 75 "imscapabilities.h"
+#line 78 "imscapabilities.h"
 #ifdef __cplusplus
 }
 #endif

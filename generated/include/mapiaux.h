@@ -19,7 +19,10 @@ extern "C" {
 typedef struct IMsgServiceAdmin2 IMsgServiceAdmin2;
 
 #line 15
+/* The MAPI types the methods use, spelled exactly as mapidefs.h spells them (so that
+   the header also compiles after the MAPI headers). */
 typedef struct _MAPIERROR *LPMAPIERROR;
+#line 16
 typedef struct _MAPIUID *LPMAPIUID;
 typedef struct _SPropValue *LPSPropValue;
 typedef const IID *LPCIID;
@@ -31,27 +34,37 @@ typedef struct IProfSect *LPPROFSECT;
 typedef struct IProviderAdmin *LPPROVIDERADMIN;
 
 #line 27
+/* MAPILogonEx: a background session, for asynchronous profile access. */
 #define MAPI_BG_SESSION ((ULONG)0x00200000)
-#line 29
+/* MAPIINIT_0.ulFlags: MAPIInitialize does not initialize COM. */
 #define MAPI_NO_COINIT ((ULONG)0x00000008)
-#line 31
+/* IMAPIProp::SaveChanges. */
 #define SPAMFILTER_ONSAVE ((ULONG)0x00000080)
+#line 32
 #define ITEMPROC_FORCE ((ULONG)0x00000800)
 #define NON_EMS_XP_SAVE ((ULONG)0x00001000)
 #line 35
+/* IMAPISession::OpenMsgStore: the online store, not the cached one. */
 #define MDB_ONLINE ((ULONG)0x00000100)
-#line 37
+/* PR_STORE_SUPPORT_MASK bits. */
 #define STORE_UNICODE_OK ((ULONG)0x00040000)
+#line 38
 #define STORE_ITEMPROC ((ULONG)0x00200000)
 #line 40
+/* Opening objects: bypass the cache, or use only the cache. */
 #define MAPI_NO_CACHE ((ULONG)0x00000200)
+#line 41
 #define MAPI_CACHE_ONLY ((ULONG)0x00004000)
 #line 43
+/* PR_DISPLAY_TYPE values beyond mapidefs.h's. */
 #define DT_ROOM ((ULONG)0x00000007)
+#line 44
 #define DT_EQUIPMENT ((ULONG)0x00000008)
 #define DT_SEC_DISTLIST ((ULONG)0x00000009)
 #line 47
+/* PR_MSG_EDITOR_FORMAT values. */
 #define EDITOR_FORMAT_DONTKNOW ((ULONG)0x00000000)
+#line 48
 #define EDITOR_FORMAT_PLAINTEXT ((ULONG)0x00000001)
 #define EDITOR_FORMAT_HTML ((ULONG)0x00000002)
 #define EDITOR_FORMAT_RTF ((ULONG)0x00000003)
@@ -61,10 +74,15 @@ typedef struct IProviderAdmin *LPPROVIDERADMIN;
 DEFINE_GUID(IID_IMsgServiceAdmin2, 0x00020387, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMsgServiceAdmin2 : public IUnknown {
+    /* IMsgServiceAdmin's methods, in its order. */
 #line 56
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
 #line 58
     virtual HRESULT STDMETHODCALLTYPE GetMsgServiceTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
+#line 53
+    /* ulUIParam is a window handle (ULONG_PTR); the IDL front end cannot name ULONG_PTR,
+       so it is `void *` here (the same size and passing on both ABIs) and the
+       manifest's [corrections] give Rust ULONG_PTR. */
 #line 62
     virtual HRESULT STDMETHODCALLTYPE CreateMsgService(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags) = 0;
 #line 64
@@ -83,6 +101,8 @@ struct IMsgServiceAdmin2 : public IUnknown {
 #line 80
     virtual HRESULT STDMETHODCALLTYPE SetPrimaryIdentity(LPMAPIUID lpUID, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProviderTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
+#line 53
+    /* The addition: CreateMsgService that also returns the new service's MAPIUID. */
 #line 84
     virtual HRESULT STDMETHODCALLTYPE CreateMsgServiceEx(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags, LPMAPIUID lpuidService) = 0;
 #line 53
@@ -161,7 +181,7 @@ struct IMsgServiceAdmin2 {
 #line 89
 typedef IMsgServiceAdmin2 *LPSERVICEADMIN2;
 
-#line 165 "mapiaux.h"
+#line 185 "mapiaux.h"
 #ifdef __cplusplus
 }
 #endif

@@ -21,13 +21,22 @@ typedef struct IMAPIClientShutdown IMAPIClientShutdown;
 typedef struct IMAPIProviderShutdown IMAPIProviderShutdown;
 
 #line 17
+/* The client's side, obtained with QueryInterface on the IMAPISession. */
 /* IMAPIClientShutdown {00020397-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPIClientShutdown, 0x00020397, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIClientShutdown : public IUnknown {
+    /* S_OK when every loaded provider can shut down fast; MAPI_E_NO_SUPPORT when one
+       cannot, and then the client goes through the ordinary logoff. */
+#line 21
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
+#line 17
+    /* The client is about to exit: providers should save what they must keep. */
 #line 24
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
+#line 17
+    /* The client exits without releasing its MAPI objects; after this call, MAPI only
+       expects the process to end. */
 #line 28
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
 #line 17
@@ -71,14 +80,21 @@ struct IMAPIClientShutdown {
 typedef IMAPIClientShutdown *LPMAPICLIENTSHUTDOWN;
 
 #line 36
+/* A provider's side: the MAPI subsystem asks each provider object for it with
+   QueryInterface and forwards the client's three calls. */
 /* IMAPIProviderShutdown {00020398-0000-0000-C000-000000000046}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPIProviderShutdown, 0x00020398, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIProviderShutdown : public IUnknown {
+    /* S_OK when the provider can shut down fast. */
 #line 39
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
+#line 36
+    /* The process is going away: flush what must survive it. */
 #line 42
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
+#line 36
+    /* Last call before the process ends; no Release follows. */
 #line 45
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
 #line 36
@@ -121,7 +137,7 @@ struct IMAPIProviderShutdown {
 #line 48
 typedef IMAPIProviderShutdown *LPMAPIPROVIDERSHUTDOWN;
 
-#line 125 "mapishutdown.h"
+#line 141 "mapishutdown.h"
 #ifdef __cplusplus
 }
 #endif

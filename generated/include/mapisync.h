@@ -24,7 +24,10 @@ typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 /* Background synchronization for MAPI store providers (Outlook 2010 and later). */
 
 #line 18
+/* Bits of MAPISIB.ulFlags. The reference calls them alternatives, but they are distinct
+   bits and Outlook may combine them; keep bits you do not know about. */
 #define SYNC_UPLOAD_HIERARCHY ((ULONG)0x00000001)
+#line 19
 #define SYNC_DOWNLOAD_HIERARCHY ((ULONG)0x00000002)
 #define SYNC_UPLOAD_CONTENTS ((ULONG)0x00000040)
 #define SYNC_DOWNLOAD_CONTENTS ((ULONG)0x00000080)
@@ -33,7 +36,10 @@ typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 #define SYNC_ON_DEMAND ((ULONG)0x20000000)
 
 #line 28
+/* The single argument of IMAPISync::SynchronizeInBackground. It is 32 bytes on 64-bit
+   Windows and 20 bytes on 32-bit Windows. */
 typedef struct _MAPISIB {
+#line 29
     ULONG ulSize;
     ULONG ulFlags;
     LPMAPISESSION psesSync;
@@ -43,10 +49,15 @@ typedef struct _MAPISIB {
 } MAPISIB, *PMAPISIB;
 
 #line 40
+/* The store provider's side: Outlook obtains it by calling QueryInterface on the message
+   store object. */
 /* IMAPISync {5024A385-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPISync, 0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISync : public IUnknown {
+    /* Starts a synchronization on a thread of the provider's own and returns without
+       waiting for it. */
+#line 44
     virtual HRESULT STDMETHODCALLTYPE SynchronizeInBackground(PMAPISIB psibpb) = 0;
 #line 40
 };
@@ -81,13 +92,22 @@ struct IMAPISync {
 typedef IMAPISync *LPMAPISYNC;
 
 #line 51
+/* Outlook's side: how the provider's sync thread reports to the Send/Receive dialog. */
 /* IMAPISyncProgressCallback {5024A386-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
 DEFINE_GUID(IID_IMAPISyncProgressCallback, 0x5024A386, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISyncProgressCallback : public IUnknown {
+    /* Moves the progress bar to ulIndex of ulIndexMax; the UTF-16 text may be NULL to
+       leave the message as it is. */
+#line 55
     virtual HRESULT STDMETHODCALLTYPE Progress(const WCHAR *pwcszProgress, ULONG ulIndex, ULONG ulIndexMax) = 0;
+#line 51
+    /* Shows an error or a warning: its code and the UTF-16 text to display. */
 #line 59
     virtual HRESULT STDMETHODCALLTYPE Error(HRESULT hResult, const WCHAR *pwcszErrorStr) = 0;
+#line 51
+    /* Ends the synchronization with its final status and hands the done event back so
+       that Outlook can close it (the event may be NULL). */
 #line 63
     virtual HRESULT STDMETHODCALLTYPE Done(HANDLE hThreadDoneEvent, HRESULT hResult) = 0;
 #line 51
@@ -142,7 +162,7 @@ typedef ULONG (*LPMAPISYNC_WAITDONEEVENT)(HANDLE hEvent, ULONG ulMilliseconds);
 typedef void (*LPMAPISYNC_CLOSEDONEEVENT)(HANDLE hEvent);
 #endif
 
-#line 146 "mapisync.h"
+#line 166 "mapisync.h"
 #ifdef __cplusplus
 }
 #endif

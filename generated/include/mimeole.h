@@ -65,7 +65,9 @@ typedef struct IMimeEditTag IMimeEditTag;
 typedef struct IMimeEditTagCollection IMimeEditTagCollection;
 
 #line 25
+/* Windows and COM types, spelled as the Windows headers spell them. */
 typedef unsigned char BYTE;
+#line 26
 typedef unsigned short VARTYPE;
 typedef char *LPSTR;
 typedef const char *LPCSTR;
@@ -80,7 +82,9 @@ typedef struct IStream *LPSTREAM;
 typedef struct IMoniker *LPMONIKER;
 typedef struct IBindCtx *LPBC;
 #line 41
+/* MIME handles: opaque pointers naming a charset, a body, a header row, an address. */
 typedef const struct HCHARSET__ *HCHARSET;
+#line 42
 typedef HCHARSET *LPHCHARSET;
 typedef const struct HBODY__ *HBODY;
 typedef HBODY *LPHBODY;
@@ -96,6 +100,7 @@ typedef ULONG CODEPAGEID;
 typedef const struct tagPROPVARIANT *LPCPROPVARIANT;
 
 #line 58
+/* ENCODINGTYPE: how a body is encoded (IMimeBody::GetData and friends). */
 typedef enum {
     IET_BINARY = 0,
     IET_BASE64,
@@ -113,21 +118,21 @@ typedef enum {
     IET_LAST
 } ENCODINGTYPE;
 
-#line 76
+/* CHARSETTYPE: which charset GetCodePageCharset looks up. */
 typedef enum {
     CHARSET_BODY = 0,
     CHARSET_HEADER,
     CHARSET_WEB
 } CHARSETTYPE;
 
-#line 83
+/* CSETAPPLYTYPE: how a charset is applied (IMimeMessageTree::SetCharset). */
 typedef enum {
     CSET_APPLY_UNTAGGED = 0,
     CSET_APPLY_ALL,
     CSET_APPLY_TAG_ALL
 } CSETAPPLYTYPE;
 
-#line 90
+/* BODYLOCATION: where a body goes in the tree (InsertBody, GetBody). */
 typedef enum {
     IBL_ROOT = 0,
     IBL_PARENT,
@@ -137,7 +142,7 @@ typedef enum {
     IBL_PREVIOUS
 } BODYLOCATION;
 
-#line 100
+/* IMSGBODYTYPE: what IsBodyType asks. */
 typedef enum {
     IBT_SECURE = 0,
     IBT_ATTACHMENT,
@@ -146,7 +151,7 @@ typedef enum {
     IBT_AUTOATTACH
 } IMSGBODYTYPE;
 
-#line 109
+/* ADDRESSFORMAT: how an address table renders addresses. */
 typedef enum {
     AFT_DISPLAY_FRIENDLY = 0,
     AFT_DISPLAY_EMAIL,
@@ -156,7 +161,7 @@ typedef enum {
     AFT_RFC822_TRANSMIT
 } ADDRESSFORMAT;
 
-#line 119
+/* FNTSYSTYPE: the font cache's fonts. */
 typedef enum {
     FNT_SYS_ICON = 0,
     FNT_SYS_ICON_BOLD,
@@ -165,13 +170,13 @@ typedef enum {
     FNT_SYS_LAST
 } FNTSYSTYPE;
 
-#line 128
+/* CERTDATAID: what IMimeSecurity::GetCertData asks for. */
 typedef enum {
     CDID_EMAIL = 0,
     CDID_MAX
 } CERTDATAID;
 
-#line 134
+/* CERTNAMETYPE: how IMimeSecurity::GetCertificateName renders the name. */
 typedef enum {
     SIMPLE = 0,
     OID,
@@ -179,10 +184,14 @@ typedef enum {
 } CERTNAMETYPE;
 
 #line 143
+/* The structures the methods take. ADDRESSPROPS holds BLOBs by value, which cannot be
+   declared here (BLOB is the Windows headers'), so it stays opaque. */
 typedef struct tagADDRESSPROPS *LPADDRESSPROPS;
 
 #line 146
+/* A charset (IMimeInternational::GetCharsetInfo). */
 typedef struct tagINETCSETINFO {
+#line 147
     char szName[128];
     HCHARSET hCharset;
     CODEPAGEID cpiWindows;
@@ -192,7 +201,9 @@ typedef struct tagINETCSETINFO {
 } INETCSETINFO, *LPINETCSETINFO;
 
 #line 155
+/* A code page (IMimeInternational::GetCodePageInfo); dwMask says which fields are set. */
 typedef struct tagCODEPAGEINFO {
+#line 156
     ULONG dwMask;
     CODEPAGEID cpiCodePage;
     int fIsValidCodePage;
@@ -212,7 +223,9 @@ typedef struct tagCODEPAGEINFO {
 } CODEPAGEINFO, *LPCODEPAGEINFO;
 
 #line 174
+/* RFC 1522 (encoded word) state of a header value. */
 typedef struct tagRFC1522INFO {
+#line 175
     int fRfc1522Allowed;
     int fRfc1522Used;
     int fAllow8bit;
@@ -221,14 +234,18 @@ typedef struct tagRFC1522INFO {
 } RFC1522INFO, *LPRFC1522INFO;
 
 #line 182
+/* A header search (IMimeHeaderTable::FindFirstRow, FindNextRow). */
 typedef struct tagFINDHEADER {
+#line 183
     LPCSTR pszHeader;
     ULONG dwReserved;
 #line 182
 } FINDHEADER, *LPFINDHEADER;
 
 #line 188
+/* Where a header row lies in the header block. */
 typedef struct tagHEADERROWINFO {
+#line 189
     ULONG dwRowNumber;
     ULONG cboffStart;
     ULONG cboffColon;
@@ -237,14 +254,18 @@ typedef struct tagHEADERROWINFO {
 } HEADERROWINFO, *LPHEADERROWINFO;
 
 #line 196
+/* A header parameter: its name and value. */
 typedef struct tagMIMEPARAMINFO {
+#line 197
     LPSTR pszName;
     LPSTR pszData;
 #line 196
 } MIMEPARAMINFO, *LPMIMEPARAMINFO;
 
 #line 202
+/* A property's metadata (IMimePropertySet::GetPropInfo); dwMask says which fields. */
 typedef struct tagMIMEPROPINFO {
+#line 203
     ULONG dwMask;
     HCHARSET hCharset;
     ENCODINGTYPE ietEncoding;
@@ -261,14 +282,18 @@ typedef struct tagMIMEPROPINFO {
 typedef const MIMEPROPINFO *LPCMIMEPROPINFO;
 
 #line 216
+/* A list of addresses. */
 typedef struct tagADDRESSLIST {
+#line 217
     ULONG cAdrs;
     LPADDRESSPROPS prgAdr;
 #line 216
 } ADDRESSLIST, *LPADDRESSLIST;
 
 #line 222
+/* Where a body's parts lie in the message stream. */
 typedef struct tagBODYOFFSETS {
+#line 223
     ULONG cbBoundaryStart;
     ULONG cbHeaderStart;
     ULONG cbBodyStart;
@@ -277,7 +302,9 @@ typedef struct tagBODYOFFSETS {
 } BODYOFFSETS, *LPBODYOFFSETS;
 
 #line 230
+/* How a body would be sent (IMimeBody::GetTransmitInfo). */
 typedef struct tagTRANSMITINFO {
+#line 231
     ENCODINGTYPE ietCurrent;
     ENCODINGTYPE ietXmitMime;
     ENCODINGTYPE ietXmit822;
@@ -290,7 +317,9 @@ typedef struct tagTRANSMITINFO {
 } TRANSMITINFO, *LPTRANSMITINFO;
 
 #line 242
+/* A body search by content type (IMimeMessageTree::FindFirst, FindNext). */
 typedef struct tagFINDBODY {
+#line 243
     LPSTR pszPriType;
     LPSTR pszSubType;
     ULONG dwReserved;
@@ -298,7 +327,9 @@ typedef struct tagFINDBODY {
 } FINDBODY, *LPFINDBODY;
 
 #line 249
+/* IMimeMessage::CreateWebPage's options. */
 typedef struct tagWEBPAGEOPTIONS {
+#line 250
     ULONG cbSize;
     ULONG dwFlags;
     ULONG dwDelay;
@@ -307,7 +338,9 @@ typedef struct tagWEBPAGEOPTIONS {
 } WEBPAGEOPTIONS, *LPWEBPAGEOPTIONS;
 
 #line 257
+/* One row of IMimeEnumHeaderRows. */
 typedef struct tagENUMHEADERROW {
+#line 258
     HHEADERROW hRow;
     LPSTR pszHeader;
     LPSTR pszData;
@@ -317,7 +350,9 @@ typedef struct tagENUMHEADERROW {
 } ENUMHEADERROW, *LPENUMHEADERROW;
 
 #line 266
+/* One property of IMimeEnumProperties. */
 typedef struct tagENUMPROPERTY {
+#line 267
     LPSTR pszName;
     HHEADERROW hRow;
     ULONG dwPropId;
@@ -325,6 +360,7 @@ typedef struct tagENUMPROPERTY {
 } ENUMPROPERTY, *LPENUMPROPERTY;
 
 #line 301
+/* Charsets and code pages, and RFC 1522 encoded words. */
 /* IMimeInternational {C5588349-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -430,6 +466,7 @@ struct IMimeInternational {
 typedef IMimeInternational *LPMIMEINTERNATIONAL;
 
 #line 335
+/* S/MIME: encoding, decoding and certificates of a message tree. */
 /* IMimeSecurity {C5588353-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeSecurity, 0xC5588353, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -511,6 +548,7 @@ struct IMimeSecurity {
 typedef IMimeSecurity *LPMIMESECURITY;
 
 #line 359
+/* A header block (an IPersistStream: its methods first). */
 /* IMimeHeaderTable {FD853CD1-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeHeaderTable, 0xFD853CD1, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -521,6 +559,8 @@ struct IMimeHeaderTable : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Load(LPSTREAM pStm) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
+#line 359
+    /* Its own methods. */
 #line 367
     virtual HRESULT STDMETHODCALLTYPE FindFirstRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE FindNextRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
@@ -613,6 +653,7 @@ struct IMimeHeaderTable {
 typedef IMimeHeaderTable *LPMIMEHEADERTABLE;
 
 #line 389
+/* The registry of MIME property names and their ids. */
 /* IMimePropertySchema {FD853CEC-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimePropertySchema, 0xFD853CEC, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -670,6 +711,8 @@ struct IMimePropertySchema {
 typedef IMimePropertySchema *LPMIMEPROPERTYSCHEMA;
 
 #line 406
+/* The properties (headers and their parameters) of one body (an
+   IPersistStreamInit: its methods first). */
 /* IMimePropertySet {FD853CD3-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimePropertySet, 0xFD853CD3, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -681,6 +724,8 @@ struct IMimePropertySet : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
+#line 406
+    /* Its own methods. */
 #line 415
     virtual HRESULT STDMETHODCALLTYPE GetPropInfo(LPCSTR pszName, LPMIMEPROPINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetPropInfo(LPCSTR pszName, LPCMIMEPROPINFO pInfo) = 0;
@@ -799,6 +844,7 @@ struct IMimePropertySet {
 typedef IMimePropertySet *LPMIMEPROPERTYSET;
 
 #line 445
+/* The addresses of a message (From, To, Cc, ...). */
 /* IMimeAddressTable {C558834A-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeAddressTable, 0xC558834A, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -898,6 +944,7 @@ struct IMimeAddressTable {
 typedef IMimeAddressTable *LPMIMEADDRESSTABLE;
 
 #line 475
+/* A document fetched by URL, for CreateWebPage. */
 /* IMimeWebDocument {EE519F11-851A-11D0-825C-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeWebDocument, 0xEE519F11, 0x851A, 0x11D0, 0x82, 0x5C, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -940,6 +987,7 @@ struct IMimeWebDocument {
 typedef IMimeWebDocument *LPMIMEWEBDOCUMENT;
 
 #line 485
+/* One body of a message tree: its properties, then its data. */
 /* IMimeBody {C558834C-7F86-11D0-8252-00C04FD85AB4}: derives from IMimePropertySet. */
 DEFINE_GUID(IID_IMimeBody, 0xC558834C, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1075,6 +1123,8 @@ struct IMimeBody {
 typedef IMimeBody *LPMIMEBODY;
 
 #line 510
+/* The tree of bodies of a MIME message (an IPersistStreamInit: its methods
+   first). */
 /* IMimeMessageTree {FD853CD4-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageTree, 0xFD853CD4, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1086,6 +1136,8 @@ struct IMimeMessageTree : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
+#line 510
+    /* Its own methods. */
 #line 519
     virtual HRESULT STDMETHODCALLTYPE GetMessageSource(LPSTREAM *ppStream, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMessageSize(ULONG *pcbSize, ULONG dwFlags) = 0;
@@ -1237,6 +1289,7 @@ struct IMimeMessageTree {
 typedef IMimeMessageTree *LPMIMEMESSAGETREE;
 
 #line 560
+/* A MIME message: the tree, with text bodies, attachments and addresses. */
 /* IMimeMessage {FD853CD5-7F86-11D0-8252-00C04FD85AB4}: derives from IMimeMessageTree. */
 DEFINE_GUID(IID_IMimeMessage, 0xFD853CD5, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1428,6 +1481,7 @@ struct IMimeMessage {
 typedef IMimeMessage *LPMIMEMESSAGE;
 
 #line 597
+/* Asked about web pages the message refers to. */
 /* IMimeMessageCallback {761AA641-7BDA-11D1-8AA9-00C04FB951F3}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageCallback, 0x761AA641, 0x7BDA, 0x11D1, 0x8A, 0xA9, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1467,12 +1521,16 @@ struct IMimeMessageCallback {
 typedef IMimeMessageCallback *LPMIMEMESSAGECALLBACK;
 
 #line 607
+/* An object that loads from and saves to a MIME message (an IPersist: GetClassID
+   first). */
 /* IPersistMime {DE4AD8DA-555F-11D1-8DD0-00C04FB951F9}: derives from IUnknown. */
 DEFINE_GUID(IID_IPersistMime, 0xDE4AD8DA, 0x555F, 0x11D1, 0x8D, 0xD0, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF9);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IPersistMime : public IUnknown {
 #line 609
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
+#line 607
+    /* Its own methods. */
 #line 611
     virtual HRESULT STDMETHODCALLTYPE Load(IMimeMessage *pMsg) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(IMimeMessage *pMsg, ULONG dwFlags) = 0;
@@ -1515,6 +1573,7 @@ struct IPersistMime {
 typedef IPersistMime *LPPERSISTMIME;
 
 #line 619
+/* A set of messages to combine (message/partial). */
 /* IMimeMessageParts {C558834F-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeMessageParts, 0xC558834F, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1566,6 +1625,7 @@ struct IMimeMessageParts {
 typedef IMimeMessageParts *LPMIMEMESSAGEPARTS;
 
 #line 632
+/* Enumerates header rows. */
 /* IMimeEnumHeaderRows {C558834D-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumHeaderRows, 0xC558834D, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1620,6 +1680,7 @@ struct IMimeEnumHeaderRows {
 typedef IMimeEnumHeaderRows *LPMIMEENUMHEADERROWS;
 
 #line 646
+/* Enumerates properties. */
 /* IMimeEnumProperties {FD853CEE-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumProperties, 0xFD853CEE, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1674,6 +1735,7 @@ struct IMimeEnumProperties {
 typedef IMimeEnumProperties *LPMIMEENUMPROPERTIES;
 
 #line 660
+/* Enumerates addresses by type. */
 /* IMimeEnumAddressTypes {C5588354-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumAddressTypes, 0xC5588354, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1728,6 +1790,7 @@ struct IMimeEnumAddressTypes {
 typedef IMimeEnumAddressTypes *LPMIMEENUMADDRESSTYPES;
 
 #line 674
+/* Enumerates the messages of an IMimeMessageParts. */
 /* IMimeEnumMessageParts {C5588350-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEnumMessageParts, 0xC5588350, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1782,6 +1845,7 @@ struct IMimeEnumMessageParts {
 typedef IMimeEnumMessageParts *LPMIMEENUMMESSAGEPARTS;
 
 #line 688
+/* A string-keyed hash table. */
 /* IHashTable {64577981-86D7-11D1-BDFC-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IHashTable, 0x64577981, 0x86D7, 0x11D1, 0xBD, 0xFC, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1836,6 +1900,8 @@ struct IHashTable {
 typedef IHashTable *LPHASHTABLE;
 
 #line 703
+/* The MIME allocator: IMalloc's methods first, then frees for the MIME
+   structures. */
 /* IMimeAllocator {C5588351-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeAllocator, 0xC5588351, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1847,6 +1913,8 @@ struct IMimeAllocator : public IUnknown {
     virtual void * STDMETHODCALLTYPE GetSize(void *pv) = 0;
     virtual int STDMETHODCALLTYPE DidAlloc(void *pv) = 0;
     virtual void STDMETHODCALLTYPE HeapMinimize(void) = 0;
+#line 703
+    /* Its own methods. */
 #line 712
     virtual HRESULT STDMETHODCALLTYPE FreeParamInfoArray(ULONG cParams, LPMIMEPARAMINFO prgParam, unsigned char fFreeArray) = 0;
 #line 714
@@ -1929,6 +1997,7 @@ struct IMimeAllocator {
 typedef IMimeAllocator *LPMIMEALLOCATOR;
 
 #line 730
+/* Finds the class of a MIME body. */
 /* IMimeObjResolver {FECEAFFD-C441-11D1-960E-00C04FBD7C09}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeObjResolver, 0xFECEAFFD, 0xC441, 0x11D1, 0x96, 0x0E, 0x00, 0xC0, 0x4F, 0xBD, 0x7C, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -1968,6 +2037,7 @@ struct IMimeObjResolver {
 typedef IMimeObjResolver *LPMIMEOBJRESOLVER;
 
 #line 741
+/* Fonts for rendering messages. */
 /* IFontCache {B0D17FC2-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IFontCache, 0xB0D17FC2, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -2016,6 +2086,7 @@ struct IFontCache {
 typedef IFontCache *LPFONTCACHE;
 
 #line 753
+/* Told when the font cache changes. */
 /* IFontCacheNotify {B0D17FC5-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IFontCacheNotify, 0xB0D17FC5, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -2058,6 +2129,7 @@ struct IFontCacheNotify {
 typedef IFontCacheNotify *LPFONTCACHENOTIFY;
 
 #line 763
+/* A tag of an HTML body being edited. */
 /* IMimeEditTag {70183210-7B36-11D2-8C12-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEditTag, 0x70183210, 0x7B36, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -2118,6 +2190,7 @@ struct IMimeEditTag {
 typedef IMimeEditTag *LPMIMEEDITTAG;
 
 #line 779
+/* Enumerates IMimeEditTags. */
 /* IMimeEditTagCollection {D09EE528-7B38-11D2-8C12-00C04FA31009}: derives from IUnknown. */
 DEFINE_GUID(IID_IMimeEditTagCollection, 0xD09EE528, 0x7B38, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -2165,7 +2238,7 @@ struct IMimeEditTagCollection {
 #line 787
 typedef IMimeEditTagCollection *LPMIMEEDITTAGCOLLECTION;
 
-#line 2169 "mimeole.h"
+#line 2242 "mimeole.h"
 #ifdef __cplusplus
 }
 #endif

@@ -241,9 +241,46 @@ fn standalone(manifest: &Path) -> Result<(), Fail> {
 
 struct Compile {
     generated: Duration,
+    generated_full: Duration,
     raw: Duration,
     ours: Duration,
     windows_core: Duration,
+    ours_incremental: Duration,
+    windows_core_incremental: Duration,
+}
+
+/// A build after an edit of the provider's `src/lib.rs` (a comment appended, so the
+/// crate itself recompiles and nothing it depends on), in a target folder a first build
+/// has filled.
+fn incremental_build(
+    manifest: &Path,
+    target_dir: &Path,
+    edit: &std::cell::Cell<u32>,
+) -> Result<(), Fail> {
+    let lib = manifest.with_file_name("src").join("lib.rs");
+    let mut text = io(std::fs::read_to_string(&lib), "lib.rs")?;
+    edit.set(edit.get() + 1);
+    text.push_str(&format!("// edit {}\n", edit.get()));
+    io(std::fs::write(&lib, text), "lib.rs")?;
+    let out = io(
+        cargo()
+            .arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(manifest)
+            .arg("--target-dir")
+            .arg(target_dir)
+            .output(),
+        "cargo build",
+    )?;
+    if !out.status.success() {
+        return Err(Fail(format!(
+            "building {} failed:\n{}",
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(())
 }
 
 fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<Compile, Fail> {
@@ -275,10 +312,13 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
     let win = ["--target", "x86_64-pc-windows-gnu"];
     let target = scratch.join("target-bindings");
     let build_gen = || clean_build(&gen.join("Cargo.toml"), &target, &win);
+    let full = ["--target", "x86_64-pc-windows-gnu", "--features", "full"];
+    let build_gen_full = || clean_build(&gen.join("Cargo.toml"), &target, &full);
     let build_raw = || clean_build(&raw.join("Cargo.toml"), &target, &win);
     let b = measure(
         &[
             ("clean build: generated/", &build_gen),
+            ("clean build: generated/ with full", &build_gen_full),
             ("clean build: raw bindgen output", &build_raw),
         ],
         runs,
@@ -309,11 +349,57 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
         runs,
         false,
     )?;
+    // Incremental rebuilds after an edit of the provider, each in copies of the fixtures
+    // (their sources are edited) with a first build done.
+    let copies = scratch.join("incremental");
+    let ours_copy = copies.join("ours");
+    let wc_copy = copies.join("windows-core");
+    copy_crate(&fixtures.join("ours"), &ours_copy)?;
+    copy_crate(&fixtures.join("windows-core"), &wc_copy)?;
+    for copy in [&ours_copy, &wc_copy] {
+        // The fixtures name the repository by relative paths: keep them reaching it.
+        let manifest = copy.join("Cargo.toml");
+        let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
+        let fixed = text.replace(
+            "path = \"../../..\"",
+            &format!("path = \"{}\"", root().display()),
+        );
+        io(std::fs::write(&manifest, fixed), "Cargo.toml")?;
+    }
+    let inc_target = scratch.join("target-incremental");
+    clean_build(&ours_copy.join("Cargo.toml"), &inc_target.join("ours"), &[])?;
+    clean_build(&wc_copy.join("Cargo.toml"), &inc_target.join("wc"), &[])?;
+    let edits = std::cell::Cell::new(0);
+    let inc_ours = || {
+        incremental_build(
+            &ours_copy.join("Cargo.toml"),
+            &inc_target.join("ours"),
+            &edits,
+        )
+    };
+    let inc_wc = || incremental_build(&wc_copy.join("Cargo.toml"), &inc_target.join("wc"), &edits);
+    let i = measure(
+        &[
+            (
+                "incremental rebuild: provider with #[mapi_sync_provider]",
+                &inc_ours,
+            ),
+            (
+                "incremental rebuild: provider with windows-core #[implement]",
+                &inc_wc,
+            ),
+        ],
+        runs,
+        true,
+    )?;
     Ok(Compile {
         generated: b[0],
-        raw: b[1],
+        generated_full: b[1],
+        raw: b[2],
         ours: p[0],
         windows_core: p[1],
+        ours_incremental: i[0],
+        windows_core_incremental: i[1],
     })
 }
 
@@ -502,13 +588,19 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     let _ = writeln!(t, "| crate | median | ratio |\n|---|---|---|");
     let _ = writeln!(
         t,
-        "| `generated/` (x86_64-pc-windows-gnu) | {:.1} s | {:.2} |",
+        "| `generated/`, default features (x86_64-pc-windows-gnu) | {:.1} s | {:.2} |",
         c.generated.as_secs_f64(),
         c.generated.as_secs_f64() / c.raw.as_secs_f64()
     );
     let _ = writeln!(
         t,
-        "| raw bindgen output, same headers (x86_64-pc-windows-gnu) | {:.1} s | 1.00 |",
+        "| `generated/`, `full` (x86_64-pc-windows-gnu) | {:.1} s | {:.2} |",
+        c.generated_full.as_secs_f64(),
+        c.generated_full.as_secs_f64() / c.raw.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| raw bindgen output of every header read (x86_64-pc-windows-gnu) | {:.1} s | 1.00 |",
         c.raw.as_secs_f64()
     );
     let _ = writeln!(
@@ -521,6 +613,17 @@ pub fn all(runs: usize) -> Result<(), Fail> {
         t,
         "| one-struct provider, windows-core `#[implement]` | {:.1} s | 1.00 |",
         c.windows_core.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| rebuild after editing the provider, `#[mapi_sync_provider]` | {:.2} s | {:.2} |",
+        c.ours_incremental.as_secs_f64(),
+        c.ours_incremental.as_secs_f64() / c.windows_core_incremental.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| rebuild after editing the provider, windows-core `#[implement]` | {:.2} s | 1.00 |",
+        c.windows_core_incremental.as_secs_f64()
     );
     let _ = writeln!(
         t,

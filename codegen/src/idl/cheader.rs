@@ -130,6 +130,7 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
         match item {
             Item::CppQuote(text, _) => line(o, text),
             Item::Const(c) => {
+                doc_comment(o, "", c.doc.as_deref());
                 line(
                     o,
                     &format!(
@@ -141,15 +142,18 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
                 );
             }
             Item::Struct(s) => {
+                doc_comment(o, "", s.doc.as_deref());
                 let tag = s.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
                 line(o, &format!("typedef struct{tag} {{"));
                 for f in &s.fields {
+                    doc_comment(o, "    ", f.doc.as_deref());
                     let arr = f.array_len.map(|n| format!("[{n}]")).unwrap_or_default();
                     line(o, &format!("    {}{arr};", f.ty.declare(&f.name)));
                 }
                 line(o, &format!("}} {};", declarators(&s.names)));
             }
             Item::Enum(e) => {
+                doc_comment(o, "", e.doc.as_deref());
                 let tag = e.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
                 line(o, &format!("typedef enum{tag} {{"));
                 for (i, v) in e.variants.iter().enumerate() {
@@ -162,6 +166,7 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
                 line(o, &format!("}} {};", declarators(&e.names)));
             }
             Item::Typedef(a) => {
+                doc_comment(o, "", a.doc.as_deref());
                 line(o, &format!("typedef {};", a.ty.declare(&a.name)));
             }
             Item::Interface(i) => {
@@ -306,6 +311,31 @@ fn map_item(map: &mut LineMap, o: &str, item: &Item) {
     }
 }
 
+/// The IDL's documentation of a declaration as a C comment before it (`*/` in the text
+/// broken, so the comment ends where it should).
+fn doc_comment(out: &mut String, indent: &str, doc: Option<&str>) {
+    let Some(doc) = doc else { return };
+    let doc = doc.replace("*/", "* /");
+    let mut lines = doc.lines();
+    let first = lines.next().unwrap_or("");
+    let rest: Vec<&str> = lines.collect();
+    if rest.is_empty() {
+        line(out, &format!("{indent}/* {first} */"));
+        return;
+    }
+    line(out, &format!("{indent}/* {first}"));
+    for l in rest {
+        if l.is_empty() {
+            line(out, "");
+        } else {
+            line(out, &format!("{indent}   {l}"));
+        }
+    }
+    let last = out.pop();
+    debug_assert_eq!(last, Some('\n'));
+    out.push_str(" */\n");
+}
+
 fn line(out: &mut String, text: &str) {
     out.push_str(text);
     out.push('\n');
@@ -405,6 +435,7 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         Some(b) => format!("derives from {b}"),
         None => "the root of all COM interfaces".to_string(),
     };
+    doc_comment(o, "", iface.doc.as_deref());
     line(o, &format!("/* {name} {}: {origin}. */", iface.uuid));
     line(
         o,
@@ -416,6 +447,7 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         None => line(o, &format!("struct {name} {{")),
     }
     for m in &iface.methods {
+        doc_comment(o, "    ", m.doc.as_deref());
         line(
             o,
             &format!(
