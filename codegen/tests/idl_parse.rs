@@ -1046,7 +1046,7 @@ fn the_bindings_carry_the_idls_comments() {
     );
     // And the C header's: the comment before the interface's banner.
     let header = std::fs::read_to_string(root().join("generated/include/mapisync.h")).unwrap();
-    let commented = format!("/* {first}");
+    let commented = format!("/* {first} */");
     let at = header
         .find(&commented)
         .unwrap_or_else(|| panic!("generated/include/mapisync.h lacks {commented:?}"));

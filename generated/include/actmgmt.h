@@ -46,38 +46,40 @@ DEFINE_GUID(CLSID_OlkStore, 0xed475420, 0xb0d6, 0x11d2, 0x8c, 0x3b, 0x00, 0x10, 
 DEFINE_GUID(CLSID_OlkHotmailAccount, 0x4db5cbf0, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 0x81, 0x90, 0x88, 0x61, 0xf3);
 DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 0x81, 0x90, 0x88, 0x61, 0xf3);
 
-#line 48
-/* The account manager's errors (HRESULTs; E_OLK_REGISTRY has the value of
-   E_OLK_ALREADY_INITIALIZED, as in Microsoft's header). */
+#line 50 "actmgmt.h"
+/* The account manager's errors (HRESULTs; E_OLK_REGISTRY has the value of */
+/* E_OLK_ALREADY_INITIALIZED, as in Microsoft's header). */
+#line 48 "headers/actmgmt.idl"
 #define E_ACCT_NOT_FOUND ((HRESULT)0x800C8101)
-#line 49
 #define E_ACCT_WRONG_SORT_ORDER ((HRESULT)0x800C8105)
 #define E_OLK_ALREADY_INITIALIZED ((HRESULT)0x800C8002)
 #define E_OLK_NOT_INITIALIZED ((HRESULT)0x800C8005)
 #define E_OLK_PARAM_NOT_SUPPORTED ((HRESULT)0x800C8003)
 #define E_OLK_PROP_READ_ONLY ((HRESULT)0x800C800D)
 #define E_OLK_REGISTRY ((HRESULT)0x800C8002)
-#line 57
+#line 61 "actmgmt.h"
 /* IOlkAccountManager::Init's dwFlags. */
+#line 57 "headers/actmgmt.idl"
 #define ACCT_INIT_NOSYNCH_MAPI_ACCTS ((ULONG)0x00000001)
+#line 65 "actmgmt.h"
 /* IOlkAccountNotify::Notify's dwNotify. */
+#line 59 "headers/actmgmt.idl"
 #define NOTIFY_ACCT_CHANGED ((ULONG)0x00000001)
-#line 60
 #define NOTIFY_ACCT_CREATED ((ULONG)0x00000002)
 #define NOTIFY_ACCT_DELETED ((ULONG)0x00000003)
 #define NOTIFY_ACCT_ORDER_CHANGED ((ULONG)0x00000004)
 #define NOTIFY_ACCT_PREDELETED ((ULONG)0x00000005)
 #define OLK_ACCOUNT_NO_FLAGS ((ULONG)0x00000000)
-#line 66
+#line 74 "actmgmt.h"
 /* IOlkAccountManager::DisplayAccountList's dwFlags. */
+#line 66 "headers/actmgmt.idl"
 #define ACCTUI_NO_WARNING ((ULONG)0x00000100)
-#line 67
 #define ACCTUI_SHOW_DATA_TAB ((ULONG)0x00000200)
 #define ACCTUI_SHOW_ACCTWIZARD ((ULONG)0x00000400)
-#line 71
+#line 80 "actmgmt.h"
 /* Account properties (PROP_TAG(type, id), for GetProp, SetProp and FindAccount). */
+#line 71 "headers/actmgmt.idl"
 #define PROP_ACCT_ID ((ULONG)0x00010003)
-#line 72
 #define PROP_ACCT_NAME ((ULONG)0x0002001F)
 #define PROP_ACCT_MINI_UID ((ULONG)0x00030003)
 #define PROP_ACCT_USER_DISPLAY_NAME ((ULONG)0x000B001F)
@@ -108,39 +110,41 @@ DEFINE_GUID(CLSID_OlkLDAPAccount, 0x4db5cbf2, 0x3b77, 0x4852, 0xbc, 0x8e, 0xbb, 
 #define PROP_MAPI_IDENTITY_ENTRYID ((ULONG)0x20020102)
 #define PROP_MAPI_EMSMDB_UID ((ULONG)0x20090102)
 #define PROP_MAPI_TRANSPORT_FLAGS ((ULONG)0x20100102)
-#line 103
+#line 114 "actmgmt.h"
 /* Profile section properties naming the send accounts. */
+#line 103 "headers/actmgmt.idl"
 #define PR_PRIMARY_SEND_ACCT ((ULONG)0x0E28001F)
-#line 104
 #define PR_NEXT_SEND_ACCT ((ULONG)0x0E29001F)
 
-#line 107
+#line 120 "actmgmt.h"
 /* A counted byte string. */
+#line 107 "headers/actmgmt.idl"
 typedef struct {
-#line 108
     ULONG cb;
     BYTE *pb;
 #line 107
 } ACCT_BIN;
 
-#line 114
-/* An account property value; dwType is PT_LONG, PT_UNICODE or PT_BINARY (see above
-   for how Val stands in for the union). */
+#line 129 "actmgmt.h"
+/* An account property value; dwType is PT_LONG, PT_UNICODE or PT_BINARY (see above */
+/* for how Val stands in for the union). */
+#line 114 "headers/actmgmt.idl"
 typedef struct {
-#line 115
     ULONG dwType;
     ACCT_BIN Val;
 #line 114
 } ACCT_VARIANT;
 
-#line 121
+#line 139 "actmgmt.h"
 /* The base of the account interfaces: the text of their last error. */
 /* IOlkErrorUnknown {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
+#line 121 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkErrorUnknown, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkErrorUnknown : public IUnknown {
+#line 146 "actmgmt.h"
     /* The message for hr; the caller frees it with the object's FreeMemory. */
-#line 124
+#line 124 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hr, LPWSTR *ppwszError) = 0;
 #line 121
 };
@@ -149,12 +153,15 @@ __CRT_UUID_DECL(IOlkErrorUnknown, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 
 #endif
 #else
 typedef struct IOlkErrorUnknownVtbl {
+#line 157 "actmgmt.h"
     /* IUnknown */
+#line 121 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkErrorUnknown *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkErrorUnknown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkErrorUnknown *This);
+#line 163 "actmgmt.h"
     /* IOlkErrorUnknown */
-#line 124
+#line 124 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkErrorUnknown *This, HRESULT hr, LPWSTR *ppwszError);
 #line 121
 } IOlkErrorUnknownVtbl;
@@ -174,27 +181,29 @@ struct IOlkErrorUnknown {
 #line 127
 typedef IOlkErrorUnknown *LPOLKERRORUNKNOWN;
 
-#line 132
-/* The accounts EnumerateAccounts found, as IUnknowns to ask for IOlkAccount (reference:
-   "IOlkEnum"; vtable order GetCount, Reset, GetNext, Skip). */
+#line 185 "actmgmt.h"
+/* The accounts EnumerateAccounts found, as IUnknowns to ask for IOlkAccount (reference: */
+/* "IOlkEnum"; vtable order GetCount, Reset, GetNext, Skip). */
 /* IOlkEnum {9240A6C0-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
+#line 132 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkEnum : public IUnknown {
+#line 193 "actmgmt.h"
     /* How many accounts the enumerator holds. */
-#line 135
+#line 135 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE GetCount(ULONG *pulCount) = 0;
-#line 132
+#line 197 "actmgmt.h"
     /* Back to the first account. */
-#line 137
+#line 137 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE Reset(void) = 0;
-#line 132
+#line 201 "actmgmt.h"
     /* The next account (S_FALSE at the end). */
-#line 139
+#line 139 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE GetNext(LPUNKNOWN *ppunk) = 0;
-#line 132
+#line 205 "actmgmt.h"
     /* Skips cSkip accounts. */
-#line 141
+#line 141 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE Skip(ULONG cSkip) = 0;
 #line 132
 };
@@ -203,12 +212,15 @@ __CRT_UUID_DECL(IOlkEnum, 0x9240A6C0, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x
 #endif
 #else
 typedef struct IOlkEnumVtbl {
+#line 216 "actmgmt.h"
     /* IUnknown */
+#line 132 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkEnum *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkEnum *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkEnum *This);
+#line 222 "actmgmt.h"
     /* IOlkEnum */
-#line 135
+#line 135 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *GetCount)(IOlkEnum *This, ULONG *pulCount);
 #line 137
     HRESULT (STDMETHODCALLTYPE *Reset)(IOlkEnum *This);
@@ -240,9 +252,10 @@ struct IOlkEnum {
 #line 144
 typedef IOlkEnum *LPOLKENUM;
 
-#line 148
+#line 256 "actmgmt.h"
 /* One account. */
 /* IOlkAccount {9240A6D2-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
+#line 148 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccount : public IOlkErrorUnknown {
@@ -253,10 +266,10 @@ struct IOlkAccount : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder4(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder5(void) = 0;
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder6(void) = 0;
-#line 148
-    /* The account's kind (a CLSID_Olk*Account) and its categories (CLSID_OlkMail,
-       CLSID_OlkAddressBook, CLSID_OlkStore), freed with FreeMemory. */
-#line 158
+#line 270 "actmgmt.h"
+    /* The account's kind (a CLSID_Olk*Account) and its categories (CLSID_OlkMail, */
+    /* CLSID_OlkAddressBook, CLSID_OlkStore), freed with FreeMemory. */
+#line 158 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE GetAccountInfo(CLSID *pclsidType, ULONG *pcCategories, CLSID **prgclsidCategory) = 0;
 #line 160
     virtual HRESULT STDMETHODCALLTYPE GetProp(ULONG dwProp, ACCT_VARIANT *pVar) = 0;
@@ -274,14 +287,19 @@ __CRT_UUID_DECL(IOlkAccount, 0x9240A6D2, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10,
 #endif
 #else
 typedef struct IOlkAccountVtbl {
+#line 291 "actmgmt.h"
     /* IUnknown */
+#line 148 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkAccount *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkAccount *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkAccount *This);
+#line 297 "actmgmt.h"
     /* IOlkErrorUnknown */
+#line 148 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccount *This, HRESULT hr, LPWSTR *ppwszError);
+#line 301 "actmgmt.h"
     /* IOlkAccount */
-#line 150
+#line 150 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *PlaceHolder1)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder2)(IOlkAccount *This);
     HRESULT (STDMETHODCALLTYPE *PlaceHolder3)(IOlkAccount *This);
@@ -334,17 +352,18 @@ struct IOlkAccount {
 #line 170
 typedef IOlkAccount *LPOLKACCOUNT;
 
-#line 174
+#line 356 "actmgmt.h"
 /* The client's side: what the account manager asks of the profile it works on. */
 /* IOlkAccountHelper {9240A6CB-AF41-11D2-8C3B-00104B2A6676}: derives from IUnknown. */
+#line 174 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkAccountHelper, 0x9240A6CB, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountHelper : public IUnknown {
 #line 176
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(LPVOID pv) = 0;
-#line 174
+#line 365 "actmgmt.h"
     /* The profile name, in a buffer of *pcch characters. */
-#line 178
+#line 178 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE GetIdentity(LPWSTR pwszIdentity, ULONG *pcch) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMapiSession(LPUNKNOWN *ppmsess) = 0;
     virtual HRESULT STDMETHODCALLTYPE HandsOffSession(void) = 0;
@@ -355,12 +374,15 @@ __CRT_UUID_DECL(IOlkAccountHelper, 0x9240A6CB, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00,
 #endif
 #else
 typedef struct IOlkAccountHelperVtbl {
+#line 378 "actmgmt.h"
     /* IUnknown */
+#line 174 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkAccountHelper *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkAccountHelper *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkAccountHelper *This);
+#line 384 "actmgmt.h"
     /* IOlkAccountHelper */
-#line 176
+#line 176 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *PlaceHolder1)(IOlkAccountHelper *This, LPVOID pv);
 #line 178
     HRESULT (STDMETHODCALLTYPE *GetIdentity)(IOlkAccountHelper *This, LPWSTR pwszIdentity, ULONG *pcch);
@@ -388,10 +410,11 @@ struct IOlkAccountHelper {
 #line 183
 typedef IOlkAccountHelper *LPOLKACCOUNTHELPER;
 
-#line 188
-/* The client's side: told about account changes (IOlkAccountManager::Advise). The
-   reference puts Notify in the vtable; actMgmt.h's declaration lacks `virtual`. */
+#line 414 "actmgmt.h"
+/* The client's side: told about account changes (IOlkAccountManager::Advise). The */
+/* reference puts Notify in the vtable; actMgmt.h's declaration lacks `virtual`. */
 /* IOlkAccountNotify {9240A6C3-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
+#line 188 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkAccountNotify, 0x9240A6C3, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountNotify : public IOlkErrorUnknown {
@@ -404,14 +427,19 @@ __CRT_UUID_DECL(IOlkAccountNotify, 0x9240A6C3, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00,
 #endif
 #else
 typedef struct IOlkAccountNotifyVtbl {
+#line 431 "actmgmt.h"
     /* IUnknown */
+#line 188 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkAccountNotify *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkAccountNotify *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkAccountNotify *This);
+#line 437 "actmgmt.h"
     /* IOlkErrorUnknown */
+#line 188 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccountNotify *This, HRESULT hr, LPWSTR *ppwszError);
+#line 441 "actmgmt.h"
     /* IOlkAccountNotify */
-#line 190
+#line 190 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *Notify)(IOlkAccountNotify *This, ULONG dwNotify, ULONG dwAcctID, ULONG dwFlags);
 #line 188
 } IOlkAccountNotifyVtbl;
@@ -432,17 +460,18 @@ struct IOlkAccountNotify {
 #line 193
 typedef IOlkAccountNotify *LPOLKACCOUNTNOTIFY;
 
-#line 197
+#line 464 "actmgmt.h"
 /* The account manager (CLSID_OlkAccountManager). */
 /* IOlkAccountManager {9240A6CD-AF41-11D2-8C3B-00104B2A6676}: derives from IOlkErrorUnknown. */
+#line 197 "headers/actmgmt.idl"
 DEFINE_GUID(IID_IOlkAccountManager, 0x9240A6CD, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00, 0x10, 0x4B, 0x2A, 0x66, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IOlkAccountManager : public IOlkErrorUnknown {
 #line 199
     virtual HRESULT STDMETHODCALLTYPE Init(IOlkAccountHelper *pAcctHelper, ULONG dwFlags) = 0;
-#line 197
+#line 473 "actmgmt.h"
     /* Shows the account settings dialog; only hwnd and dwFlags are used. */
-#line 201
+#line 201 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE DisplayAccountList(void *hwnd, ULONG dwFlags, LPCWSTR wszTitle, ULONG cCategories, const CLSID *rgclsidCategories, const CLSID *pclsidType) = 0;
 #line 204
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder1(void) = 0;
@@ -461,9 +490,9 @@ struct IOlkAccountManager : public IOlkErrorUnknown {
     virtual HRESULT STDMETHODCALLTYPE GetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
 #line 219
     virtual HRESULT STDMETHODCALLTYPE SetOrder(const CLSID *pclsidCategory, ULONG *pcAccts, ULONG **prgAccts) = 0;
-#line 197
+#line 494 "actmgmt.h"
     /* The enumerator is an IOlkEnum, handed out as an IUnknown (see the top of the file). */
-#line 222
+#line 222 "headers/actmgmt.idl"
     virtual HRESULT STDMETHODCALLTYPE EnumerateAccounts(const CLSID *pclsidCategory, const CLSID *pclsidType, ULONG dwFlags, LPUNKNOWN *ppEnum) = 0;
 #line 225
     virtual HRESULT STDMETHODCALLTYPE PlaceHolder10(void) = 0;
@@ -481,14 +510,19 @@ __CRT_UUID_DECL(IOlkAccountManager, 0x9240A6CD, 0xAF41, 0x11D2, 0x8C, 0x3B, 0x00
 #endif
 #else
 typedef struct IOlkAccountManagerVtbl {
+#line 514 "actmgmt.h"
     /* IUnknown */
+#line 197 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IOlkAccountManager *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IOlkAccountManager *This);
     ULONG (STDMETHODCALLTYPE *Release)(IOlkAccountManager *This);
+#line 520 "actmgmt.h"
     /* IOlkErrorUnknown */
+#line 197 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IOlkAccountManager *This, HRESULT hr, LPWSTR *ppwszError);
+#line 524 "actmgmt.h"
     /* IOlkAccountManager */
-#line 199
+#line 199 "headers/actmgmt.idl"
     HRESULT (STDMETHODCALLTYPE *Init)(IOlkAccountManager *This, IOlkAccountHelper *pAcctHelper, ULONG dwFlags);
 #line 201
     HRESULT (STDMETHODCALLTYPE *DisplayAccountList)(IOlkAccountManager *This, void *hwnd, ULONG dwFlags, LPCWSTR wszTitle, ULONG cCategories, const CLSID *rgclsidCategories, const CLSID *pclsidType);
@@ -569,7 +603,7 @@ struct IOlkAccountManager {
 #line 235
 typedef IOlkAccountManager *LPOLKACCOUNTMANAGER;
 
-#line 573 "actmgmt.h"
+#line 607 "actmgmt.h"
 #ifdef __cplusplus
 }
 #endif

@@ -56,10 +56,10 @@ typedef struct IExchangeFavorites IExchangeFavorites;
 #line 422
 typedef struct IExchangeMessageConversion IExchangeMessageConversion;
 
-#line 23
+#line 60 "edkmdb.h"
 /* MAPI and Windows types, spelled as the MAPI headers spell them. */
+#line 23 "headers/edkmdb.idl"
 typedef unsigned char BYTE;
-#line 24
 typedef BYTE *LPBYTE;
 typedef unsigned int UINT;
 typedef char *LPSTR;
@@ -76,11 +76,11 @@ typedef struct IMAPITable *LPMAPITABLE;
 typedef struct IMessage *LPMESSAGE;
 typedef struct IStream *LPSTREAM;
 
-#line 42
-/* IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules
-   table. */
+#line 80 "edkmdb.h"
+/* IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules */
+/* table. */
+#line 42 "headers/edkmdb.idl"
 #define ROWLIST_REPLACE ((ULONG)0x00000001)
-#line 43
 #define ROW_ADD ((ULONG)0x00000001)
 #define ROW_MODIFY ((ULONG)0x00000002)
 #define ROW_REMOVE ((ULONG)0x00000004)
@@ -100,27 +100,28 @@ typedef struct _ROWLIST {
 #line 54
 } ROWLIST, *LPROWLIST;
 
-#line 60
+#line 104 "edkmdb.h"
 /* A rule action (IExchangeRuleAction::GetAction), left opaque. */
+#line 60 "headers/edkmdb.idl"
 typedef struct _action *LPACTION;
 
-#line 64
-/* IExchangeImportContentsChanges::ImportPerUserReadStateChange: one message's read
-   state, by source key. */
+#line 109 "edkmdb.h"
+/* IExchangeImportContentsChanges::ImportPerUserReadStateChange: one message's read */
+/* state, by source key. */
+#line 64 "headers/edkmdb.idl"
 typedef struct _ReadState {
-#line 65
     ULONG cbSourceKey;
     BYTE *pbSourceKey;
     ULONG ulFlags;
 #line 64
 } READSTATE, *LPREADSTATE;
 
-#line 73
-/* ICS results (HRESULTs). The first three are other names for MAPI_E_UNKNOWN_FLAGS,
-   E_INVALIDARG and E_FAIL; the rest are FACILITY_ITF codes 0x800 to 0x805 (errors) and
-   0x820, 0x821 (warnings). */
+#line 120 "edkmdb.h"
+/* ICS results (HRESULTs). The first three are other names for MAPI_E_UNKNOWN_FLAGS, */
+/* E_INVALIDARG and E_FAIL; the rest are FACILITY_ITF codes 0x800 to 0x805 (errors) and */
+/* 0x820, 0x821 (warnings). */
+#line 73 "headers/edkmdb.idl"
 #define SYNC_E_UNKNOWN_FLAGS ((HRESULT)0x80040106)
-#line 74
 #define SYNC_E_INVALID_PARAMETER ((HRESULT)0x80070057)
 #define SYNC_E_ERROR ((HRESULT)0x80004005)
 #define SYNC_E_OBJECT_DELETED ((HRESULT)0x80040800)
@@ -131,10 +132,10 @@ typedef struct _ReadState {
 #define SYNC_E_UNSYNCHRONIZED ((HRESULT)0x80040805)
 #define SYNC_W_PROGRESS ((HRESULT)0x00040820)
 #define SYNC_W_CLIENT_CHANGE_NEWER ((HRESULT)0x00040821)
-#line 86
+#line 136 "edkmdb.h"
 /* ulFlags of the ICS Config methods (IExchangeExportChanges::Config and the importers). */
+#line 86 "headers/edkmdb.idl"
 #define SYNC_UNICODE ((ULONG)0x00000001)
-#line 87
 #define SYNC_NO_DELETIONS ((ULONG)0x00000002)
 #define SYNC_NO_SOFT_DELETIONS ((ULONG)0x00000004)
 #define SYNC_READ_STATE ((ULONG)0x00000008)
@@ -153,19 +154,21 @@ typedef struct _ReadState {
 #define SYNC_FXRECOVERMODE ((ULONG)0x00010000)
 #define SYNC_DEFER_CONFIG ((ULONG)0x00040000)
 #define SYNC_FORCE_UNICODE ((ULONG)0x00040000)
-#line 106
+#line 158 "edkmdb.h"
 /* ImportMessageDeletion's ulFlags. */
+#line 106 "headers/edkmdb.idl"
 #define SYNC_SOFT_DELETE ((ULONG)0x00000001)
-#line 107
 #define SYNC_EXPIRY ((ULONG)0x00000002)
-#line 109
+#line 163 "edkmdb.h"
 /* READSTATE.ulFlags. */
+#line 109 "headers/edkmdb.idl"
 #define SYNC_READ ((ULONG)0x00000001)
 
-#line 114
-/* Edits a table that MAPI cannot edit through IMAPITable: a folder's access control list
-   (PR_ACL_TABLE) or its rules (PR_RULES_TABLE), opened with OpenProperty. */
+#line 168 "edkmdb.h"
+/* Edits a table that MAPI cannot edit through IMAPITable: a folder's access control list */
+/* (PR_ACL_TABLE) or its rules (PR_RULES_TABLE), opened with OpenProperty. */
 /* IExchangeModifyTable {2D734CB0-53FD-101B-B19D-08002B3056E3}: derives from IUnknown. */
+#line 114 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeModifyTable : public IUnknown {
@@ -181,12 +184,15 @@ __CRT_UUID_DECL(IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x
 #endif
 #else
 typedef struct IExchangeModifyTableVtbl {
+#line 188 "edkmdb.h"
     /* IUnknown */
+#line 114 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeModifyTable *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeModifyTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeModifyTable *This);
+#line 194 "edkmdb.h"
     /* IExchangeModifyTable */
-#line 116
+#line 116 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeModifyTable *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 118
     HRESULT (STDMETHODCALLTYPE *GetTable)(IExchangeModifyTable *This, ULONG ulFlags, LPMAPITABLE *lppTable);
@@ -212,9 +218,10 @@ struct IExchangeModifyTable {
 #line 122
 typedef IExchangeModifyTable *LPEXCHANGEMODIFYTABLE;
 
-#line 126
+#line 222 "edkmdb.h"
 /* The actions of a deferred rule (a rule action message's PR_RULE_ACTIONS). */
 /* IExchangeRuleAction {74BBA840-C93A-11CE-9581-00AA005742F7}: derives from IUnknown. */
+#line 126 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeRuleAction : public IUnknown {
@@ -228,12 +235,15 @@ __CRT_UUID_DECL(IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x0
 #endif
 #else
 typedef struct IExchangeRuleActionVtbl {
+#line 239 "edkmdb.h"
     /* IUnknown */
+#line 126 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeRuleAction *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeRuleAction *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeRuleAction *This);
+#line 245 "edkmdb.h"
     /* IExchangeRuleAction */
-#line 128
+#line 128 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ActionCount)(IExchangeRuleAction *This, ULONG *lpcActions);
     HRESULT (STDMETHODCALLTYPE *GetAction)(IExchangeRuleAction *This, ULONG ulActionNumber, long long *lpruleid, LPACTION *lppAction);
 #line 126
@@ -255,10 +265,11 @@ struct IExchangeRuleAction {
 #line 133
 typedef IExchangeRuleAction *LPEXCHANGERULEACTION;
 
-#line 138
-/* Store management from an Exchange private store: entry IDs of other mailboxes, entry
-   IDs from source keys, rights, mailbox and public folder tables. */
+#line 269 "edkmdb.h"
+/* Store management from an Exchange private store: entry IDs of other mailboxes, entry */
+/* IDs from source keys, rights, mailbox and public folder tables. */
 /* IExchangeManageStore {559D10B0-A772-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
+#line 138 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore : public IUnknown {
@@ -279,12 +290,15 @@ __CRT_UUID_DECL(IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x
 #endif
 #else
 typedef struct IExchangeManageStoreVtbl {
+#line 294 "edkmdb.h"
     /* IUnknown */
+#line 138 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore *This);
+#line 300 "edkmdb.h"
     /* IExchangeManageStore */
-#line 140
+#line 140 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
 #line 143
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
@@ -320,10 +334,11 @@ struct IExchangeManageStore {
 #line 155
 typedef IExchangeManageStore *LPEXCHANGEMANAGESTORE;
 
-#line 160
-/* IExchangeManageStore with newsgroup entry IDs. Microsoft declares each version as a
-   direct IUnknown descendant that repeats the earlier methods; so does this file. */
+#line 338 "edkmdb.h"
+/* IExchangeManageStore with newsgroup entry IDs. Microsoft declares each version as a */
+/* direct IUnknown descendant that repeats the earlier methods; so does this file. */
 /* IExchangeManageStore2 {B6DCA470-0FF3-11D0-A409-00C04FD7BD87}: derives from IUnknown. */
+#line 160 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore2 : public IUnknown {
@@ -346,12 +361,15 @@ __CRT_UUID_DECL(IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0
 #endif
 #else
 typedef struct IExchangeManageStore2Vtbl {
+#line 365 "edkmdb.h"
     /* IUnknown */
+#line 160 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore2 *This);
+#line 371 "edkmdb.h"
     /* IExchangeManageStore2 */
-#line 162
+#line 162 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore2 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
 #line 165
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore2 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
@@ -391,9 +409,10 @@ struct IExchangeManageStore2 {
 #line 180
 typedef IExchangeManageStore2 *LPEXCHANGEMANAGESTORE2;
 
-#line 184
+#line 413 "edkmdb.h"
 /* IExchangeManageStore2 with a mailbox table that starts at an offset. */
 /* IExchangeManageStore3 {166D9BC2-DB75-44A9-8A93-9F3FFC994D76}: derives from IUnknown. */
+#line 184 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore3 : public IUnknown {
@@ -418,12 +437,15 @@ __CRT_UUID_DECL(IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0
 #endif
 #else
 typedef struct IExchangeManageStore3Vtbl {
+#line 441 "edkmdb.h"
     /* IUnknown */
+#line 184 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore3 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore3 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore3 *This);
+#line 447 "edkmdb.h"
     /* IExchangeManageStore3 */
-#line 186
+#line 186 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore3 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
 #line 189
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore3 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
@@ -467,9 +489,10 @@ struct IExchangeManageStore3 {
 #line 206
 typedef IExchangeManageStore3 *LPEXCHANGEMANAGESTORE3;
 
-#line 210
+#line 493 "edkmdb.h"
 /* IExchangeManageStore3 with a public folder table that starts at an offset. */
 /* IExchangeManageStore4 {2590FF87-C431-4F9C-B1A8-CD69D760CD10}: derives from IUnknown. */
+#line 210 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore4 : public IUnknown {
@@ -496,12 +519,15 @@ __CRT_UUID_DECL(IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0
 #endif
 #else
 typedef struct IExchangeManageStore4Vtbl {
+#line 523 "edkmdb.h"
     /* IUnknown */
+#line 210 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore4 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore4 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore4 *This);
+#line 529 "edkmdb.h"
     /* IExchangeManageStore4 */
-#line 212
+#line 212 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore4 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
 #line 215
     HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore4 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
@@ -549,9 +575,10 @@ struct IExchangeManageStore4 {
 #line 235
 typedef IExchangeManageStore4 *LPEXCHANGEMANAGESTORE4;
 
-#line 239
+#line 579 "edkmdb.h"
 /* The NNTP newsfeed of a public store. */
 /* IExchangeNntpNewsfeed {380F41C0-3CDC-11D0-9792-00C04FD6551D}: derives from IUnknown. */
+#line 239 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeNntpNewsfeed : public IUnknown {
@@ -568,12 +595,15 @@ __CRT_UUID_DECL(IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0
 #endif
 #else
 typedef struct IExchangeNntpNewsfeedVtbl {
+#line 599 "edkmdb.h"
     /* IUnknown */
+#line 239 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeNntpNewsfeed *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeNntpNewsfeed *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeNntpNewsfeed *This);
+#line 605 "edkmdb.h"
     /* IExchangeNntpNewsfeed */
-#line 241
+#line 241 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *Configure)(IExchangeNntpNewsfeed *This, LPSTR lpszNewsfeedDN, ULONG cValues, LPSPropValue lpIMailPropArray);
 #line 243
     HRESULT (STDMETHODCALLTYPE *CheckMsgIds)(IExchangeNntpNewsfeed *This, LPSTR lpszMsgIds, ULONG *lpcfWanted, BYTE **lppfWanted);
@@ -601,9 +631,10 @@ struct IExchangeNntpNewsfeed {
 #line 248
 typedef IExchangeNntpNewsfeed *LPEXCHANGENNTPNEWSFEED;
 
-#line 252
+#line 635 "edkmdb.h"
 /* Fast transfer of a folder's or message's contents as a byte stream. */
 /* IExchangeFastTransfer {FF7DB070-A88A-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
+#line 252 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFastTransfer : public IUnknown {
@@ -617,12 +648,15 @@ __CRT_UUID_DECL(IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0
 #endif
 #else
 typedef struct IExchangeFastTransferVtbl {
+#line 652 "edkmdb.h"
     /* IUnknown */
+#line 252 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeFastTransfer *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFastTransfer *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFastTransfer *This);
+#line 658 "edkmdb.h"
     /* IExchangeFastTransfer */
-#line 254
+#line 254 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeFastTransfer *This, ULONG ulFlags, ULONG ulTransferMethod);
     HRESULT (STDMETHODCALLTYPE *TransferBuffer)(IExchangeFastTransfer *This, ULONG cb, LPBYTE lpb, ULONG *lpcbProcessed);
 #line 252
@@ -644,11 +678,12 @@ struct IExchangeFastTransfer {
 #line 258
 typedef IExchangeFastTransfer *LPEXCHANGEFASTTRANSFER;
 
-#line 264
-/* ICS export: the synchronizer that reports a folder's changes since a saved state to
-   an importer (IExchangeImportContentsChanges or IExchangeImportHierarchyChanges), step
-   by step through Synchronize. */
+#line 682 "edkmdb.h"
+/* ICS export: the synchronizer that reports a folder's changes since a saved state to */
+/* an importer (IExchangeImportContentsChanges or IExchangeImportHierarchyChanges), step */
+/* by step through Synchronize. */
 /* IExchangeExportChanges {A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
+#line 264 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges : public IUnknown {
@@ -666,12 +701,15 @@ __CRT_UUID_DECL(IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 
 #endif
 #else
 typedef struct IExchangeExportChangesVtbl {
+#line 705 "edkmdb.h"
     /* IUnknown */
+#line 264 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges *This);
+#line 711 "edkmdb.h"
     /* IExchangeExportChanges */
-#line 266
+#line 266 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 268
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
@@ -701,9 +739,10 @@ struct IExchangeExportChanges {
 #line 275
 typedef IExchangeExportChanges *LPEXCHANGEEXPORTCHANGES;
 
-#line 279
+#line 743 "edkmdb.h"
 /* Export with a conversion stream (messages as MIME). */
 /* IExchangeExportChanges2 {387CEBE0-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeExportChanges. */
+#line 279 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges2 : public IExchangeExportChanges {
@@ -716,17 +755,22 @@ __CRT_UUID_DECL(IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F,
 #endif
 #else
 typedef struct IExchangeExportChanges2Vtbl {
+#line 759 "edkmdb.h"
     /* IUnknown */
+#line 279 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges2 *This);
+#line 765 "edkmdb.h"
     /* IExchangeExportChanges */
+#line 279 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges2 *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges2 *This, LPSTREAM lpStream);
+#line 772 "edkmdb.h"
     /* IExchangeExportChanges2 */
-#line 281
+#line 281 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
 #line 279
 } IExchangeExportChanges2Vtbl;
@@ -750,9 +794,10 @@ struct IExchangeExportChanges2 {
 #line 289
 typedef IExchangeExportChanges2 *LPEXCHANGEEXPORTCHANGES2;
 
-#line 293
+#line 798 "edkmdb.h"
 /* Export of a selected set of messages. */
 /* IExchangeExportChanges3 {702E7F86-50A6-11D1-ABD6-00A0C905660A}: derives from IExchangeExportChanges2. */
+#line 293 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges3 : public IExchangeExportChanges2 {
@@ -765,19 +810,26 @@ __CRT_UUID_DECL(IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6,
 #endif
 #else
 typedef struct IExchangeExportChanges3Vtbl {
+#line 814 "edkmdb.h"
     /* IUnknown */
+#line 293 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges3 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges3 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges3 *This);
+#line 820 "edkmdb.h"
     /* IExchangeExportChanges */
+#line 293 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges3 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges3 *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges3 *This, LPSTREAM lpStream);
+#line 827 "edkmdb.h"
     /* IExchangeExportChanges2 */
+#line 293 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
+#line 831 "edkmdb.h"
     /* IExchangeExportChanges3 */
-#line 295
+#line 295 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForSelectiveSync)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPENTRYLIST lpMsgList, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
 #line 293
 } IExchangeExportChanges3Vtbl;
@@ -802,10 +854,11 @@ struct IExchangeExportChanges3 {
 #line 303
 typedef IExchangeExportChanges3 *LPEXCHANGEEXPORTCHANGES3;
 
-#line 308
-/* ICS import of message changes: the exporter calls it once per change (a new or
-   changed message, a deletion, a read-state change, a move). */
+#line 858 "edkmdb.h"
+/* ICS import of message changes: the exporter calls it once per change (a new or */
+/* changed message, a deletion, a read-state change, a move). */
 /* IExchangeImportContentsChanges {F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
+#line 308 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges : public IUnknown {
@@ -827,12 +880,15 @@ __CRT_UUID_DECL(IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80
 #endif
 #else
 typedef struct IExchangeImportContentsChangesVtbl {
+#line 884 "edkmdb.h"
     /* IUnknown */
+#line 308 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportContentsChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportContentsChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportContentsChanges *This);
+#line 890 "edkmdb.h"
     /* IExchangeImportContentsChanges */
-#line 310
+#line 310 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportContentsChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 312
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportContentsChanges *This, LPSTREAM lpStream, ULONG ulFlags);
@@ -870,9 +926,10 @@ struct IExchangeImportContentsChanges {
 #line 329
 typedef IExchangeImportContentsChanges *LPEXCHANGEIMPORTCONTENTSCHANGES;
 
-#line 333
+#line 930 "edkmdb.h"
 /* Import with a conversion stream. */
 /* IExchangeImportContentsChanges2 {7DFDD720-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeImportContentsChanges. */
+#line 333 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges2 : public IExchangeImportContentsChanges {
@@ -887,11 +944,15 @@ __CRT_UUID_DECL(IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA
 #endif
 #else
 typedef struct IExchangeImportContentsChanges2Vtbl {
+#line 948 "edkmdb.h"
     /* IUnknown */
+#line 333 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportContentsChanges2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportContentsChanges2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportContentsChanges2 *This);
+#line 954 "edkmdb.h"
     /* IExchangeImportContentsChanges */
+#line 333 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportContentsChanges2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream);
@@ -899,8 +960,9 @@ typedef struct IExchangeImportContentsChanges2Vtbl {
     HRESULT (STDMETHODCALLTYPE *ImportMessageDeletion)(IExchangeImportContentsChanges2 *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
     HRESULT (STDMETHODCALLTYPE *ImportPerUserReadStateChange)(IExchangeImportContentsChanges2 *This, ULONG cElements, LPREADSTATE lpReadState);
     HRESULT (STDMETHODCALLTYPE *ImportMessageMove)(IExchangeImportContentsChanges2 *This, ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage);
+#line 964 "edkmdb.h"
     /* IExchangeImportContentsChanges2 */
-#line 335
+#line 335 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion);
 #line 338
     HRESULT (STDMETHODCALLTYPE *ImportMessageChangeAsAStream)(IExchangeImportContentsChanges2 *This, ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPSTREAM *lppstream);
@@ -931,9 +993,10 @@ struct IExchangeImportContentsChanges2 {
 #line 343
 typedef IExchangeImportContentsChanges2 *LPEXCHANGEIMPORTCONTENTSCHANGES2;
 
-#line 347
+#line 997 "edkmdb.h"
 /* ICS import of folder hierarchy changes. */
 /* IExchangeImportHierarchyChanges {85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
+#line 347 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportHierarchyChanges : public IUnknown {
@@ -951,12 +1014,15 @@ __CRT_UUID_DECL(IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x8
 #endif
 #else
 typedef struct IExchangeImportHierarchyChangesVtbl {
+#line 1018 "edkmdb.h"
     /* IUnknown */
+#line 347 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportHierarchyChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportHierarchyChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportHierarchyChanges *This);
+#line 1024 "edkmdb.h"
     /* IExchangeImportHierarchyChanges */
-#line 349
+#line 349 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportHierarchyChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 351
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportHierarchyChanges *This, LPSTREAM lpStream, ULONG ulFlags);
@@ -986,16 +1052,18 @@ struct IExchangeImportHierarchyChanges {
 #line 357
 typedef IExchangeImportHierarchyChanges *LPEXCHANGEIMPORTHIERARCHYCHANGES;
 
-#line 363
-/* Told by IExchangeChangeAdvisor which watched folders changed. Microsoft's headers
-   give it no IID (no IID_IExchangeChangeAdviseSink exists; it is only ever passed as a
-   pointer), and the front end needs a uuid: GUID_NULL stands in. */
+#line 1056 "edkmdb.h"
+/* Told by IExchangeChangeAdvisor which watched folders changed. Microsoft's headers */
+/* give it no IID (no IID_IExchangeChangeAdviseSink exists; it is only ever passed as a */
+/* pointer), and the front end needs a uuid: GUID_NULL stands in. */
 /* IExchangeChangeAdviseSink {00000000-0000-0000-0000-000000000000}: derives from IUnknown. */
+#line 363 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdviseSink : public IUnknown {
+#line 1065 "edkmdb.h"
     /* Returns 0 (a ULONG, not an HRESULT). */
-#line 366
+#line 366 "headers/edkmdb.idl"
     virtual ULONG STDMETHODCALLTYPE OnNotify(ULONG ulFlags, LPENTRYLIST lpEntryList) = 0;
 #line 363
 };
@@ -1004,12 +1072,15 @@ __CRT_UUID_DECL(IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x0
 #endif
 #else
 typedef struct IExchangeChangeAdviseSinkVtbl {
+#line 1076 "edkmdb.h"
     /* IUnknown */
+#line 363 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeChangeAdviseSink *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdviseSink *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdviseSink *This);
+#line 1082 "edkmdb.h"
     /* IExchangeChangeAdviseSink */
-#line 366
+#line 366 "headers/edkmdb.idl"
     ULONG (STDMETHODCALLTYPE *OnNotify)(IExchangeChangeAdviseSink *This, ULONG ulFlags, LPENTRYLIST lpEntryList);
 #line 363
 } IExchangeChangeAdviseSinkVtbl;
@@ -1029,9 +1100,10 @@ struct IExchangeChangeAdviseSink {
 #line 369
 typedef IExchangeChangeAdviseSink *LPEXCHANGECHANGEADVISESINK;
 
-#line 373
+#line 1104 "edkmdb.h"
 /* Watches the change state of a set of folders and calls an IExchangeChangeAdviseSink. */
 /* IExchangeChangeAdvisor {1E300720-A839-11CF-BDE0-00004C7531E3}: derives from IUnknown. */
+#line 373 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdvisor : public IUnknown {
@@ -1050,12 +1122,15 @@ __CRT_UUID_DECL(IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 
 #endif
 #else
 typedef struct IExchangeChangeAdvisorVtbl {
+#line 1126 "edkmdb.h"
     /* IUnknown */
+#line 373 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeChangeAdvisor *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdvisor *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdvisor *This);
+#line 1132 "edkmdb.h"
     /* IExchangeChangeAdvisor */
-#line 375
+#line 375 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeChangeAdvisor *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 377
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeChangeAdvisor *This, LPSTREAM lpStream, LPGUID lpGUID, LPEXCHANGECHANGEADVISESINK lpAdviseSink, ULONG ulFlags);
@@ -1087,9 +1162,10 @@ struct IExchangeChangeAdvisor {
 #line 384
 typedef IExchangeChangeAdvisor *LPEXCHANGECHANGEADVISOR;
 
-#line 388
+#line 1166 "edkmdb.h"
 /* Told about items a mailbox move could not copy. */
 /* IExchangeBadItemCallback {1DF85AB7-4D20-4A57-B170-2F062136C1D6}: derives from IUnknown. */
+#line 388 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeBadItemCallback : public IUnknown {
@@ -1102,12 +1178,15 @@ __CRT_UUID_DECL(IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70
 #endif
 #else
 typedef struct IExchangeBadItemCallbackVtbl {
+#line 1182 "edkmdb.h"
     /* IUnknown */
+#line 388 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeBadItemCallback *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeBadItemCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeBadItemCallback *This);
+#line 1188 "edkmdb.h"
     /* IExchangeBadItemCallback */
-#line 390
+#line 390 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *BadItem)(IExchangeBadItemCallback *This, HRESULT hResult, ULONG ulFlags, LPWSTR lpwszFolderName, LPSBinary lpsbFolderEid, ULONG cValues, LPSPropValue lpPropArray);
 #line 388
 } IExchangeBadItemCallbackVtbl;
@@ -1127,9 +1206,10 @@ struct IExchangeBadItemCallback {
 #line 395
 typedef IExchangeBadItemCallback *LPEXCHANGEBADITEMCALLBACK;
 
-#line 399
+#line 1210 "edkmdb.h"
 /* Progress of a mailbox move. */
 /* IExchangeMoveUserProgress {EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}: derives from IUnknown. */
+#line 399 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMoveUserProgress : public IUnknown {
@@ -1144,12 +1224,15 @@ __CRT_UUID_DECL(IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE
 #endif
 #else
 typedef struct IExchangeMoveUserProgressVtbl {
+#line 1228 "edkmdb.h"
     /* IUnknown */
+#line 399 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeMoveUserProgress *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMoveUserProgress *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMoveUserProgress *This);
+#line 1234 "edkmdb.h"
     /* IExchangeMoveUserProgress */
-#line 401
+#line 401 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *NextFolder)(IExchangeMoveUserProgress *This, ULONG ulFlags, LPWSTR lpwszFolderName);
     HRESULT (STDMETHODCALLTYPE *Progress)(IExchangeMoveUserProgress *This, ULONG ulFlags, ULONG ulCount, ULONG ulTotal);
     HRESULT (STDMETHODCALLTYPE *Restart)(IExchangeMoveUserProgress *This, ULONG ulFlags);
@@ -1173,9 +1256,10 @@ struct IExchangeMoveUserProgress {
 #line 406
 typedef IExchangeMoveUserProgress *LPEXCHANGEMOVEUSERPROGRESS;
 
-#line 410
+#line 1260 "edkmdb.h"
 /* The public folder favorites of a private store. */
 /* IExchangeFavorites {CF4F3BC0-EC66-11CE-B31C-00AA00574CC6}: derives from IUnknown. */
+#line 410 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFavorites : public IUnknown {
@@ -1191,12 +1275,15 @@ __CRT_UUID_DECL(IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00
 #endif
 #else
 typedef struct IExchangeFavoritesVtbl {
+#line 1279 "edkmdb.h"
     /* IUnknown */
+#line 410 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeFavorites *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFavorites *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFavorites *This);
+#line 1285 "edkmdb.h"
     /* IExchangeFavorites */
-#line 412
+#line 412 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeFavorites *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 414
     HRESULT (STDMETHODCALLTYPE *AddFavorites)(IExchangeFavorites *This, LPENTRYLIST lpEntryList);
@@ -1222,9 +1309,10 @@ struct IExchangeFavorites {
 #line 418
 typedef IExchangeFavorites *LPEXCHANGEFAVORITES;
 
-#line 422
+#line 1313 "edkmdb.h"
 /* Opens a message as a MIME stream. */
 /* IExchangeMessageConversion {3532B360-D114-11CF-A83B-00C04FD65597}: derives from IUnknown. */
+#line 422 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMessageConversion : public IUnknown {
@@ -1237,12 +1325,15 @@ __CRT_UUID_DECL(IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x
 #endif
 #else
 typedef struct IExchangeMessageConversionVtbl {
+#line 1329 "edkmdb.h"
     /* IUnknown */
+#line 422 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeMessageConversion *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMessageConversion *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMessageConversion *This);
+#line 1335 "edkmdb.h"
     /* IExchangeMessageConversion */
-#line 424
+#line 424 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *OpenStream)(IExchangeMessageConversion *This, ULONG cValues, LPSPropValue lpPropArray, LPSTREAM *lppStream);
 #line 422
 } IExchangeMessageConversionVtbl;
@@ -1262,7 +1353,7 @@ struct IExchangeMessageConversion {
 #line 428
 typedef IExchangeMessageConversion *LPEXCHANGEMESSAGECONVERSION;
 
-#line 1266 "edkmdb.h"
+#line 1357 "edkmdb.h"
 #ifdef __cplusplus
 }
 #endif

@@ -18,9 +18,10 @@ extern "C" {
 #line 26 "headers/imscapabilities.idl"
 typedef struct IMSCapabilities IMSCapabilities;
 
-#line 12
-/* What GetCapabilities is asked about. Microsoft declares it a C++ `enum class`; its
-   values and its int width are the same as this C enum's. */
+#line 22 "imscapabilities.h"
+/* What GetCapabilities is asked about. Microsoft declares it a C++ `enum class`; its */
+/* values and its int width are the same as this C enum's. */
+#line 12 "headers/imscapabilities.idl"
 typedef enum {
     MSCAP_SEL_RESERVED1 = 0,
     MSCAP_SEL_RESERVED2 = 1,
@@ -29,18 +30,24 @@ typedef enum {
     MSCAP_SEL_RESTRICTION = 4
 } MSCAP_SELECTOR;
 
-#line 21
+#line 34 "imscapabilities.h"
 /* Answer bits for MSCAP_SEL_FOLDER: folder home pages work in this (non-default) store. */
+#line 21 "headers/imscapabilities.idl"
 #define MSCAP_SECURE_FOLDER_HOMEPAGES ((ULONG)0x00000001)
+#line 38 "imscapabilities.h"
 /* Answer bits for MSCAP_SEL_RESTRICTION: the store evaluates RES_ANNOTATION restrictions. */
+#line 23 "headers/imscapabilities.idl"
 #define MSCAP_RES_ANNOTATION ((ULONG)0x00000001)
 
+#line 43 "imscapabilities.h"
 /* IMSCapabilities {00020393-0000-0000-C000-000000000046}: derives from IUnknown. */
+#line 26 "headers/imscapabilities.idl"
 DEFINE_GUID(IID_IMSCapabilities, 0x00020393, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMSCapabilities : public IUnknown {
+#line 49 "imscapabilities.h"
     /* Returns the capability bits for the selector (not an HRESULT); 0 means none. */
-#line 29
+#line 29 "headers/imscapabilities.idl"
     virtual ULONG STDMETHODCALLTYPE GetCapabilities(MSCAP_SELECTOR mscapSelector) = 0;
 #line 26
 };
@@ -49,12 +56,15 @@ __CRT_UUID_DECL(IMSCapabilities, 0x00020393, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0
 #endif
 #else
 typedef struct IMSCapabilitiesVtbl {
+#line 60 "imscapabilities.h"
     /* IUnknown */
+#line 26 "headers/imscapabilities.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMSCapabilities *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMSCapabilities *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMSCapabilities *This);
+#line 66 "imscapabilities.h"
     /* IMSCapabilities */
-#line 29
+#line 29 "headers/imscapabilities.idl"
     ULONG (STDMETHODCALLTYPE *GetCapabilities)(IMSCapabilities *This, MSCAP_SELECTOR mscapSelector);
 #line 26
 } IMSCapabilitiesVtbl;
@@ -74,7 +84,7 @@ struct IMSCapabilities {
 #line 32
 typedef IMSCapabilities *LPMSCAPABILITIES;
 
-#line 78 "imscapabilities.h"
+#line 88 "imscapabilities.h"
 #ifdef __cplusplus
 }
 #endif

@@ -18,11 +18,11 @@ extern "C" {
 #line 53 "headers/mapiaux.idl"
 typedef struct IMsgServiceAdmin2 IMsgServiceAdmin2;
 
-#line 15
-/* The MAPI types the methods use, spelled exactly as mapidefs.h spells them (so that
-   the header also compiles after the MAPI headers). */
+#line 22 "mapiaux.h"
+/* The MAPI types the methods use, spelled exactly as mapidefs.h spells them (so that */
+/* the header also compiles after the MAPI headers). */
+#line 15 "headers/mapiaux.idl"
 typedef struct _MAPIERROR *LPMAPIERROR;
-#line 16
 typedef struct _MAPIUID *LPMAPIUID;
 typedef struct _SPropValue *LPSPropValue;
 typedef const IID *LPCIID;
@@ -33,57 +33,65 @@ typedef struct IMAPITable *LPMAPITABLE;
 typedef struct IProfSect *LPPROFSECT;
 typedef struct IProviderAdmin *LPPROVIDERADMIN;
 
-#line 27
+#line 37 "mapiaux.h"
 /* MAPILogonEx: a background session, for asynchronous profile access. */
+#line 27 "headers/mapiaux.idl"
 #define MAPI_BG_SESSION ((ULONG)0x00200000)
+#line 41 "mapiaux.h"
 /* MAPIINIT_0.ulFlags: MAPIInitialize does not initialize COM. */
+#line 29 "headers/mapiaux.idl"
 #define MAPI_NO_COINIT ((ULONG)0x00000008)
+#line 45 "mapiaux.h"
 /* IMAPIProp::SaveChanges. */
+#line 31 "headers/mapiaux.idl"
 #define SPAMFILTER_ONSAVE ((ULONG)0x00000080)
-#line 32
 #define ITEMPROC_FORCE ((ULONG)0x00000800)
 #define NON_EMS_XP_SAVE ((ULONG)0x00001000)
-#line 35
+#line 51 "mapiaux.h"
 /* IMAPISession::OpenMsgStore: the online store, not the cached one. */
+#line 35 "headers/mapiaux.idl"
 #define MDB_ONLINE ((ULONG)0x00000100)
+#line 55 "mapiaux.h"
 /* PR_STORE_SUPPORT_MASK bits. */
+#line 37 "headers/mapiaux.idl"
 #define STORE_UNICODE_OK ((ULONG)0x00040000)
-#line 38
 #define STORE_ITEMPROC ((ULONG)0x00200000)
-#line 40
+#line 60 "mapiaux.h"
 /* Opening objects: bypass the cache, or use only the cache. */
+#line 40 "headers/mapiaux.idl"
 #define MAPI_NO_CACHE ((ULONG)0x00000200)
-#line 41
 #define MAPI_CACHE_ONLY ((ULONG)0x00004000)
-#line 43
+#line 65 "mapiaux.h"
 /* PR_DISPLAY_TYPE values beyond mapidefs.h's. */
+#line 43 "headers/mapiaux.idl"
 #define DT_ROOM ((ULONG)0x00000007)
-#line 44
 #define DT_EQUIPMENT ((ULONG)0x00000008)
 #define DT_SEC_DISTLIST ((ULONG)0x00000009)
-#line 47
+#line 71 "mapiaux.h"
 /* PR_MSG_EDITOR_FORMAT values. */
+#line 47 "headers/mapiaux.idl"
 #define EDITOR_FORMAT_DONTKNOW ((ULONG)0x00000000)
-#line 48
 #define EDITOR_FORMAT_PLAINTEXT ((ULONG)0x00000001)
 #define EDITOR_FORMAT_HTML ((ULONG)0x00000002)
 #define EDITOR_FORMAT_RTF ((ULONG)0x00000003)
 
-#line 53
+#line 79 "mapiaux.h"
 /* IMsgServiceAdmin2 {00020387-0000-0000-C000-000000000046}: derives from IUnknown. */
+#line 53 "headers/mapiaux.idl"
 DEFINE_GUID(IID_IMsgServiceAdmin2, 0x00020387, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMsgServiceAdmin2 : public IUnknown {
+#line 85 "mapiaux.h"
     /* IMsgServiceAdmin's methods, in its order. */
-#line 56
+#line 56 "headers/mapiaux.idl"
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
 #line 58
     virtual HRESULT STDMETHODCALLTYPE GetMsgServiceTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
-#line 53
-    /* ulUIParam is a window handle (ULONG_PTR); the IDL front end cannot name ULONG_PTR,
-       so it is `void *` here (the same size and passing on both ABIs) and the
-       manifest's [corrections] give Rust ULONG_PTR. */
-#line 62
+#line 91 "mapiaux.h"
+    /* ulUIParam is a window handle (ULONG_PTR); the IDL front end cannot name ULONG_PTR, */
+    /* so it is `void *` here (the same size and passing on both ABIs) and the */
+    /* manifest's [corrections] give Rust ULONG_PTR. */
+#line 62 "headers/mapiaux.idl"
     virtual HRESULT STDMETHODCALLTYPE CreateMsgService(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags) = 0;
 #line 64
     virtual HRESULT STDMETHODCALLTYPE DeleteMsgService(LPMAPIUID lpUID) = 0;
@@ -101,9 +109,9 @@ struct IMsgServiceAdmin2 : public IUnknown {
 #line 80
     virtual HRESULT STDMETHODCALLTYPE SetPrimaryIdentity(LPMAPIUID lpUID, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProviderTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
-#line 53
+#line 113 "mapiaux.h"
     /* The addition: CreateMsgService that also returns the new service's MAPIUID. */
-#line 84
+#line 84 "headers/mapiaux.idl"
     virtual HRESULT STDMETHODCALLTYPE CreateMsgServiceEx(LPTSTR lpszService, LPTSTR lpszDisplayName, void *ulUIParam, ULONG ulFlags, LPMAPIUID lpuidService) = 0;
 #line 53
 };
@@ -112,12 +120,15 @@ __CRT_UUID_DECL(IMsgServiceAdmin2, 0x00020387, 0x0000, 0x0000, 0xC0, 0x00, 0x00,
 #endif
 #else
 typedef struct IMsgServiceAdmin2Vtbl {
+#line 124 "mapiaux.h"
     /* IUnknown */
+#line 53 "headers/mapiaux.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMsgServiceAdmin2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMsgServiceAdmin2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMsgServiceAdmin2 *This);
+#line 130 "mapiaux.h"
     /* IMsgServiceAdmin2 */
-#line 56
+#line 56 "headers/mapiaux.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IMsgServiceAdmin2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
 #line 58
     HRESULT (STDMETHODCALLTYPE *GetMsgServiceTable)(IMsgServiceAdmin2 *This, ULONG ulFlags, LPMAPITABLE *lppTable);
@@ -181,7 +192,7 @@ struct IMsgServiceAdmin2 {
 #line 89
 typedef IMsgServiceAdmin2 *LPSERVICEADMIN2;
 
-#line 185 "mapiaux.h"
+#line 196 "mapiaux.h"
 #ifdef __cplusplus
 }
 #endif

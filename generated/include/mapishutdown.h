@@ -20,24 +20,26 @@ typedef struct IMAPIClientShutdown IMAPIClientShutdown;
 #line 36
 typedef struct IMAPIProviderShutdown IMAPIProviderShutdown;
 
-#line 17
+#line 24 "mapishutdown.h"
 /* The client's side, obtained with QueryInterface on the IMAPISession. */
 /* IMAPIClientShutdown {00020397-0000-0000-C000-000000000046}: derives from IUnknown. */
+#line 17 "headers/mapishutdown.idl"
 DEFINE_GUID(IID_IMAPIClientShutdown, 0x00020397, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIClientShutdown : public IUnknown {
-    /* S_OK when every loaded provider can shut down fast; MAPI_E_NO_SUPPORT when one
-       cannot, and then the client goes through the ordinary logoff. */
-#line 21
+#line 31 "mapishutdown.h"
+    /* S_OK when every loaded provider can shut down fast; MAPI_E_NO_SUPPORT when one */
+    /* cannot, and then the client goes through the ordinary logoff. */
+#line 21 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
-#line 17
+#line 36 "mapishutdown.h"
     /* The client is about to exit: providers should save what they must keep. */
-#line 24
+#line 24 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
-#line 17
-    /* The client exits without releasing its MAPI objects; after this call, MAPI only
-       expects the process to end. */
-#line 28
+#line 40 "mapishutdown.h"
+    /* The client exits without releasing its MAPI objects; after this call, MAPI only */
+    /* expects the process to end. */
+#line 28 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
 #line 17
 };
@@ -46,12 +48,15 @@ __CRT_UUID_DECL(IMAPIClientShutdown, 0x00020397, 0x0000, 0x0000, 0xC0, 0x00, 0x0
 #endif
 #else
 typedef struct IMAPIClientShutdownVtbl {
+#line 52 "mapishutdown.h"
     /* IUnknown */
+#line 17 "headers/mapishutdown.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMAPIClientShutdown *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPIClientShutdown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPIClientShutdown *This);
+#line 58 "mapishutdown.h"
     /* IMAPIClientShutdown */
-#line 21
+#line 21 "headers/mapishutdown.idl"
     HRESULT (STDMETHODCALLTYPE *QueryFastShutdown)(IMAPIClientShutdown *This);
 #line 24
     HRESULT (STDMETHODCALLTYPE *NotifyProcessShutdown)(IMAPIClientShutdown *This);
@@ -79,23 +84,25 @@ struct IMAPIClientShutdown {
 #line 31
 typedef IMAPIClientShutdown *LPMAPICLIENTSHUTDOWN;
 
-#line 36
-/* A provider's side: the MAPI subsystem asks each provider object for it with
-   QueryInterface and forwards the client's three calls. */
+#line 88 "mapishutdown.h"
+/* A provider's side: the MAPI subsystem asks each provider object for it with */
+/* QueryInterface and forwards the client's three calls. */
 /* IMAPIProviderShutdown {00020398-0000-0000-C000-000000000046}: derives from IUnknown. */
+#line 36 "headers/mapishutdown.idl"
 DEFINE_GUID(IID_IMAPIProviderShutdown, 0x00020398, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPIProviderShutdown : public IUnknown {
+#line 96 "mapishutdown.h"
     /* S_OK when the provider can shut down fast. */
-#line 39
+#line 39 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE QueryFastShutdown(void) = 0;
-#line 36
+#line 100 "mapishutdown.h"
     /* The process is going away: flush what must survive it. */
-#line 42
+#line 42 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE NotifyProcessShutdown(void) = 0;
-#line 36
+#line 104 "mapishutdown.h"
     /* Last call before the process ends; no Release follows. */
-#line 45
+#line 45 "headers/mapishutdown.idl"
     virtual HRESULT STDMETHODCALLTYPE DoFastShutdown(void) = 0;
 #line 36
 };
@@ -104,12 +111,15 @@ __CRT_UUID_DECL(IMAPIProviderShutdown, 0x00020398, 0x0000, 0x0000, 0xC0, 0x00, 0
 #endif
 #else
 typedef struct IMAPIProviderShutdownVtbl {
+#line 115 "mapishutdown.h"
     /* IUnknown */
+#line 36 "headers/mapishutdown.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMAPIProviderShutdown *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPIProviderShutdown *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPIProviderShutdown *This);
+#line 121 "mapishutdown.h"
     /* IMAPIProviderShutdown */
-#line 39
+#line 39 "headers/mapishutdown.idl"
     HRESULT (STDMETHODCALLTYPE *QueryFastShutdown)(IMAPIProviderShutdown *This);
 #line 42
     HRESULT (STDMETHODCALLTYPE *NotifyProcessShutdown)(IMAPIProviderShutdown *This);
@@ -137,7 +147,7 @@ struct IMAPIProviderShutdown {
 #line 48
 typedef IMAPIProviderShutdown *LPMAPIPROVIDERSHUTDOWN;
 
-#line 141 "mapishutdown.h"
+#line 151 "mapishutdown.h"
 #ifdef __cplusplus
 }
 #endif

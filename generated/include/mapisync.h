@@ -20,14 +20,13 @@ typedef struct IMAPISync IMAPISync;
 #line 51
 typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 
-#line 14
+#line 24 "mapisync.h"
 /* Background synchronization for MAPI store providers (Outlook 2010 and later). */
 
-#line 18
-/* Bits of MAPISIB.ulFlags. The reference calls them alternatives, but they are distinct
-   bits and Outlook may combine them; keep bits you do not know about. */
+/* Bits of MAPISIB.ulFlags. The reference calls them alternatives, but they are distinct */
+/* bits and Outlook may combine them; keep bits you do not know about. */
+#line 18 "headers/mapisync.idl"
 #define SYNC_UPLOAD_HIERARCHY ((ULONG)0x00000001)
-#line 19
 #define SYNC_DOWNLOAD_HIERARCHY ((ULONG)0x00000002)
 #define SYNC_UPLOAD_CONTENTS ((ULONG)0x00000040)
 #define SYNC_DOWNLOAD_CONTENTS ((ULONG)0x00000080)
@@ -35,11 +34,11 @@ typedef struct IMAPISyncProgressCallback IMAPISyncProgressCallback;
 #define SYNC_GLOBAL_HEADERS ((ULONG)0x02000000)
 #define SYNC_ON_DEMAND ((ULONG)0x20000000)
 
-#line 28
-/* The single argument of IMAPISync::SynchronizeInBackground. It is 32 bytes on 64-bit
-   Windows and 20 bytes on 32-bit Windows. */
+#line 38 "mapisync.h"
+/* The single argument of IMAPISync::SynchronizeInBackground. It is 32 bytes on 64-bit */
+/* Windows and 20 bytes on 32-bit Windows. */
+#line 28 "headers/mapisync.idl"
 typedef struct _MAPISIB {
-#line 29
     ULONG ulSize;
     ULONG ulFlags;
     LPMAPISESSION psesSync;
@@ -48,16 +47,18 @@ typedef struct _MAPISIB {
 #line 28
 } MAPISIB, *PMAPISIB;
 
-#line 40
-/* The store provider's side: Outlook obtains it by calling QueryInterface on the message
-   store object. */
+#line 51 "mapisync.h"
+/* The store provider's side: Outlook obtains it by calling QueryInterface on the message */
+/* store object. */
 /* IMAPISync {5024A385-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
+#line 40 "headers/mapisync.idl"
 DEFINE_GUID(IID_IMAPISync, 0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISync : public IUnknown {
-    /* Starts a synchronization on a thread of the provider's own and returns without
-       waiting for it. */
-#line 44
+#line 59 "mapisync.h"
+    /* Starts a synchronization on a thread of the provider's own and returns without */
+    /* waiting for it. */
+#line 44 "headers/mapisync.idl"
     virtual HRESULT STDMETHODCALLTYPE SynchronizeInBackground(PMAPISIB psibpb) = 0;
 #line 40
 };
@@ -66,12 +67,15 @@ __CRT_UUID_DECL(IMAPISync, 0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0
 #endif
 #else
 typedef struct IMAPISyncVtbl {
+#line 71 "mapisync.h"
     /* IUnknown */
+#line 40 "headers/mapisync.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMAPISync *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPISync *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPISync *This);
+#line 77 "mapisync.h"
     /* IMAPISync */
-#line 44
+#line 44 "headers/mapisync.idl"
     HRESULT (STDMETHODCALLTYPE *SynchronizeInBackground)(IMAPISync *This, PMAPISIB psibpb);
 #line 40
 } IMAPISyncVtbl;
@@ -91,24 +95,26 @@ struct IMAPISync {
 #line 47
 typedef IMAPISync *LPMAPISYNC;
 
-#line 51
+#line 99 "mapisync.h"
 /* Outlook's side: how the provider's sync thread reports to the Send/Receive dialog. */
 /* IMAPISyncProgressCallback {5024A386-2D44-486A-81A8-8F0ECB6071DD}: derives from IUnknown. */
+#line 51 "headers/mapisync.idl"
 DEFINE_GUID(IID_IMAPISyncProgressCallback, 0x5024A386, 0x2D44, 0x486A, 0x81, 0xA8, 0x8F, 0x0E, 0xCB, 0x60, 0x71, 0xDD);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMAPISyncProgressCallback : public IUnknown {
-    /* Moves the progress bar to ulIndex of ulIndexMax; the UTF-16 text may be NULL to
-       leave the message as it is. */
-#line 55
+#line 106 "mapisync.h"
+    /* Moves the progress bar to ulIndex of ulIndexMax; the UTF-16 text may be NULL to */
+    /* leave the message as it is. */
+#line 55 "headers/mapisync.idl"
     virtual HRESULT STDMETHODCALLTYPE Progress(const WCHAR *pwcszProgress, ULONG ulIndex, ULONG ulIndexMax) = 0;
-#line 51
+#line 111 "mapisync.h"
     /* Shows an error or a warning: its code and the UTF-16 text to display. */
-#line 59
+#line 59 "headers/mapisync.idl"
     virtual HRESULT STDMETHODCALLTYPE Error(HRESULT hResult, const WCHAR *pwcszErrorStr) = 0;
-#line 51
-    /* Ends the synchronization with its final status and hands the done event back so
-       that Outlook can close it (the event may be NULL). */
-#line 63
+#line 115 "mapisync.h"
+    /* Ends the synchronization with its final status and hands the done event back so */
+    /* that Outlook can close it (the event may be NULL). */
+#line 63 "headers/mapisync.idl"
     virtual HRESULT STDMETHODCALLTYPE Done(HANDLE hThreadDoneEvent, HRESULT hResult) = 0;
 #line 51
 };
@@ -117,12 +123,15 @@ __CRT_UUID_DECL(IMAPISyncProgressCallback, 0x5024A386, 0x2D44, 0x486A, 0x81, 0xA
 #endif
 #else
 typedef struct IMAPISyncProgressCallbackVtbl {
+#line 127 "mapisync.h"
     /* IUnknown */
+#line 51 "headers/mapisync.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMAPISyncProgressCallback *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMAPISyncProgressCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMAPISyncProgressCallback *This);
+#line 133 "mapisync.h"
     /* IMAPISyncProgressCallback */
-#line 55
+#line 55 "headers/mapisync.idl"
     HRESULT (STDMETHODCALLTYPE *Progress)(IMAPISyncProgressCallback *This, const WCHAR *pwcszProgress, ULONG ulIndex, ULONG ulIndexMax);
 #line 59
     HRESULT (STDMETHODCALLTYPE *Error)(IMAPISyncProgressCallback *This, HRESULT hResult, const WCHAR *pwcszErrorStr);
@@ -156,13 +165,17 @@ typedef IMAPISyncProgressCallback *LPMAPISYNCPROGRESSCALLBACK;
 #define MAPISYNC_WAIT_TIMEOUT 0x00000102u  /* the time ran out */
 #define MAPISYNC_WAIT_FAILED 0xFFFFFFFFu   /* the wait failed (a null handle) */
 #define MAPISYNC_INFINITE 0xFFFFFFFFu      /* milliseconds: wait for ever */
+#line 169 "mapisync.h"
 /* ULONG MapiSync_WaitDoneEvent(HANDLE event, ULONG milliseconds); */
+#line 78 "headers/mapisync.idl"
 typedef ULONG (*LPMAPISYNC_WAITDONEEVENT)(HANDLE hEvent, ULONG ulMilliseconds);
+#line 173 "mapisync.h"
 /* void MapiSync_CloseDoneEvent(HANDLE event); */
+#line 80 "headers/mapisync.idl"
 typedef void (*LPMAPISYNC_CLOSEDONEEVENT)(HANDLE hEvent);
 #endif
 
-#line 166 "mapisync.h"
+#line 179 "mapisync.h"
 #ifdef __cplusplus
 }
 #endif

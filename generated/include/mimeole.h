@@ -64,10 +64,10 @@ typedef struct IMimeEditTag IMimeEditTag;
 #line 779
 typedef struct IMimeEditTagCollection IMimeEditTagCollection;
 
-#line 25
+#line 68 "mimeole.h"
 /* Windows and COM types, spelled as the Windows headers spell them. */
+#line 25 "headers/mimeole.idl"
 typedef unsigned char BYTE;
-#line 26
 typedef unsigned short VARTYPE;
 typedef char *LPSTR;
 typedef const char *LPCSTR;
@@ -81,10 +81,10 @@ typedef struct tagPROPVARIANT *LPPROPVARIANT;
 typedef struct IStream *LPSTREAM;
 typedef struct IMoniker *LPMONIKER;
 typedef struct IBindCtx *LPBC;
-#line 41
+#line 85 "mimeole.h"
 /* MIME handles: opaque pointers naming a charset, a body, a header row, an address. */
+#line 41 "headers/mimeole.idl"
 typedef const struct HCHARSET__ *HCHARSET;
-#line 42
 typedef HCHARSET *LPHCHARSET;
 typedef const struct HBODY__ *HBODY;
 typedef HBODY *LPHBODY;
@@ -99,8 +99,9 @@ typedef ULONG TYPEDID;
 typedef ULONG CODEPAGEID;
 typedef const struct tagPROPVARIANT *LPCPROPVARIANT;
 
-#line 58
+#line 103 "mimeole.h"
 /* ENCODINGTYPE: how a body is encoded (IMimeBody::GetData and friends). */
+#line 58 "headers/mimeole.idl"
 typedef enum {
     IET_BINARY = 0,
     IET_BASE64,
@@ -118,21 +119,27 @@ typedef enum {
     IET_LAST
 } ENCODINGTYPE;
 
+#line 123 "mimeole.h"
 /* CHARSETTYPE: which charset GetCodePageCharset looks up. */
+#line 76 "headers/mimeole.idl"
 typedef enum {
     CHARSET_BODY = 0,
     CHARSET_HEADER,
     CHARSET_WEB
 } CHARSETTYPE;
 
+#line 132 "mimeole.h"
 /* CSETAPPLYTYPE: how a charset is applied (IMimeMessageTree::SetCharset). */
+#line 83 "headers/mimeole.idl"
 typedef enum {
     CSET_APPLY_UNTAGGED = 0,
     CSET_APPLY_ALL,
     CSET_APPLY_TAG_ALL
 } CSETAPPLYTYPE;
 
+#line 141 "mimeole.h"
 /* BODYLOCATION: where a body goes in the tree (InsertBody, GetBody). */
+#line 90 "headers/mimeole.idl"
 typedef enum {
     IBL_ROOT = 0,
     IBL_PARENT,
@@ -142,7 +149,9 @@ typedef enum {
     IBL_PREVIOUS
 } BODYLOCATION;
 
+#line 153 "mimeole.h"
 /* IMSGBODYTYPE: what IsBodyType asks. */
+#line 100 "headers/mimeole.idl"
 typedef enum {
     IBT_SECURE = 0,
     IBT_ATTACHMENT,
@@ -151,7 +160,9 @@ typedef enum {
     IBT_AUTOATTACH
 } IMSGBODYTYPE;
 
+#line 164 "mimeole.h"
 /* ADDRESSFORMAT: how an address table renders addresses. */
+#line 109 "headers/mimeole.idl"
 typedef enum {
     AFT_DISPLAY_FRIENDLY = 0,
     AFT_DISPLAY_EMAIL,
@@ -161,7 +172,9 @@ typedef enum {
     AFT_RFC822_TRANSMIT
 } ADDRESSFORMAT;
 
+#line 176 "mimeole.h"
 /* FNTSYSTYPE: the font cache's fonts. */
+#line 119 "headers/mimeole.idl"
 typedef enum {
     FNT_SYS_ICON = 0,
     FNT_SYS_ICON_BOLD,
@@ -170,28 +183,33 @@ typedef enum {
     FNT_SYS_LAST
 } FNTSYSTYPE;
 
+#line 187 "mimeole.h"
 /* CERTDATAID: what IMimeSecurity::GetCertData asks for. */
+#line 128 "headers/mimeole.idl"
 typedef enum {
     CDID_EMAIL = 0,
     CDID_MAX
 } CERTDATAID;
 
+#line 195 "mimeole.h"
 /* CERTNAMETYPE: how IMimeSecurity::GetCertificateName renders the name. */
+#line 134 "headers/mimeole.idl"
 typedef enum {
     SIMPLE = 0,
     OID,
     X500
 } CERTNAMETYPE;
 
-#line 143
-/* The structures the methods take. ADDRESSPROPS holds BLOBs by value, which cannot be
-   declared here (BLOB is the Windows headers'), so it stays opaque. */
+#line 204 "mimeole.h"
+/* The structures the methods take. ADDRESSPROPS holds BLOBs by value, which cannot be */
+/* declared here (BLOB is the Windows headers'), so it stays opaque. */
+#line 143 "headers/mimeole.idl"
 typedef struct tagADDRESSPROPS *LPADDRESSPROPS;
 
-#line 146
+#line 210 "mimeole.h"
 /* A charset (IMimeInternational::GetCharsetInfo). */
+#line 146 "headers/mimeole.idl"
 typedef struct tagINETCSETINFO {
-#line 147
     char szName[128];
     HCHARSET hCharset;
     CODEPAGEID cpiWindows;
@@ -200,10 +218,10 @@ typedef struct tagINETCSETINFO {
 #line 146
 } INETCSETINFO, *LPINETCSETINFO;
 
-#line 155
+#line 222 "mimeole.h"
 /* A code page (IMimeInternational::GetCodePageInfo); dwMask says which fields are set. */
+#line 155 "headers/mimeole.idl"
 typedef struct tagCODEPAGEINFO {
-#line 156
     ULONG dwMask;
     CODEPAGEID cpiCodePage;
     int fIsValidCodePage;
@@ -222,10 +240,10 @@ typedef struct tagCODEPAGEINFO {
 #line 155
 } CODEPAGEINFO, *LPCODEPAGEINFO;
 
-#line 174
+#line 244 "mimeole.h"
 /* RFC 1522 (encoded word) state of a header value. */
+#line 174 "headers/mimeole.idl"
 typedef struct tagRFC1522INFO {
-#line 175
     int fRfc1522Allowed;
     int fRfc1522Used;
     int fAllow8bit;
@@ -233,19 +251,19 @@ typedef struct tagRFC1522INFO {
 #line 174
 } RFC1522INFO, *LPRFC1522INFO;
 
-#line 182
+#line 255 "mimeole.h"
 /* A header search (IMimeHeaderTable::FindFirstRow, FindNextRow). */
+#line 182 "headers/mimeole.idl"
 typedef struct tagFINDHEADER {
-#line 183
     LPCSTR pszHeader;
     ULONG dwReserved;
 #line 182
 } FINDHEADER, *LPFINDHEADER;
 
-#line 188
+#line 264 "mimeole.h"
 /* Where a header row lies in the header block. */
+#line 188 "headers/mimeole.idl"
 typedef struct tagHEADERROWINFO {
-#line 189
     ULONG dwRowNumber;
     ULONG cboffStart;
     ULONG cboffColon;
@@ -253,19 +271,19 @@ typedef struct tagHEADERROWINFO {
 #line 188
 } HEADERROWINFO, *LPHEADERROWINFO;
 
-#line 196
+#line 275 "mimeole.h"
 /* A header parameter: its name and value. */
+#line 196 "headers/mimeole.idl"
 typedef struct tagMIMEPARAMINFO {
-#line 197
     LPSTR pszName;
     LPSTR pszData;
 #line 196
 } MIMEPARAMINFO, *LPMIMEPARAMINFO;
 
-#line 202
+#line 284 "mimeole.h"
 /* A property's metadata (IMimePropertySet::GetPropInfo); dwMask says which fields. */
+#line 202 "headers/mimeole.idl"
 typedef struct tagMIMEPROPINFO {
-#line 203
     ULONG dwMask;
     HCHARSET hCharset;
     ENCODINGTYPE ietEncoding;
@@ -281,19 +299,19 @@ typedef struct tagMIMEPROPINFO {
 #line 213
 typedef const MIMEPROPINFO *LPCMIMEPROPINFO;
 
-#line 216
+#line 303 "mimeole.h"
 /* A list of addresses. */
+#line 216 "headers/mimeole.idl"
 typedef struct tagADDRESSLIST {
-#line 217
     ULONG cAdrs;
     LPADDRESSPROPS prgAdr;
 #line 216
 } ADDRESSLIST, *LPADDRESSLIST;
 
-#line 222
+#line 312 "mimeole.h"
 /* Where a body's parts lie in the message stream. */
+#line 222 "headers/mimeole.idl"
 typedef struct tagBODYOFFSETS {
-#line 223
     ULONG cbBoundaryStart;
     ULONG cbHeaderStart;
     ULONG cbBodyStart;
@@ -301,10 +319,10 @@ typedef struct tagBODYOFFSETS {
 #line 222
 } BODYOFFSETS, *LPBODYOFFSETS;
 
-#line 230
+#line 323 "mimeole.h"
 /* How a body would be sent (IMimeBody::GetTransmitInfo). */
+#line 230 "headers/mimeole.idl"
 typedef struct tagTRANSMITINFO {
-#line 231
     ENCODINGTYPE ietCurrent;
     ENCODINGTYPE ietXmitMime;
     ENCODINGTYPE ietXmit822;
@@ -316,20 +334,20 @@ typedef struct tagTRANSMITINFO {
 #line 230
 } TRANSMITINFO, *LPTRANSMITINFO;
 
-#line 242
+#line 338 "mimeole.h"
 /* A body search by content type (IMimeMessageTree::FindFirst, FindNext). */
+#line 242 "headers/mimeole.idl"
 typedef struct tagFINDBODY {
-#line 243
     LPSTR pszPriType;
     LPSTR pszSubType;
     ULONG dwReserved;
 #line 242
 } FINDBODY, *LPFINDBODY;
 
-#line 249
+#line 348 "mimeole.h"
 /* IMimeMessage::CreateWebPage's options. */
+#line 249 "headers/mimeole.idl"
 typedef struct tagWEBPAGEOPTIONS {
-#line 250
     ULONG cbSize;
     ULONG dwFlags;
     ULONG dwDelay;
@@ -337,10 +355,10 @@ typedef struct tagWEBPAGEOPTIONS {
 #line 249
 } WEBPAGEOPTIONS, *LPWEBPAGEOPTIONS;
 
-#line 257
+#line 359 "mimeole.h"
 /* One row of IMimeEnumHeaderRows. */
+#line 257 "headers/mimeole.idl"
 typedef struct tagENUMHEADERROW {
-#line 258
     HHEADERROW hRow;
     LPSTR pszHeader;
     LPSTR pszData;
@@ -349,19 +367,20 @@ typedef struct tagENUMHEADERROW {
 #line 257
 } ENUMHEADERROW, *LPENUMHEADERROW;
 
-#line 266
+#line 371 "mimeole.h"
 /* One property of IMimeEnumProperties. */
+#line 266 "headers/mimeole.idl"
 typedef struct tagENUMPROPERTY {
-#line 267
     LPSTR pszName;
     HHEADERROW hRow;
     ULONG dwPropId;
 #line 266
 } ENUMPROPERTY, *LPENUMPROPERTY;
 
-#line 301
+#line 381 "mimeole.h"
 /* Charsets and code pages, and RFC 1522 encoded words. */
 /* IMimeInternational {C5588349-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 301 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeInternational : public IUnknown {
@@ -396,12 +415,15 @@ __CRT_UUID_DECL(IMimeInternational, 0xC5588349, 0x7F86, 0x11D0, 0x82, 0x52, 0x00
 #endif
 #else
 typedef struct IMimeInternationalVtbl {
+#line 419 "mimeole.h"
     /* IUnknown */
+#line 301 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeInternational *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeInternational *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeInternational *This);
+#line 425 "mimeole.h"
     /* IMimeInternational */
-#line 303
+#line 303 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *SetDefaultCharset)(IMimeInternational *This, HCHARSET hCharset);
     HRESULT (STDMETHODCALLTYPE *GetDefaultCharset)(IMimeInternational *This, LPHCHARSET phCharset);
     HRESULT (STDMETHODCALLTYPE *GetCodePageCharset)(IMimeInternational *This, CODEPAGEID cpiCodePage, CHARSETTYPE ctCsetType, LPHCHARSET phCharset);
@@ -465,9 +487,10 @@ struct IMimeInternational {
 #line 331
 typedef IMimeInternational *LPMIMEINTERNATIONAL;
 
-#line 335
+#line 491 "mimeole.h"
 /* S/MIME: encoding, decoding and certificates of a message tree. */
 /* IMimeSecurity {C5588353-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 335 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeSecurity, 0xC5588353, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeSecurity : public IUnknown {
@@ -494,12 +517,15 @@ __CRT_UUID_DECL(IMimeSecurity, 0xC5588353, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC
 #endif
 #else
 typedef struct IMimeSecurityVtbl {
+#line 521 "mimeole.h"
     /* IUnknown */
+#line 335 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeSecurity *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeSecurity *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeSecurity *This);
+#line 527 "mimeole.h"
     /* IMimeSecurity */
-#line 337
+#line 337 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *InitNew)(IMimeSecurity *This);
     HRESULT (STDMETHODCALLTYPE *CheckInit)(IMimeSecurity *This);
     HRESULT (STDMETHODCALLTYPE *EncodeMessage)(IMimeSecurity *This, IMimeMessageTree *const pTree, ULONG dwFlags);
@@ -547,9 +573,10 @@ struct IMimeSecurity {
 #line 355
 typedef IMimeSecurity *LPMIMESECURITY;
 
-#line 359
+#line 577 "mimeole.h"
 /* A header block (an IPersistStream: its methods first). */
 /* IMimeHeaderTable {FD853CD1-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 359 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeHeaderTable, 0xFD853CD1, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeHeaderTable : public IUnknown {
@@ -559,9 +586,9 @@ struct IMimeHeaderTable : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Load(LPSTREAM pStm) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
-#line 359
+#line 590 "mimeole.h"
     /* Its own methods. */
-#line 367
+#line 367 "headers/mimeole.idl"
     virtual HRESULT STDMETHODCALLTYPE FindFirstRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE FindNextRow(LPFINDHEADER pFindHeader, LPHHEADERROW phRow) = 0;
     virtual HRESULT STDMETHODCALLTYPE CountRows(LPCSTR pszHeader, ULONG *pcRows) = 0;
@@ -585,12 +612,15 @@ __CRT_UUID_DECL(IMimeHeaderTable, 0xFD853CD1, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 
 #endif
 #else
 typedef struct IMimeHeaderTableVtbl {
+#line 616 "mimeole.h"
     /* IUnknown */
+#line 359 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeHeaderTable *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeHeaderTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeHeaderTable *This);
+#line 622 "mimeole.h"
     /* IMimeHeaderTable */
-#line 361
+#line 361 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeHeaderTable *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeHeaderTable *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeHeaderTable *This, LPSTREAM pStm);
@@ -652,9 +682,10 @@ struct IMimeHeaderTable {
 #line 385
 typedef IMimeHeaderTable *LPMIMEHEADERTABLE;
 
-#line 389
+#line 686 "mimeole.h"
 /* The registry of MIME property names and their ids. */
 /* IMimePropertySchema {FD853CEC-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 389 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimePropertySchema, 0xFD853CEC, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimePropertySchema : public IUnknown {
@@ -673,12 +704,15 @@ __CRT_UUID_DECL(IMimePropertySchema, 0xFD853CEC, 0x7F86, 0x11D0, 0x82, 0x52, 0x0
 #endif
 #else
 typedef struct IMimePropertySchemaVtbl {
+#line 708 "mimeole.h"
     /* IUnknown */
+#line 389 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimePropertySchema *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimePropertySchema *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimePropertySchema *This);
+#line 714 "mimeole.h"
     /* IMimePropertySchema */
-#line 391
+#line 391 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *RegisterProperty)(IMimePropertySchema *This, LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault, ULONG *pdwPropId);
 #line 394
     HRESULT (STDMETHODCALLTYPE *ModifyProperty)(IMimePropertySchema *This, LPCSTR pszName, ULONG dwFlags, ULONG dwRowNumber, VARTYPE vtDefault);
@@ -710,10 +744,11 @@ struct IMimePropertySchema {
 #line 401
 typedef IMimePropertySchema *LPMIMEPROPERTYSCHEMA;
 
-#line 406
-/* The properties (headers and their parameters) of one body (an
-   IPersistStreamInit: its methods first). */
+#line 748 "mimeole.h"
+/* The properties (headers and their parameters) of one body (an */
+/* IPersistStreamInit: its methods first). */
 /* IMimePropertySet {FD853CD3-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 406 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimePropertySet, 0xFD853CD3, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimePropertySet : public IUnknown {
@@ -724,9 +759,9 @@ struct IMimePropertySet : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
-#line 406
+#line 763 "mimeole.h"
     /* Its own methods. */
-#line 415
+#line 415 "headers/mimeole.idl"
     virtual HRESULT STDMETHODCALLTYPE GetPropInfo(LPCSTR pszName, LPMIMEPROPINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE SetPropInfo(LPCSTR pszName, LPCMIMEPROPINFO pInfo) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetProp(LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue) = 0;
@@ -758,12 +793,15 @@ __CRT_UUID_DECL(IMimePropertySet, 0xFD853CD3, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 
 #endif
 #else
 typedef struct IMimePropertySetVtbl {
+#line 797 "mimeole.h"
     /* IUnknown */
+#line 406 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimePropertySet *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimePropertySet *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimePropertySet *This);
+#line 803 "mimeole.h"
     /* IMimePropertySet */
-#line 408
+#line 408 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimePropertySet *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimePropertySet *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimePropertySet *This, LPSTREAM pStm);
@@ -843,9 +881,10 @@ struct IMimePropertySet {
 #line 441
 typedef IMimePropertySet *LPMIMEPROPERTYSET;
 
-#line 445
+#line 885 "mimeole.h"
 /* The addresses of a message (From, To, Cc, ...). */
 /* IMimeAddressTable {C558834A-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 445 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeAddressTable, 0xC558834A, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeAddressTable : public IUnknown {
@@ -878,12 +917,15 @@ __CRT_UUID_DECL(IMimeAddressTable, 0xC558834A, 0x7F86, 0x11D0, 0x82, 0x52, 0x00,
 #endif
 #else
 typedef struct IMimeAddressTableVtbl {
+#line 921 "mimeole.h"
     /* IUnknown */
+#line 445 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeAddressTable *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeAddressTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeAddressTable *This);
+#line 927 "mimeole.h"
     /* IMimeAddressTable */
-#line 447
+#line 447 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Append)(IMimeAddressTable *This, ULONG dwAdrType, ENCODINGTYPE ietFriendly, LPCSTR pszFriendly, LPCSTR pszEmail, LPHADDRESS phAddress);
 #line 450
     HRESULT (STDMETHODCALLTYPE *Insert)(IMimeAddressTable *This, LPADDRESSPROPS pAddress, LPHADDRESS phAddress);
@@ -943,9 +985,10 @@ struct IMimeAddressTable {
 #line 471
 typedef IMimeAddressTable *LPMIMEADDRESSTABLE;
 
-#line 475
+#line 989 "mimeole.h"
 /* A document fetched by URL, for CreateWebPage. */
 /* IMimeWebDocument {EE519F11-851A-11D0-825C-00C04FD85AB4}: derives from IUnknown. */
+#line 475 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeWebDocument, 0xEE519F11, 0x851A, 0x11D0, 0x82, 0x5C, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeWebDocument : public IUnknown {
@@ -959,12 +1002,15 @@ __CRT_UUID_DECL(IMimeWebDocument, 0xEE519F11, 0x851A, 0x11D0, 0x82, 0x5C, 0x00, 
 #endif
 #else
 typedef struct IMimeWebDocumentVtbl {
+#line 1006 "mimeole.h"
     /* IUnknown */
+#line 475 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeWebDocument *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeWebDocument *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeWebDocument *This);
+#line 1012 "mimeole.h"
     /* IMimeWebDocument */
-#line 477
+#line 477 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetURL)(IMimeWebDocument *This, LPSTR *ppszURL);
     HRESULT (STDMETHODCALLTYPE *BindToStorage)(IMimeWebDocument *This, REFIID riid, LPVOID *ppvObject);
 #line 475
@@ -986,9 +1032,10 @@ struct IMimeWebDocument {
 #line 481
 typedef IMimeWebDocument *LPMIMEWEBDOCUMENT;
 
-#line 485
+#line 1036 "mimeole.h"
 /* One body of a message tree: its properties, then its data. */
 /* IMimeBody {C558834C-7F86-11D0-8252-00C04FD85AB4}: derives from IMimePropertySet. */
+#line 485 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeBody, 0xC558834C, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeBody : public IMimePropertySet {
@@ -1016,11 +1063,15 @@ __CRT_UUID_DECL(IMimeBody, 0xC558834C, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0
 #endif
 #else
 typedef struct IMimeBodyVtbl {
+#line 1067 "mimeole.h"
     /* IUnknown */
+#line 485 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeBody *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeBody *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeBody *This);
+#line 1073 "mimeole.h"
     /* IMimePropertySet */
+#line 485 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeBody *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeBody *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeBody *This, LPSTREAM pStm);
@@ -1046,8 +1097,9 @@ typedef struct IMimeBodyVtbl {
     HRESULT (STDMETHODCALLTYPE *SetOption)(IMimeBody *This, TYPEDID oid, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimeBody *This, TYPEDID oid, LPPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *EnumProps)(IMimeBody *This, ULONG dwFlags, IMimeEnumProperties **ppEnum);
+#line 1101 "mimeole.h"
     /* IMimeBody */
-#line 487
+#line 487 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *IsType)(IMimeBody *This, IMSGBODYTYPE bodytype);
     HRESULT (STDMETHODCALLTYPE *SetDisplayName)(IMimeBody *This, LPCSTR pszDisplay);
     HRESULT (STDMETHODCALLTYPE *GetDisplayName)(IMimeBody *This, LPSTR *ppszDisplay);
@@ -1122,10 +1174,11 @@ struct IMimeBody {
 #line 505
 typedef IMimeBody *LPMIMEBODY;
 
-#line 510
-/* The tree of bodies of a MIME message (an IPersistStreamInit: its methods
-   first). */
+#line 1178 "mimeole.h"
+/* The tree of bodies of a MIME message (an IPersistStreamInit: its methods */
+/* first). */
 /* IMimeMessageTree {FD853CD4-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 510 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeMessageTree, 0xFD853CD4, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageTree : public IUnknown {
@@ -1136,9 +1189,9 @@ struct IMimeMessageTree : public IUnknown {
     virtual HRESULT STDMETHODCALLTYPE Save(LPSTREAM pStm, int fClearDirty) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetSizeMax(unsigned long long *pcbSize) = 0;
     virtual HRESULT STDMETHODCALLTYPE InitNew(void) = 0;
-#line 510
+#line 1193 "mimeole.h"
     /* Its own methods. */
-#line 519
+#line 519 "headers/mimeole.idl"
     virtual HRESULT STDMETHODCALLTYPE GetMessageSource(LPSTREAM *ppStream, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetMessageSize(ULONG *pcbSize, ULONG dwFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE LoadOffsetTable(LPSTREAM pStream) = 0;
@@ -1181,12 +1234,15 @@ __CRT_UUID_DECL(IMimeMessageTree, 0xFD853CD4, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 
 #endif
 #else
 typedef struct IMimeMessageTreeVtbl {
+#line 1238 "mimeole.h"
     /* IUnknown */
+#line 510 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeMessageTree *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageTree *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageTree *This);
+#line 1244 "mimeole.h"
     /* IMimeMessageTree */
-#line 512
+#line 512 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeMessageTree *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeMessageTree *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeMessageTree *This, LPSTREAM pStm);
@@ -1288,9 +1344,10 @@ struct IMimeMessageTree {
 #line 556
 typedef IMimeMessageTree *LPMIMEMESSAGETREE;
 
-#line 560
+#line 1348 "mimeole.h"
 /* A MIME message: the tree, with text bodies, attachments and addresses. */
 /* IMimeMessage {FD853CD5-7F86-11D0-8252-00C04FD85AB4}: derives from IMimeMessageTree. */
+#line 560 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeMessage, 0xFD853CD5, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessage : public IMimeMessageTree {
@@ -1330,11 +1387,15 @@ __CRT_UUID_DECL(IMimeMessage, 0xFD853CD5, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0
 #endif
 #else
 typedef struct IMimeMessageVtbl {
+#line 1391 "mimeole.h"
     /* IUnknown */
+#line 560 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeMessage *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessage *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessage *This);
+#line 1397 "mimeole.h"
     /* IMimeMessageTree */
+#line 560 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IMimeMessage *This, CLSID *pClassID);
     HRESULT (STDMETHODCALLTYPE *IsDirty)(IMimeMessage *This);
     HRESULT (STDMETHODCALLTYPE *Load)(IMimeMessage *This, LPSTREAM pStm);
@@ -1370,8 +1431,9 @@ typedef struct IMimeMessageVtbl {
     HRESULT (STDMETHODCALLTYPE *DeleteBodyProp)(IMimeMessage *This, HBODY hBody, LPCSTR pszName);
     HRESULT (STDMETHODCALLTYPE *SetOption)(IMimeMessage *This, TYPEDID oid, LPCPROPVARIANT pValue);
     HRESULT (STDMETHODCALLTYPE *GetOption)(IMimeMessage *This, TYPEDID oid, LPPROPVARIANT pValue);
+#line 1435 "mimeole.h"
     /* IMimeMessage */
-#line 562
+#line 562 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *CreateWebPage)(IMimeMessage *This, LPSTREAM pRootStm, LPWEBPAGEOPTIONS pOptions, IMimeMessageCallback *pCallback, LPMONIKER *ppMoniker);
 #line 564
     HRESULT (STDMETHODCALLTYPE *GetProp)(IMimeMessage *This, LPCSTR pszName, ULONG dwFlags, LPPROPVARIANT pValue);
@@ -1480,9 +1542,10 @@ struct IMimeMessage {
 #line 593
 typedef IMimeMessage *LPMIMEMESSAGE;
 
-#line 597
+#line 1546 "mimeole.h"
 /* Asked about web pages the message refers to. */
 /* IMimeMessageCallback {761AA641-7BDA-11D1-8AA9-00C04FB951F3}: derives from IUnknown. */
+#line 597 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeMessageCallback, 0x761AA641, 0x7BDA, 0x11D1, 0x8A, 0xA9, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageCallback : public IUnknown {
@@ -1495,12 +1558,15 @@ __CRT_UUID_DECL(IMimeMessageCallback, 0x761AA641, 0x7BDA, 0x11D1, 0x8A, 0xA9, 0x
 #endif
 #else
 typedef struct IMimeMessageCallbackVtbl {
+#line 1562 "mimeole.h"
     /* IUnknown */
+#line 597 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeMessageCallback *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageCallback *This);
+#line 1568 "mimeole.h"
     /* IMimeMessageCallback */
-#line 599
+#line 599 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *OnWebPageSplitter)(IMimeMessageCallback *This, ULONG cInlined, LPSTREAM ppStream);
 #line 597
 } IMimeMessageCallbackVtbl;
@@ -1520,18 +1586,19 @@ struct IMimeMessageCallback {
 #line 602
 typedef IMimeMessageCallback *LPMIMEMESSAGECALLBACK;
 
-#line 607
-/* An object that loads from and saves to a MIME message (an IPersist: GetClassID
-   first). */
+#line 1590 "mimeole.h"
+/* An object that loads from and saves to a MIME message (an IPersist: GetClassID */
+/* first). */
 /* IPersistMime {DE4AD8DA-555F-11D1-8DD0-00C04FB951F9}: derives from IUnknown. */
+#line 607 "headers/mimeole.idl"
 DEFINE_GUID(IID_IPersistMime, 0xDE4AD8DA, 0x555F, 0x11D1, 0x8D, 0xD0, 0x00, 0xC0, 0x4F, 0xB9, 0x51, 0xF9);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IPersistMime : public IUnknown {
 #line 609
     virtual HRESULT STDMETHODCALLTYPE GetClassID(CLSID *pClassID) = 0;
-#line 607
+#line 1600 "mimeole.h"
     /* Its own methods. */
-#line 611
+#line 611 "headers/mimeole.idl"
     virtual HRESULT STDMETHODCALLTYPE Load(IMimeMessage *pMsg) = 0;
     virtual HRESULT STDMETHODCALLTYPE Save(IMimeMessage *pMsg, ULONG dwFlags) = 0;
 #line 607
@@ -1541,12 +1608,15 @@ __CRT_UUID_DECL(IPersistMime, 0xDE4AD8DA, 0x555F, 0x11D1, 0x8D, 0xD0, 0x00, 0xC0
 #endif
 #else
 typedef struct IPersistMimeVtbl {
+#line 1612 "mimeole.h"
     /* IUnknown */
+#line 607 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IPersistMime *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IPersistMime *This);
     ULONG (STDMETHODCALLTYPE *Release)(IPersistMime *This);
+#line 1618 "mimeole.h"
     /* IPersistMime */
-#line 609
+#line 609 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetClassID)(IPersistMime *This, CLSID *pClassID);
 #line 611
     HRESULT (STDMETHODCALLTYPE *Load)(IPersistMime *This, IMimeMessage *pMsg);
@@ -1572,9 +1642,10 @@ struct IPersistMime {
 #line 615
 typedef IPersistMime *LPPERSISTMIME;
 
-#line 619
+#line 1646 "mimeole.h"
 /* A set of messages to combine (message/partial). */
 /* IMimeMessageParts {C558834F-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 619 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeMessageParts, 0xC558834F, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeMessageParts : public IUnknown {
@@ -1591,12 +1662,15 @@ __CRT_UUID_DECL(IMimeMessageParts, 0xC558834F, 0x7F86, 0x11D0, 0x82, 0x52, 0x00,
 #endif
 #else
 typedef struct IMimeMessagePartsVtbl {
+#line 1666 "mimeole.h"
     /* IUnknown */
+#line 619 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeMessageParts *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeMessageParts *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeMessageParts *This);
+#line 1672 "mimeole.h"
     /* IMimeMessageParts */
-#line 621
+#line 621 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *CombineParts)(IMimeMessageParts *This, IMimeMessage **ppMessage);
     HRESULT (STDMETHODCALLTYPE *AddPart)(IMimeMessageParts *This, IMimeMessage *pMessage);
     HRESULT (STDMETHODCALLTYPE *SetMaxParts)(IMimeMessageParts *This, ULONG cParts);
@@ -1624,9 +1698,10 @@ struct IMimeMessageParts {
 #line 628
 typedef IMimeMessageParts *LPMIMEMESSAGEPARTS;
 
-#line 632
+#line 1702 "mimeole.h"
 /* Enumerates header rows. */
 /* IMimeEnumHeaderRows {C558834D-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 632 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEnumHeaderRows, 0xC558834D, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumHeaderRows : public IUnknown {
@@ -1644,12 +1719,15 @@ __CRT_UUID_DECL(IMimeEnumHeaderRows, 0xC558834D, 0x7F86, 0x11D0, 0x82, 0x52, 0x0
 #endif
 #else
 typedef struct IMimeEnumHeaderRowsVtbl {
+#line 1723 "mimeole.h"
     /* IUnknown */
+#line 632 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEnumHeaderRows *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumHeaderRows *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumHeaderRows *This);
+#line 1729 "mimeole.h"
     /* IMimeEnumHeaderRows */
-#line 634
+#line 634 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumHeaderRows *This, ULONG cFetch, LPENUMHEADERROW prgRow, ULONG *pcFetched);
 #line 636
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumHeaderRows *This, ULONG cItems);
@@ -1679,9 +1757,10 @@ struct IMimeEnumHeaderRows {
 #line 642
 typedef IMimeEnumHeaderRows *LPMIMEENUMHEADERROWS;
 
-#line 646
+#line 1761 "mimeole.h"
 /* Enumerates properties. */
 /* IMimeEnumProperties {FD853CEE-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 646 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEnumProperties, 0xFD853CEE, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumProperties : public IUnknown {
@@ -1699,12 +1778,15 @@ __CRT_UUID_DECL(IMimeEnumProperties, 0xFD853CEE, 0x7F86, 0x11D0, 0x82, 0x52, 0x0
 #endif
 #else
 typedef struct IMimeEnumPropertiesVtbl {
+#line 1782 "mimeole.h"
     /* IUnknown */
+#line 646 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEnumProperties *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumProperties *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumProperties *This);
+#line 1788 "mimeole.h"
     /* IMimeEnumProperties */
-#line 648
+#line 648 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumProperties *This, ULONG cFetch, LPENUMPROPERTY prgProp, ULONG *pcFetched);
 #line 650
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumProperties *This, ULONG cItems);
@@ -1734,9 +1816,10 @@ struct IMimeEnumProperties {
 #line 656
 typedef IMimeEnumProperties *LPMIMEENUMPROPERTIES;
 
-#line 660
+#line 1820 "mimeole.h"
 /* Enumerates addresses by type. */
 /* IMimeEnumAddressTypes {C5588354-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 660 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEnumAddressTypes, 0xC5588354, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumAddressTypes : public IUnknown {
@@ -1754,12 +1837,15 @@ __CRT_UUID_DECL(IMimeEnumAddressTypes, 0xC5588354, 0x7F86, 0x11D0, 0x82, 0x52, 0
 #endif
 #else
 typedef struct IMimeEnumAddressTypesVtbl {
+#line 1841 "mimeole.h"
     /* IUnknown */
+#line 660 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEnumAddressTypes *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumAddressTypes *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumAddressTypes *This);
+#line 1847 "mimeole.h"
     /* IMimeEnumAddressTypes */
-#line 662
+#line 662 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumAddressTypes *This, ULONG cFetch, LPADDRESSPROPS prgAdr, ULONG *pcFetched);
 #line 664
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumAddressTypes *This, ULONG cItems);
@@ -1789,9 +1875,10 @@ struct IMimeEnumAddressTypes {
 #line 670
 typedef IMimeEnumAddressTypes *LPMIMEENUMADDRESSTYPES;
 
-#line 674
+#line 1879 "mimeole.h"
 /* Enumerates the messages of an IMimeMessageParts. */
 /* IMimeEnumMessageParts {C5588350-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 674 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEnumMessageParts, 0xC5588350, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEnumMessageParts : public IUnknown {
@@ -1809,12 +1896,15 @@ __CRT_UUID_DECL(IMimeEnumMessageParts, 0xC5588350, 0x7F86, 0x11D0, 0x82, 0x52, 0
 #endif
 #else
 typedef struct IMimeEnumMessagePartsVtbl {
+#line 1900 "mimeole.h"
     /* IUnknown */
+#line 674 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEnumMessageParts *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEnumMessageParts *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEnumMessageParts *This);
+#line 1906 "mimeole.h"
     /* IMimeEnumMessageParts */
-#line 676
+#line 676 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEnumMessageParts *This, ULONG cFetch, IMimeMessage **prgpMessage, ULONG *pcFetched);
 #line 678
     HRESULT (STDMETHODCALLTYPE *Skip)(IMimeEnumMessageParts *This, ULONG cItems);
@@ -1844,9 +1934,10 @@ struct IMimeEnumMessageParts {
 #line 684
 typedef IMimeEnumMessageParts *LPMIMEENUMMESSAGEPARTS;
 
-#line 688
+#line 1938 "mimeole.h"
 /* A string-keyed hash table. */
 /* IHashTable {64577981-86D7-11D1-BDFC-00C04FA31009}: derives from IUnknown. */
+#line 688 "headers/mimeole.idl"
 DEFINE_GUID(IID_IHashTable, 0x64577981, 0x86D7, 0x11D1, 0xBD, 0xFC, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IHashTable : public IUnknown {
@@ -1864,12 +1955,15 @@ __CRT_UUID_DECL(IHashTable, 0x64577981, 0x86D7, 0x11D1, 0xBD, 0xFC, 0x00, 0xC0, 
 #endif
 #else
 typedef struct IHashTableVtbl {
+#line 1959 "mimeole.h"
     /* IUnknown */
+#line 688 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IHashTable *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IHashTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IHashTable *This);
+#line 1965 "mimeole.h"
     /* IHashTable */
-#line 690
+#line 690 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Init)(IHashTable *This, ULONG dwSize, int fDupeKeys);
     HRESULT (STDMETHODCALLTYPE *Insert)(IHashTable *This, LPSTR psz, LPVOID pv, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *Replace)(IHashTable *This, LPSTR psz, LPVOID pv);
@@ -1899,10 +1993,11 @@ struct IHashTable {
 #line 698
 typedef IHashTable *LPHASHTABLE;
 
-#line 703
-/* The MIME allocator: IMalloc's methods first, then frees for the MIME
-   structures. */
+#line 1997 "mimeole.h"
+/* The MIME allocator: IMalloc's methods first, then frees for the MIME */
+/* structures. */
 /* IMimeAllocator {C5588351-7F86-11D0-8252-00C04FD85AB4}: derives from IUnknown. */
+#line 703 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeAllocator, 0xC5588351, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0xC0, 0x4F, 0xD8, 0x5A, 0xB4);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeAllocator : public IUnknown {
@@ -1913,9 +2008,9 @@ struct IMimeAllocator : public IUnknown {
     virtual void * STDMETHODCALLTYPE GetSize(void *pv) = 0;
     virtual int STDMETHODCALLTYPE DidAlloc(void *pv) = 0;
     virtual void STDMETHODCALLTYPE HeapMinimize(void) = 0;
-#line 703
+#line 2012 "mimeole.h"
     /* Its own methods. */
-#line 712
+#line 712 "headers/mimeole.idl"
     virtual HRESULT STDMETHODCALLTYPE FreeParamInfoArray(ULONG cParams, LPMIMEPARAMINFO prgParam, unsigned char fFreeArray) = 0;
 #line 714
     virtual HRESULT STDMETHODCALLTYPE FreeAddressList(LPADDRESSLIST pList) = 0;
@@ -1935,12 +2030,15 @@ __CRT_UUID_DECL(IMimeAllocator, 0xC5588351, 0x7F86, 0x11D0, 0x82, 0x52, 0x00, 0x
 #endif
 #else
 typedef struct IMimeAllocatorVtbl {
+#line 2034 "mimeole.h"
     /* IUnknown */
+#line 703 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeAllocator *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeAllocator *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeAllocator *This);
+#line 2040 "mimeole.h"
     /* IMimeAllocator */
-#line 705
+#line 705 "headers/mimeole.idl"
     void * (STDMETHODCALLTYPE *Alloc)(IMimeAllocator *This, void *cb);
     void * (STDMETHODCALLTYPE *Realloc)(IMimeAllocator *This, void *pv, void *cb);
     void (STDMETHODCALLTYPE *Free)(IMimeAllocator *This, void *pv);
@@ -1996,9 +2094,10 @@ struct IMimeAllocator {
 #line 726
 typedef IMimeAllocator *LPMIMEALLOCATOR;
 
-#line 730
+#line 2098 "mimeole.h"
 /* Finds the class of a MIME body. */
 /* IMimeObjResolver {FECEAFFD-C441-11D1-960E-00C04FBD7C09}: derives from IUnknown. */
+#line 730 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeObjResolver, 0xFECEAFFD, 0xC441, 0x11D1, 0x96, 0x0E, 0x00, 0xC0, 0x4F, 0xBD, 0x7C, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeObjResolver : public IUnknown {
@@ -2011,12 +2110,15 @@ __CRT_UUID_DECL(IMimeObjResolver, 0xFECEAFFD, 0xC441, 0x11D1, 0x96, 0x0E, 0x00, 
 #endif
 #else
 typedef struct IMimeObjResolverVtbl {
+#line 2114 "mimeole.h"
     /* IUnknown */
+#line 730 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeObjResolver *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeObjResolver *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeObjResolver *This);
+#line 2120 "mimeole.h"
     /* IMimeObjResolver */
-#line 732
+#line 732 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *MimeOleObjectFromMoniker)(IMimeObjResolver *This, ULONG bindf, LPMONIKER pmkOriginal, LPBC pBindCtx, REFIID riid, LPVOID *ppvObject, LPMONIKER *ppmkNew);
 #line 730
 } IMimeObjResolverVtbl;
@@ -2036,9 +2138,10 @@ struct IMimeObjResolver {
 #line 737
 typedef IMimeObjResolver *LPMIMEOBJRESOLVER;
 
-#line 741
+#line 2142 "mimeole.h"
 /* Fonts for rendering messages. */
 /* IFontCache {B0D17FC2-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
+#line 741 "headers/mimeole.idl"
 DEFINE_GUID(IID_IFontCache, 0xB0D17FC2, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IFontCache : public IUnknown {
@@ -2054,12 +2157,15 @@ __CRT_UUID_DECL(IFontCache, 0xB0D17FC2, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 
 #endif
 #else
 typedef struct IFontCacheVtbl {
+#line 2161 "mimeole.h"
     /* IUnknown */
+#line 741 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IFontCache *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IFontCache *This);
     ULONG (STDMETHODCALLTYPE *Release)(IFontCache *This);
+#line 2167 "mimeole.h"
     /* IFontCache */
-#line 743
+#line 743 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Init)(IFontCache *This, void *hkey, LPCSTR pszIntlKey, ULONG dwFlags);
     HRESULT (STDMETHODCALLTYPE *GetFont)(IFontCache *This, FNTSYSTYPE fntType, HCHARSET hCharset, void **phFont);
     HRESULT (STDMETHODCALLTYPE *OnOptionChange)(IFontCache *This);
@@ -2085,9 +2191,10 @@ struct IFontCache {
 #line 749
 typedef IFontCache *LPFONTCACHE;
 
-#line 753
+#line 2195 "mimeole.h"
 /* Told when the font cache changes. */
 /* IFontCacheNotify {B0D17FC5-7BC4-11D1-BDFA-00C04FA31009}: derives from IUnknown. */
+#line 753 "headers/mimeole.idl"
 DEFINE_GUID(IID_IFontCacheNotify, 0xB0D17FC5, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IFontCacheNotify : public IUnknown {
@@ -2101,12 +2208,15 @@ __CRT_UUID_DECL(IFontCacheNotify, 0xB0D17FC5, 0x7BC4, 0x11D1, 0xBD, 0xFA, 0x00, 
 #endif
 #else
 typedef struct IFontCacheNotifyVtbl {
+#line 2212 "mimeole.h"
     /* IUnknown */
+#line 753 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IFontCacheNotify *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IFontCacheNotify *This);
     ULONG (STDMETHODCALLTYPE *Release)(IFontCacheNotify *This);
+#line 2218 "mimeole.h"
     /* IFontCacheNotify */
-#line 755
+#line 755 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *OnPreFontChange)(IFontCacheNotify *This);
     HRESULT (STDMETHODCALLTYPE *OnPostFontChange)(IFontCacheNotify *This);
 #line 753
@@ -2128,9 +2238,10 @@ struct IFontCacheNotify {
 #line 759
 typedef IFontCacheNotify *LPFONTCACHENOTIFY;
 
-#line 763
+#line 2242 "mimeole.h"
 /* A tag of an HTML body being edited. */
 /* IMimeEditTag {70183210-7B36-11D2-8C12-00C04FA31009}: derives from IUnknown. */
+#line 763 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEditTag, 0x70183210, 0x7B36, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEditTag : public IUnknown {
@@ -2150,12 +2261,15 @@ __CRT_UUID_DECL(IMimeEditTag, 0x70183210, 0x7B36, 0x11D2, 0x8C, 0x12, 0x00, 0xC0
 #endif
 #else
 typedef struct IMimeEditTagVtbl {
+#line 2265 "mimeole.h"
     /* IUnknown */
+#line 763 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEditTag *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEditTag *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEditTag *This);
+#line 2271 "mimeole.h"
     /* IMimeEditTag */
-#line 765
+#line 765 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *GetSrc)(IMimeEditTag *This, BSTR *pbstr);
     HRESULT (STDMETHODCALLTYPE *SetSrc)(IMimeEditTag *This, BSTR bstr);
     HRESULT (STDMETHODCALLTYPE *GetDest)(IMimeEditTag *This, BSTR *pbstr);
@@ -2189,9 +2303,10 @@ struct IMimeEditTag {
 #line 775
 typedef IMimeEditTag *LPMIMEEDITTAG;
 
-#line 779
+#line 2307 "mimeole.h"
 /* Enumerates IMimeEditTags. */
 /* IMimeEditTagCollection {D09EE528-7B38-11D2-8C12-00C04FA31009}: derives from IUnknown. */
+#line 779 "headers/mimeole.idl"
 DEFINE_GUID(IID_IMimeEditTagCollection, 0xD09EE528, 0x7B38, 0x11D2, 0x8C, 0x12, 0x00, 0xC0, 0x4F, 0xA3, 0x10, 0x09);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IMimeEditTagCollection : public IUnknown {
@@ -2207,12 +2322,15 @@ __CRT_UUID_DECL(IMimeEditTagCollection, 0xD09EE528, 0x7B38, 0x11D2, 0x8C, 0x12, 
 #endif
 #else
 typedef struct IMimeEditTagCollectionVtbl {
+#line 2326 "mimeole.h"
     /* IUnknown */
+#line 779 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMimeEditTagCollection *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IMimeEditTagCollection *This);
     ULONG (STDMETHODCALLTYPE *Release)(IMimeEditTagCollection *This);
+#line 2332 "mimeole.h"
     /* IMimeEditTagCollection */
-#line 781
+#line 781 "headers/mimeole.idl"
     HRESULT (STDMETHODCALLTYPE *Init)(IMimeEditTagCollection *This, LPUNKNOWN pHtmlDoc);
     HRESULT (STDMETHODCALLTYPE *Next)(IMimeEditTagCollection *This, ULONG cFetch, IMimeEditTag **ppTag, ULONG *pcFetched);
     HRESULT (STDMETHODCALLTYPE *Reset)(IMimeEditTagCollection *This);
@@ -2238,7 +2356,7 @@ struct IMimeEditTagCollection {
 #line 787
 typedef IMimeEditTagCollection *LPMIMEEDITTAGCOLLECTION;
 
-#line 2242 "mimeole.h"
+#line 2360 "mimeole.h"
 #ifdef __cplusplus
 }
 #endif

@@ -49,7 +49,11 @@ impl LineMap {
     /// Maps each header line written since the last call with `of` (given its text).
     fn mark(&mut self, out: &str, of: impl Fn(&str) -> usize) {
         for text in out[self.done..].split_inclusive('\n') {
-            self.lines.push(of(text));
+            // A comment line (the IDL's documentation) is no declaration's: the
+            // declaration after it then gets a `#line` of its own.
+            let t = text.trim();
+            let comment = t.starts_with("/*") && t.ends_with("*/");
+            self.lines.push(if comment { 0 } else { of(text) });
         }
         self.done = out.len();
     }
@@ -311,29 +315,18 @@ fn map_item(map: &mut LineMap, o: &str, item: &Item) {
     }
 }
 
-/// The IDL's documentation of a declaration as a C comment before it (`*/` in the text
-/// broken, so the comment ends where it should).
+/// The IDL's documentation of a declaration as C comments before it, one per line (`*/`
+/// in the text broken, so each comment ends where it should).
 fn doc_comment(out: &mut String, indent: &str, doc: Option<&str>) {
     let Some(doc) = doc else { return };
-    let doc = doc.replace("*/", "* /");
-    let mut lines = doc.lines();
-    let first = lines.next().unwrap_or("");
-    let rest: Vec<&str> = lines.collect();
-    if rest.is_empty() {
-        line(out, &format!("{indent}/* {first} */"));
-        return;
-    }
-    line(out, &format!("{indent}/* {first}"));
-    for l in rest {
+    for l in doc.lines() {
+        let l = l.replace("*/", "* /");
         if l.is_empty() {
-            line(out, "");
+            line(out, &format!("{indent}/* */"));
         } else {
-            line(out, &format!("{indent}   {l}"));
+            line(out, &format!("{indent}/* {l} */"));
         }
     }
-    let last = out.pop();
-    debug_assert_eq!(last, Some('\n'));
-    out.push_str(" */\n");
 }
 
 fn line(out: &mut String, text: &str) {
