@@ -1,8 +1,8 @@
 //! The last check before anything is written: every C header the run generated compiles,
 //! with clang: for x86_64 Linux the umbrella header as C and C++ (there it declares the
 //! MAPI types itself and includes the lowered IDL headers) and one lowered header alone
-//! (each includes the umbrella in the same way), and for every Windows target of the
-//! manifest the umbrella as C and C++ against the MAPI headers the run read. A header
+//! (each includes the umbrella in the same way), and for the manifest's first Windows
+//! target the umbrella as C and C++ against the MAPI headers the run read. A header
 //! that does not is an error that quotes clang; the lowered IDL headers' `#line`
 //! directives make clang name the IDL file and line, where the caller puts the error.
 
@@ -98,8 +98,12 @@ pub fn check_headers(
                 &dir.join(name),
             )?);
         }
+        // Windows: the first target's (x86_64's) C and C++ views over the MAPI headers.
+        // The other targets differ in sizes only, which the tests' compiles of the
+        // umbrella for every target check (`tests/umbrella_header.rs`) along with the
+        // bindings' own layout checks; leaving them out here keeps a regeneration fast.
         if with_mapi_headers && order.first() == Some(&umbrella) {
-            for t in &inputs.targets {
+            for t in inputs.targets.iter().take(1) {
                 let mut args = inputs.clang_args(&t.triple, cplusplus);
                 args.push(format!("-I{}", dir.display()));
                 jobs.push(spawn(
