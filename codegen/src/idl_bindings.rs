@@ -90,6 +90,7 @@ pub fn bindings(file: &IdlFile, options: &Options) -> Result<String> {
     );
     let module = module_name(file)?;
     let doc = format!(" The interfaces, types and constants of `{shown}`.");
+    let allowed = crate::backend::allowed_lints();
     crate::backend::render_module(
         &model,
         &header_key(file),
@@ -97,15 +98,7 @@ pub fn bindings(file: &IdlFile, options: &Options) -> Result<String> {
             quote! {
                 #[doc = #doc]
                 pub mod #module {
-                    #![allow(
-                        non_camel_case_types,
-                        non_snake_case,
-                        non_upper_case_globals,
-                        unused_unsafe,
-                        clippy::all,
-                        clippy::pedantic,
-                        clippy::missing_safety_doc
-                    )]
+                    #![allow(#allowed)]
                     #[allow(unused_imports)]
                     use #bindings::*;
                     #body

@@ -187,6 +187,11 @@ fn cargo() -> Command {
 /// A clean `cargo build` of the crate at `manifest` into a fresh target folder.
 fn clean_build(manifest: &Path, target_dir: &Path, args: &[&str]) -> Result<(), Fail> {
     let _ = std::fs::remove_dir_all(target_dir);
+    build(manifest, target_dir, args)
+}
+
+/// `cargo build --quiet` of `manifest` into `target_dir`.
+fn build(manifest: &Path, target_dir: &Path, args: &[&str]) -> Result<(), Fail> {
     let out = io(
         cargo()
             .arg("build")
@@ -262,25 +267,7 @@ fn incremental_build(
     edit.set(edit.get() + 1);
     text.push_str(&format!("// edit {}\n", edit.get()));
     io(std::fs::write(&lib, text), "lib.rs")?;
-    let out = io(
-        cargo()
-            .arg("build")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(manifest)
-            .arg("--target-dir")
-            .arg(target_dir)
-            .output(),
-        "cargo build",
-    )?;
-    if !out.status.success() {
-        return Err(Fail(format!(
-            "building {} failed:\n{}",
-            manifest.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    Ok(())
+    build(manifest, target_dir, &[])
 }
 
 fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<Compile, Fail> {

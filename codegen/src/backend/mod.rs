@@ -166,6 +166,7 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
     };
     let gates: Vec<TokenStream> = mod_decls.iter().map(gate).collect();
     let lib_doc = format!(" {}", package.description);
+    let allowed = allowed_lints();
     let lib = quote! {
         #![doc = #lib_doc]
         //!
@@ -173,15 +174,7 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         //! our IMAPISync IDL. Layouts are checked at compile time for every target listed
         //! in the manifest.
         #![warn(missing_docs)]
-        #![allow(
-            non_camel_case_types,
-            non_snake_case,
-            non_upper_case_globals,
-            unused_unsafe,
-            clippy::all,
-            clippy::pedantic,
-            clippy::missing_safety_doc
-        )]
+        #![allow(#allowed)]
         #(#gates #[rustfmt::skip] pub mod #mod_decls;)*
         #[rustfmt::skip]
         mod layout;
@@ -209,6 +202,19 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
         cheader::umbrella(model)?,
     );
     Ok(files)
+}
+
+/// The lints generated code allows: MAPI's names and the generated glue's shapes.
+pub(crate) fn allowed_lints() -> TokenStream {
+    quote! {
+        non_camel_case_types,
+        non_snake_case,
+        non_upper_case_globals,
+        unused_unsafe,
+        clippy::all,
+        clippy::pedantic,
+        clippy::missing_safety_doc
+    }
 }
 
 /// The model's items, constants and interfaces of header `key`, put together by `wrap`
