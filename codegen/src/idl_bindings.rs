@@ -60,19 +60,18 @@ pub fn build(idl: impl AsRef<Path>, out: &Path) -> Result<()> {
 
 /// The Rust module for the IDL file at `path`.
 pub fn bindings_for_file(path: &Path, options: &Options) -> Result<String> {
-    let src = std::fs::read_to_string(path).map_err(|e| {
-        idl::IdlError::whole_file(path, format!("cannot read `{}`: {e}", path.display()))
-    })?;
-    bindings(&parse(path, &src)?, options)
+    bindings(&idl::parse_file_with(path, &PARSE)?, options)
 }
 
-/// Parses a provider's IDL as this module reads it: a forward-declared interface may be
-/// a base (the bindings' `IMAPIProp`, say).
+/// How this module reads a provider's IDL: a forward-declared interface may be a base
+/// (the bindings' `IMAPIProp`, say).
+const PARSE: idl::ParseOptions = idl::ParseOptions {
+    external_bases: true,
+};
+
+/// Parses a provider's IDL source as [`bindings_for_file`] reads its file.
 pub fn parse(path: &Path, src: &str) -> Result<IdlFile> {
-    let options = idl::ParseOptions {
-        external_bases: true,
-    };
-    Ok(idl::parse_str_with(path, src, &options)?)
+    Ok(idl::parse_str_with(path, src, &PARSE)?)
 }
 
 /// The Rust module for a parsed IDL file.
@@ -208,7 +207,9 @@ fn model(file: &IdlFile) -> Result<Model> {
             }
             Item::Const(c) => {
                 let rust_ty = match c.ty.name.as_str() {
-                    n if c.ty.pointers.is_empty() => builtin(n).unwrap_or(n).to_string(),
+                    n if c.ty.pointers.is_empty() => {
+                        idl::builtin_rust_type(n).unwrap_or(n).to_string()
+                    }
                     _ => {
                         return Err(Error::msg(format!(
                             "{}: constant `{}` has a pointer type",
@@ -228,11 +229,7 @@ fn model(file: &IdlFile) -> Result<Model> {
                 );
             }
             Item::Struct(s) => {
-                let name = s
-                    .tag
-                    .clone()
-                    .or_else(|| s.names.first().map(|d| d.name.clone()))
-                    .unwrap_or_default();
+                let name = s.bindings_name().unwrap_or_default().to_string();
                 let n = crate::backend::ident(&name);
                 let fields = s.fields.iter().map(|f| {
                     let fname = crate::backend::param_ident(&f.name);
@@ -250,35 +247,16 @@ fn model(file: &IdlFile) -> Result<Model> {
                     #[derive(Copy, Clone)]
                     pub struct #n { #(#fields),* }
                 });
-                for d in &s.names {
-                    if d.name == name {
-                        continue;
-                    }
-                    let alias = crate::backend::ident(&d.name);
-                    let target = crate::backend::rust_type(&pointer_to(
-                        CType::Named(name.clone()),
-                        d.pointers.len(),
-                    ));
-                    push(syn::parse_quote!(pub type #alias = #target;));
+                for alias in aliases(&name, &s.names) {
+                    push(alias);
                 }
             }
             Item::Enum(e) => {
-                let name = e
-                    .tag
-                    .clone()
-                    .or_else(|| e.names.first().map(|d| d.name.clone()))
-                    .unwrap_or_default();
+                let name = e.bindings_name().unwrap_or_default().to_string();
                 let n = crate::backend::ident(&name);
                 push(syn::parse_quote!(pub type #n = i32;));
-                for d in &e.names {
-                    if d.name != name {
-                        let alias = crate::backend::ident(&d.name);
-                        let target = crate::backend::rust_type(&pointer_to(
-                            CType::Named(name.clone()),
-                            d.pointers.len(),
-                        ));
-                        push(syn::parse_quote!(pub type #alias = #target;));
-                    }
+                for alias in aliases(&name, &e.names) {
+                    push(alias);
                 }
                 for v in &e.variants {
                     constants.insert(
@@ -379,23 +357,6 @@ fn iunknown(key: &str) -> ir::Interface {
     }
 }
 
-/// The Rust primitive of a builtin C spelling.
-fn builtin(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "char" | "signed char" | "__int8" => "i8",
-        "unsigned char" | "unsigned __int8" => "u8",
-        "short" | "short int" | "signed short" | "__int16" => "i16",
-        "unsigned short" | "unsigned short int" | "unsigned __int16" => "u16",
-        "int" | "signed" | "signed int" | "__int32" => "i32",
-        "unsigned" | "unsigned int" | "unsigned __int32" => "u32",
-        "long long" | "long long int" | "signed long long" | "__int64" => "i64",
-        "unsigned long long" | "unsigned long long int" | "unsigned __int64" => "u64",
-        "float" => "f32",
-        "double" => "f64",
-        _ => return None,
-    })
-}
-
 /// An IDL type in the model's terms.
 fn c_type(t: &idl::CType, interfaces: &HashSet<String>) -> CType {
     let name = t
@@ -406,7 +367,7 @@ fn c_type(t: &idl::CType, interfaces: &HashSet<String>) -> CType {
     let mut ty = match name {
         "void" => CType::Void,
         n if interfaces.contains(n) => CType::Interface(n.to_string()),
-        n => match builtin(n) {
+        n => match idl::builtin_rust_type(n) {
             Some(p) => CType::Prim(p),
             None => CType::Named(n.to_string()),
         },
@@ -423,6 +384,23 @@ fn c_type(t: &idl::CType, interfaces: &HashSet<String>) -> CType {
     ty
 }
 
+/// The typedef names of a struct or enum other than `name`, as aliases of it
+/// (`*PName` a pointer to it).
+fn aliases(name: &str, names: &[idl::Declarator]) -> Vec<syn::Item> {
+    names
+        .iter()
+        .filter(|d| d.name != name)
+        .map(|d| {
+            let alias = crate::backend::ident(&d.name);
+            let target = crate::backend::rust_type(&pointer_to(
+                CType::Named(name.to_string()),
+                d.pointers.len(),
+            ));
+            syn::parse_quote!(pub type #alias = #target;)
+        })
+        .collect()
+}
+
 /// `ty` behind `levels` (non-const) pointers.
 fn pointer_to(mut ty: CType, levels: usize) -> CType {
     for _ in 0..levels {
@@ -437,20 +415,14 @@ fn pointer_to(mut ty: CType, levels: usize) -> CType {
 /// Writes `text` to `path` through a temporary file beside it, so `path` is the old file
 /// or the new one, never a part.
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::msg(format!("cannot write `{}`: {e}", path.display()))
-        })
+    let failed = |e: std::io::Error| Error::msg(format!("cannot write `{}`: {e}", path.display()));
+    // The temporary file is removed if anything fails before the rename.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    tmp.write_all(text.as_bytes()).map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

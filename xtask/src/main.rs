@@ -229,20 +229,39 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
 /// The runtime's unit tests built for x86_64 Windows and run by Wine: the real Win32
 /// event (`WaitForSingleObject`, `DuplicateHandle`, `WAIT_FAILED`), the module pin and
 /// the thread pool on Windows.
-fn windows_unit_tests() -> Result<(u64, u64), Fail> {
-    let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
+/// Debian's wine64 (its loader is in /usr/lib/wine).
+fn wine64() -> Result<&'static str, Fail> {
+    ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
         .into_iter()
         .find(|p| Path::new(p).exists())
-        .ok_or_else(|| Fail("wine64 is not installed: apt-get install wine64".into()))?;
-    // Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim on the PATH.
-    let shim_dir = root().join("target/wine-shim");
-    std::fs::create_dir_all(&shim_dir)
-        .map_err(|e| Fail(format!("cannot create {}: {e}", shim_dir.display())))?;
+        .ok_or_else(|| Fail("wine64 is not installed: apt-get install wine64".into()))
+}
+
+/// Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim of ours, built
+/// into `dir` (beside a program, or on WINEPATH).
+fn wine_shim(dir: &Path) -> Result<(), Fail> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Fail(format!("cannot create {}: {e}", dir.display())))?;
     run(Command::new("x86_64-w64-mingw32-gcc")
         .args(["-shared", "-o"])
-        .arg(shim_dir.join("bcryptprimitives.dll"))
+        .arg(dir.join("bcryptprimitives.dll"))
         .arg(root().join("hosts/bcryptprimitives.c"))
-        .arg("-ladvapi32"))?;
+        .arg("-ladvapi32"))
+}
+
+/// Wine's server outlives the programs; stop it and remove the prefix.
+fn stop_wine(wine: &str, prefix: &Path) {
+    let _ = Command::new(Path::new(wine).with_file_name("wineserver"))
+        .env("WINEPREFIX", prefix)
+        .arg("-k")
+        .status();
+    let _ = std::fs::remove_dir_all(prefix);
+}
+
+fn windows_unit_tests() -> Result<(u64, u64), Fail> {
+    let wine = wine64()?;
+    let shim_dir = root().join("target/wine-shim");
+    wine_shim(&shim_dir)?;
     let prefix = std::env::temp_dir().join(format!("mapi-sync-wine-{}", std::process::id()));
     eprintln!("xtask: ==> the runtime's unit tests on x86_64 Windows, under Wine");
     let result = run_tests(
@@ -264,12 +283,7 @@ fn windows_unit_tests() -> Result<(u64, u64), Fail> {
                 format!("Z:{}", shim_dir.display()).replace('/', "\\"),
             ),
     );
-    // Wine's server outlives the tests; stop it so the prefix can go.
-    let _ = Command::new("wineserver")
-        .env("WINEPREFIX", &prefix)
-        .arg("-k")
-        .status();
-    let _ = std::fs::remove_dir_all(&prefix);
+    stop_wine(wine, &prefix);
     result
 }
 

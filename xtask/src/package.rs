@@ -158,18 +158,8 @@ fn first_hour_host(work: &Path, include: &Path) -> Result<(), Fail> {
         &dll,
     )
     .map_err(|e| io("cannot copy the provider DLL to", &dll, e))?;
-    // Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim goes beside.
-    crate::run(
-        Command::new("x86_64-w64-mingw32-gcc")
-            .args(["-shared", "-o"])
-            .arg(windows.join("bcryptprimitives.dll"))
-            .arg(root().join("hosts/bcryptprimitives.c"))
-            .arg("-ladvapi32"),
-    )?;
-    let wine = ["/usr/lib/wine/wine64", "/usr/bin/wine64"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .ok_or_else(|| Fail("wine64 is not installed: apt-get install wine64".into()))?;
+    crate::wine_shim(&windows)?;
+    let wine = crate::wine64()?;
     let prefix = std::env::temp_dir().join(format!("mapi-sync-first-hour-{}", std::process::id()));
     let result = step(
         "the first-hour host drives the README's provider on x86_64 Windows, under Wine",
@@ -181,11 +171,7 @@ fn first_hour_host(work: &Path, include: &Path) -> Result<(), Fail> {
             .arg("host.exe")
             .arg("packaged_provider.dll"),
     );
-    let _ = Command::new(Path::new(wine).with_file_name("wineserver"))
-        .env("WINEPREFIX", &prefix)
-        .arg("-k")
-        .status();
-    let _ = std::fs::remove_dir_all(&prefix);
+    crate::stop_wine(wine, &prefix);
     result?;
     compile(
         "i686-w64-mingw32-gcc",

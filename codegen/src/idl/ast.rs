@@ -310,6 +310,26 @@ impl fmt::Display for CType {
     }
 }
 
+/// The name a struct or enum has in the bindings: its tag, or its first typedef name
+/// (what bindgen names it by, with the other typedef names aliases of it).
+fn bindings_name<'a>(tag: &'a Option<String>, names: &'a [Declarator]) -> Option<&'a str> {
+    tag.as_deref().or(names.first().map(|d| d.name.as_str()))
+}
+
+impl StructDef {
+    /// See [`bindings_name`].
+    pub fn bindings_name(&self) -> Option<&str> {
+        bindings_name(&self.tag, &self.names)
+    }
+}
+
+impl EnumDef {
+    /// See [`bindings_name`].
+    pub fn bindings_name(&self) -> Option<&str> {
+        bindings_name(&self.tag, &self.names)
+    }
+}
+
 impl InterfaceDef {
     /// The built-in `IUnknown`: QueryInterface(REFIID riid, void **ppvObject), AddRef(),
     /// Release(), the last two returning ULONG.

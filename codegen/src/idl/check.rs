@@ -25,125 +25,7 @@ pub enum NameKind {
     Field,
 }
 
-/// C and C++ keywords, C++ alternative tokens and C11/C23 keywords: no declared name may
-/// be one, or the header would not compile.
-const C_KEYWORDS: &[&str] = &[
-    "alignas",
-    "alignof",
-    "and",
-    "and_eq",
-    "asm",
-    "auto",
-    "bitand",
-    "bitor",
-    "bool",
-    "break",
-    "case",
-    "catch",
-    "char",
-    "char8_t",
-    "char16_t",
-    "char32_t",
-    "class",
-    "co_await",
-    "co_return",
-    "co_yield",
-    "compl",
-    "concept",
-    "const",
-    "const_cast",
-    "consteval",
-    "constexpr",
-    "constinit",
-    "continue",
-    "decltype",
-    "default",
-    "delete",
-    "do",
-    "double",
-    "dynamic_cast",
-    "else",
-    "enum",
-    "explicit",
-    "export",
-    "extern",
-    "false",
-    "float",
-    "for",
-    "friend",
-    "goto",
-    "if",
-    "inline",
-    "int",
-    "long",
-    "mutable",
-    "namespace",
-    "new",
-    "noexcept",
-    "not",
-    "not_eq",
-    "nullptr",
-    "operator",
-    "or",
-    "or_eq",
-    "private",
-    "protected",
-    "public",
-    "register",
-    "reinterpret_cast",
-    "requires",
-    "restrict",
-    "return",
-    "short",
-    "signed",
-    "sizeof",
-    "static",
-    "static_assert",
-    "static_cast",
-    "struct",
-    "switch",
-    "template",
-    "this",
-    "thread_local",
-    "throw",
-    "true",
-    "try",
-    "typedef",
-    "typeid",
-    "typename",
-    "typeof",
-    "typeof_unqual",
-    "union",
-    "unsigned",
-    "using",
-    "virtual",
-    "void",
-    "volatile",
-    "wchar_t",
-    "while",
-    "xor",
-    "xor_eq",
-    "_Alignas",
-    "_Alignof",
-    "_Atomic",
-    "_BitInt",
-    "_Bool",
-    "_Complex",
-    "_Decimal128",
-    "_Decimal32",
-    "_Decimal64",
-    "_Generic",
-    "_Imaginary",
-    "_Noreturn",
-    "_Pragma",
-    "_Static_assert",
-    "_Thread_local",
-];
-
-/// Whether `name` is a C or C++ keyword (or alternative token).
-pub fn is_c_keyword(name: &str) -> bool {
-    C_KEYWORDS.contains(&name)
-}
+use crate::names::is_c_keyword;
 
 /// Macros the Windows headers or the generated header define, which would replace a name
 /// spelled like them.
@@ -575,21 +457,31 @@ impl Scope {
     }
 }
 
-/// Widths of the builtin integer spellings the parser accepts.
-fn builtin_bits(name: &str) -> Option<u32> {
+/// The Rust primitive of each builtin C spelling the parser accepts (C's widths on
+/// Windows; `long` is refused before this).
+pub fn builtin_rust_type(name: &str) -> Option<&'static str> {
     Some(match name {
-        "char" | "signed char" | "unsigned char" | "__int8" | "unsigned __int8" => 8,
-        "short" | "short int" | "signed short" | "unsigned short" | "unsigned short int"
-        | "__int16" | "unsigned __int16" => 16,
-        "int" | "signed" | "signed int" | "unsigned" | "unsigned int" | "__int32"
-        | "unsigned __int32" => 32,
-        "long long"
-        | "long long int"
-        | "signed long long"
-        | "unsigned long long"
-        | "unsigned long long int"
-        | "__int64"
-        | "unsigned __int64" => 64,
+        "char" | "signed char" | "__int8" => "i8",
+        "unsigned char" | "unsigned __int8" => "u8",
+        "short" | "short int" | "signed short" | "__int16" => "i16",
+        "unsigned short" | "unsigned short int" | "unsigned __int16" => "u16",
+        "int" | "signed" | "signed int" | "__int32" => "i32",
+        "unsigned" | "unsigned int" | "unsigned __int32" => "u32",
+        "long long" | "long long int" | "signed long long" | "__int64" => "i64",
+        "unsigned long long" | "unsigned long long int" | "unsigned __int64" => "u64",
+        "float" => "f32",
+        "double" => "f64",
         _ => return None,
     })
+}
+
+/// Widths of the builtin integer spellings the parser accepts.
+fn builtin_bits(name: &str) -> Option<u32> {
+    match builtin_rust_type(name)? {
+        "i8" | "u8" => Some(8),
+        "i16" | "u16" => Some(16),
+        "i32" | "u32" => Some(32),
+        "i64" | "u64" => Some(64),
+        _ => None,
+    }
 }

@@ -52,6 +52,7 @@ pub use ast::{
     StructDef,
 };
 pub use cheader::{c_header, c_header_with_lines, presumed_lines, CHeaderOptions};
+pub use check::builtin_rust_type;
 pub use error::IdlError;
 
 /// Parses IDL source text. `path` is only used in the result and in error messages.
@@ -78,10 +79,15 @@ pub fn parse_str_with(path: &Path, src: &str, options: &ParseOptions) -> Result<
 /// Reads and parses an IDL file; a file that cannot be read (or is not UTF-8) is an
 /// [`IdlError`] naming the path, with line and column 0.
 pub fn parse_file(path: &Path) -> Result<IdlFile, IdlError> {
+    parse_file_with(path, &ParseOptions::default())
+}
+
+/// [`parse_file`] with [`ParseOptions`].
+pub fn parse_file_with(path: &Path, options: &ParseOptions) -> Result<IdlFile, IdlError> {
     let src = std::fs::read_to_string(path).map_err(|e| {
         IdlError::whole_file(path, format!("cannot read `{}`: {e}", path.display()))
     })?;
-    parse_str(path, &src)
+    parse_str_with(path, &src, options)
 }
 
 /// Parses a C integer literal: decimal, octal (leading `0`) or hex (`0x`), with an optional
@@ -109,16 +115,16 @@ pub fn notes(files: &[&IdlFile]) -> std::collections::BTreeMap<String, String> {
                 Item::Struct(s) => {
                     // bindgen names the struct by its tag (or its first typedef name);
                     // the typedefs are aliases of it, and say so.
-                    if let Some(owner) = s.tag.as_ref().or(s.names.first().map(|d| &d.name)) {
-                        note(owner.clone(), &s.doc);
+                    if let Some(owner) = s.bindings_name() {
+                        note(owner.to_string(), &s.doc);
                         for f in &s.fields {
                             note(format!("{owner}::{}", f.name), &f.doc);
                         }
                     }
                 }
                 Item::Enum(e) => {
-                    if let Some(owner) = e.tag.as_ref().or(e.names.first().map(|d| &d.name)) {
-                        note(owner.clone(), &e.doc);
+                    if let Some(owner) = e.bindings_name() {
+                        note(owner.to_string(), &e.doc);
                     }
                 }
                 Item::Interface(i) => {

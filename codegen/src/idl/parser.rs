@@ -29,9 +29,10 @@ use std::path::Path;
 use super::ast::*;
 use std::collections::HashMap;
 
-use super::check::{check_name, is_c_keyword, NameKind, Scope, PRELUDE_TYPES};
+use super::check::{check_name, NameKind, Scope, PRELUDE_TYPES};
 use super::error::IdlError;
 use super::lexer::{LexError, Lexer, Token, TokenKind};
+use crate::names::is_c_keyword;
 
 /// Words that combine into builtin C types (`unsigned long`, `long long`).
 const BUILTIN_WORDS: &[&str] = &[

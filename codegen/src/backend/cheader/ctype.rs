@@ -128,75 +128,10 @@ pub fn c_name(name: &str) -> String {
     }
 }
 
-/// A member or parameter name that C++ (or C) reserves gets a `_`, as Rust's do.
+/// A member or parameter name that C++ (or C) reserves, or that the C view's calls use
+/// themselves (`This`, `lpVtbl`), gets a `_`, as Rust's do.
 pub fn member_name(name: &str) -> String {
-    const RESERVED: &[&str] = &[
-        "and",
-        "auto",
-        "bool",
-        "break",
-        "case",
-        "catch",
-        "char",
-        "class",
-        "const",
-        "continue",
-        "default",
-        "delete",
-        "do",
-        "double",
-        "else",
-        "enum",
-        "explicit",
-        "export",
-        "extern",
-        "false",
-        "float",
-        "for",
-        "friend",
-        "goto",
-        "if",
-        "inline",
-        "int",
-        "long",
-        "mutable",
-        "namespace",
-        "new",
-        "not",
-        "operator",
-        "or",
-        "private",
-        "protected",
-        "public",
-        "register",
-        "restrict",
-        "return",
-        "short",
-        "signed",
-        "sizeof",
-        "static",
-        "struct",
-        "switch",
-        "template",
-        "this",
-        "throw",
-        "true",
-        "try",
-        "typedef",
-        "typeid",
-        "typename",
-        "union",
-        "unsigned",
-        "using",
-        "virtual",
-        "void",
-        "volatile",
-        "while",
-        "xor",
-        "This",
-        "lpVtbl",
-    ];
-    if RESERVED.contains(&name) {
+    if crate::names::is_c_keyword(name) || matches!(name, "This" | "lpVtbl") {
         format!("{name}_")
     } else {
         name.to_string()
