@@ -245,37 +245,10 @@
 //! the object is deliberately leaked, because aborting would take Outlook down with it and
 //! wrapping would free a live object.
 #![deny(missing_docs)]
-#![warn(unsafe_op_in_unsafe_fn)]
 
-// Lets the macro's `::mapi_sync::...` paths work inside this crate's own unit tests.
-extern crate self as mapi_sync;
-
-mod error;
-pub mod event;
-mod flags;
-mod free_threaded;
-pub mod mem;
-pub mod module;
-mod object;
-mod pool;
-mod progress;
-pub mod props;
-pub mod provider;
-mod request;
-mod sync;
-
-pub use error::{check, hresult_name, Error, MapiContext, Result};
-pub use event::DoneEvent;
-pub use flags::SyncFlags;
-pub use free_threaded::FreeThreaded;
-pub use object::{ComProvider, Object, This};
-pub use progress::{Progress, StepText};
-pub use request::SyncRequest;
-pub use sync::{run_in_background, RawSyncProvider, SyncProvider};
-
-/// The generated MAPI bindings (`mapi-sync-sys`): raw vtables, IIDs, constants, owned
-/// interface pointers and the `IFoo_Impl` traits for the extra interfaces a provider lists.
-pub use mapi_sync_sys as sys;
+// The runtime builds beside the macros (it does not depend on them); this crate puts the
+// two together, so what a provider names is all here.
+pub use mapi_sync_runtime::*;
 
 /// Makes a struct an Outlook store COM object that implements `IMAPISync`.
 ///
@@ -359,8 +332,3 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-
-/// What `#[mapi_sync_provider]` expands to refers to this module only. Not public API: it
-/// can change in any release.
-#[doc(hidden)]
-pub mod __private;

@@ -216,7 +216,14 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
     eprintln!("xtask: ==> the runtime's Rust tests under valgrind");
     run_tests(
         cargo()
-            .args(["test", "-p", "mapi-sync", "--lib"])
+            .args([
+                "test",
+                "-p",
+                "mapi-sync-runtime",
+                "-p",
+                "mapi-sync",
+                "--lib",
+            ])
             .args(["--test", "host", "--test", "semantics", "--test", "objects"])
             .args(["--test", "interfaces", "--test", "macro_hygiene"])
             .env(
@@ -269,7 +276,7 @@ fn windows_unit_tests() -> Result<(u64, u64), Fail> {
             .args([
                 "test",
                 "-p",
-                "mapi-sync",
+                "mapi-sync-runtime",
                 "--lib",
                 "--target",
                 "x86_64-pc-windows-gnu",
@@ -331,6 +338,8 @@ fn miri() -> Result<(u64, u64), Fail> {
                 "cargo",
                 "miri",
                 "test",
+                "-p",
+                "mapi-sync-runtime",
                 "-p",
                 "mapi-sync",
                 "--lib",

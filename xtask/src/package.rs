@@ -15,7 +15,12 @@ use std::process::Command;
 use crate::{cargo, root, step, Fail};
 
 /// The crates published to crates.io, in dependency order.
-pub const PUBLISHED: &[&str] = &["mapi-sync-sys", "mapi-sync-macros", "mapi-sync"];
+pub const PUBLISHED: &[&str] = &[
+    "mapi-sync-sys",
+    "mapi-sync-macros",
+    "mapi-sync-runtime",
+    "mapi-sync",
+];
 
 /// The targets a provider is built for, and that docs.rs documents (`None`: this host).
 const TARGETS: &[Option<&str>] = &[

@@ -13,8 +13,8 @@ use crate::sys::{
 };
 use crate::{Error, Result};
 
-/// A type made into a COM object by [`#[mapi_sync_provider]`](crate::mapi_sync_provider)
-/// (a store answering `IMAPISync`) or [`#[mapi_object]`](crate::mapi_object) (any
+/// A type made into a COM object by [`#[mapi_sync_provider]`](../mapi_sync/attr.mapi_sync_provider.html)
+/// (a store answering `IMAPISync`) or [`#[mapi_object]`](../mapi_sync/attr.mapi_object.html) (any
 /// interfaces). Do not implement it by hand: its hidden items describe the object's
 /// vtables, and the attribute is what keeps them right.
 ///
@@ -568,12 +568,13 @@ impl<T> std::fmt::Debug for This<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
     use crate::sys::IMAPISync;
+    use crate::{Progress, SyncProvider, SyncRequest};
+    use mapi_sync_macros::mapi_sync_provider;
     use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
 
-    #[mapi_sync_provider]
+    #[mapi_sync_provider(crate = crate)]
     struct Counted(Arc<AtomicUsize>);
 
     impl Drop for Counted {
@@ -624,7 +625,7 @@ mod tests {
     }
 
     /// Holds a raw pointer to its own object and touches it while being dropped.
-    #[mapi_sync_provider]
+    #[mapi_sync_provider(crate = crate)]
     struct SelfReferencing {
         me: std::sync::atomic::AtomicPtr<c_void>,
         drops: Arc<AtomicUsize>,

@@ -13,7 +13,7 @@ use crate::{ComProvider, DoneEvent, Error, Object, Progress, Result, SyncRequest
 
 /// The synchronization of a store provider: what Outlook's Send/Receive runs.
 ///
-/// Implement it for a struct marked [`#[mapi_sync_provider]`](crate::mapi_sync_provider).
+/// Implement it for a struct marked [`#[mapi_sync_provider]`](../mapi_sync/attr.mapi_sync_provider.html).
 /// `synchronize` runs on a background thread of the runtime's (see [the threading
 /// model](crate#threads)); several may run at once, hence `Sync`, unless
 /// [`ONE_AT_A_TIME`](SyncProvider::ONE_AT_A_TIME) says otherwise. Return `Err` to have

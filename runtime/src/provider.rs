@@ -206,7 +206,7 @@ mod tests {
     use super::*;
     use crate::sys::IMSProvider_Impl;
 
-    #[crate::mapi_object(IMSProvider)]
+    #[mapi_sync_macros::mapi_object(IMSProvider, crate = crate)]
     struct Provider;
     impl IMSProvider_Impl for Provider {}
 

@@ -72,10 +72,12 @@ unsafe impl<I: Interface> Sync for FreeThreaded<I> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use crate::sys::ComInterface as _;
     use crate::sys::{IMAPISync, IUnknown};
+    use crate::{Object, Progress, SyncProvider, SyncRequest};
+    use mapi_sync_macros::mapi_sync_provider;
 
-    #[mapi_sync_provider]
+    #[mapi_sync_provider(crate = crate)]
     struct Store;
 
     impl SyncProvider for Store {
