@@ -185,13 +185,21 @@ fn cargo() -> Command {
 }
 
 /// A clean `cargo build` of the crate at `manifest` into a fresh target folder.
-fn clean_build(manifest: &Path, target_dir: &Path, args: &[&str]) -> Result<(), Fail> {
+fn clean_build<S: AsRef<std::ffi::OsStr>>(
+    manifest: &Path,
+    target_dir: &Path,
+    args: &[S],
+) -> Result<(), Fail> {
     let _ = std::fs::remove_dir_all(target_dir);
     build(manifest, target_dir, args)
 }
 
 /// `cargo build --quiet` of `manifest` into `target_dir`.
-fn build(manifest: &Path, target_dir: &Path, args: &[&str]) -> Result<(), Fail> {
+fn build<S: AsRef<std::ffi::OsStr>>(
+    manifest: &Path,
+    target_dir: &Path,
+    args: &[S],
+) -> Result<(), Fail> {
     let out = io(
         cargo()
             .arg("build")
@@ -244,11 +252,91 @@ fn standalone(manifest: &Path) -> Result<(), Fail> {
     Ok(())
 }
 
+/// The two one-struct providers as their authors build them: windows-core's from
+/// crates.io, ours from the published crates as crates.io would serve them (packaged,
+/// then a directory source in place of crates.io, so they build like registry crates:
+/// without incremental compilation, 16 codegen units, lints capped, no file checks on a
+/// rebuild), not as path dependencies of this repository.
+struct Fixtures {
+    /// `benches/fixtures/ours`, copied, depending on `mapi-sync` by version.
+    ours: PathBuf,
+    /// `--config` arguments that replace crates.io by the directory source.
+    ours_args: Vec<String>,
+    /// `benches/fixtures/windows-core`, copied.
+    windows_core: PathBuf,
+}
+
+impl Fixtures {
+    fn new(scratch: &Path) -> Result<Fixtures, Fail> {
+        let sources = crate::package::pack(&scratch.join("packages"))?;
+        let fixtures = root().join("benches/fixtures");
+        let ours = scratch.join("fixture-ours");
+        copy_crate(&fixtures.join("ours"), &ours)?;
+        let manifest = ours.join("Cargo.toml");
+        let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
+        let by_path = "mapi-sync = { path = \"../../..\" }";
+        if !text.contains(by_path) {
+            return Err(Fail(format!(
+                "{} no longer says `{by_path}`: update the bench",
+                fixtures.join("ours/Cargo.toml").display()
+            )));
+        }
+        let version = env!("CARGO_PKG_VERSION");
+        io(
+            std::fs::write(
+                &manifest,
+                text.replace(by_path, &format!("mapi-sync = \"={version}\"")),
+            ),
+            "Cargo.toml",
+        )?;
+        // The registry crates the packages need, vendored from cargo's cache; then the
+        // packages themselves beside them.
+        let vendor = scratch.join("vendor");
+        crate::run(
+            cargo()
+                .current_dir(&ours)
+                .args(["vendor", "--quiet", "--offline", "--versioned-dirs"])
+                .arg(&vendor)
+                .args(crate::package::patches(&sources)),
+        )?;
+        for (_, dir) in &sources {
+            let name = dir.file_name().expect("an unpacked crate's folder");
+            let copy = vendor.join(name);
+            crate::package::copy_tree(dir, &copy)?;
+            io(
+                std::fs::write(
+                    copy.join(".cargo-checksum.json"),
+                    "{\"files\":{},\"package\":null}",
+                ),
+                ".cargo-checksum.json",
+            )?;
+        }
+        let ours_args = vec![
+            "--config".to_string(),
+            "source.crates-io.replace-with=\"bench-packages\"".to_string(),
+            "--config".to_string(),
+            format!(
+                "source.bench-packages.directory={}",
+                crate::package::toml_string(&vendor)
+            ),
+        ];
+        let windows_core = scratch.join("fixture-windows-core");
+        copy_crate(&fixtures.join("windows-core"), &windows_core)?;
+        Ok(Fixtures {
+            ours: manifest,
+            ours_args,
+            windows_core: windows_core.join("Cargo.toml"),
+        })
+    }
+}
+
 struct Compile {
     generated: Duration,
     generated_full: Duration,
     raw: Duration,
     ours: Duration,
+    /// The same provider with `mapi-sync` as a path dependency of this repository.
+    ours_path: Duration,
     windows_core: Duration,
     ours_incremental: Duration,
     windows_core_incremental: Duration,
@@ -257,20 +345,26 @@ struct Compile {
 /// A build after an edit of the provider's `src/lib.rs` (a comment appended, so the
 /// crate itself recompiles and nothing it depends on), in a target folder a first build
 /// has filled.
-fn incremental_build(
+fn incremental_build<S: AsRef<std::ffi::OsStr>>(
     manifest: &Path,
     target_dir: &Path,
     edit: &std::cell::Cell<u32>,
+    args: &[S],
 ) -> Result<(), Fail> {
     let lib = manifest.with_file_name("src").join("lib.rs");
     let mut text = io(std::fs::read_to_string(&lib), "lib.rs")?;
     edit.set(edit.get() + 1);
     text.push_str(&format!("// edit {}\n", edit.get()));
     io(std::fs::write(&lib, text), "lib.rs")?;
-    build(manifest, target_dir, &[])
+    build(manifest, target_dir, args)
 }
 
-fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<Compile, Fail> {
+fn compile_figures(
+    runs: usize,
+    scratch: &Path,
+    plain_output: &Path,
+    fixtures: &Fixtures,
+) -> Result<Compile, Fail> {
     // generated/ as a crate of its own, and bindgen's plain output as one.
     let gen = scratch.join("generated-crate");
     copy_crate(&root().join("generated"), &gen)?;
@@ -312,14 +406,41 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
         false,
     )?;
 
-    let fixtures = root().join("benches/fixtures");
-    let ours = fixtures.join("ours/Cargo.toml");
-    let wc = fixtures.join("windows-core/Cargo.toml");
+    let (p, i) = provider_figures(runs, scratch, fixtures)?;
+    Ok(Compile {
+        generated: b[0],
+        generated_full: b[1],
+        raw: b[2],
+        ours: p[0],
+        windows_core: p[1],
+        ours_path: p[2],
+        ours_incremental: i[0],
+        windows_core_incremental: i[1],
+    })
+}
+
+/// The one-struct providers' clean builds (ours, windows-core's, ours as a path
+/// dependency) and rebuilds after an edit (ours, windows-core's): medians.
+fn provider_figures(
+    runs: usize,
+    scratch: &Path,
+    fixtures: &Fixtures,
+) -> Result<(Vec<Duration>, Vec<Duration>), Fail> {
+    let ours_path = root().join("benches/fixtures/ours/Cargo.toml");
     let target = scratch.join("target-providers");
-    let build_ours = || clean_build(&ours, &target, &[]);
-    let build_wc = || clean_build(&wc, &target, &[]);
+    let ours_args = &fixtures.ours_args;
+    let build_ours = || clean_build(&fixtures.ours, &target, ours_args);
+    let build_ours_path = || clean_build(&ours_path, &target, &[] as &[&str]);
+    let build_wc = || clean_build(&fixtures.windows_core, &target, &[] as &[&str]);
     // Fetch and resolve once, so the timed builds compile and nothing else.
-    for m in [&ours, &wc] {
+    crate::run(
+        cargo()
+            .arg("fetch")
+            .arg("--manifest-path")
+            .arg(&fixtures.ours)
+            .args(ours_args),
+    )?;
+    for m in [&ours_path, &fixtures.windows_core] {
         crate::run(cargo().arg("fetch").arg("--manifest-path").arg(m))?;
     }
     let p = measure(
@@ -332,6 +453,10 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
                 "clean build: provider with windows-core #[implement]",
                 &build_wc,
             ),
+            (
+                "clean build: provider with #[mapi_sync_provider], path dependency",
+                &build_ours_path,
+            ),
         ],
         runs,
         false,
@@ -341,30 +466,19 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
     let copies = scratch.join("incremental");
     let ours_copy = copies.join("ours");
     let wc_copy = copies.join("windows-core");
-    copy_crate(&fixtures.join("ours"), &ours_copy)?;
-    copy_crate(&fixtures.join("windows-core"), &wc_copy)?;
-    for copy in [&ours_copy, &wc_copy] {
-        // The fixtures name the repository by relative paths: keep them reaching it.
-        let manifest = copy.join("Cargo.toml");
-        let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
-        let fixed = text.replace(
-            "path = \"../../..\"",
-            &format!("path = \"{}\"", root().display()),
-        );
-        io(std::fs::write(&manifest, fixed), "Cargo.toml")?;
-    }
+    copy_crate(fixtures.ours.parent().expect("a crate folder"), &ours_copy)?;
+    copy_crate(
+        fixtures.windows_core.parent().expect("a crate folder"),
+        &wc_copy,
+    )?;
     let inc_target = scratch.join("target-incremental");
-    clean_build(&ours_copy.join("Cargo.toml"), &inc_target.join("ours"), &[])?;
-    clean_build(&wc_copy.join("Cargo.toml"), &inc_target.join("wc"), &[])?;
+    let (ours_manifest, wc_manifest) = (ours_copy.join("Cargo.toml"), wc_copy.join("Cargo.toml"));
+    clean_build(&ours_manifest, &inc_target.join("ours"), ours_args)?;
+    clean_build(&wc_manifest, &inc_target.join("wc"), &[] as &[&str])?;
     let edits = std::cell::Cell::new(0);
-    let inc_ours = || {
-        incremental_build(
-            &ours_copy.join("Cargo.toml"),
-            &inc_target.join("ours"),
-            &edits,
-        )
-    };
-    let inc_wc = || incremental_build(&wc_copy.join("Cargo.toml"), &inc_target.join("wc"), &edits);
+    let inc_ours =
+        || incremental_build(&ours_manifest, &inc_target.join("ours"), &edits, ours_args);
+    let inc_wc = || incremental_build(&wc_manifest, &inc_target.join("wc"), &edits, &[] as &[&str]);
     let i = measure(
         &[
             (
@@ -379,31 +493,56 @@ fn compile_figures(runs: usize, scratch: &Path, plain_output: &Path) -> Result<C
         runs,
         true,
     )?;
-    Ok(Compile {
-        generated: b[0],
-        generated_full: b[1],
-        raw: b[2],
-        ours: p[0],
-        windows_core: p[1],
-        ours_incremental: i[0],
-        windows_core_incremental: i[1],
-    })
+    Ok((p, i))
+}
+
+/// `cargo xtask bench-providers`: the providers' build figures alone, printed.
+pub fn providers(runs: usize) -> Result<(), Fail> {
+    let scratch = Scratch::new("bench-providers")?;
+    let fixtures = Fixtures::new(&scratch.0)?;
+    let (p, i) = provider_figures(runs, &scratch.0, &fixtures)?;
+    println!("bench-providers: {runs} runs each, order alternating; medians:");
+    println!(
+        "  clean build, ours (as from crates.io)  {:>7.0} ms  {:.2}x windows-core",
+        ms(p[0]),
+        ms(p[0]) / ms(p[1])
+    );
+    println!(
+        "  clean build, windows-core             {:>7.0} ms",
+        ms(p[1])
+    );
+    println!(
+        "  clean build, ours (path dependency)    {:>7.0} ms  {:.2}x windows-core",
+        ms(p[2]),
+        ms(p[2]) / ms(p[1])
+    );
+    println!(
+        "  rebuild after an edit, ours            {:>7.0} ms  {:.2}x windows-core",
+        ms(i[0]),
+        ms(i[0]) / ms(i[1])
+    );
+    println!(
+        "  rebuild after an edit, windows-core    {:>7.0} ms",
+        ms(i[1])
+    );
+    Ok(())
 }
 
 /// Stripped release cdylib sizes of the two provider fixtures.
-fn size_figures(scratch: &Path) -> Result<(u64, u64), Fail> {
-    let fixtures = root().join("benches/fixtures");
+fn size_figures(scratch: &Path, fixtures: &Fixtures) -> Result<(u64, u64), Fail> {
+    let release = ["--release".to_string()];
+    let ours_args: Vec<String> = release.iter().chain(&fixtures.ours_args).cloned().collect();
     let mut sizes = Vec::new();
-    for (dir, lib) in [
-        ("ours", "libfixture_ours.so"),
-        ("windows-core", "libfixture_windows_core.so"),
+    for (manifest, args, lib) in [
+        (&fixtures.ours, &ours_args, "libfixture_ours.so"),
+        (
+            &fixtures.windows_core,
+            &release.to_vec(),
+            "libfixture_windows_core.so",
+        ),
     ] {
-        let target = scratch.join(format!("target-size-{dir}"));
-        clean_build(
-            &fixtures.join(dir).join("Cargo.toml"),
-            &target,
-            &["--release"],
-        )?;
+        let target = scratch.join(format!("target-size-{lib}"));
+        clean_build(manifest, &target, args)?;
         let path = target.join("release").join(lib);
         let meta = io(std::fs::metadata(&path), &path.display().to_string())?;
         sizes.push(meta.len());
@@ -524,9 +663,10 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     let scratch = Scratch::new("bench")?;
     let started = Instant::now();
     let r = regen_figures(runs, &scratch.0)?;
-    let c = compile_figures(runs, &scratch.0, &r.plain_output)?;
+    let fixtures = Fixtures::new(&scratch.0)?;
+    let c = compile_figures(runs, &scratch.0, &r.plain_output, &fixtures)?;
     let rt = runtime_figures()?;
-    let (size_ours, size_wc) = size_figures(&scratch.0)?;
+    let (size_ours, size_wc) = size_figures(&scratch.0, &fixtures)?;
 
     let mut t = String::new();
     let _ = writeln!(
@@ -592,14 +732,20 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     );
     let _ = writeln!(
         t,
-        "| one-struct provider, `#[mapi_sync_provider]` | {:.1} s | {:.2} |",
+        "| one-struct provider, `#[mapi_sync_provider]` (the published crates, as from crates.io) | {:.2} s | {:.2} |",
         c.ours.as_secs_f64(),
         c.ours.as_secs_f64() / c.windows_core.as_secs_f64()
     );
     let _ = writeln!(
         t,
-        "| one-struct provider, windows-core `#[implement]` | {:.1} s | 1.00 |",
+        "| one-struct provider, windows-core `#[implement]` (crates.io) | {:.2} s | 1.00 |",
         c.windows_core.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| one-struct provider, `#[mapi_sync_provider]` as a path dependency of this repository | {:.2} s | {:.2} |",
+        c.ours_path.as_secs_f64(),
+        c.ours_path.as_secs_f64() / c.windows_core.as_secs_f64()
     );
     let _ = writeln!(
         t,

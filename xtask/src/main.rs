@@ -26,6 +26,8 @@ tasks:
                    warnings denied, and a provider built from the packaged crates
   bench-regen      time a full regen against a plain bindgen + rustfmt run and
                    `clang -fsyntax-only` over the same headers; prints medians and ratios
+  bench-providers  time the one-struct provider's clean build and its rebuild after an
+                   edit against windows-core's #[implement]; prints medians and ratios
   bench [--runs N] everything against the peers: regeneration, compile cost, run time
                    (criterion, benches/) and size, ours vs windows-core's #[implement]
                    vs C; writes the figures to BENCHMARKS.md (N >= 5, default 5)
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
                 "--runs takes a number of at least 5, not `{n}`"
             ))),
         },
+        ["bench-providers"] => bench::providers(5),
         ["bench-regen"] => bench::regen(),
         ["bench-regen", "--runs", n] => match n.parse() {
             Ok(n) if n >= 3 => bench::regen_with(n),

@@ -33,12 +33,9 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> Fail {
     Fail(format!("{what} {}: {e}", path.display()))
 }
 
-/// Packages, unpacks and builds the provider against the packages.
-pub fn check() -> Result<(), Fail> {
-    let work = root().join("target/package-check");
-    if work.exists() {
-        std::fs::remove_dir_all(&work).map_err(|e| io("cannot remove", &work, e))?;
-    }
+/// The published crates packaged (`cargo package`) into `work/target` and unpacked into
+/// `work/unpacked`: each crate's name and its unpacked folder, in dependency order.
+pub fn pack(work: &Path) -> Result<Vec<(&'static str, PathBuf)>, Fail> {
     let crates_dir = work.join("target");
     let mut package = cargo();
     package
@@ -69,6 +66,30 @@ pub fn check() -> Result<(), Fail> {
             .ok_or_else(|| Fail(format!("unexpected package name {}", file.display())))?;
         sources.push((*name, unpacked.join(stem)));
     }
+    Ok(sources)
+}
+
+/// `--config` arguments that make `cargo` take the published crates from `sources`
+/// (what [`pack`] gave) instead of crates.io.
+pub fn patches(sources: &[(&str, PathBuf)]) -> Vec<String> {
+    sources
+        .iter()
+        .flat_map(|(name, dir)| {
+            [
+                "--config".to_string(),
+                format!("patch.crates-io.{name}.path={}", toml_string(dir)),
+            ]
+        })
+        .collect()
+}
+
+/// Packages, unpacks and builds the provider against the packages.
+pub fn check() -> Result<(), Fail> {
+    let work = root().join("target/package-check");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(|e| io("cannot remove", &work, e))?;
+    }
+    let sources = pack(&work)?;
 
     // The provider, copied out so that its lock file and build stay under target/.
     let provider = work.join("provider");
@@ -81,11 +102,7 @@ pub fn check() -> Result<(), Fail> {
             .arg(provider.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(work.join("provider-target"));
-        for (name, dir) in &sources {
-            build
-                .arg("--config")
-                .arg(format!("patch.crates-io.{name}.path={}", toml_string(dir)));
-        }
+        build.args(patches(&sources));
         if let Some(t) = target {
             build.args(["--target", t]);
         }
@@ -243,12 +260,12 @@ fn packaged_file(dir: &Path, name: &str) -> Result<PathBuf, Fail> {
 }
 
 /// A path as a TOML string (for `--config`).
-fn toml_string(path: &Path) -> String {
+pub fn toml_string(path: &Path) -> String {
     let text = path.display().to_string();
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), Fail> {
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), Fail> {
     std::fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| io("cannot read", from, e))? {
         let entry = entry.map_err(|e| io("cannot read", from, e))?;
