@@ -151,21 +151,24 @@ unsafe extern "system" fn synchronize_in_background<T: SyncProvider + ComProvide
     sys::guard(|| {
         // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables.
         let object = Object::clone(&*unsafe { called_object::<T>(this) });
-        let admit = move || {
+        let admit = move || -> Result<Work> {
             let busy = if T::ONE_AT_A_TIME {
                 Some(Busy::acquire(&object)?)
             } else {
                 None
             };
-            Ok(move |request: &SyncRequest, progress: &Progress| {
-                let result = run_provider(&*object, request, progress);
-                // One at a time: free for the next call before Done.
-                drop(busy);
-                result
-            })
+            Ok(Box::new(
+                move |request: &SyncRequest, progress: &Progress| {
+                    let result = run_provider(&*object, request, progress);
+                    // One at a time: free for the next call before Done.
+                    drop(busy);
+                    result
+                },
+            ))
         };
-        // SAFETY: `psibpb` comes straight from the caller; `start` checks it.
-        match unsafe { start(psibpb, admit) } {
+        // SAFETY: `psibpb` comes straight from the caller; `check` checks it.
+        let started = unsafe { check(psibpb) }.and_then(|checked| checked.launch(admit()?));
+        match started {
             Ok(()) => S_OK,
             Err(e) => e.code(),
         }
@@ -237,23 +240,33 @@ where
     F: FnOnce(&SyncRequest, &Progress) -> Result<()> + Send + 'static,
 {
     // SAFETY: forwarded from the caller.
-    match unsafe { start(psibpb, move || Ok(work)) } {
+    match unsafe { check(psibpb) }.and_then(|checked| checked.launch(Box::new(work))) {
         Ok(()) => S_OK,
         Err(e) => e.code(),
     }
 }
 
-/// Checks `psibpb`, then asks `admit` for the work (its error is returned as it is, with
-/// nothing started), then starts the work.
+/// A synchronization's work, boxed: the machinery that runs it (`check`, `launch`,
+/// `Job::run`) is compiled once, here, rather than again in every provider crate for its
+/// own closure type.
+type Work = Box<dyn FnOnce(&SyncRequest, &Progress) -> Result<()> + Send>;
+
+/// A MAPISIB that passed [`check`]: what a synchronization is started with.
+struct Checked {
+    /// `phSyncDoneEvent`: non-null, writable, and null for now.
+    slot: *mut HANDLE,
+    progress: Progress,
+    request: SyncRequest,
+}
+
+/// Step 1 of a start: checks everything before anything is started or referenced, and
+/// nulls `*phSyncDoneEvent` (COM's out-pointer rule: null on every failure from here on).
+/// The caller may refuse the synchronization after this (a busy one-at-a-time provider)
+/// by dropping what it got.
 ///
 /// # Safety
 /// As for [`run_in_background`].
-unsafe fn start<A, F>(psibpb: PMAPISIB, admit: A) -> Result<()>
-where
-    A: FnOnce() -> Result<F>,
-    F: FnOnce(&SyncRequest, &Progress) -> Result<()> + Send + 'static,
-{
-    // 1. Check everything before anything is started or referenced.
+unsafe fn check(psibpb: PMAPISIB) -> Result<Checked> {
     // SAFETY: caller's contract.
     let sib = unsafe { read_sib(psibpb) }?;
     let slot = sib.phSyncDoneEvent;
@@ -263,45 +276,61 @@ where
             "phSyncDoneEvent is null",
         ));
     }
-    // COM's out-pointer rule: null on every failure from here on.
     // SAFETY: non-null and writable (caller's contract).
     unsafe { slot.write(std::ptr::null_mut()) };
     // SAFETY: `punkCallBack` is null or live (caller's contract).
     let progress = unsafe { Progress::from_unknown(sib.punkCallBack) }?;
     // SAFETY: `psibpb` was checked above; the session is null or live.
     let request = unsafe { SyncRequest::from_raw(psibpb) }?;
-    let work = admit()?;
-
-    // 2. The event: one handle for the caller, a duplicate the thread signals and closes.
-    let theirs = DoneEvent::new()?;
-    let ours = theirs.try_clone()?;
-    // Published before the thread exists: Done may come at once.
-    // SAFETY: as above.
-    unsafe { slot.write(theirs.as_raw()) };
-    let job = Job {
-        work,
-        request,
+    Ok(Checked {
+        slot,
         progress,
-        event_for_done: theirs.as_raw(),
-        signal: SignalOnDrop(ours),
-        _running: SyncRunning::start(),
-    };
+        request,
+    })
+}
 
-    // 3. The thread. On failure `job` has been dropped: every reference released, its
-    // event handle closed; the caller's handle is taken back and closed here.
-    if let Err(e) = pool::spawn(Box::new(move || job.run())) {
-        // SAFETY: as above.
-        unsafe { slot.write(std::ptr::null_mut()) };
-        drop(theirs);
-        return Err(Error::with_message(
-            sys::MAPI_E_NOT_ENOUGH_RESOURCES,
-            format!("cannot start the sync thread: {e}"),
-        ));
+impl Checked {
+    /// Steps 2 to 4: the done event, stored in `*phSyncDoneEvent` before the thread
+    /// exists, then `work` on a pool thread; on a failure nothing runs and the slot is
+    /// null again.
+    fn launch(self, work: Work) -> Result<()> {
+        let Checked {
+            slot,
+            progress,
+            request,
+        } = self;
+        // 2. The event: one handle for the caller, a duplicate the thread signals and
+        // closes.
+        let theirs = DoneEvent::new()?;
+        let ours = theirs.try_clone()?;
+        // Published before the thread exists: Done may come at once.
+        // SAFETY: non-null and writable (checked in `check`; caller's contract).
+        unsafe { slot.write(theirs.as_raw()) };
+        let job = Job {
+            work,
+            request,
+            progress,
+            event_for_done: theirs.as_raw(),
+            signal: SignalOnDrop(ours),
+            _running: SyncRunning::start(),
+        };
+
+        // 3. The thread. On failure `job` has been dropped: every reference released, its
+        // event handle closed; the caller's handle is taken back and closed here.
+        if let Err(e) = pool::spawn(Box::new(move || job.run())) {
+            // SAFETY: as above.
+            unsafe { slot.write(std::ptr::null_mut()) };
+            drop(theirs);
+            return Err(Error::with_message(
+                sys::MAPI_E_NOT_ENOUGH_RESOURCES,
+                format!("cannot start the sync thread: {e}"),
+            ));
+        }
+        // 4. The caller owns its handle now (the thread may already have finished with
+        // it: touch it no more).
+        let _ = theirs.into_raw();
+        Ok(())
     }
-    // 4. The caller owns its handle now (the thread may already have finished with it:
-    // touch it no more).
-    let _ = theirs.into_raw();
-    Ok(())
 }
 
 /// Signals the thread's event handle when dropped, then closes it: the last thing the sync
@@ -317,8 +346,8 @@ impl Drop for SignalOnDrop {
 
 /// Everything the sync thread owns. Field order is drop order on a panic path; `run`
 /// releases them in the documented order on the normal path.
-struct Job<F> {
-    work: F,
+struct Job {
+    work: Work,
     request: SyncRequest,
     progress: Progress,
     /// The caller's handle, only passed back in `Done`; never used or closed here.
@@ -328,16 +357,13 @@ struct Job<F> {
     _running: SyncRunning,
 }
 
-// SAFETY: `F: Send`. The session and callback are COM pointers that MAPI hands to
+// SAFETY: `Work` is Send. The session and callback are COM pointers that MAPI hands to
 // SynchronizeInBackground precisely so that the provider's own sync thread uses them (the
 // callback reports that thread's progress); `event_for_done` is only passed back, never
 // dereferenced; `DoneEvent` is Send.
-unsafe impl<F: Send> Send for Job<F> {}
+unsafe impl Send for Job {}
 
-impl<F> Job<F>
-where
-    F: FnOnce(&SyncRequest, &Progress) -> Result<()>,
-{
+impl Job {
     fn run(self) {
         let Job {
             work,
