@@ -197,6 +197,7 @@ impl IOlkErrorUnknown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(&self, hr: HRESULT, ppwszError: *mut LPWSTR) -> HRESULT {
         (self.vtable().GetLastError)(self.as_raw(), hr, ppwszError)
     }
@@ -233,20 +234,21 @@ impl IOlkErrorUnknown_Vtbl {
         where
             Identity::Impl: IOlkErrorUnknown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkErrorUnknown_Impl>::GetLastError(
-                        value,
-                        hr,
-                        ppwszError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkErrorUnknown_Impl>::GetLastError,
+                    hr,
+                    ppwszError,
+                )
+            }
         }
         IOlkErrorUnknown_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -313,6 +315,7 @@ impl IOlkEnum {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCount(&self, pulCount: *mut ULONG) -> HRESULT {
         (self.vtable().GetCount)(self.as_raw(), pulCount)
     }
@@ -322,6 +325,7 @@ impl IOlkEnum {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -331,6 +335,7 @@ impl IOlkEnum {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetNext(&self, ppunk: *mut LPUNKNOWN) -> HRESULT {
         (self.vtable().GetNext)(self.as_raw(), ppunk)
     }
@@ -340,6 +345,7 @@ impl IOlkEnum {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Skip(&self, cSkip: ULONG) -> HRESULT {
         (self.vtable().Skip)(self.as_raw(), cSkip)
     }
@@ -417,14 +423,15 @@ impl IOlkEnum_Vtbl {
         where
             Identity::Impl: IOlkEnum_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkEnum_Impl>::GetCount(value, pulCount) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkEnum_Impl>::GetCount, pulCount)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -432,14 +439,14 @@ impl IOlkEnum_Vtbl {
         where
             Identity::Impl: IOlkEnum_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkEnum_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkEnum_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn GetNext<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -448,14 +455,15 @@ impl IOlkEnum_Vtbl {
         where
             Identity::Impl: IOlkEnum_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkEnum_Impl>::GetNext(value, ppunk) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkEnum_Impl>::GetNext, ppunk)
+            }
         }
         unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -464,14 +472,15 @@ impl IOlkEnum_Vtbl {
         where
             Identity::Impl: IOlkEnum_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkEnum_Impl>::Skip(value, cSkip) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkEnum_Impl>::Skip, cSkip)
+            }
         }
         IOlkEnum_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -590,6 +599,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder1(&self) -> HRESULT {
         (self.vtable().PlaceHolder1)(self.as_raw())
     }
@@ -597,6 +607,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder2(&self) -> HRESULT {
         (self.vtable().PlaceHolder2)(self.as_raw())
     }
@@ -604,6 +615,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder3(&self) -> HRESULT {
         (self.vtable().PlaceHolder3)(self.as_raw())
     }
@@ -611,6 +623,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder4(&self) -> HRESULT {
         (self.vtable().PlaceHolder4)(self.as_raw())
     }
@@ -618,6 +631,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder5(&self) -> HRESULT {
         (self.vtable().PlaceHolder5)(self.as_raw())
     }
@@ -625,6 +639,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder6(&self) -> HRESULT {
         (self.vtable().PlaceHolder6)(self.as_raw())
     }
@@ -635,6 +650,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAccountInfo(
         &self,
         pclsidType: *mut CLSID,
@@ -649,6 +665,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProp(&self, dwProp: ULONG, pVar: *mut ACCT_VARIANT) -> HRESULT {
         (self.vtable().GetProp)(self.as_raw(), dwProp, pVar)
     }
@@ -656,6 +673,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProp(&self, dwProp: ULONG, pVar: *mut ACCT_VARIANT) -> HRESULT {
         (self.vtable().SetProp)(self.as_raw(), dwProp, pVar)
     }
@@ -663,6 +681,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder7(&self) -> HRESULT {
         (self.vtable().PlaceHolder7)(self.as_raw())
     }
@@ -670,6 +689,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder8(&self) -> HRESULT {
         (self.vtable().PlaceHolder8)(self.as_raw())
     }
@@ -677,6 +697,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder9(&self) -> HRESULT {
         (self.vtable().PlaceHolder9)(self.as_raw())
     }
@@ -684,6 +705,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeMemory(&self, pv: *mut BYTE) -> HRESULT {
         (self.vtable().FreeMemory)(self.as_raw(), pv)
     }
@@ -691,6 +713,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder10(&self) -> HRESULT {
         (self.vtable().PlaceHolder10)(self.as_raw())
     }
@@ -698,6 +721,7 @@ impl IOlkAccount {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveChanges(&self, dwFlags: ULONG) -> HRESULT {
         (self.vtable().SaveChanges)(self.as_raw(), dwFlags)
     }
@@ -906,14 +930,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder1(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder1)
+            }
         }
         unsafe extern "system" fn PlaceHolder2<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -921,14 +945,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder2(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder2)
+            }
         }
         unsafe extern "system" fn PlaceHolder3<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -936,14 +960,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder3(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder3)
+            }
         }
         unsafe extern "system" fn PlaceHolder4<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -951,14 +975,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder4(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder4)
+            }
         }
         unsafe extern "system" fn PlaceHolder5<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -966,14 +990,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder5(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder5)
+            }
         }
         unsafe extern "system" fn PlaceHolder6<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -981,14 +1005,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder6(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder6)
+            }
         }
         unsafe extern "system" fn GetAccountInfo<
             Identity: ComObject,
@@ -1002,21 +1026,23 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccount_Impl>::GetAccountInfo(
-                        value,
-                        pclsidType,
-                        pcCategories,
-                        prgclsidCategory,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccount_Impl>::GetAccountInfo,
+                    pclsidType,
+                    pcCategories,
+                    prgclsidCategory,
+                )
+            }
         }
         unsafe extern "system" fn GetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1026,16 +1052,16 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccount_Impl>::GetProp(value, dwProp, pVar)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::GetProp, dwProp, pVar)
+            }
         }
         unsafe extern "system" fn SetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1045,16 +1071,16 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccount_Impl>::SetProp(value, dwProp, pVar)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::SetProp, dwProp, pVar)
+            }
         }
         unsafe extern "system" fn PlaceHolder7<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1062,14 +1088,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder7(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder7)
+            }
         }
         unsafe extern "system" fn PlaceHolder8<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1077,14 +1103,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder8(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder8)
+            }
         }
         unsafe extern "system" fn PlaceHolder9<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1092,14 +1118,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder9(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder9)
+            }
         }
         unsafe extern "system" fn FreeMemory<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1108,14 +1134,15 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::FreeMemory(value, pv) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::FreeMemory, pv)
+            }
         }
         unsafe extern "system" fn PlaceHolder10<
             Identity: ComObject,
@@ -1124,14 +1151,14 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IOlkAccount_Impl>::PlaceHolder10(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::PlaceHolder10)
+            }
         }
         unsafe extern "system" fn SaveChanges<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1140,16 +1167,15 @@ impl IOlkAccount_Vtbl {
         where
             Identity::Impl: IOlkAccount_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccount_Impl>::SaveChanges(value, dwFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccount_Impl>::SaveChanges, dwFlags)
+            }
         }
         IOlkAccount_Vtbl {
             base__: IOlkErrorUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1230,6 +1256,7 @@ impl IOlkAccountHelper {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder1(&self, pv: LPVOID) -> HRESULT {
         (self.vtable().PlaceHolder1)(self.as_raw(), pv)
     }
@@ -1239,6 +1266,7 @@ impl IOlkAccountHelper {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetIdentity(&self, pwszIdentity: LPWSTR, pcch: *mut ULONG) -> HRESULT {
         (self.vtable().GetIdentity)(self.as_raw(), pwszIdentity, pcch)
     }
@@ -1246,6 +1274,7 @@ impl IOlkAccountHelper {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMapiSession(&self, ppmsess: *mut LPUNKNOWN) -> HRESULT {
         (self.vtable().GetMapiSession)(self.as_raw(), ppmsess)
     }
@@ -1253,6 +1282,7 @@ impl IOlkAccountHelper {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HandsOffSession(&self) -> HRESULT {
         (self.vtable().HandsOffSession)(self.as_raw())
     }
@@ -1324,16 +1354,15 @@ impl IOlkAccountHelper_Vtbl {
         where
             Identity::Impl: IOlkAccountHelper_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountHelper_Impl>::PlaceHolder1(value, pv)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountHelper_Impl>::PlaceHolder1, pv)
+            }
         }
         unsafe extern "system" fn GetIdentity<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1343,20 +1372,21 @@ impl IOlkAccountHelper_Vtbl {
         where
             Identity::Impl: IOlkAccountHelper_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountHelper_Impl>::GetIdentity(
-                        value,
-                        pwszIdentity,
-                        pcch,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountHelper_Impl>::GetIdentity,
+                    pwszIdentity,
+                    pcch,
+                )
+            }
         }
         unsafe extern "system" fn GetMapiSession<
             Identity: ComObject,
@@ -1365,19 +1395,19 @@ impl IOlkAccountHelper_Vtbl {
         where
             Identity::Impl: IOlkAccountHelper_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountHelper_Impl>::GetMapiSession(
-                        value,
-                        ppmsess,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountHelper_Impl>::GetMapiSession,
+                    ppmsess,
+                )
+            }
         }
         unsafe extern "system" fn HandsOffSession<
             Identity: ComObject,
@@ -1386,16 +1416,14 @@ impl IOlkAccountHelper_Vtbl {
         where
             Identity::Impl: IOlkAccountHelper_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountHelper_Impl>::HandsOffSession(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountHelper_Impl>::HandsOffSession)
+            }
         }
         IOlkAccountHelper_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1453,6 +1481,7 @@ impl IOlkAccountNotify {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Notify(
         &self,
         dwNotify: ULONG,
@@ -1498,21 +1527,23 @@ impl IOlkAccountNotify_Vtbl {
         where
             Identity::Impl: IOlkAccountNotify_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountNotify_Impl>::Notify(
-                        value,
-                        dwNotify,
-                        dwAcctID,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountNotify_Impl>::Notify,
+                    dwNotify,
+                    dwAcctID,
+                    dwFlags,
+                )
+            }
         }
         IOlkAccountNotify_Vtbl {
             base__: IOlkErrorUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1687,6 +1718,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Init(
         &self,
         pAcctHelper: InterfacePtr<IOlkAccountHelper>,
@@ -1700,6 +1732,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DisplayAccountList(
         &self,
         hwnd: *mut ::core::ffi::c_void,
@@ -1725,6 +1758,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder1(&self) -> HRESULT {
         (self.vtable().PlaceHolder1)(self.as_raw())
     }
@@ -1732,6 +1766,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder2(&self) -> HRESULT {
         (self.vtable().PlaceHolder2)(self.as_raw())
     }
@@ -1739,6 +1774,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder3(&self) -> HRESULT {
         (self.vtable().PlaceHolder3)(self.as_raw())
     }
@@ -1746,6 +1782,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder4(&self) -> HRESULT {
         (self.vtable().PlaceHolder4)(self.as_raw())
     }
@@ -1753,6 +1790,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder5(&self) -> HRESULT {
         (self.vtable().PlaceHolder5)(self.as_raw())
     }
@@ -1760,6 +1798,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindAccount(
         &self,
         dwProp: ULONG,
@@ -1772,6 +1811,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder6(&self) -> HRESULT {
         (self.vtable().PlaceHolder6)(self.as_raw())
     }
@@ -1779,6 +1819,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder7(&self) -> HRESULT {
         (self.vtable().PlaceHolder7)(self.as_raw())
     }
@@ -1786,6 +1827,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder8(&self) -> HRESULT {
         (self.vtable().PlaceHolder8)(self.as_raw())
     }
@@ -1793,6 +1835,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteAccount(&self, dwAcctID: ULONG) -> HRESULT {
         (self.vtable().DeleteAccount)(self.as_raw(), dwAcctID)
     }
@@ -1800,6 +1843,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder9(&self) -> HRESULT {
         (self.vtable().PlaceHolder9)(self.as_raw())
     }
@@ -1807,6 +1851,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveChanges(&self, dwAcctID: ULONG, dwFlags: ULONG) -> HRESULT {
         (self.vtable().SaveChanges)(self.as_raw(), dwAcctID, dwFlags)
     }
@@ -1814,6 +1859,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOrder(
         &self,
         pclsidCategory: *const CLSID,
@@ -1826,6 +1872,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetOrder(
         &self,
         pclsidCategory: *const CLSID,
@@ -1840,6 +1887,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumerateAccounts(
         &self,
         pclsidCategory: *const CLSID,
@@ -1861,6 +1909,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder10(&self) -> HRESULT {
         (self.vtable().PlaceHolder10)(self.as_raw())
     }
@@ -1868,6 +1917,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder11(&self) -> HRESULT {
         (self.vtable().PlaceHolder11)(self.as_raw())
     }
@@ -1875,6 +1925,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeMemory(&self, pv: *mut BYTE) -> HRESULT {
         (self.vtable().FreeMemory)(self.as_raw(), pv)
     }
@@ -1882,6 +1933,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         pNotify: InterfacePtr<IOlkAccountNotify>,
@@ -1893,6 +1945,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, pdwCookie: *mut ULONG) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), pdwCookie)
     }
@@ -1900,6 +1953,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder12(&self) -> HRESULT {
         (self.vtable().PlaceHolder12)(self.as_raw())
     }
@@ -1907,6 +1961,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder13(&self) -> HRESULT {
         (self.vtable().PlaceHolder13)(self.as_raw())
     }
@@ -1914,6 +1969,7 @@ impl IOlkAccountManager {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PlaceHolder14(&self) -> HRESULT {
         (self.vtable().PlaceHolder14)(self.as_raw())
     }
@@ -2277,20 +2333,21 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::Init(
-                        value,
-                        pAcctHelper,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::Init,
+                    pAcctHelper,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn DisplayAccountList<
             Identity: ComObject,
@@ -2307,24 +2364,29 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::DisplayAccountList(
-                        value,
-                        hwnd,
-                        dwFlags,
-                        wszTitle,
-                        cCategories,
-                        rgclsidCategories,
-                        pclsidType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::DisplayAccountList,
+                    hwnd,
+                    dwFlags,
+                    wszTitle,
+                    cCategories,
+                    rgclsidCategories,
+                    pclsidType,
+                )
+            }
         }
         unsafe extern "system" fn PlaceHolder1<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2332,16 +2394,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder1(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder1)
+            }
         }
         unsafe extern "system" fn PlaceHolder2<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2349,16 +2409,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder2(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder2)
+            }
         }
         unsafe extern "system" fn PlaceHolder3<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2366,16 +2424,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder3(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder3)
+            }
         }
         unsafe extern "system" fn PlaceHolder4<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2383,16 +2439,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder4(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder4)
+            }
         }
         unsafe extern "system" fn PlaceHolder5<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2400,16 +2454,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder5(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder5)
+            }
         }
         unsafe extern "system" fn FindAccount<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2420,21 +2472,23 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::FindAccount(
-                        value,
-                        dwProp,
-                        pVar,
-                        ppAccount,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::FindAccount,
+                    dwProp,
+                    pVar,
+                    ppAccount,
+                )
+            }
         }
         unsafe extern "system" fn PlaceHolder6<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2442,16 +2496,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder6(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder6)
+            }
         }
         unsafe extern "system" fn PlaceHolder7<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2459,16 +2511,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder7(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder7)
+            }
         }
         unsafe extern "system" fn PlaceHolder8<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2476,16 +2526,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder8(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder8)
+            }
         }
         unsafe extern "system" fn DeleteAccount<
             Identity: ComObject,
@@ -2494,19 +2542,19 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::DeleteAccount(
-                        value,
-                        dwAcctID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::DeleteAccount,
+                    dwAcctID,
+                )
+            }
         }
         unsafe extern "system" fn PlaceHolder9<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2514,16 +2562,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder9(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder9)
+            }
         }
         unsafe extern "system" fn SaveChanges<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2533,20 +2579,21 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::SaveChanges(
-                        value,
-                        dwAcctID,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::SaveChanges,
+                    dwAcctID,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetOrder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2557,21 +2604,23 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::GetOrder(
-                        value,
-                        pclsidCategory,
-                        pcAccts,
-                        prgAccts,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::GetOrder,
+                    pclsidCategory,
+                    pcAccts,
+                    prgAccts,
+                )
+            }
         }
         unsafe extern "system" fn SetOrder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2582,21 +2631,23 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::SetOrder(
-                        value,
-                        pclsidCategory,
-                        pcAccts,
-                        prgAccts,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::SetOrder,
+                    pclsidCategory,
+                    pcAccts,
+                    prgAccts,
+                )
+            }
         }
         unsafe extern "system" fn EnumerateAccounts<
             Identity: ComObject,
@@ -2611,22 +2662,25 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::EnumerateAccounts(
-                        value,
-                        pclsidCategory,
-                        pclsidType,
-                        dwFlags,
-                        ppEnum,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::EnumerateAccounts,
+                    pclsidCategory,
+                    pclsidType,
+                    dwFlags,
+                    ppEnum,
+                )
+            }
         }
         unsafe extern "system" fn PlaceHolder10<
             Identity: ComObject,
@@ -2635,16 +2689,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder10(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder10)
+            }
         }
         unsafe extern "system" fn PlaceHolder11<
             Identity: ComObject,
@@ -2653,16 +2705,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder11(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder11)
+            }
         }
         unsafe extern "system" fn FreeMemory<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2671,16 +2721,15 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::FreeMemory(value, pv)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::FreeMemory, pv)
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2690,20 +2739,21 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::Advise(
-                        value,
-                        pNotify,
-                        pdwCookie,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IOlkAccountManager_Impl>::Advise,
+                    pNotify,
+                    pdwCookie,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2712,19 +2762,15 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::Unadvise(
-                        value,
-                        pdwCookie,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::Unadvise, pdwCookie)
+            }
         }
         unsafe extern "system" fn PlaceHolder12<
             Identity: ComObject,
@@ -2733,16 +2779,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder12(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder12)
+            }
         }
         unsafe extern "system" fn PlaceHolder13<
             Identity: ComObject,
@@ -2751,16 +2795,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder13(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder13)
+            }
         }
         unsafe extern "system" fn PlaceHolder14<
             Identity: ComObject,
@@ -2769,16 +2811,14 @@ impl IOlkAccountManager_Vtbl {
         where
             Identity::Impl: IOlkAccountManager_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder14(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IOlkAccountManager_Impl>::PlaceHolder14)
+            }
         }
         IOlkAccountManager_Vtbl {
             base__: IOlkErrorUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -1429,6 +1429,7 @@ impl IUnknown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryInterface(
         &self,
         riid: *const IID,

@@ -423,6 +423,58 @@ pub fn guard<R: PanicValue>(body: impl FnOnce() -> R) -> R {
     }
 }
 
+/// Writes `call0` to `call16`: the body of a derived interface's vtable entry with that
+/// many arguments besides `this` (the back end's `ENTRY_CALL_ARGS`; an entry with more
+/// has a closure of its own).
+macro_rules! entry_calls {
+    ($($call:ident($($arg:ident: $ty:ident),*);)*) => {$(
+        /// The body of a vtable entry: `method(value, ..)` on the implementation of the
+        /// object whose slot at `OFFSET` is `this`, with a panic caught. One generic
+        /// function here instead of a closure in every entry keeps the bindings' own
+        /// build small: the entries are type-checked once per interface method, and this
+        /// once.
+        ///
+        /// # Safety
+        /// `this` must be the slot at `OFFSET` of a live `Identity`; the arguments must be
+        /// what `method`'s contract covers.
+        #[doc(hidden)]
+        #[inline(always)]
+        pub unsafe fn $call<Identity: ComObject, const OFFSET: isize, $($ty,)* R: PanicValue>(
+            this: *mut c_void,
+            method: unsafe fn(&Identity::Impl $(, $ty)*) -> R,
+            $($arg: $ty),*
+        ) -> R {
+            guard(move || {
+                // SAFETY: the caller's contract: `this` is the slot at OFFSET of a live
+                // Identity, alive for the call.
+                let value = unsafe { Identity::implementation(identity_ptr::<Identity, OFFSET>(this)) };
+                // SAFETY: the caller's arguments, passed on unchanged (its contract).
+                unsafe { method(value $(, $arg)*) }
+            })
+        }
+    )*};
+}
+
+entry_calls! {
+    call0();
+    call1(a: A);
+    call2(a: A, b: B);
+    call3(a: A, b: B, c: C);
+    call4(a: A, b: B, c: C, d: D);
+    call5(a: A, b: B, c: C, d: D, e: E);
+    call6(a: A, b: B, c: C, d: D, e: E, f: F);
+    call7(a: A, b: B, c: C, d: D, e: E, f: F, g: G);
+    call8(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H);
+    call9(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I);
+    call10(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J);
+    call11(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K);
+    call12(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K, l: L);
+    call13(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K, l: L, m: M);
+    call14(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K, l: L, m: M, n: N);
+    call15(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K, l: L, m: M, n: N, o: O);
+    call16(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I, j: J, k: K, l: L, m: M, n: N, o: O, p: P);
+}
+
 /// Drops a caught panic's payload without letting a second panic out: a payload whose
 /// `Drop` panics is caught too, and the payload of that panic dropped the same way, up
 /// to eight deep; past that the last one is forgotten (leaked), so nothing unwinds into

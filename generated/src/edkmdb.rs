@@ -250,6 +250,7 @@ impl IExchangeModifyTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -262,6 +263,7 @@ impl IExchangeModifyTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetTable(
         &self,
         ulFlags: ULONG,
@@ -273,6 +275,7 @@ impl IExchangeModifyTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ModifyTable(&self, ulFlags: ULONG, lpMods: LPROWLIST) -> HRESULT {
         (self.vtable().ModifyTable)(self.as_raw(), ulFlags, lpMods)
     }
@@ -337,21 +340,23 @@ impl IExchangeModifyTable_Vtbl {
         where
             Identity::Impl: IExchangeModifyTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeModifyTable_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeModifyTable_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetTable<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -361,20 +366,21 @@ impl IExchangeModifyTable_Vtbl {
         where
             Identity::Impl: IExchangeModifyTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeModifyTable_Impl>::GetTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeModifyTable_Impl>::GetTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn ModifyTable<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -384,20 +390,21 @@ impl IExchangeModifyTable_Vtbl {
         where
             Identity::Impl: IExchangeModifyTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeModifyTable_Impl>::ModifyTable(
-                        value,
-                        ulFlags,
-                        lpMods,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeModifyTable_Impl>::ModifyTable,
+                    ulFlags,
+                    lpMods,
+                )
+            }
         }
         IExchangeModifyTable_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -458,6 +465,7 @@ impl IExchangeRuleAction {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ActionCount(&self, lpcActions: *mut ULONG) -> HRESULT {
         (self.vtable().ActionCount)(self.as_raw(), lpcActions)
     }
@@ -465,6 +473,7 @@ impl IExchangeRuleAction {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAction(
         &self,
         ulActionNumber: ULONG,
@@ -520,19 +529,19 @@ impl IExchangeRuleAction_Vtbl {
         where
             Identity::Impl: IExchangeRuleAction_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeRuleAction_Impl>::ActionCount(
-                        value,
-                        lpcActions,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeRuleAction_Impl>::ActionCount,
+                    lpcActions,
+                )
+            }
         }
         unsafe extern "system" fn GetAction<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -543,21 +552,23 @@ impl IExchangeRuleAction_Vtbl {
         where
             Identity::Impl: IExchangeRuleAction_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeRuleAction_Impl>::GetAction(
-                        value,
-                        ulActionNumber,
-                        lpruleid,
-                        lppAction,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeRuleAction_Impl>::GetAction,
+                    ulActionNumber,
+                    lpruleid,
+                    lppAction,
+                )
+            }
         }
         IExchangeRuleAction_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -648,6 +659,7 @@ impl IExchangeManageStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateStoreEntryID(
         &self,
         lpszMsgStoreDN: LPCSTR,
@@ -671,6 +683,7 @@ impl IExchangeManageStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EntryIDFromSourceKey(
         &self,
         cFolderKeySize: ULONG,
@@ -696,6 +709,7 @@ impl IExchangeManageStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRights(
         &self,
         cbUserEntryID: ULONG,
@@ -719,6 +733,7 @@ impl IExchangeManageStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTable(
         &self,
         lpszServerName: LPSTR,
@@ -731,6 +746,7 @@ impl IExchangeManageStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPublicFolderTable(
         &self,
         lpszServerName: LPSTR,
@@ -858,23 +874,27 @@ impl IExchangeManageStore_Vtbl {
         where
             Identity::Impl: IExchangeManageStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore_Impl>::CreateStoreEntryID(
-                        value,
-                        lpszMsgStoreDN,
-                        lpszMailboxDN,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore_Impl>::CreateStoreEntryID,
+                    lpszMsgStoreDN,
+                    lpszMailboxDN,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn EntryIDFromSourceKey<
             Identity: ComObject,
@@ -891,24 +911,29 @@ impl IExchangeManageStore_Vtbl {
         where
             Identity::Impl: IExchangeManageStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore_Impl>::EntryIDFromSourceKey(
-                        value,
-                        cFolderKeySize,
-                        lpFolderSourceKey,
-                        cMessageKeySize,
-                        lpMessageSourceKey,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore_Impl>::EntryIDFromSourceKey,
+                    cFolderKeySize,
+                    lpFolderSourceKey,
+                    cMessageKeySize,
+                    lpMessageSourceKey,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetRights<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -921,23 +946,27 @@ impl IExchangeManageStore_Vtbl {
         where
             Identity::Impl: IExchangeManageStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore_Impl>::GetRights(
-                        value,
-                        cbUserEntryID,
-                        lpUserEntryID,
-                        cbEntryID,
-                        lpEntryID,
-                        lpulRights,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore_Impl>::GetRights,
+                    cbUserEntryID,
+                    lpUserEntryID,
+                    cbEntryID,
+                    lpEntryID,
+                    lpulRights,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTable<
             Identity: ComObject,
@@ -951,21 +980,23 @@ impl IExchangeManageStore_Vtbl {
         where
             Identity::Impl: IExchangeManageStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore_Impl>::GetMailboxTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore_Impl>::GetMailboxTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetPublicFolderTable<
             Identity: ComObject,
@@ -979,21 +1010,23 @@ impl IExchangeManageStore_Vtbl {
         where
             Identity::Impl: IExchangeManageStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore_Impl>::GetPublicFolderTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore_Impl>::GetPublicFolderTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         IExchangeManageStore_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1094,6 +1127,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateStoreEntryID(
         &self,
         lpszMsgStoreDN: LPCSTR,
@@ -1117,6 +1151,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EntryIDFromSourceKey(
         &self,
         cFolderKeySize: ULONG,
@@ -1142,6 +1177,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRights(
         &self,
         cbUserEntryID: ULONG,
@@ -1165,6 +1201,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTable(
         &self,
         lpszServerName: LPSTR,
@@ -1177,6 +1214,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPublicFolderTable(
         &self,
         lpszServerName: LPSTR,
@@ -1191,6 +1229,7 @@ impl IExchangeManageStore2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateNewsgroupNameEntryID(
         &self,
         lpszNewsgroupName: LPSTR,
@@ -1340,23 +1379,27 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::CreateStoreEntryID(
-                        value,
-                        lpszMsgStoreDN,
-                        lpszMailboxDN,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::CreateStoreEntryID,
+                    lpszMsgStoreDN,
+                    lpszMailboxDN,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn EntryIDFromSourceKey<
             Identity: ComObject,
@@ -1373,24 +1416,29 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::EntryIDFromSourceKey(
-                        value,
-                        cFolderKeySize,
-                        lpFolderSourceKey,
-                        cMessageKeySize,
-                        lpMessageSourceKey,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::EntryIDFromSourceKey,
+                    cFolderKeySize,
+                    lpFolderSourceKey,
+                    cMessageKeySize,
+                    lpMessageSourceKey,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetRights<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1403,23 +1451,27 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::GetRights(
-                        value,
-                        cbUserEntryID,
-                        lpUserEntryID,
-                        cbEntryID,
-                        lpEntryID,
-                        lpulRights,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::GetRights,
+                    cbUserEntryID,
+                    lpUserEntryID,
+                    cbEntryID,
+                    lpEntryID,
+                    lpulRights,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTable<
             Identity: ComObject,
@@ -1433,21 +1485,23 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::GetMailboxTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::GetMailboxTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetPublicFolderTable<
             Identity: ComObject,
@@ -1461,21 +1515,23 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::GetPublicFolderTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::GetPublicFolderTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CreateNewsgroupNameEntryID<
             Identity: ComObject,
@@ -1489,21 +1545,23 @@ impl IExchangeManageStore2_Vtbl {
         where
             Identity::Impl: IExchangeManageStore2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore2_Impl>::CreateNewsgroupNameEntryID(
-                        value,
-                        lpszNewsgroupName,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore2_Impl>::CreateNewsgroupNameEntryID,
+                    lpszNewsgroupName,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         IExchangeManageStore2_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1612,6 +1670,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateStoreEntryID(
         &self,
         lpszMsgStoreDN: LPCSTR,
@@ -1635,6 +1694,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EntryIDFromSourceKey(
         &self,
         cFolderKeySize: ULONG,
@@ -1660,6 +1720,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRights(
         &self,
         cbUserEntryID: ULONG,
@@ -1683,6 +1744,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTable(
         &self,
         lpszServerName: LPSTR,
@@ -1695,6 +1757,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPublicFolderTable(
         &self,
         lpszServerName: LPSTR,
@@ -1709,6 +1772,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateNewsgroupNameEntryID(
         &self,
         lpszNewsgroupName: LPSTR,
@@ -1728,6 +1792,7 @@ impl IExchangeManageStore3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTableOffset(
         &self,
         lpszServerName: LPSTR,
@@ -1897,23 +1962,27 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::CreateStoreEntryID(
-                        value,
-                        lpszMsgStoreDN,
-                        lpszMailboxDN,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::CreateStoreEntryID,
+                    lpszMsgStoreDN,
+                    lpszMailboxDN,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn EntryIDFromSourceKey<
             Identity: ComObject,
@@ -1930,24 +1999,29 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::EntryIDFromSourceKey(
-                        value,
-                        cFolderKeySize,
-                        lpFolderSourceKey,
-                        cMessageKeySize,
-                        lpMessageSourceKey,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::EntryIDFromSourceKey,
+                    cFolderKeySize,
+                    lpFolderSourceKey,
+                    cMessageKeySize,
+                    lpMessageSourceKey,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetRights<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1960,23 +2034,27 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::GetRights(
-                        value,
-                        cbUserEntryID,
-                        lpUserEntryID,
-                        cbEntryID,
-                        lpEntryID,
-                        lpulRights,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::GetRights,
+                    cbUserEntryID,
+                    lpUserEntryID,
+                    cbEntryID,
+                    lpEntryID,
+                    lpulRights,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTable<
             Identity: ComObject,
@@ -1990,21 +2068,23 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::GetMailboxTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::GetMailboxTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetPublicFolderTable<
             Identity: ComObject,
@@ -2018,21 +2098,23 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::GetPublicFolderTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::GetPublicFolderTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CreateNewsgroupNameEntryID<
             Identity: ComObject,
@@ -2046,21 +2128,23 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::CreateNewsgroupNameEntryID(
-                        value,
-                        lpszNewsgroupName,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::CreateNewsgroupNameEntryID,
+                    lpszNewsgroupName,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTableOffset<
             Identity: ComObject,
@@ -2075,22 +2159,25 @@ impl IExchangeManageStore3_Vtbl {
         where
             Identity::Impl: IExchangeManageStore3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore3_Impl>::GetMailboxTableOffset(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                        uOffset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore3_Impl>::GetMailboxTableOffset,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                    uOffset,
+                )
+            }
         }
         IExchangeManageStore3_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2208,6 +2295,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateStoreEntryID(
         &self,
         lpszMsgStoreDN: LPCSTR,
@@ -2231,6 +2319,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EntryIDFromSourceKey(
         &self,
         cFolderKeySize: ULONG,
@@ -2256,6 +2345,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRights(
         &self,
         cbUserEntryID: ULONG,
@@ -2279,6 +2369,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTable(
         &self,
         lpszServerName: LPSTR,
@@ -2291,6 +2382,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPublicFolderTable(
         &self,
         lpszServerName: LPSTR,
@@ -2305,6 +2397,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateNewsgroupNameEntryID(
         &self,
         lpszNewsgroupName: LPSTR,
@@ -2324,6 +2417,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMailboxTableOffset(
         &self,
         lpszServerName: LPSTR,
@@ -2345,6 +2439,7 @@ impl IExchangeManageStore4 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPublicFolderTableOffset(
         &self,
         lpszServerName: LPSTR,
@@ -2532,23 +2627,27 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::CreateStoreEntryID(
-                        value,
-                        lpszMsgStoreDN,
-                        lpszMailboxDN,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::CreateStoreEntryID,
+                    lpszMsgStoreDN,
+                    lpszMailboxDN,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn EntryIDFromSourceKey<
             Identity: ComObject,
@@ -2565,24 +2664,29 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::EntryIDFromSourceKey(
-                        value,
-                        cFolderKeySize,
-                        lpFolderSourceKey,
-                        cMessageKeySize,
-                        lpMessageSourceKey,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::EntryIDFromSourceKey,
+                    cFolderKeySize,
+                    lpFolderSourceKey,
+                    cMessageKeySize,
+                    lpMessageSourceKey,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetRights<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2595,23 +2699,27 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::GetRights(
-                        value,
-                        cbUserEntryID,
-                        lpUserEntryID,
-                        cbEntryID,
-                        lpEntryID,
-                        lpulRights,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::GetRights,
+                    cbUserEntryID,
+                    lpUserEntryID,
+                    cbEntryID,
+                    lpEntryID,
+                    lpulRights,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTable<
             Identity: ComObject,
@@ -2625,21 +2733,23 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::GetMailboxTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::GetMailboxTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetPublicFolderTable<
             Identity: ComObject,
@@ -2653,21 +2763,23 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::GetPublicFolderTable(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::GetPublicFolderTable,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CreateNewsgroupNameEntryID<
             Identity: ComObject,
@@ -2681,21 +2793,23 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::CreateNewsgroupNameEntryID(
-                        value,
-                        lpszNewsgroupName,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::CreateNewsgroupNameEntryID,
+                    lpszNewsgroupName,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetMailboxTableOffset<
             Identity: ComObject,
@@ -2710,22 +2824,25 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::GetMailboxTableOffset(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                        uOffset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::GetMailboxTableOffset,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                    uOffset,
+                )
+            }
         }
         unsafe extern "system" fn GetPublicFolderTableOffset<
             Identity: ComObject,
@@ -2740,22 +2857,25 @@ impl IExchangeManageStore4_Vtbl {
         where
             Identity::Impl: IExchangeManageStore4_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeManageStore4_Impl>::GetPublicFolderTableOffset(
-                        value,
-                        lpszServerName,
-                        lppTable,
-                        ulFlags,
-                        uOffset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeManageStore4_Impl>::GetPublicFolderTableOffset,
+                    lpszServerName,
+                    lppTable,
+                    ulFlags,
+                    uOffset,
+                )
+            }
         }
         IExchangeManageStore4_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2828,6 +2948,7 @@ impl IExchangeNntpNewsfeed {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Configure(
         &self,
         lpszNewsfeedDN: LPSTR,
@@ -2842,6 +2963,7 @@ impl IExchangeNntpNewsfeed {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CheckMsgIds(
         &self,
         lpszMsgIds: LPSTR,
@@ -2854,6 +2976,7 @@ impl IExchangeNntpNewsfeed {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenArticleStream(&self, lppStream: *mut LPSTREAM) -> HRESULT {
         (self.vtable().OpenArticleStream)(self.as_raw(), lppStream)
     }
@@ -2923,21 +3046,23 @@ impl IExchangeNntpNewsfeed_Vtbl {
         where
             Identity::Impl: IExchangeNntpNewsfeed_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::Configure(
-                        value,
-                        lpszNewsfeedDN,
-                        cValues,
-                        lpIMailPropArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::Configure,
+                    lpszNewsfeedDN,
+                    cValues,
+                    lpIMailPropArray,
+                )
+            }
         }
         unsafe extern "system" fn CheckMsgIds<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2948,21 +3073,23 @@ impl IExchangeNntpNewsfeed_Vtbl {
         where
             Identity::Impl: IExchangeNntpNewsfeed_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::CheckMsgIds(
-                        value,
-                        lpszMsgIds,
-                        lpcfWanted,
-                        lppfWanted,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::CheckMsgIds,
+                    lpszMsgIds,
+                    lpcfWanted,
+                    lppfWanted,
+                )
+            }
         }
         unsafe extern "system" fn OpenArticleStream<
             Identity: ComObject,
@@ -2971,19 +3098,19 @@ impl IExchangeNntpNewsfeed_Vtbl {
         where
             Identity::Impl: IExchangeNntpNewsfeed_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::OpenArticleStream(
-                        value,
-                        lppStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeNntpNewsfeed_Impl>::OpenArticleStream,
+                    lppStream,
+                )
+            }
         }
         IExchangeNntpNewsfeed_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3045,6 +3172,7 @@ impl IExchangeFastTransfer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Config(&self, ulFlags: ULONG, ulTransferMethod: ULONG) -> HRESULT {
         (self.vtable().Config)(self.as_raw(), ulFlags, ulTransferMethod)
     }
@@ -3052,6 +3180,7 @@ impl IExchangeFastTransfer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn TransferBuffer(
         &self,
         cb: ULONG,
@@ -3108,20 +3237,21 @@ impl IExchangeFastTransfer_Vtbl {
         where
             Identity::Impl: IExchangeFastTransfer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeFastTransfer_Impl>::Config(
-                        value,
-                        ulFlags,
-                        ulTransferMethod,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeFastTransfer_Impl>::Config,
+                    ulFlags,
+                    ulTransferMethod,
+                )
+            }
         }
         unsafe extern "system" fn TransferBuffer<
             Identity: ComObject,
@@ -3135,21 +3265,23 @@ impl IExchangeFastTransfer_Vtbl {
         where
             Identity::Impl: IExchangeFastTransfer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeFastTransfer_Impl>::TransferBuffer(
-                        value,
-                        cb,
-                        lpb,
-                        lpcbProcessed,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeFastTransfer_Impl>::TransferBuffer,
+                    cb,
+                    lpb,
+                    lpcbProcessed,
+                )
+            }
         }
         IExchangeFastTransfer_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3228,6 +3360,7 @@ impl IExchangeExportChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3240,6 +3373,7 @@ impl IExchangeExportChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Config(
         &self,
         lpStream: LPSTREAM,
@@ -3267,6 +3401,7 @@ impl IExchangeExportChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Synchronize(
         &self,
         lpulSteps: *mut ULONG,
@@ -3278,6 +3413,7 @@ impl IExchangeExportChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
         (self.vtable().UpdateState)(self.as_raw(), lpStream)
     }
@@ -3367,21 +3503,23 @@ impl IExchangeExportChanges_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Config<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3396,25 +3534,31 @@ impl IExchangeExportChanges_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges_Impl>::Config(
-                        value,
-                        lpStream,
-                        ulFlags,
-                        lpUnk,
-                        lpRestriction,
-                        lpIncludeProps,
-                        lpExcludeProps,
-                        ulBufferSize,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges_Impl>::Config,
+                    lpStream,
+                    ulFlags,
+                    lpUnk,
+                    lpRestriction,
+                    lpIncludeProps,
+                    lpExcludeProps,
+                    ulBufferSize,
+                )
+            }
         }
         unsafe extern "system" fn Synchronize<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3424,20 +3568,21 @@ impl IExchangeExportChanges_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges_Impl>::Synchronize(
-                        value,
-                        lpulSteps,
-                        lpulProgress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges_Impl>::Synchronize,
+                    lpulSteps,
+                    lpulProgress,
+                )
+            }
         }
         unsafe extern "system" fn UpdateState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3446,19 +3591,19 @@ impl IExchangeExportChanges_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges_Impl>::UpdateState(
-                        value,
-                        lpStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges_Impl>::UpdateState,
+                    lpStream,
+                )
+            }
         }
         IExchangeExportChanges_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3519,6 +3664,7 @@ impl IExchangeExportChanges2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConfigForConversionStream(
         &self,
         lpStream: LPSTREAM,
@@ -3590,25 +3736,31 @@ impl IExchangeExportChanges2_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges2_Impl>::ConfigForConversionStream(
-                        value,
-                        lpStream,
-                        ulFlags,
-                        lpUnk,
-                        lpRestriction,
-                        cValuesConversion,
-                        lpPropArrayConversion,
-                        ulBufferSize,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges2_Impl>::ConfigForConversionStream,
+                    lpStream,
+                    ulFlags,
+                    lpUnk,
+                    lpRestriction,
+                    cValuesConversion,
+                    lpPropArrayConversion,
+                    ulBufferSize,
+                )
+            }
         }
         IExchangeExportChanges2_Vtbl {
             base__: IExchangeExportChanges_Vtbl::new::<Identity, OFFSET>(),
@@ -3671,6 +3823,7 @@ impl IExchangeExportChanges3 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConfigForSelectiveSync(
         &self,
         lpStream: LPSTREAM,
@@ -3746,26 +3899,33 @@ impl IExchangeExportChanges3_Vtbl {
         where
             Identity::Impl: IExchangeExportChanges3_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeExportChanges3_Impl>::ConfigForSelectiveSync(
-                        value,
-                        lpStream,
-                        ulFlags,
-                        lpUnk,
-                        lpMsgList,
-                        lpRestriction,
-                        lpIncludeProps,
-                        lpExcludeProps,
-                        ulBufferSize,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeExportChanges3_Impl>::ConfigForSelectiveSync,
+                    lpStream,
+                    ulFlags,
+                    lpUnk,
+                    lpMsgList,
+                    lpRestriction,
+                    lpIncludeProps,
+                    lpExcludeProps,
+                    ulBufferSize,
+                )
+            }
         }
         IExchangeExportChanges3_Vtbl {
             base__: IExchangeExportChanges2_Vtbl::new::<Identity, OFFSET>(),
@@ -3865,6 +4025,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3877,6 +4038,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Config(&self, lpStream: LPSTREAM, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Config)(self.as_raw(), lpStream, ulFlags)
     }
@@ -3884,6 +4046,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
         (self.vtable().UpdateState)(self.as_raw(), lpStream)
     }
@@ -3891,6 +4054,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportMessageChange(
         &self,
         cpvalChanges: ULONG,
@@ -3912,6 +4076,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportMessageDeletion(
         &self,
         ulFlags: ULONG,
@@ -3923,6 +4088,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportPerUserReadStateChange(
         &self,
         cElements: ULONG,
@@ -3936,6 +4102,7 @@ impl IExchangeImportContentsChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportMessageMove(
         &self,
         cbSourceKeySrcFolder: ULONG,
@@ -4100,21 +4267,23 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Config<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4124,20 +4293,21 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::Config(
-                        value,
-                        lpStream,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::Config,
+                    lpStream,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn UpdateState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4146,19 +4316,19 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::UpdateState(
-                        value,
-                        lpStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::UpdateState,
+                    lpStream,
+                )
+            }
         }
         unsafe extern "system" fn ImportMessageChange<
             Identity: ComObject,
@@ -4173,22 +4343,25 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageChange(
-                        value,
-                        cpvalChanges,
-                        ppvalChanges,
-                        ulFlags,
-                        lppmessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageChange,
+                    cpvalChanges,
+                    ppvalChanges,
+                    ulFlags,
+                    lppmessage,
+                )
+            }
         }
         unsafe extern "system" fn ImportMessageDeletion<
             Identity: ComObject,
@@ -4201,20 +4374,21 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageDeletion(
-                        value,
-                        ulFlags,
-                        lpSrcEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageDeletion,
+                    ulFlags,
+                    lpSrcEntryList,
+                )
+            }
         }
         unsafe extern "system" fn ImportPerUserReadStateChange<
             Identity: ComObject,
@@ -4227,20 +4401,21 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportPerUserReadStateChange(
-                        value,
-                        cElements,
-                        lpReadState,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportPerUserReadStateChange,
+                    cElements,
+                    lpReadState,
+                )
+            }
         }
         unsafe extern "system" fn ImportMessageMove<
             Identity: ComObject,
@@ -4261,28 +4436,37 @@ impl IExchangeImportContentsChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageMove(
-                        value,
-                        cbSourceKeySrcFolder,
-                        pbSourceKeySrcFolder,
-                        cbSourceKeySrcMessage,
-                        pbSourceKeySrcMessage,
-                        cbPCLMessage,
-                        pbPCLMessage,
-                        cbSourceKeyDestMessage,
-                        pbSourceKeyDestMessage,
-                        cbChangeNumDestMessage,
-                        pbChangeNumDestMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call10::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges_Impl>::ImportMessageMove,
+                    cbSourceKeySrcFolder,
+                    pbSourceKeySrcFolder,
+                    cbSourceKeySrcMessage,
+                    pbSourceKeySrcMessage,
+                    cbPCLMessage,
+                    pbPCLMessage,
+                    cbSourceKeyDestMessage,
+                    pbSourceKeyDestMessage,
+                    cbChangeNumDestMessage,
+                    pbChangeNumDestMessage,
+                )
+            }
         }
         IExchangeImportContentsChanges_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4357,6 +4541,7 @@ impl IExchangeImportContentsChanges2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConfigForConversionStream(
         &self,
         lpStream: LPSTREAM,
@@ -4378,6 +4563,7 @@ impl IExchangeImportContentsChanges2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportMessageChangeAsAStream(
         &self,
         cpvalChanges: ULONG,
@@ -4455,22 +4641,25 @@ impl IExchangeImportContentsChanges2_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges2_Impl>::ConfigForConversionStream(
-                        value,
-                        lpStream,
-                        ulFlags,
-                        cValuesConversion,
-                        lpPropArrayConversion,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges2_Impl>::ConfigForConversionStream,
+                    lpStream,
+                    ulFlags,
+                    cValuesConversion,
+                    lpPropArrayConversion,
+                )
+            }
         }
         unsafe extern "system" fn ImportMessageChangeAsAStream<
             Identity: ComObject,
@@ -4485,22 +4674,25 @@ impl IExchangeImportContentsChanges2_Vtbl {
         where
             Identity::Impl: IExchangeImportContentsChanges2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportContentsChanges2_Impl>::ImportMessageChangeAsAStream(
-                        value,
-                        cpvalChanges,
-                        ppvalChanges,
-                        ulFlags,
-                        lppstream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportContentsChanges2_Impl>::ImportMessageChangeAsAStream,
+                    cpvalChanges,
+                    ppvalChanges,
+                    ulFlags,
+                    lppstream,
+                )
+            }
         }
         IExchangeImportContentsChanges2_Vtbl {
             base__: IExchangeImportContentsChanges_Vtbl::new::<Identity, OFFSET>(),
@@ -4581,6 +4773,7 @@ impl IExchangeImportHierarchyChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -4593,6 +4786,7 @@ impl IExchangeImportHierarchyChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Config(&self, lpStream: LPSTREAM, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Config)(self.as_raw(), lpStream, ulFlags)
     }
@@ -4600,6 +4794,7 @@ impl IExchangeImportHierarchyChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
         (self.vtable().UpdateState)(self.as_raw(), lpStream)
     }
@@ -4607,6 +4802,7 @@ impl IExchangeImportHierarchyChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportFolderChange(
         &self,
         cpvalChanges: ULONG,
@@ -4618,6 +4814,7 @@ impl IExchangeImportHierarchyChanges {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ImportFolderDeletion(
         &self,
         ulFlags: ULONG,
@@ -4718,21 +4915,23 @@ impl IExchangeImportHierarchyChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportHierarchyChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Config<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4742,20 +4941,21 @@ impl IExchangeImportHierarchyChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportHierarchyChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::Config(
-                        value,
-                        lpStream,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::Config,
+                    lpStream,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn UpdateState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4764,19 +4964,19 @@ impl IExchangeImportHierarchyChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportHierarchyChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::UpdateState(
-                        value,
-                        lpStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::UpdateState,
+                    lpStream,
+                )
+            }
         }
         unsafe extern "system" fn ImportFolderChange<
             Identity: ComObject,
@@ -4789,20 +4989,21 @@ impl IExchangeImportHierarchyChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportHierarchyChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::ImportFolderChange(
-                        value,
-                        cpvalChanges,
-                        ppvalChanges,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::ImportFolderChange,
+                    cpvalChanges,
+                    ppvalChanges,
+                )
+            }
         }
         unsafe extern "system" fn ImportFolderDeletion<
             Identity: ComObject,
@@ -4815,20 +5016,21 @@ impl IExchangeImportHierarchyChanges_Vtbl {
         where
             Identity::Impl: IExchangeImportHierarchyChanges_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::ImportFolderDeletion(
-                        value,
-                        ulFlags,
-                        lpSrcEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeImportHierarchyChanges_Impl>::ImportFolderDeletion,
+                    ulFlags,
+                    lpSrcEntryList,
+                )
+            }
         }
         IExchangeImportHierarchyChanges_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4889,6 +5091,7 @@ impl IExchangeChangeAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnNotify(&self, ulFlags: ULONG, lpEntryList: LPENTRYLIST) -> ULONG {
         (self.vtable().OnNotify)(self.as_raw(), ulFlags, lpEntryList)
     }
@@ -4925,20 +5128,21 @@ impl IExchangeChangeAdviseSink_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdviseSink_Impl>::OnNotify(
-                        value,
-                        ulFlags,
-                        lpEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdviseSink_Impl>::OnNotify,
+                    ulFlags,
+                    lpEntryList,
+                )
+            }
         }
         IExchangeChangeAdviseSink_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5015,6 +5219,7 @@ impl IExchangeChangeAdvisor {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -5027,6 +5232,7 @@ impl IExchangeChangeAdvisor {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Config(
         &self,
         lpStream: LPSTREAM,
@@ -5040,6 +5246,7 @@ impl IExchangeChangeAdvisor {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn UpdateState(&self, lpStream: LPSTREAM) -> HRESULT {
         (self.vtable().UpdateState)(self.as_raw(), lpStream)
     }
@@ -5047,6 +5254,7 @@ impl IExchangeChangeAdvisor {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AddKeys(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
         (self.vtable().AddKeys)(self.as_raw(), lpEntryList)
     }
@@ -5054,6 +5262,7 @@ impl IExchangeChangeAdvisor {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RemoveKeys(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
         (self.vtable().RemoveKeys)(self.as_raw(), lpEntryList)
     }
@@ -5148,21 +5357,23 @@ impl IExchangeChangeAdvisor_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdvisor_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Config<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5174,22 +5385,25 @@ impl IExchangeChangeAdvisor_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdvisor_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::Config(
-                        value,
-                        lpStream,
-                        lpGUID,
-                        lpAdviseSink,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::Config,
+                    lpStream,
+                    lpGUID,
+                    lpAdviseSink,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn UpdateState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5198,19 +5412,19 @@ impl IExchangeChangeAdvisor_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdvisor_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::UpdateState(
-                        value,
-                        lpStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::UpdateState,
+                    lpStream,
+                )
+            }
         }
         unsafe extern "system" fn AddKeys<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5219,19 +5433,19 @@ impl IExchangeChangeAdvisor_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdvisor_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::AddKeys(
-                        value,
-                        lpEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::AddKeys,
+                    lpEntryList,
+                )
+            }
         }
         unsafe extern "system" fn RemoveKeys<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5240,19 +5454,19 @@ impl IExchangeChangeAdvisor_Vtbl {
         where
             Identity::Impl: IExchangeChangeAdvisor_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::RemoveKeys(
-                        value,
-                        lpEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeChangeAdvisor_Impl>::RemoveKeys,
+                    lpEntryList,
+                )
+            }
         }
         IExchangeChangeAdvisor_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5313,6 +5527,7 @@ impl IExchangeBadItemCallback {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BadItem(
         &self,
         hResult: HRESULT,
@@ -5377,24 +5592,29 @@ impl IExchangeBadItemCallback_Vtbl {
         where
             Identity::Impl: IExchangeBadItemCallback_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeBadItemCallback_Impl>::BadItem(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lpwszFolderName,
-                        lpsbFolderEid,
-                        cValues,
-                        lpPropArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeBadItemCallback_Impl>::BadItem,
+                    hResult,
+                    ulFlags,
+                    lpwszFolderName,
+                    lpsbFolderEid,
+                    cValues,
+                    lpPropArray,
+                )
+            }
         }
         IExchangeBadItemCallback_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5459,6 +5679,7 @@ impl IExchangeMoveUserProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NextFolder(&self, ulFlags: ULONG, lpwszFolderName: LPWSTR) -> HRESULT {
         (self.vtable().NextFolder)(self.as_raw(), ulFlags, lpwszFolderName)
     }
@@ -5466,6 +5687,7 @@ impl IExchangeMoveUserProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Progress(
         &self,
         ulFlags: ULONG,
@@ -5478,6 +5700,7 @@ impl IExchangeMoveUserProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Restart(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Restart)(self.as_raw(), ulFlags)
     }
@@ -5541,20 +5764,21 @@ impl IExchangeMoveUserProgress_Vtbl {
         where
             Identity::Impl: IExchangeMoveUserProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::NextFolder(
-                        value,
-                        ulFlags,
-                        lpwszFolderName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::NextFolder,
+                    ulFlags,
+                    lpwszFolderName,
+                )
+            }
         }
         unsafe extern "system" fn Progress<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5565,21 +5789,23 @@ impl IExchangeMoveUserProgress_Vtbl {
         where
             Identity::Impl: IExchangeMoveUserProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::Progress(
-                        value,
-                        ulFlags,
-                        ulCount,
-                        ulTotal,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::Progress,
+                    ulFlags,
+                    ulCount,
+                    ulTotal,
+                )
+            }
         }
         unsafe extern "system" fn Restart<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5588,19 +5814,19 @@ impl IExchangeMoveUserProgress_Vtbl {
         where
             Identity::Impl: IExchangeMoveUserProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::Restart(
-                        value,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeMoveUserProgress_Impl>::Restart,
+                    ulFlags,
+                )
+            }
         }
         IExchangeMoveUserProgress_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5666,6 +5892,7 @@ impl IExchangeFavorites {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -5678,6 +5905,7 @@ impl IExchangeFavorites {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AddFavorites(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
         (self.vtable().AddFavorites)(self.as_raw(), lpEntryList)
     }
@@ -5685,6 +5913,7 @@ impl IExchangeFavorites {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DelFavorites(&self, lpEntryList: LPENTRYLIST) -> HRESULT {
         (self.vtable().DelFavorites)(self.as_raw(), lpEntryList)
     }
@@ -5749,21 +5978,23 @@ impl IExchangeFavorites_Vtbl {
         where
             Identity::Impl: IExchangeFavorites_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeFavorites_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeFavorites_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn AddFavorites<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5772,19 +6003,19 @@ impl IExchangeFavorites_Vtbl {
         where
             Identity::Impl: IExchangeFavorites_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeFavorites_Impl>::AddFavorites(
-                        value,
-                        lpEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeFavorites_Impl>::AddFavorites,
+                    lpEntryList,
+                )
+            }
         }
         unsafe extern "system" fn DelFavorites<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5793,19 +6024,19 @@ impl IExchangeFavorites_Vtbl {
         where
             Identity::Impl: IExchangeFavorites_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeFavorites_Impl>::DelFavorites(
-                        value,
-                        lpEntryList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeFavorites_Impl>::DelFavorites,
+                    lpEntryList,
+                )
+            }
         }
         IExchangeFavorites_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5861,6 +6092,7 @@ impl IExchangeMessageConversion {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenStream(
         &self,
         cValues: ULONG,
@@ -5906,21 +6138,23 @@ impl IExchangeMessageConversion_Vtbl {
         where
             Identity::Impl: IExchangeMessageConversion_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IExchangeMessageConversion_Impl>::OpenStream(
-                        value,
-                        cValues,
-                        lpPropArray,
-                        lppStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IExchangeMessageConversion_Impl>::OpenStream,
+                    cValues,
+                    lpPropArray,
+                    lppStream,
+                )
+            }
         }
         IExchangeMessageConversion_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

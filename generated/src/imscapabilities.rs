@@ -71,6 +71,7 @@ impl IMSCapabilities {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCapabilities(&self, mscapSelector: MSCAP_SELECTOR) -> ULONG {
         (self.vtable().GetCapabilities)(self.as_raw(), mscapSelector)
     }
@@ -106,19 +107,19 @@ impl IMSCapabilities_Vtbl {
         where
             Identity::Impl: IMSCapabilities_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSCapabilities_Impl>::GetCapabilities(
-                        value,
-                        mscapSelector,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSCapabilities_Impl>::GetCapabilities,
+                    mscapSelector,
+                )
+            }
         }
         IMSCapabilities_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

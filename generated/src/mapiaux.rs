@@ -189,6 +189,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -201,6 +202,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMsgServiceTable(
         &self,
         ulFlags: ULONG,
@@ -216,6 +218,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateMsgService(
         &self,
         lpszService: LPTSTR,
@@ -237,6 +240,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
         (self.vtable().DeleteMsgService)(self.as_raw(), lpUID)
     }
@@ -244,6 +248,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -271,6 +276,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RenameMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -283,6 +289,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConfigureMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -306,6 +313,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
@@ -321,6 +329,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MsgServiceTransportOrder(
         &self,
         cUID: ULONG,
@@ -333,6 +342,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AdminProviders(
         &self,
         lpUID: LPMAPIUID,
@@ -345,6 +355,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetPrimaryIdentity(
         &self,
         lpUID: LPMAPIUID,
@@ -356,6 +367,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProviderTable(
         &self,
         ulFlags: ULONG,
@@ -369,6 +381,7 @@ impl IMsgServiceAdmin2 {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateMsgServiceEx(
         &self,
         lpszService: LPTSTR,
@@ -635,21 +648,23 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetMsgServiceTable<
             Identity: ComObject,
@@ -662,20 +677,21 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetMsgServiceTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetMsgServiceTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn CreateMsgService<
             Identity: ComObject,
@@ -690,22 +706,25 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CreateMsgService(
-                        value,
-                        lpszService,
-                        lpszDisplayName,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CreateMsgService,
+                    lpszService,
+                    lpszDisplayName,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteMsgService<
             Identity: ComObject,
@@ -714,19 +733,19 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::DeleteMsgService(
-                        value,
-                        lpUID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::DeleteMsgService,
+                    lpUID,
+                )
+            }
         }
         unsafe extern "system" fn CopyMsgService<
             Identity: ComObject,
@@ -744,25 +763,31 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CopyMsgService(
-                        value,
-                        lpUID,
-                        lpszDisplayName,
-                        lpInterfaceToCopy,
-                        lpInterfaceDst,
-                        lpObjectDst,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CopyMsgService,
+                    lpUID,
+                    lpszDisplayName,
+                    lpInterfaceToCopy,
+                    lpInterfaceDst,
+                    lpObjectDst,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn RenameMsgService<
             Identity: ComObject,
@@ -776,21 +801,23 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::RenameMsgService(
-                        value,
-                        lpUID,
-                        ulFlags,
-                        lpszDisplayName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::RenameMsgService,
+                    lpUID,
+                    ulFlags,
+                    lpszDisplayName,
+                )
+            }
         }
         unsafe extern "system" fn ConfigureMsgService<
             Identity: ComObject,
@@ -806,23 +833,27 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::ConfigureMsgService(
-                        value,
-                        lpUID,
-                        ulUIParam,
-                        ulFlags,
-                        cValues,
-                        lpProps,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::ConfigureMsgService,
+                    lpUID,
+                    ulUIParam,
+                    ulFlags,
+                    cValues,
+                    lpProps,
+                )
+            }
         }
         unsafe extern "system" fn OpenProfileSection<
             Identity: ComObject,
@@ -837,22 +868,25 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::OpenProfileSection(
-                        value,
-                        lpUID,
-                        lpInterface,
-                        ulFlags,
-                        lppProfSect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::OpenProfileSection,
+                    lpUID,
+                    lpInterface,
+                    ulFlags,
+                    lppProfSect,
+                )
+            }
         }
         unsafe extern "system" fn MsgServiceTransportOrder<
             Identity: ComObject,
@@ -866,21 +900,23 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::MsgServiceTransportOrder(
-                        value,
-                        cUID,
-                        lpUIDList,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::MsgServiceTransportOrder,
+                    cUID,
+                    lpUIDList,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn AdminProviders<
             Identity: ComObject,
@@ -894,21 +930,23 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::AdminProviders(
-                        value,
-                        lpUID,
-                        ulFlags,
-                        lppProviderAdmin,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::AdminProviders,
+                    lpUID,
+                    ulFlags,
+                    lppProviderAdmin,
+                )
+            }
         }
         unsafe extern "system" fn SetPrimaryIdentity<
             Identity: ComObject,
@@ -917,20 +955,21 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::SetPrimaryIdentity(
-                        value,
-                        lpUID,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::SetPrimaryIdentity,
+                    lpUID,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetProviderTable<
             Identity: ComObject,
@@ -943,20 +982,21 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetProviderTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::GetProviderTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn CreateMsgServiceEx<
             Identity: ComObject,
@@ -972,23 +1012,27 @@ impl IMsgServiceAdmin2_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin2_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CreateMsgServiceEx(
-                        value,
-                        lpszService,
-                        lpszDisplayName,
-                        ulUIParam,
-                        ulFlags,
-                        lpuidService,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin2_Impl>::CreateMsgServiceEx,
+                    lpszService,
+                    lpszDisplayName,
+                    ulUIParam,
+                    ulFlags,
+                    lpuidService,
+                )
+            }
         }
         IMsgServiceAdmin2_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -2140,6 +2140,7 @@ impl IMAPIAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnNotify(
         &self,
         cNotif: ULONG,
@@ -2182,20 +2183,21 @@ impl IMAPIAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIAdviseSink_Impl>::OnNotify(
-                        value,
-                        cNotif,
-                        lpNotifications,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIAdviseSink_Impl>::OnNotify,
+                    cNotif,
+                    lpNotifications,
+                )
+            }
         }
         IMAPIAdviseSink_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2269,6 +2271,7 @@ impl IMAPIProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Progress(
         &self,
         ulValue: ULONG,
@@ -2281,6 +2284,7 @@ impl IMAPIProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFlags(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().GetFlags)(self.as_raw(), lpulFlags)
     }
@@ -2288,6 +2292,7 @@ impl IMAPIProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMax(&self, lpulMax: *mut ULONG) -> HRESULT {
         (self.vtable().GetMax)(self.as_raw(), lpulMax)
     }
@@ -2295,6 +2300,7 @@ impl IMAPIProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMin(&self, lpulMin: *mut ULONG) -> HRESULT {
         (self.vtable().GetMin)(self.as_raw(), lpulMin)
     }
@@ -2302,6 +2308,7 @@ impl IMAPIProgress {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetLimits(
         &self,
         lpulMin: LPULONG,
@@ -2400,21 +2407,23 @@ impl IMAPIProgress_Vtbl {
         where
             Identity::Impl: IMAPIProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProgress_Impl>::Progress(
-                        value,
-                        ulValue,
-                        ulCount,
-                        ulTotal,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProgress_Impl>::Progress,
+                    ulValue,
+                    ulCount,
+                    ulTotal,
+                )
+            }
         }
         unsafe extern "system" fn GetFlags<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2423,16 +2432,15 @@ impl IMAPIProgress_Vtbl {
         where
             Identity::Impl: IMAPIProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProgress_Impl>::GetFlags(value, lpulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIProgress_Impl>::GetFlags, lpulFlags)
+            }
         }
         unsafe extern "system" fn GetMax<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2441,14 +2449,15 @@ impl IMAPIProgress_Vtbl {
         where
             Identity::Impl: IMAPIProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPIProgress_Impl>::GetMax(value, lpulMax) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIProgress_Impl>::GetMax, lpulMax)
+            }
         }
         unsafe extern "system" fn GetMin<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2457,14 +2466,15 @@ impl IMAPIProgress_Vtbl {
         where
             Identity::Impl: IMAPIProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPIProgress_Impl>::GetMin(value, lpulMin) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIProgress_Impl>::GetMin, lpulMin)
+            }
         }
         unsafe extern "system" fn SetLimits<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2475,21 +2485,23 @@ impl IMAPIProgress_Vtbl {
         where
             Identity::Impl: IMAPIProgress_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProgress_Impl>::SetLimits(
-                        value,
-                        lpulMin,
-                        lpulMax,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProgress_Impl>::SetLimits,
+                    lpulMin,
+                    lpulMax,
+                    lpulFlags,
+                )
+            }
         }
         IMAPIProgress_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2627,6 +2639,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -2639,6 +2652,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveChanges(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SaveChanges)(self.as_raw(), ulFlags)
     }
@@ -2646,6 +2660,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProps(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -2661,6 +2676,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPropList(
         &self,
         ulFlags: ULONG,
@@ -2672,6 +2688,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProperty(
         &self,
         ulPropTag: ULONG,
@@ -2695,6 +2712,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProps(
         &self,
         cValues: ULONG,
@@ -2707,6 +2725,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteProps(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -2718,6 +2737,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyTo(
         &self,
         ciidExclude: ULONG,
@@ -2749,6 +2769,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyProps(
         &self,
         lpIncludeProps: LPSPropTagArray,
@@ -2776,6 +2797,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetNamesFromIDs(
         &self,
         lppPropTags: *mut LPSPropTagArray,
@@ -2799,6 +2821,7 @@ impl IMAPIProp {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetIDsFromNames(
         &self,
         cPropNames: ULONG,
@@ -3032,21 +3055,23 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn SaveChanges<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3055,16 +3080,15 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::SaveChanges(value, ulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIProp_Impl>::SaveChanges, ulFlags)
+            }
         }
         unsafe extern "system" fn GetProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3076,22 +3100,25 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::GetProps(
-                        value,
-                        lpPropTagArray,
-                        ulFlags,
-                        lpcValues,
-                        lppPropArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::GetProps,
+                    lpPropTagArray,
+                    ulFlags,
+                    lpcValues,
+                    lppPropArray,
+                )
+            }
         }
         unsafe extern "system" fn GetPropList<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3101,20 +3128,21 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::GetPropList(
-                        value,
-                        ulFlags,
-                        lppPropTagArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::GetPropList,
+                    ulFlags,
+                    lppPropTagArray,
+                )
+            }
         }
         unsafe extern "system" fn OpenProperty<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3127,23 +3155,27 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::OpenProperty(
-                        value,
-                        ulPropTag,
-                        lpiid,
-                        ulInterfaceOptions,
-                        ulFlags,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::OpenProperty,
+                    ulPropTag,
+                    lpiid,
+                    ulInterfaceOptions,
+                    ulFlags,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn SetProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3154,21 +3186,23 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::SetProps(
-                        value,
-                        cValues,
-                        lpPropArray,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::SetProps,
+                    cValues,
+                    lpPropArray,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn DeleteProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3178,20 +3212,21 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::DeleteProps(
-                        value,
-                        lpPropTagArray,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::DeleteProps,
+                    lpPropTagArray,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn CopyTo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3208,27 +3243,35 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::CopyTo(
-                        value,
-                        ciidExclude,
-                        rgiidExclude,
-                        lpExcludeProps,
-                        ulUIParam,
-                        lpProgress,
-                        lpInterface,
-                        lpDestObj,
-                        ulFlags,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call9::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::CopyTo,
+                    ciidExclude,
+                    rgiidExclude,
+                    lpExcludeProps,
+                    ulUIParam,
+                    lpProgress,
+                    lpInterface,
+                    lpDestObj,
+                    ulFlags,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn CopyProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3243,25 +3286,31 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::CopyProps(
-                        value,
-                        lpIncludeProps,
-                        ulUIParam,
-                        lpProgress,
-                        lpInterface,
-                        lpDestObj,
-                        ulFlags,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::CopyProps,
+                    lpIncludeProps,
+                    ulUIParam,
+                    lpProgress,
+                    lpInterface,
+                    lpDestObj,
+                    ulFlags,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn GetNamesFromIDs<
             Identity: ComObject,
@@ -3277,23 +3326,27 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::GetNamesFromIDs(
-                        value,
-                        lppPropTags,
-                        lpPropSetGuid,
-                        ulFlags,
-                        lpcPropNames,
-                        lpppPropNames,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::GetNamesFromIDs,
+                    lppPropTags,
+                    lpPropSetGuid,
+                    ulFlags,
+                    lpcPropNames,
+                    lpppPropNames,
+                )
+            }
         }
         unsafe extern "system" fn GetIDsFromNames<
             Identity: ComObject,
@@ -3308,22 +3361,25 @@ impl IMAPIProp_Vtbl {
         where
             Identity::Impl: IMAPIProp_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProp_Impl>::GetIDsFromNames(
-                        value,
-                        cPropNames,
-                        lppPropNames,
-                        ulFlags,
-                        lppPropTags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProp_Impl>::GetIDsFromNames,
+                    cPropNames,
+                    lppPropNames,
+                    ulFlags,
+                    lppPropTags,
+                )
+            }
         }
         IMAPIProp_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3526,6 +3582,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3538,6 +3595,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         ulEventMask: ULONG,
@@ -3550,6 +3608,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -3557,6 +3616,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetStatus(
         &self,
         lpulTableStatus: *mut ULONG,
@@ -3568,6 +3628,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetColumns(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -3579,6 +3640,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryColumns(
         &self,
         ulFlags: ULONG,
@@ -3590,6 +3652,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRowCount(&self, ulFlags: ULONG, lpulCount: *mut ULONG) -> HRESULT {
         (self.vtable().GetRowCount)(self.as_raw(), ulFlags, lpulCount)
     }
@@ -3597,6 +3660,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SeekRow(
         &self,
         bkOrigin: BOOKMARK,
@@ -3609,6 +3673,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SeekRowApprox(
         &self,
         ulNumerator: ULONG,
@@ -3620,6 +3685,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryPosition(
         &self,
         lpulRow: *mut ULONG,
@@ -3634,6 +3700,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindRow(
         &self,
         lpRestriction: LPSRestriction,
@@ -3646,6 +3713,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Restrict(
         &self,
         lpRestriction: LPSRestriction,
@@ -3657,6 +3725,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateBookmark(&self, lpbkPosition: *mut BOOKMARK) -> HRESULT {
         (self.vtable().CreateBookmark)(self.as_raw(), lpbkPosition)
     }
@@ -3664,6 +3733,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeBookmark(&self, bkPosition: BOOKMARK) -> HRESULT {
         (self.vtable().FreeBookmark)(self.as_raw(), bkPosition)
     }
@@ -3671,6 +3741,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SortTable(
         &self,
         lpSortCriteria: LPSSortOrderSet,
@@ -3682,6 +3753,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QuerySortOrder(
         &self,
         lppSortCriteria: *mut LPSSortOrderSet,
@@ -3692,6 +3764,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryRows(
         &self,
         lRowCount: LONG,
@@ -3704,6 +3777,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Abort(&self) -> HRESULT {
         (self.vtable().Abort)(self.as_raw())
     }
@@ -3711,6 +3785,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ExpandRow(
         &self,
         cbInstanceKey: ULONG,
@@ -3736,6 +3811,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CollapseRow(
         &self,
         cbInstanceKey: ULONG,
@@ -3757,6 +3833,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn WaitForCompletion(
         &self,
         ulFlags: ULONG,
@@ -3771,6 +3848,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCollapseState(
         &self,
         ulFlags: ULONG,
@@ -3794,6 +3872,7 @@ impl IMAPITable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetCollapseState(
         &self,
         ulFlags: ULONG,
@@ -4193,21 +4272,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4218,21 +4299,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::Advise(
-                        value,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::Advise,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4241,16 +4324,15 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPITable_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn GetStatus<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4260,20 +4342,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::GetStatus(
-                        value,
-                        lpulTableStatus,
-                        lpulTableType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::GetStatus,
+                    lpulTableStatus,
+                    lpulTableType,
+                )
+            }
         }
         unsafe extern "system" fn SetColumns<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4283,20 +4366,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::SetColumns(
-                        value,
-                        lpPropTagArray,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::SetColumns,
+                    lpPropTagArray,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn QueryColumns<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4306,20 +4390,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::QueryColumns(
-                        value,
-                        ulFlags,
-                        lpPropTagArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::QueryColumns,
+                    ulFlags,
+                    lpPropTagArray,
+                )
+            }
         }
         unsafe extern "system" fn GetRowCount<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4329,20 +4414,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::GetRowCount(
-                        value,
-                        ulFlags,
-                        lpulCount,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::GetRowCount,
+                    ulFlags,
+                    lpulCount,
+                )
+            }
         }
         unsafe extern "system" fn SeekRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4353,21 +4439,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::SeekRow(
-                        value,
-                        bkOrigin,
-                        lRowCount,
-                        lplRowsSought,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::SeekRow,
+                    bkOrigin,
+                    lRowCount,
+                    lplRowsSought,
+                )
+            }
         }
         unsafe extern "system" fn SeekRowApprox<
             Identity: ComObject,
@@ -4380,20 +4468,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::SeekRowApprox(
-                        value,
-                        ulNumerator,
-                        ulDenominator,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::SeekRowApprox,
+                    ulNumerator,
+                    ulDenominator,
+                )
+            }
         }
         unsafe extern "system" fn QueryPosition<
             Identity: ComObject,
@@ -4407,21 +4496,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::QueryPosition(
-                        value,
-                        lpulRow,
-                        lpulNumerator,
-                        lpulDenominator,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::QueryPosition,
+                    lpulRow,
+                    lpulNumerator,
+                    lpulDenominator,
+                )
+            }
         }
         unsafe extern "system" fn FindRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4432,21 +4523,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::FindRow(
-                        value,
-                        lpRestriction,
-                        bkOrigin,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::FindRow,
+                    lpRestriction,
+                    bkOrigin,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn Restrict<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4456,20 +4549,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::Restrict(
-                        value,
-                        lpRestriction,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::Restrict,
+                    lpRestriction,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CreateBookmark<
             Identity: ComObject,
@@ -4478,19 +4572,19 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::CreateBookmark(
-                        value,
-                        lpbkPosition,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::CreateBookmark,
+                    lpbkPosition,
+                )
+            }
         }
         unsafe extern "system" fn FreeBookmark<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4499,16 +4593,15 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::FreeBookmark(value, bkPosition)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPITable_Impl>::FreeBookmark, bkPosition)
+            }
         }
         unsafe extern "system" fn SortTable<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4518,20 +4611,21 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::SortTable(
-                        value,
-                        lpSortCriteria,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::SortTable,
+                    lpSortCriteria,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn QuerySortOrder<
             Identity: ComObject,
@@ -4543,19 +4637,19 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::QuerySortOrder(
-                        value,
-                        lppSortCriteria,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::QuerySortOrder,
+                    lppSortCriteria,
+                )
+            }
         }
         unsafe extern "system" fn QueryRows<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4566,21 +4660,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::QueryRows(
-                        value,
-                        lRowCount,
-                        ulFlags,
-                        lppRows,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::QueryRows,
+                    lRowCount,
+                    ulFlags,
+                    lppRows,
+                )
+            }
         }
         unsafe extern "system" fn Abort<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4588,14 +4684,14 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPITable_Impl>::Abort(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPITable_Impl>::Abort)
+            }
         }
         unsafe extern "system" fn ExpandRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4609,24 +4705,29 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::ExpandRow(
-                        value,
-                        cbInstanceKey,
-                        pbInstanceKey,
-                        ulRowCount,
-                        ulFlags,
-                        lppRows,
-                        lpulMoreRows,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::ExpandRow,
+                    cbInstanceKey,
+                    pbInstanceKey,
+                    ulRowCount,
+                    ulFlags,
+                    lppRows,
+                    lpulMoreRows,
+                )
+            }
         }
         unsafe extern "system" fn CollapseRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4638,22 +4739,25 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::CollapseRow(
-                        value,
-                        cbInstanceKey,
-                        pbInstanceKey,
-                        ulFlags,
-                        lpulRowCount,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::CollapseRow,
+                    cbInstanceKey,
+                    pbInstanceKey,
+                    ulFlags,
+                    lpulRowCount,
+                )
+            }
         }
         unsafe extern "system" fn WaitForCompletion<
             Identity: ComObject,
@@ -4667,21 +4771,23 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::WaitForCompletion(
-                        value,
-                        ulFlags,
-                        ulTimeout,
-                        lpulTableStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::WaitForCompletion,
+                    ulFlags,
+                    ulTimeout,
+                    lpulTableStatus,
+                )
+            }
         }
         unsafe extern "system" fn GetCollapseState<
             Identity: ComObject,
@@ -4697,23 +4803,27 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::GetCollapseState(
-                        value,
-                        ulFlags,
-                        cbInstanceKey,
-                        lpbInstanceKey,
-                        lpcbCollapseState,
-                        lppbCollapseState,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::GetCollapseState,
+                    ulFlags,
+                    cbInstanceKey,
+                    lpbInstanceKey,
+                    lpcbCollapseState,
+                    lppbCollapseState,
+                )
+            }
         }
         unsafe extern "system" fn SetCollapseState<
             Identity: ComObject,
@@ -4728,22 +4838,25 @@ impl IMAPITable_Vtbl {
         where
             Identity::Impl: IMAPITable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPITable_Impl>::SetCollapseState(
-                        value,
-                        ulFlags,
-                        cbCollapseState,
-                        pbCollapseState,
-                        lpbkLocation,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPITable_Impl>::SetCollapseState,
+                    ulFlags,
+                    cbCollapseState,
+                    pbCollapseState,
+                    lpbkLocation,
+                )
+            }
         }
         IMAPITable_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4884,6 +4997,7 @@ impl IMAPIStatus {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ValidateState)(self.as_raw(), ulUIParam, ulFlags)
     }
@@ -4891,6 +5005,7 @@ impl IMAPIStatus {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SettingsDialog(
         &self,
         ulUIParam: ULONG_PTR,
@@ -4902,6 +5017,7 @@ impl IMAPIStatus {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ChangePassword(
         &self,
         lpOldPass: LPTSTR,
@@ -4914,6 +5030,7 @@ impl IMAPIStatus {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FlushQueues(
         &self,
         ulUIParam: ULONG_PTR,
@@ -5012,20 +5129,21 @@ impl IMAPIStatus_Vtbl {
         where
             Identity::Impl: IMAPIStatus_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIStatus_Impl>::ValidateState(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIStatus_Impl>::ValidateState,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn SettingsDialog<
             Identity: ComObject,
@@ -5038,20 +5156,21 @@ impl IMAPIStatus_Vtbl {
         where
             Identity::Impl: IMAPIStatus_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIStatus_Impl>::SettingsDialog(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIStatus_Impl>::SettingsDialog,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ChangePassword<
             Identity: ComObject,
@@ -5065,21 +5184,23 @@ impl IMAPIStatus_Vtbl {
         where
             Identity::Impl: IMAPIStatus_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIStatus_Impl>::ChangePassword(
-                        value,
-                        lpOldPass,
-                        lpNewPass,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIStatus_Impl>::ChangePassword,
+                    lpOldPass,
+                    lpNewPass,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn FlushQueues<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5091,22 +5212,25 @@ impl IMAPIStatus_Vtbl {
         where
             Identity::Impl: IMAPIStatus_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIStatus_Impl>::FlushQueues(
-                        value,
-                        ulUIParam,
-                        cbTargetTransport,
-                        lpTargetTransport,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIStatus_Impl>::FlushQueues,
+                    ulUIParam,
+                    cbTargetTransport,
+                    lpTargetTransport,
+                    ulFlags,
+                )
+            }
         }
         IMAPIStatus_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -5191,6 +5315,7 @@ impl IMAPIContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetContentsTable(
         &self,
         ulFlags: ULONG,
@@ -5202,6 +5327,7 @@ impl IMAPIContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetHierarchyTable(
         &self,
         ulFlags: ULONG,
@@ -5213,6 +5339,7 @@ impl IMAPIContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -5238,6 +5365,7 @@ impl IMAPIContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetSearchCriteria(
         &self,
         lpRestriction: LPSRestriction,
@@ -5257,6 +5385,7 @@ impl IMAPIContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSearchCriteria(
         &self,
         ulFlags: ULONG,
@@ -5383,20 +5512,21 @@ impl IMAPIContainer_Vtbl {
         where
             Identity::Impl: IMAPIContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIContainer_Impl>::GetContentsTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIContainer_Impl>::GetContentsTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn GetHierarchyTable<
             Identity: ComObject,
@@ -5409,20 +5539,21 @@ impl IMAPIContainer_Vtbl {
         where
             Identity::Impl: IMAPIContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIContainer_Impl>::GetHierarchyTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIContainer_Impl>::GetHierarchyTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5436,24 +5567,29 @@ impl IMAPIContainer_Vtbl {
         where
             Identity::Impl: IMAPIContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIContainer_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIContainer_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn SetSearchCriteria<
             Identity: ComObject,
@@ -5467,21 +5603,23 @@ impl IMAPIContainer_Vtbl {
         where
             Identity::Impl: IMAPIContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIContainer_Impl>::SetSearchCriteria(
-                        value,
-                        lpRestriction,
-                        lpContainerList,
-                        ulSearchFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIContainer_Impl>::SetSearchCriteria,
+                    lpRestriction,
+                    lpContainerList,
+                    ulSearchFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetSearchCriteria<
             Identity: ComObject,
@@ -5496,22 +5634,25 @@ impl IMAPIContainer_Vtbl {
         where
             Identity::Impl: IMAPIContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIContainer_Impl>::GetSearchCriteria(
-                        value,
-                        ulFlags,
-                        lppRestriction,
-                        lppContainerList,
-                        lpulSearchState,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIContainer_Impl>::GetSearchCriteria,
+                    ulFlags,
+                    lppRestriction,
+                    lppContainerList,
+                    lpulSearchState,
+                )
+            }
         }
         IMAPIContainer_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -5594,6 +5735,7 @@ impl IABContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateEntry(
         &self,
         cbEntryID: ULONG,
@@ -5615,6 +5757,7 @@ impl IABContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyEntries(
         &self,
         lpEntries: LPENTRYLIST,
@@ -5630,6 +5773,7 @@ impl IABContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteEntries(
         &self,
         lpEntries: LPENTRYLIST,
@@ -5641,6 +5785,7 @@ impl IABContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveNames(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -5739,22 +5884,25 @@ impl IABContainer_Vtbl {
         where
             Identity::Impl: IABContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABContainer_Impl>::CreateEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulCreateFlags,
-                        lppMAPIPropEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABContainer_Impl>::CreateEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    ulCreateFlags,
+                    lppMAPIPropEntry,
+                )
+            }
         }
         unsafe extern "system" fn CopyEntries<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5766,22 +5914,25 @@ impl IABContainer_Vtbl {
         where
             Identity::Impl: IABContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABContainer_Impl>::CopyEntries(
-                        value,
-                        lpEntries,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABContainer_Impl>::CopyEntries,
+                    lpEntries,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteEntries<
             Identity: ComObject,
@@ -5794,20 +5945,21 @@ impl IABContainer_Vtbl {
         where
             Identity::Impl: IABContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABContainer_Impl>::DeleteEntries(
-                        value,
-                        lpEntries,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABContainer_Impl>::DeleteEntries,
+                    lpEntries,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ResolveNames<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5819,22 +5971,25 @@ impl IABContainer_Vtbl {
         where
             Identity::Impl: IABContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABContainer_Impl>::ResolveNames(
-                        value,
-                        lpPropTagArray,
-                        ulFlags,
-                        lpAdrList,
-                        lpFlagList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABContainer_Impl>::ResolveNames,
+                    lpPropTagArray,
+                    ulFlags,
+                    lpAdrList,
+                    lpFlagList,
+                )
+            }
         }
         IABContainer_Vtbl {
             base__: IMAPIContainer_Vtbl::new::<Identity, OFFSET>(),
@@ -5963,6 +6118,7 @@ impl IDistList {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateEntry(
         &self,
         cbEntryID: ULONG,
@@ -5984,6 +6140,7 @@ impl IDistList {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyEntries(
         &self,
         lpEntries: LPENTRYLIST,
@@ -5999,6 +6156,7 @@ impl IDistList {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteEntries(
         &self,
         lpEntries: LPENTRYLIST,
@@ -6010,6 +6168,7 @@ impl IDistList {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveNames(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -6108,22 +6267,25 @@ impl IDistList_Vtbl {
         where
             Identity::Impl: IDistList_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IDistList_Impl>::CreateEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulCreateFlags,
-                        lppMAPIPropEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IDistList_Impl>::CreateEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    ulCreateFlags,
+                    lppMAPIPropEntry,
+                )
+            }
         }
         unsafe extern "system" fn CopyEntries<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6135,22 +6297,25 @@ impl IDistList_Vtbl {
         where
             Identity::Impl: IDistList_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IDistList_Impl>::CopyEntries(
-                        value,
-                        lpEntries,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IDistList_Impl>::CopyEntries,
+                    lpEntries,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteEntries<
             Identity: ComObject,
@@ -6163,20 +6328,21 @@ impl IDistList_Vtbl {
         where
             Identity::Impl: IDistList_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IDistList_Impl>::DeleteEntries(
-                        value,
-                        lpEntries,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IDistList_Impl>::DeleteEntries,
+                    lpEntries,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ResolveNames<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6188,22 +6354,25 @@ impl IDistList_Vtbl {
         where
             Identity::Impl: IDistList_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IDistList_Impl>::ResolveNames(
-                        value,
-                        lpPropTagArray,
-                        ulFlags,
-                        lpAdrList,
-                        lpFlagList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IDistList_Impl>::ResolveNames,
+                    lpPropTagArray,
+                    ulFlags,
+                    lpAdrList,
+                    lpFlagList,
+                )
+            }
         }
         IDistList_Vtbl {
             base__: IMAPIContainer_Vtbl::new::<Identity, OFFSET>(),
@@ -6349,6 +6518,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateMessage(
         &self,
         lpInterface: LPCIID,
@@ -6361,6 +6531,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyMessages(
         &self,
         lpMsgList: LPENTRYLIST,
@@ -6386,6 +6557,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteMessages(
         &self,
         lpMsgList: LPENTRYLIST,
@@ -6401,6 +6573,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateFolder(
         &self,
         ulFolderType: ULONG,
@@ -6426,6 +6599,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyFolder(
         &self,
         cbEntryID: ULONG,
@@ -6455,6 +6629,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteFolder(
         &self,
         cbEntryID: ULONG,
@@ -6478,6 +6653,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetReadFlags(
         &self,
         lpMsgList: LPENTRYLIST,
@@ -6493,6 +6669,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMessageStatus(
         &self,
         cbEntryID: ULONG,
@@ -6514,6 +6691,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetMessageStatus(
         &self,
         cbEntryID: ULONG,
@@ -6537,6 +6715,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveContentsSort(
         &self,
         lpSortCriteria: LPSSortOrderSet,
@@ -6548,6 +6727,7 @@ impl IMAPIFolder {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EmptyFolder(
         &self,
         ulUIParam: ULONG_PTR,
@@ -6783,21 +6963,23 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::CreateMessage(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lppMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::CreateMessage,
+                    lpInterface,
+                    ulFlags,
+                    lppMessage,
+                )
+            }
         }
         unsafe extern "system" fn CopyMessages<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6811,24 +6993,29 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::CopyMessages(
-                        value,
-                        lpMsgList,
-                        lpInterface,
-                        lpDestFolder,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::CopyMessages,
+                    lpMsgList,
+                    lpInterface,
+                    lpDestFolder,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteMessages<
             Identity: ComObject,
@@ -6843,22 +7030,25 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::DeleteMessages(
-                        value,
-                        lpMsgList,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::DeleteMessages,
+                    lpMsgList,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CreateFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6872,24 +7062,29 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::CreateFolder(
-                        value,
-                        ulFolderType,
-                        lpszFolderName,
-                        lpszFolderComment,
-                        lpInterface,
-                        ulFlags,
-                        lppFolder,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::CreateFolder,
+                    ulFolderType,
+                    lpszFolderName,
+                    lpszFolderComment,
+                    lpInterface,
+                    ulFlags,
+                    lppFolder,
+                )
+            }
         }
         unsafe extern "system" fn CopyFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6905,26 +7100,33 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::CopyFolder(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        lpDestFolder,
-                        lpszNewFolderName,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::CopyFolder,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    lpDestFolder,
+                    lpszNewFolderName,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6937,23 +7139,27 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::DeleteFolder(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::DeleteFolder,
+                    cbEntryID,
+                    lpEntryID,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn SetReadFlags<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6965,22 +7171,25 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::SetReadFlags(
-                        value,
-                        lpMsgList,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::SetReadFlags,
+                    lpMsgList,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetMessageStatus<
             Identity: ComObject,
@@ -6995,22 +7204,25 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::GetMessageStatus(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulFlags,
-                        lpulMessageStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::GetMessageStatus,
+                    cbEntryID,
+                    lpEntryID,
+                    ulFlags,
+                    lpulMessageStatus,
+                )
+            }
         }
         unsafe extern "system" fn SetMessageStatus<
             Identity: ComObject,
@@ -7026,23 +7238,27 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::SetMessageStatus(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulNewStatus,
-                        ulNewStatusMask,
-                        lpulOldStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::SetMessageStatus,
+                    cbEntryID,
+                    lpEntryID,
+                    ulNewStatus,
+                    ulNewStatusMask,
+                    lpulOldStatus,
+                )
+            }
         }
         unsafe extern "system" fn SaveContentsSort<
             Identity: ComObject,
@@ -7055,20 +7271,21 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::SaveContentsSort(
-                        value,
-                        lpSortCriteria,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::SaveContentsSort,
+                    lpSortCriteria,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn EmptyFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7079,21 +7296,23 @@ impl IMAPIFolder_Vtbl {
         where
             Identity::Impl: IMAPIFolder_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFolder_Impl>::EmptyFolder(
-                        value,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFolder_Impl>::EmptyFolder,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         IMAPIFolder_Vtbl {
             base__: IMAPIContainer_Vtbl::new::<Identity, OFFSET>(),
@@ -7241,6 +7460,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
@@ -7264,6 +7484,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -7271,6 +7492,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
@@ -7296,6 +7518,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -7321,6 +7544,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetReceiveFolder(
         &self,
         lpszMessageClass: LPTSTR,
@@ -7342,6 +7566,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetReceiveFolder(
         &self,
         lpszMessageClass: LPTSTR,
@@ -7365,6 +7590,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetReceiveFolderTable(
         &self,
         ulFlags: ULONG,
@@ -7376,6 +7602,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn StoreLogoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().StoreLogoff)(self.as_raw(), lpulFlags)
     }
@@ -7383,6 +7610,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AbortSubmit(
         &self,
         cbEntryID: ULONG,
@@ -7395,6 +7623,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOutgoingQueue(
         &self,
         ulFlags: ULONG,
@@ -7406,6 +7635,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetLockState(
         &self,
         lpMessage: LPMESSAGE,
@@ -7417,6 +7647,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FinishedMsg(
         &self,
         ulFlags: ULONG,
@@ -7429,6 +7660,7 @@ impl IMsgStore {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NotifyNewMail(&self, lpNotification: LPNOTIFICATION) -> HRESULT {
         (self.vtable().NotifyNewMail)(self.as_raw(), lpNotification)
     }
@@ -7668,23 +7900,27 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::Advise(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::Advise,
+                    cbEntryID,
+                    lpEntryID,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7693,16 +7929,15 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMsgStore_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -7719,24 +7954,29 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::CompareEntryIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7750,24 +7990,29 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn SetReceiveFolder<
             Identity: ComObject,
@@ -7782,22 +8027,25 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::SetReceiveFolder(
-                        value,
-                        lpszMessageClass,
-                        ulFlags,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::SetReceiveFolder,
+                    lpszMessageClass,
+                    ulFlags,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetReceiveFolder<
             Identity: ComObject,
@@ -7813,23 +8061,27 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolder(
-                        value,
-                        lpszMessageClass,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                        lppszExplicitClass,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolder,
+                    lpszMessageClass,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                    lppszExplicitClass,
+                )
+            }
         }
         unsafe extern "system" fn GetReceiveFolderTable<
             Identity: ComObject,
@@ -7842,20 +8094,21 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolderTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::GetReceiveFolderTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn StoreLogoff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7864,16 +8117,15 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::StoreLogoff(value, lpulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMsgStore_Impl>::StoreLogoff, lpulFlags)
+            }
         }
         unsafe extern "system" fn AbortSubmit<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7884,21 +8136,23 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::AbortSubmit(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::AbortSubmit,
+                    cbEntryID,
+                    lpEntryID,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetOutgoingQueue<
             Identity: ComObject,
@@ -7911,20 +8165,21 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::GetOutgoingQueue(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::GetOutgoingQueue,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn SetLockState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7934,20 +8189,21 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::SetLockState(
-                        value,
-                        lpMessage,
-                        ulLockState,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::SetLockState,
+                    lpMessage,
+                    ulLockState,
+                )
+            }
         }
         unsafe extern "system" fn FinishedMsg<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7958,21 +8214,23 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::FinishedMsg(
-                        value,
-                        ulFlags,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::FinishedMsg,
+                    ulFlags,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn NotifyNewMail<
             Identity: ComObject,
@@ -7981,19 +8239,19 @@ impl IMsgStore_Vtbl {
         where
             Identity::Impl: IMsgStore_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgStore_Impl>::NotifyNewMail(
-                        value,
-                        lpNotification,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgStore_Impl>::NotifyNewMail,
+                    lpNotification,
+                )
+            }
         }
         IMsgStore_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -8102,6 +8360,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAttachmentTable(
         &self,
         ulFlags: ULONG,
@@ -8113,6 +8372,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenAttach(
         &self,
         ulAttachmentNum: ULONG,
@@ -8128,6 +8388,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateAttach(
         &self,
         lpInterface: LPCIID,
@@ -8149,6 +8410,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteAttach(
         &self,
         ulAttachmentNum: ULONG,
@@ -8170,6 +8432,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRecipientTable(
         &self,
         ulFlags: ULONG,
@@ -8181,6 +8444,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ModifyRecipients(&self, ulFlags: ULONG, lpMods: LPADRLIST) -> HRESULT {
         (self.vtable().ModifyRecipients)(self.as_raw(), ulFlags, lpMods)
     }
@@ -8188,6 +8452,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SubmitMessage)(self.as_raw(), ulFlags)
     }
@@ -8195,6 +8460,7 @@ impl IMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetReadFlag(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SetReadFlag)(self.as_raw(), ulFlags)
     }
@@ -8342,20 +8608,21 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::GetAttachmentTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::GetAttachmentTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn OpenAttach<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8367,22 +8634,25 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::OpenAttach(
-                        value,
-                        ulAttachmentNum,
-                        lpInterface,
-                        ulFlags,
-                        lppAttach,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::OpenAttach,
+                    ulAttachmentNum,
+                    lpInterface,
+                    ulFlags,
+                    lppAttach,
+                )
+            }
         }
         unsafe extern "system" fn CreateAttach<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8394,22 +8664,25 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::CreateAttach(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lpulAttachmentNum,
-                        lppAttach,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::CreateAttach,
+                    lpInterface,
+                    ulFlags,
+                    lpulAttachmentNum,
+                    lppAttach,
+                )
+            }
         }
         unsafe extern "system" fn DeleteAttach<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8421,22 +8694,25 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::DeleteAttach(
-                        value,
-                        ulAttachmentNum,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::DeleteAttach,
+                    ulAttachmentNum,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetRecipientTable<
             Identity: ComObject,
@@ -8449,20 +8725,21 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::GetRecipientTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::GetRecipientTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn ModifyRecipients<
             Identity: ComObject,
@@ -8471,20 +8748,21 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::ModifyRecipients(
-                        value,
-                        ulFlags,
-                        lpMods,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMessage_Impl>::ModifyRecipients,
+                    ulFlags,
+                    lpMods,
+                )
+            }
         }
         unsafe extern "system" fn SubmitMessage<
             Identity: ComObject,
@@ -8493,16 +8771,15 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMessage_Impl>::SubmitMessage(value, ulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMessage_Impl>::SubmitMessage, ulFlags)
+            }
         }
         unsafe extern "system" fn SetReadFlag<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8511,14 +8788,15 @@ impl IMessage_Vtbl {
         where
             Identity::Impl: IMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMessage_Impl>::SetReadFlag(value, ulFlags) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMessage_Impl>::SetReadFlag, ulFlags)
+            }
         }
         IMessage_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -8636,6 +8914,7 @@ impl IMAPIControl {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -8648,6 +8927,7 @@ impl IMAPIControl {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Activate(&self, ulFlags: ULONG, ulUIParam: ULONG_PTR) -> HRESULT {
         (self.vtable().Activate)(self.as_raw(), ulFlags, ulUIParam)
     }
@@ -8655,6 +8935,7 @@ impl IMAPIControl {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetState(&self, ulFlags: ULONG, lpulState: *mut ULONG) -> HRESULT {
         (self.vtable().GetState)(self.as_raw(), ulFlags, lpulState)
     }
@@ -8719,21 +9000,23 @@ impl IMAPIControl_Vtbl {
         where
             Identity::Impl: IMAPIControl_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIControl_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIControl_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Activate<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8743,20 +9026,21 @@ impl IMAPIControl_Vtbl {
         where
             Identity::Impl: IMAPIControl_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIControl_Impl>::Activate(
-                        value,
-                        ulFlags,
-                        ulUIParam,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIControl_Impl>::Activate,
+                    ulFlags,
+                    ulUIParam,
+                )
+            }
         }
         unsafe extern "system" fn GetState<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8766,20 +9050,21 @@ impl IMAPIControl_Vtbl {
         where
             Identity::Impl: IMAPIControl_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIControl_Impl>::GetState(
-                        value,
-                        ulFlags,
-                        lpulState,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIControl_Impl>::GetState,
+                    ulFlags,
+                    lpulState,
+                )
+            }
         }
         IMAPIControl_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -8862,6 +9147,7 @@ impl IProviderAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -8874,6 +9160,7 @@ impl IProviderAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProviderTable(
         &self,
         ulFlags: ULONG,
@@ -8885,6 +9172,7 @@ impl IProviderAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateProvider(
         &self,
         lpszProvider: LPTSTR,
@@ -8910,6 +9198,7 @@ impl IProviderAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteProvider(&self, lpUID: LPMAPIUID) -> HRESULT {
         (self.vtable().DeleteProvider)(self.as_raw(), lpUID)
     }
@@ -8917,6 +9206,7 @@ impl IProviderAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
@@ -9031,21 +9321,23 @@ impl IProviderAdmin_Vtbl {
         where
             Identity::Impl: IProviderAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProviderAdmin_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProviderAdmin_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetProviderTable<
             Identity: ComObject,
@@ -9058,20 +9350,21 @@ impl IProviderAdmin_Vtbl {
         where
             Identity::Impl: IProviderAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProviderAdmin_Impl>::GetProviderTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProviderAdmin_Impl>::GetProviderTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn CreateProvider<
             Identity: ComObject,
@@ -9088,24 +9381,29 @@ impl IProviderAdmin_Vtbl {
         where
             Identity::Impl: IProviderAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProviderAdmin_Impl>::CreateProvider(
-                        value,
-                        lpszProvider,
-                        cValues,
-                        lpProps,
-                        ulUIParam,
-                        ulFlags,
-                        lpUID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProviderAdmin_Impl>::CreateProvider,
+                    lpszProvider,
+                    cValues,
+                    lpProps,
+                    ulUIParam,
+                    ulFlags,
+                    lpUID,
+                )
+            }
         }
         unsafe extern "system" fn DeleteProvider<
             Identity: ComObject,
@@ -9114,16 +9412,15 @@ impl IProviderAdmin_Vtbl {
         where
             Identity::Impl: IProviderAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider(value, lpUID)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IProviderAdmin_Impl>::DeleteProvider, lpUID)
+            }
         }
         unsafe extern "system" fn OpenProfileSection<
             Identity: ComObject,
@@ -9138,22 +9435,25 @@ impl IProviderAdmin_Vtbl {
         where
             Identity::Impl: IProviderAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProviderAdmin_Impl>::OpenProfileSection(
-                        value,
-                        lpUID,
-                        lpInterface,
-                        ulFlags,
-                        lppProfSect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProviderAdmin_Impl>::OpenProfileSection,
+                    lpUID,
+                    lpInterface,
+                    ulFlags,
+                    lppProfSect,
+                )
+            }
         }
         IProviderAdmin_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

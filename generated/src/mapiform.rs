@@ -335,6 +335,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -347,6 +348,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetClassID(&self, lpClassID: LPCLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), lpClassID)
     }
@@ -354,6 +356,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsDirty(&self) -> HRESULT {
         (self.vtable().IsDirty)(self.as_raw())
     }
@@ -361,6 +364,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InitNew(
         &self,
         pMessageSite: LPMAPIMESSAGESITE,
@@ -372,6 +376,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Load(
         &self,
         pMessageSite: LPMAPIMESSAGESITE,
@@ -393,6 +398,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Save(&self, pMessage: LPMESSAGE, fSameAsLoad: ULONG) -> HRESULT {
         (self.vtable().Save)(self.as_raw(), pMessage, fSameAsLoad)
     }
@@ -400,6 +406,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveCompleted(&self, pMessage: LPMESSAGE) -> HRESULT {
         (self.vtable().SaveCompleted)(self.as_raw(), pMessage)
     }
@@ -407,6 +414,7 @@ impl IPersistMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HandsOffMessage(&self) -> HRESULT {
         (self.vtable().HandsOffMessage)(self.as_raw())
     }
@@ -541,21 +549,23 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPersistMessage_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetClassID<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -564,19 +574,15 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::GetClassID(
-                        value,
-                        lpClassID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IPersistMessage_Impl>::GetClassID, lpClassID)
+            }
         }
         unsafe extern "system" fn IsDirty<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -584,14 +590,14 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IPersistMessage_Impl>::IsDirty(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IPersistMessage_Impl>::IsDirty)
+            }
         }
         unsafe extern "system" fn InitNew<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -601,20 +607,21 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::InitNew(
-                        value,
-                        pMessageSite,
-                        pMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPersistMessage_Impl>::InitNew,
+                    pMessageSite,
+                    pMessage,
+                )
+            }
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -626,22 +633,25 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::Load(
-                        value,
-                        pMessageSite,
-                        pMessage,
-                        ulMessageStatus,
-                        ulMessageFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPersistMessage_Impl>::Load,
+                    pMessageSite,
+                    pMessage,
+                    ulMessageStatus,
+                    ulMessageFlags,
+                )
+            }
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -651,20 +661,21 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::Save(
-                        value,
-                        pMessage,
-                        fSameAsLoad,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPersistMessage_Impl>::Save,
+                    pMessage,
+                    fSameAsLoad,
+                )
+            }
         }
         unsafe extern "system" fn SaveCompleted<
             Identity: ComObject,
@@ -673,19 +684,19 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::SaveCompleted(
-                        value,
-                        pMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPersistMessage_Impl>::SaveCompleted,
+                    pMessage,
+                )
+            }
         }
         unsafe extern "system" fn HandsOffMessage<
             Identity: ComObject,
@@ -694,16 +705,14 @@ impl IPersistMessage_Vtbl {
         where
             Identity::Impl: IPersistMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMessage_Impl>::HandsOffMessage(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IPersistMessage_Impl>::HandsOffMessage)
+            }
         }
         IPersistMessage_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -829,6 +838,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -841,6 +851,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSession(&self, ppSession: *mut LPMAPISESSION) -> HRESULT {
         (self.vtable().GetSession)(self.as_raw(), ppSession)
     }
@@ -848,6 +859,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetStore(&self, ppStore: *mut LPMDB) -> HRESULT {
         (self.vtable().GetStore)(self.as_raw(), ppStore)
     }
@@ -855,6 +867,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFolder(&self, ppFolder: *mut LPMAPIFOLDER) -> HRESULT {
         (self.vtable().GetFolder)(self.as_raw(), ppFolder)
     }
@@ -862,6 +875,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMessage(&self, ppmsg: *mut LPMESSAGE) -> HRESULT {
         (self.vtable().GetMessage)(self.as_raw(), ppmsg)
     }
@@ -869,6 +883,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFormManager(&self, ppFormMgr: *mut LPMAPIFORMMGR) -> HRESULT {
         (self.vtable().GetFormManager)(self.as_raw(), ppFormMgr)
     }
@@ -876,6 +891,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NewMessage(
         &self,
         fComposeInFolder: ULONG,
@@ -901,6 +917,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyMessage(&self, pFolderDestination: LPMAPIFOLDER) -> HRESULT {
         (self.vtable().CopyMessage)(self.as_raw(), pFolderDestination)
     }
@@ -908,6 +925,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MoveMessage(
         &self,
         pFolderDestination: LPMAPIFOLDER,
@@ -922,6 +940,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteMessage(
         &self,
         pViewContext: LPMAPIVIEWCONTEXT,
@@ -933,6 +952,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveMessage(&self) -> HRESULT {
         (self.vtable().SaveMessage)(self.as_raw())
     }
@@ -940,6 +960,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SubmitMessage(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SubmitMessage)(self.as_raw(), ulFlags)
     }
@@ -947,6 +968,7 @@ impl IMAPIMessageSite {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSiteStatus(&self, lpulStatus: LPULONG) -> HRESULT {
         (self.vtable().GetSiteStatus)(self.as_raw(), lpulStatus)
     }
@@ -1148,21 +1170,23 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetSession<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1171,19 +1195,15 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetSession(
-                        value,
-                        ppSession,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIMessageSite_Impl>::GetSession, ppSession)
+            }
         }
         unsafe extern "system" fn GetStore<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1192,16 +1212,15 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetStore(value, ppStore)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIMessageSite_Impl>::GetStore, ppStore)
+            }
         }
         unsafe extern "system" fn GetFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1210,16 +1229,15 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetFolder(value, ppFolder)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIMessageSite_Impl>::GetFolder, ppFolder)
+            }
         }
         unsafe extern "system" fn GetMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1228,16 +1246,15 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetMessage(value, ppmsg)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIMessageSite_Impl>::GetMessage, ppmsg)
+            }
         }
         unsafe extern "system" fn GetFormManager<
             Identity: ComObject,
@@ -1246,19 +1263,19 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetFormManager(
-                        value,
-                        ppFormMgr,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::GetFormManager,
+                    ppFormMgr,
+                )
+            }
         }
         unsafe extern "system" fn NewMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1272,24 +1289,29 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::NewMessage(
-                        value,
-                        fComposeInFolder,
-                        pFolderFocus,
-                        pPersistMessage,
-                        ppMessage,
-                        ppMessageSite,
-                        ppViewContext,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::NewMessage,
+                    fComposeInFolder,
+                    pFolderFocus,
+                    pPersistMessage,
+                    ppMessage,
+                    ppMessageSite,
+                    ppViewContext,
+                )
+            }
         }
         unsafe extern "system" fn CopyMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1298,19 +1320,19 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::CopyMessage(
-                        value,
-                        pFolderDestination,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::CopyMessage,
+                    pFolderDestination,
+                )
+            }
         }
         unsafe extern "system" fn MoveMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1321,21 +1343,23 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::MoveMessage(
-                        value,
-                        pFolderDestination,
-                        pViewContext,
-                        prcPosRect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::MoveMessage,
+                    pFolderDestination,
+                    pViewContext,
+                    prcPosRect,
+                )
+            }
         }
         unsafe extern "system" fn DeleteMessage<
             Identity: ComObject,
@@ -1348,20 +1372,21 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::DeleteMessage(
-                        value,
-                        pViewContext,
-                        prcPosRect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::DeleteMessage,
+                    pViewContext,
+                    prcPosRect,
+                )
+            }
         }
         unsafe extern "system" fn SaveMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1369,14 +1394,14 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPIMessageSite_Impl>::SaveMessage(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIMessageSite_Impl>::SaveMessage)
+            }
         }
         unsafe extern "system" fn SubmitMessage<
             Identity: ComObject,
@@ -1385,19 +1410,19 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::SubmitMessage(
-                        value,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::SubmitMessage,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetSiteStatus<
             Identity: ComObject,
@@ -1406,19 +1431,19 @@ impl IMAPIMessageSite_Vtbl {
         where
             Identity::Impl: IMAPIMessageSite_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIMessageSite_Impl>::GetSiteStatus(
-                        value,
-                        lpulStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIMessageSite_Impl>::GetSiteStatus,
+                    lpulStatus,
+                )
+            }
         }
         IMAPIMessageSite_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1516,6 +1541,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -1528,6 +1554,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetViewContext(&self, pViewContext: LPMAPIVIEWCONTEXT) -> HRESULT {
         (self.vtable().SetViewContext)(self.as_raw(), pViewContext)
     }
@@ -1535,6 +1562,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetViewContext(
         &self,
         ppViewContext: *mut LPMAPIVIEWCONTEXT,
@@ -1545,6 +1573,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ShutdownForm(&self, ulSaveOptions: ULONG) -> HRESULT {
         (self.vtable().ShutdownForm)(self.as_raw(), ulSaveOptions)
     }
@@ -1552,6 +1581,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoVerb(
         &self,
         iVerb: LONG,
@@ -1567,6 +1597,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         pAdvise: LPMAPIVIEWADVISESINK,
@@ -1578,6 +1609,7 @@ impl IMAPIForm {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -1700,21 +1732,23 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIForm_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn SetViewContext<
             Identity: ComObject,
@@ -1723,19 +1757,15 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::SetViewContext(
-                        value,
-                        pViewContext,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIForm_Impl>::SetViewContext, pViewContext)
+            }
         }
         unsafe extern "system" fn GetViewContext<
             Identity: ComObject,
@@ -1747,19 +1777,19 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::GetViewContext(
-                        value,
-                        ppViewContext,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIForm_Impl>::GetViewContext,
+                    ppViewContext,
+                )
+            }
         }
         unsafe extern "system" fn ShutdownForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1768,19 +1798,15 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::ShutdownForm(
-                        value,
-                        ulSaveOptions,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIForm_Impl>::ShutdownForm, ulSaveOptions)
+            }
         }
         unsafe extern "system" fn DoVerb<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1792,22 +1818,25 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::DoVerb(
-                        value,
-                        iVerb,
-                        lpViewContext,
-                        hwndParent,
-                        lprcPosRect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIForm_Impl>::DoVerb,
+                    iVerb,
+                    lpViewContext,
+                    hwndParent,
+                    lprcPosRect,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1817,16 +1846,16 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::Advise(value, pAdvise, pdwStatus)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIForm_Impl>::Advise, pAdvise, pdwStatus)
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1835,16 +1864,15 @@ impl IMAPIForm_Vtbl {
         where
             Identity::Impl: IMAPIForm_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIForm_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIForm_Impl>::Unadvise, ulConnection)
+            }
         }
         IMAPIForm_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1931,6 +1959,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -1943,6 +1972,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetAdviseSink(&self, pmvns: LPMAPIFORMADVISESINK) -> HRESULT {
         (self.vtable().SetAdviseSink)(self.as_raw(), pmvns)
     }
@@ -1950,6 +1980,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ActivateNext(&self, ulDir: ULONG, prcPosRect: LPCRECT) -> HRESULT {
         (self.vtable().ActivateNext)(self.as_raw(), ulDir, prcPosRect)
     }
@@ -1957,6 +1988,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPrintSetup(
         &self,
         ulFlags: ULONG,
@@ -1968,6 +2000,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSaveStream(
         &self,
         pulFlags: *mut ULONG,
@@ -1980,6 +2013,7 @@ impl IMAPIViewContext {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetViewStatus(&self, lpulStatus: LPULONG) -> HRESULT {
         (self.vtable().GetViewStatus)(self.as_raw(), lpulStatus)
     }
@@ -2089,21 +2123,23 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewContext_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn SetAdviseSink<
             Identity: ComObject,
@@ -2112,19 +2148,15 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::SetAdviseSink(
-                        value,
-                        pmvns,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIViewContext_Impl>::SetAdviseSink, pmvns)
+            }
         }
         unsafe extern "system" fn ActivateNext<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2134,20 +2166,21 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::ActivateNext(
-                        value,
-                        ulDir,
-                        prcPosRect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewContext_Impl>::ActivateNext,
+                    ulDir,
+                    prcPosRect,
+                )
+            }
         }
         unsafe extern "system" fn GetPrintSetup<
             Identity: ComObject,
@@ -2160,20 +2193,21 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::GetPrintSetup(
-                        value,
-                        ulFlags,
-                        lppFormPrintSetup,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewContext_Impl>::GetPrintSetup,
+                    ulFlags,
+                    lppFormPrintSetup,
+                )
+            }
         }
         unsafe extern "system" fn GetSaveStream<
             Identity: ComObject,
@@ -2187,21 +2221,23 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::GetSaveStream(
-                        value,
-                        pulFlags,
-                        pulFormat,
-                        ppstm,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewContext_Impl>::GetSaveStream,
+                    pulFlags,
+                    pulFormat,
+                    ppstm,
+                )
+            }
         }
         unsafe extern "system" fn GetViewStatus<
             Identity: ComObject,
@@ -2210,19 +2246,19 @@ impl IMAPIViewContext_Vtbl {
         where
             Identity::Impl: IMAPIViewContext_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewContext_Impl>::GetViewStatus(
-                        value,
-                        lpulStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewContext_Impl>::GetViewStatus,
+                    lpulStatus,
+                )
+            }
         }
         IMAPIViewContext_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2285,6 +2321,7 @@ impl IMAPIFormAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnChange(&self, ulDir: ULONG) -> HRESULT {
         (self.vtable().OnChange)(self.as_raw(), ulDir)
     }
@@ -2292,6 +2329,7 @@ impl IMAPIFormAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnActivateNext(
         &self,
         lpszMessageClass: LPCSTR,
@@ -2357,16 +2395,15 @@ impl IMAPIFormAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIFormAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormAdviseSink_Impl>::OnChange(value, ulDir)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIFormAdviseSink_Impl>::OnChange, ulDir)
+            }
         }
         unsafe extern "system" fn OnActivateNext<
             Identity: ComObject,
@@ -2381,22 +2418,25 @@ impl IMAPIFormAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIFormAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormAdviseSink_Impl>::OnActivateNext(
-                        value,
-                        lpszMessageClass,
-                        ulMessageStatus,
-                        ulMessageFlags,
-                        ppPersistMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormAdviseSink_Impl>::OnActivateNext,
+                    lpszMessageClass,
+                    ulMessageStatus,
+                    ulMessageFlags,
+                    ppPersistMessage,
+                )
+            }
         }
         IMAPIFormAdviseSink_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2460,6 +2500,7 @@ impl IMAPIViewAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnShutdown(&self) -> HRESULT {
         (self.vtable().OnShutdown)(self.as_raw())
     }
@@ -2467,6 +2508,7 @@ impl IMAPIViewAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnNewMessage(&self) -> HRESULT {
         (self.vtable().OnNewMessage)(self.as_raw())
     }
@@ -2474,6 +2516,7 @@ impl IMAPIViewAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnPrint(&self, dwPageNumber: ULONG, hrStatus: HRESULT) -> HRESULT {
         (self.vtable().OnPrint)(self.as_raw(), dwPageNumber, hrStatus)
     }
@@ -2481,6 +2524,7 @@ impl IMAPIViewAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnSubmitted(&self) -> HRESULT {
         (self.vtable().OnSubmitted)(self.as_raw())
     }
@@ -2488,6 +2532,7 @@ impl IMAPIViewAdviseSink {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnSaved(&self) -> HRESULT {
         (self.vtable().OnSaved)(self.as_raw())
     }
@@ -2568,16 +2613,14 @@ impl IMAPIViewAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIViewAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnShutdown(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnShutdown)
+            }
         }
         unsafe extern "system" fn OnNewMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2585,16 +2628,14 @@ impl IMAPIViewAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIViewAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnNewMessage(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnNewMessage)
+            }
         }
         unsafe extern "system" fn OnPrint<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2604,20 +2645,21 @@ impl IMAPIViewAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIViewAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnPrint(
-                        value,
-                        dwPageNumber,
-                        hrStatus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnPrint,
+                    dwPageNumber,
+                    hrStatus,
+                )
+            }
         }
         unsafe extern "system" fn OnSubmitted<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2625,16 +2667,14 @@ impl IMAPIViewAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIViewAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnSubmitted(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnSubmitted)
+            }
         }
         unsafe extern "system" fn OnSaved<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2642,14 +2682,14 @@ impl IMAPIViewAdviseSink_Vtbl {
         where
             Identity::Impl: IMAPIViewAdviseSink_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnSaved(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIViewAdviseSink_Impl>::OnSaved)
+            }
         }
         IMAPIViewAdviseSink_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2726,6 +2766,7 @@ impl IMAPIFormInfo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CalcFormPropSet(
         &self,
         ulFlags: ULONG,
@@ -2737,6 +2778,7 @@ impl IMAPIFormInfo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CalcVerbSet(
         &self,
         ulFlags: ULONG,
@@ -2748,6 +2790,7 @@ impl IMAPIFormInfo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MakeIconFromBinary(
         &self,
         nPropID: ULONG,
@@ -2759,6 +2802,7 @@ impl IMAPIFormInfo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveForm(&self, szFileName: LPCTSTR) -> HRESULT {
         (self.vtable().SaveForm)(self.as_raw(), szFileName)
     }
@@ -2766,6 +2810,7 @@ impl IMAPIFormInfo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenFormContainer(
         &self,
         ppformcontainer: *mut LPMAPIFORMCONTAINER,
@@ -2869,20 +2914,21 @@ impl IMAPIFormInfo_Vtbl {
         where
             Identity::Impl: IMAPIFormInfo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormInfo_Impl>::CalcFormPropSet(
-                        value,
-                        ulFlags,
-                        ppFormPropArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormInfo_Impl>::CalcFormPropSet,
+                    ulFlags,
+                    ppFormPropArray,
+                )
+            }
         }
         unsafe extern "system" fn CalcVerbSet<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2892,20 +2938,21 @@ impl IMAPIFormInfo_Vtbl {
         where
             Identity::Impl: IMAPIFormInfo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormInfo_Impl>::CalcVerbSet(
-                        value,
-                        ulFlags,
-                        ppMAPIVerbArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormInfo_Impl>::CalcVerbSet,
+                    ulFlags,
+                    ppMAPIVerbArray,
+                )
+            }
         }
         unsafe extern "system" fn MakeIconFromBinary<
             Identity: ComObject,
@@ -2914,20 +2961,21 @@ impl IMAPIFormInfo_Vtbl {
         where
             Identity::Impl: IMAPIFormInfo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormInfo_Impl>::MakeIconFromBinary(
-                        value,
-                        nPropID,
-                        phicon,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormInfo_Impl>::MakeIconFromBinary,
+                    nPropID,
+                    phicon,
+                )
+            }
         }
         unsafe extern "system" fn SaveForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2936,16 +2984,15 @@ impl IMAPIFormInfo_Vtbl {
         where
             Identity::Impl: IMAPIFormInfo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormInfo_Impl>::SaveForm(value, szFileName)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPIFormInfo_Impl>::SaveForm, szFileName)
+            }
         }
         unsafe extern "system" fn OpenFormContainer<
             Identity: ComObject,
@@ -2957,19 +3004,19 @@ impl IMAPIFormInfo_Vtbl {
         where
             Identity::Impl: IMAPIFormInfo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormInfo_Impl>::OpenFormContainer(
-                        value,
-                        ppformcontainer,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormInfo_Impl>::OpenFormContainer,
+                    ppformcontainer,
+                )
+            }
         }
         IMAPIFormInfo_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -3120,6 +3167,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3132,6 +3180,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn LoadForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3167,6 +3216,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveMessageClass(
         &self,
         szMsgClass: LPCSTR,
@@ -3188,6 +3238,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveMultipleMessageClasses(
         &self,
         pMsgClasses: LPSMESSAGECLASSARRAY,
@@ -3209,6 +3260,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CalcFormPropSet(
         &self,
         pfrminfoarray: LPSMAPIFORMINFOARRAY,
@@ -3221,6 +3273,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3244,6 +3297,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SelectForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3267,6 +3321,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SelectMultipleForms(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3292,6 +3347,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SelectFormContainer(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3304,6 +3360,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenFormContainer(
         &self,
         hfrmreg: HFRMREG,
@@ -3316,6 +3373,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PrepareForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -3328,6 +3386,7 @@ impl IMAPIFormMgr {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsInConflict(
         &self,
         ulMessageFlags: ULONG,
@@ -3587,21 +3646,23 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn LoadForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3620,29 +3681,39 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::LoadForm(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lpszMessageClass,
-                        ulMessageStatus,
-                        ulMessageFlags,
-                        pFolderFocus,
-                        pMessageSite,
-                        pmsg,
-                        pViewContext,
-                        riid,
-                        ppvObj,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call11::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::LoadForm,
+                    ulUIParam,
+                    ulFlags,
+                    lpszMessageClass,
+                    ulMessageStatus,
+                    ulMessageFlags,
+                    pFolderFocus,
+                    pMessageSite,
+                    pmsg,
+                    pViewContext,
+                    riid,
+                    ppvObj,
+                )
+            }
         }
         unsafe extern "system" fn ResolveMessageClass<
             Identity: ComObject,
@@ -3657,22 +3728,25 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::ResolveMessageClass(
-                        value,
-                        szMsgClass,
-                        ulFlags,
-                        pFolderFocus,
-                        ppResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::ResolveMessageClass,
+                    szMsgClass,
+                    ulFlags,
+                    pFolderFocus,
+                    ppResult,
+                )
+            }
         }
         unsafe extern "system" fn ResolveMultipleMessageClasses<
             Identity: ComObject,
@@ -3687,22 +3761,25 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::ResolveMultipleMessageClasses(
-                        value,
-                        pMsgClasses,
-                        ulFlags,
-                        pFolderFocus,
-                        pfrminfoarray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::ResolveMultipleMessageClasses,
+                    pMsgClasses,
+                    ulFlags,
+                    pFolderFocus,
+                    pfrminfoarray,
+                )
+            }
         }
         unsafe extern "system" fn CalcFormPropSet<
             Identity: ComObject,
@@ -3716,21 +3793,23 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::CalcFormPropSet(
-                        value,
-                        pfrminfoarray,
-                        ulFlags,
-                        ppResults,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::CalcFormPropSet,
+                    pfrminfoarray,
+                    ulFlags,
+                    ppResults,
+                )
+            }
         }
         unsafe extern "system" fn CreateForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3743,23 +3822,27 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::CreateForm(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        pfrminfoToActivate,
-                        refiidToAsk,
-                        ppvObj,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::CreateForm,
+                    ulUIParam,
+                    ulFlags,
+                    pfrminfoToActivate,
+                    refiidToAsk,
+                    ppvObj,
+                )
+            }
         }
         unsafe extern "system" fn SelectForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3772,23 +3855,27 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectForm(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        pszTitle,
-                        pfld,
-                        ppfrminfoReturned,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectForm,
+                    ulUIParam,
+                    ulFlags,
+                    pszTitle,
+                    pfld,
+                    ppfrminfoReturned,
+                )
+            }
         }
         unsafe extern "system" fn SelectMultipleForms<
             Identity: ComObject,
@@ -3805,24 +3892,29 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectMultipleForms(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        pszTitle,
-                        pfld,
-                        pfrminfoarray,
-                        ppfrminfoarray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectMultipleForms,
+                    ulUIParam,
+                    ulFlags,
+                    pszTitle,
+                    pfld,
+                    pfrminfoarray,
+                    ppfrminfoarray,
+                )
+            }
         }
         unsafe extern "system" fn SelectFormContainer<
             Identity: ComObject,
@@ -3836,21 +3928,23 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectFormContainer(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lppfcnt,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::SelectFormContainer,
+                    ulUIParam,
+                    ulFlags,
+                    lppfcnt,
+                )
+            }
         }
         unsafe extern "system" fn OpenFormContainer<
             Identity: ComObject,
@@ -3864,21 +3958,23 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::OpenFormContainer(
-                        value,
-                        hfrmreg,
-                        lpunk,
-                        lppfcnt,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::OpenFormContainer,
+                    hfrmreg,
+                    lpunk,
+                    lppfcnt,
+                )
+            }
         }
         unsafe extern "system" fn PrepareForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3889,21 +3985,23 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::PrepareForm(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        pfrminfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::PrepareForm,
+                    ulUIParam,
+                    ulFlags,
+                    pfrminfo,
+                )
+            }
         }
         unsafe extern "system" fn IsInConflict<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3915,22 +4013,25 @@ impl IMAPIFormMgr_Vtbl {
         where
             Identity::Impl: IMAPIFormMgr_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormMgr_Impl>::IsInConflict(
-                        value,
-                        ulMessageFlags,
-                        ulMessageStatus,
-                        szMessageClass,
-                        pFolderFocus,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormMgr_Impl>::IsInConflict,
+                    ulMessageFlags,
+                    ulMessageStatus,
+                    szMessageClass,
+                    pFolderFocus,
+                )
+            }
         }
         IMAPIFormMgr_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4034,6 +4135,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -4046,6 +4148,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InstallForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -4058,6 +4161,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RemoveForm(&self, szMessageClass: LPCSTR) -> HRESULT {
         (self.vtable().RemoveForm)(self.as_raw(), szMessageClass)
     }
@@ -4065,6 +4169,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveMessageClass(
         &self,
         szMessageClass: LPCSTR,
@@ -4079,6 +4184,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveMultipleMessageClasses(
         &self,
         pMsgClassArray: LPSMESSAGECLASSARRAY,
@@ -4098,6 +4204,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CalcFormPropSet(
         &self,
         ulFlags: ULONG,
@@ -4109,6 +4216,7 @@ impl IMAPIFormContainer {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDisplay(
         &self,
         ulFlags: ULONG,
@@ -4248,21 +4356,23 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn InstallForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4273,21 +4383,23 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::InstallForm(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        szCfgPathName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::InstallForm,
+                    ulUIParam,
+                    ulFlags,
+                    szCfgPathName,
+                )
+            }
         }
         unsafe extern "system" fn RemoveForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4296,19 +4408,19 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::RemoveForm(
-                        value,
-                        szMessageClass,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::RemoveForm,
+                    szMessageClass,
+                )
+            }
         }
         unsafe extern "system" fn ResolveMessageClass<
             Identity: ComObject,
@@ -4322,21 +4434,23 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::ResolveMessageClass(
-                        value,
-                        szMessageClass,
-                        ulFlags,
-                        pforminfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::ResolveMessageClass,
+                    szMessageClass,
+                    ulFlags,
+                    pforminfo,
+                )
+            }
         }
         unsafe extern "system" fn ResolveMultipleMessageClasses<
             Identity: ComObject,
@@ -4350,21 +4464,23 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::ResolveMultipleMessageClasses(
-                        value,
-                        pMsgClassArray,
-                        ulFlags,
-                        ppfrminfoarray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::ResolveMultipleMessageClasses,
+                    pMsgClassArray,
+                    ulFlags,
+                    ppfrminfoarray,
+                )
+            }
         }
         unsafe extern "system" fn CalcFormPropSet<
             Identity: ComObject,
@@ -4377,20 +4493,21 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::CalcFormPropSet(
-                        value,
-                        ulFlags,
-                        ppResults,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::CalcFormPropSet,
+                    ulFlags,
+                    ppResults,
+                )
+            }
         }
         unsafe extern "system" fn GetDisplay<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4400,20 +4517,21 @@ impl IMAPIFormContainer_Vtbl {
         where
             Identity::Impl: IMAPIFormContainer_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormContainer_Impl>::GetDisplay(
-                        value,
-                        ulFlags,
-                        pszDisplayName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormContainer_Impl>::GetDisplay,
+                    ulFlags,
+                    pszDisplayName,
+                )
+            }
         }
         IMAPIFormContainer_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4487,6 +4605,7 @@ impl IMAPIFormFactory {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -4499,6 +4618,7 @@ impl IMAPIFormFactory {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateClassFactory(
         &self,
         clsidForm: *const IID,
@@ -4513,6 +4633,7 @@ impl IMAPIFormFactory {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn LockServer(&self, ulFlags: ULONG, fLockServer: ULONG) -> HRESULT {
         (self.vtable().LockServer)(self.as_raw(), ulFlags, fLockServer)
     }
@@ -4582,21 +4703,23 @@ impl IMAPIFormFactory_Vtbl {
         where
             Identity::Impl: IMAPIFormFactory_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormFactory_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormFactory_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn CreateClassFactory<
             Identity: ComObject,
@@ -4610,21 +4733,23 @@ impl IMAPIFormFactory_Vtbl {
         where
             Identity::Impl: IMAPIFormFactory_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormFactory_Impl>::CreateClassFactory(
-                        value,
-                        clsidForm,
-                        ulFlags,
-                        lppClassFactory,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormFactory_Impl>::CreateClassFactory,
+                    clsidForm,
+                    ulFlags,
+                    lppClassFactory,
+                )
+            }
         }
         unsafe extern "system" fn LockServer<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4634,20 +4759,21 @@ impl IMAPIFormFactory_Vtbl {
         where
             Identity::Impl: IMAPIFormFactory_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIFormFactory_Impl>::LockServer(
-                        value,
-                        ulFlags,
-                        fLockServer,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIFormFactory_Impl>::LockServer,
+                    ulFlags,
+                    fLockServer,
+                )
+            }
         }
         IMAPIFormFactory_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -69,6 +69,7 @@ impl ISpoolerHook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InboundMsgHook(
         &self,
         lpMessage: LPMESSAGE,
@@ -94,6 +95,7 @@ impl ISpoolerHook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OutboundMsgHook(
         &self,
         lpMessage: LPMESSAGE,
@@ -181,24 +183,29 @@ impl ISpoolerHook_Vtbl {
         where
             Identity::Impl: ISpoolerHook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ISpoolerHook_Impl>::InboundMsgHook(
-                        value,
-                        lpMessage,
-                        lpFolder,
-                        lpMDB,
-                        lpulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ISpoolerHook_Impl>::InboundMsgHook,
+                    lpMessage,
+                    lpFolder,
+                    lpMDB,
+                    lpulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn OutboundMsgHook<
             Identity: ComObject,
@@ -215,24 +222,29 @@ impl ISpoolerHook_Vtbl {
         where
             Identity::Impl: ISpoolerHook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ISpoolerHook_Impl>::OutboundMsgHook(
-                        value,
-                        lpMessage,
-                        lpFolder,
-                        lpMDB,
-                        lpulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ISpoolerHook_Impl>::OutboundMsgHook,
+                    lpMessage,
+                    lpFolder,
+                    lpMDB,
+                    lpulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         ISpoolerHook_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -60,6 +60,7 @@ impl IMAPIClientShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryFastShutdown(&self) -> HRESULT {
         (self.vtable().QueryFastShutdown)(self.as_raw())
     }
@@ -69,6 +70,7 @@ impl IMAPIClientShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         (self.vtable().NotifyProcessShutdown)(self.as_raw())
     }
@@ -79,6 +81,7 @@ impl IMAPIClientShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoFastShutdown(&self) -> HRESULT {
         (self.vtable().DoFastShutdown)(self.as_raw())
     }
@@ -144,18 +147,14 @@ impl IMAPIClientShutdown_Vtbl {
         where
             Identity::Impl: IMAPIClientShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIClientShutdown_Impl>::QueryFastShutdown(
-                        value,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIClientShutdown_Impl>::QueryFastShutdown)
+            }
         }
         unsafe extern "system" fn NotifyProcessShutdown<
             Identity: ComObject,
@@ -164,18 +163,17 @@ impl IMAPIClientShutdown_Vtbl {
         where
             Identity::Impl: IMAPIClientShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIClientShutdown_Impl>::NotifyProcessShutdown(
-                        value,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIClientShutdown_Impl>::NotifyProcessShutdown,
+                )
+            }
         }
         unsafe extern "system" fn DoFastShutdown<
             Identity: ComObject,
@@ -184,16 +182,14 @@ impl IMAPIClientShutdown_Vtbl {
         where
             Identity::Impl: IMAPIClientShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIClientShutdown_Impl>::DoFastShutdown(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIClientShutdown_Impl>::DoFastShutdown)
+            }
         }
         IMAPIClientShutdown_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -257,6 +253,7 @@ impl IMAPIProviderShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryFastShutdown(&self) -> HRESULT {
         (self.vtable().QueryFastShutdown)(self.as_raw())
     }
@@ -266,6 +263,7 @@ impl IMAPIProviderShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NotifyProcessShutdown(&self) -> HRESULT {
         (self.vtable().NotifyProcessShutdown)(self.as_raw())
     }
@@ -275,6 +273,7 @@ impl IMAPIProviderShutdown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoFastShutdown(&self) -> HRESULT {
         (self.vtable().DoFastShutdown)(self.as_raw())
     }
@@ -338,18 +337,17 @@ impl IMAPIProviderShutdown_Vtbl {
         where
             Identity::Impl: IMAPIProviderShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProviderShutdown_Impl>::QueryFastShutdown(
-                        value,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProviderShutdown_Impl>::QueryFastShutdown,
+                )
+            }
         }
         unsafe extern "system" fn NotifyProcessShutdown<
             Identity: ComObject,
@@ -358,18 +356,17 @@ impl IMAPIProviderShutdown_Vtbl {
         where
             Identity::Impl: IMAPIProviderShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProviderShutdown_Impl>::NotifyProcessShutdown(
-                        value,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPIProviderShutdown_Impl>::NotifyProcessShutdown,
+                )
+            }
         }
         unsafe extern "system" fn DoFastShutdown<
             Identity: ComObject,
@@ -378,16 +375,14 @@ impl IMAPIProviderShutdown_Vtbl {
         where
             Identity::Impl: IMAPIProviderShutdown_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPIProviderShutdown_Impl>::DoFastShutdown(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMAPIProviderShutdown_Impl>::DoFastShutdown)
+            }
         }
         IMAPIProviderShutdown_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -627,6 +627,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -639,6 +640,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMemAllocRoutines(
         &self,
         lpAllocateBuffer: *mut LPALLOCATEBUFFER,
@@ -658,6 +660,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Subscribe(
         &self,
         lpKey: LPNOTIFKEY,
@@ -681,6 +684,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unsubscribe(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unsubscribe)(self.as_raw(), ulConnection)
     }
@@ -688,6 +692,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Notify(
         &self,
         lpKey: LPNOTIFKEY,
@@ -703,6 +708,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ModifyStatusRow(
         &self,
         cValues: ULONG,
@@ -715,6 +721,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProfileSection(
         &self,
         lpUid: LPMAPIUID,
@@ -727,6 +734,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RegisterPreprocessor(
         &self,
         lpMuid: LPMAPIUID,
@@ -752,6 +760,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NewUID(&self, lpMuid: LPMAPIUID) -> HRESULT {
         (self.vtable().NewUID)(self.as_raw(), lpMuid)
     }
@@ -759,6 +768,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MakeInvalid(
         &self,
         ulFlags: ULONG,
@@ -774,6 +784,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SpoolerYield(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().SpoolerYield)(self.as_raw(), ulFlags)
     }
@@ -781,6 +792,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SpoolerNotify(&self, ulFlags: ULONG, lpvData: LPVOID) -> HRESULT {
         (self.vtable().SpoolerNotify)(self.as_raw(), ulFlags, lpvData)
     }
@@ -788,6 +800,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateOneOff(
         &self,
         lpszName: LPTSTR,
@@ -813,6 +826,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProviderUID(
         &self,
         lpProviderID: LPMAPIUID,
@@ -824,6 +838,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntry1: ULONG,
@@ -849,6 +864,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenTemplateID(
         &self,
         cbTemplateID: ULONG,
@@ -876,6 +892,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -901,6 +918,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOneOffTable(
         &self,
         ulFlags: ULONG,
@@ -912,6 +930,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Address(
         &self,
         lpulUIParam: *mut ULONG_PTR,
@@ -924,6 +943,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Details(
         &self,
         lpulUIParam: *mut ULONG_PTR,
@@ -955,6 +975,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NewEntry(
         &self,
         ulUIParam: ULONG_PTR,
@@ -984,6 +1005,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoConfigPropsheet(
         &self,
         ulUIParam: ULONG_PTR,
@@ -1009,6 +1031,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyMessages(
         &self,
         lpSrcInterface: LPCIID,
@@ -1038,6 +1061,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyFolder(
         &self,
         lpSrcInterface: LPCIID,
@@ -1071,6 +1095,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoCopyTo(
         &self,
         lpSrcInterface: LPCIID,
@@ -1106,6 +1131,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoCopyProps(
         &self,
         lpSrcInterface: LPCIID,
@@ -1137,6 +1163,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoProgressDialog(
         &self,
         ulUIParam: ULONG_PTR,
@@ -1149,6 +1176,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ReadReceipt(
         &self,
         ulFlags: ULONG,
@@ -1163,6 +1191,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PrepareSubmit(
         &self,
         lpMessage: LPMESSAGE,
@@ -1174,6 +1203,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ExpandRecips(
         &self,
         lpMessage: LPMESSAGE,
@@ -1185,6 +1215,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn UpdatePAB(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         (self.vtable().UpdatePAB)(self.as_raw(), ulFlags, lpMessage)
     }
@@ -1192,6 +1223,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DoSentMail(&self, ulFlags: ULONG, lpMessage: LPMESSAGE) -> HRESULT {
         (self.vtable().DoSentMail)(self.as_raw(), ulFlags, lpMessage)
     }
@@ -1199,6 +1231,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenAddressBook(
         &self,
         lpInterface: LPCIID,
@@ -1211,6 +1244,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Preprocess(
         &self,
         ulFlags: ULONG,
@@ -1223,6 +1257,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompleteMsg(
         &self,
         ulFlags: ULONG,
@@ -1235,6 +1270,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn StoreLogoffTransports(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().StoreLogoffTransports)(self.as_raw(), lpulFlags)
     }
@@ -1242,6 +1278,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn StatusRecips(
         &self,
         lpMessage: LPMESSAGE,
@@ -1253,6 +1290,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn WrapStoreEntryID(
         &self,
         cbOrigEntry: ULONG,
@@ -1274,6 +1312,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ModifyProfile(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ModifyProfile)(self.as_raw(), ulFlags)
     }
@@ -1281,6 +1320,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IStorageFromStream(
         &self,
         lpUnkIn: LPUNKNOWN,
@@ -1302,6 +1342,7 @@ impl IMAPISupport {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSvcConfigSupportObj(
         &self,
         ulFlags: ULONG,
@@ -2042,21 +2083,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetMemAllocRoutines<
             Identity: ComObject,
@@ -2070,21 +2113,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::GetMemAllocRoutines(
-                        value,
-                        lpAllocateBuffer,
-                        lpAllocateMore,
-                        lpFreeBuffer,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::GetMemAllocRoutines,
+                    lpAllocateBuffer,
+                    lpAllocateMore,
+                    lpFreeBuffer,
+                )
+            }
         }
         unsafe extern "system" fn Subscribe<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2097,23 +2142,27 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Subscribe(
-                        value,
-                        lpKey,
-                        ulEventMask,
-                        ulFlags,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::Subscribe,
+                    lpKey,
+                    ulEventMask,
+                    ulFlags,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unsubscribe<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2122,19 +2171,15 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Unsubscribe(
-                        value,
-                        ulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPISupport_Impl>::Unsubscribe, ulConnection)
+            }
         }
         unsafe extern "system" fn Notify<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2146,22 +2191,25 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Notify(
-                        value,
-                        lpKey,
-                        cNotification,
-                        lpNotifications,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::Notify,
+                    lpKey,
+                    cNotification,
+                    lpNotifications,
+                    lpulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ModifyStatusRow<
             Identity: ComObject,
@@ -2175,21 +2223,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::ModifyStatusRow(
-                        value,
-                        cValues,
-                        lpColumnVals,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::ModifyStatusRow,
+                    cValues,
+                    lpColumnVals,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn OpenProfileSection<
             Identity: ComObject,
@@ -2203,21 +2253,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::OpenProfileSection(
-                        value,
-                        lpUid,
-                        ulFlags,
-                        lppProfileObj,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::OpenProfileSection,
+                    lpUid,
+                    ulFlags,
+                    lppProfileObj,
+                )
+            }
         }
         unsafe extern "system" fn RegisterPreprocessor<
             Identity: ComObject,
@@ -2234,24 +2286,29 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::RegisterPreprocessor(
-                        value,
-                        lpMuid,
-                        lpszAdrType,
-                        lpszDLLName,
-                        lpszPreprocess,
-                        lpszRemovePreprocessInfo,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::RegisterPreprocessor,
+                    lpMuid,
+                    lpszAdrType,
+                    lpszDLLName,
+                    lpszPreprocess,
+                    lpszRemovePreprocessInfo,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn NewUID<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2260,14 +2317,15 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMAPISupport_Impl>::NewUID(value, lpMuid) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPISupport_Impl>::NewUID, lpMuid)
+            }
         }
         unsafe extern "system" fn MakeInvalid<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2279,22 +2337,25 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::MakeInvalid(
-                        value,
-                        ulFlags,
-                        lpObject,
-                        ulRefCount,
-                        cMethods,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::MakeInvalid,
+                    ulFlags,
+                    lpObject,
+                    ulRefCount,
+                    cMethods,
+                )
+            }
         }
         unsafe extern "system" fn SpoolerYield<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2303,16 +2364,15 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::SpoolerYield(value, ulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPISupport_Impl>::SpoolerYield, ulFlags)
+            }
         }
         unsafe extern "system" fn SpoolerNotify<
             Identity: ComObject,
@@ -2321,20 +2381,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::SpoolerNotify(
-                        value,
-                        ulFlags,
-                        lpvData,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::SpoolerNotify,
+                    ulFlags,
+                    lpvData,
+                )
+            }
         }
         unsafe extern "system" fn CreateOneOff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2348,24 +2409,29 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::CreateOneOff(
-                        value,
-                        lpszName,
-                        lpszAdrType,
-                        lpszAddress,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::CreateOneOff,
+                    lpszName,
+                    lpszAdrType,
+                    lpszAddress,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn SetProviderUID<
             Identity: ComObject,
@@ -2378,20 +2444,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::SetProviderUID(
-                        value,
-                        lpProviderID,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::SetProviderUID,
+                    lpProviderID,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -2408,24 +2475,29 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntry1,
-                        lpEntry1,
-                        cbEntry2,
-                        lpEntry2,
-                        ulCompareFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::CompareEntryIDs,
+                    cbEntry1,
+                    lpEntry1,
+                    cbEntry2,
+                    lpEntry2,
+                    ulCompareFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn OpenTemplateID<
             Identity: ComObject,
@@ -2443,25 +2515,31 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::OpenTemplateID(
-                        value,
-                        cbTemplateID,
-                        lpTemplateID,
-                        ulTemplateFlags,
-                        lpMAPIPropData,
-                        lpInterface,
-                        lppMAPIPropNew,
-                        lpMAPIPropSibling,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::OpenTemplateID,
+                    cbTemplateID,
+                    lpTemplateID,
+                    ulTemplateFlags,
+                    lpMAPIPropData,
+                    lpInterface,
+                    lppMAPIPropNew,
+                    lpMAPIPropSibling,
+                )
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2475,24 +2553,29 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulOpenFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulOpenFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn GetOneOffTable<
             Identity: ComObject,
@@ -2505,20 +2588,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::GetOneOffTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::GetOneOffTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn Address<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2529,21 +2613,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Address(
-                        value,
-                        lpulUIParam,
-                        lpAdrParms,
-                        lppAdrList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::Address,
+                    lpulUIParam,
+                    lpAdrParms,
+                    lppAdrList,
+                )
+            }
         }
         unsafe extern "system" fn Details<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2560,27 +2646,35 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Details(
-                        value,
-                        lpulUIParam,
-                        lpfnDismiss,
-                        lpvDismissContext,
-                        cbEntryID,
-                        lpEntryID,
-                        lpfButtonCallback,
-                        lpvButtonContext,
-                        lpszButtonText,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call9::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::Details,
+                    lpulUIParam,
+                    lpfnDismiss,
+                    lpvDismissContext,
+                    cbEntryID,
+                    lpEntryID,
+                    lpfButtonCallback,
+                    lpvButtonContext,
+                    lpszButtonText,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn NewEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2596,26 +2690,33 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::NewEntry(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        cbEIDContainer,
-                        lpEIDContainer,
-                        cbEIDNewEntryTpl,
-                        lpEIDNewEntryTpl,
-                        lpcbEIDNewEntry,
-                        lppEIDNewEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::NewEntry,
+                    ulUIParam,
+                    ulFlags,
+                    cbEIDContainer,
+                    lpEIDContainer,
+                    cbEIDNewEntryTpl,
+                    lpEIDNewEntryTpl,
+                    lpcbEIDNewEntry,
+                    lppEIDNewEntry,
+                )
+            }
         }
         unsafe extern "system" fn DoConfigPropsheet<
             Identity: ComObject,
@@ -2632,24 +2733,29 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::DoConfigPropsheet(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lpszTitle,
-                        lpDisplayTable,
-                        lpCOnfigData,
-                        ulTopPage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::DoConfigPropsheet,
+                    ulUIParam,
+                    ulFlags,
+                    lpszTitle,
+                    lpDisplayTable,
+                    lpCOnfigData,
+                    ulTopPage,
+                )
+            }
         }
         unsafe extern "system" fn CopyMessages<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2665,26 +2771,33 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::CopyMessages(
-                        value,
-                        lpSrcInterface,
-                        lpSrcFolder,
-                        lpMsgList,
-                        lpDestInterface,
-                        lpDestFolder,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::CopyMessages,
+                    lpSrcInterface,
+                    lpSrcFolder,
+                    lpMsgList,
+                    lpDestInterface,
+                    lpDestFolder,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CopyFolder<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2702,28 +2815,37 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::CopyFolder(
-                        value,
-                        lpSrcInterface,
-                        lpSrcFolder,
-                        cbEntryID,
-                        lpEntryID,
-                        lpDestInterface,
-                        lpDestFolder,
-                        lszNewFolderName,
-                        ulUIParam,
-                        lpProgress,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call10::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::CopyFolder,
+                    lpSrcInterface,
+                    lpSrcFolder,
+                    cbEntryID,
+                    lpEntryID,
+                    lpDestInterface,
+                    lpDestFolder,
+                    lszNewFolderName,
+                    ulUIParam,
+                    lpProgress,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DoCopyTo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2742,29 +2864,39 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::DoCopyTo(
-                        value,
-                        lpSrcInterface,
-                        lpSrcObj,
-                        ciidExclude,
-                        rgiidExclude,
-                        lpExcludeProps,
-                        ulUIParam,
-                        lpProgress,
-                        lpDestInterface,
-                        lpDestObj,
-                        ulFlags,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call11::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::DoCopyTo,
+                    lpSrcInterface,
+                    lpSrcObj,
+                    ciidExclude,
+                    rgiidExclude,
+                    lpExcludeProps,
+                    ulUIParam,
+                    lpProgress,
+                    lpDestInterface,
+                    lpDestObj,
+                    ulFlags,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn DoCopyProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2781,27 +2913,35 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::DoCopyProps(
-                        value,
-                        lpSrcInterface,
-                        lpSrcObj,
-                        lpIncludeProps,
-                        ulUIParam,
-                        lpProgress,
-                        lpDestInterface,
-                        lpDestObj,
-                        ulFlags,
-                        lppProblems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call9::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::DoCopyProps,
+                    lpSrcInterface,
+                    lpSrcObj,
+                    lpIncludeProps,
+                    ulUIParam,
+                    lpProgress,
+                    lpDestInterface,
+                    lpDestObj,
+                    ulFlags,
+                    lppProblems,
+                )
+            }
         }
         unsafe extern "system" fn DoProgressDialog<
             Identity: ComObject,
@@ -2815,21 +2955,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::DoProgressDialog(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lppProgress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::DoProgressDialog,
+                    ulUIParam,
+                    ulFlags,
+                    lppProgress,
+                )
+            }
         }
         unsafe extern "system" fn ReadReceipt<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2840,21 +2982,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::ReadReceipt(
-                        value,
-                        ulFlags,
-                        lpReadMessage,
-                        lppEmptyMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::ReadReceipt,
+                    ulFlags,
+                    lpReadMessage,
+                    lppEmptyMessage,
+                )
+            }
         }
         unsafe extern "system" fn PrepareSubmit<
             Identity: ComObject,
@@ -2867,20 +3011,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::PrepareSubmit(
-                        value,
-                        lpMessage,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::PrepareSubmit,
+                    lpMessage,
+                    lpulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ExpandRecips<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2890,20 +3035,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::ExpandRecips(
-                        value,
-                        lpMessage,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::ExpandRecips,
+                    lpMessage,
+                    lpulFlags,
+                )
+            }
         }
         unsafe extern "system" fn UpdatePAB<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2913,20 +3059,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::UpdatePAB(
-                        value,
-                        ulFlags,
-                        lpMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::UpdatePAB,
+                    ulFlags,
+                    lpMessage,
+                )
+            }
         }
         unsafe extern "system" fn DoSentMail<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2936,20 +3083,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::DoSentMail(
-                        value,
-                        ulFlags,
-                        lpMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::DoSentMail,
+                    ulFlags,
+                    lpMessage,
+                )
+            }
         }
         unsafe extern "system" fn OpenAddressBook<
             Identity: ComObject,
@@ -2963,21 +3111,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::OpenAddressBook(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lppAdrBook,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::OpenAddressBook,
+                    lpInterface,
+                    ulFlags,
+                    lppAdrBook,
+                )
+            }
         }
         unsafe extern "system" fn Preprocess<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2988,21 +3138,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::Preprocess(
-                        value,
-                        ulFlags,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::Preprocess,
+                    ulFlags,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn CompleteMsg<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3013,21 +3165,23 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::CompleteMsg(
-                        value,
-                        ulFlags,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::CompleteMsg,
+                    ulFlags,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn StoreLogoffTransports<
             Identity: ComObject,
@@ -3036,19 +3190,19 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::StoreLogoffTransports(
-                        value,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::StoreLogoffTransports,
+                    lpulFlags,
+                )
+            }
         }
         unsafe extern "system" fn StatusRecips<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3058,20 +3212,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::StatusRecips(
-                        value,
-                        lpMessage,
-                        lpRecipList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::StatusRecips,
+                    lpMessage,
+                    lpRecipList,
+                )
+            }
         }
         unsafe extern "system" fn WrapStoreEntryID<
             Identity: ComObject,
@@ -3086,22 +3241,25 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::WrapStoreEntryID(
-                        value,
-                        cbOrigEntry,
-                        lpOrigEntry,
-                        lpcbWrappedEntry,
-                        lppWrappedEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::WrapStoreEntryID,
+                    cbOrigEntry,
+                    lpOrigEntry,
+                    lpcbWrappedEntry,
+                    lppWrappedEntry,
+                )
+            }
         }
         unsafe extern "system" fn ModifyProfile<
             Identity: ComObject,
@@ -3110,16 +3268,15 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::ModifyProfile(value, ulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPISupport_Impl>::ModifyProfile, ulFlags)
+            }
         }
         unsafe extern "system" fn IStorageFromStream<
             Identity: ComObject,
@@ -3134,22 +3291,25 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::IStorageFromStream(
-                        value,
-                        lpUnkIn,
-                        lpInterface,
-                        ulFlags,
-                        lppStorageOut,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::IStorageFromStream,
+                    lpUnkIn,
+                    lpInterface,
+                    ulFlags,
+                    lppStorageOut,
+                )
+            }
         }
         unsafe extern "system" fn GetSvcConfigSupportObj<
             Identity: ComObject,
@@ -3162,20 +3322,21 @@ impl IMAPISupport_Vtbl {
         where
             Identity::Impl: IMAPISupport_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISupport_Impl>::GetSvcConfigSupportObj(
-                        value,
-                        ulFlags,
-                        lppSvcSupport,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISupport_Impl>::GetSvcConfigSupportObj,
+                    ulFlags,
+                    lppSvcSupport,
+                )
+            }
         }
         IMAPISupport_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3277,6 +3438,7 @@ impl IABProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
@@ -3284,6 +3446,7 @@ impl IABProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Logon(
         &self,
         lpMAPISup: LPMAPISUP,
@@ -3361,16 +3524,15 @@ impl IABProvider_Vtbl {
         where
             Identity::Impl: IABProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABProvider_Impl>::Shutdown(value, lpulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IABProvider_Impl>::Shutdown, lpulFlags)
+            }
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3386,26 +3548,33 @@ impl IABProvider_Vtbl {
         where
             Identity::Impl: IABProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABProvider_Impl>::Logon(
-                        value,
-                        lpMAPISup,
-                        ulUIParam,
-                        lpszProfileName,
-                        ulFlags,
-                        lpulpcbSecurity,
-                        lppbSecurity,
-                        lppMAPIError,
-                        lppABLogon,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABProvider_Impl>::Logon,
+                    lpMAPISup,
+                    ulUIParam,
+                    lpszProfileName,
+                    ulFlags,
+                    lpulpcbSecurity,
+                    lppbSecurity,
+                    lppMAPIError,
+                    lppABLogon,
+                )
+            }
         }
         IABProvider_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3529,6 +3698,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3541,6 +3711,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Logoff(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Logoff)(self.as_raw(), ulFlags)
     }
@@ -3548,6 +3719,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -3573,6 +3745,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
@@ -3598,6 +3771,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
@@ -3621,6 +3795,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -3628,6 +3803,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
@@ -3643,6 +3819,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenTemplateID(
         &self,
         cbTemplateID: ULONG,
@@ -3670,6 +3847,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOneOffTable(
         &self,
         ulFlags: ULONG,
@@ -3681,6 +3859,7 @@ impl IABLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PrepareRecips(
         &self,
         ulFlags: ULONG,
@@ -3883,21 +4062,23 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3906,14 +4087,15 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IABLogon_Impl>::Logoff(value, ulFlags) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IABLogon_Impl>::Logoff, ulFlags)
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3927,24 +4109,29 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -3961,24 +4148,29 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::CompareEntryIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3991,23 +4183,27 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::Advise(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::Advise,
+                    cbEntryID,
+                    lpEntryID,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4016,16 +4212,15 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IABLogon_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn OpenStatusEntry<
             Identity: ComObject,
@@ -4040,22 +4235,25 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::OpenStatusEntry(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::OpenStatusEntry,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppEntry,
+                )
+            }
         }
         unsafe extern "system" fn OpenTemplateID<
             Identity: ComObject,
@@ -4073,25 +4271,31 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::OpenTemplateID(
-                        value,
-                        cbTemplateID,
-                        lpTemplateID,
-                        ulTemplateFlags,
-                        lpMAPIPropData,
-                        lpInterface,
-                        lppMAPIPropNew,
-                        lpMAPIPropSibling,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::OpenTemplateID,
+                    cbTemplateID,
+                    lpTemplateID,
+                    ulTemplateFlags,
+                    lpMAPIPropData,
+                    lpInterface,
+                    lppMAPIPropNew,
+                    lpMAPIPropSibling,
+                )
+            }
         }
         unsafe extern "system" fn GetOneOffTable<
             Identity: ComObject,
@@ -4104,20 +4308,21 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::GetOneOffTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::GetOneOffTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn PrepareRecips<
             Identity: ComObject,
@@ -4131,21 +4336,23 @@ impl IABLogon_Vtbl {
         where
             Identity::Impl: IABLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IABLogon_Impl>::PrepareRecips(
-                        value,
-                        ulFlags,
-                        lpPropTagArray,
-                        lpRecipList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IABLogon_Impl>::PrepareRecips,
+                    ulFlags,
+                    lpPropTagArray,
+                    lpRecipList,
+                )
+            }
         }
         IABLogon_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4214,6 +4421,7 @@ impl IXPProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
@@ -4221,6 +4429,7 @@ impl IXPProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn TransportLogon(
         &self,
         lpMAPISup: LPMAPISUP,
@@ -4292,16 +4501,15 @@ impl IXPProvider_Vtbl {
         where
             Identity::Impl: IXPProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPProvider_Impl>::Shutdown(value, lpulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IXPProvider_Impl>::Shutdown, lpulFlags)
+            }
         }
         unsafe extern "system" fn TransportLogon<
             Identity: ComObject,
@@ -4318,24 +4526,29 @@ impl IXPProvider_Vtbl {
         where
             Identity::Impl: IXPProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPProvider_Impl>::TransportLogon(
-                        value,
-                        lpMAPISup,
-                        ulUIParam,
-                        lpszProfileName,
-                        lpulFlags,
-                        lppMAPIError,
-                        lppXPLogon,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPProvider_Impl>::TransportLogon,
+                    lpMAPISup,
+                    ulUIParam,
+                    lpszProfileName,
+                    lpulFlags,
+                    lppMAPIError,
+                    lppXPLogon,
+                )
+            }
         }
         IXPProvider_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -4461,6 +4674,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AddressTypes(
         &self,
         lpulFlags: *mut ULONG,
@@ -4484,6 +4698,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RegisterOptions(
         &self,
         lpulFlags: *mut ULONG,
@@ -4496,6 +4711,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn TransportNotify(
         &self,
         lpulFlags: *mut ULONG,
@@ -4507,6 +4723,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Idle(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().Idle)(self.as_raw(), ulFlags)
     }
@@ -4514,6 +4731,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn TransportLogoff(&self, ulFlags: ULONG) -> HRESULT {
         (self.vtable().TransportLogoff)(self.as_raw(), ulFlags)
     }
@@ -4521,6 +4739,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SubmitMessage(
         &self,
         ulFlags: ULONG,
@@ -4542,6 +4761,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EndMessage(
         &self,
         ulMsgRef: ULONG_PTR,
@@ -4553,6 +4773,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Poll(&self, lpulIncoming: *mut ULONG) -> HRESULT {
         (self.vtable().Poll)(self.as_raw(), lpulIncoming)
     }
@@ -4560,6 +4781,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn StartMessage(
         &self,
         ulFlags: ULONG,
@@ -4572,6 +4794,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
@@ -4587,6 +4810,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ValidateState(&self, ulUIParam: ULONG_PTR, ulFlags: ULONG) -> HRESULT {
         (self.vtable().ValidateState)(self.as_raw(), ulUIParam, ulFlags)
     }
@@ -4594,6 +4818,7 @@ impl IXPLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FlushQueues(
         &self,
         ulUIParam: ULONG_PTR,
@@ -4820,23 +5045,27 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::AddressTypes(
-                        value,
-                        lpulFlags,
-                        lpcAdrType,
-                        lpppAdrTypeArray,
-                        lpcMAPIUID,
-                        lpppUIDArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::AddressTypes,
+                    lpulFlags,
+                    lpcAdrType,
+                    lpppAdrTypeArray,
+                    lpcMAPIUID,
+                    lpppUIDArray,
+                )
+            }
         }
         unsafe extern "system" fn RegisterOptions<
             Identity: ComObject,
@@ -4850,21 +5079,23 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::RegisterOptions(
-                        value,
-                        lpulFlags,
-                        lpcOptions,
-                        lppOptions,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::RegisterOptions,
+                    lpulFlags,
+                    lpcOptions,
+                    lppOptions,
+                )
+            }
         }
         unsafe extern "system" fn TransportNotify<
             Identity: ComObject,
@@ -4877,20 +5108,21 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::TransportNotify(
-                        value,
-                        lpulFlags,
-                        lppvData,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::TransportNotify,
+                    lpulFlags,
+                    lppvData,
+                )
+            }
         }
         unsafe extern "system" fn Idle<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4899,14 +5131,15 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IXPLogon_Impl>::Idle(value, ulFlags) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IXPLogon_Impl>::Idle, ulFlags)
+            }
         }
         unsafe extern "system" fn TransportLogoff<
             Identity: ComObject,
@@ -4915,16 +5148,15 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::TransportLogoff(value, ulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IXPLogon_Impl>::TransportLogoff, ulFlags)
+            }
         }
         unsafe extern "system" fn SubmitMessage<
             Identity: ComObject,
@@ -4939,22 +5171,25 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::SubmitMessage(
-                        value,
-                        ulFlags,
-                        lpMessage,
-                        lpulMsgRef,
-                        lpulReturnParm,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::SubmitMessage,
+                    ulFlags,
+                    lpMessage,
+                    lpulMsgRef,
+                    lpulReturnParm,
+                )
+            }
         }
         unsafe extern "system" fn EndMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4964,20 +5199,21 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::EndMessage(
-                        value,
-                        ulMsgRef,
-                        lpulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::EndMessage,
+                    ulMsgRef,
+                    lpulFlags,
+                )
+            }
         }
         unsafe extern "system" fn Poll<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4986,14 +5222,15 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IXPLogon_Impl>::Poll(value, lpulIncoming) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IXPLogon_Impl>::Poll, lpulIncoming)
+            }
         }
         unsafe extern "system" fn StartMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5004,21 +5241,23 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::StartMessage(
-                        value,
-                        ulFlags,
-                        lpMessage,
-                        lpulMsgRef,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::StartMessage,
+                    ulFlags,
+                    lpMessage,
+                    lpulMsgRef,
+                )
+            }
         }
         unsafe extern "system" fn OpenStatusEntry<
             Identity: ComObject,
@@ -5033,22 +5272,25 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::OpenStatusEntry(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::OpenStatusEntry,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppEntry,
+                )
+            }
         }
         unsafe extern "system" fn ValidateState<
             Identity: ComObject,
@@ -5061,20 +5303,21 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::ValidateState(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::ValidateState,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn FlushQueues<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5086,22 +5329,25 @@ impl IXPLogon_Vtbl {
         where
             Identity::Impl: IXPLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IXPLogon_Impl>::FlushQueues(
-                        value,
-                        ulUIParam,
-                        cbTargetTransport,
-                        lpTargetTransport,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IXPLogon_Impl>::FlushQueues,
+                    ulUIParam,
+                    cbTargetTransport,
+                    lpTargetTransport,
+                    ulFlags,
+                )
+            }
         }
         IXPLogon_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5204,6 +5450,7 @@ impl IMSProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Shutdown(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Shutdown)(self.as_raw(), lpulFlags)
     }
@@ -5211,6 +5458,7 @@ impl IMSProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Logon(
         &self,
         lpMAPISup: LPMAPISUP,
@@ -5248,6 +5496,7 @@ impl IMSProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SpoolerLogon(
         &self,
         lpMAPISup: LPMAPISUP,
@@ -5285,6 +5534,7 @@ impl IMSProvider {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareStoreIDs(
         &self,
         cbEntryID1: ULONG,
@@ -5408,16 +5658,15 @@ impl IMSProvider_Vtbl {
         where
             Identity::Impl: IMSProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSProvider_Impl>::Shutdown(value, lpulFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMSProvider_Impl>::Shutdown, lpulFlags)
+            }
         }
         unsafe extern "system" fn Logon<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5437,30 +5686,41 @@ impl IMSProvider_Vtbl {
         where
             Identity::Impl: IMSProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSProvider_Impl>::Logon(
-                        value,
-                        lpMAPISup,
-                        ulUIParam,
-                        lpszProfileName,
-                        cbEntryID,
-                        lpEntryID,
-                        ulFlags,
-                        lpInterface,
-                        lpcbSpoolSecurity,
-                        lppbSpoolSecurity,
-                        lppMAPIError,
-                        lppMSLogon,
-                        lppMDB,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call12::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSProvider_Impl>::Logon,
+                    lpMAPISup,
+                    ulUIParam,
+                    lpszProfileName,
+                    cbEntryID,
+                    lpEntryID,
+                    ulFlags,
+                    lpInterface,
+                    lpcbSpoolSecurity,
+                    lppbSpoolSecurity,
+                    lppMAPIError,
+                    lppMSLogon,
+                    lppMDB,
+                )
+            }
         }
         unsafe extern "system" fn SpoolerLogon<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5480,30 +5740,41 @@ impl IMSProvider_Vtbl {
         where
             Identity::Impl: IMSProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSProvider_Impl>::SpoolerLogon(
-                        value,
-                        lpMAPISup,
-                        ulUIParam,
-                        lpszProfileName,
-                        cbEntryID,
-                        lpEntryID,
-                        ulFlags,
-                        lpInterface,
-                        cbSpoolSecurity,
-                        lpbSpoolSecurity,
-                        lppMAPIError,
-                        lppMSLogon,
-                        lppMDB,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call12::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSProvider_Impl>::SpoolerLogon,
+                    lpMAPISup,
+                    ulUIParam,
+                    lpszProfileName,
+                    cbEntryID,
+                    lpEntryID,
+                    ulFlags,
+                    lpInterface,
+                    cbSpoolSecurity,
+                    lpbSpoolSecurity,
+                    lppMAPIError,
+                    lppMSLogon,
+                    lppMDB,
+                )
+            }
         }
         unsafe extern "system" fn CompareStoreIDs<
             Identity: ComObject,
@@ -5520,24 +5791,29 @@ impl IMSProvider_Vtbl {
         where
             Identity::Impl: IMSProvider_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSProvider_Impl>::CompareStoreIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSProvider_Impl>::CompareStoreIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         IMSProvider_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5639,6 +5915,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -5651,6 +5928,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Logoff(&self, lpulFlags: *mut ULONG) -> HRESULT {
         (self.vtable().Logoff)(self.as_raw(), lpulFlags)
     }
@@ -5658,6 +5936,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -5683,6 +5962,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
@@ -5708,6 +5988,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
@@ -5731,6 +6012,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -5738,6 +6020,7 @@ impl IMSLogon {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenStatusEntry(
         &self,
         lpInterface: LPCIID,
@@ -5887,21 +6170,23 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSLogon_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5910,14 +6195,15 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMSLogon_Impl>::Logoff(value, lpulFlags) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMSLogon_Impl>::Logoff, lpulFlags)
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5931,24 +6217,29 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSLogon_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -5965,24 +6256,29 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSLogon_Impl>::CompareEntryIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5995,23 +6291,27 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::Advise(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSLogon_Impl>::Advise,
+                    cbEntryID,
+                    lpEntryID,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6020,16 +6320,15 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMSLogon_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn OpenStatusEntry<
             Identity: ComObject,
@@ -6044,22 +6343,25 @@ impl IMSLogon_Vtbl {
         where
             Identity::Impl: IMSLogon_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMSLogon_Impl>::OpenStatusEntry(
-                        value,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMSLogon_Impl>::OpenStatusEntry,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppEntry,
+                )
+            }
         }
         IMSLogon_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

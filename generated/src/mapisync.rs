@@ -93,6 +93,7 @@ impl IMAPISync {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SynchronizeInBackground(&self, psibpb: PMAPISIB) -> HRESULT {
         (self.vtable().SynchronizeInBackground)(self.as_raw(), psibpb)
     }
@@ -129,19 +130,19 @@ impl IMAPISync_Vtbl {
         where
             Identity::Impl: IMAPISync_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISync_Impl>::SynchronizeInBackground(
-                        value,
-                        psibpb,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISync_Impl>::SynchronizeInBackground,
+                    psibpb,
+                )
+            }
         }
         IMAPISync_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -210,6 +211,7 @@ impl IMAPISyncProgressCallback {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Progress(
         &self,
         pwcszProgress: *const WCHAR,
@@ -224,6 +226,7 @@ impl IMAPISyncProgressCallback {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Error(
         &self,
         hResult: HRESULT,
@@ -238,6 +241,7 @@ impl IMAPISyncProgressCallback {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Done(&self, hThreadDoneEvent: HANDLE, hResult: HRESULT) -> HRESULT {
         (self.vtable().Done)(self.as_raw(), hThreadDoneEvent, hResult)
     }
@@ -310,21 +314,23 @@ impl IMAPISyncProgressCallback_Vtbl {
         where
             Identity::Impl: IMAPISyncProgressCallback_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Progress(
-                        value,
-                        pwcszProgress,
-                        ulIndex,
-                        ulIndexMax,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Progress,
+                    pwcszProgress,
+                    ulIndex,
+                    ulIndexMax,
+                )
+            }
         }
         unsafe extern "system" fn Error<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -334,20 +340,21 @@ impl IMAPISyncProgressCallback_Vtbl {
         where
             Identity::Impl: IMAPISyncProgressCallback_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Error(
-                        value,
-                        hResult,
-                        pwcszErrorStr,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Error,
+                    hResult,
+                    pwcszErrorStr,
+                )
+            }
         }
         unsafe extern "system" fn Done<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -357,20 +364,21 @@ impl IMAPISyncProgressCallback_Vtbl {
         where
             Identity::Impl: IMAPISyncProgressCallback_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Done(
-                        value,
-                        hThreadDoneEvent,
-                        hResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISyncProgressCallback_Impl>::Done,
+                    hThreadDoneEvent,
+                    hResult,
+                )
+            }
         }
         IMAPISyncProgressCallback_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -245,6 +245,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrGetView(
         &self,
         lpSSortOrderSet: LPSSortOrderSet,
@@ -268,6 +269,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrModifyRow(&self, param0: LPSRow) -> HRESULT {
         (self.vtable().HrModifyRow)(self.as_raw(), param0)
     }
@@ -275,6 +277,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrDeleteRow(&self, lpSPropValue: LPSPropValue) -> HRESULT {
         (self.vtable().HrDeleteRow)(self.as_raw(), lpSPropValue)
     }
@@ -282,6 +285,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrQueryRow(
         &self,
         lpsPropValue: LPSPropValue,
@@ -294,6 +298,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrEnumRow(&self, ulRowNumber: ULONG, lppSRow: *mut LPSRow) -> HRESULT {
         (self.vtable().HrEnumRow)(self.as_raw(), ulRowNumber, lppSRow)
     }
@@ -301,6 +306,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrNotify(
         &self,
         ulFlags: ULONG,
@@ -313,6 +319,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrInsertRow(&self, uliRow: ULONG, lpSRow: LPSRow) -> HRESULT {
         (self.vtable().HrInsertRow)(self.as_raw(), uliRow, lpSRow)
     }
@@ -320,6 +327,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrModifyRows(&self, ulFlags: ULONG, lpSRowSet: LPSRowSet) -> HRESULT {
         (self.vtable().HrModifyRows)(self.as_raw(), ulFlags, lpSRowSet)
     }
@@ -327,6 +335,7 @@ impl ITableData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrDeleteRows(
         &self,
         ulFlags: ULONG,
@@ -491,22 +500,25 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrGetView(
-                        value,
-                        lpSSortOrderSet,
-                        lpfCallerRelease,
-                        ulCallerData,
-                        lppMAPITable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrGetView,
+                    lpSSortOrderSet,
+                    lpfCallerRelease,
+                    ulCallerData,
+                    lppMAPITable,
+                )
+            }
         }
         unsafe extern "system" fn HrModifyRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -515,16 +527,15 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrModifyRow(value, param0)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as ITableData_Impl>::HrModifyRow, param0)
+            }
         }
         unsafe extern "system" fn HrDeleteRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -533,16 +544,15 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrDeleteRow(value, lpSPropValue)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as ITableData_Impl>::HrDeleteRow, lpSPropValue)
+            }
         }
         unsafe extern "system" fn HrQueryRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -553,21 +563,23 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrQueryRow(
-                        value,
-                        lpsPropValue,
-                        lppSRow,
-                        lpuliRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrQueryRow,
+                    lpsPropValue,
+                    lppSRow,
+                    lpuliRow,
+                )
+            }
         }
         unsafe extern "system" fn HrEnumRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -577,20 +589,21 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrEnumRow(
-                        value,
-                        ulRowNumber,
-                        lppSRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrEnumRow,
+                    ulRowNumber,
+                    lppSRow,
+                )
+            }
         }
         unsafe extern "system" fn HrNotify<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -601,21 +614,23 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrNotify(
-                        value,
-                        ulFlags,
-                        cValues,
-                        lpSPropValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrNotify,
+                    ulFlags,
+                    cValues,
+                    lpSPropValue,
+                )
+            }
         }
         unsafe extern "system" fn HrInsertRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -625,20 +640,16 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrInsertRow(
-                        value,
-                        uliRow,
-                        lpSRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as ITableData_Impl>::HrInsertRow, uliRow, lpSRow)
+            }
         }
         unsafe extern "system" fn HrModifyRows<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -648,20 +659,21 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrModifyRows(
-                        value,
-                        ulFlags,
-                        lpSRowSet,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrModifyRows,
+                    ulFlags,
+                    lpSRowSet,
+                )
+            }
         }
         unsafe extern "system" fn HrDeleteRows<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -672,21 +684,23 @@ impl ITableData_Vtbl {
         where
             Identity::Impl: ITableData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as ITableData_Impl>::HrDeleteRows(
-                        value,
-                        ulFlags,
-                        lprowsetToDelete,
-                        cRowsDeleted,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ITableData_Impl>::HrDeleteRows,
+                    ulFlags,
+                    lprowsetToDelete,
+                    cRowsDeleted,
+                )
+            }
         }
         ITableData_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -762,6 +776,7 @@ impl IPropData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrSetObjAccess(&self, ulAccess: ULONG) -> HRESULT {
         (self.vtable().HrSetObjAccess)(self.as_raw(), ulAccess)
     }
@@ -769,6 +784,7 @@ impl IPropData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrSetPropAccess(
         &self,
         lpPropTagArray: LPSPropTagArray,
@@ -780,6 +796,7 @@ impl IPropData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrGetPropAccess(
         &self,
         lppPropTagArray: *mut LPSPropTagArray,
@@ -791,6 +808,7 @@ impl IPropData {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HrAddObjProps(
         &self,
         lppPropTagArray: LPSPropTagArray,
@@ -876,16 +894,15 @@ impl IPropData_Vtbl {
         where
             Identity::Impl: IPropData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPropData_Impl>::HrSetObjAccess(value, ulAccess)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IPropData_Impl>::HrSetObjAccess, ulAccess)
+            }
         }
         unsafe extern "system" fn HrSetPropAccess<
             Identity: ComObject,
@@ -898,20 +915,21 @@ impl IPropData_Vtbl {
         where
             Identity::Impl: IPropData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPropData_Impl>::HrSetPropAccess(
-                        value,
-                        lpPropTagArray,
-                        rgulAccess,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPropData_Impl>::HrSetPropAccess,
+                    lpPropTagArray,
+                    rgulAccess,
+                )
+            }
         }
         unsafe extern "system" fn HrGetPropAccess<
             Identity: ComObject,
@@ -924,20 +942,21 @@ impl IPropData_Vtbl {
         where
             Identity::Impl: IPropData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPropData_Impl>::HrGetPropAccess(
-                        value,
-                        lppPropTagArray,
-                        lprgulAccess,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPropData_Impl>::HrGetPropAccess,
+                    lppPropTagArray,
+                    lprgulAccess,
+                )
+            }
         }
         unsafe extern "system" fn HrAddObjProps<
             Identity: ComObject,
@@ -950,20 +969,21 @@ impl IPropData_Vtbl {
         where
             Identity::Impl: IPropData_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPropData_Impl>::HrAddObjProps(
-                        value,
-                        lppPropTagArray,
-                        lprgulAccess,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IPropData_Impl>::HrAddObjProps,
+                    lppPropTagArray,
+                    lprgulAccess,
+                )
+            }
         }
         IPropData_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),

@@ -369,6 +369,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -381,6 +382,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMsgStoresTable(
         &self,
         ulFlags: ULONG,
@@ -392,6 +394,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenMsgStore(
         &self,
         ulUIParam: ULONG_PTR,
@@ -417,6 +420,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenAddressBook(
         &self,
         ulUIParam: ULONG_PTR,
@@ -432,6 +436,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
@@ -447,6 +452,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetStatusTable(
         &self,
         ulFlags: ULONG,
@@ -458,6 +464,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -483,6 +490,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
@@ -508,6 +516,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
@@ -531,6 +540,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -538,6 +548,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MessageOptions(
         &self,
         ulUIParam: ULONG_PTR,
@@ -553,6 +564,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryDefaultMessageOpt(
         &self,
         lpszAdrType: LPTSTR,
@@ -574,6 +586,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumAdrTypes(
         &self,
         ulFlags: ULONG,
@@ -586,6 +599,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryIdentity(
         &self,
         lpcbEntryID: *mut ULONG,
@@ -597,6 +611,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Logoff(
         &self,
         ulUIParam: ULONG_PTR,
@@ -609,6 +624,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDefaultStore(
         &self,
         ulFlags: ULONG,
@@ -621,6 +637,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AdminServices(
         &self,
         ulFlags: ULONG,
@@ -632,6 +649,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ShowForm(
         &self,
         ulUIParam: ULONG_PTR,
@@ -667,6 +685,7 @@ impl IMAPISession {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PrepareForm(
         &self,
         lpInterface: LPCIID,
@@ -1034,21 +1053,23 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetMsgStoresTable<
             Identity: ComObject,
@@ -1061,20 +1082,21 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::GetMsgStoresTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::GetMsgStoresTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn OpenMsgStore<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1088,24 +1110,29 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::OpenMsgStore(
-                        value,
-                        ulUIParam,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lppMDB,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::OpenMsgStore,
+                    ulUIParam,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lppMDB,
+                )
+            }
         }
         unsafe extern "system" fn OpenAddressBook<
             Identity: ComObject,
@@ -1120,22 +1147,25 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::OpenAddressBook(
-                        value,
-                        ulUIParam,
-                        lpInterface,
-                        ulFlags,
-                        lppAdrBook,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::OpenAddressBook,
+                    ulUIParam,
+                    lpInterface,
+                    ulFlags,
+                    lppAdrBook,
+                )
+            }
         }
         unsafe extern "system" fn OpenProfileSection<
             Identity: ComObject,
@@ -1150,22 +1180,25 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::OpenProfileSection(
-                        value,
-                        lpUID,
-                        lpInterface,
-                        ulFlags,
-                        lppProfSect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::OpenProfileSection,
+                    lpUID,
+                    lpInterface,
+                    ulFlags,
+                    lppProfSect,
+                )
+            }
         }
         unsafe extern "system" fn GetStatusTable<
             Identity: ComObject,
@@ -1178,20 +1211,21 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::GetStatusTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::GetStatusTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn OpenEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1205,24 +1239,29 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -1239,24 +1278,29 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::CompareEntryIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1269,23 +1313,27 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::Advise(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::Advise,
+                    cbEntryID,
+                    lpEntryID,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1294,16 +1342,15 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMAPISession_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn MessageOptions<
             Identity: ComObject,
@@ -1318,22 +1365,25 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::MessageOptions(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lpszAdrType,
-                        lpMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::MessageOptions,
+                    ulUIParam,
+                    ulFlags,
+                    lpszAdrType,
+                    lpMessage,
+                )
+            }
         }
         unsafe extern "system" fn QueryDefaultMessageOpt<
             Identity: ComObject,
@@ -1348,22 +1398,25 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::QueryDefaultMessageOpt(
-                        value,
-                        lpszAdrType,
-                        ulFlags,
-                        lpcValues,
-                        lppOptions,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::QueryDefaultMessageOpt,
+                    lpszAdrType,
+                    ulFlags,
+                    lpcValues,
+                    lppOptions,
+                )
+            }
         }
         unsafe extern "system" fn EnumAdrTypes<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1374,21 +1427,23 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::EnumAdrTypes(
-                        value,
-                        ulFlags,
-                        lpcAdrTypes,
-                        lpppszAdrTypes,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::EnumAdrTypes,
+                    ulFlags,
+                    lpcAdrTypes,
+                    lpppszAdrTypes,
+                )
+            }
         }
         unsafe extern "system" fn QueryIdentity<
             Identity: ComObject,
@@ -1401,20 +1456,21 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::QueryIdentity(
-                        value,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::QueryIdentity,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn Logoff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1425,21 +1481,23 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::Logoff(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        ulReserved,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::Logoff,
+                    ulUIParam,
+                    ulFlags,
+                    ulReserved,
+                )
+            }
         }
         unsafe extern "system" fn SetDefaultStore<
             Identity: ComObject,
@@ -1453,21 +1511,23 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::SetDefaultStore(
-                        value,
-                        ulFlags,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::SetDefaultStore,
+                    ulFlags,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn AdminServices<
             Identity: ComObject,
@@ -1480,20 +1540,21 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::AdminServices(
-                        value,
-                        ulFlags,
-                        lppServiceAdmin,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::AdminServices,
+                    ulFlags,
+                    lppServiceAdmin,
+                )
+            }
         }
         unsafe extern "system" fn ShowForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1512,29 +1573,39 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::ShowForm(
-                        value,
-                        ulUIParam,
-                        lpMsgStore,
-                        lpParentFolder,
-                        lpInterface,
-                        ulMessageToken,
-                        lpMessageSent,
-                        ulFlags,
-                        ulMessageStatus,
-                        ulMessageFlags,
-                        ulAccess,
-                        lpszMessageClass,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call11::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::ShowForm,
+                    ulUIParam,
+                    lpMsgStore,
+                    lpParentFolder,
+                    lpInterface,
+                    ulMessageToken,
+                    lpMessageSent,
+                    ulFlags,
+                    ulMessageStatus,
+                    ulMessageFlags,
+                    ulAccess,
+                    lpszMessageClass,
+                )
+            }
         }
         unsafe extern "system" fn PrepareForm<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1545,21 +1616,23 @@ impl IMAPISession_Vtbl {
         where
             Identity::Impl: IMAPISession_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMAPISession_Impl>::PrepareForm(
-                        value,
-                        lpInterface,
-                        lpMessage,
-                        lpulMessageToken,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMAPISession_Impl>::PrepareForm,
+                    lpInterface,
+                    lpMessage,
+                    lpulMessageToken,
+                )
+            }
         }
         IMAPISession_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1764,6 +1837,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenEntry(
         &self,
         cbEntryID: ULONG,
@@ -1789,6 +1863,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CompareEntryIDs(
         &self,
         cbEntryID1: ULONG,
@@ -1814,6 +1889,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Advise(
         &self,
         cbEntryID: ULONG,
@@ -1837,6 +1913,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
         (self.vtable().Unadvise)(self.as_raw(), ulConnection)
     }
@@ -1844,6 +1921,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateOneOff(
         &self,
         lpszName: LPTSTR,
@@ -1869,6 +1947,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn NewEntry(
         &self,
         ulUIParam: ULONG_PTR,
@@ -1898,6 +1977,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveName(
         &self,
         ulUIParam: ULONG_PTR,
@@ -1919,6 +1999,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Address(
         &self,
         lpulUIParam: *mut ULONG_PTR,
@@ -1931,6 +2012,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Details(
         &self,
         lpulUIParam: *mut ULONG_PTR,
@@ -1962,6 +2044,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RecipOptions(
         &self,
         ulUIParam: ULONG_PTR,
@@ -1974,6 +2057,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryDefaultRecipOpt(
         &self,
         lpszAdrType: LPTSTR,
@@ -1995,6 +2079,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPAB(
         &self,
         lpcbEntryID: *mut ULONG,
@@ -2006,6 +2091,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetPAB(&self, cbEntryID: ULONG, lpEntryID: LPENTRYID) -> HRESULT {
         (self.vtable().SetPAB)(self.as_raw(), cbEntryID, lpEntryID)
     }
@@ -2013,6 +2099,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDefaultDir(
         &self,
         lpcbEntryID: *mut ULONG,
@@ -2024,6 +2111,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDefaultDir(
         &self,
         cbEntryID: ULONG,
@@ -2035,6 +2123,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSearchPath(
         &self,
         ulFlags: ULONG,
@@ -2046,6 +2135,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetSearchPath(
         &self,
         ulFlags: ULONG,
@@ -2057,6 +2147,7 @@ impl IAddrBook {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PrepareRecips(
         &self,
         ulFlags: ULONG,
@@ -2405,24 +2496,29 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::OpenEntry(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        lpInterface,
-                        ulFlags,
-                        lpulObjType,
-                        lppUnk,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::OpenEntry,
+                    cbEntryID,
+                    lpEntryID,
+                    lpInterface,
+                    ulFlags,
+                    lpulObjType,
+                    lppUnk,
+                )
+            }
         }
         unsafe extern "system" fn CompareEntryIDs<
             Identity: ComObject,
@@ -2439,24 +2535,29 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::CompareEntryIDs(
-                        value,
-                        cbEntryID1,
-                        lpEntryID1,
-                        cbEntryID2,
-                        lpEntryID2,
-                        ulFlags,
-                        lpulResult,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::CompareEntryIDs,
+                    cbEntryID1,
+                    lpEntryID1,
+                    cbEntryID2,
+                    lpEntryID2,
+                    ulFlags,
+                    lpulResult,
+                )
+            }
         }
         unsafe extern "system" fn Advise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2469,23 +2570,27 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::Advise(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                        ulEventMask,
-                        lpAdviseSink,
-                        lpulConnection,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::Advise,
+                    cbEntryID,
+                    lpEntryID,
+                    ulEventMask,
+                    lpAdviseSink,
+                    lpulConnection,
+                )
+            }
         }
         unsafe extern "system" fn Unadvise<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2494,16 +2599,15 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::Unadvise(value, ulConnection)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IAddrBook_Impl>::Unadvise, ulConnection)
+            }
         }
         unsafe extern "system" fn CreateOneOff<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2517,24 +2621,29 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::CreateOneOff(
-                        value,
-                        lpszName,
-                        lpszAdrType,
-                        lpszAddress,
-                        ulFlags,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::CreateOneOff,
+                    lpszName,
+                    lpszAdrType,
+                    lpszAddress,
+                    ulFlags,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn NewEntry<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2550,26 +2659,33 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::NewEntry(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        cbEIDContainer,
-                        lpEIDContainer,
-                        cbEIDNewEntryTpl,
-                        lpEIDNewEntryTpl,
-                        lpcbEIDNewEntry,
-                        lppEIDNewEntry,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call8::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::NewEntry,
+                    ulUIParam,
+                    ulFlags,
+                    cbEIDContainer,
+                    lpEIDContainer,
+                    cbEIDNewEntryTpl,
+                    lpEIDNewEntryTpl,
+                    lpcbEIDNewEntry,
+                    lppEIDNewEntry,
+                )
+            }
         }
         unsafe extern "system" fn ResolveName<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2581,22 +2697,25 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::ResolveName(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lpszNewEntryTitle,
-                        lpAdrList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::ResolveName,
+                    ulUIParam,
+                    ulFlags,
+                    lpszNewEntryTitle,
+                    lpAdrList,
+                )
+            }
         }
         unsafe extern "system" fn Address<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2607,21 +2726,23 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::Address(
-                        value,
-                        lpulUIParam,
-                        lpAdrParms,
-                        lppAdrList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::Address,
+                    lpulUIParam,
+                    lpAdrParms,
+                    lppAdrList,
+                )
+            }
         }
         unsafe extern "system" fn Details<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2638,27 +2759,35 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::Details(
-                        value,
-                        lpulUIParam,
-                        lpfnDismiss,
-                        lpvDismissContext,
-                        cbEntryID,
-                        lpEntryID,
-                        lpfButtonCallback,
-                        lpvButtonContext,
-                        lpszButtonText,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call9::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::Details,
+                    lpulUIParam,
+                    lpfnDismiss,
+                    lpvDismissContext,
+                    cbEntryID,
+                    lpEntryID,
+                    lpfButtonCallback,
+                    lpvButtonContext,
+                    lpszButtonText,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn RecipOptions<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2669,21 +2798,23 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::RecipOptions(
-                        value,
-                        ulUIParam,
-                        ulFlags,
-                        lpRecip,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::RecipOptions,
+                    ulUIParam,
+                    ulFlags,
+                    lpRecip,
+                )
+            }
         }
         unsafe extern "system" fn QueryDefaultRecipOpt<
             Identity: ComObject,
@@ -2698,22 +2829,25 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::QueryDefaultRecipOpt(
-                        value,
-                        lpszAdrType,
-                        ulFlags,
-                        lpcValues,
-                        lppOptions,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::QueryDefaultRecipOpt,
+                    lpszAdrType,
+                    ulFlags,
+                    lpcValues,
+                    lppOptions,
+                )
+            }
         }
         unsafe extern "system" fn GetPAB<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2723,20 +2857,21 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::GetPAB(
-                        value,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::GetPAB,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn SetPAB<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2746,20 +2881,16 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::SetPAB(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IAddrBook_Impl>::SetPAB, cbEntryID, lpEntryID)
+            }
         }
         unsafe extern "system" fn GetDefaultDir<
             Identity: ComObject,
@@ -2772,20 +2903,21 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::GetDefaultDir(
-                        value,
-                        lpcbEntryID,
-                        lppEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::GetDefaultDir,
+                    lpcbEntryID,
+                    lppEntryID,
+                )
+            }
         }
         unsafe extern "system" fn SetDefaultDir<
             Identity: ComObject,
@@ -2798,20 +2930,21 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::SetDefaultDir(
-                        value,
-                        cbEntryID,
-                        lpEntryID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::SetDefaultDir,
+                    cbEntryID,
+                    lpEntryID,
+                )
+            }
         }
         unsafe extern "system" fn GetSearchPath<
             Identity: ComObject,
@@ -2824,20 +2957,21 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::GetSearchPath(
-                        value,
-                        ulFlags,
-                        lppSearchPath,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::GetSearchPath,
+                    ulFlags,
+                    lppSearchPath,
+                )
+            }
         }
         unsafe extern "system" fn SetSearchPath<
             Identity: ComObject,
@@ -2850,20 +2984,21 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::SetSearchPath(
-                        value,
-                        ulFlags,
-                        lpSearchPath,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::SetSearchPath,
+                    ulFlags,
+                    lpSearchPath,
+                )
+            }
         }
         unsafe extern "system" fn PrepareRecips<
             Identity: ComObject,
@@ -2877,21 +3012,23 @@ impl IAddrBook_Vtbl {
         where
             Identity::Impl: IAddrBook_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IAddrBook_Impl>::PrepareRecips(
-                        value,
-                        ulFlags,
-                        lpPropTagArray,
-                        lpRecipList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IAddrBook_Impl>::PrepareRecips,
+                    ulFlags,
+                    lpPropTagArray,
+                    lpRecipList,
+                )
+            }
         }
         IAddrBook_Vtbl {
             base__: IMAPIProp_Vtbl::new::<Identity, OFFSET>(),
@@ -3021,6 +3158,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3033,6 +3171,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProfileTable(
         &self,
         ulFlags: ULONG,
@@ -3044,6 +3183,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateProfile(
         &self,
         lpszProfileName: LPTSTR,
@@ -3065,6 +3205,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteProfile(
         &self,
         lpszProfileName: LPTSTR,
@@ -3076,6 +3217,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ChangeProfilePassword(
         &self,
         lpszProfileName: LPTSTR,
@@ -3097,6 +3239,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyProfile(
         &self,
         lpszOldProfileName: LPTSTR,
@@ -3120,6 +3263,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RenameProfile(
         &self,
         lpszOldProfileName: LPTSTR,
@@ -3143,6 +3287,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDefaultProfile(
         &self,
         lpszProfileName: LPTSTR,
@@ -3154,6 +3299,7 @@ impl IProfAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AdminServices(
         &self,
         lpszProfileName: LPTSTR,
@@ -3351,21 +3497,23 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetProfileTable<
             Identity: ComObject,
@@ -3378,20 +3526,21 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::GetProfileTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::GetProfileTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn CreateProfile<
             Identity: ComObject,
@@ -3406,22 +3555,25 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::CreateProfile(
-                        value,
-                        lpszProfileName,
-                        lpszPassword,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::CreateProfile,
+                    lpszProfileName,
+                    lpszPassword,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteProfile<
             Identity: ComObject,
@@ -3434,20 +3586,21 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::DeleteProfile(
-                        value,
-                        lpszProfileName,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::DeleteProfile,
+                    lpszProfileName,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn ChangeProfilePassword<
             Identity: ComObject,
@@ -3462,22 +3615,25 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::ChangeProfilePassword(
-                        value,
-                        lpszProfileName,
-                        lpszOldPassword,
-                        lpszNewPassword,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::ChangeProfilePassword,
+                    lpszProfileName,
+                    lpszOldPassword,
+                    lpszNewPassword,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn CopyProfile<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3490,23 +3646,27 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::CopyProfile(
-                        value,
-                        lpszOldProfileName,
-                        lpszOldPassword,
-                        lpszNewProfileName,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::CopyProfile,
+                    lpszOldProfileName,
+                    lpszOldPassword,
+                    lpszNewProfileName,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn RenameProfile<
             Identity: ComObject,
@@ -3522,23 +3682,27 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::RenameProfile(
-                        value,
-                        lpszOldProfileName,
-                        lpszOldPassword,
-                        lpszNewProfileName,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::RenameProfile,
+                    lpszOldProfileName,
+                    lpszOldPassword,
+                    lpszNewProfileName,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn SetDefaultProfile<
             Identity: ComObject,
@@ -3551,20 +3715,21 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::SetDefaultProfile(
-                        value,
-                        lpszProfileName,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::SetDefaultProfile,
+                    lpszProfileName,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn AdminServices<
             Identity: ComObject,
@@ -3580,23 +3745,27 @@ impl IProfAdmin_Vtbl {
         where
             Identity::Impl: IProfAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IProfAdmin_Impl>::AdminServices(
-                        value,
-                        lpszProfileName,
-                        lpszPassword,
-                        ulUIParam,
-                        ulFlags,
-                        lppServiceAdmin,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IProfAdmin_Impl>::AdminServices,
+                    lpszProfileName,
+                    lpszPassword,
+                    ulUIParam,
+                    ulFlags,
+                    lppServiceAdmin,
+                )
+            }
         }
         IProfAdmin_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3736,6 +3905,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetLastError(
         &self,
         hResult: HRESULT,
@@ -3748,6 +3918,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMsgServiceTable(
         &self,
         ulFlags: ULONG,
@@ -3759,6 +3930,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateMsgService(
         &self,
         lpszService: LPTSTR,
@@ -3780,6 +3952,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteMsgService(&self, lpUID: LPMAPIUID) -> HRESULT {
         (self.vtable().DeleteMsgService)(self.as_raw(), lpUID)
     }
@@ -3787,6 +3960,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -3814,6 +3988,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RenameMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -3826,6 +4001,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConfigureMsgService(
         &self,
         lpUID: LPMAPIUID,
@@ -3849,6 +4025,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OpenProfileSection(
         &self,
         lpUID: LPMAPIUID,
@@ -3864,6 +4041,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MsgServiceTransportOrder(
         &self,
         cUID: ULONG,
@@ -3876,6 +4054,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AdminProviders(
         &self,
         lpUID: LPMAPIUID,
@@ -3888,6 +4067,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetPrimaryIdentity(
         &self,
         lpUID: LPMAPIUID,
@@ -3899,6 +4079,7 @@ impl IMsgServiceAdmin {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProviderTable(
         &self,
         ulFlags: ULONG,
@@ -4126,21 +4307,23 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetLastError(
-                        value,
-                        hResult,
-                        ulFlags,
-                        lppMAPIError,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetLastError,
+                    hResult,
+                    ulFlags,
+                    lppMAPIError,
+                )
+            }
         }
         unsafe extern "system" fn GetMsgServiceTable<
             Identity: ComObject,
@@ -4153,20 +4336,21 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetMsgServiceTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetMsgServiceTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         unsafe extern "system" fn CreateMsgService<
             Identity: ComObject,
@@ -4181,22 +4365,25 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::CreateMsgService(
-                        value,
-                        lpszService,
-                        lpszDisplayName,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::CreateMsgService,
+                    lpszService,
+                    lpszDisplayName,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn DeleteMsgService<
             Identity: ComObject,
@@ -4205,19 +4392,19 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService(
-                        value,
-                        lpUID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::DeleteMsgService,
+                    lpUID,
+                )
+            }
         }
         unsafe extern "system" fn CopyMsgService<
             Identity: ComObject,
@@ -4235,25 +4422,31 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::CopyMsgService(
-                        value,
-                        lpUID,
-                        lpszDisplayName,
-                        lpInterfaceToCopy,
-                        lpInterfaceDst,
-                        lpObjectDst,
-                        ulUIParam,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call7::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::CopyMsgService,
+                    lpUID,
+                    lpszDisplayName,
+                    lpInterfaceToCopy,
+                    lpInterfaceDst,
+                    lpObjectDst,
+                    ulUIParam,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn RenameMsgService<
             Identity: ComObject,
@@ -4267,21 +4460,23 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::RenameMsgService(
-                        value,
-                        lpUID,
-                        ulFlags,
-                        lpszDisplayName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::RenameMsgService,
+                    lpUID,
+                    ulFlags,
+                    lpszDisplayName,
+                )
+            }
         }
         unsafe extern "system" fn ConfigureMsgService<
             Identity: ComObject,
@@ -4297,23 +4492,27 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::ConfigureMsgService(
-                        value,
-                        lpUID,
-                        ulUIParam,
-                        ulFlags,
-                        cValues,
-                        lpProps,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::ConfigureMsgService,
+                    lpUID,
+                    ulUIParam,
+                    ulFlags,
+                    cValues,
+                    lpProps,
+                )
+            }
         }
         unsafe extern "system" fn OpenProfileSection<
             Identity: ComObject,
@@ -4328,22 +4527,25 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::OpenProfileSection(
-                        value,
-                        lpUID,
-                        lpInterface,
-                        ulFlags,
-                        lppProfSect,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::OpenProfileSection,
+                    lpUID,
+                    lpInterface,
+                    ulFlags,
+                    lppProfSect,
+                )
+            }
         }
         unsafe extern "system" fn MsgServiceTransportOrder<
             Identity: ComObject,
@@ -4357,21 +4559,23 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::MsgServiceTransportOrder(
-                        value,
-                        cUID,
-                        lpUIDList,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::MsgServiceTransportOrder,
+                    cUID,
+                    lpUIDList,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn AdminProviders<
             Identity: ComObject,
@@ -4385,21 +4589,23 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::AdminProviders(
-                        value,
-                        lpUID,
-                        ulFlags,
-                        lppProviderAdmin,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::AdminProviders,
+                    lpUID,
+                    ulFlags,
+                    lppProviderAdmin,
+                )
+            }
         }
         unsafe extern "system" fn SetPrimaryIdentity<
             Identity: ComObject,
@@ -4408,20 +4614,21 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::SetPrimaryIdentity(
-                        value,
-                        lpUID,
-                        ulFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::SetPrimaryIdentity,
+                    lpUID,
+                    ulFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetProviderTable<
             Identity: ComObject,
@@ -4434,20 +4641,21 @@ impl IMsgServiceAdmin_Vtbl {
         where
             Identity::Impl: IMsgServiceAdmin_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetProviderTable(
-                        value,
-                        ulFlags,
-                        lppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMsgServiceAdmin_Impl>::GetProviderTable,
+                    ulFlags,
+                    lppTable,
+                )
+            }
         }
         IMsgServiceAdmin_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -683,6 +683,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDefaultCharset(&self, hCharset: HCHARSET) -> HRESULT {
         (self.vtable().SetDefaultCharset)(self.as_raw(), hCharset)
     }
@@ -690,6 +691,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDefaultCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
         (self.vtable().GetDefaultCharset)(self.as_raw(), phCharset)
     }
@@ -697,6 +699,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCodePageCharset(
         &self,
         cpiCodePage: CODEPAGEID,
@@ -711,6 +714,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindCharset(
         &self,
         pszCharset: LPCSTR,
@@ -722,6 +726,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCharsetInfo(
         &self,
         hCharset: HCHARSET,
@@ -733,6 +738,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCodePageInfo(
         &self,
         cpiCodePage: CODEPAGEID,
@@ -744,6 +750,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CanConvertCodePages(
         &self,
         cpiSource: CODEPAGEID,
@@ -755,6 +762,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DecodeHeader(
         &self,
         hCharset: HCHARSET,
@@ -770,6 +778,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EncodeHeader(
         &self,
         hCharset: HCHARSET,
@@ -785,6 +794,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConvertBuffer(
         &self,
         cpiSource: CODEPAGEID,
@@ -801,6 +811,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ConvertString(
         &self,
         cpiSource: CODEPAGEID,
@@ -814,6 +825,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MLANG_ConvertInetReset(&self) -> HRESULT {
         (self.vtable().MLANG_ConvertInetReset)(self.as_raw())
     }
@@ -821,6 +833,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MLANG_ConvertInetString(
         &self,
         cpiSource: CODEPAGEID,
@@ -846,6 +859,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Rfc1522Decode(
         &self,
         pszValue: LPCSTR,
@@ -861,6 +875,7 @@ impl IMimeInternational {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Rfc1522Encode(
         &self,
         pszValue: LPCSTR,
@@ -1132,19 +1147,19 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::SetDefaultCharset(
-                        value,
-                        hCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::SetDefaultCharset,
+                    hCharset,
+                )
+            }
         }
         unsafe extern "system" fn GetDefaultCharset<
             Identity: ComObject,
@@ -1153,19 +1168,19 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::GetDefaultCharset(
-                        value,
-                        phCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::GetDefaultCharset,
+                    phCharset,
+                )
+            }
         }
         unsafe extern "system" fn GetCodePageCharset<
             Identity: ComObject,
@@ -1179,21 +1194,23 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::GetCodePageCharset(
-                        value,
-                        cpiCodePage,
-                        ctCsetType,
-                        phCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::GetCodePageCharset,
+                    cpiCodePage,
+                    ctCsetType,
+                    phCharset,
+                )
+            }
         }
         unsafe extern "system" fn FindCharset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1203,20 +1220,21 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::FindCharset(
-                        value,
-                        pszCharset,
-                        phCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::FindCharset,
+                    pszCharset,
+                    phCharset,
+                )
+            }
         }
         unsafe extern "system" fn GetCharsetInfo<
             Identity: ComObject,
@@ -1229,20 +1247,21 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::GetCharsetInfo(
-                        value,
-                        hCharset,
-                        pCsetInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::GetCharsetInfo,
+                    hCharset,
+                    pCsetInfo,
+                )
+            }
         }
         unsafe extern "system" fn GetCodePageInfo<
             Identity: ComObject,
@@ -1255,20 +1274,21 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::GetCodePageInfo(
-                        value,
-                        cpiCodePage,
-                        pCodePageInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::GetCodePageInfo,
+                    cpiCodePage,
+                    pCodePageInfo,
+                )
+            }
         }
         unsafe extern "system" fn CanConvertCodePages<
             Identity: ComObject,
@@ -1281,20 +1301,21 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::CanConvertCodePages(
-                        value,
-                        cpiSource,
-                        cpiDest,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::CanConvertCodePages,
+                    cpiSource,
+                    cpiDest,
+                )
+            }
         }
         unsafe extern "system" fn DecodeHeader<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1306,22 +1327,25 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::DecodeHeader(
-                        value,
-                        hCharset,
-                        pszData,
-                        pDecoded,
-                        pRfc1522Info,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::DecodeHeader,
+                    hCharset,
+                    pszData,
+                    pDecoded,
+                    pRfc1522Info,
+                )
+            }
         }
         unsafe extern "system" fn EncodeHeader<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1333,22 +1357,25 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::EncodeHeader(
-                        value,
-                        hCharset,
-                        pData,
-                        ppszEncoded,
-                        pRfc1522Info,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::EncodeHeader,
+                    hCharset,
+                    pData,
+                    ppszEncoded,
+                    pRfc1522Info,
+                )
+            }
         }
         unsafe extern "system" fn ConvertBuffer<
             Identity: ComObject,
@@ -1364,23 +1391,27 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::ConvertBuffer(
-                        value,
-                        cpiSource,
-                        cpiDest,
-                        pIn,
-                        pOut,
-                        pcbRead,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::ConvertBuffer,
+                    cpiSource,
+                    cpiDest,
+                    pIn,
+                    pOut,
+                    pcbRead,
+                )
+            }
         }
         unsafe extern "system" fn ConvertString<
             Identity: ComObject,
@@ -1395,22 +1426,25 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::ConvertString(
-                        value,
-                        cpiSource,
-                        cpiDest,
-                        pIn,
-                        pOut,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::ConvertString,
+                    cpiSource,
+                    cpiDest,
+                    pIn,
+                    pOut,
+                )
+            }
         }
         unsafe extern "system" fn MLANG_ConvertInetReset<
             Identity: ComObject,
@@ -1419,18 +1453,17 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::MLANG_ConvertInetReset(
-                        value,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::MLANG_ConvertInetReset,
+                )
+            }
         }
         unsafe extern "system" fn MLANG_ConvertInetString<
             Identity: ComObject,
@@ -1447,24 +1480,29 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::MLANG_ConvertInetString(
-                        value,
-                        cpiSource,
-                        cpiDest,
-                        pSource,
-                        pnSizeOfSource,
-                        pDestination,
-                        pnDstSize,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::MLANG_ConvertInetString,
+                    cpiSource,
+                    cpiDest,
+                    pSource,
+                    pnSizeOfSource,
+                    pDestination,
+                    pnDstSize,
+                )
+            }
         }
         unsafe extern "system" fn Rfc1522Decode<
             Identity: ComObject,
@@ -1479,22 +1517,25 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::Rfc1522Decode(
-                        value,
-                        pszValue,
-                        pszCharset,
-                        cchmax,
-                        ppszDecoded,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::Rfc1522Decode,
+                    pszValue,
+                    pszCharset,
+                    cchmax,
+                    ppszDecoded,
+                )
+            }
         }
         unsafe extern "system" fn Rfc1522Encode<
             Identity: ComObject,
@@ -1508,21 +1549,23 @@ impl IMimeInternational_Vtbl {
         where
             Identity::Impl: IMimeInternational_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeInternational_Impl>::Rfc1522Encode(
-                        value,
-                        pszValue,
-                        hCharset,
-                        ppszEncoded,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeInternational_Impl>::Rfc1522Encode,
+                    pszValue,
+                    hCharset,
+                    ppszEncoded,
+                )
+            }
         }
         IMimeInternational_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -1642,6 +1685,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InitNew(&self) -> HRESULT {
         (self.vtable().InitNew)(self.as_raw())
     }
@@ -1649,6 +1693,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CheckInit(&self) -> HRESULT {
         (self.vtable().CheckInit)(self.as_raw())
     }
@@ -1656,6 +1701,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EncodeMessage(
         &self,
         pTree: InterfacePtr<IMimeMessageTree>,
@@ -1667,6 +1713,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EncodeBody(
         &self,
         pTree: InterfacePtr<IMimeMessageTree>,
@@ -1679,6 +1726,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DecodeMessage(
         &self,
         pTree: InterfacePtr<IMimeMessageTree>,
@@ -1690,6 +1738,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DecodeBody(
         &self,
         pTree: InterfacePtr<IMimeMessageTree>,
@@ -1702,6 +1751,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumCertificates(
         &self,
         hc: HCAPICERTSTORE,
@@ -1715,6 +1765,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCertificateName(
         &self,
         pX509Cert: PCX509CERT,
@@ -1727,6 +1778,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMessageType(
         &self,
         hwndParent: *const ::core::ffi::c_void,
@@ -1739,6 +1791,7 @@ impl IMimeSecurity {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCertData(
         &self,
         pX509Cert: PCX509CERT,
@@ -1923,14 +1976,14 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeSecurity_Impl>::InitNew(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeSecurity_Impl>::InitNew)
+            }
         }
         unsafe extern "system" fn CheckInit<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1938,14 +1991,14 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeSecurity_Impl>::CheckInit(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeSecurity_Impl>::CheckInit)
+            }
         }
         unsafe extern "system" fn EncodeMessage<
             Identity: ComObject,
@@ -1958,20 +2011,21 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::EncodeMessage(
-                        value,
-                        pTree,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::EncodeMessage,
+                    pTree,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn EncodeBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -1982,21 +2036,23 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::EncodeBody(
-                        value,
-                        pTree,
-                        hEncodeRoot,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::EncodeBody,
+                    pTree,
+                    hEncodeRoot,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn DecodeMessage<
             Identity: ComObject,
@@ -2009,20 +2065,21 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::DecodeMessage(
-                        value,
-                        pTree,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::DecodeMessage,
+                    pTree,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn DecodeBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2033,21 +2090,23 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::DecodeBody(
-                        value,
-                        pTree,
-                        hDecodeRoot,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::DecodeBody,
+                    pTree,
+                    hDecodeRoot,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn EnumCertificates<
             Identity: ComObject,
@@ -2062,22 +2121,25 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::EnumCertificates(
-                        value,
-                        hc,
-                        dwUsage,
-                        pPrev,
-                        ppCert,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::EnumCertificates,
+                    hc,
+                    dwUsage,
+                    pPrev,
+                    ppCert,
+                )
+            }
         }
         unsafe extern "system" fn GetCertificateName<
             Identity: ComObject,
@@ -2091,21 +2153,23 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::GetCertificateName(
-                        value,
-                        pX509Cert,
-                        cn,
-                        ppszName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::GetCertificateName,
+                    pX509Cert,
+                    cn,
+                    ppszName,
+                )
+            }
         }
         unsafe extern "system" fn GetMessageType<
             Identity: ComObject,
@@ -2119,21 +2183,23 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::GetMessageType(
-                        value,
-                        hwndParent,
-                        pBody,
-                        pdwSecType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::GetMessageType,
+                    hwndParent,
+                    pBody,
+                    pdwSecType,
+                )
+            }
         }
         unsafe extern "system" fn GetCertData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2144,21 +2210,23 @@ impl IMimeSecurity_Vtbl {
         where
             Identity::Impl: IMimeSecurity_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeSecurity_Impl>::GetCertData(
-                        value,
-                        pX509Cert,
-                        dataid,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeSecurity_Impl>::GetCertData,
+                    pX509Cert,
+                    dataid,
+                    pValue,
+                )
+            }
         }
         IMimeSecurity_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -2315,6 +2383,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), pClassID)
     }
@@ -2322,6 +2391,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsDirty(&self) -> HRESULT {
         (self.vtable().IsDirty)(self.as_raw())
     }
@@ -2329,6 +2399,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
         (self.vtable().Load)(self.as_raw(), pStm)
     }
@@ -2336,6 +2407,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
         (self.vtable().Save)(self.as_raw(), pStm, fClearDirty)
     }
@@ -2343,6 +2415,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
         (self.vtable().GetSizeMax)(self.as_raw(), pcbSize)
     }
@@ -2352,6 +2425,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindFirstRow(
         &self,
         pFindHeader: LPFINDHEADER,
@@ -2363,6 +2437,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindNextRow(
         &self,
         pFindHeader: LPFINDHEADER,
@@ -2374,6 +2449,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CountRows(&self, pszHeader: LPCSTR, pcRows: *mut ULONG) -> HRESULT {
         (self.vtable().CountRows)(self.as_raw(), pszHeader, pcRows)
     }
@@ -2381,6 +2457,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AppendRow(
         &self,
         pszHeader: LPCSTR,
@@ -2397,6 +2474,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteRow(&self, hRow: HHEADERROW) -> HRESULT {
         (self.vtable().DeleteRow)(self.as_raw(), hRow)
     }
@@ -2404,6 +2482,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRowData(
         &self,
         hRow: HHEADERROW,
@@ -2417,6 +2496,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetRowData(
         &self,
         hRow: HHEADERROW,
@@ -2430,6 +2510,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRowInfo(
         &self,
         hRow: HHEADERROW,
@@ -2441,6 +2522,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetRowNumber(&self, hRow: HHEADERROW, dwRowNumber: ULONG) -> HRESULT {
         (self.vtable().SetRowNumber)(self.as_raw(), hRow, dwRowNumber)
     }
@@ -2448,6 +2530,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumRows(
         &self,
         pszHeader: LPCSTR,
@@ -2460,6 +2543,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(&self, ppTable: *mut InterfacePtr<IMimeHeaderTable>) -> HRESULT {
         (self.vtable().Clone)(self.as_raw(), ppTable)
     }
@@ -2467,6 +2551,7 @@ impl IMimeHeaderTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BindToObject(
         &self,
         riid: *const IID,
@@ -2734,19 +2819,15 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::GetClassID(
-                        value,
-                        pClassID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::GetClassID, pClassID)
+            }
         }
         unsafe extern "system" fn IsDirty<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2754,14 +2835,14 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeHeaderTable_Impl>::IsDirty(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::IsDirty)
+            }
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2770,14 +2851,15 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeHeaderTable_Impl>::Load(value, pStm) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::Load, pStm)
+            }
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2787,20 +2869,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::Save(
-                        value,
-                        pStm,
-                        fClearDirty,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::Save,
+                    pStm,
+                    fClearDirty,
+                )
+            }
         }
         unsafe extern "system" fn GetSizeMax<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2809,16 +2892,15 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::GetSizeMax(value, pcbSize)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::GetSizeMax, pcbSize)
+            }
         }
         unsafe extern "system" fn FindFirstRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2828,20 +2910,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::FindFirstRow(
-                        value,
-                        pFindHeader,
-                        phRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::FindFirstRow,
+                    pFindHeader,
+                    phRow,
+                )
+            }
         }
         unsafe extern "system" fn FindNextRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2851,20 +2934,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::FindNextRow(
-                        value,
-                        pFindHeader,
-                        phRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::FindNextRow,
+                    pFindHeader,
+                    phRow,
+                )
+            }
         }
         unsafe extern "system" fn CountRows<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2874,20 +2958,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::CountRows(
-                        value,
-                        pszHeader,
-                        pcRows,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::CountRows,
+                    pszHeader,
+                    pcRows,
+                )
+            }
         }
         unsafe extern "system" fn AppendRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2900,23 +2985,27 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::AppendRow(
-                        value,
-                        pszHeader,
-                        dwFlags,
-                        pszData,
-                        cchData,
-                        phRow,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::AppendRow,
+                    pszHeader,
+                    dwFlags,
+                    pszData,
+                    cchData,
+                    phRow,
+                )
+            }
         }
         unsafe extern "system" fn DeleteRow<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2925,16 +3014,15 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::DeleteRow(value, hRow)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::DeleteRow, hRow)
+            }
         }
         unsafe extern "system" fn GetRowData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2946,22 +3034,25 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::GetRowData(
-                        value,
-                        hRow,
-                        dwFlags,
-                        ppszData,
-                        pcchData,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::GetRowData,
+                    hRow,
+                    dwFlags,
+                    ppszData,
+                    pcchData,
+                )
+            }
         }
         unsafe extern "system" fn SetRowData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2973,22 +3064,25 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::SetRowData(
-                        value,
-                        hRow,
-                        dwFlags,
-                        pszData,
-                        cchData,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::SetRowData,
+                    hRow,
+                    dwFlags,
+                    pszData,
+                    cchData,
+                )
+            }
         }
         unsafe extern "system" fn GetRowInfo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -2998,20 +3092,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::GetRowInfo(
-                        value,
-                        hRow,
-                        pInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::GetRowInfo,
+                    hRow,
+                    pInfo,
+                )
+            }
         }
         unsafe extern "system" fn SetRowNumber<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3021,20 +3116,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::SetRowNumber(
-                        value,
-                        hRow,
-                        dwRowNumber,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::SetRowNumber,
+                    hRow,
+                    dwRowNumber,
+                )
+            }
         }
         unsafe extern "system" fn EnumRows<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3045,21 +3141,23 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::EnumRows(
-                        value,
-                        pszHeader,
-                        dwFlags,
-                        ppEnum,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::EnumRows,
+                    pszHeader,
+                    dwFlags,
+                    ppEnum,
+                )
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3068,16 +3166,15 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::Clone(value, ppTable)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeHeaderTable_Impl>::Clone, ppTable)
+            }
         }
         unsafe extern "system" fn BindToObject<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -3087,20 +3184,21 @@ impl IMimeHeaderTable_Vtbl {
         where
             Identity::Impl: IMimeHeaderTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeHeaderTable_Impl>::BindToObject(
-                        value,
-                        riid,
-                        ppvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeHeaderTable_Impl>::BindToObject,
+                    riid,
+                    ppvObject,
+                )
+            }
         }
         IMimeHeaderTable_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3198,6 +3296,7 @@ impl IMimePropertySchema {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RegisterProperty(
         &self,
         pszName: LPCSTR,
@@ -3221,6 +3320,7 @@ impl IMimePropertySchema {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ModifyProperty(
         &self,
         pszName: LPCSTR,
@@ -3236,6 +3336,7 @@ impl IMimePropertySchema {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPropertyId(
         &self,
         pszName: LPCSTR,
@@ -3247,6 +3348,7 @@ impl IMimePropertySchema {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPropertyName(
         &self,
         dwPropId: ULONG,
@@ -3258,6 +3360,7 @@ impl IMimePropertySchema {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn RegisterAddressType(
         &self,
         pszName: LPCSTR,
@@ -3375,23 +3478,27 @@ impl IMimePropertySchema_Vtbl {
         where
             Identity::Impl: IMimePropertySchema_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySchema_Impl>::RegisterProperty(
-                        value,
-                        pszName,
-                        dwFlags,
-                        dwRowNumber,
-                        vtDefault,
-                        pdwPropId,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySchema_Impl>::RegisterProperty,
+                    pszName,
+                    dwFlags,
+                    dwRowNumber,
+                    vtDefault,
+                    pdwPropId,
+                )
+            }
         }
         unsafe extern "system" fn ModifyProperty<
             Identity: ComObject,
@@ -3406,22 +3513,25 @@ impl IMimePropertySchema_Vtbl {
         where
             Identity::Impl: IMimePropertySchema_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySchema_Impl>::ModifyProperty(
-                        value,
-                        pszName,
-                        dwFlags,
-                        dwRowNumber,
-                        vtDefault,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySchema_Impl>::ModifyProperty,
+                    pszName,
+                    dwFlags,
+                    dwRowNumber,
+                    vtDefault,
+                )
+            }
         }
         unsafe extern "system" fn GetPropertyId<
             Identity: ComObject,
@@ -3434,20 +3544,21 @@ impl IMimePropertySchema_Vtbl {
         where
             Identity::Impl: IMimePropertySchema_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySchema_Impl>::GetPropertyId(
-                        value,
-                        pszName,
-                        pdwPropId,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySchema_Impl>::GetPropertyId,
+                    pszName,
+                    pdwPropId,
+                )
+            }
         }
         unsafe extern "system" fn GetPropertyName<
             Identity: ComObject,
@@ -3460,20 +3571,21 @@ impl IMimePropertySchema_Vtbl {
         where
             Identity::Impl: IMimePropertySchema_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySchema_Impl>::GetPropertyName(
-                        value,
-                        dwPropId,
-                        ppszName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySchema_Impl>::GetPropertyName,
+                    dwPropId,
+                    ppszName,
+                )
+            }
         }
         unsafe extern "system" fn RegisterAddressType<
             Identity: ComObject,
@@ -3486,20 +3598,21 @@ impl IMimePropertySchema_Vtbl {
         where
             Identity::Impl: IMimePropertySchema_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySchema_Impl>::RegisterAddressType(
-                        value,
-                        pszName,
-                        pdwAdrType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySchema_Impl>::RegisterAddressType,
+                    pszName,
+                    pdwAdrType,
+                )
+            }
         }
         IMimePropertySchema_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -3695,6 +3808,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), pClassID)
     }
@@ -3702,6 +3816,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsDirty(&self) -> HRESULT {
         (self.vtable().IsDirty)(self.as_raw())
     }
@@ -3709,6 +3824,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
         (self.vtable().Load)(self.as_raw(), pStm)
     }
@@ -3716,6 +3832,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
         (self.vtable().Save)(self.as_raw(), pStm, fClearDirty)
     }
@@ -3723,6 +3840,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
         (self.vtable().GetSizeMax)(self.as_raw(), pcbSize)
     }
@@ -3730,6 +3848,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InitNew(&self) -> HRESULT {
         (self.vtable().InitNew)(self.as_raw())
     }
@@ -3739,6 +3858,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetPropInfo(&self, pszName: LPCSTR, pInfo: LPMIMEPROPINFO) -> HRESULT {
         (self.vtable().GetPropInfo)(self.as_raw(), pszName, pInfo)
     }
@@ -3746,6 +3866,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetPropInfo(
         &self,
         pszName: LPCSTR,
@@ -3757,6 +3878,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProp(
         &self,
         pszName: LPCSTR,
@@ -3769,6 +3891,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProp(
         &self,
         pszName: LPCSTR,
@@ -3781,6 +3904,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AppendProp(
         &self,
         pszName: LPCSTR,
@@ -3793,6 +3917,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteProp(&self, pszName: LPCSTR) -> HRESULT {
         (self.vtable().DeleteProp)(self.as_raw(), pszName)
     }
@@ -3800,6 +3925,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyProps(
         &self,
         cNames: ULONG,
@@ -3812,6 +3938,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MoveProps(
         &self,
         cNames: ULONG,
@@ -3824,6 +3951,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteExcept(&self, cNames: ULONG, prgszName: *mut LPCSTR) -> HRESULT {
         (self.vtable().DeleteExcept)(self.as_raw(), cNames, prgszName)
     }
@@ -3831,6 +3959,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryProp(
         &self,
         pszName: LPCSTR,
@@ -3846,6 +3975,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
         (self.vtable().GetCharset)(self.as_raw(), phCharset)
     }
@@ -3853,6 +3983,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetCharset(
         &self,
         hCharset: HCHARSET,
@@ -3864,6 +3995,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetParameters(
         &self,
         pszName: LPCSTR,
@@ -3876,6 +4008,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsContentType(
         &self,
         pszPriType: LPCSTR,
@@ -3887,6 +4020,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BindToObject(
         &self,
         riid: *const IID,
@@ -3898,6 +4032,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppPropertySet: *mut InterfacePtr<IMimePropertySet>,
@@ -3908,6 +4043,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetOption(&self, oid: TYPEDID, pValue: LPCPROPVARIANT) -> HRESULT {
         (self.vtable().SetOption)(self.as_raw(), oid, pValue)
     }
@@ -3915,6 +4051,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOption(&self, oid: TYPEDID, pValue: LPPROPVARIANT) -> HRESULT {
         (self.vtable().GetOption)(self.as_raw(), oid, pValue)
     }
@@ -3922,6 +4059,7 @@ impl IMimePropertySet {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumProps(
         &self,
         dwFlags: ULONG,
@@ -4304,19 +4442,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetClassID(
-                        value,
-                        pClassID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::GetClassID, pClassID)
+            }
         }
         unsafe extern "system" fn IsDirty<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4324,14 +4458,14 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimePropertySet_Impl>::IsDirty(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::IsDirty)
+            }
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4340,14 +4474,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimePropertySet_Impl>::Load(value, pStm) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::Load, pStm)
+            }
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4357,20 +4492,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::Save(
-                        value,
-                        pStm,
-                        fClearDirty,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::Save,
+                    pStm,
+                    fClearDirty,
+                )
+            }
         }
         unsafe extern "system" fn GetSizeMax<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4379,16 +4515,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetSizeMax(value, pcbSize)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::GetSizeMax, pcbSize)
+            }
         }
         unsafe extern "system" fn InitNew<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4396,14 +4531,14 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimePropertySet_Impl>::InitNew(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::InitNew)
+            }
         }
         unsafe extern "system" fn GetPropInfo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4413,20 +4548,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetPropInfo(
-                        value,
-                        pszName,
-                        pInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::GetPropInfo,
+                    pszName,
+                    pInfo,
+                )
+            }
         }
         unsafe extern "system" fn SetPropInfo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4436,20 +4572,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::SetPropInfo(
-                        value,
-                        pszName,
-                        pInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::SetPropInfo,
+                    pszName,
+                    pInfo,
+                )
+            }
         }
         unsafe extern "system" fn GetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4460,21 +4597,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetProp(
-                        value,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::GetProp,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn SetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4485,21 +4624,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::SetProp(
-                        value,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::SetProp,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn AppendProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4510,21 +4651,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::AppendProp(
-                        value,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::AppendProp,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn DeleteProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4533,16 +4676,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::DeleteProp(value, pszName)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::DeleteProp, pszName)
+            }
         }
         unsafe extern "system" fn CopyProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4553,21 +4695,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::CopyProps(
-                        value,
-                        cNames,
-                        prgszName,
-                        pPropertySet,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::CopyProps,
+                    cNames,
+                    prgszName,
+                    pPropertySet,
+                )
+            }
         }
         unsafe extern "system" fn MoveProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4578,21 +4722,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::MoveProps(
-                        value,
-                        cNames,
-                        prgszName,
-                        pPropertySet,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::MoveProps,
+                    cNames,
+                    prgszName,
+                    pPropertySet,
+                )
+            }
         }
         unsafe extern "system" fn DeleteExcept<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4602,20 +4748,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::DeleteExcept(
-                        value,
-                        cNames,
-                        prgszName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::DeleteExcept,
+                    cNames,
+                    prgszName,
+                )
+            }
         }
         unsafe extern "system" fn QueryProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4627,22 +4774,25 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::QueryProp(
-                        value,
-                        pszName,
-                        pszCriteria,
-                        fSubString,
-                        fCaseSensitive,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::QueryProp,
+                    pszName,
+                    pszCriteria,
+                    fSubString,
+                    fCaseSensitive,
+                )
+            }
         }
         unsafe extern "system" fn GetCharset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4651,19 +4801,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetCharset(
-                        value,
-                        phCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::GetCharset, phCharset)
+            }
         }
         unsafe extern "system" fn SetCharset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4673,20 +4819,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::SetCharset(
-                        value,
-                        hCharset,
-                        applytype,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::SetCharset,
+                    hCharset,
+                    applytype,
+                )
+            }
         }
         unsafe extern "system" fn GetParameters<
             Identity: ComObject,
@@ -4700,21 +4847,23 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetParameters(
-                        value,
-                        pszName,
-                        pcParams,
-                        pprgParam,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::GetParameters,
+                    pszName,
+                    pcParams,
+                    pprgParam,
+                )
+            }
         }
         unsafe extern "system" fn IsContentType<
             Identity: ComObject,
@@ -4727,20 +4876,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::IsContentType(
-                        value,
-                        pszPriType,
-                        pszSubType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::IsContentType,
+                    pszPriType,
+                    pszSubType,
+                )
+            }
         }
         unsafe extern "system" fn BindToObject<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4750,20 +4900,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::BindToObject(
-                        value,
-                        riid,
-                        ppvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::BindToObject,
+                    riid,
+                    ppvObject,
+                )
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4772,19 +4923,15 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::Clone(
-                        value,
-                        ppPropertySet,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimePropertySet_Impl>::Clone, ppPropertySet)
+            }
         }
         unsafe extern "system" fn SetOption<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4794,20 +4941,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::SetOption(
-                        value,
-                        oid,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::SetOption,
+                    oid,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn GetOption<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4817,20 +4965,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::GetOption(
-                        value,
-                        oid,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::GetOption,
+                    oid,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn EnumProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -4840,20 +4989,21 @@ impl IMimePropertySet_Vtbl {
         where
             Identity::Impl: IMimePropertySet_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimePropertySet_Impl>::EnumProps(
-                        value,
-                        dwFlags,
-                        ppEnum,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimePropertySet_Impl>::EnumProps,
+                    dwFlags,
+                    ppEnum,
+                )
+            }
         }
         IMimePropertySet_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5019,6 +5169,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Append(
         &self,
         dwAdrType: ULONG,
@@ -5042,6 +5193,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Insert(
         &self,
         pAddress: LPADDRESSPROPS,
@@ -5053,6 +5205,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProps(
         &self,
         hAddress: HADDRESS,
@@ -5064,6 +5217,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProps(
         &self,
         hAddress: HADDRESS,
@@ -5075,6 +5229,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSender(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
         (self.vtable().GetSender)(self.as_raw(), pAddress)
     }
@@ -5082,6 +5237,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CountTypes(&self, dwAdrTypes: ULONG, pcAdrs: *mut ULONG) -> HRESULT {
         (self.vtable().CountTypes)(self.as_raw(), dwAdrTypes, pcAdrs)
     }
@@ -5089,6 +5245,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetTypes(
         &self,
         dwAdrTypes: ULONG,
@@ -5101,6 +5258,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumTypes(
         &self,
         dwAdrTypes: ULONG,
@@ -5113,6 +5271,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Delete(&self, hAddress: HADDRESS) -> HRESULT {
         (self.vtable().Delete)(self.as_raw(), hAddress)
     }
@@ -5120,6 +5279,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteTypes(&self, dwAdrTypes: ULONG) -> HRESULT {
         (self.vtable().DeleteTypes)(self.as_raw(), dwAdrTypes)
     }
@@ -5127,6 +5287,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFormat(
         &self,
         dwAdrType: ULONG,
@@ -5139,6 +5300,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AppendRfc822(
         &self,
         dwAdrType: ULONG,
@@ -5151,6 +5313,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ParseRfc822(
         &self,
         dwAdrType: ULONG,
@@ -5166,6 +5329,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppTable: *mut InterfacePtr<IMimeAddressTable>,
@@ -5176,6 +5340,7 @@ impl IMimeAddressTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BindToObject(
         &self,
         riid: *const IID,
@@ -5434,23 +5599,27 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::Append(
-                        value,
-                        dwAdrType,
-                        ietFriendly,
-                        pszFriendly,
-                        pszEmail,
-                        phAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::Append,
+                    dwAdrType,
+                    ietFriendly,
+                    pszFriendly,
+                    pszEmail,
+                    phAddress,
+                )
+            }
         }
         unsafe extern "system" fn Insert<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5460,20 +5629,21 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::Insert(
-                        value,
-                        pAddress,
-                        phAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::Insert,
+                    pAddress,
+                    phAddress,
+                )
+            }
         }
         unsafe extern "system" fn SetProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5483,20 +5653,21 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::SetProps(
-                        value,
-                        hAddress,
-                        pAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::SetProps,
+                    hAddress,
+                    pAddress,
+                )
+            }
         }
         unsafe extern "system" fn GetProps<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5506,20 +5677,21 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::GetProps(
-                        value,
-                        hAddress,
-                        pAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::GetProps,
+                    hAddress,
+                    pAddress,
+                )
+            }
         }
         unsafe extern "system" fn GetSender<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5528,19 +5700,15 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::GetSender(
-                        value,
-                        pAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAddressTable_Impl>::GetSender, pAddress)
+            }
         }
         unsafe extern "system" fn CountTypes<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5550,20 +5718,21 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::CountTypes(
-                        value,
-                        dwAdrTypes,
-                        pcAdrs,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::CountTypes,
+                    dwAdrTypes,
+                    pcAdrs,
+                )
+            }
         }
         unsafe extern "system" fn GetTypes<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5574,21 +5743,23 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::GetTypes(
-                        value,
-                        dwAdrTypes,
-                        dwProps,
-                        pList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::GetTypes,
+                    dwAdrTypes,
+                    dwProps,
+                    pList,
+                )
+            }
         }
         unsafe extern "system" fn EnumTypes<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5599,21 +5770,23 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::EnumTypes(
-                        value,
-                        dwAdrTypes,
-                        dwProps,
-                        ppEnum,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::EnumTypes,
+                    dwAdrTypes,
+                    dwProps,
+                    ppEnum,
+                )
+            }
         }
         unsafe extern "system" fn Delete<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5622,16 +5795,15 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::Delete(value, hAddress)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAddressTable_Impl>::Delete, hAddress)
+            }
         }
         unsafe extern "system" fn DeleteTypes<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5640,19 +5812,19 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::DeleteTypes(
-                        value,
-                        dwAdrTypes,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::DeleteTypes,
+                    dwAdrTypes,
+                )
+            }
         }
         unsafe extern "system" fn GetFormat<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5663,21 +5835,23 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::GetFormat(
-                        value,
-                        dwAdrType,
-                        format,
-                        ppszFormat,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::GetFormat,
+                    dwAdrType,
+                    format,
+                    ppszFormat,
+                )
+            }
         }
         unsafe extern "system" fn AppendRfc822<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5688,21 +5862,23 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::AppendRfc822(
-                        value,
-                        dwAdrType,
-                        ietEncoding,
-                        pszRfc822Adr,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::AppendRfc822,
+                    dwAdrType,
+                    ietEncoding,
+                    pszRfc822Adr,
+                )
+            }
         }
         unsafe extern "system" fn ParseRfc822<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5714,22 +5890,25 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::ParseRfc822(
-                        value,
-                        dwAdrType,
-                        ietEncoding,
-                        pszRfc822Adr,
-                        pList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::ParseRfc822,
+                    dwAdrType,
+                    ietEncoding,
+                    pszRfc822Adr,
+                    pList,
+                )
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5738,16 +5917,15 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::Clone(value, ppTable)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAddressTable_Impl>::Clone, ppTable)
+            }
         }
         unsafe extern "system" fn BindToObject<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -5757,20 +5935,21 @@ impl IMimeAddressTable_Vtbl {
         where
             Identity::Impl: IMimeAddressTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAddressTable_Impl>::BindToObject(
-                        value,
-                        riid,
-                        ppvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAddressTable_Impl>::BindToObject,
+                    riid,
+                    ppvObject,
+                )
+            }
         }
         IMimeAddressTable_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -5842,6 +6021,7 @@ impl IMimeWebDocument {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetURL(&self, ppszURL: *mut LPSTR) -> HRESULT {
         (self.vtable().GetURL)(self.as_raw(), ppszURL)
     }
@@ -5849,6 +6029,7 @@ impl IMimeWebDocument {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BindToStorage(
         &self,
         riid: *const IID,
@@ -5902,16 +6083,15 @@ impl IMimeWebDocument_Vtbl {
         where
             Identity::Impl: IMimeWebDocument_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeWebDocument_Impl>::GetURL(value, ppszURL)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeWebDocument_Impl>::GetURL, ppszURL)
+            }
         }
         unsafe extern "system" fn BindToStorage<
             Identity: ComObject,
@@ -5924,20 +6104,21 @@ impl IMimeWebDocument_Vtbl {
         where
             Identity::Impl: IMimeWebDocument_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeWebDocument_Impl>::BindToStorage(
-                        value,
-                        riid,
-                        ppvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeWebDocument_Impl>::BindToStorage,
+                    riid,
+                    ppvObject,
+                )
+            }
         }
         IMimeWebDocument_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -6065,6 +6246,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsType(&self, bodytype: IMSGBODYTYPE) -> HRESULT {
         (self.vtable().IsType)(self.as_raw(), bodytype)
     }
@@ -6072,6 +6254,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDisplayName(&self, pszDisplay: LPCSTR) -> HRESULT {
         (self.vtable().SetDisplayName)(self.as_raw(), pszDisplay)
     }
@@ -6079,6 +6262,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDisplayName(&self, ppszDisplay: *mut LPSTR) -> HRESULT {
         (self.vtable().GetDisplayName)(self.as_raw(), ppszDisplay)
     }
@@ -6086,6 +6270,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOffsets(&self, pOffsets: LPBODYOFFSETS) -> HRESULT {
         (self.vtable().GetOffsets)(self.as_raw(), pOffsets)
     }
@@ -6093,6 +6278,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCurrentEncoding(&self, pietEncoding: *mut ENCODINGTYPE) -> HRESULT {
         (self.vtable().GetCurrentEncoding)(self.as_raw(), pietEncoding)
     }
@@ -6100,6 +6286,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetCurrentEncoding(&self, ietEncoding: ENCODINGTYPE) -> HRESULT {
         (self.vtable().SetCurrentEncoding)(self.as_raw(), ietEncoding)
     }
@@ -6107,6 +6294,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetEstimatedSize(
         &self,
         ietEncoding: ENCODINGTYPE,
@@ -6118,6 +6306,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDataHere(
         &self,
         ietEncoding: ENCODINGTYPE,
@@ -6129,6 +6318,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetData(
         &self,
         ietEncoding: ENCODINGTYPE,
@@ -6140,6 +6330,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetData(
         &self,
         ietEncoding: ENCODINGTYPE,
@@ -6156,6 +6347,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EmptyData(&self) -> HRESULT {
         (self.vtable().EmptyData)(self.as_raw())
     }
@@ -6163,6 +6355,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CopyTo(&self, pBody: InterfacePtr<IMimeBody>) -> HRESULT {
         (self.vtable().CopyTo)(self.as_raw(), pBody)
     }
@@ -6170,6 +6363,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetTransmitInfo(&self, pTransmitInfo: LPTRANSMITINFO) -> HRESULT {
         (self.vtable().GetTransmitInfo)(self.as_raw(), pTransmitInfo)
     }
@@ -6177,6 +6371,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveToFile(
         &self,
         ietEncoding: ENCODINGTYPE,
@@ -6188,6 +6383,7 @@ impl IMimeBody {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetHandle(&self, phBody: LPHBODY) -> HRESULT {
         (self.vtable().GetHandle)(self.as_raw(), phBody)
     }
@@ -6412,14 +6608,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeBody_Impl>::IsType(value, bodytype) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::IsType, bodytype)
+            }
         }
         unsafe extern "system" fn SetDisplayName<
             Identity: ComObject,
@@ -6428,16 +6625,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::SetDisplayName(value, pszDisplay)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::SetDisplayName, pszDisplay)
+            }
         }
         unsafe extern "system" fn GetDisplayName<
             Identity: ComObject,
@@ -6446,19 +6642,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetDisplayName(
-                        value,
-                        ppszDisplay,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::GetDisplayName, ppszDisplay)
+            }
         }
         unsafe extern "system" fn GetOffsets<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6467,16 +6659,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetOffsets(value, pOffsets)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::GetOffsets, pOffsets)
+            }
         }
         unsafe extern "system" fn GetCurrentEncoding<
             Identity: ComObject,
@@ -6485,19 +6676,19 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetCurrentEncoding(
-                        value,
-                        pietEncoding,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::GetCurrentEncoding,
+                    pietEncoding,
+                )
+            }
         }
         unsafe extern "system" fn SetCurrentEncoding<
             Identity: ComObject,
@@ -6506,19 +6697,19 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::SetCurrentEncoding(
-                        value,
-                        ietEncoding,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::SetCurrentEncoding,
+                    ietEncoding,
+                )
+            }
         }
         unsafe extern "system" fn GetEstimatedSize<
             Identity: ComObject,
@@ -6531,20 +6722,21 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetEstimatedSize(
-                        value,
-                        ietEncoding,
-                        pcbSize,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::GetEstimatedSize,
+                    ietEncoding,
+                    pcbSize,
+                )
+            }
         }
         unsafe extern "system" fn GetDataHere<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6554,20 +6746,21 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetDataHere(
-                        value,
-                        ietEncoding,
-                        pStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::GetDataHere,
+                    ietEncoding,
+                    pStream,
+                )
+            }
         }
         unsafe extern "system" fn GetData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6577,20 +6770,21 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetData(
-                        value,
-                        ietEncoding,
-                        ppStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::GetData,
+                    ietEncoding,
+                    ppStream,
+                )
+            }
         }
         unsafe extern "system" fn SetData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6603,23 +6797,27 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::SetData(
-                        value,
-                        ietEncoding,
-                        pszPriType,
-                        pszSubType,
-                        riid,
-                        pvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::SetData,
+                    ietEncoding,
+                    pszPriType,
+                    pszSubType,
+                    riid,
+                    pvObject,
+                )
+            }
         }
         unsafe extern "system" fn EmptyData<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6627,14 +6825,14 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeBody_Impl>::EmptyData(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::EmptyData)
+            }
         }
         unsafe extern "system" fn CopyTo<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6643,14 +6841,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeBody_Impl>::CopyTo(value, pBody) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::CopyTo, pBody)
+            }
         }
         unsafe extern "system" fn GetTransmitInfo<
             Identity: ComObject,
@@ -6659,19 +6858,19 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::GetTransmitInfo(
-                        value,
-                        pTransmitInfo,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::GetTransmitInfo,
+                    pTransmitInfo,
+                )
+            }
         }
         unsafe extern "system" fn SaveToFile<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6681,20 +6880,21 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeBody_Impl>::SaveToFile(
-                        value,
-                        ietEncoding,
-                        pszFilePath,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeBody_Impl>::SaveToFile,
+                    ietEncoding,
+                    pszFilePath,
+                )
+            }
         }
         unsafe extern "system" fn GetHandle<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -6703,14 +6903,15 @@ impl IMimeBody_Vtbl {
         where
             Identity::Impl: IMimeBody_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeBody_Impl>::GetHandle(value, phBody) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeBody_Impl>::GetHandle, phBody)
+            }
         }
         IMimeBody_Vtbl {
             base__: IMimePropertySet_Vtbl::new::<Identity, OFFSET>(),
@@ -6982,6 +7183,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), pClassID)
     }
@@ -6989,6 +7191,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsDirty(&self) -> HRESULT {
         (self.vtable().IsDirty)(self.as_raw())
     }
@@ -6996,6 +7199,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Load(&self, pStm: LPSTREAM) -> HRESULT {
         (self.vtable().Load)(self.as_raw(), pStm)
     }
@@ -7003,6 +7207,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Save(&self, pStm: LPSTREAM, fClearDirty: i32) -> HRESULT {
         (self.vtable().Save)(self.as_raw(), pStm, fClearDirty)
     }
@@ -7010,6 +7215,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSizeMax(&self, pcbSize: *mut u64) -> HRESULT {
         (self.vtable().GetSizeMax)(self.as_raw(), pcbSize)
     }
@@ -7017,6 +7223,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InitNew(&self) -> HRESULT {
         (self.vtable().InitNew)(self.as_raw())
     }
@@ -7026,6 +7233,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMessageSource(
         &self,
         ppStream: *mut LPSTREAM,
@@ -7037,6 +7245,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetMessageSize(&self, pcbSize: *mut ULONG, dwFlags: ULONG) -> HRESULT {
         (self.vtable().GetMessageSize)(self.as_raw(), pcbSize, dwFlags)
     }
@@ -7044,6 +7253,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn LoadOffsetTable(&self, pStream: LPSTREAM) -> HRESULT {
         (self.vtable().LoadOffsetTable)(self.as_raw(), pStream)
     }
@@ -7051,6 +7261,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveOffsetTable(&self, pStream: LPSTREAM, dwFlags: ULONG) -> HRESULT {
         (self.vtable().SaveOffsetTable)(self.as_raw(), pStream, dwFlags)
     }
@@ -7058,6 +7269,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFlags(&self, pdwFlags: *mut ULONG) -> HRESULT {
         (self.vtable().GetFlags)(self.as_raw(), pdwFlags)
     }
@@ -7065,6 +7277,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Commit(&self, dwFlags: ULONG) -> HRESULT {
         (self.vtable().Commit)(self.as_raw(), dwFlags)
     }
@@ -7072,6 +7285,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HandsOffStorage(&self) -> HRESULT {
         (self.vtable().HandsOffStorage)(self.as_raw())
     }
@@ -7079,6 +7293,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn BindToObject(
         &self,
         hBody: HBODY,
@@ -7091,6 +7306,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SaveBody(
         &self,
         hBody: HBODY,
@@ -7103,6 +7319,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn InsertBody(
         &self,
         location: BODYLOCATION,
@@ -7115,6 +7332,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetBody(
         &self,
         location: BODYLOCATION,
@@ -7127,6 +7345,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteBody(&self, hBody: HBODY, dwFlags: ULONG) -> HRESULT {
         (self.vtable().DeleteBody)(self.as_raw(), hBody, dwFlags)
     }
@@ -7134,6 +7353,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MoveBody(&self, hBody: HBODY, location: BODYLOCATION) -> HRESULT {
         (self.vtable().MoveBody)(self.as_raw(), hBody, location)
     }
@@ -7141,6 +7361,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CountBodies(
         &self,
         hParent: HBODY,
@@ -7153,6 +7374,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindFirst(&self, pFindBody: LPFINDBODY, phBody: LPHBODY) -> HRESULT {
         (self.vtable().FindFirst)(self.as_raw(), pFindBody, phBody)
     }
@@ -7160,6 +7382,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FindNext(&self, pFindBody: LPFINDBODY, phBody: LPHBODY) -> HRESULT {
         (self.vtable().FindNext)(self.as_raw(), pFindBody, phBody)
     }
@@ -7167,6 +7390,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ResolveURL(
         &self,
         hRelated: HBODY,
@@ -7183,6 +7407,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ToMultipart(
         &self,
         hBody: HBODY,
@@ -7195,6 +7420,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetBodyOffsets(
         &self,
         hBody: HBODY,
@@ -7206,6 +7432,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetCharset(&self, phCharset: LPHCHARSET) -> HRESULT {
         (self.vtable().GetCharset)(self.as_raw(), phCharset)
     }
@@ -7213,6 +7440,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetCharset(
         &self,
         hCharset: HCHARSET,
@@ -7224,6 +7452,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsBodyType(&self, hBody: HBODY, bodytype: IMSGBODYTYPE) -> HRESULT {
         (self.vtable().IsBodyType)(self.as_raw(), hBody, bodytype)
     }
@@ -7231,6 +7460,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsContentType(
         &self,
         hBody: HBODY,
@@ -7243,6 +7473,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryBodyProp(
         &self,
         hBody: HBODY,
@@ -7266,6 +7497,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetBodyProp(
         &self,
         hBody: HBODY,
@@ -7279,6 +7511,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetBodyProp(
         &self,
         hBody: HBODY,
@@ -7292,6 +7525,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteBodyProp(&self, hBody: HBODY, pszName: LPCSTR) -> HRESULT {
         (self.vtable().DeleteBodyProp)(self.as_raw(), hBody, pszName)
     }
@@ -7299,6 +7533,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetOption(&self, oid: TYPEDID, pValue: LPCPROPVARIANT) -> HRESULT {
         (self.vtable().SetOption)(self.as_raw(), oid, pValue)
     }
@@ -7306,6 +7541,7 @@ impl IMimeMessageTree {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetOption(&self, oid: TYPEDID, pValue: LPPROPVARIANT) -> HRESULT {
         (self.vtable().GetOption)(self.as_raw(), oid, pValue)
     }
@@ -7818,19 +8054,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetClassID(
-                        value,
-                        pClassID,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::GetClassID, pClassID)
+            }
         }
         unsafe extern "system" fn IsDirty<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7838,14 +8070,14 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeMessageTree_Impl>::IsDirty(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::IsDirty)
+            }
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7854,14 +8086,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeMessageTree_Impl>::Load(value, pStm) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::Load, pStm)
+            }
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7871,20 +8104,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::Save(
-                        value,
-                        pStm,
-                        fClearDirty,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::Save,
+                    pStm,
+                    fClearDirty,
+                )
+            }
         }
         unsafe extern "system" fn GetSizeMax<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7893,16 +8127,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetSizeMax(value, pcbSize)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::GetSizeMax, pcbSize)
+            }
         }
         unsafe extern "system" fn InitNew<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -7910,14 +8143,14 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeMessageTree_Impl>::InitNew(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::InitNew)
+            }
         }
         unsafe extern "system" fn GetMessageSource<
             Identity: ComObject,
@@ -7930,20 +8163,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetMessageSource(
-                        value,
-                        ppStream,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetMessageSource,
+                    ppStream,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetMessageSize<
             Identity: ComObject,
@@ -7952,20 +8186,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetMessageSize(
-                        value,
-                        pcbSize,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetMessageSize,
+                    pcbSize,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn LoadOffsetTable<
             Identity: ComObject,
@@ -7974,19 +8209,19 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::LoadOffsetTable(
-                        value,
-                        pStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::LoadOffsetTable,
+                    pStream,
+                )
+            }
         }
         unsafe extern "system" fn SaveOffsetTable<
             Identity: ComObject,
@@ -7995,20 +8230,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::SaveOffsetTable(
-                        value,
-                        pStream,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::SaveOffsetTable,
+                    pStream,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetFlags<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8017,16 +8253,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetFlags(value, pdwFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::GetFlags, pdwFlags)
+            }
         }
         unsafe extern "system" fn Commit<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8035,16 +8270,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::Commit(value, dwFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::Commit, dwFlags)
+            }
         }
         unsafe extern "system" fn HandsOffStorage<
             Identity: ComObject,
@@ -8053,16 +8287,14 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::HandsOffStorage(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::HandsOffStorage)
+            }
         }
         unsafe extern "system" fn BindToObject<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8073,21 +8305,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::BindToObject(
-                        value,
-                        hBody,
-                        riid,
-                        ppvObject,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::BindToObject,
+                    hBody,
+                    riid,
+                    ppvObject,
+                )
+            }
         }
         unsafe extern "system" fn SaveBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8098,21 +8332,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::SaveBody(
-                        value,
-                        hBody,
-                        dwFlags,
-                        pStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::SaveBody,
+                    hBody,
+                    dwFlags,
+                    pStream,
+                )
+            }
         }
         unsafe extern "system" fn InsertBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8123,21 +8359,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::InsertBody(
-                        value,
-                        location,
-                        hPivot,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::InsertBody,
+                    location,
+                    hPivot,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn GetBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8148,21 +8386,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetBody(
-                        value,
-                        location,
-                        hPivot,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetBody,
+                    location,
+                    hPivot,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn DeleteBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8172,20 +8412,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::DeleteBody(
-                        value,
-                        hBody,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::DeleteBody,
+                    hBody,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn MoveBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8195,20 +8436,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::MoveBody(
-                        value,
-                        hBody,
-                        location,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::MoveBody,
+                    hBody,
+                    location,
+                )
+            }
         }
         unsafe extern "system" fn CountBodies<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8219,21 +8461,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::CountBodies(
-                        value,
-                        hParent,
-                        fRecurse,
-                        pcBodies,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::CountBodies,
+                    hParent,
+                    fRecurse,
+                    pcBodies,
+                )
+            }
         }
         unsafe extern "system" fn FindFirst<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8243,20 +8487,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::FindFirst(
-                        value,
-                        pFindBody,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::FindFirst,
+                    pFindBody,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn FindNext<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8266,20 +8511,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::FindNext(
-                        value,
-                        pFindBody,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::FindNext,
+                    pFindBody,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn ResolveURL<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8292,23 +8538,27 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::ResolveURL(
-                        value,
-                        hRelated,
-                        pszBase,
-                        pszURL,
-                        dwFlags,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::ResolveURL,
+                    hRelated,
+                    pszBase,
+                    pszURL,
+                    dwFlags,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn ToMultipart<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8319,21 +8569,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::ToMultipart(
-                        value,
-                        hBody,
-                        pszSubType,
-                        phMultipart,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::ToMultipart,
+                    hBody,
+                    pszSubType,
+                    phMultipart,
+                )
+            }
         }
         unsafe extern "system" fn GetBodyOffsets<
             Identity: ComObject,
@@ -8346,20 +8598,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetBodyOffsets(
-                        value,
-                        hBody,
-                        pOffsets,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetBodyOffsets,
+                    hBody,
+                    pOffsets,
+                )
+            }
         }
         unsafe extern "system" fn GetCharset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8368,19 +8621,15 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetCharset(
-                        value,
-                        phCharset,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageTree_Impl>::GetCharset, phCharset)
+            }
         }
         unsafe extern "system" fn SetCharset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8390,20 +8639,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::SetCharset(
-                        value,
-                        hCharset,
-                        applytype,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::SetCharset,
+                    hCharset,
+                    applytype,
+                )
+            }
         }
         unsafe extern "system" fn IsBodyType<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8413,20 +8663,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::IsBodyType(
-                        value,
-                        hBody,
-                        bodytype,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::IsBodyType,
+                    hBody,
+                    bodytype,
+                )
+            }
         }
         unsafe extern "system" fn IsContentType<
             Identity: ComObject,
@@ -8440,21 +8691,23 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::IsContentType(
-                        value,
-                        hBody,
-                        pszPriType,
-                        pszSubType,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::IsContentType,
+                    hBody,
+                    pszPriType,
+                    pszSubType,
+                )
+            }
         }
         unsafe extern "system" fn QueryBodyProp<
             Identity: ComObject,
@@ -8470,23 +8723,27 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::QueryBodyProp(
-                        value,
-                        hBody,
-                        pszName,
-                        pszCriteria,
-                        fSubString,
-                        fCaseSensitive,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::QueryBodyProp,
+                    hBody,
+                    pszName,
+                    pszCriteria,
+                    fSubString,
+                    fCaseSensitive,
+                )
+            }
         }
         unsafe extern "system" fn GetBodyProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8498,22 +8755,25 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetBodyProp(
-                        value,
-                        hBody,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetBodyProp,
+                    hBody,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn SetBodyProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8525,22 +8785,25 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::SetBodyProp(
-                        value,
-                        hBody,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::SetBodyProp,
+                    hBody,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn DeleteBodyProp<
             Identity: ComObject,
@@ -8549,20 +8812,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::DeleteBodyProp(
-                        value,
-                        hBody,
-                        pszName,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::DeleteBodyProp,
+                    hBody,
+                    pszName,
+                )
+            }
         }
         unsafe extern "system" fn SetOption<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8572,20 +8836,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::SetOption(
-                        value,
-                        oid,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::SetOption,
+                    oid,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn GetOption<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -8595,20 +8860,21 @@ impl IMimeMessageTree_Vtbl {
         where
             Identity::Impl: IMimeMessageTree_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageTree_Impl>::GetOption(
-                        value,
-                        oid,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageTree_Impl>::GetOption,
+                    oid,
+                    pValue,
+                )
+            }
         }
         IMimeMessageTree_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -8813,6 +9079,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CreateWebPage(
         &self,
         pRootStm: LPSTREAM,
@@ -8828,6 +9095,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetProp(
         &self,
         pszName: LPCSTR,
@@ -8840,6 +9108,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetProp(
         &self,
         pszName: LPCSTR,
@@ -8852,6 +9121,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DeleteProp(&self, pszName: LPCSTR) -> HRESULT {
         (self.vtable().DeleteProp)(self.as_raw(), pszName)
     }
@@ -8859,6 +9129,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryProp(
         &self,
         pszName: LPCSTR,
@@ -8874,6 +9145,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetTextBody(
         &self,
         dwTxtType: ULONG,
@@ -8889,6 +9161,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetTextBody(
         &self,
         dwTxtType: ULONG,
@@ -8912,6 +9185,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AttachObject(
         &self,
         riid: *const IID,
@@ -8924,6 +9198,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AttachFile(
         &self,
         pszFilePath: LPCSTR,
@@ -8936,6 +9211,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AttachURL(
         &self,
         pszBase: LPCSTR,
@@ -8961,6 +9237,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAttachments(
         &self,
         pcAttach: *mut ULONG,
@@ -8972,6 +9249,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAddressTable(
         &self,
         ppTable: *mut InterfacePtr<IMimeAddressTable>,
@@ -8982,6 +9260,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSender(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
         (self.vtable().GetSender)(self.as_raw(), pAddress)
     }
@@ -8989,6 +9268,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAddressTypes(
         &self,
         dwAdrTypes: ULONG,
@@ -9001,6 +9281,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetAddressFormat(
         &self,
         dwAdrType: ULONG,
@@ -9013,6 +9294,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumAddressTypes(
         &self,
         dwAdrTypes: ULONG,
@@ -9025,6 +9307,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SplitMessage(
         &self,
         cbMaxPart: ULONG,
@@ -9036,6 +9319,7 @@ impl IMimeMessage {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetRootMoniker(&self, ppMoniker: *mut LPMONIKER) -> HRESULT {
         (self.vtable().GetRootMoniker)(self.as_raw(), ppMoniker)
     }
@@ -9358,22 +9642,25 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::CreateWebPage(
-                        value,
-                        pRootStm,
-                        pOptions,
-                        pCallback,
-                        ppMoniker,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::CreateWebPage,
+                    pRootStm,
+                    pOptions,
+                    pCallback,
+                    ppMoniker,
+                )
+            }
         }
         unsafe extern "system" fn GetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9384,21 +9671,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetProp(
-                        value,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::GetProp,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn SetProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9409,21 +9698,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::SetProp(
-                        value,
-                        pszName,
-                        dwFlags,
-                        pValue,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::SetProp,
+                    pszName,
+                    dwFlags,
+                    pValue,
+                )
+            }
         }
         unsafe extern "system" fn DeleteProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9432,16 +9723,15 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::DeleteProp(value, pszName)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessage_Impl>::DeleteProp, pszName)
+            }
         }
         unsafe extern "system" fn QueryProp<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9453,22 +9743,25 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::QueryProp(
-                        value,
-                        pszName,
-                        pszCriteria,
-                        fSubString,
-                        fCaseSensitive,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::QueryProp,
+                    pszName,
+                    pszCriteria,
+                    fSubString,
+                    fCaseSensitive,
+                )
+            }
         }
         unsafe extern "system" fn GetTextBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9480,22 +9773,25 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetTextBody(
-                        value,
-                        dwTxtType,
-                        ietEncoding,
-                        ppStream,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::GetTextBody,
+                    dwTxtType,
+                    ietEncoding,
+                    ppStream,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn SetTextBody<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9508,23 +9804,27 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::SetTextBody(
-                        value,
-                        dwTxtType,
-                        ietEncoding,
-                        hAlternative,
-                        pStream,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call5::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::SetTextBody,
+                    dwTxtType,
+                    ietEncoding,
+                    hAlternative,
+                    pStream,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn AttachObject<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9535,21 +9835,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::AttachObject(
-                        value,
-                        riid,
-                        pvObject,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::AttachObject,
+                    riid,
+                    pvObject,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn AttachFile<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9560,21 +9862,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::AttachFile(
-                        value,
-                        pszFilePath,
-                        pstmFile,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::AttachFile,
+                    pszFilePath,
+                    pstmFile,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn AttachURL<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9588,24 +9892,29 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::AttachURL(
-                        value,
-                        pszBase,
-                        pszURL,
-                        dwFlags,
-                        pstmURL,
-                        ppszCIDURL,
-                        phBody,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::AttachURL,
+                    pszBase,
+                    pszURL,
+                    dwFlags,
+                    pstmURL,
+                    ppszCIDURL,
+                    phBody,
+                )
+            }
         }
         unsafe extern "system" fn GetAttachments<
             Identity: ComObject,
@@ -9618,20 +9927,21 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetAttachments(
-                        value,
-                        pcAttach,
-                        pprghAttach,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::GetAttachments,
+                    pcAttach,
+                    pprghAttach,
+                )
+            }
         }
         unsafe extern "system" fn GetAddressTable<
             Identity: ComObject,
@@ -9643,19 +9953,15 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetAddressTable(
-                        value,
-                        ppTable,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessage_Impl>::GetAddressTable, ppTable)
+            }
         }
         unsafe extern "system" fn GetSender<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9664,16 +9970,15 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetSender(value, pAddress)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessage_Impl>::GetSender, pAddress)
+            }
         }
         unsafe extern "system" fn GetAddressTypes<
             Identity: ComObject,
@@ -9687,21 +9992,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetAddressTypes(
-                        value,
-                        dwAdrTypes,
-                        dwProps,
-                        pList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::GetAddressTypes,
+                    dwAdrTypes,
+                    dwProps,
+                    pList,
+                )
+            }
         }
         unsafe extern "system" fn GetAddressFormat<
             Identity: ComObject,
@@ -9715,21 +10022,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetAddressFormat(
-                        value,
-                        dwAdrType,
-                        format,
-                        ppszFormat,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::GetAddressFormat,
+                    dwAdrType,
+                    format,
+                    ppszFormat,
+                )
+            }
         }
         unsafe extern "system" fn EnumAddressTypes<
             Identity: ComObject,
@@ -9743,21 +10052,23 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::EnumAddressTypes(
-                        value,
-                        dwAdrTypes,
-                        dwProps,
-                        ppEnum,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::EnumAddressTypes,
+                    dwAdrTypes,
+                    dwProps,
+                    ppEnum,
+                )
+            }
         }
         unsafe extern "system" fn SplitMessage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -9767,20 +10078,21 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::SplitMessage(
-                        value,
-                        cbMaxPart,
-                        ppParts,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessage_Impl>::SplitMessage,
+                    cbMaxPart,
+                    ppParts,
+                )
+            }
         }
         unsafe extern "system" fn GetRootMoniker<
             Identity: ComObject,
@@ -9789,19 +10101,15 @@ impl IMimeMessage_Vtbl {
         where
             Identity::Impl: IMimeMessage_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessage_Impl>::GetRootMoniker(
-                        value,
-                        ppMoniker,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessage_Impl>::GetRootMoniker, ppMoniker)
+            }
         }
         IMimeMessage_Vtbl {
             base__: IMimeMessageTree_Vtbl::new::<Identity, OFFSET>(),
@@ -9871,6 +10179,7 @@ impl IMimeMessageCallback {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnWebPageSplitter(
         &self,
         cInlined: ULONG,
@@ -9912,20 +10221,21 @@ impl IMimeMessageCallback_Vtbl {
         where
             Identity::Impl: IMimeMessageCallback_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageCallback_Impl>::OnWebPageSplitter(
-                        value,
-                        cInlined,
-                        ppStream,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageCallback_Impl>::OnWebPageSplitter,
+                    cInlined,
+                    ppStream,
+                )
+            }
         }
         IMimeMessageCallback_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -9989,6 +10299,7 @@ impl IPersistMime {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetClassID(&self, pClassID: *mut CLSID) -> HRESULT {
         (self.vtable().GetClassID)(self.as_raw(), pClassID)
     }
@@ -9998,6 +10309,7 @@ impl IPersistMime {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Load(&self, pMsg: InterfacePtr<IMimeMessage>) -> HRESULT {
         (self.vtable().Load)(self.as_raw(), pMsg)
     }
@@ -10005,6 +10317,7 @@ impl IPersistMime {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Save(
         &self,
         pMsg: InterfacePtr<IMimeMessage>,
@@ -10072,16 +10385,15 @@ impl IPersistMime_Vtbl {
         where
             Identity::Impl: IPersistMime_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMime_Impl>::GetClassID(value, pClassID)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IPersistMime_Impl>::GetClassID, pClassID)
+            }
         }
         unsafe extern "system" fn Load<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10090,14 +10402,15 @@ impl IPersistMime_Vtbl {
         where
             Identity::Impl: IPersistMime_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IPersistMime_Impl>::Load(value, pMsg) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IPersistMime_Impl>::Load, pMsg)
+            }
         }
         unsafe extern "system" fn Save<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10107,16 +10420,16 @@ impl IPersistMime_Vtbl {
         where
             Identity::Impl: IPersistMime_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IPersistMime_Impl>::Save(value, pMsg, dwFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IPersistMime_Impl>::Save, pMsg, dwFlags)
+            }
         }
         IPersistMime_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -10190,6 +10503,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CombineParts(
         &self,
         ppMessage: *mut InterfacePtr<IMimeMessage>,
@@ -10200,6 +10514,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn AddPart(&self, pMessage: InterfacePtr<IMimeMessage>) -> HRESULT {
         (self.vtable().AddPart)(self.as_raw(), pMessage)
     }
@@ -10207,6 +10522,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetMaxParts(&self, cParts: ULONG) -> HRESULT {
         (self.vtable().SetMaxParts)(self.as_raw(), cParts)
     }
@@ -10214,6 +10530,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CountParts(&self, pcParts: *mut ULONG) -> HRESULT {
         (self.vtable().CountParts)(self.as_raw(), pcParts)
     }
@@ -10221,6 +10538,7 @@ impl IMimeMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn EnumParts(
         &self,
         ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
@@ -10311,19 +10629,19 @@ impl IMimeMessageParts_Vtbl {
         where
             Identity::Impl: IMimeMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageParts_Impl>::CombineParts(
-                        value,
-                        ppMessage,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeMessageParts_Impl>::CombineParts,
+                    ppMessage,
+                )
+            }
         }
         unsafe extern "system" fn AddPart<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10332,16 +10650,15 @@ impl IMimeMessageParts_Vtbl {
         where
             Identity::Impl: IMimeMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageParts_Impl>::AddPart(value, pMessage)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageParts_Impl>::AddPart, pMessage)
+            }
         }
         unsafe extern "system" fn SetMaxParts<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10350,19 +10667,15 @@ impl IMimeMessageParts_Vtbl {
         where
             Identity::Impl: IMimeMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageParts_Impl>::SetMaxParts(
-                        value,
-                        cParts,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageParts_Impl>::SetMaxParts, cParts)
+            }
         }
         unsafe extern "system" fn CountParts<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10371,19 +10684,15 @@ impl IMimeMessageParts_Vtbl {
         where
             Identity::Impl: IMimeMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageParts_Impl>::CountParts(
-                        value,
-                        pcParts,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageParts_Impl>::CountParts, pcParts)
+            }
         }
         unsafe extern "system" fn EnumParts<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10392,16 +10701,15 @@ impl IMimeMessageParts_Vtbl {
         where
             Identity::Impl: IMimeMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeMessageParts_Impl>::EnumParts(value, ppEnum)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeMessageParts_Impl>::EnumParts, ppEnum)
+            }
         }
         IMimeMessageParts_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -10476,6 +10784,7 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -10488,6 +10797,7 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
         (self.vtable().Skip)(self.as_raw(), cItems)
     }
@@ -10495,6 +10805,7 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -10502,6 +10813,7 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppEnum: *mut InterfacePtr<IMimeEnumHeaderRows>,
@@ -10512,6 +10824,7 @@ impl IMimeEnumHeaderRows {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
         (self.vtable().Count)(self.as_raw(), pcItems)
     }
@@ -10600,21 +10913,23 @@ impl IMimeEnumHeaderRows_Vtbl {
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumHeaderRows_Impl>::Next(
-                        value,
-                        cFetch,
-                        prgRow,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeEnumHeaderRows_Impl>::Next,
+                    cFetch,
+                    prgRow,
+                    pcFetched,
+                )
+            }
         }
         unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10623,16 +10938,15 @@ impl IMimeEnumHeaderRows_Vtbl {
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumHeaderRows_Impl>::Skip(value, cItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumHeaderRows_Impl>::Skip, cItems)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10640,14 +10954,14 @@ impl IMimeEnumHeaderRows_Vtbl {
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEnumHeaderRows_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumHeaderRows_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10656,16 +10970,15 @@ impl IMimeEnumHeaderRows_Vtbl {
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumHeaderRows_Impl>::Clone(value, ppEnum)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumHeaderRows_Impl>::Clone, ppEnum)
+            }
         }
         unsafe extern "system" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10674,16 +10987,15 @@ impl IMimeEnumHeaderRows_Vtbl {
         where
             Identity::Impl: IMimeEnumHeaderRows_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumHeaderRows_Impl>::Count(value, pcItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumHeaderRows_Impl>::Count, pcItems)
+            }
         }
         IMimeEnumHeaderRows_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -10758,6 +11070,7 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -10770,6 +11083,7 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
         (self.vtable().Skip)(self.as_raw(), cItems)
     }
@@ -10777,6 +11091,7 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -10784,6 +11099,7 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppEnum: *mut InterfacePtr<IMimeEnumProperties>,
@@ -10794,6 +11110,7 @@ impl IMimeEnumProperties {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
         (self.vtable().Count)(self.as_raw(), pcItems)
     }
@@ -10882,21 +11199,23 @@ impl IMimeEnumProperties_Vtbl {
         where
             Identity::Impl: IMimeEnumProperties_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumProperties_Impl>::Next(
-                        value,
-                        cFetch,
-                        prgProp,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeEnumProperties_Impl>::Next,
+                    cFetch,
+                    prgProp,
+                    pcFetched,
+                )
+            }
         }
         unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10905,16 +11224,15 @@ impl IMimeEnumProperties_Vtbl {
         where
             Identity::Impl: IMimeEnumProperties_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumProperties_Impl>::Skip(value, cItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumProperties_Impl>::Skip, cItems)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10922,14 +11240,14 @@ impl IMimeEnumProperties_Vtbl {
         where
             Identity::Impl: IMimeEnumProperties_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEnumProperties_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumProperties_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10938,16 +11256,15 @@ impl IMimeEnumProperties_Vtbl {
         where
             Identity::Impl: IMimeEnumProperties_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumProperties_Impl>::Clone(value, ppEnum)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumProperties_Impl>::Clone, ppEnum)
+            }
         }
         unsafe extern "system" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -10956,16 +11273,15 @@ impl IMimeEnumProperties_Vtbl {
         where
             Identity::Impl: IMimeEnumProperties_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumProperties_Impl>::Count(value, pcItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumProperties_Impl>::Count, pcItems)
+            }
         }
         IMimeEnumProperties_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -11040,6 +11356,7 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -11052,6 +11369,7 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
         (self.vtable().Skip)(self.as_raw(), cItems)
     }
@@ -11059,6 +11377,7 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -11066,6 +11385,7 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppEnum: *mut InterfacePtr<IMimeEnumAddressTypes>,
@@ -11076,6 +11396,7 @@ impl IMimeEnumAddressTypes {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
         (self.vtable().Count)(self.as_raw(), pcItems)
     }
@@ -11167,21 +11488,23 @@ impl IMimeEnumAddressTypes_Vtbl {
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumAddressTypes_Impl>::Next(
-                        value,
-                        cFetch,
-                        prgAdr,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeEnumAddressTypes_Impl>::Next,
+                    cFetch,
+                    prgAdr,
+                    pcFetched,
+                )
+            }
         }
         unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11190,16 +11513,15 @@ impl IMimeEnumAddressTypes_Vtbl {
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumAddressTypes_Impl>::Skip(value, cItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumAddressTypes_Impl>::Skip, cItems)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11207,14 +11529,14 @@ impl IMimeEnumAddressTypes_Vtbl {
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEnumAddressTypes_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumAddressTypes_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11223,16 +11545,15 @@ impl IMimeEnumAddressTypes_Vtbl {
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumAddressTypes_Impl>::Clone(value, ppEnum)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumAddressTypes_Impl>::Clone, ppEnum)
+            }
         }
         unsafe extern "system" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11241,16 +11562,15 @@ impl IMimeEnumAddressTypes_Vtbl {
         where
             Identity::Impl: IMimeEnumAddressTypes_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumAddressTypes_Impl>::Count(value, pcItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumAddressTypes_Impl>::Count, pcItems)
+            }
         }
         IMimeEnumAddressTypes_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -11325,6 +11645,7 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -11337,6 +11658,7 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Skip(&self, cItems: ULONG) -> HRESULT {
         (self.vtable().Skip)(self.as_raw(), cItems)
     }
@@ -11344,6 +11666,7 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -11351,6 +11674,7 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Clone(
         &self,
         ppEnum: *mut InterfacePtr<IMimeEnumMessageParts>,
@@ -11361,6 +11685,7 @@ impl IMimeEnumMessageParts {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
         (self.vtable().Count)(self.as_raw(), pcItems)
     }
@@ -11452,21 +11777,23 @@ impl IMimeEnumMessageParts_Vtbl {
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumMessageParts_Impl>::Next(
-                        value,
-                        cFetch,
-                        prgpMessage,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeEnumMessageParts_Impl>::Next,
+                    cFetch,
+                    prgpMessage,
+                    pcFetched,
+                )
+            }
         }
         unsafe extern "system" fn Skip<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11475,16 +11802,15 @@ impl IMimeEnumMessageParts_Vtbl {
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumMessageParts_Impl>::Skip(value, cItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumMessageParts_Impl>::Skip, cItems)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11492,14 +11818,14 @@ impl IMimeEnumMessageParts_Vtbl {
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEnumMessageParts_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumMessageParts_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11508,16 +11834,15 @@ impl IMimeEnumMessageParts_Vtbl {
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumMessageParts_Impl>::Clone(value, ppEnum)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumMessageParts_Impl>::Clone, ppEnum)
+            }
         }
         unsafe extern "system" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11526,16 +11851,15 @@ impl IMimeEnumMessageParts_Vtbl {
         where
             Identity::Impl: IMimeEnumMessageParts_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEnumMessageParts_Impl>::Count(value, pcItems)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEnumMessageParts_Impl>::Count, pcItems)
+            }
         }
         IMimeEnumMessageParts_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -11621,6 +11945,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Init(&self, dwSize: ULONG, fDupeKeys: i32) -> HRESULT {
         (self.vtable().Init)(self.as_raw(), dwSize, fDupeKeys)
     }
@@ -11628,6 +11953,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Insert(&self, psz: LPSTR, pv: LPVOID, dwFlags: ULONG) -> HRESULT {
         (self.vtable().Insert)(self.as_raw(), psz, pv, dwFlags)
     }
@@ -11635,6 +11961,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Replace(&self, psz: LPSTR, pv: LPVOID) -> HRESULT {
         (self.vtable().Replace)(self.as_raw(), psz, pv)
     }
@@ -11642,6 +11969,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Find(&self, psz: LPSTR, fRemove: i32, ppv: *mut LPVOID) -> HRESULT {
         (self.vtable().Find)(self.as_raw(), psz, fRemove, ppv)
     }
@@ -11649,6 +11977,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -11656,6 +11985,7 @@ impl IHashTable {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -11760,16 +12090,16 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IHashTable_Impl>::Init(value, dwSize, fDupeKeys)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IHashTable_Impl>::Init, dwSize, fDupeKeys)
+            }
         }
         unsafe extern "system" fn Insert<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11780,16 +12110,17 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IHashTable_Impl>::Insert(value, psz, pv, dwFlags)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IHashTable_Impl>::Insert, psz, pv, dwFlags)
+            }
         }
         unsafe extern "system" fn Replace<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11799,14 +12130,16 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IHashTable_Impl>::Replace(value, psz, pv) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IHashTable_Impl>::Replace, psz, pv)
+            }
         }
         unsafe extern "system" fn Find<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11817,16 +12150,17 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IHashTable_Impl>::Find(value, psz, fRemove, ppv)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IHashTable_Impl>::Find, psz, fRemove, ppv)
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11834,14 +12168,14 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IHashTable_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IHashTable_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Next<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -11852,21 +12186,23 @@ impl IHashTable_Vtbl {
         where
             Identity::Impl: IHashTable_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IHashTable_Impl>::Next(
-                        value,
-                        cFetch,
-                        prgpv,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IHashTable_Impl>::Next,
+                    cFetch,
+                    prgpv,
+                    pcFetched,
+                )
+            }
         }
         IHashTable_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -11995,6 +12331,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Alloc(&self, cb: ULONG_PTR) -> *mut ::core::ffi::c_void {
         (self.vtable().Alloc)(self.as_raw(), cb)
     }
@@ -12002,6 +12339,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Realloc(
         &self,
         pv: *mut ::core::ffi::c_void,
@@ -12013,6 +12351,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Free(&self, pv: *mut ::core::ffi::c_void) {
         (self.vtable().Free)(self.as_raw(), pv)
     }
@@ -12020,6 +12359,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSize(
         &self,
         pv: *mut ::core::ffi::c_void,
@@ -12030,6 +12370,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn DidAlloc(&self, pv: *mut ::core::ffi::c_void) -> i32 {
         (self.vtable().DidAlloc)(self.as_raw(), pv)
     }
@@ -12037,6 +12378,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn HeapMinimize(&self) {
         (self.vtable().HeapMinimize)(self.as_raw())
     }
@@ -12046,6 +12388,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeParamInfoArray(
         &self,
         cParams: ULONG,
@@ -12058,6 +12401,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeAddressList(&self, pList: LPADDRESSLIST) -> HRESULT {
         (self.vtable().FreeAddressList)(self.as_raw(), pList)
     }
@@ -12065,6 +12409,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeAddressProps(&self, pAddress: LPADDRESSPROPS) -> HRESULT {
         (self.vtable().FreeAddressProps)(self.as_raw(), pAddress)
     }
@@ -12072,6 +12417,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn ReleaseObjects(
         &self,
         cObjects: ULONG,
@@ -12084,6 +12430,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeEnumHeaderRowArray(
         &self,
         cRows: ULONG,
@@ -12096,6 +12443,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeEnumPropertyArray(
         &self,
         cProps: ULONG,
@@ -12108,6 +12456,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn FreeThumbprint(&self, pthumbprint: *mut THUMBBLOB) -> HRESULT {
         (self.vtable().FreeThumbprint)(self.as_raw(), pthumbprint)
     }
@@ -12115,6 +12464,7 @@ impl IMimeAllocator {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn PropVariantClear(&self, pProp: LPPROPVARIANT) -> HRESULT {
         (self.vtable().PropVariantClear)(self.as_raw(), pProp)
     }
@@ -12330,14 +12680,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeAllocator_Impl>::Alloc(value, cb) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::Alloc, cb)
+            }
         }
         unsafe extern "system" fn Realloc<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12347,16 +12698,16 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::Realloc(value, pv, cb)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::Realloc, pv, cb)
+            }
         }
         unsafe extern "system" fn Free<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12365,14 +12716,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeAllocator_Impl>::Free(value, pv) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::Free, pv)
+            }
         }
         unsafe extern "system" fn GetSize<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12381,14 +12733,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeAllocator_Impl>::GetSize(value, pv) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::GetSize, pv)
+            }
         }
         unsafe extern "system" fn DidAlloc<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12397,14 +12750,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeAllocator_Impl>::DidAlloc(value, pv) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::DidAlloc, pv)
+            }
         }
         unsafe extern "system" fn HeapMinimize<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12412,14 +12766,14 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeAllocator_Impl>::HeapMinimize(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::HeapMinimize)
+            }
         }
         unsafe extern "system" fn FreeParamInfoArray<
             Identity: ComObject,
@@ -12433,21 +12787,23 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeParamInfoArray(
-                        value,
-                        cParams,
-                        prgParam,
-                        fFreeArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::FreeParamInfoArray,
+                    cParams,
+                    prgParam,
+                    fFreeArray,
+                )
+            }
         }
         unsafe extern "system" fn FreeAddressList<
             Identity: ComObject,
@@ -12456,19 +12812,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeAddressList(
-                        value,
-                        pList,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::FreeAddressList, pList)
+            }
         }
         unsafe extern "system" fn FreeAddressProps<
             Identity: ComObject,
@@ -12477,19 +12829,19 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeAddressProps(
-                        value,
-                        pAddress,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::FreeAddressProps,
+                    pAddress,
+                )
+            }
         }
         unsafe extern "system" fn ReleaseObjects<
             Identity: ComObject,
@@ -12503,21 +12855,23 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::ReleaseObjects(
-                        value,
-                        cObjects,
-                        prgpUnknown,
-                        fFreeArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::ReleaseObjects,
+                    cObjects,
+                    prgpUnknown,
+                    fFreeArray,
+                )
+            }
         }
         unsafe extern "system" fn FreeEnumHeaderRowArray<
             Identity: ComObject,
@@ -12531,21 +12885,23 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeEnumHeaderRowArray(
-                        value,
-                        cRows,
-                        prgRow,
-                        fFreeArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::FreeEnumHeaderRowArray,
+                    cRows,
+                    prgRow,
+                    fFreeArray,
+                )
+            }
         }
         unsafe extern "system" fn FreeEnumPropertyArray<
             Identity: ComObject,
@@ -12559,21 +12915,23 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeEnumPropertyArray(
-                        value,
-                        cProps,
-                        prgProp,
-                        fFreeArray,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::FreeEnumPropertyArray,
+                    cProps,
+                    prgProp,
+                    fFreeArray,
+                )
+            }
         }
         unsafe extern "system" fn FreeThumbprint<
             Identity: ComObject,
@@ -12582,19 +12940,19 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::FreeThumbprint(
-                        value,
-                        pthumbprint,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeAllocator_Impl>::FreeThumbprint,
+                    pthumbprint,
+                )
+            }
         }
         unsafe extern "system" fn PropVariantClear<
             Identity: ComObject,
@@ -12603,19 +12961,15 @@ impl IMimeAllocator_Vtbl {
         where
             Identity::Impl: IMimeAllocator_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeAllocator_Impl>::PropVariantClear(
-                        value,
-                        pProp,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeAllocator_Impl>::PropVariantClear, pProp)
+            }
         }
         IMimeAllocator_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -12685,6 +13039,7 @@ impl IMimeObjResolver {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn MimeOleObjectFromMoniker(
         &self,
         bindf: ULONG,
@@ -12752,24 +13107,29 @@ impl IMimeObjResolver_Vtbl {
         where
             Identity::Impl: IMimeObjResolver_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeObjResolver_Impl>::MimeOleObjectFromMoniker(
-                        value,
-                        bindf,
-                        pmkOriginal,
-                        pBindCtx,
-                        riid,
-                        ppvObject,
-                        ppmkNew,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call6::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeObjResolver_Impl>::MimeOleObjectFromMoniker,
+                    bindf,
+                    pmkOriginal,
+                    pBindCtx,
+                    riid,
+                    ppvObject,
+                    ppmkNew,
+                )
+            }
         }
         IMimeObjResolver_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -12839,6 +13199,7 @@ impl IFontCache {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Init(
         &self,
         hkey: *mut ::core::ffi::c_void,
@@ -12851,6 +13212,7 @@ impl IFontCache {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetFont(
         &self,
         fntType: FNTSYSTYPE,
@@ -12863,6 +13225,7 @@ impl IFontCache {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnOptionChange(&self) -> HRESULT {
         (self.vtable().OnOptionChange)(self.as_raw())
     }
@@ -12870,6 +13233,7 @@ impl IFontCache {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetJP_ISOControl(&self, pfUseSIO: *mut i32) -> HRESULT {
         (self.vtable().GetJP_ISOControl)(self.as_raw(), pfUseSIO)
     }
@@ -12951,21 +13315,23 @@ impl IFontCache_Vtbl {
         where
             Identity::Impl: IFontCache_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFontCache_Impl>::Init(
-                        value,
-                        hkey,
-                        pszIntlKey,
-                        dwFlags,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IFontCache_Impl>::Init,
+                    hkey,
+                    pszIntlKey,
+                    dwFlags,
+                )
+            }
         }
         unsafe extern "system" fn GetFont<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -12976,21 +13342,23 @@ impl IFontCache_Vtbl {
         where
             Identity::Impl: IFontCache_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFontCache_Impl>::GetFont(
-                        value,
-                        fntType,
-                        hCharset,
-                        phFont,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IFontCache_Impl>::GetFont,
+                    fntType,
+                    hCharset,
+                    phFont,
+                )
+            }
         }
         unsafe extern "system" fn OnOptionChange<
             Identity: ComObject,
@@ -12999,14 +13367,14 @@ impl IFontCache_Vtbl {
         where
             Identity::Impl: IFontCache_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IFontCache_Impl>::OnOptionChange(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IFontCache_Impl>::OnOptionChange)
+            }
         }
         unsafe extern "system" fn GetJP_ISOControl<
             Identity: ComObject,
@@ -13015,19 +13383,15 @@ impl IFontCache_Vtbl {
         where
             Identity::Impl: IFontCache_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFontCache_Impl>::GetJP_ISOControl(
-                        value,
-                        pfUseSIO,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IFontCache_Impl>::GetJP_ISOControl, pfUseSIO)
+            }
         }
         IFontCache_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -13085,6 +13449,7 @@ impl IFontCacheNotify {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnPreFontChange(&self) -> HRESULT {
         (self.vtable().OnPreFontChange)(self.as_raw())
     }
@@ -13092,6 +13457,7 @@ impl IFontCacheNotify {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnPostFontChange(&self) -> HRESULT {
         (self.vtable().OnPostFontChange)(self.as_raw())
     }
@@ -13137,16 +13503,14 @@ impl IFontCacheNotify_Vtbl {
         where
             Identity::Impl: IFontCacheNotify_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFontCacheNotify_Impl>::OnPreFontChange(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IFontCacheNotify_Impl>::OnPreFontChange)
+            }
         }
         unsafe extern "system" fn OnPostFontChange<
             Identity: ComObject,
@@ -13155,16 +13519,14 @@ impl IFontCacheNotify_Vtbl {
         where
             Identity::Impl: IFontCacheNotify_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFontCacheNotify_Impl>::OnPostFontChange(value)
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IFontCacheNotify_Impl>::OnPostFontChange)
+            }
         }
         IFontCacheNotify_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -13243,6 +13605,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetSrc(&self, pbstr: *mut BSTR) -> HRESULT {
         (self.vtable().GetSrc)(self.as_raw(), pbstr)
     }
@@ -13250,6 +13613,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetSrc(&self, bstr: BSTR) -> HRESULT {
         (self.vtable().SetSrc)(self.as_raw(), bstr)
     }
@@ -13257,6 +13621,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn GetDest(&self, pbstr: *mut BSTR) -> HRESULT {
         (self.vtable().GetDest)(self.as_raw(), pbstr)
     }
@@ -13264,6 +13629,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn SetDest(&self, bstr: BSTR) -> HRESULT {
         (self.vtable().SetDest)(self.as_raw(), bstr)
     }
@@ -13271,6 +13637,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnPreSave(&self) -> HRESULT {
         (self.vtable().OnPreSave)(self.as_raw())
     }
@@ -13278,6 +13645,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn OnPostSave(&self) -> HRESULT {
         (self.vtable().OnPostSave)(self.as_raw())
     }
@@ -13285,6 +13653,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn CanPackage(&self) -> HRESULT {
         (self.vtable().CanPackage)(self.as_raw())
     }
@@ -13292,6 +13661,7 @@ impl IMimeEditTag {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn IsValidMimeType(&self, pszTypeW: LPWSTR) -> HRESULT {
         (self.vtable().IsValidMimeType)(self.as_raw(), pszTypeW)
     }
@@ -13409,14 +13779,15 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::GetSrc(value, pbstr) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::GetSrc, pbstr)
+            }
         }
         unsafe extern "system" fn SetSrc<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13425,14 +13796,15 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::SetSrc(value, bstr) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::SetSrc, bstr)
+            }
         }
         unsafe extern "system" fn GetDest<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13441,14 +13813,15 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::GetDest(value, pbstr) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::GetDest, pbstr)
+            }
         }
         unsafe extern "system" fn SetDest<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13457,14 +13830,15 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::SetDest(value, bstr) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::SetDest, bstr)
+            }
         }
         unsafe extern "system" fn OnPreSave<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13472,14 +13846,14 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::OnPreSave(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::OnPreSave)
+            }
         }
         unsafe extern "system" fn OnPostSave<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13487,14 +13861,14 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::OnPostSave(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::OnPostSave)
+            }
         }
         unsafe extern "system" fn CanPackage<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13502,14 +13876,14 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTag_Impl>::CanPackage(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::CanPackage)
+            }
         }
         unsafe extern "system" fn IsValidMimeType<
             Identity: ComObject,
@@ -13518,19 +13892,15 @@ impl IMimeEditTag_Vtbl {
         where
             Identity::Impl: IMimeEditTag_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEditTag_Impl>::IsValidMimeType(
-                        value,
-                        pszTypeW,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTag_Impl>::IsValidMimeType, pszTypeW)
+            }
         }
         IMimeEditTag_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -13603,6 +13973,7 @@ impl IMimeEditTagCollection {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Init(&self, pHtmlDoc: LPUNKNOWN) -> HRESULT {
         (self.vtable().Init)(self.as_raw(), pHtmlDoc)
     }
@@ -13610,6 +13981,7 @@ impl IMimeEditTagCollection {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Next(
         &self,
         cFetch: ULONG,
@@ -13622,6 +13994,7 @@ impl IMimeEditTagCollection {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Reset(&self) -> HRESULT {
         (self.vtable().Reset)(self.as_raw())
     }
@@ -13629,6 +14002,7 @@ impl IMimeEditTagCollection {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self, pcItems: *mut ULONG) -> HRESULT {
         (self.vtable().Count)(self.as_raw(), pcItems)
     }
@@ -13703,19 +14077,15 @@ impl IMimeEditTagCollection_Vtbl {
         where
             Identity::Impl: IMimeEditTagCollection_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEditTagCollection_Impl>::Init(
-                        value,
-                        pHtmlDoc,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTagCollection_Impl>::Init, pHtmlDoc)
+            }
         }
         unsafe extern "system" fn Next<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13726,21 +14096,23 @@ impl IMimeEditTagCollection_Vtbl {
         where
             Identity::Impl: IMimeEditTagCollection_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEditTagCollection_Impl>::Next(
-                        value,
-                        cFetch,
-                        ppTag,
-                        pcFetched,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IMimeEditTagCollection_Impl>::Next,
+                    cFetch,
+                    ppTag,
+                    pcFetched,
+                )
+            }
         }
         unsafe extern "system" fn Reset<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13748,14 +14120,14 @@ impl IMimeEditTagCollection_Vtbl {
         where
             Identity::Impl: IMimeEditTagCollection_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IMimeEditTagCollection_Impl>::Reset(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTagCollection_Impl>::Reset)
+            }
         }
         unsafe extern "system" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -13764,19 +14136,15 @@ impl IMimeEditTagCollection_Vtbl {
         where
             Identity::Impl: IMimeEditTagCollection_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IMimeEditTagCollection_Impl>::Count(
-                        value,
-                        pcItems,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IMimeEditTagCollection_Impl>::Count, pcItems)
+            }
         }
         IMimeEditTagCollection_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

@@ -53,6 +53,7 @@ impl IUnknown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryInterface(
         &self,
         riid: REFIID,
@@ -146,6 +147,7 @@ impl IFoo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Frob(&self) -> HRESULT {
         (self.vtable().Frob)(self.as_raw())
     }
@@ -178,14 +180,10 @@ impl IFoo_Vtbl {
         where
             Identity::Impl: IFoo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IFoo_Impl>::Frob(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<Identity, OFFSET, _>(this, <Identity::Impl as IFoo_Impl>::Frob)
+            }
         }
         IFoo_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
@@ -220,6 +218,7 @@ impl IBar {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Bar(&self, n: ULONG) {
         (self.vtable().Bar)(self.as_raw(), n)
     }
@@ -253,14 +252,15 @@ impl IBar_Vtbl {
         where
             Identity::Impl: IBar_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IBar_Impl>::Bar(value, n) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IBar_Impl>::Bar, n)
+            }
         }
         IBar_Vtbl {
             base__: IFoo_Vtbl::new::<Identity, OFFSET>(),

@@ -53,6 +53,7 @@ impl IUnknown {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn QueryInterface(
         &self,
         riid: REFIID,
@@ -154,6 +155,7 @@ impl IFoo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Frob(
         &self,
         type_: ULONG,
@@ -167,6 +169,7 @@ impl IFoo {
     ///
     /// # Safety
     /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
     pub unsafe fn Count(&self) -> ULONG {
         (self.vtable().Count)(self.as_raw())
     }
@@ -221,22 +224,18 @@ impl IFoo_Vtbl {
         where
             Identity::Impl: IFoo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe {
-                    <Identity::Impl as IFoo_Impl>::Frob(
-                        value,
-                        type_,
-                        lpszName,
-                        ppUnk,
-                        pfn,
-                    )
-                }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IFoo_Impl>::Frob, type_, lpszName, ppUnk, pfn)
+            }
         }
         unsafe extern "C" fn Count<Identity: ComObject, const OFFSET: isize>(
             this: *mut ::core::ffi::c_void,
@@ -244,14 +243,10 @@ impl IFoo_Vtbl {
         where
             Identity::Impl: IFoo_Impl,
         {
-            guard(|| {
-                // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.
-                let value = unsafe {
-                    Identity::implementation(identity_ptr::<Identity, OFFSET>(this))
-                };
-                // SAFETY: the caller's arguments, passed on unchanged, are what the method's contract covers.
-                unsafe { <Identity::Impl as IFoo_Impl>::Count(value) }
-            })
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<Identity, OFFSET, _>(this, <Identity::Impl as IFoo_Impl>::Count)
+            }
         }
         IFoo_Vtbl {
             base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),

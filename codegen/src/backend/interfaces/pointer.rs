@@ -145,6 +145,9 @@ pub(super) fn wrappers(cx: &Context<'_>) -> TokenStream {
                 ///
                 /// # Safety
                 /// The arguments must be valid as the MAPI documentation of this method requires.
+                // Inline: compiled where it is called, not once for each of the bindings'
+                // thousand methods in their own build.
+                #[inline]
                 pub unsafe fn #name(&self, #(#params),*) #ret {
                     (self.vtable().#name)(self.as_raw(), #(#args),*)
                 }

@@ -7,6 +7,9 @@ use quote::{format_ident, quote};
 
 use super::{Context, Root, Shape, Sig};
 
+/// The most arguments besides `this` that the support module's `call0`..`call16` pass.
+const ENTRY_CALL_ARGS: usize = 16;
+
 /// The vtable struct.
 pub(super) fn definition(cx: &Context<'_>) -> TokenStream {
     let vtbl = &cx.vtbl;
@@ -68,6 +71,32 @@ fn derived_constructor(cx: &Context<'_>, base: &str) -> TokenStream {
             ret,
             ..
         } = s;
+        // The body goes through one of the support module's `callN` (no closure of its
+        // own: that halves the bindings' build); past `ENTRY_CALL_ARGS` arguments, a
+        // closure.
+        let body = if args.len() <= ENTRY_CALL_ARGS {
+            let call = format_ident!("call{}", args.len());
+            let inferred = args.iter().map(|_| quote!(_));
+            quote! {
+                mapi_codegen_safety!("the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.");
+                unsafe {
+                    #call::<Identity, OFFSET, #(#inferred,)* _>(
+                        this,
+                        <Identity::Impl as #impl_trait>::#name,
+                        #(#args),*
+                    )
+                }
+            }
+        } else {
+            quote! {
+                guard(|| {
+                    mapi_codegen_safety!("the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.");
+                    let value = unsafe { Identity::implementation(identity_ptr::<Identity, OFFSET>(this)) };
+                    mapi_codegen_safety!("the caller's arguments, passed on unchanged, are what the method's contract covers.");
+                    unsafe { <Identity::Impl as #impl_trait>::#name(value, #(#args),*) }
+                })
+            }
+        };
         quote! {
             unsafe extern #abi fn #name<Identity: ComObject, const OFFSET: isize>(
                 this: *mut ::core::ffi::c_void, #(#params),*
@@ -75,12 +104,7 @@ fn derived_constructor(cx: &Context<'_>, base: &str) -> TokenStream {
             where
                 Identity::Impl: #impl_trait,
             {
-                guard(|| {
-                    mapi_codegen_safety!("the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for.");
-                    let value = unsafe { Identity::implementation(identity_ptr::<Identity, OFFSET>(this)) };
-                    mapi_codegen_safety!("the caller's arguments, passed on unchanged, are what the method's contract covers.");
-                    unsafe { <Identity::Impl as #impl_trait>::#name(value, #(#args),*) }
-                })
+                #body
             }
         }
     });
