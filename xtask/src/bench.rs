@@ -340,6 +340,8 @@ struct Compile {
     windows_core: Duration,
     ours_incremental: Duration,
     windows_core_incremental: Duration,
+    /// A cdylib with std alone: the floor under both rebuilds.
+    floor_incremental: Duration,
 }
 
 /// A build after an edit of the provider's `src/lib.rs` (a comment appended, so the
@@ -416,6 +418,7 @@ fn compile_figures(
         ours_path: p[2],
         ours_incremental: i[0],
         windows_core_incremental: i[1],
+        floor_incremental: i[2],
     })
 }
 
@@ -479,6 +482,19 @@ fn provider_figures(
     let inc_ours =
         || incremental_build(&ours_manifest, &inc_target.join("ours"), &edits, ours_args);
     let inc_wc = || incremental_build(&wc_manifest, &inc_target.join("wc"), &edits, &[] as &[&str]);
+    // The floor: a cdylib with std alone.
+    let floor_copy = copies.join("floor");
+    copy_crate(&root().join("benches/fixtures/floor"), &floor_copy)?;
+    let floor_manifest = floor_copy.join("Cargo.toml");
+    clean_build(&floor_manifest, &inc_target.join("floor"), &[] as &[&str])?;
+    let inc_floor = || {
+        incremental_build(
+            &floor_manifest,
+            &inc_target.join("floor"),
+            &edits,
+            &[] as &[&str],
+        )
+    };
     let i = measure(
         &[
             (
@@ -489,6 +505,7 @@ fn provider_figures(
                 "incremental rebuild: provider with windows-core #[implement]",
                 &inc_wc,
             ),
+            ("incremental rebuild: a cdylib with std alone", &inc_floor),
         ],
         runs,
         true,
@@ -524,6 +541,11 @@ pub fn providers(runs: usize) -> Result<(), Fail> {
     println!(
         "  rebuild after an edit, windows-core    {:>7.0} ms",
         ms(i[1])
+    );
+    println!(
+        "  rebuild after an edit, std alone       {:>7.0} ms  {:.2}x windows-core (the floor)",
+        ms(i[2]),
+        ms(i[2]) / ms(i[1])
     );
     Ok(())
 }
@@ -757,6 +779,12 @@ pub fn all(runs: usize) -> Result<(), Fail> {
         t,
         "| rebuild after editing the provider, windows-core `#[implement]` | {:.2} s | 1.00 |",
         c.windows_core_incremental.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| rebuild after an edit, a cdylib with std alone (the floor) | {:.2} s | {:.2} |",
+        c.floor_incremental.as_secs_f64(),
+        c.floor_incremental.as_secs_f64() / c.windows_core_incremental.as_secs_f64()
     );
     let _ = writeln!(
         t,
