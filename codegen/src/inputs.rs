@@ -604,12 +604,20 @@ pub fn guard_name(key: &str) -> String {
 }
 
 /// The include folder of clang's resource directory (for `x86intrin.h` and friends).
+/// Asked of clang once per process (a process start per regeneration otherwise); a
+/// failure is not remembered.
 fn clang_resource_include() -> Result<PathBuf> {
+    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(dir) = FOUND.get() {
+        return Ok(dir.clone());
+    }
     let out = Command::new("clang").arg("-print-resource-dir").output();
     match out {
         Ok(o) if o.status.success() => {
             let dir = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            Ok(PathBuf::from(dir).join("include"))
+            Ok(FOUND
+                .get_or_init(|| PathBuf::from(dir).join("include"))
+                .clone())
         }
         _ => Err(Error::msg(
             "`clang -print-resource-dir` failed: clang is needed to find its built-in \

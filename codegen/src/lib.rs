@@ -12,8 +12,9 @@
 //!    it needs (their parse also lays out the other target's records), and builds the
 //!    [`ir::Model`];
 //! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
-//!    alone; [`clang::check_headers`] then compiles every generated C header as C and C++
-//!    for Linux and the Windows targets;
+//!    alone; [`clang::check_headers`] compiles every generated C header as C and C++
+//!    for Linux and the Windows targets (its clang processes run while the Rust modules
+//!    are formatted);
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
 //!
 //! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
@@ -93,17 +94,20 @@ pub fn generate(opts: &Options) -> Result<Generated> {
         scan.tagless.is_empty() && inputs.idl.iter().all(|i| i.header == i.shipped);
     let model = select::model(&manifest, &inputs, scan, &plan, answer).map_err(at_idl)?;
     lap("selection", &mut timings);
-    let files = backend::render(&model)?;
-    lap("render + format", &mut timings);
     // The C headers must compile before anything is written; clang's errors on a lowered
-    // IDL header name the IDL line (its `#line` directives), where the error is put.
-    clang::check_headers(
+    // IDL header name the IDL line (its `#line` directives), where the error is put. The
+    // check's clang processes need only the C text: they run while this thread renders
+    // and formats the Rust modules.
+    let mut files = backend::render_c_headers(&model)?;
+    let check = clang::start_check(
         &inputs,
         &files,
         backend::cheader::UMBRELLA,
         shipped_headers_fit,
-    )
-    .map_err(at_idl)?;
+    )?;
+    files.append(&mut backend::render_rust(&model)?);
+    lap("render + format", &mut timings);
+    check.finish().map_err(at_idl)?;
     lap("C header check", &mut timings);
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|h| h.path.clone()));

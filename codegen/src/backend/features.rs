@@ -15,7 +15,25 @@ pub fn dependencies(
     bodies: &BTreeMap<String, TokenStream>,
     always: &[&str],
 ) -> Result<BTreeMap<String, BTreeSet<String>>> {
-    let all = names_used(bodies)?;
+    let mut modules = BTreeMap::new();
+    for (module, body) in bodies {
+        let file: syn::File = syn::parse2(body.clone()).map_err(|e| {
+            Error::msg(format!(
+                "internal error: module {module} does not parse: {e}"
+            ))
+        })?;
+        modules.insert(module.clone(), (defined_names(&file.items), body.clone()));
+    }
+    Ok(dependencies_of(&modules, always))
+}
+
+/// [`dependencies`] from what each module defines ([`defined_names`] of its items,
+/// which the caller has parsed already) and its tokens.
+pub fn dependencies_of(
+    modules: &BTreeMap<String, (Vec<String>, TokenStream)>,
+    always: &[&str],
+) -> BTreeMap<String, BTreeSet<String>> {
+    let all = names_used(modules);
     let mut ungated: BTreeSet<String> = always.iter().map(|s| s.to_string()).collect();
     let mut todo: Vec<String> = ungated.iter().cloned().collect();
     while let Some(m) = todo.pop() {
@@ -25,47 +43,44 @@ pub fn dependencies(
             }
         }
     }
-    Ok(all
-        .into_iter()
+    all.into_iter()
         .filter(|(m, _)| !ungated.contains(m))
         .map(|(m, needs)| {
             let needs = needs.into_iter().filter(|n| !ungated.contains(n)).collect();
             (m, needs)
         })
-        .collect())
+        .collect()
+}
+
+/// The names `items` define (at their level), in order.
+pub fn defined_names(items: &[syn::Item]) -> Vec<String> {
+    items.iter().filter_map(defined_name).collect()
 }
 
 /// For each module, the other modules whose names its items use.
 fn names_used(
-    bodies: &BTreeMap<String, TokenStream>,
-) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    modules: &BTreeMap<String, (Vec<String>, TokenStream)>,
+) -> BTreeMap<String, BTreeSet<String>> {
     // Who defines each name.
-    let mut defined_in: HashMap<String, String> = HashMap::new();
-    for (module, body) in bodies {
-        let file: syn::File = syn::parse2(body.clone()).map_err(|e| {
-            Error::msg(format!(
-                "internal error: module {module} does not parse: {e}"
-            ))
-        })?;
-        for item in &file.items {
-            if let Some(name) = defined_name(item) {
-                defined_in.entry(name).or_insert_with(|| module.clone());
-            }
+    let mut defined_in: HashMap<&str, &str> = HashMap::new();
+    for (module, (names, _)) in modules {
+        for name in names {
+            defined_in.entry(name).or_insert(module);
         }
     }
     let mut deps = BTreeMap::new();
-    for (module, body) in bodies {
+    for (module, (_, body)) in modules {
         let mut needs = BTreeSet::new();
         for_each_ident(body.clone(), &mut |name| {
             if let Some(owner) = defined_in.get(name) {
                 if owner != module {
-                    needs.insert(owner.clone());
+                    needs.insert(owner.to_string());
                 }
             }
         });
         deps.insert(module.clone(), needs);
     }
-    Ok(deps)
+    deps
 }
 
 fn defined_name(item: &syn::Item) -> Option<String> {

@@ -7,15 +7,21 @@ use crate::error::{Error, Result};
 
 /// Parses the tokens as a file and prints them with prettyplease, after the banner.
 pub fn format_file(banner: &str, tokens: TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+    Ok(print_file(banner, &parse_file(tokens)?))
+}
+
+/// The tokens parsed as a file, for [`print_file`].
+pub fn parse_file(tokens: TokenStream) -> Result<syn::File> {
+    syn::parse2(tokens).map_err(|e| {
         Error::msg(format!(
             "internal error: generated code does not parse: {e}"
         ))
-    })?;
-    Ok(format!(
-        "{banner}{}",
-        safety_comments(&prettyplease::unparse(&file))
-    ))
+    })
+}
+
+/// A parsed file printed with prettyplease, after the banner.
+pub fn print_file(banner: &str, file: &syn::File) -> String {
+    format!("{banner}{}", safety_comments(&prettyplease::unparse(file)))
 }
 
 /// The marker the emitters put where a `// SAFETY:` comment belongs (token streams

@@ -44,6 +44,27 @@ pub fn check_headers(
     umbrella: &str,
     with_mapi_headers: bool,
 ) -> Result<()> {
+    start_check(inputs, files, umbrella, with_mapi_headers)?.finish()
+}
+
+/// A [`check_headers`] under way: its clang processes run while the caller does other
+/// work (the generator renders the Rust modules meanwhile); [`finish`](Self::finish)
+/// waits for them. Dropped unfinished, it stops them and removes its folder.
+pub struct Check {
+    jobs: Vec<Job>,
+    dir: PathBuf,
+    // Declared last: the folder is removed after the processes have ended.
+    _scratch: Option<Scratch>,
+}
+
+/// Starts [`check_headers`]: writes the headers to a temporary folder and starts the
+/// clang processes, without waiting for them.
+pub fn start_check(
+    inputs: &Inputs,
+    files: &BTreeMap<String, String>,
+    umbrella: &str,
+    with_mapi_headers: bool,
+) -> Result<Check> {
     let headers: Vec<(&str, &str)> = files
         .iter()
         .filter_map(|(rel, text)| {
@@ -52,7 +73,11 @@ pub fn check_headers(
         })
         .collect();
     if headers.is_empty() {
-        return Ok(());
+        return Ok(Check {
+            jobs: Vec::new(),
+            dir: PathBuf::new(),
+            _scratch: None,
+        });
     }
     static RUN: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -61,6 +86,11 @@ pub fn check_headers(
         RUN.fetch_add(1, Ordering::Relaxed)
     ));
     let scratch = Scratch(dir.clone());
+    let mut check = Check {
+        jobs: Vec::new(),
+        dir: dir.clone(),
+        _scratch: Some(scratch),
+    };
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))?;
     for (name, text) in &headers {
@@ -73,7 +103,7 @@ pub fn check_headers(
     // is the one every other repeats.
     let mut order: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
     order.sort_by_key(|n| *n != umbrella);
-    let mut jobs = Vec::new();
+    let jobs = &mut check.jobs;
     for cplusplus in [false, true] {
         let lang = if cplusplus { "C++" } else { "C" };
         for (i, name) in order.iter().enumerate() {
@@ -114,28 +144,46 @@ pub fn check_headers(
             }
         }
     }
-    let mut failures = Vec::new();
-    for job in jobs {
-        let out = job
-            .child
-            .wait_with_output()
-            .map_err(|e| Error::msg(format!("cannot wait for clang: {e}")))?;
-        if !out.status.success() {
-            let shown = format!("{}/", dir.display());
-            let stderr = String::from_utf8_lossy(&out.stderr).replace(&shown, "include/");
-            failures.push((job.what, stderr.trim_end().to_string()));
+    Ok(check)
+}
+
+impl Check {
+    /// Waits for every clang process: `Ok` if each compiled its header, else the error
+    /// that quotes the first failure's clang and names the others.
+    pub fn finish(mut self) -> Result<()> {
+        let mut failures = Vec::new();
+        for job in std::mem::take(&mut self.jobs) {
+            let out = job
+                .child
+                .wait_with_output()
+                .map_err(|e| Error::msg(format!("cannot wait for clang: {e}")))?;
+            if !out.status.success() {
+                let shown = format!("{}/", self.dir.display());
+                let stderr = String::from_utf8_lossy(&out.stderr).replace(&shown, "include/");
+                failures.push((job.what, stderr.trim_end().to_string()));
+            }
+        }
+        drop(self);
+        let Some((what, stderr)) = failures.first() else {
+            return Ok(());
+        };
+        let mut message = format!("{what} does not compile (nothing is written):\n{stderr}");
+        if failures.len() > 1 {
+            let others: Vec<&str> = failures[1..].iter().map(|(w, _)| w.as_str()).collect();
+            message.push_str(&format!("\n(also failing: {})", others.join(", ")));
+        }
+        Err(Error::msg(message))
+    }
+}
+
+impl Drop for Check {
+    fn drop(&mut self) {
+        // Unfinished (another stage failed first): the processes are not needed.
+        for job in &mut self.jobs {
+            let _ = job.child.kill();
+            let _ = job.child.wait();
         }
     }
-    drop(scratch);
-    let Some((what, stderr)) = failures.first() else {
-        return Ok(());
-    };
-    let mut message = format!("{what} does not compile (nothing is written):\n{stderr}");
-    if failures.len() > 1 {
-        let others: Vec<&str> = failures[1..].iter().map(|(w, _)| w.as_str()).collect();
-        message.push_str(&format!("\n(also failing: {})", others.join(", ")));
-    }
-    Err(Error::msg(message))
 }
 
 fn spawn(what: String, args: &[String], file: &Path) -> Result<Job> {

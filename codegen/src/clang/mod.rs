@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-pub use headers::check_headers;
+pub use headers::{check_headers, start_check, Check};
 pub use scan::{Declared, Scan};
 
 /// Parses every header as C++ for the calling-convention target and scans it.
@@ -196,17 +196,31 @@ pub struct Answer {
 /// Runs bindgen for every target on threads while this thread evaluates the macros
 /// (libclang handles separate indexes on separate threads) in a parse for the first
 /// target that does not decide calling conventions (the scan's parse already serves that
-/// one), which also gives that target's layouts. bindgen's output crosses back as text:
-/// syntax trees are not Send.
+/// one), which also gives that target's layouts. bindgen's output crosses back as text
+/// (syntax trees are not Send), which this thread parses as each run ends, while the
+/// others still run.
 pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer> {
     let cc = inputs.cc_target;
     let other = (0..inputs.targets.len()).find(|i| *i != cc);
-    let (evaluated, rest, texts) = std::thread::scope(|s| {
+    // Every class the headers declare is dropped from bindgen's output (C's view of an
+    // interface is a struct holding a vtable pointer), emitted as an interface or not.
+    let interfaces: HashSet<String> = scan.interfaces.keys().cloned().collect();
+    let (evaluated, rest, processed) = std::thread::scope(|s| {
+        let (done, finished) = std::sync::mpsc::channel();
         let runs: Vec<_> = inputs
             .targets
             .iter()
-            .map(|t| s.spawn(move || bindgen::generate(inputs, scan, &t.triple, &request.types)))
+            .enumerate()
+            .map(|(i, t)| {
+                let done = done.clone();
+                s.spawn(move || {
+                    let text = bindgen::generate(inputs, scan, &t.triple, &request.types);
+                    // The receiver outlives every run (it is read until all have ended).
+                    let _ = done.send((i, text));
+                })
+            })
             .collect();
+        drop(done);
         let triple = &inputs.targets[other.unwrap_or(cc)].triple;
         let evaluated = evaluate::evaluate(inputs, triple, &request.macros);
         // Any further target: a parse for its layouts alone.
@@ -220,8 +234,27 @@ pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer>
                 )
             })
             .collect();
-        let texts: Vec<Result<String>> = runs.into_iter().map(|h| joined(h.join())).collect();
-        (evaluated, rest, texts)
+        // Each run's output processed as it arrives, in whatever order the runs end.
+        let mut processed: Vec<Option<Result<bindgen::TargetOutput>>> =
+            inputs.targets.iter().map(|_| None).collect();
+        for (i, text) in finished {
+            processed[i] = Some(text.and_then(|text| {
+                bindgen::process(&inputs.targets[i].triple, &text, &interfaces, &scan.decls)
+            }));
+        }
+        // A run that sent nothing panicked.
+        let processed: Vec<Result<bindgen::TargetOutput>> = runs
+            .into_iter()
+            .zip(processed)
+            .map(|(h, p)| match (joined(h.join().map(Ok)), p) {
+                (Ok(()), Some(p)) => p,
+                (Err(e), _) => Err(e),
+                (Ok(()), None) => Err(Error::msg(
+                    "internal error: a generator thread ended without its output",
+                )),
+            })
+            .collect();
+        (evaluated, rest, processed)
     });
     let (values, evaluated_layouts) = evaluated?;
     let mut layouts = vec![layouts::Layouts::new(); inputs.targets.len()];
@@ -232,18 +265,7 @@ pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer>
     for (i, l) in rest {
         layouts[i] = l?;
     }
-    // Every class the headers declare is dropped from bindgen's output (C's view of an
-    // interface is a struct holding a vtable pointer), emitted as an interface or not.
-    let interfaces: HashSet<String> = scan.interfaces.keys().cloned().collect();
-    let mut targets = Vec::new();
-    for (t, text) in inputs.targets.iter().zip(texts) {
-        targets.push(bindgen::process(
-            &t.triple,
-            &text?,
-            &interfaces,
-            &scan.decls,
-        )?);
-    }
+    let targets = processed.into_iter().collect::<Result<Vec<_>>>()?;
     Ok(Answer {
         targets,
         values,
