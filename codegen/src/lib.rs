@@ -80,12 +80,19 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let manifest = manifest::Manifest::load(&opts.manifest)?;
     let mut inputs = inputs::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
     lap("manifest + IDL", &mut timings);
+    // The macro values take a parse of their own: it runs while the scan parses, over
+    // every macro the constants rules may choose (read from the headers' text).
+    let early = clang::evaluate::evaluate_early(
+        &inputs,
+        clang::evaluation_triple(&inputs),
+        select::candidate_macros(&manifest, &inputs),
+    );
     let scan = clang::scan(&mut inputs).map_err(|e| inputs.locate_in_idl(e))?;
     // clang's errors on a lowered IDL header are put at the IDL line.
     let at_idl = |e| inputs.locate_in_idl(e);
     lap("libclang scan", &mut timings);
     let plan = select::plan(&manifest, &scan)?;
-    let answer = clang::answer(&inputs, &scan, &plan.request).map_err(at_idl)?;
+    let answer = clang::answer(&inputs, &scan, &plan.request, Some(early)).map_err(at_idl)?;
     lap("bindgen + macros", &mut timings);
     // The shipped C headers are written over the headers the generated crate is made from:
     // headers that declare an IDL interface themselves (Microsoft's declare the shutdown

@@ -62,6 +62,10 @@ pub fn generate(
         .blocklist_var(".*")
         .prepend_enum_name(false)
         .formatter(bindgen::Formatter::None)
+        // bindgen would run `clang --version` and `clang -E -v` for C and for C++ (and
+        // llvm-config) on every run to learn the target's include paths: libclang's own
+        // driver finds them for `--target`, and `clang_args` names the resource folder.
+        .detect_include_paths(false)
         .parse_callbacks(Box::new(NoMacros));
     for (path, text) in &files[1..] {
         b = b.header_contents(path, text);

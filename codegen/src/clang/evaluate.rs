@@ -21,18 +21,77 @@ pub fn evaluate(
     triple: &str,
     macros: &[String],
 ) -> Result<(Vec<Option<i128>>, Layouts)> {
+    evaluate_in(
+        &inputs.clang_args(triple, true),
+        inputs.unsaved("constants.cpp", ""),
+        macros,
+    )
+}
+
+/// [`evaluate`], started on a thread of its own before the scan, over the macros the
+/// constants rules may choose (`select::candidate_macros`, from the headers' text), for
+/// `triple`. [`Early::take`] gives its answer for the macros the plan then asks for, or
+/// nothing when it cannot stand in for [`evaluate`]: a requested macro it did not
+/// evaluate, headers that the scan changed since ([`Inputs::leave_out`]), or a failed
+/// parse; then `evaluate` runs as before.
+pub struct Early {
+    /// What clang read: the files' text, to see that it is still what `evaluate` would
+    /// read.
+    files: Vec<(String, String)>,
+    macros: Vec<String>,
+    run: std::thread::JoinHandle<Result<(Vec<Option<i128>>, Layouts)>>,
+}
+
+/// Starts [`Early`].
+pub fn evaluate_early(inputs: &Inputs, triple: &str, macros: Vec<String>) -> Early {
+    let args = inputs.clang_args(triple, true);
+    let files = inputs.unsaved("constants.cpp", "");
+    let (for_run, names) = (files.clone(), macros.clone());
+    let run = std::thread::spawn(move || evaluate_in(&args, for_run, &names));
+    Early { files, macros, run }
+}
+
+impl Early {
+    /// The values of `macros` (in their order) and the layouts, if this evaluation can
+    /// stand in for [`evaluate`] over `inputs`.
+    pub fn take(self, inputs: &Inputs, macros: &[String]) -> Option<(Vec<Option<i128>>, Layouts)> {
+        let (values, layouts) = self.run.join().ok()?.ok()?;
+        if self.files != inputs.unsaved("constants.cpp", "") {
+            return None;
+        }
+        let index: std::collections::HashMap<&str, usize> = self
+            .macros
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.as_str(), i))
+            .collect();
+        let values = macros
+            .iter()
+            .map(|m| index.get(m.as_str()).map(|&i| values[i]))
+            .collect::<Option<Vec<_>>>()?;
+        Some((values, layouts))
+    }
+}
+
+/// The evaluation in a parse of `files` (the first the main file, which the macros'
+/// initializers are appended to) with `args`.
+fn evaluate_in(
+    args: &[String],
+    mut files: Vec<(String, String)>,
+    macros: &[String],
+) -> Result<(Vec<Option<i128>>, Layouts)> {
     let mut extra = String::from("\n");
     for (i, name) in macros.iter().enumerate() {
         extra.push_str(&format!(
             "static const long long {PREFIX}{i} = (long long)({name});\n"
         ));
     }
+    if let Some((_, main)) = files.first_mut() {
+        main.push_str(&extra);
+    }
     // Lenient: an initializer whose macro is no integer constant fails, and may fail
     // inside the macro's header. (The scan's parse has shown the headers compile.)
-    let tu = TranslationUnit::parse_lenient(
-        &inputs.clang_args(triple, true),
-        &inputs.unsaved("constants.cpp", &extra),
-    )?;
+    let tu = TranslationUnit::parse_lenient(args, &files)?;
     let mut values = vec![None; macros.len()];
     for c in tu.root().children() {
         if c.kind() != CXCursor_VarDecl {

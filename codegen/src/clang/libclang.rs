@@ -14,9 +14,20 @@ use clang_sys::*;
 
 use crate::error::Error;
 
-/// Loads libclang once for this thread, with an error that says what to install.
+/// libclang as first loaded in this process: `clang_sys::load` finds the library afresh
+/// (running `llvm-config`, resolving every symbol) each time, and its handle is per
+/// thread, so the other threads are given this one.
+static LIBRARY: std::sync::OnceLock<std::sync::Arc<clang_sys::SharedLibrary>> =
+    std::sync::OnceLock::new();
+
+/// Makes libclang usable on this thread, loading it once per process, with an error that
+/// says what to install.
 pub fn ensure_loaded() -> Result<(), Error> {
     if clang_sys::is_loaded() {
+        return Ok(());
+    }
+    if let Some(library) = LIBRARY.get() {
+        clang_sys::set_library(Some(library.clone()));
         return Ok(());
     }
     clang_sys::load().map_err(|e| {
@@ -25,7 +36,12 @@ pub fn ensure_loaded() -> Result<(), Error> {
              (or run `cargo xtask regen`, which installs it), or point LIBCLANG_PATH at \
              the directory holding libclang.so"
         ))
-    })
+    })?;
+    if let Some(library) = clang_sys::get_library() {
+        // Another thread may have stored its own first: either is the same library.
+        let _ = LIBRARY.set(library);
+    }
+    Ok(())
 }
 
 /// A libclang index with one translation unit parsed from in-memory sources.

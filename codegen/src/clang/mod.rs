@@ -199,7 +199,12 @@ pub struct Answer {
 /// one), which also gives that target's layouts. bindgen's output crosses back as text
 /// (syntax trees are not Send), which this thread parses as each run ends, while the
 /// others still run.
-pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer> {
+pub fn answer(
+    inputs: &Inputs,
+    scan: &Scan,
+    request: &Request,
+    early: Option<evaluate::Early>,
+) -> Result<Answer> {
     let cc = inputs.cc_target;
     let other = (0..inputs.targets.len()).find(|i| *i != cc);
     // Every class the headers declare is dropped from bindgen's output (C's view of an
@@ -221,8 +226,11 @@ pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer>
             })
             .collect();
         drop(done);
-        let triple = &inputs.targets[other.unwrap_or(cc)].triple;
-        let evaluated = evaluate::evaluate(inputs, triple, &request.macros);
+        let triple = evaluation_triple(inputs);
+        let evaluated = match early.and_then(|e| e.take(inputs, &request.macros)) {
+            Some(answer) => Ok(answer),
+            None => evaluate::evaluate(inputs, triple, &request.macros),
+        };
         // Any further target: a parse for its layouts alone.
         let rest: Vec<(usize, Result<layouts::Layouts>)> = (0..inputs.targets.len())
             .filter(|i| *i != cc && Some(*i) != other)
@@ -271,6 +279,15 @@ pub fn answer(inputs: &Inputs, scan: &Scan, request: &Request) -> Result<Answer>
         values,
         layouts,
     })
+}
+
+/// The target the macros are evaluated for (and its layouts collected in the same
+/// parse): the first that does not decide calling conventions, whose layouts the scan's
+/// parse does not give; the only one if there is one.
+pub fn evaluation_triple(inputs: &Inputs) -> &str {
+    let cc = inputs.cc_target;
+    let other = (0..inputs.targets.len()).find(|i| *i != cc);
+    &inputs.targets[other.unwrap_or(cc)].triple
 }
 
 /// A thread's result; a panic there becomes an error here.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::clang::Scan;
 use crate::error::Result;
+use crate::inputs::Inputs;
 use crate::ir::{header_key, Constant, TypeItem};
 use crate::manifest::{glob_match, line_col, Manifest};
 
@@ -17,6 +18,68 @@ pub struct Chosen {
     pub header: String,
     /// The index of the rule that chose it (the first that matches).
     pub rule: usize,
+}
+
+/// The macros the rules may choose, read from the headers' text before clang has parsed
+/// them: every object-like `#define` in a rule's `from` header whose name the rule
+/// matches. What [`choose`] later takes from the scan is, for the headers the generator
+/// reads directly, among these; the early macro evaluation (`clang::evaluate_early`) runs
+/// over them while the scan parses.
+pub fn candidates(manifest: &Manifest, inputs: &Inputs) -> Vec<String> {
+    let rules = &manifest.spec.constants;
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for h in &inputs.headers {
+        if let Ok(text) = std::fs::read_to_string(&h.path) {
+            texts.push((h.key.clone(), text));
+        }
+    }
+    for i in &inputs.idl {
+        texts.push((i.key.clone(), i.header.clone()));
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut names = Vec::new();
+    for (key, text) in &texts {
+        let rules_here: Vec<_> = rules
+            .iter()
+            .filter(|r| r.from.iter().any(|f| header_key(f) == *key))
+            .collect();
+        if rules_here.is_empty() {
+            continue;
+        }
+        for line in text.lines() {
+            let Some(name) = defined_name(line) else {
+                continue;
+            };
+            let wanted = rules_here.iter().any(|r| {
+                r.names.iter().any(|p| glob_match(p, name))
+                    && !r.exclude.iter().any(|p| glob_match(p, name))
+            });
+            if wanted && seen.insert(name.to_string()) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The name an object-like `#define` line defines (`#define MAPI_E_CALL_FAILED ...`), not
+/// a function-like one's (`#define PROP_TAG(t, i) ...`).
+fn defined_name(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix('#')?.trim_start();
+    let rest = rest.strip_prefix("define")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let (name, after) = rest.split_at(end);
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    (starts_well && !after.starts_with('(')).then_some(name)
 }
 
 /// Selects the macros the rules ask for, each with the rule that chose it.
