@@ -519,34 +519,21 @@ pub fn providers(runs: usize) -> Result<(), Fail> {
     let fixtures = Fixtures::new(&scratch.0)?;
     let (p, i) = provider_figures(runs, &scratch.0, &fixtures)?;
     println!("bench-providers: {runs} runs each, order alternating; medians:");
-    println!(
-        "  clean build, ours (as from crates.io)  {:>7.0} ms  {:.2}x windows-core",
-        ms(p[0]),
-        ms(p[0]) / ms(p[1])
-    );
-    println!(
-        "  clean build, windows-core             {:>7.0} ms",
-        ms(p[1])
-    );
-    println!(
-        "  clean build, ours (path dependency)    {:>7.0} ms  {:.2}x windows-core",
-        ms(p[2]),
-        ms(p[2]) / ms(p[1])
-    );
-    println!(
-        "  rebuild after an edit, ours            {:>7.0} ms  {:.2}x windows-core",
-        ms(i[0]),
-        ms(i[0]) / ms(i[1])
-    );
-    println!(
-        "  rebuild after an edit, windows-core    {:>7.0} ms",
-        ms(i[1])
-    );
-    println!(
-        "  rebuild after an edit, std alone       {:>7.0} ms  {:.2}x windows-core (the floor)",
-        ms(i[2]),
-        ms(i[2]) / ms(i[1])
-    );
+    let rows = [
+        ("clean build, ours (as from crates.io)", p[0], p[1]),
+        ("clean build, windows-core", p[1], p[1]),
+        ("clean build, ours (path dependency)", p[2], p[1]),
+        ("rebuild after an edit, ours", i[0], i[1]),
+        ("rebuild after an edit, windows-core", i[1], i[1]),
+        ("rebuild after an edit, std alone (the floor)", i[2], i[1]),
+    ];
+    for (what, d, windows_core) in rows {
+        println!(
+            "  {what:<46} {:>7.0} ms  {:.2}x windows-core",
+            ms(d),
+            ms(d) / ms(windows_core)
+        );
+    }
     Ok(())
 }
 

@@ -212,6 +212,10 @@ fn test() -> Result<(), Fail> {
     Ok(())
 }
 
+/// The runtime's crate (its unit tests) and the facade (the Rust hosts in `tests/`), for
+/// the valgrind and Miri runs.
+const RUNTIME_AND_FACADE: [&str; 4] = ["-p", "mapi-sync-runtime", "-p", "mapi-sync"];
+
 /// The runtime's unit tests and Rust host tests run by valgrind: no invalid access, no
 /// definite leak (the runtime's idle pool threads are still alive at exit; what they hold
 /// is reachable). `stress.rs` is left out: its 800,000 rounds are for native speed.
@@ -219,14 +223,9 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
     eprintln!("xtask: ==> the runtime's Rust tests under valgrind");
     run_tests(
         cargo()
-            .args([
-                "test",
-                "-p",
-                "mapi-sync-runtime",
-                "-p",
-                "mapi-sync",
-                "--lib",
-            ])
+            .arg("test")
+            .args(RUNTIME_AND_FACADE)
+            .arg("--lib")
             .args(["--test", "host", "--test", "semantics", "--test", "objects"])
             .args(["--test", "interfaces", "--test", "macro_hygiene"])
             .env(
@@ -335,18 +334,9 @@ fn miri() -> Result<(u64, u64), Fail> {
         eprintln!("xtask: ==> cargo miri test ({model})");
         let mut cmd = deps::rustup();
         cmd.current_dir(root())
-            .args([
-                "run",
-                NIGHTLY,
-                "cargo",
-                "miri",
-                "test",
-                "-p",
-                "mapi-sync-runtime",
-                "-p",
-                "mapi-sync",
-                "--lib",
-            ])
+            .args(["run", NIGHTLY, "cargo", "miri", "test"])
+            .args(RUNTIME_AND_FACADE)
+            .arg("--lib")
             .args(target.map(|t| ["--target", t]).into_iter().flatten())
             .args(tests.iter().flat_map(|t| ["--test", t]))
             .env(
