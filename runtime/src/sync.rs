@@ -166,12 +166,8 @@ unsafe extern "system" fn synchronize_in_background<T: SyncProvider + ComProvide
                 },
             ))
         };
-        // SAFETY: `psibpb` comes straight from the caller; `check` checks it.
-        let started = unsafe { check(psibpb) }.and_then(|checked| checked.launch(admit()?));
-        match started {
-            Ok(()) => S_OK,
-            Err(e) => e.code(),
-        }
+        // SAFETY: `psibpb` comes straight from the caller; `start` checks it.
+        unsafe { start(psibpb, admit) }
     })
 }
 
@@ -240,7 +236,18 @@ where
     F: FnOnce(&SyncRequest, &Progress) -> Result<()> + Send + 'static,
 {
     // SAFETY: forwarded from the caller.
-    match unsafe { check(psibpb) }.and_then(|checked| checked.launch(Box::new(work))) {
+    unsafe { start(psibpb, move || Ok(Box::new(work))) }
+}
+
+/// Checks `psibpb`, then asks `admit` for the work (its error is returned as it is, with
+/// nothing started), then launches it; the outcome as an HRESULT. Only this is compiled
+/// for each caller's `admit`: the rest is [`check`] and [`Checked::launch`].
+///
+/// # Safety
+/// As for [`run_in_background`].
+unsafe fn start(psibpb: PMAPISIB, admit: impl FnOnce() -> Result<Work>) -> HRESULT {
+    // SAFETY: the caller's contract.
+    match unsafe { check(psibpb) }.and_then(|checked| checked.launch(admit()?)) {
         Ok(()) => S_OK,
         Err(e) => e.code(),
     }
