@@ -12,7 +12,7 @@
 //!    it needs (their parse also lays out the other target's records), and builds the
 //!    [`ir::Model`];
 //! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
-//!    alone; [`clang::check_headers`] compiles every generated C header as C and C++
+//!    alone; [`clang::start_check`] compiles every generated C header as C and C++
 //!    for Linux and the Windows targets (its clang processes run while the Rust modules
 //!    are formatted);
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
@@ -85,7 +85,7 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     let early = clang::evaluate::evaluate_early(
         &inputs,
         clang::evaluation_triple(&inputs),
-        select::candidate_macros(&manifest, &inputs),
+        select::constants::candidates(&manifest, &inputs),
     );
     let scan = clang::scan(&mut inputs).map_err(|e| inputs.locate_in_idl(e))?;
     // clang's errors on a lowered IDL header are put at the IDL line.

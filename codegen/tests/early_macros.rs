@@ -15,7 +15,7 @@ fn manifest() -> Manifest {
 fn the_early_evaluation_gives_what_the_late_one_does() {
     let manifest = manifest();
     let mut inputs = Inputs::resolve(&manifest, None).unwrap();
-    let candidates = select::candidate_macros(&manifest, &inputs);
+    let candidates = select::constants::candidates(&manifest, &inputs);
     let triple = clang::evaluation_triple(&inputs).to_string();
     let early = evaluate::evaluate_early(&inputs, &triple, candidates.clone());
     let scan = clang::scan(&mut inputs).unwrap();

@@ -6,29 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use crate::error::{Error, Result};
-
 /// For each feature-gated module (by module name), the other gated modules its items
-/// name. The modules in `always` are never gated, nor is any module they name (directly
-/// or through others): what is always compiled must find what it uses.
-pub fn dependencies(
-    bodies: &BTreeMap<String, TokenStream>,
-    always: &[&str],
-) -> Result<BTreeMap<String, BTreeSet<String>>> {
-    let mut modules = BTreeMap::new();
-    for (module, body) in bodies {
-        let file: syn::File = syn::parse2(body.clone()).map_err(|e| {
-            Error::msg(format!(
-                "internal error: module {module} does not parse: {e}"
-            ))
-        })?;
-        modules.insert(module.clone(), (defined_names(&file.items), body.clone()));
-    }
-    Ok(dependencies_of(&modules, always))
-}
-
-/// [`dependencies`] from what each module defines ([`defined_names`] of its items,
-/// which the caller has parsed already) and its tokens.
+/// name, from what each module defines ([`defined_names`] of its items, which the caller
+/// has parsed already) and its tokens. The modules in `always` are never gated, nor is any
+/// module they name (directly or through others): what is always compiled must find what
+/// it uses.
 pub fn dependencies_of(
     modules: &BTreeMap<String, (Vec<String>, TokenStream)>,
     always: &[&str],
@@ -124,6 +106,24 @@ fn for_each_ident(tokens: TokenStream, f: &mut impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Error, Result};
+
+    /// The dependencies of modules given as tokens (parsed here, as the back end does).
+    fn dependencies(
+        bodies: &BTreeMap<String, TokenStream>,
+        always: &[&str],
+    ) -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let mut modules = BTreeMap::new();
+        for (module, body) in bodies {
+            let file: syn::File = syn::parse2(body.clone()).map_err(|e| {
+                Error::msg(format!(
+                    "internal error: module {module} does not parse: {e}"
+                ))
+            })?;
+            modules.insert(module.clone(), (defined_names(&file.items), body.clone()));
+        }
+        Ok(dependencies_of(&modules, always))
+    }
     use quote::quote;
 
     #[test]

@@ -32,24 +32,10 @@ struct Job {
     child: Child,
 }
 
-/// Compiles the `include/*.h` files among `files` (relative path -> text); `umbrella` is
-/// the name of the one that includes the others. `with_mapi_headers`: whether to compile
-/// the umbrella for the Windows targets over the MAPI headers the run read, which is
-/// what it includes there; not for headers it is not written over (ones that declare an
-/// IDL interface themselves, or that only C++ parses, as Microsoft's do), which are
-/// checked for Linux only.
-pub fn check_headers(
-    inputs: &Inputs,
-    files: &BTreeMap<String, String>,
-    umbrella: &str,
-    with_mapi_headers: bool,
-) -> Result<()> {
-    start_check(inputs, files, umbrella, with_mapi_headers)?.finish()
-}
-
-/// A [`check_headers`] under way: its clang processes run while the caller does other
-/// work (the generator renders the Rust modules meanwhile); [`finish`](Self::finish)
-/// waits for them. Dropped unfinished, it stops them and removes its folder.
+/// A compile of the generated C headers under way ([`start_check`]): its clang processes
+/// run while the caller does other work (the generator renders the Rust modules
+/// meanwhile); [`finish`](Self::finish) waits for them. Dropped unfinished, it stops them
+/// and removes its folder.
 pub struct Check {
     jobs: Vec<Job>,
     dir: PathBuf,
@@ -57,8 +43,13 @@ pub struct Check {
     _scratch: Option<Scratch>,
 }
 
-/// Starts [`check_headers`]: writes the headers to a temporary folder and starts the
-/// clang processes, without waiting for them.
+/// Starts compiling the `include/*.h` files among `files` (relative path -> text):
+/// writes them to a temporary folder and starts the clang processes, without waiting for
+/// them. `umbrella` is the name of the one that includes the others.
+/// `with_mapi_headers`: whether to compile the umbrella for the Windows targets over the
+/// MAPI headers the run read, which is what it includes there; not for headers it is not
+/// written over (ones that declare an IDL interface themselves, or that only C++ parses,
+/// as Microsoft's do), which are checked for Linux only.
 pub fn start_check(
     inputs: &Inputs,
     files: &BTreeMap<String, String>,

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-pub use headers::{check_headers, start_check, Check};
+pub use headers::{start_check, Check};
 pub use scan::{Declared, Scan};
 
 /// Parses every header as C++ for the calling-convention target and scans it.
@@ -206,7 +206,7 @@ pub fn answer(
     early: Option<evaluate::Early>,
 ) -> Result<Answer> {
     let cc = inputs.cc_target;
-    let other = (0..inputs.targets.len()).find(|i| *i != cc);
+    let other = evaluation_target(inputs);
     // Every class the headers declare is dropped from bindgen's output (C's view of an
     // interface is a struct holding a vtable pointer), emitted as an interface or not.
     let interfaces: HashSet<String> = scan.interfaces.keys().cloned().collect();
@@ -226,7 +226,7 @@ pub fn answer(
             })
             .collect();
         drop(done);
-        let triple = evaluation_triple(inputs);
+        let triple = &inputs.targets[other.unwrap_or(cc)].triple;
         let evaluated = match early.and_then(|e| e.take(inputs, &request.macros)) {
             Some(answer) => Ok(answer),
             None => evaluate::evaluate(inputs, triple, &request.macros),
@@ -283,11 +283,15 @@ pub fn answer(
 
 /// The target the macros are evaluated for (and its layouts collected in the same
 /// parse): the first that does not decide calling conventions, whose layouts the scan's
-/// parse does not give; the only one if there is one.
+/// parse does not give; the calling-convention target if it is the only one.
 pub fn evaluation_triple(inputs: &Inputs) -> &str {
-    let cc = inputs.cc_target;
-    let other = (0..inputs.targets.len()).find(|i| *i != cc);
-    &inputs.targets[other.unwrap_or(cc)].triple
+    let i = evaluation_target(inputs).unwrap_or(inputs.cc_target);
+    &inputs.targets[i].triple
+}
+
+/// The index of the first target that does not decide calling conventions, if any.
+fn evaluation_target(inputs: &Inputs) -> Option<usize> {
+    (0..inputs.targets.len()).find(|i| *i != inputs.cc_target)
 }
 
 /// A thread's result; a panic there becomes an error here.

@@ -317,14 +317,14 @@ fn bindings_name<'a>(tag: &'a Option<String>, names: &'a [Declarator]) -> Option
 }
 
 impl StructDef {
-    /// See [`bindings_name`].
+    /// The name it has in the bindings: its tag, or its first typedef name.
     pub fn bindings_name(&self) -> Option<&str> {
         bindings_name(&self.tag, &self.names)
     }
 }
 
 impl EnumDef {
-    /// See [`bindings_name`].
+    /// The name it has in the bindings: its tag, or its first typedef name.
     pub fn bindings_name(&self) -> Option<&str> {
         bindings_name(&self.tag, &self.names)
     }

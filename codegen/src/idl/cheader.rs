@@ -249,7 +249,7 @@ fn with_line_directives(
 }
 
 /// The place the compiler presumes for each line of a header with `#line` directives
-/// (as [`with_line_directives`] writes them): `Some(line)` in the IDL file, `None` in
+/// (as `with_line_directives` writes them): `Some(line)` in the IDL file, `None` in
 /// the header itself.
 pub fn presumed_lines(header: &str, source: &str) -> Vec<Option<usize>> {
     let idl_file = format!("\"{}\"", source.replace('\\', "\\\\").replace('"', "\\\""));

@@ -8,7 +8,7 @@ use crate::clang::Scan;
 use crate::error::Result;
 use crate::inputs::Inputs;
 use crate::ir::{header_key, Constant, TypeItem};
-use crate::manifest::{glob_match, line_col, Manifest};
+use crate::manifest::{glob_match, line_col, ConstantRule, Manifest};
 
 /// A macro a rule selected.
 #[derive(Debug, Clone)]
@@ -50,16 +50,20 @@ pub fn candidates(manifest: &Manifest, inputs: &Inputs) -> Vec<String> {
             let Some(name) = defined_name(line) else {
                 continue;
             };
-            let wanted = rules_here.iter().any(|r| {
-                r.names.iter().any(|p| glob_match(p, name))
-                    && !r.exclude.iter().any(|p| glob_match(p, name))
-            });
+            let wanted = rules_here.iter().any(|r| takes(r, name));
             if wanted && seen.insert(name.to_string()) {
                 names.push(name.to_string());
             }
         }
     }
     names
+}
+
+/// Whether `rule` names the macro `name` (one of its `names` patterns, none of its
+/// `exclude` ones), whichever header defines it.
+fn takes(rule: &ConstantRule, name: &str) -> bool {
+    rule.names.iter().any(|p| glob_match(p, name))
+        && !rule.exclude.iter().any(|p| glob_match(p, name))
 }
 
 /// The name an object-like `#define` line defines (`#define MAPI_E_CALL_FAILED ...`), not
@@ -108,10 +112,7 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
         }
         let mut first: Option<usize> = None;
         for (n, r) in rules.iter().enumerate() {
-            if !from[n].contains(header)
-                || !r.names.iter().any(|p| glob_match(p, name))
-                || r.exclude.iter().any(|p| glob_match(p, name))
-            {
+            if !from[n].contains(header) || !takes(r, name) {
                 continue;
             }
             if !r.names.iter().all(|p| p.contains('*')) {

@@ -27,12 +27,6 @@ pub struct Plan {
     pub constants: Vec<constants::Chosen>,
 }
 
-/// The macros the `[[constants]]` rules may choose, from the headers' text: what the early
-/// macro evaluation runs over while the scan parses ([`constants::candidates`]).
-pub fn candidate_macros(manifest: &Manifest, inputs: &crate::inputs::Inputs) -> Vec<String> {
-    constants::candidates(manifest, inputs)
-}
-
 /// Decides what bindgen emits and which macros clang evaluates.
 pub fn plan(manifest: &Manifest, scan: &Scan) -> Result<Plan> {
     let spec = &manifest.spec;
