@@ -16,7 +16,11 @@ use mapi_codegen::ir::header_key;
 use mapi_codegen::manifest::Manifest;
 use mapi_codegen::regenerate;
 
+use crate::package::copy_tree;
 use crate::{codegen_options, deps, root, Fail};
+
+/// No extra `cargo build` arguments.
+const NO_ARGS: &[&str] = &[];
 
 type Job<'a> = (&'static str, &'a dyn Fn() -> Result<(), Fail>);
 
@@ -222,25 +226,6 @@ fn build<S: AsRef<std::ffi::OsStr>>(
     Ok(())
 }
 
-/// Copies a crate folder (without `target/`) and makes it a workspace of its own.
-fn copy_crate(from: &Path, to: &Path) -> Result<(), Fail> {
-    io(std::fs::create_dir_all(to), "copy")?;
-    for entry in io(std::fs::read_dir(from), "copy")? {
-        let entry = io(entry, "copy")?;
-        let name = entry.file_name();
-        if name == "target" {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if src.is_dir() {
-            copy_crate(&src, &dst)?;
-        } else {
-            io(std::fs::copy(&src, &dst), "copy")?;
-        }
-    }
-    Ok(())
-}
-
 fn standalone(manifest: &Path) -> Result<(), Fail> {
     let text = io(std::fs::read_to_string(manifest), "Cargo.toml")?;
     if !text.contains("[workspace]") {
@@ -271,7 +256,7 @@ impl Fixtures {
         let sources = crate::package::pack(&scratch.join("packages"))?;
         let fixtures = root().join("benches/fixtures");
         let ours = scratch.join("fixture-ours");
-        copy_crate(&fixtures.join("ours"), &ours)?;
+        copy_tree(&fixtures.join("ours"), &ours)?;
         let manifest = ours.join("Cargo.toml");
         let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
         let by_path = "mapi-sync = { path = \"../../..\" }";
@@ -302,7 +287,7 @@ impl Fixtures {
         for (_, dir) in &sources {
             let name = dir.file_name().expect("an unpacked crate's folder");
             let copy = vendor.join(name);
-            crate::package::copy_tree(dir, &copy)?;
+            copy_tree(dir, &copy)?;
             io(
                 std::fs::write(
                     copy.join(".cargo-checksum.json"),
@@ -321,7 +306,7 @@ impl Fixtures {
             ),
         ];
         let windows_core = scratch.join("fixture-windows-core");
-        copy_crate(&fixtures.join("windows-core"), &windows_core)?;
+        copy_tree(&fixtures.join("windows-core"), &windows_core)?;
         Ok(Fixtures {
             ours: manifest,
             ours_args,
@@ -369,7 +354,7 @@ fn compile_figures(
 ) -> Result<Compile, Fail> {
     // generated/ as a crate of its own, and bindgen's plain output as one.
     let gen = scratch.join("generated-crate");
-    copy_crate(&root().join("generated"), &gen)?;
+    copy_tree(&root().join("generated"), &gen)?;
     standalone(&gen.join("Cargo.toml"))?;
     let raw = scratch.join("raw-bindgen-crate");
     io(std::fs::create_dir_all(raw.join("src")), "raw crate")?;
@@ -433,8 +418,8 @@ fn provider_figures(
     let target = scratch.join("target-providers");
     let ours_args = &fixtures.ours_args;
     let build_ours = || clean_build(&fixtures.ours, &target, ours_args);
-    let build_ours_path = || clean_build(&ours_path, &target, &[] as &[&str]);
-    let build_wc = || clean_build(&fixtures.windows_core, &target, &[] as &[&str]);
+    let build_ours_path = || clean_build(&ours_path, &target, NO_ARGS);
+    let build_wc = || clean_build(&fixtures.windows_core, &target, NO_ARGS);
     // Fetch and resolve once, so the timed builds compile and nothing else.
     crate::run(
         cargo()
@@ -469,32 +454,26 @@ fn provider_figures(
     let copies = scratch.join("incremental");
     let ours_copy = copies.join("ours");
     let wc_copy = copies.join("windows-core");
-    copy_crate(fixtures.ours.parent().expect("a crate folder"), &ours_copy)?;
-    copy_crate(
+    copy_tree(fixtures.ours.parent().expect("a crate folder"), &ours_copy)?;
+    copy_tree(
         fixtures.windows_core.parent().expect("a crate folder"),
         &wc_copy,
     )?;
     let inc_target = scratch.join("target-incremental");
     let (ours_manifest, wc_manifest) = (ours_copy.join("Cargo.toml"), wc_copy.join("Cargo.toml"));
     clean_build(&ours_manifest, &inc_target.join("ours"), ours_args)?;
-    clean_build(&wc_manifest, &inc_target.join("wc"), &[] as &[&str])?;
+    clean_build(&wc_manifest, &inc_target.join("wc"), NO_ARGS)?;
     let edits = std::cell::Cell::new(0);
     let inc_ours =
         || incremental_build(&ours_manifest, &inc_target.join("ours"), &edits, ours_args);
-    let inc_wc = || incremental_build(&wc_manifest, &inc_target.join("wc"), &edits, &[] as &[&str]);
+    let inc_wc = || incremental_build(&wc_manifest, &inc_target.join("wc"), &edits, NO_ARGS);
     // The floor: a cdylib with std alone.
     let floor_copy = copies.join("floor");
-    copy_crate(&root().join("benches/fixtures/floor"), &floor_copy)?;
+    copy_tree(&root().join("benches/fixtures/floor"), &floor_copy)?;
     let floor_manifest = floor_copy.join("Cargo.toml");
-    clean_build(&floor_manifest, &inc_target.join("floor"), &[] as &[&str])?;
-    let inc_floor = || {
-        incremental_build(
-            &floor_manifest,
-            &inc_target.join("floor"),
-            &edits,
-            &[] as &[&str],
-        )
-    };
+    clean_build(&floor_manifest, &inc_target.join("floor"), NO_ARGS)?;
+    let inc_floor =
+        || incremental_build(&floor_manifest, &inc_target.join("floor"), &edits, NO_ARGS);
     let i = measure(
         &[
             (

@@ -265,10 +265,14 @@ pub fn toml_string(path: &Path) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// Copies the folder `from` to `to`, leaving out any `target/` folder (a crate's build).
 pub fn copy_tree(from: &Path, to: &Path) -> Result<(), Fail> {
     std::fs::create_dir_all(to).map_err(|e| io("cannot create", to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| io("cannot read", from, e))? {
         let entry = entry.map_err(|e| io("cannot read", from, e))?;
+        if entry.file_name() == "target" {
+            continue;
+        }
         let (src, dst) = (entry.path(), to.join(entry.file_name()));
         if src.is_dir() {
             copy_tree(&src, &dst)?;
