@@ -13,8 +13,8 @@
 //!    [`ir::Model`];
 //! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
 //!    alone; [`clang::start_check`] compiles every generated C header as C and C++
-//!    for Linux and the Windows targets (its clang processes run while the Rust modules
-//!    are formatted);
+//!    for Linux and the Windows targets (libclang parses them from memory, on threads of
+//!    their own, while the Rust modules are formatted);
 //! 5. [`output`]: the files written atomically, or compared with what is on disk.
 //!
 //! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
@@ -103,8 +103,8 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     lap("selection", &mut timings);
     // The C headers must compile before anything is written; clang's errors on a lowered
     // IDL header name the IDL line (its `#line` directives), where the error is put. The
-    // check's clang processes need only the C text: they run while this thread renders
-    // and formats the Rust modules.
+    // check's parses need only the C text: they run on threads of their own while this
+    // thread renders and formats the Rust modules.
     let mut files = backend::render_c_headers(&model)?;
     let check = clang::start_check(
         &inputs,

@@ -76,6 +76,11 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        // MAPI_BENCH_KEEP=1 leaves the fixtures and their builds for a closer look.
+        if std::env::var_os("MAPI_BENCH_KEEP").is_some() {
+            eprintln!("bench: kept {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

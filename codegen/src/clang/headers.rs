@@ -7,45 +7,36 @@
 //! directives make clang name the IDL file and line, where the caller puts the error.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
 
+use super::libclang::TranslationUnit;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 
 /// The target the headers' non-Windows branch is for.
 const LINUX: &str = "x86_64-unknown-linux-gnu";
 
-/// A temporary folder, removed when dropped.
-struct Scratch(PathBuf);
+/// Where the compiles read the generated headers: in memory, under a folder that does not
+/// exist on disk (clang's messages name it `include/`, as the crate does).
+const DIR: &str = "/mapi-codegen-check/include";
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// One clang run: what it checks, and the process.
+/// One compile: what it checks, and the thread that parses it and gives back clang's
+/// error diagnostics (none: it compiles).
 struct Job {
     what: String,
-    child: Child,
+    thread: JoinHandle<Result<Vec<String>>>,
 }
 
-/// A compile of the generated C headers under way ([`start_check`]): its clang processes
-/// run while the caller does other work (the generator renders the Rust modules
-/// meanwhile); [`finish`](Self::finish) waits for them. Dropped unfinished, it stops them
-/// and removes its folder.
+/// A compile of the generated C headers under way ([`start_check`]): libclang parses
+/// them on threads of their own while the caller does other work (the generator renders
+/// the Rust modules meanwhile); [`finish`](Self::finish) waits for them. Dropped
+/// unfinished, it still waits for them (a parse cannot be stopped halfway).
 pub struct Check {
     jobs: Vec<Job>,
-    dir: PathBuf,
-    // Declared last: the folder is removed after the processes have ended.
-    _scratch: Option<Scratch>,
 }
 
-/// Starts compiling the `include/*.h` files among `files` (relative path -> text):
-/// writes them to a temporary folder and starts the clang processes, without waiting for
-/// them. `umbrella` is the name of the one that includes the others.
+/// Starts compiling the `include/*.h` files among `files` (relative path -> text), read
+/// from memory, each parse on a thread of its own, without waiting for them. `umbrella` is the name of the one that includes the others.
 /// `with_mapi_headers`: whether to compile the umbrella for the Windows targets over the
 /// MAPI headers the run read, which is what it includes there; not for headers it is not
 /// written over (ones that declare an IDL interface themselves, or that only C++ parses,
@@ -64,37 +55,19 @@ pub fn start_check(
         })
         .collect();
     if headers.is_empty() {
-        return Ok(Check {
-            jobs: Vec::new(),
-            dir: PathBuf::new(),
-            _scratch: None,
-        });
+        return Ok(Check { jobs: Vec::new() });
     }
-    static RUN: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "mapi-codegen-headers-{}-{}",
-        std::process::id(),
-        RUN.fetch_add(1, Ordering::Relaxed)
-    ));
-    let scratch = Scratch(dir.clone());
-    let mut check = Check {
-        jobs: Vec::new(),
-        dir: dir.clone(),
-        _scratch: Some(scratch),
-    };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Error::msg(format!("cannot create {}: {e}", dir.display())))?;
-    for (name, text) in &headers {
-        let p = dir.join(name);
-        std::fs::write(&p, text)
-            .map_err(|e| Error::msg(format!("cannot write {}: {e}", p.display())))?;
-    }
-
+    let files: std::sync::Arc<Vec<(String, String)>> = std::sync::Arc::new(
+        headers
+            .iter()
+            .map(|(name, text)| (format!("{DIR}/{name}"), text.to_string()))
+            .collect(),
+    );
     // The umbrella first (it includes the others), so that the first failure reported
     // is the one every other repeats.
     let mut order: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
     order.sort_by_key(|n| *n != umbrella);
-    let jobs = &mut check.jobs;
+    let mut check = Check { jobs: Vec::new() };
     for cplusplus in [false, true] {
         let lang = if cplusplus { "C++" } else { "C" };
         for (i, name) in order.iter().enumerate() {
@@ -111,13 +84,14 @@ pub fn start_check(
                 "-x".into(),
                 if cplusplus { "c++" } else { "c" }.into(),
                 if cplusplus { "-std=c++11" } else { "-std=c11" }.into(),
-                format!("-I{}", dir.display()),
+                format!("-I{DIR}"),
             ];
-            jobs.push(spawn(
+            check.start(
                 format!("`include/{name}` as {lang} for x86_64 Linux"),
-                &args,
-                &dir.join(name),
-            )?);
+                args,
+                name,
+                &files,
+            )?;
         }
         // Windows: the first target's (x86_64's) C and C++ views over the MAPI headers.
         // The other targets differ in sizes only, which the tests' compiles of the
@@ -126,12 +100,13 @@ pub fn start_check(
         if with_mapi_headers && order.first() == Some(&umbrella) {
             for t in inputs.targets.iter().take(1) {
                 let mut args = inputs.clang_args(&t.triple, cplusplus);
-                args.push(format!("-I{}", dir.display()));
-                jobs.push(spawn(
+                args.push(format!("-I{DIR}"));
+                check.start(
                     format!("`include/{umbrella}` as {lang} for {}", t.triple),
-                    &args,
-                    &dir.join(umbrella),
-                )?);
+                    args,
+                    umbrella,
+                    &files,
+                )?;
             }
         }
     }
@@ -139,26 +114,52 @@ pub fn start_check(
 }
 
 impl Check {
-    /// Waits for every clang process: `Ok` if each compiled its header, else the error
-    /// that quotes the first failure's clang and names the others.
+    /// Starts the parse of `name` (one of `files`) with `args` on a thread.
+    fn start(
+        &mut self,
+        what: String,
+        args: Vec<String>,
+        name: &str,
+        files: &std::sync::Arc<Vec<(String, String)>>,
+    ) -> Result<()> {
+        let files = files.clone();
+        let main = format!("{DIR}/{name}");
+        let thread = std::thread::Builder::new()
+            .name(format!("check {name}"))
+            .spawn(move || {
+                // The main file first, then every header it may include.
+                let mut unsaved = Vec::with_capacity(files.len());
+                unsaved.extend(files.iter().find(|(n, _)| *n == main).cloned());
+                unsaved.extend(files.iter().filter(|(n, _)| *n != main).cloned());
+                TranslationUnit::compile_errors(&args, &unsaved)
+            })
+            .map_err(|e| {
+                Error::msg(format!("cannot start a thread to check the C headers: {e}"))
+            })?;
+        self.jobs.push(Job { what, thread });
+        Ok(())
+    }
+
+    /// Waits for every parse: `Ok` if each compiled its header, else the error that
+    /// quotes the first failure's clang diagnostics and names the others.
     pub fn finish(mut self) -> Result<()> {
         let mut failures = Vec::new();
         for job in std::mem::take(&mut self.jobs) {
-            let out = job
-                .child
-                .wait_with_output()
-                .map_err(|e| Error::msg(format!("cannot wait for clang: {e}")))?;
-            if !out.status.success() {
-                let shown = format!("{}/", self.dir.display());
-                let stderr = String::from_utf8_lossy(&out.stderr).replace(&shown, "include/");
-                failures.push((job.what, stderr.trim_end().to_string()));
+            let errors = job.thread.join().unwrap_or_else(|_| {
+                Err(Error::msg(
+                    "internal error: a C header check's thread panicked",
+                ))
+            })?;
+            if !errors.is_empty() {
+                let shown = format!("{DIR}/");
+                let text = errors.join("\n").replace(&shown, "include/");
+                failures.push((job.what, text));
             }
         }
-        drop(self);
-        let Some((what, stderr)) = failures.first() else {
+        let Some((what, errors)) = failures.first() else {
             return Ok(());
         };
-        let mut message = format!("{what} does not compile (nothing is written):\n{stderr}");
+        let mut message = format!("{what} does not compile (nothing is written):\n{errors}");
         if failures.len() > 1 {
             let others: Vec<&str> = failures[1..].iter().map(|(w, _)| w.as_str()).collect();
             message.push_str(&format!("\n(also failing: {})", others.join(", ")));
@@ -169,28 +170,9 @@ impl Check {
 
 impl Drop for Check {
     fn drop(&mut self) {
-        // Unfinished (another stage failed first): the processes are not needed.
-        for job in &mut self.jobs {
-            let _ = job.child.kill();
-            let _ = job.child.wait();
+        // Unfinished (another stage failed first): the parses end on their own.
+        for job in self.jobs.drain(..) {
+            let _ = job.thread.join();
         }
     }
-}
-
-fn spawn(what: String, args: &[String], file: &Path) -> Result<Job> {
-    let child = Command::new("clang")
-        .arg("-fsyntax-only")
-        .args(args)
-        .arg(file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            Error::msg(format!(
-                "cannot run clang to check the generated C headers ({e}).\n  Install it with \
-                 `apt-get install clang` (or run `cargo xtask regen`, which installs it)"
-            ))
-        })?;
-    Ok(Job { what, child })
 }

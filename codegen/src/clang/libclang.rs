@@ -26,6 +26,10 @@ pub fn ensure_loaded() -> Result<(), Error> {
     if clang_sys::is_loaded() {
         return Ok(());
     }
+    // One thread loads; the others wait for it and share its handle (two threads that
+    // each ran `clang_sys::load` at once would each search the disk for the library).
+    static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(library) = LIBRARY.get() {
         clang_sys::set_library(Some(library.clone()));
         return Ok(());
@@ -38,7 +42,6 @@ pub fn ensure_loaded() -> Result<(), Error> {
         ))
     })?;
     if let Some(library) = clang_sys::get_library() {
-        // Another thread may have stored its own first: either is the same library.
         let _ = LIBRARY.set(library);
     }
     Ok(())
@@ -68,6 +71,50 @@ impl TranslationUnit {
         Self::parse_with(args, files, 0)?.check(args)
     }
 
+    /// A parse as `clang -fsyntax-only` makes it (function bodies and the end of the unit
+    /// checked too), for its diagnostics: the error ones, formatted with their locations.
+    /// Each is `file:line:column: error: message` as clang's command line prints it, at the
+    /// presumed location (what `#line` directives say).
+    pub fn compile_errors(
+        args: &[String],
+        files: &[(String, String)],
+    ) -> Result<Vec<String>, Error> {
+        let unit = Self::parse_with_options(args, files, 0)?;
+        let mut out = Vec::new();
+        // SAFETY: `unit.tu` is a live translation unit; each diagnostic is disposed after
+        // its text and location have been copied out, and the presumed file name is a
+        // string libclang gives us to dispose (`take`).
+        unsafe {
+            for i in 0..clang_getNumDiagnostics(unit.tu) {
+                let d = clang_getDiagnostic(unit.tu, i);
+                let severity = clang_getDiagnosticSeverity(d);
+                if severity >= CXDiagnostic_Error {
+                    let kind = if severity == CXDiagnostic_Fatal {
+                        "fatal error"
+                    } else {
+                        "error"
+                    };
+                    let text = take(clang_getDiagnosticSpelling(d));
+                    let (mut file, mut line, mut column) = (CXString::default(), 0, 0);
+                    clang_getPresumedLocation(
+                        clang_getDiagnosticLocation(d),
+                        &mut file,
+                        &mut line,
+                        &mut column,
+                    );
+                    let file = take(file);
+                    out.push(if file.is_empty() {
+                        format!("{kind}: {text}")
+                    } else {
+                        format!("{file}:{line}:{column}: {kind}: {text}")
+                    });
+                }
+                clang_disposeDiagnostic(d);
+            }
+        }
+        Ok(out)
+    }
+
     /// Like [`parse_without_macros`](Self::parse_without_macros), but a unit with errors
     /// is still returned.
     pub fn parse_lenient(args: &[String], files: &[(String, String)]) -> Result<Self, Error> {
@@ -90,6 +137,15 @@ impl TranslationUnit {
         files: &[(String, String)],
         record: CXTranslationUnit_Flags,
     ) -> Result<Self, Error> {
+        let options = record | CXTranslationUnit_SkipFunctionBodies | CXTranslationUnit_Incomplete;
+        Self::parse_with_options(args, files, options)
+    }
+
+    fn parse_with_options(
+        args: &[String],
+        files: &[(String, String)],
+        options: CXTranslationUnit_Flags,
+    ) -> Result<Self, Error> {
         ensure_loaded()?;
         let c_args: Vec<CString> = args.iter().map(|a| cstring(a)).collect();
         let arg_ptrs: Vec<*const c_char> = c_args.iter().map(|a| a.as_ptr()).collect();
@@ -103,7 +159,6 @@ impl TranslationUnit {
                 Length: text.len() as c_ulong,
             })
             .collect();
-        let options = record | CXTranslationUnit_SkipFunctionBodies | CXTranslationUnit_Incomplete;
         // SAFETY: libclang is loaded; all pointers passed are valid for the duration of
         // the calls (the CStrings and the source texts outlive them), and the lengths
         // match the arrays.
