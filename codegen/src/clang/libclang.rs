@@ -71,15 +71,21 @@ impl TranslationUnit {
         Self::parse_with(args, files, 0)?.check(args)
     }
 
-    /// A parse as `clang -fsyntax-only` makes it (function bodies and the end of the unit
-    /// checked too), for its diagnostics: the error ones, formatted with their locations.
-    /// Each is `file:line:column: error: message` as clang's command line prints it, at the
+    /// A parse as `clang -fsyntax-only` makes it (the end of the unit checked too, and
+    /// function bodies unless `skip_bodies`), for its diagnostics: the error ones, each
+    /// `file:line:column: error: message` as clang's command line prints it, at the
     /// presumed location (what `#line` directives say).
     pub fn compile_errors(
         args: &[String],
         files: &[(String, String)],
+        skip_bodies: bool,
     ) -> Result<Vec<String>, Error> {
-        let unit = Self::parse_with_options(args, files, 0)?;
+        let options = if skip_bodies {
+            CXTranslationUnit_SkipFunctionBodies
+        } else {
+            0
+        };
+        let unit = Self::parse_with_options(args, files, options)?;
         let mut out = Vec::new();
         // SAFETY: `unit.tu` is a live translation unit; each diagnostic is disposed after
         // its text and location have been copied out, and the presumed file name is a
