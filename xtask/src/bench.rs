@@ -250,35 +250,46 @@ fn standalone(manifest: &Path) -> Result<(), Fail> {
 struct Fixtures {
     /// `benches/fixtures/ours`, copied, depending on `mapi-sync` by version.
     ours: PathBuf,
+    /// `benches/fixtures/deps-only`, copied, depending on `mapi-sync` by version.
+    deps_only: PathBuf,
     /// `--config` arguments that replace crates.io by the directory source.
     ours_args: Vec<String>,
     /// `benches/fixtures/windows-core`, copied.
     windows_core: PathBuf,
 }
 
+/// Copies the fixture `name` to `to`, its path dependency on `mapi-sync` made one on
+/// this version (from the directory source); gives its manifest.
+fn published_copy(name: &str, to: &Path) -> Result<PathBuf, Fail> {
+    let fixture = root().join("benches/fixtures").join(name);
+    copy_tree(&fixture, to)?;
+    let manifest = to.join("Cargo.toml");
+    let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
+    let by_path = "mapi-sync = { path = \"../../..\" }";
+    if !text.contains(by_path) {
+        return Err(Fail(format!(
+            "{} no longer says `{by_path}`: update the bench",
+            fixture.join("Cargo.toml").display()
+        )));
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    io(
+        std::fs::write(
+            &manifest,
+            text.replace(by_path, &format!("mapi-sync = \"={version}\"")),
+        ),
+        "Cargo.toml",
+    )?;
+    Ok(manifest)
+}
+
 impl Fixtures {
     fn new(scratch: &Path) -> Result<Fixtures, Fail> {
         let sources = crate::package::pack(&scratch.join("packages"))?;
         let fixtures = root().join("benches/fixtures");
-        let ours = scratch.join("fixture-ours");
-        copy_tree(&fixtures.join("ours"), &ours)?;
-        let manifest = ours.join("Cargo.toml");
-        let text = io(std::fs::read_to_string(&manifest), "Cargo.toml")?;
-        let by_path = "mapi-sync = { path = \"../../..\" }";
-        if !text.contains(by_path) {
-            return Err(Fail(format!(
-                "{} no longer says `{by_path}`: update the bench",
-                fixtures.join("ours/Cargo.toml").display()
-            )));
-        }
-        let version = env!("CARGO_PKG_VERSION");
-        io(
-            std::fs::write(
-                &manifest,
-                text.replace(by_path, &format!("mapi-sync = \"={version}\"")),
-            ),
-            "Cargo.toml",
-        )?;
+        let manifest = published_copy("ours", &scratch.join("fixture-ours"))?;
+        let ours = manifest.parent().expect("a crate folder").to_path_buf();
+        let deps_only = published_copy("deps-only", &scratch.join("fixture-deps-only"))?;
         // The registry crates the packages need, vendored from cargo's cache; then the
         // packages themselves beside them.
         let vendor = scratch.join("vendor");
@@ -314,6 +325,7 @@ impl Fixtures {
         copy_tree(&fixtures.join("windows-core"), &windows_core)?;
         Ok(Fixtures {
             ours: manifest,
+            deps_only,
             ours_args,
             windows_core: windows_core.join("Cargo.toml"),
         })
@@ -332,6 +344,8 @@ struct Compile {
     windows_core_incremental: Duration,
     /// A cdylib with std alone: the floor under both rebuilds.
     floor_incremental: Duration,
+    /// The floor with a dependency on `mapi-sync` that it does not use.
+    deps_only_incremental: Duration,
 }
 
 /// A build after an edit of the provider's `src/lib.rs` (a comment appended, so the
@@ -409,6 +423,7 @@ fn compile_figures(
         ours_incremental: i[0],
         windows_core_incremental: i[1],
         floor_incremental: i[2],
+        deps_only_incremental: i[3],
     })
 }
 
@@ -479,6 +494,22 @@ fn provider_figures(
     clean_build(&floor_manifest, &inc_target.join("floor"), NO_ARGS)?;
     let inc_floor =
         || incremental_build(&floor_manifest, &inc_target.join("floor"), &edits, NO_ARGS);
+    // The floor depending on mapi-sync, using none of it.
+    let deps_copy = copies.join("deps-only");
+    copy_tree(
+        fixtures.deps_only.parent().expect("a crate folder"),
+        &deps_copy,
+    )?;
+    let deps_manifest = deps_copy.join("Cargo.toml");
+    clean_build(&deps_manifest, &inc_target.join("deps-only"), ours_args)?;
+    let inc_deps = || {
+        incremental_build(
+            &deps_manifest,
+            &inc_target.join("deps-only"),
+            &edits,
+            ours_args,
+        )
+    };
     let i = measure(
         &[
             (
@@ -490,6 +521,10 @@ fn provider_figures(
                 &inc_wc,
             ),
             ("incremental rebuild: a cdylib with std alone", &inc_floor),
+            (
+                "incremental rebuild: the same, depending on mapi-sync unused",
+                &inc_deps,
+            ),
         ],
         runs,
         true,
@@ -510,10 +545,15 @@ pub fn providers(runs: usize) -> Result<(), Fail> {
         ("rebuild after an edit, ours", i[0], i[1]),
         ("rebuild after an edit, windows-core", i[1], i[1]),
         ("rebuild after an edit, std alone (the floor)", i[2], i[1]),
+        (
+            "rebuild after an edit, the floor + mapi-sync unused",
+            i[3],
+            i[1],
+        ),
     ];
     for (what, d, windows_core) in rows {
         println!(
-            "  {what:<46} {:>7.0} ms  {:.2}x windows-core",
+            "  {what:<52} {:>7.0} ms  {:.2}x windows-core",
             ms(d),
             ms(d) / ms(windows_core)
         );
@@ -742,20 +782,26 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     );
     let _ = writeln!(
         t,
-        "| rebuild after editing the provider, `#[mapi_sync_provider]` | {:.2} s | {:.2} |",
-        c.ours_incremental.as_secs_f64(),
+        "| rebuild after editing the provider, `#[mapi_sync_provider]` | {:.0} ms | {:.2} |",
+        ms(c.ours_incremental),
         c.ours_incremental.as_secs_f64() / c.windows_core_incremental.as_secs_f64()
     );
     let _ = writeln!(
         t,
-        "| rebuild after editing the provider, windows-core `#[implement]` | {:.2} s | 1.00 |",
-        c.windows_core_incremental.as_secs_f64()
+        "| rebuild after editing the provider, windows-core `#[implement]` | {:.0} ms | 1.00 |",
+        ms(c.windows_core_incremental)
     );
     let _ = writeln!(
         t,
-        "| rebuild after an edit, a cdylib with std alone (the floor) | {:.2} s | {:.2} |",
-        c.floor_incremental.as_secs_f64(),
+        "| rebuild after an edit, a cdylib with std alone (the floor) | {:.0} ms | {:.2} |",
+        ms(c.floor_incremental),
         c.floor_incremental.as_secs_f64() / c.windows_core_incremental.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| rebuild after an edit, the floor depending on `mapi-sync` and using none of it | {:.0} ms | {:.2} |",
+        ms(c.deps_only_incremental),
+        c.deps_only_incremental.as_secs_f64() / c.windows_core_incremental.as_secs_f64()
     );
     let _ = writeln!(
         t,
