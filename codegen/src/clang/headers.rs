@@ -37,7 +37,8 @@ pub struct Check {
 }
 
 /// Starts compiling the `include/*.h` files among `files` (relative path -> text), read
-/// from memory, each parse on a thread of its own, without waiting for them. `umbrella` is the name of the one that includes the others.
+/// from memory, each parse on a thread of its own, without waiting for them. `umbrella`
+/// is the name of the one that includes the others.
 /// `with_mapi_headers`: whether to compile the umbrella for the Windows targets over the
 /// MAPI headers the run read, which is what it includes there; not for headers it is not
 /// written over (ones that declare an IDL interface themselves, or that only C++ parses,

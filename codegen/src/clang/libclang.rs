@@ -1,5 +1,5 @@
 //! A small safe layer over the parts of libclang (through `clang-sys`) that the clang scan,
-//! the macro evaluation and the layouts use.
+//! the macro evaluation, the layouts and the C header check use.
 //!
 //! Every `unsafe` block here calls a libclang function with handles that this module
 //! created and keeps alive: a [`Cursor`] or [`Type`] never outlives the
