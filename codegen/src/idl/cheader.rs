@@ -14,9 +14,8 @@
 //! The output depends only on the input: the same file and options give the same bytes.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
-use super::ast::{Guid, IdlFile, InterfaceDef, Item, Method};
+use super::ast::{IdlFile, InterfaceDef, Item, Method};
 
 /// How to render the header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -370,15 +369,6 @@ fn c_identifier(s: &str) -> String {
     id
 }
 
-/// The arguments of `DEFINE_GUID` after the name.
-fn guid_args(g: &Guid) -> String {
-    let mut s = format!("0x{:08X}, 0x{:04X}, 0x{:04X}", g.data1, g.data2, g.data3);
-    for b in g.data4 {
-        let _ = write!(s, ", 0x{b:02X}");
-    }
-    s
-}
-
 /// `(IFoo *This, REFIID riid, void **ppvObject)` for the C vtable.
 fn c_params(iface: &str, m: &Method) -> String {
     let mut parts = vec![format!("{iface} *This")];
@@ -432,7 +422,10 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, &format!("/* {name} {}: {origin}. */", iface.uuid));
     line(
         o,
-        &format!("DEFINE_GUID(IID_{name}, {});", guid_args(&iface.uuid)),
+        &format!(
+            "DEFINE_GUID(IID_{name}, {});",
+            iface.uuid.define_guid_args()
+        ),
     );
     line(o, "#if defined(__cplusplus) && !defined(CINTERFACE)");
     match &iface.base {
@@ -455,7 +448,7 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, "#ifdef __CRT_UUID_DECL");
     line(
         o,
-        &format!("__CRT_UUID_DECL({name}, {})", guid_args(&iface.uuid)),
+        &format!("__CRT_UUID_DECL({name}, {})", iface.uuid.define_guid_args()),
     );
     line(o, "#endif");
     line(o, "#else");

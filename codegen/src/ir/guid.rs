@@ -20,6 +20,19 @@ impl Guid {
         data4: [0xC0, 0, 0, 0, 0, 0, 0, 0x46],
     };
 
+    /// The arguments of C's `DEFINE_GUID` after the name:
+    /// `0x5024A385, 0x2D44, 0x486A, 0x81, 0xA8, ...`.
+    pub fn define_guid_args(&self) -> String {
+        let mut s = format!(
+            "0x{:08X}, 0x{:04X}, 0x{:04X}",
+            self.data1, self.data2, self.data3
+        );
+        for b in self.data4 {
+            s.push_str(&format!(", 0x{b:02X}"));
+        }
+        s
+    }
+
     /// Parses the 8-4-4-4-12 hex form, with or without surrounding braces; `None` if it is
     /// anything else.
     pub fn parse(text: &str) -> Option<Guid> {

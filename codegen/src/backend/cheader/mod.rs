@@ -17,7 +17,6 @@
 pub mod ctype;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
 use crate::ir::{Aliases, Interface, Model, TypeItem};
@@ -278,7 +277,7 @@ pub fn umbrella(model: &Model) -> Result<String> {
     let mut guids: BTreeMap<String, String> = BTreeMap::new();
     for i in &interfaces {
         if let Some(g) = &i.iid {
-            guids.insert(format!("IID_{}", i.name), guid_args(g));
+            guids.insert(format!("IID_{}", i.name), g.define_guid_args());
         }
     }
     let base = &model.package.base_module;
@@ -288,7 +287,9 @@ pub fn umbrella(model: &Model) -> Result<String> {
             && model.package.modules.contains(header)
             && header != base
         {
-            guids.entry(name.clone()).or_insert_with(|| guid_args(g));
+            guids
+                .entry(name.clone())
+                .or_insert_with(|| g.define_guid_args());
         }
     }
     for (name, args) in &guids {
@@ -547,15 +548,6 @@ fn literal(prim: &str, v: i128) -> String {
         "u64" => format!("0x{:X}ULL", v as u64),
         _ => format!("{}LL", v as i64),
     }
-}
-
-/// The arguments of `DEFINE_GUID` after the name.
-fn guid_args(g: &crate::ir::Guid) -> String {
-    let mut s = format!("0x{:08X}, 0x{:04X}, 0x{:04X}", g.data1, g.data2, g.data3);
-    for b in g.data4 {
-        let _ = write!(s, ", 0x{b:02X}");
-    }
-    s
 }
 
 /// The declarations' indices, each after the names it needs: a typedef name before its
