@@ -17,10 +17,9 @@ use crate::error::{Error, Result};
 /// What the attribute is on.
 pub(crate) enum Parsed {
     Struct(Item),
-    /// `enum Name`: the keyword's span and the name's.
-    Enum(Span, Span),
-    /// `union Name`: the keyword's span and the name's.
-    Union(Span, Span),
+    /// `enum Name` or `union Name`: the keyword's span, the name's, and what it is
+    /// (`an enum`, `a union`).
+    NotAStruct(Span, Span, &'static str),
 }
 
 /// A struct, as far as the expansion needs it.
@@ -188,12 +187,12 @@ pub(crate) fn parse(input: ParseStream) -> syn::Result<Parsed> {
         let name: Ident = input.parse()?;
         // The variants are not needed for the error this is.
         input.parse::<TokenStream2>()?;
-        Ok(Parsed::Enum(keyword, name.span()))
+        Ok(Parsed::NotAStruct(keyword, name.span(), "an enum"))
     } else if lookahead.peek(Token![union]) {
         let keyword = input.parse::<Token![union]>()?.span;
         let name: Ident = input.parse()?;
         input.parse::<TokenStream2>()?;
-        Ok(Parsed::Union(keyword, name.span()))
+        Ok(Parsed::NotAStruct(keyword, name.span(), "a union"))
     } else {
         Err(lookahead.error())
     }
@@ -703,8 +702,8 @@ mod tests {
 
     #[test]
     fn enums_unions_and_others() {
-        assert!(matches!(parse.parse2(quote!(pub enum E { A(u8) })), Ok(Parsed::Enum(..))));
-        assert!(matches!(parse.parse2(quote!(union U { a: u8 })), Ok(Parsed::Union(..))));
+        assert!(matches!(parse.parse2(quote!(pub enum E { A(u8) })), Ok(Parsed::NotAStruct(_, _, "an enum"))));
+        assert!(matches!(parse.parse2(quote!(union U { a: u8 })), Ok(Parsed::NotAStruct(_, _, "a union"))));
         assert!(parse.parse2(quote!(fn f() {})).is_err());
         assert!(parse.parse2(quote!(struct S { a: u8 } struct T;)).is_err());
         assert!(parse.parse2(quote!(struct S<T>(T) where T: Send {})).is_err());

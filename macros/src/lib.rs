@@ -75,23 +75,14 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> Result<TokenStr
     let attr = kind.attribute();
     let input = match item::parse.parse2(item.clone()) {
         Ok(Parsed::Struct(input)) => input,
-        Ok(Parsed::Enum(keyword, name)) => {
+        Ok(Parsed::NotAStruct(keyword, name, what)) => {
+            let noun = what.rsplit(' ').next().unwrap_or(what);
             return Err(Error::spanning(
                 keyword,
                 name,
                 format!(
-                    "{attr} expects a struct, not an enum: the COM object wraps one struct \
-                     value (put the enum in a field of a struct)"
-                ),
-            ));
-        }
-        Ok(Parsed::Union(keyword, name)) => {
-            return Err(Error::spanning(
-                keyword,
-                name,
-                format!(
-                    "{attr} expects a struct, not a union: the COM object wraps one struct \
-                     value (put the union in a field of a struct)"
+                    "{attr} expects a struct, not {what}: the COM object wraps one struct \
+                     value (put the {noun} in a field of a struct)"
                 ),
             ));
         }
