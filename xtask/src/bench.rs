@@ -365,6 +365,20 @@ fn incremental_build<S: AsRef<std::ffi::OsStr>>(
     build(manifest, target_dir, args)
 }
 
+/// Copies the crate folder `from` to `to` and builds it once into `target_dir`, so that
+/// a rebuild there compiles the crate alone; gives the copy's manifest.
+fn rebuild_copy(
+    from: &Path,
+    to: &Path,
+    target_dir: &Path,
+    args: &[String],
+) -> Result<PathBuf, Fail> {
+    copy_tree(from, to)?;
+    let manifest = to.join("Cargo.toml");
+    clean_build(&manifest, target_dir, args)?;
+    Ok(manifest)
+}
+
 fn compile_figures(
     runs: usize,
     scratch: &Path,
@@ -472,44 +486,25 @@ fn provider_figures(
     // Incremental rebuilds after an edit of the provider, each in copies of the fixtures
     // (their sources are edited) with a first build done.
     let copies = scratch.join("incremental");
-    let ours_copy = copies.join("ours");
-    let wc_copy = copies.join("windows-core");
-    copy_tree(fixtures.ours.parent().expect("a crate folder"), &ours_copy)?;
-    copy_tree(
-        fixtures.windows_core.parent().expect("a crate folder"),
-        &wc_copy,
-    )?;
     let inc_target = scratch.join("target-incremental");
-    let (ours_manifest, wc_manifest) = (ours_copy.join("Cargo.toml"), wc_copy.join("Cargo.toml"));
-    clean_build(&ours_manifest, &inc_target.join("ours"), ours_args)?;
-    clean_build(&wc_manifest, &inc_target.join("wc"), NO_ARGS)?;
-    let edits = std::cell::Cell::new(0);
-    let inc_ours =
-        || incremental_build(&ours_manifest, &inc_target.join("ours"), &edits, ours_args);
-    let inc_wc = || incremental_build(&wc_manifest, &inc_target.join("wc"), &edits, NO_ARGS);
-    // The floor: a cdylib with std alone.
-    let floor_copy = copies.join("floor");
-    copy_tree(&root().join("benches/fixtures/floor"), &floor_copy)?;
-    let floor_manifest = floor_copy.join("Cargo.toml");
-    clean_build(&floor_manifest, &inc_target.join("floor"), NO_ARGS)?;
-    let inc_floor =
-        || incremental_build(&floor_manifest, &inc_target.join("floor"), &edits, NO_ARGS);
-    // The floor depending on mapi-sync, using none of it.
-    let deps_copy = copies.join("deps-only");
-    copy_tree(
-        fixtures.deps_only.parent().expect("a crate folder"),
-        &deps_copy,
-    )?;
-    let deps_manifest = deps_copy.join("Cargo.toml");
-    clean_build(&deps_manifest, &inc_target.join("deps-only"), ours_args)?;
-    let inc_deps = || {
-        incremental_build(
-            &deps_manifest,
-            &inc_target.join("deps-only"),
-            &edits,
-            ours_args,
-        )
+    let crate_dir = |manifest: &Path| manifest.parent().expect("a crate folder").to_path_buf();
+    let copy = |from: &Path, name: &str, args: &[String]| {
+        rebuild_copy(from, &copies.join(name), &inc_target.join(name), args)
     };
+    let ours_manifest = copy(&crate_dir(&fixtures.ours), "ours", ours_args)?;
+    let wc_manifest = copy(&crate_dir(&fixtures.windows_core), "windows-core", &[])?;
+    // The floor: a cdylib with std alone.
+    let floor_manifest = copy(&root().join("benches/fixtures/floor"), "floor", &[])?;
+    // The floor depending on mapi-sync, using none of it.
+    let deps_manifest = copy(&crate_dir(&fixtures.deps_only), "deps-only", ours_args)?;
+    let edits = std::cell::Cell::new(0);
+    let rebuild = |manifest: &Path, name: &str, args: &[String]| {
+        incremental_build(manifest, &inc_target.join(name), &edits, args)
+    };
+    let inc_ours = || rebuild(&ours_manifest, "ours", ours_args);
+    let inc_wc = || rebuild(&wc_manifest, "windows-core", &[]);
+    let inc_floor = || rebuild(&floor_manifest, "floor", &[]);
+    let inc_deps = || rebuild(&deps_manifest, "deps-only", ours_args);
     let i = measure(
         &[
             (
