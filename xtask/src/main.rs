@@ -228,6 +228,7 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
             .arg("--lib")
             .args(["--test", "host", "--test", "semantics", "--test", "objects"])
             .args(["--test", "interfaces", "--test", "macro_hygiene"])
+            .args(["--test", "props"])
             .env(
                 "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER",
                 "valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite",
@@ -329,6 +330,7 @@ fn miri() -> Result<(u64, u64), Fail> {
         "objects",
         "macro_hygiene",
         "stress",
+        "props",
     ];
     for (model, extra, target) in runs {
         eprintln!("xtask: ==> cargo miri test ({model})");

@@ -1,0 +1,543 @@
+//! `SPropValue` arrays as a host hands them in (`SetProps`, a table row), made from
+//! arbitrary bytes, and what reading them must give. Shared by `tests/props.rs` (a
+//! seeded sweep, also under Miri) and the libFuzzer target `fuzz/fuzz_targets/props.rs`.
+//!
+//! Every non-null pointer the bytes ask for points at memory this module owns, strings
+//! NUL-terminated, since that is the part of a host's contract no reader can check; the
+//! bytes choose everything else: the tags (any type, known or not), the values, the
+//! lengths, and which strings, arrays, GUIDs and the array itself are null. [`check`]
+//! then holds the crate's readers to a model of what MAPI documents:
+//! - `Props::from_raw` and `Props::read_into` both refuse the first bad value (a type the
+//!   crate does not read: `MAPI_E_BAD_VALUE`; a null string, GUID, or array with items:
+//!   `MAPI_E_CORRUPT_DATA`), naming its index, and `read_into` keeps the values before it;
+//! - otherwise both give every value as the bytes made it;
+//! - what was read writes into a MAPI buffer (`PropArray::write`) and reads back the
+//!   same, and `PropArray::answer` answers requested tags as `GetProps` documents.
+
+use mapi_sync::mem::Allocators;
+use mapi_sync::props::{
+    change_prop_type, prop_id, prop_tag, prop_type, Prop, PropArray, PropValue, Props,
+};
+use mapi_sync::sys::{self, SPropValue, GUID, HRESULT, ULONG};
+
+/// Reads the bytes front to back; past the end, every read is zero.
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn u8(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from(self.u32()) | (u64::from(self.u32()) << 32)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// One time in eight: whether a pointer the value needs is null.
+    fn null(&mut self) -> bool {
+        self.u8() % 8 == 0
+    }
+
+    /// 0 to 16 items.
+    fn len(&mut self) -> usize {
+        usize::from(self.u8() % 17)
+    }
+}
+
+/// The types the crate reads, as the model sees them.
+const KNOWN: [ULONG; 14] = [
+    sys::PT_NULL,
+    sys::PT_LONG,
+    sys::PT_BOOLEAN,
+    sys::PT_I8,
+    sys::PT_SYSTIME,
+    sys::PT_ERROR,
+    sys::PT_UNICODE,
+    sys::PT_STRING8,
+    sys::PT_BINARY,
+    sys::PT_CLSID,
+    sys::PT_MV_LONG,
+    sys::PT_MV_UNICODE,
+    sys::PT_MV_STRING8,
+    sys::PT_MV_BINARY,
+];
+
+/// A value as the bytes made it, owned: what reading it must give.
+#[derive(Debug, Clone, PartialEq)]
+enum Model {
+    Null,
+    Long(i32),
+    Boolean(bool),
+    I8(i64),
+    SysTime(u64),
+    Error(HRESULT),
+    Unicode(Vec<u16>),
+    String8(Vec<u8>),
+    Binary(Vec<u8>),
+    Clsid(GUID),
+    MvLong(Vec<i32>),
+    MvUnicode(Vec<Vec<u16>>),
+    MvString8(Vec<Vec<u8>>),
+    MvBinary(Vec<Vec<u8>>),
+    /// A value the readers must refuse with this code.
+    Refused(HRESULT),
+}
+
+/// What the raw values point at, kept alive (and never moved: only the outer vectors
+/// grow) while they are read.
+#[derive(Default)]
+struct Keep {
+    wide: Vec<Vec<u16>>,
+    narrow: Vec<Vec<u8>>,
+    longs: Vec<Vec<i32>>,
+    // Boxed: a GUID's address must not move when more are pushed.
+    #[allow(clippy::vec_box)]
+    guids: Vec<Box<GUID>>,
+    wide_lists: Vec<Vec<*mut u16>>,
+    narrow_lists: Vec<Vec<*mut sys::CHAR>>,
+    binaries: Vec<Vec<sys::SBinary>>,
+}
+
+impl Keep {
+    /// A NUL-terminated UTF-16 string of `len` units (NULs inside allowed: the string
+    /// ends at the first); the model is the text before the first NUL.
+    fn wide(&mut self, b: &mut Bytes<'_>, len: usize) -> (*mut u16, Vec<u16>) {
+        let mut s: Vec<u16> = (0..len).map(|_| b.u16() % 0x0200).collect();
+        let model = s.iter().copied().take_while(|&c| c != 0).collect();
+        s.push(0);
+        self.wide.push(s);
+        let p = self.wide.last_mut().expect("pushed").as_mut_ptr();
+        (p, model)
+    }
+
+    /// An 8-bit string, as [`wide`](Keep::wide).
+    fn narrow(&mut self, b: &mut Bytes<'_>, len: usize) -> (*mut sys::CHAR, Vec<u8>) {
+        let mut s: Vec<u8> = (0..len).map(|_| b.u8() % 0x80).collect();
+        let model = s.iter().copied().take_while(|&c| c != 0).collect();
+        s.push(0);
+        self.narrow.push(s);
+        let p = self.narrow.last_mut().expect("pushed").as_mut_ptr();
+        (p.cast(), model)
+    }
+
+    /// `len` bytes; a null pointer (with the bytes' `cb`) when `null`.
+    fn binary(&mut self, b: &mut Bytes<'_>, len: usize, null: bool) -> (sys::SBinary, Vec<u8>) {
+        let data: Vec<u8> = (0..len).map(|_| b.u8()).collect();
+        if null {
+            let bin = sys::SBinary {
+                cb: len as ULONG,
+                lpb: std::ptr::null_mut(),
+            };
+            return (bin, Vec::new());
+        }
+        self.narrow.push(data.clone());
+        let lpb = self.narrow.last_mut().expect("pushed").as_mut_ptr();
+        let bin = sys::SBinary {
+            cb: len as ULONG,
+            lpb,
+        };
+        (bin, data)
+    }
+}
+
+/// One value from the bytes: the raw value and what reading it must give.
+fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
+    let kind = b.u8();
+    let ty = if usize::from(kind) % 16 < KNOWN.len() {
+        KNOWN[usize::from(kind) % 16]
+    } else {
+        // Any type at all, PT_DOUBLE, PT_OBJECT or PT_MV_CLSID as likely as garbage.
+        ULONG::from(b.u16())
+    };
+    let tag = prop_tag(ty, ULONG::from(b.u16()));
+    // SAFETY: every member of `_PV` is an integer, float or raw pointer (or a struct of
+    // them), for which all zeroes is a valid value.
+    let mut v: sys::_PV = unsafe { std::mem::zeroed() };
+    let corrupt = Model::Refused(sys::MAPI_E_CORRUPT_DATA);
+    let model = match ty {
+        sys::PT_NULL => Model::Null,
+        sys::PT_LONG => {
+            let l = b.u32() as i32;
+            v.l = l;
+            Model::Long(l)
+        }
+        sys::PT_BOOLEAN => {
+            // Any 16-bit value: MAPI's TRUE is 1, but every non-zero value is true.
+            let x = if b.u8() % 2 == 0 { b.u16() } else { 1 };
+            v.b = x;
+            Model::Boolean(x != 0)
+        }
+        sys::PT_I8 => {
+            let i = b.u64() as i64;
+            v.li = sys::LARGE_INTEGER { QuadPart: i };
+            Model::I8(i)
+        }
+        sys::PT_SYSTIME => {
+            let t = b.u64();
+            v.ft = sys::FILETIME {
+                dwLowDateTime: t as u32,
+                dwHighDateTime: (t >> 32) as u32,
+            };
+            Model::SysTime(t)
+        }
+        sys::PT_ERROR => {
+            let e = b.u32() as HRESULT;
+            v.err = e;
+            Model::Error(e)
+        }
+        sys::PT_UNICODE => {
+            let (null, len) = (b.null(), b.len());
+            if null {
+                v.lpszW = std::ptr::null_mut();
+                corrupt
+            } else {
+                let (p, model) = keep.wide(b, len);
+                v.lpszW = p;
+                Model::Unicode(model)
+            }
+        }
+        sys::PT_STRING8 => {
+            let (null, len) = (b.null(), b.len());
+            if null {
+                v.lpszA = std::ptr::null_mut();
+                corrupt
+            } else {
+                let (p, model) = keep.narrow(b, len);
+                v.lpszA = p;
+                Model::String8(model)
+            }
+        }
+        sys::PT_BINARY => {
+            let (null, len) = (b.null(), b.len());
+            let (bin, model) = keep.binary(b, len, null);
+            v.bin = bin;
+            if null && len > 0 {
+                corrupt
+            } else {
+                Model::Binary(model)
+            }
+        }
+        sys::PT_CLSID => {
+            if b.null() {
+                v.lpguid = std::ptr::null_mut();
+                corrupt
+            } else {
+                let g = GUID {
+                    Data1: b.u32(),
+                    Data2: b.u16(),
+                    Data3: b.u16(),
+                    Data4: std::array::from_fn(|_| b.u8()),
+                };
+                keep.guids.push(Box::new(g));
+                v.lpguid = &mut **keep.guids.last_mut().expect("pushed");
+                Model::Clsid(g)
+            }
+        }
+        sys::PT_MV_LONG => {
+            let (null, len) = (b.null(), b.len());
+            let items: Vec<i32> = (0..len).map(|_| b.u32() as i32).collect();
+            let lpl = if null {
+                std::ptr::null_mut()
+            } else {
+                keep.longs.push(items.clone());
+                keep.longs.last_mut().expect("pushed").as_mut_ptr()
+            };
+            v.MVl = sys::SLongArray {
+                cValues: len as ULONG,
+                lpl,
+            };
+            match (null, len) {
+                (true, 1..) => corrupt,
+                (true, 0) => Model::MvLong(Vec::new()),
+                (false, _) => Model::MvLong(items),
+            }
+        }
+        sys::PT_MV_UNICODE | sys::PT_MV_STRING8 => {
+            let (null, len) = (b.null(), b.len());
+            let mut bad = null && len > 0;
+            let mut wide = (Vec::new(), Vec::new());
+            let mut narrow = (Vec::new(), Vec::new());
+            for _ in 0..len {
+                let (item_null, item_len) = (b.null(), b.len());
+                bad |= item_null;
+                if ty == sys::PT_MV_UNICODE {
+                    let (p, m) = if item_null {
+                        (std::ptr::null_mut(), Vec::new())
+                    } else {
+                        keep.wide(b, item_len)
+                    };
+                    wide.0.push(p);
+                    wide.1.push(m);
+                } else {
+                    let (p, m) = if item_null {
+                        (std::ptr::null_mut(), Vec::new())
+                    } else {
+                        keep.narrow(b, item_len)
+                    };
+                    narrow.0.push(p);
+                    narrow.1.push(m);
+                }
+            }
+            if ty == sys::PT_MV_UNICODE {
+                keep.wide_lists.push(wide.0);
+                let list = keep.wide_lists.last_mut().expect("pushed").as_mut_ptr();
+                v.MVszW = sys::SWStringArray {
+                    cValues: len as ULONG,
+                    lppszW: if null { std::ptr::null_mut() } else { list },
+                };
+            } else {
+                keep.narrow_lists.push(narrow.0);
+                let list = keep.narrow_lists.last_mut().expect("pushed").as_mut_ptr();
+                v.MVszA = sys::SLPSTRArray {
+                    cValues: len as ULONG,
+                    lppszA: if null { std::ptr::null_mut() } else { list },
+                };
+            }
+            match (bad, null, ty) {
+                (true, _, _) => corrupt,
+                // A null array of no strings reads as no strings.
+                (false, true, sys::PT_MV_UNICODE) => Model::MvUnicode(Vec::new()),
+                (false, true, _) => Model::MvString8(Vec::new()),
+                (false, false, sys::PT_MV_UNICODE) => Model::MvUnicode(wide.1),
+                (false, false, _) => Model::MvString8(narrow.1),
+            }
+        }
+        sys::PT_MV_BINARY => {
+            let (null, len) = (b.null(), b.len());
+            let mut bad = null && len > 0;
+            let mut bins = Vec::new();
+            let mut models = Vec::new();
+            for _ in 0..len {
+                let (item_null, item_len) = (b.null(), b.len());
+                let (bin, m) = keep.binary(b, item_len, item_null);
+                bad |= item_null && item_len > 0;
+                bins.push(bin);
+                models.push(m);
+            }
+            keep.binaries.push(bins);
+            let list = keep.binaries.last_mut().expect("pushed").as_mut_ptr();
+            v.MVbin = sys::SBinaryArray {
+                cValues: len as ULONG,
+                lpbin: if null { std::ptr::null_mut() } else { list },
+            };
+            match (bad, null) {
+                (true, _) => corrupt,
+                (false, true) => Model::MvBinary(Vec::new()),
+                (false, false) => Model::MvBinary(models),
+            }
+        }
+        // Some other type: its union member is never read. Give it bits anyway.
+        _ => {
+            v.l = b.u32() as i32;
+            Model::Refused(sys::MAPI_E_BAD_VALUE)
+        }
+    };
+    let raw = SPropValue {
+        ulPropTag: tag,
+        dwAlignPad: 0,
+        Value: v,
+    };
+    (raw, model)
+}
+
+/// Whether `got` is the value `want` describes.
+fn same(got: &PropValue<'_>, want: &Model) -> bool {
+    match (got, want) {
+        (PropValue::Null, Model::Null) => true,
+        (PropValue::Long(a), Model::Long(b)) => a == b,
+        (PropValue::Boolean(a), Model::Boolean(b)) => a == b,
+        (PropValue::I8(a), Model::I8(b)) => a == b,
+        (PropValue::SysTime(a), Model::SysTime(b)) => a == b,
+        (PropValue::Error(a), Model::Error(b)) => a == b,
+        (PropValue::Unicode(a), Model::Unicode(b)) => a == b,
+        (PropValue::String8(a), Model::String8(b)) => a == b,
+        (PropValue::Binary(a), Model::Binary(b)) => a == b,
+        (PropValue::Clsid(a), Model::Clsid(b)) => a == b,
+        (PropValue::MvLong(a), Model::MvLong(b)) => a == b,
+        (PropValue::MvUnicode(a), Model::MvUnicode(b)) => a.iter().eq(b.iter().map(|s| &s[..])),
+        (PropValue::MvString8(a), Model::MvString8(b)) => a.iter().eq(b.iter().map(|s| &s[..])),
+        (PropValue::MvBinary(a), Model::MvBinary(b)) => {
+            a.len() == b.len() && (0..a.len()).all(|i| a.get(i) == Some(&b[i][..]))
+        }
+        _ => false,
+    }
+}
+
+/// Asserts that `err` is the refusal of value `index` with `code`.
+fn refused(err: &mapi_sync::Error, code: HRESULT, index: usize, who: &str) {
+    assert_eq!(err.code(), code, "{who}: the code for value {index}: {err}");
+    let prefix = format!("property value {index}: ");
+    assert!(
+        err.message().is_some_and(|m| m.starts_with(&prefix)),
+        "{who}: the error names value {index}: {err}"
+    );
+}
+
+/// What [`check`] saw: how many values, and the code they were refused with, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// Values in the array.
+    pub values: usize,
+    /// `MAPI_E_BAD_VALUE` or `MAPI_E_CORRUPT_DATA` when the readers refused the array.
+    pub refused: Option<HRESULT>,
+}
+
+/// Builds the values `data` describes and holds the readers and writers to the model
+/// (see the module). Panics, with what differed, on any difference.
+pub fn check(data: &[u8]) -> Outcome {
+    let mut b = Bytes(data);
+    let head = b.u8();
+    let mut keep = Keep::default();
+    let mut raws = Vec::new();
+    let mut models = Vec::new();
+    while !b.is_empty() && raws.len() < 64 {
+        let (raw, model) = value(&mut b, &mut keep);
+        raws.push(raw);
+        models.push(model);
+    }
+    // One input in sixteen hands in a null array that claims its values.
+    let null_array = head % 16 == 0 && !raws.is_empty();
+    let count = raws.len() as ULONG;
+    let ptr = if null_array {
+        std::ptr::null()
+    } else {
+        raws.as_ptr()
+    };
+    let first_bad = if null_array {
+        Some((0, sys::MAPI_E_CORRUPT_DATA))
+    } else {
+        models.iter().enumerate().find_map(|(i, m)| match m {
+            Model::Refused(code) => Some((i, *code)),
+            _ => None,
+        })
+    };
+
+    // SAFETY: `ptr` is null or points at `count` values whose non-null pointers point
+    // into `keep` (strings NUL-terminated), alive and unwritten until the end.
+    let viewed = unsafe { Props::from_raw(ptr, count) };
+    let mut read = Vec::new();
+    // SAFETY: as above.
+    let one_pass = unsafe { Props::read_into(ptr, count, &mut read) };
+    match first_bad {
+        Some((index, code)) => {
+            refused(
+                &viewed.expect_err("from_raw refuses"),
+                code,
+                index,
+                "from_raw",
+            );
+            refused(
+                &one_pass.expect_err("read_into refuses"),
+                code,
+                index,
+                "read_into",
+            );
+            assert_eq!(
+                read.len(),
+                index,
+                "read_into keeps the values before the bad one"
+            );
+            for (i, (p, m)) in read.iter().zip(&models).enumerate() {
+                assert!(
+                    same(&p.value(), m),
+                    "read_into value {i}: {p:?} is not {m:?}"
+                );
+            }
+        }
+        None => {
+            let viewed = viewed.expect("from_raw reads every value");
+            one_pass.expect("read_into reads every value");
+            assert_eq!(viewed.len(), models.len());
+            for (i, (p, m)) in viewed.iter().zip(&models).enumerate() {
+                assert_eq!(p.tag(), raws[i].ulPropTag);
+                assert!(
+                    same(&p.value(), m),
+                    "from_raw value {i}: {p:?} is not {m:?}"
+                );
+            }
+            assert!(viewed == read[..], "the two readers agree");
+            let _ = format!("{viewed:?}");
+            round_trip(&read, data);
+        }
+    }
+    drop(keep);
+    Outcome {
+        values: models.len(),
+        refused: first_bad.map(|(_, code)| code),
+    }
+}
+
+/// Writes `props` into a MAPI buffer and reads it back; answers tags chosen from the
+/// bytes as `GetProps` does.
+fn round_trip(props: &[Prop<'_>], data: &[u8]) {
+    let written = PropArray::write(Allocators::local(), props).expect("writes");
+    assert!(
+        written.props() == *props,
+        "written values read back the same"
+    );
+    let raw = written.as_slice();
+    // SAFETY: the array the crate just wrote, alive while `written` is.
+    let reread = unsafe { Props::from_raw(raw.as_ptr(), raw.len() as ULONG) }.expect("rereads");
+    assert!(reread == *props, "written values pass from_raw");
+
+    // Tags to ask for: each present tag as it is, with its type made PT_UNSPECIFIED, or
+    // with its identifier changed; chosen by the input's first bytes.
+    let mut choose = Bytes(data);
+    let mut requested = Vec::new();
+    for p in props {
+        match choose.u8() % 4 {
+            0 => requested.push(p.tag()),
+            1 => requested.push(change_prop_type(p.tag(), sys::PT_UNSPECIFIED)),
+            2 => requested.push(prop_tag(prop_type(p.tag()), ULONG::from(choose.u16()))),
+            _ => {}
+        }
+    }
+    let answer = PropArray::answer(Allocators::local(), Some(&requested), props).expect("answers");
+    let answered = answer.props();
+    assert_eq!(
+        answered.len(),
+        requested.len(),
+        "one value per requested tag"
+    );
+    let mut errors = false;
+    for (tag, got) in requested.iter().zip(answered.iter()) {
+        let found = if prop_type(*tag) == sys::PT_UNSPECIFIED {
+            props.iter().find(|p| prop_id(p.tag()) == prop_id(*tag))
+        } else {
+            props.iter().find(|p| p.tag() == *tag)
+        };
+        match found {
+            Some(p) => assert!(got == *p, "{tag:#010X} answers {p:?}, not {got:?}"),
+            None => {
+                assert_eq!(got.tag(), change_prop_type(*tag, sys::PT_ERROR));
+                assert!(got.value() == PropValue::Error(sys::MAPI_E_NOT_FOUND));
+            }
+        }
+        errors |= prop_type(got.tag()) == sys::PT_ERROR;
+    }
+    let status = if errors {
+        sys::MAPI_W_ERRORS_RETURNED
+    } else {
+        sys::S_OK
+    };
+    assert_eq!(answer.status(), status, "GetProps' status");
+    let all = PropArray::answer(Allocators::local(), None, props).expect("answers all");
+    assert!(all.props() == *props, "no tags asked: every property");
+}
