@@ -12,11 +12,15 @@
 //!   `MAPI_E_CORRUPT_DATA`), naming its index, and `read_into` keeps the values before it;
 //! - otherwise both give every value as the bytes made it;
 //! - what was read writes into a MAPI buffer (`PropArray::write`) and reads back the
-//!   same, and `PropArray::answer` answers requested tags as `GetProps` documents.
+//!   same, and `PropArray::answer` answers requested tags as `GetProps` documents;
+//! - one input in four is an `SRowSet` of such arrays instead (what `QueryRows` hands
+//!   back): `Rows::from_raw` refuses a null set (`MAPI_E_INVALID_PARAMETER`), a row that
+//!   claims values without an array (`MAPI_E_CORRUPT_DATA`) and a row with a bad value,
+//!   naming the row, else gives every row; `RowSet::write` writes them back the same.
 
 use mapi_sync::mem::Allocators;
 use mapi_sync::props::{
-    change_prop_type, prop_id, prop_tag, prop_type, Prop, PropArray, PropValue, Props,
+    change_prop_type, prop_id, prop_tag, prop_type, Prop, PropArray, PropValue, Props, RowSet, Rows,
 };
 use mapi_sync::sys::{self, SPropValue, GUID, HRESULT, ULONG};
 
@@ -380,23 +384,46 @@ fn same(got: &PropValue<'_>, want: &Model) -> bool {
     }
 }
 
-/// Asserts that `err` is the refusal of value `index` with `code`.
-fn refused(err: &mapi_sync::Error, code: HRESULT, index: usize, who: &str) {
-    assert_eq!(err.code(), code, "{who}: the code for value {index}: {err}");
-    let prefix = format!("property value {index}: ");
+/// Asserts that `err` is a refusal with `code` whose message starts with `prefix` (the
+/// value or row it names).
+fn refused(err: &mapi_sync::Error, code: HRESULT, prefix: &str, who: &str) {
+    assert_eq!(err.code(), code, "{who}: the code ({prefix}): {err}");
     assert!(
-        err.message().is_some_and(|m| m.starts_with(&prefix)),
-        "{who}: the error names value {index}: {err}"
+        err.message().is_some_and(|m| m.starts_with(prefix)),
+        "{who}: the error starts {prefix:?}: {err}"
     );
 }
 
 /// What [`check`] saw: how many values, and the code they were refused with, if any.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
-    /// Values in the array.
+    /// Values in the array (in all rows, for a row set).
     pub values: usize,
-    /// `MAPI_E_BAD_VALUE` or `MAPI_E_CORRUPT_DATA` when the readers refused the array.
+    /// Whether the input was a row set.
+    pub rows: bool,
+    /// The code the readers refused the input with, if they did.
     pub refused: Option<HRESULT>,
+}
+
+/// Values from the bytes, at most `max`, until they run out: the raw values and their
+/// models.
+fn values(b: &mut Bytes<'_>, keep: &mut Keep, max: usize) -> (Vec<SPropValue>, Vec<Model>) {
+    let mut raws = Vec::new();
+    let mut models = Vec::new();
+    while !b.is_empty() && raws.len() < max {
+        let (raw, model) = value(b, keep);
+        raws.push(raw);
+        models.push(model);
+    }
+    (raws, models)
+}
+
+/// The first refused value of `models`: its index and code.
+fn first_refused(models: &[Model]) -> Option<(usize, HRESULT)> {
+    models.iter().enumerate().find_map(|(i, m)| match m {
+        Model::Refused(code) => Some((i, *code)),
+        _ => None,
+    })
 }
 
 /// Builds the values `data` describes and holds the readers and writers to the model
@@ -404,14 +431,11 @@ pub struct Outcome {
 pub fn check(data: &[u8]) -> Outcome {
     let mut b = Bytes(data);
     let head = b.u8();
-    let mut keep = Keep::default();
-    let mut raws = Vec::new();
-    let mut models = Vec::new();
-    while !b.is_empty() && raws.len() < 64 {
-        let (raw, model) = value(&mut b, &mut keep);
-        raws.push(raw);
-        models.push(model);
+    if head % 4 == 3 {
+        return check_rows(head, &mut b);
     }
+    let mut keep = Keep::default();
+    let (raws, models) = values(&mut b, &mut keep, 64);
     // One input in sixteen hands in a null array that claims its values.
     let null_array = head % 16 == 0 && !raws.is_empty();
     let count = raws.len() as ULONG;
@@ -423,10 +447,7 @@ pub fn check(data: &[u8]) -> Outcome {
     let first_bad = if null_array {
         Some((0, sys::MAPI_E_CORRUPT_DATA))
     } else {
-        models.iter().enumerate().find_map(|(i, m)| match m {
-            Model::Refused(code) => Some((i, *code)),
-            _ => None,
-        })
+        first_refused(&models)
     };
 
     // SAFETY: `ptr` is null or points at `count` values whose non-null pointers point
@@ -437,18 +458,15 @@ pub fn check(data: &[u8]) -> Outcome {
     let one_pass = unsafe { Props::read_into(ptr, count, &mut read) };
     match first_bad {
         Some((index, code)) => {
+            let prefix = format!("property value {index}: ");
             refused(
                 &viewed.expect_err("from_raw refuses"),
                 code,
-                index,
+                &prefix,
                 "from_raw",
             );
-            refused(
-                &one_pass.expect_err("read_into refuses"),
-                code,
-                index,
-                "read_into",
-            );
+            let one_pass = one_pass.expect_err("read_into refuses");
+            refused(&one_pass, code, &prefix, "read_into");
             assert_eq!(
                 read.len(),
                 index,
@@ -464,14 +482,7 @@ pub fn check(data: &[u8]) -> Outcome {
         None => {
             let viewed = viewed.expect("from_raw reads every value");
             one_pass.expect("read_into reads every value");
-            assert_eq!(viewed.len(), models.len());
-            for (i, (p, m)) in viewed.iter().zip(&models).enumerate() {
-                assert_eq!(p.tag(), raws[i].ulPropTag);
-                assert!(
-                    same(&p.value(), m),
-                    "from_raw value {i}: {p:?} is not {m:?}"
-                );
-            }
+            assert_values(&viewed, &raws, &models, "from_raw");
             assert!(viewed == read[..], "the two readers agree");
             let _ = format!("{viewed:?}");
             round_trip(&read, data);
@@ -480,7 +491,103 @@ pub fn check(data: &[u8]) -> Outcome {
     drop(keep);
     Outcome {
         values: models.len(),
+        rows: false,
         refused: first_bad.map(|(_, code)| code),
+    }
+}
+
+/// Asserts that `got` holds the values `raws` were made from.
+fn assert_values(got: &Props<'_>, raws: &[SPropValue], models: &[Model], who: &str) {
+    assert_eq!(got.len(), models.len(), "{who}: how many values");
+    for (i, (p, m)) in got.iter().zip(models).enumerate() {
+        assert_eq!(p.tag(), raws[i].ulPropTag, "{who}: value {i}'s tag");
+        assert!(same(&p.value(), m), "{who}: value {i}: {p:?} is not {m:?}");
+    }
+}
+
+/// The row-set half of [`check`]: up to eight rows of up to sixteen values each.
+fn check_rows(head: u8, b: &mut Bytes<'_>) -> Outcome {
+    let mut keep = Keep::default();
+    let row_count = usize::from(b.u8() % 9);
+    let mut rows = Vec::new();
+    for _ in 0..row_count {
+        let n = usize::from(b.u8() % 17);
+        // One row in eight (with values) claims them without an array.
+        let null = b.null();
+        let (raws, models) = values(b, &mut keep, n);
+        rows.push((null && !raws.is_empty(), raws, models));
+    }
+    // An SRowSet: the count, then the rows in place (8-byte aligned, as MAPI's buffers).
+    let words = (std::mem::size_of::<sys::SRowSet>()
+        + row_count * std::mem::size_of::<sys::SRow>())
+    .div_ceil(8);
+    let mut set = vec![0u64; words];
+    let header = set.as_mut_ptr().cast::<sys::SRowSet>();
+    // SAFETY: `set` has room for the count and `row_count` rows, aligned for them.
+    unsafe {
+        std::ptr::addr_of_mut!((*header).cRows).write(row_count as ULONG);
+        let first = std::ptr::addr_of_mut!((*header).aRow).cast::<sys::SRow>();
+        for (i, (no_array, raws, _)) in rows.iter_mut().enumerate() {
+            first.add(i).write(sys::SRow {
+                ulAdrEntryPad: 0,
+                cValues: raws.len() as ULONG,
+                lpProps: if *no_array {
+                    std::ptr::null_mut()
+                } else {
+                    raws.as_mut_ptr()
+                },
+            });
+        }
+    }
+    // One row set in eight is a null pointer.
+    let null_set = head % 32 == 3;
+    let first_bad = if null_set {
+        Some((sys::MAPI_E_INVALID_PARAMETER, "a null SRowSet".to_owned()))
+    } else {
+        rows.iter()
+            .enumerate()
+            .find_map(|(i, (no_array, raws, models))| {
+                if *no_array {
+                    let what = format!("row {i} has {} values but no value array", raws.len());
+                    Some((sys::MAPI_E_CORRUPT_DATA, what))
+                } else {
+                    first_refused(models)
+                        .map(|(j, code)| (code, format!("row {i}: property value {j}: ")))
+                }
+            })
+    };
+    let ptr = if null_set {
+        std::ptr::null()
+    } else {
+        header.cast_const()
+    };
+    // SAFETY: `ptr` is null or the set just made, its rows' values as in `check`.
+    let read = unsafe { Rows::from_raw(ptr) };
+    match &first_bad {
+        Some((code, prefix)) => refused(&read.expect_err("refuses"), *code, prefix, "Rows"),
+        None => {
+            let read = read.expect("reads every row");
+            assert_eq!(read.len(), rows.len(), "how many rows");
+            for (i, (got, (_, raws, models))) in read.iter().zip(&rows).enumerate() {
+                assert_values(&got, raws, models, &format!("row {i}"));
+            }
+            let _ = format!("{read:?}");
+            let owned: Vec<Vec<Prop<'_>>> = read.iter().map(|r| r.iter().collect()).collect();
+            let written = RowSet::write(Allocators::local(), &owned).expect("writes");
+            // SAFETY: the set the crate just wrote, alive while `written` is.
+            let reread = unsafe { Rows::from_raw(written.as_ptr()) }.expect("rereads");
+            assert_eq!(reread.len(), owned.len(), "written rows");
+            for (i, (got, want)) in reread.iter().zip(&owned).enumerate() {
+                assert!(got == want[..], "written row {i} reads back the same");
+            }
+        }
+    }
+    drop(set);
+    drop(keep);
+    Outcome {
+        values: rows.iter().map(|(_, r, _)| r.len()).sum(),
+        rows: true,
+        refused: first_bad.map(|(code, _)| code),
     }
 }
 
