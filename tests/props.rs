@@ -1,7 +1,7 @@
-//! Host-made `SPropValue` arrays and `SRowSet`s through the property readers and writers: a seeded sweep
-//! of arbitrary inputs through `props_input::check` (the model of what reading must give;
-//! the libFuzzer target `fuzz/fuzz_targets/props.rs` runs the same check), and inputs
-//! made to hit each refusal.
+//! Host-made `SPropValue` arrays and `SRowSet`s through the property readers and
+//! writers: a seeded sweep of arbitrary inputs through `props_input::check` (the model of
+//! what reading must give; the libFuzzer target `fuzz/fuzz_targets/props.rs` runs the
+//! same check), and inputs made to hit each refusal.
 
 mod props_input;
 

@@ -115,50 +115,103 @@ struct Keep {
     #[allow(clippy::vec_box)]
     guids: Vec<Box<GUID>>,
     wide_lists: Vec<Vec<*mut u16>>,
-    narrow_lists: Vec<Vec<*mut sys::CHAR>>,
+    narrow_lists: Vec<Vec<*mut u8>>,
     binaries: Vec<Vec<sys::SBinary>>,
 }
 
-impl Keep {
-    /// A NUL-terminated UTF-16 string of `len` units (NULs inside allowed: the string
-    /// ends at the first); the model is the text before the first NUL.
-    fn wide(&mut self, b: &mut Bytes<'_>, len: usize) -> (*mut u16, Vec<u16>) {
-        let mut s: Vec<u16> = (0..len).map(|_| b.u16() % 0x0200).collect();
-        let model = s.iter().copied().take_while(|&c| c != 0).collect();
-        s.push(0);
-        self.wide.push(s);
-        let p = self.wide.last_mut().expect("pushed").as_mut_ptr();
-        (p, model)
-    }
+/// Moves `items` into `store`, where they stay put while the outer vector grows, and
+/// gives their address.
+fn stash<T>(store: &mut Vec<Vec<T>>, items: Vec<T>) -> *mut T {
+    store.push(items);
+    store.last_mut().expect("pushed").as_mut_ptr()
+}
 
-    /// An 8-bit string, as [`wide`](Keep::wide).
-    fn narrow(&mut self, b: &mut Bytes<'_>, len: usize) -> (*mut sys::CHAR, Vec<u8>) {
-        let mut s: Vec<u8> = (0..len).map(|_| b.u8() % 0x80).collect();
-        let model = s.iter().copied().take_while(|&c| c != 0).collect();
-        s.push(0);
-        self.narrow.push(s);
-        let p = self.narrow.last_mut().expect("pushed").as_mut_ptr();
-        (p.cast(), model)
-    }
+/// A UTF-16 unit for a string (NULs among them, and beyond ASCII).
+fn wide_unit(b: &mut Bytes<'_>) -> u16 {
+    b.u16() % 0x0200
+}
 
-    /// `len` bytes; a null pointer (with the bytes' `cb`) when `null`.
-    fn binary(&mut self, b: &mut Bytes<'_>, len: usize, null: bool) -> (sys::SBinary, Vec<u8>) {
-        let data: Vec<u8> = (0..len).map(|_| b.u8()).collect();
-        if null {
-            let bin = sys::SBinary {
-                cb: len as ULONG,
-                lpb: std::ptr::null_mut(),
-            };
-            return (bin, Vec::new());
-        }
-        self.narrow.push(data.clone());
-        let lpb = self.narrow.last_mut().expect("pushed").as_mut_ptr();
+/// An 8-bit unit for a string (NULs among them).
+fn narrow_unit(b: &mut Bytes<'_>) -> u8 {
+    b.u8() % 0x80
+}
+
+/// A NUL-terminated string of `len` units read by `unit` (NULs inside allowed: the
+/// string ends at the first), kept in `store`; the model is the units before the first
+/// NUL.
+fn string<T: Copy + Default + PartialEq>(
+    b: &mut Bytes<'_>,
+    store: &mut Vec<Vec<T>>,
+    len: usize,
+    unit: fn(&mut Bytes<'_>) -> T,
+) -> (*mut T, Vec<T>) {
+    let mut s: Vec<T> = (0..len).map(|_| unit(b)).collect();
+    let model = s
+        .iter()
+        .copied()
+        .take_while(|&c| c != T::default())
+        .collect();
+    s.push(T::default());
+    (stash(store, s), model)
+}
+
+/// The strings of a `PT_MV_UNICODE` or `PT_MV_STRING8` value.
+struct StringList<T> {
+    count: ULONG,
+    /// The array of string pointers, null when the bytes said so.
+    array: *mut *mut T,
+    models: Vec<Vec<T>>,
+    /// A null array with strings, or a null string: what the readers refuse.
+    bad: bool,
+}
+
+/// Whether the array is null, how many strings, then each string (null one time in
+/// eight), as [`string`] reads it; kept in `store` and `lists`.
+fn strings<T: Copy + Default + PartialEq>(
+    b: &mut Bytes<'_>,
+    store: &mut Vec<Vec<T>>,
+    lists: &mut Vec<Vec<*mut T>>,
+    unit: fn(&mut Bytes<'_>) -> T,
+) -> StringList<T> {
+    let (null, len) = (b.null(), b.len());
+    let mut bad = null && len > 0;
+    let mut pointers = Vec::new();
+    let mut models = Vec::new();
+    for _ in 0..len {
+        let (item_null, item_len) = (b.null(), b.len());
+        bad |= item_null;
+        let (p, m) = if item_null {
+            (std::ptr::null_mut(), Vec::new())
+        } else {
+            string(b, store, item_len, unit)
+        };
+        pointers.push(p);
+        models.push(m);
+    }
+    let list = stash(lists, pointers);
+    StringList {
+        count: len as ULONG,
+        array: if null { std::ptr::null_mut() } else { list },
+        models,
+        bad,
+    }
+}
+
+/// `len` bytes; a null pointer (with the bytes' `cb`) when `null`.
+fn binary(b: &mut Bytes<'_>, keep: &mut Keep, len: usize, null: bool) -> (sys::SBinary, Vec<u8>) {
+    let data: Vec<u8> = (0..len).map(|_| b.u8()).collect();
+    if null {
         let bin = sys::SBinary {
             cb: len as ULONG,
-            lpb,
+            lpb: std::ptr::null_mut(),
         };
-        (bin, data)
+        return (bin, Vec::new());
     }
+    let bin = sys::SBinary {
+        cb: len as ULONG,
+        lpb: stash(&mut keep.narrow, data.clone()),
+    };
+    (bin, data)
 }
 
 /// One value from the bytes: the raw value and what reading it must give.
@@ -212,7 +265,7 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
                 v.lpszW = std::ptr::null_mut();
                 corrupt
             } else {
-                let (p, model) = keep.wide(b, len);
+                let (p, model) = string(b, &mut keep.wide, len, wide_unit);
                 v.lpszW = p;
                 Model::Unicode(model)
             }
@@ -223,14 +276,14 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
                 v.lpszA = std::ptr::null_mut();
                 corrupt
             } else {
-                let (p, model) = keep.narrow(b, len);
-                v.lpszA = p;
+                let (p, model) = string(b, &mut keep.narrow, len, narrow_unit);
+                v.lpszA = p.cast();
                 Model::String8(model)
             }
         }
         sys::PT_BINARY => {
             let (null, len) = (b.null(), b.len());
-            let (bin, model) = keep.binary(b, len, null);
+            let (bin, model) = binary(b, keep, len, null);
             v.bin = bin;
             if null && len > 0 {
                 corrupt
@@ -260,67 +313,41 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
             let lpl = if null {
                 std::ptr::null_mut()
             } else {
-                keep.longs.push(items.clone());
-                keep.longs.last_mut().expect("pushed").as_mut_ptr()
+                stash(&mut keep.longs, items.clone())
             };
             v.MVl = sys::SLongArray {
                 cValues: len as ULONG,
                 lpl,
             };
-            match (null, len) {
-                (true, 1..) => corrupt,
-                (true, 0) => Model::MvLong(Vec::new()),
-                (false, _) => Model::MvLong(items),
+            // A null array of no items reads as no items (and `items` is empty).
+            if null && len > 0 {
+                corrupt
+            } else {
+                Model::MvLong(items)
             }
         }
-        sys::PT_MV_UNICODE | sys::PT_MV_STRING8 => {
-            let (null, len) = (b.null(), b.len());
-            let mut bad = null && len > 0;
-            let mut wide = (Vec::new(), Vec::new());
-            let mut narrow = (Vec::new(), Vec::new());
-            for _ in 0..len {
-                let (item_null, item_len) = (b.null(), b.len());
-                bad |= item_null;
-                if ty == sys::PT_MV_UNICODE {
-                    let (p, m) = if item_null {
-                        (std::ptr::null_mut(), Vec::new())
-                    } else {
-                        keep.wide(b, item_len)
-                    };
-                    wide.0.push(p);
-                    wide.1.push(m);
-                } else {
-                    let (p, m) = if item_null {
-                        (std::ptr::null_mut(), Vec::new())
-                    } else {
-                        keep.narrow(b, item_len)
-                    };
-                    narrow.0.push(p);
-                    narrow.1.push(m);
-                }
-            }
-            if ty == sys::PT_MV_UNICODE {
-                keep.wide_lists.push(wide.0);
-                let list = keep.wide_lists.last_mut().expect("pushed").as_mut_ptr();
-                v.MVszW = sys::SWStringArray {
-                    cValues: len as ULONG,
-                    lppszW: if null { std::ptr::null_mut() } else { list },
-                };
+        sys::PT_MV_UNICODE => {
+            let list = strings(b, &mut keep.wide, &mut keep.wide_lists, wide_unit);
+            v.MVszW = sys::SWStringArray {
+                cValues: list.count,
+                lppszW: list.array,
+            };
+            if list.bad {
+                corrupt
             } else {
-                keep.narrow_lists.push(narrow.0);
-                let list = keep.narrow_lists.last_mut().expect("pushed").as_mut_ptr();
-                v.MVszA = sys::SLPSTRArray {
-                    cValues: len as ULONG,
-                    lppszA: if null { std::ptr::null_mut() } else { list },
-                };
+                Model::MvUnicode(list.models)
             }
-            match (bad, null, ty) {
-                (true, _, _) => corrupt,
-                // A null array of no strings reads as no strings.
-                (false, true, sys::PT_MV_UNICODE) => Model::MvUnicode(Vec::new()),
-                (false, true, _) => Model::MvString8(Vec::new()),
-                (false, false, sys::PT_MV_UNICODE) => Model::MvUnicode(wide.1),
-                (false, false, _) => Model::MvString8(narrow.1),
+        }
+        sys::PT_MV_STRING8 => {
+            let list = strings(b, &mut keep.narrow, &mut keep.narrow_lists, narrow_unit);
+            v.MVszA = sys::SLPSTRArray {
+                cValues: list.count,
+                lppszA: list.array.cast(),
+            };
+            if list.bad {
+                corrupt
+            } else {
+                Model::MvString8(list.models)
             }
         }
         sys::PT_MV_BINARY => {
@@ -330,21 +357,20 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
             let mut models = Vec::new();
             for _ in 0..len {
                 let (item_null, item_len) = (b.null(), b.len());
-                let (bin, m) = keep.binary(b, item_len, item_null);
+                let (bin, m) = binary(b, keep, item_len, item_null);
                 bad |= item_null && item_len > 0;
                 bins.push(bin);
                 models.push(m);
             }
-            keep.binaries.push(bins);
-            let list = keep.binaries.last_mut().expect("pushed").as_mut_ptr();
+            let list = stash(&mut keep.binaries, bins);
             v.MVbin = sys::SBinaryArray {
                 cValues: len as ULONG,
                 lpbin: if null { std::ptr::null_mut() } else { list },
             };
-            match (bad, null) {
-                (true, _) => corrupt,
-                (false, true) => Model::MvBinary(Vec::new()),
-                (false, false) => Model::MvBinary(models),
+            if bad {
+                corrupt
+            } else {
+                Model::MvBinary(models)
             }
         }
         // Some other type: its union member is never read. Give it bits anyway.
