@@ -216,6 +216,23 @@ fn test() -> Result<(), Fail> {
 /// the valgrind and Miri runs.
 const RUNTIME_AND_FACADE: [&str; 4] = ["-p", "mapi-sync-runtime", "-p", "mapi-sync"];
 
+/// The facade's Rust host tests (`tests/*.rs`) that Miri and valgrind run beside the
+/// runtime's unit tests.
+const RUST_HOST_TESTS: [&str; 7] = [
+    "host",
+    "semantics",
+    "interfaces",
+    "objects",
+    "macro_hygiene",
+    "stress",
+    "props",
+];
+
+/// `--test NAME` for each of `tests`.
+fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    tests.into_iter().flat_map(|t| ["--test", t]).collect()
+}
+
 /// The runtime's unit tests and Rust host tests run by valgrind: no invalid access, no
 /// definite leak (the runtime's idle pool threads are still alive at exit; what they hold
 /// is reachable). `stress.rs` is left out: its 800,000 rounds are for native speed.
@@ -226,9 +243,9 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
             .arg("test")
             .args(RUNTIME_AND_FACADE)
             .arg("--lib")
-            .args(["--test", "host", "--test", "semantics", "--test", "objects"])
-            .args(["--test", "interfaces", "--test", "macro_hygiene"])
-            .args(["--test", "props"])
+            .args(test_args(
+                RUST_HOST_TESTS.into_iter().filter(|&t| t != "stress"),
+            ))
             .env(
                 "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER",
                 "valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite",
@@ -323,15 +340,6 @@ fn miri() -> Result<(u64, u64), Fail> {
             Some("i686-unknown-linux-gnu"),
         ),
     ];
-    let tests = [
-        "host",
-        "semantics",
-        "interfaces",
-        "objects",
-        "macro_hygiene",
-        "stress",
-        "props",
-    ];
     for (model, extra, target) in runs {
         eprintln!("xtask: ==> cargo miri test ({model})");
         let mut cmd = deps::rustup();
@@ -340,7 +348,7 @@ fn miri() -> Result<(u64, u64), Fail> {
             .args(RUNTIME_AND_FACADE)
             .arg("--lib")
             .args(target.map(|t| ["--target", t]).into_iter().flatten())
-            .args(tests.iter().flat_map(|t| ["--test", t]))
+            .args(test_args(RUST_HOST_TESTS))
             .env(
                 "MIRIFLAGS",
                 format!(
