@@ -259,8 +259,8 @@ pub use mapi_sync_runtime::*;
 /// #[mapi_sync_provider(crate = my::path)]  // if mapi_sync is renamed in your Cargo.toml
 /// ```
 ///
-/// The struct itself is left as written. The attribute implements [`ComProvider`] for it,
-/// which gives [`ComProvider::into_unknown`]: the struct is moved into a new reference
+/// The struct itself is left as written. The attribute implements [`ComClass`] for it,
+/// which gives [`ComClass::into_unknown`]: the struct is moved into a new reference
 /// counted COM object whose `QueryInterface` answers `IID_IUnknown`, `IID_IMAPISync`, each
 /// listed interface and the base interfaces of each listed interface; every other IID
 /// gives `E_NOINTERFACE`. The object's own fields live in this crate's private object type,
@@ -323,7 +323,7 @@ pub use mapi_sync_macros::mapi_object;
 pub mod prelude {
     pub use crate::sys::{ComInterface as _, Interface as _};
     pub use crate::{
-        mapi_object, mapi_sync_provider, ComProvider, Error, MapiContext, Object, Progress,
+        mapi_object, mapi_sync_provider, ComClass, Error, MapiContext, Object, Progress,
         RawSyncProvider, Result, SyncFlags, SyncProvider, SyncRequest, This,
     };
 }

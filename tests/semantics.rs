@@ -26,7 +26,7 @@ impl SyncProvider for Quick {
     }
 }
 
-fn host_object<T: ComProvider>(value: T) -> *mut c_void {
+fn host_object<T: ComClass>(value: T) -> *mut c_void {
     mapi_sync::sys::Interface::into_raw(value.into_unknown())
 }
 

@@ -210,7 +210,7 @@ mod tests {
             ),
         )
         .unwrap();
-        assert!(ok.to_string().contains("ComProvider"));
+        assert!(ok.to_string().contains("ComClass"));
         for (item, message) in [
             (
                 quote!(

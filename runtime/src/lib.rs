@@ -1,7 +1,22 @@
-//! The runtime of `mapi-sync`: the COM object model, the background synchronization, MAPI
-//! memory and property values, and the provider entry point. Use it through the
-//! `mapi-sync` crate, which re-exports all of it beside the `#[mapi_sync_provider]` and
-//! `#[mapi_object]` attributes and documents it there.
+//! The runtime of `mapi-sync`. Use it through the `mapi-sync` crate, which re-exports all
+//! of it beside the `#[mapi_sync_provider]` and `#[mapi_object]` attributes and documents
+//! it there.
+//!
+//! It is laid out by concern, the way fuser keeps the kernel's protocol apart from the
+//! filesystem's safe callbacks:
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `com/` | the COM object model: [`ComClass`], the object's memory and `IUnknown`, [`Object`], [`This`], [`FreeThreaded`] |
+//! | `ll/` | the raw side, in one place: MAPI memory ([`mem`]), reading and writing `SPropValue`, `SPropTagArray`, `SRowSet` and `ENTRYID` |
+//! | `props/` | property values as safe Rust ([`props`]) and the safe `IMAPIProp` ([`props::Properties`]) |
+//! | `sync/` | the background synchronization: [`SyncProvider`], [`SyncRequest`], [`Progress`], the done event ([`event`]), the thread pool |
+//! | `provider.rs` | the store provider's entry point, `MSProviderInit` |
+//! | `module.rs` | the provider module's lifetime (pinning, `DllCanUnloadNow`) |
+//! | `error.rs` | [`Error`] and HRESULTs |
+//!
+//! The store framework, its tables, streams and notifications will each be a module of
+//! their own beside these, on top of `ll/` and `props/`.
 //!
 //! It is a crate of its own so that it builds beside the macros' syn, quote and
 //! proc-macro2 instead of after them: a provider's clean build waits for the slower of
@@ -9,36 +24,29 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod com;
 mod error;
-pub mod event;
-mod flags;
-mod free_threaded;
-pub mod mem;
+mod ll;
 pub mod module;
-mod object;
-mod pool;
-mod progress;
 pub mod props;
 // MSProviderInit and IMSProvider are mapispi.h's.
 #[cfg(feature = "mapispi")]
 pub mod provider;
-mod request;
 mod sync;
 
+pub use com::{ComClass, FreeThreaded, Object, This};
 pub use error::{check, hresult_name, Error, MapiContext, Result};
-pub use event::DoneEvent;
-pub use flags::SyncFlags;
-pub use free_threaded::FreeThreaded;
-pub use object::{ComProvider, Object, This};
-pub use progress::{Progress, StepText};
-pub use request::SyncRequest;
-pub use sync::{run_in_background, RawSyncProvider, SyncProvider};
+pub use ll::mem;
+pub use sync::event::{self, DoneEvent};
+pub use sync::{
+    run_in_background, Progress, RawSyncProvider, StepText, SyncFlags, SyncProvider, SyncRequest,
+};
 
 /// The generated MAPI bindings (`mapi-sync-sys`): raw vtables, IIDs, constants, owned
 /// interface pointers and the `IFoo_Impl` traits for the extra interfaces a provider lists.
 pub use mapi_sync_sys as sys;
 
-/// What `#[mapi_sync_provider]` expands to refers to this module only (through
+/// What the attributes expand to refers to this module only (through
 /// `mapi_sync::__private`). Not public API: it can change in any release.
 #[doc(hidden)]
 pub mod __private;

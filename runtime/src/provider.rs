@@ -59,7 +59,7 @@ use crate::sys::{
     self, HINSTANCE, HRESULT, LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER, LPMALLOC,
     LPMSPROVIDER, ULONG,
 };
-use crate::{ComProvider, Object, Result};
+use crate::{ComClass, Object, Result};
 
 /// The type of `MSProviderInit` (`mapispi.h`'s `MSPROVIDERINIT`, which the bindings do not
 /// carry): `__cdecl`, hence `extern "C"`.
@@ -111,7 +111,7 @@ pub unsafe fn ms_provider_init<P, F>(
     make: F,
 ) -> HRESULT
 where
-    P: ComProvider,
+    P: ComClass,
     F: FnOnce(&Init) -> Result<Object<P>>,
 {
     if provider_version.is_null() || provider.is_null() {

@@ -1,15 +1,28 @@
-//! [`SyncProvider`] and the default `IMAPISync::SynchronizeInBackground`.
+//! The background synchronization: [`SyncProvider`] and the default
+//! `IMAPISync::SynchronizeInBackground` (here), what it reads from the caller
+//! ([`request`]: the `MAPISIB` and its flags), reports through ([`progress`]: Outlook's
+//! callback), signals ([`event`]: the done event) and runs on ([`pool`]: the threads).
+
+pub mod event;
+mod flags;
+mod pool;
+mod progress;
+mod request;
+
+pub use event::DoneEvent;
+pub use flags::SyncFlags;
+pub use progress::{Progress, StepText};
+pub use request::SyncRequest;
 
 use std::any::Any;
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::com::RawObject;
 use crate::module::SyncRunning;
-use crate::object::ComObj;
-use crate::pool;
-use crate::request::read_sib;
 use crate::sys::{self, IMAPISync_Vtbl, IUnknown_Vtbl, HANDLE, HRESULT, PMAPISIB, S_OK};
-use crate::{ComProvider, DoneEvent, Error, Object, Progress, Result, SyncRequest};
+use crate::{ComClass, Error, Object, Result};
+use request::read_sib;
 
 /// The synchronization of a store provider: what Outlook's Send/Receive runs.
 ///
@@ -94,7 +107,7 @@ pub trait SyncProvider: Send + Sync + 'static {
 ///     }
 /// }
 /// ```
-pub trait RawSyncProvider: ComProvider {
+pub trait RawSyncProvider: ComClass {
     /// `IMAPISync::SynchronizeInBackground` on `this`. A panic is caught and returned as
     /// `E_UNEXPECTED`.
     ///
@@ -104,20 +117,20 @@ pub trait RawSyncProvider: ComProvider {
     unsafe fn synchronize_in_background(this: &Object<Self>, psibpb: PMAPISIB) -> HRESULT;
 }
 
-/// The `IMAPISync` vtable of `ComObj<T>` (slot 0) in the default (non-raw) mode.
+/// The `IMAPISync` vtable of `RawObject<T>` (slot 0) in the default (non-raw) mode.
 #[doc(hidden)]
-pub const fn sync_vtable<T: SyncProvider + ComProvider>() -> IMAPISync_Vtbl {
+pub const fn sync_vtable<T: SyncProvider + ComClass>() -> IMAPISync_Vtbl {
     IMAPISync_Vtbl {
-        base__: IUnknown_Vtbl::new::<ComObj<T>, 0>(),
+        base__: IUnknown_Vtbl::new::<RawObject<T>, 0>(),
         SynchronizeInBackground: synchronize_in_background::<T>,
     }
 }
 
-/// The `IMAPISync` vtable of `ComObj<T>` (slot 0) in raw mode.
+/// The `IMAPISync` vtable of `RawObject<T>` (slot 0) in raw mode.
 #[doc(hidden)]
 pub const fn raw_sync_vtable<T: RawSyncProvider>() -> IMAPISync_Vtbl {
     IMAPISync_Vtbl {
-        base__: IUnknown_Vtbl::new::<ComObj<T>, 0>(),
+        base__: IUnknown_Vtbl::new::<RawObject<T>, 0>(),
         SynchronizeInBackground: raw_synchronize_in_background::<T>,
     }
 }
@@ -125,11 +138,11 @@ pub const fn raw_sync_vtable<T: RawSyncProvider>() -> IMAPISync_Vtbl {
 /// The object behind slot 0, as a handle that does not own its reference.
 ///
 /// # Safety
-/// `this` must be slot 0 of a live `ComObj<T>`: the pointer the caller holds.
-unsafe fn called_object<T: ComProvider>(this: *mut c_void) -> std::mem::ManuallyDrop<Object<T>> {
+/// `this` must be slot 0 of a live `RawObject<T>`: the pointer the caller holds.
+unsafe fn called_object<T: ComClass>(this: *mut c_void) -> std::mem::ManuallyDrop<Object<T>> {
     // SAFETY: slot 0 is at the object's address; the caller holds a reference for the
     // call, and interface pointers carry the whole object's provenance.
-    unsafe { Object::borrowed(sys::identity_ptr::<ComObj<T>, 0>(this).cast_mut()) }
+    unsafe { Object::borrowed(sys::identity_ptr::<RawObject<T>, 0>(this).cast_mut()) }
 }
 
 unsafe extern "system" fn raw_synchronize_in_background<T: RawSyncProvider>(
@@ -137,19 +150,19 @@ unsafe extern "system" fn raw_synchronize_in_background<T: RawSyncProvider>(
     psibpb: PMAPISIB,
 ) -> HRESULT {
     sys::guard(|| {
-        // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables.
+        // SAFETY: this entry sits in slot 0 of RawObject<T>'s vtables.
         let object = unsafe { called_object::<T>(this) };
         // SAFETY: forwarded from our caller, as the trait documents.
         unsafe { T::synchronize_in_background(&object, psibpb) }
     })
 }
 
-unsafe extern "system" fn synchronize_in_background<T: SyncProvider + ComProvider>(
+unsafe extern "system" fn synchronize_in_background<T: SyncProvider + ComClass>(
     this: *mut c_void,
     psibpb: PMAPISIB,
 ) -> HRESULT {
     sys::guard(|| {
-        // SAFETY: this entry sits in slot 0 of ComObj<T>'s vtables.
+        // SAFETY: this entry sits in slot 0 of RawObject<T>'s vtables.
         let object = Object::clone(&*unsafe { called_object::<T>(this) });
         let admit = move || -> Result<Work> {
             let busy = if T::ONE_AT_A_TIME {
@@ -187,25 +200,47 @@ fn run_provider<T: SyncProvider>(
     }
 }
 
-/// The running synchronization of a one-at-a-time provider.
-struct Busy<T: ComProvider>(Object<T>);
+/// The running synchronization of a one-at-a-time provider: its object's address in
+/// [`RUNNING`] while it lasts. Only these providers pay for it, and the objects of every
+/// other kind carry nothing for synchronization.
+struct Busy<T: ComClass>(Object<T>);
 
-impl<T: ComProvider> Busy<T> {
+/// The addresses of the objects of one-at-a-time providers that are synchronizing. An
+/// address is unique while it is here: the [`Busy`] that put it there holds a reference,
+/// and takes it out before giving that reference up.
+static RUNNING: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+/// The list of running synchronizations; a panic while it was held cannot leave it wrong
+/// (each change is one push or one `swap_remove`), so a poisoned lock is taken as it is.
+fn running() -> std::sync::MutexGuard<'static, Vec<usize>> {
+    RUNNING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl<T: ComClass> Busy<T> {
     fn acquire(object: &Object<T>) -> Result<Busy<T>> {
-        if object.header().begin_sync() {
-            Ok(Busy(object.clone()))
-        } else {
-            Err(Error::with_message(
+        let address = object.address();
+        let mut running = running();
+        if running.contains(&address) {
+            return Err(Error::with_message(
                 sys::MAPI_E_BUSY,
                 "a synchronization of this store is already running",
-            ))
+            ));
         }
+        running.push(address);
+        Ok(Busy(object.clone()))
     }
 }
 
-impl<T: ComProvider> Drop for Busy<T> {
+impl<T: ComClass> Drop for Busy<T> {
     fn drop(&mut self) {
-        self.0.header().end_sync();
+        // Before the field's reference goes, so the address is still this object's.
+        let address = self.0.address();
+        let mut running = running();
+        if let Some(i) = running.iter().position(|&a| a == address) {
+            running.swap_remove(i);
+        }
     }
 }
 

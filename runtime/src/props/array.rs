@@ -1,0 +1,152 @@
+//! [`PropArray`]: an `SPropValue` array written into one MAPI buffer, as `GetProps` hands
+//! it out.
+
+use super::{change_prop_type, prop_id, prop_type, Prop, PropValue, Props};
+use crate::ll::prop_value::{count_of, write_value};
+use crate::mem::{Allocators, Buffer};
+use crate::sys::{self, SPropValue, HRESULT, ULONG};
+use crate::Result;
+
+/// An `SPropValue` array in one MAPI buffer (its strings and arrays allocated with
+/// `MAPIAllocateMore` on it), as `GetProps` hands it out.
+#[derive(Debug)]
+pub struct PropArray {
+    buffer: Buffer,
+    count: ULONG,
+}
+
+impl PropArray {
+    /// Writes `props` with `allocators`.
+    pub fn write(allocators: Allocators, props: &[Prop<'_>]) -> Result<PropArray> {
+        let count = count_of(props.len())?;
+        let buffer = Buffer::new(allocators, props.len() * size_of::<SPropValue>())?;
+        let values = buffer.as_ptr().cast::<SPropValue>();
+        for (i, prop) in props.iter().enumerate() {
+            let value = write_value(&buffer, &prop.value)?;
+            // SAFETY: `values` has room for `props.len()` values, aligned (MAPI
+            // buffers are aligned for any MAPI type).
+            unsafe {
+                values.add(i).write(SPropValue {
+                    ulPropTag: prop.tag,
+                    dwAlignPad: 0,
+                    Value: value,
+                })
+            };
+        }
+        Ok(PropArray { buffer, count })
+    }
+
+    /// The values, as written.
+    pub fn as_slice(&self) -> &[SPropValue] {
+        // SAFETY: `count` values were written at the start of the buffer.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.buffer.as_ptr().cast::<SPropValue>(),
+                self.count as usize,
+            )
+        }
+    }
+
+    /// The values, read back.
+    pub fn props(&self) -> Props<'_> {
+        Props {
+            // Written by `write_value`, which writes only what `check` accepts:
+            // every pointer a type needs, into this buffer, alive while `self` is.
+            values: self.as_slice(),
+        }
+    }
+
+    /// What `IMAPIProp::GetProps` answers from the properties an object `has`, as
+    /// MAPI documents it: with no tags `requested` (a null `lpPropTagArray`), every
+    /// property; otherwise one value per requested tag, in the caller's order: the
+    /// property with that tag, or (for a tag of type `PT_UNSPECIFIED`) the one with
+    /// that identifier, or else a `PT_ERROR` value of `MAPI_E_NOT_FOUND` with the
+    /// tag's identifier. The method then returns [`status`](PropArray::status)
+    /// (`MAPI_W_ERRORS_RETURNED` when any value is a `PT_ERROR`).
+    ///
+    /// ```
+    /// use mapi_sync::mem::Allocators;
+    /// use mapi_sync::props::{prop_tag, Prop, PropArray, PropValue};
+    /// use mapi_sync::sys::{self, PR_BODY_W, PR_SUBJECT_W, PT_ERROR};
+    ///
+    /// let has = [Prop::new(PR_SUBJECT_W, PropValue::Str("Hello"))?];
+    /// let answer = PropArray::answer(Allocators::local(), Some(&[PR_SUBJECT_W, PR_BODY_W]), &has)?;
+    /// assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
+    /// let values = answer.props();
+    /// assert_eq!(values.get(0), Some(has[0]));
+    /// let missing = values.get(1).unwrap();
+    /// assert_eq!(missing.tag(), prop_tag(PT_ERROR, 0x1000));
+    /// assert_eq!(missing.value(), PropValue::Error(sys::MAPI_E_NOT_FOUND));
+    /// # Ok::<(), mapi_sync::Error>(())
+    /// ```
+    pub fn answer(
+        allocators: Allocators,
+        requested: Option<&[ULONG]>,
+        has: &[Prop<'_>],
+    ) -> Result<PropArray> {
+        let Some(requested) = requested else {
+            return PropArray::write(allocators, has);
+        };
+        let answer: Vec<Prop<'_>> = requested
+            .iter()
+            .map(|&tag| {
+                let found = if prop_type(tag) == sys::PT_UNSPECIFIED {
+                    has.iter().find(|p| prop_id(p.tag) == prop_id(tag))
+                } else {
+                    has.iter().find(|p| p.tag == tag)
+                };
+                found.copied().unwrap_or(Prop {
+                    tag: change_prop_type(tag, sys::PT_ERROR),
+                    value: PropValue::Error(sys::MAPI_E_NOT_FOUND),
+                })
+            })
+            .collect();
+        PropArray::write(allocators, &answer)
+    }
+
+    /// `MAPI_W_ERRORS_RETURNED` if any value is a `PT_ERROR`, else `S_OK`: what
+    /// `GetProps` returns with the array.
+    pub fn status(&self) -> HRESULT {
+        let errors = self
+            .as_slice()
+            .iter()
+            .any(|v| prop_type(v.ulPropTag) == sys::PT_ERROR);
+        if errors {
+            sys::MAPI_W_ERRORS_RETURNED
+        } else {
+            sys::S_OK
+        }
+    }
+
+    /// Hands the array to a `GetProps`-style caller: writes `*count_out`
+    /// (`lpcValues`) and `*array_out` (`lppPropArray`), which the caller frees with
+    /// `MAPIFreeBuffer`, and returns [`status`](PropArray::status). `MAPI_E_INVALID_PARAMETER`, with
+    /// nothing written and the array freed, if either pointer is null.
+    ///
+    /// # Safety
+    /// Each pointer must be null or writable.
+    pub unsafe fn hand_out(
+        self,
+        count_out: *mut ULONG,
+        array_out: *mut *mut SPropValue,
+    ) -> HRESULT {
+        if count_out.is_null() || array_out.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        let status = self.status();
+        let (count, values) = self.into_raw();
+        // SAFETY: non-null and writable (caller's contract); the array moves to the
+        // caller.
+        unsafe {
+            *count_out = count;
+            *array_out = values;
+        }
+        status
+    }
+
+    /// `(cValues, lppPropArray)` for the caller, who frees the array with
+    /// `MAPIFreeBuffer`.
+    pub fn into_raw(self) -> (ULONG, *mut SPropValue) {
+        (self.count, self.buffer.into_raw().cast())
+    }
+}

@@ -1,0 +1,145 @@
+//! `IMAPIProp` from a [`Properties`] implementation: what the attributes' `properties`
+//! argument expands to call (through `__private`), so the glue is code here, checked
+//! by the compiler once, rather than tokens in the macro.
+
+use crate::mem::Allocators;
+use crate::props::{prop_tags, write_prop_tags, PropArray, Properties, Props};
+use mapi_sync_sys::{
+    LPSPropProblemArray, LPSPropTagArray, LPSPropValue, HRESULT, MAPI_E_INVALID_PARAMETER, S_OK,
+    ULONG,
+};
+
+/// `IMAPIProp::GetProps`.
+///
+/// # Safety
+/// MAPI's contract for `GetProps`: `tags` null or a tag array; `count` and `values`
+/// null or writable.
+pub unsafe fn get_props<T: Properties + ?Sized>(
+    this: &T,
+    tags: LPSPropTagArray,
+    count: *mut ULONG,
+    values: *mut LPSPropValue,
+) -> HRESULT {
+    if count.is_null() || values.is_null() {
+        return MAPI_E_INVALID_PARAMETER;
+    }
+    // SAFETY: null or a tag array (caller's contract).
+    let requested = unsafe { prop_tags(tags) };
+    let answer =
+        |has: &[crate::props::Prop<'_>]| PropArray::answer(Allocators::provider(), requested, has);
+    let mut answered = None;
+    if let Err(e) = this.properties(&mut |has| answered = Some(answer(has))) {
+        return e.code();
+    }
+    match answered.unwrap_or_else(|| answer(&[])) {
+        // SAFETY: both non-null and writable (checked; caller's contract).
+        Ok(answer) => unsafe { answer.hand_out(count, values) },
+        Err(e) => e.code(),
+    }
+}
+
+/// `IMAPIProp::GetPropList`.
+///
+/// # Safety
+/// `out` must be null or writable.
+pub unsafe fn get_prop_list<T: Properties + ?Sized>(
+    this: &T,
+    out: *mut LPSPropTagArray,
+) -> HRESULT {
+    if out.is_null() {
+        return MAPI_E_INVALID_PARAMETER;
+    }
+    let mut tags: Vec<ULONG> = Vec::new();
+    if let Err(e) = this.properties(&mut |has| tags = has.iter().map(|p| p.tag()).collect()) {
+        return e.code();
+    }
+    match write_prop_tags(Allocators::provider(), &tags) {
+        Ok(buffer) => {
+            // SAFETY: non-null and writable (checked; caller's contract); the array
+            // moves to the caller, who frees it with MAPIFreeBuffer.
+            unsafe { *out = buffer.into_raw().cast() };
+            S_OK
+        }
+        Err(e) => e.code(),
+    }
+}
+
+/// `IMAPIProp::SetProps`.
+///
+/// # Safety
+/// MAPI's contract for `SetProps`: `values` holds `count` values; `problems` null or
+/// writable.
+pub unsafe fn set_props<T: Properties + ?Sized>(
+    this: &T,
+    count: ULONG,
+    values: LPSPropValue,
+    problems: *mut LPSPropProblemArray,
+) -> HRESULT {
+    if !problems.is_null() {
+        // SAFETY: writable (caller's contract): no problem array for any outcome.
+        unsafe { *problems = std::ptr::null_mut() };
+    }
+    // SAFETY: `count` values (caller's contract), read while the call lasts.
+    let values = match unsafe { Props::from_raw(values, count) } {
+        Ok(values) => values,
+        Err(e) => return e.code(),
+    };
+    match this.set_properties(values) {
+        Ok(()) => S_OK,
+        Err(e) => e.code(),
+    }
+}
+
+/// The three `IMAPIProp_Impl` methods a [`Properties`] implementation answers, as items of
+/// an `impl IMAPIProp_Impl for T` block (the other methods keep their `MAPI_E_NO_SUPPORT`
+/// defaults). `__private::imapiprop_methods` is its name for the attributes' expansion.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __mapi_sync_imapiprop_methods {
+    () => {
+        unsafe fn GetProps(
+            &self,
+            tags: $crate::sys::LPSPropTagArray,
+            _flags: $crate::sys::ULONG,
+            count: *mut $crate::sys::ULONG,
+            values: *mut $crate::sys::LPSPropValue,
+        ) -> $crate::sys::HRESULT {
+            // SAFETY: the caller's arguments, passed on (MAPI's GetProps contract).
+            unsafe { $crate::__private::properties::get_props(self, tags, count, values) }
+        }
+
+        unsafe fn GetPropList(
+            &self,
+            _flags: $crate::sys::ULONG,
+            out: *mut $crate::sys::LPSPropTagArray,
+        ) -> $crate::sys::HRESULT {
+            // SAFETY: as above (GetPropList's contract).
+            unsafe { $crate::__private::properties::get_prop_list(self, out) }
+        }
+
+        unsafe fn SetProps(
+            &self,
+            count: $crate::sys::ULONG,
+            values: $crate::sys::LPSPropValue,
+            problems: *mut $crate::sys::LPSPropProblemArray,
+        ) -> $crate::sys::HRESULT {
+            // SAFETY: as above (SetProps' contract).
+            unsafe { $crate::__private::properties::set_props(self, count, values, problems) }
+        }
+    };
+}
+
+/// The runtime's own expansion of the methods: a regeneration that changes
+/// `IMAPIProp_Impl`'s signatures fails this build, not a provider's.
+#[allow(dead_code, non_snake_case)]
+struct SignatureCheck;
+
+impl Properties for SignatureCheck {
+    fn properties(&self, _: &mut dyn FnMut(&[crate::props::Prop<'_>])) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+impl mapi_sync_sys::IMAPIProp_Impl for SignatureCheck {
+    crate::__mapi_sync_imapiprop_methods!();
+}
