@@ -37,6 +37,7 @@ mod sync;
 pub use com::{ComClass, FreeThreaded, Object, This};
 pub use error::{check, hresult_name, Error, MapiContext, Result};
 pub use ll::mem;
+pub use ll::out::Out;
 pub use sync::event::{self, DoneEvent};
 pub use sync::{
     run_in_background, Progress, RawSyncProvider, StepText, SyncFlags, SyncProvider, SyncRequest,

@@ -5,6 +5,8 @@
 
 pub(crate) mod entry_id;
 pub mod mem;
+pub mod out;
 pub(crate) mod prop_value;
+pub(crate) mod row_set;
 pub(crate) mod slice;
 pub(crate) mod tags;

@@ -275,3 +275,36 @@ pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV>
 pub(crate) fn child_array<T>(buffer: &Buffer, n: usize) -> Result<*mut T> {
     Ok(buffer.more(n * size_of::<T>())?.as_ptr().cast())
 }
+
+/// An `SPropValue` array of `props` (tag, value) in a new MAPI buffer, their strings and
+/// arrays in children of it.
+pub(crate) fn write_values<'p>(
+    allocators: crate::mem::Allocators,
+    props: impl ExactSizeIterator<Item = (ULONG, PropValue<'p>)>,
+) -> Result<Buffer> {
+    let n = props.len();
+    let buffer = Buffer::new(allocators, n * size_of::<SPropValue>())?;
+    let values = buffer.as_ptr().cast::<SPropValue>();
+    for (i, (tag, value)) in props.enumerate().take(n) {
+        let value = write_value(&buffer, &value)?;
+        // SAFETY: `values` has room for `n` values, aligned (MAPI buffers are aligned for
+        // any MAPI type), and `i < n`.
+        unsafe {
+            values.add(i).write(SPropValue {
+                ulPropTag: tag,
+                dwAlignPad: 0,
+                Value: value,
+            })
+        };
+    }
+    Ok(buffer)
+}
+
+/// The `count` values at the start of `buffer`.
+///
+/// # Safety
+/// [`write_values`] wrote at least `count` values there.
+pub(crate) unsafe fn values_in(buffer: &Buffer, count: ULONG) -> &[SPropValue] {
+    // SAFETY: caller's contract; alive while `buffer` is.
+    unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<SPropValue>(), count as usize) }
+}

@@ -2,7 +2,8 @@
 //! it out.
 
 use super::{change_prop_type, prop_id, prop_type, Prop, PropValue, Props};
-use crate::ll::prop_value::{count_of, write_value};
+use crate::ll::out::Out;
+use crate::ll::prop_value::{count_of, values_in, write_values};
 use crate::mem::{Allocators, Buffer};
 use crate::sys::{self, SPropValue, HRESULT, ULONG};
 use crate::Result;
@@ -19,32 +20,14 @@ impl PropArray {
     /// Writes `props` with `allocators`.
     pub fn write(allocators: Allocators, props: &[Prop<'_>]) -> Result<PropArray> {
         let count = count_of(props.len())?;
-        let buffer = Buffer::new(allocators, props.len() * size_of::<SPropValue>())?;
-        let values = buffer.as_ptr().cast::<SPropValue>();
-        for (i, prop) in props.iter().enumerate() {
-            let value = write_value(&buffer, &prop.value)?;
-            // SAFETY: `values` has room for `props.len()` values, aligned (MAPI
-            // buffers are aligned for any MAPI type).
-            unsafe {
-                values.add(i).write(SPropValue {
-                    ulPropTag: prop.tag,
-                    dwAlignPad: 0,
-                    Value: value,
-                })
-            };
-        }
+        let buffer = write_values(allocators, props.iter().map(|p| (p.tag, p.value)))?;
         Ok(PropArray { buffer, count })
     }
 
     /// The values, as written.
     pub fn as_slice(&self) -> &[SPropValue] {
-        // SAFETY: `count` values were written at the start of the buffer.
-        unsafe {
-            std::slice::from_raw_parts(
-                self.buffer.as_ptr().cast::<SPropValue>(),
-                self.count as usize,
-            )
-        }
+        // SAFETY: `write_values` wrote `count` values at the start of the buffer.
+        unsafe { values_in(&self.buffer, self.count) }
     }
 
     /// The values, read back.
@@ -130,17 +113,17 @@ impl PropArray {
         count_out: *mut ULONG,
         array_out: *mut *mut SPropValue,
     ) -> HRESULT {
-        if count_out.is_null() || array_out.is_null() {
+        // SAFETY: each null or writable (caller's contract).
+        let (Ok(mut count_out), Ok(mut array_out)) = (unsafe { Out::new(count_out) }, unsafe {
+            Out::new(array_out)
+        }) else {
             return sys::MAPI_E_INVALID_PARAMETER;
-        }
+        };
         let status = self.status();
         let (count, values) = self.into_raw();
-        // SAFETY: non-null and writable (caller's contract); the array moves to the
-        // caller.
-        unsafe {
-            *count_out = count;
-            *array_out = values;
-        }
+        // The array moves to the caller.
+        count_out.write(count);
+        array_out.write(values);
         status
     }
 

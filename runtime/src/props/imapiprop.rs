@@ -2,6 +2,7 @@
 //! argument expands to call (through `__private`), so the glue is code here, checked
 //! by the compiler once, rather than tokens in the macro.
 
+use crate::ll::out::Out;
 use crate::mem::Allocators;
 use crate::props::{prop_tags, write_prop_tags, PropArray, Properties, Props};
 use mapi_sync_sys::{
@@ -41,23 +42,25 @@ pub unsafe fn get_props<T: Properties + ?Sized>(
 /// `IMAPIProp::GetPropList`.
 ///
 /// # Safety
-/// `out` must be null or writable.
+/// `out` must be null or writable. It is NULL after any failure once it was non-null.
 pub unsafe fn get_prop_list<T: Properties + ?Sized>(
     this: &T,
     out: *mut LPSPropTagArray,
 ) -> HRESULT {
-    if out.is_null() {
-        return MAPI_E_INVALID_PARAMETER;
-    }
+    // SAFETY: null or writable (caller's contract).
+    let mut out = match unsafe { Out::new(out) } {
+        Ok(out) => out,
+        Err(e) => return e.code(),
+    };
+    out.clear();
     let mut tags: Vec<ULONG> = Vec::new();
-    if let Err(e) = this.properties(&mut |has| tags = has.iter().map(|p| p.tag()).collect()) {
-        return e.code();
-    }
-    match write_prop_tags(Allocators::provider(), &tags) {
+    let listed = this
+        .properties(&mut |has| tags = has.iter().map(|p| p.tag()).collect())
+        .and_then(|()| write_prop_tags(Allocators::provider(), &tags));
+    match listed {
         Ok(buffer) => {
-            // SAFETY: non-null and writable (checked; caller's contract); the array
-            // moves to the caller, who frees it with MAPIFreeBuffer.
-            unsafe { *out = buffer.into_raw().cast() };
+            // The array moves to the caller, who frees it with MAPIFreeBuffer.
+            out.write(buffer.into_raw().cast());
             S_OK
         }
         Err(e) => e.code(),
@@ -75,9 +78,10 @@ pub unsafe fn set_props<T: Properties + ?Sized>(
     values: LPSPropValue,
     problems: *mut LPSPropProblemArray,
 ) -> HRESULT {
-    if !problems.is_null() {
-        // SAFETY: writable (caller's contract): no problem array for any outcome.
-        unsafe { *problems = std::ptr::null_mut() };
+    // SAFETY: null or writable (caller's contract). Optional: no problem array for any
+    // outcome.
+    if let Ok(mut problems) = unsafe { Out::new(problems) } {
+        problems.clear();
     }
     // SAFETY: `count` values (caller's contract), read while the call lasts.
     let values = match unsafe { Props::from_raw(values, count) } {
@@ -142,4 +146,42 @@ impl Properties for SignatureCheck {
 
 impl mapi_sync_sys::IMAPIProp_Impl for SignatureCheck {
     crate::__mapi_sync_imapiprop_methods!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::props::{Prop, PropValue};
+    use crate::sys;
+
+    /// Lists one property, or fails.
+    struct Object(bool);
+
+    impl Properties for Object {
+        fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> crate::Result<()> {
+            if !self.0 {
+                return Err(crate::Error::new(sys::MAPI_E_CALL_FAILED));
+            }
+            answer(&[Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("x"))?]);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn get_prop_list_nulls_its_out_pointer_on_failure_and_refuses_a_null_one() {
+        let mut out: LPSPropTagArray = std::ptr::NonNull::dangling().as_ptr();
+        // SAFETY: `out` is writable.
+        let hr = unsafe { get_prop_list(&Object(false), &mut out) };
+        assert_eq!((hr, out.is_null()), (sys::MAPI_E_CALL_FAILED, true));
+        // SAFETY: a null out-pointer is allowed (and refused).
+        let hr = unsafe { get_prop_list(&Object(true), std::ptr::null_mut()) };
+        assert_eq!(hr, MAPI_E_INVALID_PARAMETER);
+        // SAFETY: `out` is writable.
+        assert_eq!(unsafe { get_prop_list(&Object(true), &mut out) }, S_OK);
+        // SAFETY: GetPropList handed out an array of one tag in the provider's buffers.
+        unsafe {
+            assert_eq!(prop_tags(out), Some(&[sys::PR_DISPLAY_NAME_W][..]));
+            Allocators::provider().as_raw().2.unwrap()(out.cast());
+        }
+    }
 }

@@ -4,17 +4,16 @@
 use std::fmt;
 
 use super::{Prop, PropArray, Props};
-use crate::ll::prop_value::count_of;
-use crate::ll::slice::items_unchecked;
-use crate::mem::{Allocators, Buffer};
-use crate::sys::{self, ULONG};
+use crate::ll::row_set::{rows_of, values_of, RowSetBuffer};
+use crate::mem::Allocators;
+use crate::sys;
 use crate::{Error, Result};
 
 /// The rows of an `SRowSet` read in place (what `QueryRows` gives back), each row's
 /// values checked as [`Props::from_raw`] checks them.
 #[derive(Clone, Copy)]
 pub struct Rows<'a> {
-    /// Every row's values passed [`check`].
+    /// Every row's values were checked as [`Props::from_raw`] checks them.
     rows: &'a [sys::SRow],
 }
 
@@ -33,15 +32,8 @@ impl<'a> Rows<'a> {
                 "a null SRowSet",
             ));
         }
-        // SAFETY: caller's contract; the rows follow `cRows` in place, reached through
-        // the raw pointer (not a reference to the declared one-row struct).
-        let rows = unsafe {
-            let count = std::ptr::addr_of!((*p).cRows).read();
-            std::slice::from_raw_parts(
-                std::ptr::addr_of!((*p).aRow).cast::<sys::SRow>(),
-                count as usize,
-            )
-        };
+        // SAFETY: non-null, and a set valid for 'a (caller's contract).
+        let rows = unsafe { rows_of(p) };
         for (i, row) in rows.iter().enumerate() {
             if row.cValues > 0 && row.lpProps.is_null() {
                 return Err(Error::with_message(
@@ -80,7 +72,7 @@ impl<'a> Rows<'a> {
         Props {
             // Checked in `from_raw`; a row without values may have a null array.
             // SAFETY: as checked there, valid for 'a.
-            values: unsafe { items_unchecked(row.lpProps.cast_const(), row.cValues) },
+            values: unsafe { values_of(row) },
         }
     }
 }
@@ -97,71 +89,32 @@ impl fmt::Debug for Rows<'_> {
 /// same way.
 #[derive(Debug)]
 pub struct RowSet {
-    set: Option<Buffer>,
-    allocators: Allocators,
+    set: Option<RowSetBuffer>,
 }
 
 impl RowSet {
     /// Writes `rows`, each a list of properties.
     pub fn write<'p, R: AsRef<[Prop<'p>]>>(allocators: Allocators, rows: &[R]) -> Result<RowSet> {
-        let size = size_of::<ULONG>().max(std::mem::align_of::<sys::SRow>())
-            + rows.len().max(1) * size_of::<sys::SRow>();
-        let set = Buffer::new(allocators, size)?;
-        let header = set.as_ptr().cast::<sys::SRowSet>();
-        let owner = RowSet {
-            set: Some(set),
-            allocators,
-        };
-        // SAFETY: the buffer has room for the count and the rows, aligned; rows are
-        // written one by one, so a failure leaves a set that frees what it holds.
-        unsafe {
-            std::ptr::addr_of_mut!((*header).cRows).write(0);
-            let first = std::ptr::addr_of_mut!((*header).aRow).cast::<sys::SRow>();
-            for (i, row) in rows.iter().enumerate() {
-                let (count, values) = PropArray::write(allocators, row.as_ref())?.into_raw();
-                first.add(i).write(sys::SRow {
-                    ulAdrEntryPad: 0,
-                    cValues: count,
-                    lpProps: values,
-                });
-                std::ptr::addr_of_mut!((*header).cRows).write(count_of(i + 1)?);
-            }
+        // Row by row: a failure drops a set that frees the rows written so far.
+        let mut set = RowSetBuffer::with_room(allocators, rows.len())?;
+        for row in rows {
+            let (count, values) = PropArray::write(allocators, row.as_ref())?.into_raw();
+            set.push(count, values)?;
         }
-        Ok(owner)
+        Ok(RowSet { set: Some(set) })
     }
 
     /// The set, as written.
     pub fn as_ptr(&self) -> *const sys::SRowSet {
-        self.set.as_ref().map_or(std::ptr::null(), |b| {
-            b.as_ptr().cast::<sys::SRowSet>().cast_const()
-        })
+        self.set
+            .as_ref()
+            .map_or(std::ptr::null(), RowSetBuffer::as_ptr)
     }
 
     /// `*lppRows` for the caller, who frees it with `FreeProws`.
     pub fn into_raw(mut self) -> *mut sys::SRowSet {
         self.set
             .take()
-            .map_or(std::ptr::null_mut(), |b| b.into_raw().cast())
-    }
-}
-
-impl Drop for RowSet {
-    fn drop(&mut self) {
-        let Some(set) = self.set.take() else {
-            return;
-        };
-        let (_, _, free) = self.allocators.as_raw();
-        let free = free.expect("checked when the allocators were made");
-        let header = set.as_ptr().cast::<sys::SRowSet>();
-        // SAFETY: the rows written so far (`cRows`) each own a MAPI buffer, freed once
-        // here, before the set itself (dropped after this block).
-        unsafe {
-            let count = std::ptr::addr_of!((*header).cRows).read() as usize;
-            let first = std::ptr::addr_of!((*header).aRow).cast::<sys::SRow>();
-            for i in 0..count {
-                free((*first.add(i)).lpProps.cast());
-            }
-        }
-        drop(set);
+            .map_or(std::ptr::null_mut(), RowSetBuffer::into_raw)
     }
 }
