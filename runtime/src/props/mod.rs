@@ -21,6 +21,7 @@
 mod array;
 #[doc(hidden)]
 pub mod imapiprop;
+mod owned;
 mod prop;
 mod rows;
 mod tag;
@@ -31,6 +32,7 @@ mod value;
 pub use crate::ll::entry_id::{entry_id, write_entry_id};
 pub use crate::ll::tags::{prop_tags, write_prop_tags};
 pub use array::PropArray;
+pub use owned::OwnedValue;
 pub use prop::{Prop, Props};
 pub use rows::{RowSet, Rows};
 pub use tag::{change_prop_type, prop_id, prop_tag, prop_type, PROP_TYPE_MASK};

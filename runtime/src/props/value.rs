@@ -145,6 +145,8 @@ enum StringsRepr<'a, T> {
     /// NUL-terminated and valid for `'a` by that function's contract.
     Raw(&'a [*const T]),
     Slices(&'a [&'a [T]]),
+    /// An [`OwnedValue`](super::OwnedValue)'s strings.
+    Owned(&'a [Vec<T>]),
 }
 
 // SAFETY: a `Strings` is a shared, read-only view of strings valid for `'a`, as a
@@ -157,6 +159,11 @@ impl<'a, T: Copy + Default + PartialEq> Strings<'a, T> {
     /// Strings to be written.
     pub fn new(items: &'a [&'a [T]]) -> Strings<'a, T> {
         Strings(StringsRepr::Slices(items))
+    }
+
+    /// Strings held in `Vec`s (an [`OwnedValue`](super::OwnedValue)'s).
+    pub fn from_vecs(items: &'a [Vec<T>]) -> Strings<'a, T> {
+        Strings(StringsRepr::Owned(items))
     }
 
     /// MAPI's array of string pointers, read in place.
@@ -173,6 +180,7 @@ impl<'a, T: Copy + Default + PartialEq> Strings<'a, T> {
         match self.0 {
             StringsRepr::Raw(p) => p.len(),
             StringsRepr::Slices(s) => s.len(),
+            StringsRepr::Owned(s) => s.len(),
         }
     }
 
@@ -188,6 +196,7 @@ impl<'a, T: Copy + Default + PartialEq> Strings<'a, T> {
             // (the contract of `Props::from_raw`/`Prop::from_raw`).
             StringsRepr::Raw(p) => p.get(i).map(|&s| unsafe { until_nul_unchecked(s) }),
             StringsRepr::Slices(s) => s.get(i).copied(),
+            StringsRepr::Owned(s) => s.get(i).map(Vec::as_slice),
         }
     }
 
@@ -223,6 +232,8 @@ enum BinariesRepr<'a> {
     /// MAPI's `SBinary`s, each checked (non-null where it has bytes) when read.
     Raw(&'a [sys::SBinary]),
     Slices(&'a [&'a [u8]]),
+    /// An [`OwnedValue`](super::OwnedValue)'s byte strings.
+    Owned(&'a [Vec<u8>]),
 }
 
 // SAFETY: a shared, read-only view of bytes valid for `'a`, as `&'a [&'a [u8]]` is.
@@ -234,6 +245,11 @@ impl<'a> Binaries<'a> {
     /// Byte strings to be written.
     pub fn new(items: &'a [&'a [u8]]) -> Binaries<'a> {
         Binaries(BinariesRepr::Slices(items))
+    }
+
+    /// Byte strings held in `Vec`s (an [`OwnedValue`](super::OwnedValue)'s).
+    pub fn from_vecs(items: &'a [Vec<u8>]) -> Binaries<'a> {
+        Binaries(BinariesRepr::Owned(items))
     }
 
     /// MAPI's `SBinary` array, read in place.
@@ -250,6 +266,7 @@ impl<'a> Binaries<'a> {
         match self.0 {
             BinariesRepr::Raw(b) => b.len(),
             BinariesRepr::Slices(s) => s.len(),
+            BinariesRepr::Owned(s) => s.len(),
         }
     }
 
@@ -265,6 +282,7 @@ impl<'a> Binaries<'a> {
             // valid for 'a by the reader's contract.
             BinariesRepr::Raw(b) => b.get(i).map(|b| unsafe { bytes_unchecked(b) }),
             BinariesRepr::Slices(s) => s.get(i).copied(),
+            BinariesRepr::Owned(s) => s.get(i).map(Vec::as_slice),
         }
     }
 
