@@ -83,7 +83,8 @@ fn nothing_reads_as_an_empty_array() {
 #[test]
 fn each_refusal() {
     // Head byte 1 (not a null array), then one value: kind, tag id (2 bytes), then what
-    // the kind reads. Kind 6 is PT_UNICODE, 9 PT_CLSID, 10 PT_MV_LONG, 14 a raw type.
+    // the kind reads. Kind 6 is PT_UNICODE, 9 PT_CLSID, 10 PT_MV_LONG, 16 PT_DOUBLE,
+    // 27 PT_MV_I8, 28 a raw type (two bytes).
     let null_string = [1, 6, 0x34, 0x12, 8, 3];
     assert_eq!(check(&null_string).refused, Some(sys::MAPI_E_CORRUPT_DATA));
     let string = [1, 6, 0x34, 0x12, 1, 3, b'a', 0, b'b', 0, b'c', 0];
@@ -94,9 +95,17 @@ fn each_refusal() {
     assert_eq!(check(&null_longs).refused, Some(sys::MAPI_E_CORRUPT_DATA));
     let null_no_longs = [1, 10, 0, 0, 0, 0];
     assert_eq!(check(&null_no_longs).refused, None);
-    // PT_DOUBLE (0x0005), which the crate does not read.
-    let double = [1, 14, 5, 0, 0x10, 0, 0, 0, 0, 0];
-    assert_eq!(check(&double).refused, Some(sys::MAPI_E_BAD_VALUE));
+    // PT_SRESTRICTION (0x00FD), Exchange's, no type of mapidefs.h: not read.
+    let restriction = [1, 28, 0xFD, 0, 0x10, 0, 0, 0, 0, 0];
+    assert_eq!(check(&restriction).refused, Some(sys::MAPI_E_BAD_VALUE));
+    // PT_DOUBLE: any bits, a NaN's too, read as written.
+    let double = [1, 16, 0, 0x10, 1, 0, 0, 0, 0, 0, 0xF8, 0x7F];
+    assert_eq!(check(&double).refused, None);
+    // PT_MV_I8 with a null array claiming one item; then with none.
+    let null_i8s = [1, 27, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8];
+    assert_eq!(check(&null_i8s).refused, Some(sys::MAPI_E_CORRUPT_DATA));
+    let i8s = [1, 27, 0, 0, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8];
+    assert_eq!(check(&i8s).refused, None);
     // A null array (head byte 0) that claims one good value.
     let null_array = [0, 1, 0, 0, 7, 0, 0, 0];
     assert_eq!(check(&null_array).refused, Some(sys::MAPI_E_CORRUPT_DATA));
@@ -113,9 +122,9 @@ fn each_refusal() {
     // Two rows: one PT_LONG; then one value claimed with no array.
     let no_array = [7, 2, 1, 1, 1, 0, 0, 7, 0, 0, 0, 1, 8, 1, 0, 0, 7, 0, 0, 0];
     assert_eq!(check(&no_array).refused, Some(sys::MAPI_E_CORRUPT_DATA));
-    // Two rows: one PT_LONG; then a PT_DOUBLE.
+    // Two rows: one PT_LONG; then a PT_SRESTRICTION.
     let bad_row = [
-        7, 2, 1, 1, 1, 0, 0, 7, 0, 0, 0, 1, 1, 14, 5, 0, 0x10, 0, 0, 0, 0, 0,
+        7, 2, 1, 1, 1, 0, 0, 7, 0, 0, 0, 1, 1, 28, 0xFD, 0, 0x10, 0, 0, 0, 0, 0,
     ];
     assert_eq!(check(&bad_row).refused, Some(sys::MAPI_E_BAD_VALUE));
     let good_rows = [7, 2, 1, 1, 1, 0, 0, 7, 0, 0, 0, 1, 1, 1, 0, 0, 9, 0, 0, 0];

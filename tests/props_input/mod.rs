@@ -65,8 +65,8 @@ impl Bytes<'_> {
     }
 }
 
-/// The types the crate reads, as the model sees them.
-const KNOWN: [ULONG; 14] = [
+/// The types the crate reads, as the model sees them: every type of mapidefs.h.
+const KNOWN: [ULONG; 28] = [
     sys::PT_NULL,
     sys::PT_LONG,
     sys::PT_BOOLEAN,
@@ -81,7 +81,40 @@ const KNOWN: [ULONG; 14] = [
     sys::PT_MV_UNICODE,
     sys::PT_MV_STRING8,
     sys::PT_MV_BINARY,
+    sys::PT_I2,
+    sys::PT_R4,
+    sys::PT_DOUBLE,
+    sys::PT_CURRENCY,
+    sys::PT_APPTIME,
+    sys::PT_OBJECT,
+    sys::PT_MV_I2,
+    sys::PT_MV_R4,
+    sys::PT_MV_DOUBLE,
+    sys::PT_MV_CURRENCY,
+    sys::PT_MV_APPTIME,
+    sys::PT_MV_SYSTIME,
+    sys::PT_MV_CLSID,
+    sys::PT_MV_I8,
 ];
+
+/// The fixed-size types the model makes the same way: a scalar's size in bytes, or a
+/// multi-valued type's item size (its items in one array).
+fn fixed_size(ty: ULONG) -> Option<usize> {
+    match ty {
+        sys::PT_I2 | sys::PT_MV_I2 => Some(2),
+        sys::PT_R4 | sys::PT_MV_R4 => Some(4),
+        sys::PT_DOUBLE
+        | sys::PT_CURRENCY
+        | sys::PT_APPTIME
+        | sys::PT_MV_DOUBLE
+        | sys::PT_MV_CURRENCY
+        | sys::PT_MV_APPTIME
+        | sys::PT_MV_SYSTIME
+        | sys::PT_MV_I8 => Some(8),
+        sys::PT_MV_CLSID => Some(16),
+        _ => None,
+    }
+}
 
 /// A value as the bytes made it, owned: what reading it must give.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +133,14 @@ enum Model {
     MvUnicode(Vec<Vec<u16>>),
     MvString8(Vec<Vec<u8>>),
     MvBinary(Vec<Vec<u8>>),
+    /// `PT_OBJECT`.
+    Object,
+    /// A fixed-size scalar of [`fixed_size`]: its type and its bytes in memory, as one
+    /// little-endian number.
+    Scalar(ULONG, u128),
+    /// A fixed-size multi-valued type of [`fixed_size`]: its type and each item's bytes in
+    /// memory.
+    Fixed(ULONG, Vec<u128>),
     /// A value the readers must refuse with this code.
     Refused(HRESULT),
 }
@@ -117,6 +158,8 @@ struct Keep {
     wide_lists: Vec<Vec<*mut u16>>,
     narrow_lists: Vec<Vec<*mut u8>>,
     binaries: Vec<Vec<sys::SBinary>>,
+    /// The items of fixed-size lists, in 8-byte words (aligned for every item type).
+    words: Vec<Vec<u64>>,
 }
 
 /// Moves `items` into `store`, where they stay put while the outer vector grows, and
@@ -217,10 +260,10 @@ fn binary(b: &mut Bytes<'_>, keep: &mut Keep, len: usize, null: bool) -> (sys::S
 /// One value from the bytes: the raw value and what reading it must give.
 fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
     let kind = b.u8();
-    let ty = if usize::from(kind) % 16 < KNOWN.len() {
-        KNOWN[usize::from(kind) % 16]
+    let ty = if usize::from(kind) % 32 < KNOWN.len() {
+        KNOWN[usize::from(kind) % 32]
     } else {
-        // Any type at all, PT_DOUBLE, PT_OBJECT or PT_MV_CLSID as likely as garbage.
+        // Any type at all, a known one as likely as garbage.
         ULONG::from(b.u16())
     };
     let tag = prop_tag(ty, ULONG::from(b.u16()));
@@ -373,6 +416,8 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
                 Model::MvBinary(models)
             }
         }
+        sys::PT_OBJECT => Model::Object,
+        ty if fixed_size(ty).is_some() => fixed(b, keep, ty, &mut v),
         // Some other type: its union member is never read. Give it bits anyway.
         _ => {
             v.l = b.u32() as i32;
@@ -387,9 +432,103 @@ fn value(b: &mut Bytes<'_>, keep: &mut Keep) -> (SPropValue, Model) {
     (raw, model)
 }
 
+/// `size` bytes from the bytes, as one little-endian number.
+fn bits(b: &mut Bytes<'_>, size: usize) -> u128 {
+    let wide = u128::from(b.u64()) | (u128::from(b.u64()) << 64);
+    if size == 16 {
+        wide
+    } else {
+        wide & ((1u128 << (size * 8)) - 1)
+    }
+}
+
+/// A value of a fixed-size type of [`fixed_size`], written into `v`'s member for `ty`.
+fn fixed(b: &mut Bytes<'_>, keep: &mut Keep, ty: ULONG, v: &mut sys::_PV) -> Model {
+    let size = fixed_size(ty).expect("a fixed-size type");
+    if ty & sys::MV_FLAG == 0 {
+        let x = bits(b, size);
+        // Every scalar member starts at the union's start: write its bytes there.
+        let bytes = x.to_le_bytes();
+        // SAFETY: `size` bytes fit in the union (it holds 16-byte members), and
+        // any bit pattern is a valid i16, f32, f64 or CURRENCY.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), (v as *mut sys::_PV).cast::<u8>(), size)
+        };
+        return Model::Scalar(ty, x);
+    }
+    let (null, len) = (b.null(), b.len());
+    let items: Vec<u128> = (0..len).map(|_| bits(b, size)).collect();
+    let mut words = vec![0u64; (len * size).div_ceil(8).max(1)];
+    for (i, item) in items.iter().enumerate() {
+        let bytes = item.to_le_bytes();
+        // SAFETY: item `i` is within the words (counted above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                words.as_mut_ptr().cast::<u8>().add(i * size),
+                size,
+            )
+        };
+    }
+    let p = if null {
+        std::ptr::null_mut()
+    } else {
+        stash(&mut keep.words, words)
+    };
+    // Every multi-valued member is a count followed by a pointer (SShortArray and the
+    // rest share the layout of SLongArray); the reader casts the pointer to its type.
+    v.MVl = sys::SLongArray {
+        cValues: len as ULONG,
+        lpl: p.cast(),
+    };
+    if null && len > 0 {
+        Model::Refused(sys::MAPI_E_CORRUPT_DATA)
+    } else {
+        Model::Fixed(ty, items)
+    }
+}
+
+/// The bytes in memory of a fixed-size value's items (one for a scalar), as [`fixed`]
+/// models them; `None` for the other types.
+fn fixed_bits(value: &PropValue<'_>) -> Option<(ULONG, Vec<u128>)> {
+    let guid = |g: &GUID| {
+        let mut bytes = [0u8; 16];
+        bytes[..4].copy_from_slice(&g.Data1.to_le_bytes());
+        bytes[4..6].copy_from_slice(&g.Data2.to_le_bytes());
+        bytes[6..8].copy_from_slice(&g.Data3.to_le_bytes());
+        bytes[8..].copy_from_slice(&g.Data4);
+        u128::from_le_bytes(bytes)
+    };
+    let ty = value.prop_type();
+    let items: Vec<u128> = match *value {
+        PropValue::I2(x) => vec![u128::from(x as u16)],
+        PropValue::R4(x) => vec![u128::from(x.to_bits())],
+        PropValue::Double(x) | PropValue::AppTime(x) => vec![u128::from(x.to_bits())],
+        PropValue::Currency(x) => vec![u128::from(x as u64)],
+        PropValue::MvI2(l) => l.iter().map(|&x| u128::from(x as u16)).collect(),
+        PropValue::MvR4(l) => l.iter().map(|x| u128::from(x.to_bits())).collect(),
+        PropValue::MvDouble(l) | PropValue::MvAppTime(l) => {
+            l.iter().map(|x| u128::from(x.to_bits())).collect()
+        }
+        PropValue::MvCurrency(l) | PropValue::MvI8(l) => {
+            l.iter().map(|&x| u128::from(x as u64)).collect()
+        }
+        PropValue::MvSysTime(t) => t.iter().map(u128::from).collect(),
+        PropValue::MvClsid(l) => l.iter().map(guid).collect(),
+        _ => return None,
+    };
+    Some((ty, items))
+}
+
 /// Whether `got` is the value `want` describes.
 fn same(got: &PropValue<'_>, want: &Model) -> bool {
+    match (want, fixed_bits(got)) {
+        (Model::Scalar(ty, x), Some((got_ty, items))) => return *ty == got_ty && items == [*x],
+        (Model::Fixed(ty, want), Some((got_ty, items))) => return *ty == got_ty && items == *want,
+        _ => {}
+    }
     match (got, want) {
+        (PropValue::Object, Model::Object) => true,
         (PropValue::Null, Model::Null) => true,
         (PropValue::Long(a), Model::Long(b)) => a == b,
         (PropValue::Boolean(a), Model::Boolean(b)) => a == b,

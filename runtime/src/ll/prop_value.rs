@@ -7,7 +7,7 @@ use std::ptr::NonNull;
 
 use super::slice::{array_ok, bytes_unchecked, items_unchecked, until_nul_unchecked, Bad};
 use crate::mem::Buffer;
-use crate::props::{prop_type, Binaries, PropValue, Strings};
+use crate::props::{prop_type, Binaries, PropValue, Strings, SysTimes};
 use crate::sys::{self, SPropValue, _PV, ULONG};
 use crate::{Error, Result};
 
@@ -29,7 +29,13 @@ pub(crate) unsafe fn check(raw: &SPropValue) -> core::result::Result<(), Bad> {
             | sys::PT_BOOLEAN
             | sys::PT_I8
             | sys::PT_SYSTIME
-            | sys::PT_ERROR => Ok(()),
+            | sys::PT_ERROR
+            | sys::PT_I2
+            | sys::PT_R4
+            | sys::PT_DOUBLE
+            | sys::PT_CURRENCY
+            | sys::PT_APPTIME
+            | sys::PT_OBJECT => Ok(()),
             sys::PT_UNICODE if v.lpszW.is_null() => Err(Bad::NullString),
             sys::PT_STRING8 if v.lpszA.is_null() => Err(Bad::NullString),
             sys::PT_UNICODE | sys::PT_STRING8 => Ok(()),
@@ -37,6 +43,14 @@ pub(crate) unsafe fn check(raw: &SPropValue) -> core::result::Result<(), Bad> {
             sys::PT_CLSID if v.lpguid.is_null() => Err(Bad::NullClsid),
             sys::PT_CLSID => Ok(()),
             sys::PT_MV_LONG => array_ok(v.MVl.lpl, v.MVl.cValues),
+            sys::PT_MV_I2 => array_ok(v.MVi.lpi, v.MVi.cValues),
+            sys::PT_MV_R4 => array_ok(v.MVflt.lpflt, v.MVflt.cValues),
+            sys::PT_MV_DOUBLE => array_ok(v.MVdbl.lpdbl, v.MVdbl.cValues),
+            sys::PT_MV_CURRENCY => array_ok(v.MVcur.lpcur, v.MVcur.cValues),
+            sys::PT_MV_APPTIME => array_ok(v.MVat.lpat, v.MVat.cValues),
+            sys::PT_MV_SYSTIME => array_ok(v.MVft.lpft, v.MVft.cValues),
+            sys::PT_MV_CLSID => array_ok(v.MVguid.lpguid, v.MVguid.cValues),
+            sys::PT_MV_I8 => array_ok(v.MVli.lpli, v.MVli.cValues),
             sys::PT_MV_UNICODE => {
                 array_ok(v.MVszW.lppszW, v.MVszW.cValues)?;
                 let all = items_unchecked(v.MVszW.lppszW, v.MVszW.cValues);
@@ -102,6 +116,36 @@ pub(crate) unsafe fn decode<'a>(raw: &'a SPropValue) -> PropValue<'a> {
                 v.MVbin.lpbin,
                 v.MVbin.cValues,
             ))),
+            sys::PT_I2 => PropValue::I2(v.i),
+            sys::PT_R4 => PropValue::R4(v.flt),
+            sys::PT_DOUBLE => PropValue::Double(v.dbl),
+            sys::PT_CURRENCY => PropValue::Currency(v.cur.int64),
+            sys::PT_APPTIME => PropValue::AppTime(v.at),
+            sys::PT_OBJECT => PropValue::Object,
+            sys::PT_MV_I2 => PropValue::MvI2(items_unchecked(v.MVi.lpi, v.MVi.cValues)),
+            sys::PT_MV_R4 => PropValue::MvR4(items_unchecked(v.MVflt.lpflt, v.MVflt.cValues)),
+            sys::PT_MV_DOUBLE => {
+                PropValue::MvDouble(items_unchecked(v.MVdbl.lpdbl, v.MVdbl.cValues))
+            }
+            // A CURRENCY and a LARGE_INTEGER are unions over one 64-bit integer: the same
+            // size and alignment as `i64`, and every bit pattern of them is one.
+            sys::PT_MV_CURRENCY => PropValue::MvCurrency(items_unchecked(
+                v.MVcur.lpcur.cast::<i64>(),
+                v.MVcur.cValues,
+            )),
+            sys::PT_MV_APPTIME => {
+                PropValue::MvAppTime(items_unchecked(v.MVat.lpat, v.MVat.cValues))
+            }
+            sys::PT_MV_SYSTIME => PropValue::MvSysTime(SysTimes::from_file_times(items_unchecked(
+                v.MVft.lpft,
+                v.MVft.cValues,
+            ))),
+            sys::PT_MV_CLSID => {
+                PropValue::MvClsid(items_unchecked(v.MVguid.lpguid, v.MVguid.cValues))
+            }
+            sys::PT_MV_I8 => {
+                PropValue::MvI8(items_unchecked(v.MVli.lpli.cast::<i64>(), v.MVli.cValues))
+            }
             // PT_NULL; `check` refused every other type.
             _ => PropValue::Null,
         }
@@ -264,6 +308,67 @@ pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV>
             v.MVbin = sys::SBinaryArray {
                 cValues: count_of(list.len())?,
                 lpbin: bins,
+            }
+        }
+        PropValue::I2(i) => v.i = i,
+        PropValue::R4(f) => v.flt = f,
+        PropValue::Double(d) => v.dbl = d,
+        PropValue::Currency(c) => v.cur = sys::CURRENCY { int64: c },
+        PropValue::AppTime(t) => v.at = t,
+        PropValue::Object => {}
+        PropValue::MvI2(l) => {
+            v.MVi = sys::SShortArray {
+                cValues: count_of(l.len())?,
+                lpi: copy_to(buffer, l)?,
+            }
+        }
+        PropValue::MvR4(l) => {
+            v.MVflt = sys::SRealArray {
+                cValues: count_of(l.len())?,
+                lpflt: copy_to(buffer, l)?,
+            }
+        }
+        PropValue::MvDouble(l) => {
+            v.MVdbl = sys::SDoubleArray {
+                cValues: count_of(l.len())?,
+                lpdbl: copy_to(buffer, l)?,
+            }
+        }
+        PropValue::MvCurrency(l) => {
+            v.MVcur = sys::SCurrencyArray {
+                cValues: count_of(l.len())?,
+                lpcur: copy_to(buffer, l)?.cast(),
+            }
+        }
+        PropValue::MvAppTime(l) => {
+            v.MVat = sys::SAppTimeArray {
+                cValues: count_of(l.len())?,
+                lpat: copy_to(buffer, l)?,
+            }
+        }
+        PropValue::MvSysTime(times) => {
+            let items: Vec<sys::FILETIME> = times
+                .iter()
+                .map(|t| sys::FILETIME {
+                    dwLowDateTime: t as u32,
+                    dwHighDateTime: (t >> 32) as u32,
+                })
+                .collect();
+            v.MVft = sys::SDateTimeArray {
+                cValues: count_of(items.len())?,
+                lpft: copy_to(buffer, &items)?,
+            }
+        }
+        PropValue::MvClsid(l) => {
+            v.MVguid = sys::SGuidArray {
+                cValues: count_of(l.len())?,
+                lpguid: copy_to(buffer, l)?,
+            }
+        }
+        PropValue::MvI8(l) => {
+            v.MVli = sys::SLargeIntegerArray {
+                cValues: count_of(l.len())?,
+                lpli: copy_to(buffer, l)?.cast(),
             }
         }
     }

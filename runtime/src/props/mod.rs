@@ -36,7 +36,7 @@ pub use owned::OwnedValue;
 pub use prop::{Prop, Props};
 pub use rows::{RowSet, Rows};
 pub use tag::{change_prop_type, prop_id, prop_tag, prop_type, PROP_TYPE_MASK};
-pub use value::{Binaries, PropValue, Strings};
+pub use value::{Binaries, PropValue, Strings, SysTimes};
 
 /// A safe `IMAPIProp`: what an object's properties are, and how to set them. Write
 /// `properties` in the attribute (`#[mapi_object(IMessage, properties)]`, also for

@@ -1,7 +1,7 @@
 //! [`OwnedValue`]: a property value that owns its data, for what outlives the call that
 //! brought it (a table's rows and restrictions, a backend's answer, a cache).
 
-use super::{Binaries, PropValue, Strings};
+use super::{Binaries, PropValue, Strings, SysTimes};
 use crate::sys::{GUID, HRESULT, ULONG};
 
 /// A property value of one of the types [`PropValue`] has, owning its data: strings,
@@ -15,7 +15,7 @@ use crate::sys::{GUID, HRESULT, ULONG};
 /// assert_eq!(owned.as_value(), PropValue::Str("Inbox"));
 /// assert_eq!(owned, OwnedValue::Unicode("Inbox".encode_utf16().collect()));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum OwnedValue {
     /// `PT_NULL`.
     Null,
@@ -45,6 +45,34 @@ pub enum OwnedValue {
     MvString8(Vec<Vec<u8>>),
     /// `PT_MV_BINARY`.
     MvBinary(Vec<Vec<u8>>),
+    /// `PT_I2`.
+    I2(i16),
+    /// `PT_R4`.
+    R4(f32),
+    /// `PT_DOUBLE`.
+    Double(f64),
+    /// `PT_CURRENCY` (the amount times 10,000).
+    Currency(i64),
+    /// `PT_APPTIME`.
+    AppTime(f64),
+    /// `PT_OBJECT`.
+    Object,
+    /// `PT_MV_I2`.
+    MvI2(Vec<i16>),
+    /// `PT_MV_R4`.
+    MvR4(Vec<f32>),
+    /// `PT_MV_DOUBLE`.
+    MvDouble(Vec<f64>),
+    /// `PT_MV_CURRENCY`.
+    MvCurrency(Vec<i64>),
+    /// `PT_MV_APPTIME`.
+    MvAppTime(Vec<f64>),
+    /// `PT_MV_SYSTIME`.
+    MvSysTime(Vec<u64>),
+    /// `PT_MV_CLSID`.
+    MvClsid(Vec<GUID>),
+    /// `PT_MV_I8`.
+    MvI8(Vec<i64>),
 }
 
 impl OwnedValue {
@@ -65,12 +93,33 @@ impl OwnedValue {
             OwnedValue::MvUnicode(v) => PropValue::MvUnicode(Strings::from_vecs(v)),
             OwnedValue::MvString8(v) => PropValue::MvString8(Strings::from_vecs(v)),
             OwnedValue::MvBinary(v) => PropValue::MvBinary(Binaries::from_vecs(v)),
+            OwnedValue::I2(v) => PropValue::I2(*v),
+            OwnedValue::R4(v) => PropValue::R4(*v),
+            OwnedValue::Double(v) => PropValue::Double(*v),
+            OwnedValue::Currency(v) => PropValue::Currency(*v),
+            OwnedValue::AppTime(v) => PropValue::AppTime(*v),
+            OwnedValue::Object => PropValue::Object,
+            OwnedValue::MvI2(v) => PropValue::MvI2(v),
+            OwnedValue::MvR4(v) => PropValue::MvR4(v),
+            OwnedValue::MvDouble(v) => PropValue::MvDouble(v),
+            OwnedValue::MvCurrency(v) => PropValue::MvCurrency(v),
+            OwnedValue::MvAppTime(v) => PropValue::MvAppTime(v),
+            OwnedValue::MvSysTime(v) => PropValue::MvSysTime(SysTimes::new(v)),
+            OwnedValue::MvClsid(v) => PropValue::MvClsid(v),
+            OwnedValue::MvI8(v) => PropValue::MvI8(v),
         }
     }
 
     /// The `PT_*` type this value is written as.
     pub fn prop_type(&self) -> ULONG {
         self.as_value().prop_type()
+    }
+}
+
+/// As [`PropValue`]'s: the same type and data, floating-point values by their bits.
+impl PartialEq for OwnedValue {
+    fn eq(&self, other: &OwnedValue) -> bool {
+        self.as_value() == other.as_value()
     }
 }
 
@@ -96,6 +145,20 @@ impl From<PropValue<'_>> for OwnedValue {
                 OwnedValue::MvString8(v.iter().map(<[u8]>::to_vec).collect())
             }
             PropValue::MvBinary(v) => OwnedValue::MvBinary(v.iter().map(<[u8]>::to_vec).collect()),
+            PropValue::I2(v) => OwnedValue::I2(v),
+            PropValue::R4(v) => OwnedValue::R4(v),
+            PropValue::Double(v) => OwnedValue::Double(v),
+            PropValue::Currency(v) => OwnedValue::Currency(v),
+            PropValue::AppTime(v) => OwnedValue::AppTime(v),
+            PropValue::Object => OwnedValue::Object,
+            PropValue::MvI2(v) => OwnedValue::MvI2(v.to_vec()),
+            PropValue::MvR4(v) => OwnedValue::MvR4(v.to_vec()),
+            PropValue::MvDouble(v) => OwnedValue::MvDouble(v.to_vec()),
+            PropValue::MvCurrency(v) => OwnedValue::MvCurrency(v.to_vec()),
+            PropValue::MvAppTime(v) => OwnedValue::MvAppTime(v.to_vec()),
+            PropValue::MvSysTime(v) => OwnedValue::MvSysTime(v.iter().collect()),
+            PropValue::MvClsid(v) => OwnedValue::MvClsid(v.to_vec()),
+            PropValue::MvI8(v) => OwnedValue::MvI8(v.to_vec()),
         }
     }
 }
@@ -126,6 +189,20 @@ mod tests {
             PropValue::MvUnicode(Strings::new(&strings_w)),
             PropValue::MvString8(Strings::new(&strings_a)),
             PropValue::MvBinary(Binaries::new(&binaries)),
+            PropValue::I2(-2),
+            PropValue::R4(1.5),
+            PropValue::Double(f64::NAN),
+            PropValue::Currency(12_345_678),
+            PropValue::AppTime(45_000.25),
+            PropValue::Object,
+            PropValue::MvI2(&[1, -1]),
+            PropValue::MvR4(&[0.5, -0.0]),
+            PropValue::MvDouble(&[1e300]),
+            PropValue::MvCurrency(&[-5]),
+            PropValue::MvAppTime(&[1.0, 2.0]),
+            PropValue::MvSysTime(SysTimes::new(&[1 << 60, 3])),
+            PropValue::MvClsid(&[guid, guid]),
+            PropValue::MvI8(&[i64::MIN]),
         ] {
             let owned = OwnedValue::from(value);
             assert_eq!(owned.as_value(), value);

@@ -6,6 +6,12 @@ use crate::ll::prop_value::empty;
 use crate::mem::Allocators;
 use crate::sys::{self, SPropValue, _PV, GUID, ULONG};
 
+/// A `PT_MV_CLSID` value's GUIDs, `'static` as `sample`'s values are.
+static GUIDS: [GUID; 2] = [
+    GUID::from_parts(1, 2, 3, [4; 8]),
+    GUID::from_parts(0xFFFF_FFFF, 0, 0xFFFF, [0, 1, 2, 3, 4, 5, 6, 7]),
+];
+
 fn sample() -> Vec<Prop<'static>> {
     let guid = GUID::from_parts(1, 2, 3, [4, 5, 6, 7, 8, 9, 10, 11]);
     let p = |tag, value| Prop::new(tag, value).unwrap();
@@ -45,6 +51,50 @@ fn sample() -> Vec<Prop<'static>> {
         p(
             prop_tag(sys::PT_UNICODE, 0x6606),
             PropValue::Unicode(&[0x48, 0x69]),
+        ),
+        p(prop_tag(sys::PT_I2, 0x6607), PropValue::I2(-300)),
+        p(prop_tag(sys::PT_R4, 0x6608), PropValue::R4(0.25)),
+        p(prop_tag(sys::PT_DOUBLE, 0x6609), PropValue::Double(-1e-300)),
+        p(
+            prop_tag(sys::PT_CURRENCY, 0x660A),
+            PropValue::Currency(-123_4567),
+        ),
+        p(
+            prop_tag(sys::PT_APPTIME, 0x660B),
+            PropValue::AppTime(45_266.5),
+        ),
+        p(prop_tag(sys::PT_OBJECT, 0x660C), PropValue::Object),
+        p(
+            prop_tag(sys::PT_MV_I2, 0x660D),
+            PropValue::MvI2(&[1, i16::MIN]),
+        ),
+        p(
+            prop_tag(sys::PT_MV_R4, 0x660E),
+            PropValue::MvR4(&[f32::NAN, 2.0]),
+        ),
+        p(
+            prop_tag(sys::PT_MV_DOUBLE, 0x660F),
+            PropValue::MvDouble(&[3.5]),
+        ),
+        p(
+            prop_tag(sys::PT_MV_CURRENCY, 0x6610),
+            PropValue::MvCurrency(&[1, -1]),
+        ),
+        p(
+            prop_tag(sys::PT_MV_APPTIME, 0x6611),
+            PropValue::MvAppTime(&[]),
+        ),
+        p(
+            prop_tag(sys::PT_MV_SYSTIME, 0x6612),
+            PropValue::MvSysTime(SysTimes::new(&[0x01D9_0000_1234_5678, 1])),
+        ),
+        p(
+            prop_tag(sys::PT_MV_CLSID, 0x6613),
+            PropValue::MvClsid(&GUIDS),
+        ),
+        p(
+            prop_tag(sys::PT_MV_I8, 0x6614),
+            PropValue::MvI8(&[1 << 62, -1]),
         ),
     ]
 }
@@ -110,7 +160,8 @@ fn unreadable_raw_values_are_errors() {
     let null_string = raw(sys::PR_DISPLAY_NAME_W, empty());
     assert_eq!(code(&null_string), sys::MAPI_E_CORRUPT_DATA);
     assert_eq!(
-        code(&raw(prop_tag(sys::PT_CURRENCY, 0x6000), empty())),
+        // No type of mapidefs.h (PT_SRESTRICTION, 0x00FD, is Exchange's edkmdb.h's).
+        code(&raw(prop_tag(0x00FD, 0x6000), empty())),
         sys::MAPI_E_BAD_VALUE
     );
     let mut v = empty();

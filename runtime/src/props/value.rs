@@ -1,5 +1,6 @@
 //! [`PropValue`]: a property value of any type this crate reads and writes, borrowing its
-//! data; [`Strings`] and [`Binaries`], the lists of the multi-valued types.
+//! data, for every property type of `mapidefs.h`; [`Strings`], [`Binaries`] and
+//! [`SysTimes`], the lists of the multi-valued types that are not plain slices.
 
 use std::fmt;
 
@@ -43,6 +44,35 @@ pub enum PropValue<'a> {
     MvString8(Strings<'a, u8>),
     /// `PT_MV_BINARY`.
     MvBinary(Binaries<'a>),
+    /// `PT_I2`.
+    I2(i16),
+    /// `PT_R4`.
+    R4(f32),
+    /// `PT_DOUBLE`.
+    Double(f64),
+    /// `PT_CURRENCY`: a `CURRENCY`'s 64-bit integer, the amount times 10,000.
+    Currency(i64),
+    /// `PT_APPTIME`: days since 1899-12-30 as a `double`, the fraction the time of day.
+    AppTime(f64),
+    /// `PT_OBJECT`: the property is an object, opened with `OpenProperty`; its value
+    /// carries nothing.
+    Object,
+    /// `PT_MV_I2`.
+    MvI2(&'a [i16]),
+    /// `PT_MV_R4`.
+    MvR4(&'a [f32]),
+    /// `PT_MV_DOUBLE`.
+    MvDouble(&'a [f64]),
+    /// `PT_MV_CURRENCY`, as for [`Currency`](PropValue::Currency).
+    MvCurrency(&'a [i64]),
+    /// `PT_MV_APPTIME`.
+    MvAppTime(&'a [f64]),
+    /// `PT_MV_SYSTIME`.
+    MvSysTime(SysTimes<'a>),
+    /// `PT_MV_CLSID`.
+    MvClsid(&'a [GUID]),
+    /// `PT_MV_I8`.
+    MvI8(&'a [i64]),
 }
 
 impl<'a> PropValue<'a> {
@@ -63,6 +93,20 @@ impl<'a> PropValue<'a> {
             PropValue::MvUnicode(_) => sys::PT_MV_UNICODE,
             PropValue::MvString8(_) => sys::PT_MV_STRING8,
             PropValue::MvBinary(_) => sys::PT_MV_BINARY,
+            PropValue::I2(_) => sys::PT_I2,
+            PropValue::R4(_) => sys::PT_R4,
+            PropValue::Double(_) => sys::PT_DOUBLE,
+            PropValue::Currency(_) => sys::PT_CURRENCY,
+            PropValue::AppTime(_) => sys::PT_APPTIME,
+            PropValue::Object => sys::PT_OBJECT,
+            PropValue::MvI2(_) => sys::PT_MV_I2,
+            PropValue::MvR4(_) => sys::PT_MV_R4,
+            PropValue::MvDouble(_) => sys::PT_MV_DOUBLE,
+            PropValue::MvCurrency(_) => sys::PT_MV_CURRENCY,
+            PropValue::MvAppTime(_) => sys::PT_MV_APPTIME,
+            PropValue::MvSysTime(_) => sys::PT_MV_SYSTIME,
+            PropValue::MvClsid(_) => sys::PT_MV_CLSID,
+            PropValue::MvI8(_) => sys::PT_MV_I8,
         }
     }
 
@@ -76,6 +120,9 @@ impl<'a> PropValue<'a> {
     }
 }
 
+/// Values are equal when they have the same type and the same data; floating-point values
+/// compare by their bits, so that every value equals itself (a NaN included) and `0.0`
+/// and `-0.0` differ, as a value read back must equal the one written.
 impl PartialEq for PropValue<'_> {
     fn eq(&self, other: &Self) -> bool {
         use PropValue as V;
@@ -98,6 +145,25 @@ impl PartialEq for PropValue<'_> {
             (V::MvUnicode(a), V::MvUnicode(b)) => a == b,
             (V::MvString8(a), V::MvString8(b)) => a == b,
             (V::MvBinary(a), V::MvBinary(b)) => a == b,
+            (V::I2(a), V::I2(b)) => a == b,
+            (V::R4(a), V::R4(b)) => a.to_bits() == b.to_bits(),
+            (V::Double(a), V::Double(b)) | (V::AppTime(a), V::AppTime(b)) => {
+                a.to_bits() == b.to_bits()
+            }
+            (V::Currency(a), V::Currency(b)) => a == b,
+            (V::Object, V::Object) => true,
+            (V::MvI2(a), V::MvI2(b)) => a == b,
+            (V::MvR4(a), V::MvR4(b)) => a
+                .iter()
+                .map(|x| x.to_bits())
+                .eq(b.iter().map(|x| x.to_bits())),
+            (V::MvDouble(a), V::MvDouble(b)) | (V::MvAppTime(a), V::MvAppTime(b)) => a
+                .iter()
+                .map(|x| x.to_bits())
+                .eq(b.iter().map(|x| x.to_bits())),
+            (V::MvCurrency(a), V::MvCurrency(b)) | (V::MvI8(a), V::MvI8(b)) => a == b,
+            (V::MvSysTime(a), V::MvSysTime(b)) => a == b,
+            (V::MvClsid(a), V::MvClsid(b)) => a == b,
             _ => false,
         }
     }
@@ -130,6 +196,20 @@ impl fmt::Debug for PropValue<'_> {
             PropValue::MvUnicode(v) => f.debug_tuple("MvUnicode").field(v).finish(),
             PropValue::MvString8(v) => f.debug_tuple("MvString8").field(v).finish(),
             PropValue::MvBinary(v) => f.debug_tuple("MvBinary").field(v).finish(),
+            PropValue::I2(v) => f.debug_tuple("I2").field(v).finish(),
+            PropValue::R4(v) => f.debug_tuple("R4").field(v).finish(),
+            PropValue::Double(v) => f.debug_tuple("Double").field(v).finish(),
+            PropValue::Currency(v) => f.debug_tuple("Currency").field(v).finish(),
+            PropValue::AppTime(v) => f.debug_tuple("AppTime").field(v).finish(),
+            PropValue::Object => f.write_str("Object"),
+            PropValue::MvI2(v) => f.debug_tuple("MvI2").field(v).finish(),
+            PropValue::MvR4(v) => f.debug_tuple("MvR4").field(v).finish(),
+            PropValue::MvDouble(v) => f.debug_tuple("MvDouble").field(v).finish(),
+            PropValue::MvCurrency(v) => f.debug_tuple("MvCurrency").field(v).finish(),
+            PropValue::MvAppTime(v) => f.debug_tuple("MvAppTime").field(v).finish(),
+            PropValue::MvSysTime(v) => f.debug_tuple("MvSysTime").field(v).finish(),
+            PropValue::MvClsid(v) => f.debug_tuple("MvClsid").field(v).finish(),
+            PropValue::MvI8(v) => f.debug_tuple("MvI8").field(v).finish(),
         }
     }
 }
@@ -300,6 +380,70 @@ impl PartialEq for Binaries<'_> {
 }
 
 impl fmt::Debug for Binaries<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The times of a `PT_MV_SYSTIME` value, each as [`PropValue::SysTime`] has it (a
+/// `FILETIME`'s 64 bits): read in place from MAPI's `FILETIME` array, or made from `u64`s.
+#[derive(Clone, Copy)]
+pub struct SysTimes<'a>(SysTimesRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum SysTimesRepr<'a> {
+    FileTimes(&'a [sys::FILETIME]),
+    Values(&'a [u64]),
+}
+
+impl<'a> SysTimes<'a> {
+    /// Times to be written.
+    pub fn new(items: &'a [u64]) -> SysTimes<'a> {
+        SysTimes(SysTimesRepr::Values(items))
+    }
+
+    /// MAPI's `FILETIME`s.
+    pub fn from_file_times(items: &'a [sys::FILETIME]) -> SysTimes<'a> {
+        SysTimes(SysTimesRepr::FileTimes(items))
+    }
+
+    /// How many times.
+    pub fn len(&self) -> usize {
+        match self.0 {
+            SysTimesRepr::FileTimes(t) => t.len(),
+            SysTimesRepr::Values(t) => t.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Time `i`.
+    pub fn get(&self, i: usize) -> Option<u64> {
+        match self.0 {
+            SysTimesRepr::FileTimes(t) => t
+                .get(i)
+                .map(|ft| (u64::from(ft.dwHighDateTime) << 32) | u64::from(ft.dwLowDateTime)),
+            SysTimesRepr::Values(t) => t.get(i).copied(),
+        }
+    }
+
+    /// The times, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = u64> + 'a {
+        let this = *self;
+        (0..this.len()).map(move |i| this.get(i).expect("in range"))
+    }
+}
+
+impl PartialEq for SysTimes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for SysTimes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
