@@ -200,7 +200,7 @@
 //!     unsafe fn GetProps(
 //!         &self,
 //!         lpPropTagArray: sys::LPSPropTagArray,
-//!         _ulFlags: ULONG,
+//!         ulFlags: ULONG,
 //!         lpcValues: *mut ULONG,
 //!         lppPropArray: *mut sys::LPSPropValue,
 //!     ) -> HRESULT {
@@ -210,7 +210,7 @@
 //!         ];
 //!         // A store uses the allocators MAPI passed to MSProviderInit.
 //!         // SAFETY: null or a tag array (GetProps' contract).
-//!         match PropArray::answer(Allocators::local(), unsafe { prop_tags(lpPropTagArray) }, &has) {
+//!         match PropArray::answer(Allocators::local(), unsafe { prop_tags(lpPropTagArray) }, &has, ulFlags) {
 //!             // SAFETY: null or writable (GetProps' contract); checked there.
 //!             Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
 //!             Err(e) => e.code(),

@@ -194,7 +194,7 @@ impl IMAPIProp_Impl for Message {
     unsafe fn GetProps(
         &self,
         lpPropTagArray: LPSPropTagArray,
-        _ulFlags: ULONG,
+        ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut LPSPropValue,
     ) -> HRESULT {
@@ -204,7 +204,7 @@ impl IMAPIProp_Impl for Message {
         ];
         // SAFETY: null or a tag array (GetProps' contract).
         let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
-        match PropArray::answer(Allocators::local(), requested, &has) {
+        match PropArray::answer(Allocators::local(), requested, &has, ulFlags) {
             // SAFETY: null or writable (GetProps' contract); checked there.
             Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
             Err(e) => e.code(),
@@ -495,7 +495,7 @@ fn properties_make_imapiprop_get_list_and_set() {
     let read = |message: &IMessage| {
         let (mut count, mut values) = (0, null_mut());
         // SAFETY: no tag array ("all"), writable out-pointers.
-        let hr = unsafe { message.GetProps(null_mut(), 0, &mut count, &mut values) };
+        let hr = unsafe { message.GetProps(null_mut(), MAPI_UNICODE, &mut count, &mut values) };
         assert_eq!(hr, S_OK);
         // SAFETY: handed out by GetProps, freed below.
         let props = unsafe { Props::from_raw(values, count) }.unwrap();
@@ -505,17 +505,40 @@ fn properties_make_imapiprop_get_list_and_set() {
         text
     };
     assert_eq!(read(&message), "Before");
-
-    let mut list = null_mut();
-    // SAFETY: a writable out-pointer.
-    assert_eq!(unsafe { message.GetPropList(0, &mut list) }, S_OK);
-    // SAFETY: handed out by GetPropList.
-    let tags = unsafe { mapi_sync::props::prop_tags(list) }
-        .unwrap()
-        .to_vec();
-    assert_eq!(tags, [PR_SUBJECT_W, PR_MESSAGE_SIZE]);
+    // Without MAPI_UNICODE, strings come as PT_STRING8 (GetProps' page).
+    let (mut count, mut values) = (0, null_mut());
+    // SAFETY: no tag array ("all"), writable out-pointers.
+    let hr = unsafe { message.GetProps(null_mut(), 0, &mut count, &mut values) };
+    assert_eq!(hr, S_OK);
+    // SAFETY: handed out by GetProps, freed below.
+    let props = unsafe { Props::from_raw(values, count) }.unwrap();
+    assert_eq!(
+        props.find(PR_SUBJECT_A).map(|p| p.value()),
+        Some(PropValue::String8(b"Before"))
+    );
     // SAFETY: the caller's MAPIFreeBuffer, once.
-    unsafe { free(list.cast()) };
+    unsafe { free(values.cast()) };
+    // A tag array of no tags is refused (GetProps' page), out-pointers left NULL.
+    let none = mapi_sync::props::write_prop_tags(Allocators::local(), &[]).unwrap();
+    // SAFETY: an SPropTagArray of no tags; writable out-pointers.
+    let hr = unsafe { message.GetProps(none.as_ptr().cast(), 0, &mut count, &mut values) };
+    assert_eq!(
+        (hr, count, values),
+        (MAPI_E_INVALID_PARAMETER, 0, null_mut())
+    );
+
+    for (flags, subject) in [(MAPI_UNICODE, PR_SUBJECT_W), (0, PR_SUBJECT_A)] {
+        let mut list = null_mut();
+        // SAFETY: a writable out-pointer.
+        assert_eq!(unsafe { message.GetPropList(flags, &mut list) }, S_OK);
+        // SAFETY: handed out by GetPropList.
+        let tags = unsafe { mapi_sync::props::prop_tags(list) }
+            .unwrap()
+            .to_vec();
+        assert_eq!(tags, [subject, PR_MESSAGE_SIZE]);
+        // SAFETY: the caller's MAPIFreeBuffer, once.
+        unsafe { free(list.cast()) };
+    }
 
     let new = PropArray::write(
         Allocators::local(),

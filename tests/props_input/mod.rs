@@ -769,19 +769,24 @@ fn round_trip(props: &[Prop<'_>], data: &[u8]) {
     let reread = unsafe { Props::from_raw(raw.as_ptr(), raw.len() as ULONG) }.expect("rereads");
     assert!(reread == *props, "written values pass from_raw");
 
-    // Tags to ask for: each present tag as it is, with its type made PT_UNSPECIFIED, or
-    // with its identifier changed; chosen by the input's first bytes.
+    // Tags to ask for: each present tag as it is, with its type made PT_UNSPECIFIED, with
+    // its identifier changed, or (a string's) with the other string type; and whether the
+    // caller passes MAPI_UNICODE; chosen by the input's first bytes.
     let mut choose = Bytes(data);
+    let unicode = choose.u8() % 2 == 0;
+    let flags = if unicode { sys::MAPI_UNICODE } else { 0 };
     let mut requested = Vec::new();
     for p in props {
-        match choose.u8() % 4 {
+        match choose.u8() % 5 {
             0 => requested.push(p.tag()),
             1 => requested.push(change_prop_type(p.tag(), sys::PT_UNSPECIFIED)),
             2 => requested.push(prop_tag(prop_type(p.tag()), ULONG::from(choose.u16()))),
+            3 => requested.push(change_prop_type(p.tag(), other_string(prop_type(p.tag())))),
             _ => {}
         }
     }
-    let answer = PropArray::answer(Allocators::local(), Some(&requested), props).expect("answers");
+    let answer =
+        PropArray::answer(Allocators::local(), Some(&requested), props, flags).expect("answers");
     let answered = answer.props();
     assert_eq!(
         answered.len(),
@@ -790,13 +795,25 @@ fn round_trip(props: &[Prop<'_>], data: &[u8]) {
     );
     let mut errors = false;
     for (tag, got) in requested.iter().zip(answered.iter()) {
-        let found = if prop_type(*tag) == sys::PT_UNSPECIFIED {
+        let ty = prop_type(*tag);
+        let found = if ty == sys::PT_UNSPECIFIED {
             props.iter().find(|p| prop_id(p.tag()) == prop_id(*tag))
         } else {
-            props.iter().find(|p| p.tag() == *tag)
+            props.iter().find(|p| p.tag() == *tag).or_else(|| {
+                props
+                    .iter()
+                    .find(|p| p.tag() == change_prop_type(*tag, other_string(ty)))
+            })
         };
         match found {
-            Some(p) => assert!(got == *p, "{tag:#010X} answers {p:?}, not {got:?}"),
+            Some(p) => {
+                let want_ty = if ty == sys::PT_UNSPECIFIED {
+                    string_type_for(prop_type(p.tag()), unicode)
+                } else {
+                    ty
+                };
+                assert_answered(p, want_ty, &got);
+            }
             None => {
                 assert_eq!(got.tag(), change_prop_type(*tag, sys::PT_ERROR));
                 assert!(got.value() == PropValue::Error(sys::MAPI_E_NOT_FOUND));
@@ -810,6 +827,87 @@ fn round_trip(props: &[Prop<'_>], data: &[u8]) {
         sys::S_OK
     };
     assert_eq!(answer.status(), status, "GetProps' status");
-    let all = PropArray::answer(Allocators::local(), None, props).expect("answers all");
-    assert!(all.props() == *props, "no tags asked: every property");
+    let all = PropArray::answer(Allocators::local(), None, props, flags).expect("answers all");
+    assert_eq!(
+        all.props().len(),
+        props.len(),
+        "no tags asked: every property"
+    );
+    for (p, got) in props.iter().zip(all.props().iter()) {
+        assert_answered(p, string_type_for(prop_type(p.tag()), unicode), &got);
+    }
+}
+
+/// The other string type of a string type (PT_STRING8 and PT_UNICODE, and their
+/// multi-valued forms); any other type as it is.
+fn other_string(ty: ULONG) -> ULONG {
+    match ty {
+        sys::PT_STRING8 => sys::PT_UNICODE,
+        sys::PT_UNICODE => sys::PT_STRING8,
+        sys::PT_MV_STRING8 => sys::PT_MV_UNICODE,
+        sys::PT_MV_UNICODE => sys::PT_MV_STRING8,
+        _ => ty,
+    }
+}
+
+/// The type a value of type `ty` is answered with when the caller names no type: strings
+/// as MAPI_UNICODE asks.
+fn string_type_for(ty: ULONG, unicode: bool) -> ULONG {
+    let wide = matches!(ty, sys::PT_UNICODE | sys::PT_MV_UNICODE);
+    let narrow = matches!(ty, sys::PT_STRING8 | sys::PT_MV_STRING8);
+    if (wide && !unicode) || (narrow && unicode) {
+        other_string(ty)
+    } else {
+        ty
+    }
+}
+
+/// Asserts that `got` answers property `p` as type `want_ty`: `p` itself when that is its
+/// type, else its strings converted through the code page: the same number of characters,
+/// ASCII kept, every other character a non-ASCII unit or byte (or `?` for one the code
+/// page lacks).
+fn assert_answered(p: &Prop<'_>, want_ty: ULONG, got: &Prop<'_>) {
+    assert_eq!(
+        got.tag(),
+        change_prop_type(p.tag(), want_ty),
+        "the answer's tag"
+    );
+    if want_ty == prop_type(p.tag()) {
+        assert!(*got == *p, "{:#010X} answers {p:?}, not {got:?}", p.tag());
+        return;
+    }
+    let wide_narrow = |w: &[u16], a: &[u8]| {
+        let chars: Vec<char> = char::decode_utf16(w.iter().copied())
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .collect();
+        chars.len() == a.len()
+            && chars.iter().zip(a).all(|(&c, &b)| {
+                if c.is_ascii() {
+                    b == c as u8
+                } else {
+                    b >= 0x80 || b == b'?'
+                }
+            })
+    };
+    let same = match (p.value(), got.value()) {
+        (PropValue::Unicode(w), PropValue::String8(a)) => wide_narrow(w, a),
+        (PropValue::String8(a), PropValue::Unicode(w)) => {
+            w.len() == a.len()
+                && a.iter()
+                    .zip(w)
+                    .all(|(&b, &u)| (b < 0x80) == (u < 0x80) && (b >= 0x80 || u == u16::from(b)))
+        }
+        (PropValue::MvUnicode(w), PropValue::MvString8(a)) => {
+            w.len() == a.len() && w.iter().zip(a.iter()).all(|(w, a)| wide_narrow(w, a))
+        }
+        (PropValue::MvString8(a), PropValue::MvUnicode(w)) => {
+            w.len() == a.len() && a.iter().zip(w.iter()).all(|(a, w)| w.len() == a.len())
+        }
+        _ => false,
+    };
+    assert!(
+        same,
+        "{:#010X} converted to {want_ty:#06X}: {p:?} gave {got:?}",
+        p.tag()
+    );
 }

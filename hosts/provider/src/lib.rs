@@ -95,7 +95,7 @@ impl sys::IMAPIProp_Impl for SampleMessage {
     unsafe fn GetProps(
         &self,
         lpPropTagArray: sys::LPSPropTagArray,
-        _ulFlags: ULONG,
+        ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
@@ -112,7 +112,7 @@ impl sys::IMAPIProp_Impl for SampleMessage {
         };
         // SAFETY: null or an SPropTagArray (MAPI's contract for GetProps).
         let requested = unsafe { mapi_sync::props::prop_tags(lpPropTagArray) };
-        match PropArray::answer(Allocators::provider(), requested, &has) {
+        match PropArray::answer(Allocators::provider(), requested, &has, ulFlags) {
             // SAFETY: null or writable (MAPI's contract); checked there.
             Ok(answer) => unsafe { answer.hand_out(lpcValues, lppPropArray) },
             Err(e) => e.code(),

@@ -3,6 +3,7 @@
 //! in or gets back. The safe views over them are `crate::props`'; the COM object's own
 //! memory is `crate::com`'s.
 
+pub(crate) mod codepage;
 pub(crate) mod entry_id;
 pub mod mem;
 pub mod out;

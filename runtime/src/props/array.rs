@@ -1,7 +1,8 @@
 //! [`PropArray`]: an `SPropValue` array written into one MAPI buffer, as `GetProps` hands
 //! it out.
 
-use super::{change_prop_type, prop_id, prop_type, Prop, PropValue, Props};
+use super::convert::{answered_tag, other_string_type, to_string_type};
+use super::{change_prop_type, prop_id, prop_type, OwnedValue, Prop, PropValue, Props};
 use crate::ll::out::Out;
 use crate::ll::prop_value::{count_of, values_in, write_values};
 use crate::mem::{Allocators, Buffer};
@@ -40,48 +41,76 @@ impl PropArray {
     }
 
     /// What `IMAPIProp::GetProps` answers from the properties an object `has`, as
-    /// MAPI documents it: with no tags `requested` (a null `lpPropTagArray`), every
-    /// property; otherwise one value per requested tag, in the caller's order: the
-    /// property with that tag, or (for a tag of type `PT_UNSPECIFIED`) the one with
-    /// that identifier, or else a `PT_ERROR` value of `MAPI_E_NOT_FOUND` with the
-    /// tag's identifier. The method then returns [`status`](PropArray::status)
-    /// (`MAPI_W_ERRORS_RETURNED` when any value is a `PT_ERROR`).
+    /// MAPI documents it, for a caller that passed `flags` (`MAPI_UNICODE` or not):
+    ///
+    /// - with no tags `requested` (a null `lpPropTagArray`), every property, strings as
+    ///   `PT_UNICODE` with `MAPI_UNICODE` and as `PT_STRING8` without;
+    /// - otherwise one value per requested tag, in the caller's order: the property with
+    ///   that tag; for a string tag, the property with the other string type of the same
+    ///   identifier, converted (`PR_SUBJECT_A` of an object that has `PR_SUBJECT_W`);
+    ///   for a tag of type `PT_UNSPECIFIED`, the property with that identifier (a string
+    ///   as without tags); else a `PT_ERROR` value of `MAPI_E_NOT_FOUND` with the tag's
+    ///   identifier.
+    ///
+    /// The method then returns [`status`](PropArray::status) (`MAPI_W_ERRORS_RETURNED`
+    /// when any value is a `PT_ERROR`). Strings are converted through the system's code
+    /// page ([`convert`](super::convert)).
     ///
     /// ```
     /// use mapi_sync::mem::Allocators;
     /// use mapi_sync::props::{prop_tag, Prop, PropArray, PropValue};
-    /// use mapi_sync::sys::{self, PR_BODY_W, PR_SUBJECT_W, PT_ERROR};
+    /// use mapi_sync::sys::{self, PR_BODY_W, PR_SUBJECT_A, PR_SUBJECT_W, PT_ERROR};
     ///
-    /// let has = [Prop::new(PR_SUBJECT_W, PropValue::Str("Hello"))?];
-    /// let answer = PropArray::answer(Allocators::local(), Some(&[PR_SUBJECT_W, PR_BODY_W]), &has)?;
+    /// let has = [Prop::new(PR_SUBJECT_W, PropValue::Str("Café"))?];
+    /// let answer = PropArray::answer(Allocators::local(), Some(&[PR_SUBJECT_W, PR_BODY_W, PR_SUBJECT_A]), &has, 0)?;
     /// assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
     /// let values = answer.props();
     /// assert_eq!(values.get(0), Some(has[0]));
     /// let missing = values.get(1).unwrap();
     /// assert_eq!(missing.tag(), prop_tag(PT_ERROR, 0x1000));
     /// assert_eq!(missing.value(), PropValue::Error(sys::MAPI_E_NOT_FOUND));
+    /// assert_eq!(values.get(2).unwrap().value(), PropValue::String8(b"Caf\xE9"));
     /// # Ok::<(), mapi_sync::Error>(())
     /// ```
     pub fn answer(
         allocators: Allocators,
         requested: Option<&[ULONG]>,
         has: &[Prop<'_>],
+        flags: ULONG,
     ) -> Result<PropArray> {
-        let Some(requested) = requested else {
-            return PropArray::write(allocators, has);
-        };
-        let answer: Vec<Prop<'_>> = requested
-            .iter()
-            .map(|&tag| {
-                let found = if prop_type(tag) == sys::PT_UNSPECIFIED {
-                    has.iter().find(|p| prop_id(p.tag) == prop_id(tag))
-                } else {
-                    has.iter().find(|p| p.tag == tag)
-                };
-                found.copied().unwrap_or(Prop {
-                    tag: change_prop_type(tag, sys::PT_ERROR),
-                    value: PropValue::Error(sys::MAPI_E_NOT_FOUND),
+        let unicode = flags & sys::MAPI_UNICODE != 0;
+        // Each answer's tag, and the property it comes from (None: not found).
+        let plan: Vec<(ULONG, Option<&Prop<'_>>)> = match requested {
+            None => has
+                .iter()
+                .map(|p| (answered_tag(p.tag, unicode), Some(p)))
+                .collect(),
+            Some(requested) => requested
+                .iter()
+                .map(|&tag| match find(has, tag) {
+                    Some(p) if prop_type(tag) == sys::PT_UNSPECIFIED => {
+                        (answered_tag(p.tag, unicode), Some(p))
+                    }
+                    Some(p) => (tag, Some(p)),
+                    None => (change_prop_type(tag, sys::PT_ERROR), None),
                 })
+                .collect(),
+        };
+        // The strings converted to the other type, owned while the answer is written.
+        let converted: Vec<Option<OwnedValue>> = plan
+            .iter()
+            .map(|(tag, p)| p.and_then(|p| to_string_type(p.value, prop_type(*tag))))
+            .collect();
+        let answer: Vec<Prop<'_>> = plan
+            .iter()
+            .zip(&converted)
+            .map(|((tag, p), converted)| Prop {
+                tag: *tag,
+                value: match (p, converted) {
+                    (_, Some(owned)) => owned.as_value(),
+                    (Some(p), None) => p.value,
+                    (None, None) => PropValue::Error(sys::MAPI_E_NOT_FOUND),
+                },
             })
             .collect();
         PropArray::write(allocators, &answer)
@@ -132,4 +161,17 @@ impl PropArray {
     pub fn into_raw(self) -> (ULONG, *mut SPropValue) {
         (self.count, self.buffer.into_raw().cast())
     }
+}
+
+/// The property of `has` a requested `tag` names: the one with that tag, else (for a
+/// string tag) the one with the other string type, else (for `PT_UNSPECIFIED`) the one
+/// with that identifier.
+fn find<'h, 'a>(has: &'h [Prop<'a>], tag: ULONG) -> Option<&'h Prop<'a>> {
+    if prop_type(tag) == sys::PT_UNSPECIFIED {
+        return has.iter().find(|p| prop_id(p.tag) == prop_id(tag));
+    }
+    has.iter().find(|p| p.tag == tag).or_else(|| {
+        let other = change_prop_type(tag, other_string_type(prop_type(tag))?);
+        has.iter().find(|p| p.tag == other)
+    })
 }

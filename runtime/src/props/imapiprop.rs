@@ -4,13 +4,17 @@
 
 use crate::ll::out::Out;
 use crate::mem::Allocators;
+use crate::props::convert::answered_tag;
 use crate::props::{prop_tags, write_prop_tags, PropArray, Properties, Props};
+use crate::sys;
 use mapi_sync_sys::{
     LPSPropProblemArray, LPSPropTagArray, LPSPropValue, HRESULT, MAPI_E_INVALID_PARAMETER, S_OK,
     ULONG,
 };
 
-/// `IMAPIProp::GetProps`.
+/// `IMAPIProp::GetProps`: as [`PropArray::answer`] answers, `MAPI_UNICODE` in `flags`
+/// honoured; a tag array of no tags is `MAPI_E_INVALID_PARAMETER` (its page: a caller
+/// that wants every property passes none).
 ///
 /// # Safety
 /// MAPI's contract for `GetProps`: `tags` null or a tag array; `count` and `values`
@@ -18,16 +22,26 @@ use mapi_sync_sys::{
 pub unsafe fn get_props<T: Properties + ?Sized>(
     this: &T,
     tags: LPSPropTagArray,
+    flags: ULONG,
     count: *mut ULONG,
     values: *mut LPSPropValue,
 ) -> HRESULT {
-    if count.is_null() || values.is_null() {
+    // SAFETY: each null or writable (caller's contract).
+    let (Ok(mut count_out), Ok(mut values_out)) =
+        (unsafe { Out::new(count) }, unsafe { Out::new(values) })
+    else {
         return MAPI_E_INVALID_PARAMETER;
-    }
+    };
+    count_out.write(0);
+    values_out.clear();
     // SAFETY: null or a tag array (caller's contract).
     let requested = unsafe { prop_tags(tags) };
-    let answer =
-        |has: &[crate::props::Prop<'_>]| PropArray::answer(Allocators::provider(), requested, has);
+    if requested.is_some_and(<[ULONG]>::is_empty) {
+        return MAPI_E_INVALID_PARAMETER;
+    }
+    let answer = |has: &[crate::props::Prop<'_>]| {
+        PropArray::answer(Allocators::provider(), requested, has, flags)
+    };
     let mut answered = None;
     if let Err(e) = this.properties(&mut |has| answered = Some(answer(has))) {
         return e.code();
@@ -39,14 +53,17 @@ pub unsafe fn get_props<T: Properties + ?Sized>(
     }
 }
 
-/// `IMAPIProp::GetPropList`.
+/// `IMAPIProp::GetPropList`: the tags of what [`Properties::properties`] gives, string
+/// types as `MAPI_UNICODE` in `flags` asks ([`answered_tag`]).
 ///
 /// # Safety
 /// `out` must be null or writable. It is NULL after any failure once it was non-null.
 pub unsafe fn get_prop_list<T: Properties + ?Sized>(
     this: &T,
+    flags: ULONG,
     out: *mut LPSPropTagArray,
 ) -> HRESULT {
+    let unicode = flags & sys::MAPI_UNICODE != 0;
     // SAFETY: null or writable (caller's contract).
     let mut out = match unsafe { Out::new(out) } {
         Ok(out) => out,
@@ -55,7 +72,9 @@ pub unsafe fn get_prop_list<T: Properties + ?Sized>(
     out.clear();
     let mut tags: Vec<ULONG> = Vec::new();
     let listed = this
-        .properties(&mut |has| tags = has.iter().map(|p| p.tag()).collect())
+        .properties(&mut |has| {
+            tags = has.iter().map(|p| answered_tag(p.tag(), unicode)).collect();
+        })
         .and_then(|()| write_prop_tags(Allocators::provider(), &tags));
     match listed {
         Ok(buffer) => {
@@ -104,21 +123,21 @@ macro_rules! __mapi_sync_imapiprop_methods {
         unsafe fn GetProps(
             &self,
             tags: $crate::sys::LPSPropTagArray,
-            _flags: $crate::sys::ULONG,
+            flags: $crate::sys::ULONG,
             count: *mut $crate::sys::ULONG,
             values: *mut $crate::sys::LPSPropValue,
         ) -> $crate::sys::HRESULT {
             // SAFETY: the caller's arguments, passed on (MAPI's GetProps contract).
-            unsafe { $crate::__private::properties::get_props(self, tags, count, values) }
+            unsafe { $crate::__private::properties::get_props(self, tags, flags, count, values) }
         }
 
         unsafe fn GetPropList(
             &self,
-            _flags: $crate::sys::ULONG,
+            flags: $crate::sys::ULONG,
             out: *mut $crate::sys::LPSPropTagArray,
         ) -> $crate::sys::HRESULT {
             // SAFETY: as above (GetPropList's contract).
-            unsafe { $crate::__private::properties::get_prop_list(self, out) }
+            unsafe { $crate::__private::properties::get_prop_list(self, flags, out) }
         }
 
         unsafe fn SetProps(
@@ -171,17 +190,27 @@ mod tests {
     fn get_prop_list_nulls_its_out_pointer_on_failure_and_refuses_a_null_one() {
         let mut out: LPSPropTagArray = std::ptr::NonNull::dangling().as_ptr();
         // SAFETY: `out` is writable.
-        let hr = unsafe { get_prop_list(&Object(false), &mut out) };
+        let hr = unsafe { get_prop_list(&Object(false), 0, &mut out) };
         assert_eq!((hr, out.is_null()), (sys::MAPI_E_CALL_FAILED, true));
         // SAFETY: a null out-pointer is allowed (and refused).
-        let hr = unsafe { get_prop_list(&Object(true), std::ptr::null_mut()) };
+        let hr = unsafe { get_prop_list(&Object(true), 0, std::ptr::null_mut()) };
         assert_eq!(hr, MAPI_E_INVALID_PARAMETER);
-        // SAFETY: `out` is writable.
-        assert_eq!(unsafe { get_prop_list(&Object(true), &mut out) }, S_OK);
-        // SAFETY: GetPropList handed out an array of one tag in the provider's buffers.
-        unsafe {
-            assert_eq!(prop_tags(out), Some(&[sys::PR_DISPLAY_NAME_W][..]));
-            Allocators::provider().as_raw().2.unwrap()(out.cast());
+        // The string's tag as the caller's MAPI_UNICODE asks.
+        for (flags, tag) in [
+            (sys::MAPI_UNICODE, sys::PR_DISPLAY_NAME_W),
+            (0, sys::PR_DISPLAY_NAME_A),
+        ] {
+            // SAFETY: `out` is writable.
+            assert_eq!(
+                unsafe { get_prop_list(&Object(true), flags, &mut out) },
+                S_OK
+            );
+            // SAFETY: GetPropList handed out an array of one tag in the provider's
+            // buffers.
+            unsafe {
+                assert_eq!(prop_tags(out), Some(&[tag][..]));
+                Allocators::provider().as_raw().2.unwrap()(out.cast());
+            }
         }
     }
 }

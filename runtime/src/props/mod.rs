@@ -19,6 +19,7 @@
 //! ```
 
 mod array;
+pub mod convert;
 #[doc(hidden)]
 pub mod imapiprop;
 mod owned;

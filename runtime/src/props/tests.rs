@@ -210,7 +210,13 @@ fn get_props_answers_in_the_callers_order_with_errors_for_what_is_missing() {
     let has = sample();
     let size = prop_tag(sys::PT_UNSPECIFIED, 0x0E08);
     let requested = [sys::PR_SUBJECT, sys::PR_BODY_W, size, sys::PR_ENTRYID];
-    let answer = PropArray::answer(Allocators::local(), Some(&requested), &has).unwrap();
+    let answer = PropArray::answer(
+        Allocators::local(),
+        Some(&requested),
+        &has,
+        sys::MAPI_UNICODE,
+    )
+    .unwrap();
     assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
     let got: Vec<_> = answer.props().iter().collect();
     assert_eq!(got[0], has[6]);
@@ -218,10 +224,13 @@ fn get_props_answers_in_the_callers_order_with_errors_for_what_is_missing() {
     assert_eq!(got[1].value(), PropValue::Error(sys::MAPI_E_NOT_FOUND));
     assert_eq!(got[2], has[4], "PT_UNSPECIFIED finds the property by id");
     assert_eq!(got[3], has[1]);
-    // No tag array: everything; no PT_ERROR asked for or given beyond the
-    // sample's own.
-    let all = PropArray::answer(Allocators::local(), None, &has[..7]).unwrap();
-    assert_eq!(all.props(), has[..7]);
+    // No tag array: everything, strings as MAPI_UNICODE asks (the sample's PT_STRING8
+    // subject as PT_UNICODE); no PT_ERROR asked for or given beyond the sample's own.
+    let all = PropArray::answer(Allocators::local(), None, &has[..7], sys::MAPI_UNICODE).unwrap();
+    let all_props: Vec<_> = all.props().iter().collect();
+    assert_eq!(all_props[..6], has[..6]);
+    assert_eq!(all_props[6].tag(), sys::PR_SUBJECT_W);
+    assert_eq!(all_props[6].value(), PropValue::Str("hi"));
     assert_eq!(all.status(), sys::S_OK);
     // Handed out: both pointers written; a null one refused.
     let (mut count, mut values) = (0, std::ptr::null_mut());
@@ -231,7 +240,7 @@ fn get_props_answers_in_the_callers_order_with_errors_for_what_is_missing() {
     let (_, _, free) = Allocators::local().as_raw();
     // SAFETY: the caller's MAPIFreeBuffer, once.
     unsafe { free.unwrap()(values.cast()) };
-    let again = PropArray::answer(Allocators::local(), None, &has).unwrap();
+    let again = PropArray::answer(Allocators::local(), None, &has, sys::MAPI_UNICODE).unwrap();
     // SAFETY: null is refused before anything is written.
     let hr = unsafe { again.hand_out(&mut count, std::ptr::null_mut()) };
     assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);

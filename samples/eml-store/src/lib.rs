@@ -312,45 +312,23 @@ fn unknown_entry_id() -> mapi_sync::Error {
     )
 }
 
-/// Answers a `GetProps` from `has`, adding a `PT_STRING8` copy of any `PT_UNICODE` value
-/// asked for as `PT_STRING8` (non-ASCII characters as `?`).
+/// Answers a `GetProps` from `has`, as [`PropArray::answer`] does for the caller's
+/// `flags` (strings asked for as `PT_STRING8`, or without `MAPI_UNICODE`, converted
+/// through the code page).
 ///
 /// # Safety
 /// `tags` null or an `SPropTagArray`; the out-pointers null or writable.
 unsafe fn get_props(
     allocators: Allocators,
     tags: sys::LPSPropTagArray,
+    flags: ULONG,
     has: &[Prop<'_>],
     count: *mut ULONG,
     values: *mut sys::LPSPropValue,
 ) -> HRESULT {
     // SAFETY: null or a tag array (GetProps' contract).
     let requested = unsafe { props::prop_tags(tags) };
-    let narrow: Vec<(ULONG, Vec<u8>)> = requested
-        .unwrap_or(&[])
-        .iter()
-        .filter(|&&t| prop_type(t) == sys::PT_STRING8)
-        .filter_map(|&t| {
-            let wide = has.iter().find(|p| {
-                prop_id(p.tag()) == prop_id(t) && prop_type(p.tag()) == sys::PT_UNICODE
-            })?;
-            let text = wide.value().to_text()?;
-            Some((
-                t,
-                text.chars()
-                    .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
-                    .collect(),
-            ))
-        })
-        .collect();
-    let mut all: Vec<Prop<'_>> = has.to_vec();
-    for (tag, bytes) in &narrow {
-        match Prop::new(*tag, PropValue::String8(bytes)) {
-            Ok(p) => all.push(p),
-            Err(e) => return e.code(),
-        }
-    }
-    match PropArray::answer(allocators, requested, &all) {
+    match PropArray::answer(allocators, requested, has, flags) {
         // SAFETY: null or writable (GetProps' contract); checked there.
         Ok(answer) => unsafe { answer.hand_out(count, values) },
         Err(e) => e.code(),
@@ -723,7 +701,7 @@ impl sys::IMAPIProp_Impl for EmlStore {
     unsafe fn GetProps(
         &self,
         lpPropTagArray: sys::LPSPropTagArray,
-        _ulFlags: ULONG,
+        ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
@@ -739,7 +717,16 @@ impl sys::IMAPIProp_Impl for EmlStore {
             sys::PR_OBJECT_TYPE => PropValue::Long(sys::MAPI_STORE as i32),
         ];
         // SAFETY: GetProps' contract, passed on.
-        unsafe { get_props(s.allocators, lpPropTagArray, &has, lpcValues, lppPropArray) }
+        unsafe {
+            get_props(
+                s.allocators,
+                lpPropTagArray,
+                ulFlags,
+                &has,
+                lpcValues,
+                lppPropArray,
+            )
+        }
     }
 }
 
@@ -920,7 +907,7 @@ impl sys::IMAPIProp_Impl for EmlFolder {
     unsafe fn GetProps(
         &self,
         lpPropTagArray: sys::LPSPropTagArray,
-        _ulFlags: ULONG,
+        ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
@@ -934,7 +921,16 @@ impl sys::IMAPIProp_Impl for EmlFolder {
             return e.code();
         }
         // SAFETY: GetProps' contract, passed on.
-        unsafe { get_props(s.allocators, lpPropTagArray, &has, lpcValues, lppPropArray) }
+        unsafe {
+            get_props(
+                s.allocators,
+                lpPropTagArray,
+                ulFlags,
+                &has,
+                lpcValues,
+                lppPropArray,
+            )
+        }
     }
 }
 
@@ -1359,7 +1355,7 @@ impl sys::IMAPIProp_Impl for EmlMessage {
     unsafe fn GetProps(
         &self,
         lpPropTagArray: sys::LPSPropTagArray,
-        _ulFlags: ULONG,
+        ulFlags: ULONG,
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
@@ -1376,6 +1372,7 @@ impl sys::IMAPIProp_Impl for EmlMessage {
             get_props(
                 self.shared.allocators,
                 lpPropTagArray,
+                ulFlags,
                 &has,
                 lpcValues,
                 lppPropArray,
