@@ -1,0 +1,13 @@
+//! The store framework of `mapi-sync`: what FUSE libraries are to filesystems, for Outlook
+//! message stores. The provider describes its folders, messages and properties in safe
+//! Rust; the framework implements MAPI's objects and every rule of their protocol.
+//!
+//! It is being built in steps (see the repository's issues); what stands today:
+//!
+//! - [`entry_id`]: one documented format of entry identifiers for the store, its folders
+//!   (the backend's and the ones the framework supplies) and its messages, with
+//!   `PR_RECORD_KEY` and `CompareEntryIDs` from it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod entry_id;
