@@ -21,7 +21,7 @@
 //! | 16 | the store's `MAPIUID` |
 //! | 1 | the format's version: 1 |
 //! | 1 | the kind: 1 the store, 2 a folder, 3 a message, 4 a folder the framework supplies |
-//! | rest | by kind: nothing for the store; a folder's id (the backend's bytes); a message's folder id length (2 bytes, little-endian), the folder id, then the message's id; one byte naming the framework's folder ([`Supplied`]) |
+//! | rest | by kind: nothing for the store; a folder's id (the backend's bytes); a message's folder id length (2 bytes, little-endian), the folder id, then the message's id; one byte naming the framework's folder ([`Special`]) |
 //!
 //! A message's identifier names its folder, so `OpenEntry` reaches the message without a
 //! search. `PR_RECORD_KEY` of a folder or a message ([`EntryId::record_key`]) is its
@@ -41,11 +41,11 @@ const HEADER: usize = 4 + 16 + 1 + 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StoreUid(pub [u8; 16]);
 
-/// A folder the framework supplies when the backend has none of its own: the folders
-/// MAPI and Outlook expect in every store (Microsoft, "Message Store Features" and
-/// "MAPI special folders").
+/// A special folder: one of the folders MAPI and Outlook expect in every store
+/// (Microsoft, "Message Store Features" and "MAPI Special Folders"). The backend may map
+/// one to a folder of its own; the framework supplies the others (`crate::layout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Supplied {
+pub enum Special {
     /// The root folder, parent of the IPM subtree and the search root.
     Root,
     /// The IPM subtree: the top of the folders a user sees.
@@ -66,29 +66,29 @@ pub enum Supplied {
     CommonViews,
 }
 
-impl Supplied {
+impl Special {
     /// Every supplied folder, in the order of their codes.
-    pub const ALL: [Supplied; 9] = [
-        Supplied::Root,
-        Supplied::IpmSubtree,
-        Supplied::SearchRoot,
-        Supplied::Inbox,
-        Supplied::Outbox,
-        Supplied::SentItems,
-        Supplied::DeletedItems,
-        Supplied::Views,
-        Supplied::CommonViews,
+    pub const ALL: [Special; 9] = [
+        Special::Root,
+        Special::IpmSubtree,
+        Special::SearchRoot,
+        Special::Inbox,
+        Special::Outbox,
+        Special::SentItems,
+        Special::DeletedItems,
+        Special::Views,
+        Special::CommonViews,
     ];
 
     fn code(self) -> u8 {
-        Supplied::ALL
+        Special::ALL
             .iter()
             .position(|&s| s == self)
             .expect("every folder is in ALL") as u8
     }
 
-    fn from_code(code: u8) -> Option<Supplied> {
-        Supplied::ALL.get(usize::from(code)).copied()
+    fn from_code(code: u8) -> Option<Special> {
+        Special::ALL.get(usize::from(code)).copied()
     }
 }
 
@@ -106,8 +106,8 @@ pub enum Target {
         /// The message's id.
         message: Vec<u8>,
     },
-    /// A folder the framework supplies.
-    Supplied(Supplied),
+    /// A special folder the framework supplies (the backend maps it to none of its own).
+    Special(Special),
 }
 
 /// An entry identifier of this crate's format: the store it belongs to and what it
@@ -164,11 +164,11 @@ impl EntryId {
         })
     }
 
-    /// A supplied folder's identifier.
-    pub fn supplied(store: StoreUid, folder: Supplied) -> EntryId {
+    /// The identifier of a special folder the framework supplies.
+    pub fn supplied(store: StoreUid, folder: Special) -> EntryId {
         EntryId {
             store,
-            target: Target::Supplied(folder),
+            target: Target::Special(folder),
         }
     }
 
@@ -207,7 +207,7 @@ impl EntryId {
                 out.extend_from_slice(folder);
                 out.extend_from_slice(message);
             }
-            Target::Supplied(s) => {
+            Target::Special(s) => {
                 out.push(SUPPLIED);
                 out.push(s.code());
             }
@@ -254,8 +254,8 @@ impl EntryId {
                 }
             }
             SUPPLIED => match rest {
-                [code] => Target::Supplied(
-                    Supplied::from_code(*code)
+                [code] => Target::Special(
+                    Special::from_code(*code)
                         .ok_or_else(|| invalid(format!("no supplied folder {code}")))?,
                 ),
                 _ => {
@@ -294,7 +294,7 @@ mod tests {
             EntryId::message(UID, b"INBOX", b"1700000000.M1P2.host").unwrap(),
             EntryId::message(UID, b"", b"").unwrap(),
         ];
-        all.extend(Supplied::ALL.iter().map(|&s| EntryId::supplied(UID, s)));
+        all.extend(Special::ALL.iter().map(|&s| EntryId::supplied(UID, s)));
         all
     }
 
@@ -352,7 +352,7 @@ mod tests {
         let mut kind = good.clone();
         kind[21] = 9;
         assert_eq!(code(&kind), sys::MAPI_E_INVALID_ENTRYID);
-        let mut supplied = EntryId::supplied(UID, Supplied::Inbox).to_bytes();
+        let mut supplied = EntryId::supplied(UID, Special::Inbox).to_bytes();
         *supplied.last_mut().unwrap() = 200;
         assert_eq!(code(&supplied), sys::MAPI_E_INVALID_ENTRYID);
         supplied.push(0);

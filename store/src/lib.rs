@@ -6,8 +6,13 @@
 //!
 //! - [`entry_id`]: one documented format of entry identifiers for the store, its folders
 //!   (the backend's and the ones the framework supplies) and its messages, with
-//!   `PR_RECORD_KEY` and `CompareEntryIDs` from it.
+//!   `PR_RECORD_KEY` and `CompareEntryIDs` from it;
+//! - [`layout`]: the folder layout Outlook expects (a root apart from the IPM subtree, the
+//!   search root, the inbox, outbox, Sent Items, Deleted Items, views), the backend's
+//!   folders where it maps them and the framework's elsewhere, with the store's
+//!   `PR_IPM_*_ENTRYID` and `PR_VALID_FOLDER_MASK`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod entry_id;
+pub mod layout;
