@@ -10,9 +10,17 @@
 //! - [`layout`]: the folder layout Outlook expects (a root apart from the IPM subtree, the
 //!   search root, the inbox, outbox, Sent Items, Deleted Items, views), the backend's
 //!   folders where it maps them and the framework's elsewhere, with the store's
-//!   `PR_IPM_*_ENTRYID` and `PR_VALID_FOLDER_MASK`.
+//!   `PR_IPM_*_ENTRYID` and `PR_VALID_FOLDER_MASK`;
+//! - [`backend`]: [`Backend`](backend::Backend), what a provider implements: the store's
+//!   identity, its folder tree, its messages as table rows (only the columns asked for)
+//!   and as objects;
+//! - [`tree`]: the backend's folders in that layout, checked (no folder listed twice, no
+//!   missing parent, no cycle), with what a hierarchy table shows (`PR_DEPTH` with or
+//!   without `CONVENIENT_DEPTH`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod entry_id;
 pub mod layout;
+pub mod tree;

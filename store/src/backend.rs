@@ -1,0 +1,205 @@
+//! [`Backend`]: what a store provider implements. Safe Rust, no raw pointer: the store's
+//! identity, its folder tree, and its messages, as table rows and as objects.
+//!
+//! The framework asks for as little as it needs, when it needs it (as a FUSE library asks
+//! a filesystem to list one directory or read one file): the folder tree when a hierarchy
+//! table or a folder is opened, a folder's message ids when its contents table is opened,
+//! the columns a table shows for the rows a client reads, and a message's properties when
+//! the message is opened. Everything MAPI computes from identity (entry ids, record keys,
+//! instance keys, parent entry ids, object types, access) is the framework's: a backend
+//! answers with its own ids and properties only.
+
+use mapi_sync_runtime::props::{prop_id, Prop};
+use mapi_sync_runtime::sys::ULONG;
+use mapi_sync_runtime::Result;
+
+use crate::entry_id::{Special, StoreUid};
+
+/// The store's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// The store's `MAPIUID`, the same at every logon (it is in every entry identifier
+    /// the store hands out; see [`entry_id`](crate::entry_id)).
+    pub uid: StoreUid,
+    /// `PR_DISPLAY_NAME`: what Outlook shows at the top of the store's folders.
+    pub display_name: String,
+}
+
+/// A folder of the backend, as its tree lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderInfo {
+    /// The backend's id: any bytes, unique among its folders and the same for as long as
+    /// the folder exists (a path, a database key, an IMAP folder name).
+    pub id: Vec<u8>,
+    /// Its parent's id, or `None` for a top-level folder (shown under the IPM subtree).
+    pub parent: Option<Vec<u8>>,
+    /// `PR_DISPLAY_NAME`.
+    pub display_name: String,
+    /// `PR_CONTAINER_CLASS` (`IPF.Note` for mail, `IPF.Appointment`, …), or `None`.
+    pub container_class: Option<String>,
+    /// The special folder it is, if any (the account's inbox, its sent items). The
+    /// framework supplies the special folders no backend folder is.
+    pub special: Option<Special>,
+}
+
+impl FolderInfo {
+    /// A mail folder (`IPF.Note`) with no special role.
+    pub fn mail(id: impl Into<Vec<u8>>, parent: Option<&[u8]>, display_name: &str) -> FolderInfo {
+        FolderInfo {
+            id: id.into(),
+            parent: parent.map(<[u8]>::to_vec),
+            display_name: display_name.to_owned(),
+            container_class: Some("IPF.Note".into()),
+            special: None,
+        }
+    }
+
+    /// The same folder as the special folder `special`.
+    pub fn as_special(mut self, special: Special) -> FolderInfo {
+        self.special = Some(special);
+        self
+    }
+}
+
+/// The store, as its provider describes it. Implement it; the framework implements
+/// `IMsgStore`, `IMAPIFolder`, `IMessage` and `IMAPITable` on it.
+pub trait Backend: Send + Sync + 'static {
+    /// The store's identity.
+    fn store(&self) -> StoreInfo;
+
+    /// Properties of the store beyond what the framework computes; none by default.
+    fn store_properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        let _ = answer;
+        Ok(())
+    }
+
+    /// Every folder of the store, parents before or after children, in the order their
+    /// siblings are listed.
+    fn folders(&self) -> Result<Vec<FolderInfo>>;
+
+    /// Properties of folder `folder` beyond what [`FolderInfo`] and the framework give;
+    /// none by default.
+    fn folder_properties(&self, folder: &[u8], answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        let _ = (folder, answer);
+        Ok(())
+    }
+
+    /// Pushes onto `ids` the id of every message of folder `folder` (its associated,
+    /// folder-associated information messages when `associated`), in the folder's
+    /// order. A message's id is any bytes, unique in its folder and the same for as long
+    /// as the message exists. Called when a contents table opens: make it cheap (no
+    /// message read).
+    fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()>;
+
+    /// All of message `id`'s properties (of folder `folder`), once, to `answer`:
+    /// what `IMessage::GetProps` shows. `MAPI_E_NOT_FOUND` for a message that is gone.
+    fn message_properties(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()>;
+
+    /// For each message `ids[i]` of folder `folder` that still exists, calls
+    /// `answer(i, props)` once with its values among `columns` (matched by property
+    /// identifier); what a contents table shows. The default reads each message's
+    /// properties with [`message_properties`](Backend::message_properties) and keeps the
+    /// asked ones: override it to read only the columns (a summary a database keeps, an
+    /// index of headers) where reading a whole message costs.
+    fn message_columns(
+        &self,
+        folder: &[u8],
+        ids: &[&[u8]],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+    ) -> Result<()> {
+        for (i, id) in ids.iter().enumerate() {
+            let result = self.message_properties(folder, id, &mut |all| {
+                let asked: Vec<Prop<'_>> = all
+                    .iter()
+                    .filter(|p| columns.iter().any(|&c| prop_id(c) == prop_id(p.tag())))
+                    .copied()
+                    .collect();
+                answer(i, &asked);
+            });
+            match result {
+                Err(e) if e.code() == mapi_sync_runtime::sys::MAPI_E_NOT_FOUND => {}
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mapi_sync_runtime::props::PropValue;
+    use mapi_sync_runtime::sys;
+    use mapi_sync_runtime::Error;
+
+    /// Two messages in one folder; "gone" is not found, "bad" fails.
+    struct Two;
+
+    impl Backend for Two {
+        fn store(&self) -> StoreInfo {
+            StoreInfo {
+                uid: StoreUid([1; 16]),
+                display_name: "Two".into(),
+            }
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Ok(vec![FolderInfo::mail("F", None, "F")])
+        }
+
+        fn messages(&self, _: &[u8], _: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            ids.extend([b"a".to_vec(), b"b".to_vec()]);
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            _: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            match id {
+                b"gone" => return Err(Error::new(sys::MAPI_E_NOT_FOUND)),
+                b"bad" => return Err(Error::new(sys::MAPI_E_DISK_ERROR)),
+                _ => {}
+            }
+            let subject = String::from_utf8_lossy(id).into_owned();
+            answer(&[
+                Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&subject))?,
+                Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(id.len() as i32))?,
+                Prop::new(sys::PR_BODY_W, PropValue::Str("a long body"))?,
+            ]);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_default_columns_keep_what_was_asked_and_skip_what_is_gone() {
+        let mut got = Vec::new();
+        Two.message_columns(
+            b"F",
+            &[b"a", b"gone", b"ccc"],
+            // The subject asked as PT_STRING8: matched by identifier.
+            &[sys::PR_SUBJECT_A, sys::PR_MESSAGE_SIZE],
+            &mut |i, props| got.push((i, props.iter().map(|p| p.tag()).collect::<Vec<_>>())),
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            [
+                (0, vec![sys::PR_SUBJECT_W, sys::PR_MESSAGE_SIZE]),
+                (2, vec![sys::PR_SUBJECT_W, sys::PR_MESSAGE_SIZE])
+            ]
+        );
+        let e = Two
+            .message_columns(b"F", &[b"bad"], &[sys::PR_SUBJECT_W], &mut |_, _| {})
+            .unwrap_err();
+        assert_eq!(e.code(), sys::MAPI_E_DISK_ERROR);
+    }
+}
