@@ -630,3 +630,6 @@ impl Lookup for PropsLookup<'_, '_> {
         Ok(false)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -942,3 +942,6 @@ impl<S: RowSource> Table<S> {
 fn prop_tag_of_id(id: ULONG) -> ULONG {
     mapi_sync_runtime::props::prop_tag(sys::PT_UNSPECIFIED, id)
 }
+
+#[cfg(test)]
+mod tests;
