@@ -15,9 +15,9 @@ pub(crate) enum Mark {
     /// On a row: its place in the order (its sort values, its sequence number and
     /// instance), kept so that when the row goes, the row that followed it can be found.
     Row(Place),
-    /// On a row that went away before the sort changed: its place means nothing in the
-    /// new order, so the bookmark leads to the beginning.
-    Lost,
+    /// Discarded by `Restrict` or `SortTable`: using it is `MAPI_E_INVALID_BOOKMARK`,
+    /// freeing it is still fine.
+    Invalid,
 }
 
 /// A row's place in the view's order, owned.
@@ -101,7 +101,7 @@ mod tests {
     fn numbers_start_after_the_predefined_ones_and_free_once() {
         let mut b = Bookmarks::default();
         let one = b.create(Mark::End).unwrap();
-        let two = b.create(Mark::Lost).unwrap();
+        let two = b.create(Mark::Invalid).unwrap();
         assert_eq!((one, two), (FIRST_BOOKMARK, FIRST_BOOKMARK + 1));
         assert_eq!(b.get(one).unwrap(), &Mark::End);
         b.free(one).unwrap();

@@ -447,16 +447,16 @@ impl Restriction {
 #[derive(Debug, Clone)]
 pub(crate) struct Counters(Vec<u32>);
 
-/// Whether the row's value of `tag` passes `test`; with a multi-valued tag (`MV_FLAG` in
-/// its type) and a multi-valued row value, whether one of its values does (or the whole
-/// value, compared as one).
+/// Whether the row's value of `tag` passes `test`. With `MVI_FLAG` in the tag's type and a
+/// multi-valued row value, whether one of its values does; without it, a multi-valued
+/// value is tested whole, as one ordered tuple (the `IMAPITable::Restrict` page).
 fn any_value(row: &dyn Lookup, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
     let Some(v) = row.get(tag) else {
         return false;
     };
-    if prop_type(tag) & sys::MV_FLAG != 0 {
+    if prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG {
         if let Some(n) = element_count(&v) {
-            return (0..n).any(|i| element(&v, i).is_some_and(|e| test(&e))) || test(&v);
+            return (0..n).any(|i| element(&v, i).is_some_and(|e| test(&e)));
         }
     }
     test(&v)

@@ -114,7 +114,9 @@ struct SourceRow<'r, 'a, S> {
     props: &'r [Prop<'a>],
     key: RowKey,
     ikey: [u8; 12],
-    instance: Option<(ULONG, PropValue<'a>)>,
+    /// The instance column's identifier and this row's instance value (`None`: the row
+    /// has no values there, and the instance row shows none).
+    instance: Option<(ULONG, Option<PropValue<'a>>)>,
     source: &'r S,
 }
 
@@ -125,7 +127,7 @@ impl<S: RowSource> Lookup for SourceRow<'_, '_, S> {
         }
         if let Some((id, v)) = self.instance {
             if prop_id(tag) == id && is_instance_tag(tag) {
-                return Some(v);
+                return v;
             }
         }
         find(self.props, tag)
@@ -246,7 +248,7 @@ impl<S: RowSource> Table<S> {
             cursor: 0,
             bookmarks: Bookmarks::default(),
         };
-        t.rebuild(false)?;
+        t.rebuild()?;
         Ok(t)
     }
 
@@ -392,8 +394,8 @@ impl<S: RowSource> Table<S> {
     }
 
     /// Reads the source again and makes the view: the restriction, then the sort. The
-    /// cursor goes to the beginning; bookmarks stay on their rows.
-    fn rebuild(&mut self, sort_changed: bool) -> Result<()> {
+    /// cursor goes to the beginning and the bookmarks are discarded.
+    fn rebuild(&mut self) -> Result<()> {
         let mut keys = Vec::new();
         self.source.keys(&mut keys)?;
         let mut seqs = HashMap::with_capacity(keys.len());
@@ -431,21 +433,10 @@ impl<S: RowSource> Table<S> {
         order.sort_unstable_by(|a, b| self.cmp_slots(a, b));
         self.order = order;
         self.cursor = 0;
-        // Bookmarks: a row still in the view gets its new place; one that is not keeps
-        // its place while the sort is the same, and is lost when it changed.
+        // `Restrict` and `SortTable` discard every bookmark (their pages say so).
         let mut bookmarks = std::mem::take(&mut self.bookmarks);
         for m in bookmarks.iter_mut() {
-            if let Mark::Row(p) = m {
-                let s = Slot {
-                    seq: p.seq,
-                    inst: p.inst,
-                };
-                if self.alive(&s) {
-                    *p = self.place_of(&s);
-                } else if sort_changed {
-                    *m = Mark::Lost;
-                }
-            }
+            *m = Mark::Invalid;
         }
         self.bookmarks = bookmarks;
         Ok(())
@@ -511,29 +502,29 @@ impl<S: RowSource> Table<S> {
     }
 
     /// `Restrict`: only the rows `restriction` matches (all of them for `None`); the
-    /// cursor goes to the beginning. `MAPI_E_TOO_COMPLEX` (and the view unchanged) for
+    /// cursor goes to the beginning and every bookmark is discarded. `MAPI_E_TOO_COMPLEX` (and the view unchanged) for
     /// what the engine does not evaluate.
     pub fn restrict(&mut self, restriction: Option<Restriction>) -> Result<()> {
         if let Some(r) = &restriction {
             r.check()?;
         }
         let old = std::mem::replace(&mut self.restriction, restriction);
-        if let Err(e) = self.rebuild(false) {
+        if let Err(e) = self.rebuild() {
             self.restriction = old;
-            self.rebuild(false)?;
+            self.rebuild()?;
             return Err(e);
         }
         Ok(())
     }
 
-    /// `SortTable`; the cursor goes to the beginning. `MAPI_E_TOO_COMPLEX` for
+    /// `SortTable`; the cursor goes to the beginning and every bookmark is discarded. `MAPI_E_TOO_COMPLEX` for
     /// categories (see [`SortOrder::check`]).
     pub fn sort_table(&mut self, sort: SortOrder) -> Result<()> {
         sort.check()?;
         let old = std::mem::replace(&mut self.sort, sort);
-        if let Err(e) = self.rebuild(true) {
+        if let Err(e) = self.rebuild() {
             self.sort = old;
-            self.rebuild(true)?;
+            self.rebuild()?;
             return Err(e);
         }
         Ok(())
@@ -550,7 +541,7 @@ impl<S: RowSource> Table<S> {
         }
         let (pos, changed) = match self.bookmarks.get(origin)? {
             Mark::End => (self.order.len(), false),
-            Mark::Lost => (0, true),
+            Mark::Invalid => return Err(Error::new(sys::MAPI_E_INVALID_BOOKMARK)),
             Mark::Row(p) => {
                 let s = Slot {
                     seq: p.seq,
@@ -775,9 +766,9 @@ impl<S: RowSource> Table<S> {
         let mut found = None;
         for_each_row(&self.source, &keys, &columns, &mut |i, props| {
             let slot = self.order[positions[i]];
-            let instance = instance_id.and_then(|id| {
-                let v = find(props, prop_tag_of_id(id))?;
-                element(&v, slot.inst as usize).map(|e| (id, e))
+            let instance = instance_id.map(|id| {
+                let v = find(props, prop_tag_of_id(id));
+                (id, v.and_then(|v| element(&v, slot.inst as usize)))
             });
             let row = SourceRow {
                 props,

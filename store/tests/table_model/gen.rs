@@ -112,10 +112,12 @@ fn relop(rng: &mut Rng) -> ULONG {
 fn leaf(rng: &mut Rng) -> Restriction {
     match rng.below(6) {
         0 => {
-            let t = tag(rng);
+            let mut t = tag(rng);
             let ty = mapi_sync_runtime::props::prop_type(t);
-            // On a multi-valued tag, a single value mostly (one of the values matches).
+            // On a multi-valued tag, mostly with MVI_FLAG and a single value (one of the
+            // values matches), else the whole tuple.
             let vty = if ty & sys::MV_FLAG != 0 && rng.chance(70) {
+                t |= sys::MV_INSTANCE;
                 ty & !sys::MV_FLAG
             } else {
                 ty

@@ -281,7 +281,12 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
                 assert_eq!(t.cursor(), pos, "the cursor stays");
             }
             (got, expect) => {
-                panic!("{r:?} from {start} backward {backward}: {got:?}, model {expect:?}")
+                panic!(
+                    "{r:?} from {start} of {} backward {backward}, origin {origin}, \
+                     sort {sort:?}: {got:?}, model {expect:?} ({:?})",
+                    want.len(),
+                    expect.map(|p| (&want[p], &rows[want[p].row])),
+                )
             }
         }
         if origin > sys::BOOKMARK_END {

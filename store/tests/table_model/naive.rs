@@ -235,15 +235,14 @@ pub fn matches(r: &Restriction, row: &Seen<'_>, counts: &mut Counts) -> bool {
     }
 }
 
-/// A multi-valued tag (`MV_FLAG`) on a multi-valued value: one of its values, or the
-/// whole value; else the value.
+/// An `MVI_FLAG` tag on a multi-valued value: one of its values; else the value, whole.
 fn one_of(v: Option<&OwnedValue>, tag: ULONG, test: impl Fn(&OwnedValue) -> bool) -> bool {
     let Some(v) = v else {
         return false;
     };
-    if prop_type(tag) & sys::MV_FLAG != 0 {
+    if prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG {
         if let Some(es) = elements(v) {
-            return es.iter().any(&test) || test(v);
+            return es.iter().any(test);
         }
     }
     test(v)

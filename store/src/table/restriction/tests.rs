@@ -190,32 +190,41 @@ fn content_on_binaries_is_bytewise() {
 }
 
 #[test]
-fn multi_valued_columns_match_when_one_value_does() {
-    assert!(eval(&prop(sys::RELOP_EQ, MV, OwnedValue::Long(30))));
-    assert!(eval(&prop(sys::RELOP_GT, MV, OwnedValue::Long(20))));
-    assert!(!eval(&prop(sys::RELOP_GT, MV, OwnedValue::Long(30))));
+fn with_mvi_flag_a_multi_valued_column_matches_when_one_value_does() {
+    let mvi = MV | sys::MV_INSTANCE;
+    assert!(eval(&prop(sys::RELOP_EQ, mvi, OwnedValue::Long(30))));
+    assert!(eval(&prop(sys::RELOP_GT, mvi, OwnedValue::Long(20))));
+    assert!(!eval(&prop(sys::RELOP_GT, mvi, OwnedValue::Long(30))));
     // NOT of "one value is 3" is "no value is 3".
     assert!(!eval(
-        &Restriction::not(prop(sys::RELOP_EQ, MV, OwnedValue::Long(3))).unwrap()
+        &Restriction::not(prop(sys::RELOP_EQ, mvi, OwnedValue::Long(3))).unwrap()
     ));
     assert!(eval(&Restriction::content(
         sys::FL_FULLSTRING | sys::FL_IGNORECASE,
-        MVS,
+        MVS | sys::MV_INSTANCE,
         PropValue::Str("blue")
     )));
-    // With MVI_FLAG in the tag too.
-    assert!(eval(&prop(
-        sys::RELOP_EQ,
-        MV | sys::MV_INSTANCE,
-        OwnedValue::Long(3)
-    )));
-    // A whole multi-valued value compares as one.
+}
+
+#[test]
+fn without_mvi_flag_a_multi_valued_column_is_one_ordered_tuple() {
     assert!(eval(&prop(
         sys::RELOP_EQ,
         MV,
         OwnedValue::MvLong(vec![3, 30])
     )));
-    // A single-valued tag does not reach into a multi-valued value.
+    assert!(!eval(&prop(
+        sys::RELOP_EQ,
+        MV,
+        OwnedValue::MvLong(vec![30, 3])
+    )));
+    // Compared value by value; the shorter tuple is the lesser when it is a prefix.
+    assert!(eval(&prop(sys::RELOP_GT, MV, OwnedValue::MvLong(vec![3]))));
+    assert!(eval(&prop(sys::RELOP_LT, MV, OwnedValue::MvLong(vec![4]))));
+    // A single value is another type.
+    assert!(!eval(&prop(sys::RELOP_EQ, MV, OwnedValue::Long(3))));
+    assert!(!eval(&prop(sys::RELOP_NE, MV, OwnedValue::Long(3))));
+    // A single-valued tag does not reach into a multi-valued value either.
     assert!(!eval(&prop(
         sys::RELOP_EQ,
         0x6605_0003,

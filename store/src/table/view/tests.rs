@@ -307,12 +307,20 @@ fn query_rows_forward_backward_and_without_advancing() {
 #[test]
 fn bookmarks_follow_their_row_and_move_on_when_it_goes() {
     let mut t = table(&[("a", None), ("b", None), ("c", None), ("d", None)]);
+    t.sort_table(SortOrder::by(vec![SortKey::ascending(NAME)]))
+        .unwrap();
     t.seek_row(sys::BOOKMARK_BEGINNING, 1).unwrap();
     let on_b = t.create_bookmark().unwrap();
     assert!(on_b >= 3);
     t.seek_row(sys::BOOKMARK_END, 0).unwrap();
     let at_end = t.create_bookmark().unwrap();
     assert_eq!(t.seek_row(on_b, 1).unwrap(), (1, sys::S_OK));
+    assert_eq!(t.cursor(), 2);
+    // A row added before "b" does not move the bookmark off it.
+    t.source_mut().insert(9, vec![(NAME, text("a2"))]).unwrap();
+    t.row_added(9).unwrap();
+    assert_eq!(all_names(&mut t), ["a", "a2", "b", "c", "d"]);
+    assert_eq!(t.seek_row(on_b, 0).unwrap(), (0, sys::S_OK));
     assert_eq!(t.cursor(), 2);
     // "b" goes: the bookmark leads to "c", once with MAPI_W_POSITION_CHANGED.
     t.source_mut().remove(2);
@@ -323,19 +331,10 @@ fn bookmarks_follow_their_row_and_move_on_when_it_goes() {
     );
     assert_eq!(names(&t.query_rows(1, sys::TBL_NOADVANCE).unwrap()), ["c"]);
     assert_eq!(t.seek_row(on_b, 0).unwrap(), (0, sys::S_OK));
-    assert_eq!(t.cursor(), 1);
-    // A row added before "c" does not move the bookmark off it.
-    t.source_mut().insert(9, vec![(NAME, text("a2"))]).unwrap();
-    t.row_added(9).unwrap();
-    t.sort_table(SortOrder::by(vec![SortKey::ascending(NAME)]))
-        .unwrap();
-    assert_eq!(all_names(&mut t), ["a", "a2", "c", "d"]);
-    t.seek_row(on_b, 0).unwrap();
     assert_eq!(t.cursor(), 2);
-    t.seek_row(at_end, -1).unwrap();
+    assert_eq!(t.seek_row(at_end, -1).unwrap(), (-1, sys::S_OK));
     assert_eq!(t.cursor(), 3);
     // The last row goes: a bookmark on it leads to the end.
-    t.seek_row(sys::BOOKMARK_END, -1).unwrap();
     let on_d = t.create_bookmark().unwrap();
     t.source_mut().remove(4);
     t.row_removed(4).unwrap();
@@ -351,6 +350,27 @@ fn bookmarks_follow_their_row_and_move_on_when_it_goes() {
         t.seek_row(on_b, 0).unwrap_err().code(),
         sys::MAPI_E_INVALID_BOOKMARK
     );
+    // The predefined ones are not freed, and that is fine.
+    t.free_bookmark(sys::BOOKMARK_END).unwrap();
+}
+
+#[test]
+fn restrict_and_sort_table_discard_the_bookmarks() {
+    let mut t = abc();
+    let one = t.create_bookmark().unwrap();
+    t.restrict(None).unwrap();
+    assert_eq!(
+        t.seek_row(one, 0).unwrap_err().code(),
+        sys::MAPI_E_INVALID_BOOKMARK
+    );
+    let two = t.create_bookmark().unwrap();
+    t.sort_table(SortOrder::by(vec![SortKey::ascending(SIZE)]))
+        .unwrap();
+    let e = t.find_row(&Restriction::exist(NAME), two, 0).unwrap_err();
+    assert_eq!(e.code(), sys::MAPI_E_INVALID_BOOKMARK);
+    // Freeing them is still fine.
+    t.free_bookmark(one).unwrap();
+    t.free_bookmark(two).unwrap();
 }
 
 // ----- finding -----
@@ -623,8 +643,13 @@ fn an_instance_sort_gives_a_row_per_value() {
     let home = eq(CATS_I, text("HOME"));
     t.find_row(&home, sys::BOOKMARK_BEGINNING, 0).unwrap();
     assert_eq!(t.cursor(), 2);
-    // Restrict on the multi-valued column: a row matches if one of its values does.
-    t.restrict(Some(eq(CATS, text("work")))).unwrap();
+    // The instance row of "two", which has no categories, has no value there either.
+    let any = Restriction::exist(CATS_I);
+    t.find_row(&any, sys::BOOKMARK_BEGINNING, 0).unwrap();
+    assert_eq!(t.cursor(), 1);
+    // Restrict on the multi-valued column with MVI_FLAG: a row matches if one of its
+    // values does.
+    t.restrict(Some(eq(CATS_I, text("work")))).unwrap();
     assert_eq!(all_names(&mut t), ["one", "one"]);
     // Descending.
     t.restrict(None).unwrap();
