@@ -16,11 +16,14 @@
 //!   and as objects;
 //! - [`tree`]: the backend's folders in that layout, checked (no folder listed twice, no
 //!   missing parent, no cycle), with what a hierarchy table shows (`PR_DEPTH` with or
-//!   without `CONVENIENT_DEPTH`).
+//!   without `CONVENIENT_DEPTH`);
+//! - [`table`]: the table engine, `IMAPITable`'s semantics (columns, restrictions, sort,
+//!   cursor, bookmarks, `FindRow`, changes) over a lazy row source.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod backend;
 pub mod entry_id;
 pub mod layout;
+pub mod table;
 pub mod tree;

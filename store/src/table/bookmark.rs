@@ -1,0 +1,117 @@
+//! Bookmarks: numbers naming a row of the view (`CreateBookmark`), which stay on their
+//! row while it moves and, once it is gone, lead to the row that followed it.
+
+use std::collections::HashMap;
+
+use mapi_sync_runtime::props::OwnedValue;
+use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::{Error, Result};
+
+/// Where a bookmark is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Mark {
+    /// Past the last row (made with the cursor at the end).
+    End,
+    /// On a row: its place in the order (its sort values, its sequence number and
+    /// instance), kept so that when the row goes, the row that followed it can be found.
+    Row(Place),
+    /// Discarded by `Restrict` or `SortTable`: using it is `MAPI_E_INVALID_BOOKMARK`,
+    /// freeing it is still fine.
+    Invalid,
+}
+
+/// A row's place in the view's order, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Place {
+    pub seq: u64,
+    pub inst: u32,
+    /// The row's value of each sort key (for the instance column, the instance's value).
+    pub values: Vec<Option<OwnedValue>>,
+}
+
+/// The first number `CreateBookmark` gives: 0, 1 and 2 are `BOOKMARK_BEGINNING`,
+/// `BOOKMARK_CURRENT` and `BOOKMARK_END`.
+pub const FIRST_BOOKMARK: ULONG = 3;
+
+/// A table's bookmarks.
+#[derive(Debug, Default)]
+pub(crate) struct Bookmarks {
+    marks: HashMap<ULONG, Mark>,
+    next: ULONG,
+}
+
+impl Bookmarks {
+    /// A new bookmark at `mark`, and its number; `MAPI_E_UNABLE_TO_COMPLETE` when every
+    /// number is taken.
+    pub fn create(&mut self, mark: Mark) -> Result<ULONG> {
+        if self.marks.len() >= (u32::MAX - FIRST_BOOKMARK) as usize {
+            return Err(Error::new(sys::MAPI_E_UNABLE_TO_COMPLETE));
+        }
+        loop {
+            let id = self.next.max(FIRST_BOOKMARK);
+            self.next = id.checked_add(1).unwrap_or(FIRST_BOOKMARK);
+            if let std::collections::hash_map::Entry::Vacant(e) = self.marks.entry(id) {
+                e.insert(mark);
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Frees bookmark `id`: `MAPI_E_INVALID_BOOKMARK` for a number that is not one.
+    /// The three predefined ones are not freed and not an error.
+    pub fn free(&mut self, id: ULONG) -> Result<()> {
+        if id < FIRST_BOOKMARK || self.marks.remove(&id).is_some() {
+            Ok(())
+        } else {
+            Err(Error::new(sys::MAPI_E_INVALID_BOOKMARK))
+        }
+    }
+
+    /// Bookmark `id`; `MAPI_E_INVALID_BOOKMARK` if there is none.
+    pub fn get(&self, id: ULONG) -> Result<&Mark> {
+        self.marks
+            .get(&id)
+            .ok_or_else(|| Error::new(sys::MAPI_E_INVALID_BOOKMARK))
+    }
+
+    /// Moves bookmark `id` to `mark`.
+    pub fn set(&mut self, id: ULONG, mark: Mark) {
+        if let Some(m) = self.marks.get_mut(&id) {
+            *m = mark;
+        }
+    }
+
+    /// Every bookmark, to update.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Mark> {
+        self.marks.values_mut()
+    }
+
+    /// How many there are.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.marks.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_start_after_the_predefined_ones_and_free_once() {
+        let mut b = Bookmarks::default();
+        let one = b.create(Mark::End).unwrap();
+        let two = b.create(Mark::Invalid).unwrap();
+        assert_eq!((one, two), (FIRST_BOOKMARK, FIRST_BOOKMARK + 1));
+        assert_eq!(b.get(one).unwrap(), &Mark::End);
+        b.free(one).unwrap();
+        assert_eq!(
+            b.free(one).unwrap_err().code(),
+            sys::MAPI_E_INVALID_BOOKMARK
+        );
+        assert_eq!(b.get(one).unwrap_err().code(), sys::MAPI_E_INVALID_BOOKMARK);
+        // The predefined ones are always there.
+        b.free(sys::BOOKMARK_CURRENT).unwrap();
+        assert_eq!(b.len(), 1);
+    }
+}

@@ -1,0 +1,646 @@
+//! [`Restriction`]: an owned `SRestriction` tree, built checked, and how a row is
+//! matched against it.
+//!
+//! Every kind of `mapidefs.h` is here (and `RES_COUNT`, which Microsoft's header has and
+//! mingw-w64's lacks). The builders refuse a tree deeper than [`MAX_DEPTH`] with
+//! `MAPI_E_TOO_COMPLEX`, so no tree the engine evaluates is deep enough for its
+//! recursion to matter. What a restriction means for a row is in the crate's
+//! documentation (`Restrictions`).
+
+use std::cmp::Ordering;
+
+use mapi_sync_runtime::props::{prop_id, prop_type, OwnedValue, Prop, PropValue};
+use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::{Error, Result};
+
+use super::compare::{compare, element, element_count, text_chars};
+
+/// `RES_COUNT` (Microsoft's `MAPIDefS.h`; the `SCountRestriction` page): matches the first
+/// `ulCount` rows its inner restriction matches.
+pub const RES_COUNT: ULONG = 0x0000_000B;
+
+/// How deep a restriction may nest (a leaf is 1 deep): deeper is `MAPI_E_TOO_COMPLEX`.
+pub const MAX_DEPTH: u32 = 256;
+
+/// An `SRestriction`, owning its values. Build it with the constructors; composite ones
+/// return `MAPI_E_TOO_COMPLEX` past [`MAX_DEPTH`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restriction {
+    kind: RestrictionKind,
+    depth: u32,
+    /// How many `Count` nodes the tree holds (each has a counter while it is evaluated).
+    counts: u32,
+}
+
+/// What a [`Restriction`] is: one variant per `RES_*`. Relations (`relop`) are the
+/// `RELOP_*` values, checked when the restriction is used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RestrictionKind {
+    /// `RES_AND`: every one matches (none: matches).
+    And(Vec<Restriction>),
+    /// `RES_OR`: one of them matches (none: matches nothing).
+    Or(Vec<Restriction>),
+    /// `RES_NOT`.
+    Not(Box<Restriction>),
+    /// `RES_CONTENT`: `FL_FULLSTRING`, `FL_SUBSTRING` or `FL_PREFIX` in the low 16 bits
+    /// of `fuzzy_level`, with `FL_IGNORECASE`, `FL_IGNORENONSPACE`, `FL_LOOSE`.
+    Content {
+        /// `ulFuzzyLevel`.
+        fuzzy_level: ULONG,
+        /// `ulPropTag`.
+        tag: ULONG,
+        /// `lpProp`'s value: a string or a binary.
+        value: OwnedValue,
+    },
+    /// `RES_PROPERTY`: the row's value `relop` this one.
+    Property {
+        /// `relop`.
+        relop: ULONG,
+        /// `ulPropTag`.
+        tag: ULONG,
+        /// `lpProp`'s value.
+        value: OwnedValue,
+    },
+    /// `RES_COMPAREPROPS`: the row's `tag1` value `relop` its `tag2` value.
+    CompareProps {
+        /// `relop`.
+        relop: ULONG,
+        /// `ulPropTag1`.
+        tag1: ULONG,
+        /// `ulPropTag2`.
+        tag2: ULONG,
+    },
+    /// `RES_BITMASK`: `BMR_EQZ` (value & mask is 0) or `BMR_NEZ`.
+    Bitmask {
+        /// `relBMR`.
+        relation: ULONG,
+        /// `ulPropTag`.
+        tag: ULONG,
+        /// `ulMask`.
+        mask: ULONG,
+    },
+    /// `RES_SIZE`: the value's size in bytes `relop` `size`.
+    Size {
+        /// `relop`.
+        relop: ULONG,
+        /// `ulPropTag`.
+        tag: ULONG,
+        /// `cb`.
+        size: ULONG,
+    },
+    /// `RES_EXIST`: the row has the property.
+    Exist {
+        /// `ulPropTag`.
+        tag: ULONG,
+    },
+    /// `RES_SUBRESTRICTION`: one of the row's recipients (`PR_MESSAGE_RECIPIENTS`) or
+    /// attachments (`PR_MESSAGE_ATTACHMENTS`) matches.
+    SubRestriction {
+        /// `ulSubObject`.
+        object: ULONG,
+        /// `lpRes`.
+        restriction: Box<Restriction>,
+    },
+    /// `RES_COMMENT`: its restriction; the properties are only carried along.
+    Comment {
+        /// `lpProp`.
+        props: Vec<(ULONG, OwnedValue)>,
+        /// `lpRes`.
+        restriction: Box<Restriction>,
+    },
+    /// `RES_COUNT`: the first `count` rows (in the order they are evaluated) its
+    /// restriction matches.
+    Count {
+        /// `ulCount`.
+        count: ULONG,
+        /// `lpRes`.
+        restriction: Box<Restriction>,
+    },
+}
+
+fn too_complex(what: &str) -> Error {
+    Error::with_message(sys::MAPI_E_TOO_COMPLEX, what.to_string())
+}
+
+fn invalid(what: String) -> Error {
+    Error::with_message(sys::MAPI_E_INVALID_PARAMETER, what)
+}
+
+impl Restriction {
+    fn node(kind: RestrictionKind) -> Result<Restriction> {
+        let (depth, counts) = {
+            let children: Vec<&Restriction> = match &kind {
+                RestrictionKind::And(r) | RestrictionKind::Or(r) => r.iter().collect(),
+                RestrictionKind::Not(r)
+                | RestrictionKind::SubRestriction { restriction: r, .. }
+                | RestrictionKind::Comment { restriction: r, .. }
+                | RestrictionKind::Count { restriction: r, .. } => vec![&**r],
+                _ => Vec::new(),
+            };
+            let depth = 1 + children.iter().map(|c| c.depth).max().unwrap_or(0);
+            let own = u32::from(matches!(kind, RestrictionKind::Count { .. }));
+            let counts = children.iter().fold(own, |n, c| n.saturating_add(c.counts));
+            (depth, counts)
+        };
+        if depth > MAX_DEPTH {
+            return Err(too_complex("the restriction nests deeper than 256"));
+        }
+        Ok(Restriction {
+            kind,
+            depth,
+            counts,
+        })
+    }
+
+    fn leaf(kind: RestrictionKind) -> Restriction {
+        Restriction {
+            kind,
+            depth: 1,
+            counts: 0,
+        }
+    }
+
+    /// `RES_AND`.
+    pub fn and(all: Vec<Restriction>) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::And(all))
+    }
+
+    /// `RES_OR`.
+    pub fn or(any: Vec<Restriction>) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::Or(any))
+    }
+
+    /// `RES_NOT`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(r: Restriction) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::Not(Box::new(r)))
+    }
+
+    /// `RES_CONTENT`.
+    pub fn content(fuzzy_level: ULONG, tag: ULONG, value: impl Into<OwnedValue>) -> Restriction {
+        Restriction::leaf(RestrictionKind::Content {
+            fuzzy_level,
+            tag,
+            value: value.into(),
+        })
+    }
+
+    /// `RES_PROPERTY`.
+    pub fn property(relop: ULONG, tag: ULONG, value: impl Into<OwnedValue>) -> Restriction {
+        Restriction::leaf(RestrictionKind::Property {
+            relop,
+            tag,
+            value: value.into(),
+        })
+    }
+
+    /// `RES_COMPAREPROPS`.
+    pub fn compare_props(relop: ULONG, tag1: ULONG, tag2: ULONG) -> Restriction {
+        Restriction::leaf(RestrictionKind::CompareProps { relop, tag1, tag2 })
+    }
+
+    /// `RES_BITMASK`.
+    pub fn bitmask(relation: ULONG, tag: ULONG, mask: ULONG) -> Restriction {
+        Restriction::leaf(RestrictionKind::Bitmask {
+            relation,
+            tag,
+            mask,
+        })
+    }
+
+    /// `RES_SIZE`.
+    pub fn size(relop: ULONG, tag: ULONG, size: ULONG) -> Restriction {
+        Restriction::leaf(RestrictionKind::Size { relop, tag, size })
+    }
+
+    /// `RES_EXIST`.
+    pub fn exist(tag: ULONG) -> Restriction {
+        Restriction::leaf(RestrictionKind::Exist { tag })
+    }
+
+    /// `RES_SUBRESTRICTION`.
+    pub fn sub(object: ULONG, r: Restriction) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::SubRestriction {
+            object,
+            restriction: Box::new(r),
+        })
+    }
+
+    /// `RES_COMMENT`.
+    pub fn comment(props: Vec<(ULONG, OwnedValue)>, r: Restriction) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::Comment {
+            props,
+            restriction: Box::new(r),
+        })
+    }
+
+    /// `RES_COUNT`.
+    pub fn count(count: ULONG, r: Restriction) -> Result<Restriction> {
+        Restriction::node(RestrictionKind::Count {
+            count,
+            restriction: Box::new(r),
+        })
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> &RestrictionKind {
+        &self.kind
+    }
+
+    /// How deep it nests (a leaf is 1).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    /// `Ok` if the engine can evaluate it: every relation a `RELOP_*` other than
+    /// `RELOP_RE` (which is `MAPI_E_TOO_COMPLEX`), `BMR_EQZ`/`BMR_NEZ`, a known
+    /// `FL_*` level on a string or binary value, a sub-restriction on recipients or
+    /// attachments; `MAPI_E_INVALID_PARAMETER` for a value no `RELOP_*`, `BMR_*` or `FL_*`
+    /// has, `MAPI_E_TOO_COMPLEX` for what the engine does not evaluate.
+    pub fn check(&self) -> Result<()> {
+        match &self.kind {
+            RestrictionKind::And(rs) | RestrictionKind::Or(rs) => {
+                rs.iter().try_for_each(Restriction::check)
+            }
+            RestrictionKind::Not(r)
+            | RestrictionKind::Comment { restriction: r, .. }
+            | RestrictionKind::Count { restriction: r, .. } => r.check(),
+            RestrictionKind::SubRestriction {
+                object,
+                restriction,
+            } => {
+                if *object != sys::PR_MESSAGE_RECIPIENTS && *object != sys::PR_MESSAGE_ATTACHMENTS {
+                    return Err(too_complex("a sub-restriction on another object"));
+                }
+                restriction.check()
+            }
+            RestrictionKind::Content {
+                fuzzy_level, value, ..
+            } => {
+                let known = sys::FL_IGNORECASE | sys::FL_IGNORENONSPACE | sys::FL_LOOSE;
+                if fuzzy_level & 0xFFFF > sys::FL_PREFIX || fuzzy_level & 0xFFFF_0000 & !known != 0
+                {
+                    return Err(invalid(format!("fuzzy level {fuzzy_level:#X}")));
+                }
+                let v = value.as_value();
+                if text_chars(&v).is_none() && !matches!(v, PropValue::Binary(_)) {
+                    return Err(too_complex(
+                        "a content restriction on a value that is not a string or a binary",
+                    ));
+                }
+                Ok(())
+            }
+            RestrictionKind::Property { relop, .. }
+            | RestrictionKind::CompareProps { relop, .. }
+            | RestrictionKind::Size { relop, .. } => Relop::from_raw(*relop).map(|_| ()),
+            RestrictionKind::Bitmask { relation, .. } => {
+                if *relation == sys::BMR_EQZ || *relation == sys::BMR_NEZ {
+                    Ok(())
+                } else {
+                    Err(invalid(format!("bitmask relation {relation}")))
+                }
+            }
+            RestrictionKind::Exist { .. } => Ok(()),
+        }
+    }
+
+    /// Every tag the restriction reads from a row (not those of its sub-restrictions,
+    /// which are read from the sub-rows), each once.
+    pub fn tags(&self) -> Vec<ULONG> {
+        let mut out = Vec::new();
+        self.collect_tags(&mut out);
+        out
+    }
+
+    fn collect_tags(&self, out: &mut Vec<ULONG>) {
+        let mut push = |t: ULONG| {
+            if !out.contains(&t) {
+                out.push(t)
+            }
+        };
+        match &self.kind {
+            RestrictionKind::And(rs) | RestrictionKind::Or(rs) => {
+                rs.iter().for_each(|r| r.collect_tags(out))
+            }
+            RestrictionKind::Not(r)
+            | RestrictionKind::Comment { restriction: r, .. }
+            | RestrictionKind::Count { restriction: r, .. } => r.collect_tags(out),
+            RestrictionKind::SubRestriction { .. } => {}
+            RestrictionKind::Content { tag, .. }
+            | RestrictionKind::Property { tag, .. }
+            | RestrictionKind::Bitmask { tag, .. }
+            | RestrictionKind::Size { tag, .. }
+            | RestrictionKind::Exist { tag } => push(*tag),
+            RestrictionKind::CompareProps { tag1, tag2, .. } => {
+                push(*tag1);
+                push(*tag2);
+            }
+        }
+    }
+
+    /// A fresh set of `RES_COUNT` counters for one evaluation pass.
+    pub(crate) fn counters(&self) -> Counters {
+        Counters(vec![0; self.counts as usize])
+    }
+
+    /// Whether `row` matches. `counters` are this pass's (see [`counters`]).
+    pub(crate) fn matches(&self, row: &dyn Lookup, counters: &mut Counters) -> Result<bool> {
+        self.eval(row, &mut counters.0, 0)
+    }
+
+    fn eval(&self, row: &dyn Lookup, counters: &mut [u32], base: usize) -> Result<bool> {
+        Ok(match &self.kind {
+            RestrictionKind::And(rs) => {
+                let mut at = base;
+                for r in rs {
+                    if !r.eval(row, counters, at)? {
+                        return Ok(false);
+                    }
+                    at += r.counts as usize;
+                }
+                true
+            }
+            RestrictionKind::Or(rs) => {
+                let mut at = base;
+                for r in rs {
+                    if r.eval(row, counters, at)? {
+                        return Ok(true);
+                    }
+                    at += r.counts as usize;
+                }
+                false
+            }
+            RestrictionKind::Not(r) => !r.eval(row, counters, base)?,
+            RestrictionKind::Comment { restriction, .. } => {
+                restriction.eval(row, counters, base)?
+            }
+            RestrictionKind::Count { count, restriction } => {
+                if restriction.eval(row, counters, base + 1)? && counters[base] < *count {
+                    counters[base] += 1;
+                    true
+                } else {
+                    false
+                }
+            }
+            RestrictionKind::SubRestriction {
+                object,
+                restriction,
+            } => {
+                let columns = restriction.tags();
+                let (mut found, mut failed) = (false, None);
+                let offered = row.sub_rows(*object, &columns, &mut |props| {
+                    if found || failed.is_some() {
+                        return;
+                    }
+                    match restriction.eval(&PropsLookup(props), counters, base) {
+                        Ok(m) => found = m,
+                        Err(e) => failed = Some(e),
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                if !offered {
+                    return Err(too_complex("the source offers no sub-rows"));
+                }
+                found
+            }
+            RestrictionKind::Content {
+                fuzzy_level,
+                tag,
+                value,
+            } => any_value(row, *tag, |v| {
+                content_matches(v, &value.as_value(), *fuzzy_level)
+            }),
+            RestrictionKind::Property { relop, tag, value } => {
+                let relop = Relop::from_raw(*relop)?;
+                any_value(row, *tag, |v| {
+                    compare(v, &value.as_value()).is_some_and(|o| relop.holds(o))
+                })
+            }
+            RestrictionKind::CompareProps { relop, tag1, tag2 } => {
+                let relop = Relop::from_raw(*relop)?;
+                match (row.get(*tag1), row.get(*tag2)) {
+                    (Some(a), Some(b)) => compare(&a, &b).is_some_and(|o| relop.holds(o)),
+                    _ => false,
+                }
+            }
+            RestrictionKind::Bitmask {
+                relation,
+                tag,
+                mask,
+            } => match row.get(*tag) {
+                Some(PropValue::Long(n)) => ((n as u32 & mask) == 0) == (*relation == sys::BMR_EQZ),
+                _ => false,
+            },
+            RestrictionKind::Size { relop, tag, size } => {
+                let relop = Relop::from_raw(*relop)?;
+                row.get(*tag)
+                    .is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
+            }
+            RestrictionKind::Exist { tag } => row.get(*tag).is_some(),
+        })
+    }
+}
+
+/// The `RES_COUNT` counters of one evaluation pass.
+#[derive(Debug, Clone)]
+pub(crate) struct Counters(Vec<u32>);
+
+/// Whether the row's value of `tag` passes `test`. With `MVI_FLAG` in the tag's type and a
+/// multi-valued row value, whether one of its values does; without it, a multi-valued
+/// value is tested whole, as one ordered tuple (the `IMAPITable::Restrict` page).
+fn any_value(row: &dyn Lookup, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
+    let Some(v) = row.get(tag) else {
+        return false;
+    };
+    if prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG {
+        if let Some(n) = element_count(&v) {
+            return (0..n).any(|i| element(&v, i).is_some_and(|e| test(&e)));
+        }
+    }
+    test(&v)
+}
+
+/// A relation, `RELOP_*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relop {
+    /// `RELOP_LT`.
+    Lt,
+    /// `RELOP_LE`.
+    Le,
+    /// `RELOP_GT`.
+    Gt,
+    /// `RELOP_GE`.
+    Ge,
+    /// `RELOP_EQ`.
+    Eq,
+    /// `RELOP_NE`.
+    Ne,
+}
+
+impl Relop {
+    /// `RELOP_RE` (a regular expression) is `MAPI_E_TOO_COMPLEX`, a value no `RELOP_*`
+    /// has `MAPI_E_INVALID_PARAMETER`.
+    pub fn from_raw(relop: ULONG) -> Result<Relop> {
+        Ok(match relop {
+            sys::RELOP_LT => Relop::Lt,
+            sys::RELOP_LE => Relop::Le,
+            sys::RELOP_GT => Relop::Gt,
+            sys::RELOP_GE => Relop::Ge,
+            sys::RELOP_EQ => Relop::Eq,
+            sys::RELOP_NE => Relop::Ne,
+            sys::RELOP_RE => return Err(too_complex("RELOP_RE")),
+            other => return Err(invalid(format!("relation {other}"))),
+        })
+    }
+
+    /// Whether a value that compares `o` with the restriction's passes.
+    pub fn holds(self, o: Ordering) -> bool {
+        match self {
+            Relop::Lt => o.is_lt(),
+            Relop::Le => o.is_le(),
+            Relop::Gt => o.is_gt(),
+            Relop::Ge => o.is_ge(),
+            Relop::Eq => o.is_eq(),
+            Relop::Ne => o.is_ne(),
+        }
+    }
+}
+
+/// A value's size in bytes for `RES_SIZE`: 4 for `PT_LONG` and `PT_R4`, 2 for
+/// `PT_BOOLEAN` (its `unsigned short`) and `PT_I2`, 8 for `PT_I8`, `PT_SYSTIME`,
+/// `PT_DOUBLE`, `PT_CURRENCY` and `PT_APPTIME`, 16 for `PT_CLSID`, 0 for `PT_OBJECT`, the bytes of a
+/// binary, a string's bytes with its terminating NUL (2 bytes a character for
+/// `PT_UNICODE`), a multi-valued value's values added up, 0 for `PT_NULL`.
+pub fn value_size(v: &PropValue<'_>) -> u64 {
+    let n = |x: usize| x as u64;
+    match v {
+        PropValue::Null => 0,
+        PropValue::Long(_) | PropValue::Error(_) => 4,
+        PropValue::Boolean(_) => 2,
+        PropValue::I8(_) | PropValue::SysTime(_) => 8,
+        PropValue::Clsid(_) => 16,
+        PropValue::Binary(b) => n(b.len()),
+        PropValue::String8(s) => n(s.len()) + 1,
+        PropValue::Unicode(w) => 2 * (n(w.len()) + 1),
+        PropValue::Str(s) => 2 * (n(s.encode_utf16().count()) + 1),
+        PropValue::MvLong(x) => 4 * n(x.len()),
+        PropValue::MvBinary(x) => x.iter().map(|b| n(b.len())).sum(),
+        PropValue::MvString8(x) => x.iter().map(|s| n(s.len()) + 1).sum(),
+        PropValue::MvUnicode(x) => x.iter().map(|w| 2 * (n(w.len()) + 1)).sum(),
+        PropValue::I2(_) => 2,
+        PropValue::R4(_) => 4,
+        PropValue::Double(_) | PropValue::Currency(_) | PropValue::AppTime(_) => 8,
+        PropValue::Object => 0,
+        PropValue::MvI2(x) => 2 * n(x.len()),
+        PropValue::MvR4(x) => 4 * n(x.len()),
+        PropValue::MvDouble(x) | PropValue::MvAppTime(x) => 8 * n(x.len()),
+        PropValue::MvCurrency(x) | PropValue::MvI8(x) => 8 * n(x.len()),
+        PropValue::MvSysTime(x) => 8 * n(x.len()),
+        PropValue::MvClsid(x) => 16 * n(x.len()),
+    }
+}
+
+/// The base letter of a Latin-1 letter with a diacritic, `None` for a combining mark
+/// (what `FL_IGNORENONSPACE` leaves out), else the character itself.
+fn without_nonspacing(c: char) -> Option<char> {
+    let base = match c {
+        '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}' => return None,
+        'À'..='Å' => 'A',
+        'Ç' => 'C',
+        'È'..='Ë' => 'E',
+        'Ì'..='Ï' => 'I',
+        'Ñ' => 'N',
+        'Ò'..='Ö' | 'Ø' => 'O',
+        'Ù'..='Ü' => 'U',
+        'Ý' => 'Y',
+        'à'..='å' => 'a',
+        'ç' => 'c',
+        'è'..='ë' => 'e',
+        'ì'..='ï' => 'i',
+        'ñ' => 'n',
+        'ò'..='ö' | 'ø' => 'o',
+        'ù'..='ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        other => other,
+    };
+    Some(base)
+}
+
+fn fold_for_content(v: &PropValue<'_>, fuzzy: ULONG) -> Option<Vec<char>> {
+    let loose = fuzzy & sys::FL_LOOSE != 0;
+    let case = loose || fuzzy & sys::FL_IGNORECASE != 0;
+    let nonspace = loose || fuzzy & sys::FL_IGNORENONSPACE != 0;
+    let chars = text_chars(v)?;
+    let mut out: Vec<char> = if nonspace {
+        chars.filter_map(without_nonspacing).collect()
+    } else {
+        chars.collect()
+    };
+    if case {
+        out = out.into_iter().flat_map(char::to_lowercase).collect();
+    }
+    Some(out)
+}
+
+fn found<T: PartialEq>(hay: &[T], needle: &[T], level: ULONG) -> bool {
+    match level {
+        sys::FL_FULLSTRING => hay == needle,
+        sys::FL_PREFIX => hay.starts_with(needle),
+        _ => needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle),
+    }
+}
+
+/// `RES_CONTENT` on one value: text with text (either string type), binary with binary.
+pub(crate) fn content_matches(v: &PropValue<'_>, pattern: &PropValue<'_>, fuzzy: ULONG) -> bool {
+    let level = fuzzy & 0xFFFF;
+    match (v, pattern) {
+        (PropValue::Binary(h), PropValue::Binary(n)) => found(h, n, level),
+        _ => match (fold_for_content(v, fuzzy), fold_for_content(pattern, fuzzy)) {
+            (Some(h), Some(n)) => found(&h, &n, level),
+            _ => false,
+        },
+    }
+}
+
+/// A row's values as the evaluation reads them.
+pub(crate) trait Lookup {
+    /// The row's value with `tag`'s property identifier (any type), not a `PT_ERROR`.
+    fn get(&self, tag: ULONG) -> Option<PropValue<'_>>;
+    /// The row's sub-rows (see `RowSource::sub_rows`).
+    fn sub_rows(
+        &self,
+        object: ULONG,
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<bool>;
+}
+
+/// The value with `tag`'s identifier among `props`, not a `PT_ERROR`.
+pub(crate) fn find<'a>(props: &[Prop<'a>], tag: ULONG) -> Option<PropValue<'a>> {
+    props
+        .iter()
+        .find(|p| prop_id(p.tag()) == prop_id(tag))
+        .map(|p| p.value())
+        .filter(|v| !matches!(v, PropValue::Error(_)))
+}
+
+/// A row that is only its values (a sub-row): it has no sub-rows of its own.
+pub(crate) struct PropsLookup<'p, 'a>(pub &'p [Prop<'a>]);
+
+impl Lookup for PropsLookup<'_, '_> {
+    fn get(&self, tag: ULONG) -> Option<PropValue<'_>> {
+        find(self.0, tag)
+    }
+    fn sub_rows(&self, _: ULONG, _: &[ULONG], _: &mut dyn FnMut(&[Prop<'_>])) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests;

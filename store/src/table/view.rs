@@ -1,0 +1,938 @@
+//! [`Table`]: the view of a [`RowSource`] that `IMAPITable` shows: its columns,
+//! restriction, sort, cursor and bookmarks, and how it follows the source's changes.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
+use mapi_sync_runtime::sys::{self, HRESULT, ULONG};
+use mapi_sync_runtime::{Error, Result};
+
+use super::bookmark::{Bookmarks, Mark, Place};
+use super::columns::{column, find_value, instance_key, parse_instance_key, Column, Row};
+use super::compare::element;
+use super::restriction::{find, Counters, Lookup, Restriction, RestrictionKind};
+use super::sort::{is_instance_tag, without_instance, SortOrder};
+use super::source::{RowKey, RowSource};
+
+/// How many rows the engine asks the source about at once.
+const CHUNK: usize = 512;
+
+/// Whether the table follows the source's changes (`TBLTYPE_DYNAMIC`) or keeps the rows
+/// it had when it was made, sorted or restricted (`TBLTYPE_SNAPSHOT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableType {
+    /// `TBLTYPE_DYNAMIC`: [`Table::row_added`] and the others change the view.
+    Dynamic,
+    /// `TBLTYPE_SNAPSHOT`: they change nothing.
+    Snapshot,
+}
+
+/// What a change did to the view, for the table notification it will become: the row's
+/// instance key, its position, and the instance key of the row now before it (`None`:
+/// it is first), as `TABLE_NOTIFICATION`'s `propIndex`, `propPrior` carry them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableChange {
+    /// `TABLE_ROW_ADDED`, `TABLE_ROW_DELETED` or `TABLE_ROW_MODIFIED`.
+    pub kind: ChangeKind,
+    /// The row's `PR_INSTANCE_KEY`.
+    pub instance_key: Vec<u8>,
+    /// The instance key of the row before it (after the change; for a deleted row,
+    /// before it went), `None` when it is the first.
+    pub prior_instance_key: Option<Vec<u8>>,
+    /// Its position (for a deleted row, the one it had).
+    pub position: usize,
+}
+
+/// What happened to a row of the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// It came into the view.
+    Added,
+    /// It left the view.
+    Deleted,
+    /// It is still there, changed (maybe moved).
+    Modified,
+}
+
+/// A row of the source that is in the view.
+#[derive(Debug)]
+struct Entry {
+    key: RowKey,
+    /// Its value of each sort key (the whole multi-valued value for the instance key).
+    sort: Vec<Option<OwnedValue>>,
+    /// How many rows of the view it is (the instance column's values; at least 1).
+    instances: u32,
+}
+
+/// A row of the view: a source row's sequence number (its place in the source's order)
+/// and the instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Slot {
+    seq: u64,
+    inst: u32,
+}
+
+/// The table engine: `IMAPITable`'s semantics over a [`RowSource`]. See the crate's
+/// documentation.
+pub struct Table<S> {
+    source: S,
+    table_type: TableType,
+    columns: Vec<ULONG>,
+    restriction: Option<Restriction>,
+    /// The restriction's `RES_COUNT` counters, kept for the rows that come later.
+    counters: Option<Counters>,
+    sort: SortOrder,
+    /// Every source row seen, with its sequence number (the source's order; rows added
+    /// later come after).
+    seqs: HashMap<RowKey, u64>,
+    next_seq: u64,
+    /// The rows in the view, by sequence number.
+    entries: HashMap<u64, Entry>,
+    /// The view, in order.
+    order: Vec<Slot>,
+    /// The next row to read: `0..=order.len()`.
+    cursor: usize,
+    bookmarks: Bookmarks,
+}
+
+impl<S> std::fmt::Debug for Table<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("rows", &self.order.len())
+            .field("cursor", &self.cursor)
+            .field("columns", &self.columns)
+            .field("sort", &self.sort)
+            .field("restriction", &self.restriction)
+            .finish()
+    }
+}
+
+/// A source row as a restriction reads it: its values, its instance key and (for a row
+/// of an instance column) the instance's value.
+struct SourceRow<'r, 'a, S> {
+    props: &'r [Prop<'a>],
+    key: RowKey,
+    ikey: [u8; 12],
+    /// The instance column's identifier and this row's instance value (`None`: the row
+    /// has no values there, and the instance row shows none).
+    instance: Option<(ULONG, Option<PropValue<'a>>)>,
+    source: &'r S,
+}
+
+impl<S: RowSource> Lookup for SourceRow<'_, '_, S> {
+    fn get(&self, tag: ULONG) -> Option<PropValue<'_>> {
+        if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
+            return Some(PropValue::Binary(&self.ikey));
+        }
+        if let Some((id, v)) = self.instance {
+            if prop_id(tag) == id && is_instance_tag(tag) {
+                return v;
+            }
+        }
+        find(self.props, tag)
+    }
+
+    fn sub_rows(
+        &self,
+        object: ULONG,
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<bool> {
+        self.source.sub_rows(self.key, object, columns, answer)
+    }
+}
+
+/// The source's tags for `tags` (an `MVI_FLAG` tag as its multi-valued one;
+/// `PR_INSTANCE_KEY`, which the engine makes, left out), each once.
+fn source_tags(tags: impl IntoIterator<Item = ULONG>) -> Vec<ULONG> {
+    let mut out: Vec<ULONG> = Vec::new();
+    for t in tags {
+        let t = without_instance(t);
+        if prop_id(t) != prop_id(sys::PR_INSTANCE_KEY)
+            && !out.iter().any(|o| prop_id(*o) == prop_id(t))
+        {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Feeds `each` the rows of one chunk in order, whatever rows the source skips.
+struct Feed<'e, 'f> {
+    each: &'e mut (dyn FnMut(usize, &[Prop<'_>]) -> Result<bool> + 'f),
+    base: usize,
+    len: usize,
+    next: usize,
+    stop: bool,
+    failed: Option<Error>,
+}
+
+impl Feed<'_, '_> {
+    fn one(&mut self, i: usize, props: &[Prop<'_>]) {
+        if self.stop || self.failed.is_some() {
+            return;
+        }
+        match (self.each)(self.base + i, props) {
+            Ok(stop) => self.stop = stop,
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    /// The rows before `i` the source did not answer for: no values.
+    fn upto(&mut self, i: usize) {
+        while self.next < i {
+            let j = self.next;
+            self.next += 1;
+            self.one(j, &[]);
+        }
+    }
+
+    fn answer(&mut self, i: usize, props: &[Prop<'_>]) {
+        if i < self.next || i >= self.len {
+            return;
+        }
+        self.upto(i);
+        self.next = i + 1;
+        self.one(i, props);
+    }
+}
+
+/// Calls `each(i, props)` for every row of `keys`, in order, with what the source
+/// answers for `columns` (no values for a row it skips, and no call to the source when
+/// no column is needed); stops when `each` returns `true`.
+fn for_each_row<S: RowSource>(
+    source: &S,
+    keys: &[RowKey],
+    columns: &[ULONG],
+    each: &mut dyn FnMut(usize, &[Prop<'_>]) -> Result<bool>,
+) -> Result<()> {
+    for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+        let mut feed = Feed {
+            each: &mut *each,
+            base: c * CHUNK,
+            len: chunk.len(),
+            next: 0,
+            stop: false,
+            failed: None,
+        };
+        if !columns.is_empty() {
+            source.values(chunk, columns, &mut |i, props| feed.answer(i, props))?;
+        }
+        feed.upto(chunk.len());
+        if let Some(e) = feed.failed {
+            return Err(e);
+        }
+        if feed.stop {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl<S: RowSource> Table<S> {
+    /// A table of every row of `source`, unsorted and unrestricted, showing `columns`.
+    /// Only the rows' keys are read.
+    pub fn new(source: S, columns: Vec<ULONG>, table_type: TableType) -> Result<Table<S>> {
+        let mut t = Table {
+            source,
+            table_type,
+            columns,
+            restriction: None,
+            counters: None,
+            sort: SortOrder::none(),
+            seqs: HashMap::new(),
+            next_seq: 0,
+            entries: HashMap::new(),
+            order: Vec::new(),
+            cursor: 0,
+            bookmarks: Bookmarks::default(),
+        };
+        t.rebuild()?;
+        Ok(t)
+    }
+
+    /// The source.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// The source, to change it; then tell the table what changed
+    /// ([`row_added`](Table::row_added) and the others).
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    // ----- the order -----
+
+    fn instance_index(&self) -> Option<usize> {
+        self.sort.instance_key()
+    }
+
+    fn slot_value<'e>(&self, e: &'e Entry, k: usize, inst: u32) -> Option<PropValue<'e>> {
+        let v = e.sort.get(k)?.as_ref()?.as_value();
+        if Some(k) == self.instance_index() {
+            element(&v, inst as usize)
+        } else {
+            Some(v)
+        }
+    }
+
+    fn cmp_slots(&self, a: &Slot, b: &Slot) -> Ordering {
+        if self.sort.keys.is_empty() {
+            return (a.seq, a.inst).cmp(&(b.seq, b.inst));
+        }
+        let (ea, eb) = (&self.entries[&a.seq], &self.entries[&b.seq]);
+        self.sort
+            .compare(
+                |k| self.slot_value(ea, k, a.inst),
+                |k| self.slot_value(eb, k, b.inst),
+            )
+            .then((a.seq, a.inst).cmp(&(b.seq, b.inst)))
+    }
+
+    fn cmp_place(&self, a: &Slot, p: &Place) -> Ordering {
+        if self.sort.keys.is_empty() {
+            return (a.seq, a.inst).cmp(&(p.seq, p.inst));
+        }
+        let ea = &self.entries[&a.seq];
+        self.sort
+            .compare(
+                |k| self.slot_value(ea, k, a.inst),
+                |k| p.values.get(k)?.as_ref().map(OwnedValue::as_value),
+            )
+            .then((a.seq, a.inst).cmp(&(p.seq, p.inst)))
+    }
+
+    fn place_of(&self, s: &Slot) -> Place {
+        let e = &self.entries[&s.seq];
+        Place {
+            seq: s.seq,
+            inst: s.inst,
+            values: (0..self.sort.keys.len())
+                .map(|k| self.slot_value(e, k, s.inst).map(OwnedValue::from))
+                .collect(),
+        }
+    }
+
+    fn alive(&self, s: &Slot) -> bool {
+        self.entries
+            .get(&s.seq)
+            .is_some_and(|e| s.inst < e.instances)
+    }
+
+    /// Where a row in the view is.
+    fn position_of(&self, s: &Slot) -> usize {
+        match self.order.binary_search_by(|o| self.cmp_slots(o, s)) {
+            Ok(i) | Err(i) => i,
+        }
+    }
+
+    /// Where a row with this place is, or would be.
+    fn position_of_place(&self, p: &Place) -> usize {
+        match self.order.binary_search_by(|o| self.cmp_place(o, p)) {
+            Ok(i) | Err(i) => i,
+        }
+    }
+
+    fn ikey_of(&self, s: &Slot) -> Vec<u8> {
+        instance_key(self.entries[&s.seq].key, s.inst).to_vec()
+    }
+
+    // ----- building the view -----
+
+    /// The columns a restriction and the sort read.
+    fn eval_columns(&self) -> Vec<ULONG> {
+        let mut tags = self.sort.tags();
+        if let Some(r) = &self.restriction {
+            tags.extend(r.tags());
+        }
+        source_tags(tags)
+    }
+
+    /// Whether the source row passes the restriction (with `counters`), and its entry.
+    fn evaluate(
+        &self,
+        key: RowKey,
+        props: &[Prop<'_>],
+        counters: &mut Option<Counters>,
+    ) -> Result<Option<Entry>> {
+        if let (Some(r), Some(c)) = (&self.restriction, counters.as_mut()) {
+            let row = SourceRow {
+                props,
+                key,
+                ikey: instance_key(key, 0),
+                instance: None,
+                source: &self.source,
+            };
+            if !r.matches(&row, c)? {
+                return Ok(None);
+            }
+        }
+        let sort: Vec<Option<OwnedValue>> = self
+            .sort
+            .keys
+            .iter()
+            .map(|k| {
+                find(props, k.tag)
+                    .filter(|v| !matches!(v, PropValue::Error(_)))
+                    .map(OwnedValue::from)
+            })
+            .collect();
+        let instances = match self.instance_index() {
+            Some(k) => sort[k]
+                .as_ref()
+                .and_then(|v| super::compare::element_count(&v.as_value()))
+                .map_or(1, |n| n.max(1) as u32),
+            None => 1,
+        };
+        Ok(Some(Entry {
+            key,
+            sort,
+            instances,
+        }))
+    }
+
+    /// Reads the source again and makes the view: the restriction, then the sort. The
+    /// cursor goes to the beginning and the bookmarks are discarded.
+    fn rebuild(&mut self) -> Result<()> {
+        let mut keys = Vec::new();
+        self.source.keys(&mut keys)?;
+        let mut seqs = HashMap::with_capacity(keys.len());
+        for &k in &keys {
+            let seq = match self.seqs.get(&k) {
+                Some(&s) => s,
+                None => {
+                    let s = self.next_seq;
+                    self.next_seq += 1;
+                    s
+                }
+            };
+            seqs.insert(k, seq);
+        }
+        self.seqs = seqs;
+        let columns = self.eval_columns();
+        let mut counters = self.restriction.as_ref().map(Restriction::counters);
+        let mut entries = HashMap::with_capacity(keys.len());
+        {
+            let this = &*self;
+            for_each_row(&self.source, &keys, &columns, &mut |i, props| {
+                if let Some(e) = this.evaluate(keys[i], props, &mut counters)? {
+                    entries.insert(this.seqs[&keys[i]], e);
+                }
+                Ok(false)
+            })?;
+        }
+        self.counters = counters;
+        self.entries = entries;
+        let mut order: Vec<Slot> = self
+            .entries
+            .iter()
+            .flat_map(|(&seq, e)| (0..e.instances).map(move |inst| Slot { seq, inst }))
+            .collect();
+        order.sort_unstable_by(|a, b| self.cmp_slots(a, b));
+        self.order = order;
+        self.cursor = 0;
+        // `Restrict` and `SortTable` discard every bookmark (their pages say so).
+        let mut bookmarks = std::mem::take(&mut self.bookmarks);
+        for m in bookmarks.iter_mut() {
+            *m = Mark::Invalid;
+        }
+        self.bookmarks = bookmarks;
+        Ok(())
+    }
+
+    // ----- IMAPITable -----
+
+    /// `SetColumns`: the columns rows show from now on. `MAPI_E_INVALID_PARAMETER` for
+    /// none.
+    pub fn set_columns(&mut self, columns: &[ULONG]) -> Result<()> {
+        if columns.is_empty() {
+            return Err(Error::with_message(
+                sys::MAPI_E_INVALID_PARAMETER,
+                "no columns",
+            ));
+        }
+        self.columns = columns.to_vec();
+        Ok(())
+    }
+
+    /// `QueryColumns`: the current columns, or with `TBL_ALL_COLUMNS` every column the
+    /// source lists (the current ones if it lists none) and `PR_INSTANCE_KEY`.
+    pub fn query_columns(&self, flags: ULONG) -> Result<Vec<ULONG>> {
+        if flags & !sys::TBL_ALL_COLUMNS != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        if flags & sys::TBL_ALL_COLUMNS == 0 {
+            return Ok(self.columns.clone());
+        }
+        let mut all = self
+            .source
+            .all_columns()
+            .unwrap_or_else(|| self.columns.clone());
+        if !all.contains(&sys::PR_INSTANCE_KEY) {
+            all.push(sys::PR_INSTANCE_KEY);
+        }
+        Ok(all)
+    }
+
+    /// `GetRowCount`.
+    pub fn row_count(&self) -> ULONG {
+        self.order.len() as ULONG
+    }
+
+    /// `GetStatus`: `TBLSTAT_COMPLETE` (the engine does everything before it answers)
+    /// and `TBLTYPE_DYNAMIC` or `TBLTYPE_SNAPSHOT`.
+    pub fn status(&self) -> (ULONG, ULONG) {
+        let ty = match self.table_type {
+            TableType::Dynamic => sys::TBLTYPE_DYNAMIC,
+            TableType::Snapshot => sys::TBLTYPE_SNAPSHOT,
+        };
+        (sys::TBLSTAT_COMPLETE, ty)
+    }
+
+    /// `QuerySortOrder`.
+    pub fn sort_order(&self) -> &SortOrder {
+        &self.sort
+    }
+
+    /// The restriction set with [`restrict`](Table::restrict).
+    pub fn restriction(&self) -> Option<&Restriction> {
+        self.restriction.as_ref()
+    }
+
+    /// `Restrict`: only the rows `restriction` matches (all of them for `None`); the
+    /// cursor goes to the beginning and every bookmark is discarded. `MAPI_E_TOO_COMPLEX` (and the view unchanged) for
+    /// what the engine does not evaluate.
+    pub fn restrict(&mut self, restriction: Option<Restriction>) -> Result<()> {
+        if let Some(r) = &restriction {
+            r.check()?;
+        }
+        let old = std::mem::replace(&mut self.restriction, restriction);
+        if let Err(e) = self.rebuild() {
+            self.restriction = old;
+            self.rebuild()?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// `SortTable`; the cursor goes to the beginning and every bookmark is discarded. `MAPI_E_TOO_COMPLEX` for
+    /// categories (see [`SortOrder::check`]).
+    pub fn sort_table(&mut self, sort: SortOrder) -> Result<()> {
+        sort.check()?;
+        let old = std::mem::replace(&mut self.sort, sort);
+        if let Err(e) = self.rebuild() {
+            self.sort = old;
+            self.rebuild()?;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Where `origin` is, and whether a bookmark's row went away (the bookmark then
+    /// moves to the row that followed it).
+    fn resolve(&mut self, origin: ULONG) -> Result<(usize, bool)> {
+        match origin {
+            sys::BOOKMARK_BEGINNING => return Ok((0, false)),
+            sys::BOOKMARK_CURRENT => return Ok((self.cursor, false)),
+            sys::BOOKMARK_END => return Ok((self.order.len(), false)),
+            _ => {}
+        }
+        let (pos, changed) = match self.bookmarks.get(origin)? {
+            Mark::End => (self.order.len(), false),
+            Mark::Invalid => return Err(Error::new(sys::MAPI_E_INVALID_BOOKMARK)),
+            Mark::Row(p) => {
+                let s = Slot {
+                    seq: p.seq,
+                    inst: p.inst,
+                };
+                if self.alive(&s) {
+                    (self.position_of(&s), false)
+                } else {
+                    (self.position_of_place(p), true)
+                }
+            }
+        };
+        if changed {
+            let mark = self.mark_at(pos);
+            self.bookmarks.set(origin, mark);
+        }
+        Ok((pos, changed))
+    }
+
+    fn mark_at(&self, pos: usize) -> Mark {
+        match self.order.get(pos) {
+            Some(s) => Mark::Row(self.place_of(s)),
+            None => Mark::End,
+        }
+    }
+
+    /// `SeekRow`: moves the cursor `count` rows from `origin`, stopping at the beginning
+    /// or the end; how many rows it moved (negative backward), and
+    /// `MAPI_W_POSITION_CHANGED` or `S_OK`. `MAPI_E_INVALID_BOOKMARK` for an unknown
+    /// bookmark.
+    pub fn seek_row(&mut self, origin: ULONG, count: i32) -> Result<(i32, HRESULT)> {
+        let (start, changed) = self.resolve(origin)?;
+        let target = (start as i64 + i64::from(count)).clamp(0, self.order.len() as i64);
+        self.cursor = target as usize;
+        Ok((
+            (target - start as i64) as i32,
+            if changed {
+                sys::MAPI_W_POSITION_CHANGED
+            } else {
+                sys::S_OK
+            },
+        ))
+    }
+
+    /// `SeekRowApprox`: the cursor to `numerator / denominator` of the table (the end
+    /// when the fraction is 1 or more). `MAPI_E_INVALID_PARAMETER` for a denominator of 0.
+    pub fn seek_row_approx(&mut self, numerator: ULONG, denominator: ULONG) -> Result<()> {
+        if denominator == 0 {
+            return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+        }
+        let len = self.order.len() as u64;
+        self.cursor = if numerator >= denominator {
+            len
+        } else {
+            u64::from(numerator) * len / u64::from(denominator)
+        } as usize;
+        Ok(())
+    }
+
+    /// `QueryPosition`: the current row (the next one to read; the row count at the end)
+    /// and the fraction row / row count (denominator at least 1).
+    pub fn query_position(&self) -> (ULONG, ULONG, ULONG) {
+        let row = self.cursor as ULONG;
+        (row, row, (self.order.len() as ULONG).max(1))
+    }
+
+    /// `QueryRows`: up to `count` rows from the cursor; with a negative `count`, up to
+    /// `-count` rows before it (returned in the table's order). The cursor ends after the
+    /// last row read going forward, on the first row read going backward, and does not
+    /// move with `TBL_NOADVANCE`. At the end (going forward) or the beginning (going
+    /// backward): no rows. `MAPI_E_INVALID_PARAMETER` for a count of 0.
+    pub fn query_rows(&mut self, count: i32, flags: ULONG) -> Result<Vec<Row>> {
+        if count == 0 {
+            return Err(Error::with_message(
+                sys::MAPI_E_INVALID_PARAMETER,
+                "a row count of 0",
+            ));
+        }
+        if flags & !sys::TBL_NOADVANCE != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        let n = count.unsigned_abs() as usize;
+        let (start, end) = if count > 0 {
+            (
+                self.cursor,
+                self.cursor.saturating_add(n).min(self.order.len()),
+            )
+        } else {
+            (self.cursor.saturating_sub(n), self.cursor)
+        };
+        let rows = self.rows(start, end)?;
+        if flags & sys::TBL_NOADVANCE == 0 {
+            self.cursor = if count > 0 { end } else { start };
+        }
+        Ok(rows)
+    }
+
+    /// The view's rows `start..end` with the current columns.
+    fn rows(&self, start: usize, end: usize) -> Result<Vec<Row>> {
+        let slots = &self.order[start..end];
+        let keys: Vec<RowKey> = slots.iter().map(|s| self.entries[&s.seq].key).collect();
+        let wanted = source_tags(self.columns.iter().copied());
+        let instance_tag = self.instance_index().map(|k| self.sort.keys[k].tag);
+        let mut rows: Vec<Row> = Vec::with_capacity(slots.len());
+        for_each_row(&self.source, &keys, &wanted, &mut |i, props| {
+            let slot = slots[i];
+            let row = self
+                .columns
+                .iter()
+                .map(|&tag| {
+                    if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
+                        return column(
+                            tag,
+                            Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
+                        );
+                    }
+                    let value = find_value(props, tag);
+                    match instance_tag {
+                        Some(it) if it == tag => {
+                            match value.and_then(|v| element(&v, slot.inst as usize)) {
+                                Some(v) => Column {
+                                    tag,
+                                    value: v.into(),
+                                },
+                                None => super::columns::not_found(tag),
+                            }
+                        }
+                        _ => column(tag, value),
+                    }
+                })
+                .collect();
+            rows.push(row);
+            Ok(false)
+        })?;
+        Ok(rows)
+    }
+
+    /// `CreateBookmark`: a bookmark on the cursor's row (past the end at the end).
+    pub fn create_bookmark(&mut self) -> Result<ULONG> {
+        let mark = self.mark_at(self.cursor);
+        self.bookmarks.create(mark)
+    }
+
+    /// `FreeBookmark`: `MAPI_E_INVALID_BOOKMARK` for an unknown bookmark.
+    pub fn free_bookmark(&mut self, bookmark: ULONG) -> Result<()> {
+        self.bookmarks.free(bookmark)
+    }
+
+    /// `FindRow`: the first row `restriction` matches, searching forward from `origin`'s
+    /// row (included), or with `DIR_BACKWARD` backward from the row before it; the cursor
+    /// moves there. `MAPI_E_NOT_FOUND` (the cursor does not move) when none does; `S_OK`
+    /// or `MAPI_W_POSITION_CHANGED` (the bookmark's row went away) otherwise. A
+    /// `RELOP_EQ` property restriction on `PR_INSTANCE_KEY` is found through the
+    /// index, not by reading rows.
+    pub fn find_row(
+        &mut self,
+        restriction: &Restriction,
+        origin: ULONG,
+        flags: ULONG,
+    ) -> Result<HRESULT> {
+        if flags & !sys::DIR_BACKWARD != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        restriction.check()?;
+        let backward = flags & sys::DIR_BACKWARD != 0;
+        let (start, changed) = self.resolve(origin)?;
+        let found = match self.find_by_instance_key(restriction) {
+            Some(pos) => pos.filter(|&p| if backward { p < start } else { p >= start }),
+            None => self.scan(restriction, start, backward)?,
+        };
+        match found {
+            Some(p) => {
+                self.cursor = p;
+                Ok(if changed {
+                    sys::MAPI_W_POSITION_CHANGED
+                } else {
+                    sys::S_OK
+                })
+            }
+            None => Err(Error::new(sys::MAPI_E_NOT_FOUND)),
+        }
+    }
+
+    /// For a `RELOP_EQ` restriction on `PR_INSTANCE_KEY`: `Some(where the row is)`;
+    /// `None` for any other restriction.
+    fn find_by_instance_key(&self, r: &Restriction) -> Option<Option<usize>> {
+        let RestrictionKind::Property { relop, tag, value } = r.kind() else {
+            return None;
+        };
+        if *relop != sys::RELOP_EQ || *tag != sys::PR_INSTANCE_KEY {
+            return None;
+        }
+        let OwnedValue::Binary(bytes) = value else {
+            return Some(None);
+        };
+        Some(self.position_of_instance_key(bytes))
+    }
+
+    /// Where the row with this `PR_INSTANCE_KEY` is, without reading any row.
+    pub fn position_of_instance_key(&self, key: &[u8]) -> Option<usize> {
+        let (key, inst) = parse_instance_key(key)?;
+        let seq = *self.seqs.get(&key)?;
+        let s = Slot { seq, inst };
+        self.alive(&s).then(|| self.position_of(&s))
+    }
+
+    fn scan(&self, r: &Restriction, start: usize, backward: bool) -> Result<Option<usize>> {
+        let positions: Vec<usize> = if backward {
+            (0..start.min(self.order.len())).rev().collect()
+        } else {
+            (start..self.order.len()).collect()
+        };
+        let keys: Vec<RowKey> = positions
+            .iter()
+            .map(|&p| self.entries[&self.order[p].seq].key)
+            .collect();
+        let columns = source_tags(r.tags());
+        let instance_id = self
+            .instance_index()
+            .map(|k| prop_id(self.sort.keys[k].tag));
+        let mut counters = r.counters();
+        let mut found = None;
+        for_each_row(&self.source, &keys, &columns, &mut |i, props| {
+            let slot = self.order[positions[i]];
+            let instance = instance_id.map(|id| {
+                let v = find(props, prop_tag_of_id(id));
+                (id, v.and_then(|v| element(&v, slot.inst as usize)))
+            });
+            let row = SourceRow {
+                props,
+                key: keys[i],
+                ikey: instance_key(keys[i], slot.inst),
+                instance,
+                source: &self.source,
+            };
+            if r.matches(&row, &mut counters)? {
+                found = Some(positions[i]);
+                return Ok(true);
+            }
+            Ok(false)
+        })?;
+        Ok(found)
+    }
+
+    // ----- changes -----
+
+    /// Row `key` was added to the source: it comes into the view where the restriction
+    /// and the sort put it (a row the table already has is taken as modified).
+    pub fn row_added(&mut self, key: RowKey) -> Result<Vec<TableChange>> {
+        if self.table_type == TableType::Snapshot {
+            return Ok(Vec::new());
+        }
+        if self.seqs.contains_key(&key) {
+            return self.row_modified(key);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.seqs.insert(key, seq);
+        let mut changes = Vec::new();
+        self.insert_row(key, seq, &mut changes)?;
+        Ok(changes)
+    }
+
+    /// Row `key` was removed from the source: it leaves the view; bookmarks on it lead
+    /// to the row that followed it (`MAPI_W_POSITION_CHANGED`).
+    pub fn row_removed(&mut self, key: RowKey) -> Result<Vec<TableChange>> {
+        if self.table_type == TableType::Snapshot {
+            return Ok(Vec::new());
+        }
+        let Some(seq) = self.seqs.remove(&key) else {
+            return Ok(Vec::new());
+        };
+        let mut changes = Vec::new();
+        self.remove_row(seq, &mut changes);
+        Ok(changes)
+    }
+
+    /// Row `key` changed in the source: it is evaluated again, and moves, leaves or
+    /// comes into the view.
+    pub fn row_modified(&mut self, key: RowKey) -> Result<Vec<TableChange>> {
+        if self.table_type == TableType::Snapshot {
+            return Ok(Vec::new());
+        }
+        let Some(&seq) = self.seqs.get(&key) else {
+            return self.row_added(key);
+        };
+        let mut removed = Vec::new();
+        self.remove_row(seq, &mut removed);
+        let mut added = Vec::new();
+        self.insert_row(key, seq, &mut added)?;
+        // An instance that was there and still is: modified; the others left or came.
+        let before: Vec<Vec<u8>> = removed.iter().map(|d| d.instance_key.clone()).collect();
+        let mut changes: Vec<TableChange> = removed
+            .into_iter()
+            .filter(|d| !added.iter().any(|a| a.instance_key == d.instance_key))
+            .collect();
+        for mut a in added {
+            if before.contains(&a.instance_key) {
+                a.kind = ChangeKind::Modified;
+            }
+            changes.push(a);
+        }
+        Ok(changes)
+    }
+
+    fn remove_row(&mut self, seq: u64, changes: &mut Vec<TableChange>) {
+        let Some(instances) = self.entries.get(&seq).map(|e| e.instances) else {
+            return;
+        };
+        for inst in (0..instances).rev() {
+            let s = Slot { seq, inst };
+            let pos = self.position_of(&s);
+            if self.order.get(pos) != Some(&s) {
+                continue;
+            }
+            let ikey = self.ikey_of(&s);
+            self.order.remove(pos);
+            if pos < self.cursor {
+                self.cursor -= 1;
+            }
+            changes.push(TableChange {
+                kind: ChangeKind::Deleted,
+                prior_instance_key: pos.checked_sub(1).map(|p| self.ikey_of(&self.order[p])),
+                instance_key: ikey,
+                position: pos,
+            });
+        }
+        self.entries.remove(&seq);
+    }
+
+    fn insert_row(&mut self, key: RowKey, seq: u64, changes: &mut Vec<TableChange>) -> Result<()> {
+        let columns = self.eval_columns();
+        let mut counters = self.counters.take();
+        let mut entry = None;
+        let result = {
+            let this = &*self;
+            for_each_row(&self.source, &[key], &columns, &mut |_, props| {
+                entry = this.evaluate(key, props, &mut counters)?;
+                Ok(true)
+            })
+        };
+        self.counters = counters;
+        result?;
+        let Some(entry) = entry else {
+            return Ok(());
+        };
+        let instances = entry.instances;
+        self.entries.insert(seq, entry);
+        for inst in 0..instances {
+            let s = Slot { seq, inst };
+            let pos = self.position_of(&s);
+            self.order.insert(pos, s);
+            if pos < self.cursor {
+                self.cursor += 1;
+            }
+            changes.push(TableChange {
+                kind: ChangeKind::Added,
+                instance_key: self.ikey_of(&s),
+                prior_instance_key: pos.checked_sub(1).map(|p| self.ikey_of(&self.order[p])),
+                position: pos,
+            });
+        }
+        // Bookmarks on the row follow it to its new place.
+        let places: Vec<(u32, Place)> = (0..instances)
+            .map(|inst| (inst, self.place_of(&Slot { seq, inst })))
+            .collect();
+        for m in self.bookmarks.iter_mut() {
+            if let Mark::Row(p) = m {
+                if let Some((_, place)) = places.iter().find(|(i, _)| p.seq == seq && *i == p.inst)
+                {
+                    *p = place.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The current cursor position (`0..=row_count`).
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// The `PR_INSTANCE_KEY` of the row at `position`.
+    pub fn instance_key_at(&self, position: usize) -> Option<Vec<u8>> {
+        self.order.get(position).map(|s| self.ikey_of(s))
+    }
+}
+
+fn prop_tag_of_id(id: ULONG) -> ULONG {
+    mapi_sync_runtime::props::prop_tag(sys::PT_UNSPECIFIED, id)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,339 @@
+//! The table engine against a model: random rows (random types, missing values,
+//! multi-valued ones), random restrictions of every kind but the sub-restriction
+//! (nested), random sorts (with multi-valued instances); the table's rows, row counts,
+//! positions and `FindRow` answers are compared with [`naive`]'s, a filter and a stable
+//! sort over a `Vec` written apart from the engine. Then rows are added, removed and
+//! changed, and the view compared again.
+//!
+//! [`run`] does one case from a generator: the test runs many seeded ones, and a fuzz
+//! target can run it on a seed made from its input.
+
+pub mod gen;
+pub mod naive;
+pub mod rng;
+
+use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue};
+use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_store::table::{
+    instance_key, Column, MemorySource, Restriction, RestrictionKind, Row, SortOrder, Table,
+    TableType,
+};
+
+use naive::{SourceRow, ViewRow};
+use rng::Rng;
+
+/// What the cases reached, to check the generator reaches the interesting cases.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub cases: usize,
+    pub rows_seen: usize,
+    pub restricted_out: usize,
+    pub instance_sorts: usize,
+    pub finds: usize,
+    pub found: usize,
+    pub changes: usize,
+}
+
+/// What column `tag` of `cells` should show (the crate documentation's rules), or `None`
+/// for the instance column and `PR_INSTANCE_KEY`, which the caller checks.
+fn expected_column(tag: ULONG, cells: &[mapi_sync_store::table::Cell]) -> Column {
+    let missing = Column {
+        tag: prop_tag(sys::PT_ERROR, prop_id(tag)),
+        value: OwnedValue::Error(sys::MAPI_E_NOT_FOUND),
+    };
+    let Some((have_tag, v)) = cells.iter().find(|(t, _)| prop_id(*t) == prop_id(tag)) else {
+        return missing;
+    };
+    let want = prop_type(tag);
+    if want == sys::PT_UNSPECIFIED {
+        return Column {
+            tag: *have_tag,
+            value: v.clone(),
+        };
+    }
+    if want == v.prop_type() {
+        return Column {
+            tag,
+            value: v.clone(),
+        };
+    }
+    let value = match (want, v) {
+        (sys::PT_UNICODE, OwnedValue::String8(b)) => {
+            OwnedValue::Unicode(String::from_utf8_lossy(b).encode_utf16().collect())
+        }
+        (sys::PT_STRING8, OwnedValue::Unicode(w)) => {
+            OwnedValue::String8(String::from_utf16_lossy(w).into_bytes())
+        }
+        (sys::PT_MV_UNICODE, OwnedValue::MvString8(x)) => OwnedValue::MvUnicode(
+            x.iter()
+                .map(|b| String::from_utf8_lossy(b).encode_utf16().collect())
+                .collect(),
+        ),
+        (sys::PT_MV_STRING8, OwnedValue::MvUnicode(x)) => OwnedValue::MvString8(
+            x.iter()
+                .map(|w| String::from_utf16_lossy(w).into_bytes())
+                .collect(),
+        ),
+        _ => return missing,
+    };
+    Column { tag, value }
+}
+
+fn has_count(r: &Restriction) -> bool {
+    match r.kind() {
+        RestrictionKind::Count { .. } => true,
+        RestrictionKind::And(rs) | RestrictionKind::Or(rs) => rs.iter().any(has_count),
+        RestrictionKind::Not(r) | RestrictionKind::Comment { restriction: r, .. } => has_count(r),
+        _ => false,
+    }
+}
+
+/// The columns the case shows: the key, each pool property as it is, two as text of the
+/// other string type, the instance key, and the instance column if there is one.
+fn columns(sort: &SortOrder) -> Vec<ULONG> {
+    let mut c = vec![prop_tag(sys::PT_LONG, gen::KEY_ID)];
+    c.extend(
+        gen::POOL
+            .iter()
+            .map(|&(id, _)| prop_tag(sys::PT_UNSPECIFIED, id)),
+    );
+    c.push(prop_tag(sys::PT_UNICODE, 0x6703));
+    c.push(prop_tag(sys::PT_STRING8, 0x6701));
+    c.push(prop_tag(sys::PT_MV_STRING8, 0x6706));
+    c.push(sys::PR_INSTANCE_KEY);
+    if let Some(k) = sort
+        .keys
+        .iter()
+        .find(|k| prop_type(k.tag) & sys::MVI_FLAG == sys::MVI_FLAG)
+    {
+        c.push(k.tag);
+    }
+    c
+}
+
+/// Checks one row the table returned against the model's.
+fn check_row(got: &Row, want: &ViewRow, rows: &[SourceRow], cols: &[ULONG], sort: &SortOrder) {
+    let cells = &rows[want.row].1;
+    assert_eq!(got.len(), cols.len());
+    for (c, &tag) in got.iter().zip(cols) {
+        if tag == sys::PR_INSTANCE_KEY {
+            assert_eq!(c.tag, sys::PR_INSTANCE_KEY);
+            // The documented form: the row's key, then the instance's index.
+            let key = instance_key(rows[want.row].0, want.inst).to_vec();
+            assert_eq!(c.value, OwnedValue::Binary(key));
+            continue;
+        }
+        if sort.keys.iter().any(|k| k.tag == tag) && prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
+        {
+            let expect = match &want.value {
+                Some(v) => Column {
+                    tag,
+                    value: v.clone(),
+                },
+                None => Column {
+                    tag: prop_tag(sys::PT_ERROR, prop_id(tag)),
+                    value: OwnedValue::Error(sys::MAPI_E_NOT_FOUND),
+                },
+            };
+            assert_eq!(c, &expect, "instance column of {want:?}");
+            continue;
+        }
+        assert_eq!(
+            c,
+            &expected_column(tag, cells),
+            "column {tag:#010X} of {want:?}"
+        );
+    }
+}
+
+/// Reads the whole view forward in chunks of random sizes, then backward, checks both
+/// against the model, and returns the instance keys in order.
+fn check_view(
+    rng: &mut Rng,
+    t: &mut Table<MemorySource>,
+    rows: &[SourceRow],
+    want: &[ViewRow],
+    sort: &SortOrder,
+) -> Vec<Vec<u8>> {
+    let cols = t.query_columns(0).unwrap();
+    assert_eq!(t.row_count() as usize, want.len(), "row count");
+    t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
+    let mut got: Vec<Row> = Vec::new();
+    loop {
+        let n = 1 + rng.below(7) as i32;
+        let chunk = t.query_rows(n, 0).unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        assert!(chunk.len() <= n as usize);
+        got.extend(chunk);
+    }
+    assert_eq!(t.query_position().0 as usize, want.len());
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        check_row(g, w, rows, &cols, sort);
+    }
+    // Backward from the end: the same rows.
+    let mut back: Vec<Row> = Vec::new();
+    loop {
+        let n = 1 + rng.below(7) as i32;
+        let mut chunk = t.query_rows(-n, 0).unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        chunk.extend(back);
+        back = chunk;
+    }
+    assert_eq!(t.cursor(), 0);
+    assert_eq!(back, got);
+    let ik = cols
+        .iter()
+        .position(|&c| c == sys::PR_INSTANCE_KEY)
+        .unwrap();
+    let keys: Vec<Vec<u8>> = got
+        .iter()
+        .map(|r| match &r[ik].value {
+            OwnedValue::Binary(b) => b.clone(),
+            other => panic!("instance key {other:?}"),
+        })
+        .collect();
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len(), "instance keys are unique");
+    keys
+}
+
+/// One case.
+pub fn run(rng: &mut Rng, stats: &mut Stats) {
+    stats.cases += 1;
+    let n = rng.below(40);
+    let mut rows: Vec<SourceRow> = (0..n as u64).map(|k| (k, gen::row(rng, k))).collect();
+    let mut source = MemorySource::new();
+    for (k, cells) in &rows {
+        source.insert(*k, cells.clone()).unwrap();
+    }
+    let sort = gen::sort(rng);
+    let cols = columns(&sort);
+    let mut t = Table::new(source, cols, TableType::Dynamic).unwrap();
+    assert_eq!(t.row_count() as usize, n);
+    let restriction = if rng.chance(80) {
+        {
+            let (depth, count) = (1 + rng.below(5) as u32, rng.chance(30));
+            Some(gen::restriction(rng, depth, count))
+        }
+    } else {
+        None
+    };
+    t.sort_table(sort.clone()).unwrap();
+    t.restrict(restriction.clone()).unwrap();
+    if sort
+        .keys
+        .iter()
+        .any(|k| prop_type(k.tag) & sys::MVI_FLAG == sys::MVI_FLAG)
+    {
+        stats.instance_sorts += 1;
+    }
+    let mut want = naive::view(&rows, restriction.as_ref(), &sort);
+    stats.rows_seen += want.len();
+    stats.restricted_out += n.saturating_sub(want.len());
+    let keys = check_view(rng, &mut t, &rows, &want, &sort);
+
+    // Seeking and positions.
+    for _ in 0..4 {
+        let len = want.len() as i64;
+        let start = rng.below(want.len() + 1) as i64;
+        t.seek_row(sys::BOOKMARK_BEGINNING, start as i32).unwrap();
+        let count = rng.below(20) as i32 - 10;
+        let (sought, hr) = t.seek_row(sys::BOOKMARK_CURRENT, count).unwrap();
+        let target = (start + i64::from(count)).clamp(0, len);
+        assert_eq!((sought as i64, hr), (target - start, sys::S_OK));
+        assert_eq!(
+            t.query_position(),
+            (target as u32, target as u32, (len as u32).max(1))
+        );
+    }
+
+    // FindRow, from each kind of origin, both ways.
+    for _ in 0..6 {
+        stats.finds += 1;
+        let (depth, count) = (1 + rng.below(4) as u32, rng.chance(30));
+        let r = gen::restriction(rng, depth, count);
+        let backward = rng.chance(50);
+        let pos = rng.below(want.len() + 1);
+        t.seek_row(sys::BOOKMARK_BEGINNING, pos as i32).unwrap();
+        let (origin, start) = match rng.below(4) {
+            0 => (sys::BOOKMARK_BEGINNING, 0),
+            1 => (sys::BOOKMARK_END, want.len()),
+            2 => (sys::BOOKMARK_CURRENT, pos),
+            _ => (t.create_bookmark().unwrap(), pos),
+        };
+        let expect = naive::find(&rows, &want, &sort, &r, start, backward);
+        let flags = if backward { sys::DIR_BACKWARD } else { 0 };
+        match (t.find_row(&r, origin, flags), expect) {
+            (Ok(hr), Some(p)) => {
+                assert_eq!(hr, sys::S_OK);
+                assert_eq!(t.cursor(), p, "{r:?} from {start} backward {backward}");
+                stats.found += 1;
+            }
+            (Err(e), None) => {
+                assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND);
+                assert_eq!(t.cursor(), pos, "the cursor stays");
+            }
+            (got, expect) => {
+                panic!(
+                    "{r:?} from {start} of {} backward {backward}, origin {origin}, \
+                     sort {sort:?}: {got:?}, model {expect:?} ({:?})",
+                    want.len(),
+                    expect.map(|p| (&want[p], &rows[want[p].row])),
+                )
+            }
+        }
+        if origin > sys::BOOKMARK_END {
+            t.free_bookmark(origin).unwrap();
+        }
+    }
+    // FindRow by instance key.
+    if !keys.is_empty() {
+        let p = rng.below(keys.len());
+        let r = Restriction::property(
+            sys::RELOP_EQ,
+            sys::PR_INSTANCE_KEY,
+            OwnedValue::Binary(keys[p].clone()),
+        );
+        assert_eq!(t.find_row(&r, sys::BOOKMARK_BEGINNING, 0), Ok(sys::S_OK));
+        assert_eq!(t.cursor(), p);
+    }
+
+    // Changes (not with RES_COUNT, whose counters the engine keeps going while the
+    // model would count afresh).
+    if restriction.as_ref().is_some_and(has_count) {
+        return;
+    }
+    let mut next_key = n as u64;
+    for _ in 0..rng.below(12) {
+        stats.changes += 1;
+        let op = rng.below(3);
+        if op == 0 || rows.is_empty() {
+            let cells = gen::row(rng, next_key);
+            t.source_mut().insert(next_key, cells.clone()).unwrap();
+            rows.push((next_key, cells));
+            t.row_added(next_key).unwrap();
+            next_key += 1;
+        } else if op == 1 {
+            let i = rng.below(rows.len());
+            let (k, _) = rows.remove(i);
+            assert!(t.source_mut().remove(k));
+            t.row_removed(k).unwrap();
+        } else {
+            let i = rng.below(rows.len());
+            let k = rows[i].0;
+            let cells = gen::row(rng, k);
+            t.source_mut().insert(k, cells.clone()).unwrap();
+            rows[i].1 = cells;
+            t.row_modified(k).unwrap();
+        }
+        want = naive::view(&rows, restriction.as_ref(), &sort);
+        check_view(rng, &mut t, &rows, &want, &sort);
+    }
+}
