@@ -66,6 +66,19 @@ impl Error {
             (None, None) => format!("HRESULT 0x{:08X}", self.code as u32),
         }
     }
+
+    /// This error as a `MAPIERROR` for `GetLastError` (Microsoft, "MAPIERROR"): its
+    /// [`text`](Error::text) and `component` (the provider's name), strings in the
+    /// character set `flags` asks for (`MAPI_UNICODE`: UTF-16, else the ANSI code page),
+    /// in one buffer from `allocators` that the caller frees with `MAPIFreeBuffer`.
+    pub fn to_mapi_error(
+        &self,
+        allocators: crate::mem::Allocators,
+        component: &str,
+        flags: crate::sys::ULONG,
+    ) -> Result<crate::mem::Buffer> {
+        crate::ll::mapi_error::write(allocators, &self.text(), component, flags)
+    }
 }
 
 /// `Ok(hr)` for a success or warning code (`hr >= 0`), `Err(Error::new(hr))` for a failure.

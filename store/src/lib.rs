@@ -18,12 +18,17 @@
 //!   missing parent, no cycle), with what a hierarchy table shows (`PR_DEPTH` with or
 //!   without `CONVENIENT_DEPTH`);
 //! - [`table`]: the table engine, `IMAPITable`'s semantics (columns, restrictions, sort,
-//!   cursor, bookmarks, `FindRow`, changes) over a lazy row source.
-#![forbid(unsafe_code)]
+//!   cursor, bookmarks, `FindRow`, changes) over a lazy row source;
+//! - [`ll`]: the raw side, the only module with `unsafe` code: `IMAPITable` on the engine
+//!   ([`ll::table::TableObject`]), and a caller's `SRestriction` and `SSortOrderSet` read
+//!   into the engine's owned forms.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod backend;
 pub mod entry_id;
 pub mod layout;
+#[allow(unsafe_code)]
+pub mod ll;
 pub mod table;
 pub mod tree;

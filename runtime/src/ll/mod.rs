@@ -5,6 +5,7 @@
 
 pub(crate) mod codepage;
 pub(crate) mod entry_id;
+pub(crate) mod mapi_error;
 pub mod mem;
 pub mod out;
 pub(crate) mod prop_value;
