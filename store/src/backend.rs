@@ -23,6 +23,9 @@ pub struct StoreInfo {
     pub uid: StoreUid,
     /// `PR_DISPLAY_NAME`: what Outlook shows at the top of the store's folders.
     pub display_name: String,
+    /// `PR_MDB_PROVIDER`: the provider's own `MAPIUID`, the same for every store it
+    /// serves (what tells a client which kind of store this is).
+    pub mdb_provider: [u8; 16],
 }
 
 /// A folder of the backend, as its tree lists it.
@@ -146,6 +149,7 @@ mod tests {
             StoreInfo {
                 uid: StoreUid([1; 16]),
                 display_name: "Two".into(),
+                mdb_provider: [2; 16],
             }
         }
 

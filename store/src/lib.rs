@@ -19,6 +19,10 @@
 //!   without `CONVENIENT_DEPTH`);
 //! - [`table`]: the table engine, `IMAPITable`'s semantics (columns, restrictions, sort,
 //!   cursor, bookmarks, `FindRow`, changes) over a lazy row source;
+//! - [`identity`]: the properties the framework computes for the store, folders and
+//!   messages (entry ids, record keys, parents, object types, access), the same on an
+//!   object and in its rows;
+//! - [`sources`]: the hierarchy and contents tables' rows on the backend;
 //! - [`ll`]: the raw side, the only module with `unsafe` code: `IMAPITable` on the engine
 //!   ([`ll::table::TableObject`]), and a caller's `SRestriction` and `SSortOrderSet` read
 //!   into the engine's owned forms.
@@ -27,8 +31,10 @@
 
 pub mod backend;
 pub mod entry_id;
+pub mod identity;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod ll;
+pub mod sources;
 pub mod table;
 pub mod tree;

@@ -1,0 +1,146 @@
+//! The properties the framework computes for every object, the same on the object and in
+//! every table row (Microsoft, "IMsgStore : IMAPIProp", "IMAPIFolder : IMAPIContainer",
+//! "IMessage : IMAPIProp", and each property's page):
+//!
+//! | property | store | folder | message |
+//! |---|---|---|---|
+//! | `PR_ENTRYID` | its entry id | its entry id | its entry id |
+//! | `PR_RECORD_KEY` | the store's `MAPIUID` | the entry id without flags | the same |
+//! | `PR_SEARCH_KEY` | | | the record key |
+//! | `PR_STORE_ENTRYID` | the store's entry id | the same | the same |
+//! | `PR_STORE_RECORD_KEY` | the store's `MAPIUID` | the same | the same |
+//! | `PR_PARENT_ENTRYID` | | the parent folder's (the root's is its own) | its folder's |
+//! | `PR_OBJECT_TYPE` | `MAPI_STORE` | `MAPI_FOLDER` | `MAPI_MESSAGE` |
+//! | `PR_ACCESS` | | `MAPI_ACCESS_READ` | `MAPI_ACCESS_READ` |
+//! | `PR_ACCESS_LEVEL` | | 0 (read-only) | 0 (read-only) |
+//!
+//! The store also has `PR_MDB_PROVIDER` (the provider's own `MAPIUID`, the same for every
+//! store it serves), `PR_STORE_SUPPORT_MASK` and its special folders' entry ids
+//! ([`Layout::store_properties`](crate::layout::Layout::store_properties)). Writes come
+//! with another issue: until then every object is read-only and says so.
+
+use mapi_sync_runtime::props::OwnedValue;
+use mapi_sync_runtime::sys::{self, ULONG};
+
+use crate::entry_id::{EntryId, StoreUid};
+
+/// One computed property.
+pub type Computed = (ULONG, OwnedValue);
+
+fn binary(tag: ULONG, bytes: Vec<u8>) -> Computed {
+    (tag, OwnedValue::Binary(bytes))
+}
+
+/// `PR_STORE_SUPPORT_MASK` of a framework store: Unicode strings, unique entry ids,
+/// restrictions and sorts on tables; read-only for now.
+pub const STORE_SUPPORT_MASK: ULONG = sys::STORE_UNICODE_OK
+    | sys::STORE_ENTRYID_UNIQUE
+    | sys::STORE_RESTRICTION_OK
+    | sys::STORE_SORT_OK
+    | sys::STORE_READONLY;
+
+/// The store's computed properties. `mdb_provider` is the provider's `MAPIUID`.
+pub fn store(uid: StoreUid, mdb_provider: [u8; 16]) -> Vec<Computed> {
+    let entry_id = EntryId::store(uid).to_bytes();
+    vec![
+        binary(sys::PR_ENTRYID, entry_id.clone()),
+        binary(sys::PR_RECORD_KEY, uid.0.to_vec()),
+        binary(sys::PR_STORE_ENTRYID, entry_id),
+        binary(sys::PR_STORE_RECORD_KEY, uid.0.to_vec()),
+        binary(sys::PR_MDB_PROVIDER, mdb_provider.to_vec()),
+        (
+            sys::PR_OBJECT_TYPE,
+            OwnedValue::Long(sys::MAPI_STORE as i32),
+        ),
+        (
+            sys::PR_STORE_SUPPORT_MASK,
+            OwnedValue::Long(STORE_SUPPORT_MASK as i32),
+        ),
+    ]
+}
+
+/// What folders and messages share: entry id, record key, the store's, the parent's,
+/// the object type, the access.
+fn contained(id: &EntryId, parent: &EntryId, object_type: ULONG) -> Vec<Computed> {
+    let uid = id.store_uid();
+    vec![
+        binary(sys::PR_ENTRYID, id.to_bytes()),
+        binary(sys::PR_RECORD_KEY, id.record_key()),
+        binary(sys::PR_STORE_ENTRYID, EntryId::store(uid).to_bytes()),
+        binary(sys::PR_STORE_RECORD_KEY, uid.0.to_vec()),
+        binary(sys::PR_PARENT_ENTRYID, parent.to_bytes()),
+        (sys::PR_OBJECT_TYPE, OwnedValue::Long(object_type as i32)),
+        (
+            sys::PR_ACCESS,
+            OwnedValue::Long(sys::MAPI_ACCESS_READ as i32),
+        ),
+        (sys::PR_ACCESS_LEVEL, OwnedValue::Long(0)),
+    ]
+}
+
+/// A folder's computed properties (`parent`: the root's own id for the root).
+pub fn folder(id: &EntryId, parent: &EntryId) -> Vec<Computed> {
+    contained(id, parent, sys::MAPI_FOLDER)
+}
+
+/// A message's computed properties, with `PR_SEARCH_KEY` its record key.
+pub fn message(id: &EntryId, folder: &EntryId) -> Vec<Computed> {
+    let mut out = contained(id, folder, sys::MAPI_MESSAGE);
+    out.push(binary(sys::PR_SEARCH_KEY, id.record_key()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry_id::Special;
+
+    const UID: StoreUid = StoreUid([9; 16]);
+
+    fn get(props: &[Computed], tag: ULONG) -> &OwnedValue {
+        &props.iter().find(|(t, _)| *t == tag).unwrap().1
+    }
+
+    #[test]
+    fn every_object_names_its_store_and_parent() {
+        let store = store(UID, [1; 16]);
+        let root = EntryId::supplied(UID, Special::Root);
+        let inbox = EntryId::folder(UID, b"INBOX");
+        let folder = folder(&inbox, &root);
+        let message = message(&EntryId::message(UID, b"INBOX", b"42").unwrap(), &inbox);
+        for props in [&folder, &message] {
+            assert_eq!(
+                get(props, sys::PR_STORE_ENTRYID),
+                get(&store, sys::PR_ENTRYID)
+            );
+            assert_eq!(
+                get(props, sys::PR_STORE_RECORD_KEY),
+                get(&store, sys::PR_RECORD_KEY)
+            );
+            // Every tag's type is its value's.
+            for (tag, value) in props.iter().chain(&store) {
+                assert_eq!(value.prop_type(), mapi_sync_runtime::props::prop_type(*tag));
+            }
+        }
+        assert_eq!(
+            get(&folder, sys::PR_PARENT_ENTRYID),
+            &OwnedValue::Binary(root.to_bytes())
+        );
+        assert_eq!(
+            get(&message, sys::PR_PARENT_ENTRYID),
+            get(&folder, sys::PR_ENTRYID)
+        );
+        assert_eq!(
+            get(&message, sys::PR_SEARCH_KEY),
+            get(&message, sys::PR_RECORD_KEY)
+        );
+        assert_ne!(
+            get(&message, sys::PR_RECORD_KEY),
+            get(&folder, sys::PR_RECORD_KEY)
+        );
+        assert_eq!(
+            get(&store, sys::PR_OBJECT_TYPE),
+            &OwnedValue::Long(sys::MAPI_STORE as i32)
+        );
+    }
+}

@@ -1,0 +1,381 @@
+//! The row sources of a store's tables, on its [`Backend`]: a folder's hierarchy table
+//! ([`HierarchySource`]: the folders below it, from the [`FolderTree`]) and its contents
+//! tables ([`ContentsSource`]: its messages, or its associated ones). Each row has the
+//! framework's computed properties ([`identity`](crate::identity)) beside what the
+//! backend gives, so an object and its row agree.
+
+use std::sync::Arc;
+
+use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop};
+use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::Result;
+
+use crate::backend::Backend;
+use crate::entry_id::EntryId;
+use crate::identity::{self, Computed};
+use crate::layout::Layout;
+use crate::table::{RowKey, RowSource};
+use crate::tree::{FolderTree, Node};
+
+/// Whether `columns` ask for `tag` (by identifier, as the engine matches columns).
+fn asked(columns: &[ULONG], tag: ULONG) -> bool {
+    columns.iter().any(|&c| prop_id(c) == prop_id(tag))
+}
+
+/// The computed and given properties `columns` ask for, as props.
+fn props<'a>(columns: &[ULONG], computed: &'a [Computed]) -> Vec<Prop<'a>> {
+    computed
+        .iter()
+        .filter(|(tag, _)| asked(columns, *tag))
+        .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok())
+        .collect()
+}
+
+/// What a folder's row and object show beside what the backend gives: its identity,
+/// name, type, class, `PR_SUBFOLDERS`.
+pub fn folder_properties(tree: &FolderTree, node: Node) -> Vec<Computed> {
+    let id = tree.entry_id(node);
+    let parent = tree
+        .parent(node)
+        .map_or_else(|| id.clone(), |p| tree.entry_id(p));
+    let mut out = identity::folder(&id, &parent);
+    let name: Vec<u16> = tree.display_name(node).encode_utf16().collect();
+    out.push((sys::PR_DISPLAY_NAME_W, OwnedValue::Unicode(name)));
+    out.push((
+        sys::PR_SUBFOLDERS,
+        OwnedValue::Boolean(!tree.children(node).is_empty()),
+    ));
+    let (folder_type, class) = match node {
+        Node::Supplied(s) => (Layout::folder_type(s), Layout::container_class(s)),
+        Node::Backend(i) => (
+            sys::FOLDER_GENERIC,
+            tree.folders()[i].container_class.as_deref(),
+        ),
+    };
+    out.push((sys::PR_FOLDER_TYPE, OwnedValue::Long(folder_type as i32)));
+    if let Some(class) = class {
+        out.push((
+            sys::PR_CONTAINER_CLASS_W,
+            OwnedValue::Unicode(class.encode_utf16().collect()),
+        ));
+    }
+    out
+}
+
+/// A folder's hierarchy table: the folders below it, each with its `PR_DEPTH`.
+pub struct HierarchySource<B> {
+    backend: Arc<B>,
+    tree: Arc<FolderTree>,
+    rows: Vec<(Node, u32)>,
+}
+
+impl<B: Backend> HierarchySource<B> {
+    /// The folders below `node`, `depth` levels of them (`usize::MAX` with
+    /// `CONVENIENT_DEPTH`, else 1).
+    pub fn new(backend: Arc<B>, tree: Arc<FolderTree>, node: Node, depth: usize) -> Self {
+        let rows = tree.below(node, depth);
+        HierarchySource {
+            backend,
+            tree,
+            rows,
+        }
+    }
+}
+
+impl<B: Backend> RowSource for HierarchySource<B> {
+    fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
+        keys.extend(0..self.rows.len() as RowKey);
+        Ok(())
+    }
+
+    fn values(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+    ) -> Result<()> {
+        for (i, &key) in rows.iter().enumerate() {
+            let Some(&(node, depth)) = self.rows.get(key as usize) else {
+                continue;
+            };
+            let mut computed = folder_properties(&self.tree, node);
+            computed.push((sys::PR_DEPTH, OwnedValue::Long(depth as i32)));
+            let mine = props(columns, &computed);
+            match node {
+                Node::Supplied(_) => answer(i, &mine),
+                Node::Backend(f) => {
+                    let id = &self.tree.folders()[f].id;
+                    let mut answered = false;
+                    self.backend.folder_properties(id, &mut |theirs| {
+                        let mut all = mine.clone();
+                        all.extend(theirs.iter().filter(|p| asked(columns, p.tag())));
+                        answer(i, &all);
+                        answered = true;
+                    })?;
+                    if !answered {
+                        answer(i, &mine);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A folder's contents table (or its associated contents): its messages, whose ids the
+/// backend gave when the table opened.
+pub struct ContentsSource<B> {
+    backend: Arc<B>,
+    folder: EntryId,
+    /// The backend's folder id; `None` for a folder the framework supplies (empty).
+    backend_folder: Option<Vec<u8>>,
+    ids: Vec<Vec<u8>>,
+}
+
+impl<B: Backend> ContentsSource<B> {
+    /// The messages of folder `node` of `tree` (associated ones when `associated`).
+    pub fn new(backend: Arc<B>, tree: &FolderTree, node: Node, associated: bool) -> Result<Self> {
+        let backend_folder = match node {
+            Node::Supplied(_) => None,
+            Node::Backend(i) => Some(tree.folders()[i].id.clone()),
+        };
+        let mut ids = Vec::new();
+        if let Some(folder) = &backend_folder {
+            backend.messages(folder, associated, &mut ids)?;
+        }
+        Ok(ContentsSource {
+            backend,
+            folder: tree.entry_id(node),
+            backend_folder,
+            ids,
+        })
+    }
+
+    /// The backend's id of the message at row `key`.
+    pub fn message_id(&self, key: RowKey) -> Option<&[u8]> {
+        self.ids.get(key as usize).map(Vec::as_slice)
+    }
+}
+
+impl<B: Backend> RowSource for ContentsSource<B> {
+    fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
+        keys.extend(0..self.ids.len() as RowKey);
+        Ok(())
+    }
+
+    fn values(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+    ) -> Result<()> {
+        let Some(folder) = &self.backend_folder else {
+            return Ok(());
+        };
+        let known: Vec<(usize, &[u8])> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
+            .collect();
+        let ids: Vec<&[u8]> = known.iter().map(|&(_, id)| id).collect();
+        let uid = self.folder.store_uid();
+        self.backend
+            .message_columns(folder, &ids, columns, &mut |j, theirs| {
+                let Some(&(i, id)) = known.get(j) else {
+                    return;
+                };
+                let Ok(entry_id) = EntryId::message(uid, folder, id) else {
+                    return;
+                };
+                let computed = identity::message(&entry_id, &self.folder);
+                let mut all = props(columns, &computed);
+                all.extend(theirs.iter().filter(|p| {
+                    !computed
+                        .iter()
+                        .any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
+                }));
+                answer(i, &all);
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{FolderInfo, StoreInfo};
+    use crate::entry_id::{Special, StoreUid};
+    use crate::table::{Table, TableType};
+    use mapi_sync_runtime::props::PropValue;
+
+    const UID: StoreUid = StoreUid([4; 16]);
+
+    /// An inbox of three messages ("1", "2", "3": subject and size), one associated.
+    struct Mail;
+
+    impl Backend for Mail {
+        fn store(&self) -> StoreInfo {
+            StoreInfo {
+                uid: UID,
+                display_name: "Mail".into(),
+                mdb_provider: [2; 16],
+            }
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Ok(vec![
+                FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
+                FolderInfo::mail("INBOX/Sub", Some(b"INBOX"), "Sub"),
+            ])
+        }
+
+        fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            match (folder, associated) {
+                (b"INBOX", false) => ids.extend([b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]),
+                (b"INBOX", true) => ids.push(b"view".to_vec()),
+                _ => {}
+            }
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            _: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            let subject = format!("message {}", String::from_utf8_lossy(id));
+            answer(&[
+                Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&subject))?,
+                Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(id[0] as i32))?,
+            ]);
+            Ok(())
+        }
+    }
+
+    fn tree() -> Arc<FolderTree> {
+        Arc::new(FolderTree::new(UID, Mail.folders().unwrap()).unwrap())
+    }
+
+    fn column(row: &crate::table::Row, tag: ULONG) -> OwnedValue {
+        row.iter()
+            .find(|c| c.tag == tag)
+            .map(|c| c.value.clone())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_contents_row_has_the_backends_values_and_the_computed_ones() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let source = ContentsSource::new(Arc::new(Mail), &tree, inbox, false).unwrap();
+        let columns = vec![
+            sys::PR_SUBJECT_W,
+            sys::PR_ENTRYID,
+            sys::PR_RECORD_KEY,
+            sys::PR_PARENT_ENTRYID,
+            sys::PR_OBJECT_TYPE,
+        ];
+        let mut table = Table::new(source, columns, TableType::Dynamic).unwrap();
+        let rows = table.query_rows(10, 0).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            column(&rows[1], sys::PR_SUBJECT_W),
+            OwnedValue::from(PropValue::Str("message 2"))
+        );
+        let OwnedValue::Binary(eid) = column(&rows[1], sys::PR_ENTRYID) else {
+            panic!()
+        };
+        let parsed = EntryId::parse(&eid, UID).unwrap();
+        assert_eq!(parsed, EntryId::message(UID, b"INBOX", b"2").unwrap());
+        assert_eq!(
+            column(&rows[1], sys::PR_PARENT_ENTRYID),
+            OwnedValue::Binary(tree.entry_id(inbox).to_bytes())
+        );
+        assert_eq!(
+            column(&rows[0], sys::PR_OBJECT_TYPE),
+            OwnedValue::Long(sys::MAPI_MESSAGE as i32)
+        );
+        // The associated table is another set of messages; a supplied folder has none.
+        let fai = ContentsSource::new(Arc::new(Mail), &tree, inbox, true).unwrap();
+        assert_eq!(
+            Table::new(fai, vec![sys::PR_SUBJECT_W], TableType::Dynamic)
+                .unwrap()
+                .row_count(),
+            1
+        );
+        let outbox =
+            ContentsSource::new(Arc::new(Mail), &tree, tree.special(Special::Outbox), false)
+                .unwrap();
+        assert_eq!(
+            Table::new(outbox, vec![sys::PR_SUBJECT_W], TableType::Dynamic)
+                .unwrap()
+                .row_count(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_hierarchy_row_has_depth_subfolders_and_identity() {
+        let tree = tree();
+        let ipm = tree.special(Special::IpmSubtree);
+        let source = HierarchySource::new(Arc::new(Mail), tree.clone(), ipm, usize::MAX);
+        let columns = vec![
+            sys::PR_DISPLAY_NAME_W,
+            sys::PR_DEPTH,
+            sys::PR_SUBFOLDERS,
+            sys::PR_ENTRYID,
+            sys::PR_CONTAINER_CLASS_W,
+        ];
+        let mut table = Table::new(source, columns, TableType::Dynamic).unwrap();
+        let rows = table.query_rows(20, 0).unwrap();
+        let shown: Vec<(OwnedValue, OwnedValue, OwnedValue)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    column(r, sys::PR_DISPLAY_NAME_W),
+                    column(r, sys::PR_DEPTH),
+                    column(r, sys::PR_SUBFOLDERS),
+                )
+            })
+            .collect();
+        let name = |s: &str| OwnedValue::from(PropValue::Str(s));
+        assert_eq!(
+            shown,
+            [
+                (
+                    name("Outbox"),
+                    OwnedValue::Long(0),
+                    OwnedValue::Boolean(false)
+                ),
+                (
+                    name("Sent Items"),
+                    OwnedValue::Long(0),
+                    OwnedValue::Boolean(false)
+                ),
+                (
+                    name("Deleted Items"),
+                    OwnedValue::Long(0),
+                    OwnedValue::Boolean(false)
+                ),
+                (
+                    name("Inbox"),
+                    OwnedValue::Long(0),
+                    OwnedValue::Boolean(true)
+                ),
+                (name("Sub"), OwnedValue::Long(1), OwnedValue::Boolean(false)),
+            ]
+        );
+        assert_eq!(
+            column(&rows[3], sys::PR_CONTAINER_CLASS_W),
+            name("IPF.Note")
+        );
+        // A row's entry id opens the folder it shows.
+        let OwnedValue::Binary(eid) = column(&rows[4], sys::PR_ENTRYID) else {
+            panic!()
+        };
+        assert_eq!(
+            EntryId::parse(&eid, UID).unwrap(),
+            EntryId::folder(UID, b"INBOX/Sub")
+        );
+    }
+}
