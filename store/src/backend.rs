@@ -11,7 +11,7 @@
 
 use mapi_sync_runtime::props::{prop_id, Prop};
 use mapi_sync_runtime::sys::ULONG;
-use mapi_sync_runtime::Result;
+use mapi_sync_runtime::{Progress, Result, SyncRequest};
 
 use crate::entry_id::{Special, StoreUid};
 
@@ -65,8 +65,22 @@ impl FolderInfo {
 }
 
 /// The store, as its provider describes it. Implement it; the framework implements
-/// `IMsgStore`, `IMAPIFolder`, `IMessage` and `IMAPITable` on it.
+/// `IMsgStore`, `IMAPIFolder`, `IMessage` and `IMAPITable` on it, and `IMAPISync` with
+/// [`synchronize`](Backend::synchronize).
 pub trait Backend: Send + Sync + 'static {
+    /// Whether a synchronization that arrives while one runs is refused with
+    /// `MAPI_E_BUSY` (as [`SyncProvider::ONE_AT_A_TIME`](mapi_sync_runtime::SyncProvider::ONE_AT_A_TIME)):
+    /// yes by default, as most stores sync one account on one connection.
+    const ONE_AT_A_TIME: bool = true;
+
+    /// What Outlook's Send/Receive runs on the store (`IMAPISync::SynchronizeInBackground`,
+    /// on a thread of the runtime's): see [`SyncProvider::synchronize`](mapi_sync_runtime::SyncProvider::synchronize).
+    /// The default has nothing to synchronize.
+    fn synchronize(&self, request: &SyncRequest, progress: &Progress) -> Result<()> {
+        let _ = (request, progress);
+        Ok(())
+    }
+
     /// The store's identity.
     fn store(&self) -> StoreInfo;
 

@@ -23,13 +23,15 @@
 //!   messages (entry ids, record keys, parents, object types, access), the same on an
 //!   object and in its rows;
 //! - [`sources`]: the hierarchy and contents tables' rows on the backend;
-//! - [`ll`]: the raw side, the only module with `unsafe` code: `IMAPITable` on the engine
-//!   ([`ll::table::TableObject`]), and a caller's `SRestriction` and `SSortOrderSet` read
-//!   into the engine's owned forms.
+//! - [`context`]: a logged-on store, shared by its objects;
+//! - [`ll`]: the raw side, the only module with `unsafe` code: `IMsgStore` (with
+//!   `IMAPISync`), `IMAPIFolder`, `IMessage` and `IMAPITable` on the above, and a caller's
+//!   `SRestriction` and `SSortOrderSet` read into the engine's owned forms.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod backend;
+pub mod context;
 pub mod entry_id;
 pub mod identity;
 pub mod layout;

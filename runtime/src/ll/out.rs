@@ -9,7 +9,7 @@
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use crate::sys;
+use crate::sys::{self, Interface, InterfacePtr};
 use crate::{Error, Result};
 
 /// A caller's non-null, writable `[out]` pointer, for the duration of the call (`'a`).
@@ -50,5 +50,13 @@ impl<T> Out<'_, *mut T> {
     /// Stores NULL: what an out-pointer holds after a failure.
     pub fn clear(&mut self) {
         self.write(std::ptr::null_mut());
+    }
+}
+
+impl<I: Interface> Out<'_, InterfacePtr<I>> {
+    /// Stores a null interface pointer: what an interface out-pointer holds after a
+    /// failure.
+    pub fn clear(&mut self) {
+        self.write(InterfacePtr::null());
     }
 }

@@ -1,6 +1,10 @@
 //! `IMAPIProp` from a [`Properties`] implementation: what the attributes' `properties`
 //! argument expands to call (through `__private`), so the glue is code here, checked
 //! by the compiler once, rather than tokens in the macro.
+//!
+//! An object that implements `IMAPIProp_Impl` itself (to answer `OpenProperty` or
+//! `GetLastError` too) calls these from its `GetProps`, `GetPropList` and `SetProps`, and
+//! gets the same answers as one made with `properties`.
 
 use crate::ll::out::Out;
 use crate::mem::Allocators;

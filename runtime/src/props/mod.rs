@@ -20,7 +20,6 @@
 
 mod array;
 pub mod convert;
-#[doc(hidden)]
 pub mod imapiprop;
 mod owned;
 mod prop;

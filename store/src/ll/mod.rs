@@ -2,7 +2,20 @@
 //! the backend, and reading the C structures their callers hand in (restrictions, sort
 //! orders). The only module of this crate with `unsafe` code; everything it calls is
 //! safe.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `store.rs` | [`store::StoreObject`]: `IMsgStore` and `IMAPISync` |
+//! | `folder.rs` | [`folder::FolderObject`]: `IMAPIFolder` |
+//! | `message.rs` | [`message::MessageObject`]: `IMessage` |
+//! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
+//! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
+//! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
 
+pub(crate) mod entry;
+pub mod folder;
+pub mod message;
 pub(crate) mod restriction;
 pub(crate) mod sort;
+pub mod store;
 pub mod table;

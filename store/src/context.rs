@@ -1,0 +1,145 @@
+//! [`StoreContext`]: a logged-on store: its backend and what the framework keeps for it
+//! (the folder tree, the allocators its answers use), shared by its objects.
+
+use std::sync::{Arc, RwLock};
+
+use mapi_sync_runtime::mem::Allocators;
+use mapi_sync_runtime::props::{OwnedValue, Prop};
+use mapi_sync_runtime::sys;
+use mapi_sync_runtime::{Error, Result};
+
+use crate::backend::{Backend, StoreInfo};
+use crate::entry_id::{EntryId, Target};
+use crate::identity::{self, Computed};
+use crate::tree::{FolderTree, Node};
+
+/// What an entry identifier of the store opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The store.
+    Store,
+    /// A folder.
+    Folder(Node),
+    /// A message: its folder and its backend id.
+    Message(Node, Vec<u8>),
+}
+
+/// A logged-on store.
+pub struct StoreContext<B> {
+    backend: Arc<B>,
+    info: StoreInfo,
+    tree: RwLock<Arc<FolderTree>>,
+    allocators: Allocators,
+}
+
+impl<B: Backend> StoreContext<B> {
+    /// Logs on to `backend`: reads its identity and its folders (a tree that cannot be is
+    /// the backend's error, see [`FolderTree::new`]). Answers are allocated with
+    /// `allocators` (the ones MAPI gave the provider).
+    pub fn new(backend: B, allocators: Allocators) -> Result<Arc<StoreContext<B>>> {
+        let info = backend.store();
+        let tree = FolderTree::new(info.uid, backend.folders()?)?;
+        Ok(Arc::new(StoreContext {
+            backend: Arc::new(backend),
+            info,
+            tree: RwLock::new(Arc::new(tree)),
+            allocators,
+        }))
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &Arc<B> {
+        &self.backend
+    }
+
+    /// The store's identity.
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    /// The allocators answers are made with.
+    pub fn allocators(&self) -> Allocators {
+        self.allocators
+    }
+
+    /// The folder tree as last read.
+    pub fn tree(&self) -> Arc<FolderTree> {
+        self.tree.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Reads the backend's folders again (after a synchronization added some).
+    pub fn refresh_folders(&self) -> Result<()> {
+        let tree = Arc::new(FolderTree::new(self.info.uid, self.backend.folders()?)?);
+        *self.tree.write().unwrap_or_else(|p| p.into_inner()) = tree;
+        Ok(())
+    }
+
+    /// What entry identifier `bytes` opens: `MAPI_E_INVALID_ENTRYID` or
+    /// `MAPI_E_UNKNOWN_ENTRYID` for one this store cannot read, `MAPI_E_NOT_FOUND` for a
+    /// folder that is gone. A message is only looked up when it is opened.
+    pub fn resolve(&self, bytes: &[u8]) -> Result<Opened> {
+        let id = EntryId::parse(bytes, self.info.uid)?;
+        let tree = self.tree();
+        let folder = |folder: &[u8]| {
+            tree.node_of(folder)
+                .ok_or_else(|| Error::with_message(sys::MAPI_E_NOT_FOUND, "the folder is gone"))
+        };
+        Ok(match id.target() {
+            Target::Store => Opened::Store,
+            Target::Folder(f) => Opened::Folder(folder(f)?),
+            Target::Special(s) => Opened::Folder(tree.special(*s)),
+            Target::Message { folder: f, message } => Opened::Message(folder(f)?, message.clone()),
+        })
+    }
+
+    /// The store object's properties: the computed ones, the special folders' entry ids,
+    /// `PR_VALID_FOLDER_MASK`, `PR_DISPLAY_NAME`.
+    pub fn store_properties(&self) -> Vec<Computed> {
+        let tree = self.tree();
+        let layout = tree.layout();
+        let mut out = identity::store(self.info.uid, self.info.mdb_provider);
+        out.extend(
+            layout
+                .store_properties()
+                .into_iter()
+                .map(|(tag, id)| (tag, OwnedValue::Binary(id))),
+        );
+        out.push((
+            sys::PR_VALID_FOLDER_MASK,
+            OwnedValue::Long(layout.valid_folder_mask() as i32),
+        ));
+        let name = self.info.display_name.encode_utf16().collect();
+        out.push((sys::PR_DISPLAY_NAME_W, OwnedValue::Unicode(name)));
+        out
+    }
+
+    /// Hands `computed` and then what `more` gives to `answer` as one list: the
+    /// framework's properties first; a backend property with a computed one's
+    /// identifier is left out (the framework's identity wins).
+    pub fn answer_with(
+        computed: &[Computed],
+        more: impl FnOnce(&mut dyn FnMut(&[Prop<'_>])) -> Result<()>,
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let mine: Vec<Prop<'_>> = computed
+            .iter()
+            .filter_map(|(tag, v)| Prop::new(*tag, v.as_value()).ok())
+            .collect();
+        let mut answered = false;
+        more(&mut |theirs| {
+            let mut all = mine.clone();
+            all.extend(theirs.iter().filter(|p| {
+                !computed.iter().any(|(t, _)| {
+                    mapi_sync_runtime::props::prop_id(*t)
+                        == mapi_sync_runtime::props::prop_id(p.tag())
+                })
+            }));
+            answer(&all);
+            answered = true;
+        })?;
+        if !answered {
+            answer(&mine);
+        }
+        Ok(())
+    }
+}

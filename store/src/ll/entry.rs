@@ -1,0 +1,268 @@
+//! What the store's objects share: `OpenEntry` (on the store and on every folder),
+//! `CompareEntryIDs`, handing an interface to the caller, and `IMAPIProp`'s methods over
+//! a [`Properties`] answer with a last error.
+
+use std::sync::{Arc, Mutex};
+
+use mapi_sync_runtime::props::imapiprop;
+use mapi_sync_runtime::props::Properties;
+use mapi_sync_runtime::sys::{
+    self, ComInterface, IUnknown, Interface as _, LPSPropProblemArray, LPSPropTagArray,
+    LPSPropValue, HRESULT, LPCIID, LPENTRYID, LPMAPIERROR, LPUNKNOWN, ULONG,
+};
+use mapi_sync_runtime::{Error, Out, Result};
+
+use super::folder::FolderObject;
+use super::message::MessageObject;
+use super::store::StoreObject;
+use crate::backend::Backend;
+use crate::context::{Opened, StoreContext};
+
+/// The bytes of a caller's entry identifier; `MAPI_E_INVALID_ENTRYID` for a null one with
+/// a size.
+///
+/// # Safety
+/// `p` null, or `cb` bytes valid for `'a`.
+pub(crate) unsafe fn entry_id_bytes<'a>(cb: ULONG, p: LPENTRYID) -> Result<&'a [u8]> {
+    if p.is_null() {
+        return if cb == 0 {
+            Ok(&[])
+        } else {
+            Err(Error::new(sys::MAPI_E_INVALID_ENTRYID))
+        };
+    }
+    // SAFETY: caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), cb as usize) })
+}
+
+/// Hands `unknown`'s interface `iid` (or `unknown` itself for a null `iid`) to the caller
+/// through `out`: `MAPI_E_INTERFACE_NOT_SUPPORTED` for one the object does not answer.
+///
+/// # Safety
+/// `iid` null or an IID valid for the call.
+unsafe fn hand_out(unknown: IUnknown, iid: LPCIID, out: &mut Out<'_, LPUNKNOWN>) -> Result<()> {
+    if iid.is_null() {
+        out.write(unknown.into());
+        return Ok(());
+    }
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: `iid` is an IID (caller's contract) and `raw` a place for the answer.
+    let hr = unsafe { unknown.QueryInterface(iid, &mut raw) };
+    if hr != sys::S_OK {
+        return Err(Error::with_message(
+            sys::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            "the object does not have that interface",
+        ));
+    }
+    // SAFETY: QueryInterface handed over one reference to `raw`.
+    out.write(unsafe { IUnknown::from_raw(raw) }.into());
+    Ok(())
+}
+
+/// `OpenEntry` of the store or a folder: a null entry id opens the root folder.
+/// `MAPI_MODIFY` asks for what this read-only store cannot give (`MAPI_E_NO_ACCESS`);
+/// `MAPI_BEST_ACCESS` and `MAPI_DEFERRED_ERRORS` are honoured as documented (the best is
+/// read-only; errors are found at once anyway).
+///
+/// # Safety
+/// The arguments of `OpenEntry`, as its page documents them.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn open_entry<B: Backend>(
+    ctx: &Arc<StoreContext<B>>,
+    cb: ULONG,
+    eid: LPENTRYID,
+    iid: LPCIID,
+    flags: ULONG,
+    obj_type: *mut ULONG,
+    out: *mut LPUNKNOWN,
+) -> Result<()> {
+    // SAFETY: null or writable (OpenEntry's contract).
+    let (mut obj_type, mut out) = unsafe { (Out::new(obj_type)?, Out::new(out)?) };
+    out.clear();
+    let known = sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS | sys::MAPI_DEFERRED_ERRORS;
+    if flags & !known != 0 {
+        return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+    }
+    if flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0 {
+        return Err(Error::with_message(
+            sys::MAPI_E_NO_ACCESS,
+            "the store is read-only",
+        ));
+    }
+    // SAFETY: the caller's entry id (OpenEntry's contract).
+    let bytes = unsafe { entry_id_bytes(cb, eid) }?;
+    let opened = if bytes.is_empty() {
+        Opened::Folder(ctx.tree().root())
+    } else {
+        ctx.resolve(bytes)?
+    };
+    let (kind, unknown) = match opened {
+        Opened::Store => (
+            sys::MAPI_STORE,
+            StoreObject::new(ctx.clone()).into_unknown(),
+        ),
+        Opened::Folder(node) => (
+            sys::MAPI_FOLDER,
+            FolderObject::new(ctx.clone(), node).into_unknown(),
+        ),
+        Opened::Message(node, id) => (
+            sys::MAPI_MESSAGE,
+            MessageObject::open(ctx.clone(), node, id)?.into_unknown(),
+        ),
+    };
+    // SAFETY: `iid` null or an IID (OpenEntry's contract).
+    unsafe { hand_out(unknown, iid, &mut out) }?;
+    obj_type.write(kind);
+    Ok(())
+}
+
+/// `CompareEntryIDs`: `TRUE` in `*result` when both name the same object of this store.
+///
+/// # Safety
+/// The arguments of `CompareEntryIDs`.
+pub(crate) unsafe fn compare_entry_ids<B: Backend>(
+    ctx: &StoreContext<B>,
+    (cb1, eid1): (ULONG, LPENTRYID),
+    (cb2, eid2): (ULONG, LPENTRYID),
+    result: *mut ULONG,
+) -> Result<()> {
+    // SAFETY: null or writable (CompareEntryIDs' contract).
+    let mut result = unsafe { Out::new(result) }?;
+    // SAFETY: the caller's entry ids.
+    let (a, b) = unsafe { (entry_id_bytes(cb1, eid1)?, entry_id_bytes(cb2, eid2)?) };
+    let same = crate::entry_id::EntryId::same_object(a, b, ctx.info().uid)?;
+    result.write(ULONG::from(same));
+    Ok(())
+}
+
+/// The last failure of an object, for `GetLastError`.
+#[derive(Default)]
+pub(crate) struct LastError(Mutex<Option<Error>>);
+
+impl LastError {
+    /// `result`'s HRESULT (`S_OK` for `Ok`), keeping an error.
+    pub(crate) fn answer(&self, result: Result<()>) -> HRESULT {
+        match result {
+            Ok(()) => sys::S_OK,
+            Err(e) => {
+                let code = e.code();
+                *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                code
+            }
+        }
+    }
+
+    /// `GetLastError`.
+    ///
+    /// # Safety
+    /// `out` null or writable.
+    pub(crate) unsafe fn get<B: Backend>(
+        &self,
+        ctx: &StoreContext<B>,
+        hr: HRESULT,
+        flags: ULONG,
+        out: *mut LPMAPIERROR,
+    ) -> HRESULT {
+        // SAFETY: caller's contract.
+        let mut out = match unsafe { Out::new(out) } {
+            Ok(out) => out,
+            Err(e) => return e.code(),
+        };
+        out.clear();
+        let last = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(error) = last.as_ref().filter(|e| e.code() == hr) else {
+            return sys::S_OK;
+        };
+        match error.to_mapi_error(ctx.allocators(), &ctx.info().display_name, flags) {
+            Ok(buffer) => {
+                out.write(buffer.into_raw().cast());
+                sys::S_OK
+            }
+            Err(e) => e.code(),
+        }
+    }
+}
+
+/// `GetProps`, `GetPropList` and `SetProps` of an object that implements
+/// `IMAPIProp_Impl` itself, as the runtime answers them from [`Properties`].
+macro_rules! props_methods {
+    () => {
+        unsafe fn GetProps(
+            &self,
+            tags: sys::LPSPropTagArray,
+            flags: ULONG,
+            count: *mut ULONG,
+            values: *mut sys::LPSPropValue,
+        ) -> HRESULT {
+            // SAFETY: the caller's arguments, passed on.
+            unsafe { crate::ll::entry::get_props(self, tags, flags, count, values) }
+        }
+
+        unsafe fn GetPropList(&self, flags: ULONG, out: *mut sys::LPSPropTagArray) -> HRESULT {
+            // SAFETY: as above.
+            unsafe { crate::ll::entry::get_prop_list(self, flags, out) }
+        }
+
+        unsafe fn SetProps(
+            &self,
+            count: ULONG,
+            values: sys::LPSPropValue,
+            problems: *mut sys::LPSPropProblemArray,
+        ) -> HRESULT {
+            // SAFETY: as above.
+            unsafe { crate::ll::entry::set_props(self, count, values, problems) }
+        }
+    };
+}
+pub(crate) use props_methods;
+
+/// `GetProps` (see [`props_methods`]).
+///
+/// # Safety
+/// `GetProps`' contract.
+pub(crate) unsafe fn get_props<T: Properties>(
+    this: &T,
+    tags: LPSPropTagArray,
+    flags: ULONG,
+    count: *mut ULONG,
+    values: *mut LPSPropValue,
+) -> HRESULT {
+    // SAFETY: forwarded.
+    unsafe { imapiprop::get_props(this, tags, flags, count, values) }
+}
+
+/// `GetPropList`.
+///
+/// # Safety
+/// `GetPropList`'s contract.
+pub(crate) unsafe fn get_prop_list<T: Properties>(
+    this: &T,
+    flags: ULONG,
+    out: *mut LPSPropTagArray,
+) -> HRESULT {
+    // SAFETY: forwarded.
+    unsafe { imapiprop::get_prop_list(this, flags, out) }
+}
+
+/// `SetProps`.
+///
+/// # Safety
+/// `SetProps`' contract.
+pub(crate) unsafe fn set_props<T: Properties>(
+    this: &T,
+    count: ULONG,
+    values: LPSPropValue,
+    problems: *mut LPSPropProblemArray,
+) -> HRESULT {
+    // SAFETY: forwarded.
+    unsafe { imapiprop::set_props(this, count, values, problems) }
+}
+
+/// Whether `iid` asks for an `IMAPITable` (or its base, `IUnknown`).
+///
+/// # Safety
+/// `iid` null or an IID valid for the call.
+pub(crate) unsafe fn asks_for_table(iid: LPCIID) -> bool {
+    // SAFETY: caller's contract.
+    unsafe { iid.as_ref() }.is_some_and(sys::IMAPITable::matches)
+}

@@ -1,0 +1,309 @@
+//! [`FolderObject`]: `IMAPIFolder` on a folder of the tree, as the IMAPIFolder and
+//! IMAPIContainer pages document it: its tables both ways (`GetContentsTable` /
+//! `GetHierarchyTable` and `OpenProperty` of `PR_CONTAINER_CONTENTS`,
+//! `PR_FOLDER_ASSOCIATED_CONTENTS`, `PR_CONTAINER_HIERARCHY`), `OpenEntry`, and
+//! `MAPI_E_NO_ACCESS` for every write (the store is read-only for now).
+
+use std::sync::Arc;
+
+use mapi_sync_macros::mapi_object;
+use mapi_sync_runtime::props::{OwnedValue, Prop, Properties};
+use mapi_sync_runtime::sys::{
+    self, IMAPIContainer_Impl, IMAPIFolder_Impl, IMAPIProp_Impl, HRESULT, LPCIID, LPENTRYID,
+    LPENTRYLIST, LPMAPIERROR, LPMAPIFOLDER, LPMAPIPROGRESS, LPMAPITABLE, LPMESSAGE, LPTSTR,
+    LPUNKNOWN, LPVOID, ULONG, ULONG_PTR,
+};
+use mapi_sync_runtime::{Error, Object, Out, Result};
+
+use super::entry::{self, props_methods, LastError};
+use super::table::TableObject;
+use crate::backend::Backend;
+use crate::context::StoreContext;
+use crate::sources::{folder_properties, ContentsSource, HierarchySource};
+use crate::table::{Table, TableType};
+use crate::tree::Node;
+
+/// A folder of the store.
+#[mapi_object(IMAPIFolder, crate = mapi_sync_runtime)]
+pub struct FolderObject<B: Backend> {
+    ctx: Arc<StoreContext<B>>,
+    node: Node,
+    last_error: LastError,
+}
+
+/// The columns a contents table shows until `SetColumns`: what MFCMAPI's contents view
+/// and Outlook's message list read first.
+const CONTENTS_COLUMNS: [ULONG; 9] = [
+    sys::PR_INSTANCE_KEY,
+    sys::PR_ENTRYID,
+    sys::PR_RECORD_KEY,
+    sys::PR_SUBJECT_W,
+    sys::PR_SENDER_NAME_W,
+    sys::PR_MESSAGE_DELIVERY_TIME,
+    sys::PR_MESSAGE_SIZE,
+    sys::PR_MESSAGE_FLAGS,
+    sys::PR_MESSAGE_CLASS_W,
+];
+
+/// The columns a hierarchy table shows until `SetColumns`: what a folder tree reads
+/// (MFCMAPI's asks for these).
+const HIERARCHY_COLUMNS: [ULONG; 7] = [
+    sys::PR_INSTANCE_KEY,
+    sys::PR_ENTRYID,
+    sys::PR_DISPLAY_NAME_W,
+    sys::PR_SUBFOLDERS,
+    sys::PR_DEPTH,
+    sys::PR_CONTAINER_CLASS_W,
+    sys::PR_RECORD_KEY,
+];
+
+fn read_only() -> Error {
+    Error::with_message(sys::MAPI_E_NO_ACCESS, "the store is read-only")
+}
+
+impl<B: Backend> FolderObject<B> {
+    /// Folder `node` of `ctx`'s tree.
+    pub fn new(ctx: Arc<StoreContext<B>>, node: Node) -> Object<FolderObject<B>> {
+        Object::new(FolderObject {
+            ctx,
+            node,
+            last_error: LastError::default(),
+        })
+    }
+
+    fn contents(&self, flags: ULONG) -> Result<sys::IMAPITable> {
+        if flags & !(sys::MAPI_ASSOCIATED | sys::MAPI_UNICODE | sys::MAPI_DEFERRED_ERRORS) != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        let associated = flags & sys::MAPI_ASSOCIATED != 0;
+        let source = ContentsSource::new(
+            self.ctx.backend().clone(),
+            &self.ctx.tree(),
+            self.node,
+            associated,
+        )?;
+        let table = Table::new(source, CONTENTS_COLUMNS.to_vec(), TableType::Dynamic)?;
+        TableObject::new(table, self.ctx.allocators()).cast()
+    }
+
+    fn hierarchy(&self, flags: ULONG) -> Result<sys::IMAPITable> {
+        let known = sys::CONVENIENT_DEPTH | sys::MAPI_UNICODE | sys::MAPI_DEFERRED_ERRORS;
+        if flags & !known != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        let depth = if flags & sys::CONVENIENT_DEPTH != 0 {
+            usize::MAX
+        } else {
+            1
+        };
+        let source = HierarchySource::new(
+            self.ctx.backend().clone(),
+            self.ctx.tree(),
+            self.node,
+            depth,
+        );
+        let table = Table::new(source, HIERARCHY_COLUMNS.to_vec(), TableType::Dynamic)?;
+        TableObject::new(table, self.ctx.allocators()).cast()
+    }
+
+    /// A table out through `out`, or the error.
+    ///
+    /// # Safety
+    /// `out` null or writable.
+    unsafe fn give_table(
+        &self,
+        out: *mut LPMAPITABLE,
+        make: impl FnOnce() -> Result<sys::IMAPITable>,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: caller's contract.
+            let mut out = unsafe { Out::new(out) }?;
+            out.clear();
+            out.write(make()?.into());
+            Ok(())
+        })();
+        self.last_error.answer(r)
+    }
+}
+
+impl<B: Backend> Properties for FolderObject<B> {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        let tree = self.ctx.tree();
+        let mut computed = folder_properties(&tree, self.node);
+        if let Node::Backend(i) = self.node {
+            let (mut normal, mut associated) = (Vec::new(), Vec::new());
+            let id = &tree.folders()[i].id;
+            self.ctx.backend().messages(id, false, &mut normal)?;
+            self.ctx.backend().messages(id, true, &mut associated)?;
+            computed.push((sys::PR_CONTENT_COUNT, OwnedValue::Long(normal.len() as i32)));
+            computed.push((
+                sys::PR_ASSOC_CONTENT_COUNT,
+                OwnedValue::Long(associated.len() as i32),
+            ));
+            let backend = self.ctx.backend();
+            return StoreContext::<B>::answer_with(
+                &computed,
+                |more| backend.folder_properties(id, more),
+                answer,
+            );
+        }
+        computed.push((sys::PR_CONTENT_COUNT, OwnedValue::Long(0)));
+        computed.push((sys::PR_ASSOC_CONTENT_COUNT, OwnedValue::Long(0)));
+        StoreContext::<B>::answer_with(&computed, |_| Ok(()), answer)
+    }
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMAPIProp_Impl for FolderObject<B> {
+    props_methods!();
+
+    unsafe fn GetLastError(&self, hr: HRESULT, flags: ULONG, out: *mut LPMAPIERROR) -> HRESULT {
+        // SAFETY: GetLastError's contract.
+        unsafe { self.last_error.get(&self.ctx, hr, flags, out) }
+    }
+
+    unsafe fn OpenProperty(
+        &self,
+        tag: ULONG,
+        iid: LPCIID,
+        _options: ULONG,
+        flags: ULONG,
+        out: *mut LPUNKNOWN,
+    ) -> HRESULT {
+        // SAFETY: null or an IID (OpenProperty's contract).
+        let table = unsafe { entry::asks_for_table(iid) };
+        let out = out.cast::<LPMAPITABLE>();
+        let unicode = flags & sys::MAPI_UNICODE;
+        match tag {
+            // SAFETY: null or writable (OpenProperty's contract); an LPUNKNOWN place holds
+            // an LPMAPITABLE (both one interface pointer).
+            sys::PR_CONTAINER_CONTENTS if table => unsafe {
+                self.give_table(out, || self.contents(unicode))
+            },
+            sys::PR_FOLDER_ASSOCIATED_CONTENTS if table => unsafe {
+                self.give_table(out, || self.contents(unicode | sys::MAPI_ASSOCIATED))
+            },
+            sys::PR_CONTAINER_HIERARCHY if table => unsafe {
+                self.give_table(out, || self.hierarchy(unicode))
+            },
+            _ => {
+                // SAFETY: as above.
+                if let Ok(mut out) = unsafe { Out::new(out) } {
+                    out.clear();
+                }
+                let no = if table {
+                    sys::MAPI_E_NOT_FOUND
+                } else {
+                    sys::MAPI_E_INTERFACE_NOT_SUPPORTED
+                };
+                self.last_error.answer(Err(Error::new(no)))
+            }
+        }
+    }
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMAPIContainer_Impl for FolderObject<B> {
+    unsafe fn GetContentsTable(&self, flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
+        // SAFETY: GetContentsTable's contract.
+        unsafe { self.give_table(out, || self.contents(flags)) }
+    }
+
+    unsafe fn GetHierarchyTable(&self, flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
+        // SAFETY: GetHierarchyTable's contract.
+        unsafe { self.give_table(out, || self.hierarchy(flags)) }
+    }
+
+    unsafe fn OpenEntry(
+        &self,
+        cb: ULONG,
+        eid: LPENTRYID,
+        iid: LPCIID,
+        flags: ULONG,
+        obj_type: *mut ULONG,
+        out: *mut LPUNKNOWN,
+    ) -> HRESULT {
+        // SAFETY: OpenEntry's contract.
+        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
+        self.last_error.answer(r)
+    }
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
+    unsafe fn CreateMessage(&self, _iid: LPCIID, _flags: ULONG, out: *mut LPMESSAGE) -> HRESULT {
+        // SAFETY: null or writable.
+        if let Ok(mut out) = unsafe { Out::new(out) } {
+            out.clear();
+        }
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn CopyMessages(
+        &self,
+        _list: LPENTRYLIST,
+        _iid: LPCIID,
+        _dest: LPVOID,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn DeleteMessages(
+        &self,
+        _list: LPENTRYLIST,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn CreateFolder(
+        &self,
+        _folder_type: ULONG,
+        _name: LPTSTR,
+        _comment: LPTSTR,
+        _iid: LPCIID,
+        _flags: ULONG,
+        out: *mut LPMAPIFOLDER,
+    ) -> HRESULT {
+        // SAFETY: null or writable.
+        if let Ok(mut out) = unsafe { Out::new(out) } {
+            out.clear();
+        }
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn DeleteFolder(
+        &self,
+        _cb: ULONG,
+        _eid: LPENTRYID,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn SetReadFlags(
+        &self,
+        _list: LPENTRYLIST,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+
+    unsafe fn EmptyFolder(
+        &self,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+}

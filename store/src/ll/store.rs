@@ -1,0 +1,182 @@
+//! [`StoreObject`]: `IMsgStore` (and `IMAPISync`) on a [`StoreContext`], as the IMsgStore
+//! pages document it.
+
+use std::sync::Arc;
+
+use mapi_sync_macros::mapi_sync_provider;
+use mapi_sync_runtime::mem::Buffer;
+use mapi_sync_runtime::props::{OwnedValue, Prop, Properties};
+use mapi_sync_runtime::sys::{
+    self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, LPCIID, LPENTRYID, LPMAPIERROR, LPMAPITABLE,
+    LPTSTR, LPUNKNOWN, ULONG,
+};
+use mapi_sync_runtime::{Object, Out, Progress, Result, SyncProvider, SyncRequest};
+
+use super::entry::{self, props_methods, LastError};
+use super::table::TableObject;
+use crate::backend::Backend;
+use crate::context::StoreContext;
+use crate::entry_id::Special;
+use crate::table::{MemorySource, Table, TableType};
+
+/// The store object: `IMsgStore`, its `IMAPIProp`, and `IMAPISync` running the backend's
+/// [`synchronize`](Backend::synchronize).
+#[mapi_sync_provider(IMsgStore, crate = mapi_sync_runtime)]
+pub struct StoreObject<B: Backend> {
+    ctx: Arc<StoreContext<B>>,
+    last_error: LastError,
+}
+
+impl<B: Backend> StoreObject<B> {
+    /// The store object of `ctx`.
+    pub fn new(ctx: Arc<StoreContext<B>>) -> Object<StoreObject<B>> {
+        Object::new(StoreObject {
+            ctx,
+            last_error: LastError::default(),
+        })
+    }
+
+    /// The logged-on store.
+    pub fn context(&self) -> &Arc<StoreContext<B>> {
+        &self.ctx
+    }
+}
+
+impl<B: Backend> SyncProvider for StoreObject<B> {
+    const ONE_AT_A_TIME: bool = B::ONE_AT_A_TIME;
+
+    fn synchronize(&self, request: &SyncRequest, progress: &Progress) -> Result<()> {
+        let result = self.ctx.backend().synchronize(request, progress);
+        // What the sync added shows in the hierarchy from now on.
+        self.ctx.refresh_folders()?;
+        result
+    }
+}
+
+impl<B: Backend> Properties for StoreObject<B> {
+    fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        let computed = self.ctx.store_properties();
+        let backend = self.ctx.backend();
+        StoreContext::<B>::answer_with(&computed, |more| backend.store_properties(more), answer)
+    }
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMAPIProp_Impl for StoreObject<B> {
+    props_methods!();
+
+    unsafe fn GetLastError(&self, hr: HRESULT, flags: ULONG, out: *mut LPMAPIERROR) -> HRESULT {
+        // SAFETY: GetLastError's contract.
+        unsafe { self.last_error.get(&self.ctx, hr, flags, out) }
+    }
+}
+
+/// The receive folder table: the inbox for every message class.
+fn receive_folder_table<B: Backend>(
+    ctx: &StoreContext<B>,
+) -> Result<Object<TableObject<MemorySource>>> {
+    let inbox = ctx.tree().layout().entry_id(Special::Inbox);
+    let mut source = MemorySource::new();
+    for (key, class) in [(0, ""), (1, "IPM"), (2, "IPM.Note")] {
+        source.insert(
+            key,
+            vec![
+                (sys::PR_ENTRYID, OwnedValue::Binary(inbox.to_bytes())),
+                (sys::PR_RECORD_KEY, OwnedValue::Binary(inbox.record_key())),
+                (
+                    sys::PR_MESSAGE_CLASS_W,
+                    OwnedValue::Unicode(class.encode_utf16().collect()),
+                ),
+            ],
+        )?;
+    }
+    let columns = vec![sys::PR_ENTRYID, sys::PR_RECORD_KEY, sys::PR_MESSAGE_CLASS_W];
+    let table = Table::new(source, columns, TableType::Snapshot)?;
+    Ok(TableObject::new(table, ctx.allocators()))
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
+    unsafe fn CompareEntryIDs(
+        &self,
+        cb1: ULONG,
+        eid1: LPENTRYID,
+        cb2: ULONG,
+        eid2: LPENTRYID,
+        _flags: ULONG,
+        result: *mut ULONG,
+    ) -> HRESULT {
+        // SAFETY: CompareEntryIDs' contract.
+        let r = unsafe { entry::compare_entry_ids(&self.ctx, (cb1, eid1), (cb2, eid2), result) };
+        self.last_error.answer(r)
+    }
+
+    unsafe fn OpenEntry(
+        &self,
+        cb: ULONG,
+        eid: LPENTRYID,
+        iid: LPCIID,
+        flags: ULONG,
+        obj_type: *mut ULONG,
+        out: *mut LPUNKNOWN,
+    ) -> HRESULT {
+        // SAFETY: OpenEntry's contract.
+        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
+        self.last_error.answer(r)
+    }
+
+    unsafe fn GetReceiveFolder(
+        &self,
+        _class: LPTSTR,
+        _flags: ULONG,
+        cb: *mut ULONG,
+        eid: *mut LPENTRYID,
+        explicit_class: *mut LPTSTR,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (GetReceiveFolder's contract); the explicit class
+            // may be null.
+            let (mut cb, mut eid) = unsafe { (Out::new(cb)?, Out::new(eid)?) };
+            eid.clear();
+            let inbox = self.ctx.tree().layout().entry_id(Special::Inbox).to_bytes();
+            let buffer = Buffer::new(self.ctx.allocators(), inbox.len())?;
+            // SAFETY: room for the bytes.
+            unsafe {
+                buffer
+                    .as_ptr()
+                    .copy_from_nonoverlapping(inbox.as_ptr(), inbox.len())
+            };
+            // SAFETY: as above.
+            if let Ok(mut class) = unsafe { Out::new(explicit_class) } {
+                // Every class goes to the inbox: the explicit class is the default, "",
+                // which a NULL stands for (GetReceiveFolder's page).
+                class.clear();
+            }
+            cb.write(inbox.len() as ULONG);
+            eid.write(buffer.into_raw().cast());
+            Ok(())
+        })();
+        self.last_error.answer(r)
+    }
+
+    unsafe fn GetReceiveFolderTable(&self, _flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (GetReceiveFolderTable's contract).
+            let mut out = unsafe { Out::new(out) }?;
+            out.clear();
+            out.write(
+                receive_folder_table(&self.ctx)?
+                    .cast::<sys::IMAPITable>()?
+                    .into(),
+            );
+            Ok(())
+        })();
+        self.last_error.answer(r)
+    }
+
+    unsafe fn StoreLogoff(&self, flags: *mut ULONG) -> HRESULT {
+        // SAFETY: null or writable (StoreLogoff's contract): nothing to add to the flags.
+        let r = unsafe { Out::new(flags) }.map(|_| ());
+        self.last_error.answer(r)
+    }
+}
