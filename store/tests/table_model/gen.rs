@@ -128,7 +128,7 @@ fn leaf(rng: &mut Rng) -> Restriction {
             let (t, v) = match rng.below(4) {
                 0 => (prop_tag(sys::PT_BINARY, 0x6704), value(rng, sys::PT_BINARY)),
                 1 => (
-                    prop_tag(sys::PT_MV_UNICODE, 0x6706),
+                    prop_tag(sys::PT_MV_UNICODE | sys::MVI_FLAG, 0x6706),
                     value(rng, sys::PT_UNICODE),
                 ),
                 2 => (

@@ -277,7 +277,7 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
                 stats.found += 1;
             }
             (Err(e), None) => {
-                assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND);
+                assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND, "{r:?}: {e}");
                 assert_eq!(t.cursor(), pos, "the cursor stays");
             }
             (got, expect) => {

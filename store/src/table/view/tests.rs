@@ -469,11 +469,14 @@ fn find_row_by_instance_key_respects_the_origin_and_direction() {
             .code(),
         sys::MAPI_E_NOT_FOUND
     );
-    // An unknown key, a key of another length, a value of another type.
+    // A value of another type than the tag's.
+    let long = eq(sys::PR_INSTANCE_KEY, OwnedValue::Long(1));
+    let e = t.find_row(&long, sys::BOOKMARK_BEGINNING, 0).unwrap_err();
+    assert_eq!(e.code(), sys::MAPI_E_TOO_COMPLEX);
+    // An unknown key, a key of another length.
     for v in [
         OwnedValue::Binary(instance_key(99, 0).to_vec()),
         OwnedValue::Binary(vec![1]),
-        OwnedValue::Long(1),
     ] {
         let e = t
             .find_row(&eq(sys::PR_INSTANCE_KEY, v), sys::BOOKMARK_BEGINNING, 0)
