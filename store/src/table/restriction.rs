@@ -346,6 +346,11 @@ impl Restriction {
         }
     }
 
+    /// Whether it holds a `RES_COUNT`.
+    pub(crate) fn has_count(&self) -> bool {
+        self.counts > 0
+    }
+
     /// A fresh set of `RES_COUNT` counters for one evaluation pass.
     pub(crate) fn counters(&self) -> Counters {
         Counters(vec![0; self.counts as usize])
