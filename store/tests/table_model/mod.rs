@@ -32,6 +32,7 @@ pub struct Stats {
     pub finds: usize,
     pub found: usize,
     pub changes: usize,
+    pub bookmarks_moved: usize,
 }
 
 /// What column `tag` of `cells` should show (the crate documentation's rules), or `None`
@@ -313,6 +314,17 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
     let mut next_key = n as u64;
     for _ in 0..rng.below(12) {
         stats.changes += 1;
+        // A bookmark on a random row, to check where it leads after the change.
+        let mark = if want.is_empty() {
+            None
+        } else {
+            let p = rng.below(want.len());
+            t.seek_row(sys::BOOKMARK_BEGINNING, p as i32).unwrap();
+            let v = want[p].clone();
+            let (key, cells) = rows[v.row].clone();
+            let values = naive::sort_values(&sort, &cells, &v);
+            Some((t.create_bookmark().unwrap(), key, v.inst, values))
+        };
         let op = rng.below(3);
         if op == 0 || rows.is_empty() {
             let cells = gen::row(rng, next_key);
@@ -335,5 +347,36 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
         }
         want = naive::view(&rows, restriction.as_ref(), &sort);
         check_view(rng, &mut t, &rows, &want, &sort);
+        // The bookmark: on its row if the row is still there, else on the row that
+        // followed it (the rows that come before it in the new view are counted with its
+        // old values; keys grow with the source's order, so they break ties).
+        if let Some((bm, key, inst, values)) = mark {
+            let at = want
+                .iter()
+                .position(|v| rows[v.row].0 == key && v.inst == inst);
+            let (pos, hr) = match at {
+                Some(q) => (q, sys::S_OK),
+                None => {
+                    let before = want
+                        .iter()
+                        .filter(|v| {
+                            let vv = naive::sort_values(&sort, &rows[v.row].1, v);
+                            naive::order(&sort, &vv, &values)
+                                .then((rows[v.row].0, v.inst).cmp(&(key, inst)))
+                                .is_lt()
+                        })
+                        .count();
+                    (before, sys::MAPI_W_POSITION_CHANGED)
+                }
+            };
+            assert_eq!(
+                t.seek_row(bm, 0).unwrap(),
+                (0, hr),
+                "bookmark on {key}/{inst}"
+            );
+            assert_eq!(t.cursor(), pos, "bookmark on {key}/{inst}");
+            stats.bookmarks_moved += usize::from(at.is_none());
+            t.free_bookmark(bm).unwrap();
+        }
     }
 }

@@ -290,29 +290,45 @@ pub fn view(
             });
         }
     }
-    let key = |v: &ViewRow, k: usize| -> Option<OwnedValue> {
-        if Some(k) == instance {
-            v.value.clone()
-        } else {
-            get(&rows[v.row].1, sort.keys[k].tag).cloned()
-        }
-    };
     // `sort_by` is stable: ties keep the source's order (and the instances theirs).
     out.sort_by(|a, b| {
-        for (k, s) in sort.keys.iter().enumerate() {
-            let o = sort_cmp(key(a, k).as_ref(), key(b, k).as_ref());
-            let o = if s.order == sys::TABLE_SORT_DESCEND {
-                o.reverse()
-            } else {
-                o
-            };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
+        order(
+            sort,
+            &sort_values(sort, &rows[a.row].1, a),
+            &sort_values(sort, &rows[b.row].1, b),
+        )
     });
     out
+}
+
+/// A view row's value of each sort key (the instance's value for the instance key).
+pub fn sort_values(sort: &SortOrder, cells: &[Cell], v: &ViewRow) -> Vec<Option<OwnedValue>> {
+    sort.keys
+        .iter()
+        .map(|k| {
+            if prop_type(k.tag) & sys::MVI_FLAG == sys::MVI_FLAG {
+                v.value.clone()
+            } else {
+                get(cells, k.tag).cloned()
+            }
+        })
+        .collect()
+}
+
+/// How two rows with these sort values compare (ties: `Equal`).
+pub fn order(sort: &SortOrder, a: &[Option<OwnedValue>], b: &[Option<OwnedValue>]) -> Ordering {
+    for (k, s) in sort.keys.iter().enumerate() {
+        let o = sort_cmp(a[k].as_ref(), b[k].as_ref());
+        let o = if s.order == sys::TABLE_SORT_DESCEND {
+            o.reverse()
+        } else {
+            o
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 /// The first position from `start` (included; going backward, from the one before it)
