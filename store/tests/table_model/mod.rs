@@ -1,5 +1,5 @@
 //! The table engine against a model: random rows (random types, missing values,
-//! multi-valued ones), random restrictions of every kind but the sub-restriction
+//! multi-valued ones, recipients as sub-rows), random restrictions of every kind
 //! (nested), random sorts (with multi-valued instances); the table's rows, row counts,
 //! positions and `FindRow` answers are compared with [`naive`]'s, a filter and a stable
 //! sort over a `Vec` written apart from the engine. Then rows are added, removed and
@@ -84,7 +84,9 @@ fn has_count(r: &Restriction) -> bool {
     match r.kind() {
         RestrictionKind::Count { .. } => true,
         RestrictionKind::And(rs) | RestrictionKind::Or(rs) => rs.iter().any(has_count),
-        RestrictionKind::Not(r) | RestrictionKind::Comment { restriction: r, .. } => has_count(r),
+        RestrictionKind::Not(r)
+        | RestrictionKind::Comment { restriction: r, .. }
+        | RestrictionKind::SubRestriction { restriction: r, .. } => has_count(r),
         _ => false,
     }
 }
@@ -157,7 +159,13 @@ fn check_view(
     sort: &SortOrder,
 ) -> Vec<Vec<u8>> {
     let cols = t.query_columns(0).unwrap();
-    assert_eq!(t.row_count() as usize, want.len(), "row count");
+    assert_eq!(
+        t.row_count() as usize,
+        want.len(),
+        "row count of {:?} with {:?}",
+        t.restriction(),
+        sort
+    );
     t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
     let mut got: Vec<Row> = Vec::new();
     loop {
@@ -209,10 +217,15 @@ fn check_view(
 pub fn run(rng: &mut Rng, stats: &mut Stats) {
     stats.cases += 1;
     let n = rng.below(40);
-    let mut rows: Vec<SourceRow> = (0..n as u64).map(|k| (k, gen::row(rng, k))).collect();
+    let mut rows: Vec<SourceRow> = (0..n as u64)
+        .map(|k| (k, gen::row(rng, k), gen::recipients(rng)))
+        .collect();
     let mut source = MemorySource::new();
-    for (k, cells) in &rows {
+    for (k, cells, recipients) in &rows {
         source.insert(*k, cells.clone()).unwrap();
+        source
+            .set_sub_rows(*k, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+            .unwrap();
     }
     let sort = gen::sort(rng);
     let cols = columns(&sort);
@@ -321,20 +334,24 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
             let p = rng.below(want.len());
             t.seek_row(sys::BOOKMARK_BEGINNING, p as i32).unwrap();
             let v = want[p].clone();
-            let (key, cells) = rows[v.row].clone();
+            let (key, cells, _) = rows[v.row].clone();
             let values = naive::sort_values(&sort, &cells, &v);
             Some((t.create_bookmark().unwrap(), key, v.inst, values))
         };
         let op = rng.below(3);
         if op == 0 || rows.is_empty() {
             let cells = gen::row(rng, next_key);
+            let recipients = gen::recipients(rng);
             t.source_mut().insert(next_key, cells.clone()).unwrap();
-            rows.push((next_key, cells));
+            t.source_mut()
+                .set_sub_rows(next_key, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+                .unwrap();
+            rows.push((next_key, cells, recipients));
             t.row_added(next_key).unwrap();
             next_key += 1;
         } else if op == 1 {
             let i = rng.below(rows.len());
-            let (k, _) = rows.remove(i);
+            let (k, _, _) = rows.remove(i);
             assert!(t.source_mut().remove(k));
             t.row_removed(k).unwrap();
         } else {
@@ -343,6 +360,13 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
             let cells = gen::row(rng, k);
             t.source_mut().insert(k, cells.clone()).unwrap();
             rows[i].1 = cells;
+            if rng.chance(50) {
+                let recipients = gen::recipients(rng);
+                t.source_mut()
+                    .set_sub_rows(k, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+                    .unwrap();
+                rows[i].2 = recipients;
+            }
             t.row_modified(k).unwrap();
         }
         want = naive::view(&rows, restriction.as_ref(), &sort);
