@@ -125,7 +125,11 @@
 //! - `RES_COMMENT` is its restriction; `RES_COUNT` matches the first `ulCount` rows its
 //!   restriction matches, counted in the order rows are evaluated: the source's order
 //!   for `Restrict` (and on for rows added later), the search's order for `FindRow`;
-//! - `RES_AND` and `RES_OR` evaluate left to right and stop at the first answer.
+//! - `RES_AND` and `RES_OR` evaluate left to right and stop at the first answer;
+//! - `Restrict` evaluates once per source row, before instances are made (an `MVI_FLAG`
+//!   tag there matches a row when one of its values does, and `PR_INSTANCE_KEY` is the
+//!   row's first instance's); `FindRow` evaluates each row of the view, so on the
+//!   instance column it sees the instance's value.
 //!
 //! **Comparison** ([`table::compare`]): numbers, times and booleans as numbers; text
 //! case-insensitively (each character lowercased, then by code point: the part of a

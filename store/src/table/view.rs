@@ -24,7 +24,8 @@ const CHUNK: usize = 512;
 pub enum TableType {
     /// `TBLTYPE_DYNAMIC`: [`Table::row_added`] and the others change the view.
     Dynamic,
-    /// `TBLTYPE_SNAPSHOT`: they change nothing.
+    /// `TBLTYPE_SNAPSHOT`: they change nothing (`Restrict` and `SortTable` still read
+    /// the source again, and `QueryRows` reads the rows' values when it returns them).
     Snapshot,
 }
 
