@@ -253,18 +253,67 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
     stats.restricted_out += n.saturating_sub(want.len());
     let keys = check_view(rng, &mut t, &rows, &want, &sort);
 
-    // Seeking and positions.
-    for _ in 0..4 {
-        let len = want.len() as i64;
-        let start = rng.below(want.len() + 1) as i64;
-        t.seek_row(sys::BOOKMARK_BEGINNING, start as i32).unwrap();
-        let count = rng.below(20) as i32 - 10;
-        let (sought, hr) = t.seek_row(sys::BOOKMARK_CURRENT, count).unwrap();
-        let target = (start + i64::from(count)).clamp(0, len);
-        assert_eq!((sought as i64, hr), (target - start, sys::S_OK));
+    // A walk of the cursor: seeks from each origin, approximate seeks, reads both ways
+    // with and without TBL_NOADVANCE, each checked against the position the model keeps.
+    let len = want.len() as i64;
+    let ik = t
+        .query_columns(0)
+        .unwrap()
+        .iter()
+        .position(|&c| c == sys::PR_INSTANCE_KEY)
+        .unwrap();
+    let mut cursor = 0i64;
+    t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
+    for _ in 0..12 {
+        match rng.below(3) {
+            0 => {
+                let (origin, from) = *rng.pick(&[
+                    (sys::BOOKMARK_BEGINNING, 0),
+                    (sys::BOOKMARK_CURRENT, cursor),
+                    (sys::BOOKMARK_END, len),
+                ]);
+                let count = rng.below(2 * want.len() + 3) as i32 - want.len() as i32 - 1;
+                let (sought, hr) = t.seek_row(origin, count).unwrap();
+                let target = (from + i64::from(count)).clamp(0, len);
+                assert_eq!((i64::from(sought), hr), (target - from, sys::S_OK));
+                cursor = target;
+            }
+            1 => {
+                let (num, den) = (rng.below(6) as u32, 1 + rng.below(5) as u32);
+                t.seek_row_approx(num, den).unwrap();
+                cursor = if num >= den {
+                    len
+                } else {
+                    i64::from(num) * len / i64::from(den)
+                };
+            }
+            _ => {
+                let n = 1 + rng.below(6) as i64;
+                let backward = rng.chance(50);
+                let noadvance = rng.chance(30);
+                let flags = if noadvance { sys::TBL_NOADVANCE } else { 0 };
+                let got = t
+                    .query_rows(if backward { -n as i32 } else { n as i32 }, flags)
+                    .unwrap();
+                let (from, to) = if backward {
+                    ((cursor - n).max(0), cursor)
+                } else {
+                    (cursor, (cursor + n).min(len))
+                };
+                let got_keys: Vec<&OwnedValue> = got.iter().map(|r| &r[ik].value).collect();
+                let want_keys: Vec<OwnedValue> = keys[from as usize..to as usize]
+                    .iter()
+                    .map(|k| OwnedValue::Binary(k.clone()))
+                    .collect();
+                assert_eq!(got_keys, want_keys.iter().collect::<Vec<_>>());
+                if !noadvance {
+                    cursor = if backward { from } else { to };
+                }
+            }
+        }
         assert_eq!(
             t.query_position(),
-            (target as u32, target as u32, (len as u32).max(1))
+            (cursor as u32, cursor as u32, (len as u32).max(1))
         );
     }
 
