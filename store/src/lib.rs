@@ -27,6 +27,177 @@
 //! - [`ll`]: the raw side, the only module with `unsafe` code: `IMsgStore` (with
 //!   `IMAPISync`), `IMAPIFolder`, `IMessage` and `IMAPITable` on the above, and a caller's
 //!   `SRestriction` and `SSortOrderSet` read into the engine's owned forms.
+//!
+//! `FACTS.md` beside this crate lists each MAPI fact the engine and its tests rely on, with
+//! the page it comes from.
+//!
+//! # The table engine, by example
+//!
+//! A source of three messages, a restriction, a sort, and `QueryRows`:
+//!
+//! ```
+//! use mapi_sync_runtime::props::{OwnedValue, PropValue};
+//! use mapi_sync_runtime::sys;
+//! use mapi_sync_store::table::{MemorySource, Restriction, SortKey, SortOrder, Table, TableType};
+//!
+//! let mut source = MemorySource::new();
+//! for (key, subject, size) in [(1, "Lunch", 300), (2, "budget", 12_000), (3, "agenda", 900)] {
+//!     source.insert(
+//!         key,
+//!         vec![
+//!             (sys::PR_SUBJECT_W, PropValue::Str(subject).into()),
+//!             (sys::PR_MESSAGE_SIZE, OwnedValue::Long(size)),
+//!         ],
+//!     )?;
+//! }
+//! let columns = vec![sys::PR_SUBJECT_W, sys::PR_INSTANCE_KEY];
+//! let mut table = Table::new(source, columns, TableType::Dynamic)?;
+//! let small = OwnedValue::Long(10_000);
+//! table.restrict(Some(Restriction::property(sys::RELOP_LT, sys::PR_MESSAGE_SIZE, small)))?;
+//! table.sort_table(SortOrder::by(vec![SortKey::ascending(sys::PR_SUBJECT_W)]))?;
+//!
+//! let rows = table.query_rows(10, 0)?;
+//! let subjects: Vec<String> =
+//!     rows.iter().map(|row| row[0].value.as_value().to_text().unwrap()).collect();
+//! assert_eq!(subjects, ["agenda", "Lunch"]); // case-insensitive order
+//! assert_eq!(rows[0][1].tag, sys::PR_INSTANCE_KEY); // made by the engine
+//! assert!(table.query_rows(10, 0)?.is_empty()); // at the end: no rows
+//! # Ok::<(), mapi_sync_runtime::Error>(())
+//! ```
+//!
+//! A backend implements [`table::RowSource`] on what it has, answering with values that
+//! borrow its own data:
+//!
+//! ```
+//! use mapi_sync_runtime::props::{prop_id, Prop, PropValue};
+//! use mapi_sync_runtime::sys::{self, ULONG};
+//! use mapi_sync_store::table::{RowKey, RowSource, Table, TableType};
+//!
+//! struct Inbox(Vec<(u64, String)>);
+//!
+//! impl RowSource for Inbox {
+//!     fn keys(&self, keys: &mut Vec<RowKey>) -> mapi_sync_runtime::Result<()> {
+//!         keys.extend(self.0.iter().map(|(id, _)| *id));
+//!         Ok(())
+//!     }
+//!     fn values(
+//!         &self,
+//!         rows: &[RowKey],
+//!         columns: &[ULONG],
+//!         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+//!     ) -> mapi_sync_runtime::Result<()> {
+//!         let wants_subject = columns.iter().any(|&c| prop_id(c) == prop_id(sys::PR_SUBJECT_W));
+//!         for (i, key) in rows.iter().enumerate() {
+//!             let Some((_, subject)) = self.0.iter().find(|(id, _)| id == key) else { continue };
+//!             if wants_subject {
+//!                 answer(i, &[Prop::new(sys::PR_SUBJECT_W, PropValue::Str(subject))?]);
+//!             } else {
+//!                 answer(i, &[]);
+//!             }
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let inbox = Inbox(vec![(7, "Hello".into()), (9, "Re: Hello".into())]);
+//! let mut table = Table::new(inbox, vec![sys::PR_SUBJECT_W], TableType::Dynamic)?;
+//! assert_eq!(table.row_count(), 2);
+//! assert_eq!(table.query_rows(-1, 0)?.len(), 0); // at the beginning, backward: none
+//! # Ok::<(), mapi_sync_runtime::Error>(())
+//! ```
+//!
+//! ## What the engine does
+//!
+//! **The row source** ([`table::RowSource`]): the backend lists its rows' keys (a
+//! [`table::RowKey`] each, any `u64` unique among its rows) and answers the values of the
+//! columns asked for, for the rows asked about, as borrowed [`Prop`]s. Opening a table
+//! reads only the keys; `Restrict` and `SortTable` read the restriction's and the sort's
+//! columns of every row (in chunks of 512 rows); `QueryRows` reads the view's columns of
+//! the rows it returns; `FindRow` reads the restriction's columns of the rows it looks at.
+//! The engine keeps only the sort's values (owned); restrictions are evaluated on the
+//! borrowed values. A column is found by its property identifier, whatever its type.
+//!
+//! **Columns** (`SetColumns`, `QueryColumns`): a row shows each column in the column
+//! set's order. A value of the column's type shows as it is; `PT_UNSPECIFIED` shows the
+//! value with its own tag; text of the other string type is converted (`PT_STRING8` as
+//! UTF-8); anything else, and a missing value, shows as `PT_ERROR` with
+//! `MAPI_E_NOT_FOUND` under the column's identifier. `PR_INSTANCE_KEY` is made by the
+//! engine: 12 bytes, the row's key and the instance's index (see
+//! [`table::instance_key`]), unique in the table and the same while the row exists
+//! (through sorts and restrictions too).
+//!
+//! **Restrictions** ([`table::Restriction`]): every kind of `mapidefs.h` and `RES_COUNT`,
+//! built checked: a tree deeper than 256 is refused by the builders
+//! (`MAPI_E_TOO_COMPLEX`), so evaluation recursion is bounded. For a row:
+//!
+//! - a property the row lacks (or holds as `PT_ERROR`) makes `RES_PROPERTY`,
+//!   `RES_CONTENT`, `RES_COMPAREPROPS`, `RES_BITMASK`, `RES_SIZE` and `RES_EXIST` false
+//!   (so `RES_NOT` of one true); the pages leave this undefined, this is the usual choice;
+//! - a row value whose type does not compare with the restriction's makes them false;
+//!   a restriction whose value is not of its tag's type is `MAPI_E_TOO_COMPLEX`;
+//! - with `MVI_FLAG` in the tag, a multi-valued row value matches when one of its values
+//!   does; without it, a multi-valued value compares whole, as an ordered tuple;
+//! - `RES_PROPERTY` and `RES_COMPAREPROPS` compare as the sort does (text
+//!   case-insensitively); `RELOP_RE` is `MAPI_E_TOO_COMPLEX`;
+//! - `RES_CONTENT`: `FL_FULLSTRING`, `FL_SUBSTRING`, `FL_PREFIX`, on text (either string
+//!   type) or binaries (bytewise, case flags ignored); `FL_IGNORECASE` lowercases,
+//!   `FL_IGNORENONSPACE` drops combining marks and reads Latin-1's accented letters as
+//!   their base letter (no other folding: no Unicode tables here), `FL_LOOSE` does both;
+//! - `RES_BITMASK` on `PT_LONG` values; `RES_SIZE` on the value's size in bytes (strings
+//!   with their NUL, see `value_size` in `restriction.rs`); `RES_EXIST` by property
+//!   identifier, any type;
+//! - `RES_SUBRESTRICTION` on `PR_MESSAGE_RECIPIENTS` or `PR_MESSAGE_ATTACHMENTS` through
+//!   [`table::RowSource::sub_rows`], `MAPI_E_TOO_COMPLEX` when the source has none;
+//! - `RES_COMMENT` is its restriction; `RES_COUNT` matches the first `ulCount` rows its
+//!   restriction matches, counted in the order rows are evaluated: the source's order
+//!   for `Restrict` (and on for rows added later), the search's order for `FindRow`;
+//! - `RES_AND` and `RES_OR` evaluate left to right and stop at the first answer;
+//! - `Restrict` evaluates once per source row, before instances are made (an `MVI_FLAG`
+//!   tag there matches a row when one of its values does, and `PR_INSTANCE_KEY` is the
+//!   row's first instance's); `FindRow` evaluates each row of the view, so on the
+//!   instance column it sees the instance's value.
+//!
+//! **Comparison** ([`table::compare`]): numbers, times and booleans as numbers; text
+//! case-insensitively (each character lowercased, then by code point: the part of a
+//! collation that does not depend on the locale, and how Outlook's views sort
+//! subjects); binaries bytewise, a prefix first; GUIDs field by field; multi-valued values
+//! value by value, then the shorter first.
+//!
+//! **Sort** ([`table::SortOrder`]): several keys, each ascending or descending; stable
+//! (ties keep the source's order). A missing value sorts first ascending, so last
+//! descending; values of types that do not compare sort by type number. One key with
+//! `MVI_FLAG` makes a row per value of that column (a row without values is one row,
+//! without a value there), each with its own instance key, showing its value in that
+//! column. Categories (`cCategories` > 0), `TABLE_SORT_COMBINE` and two `MVI_FLAG` keys
+//! are `MAPI_E_TOO_COMPLEX`.
+//!
+//! **The view** ([`table::Table`]): a cursor (`0..=row count`, the next row to read);
+//! `SeekRow` from `BOOKMARK_BEGINNING`, `BOOKMARK_CURRENT`, `BOOKMARK_END` or a bookmark,
+//! clamped, returning the rows moved; `SeekRowApprox`; `QueryPosition`; `QueryRows`
+//! forward, backward (a negative count: the rows before the cursor, in the table's order,
+//! the cursor then on the first of them) and with `TBL_NOADVANCE` (the cursor stays);
+//! `GetRowCount`; `CreateBookmark`, `FreeBookmark` (numbers from 3; a bookmark follows its
+//! row; when the row has gone, it leads to the row that followed it with
+//! `MAPI_W_POSITION_CHANGED`, once; an unknown one is `MAPI_E_INVALID_BOOKMARK`);
+//! `FindRow` forward from the origin's row or backward from the row before it, moving the
+//! cursor to the row found (`MAPI_E_NOT_FOUND`, cursor unmoved, otherwise); a `RELOP_EQ`
+//! property restriction on `PR_INSTANCE_KEY` is answered from the key itself and a binary
+//! search, reading no row; `Restrict` (`None` clears) and `SortTable` put the cursor at
+//! the beginning and discard the bookmarks; `GetStatus` is `TBLSTAT_COMPLETE` with
+//! `TBLTYPE_DYNAMIC` or `TBLTYPE_SNAPSHOT`; `QuerySortOrder`.
+//!
+//! **Changes**: [`table::Table::row_added`], [`row_removed`](table::Table::row_removed)
+//! and [`row_modified`](table::Table::row_modified) put the row through the restriction
+//! and the sort and return what changed in the view ([`table::TableChange`]: added,
+//! deleted or modified, the instance key, the position, the prior row's instance key),
+//! what table notifications will carry. The cursor stays on its row; bookmarks on a
+//! removed row lead to the row after it. A snapshot table ignores them.
+//!
+//! Not yet: categories, `RELOP_RE`, asynchronous operations (`TBL_ASYNC`, `TBL_BATCH`:
+//! everything is done before a method returns), `Abort`, `ExpandRow`/`CollapseRow`,
+//! notifications themselves, and the COM object.
+//!
+//! [`Prop`]: mapi_sync_runtime::props::Prop
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -32,6 +32,7 @@ fn the_engine_answers_as_the_model_does() {
                 stats.finds += s.finds;
                 stats.found += s.found;
                 stats.changes += s.changes;
+                stats.bookmarks_moved += s.bookmarks_moved;
             }
             Err(e) => {
                 eprintln!("case {case} (seed {:#x}) failed", seed | 1);
@@ -50,4 +51,5 @@ fn the_engine_answers_as_the_model_does() {
         "{stats:?}"
     );
     assert!(stats.changes > cases, "{stats:?}");
+    assert!(stats.bookmarks_moved > cases / 10, "{stats:?}");
 }

@@ -33,6 +33,11 @@ pub(crate) struct Place {
 /// `BOOKMARK_CURRENT` and `BOOKMARK_END`.
 pub const FIRST_BOOKMARK: ULONG = 3;
 
+/// How many bookmarks a table keeps at once; `CreateBookmark` past it answers
+/// `MAPI_E_UNABLE_TO_COMPLETE`, as the `IMAPITable::CreateBookmark` page tells a table
+/// to (each keeps its row's sort values).
+pub const MAX_BOOKMARKS: usize = 65_536;
+
 /// A table's bookmarks.
 #[derive(Debug, Default)]
 pub(crate) struct Bookmarks {
@@ -41,10 +46,10 @@ pub(crate) struct Bookmarks {
 }
 
 impl Bookmarks {
-    /// A new bookmark at `mark`, and its number; `MAPI_E_UNABLE_TO_COMPLETE` when every
-    /// number is taken.
+    /// A new bookmark at `mark`, and its number; `MAPI_E_UNABLE_TO_COMPLETE` when there
+    /// are [`MAX_BOOKMARKS`].
     pub fn create(&mut self, mark: Mark) -> Result<ULONG> {
-        if self.marks.len() >= (u32::MAX - FIRST_BOOKMARK) as usize {
+        if self.marks.len() >= MAX_BOOKMARKS {
             return Err(Error::new(sys::MAPI_E_UNABLE_TO_COMPLETE));
         }
         loop {
@@ -113,5 +118,18 @@ mod tests {
         // The predefined ones are always there.
         b.free(sys::BOOKMARK_CURRENT).unwrap();
         assert_eq!(b.len(), 1);
+    }
+
+    #[test]
+    fn past_the_limit_creating_is_unable_to_complete_until_one_is_freed() {
+        let mut b = Bookmarks::default();
+        let mut last = 0;
+        for _ in 0..MAX_BOOKMARKS {
+            last = b.create(Mark::End).unwrap();
+        }
+        let e = b.create(Mark::End).unwrap_err();
+        assert_eq!(e.code(), sys::MAPI_E_UNABLE_TO_COMPLETE);
+        b.free(last).unwrap();
+        assert_eq!(b.create(Mark::End).unwrap(), last + 1);
     }
 }

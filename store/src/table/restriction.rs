@@ -254,7 +254,8 @@ impl Restriction {
 
     /// `Ok` if the engine can evaluate it: every relation a `RELOP_*` other than
     /// `RELOP_RE` (which is `MAPI_E_TOO_COMPLEX`), `BMR_EQZ`/`BMR_NEZ`, a known
-    /// `FL_*` level on a string or binary value, a sub-restriction on recipients or
+    /// `FL_*` level on a string or binary value, property and content values of their
+    /// tag's type (see `types_agree`), a sub-restriction on recipients or
     /// attachments; `MAPI_E_INVALID_PARAMETER` for a value no `RELOP_*`, `BMR_*` or `FL_*`
     /// has, `MAPI_E_TOO_COMPLEX` for what the engine does not evaluate.
     pub fn check(&self) -> Result<()> {
@@ -275,8 +276,11 @@ impl Restriction {
                 restriction.check()
             }
             RestrictionKind::Content {
-                fuzzy_level, value, ..
+                fuzzy_level,
+                value,
+                tag,
             } => {
+                types_agree(*tag, value)?;
                 let known = sys::FL_IGNORECASE | sys::FL_IGNORENONSPACE | sys::FL_LOOSE;
                 if fuzzy_level & 0xFFFF > sys::FL_PREFIX || fuzzy_level & 0xFFFF_0000 & !known != 0
                 {
@@ -290,9 +294,13 @@ impl Restriction {
                 }
                 Ok(())
             }
-            RestrictionKind::Property { relop, .. }
-            | RestrictionKind::CompareProps { relop, .. }
-            | RestrictionKind::Size { relop, .. } => Relop::from_raw(*relop).map(|_| ()),
+            RestrictionKind::Property { relop, tag, value } => {
+                types_agree(*tag, value)?;
+                Relop::from_raw(*relop).map(|_| ())
+            }
+            RestrictionKind::CompareProps { relop, .. } | RestrictionKind::Size { relop, .. } => {
+                Relop::from_raw(*relop).map(|_| ())
+            }
             RestrictionKind::Bitmask { relation, .. } => {
                 if *relation == sys::BMR_EQZ || *relation == sys::BMR_NEZ {
                     Ok(())
@@ -336,6 +344,11 @@ impl Restriction {
                 push(*tag2);
             }
         }
+    }
+
+    /// Whether it holds a `RES_COUNT`.
+    pub(crate) fn has_count(&self) -> bool {
+        self.counts > 0
     }
 
     /// A fresh set of `RES_COUNT` counters for one evaluation pass.
@@ -440,6 +453,29 @@ impl Restriction {
             }
             RestrictionKind::Exist { tag } => row.get(*tag).is_some(),
         })
+    }
+}
+
+/// `Ok` when a restriction's value has its tag's type: the same type, text of either
+/// string type (and lists of them), or for an `MVI_FLAG` tag one value of the
+/// multi-valued type. Else `MAPI_E_TOO_COMPLEX` (the `SPropertyRestriction` page).
+fn types_agree(tag: ULONG, value: &OwnedValue) -> Result<()> {
+    let t = prop_type(tag);
+    let t = if t & sys::MVI_FLAG == sys::MVI_FLAG {
+        t & !sys::MVI_FLAG
+    } else {
+        t
+    };
+    let v = value.prop_type();
+    let text = |x| x == sys::PT_UNICODE || x == sys::PT_STRING8;
+    let texts = |x| x == sys::PT_MV_UNICODE || x == sys::PT_MV_STRING8;
+    if t == v || (text(t) && text(v)) || (texts(t) && texts(v)) {
+        Ok(())
+    } else {
+        Err(Error::with_message(
+            sys::MAPI_E_TOO_COMPLEX,
+            format!("a value of type {v:#06X} for the tag {tag:#010X}"),
+        ))
     }
 }
 

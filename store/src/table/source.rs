@@ -30,8 +30,9 @@ pub trait RowSource {
     /// when it is not sorted).
     fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()>;
 
-    /// For each row `rows[i]` it knows, calls `answer(i, props)` once with the values it
-    /// has among `columns`. The engine finds a column's value by its property
+    /// For each row `rows[i]` it knows, in the order of `rows`, calls `answer(i, props)`
+    /// once with the values it has among `columns` (an answer out of order is ignored:
+    /// the engine evaluates rows in order, which `RES_COUNT` depends on). The engine finds a column's value by its property
     /// identifier, so a value may have another type than the column's tag asks for (the
     /// engine decides what a column of another type shows); a column the row lacks is
     /// left out (or given as a `PT_ERROR` value). A row it does not know (removed

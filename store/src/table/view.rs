@@ -24,7 +24,8 @@ const CHUNK: usize = 512;
 pub enum TableType {
     /// `TBLTYPE_DYNAMIC`: [`Table::row_added`] and the others change the view.
     Dynamic,
-    /// `TBLTYPE_SNAPSHOT`: they change nothing.
+    /// `TBLTYPE_SNAPSHOT`: they change nothing (`Restrict` and `SortTable` still read
+    /// the source again, and `QueryRows` reads the rows' values when it returns them).
     Snapshot,
 }
 
@@ -708,9 +709,23 @@ impl<S: RowSource> Table<S> {
         restriction.check()?;
         let backward = flags & sys::DIR_BACKWARD != 0;
         let (start, changed) = self.resolve(origin)?;
-        let found = match self.find_by_instance_key(restriction) {
-            Some(pos) => pos.filter(|&p| if backward { p < start } else { p >= start }),
-            None => self.scan(restriction, start, backward)?,
+        let ahead = |p: &usize| if backward { *p < start } else { *p >= start };
+        let found = match self.instance_key_candidate(restriction) {
+            // The whole restriction is the instance key: the index answers.
+            Some((pos, true)) => pos.filter(ahead),
+            // The instance key narrows it to one row: only that row is read.
+            Some((pos, false)) => match pos.filter(ahead) {
+                Some(p) => self.scan_positions(restriction, &[p])?,
+                None => None,
+            },
+            None => {
+                let positions: Vec<usize> = if backward {
+                    (0..start.min(self.order.len())).rev().collect()
+                } else {
+                    (start..self.order.len()).collect()
+                };
+                self.scan_positions(restriction, &positions)?
+            }
         };
         match found {
             Some(p) => {
@@ -725,19 +740,27 @@ impl<S: RowSource> Table<S> {
         }
     }
 
-    /// For a `RELOP_EQ` restriction on `PR_INSTANCE_KEY`: `Some(where the row is)`;
-    /// `None` for any other restriction.
-    fn find_by_instance_key(&self, r: &Restriction) -> Option<Option<usize>> {
-        let RestrictionKind::Property { relop, tag, value } = r.kind() else {
-            return None;
-        };
-        if *relop != sys::RELOP_EQ || *tag != sys::PR_INSTANCE_KEY {
-            return None;
+    /// For a `RELOP_EQ` restriction on `PR_INSTANCE_KEY`, `Some((where the row is,
+    /// true))`; for an AND with one among its restrictions (and no `RES_COUNT`, whose
+    /// counting depends on the rows before), `Some((where that row is, false))`: only that
+    /// row can match. `None` otherwise.
+    fn instance_key_candidate(&self, r: &Restriction) -> Option<(Option<usize>, bool)> {
+        match r.kind() {
+            RestrictionKind::Property { relop, tag, value }
+                if *relop == sys::RELOP_EQ && *tag == sys::PR_INSTANCE_KEY =>
+            {
+                let pos = match value {
+                    OwnedValue::Binary(bytes) => self.position_of_instance_key(bytes),
+                    _ => None,
+                };
+                Some((pos, true))
+            }
+            RestrictionKind::And(all) if !r.has_count() => all
+                .iter()
+                .find_map(|c| self.instance_key_candidate(c))
+                .map(|(pos, exact)| (pos, exact && all.len() == 1)),
+            _ => None,
         }
-        let OwnedValue::Binary(bytes) = value else {
-            return Some(None);
-        };
-        Some(self.position_of_instance_key(bytes))
     }
 
     /// Where the row with this `PR_INSTANCE_KEY` is, without reading any row.
@@ -748,12 +771,8 @@ impl<S: RowSource> Table<S> {
         self.alive(&s).then(|| self.position_of(&s))
     }
 
-    fn scan(&self, r: &Restriction, start: usize, backward: bool) -> Result<Option<usize>> {
-        let positions: Vec<usize> = if backward {
-            (0..start.min(self.order.len())).rev().collect()
-        } else {
-            (start..self.order.len()).collect()
-        };
+    /// The first of `positions` whose row matches, reading the restriction's columns.
+    fn scan_positions(&self, r: &Restriction, positions: &[usize]) -> Result<Option<usize>> {
         let keys: Vec<RowKey> = positions
             .iter()
             .map(|&p| self.entries[&self.order[p].seq].key)

@@ -128,7 +128,7 @@ fn leaf(rng: &mut Rng) -> Restriction {
             let (t, v) = match rng.below(4) {
                 0 => (prop_tag(sys::PT_BINARY, 0x6704), value(rng, sys::PT_BINARY)),
                 1 => (
-                    prop_tag(sys::PT_MV_UNICODE, 0x6706),
+                    prop_tag(sys::PT_MV_UNICODE | sys::MVI_FLAG, 0x6706),
                     value(rng, sys::PT_UNICODE),
                 ),
                 2 => (
@@ -165,13 +165,28 @@ fn leaf(rng: &mut Rng) -> Restriction {
     }
 }
 
-/// A restriction up to `depth` deep, of every kind but the sub-restriction (the model's
-/// rows have no sub-rows); `with_count` allows `RES_COUNT`.
+/// A row's recipients: up to three sub-rows of the same random properties.
+pub fn recipients(rng: &mut Rng) -> Vec<Vec<Cell>> {
+    (0..rng.below(4))
+        .map(|i| row(rng, 1000 + i as u64))
+        .collect()
+}
+
+/// A restriction up to `depth` deep, of every kind; `with_count` allows `RES_COUNT`.
 pub fn restriction(rng: &mut Rng, depth: u32, with_count: bool) -> Restriction {
+    restriction_in(rng, depth, with_count, true)
+}
+
+/// `with_sub` allows sub-restrictions (not inside one).
+fn restriction_in(rng: &mut Rng, depth: u32, with_count: bool, with_sub: bool) -> Restriction {
     if depth <= 1 || rng.chance(35) {
         return leaf(rng);
     }
-    let child = |rng: &mut Rng| restriction(rng, depth - 1, with_count);
+    let child = |rng: &mut Rng| restriction_in(rng, depth - 1, with_count, with_sub);
+    if with_sub && rng.chance(12) {
+        let inner = restriction_in(rng, depth - 1, with_count, false);
+        return Restriction::sub(sys::PR_MESSAGE_RECIPIENTS, inner).unwrap();
+    }
     match rng.below(if with_count { 6 } else { 5 }) {
         0 | 1 => {
             let n = rng.below(4);

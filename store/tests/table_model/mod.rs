@@ -1,5 +1,5 @@
 //! The table engine against a model: random rows (random types, missing values,
-//! multi-valued ones), random restrictions of every kind but the sub-restriction
+//! multi-valued ones, recipients as sub-rows), random restrictions of every kind
 //! (nested), random sorts (with multi-valued instances); the table's rows, row counts,
 //! positions and `FindRow` answers are compared with [`naive`]'s, a filter and a stable
 //! sort over a `Vec` written apart from the engine. Then rows are added, removed and
@@ -32,6 +32,7 @@ pub struct Stats {
     pub finds: usize,
     pub found: usize,
     pub changes: usize,
+    pub bookmarks_moved: usize,
 }
 
 /// What column `tag` of `cells` should show (the crate documentation's rules), or `None`
@@ -83,7 +84,9 @@ fn has_count(r: &Restriction) -> bool {
     match r.kind() {
         RestrictionKind::Count { .. } => true,
         RestrictionKind::And(rs) | RestrictionKind::Or(rs) => rs.iter().any(has_count),
-        RestrictionKind::Not(r) | RestrictionKind::Comment { restriction: r, .. } => has_count(r),
+        RestrictionKind::Not(r)
+        | RestrictionKind::Comment { restriction: r, .. }
+        | RestrictionKind::SubRestriction { restriction: r, .. } => has_count(r),
         _ => false,
     }
 }
@@ -156,7 +159,13 @@ fn check_view(
     sort: &SortOrder,
 ) -> Vec<Vec<u8>> {
     let cols = t.query_columns(0).unwrap();
-    assert_eq!(t.row_count() as usize, want.len(), "row count");
+    assert_eq!(
+        t.row_count() as usize,
+        want.len(),
+        "row count of {:?} with {:?}",
+        t.restriction(),
+        sort
+    );
     t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
     let mut got: Vec<Row> = Vec::new();
     loop {
@@ -208,10 +217,15 @@ fn check_view(
 pub fn run(rng: &mut Rng, stats: &mut Stats) {
     stats.cases += 1;
     let n = rng.below(40);
-    let mut rows: Vec<SourceRow> = (0..n as u64).map(|k| (k, gen::row(rng, k))).collect();
+    let mut rows: Vec<SourceRow> = (0..n as u64)
+        .map(|k| (k, gen::row(rng, k), gen::recipients(rng)))
+        .collect();
     let mut source = MemorySource::new();
-    for (k, cells) in &rows {
+    for (k, cells, recipients) in &rows {
         source.insert(*k, cells.clone()).unwrap();
+        source
+            .set_sub_rows(*k, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+            .unwrap();
     }
     let sort = gen::sort(rng);
     let cols = columns(&sort);
@@ -239,18 +253,67 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
     stats.restricted_out += n.saturating_sub(want.len());
     let keys = check_view(rng, &mut t, &rows, &want, &sort);
 
-    // Seeking and positions.
-    for _ in 0..4 {
-        let len = want.len() as i64;
-        let start = rng.below(want.len() + 1) as i64;
-        t.seek_row(sys::BOOKMARK_BEGINNING, start as i32).unwrap();
-        let count = rng.below(20) as i32 - 10;
-        let (sought, hr) = t.seek_row(sys::BOOKMARK_CURRENT, count).unwrap();
-        let target = (start + i64::from(count)).clamp(0, len);
-        assert_eq!((sought as i64, hr), (target - start, sys::S_OK));
+    // A walk of the cursor: seeks from each origin, approximate seeks, reads both ways
+    // with and without TBL_NOADVANCE, each checked against the position the model keeps.
+    let len = want.len() as i64;
+    let ik = t
+        .query_columns(0)
+        .unwrap()
+        .iter()
+        .position(|&c| c == sys::PR_INSTANCE_KEY)
+        .unwrap();
+    let mut cursor = 0i64;
+    t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
+    for _ in 0..12 {
+        match rng.below(3) {
+            0 => {
+                let (origin, from) = *rng.pick(&[
+                    (sys::BOOKMARK_BEGINNING, 0),
+                    (sys::BOOKMARK_CURRENT, cursor),
+                    (sys::BOOKMARK_END, len),
+                ]);
+                let count = rng.below(2 * want.len() + 3) as i32 - want.len() as i32 - 1;
+                let (sought, hr) = t.seek_row(origin, count).unwrap();
+                let target = (from + i64::from(count)).clamp(0, len);
+                assert_eq!((i64::from(sought), hr), (target - from, sys::S_OK));
+                cursor = target;
+            }
+            1 => {
+                let (num, den) = (rng.below(6) as u32, 1 + rng.below(5) as u32);
+                t.seek_row_approx(num, den).unwrap();
+                cursor = if num >= den {
+                    len
+                } else {
+                    i64::from(num) * len / i64::from(den)
+                };
+            }
+            _ => {
+                let n = 1 + rng.below(6) as i64;
+                let backward = rng.chance(50);
+                let noadvance = rng.chance(30);
+                let flags = if noadvance { sys::TBL_NOADVANCE } else { 0 };
+                let got = t
+                    .query_rows(if backward { -n as i32 } else { n as i32 }, flags)
+                    .unwrap();
+                let (from, to) = if backward {
+                    ((cursor - n).max(0), cursor)
+                } else {
+                    (cursor, (cursor + n).min(len))
+                };
+                let got_keys: Vec<&OwnedValue> = got.iter().map(|r| &r[ik].value).collect();
+                let want_keys: Vec<OwnedValue> = keys[from as usize..to as usize]
+                    .iter()
+                    .map(|k| OwnedValue::Binary(k.clone()))
+                    .collect();
+                assert_eq!(got_keys, want_keys.iter().collect::<Vec<_>>());
+                if !noadvance {
+                    cursor = if backward { from } else { to };
+                }
+            }
+        }
         assert_eq!(
             t.query_position(),
-            (target as u32, target as u32, (len as u32).max(1))
+            (cursor as u32, cursor as u32, (len as u32).max(1))
         );
     }
 
@@ -277,7 +340,7 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
                 stats.found += 1;
             }
             (Err(e), None) => {
-                assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND);
+                assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND, "{r:?}: {e}");
                 assert_eq!(t.cursor(), pos, "the cursor stays");
             }
             (got, expect) => {
@@ -313,16 +376,31 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
     let mut next_key = n as u64;
     for _ in 0..rng.below(12) {
         stats.changes += 1;
+        // A bookmark on a random row, to check where it leads after the change.
+        let mark = if want.is_empty() {
+            None
+        } else {
+            let p = rng.below(want.len());
+            t.seek_row(sys::BOOKMARK_BEGINNING, p as i32).unwrap();
+            let v = want[p].clone();
+            let (key, cells, _) = rows[v.row].clone();
+            let values = naive::sort_values(&sort, &cells, &v);
+            Some((t.create_bookmark().unwrap(), key, v.inst, values))
+        };
         let op = rng.below(3);
         if op == 0 || rows.is_empty() {
             let cells = gen::row(rng, next_key);
+            let recipients = gen::recipients(rng);
             t.source_mut().insert(next_key, cells.clone()).unwrap();
-            rows.push((next_key, cells));
+            t.source_mut()
+                .set_sub_rows(next_key, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+                .unwrap();
+            rows.push((next_key, cells, recipients));
             t.row_added(next_key).unwrap();
             next_key += 1;
         } else if op == 1 {
             let i = rng.below(rows.len());
-            let (k, _) = rows.remove(i);
+            let (k, _, _) = rows.remove(i);
             assert!(t.source_mut().remove(k));
             t.row_removed(k).unwrap();
         } else {
@@ -331,9 +409,47 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
             let cells = gen::row(rng, k);
             t.source_mut().insert(k, cells.clone()).unwrap();
             rows[i].1 = cells;
+            if rng.chance(50) {
+                let recipients = gen::recipients(rng);
+                t.source_mut()
+                    .set_sub_rows(k, sys::PR_MESSAGE_RECIPIENTS, recipients.clone())
+                    .unwrap();
+                rows[i].2 = recipients;
+            }
             t.row_modified(k).unwrap();
         }
         want = naive::view(&rows, restriction.as_ref(), &sort);
         check_view(rng, &mut t, &rows, &want, &sort);
+        // The bookmark: on its row if the row is still there, else on the row that
+        // followed it (the rows that come before it in the new view are counted with its
+        // old values; keys grow with the source's order, so they break ties).
+        if let Some((bm, key, inst, values)) = mark {
+            let at = want
+                .iter()
+                .position(|v| rows[v.row].0 == key && v.inst == inst);
+            let (pos, hr) = match at {
+                Some(q) => (q, sys::S_OK),
+                None => {
+                    let before = want
+                        .iter()
+                        .filter(|v| {
+                            let vv = naive::sort_values(&sort, &rows[v.row].1, v);
+                            naive::order(&sort, &vv, &values)
+                                .then((rows[v.row].0, v.inst).cmp(&(key, inst)))
+                                .is_lt()
+                        })
+                        .count();
+                    (before, sys::MAPI_W_POSITION_CHANGED)
+                }
+            };
+            assert_eq!(
+                t.seek_row(bm, 0).unwrap(),
+                (0, hr),
+                "bookmark on {key}/{inst}"
+            );
+            assert_eq!(t.cursor(), pos, "bookmark on {key}/{inst}");
+            stats.bookmarks_moved += usize::from(at.is_none());
+            t.free_bookmark(bm).unwrap();
+        }
     }
 }

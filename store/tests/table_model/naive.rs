@@ -10,8 +10,8 @@ use mapi_sync_runtime::props::{prop_id, prop_type, OwnedValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_store::table::{Cell, Restriction, RestrictionKind, SortOrder};
 
-/// A row of the source: its key and cells.
-pub type SourceRow = (u64, Vec<Cell>);
+/// A row of the source: its key, cells and recipients (sub-rows).
+pub type SourceRow = (u64, Vec<Cell>, Vec<Vec<Cell>>);
 
 /// A row of the expected view: the source row's index and the instance (its index
 /// among the instance column's values, and that value).
@@ -163,9 +163,11 @@ fn content(v: &OwnedValue, pattern: &OwnedValue, fuzzy: ULONG) -> bool {
     }
 }
 
-/// A row as a restriction sees it: its cells, and in an instance view the instance.
+/// A row as a restriction sees it: its cells, its recipients (`None` for a sub-row,
+/// which has none), and in an instance view the instance.
 pub struct Seen<'a> {
     pub cells: &'a [Cell],
+    pub recipients: Option<&'a [Vec<Cell>]>,
     /// The instance column's identifier and this row's value of it.
     pub instance: Option<(ULONG, Option<&'a OwnedValue>)>,
 }
@@ -201,7 +203,23 @@ pub fn matches(r: &Restriction, row: &Seen<'_>, counts: &mut Counts) -> bool {
                 false
             }
         }
-        RestrictionKind::SubRestriction { .. } => panic!("the model has no sub-rows"),
+        RestrictionKind::SubRestriction {
+            object,
+            restriction,
+        } => {
+            assert_eq!(*object, sys::PR_MESSAGE_RECIPIENTS);
+            let subs = row
+                .recipients
+                .expect("no sub-restriction in a sub-restriction");
+            subs.iter().any(|cells| {
+                let sub = Seen {
+                    cells,
+                    recipients: None,
+                    instance: None,
+                };
+                matches(restriction, &sub, counts)
+            })
+        }
         RestrictionKind::Property { relop, tag, value } => one_of(row.get(*tag), *tag, |v| {
             cmp(v, value).is_some_and(|o| holds(*relop, o))
         }),
@@ -261,9 +279,10 @@ pub fn view(
         .iter()
         .position(|k| prop_type(k.tag) & sys::MVI_FLAG == sys::MVI_FLAG);
     let mut out = Vec::new();
-    for (i, (_, cells)) in rows.iter().enumerate() {
+    for (i, (_, cells, recipients)) in rows.iter().enumerate() {
         let seen = Seen {
             cells,
+            recipients: Some(recipients),
             instance: None,
         };
         if let Some(r) = restriction {
@@ -290,29 +309,45 @@ pub fn view(
             });
         }
     }
-    let key = |v: &ViewRow, k: usize| -> Option<OwnedValue> {
-        if Some(k) == instance {
-            v.value.clone()
-        } else {
-            get(&rows[v.row].1, sort.keys[k].tag).cloned()
-        }
-    };
     // `sort_by` is stable: ties keep the source's order (and the instances theirs).
     out.sort_by(|a, b| {
-        for (k, s) in sort.keys.iter().enumerate() {
-            let o = sort_cmp(key(a, k).as_ref(), key(b, k).as_ref());
-            let o = if s.order == sys::TABLE_SORT_DESCEND {
-                o.reverse()
-            } else {
-                o
-            };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
+        order(
+            sort,
+            &sort_values(sort, &rows[a.row].1, a),
+            &sort_values(sort, &rows[b.row].1, b),
+        )
     });
     out
+}
+
+/// A view row's value of each sort key (the instance's value for the instance key).
+pub fn sort_values(sort: &SortOrder, cells: &[Cell], v: &ViewRow) -> Vec<Option<OwnedValue>> {
+    sort.keys
+        .iter()
+        .map(|k| {
+            if prop_type(k.tag) & sys::MVI_FLAG == sys::MVI_FLAG {
+                v.value.clone()
+            } else {
+                get(cells, k.tag).cloned()
+            }
+        })
+        .collect()
+}
+
+/// How two rows with these sort values compare (ties: `Equal`).
+pub fn order(sort: &SortOrder, a: &[Option<OwnedValue>], b: &[Option<OwnedValue>]) -> Ordering {
+    for (k, s) in sort.keys.iter().enumerate() {
+        let o = sort_cmp(a[k].as_ref(), b[k].as_ref());
+        let o = if s.order == sys::TABLE_SORT_DESCEND {
+            o.reverse()
+        } else {
+            o
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
 }
 
 /// The first position from `start` (included; going backward, from the one before it)
@@ -340,6 +375,7 @@ pub fn find(
         let v = &view[p];
         let seen = Seen {
             cells: &rows[v.row].1,
+            recipients: Some(&rows[v.row].2),
             instance: instance_id.map(|id| (id, v.value.as_ref())),
         };
         matches(r, &seen, &mut counts)

@@ -93,14 +93,13 @@ fn a_missing_property_is_false_and_its_not_true() {
 }
 
 #[test]
-fn values_of_different_types_do_not_match() {
-    assert!(!eval(&prop(sys::RELOP_EQ, LONG, OwnedValue::I8(6))));
-    assert!(!eval(&prop(sys::RELOP_NE, LONG, OwnedValue::Boolean(true))));
-    assert!(!eval(&prop(
-        sys::RELOP_EQ,
-        BIN,
-        OwnedValue::String8(vec![1, 2, 3])
-    )));
+fn row_values_of_another_type_do_not_match() {
+    // The row's 0x6603 is text: a PT_LONG restriction on it matches nothing.
+    let on_text = prop_tag(sys::PT_LONG, 0x6603);
+    assert!(!eval(&prop(sys::RELOP_EQ, on_text, OwnedValue::Long(6))));
+    assert!(!eval(&prop(sys::RELOP_NE, on_text, OwnedValue::Long(6))));
+    let on_long = prop_tag(sys::PT_I8, 0x6601);
+    assert!(!eval(&prop(sys::RELOP_EQ, on_long, OwnedValue::I8(6))));
     // Text matches text of either string type, case-insensitively.
     assert!(eval(&prop(
         sys::RELOP_EQ,
@@ -108,6 +107,35 @@ fn values_of_different_types_do_not_match() {
         PropValue::String8(b"h\xC3\xA9LLO world")
     )));
     assert!(eval(&prop(sys::RELOP_GT, TEXT, PropValue::Str("hello"))));
+}
+
+#[test]
+fn a_value_of_another_type_than_its_tag_is_too_complex() {
+    for r in [
+        prop(sys::RELOP_EQ, LONG, OwnedValue::I8(6)),
+        prop(sys::RELOP_EQ, BIN, OwnedValue::String8(vec![1])),
+        prop(
+            sys::RELOP_EQ,
+            MV | sys::MV_INSTANCE,
+            OwnedValue::MvLong(vec![1]),
+        ),
+        Restriction::content(sys::FL_FULLSTRING, BIN, PropValue::Str("x")),
+    ] {
+        assert_eq!(
+            r.check().unwrap_err().code(),
+            sys::MAPI_E_TOO_COMPLEX,
+            "{r:?}"
+        );
+    }
+    // Text of the other string type, and one value for an MVI_FLAG tag, are fine.
+    assert!(prop(sys::RELOP_EQ, TEXT8, PropValue::Str("x"))
+        .check()
+        .is_ok());
+    assert!(
+        prop(sys::RELOP_EQ, MV | sys::MV_INSTANCE, OwnedValue::Long(1))
+            .check()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -221,9 +249,13 @@ fn without_mvi_flag_a_multi_valued_column_is_one_ordered_tuple() {
     // Compared value by value; the shorter tuple is the lesser when it is a prefix.
     assert!(eval(&prop(sys::RELOP_GT, MV, OwnedValue::MvLong(vec![3]))));
     assert!(eval(&prop(sys::RELOP_LT, MV, OwnedValue::MvLong(vec![4]))));
-    // A single value is another type.
-    assert!(!eval(&prop(sys::RELOP_EQ, MV, OwnedValue::Long(3))));
-    assert!(!eval(&prop(sys::RELOP_NE, MV, OwnedValue::Long(3))));
+    // A single value for a multi-valued tag without MVI_FLAG is another type.
+    assert_eq!(
+        eval_on(&prop(sys::RELOP_EQ, MV, OwnedValue::Long(3)), &row())
+            .unwrap_err()
+            .code(),
+        sys::MAPI_E_TOO_COMPLEX
+    );
     // A single-valued tag does not reach into a multi-valued value either.
     assert!(!eval(&prop(
         sys::RELOP_EQ,

@@ -134,6 +134,55 @@ fn opening_reads_keys_only_and_query_rows_reads_the_rows_it_returns() {
     );
     assert_eq!(t.cursor(), 7);
     assert!(t.source().asked.borrow().is_empty());
+    // Inside an AND, the instance key narrows the search to its row: one row is read.
+    let key = t.instance_key_at(3).unwrap();
+    let and = Restriction::and(vec![
+        Restriction::exist(NAME),
+        eq(sys::PR_INSTANCE_KEY, OwnedValue::Binary(key.clone())),
+    ])
+    .unwrap();
+    t.find_row(&and, sys::BOOKMARK_BEGINNING, 0).unwrap();
+    assert_eq!(t.cursor(), 3);
+    assert_eq!(*t.source().asked.borrow(), [(1, vec![NAME])]);
+    let none = Restriction::and(vec![
+        Restriction::property(sys::RELOP_GT, SIZE, OwnedValue::Long(5)),
+        eq(sys::PR_INSTANCE_KEY, OwnedValue::Binary(key)),
+    ])
+    .unwrap();
+    let e = t.find_row(&none, sys::BOOKMARK_BEGINNING, 0).unwrap_err();
+    assert_eq!(e.code(), sys::MAPI_E_NOT_FOUND);
+}
+
+#[test]
+fn a_table_of_100_000_rows_opens_sorts_and_restricts() {
+    let mut inner = MemorySource::new();
+    for k in 0..100_000u64 {
+        let size = ((k * 7919) % 1000) as i32;
+        inner
+            .insert(k, vec![(SIZE, OwnedValue::Long(size))])
+            .unwrap();
+    }
+    let mut t = Table::new(inner, vec![SIZE, sys::PR_INSTANCE_KEY], TableType::Dynamic).unwrap();
+    assert_eq!(t.row_count(), 100_000);
+    t.sort_table(SortOrder::by(vec![SortKey::descending(SIZE)]))
+        .unwrap();
+    let first = t.query_rows(2, 0).unwrap();
+    assert_eq!(first[0][0].value, OwnedValue::Long(999));
+    t.restrict(Some(Restriction::property(
+        sys::RELOP_LT,
+        SIZE,
+        OwnedValue::Long(10),
+    )))
+    .unwrap();
+    assert_eq!(t.row_count(), 1000);
+    let key = t.instance_key_at(500).unwrap();
+    t.find_row(
+        &eq(sys::PR_INSTANCE_KEY, OwnedValue::Binary(key)),
+        sys::BOOKMARK_BEGINNING,
+        0,
+    )
+    .unwrap();
+    assert_eq!(t.cursor(), 500);
 }
 
 // ----- columns -----
@@ -469,11 +518,14 @@ fn find_row_by_instance_key_respects_the_origin_and_direction() {
             .code(),
         sys::MAPI_E_NOT_FOUND
     );
-    // An unknown key, a key of another length, a value of another type.
+    // A value of another type than the tag's.
+    let long = eq(sys::PR_INSTANCE_KEY, OwnedValue::Long(1));
+    let e = t.find_row(&long, sys::BOOKMARK_BEGINNING, 0).unwrap_err();
+    assert_eq!(e.code(), sys::MAPI_E_TOO_COMPLEX);
+    // An unknown key, a key of another length.
     for v in [
         OwnedValue::Binary(instance_key(99, 0).to_vec()),
         OwnedValue::Binary(vec![1]),
-        OwnedValue::Long(1),
     ] {
         let e = t
             .find_row(&eq(sys::PR_INSTANCE_KEY, v), sys::BOOKMARK_BEGINNING, 0)
