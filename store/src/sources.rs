@@ -1,7 +1,7 @@
 //! The row sources of a store's tables, on its [`Backend`]: a folder's hierarchy table
 //! ([`HierarchySource`]: the folders below it, from the [`FolderTree`]) and its contents
 //! tables ([`ContentsSource`]: its messages, or its associated ones). Each row has the
-//! framework's computed properties ([`identity`](crate::identity)) beside what the
+//! framework's computed properties ([`identity`](mod@crate::identity)) beside what the
 //! backend gives, so an object and its row agree.
 
 use std::sync::Arc;
