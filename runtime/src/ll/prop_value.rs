@@ -243,6 +243,7 @@ pub(crate) fn count_of(n: usize) -> Result<ULONG> {
     ULONG::try_from(n).map_err(|_| Error::new(sys::MAPI_E_NOT_ENOUGH_MEMORY))
 }
 
+/// A value's `_PV`, its strings and arrays written into children of `buffer`.
 pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV> {
     let mut v = empty();
     match *value {
@@ -267,12 +268,20 @@ pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV>
         }
         PropValue::Error(e) => v.err = e,
         PropValue::Clsid(g) => v.lpguid = copy_to(buffer, std::slice::from_ref(&g))?,
-        PropValue::MvLong(l) => {
-            v.MVl = sys::SLongArray {
-                cValues: count_of(l.len())?,
-                lpl: copy_to(buffer, l)?,
-            }
-        }
+        PropValue::I2(i) => v.i = i,
+        PropValue::R4(f) => v.flt = f,
+        PropValue::Double(d) => v.dbl = d,
+        PropValue::Currency(c) => v.cur = sys::CURRENCY { int64: c },
+        PropValue::AppTime(t) => v.at = t,
+        PropValue::Object => {}
+        _ => write_list(buffer, value, &mut v)?,
+    }
+    Ok(v)
+}
+
+/// A multi-valued value's array into `v`, its items in children of `buffer`.
+fn write_list(buffer: &Buffer, value: &PropValue<'_>, v: &mut _PV) -> Result<()> {
+    match *value {
         PropValue::MvUnicode(list) => {
             let ptrs = child_array::<*mut u16>(buffer, list.len())?;
             for (i, w) in list.iter().enumerate() {
@@ -310,42 +319,6 @@ pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV>
                 lpbin: bins,
             }
         }
-        PropValue::I2(i) => v.i = i,
-        PropValue::R4(f) => v.flt = f,
-        PropValue::Double(d) => v.dbl = d,
-        PropValue::Currency(c) => v.cur = sys::CURRENCY { int64: c },
-        PropValue::AppTime(t) => v.at = t,
-        PropValue::Object => {}
-        PropValue::MvI2(l) => {
-            v.MVi = sys::SShortArray {
-                cValues: count_of(l.len())?,
-                lpi: copy_to(buffer, l)?,
-            }
-        }
-        PropValue::MvR4(l) => {
-            v.MVflt = sys::SRealArray {
-                cValues: count_of(l.len())?,
-                lpflt: copy_to(buffer, l)?,
-            }
-        }
-        PropValue::MvDouble(l) => {
-            v.MVdbl = sys::SDoubleArray {
-                cValues: count_of(l.len())?,
-                lpdbl: copy_to(buffer, l)?,
-            }
-        }
-        PropValue::MvCurrency(l) => {
-            v.MVcur = sys::SCurrencyArray {
-                cValues: count_of(l.len())?,
-                lpcur: copy_to(buffer, l)?.cast(),
-            }
-        }
-        PropValue::MvAppTime(l) => {
-            v.MVat = sys::SAppTimeArray {
-                cValues: count_of(l.len())?,
-                lpat: copy_to(buffer, l)?,
-            }
-        }
         PropValue::MvSysTime(times) => {
             let items: Vec<sys::FILETIME> = times
                 .iter()
@@ -354,25 +327,31 @@ pub(crate) fn write_value(buffer: &Buffer, value: &PropValue<'_>) -> Result<_PV>
                     dwHighDateTime: (t >> 32) as u32,
                 })
                 .collect();
-            v.MVft = sys::SDateTimeArray {
-                cValues: count_of(items.len())?,
-                lpft: copy_to(buffer, &items)?,
-            }
+            v.MVl = fixed(buffer, &items)?;
         }
-        PropValue::MvClsid(l) => {
-            v.MVguid = sys::SGuidArray {
-                cValues: count_of(l.len())?,
-                lpguid: copy_to(buffer, l)?,
-            }
-        }
-        PropValue::MvI8(l) => {
-            v.MVli = sys::SLargeIntegerArray {
-                cValues: count_of(l.len())?,
-                lpli: copy_to(buffer, l)?.cast(),
-            }
-        }
+        PropValue::MvLong(l) => v.MVl = fixed(buffer, l)?,
+        PropValue::MvI2(l) => v.MVl = fixed(buffer, l)?,
+        PropValue::MvR4(l) => v.MVl = fixed(buffer, l)?,
+        PropValue::MvDouble(l) | PropValue::MvAppTime(l) => v.MVl = fixed(buffer, l)?,
+        PropValue::MvCurrency(l) | PropValue::MvI8(l) => v.MVl = fixed(buffer, l)?,
+        PropValue::MvClsid(l) => v.MVl = fixed(buffer, l)?,
+        // Every single value is write_value's.
+        _ => {}
     }
-    Ok(v)
+    Ok(())
+}
+
+/// A fixed-size list's `{ ULONG cValues; T *lp; }`, its items copied into a child of
+/// `buffer`. Every fixed-size multi-valued member of `_PV` (`MVi`, `MVl`, `MVflt`,
+/// `MVdbl`, `MVcur`, `MVat`, `MVft`, `MVguid`, `MVli`) is that struct for its `T`, laid
+/// out alike, so the one written as `MVl` is read back through the member its type
+/// names. (`CURRENCY` and `LARGE_INTEGER` are unions over one 64-bit integer: `i64`'s
+/// size and alignment.)
+fn fixed<T: Copy>(buffer: &Buffer, items: &[T]) -> Result<sys::SLongArray> {
+    Ok(sys::SLongArray {
+        cValues: count_of(items.len())?,
+        lpl: copy_to(buffer, items)?.cast(),
+    })
 }
 
 /// Room for `n` items of `T` in a child of `buffer` (zeroed: null pointers, empty
