@@ -211,3 +211,10 @@ pub mod ll;
 pub mod sources;
 pub mod table;
 pub mod tree;
+
+/// What [`store_provider!`] expands to names. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use mapi_sync_runtime::ms_provider_init;
+    pub use mapi_sync_runtime::provider::Init;
+}

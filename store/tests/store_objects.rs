@@ -138,8 +138,14 @@ fn rows(table: &IMAPITable, columns: &[ULONG]) -> Vec<Vec<Option<Vec<u8>>>> {
                 .collect()
         })
         .collect();
-    for row in read.iter() {
-        free(row.as_raw().as_ptr().cast_mut().cast());
+    // Freed as FreeProws frees it, through the set's own pointers.
+    // SAFETY: the set QueryRows handed out, `cRows` rows each with its buffer.
+    unsafe {
+        let count = std::ptr::addr_of!((*set).cRows).read();
+        let first = std::ptr::addr_of!((*set).aRow).cast::<sys::SRow>();
+        for i in 0..count as usize {
+            free((*first.add(i)).lpProps.cast());
+        }
     }
     free(set.cast());
     out
@@ -350,6 +356,33 @@ fn tables_both_ways_and_what_the_caller_asks_wrongly() {
             sys::MAPI_E_NO_ACCESS
         );
         assert!(message.is_null());
+        // The store's own entry id, no interface named: its IMsgStore (not its
+        // IUnknown, which is IMAPISync's vtable), whose properties answer.
+        let store_id = prop(&store, sys::PR_ENTRYID).unwrap();
+        let mut unknown = sys::InterfacePtr::null();
+        let hr = store.OpenEntry(
+            store_id.len() as ULONG,
+            store_id.as_ptr().cast_mut().cast(),
+            null_mut(),
+            0,
+            &mut kind,
+            &mut unknown,
+        );
+        assert_eq!((hr, kind), (sys::S_OK, sys::MAPI_STORE));
+        let again: IMsgStore =
+            IMsgStore::from_raw(unknown.into_owned().unwrap().into_raw()).unwrap();
+        // Called through the pointer handed out, not through QueryInterface.
+        let (mut n, mut v) = (0, null_mut());
+        assert_eq!(
+            again.GetProps(null_mut(), sys::MAPI_UNICODE, &mut n, &mut v),
+            sys::S_OK
+        );
+        let values = Props::from_raw(v, n).unwrap();
+        assert_eq!(
+            values.find(sys::PR_DISPLAY_NAME_W).unwrap().value(),
+            PropValue::Str("Mail")
+        );
+        free(v.cast());
         // The store answers IMAPISync too.
         let _sync: sys::IMAPISync = store.cast().unwrap();
     }

@@ -17,12 +17,16 @@ fn free(p: *mut std::ffi::c_void) {
     unsafe { Allocators::local().as_raw().2.unwrap()(p) };
 }
 
-/// Frees an `SRowSet` as `FreeProws` does.
+/// Frees an `SRowSet` as `FreeProws` does: each row's values, then the set, through the
+/// set's own pointers.
 fn free_rows(rows: sys::LPSRowSet) {
-    // SAFETY: a row set QueryRows handed out: `cRows` rows, each with its own buffer.
+    // SAFETY: a row set QueryRows handed out: `cRows` rows, each with its own buffer;
+    // reached through the set's pointer, not a borrowed view.
     unsafe {
-        for row in Rows::from_raw(rows).unwrap().iter() {
-            free(row.as_raw().as_ptr().cast_mut().cast());
+        let count = std::ptr::addr_of!((*rows).cRows).read();
+        let first = std::ptr::addr_of!((*rows).aRow).cast::<sys::SRow>();
+        for i in 0..count as usize {
+            free((*first.add(i)).lpProps.cast());
         }
     }
     free(rows.cast());

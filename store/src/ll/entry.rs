@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use mapi_sync_runtime::props::imapiprop;
 use mapi_sync_runtime::props::Properties;
 use mapi_sync_runtime::sys::{
-    self, ComInterface, IUnknown, Interface as _, LPSPropProblemArray, LPSPropTagArray,
-    LPSPropValue, HRESULT, LPCIID, LPENTRYID, LPMAPIERROR, LPUNKNOWN, ULONG,
+    self, ComInterface, IUnknown, LPSPropProblemArray, LPSPropTagArray, LPSPropValue, HRESULT,
+    LPCIID, LPENTRYID, LPMAPIERROR, LPUNKNOWN, ULONG,
 };
 use mapi_sync_runtime::{Error, Out, Result};
 
@@ -35,16 +35,24 @@ pub(crate) unsafe fn entry_id_bytes<'a>(cb: ULONG, p: LPENTRYID) -> Result<&'a [
     Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), cb as usize) })
 }
 
-/// Hands `unknown`'s interface `iid` (or `unknown` itself for a null `iid`) to the caller
-/// through `out`: `MAPI_E_INTERFACE_NOT_SUPPORTED` for one the object does not answer.
+/// Hands `unknown`'s interface `iid` to the caller through `out`, or for a null `iid`
+/// its standard interface `standard` (IMsgStore, IMAPIFolder, IMessage: an object's
+/// IUnknown need not be that interface's pointer, a store's is its IMAPISync's):
+/// `MAPI_E_INTERFACE_NOT_SUPPORTED` for one the object does not answer.
 ///
 /// # Safety
 /// `iid` null or an IID valid for the call.
-unsafe fn hand_out(unknown: IUnknown, iid: LPCIID, out: &mut Out<'_, LPUNKNOWN>) -> Result<()> {
-    if iid.is_null() {
-        out.write(unknown.into());
-        return Ok(());
-    }
+pub(crate) unsafe fn hand_out(
+    unknown: IUnknown,
+    iid: LPCIID,
+    standard: &sys::GUID,
+    out: &mut Out<'_, LPUNKNOWN>,
+) -> Result<()> {
+    let iid = if iid.is_null() {
+        standard as LPCIID
+    } else {
+        iid
+    };
     let mut raw = std::ptr::null_mut();
     // SAFETY: `iid` is an IID (caller's contract) and `raw` a place for the answer.
     let hr = unsafe { unknown.QueryInterface(iid, &mut raw) };
@@ -54,8 +62,8 @@ unsafe fn hand_out(unknown: IUnknown, iid: LPCIID, out: &mut Out<'_, LPUNKNOWN>)
             "the object does not have that interface",
         ));
     }
-    // SAFETY: QueryInterface handed over one reference to `raw`.
-    out.write(unsafe { IUnknown::from_raw(raw) }.into());
+    // The reference QueryInterface handed over moves to the caller.
+    out.write(sys::InterfacePtr::from_raw(raw));
     Ok(())
 }
 
@@ -96,22 +104,25 @@ pub(crate) unsafe fn open_entry<B: Backend>(
     } else {
         ctx.resolve(bytes)?
     };
-    let (kind, unknown) = match opened {
+    let (kind, unknown, standard) = match opened {
         Opened::Store => (
             sys::MAPI_STORE,
             StoreObject::new(ctx.clone()).into_unknown(),
+            &sys::IID_IMsgStore,
         ),
         Opened::Folder(node) => (
             sys::MAPI_FOLDER,
             FolderObject::new(ctx.clone(), node).into_unknown(),
+            &sys::IID_IMAPIFolder,
         ),
         Opened::Message(node, id) => (
             sys::MAPI_MESSAGE,
             MessageObject::open(ctx.clone(), node, id)?.into_unknown(),
+            &sys::IID_IMessage,
         ),
     };
     // SAFETY: `iid` null or an IID (OpenEntry's contract).
-    unsafe { hand_out(unknown, iid, &mut out) }?;
+    unsafe { hand_out(unknown, iid, standard, &mut out) }?;
     obj_type.write(kind);
     Ok(())
 }

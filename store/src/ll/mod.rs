@@ -9,12 +9,14 @@
 //! | `folder.rs` | [`folder::FolderObject`]: `IMAPIFolder` |
 //! | `message.rs` | [`message::MessageObject`]: `IMessage` |
 //! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
+//! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
 //! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
 //! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
 
 pub(crate) mod entry;
 pub mod folder;
 pub mod message;
+pub mod provider;
 pub(crate) mod restriction;
 pub(crate) mod sort;
 pub mod store;

@@ -1,0 +1,240 @@
+//! The store's side of logging on: [`ProviderObject`] (`IMSProvider`: `Logon` makes the
+//! backend and hands out the store and its logon object) and [`LogonObject`]
+//! (`IMSLogon`), as the IMSProvider::Logon and IMSLogon pages document them; with
+//! [`store_provider!`](crate::store_provider) exporting `MSProviderInit` for them.
+//!
+//! What `Logon` does (the rest of the contract, the service entry and the profile, is
+//! the service plumbing's):
+//!
+//! 1. `MAPI_E_INVALID_PARAMETER` for a null support object or out-pointer; every
+//!    out-pointer is NULL (or 0) after a failure;
+//! 2. the provider's closure makes the backend from the [`LogonRequest`] (its error is
+//!    returned as it is: `MAPI_E_UNCONFIGURED` when the profile lacks what it needs);
+//! 3. an entry id given must be this store's (`MAPI_E_UNKNOWN_ENTRYID` otherwise);
+//! 4. the store's `MAPIUID` is registered with `IMAPISupport::SetProviderUID`, so MAPI
+//!    routes its entry ids here, and the support object is kept (`AddRef`) until
+//!    `IMSLogon::Logoff`;
+//! 5. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
+//!    `*lppMSLogon` its logon object; no spooler security, no `MAPIERROR`.
+
+use std::sync::{Arc, Mutex};
+
+use mapi_sync_macros::mapi_object;
+use mapi_sync_runtime::mem::Allocators;
+use mapi_sync_runtime::sys::{
+    self, IMAPISupport, IMSLogon, IMSLogon_Impl, IMSProvider_Impl, HRESULT, LPBYTE, LPCIID,
+    LPENTRYID, LPMAPIERROR, LPMAPISUP, LPMDB, LPMSLOGON, LPTSTR, LPUNKNOWN, ULONG, ULONG_PTR,
+};
+use mapi_sync_runtime::{Error, FreeThreaded, Object, Out, Result};
+
+use super::entry::{self, LastError};
+use super::store::StoreObject;
+use crate::backend::Backend;
+use crate::context::StoreContext;
+use crate::entry_id::{EntryId, Target};
+
+/// What a logon asks of the provider's closure.
+#[derive(Debug)]
+pub struct LogonRequest<'a> {
+    /// The store's entry id as the profile holds it (empty when there is none yet).
+    pub entry_id: &'a [u8],
+    /// `Logon`'s flags (`MDB_NO_DIALOG`, `MDB_WRITE`, `MDB_NO_MAIL`, `MAPI_UNICODE`, …).
+    pub flags: ULONG,
+}
+
+/// What a logon hands out: the store and its logon object.
+type LoggedOn<B> = (Object<StoreObject<B>>, Object<LogonObject<B>>);
+
+/// `IMSProvider` of a framework store: `make` builds the backend at each logon.
+#[mapi_object(IMSProvider, crate = mapi_sync_runtime)]
+pub struct ProviderObject<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
+{
+    allocators: Allocators,
+    make: F,
+    _backend: std::marker::PhantomData<fn() -> B>,
+}
+
+impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
+    ProviderObject<B, F>
+{
+    /// The provider object: answers in memory from `allocators`, makes backends with
+    /// `make`.
+    pub fn new(allocators: Allocators, make: F) -> Object<ProviderObject<B, F>> {
+        Object::new(ProviderObject {
+            allocators,
+            make,
+            _backend: std::marker::PhantomData,
+        })
+    }
+
+    /// Steps 2 to 4: the logged-on store and its logon object.
+    fn log_on(&self, support: &IMAPISupport, request: &LogonRequest<'_>) -> Result<LoggedOn<B>> {
+        let ctx = StoreContext::new((self.make)(request)?, self.allocators)?;
+        let uid = ctx.info().uid;
+        if !request.entry_id.is_empty()
+            && *EntryId::parse(request.entry_id, uid)?.target() != Target::Store
+        {
+            return Err(Error::with_message(
+                sys::MAPI_E_UNKNOWN_ENTRYID,
+                "not this store's entry id",
+            ));
+        }
+        let mut mapi_uid = sys::MAPIUID { ab: uid.0 };
+        // SAFETY: a MAPIUID alive for the call.
+        let hr = unsafe { support.SetProviderUID(&mut mapi_uid, 0) };
+        if hr != sys::S_OK {
+            return Err(Error::with_message(
+                hr,
+                "IMAPISupport::SetProviderUID failed",
+            ));
+        }
+        // SAFETY: MAPI's support object may be called from any thread (it is free-threaded).
+        let support = unsafe { FreeThreaded::new(support.clone()) };
+        let logon = Object::new(LogonObject {
+            ctx: ctx.clone(),
+            support: Mutex::new(Some(support)),
+            last_error: LastError::default(),
+        });
+        Ok((StoreObject::new(ctx), logon))
+    }
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> IMSProvider_Impl
+    for ProviderObject<B, F>
+{
+    unsafe fn Shutdown(&self, _flags: *mut ULONG) -> HRESULT {
+        sys::S_OK
+    }
+
+    unsafe fn Logon(
+        &self,
+        support: LPMAPISUP,
+        _ui: ULONG_PTR,
+        _profile: LPTSTR,
+        cb: ULONG,
+        eid: LPENTRYID,
+        flags: ULONG,
+        iid: LPCIID,
+        cb_security: *mut ULONG,
+        security: *mut LPBYTE,
+        error: *mut LPMAPIERROR,
+        logon_out: *mut LPMSLOGON,
+        store_out: *mut LPMDB,
+    ) -> HRESULT {
+        let result = (|| -> Result<()> {
+            // SAFETY: null or writable (Logon's contract).
+            let mut outs = unsafe { (Out::new(logon_out)?, Out::new(store_out)?) };
+            outs.0.clear();
+            outs.1.clear();
+            // SAFETY: optional out-pointers, null or writable.
+            unsafe {
+                if let Ok(mut e) = Out::new(error) {
+                    e.clear();
+                }
+                if let Ok(mut c) = Out::new(cb_security) {
+                    c.write(0);
+                }
+                if let Ok(mut s) = Out::new(security) {
+                    s.clear();
+                }
+            }
+            // SAFETY: null or a live support object for the call (Logon's contract).
+            let support = unsafe { support.get() }
+                .ok_or_else(|| {
+                    Error::with_message(sys::MAPI_E_INVALID_PARAMETER, "no support object")
+                })?
+                .clone();
+            // SAFETY: the caller's entry id.
+            let entry_id = unsafe { entry::entry_id_bytes(cb, eid) }?;
+            let (store, logon) = self.log_on(&support, &LogonRequest { entry_id, flags })?;
+            let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
+            // SAFETY: a local place; `iid` null or an IID (Logon's contract).
+            unsafe {
+                let mut handed = Out::new(&mut unknown as *mut LPUNKNOWN)?;
+                entry::hand_out(store.into_unknown(), iid, &sys::IID_IMsgStore, &mut handed)?;
+            }
+            let logon: IMSLogon = logon.cast()?;
+            // The store's interface pointer is an LPMDB place's value (one pointer).
+            outs.1.write(sys::InterfacePtr::from_raw(unknown.as_raw()));
+            outs.0.write(logon.into());
+            Ok(())
+        })();
+        match result {
+            Ok(()) => sys::S_OK,
+            Err(e) => e.code(),
+        }
+    }
+}
+
+/// `IMSLogon` of a logged-on store.
+#[mapi_object(IMSLogon, crate = mapi_sync_runtime)]
+pub struct LogonObject<B: Backend> {
+    ctx: Arc<StoreContext<B>>,
+    /// MAPI's support object, kept from `Logon` to `Logoff`.
+    support: Mutex<Option<FreeThreaded<IMAPISupport>>>,
+    last_error: LastError,
+}
+
+#[allow(non_snake_case)]
+impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
+    unsafe fn GetLastError(&self, hr: HRESULT, flags: ULONG, out: *mut LPMAPIERROR) -> HRESULT {
+        // SAFETY: GetLastError's contract.
+        unsafe { self.last_error.get(&self.ctx, hr, flags, out) }
+    }
+
+    unsafe fn Logoff(&self, _flags: *mut ULONG) -> HRESULT {
+        // The support object is released here, as the page asks.
+        self.support
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        sys::S_OK
+    }
+
+    unsafe fn OpenEntry(
+        &self,
+        cb: ULONG,
+        eid: LPENTRYID,
+        iid: LPCIID,
+        flags: ULONG,
+        obj_type: *mut ULONG,
+        out: *mut LPUNKNOWN,
+    ) -> HRESULT {
+        // SAFETY: OpenEntry's contract.
+        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
+        self.last_error.answer(r)
+    }
+
+    unsafe fn CompareEntryIDs(
+        &self,
+        cb1: ULONG,
+        eid1: LPENTRYID,
+        cb2: ULONG,
+        eid2: LPENTRYID,
+        _flags: ULONG,
+        result: *mut ULONG,
+    ) -> HRESULT {
+        // SAFETY: CompareEntryIDs' contract.
+        let r = unsafe { entry::compare_entry_ids(&self.ctx, (cb1, eid1), (cb2, eid2), result) };
+        self.last_error.answer(r)
+    }
+}
+
+/// Exports `MSProviderInit` for a store written on the framework: `$make` is a closure
+/// `Fn(&LogonRequest) -> Result<B>` for a [`Backend`] `B`, called at each logon.
+///
+/// ```ignore
+/// mapi_sync_store::store_provider!(|request: &LogonRequest| Ok(MyBackend::open(request)?));
+/// ```
+#[macro_export]
+macro_rules! store_provider {
+    ($make:expr) => {
+        $crate::__private::ms_provider_init!(|init: &$crate::__private::Init| {
+            ::core::result::Result::Ok($crate::ll::provider::ProviderObject::new(
+                init.allocators,
+                $make,
+            ))
+        });
+    };
+}

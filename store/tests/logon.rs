@@ -1,0 +1,224 @@
+//! A framework store through MAPI's entry: `MSProviderInit` (exported by
+//! `store_provider!`), `IMSProvider::Logon` with a support object, the store and logon
+//! objects it hands out, and `IMSLogon::Logoff` giving the support object back.
+
+#![allow(non_snake_case)]
+
+use std::ptr::null_mut;
+use std::sync::Mutex;
+
+use mapi_sync_macros::mapi_object;
+use mapi_sync_runtime::mem::Allocators;
+use mapi_sync_runtime::props::{Prop, PropValue, Props};
+use mapi_sync_runtime::sys::{
+    self, IMAPISupport_Impl, IMSProvider, Interface as _, HRESULT, LPMAPIUID, ULONG,
+};
+use mapi_sync_runtime::{Object, Result};
+use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::entry_id::{EntryId, StoreUid};
+use mapi_sync_store::ll::provider::LogonRequest;
+
+const UID: StoreUid = StoreUid([0x5A; 16]);
+
+struct One;
+
+impl Backend for One {
+    fn store(&self) -> StoreInfo {
+        StoreInfo {
+            uid: UID,
+            display_name: "One".into(),
+            mdb_provider: [1; 16],
+        }
+    }
+
+    fn folders(&self) -> Result<Vec<FolderInfo>> {
+        Ok(vec![FolderInfo::mail("F", None, "Folder")])
+    }
+
+    fn messages(&self, _: &[u8], _: bool, _: &mut Vec<Vec<u8>>) -> Result<()> {
+        Ok(())
+    }
+
+    fn message_properties(&self, _: &[u8], _: &[u8], _: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        Err(mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND))
+    }
+}
+
+mapi_sync_store::store_provider!(|request: &LogonRequest<'_>| {
+    if request.flags & sys::MDB_NO_DIALOG == 0 {
+        // What a store answers when the profile lacks its settings.
+        return Err(mapi_sync_runtime::Error::new(sys::MAPI_E_UNCONFIGURED));
+    }
+    Ok(One)
+});
+
+/// MAPI's support object, as much of it as a logon uses: it records the provider UID.
+#[mapi_object(IMAPISupport, crate = mapi_sync_runtime)]
+struct Support {
+    uid: Mutex<Option<[u8; 16]>>,
+}
+
+impl IMAPISupport_Impl for Support {
+    unsafe fn SetProviderUID(&self, uid: LPMAPIUID, _flags: ULONG) -> HRESULT {
+        *self.uid.lock().unwrap() = Some(unsafe { (*uid).ab });
+        sys::S_OK
+    }
+}
+
+fn provider() -> IMSProvider {
+    let (a, m, f) = Allocators::local().as_raw();
+    let (mut version, mut provider) = (0, sys::InterfacePtr::null());
+    // SAFETY: the local allocators and writable out-pointers.
+    let hr = unsafe {
+        MSProviderInit(
+            null_mut(),
+            null_mut(),
+            a,
+            m,
+            f,
+            0,
+            sys::CURRENT_SPI_VERSION,
+            &mut version,
+            &mut provider,
+        )
+    };
+    assert_eq!(hr, sys::S_OK);
+    // SAFETY: MSProviderInit handed over one reference.
+    unsafe { provider.into_owned() }.unwrap()
+}
+
+#[test]
+fn logon_hands_out_the_store_and_registers_its_uid_and_logoff_lets_support_go() {
+    let provider = provider();
+    let support = Object::new(Support {
+        uid: Mutex::new(None),
+    });
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let eid = EntryId::store(UID).to_bytes();
+    let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
+    let (mut cb_security, mut security, mut error) = (9, null_mut(), null_mut());
+    // SAFETY: a live support object, an entry id alive for the call, writable outs.
+    let hr = unsafe {
+        provider.Logon(
+            (&sup).into(),
+            0,
+            null_mut(),
+            eid.len() as ULONG,
+            eid.as_ptr().cast_mut().cast(),
+            sys::MDB_NO_DIALOG,
+            null_mut(),
+            &mut cb_security,
+            &mut security,
+            &mut error,
+            &mut logon,
+            &mut store,
+        )
+    };
+    assert_eq!(hr, sys::S_OK);
+    assert_eq!(
+        (cb_security, security.is_null(), error.is_null()),
+        (0, true, true)
+    );
+    assert_eq!(
+        *support.uid.lock().unwrap(),
+        Some(UID.0),
+        "SetProviderUID with the store's MAPIUID"
+    );
+    // SAFETY: Logon handed over a reference to each.
+    let (logon, store) = unsafe { (logon.into_owned().unwrap(), store.into_owned().unwrap()) };
+    let before = support.ref_count();
+    // The store handed out is its IMsgStore: IUnknown (its identity) is IMAPISync's.
+    let identity: sys::IUnknown = sys::ComInterface::cast(&store).unwrap();
+    assert_ne!(identity.as_raw(), store.as_raw());
+    let (mut n, mut v) = (0, null_mut());
+    // SAFETY: writable out-pointers.
+    assert_eq!(
+        unsafe { store.GetProps(null_mut(), sys::MAPI_UNICODE, &mut n, &mut v) },
+        sys::S_OK
+    );
+    // SAFETY: what GetProps handed out.
+    let props = unsafe { Props::from_raw(v, n) }.unwrap();
+    assert_eq!(
+        props.find(sys::PR_ENTRYID).unwrap().value(),
+        PropValue::Binary(&eid)
+    );
+    // SAFETY: freed once with the allocators it came from.
+    unsafe { Allocators::local().as_raw().2.unwrap()(v.cast()) };
+    // SAFETY: a writable flags pointer.
+    assert_eq!(unsafe { logon.Logoff(&mut 0) }, sys::S_OK);
+    assert_eq!(
+        support.ref_count(),
+        before - 1,
+        "Logoff released the support object"
+    );
+    drop((logon, store));
+}
+
+#[test]
+fn a_logon_the_closure_refuses_answers_its_code_with_nothing_handed_out() {
+    let provider = provider();
+    let support = Object::new(Support {
+        uid: Mutex::new(None),
+    });
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
+    // SAFETY: as above; no entry id yet.
+    let hr = unsafe {
+        provider.Logon(
+            (&sup).into(),
+            0,
+            null_mut(),
+            0,
+            null_mut(),
+            0,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut logon,
+            &mut store,
+        )
+    };
+    assert_eq!(hr, sys::MAPI_E_UNCONFIGURED);
+    assert!(logon.is_null() && store.is_null());
+    // Another store's entry id.
+    let other = EntryId::store(StoreUid([1; 16])).to_bytes();
+    // SAFETY: as above.
+    let hr = unsafe {
+        provider.Logon(
+            (&sup).into(),
+            0,
+            null_mut(),
+            other.len() as ULONG,
+            other.as_ptr().cast_mut().cast(),
+            sys::MDB_NO_DIALOG,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut logon,
+            &mut store,
+        )
+    };
+    assert_eq!(hr, sys::MAPI_E_UNKNOWN_ENTRYID);
+    assert!(logon.is_null() && store.is_null());
+    // No support object.
+    // SAFETY: as above.
+    let hr = unsafe {
+        provider.Logon(
+            sys::InterfacePtr::null(),
+            0,
+            null_mut(),
+            0,
+            null_mut(),
+            sys::MDB_NO_DIALOG,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut logon,
+            &mut store,
+        )
+    };
+    assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);
+}
