@@ -28,6 +28,55 @@
 //!   `IMAPISync`), `IMAPIFolder`, `IMessage` and `IMAPITable` on the above, and a caller's
 //!   `SRestriction` and `SSortOrderSet` read into the engine's owned forms.
 //!
+//! # A whole store
+//!
+//! Notes kept in memory, shown as the messages of the inbox: the backend is safe Rust,
+//! and `store_provider!` exports the `MSProviderInit` MAPI loads. Everything else (the
+//! store, its folders, tables, entry ids, `IMAPISync`) is the framework's.
+//!
+//! ```
+//! use mapi_sync_runtime::props::{Prop, PropValue};
+//! use mapi_sync_runtime::{sys, Result};
+//! use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+//! use mapi_sync_store::entry_id::{Special, StoreUid};
+//! use mapi_sync_store::ll::provider::LogonRequest;
+//!
+//! struct Notes(Vec<String>);
+//!
+//! impl Backend for Notes {
+//!     fn store(&self) -> StoreInfo {
+//!         StoreInfo { uid: StoreUid([0x11; 16]), display_name: "Notes".into(), mdb_provider: [0x22; 16] }
+//!     }
+//!
+//!     fn folders(&self) -> Result<Vec<FolderInfo>> {
+//!         Ok(vec![FolderInfo::mail("inbox", None, "Inbox").as_special(Special::Inbox)])
+//!     }
+//!
+//!     fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+//!         if folder == b"inbox" && !associated {
+//!             ids.extend((0..self.0.len()).map(|i| i.to_string().into_bytes()));
+//!         }
+//!         Ok(())
+//!     }
+//!
+//!     fn message_properties(&self, _: &[u8], id: &[u8], answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+//!         let note = std::str::from_utf8(id).ok().and_then(|i| i.parse::<usize>().ok()).and_then(|i| self.0.get(i));
+//!         let note = note.ok_or_else(|| mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND))?;
+//!         answer(&[Prop::new(sys::PR_SUBJECT_W, PropValue::Str(note))?]);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! mapi_sync_store::store_provider!(|_: &LogonRequest<'_>| Ok(Notes(vec!["Buy milk".into()])));
+//! # use mapi_sync_runtime::mem::Allocators;
+//! # use mapi_sync_store::{context::StoreContext, ll::store::StoreObject};
+//! # let store: sys::IMsgStore = StoreObject::new(StoreContext::new(Notes(vec!["x".into()]), Allocators::local())?).cast()?;
+//! # let (mut n, mut v) = (0, std::ptr::null_mut());
+//! # assert_eq!(unsafe { store.GetProps(std::ptr::null_mut(), sys::MAPI_UNICODE, &mut n, &mut v) }, sys::S_OK);
+//! # unsafe { Allocators::local().as_raw().2.unwrap()(v.cast()) };
+//! # Ok::<(), mapi_sync_runtime::Error>(())
+//! ```
+//!
 //! `FACTS.md` beside this crate lists each MAPI fact the engine and its tests rely on, with
 //! the page it comes from.
 //!

@@ -224,9 +224,11 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
 /// Exports `MSProviderInit` for a store written on the framework: `$make` is a closure
 /// `Fn(&LogonRequest) -> Result<B>` for a [`Backend`] `B`, called at each logon.
 ///
-/// ```ignore
+/// ```text
 /// mapi_sync_store::store_provider!(|request: &LogonRequest| Ok(MyBackend::open(request)?));
 /// ```
+///
+/// (A whole example is in the crate's documentation.)
 #[macro_export]
 macro_rules! store_provider {
     ($make:expr) => {
