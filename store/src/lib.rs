@@ -168,8 +168,8 @@
 //!
 //! **Columns** (`SetColumns`, `QueryColumns`): a row shows each column in the column
 //! set's order. A value of the column's type shows as it is; `PT_UNSPECIFIED` shows the
-//! value with its own tag; text of the other string type is converted (`PT_STRING8` as
-//! UTF-8); anything else, and a missing value, shows as `PT_ERROR` with
+//! value with its own tag; text of the other string type is converted through the system's
+//! code page, as `GetProps` converts it; anything else, and a missing value, shows as `PT_ERROR` with
 //! `MAPI_E_NOT_FOUND` under the column's identifier. `PR_INSTANCE_KEY` is made by the
 //! engine: 12 bytes, the row's key and the instance's index (see
 //! [`table::instance_key`]), unique in the table and the same while the row exists

@@ -1,10 +1,10 @@
 //! A table's columns: what a row shows for each (`SetColumns`' tags), and
 //! `PR_INSTANCE_KEY`, which the engine makes.
 
+use mapi_sync_runtime::props::convert::to_string_type;
 use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 
-use super::compare::{string8_chars, utf16_chars};
 use super::source::RowKey;
 
 /// One column of a row `QueryRows` returns. The tag is the column's (with `MVI_FLAG`
@@ -55,52 +55,14 @@ pub fn not_found(tag: ULONG) -> Column {
     }
 }
 
-fn to_unicode(v: &PropValue<'_>) -> Option<OwnedValue> {
-    Some(match v {
-        PropValue::String8(b) => OwnedValue::Unicode(
-            string8_chars(b)
-                .flat_map(|c| {
-                    let mut buf = [0; 2];
-                    c.encode_utf16(&mut buf).to_vec()
-                })
-                .collect(),
-        ),
-        PropValue::MvString8(x) => OwnedValue::MvUnicode(
-            x.iter()
-                .map(|b| {
-                    string8_chars(b)
-                        .collect::<String>()
-                        .encode_utf16()
-                        .collect()
-                })
-                .collect(),
-        ),
-        _ => return None,
-    })
-}
-
-fn to_string8(v: &PropValue<'_>) -> Option<OwnedValue> {
-    Some(match v {
-        PropValue::Unicode(w) => {
-            OwnedValue::String8(utf16_chars(w).collect::<String>().into_bytes())
-        }
-        PropValue::Str(s) => OwnedValue::String8(s.as_bytes().to_vec()),
-        PropValue::MvUnicode(x) => OwnedValue::MvString8(
-            x.iter()
-                .map(|w| utf16_chars(w).collect::<String>().into_bytes())
-                .collect(),
-        ),
-        _ => return None,
-    })
-}
-
 /// What a row shows in column `tag`, given its value with that identifier (`None` if it
 /// has none):
 ///
 /// - the value as it is when its type is the column's, or the column's type is
 ///   `PT_UNSPECIFIED` (the tag is then the value's);
-/// - text of the other string type (`PT_STRING8` as UTF-8) when the column asks for
-///   `PT_UNICODE` or `PT_STRING8` (and their multi-valued types);
+/// - text of the other string type when the column asks for `PT_UNICODE` or
+///   `PT_STRING8` (and their multi-valued types), converted through the system's ANSI code
+///   page as `GetProps` converts it (`mapi_sync::props::convert`);
 /// - for an `MVI_FLAG` column that is not the instance column, the whole multi-valued
 ///   value under the multi-valued tag;
 /// - else `PT_ERROR` with `MAPI_E_NOT_FOUND`.
@@ -123,11 +85,9 @@ pub fn column(tag: ULONG, value: Option<PropValue<'_>>) -> Column {
             value: v.into(),
         };
     }
-    let converted = match want {
-        sys::PT_UNICODE | sys::PT_MV_UNICODE => to_unicode(&v),
-        sys::PT_STRING8 | sys::PT_MV_STRING8 => to_string8(&v),
-        _ => None,
-    };
+    // Through the system's code page, as `GetProps` converts (one answer for a
+    // property, on the object and in its row).
+    let converted = to_string_type(v, want);
     match converted {
         Some(value) if value.prop_type() == want => Column { tag, value },
         _ => not_found(tag),
@@ -178,7 +138,15 @@ mod tests {
         assert_eq!(c.value.as_value(), PropValue::Str("Hi"));
         let c = column(sys::PR_SUBJECT, Some(PropValue::Str("é")));
         assert_eq!(c.tag, sys::PR_SUBJECT);
-        assert_eq!(c.value, OwnedValue::String8("é".as_bytes().to_vec()));
+        // Through the code page, as GetProps converts: the same bytes on the object and
+        // in its row (Windows-1252's é on the Linux test hosts).
+        assert_eq!(
+            c.value,
+            mapi_sync_runtime::props::convert::to_string_type(PropValue::Str("é"), sys::PT_STRING8)
+                .unwrap()
+        );
+        #[cfg(not(windows))]
+        assert_eq!(c.value, OwnedValue::String8(vec![0xE9]));
         let c = column(
             prop_tag(sys::PT_UNSPECIFIED, 0x0037),
             Some(PropValue::Long(3)),

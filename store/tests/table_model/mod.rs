@@ -58,24 +58,10 @@ fn expected_column(tag: ULONG, cells: &[mapi_sync_store::table::Cell]) -> Column
             value: v.clone(),
         };
     }
-    let value = match (want, v) {
-        (sys::PT_UNICODE, OwnedValue::String8(b)) => {
-            OwnedValue::Unicode(String::from_utf8_lossy(b).encode_utf16().collect())
-        }
-        (sys::PT_STRING8, OwnedValue::Unicode(w)) => {
-            OwnedValue::String8(String::from_utf16_lossy(w).into_bytes())
-        }
-        (sys::PT_MV_UNICODE, OwnedValue::MvString8(x)) => OwnedValue::MvUnicode(
-            x.iter()
-                .map(|b| String::from_utf8_lossy(b).encode_utf16().collect())
-                .collect(),
-        ),
-        (sys::PT_MV_STRING8, OwnedValue::MvUnicode(x)) => OwnedValue::MvString8(
-            x.iter()
-                .map(|w| String::from_utf16_lossy(w).into_bytes())
-                .collect(),
-        ),
-        _ => return missing,
+    // Text of the other string type: converted as GetProps converts it, through the
+    // system's code page (the runtime's conversion, tested on its own).
+    let Some(value) = mapi_sync_runtime::props::convert::to_string_type(v.as_value(), want) else {
+        return missing;
     };
     Column { tag, value }
 }
