@@ -251,6 +251,21 @@ mod tests {
     }
 
     #[test]
+    fn a_restriction_that_contains_itself_is_too_complex_not_a_hang() {
+        // NOT(NOT(itself)): infinitely deep, refused at the depth limit.
+        let mut pair = [not(std::ptr::null_mut()), not(std::ptr::null_mut())];
+        let base = pair.as_mut_ptr();
+        // SAFETY: both in bounds; each points at the other.
+        unsafe {
+            (*base).res.resNot.lpRes = base.add(1);
+            (*base.add(1)).res.resNot.lpRes = base;
+        }
+        // SAFETY: a (cyclic) tree of valid restrictions, alive for the call.
+        let e = unsafe { read(base) }.unwrap_err();
+        assert_eq!(e.code(), sys::MAPI_E_TOO_COMPLEX);
+    }
+
+    #[test]
     fn a_chain_ten_thousand_deep_is_too_complex_without_following_it() {
         let mut chain: Vec<SRestriction> = vec![leaf_exist(sys::PR_SUBJECT_W)];
         chain.extend((1..10_000).map(|_| not(std::ptr::null_mut())));
