@@ -16,5 +16,6 @@
 pub mod alloc;
 pub mod report;
 pub mod rules;
+pub mod support;
 
 pub use report::{Outcome, Report, Rule};
