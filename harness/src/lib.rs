@@ -8,14 +8,20 @@
 //!
 //! - [`report`]: [`Rule`], [`Outcome`], [`Report`] (text and JSON, exit status);
 //! - [`rules`]: the rules;
-//! - [`alloc`]: the tracking allocators.
+//! - [`alloc`]: the tracking allocators;
+//! - [`support`]: the support object and profile sections;
+//! - [`host`]: loading the provider and MAPI's order of calls ([`run`]);
+//! - [`scenarios`]: what Outlook does, and the rules checked on the way.
 
 #![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 #![warn(unsafe_op_in_unsafe_fn)]
 
 pub mod alloc;
+pub mod host;
 pub mod report;
 pub mod rules;
+pub mod scenarios;
 pub mod support;
 
+pub use host::{run, Config, Provider};
 pub use report::{Outcome, Report, Rule};

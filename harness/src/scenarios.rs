@@ -1,0 +1,808 @@
+//! The scenarios: what Outlook does with a store, and the rules checked on the way.
+//!
+//! 1. `interfaces`: QueryInterface on the provider, the logon object and the store.
+//! 2. `store_properties`: the store's `GetProps` (all, then `PR_ENTRYID`,
+//!    `PR_RECORD_KEY`, `PR_DISPLAY_NAME`).
+//! 3. `bad_arguments`: calls that must fail, with `[out]` pointers to check.
+//! 4. `inbox_contents`: `GetReceiveFolder`, `OpenEntry`, the inbox's properties, its
+//!    contents table (`SetColumns` with `TBL_BATCH`, `QueryRows` to the end and once
+//!    more).
+//! 5. `hierarchy`: the IPM subtree (`PR_IPM_SUBTREE_ENTRYID`), its properties and its
+//!    hierarchy table.
+//! 6. `advise`: `IMsgStore::Advise` with the harness's sink, `Unadvise`, then more calls;
+//!    the sink must hear nothing after `Unadvise` ([`check_sinks`] at the end of the run).
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+
+use mapi_sync::prelude::*;
+use mapi_sync::props::{self, prop_id, prop_type, OwnedValue, Props, Rows};
+use mapi_sync::sys::{self, ComInterface, GUID, HRESULT, ULONG, ULONG_PTR};
+
+use crate::alloc;
+use crate::host::{free, name, SENTINEL};
+use crate::report::Report;
+use crate::rules;
+use crate::support::Support;
+
+/// What the scenarios play against.
+pub struct Ctx<'a> {
+    /// The report.
+    pub report: &'a mut Report,
+    /// The provider.
+    pub provider: &'a sys::IMSProvider,
+    /// The logon object.
+    pub logon: &'a sys::IMSLogon,
+    /// The store.
+    pub store: &'a sys::IMsgStore,
+    /// The support object.
+    pub support: &'a Object<Support>,
+    /// The sinks given to `Advise`, checked at the end of the run.
+    pub sinks: Vec<Object<Sink>>,
+}
+
+/// Properties read back: tag and value.
+pub type PropList = Vec<(ULONG, OwnedValue)>;
+
+/// An IID no object implements.
+const NO_SUCH_IID: GUID = GUID::from_parts(0x6d61_7069, 0x6861, 0x726e, *b"ess-none");
+
+/// The most rows read from one table.
+const MAX_ROWS: usize = 100_000;
+
+/// Runs every scenario in order.
+pub fn run_all(ctx: &mut Ctx<'_>) {
+    interfaces(ctx);
+    let store_props = store_properties(ctx);
+    bad_arguments(ctx);
+    inbox_contents(ctx);
+    hierarchy(ctx, store_props.as_deref());
+    advise(ctx);
+}
+
+/// `QueryInterface` on a raw interface pointer; the out-pointer starts as [`SENTINEL`].
+///
+/// # Safety
+/// `raw` must be a live interface pointer.
+unsafe fn query(raw: *mut c_void, iid: &GUID) -> (HRESULT, *mut c_void) {
+    let mut out = SENTINEL as *mut c_void;
+    // SAFETY: a live interface pointer starts with IUnknown's vtable.
+    let hr = unsafe {
+        let vtbl = *(raw as *const *const sys::IUnknown_Vtbl);
+        ((*vtbl).QueryInterface)(raw, iid, &mut out)
+    };
+    (hr, out)
+}
+
+/// `Release` on a raw interface pointer.
+///
+/// # Safety
+/// `raw` must be a live interface pointer whose reference the caller gives up.
+unsafe fn release(raw: *mut c_void) {
+    // SAFETY: as above.
+    unsafe {
+        let vtbl = *(raw as *const *const sys::IUnknown_Vtbl);
+        ((*vtbl).Release)(raw);
+    }
+}
+
+/// Checks `QueryInterface` on `object` (an `I` named `what`): itself, its bases and
+/// `IUnknown` answer (`qi-bases`), with one identity (`qi-identity`); an unknown IID
+/// answers a failure and NULL (`out-null-on-failure`).
+pub fn check_interface<I: ComInterface>(report: &mut Report, what: &str, object: &I) {
+    let raw = object.as_raw();
+    // SAFETY: a live interface pointer, for each call below; each reference a success
+    // hands out is released once.
+    unsafe {
+        let (hr, unknown) = query(raw, &sys::IID_IUnknown);
+        if hr < 0 || unknown.is_null() || unknown as usize == SENTINEL {
+            report.fail(
+                &rules::QI_BASES,
+                format!("{what}: QueryInterface(IID_IUnknown) answered {}", name(hr)),
+            );
+            return;
+        }
+        for iid in std::iter::once(&I::IID).chain(I::BASE_IIDS) {
+            let (hr, p) = query(raw, iid);
+            let ok = hr >= 0 && !p.is_null() && p as usize != SENTINEL;
+            report.check(&rules::QI_BASES, ok, || {
+                format!("{what}: QueryInterface({iid:?}) answered {}", name(hr))
+            });
+            if !ok {
+                continue;
+            }
+            let (hr, u) = query(p, &sys::IID_IUnknown);
+            let same = hr >= 0 && u == unknown;
+            report.check(&rules::QI_IDENTITY, same, || {
+                format!("{what}: IUnknown through {iid:?} is {u:?}, not {unknown:?}")
+            });
+            if hr >= 0 && !u.is_null() && u as usize != SENTINEL {
+                release(u);
+            }
+            release(p);
+        }
+        let (hr, again) = query(raw, &sys::IID_IUnknown);
+        report.check(&rules::QI_IDENTITY, hr >= 0 && again == unknown, || {
+            format!("{what}: a second QueryInterface(IID_IUnknown) gave {again:?}, not {unknown:?}")
+        });
+        if hr >= 0 && !again.is_null() && again as usize != SENTINEL {
+            release(again);
+        }
+        let (hr, none) = query(raw, &NO_SUCH_IID);
+        if hr < 0 {
+            report.check(&rules::OUT_NULL_ON_FAILURE, none.is_null(), || {
+                format!(
+                    "{what}: QueryInterface of an unknown IID failed ({}) and left {none:?}",
+                    name(hr)
+                )
+            });
+        } else if !none.is_null() && none as usize != SENTINEL {
+            report.note(format!("{what}: QueryInterface answered an unknown IID"));
+            release(none);
+        }
+        release(unknown);
+    }
+}
+
+fn interfaces(ctx: &mut Ctx<'_>) {
+    check_interface(ctx.report, "IMSProvider", ctx.provider);
+    check_interface(ctx.report, "IMSLogon", ctx.logon);
+    check_interface(ctx.report, "IMsgStore", ctx.store);
+}
+
+/// `GetProps` on `object`: every property (`tags` `None`) or those of `tags`. `None`
+/// (with a note) if it fails; a failure must leave NULL.
+pub fn get_props(
+    report: &mut Report,
+    what: &str,
+    object: &sys::IMAPIProp,
+    tags: Option<&[ULONG]>,
+) -> Option<PropList> {
+    let tag_array = match tags {
+        Some(tags) => match props::write_prop_tags(alloc::allocators(), tags) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                report.note(format!("{what}: no memory for a tag array: {}", e.text()));
+                return None;
+            }
+        },
+        None => None,
+    };
+    let tags_ptr = tag_array
+        .as_ref()
+        .map_or(std::ptr::null_mut(), |b| b.as_ptr().cast());
+    let (mut count, mut values): (ULONG, sys::LPSPropValue) = (0, SENTINEL as sys::LPSPropValue);
+    let label = format!("{what}: GetProps");
+    // SAFETY: a live object, a tag array or null, writable out-pointers.
+    let hr = alloc::label(&label, || unsafe {
+        object.GetProps(tags_ptr, 0, &mut count, &mut values)
+    });
+    drop(tag_array);
+    if hr < 0 {
+        report.check(&rules::OUT_NULL_ON_FAILURE, values.is_null(), || {
+            format!(
+                "{label} failed ({}) and left {values:?} in lppPropArray",
+                name(hr)
+            )
+        });
+        report.note(format!("{label} answered {}", name(hr)));
+        return None;
+    }
+    if values.is_null() || values as usize == SENTINEL {
+        report.note(format!("{label} succeeded without values"));
+        return None;
+    }
+    // SAFETY: a success hands out `count` values, read before they are freed.
+    let read = unsafe { Props::from_raw(values, count) }.map(|p| {
+        p.iter()
+            .map(|p| (p.tag(), OwnedValue::from(p.value())))
+            .collect::<PropList>()
+    });
+    free(values.cast());
+    match read {
+        Ok(list) => Some(list),
+        Err(e) => {
+            report.note(format!("{label}: the values cannot be read: {}", e.text()));
+            None
+        }
+    }
+}
+
+/// The binary value of `tag` in `props`, if it has one (not a `PT_ERROR`).
+pub fn binary(props: &[(ULONG, OwnedValue)], tag: ULONG) -> Option<&[u8]> {
+    props.iter().find_map(|(t, v)| match v {
+        OwnedValue::Binary(b) if *t == tag => Some(&b[..]),
+        _ => None,
+    })
+}
+
+/// What `props` has for `tag`, for a report: its value's type, or its error.
+fn describe(props: &[(ULONG, OwnedValue)], tag: ULONG) -> String {
+    match props.iter().find(|(t, _)| prop_id(*t) == prop_id(tag)) {
+        Some((_, OwnedValue::Error(e))) => format!("PT_ERROR {}", name(*e)),
+        Some((t, _)) => format!("a value of type {:#06x}", prop_type(*t)),
+        None => "nothing".to_owned(),
+    }
+}
+
+/// `PR_ENTRYID` and `PR_RECORD_KEY` on an object's properties.
+fn check_keys(report: &mut Report, what: &str, props: &[(ULONG, OwnedValue)]) {
+    for (rule, tag, tag_name) in [
+        (&rules::ENTRYID_PRESENT, sys::PR_ENTRYID, "PR_ENTRYID"),
+        (
+            &rules::RECORD_KEY_PRESENT,
+            sys::PR_RECORD_KEY,
+            "PR_RECORD_KEY",
+        ),
+    ] {
+        report.check(
+            rule,
+            binary(props, tag).is_some_and(|b| !b.is_empty()),
+            || format!("{what} has no {tag_name} ({})", describe(props, tag)),
+        );
+    }
+}
+
+fn store_properties(ctx: &mut Ctx<'_>) -> Option<PropList> {
+    let store: &sys::IMAPIProp = ctx.store;
+    let all = get_props(ctx.report, "IMsgStore", store, None)?;
+    check_keys(ctx.report, "the store", &all);
+    let asked = get_props(
+        ctx.report,
+        "IMsgStore",
+        store,
+        Some(&[sys::PR_DISPLAY_NAME_W, sys::PR_DISPLAY_NAME_A]),
+    );
+    if let Some(asked) = asked {
+        let wide = asked.iter().any(|(t, _)| *t == sys::PR_DISPLAY_NAME_W);
+        let narrow = asked.iter().any(|(t, _)| *t == sys::PR_DISPLAY_NAME_A);
+        ctx.report
+            .check(&rules::STORE_DISPLAY_NAME, wide && narrow, || {
+                format!(
+                    "the store's PR_DISPLAY_NAME: as PT_UNICODE {}, as PT_STRING8 {}",
+                    describe(&asked[..1], sys::PR_DISPLAY_NAME_W),
+                    describe(&asked[1..], sys::PR_DISPLAY_NAME_A)
+                )
+            });
+    }
+    Some(all)
+}
+
+/// `OpenEntry` (on the store) of `id`: the object and its type, or the failure (whose
+/// out-pointer must be NULL).
+fn open_entry(
+    report: &mut Report,
+    what: &str,
+    store: &sys::IMsgStore,
+    id: &[u8],
+) -> Result<(ULONG, sys::IUnknown), HRESULT> {
+    let mut id = id.to_vec();
+    let mut kind: ULONG = 0;
+    let mut out = sys::LPUNKNOWN::from_raw(SENTINEL as *mut c_void);
+    let label = format!("IMsgStore::OpenEntry({what})");
+    // SAFETY: a live store, the identifier's bytes, writable out-pointers.
+    let hr = alloc::label(&label, || unsafe {
+        store.OpenEntry(
+            id.len() as ULONG,
+            if id.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                id.as_mut_ptr().cast()
+            },
+            std::ptr::null(),
+            0,
+            &mut kind,
+            &mut out,
+        )
+    });
+    if hr < 0 {
+        report.check(&rules::OUT_NULL_ON_FAILURE, out.is_null(), || {
+            format!(
+                "{label} failed ({}) and left {:?} in lppUnk",
+                name(hr),
+                out.as_raw()
+            )
+        });
+        return Err(hr);
+    }
+    // SAFETY: a success hands out one reference (or null).
+    match unsafe { out.into_owned() } {
+        Some(o) => Ok((kind, o)),
+        None => Err(sys::MAPI_E_CALL_FAILED),
+    }
+}
+
+fn bad_arguments(ctx: &mut Ctx<'_>) {
+    // An identifier too short to hold its flags, and one of no store.
+    let mut unknown = vec![0u8; 4];
+    unknown.extend_from_slice(b"mapi-harness:no such store");
+    for (what, id) in [
+        ("3 bytes", &b"abc"[..]),
+        ("an identifier of no store", &unknown[..]),
+    ] {
+        if let Ok((_, object)) = open_entry(ctx.report, what, ctx.store, id) {
+            ctx.report
+                .note(format!("IMsgStore::OpenEntry({what}) succeeded"));
+            drop(object);
+        }
+    }
+    // Logon without an entry identifier.
+    let Ok(sup) = ctx.support.cast::<sys::IMAPISupport>() else {
+        return;
+    };
+    let (mut error, mut logon, mut store) = (
+        SENTINEL as sys::LPMAPIERROR,
+        sys::LPMSLOGON::from_raw(SENTINEL as *mut c_void),
+        sys::LPMDB::from_raw(SENTINEL as *mut c_void),
+    );
+    // SAFETY: a live support object, no identifier, writable out-pointers.
+    let hr = alloc::label("IMSProvider::Logon(no entry identifier)", || unsafe {
+        ctx.provider.Logon(
+            sys::InterfacePtr::from_raw(sup.as_raw()),
+            0,
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut error,
+            &mut logon,
+            &mut store,
+        )
+    });
+    drop(sup);
+    if !error.is_null() && error as usize != SENTINEL {
+        free(error.cast());
+    }
+    if hr < 0 {
+        for (what, p) in [("lppMSLogon", logon.as_raw()), ("lppMDB", store.as_raw())] {
+            ctx.report
+                .check(&rules::OUT_NULL_ON_FAILURE, p.is_null(), || {
+                    format!(
+                        "IMSProvider::Logon without an entry identifier failed ({}) and left {p:?} in {what}",
+                        name(hr)
+                    )
+                });
+        }
+    } else {
+        ctx.report
+            .note("IMSProvider::Logon without an entry identifier succeeded");
+        // SAFETY: a success hands out one reference each (or null).
+        let (l, s) = unsafe { (logon.into_owned(), store.into_owned()) };
+        drop(s);
+        if let Some(l) = l {
+            let mut flags = 0;
+            // SAFETY: a live logon object.
+            unsafe { l.Logoff(&mut flags) };
+        }
+    }
+}
+
+/// Opens a folder by entry identifier, checks its interfaces and keys.
+fn open_folder(ctx: &mut Ctx<'_>, what: &str, id: &[u8]) -> Option<sys::IMAPIFolder> {
+    let (kind, object) = match open_entry(ctx.report, what, ctx.store, id) {
+        Ok(o) => o,
+        Err(hr) => {
+            ctx.report
+                .note(format!("the {what} cannot be opened: {}", name(hr)));
+            return None;
+        }
+    };
+    if kind != sys::MAPI_FOLDER {
+        ctx.report.note(format!(
+            "the {what} opened as object type {kind}, not MAPI_FOLDER"
+        ));
+    }
+    let folder: sys::IMAPIFolder = match object.cast() {
+        Ok(f) => f,
+        Err(hr) => {
+            ctx.report.fail(
+                &rules::QI_BASES,
+                format!(
+                    "the {what}: QueryInterface(IID_IMAPIFolder) answered {}",
+                    name(hr)
+                ),
+            );
+            return None;
+        }
+    };
+    drop(object);
+    check_interface(ctx.report, &format!("the {what} (IMAPIFolder)"), &folder);
+    let prop: &sys::IMAPIProp = &folder;
+    if let Some(p) = get_props(
+        ctx.report,
+        &format!("the {what}"),
+        prop,
+        Some(&[sys::PR_ENTRYID, sys::PR_RECORD_KEY]),
+    ) {
+        check_keys(ctx.report, &format!("the {what}"), &p);
+    }
+    Some(folder)
+}
+
+/// Reads `table` as Outlook does: `SetColumns(columns, TBL_BATCH)`, `QueryRows` to the
+/// end, and once more at the end (`table-end-no-rows`); `QueryRows(0)` must fail with
+/// NULL. The rows, or `None` with a note.
+fn read_table(
+    report: &mut Report,
+    what: &str,
+    table: &sys::IMAPITable,
+    columns: &[ULONG],
+) -> Option<Vec<PropList>> {
+    let tags = props::write_prop_tags(alloc::allocators(), columns).ok()?;
+    // SAFETY: a live table and a tag array.
+    let hr = alloc::label(&format!("{what}: SetColumns"), || unsafe {
+        table.SetColumns(tags.as_ptr().cast(), sys::TBL_BATCH)
+    });
+    drop(tags);
+    if hr < 0 {
+        report.note(format!("{what}: SetColumns answered {}", name(hr)));
+        return None;
+    }
+    let mut rows = Vec::new();
+    loop {
+        let (hr, batch) = query_rows(report, what, table, 64)?;
+        if hr < 0 {
+            report.check(&rules::TABLE_END, hr != sys::MAPI_E_NOT_FOUND, || {
+                format!(
+                    "{what}: QueryRows answered MAPI_E_NOT_FOUND after {} rows",
+                    rows.len()
+                )
+            });
+            report.note(format!("{what}: QueryRows answered {}", name(hr)));
+            return None;
+        }
+        if batch.is_empty() {
+            break;
+        }
+        rows.extend(batch);
+        if rows.len() >= MAX_ROWS {
+            report.note(format!("{what}: stopped reading at {MAX_ROWS} rows"));
+            return Some(rows);
+        }
+    }
+    // At the end: once more, S_OK and no rows.
+    if let Some((hr, batch)) = query_rows(report, what, table, 64) {
+        report.check(
+            &rules::TABLE_END,
+            hr == sys::S_OK && batch.is_empty(),
+            || {
+                format!(
+                    "{what}: QueryRows at the end answered {} and {} rows",
+                    name(hr),
+                    batch.len()
+                )
+            },
+        );
+    }
+    // QueryRows(0) is a caller's error.
+    let mut set = SENTINEL as sys::LPSRowSet;
+    // SAFETY: a live table, a writable out-pointer.
+    let hr = alloc::label(&format!("{what}: QueryRows(0)"), || unsafe {
+        table.QueryRows(0, 0, &mut set)
+    });
+    if hr < 0 {
+        report.check(&rules::OUT_NULL_ON_FAILURE, set.is_null(), || {
+            format!(
+                "{what}: QueryRows(0) failed ({}) and left {set:?} in lppRows",
+                name(hr)
+            )
+        });
+    } else if !set.is_null() && set as usize != SENTINEL {
+        // SAFETY: a success hands out a row set.
+        unsafe { free_rows(set) };
+    }
+    Some(rows)
+}
+
+/// One `QueryRows(count)`: its code and the rows read (freed as `FreeProws` frees them).
+fn query_rows(
+    report: &mut Report,
+    what: &str,
+    table: &sys::IMAPITable,
+    count: i32,
+) -> Option<(HRESULT, Vec<PropList>)> {
+    let mut set = SENTINEL as sys::LPSRowSet;
+    // SAFETY: a live table, a writable out-pointer.
+    let hr = alloc::label(&format!("{what}: QueryRows"), || unsafe {
+        table.QueryRows(count, 0, &mut set)
+    });
+    if hr < 0 {
+        report.check(&rules::OUT_NULL_ON_FAILURE, set.is_null(), || {
+            format!(
+                "{what}: QueryRows failed ({}) and left {set:?} in lppRows",
+                name(hr)
+            )
+        });
+        return Some((hr, Vec::new()));
+    }
+    if set.is_null() || set as usize == SENTINEL {
+        report.note(format!("{what}: QueryRows succeeded without a row set"));
+        return None;
+    }
+    // SAFETY: a success hands out a row set, read before it is freed.
+    let read = unsafe { Rows::from_raw(set) }.map(|rows| {
+        rows.iter()
+            .map(|row| {
+                row.iter()
+                    .map(|p| (p.tag(), OwnedValue::from(p.value())))
+                    .collect::<PropList>()
+            })
+            .collect::<Vec<_>>()
+    });
+    // SAFETY: as above.
+    unsafe { free_rows(set) };
+    match read {
+        Ok(rows) => Some((hr, rows)),
+        Err(e) => {
+            report.note(format!("{what}: the rows cannot be read: {}", e.text()));
+            None
+        }
+    }
+}
+
+/// `FreeProws`: each row's values, then the set.
+///
+/// # Safety
+/// `set` must be a row set a `QueryRows` handed out, not freed yet.
+unsafe fn free_rows(set: sys::LPSRowSet) {
+    // SAFETY: the caller's contract: `cRows` rows after the count.
+    unsafe {
+        let count = std::ptr::addr_of!((*set).cRows).read() as usize;
+        let first = std::ptr::addr_of!((*set).aRow).cast::<sys::SRow>();
+        for i in 0..count {
+            free((*first.add(i)).lpProps.cast());
+        }
+    }
+    free(set.cast());
+}
+
+/// The per-row rules on a table's rows: `PR_ENTRYID`, `PR_RECORD_KEY`, and
+/// `PR_INSTANCE_KEY` in every row and unique.
+fn check_rows(report: &mut Report, what: &str, rows: &[PropList]) {
+    for (rule, tag, tag_name) in [
+        (&rules::ENTRYID_PRESENT, sys::PR_ENTRYID, "PR_ENTRYID"),
+        (
+            &rules::RECORD_KEY_PRESENT,
+            sys::PR_RECORD_KEY,
+            "PR_RECORD_KEY",
+        ),
+    ] {
+        let lacking: Vec<usize> = (0..rows.len())
+            .filter(|&i| binary(&rows[i], tag).is_none_or(<[u8]>::is_empty))
+            .collect();
+        report.check(rule, lacking.is_empty(), || {
+            format!(
+                "{what}: {} of {} rows have no {tag_name} (row {}: {})",
+                lacking.len(),
+                rows.len(),
+                lacking[0],
+                describe(&rows[lacking[0]], tag)
+            )
+        });
+    }
+    let mut seen: Vec<&[u8]> = Vec::new();
+    let mut problems = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match binary(row, sys::PR_INSTANCE_KEY) {
+            Some(key) if seen.contains(&key) => {
+                problems.push(format!("row {i} repeats the PR_INSTANCE_KEY {key:02x?}"));
+            }
+            Some(key) => seen.push(key),
+            None => problems.push(format!(
+                "row {i} has no PR_INSTANCE_KEY ({})",
+                describe(row, sys::PR_INSTANCE_KEY)
+            )),
+        }
+    }
+    report.check(&rules::INSTANCE_KEY_UNIQUE, problems.is_empty(), || {
+        format!("{what}: {}", problems.join("; "))
+    });
+}
+
+/// The columns the harness reads a table with.
+const COLUMNS: [ULONG; 4] = [
+    sys::PR_ENTRYID,
+    sys::PR_RECORD_KEY,
+    sys::PR_INSTANCE_KEY,
+    sys::PR_DISPLAY_NAME_W,
+];
+
+fn inbox_contents(ctx: &mut Ctx<'_>) {
+    let (mut cb, mut id): (ULONG, sys::LPENTRYID) = (0, SENTINEL as sys::LPENTRYID);
+    let mut class = b"IPM.Note\0".to_vec();
+    // SAFETY: a live store, a NUL-terminated class, writable out-pointers.
+    let hr = alloc::label("IMsgStore::GetReceiveFolder", || unsafe {
+        ctx.store.GetReceiveFolder(
+            class.as_mut_ptr().cast(),
+            0,
+            &mut cb,
+            &mut id,
+            std::ptr::null_mut(),
+        )
+    });
+    if hr < 0 {
+        ctx.report
+            .check(&rules::OUT_NULL_ON_FAILURE, id.is_null(), || {
+                format!(
+                    "IMsgStore::GetReceiveFolder failed ({}) and left {id:?} in lppEntryID",
+                    name(hr)
+                )
+            });
+        ctx.report
+            .note(format!("no inbox: GetReceiveFolder answered {}", name(hr)));
+        return;
+    }
+    if id.is_null() || id as usize == SENTINEL {
+        ctx.report
+            .note("no inbox: GetReceiveFolder succeeded without an identifier");
+        return;
+    }
+    // SAFETY: `cb` bytes handed out, copied before they are freed.
+    let inbox_id = unsafe { std::slice::from_raw_parts(id.cast::<u8>(), cb as usize) }.to_vec();
+    free(id.cast());
+    let Some(inbox) = open_folder(ctx, "inbox", &inbox_id) else {
+        return;
+    };
+    let Some(table) = contents_table(ctx, "the inbox", &inbox, false) else {
+        return;
+    };
+    if let Some(rows) = read_table(ctx.report, "the inbox's contents table", &table, &COLUMNS) {
+        check_rows(ctx.report, "the inbox's contents table", &rows);
+    }
+}
+
+/// A folder's contents (or hierarchy) table, its interfaces checked.
+fn contents_table(
+    ctx: &mut Ctx<'_>,
+    what: &str,
+    folder: &sys::IMAPIFolder,
+    hierarchy: bool,
+) -> Option<sys::IMAPITable> {
+    let method = if hierarchy {
+        "GetHierarchyTable"
+    } else {
+        "GetContentsTable"
+    };
+    let mut out = sys::LPMAPITABLE::from_raw(SENTINEL as *mut c_void);
+    let label = format!("{what}: {method}");
+    // SAFETY: a live folder, a writable out-pointer.
+    let hr = alloc::label(&label, || unsafe {
+        if hierarchy {
+            folder.GetHierarchyTable(0, &mut out)
+        } else {
+            folder.GetContentsTable(0, &mut out)
+        }
+    });
+    if hr < 0 {
+        ctx.report
+            .check(&rules::OUT_NULL_ON_FAILURE, out.is_null(), || {
+                format!(
+                    "{label} failed ({}) and left {:?} in lppTable",
+                    name(hr),
+                    out.as_raw()
+                )
+            });
+        ctx.report.note(format!("{label} answered {}", name(hr)));
+        return None;
+    }
+    // SAFETY: a success hands out one reference (or null).
+    let table = unsafe { out.into_owned() }?;
+    check_interface(ctx.report, &format!("{what}'s table"), &table);
+    Some(table)
+}
+
+fn hierarchy(ctx: &mut Ctx<'_>, store_props: Option<&[(ULONG, OwnedValue)]>) {
+    let Some(id) = store_props.and_then(|p| binary(p, sys::PR_IPM_SUBTREE_ENTRYID)) else {
+        ctx.report
+            .note("the store has no PR_IPM_SUBTREE_ENTRYID: no hierarchy read");
+        return;
+    };
+    let id = id.to_vec();
+    let Some(root) = open_folder(ctx, "IPM subtree", &id) else {
+        return;
+    };
+    let Some(table) = contents_table(ctx, "the IPM subtree", &root, true) else {
+        return;
+    };
+    if let Some(rows) = read_table(
+        ctx.report,
+        "the IPM subtree's hierarchy table",
+        &table,
+        &COLUMNS,
+    ) {
+        check_rows(ctx.report, "the IPM subtree's hierarchy table", &rows);
+    }
+}
+
+/// What a [`Sink`] has heard.
+#[derive(Default)]
+pub struct SinkState {
+    what: String,
+    unadvised: AtomicBool,
+    before: AtomicU32,
+    after: AtomicU32,
+}
+
+/// The harness's advise sink: counts notifications before and after its `Unadvise`.
+#[mapi_object(IMAPIAdviseSink)]
+pub struct Sink {
+    state: Arc<SinkState>,
+}
+
+impl sys::IMAPIAdviseSink_Impl for Sink {
+    unsafe fn OnNotify(&self, c_notif: ULONG, _: sys::LPNOTIFICATION) -> ULONG {
+        let s = &self.state;
+        if s.unadvised.load(Ordering::SeqCst) {
+            s.after.fetch_add(c_notif, Ordering::SeqCst);
+        } else {
+            s.before.fetch_add(c_notif, Ordering::SeqCst);
+        }
+        0
+    }
+}
+
+fn advise(ctx: &mut Ctx<'_>) {
+    let sink = Object::new(Sink {
+        state: Arc::new(SinkState {
+            what: "the store's sink".into(),
+            ..SinkState::default()
+        }),
+    });
+    let Ok(raw) = sink.cast::<sys::IMAPIAdviseSink>() else {
+        return;
+    };
+    let mask = sys::fnevObjectCreated
+        | sys::fnevObjectDeleted
+        | sys::fnevObjectModified
+        | sys::fnevNewMail
+        | sys::fnevTableModified;
+    let mut connection: ULONG_PTR = 0;
+    // SAFETY: a live store and sink (the harness keeps its reference for the call), a
+    // writable out-pointer.
+    let hr = alloc::label("IMsgStore::Advise", || unsafe {
+        ctx.store.Advise(
+            0,
+            std::ptr::null_mut(),
+            mask,
+            sys::InterfacePtr::from_raw(raw.as_raw()),
+            &mut connection,
+        )
+    });
+    drop(raw);
+    if hr < 0 {
+        ctx.report.note(format!(
+            "IMsgStore::Advise answered {}: no notifications checked",
+            name(hr)
+        ));
+        return;
+    }
+    // SAFETY: the connection Advise answered.
+    let hr = alloc::label("IMsgStore::Unadvise", || unsafe {
+        ctx.store.Unadvise(connection)
+    });
+    if hr < 0 {
+        ctx.report
+            .note(format!("IMsgStore::Unadvise answered {}", name(hr)));
+        return;
+    }
+    sink.state.unadvised.store(true, Ordering::SeqCst);
+    // What a client does next: read the store and its inbox again.
+    let store: &sys::IMAPIProp = ctx.store;
+    let _ = get_props(ctx.report, "IMsgStore (after Unadvise)", store, None);
+    ctx.sinks.push(sink);
+}
+
+/// At the end of the run: no sink heard anything after its `Unadvise`.
+pub fn check_sinks(report: &mut Report, sinks: &[Object<Sink>]) {
+    for sink in sinks {
+        let s = &sink.state;
+        let after = s.after.load(Ordering::SeqCst);
+        report.check(&rules::NO_NOTIFY_AFTER_UNADVISE, after == 0, || {
+            format!("{}: {after} notifications after Unadvise", s.what)
+        });
+    }
+}
