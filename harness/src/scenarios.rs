@@ -160,7 +160,9 @@ pub fn get_props(
     tags: Option<&[ULONG]>,
 ) -> Option<PropList> {
     let tag_array = match tags {
-        Some(tags) => match props::write_prop_tags(alloc::allocators(), tags) {
+        Some(tags) => match alloc::label("the harness's tag array for GetProps", || {
+            props::write_prop_tags(alloc::allocators(), tags)
+        }) {
             Ok(b) => Some(b),
             Err(e) => {
                 report.note(format!("{what}: no memory for a tag array: {}", e.text()));
@@ -178,7 +180,7 @@ pub fn get_props(
     let hr = alloc::label(&label, || unsafe {
         object.GetProps(tags_ptr, 0, &mut count, &mut values)
     });
-    drop(tag_array);
+    alloc::label("the harness, freeing its own tag array", || drop(tag_array));
     if hr < 0 {
         report.check(&rules::OUT_NULL_ON_FAILURE, values.is_null(), || {
             format!(
@@ -432,12 +434,15 @@ fn read_table(
     table: &sys::IMAPITable,
     columns: &[ULONG],
 ) -> Option<Vec<PropList>> {
-    let tags = props::write_prop_tags(alloc::allocators(), columns).ok()?;
+    let tags = alloc::label("the harness's tag array for SetColumns", || {
+        props::write_prop_tags(alloc::allocators(), columns)
+    })
+    .ok()?;
     // SAFETY: a live table and a tag array.
     let hr = alloc::label(&format!("{what}: SetColumns"), || unsafe {
         table.SetColumns(tags.as_ptr().cast(), sys::TBL_BATCH)
     });
-    drop(tags);
+    alloc::label("the harness, freeing its own tag array", || drop(tags));
     if hr < 0 {
         report.note(format!("{what}: SetColumns answered {}", name(hr)));
         return None;
