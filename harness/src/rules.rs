@@ -94,6 +94,20 @@ pub static NO_NOTIFY_AFTER_UNADVISE: Rule = Rule {
     says: "After Unadvise returns, the advise sink it names receives no more notifications.",
 };
 
+/// A row's entry identifier opens its object, which names itself the same way.
+pub static ENTRYID_ROUND_TRIP: Rule = Rule {
+    name: "entryid-round-trip",
+    source: "IMsgStore::CompareEntryIDs",
+    says: "The PR_ENTRYID of a table row opens its object (OpenEntry), CompareEntryIDs finds it the same as the object's own PR_ENTRYID, and the object's PR_RECORD_KEY is the row's, byte for byte.",
+};
+
+/// A string property answered as `PT_UNICODE` and as `PT_STRING8` holds one text.
+pub static STRINGS_A_W_AGREE: Rule = Rule {
+    name: "strings-a-w-agree",
+    source: "MAPI String Properties",
+    says: "A string property an object answers both as PT_UNICODE and as PT_STRING8 holds the same text in both (checked where the text is ASCII).",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -109,6 +123,8 @@ pub static ALL: &[&Rule] = &[
     &TABLE_END,
     &STORE_DISPLAY_NAME,
     &NO_NOTIFY_AFTER_UNADVISE,
+    &ENTRYID_ROUND_TRIP,
+    &STRINGS_A_W_AGREE,
 ];
 
 /// The rule named `name`.

@@ -246,6 +246,51 @@ fn check_keys(report: &mut Report, what: &str, props: &[(ULONG, OwnedValue)]) {
     }
 }
 
+/// The string properties the harness reads in both types.
+const STRINGS: [(ULONG, ULONG, &str); 2] = [
+    (
+        sys::PR_DISPLAY_NAME_W,
+        sys::PR_DISPLAY_NAME_A,
+        "PR_DISPLAY_NAME",
+    ),
+    (sys::PR_SUBJECT_W, sys::PR_SUBJECT_A, "PR_SUBJECT"),
+];
+
+/// `strings-a-w-agree` on `props`: each string answered as both types, if its text is
+/// ASCII, is the same text.
+fn check_strings(report: &mut Report, what: &str, props: &[(ULONG, OwnedValue)]) {
+    for (wide_tag, narrow_tag, tag_name) in STRINGS {
+        let wide = props.iter().find_map(|(t, v)| match v {
+            OwnedValue::Unicode(w) if *t == wide_tag => Some(String::from_utf16_lossy(w)),
+            _ => None,
+        });
+        let narrow = props.iter().find_map(|(t, v)| match v {
+            OwnedValue::String8(a) if *t == narrow_tag => Some(a.clone()),
+            _ => None,
+        });
+        if let (Some(wide), Some(narrow)) = (wide, narrow) {
+            if wide.is_ascii() {
+                report.check(&rules::STRINGS_A_W_AGREE, wide.as_bytes() == narrow, || {
+                    format!(
+                        "{what}: {tag_name} is {wide:?} as PT_UNICODE but {:?} as PT_STRING8",
+                        String::from_utf8_lossy(&narrow)
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// The tags read from every object: keys and strings in both types.
+const OBJECT_TAGS: [ULONG; 6] = [
+    sys::PR_ENTRYID,
+    sys::PR_RECORD_KEY,
+    sys::PR_DISPLAY_NAME_W,
+    sys::PR_DISPLAY_NAME_A,
+    sys::PR_SUBJECT_W,
+    sys::PR_SUBJECT_A,
+];
+
 fn store_properties(ctx: &mut Ctx<'_>) -> Option<PropList> {
     let store: &sys::IMAPIProp = ctx.store;
     let all = get_props(ctx.report, "IMsgStore", store, None)?;
@@ -257,6 +302,7 @@ fn store_properties(ctx: &mut Ctx<'_>) -> Option<PropList> {
         Some(&[sys::PR_DISPLAY_NAME_W, sys::PR_DISPLAY_NAME_A]),
     );
     if let Some(asked) = asked {
+        check_strings(ctx.report, "the store", &asked);
         let wide = asked.iter().any(|(t, _)| *t == sys::PR_DISPLAY_NAME_W);
         let narrow = asked.iter().any(|(t, _)| *t == sys::PR_DISPLAY_NAME_A);
         ctx.report
@@ -414,13 +460,9 @@ fn open_folder(ctx: &mut Ctx<'_>, what: &str, id: &[u8]) -> Option<sys::IMAPIFol
     drop(object);
     check_interface(ctx.report, &format!("the {what} (IMAPIFolder)"), &folder);
     let prop: &sys::IMAPIProp = &folder;
-    if let Some(p) = get_props(
-        ctx.report,
-        &format!("the {what}"),
-        prop,
-        Some(&[sys::PR_ENTRYID, sys::PR_RECORD_KEY]),
-    ) {
+    if let Some(p) = get_props(ctx.report, &format!("the {what}"), prop, Some(&OBJECT_TAGS)) {
         check_keys(ctx.report, &format!("the {what}"), &p);
+        check_strings(ctx.report, &format!("the {what}"), &p);
     }
     Some(folder)
 }
@@ -657,6 +699,7 @@ fn inbox_contents(ctx: &mut Ctx<'_>) {
     };
     if let Some(rows) = read_table(ctx.report, "the inbox's contents table", &table, &COLUMNS) {
         check_rows(ctx.report, "the inbox's contents table", &rows);
+        round_trip(ctx, "the inbox's contents table", &rows);
     }
 }
 
@@ -720,6 +763,117 @@ fn hierarchy(ctx: &mut Ctx<'_>, store_props: Option<&[(ULONG, OwnedValue)]>) {
         &COLUMNS,
     ) {
         check_rows(ctx.report, "the IPM subtree's hierarchy table", &rows);
+        round_trip(ctx, "the IPM subtree's hierarchy table", &rows);
+    }
+}
+
+/// The most rows of a table whose objects are opened.
+const ROUND_TRIPS: usize = 10;
+
+/// `entryid-round-trip` on the first rows of a table: each row's `PR_ENTRYID` opens its
+/// object, whose interfaces, keys and strings are checked; `CompareEntryIDs` finds the
+/// object's `PR_ENTRYID` the row's; the object's `PR_RECORD_KEY` is the row's.
+fn round_trip(ctx: &mut Ctx<'_>, what: &str, rows: &[PropList]) {
+    for (i, row) in rows.iter().take(ROUND_TRIPS).enumerate() {
+        let Some(row_id) = binary(row, sys::PR_ENTRYID) else {
+            continue;
+        };
+        let row_what = format!("{what}, row {i}");
+        let (kind, object) = match open_entry(ctx.report, &row_what, ctx.store, row_id) {
+            Ok(o) => o,
+            Err(hr) => {
+                ctx.report.fail(
+                    &rules::ENTRYID_ROUND_TRIP,
+                    format!(
+                        "{row_what}: OpenEntry of its PR_ENTRYID answered {}",
+                        name(hr)
+                    ),
+                );
+                continue;
+            }
+        };
+        let object_what = format!("the object of {row_what}");
+        let prop: sys::IMAPIProp = match kind {
+            sys::MAPI_MESSAGE => match object.cast::<sys::IMessage>() {
+                Ok(m) => {
+                    check_interface(ctx.report, &format!("{object_what} (IMessage)"), &m);
+                    (*m).clone()
+                }
+                Err(hr) => {
+                    ctx.report.fail(
+                        &rules::QI_BASES,
+                        format!(
+                            "{object_what}: QueryInterface(IID_IMessage) answered {}",
+                            name(hr)
+                        ),
+                    );
+                    continue;
+                }
+            },
+            sys::MAPI_FOLDER => match object.cast::<sys::IMAPIFolder>() {
+                Ok(f) => {
+                    check_interface(ctx.report, &format!("{object_what} (IMAPIFolder)"), &f);
+                    (**f).clone()
+                }
+                Err(hr) => {
+                    ctx.report.fail(
+                        &rules::QI_BASES,
+                        format!(
+                            "{object_what}: QueryInterface(IID_IMAPIFolder) answered {}",
+                            name(hr)
+                        ),
+                    );
+                    continue;
+                }
+            },
+            _ => match object.cast::<sys::IMAPIProp>() {
+                Ok(p) => p,
+                Err(_) => continue,
+            },
+        };
+        drop(object);
+        let Some(props) = get_props(ctx.report, &object_what, &prop, Some(&OBJECT_TAGS)) else {
+            continue;
+        };
+        check_keys(ctx.report, &object_what, &props);
+        check_strings(ctx.report, &object_what, &props);
+        if let Some(object_id) = binary(&props, sys::PR_ENTRYID) {
+            let same = compare(ctx.store, row_id, object_id);
+            ctx.report.check(&rules::ENTRYID_ROUND_TRIP, same == Ok(true), || match same {
+                Ok(_) => format!("{row_what}: CompareEntryIDs finds its PR_ENTRYID and its object's different"),
+                Err(hr) => format!("{row_what}: CompareEntryIDs answered {}", name(hr)),
+            });
+        }
+        if let (Some(a), Some(b)) = (
+            binary(row, sys::PR_RECORD_KEY),
+            binary(&props, sys::PR_RECORD_KEY),
+        ) {
+            ctx.report.check(&rules::ENTRYID_ROUND_TRIP, a == b, || {
+                format!("{row_what}: its PR_RECORD_KEY {a:02x?} is not its object's {b:02x?}")
+            });
+        }
+    }
+}
+
+/// `IMsgStore::CompareEntryIDs`.
+fn compare(store: &sys::IMsgStore, a: &[u8], b: &[u8]) -> Result<bool, HRESULT> {
+    let (mut a, mut b) = (a.to_vec(), b.to_vec());
+    let mut result: ULONG = 0;
+    // SAFETY: a live store, the identifiers' bytes, a writable result.
+    let hr = alloc::label("IMsgStore::CompareEntryIDs", || unsafe {
+        store.CompareEntryIDs(
+            a.len() as ULONG,
+            a.as_mut_ptr().cast(),
+            b.len() as ULONG,
+            b.as_mut_ptr().cast(),
+            0,
+            &mut result,
+        )
+    });
+    if hr < 0 {
+        Err(hr)
+    } else {
+        Ok(result != 0)
     }
 }
 

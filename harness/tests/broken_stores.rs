@@ -266,6 +266,17 @@ unsafe fn open_entry(
         Object::new(folder(b'R')).into_unknown()
     } else if bytes == id(b'I', 0) {
         Object::new(folder(b'I')).into_unknown()
+    } else if let Some(n) = (0..3u8).find(|&n| bytes == id(b'M', n)) {
+        let message = Object::new(FixtureMessage {
+            shared: shared.clone(),
+            n,
+        });
+        // SAFETY: checked non-null; the reference moves to the caller.
+        unsafe {
+            *kind_out = sys::MAPI_MESSAGE;
+            *out = message.into_unknown().into();
+        }
+        return sys::S_OK;
     } else {
         return sys::MAPI_E_UNKNOWN_ENTRYID;
     };
@@ -276,6 +287,51 @@ unsafe fn open_entry(
     }
     sys::S_OK
 }
+
+/// A message's properties, as its object and its row have them.
+fn message_props(n: u8) -> Vec<(ULONG, props::OwnedValue)> {
+    use props::OwnedValue as V;
+    vec![
+        (sys::PR_ENTRYID, V::Binary(id(b'M', n))),
+        (sys::PR_RECORD_KEY, V::Binary(vec![b'm', n])),
+        (sys::PR_SUBJECT_W, V::from(PropValue::Str("message"))),
+        (sys::PR_SUBJECT_A, V::String8(b"message".to_vec())),
+    ]
+}
+
+#[mapi_object(IMessage)]
+struct FixtureMessage {
+    shared: Arc<Shared>,
+    n: u8,
+}
+
+impl sys::IMAPIProp_Impl for FixtureMessage {
+    unsafe fn GetProps(
+        &self,
+        lpPropTagArray: sys::LPSPropTagArray,
+        _: ULONG,
+        lpcValues: *mut ULONG,
+        lppPropArray: *mut sys::LPSPropValue,
+    ) -> HRESULT {
+        let owned = message_props(self.n);
+        let has: Vec<Prop<'_>> = owned
+            .iter()
+            .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
+            .collect();
+        // SAFETY: GetProps' contract.
+        unsafe {
+            answer(
+                self.shared.allocators,
+                lpPropTagArray,
+                &has,
+                lpcValues,
+                lppPropArray,
+            )
+        }
+    }
+}
+
+impl sys::IMessage_Impl for FixtureMessage {}
 
 impl FixtureStore {
     /// Every sink still registered (or kept after Unadvise) hears a modification.
@@ -381,6 +437,35 @@ impl sys::IMsgStore_Impl for FixtureStore {
     ) -> HRESULT {
         // SAFETY: OpenEntry's contract, passed on.
         unsafe { open_entry(&self.shared, cbEntryID, lpEntryID, lpulObjType, lppUnk) }
+    }
+
+    unsafe fn CompareEntryIDs(
+        &self,
+        cbEntryID1: ULONG,
+        lpEntryID1: sys::LPENTRYID,
+        cbEntryID2: ULONG,
+        lpEntryID2: sys::LPENTRYID,
+        _: ULONG,
+        lpulResult: *mut ULONG,
+    ) -> HRESULT {
+        if lpulResult.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: each `cb` readable bytes (CompareEntryIDs' contract).
+        let ids = unsafe {
+            (
+                props::entry_id(cbEntryID1, lpEntryID1),
+                props::entry_id(cbEntryID2, lpEntryID2),
+            )
+        };
+        match ids {
+            (Ok((_, a)), Ok((_, b))) => {
+                // SAFETY: non-null and writable.
+                unsafe { *lpulResult = ULONG::from(a == b) };
+                sys::S_OK
+            }
+            (Err(e), _) | (_, Err(e)) => e.code(),
+        }
     }
 
     unsafe fn GetReceiveFolder(
@@ -492,12 +577,9 @@ impl sys::IMAPIContainer_Impl for FixtureFolder {
         let rows = if self.kind == b'I' {
             (0..3u8)
                 .map(|i| {
-                    vec![
-                        (sys::PR_ENTRYID, V::Binary(id(b'M', i))),
-                        (sys::PR_RECORD_KEY, V::Binary(vec![b'm', i])),
-                        (sys::PR_INSTANCE_KEY, V::Binary(vec![i, 0, 0, 0])),
-                        (sys::PR_DISPLAY_NAME_W, V::from(PropValue::Str("message"))),
-                    ]
+                    let mut row = message_props(i);
+                    row.push((sys::PR_INSTANCE_KEY, V::Binary(vec![i, 0, 0, 0])));
+                    row
                 })
                 .collect()
         } else {
