@@ -164,6 +164,16 @@ pub fn run(mut config: Config) -> Report {
         });
         scenarios::check_sinks(&mut report, &sinks);
         drop(sinks);
+    } else {
+        // A logon that failed keeps nothing.
+        let count = support.ref_count();
+        let sections = support.open_sections();
+        report.check(&rules::SUPPORT_RELEASED, count == 1 && sections == 0, || {
+            format!(
+                "after a failed Logon the provider still holds {} references to the support object, and {sections} profile sections are open",
+                count.saturating_sub(1)
+            )
+        });
     }
     let mut flags: ULONG = 0;
     // SAFETY: a live provider; a writable flags word.
@@ -436,6 +446,7 @@ fn spooler_logon(
 /// The end-of-run memory checks: every finding of the tracking allocators under its
 /// rule; each rule passes once when nothing was found.
 fn memory_checks(session: alloc::Session, report: &mut Report) {
+    report.set_allocations(session.allocations());
     let findings = session.finish();
     let (leaks, bad): (Vec<_>, Vec<_>) = findings.into_iter().partition(|f| f.is_leak());
     if leaks.is_empty() {

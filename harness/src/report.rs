@@ -60,6 +60,7 @@ struct Tally {
 pub struct Report {
     tallies: Vec<Tally>,
     notes: Vec<String>,
+    allocations: u64,
 }
 
 /// One rule in the JSON report.
@@ -77,6 +78,7 @@ struct JsonRule<'a> {
 #[derive(Serialize)]
 struct JsonReport<'a> {
     passed: bool,
+    allocations: u64,
     rules: Vec<JsonRule<'a>>,
     notes: &'a [String],
 }
@@ -95,7 +97,19 @@ impl Report {
                 })
                 .collect(),
             notes: Vec::new(),
+            allocations: 0,
         }
+    }
+
+    /// Records how many allocations (`MAPIAllocateBuffer` and `MAPIAllocateMore`) the
+    /// run saw: what fault injection counts.
+    pub fn set_allocations(&mut self, n: u64) {
+        self.allocations = n;
+    }
+
+    /// How many allocations the run saw.
+    pub fn allocations(&self) -> u64 {
+        self.allocations
     }
 
     fn tally(&mut self, rule: &'static Rule) -> &mut Tally {
@@ -232,12 +246,13 @@ impl Report {
         out
     }
 
-    /// The JSON report: `{"passed": bool, "rules": [{"name", "source", "says",
+    /// The JSON report: `{"passed": bool, "allocations": n, "rules": [{"name", "source", "says",
     /// "checks", "outcome": "pass" | "fail" | "not_applicable", "seen": [..] (failures
     /// only)}], "notes": [..]}`.
     pub fn to_json(&self) -> String {
         let report = JsonReport {
             passed: self.passed(),
+            allocations: self.allocations,
             rules: self
                 .tallies
                 .iter()
