@@ -14,7 +14,7 @@ use mapi_sync::sys::{self, HRESULT, ULONG};
 use crate::alloc;
 use crate::report::Report;
 use crate::rules;
-use crate::scenarios;
+use crate::scenarios::{self, Scenario};
 use crate::support::{Profile, Support};
 
 /// Makes an `IMSProvider` in process from the allocators MAPI would pass.
@@ -57,6 +57,9 @@ pub struct Config {
     pub fail_allocation: Option<u64>,
     /// Make these methods of the support object fail with these codes.
     pub support_failures: Vec<(String, HRESULT)>,
+    /// The scenarios to play (all of them by default); the logon, logoff and memory
+    /// checks are always made.
+    pub scenarios: Vec<Scenario>,
 }
 
 impl Config {
@@ -70,7 +73,14 @@ impl Config {
             profile_name: "mapi-harness".to_owned(),
             fail_allocation: None,
             support_failures: Vec::new(),
+            scenarios: Scenario::ALL.to_vec(),
         }
+    }
+
+    /// Plays only `scenario` (a test per scenario in a provider's own tests).
+    pub fn only(mut self, scenario: Scenario) -> Config {
+        self.scenarios = vec![scenario];
+        self
     }
 }
 
@@ -143,7 +153,7 @@ pub fn run(mut config: Config) -> Report {
             support: &support,
             sinks: Vec::new(),
         };
-        scenarios::run_all(&mut ctx);
+        scenarios::run_all(&mut ctx, &config.scenarios);
         let sinks = std::mem::take(&mut ctx.sinks);
         // Outlook releases the store; MAPI logs the provider off.
         drop(store);

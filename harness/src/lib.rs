@@ -25,3 +25,4 @@ pub mod support;
 
 pub use host::{run, Config, Provider};
 pub use report::{Outcome, Report, Rule};
+pub use scenarios::Scenario;

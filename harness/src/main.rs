@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mapi_harness::{Config, Provider};
+use mapi_harness::{Config, Provider, Scenario};
 
 /// Plays MAPI and Outlook against a MAPI store provider library and checks MAPI's rules.
 #[derive(Parser, Debug)]
@@ -33,6 +33,17 @@ struct Args {
     /// Make the Nth allocation after MSProviderInit fail with MAPI_E_NOT_ENOUGH_MEMORY.
     #[arg(long)]
     fail_allocation: Option<u64>,
+    /// Play only these scenarios (repeat the option): interfaces, store-properties,
+    /// bad-arguments, inbox-contents, hierarchy, advise.
+    #[arg(long = "scenario", value_parser = parse_scenario)]
+    scenarios: Vec<Scenario>,
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    Scenario::by_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+        format!("one of {}", names.join(", "))
+    })
 }
 
 /// Bytes given in hexadecimal.
@@ -63,6 +74,9 @@ fn main() -> ExitCode {
     );
     config.profile_name = args.profile;
     config.fail_allocation = args.fail_allocation;
+    if !args.scenarios.is_empty() {
+        config.scenarios = args.scenarios;
+    }
     let report = mapi_harness::run(config);
     print!("{}", report.to_text());
     if let Some(path) = &args.json {

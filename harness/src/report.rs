@@ -190,6 +190,12 @@ impl Report {
         self.tallies.iter().all(|t| t.seen.is_empty())
     }
 
+    /// Panics with the readable report if a rule failed: for a provider's `cargo test`.
+    #[track_caller]
+    pub fn assert_passed(&self) {
+        assert!(self.passed(), "MAPI rules failed:\n{}", self.to_text());
+    }
+
     /// The process exit status for the report: 0 when no rule failed, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         if self.passed() {

@@ -51,14 +51,83 @@ const NO_SUCH_IID: GUID = GUID::from_parts(0x6d61_7069, 0x6861, 0x726e, *b"ess-n
 /// The most rows read from one table.
 const MAX_ROWS: usize = 100_000;
 
-/// Runs every scenario in order.
-pub fn run_all(ctx: &mut Ctx<'_>) {
-    interfaces(ctx);
-    let store_props = store_properties(ctx);
-    bad_arguments(ctx);
-    inbox_contents(ctx);
-    hierarchy(ctx, store_props.as_deref());
-    advise(ctx);
+/// A scenario: one thing a client does with the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// QueryInterface on the provider, the logon object and the store.
+    Interfaces,
+    /// The store's properties.
+    StoreProperties,
+    /// Calls that must fail, and their `[out]` pointers.
+    BadArguments,
+    /// The inbox and its contents table.
+    InboxContents,
+    /// The IPM subtree and its hierarchy table.
+    Hierarchy,
+    /// `Advise` and `Unadvise` on the store.
+    Advise,
+}
+
+impl Scenario {
+    /// Every scenario, in the order a run plays them.
+    pub const ALL: [Scenario; 6] = [
+        Scenario::Interfaces,
+        Scenario::StoreProperties,
+        Scenario::BadArguments,
+        Scenario::InboxContents,
+        Scenario::Hierarchy,
+        Scenario::Advise,
+    ];
+
+    /// Its name (`inbox-contents`), as the command takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Interfaces => "interfaces",
+            Scenario::StoreProperties => "store-properties",
+            Scenario::BadArguments => "bad-arguments",
+            Scenario::InboxContents => "inbox-contents",
+            Scenario::Hierarchy => "hierarchy",
+            Scenario::Advise => "advise",
+        }
+    }
+
+    /// The scenario named `name`.
+    pub fn by_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Runs `scenarios`, in [`Scenario::ALL`]'s order.
+pub fn run_all(ctx: &mut Ctx<'_>, scenarios: &[Scenario]) {
+    let wanted = |s| scenarios.contains(&s);
+    if wanted(Scenario::Interfaces) {
+        interfaces(ctx);
+    }
+    let mut store_props = None;
+    if wanted(Scenario::StoreProperties) {
+        store_props = store_properties(ctx);
+    }
+    if wanted(Scenario::BadArguments) {
+        bad_arguments(ctx);
+    }
+    if wanted(Scenario::InboxContents) {
+        inbox_contents(ctx);
+    }
+    if wanted(Scenario::Hierarchy) {
+        if store_props.is_none() {
+            let store: &sys::IMAPIProp = ctx.store;
+            store_props = get_props(
+                ctx.report,
+                "IMsgStore",
+                store,
+                Some(&[sys::PR_IPM_SUBTREE_ENTRYID]),
+            );
+        }
+        hierarchy(ctx, store_props.as_deref());
+    }
+    if wanted(Scenario::Advise) {
+        advise(ctx);
+    }
 }
 
 /// `QueryInterface` on a raw interface pointer; the out-pointer starts as [`SENTINEL`].

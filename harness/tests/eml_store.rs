@@ -140,3 +140,36 @@ fn the_sample_store_in_process() {
     assert_eq!(json["rules"][8]["name"], "record-key-present");
     assert_eq!(json["rules"][8]["outcome"], "fail");
 }
+
+/// One scenario at a time, as a provider's own tests would run them: each sees only its
+/// own rules' failures.
+#[test]
+fn the_sample_store_one_scenario_at_a_time() {
+    use mapi_harness::Scenario;
+    let (mail, profiles) = (mail_folder(), tempfile::tempdir().unwrap());
+    let failures = |scenario| {
+        let c = config(
+            Provider::Init(eml_store::MSProviderInit),
+            mail.path(),
+            profiles.path(),
+        )
+        .only(scenario);
+        mapi_harness::run(c).failures()
+    };
+    // SpoolerLogon is played in every run.
+    assert_eq!(failures(Scenario::Interfaces), ["out-null-on-failure"]);
+    assert_eq!(failures(Scenario::StoreProperties), ["out-null-on-failure"]);
+    assert_eq!(failures(Scenario::Advise), ["out-null-on-failure"]);
+    assert_eq!(
+        failures(Scenario::InboxContents),
+        ["out-null-on-failure", "record-key-present"]
+    );
+    assert_eq!(
+        failures(Scenario::Hierarchy),
+        [
+            "out-null-on-failure",
+            "record-key-present",
+            "instance-key-unique"
+        ]
+    );
+}
