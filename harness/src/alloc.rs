@@ -418,7 +418,9 @@ macro_rules! exports {
             unsafe { do_allocate_more(size, object, out) }
         }
 
-        /// `MAPIFreeBuffer` (see [`do_free_buffer`]).
+        /// `MAPIFreeBuffer`: frees a buffer with its `MAPIAllocateMore` blocks. NULL is
+        /// nothing to free (as C's `free` takes it); any other pointer that is not a
+        /// live buffer is a [`Finding`] and is left alone.
         ///
         /// # Safety
         /// None beyond the ABI: the pointer is only looked up, never read.

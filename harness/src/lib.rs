@@ -6,6 +6,21 @@
 //! reports each rule: passed, failed with what was seen, or not applicable. `RULES.md`
 //! says where each rule comes from.
 //!
+//! ```no_run
+//! use mapi_harness::{Config, Provider, Scenario};
+//!
+//! let config = Config::new(
+//!     Provider::Library("target/debug/libmy_store.so".into()),
+//!     b"\0\0\0\0my store".to_vec(), // the store entry identifier the profile holds
+//!     "/tmp/profiles".into(),
+//! );
+//! let report = mapi_harness::run(config.only(Scenario::InboxContents));
+//! print!("{}", report.to_text());
+//! report.assert_passed();
+//! ```
+//!
+//! The crate's README says how to use it as a command and in a provider's tests.
+//!
 //! - [`report`]: [`Rule`], [`Outcome`], [`Report`] (text and JSON, exit status);
 //! - [`rules`]: the rules;
 //! - [`alloc`]: the tracking allocators;
