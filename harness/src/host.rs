@@ -88,6 +88,20 @@ impl Config {
 /// method left NULL there. Never dereferenced.
 pub(crate) const SENTINEL: usize = 0x0BAD_F00D;
 
+/// Takes the reference a successful call handed out through an `[out]` interface
+/// pointer; `None` for NULL and for the [`SENTINEL`] the call left untouched (never
+/// released: it is not an object).
+///
+/// # Safety
+/// `p` must be NULL, the sentinel, or a live `I` whose reference the caller hands over.
+pub(crate) unsafe fn take<I: sys::Interface>(p: sys::InterfacePtr<I>) -> Option<I> {
+    if p.as_raw() as usize == SENTINEL {
+        return None;
+    }
+    // SAFETY: the caller's contract.
+    unsafe { p.into_owned() }
+}
+
 /// Frees a MAPI buffer with the tracking `MAPIFreeBuffer`, labelled as the harness's.
 pub(crate) fn free(p: *mut c_void) {
     alloc::label("the harness (a caller freeing what it was given)", || {
@@ -287,7 +301,7 @@ fn start(
         return None;
     }
     // SAFETY: a success hands out one reference (or null).
-    match unsafe { raw.into_owned() } {
+    match unsafe { take(raw) } {
         Some(p) => Some(p),
         None => {
             report.fail(
@@ -341,7 +355,7 @@ impl LogonOut {
             return None;
         }
         // SAFETY: a success hands out one reference to each (or null).
-        let (logon, store) = unsafe { (self.logon.into_owned(), self.store.into_owned()) };
+        let (logon, store) = unsafe { (take(self.logon), take(self.store)) };
         match (logon, store) {
             (Some(l), Some(s)) => Some((l, s)),
             _ => {

@@ -21,7 +21,7 @@ use mapi_sync::props::{self, prop_id, prop_type, OwnedValue, Props, Rows};
 use mapi_sync::sys::{self, ComInterface, GUID, HRESULT, ULONG, ULONG_PTR};
 
 use crate::alloc;
-use crate::host::{free, name, SENTINEL};
+use crate::host::{free, name, take, SENTINEL};
 use crate::report::Report;
 use crate::rules;
 use crate::support::Support;
@@ -424,7 +424,7 @@ fn open_entry(
         return Err(hr);
     }
     // SAFETY: a success hands out one reference (or null).
-    match unsafe { out.into_owned() } {
+    match unsafe { take(out) } {
         Some(o) => Ok((kind, o)),
         None => Err(sys::MAPI_E_CALL_FAILED),
     }
@@ -488,7 +488,7 @@ fn bad_arguments(ctx: &mut Ctx<'_>) {
         ctx.report
             .note("IMSProvider::Logon without an entry identifier succeeded");
         // SAFETY: a success hands out one reference each (or null).
-        let (l, s) = unsafe { (logon.into_owned(), store.into_owned()) };
+        let (l, s) = unsafe { (take(logon), take(store)) };
         drop(s);
         if let Some(l) = l {
             let mut flags = 0;
@@ -807,7 +807,7 @@ fn contents_table(
         return None;
     }
     // SAFETY: a success hands out one reference (or null).
-    let table = unsafe { out.into_owned() }?;
+    let table = unsafe { take(out) }?;
     check_interface(ctx.report, &format!("{what}'s table"), &table);
     Some(table)
 }
