@@ -108,6 +108,13 @@ pub static STRINGS_A_W_AGREE: Rule = Rule {
     says: "A string property an object answers both as PT_UNICODE and as PT_STRING8 holds the same text in both (checked where the text is ASCII).",
 };
 
+/// `SeekRow(BOOKMARK_BEGINNING)` then `QueryRows` reads the same rows again.
+pub static SEEK_ROW_REREADS: Rule = Rule {
+    name: "seek-row-rereads",
+    source: "IMAPITable::SeekRow",
+    says: "SeekRow(BOOKMARK_BEGINNING, 0) puts the cursor on the first row: reading the open table again gives the same rows, with the same PR_INSTANCE_KEYs, in the same order.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -125,6 +132,7 @@ pub static ALL: &[&Rule] = &[
     &NO_NOTIFY_AFTER_UNADVISE,
     &ENTRYID_ROUND_TRIP,
     &STRINGS_A_W_AGREE,
+    &SEEK_ROW_REREADS,
 ];
 
 /// The rule named `name`.

@@ -611,7 +611,44 @@ fn read_table(
         // SAFETY: a success hands out a row set.
         unsafe { free_rows(set) };
     }
+    reread(report, what, table, &rows);
     Some(rows)
+}
+
+/// `seek-row-rereads`: back to the beginning, the same rows again.
+fn reread(report: &mut Report, what: &str, table: &sys::IMAPITable, rows: &[PropList]) {
+    let mut sought: sys::LONG = 0;
+    // SAFETY: a live table, a writable out-pointer.
+    let hr = alloc::label(&format!("{what}: SeekRow"), || unsafe {
+        table.SeekRow(sys::BOOKMARK_BEGINNING, 0, &mut sought)
+    });
+    if hr < 0 {
+        report.note(format!(
+            "{what}: SeekRow(BOOKMARK_BEGINNING) answered {}",
+            name(hr)
+        ));
+        return;
+    }
+    let mut again: Vec<PropList> = Vec::new();
+    while again.len() < rows.len() + 1 {
+        match query_rows(report, what, table, 64) {
+            Some((hr, batch)) if hr >= 0 && !batch.is_empty() => again.extend(batch),
+            _ => break,
+        }
+    }
+    let keys = |rows: &[PropList]| -> Vec<Option<Vec<u8>>> {
+        rows.iter()
+            .map(|r| binary(r, sys::PR_INSTANCE_KEY).map(<[u8]>::to_vec))
+            .collect()
+    };
+    let (first, second) = (keys(rows), keys(&again));
+    report.check(&rules::SEEK_ROW_REREADS, first == second, || {
+        format!(
+            "{what}: after SeekRow(BOOKMARK_BEGINNING) the table gave {} rows with instance keys {second:02x?}, not the {} first read ({first:02x?})",
+            second.len(),
+            first.len()
+        )
+    });
 }
 
 /// One `QueryRows(count)`: its code and the rows read (freed as `FreeProws` frees them).

@@ -647,6 +647,25 @@ impl sys::IMAPITable_Impl for FixtureTable {
         }
     }
 
+    unsafe fn SeekRow(
+        &self,
+        bkOrigin: sys::BOOKMARK,
+        lRowCount: sys::LONG,
+        lplRowsSought: *mut sys::LONG,
+    ) -> HRESULT {
+        if bkOrigin != sys::BOOKMARK_BEGINNING {
+            return sys::MAPI_E_NO_SUPPORT;
+        }
+        let mut state = self.state.lock().unwrap();
+        let target = (lRowCount.max(0) as usize).min(self.rows.len());
+        state.1 = target;
+        if !lplRowsSought.is_null() {
+            // SAFETY: non-null and writable.
+            unsafe { *lplRowsSought = target as sys::LONG };
+        }
+        sys::S_OK
+    }
+
     unsafe fn QueryRows(
         &self,
         lRowCount: sys::LONG,
