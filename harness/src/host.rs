@@ -60,6 +60,9 @@ pub struct Config {
     /// The scenarios to play (all of them by default); the logon, logoff and memory
     /// checks are always made.
     pub scenarios: Vec<Scenario>,
+    /// The sync's progress callback cancels: it answers `MAPI_E_USER_CANCEL` to
+    /// `Progress`.
+    pub cancel_sync: bool,
 }
 
 impl Config {
@@ -74,6 +77,7 @@ impl Config {
             fail_allocation: None,
             support_failures: Vec::new(),
             scenarios: Scenario::ALL.to_vec(),
+            cancel_sync: false,
         }
     }
 
@@ -166,6 +170,8 @@ pub fn run(mut config: Config) -> Report {
             store: &store,
             support: &support,
             sinks: Vec::new(),
+            close_event: event_closer(library.as_ref()),
+            cancel_sync: config.cancel_sync,
         };
         scenarios::run_all(&mut ctx, &config.scenarios);
         let sinks = std::mem::take(&mut ctx.sinks);
@@ -212,6 +218,29 @@ pub fn run(mut config: Config) -> Report {
     memory_checks(session, &mut report);
     drop(library);
     report
+}
+
+/// How the provider's done events are closed: the library's `MapiSync_CloseDoneEvent`
+/// on Linux (the events are the library's own objects), `CloseHandle` (the runtime's
+/// `event::close`) on Windows and for a provider in process.
+fn event_closer(library: Option<&libloading::Library>) -> Option<scenarios::CloseEvent> {
+    match library {
+        #[cfg(not(windows))]
+        Some(lib) => {
+            // SAFETY: the runtime's export has this type.
+            let close = unsafe {
+                lib.get::<unsafe extern "C" fn(sys::HANDLE)>(b"MapiSync_CloseDoneEvent\0")
+            }
+            .ok()
+            .map(|f| *f)?;
+            // SAFETY: each event is one the provider handed out, closed once.
+            Some(Box::new(move |event| unsafe { close(event) }))
+        }
+        _ => Some(Box::new(|event| {
+            // SAFETY: each event is one the provider handed out, closed once.
+            unsafe { mapi_sync::event::close(event) }
+        })),
+    }
 }
 
 /// An HRESULT's name, or its value.

@@ -150,6 +150,23 @@ impl Report {
         }
     }
 
+    /// Adds what `other` saw (another thread's checks) to this report.
+    pub fn merge(&mut self, other: Report) {
+        for t in other.tallies {
+            let mine = self.tally(t.rule);
+            mine.checks += t.checks;
+            for seen in t.seen {
+                if mine.seen.len() < MAX_SEEN {
+                    mine.seen.push(seen);
+                } else {
+                    mine.more += 1;
+                }
+            }
+            mine.more += t.more;
+        }
+        self.notes.extend(other.notes);
+    }
+
     /// A note on the run (not a rule's outcome): a scenario that could not run, and why.
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());

@@ -115,6 +115,13 @@ pub static SEEK_ROW_REREADS: Rule = Rule {
     says: "SeekRow(BOOKMARK_BEGINNING, 0) puts the cursor on the first row: reading the open table again gives the same rows, with the same PR_INSTANCE_KEYs, in the same order.",
 };
 
+/// A background synchronization ends with one `Done`, last.
+pub static SYNC_ENDS_WITH_DONE: Rule = Rule {
+    name: "sync-ends-with-done",
+    source: "IMAPISyncProgressCallback",
+    says: "After SynchronizeInBackground succeeds (with the done event in *phSyncDoneEvent), the store calls the callback's Progress and Error while it works and Done once, when it has finished: nothing after Done.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -133,6 +140,7 @@ pub static ALL: &[&Rule] = &[
     &ENTRYID_ROUND_TRIP,
     &STRINGS_A_W_AGREE,
     &SEEK_ROW_REREADS,
+    &SYNC_ENDS_WITH_DONE,
 ];
 
 /// The rule named `name`.

@@ -11,6 +11,8 @@
 //!    hierarchy table.
 //! 6. `advise`: `IMsgStore::Advise` with the harness's sink, `Unadvise`, then more calls;
 //!    the sink must hear nothing after `Unadvise` ([`check_sinks`] at the end of the run).
+//! 7. `sync`: `IMAPISync::SynchronizeInBackground` with the harness's progress callback
+//!    (which cancels, if asked) while another thread reads the inbox's contents table.
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -40,6 +42,10 @@ pub struct Ctx<'a> {
     pub support: &'a Object<Support>,
     /// The sinks given to `Advise`, checked at the end of the run.
     pub sinks: Vec<Object<Sink>>,
+    /// Closes the sync's done event.
+    pub close_event: Option<CloseEvent>,
+    /// The progress callback cancels (answers `MAPI_E_USER_CANCEL` to `Progress`).
+    pub cancel_sync: bool,
 }
 
 /// Properties read back: tag and value.
@@ -66,17 +72,20 @@ pub enum Scenario {
     Hierarchy,
     /// `Advise` and `Unadvise` on the store.
     Advise,
+    /// `IMAPISync::SynchronizeInBackground` while another thread reads the inbox.
+    Sync,
 }
 
 impl Scenario {
     /// Every scenario, in the order a run plays them.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Interfaces,
         Scenario::StoreProperties,
         Scenario::BadArguments,
         Scenario::InboxContents,
         Scenario::Hierarchy,
         Scenario::Advise,
+        Scenario::Sync,
     ];
 
     /// Its name (`inbox-contents`), as the command takes it.
@@ -88,6 +97,7 @@ impl Scenario {
             Scenario::InboxContents => "inbox-contents",
             Scenario::Hierarchy => "hierarchy",
             Scenario::Advise => "advise",
+            Scenario::Sync => "sync",
         }
     }
 
@@ -127,6 +137,9 @@ pub fn run_all(ctx: &mut Ctx<'_>, scenarios: &[Scenario]) {
     }
     if wanted(Scenario::Advise) {
         advise(ctx);
+    }
+    if wanted(Scenario::Sync) {
+        sync(ctx);
     }
 }
 
@@ -764,12 +777,14 @@ const COLUMNS: [ULONG; 4] = [
     sys::PR_DISPLAY_NAME_W,
 ];
 
-fn inbox_contents(ctx: &mut Ctx<'_>) {
+/// The inbox's entry identifier (`GetReceiveFolder` of `IPM.Note`), or `None` with a
+/// note.
+fn inbox_id(report: &mut Report, store: &sys::IMsgStore) -> Option<Vec<u8>> {
     let (mut cb, mut id): (ULONG, sys::LPENTRYID) = (0, SENTINEL as sys::LPENTRYID);
     let mut class = b"IPM.Note\0".to_vec();
     // SAFETY: a live store, a NUL-terminated class, writable out-pointers.
     let hr = alloc::label("IMsgStore::GetReceiveFolder", || unsafe {
-        ctx.store.GetReceiveFolder(
+        store.GetReceiveFolder(
             class.as_mut_ptr().cast(),
             0,
             &mut cb,
@@ -778,25 +793,29 @@ fn inbox_contents(ctx: &mut Ctx<'_>) {
         )
     });
     if hr < 0 {
-        ctx.report
-            .check(&rules::OUT_NULL_ON_FAILURE, id.is_null(), || {
-                format!(
-                    "IMsgStore::GetReceiveFolder failed ({}) and left {id:?} in lppEntryID",
-                    name(hr)
-                )
-            });
-        ctx.report
-            .note(format!("no inbox: GetReceiveFolder answered {}", name(hr)));
-        return;
+        report.check(&rules::OUT_NULL_ON_FAILURE, id.is_null(), || {
+            format!(
+                "IMsgStore::GetReceiveFolder failed ({}) and left {id:?} in lppEntryID",
+                name(hr)
+            )
+        });
+        report.note(format!("no inbox: GetReceiveFolder answered {}", name(hr)));
+        return None;
     }
     if id.is_null() || id as usize == SENTINEL {
-        ctx.report
-            .note("no inbox: GetReceiveFolder succeeded without an identifier");
-        return;
+        report.note("no inbox: GetReceiveFolder succeeded without an identifier");
+        return None;
     }
     // SAFETY: `cb` bytes handed out, copied before they are freed.
     let inbox_id = unsafe { std::slice::from_raw_parts(id.cast::<u8>(), cb as usize) }.to_vec();
     free(id.cast());
+    Some(inbox_id)
+}
+
+fn inbox_contents(ctx: &mut Ctx<'_>) {
+    let Some(inbox_id) = inbox_id(ctx.report, ctx.store) else {
+        return;
+    };
     let Some(inbox) = open_folder(ctx, "inbox", &inbox_id) else {
         return;
     };
@@ -981,6 +1000,246 @@ fn compare(store: &sys::IMsgStore, a: &[u8], b: &[u8]) -> Result<bool, HRESULT> 
     } else {
         Ok(result != 0)
     }
+}
+
+/// Closes a done event the provider handed out (its library's `MapiSync_CloseDoneEvent`
+/// on Linux, `CloseHandle` on Windows).
+pub type CloseEvent = Box<dyn Fn(sys::HANDLE)>;
+
+/// One call of the progress callback (its fields are read through `Debug`, in reports).
+#[derive(Debug)]
+#[allow(dead_code)]
+enum Call {
+    Progress(Option<String>, ULONG, ULONG),
+    Error(HRESULT, Option<String>),
+    Done(HRESULT),
+}
+
+/// What the progress callback has been told.
+struct Told {
+    calls: std::sync::Mutex<Vec<Call>>,
+    done: std::sync::Condvar,
+    cancel: bool,
+}
+
+/// The harness's `IMAPISyncProgressCallback`: records every call; answers every
+/// `Progress` with `MAPI_E_USER_CANCEL` when told to cancel.
+#[mapi_object(IMAPISyncProgressCallback)]
+pub struct Callback {
+    told: Arc<Told>,
+}
+
+/// A NUL-terminated UTF-16 text, or `None` for NULL.
+///
+/// # Safety
+/// `p` must be NULL or a NUL-terminated UTF-16 string.
+unsafe fn wide(p: *const sys::WCHAR) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    let mut n = 0;
+    // SAFETY: NUL-terminated (the caller's contract).
+    while unsafe { *p.add(n) } != 0 && n < 1 << 20 {
+        n += 1;
+    }
+    // SAFETY: `n` units before the NUL.
+    Some(String::from_utf16_lossy(unsafe {
+        std::slice::from_raw_parts(p, n)
+    }))
+}
+
+impl Callback {
+    fn push(&self, call: Call) {
+        let mut calls = self.told.calls.lock().unwrap_or_else(|e| e.into_inner());
+        calls.push(call);
+        self.told.done.notify_all();
+    }
+}
+
+impl sys::IMAPISyncProgressCallback_Impl for Callback {
+    unsafe fn Progress(&self, text: *const sys::WCHAR, index: ULONG, max: ULONG) -> HRESULT {
+        // SAFETY: NULL or a NUL-terminated text (Progress' contract).
+        self.push(Call::Progress(unsafe { wide(text) }, index, max));
+        if self.told.cancel {
+            sys::MAPI_E_USER_CANCEL
+        } else {
+            sys::S_OK
+        }
+    }
+
+    unsafe fn Error(&self, hr: HRESULT, text: *const sys::WCHAR) -> HRESULT {
+        // SAFETY: as above.
+        self.push(Call::Error(hr, unsafe { wide(text) }));
+        sys::S_OK
+    }
+
+    unsafe fn Done(&self, _event: sys::HANDLE, hr: HRESULT) -> HRESULT {
+        self.push(Call::Done(hr));
+        sys::S_OK
+    }
+}
+
+/// How long a sync may take before the harness stops waiting.
+const SYNC_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A raw interface pointer moved to another thread: the store's objects are called from
+/// several threads, as Outlook calls them.
+struct Shared(*mut c_void);
+// SAFETY: the pointer is only used while the scenario holds its reference, and the
+// provider's objects are free-threaded (what the scenario tests).
+unsafe impl Send for Shared {}
+
+/// Reads the inbox's contents table as a second client thread does during a sync.
+fn read_inbox_concurrently(store: Shared) -> Report {
+    let mut report = Report::new(&[]);
+    let raw = store.0;
+    // SAFETY: the scenario keeps its reference until this thread is joined.
+    let Some(store) = (unsafe { sys::IMsgStore::from_raw_borrowed(&raw) }) else {
+        return report;
+    };
+    let Some(id) = inbox_id(&mut report, store) else {
+        return report;
+    };
+    let Ok((_, object)) = open_entry(&mut report, "inbox, during a sync", store, &id) else {
+        return report;
+    };
+    let Ok(folder) = object.cast::<sys::IMAPIFolder>() else {
+        return report;
+    };
+    let mut out = sys::LPMAPITABLE::from_raw(SENTINEL as *mut c_void);
+    // SAFETY: a live folder, a writable out-pointer.
+    let hr = alloc::label("the inbox, during a sync: GetContentsTable", || unsafe {
+        folder.GetContentsTable(0, &mut out)
+    });
+    if hr < 0 {
+        report.note(format!(
+            "the inbox, during a sync: GetContentsTable answered {}",
+            name(hr)
+        ));
+        return report;
+    }
+    // SAFETY: a success hands out one reference.
+    let Some(table) = (unsafe { take(out) }) else {
+        return report;
+    };
+    let what = "the inbox's contents table, read during a sync";
+    if let Some(rows) = read_table(&mut report, what, &table, &COLUMNS) {
+        check_rows(&mut report, what, &rows);
+    }
+    report
+}
+
+fn sync(ctx: &mut Ctx<'_>) {
+    let sync: sys::IMAPISync = match ctx.store.cast() {
+        Ok(s) => s,
+        Err(hr) => {
+            ctx.report.note(format!(
+                "the store answers no IMAPISync ({}): no sync",
+                name(hr)
+            ));
+            return;
+        }
+    };
+    check_interface(ctx.report, "IMAPISync", &sync);
+    let told = Arc::new(Told {
+        calls: std::sync::Mutex::new(Vec::new()),
+        done: std::sync::Condvar::new(),
+        cancel: ctx.cancel_sync,
+    });
+    let callback = Object::new(Callback { told: told.clone() }).into_unknown();
+    let reader = {
+        let store = Shared(ctx.store.as_raw());
+        std::thread::spawn(move || read_inbox_concurrently(store))
+    };
+    let mut event: sys::HANDLE = SENTINEL as sys::HANDLE;
+    let mut sib = sys::MAPISIB {
+        ulSize: std::mem::size_of::<sys::MAPISIB>() as ULONG,
+        ulFlags: sys::SYNC_DOWNLOAD_CONTENTS | sys::SYNC_DOWNLOAD_HIERARCHY,
+        psesSync: sys::InterfacePtr::null(),
+        punkCallBack: sys::InterfacePtr::from_raw(callback.as_raw()),
+        phSyncDoneEvent: &mut event,
+    };
+    // SAFETY: a live IMAPISync, a MAPISIB whose callback and event outlive the sync
+    // (the harness waits for Done before dropping them).
+    let hr = alloc::label("IMAPISync::SynchronizeInBackground", || unsafe {
+        sync.SynchronizeInBackground(&mut sib)
+    });
+    if hr < 0 {
+        ctx.report
+            .check(&rules::OUT_NULL_ON_FAILURE, event.is_null(), || {
+                format!(
+                    "SynchronizeInBackground failed ({}) and left {event:?} in *phSyncDoneEvent",
+                    name(hr)
+                )
+            });
+        ctx.report.note(format!(
+            "IMAPISync::SynchronizeInBackground answered {}",
+            name(hr)
+        ));
+    } else {
+        let calls = told.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let (calls, timeout) = told
+            .done
+            .wait_timeout_while(calls, SYNC_TIMEOUT, |c| {
+                !c.iter().any(|c| matches!(c, Call::Done(_)))
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        ctx.report
+            .check(&rules::SYNC_ENDS_WITH_DONE, !timeout.timed_out(), || {
+                format!(
+                    "no Done within {} s of SynchronizeInBackground",
+                    SYNC_TIMEOUT.as_secs()
+                )
+            });
+        drop(calls);
+        if !timeout.timed_out() {
+            // Anything late arrives while the reader finishes.
+            let _ = reader.join().map(|r| ctx.report.merge(r));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let calls = told.calls.lock().unwrap_or_else(|e| e.into_inner());
+            let done = calls.iter().filter(|c| matches!(c, Call::Done(_))).count();
+            let last_is_done = matches!(calls.last(), Some(Call::Done(_)));
+            ctx.report.check(
+                &rules::SYNC_ENDS_WITH_DONE,
+                done == 1 && last_is_done,
+                || format!("the callback was told {calls:?}: {done} Done, not one, last"),
+            );
+            ctx.report.check(
+                &rules::SYNC_ENDS_WITH_DONE,
+                !event.is_null() && event as usize != SENTINEL,
+                || {
+                    format!(
+                        "SynchronizeInBackground succeeded and left {event:?} in *phSyncDoneEvent"
+                    )
+                },
+            );
+            if ctx.cancel_sync {
+                let progress = calls
+                    .iter()
+                    .filter(|c| matches!(c, Call::Progress(..)))
+                    .count();
+                ctx.report.note(format!(
+                    "the callback cancelled at the first Progress; the store called Progress {progress} times and ended with {:?}",
+                    calls.last()
+                ));
+            }
+            drop(calls);
+            if !event.is_null() && event as usize != SENTINEL {
+                match &ctx.close_event {
+                    Some(close) => close(event),
+                    None => ctx
+                        .report
+                        .note("no way to close the done event: it is left open"),
+                }
+            }
+            return;
+        }
+        ctx.report
+            .note("the sync never ended: its callback and event are left alive");
+        // The provider may still call it.
+        std::mem::forget(callback);
+    }
+    let _ = reader.join().map(|r| ctx.report.merge(r));
 }
 
 /// What a [`Sink`] has heard.

@@ -205,9 +205,16 @@ impl sys::IMSLogon_Impl for FixtureLogon {
     }
 }
 
-#[mapi_object(IMsgStore)]
+#[mapi_sync_provider(IMsgStore)]
 struct FixtureStore {
     shared: Arc<Shared>,
+}
+
+impl SyncProvider for FixtureStore {
+    fn synchronize(&self, _: &SyncRequest, progress: &Progress) -> mapi_sync::Result<()> {
+        progress.step("fixture", 1, 1)?;
+        Ok(())
+    }
 }
 
 /// Answers a `GetProps` from `has`.

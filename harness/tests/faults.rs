@@ -93,3 +93,23 @@ fn a_support_call_that_fails_fails_the_logon_and_is_reported() {
         "{text}"
     );
 }
+
+#[test]
+fn a_progress_callback_that_cancels_still_gets_one_done_last() {
+    let (mail, profiles) = (mail_folder(), tempfile::tempdir().unwrap());
+    let mut c = config(mail.path(), profiles.path()).only(mapi_harness::Scenario::Sync);
+    c.cancel_sync = true;
+    let report = mapi_harness::run(c);
+    let text = report.to_text();
+    assert_eq!(
+        report.outcome("sync-ends-with-done"),
+        Some(Outcome::Pass),
+        "{text}"
+    );
+    assert!(
+        report.notes().iter().any(|n| n.starts_with(
+            "the callback cancelled at the first Progress; the store called Progress 1 times"
+        )),
+        "{text}"
+    );
+}
