@@ -170,20 +170,20 @@ pub fn run(mut config: Config) -> Report {
             store: &store,
             support: &support,
             sinks: Vec::new(),
-            close_event: event_closer(library.as_ref()),
+            events: event_ops(library.as_ref()),
             cancel_sync: config.cancel_sync,
         };
         scenarios::run_all(&mut ctx, &config.scenarios);
         let sinks = std::mem::take(&mut ctx.sinks);
         // Outlook releases the store; MAPI logs the provider off.
-        drop(store);
+        release_last(&mut report, "store", store);
         let mut flags: ULONG = 0;
         // SAFETY: a live logon object; a writable flags word.
         let hr = alloc::label("IMSLogon::Logoff", || unsafe { logon.Logoff(&mut flags) });
         if hr != sys::S_OK {
             report.note(format!("IMSLogon::Logoff answered {}", name(hr)));
         }
-        drop(logon);
+        release_last(&mut report, "logon object", logon);
         let count = support.ref_count();
         let sections = support.open_sections();
         report.check(&rules::SUPPORT_RELEASED, count == 1 && sections == 0, || {
@@ -213,34 +213,68 @@ pub fn run(mut config: Config) -> Report {
     if hr != sys::S_OK {
         report.note(format!("IMSProvider::Shutdown answered {}", name(hr)));
     }
-    drop(provider);
+    release_last(&mut report, "provider", provider);
     drop(support);
     memory_checks(session, &mut report);
     drop(library);
     report
 }
 
-/// How the provider's done events are closed: the library's `MapiSync_CloseDoneEvent`
-/// on Linux (the events are the library's own objects), `CloseHandle` (the runtime's
-/// `event::close`) on Windows and for a provider in process.
-fn event_closer(library: Option<&libloading::Library>) -> Option<scenarios::CloseEvent> {
+/// How the provider's done events are waited for and closed: the library's
+/// `MapiSync_WaitDoneEvent` and `MapiSync_CloseDoneEvent` on Linux (the events are the
+/// library's own objects), the runtime's `event` functions (`WaitForSingleObject`,
+/// `CloseHandle` on Windows) for a provider in process and on Windows.
+fn event_ops(library: Option<&libloading::Library>) -> Option<scenarios::EventOps> {
     match library {
         #[cfg(not(windows))]
         Some(lib) => {
-            // SAFETY: the runtime's export has this type.
-            let close = unsafe {
-                lib.get::<unsafe extern "C" fn(sys::HANDLE)>(b"MapiSync_CloseDoneEvent\0")
-            }
-            .ok()
-            .map(|f| *f)?;
-            // SAFETY: each event is one the provider handed out, closed once.
-            Some(Box::new(move |event| unsafe { close(event) }))
+            // SAFETY: the runtime's exports have these types.
+            let (wait, close) = unsafe {
+                (
+                    *lib.get::<unsafe extern "C" fn(sys::HANDLE, ULONG) -> ULONG>(
+                        b"MapiSync_WaitDoneEvent\0",
+                    )
+                    .ok()?,
+                    *lib.get::<unsafe extern "C" fn(sys::HANDLE)>(b"MapiSync_CloseDoneEvent\0")
+                        .ok()?,
+                )
+            };
+            Some(scenarios::EventOps {
+                // SAFETY: each event is one the provider handed out, not closed yet.
+                wait: Box::new(move |event, ms| unsafe { wait(event, ms) } == 0),
+                // SAFETY: each event is one the provider handed out, closed once.
+                close: Box::new(move |event| unsafe { close(event) }),
+            })
         }
-        _ => Some(Box::new(|event| {
+        _ => Some(scenarios::EventOps {
+            wait: Box::new(|event, ms| {
+                let timeout = std::time::Duration::from_millis(ms.into());
+                // SAFETY: each event is one the provider handed out, not closed yet.
+                matches!(
+                    unsafe { mapi_sync::event::wait_timeout(event, timeout) },
+                    Ok(true)
+                )
+            }),
             // SAFETY: each event is one the provider handed out, closed once.
-            unsafe { mapi_sync::event::close(event) }
-        })),
+            close: Box::new(|event| unsafe { mapi_sync::event::close(event) }),
+        }),
     }
+}
+
+/// Gives up the harness's last reference to an object of the provider's; the rule
+/// `released-to-zero` wants `Release` to answer 0.
+fn release_last<I: sys::Interface>(report: &mut Report, what: &str, object: I) {
+    let raw = object.into_raw();
+    // SAFETY: a live interface pointer whose reference the harness gives up.
+    let count = alloc::label(&format!("{what}: Release"), || unsafe {
+        let vtbl = *(raw as *const *const sys::IUnknown_Vtbl);
+        ((*vtbl).Release)(raw)
+    });
+    report.check(&rules::RELEASED_TO_ZERO, count == 0, || {
+        format!(
+            "the harness's last Release of the {what} answered {count}: something still holds it"
+        )
+    });
 }
 
 /// An HRESULT's name, or its value.

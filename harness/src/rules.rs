@@ -122,6 +122,13 @@ pub static SYNC_ENDS_WITH_DONE: Rule = Rule {
     says: "After SynchronizeInBackground succeeds (with the done event in *phSyncDoneEvent), the store calls the callback's Progress and Error while it works and Done once, when it has finished: nothing after Done.",
 };
 
+/// The harness's last `Release` of the store, the logon object and the provider answers 0.
+pub static RELEASED_TO_ZERO: Rule = Rule {
+    name: "released-to-zero",
+    source: "IUnknown::Release",
+    says: "When the harness, the last holder, releases the store (after the scenarios), the logon object (after Logoff) and the provider (after Shutdown), Release answers the new count, 0: nothing else still holds them.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -141,6 +148,7 @@ pub static ALL: &[&Rule] = &[
     &STRINGS_A_W_AGREE,
     &SEEK_ROW_REREADS,
     &SYNC_ENDS_WITH_DONE,
+    &RELEASED_TO_ZERO,
 ];
 
 /// The rule named `name`.

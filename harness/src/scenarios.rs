@@ -42,8 +42,8 @@ pub struct Ctx<'a> {
     pub support: &'a Object<Support>,
     /// The sinks given to `Advise`, checked at the end of the run.
     pub sinks: Vec<Object<Sink>>,
-    /// Closes the sync's done event.
-    pub close_event: Option<CloseEvent>,
+    /// Waits for and closes the sync's done event.
+    pub events: Option<EventOps>,
     /// The progress callback cancels (answers `MAPI_E_USER_CANCEL` to `Progress`).
     pub cancel_sync: bool,
 }
@@ -1002,9 +1002,13 @@ fn compare(store: &sys::IMsgStore, a: &[u8], b: &[u8]) -> Result<bool, HRESULT> 
     }
 }
 
-/// Closes a done event the provider handed out (its library's `MapiSync_CloseDoneEvent`
-/// on Linux, `CloseHandle` on Windows).
-pub type CloseEvent = Box<dyn Fn(sys::HANDLE)>;
+/// Waits for and closes a done event the provider handed out.
+pub struct EventOps {
+    /// Waits up to the milliseconds given: whether it is signalled.
+    pub wait: Box<dyn Fn(sys::HANDLE, ULONG) -> bool>,
+    /// Closes it.
+    pub close: Box<dyn Fn(sys::HANDLE)>,
+}
 
 /// One call of the progress callback (its fields are read through `Debug`, in reports).
 #[derive(Debug)]
@@ -1225,11 +1229,23 @@ fn sync(ctx: &mut Ctx<'_>) {
             }
             drop(calls);
             if !event.is_null() && event as usize != SENTINEL {
-                match &ctx.close_event {
-                    Some(close) => close(event),
+                match &ctx.events {
+                    Some(ops) => {
+                        // Signalled once the sync thread has released what it held.
+                        let ms = SYNC_TIMEOUT.as_millis() as ULONG;
+                        let signalled = (ops.wait)(event, ms);
+                        ctx.report
+                            .check(&rules::SYNC_ENDS_WITH_DONE, signalled, || {
+                                format!(
+                                    "the done event was not signalled within {} s of Done",
+                                    SYNC_TIMEOUT.as_secs()
+                                )
+                            });
+                        (ops.close)(event);
+                    }
                     None => ctx
                         .report
-                        .note("no way to close the done event: it is left open"),
+                        .note("no way to wait for or close the done event: it is left open"),
                 }
             }
             return;
