@@ -1,5 +1,6 @@
 //! Deliberately broken stores, each caught by its named rule and by nothing else, and
-//! the same store unbroken, which passes every rule.
+//! the same store unbroken, which passes every rule. (The one that keeps itself alive is
+//! leaked by the test, on purpose.)
 //!
 //! One fixture provider ([`FixtureProvider`]), made in process as a Rust value: a store
 //! with an IPM subtree holding an inbox of three messages, its tables, `Advise` and
@@ -32,6 +33,8 @@ enum Bug {
     NoRecordKeyInFolderRows,
     /// `Unadvise` keeps the sink, and the store goes on notifying it.
     NotifyAfterUnadvise,
+    /// The store keeps a reference to itself that it never gives back.
+    StoreKeepsItself,
 }
 
 /// What a logon's objects share.
@@ -157,6 +160,9 @@ impl sys::IMSProvider_Impl for FixtureProvider {
         let store = Object::new(FixtureStore { shared }).cast::<sys::IMsgStore>();
         match (logon, store) {
             (Ok(l), Ok(s)) => {
+                if self.bug == Bug::StoreKeepsItself {
+                    std::mem::forget(s.clone());
+                }
                 // SAFETY: checked non-null above; the references move to the caller.
                 unsafe {
                     *lppMSLogon = l.into();
@@ -804,4 +810,13 @@ fn folder_rows_without_a_record_key_are_caught_by_record_key_present() {
 fn a_notification_after_unadvise_is_caught_by_no_notify_after_unadvise() {
     let seen = caught_by(Bug::NotifyAfterUnadvise, "no-notify-after-unadvise");
     assert_eq!(seen, ["the store's sink: 1 notifications after Unadvise"]);
+}
+
+#[test]
+fn a_store_that_keeps_itself_is_caught_by_released_to_zero() {
+    let seen = caught_by(Bug::StoreKeepsItself, "released-to-zero");
+    assert_eq!(
+        seen,
+        ["the harness's last Release of the store answered 1: something still holds it"]
+    );
 }
