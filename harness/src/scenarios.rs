@@ -7,8 +7,9 @@
 //! 4. `inbox_contents`: `GetReceiveFolder`, `OpenEntry`, the inbox's properties, its
 //!    contents table (`SetColumns` with `TBL_BATCH`, `QueryRows` to the end and once
 //!    more).
-//! 5. `hierarchy`: the IPM subtree (`PR_IPM_SUBTREE_ENTRYID`), its properties and its
-//!    hierarchy table.
+//! 5. `hierarchy`: the special folders the store names (`PR_IPM_OUTBOX_ENTRYID`,
+//!    `PR_IPM_SENTMAIL_ENTRYID`, `PR_IPM_WASTEBASKET_ENTRYID`), the IPM subtree
+//!    (`PR_IPM_SUBTREE_ENTRYID`), its properties and its hierarchy table.
 //! 6. `advise`: `IMsgStore::Advise` with the harness's sink, `Unadvise`, then more calls;
 //!    the sink must hear nothing after `Unadvise` ([`check_sinks`] at the end of the run).
 //! 7. `sync`: `IMAPISync::SynchronizeInBackground` with the harness's progress callback
@@ -130,7 +131,12 @@ pub fn run_all(ctx: &mut Ctx<'_>, scenarios: &[Scenario]) {
                 ctx.report,
                 "IMsgStore",
                 store,
-                Some(&[sys::PR_IPM_SUBTREE_ENTRYID]),
+                Some(&[
+                    sys::PR_IPM_SUBTREE_ENTRYID,
+                    sys::PR_IPM_OUTBOX_ENTRYID,
+                    sys::PR_IPM_SENTMAIL_ENTRYID,
+                    sys::PR_IPM_WASTEBASKET_ENTRYID,
+                ]),
             );
         }
         hierarchy(ctx, store_props.as_deref());
@@ -868,7 +874,27 @@ fn contents_table(
     Some(table)
 }
 
+/// The special folders a store names by property, as Outlook finds them.
+const SPECIAL_FOLDERS: [(ULONG, &str); 3] = [
+    (sys::PR_IPM_OUTBOX_ENTRYID, "outbox (PR_IPM_OUTBOX_ENTRYID)"),
+    (
+        sys::PR_IPM_SENTMAIL_ENTRYID,
+        "sent items (PR_IPM_SENTMAIL_ENTRYID)",
+    ),
+    (
+        sys::PR_IPM_WASTEBASKET_ENTRYID,
+        "deleted items (PR_IPM_WASTEBASKET_ENTRYID)",
+    ),
+];
+
 fn hierarchy(ctx: &mut Ctx<'_>, store_props: Option<&[(ULONG, OwnedValue)]>) {
+    // The special folders the store names: each opened and checked as a folder.
+    for (tag, what) in SPECIAL_FOLDERS {
+        if let Some(id) = store_props.and_then(|p| binary(p, tag)) {
+            let id = id.to_vec();
+            drop(open_folder(ctx, what, &id));
+        }
+    }
     let Some(id) = store_props.and_then(|p| binary(p, sys::PR_IPM_SUBTREE_ENTRYID)) else {
         ctx.report
             .note("the store has no PR_IPM_SUBTREE_ENTRYID: no hierarchy read");

@@ -279,6 +279,8 @@ unsafe fn open_entry(
         Object::new(folder(b'R')).into_unknown()
     } else if bytes == id(b'I', 0) {
         Object::new(folder(b'I')).into_unknown()
+    } else if bytes == id(b'W', 0) {
+        Object::new(folder(b'W')).into_unknown()
     } else if let Some(n) = (0..3u8).find(|&n| bytes == id(b'M', n)) {
         let message = Object::new(FixtureMessage {
             shared: shared.clone(),
@@ -381,13 +383,14 @@ impl sys::IMAPIProp_Impl for FixtureStore {
             let leaked = Buffer::new(s.allocators, 32).unwrap();
             let _ = leaked.into_raw();
         }
-        let (root, entry) = (id(b'R', 0), id(b'S', 0));
+        let (root, entry, deleted) = (id(b'R', 0), id(b'S', 0), id(b'W', 0));
         let has = [
             Prop::new(sys::PR_ENTRYID, PropValue::Binary(&entry)).unwrap(),
             Prop::new(sys::PR_RECORD_KEY, PropValue::Binary(STORE_KEY)).unwrap(),
             Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("Fixture")).unwrap(),
             Prop::new(sys::PR_DISPLAY_NAME_A, PropValue::String8(b"Fixture")).unwrap(),
             Prop::new(sys::PR_IPM_SUBTREE_ENTRYID, PropValue::Binary(&root)).unwrap(),
+            Prop::new(sys::PR_IPM_WASTEBASKET_ENTRYID, PropValue::Binary(&deleted)).unwrap(),
         ];
         // SAFETY: GetProps' contract.
         let hr = unsafe { answer(s.allocators, lpPropTagArray, &has, lpcValues, lppPropArray) };
@@ -520,7 +523,11 @@ struct FixtureFolder {
 impl FixtureFolder {
     fn props(&self) -> Vec<(ULONG, props::OwnedValue)> {
         use props::OwnedValue as V;
-        let name = if self.kind == b'R' { "Root" } else { "Inbox" };
+        let name = match self.kind {
+            b'R' => "Root",
+            b'W' => "Deleted Items",
+            _ => "Inbox",
+        };
         vec![
             (sys::PR_ENTRYID, V::Binary(id(self.kind, 0))),
             (sys::PR_RECORD_KEY, V::Binary(vec![b'k', self.kind])),
@@ -763,6 +770,22 @@ fn the_unbroken_fixture_passes_every_rule() {
         assert_eq!(outcome, Outcome::Pass, "{name}:\n{text}");
     }
     assert_eq!(report.exit_code(), 0);
+    // What was checked for PR_ENTRYID: the store, the deleted items
+    // (PR_IPM_WASTEBASKET_ENTRYID), the inbox, the IPM subtree (an object each), the
+    // contents and hierarchy tables and the contents table read during the sync (a check
+    // each), and the 3 + 1 objects their rows open.
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let checks = |name: &str| {
+        json["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["checks"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(checks("entryid-present"), 11, "{text}");
 }
 
 #[test]
