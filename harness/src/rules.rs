@@ -129,6 +129,20 @@ pub static RELEASED_TO_ZERO: Rule = Rule {
     says: "When the harness, the last holder, releases the store (after the scenarios), the logon object (after Logoff) and the provider (after Shutdown), Release answers the new count, 0: nothing else still holds them.",
 };
 
+/// `FindRow` puts the cursor on the first row matching its restriction.
+pub static FIND_ROW_FINDS: Rule = Rule {
+    name: "find-row-finds",
+    source: "IMAPITable::FindRow",
+    says: "FindRow from BOOKMARK_BEGINNING with a restriction one row satisfies (its PR_ENTRYID) answers S_OK and leaves the cursor on that row: QueryRows then gives it.",
+};
+
+/// `Restrict` limits the view to the rows matching its restriction; NULL lifts it.
+pub static RESTRICT_RESTRICTS: Rule = Rule {
+    name: "restrict-restricts",
+    source: "IMAPITable::Restrict",
+    says: "After Restrict, the table's rows are those that satisfy the restriction (a row's PR_ENTRYID: that row); Restrict(NULL) gives every row back.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -149,6 +163,8 @@ pub static ALL: &[&Rule] = &[
     &SEEK_ROW_REREADS,
     &SYNC_ENDS_WITH_DONE,
     &RELEASED_TO_ZERO,
+    &FIND_ROW_FINDS,
+    &RESTRICT_RESTRICTS,
 ];
 
 /// The rule named `name`.

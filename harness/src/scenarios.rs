@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use mapi_sync::prelude::*;
-use mapi_sync::props::{self, prop_id, prop_type, OwnedValue, Props, Rows};
+use mapi_sync::props::{self, prop_id, prop_type, OwnedValue, PropArray, Props, Rows};
 use mapi_sync::sys::{self, ComInterface, GUID, HRESULT, ULONG, ULONG_PTR};
 
 use crate::alloc;
@@ -631,7 +631,143 @@ fn read_table(
         unsafe { free_rows(set) };
     }
     reread(report, what, table, &rows);
+    find_and_restrict(report, what, table, &rows);
     Some(rows)
+}
+
+/// Every row of `table` from its beginning (`SeekRow`, then `QueryRows` to the end), or
+/// `None` with a note.
+fn all_rows(
+    report: &mut Report,
+    what: &str,
+    table: &sys::IMAPITable,
+    max: usize,
+) -> Option<Vec<PropList>> {
+    let mut sought: sys::LONG = 0;
+    // SAFETY: a live table, a writable out-pointer.
+    let hr = alloc::label(&format!("{what}: SeekRow"), || unsafe {
+        table.SeekRow(sys::BOOKMARK_BEGINNING, 0, &mut sought)
+    });
+    if hr < 0 {
+        report.note(format!(
+            "{what}: SeekRow(BOOKMARK_BEGINNING) answered {}",
+            name(hr)
+        ));
+        return None;
+    }
+    let mut rows = Vec::new();
+    while rows.len() <= max {
+        match query_rows(report, what, table, 64)? {
+            (hr, batch) if hr >= 0 && !batch.is_empty() => rows.extend(batch),
+            (hr, _) if hr < 0 => return None,
+            _ => break,
+        }
+    }
+    Some(rows)
+}
+
+/// `find-row-finds` and `restrict-restricts`, with the last row's `PR_ENTRYID` as the
+/// restriction (`RES_PROPERTY`, `RELOP_EQ`), as a client looks a row up.
+fn find_and_restrict(report: &mut Report, what: &str, table: &sys::IMAPITable, rows: &[PropList]) {
+    let Some(target) = rows.last().and_then(|r| binary(r, sys::PR_ENTRYID)) else {
+        return;
+    };
+    let value = match alloc::label("the harness's restriction", || {
+        PropArray::write(
+            alloc::allocators(),
+            &[
+                props::Prop::new(sys::PR_ENTRYID, props::PropValue::Binary(target))
+                    .expect("a binary"),
+            ],
+        )
+    }) {
+        Ok(v) => v,
+        Err(_) => return,
+    };
+    // SAFETY: SRestriction is plain data; zeroes are a valid one, filled in below.
+    let mut restriction: sys::SRestriction = unsafe { std::mem::zeroed() };
+    restriction.rt = sys::RES_PROPERTY;
+    restriction.res.resProperty = sys::SPropertyRestriction {
+        relop: sys::RELOP_EQ,
+        ulPropTag: sys::PR_ENTRYID,
+        lpProp: value.as_slice().as_ptr().cast_mut(),
+    };
+    let entry_ids = |rows: &[PropList]| -> Vec<Vec<u8>> {
+        rows.iter()
+            .map(|r| binary(r, sys::PR_ENTRYID).unwrap_or_default().to_vec())
+            .collect()
+    };
+    // FindRow from the beginning.
+    // SAFETY: a live table and a restriction alive for the call.
+    let hr = alloc::label(&format!("{what}: FindRow"), || unsafe {
+        table.FindRow(&mut restriction, sys::BOOKMARK_BEGINNING, 0)
+    });
+    if hr == sys::MAPI_E_NO_SUPPORT {
+        report.note(format!("{what}: FindRow answered MAPI_E_NO_SUPPORT"));
+    } else if hr < 0 {
+        report.fail(
+            &rules::FIND_ROW_FINDS,
+            format!(
+                "{what}: FindRow of the last row's PR_ENTRYID answered {}",
+                name(hr)
+            ),
+        );
+    } else if let Some((_, found)) = query_rows(report, what, table, 1) {
+        let found = entry_ids(&found);
+        report.check(&rules::FIND_ROW_FINDS, found.first().map(Vec::as_slice) == Some(target), || {
+            format!("{what}: after FindRow of the last row's PR_ENTRYID {target:02x?}, QueryRows gave {found:02x?}")
+        });
+    }
+    // Restrict, then lift it.
+    // SAFETY: as above.
+    let hr = alloc::label(&format!("{what}: Restrict"), || unsafe {
+        table.Restrict(&mut restriction, 0)
+    });
+    if hr == sys::MAPI_E_NO_SUPPORT {
+        report.note(format!("{what}: Restrict answered MAPI_E_NO_SUPPORT"));
+        return;
+    }
+    if hr < 0 {
+        report.fail(
+            &rules::RESTRICT_RESTRICTS,
+            format!(
+                "{what}: Restrict to the last row's PR_ENTRYID answered {}",
+                name(hr)
+            ),
+        );
+        return;
+    }
+    if let Some(restricted) = all_rows(report, what, table, rows.len()) {
+        let ids = entry_ids(&restricted);
+        report.check(
+            &rules::RESTRICT_RESTRICTS,
+            !ids.is_empty() && ids.iter().all(|id| id == target),
+            || {
+                format!(
+                    "{what}: restricted to the PR_ENTRYID {target:02x?}, the table gave {ids:02x?}"
+                )
+            },
+        );
+    }
+    // SAFETY: a live table; NULL lifts the restriction.
+    let hr = alloc::label(&format!("{what}: Restrict(NULL)"), || unsafe {
+        table.Restrict(std::ptr::null_mut(), 0)
+    });
+    if hr < 0 {
+        report.fail(
+            &rules::RESTRICT_RESTRICTS,
+            format!("{what}: Restrict(NULL) answered {}", name(hr)),
+        );
+    } else if let Some(all) = all_rows(report, what, table, rows.len()) {
+        report.check(&rules::RESTRICT_RESTRICTS, all.len() == rows.len(), || {
+            format!(
+                "{what}: after Restrict(NULL) the table gave {} rows, not {}",
+                all.len(),
+                rows.len()
+            )
+        });
+    }
+    alloc::label("the harness, freeing its own restriction", || drop(value));
 }
 
 /// `seek-row-rereads`: back to the beginning, the same rows again.

@@ -578,7 +578,7 @@ impl FixtureFolder {
         let table = Object::new(FixtureTable {
             shared: self.shared.clone(),
             rows,
-            state: Mutex::new((Vec::new(), 0)),
+            state: Mutex::new(TableState::default()),
         });
         match table.cast::<sys::IMAPITable>() {
             Ok(t) => {
@@ -651,8 +651,52 @@ impl sys::IMAPIFolder_Impl for FixtureFolder {}
 struct FixtureTable {
     shared: Arc<Shared>,
     rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
-    /// The columns and the cursor.
-    state: Mutex<(Vec<ULONG>, usize)>,
+    state: Mutex<TableState>,
+}
+
+#[derive(Default)]
+struct TableState {
+    columns: Vec<ULONG>,
+    cursor: usize,
+    /// A `RES_PROPERTY`/`RELOP_EQ` restriction: the tag and the binary it must equal.
+    only: Option<(ULONG, Vec<u8>)>,
+}
+
+impl FixtureTable {
+    /// The rows the restriction lets through.
+    fn visible(&self, only: &Option<(ULONG, Vec<u8>)>) -> Vec<&Vec<(ULONG, props::OwnedValue)>> {
+        self.rows
+            .iter()
+            .filter(|row| match only {
+                None => true,
+                Some((tag, want)) => row
+                    .iter()
+                    .any(|(t, v)| t == tag && *v == props::OwnedValue::Binary(want.clone())),
+            })
+            .collect()
+    }
+}
+
+/// The one restriction the fixture understands: `RES_PROPERTY`, `RELOP_EQ`, a binary.
+///
+/// # Safety
+/// `r` must be NULL or a restriction valid for the call.
+unsafe fn equality(r: sys::LPSRestriction) -> Result<Option<(ULONG, Vec<u8>)>, HRESULT> {
+    if r.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the caller's contract; the union member is the one `rt` names.
+    unsafe {
+        if (*r).rt != sys::RES_PROPERTY || (*r).res.resProperty.relop != sys::RELOP_EQ {
+            return Err(sys::MAPI_E_TOO_COMPLEX);
+        }
+        let p = (*r).res.resProperty;
+        let value = props::Props::from_raw(p.lpProp, 1).map_err(|e| e.code())?;
+        match value.get(0).map(|v| v.value()) {
+            Some(PropValue::Binary(b)) => Ok(Some((p.ulPropTag, b.to_vec()))),
+            _ => Err(sys::MAPI_E_TOO_COMPLEX),
+        }
+    }
 }
 
 impl sys::IMAPITable_Impl for FixtureTable {
@@ -660,7 +704,7 @@ impl sys::IMAPITable_Impl for FixtureTable {
         // SAFETY: null or a tag array.
         match unsafe { props::prop_tags(lpPropTagArray) } {
             Some(tags) => {
-                self.state.lock().unwrap().0 = tags.to_vec();
+                self.state.lock().unwrap().columns = tags.to_vec();
                 sys::S_OK
             }
             None => sys::MAPI_E_INVALID_PARAMETER,
@@ -677,13 +721,55 @@ impl sys::IMAPITable_Impl for FixtureTable {
             return sys::MAPI_E_NO_SUPPORT;
         }
         let mut state = self.state.lock().unwrap();
-        let target = (lRowCount.max(0) as usize).min(self.rows.len());
-        state.1 = target;
+        let target = (lRowCount.max(0) as usize).min(self.visible(&state.only).len());
+        state.cursor = target;
         if !lplRowsSought.is_null() {
             // SAFETY: non-null and writable.
             unsafe { *lplRowsSought = target as sys::LONG };
         }
         sys::S_OK
+    }
+
+    unsafe fn FindRow(
+        &self,
+        lpRestriction: sys::LPSRestriction,
+        bkOrigin: sys::BOOKMARK,
+        _: ULONG,
+    ) -> HRESULT {
+        if bkOrigin != sys::BOOKMARK_BEGINNING {
+            return sys::MAPI_E_NO_SUPPORT;
+        }
+        // SAFETY: FindRow's contract.
+        let want = match unsafe { equality(lpRestriction) } {
+            Ok(Some(w)) => w,
+            Ok(None) => return sys::MAPI_E_INVALID_PARAMETER,
+            Err(hr) => return hr,
+        };
+        let mut state = self.state.lock().unwrap();
+        let rows = self.visible(&state.only);
+        match rows
+            .iter()
+            .position(|row| self.visible(&Some(want.clone())).contains(row))
+        {
+            Some(i) => {
+                state.cursor = i;
+                sys::S_OK
+            }
+            None => sys::MAPI_E_NOT_FOUND,
+        }
+    }
+
+    unsafe fn Restrict(&self, lpRestriction: sys::LPSRestriction, _: ULONG) -> HRESULT {
+        // SAFETY: Restrict's contract.
+        match unsafe { equality(lpRestriction) } {
+            Ok(only) => {
+                let mut state = self.state.lock().unwrap();
+                state.only = only;
+                state.cursor = 0;
+                sys::S_OK
+            }
+            Err(hr) => hr,
+        }
     }
 
     unsafe fn QueryRows(
@@ -701,13 +787,14 @@ impl sys::IMAPITable_Impl for FixtureTable {
             return sys::MAPI_E_INVALID_PARAMETER;
         }
         let mut state = self.state.lock().unwrap();
-        let start = state.1.min(self.rows.len());
-        let end = (start + lRowCount as usize).min(self.rows.len());
-        let rows: Vec<Vec<Prop<'_>>> = self.rows[start..end]
+        let visible = self.visible(&state.only);
+        let start = state.cursor.min(visible.len());
+        let end = (start + lRowCount as usize).min(visible.len());
+        let rows: Vec<Vec<Prop<'_>>> = visible[start..end]
             .iter()
             .map(|row| {
                 state
-                    .0
+                    .columns
                     .iter()
                     .map(|&tag| match row.iter().find(|(t, _)| *t == tag) {
                         Some((t, v)) => Prop::new(*t, v.as_value()).unwrap(),
@@ -722,7 +809,7 @@ impl sys::IMAPITable_Impl for FixtureTable {
             .collect();
         match RowSet::write(self.shared.allocators, &rows) {
             Ok(set) => {
-                state.1 = end;
+                state.cursor = end;
                 // SAFETY: non-null and writable; the set moves to the caller.
                 unsafe { *lppRows = set.into_raw() };
                 sys::S_OK
