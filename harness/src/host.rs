@@ -136,7 +136,7 @@ pub fn run(mut config: Config) -> Report {
     let profile = match Profile::open(&config.profile_dir, &config.profile_name) {
         Ok(p) => p,
         Err(e) => {
-            report.note(format!(
+            report.error(format!(
                 "the profile in {} cannot be read: {e}",
                 config.profile_dir.display()
             ));
@@ -153,7 +153,7 @@ pub fn run(mut config: Config) -> Report {
             OwnedValue::Binary(config.store_entry_id.clone()),
         );
         if let Err(e) = p.save() {
-            report.note(format!("the profile cannot be written: {e}"));
+            report.error(format!("the profile cannot be written: {e}"));
         }
     });
     for (method, code) in &config.support_failures {

@@ -4,7 +4,8 @@
 //! mapi-harness path/to/store.so --store-entry-id HEX --profile-dir DIR [--json FILE]
 //! ```
 //!
-//! Exit status: 0 when no rule failed, 1 when one did, 2 for a usage error.
+//! Exit status: 0 when no rule failed, 1 when one did, 2 for a usage error or when the
+//! harness could not run (a profile folder it cannot write).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -60,6 +60,7 @@ struct Tally {
 pub struct Report {
     tallies: Vec<Tally>,
     notes: Vec<String>,
+    errors: Vec<String>,
     allocations: u64,
 }
 
@@ -81,6 +82,7 @@ struct JsonReport<'a> {
     allocations: u64,
     rules: Vec<JsonRule<'a>>,
     notes: &'a [String],
+    errors: &'a [String],
 }
 
 impl Report {
@@ -97,8 +99,20 @@ impl Report {
                 })
                 .collect(),
             notes: Vec::new(),
+            errors: Vec::new(),
             allocations: 0,
         }
+    }
+
+    /// Something kept the harness itself from running (not the provider's fault: a
+    /// profile folder that cannot be written, say). A report with one does not pass.
+    pub fn error(&mut self, error: impl Into<String>) {
+        self.errors.push(error.into());
+    }
+
+    /// The harness's own errors.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
     }
 
     /// Records how many allocations (`MAPIAllocateBuffer` and `MAPIAllocateMore`) the
@@ -202,20 +216,24 @@ impl Report {
             .collect()
     }
 
-    /// Whether no rule failed.
+    /// Whether no rule failed and the harness ran.
     pub fn passed(&self) -> bool {
-        self.tallies.iter().all(|t| t.seen.is_empty())
+        self.errors.is_empty() && self.tallies.iter().all(|t| t.seen.is_empty())
     }
 
-    /// Panics with the readable report if a rule failed: for a provider's `cargo test`.
+    /// Panics with the readable report if a rule failed (or the harness could not run):
+    /// for a provider's `cargo test`.
     #[track_caller]
     pub fn assert_passed(&self) {
         assert!(self.passed(), "MAPI rules failed:\n{}", self.to_text());
     }
 
-    /// The process exit status for the report: 0 when no rule failed, 1 otherwise.
+    /// The process exit status for the report: 0 when no rule failed, 1 when one did, 2
+    /// when the harness could not run.
     pub fn exit_code(&self) -> i32 {
-        if self.passed() {
+        if !self.errors.is_empty() {
+            2
+        } else if self.passed() {
             0
         } else {
             1
@@ -253,6 +271,9 @@ impl Report {
         for note in &self.notes {
             let _ = writeln!(out, "note: {note}");
         }
+        for error in &self.errors {
+            let _ = writeln!(out, "error: {error}");
+        }
         let count = |word: &str| {
             self.tallies
                 .iter()
@@ -271,7 +292,7 @@ impl Report {
 
     /// The JSON report: `{"passed": bool, "allocations": n, "rules": [{"name", "source", "says",
     /// "checks", "outcome": "pass" | "fail" | "not_applicable", "seen": [..] (failures
-    /// only)}], "notes": [..]}`.
+    /// only)}], "notes": [..], "errors": [..]}`.
     pub fn to_json(&self) -> String {
         let report = JsonReport {
             passed: self.passed(),
@@ -288,6 +309,7 @@ impl Report {
                 })
                 .collect(),
             notes: &self.notes,
+            errors: &self.errors,
         };
         serde_json::to_string_pretty(&report).expect("the report is plain data")
     }
@@ -364,10 +386,15 @@ mod tests {
         assert_eq!(json["rules"][1]["outcome"], "not_applicable");
         assert_eq!(json["notes"][0], "a note");
         report.fail(&B, "x");
+        assert_eq!(report.exit_code(), 1);
+        report.error("no profile");
+        assert_eq!(report.exit_code(), 2);
+        assert!(report.to_text().contains("error: no profile\n"));
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["passed"], false);
         assert_eq!(json["rules"][1]["seen"][0], "x");
         assert_eq!(json["rules"][1]["source"], "Page B");
+        assert_eq!(json["errors"][0], "no profile");
     }
 
     #[test]

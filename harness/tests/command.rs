@@ -95,3 +95,19 @@ fn a_bad_store_entry_id_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_profile_folder_that_cannot_be_written_is_the_harness_s_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
+        .arg(library())
+        .args(["--store-entry-id", "00000000"])
+        .args(["--profile-dir", "/nonexistent/mapi-harness"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("error: the profile cannot be written"),
+        "{stdout}"
+    );
+}
