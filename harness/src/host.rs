@@ -162,6 +162,10 @@ pub fn run(mut config: Config) -> Report {
     session.fail_allocation(config.fail_allocation);
 
     if let Some((logon, store)) = logon(&provider, &support, &config, &mut report) {
+        let row = support.status_row();
+        report.check(&rules::STATUS_ROW, !row.is_empty(), || {
+            "Logon returned without calling IMAPISupport::ModifyStatusRow".to_owned()
+        });
         spooler_logon(&provider, &support, &config, &mut report);
         let mut ctx = scenarios::Ctx {
             report: &mut report,

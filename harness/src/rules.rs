@@ -143,6 +143,20 @@ pub static RESTRICT_RESTRICTS: Rule = Rule {
     says: "After Restrict, the table's rows are those that satisfy the restriction (a row's PR_ENTRYID: that row); Restrict(NULL) gives every row back.",
 };
 
+/// `PR_STORE_SUPPORT_MASK` is on the store, its folders and its messages.
+pub static SUPPORT_MASK_PRESENT: Rule = Rule {
+    name: "support-mask-present",
+    source: "Message Store Features",
+    says: "PR_STORE_SUPPORT_MASK (a PT_LONG of STORE_* flags) is on the message store, on its folders and on its messages.",
+};
+
+/// The store gives MAPI its status row at logon.
+pub static STATUS_ROW: Rule = Rule {
+    name: "status-row-at-logon",
+    source: "Message Store Features",
+    says: "Every message store provider provides its status in MAPI's status table: by the end of Logon it has called IMAPISupport::ModifyStatusRow.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -165,6 +179,8 @@ pub static ALL: &[&Rule] = &[
     &RELEASED_TO_ZERO,
     &FIND_ROW_FINDS,
     &RESTRICT_RESTRICTS,
+    &SUPPORT_MASK_PRESENT,
+    &STATUS_ROW,
 ];
 
 /// The rule named `name`.

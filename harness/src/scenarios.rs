@@ -316,8 +316,18 @@ fn describe(props: &[(ULONG, OwnedValue)], tag: ULONG) -> String {
     }
 }
 
-/// `PR_ENTRYID` and `PR_RECORD_KEY` on an object's properties.
+/// `PR_ENTRYID` and `PR_RECORD_KEY` on an object's properties, and its
+/// `PR_STORE_SUPPORT_MASK` (a store, folder or message).
 fn check_keys(report: &mut Report, what: &str, props: &[(ULONG, OwnedValue)]) {
+    let mask = props
+        .iter()
+        .any(|(t, v)| *t == sys::PR_STORE_SUPPORT_MASK && matches!(v, OwnedValue::Long(_)));
+    report.check(&rules::SUPPORT_MASK_PRESENT, mask, || {
+        format!(
+            "{what} has no PR_STORE_SUPPORT_MASK ({})",
+            describe(props, sys::PR_STORE_SUPPORT_MASK)
+        )
+    });
     for (rule, tag, tag_name) in [
         (&rules::ENTRYID_PRESENT, sys::PR_ENTRYID, "PR_ENTRYID"),
         (
@@ -369,10 +379,11 @@ fn check_strings(report: &mut Report, what: &str, props: &[(ULONG, OwnedValue)])
     }
 }
 
-/// The tags read from every object: keys and strings in both types.
-const OBJECT_TAGS: [ULONG; 6] = [
+/// The tags read from every object: keys, the support mask and strings in both types.
+const OBJECT_TAGS: [ULONG; 7] = [
     sys::PR_ENTRYID,
     sys::PR_RECORD_KEY,
+    sys::PR_STORE_SUPPORT_MASK,
     sys::PR_DISPLAY_NAME_W,
     sys::PR_DISPLAY_NAME_A,
     sys::PR_SUBJECT_W,

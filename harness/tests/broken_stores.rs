@@ -48,6 +48,9 @@ struct Shared {
 
 const STORE_KEY: &[u8] = b"fixture store key";
 
+/// `PR_STORE_SUPPORT_MASK`: entry identifiers are unique, the store is read-only.
+const MASK: i32 = (sys::STORE_ENTRYID_UNIQUE | sys::STORE_READONLY) as i32;
+
 fn id(kind: u8, n: u8) -> Vec<u8> {
     [&[0u8; 4][..], b"fixture:", &[kind, n]].concat()
 }
@@ -142,6 +145,25 @@ impl sys::IMSProvider_Impl for FixtureProvider {
                 std::ptr::null_mut(),
             )
         };
+        if hr != sys::S_OK {
+            return hr;
+        }
+        // The status row.
+        let Ok(row) = PropArray::write(
+            self.allocators,
+            &[
+                Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("Fixture")).unwrap(),
+                Prop::new(
+                    sys::PR_STATUS_CODE,
+                    PropValue::Long(sys::STATUS_AVAILABLE as i32),
+                )
+                .unwrap(),
+            ],
+        ) else {
+            return sys::MAPI_E_NOT_ENOUGH_MEMORY;
+        };
+        // SAFETY: two values, alive for the call.
+        let hr = unsafe { support.ModifyStatusRow(2, row.as_slice().as_ptr().cast_mut(), 0) };
         if hr != sys::S_OK {
             return hr;
         }
@@ -309,6 +331,7 @@ fn message_props(n: u8) -> Vec<(ULONG, props::OwnedValue)> {
     vec![
         (sys::PR_ENTRYID, V::Binary(id(b'M', n))),
         (sys::PR_RECORD_KEY, V::Binary(vec![b'm', n])),
+        (sys::PR_STORE_SUPPORT_MASK, V::Long(MASK)),
         (sys::PR_SUBJECT_W, V::from(PropValue::Str("message"))),
         (sys::PR_SUBJECT_A, V::String8(b"message".to_vec())),
     ]
@@ -391,6 +414,7 @@ impl sys::IMAPIProp_Impl for FixtureStore {
             Prop::new(sys::PR_DISPLAY_NAME_A, PropValue::String8(b"Fixture")).unwrap(),
             Prop::new(sys::PR_IPM_SUBTREE_ENTRYID, PropValue::Binary(&root)).unwrap(),
             Prop::new(sys::PR_IPM_WASTEBASKET_ENTRYID, PropValue::Binary(&deleted)).unwrap(),
+            Prop::new(sys::PR_STORE_SUPPORT_MASK, PropValue::Long(MASK)).unwrap(),
         ];
         // SAFETY: GetProps' contract.
         let hr = unsafe { answer(s.allocators, lpPropTagArray, &has, lpcValues, lppPropArray) };
@@ -531,6 +555,7 @@ impl FixtureFolder {
         vec![
             (sys::PR_ENTRYID, V::Binary(id(self.kind, 0))),
             (sys::PR_RECORD_KEY, V::Binary(vec![b'k', self.kind])),
+            (sys::PR_STORE_SUPPORT_MASK, V::Long(MASK)),
             (sys::PR_DISPLAY_NAME_W, V::from(PropValue::Str(name))),
         ]
     }

@@ -3,9 +3,10 @@
 //! (its `MSProviderInit` linked in).
 //!
 //! The sample does not pass every rule yet: its folders lack PR_RECORD_KEY (issue 26),
-//! its hierarchy rows lack PR_INSTANCE_KEY, `QueryRows(0)` leaves `*lppRows` as it was,
-//! and `SpoolerLogon`, which it leaves to the generated default (`MAPI_E_NO_SUPPORT`),
-//! leaves its out-pointers as they were. This test asserts the exact outcome of each
+//! its hierarchy rows lack PR_INSTANCE_KEY, its folders and messages lack
+//! PR_STORE_SUPPORT_MASK, it never calls ModifyStatusRow, `QueryRows(0)` leaves
+//! `*lppRows` as it was, and `SpoolerLogon`, which it leaves to the generated default
+//! (`MAPI_E_NO_SUPPORT`), leaves its out-pointers as they were. This test asserts the exact outcome of each
 //! rule as it is today, and what each failure saw, so that fixing the store means
 //! updating the expectation here, deliberately.
 
@@ -67,6 +68,8 @@ const TODAY: &[(&str, &str)] = &[
     ("released-to-zero", "pass"),
     ("find-row-finds", "n/a"),
     ("restrict-restricts", "n/a"),
+    ("support-mask-present", "fail"),
+    ("status-row-at-logon", "fail"),
 ];
 
 fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {
@@ -146,6 +149,23 @@ fn the_sample_store_in_process() {
             "the inbox's contents table, read during a sync: Restrict answered MAPI_E_NO_SUPPORT",
         ]
     );
+    // The folders and the messages have no PR_STORE_SUPPORT_MASK.
+    assert_eq!(
+        seen("support-mask-present"),
+        [
+            "the inbox has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+            "the object of the inbox's contents table, row 0 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+            "the object of the inbox's contents table, row 1 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+            "the object of the inbox's contents table, row 2 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+            "the IPM subtree has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+            "the object of the IPM subtree's hierarchy table, row 0 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        seen("status-row-at-logon"),
+        ["Logon returned without calling IMAPISupport::ModifyStatusRow"]
+    );
     // The JSON report says the same.
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["passed"], false);
@@ -168,21 +188,30 @@ fn the_sample_store_one_scenario_at_a_time() {
         .only(scenario);
         mapi_harness::run(c).failures()
     };
-    // SpoolerLogon is played in every run.
-    assert_eq!(failures(Scenario::Interfaces), ["out-null-on-failure"]);
-    assert_eq!(failures(Scenario::StoreProperties), ["out-null-on-failure"]);
-    assert_eq!(failures(Scenario::Advise), ["out-null-on-failure"]);
-    assert_eq!(failures(Scenario::Sync), ["out-null-on-failure"]);
+    // SpoolerLogon and the status row are played in every run; the folders and messages
+    // lack PR_STORE_SUPPORT_MASK.
+    let every = ["out-null-on-failure", "status-row-at-logon"];
+    assert_eq!(failures(Scenario::Interfaces), every);
+    assert_eq!(failures(Scenario::StoreProperties), every);
+    assert_eq!(failures(Scenario::Advise), every);
+    assert_eq!(failures(Scenario::Sync), every);
     assert_eq!(
         failures(Scenario::InboxContents),
-        ["out-null-on-failure", "record-key-present"]
+        [
+            "out-null-on-failure",
+            "record-key-present",
+            "support-mask-present",
+            "status-row-at-logon"
+        ]
     );
     assert_eq!(
         failures(Scenario::Hierarchy),
         [
             "out-null-on-failure",
             "record-key-present",
-            "instance-key-unique"
+            "instance-key-unique",
+            "support-mask-present",
+            "status-row-at-logon"
         ]
     );
 }
