@@ -157,6 +157,13 @@ pub static STATUS_ROW: Rule = Rule {
     says: "Every message store provider provides its status in MAPI's status table: by the end of Logon it has called IMAPISupport::ModifyStatusRow.",
 };
 
+/// `SortTable` orders the rows.
+pub static SORT_TABLE_SORTS: Rule = Rule {
+    name: "sort-table-sorts",
+    source: "IMAPITable::SortTable",
+    says: "After SortTable on one column (PR_MESSAGE_SIZE, descending), the table gives the same rows in that order.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -181,6 +188,7 @@ pub static ALL: &[&Rule] = &[
     &RESTRICT_RESTRICTS,
     &SUPPORT_MASK_PRESENT,
     &STATUS_ROW,
+    &SORT_TABLE_SORTS,
 ];
 
 /// The rule named `name`.

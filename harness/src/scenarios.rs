@@ -643,7 +643,57 @@ fn read_table(
     }
     reread(report, what, table, &rows);
     find_and_restrict(report, what, table, &rows);
+    sort(report, what, table, &rows);
     Some(rows)
+}
+
+/// `sort-table-sorts` on a table whose rows all have `PR_MESSAGE_SIZE` (two or more):
+/// sorted on it descending, the same sizes come largest first.
+fn sort(report: &mut Report, what: &str, table: &sys::IMAPITable, rows: &[PropList]) {
+    let sizes = |rows: &[PropList]| -> Option<Vec<i32>> {
+        rows.iter()
+            .map(|r| {
+                r.iter().find_map(|(t, v)| match v {
+                    OwnedValue::Long(n) if *t == sys::PR_MESSAGE_SIZE => Some(*n),
+                    _ => None,
+                })
+            })
+            .collect()
+    };
+    let Some(mut expected) = sizes(rows).filter(|s| s.len() >= 2) else {
+        return;
+    };
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    let mut order = sys::SSortOrderSet {
+        cSorts: 1,
+        cCategories: 0,
+        cExpanded: 0,
+        aSort: [sys::SSortOrder {
+            ulPropTag: sys::PR_MESSAGE_SIZE,
+            ulOrder: sys::TABLE_SORT_DESCEND,
+        }],
+    };
+    // SAFETY: a live table and a sort order alive for the call.
+    let hr = alloc::label(&format!("{what}: SortTable"), || unsafe {
+        table.SortTable(&mut order, 0)
+    });
+    if hr == sys::MAPI_E_NO_SUPPORT {
+        report.note(format!("{what}: SortTable answered MAPI_E_NO_SUPPORT"));
+        return;
+    }
+    if hr < 0 {
+        report.fail(
+            &rules::SORT_TABLE_SORTS,
+            format!("{what}: SortTable on PR_MESSAGE_SIZE answered {}", name(hr)),
+        );
+        return;
+    }
+    if let Some(sorted) = all_rows(report, what, table, rows.len()) {
+        let got = sizes(&sorted);
+        report.check(&rules::SORT_TABLE_SORTS, got.as_ref() == Some(&expected), || {
+            format!("{what}: sorted on PR_MESSAGE_SIZE descending, the sizes came as {got:?}, not {expected:?}")
+        });
+    }
 }
 
 /// Every row of `table` from its beginning (`SeekRow`, then `QueryRows` to the end), or
@@ -923,11 +973,12 @@ fn check_rows(report: &mut Report, what: &str, rows: &[PropList]) {
 }
 
 /// The columns the harness reads a table with.
-const COLUMNS: [ULONG; 4] = [
+const COLUMNS: [ULONG; 5] = [
     sys::PR_ENTRYID,
     sys::PR_RECORD_KEY,
     sys::PR_INSTANCE_KEY,
     sys::PR_DISPLAY_NAME_W,
+    sys::PR_MESSAGE_SIZE,
 ];
 
 /// The inbox's entry identifier (`GetReceiveFolder` of `IPM.Note`), or `None` with a

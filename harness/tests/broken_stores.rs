@@ -332,6 +332,7 @@ fn message_props(n: u8) -> Vec<(ULONG, props::OwnedValue)> {
         (sys::PR_ENTRYID, V::Binary(id(b'M', n))),
         (sys::PR_RECORD_KEY, V::Binary(vec![b'm', n])),
         (sys::PR_STORE_SUPPORT_MASK, V::Long(MASK)),
+        (sys::PR_MESSAGE_SIZE, V::Long(100 + 10 * i32::from(n))),
         (sys::PR_SUBJECT_W, V::from(PropValue::Str("message"))),
         (sys::PR_SUBJECT_A, V::String8(b"message".to_vec())),
     ]
@@ -685,20 +686,37 @@ struct TableState {
     cursor: usize,
     /// A `RES_PROPERTY`/`RELOP_EQ` restriction: the tag and the binary it must equal.
     only: Option<(ULONG, Vec<u8>)>,
+    /// Sorted on a `PT_LONG` column, descending.
+    sorted_on: Option<ULONG>,
+}
+
+/// A fixture row.
+type Row = Vec<(ULONG, props::OwnedValue)>;
+
+/// Whether `row` has `want.0` equal to the binary `want.1`.
+fn matches(row: &Row, want: &(ULONG, Vec<u8>)) -> bool {
+    row.iter()
+        .any(|(t, v)| *t == want.0 && *v == props::OwnedValue::Binary(want.1.clone()))
 }
 
 impl FixtureTable {
-    /// The rows the restriction lets through.
-    fn visible(&self, only: &Option<(ULONG, Vec<u8>)>) -> Vec<&Vec<(ULONG, props::OwnedValue)>> {
-        self.rows
+    /// The rows the restriction lets through, in the sort order.
+    fn visible(&self, state: &TableState) -> Vec<&Row> {
+        let mut rows: Vec<&Row> = self
+            .rows
             .iter()
-            .filter(|row| match only {
-                None => true,
-                Some((tag, want)) => row
-                    .iter()
-                    .any(|(t, v)| t == tag && *v == props::OwnedValue::Binary(want.clone())),
-            })
-            .collect()
+            .filter(|row| state.only.as_ref().is_none_or(|want| matches(row, want)))
+            .collect();
+        if let Some(tag) = state.sorted_on {
+            let key = |row: &Row| {
+                row.iter().find_map(|(t, v)| match v {
+                    props::OwnedValue::Long(n) if *t == tag => Some(*n),
+                    _ => None,
+                })
+            };
+            rows.sort_by_key(|row| std::cmp::Reverse(key(row)));
+        }
+        rows
     }
 }
 
@@ -746,7 +764,7 @@ impl sys::IMAPITable_Impl for FixtureTable {
             return sys::MAPI_E_NO_SUPPORT;
         }
         let mut state = self.state.lock().unwrap();
-        let target = (lRowCount.max(0) as usize).min(self.visible(&state.only).len());
+        let target = (lRowCount.max(0) as usize).min(self.visible(&state).len());
         state.cursor = target;
         if !lplRowsSought.is_null() {
             // SAFETY: non-null and writable.
@@ -771,17 +789,29 @@ impl sys::IMAPITable_Impl for FixtureTable {
             Err(hr) => return hr,
         };
         let mut state = self.state.lock().unwrap();
-        let rows = self.visible(&state.only);
-        match rows
-            .iter()
-            .position(|row| self.visible(&Some(want.clone())).contains(row))
-        {
+        let rows = self.visible(&state);
+        match rows.iter().position(|row| matches(row, &want)) {
             Some(i) => {
                 state.cursor = i;
                 sys::S_OK
             }
             None => sys::MAPI_E_NOT_FOUND,
         }
+    }
+
+    unsafe fn SortTable(&self, lpSortCriteria: sys::LPSSortOrderSet, _: ULONG) -> HRESULT {
+        if lpSortCriteria.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: a sort order set (SortTable's contract); only its first key is read.
+        let (count, first) = unsafe { ((*lpSortCriteria).cSorts, (*lpSortCriteria).aSort[0]) };
+        if count != 1 || first.ulOrder != sys::TABLE_SORT_DESCEND {
+            return sys::MAPI_E_TOO_COMPLEX;
+        }
+        let mut state = self.state.lock().unwrap();
+        state.sorted_on = Some(first.ulPropTag);
+        state.cursor = 0;
+        sys::S_OK
     }
 
     unsafe fn Restrict(&self, lpRestriction: sys::LPSRestriction, _: ULONG) -> HRESULT {
@@ -812,7 +842,7 @@ impl sys::IMAPITable_Impl for FixtureTable {
             return sys::MAPI_E_INVALID_PARAMETER;
         }
         let mut state = self.state.lock().unwrap();
-        let visible = self.visible(&state.only);
+        let visible = self.visible(&state);
         let start = state.cursor.min(visible.len());
         let end = (start + lRowCount as usize).min(visible.len());
         let rows: Vec<Vec<Prop<'_>>> = visible[start..end]
