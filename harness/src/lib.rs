@@ -30,6 +30,7 @@
 
 #![allow(non_snake_case)] // the generated _Impl traits keep MAPI's parameter names
 #![warn(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
 
 pub mod alloc;
 pub mod host;
