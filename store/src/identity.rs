@@ -13,9 +13,10 @@
 //! | `PR_OBJECT_TYPE` | `MAPI_STORE` | `MAPI_FOLDER` | `MAPI_MESSAGE` |
 //! | `PR_ACCESS` | | `MAPI_ACCESS_READ` | `MAPI_ACCESS_READ` |
 //! | `PR_ACCESS_LEVEL` | | 0 (read-only) | 0 (read-only) |
+//! | `PR_STORE_SUPPORT_MASK` | the mask | the store's | the store's |
 //!
 //! The store also has `PR_MDB_PROVIDER` (the provider's own `MAPIUID`, the same for every
-//! store it serves), `PR_STORE_SUPPORT_MASK` and its special folders' entry ids
+//! store it serves) and its special folders' entry ids
 //! ([`Layout::store_properties`](crate::layout::Layout::store_properties)). Writes come
 //! with another issue: until then every object is read-only and says so.
 
@@ -75,6 +76,10 @@ fn contained(id: &EntryId, parent: &EntryId, object_type: ULONG) -> Vec<Computed
             OwnedValue::Long(sys::MAPI_ACCESS_READ as i32),
         ),
         (sys::PR_ACCESS_LEVEL, OwnedValue::Long(0)),
+        (
+            sys::PR_STORE_SUPPORT_MASK,
+            OwnedValue::Long(STORE_SUPPORT_MASK as i32),
+        ),
     ]
 }
 

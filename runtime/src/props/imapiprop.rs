@@ -30,6 +30,23 @@ pub unsafe fn get_props<T: Properties + ?Sized>(
     count: *mut ULONG,
     values: *mut LPSPropValue,
 ) -> HRESULT {
+    // SAFETY: forwarded.
+    unsafe { get_props_in(Allocators::provider(), this, tags, flags, count, values) }
+}
+
+/// [`get_props`] answering in memory from `allocators` (an object that knows its
+/// provider's allocators rather than the process's last ones).
+///
+/// # Safety
+/// As for [`get_props`].
+pub unsafe fn get_props_in<T: Properties + ?Sized>(
+    allocators: Allocators,
+    this: &T,
+    tags: LPSPropTagArray,
+    flags: ULONG,
+    count: *mut ULONG,
+    values: *mut LPSPropValue,
+) -> HRESULT {
     // SAFETY: each null or writable (caller's contract).
     let (Ok(mut count_out), Ok(mut values_out)) =
         (unsafe { Out::new(count) }, unsafe { Out::new(values) })
@@ -43,9 +60,8 @@ pub unsafe fn get_props<T: Properties + ?Sized>(
     if requested.is_some_and(<[ULONG]>::is_empty) {
         return MAPI_E_INVALID_PARAMETER;
     }
-    let answer = |has: &[crate::props::Prop<'_>]| {
-        PropArray::answer(Allocators::provider(), requested, has, flags)
-    };
+    let answer =
+        |has: &[crate::props::Prop<'_>]| PropArray::answer(allocators, requested, has, flags);
     let mut answered = None;
     if let Err(e) = this.properties(&mut |has| answered = Some(answer(has))) {
         return e.code();
@@ -67,6 +83,20 @@ pub unsafe fn get_prop_list<T: Properties + ?Sized>(
     flags: ULONG,
     out: *mut LPSPropTagArray,
 ) -> HRESULT {
+    // SAFETY: forwarded.
+    unsafe { get_prop_list_in(Allocators::provider(), this, flags, out) }
+}
+
+/// [`get_prop_list`] answering in memory from `allocators`.
+///
+/// # Safety
+/// As for [`get_prop_list`].
+pub unsafe fn get_prop_list_in<T: Properties + ?Sized>(
+    allocators: Allocators,
+    this: &T,
+    flags: ULONG,
+    out: *mut LPSPropTagArray,
+) -> HRESULT {
     let unicode = flags & sys::MAPI_UNICODE != 0;
     // SAFETY: null or writable (caller's contract).
     let mut out = match unsafe { Out::new(out) } {
@@ -79,7 +109,7 @@ pub unsafe fn get_prop_list<T: Properties + ?Sized>(
         .properties(&mut |has| {
             tags = has.iter().map(|p| answered_tag(p.tag(), unicode)).collect();
         })
-        .and_then(|()| write_prop_tags(Allocators::provider(), &tags));
+        .and_then(|()| write_prop_tags(allocators, &tags));
     match listed {
         Ok(buffer) => {
             // The array moves to the caller, who frees it with MAPIFreeBuffer.

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::imapiprop;
 use mapi_sync_runtime::props::Properties;
 use mapi_sync_runtime::sys::{
@@ -195,7 +196,8 @@ impl LastError {
 }
 
 /// `GetProps`, `GetPropList` and `SetProps` of an object that implements
-/// `IMAPIProp_Impl` itself, as the runtime answers them from [`Properties`].
+/// `IMAPIProp_Impl` itself, as the runtime answers them from [`Properties`], in memory
+/// from its store's allocators (`self.ctx`).
 macro_rules! props_methods {
     () => {
         unsafe fn GetProps(
@@ -206,12 +208,14 @@ macro_rules! props_methods {
             values: *mut sys::LPSPropValue,
         ) -> HRESULT {
             // SAFETY: the caller's arguments, passed on.
-            unsafe { crate::ll::entry::get_props(self, tags, flags, count, values) }
+            unsafe {
+                crate::ll::entry::get_props(self.ctx.allocators(), self, tags, flags, count, values)
+            }
         }
 
         unsafe fn GetPropList(&self, flags: ULONG, out: *mut sys::LPSPropTagArray) -> HRESULT {
             // SAFETY: as above.
-            unsafe { crate::ll::entry::get_prop_list(self, flags, out) }
+            unsafe { crate::ll::entry::get_prop_list(self.ctx.allocators(), self, flags, out) }
         }
 
         unsafe fn SetProps(
@@ -232,6 +236,7 @@ pub(crate) use props_methods;
 /// # Safety
 /// `GetProps`' contract.
 pub(crate) unsafe fn get_props<T: Properties>(
+    allocators: Allocators,
     this: &T,
     tags: LPSPropTagArray,
     flags: ULONG,
@@ -239,7 +244,7 @@ pub(crate) unsafe fn get_props<T: Properties>(
     values: *mut LPSPropValue,
 ) -> HRESULT {
     // SAFETY: forwarded.
-    unsafe { imapiprop::get_props(this, tags, flags, count, values) }
+    unsafe { imapiprop::get_props_in(allocators, this, tags, flags, count, values) }
 }
 
 /// `GetPropList`.
@@ -247,12 +252,13 @@ pub(crate) unsafe fn get_props<T: Properties>(
 /// # Safety
 /// `GetPropList`'s contract.
 pub(crate) unsafe fn get_prop_list<T: Properties>(
+    allocators: Allocators,
     this: &T,
     flags: ULONG,
     out: *mut LPSPropTagArray,
 ) -> HRESULT {
     // SAFETY: forwarded.
-    unsafe { imapiprop::get_prop_list(this, flags, out) }
+    unsafe { imapiprop::get_prop_list_in(allocators, this, flags, out) }
 }
 
 /// `SetProps`.

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
+use mapi_sync_runtime::props::{Prop, PropArray, PropValue};
 use mapi_sync_runtime::sys::{
     self, IMAPISupport, IMSLogon, IMSLogon_Impl, IMSProvider_Impl, HRESULT, LPBYTE, LPCIID,
     LPENTRYID, LPMAPIERROR, LPMAPISUP, LPMDB, LPMSLOGON, LPTSTR, LPUNKNOWN, ULONG, ULONG_PTR,
@@ -40,6 +41,38 @@ pub struct LogonRequest<'a> {
     pub entry_id: &'a [u8],
     /// `Logon`'s flags (`MDB_NO_DIALOG`, `MDB_WRITE`, `MDB_NO_MAIL`, `MAPI_UNICODE`, …).
     pub flags: ULONG,
+}
+
+/// The store's row in MAPI's status table (`IMAPISupport::ModifyStatusRow`, "Message
+/// Store Features": every store provides its status): its name, no status methods, and
+/// `STATUS_AVAILABLE`.
+fn status_row(support: &IMAPISupport, info: &crate::backend::StoreInfo) -> Result<()> {
+    let name = info.display_name.as_str();
+    let row = [
+        Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name))?,
+        Prop::new(sys::PR_PROVIDER_DISPLAY_W, PropValue::Str(name))?,
+        Prop::new(sys::PR_RESOURCE_METHODS, PropValue::Long(0))?,
+        Prop::new(
+            sys::PR_STATUS_CODE,
+            PropValue::Long(sys::STATUS_AVAILABLE as i32),
+        )?,
+        Prop::new(sys::PR_STATUS_STRING_W, PropValue::Str("Available"))?,
+    ];
+    // The support object copies the row; the array is freed here.
+    let values = PropArray::write(Allocators::local(), &row)?;
+    let (count, raw) = (
+        values.as_slice().len() as ULONG,
+        values.as_slice().as_ptr().cast_mut(),
+    );
+    // SAFETY: `count` values alive for the call.
+    let hr = unsafe { support.ModifyStatusRow(count, raw, 0) };
+    if hr != sys::S_OK {
+        return Err(Error::with_message(
+            hr,
+            "IMAPISupport::ModifyStatusRow failed",
+        ));
+    }
+    Ok(())
 }
 
 /// What a logon hands out: the store and its logon object.
@@ -88,6 +121,7 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 "IMAPISupport::SetProviderUID failed",
             ));
         }
+        status_row(support, ctx.info())?;
         // SAFETY: MAPI's support object may be called from any thread (it is free-threaded).
         let support = unsafe { FreeThreaded::new(support.clone()) };
         let logon = Object::new(LogonObject {
@@ -122,24 +156,68 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> 
         logon_out: *mut LPMSLOGON,
         store_out: *mut LPMDB,
     ) -> HRESULT {
+        // SAFETY: optional out-pointers, null or writable (Logon's contract).
+        unsafe {
+            if let Ok(mut c) = Out::new(cb_security) {
+                c.write(0);
+            }
+            if let Ok(mut s) = Out::new(security) {
+                s.clear();
+            }
+        }
+        // SAFETY: Logon's contract.
+        unsafe { self.logon_call(support, (cb, eid), flags, iid, error, logon_out, store_out) }
+    }
+
+    unsafe fn SpoolerLogon(
+        &self,
+        support: LPMAPISUP,
+        _ui: ULONG_PTR,
+        _profile: LPTSTR,
+        cb: ULONG,
+        eid: LPENTRYID,
+        flags: ULONG,
+        iid: LPCIID,
+        _cb_security: ULONG,
+        _security: LPBYTE,
+        error: *mut LPMAPIERROR,
+        logon_out: *mut LPMSLOGON,
+        store_out: *mut LPMDB,
+    ) -> HRESULT {
+        // The spooler's logon hands out the store and a logon object as Logon does.
+        // SAFETY: SpoolerLogon's contract (Logon's, without the security out-pointers).
+        unsafe { self.logon_call(support, (cb, eid), flags, iid, error, logon_out, store_out) }
+    }
+}
+
+impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
+    ProviderObject<B, F>
+{
+    /// `Logon`'s and `SpoolerLogon`'s common body.
+    ///
+    /// # Safety
+    /// Their contract.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn logon_call(
+        &self,
+        support: LPMAPISUP,
+        (cb, eid): (ULONG, LPENTRYID),
+        flags: ULONG,
+        iid: LPCIID,
+        error: *mut LPMAPIERROR,
+        logon_out: *mut LPMSLOGON,
+        store_out: *mut LPMDB,
+    ) -> HRESULT {
         let result = (|| -> Result<()> {
-            // SAFETY: null or writable (Logon's contract).
+            // SAFETY: null or writable (the caller's contract).
             let mut outs = unsafe { (Out::new(logon_out)?, Out::new(store_out)?) };
             outs.0.clear();
             outs.1.clear();
-            // SAFETY: optional out-pointers, null or writable.
-            unsafe {
-                if let Ok(mut e) = Out::new(error) {
-                    e.clear();
-                }
-                if let Ok(mut c) = Out::new(cb_security) {
-                    c.write(0);
-                }
-                if let Ok(mut s) = Out::new(security) {
-                    s.clear();
-                }
+            // SAFETY: optional, null or writable.
+            if let Ok(mut e) = unsafe { Out::new(error) } {
+                e.clear();
             }
-            // SAFETY: null or a live support object for the call (Logon's contract).
+            // SAFETY: null or a live support object for the call (the caller's contract).
             let support = unsafe { support.get() }
                 .ok_or_else(|| {
                     Error::with_message(sys::MAPI_E_INVALID_PARAMETER, "no support object")
@@ -149,7 +227,7 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> 
             let entry_id = unsafe { entry::entry_id_bytes(cb, eid) }?;
             let (store, logon) = self.log_on(&support, &LogonRequest { entry_id, flags })?;
             let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
-            // SAFETY: a local place; `iid` null or an IID (Logon's contract).
+            // SAFETY: a local place; `iid` null or an IID (the caller's contract).
             unsafe {
                 let mut handed = Out::new(&mut unknown as *mut LPUNKNOWN)?;
                 entry::hand_out(store.into_unknown(), iid, &sys::IID_IMsgStore, &mut handed)?;
