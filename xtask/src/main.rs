@@ -228,6 +228,10 @@ const RUST_HOST_TESTS: [&str; 7] = [
     "props",
 ];
 
+/// The store framework's tests of its `ll/` module (its only unsafe code: the MAPI objects
+/// and the caller's restrictions and sort orders), which Miri and valgrind run too.
+const STORE_UNSAFE_TESTS: [&str; 3] = ["table_object", "store_objects", "logon"];
+
 /// `--test NAME` for each of `tests`.
 fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     tests.into_iter().flat_map(|t| ["--test", t]).collect()
@@ -237,8 +241,10 @@ fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
 /// definite leak (the runtime's idle pool threads are still alive at exit; what they hold
 /// is reachable). `stress.rs` is left out: its 800,000 rounds are for native speed.
 fn under_valgrind() -> Result<(u64, u64), Fail> {
+    const RUNNER: &str =
+        "valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite";
     eprintln!("xtask: ==> the runtime's Rust tests under valgrind");
-    run_tests(
+    let runtime = run_tests(
         cargo()
             .arg("test")
             .args(RUNTIME_AND_FACADE)
@@ -246,11 +252,16 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
             .args(test_args(
                 RUST_HOST_TESTS.into_iter().filter(|&t| t != "stress"),
             ))
-            .env(
-                "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER",
-                "valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite",
-            ),
-    )
+            .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER", RUNNER),
+    )?;
+    eprintln!("xtask: ==> the store framework's MAPI objects under valgrind");
+    let store = run_tests(
+        cargo()
+            .args(["test", "-p", "mapi-sync-store"])
+            .args(test_args(STORE_UNSAFE_TESTS))
+            .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER", RUNNER),
+    )?;
+    Ok((runtime.0 + store.0, runtime.1 + store.1))
 }
 
 /// The runtime's unit tests built for x86_64 Windows and run by Wine: the real Win32
@@ -356,6 +367,29 @@ fn miri() -> Result<(u64, u64), Fail> {
                 ),
             );
         let (p, f) = run_tests(&mut cmd)?;
+        total = (total.0 + p, total.1 + f);
+        eprintln!("xtask: ==> the store framework's MAPI objects under Miri ({model})");
+        let mut store = deps::rustup();
+        store
+            .current_dir(root())
+            .args([
+                "run",
+                NIGHTLY,
+                "cargo",
+                "miri",
+                "test",
+                "-p",
+                "mapi-sync-store",
+            ])
+            .args(target.map(|t| ["--target", t]).into_iter().flatten())
+            .args(test_args(STORE_UNSAFE_TESTS))
+            .env(
+                "MIRIFLAGS",
+                format!(
+                    "-Zmiri-disable-isolation -Zmiri-ignore-leaks -Zmiri-strict-provenance{extra}"
+                ),
+            );
+        let (p, f) = run_tests(&mut store)?;
         total = (total.0 + p, total.1 + f);
     }
     Ok(total)
