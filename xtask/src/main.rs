@@ -363,15 +363,15 @@ fn miri() -> Result<(u64, u64), Fail> {
     Ok(total)
 }
 
-/// The supported Rust version, 1.74: a provider crate (`tests/msrv`, with a lock file
-/// resolved for 1.74) built with it for Linux and 64-bit Windows. Rust 1.74's standard
+/// The supported Rust version, 1.74: a provider crate (`tests/crates/msrv`, with a lock
+/// file resolved for 1.74) built with it for Linux and 64-bit Windows. Rust 1.74's standard
 /// library for i686-pc-windows-gnu cannot be downloaded, so 32-bit Windows is built with
 /// the current toolchain only (above).
 fn msrv() -> Result<(), Fail> {
     const MSRV: &str = "1.74";
     const WINDOWS: &str = "x86_64-pc-windows-gnu";
     deps::ensure_toolchain(MSRV, &[], &[WINDOWS], "the oldest supported Rust")?;
-    let manifest = root().join("tests/msrv/Cargo.toml");
+    let manifest = root().join("tests/crates/msrv/Cargo.toml");
     let target_dir = root().join("target/msrv");
     for target in [None, Some(WINDOWS)] {
         let mut cmd = deps::rustup();

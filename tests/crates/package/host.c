@@ -1,6 +1,6 @@
 /*
- * The first-hour host: drives the README's provider (tests/package/src/lib.rs, built from
- * the packaged crates) through the one generated header, mapi-sync.h, and nothing else of
+ * The first-hour host: drives the README's provider (tests/crates/package/src/lib.rs, built
+ * from the packaged crates) through the one generated header, mapi-sync.h, and nothing else of
  * MAPI's or ours: no type declared here by hand. Built with gcc for Linux and with
  * mingw-w64 for Windows (run under Wine) by `cargo xtask test`.
  *
