@@ -4,7 +4,7 @@
 //!   bindgen run with rustfmt over the same headers and `clang -fsyntax-only` over them.
 //! - `cargo xtask bench-providers`: the one-struct provider's clean build and rebuild after
 //!   an edit against windows-core's `#[implement]`.
-//! - `cargo xtask bench`: that, plus compile cost, run time (criterion, in
+//! - `cargo xtask bench`: the regeneration, plus compile cost, run time (criterion, in
 //!   `benches/com.rs`) and size, against windows-core's `#[implement]` and a provider written in
 //!   C; the results go to BENCHMARKS.md between its markers.
 //!
