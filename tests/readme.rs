@@ -1,8 +1,8 @@
-//! The README's "Writing a provider" is the crate `tests/package`, which `cargo xtask test`
-//! builds from the packaged crates for Linux and both Windows targets and drives from
-//! `tests/package/host.c` through the generated header alone. This test keeps the two
-//! the same: the README's code block, without its hidden (`# `) lines, is the crate's
-//! `src/lib.rs`, byte for byte, and it has no `unsafe` but the exported factory's.
+//! The README's "Writing a provider" is the crate `tests/crates/package`, which `cargo
+//! xtask test` builds from the packaged crates for Linux and both Windows targets and
+//! drives from `tests/crates/package/host.c` through the generated header alone. This test
+//! keeps the two the same: the README's code block, without its hidden (`# `) lines, is the
+//! crate's `src/lib.rs`, byte for byte, and it has no `unsafe` but the exported factory's.
 
 use std::path::Path;
 
@@ -27,11 +27,11 @@ fn walkthrough() -> String {
 
 #[test]
 fn the_readme_walkthrough_is_the_packaged_provider() {
-    let lib = std::fs::read_to_string(root().join("tests/package/src/lib.rs")).unwrap();
+    let lib = std::fs::read_to_string(root().join("tests/crates/package/src/lib.rs")).unwrap();
     assert!(
         walkthrough() == lib,
-        "README.md's \"Writing a provider\" and tests/package/src/lib.rs differ: copy the \
-         README's block (without its `# ` lines) into tests/package/src/lib.rs"
+        "README.md's \"Writing a provider\" and tests/crates/package/src/lib.rs differ: copy the \
+         README's block (without its `# ` lines) into tests/crates/package/src/lib.rs"
     );
 }
 

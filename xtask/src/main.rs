@@ -1,5 +1,5 @@
 //! The project's tasks: `cargo xtask regen`, `cargo xtask test`, `cargo xtask package`,
-//! `cargo xtask bench`, `cargo xtask bench-regen`.
+//! `cargo xtask bench`, `cargo xtask bench-regen`, `cargo xtask bench-providers`.
 
 mod bench;
 mod deps;
@@ -24,8 +24,10 @@ tasks:
                    crates, Wine, valgrind, Miri and Rust 1.74
   package          only the docs and packaging checks of `test`: cargo doc with
                    warnings denied, and a provider built from the packaged crates
-  bench-regen      time a full regen against a plain bindgen + rustfmt run and
+  bench-regen [--runs N]
+                   time a full regen against a plain bindgen + rustfmt run and
                    `clang -fsyntax-only` over the same headers; prints medians and ratios
+                   (N >= 3, default 9)
   bench-providers  time the one-struct provider's clean build and its rebuild after an
                    edit against windows-core's #[implement]; prints medians and ratios
   bench [--runs N] everything against the peers: regeneration, compile cost, run time
@@ -395,15 +397,15 @@ fn miri() -> Result<(u64, u64), Fail> {
     Ok(total)
 }
 
-/// The supported Rust version, 1.74: a provider crate (`tests/msrv`, with a lock file
-/// resolved for 1.74) built with it for Linux and 64-bit Windows. Rust 1.74's standard
+/// The supported Rust version, 1.74: a provider crate (`tests/crates/msrv`, with a lock
+/// file resolved for 1.74) built with it for Linux and 64-bit Windows. Rust 1.74's standard
 /// library for i686-pc-windows-gnu cannot be downloaded, so 32-bit Windows is built with
 /// the current toolchain only (above).
 fn msrv() -> Result<(), Fail> {
     const MSRV: &str = "1.74";
     const WINDOWS: &str = "x86_64-pc-windows-gnu";
     deps::ensure_toolchain(MSRV, &[], &[WINDOWS], "the oldest supported Rust")?;
-    let manifest = root().join("tests/msrv/Cargo.toml");
+    let manifest = root().join("tests/crates/msrv/Cargo.toml");
     let target_dir = root().join("target/msrv");
     for target in [None, Some(WINDOWS)] {
         let mut cmd = deps::rustup();
@@ -468,7 +470,22 @@ fn count(summary: &str, what: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::count;
+    use super::{count, HELP};
+
+    #[test]
+    fn help_names_every_task() {
+        for task in [
+            "regen ",
+            "regen --check",
+            "test ",
+            "package ",
+            "bench-regen [--runs N]",
+            "bench-providers ",
+            "bench [--runs N]",
+        ] {
+            assert!(HELP.contains(&format!("\n  {task}")), "HELP lacks `{task}`");
+        }
+    }
 
     #[test]
     fn counts_cargo_test_summaries() {

@@ -1,8 +1,8 @@
 //! What a provider author gets from crates.io, checked before it is published: the
-//! published crates are packaged (`cargo package`), unpacked, and `tests/package` (a
-//! one-struct provider outside the workspace, depending on `mapi-sync` by version) is
+//! published crates are packaged (`cargo package`), unpacked, and `tests/crates/package`
+//! (a one-struct provider outside the workspace, depending on `mapi-sync` by version) is
 //! built against the unpacked packages only, for Linux and both Windows targets, and
-//! driven by `tests/package/host.c`, a C host that includes only the packaged
+//! driven by `tests/crates/package/host.c`, a C host that includes only the packaged
 //! `mapi-sync.h`; a C file is compiled against the packaged IDL header too. A file left
 //! out of a package that the build needs fails here, not on a user's machine.
 //!
@@ -93,7 +93,7 @@ pub fn check() -> Result<(), Fail> {
 
     // The provider, copied out so that its lock file and build stay under target/.
     let provider = work.join("provider");
-    copy_tree(&root().join("tests/package"), &provider)?;
+    copy_tree(&root().join("tests/crates/package"), &provider)?;
     for target in TARGETS {
         let mut build = cargo();
         build
@@ -131,18 +131,18 @@ pub fn check() -> Result<(), Fail> {
                     "-I",
                 ])
                 .arg(&include)
-                .arg(root().join("tests/package/uses_header.c")),
+                .arg(root().join("tests/crates/package/uses_header.c")),
         )?;
     }
     Ok(())
 }
 
-/// The README's provider (`tests/package`, just built from the packages) driven by
-/// `tests/package/host.c`, which includes only the packaged `mapi-sync.h`: run on Linux
-/// and, built with mingw-w64, under Wine; for 32-bit Windows compiled and linked (this
+/// The README's provider (`tests/crates/package`, just built from the packages) driven
+/// by `tests/crates/package/host.c`, which includes only the packaged `mapi-sync.h`: run on
+/// Linux and, built with mingw-w64, under Wine; for 32-bit Windows compiled and linked (this
 /// machine's Wine runs 64-bit programs only).
 fn first_hour_host(work: &Path, include: &Path) -> Result<(), Fail> {
-    let source = root().join("tests/package/host.c");
+    let source = root().join("tests/crates/package/host.c");
     let built = work.join("provider-target");
     let flags = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O1"];
     let compile = |compiler: &str, out: &Path, libs: &[&str]| -> Result<(), Fail> {

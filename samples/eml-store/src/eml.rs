@@ -270,7 +270,8 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 mod tests {
     use super::*;
 
-    /// 2026-12-01 00:00 UTC as a FILETIME (the figure hosts/provider's tests also use).
+    /// 2026-12-01 00:00 UTC as a FILETIME (the figure samples/sync-provider's tests also
+    /// use).
     const DEC_1_2026: u64 = 134_405_568_000_000_000;
 
     #[test]

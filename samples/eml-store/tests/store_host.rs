@@ -15,6 +15,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The host, in this sample's `hosts/`.
+fn host_source() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("hosts/store_host.c")
+}
+
 /// The scenarios store_host.c runs, in order.
 const SCENARIOS: &[&str] = &[
     "ms_provider_init",
@@ -35,8 +40,8 @@ const SCENARIOS: &[&str] = &[
 ];
 
 /// Builds the provider library for `target` (this host when `None`) in `target/hosts`, the
-/// folder hosts/provider's tests build in, so this cargo does not wait on the one running
-/// the tests.
+/// folder samples/sync-provider's tests build in, so this cargo does not wait on the one
+/// running the tests.
 fn provider_library(target: Option<&str>) -> PathBuf {
     let target_dir = root().join("target/hosts");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -114,7 +119,7 @@ const C_FLAGS: &[&str] = &["-std=gnu11", "-Wall", "-Wextra", "-Werror"];
 
 fn linux_host(dir: &Path) -> PathBuf {
     let exe = dir.join("store_host");
-    let src = root().join("hosts/store_host.c");
+    let src = host_source();
     let mut args = C_FLAGS.to_vec();
     args.extend([src.to_str().unwrap(), "-ldl"]);
     compile("gcc", "gcc", &args, &exe);
@@ -171,7 +176,7 @@ fn store_host_on_windows_under_wine() {
     let dll = provider_library(Some("x86_64-pc-windows-gnu"));
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("store_host.exe");
-    let src = root().join("hosts/store_host.c");
+    let src = host_source();
     let mut args = C_FLAGS.to_vec();
     args.push(src.to_str().unwrap());
     compile(
@@ -246,7 +251,7 @@ fn thirty_two_bit_windows_builds_and_exports_ms_provider_init() {
         );
     }
     let dir = tempfile::tempdir().unwrap();
-    let src = root().join("hosts/store_host.c");
+    let src = host_source();
     let mut args = C_FLAGS.to_vec();
     args.push(src.to_str().unwrap());
     compile(

@@ -1,6 +1,6 @@
 /*
- * The first-hour host: drives the README's provider (tests/package/src/lib.rs, built from
- * the packaged crates) through the one generated header, mapi-sync.h, and nothing else of
+ * The first-hour host: drives the README's provider (tests/crates/package/src/lib.rs, built
+ * from the packaged crates) through the one generated header, mapi-sync.h, and nothing else of
  * MAPI's or ours: no type declared here by hand. Built with gcc for Linux and with
  * mingw-w64 for Windows (run under Wine) by `cargo xtask test`.
  *
@@ -186,7 +186,8 @@ int main(int argc, char **argv) {
               seen);
         /* The values are in the provider's own allocator's memory: this host gave it no
            MAPI allocators (the README's store exports no MSProviderInit), so they stay
-           until the process ends. hosts/store_host.c hands MAPI's over and frees them. */
+           until the process ends. samples/eml-store/hosts/store_host.c hands MAPI's over
+           and frees them. */
         SPropTagArray one = {1, {PR_SUBJECT_W}};
         ULONG n2 = 0;
         LPSPropValue v2 = NULL;

@@ -13,8 +13,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// This sample's hosts.
 fn hosts() -> PathBuf {
-    root().join("hosts")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("hosts")
 }
 
 fn include() -> PathBuf {
@@ -261,7 +262,7 @@ fn windows_folder(source: &str, name: &str) -> tempfile::TempDir {
         &exe,
     );
     // Wine 8 lacks bcryptprimitives.dll, which Rust's std imports: a shim goes beside.
-    let shim = hosts().join("bcryptprimitives.c");
+    let shim = root().join("hosts/bcryptprimitives.c");
     compile(
         "x86_64-w64-mingw32-gcc",
         "gcc-mingw-w64-x86-64",
