@@ -52,15 +52,30 @@ mapi_sync_store::store_provider!(|request: &LogonRequest<'_>| {
     Ok(One)
 });
 
-/// MAPI's support object, as much of it as a logon uses: it records the provider UID.
+/// MAPI's support object, as much of it as a logon uses: it records the provider UID and
+/// the status row's code.
 #[mapi_object(IMAPISupport, crate = mapi_sync_runtime)]
 struct Support {
     uid: Mutex<Option<[u8; 16]>>,
+    status: Mutex<Option<i32>>,
 }
 
 impl IMAPISupport_Impl for Support {
     unsafe fn SetProviderUID(&self, uid: LPMAPIUID, _flags: ULONG) -> HRESULT {
         *self.uid.lock().unwrap() = Some(unsafe { (*uid).ab });
+        sys::S_OK
+    }
+
+    unsafe fn ModifyStatusRow(
+        &self,
+        count: ULONG,
+        values: sys::LPSPropValue,
+        _flags: ULONG,
+    ) -> HRESULT {
+        let row = unsafe { Props::from_raw(values, count) }.unwrap();
+        if let Some(PropValue::Long(code)) = row.find(sys::PR_STATUS_CODE).map(|p| p.value()) {
+            *self.status.lock().unwrap() = Some(code);
+        }
         sys::S_OK
     }
 }
@@ -92,6 +107,7 @@ fn logon_hands_out_the_store_and_registers_its_uid_and_logoff_lets_support_go() 
     let provider = provider();
     let support = Object::new(Support {
         uid: Mutex::new(None),
+        status: Mutex::new(None),
     });
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let eid = EntryId::store(UID).to_bytes();
@@ -159,6 +175,7 @@ fn a_logon_the_closure_refuses_answers_its_code_with_nothing_handed_out() {
     let provider = provider();
     let support = Object::new(Support {
         uid: Mutex::new(None),
+        status: Mutex::new(None),
     });
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());

@@ -121,7 +121,12 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 "IMAPISupport::SetProviderUID failed",
             ));
         }
-        status_row(support, ctx.info())?;
+        // The status row is what the store shows in MAPI's status table, not what it needs
+        // to work: a host without a status table (MAPI_E_NO_SUPPORT) still logs on.
+        match status_row(support, ctx.info()) {
+            Err(e) if e.code() == sys::MAPI_E_NO_SUPPORT => {}
+            other => other?,
+        }
         // SAFETY: MAPI's support object may be called from any thread (it is free-threaded).
         let support = unsafe { FreeThreaded::new(support.clone()) };
         let logon = Object::new(LogonObject {
