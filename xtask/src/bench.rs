@@ -46,6 +46,7 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     let runtime = criterion::runtime_figures()?;
     let size = builds::size_figures(&scratch.0, &fixtures)?;
     let c_only = criterion::c_only_figures()?;
+    let store = criterion::store_figures()?;
     let t = report::render(&report::Report {
         runs,
         took: started.elapsed(),
@@ -59,6 +60,7 @@ pub fn all(runs: usize) -> Result<(), Fail> {
         runtime,
         c_only,
         size,
+        store,
     });
     print!("{t}");
     report::write_between_markers(&root().join("BENCHMARKS.md"), &t)

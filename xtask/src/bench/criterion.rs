@@ -1,5 +1,6 @@
-//! The run-time figures: criterion's benches (`benches/com.rs`, and the sample store's
-//! `samples/eml-store/benches/store.rs`) run, and the medians read from its output.
+//! The run-time figures: criterion's benches (`benches/com.rs`, the sample store's
+//! `samples/eml-store/benches/store.rs` and the store framework's `store/benches/table.rs`)
+//! run, and the medians read from its output.
 
 use std::path::PathBuf;
 
@@ -30,6 +31,32 @@ pub const C_ONLY_GROUPS: &[(&str, &str)] = &[
         "eml-store: a sync importing 1,000 `.eml` files, to the done event",
     ),
 ];
+
+/// The store's table engine (`store/benches/table.rs`): criterion group and function of
+/// each figure, in the report's order (the query's "c" is SQLite in memory).
+pub const STORE_FIGURES: &[(&str, &str)] = &[
+    ("table_query_100k", "ours"),
+    ("table_query_100k", "c"),
+    ("table_find_10k", "ours"),
+    ("table_find_100k", "ours"),
+];
+
+/// Runs the store's table bench; gives `STORE_FIGURES`' medians in ns.
+pub fn store_figures() -> Result<Vec<f64>, Fail> {
+    crate::run(cargo().current_dir(root()).args([
+        "bench",
+        "-p",
+        "mapi-sync-store",
+        "--bench",
+        "table",
+        "--",
+        "--noplot",
+    ]))?;
+    STORE_FIGURES
+        .iter()
+        .map(|(g, f)| criterion_median(g, f))
+        .collect()
+}
 
 /// Where criterion writes: `CRITERION_HOME`, else `criterion/` in cargo's target folder.
 fn criterion_home() -> PathBuf {
