@@ -2,66 +2,13 @@
 //! and Outlook open a store: every rule of the harness, each with its Microsoft page.
 
 use mapi_harness::{Config, Outcome, Provider};
-use mapi_sync_runtime::props::{Prop, PropValue};
 use mapi_sync_runtime::sys;
-use mapi_sync_runtime::Result;
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
-use mapi_sync_store::entry_id::{EntryId, Special, StoreUid};
+use mapi_sync_store::entry_id::EntryId;
 use mapi_sync_store::ll::provider::{LogonRequest, ProviderObject};
 
-const UID: StoreUid = StoreUid([0x3C; 16]);
+mod common;
 
-/// An inbox of three messages and a folder under it.
-struct Mail;
-
-impl Backend for Mail {
-    fn store(&self) -> StoreInfo {
-        StoreInfo {
-            uid: UID,
-            display_name: "Framework mail".into(),
-            mdb_provider: [0x4D; 16],
-        }
-    }
-
-    fn folders(&self) -> Result<Vec<FolderInfo>> {
-        Ok(vec![
-            FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
-            FolderInfo::mail("INBOX/Lists", Some(b"INBOX"), "Lists"),
-        ])
-    }
-
-    fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
-        if folder == b"INBOX" && !associated {
-            ids.extend([b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]);
-        }
-        Ok(())
-    }
-
-    fn message_properties(
-        &self,
-        _: &[u8],
-        id: &[u8],
-        answer: &mut dyn FnMut(&[Prop<'_>]),
-    ) -> Result<()> {
-        let n = match id {
-            b"1" => 1,
-            b"2" => 2,
-            b"3" => 3,
-            _ => return Err(mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND)),
-        };
-        let subject = ["Café crème", "Agenda", "zebra"][n - 1];
-        answer(&[
-            Prop::new(sys::PR_SUBJECT_W, PropValue::Str(subject))?,
-            Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(100 * n as i32))?,
-            Prop::new(
-                sys::PR_MESSAGE_DELIVERY_TIME,
-                PropValue::SysTime(0x01DB_0000_0000_0000 + n as u64),
-            )?,
-            Prop::new(sys::PR_MESSAGE_CLASS_W, PropValue::Str("IPM.Note"))?,
-        ]);
-        Ok(())
-    }
-}
+use common::{Mail, UID};
 
 fn config() -> Config {
     let profiles = tempfile::tempdir().unwrap().keep();

@@ -5,60 +5,16 @@ use std::ptr::null_mut;
 use std::sync::Arc;
 
 use mapi_sync_runtime::mem::Allocators;
-use mapi_sync_runtime::props::{write_prop_tags, Prop, PropValue, Props, Rows};
+use mapi_sync_runtime::props::{write_prop_tags, PropValue, Props, Rows};
 use mapi_sync_runtime::sys::{
     self, ComInterface, IMAPIFolder, IMAPITable, IMessage, IMsgStore, IUnknown, Interface, ULONG,
 };
-use mapi_sync_runtime::Result;
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
 use mapi_sync_store::context::StoreContext;
-use mapi_sync_store::entry_id::{Special, StoreUid};
 use mapi_sync_store::ll::store::StoreObject;
 
-const UID: StoreUid = StoreUid([6; 16]);
+mod common;
 
-/// An inbox with two messages and a subfolder, and one view message (associated).
-struct Mail;
-
-impl Backend for Mail {
-    fn store(&self) -> StoreInfo {
-        StoreInfo {
-            uid: UID,
-            display_name: "Mail".into(),
-            mdb_provider: [7; 16],
-        }
-    }
-
-    fn folders(&self) -> Result<Vec<FolderInfo>> {
-        Ok(vec![
-            FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
-            FolderInfo::mail("INBOX/Lists", Some(b"INBOX"), "Lists"),
-        ])
-    }
-
-    fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
-        match (folder, associated) {
-            (b"INBOX", false) => ids.extend([b"m1".to_vec(), b"m2".to_vec()]),
-            (b"INBOX", true) => ids.push(b"view".to_vec()),
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn message_properties(
-        &self,
-        _: &[u8],
-        id: &[u8],
-        answer: &mut dyn FnMut(&[Prop<'_>]),
-    ) -> Result<()> {
-        if !matches!(id, b"m1" | b"m2" | b"view") {
-            return Err(mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND));
-        }
-        let subject = format!("Subject of {}", String::from_utf8_lossy(id));
-        answer(&[Prop::new(sys::PR_SUBJECT_W, PropValue::Str(&subject))?]);
-        Ok(())
-    }
-}
+use common::Mail;
 
 fn free(p: *mut std::ffi::c_void) {
     // SAFETY: a buffer handed out with the local allocators, freed once.

@@ -231,6 +231,50 @@ macro_rules! props_methods {
 }
 pub(crate) use props_methods;
 
+/// `OpenEntry` of an object that shares its store's (`self.ctx`, `self.last_error`).
+macro_rules! open_entry_method {
+    () => {
+        unsafe fn OpenEntry(
+            &self,
+            cb: ULONG,
+            eid: sys::LPENTRYID,
+            iid: sys::LPCIID,
+            flags: ULONG,
+            obj_type: *mut ULONG,
+            out: *mut sys::LPUNKNOWN,
+        ) -> HRESULT {
+            // SAFETY: OpenEntry's contract.
+            let r = unsafe {
+                crate::ll::entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out)
+            };
+            self.last_error.answer(r)
+        }
+    };
+}
+pub(crate) use open_entry_method;
+
+/// `CompareEntryIDs` of an object that shares its store's.
+macro_rules! compare_entry_ids_method {
+    () => {
+        unsafe fn CompareEntryIDs(
+            &self,
+            cb1: ULONG,
+            eid1: sys::LPENTRYID,
+            cb2: ULONG,
+            eid2: sys::LPENTRYID,
+            _flags: ULONG,
+            result: *mut ULONG,
+        ) -> HRESULT {
+            // SAFETY: CompareEntryIDs' contract.
+            let r = unsafe {
+                crate::ll::entry::compare_entry_ids(&self.ctx, (cb1, eid1), (cb2, eid2), result)
+            };
+            self.last_error.answer(r)
+        }
+    };
+}
+pub(crate) use compare_entry_ids_method;
+
 /// `GetProps` (see [`props_methods`]).
 ///
 /// # Safety

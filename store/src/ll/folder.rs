@@ -15,7 +15,7 @@ use mapi_sync_runtime::sys::{
 };
 use mapi_sync_runtime::{Error, Object, Out, Result};
 
-use super::entry::{self, props_methods, LastError};
+use super::entry::{self, open_entry_method, props_methods, LastError};
 use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
@@ -126,6 +126,28 @@ impl<B: Backend> FolderObject<B> {
     }
 }
 
+impl<B: Backend> FolderObject<B> {
+    /// A write refused: the store is read-only.
+    fn refused(&self) -> HRESULT {
+        self.last_error.answer(Err(read_only()))
+    }
+
+    /// A write refused, its interface out-pointer NULL.
+    ///
+    /// # Safety
+    /// `out` null or writable.
+    unsafe fn refused_out<I: mapi_sync_runtime::sys::Interface>(
+        &self,
+        out: *mut sys::InterfacePtr<I>,
+    ) -> HRESULT {
+        // SAFETY: caller's contract.
+        if let Ok(mut out) = unsafe { Out::new(out) } {
+            out.clear();
+        }
+        self.refused()
+    }
+}
+
 impl<B: Backend> Properties for FolderObject<B> {
     fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
         let tree = self.ctx.tree();
@@ -214,29 +236,14 @@ impl<B: Backend> IMAPIContainer_Impl for FolderObject<B> {
         unsafe { self.give_table(out, || self.hierarchy(flags)) }
     }
 
-    unsafe fn OpenEntry(
-        &self,
-        cb: ULONG,
-        eid: LPENTRYID,
-        iid: LPCIID,
-        flags: ULONG,
-        obj_type: *mut ULONG,
-        out: *mut LPUNKNOWN,
-    ) -> HRESULT {
-        // SAFETY: OpenEntry's contract.
-        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
-        self.last_error.answer(r)
-    }
+    open_entry_method!();
 }
 
 #[allow(non_snake_case)]
 impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
     unsafe fn CreateMessage(&self, _iid: LPCIID, _flags: ULONG, out: *mut LPMESSAGE) -> HRESULT {
-        // SAFETY: null or writable.
-        if let Ok(mut out) = unsafe { Out::new(out) } {
-            out.clear();
-        }
-        self.last_error.answer(Err(read_only()))
+        // SAFETY: null or writable (the method's contract).
+        unsafe { self.refused_out(out) }
     }
 
     unsafe fn CopyMessages(
@@ -248,7 +255,7 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _progress: LPMAPIPROGRESS,
         _flags: ULONG,
     ) -> HRESULT {
-        self.last_error.answer(Err(read_only()))
+        self.refused()
     }
 
     unsafe fn DeleteMessages(
@@ -258,7 +265,7 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _progress: LPMAPIPROGRESS,
         _flags: ULONG,
     ) -> HRESULT {
-        self.last_error.answer(Err(read_only()))
+        self.refused()
     }
 
     unsafe fn CreateFolder(
@@ -270,11 +277,8 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _flags: ULONG,
         out: *mut LPMAPIFOLDER,
     ) -> HRESULT {
-        // SAFETY: null or writable.
-        if let Ok(mut out) = unsafe { Out::new(out) } {
-            out.clear();
-        }
-        self.last_error.answer(Err(read_only()))
+        // SAFETY: null or writable (the method's contract).
+        unsafe { self.refused_out(out) }
     }
 
     unsafe fn DeleteFolder(
@@ -285,7 +289,7 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _progress: LPMAPIPROGRESS,
         _flags: ULONG,
     ) -> HRESULT {
-        self.last_error.answer(Err(read_only()))
+        self.refused()
     }
 
     unsafe fn SetReadFlags(
@@ -295,7 +299,7 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _progress: LPMAPIPROGRESS,
         _flags: ULONG,
     ) -> HRESULT {
-        self.last_error.answer(Err(read_only()))
+        self.refused()
     }
 
     unsafe fn EmptyFolder(
@@ -304,6 +308,6 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
         _progress: LPMAPIPROGRESS,
         _flags: ULONG,
     ) -> HRESULT {
-        self.last_error.answer(Err(read_only()))
+        self.refused()
     }
 }

@@ -28,7 +28,7 @@ use mapi_sync_runtime::sys::{
 };
 use mapi_sync_runtime::{Error, FreeThreaded, Object, Out, Result};
 
-use super::entry::{self, LastError};
+use super::entry::{self, compare_entry_ids_method, open_entry_method, LastError};
 use super::store::StoreObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
@@ -275,33 +275,9 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
         sys::S_OK
     }
 
-    unsafe fn OpenEntry(
-        &self,
-        cb: ULONG,
-        eid: LPENTRYID,
-        iid: LPCIID,
-        flags: ULONG,
-        obj_type: *mut ULONG,
-        out: *mut LPUNKNOWN,
-    ) -> HRESULT {
-        // SAFETY: OpenEntry's contract.
-        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
-        self.last_error.answer(r)
-    }
+    open_entry_method!();
 
-    unsafe fn CompareEntryIDs(
-        &self,
-        cb1: ULONG,
-        eid1: LPENTRYID,
-        cb2: ULONG,
-        eid2: LPENTRYID,
-        _flags: ULONG,
-        result: *mut ULONG,
-    ) -> HRESULT {
-        // SAFETY: CompareEntryIDs' contract.
-        let r = unsafe { entry::compare_entry_ids(&self.ctx, (cb1, eid1), (cb2, eid2), result) };
-        self.last_error.answer(r)
-    }
+    compare_entry_ids_method!();
 }
 
 /// Exports `MSProviderInit` for a store written on the framework: `$make` is a closure

@@ -7,12 +7,12 @@ use mapi_sync_macros::mapi_sync_provider;
 use mapi_sync_runtime::mem::Buffer;
 use mapi_sync_runtime::props::{OwnedValue, Prop, Properties};
 use mapi_sync_runtime::sys::{
-    self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, LPCIID, LPENTRYID, LPMAPIERROR, LPMAPITABLE,
-    LPTSTR, LPUNKNOWN, ULONG,
+    self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, LPENTRYID, LPMAPIERROR, LPMAPITABLE, LPTSTR,
+    ULONG,
 };
 use mapi_sync_runtime::{Object, Out, Progress, Result, SyncProvider, SyncRequest};
 
-use super::entry::{self, props_methods, LastError};
+use super::entry::{compare_entry_ids_method, open_entry_method, props_methods, LastError};
 use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
@@ -97,33 +97,9 @@ fn receive_folder_table<B: Backend>(
 
 #[allow(non_snake_case)]
 impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
-    unsafe fn CompareEntryIDs(
-        &self,
-        cb1: ULONG,
-        eid1: LPENTRYID,
-        cb2: ULONG,
-        eid2: LPENTRYID,
-        _flags: ULONG,
-        result: *mut ULONG,
-    ) -> HRESULT {
-        // SAFETY: CompareEntryIDs' contract.
-        let r = unsafe { entry::compare_entry_ids(&self.ctx, (cb1, eid1), (cb2, eid2), result) };
-        self.last_error.answer(r)
-    }
+    compare_entry_ids_method!();
 
-    unsafe fn OpenEntry(
-        &self,
-        cb: ULONG,
-        eid: LPENTRYID,
-        iid: LPCIID,
-        flags: ULONG,
-        obj_type: *mut ULONG,
-        out: *mut LPUNKNOWN,
-    ) -> HRESULT {
-        // SAFETY: OpenEntry's contract.
-        let r = unsafe { entry::open_entry(&self.ctx, cb, eid, iid, flags, obj_type, out) };
-        self.last_error.answer(r)
-    }
+    open_entry_method!();
 
     unsafe fn GetReceiveFolder(
         &self,
