@@ -219,7 +219,7 @@
 //! }
 //! # let m: sys::IMessage = Object::new(Message { subject: "Hi".into() }).cast().unwrap();
 //! # let (mut n, mut v) = (0, std::ptr::null_mut());
-//! # assert_eq!(unsafe { m.GetProps(std::ptr::null_mut(), 0, &mut n, &mut v) }, sys::S_OK);
+//! # assert_eq!(unsafe { m.GetProps(std::ptr::null_mut(), sys::MAPI_UNICODE, &mut n, &mut v) }, sys::S_OK);
 //! # let props = unsafe { mapi_sync::props::Props::from_raw(v, n) }.unwrap();
 //! # assert_eq!(props.find(sys::PR_SUBJECT_W).unwrap().value(), PropValue::Str("Hi"));
 //! # unsafe { Allocators::local().as_raw().2.unwrap()(v.cast()) };
