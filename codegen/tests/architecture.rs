@@ -172,6 +172,26 @@ fn the_stages_are_the_folders_the_readme_names() {
         assert!(row.contains(&format!("`{stage}`")), "README: no `{stage}`");
     }
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    // The crate's documentation lists the steps in the order `generate` runs them.
+    let steps: Vec<usize> = [
+        "1. [`inputs`]",
+        "2. [`clang`] scan",
+        "3. [`select`] plan",
+        "4. [`clang`] answer",
+        "5. [`select`] model",
+        "6. [`backend`] render",
+        "7. [`output`]",
+    ]
+    .iter()
+    .map(|s| {
+        lib.find(s)
+            .unwrap_or_else(|| panic!("lib.rs's docs: no `{s}`"))
+    })
+    .collect();
+    assert!(
+        steps.windows(2).all(|w| w[0] < w[1]),
+        "lib.rs lists the stages out of order"
+    );
     let order: Vec<usize> = [
         "inputs::",
         "clang::scan",
