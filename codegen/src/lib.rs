@@ -11,7 +11,9 @@
 //! 2. [`clang`] scan: a libclang parse of every header for the target that decides
 //!    calling conventions (interfaces, GUIDs, declarations, macros, record layouts);
 //!    beside it, on a thread of its own, a parse for another target evaluates the macros
-//!    of step 1 ([`clang::evaluate::evaluate_early`]);
+//!    of step 1 ([`clang::evaluate::evaluate_early`]). If the headers do not compile
+//!    together, selection sees whether the MAPI headers declare some IDL interfaces too
+//!    ([`select::redeclared`]): those are left out and the scan runs again;
 //! 3. [`select`] plan: what the manifest selects from the scan, and so what clang is to
 //!    answer (the types for bindgen, the macros to evaluate);
 //! 4. [`clang`] answer: bindgen per target on threads, the macro values (those of step 2
@@ -34,6 +36,7 @@
 //! no libclang): what a provider crate's build.rs calls, with `default-features = false`.
 
 pub mod backend;
+pub mod cint;
 #[cfg(feature = "clang")]
 pub mod clang;
 pub mod error;
@@ -93,7 +96,9 @@ pub fn generate(opts: &Options) -> Result<Generated> {
     // 2. The scan, with those macros evaluated beside it.
     let early =
         clang::evaluate::evaluate_early(&inputs, clang::evaluation_triple(&inputs), candidates);
-    let scan = clang::scan(&mut inputs).map_err(|e| inputs.locate_in_idl(e))?;
+    let scan = clang::scan(&inputs)
+        .or_else(|first| select::redeclared::rescan(&mut inputs, first))
+        .map_err(|e| inputs.locate_in_idl(e))?;
     let at_idl = |e| inputs.locate_in_idl(e);
     clock.lap("libclang scan");
     // 3. What selection asks of clang; 4. clang's answer.

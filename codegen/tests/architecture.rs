@@ -140,6 +140,7 @@ fn the_stages_are_the_folders_the_readme_names() {
         entries,
         [
             "backend/",
+            "cint.rs",
             "clang/",
             "error.rs",
             "idl/",

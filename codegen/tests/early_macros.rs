@@ -14,11 +14,11 @@ fn manifest() -> Manifest {
 #[test]
 fn the_early_evaluation_gives_what_the_late_one_does() {
     let manifest = manifest();
-    let mut inputs = Inputs::resolve(&manifest, None).unwrap();
+    let inputs = Inputs::resolve(&manifest, None).unwrap();
     let candidates = select::constants::candidates(&manifest, &inputs);
     let triple = clang::evaluation_triple(&inputs).to_string();
     let early = evaluate::evaluate_early(&inputs, &triple, candidates.clone());
-    let scan = clang::scan(&mut inputs).unwrap();
+    let scan = clang::scan(&inputs).unwrap();
     let plan = select::plan(&manifest, &scan).unwrap();
     let wanted = &plan.request.macros;
     assert!(

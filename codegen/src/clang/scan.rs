@@ -13,8 +13,8 @@ use std::path::Path;
 use clang_sys::*;
 
 use super::libclang::{Cursor, TranslationUnit, Type};
+use crate::cint;
 use crate::error::Result;
-use crate::idl::parse_c_integer;
 use crate::ir::{header_key, Abi, CType, Guid, Interface, Method, Param, Unsupported};
 
 /// What the scan found in one parse.
@@ -389,7 +389,7 @@ fn parse_guid_macro(tokens: &[String]) -> Option<(String, Guid)> {
     };
     let nums: Vec<u64> = args[1..]
         .iter()
-        .map(|a| parse_c_integer(a))
+        .map(|a| cint::parse(a))
         .collect::<Option<Vec<_>>>()?;
     let mut data4 = [0u8; 8];
     if ole {
@@ -443,9 +443,9 @@ mod tests {
 
     #[test]
     fn ints() {
-        assert_eq!(parse_c_integer("0x10FUL"), Some(0x10f));
-        assert_eq!(parse_c_integer("017"), Some(15));
-        assert_eq!(parse_c_integer("0"), Some(0));
-        assert_eq!(parse_c_integer("x"), None);
+        assert_eq!(cint::parse("0x10FUL"), Some(0x10f));
+        assert_eq!(cint::parse("017"), Some(15));
+        assert_eq!(cint::parse("0"), Some(0));
+        assert_eq!(cint::parse("x"), None);
     }
 }

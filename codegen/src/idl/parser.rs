@@ -653,7 +653,7 @@ impl<'a> Parser<'a> {
         }
         if let TokenKind::Number(n) = &self.tok.kind {
             let n = n.clone();
-            let Some(v) = int_literal(&n) else {
+            let Some(v) = crate::cint::parse(&n) else {
                 return Err(self.error(
                     self.tok.pos,
                     format!(
@@ -1079,50 +1079,4 @@ impl<'a> Parser<'a> {
 
 fn lex_error(path: &Path, src: &str, e: LexError) -> IdlError {
     IdlError::at(path, src, e.pos.line, e.pos.column, e.message)
-}
-
-/// A C integer literal: decimal, octal (leading 0) or hex (`0x`), with an optional suffix
-/// of `u`/`U` and up to two `l`/`L`. `None` if it is not one or does not fit in 64 bits.
-pub fn int_literal(text: &str) -> Option<u64> {
-    let body = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    let suffix = &text[body.len()..];
-    let us = suffix
-        .chars()
-        .filter(|c| c.eq_ignore_ascii_case(&'u'))
-        .count();
-    let ls = suffix.len() - us;
-    if us > 1 || ls > 2 {
-        return None;
-    }
-    let (digits, radix) =
-        if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            (h, 16)
-        } else if body.len() > 1 && body.starts_with('0') {
-            (&body[1..], 8)
-        } else {
-            (body, 10)
-        };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::int_literal;
-
-    #[test]
-    fn integer_literals() {
-        assert_eq!(int_literal("0x20000000"), Some(0x2000_0000));
-        assert_eq!(int_literal("42UL"), Some(42));
-        assert_eq!(int_literal("010"), Some(8));
-        assert_eq!(int_literal("0"), Some(0));
-        assert_eq!(int_literal("0xFFFFFFFFFFFFFFFFull"), Some(u64::MAX));
-        assert_eq!(int_literal("0x1FFFFFFFFFFFFFFFF"), None);
-        assert_eq!(int_literal("0x"), None);
-        assert_eq!(int_literal("08"), None);
-        assert_eq!(int_literal("1uu"), None);
-        assert_eq!(int_literal("2D44"), None);
-    }
 }
