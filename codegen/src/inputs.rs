@@ -9,7 +9,7 @@ use std::process::Command;
 
 use crate::error::{Error, Result};
 use crate::idl;
-use crate::ir::Target;
+use crate::ir::{CopiedFile, Target};
 use crate::manifest::Manifest;
 
 /// Where in-memory files live; no real file is ever there.
@@ -29,9 +29,8 @@ pub struct Inputs {
     pub cc_target: usize,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
-    /// `[output.files]`, read: (name in the crate, the file as the manifest names it, its
-    /// text).
-    pub copied: Vec<(String, String, String)>,
+    /// `[output.files]`, read.
+    pub copied: Vec<CopiedFile>,
     /// A clang overlay that makes the MAPI folder's names with capitals match in any case,
     /// so that Microsoft's `#include <mapidefs.h>` finds their `MAPIDefS.h` on a
     /// case-sensitive file system (and not another folder's `mapidefs.h`); `None` when
@@ -113,6 +112,16 @@ pub struct MapiHeader {
     pub name: String,
     /// The real file.
     pub path: PathBuf,
+}
+
+/// An IDL interface left out of what clang reads ([`Inputs::leave_out`]).
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    pub name: String,
+    /// The key of its IDL file's lowered header.
+    pub key: String,
+    /// Its line in the IDL file.
+    pub line: usize,
 }
 
 /// One IDL file: its syntax tree, its source and the C header lowered from it.
@@ -305,7 +314,11 @@ impl Inputs {
                     format!("`{}` cannot be read ({e})", path.display()),
                 )
             })?;
-            copied.push((name.clone(), source.get_ref().clone(), text));
+            copied.push(CopiedFile {
+                name: name.clone(),
+                source: source.get_ref().clone(),
+                text,
+            });
         }
         Ok(Inputs {
             mapi_include: dir,
@@ -322,16 +335,19 @@ impl Inputs {
 
     /// Leaves the interfaces named in `held` out of the lowered headers clang reads (the
     /// MAPI headers already declare them: Microsoft's MAPIDefS.h does our
-    /// mapishutdown.idl's); the shipped headers keep them. Returns, for each one left out,
-    /// its name, the key of its IDL file and its IDL line.
-    pub fn leave_out(&mut self, held: &HashSet<String>) -> Vec<(String, String, usize)> {
+    /// mapishutdown.idl's); the shipped headers keep them. Returns each one left out.
+    pub fn leave_out(&mut self, held: &HashSet<String>) -> Vec<LeftOut> {
         let mut left = Vec::new();
         for input in &mut self.idl {
-            let mine: Vec<(String, usize)> = input
+            let mine: Vec<LeftOut> = input
                 .file
                 .interfaces()
                 .filter(|i| held.contains(&i.name))
-                .map(|i| (i.name.clone(), i.line))
+                .map(|i| LeftOut {
+                    name: i.name.clone(),
+                    key: input.key.clone(),
+                    line: i.line,
+                })
                 .collect();
             if mine.is_empty() {
                 continue;
@@ -342,7 +358,7 @@ impl Inputs {
             let (header, lines) = idl::c_header_with_lines(&file, &input.options);
             input.header = header;
             input.lines = lines;
-            left.extend(mine.into_iter().map(|(n, l)| (n, input.key.clone(), l)));
+            left.extend(mine);
         }
         left
     }

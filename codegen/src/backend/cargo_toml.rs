@@ -62,7 +62,7 @@ pub fn cargo_toml(
     let readme = package
         .copied
         .iter()
-        .any(|(name, _, _)| name == "README.md")
+        .any(|f| f.name == "README.md")
         .then_some("README.md");
     let metadata = package.docs_targets.first().map(|first| Metadata {
         docs: Docs {

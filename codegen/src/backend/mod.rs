@@ -120,7 +120,8 @@ pub fn render_rust(model: &Model) -> Result<BTreeMap<String, String>> {
         .iter()
         .map(|i| format!("IID_{}", i.name))
         .collect();
-    for (name, (guid, header)) in &model.guids {
+    for (name, defined) in &model.guids {
+        let (guid, header) = (&defined.value, &defined.header);
         if emitted.contains(name) || !modules.contains(header) || *header == base {
             continue;
         }
@@ -218,10 +219,10 @@ pub fn render_rust(model: &Model) -> Result<BTreeMap<String, String>> {
         cargo_toml::cargo_toml(package, &features)?,
     );
     files.insert("INTERFACES.md".into(), coverage::table(model));
-    for (name, source, text) in &package.copied {
+    for f in &package.copied {
         files.insert(
-            name.clone(),
-            cargo_toml::copied(package, name, source, text),
+            f.name.clone(),
+            cargo_toml::copied(package, &f.name, &f.source, &f.text),
         );
     }
     Ok(files)

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 pub use headers::{start_check, Check};
-pub use scan::{Declared, Scan};
+pub use scan::{Declared, Macro, Scan};
 
 /// Parses every header as C++ for the calling-convention target and scans it: the
 /// interfaces, GUIDs, declarations, macros and that target's record layouts.

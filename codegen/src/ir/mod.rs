@@ -11,12 +11,12 @@ mod types;
 
 use std::collections::BTreeMap;
 
-pub use guid::Guid;
+pub use guid::{DefinedGuid, Guid};
 pub use header::{header_key, Header, UMBRELLA_HEADER};
 pub use interface::{Interface, Method, Param, Unsupported};
 pub use item::{Aliases, Constant, ItemKey, TypeItem};
-pub use package::{Package, Target};
-pub use types::{Abi, CType};
+pub use package::{CopiedFile, Package, Target};
+pub use types::{Abi, CType, Layout};
 
 /// Everything the back end needs, gathered from all front ends.
 #[derive(Debug, Default)]
@@ -31,13 +31,12 @@ pub struct Model {
     pub interfaces: Vec<Interface>,
     /// Emitted constants, by name.
     pub constants: BTreeMap<String, Constant>,
-    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name, with
-    /// the key of the header that defines them.
-    pub guids: BTreeMap<String, (Guid, String)>,
+    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name.
+    pub guids: BTreeMap<String, DefinedGuid>,
     /// Type items from bindgen, merged over all targets.
     pub items: Vec<TypeItem>,
-    /// Layout facts per target name: type name -> (size, align).
-    pub layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+    /// Layout facts per target name: type name -> its layout there.
+    pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,
     /// The IDL's own documentation (the comment block before a declaration), by what it
     /// documents: `IFoo`, `IFoo::Method`, a type or constant name, `Struct::member`.
     pub notes: BTreeMap<String, String>,
@@ -49,12 +48,12 @@ impl Model {
         self.headers.iter().find(|h| h.key == key)
     }
 
-    /// An emitted interface by name.
     /// The IDL's documentation of `key` (see [`Model::notes`]).
     pub fn note(&self, key: &str) -> Option<&str> {
         self.notes.get(key).map(String::as_str)
     }
 
+    /// An emitted interface by name.
     pub fn interface(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
     }

@@ -8,7 +8,7 @@ use crate::clang::Scan;
 use crate::error::{Error, Result};
 use crate::idl::Item;
 use crate::inputs::Inputs;
-use crate::ir::{Constant, Guid, Interface, TypeItem};
+use crate::ir::{Constant, DefinedGuid, Guid, Interface, TypeItem};
 
 /// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
 /// apart), unless the IDL declares the second with `shares_uuid(first)`, as Microsoft
@@ -55,9 +55,9 @@ pub fn unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
 pub fn idl_macros(inputs: &Inputs, scan: &Scan) -> Result<()> {
     let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
     let mut from_headers: HashMap<&str, &str> = HashMap::new();
-    for (name, header, _) in &scan.macros {
-        if !idl_keys.contains(header.as_str()) {
-            from_headers.entry(name).or_insert(header);
+    for m in &scan.macros {
+        if !idl_keys.contains(m.header.as_str()) {
+            from_headers.entry(&m.name).or_insert(&m.header);
         }
     }
     for input in &inputs.idl {
@@ -86,7 +86,7 @@ pub fn idl_names(
     inputs: &Inputs,
     interfaces: &[Interface],
     constants: &BTreeMap<String, Constant>,
-    guids: &BTreeMap<String, (Guid, String)>,
+    guids: &BTreeMap<String, DefinedGuid>,
     items: &[TypeItem],
 ) -> Result<()> {
     let mut values: HashMap<&str, &'static str> = HashMap::new();
@@ -258,14 +258,18 @@ mod tests {
 
     #[test]
     fn a_record_without_a_layout_is_an_error_naming_it() {
+        use crate::ir::Layout;
         let items = [
             record("S", None, "pub struct S { pub x: u32 }"),
             record("O", None, "pub struct O { pub _unused: [u8; 0] }"),
             record("G", None, "pub struct G<T> { pub x: T }"),
             record("P", Some("t = \"a\""), "pub struct P { pub x: u64 }"),
         ];
-        let a = BTreeMap::from([("S".to_string(), (4, 4)), ("P".to_string(), (8, 8))]);
-        let mut b = BTreeMap::from([("S".to_string(), (4, 4))]);
+        let a = BTreeMap::from([
+            ("S".to_string(), Layout { size: 4, align: 4 }),
+            ("P".to_string(), Layout { size: 8, align: 8 }),
+        ]);
+        let mut b = BTreeMap::from([("S".to_string(), Layout { size: 4, align: 4 })]);
         layouts_complete(&targets(), &items, &[a.clone(), b.clone()]).unwrap();
         b.clear();
         let e = layouts_complete(&targets(), &items, &[a, b])

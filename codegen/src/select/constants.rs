@@ -102,7 +102,8 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
     let mut taken: HashSet<&str> = HashSet::new();
     let mut per_rule = vec![0usize; rules.len()];
     let mut exact_hits: HashSet<(usize, &str)> = HashSet::new();
-    for (name, header, body) in &scan.macros {
+    for m in &scan.macros {
+        let (name, header, body) = (&m.name, &m.header, &m.tokens);
         if body.is_empty()
             || body
                 .iter()

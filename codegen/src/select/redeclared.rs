@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::clang::{self, Scan};
 use crate::error::{Error, Result};
-use crate::inputs::Inputs;
+use crate::inputs::{Inputs, LeftOut};
 
 /// The scan when the first one failed with `first`.
 ///
@@ -51,18 +51,18 @@ fn declared_by_both(inputs: &Inputs, alone: &Scan) -> BTreeSet<String> {
 /// Puts the interfaces left out of the IDL (`left`), and the typedefs of their IDL files
 /// that the headers declare too (`LPMAPICLIENTSHUTDOWN`), at the IDL file's module and
 /// line, as they are when the headers lack the interfaces.
-fn keep_idl_places(inputs: &Inputs, left: &[(String, String, usize)], scan: &mut Scan) {
+fn keep_idl_places(inputs: &Inputs, left: &[LeftOut], scan: &mut Scan) {
     let line32 = |l: usize| u32::try_from(l).unwrap_or(u32::MAX);
-    for (name, key, line) in left {
-        if let Some(i) = scan.interfaces.get_mut(name) {
-            i.header = key.clone();
-            i.line = line32(*line);
+    for l in left {
+        if let Some(i) = scan.interfaces.get_mut(&l.name) {
+            i.header = l.key.clone();
+            i.line = line32(l.line);
         }
     }
     for input in inputs
         .idl
         .iter()
-        .filter(|i| left.iter().any(|(_, key, _)| *key == i.key))
+        .filter(|i| left.iter().any(|l| l.key == i.key))
     {
         for item in &input.file.items {
             if let crate::idl::Item::Typedef(t) = item {
@@ -92,9 +92,12 @@ fn difference(inputs: &Inputs, alone: &Scan, name: &str) -> Option<String> {
             decl.base.as_deref().unwrap_or("-")
         ));
     }
-    if let Some((g, _)) = alone.guids.get(&format!("IID_{name}")) {
-        if *g != decl.uuid {
-            return Some(format!("there ({at}) its IID is {g}, here {}", decl.uuid));
+    if let Some(g) = alone.guids.get(&format!("IID_{name}")) {
+        if g.value != decl.uuid {
+            return Some(format!(
+                "there ({at}) its IID is {}, here {}",
+                g.value, decl.uuid
+            ));
         }
     }
     // Less the methods a class redeclares from its bases (MAPI's headers repeat

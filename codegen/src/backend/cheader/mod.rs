@@ -125,7 +125,7 @@ pub fn umbrella(model: &Model) -> Result<String> {
     let uses: Vec<&String> = model
         .guids
         .iter()
-        .filter(|(name, (_, header))| header == "mapiguid.h" && !idl_iids.contains(*name))
+        .filter(|(name, g)| g.header == "mapiguid.h" && !idl_iids.contains(*name))
         .map(|(name, _)| name)
         .collect();
     if !uses.is_empty() {
@@ -281,7 +281,8 @@ pub fn umbrella(model: &Model) -> Result<String> {
         }
     }
     let base = &model.package.base_module;
-    for (name, (g, header)) in &model.guids {
+    for (name, defined) in &model.guids {
+        let (g, header) = (&defined.value, &defined.header);
         if !idl.contains(header.as_str())
             && !idl_iids.contains(name)
             && model.package.modules.contains(header)
@@ -775,7 +776,8 @@ fn sizes(o: &mut String, model: &Model, ours: &HashSet<&str>) -> Result<()> {
         let Some(layouts) = model.layouts.get(t) else {
             return Ok(());
         };
-        for (n, (size, _)) in layouts {
+        for (n, layout) in layouts {
+            let size = layout.size;
             if !records.contains(n.as_str()) {
                 continue;
             }
