@@ -180,116 +180,25 @@ fn word_after(src: &str, from: usize, word: &str) -> (usize, usize) {
 use crate::ir::header_key;
 
 impl Inputs {
+    /// Reads what the manifest names: the MAPI header folder (`mapi_include`, given on the
+    /// command line, overrides the manifest's), its headers, the IDL files, the targets
+    /// and the files copied into the crate.
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
         let spec = &manifest.spec;
-        // `--mapi-include` is relative to the working folder, the manifest's
-        // `mapi_include` to the manifest's folder; clang gets the folder absolute.
+        let dir = mapi_folder(manifest, mapi_include)?;
         let given = mapi_include.is_some();
-        let dir = match mapi_include {
-            Some(d) => d.to_path_buf(),
-            None => manifest.dir().join(&spec.input.mapi_include),
-        };
-        let unreadable = |e: std::io::Error| {
-            if given {
-                Error::msg(format!(
-                    "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
-                    dir.display()
-                ))
-            } else {
-                manifest.error_at(
-                    manifest.offset_of("input.mapi_include"),
-                    format!(
-                        "the MAPI header folder {} cannot be read ({e}).\n  Install the \
-                         mingw-w64 headers with `apt-get install mingw-w64-x86-64-dev` (or run \
-                         `cargo xtask regen`, which installs them), or pass another folder with \
-                         --mapi-include DIR",
-                        dir.display()
-                    ),
-                )
-            }
-        };
-        let dir = std::fs::canonicalize(&dir).map_err(unreadable)?;
-        let listing = std::fs::read_dir(&dir).map_err(unreadable)?;
-        let files: Vec<PathBuf> = listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        let mut headers = Vec::new();
-        for h in &spec.input.headers {
-            let want = h.get_ref().to_lowercase();
-            let mut found: Vec<&PathBuf> = files
-                .iter()
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
-                })
-                .collect();
-            found.sort();
-            let Some(path) = found.first() else {
-                let advice = if given {
-                    "check the name and the folder given with --mapi-include"
-                } else {
-                    "check the name or pass --mapi-include DIR"
-                };
-                return Err(manifest.error_at(
-                    h.span().start,
-                    format!(
-                        "header `{}` is not in the MAPI header folder {} (names are matched \
-                         case-insensitively); {advice}",
-                        h.get_ref(),
-                        dir.display()
-                    ),
-                ));
-            };
-            headers.push(MapiHeader {
-                key: want,
-                name: h.get_ref().clone(),
-                path: (*path).clone(),
-            });
-        }
-        let capitals: Vec<&PathBuf> = files
-            .iter()
-            .filter(|p| {
-                p.is_file()
-                    && p.file_name().is_some_and(|n| {
-                        let n = n.to_string_lossy();
-                        n != n.to_lowercase()
-                    })
-            })
+        let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| unreadable_folder(manifest, &dir, given, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
-        let overlay = if capitals.is_empty() {
-            None
-        } else {
-            Some(Overlay::write(&dir, &capitals)?)
-        };
-        let mut idl_inputs = Vec::new();
-        for i in &spec.input.idl {
-            let path = manifest.dir().join(i.get_ref());
-            let source = std::fs::read_to_string(&path).map_err(|e| {
-                idl::IdlError::whole_file(&path, format!("cannot read `{}`: {e}", path.display()))
-            })?;
-            let source = source
-                .strip_prefix('\u{feff}')
-                .unwrap_or(&source)
-                .to_string();
-            let file = idl::parse_str(&path, &source)?;
-            let key = header_key(i.get_ref());
-            let shown = shown_near(&manifest.path, i.get_ref());
-            let options = idl::CHeaderOptions {
-                guard: guard_name(&key),
-                source_name: shown.clone(),
-                header_name: key.clone(),
-            };
-            let (header, lines) = idl::c_header_with_lines(&file, &options);
-            idl_inputs.push(IdlInput {
-                file,
-                source,
-                shown,
-                virtual_path: format!("{VIRTUAL_DIR}/{key}"),
-                key,
-                shipped: header.clone(),
-                header,
-                lines,
-                options,
-            });
-        }
+        let headers = find_headers(manifest, &dir, &files, given)?;
+        let overlay = overlay_for_capitals(&dir, &files)?;
+        let idl = spec
+            .input
+            .idl
+            .iter()
+            .map(|i| read_idl(manifest, i.get_ref()))
+            .collect::<Result<Vec<_>>>()?;
         let targets = spec
             .targets
             .iter()
@@ -305,30 +214,15 @@ impl Inputs {
             .iter()
             .position(|t| t.calling_conventions)
             .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
-        let mut copied = Vec::new();
-        for (name, source) in &spec.output.files {
-            let path = manifest.dir().join(source.get_ref());
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                manifest.error_at(
-                    source.span().start,
-                    format!("`{}` cannot be read ({e})", path.display()),
-                )
-            })?;
-            copied.push(CopiedFile {
-                name: name.clone(),
-                source: source.get_ref().clone(),
-                text,
-            });
-        }
         Ok(Inputs {
             mapi_include: dir,
             headers,
-            idl: idl_inputs,
+            idl,
             targets,
             cc_target,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
-            copied,
+            copied: read_copied(manifest)?,
             overlay,
         })
     }
@@ -588,6 +482,152 @@ impl Inputs {
             .chain(self.idl.iter().map(|i| i.key.clone()))
             .collect()
     }
+}
+
+/// The MAPI header folder, absolute. `--mapi-include` is relative to the working
+/// folder, the manifest's `mapi_include` to the manifest's folder.
+fn mapi_folder(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<PathBuf> {
+    let dir = match mapi_include {
+        Some(d) => d.to_path_buf(),
+        None => manifest.dir().join(&manifest.spec.input.mapi_include),
+    };
+    std::fs::canonicalize(&dir)
+        .map_err(|e| unreadable_folder(manifest, &dir, mapi_include.is_some(), e))
+}
+
+/// The error for a MAPI header folder that cannot be read, at the manifest's
+/// `mapi_include` unless the folder was `given` on the command line.
+fn unreadable_folder(manifest: &Manifest, dir: &Path, given: bool, e: std::io::Error) -> Error {
+    if given {
+        return Error::msg(format!(
+            "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
+            dir.display()
+        ));
+    }
+    manifest.error_at(
+        manifest.offset_of("input.mapi_include"),
+        format!(
+            "the MAPI header folder {} cannot be read ({e}).\n  Install the mingw-w64 headers \
+             with `apt-get install mingw-w64-x86-64-dev` (or run `cargo xtask regen`, which \
+             installs them), or pass another folder with --mapi-include DIR",
+            dir.display()
+        ),
+    )
+}
+
+/// The file in the folder (`files`) for each header the manifest names, matched
+/// case-insensitively (the first, sorted, if several match).
+fn find_headers(
+    manifest: &Manifest,
+    dir: &Path,
+    files: &[PathBuf],
+    given: bool,
+) -> Result<Vec<MapiHeader>> {
+    let mut headers = Vec::new();
+    for h in &manifest.spec.input.headers {
+        let want = h.get_ref().to_lowercase();
+        let mut found: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
+            })
+            .collect();
+        found.sort();
+        let Some(path) = found.first() else {
+            let advice = if given {
+                "check the name and the folder given with --mapi-include"
+            } else {
+                "check the name or pass --mapi-include DIR"
+            };
+            return Err(manifest.error_at(
+                h.span().start,
+                format!(
+                    "header `{}` is not in the MAPI header folder {} (names are matched \
+                     case-insensitively); {advice}",
+                    h.get_ref(),
+                    dir.display()
+                ),
+            ));
+        };
+        headers.push(MapiHeader {
+            key: want,
+            name: h.get_ref().clone(),
+            path: (*path).clone(),
+        });
+    }
+    Ok(headers)
+}
+
+/// The overlay for the folder's files with capitals in their names, if there are any.
+fn overlay_for_capitals(dir: &Path, files: &[PathBuf]) -> Result<Option<Overlay>> {
+    let capitals: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| {
+            p.is_file()
+                && p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n != n.to_lowercase()
+                })
+        })
+        .collect();
+    if capitals.is_empty() {
+        return Ok(None);
+    }
+    Overlay::write(dir, &capitals).map(Some)
+}
+
+/// One IDL file the manifest names (`rel`, relative to its folder): read, parsed and
+/// lowered.
+fn read_idl(manifest: &Manifest, rel: &str) -> Result<IdlInput> {
+    let path = manifest.dir().join(rel);
+    let source = std::fs::read_to_string(&path).map_err(|e| {
+        idl::IdlError::whole_file(&path, format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    let source = source
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&source)
+        .to_string();
+    let file = idl::parse_str(&path, &source)?;
+    let key = header_key(rel);
+    let shown = shown_near(&manifest.path, rel);
+    let options = idl::CHeaderOptions {
+        guard: guard_name(&key),
+        source_name: shown.clone(),
+        header_name: key.clone(),
+    };
+    let (header, lines) = idl::c_header_with_lines(&file, &options);
+    Ok(IdlInput {
+        file,
+        source,
+        shown,
+        virtual_path: format!("{VIRTUAL_DIR}/{key}"),
+        key,
+        shipped: header.clone(),
+        header,
+        lines,
+        options,
+    })
+}
+
+/// `[output.files]`, read.
+fn read_copied(manifest: &Manifest) -> Result<Vec<CopiedFile>> {
+    let mut copied = Vec::new();
+    for (name, source) in &manifest.spec.output.files {
+        let path = manifest.dir().join(source.get_ref());
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            manifest.error_at(
+                source.span().start,
+                format!("`{}` cannot be read ({e})", path.display()),
+            )
+        })?;
+        copied.push(CopiedFile {
+            name: name.clone(),
+            source: source.get_ref().clone(),
+            text,
+        });
+    }
+    Ok(copied)
 }
 
 /// How banners name a file the manifest names: relative to the manifest's folder, shown

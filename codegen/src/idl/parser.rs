@@ -670,6 +670,8 @@ impl<'a> Parser<'a> {
 
     // ---- interfaces -----------------------------------------------------------------
 
+    /// `[attributes] interface Name : Base { methods };`, or a forward declaration
+    /// `interface Name;`.
     fn interface(&mut self) -> PResult<Item> {
         let doc = self.tok.doc.clone();
         let attrs = if self.tok.is_punct("[") {
@@ -685,38 +687,9 @@ impl<'a> Parser<'a> {
         let (name, pos) = self.name("an interface name")?;
         let declared_ahead = self.scope.is_interface(&name);
         if attrs.is_none() && self.tok.is_punct(";") {
-            self.declare(NameKind::Interface, &name, pos)?;
-            self.advance()?;
-            if !declared_ahead {
-                self.claim_value(
-                    &name,
-                    pos,
-                    format!("interface `{name}` (line {})", pos.line),
-                )?;
-            }
-            self.scope.forward_declare(&name);
-            return Ok(Item::ForwardInterface(name));
+            return self.forward_interface(name, pos, declared_ahead);
         }
-        let (attributes, uuid) = match attrs {
-            Some((a, _)) if !a.object => None,
-            Some((a, uuid)) => Some((a, uuid)),
-            None => None,
-        }
-        .ok_or_else(|| {
-            self.error(
-                pos,
-                format!(
-                    "interface `{name}` is not marked `object`; only COM interfaces \
-                     (`[object, uuid(...)]`) are supported"
-                ),
-            )
-        })?;
-        let uuid = uuid.ok_or_else(|| {
-            self.error(
-                pos,
-                format!("interface `{name}` has the `object` attribute but no `uuid(...)`"),
-            )
-        })?;
+        let (attributes, uuid) = self.com_attributes(attrs, &name, pos)?;
         self.scope
             .check_new_interface(&name)
             .map_err(|m| self.error(pos, m))?;
@@ -724,12 +697,70 @@ impl<'a> Parser<'a> {
         self.scope
             .check_uuid(&uuid, &name, attributes.shares_uuid.as_deref())
             .map_err(|m| self.error(pos, m))?;
+        self.claim_interface_names(&name, pos, declared_ahead)?;
+        let (base, methods) = self.base_and_methods(&name)?;
+        self.claim_call_macros(&name, &base, &methods, pos)?;
+        let iface = InterfaceDef {
+            name,
+            base: Some(base),
+            uuid,
+            attributes,
+            methods,
+            line: pos.line,
+            doc,
+        };
+        self.scope.define(iface.clone());
+        Ok(Item::Interface(iface))
+    }
+
+    /// `interface Name;`, at its `;`.
+    fn forward_interface(&mut self, name: String, pos: Pos, declared_ahead: bool) -> PResult<Item> {
+        self.declare(NameKind::Interface, &name, pos)?;
+        self.advance()?;
         if !declared_ahead {
             self.claim_value(
                 &name,
                 pos,
                 format!("interface `{name}` (line {})", pos.line),
             )?;
+        }
+        self.scope.forward_declare(&name);
+        Ok(Item::ForwardInterface(name))
+    }
+
+    /// The attributes of a COM interface: `object` and a `uuid(...)` are required.
+    fn com_attributes(
+        &self,
+        attrs: Option<(InterfaceAttributes, Option<Guid>)>,
+        name: &str,
+        pos: Pos,
+    ) -> PResult<(InterfaceAttributes, Guid)> {
+        let (attributes, uuid) = match attrs {
+            Some((a, uuid)) if a.object => (a, uuid),
+            _ => {
+                return Err(self.error(
+                    pos,
+                    format!(
+                        "interface `{name}` is not marked `object`; only COM interfaces \
+                         (`[object, uuid(...)]`) are supported"
+                    ),
+                ))
+            }
+        };
+        let uuid = uuid.ok_or_else(|| {
+            self.error(
+                pos,
+                format!("interface `{name}` has the `object` attribute but no `uuid(...)`"),
+            )
+        })?;
+        Ok((attributes, uuid))
+    }
+
+    /// The names an interface takes: its own (unless declared ahead) and those of its
+    /// Rust vtable, implementation trait, IID and C vtable.
+    fn claim_interface_names(&mut self, name: &str, pos: Pos, declared_ahead: bool) -> PResult<()> {
+        if !declared_ahead {
+            self.claim_value(name, pos, format!("interface `{name}` (line {})", pos.line))?;
         }
         for (derived, role) in [
             (format!("{name}_Vtbl"), "its Rust vtable"),
@@ -753,6 +784,11 @@ impl<'a> Parser<'a> {
                     .replacen("its ", "the ", 1),
             )?;
         }
+        Ok(())
+    }
+
+    /// `: Base { methods };` of interface `name`.
+    fn base_and_methods(&mut self, name: &str) -> PResult<(String, Vec<Method>)> {
         if !self.tok.is_punct(":") {
             return Err(self.error(
                 self.prev_end,
@@ -765,22 +801,32 @@ impl<'a> Parser<'a> {
         self.advance()?;
         let (base, bpos) = self.name("a base interface name")?;
         self.scope
-            .check_base(&base, &name)
+            .check_base(&base, name)
             .map_err(|m| self.error(bpos, m))?;
         self.expect_punct("{", "after the base interface")?;
         let inherited = self.scope.inherited(&base);
         let mut own: HashMap<String, usize> = HashMap::new();
         let mut methods = Vec::new();
         while !self.eat_punct("}")? {
-            let m = self.method(&name, &own, &inherited)?;
+            let m = self.method(name, &own, &inherited)?;
             own.insert(m.name.clone(), m.line);
             methods.push(m);
         }
         self.eat_punct(";")?;
-        // COBJMACROS defines `IFoo_Method` for every method of the chain.
+        Ok((base, methods))
+    }
+
+    /// COBJMACROS defines `IFoo_Method` for every method of the chain.
+    fn claim_call_macros(
+        &mut self,
+        name: &str,
+        base: &str,
+        methods: &[Method],
+        pos: Pos,
+    ) -> PResult<()> {
         let chain: Vec<String> = self
             .scope
-            .chain_methods(&base)
+            .chain_methods(base)
             .into_iter()
             .chain(methods.iter().map(|m| m.name.clone()))
             .collect();
@@ -792,17 +838,7 @@ impl<'a> Parser<'a> {
                 format!("the C call macro of `{name}::{m}` (line {})", pos.line),
             )?;
         }
-        let iface = InterfaceDef {
-            name,
-            base: Some(base),
-            uuid,
-            attributes,
-            methods,
-            line: pos.line,
-            doc,
-        };
-        self.scope.define(iface.clone());
-        Ok(Item::Interface(iface))
+        Ok(())
     }
 
     /// `"[" iattr { "," iattr } "]"`, with the uuid if there was one.
