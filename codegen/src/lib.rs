@@ -32,8 +32,9 @@
 //! the IDL line they come from ([`inputs::Inputs::locate_in_idl`]).
 //!
 //! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
-//! from the IDL alone (the [`idl`] front end, the IR and the back end's interface code,
-//! no libclang): what a provider crate's build.rs calls, with `default-features = false`.
+//! from the IDL alone, no libclang: the [`idl`] front end parses it and builds its
+//! [`ir::Model`] ([`idl::model`]), the [`backend`] renders it. What a provider crate's
+//! build.rs calls, with `default-features = false`.
 
 pub mod backend;
 pub mod cint;

@@ -106,6 +106,24 @@ fn the_idl_front_end_knows_no_later_stage() {
 }
 
 #[test]
+fn the_idl_only_path_is_the_idl_front_end_then_the_back_end() {
+    // The front end (idl/, its model of a provider's file among it) knows no back end;
+    // idl_bindings.rs only runs the two, and writes no Rust of its own.
+    assert_eq!(uses("idl_bindings.rs"), set(&["backend", "error", "idl"]));
+    let text = std::fs::read_to_string(src().join("idl_bindings.rs")).unwrap();
+    for rust in ["quote!", "parse_quote", "syn::", "TokenStream"] {
+        assert!(
+            !text.contains(rust),
+            "idl_bindings.rs writes Rust: `{rust}`"
+        );
+    }
+    let model = std::fs::read_to_string(src().join("idl/model.rs")).unwrap();
+    for rust in ["quote", "syn::", "TokenStream", "crate::backend"] {
+        assert!(!model.contains(rust), "idl/model.rs writes Rust: `{rust}`");
+    }
+}
+
+#[test]
 fn bindgen_items_are_keyed_by_type_and_layouts_come_from_clang() {
     for (path, text) in sources(&src()) {
         assert!(

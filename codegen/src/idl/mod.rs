@@ -42,6 +42,7 @@ mod cheader;
 mod check;
 mod error;
 mod lexer;
+pub mod model;
 mod parser;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! ends fill it, the selection stage decides what goes in, and the back end reads nothing
 //! else. It owns the types the stages share: GUIDs, headers, interfaces, C types.
 
+mod declaration;
 mod guid;
 mod header;
 mod interface;
@@ -11,6 +12,7 @@ mod types;
 
 use std::collections::BTreeMap;
 
+pub use declaration::{Declaration, DeclarationKind, Field};
 pub use guid::{DefinedGuid, Guid};
 pub use header::{header_key, Header, UMBRELLA_HEADER};
 pub use interface::{Interface, Method, Param, Unsupported};
@@ -19,7 +21,7 @@ pub use package::{CopiedFile, Package, Target};
 pub use types::{Abi, CType, Layout};
 
 /// Everything the back end needs, gathered from all front ends.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Model {
     /// The generated crate: name, version, modules.
     pub package: Package,
@@ -33,6 +35,9 @@ pub struct Model {
     pub constants: BTreeMap<String, Constant>,
     /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name.
     pub guids: BTreeMap<String, DefinedGuid>,
+    /// Type declarations in C's terms (a provider's IDL's records and typedefs), rendered
+    /// before `items`.
+    pub declarations: Vec<Declaration>,
     /// Type items from bindgen, merged over all targets.
     pub items: Vec<TypeItem>,
     /// Layout facts per target name: type name -> its layout there.

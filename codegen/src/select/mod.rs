@@ -104,6 +104,7 @@ pub fn model(
         interfaces,
         constants,
         guids: scan.guids,
+        declarations: Vec::new(),
         items,
         layouts,
         notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),
