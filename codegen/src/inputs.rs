@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::idl;
 use crate::ir::{CopiedFile, Target};
 use crate::manifest::Manifest;
@@ -177,6 +177,110 @@ fn word_after(src: &str, from: usize, word: &str) -> (usize, usize) {
     (from, 1)
 }
 
+/// Where a diagnostic on a lowered IDL header is, in the IDL and in the header.
+struct HeaderPlace<'d> {
+    diagnostic: &'d Diagnostic,
+    /// The IDL line.
+    idl_line: usize,
+    /// The header lines (1-based) the diagnostic may be on, likeliest first.
+    candidates: Vec<usize>,
+}
+
+/// A place in an IDL file.
+struct IdlPlace {
+    idl_line: usize,
+    column: usize,
+}
+
+impl IdlInput {
+    /// The IDL place of the first of `diagnostics` on this file's lowered header that
+    /// names an IDL line: those placed by the `#line` directives first, then those placed
+    /// by the header's own path.
+    fn place_of(&self, diagnostics: &[Diagnostic]) -> Option<IdlPlace> {
+        let at = self
+            .header_place(diagnostics, true)
+            .or_else(|| self.header_place(diagnostics, false))?;
+        Some(IdlPlace {
+            idl_line: at.idl_line,
+            column: self.column_in_idl(&at),
+        })
+    }
+
+    /// The first diagnostic placed at this IDL file by the `#line` directives (`direct`)
+    /// or at the lowered header's own path, if its line comes from an IDL line.
+    fn header_place<'d>(
+        &self,
+        diagnostics: &'d [Diagnostic],
+        direct: bool,
+    ) -> Option<HeaderPlace<'d>> {
+        let file = if direct {
+            &self.shown
+        } else {
+            &self.virtual_path
+        };
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d.path.as_os_str() == file.as_str())?;
+        let n = diagnostic.line;
+        let lines = &self.lines;
+        let (idl_line, candidates) = if direct {
+            // The header lines the compiler presumes at IDL line `n`, and the IDL line they
+            // really come from.
+            let on: Vec<usize> = idl::presumed_lines(&self.header, &self.shown)
+                .iter()
+                .enumerate()
+                .filter(|(h, p)| **p == Some(n) && lines.get(*h).is_some_and(|&l| l != 0))
+                .map(|(h, _)| h + 1)
+                .collect();
+            // A line that really is IDL line `n` first (a run's first line, where a
+            // directive put it), then lines presumed there after a run's first.
+            let (mut exact, drifted): (Vec<usize>, Vec<usize>) =
+                on.into_iter().partition(|&h| lines[h - 1] == n);
+            exact.extend(drifted);
+            (exact.first().map_or(0, |&h| lines[h - 1]), exact)
+        } else {
+            (lines.get(n.wrapping_sub(1)).copied().unwrap_or(0), vec![n])
+        };
+        (idl_line != 0).then_some(HeaderPlace {
+            diagnostic,
+            idl_line,
+            candidates,
+        })
+    }
+
+    /// The column on the IDL line of the name clang points at in a header line from it,
+    /// else of the first name clang quotes, else of the line's first non-blank.
+    fn column_in_idl(&self, at: &HeaderPlace<'_>) -> usize {
+        let text = self.source.split('\n').nth(at.idl_line - 1).unwrap_or("");
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let in_idl = |w: &str| -> Option<usize> {
+            if w.is_empty() || !w.chars().all(is_word) {
+                return None;
+            }
+            text.match_indices(w).map(|(b, _)| b).find(|&b| {
+                !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
+            })
+        };
+        let pointed = at.candidates.iter().find_map(|&h| {
+            let word: String = self
+                .header
+                .split('\n')
+                .nth(h - 1)
+                .unwrap_or("")
+                .chars()
+                .skip(at.diagnostic.column.saturating_sub(1))
+                .take_while(|&c| is_word(c))
+                .collect();
+            in_idl(&word)
+        });
+        let quoted = at.diagnostic.message.split('\'').nth(1).unwrap_or("");
+        pointed
+            .or_else(|| in_idl(quoted))
+            .or_else(|| text.find(|c: char| !c.is_whitespace()))
+            .map_or(1, |b| text[..b].chars().count() + 1)
+    }
+}
+
 use crate::ir::header_key;
 
 impl Inputs {
@@ -278,105 +382,21 @@ impl Inputs {
         self.idl.iter().map(|i| i.key.as_str())
     }
 
-    /// An error that quotes clang on a lowered IDL header is put at the IDL line the
-    /// header line comes from: `x.idl:LINE:COL: ...`, the column that of the name clang
-    /// points at (or else the first it quotes), if the IDL line holds it. clang names the
-    /// place as the header's `#line` directives have it (`headers/x.idl:LINE:COL`), or, for
-    /// a line they do not cover, by the header's own path (`/mapi-codegen-virtual/x.h:L:C`).
+    /// An error that reports clang's diagnostics on a lowered IDL header is put at the IDL
+    /// line the header line comes from: `x.idl:LINE:COL: ...`, the column that of the name
+    /// clang points at (or else the first it quotes), if the IDL line holds it. clang
+    /// places a diagnostic as the header's `#line` directives have it
+    /// (`headers/x.idl:LINE:COL`), or, for a line they do not cover, by the header's own
+    /// path (`/mapi-codegen-virtual/x.h:L:C`). Any other error is returned as it is.
     pub fn locate_in_idl(&self, e: Error) -> Error {
-        let message = e.to_string();
         for input in &self.idl {
-            let (header, lines) = (&input.header, &input.lines);
-            // (where the place starts, the IDL line, the header lines it may be on)
-            let mut found = None;
-            for (needle, direct) in [
-                (format!("{}:", input.shown), true),
-                (format!("{}:", input.virtual_path), false),
-            ] {
-                // The IDL's shown name as clang prints it: a whole path, not the tail of
-                // the real one in an error that is already the IDL front end's.
-                let Some(at) = message.match_indices(&needle).map(|(i, _)| i).find(|&i| {
-                    !direct
-                        || message[..i]
-                            .chars()
-                            .next_back()
-                            .is_none_or(char::is_whitespace)
-                }) else {
-                    continue;
-                };
-                let rest = &message[at + needle.len()..];
-                let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-                let Ok(n) = digits.parse::<usize>() else {
-                    continue;
-                };
-                let (idl_line, candidates): (usize, Vec<usize>) = if direct {
-                    // The header lines the compiler presumes at IDL line `n`, and the IDL
-                    // line they really come from.
-                    let on: Vec<usize> = idl::presumed_lines(header, &input.shown)
-                        .iter()
-                        .enumerate()
-                        .filter(|(h, p)| **p == Some(n) && lines.get(*h).is_some_and(|&l| l != 0))
-                        .map(|(h, _)| h + 1)
-                        .collect();
-                    // A line that really is IDL line `n` first (a run's first line, where a
-                    // directive put it), then lines presumed there after a run's first.
-                    let (mut exact, drifted): (Vec<usize>, Vec<usize>) =
-                        on.into_iter().partition(|&h| lines[h - 1] == n);
-                    exact.extend(drifted);
-                    (exact.first().map_or(0, |&h| lines[h - 1]), exact)
-                } else {
-                    (lines.get(n.wrapping_sub(1)).copied().unwrap_or(0), vec![n])
-                };
-                if idl_line != 0 {
-                    let col: usize = rest[digits.len()..]
-                        .strip_prefix(':')
-                        .map(|r| {
-                            r.chars()
-                                .take_while(|c| c.is_ascii_digit())
-                                .collect::<String>()
-                        })
-                        .and_then(|d| d.parse().ok())
-                        .unwrap_or(0);
-                    found = Some((at, idl_line, candidates, col));
-                    break;
-                }
+            if let Some(at) = input.place_of(e.compiler_diagnostics()) {
+                return input.error_at(
+                    at.idl_line,
+                    at.column,
+                    format!("this declaration does not compile once lowered to C: {e}"),
+                );
             }
-            let Some((at, idl_line, candidates, hcol)) = found else {
-                continue;
-            };
-            let text = input.source.split('\n').nth(idl_line - 1).unwrap_or("");
-            let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-            let in_idl = |w: &str| -> Option<usize> {
-                if w.is_empty() || !w.chars().all(is_word) {
-                    return None;
-                }
-                text.match_indices(w).map(|(b, _)| b).find(|&b| {
-                    !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
-                })
-            };
-            // The name clang points at in a header line from this IDL line, else the first
-            // it quotes.
-            let pointed = candidates.iter().find_map(|&h| {
-                let word: String = header
-                    .split('\n')
-                    .nth(h - 1)
-                    .unwrap_or("")
-                    .chars()
-                    .skip(hcol.saturating_sub(1))
-                    .take_while(|&c| is_word(c))
-                    .collect();
-                in_idl(&word)
-            });
-            let quoted = message[at..].split('\'').nth(1).unwrap_or("");
-            let col = pointed
-                .or_else(|| in_idl(quoted))
-                .or_else(|| text.find(|c: char| !c.is_whitespace()))
-                .map_or(1, |b| text[..b].chars().count() + 1);
-            return input.error_at(
-                idl_line,
-                col,
-                format!("this declaration does not compile once lowered to C: {message}"),
-            );
         }
         e
     }
@@ -690,7 +710,7 @@ mod tests {
 
     /// `#include <capital.h>` in a folder holding `Capital.h`, read with the folder on the
     /// include path and, if `overlay`, the overlay: clang's errors.
-    fn include_lower_case(overlay: bool) -> Vec<String> {
+    fn include_lower_case(overlay: bool) -> Vec<crate::error::Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
         let header = dir.path().join("Capital.h");
         std::fs::write(&header, "#define FROM_THE_FOLDER 1\n").unwrap();

@@ -26,8 +26,8 @@ pub fn rescan(inputs: &mut Inputs, first: Error) -> Result<Scan> {
     }
     for name in &held {
         if let Some(what) = difference(inputs, &alone, name) {
-            return Err(Error::msg(format!(
-                "{first}\n  The MAPI headers declare `{name}` too, differently: {what}"
+            return Err(first.note(format!(
+                "The MAPI headers declare `{name}` too, differently: {what}"
             )));
         }
     }
