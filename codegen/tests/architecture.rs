@@ -256,3 +256,95 @@ fn the_task_lists_name_every_task() {
         "README: bench-regen's {runs} runs"
     );
 }
+
+/// The lines of each `fn` in `text` (from its `fn` line to its closing brace), by name
+/// and first line. Braces in one-line strings, in `'{'` and `'}'` and after `//` are not
+/// counted.
+fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let t = t.strip_prefix("pub(crate) ").unwrap_or(t);
+        let t = t.strip_prefix("const ").unwrap_or(t);
+        let t = t.strip_prefix("unsafe ").unwrap_or(t);
+        let t = t.strip_prefix("extern \"C\" ").unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut started) = (0i32, false);
+        for (j, body) in lines.iter().enumerate().skip(i) {
+            let code = code_of(body);
+            if !started && code.contains(';') && !code.contains('{') {
+                break;
+            }
+            for c in code.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        started = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if started && depth == 0 {
+                out.push((name, i + 1, j - i + 1));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A line without its string literals' text, its `'{'` and `'}'`, and its comment.
+fn code_of(line: &str) -> String {
+    let line = line.replace("'{'", "").replace("'}'", "");
+    let (mut out, mut in_str, mut escaped) = (String::new(), false, false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_str {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '/' if chars.peek() == Some(&'/') => break,
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_a_wall() {
+    // A longer function says why in the comment right above it, with these words.
+    const WHY: &str = "longer than 80 lines:";
+    let mut walls = Vec::new();
+    for (path, text) in sources(&src()) {
+        let lines: Vec<&str> = text.lines().collect();
+        for (name, line, len) in function_lengths(&text) {
+            let above = lines[..line - 1]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("//") || l.starts_with("#[")
+                })
+                .any(|l| l.contains(WHY));
+            if len > 80 && !above {
+                walls.push(format!("{}:{line} `{name}`: {len} lines", path.display()));
+            }
+        }
+    }
+    assert!(walls.is_empty(), "functions over 80 lines: {walls:#?}");
+}

@@ -123,17 +123,7 @@ pub fn answer(
             Some(answer) => Ok(answer),
             None => evaluate::evaluate(inputs, triple, &request.macros),
         };
-        // Any further target: a parse for its layouts alone.
-        let rest: Vec<(usize, Result<layouts::Layouts>)> = (0..inputs.targets.len())
-            .filter(|i| *i != cc && Some(*i) != other)
-            .map(|i| {
-                let triple = &inputs.targets[i].triple;
-                (
-                    i,
-                    parse_for_layouts(inputs, scan, triple).map(|tu| layouts::collect(&tu)),
-                )
-            })
-            .collect();
+        let rest = further_layouts(inputs, scan, other);
         // Each run's output processed as it arrives, in whatever order the runs end.
         let mut processed: Vec<Option<Result<bindgen::TargetOutput>>> =
             inputs.targets.iter().map(|_| None).collect();
@@ -142,18 +132,7 @@ pub fn answer(
                 bindgen::process(&inputs.targets[i].triple, &text, &interfaces, &scan.decls)
             }));
         }
-        // A run that sent nothing panicked.
-        let processed: Vec<Result<bindgen::TargetOutput>> = runs
-            .into_iter()
-            .zip(processed)
-            .map(|(h, p)| match (joined(h.join().map(Ok)), p) {
-                (Ok(()), Some(p)) => p,
-                (Err(e), _) => Err(e),
-                (Ok(()), None) => Err(Error::msg(
-                    "internal error: a generator thread ended without its output",
-                )),
-            })
-            .collect();
+        let processed = ended(runs, processed);
         (evaluated, rest, processed)
     });
     let (values, evaluated_layouts) = evaluated?;
@@ -171,6 +150,43 @@ pub fn answer(
         values,
         layouts,
     })
+}
+
+/// Any target besides the calling-convention one and `other` (whose parses give theirs):
+/// a parse for its layouts alone, by target index.
+fn further_layouts(
+    inputs: &Inputs,
+    scan: &Scan,
+    other: Option<usize>,
+) -> Vec<(usize, Result<layouts::Layouts>)> {
+    (0..inputs.targets.len())
+        .filter(|i| *i != inputs.cc_target && Some(*i) != other)
+        .map(|i| {
+            let triple = &inputs.targets[i].triple;
+            (
+                i,
+                parse_for_layouts(inputs, scan, triple).map(|tu| layouts::collect(&tu)),
+            )
+        })
+        .collect()
+}
+
+/// Each bindgen run's processed output once its thread has ended; a run that sent
+/// nothing panicked.
+fn ended(
+    runs: Vec<std::thread::ScopedJoinHandle<'_, ()>>,
+    processed: Vec<Option<Result<bindgen::TargetOutput>>>,
+) -> Vec<Result<bindgen::TargetOutput>> {
+    runs.into_iter()
+        .zip(processed)
+        .map(|(h, p)| match (joined(h.join().map(Ok)), p) {
+            (Ok(()), Some(p)) => p,
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(Error::msg(
+                "internal error: a generator thread ended without its output",
+            )),
+        })
+        .collect()
 }
 
 /// The target the macros are evaluated for (and its layouts collected in the same

@@ -441,6 +441,19 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         ),
     );
     line(o, "#if defined(__cplusplus) && !defined(CINTERFACE)");
+    cpp_class(o, iface);
+    line(o, "#else");
+    c_vtable(o, chain, iface);
+    line(o, "#ifdef COBJMACROS");
+    call_macros(o, chain, iface);
+    line(o, "#endif");
+    line(o, "#endif");
+}
+
+/// The pure virtual class C++ declares the interface as, and its UUID for mingw-w64's
+/// `__uuidof`.
+fn cpp_class(o: &mut String, iface: &InterfaceDef) {
+    let name = &iface.name;
     match &iface.base {
         Some(b) => line(o, &format!("struct {name} : public {b} {{")),
         None => line(o, &format!("struct {name} {{")),
@@ -464,7 +477,11 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         &format!("__CRT_UUID_DECL({name}, {})", iface.uuid.define_guid_args()),
     );
     line(o, "#endif");
-    line(o, "#else");
+}
+
+/// C's view: the vtable of every method of the chain, and the object pointing at it.
+fn c_vtable(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
+    let name = &iface.name;
     line(o, &format!("typedef struct {name}Vtbl {{"));
     for owner in chain {
         line(o, &format!("    /* {} */", owner.name));
@@ -484,7 +501,11 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, &format!("struct {name} {{"));
     line(o, &format!("    const struct {name}Vtbl *lpVtbl;"));
     line(o, "};");
-    line(o, "#ifdef COBJMACROS");
+}
+
+/// `COBJMACROS`' `IFoo_Method(This, ...)` for every method of the chain.
+fn call_macros(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
+    let name = &iface.name;
     for owner in chain {
         for m in &owner.methods {
             // A macro parameter named like the method or `lpVtbl` would be substituted in
@@ -510,8 +531,6 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
             );
         }
     }
-    line(o, "#endif");
-    line(o, "#endif");
 }
 
 /// The platform part: the Windows and MAPI headers, or elsewhere the umbrella header

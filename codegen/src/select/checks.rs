@@ -89,59 +89,10 @@ pub fn idl_names(
     guids: &BTreeMap<String, DefinedGuid>,
     items: &[TypeItem],
 ) -> Result<()> {
-    let mut values: HashMap<&str, &'static str> = HashMap::new();
-    for i in interfaces {
-        values.insert(&i.name, "an interface");
-    }
-    for c in constants.keys() {
-        values.insert(c, "a constant");
-    }
-    for g in guids.keys() {
-        values.insert(g, "a GUID constant");
-    }
-    for item in items {
-        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
-            values.insert(item.name(), "a constant");
-        }
-    }
-    // The Rust names derived from the other headers' interfaces, which an IDL
-    // declaration would collide with in the bindings (C knows none of them).
-    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
-    let mut derived: HashMap<String, String> = HashMap::new();
-    for i in interfaces
-        .iter()
-        .filter(|i| !idl_keys.contains(i.header.as_str()))
-    {
-        for (name, role) in [
-            (format!("{}_Vtbl", i.name), "vtable"),
-            (format!("{}_Impl", i.name), "implementation trait"),
-            (format!("IID_{}", i.name), "IID"),
-        ] {
-            derived.insert(
-                name,
-                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
-            );
-        }
-    }
+    let values = binding_values(interfaces, constants, guids, items);
+    let derived = derived_names(inputs, interfaces);
     for input in &inputs.idl {
-        let mut declared: Vec<(&str, usize)> = Vec::new();
-        for item in &input.file.items {
-            match item {
-                Item::Const(c) => declared.push((&c.name, c.line)),
-                Item::Typedef(a) => declared.push((&a.name, a.line)),
-                Item::Interface(i) => declared.push((&i.name, i.line)),
-                Item::Struct(st) => {
-                    declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
-                    declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
-                }
-                Item::Enum(e) => {
-                    declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
-                    declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
-                    declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
-                }
-                _ => {}
-            }
-        }
+        let declared = idl_declared(input);
         for (name, line) in declared {
             if let Some(what) = derived.get(name) {
                 return Err(input.error_at_word(
@@ -171,6 +122,78 @@ pub fn idl_names(
         }
     }
     Ok(())
+}
+
+/// The values the bindings name (what a parameter must not be named like), with what each
+/// is.
+fn binding_values<'a>(
+    interfaces: &'a [Interface],
+    constants: &'a BTreeMap<String, Constant>,
+    guids: &'a BTreeMap<String, DefinedGuid>,
+    items: &'a [TypeItem],
+) -> HashMap<&'a str, &'static str> {
+    let mut values: HashMap<&'a str, &'static str> = HashMap::new();
+    for i in interfaces {
+        values.insert(&i.name, "an interface");
+    }
+    for c in constants.keys() {
+        values.insert(c, "a constant");
+    }
+    for g in guids.keys() {
+        values.insert(g, "a GUID constant");
+    }
+    for item in items {
+        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
+            values.insert(item.name(), "a constant");
+        }
+    }
+    values
+}
+
+/// The Rust names derived from the other headers' interfaces, with what each is.
+fn derived_names(inputs: &Inputs, interfaces: &[Interface]) -> HashMap<String, String> {
+    // An IDL declaration would collide with them in the bindings (C knows none of them).
+    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for i in interfaces
+        .iter()
+        .filter(|i| !idl_keys.contains(i.header.as_str()))
+    {
+        for (name, role) in [
+            (format!("{}_Vtbl", i.name), "vtable"),
+            (format!("{}_Impl", i.name), "implementation trait"),
+            (format!("IID_{}", i.name), "IID"),
+        ] {
+            derived.insert(
+                name,
+                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
+            );
+        }
+    }
+    derived
+}
+
+/// Every name an IDL file declares, with its line.
+fn idl_declared(input: &crate::inputs::IdlInput) -> Vec<(&str, usize)> {
+    let mut declared: Vec<(&str, usize)> = Vec::new();
+    for item in &input.file.items {
+        match item {
+            Item::Const(c) => declared.push((&c.name, c.line)),
+            Item::Typedef(a) => declared.push((&a.name, a.line)),
+            Item::Interface(i) => declared.push((&i.name, i.line)),
+            Item::Struct(st) => {
+                declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
+                declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
+            }
+            Item::Enum(e) => {
+                declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
+                declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
+                declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
+            }
+            _ => {}
+        }
+    }
+    declared
 }
 
 /// Every type an emitted method names must be declared by the bindings. The error is at

@@ -487,96 +487,24 @@ fn declaration(
     aliases: &Aliases,
     idl_pointers: &HashMap<String, String>,
 ) -> Result<Option<(String, Decl)>> {
-    let fields = |fs: &syn::Fields| -> Result<Vec<(String, C)>> {
-        fs.iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let name = f
-                    .ident
-                    .as_ref()
-                    .map_or_else(|| format!("_{i}"), |n| member_name(&n.to_string()));
-                Ok((name, from_rust(&f.ty)?))
-            })
-            .collect()
-    };
     Ok(Some(match &item.item {
         syn::Item::Struct(s) => (
             s.ident.to_string(),
             Decl::Record {
                 union: false,
-                fields: fields(&s.fields)?,
+                fields: record_fields(&s.fields)?,
             },
         ),
         syn::Item::Union(u) => (
             u.ident.to_string(),
             Decl::Record {
                 union: true,
-                fields: fields(&syn::Fields::Named(u.fields.clone()))?,
+                fields: record_fields(&syn::Fields::Named(u.fields.clone()))?,
             },
         ),
-        syn::Item::Type(t) => {
-            let name = t.ident.to_string();
-            if ctype::c_name(&name) != name {
-                return Ok(None);
-            }
-            // The bindings type the pointers to their interfaces (`InterfacePtr<IFoo>` is
-            // `IFoo *`); one to a COM interface they do not carry (`IStream`) is
-            // `*mut c_void`, which C gets back from the IDL headers'
-            // `typedef struct IStream *LPSTREAM;` (which must agree).
-            let mut ty = from_rust(&t.ty)?;
-            let void_ptr = C::Ptr {
-                to: Box::new(C::Base("void".into())),
-                to_const: false,
-            };
-            if ty == void_ptr {
-                if let Some(to) = idl_pointers.get(&name).cloned() {
-                    ty = C::Ptr {
-                        to: Box::new(C::Base(to)),
-                        to_const: false,
-                    };
-                }
-            }
-            (name, Decl::Typedef(ty))
-        }
-        syn::Item::Use(u) => {
-            // `pub use self::tagTYPEKIND as TYPEKIND;`
-            let mut tree = &u.tree;
-            while let syn::UseTree::Path(p) = tree {
-                tree = &p.tree;
-            }
-            let syn::UseTree::Rename(r) = tree else {
-                return Err(Error::msg(
-                    "internal error: the C header cannot translate a `use` without `as`",
-                ));
-            };
-            (
-                r.rename.to_string(),
-                Decl::Typedef(C::Base(ctype::c_name(&r.ident.to_string()))),
-            )
-        }
-        syn::Item::Const(c) => {
-            let name = c.ident.to_string();
-            let ty = from_rust(&c.ty)?;
-            let t = &c.ty;
-            let tname = quote::quote!(#t).to_string();
-            let prim = aliases.integer(&tname).ok_or_else(|| {
-                Error::msg(format!(
-                    "internal error: `{name}`'s type `{tname}` is not an integer"
-                ))
-            })?;
-            let value = const_value(&c.expr).ok_or_else(|| {
-                Error::msg(format!(
-                    "internal error: `{name}`'s value is not an integer literal"
-                ))
-            })?;
-            (
-                name,
-                Decl::Const {
-                    ty,
-                    value: literal(prim, value),
-                },
-            )
-        }
+        syn::Item::Type(t) => return typedef_declaration(t, idl_pointers),
+        syn::Item::Use(u) => use_declaration(u)?,
+        syn::Item::Const(c) => const_declaration(c, aliases)?,
         syn::Item::Impl(_) => return Ok(None),
         other => {
             return Err(Error::msg(format!(
@@ -585,6 +513,91 @@ fn declaration(
             )))
         }
     }))
+}
+
+/// A struct's or union's fields in C, a tuple struct's named `_0`, `_1`...
+fn record_fields(fs: &syn::Fields) -> Result<Vec<(String, C)>> {
+    fs.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let name = f
+                .ident
+                .as_ref()
+                .map_or_else(|| format!("_{i}"), |n| member_name(&n.to_string()));
+            Ok((name, from_rust(&f.ty)?))
+        })
+        .collect()
+}
+
+/// A `type` alias as a C typedef; `None` for a name C spells otherwise (its own).
+fn typedef_declaration(
+    t: &syn::ItemType,
+    idl_pointers: &HashMap<String, String>,
+) -> Result<Option<(String, Decl)>> {
+    let name = t.ident.to_string();
+    if ctype::c_name(&name) != name {
+        return Ok(None);
+    }
+    // The bindings type the pointers to their interfaces (`InterfacePtr<IFoo>` is
+    // `IFoo *`); one to a COM interface they do not carry (`IStream`) is
+    // `*mut c_void`, which C gets back from the IDL headers'
+    // `typedef struct IStream *LPSTREAM;` (which must agree).
+    let mut ty = from_rust(&t.ty)?;
+    let void_ptr = C::Ptr {
+        to: Box::new(C::Base("void".into())),
+        to_const: false,
+    };
+    if ty == void_ptr {
+        if let Some(to) = idl_pointers.get(&name).cloned() {
+            ty = C::Ptr {
+                to: Box::new(C::Base(to)),
+                to_const: false,
+            };
+        }
+    }
+    Ok(Some((name, Decl::Typedef(ty))))
+}
+
+/// `pub use self::tagTYPEKIND as TYPEKIND;` as `typedef tagTYPEKIND TYPEKIND;`.
+fn use_declaration(u: &syn::ItemUse) -> Result<(String, Decl)> {
+    let mut tree = &u.tree;
+    while let syn::UseTree::Path(p) = tree {
+        tree = &p.tree;
+    }
+    let syn::UseTree::Rename(r) = tree else {
+        return Err(Error::msg(
+            "internal error: the C header cannot translate a `use` without `as`",
+        ));
+    };
+    Ok((
+        r.rename.to_string(),
+        Decl::Typedef(C::Base(ctype::c_name(&r.ident.to_string()))),
+    ))
+}
+
+/// An integer `const` as a macro of its C type.
+fn const_declaration(c: &syn::ItemConst, aliases: &Aliases) -> Result<(String, Decl)> {
+    let name = c.ident.to_string();
+    let ty = from_rust(&c.ty)?;
+    let t = &c.ty;
+    let tname = quote::quote!(#t).to_string();
+    let prim = aliases.integer(&tname).ok_or_else(|| {
+        Error::msg(format!(
+            "internal error: `{name}`'s type `{tname}` is not an integer"
+        ))
+    })?;
+    let value = const_value(&c.expr).ok_or_else(|| {
+        Error::msg(format!(
+            "internal error: `{name}`'s value is not an integer literal"
+        ))
+    })?;
+    Ok((
+        name,
+        Decl::Const {
+            ty,
+            value: literal(prim, value),
+        },
+    ))
 }
 
 fn const_value(e: &syn::Expr) -> Option<i128> {
@@ -700,26 +713,41 @@ fn ancestry<'a>(model: &'a Model, iface: &'a Interface) -> Result<Vec<&'a Interf
 
 /// One interface: the C++ class, the C vtable and object, the `COBJMACROS` call macros.
 fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
-    let name = &iface.name;
     let chain = ancestry(model, iface)?;
-    let params = |m: &crate::ir::Method| -> Vec<(String, C)> {
-        m.params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let n = if p.name.is_empty() {
-                    format!("p{}", i + 1)
-                } else {
-                    member_name(&p.name)
-                };
-                (n, from_ir(&p.ty))
-            })
-            .collect()
-    };
+    line(o, "#if defined(__cplusplus) && !defined(CINTERFACE)");
+    gen_cpp_class(o, iface);
+    line(o, "#else");
+    gen_c_vtable(o, iface, &chain);
+    line(o, "#ifdef COBJMACROS");
+    gen_call_macros(o, iface, &chain);
+    line(o, "#endif");
+    line(o, "#endif");
+    Ok(())
+}
+
+/// A method's parameters in C, the unnamed named `p1`, `p2`...
+fn c_params(m: &crate::ir::Method) -> Vec<(String, C)> {
+    m.params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let n = if p.name.is_empty() {
+                format!("p{}", i + 1)
+            } else {
+                member_name(&p.name)
+            };
+            (n, from_ir(&p.ty))
+        })
+        .collect()
+}
+
+/// The pure virtual class C++ declares the interface as.
+fn gen_cpp_class(o: &mut String, iface: &Interface) {
+    let name = &iface.name;
     // C's `REFIID` is a macro for `const IID *`, which the IR holds; C++'s a reference, as
     // the C++ classes take it on Windows.
     let cpp_params = |m: &crate::ir::Method| -> Vec<(String, C)> {
-        params(m)
+        c_params(m)
             .into_iter()
             .map(|(n, t)| match &t {
                 C::Ptr { to, to_const: true } => match &**to {
@@ -732,7 +760,6 @@ fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
             })
             .collect()
     };
-    line(o, "#if defined(__cplusplus) && !defined(CINTERFACE)");
     match &iface.base {
         Some(b) => line(o, &format!("struct {name} : public {b} {{")),
         None => line(o, &format!("struct {name} {{")),
@@ -754,9 +781,14 @@ fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
         );
     }
     line(o, "};");
-    line(o, "#else");
+}
+
+/// C's view: the vtable of every method of the chain (`chain`, the root first), and the
+/// object pointing at it.
+fn gen_c_vtable(o: &mut String, iface: &Interface, chain: &[&Interface]) {
+    let name = &iface.name;
     line(o, &format!("typedef struct {name}Vtbl {{"));
-    for owner in &chain {
+    for owner in chain {
         for m in &owner.methods {
             let mut ps = vec![(
                 "This".to_string(),
@@ -765,7 +797,7 @@ fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
                     to_const: false,
                 },
             )];
-            ps.extend(params(m));
+            ps.extend(c_params(m));
             let entry = C::Ptr {
                 to: Box::new(C::Fn {
                     ret: Box::new(from_ir(&m.ret)),
@@ -781,8 +813,12 @@ fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
     line(o, &format!("struct {name} {{"));
     line(o, &format!("    const struct {name}Vtbl *lpVtbl;"));
     line(o, "};");
-    line(o, "#ifdef COBJMACROS");
-    for owner in &chain {
+}
+
+/// `COBJMACROS`' `IFoo_Method(This, ...)` for every method of the chain.
+fn gen_call_macros(o: &mut String, iface: &Interface, chain: &[&Interface]) {
+    let name = &iface.name;
+    for owner in chain {
         for m in &owner.methods {
             let args: String = (1..=m.params.len()).map(|i| format!(", p{i}")).collect();
             line(
@@ -794,9 +830,6 @@ fn interface(o: &mut String, model: &Model, iface: &Interface) -> Result<()> {
             );
         }
     }
-    line(o, "#endif");
-    line(o, "#endif");
-    Ok(())
 }
 
 /// The size assertions: per Windows target under `_WIN32`, x86_64's elsewhere. `ours`
