@@ -78,7 +78,7 @@ pub struct Options {
 pub struct Generated {
     pub files: BTreeMap<String, String>,
     pub model: ir::Model,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Vec<Lap>,
     /// Every file and folder the run read: the manifest, the IDL files, the MAPI header
     /// folder and its headers. An output folder must not hold any of them.
     pub inputs: Vec<PathBuf>,
@@ -139,10 +139,18 @@ pub fn generate(opts: &Options) -> Result<Generated> {
 }
 
 #[cfg(feature = "clang")]
+/// How long one step of [`generate`] took.
+#[derive(Debug, Clone, Copy)]
+pub struct Lap {
+    pub stage: &'static str,
+    pub took: Duration,
+}
+
+#[cfg(feature = "clang")]
 /// How long each step of [`generate`] took.
 struct Stopwatch {
     since: Instant,
-    laps: Vec<(&'static str, Duration)>,
+    laps: Vec<Lap>,
 }
 
 #[cfg(feature = "clang")]
@@ -156,7 +164,10 @@ impl Stopwatch {
 
     /// Records the time since the last lap as `name`'s.
     fn lap(&mut self, name: &'static str) {
-        self.laps.push((name, self.since.elapsed()));
+        self.laps.push(Lap {
+            stage: name,
+            took: self.since.elapsed(),
+        });
         self.since = Instant::now();
     }
 }

@@ -135,7 +135,10 @@ pub fn answer(
         let processed = ended(runs, processed);
         (evaluated, rest, processed)
     });
-    let (values, evaluated_layouts) = evaluated?;
+    let evaluate::Evaluated {
+        values,
+        layouts: evaluated_layouts,
+    } = evaluated?;
     let mut layouts = vec![layouts::Layouts::new(); inputs.targets.len()];
     layouts[cc] = scan.layouts.clone();
     if let Some(i) = other {
