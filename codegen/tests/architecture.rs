@@ -69,8 +69,16 @@ fn the_ir_depends_on_no_stage() {
 fn the_clang_stage_sees_the_inputs_not_the_manifest() {
     let used = uses("clang");
     assert!(used.contains("inputs"), "{used:?}");
-    for banned in ["manifest", "select", "backend"] {
+    for banned in ["manifest", "select", "backend", "idl"] {
         assert!(!used.contains(banned), "clang/ uses crate::{banned}");
+    }
+    // What clang reads is selection's choice: the clang stage leaves nothing out itself.
+    for (path, text) in sources(&src().join("clang")) {
+        assert!(
+            !text.contains("leave_out("),
+            "{}: the clang stage decides what it reads",
+            path.display()
+        );
     }
 }
 

@@ -38,7 +38,7 @@ pub fn evaluate(inputs: &Inputs, triple: &str, macros: &[String]) -> Result<Eval
 /// constants rules may choose (`select::candidate_macros`, from the headers' text), for
 /// `triple`. [`Early::take`] gives its answer for the macros the plan then asks for, or
 /// nothing when it cannot stand in for [`evaluate`]: a requested macro it did not
-/// evaluate, headers that the scan changed since ([`Inputs::leave_out`]), or a failed
+/// evaluate, headers that selection changed since ([`Inputs::leave_out`]), or a failed
 /// parse; then `evaluate` runs as before.
 pub struct Early {
     /// What clang read: the files' text, to see that it is still what `evaluate` would
