@@ -318,6 +318,7 @@ impl Inputs {
             .iter()
             .position(|t| t.calling_conventions)
             .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
+        let copied = read_copied(manifest)?;
         Ok(Inputs {
             mapi_include: dir,
             headers,
@@ -326,7 +327,7 @@ impl Inputs {
             cc_target,
             resource_include: clang_resource_include()?,
             defines: spec.input.defines.clone(),
-            copied: read_copied(manifest)?,
+            copied,
             overlay,
         })
     }
