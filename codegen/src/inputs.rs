@@ -7,9 +7,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::idl;
-use crate::ir::Target;
+use crate::ir::{CopiedFile, Target};
 use crate::manifest::Manifest;
 
 /// Where in-memory files live; no real file is ever there.
@@ -29,9 +29,8 @@ pub struct Inputs {
     pub cc_target: usize,
     pub resource_include: PathBuf,
     pub defines: Vec<String>,
-    /// `[output.files]`, read: (name in the crate, the file as the manifest names it, its
-    /// text).
-    pub copied: Vec<(String, String, String)>,
+    /// `[output.files]`, read.
+    pub copied: Vec<CopiedFile>,
     /// A clang overlay that makes the MAPI folder's names with capitals match in any case,
     /// so that Microsoft's `#include <mapidefs.h>` finds their `MAPIDefS.h` on a
     /// case-sensitive file system (and not another folder's `mapidefs.h`); `None` when
@@ -115,6 +114,16 @@ pub struct MapiHeader {
     pub path: PathBuf,
 }
 
+/// An IDL interface left out of what clang reads ([`Inputs::leave_out`]).
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    pub name: String,
+    /// The key of its IDL file's lowered header.
+    pub key: String,
+    /// Its line in the IDL file.
+    pub line: usize,
+}
+
 /// One IDL file: its syntax tree, its source and the C header lowered from it.
 #[derive(Debug)]
 pub struct IdlInput {
@@ -168,119 +177,132 @@ fn word_after(src: &str, from: usize, word: &str) -> (usize, usize) {
     (from, 1)
 }
 
+/// Where a diagnostic on a lowered IDL header is, in the IDL and in the header.
+struct HeaderPlace<'d> {
+    diagnostic: &'d Diagnostic,
+    /// The IDL line.
+    idl_line: usize,
+    /// The header lines (1-based) the diagnostic may be on, likeliest first.
+    candidates: Vec<usize>,
+}
+
+/// A place in an IDL file.
+struct IdlPlace {
+    idl_line: usize,
+    column: usize,
+}
+
+impl IdlInput {
+    /// The IDL place of the first of `diagnostics` on this file's lowered header that
+    /// names an IDL line: those placed by the `#line` directives first, then those placed
+    /// by the header's own path.
+    fn place_of(&self, diagnostics: &[Diagnostic]) -> Option<IdlPlace> {
+        let at = self
+            .header_place(diagnostics, true)
+            .or_else(|| self.header_place(diagnostics, false))?;
+        Some(IdlPlace {
+            idl_line: at.idl_line,
+            column: self.column_in_idl(&at),
+        })
+    }
+
+    /// The first diagnostic placed at this IDL file by the `#line` directives (`direct`)
+    /// or at the lowered header's own path, if its line comes from an IDL line.
+    fn header_place<'d>(
+        &self,
+        diagnostics: &'d [Diagnostic],
+        direct: bool,
+    ) -> Option<HeaderPlace<'d>> {
+        let file = if direct {
+            &self.shown
+        } else {
+            &self.virtual_path
+        };
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d.path.as_os_str() == file.as_str())?;
+        let n = diagnostic.line;
+        let lines = &self.lines;
+        let (idl_line, candidates) = if direct {
+            // The header lines the compiler presumes at IDL line `n`, and the IDL line they
+            // really come from.
+            let on: Vec<usize> = idl::presumed_lines(&self.header, &self.shown)
+                .iter()
+                .enumerate()
+                .filter(|(h, p)| **p == Some(n) && lines.get(*h).is_some_and(|&l| l != 0))
+                .map(|(h, _)| h + 1)
+                .collect();
+            // A line that really is IDL line `n` first (a run's first line, where a
+            // directive put it), then lines presumed there after a run's first.
+            let (mut exact, drifted): (Vec<usize>, Vec<usize>) =
+                on.into_iter().partition(|&h| lines[h - 1] == n);
+            exact.extend(drifted);
+            (exact.first().map_or(0, |&h| lines[h - 1]), exact)
+        } else {
+            (lines.get(n.wrapping_sub(1)).copied().unwrap_or(0), vec![n])
+        };
+        (idl_line != 0).then_some(HeaderPlace {
+            diagnostic,
+            idl_line,
+            candidates,
+        })
+    }
+
+    /// The column on the IDL line of the name clang points at in a header line from it,
+    /// else of the first name clang quotes, else of the line's first non-blank.
+    fn column_in_idl(&self, at: &HeaderPlace<'_>) -> usize {
+        let text = self.source.split('\n').nth(at.idl_line - 1).unwrap_or("");
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let in_idl = |w: &str| -> Option<usize> {
+            if w.is_empty() || !w.chars().all(is_word) {
+                return None;
+            }
+            text.match_indices(w).map(|(b, _)| b).find(|&b| {
+                !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
+            })
+        };
+        let pointed = at.candidates.iter().find_map(|&h| {
+            let word: String = self
+                .header
+                .split('\n')
+                .nth(h - 1)
+                .unwrap_or("")
+                .chars()
+                .skip(at.diagnostic.column.saturating_sub(1))
+                .take_while(|&c| is_word(c))
+                .collect();
+            in_idl(&word)
+        });
+        let quoted = at.diagnostic.message.split('\'').nth(1).unwrap_or("");
+        pointed
+            .or_else(|| in_idl(quoted))
+            .or_else(|| text.find(|c: char| !c.is_whitespace()))
+            .map_or(1, |b| text[..b].chars().count() + 1)
+    }
+}
+
 use crate::ir::header_key;
 
 impl Inputs {
+    /// Reads what the manifest names: the MAPI header folder (`mapi_include`, given on the
+    /// command line, overrides the manifest's), its headers, the IDL files, the targets
+    /// and the files copied into the crate.
     pub fn resolve(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<Inputs> {
         let spec = &manifest.spec;
-        // `--mapi-include` is relative to the working folder, the manifest's
-        // `mapi_include` to the manifest's folder; clang gets the folder absolute.
+        let dir = mapi_folder(manifest, mapi_include)?;
         let given = mapi_include.is_some();
-        let dir = match mapi_include {
-            Some(d) => d.to_path_buf(),
-            None => manifest.dir().join(&spec.input.mapi_include),
-        };
-        let unreadable = |e: std::io::Error| {
-            if given {
-                Error::msg(format!(
-                    "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
-                    dir.display()
-                ))
-            } else {
-                manifest.error_at(
-                    manifest.offset_of("input.mapi_include"),
-                    format!(
-                        "the MAPI header folder {} cannot be read ({e}).\n  Install the \
-                         mingw-w64 headers with `apt-get install mingw-w64-x86-64-dev` (or run \
-                         `cargo xtask regen`, which installs them), or pass another folder with \
-                         --mapi-include DIR",
-                        dir.display()
-                    ),
-                )
-            }
-        };
-        let dir = std::fs::canonicalize(&dir).map_err(unreadable)?;
-        let listing = std::fs::read_dir(&dir).map_err(unreadable)?;
-        let files: Vec<PathBuf> = listing.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        let mut headers = Vec::new();
-        for h in &spec.input.headers {
-            let want = h.get_ref().to_lowercase();
-            let mut found: Vec<&PathBuf> = files
-                .iter()
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
-                })
-                .collect();
-            found.sort();
-            let Some(path) = found.first() else {
-                let advice = if given {
-                    "check the name and the folder given with --mapi-include"
-                } else {
-                    "check the name or pass --mapi-include DIR"
-                };
-                return Err(manifest.error_at(
-                    h.span().start,
-                    format!(
-                        "header `{}` is not in the MAPI header folder {} (names are matched \
-                         case-insensitively); {advice}",
-                        h.get_ref(),
-                        dir.display()
-                    ),
-                ));
-            };
-            headers.push(MapiHeader {
-                key: want,
-                name: h.get_ref().clone(),
-                path: (*path).clone(),
-            });
-        }
-        let capitals: Vec<&PathBuf> = files
-            .iter()
-            .filter(|p| {
-                p.is_file()
-                    && p.file_name().is_some_and(|n| {
-                        let n = n.to_string_lossy();
-                        n != n.to_lowercase()
-                    })
-            })
+        let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| unreadable_folder(manifest, &dir, given, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
-        let overlay = if capitals.is_empty() {
-            None
-        } else {
-            Some(Overlay::write(&dir, &capitals)?)
-        };
-        let mut idl_inputs = Vec::new();
-        for i in &spec.input.idl {
-            let path = manifest.dir().join(i.get_ref());
-            let source = std::fs::read_to_string(&path).map_err(|e| {
-                idl::IdlError::whole_file(&path, format!("cannot read `{}`: {e}", path.display()))
-            })?;
-            let source = source
-                .strip_prefix('\u{feff}')
-                .unwrap_or(&source)
-                .to_string();
-            let file = idl::parse_str(&path, &source)?;
-            let key = header_key(i.get_ref());
-            let shown = shown_near(&manifest.path, i.get_ref());
-            let options = idl::CHeaderOptions {
-                guard: guard_name(&key),
-                source_name: shown.clone(),
-                header_name: key.clone(),
-            };
-            let (header, lines) = idl::c_header_with_lines(&file, &options);
-            idl_inputs.push(IdlInput {
-                file,
-                source,
-                shown,
-                virtual_path: format!("{VIRTUAL_DIR}/{key}"),
-                key,
-                shipped: header.clone(),
-                header,
-                lines,
-                options,
-            });
-        }
+        let headers = find_headers(manifest, &dir, &files, given)?;
+        let overlay = overlay_for_capitals(&dir, &files)?;
+        let idl = spec
+            .input
+            .idl
+            .iter()
+            .map(|i| read_idl(manifest, i.get_ref()))
+            .collect::<Result<Vec<_>>>()?;
         let targets = spec
             .targets
             .iter()
@@ -296,21 +318,11 @@ impl Inputs {
             .iter()
             .position(|t| t.calling_conventions)
             .ok_or_else(|| Error::msg("no target decides calling conventions"))?;
-        let mut copied = Vec::new();
-        for (name, source) in &spec.output.files {
-            let path = manifest.dir().join(source.get_ref());
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                manifest.error_at(
-                    source.span().start,
-                    format!("`{}` cannot be read ({e})", path.display()),
-                )
-            })?;
-            copied.push((name.clone(), source.get_ref().clone(), text));
-        }
+        let copied = read_copied(manifest)?;
         Ok(Inputs {
             mapi_include: dir,
             headers,
-            idl: idl_inputs,
+            idl,
             targets,
             cc_target,
             resource_include: clang_resource_include()?,
@@ -322,16 +334,19 @@ impl Inputs {
 
     /// Leaves the interfaces named in `held` out of the lowered headers clang reads (the
     /// MAPI headers already declare them: Microsoft's MAPIDefS.h does our
-    /// mapishutdown.idl's); the shipped headers keep them. Returns, for each one left out,
-    /// its name, the key of its IDL file and its IDL line.
-    pub fn leave_out(&mut self, held: &HashSet<String>) -> Vec<(String, String, usize)> {
+    /// mapishutdown.idl's); the shipped headers keep them. Returns each one left out.
+    pub fn leave_out(&mut self, held: &HashSet<String>) -> Vec<LeftOut> {
         let mut left = Vec::new();
         for input in &mut self.idl {
-            let mine: Vec<(String, usize)> = input
+            let mine: Vec<LeftOut> = input
                 .file
                 .interfaces()
                 .filter(|i| held.contains(&i.name))
-                .map(|i| (i.name.clone(), i.line))
+                .map(|i| LeftOut {
+                    name: i.name.clone(),
+                    key: input.key.clone(),
+                    line: i.line,
+                })
                 .collect();
             if mine.is_empty() {
                 continue;
@@ -342,7 +357,7 @@ impl Inputs {
             let (header, lines) = idl::c_header_with_lines(&file, &input.options);
             input.header = header;
             input.lines = lines;
-            left.extend(mine.into_iter().map(|(n, l)| (n, input.key.clone(), l)));
+            left.extend(mine);
         }
         left
     }
@@ -368,105 +383,21 @@ impl Inputs {
         self.idl.iter().map(|i| i.key.as_str())
     }
 
-    /// An error that quotes clang on a lowered IDL header is put at the IDL line the
-    /// header line comes from: `x.idl:LINE:COL: ...`, the column that of the name clang
-    /// points at (or else the first it quotes), if the IDL line holds it. clang names the
-    /// place as the header's `#line` directives have it (`headers/x.idl:LINE:COL`), or, for
-    /// a line they do not cover, by the header's own path (`/mapi-codegen-virtual/x.h:L:C`).
+    /// An error that reports clang's diagnostics on a lowered IDL header is put at the IDL
+    /// line the header line comes from: `x.idl:LINE:COL: ...`, the column that of the name
+    /// clang points at (or else the first it quotes), if the IDL line holds it. clang
+    /// places a diagnostic as the header's `#line` directives have it
+    /// (`headers/x.idl:LINE:COL`), or, for a line they do not cover, by the header's own
+    /// path (`/mapi-codegen-virtual/x.h:L:C`). Any other error is returned as it is.
     pub fn locate_in_idl(&self, e: Error) -> Error {
-        let message = e.to_string();
         for input in &self.idl {
-            let (header, lines) = (&input.header, &input.lines);
-            // (where the place starts, the IDL line, the header lines it may be on)
-            let mut found = None;
-            for (needle, direct) in [
-                (format!("{}:", input.shown), true),
-                (format!("{}:", input.virtual_path), false),
-            ] {
-                // The IDL's shown name as clang prints it: a whole path, not the tail of
-                // the real one in an error that is already the IDL front end's.
-                let Some(at) = message.match_indices(&needle).map(|(i, _)| i).find(|&i| {
-                    !direct
-                        || message[..i]
-                            .chars()
-                            .next_back()
-                            .is_none_or(char::is_whitespace)
-                }) else {
-                    continue;
-                };
-                let rest = &message[at + needle.len()..];
-                let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-                let Ok(n) = digits.parse::<usize>() else {
-                    continue;
-                };
-                let (idl_line, candidates): (usize, Vec<usize>) = if direct {
-                    // The header lines the compiler presumes at IDL line `n`, and the IDL
-                    // line they really come from.
-                    let on: Vec<usize> = idl::presumed_lines(header, &input.shown)
-                        .iter()
-                        .enumerate()
-                        .filter(|(h, p)| **p == Some(n) && lines.get(*h).is_some_and(|&l| l != 0))
-                        .map(|(h, _)| h + 1)
-                        .collect();
-                    // A line that really is IDL line `n` first (a run's first line, where a
-                    // directive put it), then lines presumed there after a run's first.
-                    let (mut exact, drifted): (Vec<usize>, Vec<usize>) =
-                        on.into_iter().partition(|&h| lines[h - 1] == n);
-                    exact.extend(drifted);
-                    (exact.first().map_or(0, |&h| lines[h - 1]), exact)
-                } else {
-                    (lines.get(n.wrapping_sub(1)).copied().unwrap_or(0), vec![n])
-                };
-                if idl_line != 0 {
-                    let col: usize = rest[digits.len()..]
-                        .strip_prefix(':')
-                        .map(|r| {
-                            r.chars()
-                                .take_while(|c| c.is_ascii_digit())
-                                .collect::<String>()
-                        })
-                        .and_then(|d| d.parse().ok())
-                        .unwrap_or(0);
-                    found = Some((at, idl_line, candidates, col));
-                    break;
-                }
+            if let Some(at) = input.place_of(e.compiler_diagnostics()) {
+                return input.error_at(
+                    at.idl_line,
+                    at.column,
+                    format!("this declaration does not compile once lowered to C: {e}"),
+                );
             }
-            let Some((at, idl_line, candidates, hcol)) = found else {
-                continue;
-            };
-            let text = input.source.split('\n').nth(idl_line - 1).unwrap_or("");
-            let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-            let in_idl = |w: &str| -> Option<usize> {
-                if w.is_empty() || !w.chars().all(is_word) {
-                    return None;
-                }
-                text.match_indices(w).map(|(b, _)| b).find(|&b| {
-                    !text[..b].ends_with(is_word) && !text[b + w.len()..].starts_with(is_word)
-                })
-            };
-            // The name clang points at in a header line from this IDL line, else the first
-            // it quotes.
-            let pointed = candidates.iter().find_map(|&h| {
-                let word: String = header
-                    .split('\n')
-                    .nth(h - 1)
-                    .unwrap_or("")
-                    .chars()
-                    .skip(hcol.saturating_sub(1))
-                    .take_while(|&c| is_word(c))
-                    .collect();
-                in_idl(&word)
-            });
-            let quoted = message[at..].split('\'').nth(1).unwrap_or("");
-            let col = pointed
-                .or_else(|| in_idl(quoted))
-                .or_else(|| text.find(|c: char| !c.is_whitespace()))
-                .map_or(1, |b| text[..b].chars().count() + 1);
-            return input.error_at(
-                idl_line,
-                col,
-                format!("this declaration does not compile once lowered to C: {message}"),
-            );
         }
         e
     }
@@ -574,6 +505,152 @@ impl Inputs {
     }
 }
 
+/// The MAPI header folder, absolute. `--mapi-include` is relative to the working
+/// folder, the manifest's `mapi_include` to the manifest's folder.
+fn mapi_folder(manifest: &Manifest, mapi_include: Option<&Path>) -> Result<PathBuf> {
+    let dir = match mapi_include {
+        Some(d) => d.to_path_buf(),
+        None => manifest.dir().join(&manifest.spec.input.mapi_include),
+    };
+    std::fs::canonicalize(&dir)
+        .map_err(|e| unreadable_folder(manifest, &dir, mapi_include.is_some(), e))
+}
+
+/// The error for a MAPI header folder that cannot be read, at the manifest's
+/// `mapi_include` unless the folder was `given` on the command line.
+fn unreadable_folder(manifest: &Manifest, dir: &Path, given: bool, e: std::io::Error) -> Error {
+    if given {
+        return Error::msg(format!(
+            "the MAPI header folder {} given with --mapi-include cannot be read ({e})",
+            dir.display()
+        ));
+    }
+    manifest.error_at(
+        manifest.offset_of("input.mapi_include"),
+        format!(
+            "the MAPI header folder {} cannot be read ({e}).\n  Install the mingw-w64 headers \
+             with `apt-get install mingw-w64-x86-64-dev` (or run `cargo xtask regen`, which \
+             installs them), or pass another folder with --mapi-include DIR",
+            dir.display()
+        ),
+    )
+}
+
+/// The file in the folder (`files`) for each header the manifest names, matched
+/// case-insensitively (the first, sorted, if several match).
+fn find_headers(
+    manifest: &Manifest,
+    dir: &Path,
+    files: &[PathBuf],
+    given: bool,
+) -> Result<Vec<MapiHeader>> {
+    let mut headers = Vec::new();
+    for h in &manifest.spec.input.headers {
+        let want = h.get_ref().to_lowercase();
+        let mut found: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().to_lowercase() == want)
+            })
+            .collect();
+        found.sort();
+        let Some(path) = found.first() else {
+            let advice = if given {
+                "check the name and the folder given with --mapi-include"
+            } else {
+                "check the name or pass --mapi-include DIR"
+            };
+            return Err(manifest.error_at(
+                h.span().start,
+                format!(
+                    "header `{}` is not in the MAPI header folder {} (names are matched \
+                     case-insensitively); {advice}",
+                    h.get_ref(),
+                    dir.display()
+                ),
+            ));
+        };
+        headers.push(MapiHeader {
+            key: want,
+            name: h.get_ref().clone(),
+            path: (*path).clone(),
+        });
+    }
+    Ok(headers)
+}
+
+/// The overlay for the folder's files with capitals in their names, if there are any.
+fn overlay_for_capitals(dir: &Path, files: &[PathBuf]) -> Result<Option<Overlay>> {
+    let capitals: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| {
+            p.is_file()
+                && p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n != n.to_lowercase()
+                })
+        })
+        .collect();
+    if capitals.is_empty() {
+        return Ok(None);
+    }
+    Overlay::write(dir, &capitals).map(Some)
+}
+
+/// One IDL file the manifest names (`rel`, relative to its folder): read, parsed and
+/// lowered.
+fn read_idl(manifest: &Manifest, rel: &str) -> Result<IdlInput> {
+    let path = manifest.dir().join(rel);
+    let source = std::fs::read_to_string(&path).map_err(|e| {
+        idl::IdlError::whole_file(&path, format!("cannot read `{}`: {e}", path.display()))
+    })?;
+    let source = source
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&source)
+        .to_string();
+    let file = idl::parse_str(&path, &source)?;
+    let key = header_key(rel);
+    let shown = shown_near(&manifest.path, rel);
+    let options = idl::CHeaderOptions {
+        guard: guard_name(&key),
+        source_name: shown.clone(),
+        header_name: key.clone(),
+    };
+    let (header, lines) = idl::c_header_with_lines(&file, &options);
+    Ok(IdlInput {
+        file,
+        source,
+        shown,
+        virtual_path: format!("{VIRTUAL_DIR}/{key}"),
+        key,
+        shipped: header.clone(),
+        header,
+        lines,
+        options,
+    })
+}
+
+/// `[output.files]`, read.
+fn read_copied(manifest: &Manifest) -> Result<Vec<CopiedFile>> {
+    let mut copied = Vec::new();
+    for (name, source) in &manifest.spec.output.files {
+        let path = manifest.dir().join(source.get_ref());
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            manifest.error_at(
+                source.span().start,
+                format!("`{}` cannot be read ({e})", path.display()),
+            )
+        })?;
+        copied.push(CopiedFile {
+            name: name.clone(),
+            source: source.get_ref().clone(),
+            text,
+        });
+    }
+    Ok(copied)
+}
+
 /// How banners name a file the manifest names: relative to the manifest's folder, shown
 /// under that folder's name (`headers/mapisync.idl`), so the text does not depend on where
 /// the checkout is.
@@ -634,7 +711,7 @@ mod tests {
 
     /// `#include <capital.h>` in a folder holding `Capital.h`, read with the folder on the
     /// include path and, if `overlay`, the overlay: clang's errors.
-    fn include_lower_case(overlay: bool) -> Vec<String> {
+    fn include_lower_case(overlay: bool) -> Vec<crate::error::Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
         let header = dir.path().join("Capital.h");
         std::fs::write(&header, "#define FROM_THE_FOLDER 1\n").unwrap();

@@ -1,27 +1,43 @@
 //! The MAPI code generator: a manifest, the MAPI headers and our IMAPISync IDL in; Rust
 //! bindings and a C/C++ header out.
 //!
-//! The pipeline, as [`generate`] runs it:
+//! The pipeline, in the order [`generate`] runs it (each step only after the one before
+//! it has succeeded, except where a step says it runs beside another):
 //!
 //! 1. [`inputs`]: the [`manifest`] resolved: the MAPI headers found, our IDL parsed and
-//!    lowered to C headers by the [`idl`] front end, the targets;
-//! 2. [`clang`]: a libclang scan of every header (interfaces, GUIDs, declarations,
-//!    macros, record layouts) for the target that decides calling conventions;
-//! 3. [`select`]: selection and corrections, the only stage besides the inputs that reads
-//!    the manifest: it asks [`clang`] for the types (bindgen, per target) and macro values
-//!    it needs (their parse also lays out the other target's records), and builds the
-//!    [`ir::Model`];
-//! 4. [`backend`]: the Rust crate and the C header for hosts rendered from the model
-//!    alone; [`clang::start_check`] compiles every generated C header as C and C++
-//!    for Linux and the Windows targets (libclang parses them from memory, on threads of
-//!    their own, while the Rust modules are formatted);
-//! 5. [`output`]: the files written atomically, or compared with what is on disk.
+//!    lowered to C headers by the [`idl`] front end, the targets. From them, the macros
+//!    the manifest's constants rules may choose, read from the headers' text
+//!    ([`select::constants::candidates`]);
+//! 2. [`clang`] scan: a libclang parse of every header for the target that decides
+//!    calling conventions (interfaces, GUIDs, declarations, macros, record layouts);
+//!    beside it, on a thread of its own, a parse for another target evaluates the macros
+//!    of step 1 ([`clang::evaluate::evaluate_early`]). If the headers do not compile
+//!    together, selection sees whether the MAPI headers declare some IDL interfaces too
+//!    ([`select::redeclared`]): those are left out and the scan runs again;
+//! 3. [`select`] plan: what the manifest selects from the scan, and so what clang is to
+//!    answer (the types for bindgen, the macros to evaluate);
+//! 4. [`clang`] answer: bindgen per target on threads, the macro values (those of step 2
+//!    if they are the ones asked for) and every target's record layouts;
+//! 5. [`select`] model: selection and corrections over the scan and the answer, building
+//!    the [`ir::Model`]; with the inputs, the only stage that reads the manifest;
+//! 6. [`backend`] render: the C headers for hosts, then the Rust crate, from the model
+//!    alone. Once the C headers are rendered, [`clang`] starts their check (each compiled
+//!    as C and C++ for Linux and the Windows targets, parsed from memory on threads of
+//!    their own) while this thread renders and formats the Rust modules; the check is
+//!    waited for after them;
+//! 7. [`output`]: the files written atomically, or compared with what is on disk. (Before
+//!    step 1, [`regenerate`] refuses an output folder it must not write.)
+//!
+//! An error at any step ends the run. clang's errors on a lowered IDL header are put at
+//! the IDL line they come from ([`inputs::Inputs::locate_in_idl`]).
 //!
 //! Beside the pipeline, [`idl_bindings`] makes the Rust module of a provider's own IDL
-//! from the IDL alone (the [`idl`] front end, the IR and the back end's interface code,
-//! no libclang): what a provider crate's build.rs calls, with `default-features = false`.
+//! from the IDL alone, no libclang: the [`idl`] front end parses it and builds its
+//! [`ir::Model`] ([`idl::model`]), the [`backend`] renders it. What a provider crate's
+//! build.rs calls, with `default-features = false`.
 
 pub mod backend;
+pub mod cint;
 #[cfg(feature = "clang")]
 pub mod clang;
 pub mod error;
@@ -62,49 +78,44 @@ pub struct Options {
 pub struct Generated {
     pub files: BTreeMap<String, String>,
     pub model: ir::Model,
-    pub timings: Vec<(&'static str, Duration)>,
+    pub timings: Vec<Lap>,
     /// Every file and folder the run read: the manifest, the IDL files, the MAPI header
     /// folder and its headers. An output folder must not hold any of them.
     pub inputs: Vec<PathBuf>,
 }
 
 #[cfg(feature = "clang")]
-/// Runs the whole pipeline in memory.
+/// Runs the whole pipeline in memory, the steps in the order the crate's documentation
+/// gives them.
 pub fn generate(opts: &Options) -> Result<Generated> {
-    let mut timings = Vec::new();
-    let mut t = Instant::now();
-    let mut lap = |name: &'static str, timings: &mut Vec<(&'static str, Duration)>| {
-        timings.push((name, t.elapsed()));
-        t = Instant::now();
-    };
+    let mut clock = Stopwatch::start();
+    // 1. The inputs, and the macros selection may ask clang to evaluate.
     let manifest = manifest::Manifest::load(&opts.manifest)?;
     let mut inputs = inputs::Inputs::resolve(&manifest, opts.mapi_include.as_deref())?;
-    lap("manifest + IDL", &mut timings);
-    // The macro values take a parse of their own: it runs while the scan parses, over
-    // every macro the constants rules may choose (read from the headers' text).
-    let early = clang::evaluate::evaluate_early(
-        &inputs,
-        clang::evaluation_triple(&inputs),
-        select::constants::candidates(&manifest, &inputs),
-    );
-    let scan = clang::scan(&mut inputs).map_err(|e| inputs.locate_in_idl(e))?;
-    // clang's errors on a lowered IDL header are put at the IDL line.
+    let candidates = select::constants::candidates(&manifest, &inputs);
+    clock.lap("manifest + IDL");
+    // 2. The scan, with those macros evaluated beside it.
+    let early =
+        clang::evaluate::evaluate_early(&inputs, clang::evaluation_triple(&inputs), candidates);
+    let scan = clang::scan(&inputs)
+        .or_else(|first| select::redeclared::rescan(&mut inputs, first))
+        .map_err(|e| inputs.locate_in_idl(e))?;
     let at_idl = |e| inputs.locate_in_idl(e);
-    lap("libclang scan", &mut timings);
+    clock.lap("libclang scan");
+    // 3. What selection asks of clang; 4. clang's answer.
     let plan = select::plan(&manifest, &scan)?;
     let answer = clang::answer(&inputs, &scan, &plan.request, Some(early)).map_err(at_idl)?;
-    lap("bindgen + macros", &mut timings);
+    clock.lap("bindgen + macros");
+    // 5. The model.
     // The shipped C headers are written over the headers the generated crate is made from:
     // headers that declare an IDL interface themselves (Microsoft's declare the shutdown
     // interfaces) or that only C++ parses (a struct named without its tag) are not those.
     let shipped_headers_fit =
         scan.tagless.is_empty() && inputs.idl.iter().all(|i| i.header == i.shipped);
     let model = select::model(&manifest, &inputs, scan, &plan, answer).map_err(at_idl)?;
-    lap("selection", &mut timings);
-    // The C headers must compile before anything is written; clang's errors on a lowered
-    // IDL header name the IDL line (its `#line` directives), where the error is put. The
-    // check's parses need only the C text: they run on threads of their own while this
-    // thread renders and formats the Rust modules.
+    clock.lap("selection");
+    // 6. The C headers, their check started, the Rust modules rendered while it runs;
+    // nothing is written unless the C headers compile.
     let mut files = backend::render_c_headers(&model)?;
     let check = clang::start_check(
         &inputs,
@@ -113,18 +124,52 @@ pub fn generate(opts: &Options) -> Result<Generated> {
         shipped_headers_fit,
     )?;
     files.append(&mut backend::render_rust(&model)?);
-    lap("render + format", &mut timings);
+    clock.lap("render + format");
     check.finish().map_err(at_idl)?;
-    lap("C header check", &mut timings);
+    clock.lap("C header check");
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|h| h.path.clone()));
     read.extend(inputs.idl.iter().map(|i| i.file.path.clone()));
     Ok(Generated {
         files,
         model,
-        timings,
+        timings: clock.laps,
         inputs: read,
     })
+}
+
+#[cfg(feature = "clang")]
+/// How long one step of [`generate`] took.
+#[derive(Debug, Clone, Copy)]
+pub struct Lap {
+    pub stage: &'static str,
+    pub took: Duration,
+}
+
+#[cfg(feature = "clang")]
+/// How long each step of [`generate`] took.
+struct Stopwatch {
+    since: Instant,
+    laps: Vec<Lap>,
+}
+
+#[cfg(feature = "clang")]
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            since: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    /// Records the time since the last lap as `name`'s.
+    fn lap(&mut self, name: &'static str) {
+        self.laps.push(Lap {
+            stage: name,
+            took: self.since.elapsed(),
+        });
+        self.since = Instant::now();
+    }
 }
 
 #[cfg(feature = "clang")]

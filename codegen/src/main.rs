@@ -64,8 +64,9 @@ fn main() -> ExitCode {
         }
     };
     if cli.timings {
-        for (stage, d) in &generated.timings {
-            eprintln!("{stage:>20}: {:>8.1} ms", d.as_secs_f64() * 1e3);
+        for lap in &generated.timings {
+            let ms = lap.took.as_secs_f64() * 1e3;
+            eprintln!("{:>20}: {ms:>8.1} ms", lap.stage);
         }
     }
     if cli.list {

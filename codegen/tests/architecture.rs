@@ -69,8 +69,16 @@ fn the_ir_depends_on_no_stage() {
 fn the_clang_stage_sees_the_inputs_not_the_manifest() {
     let used = uses("clang");
     assert!(used.contains("inputs"), "{used:?}");
-    for banned in ["manifest", "select", "backend"] {
+    for banned in ["manifest", "select", "backend", "idl"] {
         assert!(!used.contains(banned), "clang/ uses crate::{banned}");
+    }
+    // What clang reads is selection's choice: the clang stage leaves nothing out itself.
+    for (path, text) in sources(&src().join("clang")) {
+        assert!(
+            !text.contains("leave_out("),
+            "{}: the clang stage decides what it reads",
+            path.display()
+        );
     }
 }
 
@@ -102,6 +110,24 @@ fn the_idl_front_end_knows_no_later_stage() {
     let used = uses("idl");
     for banned in ["clang", "select", "backend", "inputs", "manifest"] {
         assert!(!used.contains(banned), "idl/ uses crate::{banned}");
+    }
+}
+
+#[test]
+fn the_idl_only_path_is_the_idl_front_end_then_the_back_end() {
+    // The front end (idl/, its model of a provider's file among it) knows no back end;
+    // idl_bindings.rs only runs the two, and writes no Rust of its own.
+    assert_eq!(uses("idl_bindings.rs"), set(&["backend", "error", "idl"]));
+    let text = std::fs::read_to_string(src().join("idl_bindings.rs")).unwrap();
+    for rust in ["quote!", "parse_quote", "syn::", "TokenStream"] {
+        assert!(
+            !text.contains(rust),
+            "idl_bindings.rs writes Rust: `{rust}`"
+        );
+    }
+    let model = std::fs::read_to_string(src().join("idl/model.rs")).unwrap();
+    for rust in ["quote", "syn::", "TokenStream", "crate::backend"] {
+        assert!(!model.contains(rust), "idl/model.rs writes Rust: `{rust}`");
     }
 }
 
@@ -140,6 +166,7 @@ fn the_stages_are_the_folders_the_readme_names() {
         entries,
         [
             "backend/",
+            "cint.rs",
             "clang/",
             "error.rs",
             "idl/",
@@ -172,6 +199,26 @@ fn the_stages_are_the_folders_the_readme_names() {
         assert!(row.contains(&format!("`{stage}`")), "README: no `{stage}`");
     }
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    // The crate's documentation lists the steps in the order `generate` runs them.
+    let steps: Vec<usize> = [
+        "1. [`inputs`]",
+        "2. [`clang`] scan",
+        "3. [`select`] plan",
+        "4. [`clang`] answer",
+        "5. [`select`] model",
+        "6. [`backend`] render",
+        "7. [`output`]",
+    ]
+    .iter()
+    .map(|s| {
+        lib.find(s)
+            .unwrap_or_else(|| panic!("lib.rs's docs: no `{s}`"))
+    })
+    .collect();
+    assert!(
+        steps.windows(2).all(|w| w[0] < w[1]),
+        "lib.rs lists the stages out of order"
+    );
     let order: Vec<usize> = [
         "inputs::",
         "clang::scan",
@@ -216,4 +263,96 @@ fn the_task_lists_name_every_task() {
         readme.contains(&format!("medians of {runs} runs")),
         "README: bench-regen's {runs} runs"
     );
+}
+
+/// The lines of each `fn` in `text` (from its `fn` line to its closing brace), by name
+/// and first line. Braces in one-line strings, in `'{'` and `'}'` and after `//` are not
+/// counted.
+fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let t = t.strip_prefix("pub(crate) ").unwrap_or(t);
+        let t = t.strip_prefix("const ").unwrap_or(t);
+        let t = t.strip_prefix("unsafe ").unwrap_or(t);
+        let t = t.strip_prefix("extern \"C\" ").unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut started) = (0i32, false);
+        for (j, body) in lines.iter().enumerate().skip(i) {
+            let code = code_of(body);
+            if !started && code.contains(';') && !code.contains('{') {
+                break;
+            }
+            for c in code.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        started = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if started && depth == 0 {
+                out.push((name, i + 1, j - i + 1));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A line without its string literals' text, its `'{'` and `'}'`, and its comment.
+fn code_of(line: &str) -> String {
+    let line = line.replace("'{'", "").replace("'}'", "");
+    let (mut out, mut in_str, mut escaped) = (String::new(), false, false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_str {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '/' if chars.peek() == Some(&'/') => break,
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_a_wall() {
+    // A longer function says why in the comment right above it, with these words.
+    const WHY: &str = "longer than 80 lines:";
+    let mut walls = Vec::new();
+    for (path, text) in sources(&src()) {
+        let lines: Vec<&str> = text.lines().collect();
+        for (name, line, len) in function_lengths(&text) {
+            let above = lines[..line - 1]
+                .iter()
+                .rev()
+                .take_while(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("//") || l.starts_with("#[")
+                })
+                .any(|l| l.contains(WHY));
+            if len > 80 && !above {
+                walls.push(format!("{}:{line} `{name}`: {len} lines", path.display()));
+            }
+        }
+    }
+    assert!(walls.is_empty(), "functions over 80 lines: {walls:#?}");
 }

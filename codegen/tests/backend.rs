@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use mapi_codegen::backend;
 use mapi_codegen::ir::{
-    Abi, CType, Constant, Guid, Header, Interface, ItemKey, Method, Model, Package, Param, Target,
-    TypeItem,
+    Abi, CType, Constant, CopiedFile, DefinedGuid, Guid, Header, Interface, ItemKey, Layout,
+    Method, Model, Package, Param, Target, TypeItem,
 };
 
 /// The environment variable that makes the tests write the expectations instead.
@@ -139,7 +139,11 @@ fn model() -> Model {
                 "x86_64-pc-windows-gnu".into(),
                 "x86_64-unknown-linux-gnu".into(),
             ],
-            copied: vec![("README.md".into(), "mini.md".into(), "# mini-sys\n".into())],
+            copied: vec![CopiedFile {
+                name: "README.md".into(),
+                source: "mini.md".into(),
+                text: "# mini-sys\n".into(),
+            }],
             references: true,
         },
         targets: vec![
@@ -310,15 +314,24 @@ fn guids_that_are_no_interface_iid_become_constants() {
     let g = |s: &str| Guid::parse(s).unwrap();
     m.guids.insert(
         "IID_IUnknown".into(),
-        (g("00000000-0000-0000-C000-000000000046"), "mini.h".into()),
+        DefinedGuid {
+            value: g("00000000-0000-0000-C000-000000000046"),
+            header: "mini.h".into(),
+        },
     );
     m.guids.insert(
         "PS_PUBLIC_STRINGS".into(),
-        (g("00020329-0000-0000-C000-000000000046"), "mini.h".into()),
+        DefinedGuid {
+            value: g("00020329-0000-0000-C000-000000000046"),
+            header: "mini.h".into(),
+        },
     );
     m.guids.insert(
         "GUID_IN_BASE".into(),
-        (g("00020328-0000-0000-C000-000000000046"), "base".into()),
+        DefinedGuid {
+            value: g("00020328-0000-0000-C000-000000000046"),
+            header: "base".into(),
+        },
     );
     expect("guids.rs", &render(&m)["src/mini.rs"]);
 }
@@ -334,9 +347,9 @@ fn layouts_are_asserted_per_target() {
     ));
     for (target, size) in [("x86_64", 8), ("i686", 8)] {
         let l = m.layouts.entry(target.into()).or_default();
-        l.insert("tagPOINT".into(), (size, 4));
+        l.insert("tagPOINT".into(), Layout { size, align: 4 });
         // Not a struct or union of the bindings: no assertion.
-        l.insert("ULONG".into(), (4, 4));
+        l.insert("ULONG".into(), Layout { size: 4, align: 4 });
     }
     expect("layout.rs", &render(&m)["src/layout.rs"]);
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use mapi_codegen::ir::Layout;
 use mapi_sync_sys::*;
 
 fn text(g: &GUID) -> String {
@@ -22,7 +23,7 @@ struct Model {
     /// Each interface with its own methods.
     interfaces: Vec<(String, Vec<MethodSig>)>,
     /// Target, struct, (size, alignment).
-    layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+    layouts: BTreeMap<String, BTreeMap<String, Layout>>,
 }
 
 /// The generator's model for the committed manifest, made once for the whole file.
@@ -405,12 +406,12 @@ fn mapiform_and_hook_constants() {
 fn mapiform_struct_layouts() {
     let l = &generated().layouts;
     // SMAPIVerb: LONG, pointer, DWORD, DWORD, ULONG.
-    assert_eq!(l["x86_64"]["SMAPIVerb"], (32, 8));
-    assert_eq!(l["i686"]["SMAPIVerb"], (20, 4));
+    assert_eq!(l["x86_64"]["SMAPIVerb"], Layout { size: 32, align: 8 });
+    assert_eq!(l["i686"]["SMAPIVerb"], Layout { size: 20, align: 4 });
     assert_eq!(size_of::<SMAPIVerb>(), 32);
     // FORMPRINTSETUP: ULONG, two HGLOBALs, two ULONGs.
-    assert_eq!(l["x86_64"]["FORMPRINTSETUP"], (32, 8));
-    assert_eq!(l["i686"]["FORMPRINTSETUP"], (20, 4));
+    assert_eq!(l["x86_64"]["FORMPRINTSETUP"], Layout { size: 32, align: 8 });
+    assert_eq!(l["i686"]["FORMPRINTSETUP"], Layout { size: 20, align: 4 });
 }
 
 // ---- our IDL: MAPIDefS.h's shutdown interfaces, MAPIAux.h, IMSCapabilities.h ---------
@@ -749,14 +750,14 @@ fn edkmdb_constants_and_layouts() {
     assert_eq!(ROW_EMPTY, ROW_ADD | ROW_REMOVE);
     let l = &generated().layouts;
     // ROWENTRY: two ULONGs and a pointer; ROWLIST: a ULONG, then ROWENTRYs.
-    assert_eq!(l["x86_64"]["_ROWENTRY"], (16, 8));
-    assert_eq!(l["i686"]["_ROWENTRY"], (12, 4));
-    assert_eq!(l["x86_64"]["_ROWLIST"], (24, 8));
-    assert_eq!(l["i686"]["_ROWLIST"], (16, 4));
+    assert_eq!(l["x86_64"]["_ROWENTRY"], Layout { size: 16, align: 8 });
+    assert_eq!(l["i686"]["_ROWENTRY"], Layout { size: 12, align: 4 });
+    assert_eq!(l["x86_64"]["_ROWLIST"], Layout { size: 24, align: 8 });
+    assert_eq!(l["i686"]["_ROWLIST"], Layout { size: 16, align: 4 });
     assert_eq!(offset_of!(ROWLIST, aEntries), 8);
     // READSTATE: ULONG, pointer, ULONG.
-    assert_eq!(l["x86_64"]["_ReadState"], (24, 8));
-    assert_eq!(l["i686"]["_ReadState"], (12, 4));
+    assert_eq!(l["x86_64"]["_ReadState"], Layout { size: 24, align: 8 });
+    assert_eq!(l["i686"]["_ReadState"], Layout { size: 12, align: 4 });
     assert_eq!(size_of::<READSTATE>(), 24);
 }
 
@@ -864,10 +865,10 @@ fn actmgmt_constants_and_layouts() {
     let l = &generated().layouts;
     // ACCT_BIN: DWORD and pointer; ACCT_VARIANT: DWORD and the union, whose largest member
     // is an ACCT_BIN.
-    assert_eq!(l["x86_64"]["ACCT_BIN"], (16, 8));
-    assert_eq!(l["i686"]["ACCT_BIN"], (8, 4));
-    assert_eq!(l["x86_64"]["ACCT_VARIANT"], (24, 8));
-    assert_eq!(l["i686"]["ACCT_VARIANT"], (12, 4));
+    assert_eq!(l["x86_64"]["ACCT_BIN"], Layout { size: 16, align: 8 });
+    assert_eq!(l["i686"]["ACCT_BIN"], Layout { size: 8, align: 4 });
+    assert_eq!(l["x86_64"]["ACCT_VARIANT"], Layout { size: 24, align: 8 });
+    assert_eq!(l["i686"]["ACCT_VARIANT"], Layout { size: 12, align: 4 });
     assert_eq!(offset_of!(ACCT_VARIANT, Val), 8);
 }
 
@@ -1122,19 +1123,49 @@ fn iolkenum_shares_iolkerrorunknowns_iid_as_microsoft_gives_it() {
 fn mimeole_struct_layouts() {
     let l = &generated().layouts;
     // INETCSETINFO: char[128], a handle, three DWORDs.
-    assert_eq!(l["x86_64"]["tagINETCSETINFO"], (152, 8));
-    assert_eq!(l["i686"]["tagINETCSETINFO"], (144, 4));
+    assert_eq!(
+        l["x86_64"]["tagINETCSETINFO"],
+        Layout {
+            size: 152,
+            align: 8
+        }
+    );
+    assert_eq!(
+        l["i686"]["tagINETCSETINFO"],
+        Layout {
+            size: 144,
+            align: 4
+        }
+    );
     // CODEPAGEINFO: six 4-byte fields, six char[128], three 4-byte fields.
-    assert_eq!(l["x86_64"]["tagCODEPAGEINFO"], (804, 4));
-    assert_eq!(l["i686"]["tagCODEPAGEINFO"], (804, 4));
+    assert_eq!(
+        l["x86_64"]["tagCODEPAGEINFO"],
+        Layout {
+            size: 804,
+            align: 4
+        }
+    );
+    assert_eq!(
+        l["i686"]["tagCODEPAGEINFO"],
+        Layout {
+            size: 804,
+            align: 4
+        }
+    );
     // MIMEPROPINFO: DWORD, handle, enum, four DWORDs, two VARTYPEs.
-    assert_eq!(l["x86_64"]["tagMIMEPROPINFO"], (40, 8));
-    assert_eq!(l["i686"]["tagMIMEPROPINFO"], (32, 4));
+    assert_eq!(
+        l["x86_64"]["tagMIMEPROPINFO"],
+        Layout { size: 40, align: 8 }
+    );
+    assert_eq!(l["i686"]["tagMIMEPROPINFO"], Layout { size: 32, align: 4 });
     assert_eq!(offset_of!(MIMEPROPINFO, vtCurrent), 38);
     // FINDBODY: two strings and a DWORD; WEBPAGEOPTIONS: three DWORDs and a WCHAR.
-    assert_eq!(l["x86_64"]["tagFINDBODY"], (24, 8));
-    assert_eq!(l["i686"]["tagFINDBODY"], (12, 4));
-    assert_eq!(l["x86_64"]["tagWEBPAGEOPTIONS"], (16, 4));
+    assert_eq!(l["x86_64"]["tagFINDBODY"], Layout { size: 24, align: 8 });
+    assert_eq!(l["i686"]["tagFINDBODY"], Layout { size: 12, align: 4 });
+    assert_eq!(
+        l["x86_64"]["tagWEBPAGEOPTIONS"],
+        Layout { size: 16, align: 4 }
+    );
     assert_eq!(size_of::<TRANSMITINFO>(), 32);
     assert_eq!(size_of::<HEADERROWINFO>(), 16);
 }

@@ -6,6 +6,7 @@ use core::ffi::c_void;
 use core::mem::{offset_of, size_of};
 use std::path::Path;
 
+use mapi_codegen::ir::Layout;
 use mapi_sync_sys::*;
 
 fn text(g: &GUID) -> String {
@@ -158,8 +159,14 @@ fn mapisib_layout_on_both_windows_abis() {
         mapi_include: None,
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(g.model.layouts["x86_64"]["_MAPISIB"], (32, 8));
-    assert_eq!(g.model.layouts["i686"]["_MAPISIB"], (20, 4));
+    assert_eq!(
+        g.model.layouts["x86_64"]["_MAPISIB"],
+        Layout { size: 32, align: 8 }
+    );
+    assert_eq!(
+        g.model.layouts["i686"]["_MAPISIB"],
+        Layout { size: 20, align: 4 }
+    );
     // The errata reach the model too.
     let prop = g
         .model

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::PathBuf;
 
+use mapi_codegen::ir::Layout;
 use mapi_codegen::{generate, Options};
 
 mod common;
@@ -80,11 +81,21 @@ fn anonymous_records_are_laid_out_under_bindgens_names() {
         for r in &records {
             assert!(layouts.contains_key(*r), "no layout of {r} on {target}");
         }
-        assert_eq!(layouts["ANONLAY"], (2, 2), "{target}");
-        assert_eq!(layouts["tagLAY__bindgen_ty_3"], (16, 8), "{target}");
+        assert_eq!(layouts["ANONLAY"], Layout { size: 2, align: 2 }, "{target}");
+        assert_eq!(
+            layouts["tagLAY__bindgen_ty_3"],
+            Layout { size: 16, align: 8 },
+            "{target}"
+        );
     }
-    assert_eq!(g.model.layouts["x86_64"]["tagLAY__bindgen_ty_1"], (8, 8));
-    assert_eq!(g.model.layouts["i686"]["tagLAY__bindgen_ty_1"], (4, 4));
+    assert_eq!(
+        g.model.layouts["x86_64"]["tagLAY__bindgen_ty_1"],
+        Layout { size: 8, align: 8 }
+    );
+    assert_eq!(
+        g.model.layouts["i686"]["tagLAY__bindgen_ty_1"],
+        Layout { size: 4, align: 4 }
+    );
     let checks = &g.files["src/layout.rs"];
     assert!(
         checks.contains("size_of:: < tagLAY__bindgen_ty_3__bindgen_ty_1 > () == 2"),
@@ -113,7 +124,10 @@ fn a_third_target_gets_a_layout_parse_of_its_own() {
     })
     .unwrap_or_else(|e| panic!("{e}"));
     let layouts = &g.model.layouts;
-    assert_eq!(layouts["x86_64_again"]["_MAPISIB"], (32, 8));
+    assert_eq!(
+        layouts["x86_64_again"]["_MAPISIB"],
+        Layout { size: 32, align: 8 }
+    );
     let mut records = 0;
     for item in &g.model.items {
         if matches!(item.item, syn::Item::Struct(_) | syn::Item::Union(_)) {
@@ -124,6 +138,6 @@ fn a_third_target_gets_a_layout_parse_of_its_own() {
         }
     }
     assert!(records > 80, "only {records} records laid out");
-    assert_eq!(layouts["i686"]["_MAPISIB"], (20, 4));
+    assert_eq!(layouts["i686"]["_MAPISIB"], Layout { size: 20, align: 4 });
     assert!(g.files["src/layout.rs"].contains("size of _MAPISIB on x86_64_again"));
 }

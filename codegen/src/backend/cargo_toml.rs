@@ -5,6 +5,61 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::Package;
 
+// The tables of the Cargo.toml, as `toml` serializes them.
+
+#[derive(serde::Serialize)]
+struct CargoToml<'a> {
+    package: PackageTable<'a>,
+    lib: Lib,
+    features: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(serde::Serialize)]
+struct PackageTable<'a> {
+    name: &'a str,
+    version: &'a str,
+    edition: &'a str,
+    #[serde(rename = "rust-version")]
+    rust_version: &'a str,
+    description: &'a str,
+    license: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    documentation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readme: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    keywords: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    categories: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct Metadata<'a> {
+    docs: Docs<'a>,
+}
+
+/// `[package.metadata.docs.rs]`: the tables `docs`, then `rs`.
+#[derive(serde::Serialize)]
+struct Docs<'a> {
+    rs: DocsRs<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct DocsRs<'a> {
+    #[serde(rename = "default-target")]
+    default_target: &'a str,
+    targets: &'a [String],
+    /// Every header's module documented.
+    features: &'a [&'a str],
+}
+
+#[derive(serde::Serialize)]
+struct Lib {
+    doctest: bool,
+}
+
 /// The generated crate's Cargo.toml, serialized by the `toml` crate (so any description
 /// is quoted as TOML requires).
 /// `features`: each feature-gated module and the modules it needs; `full` turns on all.
@@ -12,57 +67,10 @@ pub fn cargo_toml(
     package: &Package,
     features: &BTreeMap<String, BTreeSet<String>>,
 ) -> Result<String> {
-    #[derive(serde::Serialize)]
-    struct CargoToml<'a> {
-        package: PackageTable<'a>,
-        lib: Lib,
-        features: BTreeMap<String, Vec<String>>,
-    }
-    #[derive(serde::Serialize)]
-    struct PackageTable<'a> {
-        name: &'a str,
-        version: &'a str,
-        edition: &'a str,
-        #[serde(rename = "rust-version")]
-        rust_version: &'a str,
-        description: &'a str,
-        license: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        documentation: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        readme: Option<&'a str>,
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        keywords: &'a [String],
-        #[serde(skip_serializing_if = "<[_]>::is_empty")]
-        categories: &'a [String],
-        #[serde(skip_serializing_if = "Option::is_none")]
-        metadata: Option<Metadata<'a>>,
-    }
-    #[derive(serde::Serialize)]
-    struct Metadata<'a> {
-        docs: Docs<'a>,
-    }
-    /// `[package.metadata.docs.rs]`: the tables `docs`, then `rs`.
-    #[derive(serde::Serialize)]
-    struct Docs<'a> {
-        rs: DocsRs<'a>,
-    }
-    #[derive(serde::Serialize)]
-    struct DocsRs<'a> {
-        #[serde(rename = "default-target")]
-        default_target: &'a str,
-        targets: &'a [String],
-        /// Every header's module documented.
-        features: &'a [&'a str],
-    }
-    #[derive(serde::Serialize)]
-    struct Lib {
-        doctest: bool,
-    }
     let readme = package
         .copied
         .iter()
-        .any(|(name, _, _)| name == "README.md")
+        .any(|f| f.name == "README.md")
         .then_some("README.md");
     let metadata = package.docs_targets.first().map(|first| Metadata {
         docs: Docs {

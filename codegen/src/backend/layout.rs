@@ -33,7 +33,8 @@ pub fn layout_checks(
         let checks = layouts
             .iter()
             .filter(|(n, _)| records.contains(n.as_str()))
-            .map(|(n, (size, align))| {
+            .map(|(n, layout)| {
+                let (size, align) = (&layout.size, &layout.align);
                 let ty = ident(n);
                 let sm = format!("size of {n} on {}", t.name);
                 let am = format!("alignment of {n} on {}", t.name);

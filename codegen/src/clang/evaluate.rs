@@ -14,13 +14,19 @@ use crate::inputs::Inputs;
 
 const PREFIX: &str = "mapi_codegen_const_";
 
+/// What an evaluation parse gives.
+#[derive(Debug)]
+pub struct Evaluated {
+    /// Each macro's value, in the order asked (`None`: not an integer constant clang can
+    /// evaluate).
+    pub values: Vec<Option<i128>>,
+    /// The parse's target's record layouts.
+    pub layouts: Layouts,
+}
+
 /// Evaluates each macro for `triple`: its value, or `None` if it is not an integer
 /// constant clang can evaluate; and the layouts of `triple`'s records.
-pub fn evaluate(
-    inputs: &Inputs,
-    triple: &str,
-    macros: &[String],
-) -> Result<(Vec<Option<i128>>, Layouts)> {
+pub fn evaluate(inputs: &Inputs, triple: &str, macros: &[String]) -> Result<Evaluated> {
     evaluate_in(
         &inputs.clang_args(triple, true),
         inputs.unsaved("constants.cpp", ""),
@@ -32,14 +38,14 @@ pub fn evaluate(
 /// constants rules may choose (`select::candidate_macros`, from the headers' text), for
 /// `triple`. [`Early::take`] gives its answer for the macros the plan then asks for, or
 /// nothing when it cannot stand in for [`evaluate`]: a requested macro it did not
-/// evaluate, headers that the scan changed since ([`Inputs::leave_out`]), or a failed
+/// evaluate, headers that selection changed since ([`Inputs::leave_out`]), or a failed
 /// parse; then `evaluate` runs as before.
 pub struct Early {
     /// What clang read: the files' text, to see that it is still what `evaluate` would
     /// read.
     files: Vec<(String, String)>,
     macros: Vec<String>,
-    run: std::thread::JoinHandle<Result<(Vec<Option<i128>>, Layouts)>>,
+    run: std::thread::JoinHandle<Result<Evaluated>>,
 }
 
 /// Starts [`Early`].
@@ -54,8 +60,8 @@ pub fn evaluate_early(inputs: &Inputs, triple: &str, macros: Vec<String>) -> Ear
 impl Early {
     /// The values of `macros` (in their order) and the layouts, if this evaluation can
     /// stand in for [`evaluate`] over `inputs`.
-    pub fn take(self, inputs: &Inputs, macros: &[String]) -> Option<(Vec<Option<i128>>, Layouts)> {
-        let (values, layouts) = self.run.join().ok()?.ok()?;
+    pub fn take(self, inputs: &Inputs, macros: &[String]) -> Option<Evaluated> {
+        let Evaluated { values, layouts } = self.run.join().ok()?.ok()?;
         if self.files != inputs.unsaved("constants.cpp", "") {
             return None;
         }
@@ -69,7 +75,7 @@ impl Early {
             .iter()
             .map(|m| index.get(m.as_str()).map(|&i| values[i]))
             .collect::<Option<Vec<_>>>()?;
-        Some((values, layouts))
+        Some(Evaluated { values, layouts })
     }
 }
 
@@ -79,7 +85,7 @@ fn evaluate_in(
     args: &[String],
     mut files: Vec<(String, String)>,
     macros: &[String],
-) -> Result<(Vec<Option<i128>>, Layouts)> {
+) -> Result<Evaluated> {
     let mut extra = String::from("\n");
     for (i, name) in macros.iter().enumerate() {
         extra.push_str(&format!(
@@ -108,5 +114,8 @@ fn evaluate_in(
             *slot = c.evaluate_int();
         }
     }
-    Ok((values, collect(&tu)))
+    Ok(Evaluated {
+        values,
+        layouts: collect(&tu),
+    })
 }

@@ -25,7 +25,7 @@ const DIR: &str = "/mapi-codegen-check/include";
 /// error diagnostics (none: it compiles).
 struct Job {
     what: String,
-    thread: JoinHandle<Result<Vec<String>>>,
+    thread: JoinHandle<Result<Vec<crate::error::Diagnostic>>>,
 }
 
 /// A compile of the generated C headers under way ([`start_check`]): libclang parses
@@ -160,20 +160,26 @@ impl Check {
                 ))
             })?;
             if !errors.is_empty() {
-                let shown = format!("{DIR}/");
-                let text = errors.join("\n").replace(&shown, "include/");
-                failures.push((job.what, text));
+                failures.push((job.what, errors));
             }
         }
         let Some((what, errors)) = failures.first() else {
             return Ok(());
         };
-        let mut message = format!("{what} does not compile (nothing is written):\n{errors}");
+        let shown = format!("{DIR}/");
+        let text: Vec<String> = errors
+            .iter()
+            .map(|d| d.one_line().replace(&shown, "include/"))
+            .collect();
+        let mut message = format!(
+            "{what} does not compile (nothing is written):\n{}",
+            text.join("\n")
+        );
         if failures.len() > 1 {
             let others: Vec<&str> = failures[1..].iter().map(|(w, _)| w.as_str()).collect();
             message.push_str(&format!("\n(also failing: {})", others.join(", ")));
         }
-        Err(Error::msg(message))
+        Err(Error::compiler(message, errors.clone()))
     }
 }
 

@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 use clang_sys::*;
 
 use super::libclang::{Cursor, TranslationUnit};
+use crate::ir::Layout;
 
 /// Size and alignment in bytes, by type name.
-pub type Layouts = BTreeMap<String, (u64, u64)>;
+pub type Layouts = BTreeMap<String, Layout>;
 
 /// Every complete record's layout in `tu`.
 pub fn collect(tu: &TranslationUnit) -> Layouts {
@@ -52,7 +53,7 @@ fn walk(cursor: Cursor<'_>, out: &mut Layouts) {
 fn record(c: &Cursor<'_>, name: String, out: &mut Layouts) {
     let ty = c.ty();
     if let (Some(size), Some(align)) = (ty.size_of(), ty.align_of()) {
-        out.entry(name.clone()).or_insert((size, align));
+        out.entry(name.clone()).or_insert(Layout { size, align });
     }
     let mut anonymous = 0;
     for child in c.children() {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use clang_sys::*;
 
-use crate::error::Error;
+use crate::error::{Diagnostic, Error};
 
 /// libclang as first loaded in this process: `clang_sys::load` finds the library afresh
 /// (running `llvm-config`, resolving every symbol) each time, and its handle is per
@@ -72,53 +72,19 @@ impl TranslationUnit {
     }
 
     /// A parse as `clang -fsyntax-only` makes it (the end of the unit checked too, and
-    /// function bodies unless `skip_bodies`), for its diagnostics: the error ones, each
-    /// `file:line:column: error: message` as clang's command line prints it, at the
-    /// presumed location (what `#line` directives say).
+    /// function bodies unless `skip_bodies`), for its error diagnostics, at their presumed
+    /// locations (what `#line` directives say).
     pub fn compile_errors(
         args: &[String],
         files: &[(String, String)],
         skip_bodies: bool,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<Diagnostic>, Error> {
         let options = if skip_bodies {
             CXTranslationUnit_SkipFunctionBodies
         } else {
             0
         };
-        let unit = Self::parse_with_options(args, files, options)?;
-        let mut out = Vec::new();
-        // SAFETY: `unit.tu` is a live translation unit; each diagnostic is disposed after
-        // its text and location have been copied out, and the presumed file name is a
-        // string libclang gives us to dispose (`take`).
-        unsafe {
-            for i in 0..clang_getNumDiagnostics(unit.tu) {
-                let d = clang_getDiagnostic(unit.tu, i);
-                let severity = clang_getDiagnosticSeverity(d);
-                if severity >= CXDiagnostic_Error {
-                    let kind = if severity == CXDiagnostic_Fatal {
-                        "fatal error"
-                    } else {
-                        "error"
-                    };
-                    let text = take(clang_getDiagnosticSpelling(d));
-                    let (mut file, mut line, mut column) = (CXString::default(), 0, 0);
-                    clang_getPresumedLocation(
-                        clang_getDiagnosticLocation(d),
-                        &mut file,
-                        &mut line,
-                        &mut column,
-                    );
-                    let file = take(file);
-                    out.push(if file.is_empty() {
-                        format!("{kind}: {text}")
-                    } else {
-                        format!("{file}:{line}:{column}: {kind}: {text}")
-                    });
-                }
-                clang_disposeDiagnostic(d);
-            }
-        }
-        Ok(out)
+        Ok(Self::parse_with_options(args, files, options)?.errors())
     }
 
     /// Like [`parse_without_macros`](Self::parse_without_macros), but a unit with errors
@@ -130,10 +96,12 @@ impl TranslationUnit {
     /// The unit, or an error quoting clang's first error diagnostic.
     fn check(self, args: &[String]) -> Result<Self, Error> {
         if let Some(first) = self.errors().into_iter().next() {
-            return Err(Error::msg(format!(
-                "the C headers do not compile: {first}\n  (clang arguments: {})",
+            let message = format!(
+                "the C headers do not compile: {}\n  (clang arguments: {})",
+                first.one_line(),
                 args.join(" ")
-            )));
+            );
+            return Err(Error::compiler(message, vec![first]));
         }
         Ok(self)
     }
@@ -192,17 +160,38 @@ impl TranslationUnit {
         Ok(TranslationUnit { index, tu })
     }
 
-    /// The error and fatal diagnostics, formatted with their location.
-    pub fn errors(&self) -> Vec<String> {
+    /// The error and fatal diagnostics, each at its presumed location (what `#line`
+    /// directives say).
+    pub fn errors(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         // SAFETY: `self.tu` is a live translation unit; each diagnostic is disposed after
-        // its text has been copied out.
+        // its text and location have been copied out, and the presumed file name is a
+        // string libclang gives us to dispose (`take`).
         unsafe {
             for i in 0..clang_getNumDiagnostics(self.tu) {
                 let d = clang_getDiagnostic(self.tu, i);
-                if clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error {
-                    let opts = clang_defaultDiagnosticDisplayOptions();
-                    out.push(take(clang_formatDiagnostic(d, opts)));
+                let severity = clang_getDiagnosticSeverity(d);
+                if severity >= CXDiagnostic_Error {
+                    let severity = if severity == CXDiagnostic_Fatal {
+                        "fatal error"
+                    } else {
+                        "error"
+                    };
+                    let message = take(clang_getDiagnosticSpelling(d));
+                    let (mut file, mut line, mut column) = (CXString::default(), 0, 0);
+                    clang_getPresumedLocation(
+                        clang_getDiagnosticLocation(d),
+                        &mut file,
+                        &mut line,
+                        &mut column,
+                    );
+                    out.push(Diagnostic::compiler(
+                        take(file),
+                        line as usize,
+                        column as usize,
+                        severity,
+                        message,
+                    ));
                 }
                 clang_disposeDiagnostic(d);
             }

@@ -3,7 +3,9 @@
 //!
 //! Two steps, with selection between them: [`scan()`] parses all headers once as C++ for
 //! the target that decides calling conventions and reads interfaces, GUIDs, declarations,
-//! macros and that target's record layouts ([`scan::Scan`], [`layouts`]); then, given
+//! macros and that target's record layouts ([`scan::Scan`], [`layouts`]) (and
+//! [`scan_mapi_only`] the MAPI headers alone, for selection to compare with the IDL's
+//! declarations when the headers do not compile together); then, given
 //! what selection asks for ([`Request`]), [`answer`] runs bindgen once per target on
 //! threads while this thread parses the headers for another target, where clang
 //! evaluates the selected macros ([`evaluate`]) and lays out that target's records. One
@@ -16,126 +18,16 @@ pub mod layouts;
 pub mod libclang;
 pub mod scan;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
 pub use headers::{start_check, Check};
-pub use scan::{Declared, Scan};
+pub use scan::{Declared, Macro, Scan};
 
-/// Parses every header as C++ for the calling-convention target and scans it.
-///
-/// If the headers do not compile and the MAPI headers alone declare some of the IDL's
-/// interfaces (Microsoft's MAPIDefS.h declares mapishutdown.idl's), those IDL
-/// declarations have reached their goal, if the headers' are the same (base, IID, methods
-/// in order with as many parameters each): they are left out of what clang reads
-/// ([`Inputs::leave_out`]) and the scan runs again; each such interface, and the IDL
-/// file's typedefs, keep the IDL file's module and line. Any other failure is the first
-/// parse's error; a differing declaration adds what differs to it.
-pub fn scan(inputs: &mut Inputs) -> Result<Scan> {
-    let first = match scan_once(inputs) {
-        Ok(s) => return Ok(s),
-        Err(e) => e,
-    };
-    let Ok(alone) = mapi_scan(inputs) else {
-        return Err(first);
-    };
-    let held: BTreeSet<String> = inputs
-        .idl
-        .iter()
-        .flat_map(|i| i.file.interfaces().map(|d| d.name.clone()))
-        .filter(|n| alone.interfaces.contains_key(n))
-        .collect();
-    if held.is_empty() {
-        return Err(first);
-    }
-    for name in &held {
-        if let Some(what) = difference(inputs, &alone, name) {
-            return Err(Error::msg(format!(
-                "{first}\n  The MAPI headers declare `{name}` too, differently: {what}"
-            )));
-        }
-    }
-    let held: HashSet<String> = held.into_iter().collect();
-    let left = inputs.leave_out(&held);
-    let mut scan = scan_once(inputs)?;
-    let line32 = |l: usize| u32::try_from(l).unwrap_or(u32::MAX);
-    for (name, key, line) in &left {
-        if let Some(i) = scan.interfaces.get_mut(name) {
-            i.header = key.clone();
-            i.line = line32(*line);
-        }
-    }
-    // The typedefs of those IDL files that the headers declare too (`LPMAPICLIENTSHUTDOWN`)
-    // stay in the IDL file's module, as they are when the headers lack the interfaces.
-    for input in inputs
-        .idl
-        .iter()
-        .filter(|i| left.iter().any(|(_, key, _)| *key == i.key))
-    {
-        for item in &input.file.items {
-            if let crate::idl::Item::Typedef(t) = item {
-                if let Some(d) = scan.decls.get_mut(&t.name) {
-                    d.header = input.key.clone();
-                    d.line = line32(t.line);
-                }
-            }
-        }
-    }
-    Ok(scan)
-}
-
-/// How the MAPI headers' declaration of the IDL interface `name` (in `alone`, their scan)
-/// differs from the IDL's, if it does: the base, the IID, or the methods in order with
-/// their parameter counts.
-fn difference(inputs: &Inputs, alone: &Scan, name: &str) -> Option<String> {
-    let decl = inputs
-        .idl
-        .iter()
-        .find_map(|i| i.file.interfaces().find(|d| d.name == name))?;
-    let theirs = alone.interfaces.get(name)?;
-    let at = format!("{} line {}", theirs.header, theirs.line);
-    if theirs.base != decl.base {
-        return Some(format!(
-            "there ({at}) it derives from `{}`, here from `{}`",
-            theirs.base.as_deref().unwrap_or("-"),
-            decl.base.as_deref().unwrap_or("-")
-        ));
-    }
-    if let Some((g, _)) = alone.guids.get(&format!("IID_{name}")) {
-        if *g != decl.uuid {
-            return Some(format!("there ({at}) its IID is {g}, here {}", decl.uuid));
-        }
-    }
-    // Less the methods a class redeclares from its bases (MAPI's headers repeat
-    // IUnknown's), as selection counts them.
-    let mut inherited = HashSet::new();
-    let mut base = theirs.base.as_deref();
-    while let Some(b) = base.and_then(|b| alone.interfaces.get(b)) {
-        inherited.extend(b.methods.iter().map(|m| m.name.as_str()));
-        base = b.base.as_deref();
-    }
-    let held: Vec<String> = theirs
-        .methods
-        .iter()
-        .filter(|m| !inherited.contains(m.name.as_str()))
-        .map(|m| format!("{}/{}", m.name, m.params.len()))
-        .collect();
-    let mine: Vec<String> = decl
-        .methods
-        .iter()
-        .map(|m| format!("{}/{}", m.name, m.params.len()))
-        .collect();
-    (held != mine).then(|| {
-        format!(
-            "there ({at}) its methods (name/parameters) are {}, here {}",
-            held.join(", "),
-            mine.join(", ")
-        )
-    })
-}
-
-fn scan_once(inputs: &Inputs) -> Result<Scan> {
+/// Parses every header as C++ for the calling-convention target and scans it: the
+/// interfaces, GUIDs, declarations, macros and that target's record layouts.
+pub fn scan(inputs: &Inputs) -> Result<Scan> {
     let tu = parse(inputs, inputs.cc_triple())?;
     let mut scan = scan::scan(&tu, &inputs.mapi_include)?;
     scan.layouts = layouts::collect(&tu);
@@ -144,7 +36,7 @@ fn scan_once(inputs: &Inputs) -> Result<Scan> {
 
 /// The scan of the MAPI headers alone (without the IDL's headers), from a parse as C++
 /// for the calling-convention target with macros (for the GUIDs).
-fn mapi_scan(inputs: &Inputs) -> Result<Scan> {
+pub fn scan_mapi_only(inputs: &Inputs) -> Result<Scan> {
     let tu = libclang::TranslationUnit::parse(
         &inputs.clang_args(inputs.cc_triple(), true),
         &inputs.unsaved_mapi_only("mapi-only.cpp"),
@@ -231,17 +123,7 @@ pub fn answer(
             Some(answer) => Ok(answer),
             None => evaluate::evaluate(inputs, triple, &request.macros),
         };
-        // Any further target: a parse for its layouts alone.
-        let rest: Vec<(usize, Result<layouts::Layouts>)> = (0..inputs.targets.len())
-            .filter(|i| *i != cc && Some(*i) != other)
-            .map(|i| {
-                let triple = &inputs.targets[i].triple;
-                (
-                    i,
-                    parse_for_layouts(inputs, scan, triple).map(|tu| layouts::collect(&tu)),
-                )
-            })
-            .collect();
+        let rest = further_layouts(inputs, scan, other);
         // Each run's output processed as it arrives, in whatever order the runs end.
         let mut processed: Vec<Option<Result<bindgen::TargetOutput>>> =
             inputs.targets.iter().map(|_| None).collect();
@@ -250,21 +132,13 @@ pub fn answer(
                 bindgen::process(&inputs.targets[i].triple, &text, &interfaces, &scan.decls)
             }));
         }
-        // A run that sent nothing panicked.
-        let processed: Vec<Result<bindgen::TargetOutput>> = runs
-            .into_iter()
-            .zip(processed)
-            .map(|(h, p)| match (joined(h.join().map(Ok)), p) {
-                (Ok(()), Some(p)) => p,
-                (Err(e), _) => Err(e),
-                (Ok(()), None) => Err(Error::msg(
-                    "internal error: a generator thread ended without its output",
-                )),
-            })
-            .collect();
+        let processed = ended(runs, processed);
         (evaluated, rest, processed)
     });
-    let (values, evaluated_layouts) = evaluated?;
+    let evaluate::Evaluated {
+        values,
+        layouts: evaluated_layouts,
+    } = evaluated?;
     let mut layouts = vec![layouts::Layouts::new(); inputs.targets.len()];
     layouts[cc] = scan.layouts.clone();
     if let Some(i) = other {
@@ -279,6 +153,43 @@ pub fn answer(
         values,
         layouts,
     })
+}
+
+/// Any target besides the calling-convention one and `other` (whose parses give theirs):
+/// a parse for its layouts alone, by target index.
+fn further_layouts(
+    inputs: &Inputs,
+    scan: &Scan,
+    other: Option<usize>,
+) -> Vec<(usize, Result<layouts::Layouts>)> {
+    (0..inputs.targets.len())
+        .filter(|i| *i != inputs.cc_target && Some(*i) != other)
+        .map(|i| {
+            let triple = &inputs.targets[i].triple;
+            (
+                i,
+                parse_for_layouts(inputs, scan, triple).map(|tu| layouts::collect(&tu)),
+            )
+        })
+        .collect()
+}
+
+/// Each bindgen run's processed output once its thread has ended; a run that sent
+/// nothing panicked.
+fn ended(
+    runs: Vec<std::thread::ScopedJoinHandle<'_, ()>>,
+    processed: Vec<Option<Result<bindgen::TargetOutput>>>,
+) -> Vec<Result<bindgen::TargetOutput>> {
+    runs.into_iter()
+        .zip(processed)
+        .map(|(h, p)| match (joined(h.join().map(Ok)), p) {
+            (Ok(()), Some(p)) => p,
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(Error::msg(
+                "internal error: a generator thread ended without its output",
+            )),
+        })
+        .collect()
 }
 
 /// The target the macros are evaluated for (and its layouts collected in the same

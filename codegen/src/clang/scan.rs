@@ -13,9 +13,9 @@ use std::path::Path;
 use clang_sys::*;
 
 use super::libclang::{Cursor, TranslationUnit, Type};
+use crate::cint;
 use crate::error::Result;
-use crate::idl::parse_c_integer;
-use crate::ir::{header_key, Abi, CType, Guid, Interface, Method, Param, Unsupported};
+use crate::ir::{header_key, Abi, CType, DefinedGuid, Guid, Interface, Method, Param, Unsupported};
 
 /// What the scan found in one parse.
 #[derive(Debug, Default)]
@@ -23,17 +23,27 @@ pub struct Scan {
     /// Every class with virtual methods, by name.
     pub interfaces: BTreeMap<String, Interface>,
     /// GUIDs by name, with the header key of their definition.
-    pub guids: BTreeMap<String, (Guid, String)>,
+    pub guids: BTreeMap<String, DefinedGuid>,
     /// Where each name is declared, first declaration wins.
     pub decls: BTreeMap<String, Declared>,
-    /// Object-like macros: `(name, header key, body tokens)`, in source order.
-    pub macros: Vec<(String, String, Vec<String>)>,
+    /// Object-like macros, in source order.
+    pub macros: Vec<Macro>,
     /// The record layouts of the parse's target ([`super::layouts`]).
     pub layouts: super::layouts::Layouts,
     /// Structs and unions the MAPI headers name without their tag (`RTF_WCSINFO *p` after
     /// `struct RTF_WCSINFO {...};`), which only C++ accepts: name to keyword (`struct`,
     /// `union`). A C parse declares each first (`typedef struct X X;`), as C++ does.
     pub tagless: BTreeMap<String, &'static str>,
+}
+
+/// An object-like macro.
+#[derive(Debug, Clone)]
+pub struct Macro {
+    pub name: String,
+    /// The key of the header that defines it.
+    pub header: String,
+    /// Its body's tokens.
+    pub tokens: Vec<String>,
 }
 
 /// Where a name is declared.
@@ -129,18 +139,20 @@ fn walk<'tu>(
                 if !tokens.is_empty() {
                     tokens.remove(0);
                 }
-                facts
-                    .macros
-                    .push((c.spelling(), header_key(&c.file_name()), tokens));
+                facts.macros.push(Macro {
+                    name: c.spelling(),
+                    header: header_key(&c.file_name()),
+                    tokens,
+                });
             }
             CXCursor_MacroExpansion => {
                 let name = c.spelling();
                 if name == "DEFINE_GUID" || name == "DEFINE_OLEGUID" || name == "__CRT_UUID_DECL" {
-                    if let Some((id, guid)) = parse_guid_macro(&tu.tokens(c)) {
-                        facts
-                            .guids
-                            .entry(id)
-                            .or_insert((guid, header_key(&c.file_name())));
+                    if let Some((id, value)) = parse_guid_macro(&tu.tokens(c)) {
+                        facts.guids.entry(id).or_insert(DefinedGuid {
+                            value,
+                            header: header_key(&c.file_name()),
+                        });
                     }
                 }
             }
@@ -389,7 +401,7 @@ fn parse_guid_macro(tokens: &[String]) -> Option<(String, Guid)> {
     };
     let nums: Vec<u64> = args[1..]
         .iter()
-        .map(|a| parse_c_integer(a))
+        .map(|a| cint::parse(a))
         .collect::<Option<Vec<_>>>()?;
     let mut data4 = [0u8; 8];
     if ole {
@@ -443,9 +455,9 @@ mod tests {
 
     #[test]
     fn ints() {
-        assert_eq!(parse_c_integer("0x10FUL"), Some(0x10f));
-        assert_eq!(parse_c_integer("017"), Some(15));
-        assert_eq!(parse_c_integer("0"), Some(0));
-        assert_eq!(parse_c_integer("x"), None);
+        assert_eq!(cint::parse("0x10FUL"), Some(0x10f));
+        assert_eq!(cint::parse("017"), Some(15));
+        assert_eq!(cint::parse("0"), Some(0));
+        assert_eq!(cint::parse("x"), None);
     }
 }

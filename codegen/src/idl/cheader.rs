@@ -88,34 +88,9 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
     line(o, "#endif");
     map.mark(o, |_| 0);
 
-    let mut declared: Vec<&str> = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    for item in &file.items {
-        let name = match item {
-            Item::Interface(i) => i.name.as_str(),
-            Item::ForwardInterface(n) => n.as_str(),
-            _ => continue,
-        };
-        if seen.insert(name) {
-            declared.push(name);
-        }
-    }
     let by_name: HashMap<&str, &InterfaceDef> =
         file.interfaces().map(|i| (i.name.as_str(), i)).collect();
-    if !declared.is_empty() {
-        line(o, "");
-        line(
-            o,
-            "/* The interfaces, declared ahead so that pointers to them work anywhere below. */",
-        );
-        map.mark(o, |_| 0);
-        for name in &declared {
-            line(o, &format!("typedef struct {name} {name};"));
-            let at = by_name.get(name).map_or(0, |i| i.line);
-            map.mark(o, |_| at);
-        }
-    }
-
+    forward_declarations(o, &mut map, file, &by_name);
     let mut prev: Option<&Item> = None;
     for item in &file.items {
         // Runs of consts, typedefs and cpp_quotes stay together; anything else gets a
@@ -130,56 +105,9 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
         if !grouped && !matches!(item, Item::ForwardInterface(_)) {
             line(o, "");
         }
-        match item {
-            Item::CppQuote(text, _) => line(o, text),
-            Item::Const(c) => {
-                doc_comment(o, "", c.doc.as_deref());
-                line(
-                    o,
-                    &format!(
-                        "#define {} (({}){})",
-                        c.name,
-                        c.ty.to_c(),
-                        hex_literal(c.value)
-                    ),
-                );
-            }
-            Item::Struct(s) => {
-                doc_comment(o, "", s.doc.as_deref());
-                let tag = s.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
-                line(o, &format!("typedef struct{tag} {{"));
-                for f in &s.fields {
-                    doc_comment(o, "    ", f.doc.as_deref());
-                    let arr = f.array_len.map(|n| format!("[{n}]")).unwrap_or_default();
-                    line(o, &format!("    {}{arr};", f.ty.declare(&f.name)));
-                }
-                line(o, &format!("}} {};", declarators(&s.names)));
-            }
-            Item::Enum(e) => {
-                doc_comment(o, "", e.doc.as_deref());
-                let tag = e.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
-                line(o, &format!("typedef enum{tag} {{"));
-                for (i, v) in e.variants.iter().enumerate() {
-                    let comma = if i + 1 < e.variants.len() { "," } else { "" };
-                    match &v.expr {
-                        Some(x) => line(o, &format!("    {} = {x}{comma}", v.name)),
-                        None => line(o, &format!("    {}{comma}", v.name)),
-                    }
-                }
-                line(o, &format!("}} {};", declarators(&e.names)));
-            }
-            Item::Typedef(a) => {
-                doc_comment(o, "", a.doc.as_deref());
-                line(o, &format!("typedef {};", a.ty.declare(&a.name)));
-            }
-            Item::Interface(i) => {
-                interface(o, &ancestry(&by_name, i), i);
-            }
-            Item::ForwardInterface(_) => {}
-        }
+        declaration(o, &by_name, item);
         map_item(&mut map, o, item);
     }
-
     line(o, "");
     line(o, "#ifdef __cplusplus");
     line(o, "}");
@@ -188,6 +116,91 @@ pub fn c_header_with_lines(file: &IdlFile, opts: &CHeaderOptions) -> (String, Ve
     line(o, &format!("#endif /* {guard} */"));
     map.mark(o, |_| 0);
     with_line_directives(&out, &map.lines, &opts.source_name, &opts.header_name)
+}
+
+/// Every interface the file declares or forward-declares, declared ahead (`typedef
+/// struct IFoo IFoo;`) so that pointers to them work anywhere below.
+fn forward_declarations(
+    o: &mut String,
+    map: &mut LineMap,
+    file: &IdlFile,
+    by_name: &HashMap<&str, &InterfaceDef>,
+) {
+    let mut declared: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    for item in &file.items {
+        let name = match item {
+            Item::Interface(i) => i.name.as_str(),
+            Item::ForwardInterface(n) => n.as_str(),
+            _ => continue,
+        };
+        if seen.insert(name) {
+            declared.push(name);
+        }
+    }
+    if declared.is_empty() {
+        return;
+    }
+    line(o, "");
+    line(
+        o,
+        "/* The interfaces, declared ahead so that pointers to them work anywhere below. */",
+    );
+    map.mark(o, |_| 0);
+    for name in &declared {
+        line(o, &format!("typedef struct {name} {name};"));
+        let at = by_name.get(name).map_or(0, |i| i.line);
+        map.mark(o, |_| at);
+    }
+}
+
+/// One item of the file in C.
+fn declaration(o: &mut String, by_name: &HashMap<&str, &InterfaceDef>, item: &Item) {
+    match item {
+        Item::CppQuote(text, _) => line(o, text),
+        Item::Const(c) => {
+            doc_comment(o, "", c.doc.as_deref());
+            line(
+                o,
+                &format!(
+                    "#define {} (({}){})",
+                    c.name,
+                    c.ty.to_c(),
+                    hex_literal(c.value)
+                ),
+            );
+        }
+        Item::Struct(s) => {
+            doc_comment(o, "", s.doc.as_deref());
+            let tag = s.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
+            line(o, &format!("typedef struct{tag} {{"));
+            for f in &s.fields {
+                doc_comment(o, "    ", f.doc.as_deref());
+                let arr = f.array_len.map(|n| format!("[{n}]")).unwrap_or_default();
+                line(o, &format!("    {}{arr};", f.ty.declare(&f.name)));
+            }
+            line(o, &format!("}} {};", declarators(&s.names)));
+        }
+        Item::Enum(e) => {
+            doc_comment(o, "", e.doc.as_deref());
+            let tag = e.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
+            line(o, &format!("typedef enum{tag} {{"));
+            for (i, v) in e.variants.iter().enumerate() {
+                let comma = if i + 1 < e.variants.len() { "," } else { "" };
+                match &v.expr {
+                    Some(x) => line(o, &format!("    {} = {x}{comma}", v.name)),
+                    None => line(o, &format!("    {}{comma}", v.name)),
+                }
+            }
+            line(o, &format!("}} {};", declarators(&e.names)));
+        }
+        Item::Typedef(a) => {
+            doc_comment(o, "", a.doc.as_deref());
+            line(o, &format!("typedef {};", a.ty.declare(&a.name)));
+        }
+        Item::Interface(i) => interface(o, &ancestry(by_name, i), i),
+        Item::ForwardInterface(_) => {}
+    }
 }
 
 /// Puts a `#line` directive before each run of header lines that come from one IDL line
@@ -428,6 +441,19 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         ),
     );
     line(o, "#if defined(__cplusplus) && !defined(CINTERFACE)");
+    cpp_class(o, iface);
+    line(o, "#else");
+    c_vtable(o, chain, iface);
+    line(o, "#ifdef COBJMACROS");
+    call_macros(o, chain, iface);
+    line(o, "#endif");
+    line(o, "#endif");
+}
+
+/// The pure virtual class C++ declares the interface as, and its UUID for mingw-w64's
+/// `__uuidof`.
+fn cpp_class(o: &mut String, iface: &InterfaceDef) {
+    let name = &iface.name;
     match &iface.base {
         Some(b) => line(o, &format!("struct {name} : public {b} {{")),
         None => line(o, &format!("struct {name} {{")),
@@ -451,7 +477,11 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
         &format!("__CRT_UUID_DECL({name}, {})", iface.uuid.define_guid_args()),
     );
     line(o, "#endif");
-    line(o, "#else");
+}
+
+/// C's view: the vtable of every method of the chain, and the object pointing at it.
+fn c_vtable(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
+    let name = &iface.name;
     line(o, &format!("typedef struct {name}Vtbl {{"));
     for owner in chain {
         line(o, &format!("    /* {} */", owner.name));
@@ -471,7 +501,11 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
     line(o, &format!("struct {name} {{"));
     line(o, &format!("    const struct {name}Vtbl *lpVtbl;"));
     line(o, "};");
-    line(o, "#ifdef COBJMACROS");
+}
+
+/// `COBJMACROS`' `IFoo_Method(This, ...)` for every method of the chain.
+fn call_macros(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
+    let name = &iface.name;
     for owner in chain {
         for m in &owner.methods {
             // A macro parameter named like the method or `lpVtbl` would be substituted in
@@ -497,8 +531,6 @@ fn interface(o: &mut String, chain: &[InterfaceDef], iface: &InterfaceDef) {
             );
         }
     }
-    line(o, "#endif");
-    line(o, "#endif");
 }
 
 /// The platform part: the Windows and MAPI headers, or elsewhere the umbrella header

@@ -235,53 +235,9 @@ impl<'a> Lexer<'a> {
             });
         };
         let kind = if c.is_ascii_alphabetic() || c == '_' || c.is_ascii_digit() {
-            let mut word = String::new();
-            while let Some(d) = self.peek_char() {
-                if d.is_ascii_alphanumeric() || d == '_' {
-                    word.push(d);
-                    self.bump();
-                } else {
-                    break;
-                }
-            }
-            if c.is_ascii_digit() {
-                TokenKind::Number(word)
-            } else {
-                TokenKind::Ident(word)
-            }
+            self.word(c)
         } else if c == '"' {
-            self.bump();
-            let mut text = String::new();
-            loop {
-                match self.peek_char() {
-                    None | Some('\n') => {
-                        return Err(LexError {
-                            pos,
-                            message: "unterminated string literal".to_string(),
-                        })
-                    }
-                    Some('"') => {
-                        self.bump();
-                        break;
-                    }
-                    Some('\\') => {
-                        self.bump();
-                        match self.peek_char() {
-                            Some(e @ ('"' | '\\')) => {
-                                self.bump();
-                                text.push(e);
-                            }
-                            // Other escapes stay as written; the text ends up in C anyway.
-                            _ => text.push('\\'),
-                        }
-                    }
-                    Some(d) => {
-                        self.bump();
-                        text.push(d);
-                    }
-                }
-            }
-            TokenKind::Str(text)
+            self.string(pos)?
         } else if c == '<' && self.peek_second() == Some('<') {
             self.bump();
             self.bump();
@@ -311,6 +267,63 @@ impl<'a> Lexer<'a> {
             end_byte: self.offset,
             doc,
         })
+    }
+}
+
+impl Lexer<'_> {
+    /// An identifier or a number (which starts with a digit), from its first character
+    /// `c`.
+    fn word(&mut self, c: char) -> TokenKind {
+        let mut word = String::new();
+        while let Some(d) = self.peek_char() {
+            if d.is_ascii_alphanumeric() || d == '_' {
+                word.push(d);
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        if c.is_ascii_digit() {
+            TokenKind::Number(word)
+        } else {
+            TokenKind::Ident(word)
+        }
+    }
+
+    /// A string literal, at its opening quote (at `pos`).
+    fn string(&mut self, pos: Pos) -> Result<TokenKind, LexError> {
+        self.bump();
+        let mut text = String::new();
+        loop {
+            match self.peek_char() {
+                None | Some('\n') => {
+                    return Err(LexError {
+                        pos,
+                        message: "unterminated string literal".to_string(),
+                    })
+                }
+                Some('"') => {
+                    self.bump();
+                    break;
+                }
+                Some('\\') => {
+                    self.bump();
+                    match self.peek_char() {
+                        Some(e @ ('"' | '\\')) => {
+                            self.bump();
+                            text.push(e);
+                        }
+                        // Other escapes stay as written; the text ends up in C anyway.
+                        _ => text.push('\\'),
+                    }
+                }
+                Some(d) => {
+                    self.bump();
+                    text.push(d);
+                }
+            }
+        }
+        Ok(TokenKind::Str(text))
     }
 }
 

@@ -42,6 +42,7 @@ mod cheader;
 mod check;
 mod error;
 mod lexer;
+pub mod model;
 mod parser;
 
 use std::path::Path;
@@ -88,13 +89,6 @@ pub fn parse_file_with(path: &Path, options: &ParseOptions) -> Result<IdlFile, I
         IdlError::whole_file(path, format!("cannot read `{}`: {e}", path.display()))
     })?;
     parse_str_with(path, &src, options)
-}
-
-/// Parses a C integer literal: decimal, octal (leading `0`) or hex (`0x`), with an optional
-/// `U` and up to two `L` suffixes (any case). `None` if `text` is anything else or does not
-/// fit in 64 bits. The IDL parser reads integer literals with it.
-pub fn parse_c_integer(text: &str) -> Option<u64> {
-    parser::int_literal(text)
 }
 
 /// The IDL files' documentation comments, by what they document: `IFoo`, `IFoo::Method`,

@@ -653,7 +653,7 @@ impl<'a> Parser<'a> {
         }
         if let TokenKind::Number(n) = &self.tok.kind {
             let n = n.clone();
-            let Some(v) = int_literal(&n) else {
+            let Some(v) = crate::cint::parse(&n) else {
                 return Err(self.error(
                     self.tok.pos,
                     format!(
@@ -670,6 +670,8 @@ impl<'a> Parser<'a> {
 
     // ---- interfaces -----------------------------------------------------------------
 
+    /// `[attributes] interface Name : Base { methods };`, or a forward declaration
+    /// `interface Name;`.
     fn interface(&mut self) -> PResult<Item> {
         let doc = self.tok.doc.clone();
         let attrs = if self.tok.is_punct("[") {
@@ -685,38 +687,9 @@ impl<'a> Parser<'a> {
         let (name, pos) = self.name("an interface name")?;
         let declared_ahead = self.scope.is_interface(&name);
         if attrs.is_none() && self.tok.is_punct(";") {
-            self.declare(NameKind::Interface, &name, pos)?;
-            self.advance()?;
-            if !declared_ahead {
-                self.claim_value(
-                    &name,
-                    pos,
-                    format!("interface `{name}` (line {})", pos.line),
-                )?;
-            }
-            self.scope.forward_declare(&name);
-            return Ok(Item::ForwardInterface(name));
+            return self.forward_interface(name, pos, declared_ahead);
         }
-        let (attributes, uuid) = match attrs {
-            Some((a, _)) if !a.object => None,
-            Some((a, uuid)) => Some((a, uuid)),
-            None => None,
-        }
-        .ok_or_else(|| {
-            self.error(
-                pos,
-                format!(
-                    "interface `{name}` is not marked `object`; only COM interfaces \
-                     (`[object, uuid(...)]`) are supported"
-                ),
-            )
-        })?;
-        let uuid = uuid.ok_or_else(|| {
-            self.error(
-                pos,
-                format!("interface `{name}` has the `object` attribute but no `uuid(...)`"),
-            )
-        })?;
+        let (attributes, uuid) = self.com_attributes(attrs, &name, pos)?;
         self.scope
             .check_new_interface(&name)
             .map_err(|m| self.error(pos, m))?;
@@ -724,12 +697,70 @@ impl<'a> Parser<'a> {
         self.scope
             .check_uuid(&uuid, &name, attributes.shares_uuid.as_deref())
             .map_err(|m| self.error(pos, m))?;
+        self.claim_interface_names(&name, pos, declared_ahead)?;
+        let (base, methods) = self.base_and_methods(&name)?;
+        self.claim_call_macros(&name, &base, &methods, pos)?;
+        let iface = InterfaceDef {
+            name,
+            base: Some(base),
+            uuid,
+            attributes,
+            methods,
+            line: pos.line,
+            doc,
+        };
+        self.scope.define(iface.clone());
+        Ok(Item::Interface(iface))
+    }
+
+    /// `interface Name;`, at its `;`.
+    fn forward_interface(&mut self, name: String, pos: Pos, declared_ahead: bool) -> PResult<Item> {
+        self.declare(NameKind::Interface, &name, pos)?;
+        self.advance()?;
         if !declared_ahead {
             self.claim_value(
                 &name,
                 pos,
                 format!("interface `{name}` (line {})", pos.line),
             )?;
+        }
+        self.scope.forward_declare(&name);
+        Ok(Item::ForwardInterface(name))
+    }
+
+    /// The attributes of a COM interface: `object` and a `uuid(...)` are required.
+    fn com_attributes(
+        &self,
+        attrs: Option<(InterfaceAttributes, Option<Guid>)>,
+        name: &str,
+        pos: Pos,
+    ) -> PResult<(InterfaceAttributes, Guid)> {
+        let (attributes, uuid) = match attrs {
+            Some((a, uuid)) if a.object => (a, uuid),
+            _ => {
+                return Err(self.error(
+                    pos,
+                    format!(
+                        "interface `{name}` is not marked `object`; only COM interfaces \
+                         (`[object, uuid(...)]`) are supported"
+                    ),
+                ))
+            }
+        };
+        let uuid = uuid.ok_or_else(|| {
+            self.error(
+                pos,
+                format!("interface `{name}` has the `object` attribute but no `uuid(...)`"),
+            )
+        })?;
+        Ok((attributes, uuid))
+    }
+
+    /// The names an interface takes: its own (unless declared ahead) and those of its
+    /// Rust vtable, implementation trait, IID and C vtable.
+    fn claim_interface_names(&mut self, name: &str, pos: Pos, declared_ahead: bool) -> PResult<()> {
+        if !declared_ahead {
+            self.claim_value(name, pos, format!("interface `{name}` (line {})", pos.line))?;
         }
         for (derived, role) in [
             (format!("{name}_Vtbl"), "its Rust vtable"),
@@ -753,6 +784,11 @@ impl<'a> Parser<'a> {
                     .replacen("its ", "the ", 1),
             )?;
         }
+        Ok(())
+    }
+
+    /// `: Base { methods };` of interface `name`.
+    fn base_and_methods(&mut self, name: &str) -> PResult<(String, Vec<Method>)> {
         if !self.tok.is_punct(":") {
             return Err(self.error(
                 self.prev_end,
@@ -765,22 +801,32 @@ impl<'a> Parser<'a> {
         self.advance()?;
         let (base, bpos) = self.name("a base interface name")?;
         self.scope
-            .check_base(&base, &name)
+            .check_base(&base, name)
             .map_err(|m| self.error(bpos, m))?;
         self.expect_punct("{", "after the base interface")?;
         let inherited = self.scope.inherited(&base);
         let mut own: HashMap<String, usize> = HashMap::new();
         let mut methods = Vec::new();
         while !self.eat_punct("}")? {
-            let m = self.method(&name, &own, &inherited)?;
+            let m = self.method(name, &own, &inherited)?;
             own.insert(m.name.clone(), m.line);
             methods.push(m);
         }
         self.eat_punct(";")?;
-        // COBJMACROS defines `IFoo_Method` for every method of the chain.
+        Ok((base, methods))
+    }
+
+    /// COBJMACROS defines `IFoo_Method` for every method of the chain.
+    fn claim_call_macros(
+        &mut self,
+        name: &str,
+        base: &str,
+        methods: &[Method],
+        pos: Pos,
+    ) -> PResult<()> {
         let chain: Vec<String> = self
             .scope
-            .chain_methods(&base)
+            .chain_methods(base)
             .into_iter()
             .chain(methods.iter().map(|m| m.name.clone()))
             .collect();
@@ -792,17 +838,7 @@ impl<'a> Parser<'a> {
                 format!("the C call macro of `{name}::{m}` (line {})", pos.line),
             )?;
         }
-        let iface = InterfaceDef {
-            name,
-            base: Some(base),
-            uuid,
-            attributes,
-            methods,
-            line: pos.line,
-            doc,
-        };
-        self.scope.define(iface.clone());
-        Ok(Item::Interface(iface))
+        Ok(())
     }
 
     /// `"[" iattr { "," iattr } "]"`, with the uuid if there was one.
@@ -1079,50 +1115,4 @@ impl<'a> Parser<'a> {
 
 fn lex_error(path: &Path, src: &str, e: LexError) -> IdlError {
     IdlError::at(path, src, e.pos.line, e.pos.column, e.message)
-}
-
-/// A C integer literal: decimal, octal (leading 0) or hex (`0x`), with an optional suffix
-/// of `u`/`U` and up to two `l`/`L`. `None` if it is not one or does not fit in 64 bits.
-pub fn int_literal(text: &str) -> Option<u64> {
-    let body = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    let suffix = &text[body.len()..];
-    let us = suffix
-        .chars()
-        .filter(|c| c.eq_ignore_ascii_case(&'u'))
-        .count();
-    let ls = suffix.len() - us;
-    if us > 1 || ls > 2 {
-        return None;
-    }
-    let (digits, radix) =
-        if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            (h, 16)
-        } else if body.len() > 1 && body.starts_with('0') {
-            (&body[1..], 8)
-        } else {
-            (body, 10)
-        };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::int_literal;
-
-    #[test]
-    fn integer_literals() {
-        assert_eq!(int_literal("0x20000000"), Some(0x2000_0000));
-        assert_eq!(int_literal("42UL"), Some(42));
-        assert_eq!(int_literal("010"), Some(8));
-        assert_eq!(int_literal("0"), Some(0));
-        assert_eq!(int_literal("0xFFFFFFFFFFFFFFFFull"), Some(u64::MAX));
-        assert_eq!(int_literal("0x1FFFFFFFFFFFFFFFF"), None);
-        assert_eq!(int_literal("0x"), None);
-        assert_eq!(int_literal("08"), None);
-        assert_eq!(int_literal("1uu"), None);
-        assert_eq!(int_literal("2D44"), None);
-    }
 }

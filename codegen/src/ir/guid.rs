@@ -2,6 +2,14 @@
 
 use std::fmt;
 
+/// A GUID a header defines (with `DEFINE_GUID` or `DEFINE_OLEGUID`), and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinedGuid {
+    pub value: Guid,
+    /// The key of the header that defines it.
+    pub header: String,
+}
+
 /// A GUID (an IID here), laid out like Windows' `GUID`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Guid {

@@ -2,6 +2,7 @@
 //! ends fill it, the selection stage decides what goes in, and the back end reads nothing
 //! else. It owns the types the stages share: GUIDs, headers, interfaces, C types.
 
+mod declaration;
 mod guid;
 mod header;
 mod interface;
@@ -11,15 +12,16 @@ mod types;
 
 use std::collections::BTreeMap;
 
-pub use guid::Guid;
+pub use declaration::{Declaration, DeclarationKind, Field};
+pub use guid::{DefinedGuid, Guid};
 pub use header::{header_key, Header, UMBRELLA_HEADER};
 pub use interface::{Interface, Method, Param, Unsupported};
 pub use item::{Aliases, Constant, ItemKey, TypeItem};
-pub use package::{Package, Target};
-pub use types::{Abi, CType};
+pub use package::{CopiedFile, Package, Target};
+pub use types::{Abi, CType, Layout};
 
 /// Everything the back end needs, gathered from all front ends.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Model {
     /// The generated crate: name, version, modules.
     pub package: Package,
@@ -31,13 +33,15 @@ pub struct Model {
     pub interfaces: Vec<Interface>,
     /// Emitted constants, by name.
     pub constants: BTreeMap<String, Constant>,
-    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name, with
-    /// the key of the header that defines them.
-    pub guids: BTreeMap<String, (Guid, String)>,
+    /// `IID_*` and other GUIDs defined with DEFINE_GUID / DEFINE_OLEGUID, by name.
+    pub guids: BTreeMap<String, DefinedGuid>,
+    /// Type declarations in C's terms (a provider's IDL's records and typedefs), rendered
+    /// before `items`.
+    pub declarations: Vec<Declaration>,
     /// Type items from bindgen, merged over all targets.
     pub items: Vec<TypeItem>,
-    /// Layout facts per target name: type name -> (size, align).
-    pub layouts: BTreeMap<String, BTreeMap<String, (u64, u64)>>,
+    /// Layout facts per target name: type name -> its layout there.
+    pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,
     /// The IDL's own documentation (the comment block before a declaration), by what it
     /// documents: `IFoo`, `IFoo::Method`, a type or constant name, `Struct::member`.
     pub notes: BTreeMap<String, String>,
@@ -49,12 +53,12 @@ impl Model {
         self.headers.iter().find(|h| h.key == key)
     }
 
-    /// An emitted interface by name.
     /// The IDL's documentation of `key` (see [`Model::notes`]).
     pub fn note(&self, key: &str) -> Option<&str> {
         self.notes.get(key).map(String::as_str)
     }
 
+    /// An emitted interface by name.
     pub fn interface(&self, name: &str) -> Option<&Interface> {
         self.interfaces.iter().find(|i| i.name == name)
     }

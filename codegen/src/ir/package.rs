@@ -19,11 +19,21 @@ pub struct Package {
     pub documentation: Option<String>,
     /// docs.rs's targets, the first its default.
     pub docs_targets: Vec<String>,
-    /// Files copied into the crate: (name, source as the manifest names it, text).
-    pub copied: Vec<(String, String, String)>,
+    /// Files copied into the crate.
+    pub copied: Vec<CopiedFile>,
     /// Whether the structures are MAPI's, with pages in Microsoft's reference (not so
     /// for a provider's own IDL).
     pub references: bool,
+}
+
+/// A file copied into the crate (`[output.files]`).
+#[derive(Debug, Clone, Default)]
+pub struct CopiedFile {
+    /// Its name in the crate (`README.md`).
+    pub name: String,
+    /// The file as the manifest names it.
+    pub source: String,
+    pub text: String,
 }
 
 /// One ABI the bindings are checked for.

@@ -2,6 +2,13 @@
 
 use std::fmt;
 
+/// A record's (or any type's) size and alignment on one target, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub size: u64,
+    pub align: u64,
+}
+
 /// The calling convention of a method, as Rust spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Abi {

@@ -8,7 +8,7 @@ use crate::clang::Scan;
 use crate::error::{Error, Result};
 use crate::idl::Item;
 use crate::inputs::Inputs;
-use crate::ir::{Constant, Guid, Interface, TypeItem};
+use crate::ir::{Constant, DefinedGuid, Guid, Interface, TypeItem};
 
 /// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
 /// apart), unless the IDL declares the second with `shares_uuid(first)`, as Microsoft
@@ -55,9 +55,9 @@ pub fn unique_iids(inputs: &Inputs, interfaces: &[Interface]) -> Result<()> {
 pub fn idl_macros(inputs: &Inputs, scan: &Scan) -> Result<()> {
     let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
     let mut from_headers: HashMap<&str, &str> = HashMap::new();
-    for (name, header, _) in &scan.macros {
-        if !idl_keys.contains(header.as_str()) {
-            from_headers.entry(name).or_insert(header);
+    for m in &scan.macros {
+        if !idl_keys.contains(m.header.as_str()) {
+            from_headers.entry(&m.name).or_insert(&m.header);
         }
     }
     for input in &inputs.idl {
@@ -86,62 +86,13 @@ pub fn idl_names(
     inputs: &Inputs,
     interfaces: &[Interface],
     constants: &BTreeMap<String, Constant>,
-    guids: &BTreeMap<String, (Guid, String)>,
+    guids: &BTreeMap<String, DefinedGuid>,
     items: &[TypeItem],
 ) -> Result<()> {
-    let mut values: HashMap<&str, &'static str> = HashMap::new();
-    for i in interfaces {
-        values.insert(&i.name, "an interface");
-    }
-    for c in constants.keys() {
-        values.insert(c, "a constant");
-    }
-    for g in guids.keys() {
-        values.insert(g, "a GUID constant");
-    }
-    for item in items {
-        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
-            values.insert(item.name(), "a constant");
-        }
-    }
-    // The Rust names derived from the other headers' interfaces, which an IDL
-    // declaration would collide with in the bindings (C knows none of them).
-    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
-    let mut derived: HashMap<String, String> = HashMap::new();
-    for i in interfaces
-        .iter()
-        .filter(|i| !idl_keys.contains(i.header.as_str()))
-    {
-        for (name, role) in [
-            (format!("{}_Vtbl", i.name), "vtable"),
-            (format!("{}_Impl", i.name), "implementation trait"),
-            (format!("IID_{}", i.name), "IID"),
-        ] {
-            derived.insert(
-                name,
-                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
-            );
-        }
-    }
+    let values = binding_values(interfaces, constants, guids, items);
+    let derived = derived_names(inputs, interfaces);
     for input in &inputs.idl {
-        let mut declared: Vec<(&str, usize)> = Vec::new();
-        for item in &input.file.items {
-            match item {
-                Item::Const(c) => declared.push((&c.name, c.line)),
-                Item::Typedef(a) => declared.push((&a.name, a.line)),
-                Item::Interface(i) => declared.push((&i.name, i.line)),
-                Item::Struct(st) => {
-                    declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
-                    declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
-                }
-                Item::Enum(e) => {
-                    declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
-                    declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
-                    declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
-                }
-                _ => {}
-            }
-        }
+        let declared = idl_declared(input);
         for (name, line) in declared {
             if let Some(what) = derived.get(name) {
                 return Err(input.error_at_word(
@@ -171,6 +122,78 @@ pub fn idl_names(
         }
     }
     Ok(())
+}
+
+/// The values the bindings name (what a parameter must not be named like), with what each
+/// is.
+fn binding_values<'a>(
+    interfaces: &'a [Interface],
+    constants: &'a BTreeMap<String, Constant>,
+    guids: &'a BTreeMap<String, DefinedGuid>,
+    items: &'a [TypeItem],
+) -> HashMap<&'a str, &'static str> {
+    let mut values: HashMap<&'a str, &'static str> = HashMap::new();
+    for i in interfaces {
+        values.insert(&i.name, "an interface");
+    }
+    for c in constants.keys() {
+        values.insert(c, "a constant");
+    }
+    for g in guids.keys() {
+        values.insert(g, "a GUID constant");
+    }
+    for item in items {
+        if let syn::Item::Const(_) | syn::Item::Static(_) = item.item {
+            values.insert(item.name(), "a constant");
+        }
+    }
+    values
+}
+
+/// The Rust names derived from the other headers' interfaces, with what each is.
+fn derived_names(inputs: &Inputs, interfaces: &[Interface]) -> HashMap<String, String> {
+    // An IDL declaration would collide with them in the bindings (C knows none of them).
+    let idl_keys: HashSet<&str> = inputs.idl_keys().collect();
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for i in interfaces
+        .iter()
+        .filter(|i| !idl_keys.contains(i.header.as_str()))
+    {
+        for (name, role) in [
+            (format!("{}_Vtbl", i.name), "vtable"),
+            (format!("{}_Impl", i.name), "implementation trait"),
+            (format!("IID_{}", i.name), "IID"),
+        ] {
+            derived.insert(
+                name,
+                format!("the Rust {role} of `{}` (from `{}`)", i.name, i.header),
+            );
+        }
+    }
+    derived
+}
+
+/// Every name an IDL file declares, with its line.
+fn idl_declared(input: &crate::inputs::IdlInput) -> Vec<(&str, usize)> {
+    let mut declared: Vec<(&str, usize)> = Vec::new();
+    for item in &input.file.items {
+        match item {
+            Item::Const(c) => declared.push((&c.name, c.line)),
+            Item::Typedef(a) => declared.push((&a.name, a.line)),
+            Item::Interface(i) => declared.push((&i.name, i.line)),
+            Item::Struct(st) => {
+                declared.extend(st.tag.iter().map(|t| (t.as_str(), st.line)));
+                declared.extend(st.names.iter().map(|d| (d.name.as_str(), st.line)));
+            }
+            Item::Enum(e) => {
+                declared.extend(e.tag.iter().map(|t| (t.as_str(), e.line)));
+                declared.extend(e.names.iter().map(|d| (d.name.as_str(), e.line)));
+                declared.extend(e.variants.iter().map(|v| (v.name.as_str(), e.line)));
+            }
+            _ => {}
+        }
+    }
+    declared
 }
 
 /// Every type an emitted method names must be declared by the bindings. The error is at
@@ -258,14 +281,18 @@ mod tests {
 
     #[test]
     fn a_record_without_a_layout_is_an_error_naming_it() {
+        use crate::ir::Layout;
         let items = [
             record("S", None, "pub struct S { pub x: u32 }"),
             record("O", None, "pub struct O { pub _unused: [u8; 0] }"),
             record("G", None, "pub struct G<T> { pub x: T }"),
             record("P", Some("t = \"a\""), "pub struct P { pub x: u64 }"),
         ];
-        let a = BTreeMap::from([("S".to_string(), (4, 4)), ("P".to_string(), (8, 8))]);
-        let mut b = BTreeMap::from([("S".to_string(), (4, 4))]);
+        let a = BTreeMap::from([
+            ("S".to_string(), Layout { size: 4, align: 4 }),
+            ("P".to_string(), Layout { size: 8, align: 8 }),
+        ]);
+        let mut b = BTreeMap::from([("S".to_string(), Layout { size: 4, align: 4 })]);
         layouts_complete(&targets(), &items, &[a.clone(), b.clone()]).unwrap();
         b.clear();
         let e = layouts_complete(&targets(), &items, &[a, b])

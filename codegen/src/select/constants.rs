@@ -92,17 +92,37 @@ fn defined_name(line: &str) -> Option<&str> {
 /// names no integer macro, and a macro that two rules give different types are errors
 /// at their manifest line.
 pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
+    let matched = match_rules(manifest, scan)?;
+    check_rules(manifest, &matched)?;
+    Ok(matched.chosen)
+}
+
+/// The macros the rules matched.
+struct Matched<'s> {
+    /// Each macro the rules take, with the first rule that matches it, in the scan's order.
+    chosen: Vec<Chosen>,
+    /// How many macros each rule chose.
+    per_rule: Vec<usize>,
+    /// The (rule, macro) pairs where a rule with exact names matched the macro.
+    exact_hits: HashSet<(usize, &'s str)>,
+}
+
+/// Matches the scan's integer-like macros against the rules, the first matching rule
+/// deciding; two matching rules of different types are an error at the later one.
+fn match_rules<'s>(manifest: &Manifest, scan: &'s Scan) -> Result<Matched<'s>> {
     let rules = &manifest.spec.constants;
     let from: Vec<HashSet<String>> = rules
         .iter()
         .map(|r| r.from.iter().map(|f| header_key(f)).collect())
         .collect();
-    // (name, header, rule index)
-    let mut chosen: Vec<(String, String, usize)> = Vec::new();
+    let mut matched = Matched {
+        chosen: Vec::new(),
+        per_rule: vec![0usize; rules.len()],
+        exact_hits: HashSet::new(),
+    };
     let mut taken: HashSet<&str> = HashSet::new();
-    let mut per_rule = vec![0usize; rules.len()];
-    let mut exact_hits: HashSet<(usize, &str)> = HashSet::new();
-    for (name, header, body) in &scan.macros {
+    for m in &scan.macros {
+        let (name, header, body) = (&m.name, &m.header, &m.tokens);
         if body.is_empty()
             || body
                 .iter()
@@ -116,7 +136,7 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
                 continue;
             }
             if !r.names.iter().all(|p| p.contains('*')) {
-                exact_hits.insert((n, name.as_str()));
+                matched.exact_hits.insert((n, name.as_str()));
             }
             match first {
                 None => first = Some(n),
@@ -128,11 +148,7 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
                              the earlier rule on line {}, of type `{}`, which decides: \
                              exclude it from one of them",
                             r.ty,
-                            line_col(
-                                &manifest.text,
-                                manifest.offset_of(&format!("constants.{f}.type"))
-                            )
-                            .0,
+                            rule_line(manifest, &format!("constants.{f}.type")),
                             rules[f].ty
                         ),
                     ));
@@ -142,26 +158,34 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
         }
         if let Some(n) = first {
             if taken.insert(name.as_str()) {
-                chosen.push((name.clone(), header.clone(), n));
-                per_rule[n] += 1;
+                matched.chosen.push(Chosen {
+                    name: name.clone(),
+                    header: header.clone(),
+                    rule: n,
+                });
+                matched.per_rule[n] += 1;
             }
         }
     }
-    let rule_line = |n: usize| {
-        line_col(
-            &manifest.text,
-            manifest.offset_of(&format!("constants.{n}")),
-        )
-        .0
-    };
-    for (n, r) in rules.iter().enumerate() {
+    Ok(matched)
+}
+
+/// The manifest line of the value at `path`.
+fn rule_line(manifest: &Manifest, path: &str) -> usize {
+    line_col(&manifest.text, manifest.offset_of(path)).0
+}
+
+/// Every rule's exact names matched a macro no earlier rule took, and every rule chose
+/// something; else an error at the name or the rule.
+fn check_rules(manifest: &Manifest, matched: &Matched<'_>) -> Result<()> {
+    for (n, r) in manifest.spec.constants.iter().enumerate() {
         for (k, p) in r.names.iter().enumerate() {
             if p.contains('*') {
                 continue;
             }
             // Found only for an error: finding it parses the manifest again.
             let at = || manifest.offset_of(&format!("constants.{n}.names.{k}"));
-            if !exact_hits.contains(&(n, p.as_str())) {
+            if !matched.exact_hits.contains(&(n, p.as_str())) {
                 return Err(manifest.error_at(
                     at(),
                     format!(
@@ -170,20 +194,20 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
                     ),
                 ));
             }
-            if let Some((_, _, first)) = chosen.iter().find(|(c, _, _)| c == p) {
-                if *first != n {
+            if let Some(c) = matched.chosen.iter().find(|c| c.name == *p) {
+                if c.rule != n {
                     return Err(manifest.error_at(
                         at(),
                         format!(
                             "`{p}` is already selected by the earlier rule on line {}, so \
                              this rule's entry has no effect; remove it from one of them",
-                            rule_line(*first)
+                            rule_line(manifest, &format!("constants.{}", c.rule))
                         ),
                     ));
                 }
             }
         }
-        if per_rule[n] == 0 {
+        if matched.per_rule[n] == 0 {
             return Err(manifest.error_at(
                 manifest.offset_of(&format!("constants.{n}")),
                 format!(
@@ -195,10 +219,7 @@ pub fn choose(manifest: &Manifest, scan: &Scan) -> Result<Vec<Chosen>> {
             ));
         }
     }
-    Ok(chosen
-        .into_iter()
-        .map(|(name, header, rule)| Chosen { name, header, rule })
-        .collect())
+    Ok(())
 }
 
 /// The constants: the chosen macros with their values (`values[i]` is `chosen[i]`'s), then

@@ -166,7 +166,7 @@ fn name_iids(manifest: &Manifest, scan: &Scan, interfaces: &mut [Interface]) {
             .get(&i.name)
             .cloned()
             .unwrap_or_else(|| format!("IID_{}", i.name));
-        i.iid = scan.guids.get(&iid_name).map(|(g, _)| *g);
+        i.iid = scan.guids.get(&iid_name).map(|g| g.value);
     }
 }
 

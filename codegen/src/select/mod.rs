@@ -3,7 +3,9 @@
 //! answer it builds the [`Model`] the back end reads ([`model`]): the interfaces to emit
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
 //! merged over the targets ([`merge`]) with their interface pointers typed
-//! ([`pointers`]), and the [`checks`] against the IDL.
+//! ([`pointers`]), and the [`checks`] against the IDL. When the headers and the lowered
+//! IDL do not compile together, it decides which IDL interfaces the MAPI headers
+//! declare already ([`redeclared`]).
 
 pub mod checks;
 pub mod constants;
@@ -11,6 +13,7 @@ pub mod corrections;
 pub mod interfaces;
 pub mod merge;
 pub mod pointers;
+pub mod redeclared;
 
 use std::collections::HashSet;
 
@@ -101,6 +104,7 @@ pub fn model(
         interfaces,
         constants,
         guids: scan.guids,
+        declarations: Vec::new(),
         items,
         layouts,
         notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),

@@ -1,0 +1,43 @@
+//! Type declarations in C's terms, as a front end reads them: records with their fields'
+//! C types, and typedefs. The back end renders them (in Rust as `#[repr(C)]` structs and
+//! `type` aliases); their documentation is the model's notes, by name.
+
+use super::CType;
+
+/// A struct or a typedef a front end declares.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub name: String,
+    /// The key of the header that declares it.
+    pub header: String,
+    pub kind: DeclarationKind,
+}
+
+/// What a [`Declaration`] declares.
+#[derive(Debug, Clone)]
+pub enum DeclarationKind {
+    /// A struct (C's layout: `#[repr(C)]`), its fields in order.
+    Struct { fields: Vec<Field> },
+    /// Another name for a type.
+    Typedef(CType),
+}
+
+/// One member of a struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub ty: CType,
+    /// The element count of an array member.
+    pub array_len: Option<u64>,
+}
+
+impl Declaration {
+    /// `name` for `ty`, in `header`.
+    pub fn typedef(name: impl Into<String>, header: impl Into<String>, ty: CType) -> Self {
+        Declaration {
+            name: name.into(),
+            header: header.into(),
+            kind: DeclarationKind::Typedef(ty),
+        }
+    }
+}
