@@ -274,7 +274,8 @@ impl<I: Interface> From<&I> for InterfacePtr<I> {
 }
 
 /// The object behind one or more vtables: what `IUnknown_Vtbl::new` and every
-/// `IFoo_Vtbl::new` call into. `#[mapi_sync_provider]` implements it; so can hand-written
+/// `IFoo_Vtbl::new` call into. The runtime's `RawObject` (the memory of every
+/// `#[mapi_sync_provider]` and `#[mapi_object]`) implements it; so can hand-written
 /// objects.
 ///
 /// Every method takes the object as a raw pointer, so that no reference ever spans the

@@ -12,8 +12,8 @@ static GUIDS: [GUID; 2] = [
     GUID::from_parts(0xFFFF_FFFF, 0, 0xFFFF, [0, 1, 2, 3, 4, 5, 6, 7]),
 ];
 
-/// One property of every type (a flat list, one line or so per type: longer than the
-/// house's 80 lines, and clearer whole).
+/// One property of every type.
+// longer than 80 lines: a flat list, one line or so per type, clearer whole.
 fn sample() -> Vec<Prop<'static>> {
     let guid = GUID::from_parts(1, 2, 3, [4, 5, 6, 7, 8, 9, 10, 11]);
     let p = |tag, value| Prop::new(tag, value).unwrap();
