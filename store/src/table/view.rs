@@ -408,6 +408,11 @@ impl<S: RowSource> Table<S> {
                 return Ok(None);
             }
         }
+        Ok(Some(self.entry_of(props)))
+    }
+
+    /// The entry of a row in the view: its sort cells and instances.
+    fn entry_of(&self, props: &[Prop<'_>]) -> Entry {
         let keys = &self.sort.keys;
         let mut cells: Vec<SortCell> = keys
             .iter()
@@ -426,10 +431,10 @@ impl<S: RowSource> Table<S> {
                     .map(|i| SortCell::of(v.as_ref().and_then(|v| element(v, i)).as_ref())),
             );
         }
-        Ok(Some(Entry {
+        Entry {
             cells: cells.into_boxed_slice(),
             instances,
-        }))
+        }
     }
 
     /// The sequence number of each of `keys` (the source's keys, in its order): a row
@@ -494,6 +499,13 @@ impl<S: RowSource> Table<S> {
         let (entries, counters) = self.evaluate_all(&keys, &seqs)?;
         self.counters = counters;
         self.entries = entries;
+        self.make_order();
+        Ok(())
+    }
+
+    /// The view's order from the entries; the cursor to the beginning, the bookmarks
+    /// discarded.
+    fn make_order(&mut self) {
         // In sequence order, so that a stable sort keeps the source's order for ties.
         let mut order: Vec<Slot> = self
             .entries
@@ -511,6 +523,34 @@ impl<S: RowSource> Table<S> {
         for m in self.bookmarks.iter_mut() {
             *m = Mark::Invalid;
         }
+    }
+
+    /// Whether `SortTable` can keep the view's rows and read only their sort columns: a
+    /// dynamic table's rows follow the changes it is told of, so the restriction's answer
+    /// stands, unless it counts (`RES_COUNT` counts on from where it was, where a new
+    /// pass would count afresh).
+    fn keeps_rows_on_sort(&self) -> bool {
+        self.table_type == TableType::Dynamic
+            && !self.restriction.as_ref().is_some_and(|r| r.has_count())
+    }
+
+    /// The view's rows sorted again: their sort columns read (in sequence order), their
+    /// entries made anew, the order made.
+    fn resort(&mut self) -> Result<()> {
+        let seqs: Vec<u64> = (0..self.entries.len() as u64)
+            .filter(|&s| self.entries[s as usize].is_some())
+            .collect();
+        let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
+        let columns = source_tags(self.sort.tags());
+        let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
+        for_each_row(&self.source, &keys, &columns, &mut |_, props| {
+            made.push(self.entry_of(props));
+            Ok(false)
+        })?;
+        for (s, e) in seqs.into_iter().zip(made) {
+            self.entries[s as usize] = Some(e);
+        }
+        self.make_order();
         Ok(())
     }
 
@@ -594,9 +634,15 @@ impl<S: RowSource> Table<S> {
     pub fn sort_table(&mut self, sort: SortOrder) -> Result<()> {
         sort.check()?;
         let old = std::mem::replace(&mut self.sort, sort);
-        if let Err(e) = self.rebuild() {
+        let keep = self.keeps_rows_on_sort();
+        let done = if keep { self.resort() } else { self.rebuild() };
+        if let Err(e) = done {
             self.sort = old;
-            self.rebuild()?;
+            if keep {
+                self.resort()?;
+            } else {
+                self.rebuild()?;
+            }
             return Err(e);
         }
         Ok(())
