@@ -481,6 +481,16 @@ impl<S: RowSource> Table<S> {
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
         let mut entries: Vec<Option<Entry>> = Vec::new();
         entries.resize_with(self.seq_keys.len(), || None);
+        if self.restriction.is_none() && self.sort.keys.is_empty() {
+            // Every row, as it is: nothing to read.
+            for &s in seqs {
+                entries[s as usize] = Some(Entry {
+                    cells: Box::new([]),
+                    instances: 1,
+                });
+            }
+            return Ok((entries, counters));
+        }
         for_each_row(&self.source, keys, &columns, &mut |i, props| {
             if let Some(e) = self.evaluate(keys[i], props, &mut counters)? {
                 entries[seqs[i] as usize] = Some(e);
