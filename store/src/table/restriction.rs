@@ -742,10 +742,26 @@ fn found_ascii<U: AsciiUnit>(hay: &[U], needle: &[u8], level: ULONG, case: bool)
             (if case { a.to_ascii_lowercase() } else { a }) == b
         })
     };
+    let Some(&first) = needle.first() else {
+        return level != sys::FL_FULLSTRING || hay.is_empty();
+    };
     match level {
         sys::FL_FULLSTRING => hay.len() == needle.len() && same(hay),
         sys::FL_PREFIX => hay.len() >= needle.len() && same(&hay[..needle.len()]),
-        _ => needle.is_empty() || hay.windows(needle.len()).any(same),
+        _ => {
+            // Only where the first byte matches is the rest compared.
+            let lower = |u: U| {
+                if case {
+                    u.byte().to_ascii_lowercase()
+                } else {
+                    u.byte()
+                }
+            };
+            let last = hay.len().checked_sub(needle.len());
+            last.is_some_and(|last| {
+                (0..=last).any(|i| lower(hay[i]) == first && same(&hay[i..i + needle.len()]))
+            })
+        }
     }
 }
 

@@ -210,6 +210,25 @@ impl SortCell {
         }
     }
 
+    /// A number that orders as the cell does, ties aside: `a < b` makes
+    /// `prefix(a) <= prefix(b)`, so that where prefixes differ they decide, and only equal
+    /// ones need [`cell_order`]. The type's rank, then the number, or text's first 8 bytes.
+    pub(crate) fn prefix(&self) -> u128 {
+        let within: u128 = match self {
+            SortCell::Missing => return 0,
+            // Every number is of a type of 64 bits at most.
+            SortCell::Num(_, n) => (n + (1i128 << 64)) as u128,
+            SortCell::Text(t) => {
+                let mut first = [0u8; 8];
+                let n = t.len().min(8);
+                first[..n].copy_from_slice(&t.as_bytes()[..n]);
+                u128::from(u64::from_be_bytes(first))
+            }
+            SortCell::Other(_) => 0,
+        };
+        (1 << 127) | (u128::from(self.rank()) << 80) | within
+    }
+
     fn rank(&self) -> u32 {
         match self {
             SortCell::Missing => 0,
@@ -251,6 +270,11 @@ mod tests {
             PropValue::Unicode(&b),
             PropValue::Unicode(&c),
             PropValue::Str("kelvin"),
+            PropValue::Str("kelvin and more"),
+            PropValue::Str("kelvin\0"),
+            PropValue::Str(""),
+            PropValue::I8(i64::MIN),
+            PropValue::I8(i64::MAX),
             PropValue::Long(-3),
             PropValue::Long(7),
             PropValue::I8(-3),
@@ -275,6 +299,12 @@ mod tests {
                 cell_order(&SortCell::of(None), &SortCell::of(Some(x))),
                 sort_order(None, Some(x))
             );
+            for y in &values {
+                let (a, b) = (SortCell::of(Some(x)), SortCell::of(Some(y)));
+                if cell_order(&a, &b).is_lt() {
+                    assert!(a.prefix() <= b.prefix(), "{x:?} {y:?}");
+                }
+            }
         }
     }
 

@@ -525,7 +525,7 @@ impl<S: RowSource> Table<S> {
             .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst }))
             .collect();
         if !self.sort.keys.is_empty() {
-            order.sort_by(|a, b| self.cmp_cells(a, b));
+            order = self.sorted(order);
         }
         self.order = order;
         self.cursor = 0;
@@ -533,6 +533,21 @@ impl<S: RowSource> Table<S> {
         for m in self.bookmarks.iter_mut() {
             *m = Mark::Invalid;
         }
+    }
+
+    /// `slots` in the sort's order, stably (ties keep their order): each with its first
+    /// key's prefix, so that most comparisons compare two numbers.
+    fn sorted(&self, slots: Vec<Slot>) -> Vec<Slot> {
+        let descending = self.sort.keys[0].order == sys::TABLE_SORT_DESCEND;
+        let mut decorated: Vec<(u128, Slot)> = slots
+            .into_iter()
+            .map(|s| {
+                let p = self.cell(self.entry(s.seq), 0, s.inst).prefix();
+                (if descending { !p } else { p }, s)
+            })
+            .collect();
+        decorated.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| self.cmp_cells(a, b)));
+        decorated.into_iter().map(|(_, s)| s).collect()
     }
 
     /// Whether `SortTable` can keep the view's rows and read only their sort columns: a
