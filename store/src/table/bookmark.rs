@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use mapi_sync_runtime::props::OwnedValue;
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::{Error, Result};
+
+use super::sort::SortCell;
 
 /// Where a bookmark is.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +27,7 @@ pub(crate) struct Place {
     pub seq: u64,
     pub inst: u32,
     /// The row's value of each sort key (for the instance column, the instance's value).
-    pub values: Vec<Option<OwnedValue>>,
+    pub values: Vec<SortCell>,
 }
 
 /// The first number `CreateBookmark` gives: 0, 1 and 2 are `BOOKMARK_BEGINNING`,

@@ -82,7 +82,7 @@ pub fn column(tag: ULONG, value: Option<PropValue<'_>>) -> Column {
     if want == have {
         return Column {
             tag,
-            value: v.into(),
+            value: owned(v),
         };
     }
     // Through the system's code page, as `GetProps` converts (one answer for a
@@ -91,6 +91,22 @@ pub fn column(tag: ULONG, value: Option<PropValue<'_>>) -> Column {
     match converted {
         Some(value) if value.prop_type() == want => Column { tag, value },
         _ => not_found(tag),
+    }
+}
+
+/// `v`, owned; text given as a `str` is made UTF-16 without growing its buffer.
+fn owned(v: PropValue<'_>) -> OwnedValue {
+    match v {
+        PropValue::Str(s) if s.is_ascii() => {
+            OwnedValue::Unicode(s.bytes().map(u16::from).collect())
+        }
+        PropValue::Str(s) => {
+            // A character takes at least as many UTF-8 bytes as UTF-16 units.
+            let mut w = Vec::with_capacity(s.len());
+            w.extend(s.encode_utf16());
+            OwnedValue::Unicode(w)
+        }
+        other => other.into(),
     }
 }
 

@@ -186,7 +186,7 @@ pub(crate) fn element<'a>(v: &PropValue<'a>, i: usize) -> Option<PropValue<'a>> 
 
 /// A rank for each type, ordering values whose types do not compare (a sort column
 /// whose rows hold different types): by `PT_*` number, text types together.
-fn type_rank(v: &PropValue<'_>) -> u32 {
+pub(crate) fn type_rank(v: &PropValue<'_>) -> u32 {
     match v {
         PropValue::Str(_) | PropValue::String8(_) => mapi_sync_runtime::sys::PT_UNICODE,
         PropValue::MvString8(_) => mapi_sync_runtime::sys::PT_MV_UNICODE,

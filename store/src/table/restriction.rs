@@ -30,6 +30,27 @@ pub struct Restriction {
     depth: u32,
     /// How many `Count` nodes the tree holds (each has a counter while it is evaluated).
     counts: u32,
+    /// For a `RES_CONTENT` on text: its pattern folded once, as every row compares it.
+    pattern: Option<Pattern>,
+}
+
+/// A `RES_CONTENT`'s text pattern as `fold_for_content` makes it, and the same as bytes
+/// when it is all ASCII (then ASCII text is matched without folding it into characters).
+#[derive(Debug, Clone, PartialEq)]
+struct Pattern {
+    chars: Vec<char>,
+    ascii: Option<Vec<u8>>,
+}
+
+impl Pattern {
+    fn new(value: &OwnedValue, fuzzy: ULONG) -> Option<Pattern> {
+        let chars = fold_for_content(&value.as_value(), fuzzy)?;
+        let ascii = chars
+            .iter()
+            .all(char::is_ascii)
+            .then(|| chars.iter().map(|&c| c as u8).collect());
+        Some(Pattern { chars, ascii })
+    }
 }
 
 /// What a [`Restriction`] is: one variant per `RES_*`. Relations (`relop`) are the
@@ -149,14 +170,22 @@ impl Restriction {
             kind,
             depth,
             counts,
+            pattern: None,
         })
     }
 
     fn leaf(kind: RestrictionKind) -> Restriction {
+        let pattern = match &kind {
+            RestrictionKind::Content {
+                fuzzy_level, value, ..
+            } => Pattern::new(value, *fuzzy_level),
+            _ => None,
+        };
         Restriction {
             kind,
             depth: 1,
             counts: 0,
+            pattern,
         }
     }
 
@@ -398,37 +427,30 @@ impl Restriction {
             RestrictionKind::SubRestriction {
                 object,
                 restriction,
-            } => {
-                let columns = restriction.tags();
-                let (mut found, mut failed) = (false, None);
-                let offered = row.sub_rows(*object, &columns, &mut |props| {
-                    if found || failed.is_some() {
-                        return;
-                    }
-                    match restriction.eval(&PropsLookup(props), counters, base) {
-                        Ok(m) => found = m,
-                        Err(e) => failed = Some(e),
-                    }
-                })?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                if !offered {
-                    return Err(too_complex("the source offers no sub-rows"));
-                }
-                found
-            }
+            } => eval_sub(row, *object, restriction, counters, base)?,
+            _ => self.eval_leaf(row)?,
+        })
+    }
+
+    /// A restriction without restrictions inside (no counter) on `row`.
+    fn eval_leaf(&self, row: &dyn Lookup) -> Result<bool> {
+        Ok(match &self.kind {
             RestrictionKind::Content {
                 fuzzy_level,
                 tag,
                 value,
-            } => any_value(row, *tag, |v| {
-                content_matches(v, &value.as_value(), *fuzzy_level)
-            }),
+            } => {
+                let value = value.as_value();
+                any_value(row, *tag, |v| match &self.pattern {
+                    Some(p) => text_content_matches(v, p, *fuzzy_level),
+                    None => content_matches(v, &value, *fuzzy_level),
+                })
+            }
             RestrictionKind::Property { relop, tag, value } => {
                 let relop = Relop::from_raw(*relop)?;
+                let value = value.as_value();
                 any_value(row, *tag, |v| {
-                    compare(v, &value.as_value()).is_some_and(|o| relop.holds(o))
+                    compare(v, &value).is_some_and(|o| relop.holds(o))
                 })
             }
             RestrictionKind::CompareProps { relop, tag1, tag2 } => {
@@ -452,8 +474,37 @@ impl Restriction {
                     .is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
             }
             RestrictionKind::Exist { tag } => row.get(*tag).is_some(),
+            _ => unreachable!("eval_leaf on a restriction with restrictions inside"),
         })
     }
+}
+
+/// `RES_SUBRESTRICTION`: whether one of the row's sub-rows `object` matches.
+fn eval_sub(
+    row: &dyn Lookup,
+    object: ULONG,
+    restriction: &Restriction,
+    counters: &mut [u32],
+    base: usize,
+) -> Result<bool> {
+    let columns = restriction.tags();
+    let (mut found, mut failed) = (false, None);
+    let offered = row.sub_rows(object, &columns, &mut |props| {
+        if found || failed.is_some() {
+            return;
+        }
+        match restriction.eval(&PropsLookup(props), counters, base) {
+            Ok(m) => found = m,
+            Err(e) => failed = Some(e),
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if !offered {
+        return Err(too_complex("the source offers no sub-rows"));
+    }
+    Ok(found)
 }
 
 /// `Ok` when a restriction's value has its tag's type: the same type, text of either
@@ -641,6 +692,76 @@ pub(crate) fn content_matches(v: &PropValue<'_>, pattern: &PropValue<'_>, fuzzy:
             (Some(h), Some(n)) => found(&h, &n, level),
             _ => false,
         },
+    }
+}
+
+/// [`content_matches`] with a text pattern folded beforehand: ASCII text against an
+/// ASCII pattern compares bytes (folding ASCII is lowercasing it, nothing else), any other
+/// text is folded into characters.
+fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> bool {
+    let level = fuzzy & 0xFFFF;
+    let case = fuzzy & (sys::FL_LOOSE | sys::FL_IGNORECASE) != 0;
+    if let Some(p) = &pattern.ascii {
+        match *v {
+            PropValue::Str(s) if s.is_ascii() => return found_ascii(s.as_bytes(), p, level, case),
+            PropValue::String8(b) if b.is_ascii() => return found_ascii(b, p, level, case),
+            PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => {
+                return found_ascii(w, p, level, case)
+            }
+            _ => {}
+        }
+    }
+    match fold_for_content(v, fuzzy) {
+        Some(h) => found(&h, &pattern.chars, level),
+        None => false,
+    }
+}
+
+/// A code unit of ASCII text (a byte or a UTF-16 unit below 0x80).
+trait AsciiUnit: Copy {
+    fn byte(self) -> u8;
+}
+
+impl AsciiUnit for u8 {
+    fn byte(self) -> u8 {
+        self
+    }
+}
+
+impl AsciiUnit for u16 {
+    fn byte(self) -> u8 {
+        self as u8
+    }
+}
+
+/// [`found`] on ASCII text and a folded ASCII pattern, lowercasing the text if `case`.
+fn found_ascii<U: AsciiUnit>(hay: &[U], needle: &[u8], level: ULONG, case: bool) -> bool {
+    let same = |h: &[U]| {
+        h.iter().zip(needle).all(|(&a, &b)| {
+            let a = a.byte();
+            (if case { a.to_ascii_lowercase() } else { a }) == b
+        })
+    };
+    let Some(&first) = needle.first() else {
+        return level != sys::FL_FULLSTRING || hay.is_empty();
+    };
+    match level {
+        sys::FL_FULLSTRING => hay.len() == needle.len() && same(hay),
+        sys::FL_PREFIX => hay.len() >= needle.len() && same(&hay[..needle.len()]),
+        _ => {
+            // Only where the first byte matches is the rest compared.
+            let lower = |u: U| {
+                if case {
+                    u.byte().to_ascii_lowercase()
+                } else {
+                    u.byte()
+                }
+            };
+            let last = hay.len().checked_sub(needle.len());
+            last.is_some_and(|last| {
+                (0..=last).any(|i| lower(hay[i]) == first && same(&hay[i..i + needle.len()]))
+            })
+        }
     }
 }
 

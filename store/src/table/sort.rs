@@ -2,11 +2,11 @@
 
 use std::cmp::Ordering;
 
-use mapi_sync_runtime::props::{prop_type, PropValue};
+use mapi_sync_runtime::props::{prop_type, OwnedValue, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
-use super::compare::sort_order;
+use super::compare::{folded, sort_order, text_chars, type_rank};
 
 /// One `SSortOrder`: a column and its direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,31 +130,183 @@ impl SortOrder {
         self.keys.iter().map(|k| without_instance(k.tag)).collect()
     }
 
-    /// How two rows compare, given each one's value of key `k`; ties are the caller's
+    /// How two rows compare, given each one's cell of key `k`; ties are the caller's
     /// (the engine then keeps the source's order, which makes the sort stable).
-    pub(crate) fn compare<'a, 'b>(
+    pub(crate) fn compare_cells<'c>(
         &self,
-        a: impl Fn(usize) -> Option<PropValue<'a>>,
-        b: impl Fn(usize) -> Option<PropValue<'b>>,
+        a: impl Fn(usize) -> &'c SortCell,
+        b: impl Fn(usize) -> &'c SortCell,
     ) -> Ordering {
         for (k, key) in self.keys.iter().enumerate() {
-            let o = sort_order(a(k).as_ref(), b(k).as_ref());
-            let o = if key.order == sys::TABLE_SORT_DESCEND {
-                o.reverse()
-            } else {
-                o
-            };
+            let o = cell_order(a(k), b(k));
             if o.is_ne() {
-                return o;
+                return if key.order == sys::TABLE_SORT_DESCEND {
+                    o.reverse()
+                } else {
+                    o
+                };
             }
         }
         Ordering::Equal
     }
 }
 
+/// A sort value in the form rows compare in, made once per row when the view is built:
+/// the order [`sort_order`] gives, without decoding or lowercasing text at each
+/// comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SortCell {
+    /// No value (or a `PT_ERROR`): first.
+    Missing,
+    /// An integer, a time, a boolean or a currency: its type's rank, then the number.
+    Num(u32, i128),
+    /// Text of either string type, lowercased character by character, as UTF-8 (whose
+    /// bytes order as the characters' code points do).
+    Text(Box<str>),
+    /// Any other value, compared by [`sort_order`].
+    Other(OwnedValue),
+}
+
+/// The lowercased text `v` compares as (`None`: not text). ASCII is lowercased bytewise.
+fn folded_text(v: &PropValue<'_>) -> Option<Box<str>> {
+    let ascii = match *v {
+        PropValue::Str(s) if s.is_ascii() => Some(s.to_ascii_lowercase()),
+        PropValue::String8(b) if b.is_ascii() => Some(
+            b.iter()
+                .map(|&c| char::from(c.to_ascii_lowercase()))
+                .collect(),
+        ),
+        PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => Some(
+            w.iter()
+                .map(|&u| char::from((u as u8).to_ascii_lowercase()))
+                .collect(),
+        ),
+        _ => None,
+    };
+    match ascii {
+        Some(s) => Some(s.into_boxed_str()),
+        None => Some(folded(text_chars(v)?).collect::<String>().into_boxed_str()),
+    }
+}
+
+impl SortCell {
+    /// The cell of a row's value (`None`: it has none).
+    pub(crate) fn of(v: Option<&PropValue<'_>>) -> SortCell {
+        let Some(v) = v else {
+            return SortCell::Missing;
+        };
+        let num = |n: i128| SortCell::Num(type_rank(v), n);
+        match *v {
+            PropValue::Error(_) => SortCell::Missing,
+            PropValue::Long(n) => num(n.into()),
+            PropValue::I8(n) | PropValue::Currency(n) => num(n.into()),
+            PropValue::SysTime(n) => num(n.into()),
+            PropValue::Boolean(b) => num(b.into()),
+            PropValue::I2(n) => num(n.into()),
+            _ => match folded_text(v) {
+                Some(t) => SortCell::Text(t),
+                None => SortCell::Other(OwnedValue::from(*v)),
+            },
+        }
+    }
+
+    /// A number that orders as the cell does, ties aside: `a < b` makes
+    /// `prefix(a) <= prefix(b)`, so that where prefixes differ they decide, and only equal
+    /// ones need [`cell_order`]. The type's rank, then the number, or text's first 8 bytes.
+    pub(crate) fn prefix(&self) -> u128 {
+        let within: u128 = match self {
+            SortCell::Missing => return 0,
+            // Every number is of a type of 64 bits at most.
+            SortCell::Num(_, n) => (n + (1i128 << 64)) as u128,
+            SortCell::Text(t) => {
+                let mut first = [0u8; 8];
+                let n = t.len().min(8);
+                first[..n].copy_from_slice(&t.as_bytes()[..n]);
+                u128::from(u64::from_be_bytes(first))
+            }
+            SortCell::Other(_) => 0,
+        };
+        (1 << 127) | (u128::from(self.rank()) << 80) | within
+    }
+
+    fn rank(&self) -> u32 {
+        match self {
+            SortCell::Missing => 0,
+            SortCell::Num(r, _) => *r,
+            SortCell::Text(_) => sys::PT_UNICODE,
+            SortCell::Other(v) => type_rank(&v.as_value()),
+        }
+    }
+}
+
+/// How two cells compare: as [`sort_order`] compares the values they were made from.
+pub(crate) fn cell_order(a: &SortCell, b: &SortCell) -> Ordering {
+    use SortCell as C;
+    match (a, b) {
+        (C::Num(r, x), C::Num(s, y)) => r.cmp(s).then(x.cmp(y)),
+        (C::Text(x), C::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (C::Missing, C::Missing) => Ordering::Equal,
+        (C::Missing, _) => Ordering::Less,
+        (_, C::Missing) => Ordering::Greater,
+        (C::Other(x), C::Other(y)) => sort_order(Some(&x.as_value()), Some(&y.as_value())),
+        // Cells of different kinds are of types that do not compare.
+        _ => a.rank().cmp(&b.rank()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_order_as_the_values_they_are_made_of() {
+        let w = |s: &str| s.encode_utf16().collect::<Vec<u16>>();
+        let (a, b, c) = (w("Éclair"), w("\u{212A}elvin"), vec![0x78u16, 0xD800]);
+        let values = [
+            PropValue::Str("apple"),
+            PropValue::String8(b"APPLE"),
+            PropValue::String8(&[0xC9, b'a']),
+            PropValue::Unicode(&a),
+            PropValue::Unicode(&b),
+            PropValue::Unicode(&c),
+            PropValue::Str("kelvin"),
+            PropValue::Str("kelvin and more"),
+            PropValue::Str("kelvin\0"),
+            PropValue::Str(""),
+            PropValue::I8(i64::MIN),
+            PropValue::I8(i64::MAX),
+            PropValue::Long(-3),
+            PropValue::Long(7),
+            PropValue::I8(-3),
+            PropValue::SysTime(u64::MAX),
+            PropValue::SysTime(1),
+            PropValue::Boolean(true),
+            PropValue::Boolean(false),
+            PropValue::Double(0.5),
+            PropValue::Binary(&[1, 2]),
+            PropValue::Error(5),
+            PropValue::MvLong(&[1]),
+        ];
+        for x in &values {
+            for y in &values {
+                assert_eq!(
+                    cell_order(&SortCell::of(Some(x)), &SortCell::of(Some(y))),
+                    sort_order(Some(x), Some(y)),
+                    "{x:?} {y:?}"
+                );
+            }
+            assert_eq!(
+                cell_order(&SortCell::of(None), &SortCell::of(Some(x))),
+                sort_order(None, Some(x))
+            );
+            for y in &values {
+                let (a, b) = (SortCell::of(Some(x)), SortCell::of(Some(y)));
+                if cell_order(&a, &b).is_lt() {
+                    assert!(a.prefix() <= b.prefix(), "{x:?} {y:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn categories_combine_and_two_instance_keys_are_too_complex() {
@@ -187,11 +339,12 @@ mod tests {
     #[test]
     fn descending_reverses_and_missing_values_sort_first_ascending() {
         let s = SortOrder::by(vec![SortKey::descending(sys::PR_MESSAGE_SIZE)]);
-        let v = |n: Option<i32>| move |_: usize| n.map(PropValue::Long);
-        assert_eq!(s.compare(v(Some(1)), v(Some(2))), Ordering::Greater);
-        assert_eq!(s.compare(v(None), v(Some(2))), Ordering::Greater);
+        let cell = |n: Option<i32>| SortCell::of(n.map(PropValue::Long).as_ref());
+        let (none, one, two) = (cell(None), cell(Some(1)), cell(Some(2)));
+        assert_eq!(s.compare_cells(|_| &one, |_| &two), Ordering::Greater);
+        assert_eq!(s.compare_cells(|_| &none, |_| &two), Ordering::Greater);
         let s = SortOrder::by(vec![SortKey::ascending(sys::PR_MESSAGE_SIZE)]);
-        assert_eq!(s.compare(v(None), v(Some(2))), Ordering::Less);
-        assert_eq!(s.compare(v(Some(2)), v(Some(2))), Ordering::Equal);
+        assert_eq!(s.compare_cells(|_| &none, |_| &two), Ordering::Less);
+        assert_eq!(s.compare_cells(|_| &two, |_| &two), Ordering::Equal);
     }
 }

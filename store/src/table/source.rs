@@ -17,8 +17,9 @@ pub type RowKey = u64;
 /// the values of the columns the engine asks for, for the rows it asks about.
 ///
 /// The engine asks for as little as it needs: when the table opens, only the keys;
-/// for a restriction or a sort, the restriction's and the sort's columns of every row;
-/// for `QueryRows`, the view's columns of the rows it returns. A folder of 100,000
+/// for a restriction, the restriction's and the sort's columns of every row; for a sort,
+/// the sort's columns of the rows in the view (see the crate's documentation); for
+/// `QueryRows`, the view's columns of the rows it returns. A folder of 100,000
 /// messages thus opens without reading a body.
 ///
 /// A backend answers with borrowed [`Prop`]s (`Prop::new(tag, PropValue::Str(&field))`,

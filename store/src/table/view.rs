@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, HRESULT, ULONG};
@@ -12,7 +13,7 @@ use super::bookmark::{Bookmarks, Mark, Place};
 use super::columns::{column, find_value, instance_key, parse_instance_key, Column, Row};
 use super::compare::element;
 use super::restriction::{find, Counters, Lookup, Restriction, RestrictionKind};
-use super::sort::{is_instance_tag, without_instance, SortOrder};
+use super::sort::{is_instance_tag, without_instance, SortCell, SortOrder};
 use super::source::{RowKey, RowSource};
 
 /// How many rows the engine asks the source about at once.
@@ -59,12 +60,15 @@ pub enum ChangeKind {
 /// A row of the source that is in the view.
 #[derive(Debug)]
 struct Entry {
-    key: RowKey,
-    /// Its value of each sort key (the whole multi-valued value for the instance key).
-    sort: Vec<Option<OwnedValue>>,
+    /// Its sort values as cells: one per sort key (`Missing` for the instance key), then
+    /// for an instance sort the instance column's value of each instance.
+    cells: Box<[SortCell]>,
     /// How many rows of the view it is (the instance column's values; at least 1).
     instances: u32,
 }
+
+/// The cell a key without a value has.
+static MISSING: SortCell = SortCell::Missing;
 
 /// A row of the view: a source row's sequence number (its place in the source's order)
 /// and the instance.
@@ -84,12 +88,13 @@ pub struct Table<S> {
     /// The restriction's `RES_COUNT` counters, kept for the rows that come later.
     counters: Option<Counters>,
     sort: SortOrder,
-    /// Every source row seen, with its sequence number (the source's order; rows added
-    /// later come after).
-    seqs: HashMap<RowKey, u64>,
-    next_seq: u64,
+    /// Every source row seen, by its sequence number (the source's order; rows added
+    /// later come after); `None` for a row that has gone.
+    seq_keys: Vec<Option<RowKey>>,
+    /// The sequence number of each row of `seq_keys`, made when first needed.
+    by_key: OnceLock<HashMap<RowKey, u64>>,
     /// The rows in the view, by sequence number.
-    entries: HashMap<u64, Entry>,
+    entries: Vec<Option<Entry>>,
     /// The view, in order.
     order: Vec<Slot>,
     /// The next row to read: `0..=order.len()`.
@@ -242,9 +247,9 @@ impl<S: RowSource> Table<S> {
             restriction: None,
             counters: None,
             sort: SortOrder::none(),
-            seqs: HashMap::new(),
-            next_seq: 0,
-            entries: HashMap::new(),
+            seq_keys: Vec::new(),
+            by_key: OnceLock::new(),
+            entries: Vec::new(),
             order: Vec::new(),
             cursor: 0,
             bookmarks: Bookmarks::default(),
@@ -270,25 +275,57 @@ impl<S: RowSource> Table<S> {
         self.sort.instance_key()
     }
 
-    fn slot_value<'e>(&self, e: &'e Entry, k: usize, inst: u32) -> Option<PropValue<'e>> {
-        let v = e.sort.get(k)?.as_ref()?.as_value();
+    /// Row `seq`'s entry (it is in the view).
+    fn entry(&self, seq: u64) -> &Entry {
+        self.entries[seq as usize]
+            .as_ref()
+            .expect("a row of the view has an entry")
+    }
+
+    /// Row `seq`'s key (it is in the source).
+    fn key_of(&self, seq: u64) -> RowKey {
+        self.seq_keys[seq as usize].expect("a row of the view has a key")
+    }
+
+    /// The sequence number of every row seen.
+    fn index(&self) -> &HashMap<RowKey, u64> {
+        self.by_key.get_or_init(|| {
+            self.seq_keys
+                .iter()
+                .enumerate()
+                .filter_map(|(s, k)| k.map(|k| (k, s as u64)))
+                .collect()
+        })
+    }
+
+    fn index_mut(&mut self) -> &mut HashMap<RowKey, u64> {
+        self.index();
+        self.by_key.get_mut().expect("made just now")
+    }
+
+    /// Instance `inst`'s cell of sort key `k`.
+    fn cell<'e>(&self, e: &'e Entry, k: usize, inst: u32) -> &'e SortCell {
         if Some(k) == self.instance_index() {
-            element(&v, inst as usize)
+            e.cells
+                .get(self.sort.keys.len() + inst as usize)
+                .unwrap_or(&MISSING)
         } else {
-            Some(v)
+            &e.cells[k]
         }
+    }
+
+    /// How two rows of the view compare by the sort alone (ties: equal).
+    fn cmp_cells(&self, a: &Slot, b: &Slot) -> Ordering {
+        let (ea, eb) = (self.entry(a.seq), self.entry(b.seq));
+        self.sort
+            .compare_cells(|k| self.cell(ea, k, a.inst), |k| self.cell(eb, k, b.inst))
     }
 
     fn cmp_slots(&self, a: &Slot, b: &Slot) -> Ordering {
         if self.sort.keys.is_empty() {
             return (a.seq, a.inst).cmp(&(b.seq, b.inst));
         }
-        let (ea, eb) = (&self.entries[&a.seq], &self.entries[&b.seq]);
-        self.sort
-            .compare(
-                |k| self.slot_value(ea, k, a.inst),
-                |k| self.slot_value(eb, k, b.inst),
-            )
+        self.cmp_cells(a, b)
             .then((a.seq, a.inst).cmp(&(b.seq, b.inst)))
     }
 
@@ -296,29 +333,30 @@ impl<S: RowSource> Table<S> {
         if self.sort.keys.is_empty() {
             return (a.seq, a.inst).cmp(&(p.seq, p.inst));
         }
-        let ea = &self.entries[&a.seq];
+        let ea = self.entry(a.seq);
         self.sort
-            .compare(
-                |k| self.slot_value(ea, k, a.inst),
-                |k| p.values.get(k)?.as_ref().map(OwnedValue::as_value),
+            .compare_cells(
+                |k| self.cell(ea, k, a.inst),
+                |k| p.values.get(k).unwrap_or(&MISSING),
             )
             .then((a.seq, a.inst).cmp(&(p.seq, p.inst)))
     }
 
     fn place_of(&self, s: &Slot) -> Place {
-        let e = &self.entries[&s.seq];
+        let e = self.entry(s.seq);
         Place {
             seq: s.seq,
             inst: s.inst,
             values: (0..self.sort.keys.len())
-                .map(|k| self.slot_value(e, k, s.inst).map(OwnedValue::from))
+                .map(|k| self.cell(e, k, s.inst).clone())
                 .collect(),
         }
     }
 
     fn alive(&self, s: &Slot) -> bool {
         self.entries
-            .get(&s.seq)
+            .get(s.seq as usize)
+            .and_then(Option::as_ref)
             .is_some_and(|e| s.inst < e.instances)
     }
 
@@ -337,7 +375,7 @@ impl<S: RowSource> Table<S> {
     }
 
     fn ikey_of(&self, s: &Slot) -> Vec<u8> {
-        instance_key(self.entries[&s.seq].key, s.inst).to_vec()
+        instance_key(self.key_of(s.seq), s.inst).to_vec()
     }
 
     // ----- building the view -----
@@ -370,28 +408,96 @@ impl<S: RowSource> Table<S> {
                 return Ok(None);
             }
         }
-        let sort: Vec<Option<OwnedValue>> = self
-            .sort
-            .keys
+        Ok(Some(self.entry_of(props)))
+    }
+
+    /// The entry of a row in the view: its sort cells and instances.
+    fn entry_of(&self, props: &[Prop<'_>]) -> Entry {
+        let keys = &self.sort.keys;
+        let mut cells: Vec<SortCell> = keys
             .iter()
-            .map(|k| {
-                find(props, k.tag)
-                    .filter(|v| !matches!(v, PropValue::Error(_)))
-                    .map(OwnedValue::from)
+            .map(|k| match k.is_instance() {
+                true => SortCell::Missing,
+                false => SortCell::of(find(props, k.tag).as_ref()),
             })
             .collect();
-        let instances = match self.instance_index() {
-            Some(k) => sort[k]
-                .as_ref()
-                .and_then(|v| super::compare::element_count(&v.as_value()))
-                .map_or(1, |n| n.max(1) as u32),
-            None => 1,
-        };
-        Ok(Some(Entry {
-            key,
-            sort,
+        let mut instances = 1;
+        if let Some(k) = self.instance_index() {
+            let v = find(props, keys[k].tag);
+            let n = v.as_ref().and_then(super::compare::element_count);
+            instances = n.map_or(1, |n| n.max(1) as u32);
+            cells.extend(
+                (0..instances as usize)
+                    .map(|i| SortCell::of(v.as_ref().and_then(|v| element(v, i)).as_ref())),
+            );
+        }
+        Entry {
+            cells: cells.into_boxed_slice(),
             instances,
-        }))
+        }
+    }
+
+    /// The sequence number of each of `keys` (the source's keys, in its order): a row
+    /// seen before keeps its own, a new one gets the next; rows no longer listed are
+    /// forgotten.
+    fn assign_seqs(&mut self, keys: &[RowKey]) -> Vec<u64> {
+        let same = self.seq_keys.len() == keys.len()
+            && self.seq_keys.iter().zip(keys).all(|(s, k)| *s == Some(*k));
+        if same {
+            return (0..keys.len() as u64).collect();
+        }
+        let mut next = self.seq_keys.len() as u64;
+        let seqs: Vec<u64> = if self.seq_keys.is_empty() {
+            next = keys.len() as u64;
+            (0..next).collect()
+        } else {
+            let index = self.index();
+            keys.iter()
+                .map(|k| {
+                    index.get(k).copied().unwrap_or_else(|| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect()
+        };
+        let mut seq_keys = vec![None; next as usize];
+        for (&k, &s) in keys.iter().zip(&seqs) {
+            seq_keys[s as usize] = Some(k);
+        }
+        self.seq_keys = seq_keys;
+        self.by_key = OnceLock::new();
+        seqs
+    }
+
+    /// Each row of `keys` (with sequence numbers `seqs`) that passes the restriction, its
+    /// entry by sequence number; the restriction's counters as they end.
+    fn evaluate_all(
+        &self,
+        keys: &[RowKey],
+        seqs: &[u64],
+    ) -> Result<(Vec<Option<Entry>>, Option<Counters>)> {
+        let columns = self.eval_columns();
+        let mut counters = self.restriction.as_ref().map(Restriction::counters);
+        let mut entries: Vec<Option<Entry>> = Vec::new();
+        entries.resize_with(self.seq_keys.len(), || None);
+        if self.restriction.is_none() && self.sort.keys.is_empty() {
+            // Every row, as it is: nothing to read.
+            for &s in seqs {
+                entries[s as usize] = Some(Entry {
+                    cells: Box::new([]),
+                    instances: 1,
+                });
+            }
+            return Ok((entries, counters));
+        }
+        for_each_row(&self.source, keys, &columns, &mut |i, props| {
+            if let Some(e) = self.evaluate(keys[i], props, &mut counters)? {
+                entries[seqs[i] as usize] = Some(e);
+            }
+            Ok(false)
+        })?;
+        Ok((entries, counters))
     }
 
     /// Reads the source again and makes the view: the restriction, then the sort. The
@@ -399,47 +505,77 @@ impl<S: RowSource> Table<S> {
     fn rebuild(&mut self) -> Result<()> {
         let mut keys = Vec::new();
         self.source.keys(&mut keys)?;
-        let mut seqs = HashMap::with_capacity(keys.len());
-        for &k in &keys {
-            let seq = match self.seqs.get(&k) {
-                Some(&s) => s,
-                None => {
-                    let s = self.next_seq;
-                    self.next_seq += 1;
-                    s
-                }
-            };
-            seqs.insert(k, seq);
-        }
-        self.seqs = seqs;
-        let columns = self.eval_columns();
-        let mut counters = self.restriction.as_ref().map(Restriction::counters);
-        let mut entries = HashMap::with_capacity(keys.len());
-        {
-            let this = &*self;
-            for_each_row(&self.source, &keys, &columns, &mut |i, props| {
-                if let Some(e) = this.evaluate(keys[i], props, &mut counters)? {
-                    entries.insert(this.seqs[&keys[i]], e);
-                }
-                Ok(false)
-            })?;
-        }
+        let seqs = self.assign_seqs(&keys);
+        let (entries, counters) = self.evaluate_all(&keys, &seqs)?;
         self.counters = counters;
         self.entries = entries;
+        self.make_order();
+        Ok(())
+    }
+
+    /// The view's order from the entries; the cursor to the beginning, the bookmarks
+    /// discarded.
+    fn make_order(&mut self) {
+        // In sequence order, so that a stable sort keeps the source's order for ties.
         let mut order: Vec<Slot> = self
             .entries
             .iter()
-            .flat_map(|(&seq, e)| (0..e.instances).map(move |inst| Slot { seq, inst }))
+            .enumerate()
+            .filter_map(|(seq, e)| Some((seq as u64, e.as_ref()?.instances)))
+            .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst }))
             .collect();
-        order.sort_unstable_by(|a, b| self.cmp_slots(a, b));
+        if !self.sort.keys.is_empty() {
+            order = self.sorted(order);
+        }
         self.order = order;
         self.cursor = 0;
         // `Restrict` and `SortTable` discard every bookmark (their pages say so).
-        let mut bookmarks = std::mem::take(&mut self.bookmarks);
-        for m in bookmarks.iter_mut() {
+        for m in self.bookmarks.iter_mut() {
             *m = Mark::Invalid;
         }
-        self.bookmarks = bookmarks;
+    }
+
+    /// `slots` in the sort's order, stably (ties keep their order): each with its first
+    /// key's prefix, so that most comparisons compare two numbers.
+    fn sorted(&self, slots: Vec<Slot>) -> Vec<Slot> {
+        let descending = self.sort.keys[0].order == sys::TABLE_SORT_DESCEND;
+        let mut decorated: Vec<(u128, Slot)> = slots
+            .into_iter()
+            .map(|s| {
+                let p = self.cell(self.entry(s.seq), 0, s.inst).prefix();
+                (if descending { !p } else { p }, s)
+            })
+            .collect();
+        decorated.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| self.cmp_cells(a, b)));
+        decorated.into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Whether `SortTable` can keep the view's rows and read only their sort columns: a
+    /// dynamic table's rows follow the changes it is told of, so the restriction's answer
+    /// stands, unless it counts (`RES_COUNT` counts on from where it was, where a new
+    /// pass would count afresh).
+    fn keeps_rows_on_sort(&self) -> bool {
+        self.table_type == TableType::Dynamic
+            && !self.restriction.as_ref().is_some_and(|r| r.has_count())
+    }
+
+    /// The view's rows sorted again: their sort columns read (in sequence order), their
+    /// entries made anew, the order made.
+    fn resort(&mut self) -> Result<()> {
+        let seqs: Vec<u64> = (0..self.entries.len() as u64)
+            .filter(|&s| self.entries[s as usize].is_some())
+            .collect();
+        let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
+        let columns = source_tags(self.sort.tags());
+        let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
+        for_each_row(&self.source, &keys, &columns, &mut |_, props| {
+            made.push(self.entry_of(props));
+            Ok(false)
+        })?;
+        for (s, e) in seqs.into_iter().zip(made) {
+            self.entries[s as usize] = Some(e);
+        }
+        self.make_order();
         Ok(())
     }
 
@@ -523,9 +659,15 @@ impl<S: RowSource> Table<S> {
     pub fn sort_table(&mut self, sort: SortOrder) -> Result<()> {
         sort.check()?;
         let old = std::mem::replace(&mut self.sort, sort);
-        if let Err(e) = self.rebuild() {
+        let keep = self.keeps_rows_on_sort();
+        let done = if keep { self.resort() } else { self.rebuild() };
+        if let Err(e) = done {
             self.sort = old;
-            self.rebuild()?;
+            if keep {
+                self.resort()?;
+            } else {
+                self.rebuild()?;
+            }
             return Err(e);
         }
         Ok(())
@@ -643,7 +785,7 @@ impl<S: RowSource> Table<S> {
     /// The view's rows `start..end` with the current columns.
     fn rows(&self, start: usize, end: usize) -> Result<Vec<Row>> {
         let slots = &self.order[start..end];
-        let keys: Vec<RowKey> = slots.iter().map(|s| self.entries[&s.seq].key).collect();
+        let keys: Vec<RowKey> = slots.iter().map(|s| self.key_of(s.seq)).collect();
         let wanted = source_tags(self.columns.iter().copied());
         let instance_tag = self.instance_index().map(|k| self.sort.keys[k].tag);
         let mut rows: Vec<Row> = Vec::with_capacity(slots.len());
@@ -766,7 +908,7 @@ impl<S: RowSource> Table<S> {
     /// Where the row with this `PR_INSTANCE_KEY` is, without reading any row.
     pub fn position_of_instance_key(&self, key: &[u8]) -> Option<usize> {
         let (key, inst) = parse_instance_key(key)?;
-        let seq = *self.seqs.get(&key)?;
+        let seq = *self.index().get(&key)?;
         let s = Slot { seq, inst };
         self.alive(&s).then(|| self.position_of(&s))
     }
@@ -775,7 +917,7 @@ impl<S: RowSource> Table<S> {
     fn scan_positions(&self, r: &Restriction, positions: &[usize]) -> Result<Option<usize>> {
         let keys: Vec<RowKey> = positions
             .iter()
-            .map(|&p| self.entries[&self.order[p].seq].key)
+            .map(|&p| self.key_of(self.order[p].seq))
             .collect();
         let columns = source_tags(r.tags());
         let instance_id = self
@@ -813,12 +955,12 @@ impl<S: RowSource> Table<S> {
         if self.table_type == TableType::Snapshot {
             return Ok(Vec::new());
         }
-        if self.seqs.contains_key(&key) {
+        if self.index().contains_key(&key) {
             return self.row_modified(key);
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.seqs.insert(key, seq);
+        let seq = self.seq_keys.len() as u64;
+        self.seq_keys.push(Some(key));
+        self.index_mut().insert(key, seq);
         let mut changes = Vec::new();
         self.insert_row(key, seq, &mut changes)?;
         Ok(changes)
@@ -830,11 +972,12 @@ impl<S: RowSource> Table<S> {
         if self.table_type == TableType::Snapshot {
             return Ok(Vec::new());
         }
-        let Some(seq) = self.seqs.remove(&key) else {
+        let Some(seq) = self.index_mut().remove(&key) else {
             return Ok(Vec::new());
         };
         let mut changes = Vec::new();
         self.remove_row(seq, &mut changes);
+        self.seq_keys[seq as usize] = None;
         Ok(changes)
     }
 
@@ -844,7 +987,7 @@ impl<S: RowSource> Table<S> {
         if self.table_type == TableType::Snapshot {
             return Ok(Vec::new());
         }
-        let Some(&seq) = self.seqs.get(&key) else {
+        let Some(&seq) = self.index().get(&key) else {
             return self.row_added(key);
         };
         let mut removed = Vec::new();
@@ -867,7 +1010,11 @@ impl<S: RowSource> Table<S> {
     }
 
     fn remove_row(&mut self, seq: u64, changes: &mut Vec<TableChange>) {
-        let Some(instances) = self.entries.get(&seq).map(|e| e.instances) else {
+        let Some(instances) = self
+            .entries
+            .get(seq as usize)
+            .and_then(|e| e.as_ref().map(|e| e.instances))
+        else {
             return;
         };
         for inst in (0..instances).rev() {
@@ -888,7 +1035,7 @@ impl<S: RowSource> Table<S> {
                 position: pos,
             });
         }
-        self.entries.remove(&seq);
+        self.entries[seq as usize] = None;
     }
 
     fn insert_row(&mut self, key: RowKey, seq: u64, changes: &mut Vec<TableChange>) -> Result<()> {
@@ -908,7 +1055,10 @@ impl<S: RowSource> Table<S> {
             return Ok(());
         };
         let instances = entry.instances;
-        self.entries.insert(seq, entry);
+        if self.entries.len() <= seq as usize {
+            self.entries.resize_with(seq as usize + 1, || None);
+        }
+        self.entries[seq as usize] = Some(entry);
         for inst in 0..instances {
             let s = Slot { seq, inst };
             let pos = self.position_of(&s);

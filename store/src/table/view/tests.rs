@@ -154,6 +154,56 @@ fn opening_reads_keys_only_and_query_rows_reads_the_rows_it_returns() {
 }
 
 #[test]
+fn sorting_a_dynamic_table_reads_the_sort_columns_of_its_rows_only() {
+    let counting = |table_type| {
+        let mut inner = MemorySource::new();
+        for k in 0..1000u64 {
+            let cells = vec![
+                (NAME, text(&format!("m{}", 999 - k))),
+                (SIZE, OwnedValue::Long(k as i32)),
+            ];
+            inner.insert(k, cells).unwrap();
+        }
+        let counting = Counting {
+            inner,
+            asked: RefCell::new(Vec::new()),
+        };
+        Table::new(counting, vec![NAME], table_type).unwrap()
+    };
+    let small = || Restriction::property(sys::RELOP_LT, SIZE, OwnedValue::Long(10));
+    let by_name = || SortOrder::by(vec![SortKey::ascending(NAME)]);
+    let mut t = counting(TableType::Dynamic);
+    t.restrict(Some(small())).unwrap();
+    t.source().asked.borrow_mut().clear();
+    t.sort_table(by_name()).unwrap();
+    assert_eq!(*t.source().asked.borrow(), [(10, vec![NAME])]);
+    assert_eq!(all_names(&mut t)[..2], ["m990", "m991"]);
+    // A row it is told of is sorted with them.
+    t.source_mut()
+        .inner
+        .insert(5000, vec![(NAME, text("a")), (SIZE, OwnedValue::Long(1))])
+        .unwrap();
+    t.row_added(5000).unwrap();
+    t.sort_table(SortOrder::by(vec![SortKey::descending(NAME)]))
+        .unwrap();
+    assert_eq!(t.row_count(), 11);
+    assert_eq!(all_names(&mut t).last().unwrap(), "a");
+    // Under RES_COUNT, and on a snapshot table, every row is read again.
+    for (table_type, r) in [
+        (TableType::Dynamic, Restriction::count(3, small()).unwrap()),
+        (TableType::Snapshot, small()),
+    ] {
+        let mut t = counting(table_type);
+        t.restrict(Some(r)).unwrap();
+        t.source().asked.borrow_mut().clear();
+        t.sort_table(by_name()).unwrap();
+        let asked = t.source().asked.borrow().clone();
+        assert_eq!(asked.iter().map(|(n, _)| n).sum::<usize>(), 1000);
+        assert!(asked.iter().all(|(_, c)| c == &[NAME, SIZE]), "{asked:?}");
+    }
+}
+
+#[test]
 fn a_table_of_100_000_rows_opens_sorts_and_restricts() {
     let mut inner = MemorySource::new();
     for k in 0..100_000u64 {
