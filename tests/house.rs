@@ -25,12 +25,25 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Whether `line` starts a function (after visibility and qualifiers).
 fn fn_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();
-    for prefix in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe ", "extern \"system\" ", "extern \"C\" "] {
+    for prefix in [
+        "pub(crate) ",
+        "pub(super) ",
+        "pub ",
+        "const ",
+        "async ",
+        "unsafe ",
+        "extern \"system\" ",
+        "extern \"C\" ",
+    ] {
         rest = rest.strip_prefix(prefix).unwrap_or(rest);
         rest = rest.trim_start();
     }
     let rest = rest.strip_prefix("fn ")?;
-    Some(rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or(""))
+    Some(
+        rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or(""),
+    )
 }
 
 /// `line` without a `//` comment and string literals' contents, for counting braces.
@@ -100,7 +113,11 @@ fn long_functions(path: &Path) -> Vec<String> {
             })
             .any(|l| l.contains(WHY));
         if opened && length > LIMIT && !says_why {
-            found.push(format!("{}:{} {name} ({length} lines)", path.display(), i + 1));
+            found.push(format!(
+                "{}:{} {name} ({length} lines)",
+                path.display(),
+                i + 1
+            ));
         }
     }
     found
@@ -115,14 +132,20 @@ fn no_function_is_over_80_lines_without_saying_why() {
     }
     assert!(files.len() > 30, "{} files read", files.len());
     let long: Vec<String> = files.iter().flat_map(|f| long_functions(f)).collect();
-    assert!(long.is_empty(), "over {LIMIT} lines, with no comment saying why:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "over {LIMIT} lines, with no comment saying why:\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]
 fn the_reader_measures_what_it_should() {
     let dir = std::env::temp_dir().join(format!("house-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let long = |name: &str, n: usize| format!("fn {name}() {{\n{}}}\n", "    let x = '{';\n".repeat(n - 2));
+    let long = |name: &str, n: usize| {
+        format!("fn {name}() {{\n{}}}\n", "    let x = '{';\n".repeat(n - 2))
+    };
     let file = dir.join("a.rs");
     let text = format!(
         "{}\n// longer than 80 lines: a table, one line per entry.\n{}\n{}",
