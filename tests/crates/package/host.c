@@ -174,7 +174,8 @@ int main(int argc, char **argv) {
     if (store) {
         ULONG count = 0;
         LPSPropValue values = NULL;
-        hr = store->lpVtbl->GetProps(store, NULL, 0, &count, &values);
+        /* MAPI_UNICODE: strings come back as PT_UNICODE (without it, as PT_STRING8). */
+        hr = store->lpVtbl->GetProps(store, NULL, MAPI_UNICODE, &count, &values);
         char name[64] = "";
         if (hr == S_OK && count == 1 && values && PROP_TYPE(values[0].ulPropTag) == PT_UNICODE)
             narrow(values[0].Value.lpszW, name, sizeof name);
