@@ -266,6 +266,25 @@ unsafe fn answer(
     }
 }
 
+/// Answers a `GetProps` from owned values.
+///
+/// # Safety
+/// GetProps' contract.
+unsafe fn answer_owned(
+    allocators: Allocators,
+    tags: sys::LPSPropTagArray,
+    owned: &[(ULONG, props::OwnedValue)],
+    count: *mut ULONG,
+    values: *mut sys::LPSPropValue,
+) -> HRESULT {
+    let has: Vec<Prop<'_>> = owned
+        .iter()
+        .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
+        .collect();
+    // SAFETY: passed on from our caller.
+    unsafe { answer(allocators, tags, &has, count, values) }
+}
+
 /// `OpenEntry` for every object of the fixture.
 ///
 /// # Safety
@@ -353,16 +372,12 @@ impl sys::IMAPIProp_Impl for FixtureMessage {
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
         let owned = message_props(self.n);
-        let has: Vec<Prop<'_>> = owned
-            .iter()
-            .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
-            .collect();
         // SAFETY: GetProps' contract.
         unsafe {
-            answer(
+            answer_owned(
                 self.shared.allocators,
                 lpPropTagArray,
-                &has,
+                &owned,
                 lpcValues,
                 lppPropArray,
             )
@@ -571,16 +586,12 @@ impl sys::IMAPIProp_Impl for FixtureFolder {
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
         let owned = self.props();
-        let has: Vec<Prop<'_>> = owned
-            .iter()
-            .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
-            .collect();
         // SAFETY: GetProps' contract.
         unsafe {
-            answer(
+            answer_owned(
                 self.shared.allocators,
                 lpPropTagArray,
-                &has,
+                &owned,
                 lpcValues,
                 lppPropArray,
             )
