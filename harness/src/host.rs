@@ -15,6 +15,7 @@ use crate::alloc;
 use crate::report::Report;
 use crate::rules;
 use crate::scenarios::{self, Scenario};
+use crate::service::{self, Service};
 use crate::support::{Profile, Support};
 
 /// Makes an `IMSProvider` in process from the allocators MAPI would pass.
@@ -63,6 +64,9 @@ pub struct Config {
     /// The sync's progress callback cancels: it answers `MAPI_E_USER_CANCEL` to
     /// `Progress`.
     pub cancel_sync: bool,
+    /// The message service to add to the profile and configure before the logon
+    /// (`ServiceEntry`); the logon then uses the store entry id it wrote.
+    pub service: Option<Service>,
 }
 
 impl Config {
@@ -78,6 +82,7 @@ impl Config {
             support_failures: Vec::new(),
             scenarios: Scenario::ALL.to_vec(),
             cancel_sync: false,
+            service: None,
         }
     }
 
@@ -146,12 +151,15 @@ pub fn run(mut config: Config) -> Report {
         }
     };
     let support = Object::new(Support::new(profile, allocators));
+    let service = config.service.take();
     support.with_profile(|p| {
-        p.set(
-            "provider",
-            sys::PR_ENTRYID,
-            OwnedValue::Binary(config.store_entry_id.clone()),
-        );
+        if service.is_none() {
+            p.set(
+                "provider",
+                sys::PR_ENTRYID,
+                OwnedValue::Binary(config.store_entry_id.clone()),
+            );
+        }
         if let Err(e) = p.save() {
             report.error(format!("the profile cannot be written: {e}"));
         }
@@ -160,8 +168,25 @@ pub fn run(mut config: Config) -> Report {
         support.fail(method, Some(*code));
     }
     session.fail_allocation(config.fail_allocation);
+    if let Some(service) = &service {
+        let entry = service.entry.or_else(|| service_entry_of(library.as_ref()));
+        let Some(entry) = entry else {
+            report.fail(
+                &rules::SERVICE_ENTRY,
+                "the provider exports no ServiceEntry",
+            );
+            return finish(report, session, provider, support, library);
+        };
+        match service::configure(entry, &support, &service.props, &mut report) {
+            Some(id) => config.store_entry_id = id,
+            None => return finish(report, session, provider, support, library),
+        }
+    }
 
     if let Some((logon, store)) = logon(&provider, &support, &config, &mut report) {
+        if service.is_some() {
+            report.pass(&rules::STORE_SECTION);
+        }
         let row = support.status_row();
         report.check(&rules::STATUS_ROW, !row.is_empty(), || {
             "Logon returned without calling IMAPISupport::ModifyStatusRow".to_owned()
@@ -209,6 +234,18 @@ pub fn run(mut config: Config) -> Report {
             )
         });
     }
+    finish(report, session, provider, support, library)
+}
+
+/// The end of a run: `Shutdown`, the provider's last release, the memory checks, the
+/// library unloaded.
+fn finish(
+    mut report: Report,
+    session: alloc::Session,
+    provider: sys::IMSProvider,
+    support: Object<Support>,
+    library: Option<libloading::Library>,
+) -> Report {
     let mut flags: ULONG = 0;
     // SAFETY: a live provider; a writable flags word.
     let hr = alloc::label("IMSProvider::Shutdown", || unsafe {
@@ -222,6 +259,20 @@ pub fn run(mut config: Config) -> Report {
     memory_checks(session, &mut report);
     drop(library);
     report
+}
+
+/// The library's `ServiceEntry` export (the name MAPISVC.INF's `PR_SERVICE_ENTRY_NAME`
+/// usually gives).
+fn service_entry_of(
+    library: Option<&libloading::Library>,
+) -> Option<mapi_sync::service::SERVICEENTRY> {
+    // SAFETY: an export named ServiceEntry has MSGSERVICEENTRY's type.
+    unsafe {
+        library?
+            .get::<mapi_sync::service::SERVICEENTRY>(b"ServiceEntry\0")
+            .ok()
+            .map(|f| *f)
+    }
 }
 
 /// How the provider's done events are waited for and closed: the library's

@@ -32,13 +32,16 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod alloc;
 pub mod host;
 pub mod report;
 pub mod rules;
 pub mod scenarios;
+pub mod service;
 pub mod support;
 
 pub use host::{run, Config, Provider};
 pub use report::{Outcome, Report, Rule};
 pub use scenarios::Scenario;
+pub use service::Service;

@@ -189,7 +189,23 @@ pub static ALL: &[&Rule] = &[
     &SUPPORT_MASK_PRESENT,
     &STATUS_ROW,
     &SORT_TABLE_SORTS,
+    &SERVICE_ENTRY,
+    &STORE_SECTION,
 ];
+
+/// `ServiceEntry` adds the service to a profile and configures it without a dialog.
+pub static SERVICE_ENTRY: Rule = Rule {
+    name: "service-entry-configures",
+    source: "MSGSERVICEENTRY",
+    says: "The message service's entry point answers MSG_SERVICE_CREATE without UI flags (the service added, to be configured) and MSG_SERVICE_CONFIGURE with valid values in lpProps without showing anything, each with S_OK and *lppMapiError NULL.",
+};
+
+/// The configured store's profile section holds its wrapped entry id and identity.
+pub static STORE_SECTION: Rule = Rule {
+    name: "store-profile-section",
+    source: "IMAPISupport::WrapStoreEntryID",
+    says: "A configured store's profile section holds PR_ENTRYID, the store's entry identifier wrapped by IMAPISupport::WrapStoreEntryID, with PR_DISPLAY_NAME, PR_MDB_PROVIDER and PR_RECORD_KEY, and Logon accepts that identifier unwrapped.",
+};
 
 /// The rule named `name`.
 pub fn by_name(name: &str) -> Option<&'static Rule> {

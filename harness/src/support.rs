@@ -17,7 +17,8 @@
 //!   ([`Support::status_row`]; `STATUSROW_UPDATE` merges, else the row is replaced);
 //! - `GetLastError`: a `MAPIERROR` for the last failure of the support object (NULL
 //!   when it has none for that code);
-//! - `GetMemAllocRoutines`: the tracking allocators ([`crate::alloc`]).
+//! - `GetMemAllocRoutines`: the allocators it was made with (in a run, the tracking
+//!   allocators of [`crate::alloc`]).
 //!
 //! Every other method keeps the generated default, `MAPI_E_NO_SUPPORT`.
 //! [`Support::fail`] makes a method fail (fault injection): it answers the code given,
@@ -42,6 +43,11 @@ use crate::alloc;
 
 /// The `MAPIUID` in the harness's wrapped store entry identifiers.
 pub const WRAP_UID: [u8; 16] = *b"mapi-harness wrp";
+
+/// The `MAPIUID` of the store provider's profile section, as the service's section
+/// lists it in `PR_STORE_PROVIDERS` (the section `OpenProfileSection(NULL)` of the
+/// support object opens at logon: key `provider` in the profile's file).
+pub const PROVIDER_SECTION_UID: [u8; 16] = *b"mapi-harness prv";
 
 /// The original store entry identifier inside one [`Support`] wrapped, or `None` if
 /// `wrapped` is not one.
@@ -318,7 +324,7 @@ struct Subscription {
 }
 
 /// What the support object and its sections share.
-struct State {
+pub(crate) struct State {
     profile: Mutex<Profile>,
     allocators: Allocators,
     provider_uids: Mutex<Vec<[u8; 16]>>,
@@ -328,13 +334,13 @@ struct State {
     last_error: Mutex<Option<(HRESULT, String)>>,
     failures: Mutex<HashMap<String, HRESULT>>,
     calls: Mutex<Vec<String>>,
-    open_sections: AtomicUsize,
+    pub(crate) open_sections: AtomicUsize,
 }
 
 /// The harness's `IMAPISupport` (see the [module](self)).
 #[mapi_object(IMAPISupport)]
 pub struct Support {
-    state: Arc<State>,
+    pub(crate) state: Arc<State>,
 }
 
 impl Support {
@@ -487,7 +493,7 @@ impl sys::IMAPISupport_Impl for Support {
         if lp_allocate_buffer.is_null() || lp_allocate_more.is_null() || lp_free_buffer.is_null() {
             return self.failed(sys::MAPI_E_INVALID_PARAMETER, "a null pointer".into());
         }
-        let (a, m, f) = alloc::allocators().as_raw();
+        let (a, m, f) = self.state.allocators.as_raw();
         // SAFETY: each non-null and writable (GetMemAllocRoutines' contract).
         unsafe {
             *lp_allocate_buffer = a;
@@ -736,9 +742,9 @@ unsafe fn notif_key(key: sys::LPNOTIFKEY) -> Option<Vec<u8>> {
 /// written to its file on every `SetProps`.
 #[mapi_object(IProfSect)]
 pub struct ProfSect {
-    state: Arc<State>,
-    key: String,
-    writable: bool,
+    pub(crate) state: Arc<State>,
+    pub(crate) key: String,
+    pub(crate) writable: bool,
 }
 
 impl Drop for ProfSect {

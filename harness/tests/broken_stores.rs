@@ -898,6 +898,19 @@ fn run(bug: Bug) -> mapi_harness::Report {
     ))
 }
 
+/// The rules of a message service's entry point: the fixture is a provider without one
+/// (the harness is given no service), so they do not apply.
+const SERVICE_RULES: [&str; 2] = ["service-entry-configures", "store-profile-section"];
+
+/// What the fixture's run gives `name` when nothing is broken.
+fn unbroken(name: &str) -> Outcome {
+    if SERVICE_RULES.contains(&name) {
+        Outcome::NotApplicable
+    } else {
+        Outcome::Pass
+    }
+}
+
 /// The fixture with `bug` fails exactly `rule`, and passes every other rule.
 fn caught_by(bug: Bug, rule: &str) -> Vec<String> {
     let report = run(bug);
@@ -905,7 +918,7 @@ fn caught_by(bug: Bug, rule: &str) -> Vec<String> {
     assert_eq!(report.failures(), [rule], "{bug:?}:\n{text}");
     for (name, outcome) in report.outcomes() {
         if name != rule {
-            assert_eq!(outcome, Outcome::Pass, "{bug:?}: {name}:\n{text}");
+            assert_eq!(outcome, unbroken(name), "{bug:?}: {name}:\n{text}");
         }
     }
     assert_eq!(report.exit_code(), 1);
@@ -920,7 +933,7 @@ fn the_unbroken_fixture_passes_every_rule() {
     let report = run(Bug::None);
     let text = report.to_text();
     for (name, outcome) in report.outcomes() {
-        assert_eq!(outcome, Outcome::Pass, "{name}:\n{text}");
+        assert_eq!(outcome, unbroken(name), "{name}:\n{text}");
     }
     assert_eq!(report.exit_code(), 0);
     // What was checked for PR_ENTRYID: the store, the deleted items

@@ -71,6 +71,8 @@ const TODAY: &[(&str, &str)] = &[
     ("support-mask-present", "fail"),
     ("status-row-at-logon", "fail"),
     ("sort-table-sorts", "n/a"),
+    ("service-entry-configures", "n/a"),
+    ("store-profile-section", "n/a"),
 ];
 
 fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {

@@ -12,6 +12,7 @@
 //! | `props/` | property values as safe Rust ([`props`]) and the safe `IMAPIProp` ([`props::Properties`]) |
 //! | `sync/` | the background synchronization: [`SyncProvider`], [`SyncRequest`], [`Progress`], the done event ([`event`]), the thread pool |
 //! | `provider.rs` | the store provider's entry point, `MSProviderInit` |
+//! | `service/` | the message service's entry point, `ServiceEntry`, and profile sections |
 //! | `module.rs` | the provider module's lifetime (pinning, `DllCanUnloadNow`) |
 //! | `error.rs` | [`Error`] and HRESULTs |
 //!
@@ -32,6 +33,9 @@ pub mod props;
 // MSProviderInit and IMSProvider are mapispi.h's.
 #[cfg(feature = "mapispi")]
 pub mod provider;
+// ServiceEntry, IProviderAdmin and profile sections are mapispi.h's.
+#[cfg(feature = "mapispi")]
+pub mod service;
 mod sync;
 
 pub use com::{ComClass, FreeThreaded, Object, This};

@@ -24,6 +24,7 @@
 //!   object and in its rows;
 //! - [`sources`]: the hierarchy and contents tables' rows on the backend;
 //! - [`context`]: a logged-on store, shared by its objects;
+//! - [`service`]: the store's settings in its profile and its `ServiceEntry`;
 //! - [`ll`]: the raw side, the only module with `unsafe` code: `IMsgStore` (with
 //!   `IMAPISync`), `IMAPIFolder`, `IMessage` and `IMAPITable` on the above, and a caller's
 //!   `SRestriction` and `SSortOrderSet` read into the engine's owned forms.
@@ -261,6 +262,7 @@ pub mod identity;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod ll;
+pub mod service;
 pub mod sources;
 pub mod table;
 pub mod tree;
@@ -268,6 +270,7 @@ pub mod tree;
 /// What [`store_provider!`] expands to names. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use mapi_sync_runtime::ms_provider_init;
     pub use mapi_sync_runtime::provider::Init;
+    pub use mapi_sync_runtime::service::ServiceCall;
+    pub use mapi_sync_runtime::{ms_provider_init, service_entry};
 }

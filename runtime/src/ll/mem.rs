@@ -104,6 +104,18 @@ impl Allocators {
         *PROVIDER.write().unwrap_or_else(|e| e.into_inner()) = Some(self);
     }
 
+    /// `MAPIFreeBuffer(p)`, for a buffer a MAPI method handed out (nothing for null).
+    ///
+    /// # Safety
+    /// `p` must be null or a `MAPIAllocateBuffer` allocation of these allocators that the
+    /// caller owns and does not use afterwards.
+    pub unsafe fn free(&self, p: *mut c_void) {
+        if !p.is_null() {
+            // SAFETY: the caller's contract.
+            unsafe { (self.free_buffer)(p) };
+        }
+    }
+
     /// The three functions, to hand on (for example to a C host).
     pub fn as_raw(&self) -> (LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER) {
         (

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{Prop, PropArray, PropValue};
+use mapi_sync_runtime::service::ProfileSection;
 use mapi_sync_runtime::sys::{
     self, IMAPISupport, IMSLogon, IMSLogon_Impl, IMSProvider_Impl, HRESULT, LPBYTE, LPCIID,
     LPENTRYID, LPMAPIERROR, LPMAPISUP, LPMDB, LPMSLOGON, LPTSTR, LPUNKNOWN, ULONG, ULONG_PTR,
@@ -33,6 +34,7 @@ use super::store::StoreObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
 use crate::entry_id::{EntryId, Target};
+use crate::service::Settings;
 
 /// What a logon asks of the provider's closure.
 #[derive(Debug)]
@@ -41,6 +43,9 @@ pub struct LogonRequest<'a> {
     pub entry_id: &'a [u8],
     /// `Logon`'s flags (`MDB_NO_DIALOG`, `MDB_WRITE`, `MDB_NO_MAIL`, `MAPI_UNICODE`, …).
     pub flags: ULONG,
+    /// The store's settings from its profile section (those `store_provider!` was given;
+    /// empty for a store without settings, or a host without profile sections).
+    pub settings: &'a Settings,
 }
 
 /// The store's row in MAPI's status table (`IMAPISupport::ModifyStatusRow`, "Message
@@ -83,6 +88,7 @@ type LoggedOn<B> = (Object<StoreObject<B>>, Object<LogonObject<B>>);
 pub struct ProviderObject<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
 {
     allocators: Allocators,
+    settings: &'static [ULONG],
     make: F,
     _backend: std::marker::PhantomData<fn() -> B>,
 }
@@ -93,11 +99,35 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
     /// The provider object: answers in memory from `allocators`, makes backends with
     /// `make`.
     pub fn new(allocators: Allocators, make: F) -> Object<ProviderObject<B, F>> {
+        Self::with_settings(allocators, &[], make)
+    }
+
+    /// The same, for a store whose `settings` are read from its profile section at each
+    /// logon ([`LogonRequest::settings`]).
+    pub fn with_settings(
+        allocators: Allocators,
+        settings: &'static [ULONG],
+        make: F,
+    ) -> Object<ProviderObject<B, F>> {
         Object::new(ProviderObject {
             allocators,
+            settings,
             make,
             _backend: std::marker::PhantomData,
         })
+    }
+
+    /// The settings the provider's profile section holds. A host that has no profile
+    /// sections (`MAPI_E_NO_SUPPORT`) gives none.
+    fn read_settings(&self, support: &IMAPISupport) -> Result<Settings> {
+        if self.settings.is_empty() {
+            return Ok(Settings::default());
+        }
+        match ProfileSection::of_provider(support, self.allocators, false) {
+            Ok(section) => Settings::read(&section, self.settings),
+            Err(e) if e.code() == sys::MAPI_E_NO_SUPPORT => Ok(Settings::default()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Steps 2 to 4: the logged-on store and its logon object.
@@ -230,7 +260,13 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 .clone();
             // SAFETY: the caller's entry id.
             let entry_id = unsafe { entry::entry_id_bytes(cb, eid) }?;
-            let (store, logon) = self.log_on(&support, &LogonRequest { entry_id, flags })?;
+            let settings = self.read_settings(&support)?;
+            let request = LogonRequest {
+                entry_id,
+                flags,
+                settings: &settings,
+            };
+            let (store, logon) = self.log_on(&support, &request)?;
             let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
             // SAFETY: a local place; `iid` null or an IID (the caller's contract).
             unsafe {
@@ -287,9 +323,32 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
 /// mapi_sync_store::store_provider!(|request: &LogonRequest| Ok(MyBackend::open(request)?));
 /// ```
 ///
+/// With `settings = [TAG, ..]` first, it also exports the message service's
+/// `ServiceEntry` ([`service::answer`](crate::service::answer)): the store's
+/// configuration is those properties of its profile section, written by MAPI's
+/// `ConfigureMsgService` and read at each logon into [`LogonRequest::settings`]:
+///
+/// ```text
+/// mapi_sync_store::store_provider!(settings = [PR_MY_FOLDER], |request: &LogonRequest| {
+///     MyBackend::open(&request.settings.require_text(PR_MY_FOLDER, "folder")?)
+/// });
+/// ```
+///
 /// (A whole example is in the crate's documentation.)
 #[macro_export]
 macro_rules! store_provider {
+    (settings = [$($tag:expr),* $(,)?], $make:expr $(,)?) => {
+        $crate::__private::ms_provider_init!(|init: &$crate::__private::Init| {
+            ::core::result::Result::Ok($crate::ll::provider::ProviderObject::with_settings(
+                init.allocators,
+                &[$($tag),*],
+                $make,
+            ))
+        });
+        $crate::__private::service_entry!(|call: &$crate::__private::ServiceCall<'_>| {
+            $crate::service::answer(call, &[$($tag),*], $make)
+        });
+    };
     ($make:expr) => {
         $crate::__private::ms_provider_init!(|init: &$crate::__private::Init| {
             ::core::result::Result::Ok($crate::ll::provider::ProviderObject::new(
