@@ -179,7 +179,18 @@ pub fn run(mut config: Config) -> Report {
         };
         match service::configure(entry, &support, &service.props, &mut report) {
             Some(id) => config.store_entry_id = id,
-            None => return finish(report, session, provider, support, library),
+            None => {
+                // A service entry that failed keeps nothing either.
+                let count = support.ref_count();
+                let sections = support.open_sections();
+                report.check(&rules::SUPPORT_RELEASED, count == 1 && sections == 0, || {
+                    format!(
+                        "after a failed ServiceEntry the provider still holds {} references to the support object, and {sections} profile sections are open",
+                        count.saturating_sub(1)
+                    )
+                });
+                return finish(report, session, provider, support, library);
+            }
         }
     }
 

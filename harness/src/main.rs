@@ -1,8 +1,14 @@
 //! `mapi-harness`: runs the harness on a provider library and prints its report.
 //!
 //! ```text
-//! mapi-harness path/to/store.so --store-entry-id HEX --profile-dir DIR [--json FILE]
+//! mapi-harness path/to/store.so --profile-dir DIR --configure TAG=VALUE... [--json FILE]
+//! mapi-harness path/to/store.so --profile-dir DIR --store-entry-id HEX [--json FILE]
 //! ```
+//!
+//! With `--configure`, the library's `ServiceEntry` adds the store to the profile and
+//! configures it with those values (as `IMsgServiceAdmin::ConfigureMsgService` passes
+//! them), and the logon uses the store entry id it wrote; with `--store-entry-id` alone,
+//! a store without a service entry is logged on with that id.
 //!
 //! Exit status: 0 when no rule failed, 1 when one did, 2 for a usage error or when the
 //! harness could not run (a profile folder it cannot write).
@@ -11,7 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mapi_harness::{Config, Provider, Scenario};
+use mapi_harness::{Config, Provider, Scenario, Service};
+use mapi_sync::props::{prop_type, OwnedValue};
+use mapi_sync::sys::{self, ULONG};
 
 /// Plays MAPI and Outlook against a MAPI store provider library and checks MAPI's rules.
 #[derive(Parser, Debug)]
@@ -19,9 +27,15 @@ use mapi_harness::{Config, Provider, Scenario};
 struct Args {
     /// The provider library (a .so on Linux, a DLL on Windows) exporting MSProviderInit.
     library: PathBuf,
-    /// The store entry identifier the profile holds, in hexadecimal (flags first).
-    #[arg(long, value_parser = parse_hex)]
-    store_entry_id: Hex,
+    /// The store entry identifier the profile holds, in hexadecimal (flags first), for a
+    /// store without a service entry.
+    #[arg(long, value_parser = parse_hex, required_unless_present = "configure")]
+    store_entry_id: Option<Hex>,
+    /// A value for the store's ServiceEntry (repeat the option): TAG=VALUE, the tag in
+    /// hexadecimal (0x6600001F), the value text for PT_UNICODE and PT_STRING8, a number
+    /// for PT_LONG, hexadecimal for PT_BINARY.
+    #[arg(long, value_parser = parse_setting)]
+    configure: Vec<Setting>,
     /// The folder the profile's file (PROFILE.json) is kept in.
     #[arg(long)]
     profile_dir: PathBuf,
@@ -66,13 +80,41 @@ fn parse_hex(s: &str) -> Result<Hex, String> {
         .map(Hex)
 }
 
+/// One `--configure` value.
+#[derive(Clone, Debug)]
+struct Setting(ULONG, OwnedValue);
+
+fn parse_setting(s: &str) -> Result<Setting, String> {
+    let (tag, value) = s.split_once('=').ok_or("TAG=VALUE")?;
+    let digits = tag.trim().trim_start_matches("0x").trim_start_matches("0X");
+    let tag = ULONG::from_str_radix(digits, 16).map_err(|e| format!("tag {tag}: {e}"))?;
+    let value = match prop_type(tag) {
+        sys::PT_UNICODE => OwnedValue::Unicode(value.encode_utf16().collect()),
+        sys::PT_STRING8 => OwnedValue::String8(value.as_bytes().to_vec()),
+        sys::PT_LONG => OwnedValue::Long(value.parse().map_err(|e| format!("{value}: {e}"))?),
+        sys::PT_BINARY => OwnedValue::Binary(parse_hex(value)?.0),
+        other => {
+            return Err(format!(
+                "property type 0x{other:04X} is not one --configure takes"
+            ))
+        }
+    };
+    Ok(Setting(tag, value))
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let mut config = Config::new(
         Provider::Library(args.library),
-        args.store_entry_id.0,
+        args.store_entry_id.map(|h| h.0).unwrap_or_default(),
         args.profile_dir,
     );
+    if !args.configure.is_empty() {
+        config.service = Some(Service {
+            entry: None,
+            props: args.configure.into_iter().map(|s| (s.0, s.1)).collect(),
+        });
+    }
     config.profile_name = args.profile;
     config.fail_allocation = args.fail_allocation;
     if !args.scenarios.is_empty() {

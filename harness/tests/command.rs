@@ -13,24 +13,19 @@ fn library() -> PathBuf {
     exe.parent().unwrap().join(name)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
-fn the_command_reports_the_sample_store_and_exits_1_on_its_failures() {
+fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() {
     let mail = tempfile::tempdir().unwrap();
-    std::fs::write(
-        mail.path().join("a.eml"),
-        "From: a@example.com\r\nSubject: A\r\n\r\nbody\r\n",
-    )
-    .unwrap();
+    for (name, body) in [("a.eml", "short"), ("b.eml", "a longer body than a's")] {
+        let text = format!("From: a@example.com\r\nSubject: {name}\r\n\r\n{body}\r\n");
+        std::fs::write(mail.path().join(name), text).unwrap();
+    }
     let profiles = tempfile::tempdir().unwrap();
     let json = profiles.path().join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
         .arg(library())
-        .arg("--store-entry-id")
-        .arg(hex(&eml_store::store_entry_id(mail.path())))
+        .arg("--configure")
+        .arg(format!("0x6600001F={}", mail.path().display()))
         .arg("--profile-dir")
         .arg(profiles.path())
         .arg("--json")
@@ -40,38 +35,39 @@ fn the_command_reports_the_sample_store_and_exits_1_on_its_failures() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(0),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("pass  provider-starts"), "{stdout}");
-    assert!(stdout.contains("FAIL  record-key-present"), "{stdout}");
     assert!(
-        stdout.ends_with("14 passed, 5 failed, 6 not applicable\n"),
+        stdout.contains("pass  service-entry-configures"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("24 passed, 0 failed, 1 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(report["passed"], false);
-    let failed: Vec<&str> = report["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["outcome"] == "fail")
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        failed,
-        [
-            "out-null-on-failure",
-            "record-key-present",
-            "instance-key-unique",
-            "support-mask-present",
-            "status-row-at-logon",
-        ]
-    );
-    // The profile the store wrote at logon is in its file.
+    assert_eq!(report["passed"], true);
+    // The profile the service wrote is in its file.
     let profile = std::fs::read_to_string(profiles.path().join("mapi-harness.json")).unwrap();
     assert!(profile.contains("EML store"), "{profile}");
+}
+
+#[test]
+fn the_command_without_a_store_entry_id_or_a_configuration_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
+        .args(["x.so", "--profile-dir", "."])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
+        .args(["x.so", "--profile-dir", ".", "--configure", "0x66000040=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("property type 0x0040"), "{stderr}");
 }
 
 #[test]

@@ -1,18 +1,19 @@
 //! The harness on `samples/eml-store`, loaded as a library (`libeml_store.so`, which
 //! cargo builds beside this test as the cdylib of the dev-dependency) and in process
-//! (its `MSProviderInit` linked in).
+//! (its `MSProviderInit` and `ServiceEntry` linked in), installed as MAPI installs a
+//! message service: `ServiceEntry` creates and configures it with the folder's path, and
+//! the logon uses the store entry id it wrote.
 //!
-//! The sample does not pass every rule yet: its folders lack PR_RECORD_KEY (issue 26),
-//! its hierarchy rows lack PR_INSTANCE_KEY, its folders and messages lack
-//! PR_STORE_SUPPORT_MASK, it never calls ModifyStatusRow, `QueryRows(0)` leaves
-//! `*lppRows` as it was, and `SpoolerLogon`, which it leaves to the generated default
-//! (`MAPI_E_NO_SUPPORT`), leaves its out-pointers as they were. This test asserts the exact outcome of each
-//! rule as it is today, and what each failure saw, so that fixing the store means
-//! updating the expectation here, deliberately.
+//! Written on the store framework, the sample passes every rule; notifications are not
+//! the framework's yet (`Advise` answers `MAPI_E_NO_SUPPORT`), so their rule does not
+//! apply. (Before the framework it failed five: folders without `PR_RECORD_KEY`, hierarchy
+//! rows without `PR_INSTANCE_KEY`, no `PR_STORE_SUPPORT_MASK` on folders and messages, no
+//! status row, and out-pointers left after `SpoolerLogon` and `QueryRows(0)`.)
 
 use std::path::{Path, PathBuf};
 
-use mapi_harness::{Config, Outcome, Provider};
+use mapi_harness::{Config, Outcome, Provider, Scenario, Service};
+use mapi_sync::props::OwnedValue;
 
 /// A folder of three messages.
 fn mail_folder() -> tempfile::TempDir {
@@ -38,49 +39,30 @@ fn library() -> PathBuf {
     lib
 }
 
-fn outcome_words(report: &mapi_harness::Report) -> Vec<(&'static str, &'static str)> {
-    report
-        .outcomes()
-        .into_iter()
-        .map(|(name, o)| (name, o.word()))
-        .collect()
+/// A run of `provider` whose service is configured with the folder `mail`.
+fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {
+    let in_process = matches!(provider, Provider::Init(_));
+    let mut config = Config::new(provider, Vec::new(), profiles.to_path_buf());
+    let folder = mail.to_string_lossy().encode_utf16().collect();
+    config.service = Some(Service {
+        entry: in_process.then_some(eml_store::ServiceEntry as mapi_sync::service::SERVICEENTRY),
+        props: vec![(eml_store::PR_EML_FOLDER, OwnedValue::Unicode(folder))],
+    });
+    config
 }
 
-/// What the sample gets today, rule by rule.
-const TODAY: &[(&str, &str)] = &[
-    ("provider-starts", "pass"),
-    ("out-null-on-failure", "fail"),
-    ("qi-identity", "pass"),
-    ("qi-bases", "pass"),
-    ("support-released-at-logoff", "pass"),
-    ("memory-no-leak", "pass"),
-    ("memory-freed-once", "pass"),
-    ("entryid-present", "pass"),
-    ("record-key-present", "fail"),
-    ("instance-key-unique", "fail"),
-    ("table-end-no-rows", "pass"),
-    ("store-display-name", "pass"),
-    ("no-notify-after-unadvise", "n/a"),
-    ("entryid-round-trip", "pass"),
-    ("strings-a-w-agree", "pass"),
-    ("seek-row-rereads", "pass"),
-    ("sync-ends-with-done", "pass"),
-    ("released-to-zero", "pass"),
-    ("find-row-finds", "n/a"),
-    ("restrict-restricts", "n/a"),
-    ("support-mask-present", "fail"),
-    ("status-row-at-logon", "fail"),
-    ("sort-table-sorts", "n/a"),
-    ("service-entry-configures", "n/a"),
-    ("store-profile-section", "n/a"),
-];
-
-fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {
-    Config::new(
-        provider,
-        eml_store::store_entry_id(mail),
-        profiles.to_path_buf(),
-    )
+/// Every rule passes but the notifications', which do not apply.
+fn assert_every_rule(report: &mapi_harness::Report) {
+    let text = report.to_text();
+    for (rule, outcome) in report.outcomes() {
+        let expected = if rule == "no-notify-after-unadvise" {
+            Outcome::NotApplicable
+        } else {
+            Outcome::Pass
+        };
+        assert_eq!(outcome, expected, "{rule}\n{text}");
+    }
+    assert_eq!(report.exit_code(), 0, "{text}");
 }
 
 #[test]
@@ -91,9 +73,7 @@ fn the_sample_store_as_a_library() {
         mail.path(),
         profiles.path(),
     ));
-    let text = report.to_text();
-    assert_eq!(outcome_words(&report), TODAY, "{text}");
-    assert_eq!(report.exit_code(), 1);
+    assert_every_rule(&report);
 }
 
 #[test]
@@ -104,119 +84,67 @@ fn the_sample_store_in_process() {
         mail.path(),
         profiles.path(),
     ));
-    let text = report.to_text();
-    println!("{text}");
-    assert_eq!(outcome_words(&report), TODAY, "{text}");
-    // What fails, precisely.
-    let seen = |rule: &str| match report.outcome(rule) {
-        Some(Outcome::Fail(seen)) => seen,
-        other => panic!("{rule}: {other:?}\n{text}"),
-    };
-    // The folders' PR_RECORD_KEY, on the objects and in the rows.
-    assert_eq!(
-        seen("record-key-present"),
-        [
-            "the inbox has no PR_RECORD_KEY (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the IPM subtree has no PR_RECORD_KEY (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the IPM subtree's hierarchy table: 1 of 1 rows have no PR_RECORD_KEY (row 0: PT_ERROR MAPI_E_NOT_FOUND)",
-            "the object of the IPM subtree's hierarchy table, row 0 has no PR_RECORD_KEY (PT_ERROR MAPI_E_NOT_FOUND)",
-        ],
-        "{text}"
-    );
-    assert_eq!(
-        seen("instance-key-unique"),
-        ["the IPM subtree's hierarchy table: row 0 has no PR_INSTANCE_KEY (PT_ERROR MAPI_E_NOT_FOUND)"],
-        "{text}"
-    );
-    assert_eq!(
-        seen("out-null-on-failure"),
-        [
-            "IMSProvider::SpoolerLogon failed (MAPI_E_NO_SUPPORT) and left 0xbadf00d in lppMSLogon",
-            "IMSProvider::SpoolerLogon failed (MAPI_E_NO_SUPPORT) and left 0xbadf00d in lppMDB",
-            "the inbox's contents table: QueryRows(0) failed (MAPI_E_INVALID_PARAMETER) and left 0xbadf00d in lppRows",
-            "the IPM subtree's hierarchy table: QueryRows(0) failed (MAPI_E_INVALID_PARAMETER) and left 0xbadf00d in lppRows",
-            "the inbox's contents table, read during a sync: QueryRows(0) failed (MAPI_E_INVALID_PARAMETER) and left 0xbadf00d in lppRows",
-        ],
-        "{text}"
-    );
-    assert_eq!(
-        report.notes(),
-        [
-            "IMSProvider::SpoolerLogon answered MAPI_E_NO_SUPPORT: no spooler logon",
-            "the inbox's contents table: FindRow answered MAPI_E_NO_SUPPORT",
-            "the inbox's contents table: Restrict answered MAPI_E_NO_SUPPORT",
-            "the inbox's contents table: SortTable answered MAPI_E_NO_SUPPORT",
-            "the IPM subtree's hierarchy table: FindRow answered MAPI_E_NO_SUPPORT",
-            "the IPM subtree's hierarchy table: Restrict answered MAPI_E_NO_SUPPORT",
-            "IMsgStore::Advise answered MAPI_E_NO_SUPPORT: no notifications checked",
-            "the inbox's contents table, read during a sync: FindRow answered MAPI_E_NO_SUPPORT",
-            "the inbox's contents table, read during a sync: Restrict answered MAPI_E_NO_SUPPORT",
-            "the inbox's contents table, read during a sync: SortTable answered MAPI_E_NO_SUPPORT",
-        ]
-    );
-    // The folders and the messages have no PR_STORE_SUPPORT_MASK.
-    assert_eq!(
-        seen("support-mask-present"),
-        [
-            "the inbox has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the object of the inbox's contents table, row 0 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the object of the inbox's contents table, row 1 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the object of the inbox's contents table, row 2 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the IPM subtree has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-            "the object of the IPM subtree's hierarchy table, row 0 has no PR_STORE_SUPPORT_MASK (PT_ERROR MAPI_E_NOT_FOUND)",
-        ],
-        "{text}"
-    );
-    assert_eq!(
-        seen("status-row-at-logon"),
-        ["Logon returned without calling IMAPISupport::ModifyStatusRow"]
-    );
-    // The JSON report says the same.
-    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-    assert_eq!(json["passed"], false);
-    assert_eq!(json["rules"][8]["name"], "record-key-present");
-    assert_eq!(json["rules"][8]["outcome"], "fail");
+    assert_every_rule(&report);
+    // What the service wrote into the profile: the store's name and its wrapped entry
+    // id, beside the folder.
+    let profile = std::fs::read_to_string(profiles.path().join("mapi-harness.json")).unwrap();
+    let name = mail
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(profile.contains(&format!("EML store: {name}")), "{profile}");
+    assert!(profile.contains("0x6600001F"), "{profile}");
 }
 
-/// One scenario at a time, as a provider's own tests would run them: each sees only its
-/// own rules' failures.
+/// One scenario at a time, as a provider's own tests would run them.
 #[test]
 fn the_sample_store_one_scenario_at_a_time() {
-    use mapi_harness::Scenario;
     let (mail, profiles) = (mail_folder(), tempfile::tempdir().unwrap());
-    let failures = |scenario| {
+    for scenario in Scenario::ALL {
         let c = config(
             Provider::Init(eml_store::MSProviderInit),
             mail.path(),
             profiles.path(),
         )
         .only(scenario);
-        mapi_harness::run(c).failures()
-    };
-    // SpoolerLogon and the status row are played in every run; the folders and messages
-    // lack PR_STORE_SUPPORT_MASK.
-    let every = ["out-null-on-failure", "status-row-at-logon"];
-    assert_eq!(failures(Scenario::Interfaces), every);
-    assert_eq!(failures(Scenario::StoreProperties), every);
-    assert_eq!(failures(Scenario::Advise), every);
-    assert_eq!(failures(Scenario::Sync), every);
+        let report = mapi_harness::run(c);
+        assert!(
+            report.failures().is_empty(),
+            "{}: {:?}\n{}",
+            scenario.name(),
+            report.failures(),
+            report.to_text()
+        );
+    }
+}
+
+/// A service configured with a folder that does not exist: `ServiceEntry` refuses it,
+/// naming the folder, and nothing is written.
+#[test]
+fn a_missing_folder_is_refused_at_configuration() {
+    let profiles = tempfile::tempdir().unwrap();
+    let gone = profiles.path().join("gone");
+    let report = mapi_harness::run(config(
+        Provider::Init(eml_store::MSProviderInit),
+        &gone,
+        profiles.path(),
+    ));
+    let text = report.to_text();
+    match report.outcome("service-entry-configures") {
+        Some(Outcome::Fail(seen)) => {
+            assert_eq!(
+                seen,
+                ["MSG_SERVICE_CONFIGURE answered MAPI_E_LOGON_FAILED"],
+                "{text}"
+            )
+        }
+        other => panic!("{other:?}\n{text}"),
+    }
     assert_eq!(
-        failures(Scenario::InboxContents),
-        [
-            "out-null-on-failure",
-            "record-key-present",
-            "support-mask-present",
-            "status-row-at-logon"
-        ]
-    );
-    assert_eq!(
-        failures(Scenario::Hierarchy),
-        [
-            "out-null-on-failure",
-            "record-key-present",
-            "instance-key-unique",
-            "support-mask-present",
-            "status-row-at-logon"
-        ]
+        report.outcome("memory-no-leak"),
+        Some(Outcome::Pass),
+        "{text}"
     );
 }

@@ -2,7 +2,8 @@
 //! and the support object failing a call. The harness must report, never crash; the
 //! store must neither leak nor free twice on any of those paths.
 
-use mapi_harness::{Config, Outcome, Provider};
+use mapi_harness::{Config, Outcome, Provider, Service};
+use mapi_sync::props::OwnedValue;
 
 fn mail_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -13,12 +14,19 @@ fn mail_folder() -> tempfile::TempDir {
     dir
 }
 
+/// The sample, added and configured through its service entry, then logged on.
 fn config(mail: &std::path::Path, profiles: &std::path::Path) -> Config {
-    Config::new(
+    let mut config = Config::new(
         Provider::Init(eml_store::MSProviderInit),
-        eml_store::store_entry_id(mail),
+        Vec::new(),
         profiles.to_path_buf(),
-    )
+    );
+    let folder = mail.to_string_lossy().encode_utf16().collect();
+    config.service = Some(Service {
+        entry: Some(eml_store::ServiceEntry),
+        props: vec![(eml_store::PR_EML_FOLDER, OwnedValue::Unicode(folder))],
+    });
+    config
 }
 
 #[test]
@@ -45,11 +53,12 @@ fn every_allocation_failing_in_turn_is_reported_without_a_leak_or_a_double_free(
             );
         }
         if n == 1 {
-            // The first allocation after MSProviderInit is the store's, in Logon.
+            // The first allocation after MSProviderInit is the service entry's (a profile
+            // section's answer): the service is not added, nothing logs on.
             assert_eq!(
-                report.outcome("provider-starts"),
+                report.outcome("service-entry-configures"),
                 Some(Outcome::Fail(vec![
-                    "IMSProvider::Logon answered MAPI_E_NOT_ENOUGH_MEMORY".into()
+                    "MSG_SERVICE_CREATE without UI answered MAPI_E_NOT_ENOUGH_MEMORY".into()
                 ])),
                 "{text}"
             );

@@ -69,6 +69,14 @@ pub fn live_objects() -> usize {
     LIVE_OBJECTS.load(Ordering::SeqCst)
 }
 
+/// `MapiSync_LiveObjects()`: [`live_objects`] for C hosts, exported by every provider
+/// built with the runtime (a test host checks with it that a provider dropped every
+/// object it made; a count above `u32::MAX` answers `u32::MAX`).
+#[no_mangle]
+pub extern "C" fn MapiSync_LiveObjects() -> u32 {
+    u32::try_from(live_objects()).unwrap_or(u32::MAX)
+}
+
 /// How many synchronizations are running: started by `SynchronizeInBackground` and not
 /// yet finished on their thread (which happens just after the done event is signalled).
 pub fn running_syncs() -> usize {

@@ -152,6 +152,21 @@ fn from_the_stores_properties_to_a_message_through_rows_and_entry_ids() {
     let inbox_id = unsafe { std::slice::from_raw_parts(eid.cast::<u8>(), cb as usize) }.to_vec();
     free(eid.cast());
     assert_eq!(folders[3][2].as_deref(), Some(&inbox_id[..]));
+    // No class has a receive folder set explicitly: the explicit class is a zero-length
+    // string, ANSI or Unicode as the flag asks (GetReceiveFolder's page).
+    for (flags, width) in [(0, 1), (sys::MAPI_UNICODE, 2)] {
+        let (mut cb, mut eid, mut class) = (0, null_mut(), null_mut());
+        // SAFETY: writable out-pointers.
+        let hr =
+            unsafe { store.GetReceiveFolder(null_mut(), flags, &mut cb, &mut eid, &mut class) };
+        assert_eq!(hr, sys::S_OK);
+        assert!(!class.is_null());
+        // SAFETY: a string of at least `width` bytes (its terminator) handed out.
+        let terminator = unsafe { std::slice::from_raw_parts(class.cast::<u8>(), width) };
+        assert!(terminator.iter().all(|&b| b == 0), "{flags}");
+        free(eid.cast());
+        free(class.cast());
+    }
     let inbox: IMAPIFolder = open(&store, &inbox_id, sys::MAPI_FOLDER);
     assert_eq!(
         prop(&inbox, sys::PR_CONTENT_COUNT).unwrap(),

@@ -23,14 +23,8 @@ use mapi_sync::prelude::*;
 use mapi_sync::props::write_prop_tags;
 use mapi_sync::sys::{self, Interface, HANDLE, HRESULT, MAPISIB, S_OK, ULONG, WCHAR};
 
-#[mapi_object(IMAPISupport)]
-struct Support;
-
-impl sys::IMAPISupport_Impl for Support {
-    unsafe fn SetProviderUID(&self, _: sys::LPMAPIUID, _: ULONG) -> HRESULT {
-        S_OK
-    }
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 #[mapi_object(IMAPISyncProgressCallback)]
 struct Quiet;
@@ -61,60 +55,18 @@ fn write_messages(dir: &Path, prefix: &str, n: usize) {
     }
 }
 
-/// A logged-on store: (logon, store), with the provider and support kept alive.
+/// A logged-on store: (logon, store), with the provider kept alive.
 struct Session {
     _provider: sys::IMSProvider,
-    _support: sys::IMAPISupport,
     logon: sys::IMSLogon,
     store: sys::IMsgStore,
 }
 
 fn logon(dir: &Path) -> Session {
-    let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
-    // SAFETY: local allocators, writable out-pointers.
-    let hr = unsafe {
-        eml_store::MSProviderInit(
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            a,
-            m,
-            f,
-            0,
-            sys::CURRENT_SPI_VERSION,
-            &mut version,
-            &mut raw,
-        )
-    };
-    assert_eq!(hr, S_OK);
-    // SAFETY: the reference MSProviderInit handed out.
-    let provider = unsafe { raw.into_owned() }.unwrap();
-    let support: sys::IMAPISupport = Object::new(Support).cast().unwrap();
-    let mut id = eml_store::store_entry_id(dir);
-    let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
-    // SAFETY: a live support object, the identifier's bytes, writable out-pointers.
-    let hr = unsafe {
-        provider.Logon(
-            sys::InterfacePtr::from_raw(support.as_raw()),
-            0,
-            std::ptr::null_mut(),
-            id.len() as ULONG,
-            id.as_mut_ptr().cast(),
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            &mut l,
-            &mut s,
-        )
-    };
-    assert_eq!(hr, S_OK);
-    // SAFETY: one reference each from Logon.
-    let (logon, store) = unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) };
+    let provider = support::provider();
+    let (logon, store) = support::logon(&provider, dir);
     Session {
         _provider: provider,
-        _support: support,
         logon,
         store,
     }
@@ -128,11 +80,7 @@ impl Drop for Session {
     }
 }
 
-fn free(p: *mut std::ffi::c_void) {
-    let (_, _, free) = Allocators::local().as_raw();
-    // SAFETY: a buffer handed out with the local allocators, freed once.
-    unsafe { free.unwrap()(p) };
-}
+use support::free;
 
 fn inbox(store: &sys::IMsgStore) -> sys::IMAPIFolder {
     let (mut cb, mut id) = (0, std::ptr::null_mut());

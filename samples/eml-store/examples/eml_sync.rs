@@ -18,15 +18,8 @@ use mapi_sync::prelude::*;
 use mapi_sync::props::{write_prop_tags, PropValue, Props, Rows};
 use mapi_sync::sys::{self, Interface, HANDLE, HRESULT, MAPISIB, S_OK, ULONG, WCHAR};
 
-/// MAPI's support object: the store registers its MAPIUID with it.
-#[mapi_object(IMAPISupport)]
-struct Support;
-
-impl sys::IMAPISupport_Impl for Support {
-    unsafe fn SetProviderUID(&self, _lpProviderID: sys::LPMAPIUID, _ulFlags: ULONG) -> HRESULT {
-        S_OK
-    }
-}
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 /// Outlook's Send/Receive dialog as a terminal progress bar.
 #[mapi_object(IMAPISyncProgressCallback)]
@@ -131,55 +124,14 @@ fn main() -> mapi_sync::Result<()> {
         write_message(&dir, &format!("{n:05}.eml"), &format!("Message {n}"), n);
     }
 
-    // MSProviderInit, as MAPI calls it.
-    let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
-    // SAFETY: the local allocators and two writable out-pointers.
-    mapi_sync::check(unsafe {
-        eml_store::MSProviderInit(
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            a,
-            m,
-            f,
-            0,
-            sys::CURRENT_SPI_VERSION,
-            &mut version,
-            &mut raw,
-        )
-    })?;
-    // SAFETY: the one reference MSProviderInit handed out.
-    let provider = unsafe { raw.into_owned() }.expect("a provider");
-    println!("MSProviderInit: SPI version {version:#010x}");
-
-    // IMSProvider::Logon with the store's entry identifier.
-    let support: sys::IMAPISupport = Object::new(Support).cast()?;
-    let mut id = eml_store::store_entry_id(&dir);
-    let (mut logon_raw, mut mdb_raw) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
-    // SAFETY: a live support object, `id.len()` readable bytes, writable out-pointers.
-    mapi_sync::check(unsafe {
-        provider.Logon(
-            sys::InterfacePtr::from_raw(support.as_raw()),
-            0,
-            std::ptr::null_mut(),
-            id.len() as ULONG,
-            id.as_mut_ptr().cast(),
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            &mut logon_raw,
-            &mut mdb_raw,
-        )
-    })?;
-    // SAFETY: one reference each, from Logon.
-    let (logon, store) = unsafe {
-        (
-            logon_raw.into_owned().unwrap(),
-            mdb_raw.into_owned().unwrap(),
-        )
-    };
+    // MSProviderInit, then IMSProvider::Logon with a profile whose section names the
+    // folder (what the service entry keeps there), as MAPI calls them.
+    let provider = support::provider();
+    println!(
+        "MSProviderInit: SPI version {:#010x}",
+        sys::CURRENT_SPI_VERSION
+    );
+    let (logon, store) = support::logon(&provider, &dir);
 
     // The store's display name.
     let tags = write_prop_tags(Allocators::local(), &[sys::PR_DISPLAY_NAME_W])?;
@@ -276,7 +228,14 @@ fn main() -> mapi_sync::Result<()> {
     }
     println!("Synced in {:.2} s", started.elapsed().as_secs_f64());
 
-    // The inbox again: the table shows the new rows at its end.
+    // The inbox again: a table opened now shows the new rows at its end (one opened
+    // before shows the folder as it was, until table notifications come).
+    drop(table);
+    let mut table_raw = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    mapi_sync::check(unsafe { inbox.GetContentsTable(0, &mut table_raw) })?;
+    // SAFETY: one reference from GetContentsTable.
+    let table = unsafe { table_raw.into_owned() }.unwrap();
     let last = row_count(&table);
     println!("Inbox: {last} messages");
     let columns = write_prop_tags(Allocators::local(), &[sys::PR_SUBJECT_W])?;
@@ -304,10 +263,10 @@ fn main() -> mapi_sync::Result<()> {
     let mut flags = 0;
     // SAFETY: a writable ULONG.
     unsafe { mapi_sync::check(logon.Logoff(&mut flags))? };
-    drop((sync, table, inbox, store, logon, provider, support, dialog));
+    drop((sync, table, inbox, store, logon, provider, dialog));
     println!(
         "Logged off; {} objects of the store alive",
-        eml_store::EmlStore_LiveObjects()
+        mapi_sync::module::live_objects()
     );
     Ok(())
 }

@@ -1,7 +1,8 @@
 /*
  * A C host that plays MAPI against a whole store provider (samples/eml-store): it loads
  * the library, calls MSProviderInit with its own MAPIAllocateBuffer/More/FreeBuffer,
- * logs on through IMSProvider::Logon with a minimal IMAPISupport, reads the store's
+ * logs on through IMSProvider::Logon with a minimal IMAPISupport whose profile section
+ * holds the store's folder (PR_EML_FOLDER, what the service entry keeps), reads the store's
  * properties, opens the inbox and reads its contents table, drops new .eml files into
  * the folder, asks the store for IMAPISync and syncs, reads the rows again, feeds it bad
  * input, and releases everything, checking that every object was dropped once and every
@@ -64,12 +65,14 @@ typedef HRESULT (*ms_provider_init_fn)(HINSTANCE hInstance, LPMALLOC lpMalloc,
                                        LPALLOCATEBUFFER lpAllocateBuffer, LPALLOCATEMORE lpAllocateMore,
                                        LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, ULONG ulMAPIVer,
                                        ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
-typedef ULONG(STDMETHODCALLTYPE *live_fn)(void);
+/* The runtime's exports for test hosts (extern "C"): MapiSync_LiveObjects everywhere,
+ * the done event's functions on Linux. */
+typedef ULONG (*live_fn)(void);
 static ms_provider_init_fn ms_provider_init;
 static live_fn live_objects;
 #ifndef _WIN32
-typedef ULONG(STDMETHODCALLTYPE *wait_fn)(HANDLE event, ULONG milliseconds);
-typedef void(STDMETHODCALLTYPE *close_fn)(HANDLE event);
+typedef ULONG (*wait_fn)(HANDLE event, ULONG milliseconds);
+typedef void (*close_fn)(HANDLE event);
 static wait_fn wait_event;
 static close_fn close_event;
 #endif
@@ -135,15 +138,17 @@ static void free_rows(SRowSet *rows) {
 }
 
 /* ---- A minimal IMAPISupport: IUnknown, OpenProfileSection and SetProviderUID; the rest
- * MAPI_E_NO_SUPPORT. Its profile section records what SetProps writes. ---- */
+ * MAPI_E_NO_SUPPORT. Its profile section answers GetProps with the store's folder (the
+ * setting the service entry keeps) and records what SetProps writes. ---- */
+
+/* The eml store's setting: its folder's path (PT_UNICODE, provider range). */
+#define PR_EML_FOLDER PROP_TAG(PT_UNICODE, 0x6600)
 
 typedef struct ProfSect {
     IProfSect iface; /* first: the object is its interface */
     volatile int32_t refs;
-    ULONG set_calls, count, tags[8];
-    char name[64], provider[64];
-    ULONG entry_cb, key_cb;
-    unsigned char entry[600], key[16];
+    ULONG set_calls, get_calls;
+    char folder[600]; /* empty: the profile has no folder */
 } ProfSect;
 
 typedef struct Support {
@@ -196,28 +201,47 @@ static ULONG STDMETHODCALLTYPE sect_addref(IProfSect *This) {
 static ULONG STDMETHODCALLTYPE sect_release(IProfSect *This) {
     return (ULONG)__atomic_sub_fetch(&section_of(This)->refs, 1, __ATOMIC_SEQ_CST);
 }
-/* Copies what it is given, as MAPI does: the caller's array stays the caller's. */
+/* Records the call; a logon has no reason to write. */
 static HRESULT STDMETHODCALLTYPE sect_set_props(IProfSect *This, ULONG count, LPSPropValue values,
                                                 LPSPropProblemArray *problems) {
-    ProfSect *p = section_of(This);
+    (void)count;
+    (void)values;
     if (problems) *problems = NULL;
-    p->set_calls++;
-    p->count = count;
-    for (ULONG i = 0; i < count && i < 8; i++) {
-        SPropValue *v = &values[i];
-        p->tags[i] = v->ulPropTag;
-        if (v->ulPropTag == PR_DISPLAY_NAME_W) narrow(v->Value.lpszW, p->name, sizeof p->name);
-        if (v->ulPropTag == PR_PROVIDER_DISPLAY_W) narrow(v->Value.lpszW, p->provider, sizeof p->provider);
-        if (v->ulPropTag == PR_ENTRYID && v->Value.bin.cb <= sizeof p->entry) {
-            p->entry_cb = v->Value.bin.cb;
-            memcpy(p->entry, v->Value.bin.lpb, v->Value.bin.cb);
-        }
-        if (v->ulPropTag == PR_RECORD_KEY && v->Value.bin.cb == 16) {
-            p->key_cb = 16;
-            memcpy(p->key, v->Value.bin.lpb, 16);
+    section_of(This)->set_calls++;
+    return S_OK;
+}
+static SCODE STDMETHODCALLTYPE host_allocate_buffer(ULONG cb, void **out);
+static SCODE STDMETHODCALLTYPE host_allocate_more(ULONG cb, void *parent, void **out);
+/* GetProps as MAPI's profile sections answer it: one value per tag asked, in one buffer
+ * of the host's allocators; the folder (as PT_UNICODE) when there is one, PT_ERROR with
+ * MAPI_E_NOT_FOUND for everything else, and then MAPI_W_ERRORS_RETURNED. */
+static HRESULT STDMETHODCALLTYPE sect_get_props(IProfSect *This, LPSPropTagArray tags, ULONG flags, ULONG *count,
+                                                LPSPropValue *values) {
+    ProfSect *p = section_of(This);
+    (void)flags;
+    if (!tags || !count || !values) return MAPI_E_INVALID_PARAMETER;
+    p->get_calls++;
+    SPropValue *v = NULL;
+    if (host_allocate_buffer((ULONG)(tags->cValues * sizeof(SPropValue)), (void **)&v) != 0) return MAPI_E_NOT_ENOUGH_MEMORY;
+    int errors = 0;
+    for (ULONG i = 0; i < tags->cValues; i++) {
+        ULONG tag = tags->aulPropTag[i];
+        size_t len = strlen(p->folder);
+        WCHAR *w = NULL;
+        if (PROP_ID(tag) == PROP_ID(PR_EML_FOLDER) && len &&
+            host_allocate_more((ULONG)((len + 1) * sizeof(WCHAR)), v, (void **)&w) == 0) {
+            for (size_t k = 0; k <= len; k++) w[k] = (WCHAR)(unsigned char)p->folder[k];
+            v[i].ulPropTag = PR_EML_FOLDER;
+            v[i].Value.lpszW = w;
+        } else {
+            v[i].ulPropTag = PROP_TAG(PT_ERROR, PROP_ID(tag));
+            v[i].Value.err = MAPI_E_NOT_FOUND;
+            errors = 1;
         }
     }
-    return S_OK;
+    *count = tags->cValues;
+    *values = v;
+    return errors ? MAPI_W_ERRORS_RETURNED : S_OK;
 }
 /* The other methods: never called by this provider; if one were, it would see this. On
  * x86_64 (the only ABI this host runs on) the caller cleans the stack, so one stub
@@ -245,6 +269,7 @@ static void support_init(Support *s) {
     section_vtbl.AddRef = sect_addref;
     section_vtbl.Release = sect_release;
     section_vtbl.SetProps = sect_set_props;
+    section_vtbl.GetProps = sect_get_props;
     memset(s, 0, sizeof *s);
     s->iface.lpVtbl = &support_vtbl;
     s->refs = 1;
@@ -402,8 +427,6 @@ static IMSLogon *mslogon;
 static IMsgStore *mdb;
 static IMAPIFolder *inbox;
 static IMAPITable *table;
-static unsigned char store_id[600];
-static ULONG store_id_cb;
 
 /* Opens the entry through the store or the inbox and returns its object (NULL on
  * failure), the type in *kind. */
@@ -434,6 +457,11 @@ static void read_subjects(char *out, size_t cap, ULONG *count) {
     SizedSPropTagArray(8, cols) = {2, {PR_SUBJECT_W, PR_MESSAGE_DELIVERY_TIME}};
     SRowSet *rows = NULL;
     out[0] = 0;
+    /* A table shows the folder as it was when opened: open it again, as a client does
+     * after a sync. */
+    if (table) IUnknown_Release((IUnknown *)table);
+    table = NULL;
+    if (inbox->lpVtbl->GetContentsTable(inbox, 0, &table) != S_OK || !table) return;
     table->lpVtbl->SetColumns(table, (LPSPropTagArray)&cols, 0);
     table->lpVtbl->SeekRow(table, BOOKMARK_BEGINNING, 0, NULL);
     table->lpVtbl->GetRowCount(table, 0, count);
@@ -520,36 +548,40 @@ static void logon_scenario(void) {
     char observed[1024];
     IMSLogon *l2;
     IMsgStore *m2;
-    /* Bad input first: no entry identifier, a folder that does not exist, another
-     * provider's identifier. Nothing is handed out, no reference to the support kept. */
-    unsigned char missing[600], foreign[24] = {0};
-    memcpy(missing, store_id, 20);
-    ULONG missing_cb = 20 + (ULONG)snprintf((char *)missing + 20, sizeof missing - 20, "%s.missing", folder);
+    ProfSect *p = &support.section;
+    /* Bad input first: a profile without the folder, a folder that does not exist,
+     * another provider's identifier. Nothing is handed out, no reference to the support
+     * object kept. */
+    unsigned char foreign[24] = {0};
     memcpy(foreign + 4, "another provider", 16);
+    p->folder[0] = 0;
     HRESULT hr_none = logon(0, NULL, &l2, &m2);
     int none_null = !l2 && !m2;
-    HRESULT hr_missing = logon(missing_cb, missing, &l2, &m2);
+    snprintf(p->folder, sizeof p->folder, "%s.missing", folder);
+    HRESULT hr_missing = logon(0, NULL, &l2, &m2);
     int missing_null = !l2 && !m2;
+    snprintf(p->folder, sizeof p->folder, "%s", folder);
     HRESULT hr_foreign = logon(sizeof foreign, foreign, &l2, &m2);
     int refs_after_bad = (int)support.refs;
-
-    HRESULT hr = logon(store_id_cb, store_id, &mslogon, &mdb);
-    ProfSect *p = &support.section;
-    int entry_ours = p->entry_cb == store_id_cb && memcmp(p->entry, store_id, store_id_cb) == 0;
-    int key_is_uid = p->key_cb == 16 && memcmp(p->key, support.uid.ab, 16) == 0;
+    /* The first logon of a profile: no store entry identifier yet. */
+    HRESULT hr = logon(0, NULL, &mslogon, &mdb);
     snprintf(observed, sizeof observed,
              "unconfigured=0x%08lX/%d missing=0x%08lX/%d foreign=0x%08lX refs=%d | hr=0x%08lX logon=%s mdb=%s "
-             "set_provider_uid=%d support_refs=%d | profile: set_props=%lu count=%lu name=%s entryid=%s "
-             "provider=%s record_key=%s refs=%d",
+             "set_provider_uid=%d support_refs=%d | profile: reads=%lu writes=%lu refs=%d",
              hx(hr_none), none_null, hx(hr_missing), missing_null, hx(hr_foreign), refs_after_bad, hx(hr),
              mslogon ? "set" : "null", mdb ? "set" : "null", support.uid_calls, (int)support.refs,
-             (unsigned long)p->set_calls, (unsigned long)p->count, p->name, entry_ours ? "ours" : "other",
-             p->provider, key_is_uid ? "uid" : "other", (int)p->refs);
+             (unsigned long)p->get_calls, (unsigned long)p->set_calls, (int)p->refs);
     check("logon",
           "unconfigured=0x8004011C/1 missing=0x80040111/1 foreign=0x80040201 refs=1 | hr=0x00000000 logon=set "
-          "mdb=set set_provider_uid=1 support_refs=2 | profile: set_props=1 count=4 name=EML store: mail "
-          "entryid=ours provider=EML store record_key=uid refs=1",
+          "mdb=set set_provider_uid=1 support_refs=2 | profile: reads=4 writes=0 refs=1",
           observed);
+}
+
+/* Whether `id` is an entry identifier of this store (the MAPIUID it registered) of
+ * `kind` (the framework's format: flags, MAPIUID, version 1, kind). */
+enum { KIND_STORE = 1, KIND_FOLDER = 2, KIND_MESSAGE = 3, KIND_SUPPLIED = 4 };
+static int is_ours(const SBinary *id, unsigned char kind) {
+    return id->cb >= 22 && memcmp(id->lpb + 4, support.uid.ab, 16) == 0 && id->lpb[20] == 1 && id->lpb[21] == kind;
 }
 
 static void store_props_scenario(void) {
@@ -561,20 +593,19 @@ static void store_props_scenario(void) {
     HRESULT hr = get_props(mdb, &tags, 0, &count, &v);
     if (hr == MAPI_W_ERRORS_RETURNED && count == 6 && v) {
         narrow(v[1].Value.lpszW, name_w, sizeof name_w);
-        int same_id = v[2].Value.bin.cb == store_id_cb && memcmp(v[2].Value.bin.lpb, store_id, store_id_cb) == 0;
-        /* The subtree's identifier: flags, the store's MAPIUID (the one registered), 'R'. */
-        int subtree = v[4].Value.bin.cb == 21 && memcmp(v[4].Value.bin.lpb + 4, support.uid.ab, 16) == 0 &&
-                      v[4].Value.bin.lpb[20] == 'R';
+        int same_id = is_ours(&v[2].Value.bin, KIND_STORE);
+        /* The IPM subtree: a folder the framework supplies (the store has only an inbox). */
+        int subtree = is_ours(&v[4].Value.bin, KIND_SUPPLIED);
         snprintf(observed, sizeof observed, "name=%s name_w=%s entryid=%s mask=0x%08lX subtree=%s body=0x%08lX/0x%08lX",
                  v[0].ulPropTag == PR_DISPLAY_NAME_A ? v[0].Value.lpszA : "-", name_w, same_id ? "ours" : "other",
-                 (unsigned long)v[3].Value.l, subtree ? "root" : "other", (unsigned long)v[5].ulPropTag,
+                 (unsigned long)v[3].Value.l, subtree ? "supplied" : "other", (unsigned long)v[5].ulPropTag,
                  hx(v[5].Value.err));
     } else {
         snprintf(observed, sizeof observed, "hr=0x%08lX count=%lu", hx(hr), (unsigned long)count);
     }
     host_free_buffer(v);
     check("store_props",
-          "name=EML store: mail name_w=EML store: mail entryid=ours mask=0x00000003 subtree=root "
+          "name=EML store: mail name_w=EML store: mail entryid=ours mask=0x00043003 subtree=supplied "
           "body=0x1000000A/0x8004010F",
           observed);
 }
@@ -644,8 +675,7 @@ static void inbox_rows_scenario(void) {
             snprintf(want_subject, sizeof want_subject, "Message %d", n);
             snprintf(want_sender, sizeof want_sender, "Sender %d", n);
             if (strcmp(subject, want_subject) || strcmp(sender, want_sender) ||
-                filetime(&p[2]) != DEC_1_2026 + (unsigned long long)n * HOUR || p[3].Value.bin.cb < 21 ||
-                p[3].Value.bin.lpb[20] != 'M') {
+                filetime(&p[2]) != DEC_1_2026 + (unsigned long long)n * HOUR || !is_ours(&p[3].Value.bin, KIND_MESSAGE)) {
                 ordered = 0;
                 snprintf(line, sizeof line, " row %d: %s/%s", n, subject, sender);
                 strncat(observed, line, sizeof observed - strlen(observed) - 1);
@@ -822,29 +852,41 @@ static void busy_scenario(void) {
           observed);
 }
 
+/* A message's entry identifier in the framework's format: flags, the store's MAPIUID,
+ * version 1, kind 3, the folder id's length (2 bytes, little-endian), the folder id
+ * ("inbox"), the message's id (its file name). */
+static ULONG message_id(unsigned char *out, const unsigned char *uid, const char *name) {
+    memset(out, 0, 4);
+    memcpy(out + 4, uid, 16);
+    out[20] = 1;
+    out[21] = KIND_MESSAGE;
+    out[22] = 5;
+    out[23] = 0;
+    memcpy(out + 24, "inbox", 5);
+    memcpy(out + 29, name, strlen(name));
+    return 29 + (ULONG)strlen(name);
+}
+
 static void bad_entry_ids_scenario(void) {
     char observed[512];
-    unsigned char other[40] = {0}, missing[40] = {0}, tiny[2] = {0};
+    unsigned char other[64], missing[64], good_id[64], tiny[2] = {0}, other_uid[16];
     ULONG kind = 0, result = 7;
     HRESULT hr_other, hr_missing, hr_tiny;
-    /* Another store of this provider: another MAPIUID after the flags. */
-    memcpy(other + 4, support.uid.ab, 16);
-    other[4] ^= 0xFF;
-    other[20] = 'M';
-    memcpy(other + 21, "new1.eml", 8);
+    /* Another store of this provider: another MAPIUID. */
+    memcpy(other_uid, support.uid.ab, 16);
+    other_uid[0] ^= 0xFF;
+    ULONG other_cb = message_id(other, other_uid, "new1.eml");
     /* This store, a message it does not have. */
-    memcpy(missing + 4, support.uid.ab, 16);
-    missing[20] = 'M';
-    memcpy(missing + 21, "gone.eml", 8);
-    IUnknown *a = store_open(29, other, &kind, &hr_other);
-    IUnknown *b = folder_open(29, missing, &kind, &hr_missing);
+    ULONG missing_cb = message_id(missing, support.uid.ab, "gone.eml");
+    IUnknown *a = store_open(other_cb, other, &kind, &hr_other);
+    IUnknown *b = folder_open(missing_cb, missing, &kind, &hr_missing);
     IUnknown *c = store_open(sizeof tiny, tiny, &kind, &hr_tiny);
-    HRESULT hr_cmp = compare_ids(29, other, 29, missing, &result);
-    HRESULT hr_null = mdb->lpVtbl->OpenEntry(mdb, 29, (LPENTRYID)missing, NULL, 0, &kind, NULL);
+    HRESULT hr_cmp = compare_ids(other_cb, other, missing_cb, missing, &result);
+    HRESULT hr_null = mdb->lpVtbl->OpenEntry(mdb, missing_cb, (LPENTRYID)missing, NULL, 0, &kind, NULL);
     /* Still usable: the good identifier opens. */
-    memcpy(missing + 21, "new1.eml", 8);
+    ULONG good_cb = message_id(good_id, support.uid.ab, "new1.eml");
     HRESULT hr_good;
-    IUnknown *good = store_open(29, missing, &kind, &hr_good);
+    IUnknown *good = store_open(good_cb, good_id, &kind, &hr_good);
     if (good) IUnknown_Release(good);
     snprintf(observed, sizeof observed,
              "other=0x%08lX/%s missing=0x%08lX/%s tiny=0x%08lX/%s compare=0x%08lX/%lu null=0x%08lX good=0x%08lX/%lu",
@@ -918,17 +960,17 @@ int main(int argc, char **argv) {
         return 2;
     }
     ms_provider_init = (ms_provider_init_fn)SYMBOL(lib, "MSProviderInit");
-    live_objects = (live_fn)SYMBOL(lib, "EmlStore_LiveObjects");
+    live_objects = (live_fn)SYMBOL(lib, "MapiSync_LiveObjects");
 #ifndef _WIN32
-    wait_event = (wait_fn)SYMBOL(lib, "EmlStore_WaitEvent");
-    close_event = (close_fn)SYMBOL(lib, "EmlStore_CloseEvent");
+    wait_event = (wait_fn)SYMBOL(lib, "MapiSync_WaitDoneEvent");
+    close_event = (close_fn)SYMBOL(lib, "MapiSync_CloseDoneEvent");
     if (!wait_event || !close_event) {
         fprintf(stderr, "the provider does not export its event functions\n");
         return 2;
     }
 #endif
     if (!ms_provider_init || !live_objects) {
-        fprintf(stderr, "the provider does not export MSProviderInit and EmlStore_LiveObjects\n");
+        fprintf(stderr, "the provider does not export MSProviderInit and MapiSync_LiveObjects\n");
         return 2;
     }
     snprintf(folder, sizeof folder, "%s", argv[2]);
@@ -942,11 +984,6 @@ int main(int argc, char **argv) {
         snprintf(subject, sizeof subject, "Message %d", n);
         write_message(name, subject, n);
     }
-    /* The store's entry identifier as a profile keeps it: flags, the provider's
-     * MAPIUID, the folder's path. */
-    memset(store_id, 0, 4);
-    memcpy(store_id + 4, "mapi-sync eml v1", 16);
-    store_id_cb = 20 + (ULONG)snprintf((char *)store_id + 20, sizeof store_id - 20, "%s", folder);
     support_init(&support);
 
     init_scenario();

@@ -1,355 +1,246 @@
-//! The store's objects driven from Rust through their vtables, for what the C host does
-//! not reach: `QueryRows` backwards and with `TBL_NOADVANCE`, `QueryColumns`, columns
-//! asked by identifier (`PT_UNSPECIFIED`), `PT_STRING8` answers, `GetReceiveFolder`'s
-//! Unicode class, `CompareStoreIDs`, and a message whose `Date` is missing.
+//! The sample on the store framework, driven from Rust through MAPI's vtables: what the
+//! C host does not look at. A message's properties come from its file (a missing `Date`
+//! is a missing delivery time, not a made-up one); the folder tree is the framework's
+//! layout around the sample's one folder; the framework's tables restrict and sort the
+//! sample's messages; a logon without the folder in the profile is `MAPI_E_UNCONFIGURED`.
 #![allow(non_snake_case)]
 
 use std::path::Path;
+use std::ptr::null_mut;
 
 use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
-use mapi_sync::props::{prop_tag, prop_tags, write_prop_tags, PropValue, Props, Rows};
-use mapi_sync::sys::{self, Interface, HRESULT, S_OK, ULONG};
+use mapi_sync::props::{prop_tag, write_prop_tags, OwnedValue, PropValue, Props, Rows};
+use mapi_sync::sys::{self, S_OK, ULONG};
 
-#[mapi_object(IMAPISupport)]
-struct Support;
+#[path = "support/mod.rs"]
+mod support;
 
-impl sys::IMAPISupport_Impl for Support {
-    unsafe fn SetProviderUID(&self, _: sys::LPMAPIUID, _: ULONG) -> HRESULT {
-        S_OK
-    }
-}
-
-fn free(p: *mut std::ffi::c_void) {
-    let (_, _, free) = Allocators::local().as_raw();
-    // SAFETY: a buffer handed out with the local allocators, freed once.
-    unsafe { free.unwrap()(p) };
-}
-
-fn provider() -> sys::IMSProvider {
-    let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut raw) = (0, sys::InterfacePtr::null());
-    // SAFETY: local allocators, writable out-pointers.
-    let hr = unsafe {
-        eml_store::MSProviderInit(
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            a,
-            m,
-            f,
-            0,
-            sys::CURRENT_SPI_VERSION,
-            &mut version,
-            &mut raw,
-        )
-    };
-    assert_eq!((hr, version), (S_OK, sys::CURRENT_SPI_VERSION));
-    // SAFETY: the one reference handed out.
-    unsafe { raw.into_owned() }.unwrap()
-}
-
-fn logon(provider: &sys::IMSProvider, dir: &Path) -> (sys::IMSLogon, sys::IMsgStore) {
-    let support: sys::IMAPISupport = Object::new(Support).cast().unwrap();
-    let mut id = eml_store::store_entry_id(dir);
-    let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
-    // SAFETY: a live support object, the identifier's bytes, writable out-pointers.
-    let hr = unsafe {
-        provider.Logon(
-            sys::InterfacePtr::from_raw(support.as_raw()),
-            0,
-            std::ptr::null_mut(),
-            id.len() as ULONG,
-            id.as_mut_ptr().cast(),
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            &mut l,
-            &mut s,
-        )
-    };
-    assert_eq!(hr, S_OK);
-    // SAFETY: one reference each from Logon.
-    unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) }
-}
+use support::{free, logon, provider, try_logon};
 
 fn message(dir: &Path, name: &str, subject: &str, date: Option<&str>) {
     let date = date.map_or(String::new(), |d| format!("Date: {d}\r\n"));
-    let text = format!("From: someone@example.com\r\nSubject: {subject}\r\n{date}\r\nbody\r\n");
+    let text = format!(
+        "From: Some One <one@example.com>\r\nSubject: {subject}\r\n{date}\r\nBody of {name}\r\n"
+    );
     std::fs::write(dir.join(name), text).unwrap();
 }
 
-/// Frees a row set as FreeProws does.
-///
-/// # Safety
-/// `rows` must be a set QueryRows handed out, not freed yet.
-unsafe fn free_rows(rows: *mut sys::SRowSet) {
-    // SAFETY: the caller's contract.
-    unsafe {
-        let first = std::ptr::addr_of!((*rows).aRow).cast::<sys::SRow>();
-        for i in 0..(*rows).cRows as usize {
-            free((*first.add(i)).lpProps.cast());
-        }
-        free(rows.cast());
-    }
+/// The inbox, through `GetReceiveFolder`.
+fn inbox(store: &sys::IMsgStore) -> sys::IMAPIFolder {
+    let (mut cb, mut eid, mut class) = (0, null_mut(), null_mut());
+    // SAFETY: writable out-pointers.
+    let hr = unsafe { store.GetReceiveFolder(null_mut(), 0, &mut cb, &mut eid, &mut class) };
+    assert_eq!(hr, S_OK);
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
+    // SAFETY: the identifier GetReceiveFolder handed out; writable out-pointers.
+    let hr = unsafe { store.OpenEntry(cb, eid, null_mut(), 0, &mut kind, &mut unknown) };
+    free(eid.cast());
+    free(class.cast());
+    assert_eq!((hr, kind), (S_OK, sys::MAPI_FOLDER));
+    // SAFETY: one reference from OpenEntry.
+    let unknown: sys::IUnknown = unsafe { unknown.into_owned() }.unwrap();
+    unknown.cast::<sys::IMAPIFolder>().unwrap()
 }
 
-/// (subject, PR_MESSAGE_DELIVERY_TIME's tag) of each row of `rows`.
-fn subjects(rows: *mut sys::SRowSet) -> Vec<(String, ULONG)> {
-    // SAFETY: what QueryRows handed out; freed as FreeProws does.
+/// Every row of `table` as (tag, value) lists, the set freed as `FreeProws` does.
+fn all_rows(table: &sys::IMAPITable) -> Vec<Vec<(ULONG, OwnedValue)>> {
+    let mut raw = null_mut();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { table.QueryRows(1000, 0, &mut raw) }, S_OK);
+    // SAFETY: what QueryRows handed out, read then freed once.
     unsafe {
-        let read = Rows::from_raw(rows).unwrap();
-        let out = read
+        let rows = Rows::from_raw(raw).unwrap();
+        let out = rows
             .iter()
             .map(|r| {
-                let subject = r.get(0).unwrap().value().to_text().unwrap_or_default();
-                (subject, r.get(1).unwrap().tag())
+                r.iter()
+                    .map(|p| (p.tag(), OwnedValue::from(p.value())))
+                    .collect()
             })
             .collect();
-        free_rows(rows);
+        for i in 0..rows.len() {
+            free(rows.get(i).unwrap().as_raw().as_ptr().cast_mut().cast());
+        }
+        free(raw.cast());
         out
     }
 }
 
+fn text(value: &OwnedValue) -> String {
+    value.as_value().to_text().unwrap_or_default()
+}
+
 #[test]
-fn tables_read_backwards_by_identifier_and_without_advancing() {
+fn a_message_has_what_its_file_says_and_no_date_it_lacks() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, name) in ["a", "b", "c", "d"].iter().enumerate() {
-        let date = (i != 2).then_some("Tue, 1 Dec 2026 10:00:00 +0000");
-        message(
-            dir.path(),
-            &format!("{name}.eml"),
-            &format!("Subject {name}"),
-            date,
-        );
-    }
+    message(
+        dir.path(),
+        "dated.eml",
+        "Dated",
+        Some("Tue, 1 Dec 2026 10:00:00 +0000"),
+    );
+    message(dir.path(), "undated.eml", "Undated", None);
     let provider = provider();
-    let (logon, store) = logon(&provider, dir.path());
-    let (mut cb, mut id) = (0, std::ptr::null_mut());
-    let mut class: sys::LPTSTR = std::ptr::null_mut();
-    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
-    // SAFETY: writable out-pointers; the identifier GetReceiveFolder gave.
-    let inbox: sys::IMAPIFolder = unsafe {
-        assert_eq!(
-            store.GetReceiveFolder(
-                std::ptr::null_mut(),
-                sys::MAPI_UNICODE,
-                &mut cb,
-                &mut id,
-                &mut class
-            ),
-            S_OK
-        );
-        // The default class: an empty Unicode string.
-        assert_eq!(*class.cast::<u16>(), 0);
-        free(class.cast());
-        assert_eq!(
-            store.OpenEntry(cb, id, std::ptr::null_mut(), 0, &mut kind, &mut unknown),
-            S_OK
-        );
-        free(id.cast());
-        unknown.into_owned().unwrap().cast().unwrap()
-    };
-    assert_eq!(kind, sys::MAPI_FOLDER);
-    let mut raw = sys::InterfacePtr::null();
+    let (_logon, store) = logon(&provider, dir.path());
+    let inbox = inbox(&store);
+    let mut table = sys::InterfacePtr::null();
     // SAFETY: a writable out-pointer.
-    assert_eq!(unsafe { inbox.GetContentsTable(0, &mut raw) }, S_OK);
+    assert_eq!(
+        unsafe { inbox.GetContentsTable(sys::MAPI_UNICODE, &mut table) },
+        S_OK
+    );
     // SAFETY: one reference from GetContentsTable.
-    let table = unsafe { raw.into_owned() }.unwrap();
-    // The subject by identifier (PT_UNSPECIFIED), then the delivery time.
+    let table: sys::IMAPITable = unsafe { table.into_owned() }.unwrap();
     let columns = write_prop_tags(
         Allocators::local(),
         &[
-            prop_tag(sys::PT_UNSPECIFIED, 0x0037),
+            sys::PR_SUBJECT_W,
             sys::PR_MESSAGE_DELIVERY_TIME,
+            sys::PR_SENDER_NAME_W,
         ],
     )
     .unwrap();
-    let mut rows = std::ptr::null_mut();
-    let mut sought = 0;
-    // SAFETY: a tag array, writable out-pointers.
+    // SAFETY: a tag array alive for the call.
+    assert_eq!(
+        unsafe { table.SetColumns(columns.as_ptr().cast(), 0) },
+        S_OK
+    );
+    let rows = all_rows(&table);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(text(&rows[0][0].1), "Dated");
+    // 2026-12-01 00:00 UTC as a FILETIME, plus ten hours.
+    let ten_hours_on_dec_1 = 134_405_568_000_000_000 + 10 * 36_000_000_000;
+    assert_eq!(rows[0][1].1, OwnedValue::SysTime(ten_hours_on_dec_1));
+    assert_eq!(text(&rows[0][2].1), "Some One");
+    // The undated message has no delivery time: PT_ERROR, MAPI_E_NOT_FOUND.
+    assert_eq!(text(&rows[1][0].1), "Undated");
+    assert_eq!(
+        rows[1][1],
+        (
+            prop_tag(sys::PT_ERROR, 0x0E06),
+            OwnedValue::Error(sys::MAPI_E_NOT_FOUND)
+        )
+    );
+}
+
+#[test]
+fn the_framework_restricts_and_sorts_the_sample_s_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, subject) in ["Lunch", "budget review", "Budget draft", "Agenda"]
+        .iter()
+        .enumerate()
+    {
+        let date = format!("Tue, 1 Dec 2026 1{i}:00:00 +0000");
+        message(dir.path(), &format!("{i}.eml"), subject, Some(&date));
+    }
+    let provider = provider();
+    let (_logon, store) = logon(&provider, dir.path());
+    let inbox = inbox(&store);
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { inbox.GetContentsTable(0, &mut table) }, S_OK);
+    // SAFETY: one reference from GetContentsTable.
+    let table: sys::IMAPITable = unsafe { table.into_owned() }.unwrap();
+    let columns = write_prop_tags(Allocators::local(), &[sys::PR_SUBJECT_W]).unwrap();
+    // "budget" anywhere in the subject, whatever its case; the newest first.
+    let needle: Vec<u16> = "budget".encode_utf16().chain([0]).collect();
+    let mut value = sys::SPropValue {
+        ulPropTag: sys::PR_SUBJECT_W,
+        dwAlignPad: 0,
+        Value: sys::_PV {
+            lpszW: needle.as_ptr().cast_mut(),
+        },
+    };
+    let mut restriction = sys::SRestriction {
+        rt: sys::RES_CONTENT,
+        res: sys::_SRestriction__bindgen_ty_1 {
+            resContent: sys::SContentRestriction {
+                ulFuzzyLevel: sys::FL_SUBSTRING | sys::FL_IGNORECASE,
+                ulPropTag: sys::PR_SUBJECT_W,
+                lpProp: &mut value,
+            },
+        },
+    };
+    let mut order = sys::SSortOrderSet {
+        cSorts: 1,
+        cCategories: 0,
+        cExpanded: 0,
+        aSort: [sys::SSortOrder {
+            ulPropTag: sys::PR_MESSAGE_DELIVERY_TIME,
+            ulOrder: sys::TABLE_SORT_DESCEND,
+        }],
+    };
+    // SAFETY: a column set, a restriction and a sort order alive for each call.
     unsafe {
         assert_eq!(table.SetColumns(columns.as_ptr().cast(), 0), S_OK);
-        let mut asked = std::ptr::null_mut();
-        assert_eq!(table.QueryColumns(0, &mut asked), S_OK);
-        assert_eq!(
-            prop_tags(asked).unwrap(),
-            [
-                prop_tag(sys::PT_UNSPECIFIED, 0x0037),
-                sys::PR_MESSAGE_DELIVERY_TIME
-            ]
-        );
-        free(asked.cast());
-        // Two rows from the start, without moving.
-        assert_eq!(table.QueryRows(2, sys::TBL_NOADVANCE, &mut rows), S_OK);
+        assert_eq!(table.Restrict(&mut restriction, 0), S_OK);
+        assert_eq!(table.SortTable(&mut order, 0), S_OK);
     }
-    let time = sys::PR_MESSAGE_DELIVERY_TIME;
-    let missing = prop_tag(sys::PT_ERROR, 0x0E06);
-    assert_eq!(
-        subjects(rows),
-        [("Subject a".into(), time), ("Subject b".into(), time)]
-    );
-    // SAFETY: as above.
-    unsafe {
-        assert_eq!(table.QueryRows(3, 0, &mut rows), S_OK);
-        // c has no Date: its delivery time is PT_ERROR.
-        assert_eq!(
-            subjects(rows),
-            [
-                ("Subject a".into(), time),
-                ("Subject b".into(), time),
-                ("Subject c".into(), missing)
-            ]
-        );
-        // Backwards from the end: two rows, read forwards.
-        assert_eq!(table.SeekRow(sys::BOOKMARK_END as _, 0, &mut sought), S_OK);
-        assert_eq!(table.QueryRows(-2, 0, &mut rows), S_OK);
-    }
-    assert_eq!(
-        subjects(rows),
-        [("Subject c".into(), missing), ("Subject d".into(), time)]
-    );
-    // SAFETY: past the end: no rows; before the start: clamped.
-    unsafe {
-        assert_eq!(table.QueryRows(5, 0, &mut rows), S_OK);
-        assert!(subjects(rows).is_empty());
-        assert_eq!(
-            table.SeekRow(sys::BOOKMARK_CURRENT as _, -10, &mut sought),
-            S_OK
-        );
-    }
-    assert_eq!(sought, -4);
+    let subjects: Vec<String> = all_rows(&table).iter().map(|r| text(&r[0].1)).collect();
+    assert_eq!(subjects, ["Budget draft", "budget review"]);
+}
 
-    // The store's name as PT_STRING8 and PT_UNICODE, and its identity.
+#[test]
+fn the_inbox_sits_in_the_layout_outlook_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider();
+    let (_logon, store) = logon(&provider, dir.path());
     let tags = write_prop_tags(
         Allocators::local(),
         &[
-            sys::PR_DISPLAY_NAME,
-            sys::PR_DISPLAY_NAME_W,
-            sys::PR_ENTRYID,
+            sys::PR_IPM_SUBTREE_ENTRYID,
+            sys::PR_IPM_OUTBOX_ENTRYID,
+            sys::PR_VALID_FOLDER_MASK,
         ],
     )
     .unwrap();
-    let (mut n, mut values) = (0, std::ptr::null_mut());
-    // SAFETY: a tag array, writable out-pointers.
-    assert_eq!(
-        unsafe { store.GetProps(tags.as_ptr().cast(), 0, &mut n, &mut values) },
-        S_OK
-    );
-    // SAFETY: what GetProps handed out.
-    let props = unsafe { Props::from_raw(values, n) }.unwrap();
-    let name = format!(
-        "EML store: {}",
-        dir.path().file_name().unwrap().to_string_lossy()
-    );
-    assert_eq!(
-        props.get(0).unwrap().value(),
-        PropValue::String8(name.as_bytes())
-    );
-    assert_eq!(props.get(1).unwrap().value(), PropValue::Str(&name));
-    let PropValue::Binary(store_id) = props.get(2).unwrap().value() else {
-        panic!()
+    let (mut count, mut values) = (0, null_mut());
+    // SAFETY: a tag array alive for the call; writable out-pointers.
+    let hr = unsafe { store.GetProps(tags.as_ptr().cast(), 0, &mut count, &mut values) };
+    assert_eq!((hr, count), (S_OK, 3));
+    // SAFETY: what GetProps handed out, read then freed once.
+    let props = unsafe { Props::from_raw(values, count) }.unwrap();
+    assert!(matches!(props.get(0).unwrap().value(), PropValue::Binary(b) if !b.is_empty()));
+    assert!(matches!(props.get(1).unwrap().value(), PropValue::Binary(b) if !b.is_empty()));
+    let PropValue::Long(mask) = props.get(2).unwrap().value() else {
+        panic!("no PR_VALID_FOLDER_MASK")
     };
-    let mut mine = store_id.to_vec();
-    let mut other = eml_store::store_entry_id(&dir.path().join("elsewhere"));
-    let mut result = 9;
-    // SAFETY: both identifiers' bytes, a writable result.
-    unsafe {
-        assert_eq!(
-            provider.CompareStoreIDs(
-                mine.len() as ULONG,
-                mine.as_mut_ptr().cast(),
-                mine.len() as ULONG,
-                mine.as_mut_ptr().cast(),
-                0,
-                &mut result
-            ),
-            S_OK
-        );
-        assert_eq!(result, 1);
-        assert_eq!(
-            provider.CompareStoreIDs(
-                mine.len() as ULONG,
-                mine.as_mut_ptr().cast(),
-                other.len() as ULONG,
-                other.as_mut_ptr().cast(),
-                0,
-                &mut result
-            ),
-            S_OK
-        );
-        assert_eq!(result, 0);
-    }
+    let all = sys::FOLDER_IPM_SUBTREE_VALID
+        | sys::FOLDER_IPM_INBOX_VALID
+        | sys::FOLDER_IPM_OUTBOX_VALID
+        | sys::FOLDER_IPM_WASTEBASKET_VALID
+        | sys::FOLDER_IPM_SENTMAIL_VALID;
+    assert_eq!(mask as ULONG & all, all);
     free(values.cast());
+}
 
-    // The root (an empty identifier): no messages, one subfolder, the inbox.
-    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
-    // SAFETY: an empty identifier, writable out-pointers.
-    let root: sys::IMAPIFolder = unsafe {
-        assert_eq!(
-            store.OpenEntry(
-                0,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                0,
-                &mut kind,
-                &mut unknown
-            ),
-            S_OK
-        );
-        unknown.into_owned().unwrap().cast().unwrap()
+#[test]
+fn a_profile_without_the_folder_or_with_a_missing_one_does_not_log_on() {
+    let provider = provider();
+    let (hr, objects) = try_logon(&provider, None);
+    assert_eq!((hr, objects.is_none()), (sys::MAPI_E_UNCONFIGURED, true));
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone");
+    let (hr, objects) = try_logon(&provider, Some(&gone));
+    assert_eq!((hr, objects.is_none()), (sys::MAPI_E_LOGON_FAILED, true));
+    // What it says, through IMSProvider's logon error: the backend names the folder.
+    let e = eml_store::EmlBackend::open(&gone).err().unwrap();
+    assert!(e.text().contains("no such folder"), "{}", e.text());
+}
+
+#[test]
+fn the_logon_reads_the_folder_from_the_settings() {
+    // The settings the framework read from the profile name the folder the backend opens.
+    let settings = mapi_sync_store::service::Settings::new(vec![(
+        eml_store::PR_EML_FOLDER,
+        OwnedValue::Unicode("/no/such/eml/folder".encode_utf16().collect()),
+    )]);
+    let request = mapi_sync_store::ll::provider::LogonRequest {
+        entry_id: &[],
+        flags: 0,
+        settings: &settings,
     };
-    let (mut contents, mut hierarchy) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
-    let (mut none, mut one) = (9, 9);
-    // SAFETY: writable out-pointers; one reference each.
-    let (contents, hierarchy) = unsafe {
-        assert_eq!(root.GetContentsTable(0, &mut contents), S_OK);
-        assert_eq!(root.GetHierarchyTable(0, &mut hierarchy), S_OK);
-        (
-            contents.into_owned().unwrap(),
-            hierarchy.into_owned().unwrap(),
-        )
-    };
-    // SAFETY: writable counts and row-set pointers.
-    unsafe {
-        assert_eq!(contents.GetRowCount(0, &mut none), S_OK);
-        assert_eq!(hierarchy.GetRowCount(0, &mut one), S_OK);
-        assert_eq!((none, one), (0, 1));
-        assert_eq!(hierarchy.QueryRows(10, 0, &mut rows), S_OK);
-        let read = Rows::from_raw(rows).unwrap();
-        let row = read.get(0).unwrap();
-        assert_eq!(
-            row.find(sys::PR_DISPLAY_NAME_W).unwrap().value(),
-            PropValue::Str("Inbox")
-        );
-        assert_eq!(
-            row.find(sys::PR_CONTENT_COUNT).unwrap().value(),
-            PropValue::Long(4)
-        );
-        let PropValue::Binary(inbox_id) = row.find(sys::PR_ENTRYID).unwrap().value() else {
-            panic!()
-        };
-        let mut inbox_id = inbox_id.to_vec();
-        let mut kind = 0;
-        let mut opened = sys::InterfacePtr::null();
-        assert_eq!(
-            root.OpenEntry(
-                inbox_id.len() as ULONG,
-                inbox_id.as_mut_ptr().cast(),
-                std::ptr::null_mut(),
-                0,
-                &mut kind,
-                &mut opened
-            ),
-            S_OK
-        );
-        assert_eq!(kind, sys::MAPI_FOLDER);
-        drop(opened.into_owned());
-        free_rows(rows);
-    }
-    drop((contents, hierarchy, root, table, inbox));
-    let mut flags = 0;
-    // SAFETY: a writable ULONG.
-    assert_eq!(unsafe { logon.Logoff(&mut flags) }, S_OK);
+    let e = eml_store::EmlBackend::for_logon(&request).err().unwrap();
+    assert_eq!(e.code(), sys::MAPI_E_LOGON_FAILED);
 }

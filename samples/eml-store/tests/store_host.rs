@@ -236,20 +236,20 @@ fn exports(objdump: &str, dll: &Path) -> Vec<String> {
 /// the host compiles against the mingw-w64 headers, whose vtable and structure layouts
 /// its `_Static_assert`s check.
 #[test]
-fn thirty_two_bit_windows_builds_and_exports_ms_provider_init() {
+fn thirty_two_bit_windows_builds_and_exports_its_entry_points_undecorated() {
     let dll = provider_library(Some("i686-pc-windows-gnu"));
     let names = exports("i686-w64-mingw32-objdump", &dll);
-    for name in [
-        "MSProviderInit",
-        "EmlStore_LiveObjects",
-        "EmlStore_WaitEvent",
-        "EmlStore_CloseEvent",
-    ] {
+    // MAPI looks both entry points up by these names (GetProcAddress; MAPISVC.INF's
+    // PR_SERVICE_ENTRY_NAME): on 32-bit Windows the stdcall ServiceEntry must not carry a
+    // decoration (`_ServiceEntry@40`, `ServiceEntry@40`), nor the cdecl MSProviderInit.
+    for name in ["MSProviderInit", "ServiceEntry", "MapiSync_LiveObjects"] {
         assert!(
             names.iter().any(|n| n == name),
             "{name} not exported: {names:?}"
         );
     }
+    let decorated: Vec<&String> = names.iter().filter(|n| n.contains('@')).collect();
+    assert!(decorated.is_empty(), "decorated exports: {decorated:?}");
     let dir = tempfile::tempdir().unwrap();
     let src = host_source();
     let mut args = C_FLAGS.to_vec();

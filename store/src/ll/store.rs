@@ -104,7 +104,7 @@ impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
     unsafe fn GetReceiveFolder(
         &self,
         _class: LPTSTR,
-        _flags: ULONG,
+        flags: ULONG,
         cb: *mut ULONG,
         eid: *mut LPENTRYID,
         explicit_class: *mut LPTSTR,
@@ -124,9 +124,13 @@ impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
             };
             // SAFETY: as above.
             if let Ok(mut class) = unsafe { Out::new(explicit_class) } {
-                // Every class goes to the inbox: the explicit class is the default, "",
-                // which a NULL stands for (GetReceiveFolder's page).
                 class.clear();
+                // Every class goes to the inbox and none was set explicitly: the page
+                // says the explicit class is then a zero-length string, of the width
+                // MAPI_UNICODE asks for.
+                let width = if flags & sys::MAPI_UNICODE != 0 { 2 } else { 1 };
+                let empty = Buffer::new(self.ctx.allocators(), width)?;
+                class.write(empty.into_raw().cast());
             }
             cb.write(inbox.len() as ULONG);
             eid.write(buffer.into_raw().cast());
