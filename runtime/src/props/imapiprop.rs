@@ -16,9 +16,10 @@ use mapi_sync_sys::{
     ULONG,
 };
 
-/// `IMAPIProp::GetProps`: as [`PropArray::answer`] answers, `MAPI_UNICODE` in `flags`
-/// honoured; a tag array of no tags is `MAPI_E_INVALID_PARAMETER` (its page: a caller
-/// that wants every property passes none).
+/// `IMAPIProp::GetProps`: as [`PropArray::answer`] answers, in the object's
+/// [`allocators`](Properties::allocators), `MAPI_UNICODE` in `flags` honoured; a tag
+/// array of no tags is `MAPI_E_INVALID_PARAMETER` (its page: a caller that wants every
+/// property passes none).
 ///
 /// # Safety
 /// MAPI's contract for `GetProps`: `tags` null or a tag array; `count` and `values`
@@ -31,7 +32,7 @@ pub unsafe fn get_props<T: Properties + ?Sized>(
     values: *mut LPSPropValue,
 ) -> HRESULT {
     // SAFETY: forwarded.
-    unsafe { get_props_in(Allocators::provider(), this, tags, flags, count, values) }
+    unsafe { get_props_in(this.allocators(), this, tags, flags, count, values) }
 }
 
 /// [`get_props`] answering in memory from `allocators` (an object that knows its
@@ -84,7 +85,7 @@ pub unsafe fn get_prop_list<T: Properties + ?Sized>(
     out: *mut LPSPropTagArray,
 ) -> HRESULT {
     // SAFETY: forwarded.
-    unsafe { get_prop_list_in(Allocators::provider(), this, flags, out) }
+    unsafe { get_prop_list_in(this.allocators(), this, flags, out) }
 }
 
 /// [`get_prop_list`] answering in memory from `allocators`.
@@ -217,6 +218,86 @@ mod tests {
             }
             answer(&[Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("x"))?]);
             Ok(())
+        }
+    }
+
+    /// Allocations made through [`counting`]'s functions (which hand on to the local
+    /// ones).
+    static COUNTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    /// The two counting functions, in the bindings' function types (`extern "C"` on
+    /// 64-bit, `extern "system"` on 32-bit, as `ll/mem.rs` writes its own).
+    macro_rules! counting_functions {
+        ($abi:literal) => {
+            unsafe extern $abi fn count_buffer(cb: ULONG, out: *mut sys::LPVOID) -> sys::SCODE {
+                COUNTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // SAFETY: the caller's contract, handed on.
+                unsafe { Allocators::local().as_raw().0.unwrap()(cb, out) }
+            }
+
+            unsafe extern $abi fn count_more(
+                cb: ULONG,
+                parent: sys::LPVOID,
+                out: *mut sys::LPVOID,
+            ) -> sys::SCODE {
+                COUNTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // SAFETY: the caller's contract, handed on.
+                unsafe { Allocators::local().as_raw().1.unwrap()(cb, parent, out) }
+            }
+        };
+    }
+    #[cfg(target_pointer_width = "64")]
+    counting_functions!("C");
+    #[cfg(not(target_pointer_width = "64"))]
+    counting_functions!("system");
+
+    /// Allocators of their own (not the provider's): counted, then the local ones.
+    fn counting() -> Allocators {
+        let free = Allocators::local().as_raw().2;
+        // SAFETY: they behave as the local functions they hand on to.
+        unsafe { Allocators::new(Some(count_buffer), Some(count_more), free) }.unwrap()
+    }
+
+    /// An object of one provider instance: it answers in that instance's allocators.
+    struct Owned;
+
+    impl Properties for Owned {
+        fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> crate::Result<()> {
+            answer(&[Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str("mine"))?]);
+            Ok(())
+        }
+
+        fn allocators(&self) -> Allocators {
+            counting()
+        }
+    }
+
+    #[test]
+    fn an_object_answers_in_its_own_allocators() {
+        let before = COUNTED.load(std::sync::atomic::Ordering::SeqCst);
+        let (mut count, mut values) = (0, std::ptr::null_mut());
+        // SAFETY: writable out-pointers, no tag array (every property).
+        assert_eq!(
+            unsafe {
+                get_props(
+                    &Owned,
+                    std::ptr::null_mut(),
+                    sys::MAPI_UNICODE,
+                    &mut count,
+                    &mut values,
+                )
+            },
+            S_OK
+        );
+        let mut list: LPSPropTagArray = std::ptr::null_mut();
+        // SAFETY: a writable out-pointer.
+        assert_eq!(unsafe { get_prop_list(&Owned, 0, &mut list) }, S_OK);
+        // The value, its string and the tag list: from the object's allocators.
+        assert!(COUNTED.load(std::sync::atomic::Ordering::SeqCst) >= before + 3);
+        // SAFETY: what the two calls handed out, freed once each.
+        unsafe {
+            counting().free(values.cast());
+            counting().free(list.cast());
         }
     }
 

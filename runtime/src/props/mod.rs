@@ -45,8 +45,8 @@ pub use value::{Binaries, PropValue, Strings, SysTimes};
 /// - `GetProps` answers from what [`properties`](Properties::properties) gives as
 ///   [`PropArray::answer`] does (in the caller's order, `PT_ERROR` values of
 ///   `MAPI_E_NOT_FOUND` for what is missing, `MAPI_W_ERRORS_RETURNED` then), in memory
-///   from [`Allocators::provider`](crate::mem::Allocators::provider) that the caller frees
-///   with `MAPIFreeBuffer`;
+///   from [`allocators`](Properties::allocators) (by default the provider's) that the
+///   caller frees with `MAPIFreeBuffer`;
 /// - `GetPropList` lists their tags, in the same memory;
 /// - `SetProps` hands the caller's values, checked, to
 ///   [`set_properties`](Properties::set_properties);
@@ -87,6 +87,15 @@ pub trait Properties {
     /// from anything alive for the call (a field, a lock guard held meanwhile). Not
     /// calling it answers as for an object with no properties.
     fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> crate::Result<()>;
+
+    /// The allocators `GetProps` and `GetPropList` answer in: by default the provider's
+    /// ([`Allocators::provider`](crate::mem::Allocators::provider), the last ones
+    /// `MSProviderInit` was given). An object that belongs to one provider instance
+    /// returns that instance's, so two providers in one process, each given its own
+    /// allocators, never hand out each other's buffers.
+    fn allocators(&self) -> crate::mem::Allocators {
+        crate::mem::Allocators::provider()
+    }
 
     /// Sets `values` (each already checked: its type is its tag's). The default answers
     /// `MAPI_E_NO_SUPPORT`, as for an object whose properties cannot be changed.
