@@ -1,7 +1,7 @@
 //! [`StoreContext`]: a logged-on store: its backend and what the framework keeps for it
 //! (the folder tree, the allocators its answers use), shared by its objects.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{OwnedValue, Prop};
@@ -24,12 +24,57 @@ pub enum Opened {
     Message(Node, Vec<u8>),
 }
 
+/// The store's status, as its row in MAPI's status table and its status object show it
+/// (Microsoft, "Status Table", "IMAPIStatus : IMAPIProp"): `PR_STATUS_CODE` and
+/// `PR_STATUS_STRING`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// `PR_STATUS_CODE`: `STATUS_AVAILABLE`, `STATUS_OFFLINE`, `STATUS_FAILURE`,
+    /// `STATUS_INBOUND_ACTIVE`, ...
+    pub code: sys::ULONG,
+    /// `PR_STATUS_STRING`: what the code means, for a person.
+    pub text: String,
+}
+
+impl Status {
+    /// Available, nothing running.
+    pub fn available() -> Status {
+        Status {
+            code: sys::STATUS_AVAILABLE,
+            text: "Available".into(),
+        }
+    }
+
+    /// What a synchronization that ended with `result` leaves: available after a
+    /// success; offline (`STATUS_OFFLINE`) after `MAPI_E_NETWORK_ERROR`, the server out of
+    /// reach; otherwise available with `STATUS_FAILURE` (what was read stays readable),
+    /// the error's text as the string.
+    pub fn after_sync(result: &Result<()>) -> Status {
+        match result {
+            Ok(()) => Status::available(),
+            Err(e) if e.code() == sys::MAPI_E_NETWORK_ERROR => Status {
+                code: sys::STATUS_OFFLINE,
+                text: format!("Offline: {}", e.text()),
+            },
+            Err(e) => Status {
+                code: sys::STATUS_AVAILABLE | sys::STATUS_FAILURE,
+                text: format!("Synchronization failed: {}", e.text()),
+            },
+        }
+    }
+}
+
+/// What a new status is handed to (the logon's `ModifyStatusRow`).
+type StatusSink = Box<dyn Fn(&StoreInfo, &Status) + Send + Sync>;
+
 /// A logged-on store.
 pub struct StoreContext<B> {
     backend: Arc<B>,
     info: StoreInfo,
     tree: RwLock<Arc<FolderTree>>,
     allocators: Allocators,
+    status: Mutex<Status>,
+    status_sink: Mutex<Option<StatusSink>>,
 }
 
 impl<B: Backend> StoreContext<B> {
@@ -44,7 +89,36 @@ impl<B: Backend> StoreContext<B> {
             info,
             tree: RwLock::new(Arc::new(tree)),
             allocators,
+            status: Mutex::new(Status::available()),
+            status_sink: Mutex::new(None),
         }))
+    }
+
+    /// The store's status now.
+    pub fn status(&self) -> Status {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the store's status and hands it to the status sink (the logon's status
+    /// row), if one is set.
+    pub fn set_status(&self, status: Status) {
+        *self.status.lock().unwrap_or_else(|p| p.into_inner()) = status.clone();
+        if let Some(sink) = self
+            .status_sink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            sink(&self.info, &status);
+        }
+    }
+
+    /// Sets (or, with `None`, removes) what each new status is handed to.
+    pub fn set_status_sink(&self, sink: Option<StatusSink>) {
+        *self.status_sink.lock().unwrap_or_else(|p| p.into_inner()) = sink;
     }
 
     /// The backend.

@@ -17,7 +17,10 @@ use common::{Mail, UID};
 /// Logs a store on through `provider` with a support object answering in `allocators`.
 fn log_on(provider: &sys::IMSProvider, allocators: Allocators) -> (sys::IMSLogon, sys::IMsgStore) {
     let dir = tempfile::tempdir().unwrap();
-    let support = Object::new(Support::new(Profile::open(dir.path(), "p").unwrap(), allocators));
+    let support = Object::new(Support::new(
+        Profile::open(dir.path(), "p").unwrap(),
+        allocators,
+    ));
     let support = support.cast::<sys::IMAPISupport>().unwrap();
     let mut id = EntryId::store(UID).to_bytes();
     let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
@@ -47,7 +50,14 @@ fn log_on(provider: &sys::IMSProvider, allocators: Allocators) -> (sys::IMSLogon
 fn all_props(store: &sys::IMsgStore) -> *mut std::ffi::c_void {
     let (mut count, mut values) = (0, std::ptr::null_mut());
     // SAFETY: writable out-pointers, no tag array.
-    let hr = unsafe { store.GetProps(std::ptr::null_mut(), sys::MAPI_UNICODE, &mut count, &mut values) };
+    let hr = unsafe {
+        store.GetProps(
+            std::ptr::null_mut(),
+            sys::MAPI_UNICODE,
+            &mut count,
+            &mut values,
+        )
+    };
     assert_eq!(hr, sys::S_OK);
     assert!(count > 5);
     values.cast()
@@ -69,12 +79,19 @@ fn two_stores_in_one_process_answer_in_their_own_allocators() {
 
     let before = session.allocations();
     let from_b = all_props(&store_b);
-    assert_eq!(session.allocations(), before, "store B answered in store A's allocators");
+    assert_eq!(
+        session.allocations(),
+        before,
+        "store B answered in store A's allocators"
+    );
     // SAFETY: store B's answer, in the local allocators, freed once.
     unsafe { local.free(from_b) };
 
     let from_a = all_props(&store_a);
-    assert!(session.allocations() > before, "store A did not answer in its allocators");
+    assert!(
+        session.allocations() > before,
+        "store A did not answer in its allocators"
+    );
     // SAFETY: store A's answer, in the tracking allocators, freed once.
     unsafe { tracking.free(from_a) };
 

@@ -232,7 +232,13 @@ const RUST_HOST_TESTS: [&str; 7] = [
 
 /// The store framework's tests of its `ll/` module (its only unsafe code: the MAPI objects
 /// and the caller's restrictions and sort orders), which Miri and valgrind run too.
-const STORE_UNSAFE_TESTS: [&str; 4] = ["table_object", "store_objects", "logon", "service_entry"];
+const STORE_UNSAFE_TESTS: [&str; 5] = [
+    "table_object",
+    "store_objects",
+    "logon",
+    "service_entry",
+    "status",
+];
 
 /// `--test NAME` for each of `tests`.
 fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {

@@ -10,6 +10,7 @@
 //! | `message.rs` | [`message::MessageObject`]: `IMessage` |
 //! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
 //! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
+//! | `status.rs` | [`status::StatusObject`]: `IMAPIStatus`, and the store's row in MAPI's status table |
 //! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
 //! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
 
@@ -19,5 +20,6 @@ pub mod message;
 pub mod provider;
 pub(crate) mod restriction;
 pub(crate) mod sort;
+pub mod status;
 pub mod store;
 pub mod table;

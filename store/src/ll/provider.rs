@@ -21,7 +21,6 @@ use std::sync::{Arc, Mutex};
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
-use mapi_sync_runtime::props::{Prop, PropArray, PropValue};
 use mapi_sync_runtime::service::ProfileSection;
 use mapi_sync_runtime::sys::{
     self, IMAPISupport, IMSLogon, IMSLogon_Impl, IMSProvider_Impl, HRESULT, LPBYTE, LPCIID,
@@ -30,6 +29,7 @@ use mapi_sync_runtime::sys::{
 use mapi_sync_runtime::{Error, FreeThreaded, Object, Out, Result};
 
 use super::entry::{self, compare_entry_ids_method, open_entry_method, LastError};
+use super::status::{self, StatusObject};
 use super::store::StoreObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
@@ -46,38 +46,6 @@ pub struct LogonRequest<'a> {
     /// The store's settings from its profile section (those `store_provider!` was given;
     /// empty for a store without settings, or a host without profile sections).
     pub settings: &'a Settings,
-}
-
-/// The store's row in MAPI's status table (`IMAPISupport::ModifyStatusRow`, "Message
-/// Store Features": every store provides its status): its name, no status methods, and
-/// `STATUS_AVAILABLE`.
-fn status_row(support: &IMAPISupport, info: &crate::backend::StoreInfo) -> Result<()> {
-    let name = info.display_name.as_str();
-    let row = [
-        Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name))?,
-        Prop::new(sys::PR_PROVIDER_DISPLAY_W, PropValue::Str(name))?,
-        Prop::new(sys::PR_RESOURCE_METHODS, PropValue::Long(0))?,
-        Prop::new(
-            sys::PR_STATUS_CODE,
-            PropValue::Long(sys::STATUS_AVAILABLE as i32),
-        )?,
-        Prop::new(sys::PR_STATUS_STRING_W, PropValue::Str("Available"))?,
-    ];
-    // The support object copies the row; the array is freed here.
-    let values = PropArray::write(Allocators::local(), &row)?;
-    let (count, raw) = (
-        values.as_slice().len() as ULONG,
-        values.as_slice().as_ptr().cast_mut(),
-    );
-    // SAFETY: `count` values alive for the call.
-    let hr = unsafe { support.ModifyStatusRow(count, raw, 0) };
-    if hr != sys::S_OK {
-        return Err(Error::with_message(
-            hr,
-            "IMAPISupport::ModifyStatusRow failed",
-        ));
-    }
-    Ok(())
 }
 
 /// What a logon hands out: the store and its logon object.
@@ -151,14 +119,12 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 "IMAPISupport::SetProviderUID failed",
             ));
         }
-        // The status row is what the store shows in MAPI's status table, not what it needs
-        // to work: a host without a status table (MAPI_E_NO_SUPPORT) still logs on.
-        match status_row(support, ctx.info()) {
-            Err(e) if e.code() == sys::MAPI_E_NO_SUPPORT => {}
-            other => other?,
-        }
+        // The store's row in MAPI's status table, kept current from now on (status.rs).
+        status::modify_row(support, ctx.info(), &ctx.status(), false)?;
         // SAFETY: MAPI's support object may be called from any thread (it is free-threaded).
-        let support = unsafe { FreeThreaded::new(support.clone()) };
+        // One reference, shared by the logon object and the status row.
+        let support = Arc::new(unsafe { FreeThreaded::new(support.clone()) });
+        status::follow(&ctx, support.clone());
         let logon = Object::new(LogonObject {
             ctx: ctx.clone(),
             support: Mutex::new(Some(support)),
@@ -291,7 +257,7 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
 pub struct LogonObject<B: Backend> {
     ctx: Arc<StoreContext<B>>,
     /// MAPI's support object, kept from `Logon` to `Logoff`.
-    support: Mutex<Option<FreeThreaded<IMAPISupport>>>,
+    support: Mutex<Option<Arc<FreeThreaded<IMAPISupport>>>>,
     last_error: LastError,
 }
 
@@ -303,12 +269,41 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
     }
 
     unsafe fn Logoff(&self, _flags: *mut ULONG) -> HRESULT {
-        // The support object is released here, as the page asks.
+        // The support object is released here, as the page asks (also the status row's
+        // reference to it).
+        self.ctx.set_status_sink(None);
         self.support
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
         sys::S_OK
+    }
+
+    unsafe fn OpenStatusEntry(
+        &self,
+        iid: sys::LPCIID,
+        _flags: ULONG,
+        kind: *mut ULONG,
+        out: *mut *mut std::ffi::c_void,
+    ) -> HRESULT {
+        let r = (|| -> Result<()> {
+            // SAFETY: null or writable (OpenStatusEntry's contract).
+            let (mut kind, mut out) = unsafe { (Out::new(kind)?, Out::new(out)?) };
+            out.write(std::ptr::null_mut());
+            kind.write(0);
+            let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
+            // SAFETY: a local place; `iid` null or an IID (the caller's contract).
+            unsafe {
+                let mut handed = Out::new(&mut unknown as *mut LPUNKNOWN)?;
+                let object = StatusObject::new(self.ctx.clone()).into_unknown();
+                entry::hand_out(object, iid, &sys::IID_IMAPIStatus, &mut handed)?;
+            }
+            // The status object's pointer, of the interface asked for.
+            out.write(unknown.as_raw());
+            kind.write(sys::MAPI_STATUS);
+            Ok(())
+        })();
+        self.last_error.answer(r)
     }
 
     open_entry_method!();

@@ -15,7 +15,7 @@ use mapi_sync_runtime::{Object, Out, Progress, Result, SyncProvider, SyncRequest
 use super::entry::{compare_entry_ids_method, open_entry_method, props_methods, LastError};
 use super::table::TableObject;
 use crate::backend::Backend;
-use crate::context::StoreContext;
+use crate::context::{Status, StoreContext};
 use crate::entry_id::Special;
 use crate::table::{MemorySource, Table, TableType};
 
@@ -45,10 +45,17 @@ impl<B: Backend> StoreObject<B> {
 impl<B: Backend> SyncProvider for StoreObject<B> {
     const ONE_AT_A_TIME: bool = B::ONE_AT_A_TIME;
 
+    /// The backend's sync, the status row following it: active while it runs, then
+    /// available, offline or failed ([`Status::after_sync`]).
     fn synchronize(&self, request: &SyncRequest, progress: &Progress) -> Result<()> {
-        let result = self.ctx.backend().synchronize(request, progress);
+        self.ctx.set_status(Status {
+            code: sys::STATUS_AVAILABLE | sys::STATUS_INBOUND_ACTIVE,
+            text: "Synchronizing".into(),
+        });
+        let synced = self.ctx.backend().synchronize(request, progress);
         // What the sync added shows in the hierarchy from now on.
-        self.ctx.refresh_folders()?;
+        let result = self.ctx.refresh_folders().and(synced);
+        self.ctx.set_status(Status::after_sync(&result));
         result
     }
 }
