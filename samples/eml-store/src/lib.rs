@@ -1189,7 +1189,7 @@ impl sys::IMAPITable_Impl for EmlTable {
     ) -> HRESULT {
         let rows = self.rows() as i64;
         let mut state = self.state();
-        let origin = match bkOrigin as ULONG {
+        let origin = match bkOrigin {
             sys::BOOKMARK_BEGINNING => 0,
             sys::BOOKMARK_CURRENT => (state.position as i64).min(rows),
             sys::BOOKMARK_END => rows,

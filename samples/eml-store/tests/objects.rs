@@ -203,7 +203,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
             ]
         );
         // Backwards from the end: two rows, read forwards.
-        assert_eq!(table.SeekRow(sys::BOOKMARK_END as _, 0, &mut sought), S_OK);
+        assert_eq!(table.SeekRow(sys::BOOKMARK_END, 0, &mut sought), S_OK);
         assert_eq!(table.QueryRows(-2, 0, &mut rows), S_OK);
     }
     assert_eq!(
@@ -214,10 +214,7 @@ fn tables_read_backwards_by_identifier_and_without_advancing() {
     unsafe {
         assert_eq!(table.QueryRows(5, 0, &mut rows), S_OK);
         assert!(subjects(rows).is_empty());
-        assert_eq!(
-            table.SeekRow(sys::BOOKMARK_CURRENT as _, -10, &mut sought),
-            S_OK
-        );
+        assert_eq!(table.SeekRow(sys::BOOKMARK_CURRENT, -10, &mut sought), S_OK);
     }
     assert_eq!(sought, -4);
 
