@@ -57,6 +57,10 @@ pub struct Corrections {
     /// Parameters whose type is wrong.
     #[serde(default)]
     pub parameters: Vec<Spanned<Correction>>,
+    /// Typedefs, their function types' parameters and return types, and record fields
+    /// whose type is wrong.
+    #[serde(default)]
+    pub types: Vec<Spanned<TypeCorrection>>,
 }
 
 /// The crate written to the output folder.
@@ -180,6 +184,25 @@ pub struct Correction {
     /// The type as the headers spell it (checked, so a stale correction is noticed).
     pub from: String,
     /// The right type, as C spells it (`ULONG_PTR`, `ULONG_PTR*`).
+    pub to: String,
+}
+
+/// A type item whose type the headers get wrong: a typedef's own type, a parameter or the
+/// return type of a function-pointer typedef, or a field of a struct or union.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TypeCorrection {
+    /// The typedef, struct or union, as the bindings name it.
+    #[serde(rename = "type")]
+    pub item: String,
+    /// A field, a parameter (bindgen names an unnamed one `arg1`, `arg2`, ...), or
+    /// `return`; absent for the typedef's own type.
+    #[serde(default)]
+    pub member: Option<String>,
+    /// The type as the headers spell it (checked, so a stale correction is noticed); C's
+    /// `int` and `long` (mingw-w64's `__LONG32`) are 32-bit.
+    pub from: String,
+    /// The right type, as C spells it (`ULONG_PTR`, `LPCTSTR`, `BOOL`).
     pub to: String,
 }
 

@@ -188,6 +188,28 @@ fn stale_correction_is_reported_at_its_line() {
 }
 
 #[test]
+fn stale_type_correction_is_reported_at_its_line() {
+    let dir = headers_copy(|t| {
+        t.replace(
+            "{ type = \"BOOKMARK\", from = \"ULONG\"",
+            "{ type = \"BOOKMARK\", from = \"USHORT\"",
+        )
+    });
+    let m = dir.path().join("mapi.toml");
+    let text = fs::read_to_string(&m).unwrap();
+    let line = line_of(&text, "{ type = \"BOOKMARK\"");
+    let e = error_of(&m, None);
+    assert!(e.starts_with(&format!("{}:{line}:", m.display())), "{e}");
+    assert!(
+        e.ends_with(
+            "`BOOKMARK` is `ULONG` in the headers, neither `USHORT` nor `ULONG_PTR`: the \
+             correction no longer applies"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
 fn malformed_manifest_names_file_line_and_column() {
     let dir = headers_copy(|t| t.replace("[emit]", "[emit]\nbogus_key = 1"));
     let m = dir.path().join("mapi.toml");

@@ -130,6 +130,73 @@ fn ulong_ptr_errata_are_applied() {
     let _ = advise;
 }
 
+/// Whether `A` and `B` are one type.
+fn same<A: 'static, B: 'static>() -> bool {
+    std::any::TypeId::of::<A>() == std::any::TypeId::of::<B>()
+}
+
+#[test]
+fn typedefs_are_microsofts() {
+    // MAPIDefS.h: `typedef ULONG_PTR BOOKMARK;`, and the BOOKMARK_* constants are
+    // BOOKMARKs.
+    assert!(same::<BOOKMARK, ULONG_PTR>());
+    assert_eq!(size_of::<BOOKMARK>(), size_of::<usize>());
+    let _: [BOOKMARK; 3] = [BOOKMARK_BEGINNING, BOOKMARK_CURRENT, BOOKMARK_END];
+    assert!(same::<
+        ACCELERATEABSDI,
+        Option<unsafe extern "C" fn(ULONG_PTR, LPVOID) -> BOOL>,
+    >());
+    assert!(same::<
+        DISMISSMODELESS,
+        Option<unsafe extern "C" fn(ULONG_PTR, LPVOID)>,
+    >());
+    assert!(same::<
+        LPFNBUTTON,
+        Option<unsafe extern "system" fn(ULONG_PTR, LPVOID, ULONG, LPENTRYID, ULONG) -> SCODE>,
+    >());
+    assert!(same::<
+        NOTIFCALLBACK,
+        Option<unsafe extern "C" fn(LPVOID, ULONG, LPNOTIFICATION) -> LONG>,
+    >());
+    // MAPISPI.h: MSGSERVICEENTRY's fourth parameter is `ULONG_PTR ulUIParam`.
+    assert!(same::<
+        MSGSERVICEENTRY,
+        Option<
+            unsafe extern "C" fn(
+                HINSTANCE,
+                LPMALLOC,
+                LPMAPISUP,
+                ULONG_PTR,
+                ULONG,
+                ULONG,
+                ULONG,
+                LPSPropValue,
+                LPPROVIDERADMIN,
+                *mut LPMAPIERROR,
+            ) -> HRESULT,
+        >,
+    >());
+    // MAPIUtil.h: CALLERRELEASE, FNIDLE, LPOPENSTREAMONFILE.
+    assert!(same::<
+        CALLERRELEASE,
+        Option<unsafe extern "C" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE)>,
+    >());
+    assert!(same::<FNIDLE, Option<unsafe extern "C" fn(LPVOID) -> BOOL>>());
+    assert!(same::<
+        LPOPENSTREAMONFILE,
+        Option<
+            unsafe extern "system" fn(
+                LPALLOCATEBUFFER,
+                LPFREEBUFFER,
+                ULONG,
+                LPCTSTR,
+                LPCTSTR,
+                *mut LPSTREAM,
+            ) -> HRESULT,
+        >,
+    >());
+}
+
 #[test]
 fn hresults_and_flags() {
     assert_eq!(MAPI_E_NOT_FOUND, 0x8004010F_u32 as i32);

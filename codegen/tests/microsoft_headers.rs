@@ -9,6 +9,10 @@
 //! - a struct declared without a typedef is named without its `struct` tag, which only
 //!   C++ accepts (Microsoft's MAPIUtil.h does so for the RTF stream-info structs);
 //! - parameters the manifest corrects to `ULONG_PTR` are `ULONG_PTR` already;
+//! - the typedefs, function types and record fields the manifest's type corrections fix
+//!   are declared as Microsoft declares them (`typedef ULONG_PTR BOOKMARK;`, `BOOL` for
+//!   `WINBOOL`, `LONG` for `__LONG32`, `LPCTSTR` for `LPTSTR`: the list in
+//!   headers/mapi.toml, above its `types`);
 //! - MAPIDefS.h (and MAPIGuid.h) declare the fast-shutdown interfaces that
 //!   headers/mapishutdown.idl declares for the mingw-w64 headers.
 
@@ -80,6 +84,87 @@ const CLIENT_METHODS: &str = "MAPIMETHOD(QueryFastShutdown) (THIS) IPURE; \
                               MAPIMETHOD(NotifyProcessShutdown) (THIS) IPURE; \
                               MAPIMETHOD(DoFastShutdown) (THIS) IPURE;";
 
+/// A rewrite of a mingw-w64 header: what it says, what Microsoft's says instead, and how
+/// often the first occurs.
+struct Rewrite {
+    mingw: &'static str,
+    microsoft: &'static str,
+    count: usize,
+}
+
+const fn rw(mingw: &'static str, microsoft: &'static str, count: usize) -> Rewrite {
+    Rewrite {
+        mingw,
+        microsoft,
+        count,
+    }
+}
+
+/// mapidefs.h's typedefs as Microsoft's MAPIDefS.h declares them.
+const MAPIDEFS_TYPEDEFS: &[Rewrite] = &[
+    rw("typedef ULONG BOOKMARK;", "typedef ULONG_PTR BOOKMARK;", 1),
+    rw(
+        "typedef __LONG32 (WINAPI NOTIFCALLBACK)",
+        "typedef LONG (WINAPI NOTIFCALLBACK)",
+        1,
+    ),
+    rw(
+        "typedef WINBOOL (WINAPI ACCELERATEABSDI)(ULONG ulUIParam,",
+        "typedef BOOL (WINAPI ACCELERATEABSDI)(ULONG_PTR ulUIParam,",
+        1,
+    ),
+    rw(
+        "typedef void (WINAPI DISMISSMODELESS)(ULONG ulUIParam,",
+        "typedef void (WINAPI DISMISSMODELESS)(ULONG_PTR ulUIParam,",
+        1,
+    ),
+    rw(
+        "typedef SCODE (WINAPI *LPFNBUTTON)(ULONG ulUIParam,",
+        "typedef SCODE (WINAPI *LPFNBUTTON)(ULONG_PTR ulUIParam,",
+        1,
+    ),
+    rw("__LONG32 lReturnValue;", "LONG lReturnValue;", 1),
+];
+
+/// mapispi.h's as MAPISPI.h declares them.
+const MAPISPI_TYPEDEFS: &[Rewrite] = &[rw(
+    "LPMAPISUP lpMAPISup,ULONG ulUIParam,ULONG ulFlags,ULONG ulContext",
+    "LPMAPISUP lpMAPISup,ULONG_PTR ulUIParam,ULONG ulFlags,ULONG ulContext",
+    1,
+)];
+
+/// mapiutil.h's as MAPIUtil.h declares them (with `ITableData::HrGetView`'s
+/// `ULONG_PTR ulCallerData`, which goes with CALLERRELEASE's).
+const MAPIUTIL_TYPEDEFS: &[Rewrite] = &[
+    rw(
+        "typedef void (WINAPI CALLERRELEASE)(ULONG ulCallerData,",
+        "typedef void (WINAPI CALLERRELEASE)(ULONG_PTR ulCallerData,",
+        1,
+    ),
+    rw(
+        "CALLERRELEASE *lpfCallerRelease,ULONG ulCallerData,",
+        "CALLERRELEASE *lpfCallerRelease,ULONG_PTR ulCallerData,",
+        1,
+    ),
+    rw(
+        "typedef WINBOOL (WINAPI FNIDLE) (LPVOID);",
+        "typedef BOOL (WINAPI FNIDLE) (LPVOID);",
+        1,
+    ),
+    rw(
+        "ULONG ulFlags,LPTSTR lpszFileName,LPTSTR lpszPrefix,LPSTREAM *lppStream",
+        "ULONG ulFlags,LPCTSTR lpszFileName,LPCTSTR lpszPrefix,LPSTREAM *lppStream",
+        2,
+    ),
+];
+
+/// `text` with every rewrite of `list` made.
+fn microsoft_typedefs(text: &str, list: &[Rewrite]) -> String {
+    list.iter().fold(text.to_string(), |t, r| {
+        rewrite(&t, r.mingw, r.microsoft, r.count)
+    })
+}
+
 /// A copy of the mingw-w64 header folder in `dir`, rewritten as Microsoft's headers
 /// differ; `client_methods` is what its MAPIDefS.h declares IMAPIClientShutdown with.
 fn microsoft_like(dir: &Path, client_methods: &str) -> PathBuf {
@@ -108,6 +193,7 @@ fn microsoft_like(dir: &Path, client_methods: &str) -> PathBuf {
         "MAPIMETHOD(CopyEntries) (THIS_ LPENTRYLIST lpEntries,ULONG_PTR ulUIParam,",
         2,
     );
+    let defs = microsoft_typedefs(&defs, MAPIDEFS_TYPEDEFS);
     let defs = rewrite(
         &defs,
         "typedef struct _SRestriction *LPSRestriction;",
@@ -138,9 +224,14 @@ fn microsoft_like(dir: &Path, client_methods: &str) -> PathBuf {
     );
     texts.insert("mapiguid.h", guid);
 
-    // mapiutil.h: a function parameter naming a struct without its tag.
+    let spi = microsoft_typedefs(&texts["mapispi.h"], MAPISPI_TYPEDEFS);
+    texts.insert("mapispi.h", spi);
+
+    // mapiutil.h: Microsoft's typedefs, a function parameter naming a struct without its
+    // tag.
+    let util = microsoft_typedefs(&texts["mapiutil.h"], MAPIUTIL_TYPEDEFS);
     let util = rewrite(
-        &texts["mapiutil.h"],
+        &util,
         "FPropContainsProp(LPSPropValue lpSPropValueDst,",
         "FPropContainsProp(_SPropValue *lpSPropValueDst,",
         1,
@@ -180,6 +271,60 @@ fn microsoft_like_headers_give_the_same_bindings() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(&ours), names(&theirs));
+    // Every type: each item (typedef, struct, union, function type, alias) with its
+    // module and target, as Rust; the interfaces' methods with their C types; the
+    // constants with their types.
+    let types = |g: &mapi_codegen::Generated| {
+        g.model
+            .items
+            .iter()
+            .map(|i| {
+                let item = &i.item;
+                let text = quote::quote!(#item).to_string();
+                (
+                    (i.name().to_string(), i.cfg.clone()),
+                    (i.header.clone(), text),
+                )
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (our_types, their_types) = (types(&ours), types(&theirs));
+    assert_eq!(
+        our_types.keys().collect::<Vec<_>>(),
+        their_types.keys().collect::<Vec<_>>()
+    );
+    for (key, ours) in &our_types {
+        assert_eq!(ours, &their_types[key], "{key:?} differs");
+    }
+    assert_eq!(
+        their_types[&("BOOKMARK".to_string(), None)].1,
+        "pub type BOOKMARK = ULONG_PTR ;"
+    );
+    let methods = |g: &mapi_codegen::Generated| {
+        g.model
+            .interfaces
+            .iter()
+            .flat_map(|i| {
+                i.methods.iter().map(move |m| {
+                    let params: Vec<String> = m
+                        .params
+                        .iter()
+                        .map(|p| format!("{} {}", p.ty, p.name))
+                        .collect();
+                    format!("{}::{}({}) -> {}", i.name, m.name, params.join(", "), m.ret)
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(methods(&ours), methods(&theirs));
+    let constants = |g: &mapi_codegen::Generated| {
+        g.model
+            .constants
+            .values()
+            .map(|c| (c.name.clone(), c.ty.clone(), c.value))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(constants(&ours), constants(&theirs));
     assert!(names(&theirs).contains(&(
         "IMAPIClientShutdown".to_string(),
         "mapishutdown.h".to_string()

@@ -469,6 +469,7 @@ typedef uint32_t ULONG;
 typedef uint16_t USHORT;
 typedef unsigned char UCHAR;
 typedef int32_t WINBOOL;
+typedef int32_t BOOL;
 typedef unsigned char BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;
@@ -1357,7 +1358,7 @@ struct _NOTIFICATION {
 };
 typedef _NOTIFICATION NOTIFICATION;
 typedef _NOTIFICATION *LPNOTIFICATION;
-typedef int32_t (*NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification, LPNOTIFICATION lpNotifications);
+typedef LONG (*NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification, LPNOTIFICATION lpNotifications);
 typedef NOTIFCALLBACK LPNOTIFCALLBACK;
 union _MAPINAMEID__bindgen_ty_1 {
     LONG lID;
@@ -1384,7 +1385,7 @@ struct _SSortOrderSet {
 };
 typedef _SSortOrderSet SSortOrderSet;
 typedef _SSortOrderSet *LPSSortOrderSet;
-typedef ULONG BOOKMARK;
+typedef ULONG_PTR BOOKMARK;
 typedef _SRestriction *LPSRestriction;
 struct _SAndRestriction {
     ULONG cRes;
@@ -1472,11 +1473,11 @@ struct _flaglist {
 };
 typedef _flaglist FlagList;
 typedef _flaglist *LPFlagList;
-typedef WINBOOL (*ACCELERATEABSDI)(ULONG ulUIParam, LPVOID lpvmsg);
+typedef BOOL (*ACCELERATEABSDI)(ULONG_PTR ulUIParam, LPVOID lpvmsg);
 typedef ACCELERATEABSDI LPFNABSDI;
-typedef void (*DISMISSMODELESS)(ULONG ulUIParam, LPVOID lpvContext);
+typedef void (*DISMISSMODELESS)(ULONG_PTR ulUIParam, LPVOID lpvContext);
 typedef DISMISSMODELESS LPFNDISMISS;
-typedef SCODE (STDMETHODCALLTYPE *LPFNBUTTON)(ULONG ulUIParam, LPVOID lpvContext, ULONG cbEntryID, LPENTRYID lpSelection, ULONG ulFlags);
+typedef SCODE (STDMETHODCALLTYPE *LPFNBUTTON)(ULONG_PTR ulUIParam, LPVOID lpvContext, ULONG cbEntryID, LPENTRYID lpSelection, ULONG ulFlags);
 struct _ADRPARM {
     ULONG cbABContEntryID;
     LPENTRYID lpABContEntryID;
@@ -1571,7 +1572,7 @@ struct _DTBLRADIOBUTTON {
     ULONG ulFlags;
     ULONG ulcButtons;
     ULONG ulPropTag;
-    int32_t lReturnValue;
+    LONG lReturnValue;
 };
 typedef _DTBLRADIOBUTTON DTBLRADIOBUTTON;
 typedef _DTBLRADIOBUTTON *LPDTBLRADIOBUTTON;
@@ -1637,7 +1638,7 @@ typedef _OPTIONDATA OPTIONDATA;
 typedef _OPTIONDATA *LPOPTIONDATA;
 typedef IMSLogon *LPMSLOGON;
 typedef IMSProvider *LPMSPROVIDER;
-typedef HRESULT (*MSGSERVICEENTRY)(HINSTANCE hInstance, LPMALLOC lpMalloc, LPMAPISUP lpMAPISup, ULONG ulUIParam, ULONG ulFlags, ULONG ulContext, ULONG cValues, LPSPropValue lpProps, LPPROVIDERADMIN lpProviderAdmin, LPMAPIERROR *lppMapiError);
+typedef HRESULT (*MSGSERVICEENTRY)(HINSTANCE hInstance, LPMALLOC lpMalloc, LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, ULONG ulFlags, ULONG ulContext, ULONG cValues, LPSPropValue lpProps, LPPROVIDERADMIN lpProviderAdmin, LPMAPIERROR *lppMapiError);
 typedef MSGSERVICEENTRY LPMSGSERVICEENTRY;
 typedef ULONG HFRMREG;
 typedef IPersistMessage *LPPERSISTMESSAGE;
@@ -1717,11 +1718,11 @@ typedef SMAPIFormInfoArray *LPSMAPIFORMINFOARRAY;
 typedef ISpoolerHook *LPSPOOLERHOOK;
 typedef ITableData *LPTABLEDATA;
 typedef IPropData *LPPROPDATA;
-typedef WINBOOL (*FNIDLE)(LPVOID arg1);
+typedef BOOL (*FNIDLE)(LPVOID arg1);
 typedef FNIDLE PFNIDLE;
 typedef void *FTG;
 typedef FTG *PFTG;
-typedef HRESULT (STDMETHODCALLTYPE *LPOPENSTREAMONFILE)(LPALLOCATEBUFFER lpAllocateBuffer, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, LPTSTR lpszFileName, LPTSTR lpszPrefix, LPSTREAM *lppStream);
+typedef HRESULT (STDMETHODCALLTYPE *LPOPENSTREAMONFILE)(LPALLOCATEBUFFER lpAllocateBuffer, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, LPCTSTR lpszFileName, LPCTSTR lpszPrefix, LPSTREAM *lppStream);
 union DTCTL__bindgen_ty_1 {
     LPVOID lpv;
     LPDTBLLABEL lplabel;
@@ -1764,7 +1765,7 @@ typedef SCODE (*CREATECONVERSATIONINDEX)(ULONG cbParent, LPBYTE lpbParent, ULONG
 typedef CREATECONVERSATIONINDEX LPCREATECONVERSATIONINDEX;
 typedef HRESULT (*PREPROCESSMESSAGE)(LPVOID lpvSession, LPMESSAGE lpMessage, LPADRBOOK lpAdrBook, LPMAPIFOLDER lpFolder, LPALLOCATEBUFFER AllocateBuffer, LPALLOCATEMORE AllocateMore, LPFREEBUFFER FreeBuffer, ULONG *lpcOutbound, LPMESSAGE **lpppMessage, LPADRLIST *lppRecipList);
 typedef HRESULT (*REMOVEPREPROCESSINFO)(LPMESSAGE lpMessage);
-typedef void (*CALLERRELEASE)(ULONG ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue);
+typedef void (*CALLERRELEASE)(ULONG_PTR ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue);
 #ifdef __cplusplus
 typedef const CLSID &REFCLSID;
 #else
@@ -3812,9 +3813,9 @@ struct IPropData {
 #define BEGIN_DEFERRED ((ULONG)0x00000001)
 #define BMR_EQZ ((ULONG)0x00000000)
 #define BMR_NEZ ((ULONG)0x00000001)
-#define BOOKMARK_BEGINNING ((ULONG)0x00000000)
-#define BOOKMARK_CURRENT ((ULONG)0x00000001)
-#define BOOKMARK_END ((ULONG)0x00000002)
+#define BOOKMARK_BEGINNING ((BOOKMARK)0x00000000)
+#define BOOKMARK_CURRENT ((BOOKMARK)0x00000001)
+#define BOOKMARK_END ((BOOKMARK)0x00000002)
 #define CALLBACK_DISCONTINUE ((ULONG)0x80000000)
 #define CC_CDECL ((tagCALLCONV)0x00000001)
 #define CC_FASTCALL ((tagCALLCONV)0x00000000)

@@ -12,6 +12,8 @@ pub type USHORT = u16;
 pub type UCHAR = u8;
 /// `WINBOOL` is `i32`, from `minwindef.h`.
 pub type WINBOOL = i32;
+/// `BOOL` is `i32`, from `minwindef.h`.
+pub type BOOL = i32;
 /// Windows and COM types, spelled as the Windows headers spell them.
 ///
 /// `BYTE` is `u8`, from `minwindef.h`.

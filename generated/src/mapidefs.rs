@@ -628,9 +628,9 @@ pub type LPNOTIFICATION = *mut _NOTIFICATION;
 /// `LPNOTIFCALLBACK` is `NOTIFCALLBACK`, from `mapidefs.h`.
 pub type LPNOTIFCALLBACK = NOTIFCALLBACK;
 #[cfg(target_pointer_width = "32")]
-/// `LPNOTIFCALLBACK` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID, arg2 : ULONG, arg3 : LPNOTIFICATION) -> i32>`, from `mapidefs.h`.
+/// `LPNOTIFCALLBACK` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID, arg2 : ULONG, arg3 : LPNOTIFICATION) -> LONG>`, from `mapidefs.h`.
 pub type LPNOTIFCALLBACK = ::core::option::Option<
-    unsafe extern "system" fn(arg1: LPVOID, arg2: ULONG, arg3: LPNOTIFICATION) -> i32,
+    unsafe extern "system" fn(arg1: LPVOID, arg2: ULONG, arg3: LPNOTIFICATION) -> LONG,
 >;
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -686,8 +686,8 @@ pub struct _SSortOrderSet {
 pub type SSortOrderSet = _SSortOrderSet;
 /// `LPSSortOrderSet` is `*mut _SSortOrderSet`, from `mapidefs.h`.
 pub type LPSSortOrderSet = *mut _SSortOrderSet;
-/// `BOOKMARK` is `ULONG`, from `mapidefs.h`.
-pub type BOOKMARK = ULONG;
+/// `BOOKMARK` is `ULONG_PTR`, from `mapidefs.h`.
+pub type BOOKMARK = ULONG_PTR;
 /// `LPSRestriction` is `*mut _SRestriction`, from `mapidefs.h`.
 pub type LPSRestriction = *mut _SRestriction;
 #[repr(C)]
@@ -880,22 +880,22 @@ pub type LPFlagList = *mut _flaglist;
 /// `LPFNABSDI` is `ACCELERATEABSDI`, from `mapidefs.h`.
 pub type LPFNABSDI = ACCELERATEABSDI;
 #[cfg(target_pointer_width = "32")]
-/// `LPFNABSDI` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID) -> WINBOOL>`, from `mapidefs.h`.
+/// `LPFNABSDI` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG_PTR, arg2 : LPVOID) -> BOOL>`, from `mapidefs.h`.
 pub type LPFNABSDI = ::core::option::Option<
-    unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID) -> WINBOOL,
+    unsafe extern "system" fn(arg1: ULONG_PTR, arg2: LPVOID) -> BOOL,
 >;
 #[cfg(target_pointer_width = "64")]
 /// `LPFNDISMISS` is `DISMISSMODELESS`, from `mapidefs.h`.
 pub type LPFNDISMISS = DISMISSMODELESS;
 #[cfg(target_pointer_width = "32")]
-/// `LPFNDISMISS` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG, arg2 : LPVOID)>`, from `mapidefs.h`.
+/// `LPFNDISMISS` is `::core::option::Option<unsafe extern "system" fn (arg1 : ULONG_PTR, arg2 : LPVOID)>`, from `mapidefs.h`.
 pub type LPFNDISMISS = ::core::option::Option<
-    unsafe extern "system" fn(arg1: ULONG, arg2: LPVOID),
+    unsafe extern "system" fn(arg1: ULONG_PTR, arg2: LPVOID),
 >;
-/// `LPFNBUTTON` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG, lpvContext : LPVOID, cbEntryID : ULONG, lpSelection : LPENTRYID, ulFlags : ULONG) -> SCODE>`, from `mapidefs.h`.
+/// `LPFNBUTTON` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG_PTR, lpvContext : LPVOID, cbEntryID : ULONG, lpSelection : LPENTRYID, ulFlags : ULONG) -> SCODE>`, from `mapidefs.h`.
 pub type LPFNBUTTON = ::core::option::Option<
     unsafe extern "system" fn(
-        ulUIParam: ULONG,
+        ulUIParam: ULONG_PTR,
         lpvContext: LPVOID,
         cbEntryID: ULONG,
         lpSelection: LPENTRYID,
@@ -1103,7 +1103,7 @@ pub struct _DTBLRADIOBUTTON {
     /// `ulPropTag` of `_DTBLRADIOBUTTON`.
     pub ulPropTag: ULONG,
     /// `lReturnValue` of `_DTBLRADIOBUTTON`.
-    pub lReturnValue: i32,
+    pub lReturnValue: LONG,
 }
 /// `DTBLRADIOBUTTON` is `_DTBLRADIOBUTTON`, from `mapidefs.h`.
 pub type DTBLRADIOBUTTON = _DTBLRADIOBUTTON;
@@ -1155,23 +1155,23 @@ pub type FREEBUFFER = ::core::option::Option<
     unsafe extern "C" fn(lpBuffer: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `NOTIFCALLBACK` is `::core::option::Option<unsafe extern "C" fn (lpvContext : LPVOID, cNotification : ULONG, lpNotifications : LPNOTIFICATION) -> i32>`, from `mapidefs.h`.
+/// `NOTIFCALLBACK` is `::core::option::Option<unsafe extern "C" fn (lpvContext : LPVOID, cNotification : ULONG, lpNotifications : LPNOTIFICATION) -> LONG>`, from `mapidefs.h`.
 pub type NOTIFCALLBACK = ::core::option::Option<
     unsafe extern "C" fn(
         lpvContext: LPVOID,
         cNotification: ULONG,
         lpNotifications: LPNOTIFICATION,
-    ) -> i32,
+    ) -> LONG,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `ACCELERATEABSDI` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG, lpvmsg : LPVOID) -> WINBOOL>`, from `mapidefs.h`.
+/// `ACCELERATEABSDI` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpvmsg : LPVOID) -> BOOL>`, from `mapidefs.h`.
 pub type ACCELERATEABSDI = ::core::option::Option<
-    unsafe extern "C" fn(ulUIParam: ULONG, lpvmsg: LPVOID) -> WINBOOL,
+    unsafe extern "C" fn(ulUIParam: ULONG_PTR, lpvmsg: LPVOID) -> BOOL,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `DISMISSMODELESS` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG, lpvContext : LPVOID)>`, from `mapidefs.h`.
+/// `DISMISSMODELESS` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpvContext : LPVOID)>`, from `mapidefs.h`.
 pub type DISMISSMODELESS = ::core::option::Option<
-    unsafe extern "C" fn(ulUIParam: ULONG, lpvContext: LPVOID),
+    unsafe extern "C" fn(ulUIParam: ULONG_PTR, lpvContext: LPVOID),
 >;
 /// `ABORT_XP_HEADER_OPERATION`, from `mapidefs.h`.
 pub const ABORT_XP_HEADER_OPERATION: ULONG = 0x00200000;
@@ -1218,11 +1218,11 @@ pub const BMR_EQZ: ULONG = 0x00000000;
 /// `BMR_NEZ`, from `mapidefs.h`.
 pub const BMR_NEZ: ULONG = 0x00000001;
 /// `BOOKMARK_BEGINNING`, from `mapidefs.h`.
-pub const BOOKMARK_BEGINNING: ULONG = 0x00000000;
+pub const BOOKMARK_BEGINNING: BOOKMARK = 0x00000000;
 /// `BOOKMARK_CURRENT`, from `mapidefs.h`.
-pub const BOOKMARK_CURRENT: ULONG = 0x00000001;
+pub const BOOKMARK_CURRENT: BOOKMARK = 0x00000001;
 /// `BOOKMARK_END`, from `mapidefs.h`.
-pub const BOOKMARK_END: ULONG = 0x00000002;
+pub const BOOKMARK_END: BOOKMARK = 0x00000002;
 /// `CLEAR_NRN_PENDING`, from `mapidefs.h`.
 pub const CLEAR_NRN_PENDING: ULONG = 0x00000040;
 /// `CLEAR_READ_FLAG`, from `mapidefs.h`.

@@ -58,13 +58,13 @@ pub type LPMSPROVIDER = InterfacePtr<IMSProvider>;
 /// `LPMSGSERVICEENTRY` is `MSGSERVICEENTRY`, from `mapispi.h`.
 pub type LPMSGSERVICEENTRY = MSGSERVICEENTRY;
 #[cfg(target_pointer_width = "32")]
-/// `LPMSGSERVICEENTRY` is `::core::option::Option<unsafe extern "system" fn (arg1 : HINSTANCE, arg2 : LPMALLOC, arg3 : LPMAPISUP, arg4 : ULONG, arg5 : ULONG, arg6 : ULONG, arg7 : ULONG, arg8 : LPSPropValue, arg9 : LPPROVIDERADMIN, arg10 : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
+/// `LPMSGSERVICEENTRY` is `::core::option::Option<unsafe extern "system" fn (arg1 : HINSTANCE, arg2 : LPMALLOC, arg3 : LPMAPISUP, arg4 : ULONG_PTR, arg5 : ULONG, arg6 : ULONG, arg7 : ULONG, arg8 : LPSPropValue, arg9 : LPPROVIDERADMIN, arg10 : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
 pub type LPMSGSERVICEENTRY = ::core::option::Option<
     unsafe extern "system" fn(
         arg1: HINSTANCE,
         arg2: LPMALLOC,
         arg3: LPMAPISUP,
-        arg4: ULONG,
+        arg4: ULONG_PTR,
         arg5: ULONG,
         arg6: ULONG,
         arg7: ULONG,
@@ -95,13 +95,13 @@ pub type REMOVEPREPROCESSINFO = ::core::option::Option<
     unsafe extern "C" fn(lpMessage: LPMESSAGE) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MSGSERVICEENTRY` is `::core::option::Option<unsafe extern "C" fn (hInstance : HINSTANCE, lpMalloc : LPMALLOC, lpMAPISup : LPMAPISUP, ulUIParam : ULONG, ulFlags : ULONG, ulContext : ULONG, cValues : ULONG, lpProps : LPSPropValue, lpProviderAdmin : LPPROVIDERADMIN, lppMapiError : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
+/// `MSGSERVICEENTRY` is `::core::option::Option<unsafe extern "C" fn (hInstance : HINSTANCE, lpMalloc : LPMALLOC, lpMAPISup : LPMAPISUP, ulUIParam : ULONG_PTR, ulFlags : ULONG, ulContext : ULONG, cValues : ULONG, lpProps : LPSPropValue, lpProviderAdmin : LPPROVIDERADMIN, lppMapiError : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
 pub type MSGSERVICEENTRY = ::core::option::Option<
     unsafe extern "C" fn(
         hInstance: HINSTANCE,
         lpMalloc: LPMALLOC,
         lpMAPISup: LPMAPISUP,
-        ulUIParam: ULONG,
+        ulUIParam: ULONG_PTR,
         ulFlags: ULONG,
         ulContext: ULONG,
         cValues: ULONG,

@@ -10,22 +10,22 @@ pub type LPPROPDATA = InterfacePtr<IPropData>;
 /// `PFNIDLE` is `FNIDLE`, from `mapiutil.h`.
 pub type PFNIDLE = FNIDLE;
 #[cfg(target_pointer_width = "32")]
-/// `PFNIDLE` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> WINBOOL>`, from `mapiutil.h`.
+/// `PFNIDLE` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> BOOL>`, from `mapiutil.h`.
 pub type PFNIDLE = ::core::option::Option<
-    unsafe extern "system" fn(arg1: LPVOID) -> WINBOOL,
+    unsafe extern "system" fn(arg1: LPVOID) -> BOOL,
 >;
 /// `FTG` is `*mut::core::ffi::c_void`, from `mapiutil.h`.
 pub type FTG = *mut ::core::ffi::c_void;
 /// `PFTG` is `*mut FTG`, from `mapiutil.h`.
 pub type PFTG = *mut FTG;
-/// `LPOPENSTREAMONFILE` is `::core::option::Option<unsafe extern "system" fn (lpAllocateBuffer : LPALLOCATEBUFFER, lpFreeBuffer : LPFREEBUFFER, ulFlags : ULONG, lpszFileName : LPTSTR, lpszPrefix : LPTSTR, lppStream : *mut LPSTREAM) -> HRESULT>`, from `mapiutil.h`.
+/// `LPOPENSTREAMONFILE` is `::core::option::Option<unsafe extern "system" fn (lpAllocateBuffer : LPALLOCATEBUFFER, lpFreeBuffer : LPFREEBUFFER, ulFlags : ULONG, lpszFileName : LPCTSTR, lpszPrefix : LPCTSTR, lppStream : *mut LPSTREAM) -> HRESULT>`, from `mapiutil.h`.
 pub type LPOPENSTREAMONFILE = ::core::option::Option<
     unsafe extern "system" fn(
         lpAllocateBuffer: LPALLOCATEBUFFER,
         lpFreeBuffer: LPFREEBUFFER,
         ulFlags: ULONG,
-        lpszFileName: LPTSTR,
-        lpszPrefix: LPTSTR,
+        lpszFileName: LPCTSTR,
+        lpszPrefix: LPCTSTR,
         lppStream: *mut LPSTREAM,
     ) -> HRESULT,
 >;
@@ -127,13 +127,17 @@ pub type LPCREATECONVERSATIONINDEX = ::core::option::Option<
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `CALLERRELEASE` is `::core::option::Option<unsafe extern "C" fn (ulCallerData : ULONG, lpTblData : LPTABLEDATA, lpVue : LPMAPITABLE)>`, from `mapiutil.h`.
+/// `CALLERRELEASE` is `::core::option::Option<unsafe extern "C" fn (ulCallerData : ULONG_PTR, lpTblData : LPTABLEDATA, lpVue : LPMAPITABLE)>`, from `mapiutil.h`.
 pub type CALLERRELEASE = ::core::option::Option<
-    unsafe extern "C" fn(ulCallerData: ULONG, lpTblData: LPTABLEDATA, lpVue: LPMAPITABLE),
+    unsafe extern "C" fn(
+        ulCallerData: ULONG_PTR,
+        lpTblData: LPTABLEDATA,
+        lpVue: LPMAPITABLE,
+    ),
 >;
 #[cfg(target_pointer_width = "64")]
-/// `FNIDLE` is `::core::option::Option<unsafe extern "C" fn (arg1 : LPVOID) -> WINBOOL>`, from `mapiutil.h`.
-pub type FNIDLE = ::core::option::Option<unsafe extern "C" fn(arg1: LPVOID) -> WINBOOL>;
+/// `FNIDLE` is `::core::option::Option<unsafe extern "C" fn (arg1 : LPVOID) -> BOOL>`, from `mapiutil.h`.
+pub type FNIDLE = ::core::option::Option<unsafe extern "C" fn(arg1: LPVOID) -> BOOL>;
 #[cfg(target_pointer_width = "64")]
 /// `DISPATCHNOTIFICATIONS` is `::core::option::Option<unsafe extern "C" fn (ulFlags : ULONG) -> HRESULT>`, from `mapiutil.h`.
 pub type DISPATCHNOTIFICATIONS = ::core::option::Option<

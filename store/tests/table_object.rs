@@ -264,3 +264,50 @@ fn bad_arguments_get_their_codes_and_no_dangling_out_pointer() {
         assert_eq!(collapsed, 0);
     }
 }
+
+/// `BOOKMARK` is `ULONG_PTR` in Microsoft's MAPIDefS.h, 8 bytes on x64: `CreateBookmark`
+/// writes all of it, and a bookmark passed back is taken whole, so one that differs from
+/// a real bookmark only above its low 32 bits is no bookmark (not truncated onto it).
+#[test]
+fn a_bookmark_is_pointer_sized_and_taken_whole() {
+    assert_eq!(
+        std::mem::size_of::<sys::BOOKMARK>(),
+        std::mem::size_of::<usize>()
+    );
+    #[cfg(target_pointer_width = "64")]
+    assert_eq!(std::mem::size_of::<sys::BOOKMARK>(), 8);
+    let t = table();
+    // SAFETY: writable out-pointers (or null where the count is not wanted) below.
+    unsafe {
+        assert_eq!(t.SeekRow(sys::BOOKMARK_BEGINNING, 2, null_mut()), sys::S_OK);
+        // Every byte set beforehand: CreateBookmark must overwrite all of them.
+        let mut bk: sys::BOOKMARK = sys::BOOKMARK::MAX;
+        assert_eq!(t.CreateBookmark(&mut bk), sys::S_OK);
+        assert_ne!(bk, sys::BOOKMARK::MAX);
+        #[cfg(target_pointer_width = "64")]
+        {
+            assert_eq!(bk >> 32, 0, "the high half written: {bk:#x}");
+            for wide in [
+                bk | 1 << 32,
+                bk | 0xFFFF_FFFF << 32,
+                sys::BOOKMARK_END | 1 << 40,
+            ] {
+                let mut sought = 7;
+                assert_eq!(
+                    t.SeekRow(wide, 0, &mut sought),
+                    sys::MAPI_E_INVALID_BOOKMARK,
+                    "{wide:#x}"
+                );
+                assert_eq!(t.FreeBookmark(wide), sys::MAPI_E_INVALID_BOOKMARK);
+            }
+        }
+        // The bookmark itself is still there and still on the third row.
+        assert_eq!(t.SeekRow(sys::BOOKMARK_END, 0, null_mut()), sys::S_OK);
+        assert_eq!(t.SeekRow(bk, 0, null_mut()), sys::S_OK);
+        let (mut row, mut num, mut den) = (0, 0, 0);
+        assert_eq!(t.QueryPosition(&mut row, &mut num, &mut den), sys::S_OK);
+        assert_eq!(row, 2);
+        assert_eq!(t.FreeBookmark(bk), sys::S_OK);
+        assert_eq!(t.FreeBookmark(bk), sys::MAPI_E_INVALID_BOOKMARK);
+    }
+}

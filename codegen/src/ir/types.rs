@@ -50,7 +50,8 @@ pub enum CType {
 }
 
 impl CType {
-    /// Parses the simple C spelling used in corrections: `NAME`, `NAME*`, `const NAME *`.
+    /// Parses the simple C spelling used in corrections: `NAME`, `NAME*`, `const NAME *`;
+    /// a one-word C builtin (`int`, `long`) is its Rust primitive.
     pub fn parse_simple(s: &str) -> Option<CType> {
         let s = s.trim();
         let (is_const, rest) = match s.strip_prefix("const ") {
@@ -67,7 +68,7 @@ impl CType {
         {
             return None;
         }
-        let mut ty = CType::Named(name.to_string());
+        let mut ty = c_builtin(name).map_or_else(|| CType::Named(name.to_string()), CType::Prim);
         for i in 0..stars {
             ty = CType::Ptr {
                 is_const: is_const && i == 0,
@@ -136,6 +137,17 @@ impl CType {
             _ => {}
         }
     }
+}
+
+/// The Rust primitive of a one-word C builtin type, with Windows' widths (`long` and
+/// mingw-w64's `__LONG32` are 32-bit).
+fn c_builtin(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "char" => "i8",
+        "short" => "i16",
+        "int" | "long" | "__LONG32" => "i32",
+        _ => return None,
+    })
 }
 
 /// The C spelling, used for comparing against corrections and in messages.

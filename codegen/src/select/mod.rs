@@ -2,8 +2,8 @@
 //! From the clang scan it decides what clang is asked for ([`plan`]); from clang's
 //! answer it builds the [`Model`] the back end reads ([`model`]): the interfaces to emit
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
-//! merged over the targets ([`merge`]) with their interface pointers typed
-//! ([`pointers`]), and the [`checks`] against the IDL. When the headers and the lowered
+//! merged over the targets ([`merge`]) with the manifest's [`type_corrections`] and their
+//! interface pointers typed ([`pointers`]), and the [`checks`] against the IDL. When the headers and the lowered
 //! IDL do not compile together, it decides which IDL interfaces the MAPI headers
 //! declare already ([`redeclared`]).
 
@@ -14,6 +14,7 @@ pub mod interfaces;
 pub mod merge;
 pub mod pointers;
 pub mod redeclared;
+pub mod type_corrections;
 
 use std::collections::HashSet;
 
@@ -43,6 +44,11 @@ pub fn plan(manifest: &Manifest, scan: &Scan) -> Result<Plan> {
         wanted_types.push(c.ty.clone());
     }
     for c in &spec.corrections.parameters {
+        if let Some(t) = CType::parse_simple(&c.get_ref().to) {
+            t.names(&mut wanted_types);
+        }
+    }
+    for c in &spec.corrections.types {
         if let Some(t) = CType::parse_simple(&c.get_ref().to) {
             t.names(&mut wanted_types);
         }
@@ -85,6 +91,7 @@ pub fn model(
         &scan.decls,
         &manifest.spec.output.base_module,
     );
+    type_corrections::apply(manifest, &mut items)?;
     pointers::resolve(&mut interfaces, &mut items);
     checks::layouts_complete(&inputs.targets, &items, &answer.layouts)?;
     let constants = constants::collect(manifest, &plan.constants, &answer.values, &items)?;

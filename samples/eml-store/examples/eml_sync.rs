@@ -243,7 +243,7 @@ fn main() -> mapi_sync::Result<()> {
     // SAFETY: a tag array; a writable LONG; a writable row-set pointer.
     unsafe {
         mapi_sync::check(table.SetColumns(columns.as_ptr().cast(), 0))?;
-        mapi_sync::check(table.SeekRow(sys::BOOKMARK_END as _, -3, &mut sought))?;
+        mapi_sync::check(table.SeekRow(sys::BOOKMARK_END, -3, &mut sought))?;
         let mut rows = std::ptr::null_mut();
         mapi_sync::check(table.QueryRows(3, 0, &mut rows))?;
         for row in Rows::from_raw(rows)?.iter() {

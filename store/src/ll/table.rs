@@ -75,12 +75,6 @@ fn row_set(allocators: Allocators, rows: &[Row]) -> Result<RowSet> {
     RowSet::write(allocators, &props)
 }
 
-/// A bookmark as the engine takes it.
-#[allow(clippy::unnecessary_cast)] // BOOKMARK is ULONG_PTR in Microsoft's headers.
-fn bookmark(bk: BOOKMARK) -> ULONG {
-    bk as ULONG
-}
-
 fn unknown_flags(flags: ULONG, known: ULONG) -> Result<()> {
     if flags & !known != 0 {
         return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
@@ -165,7 +159,7 @@ impl<S: RowSource + Send + 'static> IMAPITable_Impl for TableObject<S> {
     }
 
     unsafe fn SeekRow(&self, origin: BOOKMARK, rows: LONG, sought: *mut LONG) -> HRESULT {
-        let result = self.table().seek_row(bookmark(origin), rows);
+        let result = self.table().seek_row(origin, rows);
         let result = result.map(|(moved, hr)| {
             // SAFETY: null (the caller does not want the count) or writable.
             if let Ok(mut sought) = unsafe { Out::new(sought) } {
@@ -202,7 +196,7 @@ impl<S: RowSource + Send + 'static> IMAPITable_Impl for TableObject<S> {
     unsafe fn FindRow(&self, res: LPSRestriction, origin: BOOKMARK, flags: ULONG) -> HRESULT {
         // SAFETY: null or a restriction valid for the call (FindRow's contract).
         let result = unsafe { restriction::read(res) }
-            .and_then(|r| self.table().find_row(&r, bookmark(origin), flags));
+            .and_then(|r| self.table().find_row(&r, origin, flags));
         self.answer(result)
     }
 
@@ -228,14 +222,14 @@ impl<S: RowSource + Send + 'static> IMAPITable_Impl for TableObject<S> {
             Err(e) => return e.code(),
         };
         let result = self.table().create_bookmark().map(|bk| {
-            out.write(bk as BOOKMARK);
+            out.write(bk);
             sys::S_OK
         });
         self.answer(result)
     }
 
     unsafe fn FreeBookmark(&self, bk: BOOKMARK) -> HRESULT {
-        let result = self.table().free_bookmark(bookmark(bk));
+        let result = self.table().free_bookmark(bk);
         self.answer(result.map(|()| sys::S_OK))
     }
 

@@ -1,9 +1,12 @@
 //! Bookmarks: numbers naming a row of the view (`CreateBookmark`), which stay on their
-//! row while it moves and, once it is gone, lead to the row that followed it.
+//! row while it moves and, once it is gone, lead to the row that followed it. A bookmark
+//! is a `BOOKMARK`, which Microsoft's MAPIDefS.h declares `ULONG_PTR` (8 bytes on x64),
+//! kept whole: a number no `CreateBookmark` gave is `MAPI_E_INVALID_BOOKMARK`, whatever
+//! its low 32 bits.
 
 use std::collections::HashMap;
 
-use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::sys::{self, BOOKMARK};
 use mapi_sync_runtime::{Error, Result};
 
 use super::sort::SortCell;
@@ -32,7 +35,7 @@ pub(crate) struct Place {
 
 /// The first number `CreateBookmark` gives: 0, 1 and 2 are `BOOKMARK_BEGINNING`,
 /// `BOOKMARK_CURRENT` and `BOOKMARK_END`.
-pub const FIRST_BOOKMARK: ULONG = 3;
+pub const FIRST_BOOKMARK: BOOKMARK = 3;
 
 /// How many bookmarks a table keeps at once; `CreateBookmark` past it answers
 /// `MAPI_E_UNABLE_TO_COMPLETE`, as the `IMAPITable::CreateBookmark` page tells a table
@@ -42,14 +45,14 @@ pub const MAX_BOOKMARKS: usize = 65_536;
 /// A table's bookmarks.
 #[derive(Debug, Default)]
 pub(crate) struct Bookmarks {
-    marks: HashMap<ULONG, Mark>,
-    next: ULONG,
+    marks: HashMap<BOOKMARK, Mark>,
+    next: BOOKMARK,
 }
 
 impl Bookmarks {
     /// A new bookmark at `mark`, and its number; `MAPI_E_UNABLE_TO_COMPLETE` when there
     /// are [`MAX_BOOKMARKS`].
-    pub fn create(&mut self, mark: Mark) -> Result<ULONG> {
+    pub fn create(&mut self, mark: Mark) -> Result<BOOKMARK> {
         if self.marks.len() >= MAX_BOOKMARKS {
             return Err(Error::new(sys::MAPI_E_UNABLE_TO_COMPLETE));
         }
@@ -65,7 +68,7 @@ impl Bookmarks {
 
     /// Frees bookmark `id`: `MAPI_E_INVALID_BOOKMARK` for a number that is not one.
     /// The three predefined ones are not freed and not an error.
-    pub fn free(&mut self, id: ULONG) -> Result<()> {
+    pub fn free(&mut self, id: BOOKMARK) -> Result<()> {
         if id < FIRST_BOOKMARK || self.marks.remove(&id).is_some() {
             Ok(())
         } else {
@@ -74,14 +77,14 @@ impl Bookmarks {
     }
 
     /// Bookmark `id`; `MAPI_E_INVALID_BOOKMARK` if there is none.
-    pub fn get(&self, id: ULONG) -> Result<&Mark> {
+    pub fn get(&self, id: BOOKMARK) -> Result<&Mark> {
         self.marks
             .get(&id)
             .ok_or_else(|| Error::new(sys::MAPI_E_INVALID_BOOKMARK))
     }
 
     /// Moves bookmark `id` to `mark`.
-    pub fn set(&mut self, id: ULONG, mark: Mark) {
+    pub fn set(&mut self, id: BOOKMARK, mark: Mark) {
         if let Some(m) = self.marks.get_mut(&id) {
             *m = mark;
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
-use mapi_sync_runtime::sys::{self, HRESULT, ULONG};
+use mapi_sync_runtime::sys::{self, BOOKMARK, HRESULT, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
 use super::bookmark::{Bookmarks, Mark, Place};
@@ -675,7 +675,7 @@ impl<S: RowSource> Table<S> {
 
     /// Where `origin` is, and whether a bookmark's row went away (the bookmark then
     /// moves to the row that followed it).
-    fn resolve(&mut self, origin: ULONG) -> Result<(usize, bool)> {
+    fn resolve(&mut self, origin: BOOKMARK) -> Result<(usize, bool)> {
         match origin {
             sys::BOOKMARK_BEGINNING => return Ok((0, false)),
             sys::BOOKMARK_CURRENT => return Ok((self.cursor, false)),
@@ -715,7 +715,7 @@ impl<S: RowSource> Table<S> {
     /// or the end; how many rows it moved (negative backward), and
     /// `MAPI_W_POSITION_CHANGED` or `S_OK`. `MAPI_E_INVALID_BOOKMARK` for an unknown
     /// bookmark.
-    pub fn seek_row(&mut self, origin: ULONG, count: i32) -> Result<(i32, HRESULT)> {
+    pub fn seek_row(&mut self, origin: BOOKMARK, count: i32) -> Result<(i32, HRESULT)> {
         let (start, changed) = self.resolve(origin)?;
         let target = (start as i64 + i64::from(count)).clamp(0, self.order.len() as i64);
         self.cursor = target as usize;
@@ -823,13 +823,13 @@ impl<S: RowSource> Table<S> {
     }
 
     /// `CreateBookmark`: a bookmark on the cursor's row (past the end at the end).
-    pub fn create_bookmark(&mut self) -> Result<ULONG> {
+    pub fn create_bookmark(&mut self) -> Result<BOOKMARK> {
         let mark = self.mark_at(self.cursor);
         self.bookmarks.create(mark)
     }
 
     /// `FreeBookmark`: `MAPI_E_INVALID_BOOKMARK` for an unknown bookmark.
-    pub fn free_bookmark(&mut self, bookmark: ULONG) -> Result<()> {
+    pub fn free_bookmark(&mut self, bookmark: BOOKMARK) -> Result<()> {
         self.bookmarks.free(bookmark)
     }
 
@@ -842,7 +842,7 @@ impl<S: RowSource> Table<S> {
     pub fn find_row(
         &mut self,
         restriction: &Restriction,
-        origin: ULONG,
+        origin: BOOKMARK,
         flags: ULONG,
     ) -> Result<HRESULT> {
         if flags & !sys::DIR_BACKWARD != 0 {
