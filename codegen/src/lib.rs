@@ -17,7 +17,8 @@
 //! 3. [`select`] plan: what the manifest selects from the scan, and so what clang is to
 //!    answer (the types for bindgen, the macros to evaluate);
 //! 4. [`clang`] answer: bindgen per target on threads, the macro values (those of step 2
-//!    if they are the ones asked for) and every target's record layouts;
+//!    if they are the ones asked for) and every target's record layouts and type
+//!    declarations in C's terms ([`clang::records`]);
 //! 5. [`select`] model: selection and corrections over the scan and the answer, building
 //!    the [`ir::Model`]; with the inputs, the only stage that reads the manifest;
 //! 6. [`backend`] render: the C headers for hosts, then the Rust crate, from the model

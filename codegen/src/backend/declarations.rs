@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use quote::quote;
 
 use super::{ident, param_ident, rust_type};
-use crate::ir::{Declaration, DeclarationKind, ItemKey, Model, TypeItem};
+use crate::ir::{Declaration, DeclarationKind, Field, ItemKey, Model, TypeItem};
 
 /// The model with its declarations rendered as Rust items ahead of its other items, as
 /// the rest of the back end reads them; the model itself when it declares none.
@@ -39,26 +39,37 @@ pub fn gen_declaration(d: &Declaration) -> syn::Item {
     let name = ident(&d.name);
     match &d.kind {
         DeclarationKind::Struct { fields } => {
-            let fields = fields.iter().map(|f| {
-                let fname = param_ident(&f.name);
-                let fty = rust_type(&f.ty);
-                match f.array_len {
-                    Some(len) => {
-                        let len = proc_macro2::Literal::usize_unsuffixed(len as usize);
-                        quote!(pub #fname: [#fty; #len])
-                    }
-                    None => quote!(pub #fname: #fty),
-                }
-            });
+            let fields = fields.iter().map(gen_field);
             syn::parse_quote! {
                 #[repr(C)]
                 #[derive(Copy, Clone)]
                 pub struct #name { #(#fields),* }
             }
         }
+        DeclarationKind::Union { fields } => {
+            let fields = fields.iter().map(gen_field);
+            syn::parse_quote! {
+                #[repr(C)]
+                #[derive(Copy, Clone)]
+                pub union #name { #(#fields),* }
+            }
+        }
         DeclarationKind::Typedef(ty) => {
             let target = rust_type(ty);
             syn::parse_quote!(pub type #name = #target;)
         }
+    }
+}
+
+/// One field of a record, an array's with its length.
+fn gen_field(f: &Field) -> proc_macro2::TokenStream {
+    let fname = param_ident(&f.name);
+    let fty = rust_type(&f.ty);
+    match f.array_len {
+        Some(len) => {
+            let len = proc_macro2::Literal::usize_unsuffixed(len as usize);
+            quote!(pub #fname: [#fty; #len])
+        }
+        None => quote!(pub #fname: #fty),
     }
 }

@@ -3,7 +3,7 @@
 //! bindgen skips macros with casts or function-like helpers (`MAKE_MAPI_E(0x10F)`,
 //! `PROP_TAG(PT_LONG, 0x3001)`), so the selected macros are re-read in a second parse that
 //! appends one constant initializer per macro and lets clang's evaluator compute it. The
-//! same parse gives its target's record layouts.
+//! same parse gives its target's record layouts and type declarations.
 
 use clang_sys::CXCursor_VarDecl;
 
@@ -11,6 +11,7 @@ use super::layouts::{collect, Layouts};
 use super::libclang::TranslationUnit;
 use crate::error::Result;
 use crate::inputs::Inputs;
+use crate::ir::Declaration;
 
 const PREFIX: &str = "mapi_codegen_const_";
 
@@ -22,6 +23,8 @@ pub struct Evaluated {
     pub values: Vec<Option<i128>>,
     /// The parse's target's record layouts.
     pub layouts: Layouts,
+    /// The parse's type declarations in C's terms ([`super::records`]).
+    pub declarations: Vec<Declaration>,
 }
 
 /// Evaluates each macro for `triple`: its value, or `None` if it is not an integer
@@ -61,7 +64,11 @@ impl Early {
     /// The values of `macros` (in their order) and the layouts, if this evaluation can
     /// stand in for [`evaluate`] over `inputs`.
     pub fn take(self, inputs: &Inputs, macros: &[String]) -> Option<Evaluated> {
-        let Evaluated { values, layouts } = self.run.join().ok()?.ok()?;
+        let Evaluated {
+            values,
+            layouts,
+            declarations,
+        } = self.run.join().ok()?.ok()?;
         if self.files != inputs.unsaved("constants.cpp", "") {
             return None;
         }
@@ -75,7 +82,11 @@ impl Early {
             .iter()
             .map(|m| index.get(m.as_str()).map(|&i| values[i]))
             .collect::<Option<Vec<_>>>()?;
-        Some(Evaluated { values, layouts })
+        Some(Evaluated {
+            values,
+            layouts,
+            declarations,
+        })
     }
 }
 
@@ -117,5 +128,6 @@ fn evaluate_in(
     Ok(Evaluated {
         values,
         layouts: collect(&tu),
+        declarations: super::records::collect(&tu),
     })
 }

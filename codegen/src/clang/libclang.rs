@@ -326,6 +326,12 @@ impl<'tu> Cursor<'tu> {
         unsafe { clang_isCursorDefinition(self.raw) != 0 }
     }
 
+    /// Whether a field is a bit-field.
+    pub fn is_bit_field(&self) -> bool {
+        // SAFETY: `self.raw` is a cursor of a live unit.
+        unsafe { clang_Cursor_isBitField(self.raw) != 0 }
+    }
+
     pub fn is_virtual_method(&self) -> bool {
         // SAFETY: as above.
         unsafe { clang_CXXMethod_isVirtual(self.raw) != 0 }
@@ -422,6 +428,13 @@ impl<'tu> Type<'tu> {
     pub fn element(&self) -> Type<'tu> {
         // SAFETY: as above.
         Type::new(unsafe { clang_getArrayElementType(self.raw) })
+    }
+
+    /// For a constant-size array type, its element count.
+    pub fn array_size(&self) -> Option<u64> {
+        // SAFETY: as above; a negative result means the type is no such array.
+        let n = unsafe { clang_getArraySize(self.raw) };
+        u64::try_from(n).ok()
     }
 
     pub fn declaration(&self) -> Cursor<'tu> {

@@ -16,12 +16,14 @@ pub mod evaluate;
 pub mod headers;
 pub mod layouts;
 pub mod libclang;
+pub mod records;
 pub mod scan;
 
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
+use crate::ir::Declaration;
 pub use headers::{start_check, Check};
 pub use scan::{Declared, Macro, Scan};
 
@@ -31,6 +33,7 @@ pub fn scan(inputs: &Inputs) -> Result<Scan> {
     let tu = parse(inputs, inputs.cc_triple())?;
     let mut scan = scan::scan(&tu, &inputs.mapi_include)?;
     scan.layouts = layouts::collect(&tu);
+    scan.declarations = records::collect(&tu);
     Ok(scan)
 }
 
@@ -83,6 +86,23 @@ pub struct Answer {
     pub values: Vec<Option<i128>>,
     /// Each target's record layouts, in the order of `inputs.targets`.
     pub layouts: Vec<layouts::Layouts>,
+    /// Each target's type declarations in C's terms ([`records`]), in the same order.
+    pub declarations: Vec<Vec<Declaration>>,
+}
+
+/// What a parse for a target's layouts gives.
+struct Shapes {
+    layouts: layouts::Layouts,
+    declarations: Vec<Declaration>,
+}
+
+impl Shapes {
+    fn of(tu: &libclang::TranslationUnit) -> Shapes {
+        Shapes {
+            layouts: layouts::collect(tu),
+            declarations: records::collect(tu),
+        }
+    }
 }
 
 /// Runs bindgen for every target on threads while this thread evaluates the macros
@@ -138,37 +158,44 @@ pub fn answer(
     let evaluate::Evaluated {
         values,
         layouts: evaluated_layouts,
+        declarations: evaluated_declarations,
     } = evaluated?;
     let mut layouts = vec![layouts::Layouts::new(); inputs.targets.len()];
+    let mut declarations = vec![Vec::new(); inputs.targets.len()];
     layouts[cc] = scan.layouts.clone();
+    declarations[cc] = scan.declarations.clone();
     if let Some(i) = other {
         layouts[i] = evaluated_layouts;
+        declarations[i] = evaluated_declarations;
     }
-    for (i, l) in rest {
-        layouts[i] = l?;
+    for (i, shapes) in rest {
+        let shapes = shapes?;
+        layouts[i] = shapes.layouts;
+        declarations[i] = shapes.declarations;
     }
     let targets = processed.into_iter().collect::<Result<Vec<_>>>()?;
     Ok(Answer {
         targets,
         values,
         layouts,
+        declarations,
     })
 }
 
 /// Any target besides the calling-convention one and `other` (whose parses give theirs):
-/// a parse for its layouts alone, by target index.
+/// a parse for its layouts and declarations alone, by target index.
 fn further_layouts(
     inputs: &Inputs,
     scan: &Scan,
     other: Option<usize>,
-) -> Vec<(usize, Result<layouts::Layouts>)> {
+) -> Vec<(usize, Result<Shapes>)> {
     (0..inputs.targets.len())
         .filter(|i| *i != inputs.cc_target && Some(*i) != other)
         .map(|i| {
             let triple = &inputs.targets[i].triple;
             (
                 i,
-                parse_for_layouts(inputs, scan, triple).map(|tu| layouts::collect(&tu)),
+                parse_for_layouts(inputs, scan, triple).map(|tu| Shapes::of(&tu)),
             )
         })
         .collect()

@@ -30,6 +30,8 @@ pub struct Scan {
     pub macros: Vec<Macro>,
     /// The record layouts of the parse's target ([`super::layouts`]).
     pub layouts: super::layouts::Layouts,
+    /// The parse's type declarations in C's terms ([`super::records`]).
+    pub declarations: Vec<crate::ir::Declaration>,
     /// Structs and unions the MAPI headers name without their tag (`RTF_WCSINFO *p` after
     /// `struct RTF_WCSINFO {...};`), which only C++ accepts: name to keyword (`struct`,
     /// `union`). A C parse declares each first (`typedef struct X X;`), as C++ does.

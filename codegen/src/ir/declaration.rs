@@ -1,6 +1,8 @@
 //! Type declarations in C's terms, as a front end reads them: records with their fields'
-//! C types, and typedefs. The back end renders them (in Rust as `#[repr(C)]` structs and
-//! `type` aliases); their documentation is the model's notes, by name.
+//! C types, and typedefs. A provider's IDL declares some ([`super::Model::declarations`],
+//! which the back end renders, in Rust as `#[repr(C)]` structs and `type` aliases; their
+//! documentation is the model's notes, by name); libclang reads the headers' for every
+//! target ([`super::Model::header_declarations`]).
 
 use super::CType;
 
@@ -18,11 +20,13 @@ pub struct Declaration {
 pub enum DeclarationKind {
     /// A struct (C's layout: `#[repr(C)]`), its fields in order.
     Struct { fields: Vec<Field> },
+    /// A union, its members in order.
+    Union { fields: Vec<Field> },
     /// Another name for a type.
     Typedef(CType),
 }
 
-/// One member of a struct.
+/// One member of a struct or union.
 #[derive(Debug, Clone)]
 pub struct Field {
     pub name: String,

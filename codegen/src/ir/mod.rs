@@ -40,6 +40,10 @@ pub struct Model {
     pub declarations: Vec<Declaration>,
     /// Type items from bindgen, merged over all targets.
     pub items: Vec<TypeItem>,
+    /// The headers' declarations in C's terms, as libclang reads them for each target
+    /// (target name -> the declarations of the names `items` declare, in the headers'
+    /// order). Not rendered yet: the C header still translates `items` back from Rust.
+    pub header_declarations: BTreeMap<String, Vec<Declaration>>,
     /// Layout facts per target name: type name -> its layout there.
     pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,
     /// The IDL's own documentation (the comment block before a declaration), by what it

@@ -3,13 +3,15 @@
 //! answer it builds the [`Model`] the back end reads ([`model`]): the interfaces to emit
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
 //! merged over the targets ([`merge`]) with the manifest's [`type_corrections`] and their
-//! interface pointers typed ([`pointers`]), and the [`checks`] against the IDL. When the headers and the lowered
+//! interface pointers typed ([`pointers`]), the headers' C-typed [`declarations`] of
+//! those items per target, and the [`checks`] against the IDL. When the headers and the lowered
 //! IDL do not compile together, it decides which IDL interfaces the MAPI headers
 //! declare already ([`redeclared`]).
 
 pub mod checks;
 pub mod constants;
 pub mod corrections;
+pub mod declarations;
 pub mod interfaces;
 pub mod merge;
 pub mod pointers;
@@ -98,6 +100,8 @@ pub fn model(
     checks::types_declared(&interfaces, &items)?;
     checks::idl_macros(inputs, &scan)?;
     checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
+    let header_declarations =
+        declarations::per_target(&inputs.targets, answer.declarations, &items);
     let layouts = inputs
         .targets
         .iter()
@@ -113,6 +117,7 @@ pub fn model(
         guids: scan.guids,
         declarations: Vec::new(),
         items,
+        header_declarations,
         layouts,
         notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),
     })

@@ -1,0 +1,168 @@
+//! The headers' declarations in C's terms (`Model::header_declarations`, read from
+//! libclang's cursors per target) against the Rust items bindgen gives for the same names:
+//! translated to C, each struct, union and typedef the x86_64 bindings carry says the same
+//! in both (the step before the C header is rendered from the C-typed records alone and
+//! `from_rust` goes away).
+
+use std::path::Path;
+
+use mapi_codegen::backend::cheader::ctype::{from_ir, from_rust, member_name, C};
+use mapi_codegen::ir::{Declaration, DeclarationKind, Field};
+use mapi_codegen::{generate, Options};
+
+/// A field or typedef as C declares it, from the IR.
+fn from_record(f: &Field) -> String {
+    let ty = from_ir(&f.ty);
+    let ty = match f.array_len {
+        Some(n) => C::Array(Box::new(ty), n),
+        None => ty,
+    };
+    ty.declare(&member_name(&f.name))
+}
+
+/// A typedef of the IR as C declares it; a function type as the pointer bindgen makes it.
+fn typedef_of(name: &str, ty: &mapi_codegen::ir::CType) -> String {
+    let c = match from_ir(ty) {
+        f @ C::Fn { .. } => C::Ptr {
+            to: Box::new(f),
+            to_const: false,
+        },
+        other => other,
+    };
+    c.declare(name)
+}
+
+fn rust_fields(fields: &syn::Fields) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| {
+            let name = member_name(&f.ident.as_ref().unwrap().to_string());
+            from_rust(&f.ty).unwrap().declare(&name)
+        })
+        .collect()
+}
+
+fn record_fields(d: &Declaration) -> Option<Vec<String>> {
+    match &d.kind {
+        DeclarationKind::Struct { fields } | DeclarationKind::Union { fields } => {
+            Some(fields.iter().map(from_record).collect())
+        }
+        DeclarationKind::Typedef(_) => None,
+    }
+}
+
+/// Why a declaration may still differ from bindgen's item (what the next steps do before
+/// the C header is rendered from the records alone), or `None` for an unexplained
+/// difference.
+fn known_difference(
+    name: &str,
+    ours: &Option<Vec<String>>,
+    theirs: &[String],
+) -> Option<&'static str> {
+    let joined = theirs.join(" ");
+    if joined.contains("__bindgen_anon_") {
+        return Some("C11 anonymous member, which bindgen names __bindgen_anon_N");
+    }
+    let Some(ours) = ours else {
+        return if joined.contains("_unused[0]") {
+            Some("opaque struct bindgen gives a zero-sized body")
+        } else if joined.starts_with("uint32_t ") || joined.starts_with("int32_t ") {
+            Some("enum, which bindgen turns into an integer and constants")
+        } else if name == "wchar_t" {
+            Some("C++'s builtin wchar_t, which the bindings declare as a 16-bit unit")
+        } else {
+            None
+        };
+    };
+    if ["BOOKMARK", "_DTBLRADIOBUTTON", "LPFNBUTTON"].contains(&name) {
+        return Some("corrected by the manifest, which corrects the Rust items only yet");
+    }
+    if ours.iter().any(|f| f.starts_with(" *")) {
+        return Some("pointer to an anonymous record named by its typedef");
+    }
+    if joined.contains("(STDMETHODCALLTYPE") || ours.iter().any(|f| f.contains(" p1")) {
+        return Some("function type: parameter names and calling convention not read yet");
+    }
+    if ours.len() == theirs.len() {
+        let kinds: Vec<Option<&str>> = ours
+            .iter()
+            .zip(theirs)
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| {
+                if b.starts_with("void *") || b.starts_with("void **") {
+                    Some("pointer to an interface the bindings do not carry (void * in Rust)")
+                } else if b.ends_with('_') && a.as_str() == b.trim_end_matches('_') {
+                    Some("member named by a C++ keyword, renamed in Rust")
+                } else if a.ends_with(&format!(" *{}", b.split(' ').next_back().unwrap_or(""))) {
+                    Some("pointer to a function typedef, which bindgen makes a pointer itself")
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if let Some(first) = kinds.first() {
+            if kinds.iter().all(Option::is_some) {
+                return *first;
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn the_c_typed_declarations_say_what_the_bindings_say() {
+    let g = generate(&Options {
+        manifest: Path::new(env!("CARGO_MANIFEST_DIR")).join("../headers/mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let x64 = g.model.targets.iter().find(|t| t.name == "x86_64").unwrap();
+    let decls = &g.model.header_declarations["x86_64"];
+    assert!(!g.model.header_declarations["i686"].is_empty());
+    let by_name = |n: &str| decls.iter().find(|d| d.name == n);
+    let (mut same, mut known, mut unexplained) = (0, 0, Vec::new());
+    for item in g
+        .model
+        .items
+        .iter()
+        .filter(|i| i.cfg.as_deref().is_none_or(|c| c == x64.cfg))
+    {
+        let name = item.name();
+        let (ours, theirs) = match &item.item {
+            syn::Item::Struct(s) => (
+                by_name(name).and_then(record_fields),
+                rust_fields(&s.fields),
+            ),
+            syn::Item::Union(u) => (
+                by_name(name).and_then(record_fields),
+                rust_fields(&syn::Fields::Named(u.fields.clone())),
+            ),
+            syn::Item::Type(t) => (
+                by_name(name).and_then(|d| match &d.kind {
+                    DeclarationKind::Typedef(ty) => Some(vec![typedef_of(name, ty)]),
+                    _ => None,
+                }),
+                vec![from_rust(&t.ty).unwrap().declare(name)],
+            ),
+            _ => continue,
+        };
+        if ours.as_ref() == Some(&theirs) {
+            same += 1;
+        } else if known_difference(name, &ours, &theirs).is_some() {
+            known += 1;
+        } else {
+            unexplained.push(format!("{name}: {ours:?} / {theirs:?}"));
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{} unexplained:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+    // Most already agree; the known differences are the minority the next steps remove.
+    assert!(
+        same > 4 * known,
+        "{same} the same, {known} known differences"
+    );
+}
