@@ -38,7 +38,7 @@ pub mod provider;
 pub mod service;
 mod sync;
 
-pub use com::{ComClass, FreeThreaded, Object, This};
+pub use com::{ComClass, FreeThreaded, Object, This, WeakObject};
 pub use error::{check, hresult_name, Error, MapiContext, Result};
 pub use ll::mem;
 pub use ll::out::Out;

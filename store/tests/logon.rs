@@ -239,3 +239,174 @@ fn a_logon_the_closure_refuses_answers_its_code_with_nothing_handed_out() {
     };
     assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);
 }
+
+/// `Logon` through `provider` with `flags` and the store's entry id (or none); the
+/// HRESULT, the logon object and store handed out, and the MAPIERROR's text.
+fn logon_with(
+    provider: &IMSProvider,
+    support: &sys::IMAPISupport,
+    eid: Option<&[u8]>,
+    flags: ULONG,
+) -> (
+    HRESULT,
+    Option<sys::IMSLogon>,
+    Option<sys::IMsgStore>,
+    Option<String>,
+) {
+    let (mut logon, mut store, mut error) = (
+        sys::InterfacePtr::null(),
+        sys::InterfacePtr::null(),
+        null_mut(),
+    );
+    let (cb, p) = eid.map_or((0, null_mut()), |e| {
+        (e.len() as ULONG, e.as_ptr().cast_mut().cast())
+    });
+    // SAFETY: a live support object, an entry id alive for the call, writable outs.
+    let hr = unsafe {
+        provider.Logon(
+            support.into(),
+            0,
+            null_mut(),
+            cb,
+            p,
+            flags,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut error,
+            &mut logon,
+            &mut store,
+        )
+    };
+    let text = (!error.is_null()).then(|| {
+        // SAFETY: a MAPIERROR with a UTF-16 text (MAPI_UNICODE asked), freed once after.
+        unsafe {
+            let p = (*error).lpszError.cast::<u16>();
+            let len = (0..).take_while(|&i| *p.add(i) != 0).count();
+            let text = String::from_utf16_lossy(std::slice::from_raw_parts(p, len));
+            Allocators::local().free(error.cast());
+            text
+        }
+    });
+    // SAFETY: Logon handed over a reference to each it set.
+    let (logon, store) = unsafe { (logon.into_owned(), store.into_owned()) };
+    (hr, logon, store, text)
+}
+
+#[test]
+fn a_second_logon_to_an_open_store_hands_out_the_same_store_and_no_logon_object() {
+    let provider = provider();
+    let support = Object::new(Support {
+        uid: Mutex::new(None),
+        status: Mutex::new(None),
+    });
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let eid = EntryId::store(UID).to_bytes();
+    let flags = sys::MDB_NO_DIALOG;
+    let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&eid), flags);
+    assert_eq!(hr, sys::S_OK);
+    let (logon, store) = (logon.unwrap(), store.unwrap());
+    let refs = support.ref_count();
+    *support.uid.lock().unwrap() = None;
+    *support.status.lock().unwrap() = None;
+    // By its entry id, and without one (a profile's first logon): the same object.
+    for again in [Some(&eid[..]), None] {
+        let (hr, second_logon, second, error) = logon_with(&provider, &sup, again, flags);
+        assert_eq!((hr, second_logon.is_none(), error), (sys::S_OK, true, None));
+        let a: sys::IUnknown = sys::ComInterface::cast(&store).unwrap();
+        let b: sys::IUnknown = sys::ComInterface::cast(&second.unwrap()).unwrap();
+        assert_eq!(a.as_raw(), b.as_raw(), "the same store object");
+    }
+    // Nothing else done: no SetProviderUID, no status row, no reference kept.
+    assert_eq!(*support.uid.lock().unwrap(), None);
+    assert_eq!(*support.status.lock().unwrap(), None);
+    assert_eq!(support.ref_count(), refs);
+    // Closed (its last reference gone), the store is opened afresh.
+    // SAFETY: a writable flags word.
+    assert_eq!(unsafe { logon.Logoff(&mut 0) }, sys::S_OK);
+    drop((logon, store));
+    let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&eid), flags);
+    assert_eq!(hr, sys::S_OK);
+    assert!(logon.is_some() && store.is_some());
+    assert_eq!(*support.uid.lock().unwrap(), Some(UID.0));
+    // SAFETY: a writable flags word.
+    assert_eq!(unsafe { logon.unwrap().Logoff(&mut 0) }, sys::S_OK);
+}
+
+#[test]
+fn a_failed_logon_says_why_in_a_mapierror() {
+    let provider = provider();
+    let support = Object::new(Support {
+        uid: Mutex::new(None),
+        status: Mutex::new(None),
+    });
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    // The closure refuses without MDB_NO_DIALOG: MAPI_E_UNCONFIGURED, with its text.
+    let (hr, logon, store, error) = logon_with(&provider, &sup, None, sys::MAPI_UNICODE);
+    assert_eq!(
+        (hr, logon.is_none(), store.is_none()),
+        (sys::MAPI_E_UNCONFIGURED, true, true)
+    );
+    assert_eq!(error.as_deref(), Some("MAPI_E_UNCONFIGURED"));
+    let other = EntryId::store(StoreUid([1; 16])).to_bytes();
+    let (hr, _, _, error) = logon_with(
+        &provider,
+        &sup,
+        Some(&other),
+        sys::MDB_NO_DIALOG | sys::MAPI_UNICODE,
+    );
+    assert_eq!(hr, sys::MAPI_E_UNKNOWN_ENTRYID);
+    assert_eq!(
+        error.as_deref(),
+        Some("an entry identifier of another store")
+    );
+}
+
+#[test]
+fn the_spooler_logon_gets_the_open_store_and_its_logon_object() {
+    let provider = provider();
+    let support = Object::new(Support {
+        uid: Mutex::new(None),
+        status: Mutex::new(None),
+    });
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let eid = EntryId::store(UID).to_bytes();
+    let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&eid), sys::MDB_NO_DIALOG);
+    assert_eq!(hr, sys::S_OK);
+    let (logon, store) = (logon.unwrap(), store.unwrap());
+    let (mut spool_logon, mut spool_store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
+    // SAFETY: as Logon; no spool security.
+    let hr = unsafe {
+        provider.SpoolerLogon(
+            (&sup).into(),
+            0,
+            null_mut(),
+            eid.len() as ULONG,
+            eid.as_ptr().cast_mut().cast(),
+            sys::MDB_NO_DIALOG,
+            null_mut(),
+            0,
+            null_mut(),
+            null_mut(),
+            &mut spool_logon,
+            &mut spool_store,
+        )
+    };
+    assert_eq!(hr, sys::S_OK);
+    // SAFETY: SpoolerLogon handed over a reference to each.
+    let (spool_logon, spool_store) = unsafe {
+        (
+            spool_logon.into_owned().unwrap(),
+            spool_store.into_owned().unwrap(),
+        )
+    };
+    let identity = |u: &sys::IUnknown| u.as_raw();
+    let a: sys::IUnknown = sys::ComInterface::cast(&store).unwrap();
+    let b: sys::IUnknown = sys::ComInterface::cast(&spool_store).unwrap();
+    assert_eq!(identity(&a), identity(&b), "the same store");
+    let c: sys::IUnknown = sys::ComInterface::cast(&logon).unwrap();
+    let d: sys::IUnknown = sys::ComInterface::cast(&spool_logon).unwrap();
+    assert_eq!(identity(&c), identity(&d), "the same logon object");
+    // SAFETY: a writable flags word.
+    assert_eq!(unsafe { logon.Logoff(&mut 0) }, sys::S_OK);
+}

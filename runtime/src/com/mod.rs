@@ -23,4 +23,4 @@ pub use class::{ComClass, VtblPtr};
 pub use free_threaded::FreeThreaded;
 pub use object::Object;
 pub use raw::RawObject;
-pub use this::This;
+pub use this::{This, WeakObject};

@@ -531,6 +531,9 @@ static void init_scenario(void) {
           observed);
 }
 
+/* How many failed logons answered a MAPIERROR with a text. */
+static int logon_errors;
+
 static HRESULT logon(ULONG cb, void *id, IMSLogon **out_logon, IMsgStore **out_mdb) {
     ULONG spool_cb = 7;
     LPBYTE spool = (LPBYTE)(uintptr_t)1;
@@ -541,6 +544,11 @@ static HRESULT logon(ULONG cb, void *id, IMSLogon **out_logon, IMsgStore **out_m
                                          (LPENTRYID)id, 0, NULL, &spool_cb, &spool, &error, &l, &m);
     *out_logon = l;
     *out_mdb = (IMsgStore *)m;
+    /* A failed logon says why in a MAPIERROR, which MAPI frees. */
+    if (error && error != (LPMAPIERROR)(uintptr_t)1) {
+        if (FAILED(hr) && error->lpszError) logon_errors++;
+        host_free_buffer(error);
+    }
     return hr;
 }
 
@@ -566,14 +574,14 @@ static void logon_scenario(void) {
     /* The first logon of a profile: no store entry identifier yet. */
     HRESULT hr = logon(0, NULL, &mslogon, &mdb);
     snprintf(observed, sizeof observed,
-             "unconfigured=0x%08lX/%d missing=0x%08lX/%d foreign=0x%08lX refs=%d | hr=0x%08lX logon=%s mdb=%s "
-             "set_provider_uid=%d support_refs=%d | profile: reads=%lu writes=%lu refs=%d",
-             hx(hr_none), none_null, hx(hr_missing), missing_null, hx(hr_foreign), refs_after_bad, hx(hr),
+             "unconfigured=0x%08lX/%d missing=0x%08lX/%d foreign=0x%08lX refs=%d errors=%d | hr=0x%08lX logon=%s "
+             "mdb=%s set_provider_uid=%d support_refs=%d | profile: reads=%lu writes=%lu refs=%d",
+             hx(hr_none), none_null, hx(hr_missing), missing_null, hx(hr_foreign), refs_after_bad, logon_errors, hx(hr),
              mslogon ? "set" : "null", mdb ? "set" : "null", support.uid_calls, (int)support.refs,
              (unsigned long)p->get_calls, (unsigned long)p->set_calls, (int)p->refs);
     check("logon",
-          "unconfigured=0x8004011C/1 missing=0x80040111/1 foreign=0x80040201 refs=1 | hr=0x00000000 logon=set "
-          "mdb=set set_provider_uid=1 support_refs=2 | profile: reads=4 writes=0 refs=1",
+          "unconfigured=0x8004011C/1 missing=0x80040111/1 foreign=0x80040201 refs=1 errors=3 | hr=0x00000000 "
+          "logon=set mdb=set set_provider_uid=1 support_refs=2 | profile: reads=4 writes=0 refs=1",
           observed);
 }
 

@@ -1,21 +1,34 @@
 //! The store's side of logging on: [`ProviderObject`] (`IMSProvider`: `Logon` makes the
 //! backend and hands out the store and its logon object) and [`LogonObject`]
 //! (`IMSLogon`), as the IMSProvider::Logon and IMSLogon pages document them; with
-//! [`store_provider!`](crate::store_provider) exporting `MSProviderInit` for them.
+//! [`store_provider!`](crate::store_provider) exporting `MSProviderInit` (and the
+//! service's `ServiceEntry`, see [`service`](crate::service)) for them.
 //!
-//! What `Logon` does (the rest of the contract, the service entry and the profile, is
-//! the service plumbing's):
+//! What `Logon` does:
 //!
 //! 1. `MAPI_E_INVALID_PARAMETER` for a null support object or out-pointer; every
-//!    out-pointer is NULL (or 0) after a failure;
-//! 2. the provider's closure makes the backend from the [`LogonRequest`] (its error is
-//!    returned as it is: `MAPI_E_UNCONFIGURED` when the profile lacks what it needs);
-//! 3. an entry id given must be this store's (`MAPI_E_UNKNOWN_ENTRYID` otherwise);
-//! 4. the store's `MAPIUID` is registered with `IMAPISupport::SetProviderUID`, so MAPI
-//!    routes its entry ids here, and the support object is kept (`AddRef`) until
-//!    `IMSLogon::Logoff`;
-//! 5. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
-//!    `*lppMSLogon` its logon object; no spooler security, no `MAPIERROR`.
+//!    out-pointer is NULL (or 0) after a failure, and `*lppMAPIError` gets a
+//!    `MAPIERROR` saying why (in the allocators `MSProviderInit` was given, strings as
+//!    `MAPI_UNICODE` asks), which MAPI shows and frees;
+//! 2. the store's settings are read from its profile section
+//!    ([`LogonRequest::settings`]);
+//! 3. a store this provider object already has open (by the entry id given, or once the
+//!    backend says which store it is) is handed out again: the same store object, a
+//!    NULL `*lppMSLogon`, and nothing else done (no `SetProviderUID`, no status row, no
+//!    `AddRef` of the support object), as the page's "stores already open" asks;
+//!    `SpoolerLogon` gets the same store and its logon object (its page: the same two
+//!    objects). The list of open stores holds weak handles: a store whose last reference
+//!    went is opened afresh;
+//! 4. the provider's closure makes the backend from the [`LogonRequest`] (its error is
+//!    returned as it is: `MAPI_E_UNCONFIGURED` when the profile lacks what it needs,
+//!    `MAPI_E_LOGON_FAILED` when the store cannot be opened, `MAPI_E_FAILONEPROVIDER`
+//!    when it cannot now but the service should stay enabled);
+//! 5. an entry id given must be this store's (`MAPI_E_UNKNOWN_ENTRYID` otherwise);
+//! 6. the store's `MAPIUID` is registered with `IMAPISupport::SetProviderUID`, so MAPI
+//!    routes its entry ids here, its status row written (see [`status`](super::status)),
+//!    and the support object kept (`AddRef`) until `IMSLogon::Logoff`;
+//! 7. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
+//!    `*lppMSLogon` its logon object; no spooler security.
 
 use std::sync::{Arc, Mutex};
 
@@ -26,14 +39,14 @@ use mapi_sync_runtime::sys::{
     self, IMAPISupport, IMSLogon, IMSLogon_Impl, IMSProvider_Impl, HRESULT, LPBYTE, LPCIID,
     LPENTRYID, LPMAPIERROR, LPMAPISUP, LPMDB, LPMSLOGON, LPTSTR, LPUNKNOWN, ULONG, ULONG_PTR,
 };
-use mapi_sync_runtime::{Error, FreeThreaded, Object, Out, Result};
+use mapi_sync_runtime::{Error, FreeThreaded, Object, Out, Result, This, WeakObject};
 
 use super::entry::{self, compare_entry_ids_method, open_entry_method, LastError};
 use super::status::{self, StatusObject};
 use super::store::StoreObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
-use crate::entry_id::{EntryId, Target};
+use crate::entry_id::{EntryId, StoreUid, Target};
 use crate::service::Settings;
 
 /// What a logon asks of the provider's closure.
@@ -48,8 +61,26 @@ pub struct LogonRequest<'a> {
     pub settings: &'a Settings,
 }
 
-/// What a logon hands out: the store and its logon object.
-type LoggedOn<B> = (Object<StoreObject<B>>, Object<LogonObject<B>>);
+/// What a logon hands out: a store newly opened with its logon object, or the store
+/// already open (IMSProvider::Logon's page: the same store, no logon object).
+enum LoggedOn<B: Backend> {
+    New(Object<StoreObject<B>>, Object<LogonObject<B>>),
+    AlreadyOpen(Object<StoreObject<B>>, Option<Object<LogonObject<B>>>),
+}
+
+/// A store this provider object has open: its `MAPIUID`, the store and its logon object,
+/// held weakly.
+struct OpenStore<B: Backend> {
+    uid: StoreUid,
+    store: WeakObject<StoreObject<B>>,
+    logon: WeakObject<LogonObject<B>>,
+}
+
+/// The `MAPIUID` in a store entry id of the framework's format (see
+/// [`entry_id`](crate::entry_id)), without checking whose it is.
+fn uid_in(entry_id: &[u8]) -> Option<StoreUid> {
+    entry_id.get(4..20)?.try_into().ok().map(StoreUid)
+}
 
 /// `IMSProvider` of a framework store: `make` builds the backend at each logon.
 #[mapi_object(IMSProvider, crate = mapi_sync_runtime)]
@@ -58,6 +89,9 @@ pub struct ProviderObject<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Se
     allocators: Allocators,
     settings: &'static [ULONG],
     make: F,
+    /// The stores this provider object has open (weak: a store closes when its last
+    /// reference goes), for a second `Logon` to the same store.
+    open: Mutex<Vec<OpenStore<B>>>,
     _backend: std::marker::PhantomData<fn() -> B>,
 }
 
@@ -81,8 +115,21 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
             allocators,
             settings,
             make,
+            open: Mutex::new(Vec::new()),
             _backend: std::marker::PhantomData,
         })
+    }
+
+    /// The store with `uid` and its logon object (while that lives), if this provider
+    /// object has the store open (forgetting the ones that closed).
+    fn already_open(&self, uid: StoreUid) -> Option<LoggedOn<B>> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|o| o.store.upgrade().is_some());
+        let found = open.iter().find(|o| o.uid == uid)?;
+        Some(LoggedOn::AlreadyOpen(
+            found.store.upgrade()?,
+            found.logon.upgrade(),
+        ))
     }
 
     /// The settings the provider's profile section holds. A host that has no profile
@@ -98,10 +145,18 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
         }
     }
 
-    /// Steps 2 to 4: the logged-on store and its logon object.
+    /// Steps 2 to 4: the logged-on store and its logon object, or the store already open.
     fn log_on(&self, support: &IMAPISupport, request: &LogonRequest<'_>) -> Result<LoggedOn<B>> {
+        // A store already open, by the entry id given: nothing is opened again.
+        if let Some(open) = uid_in(request.entry_id).and_then(|u| self.already_open(u)) {
+            return Ok(open);
+        }
         let ctx = StoreContext::new((self.make)(request)?, self.allocators)?;
         let uid = ctx.info().uid;
+        // The same store reached without its entry id (a profile's first logon).
+        if let Some(open) = self.already_open(uid) {
+            return Ok(open);
+        }
         if !request.entry_id.is_empty()
             && *EntryId::parse(request.entry_id, uid)?.target() != Target::Store
         {
@@ -129,8 +184,18 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
             ctx: ctx.clone(),
             support: Mutex::new(Some(support)),
             last_error: LastError::default(),
+            this: This::new(),
         });
-        Ok((StoreObject::new(ctx), logon))
+        let store = StoreObject::new(ctx);
+        self.open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(OpenStore {
+                uid,
+                store: store.downgrade(),
+                logon: logon.this.downgrade(),
+            });
+        Ok(LoggedOn::New(store, logon))
     }
 }
 
@@ -167,7 +232,17 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> 
             }
         }
         // SAFETY: Logon's contract.
-        unsafe { self.logon_call(support, (cb, eid), flags, iid, error, logon_out, store_out) }
+        unsafe {
+            self.logon_call(
+                support,
+                (cb, eid),
+                flags,
+                iid,
+                error,
+                (logon_out, store_out),
+                false,
+            )
+        }
     }
 
     unsafe fn SpoolerLogon(
@@ -187,7 +262,17 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> 
     ) -> HRESULT {
         // The spooler's logon hands out the store and a logon object as Logon does.
         // SAFETY: SpoolerLogon's contract (Logon's, without the security out-pointers).
-        unsafe { self.logon_call(support, (cb, eid), flags, iid, error, logon_out, store_out) }
+        unsafe {
+            self.logon_call(
+                support,
+                (cb, eid),
+                flags,
+                iid,
+                error,
+                (logon_out, store_out),
+                true,
+            )
+        }
     }
 }
 
@@ -206,8 +291,8 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
         flags: ULONG,
         iid: LPCIID,
         error: *mut LPMAPIERROR,
-        logon_out: *mut LPMSLOGON,
-        store_out: *mut LPMDB,
+        (logon_out, store_out): (*mut LPMSLOGON, *mut LPMDB),
+        spooler: bool,
     ) -> HRESULT {
         let result = (|| -> Result<()> {
             // SAFETY: null or writable (the caller's contract).
@@ -232,22 +317,53 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 flags,
                 settings: &settings,
             };
-            let (store, logon) = self.log_on(&support, &request)?;
+            let (store, logon) = match self.log_on(&support, &request)? {
+                LoggedOn::New(store, logon) => (store, Some(logon)),
+                // The client's second logon gets no logon object; the spooler's gets the
+                // store's (SpoolerLogon returns the same two objects).
+                LoggedOn::AlreadyOpen(store, logon) => (store, logon.filter(|_| spooler)),
+            };
+            let logon = logon.map(|l| l.cast::<IMSLogon>()).transpose()?;
             let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
             // SAFETY: a local place; `iid` null or an IID (the caller's contract).
             unsafe {
                 let mut handed = Out::new(&mut unknown as *mut LPUNKNOWN)?;
                 entry::hand_out(store.into_unknown(), iid, &sys::IID_IMsgStore, &mut handed)?;
             }
-            let logon: IMSLogon = logon.cast()?;
             // The store's interface pointer is an LPMDB place's value (one pointer).
             outs.1.write(sys::InterfacePtr::from_raw(unknown.as_raw()));
-            outs.0.write(logon.into());
+            if let Some(logon) = logon {
+                outs.0.write(logon.into());
+            }
             Ok(())
         })();
         match result {
             Ok(()) => sys::S_OK,
-            Err(e) => e.code(),
+            Err(e) => {
+                // SAFETY: optional, null or writable (the caller's contract).
+                unsafe { self.logon_error(&e, flags, error) };
+                e.code()
+            }
+        }
+    }
+
+    /// A failed logon's `MAPIERROR` (the page asks for one: MAPI shows it), in the
+    /// allocators `MSProviderInit` was given, strings as `MAPI_UNICODE` in `flags` asks;
+    /// left out when it cannot be allocated.
+    ///
+    /// # Safety
+    /// `error` must be null or writable.
+    unsafe fn logon_error(&self, e: &Error, flags: ULONG, error: *mut LPMAPIERROR) {
+        // SAFETY: the caller's contract.
+        let Ok(mut out) = (unsafe { Out::new(error) }) else {
+            return;
+        };
+        let component = std::any::type_name::<B>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("store");
+        if let Ok(buffer) = e.to_mapi_error(self.allocators, component, flags) {
+            out.write(buffer.into_raw().cast());
         }
     }
 }
@@ -259,6 +375,9 @@ pub struct LogonObject<B: Backend> {
     /// MAPI's support object, kept from `Logon` to `Logoff`.
     support: Mutex<Option<Arc<FreeThreaded<IMAPISupport>>>>,
     last_error: LastError,
+    /// The object itself: the provider's list of open stores keeps a weak handle of it
+    /// for `SpoolerLogon`.
+    this: This<Self>,
 }
 
 #[allow(non_snake_case)]

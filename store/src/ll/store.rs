@@ -10,7 +10,9 @@ use mapi_sync_runtime::sys::{
     self, IMAPIProp_Impl, IMsgStore_Impl, HRESULT, LPENTRYID, LPMAPIERROR, LPMAPITABLE, LPTSTR,
     ULONG,
 };
-use mapi_sync_runtime::{Object, Out, Progress, Result, SyncProvider, SyncRequest};
+use mapi_sync_runtime::{
+    Object, Out, Progress, Result, SyncProvider, SyncRequest, This, WeakObject,
+};
 
 use super::entry::{compare_entry_ids_method, open_entry_method, props_methods, LastError};
 use super::table::TableObject;
@@ -25,6 +27,8 @@ use crate::table::{MemorySource, Table, TableType};
 pub struct StoreObject<B: Backend> {
     ctx: Arc<StoreContext<B>>,
     last_error: LastError,
+    /// The object itself: the provider's list of open stores keeps a weak handle of it.
+    this: This<Self>,
 }
 
 impl<B: Backend> StoreObject<B> {
@@ -33,7 +37,13 @@ impl<B: Backend> StoreObject<B> {
         Object::new(StoreObject {
             ctx,
             last_error: LastError::default(),
+            this: This::new(),
         })
+    }
+
+    /// A handle to this store that does not keep it open.
+    pub fn downgrade(&self) -> WeakObject<StoreObject<B>> {
+        self.this.downgrade()
     }
 
     /// The logged-on store.
