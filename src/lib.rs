@@ -250,6 +250,15 @@
 // two together, so what a provider names is all here.
 pub use mapi_sync_runtime::*;
 
+/// The store framework (feature `store`): a provider implements
+/// [`Backend`](store::backend::Backend) in safe Rust (the store's identity, its folders,
+/// its messages) and [`store_provider!`](store::store_provider) exports `MSProviderInit`
+/// and `ServiceEntry`; the framework answers MAPI (the store, folders, messages, tables
+/// with restrictions, sorts and bookmarks, entry ids, the status row, `IMAPISync`). See
+/// the crate's own documentation for a whole store.
+#[cfg(feature = "store")]
+pub use mapi_sync_store as store;
+
 /// Makes a struct an Outlook store COM object that implements `IMAPISync`.
 ///
 /// ```text

@@ -19,6 +19,7 @@ pub const PUBLISHED: &[&str] = &[
     "mapi-sync-sys",
     "mapi-sync-macros",
     "mapi-sync-runtime",
+    "mapi-sync-store",
     "mapi-sync",
 ];
 
@@ -209,7 +210,10 @@ pub fn docs() -> Result<(), Fail> {
         doc.env("RUSTDOCFLAGS", "-D warnings")
             .args(["doc", "--quiet", "--no-deps"])
             // As docs.rs builds them: every header's feature on.
-            .args(["--features", "mapi-sync/full,mapi-sync-sys/full"])
+            .args([
+                "--features",
+                "mapi-sync/full,mapi-sync/store,mapi-sync-sys/full",
+            ])
             .arg("--target-dir")
             .arg(root().join("target/doc-check"));
         for name in PUBLISHED {
