@@ -410,3 +410,32 @@ fn the_spooler_logon_gets_the_open_store_and_its_logon_object() {
     // SAFETY: a writable flags word.
     assert_eq!(unsafe { logon.Logoff(&mut 0) }, sys::S_OK);
 }
+
+#[test]
+fn compare_store_ids_compares_the_stores_they_name() {
+    let provider = provider();
+    let one = EntryId::store(UID).to_bytes();
+    let mut short_term = one.clone();
+    short_term[0] = sys::MAPI_SHORTTERM as u8;
+    let other = EntryId::store(StoreUid([9; 16])).to_bytes();
+    let folder = EntryId::folder(UID, b"F").to_bytes();
+    let compare = |a: &[u8], b: &[u8]| {
+        let mut result = 7;
+        // SAFETY: both identifiers alive for the call; a writable result.
+        let hr = unsafe {
+            provider.CompareStoreIDs(
+                a.len() as ULONG,
+                a.as_ptr().cast_mut().cast(),
+                b.len() as ULONG,
+                b.as_ptr().cast_mut().cast(),
+                0,
+                &mut result,
+            )
+        };
+        (hr, result)
+    };
+    assert_eq!(compare(&one, &short_term), (sys::S_OK, 1));
+    assert_eq!(compare(&one, &other), (sys::S_OK, 0));
+    assert_eq!(compare(&one, &folder), (sys::MAPI_E_INVALID_ENTRYID, 0));
+    assert_eq!(compare(&one, &[0, 0]), (sys::MAPI_E_INVALID_ENTRYID, 0));
+}

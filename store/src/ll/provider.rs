@@ -29,6 +29,11 @@
 //!    and the support object kept (`AddRef`) until `IMSLogon::Logoff`;
 //! 7. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
 //!    `*lppMSLogon` its logon object; no spooler security.
+//!
+//! `CompareStoreIDs` compares two store entry ids of the provider as MAPI hands them
+//! (unwrapped): the same store when they name the same store `MAPIUID`, whatever their
+//! flags; `MAPI_E_INVALID_ENTRYID` for one that is not a store entry id of the
+//! framework's format.
 
 use std::sync::{Arc, Mutex};
 
@@ -242,6 +247,49 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> 
                 (logon_out, store_out),
                 false,
             )
+        }
+    }
+
+    unsafe fn CompareStoreIDs(
+        &self,
+        cb1: ULONG,
+        eid1: LPENTRYID,
+        cb2: ULONG,
+        eid2: LPENTRYID,
+        _flags: ULONG,
+        result: *mut ULONG,
+    ) -> HRESULT {
+        // Two unwrapped store entry ids of this provider (MAPI unwraps them first): the
+        // same store when they name the same store MAPIUID, whatever their flags.
+        let r = (|| -> Result<()> {
+            // SAFETY: null or writable (CompareStoreIDs' contract).
+            let mut out = unsafe { Out::new(result) }?;
+            out.write(0);
+            // SAFETY: each `cb` readable bytes (CompareStoreIDs' contract).
+            let (a, b) = unsafe {
+                (
+                    entry::entry_id_bytes(cb1, eid1)?,
+                    entry::entry_id_bytes(cb2, eid2)?,
+                )
+            };
+            let store_uid = |bytes: &[u8]| -> Result<StoreUid> {
+                let uid = uid_in(bytes).ok_or_else(|| {
+                    Error::with_message(sys::MAPI_E_INVALID_ENTRYID, "not a store entry id")
+                })?;
+                match EntryId::parse(bytes, uid)?.target() {
+                    Target::Store => Ok(uid),
+                    _ => Err(Error::with_message(
+                        sys::MAPI_E_INVALID_ENTRYID,
+                        "not a store entry id",
+                    )),
+                }
+            };
+            out.write(ULONG::from(store_uid(a)? == store_uid(b)?));
+            Ok(())
+        })();
+        match r {
+            Ok(()) => sys::S_OK,
+            Err(e) => e.code(),
         }
     }
 
