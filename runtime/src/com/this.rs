@@ -95,9 +95,9 @@ impl Slot {
     }
 }
 
-/// A handle that does not keep its object alive (a weak reference): [`upgrade`]
-/// (WeakObject::upgrade) gives a counted [`Object`] while the object lives, `None` once
-/// its last reference went. Made by [`This::downgrade`]; `Send` and `Sync`, so a registry
+/// A handle that does not keep its object alive (a weak reference):
+/// [`upgrade`](WeakObject::upgrade) gives a counted [`Object`] while the object lives,
+/// `None` once its last reference went. Made by [`This::downgrade`]; `Send` and `Sync`, so a registry
 /// of open objects (a provider's list of open stores) may keep them.
 pub struct WeakObject<T> {
     slot: Arc<Slot>,

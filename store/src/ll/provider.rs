@@ -25,7 +25,7 @@
 //!    when it cannot now but the service should stay enabled);
 //! 5. an entry id given must be this store's (`MAPI_E_UNKNOWN_ENTRYID` otherwise);
 //! 6. the store's `MAPIUID` is registered with `IMAPISupport::SetProviderUID`, so MAPI
-//!    routes its entry ids here, its status row written (see [`status`](super::status)),
+//!    routes its entry ids here, its status row written (see [`super::status`]),
 //!    and the support object kept (`AddRef`) until `IMSLogon::Logoff`;
 //! 7. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
 //!    `*lppMSLogon` its logon object; no spooler security.
