@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop};
+use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::Result;
 
@@ -178,22 +178,63 @@ impl<B: Backend> RowSource for ContentsSource<B> {
             .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
             .collect();
         let ids: Vec<&[u8]> = known.iter().map(|&(_, id)| id).collect();
+        let Some(&first) = ids.first() else {
+            return Ok(());
+        };
         let uid = self.folder.store_uid();
+        // What every row shares (the store's and the folder's identity, the type, the
+        // access) is made once; only what names the message is made per row, and only
+        // when asked (a contents table of 10,000 rows makes 10,000 entry ids, not 60,000
+        // values).
+        let template = identity::message(&EntryId::message(uid, folder, first)?, &self.folder);
+        let per_row = [sys::PR_ENTRYID, sys::PR_RECORD_KEY, sys::PR_SEARCH_KEY];
+        let shared: Vec<Computed> = template
+            .iter()
+            .filter(|(t, _)| !per_row.contains(t) && asked(columns, *t))
+            .cloned()
+            .collect();
+        let wanted: Vec<ULONG> = per_row
+            .iter()
+            .copied()
+            .filter(|&t| asked(columns, t))
+            .collect();
+        let computed_ids: Vec<ULONG> = template.iter().map(|(t, _)| prop_id(*t)).collect();
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
                 let Some(&(i, id)) = known.get(j) else {
                     return;
                 };
-                let Ok(entry_id) = EntryId::message(uid, folder, id) else {
-                    return;
+                // The message's own identity: its entry id and, from it, its record key
+                // (also its search key).
+                let (entry_id, record_key) = if wanted.is_empty() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    match EntryId::message(uid, folder, id) {
+                        Ok(e) => (e.to_bytes(), e.record_key()),
+                        Err(_) => return,
+                    }
                 };
-                let computed = identity::message(&entry_id, &self.folder);
-                let mut all = props(columns, &computed);
-                all.extend(theirs.iter().filter(|p| {
-                    !computed
+                let mut all: Vec<Prop<'_>> = Vec::with_capacity(columns.len());
+                all.extend(
+                    shared
                         .iter()
-                        .any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
-                }));
+                        .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
+                );
+                for &tag in &wanted {
+                    let bytes = if tag == sys::PR_ENTRYID {
+                        &entry_id
+                    } else {
+                        &record_key
+                    };
+                    if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
+                        all.push(p);
+                    }
+                }
+                all.extend(
+                    theirs
+                        .iter()
+                        .filter(|p| !computed_ids.contains(&prop_id(p.tag()))),
+                );
                 answer(i, &all);
             })
     }
