@@ -209,10 +209,15 @@ impl<B: Backend> RowSource for ContentsSource<B> {
                 let (entry_id, record_key) = if wanted.is_empty() {
                     (Vec::new(), Vec::new())
                 } else {
-                    match EntryId::message(uid, folder, id) {
-                        Ok(e) => (e.to_bytes(), e.record_key()),
-                        Err(_) => return,
-                    }
+                    let Ok(e) = EntryId::message(uid, folder, id) else {
+                        return;
+                    };
+                    let key = if wanted.iter().any(|&t| t != sys::PR_ENTRYID) {
+                        e.record_key()
+                    } else {
+                        Vec::new()
+                    };
+                    (e.to_bytes(), key)
                 };
                 let mut all: Vec<Prop<'_>> = Vec::with_capacity(columns.len());
                 all.extend(
