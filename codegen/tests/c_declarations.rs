@@ -32,11 +32,19 @@ fn typedef_of(name: &str, ty: &mapi_codegen::ir::CType) -> String {
     c.declare(name)
 }
 
+/// A member's C name from bindgen's Rust one: a Rust keyword (`type`) gets a `_` there.
+fn unescaped(name: &str) -> String {
+    match name.strip_suffix('_') {
+        Some(n) if syn::parse_str::<syn::Ident>(n).is_err() => n.to_string(),
+        _ => member_name(name),
+    }
+}
+
 fn rust_fields(fields: &syn::Fields) -> Vec<String> {
     fields
         .iter()
         .map(|f| {
-            let name = member_name(&f.ident.as_ref().unwrap().to_string());
+            let name = unescaped(&f.ident.as_ref().unwrap().to_string());
             from_rust(&f.ty).unwrap().declare(&name)
         })
         .collect()
@@ -47,6 +55,7 @@ fn record_fields(d: &Declaration) -> Option<Vec<String>> {
         DeclarationKind::Struct { fields } | DeclarationKind::Union { fields } => {
             Some(fields.iter().map(from_record).collect())
         }
+        DeclarationKind::Opaque => Some(vec!["unsigned char _unused[0]".to_string()]),
         DeclarationKind::Typedef(_) => None,
     }
 }
@@ -60,13 +69,8 @@ fn known_difference(
     theirs: &[String],
 ) -> Option<&'static str> {
     let joined = theirs.join(" ");
-    if joined.contains("__bindgen_anon_") {
-        return Some("C11 anonymous member, which bindgen names __bindgen_anon_N");
-    }
     let Some(ours) = ours else {
-        return if joined.contains("_unused[0]") {
-            Some("opaque struct bindgen gives a zero-sized body")
-        } else if joined.starts_with("uint32_t ") || joined.starts_with("int32_t ") {
+        return if joined.starts_with("uint32_t ") || joined.starts_with("int32_t ") {
             Some("enum, which bindgen turns into an integer and constants")
         } else if name == "wchar_t" {
             Some("C++'s builtin wchar_t, which the bindings declare as a 16-bit unit")
@@ -76,9 +80,6 @@ fn known_difference(
     };
     if ["BOOKMARK", "_DTBLRADIOBUTTON", "LPFNBUTTON"].contains(&name) {
         return Some("corrected by the manifest, which corrects the Rust items only yet");
-    }
-    if ours.iter().any(|f| f.starts_with(" *")) {
-        return Some("pointer to an anonymous record named by its typedef");
     }
     if joined.contains("(STDMETHODCALLTYPE") || ours.iter().any(|f| f.contains(" p1")) {
         return Some("function type: parameter names and calling convention not read yet");
@@ -91,8 +92,6 @@ fn known_difference(
             .map(|(a, b)| {
                 if b.starts_with("void *") || b.starts_with("void **") {
                     Some("pointer to an interface the bindings do not carry (void * in Rust)")
-                } else if b.ends_with('_') && a.as_str() == b.trim_end_matches('_') {
-                    Some("member named by a C++ keyword, renamed in Rust")
                 } else if a.ends_with(&format!(" *{}", b.split(' ').next_back().unwrap_or(""))) {
                     Some("pointer to a function typedef, which bindgen makes a pointer itself")
                 } else {

@@ -283,6 +283,13 @@ impl<'tu> Cursor<'tu> {
         out.into_iter().map(Cursor::new).collect()
     }
 
+    /// libclang's unified symbol resolution of a declaration: one string per entity,
+    /// also for a record without a name (`c:@SA@ENTRYID`, or its location).
+    pub fn usr(&self) -> String {
+        // SAFETY: as above; the returned CXString is copied and disposed by `take`.
+        unsafe { take(clang_getCursorUSR(self.raw)) }
+    }
+
     /// The file (full path) and line where the cursor starts, after macro expansion.
     pub fn location(&self) -> (String, u32) {
         // SAFETY: the out-pointers point at locals; the file name is copied.

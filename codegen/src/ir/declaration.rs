@@ -24,11 +24,15 @@ pub enum DeclarationKind {
     Union { fields: Vec<Field> },
     /// Another name for a type.
     Typedef(CType),
+    /// A struct declared and never defined (`struct HBODY__;`): only ever behind a pointer.
+    Opaque,
 }
 
 /// One member of a struct or union.
 #[derive(Debug, Clone)]
 pub struct Field {
+    /// The member's name; a C11 anonymous member (a struct or union without a declarator)
+    /// has bindgen's, `__bindgen_anon_N`.
     pub name: String,
     pub ty: CType,
     /// The element count of an array member.
@@ -42,6 +46,15 @@ impl Declaration {
             name: name.into(),
             header: header.into(),
             kind: DeclarationKind::Typedef(ty),
+        }
+    }
+
+    /// A struct `name` declared in `header` and never defined.
+    pub fn opaque(name: impl Into<String>, header: impl Into<String>) -> Self {
+        Declaration {
+            name: name.into(),
+            header: header.into(),
+            kind: DeclarationKind::Opaque,
         }
     }
 }
