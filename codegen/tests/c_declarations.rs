@@ -20,16 +20,45 @@ fn from_record(f: &Field) -> String {
     ty.declare(&member_name(&f.name))
 }
 
-/// A typedef of the IR as C declares it; a function type as the pointer bindgen makes it.
-fn typedef_of(name: &str, ty: &mapi_codegen::ir::CType) -> String {
-    let c = match from_ir(ty) {
+/// A typedef of the IR as C declares it, its function type's parameters under the
+/// record's names (bindgen's `argN` for an unnamed one); a function type as the pointer
+/// bindgen makes it.
+fn typedef_of(d: &Declaration, ty: &mapi_codegen::ir::CType) -> String {
+    let c = match with_names(from_ir(ty), &d.params) {
         f @ C::Fn { .. } => C::Ptr {
             to: Box::new(f),
             to_const: false,
         },
         other => other,
     };
-    c.declare(name)
+    c.declare(&d.name)
+}
+
+fn with_names(c: C, names: &[String]) -> C {
+    match c {
+        C::Ptr { to, to_const } => C::Ptr {
+            to: Box::new(with_names(*to, names)),
+            to_const,
+        },
+        C::Fn {
+            ret,
+            params,
+            system,
+        } if params.len() == names.len() => C::Fn {
+            ret,
+            params: params
+                .into_iter()
+                .zip(names)
+                .enumerate()
+                .map(|(i, ((_, t), n))| match n.as_str() {
+                    "" => (format!("arg{}", i + 1), t),
+                    n => (member_name(n), t),
+                })
+                .collect(),
+            system,
+        },
+        other => other,
+    }
 }
 
 /// A member's C name from bindgen's Rust one: a Rust keyword (`type`) gets a `_` there.
@@ -78,11 +107,18 @@ fn known_difference(
             None
         };
     };
-    if ["BOOKMARK", "_DTBLRADIOBUTTON", "LPFNBUTTON"].contains(&name) {
-        return Some("corrected by the manifest, which corrects the Rust items only yet");
+    let without_stdcall: Vec<String> = ours
+        .iter()
+        .map(|f| f.replace("(STDMETHODCALLTYPE *", "(*"))
+        .collect();
+    if without_stdcall == theirs {
+        return Some(
+            "stdcall function typedef, which bindgen makes extern \"C\" (one convention on \
+             x86_64)",
+        );
     }
-    if joined.contains("(STDMETHODCALLTYPE") || ours.iter().any(|f| f.contains(" p1")) {
-        return Some("function type: parameter names and calling convention not read yet");
+    if ours.iter().any(|f| f.contains("p1)") || f.contains("p1,")) {
+        return Some("a function-pointer member's parameter names, not read yet");
     }
     if ours.len() == theirs.len() {
         let kinds: Vec<Option<&str>> = ours
@@ -138,7 +174,7 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
             ),
             syn::Item::Type(t) => (
                 by_name(name).and_then(|d| match &d.kind {
-                    DeclarationKind::Typedef(ty) => Some(vec![typedef_of(name, ty)]),
+                    DeclarationKind::Typedef(ty) => Some(vec![typedef_of(d, ty)]),
                     _ => None,
                 }),
                 vec![from_rust(&t.ty).unwrap().declare(name)],

@@ -74,7 +74,14 @@ impl Records {
             return;
         }
         if let Some(ty) = self.c_type(underlying) {
-            self.push(Declaration::typedef(name, header_key(&c.file_name()), ty));
+            let mut d = Declaration::typedef(name, header_key(&c.file_name()), ty);
+            d.params = c
+                .children()
+                .iter()
+                .filter(|p| p.kind() == CXCursor_ParmDecl)
+                .map(Cursor::spelling)
+                .collect();
+            self.push(d);
         }
     }
 
@@ -144,6 +151,7 @@ impl Records {
             name,
             header: header_key(&c.file_name()),
             kind,
+            params: Vec::new(),
         });
     }
 

@@ -13,6 +13,9 @@ pub struct Declaration {
     /// The key of the header that declares it.
     pub header: String,
     pub kind: DeclarationKind,
+    /// The parameter names of the function type a typedef names (itself or behind its
+    /// pointers), in order, empty for an unnamed one; none for any other declaration.
+    pub params: Vec<String>,
 }
 
 /// What a [`Declaration`] declares.
@@ -46,6 +49,7 @@ impl Declaration {
             name: name.into(),
             header: header.into(),
             kind: DeclarationKind::Typedef(ty),
+            params: Vec::new(),
         }
     }
 
@@ -55,6 +59,7 @@ impl Declaration {
             name: name.into(),
             header: header.into(),
             kind: DeclarationKind::Opaque,
+            params: Vec::new(),
         }
     }
 }

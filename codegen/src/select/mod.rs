@@ -15,6 +15,7 @@ pub mod declarations;
 pub mod interfaces;
 pub mod merge;
 pub mod pointers;
+pub mod record_corrections;
 pub mod redeclared;
 pub mod type_corrections;
 
@@ -100,8 +101,9 @@ pub fn model(
     checks::types_declared(&interfaces, &items)?;
     checks::idl_macros(inputs, &scan)?;
     checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
-    let header_declarations =
+    let mut header_declarations =
         declarations::per_target(&inputs.targets, answer.declarations, &items);
+    record_corrections::apply(manifest, &mut header_declarations);
     let layouts = inputs
         .targets
         .iter()

@@ -1,7 +1,8 @@
 //! The manifest's corrections of the type items (`[corrections]` `types`): a typedef's
 //! own type, a parameter or the return type of a function-pointer typedef, a field of a
 //! struct or union. They apply to the merged items, so the Rust bindings and the C header
-//! (rendered from the same items) carry the corrected type alike.
+//! (rendered from the same items) carry the corrected type alike, and
+//! [`super::record_corrections`] applies them to the headers' C-typed records.
 
 use crate::error::Result;
 use crate::ir::{CType, ItemKey, TypeItem};
