@@ -107,16 +107,6 @@ fn known_difference(
             None
         };
     };
-    let without_stdcall: Vec<String> = ours
-        .iter()
-        .map(|f| f.replace("(STDMETHODCALLTYPE *", "(*"))
-        .collect();
-    if without_stdcall == theirs {
-        return Some(
-            "stdcall function typedef, which bindgen makes extern \"C\" (one convention on \
-             x86_64)",
-        );
-    }
     if ours.iter().any(|f| f.contains("p1)") || f.contains("p1,")) {
         return Some("a function-pointer member's parameter names, not read yet");
     }

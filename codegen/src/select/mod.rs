@@ -4,10 +4,12 @@
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
 //! merged over the targets ([`merge`]) with the manifest's [`type_corrections`] and their
 //! interface pointers typed ([`pointers`]), the headers' C-typed [`declarations`] of
-//! those items per target, and the [`checks`] against the IDL. When the headers and the lowered
+//! those items per target (with the [`record_corrections`]), which give the function-type
+//! typedefs their [`calling_conventions`], and the [`checks`] against the IDL. When the headers and the lowered
 //! IDL do not compile together, it decides which IDL interfaces the MAPI headers
 //! declare already ([`redeclared`]).
 
+pub mod calling_conventions;
 pub mod checks;
 pub mod constants;
 pub mod corrections;
@@ -104,6 +106,7 @@ pub fn model(
     let mut header_declarations =
         declarations::per_target(&inputs.targets, answer.declarations, &items);
     record_corrections::apply(manifest, &mut header_declarations);
+    calling_conventions::apply(&mut items, &header_declarations);
     let layouts = inputs
         .targets
         .iter()

@@ -99,7 +99,7 @@ fn field<'f>(
 
 /// The function type of a function-pointer type: `Option<unsafe extern "C" fn(..)>` or
 /// the bare `fn`.
-fn function(ty: &mut syn::Type) -> Option<&mut syn::TypeBareFn> {
+pub(super) fn function(ty: &mut syn::Type) -> Option<&mut syn::TypeBareFn> {
     match ty {
         syn::Type::BareFn(f) => Some(f),
         syn::Type::Path(p) => {
