@@ -85,7 +85,7 @@ fn record_fields(d: &Declaration) -> Option<Vec<String>> {
             Some(fields.iter().map(from_record).collect())
         }
         DeclarationKind::Opaque => Some(vec!["unsigned char _unused[0]".to_string()]),
-        DeclarationKind::Typedef(_) => None,
+        DeclarationKind::Typedef(_) | DeclarationKind::Enum { .. } => None,
     }
 }
 
@@ -97,11 +97,8 @@ fn known_difference(
     ours: &Option<Vec<String>>,
     theirs: &[String],
 ) -> Option<&'static str> {
-    let joined = theirs.join(" ");
     let Some(ours) = ours else {
-        return if joined.starts_with("uint32_t ") || joined.starts_with("int32_t ") {
-            Some("enum, which bindgen turns into an integer and constants")
-        } else if name == "wchar_t" {
+        return if name == "wchar_t" {
             Some("C++'s builtin wchar_t, which the bindings declare as a 16-bit unit")
         } else {
             None
@@ -165,6 +162,7 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
             syn::Item::Type(t) => (
                 by_name(name).and_then(|d| match &d.kind {
                     DeclarationKind::Typedef(ty) => Some(vec![typedef_of(d, ty)]),
+                    DeclarationKind::Enum { ty, .. } => Some(vec![from_ir(ty).declare(name)]),
                     _ => None,
                 }),
                 vec![from_rust(&t.ty).unwrap().declare(name)],

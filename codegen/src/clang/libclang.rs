@@ -361,6 +361,24 @@ impl<'tu> Cursor<'tu> {
         Cursor::new(unsafe { clang_getCursorReferenced(self.raw) })
     }
 
+    /// An enum's integer type.
+    pub fn enum_integer_type(&self) -> Type<'tu> {
+        // SAFETY: as above (an invalid type for a cursor that is not an enum).
+        Type::new(unsafe { clang_getEnumDeclIntegerType(self.raw) })
+    }
+
+    /// An enumerator's value, read as signed (`unsigned` as the unsigned value).
+    pub fn enum_value(&self, unsigned: bool) -> i128 {
+        // SAFETY: as above; libclang answers for enumerator cursors, which callers pass.
+        unsafe {
+            if unsigned {
+                i128::from(clang_getEnumConstantDeclUnsignedValue(self.raw))
+            } else {
+                i128::from(clang_getEnumConstantDeclValue(self.raw))
+            }
+        }
+    }
+
     /// Evaluates a variable's initializer to an integer, if it is an integer constant.
     pub fn evaluate_int(&self) -> Option<i128> {
         // SAFETY: the evaluation result is checked for null, read, then disposed.

@@ -2,8 +2,8 @@
 //! and union with its fields' C types, and every typedef, under the names bindgen gives
 //! them (as [`super::layouts`] names them: a record's own name, the typedef's for an
 //! anonymous one, `Parent__bindgen_ty_N` for the N-th anonymous record inside another).
-//! Interfaces (C++ classes) are left out, and so is what the C types of the IR cannot
-//! say: enums (bindgen's constants stand for them), bit-fields, arrays of arrays, and
+//! Enums come with their integer type and enumerators. Interfaces (C++ classes) are left
+//! out, and so is what the C types of the IR cannot say: bit-fields, arrays of arrays, and
 //! builtin types with no Rust type of Windows' width.
 // clang-sys names its constants in C style.
 #![allow(non_upper_case_globals)]
@@ -53,6 +53,9 @@ impl Records {
                     let header = header_key(&c.file_name());
                     self.push(Declaration::opaque(c.spelling(), header));
                 }
+                CXCursor_EnumDecl if c.is_definition() && !is_unnamed(&c) => {
+                    self.enumeration(&c, c.spelling());
+                }
                 CXCursor_TypedefDecl => self.typedef(&c),
                 _ => {}
             }
@@ -71,6 +74,9 @@ impl Records {
             return;
         }
         if decl.kind() == CXCursor_EnumDecl && is_unnamed(&decl) {
+            if decl.is_definition() {
+                self.enumeration(&decl, name);
+            }
             return;
         }
         if let Some(ty) = self.c_type(underlying) {
@@ -83,6 +89,27 @@ impl Records {
                 .collect();
             self.push(d);
         }
+    }
+
+    /// An enum named `name` (its own, or its typedef's), with its integer type as
+    /// bindgen's constants are typed; nothing if the type has no Rust primitive.
+    fn enumeration(&mut self, c: &Cursor<'_>, name: String) {
+        let Ok(ty) = c_type(c.enum_integer_type(), &HashSet::new()) else {
+            return;
+        };
+        let unsigned = matches!(ty, CType::Prim(p) if p.starts_with('u'));
+        let constants = c
+            .children()
+            .iter()
+            .filter(|e| e.kind() == CXCursor_EnumConstantDecl)
+            .map(|e| (e.spelling(), e.enum_value(unsigned)))
+            .collect();
+        self.push(Declaration {
+            name,
+            header: header_key(&c.file_name()),
+            kind: DeclarationKind::Enum { ty, constants },
+            params: Vec::new(),
+        });
     }
 
     /// A type in the IR's C terms, a record without a name of its own under the name it

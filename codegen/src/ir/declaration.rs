@@ -27,6 +27,11 @@ pub enum DeclarationKind {
     Union { fields: Vec<Field> },
     /// Another name for a type.
     Typedef(CType),
+    /// An enum: its integer type and its enumerators' names and values, in order.
+    Enum {
+        ty: CType,
+        constants: Vec<(String, i128)>,
+    },
     /// A struct declared and never defined (`struct HBODY__;`): only ever behind a pointer.
     Opaque,
 }
