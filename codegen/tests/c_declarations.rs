@@ -20,23 +20,60 @@ fn from_record(f: &Field) -> String {
     ty.declare(&member_name(&f.name))
 }
 
-/// A typedef of the IR as C declares it; a function type as the pointer bindgen makes it.
-fn typedef_of(name: &str, ty: &mapi_codegen::ir::CType) -> String {
-    let c = match from_ir(ty) {
+/// A typedef of the IR as C declares it, its function type's parameters under the
+/// record's names (bindgen's `argN` for an unnamed one); a function type as the pointer
+/// bindgen makes it.
+fn typedef_of(d: &Declaration, ty: &mapi_codegen::ir::CType) -> String {
+    let c = match with_names(from_ir(ty), &d.params) {
         f @ C::Fn { .. } => C::Ptr {
             to: Box::new(f),
             to_const: false,
         },
         other => other,
     };
-    c.declare(name)
+    c.declare(&d.name)
+}
+
+fn with_names(c: C, names: &[String]) -> C {
+    match c {
+        C::Ptr { to, to_const } => C::Ptr {
+            to: Box::new(with_names(*to, names)),
+            to_const,
+        },
+        C::Fn {
+            ret,
+            params,
+            system,
+        } if params.len() == names.len() => C::Fn {
+            ret,
+            params: params
+                .into_iter()
+                .zip(names)
+                .enumerate()
+                .map(|(i, ((_, t), n))| match n.as_str() {
+                    "" => (format!("arg{}", i + 1), t),
+                    n => (member_name(n), t),
+                })
+                .collect(),
+            system,
+        },
+        other => other,
+    }
+}
+
+/// A member's C name from bindgen's Rust one: a Rust keyword (`type`) gets a `_` there.
+fn unescaped(name: &str) -> String {
+    match name.strip_suffix('_') {
+        Some(n) if syn::parse_str::<syn::Ident>(n).is_err() => n.to_string(),
+        _ => member_name(name),
+    }
 }
 
 fn rust_fields(fields: &syn::Fields) -> Vec<String> {
     fields
         .iter()
         .map(|f| {
-            let name = member_name(&f.ident.as_ref().unwrap().to_string());
+            let name = unescaped(&f.ident.as_ref().unwrap().to_string());
             from_rust(&f.ty).unwrap().declare(&name)
         })
         .collect()
@@ -47,7 +84,8 @@ fn record_fields(d: &Declaration) -> Option<Vec<String>> {
         DeclarationKind::Struct { fields } | DeclarationKind::Union { fields } => {
             Some(fields.iter().map(from_record).collect())
         }
-        DeclarationKind::Typedef(_) => None,
+        DeclarationKind::Opaque => Some(vec!["unsigned char _unused[0]".to_string()]),
+        DeclarationKind::Typedef(_) | DeclarationKind::Enum { .. } => None,
     }
 }
 
@@ -59,29 +97,15 @@ fn known_difference(
     ours: &Option<Vec<String>>,
     theirs: &[String],
 ) -> Option<&'static str> {
-    let joined = theirs.join(" ");
-    if joined.contains("__bindgen_anon_") {
-        return Some("C11 anonymous member, which bindgen names __bindgen_anon_N");
-    }
     let Some(ours) = ours else {
-        return if joined.contains("_unused[0]") {
-            Some("opaque struct bindgen gives a zero-sized body")
-        } else if joined.starts_with("uint32_t ") || joined.starts_with("int32_t ") {
-            Some("enum, which bindgen turns into an integer and constants")
-        } else if name == "wchar_t" {
+        return if name == "wchar_t" {
             Some("C++'s builtin wchar_t, which the bindings declare as a 16-bit unit")
         } else {
             None
         };
     };
-    if ["BOOKMARK", "_DTBLRADIOBUTTON", "LPFNBUTTON"].contains(&name) {
-        return Some("corrected by the manifest, which corrects the Rust items only yet");
-    }
-    if ours.iter().any(|f| f.starts_with(" *")) {
-        return Some("pointer to an anonymous record named by its typedef");
-    }
-    if joined.contains("(STDMETHODCALLTYPE") || ours.iter().any(|f| f.contains(" p1")) {
-        return Some("function type: parameter names and calling convention not read yet");
+    if ours.iter().any(|f| f.contains("p1)") || f.contains("p1,")) {
+        return Some("a function-pointer member's parameter names, not read yet");
     }
     if ours.len() == theirs.len() {
         let kinds: Vec<Option<&str>> = ours
@@ -91,8 +115,6 @@ fn known_difference(
             .map(|(a, b)| {
                 if b.starts_with("void *") || b.starts_with("void **") {
                     Some("pointer to an interface the bindings do not carry (void * in Rust)")
-                } else if b.ends_with('_') && a.as_str() == b.trim_end_matches('_') {
-                    Some("member named by a C++ keyword, renamed in Rust")
                 } else if a.ends_with(&format!(" *{}", b.split(' ').next_back().unwrap_or(""))) {
                     Some("pointer to a function typedef, which bindgen makes a pointer itself")
                 } else {
@@ -139,7 +161,8 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
             ),
             syn::Item::Type(t) => (
                 by_name(name).and_then(|d| match &d.kind {
-                    DeclarationKind::Typedef(ty) => Some(vec![typedef_of(name, ty)]),
+                    DeclarationKind::Typedef(ty) => Some(vec![typedef_of(d, ty)]),
+                    DeclarationKind::Enum { ty, .. } => Some(vec![from_ir(ty).declare(name)]),
                     _ => None,
                 }),
                 vec![from_rust(&t.ty).unwrap().declare(name)],

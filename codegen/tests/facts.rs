@@ -142,13 +142,15 @@ fn typedefs_are_microsofts() {
     assert!(same::<BOOKMARK, ULONG_PTR>());
     assert_eq!(size_of::<BOOKMARK>(), size_of::<usize>());
     let _: [BOOKMARK; 3] = [BOOKMARK_BEGINNING, BOOKMARK_CURRENT, BOOKMARK_END];
+    // The function types are STDMETHODCALLTYPE or STDAPICALLTYPE (stdcall on 32-bit
+    // Windows): `extern "system"`, as their `LP...` aliases are.
     assert!(same::<
         ACCELERATEABSDI,
-        Option<unsafe extern "C" fn(ULONG_PTR, LPVOID) -> BOOL>,
+        Option<unsafe extern "system" fn(ULONG_PTR, LPVOID) -> BOOL>,
     >());
     assert!(same::<
         DISMISSMODELESS,
-        Option<unsafe extern "C" fn(ULONG_PTR, LPVOID)>,
+        Option<unsafe extern "system" fn(ULONG_PTR, LPVOID)>,
     >());
     assert!(same::<
         LPFNBUTTON,
@@ -156,13 +158,13 @@ fn typedefs_are_microsofts() {
     >());
     assert!(same::<
         NOTIFCALLBACK,
-        Option<unsafe extern "C" fn(LPVOID, ULONG, LPNOTIFICATION) -> LONG>,
+        Option<unsafe extern "system" fn(LPVOID, ULONG, LPNOTIFICATION) -> LONG>,
     >());
     // MAPISPI.h: MSGSERVICEENTRY's fourth parameter is `ULONG_PTR ulUIParam`.
     assert!(same::<
         MSGSERVICEENTRY,
         Option<
-            unsafe extern "C" fn(
+            unsafe extern "system" fn(
                 HINSTANCE,
                 LPMALLOC,
                 LPMAPISUP,
@@ -179,9 +181,12 @@ fn typedefs_are_microsofts() {
     // MAPIUtil.h: CALLERRELEASE, FNIDLE, LPOPENSTREAMONFILE.
     assert!(same::<
         CALLERRELEASE,
-        Option<unsafe extern "C" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE)>,
+        Option<unsafe extern "system" fn(ULONG_PTR, LPTABLEDATA, LPMAPITABLE)>,
     >());
-    assert!(same::<FNIDLE, Option<unsafe extern "C" fn(LPVOID) -> BOOL>>());
+    assert!(same::<
+        FNIDLE,
+        Option<unsafe extern "system" fn(LPVOID) -> BOOL>,
+    >());
     assert!(same::<
         LPOPENSTREAMONFILE,
         Option<

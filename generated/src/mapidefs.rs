@@ -1136,42 +1136,42 @@ pub type DTBLMVDDLBX = _DTBLMVDDLBX;
 /// `LPDTBLMVDDLBX` is `*mut _DTBLMVDDLBX`, from `mapidefs.h`.
 pub type LPDTBLMVDDLBX = *mut _DTBLMVDDLBX;
 #[cfg(target_pointer_width = "64")]
-/// `ALLOCATEBUFFER` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
+/// `ALLOCATEBUFFER` is `::core::option::Option<unsafe extern "system" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type ALLOCATEBUFFER = ::core::option::Option<
-    unsafe extern "C" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
+    unsafe extern "system" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `ALLOCATEMORE` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
+/// `ALLOCATEMORE` is `::core::option::Option<unsafe extern "system" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapidefs.h`.
 pub type ALLOCATEMORE = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         cbSize: ULONG,
         lpObject: LPVOID,
         lppBuffer: *mut LPVOID,
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `FREEBUFFER` is `::core::option::Option<unsafe extern "C" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapidefs.h`.
+/// `FREEBUFFER` is `::core::option::Option<unsafe extern "system" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapidefs.h`.
 pub type FREEBUFFER = ::core::option::Option<
-    unsafe extern "C" fn(lpBuffer: LPVOID) -> ULONG,
+    unsafe extern "system" fn(lpBuffer: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `NOTIFCALLBACK` is `::core::option::Option<unsafe extern "C" fn (lpvContext : LPVOID, cNotification : ULONG, lpNotifications : LPNOTIFICATION) -> LONG>`, from `mapidefs.h`.
+/// `NOTIFCALLBACK` is `::core::option::Option<unsafe extern "system" fn (lpvContext : LPVOID, cNotification : ULONG, lpNotifications : LPNOTIFICATION) -> LONG>`, from `mapidefs.h`.
 pub type NOTIFCALLBACK = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         lpvContext: LPVOID,
         cNotification: ULONG,
         lpNotifications: LPNOTIFICATION,
     ) -> LONG,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `ACCELERATEABSDI` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpvmsg : LPVOID) -> BOOL>`, from `mapidefs.h`.
+/// `ACCELERATEABSDI` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG_PTR, lpvmsg : LPVOID) -> BOOL>`, from `mapidefs.h`.
 pub type ACCELERATEABSDI = ::core::option::Option<
-    unsafe extern "C" fn(ulUIParam: ULONG_PTR, lpvmsg: LPVOID) -> BOOL,
+    unsafe extern "system" fn(ulUIParam: ULONG_PTR, lpvmsg: LPVOID) -> BOOL,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `DISMISSMODELESS` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpvContext : LPVOID)>`, from `mapidefs.h`.
+/// `DISMISSMODELESS` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG_PTR, lpvContext : LPVOID)>`, from `mapidefs.h`.
 pub type DISMISSMODELESS = ::core::option::Option<
-    unsafe extern "C" fn(ulUIParam: ULONG_PTR, lpvContext: LPVOID),
+    unsafe extern "system" fn(ulUIParam: ULONG_PTR, lpvContext: LPVOID),
 >;
 /// `ABORT_XP_HEADER_OPERATION`, from `mapidefs.h`.
 pub const ABORT_XP_HEADER_OPERATION: ULONG = 0x00200000;

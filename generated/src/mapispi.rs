@@ -74,9 +74,9 @@ pub type LPMSGSERVICEENTRY = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `PREPROCESSMESSAGE` is `::core::option::Option<unsafe extern "C" fn (lpvSession : LPVOID, lpMessage : LPMESSAGE, lpAdrBook : LPADRBOOK, lpFolder : LPMAPIFOLDER, AllocateBuffer : LPALLOCATEBUFFER, AllocateMore : LPALLOCATEMORE, FreeBuffer : LPFREEBUFFER, lpcOutbound : *mut ULONG, lpppMessage : *mut *mut LPMESSAGE, lppRecipList : *mut LPADRLIST) -> HRESULT>`, from `mapispi.h`.
+/// `PREPROCESSMESSAGE` is `::core::option::Option<unsafe extern "system" fn (lpvSession : LPVOID, lpMessage : LPMESSAGE, lpAdrBook : LPADRBOOK, lpFolder : LPMAPIFOLDER, AllocateBuffer : LPALLOCATEBUFFER, AllocateMore : LPALLOCATEMORE, FreeBuffer : LPFREEBUFFER, lpcOutbound : *mut ULONG, lpppMessage : *mut *mut LPMESSAGE, lppRecipList : *mut LPADRLIST) -> HRESULT>`, from `mapispi.h`.
 pub type PREPROCESSMESSAGE = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         lpvSession: LPVOID,
         lpMessage: LPMESSAGE,
         lpAdrBook: LPADRBOOK,
@@ -90,14 +90,14 @@ pub type PREPROCESSMESSAGE = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `REMOVEPREPROCESSINFO` is `::core::option::Option<unsafe extern "C" fn (lpMessage : LPMESSAGE) -> HRESULT>`, from `mapispi.h`.
+/// `REMOVEPREPROCESSINFO` is `::core::option::Option<unsafe extern "system" fn (lpMessage : LPMESSAGE) -> HRESULT>`, from `mapispi.h`.
 pub type REMOVEPREPROCESSINFO = ::core::option::Option<
-    unsafe extern "C" fn(lpMessage: LPMESSAGE) -> HRESULT,
+    unsafe extern "system" fn(lpMessage: LPMESSAGE) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MSGSERVICEENTRY` is `::core::option::Option<unsafe extern "C" fn (hInstance : HINSTANCE, lpMalloc : LPMALLOC, lpMAPISup : LPMAPISUP, ulUIParam : ULONG_PTR, ulFlags : ULONG, ulContext : ULONG, cValues : ULONG, lpProps : LPSPropValue, lpProviderAdmin : LPPROVIDERADMIN, lppMapiError : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
+/// `MSGSERVICEENTRY` is `::core::option::Option<unsafe extern "system" fn (hInstance : HINSTANCE, lpMalloc : LPMALLOC, lpMAPISup : LPMAPISUP, ulUIParam : ULONG_PTR, ulFlags : ULONG, ulContext : ULONG, cValues : ULONG, lpProps : LPSPropValue, lpProviderAdmin : LPPROVIDERADMIN, lppMapiError : *mut LPMAPIERROR) -> HRESULT>`, from `mapispi.h`.
 pub type MSGSERVICEENTRY = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         hInstance: HINSTANCE,
         lpMalloc: LPMALLOC,
         lpMAPISup: LPMAPISUP,

@@ -127,26 +127,28 @@ pub type LPCREATECONVERSATIONINDEX = ::core::option::Option<
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `CALLERRELEASE` is `::core::option::Option<unsafe extern "C" fn (ulCallerData : ULONG_PTR, lpTblData : LPTABLEDATA, lpVue : LPMAPITABLE)>`, from `mapiutil.h`.
+/// `CALLERRELEASE` is `::core::option::Option<unsafe extern "system" fn (ulCallerData : ULONG_PTR, lpTblData : LPTABLEDATA, lpVue : LPMAPITABLE)>`, from `mapiutil.h`.
 pub type CALLERRELEASE = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         ulCallerData: ULONG_PTR,
         lpTblData: LPTABLEDATA,
         lpVue: LPMAPITABLE,
     ),
 >;
 #[cfg(target_pointer_width = "64")]
-/// `FNIDLE` is `::core::option::Option<unsafe extern "C" fn (arg1 : LPVOID) -> BOOL>`, from `mapiutil.h`.
-pub type FNIDLE = ::core::option::Option<unsafe extern "C" fn(arg1: LPVOID) -> BOOL>;
-#[cfg(target_pointer_width = "64")]
-/// `DISPATCHNOTIFICATIONS` is `::core::option::Option<unsafe extern "C" fn (ulFlags : ULONG) -> HRESULT>`, from `mapiutil.h`.
-pub type DISPATCHNOTIFICATIONS = ::core::option::Option<
-    unsafe extern "C" fn(ulFlags: ULONG) -> HRESULT,
+/// `FNIDLE` is `::core::option::Option<unsafe extern "system" fn (arg1 : LPVOID) -> BOOL>`, from `mapiutil.h`.
+pub type FNIDLE = ::core::option::Option<
+    unsafe extern "system" fn(arg1: LPVOID) -> BOOL,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `CREATECONVERSATIONINDEX` is `::core::option::Option<unsafe extern "C" fn (cbParent : ULONG, lpbParent : LPBYTE, lpcbConvIndex : *mut ULONG, lppbConvIndex : *mut LPBYTE) -> SCODE>`, from `mapiutil.h`.
+/// `DISPATCHNOTIFICATIONS` is `::core::option::Option<unsafe extern "system" fn (ulFlags : ULONG) -> HRESULT>`, from `mapiutil.h`.
+pub type DISPATCHNOTIFICATIONS = ::core::option::Option<
+    unsafe extern "system" fn(ulFlags: ULONG) -> HRESULT,
+>;
+#[cfg(target_pointer_width = "64")]
+/// `CREATECONVERSATIONINDEX` is `::core::option::Option<unsafe extern "system" fn (cbParent : ULONG, lpbParent : LPBYTE, lpcbConvIndex : *mut ULONG, lppbConvIndex : *mut LPBYTE) -> SCODE>`, from `mapiutil.h`.
 pub type CREATECONVERSATIONINDEX = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         cbParent: ULONG,
         lpbParent: LPBYTE,
         lpcbConvIndex: *mut ULONG,

@@ -86,17 +86,17 @@ pub type LPMAPIADMINPROFILES = ::core::option::Option<
     unsafe extern "system" fn(arg1: ULONG, arg2: *mut LPPROFADMIN) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIINITIALIZE` is `::core::option::Option<unsafe extern "C" fn (lpMapiInit : LPVOID) -> HRESULT>`, from `mapix.h`.
+/// `MAPIINITIALIZE` is `::core::option::Option<unsafe extern "system" fn (lpMapiInit : LPVOID) -> HRESULT>`, from `mapix.h`.
 pub type MAPIINITIALIZE = ::core::option::Option<
-    unsafe extern "C" fn(lpMapiInit: LPVOID) -> HRESULT,
+    unsafe extern "system" fn(lpMapiInit: LPVOID) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIUNINITIALIZE` is `::core::option::Option<unsafe extern "C" fn ()>`, from `mapix.h`.
-pub type MAPIUNINITIALIZE = ::core::option::Option<unsafe extern "C" fn()>;
+/// `MAPIUNINITIALIZE` is `::core::option::Option<unsafe extern "system" fn ()>`, from `mapix.h`.
+pub type MAPIUNINITIALIZE = ::core::option::Option<unsafe extern "system" fn()>;
 #[cfg(target_pointer_width = "64")]
-/// `MAPILOGONEX` is `::core::option::Option<unsafe extern "C" fn (ulUIParam : ULONG_PTR, lpszProfileName : LPTSTR, lpszPassword : LPTSTR, ulFlags : ULONG, lppSession : *mut LPMAPISESSION) -> HRESULT>`, from `mapix.h`.
+/// `MAPILOGONEX` is `::core::option::Option<unsafe extern "system" fn (ulUIParam : ULONG_PTR, lpszProfileName : LPTSTR, lpszPassword : LPTSTR, ulFlags : ULONG, lppSession : *mut LPMAPISESSION) -> HRESULT>`, from `mapix.h`.
 pub type MAPILOGONEX = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         ulUIParam: ULONG_PTR,
         lpszProfileName: LPTSTR,
         lpszPassword: LPTSTR,
@@ -105,28 +105,28 @@ pub type MAPILOGONEX = ::core::option::Option<
     ) -> HRESULT,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIALLOCATEBUFFER` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
+/// `MAPIALLOCATEBUFFER` is `::core::option::Option<unsafe extern "system" fn (cbSize : ULONG, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type MAPIALLOCATEBUFFER = ::core::option::Option<
-    unsafe extern "C" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
+    unsafe extern "system" fn(cbSize: ULONG, lppBuffer: *mut LPVOID) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIALLOCATEMORE` is `::core::option::Option<unsafe extern "C" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
+/// `MAPIALLOCATEMORE` is `::core::option::Option<unsafe extern "system" fn (cbSize : ULONG, lpObject : LPVOID, lppBuffer : *mut LPVOID) -> SCODE>`, from `mapix.h`.
 pub type MAPIALLOCATEMORE = ::core::option::Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         cbSize: ULONG,
         lpObject: LPVOID,
         lppBuffer: *mut LPVOID,
     ) -> SCODE,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIFREEBUFFER` is `::core::option::Option<unsafe extern "C" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapix.h`.
+/// `MAPIFREEBUFFER` is `::core::option::Option<unsafe extern "system" fn (lpBuffer : LPVOID) -> ULONG>`, from `mapix.h`.
 pub type MAPIFREEBUFFER = ::core::option::Option<
-    unsafe extern "C" fn(lpBuffer: LPVOID) -> ULONG,
+    unsafe extern "system" fn(lpBuffer: LPVOID) -> ULONG,
 >;
 #[cfg(target_pointer_width = "64")]
-/// `MAPIADMINPROFILES` is `::core::option::Option<unsafe extern "C" fn (ulFlags : ULONG, lppProfAdmin : *mut LPPROFADMIN) -> HRESULT>`, from `mapix.h`.
+/// `MAPIADMINPROFILES` is `::core::option::Option<unsafe extern "system" fn (ulFlags : ULONG, lppProfAdmin : *mut LPPROFADMIN) -> HRESULT>`, from `mapix.h`.
 pub type MAPIADMINPROFILES = ::core::option::Option<
-    unsafe extern "C" fn(ulFlags: ULONG, lppProfAdmin: *mut LPPROFADMIN) -> HRESULT,
+    unsafe extern "system" fn(ulFlags: ULONG, lppProfAdmin: *mut LPPROFADMIN) -> HRESULT,
 >;
 /// `MAPI_ALLOW_OTHERS`, from `mapix.h`.
 pub const MAPI_ALLOW_OTHERS: ULONG = 0x00000008;

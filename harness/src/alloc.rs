@@ -390,9 +390,9 @@ unsafe fn do_free_buffer(buffer: LPVOID) -> ULONG {
     0
 }
 
-/// The exported functions, with the bindings' calling convention: `extern "C"` on
-/// 64-bit targets (where it is the system one) and `extern "system"` (stdcall) on 32-bit
-/// Windows, as `mapidefs.h` declares them. Each catches panics itself.
+/// The exported functions, with the bindings' calling convention: `extern "system"`
+/// (stdcall on 32-bit Windows, the C one elsewhere), as `mapidefs.h` declares them. Each
+/// catches panics itself.
 macro_rules! exports {
     ($abi:literal) => {
         /// `MAPIAllocateBuffer`: a zeroed buffer of `size` bytes, recorded with this
@@ -431,9 +431,6 @@ macro_rules! exports {
     };
 }
 
-#[cfg(target_pointer_width = "64")]
-exports!("C");
-#[cfg(not(target_pointer_width = "64"))]
 exports!("system");
 
 /// The three tracking functions as [`Allocators`].

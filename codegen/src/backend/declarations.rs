@@ -58,6 +58,17 @@ pub fn gen_declaration(d: &Declaration) -> syn::Item {
             let target = rust_type(ty);
             syn::parse_quote!(pub type #name = #target;)
         }
+        // bindgen's spelling of an enum: its integer type (the enumerators are constants).
+        DeclarationKind::Enum { ty, .. } => {
+            let target = rust_type(ty);
+            syn::parse_quote!(pub type #name = #target;)
+        }
+        // bindgen's spelling of a struct C never defines.
+        DeclarationKind::Opaque => syn::parse_quote! {
+            #[repr(C)]
+            #[derive(Debug, Copy, Clone)]
+            pub struct #name { _unused: [u8; 0] }
+        },
     }
 }
 

@@ -283,6 +283,13 @@ impl<'tu> Cursor<'tu> {
         out.into_iter().map(Cursor::new).collect()
     }
 
+    /// libclang's unified symbol resolution of a declaration: one string per entity,
+    /// also for a record without a name (`c:@SA@ENTRYID`, or its location).
+    pub fn usr(&self) -> String {
+        // SAFETY: as above; the returned CXString is copied and disposed by `take`.
+        unsafe { take(clang_getCursorUSR(self.raw)) }
+    }
+
     /// The file (full path) and line where the cursor starts, after macro expansion.
     pub fn location(&self) -> (String, u32) {
         // SAFETY: the out-pointers point at locals; the file name is copied.
@@ -352,6 +359,24 @@ impl<'tu> Cursor<'tu> {
     pub fn referenced(&self) -> Cursor<'tu> {
         // SAFETY: as above.
         Cursor::new(unsafe { clang_getCursorReferenced(self.raw) })
+    }
+
+    /// An enum's integer type.
+    pub fn enum_integer_type(&self) -> Type<'tu> {
+        // SAFETY: as above (an invalid type for a cursor that is not an enum).
+        Type::new(unsafe { clang_getEnumDeclIntegerType(self.raw) })
+    }
+
+    /// An enumerator's value, read as signed (`unsigned` as the unsigned value).
+    pub fn enum_value(&self, unsigned: bool) -> i128 {
+        // SAFETY: as above; libclang answers for enumerator cursors, which callers pass.
+        unsafe {
+            if unsigned {
+                i128::from(clang_getEnumConstantDeclUnsignedValue(self.raw))
+            } else {
+                i128::from(clang_getEnumConstantDeclValue(self.raw))
+            }
+        }
     }
 
     /// Evaluates a variable's initializer to an integer, if it is an integer constant.

@@ -2,13 +2,13 @@
 //! and union with its fields' C types, and every typedef, under the names bindgen gives
 //! them (as [`super::layouts`] names them: a record's own name, the typedef's for an
 //! anonymous one, `Parent__bindgen_ty_N` for the N-th anonymous record inside another).
-//! Interfaces (C++ classes) are left out, and so is what the C types of the IR cannot
-//! say: enums (bindgen's constants stand for them), bit-fields, arrays of arrays, and
+//! Enums come with their integer type and enumerators. Interfaces (C++ classes) are left
+//! out, and so is what the C types of the IR cannot say: bit-fields, arrays of arrays, and
 //! builtin types with no Rust type of Windows' width.
 // clang-sys names its constants in C style.
 #![allow(non_upper_case_globals)]
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use clang_sys::*;
 
@@ -27,6 +27,9 @@ pub fn collect(tu: &TranslationUnit) -> Vec<Declaration> {
 struct Records {
     list: Vec<Declaration>,
     names: HashSet<String>,
+    /// The names given to records without one of their own, by USR: a pointer to
+    /// `typedef struct { ... } ENTRYID, *LPENTRYID;`'s record points at an `ENTRYID`.
+    anonymous: HashMap<String, String>,
 }
 
 impl Records {
@@ -44,6 +47,14 @@ impl Records {
                     if c.is_definition() && !is_unnamed(&c) =>
                 {
                     self.record(&c, c.spelling());
+                }
+                // `struct HBODY__;` with no definition in the unit: an opaque record.
+                CXCursor_StructDecl if !is_unnamed(&c) && !c.ty().declaration().is_definition() => {
+                    let header = header_key(&c.file_name());
+                    self.push(Declaration::opaque(c.spelling(), header));
+                }
+                CXCursor_EnumDecl if c.is_definition() && !is_unnamed(&c) => {
+                    self.enumeration(&c, c.spelling());
                 }
                 CXCursor_TypedefDecl => self.typedef(&c),
                 _ => {}
@@ -63,35 +74,97 @@ impl Records {
             return;
         }
         if decl.kind() == CXCursor_EnumDecl && is_unnamed(&decl) {
+            if decl.is_definition() {
+                self.enumeration(&decl, name);
+            }
             return;
         }
-        if let Ok(ty) = c_type(underlying, &HashSet::new()) {
-            self.push(Declaration::typedef(name, header_key(&c.file_name()), ty));
+        if let Some(ty) = self.c_type(underlying) {
+            let mut d = Declaration::typedef(name, header_key(&c.file_name()), ty);
+            d.params = c
+                .children()
+                .iter()
+                .filter(|p| p.kind() == CXCursor_ParmDecl)
+                .map(Cursor::spelling)
+                .collect();
+            self.push(d);
+        }
+    }
+
+    /// An enum named `name` (its own, or its typedef's), with its integer type as
+    /// bindgen's constants are typed; nothing if the type has no Rust primitive.
+    fn enumeration(&mut self, c: &Cursor<'_>, name: String) {
+        let Ok(ty) = c_type(c.enum_integer_type(), &HashSet::new()) else {
+            return;
+        };
+        let unsigned = matches!(ty, CType::Prim(p) if p.starts_with('u'));
+        let constants = c
+            .children()
+            .iter()
+            .filter(|e| e.kind() == CXCursor_EnumConstantDecl)
+            .map(|e| (e.spelling(), e.enum_value(unsigned)))
+            .collect();
+        self.push(Declaration {
+            name,
+            header: header_key(&c.file_name()),
+            kind: DeclarationKind::Enum { ty, constants },
+            params: Vec::new(),
+        });
+    }
+
+    /// A type in the IR's C terms, a record without a name of its own under the name it
+    /// was given (behind pointers: a record's own type is named where it is declared).
+    fn c_type(&self, ty: Type<'_>) -> Option<CType> {
+        match ty.kind() {
+            CXType_Elaborated => self.c_type(ty.named()),
+            CXType_Pointer => Some(CType::Ptr {
+                is_const: ty.pointee().is_const(),
+                to: Box::new(self.c_type(ty.pointee())?),
+            }),
+            CXType_Record if is_unnamed(&ty.declaration()) => {
+                let name = self.anonymous.get(&ty.declaration().usr())?;
+                Some(CType::Named(name.clone()))
+            }
+            _ => c_type(ty, &HashSet::new()).ok(),
         }
     }
 
     /// One record named `name`, after the anonymous records inside it, each named as
-    /// bindgen names it; nothing if a field cannot be said.
+    /// bindgen names it (and a C11 anonymous member, one no field declares, as bindgen
+    /// names it too: `__bindgen_anon_N`); nothing if a field cannot be said.
     fn record(&mut self, c: &Cursor<'_>, name: String) {
+        self.anonymous.insert(c.usr(), name.clone());
         let mut fields = Vec::new();
-        let mut anonymous = 0;
+        let (mut anonymous, mut members) = (0, 0);
+        // The latest anonymous record, until a field declares it.
+        let mut pending = None;
         let mut ok = true;
         for child in c.children() {
+            let declares_pending = child.kind() == CXCursor_FieldDecl
+                && is_anonymous_record(array_element(child.ty()));
+            if let (Some(n), false) = (pending.take(), declares_pending) {
+                members += 1;
+                fields.push(anonymous_member(&name, n, members));
+            }
             match child.kind() {
                 CXCursor_StructDecl | CXCursor_UnionDecl if child.is_definition() => {
                     if is_unnamed(&child) {
                         anonymous += 1;
+                        pending = Some(anonymous);
                         self.record(&child, format!("{name}__bindgen_ty_{anonymous}"));
                     } else {
                         self.record(&child, child.spelling());
                     }
                 }
-                CXCursor_FieldDecl => match field(&child, &name, anonymous) {
+                CXCursor_FieldDecl => match self.field(&child, &name, anonymous) {
                     Some(f) => fields.push(f),
                     None => ok = false,
                 },
                 _ => {}
             }
+        }
+        if let Some(n) = pending {
+            fields.push(anonymous_member(&name, n, members + 1));
         }
         if !ok {
             return;
@@ -105,34 +178,52 @@ impl Records {
             name,
             header: header_key(&c.file_name()),
             kind,
+            params: Vec::new(),
         });
+    }
+
+    /// One field of record `parent`, whose latest anonymous record is its `anonymous`-th;
+    /// `None` for a bit-field or a type the IR cannot say.
+    fn field(&self, c: &Cursor<'_>, parent: &str, anonymous: usize) -> Option<Field> {
+        if c.is_bit_field() {
+            return None;
+        }
+        let ty = c.ty();
+        let (element, array_len) = match ty.kind() {
+            CXType_ConstantArray => (ty.element(), Some(ty.array_size()?)),
+            _ => (ty, None),
+        };
+        if element.kind() == CXType_ConstantArray {
+            return None;
+        }
+        let ty = if is_anonymous_record(element) {
+            CType::Named(format!("{parent}__bindgen_ty_{anonymous}"))
+        } else {
+            self.c_type(element)?
+        };
+        Some(Field {
+            name: c.spelling(),
+            ty,
+            array_len,
+        })
     }
 }
 
-/// One field of record `parent`, whose latest anonymous record is its `anonymous`-th;
-/// `None` for a bit-field or a type the IR cannot say.
-fn field(c: &Cursor<'_>, parent: &str, anonymous: usize) -> Option<Field> {
-    if c.is_bit_field() {
-        return None;
+/// The `member`-th C11 anonymous member of `parent`, its `record`-th anonymous record.
+fn anonymous_member(parent: &str, record: usize, member: usize) -> Field {
+    Field {
+        name: format!("__bindgen_anon_{member}"),
+        ty: CType::Named(format!("{parent}__bindgen_ty_{record}")),
+        array_len: None,
     }
-    let ty = c.ty();
-    let (element, array_len) = match ty.kind() {
-        CXType_ConstantArray => (ty.element(), Some(ty.array_size()?)),
-        _ => (ty, None),
-    };
-    if element.kind() == CXType_ConstantArray {
-        return None;
+}
+
+/// An array's element type, any other type itself.
+fn array_element(ty: Type<'_>) -> Type<'_> {
+    match ty.kind() {
+        CXType_ConstantArray => ty.element(),
+        _ => ty,
     }
-    let ty = if is_anonymous_record(element) {
-        CType::Named(format!("{parent}__bindgen_ty_{anonymous}"))
-    } else {
-        c_type(element, &HashSet::new()).ok()?
-    };
-    Some(Field {
-        name: c.spelling(),
-        ty,
-        array_len,
-    })
 }
 
 /// Whether a field's type is a record without a name (declared in place).

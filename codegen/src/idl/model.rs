@@ -181,6 +181,7 @@ impl<'f> FileModel<'f> {
             name: name.to_string(),
             header: self.key.clone(),
             kind,
+            params: Vec::new(),
         });
     }
 

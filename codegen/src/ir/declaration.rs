@@ -13,6 +13,9 @@ pub struct Declaration {
     /// The key of the header that declares it.
     pub header: String,
     pub kind: DeclarationKind,
+    /// The parameter names of the function type a typedef names (itself or behind its
+    /// pointers), in order, empty for an unnamed one; none for any other declaration.
+    pub params: Vec<String>,
 }
 
 /// What a [`Declaration`] declares.
@@ -24,11 +27,20 @@ pub enum DeclarationKind {
     Union { fields: Vec<Field> },
     /// Another name for a type.
     Typedef(CType),
+    /// An enum: its integer type and its enumerators' names and values, in order.
+    Enum {
+        ty: CType,
+        constants: Vec<(String, i128)>,
+    },
+    /// A struct declared and never defined (`struct HBODY__;`): only ever behind a pointer.
+    Opaque,
 }
 
 /// One member of a struct or union.
 #[derive(Debug, Clone)]
 pub struct Field {
+    /// The member's name; a C11 anonymous member (a struct or union without a declarator)
+    /// has bindgen's, `__bindgen_anon_N`.
     pub name: String,
     pub ty: CType,
     /// The element count of an array member.
@@ -42,6 +54,17 @@ impl Declaration {
             name: name.into(),
             header: header.into(),
             kind: DeclarationKind::Typedef(ty),
+            params: Vec::new(),
+        }
+    }
+
+    /// A struct `name` declared in `header` and never defined.
+    pub fn opaque(name: impl Into<String>, header: impl Into<String>) -> Self {
+        Declaration {
+            name: name.into(),
+            header: header.into(),
+            kind: DeclarationKind::Opaque,
+            params: Vec::new(),
         }
     }
 }

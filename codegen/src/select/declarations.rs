@@ -1,10 +1,10 @@
 //! The headers' declarations in C's terms that the model keeps: for each target, those of
 //! the names the merged type items declare (what bindgen emitted, so what the bindings
-//! carry), in the headers' order.
+//! carry), in the headers' order, with the calling conventions any target's parse sees.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::ir::{Declaration, Target, TypeItem};
+use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target, TypeItem};
 
 /// Each target's declarations (in the targets' order) kept by name, keyed by target name.
 pub fn per_target(
@@ -13,7 +13,7 @@ pub fn per_target(
     items: &[TypeItem],
 ) -> BTreeMap<String, Vec<Declaration>> {
     let carried: HashSet<&str> = items.iter().map(TypeItem::name).collect();
-    targets
+    let mut kept: BTreeMap<String, Vec<Declaration>> = targets
         .iter()
         .zip(declarations)
         .map(|(t, ds)| {
@@ -23,5 +23,64 @@ pub fn per_target(
                 .collect();
             (t.name.clone(), kept)
         })
-        .collect()
+        .collect();
+    stdcall_everywhere(&mut kept);
+    kept
+}
+
+/// A function type stdcall in one target's declaration is stdcall in every target's: only
+/// a 32-bit parse sees `__stdcall` (mingw-w64 defines it away on x86_64, where Windows has
+/// one convention), and the declarations say what the headers declare.
+fn stdcall_everywhere(declarations: &mut BTreeMap<String, Vec<Declaration>>) {
+    let all: Vec<Declaration> = declarations.values().flatten().cloned().collect();
+    let mut by_name: HashMap<&str, Vec<&Declaration>> = HashMap::new();
+    for d in &all {
+        by_name.entry(d.name.as_str()).or_default().push(d);
+    }
+    for d in declarations.values_mut().flatten() {
+        for other in by_name.get(d.name.as_str()).into_iter().flatten() {
+            adopt_declaration(&mut d.kind, &other.kind);
+        }
+    }
+}
+
+fn adopt_declaration(kind: &mut DeclarationKind, other: &DeclarationKind) {
+    match (kind, other) {
+        (DeclarationKind::Typedef(ty), DeclarationKind::Typedef(o)) => adopt(ty, o),
+        (
+            DeclarationKind::Struct { fields } | DeclarationKind::Union { fields },
+            DeclarationKind::Struct { fields: of } | DeclarationKind::Union { fields: of },
+        ) => {
+            for f in fields {
+                if let Some(o) = of.iter().find(|o| o.name == f.name) {
+                    adopt(&mut f.ty, &o.ty);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `ty` takes `other`'s stdcall wherever the two have a function type at the same place.
+fn adopt(ty: &mut CType, other: &CType) {
+    match (ty, other) {
+        (CType::Ptr { to, .. }, CType::Ptr { to: o, .. }) => adopt(to, o),
+        (
+            CType::Fn { abi, ret, params },
+            CType::Fn {
+                abi: oa,
+                ret: or,
+                params: op,
+            },
+        ) => {
+            if *oa == Abi::System {
+                *abi = Abi::System;
+            }
+            adopt(ret, or);
+            for (p, o) in params.iter_mut().zip(op) {
+                adopt(p, o);
+            }
+        }
+        _ => {}
+    }
 }

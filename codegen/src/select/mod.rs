@@ -4,10 +4,12 @@
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
 //! merged over the targets ([`merge`]) with the manifest's [`type_corrections`] and their
 //! interface pointers typed ([`pointers`]), the headers' C-typed [`declarations`] of
-//! those items per target, and the [`checks`] against the IDL. When the headers and the lowered
+//! those items per target (with the [`record_corrections`]), which give the function-type
+//! typedefs their [`calling_conventions`], and the [`checks`] against the IDL. When the headers and the lowered
 //! IDL do not compile together, it decides which IDL interfaces the MAPI headers
 //! declare already ([`redeclared`]).
 
+pub mod calling_conventions;
 pub mod checks;
 pub mod constants;
 pub mod corrections;
@@ -15,6 +17,7 @@ pub mod declarations;
 pub mod interfaces;
 pub mod merge;
 pub mod pointers;
+pub mod record_corrections;
 pub mod redeclared;
 pub mod type_corrections;
 
@@ -100,8 +103,10 @@ pub fn model(
     checks::types_declared(&interfaces, &items)?;
     checks::idl_macros(inputs, &scan)?;
     checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
-    let header_declarations =
+    let mut header_declarations =
         declarations::per_target(&inputs.targets, answer.declarations, &items);
+    record_corrections::apply(manifest, &mut header_declarations);
+    calling_conventions::apply(&mut items, &header_declarations);
     let layouts = inputs
         .targets
         .iter()

@@ -1,7 +1,8 @@
 //! The manifest's corrections of the type items (`[corrections]` `types`): a typedef's
 //! own type, a parameter or the return type of a function-pointer typedef, a field of a
 //! struct or union. They apply to the merged items, so the Rust bindings and the C header
-//! (rendered from the same items) carry the corrected type alike.
+//! (rendered from the same items) carry the corrected type alike, and
+//! [`super::record_corrections`] applies them to the headers' C-typed records.
 
 use crate::error::Result;
 use crate::ir::{CType, ItemKey, TypeItem};
@@ -98,7 +99,7 @@ fn field<'f>(
 
 /// The function type of a function-pointer type: `Option<unsafe extern "C" fn(..)>` or
 /// the bare `fn`.
-fn function(ty: &mut syn::Type) -> Option<&mut syn::TypeBareFn> {
+pub(super) fn function(ty: &mut syn::Type) -> Option<&mut syn::TypeBareFn> {
     match ty {
         syn::Type::BareFn(f) => Some(f),
         syn::Type::Path(p) => {

@@ -387,11 +387,8 @@ mod local {
         };
     }
 
-    // The bindings' function types: `extern "C"` on 64-bit (where it is the system ABI)
-    // and `extern "system"` (stdcall) on 32-bit Windows, as the headers declare them.
-    #[cfg(target_pointer_width = "64")]
-    mapi_memory_functions!("C");
-    #[cfg(not(target_pointer_width = "64"))]
+    // The bindings' function types: `extern "system"` (stdcall on 32-bit Windows, the C
+    // convention elsewhere), as the headers declare them.
     mapi_memory_functions!("system");
 }
 

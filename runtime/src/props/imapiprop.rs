@@ -225,8 +225,8 @@ mod tests {
     /// ones).
     static COUNTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-    /// The two counting functions, in the bindings' function types (`extern "C"` on
-    /// 64-bit, `extern "system"` on 32-bit, as `ll/mem.rs` writes its own).
+    /// The two counting functions, in the bindings' function types (`extern "system"`,
+    /// as `ll/mem.rs` writes its own).
     macro_rules! counting_functions {
         ($abi:literal) => {
             unsafe extern $abi fn count_buffer(cb: ULONG, out: *mut sys::LPVOID) -> sys::SCODE {
@@ -246,9 +246,6 @@ mod tests {
             }
         };
     }
-    #[cfg(target_pointer_width = "64")]
-    counting_functions!("C");
-    #[cfg(not(target_pointer_width = "64"))]
     counting_functions!("system");
 
     /// Allocators of their own (not the provider's): counted, then the local ones.
