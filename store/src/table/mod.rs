@@ -21,5 +21,5 @@ pub mod view;
 pub use columns::{instance_key, parse_instance_key, Column, Row, INSTANCE_KEY_LEN};
 pub use restriction::{Relop, Restriction, RestrictionKind, MAX_DEPTH, RES_COUNT};
 pub use sort::{SortKey, SortOrder};
-pub use source::{Cell, MemorySource, RowKey, RowSource};
+pub use source::{batch_by_rows, Batch, Cell, MemorySource, RowKey, RowSource};
 pub use view::{ChangeKind, Table, TableChange, TableType};

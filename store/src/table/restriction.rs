@@ -435,24 +435,15 @@ impl Restriction {
     /// A restriction without restrictions inside (no counter) on `row`.
     fn eval_leaf(&self, row: &dyn Lookup) -> Result<bool> {
         Ok(match &self.kind {
-            RestrictionKind::Content {
-                fuzzy_level,
-                tag,
-                value,
-            } => {
-                let value = value.as_value();
-                any_value(row, *tag, |v| match &self.pattern {
-                    Some(p) => text_content_matches(v, p, *fuzzy_level),
-                    None => content_matches(v, &value, *fuzzy_level),
-                })
+            RestrictionKind::Content { tag, .. } | RestrictionKind::Exist { tag } => {
+                self.test_value(row.get(*tag))
             }
-            RestrictionKind::Property { relop, tag, value } => {
-                let relop = Relop::from_raw(*relop)?;
-                let value = value.as_value();
-                any_value(row, *tag, |v| {
-                    compare(v, &value).is_some_and(|o| relop.holds(o))
-                })
+            RestrictionKind::Property { relop, tag, .. }
+            | RestrictionKind::Size { relop, tag, .. } => {
+                Relop::from_raw(*relop)?;
+                self.test_value(row.get(*tag))
             }
+            RestrictionKind::Bitmask { tag, .. } => self.test_value(row.get(*tag)),
             RestrictionKind::CompareProps { relop, tag1, tag2 } => {
                 let relop = Relop::from_raw(*relop)?;
                 match (row.get(*tag1), row.get(*tag2)) {
@@ -460,22 +451,83 @@ impl Restriction {
                     _ => false,
                 }
             }
-            RestrictionKind::Bitmask {
-                relation,
+            _ => unreachable!("eval_leaf on a restriction with restrictions inside"),
+        })
+    }
+
+    /// The column a restriction that tests one column of a row reads (`RES_CONTENT`,
+    /// `RES_PROPERTY`, `RES_BITMASK`, `RES_SIZE`, `RES_EXIST`), `None` for any other.
+    pub(crate) fn test_tag(&self) -> Option<ULONG> {
+        match &self.kind {
+            RestrictionKind::Content { tag, .. }
+            | RestrictionKind::Property { tag, .. }
+            | RestrictionKind::Bitmask { tag, .. }
+            | RestrictionKind::Size { tag, .. }
+            | RestrictionKind::Exist { tag } => Some(*tag),
+            _ => None,
+        }
+    }
+
+    /// When the restriction is an AND (nested, or in a `RES_COMMENT`) of restrictions
+    /// that each test one column (see [`test_tag`](Restriction::test_tag)), or one such
+    /// restriction: those tests. Whether a row matches is then whether it passes each,
+    /// in any order (none counts, none fails once `check` passed), so the engine may
+    /// test a column at a time and read a column only for the rows the tests before
+    /// left. `None` for any other restriction.
+    pub(crate) fn column_tests(&self) -> Option<Vec<&Restriction>> {
+        let mut out = Vec::new();
+        self.collect_tests(&mut out).then_some(out)
+    }
+
+    fn collect_tests<'r>(&'r self, out: &mut Vec<&'r Restriction>) -> bool {
+        match &self.kind {
+            RestrictionKind::And(rs) => rs.iter().all(|r| r.collect_tests(out)),
+            RestrictionKind::Comment { restriction, .. } => restriction.collect_tests(out),
+            _ => match self.test_tag() {
+                Some(_) => {
+                    out.push(self);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// Whether a restriction of [`test_tag`](Restriction::test_tag) passes on a row whose
+    /// value of its column is `v` (`None`: the row has none, or a `PT_ERROR`). A relation
+    /// no `RELOP_*` has passes nothing (`check` refuses it beforehand).
+    pub(crate) fn test_value(&self, v: Option<PropValue<'_>>) -> bool {
+        match &self.kind {
+            RestrictionKind::Content {
+                fuzzy_level,
                 tag,
-                mask,
-            } => match row.get(*tag) {
+                value,
+            } => any_value(v, *tag, |v| match &self.pattern {
+                Some(p) => text_content_matches(v, p, *fuzzy_level),
+                None => content_matches(v, &value.as_value(), *fuzzy_level),
+            }),
+            RestrictionKind::Property { relop, tag, value } => {
+                let Ok(relop) = Relop::from_raw(*relop) else {
+                    return false;
+                };
+                let value = value.as_value();
+                any_value(v, *tag, |v| {
+                    compare(v, &value).is_some_and(|o| relop.holds(o))
+                })
+            }
+            RestrictionKind::Bitmask { relation, mask, .. } => match v {
                 Some(PropValue::Long(n)) => ((n as u32 & mask) == 0) == (*relation == sys::BMR_EQZ),
                 _ => false,
             },
-            RestrictionKind::Size { relop, tag, size } => {
-                let relop = Relop::from_raw(*relop)?;
-                row.get(*tag)
-                    .is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
+            RestrictionKind::Size { relop, size, .. } => {
+                let Ok(relop) = Relop::from_raw(*relop) else {
+                    return false;
+                };
+                v.is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
             }
-            RestrictionKind::Exist { tag } => row.get(*tag).is_some(),
-            _ => unreachable!("eval_leaf on a restriction with restrictions inside"),
-        })
+            RestrictionKind::Exist { .. } => v.is_some(),
+            _ => false,
+        }
     }
 }
 
@@ -537,8 +589,8 @@ pub(crate) struct Counters(Vec<u32>);
 /// Whether the row's value of `tag` passes `test`. With `MVI_FLAG` in the tag's type and a
 /// multi-valued row value, whether one of its values does; without it, a multi-valued
 /// value is tested whole, as one ordered tuple (the `IMAPITable::Restrict` page).
-fn any_value(row: &dyn Lookup, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
-    let Some(v) = row.get(tag) else {
+fn any_value(v: Option<PropValue<'_>>, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
+    let Some(v) = v else {
         return false;
     };
     if prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG {

@@ -10,11 +10,11 @@ use mapi_sync_runtime::sys::{self, HRESULT, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
 use super::bookmark::{Bookmarks, Mark, Place};
-use super::columns::{column, find_value, instance_key, parse_instance_key, Column, Row};
+use super::columns::{column, instance_key, parse_instance_key, Column, Row};
 use super::compare::element;
-use super::restriction::{find, Counters, Lookup, Restriction, RestrictionKind};
+use super::restriction::{Counters, Lookup, Restriction, RestrictionKind};
 use super::sort::{is_instance_tag, without_instance, SortCell, SortOrder};
-use super::source::{RowKey, RowSource};
+use super::source::{Batch, RowKey, RowSource};
 
 /// How many rows the engine asks the source about at once.
 const CHUNK: usize = 512;
@@ -114,10 +114,31 @@ impl<S> std::fmt::Debug for Table<S> {
     }
 }
 
-/// A source row as a restriction reads it: its values, its instance key and (for a row
-/// of an instance column) the instance's value.
+/// The column of `columns` with `tag`'s property identifier.
+fn column_index(columns: &[ULONG], tag: ULONG) -> Option<usize> {
+    columns.iter().position(|&c| prop_id(c) == prop_id(tag))
+}
+
+/// Row `row`'s value with `tag`'s identifier in a batch answered for `columns`, not a
+/// `PT_ERROR`.
+fn batch_find<'a>(
+    batch: &Batch<'a>,
+    columns: &[ULONG],
+    row: usize,
+    tag: ULONG,
+) -> Option<PropValue<'a>> {
+    batch
+        .get(row, column_index(columns, tag)?)
+        .filter(|v| !matches!(v, PropValue::Error(_)))
+}
+
+/// A source row as a restriction reads it: its values (row `row` of a batch answered for
+/// `columns`), its instance key and (for a row of an instance column) the instance's
+/// value.
 struct SourceRow<'r, 'a, S> {
-    props: &'r [Prop<'a>],
+    batch: &'r Batch<'a>,
+    columns: &'r [ULONG],
+    row: usize,
     key: RowKey,
     ikey: [u8; 12],
     /// The instance column's identifier and this row's instance value (`None`: the row
@@ -136,7 +157,7 @@ impl<S: RowSource> Lookup for SourceRow<'_, '_, S> {
                 return v;
             }
         }
-        find(self.props, tag)
+        batch_find(self.batch, self.columns, self.row, tag)
     }
 
     fn sub_rows(
@@ -164,72 +185,60 @@ fn source_tags(tags: impl IntoIterator<Item = ULONG>) -> Vec<ULONG> {
     out
 }
 
-/// Feeds `each` the rows of one chunk in order, whatever rows the source skips.
-struct Feed<'e, 'f> {
-    each: &'e mut (dyn FnMut(usize, &[Prop<'_>]) -> Result<bool> + 'f),
-    base: usize,
-    len: usize,
-    next: usize,
-    stop: bool,
-    failed: Option<Error>,
+/// Reads the first byte of each text or binary value of `batch`, in one loop, before the
+/// values are used: a source's values lie where it keeps them, often scattered (and for
+/// `QueryRows`, in the sort's order), and this loop lets the processor load them side by
+/// side, where the loop that uses them does too much per value for their loads to
+/// overlap.
+fn warm(batch: &Batch<'_>) {
+    let mut x = 0u8;
+    for c in 0..batch.columns() {
+        for v in batch.column(c).iter().flatten() {
+            x ^= match v {
+                PropValue::Str(s) => s.as_bytes().first().copied().unwrap_or(0),
+                PropValue::String8(b) | PropValue::Binary(b) => b.first().copied().unwrap_or(0),
+                PropValue::Unicode(w) => w.first().map_or(0, |&u| u as u8),
+                _ => 0,
+            };
+        }
+    }
+    std::hint::black_box(x);
 }
 
-impl Feed<'_, '_> {
-    fn one(&mut self, i: usize, props: &[Prop<'_>]) {
-        if self.stop || self.failed.is_some() {
-            return;
-        }
-        match (self.each)(self.base + i, props) {
-            Ok(stop) => self.stop = stop,
-            Err(e) => self.failed = Some(e),
-        }
-    }
-
-    /// The rows before `i` the source did not answer for: no values.
-    fn upto(&mut self, i: usize) {
-        while self.next < i {
-            let j = self.next;
-            self.next += 1;
-            self.one(j, &[]);
-        }
-    }
-
-    fn answer(&mut self, i: usize, props: &[Prop<'_>]) {
-        if i < self.next || i >= self.len {
-            return;
-        }
-        self.upto(i);
-        self.next = i + 1;
-        self.one(i, props);
-    }
-}
-
-/// Calls `each(i, props)` for every row of `keys`, in order, with what the source
-/// answers for `columns` (no values for a row it skips, and no call to the source when
-/// no column is needed); stops when `each` returns `true`.
-fn for_each_row<S: RowSource>(
+/// What the source answers for `columns` of `keys` (at most [`CHUNK`] of them), given to
+/// `each`: a batch without values when no column is needed (the source is then not
+/// asked) or when the source does not answer.
+fn with_batch<S: RowSource, T>(
     source: &S,
     keys: &[RowKey],
     columns: &[ULONG],
-    each: &mut dyn FnMut(usize, &[Prop<'_>]) -> Result<bool>,
+    each: &mut dyn FnMut(&Batch<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut out: Option<Result<T>> = None;
+    if !columns.is_empty() {
+        source.values_by_column(keys, columns, &mut |b| {
+            if out.is_none() {
+                out = Some(each(b));
+            }
+        })?;
+    }
+    match out {
+        Some(r) => r,
+        None => each(&Batch::new(keys.len(), columns.len())),
+    }
+}
+
+/// Calls `each(base, batch)` for the rows of `keys` in chunks of [`CHUNK`], in order, the
+/// batch holding what the source answers for `columns` of rows `base..`; stops when
+/// `each` returns `true`.
+fn for_each_batch<S: RowSource>(
+    source: &S,
+    keys: &[RowKey],
+    columns: &[ULONG],
+    each: &mut dyn FnMut(usize, &Batch<'_>) -> Result<bool>,
 ) -> Result<()> {
     for (c, chunk) in keys.chunks(CHUNK).enumerate() {
-        let mut feed = Feed {
-            each: &mut *each,
-            base: c * CHUNK,
-            len: chunk.len(),
-            next: 0,
-            stop: false,
-            failed: None,
-        };
-        if !columns.is_empty() {
-            source.values(chunk, columns, &mut |i, props| feed.answer(i, props))?;
-        }
-        feed.upto(chunk.len());
-        if let Some(e) = feed.failed {
-            return Err(e);
-        }
-        if feed.stop {
+        if with_batch(source, chunk, columns, &mut |b| each(c * CHUNK, b))? {
             break;
         }
     }
@@ -389,16 +398,21 @@ impl<S: RowSource> Table<S> {
         source_tags(tags)
     }
 
-    /// Whether the source row passes the restriction (with `counters`), and its entry.
+    /// Whether source row `key` (row `row` of a batch answered for `columns`) passes the
+    /// restriction (with `counters`), and its entry.
     fn evaluate(
         &self,
         key: RowKey,
-        props: &[Prop<'_>],
+        batch: &Batch<'_>,
+        columns: &[ULONG],
+        row: usize,
         counters: &mut Option<Counters>,
     ) -> Result<Option<Entry>> {
         if let (Some(r), Some(c)) = (&self.restriction, counters.as_mut()) {
             let row = SourceRow {
-                props,
+                batch,
+                columns,
+                row,
                 key,
                 ikey: instance_key(key, 0),
                 instance: None,
@@ -408,22 +422,25 @@ impl<S: RowSource> Table<S> {
                 return Ok(None);
             }
         }
-        Ok(Some(self.entry_of(props)))
+        Ok(Some(
+            self.entry_of(|tag| batch_find(batch, columns, row, tag)),
+        ))
     }
 
-    /// The entry of a row in the view: its sort cells and instances.
-    fn entry_of(&self, props: &[Prop<'_>]) -> Entry {
+    /// The entry of a row in the view: its sort cells and instances, from its values
+    /// (`get`: the value with a tag's identifier, not a `PT_ERROR`).
+    fn entry_of<'a>(&self, get: impl Fn(ULONG) -> Option<PropValue<'a>>) -> Entry {
         let keys = &self.sort.keys;
         let mut cells: Vec<SortCell> = keys
             .iter()
             .map(|k| match k.is_instance() {
                 true => SortCell::Missing,
-                false => SortCell::of(find(props, k.tag).as_ref()),
+                false => SortCell::of(get(k.tag).as_ref()),
             })
             .collect();
         let mut instances = 1;
         if let Some(k) = self.instance_index() {
-            let v = find(props, keys[k].tag);
+            let v = get(keys[k].tag);
             let n = v.as_ref().and_then(super::compare::element_count);
             instances = n.map_or(1, |n| n.max(1) as u32);
             cells.extend(
@@ -435,6 +452,19 @@ impl<S: RowSource> Table<S> {
             cells: cells.into_boxed_slice(),
             instances,
         }
+    }
+
+    /// The entries of rows `keys` (in the view, in sequence order), their sort columns
+    /// read; with no sort, nothing is read.
+    fn entries_of(&self, keys: &[RowKey], made: &mut Vec<Entry>) -> Result<()> {
+        let columns = source_tags(self.sort.tags());
+        for_each_batch(&self.source, keys, &columns, &mut |_, batch| {
+            warm(batch);
+            made.extend(
+                (0..batch.rows()).map(|i| self.entry_of(|tag| batch_find(batch, &columns, i, tag))),
+            );
+            Ok(false)
+        })
     }
 
     /// The sequence number of each of `keys` (the source's keys, in its order): a row
@@ -477,7 +507,6 @@ impl<S: RowSource> Table<S> {
         keys: &[RowKey],
         seqs: &[u64],
     ) -> Result<(Vec<Option<Entry>>, Option<Counters>)> {
-        let columns = self.eval_columns();
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
         let mut entries: Vec<Option<Entry>> = Vec::new();
         entries.resize_with(self.seq_keys.len(), || None);
@@ -491,13 +520,101 @@ impl<S: RowSource> Table<S> {
             }
             return Ok((entries, counters));
         }
-        for_each_row(&self.source, keys, &columns, &mut |i, props| {
-            if let Some(e) = self.evaluate(keys[i], props, &mut counters)? {
-                entries[seqs[i] as usize] = Some(e);
+        if let Some(tests) = self
+            .restriction
+            .as_ref()
+            .and_then(Restriction::column_tests)
+        {
+            self.evaluate_by_column(keys, seqs, &tests, &mut entries)?;
+            return Ok((entries, counters));
+        }
+        let columns = self.eval_columns();
+        for_each_batch(&self.source, keys, &columns, &mut |base, batch| {
+            for (i, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
+                if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters)? {
+                    entries[seqs[base + i] as usize] = Some(e);
+                }
             }
             Ok(false)
         })?;
         Ok((entries, counters))
+    }
+
+    /// [`evaluate_all`](Table::evaluate_all) for a restriction of
+    /// [`Restriction::column_tests`]: chunk by chunk, a column at a time, each read for
+    /// the rows the tests of the columns before left; then the sort's columns of the
+    /// rows that passed.
+    fn evaluate_by_column(
+        &self,
+        keys: &[RowKey],
+        seqs: &[u64],
+        tests: &[&Restriction],
+        entries: &mut [Option<Entry>],
+    ) -> Result<()> {
+        // The tests by column, in the order the restriction names them.
+        let mut by_column: Vec<(ULONG, Vec<&Restriction>)> = Vec::new();
+        for &t in tests {
+            let Some(tag) = t.test_tag() else { continue };
+            match by_column
+                .iter_mut()
+                .find(|(c, _)| prop_id(*c) == prop_id(tag))
+            {
+                Some((_, ts)) => ts.push(t),
+                None => by_column.push((without_instance(tag), vec![t])),
+            }
+        }
+        let mut alive: Vec<usize> = Vec::with_capacity(CHUNK);
+        let mut asked: Vec<RowKey> = Vec::with_capacity(CHUNK);
+        let mut made: Vec<Entry> = Vec::new();
+        for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+            let base = c * CHUNK;
+            alive.clear();
+            alive.extend(0..chunk.len());
+            for (tag, tests) in &by_column {
+                if alive.is_empty() {
+                    break;
+                }
+                asked.clear();
+                asked.extend(alive.iter().map(|&i| chunk[i]));
+                let is_ikey = prop_id(*tag) == prop_id(sys::PR_INSTANCE_KEY);
+                let columns: &[ULONG] = if is_ikey { &[] } else { &[*tag] };
+                with_batch(&self.source, &asked, columns, &mut |batch| {
+                    let mut j = 0;
+                    alive.retain(|&i| {
+                        let ikey;
+                        let v = if is_ikey {
+                            ikey = instance_key(chunk[i], 0);
+                            Some(PropValue::Binary(&ikey))
+                        } else {
+                            batch
+                                .get(j, 0)
+                                .filter(|v| !matches!(v, PropValue::Error(_)))
+                        };
+                        j += 1;
+                        tests.iter().all(|t| t.test_value(v))
+                    });
+                    Ok(())
+                })?;
+            }
+            if alive.is_empty() {
+                continue;
+            }
+            asked.clear();
+            asked.extend(alive.iter().map(|&i| chunk[i]));
+            made.clear();
+            if self.sort.keys.is_empty() {
+                made.extend(alive.iter().map(|_| Entry {
+                    cells: Box::new([]),
+                    instances: 1,
+                }));
+            } else {
+                self.entries_of(&asked, &mut made)?;
+            }
+            for (&i, e) in alive.iter().zip(made.drain(..)) {
+                entries[seqs[base + i] as usize] = Some(e);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the source again and makes the view: the restriction, then the sort. The
@@ -566,12 +683,8 @@ impl<S: RowSource> Table<S> {
             .filter(|&s| self.entries[s as usize].is_some())
             .collect();
         let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
-        let columns = source_tags(self.sort.tags());
         let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
-        for_each_row(&self.source, &keys, &columns, &mut |_, props| {
-            made.push(self.entry_of(props));
-            Ok(false)
-        })?;
+        self.entries_of(&keys, &mut made)?;
         for (s, e) in seqs.into_iter().zip(made) {
             self.entries[s as usize] = Some(e);
         }
@@ -788,35 +901,54 @@ impl<S: RowSource> Table<S> {
         let keys: Vec<RowKey> = slots.iter().map(|s| self.key_of(s.seq)).collect();
         let wanted = source_tags(self.columns.iter().copied());
         let instance_tag = self.instance_index().map(|k| self.sort.keys[k].tag);
+        /// What a column shows.
+        enum Show {
+            InstanceKey,
+            /// The instance column's value of the row's instance, from this column of the
+            /// batch.
+            Instance(Option<usize>),
+            /// This column of the batch.
+            Value(Option<usize>),
+        }
+        let shows: Vec<(ULONG, Show)> = self
+            .columns
+            .iter()
+            .map(|&tag| {
+                let show = if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
+                    Show::InstanceKey
+                } else if instance_tag == Some(tag) {
+                    Show::Instance(column_index(&wanted, tag))
+                } else {
+                    Show::Value(column_index(&wanted, tag))
+                };
+                (tag, show)
+            })
+            .collect();
         let mut rows: Vec<Row> = Vec::with_capacity(slots.len());
-        for_each_row(&self.source, &keys, &wanted, &mut |i, props| {
-            let slot = slots[i];
-            let row = self
-                .columns
-                .iter()
-                .map(|&tag| {
-                    if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
-                        return column(
-                            tag,
-                            Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
-                        );
-                    }
-                    let value = find_value(props, tag);
-                    match instance_tag {
-                        Some(it) if it == tag => {
-                            match value.and_then(|v| element(&v, slot.inst as usize)) {
-                                Some(v) => Column {
-                                    tag,
-                                    value: v.into(),
-                                },
-                                None => super::columns::not_found(tag),
-                            }
+        for_each_batch(&self.source, &keys, &wanted, &mut |base, batch| {
+            warm(batch);
+            for i in base..(base + batch.rows()).min(keys.len()) {
+                let (slot, j) = (slots[i], i - base);
+                let value = |c: &Option<usize>| c.and_then(|c| batch.get(j, c));
+                let mut row: Row = Vec::with_capacity(shows.len());
+                row.extend(shows.iter().map(|(tag, show)| match show {
+                    Show::InstanceKey => column(
+                        *tag,
+                        Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
+                    ),
+                    Show::Instance(c) => {
+                        match value(c).and_then(|v| element(&v, slot.inst as usize)) {
+                            Some(v) => Column {
+                                tag: *tag,
+                                value: v.into(),
+                            },
+                            None => super::columns::not_found(*tag),
                         }
-                        _ => column(tag, value),
                     }
-                })
-                .collect();
-            rows.push(row);
+                    Show::Value(c) => column(*tag, value(c)),
+                }));
+                rows.push(row);
+            }
             Ok(false)
         })?;
         Ok(rows)
@@ -925,22 +1057,27 @@ impl<S: RowSource> Table<S> {
             .map(|k| prop_id(self.sort.keys[k].tag));
         let mut counters = r.counters();
         let mut found = None;
-        for_each_row(&self.source, &keys, &columns, &mut |i, props| {
-            let slot = self.order[positions[i]];
-            let instance = instance_id.map(|id| {
-                let v = find(props, prop_tag_of_id(id));
-                (id, v.and_then(|v| element(&v, slot.inst as usize)))
-            });
-            let row = SourceRow {
-                props,
-                key: keys[i],
-                ikey: instance_key(keys[i], slot.inst),
-                instance,
-                source: &self.source,
-            };
-            if r.matches(&row, &mut counters)? {
-                found = Some(positions[i]);
-                return Ok(true);
+        for_each_batch(&self.source, &keys, &columns, &mut |base, batch| {
+            for (j, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
+                let i = base + j;
+                let slot = self.order[positions[i]];
+                let instance = instance_id.map(|id| {
+                    let v = batch_find(batch, &columns, j, prop_tag_of_id(id));
+                    (id, v.and_then(|v| element(&v, slot.inst as usize)))
+                });
+                let row = SourceRow {
+                    batch,
+                    columns: &columns,
+                    row: j,
+                    key,
+                    ikey: instance_key(key, slot.inst),
+                    instance,
+                    source: &self.source,
+                };
+                if r.matches(&row, &mut counters)? {
+                    found = Some(positions[i]);
+                    return Ok(true);
+                }
             }
             Ok(false)
         })?;
@@ -1044,9 +1181,9 @@ impl<S: RowSource> Table<S> {
         let mut entry = None;
         let result = {
             let this = &*self;
-            for_each_row(&self.source, &[key], &columns, &mut |_, props| {
-                entry = this.evaluate(key, props, &mut counters)?;
-                Ok(true)
+            with_batch(&self.source, &[key], &columns, &mut |batch| {
+                entry = this.evaluate(key, batch, &columns, 0, &mut counters)?;
+                Ok(())
             })
         };
         self.counters = counters;
