@@ -493,6 +493,24 @@ impl Restriction {
         }
     }
 
+    /// This test of one column (see [`test_tag`](Restriction::test_tag)) made ready to be
+    /// run on many rows: a relation with a number, a time or a boolean on a column without
+    /// `MVI_FLAG` compares the row's value of that type directly.
+    pub(crate) fn column_test(&self) -> ColumnTest<'_> {
+        if let RestrictionKind::Property { relop, tag, value } = &self.kind {
+            if let (Ok(relop), false) = (Relop::from_raw(*relop), is_mvi(*tag)) {
+                match *value {
+                    OwnedValue::SysTime(x) => return ColumnTest::SysTime(relop, x),
+                    OwnedValue::Long(x) => return ColumnTest::Long(relop, x),
+                    OwnedValue::I8(x) => return ColumnTest::I8(relop, x),
+                    OwnedValue::Boolean(x) => return ColumnTest::Boolean(relop, x),
+                    _ => {}
+                }
+            }
+        }
+        ColumnTest::Other(self)
+    }
+
     /// Whether a restriction of [`test_tag`](Restriction::test_tag) passes on a row whose
     /// value of its column is `v` (`None`: the row has none, or a `PT_ERROR`). A relation
     /// no `RELOP_*` has passes nothing (`check` refuses it beforehand).
@@ -579,6 +597,40 @@ fn types_agree(tag: ULONG, value: &OwnedValue) -> Result<()> {
             sys::MAPI_E_TOO_COMPLEX,
             format!("a value of type {v:#06X} for the tag {tag:#010X}"),
         ))
+    }
+}
+
+/// Whether `tag`'s type has `MVI_FLAG`.
+fn is_mvi(tag: ULONG) -> bool {
+    prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
+}
+
+/// A test of one column made ready by [`Restriction::column_test`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ColumnTest<'r> {
+    /// `RES_PROPERTY` with a `PT_SYSTIME` value.
+    SysTime(Relop, u64),
+    /// `RES_PROPERTY` with a `PT_LONG` value.
+    Long(Relop, i32),
+    /// `RES_PROPERTY` with a `PT_I8` value.
+    I8(Relop, i64),
+    /// `RES_PROPERTY` with a `PT_BOOLEAN` value.
+    Boolean(Relop, bool),
+    /// Any other: [`Restriction::test_value`].
+    Other(&'r Restriction),
+}
+
+impl ColumnTest<'_> {
+    /// As [`Restriction::test_value`]: a value of another type does not compare.
+    pub(crate) fn test(&self, v: Option<PropValue<'_>>) -> bool {
+        match (*self, v) {
+            (ColumnTest::SysTime(r, x), Some(PropValue::SysTime(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Long(r, x), Some(PropValue::Long(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::I8(r, x), Some(PropValue::I8(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Boolean(r, x), Some(PropValue::Boolean(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Other(t), v) => t.test_value(v),
+            _ => false,
+        }
     }
 }
 
@@ -755,6 +807,16 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
     let case = fuzzy & (sys::FL_LOOSE | sys::FL_IGNORECASE) != 0;
     if let Some(p) = &pattern.ascii {
         match *v {
+            PropValue::Str(s) if level == sys::FL_SUBSTRING => {
+                if let Some(found) = substring_in_bytes(s.as_bytes(), p, case) {
+                    return found;
+                }
+            }
+            PropValue::String8(b) if level == sys::FL_SUBSTRING => {
+                if let Some(found) = substring_in_bytes(b, p, case) {
+                    return found;
+                }
+            }
             PropValue::Str(s) if s.is_ascii() => return found_ascii(s.as_bytes(), p, level, case),
             PropValue::String8(b) if b.is_ascii() => return found_ascii(b, p, level, case),
             PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => {
@@ -766,6 +828,51 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
     match fold_for_content(v, fuzzy) {
         Some(h) => found(&h, &pattern.chars, level),
         None => false,
+    }
+}
+
+/// `FL_SUBSTRING` of a folded ASCII pattern in text given as bytes (UTF-8, or Latin-1),
+/// searched bytewise (ASCII letters lowercased if `case`): `Some(true)` where the bytes
+/// hold it, `Some(false)` where they do not and are all ASCII, `None` (fold the text into
+/// characters and look again) otherwise. Found bytewise is found: a byte below 0x80 is
+/// one character in UTF-8 and in Latin-1, folding leaves an ASCII character one ASCII
+/// character (lowercased), and folds characters one at a time, so a run of ASCII
+/// characters stays a run in the folded text. Not found bytewise is not found only in
+/// ASCII text: elsewhere a character may fold to ASCII (`K`, the Kelvin sign, to `k`; `é`
+/// to `e` under `FL_IGNORENONSPACE`).
+fn substring_in_bytes(hay: &[u8], needle: &[u8], case: bool) -> Option<bool> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(true);
+    };
+    if hay.len() >= needle.len() {
+        // The pattern is folded: a letter in it is lowercase, and with `case` its
+        // uppercase matches too.
+        let other = if case {
+            first.to_ascii_uppercase()
+        } else {
+            first
+        };
+        let last = hay.len() - needle.len();
+        let mut at = 0;
+        while let Some(off) = memchr::memchr2(first, other, &hay[at..=last]) {
+            let i = at + off;
+            let same = hay[i + 1..i + needle.len()]
+                .iter()
+                .zip(rest)
+                .all(|(&h, &p)| (if case { h.to_ascii_lowercase() } else { h }) == p);
+            if same {
+                return Some(true);
+            }
+            at = i + 1;
+            if at > last {
+                break;
+            }
+        }
+    }
+    if hay.is_ascii() {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -12,7 +12,7 @@ use mapi_sync_runtime::{Error, Result};
 use super::bookmark::{Bookmarks, Mark, Place};
 use super::columns::{column, instance_key, parse_instance_key, Column, Row};
 use super::compare::element;
-use super::restriction::{Counters, Lookup, Restriction, RestrictionKind};
+use super::restriction::{ColumnTest, Counters, Lookup, Restriction, RestrictionKind};
 use super::sort::{is_instance_tag, without_instance, SortCell, SortOrder};
 use super::source::{Batch, RowKey, RowSource};
 
@@ -61,10 +61,18 @@ pub enum ChangeKind {
 #[derive(Debug)]
 struct Entry {
     /// Its sort values as cells: one per sort key (`Missing` for the instance key), then
-    /// for an instance sort the instance column's value of each instance.
+    /// for an instance sort the instance column's value of each instance (at least one:
+    /// how many rows of the view it is).
     cells: Box<[SortCell]>,
-    /// How many rows of the view it is (the instance column's values; at least 1).
-    instances: u32,
+}
+
+impl Entry {
+    /// The entry of a row in a view without a sort.
+    fn unsorted() -> Entry {
+        Entry {
+            cells: Box::new([]),
+        }
+    }
 }
 
 /// The cell a key without a value has.
@@ -89,8 +97,10 @@ pub struct Table<S> {
     counters: Option<Counters>,
     sort: SortOrder,
     /// Every source row seen, by its sequence number (the source's order; rows added
-    /// later come after); `None` for a row that has gone.
-    seq_keys: Vec<Option<RowKey>>,
+    /// later come after).
+    seq_keys: Vec<RowKey>,
+    /// Whether the row of each sequence number has gone (empty while none has).
+    gone: Vec<bool>,
     /// The sequence number of each row of `seq_keys`, made when first needed.
     by_key: OnceLock<HashMap<RowKey, u64>>,
     /// The rows in the view, by sequence number.
@@ -257,6 +267,7 @@ impl<S: RowSource> Table<S> {
             counters: None,
             sort: SortOrder::none(),
             seq_keys: Vec::new(),
+            gone: Vec::new(),
             by_key: OnceLock::new(),
             entries: Vec::new(),
             order: Vec::new(),
@@ -293,7 +304,20 @@ impl<S: RowSource> Table<S> {
 
     /// Row `seq`'s key (it is in the source).
     fn key_of(&self, seq: u64) -> RowKey {
-        self.seq_keys[seq as usize].expect("a row of the view has a key")
+        debug_assert!(!self.is_gone(seq), "a row of the view has a key");
+        self.seq_keys[seq as usize]
+    }
+
+    fn is_gone(&self, seq: u64) -> bool {
+        self.gone.get(seq as usize).copied().unwrap_or(false)
+    }
+
+    /// How many rows of the view entry `e` is.
+    fn instances(&self, e: &Entry) -> u32 {
+        match self.instance_index() {
+            Some(_) => e.cells.len().saturating_sub(self.sort.keys.len()).max(1) as u32,
+            None => 1,
+        }
     }
 
     /// The sequence number of every row seen.
@@ -302,7 +326,8 @@ impl<S: RowSource> Table<S> {
             self.seq_keys
                 .iter()
                 .enumerate()
-                .filter_map(|(s, k)| k.map(|k| (k, s as u64)))
+                .filter(|&(s, _)| !self.is_gone(s as u64))
+                .map(|(s, &k)| (k, s as u64))
                 .collect()
         })
     }
@@ -366,7 +391,7 @@ impl<S: RowSource> Table<S> {
         self.entries
             .get(s.seq as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|e| s.inst < e.instances)
+            .is_some_and(|e| s.inst < self.instances(e))
     }
 
     /// Where a row in the view is.
@@ -438,19 +463,17 @@ impl<S: RowSource> Table<S> {
                 false => SortCell::of(get(k.tag).as_ref()),
             })
             .collect();
-        let mut instances = 1;
         if let Some(k) = self.instance_index() {
             let v = get(keys[k].tag);
             let n = v.as_ref().and_then(super::compare::element_count);
-            instances = n.map_or(1, |n| n.max(1) as u32);
+            let instances = n.map_or(1, |n| n.max(1));
             cells.extend(
-                (0..instances as usize)
+                (0..instances)
                     .map(|i| SortCell::of(v.as_ref().and_then(|v| element(v, i)).as_ref())),
             );
         }
         Entry {
             cells: cells.into_boxed_slice(),
-            instances,
         }
     }
 
@@ -469,18 +492,21 @@ impl<S: RowSource> Table<S> {
 
     /// The sequence number of each of `keys` (the source's keys, in its order): a row
     /// seen before keeps its own, a new one gets the next; rows no longer listed are
-    /// forgotten.
-    fn assign_seqs(&mut self, keys: &[RowKey]) -> Vec<u64> {
-        let same = self.seq_keys.len() == keys.len()
-            && self.seq_keys.iter().zip(keys).all(|(s, k)| *s == Some(*k));
-        if same {
-            return (0..keys.len() as u64).collect();
+    /// forgotten. `None` when the keys are the rows seen, in order (row `i` has sequence
+    /// number `i`: a table opened, or the source unchanged); else the keys and their
+    /// numbers.
+    fn assign_seqs(&mut self, keys: Vec<RowKey>) -> Option<(Vec<RowKey>, Vec<u64>)> {
+        if self.seq_keys.is_empty() {
+            self.seq_keys = keys;
+            self.gone = Vec::new();
+            self.by_key = OnceLock::new();
+            return None;
+        }
+        if self.gone.is_empty() && self.seq_keys == keys {
+            return None;
         }
         let mut next = self.seq_keys.len() as u64;
-        let seqs: Vec<u64> = if self.seq_keys.is_empty() {
-            next = keys.len() as u64;
-            (0..next).collect()
-        } else {
+        let seqs: Vec<u64> = {
             let index = self.index();
             keys.iter()
                 .map(|k| {
@@ -491,53 +517,60 @@ impl<S: RowSource> Table<S> {
                 })
                 .collect()
         };
-        let mut seq_keys = vec![None; next as usize];
+        let mut seq_keys = vec![0; next as usize];
+        let mut gone = vec![true; next as usize];
         for (&k, &s) in keys.iter().zip(&seqs) {
-            seq_keys[s as usize] = Some(k);
+            seq_keys[s as usize] = k;
+            gone[s as usize] = false;
         }
         self.seq_keys = seq_keys;
+        self.gone = if gone.contains(&true) {
+            gone
+        } else {
+            Vec::new()
+        };
         self.by_key = OnceLock::new();
-        seqs
+        Some((keys, seqs))
     }
 
-    /// Each row of `keys` (with sequence numbers `seqs`) that passes the restriction, its
-    /// entry by sequence number; the restriction's counters as they end.
+    /// Each row of `keys` (row `i` with sequence number `seqs[i]`, or `i` without
+    /// `seqs`) that passes the restriction, its entry by sequence number in `entries`
+    /// (emptied first); the restriction's counters as they end.
     fn evaluate_all(
         &self,
         keys: &[RowKey],
-        seqs: &[u64],
-    ) -> Result<(Vec<Option<Entry>>, Option<Counters>)> {
+        seqs: Option<&[u64]>,
+        entries: &mut Vec<Option<Entry>>,
+    ) -> Result<Option<Counters>> {
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
-        let mut entries: Vec<Option<Entry>> = Vec::new();
+        entries.clear();
         entries.resize_with(self.seq_keys.len(), || None);
+        let seq = |i: usize| seqs.map_or(i, |s| s[i] as usize);
         if self.restriction.is_none() && self.sort.keys.is_empty() {
             // Every row, as it is: nothing to read.
-            for &s in seqs {
-                entries[s as usize] = Some(Entry {
-                    cells: Box::new([]),
-                    instances: 1,
-                });
+            for i in 0..keys.len() {
+                entries[seq(i)] = Some(Entry::unsorted());
             }
-            return Ok((entries, counters));
+            return Ok(counters);
         }
         if let Some(tests) = self
             .restriction
             .as_ref()
             .and_then(Restriction::column_tests)
         {
-            self.evaluate_by_column(keys, seqs, &tests, &mut entries)?;
-            return Ok((entries, counters));
+            self.evaluate_by_column(keys, &seq, &tests, entries)?;
+            return Ok(counters);
         }
         let columns = self.eval_columns();
         for_each_batch(&self.source, keys, &columns, &mut |base, batch| {
             for (i, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
                 if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters)? {
-                    entries[seqs[base + i] as usize] = Some(e);
+                    entries[seq(base + i)] = Some(e);
                 }
             }
             Ok(false)
         })?;
-        Ok((entries, counters))
+        Ok(counters)
     }
 
     /// [`evaluate_all`](Table::evaluate_all) for a restriction of
@@ -547,20 +580,20 @@ impl<S: RowSource> Table<S> {
     fn evaluate_by_column(
         &self,
         keys: &[RowKey],
-        seqs: &[u64],
+        seq: &dyn Fn(usize) -> usize,
         tests: &[&Restriction],
         entries: &mut [Option<Entry>],
     ) -> Result<()> {
         // The tests by column, in the order the restriction names them.
-        let mut by_column: Vec<(ULONG, Vec<&Restriction>)> = Vec::new();
+        let mut by_column: Vec<(ULONG, Vec<ColumnTest<'_>>)> = Vec::new();
         for &t in tests {
             let Some(tag) = t.test_tag() else { continue };
             match by_column
                 .iter_mut()
                 .find(|(c, _)| prop_id(*c) == prop_id(tag))
             {
-                Some((_, ts)) => ts.push(t),
-                None => by_column.push((without_instance(tag), vec![t])),
+                Some((_, ts)) => ts.push(t.column_test()),
+                None => by_column.push((without_instance(tag), vec![t.column_test()])),
             }
         }
         let mut alive: Vec<usize> = Vec::with_capacity(CHUNK);
@@ -591,7 +624,7 @@ impl<S: RowSource> Table<S> {
                                 .filter(|v| !matches!(v, PropValue::Error(_)))
                         };
                         j += 1;
-                        tests.iter().all(|t| t.test_value(v))
+                        tests.iter().all(|t| t.test(v))
                     });
                     Ok(())
                 })?;
@@ -603,15 +636,12 @@ impl<S: RowSource> Table<S> {
             asked.extend(alive.iter().map(|&i| chunk[i]));
             made.clear();
             if self.sort.keys.is_empty() {
-                made.extend(alive.iter().map(|_| Entry {
-                    cells: Box::new([]),
-                    instances: 1,
-                }));
+                made.extend(alive.iter().map(|_| Entry::unsorted()));
             } else {
                 self.entries_of(&asked, &mut made)?;
             }
             for (&i, e) in alive.iter().zip(made.drain(..)) {
-                entries[seqs[base + i] as usize] = Some(e);
+                entries[seq(base + i)] = Some(e);
             }
         }
         Ok(())
@@ -622,10 +652,15 @@ impl<S: RowSource> Table<S> {
     fn rebuild(&mut self) -> Result<()> {
         let mut keys = Vec::new();
         self.source.keys(&mut keys)?;
-        let seqs = self.assign_seqs(&keys);
-        let (entries, counters) = self.evaluate_all(&keys, &seqs)?;
-        self.counters = counters;
+        let listed = self.assign_seqs(keys);
+        // The entries' room is used again (new room would be new memory to fault in).
+        let mut entries = std::mem::take(&mut self.entries);
+        let counters = match &listed {
+            Some((keys, seqs)) => self.evaluate_all(keys, Some(seqs), &mut entries),
+            None => self.evaluate_all(&self.seq_keys, None, &mut entries),
+        };
         self.entries = entries;
+        self.counters = counters?;
         self.make_order();
         Ok(())
     }
@@ -634,13 +669,15 @@ impl<S: RowSource> Table<S> {
     /// discarded.
     fn make_order(&mut self) {
         // In sequence order, so that a stable sort keeps the source's order for ties.
-        let mut order: Vec<Slot> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(seq, e)| Some((seq as u64, e.as_ref()?.instances)))
-            .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst }))
-            .collect();
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(
+            self.entries
+                .iter()
+                .enumerate()
+                .filter_map(|(seq, e)| Some((seq as u64, self.instances(e.as_ref()?))))
+                .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst })),
+        );
         if !self.sort.keys.is_empty() {
             order = self.sorted(order);
         }
@@ -679,9 +716,16 @@ impl<S: RowSource> Table<S> {
     /// The view's rows sorted again: their sort columns read (in sequence order), their
     /// entries made anew, the order made.
     fn resort(&mut self) -> Result<()> {
-        let seqs: Vec<u64> = (0..self.entries.len() as u64)
-            .filter(|&s| self.entries[s as usize].is_some())
+        // The view's rows (each has its first instance in the order), in sequence order.
+        let mut seqs: Vec<u64> = self
+            .order
+            .iter()
+            .filter(|s| s.inst == 0)
+            .map(|s| s.seq)
             .collect();
+        if !seqs.windows(2).all(|w| w[0] < w[1]) {
+            seqs.sort_unstable();
+        }
         let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
         let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
         self.entries_of(&keys, &mut made)?;
@@ -1096,7 +1140,10 @@ impl<S: RowSource> Table<S> {
             return self.row_modified(key);
         }
         let seq = self.seq_keys.len() as u64;
-        self.seq_keys.push(Some(key));
+        self.seq_keys.push(key);
+        if !self.gone.is_empty() {
+            self.gone.push(false);
+        }
         self.index_mut().insert(key, seq);
         let mut changes = Vec::new();
         self.insert_row(key, seq, &mut changes)?;
@@ -1114,7 +1161,10 @@ impl<S: RowSource> Table<S> {
         };
         let mut changes = Vec::new();
         self.remove_row(seq, &mut changes);
-        self.seq_keys[seq as usize] = None;
+        if self.gone.is_empty() {
+            self.gone = vec![false; self.seq_keys.len()];
+        }
+        self.gone[seq as usize] = true;
         Ok(changes)
     }
 
@@ -1150,7 +1200,7 @@ impl<S: RowSource> Table<S> {
         let Some(instances) = self
             .entries
             .get(seq as usize)
-            .and_then(|e| e.as_ref().map(|e| e.instances))
+            .and_then(|e| e.as_ref().map(|e| self.instances(e)))
         else {
             return;
         };
@@ -1191,7 +1241,7 @@ impl<S: RowSource> Table<S> {
         let Some(entry) = entry else {
             return Ok(());
         };
-        let instances = entry.instances;
+        let instances = self.instances(&entry);
         if self.entries.len() <= seq as usize {
             self.entries.resize_with(seq as usize + 1, || None);
         }
