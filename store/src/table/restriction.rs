@@ -841,32 +841,51 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
 /// ASCII text: elsewhere a character may fold to ASCII (`K`, the Kelvin sign, to `k`; `é`
 /// to `e` under `FL_IGNORENONSPACE`).
 fn substring_in_bytes(hay: &[u8], needle: &[u8], case: bool) -> Option<bool> {
-    let Some((&first, rest)) = needle.split_first() else {
+    let Some(&first) = needle.first() else {
         return Some(true);
     };
     if hay.len() >= needle.len() {
-        // The pattern is folded: a letter in it is lowercase, and with `case` its
-        // uppercase matches too.
-        let other = if case {
-            first.to_ascii_uppercase()
-        } else {
-            first
+        // The pattern is folded: with `case`, a letter in it is lowercase, and `b | 0x20`
+        // is that letter for it and its uppercase only. Other bytes compare as they are.
+        let lower = |p: u8| {
+            if case && p.is_ascii_lowercase() {
+                0x20
+            } else {
+                0
+            }
         };
-        let last = hay.len() - needle.len();
-        let mut at = 0;
-        while let Some(off) = memchr::memchr2(first, other, &hay[at..=last]) {
-            let i = at + off;
-            let same = hay[i + 1..i + needle.len()]
+        let same_at = |i: usize| {
+            hay[i..i + needle.len()]
                 .iter()
-                .zip(rest)
-                .all(|(&h, &p)| (if case { h.to_ascii_lowercase() } else { h }) == p);
-            if same {
+                .zip(needle)
+                .all(|(&h, &p)| h | lower(p) == p)
+        };
+        let (first_lower, last) = (lower(first), hay.len() - needle.len());
+        // Eight bytes at a time, where the first byte of the pattern may start (the
+        // bytes where `(word | mask) ^ first` is zero: `(x - 0x01..) & !x & 0x80..` marks
+        // each, and perhaps bytes after one, which `same_at` then refuses).
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let (mask, firsts) = (ONES * u64::from(first_lower), ONES * u64::from(first));
+        let mut i = 0;
+        while i + 8 <= hay.len() && i <= last {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&hay[i..i + 8]);
+            let x = (u64::from_le_bytes(word) | mask) ^ firsts;
+            let mut zeros = x.wrapping_sub(ONES) & !x & (ONES << 7);
+            while zeros != 0 {
+                let at = i + (zeros.trailing_zeros() / 8) as usize;
+                if at <= last && same_at(at) {
+                    return Some(true);
+                }
+                zeros &= zeros - 1;
+            }
+            i += 8;
+        }
+        while i <= last {
+            if hay[i] | first_lower == first && same_at(i) {
                 return Some(true);
             }
-            at = i + 1;
-            if at > last {
-                break;
-            }
+            i += 1;
         }
     }
     if hay.is_ascii() {

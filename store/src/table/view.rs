@@ -671,13 +671,26 @@ impl<S: RowSource> Table<S> {
         // In sequence order, so that a stable sort keeps the source's order for ties.
         let mut order = std::mem::take(&mut self.order);
         order.clear();
-        order.extend(
-            self.entries
-                .iter()
-                .enumerate()
-                .filter_map(|(seq, e)| Some((seq as u64, self.instances(e.as_ref()?))))
-                .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst })),
-        );
+        if self.instance_index().is_some() {
+            order.extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(seq, e)| Some((seq as u64, self.instances(e.as_ref()?))))
+                    .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst })),
+            );
+        } else {
+            order.extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.is_some())
+                    .map(|(seq, _)| Slot {
+                        seq: seq as u64,
+                        inst: 0,
+                    }),
+            );
+        }
         if !self.sort.keys.is_empty() {
             order = self.sorted(order);
         }
@@ -689,19 +702,37 @@ impl<S: RowSource> Table<S> {
         }
     }
 
-    /// `slots` in the sort's order, stably (ties keep their order): each with its first
-    /// key's prefix, so that most comparisons compare two numbers.
+    /// `slots` (in sequence order) in the sort's order, stably (ties keep their order).
+    /// Each is sorted first by its first key's prefix, as three numbers with its place in
+    /// `slots` (most prefixes differ, and these comparisons are cheap); only runs of equal
+    /// prefixes are then sorted by their cells, stably.
     fn sorted(&self, slots: Vec<Slot>) -> Vec<Slot> {
         let descending = self.sort.keys[0].order == sys::TABLE_SORT_DESCEND;
-        let mut decorated: Vec<(u128, Slot)> = slots
-            .into_iter()
-            .map(|s| {
+        let mut keyed: Vec<[u64; 3]> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
                 let p = self.cell(self.entry(s.seq), 0, s.inst).prefix();
-                (if descending { !p } else { p }, s)
+                let p = if descending { !p } else { p };
+                [(p >> 64) as u64, p as u64, i as u64]
             })
             .collect();
-        decorated.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| self.cmp_cells(a, b)));
-        decorated.into_iter().map(|(_, s)| s).collect()
+        keyed.sort_unstable();
+        let mut order: Vec<Slot> = keyed.iter().map(|k| slots[k[2] as usize]).collect();
+        let mut start = 0;
+        while start < keyed.len() {
+            let prefix = &keyed[start][..2];
+            let end = start
+                + keyed[start..]
+                    .iter()
+                    .take_while(|k| &k[..2] == prefix)
+                    .count();
+            if end - start > 1 {
+                order[start..end].sort_by(|a, b| self.cmp_cells(a, b));
+            }
+            start = end;
+        }
+        order
     }
 
     /// Whether `SortTable` can keep the view's rows and read only their sort columns: a
