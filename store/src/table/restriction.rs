@@ -497,6 +497,20 @@ impl Restriction {
     /// run on many rows: a relation with a number, a time or a boolean on a column without
     /// `MVI_FLAG` compares the row's value of that type directly.
     pub(crate) fn column_test(&self) -> ColumnTest<'_> {
+        if let RestrictionKind::Content {
+            fuzzy_level, tag, ..
+        } = &self.kind
+        {
+            if let (Some(ascii), false) = (
+                self.pattern.as_ref().and_then(|p| p.ascii.as_deref()),
+                is_mvi(*tag),
+            ) {
+                if fuzzy_level & 0xFFFF == sys::FL_SUBSTRING {
+                    let case = fuzzy_level & (sys::FL_LOOSE | sys::FL_IGNORECASE) != 0;
+                    return ColumnTest::Substring(ascii, case, self);
+                }
+            }
+        }
         if let RestrictionKind::Property { relop, tag, value } = &self.kind {
             if let (Ok(relop), false) = (Relop::from_raw(*relop), is_mvi(*tag)) {
                 match *value {
@@ -616,6 +630,9 @@ pub(crate) enum ColumnTest<'r> {
     I8(Relop, i64),
     /// `RES_PROPERTY` with a `PT_BOOLEAN` value.
     Boolean(Relop, bool),
+    /// `RES_CONTENT`, `FL_SUBSTRING` of a folded ASCII pattern, with `FL_IGNORECASE` (or
+    /// `FL_LOOSE`) or not; the restriction for text the bytes do not decide.
+    Substring(&'r [u8], bool, &'r Restriction),
     /// Any other: [`Restriction::test_value`].
     Other(&'r Restriction),
 }
@@ -628,8 +645,47 @@ impl ColumnTest<'_> {
             (ColumnTest::Long(r, x), Some(PropValue::Long(y))) => r.holds(y.cmp(&x)),
             (ColumnTest::I8(r, x), Some(PropValue::I8(y))) => r.holds(y.cmp(&x)),
             (ColumnTest::Boolean(r, x), Some(PropValue::Boolean(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Substring(p, case, t), Some(v)) => {
+                let found = match v {
+                    PropValue::Str(s) => substring_in_bytes(s.as_bytes(), p, case),
+                    PropValue::String8(b) => substring_in_bytes(b, p, case),
+                    _ => None,
+                };
+                found.unwrap_or_else(|| t.test_value(Some(v)))
+            }
             (ColumnTest::Other(t), v) => t.test_value(v),
             _ => false,
+        }
+    }
+
+    /// For each row whose `pass` is still true, whether its value in `values` (none
+    /// past its end; a `PT_ERROR` is none) passes [`test`](ColumnTest::test); a loop of
+    /// its own for each kind of test.
+    pub(crate) fn test_all(&self, values: &[Option<PropValue<'_>>], pass: &mut [bool]) {
+        fn each(
+            values: &[Option<PropValue<'_>>],
+            pass: &mut [bool],
+            test: impl Fn(Option<PropValue<'_>>) -> bool,
+        ) {
+            for (i, p) in pass.iter_mut().enumerate() {
+                if *p {
+                    let v = values.get(i).copied().flatten();
+                    *p = test(v.filter(|v| !matches!(v, PropValue::Error(_))));
+                }
+            }
+        }
+        match *self {
+            ColumnTest::SysTime(r, x) => each(
+                values,
+                pass,
+                |v| matches!(v, Some(PropValue::SysTime(y)) if r.holds(y.cmp(&x))),
+            ),
+            ColumnTest::Long(r, x) => each(
+                values,
+                pass,
+                |v| matches!(v, Some(PropValue::Long(y)) if r.holds(y.cmp(&x))),
+            ),
+            _ => each(values, pass, |v| self.test(v)),
         }
     }
 }

@@ -597,6 +597,7 @@ impl<S: RowSource> Table<S> {
             }
         }
         let mut alive: Vec<usize> = Vec::with_capacity(CHUNK);
+        let mut pass: Vec<bool> = Vec::with_capacity(CHUNK);
         let mut asked: Vec<RowKey> = Vec::with_capacity(CHUNK);
         let mut made: Vec<Entry> = Vec::new();
         for (c, chunk) in keys.chunks(CHUNK).enumerate() {
@@ -612,19 +613,23 @@ impl<S: RowSource> Table<S> {
                 let is_ikey = prop_id(*tag) == prop_id(sys::PR_INSTANCE_KEY);
                 let columns: &[ULONG] = if is_ikey { &[] } else { &[*tag] };
                 with_batch(&self.source, &asked, columns, &mut |batch| {
+                    pass.clear();
+                    pass.resize(asked.len(), true);
+                    if is_ikey {
+                        for (p, &key) in pass.iter_mut().zip(&asked) {
+                            let ikey = instance_key(key, 0);
+                            let v = Some(PropValue::Binary(&ikey));
+                            *p = tests.iter().all(|t| t.test(v));
+                        }
+                    } else {
+                        for t in tests {
+                            t.test_all(batch.column(0), &mut pass);
+                        }
+                    }
                     let mut j = 0;
-                    alive.retain(|&i| {
-                        let ikey;
-                        let v = if is_ikey {
-                            ikey = instance_key(chunk[i], 0);
-                            Some(PropValue::Binary(&ikey))
-                        } else {
-                            batch
-                                .get(j, 0)
-                                .filter(|v| !matches!(v, PropValue::Error(_)))
-                        };
+                    alive.retain(|_| {
                         j += 1;
-                        tests.iter().all(|t| t.test(v))
+                        pass[j - 1]
                     });
                     Ok(())
                 })?;

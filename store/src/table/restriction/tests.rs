@@ -490,6 +490,12 @@ fn the_fast_content_search_answers_as_folding_every_character_does() {
         for v in values {
             let slow = content_matches(&v, &PropValue::Str(&needle), fuzzy);
             assert_eq!(r.test_value(Some(v)), slow, "{v:?} {needle:?} {fuzzy:#X}");
+            // And as the engine tests a column, a row at a time and many at once.
+            let test = r.column_test();
+            assert_eq!(test.test(Some(v)), slow, "{v:?} {needle:?} {fuzzy:#X}");
+            let mut pass = [true, true, false];
+            test.test_all(&[Some(v), Some(PropValue::Error(1))], &mut pass);
+            assert_eq!(pass, [slow, false, false]);
         }
     }
 }
