@@ -57,21 +57,20 @@ pub enum ChangeKind {
     Modified,
 }
 
-/// A row of the source that is in the view.
-#[derive(Debug)]
+/// A row of the source that is in the view: where its sort values are among the table's
+/// cells (`cells[start..start + len]`): one per sort key (`Missing` for the instance key),
+/// then for an instance sort the instance column's value of each instance (at least one:
+/// how many rows of the view it is).
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Its sort values as cells: one per sort key (`Missing` for the instance key), then
-    /// for an instance sort the instance column's value of each instance (at least one:
-    /// how many rows of the view it is).
-    cells: Box<[SortCell]>,
+    start: u32,
+    len: u32,
 }
 
 impl Entry {
     /// The entry of a row in a view without a sort.
     fn unsorted() -> Entry {
-        Entry {
-            cells: Box::new([]),
-        }
+        Entry { start: 0, len: 0 }
     }
 }
 
@@ -105,6 +104,11 @@ pub struct Table<S> {
     by_key: OnceLock<HashMap<RowKey, u64>>,
     /// The rows in the view, by sequence number.
     entries: Vec<Option<Entry>>,
+    /// The entries' sort values, one run after another (made for all of them at once,
+    /// then those of rows changed since).
+    cells: Vec<SortCell>,
+    /// How many of `cells` belong to no entry any more.
+    garbage: usize,
     /// The view, in order.
     order: Vec<Slot>,
     /// The next row to read: `0..=order.len()`.
@@ -270,6 +274,8 @@ impl<S: RowSource> Table<S> {
             gone: Vec::new(),
             by_key: OnceLock::new(),
             entries: Vec::new(),
+            cells: Vec::new(),
+            garbage: 0,
             order: Vec::new(),
             cursor: 0,
             bookmarks: Bookmarks::default(),
@@ -315,7 +321,7 @@ impl<S: RowSource> Table<S> {
     /// How many rows of the view entry `e` is.
     fn instances(&self, e: &Entry) -> u32 {
         match self.instance_index() {
-            Some(_) => e.cells.len().saturating_sub(self.sort.keys.len()).max(1) as u32,
+            Some(_) => (e.len as usize).saturating_sub(self.sort.keys.len()).max(1) as u32,
             None => 1,
         }
     }
@@ -338,13 +344,14 @@ impl<S: RowSource> Table<S> {
     }
 
     /// Instance `inst`'s cell of sort key `k`.
-    fn cell<'e>(&self, e: &'e Entry, k: usize, inst: u32) -> &'e SortCell {
+    fn cell(&self, e: &Entry, k: usize, inst: u32) -> &SortCell {
+        let cells = &self.cells[e.start as usize..(e.start + e.len) as usize];
         if Some(k) == self.instance_index() {
-            e.cells
+            cells
                 .get(self.sort.keys.len() + inst as usize)
                 .unwrap_or(&MISSING)
         } else {
-            &e.cells[k]
+            &cells[k]
         }
     }
 
@@ -432,6 +439,7 @@ impl<S: RowSource> Table<S> {
         columns: &[ULONG],
         row: usize,
         counters: &mut Option<Counters>,
+        pool: &mut Vec<SortCell>,
     ) -> Result<Option<Entry>> {
         if let (Some(r), Some(c)) = (&self.restriction, counters.as_mut()) {
             let row = SourceRow {
@@ -447,44 +455,55 @@ impl<S: RowSource> Table<S> {
                 return Ok(None);
             }
         }
-        Ok(Some(
-            self.entry_of(|tag| batch_find(batch, columns, row, tag)),
-        ))
+        Ok(Some(self.entry_of(pool, |tag| {
+            batch_find(batch, columns, row, tag)
+        })))
     }
 
-    /// The entry of a row in the view: its sort cells and instances, from its values
-    /// (`get`: the value with a tag's identifier, not a `PT_ERROR`).
-    fn entry_of<'a>(&self, get: impl Fn(ULONG) -> Option<PropValue<'a>>) -> Entry {
+    /// The entry of a row in the view, its sort cells and instances pushed onto `pool`,
+    /// from its values (`get`: the value with a tag's identifier, not a `PT_ERROR`).
+    fn entry_of<'a>(
+        &self,
+        pool: &mut Vec<SortCell>,
+        get: impl Fn(ULONG) -> Option<PropValue<'a>>,
+    ) -> Entry {
+        let start = pool.len();
         let keys = &self.sort.keys;
-        let mut cells: Vec<SortCell> = keys
-            .iter()
-            .map(|k| match k.is_instance() {
-                true => SortCell::Missing,
-                false => SortCell::of(get(k.tag).as_ref()),
-            })
-            .collect();
+        pool.extend(keys.iter().map(|k| match k.is_instance() {
+            true => SortCell::Missing,
+            false => SortCell::of(get(k.tag).as_ref()),
+        }));
         if let Some(k) = self.instance_index() {
             let v = get(keys[k].tag);
             let n = v.as_ref().and_then(super::compare::element_count);
             let instances = n.map_or(1, |n| n.max(1));
-            cells.extend(
+            pool.extend(
                 (0..instances)
                     .map(|i| SortCell::of(v.as_ref().and_then(|v| element(v, i)).as_ref())),
             );
         }
+        // Four billion cells would be more memory than a machine has.
+        let index = |n: usize| u32::try_from(n).expect("fewer than 2^32 sort values");
         Entry {
-            cells: cells.into_boxed_slice(),
+            start: index(start),
+            len: index(pool.len() - start),
         }
     }
 
     /// The entries of rows `keys` (in the view, in sequence order), their sort columns
-    /// read; with no sort, nothing is read.
-    fn entries_of(&self, keys: &[RowKey], made: &mut Vec<Entry>) -> Result<()> {
+    /// read and their cells pushed onto `pool`; with no sort, nothing is read.
+    fn entries_of(
+        &self,
+        keys: &[RowKey],
+        pool: &mut Vec<SortCell>,
+        made: &mut Vec<Entry>,
+    ) -> Result<()> {
         let columns = source_tags(self.sort.tags());
         for_each_batch(&self.source, keys, &columns, &mut |_, batch| {
             warm(batch);
             made.extend(
-                (0..batch.rows()).map(|i| self.entry_of(|tag| batch_find(batch, &columns, i, tag))),
+                (0..batch.rows())
+                    .map(|i| self.entry_of(pool, |tag| batch_find(batch, &columns, i, tag))),
             );
             Ok(false)
         })
@@ -541,6 +560,7 @@ impl<S: RowSource> Table<S> {
         keys: &[RowKey],
         seqs: Option<&[u64]>,
         entries: &mut Vec<Option<Entry>>,
+        pool: &mut Vec<SortCell>,
     ) -> Result<Option<Counters>> {
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
         entries.clear();
@@ -558,13 +578,13 @@ impl<S: RowSource> Table<S> {
             .as_ref()
             .and_then(Restriction::column_tests)
         {
-            self.evaluate_by_column(keys, &seq, &tests, entries)?;
+            self.evaluate_by_column(keys, &seq, &tests, entries, pool)?;
             return Ok(counters);
         }
         let columns = self.eval_columns();
         for_each_batch(&self.source, keys, &columns, &mut |base, batch| {
             for (i, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
-                if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters)? {
+                if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters, pool)? {
                     entries[seq(base + i)] = Some(e);
                 }
             }
@@ -583,6 +603,7 @@ impl<S: RowSource> Table<S> {
         seq: &dyn Fn(usize) -> usize,
         tests: &[&Restriction],
         entries: &mut [Option<Entry>],
+        pool: &mut Vec<SortCell>,
     ) -> Result<()> {
         // The tests by column, in the order the restriction names them.
         let mut by_column: Vec<(ULONG, Vec<ColumnTest<'_>>)> = Vec::new();
@@ -643,7 +664,7 @@ impl<S: RowSource> Table<S> {
             if self.sort.keys.is_empty() {
                 made.extend(alive.iter().map(|_| Entry::unsorted()));
             } else {
-                self.entries_of(&asked, &mut made)?;
+                self.entries_of(&asked, pool, &mut made)?;
             }
             for (&i, e) in alive.iter().zip(made.drain(..)) {
                 entries[seq(base + i)] = Some(e);
@@ -660,14 +681,30 @@ impl<S: RowSource> Table<S> {
         let listed = self.assign_seqs(keys);
         // The entries' room is used again (new room would be new memory to fault in).
         let mut entries = std::mem::take(&mut self.entries);
+        let mut pool = Vec::new();
         let counters = match &listed {
-            Some((keys, seqs)) => self.evaluate_all(keys, Some(seqs), &mut entries),
-            None => self.evaluate_all(&self.seq_keys, None, &mut entries),
+            Some((keys, seqs)) => self.evaluate_all(keys, Some(seqs), &mut entries, &mut pool),
+            None => self.evaluate_all(&self.seq_keys, None, &mut entries, &mut pool),
+        };
+        let result = match counters {
+            Ok(counters) => {
+                self.counters = counters;
+                Ok(())
+            }
+            Err(e) => {
+                // An empty view, consistent, until a rebuild succeeds.
+                entries.clear();
+                entries.resize_with(self.seq_keys.len(), || None);
+                pool.clear();
+                self.counters = self.restriction.as_ref().map(Restriction::counters);
+                Err(e)
+            }
         };
         self.entries = entries;
-        self.counters = counters?;
+        self.cells = pool;
+        self.garbage = 0;
         self.make_order();
-        Ok(())
+        result
     }
 
     /// The view's order from the entries; the cursor to the beginning, the bookmarks
@@ -764,10 +801,13 @@ impl<S: RowSource> Table<S> {
         }
         let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
         let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
-        self.entries_of(&keys, &mut made)?;
+        let mut pool = Vec::with_capacity(seqs.len() * self.sort.keys.len());
+        self.entries_of(&keys, &mut pool, &mut made)?;
         for (s, e) in seqs.into_iter().zip(made) {
             self.entries[s as usize] = Some(e);
         }
+        self.cells = pool;
+        self.garbage = 0;
         self.make_order();
         Ok(())
     }
@@ -1258,20 +1298,24 @@ impl<S: RowSource> Table<S> {
                 position: pos,
             });
         }
-        self.entries[seq as usize] = None;
+        if let Some(e) = self.entries[seq as usize].take() {
+            self.garbage += e.len as usize;
+        }
     }
 
     fn insert_row(&mut self, key: RowKey, seq: u64, changes: &mut Vec<TableChange>) -> Result<()> {
         let columns = self.eval_columns();
         let mut counters = self.counters.take();
         let mut entry = None;
+        let mut pool = std::mem::take(&mut self.cells);
         let result = {
             let this = &*self;
             with_batch(&self.source, &[key], &columns, &mut |batch| {
-                entry = this.evaluate(key, batch, &columns, 0, &mut counters)?;
+                entry = this.evaluate(key, batch, &columns, 0, &mut counters, &mut pool)?;
                 Ok(())
             })
         };
+        self.cells = pool;
         self.counters = counters;
         result?;
         let Some(entry) = entry else {
@@ -1308,7 +1352,28 @@ impl<S: RowSource> Table<S> {
                 }
             }
         }
+        self.compact();
         Ok(())
+    }
+
+    /// Makes `cells` hold only the entries' cells again once most of them are garbage.
+    fn compact(&mut self) {
+        if self.garbage < 32 || self.garbage < self.cells.len() / 2 {
+            return;
+        }
+        let mut pool = Vec::with_capacity(self.cells.len() - self.garbage);
+        for e in self.entries.iter_mut().flatten() {
+            let start = pool.len();
+            let old = e.start as usize..(e.start + e.len) as usize;
+            pool.extend(
+                self.cells[old]
+                    .iter_mut()
+                    .map(|c| std::mem::replace(c, SortCell::Missing)),
+            );
+            e.start = start as u32;
+        }
+        self.cells = pool;
+        self.garbage = 0;
     }
 
     /// The current cursor position (`0..=row_count`).
