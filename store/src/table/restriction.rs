@@ -638,6 +638,11 @@ pub(crate) enum ColumnTest<'r> {
 }
 
 impl ColumnTest<'_> {
+    /// Whether it is a relation with a number (a time, a boolean).
+    pub(crate) fn is_numeric(&self) -> bool {
+        !matches!(self, ColumnTest::Substring(..) | ColumnTest::Other(_))
+    }
+
     /// As [`Restriction::test_value`]: a value of another type does not compare.
     pub(crate) fn test(&self, v: Option<PropValue<'_>>) -> bool {
         match (*self, v) {

@@ -605,7 +605,7 @@ impl<S: RowSource> Table<S> {
         entries: &mut [Option<Entry>],
         pool: &mut Vec<SortCell>,
     ) -> Result<()> {
-        // The tests by column, in the order the restriction names them.
+        // The tests by column.
         let mut by_column: Vec<(ULONG, Vec<ColumnTest<'_>>)> = Vec::new();
         for &t in tests {
             let Some(tag) = t.test_tag() else { continue };
@@ -617,6 +617,9 @@ impl<S: RowSource> Table<S> {
                 None => by_column.push((without_instance(tag), vec![t.column_test()])),
             }
         }
+        // Columns tested only by relations with numbers first (a number is cheaper to
+        // read and test than text is to search), the others in the restriction's order.
+        by_column.sort_by_key(|(_, tests)| !tests.iter().all(ColumnTest::is_numeric));
         let mut alive: Vec<usize> = Vec::with_capacity(CHUNK);
         let mut pass: Vec<bool> = Vec::with_capacity(CHUNK);
         let mut asked: Vec<RowKey> = Vec::with_capacity(CHUNK);
