@@ -706,17 +706,22 @@ impl<S: RowSource> Table<S> {
         self.entries = entries;
         self.cells = pool;
         self.garbage = 0;
-        self.make_order();
+        self.make_order(None);
         result
     }
 
-    /// The view's order from the entries; the cursor to the beginning, the bookmarks
-    /// discarded.
-    fn make_order(&mut self) {
+    /// The view's order from the entries (`rows`: the sequence numbers of those in the
+    /// view, in order, when known); the cursor to the beginning, the bookmarks discarded.
+    fn make_order(&mut self, rows: Option<&[u64]>) {
         // In sequence order, so that a stable sort keeps the source's order for ties.
         let mut order = std::mem::take(&mut self.order);
         order.clear();
-        if self.instance_index().is_some() {
+        if let Some(rows) = rows {
+            for &seq in rows {
+                let n = self.instances(self.entry(seq));
+                order.extend((0..n).map(|inst| Slot { seq, inst }));
+            }
+        } else if self.instance_index().is_some() {
             order.extend(
                 self.entries
                     .iter()
@@ -806,12 +811,12 @@ impl<S: RowSource> Table<S> {
         let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
         let mut pool = Vec::with_capacity(seqs.len() * self.sort.keys.len());
         self.entries_of(&keys, &mut pool, &mut made)?;
-        for (s, e) in seqs.into_iter().zip(made) {
+        for (&s, e) in seqs.iter().zip(made) {
             self.entries[s as usize] = Some(e);
         }
         self.cells = pool;
         self.garbage = 0;
-        self.make_order();
+        self.make_order(Some(&seqs));
         Ok(())
     }
 
