@@ -561,6 +561,7 @@ impl<S: RowSource> Table<S> {
         seqs: Option<&[u64]>,
         entries: &mut Vec<Option<Entry>>,
         pool: &mut Vec<SortCell>,
+        rows: &mut Option<Vec<u64>>,
     ) -> Result<Option<Counters>> {
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
         entries.clear();
@@ -578,18 +579,23 @@ impl<S: RowSource> Table<S> {
             .as_ref()
             .and_then(Restriction::column_tests)
         {
-            self.evaluate_by_column(keys, &seq, &tests, entries, pool)?;
+            let mut seqs = Vec::new();
+            self.evaluate_by_column(keys, &seq, &tests, entries, pool, &mut seqs)?;
+            *rows = Some(seqs);
             return Ok(counters);
         }
         let columns = self.eval_columns();
+        let mut seqs = Vec::new();
         for_each_batch(&self.source, keys, &columns, &mut |base, batch| {
             for (i, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
                 if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters, pool)? {
                     entries[seq(base + i)] = Some(e);
+                    seqs.push(seq(base + i) as u64);
                 }
             }
             Ok(false)
         })?;
+        *rows = Some(seqs);
         Ok(counters)
     }
 
@@ -604,6 +610,7 @@ impl<S: RowSource> Table<S> {
         tests: &[&Restriction],
         entries: &mut [Option<Entry>],
         pool: &mut Vec<SortCell>,
+        rows: &mut Vec<u64>,
     ) -> Result<()> {
         // The tests by column.
         let mut by_column: Vec<(ULONG, Vec<ColumnTest<'_>>)> = Vec::new();
@@ -671,6 +678,7 @@ impl<S: RowSource> Table<S> {
             }
             for (&i, e) in alive.iter().zip(made.drain(..)) {
                 entries[seq(base + i)] = Some(e);
+                rows.push(seq(base + i) as u64);
             }
         }
         Ok(())
@@ -685,9 +693,13 @@ impl<S: RowSource> Table<S> {
         // The entries' room is used again (new room would be new memory to fault in).
         let mut entries = std::mem::take(&mut self.entries);
         let mut pool = Vec::new();
+        // The rows in the view, when the evaluation lists them.
+        let mut rows = None;
         let counters = match &listed {
-            Some((keys, seqs)) => self.evaluate_all(keys, Some(seqs), &mut entries, &mut pool),
-            None => self.evaluate_all(&self.seq_keys, None, &mut entries, &mut pool),
+            Some((keys, seqs)) => {
+                self.evaluate_all(keys, Some(seqs), &mut entries, &mut pool, &mut rows)
+            }
+            None => self.evaluate_all(&self.seq_keys, None, &mut entries, &mut pool, &mut rows),
         };
         let result = match counters {
             Ok(counters) => {
@@ -700,13 +712,19 @@ impl<S: RowSource> Table<S> {
                 entries.resize_with(self.seq_keys.len(), || None);
                 pool.clear();
                 self.counters = self.restriction.as_ref().map(Restriction::counters);
+                rows = Some(Vec::new());
                 Err(e)
             }
         };
         self.entries = entries;
         self.cells = pool;
         self.garbage = 0;
-        self.make_order(None);
+        if let Some(rows) = &mut rows {
+            if !rows.windows(2).all(|w| w[0] < w[1]) {
+                rows.sort_unstable();
+            }
+        }
+        self.make_order(rows.as_deref());
         result
     }
 
