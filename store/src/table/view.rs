@@ -642,7 +642,8 @@ impl<S: RowSource> Table<S> {
                 asked.clear();
                 asked.extend(alive.iter().map(|&i| chunk[i]));
                 let is_ikey = prop_id(*tag) == prop_id(sys::PR_INSTANCE_KEY);
-                let columns: &[ULONG] = if is_ikey { &[] } else { &[*tag] };
+                let one = [*tag];
+                let columns: &[ULONG] = if is_ikey { &[] } else { &one };
                 with_batch(&self.source, &asked, columns, &mut |batch| {
                     pass.clear();
                     pass.resize(asked.len(), true);
