@@ -777,24 +777,24 @@ impl<S: RowSource> Table<S> {
     /// prefixes are then sorted by their cells, stably.
     fn sorted(&self, slots: Vec<Slot>) -> Vec<Slot> {
         let descending = self.sort.keys[0].order == sys::TABLE_SORT_DESCEND;
-        let mut keyed: Vec<[u64; 3]> = slots
+        let mut keyed: Vec<(u64, u64, usize)> = slots
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let p = self.cell(self.entry(s.seq), 0, s.inst).prefix();
                 let p = if descending { !p } else { p };
-                [(p >> 64) as u64, p as u64, i as u64]
+                ((p >> 64) as u64, p as u64, i)
             })
             .collect();
         keyed.sort_unstable();
-        let mut order: Vec<Slot> = keyed.iter().map(|k| slots[k[2] as usize]).collect();
+        let mut order: Vec<Slot> = keyed.iter().map(|k| slots[k.2]).collect();
         let mut start = 0;
         while start < keyed.len() {
-            let prefix = &keyed[start][..2];
+            let prefix = (keyed[start].0, keyed[start].1);
             let end = start
                 + keyed[start..]
                     .iter()
-                    .take_while(|k| &k[..2] == prefix)
+                    .take_while(|k| (k.0, k.1) == prefix)
                     .count();
             if end - start > 1 {
                 order[start..end].sort_by(|a, b| self.cmp_cells(a, b));
