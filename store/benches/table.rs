@@ -10,6 +10,8 @@
 //!   table as a scan's would.
 //!
 //! Each round opens a new table on the same rows (the engine reads only keys to open).
+//! The rows' source answers the engine column by column (`values_by_column`, values
+//! borrowing the messages), as a backend whose values live in memory would.
 //! `cargo xtask bench` runs this and writes the figures to BENCHMARKS.md. On 64-bit hosts
 //! only (SQLite's C source is built for those; see the crate's Cargo.toml).
 #![cfg_attr(not(target_pointer_width = "64"), allow(unused))]
