@@ -2,7 +2,7 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `source.rs` | [`RowSource`], what a backend implements; [`MemorySource`] |
+//! | `source.rs` | [`RowSource`], what a backend implements; [`Batch`], its answer column by column; [`MemorySource`] |
 //! | `columns.rs` | what a row shows in a column; `PR_INSTANCE_KEY` |
 //! | `compare.rs` | how values compare (sort, relations, content) |
 //! | `restriction.rs` | [`Restriction`], an owned `SRestriction`, and its evaluation |
