@@ -10,6 +10,8 @@
 //!   table as a scan's would.
 //!
 //! Each round opens a new table on the same rows (the engine reads only keys to open).
+//! The rows' source answers the engine column by column (`values_by_column`, values
+//! borrowing the messages), as a backend whose values live in memory would.
 //! `cargo xtask bench` runs this and writes the figures to BENCHMARKS.md. On 64-bit hosts
 //! only (SQLite's C source is built for those; see the crate's Cargo.toml).
 #![cfg_attr(not(target_pointer_width = "64"), allow(unused))]
@@ -21,7 +23,7 @@ use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::Result;
 use mapi_sync_store::table::{
-    Restriction, RowKey, RowSource, SortKey, SortOrder, Table, TableType,
+    Batch, Restriction, RowKey, RowSource, SortKey, SortOrder, Table, TableType,
 };
 
 /// A message: subject, delivery time, size.
@@ -108,6 +110,44 @@ impl RowSource for Messages {
             }
             answer(i, &props);
         }
+        Ok(())
+    }
+
+    /// Column by column: each column filled for every row in one loop, borrowing the
+    /// messages.
+    fn values_by_column(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&Batch<'_>),
+    ) -> Result<()> {
+        fn fill<'a>(
+            column: &mut [Option<PropValue<'a>>],
+            rows: &[RowKey],
+            messages: &'a [Message],
+            value: impl Fn(&'a Message) -> PropValue<'a>,
+        ) {
+            for (slot, &key) in column.iter_mut().zip(rows) {
+                *slot = messages.get(key as usize).map(&value);
+            }
+        }
+        let mut batch = Batch::new(rows.len(), columns.len());
+        for (c, &tag) in columns.iter().enumerate() {
+            let column = batch.column_mut(c);
+            match prop_id(tag) {
+                id if id == prop_id(sys::PR_SUBJECT_W) => {
+                    fill(column, rows, &self.0, |m| PropValue::Str(&m.subject))
+                }
+                id if id == prop_id(sys::PR_MESSAGE_DELIVERY_TIME) => {
+                    fill(column, rows, &self.0, |m| PropValue::SysTime(m.time))
+                }
+                id if id == prop_id(sys::PR_MESSAGE_SIZE) => {
+                    fill(column, rows, &self.0, |m| PropValue::Long(m.size))
+                }
+                _ => {}
+            }
+        }
+        answer(&batch);
         Ok(())
     }
 }

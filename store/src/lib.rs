@@ -160,16 +160,24 @@
 //!
 //! **The row source** ([`table::RowSource`]): the backend lists its rows' keys (a
 //! [`table::RowKey`] each, any `u64` unique among its rows) and answers the values of the
-//! columns asked for, for the rows asked about, as borrowed [`Prop`]s. Opening a table
-//! reads only the keys; `Restrict` reads the restriction's and the sort's columns of every
-//! row (in chunks of 512 rows); `SortTable` on a dynamic table reads the sort's columns of
-//! the rows in the view (they follow the changes the table is told of, so the
-//! restriction's answer stands), and on a snapshot table or under a restriction holding a
-//! `RES_COUNT` (which counts afresh on a new pass) the restriction's and the sort's columns
-//! of every row, as `Restrict` does; `QueryRows` reads the view's columns of the rows it
-//! returns; `FindRow` reads the restriction's columns of the rows it looks at. The engine
-//! keeps only the sort's values (owned); restrictions are evaluated on the borrowed
-//! values. A column is found by its property identifier, whatever its type.
+//! columns asked for, for the rows asked about, as borrowed [`Prop`]s, row by row
+//! ([`table::RowSource::values`]) or, faster, column by column in a [`table::Batch`]
+//! ([`table::RowSource::values_by_column`], which the engine asks; by default it asks the
+//! former and copies its answers). Opening a table reads only the keys; `Restrict` reads
+//! the restriction's and the sort's columns of every row (in chunks of 512 rows), except
+//! that a restriction that is an AND of tests of one column each (`RES_CONTENT`,
+//! `RES_PROPERTY`, `RES_BITMASK`, `RES_SIZE`, `RES_EXIST`; or one of them) is evaluated a
+//! column at a time (columns tested only by relations with numbers first, then the others
+//! in the restriction's order), each column read only for the rows the tests of the
+//! columns before it left, and the sort's columns then read for the rows that passed;
+//! `SortTable` on a dynamic table reads the sort's columns of the rows in the view (they
+//! follow the changes the table is told of, so the restriction's answer stands), and on a
+//! snapshot table or under a restriction holding a `RES_COUNT` (which counts afresh on a
+//! new pass) the columns `Restrict` reads, as it reads them; `QueryRows` reads the view's
+//! columns of the rows it returns; `FindRow` reads the restriction's columns of the rows
+//! it looks at. The engine keeps only the sort's values (owned); restrictions are
+//! evaluated on the borrowed values. A column is found by its property identifier,
+//! whatever its type.
 //!
 //! **Columns** (`SetColumns`, `QueryColumns`): a row shows each column in the column
 //! set's order. A value of the column's type shows as it is; `PT_UNSPECIFIED` shows the

@@ -2,7 +2,7 @@
 //! `PR_INSTANCE_KEY`, which the engine makes.
 
 use mapi_sync_runtime::props::convert::to_string_type;
-use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue, Prop, PropValue};
+use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 
 use super::source::RowKey;
@@ -108,14 +108,6 @@ fn owned(v: PropValue<'_>) -> OwnedValue {
         }
         other => other.into(),
     }
-}
-
-/// The value with `tag`'s identifier among `props`.
-pub(crate) fn find_value<'a>(props: &[Prop<'a>], tag: ULONG) -> Option<PropValue<'a>> {
-    props
-        .iter()
-        .find(|p| prop_id(p.tag()) == prop_id(tag))
-        .map(|p| p.value())
 }
 
 #[cfg(test)]

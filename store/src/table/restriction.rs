@@ -435,24 +435,15 @@ impl Restriction {
     /// A restriction without restrictions inside (no counter) on `row`.
     fn eval_leaf(&self, row: &dyn Lookup) -> Result<bool> {
         Ok(match &self.kind {
-            RestrictionKind::Content {
-                fuzzy_level,
-                tag,
-                value,
-            } => {
-                let value = value.as_value();
-                any_value(row, *tag, |v| match &self.pattern {
-                    Some(p) => text_content_matches(v, p, *fuzzy_level),
-                    None => content_matches(v, &value, *fuzzy_level),
-                })
+            RestrictionKind::Content { tag, .. } | RestrictionKind::Exist { tag } => {
+                self.test_value(row.get(*tag))
             }
-            RestrictionKind::Property { relop, tag, value } => {
-                let relop = Relop::from_raw(*relop)?;
-                let value = value.as_value();
-                any_value(row, *tag, |v| {
-                    compare(v, &value).is_some_and(|o| relop.holds(o))
-                })
+            RestrictionKind::Property { relop, tag, .. }
+            | RestrictionKind::Size { relop, tag, .. } => {
+                Relop::from_raw(*relop)?;
+                self.test_value(row.get(*tag))
             }
+            RestrictionKind::Bitmask { tag, .. } => self.test_value(row.get(*tag)),
             RestrictionKind::CompareProps { relop, tag1, tag2 } => {
                 let relop = Relop::from_raw(*relop)?;
                 match (row.get(*tag1), row.get(*tag2)) {
@@ -460,22 +451,115 @@ impl Restriction {
                     _ => false,
                 }
             }
-            RestrictionKind::Bitmask {
-                relation,
+            _ => unreachable!("eval_leaf on a restriction with restrictions inside"),
+        })
+    }
+
+    /// The column a restriction that tests one column of a row reads (`RES_CONTENT`,
+    /// `RES_PROPERTY`, `RES_BITMASK`, `RES_SIZE`, `RES_EXIST`), `None` for any other.
+    pub(crate) fn test_tag(&self) -> Option<ULONG> {
+        match &self.kind {
+            RestrictionKind::Content { tag, .. }
+            | RestrictionKind::Property { tag, .. }
+            | RestrictionKind::Bitmask { tag, .. }
+            | RestrictionKind::Size { tag, .. }
+            | RestrictionKind::Exist { tag } => Some(*tag),
+            _ => None,
+        }
+    }
+
+    /// When the restriction is an AND (nested, or in a `RES_COMMENT`) of restrictions
+    /// that each test one column (see [`test_tag`](Restriction::test_tag)), or one such
+    /// restriction: those tests. Whether a row matches is then whether it passes each,
+    /// in any order (none counts, none fails once `check` passed), so the engine may
+    /// test a column at a time and read a column only for the rows the tests before
+    /// left. `None` for any other restriction.
+    pub(crate) fn column_tests(&self) -> Option<Vec<&Restriction>> {
+        let mut out = Vec::new();
+        self.collect_tests(&mut out).then_some(out)
+    }
+
+    fn collect_tests<'r>(&'r self, out: &mut Vec<&'r Restriction>) -> bool {
+        match &self.kind {
+            RestrictionKind::And(rs) => rs.iter().all(|r| r.collect_tests(out)),
+            RestrictionKind::Comment { restriction, .. } => restriction.collect_tests(out),
+            _ => match self.test_tag() {
+                Some(_) => {
+                    out.push(self);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// This test of one column (see [`test_tag`](Restriction::test_tag)) made ready to be
+    /// run on many rows: a relation with a number, a time or a boolean on a column without
+    /// `MVI_FLAG` compares the row's value of that type directly.
+    pub(crate) fn column_test(&self) -> ColumnTest<'_> {
+        if let RestrictionKind::Content {
+            fuzzy_level, tag, ..
+        } = &self.kind
+        {
+            if let (Some(ascii), false) = (
+                self.pattern.as_ref().and_then(|p| p.ascii.as_deref()),
+                is_mvi(*tag),
+            ) {
+                if fuzzy_level & 0xFFFF == sys::FL_SUBSTRING {
+                    let case = fuzzy_level & (sys::FL_LOOSE | sys::FL_IGNORECASE) != 0;
+                    return ColumnTest::Substring(ascii, case, self);
+                }
+            }
+        }
+        if let RestrictionKind::Property { relop, tag, value } = &self.kind {
+            if let (Ok(relop), false) = (Relop::from_raw(*relop), is_mvi(*tag)) {
+                match *value {
+                    OwnedValue::SysTime(x) => return ColumnTest::SysTime(relop, x),
+                    OwnedValue::Long(x) => return ColumnTest::Long(relop, x),
+                    OwnedValue::I8(x) => return ColumnTest::I8(relop, x),
+                    OwnedValue::Boolean(x) => return ColumnTest::Boolean(relop, x),
+                    _ => {}
+                }
+            }
+        }
+        ColumnTest::Other(self)
+    }
+
+    /// Whether a restriction of [`test_tag`](Restriction::test_tag) passes on a row whose
+    /// value of its column is `v` (`None`: the row has none, or a `PT_ERROR`). A relation
+    /// no `RELOP_*` has passes nothing (`check` refuses it beforehand).
+    pub(crate) fn test_value(&self, v: Option<PropValue<'_>>) -> bool {
+        match &self.kind {
+            RestrictionKind::Content {
+                fuzzy_level,
                 tag,
-                mask,
-            } => match row.get(*tag) {
+                value,
+            } => any_value(v, *tag, |v| match &self.pattern {
+                Some(p) => text_content_matches(v, p, *fuzzy_level),
+                None => content_matches(v, &value.as_value(), *fuzzy_level),
+            }),
+            RestrictionKind::Property { relop, tag, value } => {
+                let Ok(relop) = Relop::from_raw(*relop) else {
+                    return false;
+                };
+                let value = value.as_value();
+                any_value(v, *tag, |v| {
+                    compare(v, &value).is_some_and(|o| relop.holds(o))
+                })
+            }
+            RestrictionKind::Bitmask { relation, mask, .. } => match v {
                 Some(PropValue::Long(n)) => ((n as u32 & mask) == 0) == (*relation == sys::BMR_EQZ),
                 _ => false,
             },
-            RestrictionKind::Size { relop, tag, size } => {
-                let relop = Relop::from_raw(*relop)?;
-                row.get(*tag)
-                    .is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
+            RestrictionKind::Size { relop, size, .. } => {
+                let Ok(relop) = Relop::from_raw(*relop) else {
+                    return false;
+                };
+                v.is_some_and(|v| relop.holds(value_size(&v).cmp(&u64::from(*size))))
             }
-            RestrictionKind::Exist { tag } => row.get(*tag).is_some(),
-            _ => unreachable!("eval_leaf on a restriction with restrictions inside"),
-        })
+            RestrictionKind::Exist { .. } => v.is_some(),
+            _ => false,
+        }
     }
 }
 
@@ -530,6 +614,87 @@ fn types_agree(tag: ULONG, value: &OwnedValue) -> Result<()> {
     }
 }
 
+/// Whether `tag`'s type has `MVI_FLAG`.
+fn is_mvi(tag: ULONG) -> bool {
+    prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
+}
+
+/// A test of one column made ready by [`Restriction::column_test`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ColumnTest<'r> {
+    /// `RES_PROPERTY` with a `PT_SYSTIME` value.
+    SysTime(Relop, u64),
+    /// `RES_PROPERTY` with a `PT_LONG` value.
+    Long(Relop, i32),
+    /// `RES_PROPERTY` with a `PT_I8` value.
+    I8(Relop, i64),
+    /// `RES_PROPERTY` with a `PT_BOOLEAN` value.
+    Boolean(Relop, bool),
+    /// `RES_CONTENT`, `FL_SUBSTRING` of a folded ASCII pattern, with `FL_IGNORECASE` (or
+    /// `FL_LOOSE`) or not; the restriction for text the bytes do not decide.
+    Substring(&'r [u8], bool, &'r Restriction),
+    /// Any other: [`Restriction::test_value`].
+    Other(&'r Restriction),
+}
+
+impl ColumnTest<'_> {
+    /// Whether it is a relation with a number (a time, a boolean).
+    pub(crate) fn is_numeric(&self) -> bool {
+        !matches!(self, ColumnTest::Substring(..) | ColumnTest::Other(_))
+    }
+
+    /// As [`Restriction::test_value`]: a value of another type does not compare.
+    pub(crate) fn test(&self, v: Option<PropValue<'_>>) -> bool {
+        match (*self, v) {
+            (ColumnTest::SysTime(r, x), Some(PropValue::SysTime(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Long(r, x), Some(PropValue::Long(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::I8(r, x), Some(PropValue::I8(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Boolean(r, x), Some(PropValue::Boolean(y))) => r.holds(y.cmp(&x)),
+            (ColumnTest::Substring(p, case, t), Some(v)) => {
+                let found = match v {
+                    PropValue::Str(s) => substring_in_bytes(s.as_bytes(), p, case),
+                    PropValue::String8(b) => substring_in_bytes(b, p, case),
+                    _ => None,
+                };
+                found.unwrap_or_else(|| t.test_value(Some(v)))
+            }
+            (ColumnTest::Other(t), v) => t.test_value(v),
+            _ => false,
+        }
+    }
+
+    /// For each row whose `pass` is still true, whether its value in `values` (none
+    /// past its end; a `PT_ERROR` is none) passes [`test`](ColumnTest::test); a loop of
+    /// its own for each kind of test.
+    pub(crate) fn test_all(&self, values: &[Option<PropValue<'_>>], pass: &mut [bool]) {
+        fn each(
+            values: &[Option<PropValue<'_>>],
+            pass: &mut [bool],
+            test: impl Fn(Option<PropValue<'_>>) -> bool,
+        ) {
+            for (i, p) in pass.iter_mut().enumerate() {
+                if *p {
+                    let v = values.get(i).copied().flatten();
+                    *p = test(v.filter(|v| !matches!(v, PropValue::Error(_))));
+                }
+            }
+        }
+        match *self {
+            ColumnTest::SysTime(r, x) => each(
+                values,
+                pass,
+                |v| matches!(v, Some(PropValue::SysTime(y)) if r.holds(y.cmp(&x))),
+            ),
+            ColumnTest::Long(r, x) => each(
+                values,
+                pass,
+                |v| matches!(v, Some(PropValue::Long(y)) if r.holds(y.cmp(&x))),
+            ),
+            _ => each(values, pass, |v| self.test(v)),
+        }
+    }
+}
+
 /// The `RES_COUNT` counters of one evaluation pass.
 #[derive(Debug, Clone)]
 pub(crate) struct Counters(Vec<u32>);
@@ -537,8 +702,8 @@ pub(crate) struct Counters(Vec<u32>);
 /// Whether the row's value of `tag` passes `test`. With `MVI_FLAG` in the tag's type and a
 /// multi-valued row value, whether one of its values does; without it, a multi-valued
 /// value is tested whole, as one ordered tuple (the `IMAPITable::Restrict` page).
-fn any_value(row: &dyn Lookup, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
-    let Some(v) = row.get(tag) else {
+fn any_value(v: Option<PropValue<'_>>, tag: ULONG, test: impl Fn(&PropValue<'_>) -> bool) -> bool {
+    let Some(v) = v else {
         return false;
     };
     if prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG {
@@ -703,6 +868,16 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
     let case = fuzzy & (sys::FL_LOOSE | sys::FL_IGNORECASE) != 0;
     if let Some(p) = &pattern.ascii {
         match *v {
+            PropValue::Str(s) if level == sys::FL_SUBSTRING => {
+                if let Some(found) = substring_in_bytes(s.as_bytes(), p, case) {
+                    return found;
+                }
+            }
+            PropValue::String8(b) if level == sys::FL_SUBSTRING => {
+                if let Some(found) = substring_in_bytes(b, p, case) {
+                    return found;
+                }
+            }
             PropValue::Str(s) if s.is_ascii() => return found_ascii(s.as_bytes(), p, level, case),
             PropValue::String8(b) if b.is_ascii() => return found_ascii(b, p, level, case),
             PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => {
@@ -714,6 +889,70 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
     match fold_for_content(v, fuzzy) {
         Some(h) => found(&h, &pattern.chars, level),
         None => false,
+    }
+}
+
+/// `FL_SUBSTRING` of a folded ASCII pattern in text given as bytes (UTF-8, or Latin-1),
+/// searched bytewise (ASCII letters lowercased if `case`): `Some(true)` where the bytes
+/// hold it, `Some(false)` where they do not and are all ASCII, `None` (fold the text into
+/// characters and look again) otherwise. Found bytewise is found: a byte below 0x80 is
+/// one character in UTF-8 and in Latin-1, folding leaves an ASCII character one ASCII
+/// character (lowercased), and folds characters one at a time, so a run of ASCII
+/// characters stays a run in the folded text. Not found bytewise is not found only in
+/// ASCII text: elsewhere a character may fold to ASCII (`K`, the Kelvin sign, to `k`; `é`
+/// to `e` under `FL_IGNORENONSPACE`).
+fn substring_in_bytes(hay: &[u8], needle: &[u8], case: bool) -> Option<bool> {
+    let Some(&first) = needle.first() else {
+        return Some(true);
+    };
+    if hay.len() >= needle.len() {
+        // The pattern is folded: with `case`, a letter in it is lowercase, and `b | 0x20`
+        // is that letter for it and its uppercase only. Other bytes compare as they are.
+        let lower = |p: u8| {
+            if case && p.is_ascii_lowercase() {
+                0x20
+            } else {
+                0
+            }
+        };
+        let same_at = |i: usize| {
+            hay[i..i + needle.len()]
+                .iter()
+                .zip(needle)
+                .all(|(&h, &p)| h | lower(p) == p)
+        };
+        let (first_lower, last) = (lower(first), hay.len() - needle.len());
+        // Eight bytes at a time, where the first byte of the pattern may start (the
+        // bytes where `(word | mask) ^ first` is zero: `(x - 0x01..) & !x & 0x80..` marks
+        // each, and perhaps bytes after one, which `same_at` then refuses).
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        let (mask, firsts) = (ONES * u64::from(first_lower), ONES * u64::from(first));
+        let mut i = 0;
+        while i + 8 <= hay.len() && i <= last {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&hay[i..i + 8]);
+            let x = (u64::from_le_bytes(word) | mask) ^ firsts;
+            let mut zeros = x.wrapping_sub(ONES) & !x & (ONES << 7);
+            while zeros != 0 {
+                let at = i + (zeros.trailing_zeros() / 8) as usize;
+                if at <= last && same_at(at) {
+                    return Some(true);
+                }
+                zeros &= zeros - 1;
+            }
+            i += 8;
+        }
+        while i <= last {
+            if hay[i] | first_lower == first && same_at(i) {
+                return Some(true);
+            }
+            i += 1;
+        }
+    }
+    if hay.is_ascii() {
+        Some(false)
+    } else {
+        None
     }
 }
 

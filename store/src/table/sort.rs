@@ -161,32 +161,51 @@ pub(crate) enum SortCell {
     /// An integer, a time, a boolean or a currency: its type's rank, then the number.
     Num(u32, i128),
     /// Text of either string type, lowercased character by character, as UTF-8 (whose
-    /// bytes order as the characters' code points do).
+    /// bytes order as the characters' code points do), when it is longer than
+    /// [`SHORT_TEXT`] bytes.
     Text(Box<str>),
+    /// The same, of [`SHORT_TEXT`] bytes at most, in the cell: its length and its bytes.
+    Short(u8, [u8; SHORT_TEXT]),
     /// Any other value, compared by [`sort_order`].
     Other(OwnedValue),
 }
 
-/// The lowercased text `v` compares as (`None`: not text). ASCII is lowercased bytewise.
-fn folded_text(v: &PropValue<'_>) -> Option<Box<str>> {
-    let ascii = match *v {
-        PropValue::Str(s) if s.is_ascii() => Some(s.to_ascii_lowercase()),
-        PropValue::String8(b) if b.is_ascii() => Some(
-            b.iter()
-                .map(|&c| char::from(c.to_ascii_lowercase()))
-                .collect(),
-        ),
-        PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => Some(
-            w.iter()
-                .map(|&u| char::from((u as u8).to_ascii_lowercase()))
-                .collect(),
-        ),
-        _ => None,
-    };
-    match ascii {
-        Some(s) => Some(s.into_boxed_str()),
-        None => Some(folded(text_chars(v)?).collect::<String>().into_boxed_str()),
+/// How many bytes of lowercased text a cell holds in itself (the room the other kinds
+/// of cell take anyway: a cell stays 48 bytes).
+pub(crate) const SHORT_TEXT: usize = 46;
+
+/// The cell of text `v` (`None`: not text), lowercased: ASCII bytewise, without an
+/// allocation when it is short.
+fn text_cell(v: &PropValue<'_>) -> Option<SortCell> {
+    fn ascii(units: impl ExactSizeIterator<Item = u8>) -> SortCell {
+        let n = units.len();
+        let lower = units.map(|c| c.to_ascii_lowercase());
+        if n <= SHORT_TEXT {
+            let mut bytes = [0; SHORT_TEXT];
+            for (b, c) in bytes.iter_mut().zip(lower) {
+                *b = c;
+            }
+            SortCell::Short(n as u8, bytes)
+        } else {
+            let text: String = lower.map(char::from).collect();
+            SortCell::Text(text.into_boxed_str())
+        }
     }
+    Some(match *v {
+        PropValue::Str(s) if s.is_ascii() => ascii(s.bytes()),
+        PropValue::String8(b) if b.is_ascii() => ascii(b.iter().copied()),
+        PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => ascii(w.iter().map(|&u| u as u8)),
+        _ => {
+            let text: String = folded(text_chars(v)?).collect();
+            if text.len() <= SHORT_TEXT {
+                let mut bytes = [0; SHORT_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                SortCell::Short(text.len() as u8, bytes)
+            } else {
+                SortCell::Text(text.into_boxed_str())
+            }
+        }
+    })
 }
 
 impl SortCell {
@@ -203,8 +222,8 @@ impl SortCell {
             PropValue::SysTime(n) => num(n.into()),
             PropValue::Boolean(b) => num(b.into()),
             PropValue::I2(n) => num(n.into()),
-            _ => match folded_text(v) {
-                Some(t) => SortCell::Text(t),
+            _ => match text_cell(v) {
+                Some(cell) => cell,
                 None => SortCell::Other(OwnedValue::from(*v)),
             },
         }
@@ -218,10 +237,11 @@ impl SortCell {
             SortCell::Missing => return 0,
             // Every number is of a type of 64 bits at most.
             SortCell::Num(_, n) => (n + (1i128 << 64)) as u128,
-            SortCell::Text(t) => {
+            SortCell::Text(_) | SortCell::Short(..) => {
+                let t = self.text().unwrap_or_default();
                 let mut first = [0u8; 8];
                 let n = t.len().min(8);
-                first[..n].copy_from_slice(&t.as_bytes()[..n]);
+                first[..n].copy_from_slice(&t[..n]);
                 u128::from(u64::from_be_bytes(first))
             }
             SortCell::Other(_) => 0,
@@ -229,11 +249,20 @@ impl SortCell {
         (1 << 127) | (u128::from(self.rank()) << 80) | within
     }
 
+    /// The lowercased text of a text cell.
+    fn text(&self) -> Option<&[u8]> {
+        match self {
+            SortCell::Text(t) => Some(t.as_bytes()),
+            SortCell::Short(n, bytes) => Some(&bytes[..*n as usize]),
+            _ => None,
+        }
+    }
+
     fn rank(&self) -> u32 {
         match self {
             SortCell::Missing => 0,
             SortCell::Num(r, _) => *r,
-            SortCell::Text(_) => sys::PT_UNICODE,
+            SortCell::Text(_) | SortCell::Short(..) => sys::PT_UNICODE,
             SortCell::Other(v) => type_rank(&v.as_value()),
         }
     }
@@ -244,7 +273,10 @@ pub(crate) fn cell_order(a: &SortCell, b: &SortCell) -> Ordering {
     use SortCell as C;
     match (a, b) {
         (C::Num(r, x), C::Num(s, y)) => r.cmp(s).then(x.cmp(y)),
-        (C::Text(x), C::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (C::Text(_) | C::Short(..), C::Text(_) | C::Short(..)) => a
+            .text()
+            .unwrap_or_default()
+            .cmp(b.text().unwrap_or_default()),
         (C::Missing, C::Missing) => Ordering::Equal,
         (C::Missing, _) => Ordering::Less,
         (_, C::Missing) => Ordering::Greater,
@@ -272,6 +304,10 @@ mod tests {
             PropValue::Str("kelvin"),
             PropValue::Str("kelvin and more"),
             PropValue::Str("kelvin\0"),
+            PropValue::Str("kelvin and more, past the forty-six bytes a cell holds"),
+            PropValue::Str("Kelvin and more, past the forty-six bytes a cell holds!"),
+            PropValue::Str("kelvin and more, past the forty-six bytes a cel"),
+            PropValue::Str("kelvin and more, past the forty-six bytes a ce"),
             PropValue::Str(""),
             PropValue::I8(i64::MIN),
             PropValue::I8(i64::MAX),
@@ -306,6 +342,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_cell_holds_short_text_in_the_room_it_has() {
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(std::mem::size_of::<SortCell>(), 48);
+        let long = "x".repeat(SHORT_TEXT + 1);
+        assert!(matches!(
+            SortCell::of(Some(&PropValue::Str(&long))),
+            SortCell::Text(_)
+        ));
+        let short = "X".repeat(SHORT_TEXT);
+        let cell = SortCell::of(Some(&PropValue::Str(&short)));
+        assert!(matches!(cell, SortCell::Short(..)));
+        assert_eq!(cell.text(), Some("x".repeat(SHORT_TEXT).as_bytes()));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use mapi_sync_runtime::props::{prop_id, prop_type, OwnedValue, Prop};
+use mapi_sync_runtime::props::{prop_id, prop_type, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
@@ -17,15 +17,20 @@ pub type RowKey = u64;
 /// the values of the columns the engine asks for, for the rows it asks about.
 ///
 /// The engine asks for as little as it needs: when the table opens, only the keys;
-/// for a restriction, the restriction's and the sort's columns of every row; for a sort,
-/// the sort's columns of the rows in the view (see the crate's documentation); for
+/// for a restriction, the restriction's and the sort's columns of every row (or, for an
+/// AND of tests of one column each, a column at a time for the rows still in); for a
+/// sort, the sort's columns of the rows in the view (see the crate's documentation); for
 /// `QueryRows`, the view's columns of the rows it returns. A folder of 100,000
 /// messages thus opens without reading a body.
 ///
 /// A backend answers with borrowed [`Prop`]s (`Prop::new(tag, PropValue::Str(&field))`,
 /// or `Prop::new(tag, owned.as_value())` for what it keeps as
 /// [`OwnedValue`]s): the engine copies only what it keeps (the sort's values, the rows
-/// `QueryRows` hands out) and evaluates restrictions on the borrowed values.
+/// `QueryRows` hands out) and evaluates restrictions on the borrowed values. The engine
+/// asks through [`values_by_column`](RowSource::values_by_column), whose default calls
+/// [`values`](RowSource::values) and copies the values; a backend whose values live in
+/// it overrides it to answer a [`Batch`] of values borrowing its own data, a column at a
+/// time (several times faster on large tables).
 pub trait RowSource {
     /// Pushes the key of every row onto `keys`, in the source's order (the table's order
     /// when it is not sorted).
@@ -44,6 +49,27 @@ pub trait RowSource {
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()>;
+
+    /// The values of `columns` for `rows`, column by column: calls `answer` once with a
+    /// [`Batch`] of `rows.len()` rows and `columns.len()` columns, value `(i, c)` being row
+    /// `rows[i]`'s value with `columns[c]`'s property identifier (any type, as for
+    /// [`values`](RowSource::values); none for a row that lacks it or that the source does
+    /// not know). The engine asks this way for everything it reads.
+    ///
+    /// The default asks [`values`](RowSource::values) and copies what it answers (its
+    /// values borrow only for the length of each call); a source whose values live in it
+    /// answers faster by overriding this with values that borrow its own data, filling
+    /// each column for every row in one loop (see `MemorySource`). An answer whose batch
+    /// is of another size than asked reads as no value where it lacks one; when `answer`
+    /// is not called, every row has no values; a second call is ignored.
+    fn values_by_column(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&Batch<'_>),
+    ) -> Result<()> {
+        batch_by_rows(self, rows, columns, answer)
+    }
 
     /// The sub-objects `object` (`PR_MESSAGE_RECIPIENTS` or `PR_MESSAGE_ATTACHMENTS`) of
     /// row `row`, for a `RES_SUBRESTRICTION`: calls `answer` once per sub-row with its
@@ -65,6 +91,101 @@ pub trait RowSource {
     /// `None` (the default) to list the current columns.
     fn all_columns(&self) -> Option<Vec<ULONG>> {
         None
+    }
+}
+
+/// What [`RowSource::values_by_column`] does unless a source overrides it: asks
+/// [`values`](RowSource::values) and answers a [`Batch`] of copies of its values (they
+/// borrow only for the length of each call). An answer out of order is ignored, as the
+/// engine always ignored it.
+pub fn batch_by_rows<S: RowSource + ?Sized>(
+    source: &S,
+    rows: &[RowKey],
+    columns: &[ULONG],
+    answer: &mut dyn FnMut(&Batch<'_>),
+) -> Result<()> {
+    let mut owned: Vec<Option<OwnedValue>> = vec![None; rows.len() * columns.len()];
+    let mut next = 0;
+    source.values(rows, columns, &mut |i, props| {
+        // As the engine reads `values`: an answer out of order is ignored.
+        if i < next || i >= rows.len() {
+            return;
+        }
+        next = i + 1;
+        for (c, &tag) in columns.iter().enumerate() {
+            if let Some(p) = props.iter().find(|p| prop_id(p.tag()) == prop_id(tag)) {
+                owned[c * rows.len() + i] = Some(p.value().into());
+            }
+        }
+    })?;
+    let mut batch = Batch::new(rows.len(), columns.len());
+    for (slot, v) in batch.values.iter_mut().zip(&owned) {
+        *slot = v.as_ref().map(OwnedValue::as_value);
+    }
+    answer(&batch);
+    Ok(())
+}
+
+/// The values of some columns for some rows, as a source hands them to the engine in
+/// [`RowSource::values_by_column`]: column by column, each column one value (or none)
+/// per row, borrowing the source's data.
+#[derive(Debug, Clone)]
+pub struct Batch<'a> {
+    rows: usize,
+    columns: usize,
+    /// Column-major: column `c`'s values are `values[c * rows..(c + 1) * rows]`.
+    values: Vec<Option<PropValue<'a>>>,
+}
+
+impl<'a> Batch<'a> {
+    /// `rows` rows of `columns` columns, with no values yet.
+    pub fn new(rows: usize, columns: usize) -> Batch<'a> {
+        Batch {
+            rows,
+            columns,
+            values: vec![None; rows.saturating_mul(columns)],
+        }
+    }
+
+    /// How many rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// How many columns.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    /// Column `c`'s values, one per row (empty for a column it does not have).
+    pub fn column(&self, c: usize) -> &[Option<PropValue<'a>>] {
+        if c >= self.columns {
+            return &[];
+        }
+        &self.values[c * self.rows..(c + 1) * self.rows]
+    }
+
+    /// Column `c`'s values, to fill (empty for a column it does not have).
+    pub fn column_mut(&mut self, c: usize) -> &mut [Option<PropValue<'a>>] {
+        if c >= self.columns {
+            return &mut [];
+        }
+        &mut self.values[c * self.rows..(c + 1) * self.rows]
+    }
+
+    /// Row `row`'s value in column `c` (`None` outside the batch).
+    pub fn get(&self, row: usize, c: usize) -> Option<PropValue<'a>> {
+        if row >= self.rows || c >= self.columns {
+            return None;
+        }
+        self.values[c * self.rows + row]
+    }
+
+    /// Sets row `row`'s value in column `c` (nothing outside the batch).
+    pub fn set(&mut self, row: usize, c: usize, value: PropValue<'a>) {
+        if row < self.rows && c < self.columns {
+            self.values[c * self.rows + row] = Some(value);
+        }
     }
 }
 
@@ -183,6 +304,27 @@ impl RowSource for MemorySource {
                 answer(i, &props);
             }
         }
+        Ok(())
+    }
+
+    fn values_by_column(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&Batch<'_>),
+    ) -> Result<()> {
+        let mut batch = Batch::new(rows.len(), columns.len());
+        for (i, key) in rows.iter().enumerate() {
+            let Some(cells) = self.rows.get(key) else {
+                continue;
+            };
+            for (c, &tag) in columns.iter().enumerate() {
+                if let Some((_, v)) = cells.iter().find(|(t, _)| prop_id(*t) == prop_id(tag)) {
+                    batch.set(i, c, v.as_value());
+                }
+            }
+        }
+        answer(&batch);
         Ok(())
     }
 

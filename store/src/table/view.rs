@@ -10,11 +10,11 @@ use mapi_sync_runtime::sys::{self, BOOKMARK, HRESULT, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
 use super::bookmark::{Bookmarks, Mark, Place};
-use super::columns::{column, find_value, instance_key, parse_instance_key, Column, Row};
+use super::columns::{column, instance_key, parse_instance_key, Column, Row};
 use super::compare::element;
-use super::restriction::{find, Counters, Lookup, Restriction, RestrictionKind};
+use super::restriction::{ColumnTest, Counters, Lookup, Restriction, RestrictionKind};
 use super::sort::{is_instance_tag, without_instance, SortCell, SortOrder};
-use super::source::{RowKey, RowSource};
+use super::source::{Batch, RowKey, RowSource};
 
 /// How many rows the engine asks the source about at once.
 const CHUNK: usize = 512;
@@ -57,14 +57,21 @@ pub enum ChangeKind {
     Modified,
 }
 
-/// A row of the source that is in the view.
-#[derive(Debug)]
+/// A row of the source that is in the view: where its sort values are among the table's
+/// cells (`cells[start..start + len]`): one per sort key (`Missing` for the instance key),
+/// then for an instance sort the instance column's value of each instance (at least one:
+/// how many rows of the view it is).
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// Its sort values as cells: one per sort key (`Missing` for the instance key), then
-    /// for an instance sort the instance column's value of each instance.
-    cells: Box<[SortCell]>,
-    /// How many rows of the view it is (the instance column's values; at least 1).
-    instances: u32,
+    start: u32,
+    len: u32,
+}
+
+impl Entry {
+    /// The entry of a row in a view without a sort.
+    fn unsorted() -> Entry {
+        Entry { start: 0, len: 0 }
+    }
 }
 
 /// The cell a key without a value has.
@@ -89,12 +96,19 @@ pub struct Table<S> {
     counters: Option<Counters>,
     sort: SortOrder,
     /// Every source row seen, by its sequence number (the source's order; rows added
-    /// later come after); `None` for a row that has gone.
-    seq_keys: Vec<Option<RowKey>>,
+    /// later come after).
+    seq_keys: Vec<RowKey>,
+    /// Whether the row of each sequence number has gone (empty while none has).
+    gone: Vec<bool>,
     /// The sequence number of each row of `seq_keys`, made when first needed.
     by_key: OnceLock<HashMap<RowKey, u64>>,
     /// The rows in the view, by sequence number.
     entries: Vec<Option<Entry>>,
+    /// The entries' sort values, one run after another (made for all of them at once,
+    /// then those of rows changed since).
+    cells: Vec<SortCell>,
+    /// How many of `cells` belong to no entry any more.
+    garbage: usize,
     /// The view, in order.
     order: Vec<Slot>,
     /// The next row to read: `0..=order.len()`.
@@ -114,10 +128,31 @@ impl<S> std::fmt::Debug for Table<S> {
     }
 }
 
-/// A source row as a restriction reads it: its values, its instance key and (for a row
-/// of an instance column) the instance's value.
+/// The column of `columns` with `tag`'s property identifier.
+fn column_index(columns: &[ULONG], tag: ULONG) -> Option<usize> {
+    columns.iter().position(|&c| prop_id(c) == prop_id(tag))
+}
+
+/// Row `row`'s value with `tag`'s identifier in a batch answered for `columns`, not a
+/// `PT_ERROR`.
+fn batch_find<'a>(
+    batch: &Batch<'a>,
+    columns: &[ULONG],
+    row: usize,
+    tag: ULONG,
+) -> Option<PropValue<'a>> {
+    batch
+        .get(row, column_index(columns, tag)?)
+        .filter(|v| !matches!(v, PropValue::Error(_)))
+}
+
+/// A source row as a restriction reads it: its values (row `row` of a batch answered for
+/// `columns`), its instance key and (for a row of an instance column) the instance's
+/// value.
 struct SourceRow<'r, 'a, S> {
-    props: &'r [Prop<'a>],
+    batch: &'r Batch<'a>,
+    columns: &'r [ULONG],
+    row: usize,
     key: RowKey,
     ikey: [u8; 12],
     /// The instance column's identifier and this row's instance value (`None`: the row
@@ -136,7 +171,7 @@ impl<S: RowSource> Lookup for SourceRow<'_, '_, S> {
                 return v;
             }
         }
-        find(self.props, tag)
+        batch_find(self.batch, self.columns, self.row, tag)
     }
 
     fn sub_rows(
@@ -164,72 +199,60 @@ fn source_tags(tags: impl IntoIterator<Item = ULONG>) -> Vec<ULONG> {
     out
 }
 
-/// Feeds `each` the rows of one chunk in order, whatever rows the source skips.
-struct Feed<'e, 'f> {
-    each: &'e mut (dyn FnMut(usize, &[Prop<'_>]) -> Result<bool> + 'f),
-    base: usize,
-    len: usize,
-    next: usize,
-    stop: bool,
-    failed: Option<Error>,
+/// Reads the first byte of each text or binary value of `batch`, in one loop, before the
+/// values are used: a source's values lie where it keeps them, often scattered (and for
+/// `QueryRows`, in the sort's order), and this loop lets the processor load them side by
+/// side, where the loop that uses them does too much per value for their loads to
+/// overlap.
+fn warm(batch: &Batch<'_>) {
+    let mut x = 0u8;
+    for c in 0..batch.columns() {
+        for v in batch.column(c).iter().flatten() {
+            x ^= match v {
+                PropValue::Str(s) => s.as_bytes().first().copied().unwrap_or(0),
+                PropValue::String8(b) | PropValue::Binary(b) => b.first().copied().unwrap_or(0),
+                PropValue::Unicode(w) => w.first().map_or(0, |&u| u as u8),
+                _ => 0,
+            };
+        }
+    }
+    std::hint::black_box(x);
 }
 
-impl Feed<'_, '_> {
-    fn one(&mut self, i: usize, props: &[Prop<'_>]) {
-        if self.stop || self.failed.is_some() {
-            return;
-        }
-        match (self.each)(self.base + i, props) {
-            Ok(stop) => self.stop = stop,
-            Err(e) => self.failed = Some(e),
-        }
-    }
-
-    /// The rows before `i` the source did not answer for: no values.
-    fn upto(&mut self, i: usize) {
-        while self.next < i {
-            let j = self.next;
-            self.next += 1;
-            self.one(j, &[]);
-        }
-    }
-
-    fn answer(&mut self, i: usize, props: &[Prop<'_>]) {
-        if i < self.next || i >= self.len {
-            return;
-        }
-        self.upto(i);
-        self.next = i + 1;
-        self.one(i, props);
-    }
-}
-
-/// Calls `each(i, props)` for every row of `keys`, in order, with what the source
-/// answers for `columns` (no values for a row it skips, and no call to the source when
-/// no column is needed); stops when `each` returns `true`.
-fn for_each_row<S: RowSource>(
+/// What the source answers for `columns` of `keys` (at most [`CHUNK`] of them), given to
+/// `each`: a batch without values when no column is needed (the source is then not
+/// asked) or when the source does not answer.
+fn with_batch<S: RowSource, T>(
     source: &S,
     keys: &[RowKey],
     columns: &[ULONG],
-    each: &mut dyn FnMut(usize, &[Prop<'_>]) -> Result<bool>,
+    each: &mut dyn FnMut(&Batch<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut out: Option<Result<T>> = None;
+    if !columns.is_empty() {
+        source.values_by_column(keys, columns, &mut |b| {
+            if out.is_none() {
+                out = Some(each(b));
+            }
+        })?;
+    }
+    match out {
+        Some(r) => r,
+        None => each(&Batch::new(keys.len(), columns.len())),
+    }
+}
+
+/// Calls `each(base, batch)` for the rows of `keys` in chunks of [`CHUNK`], in order, the
+/// batch holding what the source answers for `columns` of rows `base..`; stops when
+/// `each` returns `true`.
+fn for_each_batch<S: RowSource>(
+    source: &S,
+    keys: &[RowKey],
+    columns: &[ULONG],
+    each: &mut dyn FnMut(usize, &Batch<'_>) -> Result<bool>,
 ) -> Result<()> {
     for (c, chunk) in keys.chunks(CHUNK).enumerate() {
-        let mut feed = Feed {
-            each: &mut *each,
-            base: c * CHUNK,
-            len: chunk.len(),
-            next: 0,
-            stop: false,
-            failed: None,
-        };
-        if !columns.is_empty() {
-            source.values(chunk, columns, &mut |i, props| feed.answer(i, props))?;
-        }
-        feed.upto(chunk.len());
-        if let Some(e) = feed.failed {
-            return Err(e);
-        }
-        if feed.stop {
+        if with_batch(source, chunk, columns, &mut |b| each(c * CHUNK, b))? {
             break;
         }
     }
@@ -248,8 +271,11 @@ impl<S: RowSource> Table<S> {
             counters: None,
             sort: SortOrder::none(),
             seq_keys: Vec::new(),
+            gone: Vec::new(),
             by_key: OnceLock::new(),
             entries: Vec::new(),
+            cells: Vec::new(),
+            garbage: 0,
             order: Vec::new(),
             cursor: 0,
             bookmarks: Bookmarks::default(),
@@ -284,7 +310,20 @@ impl<S: RowSource> Table<S> {
 
     /// Row `seq`'s key (it is in the source).
     fn key_of(&self, seq: u64) -> RowKey {
-        self.seq_keys[seq as usize].expect("a row of the view has a key")
+        debug_assert!(!self.is_gone(seq), "a row of the view has a key");
+        self.seq_keys[seq as usize]
+    }
+
+    fn is_gone(&self, seq: u64) -> bool {
+        self.gone.get(seq as usize).copied().unwrap_or(false)
+    }
+
+    /// How many rows of the view entry `e` is.
+    fn instances(&self, e: &Entry) -> u32 {
+        match self.instance_index() {
+            Some(_) => (e.len as usize).saturating_sub(self.sort.keys.len()).max(1) as u32,
+            None => 1,
+        }
     }
 
     /// The sequence number of every row seen.
@@ -293,7 +332,8 @@ impl<S: RowSource> Table<S> {
             self.seq_keys
                 .iter()
                 .enumerate()
-                .filter_map(|(s, k)| k.map(|k| (k, s as u64)))
+                .filter(|&(s, _)| !self.is_gone(s as u64))
+                .map(|(s, &k)| (k, s as u64))
                 .collect()
         })
     }
@@ -304,13 +344,14 @@ impl<S: RowSource> Table<S> {
     }
 
     /// Instance `inst`'s cell of sort key `k`.
-    fn cell<'e>(&self, e: &'e Entry, k: usize, inst: u32) -> &'e SortCell {
+    fn cell(&self, e: &Entry, k: usize, inst: u32) -> &SortCell {
+        let cells = &self.cells[e.start as usize..(e.start + e.len) as usize];
         if Some(k) == self.instance_index() {
-            e.cells
+            cells
                 .get(self.sort.keys.len() + inst as usize)
                 .unwrap_or(&MISSING)
         } else {
-            &e.cells[k]
+            &cells[k]
         }
     }
 
@@ -357,7 +398,7 @@ impl<S: RowSource> Table<S> {
         self.entries
             .get(s.seq as usize)
             .and_then(Option::as_ref)
-            .is_some_and(|e| s.inst < e.instances)
+            .is_some_and(|e| s.inst < self.instances(e))
     }
 
     /// Where a row in the view is.
@@ -389,16 +430,22 @@ impl<S: RowSource> Table<S> {
         source_tags(tags)
     }
 
-    /// Whether the source row passes the restriction (with `counters`), and its entry.
+    /// Whether source row `key` (row `row` of a batch answered for `columns`) passes the
+    /// restriction (with `counters`), and its entry.
     fn evaluate(
         &self,
         key: RowKey,
-        props: &[Prop<'_>],
+        batch: &Batch<'_>,
+        columns: &[ULONG],
+        row: usize,
         counters: &mut Option<Counters>,
+        pool: &mut Vec<SortCell>,
     ) -> Result<Option<Entry>> {
         if let (Some(r), Some(c)) = (&self.restriction, counters.as_mut()) {
             let row = SourceRow {
-                props,
+                batch,
+                columns,
+                row,
                 key,
                 ikey: instance_key(key, 0),
                 instance: None,
@@ -408,49 +455,77 @@ impl<S: RowSource> Table<S> {
                 return Ok(None);
             }
         }
-        Ok(Some(self.entry_of(props)))
+        Ok(Some(self.entry_of(pool, |tag| {
+            batch_find(batch, columns, row, tag)
+        })))
     }
 
-    /// The entry of a row in the view: its sort cells and instances.
-    fn entry_of(&self, props: &[Prop<'_>]) -> Entry {
+    /// The entry of a row in the view, its sort cells and instances pushed onto `pool`,
+    /// from its values (`get`: the value with a tag's identifier, not a `PT_ERROR`).
+    fn entry_of<'a>(
+        &self,
+        pool: &mut Vec<SortCell>,
+        get: impl Fn(ULONG) -> Option<PropValue<'a>>,
+    ) -> Entry {
+        let start = pool.len();
         let keys = &self.sort.keys;
-        let mut cells: Vec<SortCell> = keys
-            .iter()
-            .map(|k| match k.is_instance() {
-                true => SortCell::Missing,
-                false => SortCell::of(find(props, k.tag).as_ref()),
-            })
-            .collect();
-        let mut instances = 1;
+        pool.extend(keys.iter().map(|k| match k.is_instance() {
+            true => SortCell::Missing,
+            false => SortCell::of(get(k.tag).as_ref()),
+        }));
         if let Some(k) = self.instance_index() {
-            let v = find(props, keys[k].tag);
+            let v = get(keys[k].tag);
             let n = v.as_ref().and_then(super::compare::element_count);
-            instances = n.map_or(1, |n| n.max(1) as u32);
-            cells.extend(
-                (0..instances as usize)
+            let instances = n.map_or(1, |n| n.max(1));
+            pool.extend(
+                (0..instances)
                     .map(|i| SortCell::of(v.as_ref().and_then(|v| element(v, i)).as_ref())),
             );
         }
+        // Four billion cells would be more memory than a machine has.
+        let index = |n: usize| u32::try_from(n).expect("fewer than 2^32 sort values");
         Entry {
-            cells: cells.into_boxed_slice(),
-            instances,
+            start: index(start),
+            len: index(pool.len() - start),
         }
+    }
+
+    /// The entries of rows `keys` (in the view, in sequence order), their sort columns
+    /// read and their cells pushed onto `pool`; with no sort, nothing is read.
+    fn entries_of(
+        &self,
+        keys: &[RowKey],
+        pool: &mut Vec<SortCell>,
+        made: &mut Vec<Entry>,
+    ) -> Result<()> {
+        let columns = source_tags(self.sort.tags());
+        for_each_batch(&self.source, keys, &columns, &mut |_, batch| {
+            warm(batch);
+            made.extend(
+                (0..batch.rows())
+                    .map(|i| self.entry_of(pool, |tag| batch_find(batch, &columns, i, tag))),
+            );
+            Ok(false)
+        })
     }
 
     /// The sequence number of each of `keys` (the source's keys, in its order): a row
     /// seen before keeps its own, a new one gets the next; rows no longer listed are
-    /// forgotten.
-    fn assign_seqs(&mut self, keys: &[RowKey]) -> Vec<u64> {
-        let same = self.seq_keys.len() == keys.len()
-            && self.seq_keys.iter().zip(keys).all(|(s, k)| *s == Some(*k));
-        if same {
-            return (0..keys.len() as u64).collect();
+    /// forgotten. `None` when the keys are the rows seen, in order (row `i` has sequence
+    /// number `i`: a table opened, or the source unchanged); else the keys and their
+    /// numbers.
+    fn assign_seqs(&mut self, keys: Vec<RowKey>) -> Option<(Vec<RowKey>, Vec<u64>)> {
+        if self.seq_keys.is_empty() {
+            self.seq_keys = keys;
+            self.gone = Vec::new();
+            self.by_key = OnceLock::new();
+            return None;
+        }
+        if self.gone.is_empty() && self.seq_keys == keys {
+            return None;
         }
         let mut next = self.seq_keys.len() as u64;
-        let seqs: Vec<u64> = if self.seq_keys.is_empty() {
-            next = keys.len() as u64;
-            (0..next).collect()
-        } else {
+        let seqs: Vec<u64> = {
             let index = self.index();
             keys.iter()
                 .map(|k| {
@@ -461,43 +536,153 @@ impl<S: RowSource> Table<S> {
                 })
                 .collect()
         };
-        let mut seq_keys = vec![None; next as usize];
+        let mut seq_keys = vec![0; next as usize];
+        let mut gone = vec![true; next as usize];
         for (&k, &s) in keys.iter().zip(&seqs) {
-            seq_keys[s as usize] = Some(k);
+            seq_keys[s as usize] = k;
+            gone[s as usize] = false;
         }
         self.seq_keys = seq_keys;
+        self.gone = if gone.contains(&true) {
+            gone
+        } else {
+            Vec::new()
+        };
         self.by_key = OnceLock::new();
-        seqs
+        Some((keys, seqs))
     }
 
-    /// Each row of `keys` (with sequence numbers `seqs`) that passes the restriction, its
-    /// entry by sequence number; the restriction's counters as they end.
+    /// Each row of `keys` (row `i` with sequence number `seqs[i]`, or `i` without
+    /// `seqs`) that passes the restriction, its entry by sequence number in `entries`
+    /// (emptied first); the restriction's counters as they end.
     fn evaluate_all(
         &self,
         keys: &[RowKey],
-        seqs: &[u64],
-    ) -> Result<(Vec<Option<Entry>>, Option<Counters>)> {
-        let columns = self.eval_columns();
+        seqs: Option<&[u64]>,
+        entries: &mut Vec<Option<Entry>>,
+        pool: &mut Vec<SortCell>,
+        rows: &mut Option<Vec<u64>>,
+    ) -> Result<Option<Counters>> {
         let mut counters = self.restriction.as_ref().map(Restriction::counters);
-        let mut entries: Vec<Option<Entry>> = Vec::new();
+        entries.clear();
         entries.resize_with(self.seq_keys.len(), || None);
+        let seq = |i: usize| seqs.map_or(i, |s| s[i] as usize);
         if self.restriction.is_none() && self.sort.keys.is_empty() {
             // Every row, as it is: nothing to read.
-            for &s in seqs {
-                entries[s as usize] = Some(Entry {
-                    cells: Box::new([]),
-                    instances: 1,
-                });
+            for i in 0..keys.len() {
+                entries[seq(i)] = Some(Entry::unsorted());
             }
-            return Ok((entries, counters));
+            return Ok(counters);
         }
-        for_each_row(&self.source, keys, &columns, &mut |i, props| {
-            if let Some(e) = self.evaluate(keys[i], props, &mut counters)? {
-                entries[seqs[i] as usize] = Some(e);
+        if let Some(tests) = self
+            .restriction
+            .as_ref()
+            .and_then(Restriction::column_tests)
+        {
+            let mut seqs = Vec::new();
+            self.evaluate_by_column(keys, &seq, &tests, entries, pool, &mut seqs)?;
+            *rows = Some(seqs);
+            return Ok(counters);
+        }
+        let columns = self.eval_columns();
+        let mut seqs = Vec::new();
+        for_each_batch(&self.source, keys, &columns, &mut |base, batch| {
+            for (i, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
+                if let Some(e) = self.evaluate(key, batch, &columns, i, &mut counters, pool)? {
+                    entries[seq(base + i)] = Some(e);
+                    seqs.push(seq(base + i) as u64);
+                }
             }
             Ok(false)
         })?;
-        Ok((entries, counters))
+        *rows = Some(seqs);
+        Ok(counters)
+    }
+
+    /// [`evaluate_all`](Table::evaluate_all) for a restriction of
+    /// [`Restriction::column_tests`]: chunk by chunk, a column at a time, each read for
+    /// the rows the tests of the columns before left; then the sort's columns of the
+    /// rows that passed.
+    fn evaluate_by_column(
+        &self,
+        keys: &[RowKey],
+        seq: &dyn Fn(usize) -> usize,
+        tests: &[&Restriction],
+        entries: &mut [Option<Entry>],
+        pool: &mut Vec<SortCell>,
+        rows: &mut Vec<u64>,
+    ) -> Result<()> {
+        // The tests by column.
+        let mut by_column: Vec<(ULONG, Vec<ColumnTest<'_>>)> = Vec::new();
+        for &t in tests {
+            let Some(tag) = t.test_tag() else { continue };
+            match by_column
+                .iter_mut()
+                .find(|(c, _)| prop_id(*c) == prop_id(tag))
+            {
+                Some((_, ts)) => ts.push(t.column_test()),
+                None => by_column.push((without_instance(tag), vec![t.column_test()])),
+            }
+        }
+        // Columns tested only by relations with numbers first (a number is cheaper to
+        // read and test than text is to search), the others in the restriction's order.
+        by_column.sort_by_key(|(_, tests)| !tests.iter().all(ColumnTest::is_numeric));
+        let mut alive: Vec<usize> = Vec::with_capacity(CHUNK);
+        let mut pass: Vec<bool> = Vec::with_capacity(CHUNK);
+        let mut asked: Vec<RowKey> = Vec::with_capacity(CHUNK);
+        let mut made: Vec<Entry> = Vec::new();
+        for (c, chunk) in keys.chunks(CHUNK).enumerate() {
+            let base = c * CHUNK;
+            alive.clear();
+            alive.extend(0..chunk.len());
+            for (tag, tests) in &by_column {
+                if alive.is_empty() {
+                    break;
+                }
+                asked.clear();
+                asked.extend(alive.iter().map(|&i| chunk[i]));
+                let is_ikey = prop_id(*tag) == prop_id(sys::PR_INSTANCE_KEY);
+                let one = [*tag];
+                let columns: &[ULONG] = if is_ikey { &[] } else { &one };
+                with_batch(&self.source, &asked, columns, &mut |batch| {
+                    pass.clear();
+                    pass.resize(asked.len(), true);
+                    if is_ikey {
+                        for (p, &key) in pass.iter_mut().zip(&asked) {
+                            let ikey = instance_key(key, 0);
+                            let v = Some(PropValue::Binary(&ikey));
+                            *p = tests.iter().all(|t| t.test(v));
+                        }
+                    } else {
+                        for t in tests {
+                            t.test_all(batch.column(0), &mut pass);
+                        }
+                    }
+                    let mut j = 0;
+                    alive.retain(|_| {
+                        j += 1;
+                        pass[j - 1]
+                    });
+                    Ok(())
+                })?;
+            }
+            if alive.is_empty() {
+                continue;
+            }
+            asked.clear();
+            asked.extend(alive.iter().map(|&i| chunk[i]));
+            made.clear();
+            if self.sort.keys.is_empty() {
+                made.extend(alive.iter().map(|_| Entry::unsorted()));
+            } else {
+                self.entries_of(&asked, pool, &mut made)?;
+            }
+            for (&i, e) in alive.iter().zip(made.drain(..)) {
+                entries[seq(base + i)] = Some(e);
+                rows.push(seq(base + i) as u64);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the source again and makes the view: the restriction, then the sort. The
@@ -505,25 +690,76 @@ impl<S: RowSource> Table<S> {
     fn rebuild(&mut self) -> Result<()> {
         let mut keys = Vec::new();
         self.source.keys(&mut keys)?;
-        let seqs = self.assign_seqs(&keys);
-        let (entries, counters) = self.evaluate_all(&keys, &seqs)?;
-        self.counters = counters;
+        let listed = self.assign_seqs(keys);
+        // The entries' room is used again (new room would be new memory to fault in).
+        let mut entries = std::mem::take(&mut self.entries);
+        let mut pool = Vec::new();
+        // The rows in the view, when the evaluation lists them.
+        let mut rows = None;
+        let counters = match &listed {
+            Some((keys, seqs)) => {
+                self.evaluate_all(keys, Some(seqs), &mut entries, &mut pool, &mut rows)
+            }
+            None => self.evaluate_all(&self.seq_keys, None, &mut entries, &mut pool, &mut rows),
+        };
+        let result = match counters {
+            Ok(counters) => {
+                self.counters = counters;
+                Ok(())
+            }
+            Err(e) => {
+                // An empty view, consistent, until a rebuild succeeds.
+                entries.clear();
+                entries.resize_with(self.seq_keys.len(), || None);
+                pool.clear();
+                self.counters = self.restriction.as_ref().map(Restriction::counters);
+                rows = Some(Vec::new());
+                Err(e)
+            }
+        };
         self.entries = entries;
-        self.make_order();
-        Ok(())
+        self.cells = pool;
+        self.garbage = 0;
+        if let Some(rows) = &mut rows {
+            if !rows.windows(2).all(|w| w[0] < w[1]) {
+                rows.sort_unstable();
+            }
+        }
+        self.make_order(rows.as_deref());
+        result
     }
 
-    /// The view's order from the entries; the cursor to the beginning, the bookmarks
-    /// discarded.
-    fn make_order(&mut self) {
+    /// The view's order from the entries (`rows`: the sequence numbers of those in the
+    /// view, in order, when known); the cursor to the beginning, the bookmarks discarded.
+    fn make_order(&mut self, rows: Option<&[u64]>) {
         // In sequence order, so that a stable sort keeps the source's order for ties.
-        let mut order: Vec<Slot> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(seq, e)| Some((seq as u64, e.as_ref()?.instances)))
-            .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst }))
-            .collect();
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        if let Some(rows) = rows {
+            for &seq in rows {
+                let n = self.instances(self.entry(seq));
+                order.extend((0..n).map(|inst| Slot { seq, inst }));
+            }
+        } else if self.instance_index().is_some() {
+            order.extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(seq, e)| Some((seq as u64, self.instances(e.as_ref()?))))
+                    .flat_map(|(seq, n)| (0..n).map(move |inst| Slot { seq, inst })),
+            );
+        } else {
+            order.extend(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.is_some())
+                    .map(|(seq, _)| Slot {
+                        seq: seq as u64,
+                        inst: 0,
+                    }),
+            );
+        }
         if !self.sort.keys.is_empty() {
             order = self.sorted(order);
         }
@@ -535,19 +771,37 @@ impl<S: RowSource> Table<S> {
         }
     }
 
-    /// `slots` in the sort's order, stably (ties keep their order): each with its first
-    /// key's prefix, so that most comparisons compare two numbers.
+    /// `slots` (in sequence order) in the sort's order, stably (ties keep their order).
+    /// Each is sorted first by its first key's prefix, as three numbers with its place in
+    /// `slots` (most prefixes differ, and these comparisons are cheap); only runs of equal
+    /// prefixes are then sorted by their cells, stably.
     fn sorted(&self, slots: Vec<Slot>) -> Vec<Slot> {
         let descending = self.sort.keys[0].order == sys::TABLE_SORT_DESCEND;
-        let mut decorated: Vec<(u128, Slot)> = slots
-            .into_iter()
-            .map(|s| {
+        let mut keyed: Vec<(u64, u64, usize)> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
                 let p = self.cell(self.entry(s.seq), 0, s.inst).prefix();
-                (if descending { !p } else { p }, s)
+                let p = if descending { !p } else { p };
+                ((p >> 64) as u64, p as u64, i)
             })
             .collect();
-        decorated.sort_by(|(pa, a), (pb, b)| pa.cmp(pb).then_with(|| self.cmp_cells(a, b)));
-        decorated.into_iter().map(|(_, s)| s).collect()
+        keyed.sort_unstable();
+        let mut order: Vec<Slot> = keyed.iter().map(|k| slots[k.2]).collect();
+        let mut start = 0;
+        while start < keyed.len() {
+            let prefix = (keyed[start].0, keyed[start].1);
+            let end = start
+                + keyed[start..]
+                    .iter()
+                    .take_while(|k| (k.0, k.1) == prefix)
+                    .count();
+            if end - start > 1 {
+                order[start..end].sort_by(|a, b| self.cmp_cells(a, b));
+            }
+            start = end;
+        }
+        order
     }
 
     /// Whether `SortTable` can keep the view's rows and read only their sort columns: a
@@ -562,20 +816,26 @@ impl<S: RowSource> Table<S> {
     /// The view's rows sorted again: their sort columns read (in sequence order), their
     /// entries made anew, the order made.
     fn resort(&mut self) -> Result<()> {
-        let seqs: Vec<u64> = (0..self.entries.len() as u64)
-            .filter(|&s| self.entries[s as usize].is_some())
+        // The view's rows (each has its first instance in the order), in sequence order.
+        let mut seqs: Vec<u64> = self
+            .order
+            .iter()
+            .filter(|s| s.inst == 0)
+            .map(|s| s.seq)
             .collect();
+        if !seqs.windows(2).all(|w| w[0] < w[1]) {
+            seqs.sort_unstable();
+        }
         let keys: Vec<RowKey> = seqs.iter().map(|&s| self.key_of(s)).collect();
-        let columns = source_tags(self.sort.tags());
         let mut made: Vec<Entry> = Vec::with_capacity(seqs.len());
-        for_each_row(&self.source, &keys, &columns, &mut |_, props| {
-            made.push(self.entry_of(props));
-            Ok(false)
-        })?;
-        for (s, e) in seqs.into_iter().zip(made) {
+        let mut pool = Vec::with_capacity(seqs.len() * self.sort.keys.len());
+        self.entries_of(&keys, &mut pool, &mut made)?;
+        for (&s, e) in seqs.iter().zip(made) {
             self.entries[s as usize] = Some(e);
         }
-        self.make_order();
+        self.cells = pool;
+        self.garbage = 0;
+        self.make_order(Some(&seqs));
         Ok(())
     }
 
@@ -788,35 +1048,54 @@ impl<S: RowSource> Table<S> {
         let keys: Vec<RowKey> = slots.iter().map(|s| self.key_of(s.seq)).collect();
         let wanted = source_tags(self.columns.iter().copied());
         let instance_tag = self.instance_index().map(|k| self.sort.keys[k].tag);
+        /// What a column shows.
+        enum Show {
+            InstanceKey,
+            /// The instance column's value of the row's instance, from this column of the
+            /// batch.
+            Instance(Option<usize>),
+            /// This column of the batch.
+            Value(Option<usize>),
+        }
+        let shows: Vec<(ULONG, Show)> = self
+            .columns
+            .iter()
+            .map(|&tag| {
+                let show = if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
+                    Show::InstanceKey
+                } else if instance_tag == Some(tag) {
+                    Show::Instance(column_index(&wanted, tag))
+                } else {
+                    Show::Value(column_index(&wanted, tag))
+                };
+                (tag, show)
+            })
+            .collect();
         let mut rows: Vec<Row> = Vec::with_capacity(slots.len());
-        for_each_row(&self.source, &keys, &wanted, &mut |i, props| {
-            let slot = slots[i];
-            let row = self
-                .columns
-                .iter()
-                .map(|&tag| {
-                    if prop_id(tag) == prop_id(sys::PR_INSTANCE_KEY) {
-                        return column(
-                            tag,
-                            Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
-                        );
-                    }
-                    let value = find_value(props, tag);
-                    match instance_tag {
-                        Some(it) if it == tag => {
-                            match value.and_then(|v| element(&v, slot.inst as usize)) {
-                                Some(v) => Column {
-                                    tag,
-                                    value: v.into(),
-                                },
-                                None => super::columns::not_found(tag),
-                            }
+        for_each_batch(&self.source, &keys, &wanted, &mut |base, batch| {
+            warm(batch);
+            for i in base..(base + batch.rows()).min(keys.len()) {
+                let (slot, j) = (slots[i], i - base);
+                let value = |c: &Option<usize>| c.and_then(|c| batch.get(j, c));
+                let mut row: Row = Vec::with_capacity(shows.len());
+                row.extend(shows.iter().map(|(tag, show)| match show {
+                    Show::InstanceKey => column(
+                        *tag,
+                        Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
+                    ),
+                    Show::Instance(c) => {
+                        match value(c).and_then(|v| element(&v, slot.inst as usize)) {
+                            Some(v) => Column {
+                                tag: *tag,
+                                value: v.into(),
+                            },
+                            None => super::columns::not_found(*tag),
                         }
-                        _ => column(tag, value),
                     }
-                })
-                .collect();
-            rows.push(row);
+                    Show::Value(c) => column(*tag, value(c)),
+                }));
+                rows.push(row);
+            }
             Ok(false)
         })?;
         Ok(rows)
@@ -925,22 +1204,27 @@ impl<S: RowSource> Table<S> {
             .map(|k| prop_id(self.sort.keys[k].tag));
         let mut counters = r.counters();
         let mut found = None;
-        for_each_row(&self.source, &keys, &columns, &mut |i, props| {
-            let slot = self.order[positions[i]];
-            let instance = instance_id.map(|id| {
-                let v = find(props, prop_tag_of_id(id));
-                (id, v.and_then(|v| element(&v, slot.inst as usize)))
-            });
-            let row = SourceRow {
-                props,
-                key: keys[i],
-                ikey: instance_key(keys[i], slot.inst),
-                instance,
-                source: &self.source,
-            };
-            if r.matches(&row, &mut counters)? {
-                found = Some(positions[i]);
-                return Ok(true);
+        for_each_batch(&self.source, &keys, &columns, &mut |base, batch| {
+            for (j, &key) in keys[base..].iter().take(batch.rows()).enumerate() {
+                let i = base + j;
+                let slot = self.order[positions[i]];
+                let instance = instance_id.map(|id| {
+                    let v = batch_find(batch, &columns, j, prop_tag_of_id(id));
+                    (id, v.and_then(|v| element(&v, slot.inst as usize)))
+                });
+                let row = SourceRow {
+                    batch,
+                    columns: &columns,
+                    row: j,
+                    key,
+                    ikey: instance_key(key, slot.inst),
+                    instance,
+                    source: &self.source,
+                };
+                if r.matches(&row, &mut counters)? {
+                    found = Some(positions[i]);
+                    return Ok(true);
+                }
             }
             Ok(false)
         })?;
@@ -959,7 +1243,10 @@ impl<S: RowSource> Table<S> {
             return self.row_modified(key);
         }
         let seq = self.seq_keys.len() as u64;
-        self.seq_keys.push(Some(key));
+        self.seq_keys.push(key);
+        if !self.gone.is_empty() {
+            self.gone.push(false);
+        }
         self.index_mut().insert(key, seq);
         let mut changes = Vec::new();
         self.insert_row(key, seq, &mut changes)?;
@@ -977,7 +1264,10 @@ impl<S: RowSource> Table<S> {
         };
         let mut changes = Vec::new();
         self.remove_row(seq, &mut changes);
-        self.seq_keys[seq as usize] = None;
+        if self.gone.is_empty() {
+            self.gone = vec![false; self.seq_keys.len()];
+        }
+        self.gone[seq as usize] = true;
         Ok(changes)
     }
 
@@ -1013,7 +1303,7 @@ impl<S: RowSource> Table<S> {
         let Some(instances) = self
             .entries
             .get(seq as usize)
-            .and_then(|e| e.as_ref().map(|e| e.instances))
+            .and_then(|e| e.as_ref().map(|e| self.instances(e)))
         else {
             return;
         };
@@ -1035,26 +1325,30 @@ impl<S: RowSource> Table<S> {
                 position: pos,
             });
         }
-        self.entries[seq as usize] = None;
+        if let Some(e) = self.entries[seq as usize].take() {
+            self.garbage += e.len as usize;
+        }
     }
 
     fn insert_row(&mut self, key: RowKey, seq: u64, changes: &mut Vec<TableChange>) -> Result<()> {
         let columns = self.eval_columns();
         let mut counters = self.counters.take();
         let mut entry = None;
+        let mut pool = std::mem::take(&mut self.cells);
         let result = {
             let this = &*self;
-            for_each_row(&self.source, &[key], &columns, &mut |_, props| {
-                entry = this.evaluate(key, props, &mut counters)?;
-                Ok(true)
+            with_batch(&self.source, &[key], &columns, &mut |batch| {
+                entry = this.evaluate(key, batch, &columns, 0, &mut counters, &mut pool)?;
+                Ok(())
             })
         };
+        self.cells = pool;
         self.counters = counters;
         result?;
         let Some(entry) = entry else {
             return Ok(());
         };
-        let instances = entry.instances;
+        let instances = self.instances(&entry);
         if self.entries.len() <= seq as usize {
             self.entries.resize_with(seq as usize + 1, || None);
         }
@@ -1085,7 +1379,28 @@ impl<S: RowSource> Table<S> {
                 }
             }
         }
+        self.compact();
         Ok(())
+    }
+
+    /// Makes `cells` hold only the entries' cells again once most of them are garbage.
+    fn compact(&mut self) {
+        if self.garbage < 32 || self.garbage < self.cells.len() / 2 {
+            return;
+        }
+        let mut pool = Vec::with_capacity(self.cells.len() - self.garbage);
+        for e in self.entries.iter_mut().flatten() {
+            let start = pool.len();
+            let old = e.start as usize..(e.start + e.len) as usize;
+            pool.extend(
+                self.cells[old]
+                    .iter_mut()
+                    .map(|c| std::mem::replace(c, SortCell::Missing)),
+            );
+            e.start = start as u32;
+        }
+        self.cells = pool;
+        self.garbage = 0;
     }
 
     /// The current cursor position (`0..=row_count`).

@@ -15,8 +15,8 @@ pub mod rng;
 use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_store::table::{
-    instance_key, Column, MemorySource, Restriction, RestrictionKind, Row, SortOrder, Table,
-    TableType,
+    batch_by_rows, instance_key, Batch, Column, MemorySource, Restriction, RestrictionKind, Row,
+    RowKey, RowSource, SortOrder, Table, TableType,
 };
 
 use naive::{SourceRow, ViewRow};
@@ -139,7 +139,7 @@ fn check_row(got: &Row, want: &ViewRow, rows: &[SourceRow], cols: &[ULONG], sort
 /// against the model, and returns the instance keys in order.
 fn check_view(
     rng: &mut Rng,
-    t: &mut Table<MemorySource>,
+    t: &mut Table<Source>,
     rows: &[SourceRow],
     want: &[ViewRow],
     sort: &SortOrder,
@@ -199,6 +199,64 @@ fn check_view(
     keys
 }
 
+/// The cases' rows: a [`MemorySource`], answering column by column as it does, or (every
+/// other case) row by row only, through `RowSource::values_by_column`'s default.
+pub struct Source {
+    inner: MemorySource,
+    row_wise: bool,
+}
+
+impl std::ops::Deref for Source {
+    type Target = MemorySource;
+    fn deref(&self) -> &MemorySource {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Source {
+    fn deref_mut(&mut self) -> &mut MemorySource {
+        &mut self.inner
+    }
+}
+
+impl RowSource for Source {
+    fn keys(&self, keys: &mut Vec<RowKey>) -> mapi_sync_runtime::Result<()> {
+        self.inner.keys(keys)
+    }
+    fn values(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[mapi_sync_runtime::props::Prop<'_>]),
+    ) -> mapi_sync_runtime::Result<()> {
+        self.inner.values(rows, columns, answer)
+    }
+    fn values_by_column(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&Batch<'_>),
+    ) -> mapi_sync_runtime::Result<()> {
+        if self.row_wise {
+            batch_by_rows(self, rows, columns, answer)
+        } else {
+            self.inner.values_by_column(rows, columns, answer)
+        }
+    }
+    fn sub_rows(
+        &self,
+        row: RowKey,
+        object: ULONG,
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&[mapi_sync_runtime::props::Prop<'_>]),
+    ) -> mapi_sync_runtime::Result<bool> {
+        self.inner.sub_rows(row, object, columns, answer)
+    }
+    fn all_columns(&self) -> Option<Vec<ULONG>> {
+        self.inner.all_columns()
+    }
+}
+
 /// One case.
 pub fn run(rng: &mut Rng, stats: &mut Stats) {
     stats.cases += 1;
@@ -215,6 +273,10 @@ pub fn run(rng: &mut Rng, stats: &mut Stats) {
     }
     let sort = gen::sort(rng);
     let cols = columns(&sort);
+    let source = Source {
+        inner: source,
+        row_wise: stats.cases % 2 == 0,
+    };
     let mut t = Table::new(source, cols, TableType::Dynamic).unwrap();
     assert_eq!(t.row_count() as usize, n);
     let restriction = if rng.chance(80) {

@@ -435,3 +435,67 @@ fn tags_lists_what_the_restriction_reads() {
     .unwrap();
     assert_eq!(r.tags(), [LONG, LONG2]);
 }
+
+#[test]
+fn the_fast_content_search_answers_as_folding_every_character_does() {
+    // Texts and patterns from pieces whose folding differs bytewise and charwise: the
+    // Kelvin sign folds to `k`, `É` to `é` (and to `e` without nonspacing marks), a
+    // combining acute is dropped, Latin-1 bytes that are not UTF-8.
+    let pieces: [&[u8]; 10] = [
+        b"k",
+        b"K",
+        "\u{212A}".as_bytes(),
+        b"e",
+        "\u{c9}".as_bytes(),
+        "e\u{301}".as_bytes(),
+        b"r",
+        b"Re",
+        b" ",
+        &[0xC9],
+    ];
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s % n) as usize
+    };
+    let mut text = |max: u64| -> Vec<u8> {
+        (0..next(max))
+            .flat_map(|_| pieces[next(pieces.len() as u64)].iter().copied())
+            .collect()
+    };
+    let flags = [
+        sys::FL_SUBSTRING,
+        sys::FL_SUBSTRING | sys::FL_IGNORECASE,
+        sys::FL_SUBSTRING | sys::FL_IGNORENONSPACE,
+        sys::FL_SUBSTRING | sys::FL_LOOSE,
+        sys::FL_PREFIX | sys::FL_IGNORECASE,
+        sys::FL_FULLSTRING | sys::FL_IGNORECASE,
+    ];
+    for round in 0..4000 {
+        let (hay, needle) = (text(8), text(3));
+        let fuzzy = flags[round % flags.len()];
+        // The pattern as text (the restriction's value is a string), the row's value as
+        // either string type.
+        let Ok(needle) = String::from_utf8(needle) else {
+            continue;
+        };
+        let r = Restriction::content(fuzzy, TEXT8, PropValue::Str(&needle));
+        let mut values = vec![PropValue::String8(&hay)];
+        let utf8 = std::str::from_utf8(&hay).ok();
+        if let Some(h) = utf8 {
+            values.push(PropValue::Str(h));
+        }
+        for v in values {
+            let slow = content_matches(&v, &PropValue::Str(&needle), fuzzy);
+            assert_eq!(r.test_value(Some(v)), slow, "{v:?} {needle:?} {fuzzy:#X}");
+            // And as the engine tests a column, a row at a time and many at once.
+            let test = r.column_test();
+            assert_eq!(test.test(Some(v)), slow, "{v:?} {needle:?} {fuzzy:#X}");
+            let mut pass = [true, true, false];
+            test.test_all(&[Some(v), Some(PropValue::Error(1))], &mut pass);
+            assert_eq!(pass, [slow, false, false]);
+        }
+    }
+}
