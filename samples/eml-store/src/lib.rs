@@ -52,11 +52,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use mapi_sync::props::{prop_id, prop_tag, Prop, PropValue};
-use mapi_sync::store::backend::{Backend, FolderInfo, StoreInfo};
-use mapi_sync::store::entry_id::{Special, StoreUid};
-use mapi_sync::store::ll::provider::LogonRequest;
 use mapi_sync::sys::{self, ULONG};
 use mapi_sync::{Error, Progress, Result, SyncRequest};
+use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::entry_id::{Special, StoreUid};
+use mapi_sync_store::ll::provider::LogonRequest;
 
 /// The provider's `MAPIUID` (`PR_MDB_PROVIDER`): the same for every eml store.
 pub const PROVIDER_UID: [u8; 16] = *b"mapi-sync eml v1";
@@ -338,4 +338,4 @@ impl Backend for EmlBackend {
     }
 }
 
-mapi_sync::store::store_provider!(settings = [PR_EML_FOLDER], EmlBackend::for_logon);
+mapi_sync_store::store_provider!(settings = [PR_EML_FOLDER], EmlBackend::for_logon);

@@ -232,11 +232,11 @@ fn a_profile_without_the_folder_or_with_a_missing_one_does_not_log_on() {
 #[test]
 fn the_logon_reads_the_folder_from_the_settings() {
     // The settings the framework read from the profile name the folder the backend opens.
-    let settings = mapi_sync::store::service::Settings::new(vec![(
+    let settings = mapi_sync_store::service::Settings::new(vec![(
         eml_store::PR_EML_FOLDER,
         OwnedValue::Unicode("/no/such/eml/folder".encode_utf16().collect()),
     )]);
-    let request = mapi_sync::store::ll::provider::LogonRequest {
+    let request = mapi_sync_store::ll::provider::LogonRequest {
         entry_id: &[],
         flags: 0,
         settings: &settings,
