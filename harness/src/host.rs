@@ -170,13 +170,13 @@ pub fn run(mut config: Config) -> Report {
     session.fail_allocation(config.fail_allocation);
     if let Some(service) = &service {
         let entry = service.entry.or_else(|| service_entry_of(library.as_ref()));
-        let Some(entry) = entry else {
+        if entry.is_none() {
             report.fail(
                 &rules::SERVICE_ENTRY,
                 "the provider exports no ServiceEntry",
             );
             return finish(report, session, provider, support, library);
-        };
+        }
         match service::configure(entry, &support, &service.props, &mut report) {
             Some(id) => config.store_entry_id = id,
             None => {
@@ -215,8 +215,8 @@ pub fn run(mut config: Config) -> Report {
         };
         scenarios::run_all(&mut ctx, &config.scenarios);
         let sinks = std::mem::take(&mut ctx.sinks);
-        // Outlook releases the store; MAPI logs the provider off.
-        release_last(&mut report, "store", store);
+        // Outlook logs the store off and releases it; MAPI logs the provider off.
+        store_logoff(&mut report, &support, store);
         let mut flags: ULONG = 0;
         // SAFETY: a live logon object; a writable flags word.
         let hr = alloc::label("IMSLogon::Logoff", || unsafe { logon.Logoff(&mut flags) });
@@ -248,6 +248,40 @@ pub fn run(mut config: Config) -> Report {
     finish(report, session, provider, support, library)
 }
 
+/// `IMsgStore::StoreLogoff(LOGOFF_ORDERLY)`, then the store's last release: the flags
+/// must reach `StoreLogoffTransports` then, once, and not before.
+fn store_logoff(report: &mut Report, support: &Object<Support>, store: sys::IMsgStore) {
+    // Only the calls from here on are this store's (an earlier logon's end may have
+    // made some).
+    let since = support.store_logoff_transports().len();
+    let calls = || support.store_logoff_transports().split_off(since);
+    let mut flags = sys::LOGOFF_ORDERLY;
+    // SAFETY: a live store; a readable and writable flags word.
+    let hr = alloc::label("IMsgStore::StoreLogoff", || unsafe {
+        store.StoreLogoff(&mut flags)
+    });
+    if hr != sys::S_OK {
+        report.note(format!("IMsgStore::StoreLogoff answered {}", name(hr)));
+    }
+    let early = calls();
+    release_last(report, "store", store);
+    // A sync thread may hold the store's last reference a moment longer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut after = calls();
+    while after.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        after = calls();
+    }
+    let ok = early.is_empty() && after == [sys::LOGOFF_ORDERLY];
+    report.check(&rules::STORE_LOGOFF, ok, || {
+        format!(
+            "StoreLogoff(LOGOFF_ORDERLY): StoreLogoffTransports was called {} times before the store's last release, and with {:?} after it (flags as numbers)",
+            early.len(),
+            after
+        )
+    });
+}
+
 /// The end of a run: `Shutdown`, the provider's last release, the memory checks, the
 /// library unloaded.
 fn finish(
@@ -274,15 +308,14 @@ fn finish(
 
 /// The library's `ServiceEntry` export (the name MAPISVC.INF's `PR_SERVICE_ENTRY_NAME`
 /// usually gives).
-fn service_entry_of(
-    library: Option<&libloading::Library>,
-) -> Option<mapi_sync::service::SERVICEENTRY> {
-    // SAFETY: an export named ServiceEntry has MSGSERVICEENTRY's type.
+fn service_entry_of(library: Option<&libloading::Library>) -> sys::LPMSGSERVICEENTRY {
+    // SAFETY: an export named ServiceEntry has MSGSERVICEENTRY's type (a non-null
+    // function pointer read as `Some`).
     unsafe {
         library?
-            .get::<mapi_sync::service::SERVICEENTRY>(b"ServiceEntry\0")
+            .get::<sys::LPMSGSERVICEENTRY>(b"ServiceEntry\0")
             .ok()
-            .map(|f| *f)
+            .and_then(|f| *f)
     }
 }
 

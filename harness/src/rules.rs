@@ -191,7 +191,15 @@ pub static ALL: &[&Rule] = &[
     &SORT_TABLE_SORTS,
     &SERVICE_ENTRY,
     &STORE_SECTION,
+    &STORE_LOGOFF,
 ];
+
+/// The store's last release passes `StoreLogoff`'s flags to `StoreLogoffTransports`.
+pub static STORE_LOGOFF: Rule = Rule {
+    name: "store-logoff-transports",
+    source: "IMsgStore::StoreLogoff",
+    says: "A store keeps the flags given to StoreLogoff and, once its reference count reaches zero (not before), calls IMAPISupport::StoreLogoffTransports with them, once.",
+};
 
 /// `ServiceEntry` adds the service to a profile and configures it without a dialog.
 pub static SERVICE_ENTRY: Rule = Rule {

@@ -8,7 +8,6 @@
 use mapi_sync::mem::Allocators;
 use mapi_sync::prelude::*;
 use mapi_sync::props::{OwnedValue, Prop, PropArray};
-use mapi_sync::service::SERVICEENTRY;
 use mapi_sync::sys::{self, ULONG};
 
 use crate::admin::ProviderAdmin;
@@ -21,7 +20,7 @@ use crate::support::{section_value, unwrap_store_entry_id, Support, PROVIDER_SEC
 /// The message service of a run.
 pub struct Service {
     /// Its entry point; `None` looks `ServiceEntry` up in the provider library.
-    pub entry: Option<SERVICEENTRY>,
+    pub entry: sys::LPMSGSERVICEENTRY,
     /// The values `ConfigureMsgService` passes in `lpProps`.
     pub props: Vec<(ULONG, OwnedValue)>,
 }
@@ -37,13 +36,16 @@ impl std::fmt::Debug for Service {
 /// One call of the entry point; its `HRESULT`, the `MAPIERROR`'s presence checked and
 /// freed.
 fn call(
-    entry: SERVICEENTRY,
+    entry: sys::LPMSGSERVICEENTRY,
     support: &Object<Support>,
     context: ULONG,
     flags: ULONG,
     props: &[Prop<'_>],
     report: &mut Report,
 ) -> sys::HRESULT {
+    let Some(entry) = entry else {
+        return sys::E_UNEXPECTED;
+    };
     let (Ok(sup), Ok(admin)) = (
         support.cast::<sys::IMAPISupport>(),
         Object::new(ProviderAdmin::new(support)).cast::<sys::IProviderAdmin>(),
@@ -85,7 +87,7 @@ fn call(
 /// Adds and configures the service; the store's entry id (unwrapped) its section then
 /// holds, or `None` when the service failed (the report says why).
 pub(crate) fn configure(
-    entry: SERVICEENTRY,
+    entry: sys::LPMSGSERVICEENTRY,
     support: &Object<Support>,
     given: &[(ULONG, OwnedValue)],
     report: &mut Report,

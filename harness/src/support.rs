@@ -18,7 +18,10 @@
 //! - `GetLastError`: a `MAPIERROR` for the last failure of the support object (NULL
 //!   when it has none for that code);
 //! - `GetMemAllocRoutines`: the allocators it was made with (in a run, the tracking
-//!   allocators of [`crate::alloc`]).
+//!   allocators of [`crate::alloc`]);
+//! - `ModifyProfile`: `S_OK` (the run's one profile lists every store already);
+//! - `StoreLogoffTransports`: records the flags ([`Support::store_logoff_transports`])
+//!   and answers `LOGOFF_COMPLETE` (the harness has no transports).
 //!
 //! Every other method keeps the generated default, `MAPI_E_NO_SUPPORT`.
 //! [`Support::fail`] makes a method fail (fault injection): it answers the code given,
@@ -335,6 +338,7 @@ pub(crate) struct State {
     failures: Mutex<HashMap<String, HRESULT>>,
     calls: Mutex<Vec<String>>,
     pub(crate) open_sections: AtomicUsize,
+    logoff_transports: Mutex<Vec<ULONG>>,
 }
 
 /// The harness's `IMAPISupport` (see the [module](self)).
@@ -358,6 +362,7 @@ impl Support {
                 failures: Mutex::new(HashMap::new()),
                 calls: Mutex::new(Vec::new()),
                 open_sections: AtomicUsize::new(0),
+                logoff_transports: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -380,6 +385,11 @@ impl Support {
     /// The provider's status row, as `ModifyStatusRow` left it.
     pub fn status_row(&self) -> Vec<(ULONG, OwnedValue)> {
         lock(&self.state.status_row).clone()
+    }
+
+    /// The flags of each `StoreLogoffTransports` call, in order.
+    pub fn store_logoff_transports(&self) -> Vec<ULONG> {
+        lock(&self.state.logoff_transports).clone()
     }
 
     /// The methods called, in order.
@@ -681,6 +691,27 @@ impl sys::IMAPISupport_Impl for Support {
         // SAFETY: a readable MAPIUID (SetProviderUID's contract).
         let uid = unsafe { (*lp_provider_id).ab };
         lock(&self.state.provider_uids).push(uid);
+        sys::S_OK
+    }
+
+    unsafe fn ModifyProfile(&self, _flags: ULONG) -> HRESULT {
+        // One profile per run, every store of it listed: nothing to add.
+        self.enter("ModifyProfile").unwrap_or(sys::S_OK)
+    }
+
+    unsafe fn StoreLogoffTransports(&self, flags: *mut ULONG) -> HRESULT {
+        if flags.is_null() {
+            return self.failed(sys::MAPI_E_INVALID_PARAMETER, "a null flags pointer".into());
+        }
+        if let Some(code) = self.enter("StoreLogoffTransports") {
+            return code;
+        }
+        // SAFETY: a readable and writable flags word (StoreLogoffTransports' contract).
+        unsafe {
+            lock(&self.state.logoff_transports).push(flags.read());
+            // No transports in the harness: the logoff can complete.
+            flags.write(sys::LOGOFF_COMPLETE);
+        }
         sys::S_OK
     }
 

@@ -42,6 +42,8 @@ struct Shared {
     bug: Bug,
     allocators: Allocators,
     support: Mutex<Option<FreeThreaded<sys::IMAPISupport>>>,
+    /// What `StoreLogoff` was given, for `StoreLogoffTransports` at the last release.
+    logoff_flags: Mutex<Option<ULONG>>,
     sinks: Mutex<HashMap<ULONG_PTR, FreeThreaded<sys::IMAPIAdviseSink>>>,
     next: Mutex<ULONG_PTR>,
 }
@@ -172,6 +174,7 @@ impl sys::IMSProvider_Impl for FixtureProvider {
             allocators: self.allocators,
             // SAFETY: the harness's support object is free-threaded.
             support: Mutex::new(Some(unsafe { FreeThreaded::new(support) })),
+            logoff_flags: Mutex::new(None),
             sinks: Mutex::new(HashMap::new()),
             next: Mutex::new(0),
         });
@@ -236,6 +239,19 @@ impl sys::IMSLogon_Impl for FixtureLogon {
 #[mapi_sync_provider(IMsgStore)]
 struct FixtureStore {
     shared: Arc<Shared>,
+}
+
+impl Drop for FixtureStore {
+    /// The store's last release: `StoreLogoff`'s flags (or `LOGOFF_ABORT`) to
+    /// `StoreLogoffTransports`, as the StoreLogoff page asks.
+    fn drop(&mut self) {
+        let flags = self.shared.logoff_flags.lock().unwrap().take();
+        if let Some(support) = self.shared.support.lock().unwrap().as_ref() {
+            let mut flags = flags.unwrap_or(sys::LOGOFF_ABORT);
+            // SAFETY: a live support object; a writable flags word.
+            unsafe { support.StoreLogoffTransports(&mut flags) };
+        }
+    }
 }
 
 impl SyncProvider for FixtureStore {
@@ -444,6 +460,18 @@ impl sys::IMAPIProp_Impl for FixtureStore {
 }
 
 impl sys::IMsgStore_Impl for FixtureStore {
+    unsafe fn StoreLogoff(&self, flags: *mut ULONG) -> HRESULT {
+        if flags.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: non-null, readable and writable.
+        unsafe {
+            *self.shared.logoff_flags.lock().unwrap() = Some(*flags);
+            *flags = 0;
+        }
+        sys::S_OK
+    }
+
     unsafe fn Advise(
         &self,
         _: ULONG,
@@ -913,19 +941,28 @@ fn unbroken(name: &str) -> Outcome {
 
 /// The fixture with `bug` fails exactly `rule`, and passes every other rule.
 fn caught_by(bug: Bug, rule: &str) -> Vec<String> {
+    caught_by_each(bug, &[rule]).remove(0)
+}
+
+/// The fixture with `bug` fails exactly `rules` (in the report's order), and passes every
+/// other rule; what each failure saw.
+fn caught_by_each(bug: Bug, rules: &[&str]) -> Vec<Vec<String>> {
     let report = run(bug);
     let text = report.to_text();
-    assert_eq!(report.failures(), [rule], "{bug:?}:\n{text}");
+    assert_eq!(report.failures(), rules, "{bug:?}:\n{text}");
     for (name, outcome) in report.outcomes() {
-        if name != rule {
+        if !rules.contains(&name) {
             assert_eq!(outcome, unbroken(name), "{bug:?}: {name}:\n{text}");
         }
     }
     assert_eq!(report.exit_code(), 1);
-    match report.outcome(rule) {
-        Some(Outcome::Fail(seen)) => seen,
-        other => panic!("{other:?}"),
-    }
+    rules
+        .iter()
+        .map(|rule| match report.outcome(rule) {
+            Some(Outcome::Fail(seen)) => seen,
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 #[test]
@@ -1003,9 +1040,15 @@ fn a_notification_after_unadvise_is_caught_by_no_notify_after_unadvise() {
 
 #[test]
 fn a_store_that_keeps_itself_is_caught_by_released_to_zero() {
-    let seen = caught_by(Bug::StoreKeepsItself, "released-to-zero");
+    // Never released, it never reaches StoreLogoffTransports either.
+    let rules = ["released-to-zero", "store-logoff-transports"];
+    let seen = caught_by_each(Bug::StoreKeepsItself, &rules);
     assert_eq!(
-        seen,
+        seen[0],
         ["the harness's last Release of the store answered 1: something still holds it"]
+    );
+    assert_eq!(
+        seen[1],
+        ["StoreLogoff(LOGOFF_ORDERLY): StoreLogoffTransports was called 0 times before the store's last release, and with [] after it (flags as numbers)"]
     );
 }

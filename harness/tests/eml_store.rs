@@ -45,7 +45,11 @@ fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {
     let mut config = Config::new(provider, Vec::new(), profiles.to_path_buf());
     let folder = mail.to_string_lossy().encode_utf16().collect();
     config.service = Some(Service {
-        entry: in_process.then_some(eml_store::ServiceEntry as mapi_sync::service::SERVICEENTRY),
+        entry: if in_process {
+            Some(eml_store::ServiceEntry)
+        } else {
+            None
+        },
         props: vec![(eml_store::PR_EML_FOLDER, OwnedValue::Unicode(folder))],
     });
     config

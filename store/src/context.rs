@@ -1,16 +1,27 @@
 //! [`StoreContext`]: a logged-on store: its backend and what the framework keeps for it
-//! (the folder tree, the allocators its answers use), shared by its objects.
+//! (the folder tree, the allocators its answers use, the logon's end), shared by its
+//! objects.
+//!
+//! The logon ends one of two ways (Microsoft, "IMsgStore::StoreLogoff",
+//! "IMAPISupport::StoreLogoffTransports", "IMSLogon::Logoff"): the store object's last
+//! reference goes (the provider then calls `StoreLogoffTransports` with the flags
+//! `StoreLogoff` saved, `LOGOFF_ABORT` when it was not called, and releases MAPI's
+//! support object, upon which MAPI calls `IMSLogon::Logoff`), or MAPI calls
+//! `IMSLogon::Logoff` itself (a session's logoff), which releases the support object at
+//! once. Either way the status row stops following the store, and a later `Logon` opens
+//! the store afresh.
 
 use std::sync::{Arc, Mutex, RwLock};
 
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{OwnedValue, Prop};
-use mapi_sync_runtime::sys;
-use mapi_sync_runtime::{Error, Result};
+use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::{Error, Object, Result, WeakObject};
 
 use crate::backend::{Backend, StoreInfo};
 use crate::entry_id::{EntryId, Target};
 use crate::identity::{self, Computed};
+use crate::ll::store::StoreObject;
 use crate::tree::{FolderTree, Node};
 
 /// What an entry identifier of the store opens.
@@ -67,14 +78,36 @@ impl Status {
 /// What a new status is handed to (the logon's `ModifyStatusRow`).
 type StatusSink = Box<dyn Fn(&StoreInfo, &Status) + Send + Sync>;
 
+/// What the logon does when the store object's last reference goes, with the flags for
+/// `IMAPISupport::StoreLogoffTransports` (it holds MAPI's support object and lets it go).
+pub type StoreRelease = Box<dyn FnOnce(ULONG) + Send>;
+
+/// Where the logon stands.
+#[derive(Default)]
+struct Session {
+    /// Set at logon, taken when the logon ends.
+    on_release: Option<StoreRelease>,
+    /// What `IMsgStore::StoreLogoff` was given.
+    logoff_flags: Option<ULONG>,
+    /// The logon object handed out and not yet logged off: once by `Logon`, once more
+    /// by each `SpoolerLogon` (the same object, each side calling `Logoff` once).
+    logons: usize,
+    /// The logon ended (`IMSLogon::Logoff`, or the store's last reference gone).
+    ended: bool,
+}
+
 /// A logged-on store.
-pub struct StoreContext<B> {
+pub struct StoreContext<B: Backend> {
     backend: Arc<B>,
     info: StoreInfo,
     tree: RwLock<Arc<FolderTree>>,
     allocators: Allocators,
     status: Mutex<Status>,
     status_sink: Mutex<Option<StatusSink>>,
+    session: Mutex<Session>,
+    /// The store object, while it lives: `OpenEntry` of the store's entry id hands out
+    /// this one, so the store's last reference is the logon's end.
+    store_object: Mutex<Option<WeakObject<StoreObject<B>>>>,
 }
 
 impl<B: Backend> StoreContext<B> {
@@ -82,8 +115,19 @@ impl<B: Backend> StoreContext<B> {
     /// the backend's error, see [`FolderTree::new`]). Answers are allocated with
     /// `allocators` (the ones MAPI gave the provider).
     pub fn new(backend: B, allocators: Allocators) -> Result<Arc<StoreContext<B>>> {
+        let entry_id = EntryId::store(backend.store().uid).to_bytes();
+        Self::with_store_entry_id(backend, allocators, entry_id.into())
+    }
+
+    /// The same, the store's entry id handed out as `entry_id` (the one
+    /// `IMAPISupport::WrapStoreEntryID` made of the store's own at logon).
+    pub fn with_store_entry_id(
+        backend: B,
+        allocators: Allocators,
+        entry_id: Arc<[u8]>,
+    ) -> Result<Arc<StoreContext<B>>> {
         let info = backend.store();
-        let tree = FolderTree::new(info.uid, backend.folders()?)?;
+        let tree = FolderTree::new(info.uid, backend.folders()?)?.with_store_entry_id(entry_id);
         Ok(Arc::new(StoreContext {
             backend: Arc::new(backend),
             info,
@@ -91,7 +135,82 @@ impl<B: Backend> StoreContext<B> {
             allocators,
             status: Mutex::new(Status::available()),
             status_sink: Mutex::new(None),
+            session: Mutex::new(Session::default()),
+            store_object: Mutex::new(None),
         }))
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets what the store object's last release does (the logon's end).
+    pub fn on_store_release(&self, release: StoreRelease) {
+        self.session().on_release = Some(release);
+    }
+
+    /// The logon object was handed out (by `Logon` or `SpoolerLogon`): one more
+    /// `Logoff` to come before the logon ends.
+    pub fn logon_handed_out(&self) {
+        self.session().logons += 1;
+    }
+
+    /// `IMsgStore::StoreLogoff`: keeps `flags` for `StoreLogoffTransports` at the store's
+    /// last release (a later call's flags replace an earlier's).
+    pub fn store_logoff(&self, flags: ULONG) {
+        self.session().logoff_flags = Some(flags);
+    }
+
+    /// The store object's last reference went: the logon ends with the flags
+    /// `StoreLogoff` kept (`LOGOFF_ABORT` without them), the status row left alone.
+    pub fn store_released(&self) {
+        let (release, flags) = {
+            let mut session = self.session();
+            session.ended = true;
+            (session.on_release.take(), session.logoff_flags)
+        };
+        self.set_status_sink(None);
+        if let Some(release) = release {
+            release(flags.unwrap_or(sys::LOGOFF_ABORT));
+        }
+    }
+
+    /// `IMSLogon::Logoff`: at the last of the logon object's hand-outs (see
+    /// [`logon_handed_out`](Self::logon_handed_out)) the logon ends, MAPI's support
+    /// object let go without `StoreLogoffTransports` (MAPI is logging the store off
+    /// itself).
+    pub fn log_off(&self) {
+        let release = {
+            let mut session = self.session();
+            session.logons = session.logons.saturating_sub(1);
+            if session.logons > 0 {
+                return;
+            }
+            session.ended = true;
+            session.on_release.take()
+        };
+        self.set_status_sink(None);
+        drop(release);
+    }
+
+    /// Whether the logon ended ([`log_off`](Self::log_off) or
+    /// [`store_released`](Self::store_released)).
+    pub fn logged_off(&self) -> bool {
+        self.session().ended
+    }
+
+    /// The store object while it lives (see the field).
+    pub(crate) fn store_object(&self) -> Option<Object<StoreObject<B>>> {
+        let slot = self.store_object.lock().unwrap_or_else(|p| p.into_inner());
+        slot.as_ref()?.upgrade()
+    }
+
+    /// Keeps `store` as the store object when none lives.
+    pub(crate) fn keep_store_object(&self, store: WeakObject<StoreObject<B>>) {
+        let mut slot = self.store_object.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().and_then(WeakObject::upgrade).is_none() {
+            *slot = Some(store);
+        }
     }
 
     /// The store's status now.
@@ -143,8 +262,10 @@ impl<B: Backend> StoreContext<B> {
 
     /// Reads the backend's folders again (after a synchronization added some).
     pub fn refresh_folders(&self) -> Result<()> {
-        let tree = Arc::new(FolderTree::new(self.info.uid, self.backend.folders()?)?);
-        *self.tree.write().unwrap_or_else(|p| p.into_inner()) = tree;
+        let entry_id = self.tree().store_entry_id().clone();
+        let tree = FolderTree::new(self.info.uid, self.backend.folders()?)?;
+        *self.tree.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(tree.with_store_entry_id(entry_id));
         Ok(())
     }
 
@@ -152,8 +273,11 @@ impl<B: Backend> StoreContext<B> {
     /// `MAPI_E_UNKNOWN_ENTRYID` for one this store cannot read, `MAPI_E_NOT_FOUND` for a
     /// folder that is gone. A message is only looked up when it is opened.
     pub fn resolve(&self, bytes: &[u8]) -> Result<Opened> {
-        let id = EntryId::parse(bytes, self.info.uid)?;
         let tree = self.tree();
+        if tree.is_handed_out_store_id(bytes) {
+            return Ok(Opened::Store);
+        }
+        let id = EntryId::parse(bytes, self.info.uid)?;
         let folder = |folder: &[u8]| {
             tree.node_of(folder)
                 .ok_or_else(|| Error::with_message(sys::MAPI_E_NOT_FOUND, "the folder is gone"))
@@ -171,7 +295,7 @@ impl<B: Backend> StoreContext<B> {
     pub fn store_properties(&self) -> Vec<Computed> {
         let tree = self.tree();
         let layout = tree.layout();
-        let mut out = identity::store(self.info.uid, self.info.mdb_provider);
+        let mut out = identity::store(self.info.uid, tree.store_entry_id(), self.info.mdb_provider);
         out.extend(
             layout
                 .store_properties()

@@ -4,16 +4,21 @@
 //!
 //! | property | store | folder | message |
 //! |---|---|---|---|
-//! | `PR_ENTRYID` | its entry id | its entry id | its entry id |
+//! | `PR_ENTRYID` | its entry id as MAPI wraps it | its entry id | its entry id |
 //! | `PR_RECORD_KEY` | the store's `MAPIUID` | the entry id without flags | the same |
 //! | `PR_SEARCH_KEY` | | | the record key |
-//! | `PR_STORE_ENTRYID` | the store's entry id | the same | the same |
+//! | `PR_STORE_ENTRYID` | the store's entry id as MAPI wraps it | the same | the same |
 //! | `PR_STORE_RECORD_KEY` | the store's `MAPIUID` | the same | the same |
 //! | `PR_PARENT_ENTRYID` | | the parent folder's (the root's is its own) | its folder's |
 //! | `PR_OBJECT_TYPE` | `MAPI_STORE` | `MAPI_FOLDER` | `MAPI_MESSAGE` |
 //! | `PR_ACCESS` | | `MAPI_ACCESS_READ` | `MAPI_ACCESS_READ` |
 //! | `PR_ACCESS_LEVEL` | | 0 (read-only) | 0 (read-only) |
 //! | `PR_STORE_SUPPORT_MASK` | the mask | the store's | the store's |
+//!
+//! The store's entry id is the one `IMAPISupport::WrapStoreEntryID` gave at logon (MAPI's
+//! form, which clients hand to `IMAPISession::OpenMsgStore`; "IMAPISupport::WrapStoreEntryID":
+//! a store provider hands out its store's entry id wrapped), or the store's own where
+//! the host has no wrapping.
 //!
 //! The store also has `PR_MDB_PROVIDER` (the provider's own `MAPIUID`, the same for every
 //! store it serves) and its special folders' entry ids
@@ -40,13 +45,13 @@ pub const STORE_SUPPORT_MASK: ULONG = sys::STORE_UNICODE_OK
     | sys::STORE_SORT_OK
     | sys::STORE_READONLY;
 
-/// The store's computed properties. `mdb_provider` is the provider's `MAPIUID`.
-pub fn store(uid: StoreUid, mdb_provider: [u8; 16]) -> Vec<Computed> {
-    let entry_id = EntryId::store(uid).to_bytes();
+/// The store's computed properties. `entry_id` is the store's entry id as it is handed
+/// out (wrapped), `mdb_provider` the provider's `MAPIUID`.
+pub fn store(uid: StoreUid, entry_id: &[u8], mdb_provider: [u8; 16]) -> Vec<Computed> {
     vec![
-        binary(sys::PR_ENTRYID, entry_id.clone()),
+        binary(sys::PR_ENTRYID, entry_id.to_vec()),
         binary(sys::PR_RECORD_KEY, uid.0.to_vec()),
-        binary(sys::PR_STORE_ENTRYID, entry_id),
+        binary(sys::PR_STORE_ENTRYID, entry_id.to_vec()),
         binary(sys::PR_STORE_RECORD_KEY, uid.0.to_vec()),
         binary(sys::PR_MDB_PROVIDER, mdb_provider.to_vec()),
         (
@@ -60,14 +65,14 @@ pub fn store(uid: StoreUid, mdb_provider: [u8; 16]) -> Vec<Computed> {
     ]
 }
 
-/// What folders and messages share: entry id, record key, the store's, the parent's,
-/// the object type, the access.
-fn contained(id: &EntryId, parent: &EntryId, object_type: ULONG) -> Vec<Computed> {
+/// What folders and messages share: entry id, record key, the store's (`store`: its
+/// entry id as handed out), the parent's, the object type, the access.
+fn contained(id: &EntryId, parent: &EntryId, store: &[u8], object_type: ULONG) -> Vec<Computed> {
     let uid = id.store_uid();
     vec![
         binary(sys::PR_ENTRYID, id.to_bytes()),
         binary(sys::PR_RECORD_KEY, id.record_key()),
-        binary(sys::PR_STORE_ENTRYID, EntryId::store(uid).to_bytes()),
+        binary(sys::PR_STORE_ENTRYID, store.to_vec()),
         binary(sys::PR_STORE_RECORD_KEY, uid.0.to_vec()),
         binary(sys::PR_PARENT_ENTRYID, parent.to_bytes()),
         (sys::PR_OBJECT_TYPE, OwnedValue::Long(object_type as i32)),
@@ -83,14 +88,15 @@ fn contained(id: &EntryId, parent: &EntryId, object_type: ULONG) -> Vec<Computed
     ]
 }
 
-/// A folder's computed properties (`parent`: the root's own id for the root).
-pub fn folder(id: &EntryId, parent: &EntryId) -> Vec<Computed> {
-    contained(id, parent, sys::MAPI_FOLDER)
+/// A folder's computed properties (`parent`: the root's own id for the root; `store`:
+/// the store's entry id as handed out).
+pub fn folder(id: &EntryId, parent: &EntryId, store: &[u8]) -> Vec<Computed> {
+    contained(id, parent, store, sys::MAPI_FOLDER)
 }
 
 /// A message's computed properties, with `PR_SEARCH_KEY` its record key.
-pub fn message(id: &EntryId, folder: &EntryId) -> Vec<Computed> {
-    let mut out = contained(id, folder, sys::MAPI_MESSAGE);
+pub fn message(id: &EntryId, folder: &EntryId, store: &[u8]) -> Vec<Computed> {
+    let mut out = contained(id, folder, store, sys::MAPI_MESSAGE);
     out.push(binary(sys::PR_SEARCH_KEY, id.record_key()));
     out
 }
@@ -108,11 +114,16 @@ mod tests {
 
     #[test]
     fn every_object_names_its_store_and_parent() {
-        let store = store(UID, [1; 16]);
+        let wrapped = [&[0u8; 4][..], b"wrapped by MAPI"].concat();
+        let store = store(UID, &wrapped, [1; 16]);
         let root = EntryId::supplied(UID, Special::Root);
         let inbox = EntryId::folder(UID, b"INBOX");
-        let folder = folder(&inbox, &root);
-        let message = message(&EntryId::message(UID, b"INBOX", b"42").unwrap(), &inbox);
+        let folder = folder(&inbox, &root, &wrapped);
+        let message = message(
+            &EntryId::message(UID, b"INBOX", b"42").unwrap(),
+            &inbox,
+            &wrapped,
+        );
         for props in [&folder, &message] {
             assert_eq!(
                 get(props, sys::PR_STORE_ENTRYID),

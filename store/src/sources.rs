@@ -38,7 +38,7 @@ pub fn folder_properties(tree: &FolderTree, node: Node) -> Vec<Computed> {
     let parent = tree
         .parent(node)
         .map_or_else(|| id.clone(), |p| tree.entry_id(p));
-    let mut out = identity::folder(&id, &parent);
+    let mut out = identity::folder(&id, &parent, tree.store_entry_id());
     let name: Vec<u16> = tree.display_name(node).encode_utf16().collect();
     out.push((sys::PR_DISPLAY_NAME_W, OwnedValue::Unicode(name)));
     out.push((
@@ -130,6 +130,8 @@ pub struct ContentsSource<B> {
     /// The backend's folder id; `None` for a folder the framework supplies (empty).
     backend_folder: Option<Vec<u8>>,
     ids: Vec<Vec<u8>>,
+    /// The store's entry id as handed out (`PR_STORE_ENTRYID`).
+    store_entry_id: Arc<[u8]>,
 }
 
 impl<B: Backend> ContentsSource<B> {
@@ -148,6 +150,7 @@ impl<B: Backend> ContentsSource<B> {
             folder: tree.entry_id(node),
             backend_folder,
             ids,
+            store_entry_id: tree.store_entry_id().clone(),
         })
     }
 
@@ -186,7 +189,11 @@ impl<B: Backend> RowSource for ContentsSource<B> {
         // access) is made once; only what names the message is made per row, and only
         // when asked (a contents table of 10,000 rows makes 10,000 entry ids, not 60,000
         // values).
-        let template = identity::message(&EntryId::message(uid, folder, first)?, &self.folder);
+        let template = identity::message(
+            &EntryId::message(uid, folder, first)?,
+            &self.folder,
+            &self.store_entry_id,
+        );
         let per_row = [sys::PR_ENTRYID, sys::PR_RECORD_KEY, sys::PR_SEARCH_KEY];
         let shared: Vec<Computed> = template
             .iter()

@@ -10,6 +10,7 @@
 //! `PR_PARENT_ENTRYID`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use mapi_sync_runtime::sys;
 use mapi_sync_runtime::{Error, Result};
@@ -36,6 +37,9 @@ pub struct FolderTree {
     by_id: HashMap<Vec<u8>, usize>,
     parents: HashMap<Node, Node>,
     children: HashMap<Node, Vec<Node>>,
+    /// The store's entry id as it is handed out (`PR_STORE_ENTRYID`): wrapped by MAPI at
+    /// logon, else the store's own.
+    store_entry_id: Arc<[u8]>,
 }
 
 fn corrupt(what: String) -> Error {
@@ -85,6 +89,7 @@ impl FolderTree {
             by_id,
             parents: HashMap::new(),
             children: HashMap::new(),
+            store_entry_id: EntryId::store(store).to_bytes().into(),
         };
         tree.link()?;
         tree.check_acyclic()?;
@@ -150,6 +155,27 @@ impl FolderTree {
             }
         }
         Ok(())
+    }
+
+    /// The same tree, its store's entry id handed out as `entry_id` (the one MAPI's
+    /// `WrapStoreEntryID` made of the store's own).
+    pub fn with_store_entry_id(mut self, entry_id: Arc<[u8]>) -> FolderTree {
+        self.store_entry_id = entry_id;
+        self
+    }
+
+    /// The store's entry id as it is handed out (`PR_ENTRYID` of the store,
+    /// `PR_STORE_ENTRYID` of every object).
+    pub fn store_entry_id(&self) -> &Arc<[u8]> {
+        &self.store_entry_id
+    }
+
+    /// Whether `bytes` is the store's entry id as it is handed out, its flags (the first
+    /// four bytes) aside: a client may hand the wrapped form back to `OpenEntry` and
+    /// `CompareEntryIDs`.
+    pub fn is_handed_out_store_id(&self, bytes: &[u8]) -> bool {
+        let ours = &self.store_entry_id;
+        bytes.len() == ours.len() && bytes.len() >= 4 && bytes[4..] == ours[4..]
     }
 
     /// The layout the tree follows.

@@ -5,18 +5,15 @@
 #![allow(non_snake_case)]
 
 use std::ptr::null_mut;
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
-use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{Prop, PropValue, Props};
-use mapi_sync_runtime::sys::{
-    self, IMAPISupport_Impl, IMSProvider, Interface as _, HRESULT, LPMAPIUID, ULONG,
-};
-use mapi_sync_runtime::{Object, Result};
+use mapi_sync_runtime::sys::{self, IMSProvider, Interface as _, HRESULT, ULONG};
+use mapi_sync_runtime::{Error, Result};
 use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
 use mapi_sync_store::entry_id::{EntryId, StoreUid};
-use mapi_sync_store::ll::provider::LogonRequest;
+use mapi_sync_store::ll::provider::{LogonRequest, ProviderObject};
 
 const UID: StoreUid = StoreUid([0x5A; 16]);
 
@@ -52,63 +49,14 @@ mapi_sync_store::store_provider!(|request: &LogonRequest<'_>| {
     Ok(One)
 });
 
-/// MAPI's support object, as much of it as a logon uses: it records the provider UID and
-/// the status row's code.
-#[mapi_object(IMAPISupport, crate = mapi_sync_runtime)]
-struct Support {
-    uid: Mutex<Option<[u8; 16]>>,
-    status: Mutex<Option<i32>>,
-}
+mod support;
 
-impl IMAPISupport_Impl for Support {
-    unsafe fn SetProviderUID(&self, uid: LPMAPIUID, _flags: ULONG) -> HRESULT {
-        *self.uid.lock().unwrap() = Some(unsafe { (*uid).ab });
-        sys::S_OK
-    }
-
-    unsafe fn ModifyStatusRow(
-        &self,
-        count: ULONG,
-        values: sys::LPSPropValue,
-        _flags: ULONG,
-    ) -> HRESULT {
-        let row = unsafe { Props::from_raw(values, count) }.unwrap();
-        if let Some(PropValue::Long(code)) = row.find(sys::PR_STATUS_CODE).map(|p| p.value()) {
-            *self.status.lock().unwrap() = Some(code);
-        }
-        sys::S_OK
-    }
-}
-
-fn provider() -> IMSProvider {
-    let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut provider) = (0, sys::InterfacePtr::null());
-    // SAFETY: the local allocators and writable out-pointers.
-    let hr = unsafe {
-        MSProviderInit(
-            null_mut(),
-            null_mut(),
-            a,
-            m,
-            f,
-            0,
-            sys::CURRENT_SPI_VERSION,
-            &mut version,
-            &mut provider,
-        )
-    };
-    assert_eq!(hr, sys::S_OK);
-    // SAFETY: MSProviderInit handed over one reference.
-    unsafe { provider.into_owned() }.unwrap()
-}
+use support::{logon_with, provider, Support};
 
 #[test]
 fn logon_hands_out_the_store_and_registers_its_uid_and_logoff_lets_support_go() {
     let provider = provider();
-    let support = Object::new(Support {
-        uid: Mutex::new(None),
-        status: Mutex::new(None),
-    });
+    let support = Support::new(false);
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let eid = EntryId::store(UID).to_bytes();
     let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
@@ -173,10 +121,7 @@ fn logon_hands_out_the_store_and_registers_its_uid_and_logoff_lets_support_go() 
 #[test]
 fn a_logon_the_closure_refuses_answers_its_code_with_nothing_handed_out() {
     let provider = provider();
-    let support = Object::new(Support {
-        uid: Mutex::new(None),
-        status: Mutex::new(None),
-    });
+    let support = Support::new(false);
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
     // SAFETY: as above; no entry id yet.
@@ -240,66 +185,10 @@ fn a_logon_the_closure_refuses_answers_its_code_with_nothing_handed_out() {
     assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);
 }
 
-/// `Logon` through `provider` with `flags` and the store's entry id (or none); the
-/// HRESULT, the logon object and store handed out, and the MAPIERROR's text.
-fn logon_with(
-    provider: &IMSProvider,
-    support: &sys::IMAPISupport,
-    eid: Option<&[u8]>,
-    flags: ULONG,
-) -> (
-    HRESULT,
-    Option<sys::IMSLogon>,
-    Option<sys::IMsgStore>,
-    Option<String>,
-) {
-    let (mut logon, mut store, mut error) = (
-        sys::InterfacePtr::null(),
-        sys::InterfacePtr::null(),
-        null_mut(),
-    );
-    let (cb, p) = eid.map_or((0, null_mut()), |e| {
-        (e.len() as ULONG, e.as_ptr().cast_mut().cast())
-    });
-    // SAFETY: a live support object, an entry id alive for the call, writable outs.
-    let hr = unsafe {
-        provider.Logon(
-            support.into(),
-            0,
-            null_mut(),
-            cb,
-            p,
-            flags,
-            null_mut(),
-            null_mut(),
-            null_mut(),
-            &mut error,
-            &mut logon,
-            &mut store,
-        )
-    };
-    let text = (!error.is_null()).then(|| {
-        // SAFETY: a MAPIERROR with a UTF-16 text (MAPI_UNICODE asked), freed once after.
-        unsafe {
-            let p = (*error).lpszError.cast::<u16>();
-            let len = (0..).take_while(|&i| *p.add(i) != 0).count();
-            let text = String::from_utf16_lossy(std::slice::from_raw_parts(p, len));
-            Allocators::local().free(error.cast());
-            text
-        }
-    });
-    // SAFETY: Logon handed over a reference to each it set.
-    let (logon, store) = unsafe { (logon.into_owned(), store.into_owned()) };
-    (hr, logon, store, text)
-}
-
 #[test]
 fn a_second_logon_to_an_open_store_hands_out_the_same_store_and_no_logon_object() {
     let provider = provider();
-    let support = Object::new(Support {
-        uid: Mutex::new(None),
-        status: Mutex::new(None),
-    });
+    let support = Support::new(false);
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let eid = EntryId::store(UID).to_bytes();
     let flags = sys::MDB_NO_DIALOG;
@@ -307,8 +196,7 @@ fn a_second_logon_to_an_open_store_hands_out_the_same_store_and_no_logon_object(
     assert_eq!(hr, sys::S_OK);
     let (logon, store) = (logon.unwrap(), store.unwrap());
     let refs = support.ref_count();
-    *support.uid.lock().unwrap() = None;
-    *support.status.lock().unwrap() = None;
+    support.clear();
     // By its entry id, and without one (a profile's first logon): the same object.
     for again in [Some(&eid[..]), None] {
         let (hr, second_logon, second, error) = logon_with(&provider, &sup, again, flags);
@@ -319,7 +207,7 @@ fn a_second_logon_to_an_open_store_hands_out_the_same_store_and_no_logon_object(
     }
     // Nothing else done: no SetProviderUID, no status row, no reference kept.
     assert_eq!(*support.uid.lock().unwrap(), None);
-    assert_eq!(*support.status.lock().unwrap(), None);
+    assert_eq!(support.status(), None);
     assert_eq!(support.ref_count(), refs);
     // Closed (its last reference gone), the store is opened afresh.
     // SAFETY: a writable flags word.
@@ -336,10 +224,7 @@ fn a_second_logon_to_an_open_store_hands_out_the_same_store_and_no_logon_object(
 #[test]
 fn a_failed_logon_says_why_in_a_mapierror() {
     let provider = provider();
-    let support = Object::new(Support {
-        uid: Mutex::new(None),
-        status: Mutex::new(None),
-    });
+    let support = Support::new(false);
     let sup: sys::IMAPISupport = support.cast().unwrap();
     // The closure refuses without MDB_NO_DIALOG: MAPI_E_UNCONFIGURED, with its text.
     let (hr, logon, store, error) = logon_with(&provider, &sup, None, sys::MAPI_UNICODE);
@@ -365,10 +250,7 @@ fn a_failed_logon_says_why_in_a_mapierror() {
 #[test]
 fn the_spooler_logon_gets_the_open_store_and_its_logon_object() {
     let provider = provider();
-    let support = Object::new(Support {
-        uid: Mutex::new(None),
-        status: Mutex::new(None),
-    });
+    let support = Support::new(false);
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let eid = EntryId::store(UID).to_bytes();
     let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&eid), sys::MDB_NO_DIALOG);
@@ -438,4 +320,163 @@ fn compare_store_ids_compares_the_stores_they_name() {
     assert_eq!(compare(&one, &other), (sys::S_OK, 0));
     assert_eq!(compare(&one, &folder), (sys::MAPI_E_INVALID_ENTRYID, 0));
     assert_eq!(compare(&one, &[0, 0]), (sys::MAPI_E_INVALID_ENTRYID, 0));
+}
+
+/// A provider whose store has a setting, read from its profile section at each logon;
+/// its backend refuses with `refuse` when that is not `S_OK`.
+fn provider_with_settings(refuse: HRESULT) -> IMSProvider {
+    let made = ProviderObject::with_settings(
+        Allocators::local(),
+        &[sys::PR_DISPLAY_NAME_W],
+        move |_: &LogonRequest<'_>| match refuse {
+            sys::S_OK => Ok(One),
+            hr => Err(Error::with_message(hr, "the server is away")),
+        },
+    );
+    made.cast().unwrap()
+}
+
+#[test]
+fn a_second_logon_by_entry_id_opens_no_profile_section() {
+    let provider = provider_with_settings(sys::S_OK);
+    let support = Support::new(false);
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let eid = EntryId::store(UID).to_bytes();
+    let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&eid), sys::MDB_NO_DIALOG);
+    assert_eq!(hr, sys::S_OK);
+    assert_eq!(
+        support.sections_opened.load(Ordering::SeqCst),
+        1,
+        "the first logon reads the settings"
+    );
+    // The page: a store already open is handed out with nothing else done.
+    let (hr, second_logon, second, _) = logon_with(&provider, &sup, Some(&eid), sys::MDB_NO_DIALOG);
+    assert_eq!((hr, second_logon.is_none()), (sys::S_OK, true));
+    assert_eq!(support.sections_opened.load(Ordering::SeqCst), 1);
+    drop(second);
+    // SAFETY: a writable flags word.
+    assert_eq!(unsafe { logon.unwrap().Logoff(&mut 0) }, sys::S_OK);
+    drop(store);
+}
+
+#[test]
+fn the_store_hands_out_its_entry_id_as_mapi_wrapped_it_and_reads_it_back() {
+    let provider = provider();
+    let support = Support::new(true);
+    let sup: sys::IMAPISupport = support.cast().unwrap();
+    let own = EntryId::store(UID).to_bytes();
+    let wrapped = Support::wrapped(&own);
+    let (hr, logon, store, _) = logon_with(&provider, &sup, Some(&own), sys::MDB_NO_DIALOG);
+    assert_eq!(hr, sys::S_OK);
+    let (logon, store) = (logon.unwrap(), store.unwrap());
+    let binary = |object: &sys::IMAPIProp, tag| {
+        let (mut n, mut v) = (0, null_mut());
+        // SAFETY: writable out-pointers.
+        let hr = unsafe { object.GetProps(null_mut(), sys::MAPI_UNICODE, &mut n, &mut v) };
+        assert_eq!(hr, sys::S_OK);
+        // SAFETY: what GetProps handed out, read then freed once.
+        unsafe {
+            let props = Props::from_raw(v, n).unwrap();
+            let out = match props.find(tag).map(|p| p.value()) {
+                Some(PropValue::Binary(b)) => b.to_vec(),
+                other => panic!("{other:?}"),
+            };
+            Allocators::local().free(v.cast());
+            out
+        }
+    };
+    let as_prop: sys::IMAPIProp = sys::ComInterface::cast(&store).unwrap();
+    assert_eq!(binary(&as_prop, sys::PR_ENTRYID), wrapped);
+    assert_eq!(binary(&as_prop, sys::PR_STORE_ENTRYID), wrapped);
+    // A folder names its store the same way.
+    let ipm = binary(&as_prop, sys::PR_IPM_SUBTREE_ENTRYID);
+    let open = |eid: &[u8]| {
+        let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
+        // SAFETY: an entry id alive for the call; writable outs.
+        let hr = unsafe {
+            store.OpenEntry(
+                eid.len() as ULONG,
+                eid.as_ptr().cast_mut().cast(),
+                null_mut(),
+                0,
+                &mut kind,
+                &mut unknown,
+            )
+        };
+        assert_eq!(hr, sys::S_OK);
+        // SAFETY: OpenEntry handed over one reference.
+        (kind, unsafe { unknown.into_owned() }.unwrap())
+    };
+    let (kind, folder) = open(&ipm);
+    assert_eq!(kind, sys::MAPI_FOLDER);
+    let folder: sys::IMAPIProp = sys::ComInterface::cast(&folder).unwrap();
+    assert_eq!(binary(&folder, sys::PR_STORE_ENTRYID), wrapped);
+    // The wrapped form opens the store: the same object the logon handed out.
+    let (kind, again) = open(&wrapped);
+    assert_eq!(kind, sys::MAPI_STORE);
+    let identity = |u: &sys::IUnknown| u.as_raw();
+    let first: sys::IUnknown = sys::ComInterface::cast(&store).unwrap();
+    let second: sys::IUnknown = sys::ComInterface::cast(&again).unwrap();
+    assert_eq!(identity(&first), identity(&second));
+    // And compares equal to the store's own form.
+    let mut same = 0;
+    // SAFETY: both alive for the call; a writable result.
+    let hr = unsafe {
+        store.CompareEntryIDs(
+            wrapped.len() as ULONG,
+            wrapped.as_ptr().cast_mut().cast(),
+            own.len() as ULONG,
+            own.as_ptr().cast_mut().cast(),
+            0,
+            &mut same,
+        )
+    };
+    assert_eq!((hr, same), (sys::S_OK, 1));
+    drop((again, folder));
+    // SAFETY: a writable flags word.
+    assert_eq!(unsafe { logon.Logoff(&mut 0) }, sys::S_OK);
+}
+
+#[test]
+fn a_logon_makes_the_profile_permanent_unless_it_is_temporary() {
+    for (flags, expected) in [(0, 0), (sys::MDB_TEMPORARY, sys::MDB_TEMPORARY)] {
+        let provider = provider();
+        let support = Support::new(false);
+        let sup: sys::IMAPISupport = support.cast().unwrap();
+        let flags = flags | sys::MDB_NO_DIALOG | sys::MDB_WRITE;
+        let (hr, logon, _store, _) = logon_with(&provider, &sup, None, flags);
+        assert_eq!(hr, sys::S_OK);
+        assert_eq!(*support.modify_profile.lock().unwrap(), [expected]);
+        // SAFETY: a writable flags word.
+        assert_eq!(unsafe { logon.unwrap().Logoff(&mut 0) }, sys::S_OK);
+    }
+}
+
+#[test]
+fn a_backend_failure_is_answered_with_logons_documented_codes() {
+    for (refused, answered) in [
+        (sys::MAPI_E_UNCONFIGURED, sys::MAPI_E_UNCONFIGURED),
+        (sys::MAPI_E_FAILONEPROVIDER, sys::MAPI_E_FAILONEPROVIDER),
+        (sys::MAPI_E_USER_CANCEL, sys::MAPI_E_USER_CANCEL),
+        (sys::MAPI_E_NETWORK_ERROR, sys::MAPI_E_FAILONEPROVIDER),
+        (sys::MAPI_E_NOT_FOUND, sys::MAPI_E_LOGON_FAILED),
+        (sys::MAPI_E_CALL_FAILED, sys::MAPI_E_LOGON_FAILED),
+    ] {
+        let provider = provider_with_settings(refused);
+        let support = Support::new(false);
+        let sup: sys::IMAPISupport = support.cast().unwrap();
+        let flags = sys::MDB_NO_DIALOG | sys::MAPI_UNICODE;
+        let (hr, logon, store, error) = logon_with(&provider, &sup, None, flags);
+        assert_eq!(
+            (hr, logon.is_none(), store.is_none()),
+            (answered, true, true)
+        );
+        let error = error.unwrap();
+        assert!(error.starts_with("the server is away"), "{error}");
+        if refused != answered {
+            let own = mapi_sync_runtime::hresult_name(refused).unwrap();
+            assert!(error.contains(own), "the backend's own code named: {error}");
+        }
+        assert_eq!(*support.uid.lock().unwrap(), None, "nothing registered");
+    }
 }

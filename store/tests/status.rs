@@ -7,15 +7,13 @@
 
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{Prop, PropValue, Props};
 use mapi_sync_runtime::sys::{
-    self, ComInterface as _, IMAPISupport_Impl, IMSProvider, Interface as _, HANDLE, HRESULT,
-    LPMAPIUID, ULONG, WCHAR,
+    self, ComInterface as _, IMSProvider, Interface as _, HANDLE, HRESULT, ULONG, WCHAR,
 };
 use mapi_sync_runtime::{Error, Object, Progress, Result, SyncFlags, SyncRequest};
 use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
@@ -60,43 +58,9 @@ impl Backend for Syncing {
 
 mapi_sync_store::store_provider!(|_: &LogonRequest<'_>| Ok(Syncing));
 
-/// MAPI's support object: records every status row written (code, string, flags).
-#[mapi_object(IMAPISupport, crate = mapi_sync_runtime)]
-struct Support {
-    rows: Mutex<Vec<(i32, String, ULONG, i32)>>,
-}
+mod support;
 
-impl IMAPISupport_Impl for Support {
-    unsafe fn SetProviderUID(&self, _: LPMAPIUID, _: ULONG) -> HRESULT {
-        sys::S_OK
-    }
-
-    unsafe fn ModifyStatusRow(
-        &self,
-        count: ULONG,
-        values: sys::LPSPropValue,
-        flags: ULONG,
-    ) -> HRESULT {
-        // SAFETY: `count` values (ModifyStatusRow's contract).
-        let row = unsafe { Props::from_raw(values, count) }.unwrap();
-        let long = |tag| match row.find(tag).map(|p| p.value()) {
-            Some(PropValue::Long(v)) => v,
-            _ => -1,
-        };
-        let text = row
-            .find(sys::PR_STATUS_STRING_W)
-            .and_then(|p| p.value().to_text())
-            .unwrap_or_default();
-        let entry = (
-            long(sys::PR_STATUS_CODE),
-            text,
-            flags,
-            long(sys::PR_RESOURCE_METHODS),
-        );
-        self.rows.lock().unwrap().push(entry);
-        sys::S_OK
-    }
-}
+use support::{provider, Support};
 
 #[mapi_object(IMAPISyncProgressCallback, crate = mapi_sync_runtime)]
 struct Quiet;
@@ -111,28 +75,6 @@ impl sys::IMAPISyncProgressCallback_Impl for Quiet {
     unsafe fn Done(&self, _: HANDLE, _: HRESULT) -> HRESULT {
         sys::S_OK
     }
-}
-
-fn provider() -> IMSProvider {
-    let (a, m, f) = Allocators::local().as_raw();
-    let (mut version, mut provider) = (0, sys::InterfacePtr::null());
-    // SAFETY: the local allocators and writable out-pointers.
-    let hr = unsafe {
-        MSProviderInit(
-            null_mut(),
-            null_mut(),
-            a,
-            m,
-            f,
-            0,
-            sys::CURRENT_SPI_VERSION,
-            &mut version,
-            &mut provider,
-        )
-    };
-    assert_eq!(hr, sys::S_OK);
-    // SAFETY: MSProviderInit handed over one reference.
-    unsafe { provider.into_owned() }.unwrap()
 }
 
 fn log_on(provider: &IMSProvider, support: &Object<Support>) -> (sys::IMSLogon, sys::IMsgStore) {
@@ -194,9 +136,7 @@ fn drain(support: &Object<Support>) -> Vec<(i32, String, bool)> {
 #[test]
 fn the_status_row_follows_the_logon_and_each_sync_until_logoff() {
     let provider = provider();
-    let support = Object::new(Support {
-        rows: Mutex::new(Vec::new()),
-    });
+    let support = Support::new(false);
     let (logon, store) = log_on(&provider, &support);
     let available = sys::STATUS_AVAILABLE as i32;
     // At logon: the whole row, available, with the one method the status object has.
@@ -250,9 +190,7 @@ fn the_status_row_follows_the_logon_and_each_sync_until_logoff() {
 #[test]
 fn the_status_object_shows_the_row_and_answers_its_methods_as_documented() {
     let provider = provider();
-    let support = Object::new(Support {
-        rows: Mutex::new(Vec::new()),
-    });
+    let support = Support::new(false);
     let (logon, _store) = log_on(&provider, &support);
     let (mut kind, mut raw) = (7, null_mut());
     // SAFETY: writable out-pointers; NULL asks for IMAPIStatus.

@@ -4,27 +4,10 @@ use super::{ServiceCall, ServiceContext};
 use crate::mem::Allocators;
 use crate::props::Props;
 use crate::sys::{
-    self, LPSPropValue, HINSTANCE, HRESULT, LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER,
-    LPMALLOC, LPMAPIERROR, LPMAPISUP, LPPROVIDERADMIN, ULONG, ULONG_PTR,
+    self, LPSPropValue, HRESULT, LPALLOCATEBUFFER, LPALLOCATEMORE, LPFREEBUFFER, LPMAPIERROR,
+    LPMAPISUP, LPPROVIDERADMIN, ULONG, ULONG_PTR,
 };
 use crate::{Error, Out, Result};
-
-/// The type of a message service's entry point as Microsoft's `mapispi.h` declares
-/// `MSGSERVICEENTRY` (`STDAPICALLTYPE`, so `extern "system"`; `ulUIParam` a
-/// `ULONG_PTR`).
-#[allow(non_camel_case_types, non_snake_case)]
-pub type SERVICEENTRY = unsafe extern "system" fn(
-    hInstance: HINSTANCE,
-    lpMalloc: LPMALLOC,
-    lpMAPISup: LPMAPISUP,
-    ulUIParam: ULONG_PTR,
-    ulFlags: ULONG,
-    ulContext: ULONG,
-    cValues: ULONG,
-    lpProps: LPSPropValue,
-    lpProviderAdmin: LPPROVIDERADMIN,
-    lppMapiError: *mut LPMAPIERROR,
-) -> HRESULT;
 
 /// MAPI's allocators, from the support object.
 fn allocators_of(support: &sys::IMAPISupport) -> Result<Allocators> {
@@ -172,7 +155,8 @@ macro_rules! service_entry {
                 )
             }
         }
-        // The export has the type MAPI calls it through.
-        const _: $crate::service::SERVICEENTRY = ServiceEntry;
+        // The export has the type MAPI calls it through (`LPMSGSERVICEENTRY`, as the
+        // bindings declare it from `mapispi.h`: `extern "system"`, `ULONG_PTR`).
+        const _: $crate::sys::LPMSGSERVICEENTRY = ::core::option::Option::Some(ServiceEntry);
     };
 }

@@ -34,7 +34,7 @@
 mod entry;
 mod section;
 
-pub use entry::{service_entry, SERVICEENTRY};
+pub use entry::service_entry;
 pub use section::ProfileSection;
 
 use crate::mem::Allocators;

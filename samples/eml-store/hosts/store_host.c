@@ -157,6 +157,8 @@ typedef struct Support {
     int uid_calls;
     MAPIUID uid;
     ProfSect section;
+    volatile int32_t transports_calls; /* IMAPISupport::StoreLogoffTransports, maybe from the sync thread */
+    volatile ULONG transports_flags;
 } Support;
 
 static Support *support_of(IMAPISupport *This) { return (Support *)This; }
@@ -182,6 +184,15 @@ static HRESULT STDMETHODCALLTYPE sup_set_provider_uid(IMAPISupport *This, LPMAPI
     (void)flags;
     support_of(This)->uid_calls++;
     if (uid) support_of(This)->uid = *uid;
+    return S_OK;
+}
+/* What the store passes on from IMsgStore::StoreLogoff at its last release. */
+static HRESULT STDMETHODCALLTYPE sup_store_logoff_transports(IMAPISupport *This, ULONG *flags) {
+    Support *s = support_of(This);
+    if (!flags) return MAPI_E_INVALID_PARAMETER;
+    s->transports_flags = *flags;
+    __atomic_add_fetch(&s->transports_calls, 1, __ATOMIC_SEQ_CST);
+    *flags = LOGOFF_COMPLETE;
     return S_OK;
 }
 static void narrow(const WCHAR *w, char *out, size_t cap);
@@ -243,7 +254,8 @@ static HRESULT STDMETHODCALLTYPE sect_get_props(IProfSect *This, LPSPropTagArray
     *values = v;
     return errors ? MAPI_W_ERRORS_RETURNED : S_OK;
 }
-/* The other methods: never called by this provider; if one were, it would see this. On
+/* The other methods answer MAPI_E_NO_SUPPORT, which the provider takes as a host without
+ * them (WrapStoreEntryID, ModifyProfile, ModifyStatusRow). On
  * x86_64 (the only ABI this host runs on) the caller cleans the stack, so one stub
  * serves every signature: each vtable is filled with it slot by slot first. */
 typedef void (*any_fn)(void);
@@ -265,6 +277,7 @@ static void support_init(Support *s) {
     support_vtbl.Release = sup_release;
     support_vtbl.OpenProfileSection = sup_open_profile_section;
     support_vtbl.SetProviderUID = sup_set_provider_uid;
+    support_vtbl.StoreLogoffTransports = sup_store_logoff_transports;
     fill_with_stub(&section_vtbl, sizeof section_vtbl);
     section_vtbl.AddRef = sect_addref;
     section_vtbl.Release = sect_release;
@@ -935,26 +948,36 @@ static void bad_columns_scenario(void) {
           observed);
 }
 
+/* The end as MAPI drives it when Outlook closes the store: StoreLogoff, the store's last
+ * release (the provider passes StoreLogoff's flags to StoreLogoffTransports and lets the
+ * support object go), then IMSLogon::Logoff, Shutdown and the provider's last release. */
 static void release_scenario(void) {
-    char observed[256];
-    ULONG flags = 5;
-    HRESULT hr_logoff = mslogon->lpVtbl->Logoff(mslogon, &flags);
-    int support_after_logoff = (int)support.refs;
+    char observed[384];
+    ULONG store_logoff_flags = LOGOFF_ORDERLY;
+    HRESULT hr_store_logoff = mdb->lpVtbl->StoreLogoff(mdb, &store_logoff_flags);
     IUnknown_Release((IUnknown *)table);
     IUnknown_Release((IUnknown *)inbox);
     IUnknown_Release((IUnknown *)mdb);
+    /* The sync thread may hold the store's last reference a moment longer. */
+    for (int i = 0; i < 2000 && (support.transports_calls == 0 || support.refs != 1); i++) sleep_ms(1);
+    int support_after_store = (int)support.refs;
+    ULONG flags = 5;
+    HRESULT hr_logoff = mslogon->lpVtbl->Logoff(mslogon, &flags);
     IUnknown_Release((IUnknown *)mslogon);
     ULONG shutdown_flags = 5;
     HRESULT hr_shutdown = provider->lpVtbl->Shutdown(provider, &shutdown_flags);
     ULONG last = IUnknown_Release((IUnknown *)provider);
-    /* The sync thread may still be letting go of the store: give it a moment. */
     for (int i = 0; i < 2000 && live_objects() != 0; i++) sleep_ms(1);
     snprintf(observed, sizeof observed,
-             "logoff=0x%08lX support_refs=%d shutdown=0x%08lX last=%lu live=%lu blocks=%d bad_frees=%d",
-             hx(hr_logoff), support_after_logoff, hx(hr_shutdown), (unsigned long)last,
-             (unsigned long)live_objects(), (int)blocks_alive, (int)bad_frees);
+             "store_logoff=0x%08lX/%lu transports=%d/0x%08lX support_refs=%d logoff=0x%08lX shutdown=0x%08lX "
+             "last=%lu live=%lu blocks=%d bad_frees=%d",
+             hx(hr_store_logoff), (unsigned long)store_logoff_flags, (int)support.transports_calls,
+             (unsigned long)support.transports_flags, support_after_store, hx(hr_logoff), hx(hr_shutdown),
+             (unsigned long)last, (unsigned long)live_objects(), (int)blocks_alive, (int)bad_frees);
     check("release_everything",
-          "logoff=0x00000000 support_refs=1 shutdown=0x00000000 last=0 live=0 blocks=0 bad_frees=0", observed);
+          "store_logoff=0x00000000/0 transports=1/0x00000002 support_refs=1 logoff=0x00000000 "
+          "shutdown=0x00000000 last=0 live=0 blocks=0 bad_frees=0",
+          observed);
 }
 
 int main(int argc, char **argv) {

@@ -108,7 +108,7 @@ pub(crate) unsafe fn open_entry<B: Backend>(
     let (kind, unknown, standard) = match opened {
         Opened::Store => (
             sys::MAPI_STORE,
-            StoreObject::new(ctx.clone()).into_unknown(),
+            StoreObject::of(ctx).into_unknown(),
             &sys::IID_IMsgStore,
         ),
         Opened::Folder(node) => (
@@ -142,7 +142,17 @@ pub(crate) unsafe fn compare_entry_ids<B: Backend>(
     let mut result = unsafe { Out::new(result) }?;
     // SAFETY: the caller's entry ids.
     let (a, b) = unsafe { (entry_id_bytes(cb1, eid1)?, entry_id_bytes(cb2, eid2)?) };
-    let same = crate::entry_id::EntryId::same_object(a, b, ctx.info().uid)?;
+    // The store's entry id as MAPI wrapped it names the store, as its own form does.
+    let tree = ctx.tree();
+    let own = crate::entry_id::EntryId::store(ctx.info().uid).to_bytes();
+    let unwrapped = |bytes: &'_ [u8]| -> Vec<u8> {
+        if tree.is_handed_out_store_id(bytes) {
+            own.clone()
+        } else {
+            bytes.to_vec()
+        }
+    };
+    let same = crate::entry_id::EntryId::same_object(&unwrapped(a), &unwrapped(b), ctx.info().uid)?;
     result.write(ULONG::from(same));
     Ok(())
 }

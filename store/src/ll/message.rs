@@ -77,7 +77,7 @@ impl<B: Backend> Properties for MessageObject<B> {
         let folder = self.folder_id()?;
         let tree = self.ctx.tree();
         let id = EntryId::message(self.ctx.info().uid, &folder, &self.id)?;
-        let computed = identity::message(&id, &tree.entry_id(self.node));
+        let computed = identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id());
         let backend = self.ctx.backend();
         StoreContext::<B>::answer_with(
             &computed,

@@ -10,25 +10,45 @@
 //!    out-pointer is NULL (or 0) after a failure, and `*lppMAPIError` gets a
 //!    `MAPIERROR` saying why (in the allocators `MSProviderInit` was given, strings as
 //!    `MAPI_UNICODE` asks), which MAPI shows and frees;
-//! 2. the store's settings are read from its profile section
+//! 2. a store this provider object has open (by the entry id given) is handed out
+//!    again: the same store object, a NULL `*lppMSLogon`, and nothing else done (no
+//!    profile section opened, no `SetProviderUID`, no status row, no `AddRef` of the
+//!    support object), as the page's "stores already open" asks; `SpoolerLogon` gets
+//!    the same store and its logon object (its page: the same two objects). The list of
+//!    open stores holds weak handles: a store whose last reference went, or whose logon
+//!    was logged off, is opened afresh;
+//! 3. the store's settings are read from its profile section
 //!    ([`LogonRequest::settings`]);
-//! 3. a store this provider object already has open (by the entry id given, or once the
-//!    backend says which store it is) is handed out again: the same store object, a
-//!    NULL `*lppMSLogon`, and nothing else done (no `SetProviderUID`, no status row, no
-//!    `AddRef` of the support object), as the page's "stores already open" asks;
-//!    `SpoolerLogon` gets the same store and its logon object (its page: the same two
-//!    objects). The list of open stores holds weak handles: a store whose last reference
-//!    went is opened afresh;
-//! 4. the provider's closure makes the backend from the [`LogonRequest`] (its error is
-//!    returned as it is: `MAPI_E_UNCONFIGURED` when the profile lacks what it needs,
-//!    `MAPI_E_LOGON_FAILED` when the store cannot be opened, `MAPI_E_FAILONEPROVIDER`
-//!    when it cannot now but the service should stay enabled);
+//! 4. the provider's closure makes the backend from the [`LogonRequest`]; its error is
+//!    answered with one of the page's codes: `MAPI_E_UNCONFIGURED` (the profile lacks
+//!    what the store needs: MAPI then calls the service entry),
+//!    `MAPI_E_FAILONEPROVIDER` and `MAPI_E_LOGON_FAILED` as the backend says,
+//!    `MAPI_E_NETWORK_ERROR` as `MAPI_E_FAILONEPROVIDER` (the server out of reach now;
+//!    the service stays enabled), any other as `MAPI_E_LOGON_FAILED`, the `MAPIERROR`
+//!    naming the backend's own code; the same store reached without its entry id (a
+//!    profile's first logon) is handed out as in step 2;
 //! 5. an entry id given must be this store's (`MAPI_E_UNKNOWN_ENTRYID` otherwise);
-//! 6. the store's `MAPIUID` is registered with `IMAPISupport::SetProviderUID`, so MAPI
-//!    routes its entry ids here, its status row written (see [`super::status`]),
-//!    and the support object kept (`AddRef`) until `IMSLogon::Logoff`;
+//! 6. the store's entry id is wrapped by `IMAPISupport::WrapStoreEntryID` (the store's
+//!    `PR_ENTRYID` and every object's `PR_STORE_ENTRYID` are that form, which
+//!    `OpenEntry` and `CompareEntryIDs` read back), the profile section made permanent
+//!    (`ModifyProfile`, `MDB_TEMPORARY` passed on), the store's `MAPIUID` registered
+//!    with `SetProviderUID` (MAPI routes its entry ids here), its status row written
+//!    (see [`super::status`]), and the support object kept (`AddRef`) until the logon
+//!    ends;
 //! 7. `*lppMDB` gets the store (`IMsgStore`, or `lpInterface`'s interface of it),
 //!    `*lppMSLogon` its logon object; no spooler security.
+//!
+//! `MDB_WRITE` asks for a store that can be written: a framework store logs on and says
+//! it is read-only (`STORE_READONLY` in `PR_STORE_SUPPORT_MASK`, `MAPI_E_NO_ACCESS` for
+//! `MAPI_MODIFY`), as Outlook opens its stores with `MDB_WRITE`; `MDB_NO_MAIL` asks MAPI
+//! not to tell the spooler, which the store never calls; the backend sees every flag in
+//! [`LogonRequest::flags`].
+//!
+//! The logon ends when the store object's last reference goes (`StoreLogoffTransports`
+//! with the flags `IMsgStore::StoreLogoff` kept, `LOGOFF_ABORT` without them, then the
+//! support object released) or at `IMSLogon::Logoff` (the client's and the spooler's:
+//! the last of them releases the support object at once); see
+//! [`StoreContext`]. `Shutdown` forgets the open stores.
 //!
 //! `CompareStoreIDs` compares two store entry ids of the provider as MAPI hands them
 //! (unwrapped): the same store when they name the same store `MAPIUID`, whatever their
@@ -126,10 +146,10 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
     }
 
     /// The store with `uid` and its logon object (while that lives), if this provider
-    /// object has the store open (forgetting the ones that closed).
+    /// object has the store open (forgetting the ones that closed or logged off).
     fn already_open(&self, uid: StoreUid) -> Option<LoggedOn<B>> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        open.retain(|o| o.store.upgrade().is_some());
+        open.retain(|o| o.store.upgrade().is_some_and(|s| !s.context().logged_off()));
         let found = open.iter().find(|o| o.uid == uid)?;
         Some(LoggedOn::AlreadyOpen(
             found.store.upgrade()?,
@@ -150,44 +170,48 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
         }
     }
 
-    /// Steps 2 to 4: the logged-on store and its logon object, or the store already open.
-    fn log_on(&self, support: &IMAPISupport, request: &LogonRequest<'_>) -> Result<LoggedOn<B>> {
-        // A store already open, by the entry id given: nothing is opened again.
-        if let Some(open) = uid_in(request.entry_id).and_then(|u| self.already_open(u)) {
+    /// Steps 2 to 6: the logged-on store and its logon object, or the store already open.
+    fn log_on(&self, support: &IMAPISupport, entry_id: &[u8], flags: ULONG) -> Result<LoggedOn<B>> {
+        // A store already open, by the entry id given: nothing is opened again, not even
+        // the profile section.
+        if let Some(open) = uid_in(entry_id).and_then(|u| self.already_open(u)) {
             return Ok(open);
         }
-        let ctx = StoreContext::new((self.make)(request)?, self.allocators)?;
-        let uid = ctx.info().uid;
+        let settings = self.read_settings(support)?;
+        let request = LogonRequest {
+            entry_id,
+            flags,
+            settings: &settings,
+        };
+        let backend = documented((self.make)(&request))?;
+        let uid = backend.store().uid;
         // The same store reached without its entry id (a profile's first logon).
         if let Some(open) = self.already_open(uid) {
             return Ok(open);
         }
-        if !request.entry_id.is_empty()
-            && *EntryId::parse(request.entry_id, uid)?.target() != Target::Store
-        {
+        if !entry_id.is_empty() && *EntryId::parse(entry_id, uid)?.target() != Target::Store {
             return Err(Error::with_message(
                 sys::MAPI_E_UNKNOWN_ENTRYID,
                 "not this store's entry id",
             ));
         }
-        let mut mapi_uid = sys::MAPIUID { ab: uid.0 };
-        // SAFETY: a MAPIUID alive for the call.
-        let hr = unsafe { support.SetProviderUID(&mut mapi_uid, 0) };
-        if hr != sys::S_OK {
-            return Err(Error::with_message(
-                hr,
-                "IMAPISupport::SetProviderUID failed",
-            ));
-        }
-        // The store's row in MAPI's status table, kept current from now on (status.rs).
-        status::modify_row(support, ctx.info(), &ctx.status(), false)?;
+        let wrapped = wrapped_store_entry_id(support, self.allocators, uid)?;
+        let ctx = documented(StoreContext::with_store_entry_id(
+            backend,
+            self.allocators,
+            wrapped,
+        ))?;
+        register(support, &ctx, flags)?;
         // SAFETY: MAPI's support object may be called from any thread (it is free-threaded).
-        // One reference, shared by the logon object and the status row.
+        // One reference, held by the logon (its end lets it go) and the status row.
         let support = Arc::new(unsafe { FreeThreaded::new(support.clone()) });
         status::follow(&ctx, support.clone());
+        ctx.on_store_release(Box::new(move |mut flags| {
+            // SAFETY: a writable flags word; MAPI's support object, held till here.
+            unsafe { support.StoreLogoffTransports(&mut flags) };
+        }));
         let logon = Object::new(LogonObject {
             ctx: ctx.clone(),
-            support: Mutex::new(Some(support)),
             last_error: LastError::default(),
             this: This::new(),
         });
@@ -204,11 +228,83 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
     }
 }
 
+/// What `Logon` answers for a failure: the page's codes as they are
+/// (`MAPI_E_UNCONFIGURED`, `MAPI_E_FAILONEPROVIDER`, `MAPI_E_LOGON_FAILED`,
+/// `MAPI_E_USER_CANCEL`, and `MAPI_E_UNKNOWN_ENTRYID` for another store's entry id);
+/// `MAPI_E_NETWORK_ERROR` (the store's server out of reach now) as
+/// `MAPI_E_FAILONEPROVIDER`, so MAPI keeps the service; any other as
+/// `MAPI_E_LOGON_FAILED` (what `MDB_NO_DIALOG` asks for a logon that fails). The
+/// `MAPIERROR`'s text keeps the backend's text and names its own code.
+fn documented<T>(result: Result<T>) -> Result<T> {
+    result.map_err(|e| {
+        let code = match e.code() {
+            sys::MAPI_E_UNCONFIGURED
+            | sys::MAPI_E_FAILONEPROVIDER
+            | sys::MAPI_E_LOGON_FAILED
+            | sys::MAPI_E_USER_CANCEL
+            | sys::MAPI_E_UNKNOWN_ENTRYID => return e,
+            sys::MAPI_E_NETWORK_ERROR => sys::MAPI_E_FAILONEPROVIDER,
+            _ => sys::MAPI_E_LOGON_FAILED,
+        };
+        // The text keeps what the backend said and its own code.
+        let own = e
+            .name()
+            .map_or_else(|| format!("0x{:08X}", e.code() as u32), str::to_string);
+        let text = match e.message() {
+            Some(m) => format!("{m} ({own})"),
+            None => own,
+        };
+        Error::with_message(code, text)
+    })
+}
+
+/// The store's entry id as MAPI wraps it (`IMAPISupport::WrapStoreEntryID`): what the
+/// store hands out as its `PR_ENTRYID` and every object's `PR_STORE_ENTRYID`. A host
+/// without wrapping (`MAPI_E_NO_SUPPORT`) gets the store's own.
+fn wrapped_store_entry_id(
+    support: &IMAPISupport,
+    allocators: Allocators,
+    uid: StoreUid,
+) -> Result<Arc<[u8]>> {
+    let own = EntryId::store(uid).to_bytes();
+    match mapi_sync_runtime::service::wrap_store_entry_id(support, allocators, &own) {
+        Ok(wrapped) => Ok(wrapped.into()),
+        Err(e) if e.code() == sys::MAPI_E_NO_SUPPORT => Ok(own.into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a new logon tells MAPI: the store's profile section made permanent
+/// (`IMAPISupport::ModifyProfile`, `MDB_TEMPORARY` passed on: MAPI then leaves the store
+/// out of the message store table; a failure there does not fail the logon, as the
+/// store works without it), the store's `MAPIUID` (`SetProviderUID`, so MAPI routes its
+/// entry ids here) and its status row.
+fn register<B: Backend>(support: &IMAPISupport, ctx: &StoreContext<B>, flags: ULONG) -> Result<()> {
+    // SAFETY: a live support object.
+    let _ = unsafe { support.ModifyProfile(flags & sys::MDB_TEMPORARY) };
+    let mut mapi_uid = sys::MAPIUID {
+        ab: ctx.info().uid.0,
+    };
+    // SAFETY: a MAPIUID alive for the call.
+    let hr = unsafe { support.SetProviderUID(&mut mapi_uid, 0) };
+    if hr != sys::S_OK {
+        return Err(Error::with_message(
+            hr,
+            "IMAPISupport::SetProviderUID failed",
+        ));
+    }
+    // The store's row in MAPI's status table, kept current from now on (status.rs).
+    status::modify_row(support, ctx.info(), &ctx.status(), false)
+}
+
 #[allow(non_snake_case)]
 impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static> IMSProvider_Impl
     for ProviderObject<B, F>
 {
     unsafe fn Shutdown(&self, _flags: *mut ULONG) -> HRESULT {
+        // MAPI calls it once every logon has ended: the provider lets go of what it
+        // keeps (its list of open stores).
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).clear();
         sys::S_OK
     }
 
@@ -359,18 +455,16 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
                 .clone();
             // SAFETY: the caller's entry id.
             let entry_id = unsafe { entry::entry_id_bytes(cb, eid) }?;
-            let settings = self.read_settings(&support)?;
-            let request = LogonRequest {
-                entry_id,
-                flags,
-                settings: &settings,
-            };
-            let (store, logon) = match self.log_on(&support, &request)? {
+            let (store, logon) = match self.log_on(&support, entry_id, flags)? {
                 LoggedOn::New(store, logon) => (store, Some(logon)),
                 // The client's second logon gets no logon object; the spooler's gets the
                 // store's (SpoolerLogon returns the same two objects).
                 LoggedOn::AlreadyOpen(store, logon) => (store, logon.filter(|_| spooler)),
             };
+            if logon.is_some() {
+                // Each side that gets the logon object calls Logoff once.
+                store.context().logon_handed_out();
+            }
             let logon = logon.map(|l| l.cast::<IMSLogon>()).transpose()?;
             let mut unknown: LPUNKNOWN = sys::InterfacePtr::null();
             // SAFETY: a local place; `iid` null or an IID (the caller's contract).
@@ -420,8 +514,6 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
 #[mapi_object(IMSLogon, crate = mapi_sync_runtime)]
 pub struct LogonObject<B: Backend> {
     ctx: Arc<StoreContext<B>>,
-    /// MAPI's support object, kept from `Logon` to `Logoff`.
-    support: Mutex<Option<Arc<FreeThreaded<IMAPISupport>>>>,
     last_error: LastError,
     /// The object itself: the provider's list of open stores keeps a weak handle of it
     /// for `SpoolerLogon`.
@@ -436,13 +528,10 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
     }
 
     unsafe fn Logoff(&self, _flags: *mut ULONG) -> HRESULT {
-        // The support object is released here, as the page asks (also the status row's
-        // reference to it).
-        self.ctx.set_status_sink(None);
-        self.support
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        // The logon ends (at the last Logoff of the client's and the spooler's): MAPI's
+        // support object is released here (the logon's and the status row's
+        // references), as the page asks, and a later Logon opens the store afresh.
+        self.ctx.log_off();
         sys::S_OK
     }
 

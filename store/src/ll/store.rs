@@ -11,7 +11,7 @@ use mapi_sync_runtime::sys::{
     ULONG,
 };
 use mapi_sync_runtime::{
-    Object, Out, Progress, Result, SyncProvider, SyncRequest, This, WeakObject,
+    Error, Object, Out, Progress, Result, SyncProvider, SyncRequest, This, WeakObject,
 };
 
 use super::entry::{compare_entry_ids_method, open_entry_method, props_methods, LastError};
@@ -32,13 +32,23 @@ pub struct StoreObject<B: Backend> {
 }
 
 impl<B: Backend> StoreObject<B> {
-    /// The store object of `ctx`.
+    /// A store object of `ctx`. The first (the one `Logon` hands out) is the store's:
+    /// `OpenEntry` of the store's entry id hands it out again while it lives, and its last
+    /// release ends the logon ([`StoreContext::store_released`]).
     pub fn new(ctx: Arc<StoreContext<B>>) -> Object<StoreObject<B>> {
-        Object::new(StoreObject {
-            ctx,
+        let store = Object::new(StoreObject {
+            ctx: ctx.clone(),
             last_error: LastError::default(),
             this: This::new(),
-        })
+        });
+        ctx.keep_store_object(store.downgrade());
+        store
+    }
+
+    /// The store object of `ctx` while it lives, else a new one.
+    pub fn of(ctx: &Arc<StoreContext<B>>) -> Object<StoreObject<B>> {
+        ctx.store_object()
+            .unwrap_or_else(|| StoreObject::new(ctx.clone()))
     }
 
     /// A handle to this store that does not keep it open.
@@ -49,6 +59,16 @@ impl<B: Backend> StoreObject<B> {
     /// The logged-on store.
     pub fn context(&self) -> &Arc<StoreContext<B>> {
         &self.ctx
+    }
+}
+
+impl<B: Backend> Drop for StoreObject<B> {
+    /// The last reference went: when this is the store's object, the logon ends
+    /// (`StoreLogoffTransports` with `StoreLogoff`'s flags, MAPI's support object let go).
+    fn drop(&mut self) {
+        if self.ctx.store_object().is_none() {
+            self.ctx.store_released();
+        }
     }
 }
 
@@ -172,8 +192,20 @@ impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
     }
 
     unsafe fn StoreLogoff(&self, flags: *mut ULONG) -> HRESULT {
-        // SAFETY: null or writable (StoreLogoff's contract): nothing to add to the flags.
-        let r = unsafe { Out::new(flags) }.map(|_| ());
+        let r = (|| {
+            if flags.is_null() {
+                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+            }
+            // SAFETY: a readable and writable flags word (StoreLogoff's contract).
+            let given = unsafe { flags.read() };
+            // The page: keep the flags for StoreLogoffTransports at the last release.
+            self.ctx.store_logoff(given);
+            // On output the flags say what transport activity goes on: a store without
+            // transports has none.
+            // SAFETY: as above.
+            unsafe { flags.write(0) };
+            Ok(())
+        })();
         self.last_error.answer(r)
     }
 }
