@@ -113,6 +113,10 @@ impl RowSource for Messages {
         Ok(())
     }
 
+    fn borrows_by_column(&self) -> bool {
+        true
+    }
+
     /// Column by column: each column filled for every row in one loop, borrowing the
     /// messages.
     fn values_by_column(

@@ -213,19 +213,16 @@ impl<B: Backend> RowSource for ContentsSource<B> {
                 };
                 // The message's own identity: its entry id and, from it, its record key
                 // (also its search key).
-                let (entry_id, record_key) = if wanted.is_empty() {
-                    (Vec::new(), Vec::new())
+                let entry_id = if wanted.is_empty() {
+                    Vec::new()
                 } else {
-                    let Ok(e) = EntryId::message(uid, folder, id) else {
+                    let Ok(bytes) = EntryId::message_bytes(uid, folder, id) else {
                         return;
                     };
-                    let key = if wanted.iter().any(|&t| t != sys::PR_ENTRYID) {
-                        e.record_key()
-                    } else {
-                        Vec::new()
-                    };
-                    (e.to_bytes(), key)
+                    bytes
                 };
+                // The record key is the entry id without its flags.
+                let record_key = entry_id.get(4..).unwrap_or_default();
                 let mut all: Vec<Prop<'_>> = Vec::with_capacity(columns.len());
                 all.extend(
                     shared
@@ -234,9 +231,9 @@ impl<B: Backend> RowSource for ContentsSource<B> {
                 );
                 for &tag in &wanted {
                     let bytes = if tag == sys::PR_ENTRYID {
-                        &entry_id
+                        &entry_id[..]
                     } else {
-                        &record_key
+                        record_key
                     };
                     if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
                         all.push(p);

@@ -311,3 +311,56 @@ fn a_bookmark_is_pointer_sized_and_taken_whole() {
         assert_eq!(t.FreeBookmark(bk), sys::MAPI_E_INVALID_BOOKMARK);
     }
 }
+
+/// A sort on a multi-valued column with `MVI_FLAG` gives a row per value, and
+/// `QueryRows` shows each row's value under the column's tag, `MVI_FLAG` kept, as one
+/// value of the single-valued type ("IMAPITable::SortTable", "IMAPITable::SetColumns").
+#[test]
+fn an_instance_column_comes_back_with_its_flag_and_one_value() {
+    const CATS: ULONG = mapi_sync_runtime::props::prop_tag(sys::PT_MV_UNICODE, 0x6706);
+    const CATS_I: ULONG = CATS | sys::MVI_FLAG;
+    let mut source = MemorySource::new();
+    let mv =
+        |v: &[&str]| OwnedValue::MvUnicode(v.iter().map(|s| s.encode_utf16().collect()).collect());
+    source
+        .insert(1, vec![(CATS, mv(&["work", "home"]))])
+        .unwrap();
+    source.insert(2, vec![(CATS, mv(&["art"]))]).unwrap();
+    let table = Table::new(source, vec![CATS_I], TableType::Dynamic).unwrap();
+    let t: IMAPITable = TableObject::new(table, Allocators::local()).cast().unwrap();
+    let mut order = SSortOrderSet {
+        cSorts: 1,
+        cCategories: 0,
+        cExpanded: 0,
+        aSort: [SSortOrder {
+            ulPropTag: CATS_I,
+            ulOrder: sys::TABLE_SORT_ASCEND,
+        }],
+    };
+    // SAFETY: a sort order valid for the call; a writable out-pointer; the rows read
+    // through the set's own pointers, then freed as FreeProws does.
+    unsafe {
+        assert_eq!(t.SortTable(&mut order, 0), sys::S_OK);
+        let mut rows = null_mut();
+        assert_eq!(t.QueryRows(10, 0, &mut rows), sys::S_OK);
+        let count = std::ptr::addr_of!((*rows).cRows).read() as usize;
+        let first = std::ptr::addr_of!((*rows).aRow).cast::<sys::SRow>();
+        let mut seen = Vec::new();
+        for i in 0..count {
+            let value = &*(*first.add(i)).lpProps;
+            let p = value.Value.lpszW;
+            let len = (0..).take_while(|&k| *p.add(k) != 0).count();
+            let text = String::from_utf16_lossy(std::slice::from_raw_parts(p, len));
+            seen.push((value.ulPropTag, text));
+        }
+        free_rows(rows);
+        assert_eq!(
+            seen,
+            [
+                (CATS_I, "art".to_owned()),
+                (CATS_I, "home".to_owned()),
+                (CATS_I, "work".to_owned())
+            ]
+        );
+    }
+}

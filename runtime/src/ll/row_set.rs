@@ -57,6 +57,16 @@ impl RowSetBuffer {
         self.set.as_ptr().cast()
     }
 
+    /// How many rows it has room for.
+    pub(crate) fn room(&self) -> usize {
+        self.room
+    }
+
+    /// The allocators it was made with.
+    pub(crate) fn allocators(&self) -> Allocators {
+        self.set.allocators()
+    }
+
     /// How many rows are written.
     pub(crate) fn len(&self) -> usize {
         // SAFETY: the buffer starts with an `SRowSet` header, aligned.

@@ -26,10 +26,16 @@ fn mismatch(tag: ULONG, wanted: ULONG) -> Error {
 }
 
 impl<'a> Prop<'a> {
-    /// A property; `MAPI_E_BAD_VALUE` if the value's type is not the tag's.
+    /// A property; `MAPI_E_BAD_VALUE` if the value's type is not the tag's. A tag with
+    /// `MVI_FLAG` (a multi-valued column a table shows one value per row of,
+    /// "IMAPITable::SetColumns") holds one value of the single-valued type.
     pub fn new(tag: ULONG, value: PropValue<'a>) -> Result<Prop<'a>> {
-        if value.prop_type() != prop_type(tag) {
-            return Err(mismatch(tag, value.prop_type()));
+        let have = value.prop_type();
+        let instance = prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
+            && have & sys::MV_FLAG == 0
+            && prop_type(tag) & !sys::MVI_FLAG == have;
+        if have != prop_type(tag) && !instance {
+            return Err(mismatch(tag, have));
         }
         Ok(Prop { tag, value })
     }

@@ -104,6 +104,40 @@ impl RowSet {
         Ok(RowSet { set: Some(set) })
     }
 
+    /// A set with room for `rows` rows and none written yet: [`push`](RowSet::push)
+    /// writes them one at a time (a table writes each row as it reads it).
+    pub fn with_room(allocators: Allocators, rows: usize) -> Result<RowSet> {
+        Ok(RowSet {
+            set: Some(RowSetBuffer::with_room(allocators, rows)?),
+        })
+    }
+
+    /// Writes the next row. `MAPI_E_CALL_FAILED` when the set has no room left.
+    pub fn push(&mut self, row: &[Prop<'_>]) -> Result<()> {
+        let Some(set) = self.set.as_mut() else {
+            return Err(Error::new(sys::MAPI_E_CALL_FAILED));
+        };
+        if set.len() >= set.room() {
+            return Err(Error::with_message(
+                sys::MAPI_E_CALL_FAILED,
+                "a row set written past its room",
+            ));
+        }
+        let allocators = set.allocators();
+        let (count, values) = PropArray::write(allocators, row)?.into_raw();
+        set.push(count, values)
+    }
+
+    /// How many rows are written.
+    pub fn len(&self) -> usize {
+        self.set.as_ref().map_or(0, RowSetBuffer::len)
+    }
+
+    /// Whether no row is written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The set, as written.
     pub fn as_ptr(&self) -> *const sys::SRowSet {
         self.set

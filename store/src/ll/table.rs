@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::Allocators;
-use mapi_sync_runtime::props::{prop_tags, write_prop_tags, Prop, RowSet};
+use mapi_sync_runtime::props::{prop_tags, write_prop_tags, RowSet};
 use mapi_sync_runtime::sys::{
     self, IMAPITable_Impl, LPSPropTagArray, LPSRestriction, LPSRowSet, LPSSortOrderSet, BOOKMARK,
     HRESULT, LONG, LPBYTE, LPMAPIERROR, ULONG,
@@ -18,7 +18,7 @@ use mapi_sync_runtime::sys::{
 use mapi_sync_runtime::{Error, Object, Out, Result};
 
 use super::{restriction, sort};
-use crate::table::{Row, RowSource, Table};
+use crate::table::{RowSource, Table};
 
 /// `IMAPITable` over a [`Table`] of any [`RowSource`]. Its answers are allocated with the
 /// allocators it was made with (the provider's).
@@ -63,18 +63,6 @@ impl<S: RowSource + Send + 'static> TableObject<S> {
 }
 
 /// The rows as an `SRowSet` in MAPI memory.
-fn row_set(allocators: Allocators, rows: &[Row]) -> Result<RowSet> {
-    let props: Vec<Vec<Prop<'_>>> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|c| Prop::new(c.tag, c.value.as_value()))
-                .collect()
-        })
-        .collect::<Result<_>>()?;
-    RowSet::write(allocators, &props)
-}
-
 fn unknown_flags(flags: ULONG, known: ULONG) -> Result<()> {
     if flags & !known != 0 {
         return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
@@ -268,8 +256,14 @@ impl<S: RowSource + Send + 'static> IMAPITable_Impl for TableObject<S> {
         out.clear();
         let result = (|| {
             unknown_flags(flags, sys::TBL_NOADVANCE)?;
-            let rows = self.table().query_rows(count, flags)?;
-            out.write(row_set(self.allocators, &rows)?.into_raw());
+            let mut table = self.table();
+            let range = table.query_range(count, flags)?;
+            // Each row written into MAPI's memory as it is read, from where the source
+            // keeps its values.
+            let mut set = RowSet::with_room(self.allocators, range.1 - range.0)?;
+            table.each_row(range.0, range.1, &mut |props| set.push(props))?;
+            table.queried(count, flags, range);
+            out.write(set.into_raw());
             Ok(sys::S_OK)
         })();
         self.answer(result)

@@ -2,8 +2,9 @@
 //! `PR_INSTANCE_KEY`, which the engine makes.
 
 use mapi_sync_runtime::props::convert::to_string_type;
-use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue, PropValue};
+use mapi_sync_runtime::props::{prop_id, prop_tag, prop_type, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
+use mapi_sync_runtime::Result;
 
 use super::source::RowKey;
 
@@ -94,8 +95,44 @@ pub fn column(tag: ULONG, value: Option<PropValue<'_>>) -> Column {
     }
 }
 
+/// What a row shows in a column, as [`show`] gives it: the value itself (borrowed from
+/// the source) when it is shown as it is, else the [`Column`] made for it.
+#[derive(Debug, Clone)]
+pub enum Shown<'a> {
+    /// The value as the source gave it, under the column's tag.
+    Given(Prop<'a>),
+    /// A value made for the column (converted text, `PT_ERROR`).
+    Made(Column),
+}
+
+impl Shown<'_> {
+    /// The property to write.
+    pub fn prop(&self) -> Result<Prop<'_>> {
+        match self {
+            Shown::Given(p) => Ok(*p),
+            Shown::Made(c) => Prop::new(c.tag, c.value.as_value()),
+        }
+    }
+}
+
+/// What a row shows in column `tag` as [`column`] says, without copying a value shown
+/// as it is (one whose type is the column's, or any under `PT_UNSPECIFIED`): `QueryRows`
+/// writes it from where the source keeps it.
+pub fn show<'a>(tag: ULONG, value: Option<PropValue<'a>>) -> Shown<'a> {
+    if let Some(v) = value.filter(|v| !matches!(v, PropValue::Error(_))) {
+        let want = prop_type(tag) & !sys::MV_INSTANCE;
+        let have = v.prop_type();
+        if want == sys::PT_UNSPECIFIED || want == have {
+            if let Ok(p) = Prop::new(prop_tag(have, prop_id(tag)), v) {
+                return Shown::Given(p);
+            }
+        }
+    }
+    Shown::Made(column(tag, value))
+}
+
 /// `v`, owned; text given as a `str` is made UTF-16 without growing its buffer.
-fn owned(v: PropValue<'_>) -> OwnedValue {
+pub(crate) fn owned(v: PropValue<'_>) -> OwnedValue {
     match v {
         PropValue::Str(s) if s.is_ascii() => {
             OwnedValue::Unicode(s.bytes().map(u16::from).collect())

@@ -71,6 +71,15 @@ pub trait RowSource {
         batch_by_rows(self, rows, columns, answer)
     }
 
+    /// Whether [`values_by_column`](RowSource::values_by_column) answers with values that
+    /// borrow the source's own data (an override such as `MemorySource`'s). The rows
+    /// `QueryRows` hands out are then read through it; otherwise (the default, `false`)
+    /// through [`values`](RowSource::values), each row written to MAPI's memory while the
+    /// source holds it, with no copy in between.
+    fn borrows_by_column(&self) -> bool {
+        false
+    }
+
     /// The sub-objects `object` (`PR_MESSAGE_RECIPIENTS` or `PR_MESSAGE_ATTACHMENTS`) of
     /// row `row`, for a `RES_SUBRESTRICTION`: calls `answer` once per sub-row with its
     /// values among `columns`, and returns `Ok(true)`. The default, `Ok(false)`, says the
@@ -305,6 +314,10 @@ impl RowSource for MemorySource {
             }
         }
         Ok(())
+    }
+
+    fn borrows_by_column(&self) -> bool {
+        true
     }
 
     fn values_by_column(

@@ -5,12 +5,12 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
+use mapi_sync_runtime::props::{prop_id, prop_type, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, BOOKMARK, HRESULT, ULONG};
 use mapi_sync_runtime::{Error, Result};
 
 use super::bookmark::{Bookmarks, Mark, Place};
-use super::columns::{column, instance_key, parse_instance_key, Column, Row};
+use super::columns::{self, instance_key, not_found, parse_instance_key, Column, Row, Shown};
 use super::compare::element;
 use super::restriction::{ColumnTest, Counters, Lookup, Restriction, RestrictionKind};
 use super::sort::{is_instance_tag, without_instance, SortCell, SortOrder};
@@ -1017,6 +1017,24 @@ impl<S: RowSource> Table<S> {
     /// move with `TBL_NOADVANCE`. At the end (going forward) or the beginning (going
     /// backward): no rows. `MAPI_E_INVALID_PARAMETER` for a count of 0.
     pub fn query_rows(&mut self, count: i32, flags: ULONG) -> Result<Vec<Row>> {
+        let (start, end) = self.query_range(count, flags)?;
+        let mut rows: Vec<Row> = Vec::with_capacity(end - start);
+        self.each_row(start, end, &mut |props| {
+            let row = props.iter().map(|p| Column {
+                tag: p.tag(),
+                value: columns::owned(p.value()),
+            });
+            rows.push(row.collect());
+            Ok(())
+        })?;
+        self.queried(count, flags, (start, end));
+        Ok(rows)
+    }
+
+    /// The view's positions `QueryRows(count, flags)` reads, `start..end`, its arguments
+    /// checked; [`each_row`](Self::each_row) then reads them and
+    /// [`queried`](Self::queried) moves the cursor.
+    pub fn query_range(&self, count: i32, flags: ULONG) -> Result<(usize, usize)> {
         if count == 0 {
             return Err(Error::with_message(
                 sys::MAPI_E_INVALID_PARAMETER,
@@ -1027,23 +1045,32 @@ impl<S: RowSource> Table<S> {
             return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
         }
         let n = count.unsigned_abs() as usize;
-        let (start, end) = if count > 0 {
+        Ok(if count > 0 {
             (
                 self.cursor,
                 self.cursor.saturating_add(n).min(self.order.len()),
             )
         } else {
             (self.cursor.saturating_sub(n), self.cursor)
-        };
-        let rows = self.rows(start, end)?;
+        })
+    }
+
+    /// The cursor after `QueryRows(count, flags)` read `start..end`.
+    pub fn queried(&mut self, count: i32, flags: ULONG, (start, end): (usize, usize)) {
         if flags & sys::TBL_NOADVANCE == 0 {
             self.cursor = if count > 0 { end } else { start };
         }
-        Ok(rows)
     }
 
-    /// The view's rows `start..end` with the current columns.
-    fn rows(&self, start: usize, end: usize) -> Result<Vec<Row>> {
+    /// The view's rows `start..end` with the current columns, each handed to `each` as
+    /// its properties in column order, borrowing what the source gave (a value is copied
+    /// only when it must be converted for its column, see [`columns::show`]).
+    pub fn each_row(
+        &self,
+        start: usize,
+        end: usize,
+        each: &mut dyn FnMut(&[Prop<'_>]) -> Result<()>,
+    ) -> Result<()> {
         let slots = &self.order[start..end];
         let keys: Vec<RowKey> = slots.iter().map(|s| self.key_of(s.seq)).collect();
         let wanted = source_tags(self.columns.iter().copied());
@@ -1071,34 +1098,82 @@ impl<S: RowSource> Table<S> {
                 (tag, show)
             })
             .collect();
-        let mut rows: Vec<Row> = Vec::with_capacity(slots.len());
+        let direct = !self.source.borrows_by_column()
+            && !shows.iter().any(|(_, s)| matches!(s, Show::Instance(_)));
+        if direct {
+            // Each row as the source hands it over: its values written while it holds
+            // them (a row it does not answer shows every column as not found).
+            let mut written = 0;
+            let mut failed: Option<Error> = None;
+            let mut row = |i: usize, props: &[Prop<'_>]| -> Result<()> {
+                let find = |c: &Option<usize>| {
+                    let tag = wanted[(*c)?];
+                    props
+                        .iter()
+                        .find(|p| prop_id(p.tag()) == prop_id(tag))
+                        .map(|p| p.value())
+                };
+                let key = instance_key(keys[i], slots[i].inst);
+                let shown: Vec<Shown<'_>> = shows
+                    .iter()
+                    .map(|(tag, show)| match show {
+                        Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&key))),
+                        Show::Instance(_) => Shown::Made(not_found(*tag)),
+                        Show::Value(c) => columns::show(*tag, find(c)),
+                    })
+                    .collect();
+                let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
+                each(&props)
+            };
+            if !wanted.is_empty() {
+                self.source.values(&keys, &wanted, &mut |i, props| {
+                    // As the engine reads `values`: an answer out of order is ignored.
+                    if failed.is_some() || i < written || i >= keys.len() {
+                        return;
+                    }
+                    let r = (written..i)
+                        .try_for_each(|gone| row(gone, &[]))
+                        .and_then(|()| row(i, props));
+                    written = i + 1;
+                    failed = r.err();
+                })?;
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            return (written..keys.len()).try_for_each(|i| row(i, &[]));
+        }
         for_each_batch(&self.source, &keys, &wanted, &mut |base, batch| {
             warm(batch);
             for i in base..(base + batch.rows()).min(keys.len()) {
                 let (slot, j) = (slots[i], i - base);
                 let value = |c: &Option<usize>| c.and_then(|c| batch.get(j, c));
-                let mut row: Row = Vec::with_capacity(shows.len());
-                row.extend(shows.iter().map(|(tag, show)| match show {
-                    Show::InstanceKey => column(
-                        *tag,
-                        Some(PropValue::Binary(&instance_key(keys[i], slot.inst))),
-                    ),
-                    Show::Instance(c) => {
-                        match value(c).and_then(|v| element(&v, slot.inst as usize)) {
-                            Some(v) => Column {
-                                tag: *tag,
-                                value: v.into(),
+                let key = instance_key(keys[i], slot.inst);
+                let shown: Vec<Shown<'_>> = shows
+                    .iter()
+                    .map(|(tag, show)| match show {
+                        Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&key))),
+                        // The instance's value under the column's tag (with MVI_FLAG),
+                        // when it is of the column's type.
+                        Show::Instance(c) => Shown::Made(
+                            match value(c).and_then(|v| element(&v, slot.inst as usize)) {
+                                Some(v) if v.prop_type() == prop_type(*tag) & !sys::MVI_FLAG => {
+                                    Column {
+                                        tag: *tag,
+                                        value: v.into(),
+                                    }
+                                }
+                                _ => not_found(*tag),
                             },
-                            None => super::columns::not_found(*tag),
-                        }
-                    }
-                    Show::Value(c) => column(*tag, value(c)),
-                }));
-                rows.push(row);
+                        ),
+                        Show::Value(c) => columns::show(*tag, value(c)),
+                    })
+                    .collect();
+                let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
+                each(&props)?;
             }
             Ok(false)
-        })?;
-        Ok(rows)
+        })
     }
 
     /// `CreateBookmark`: a bookmark on the cursor's row (past the end at the end).

@@ -114,12 +114,14 @@ fn check_row(got: &Row, want: &ViewRow, rows: &[SourceRow], cols: &[ULONG], sort
         }
         if sort.keys.iter().any(|k| k.tag == tag) && prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
         {
+            // The instance's value under the column's tag, when it is of the column's
+            // type.
             let expect = match &want.value {
-                Some(v) => Column {
+                Some(v) if v.prop_type() == prop_type(tag) & !sys::MVI_FLAG => Column {
                     tag,
                     value: v.clone(),
                 },
-                None => Column {
+                _ => Column {
                     tag: prop_tag(sys::PT_ERROR, prop_id(tag)),
                     value: OwnedValue::Error(sys::MAPI_E_NOT_FOUND),
                 },
@@ -242,6 +244,10 @@ impl RowSource for Source {
         } else {
             self.inner.values_by_column(rows, columns, answer)
         }
+    }
+    fn borrows_by_column(&self) -> bool {
+        // A row-wise source's output rows are read through `values` too.
+        !self.row_wise
     }
     fn sub_rows(
         &self,

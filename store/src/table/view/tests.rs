@@ -924,3 +924,50 @@ fn a_snapshot_table_does_not_follow_changes() {
     assert!(t.row_added(7).unwrap().is_empty());
     assert_eq!(t.row_count(), 1);
 }
+
+/// A row-wise source (read through `values`) that no longer knows row 2.
+struct Forgetful(MemorySource);
+
+impl RowSource for Forgetful {
+    fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
+        self.0.keys(keys)
+    }
+    fn values(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+    ) -> Result<()> {
+        self.0.values(rows, columns, &mut |i, props| {
+            if rows[i] != 2 {
+                answer(i, props);
+            }
+        })
+    }
+}
+
+#[test]
+fn rows_a_row_wise_source_does_not_answer_show_not_found_and_keep_their_place() {
+    let s = Forgetful(source(&[("a", Some(1)), ("b", Some(2)), ("c", None)]));
+    let mut t = Table::new(
+        s,
+        vec![NAME, SIZE, sys::PR_INSTANCE_KEY],
+        TableType::Dynamic,
+    )
+    .unwrap();
+    let rows = t.query_rows(10, 0).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][0].value, text("a"));
+    assert_eq!(rows[1][0].value, OwnedValue::Error(sys::MAPI_E_NOT_FOUND));
+    assert_eq!(rows[1][1].value, OwnedValue::Error(sys::MAPI_E_NOT_FOUND));
+    assert_eq!(
+        rows[1][2].value,
+        OwnedValue::Binary(instance_key(2, 0).to_vec())
+    );
+    assert_eq!(rows[2][0].value, text("c"));
+    assert_eq!(rows[2][1].value, OwnedValue::Error(sys::MAPI_E_NOT_FOUND));
+    // The same rows read one at a time.
+    t.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
+    let one_by_one: Vec<Row> = (0..3).flat_map(|_| t.query_rows(1, 0).unwrap()).collect();
+    assert_eq!(one_by_one, rows);
+}
