@@ -12,6 +12,7 @@ use mapi_sync::provider::MSPROVIDERINIT;
 use mapi_sync::sys::{self, HRESULT, ULONG};
 
 use crate::alloc;
+use crate::mapisvc::{self, MapiSvc};
 use crate::report::Report;
 use crate::rules;
 use crate::scenarios::{self, Scenario};
@@ -67,6 +68,10 @@ pub struct Config {
     /// The message service to add to the profile and configure before the logon
     /// (`ServiceEntry`); the logon then uses the store entry id it wrote.
     pub service: Option<Service>,
+    /// The MAPISVC.INF that registers the service (with [`service`](Config::service)):
+    /// its sections are checked and copied into the profile as MAPI copies them, and
+    /// the entry point is the export its `PR_SERVICE_ENTRY_NAME` names.
+    pub mapisvc: Option<MapiSvc>,
 }
 
 impl Config {
@@ -83,6 +88,7 @@ impl Config {
             scenarios: Scenario::ALL.to_vec(),
             cancel_sync: false,
             service: None,
+            mapisvc: None,
         }
     }
 
@@ -168,12 +174,34 @@ pub fn run(mut config: Config) -> Report {
         support.fail(method, Some(*code));
     }
     session.fail_allocation(config.fail_allocation);
+    let registration = match (&config.mapisvc, &service) {
+        (None, _) => None,
+        (Some(m), Some(_)) => match mapisvc::read(&m.path, &m.service) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                report.error(e);
+                return finish(report, session, provider, support, library);
+            }
+        },
+        (Some(_), None) => {
+            report.error("a MAPISVC.INF is read for a service step: give the service too");
+            return finish(report, session, provider, support, library);
+        }
+    };
     if let Some(service) = &service {
-        let entry = service.entry.or_else(|| service_entry_of(library.as_ref()));
+        let name = registration
+            .as_ref()
+            .map_or("ServiceEntry", |r| r.entry_point.as_str());
+        let entry = service
+            .entry
+            .or_else(|| service_entry_of(library.as_ref(), name));
+        if let Some(r) = &registration {
+            registered(&mut report, &support, r, entry.is_some());
+        }
         if entry.is_none() {
             report.fail(
                 &rules::SERVICE_ENTRY,
-                "the provider exports no ServiceEntry",
+                format!("the provider exports no {name}"),
             );
             return finish(report, session, provider, support, library);
         }
@@ -306,17 +334,52 @@ fn finish(
     report
 }
 
-/// The library's `ServiceEntry` export (the name MAPISVC.INF's `PR_SERVICE_ENTRY_NAME`
-/// usually gives).
-fn service_entry_of(library: Option<&libloading::Library>) -> sys::LPMSGSERVICEENTRY {
-    // SAFETY: an export named ServiceEntry has MSGSERVICEENTRY's type (a non-null
-    // function pointer read as `Some`).
+/// The library's export `name` (MAPISVC.INF's `PR_SERVICE_ENTRY_NAME`; `ServiceEntry`
+/// without one), the service's entry point.
+fn service_entry_of(library: Option<&libloading::Library>, name: &str) -> sys::LPMSGSERVICEENTRY {
+    let symbol: Vec<u8> = name.bytes().chain([0]).collect();
+    // SAFETY: the export MAPISVC.INF names as the entry point has MSGSERVICEENTRY's type
+    // (a non-null function pointer read as `Some`).
     unsafe {
         library?
-            .get::<sys::LPMSGSERVICEENTRY>(b"ServiceEntry\0")
+            .get::<sys::LPMSGSERVICEENTRY>(&symbol)
             .ok()
             .and_then(|f| *f)
     }
+}
+
+/// The service as MAPISVC.INF registers it: its sections checked (rule
+/// `mapisvc-registers`) and copied into the profile's sections, as MAPI copies them when
+/// a client adds the service.
+fn registered(
+    report: &mut Report,
+    support: &Object<Support>,
+    r: &mapisvc::Registration,
+    entry_found: bool,
+) {
+    let mut problems = r.problems.clone();
+    if !entry_found {
+        problems.push(format!(
+            "the provider library exports no {:?} (PR_SERVICE_ENTRY_NAME)",
+            r.entry_point
+        ));
+    }
+    report.check(&rules::MAPISVC_REGISTERS, problems.is_empty(), || {
+        problems.join("; ")
+    });
+    for skipped in &r.skipped {
+        report.note(format!(
+            "MAPISVC.INF {skipped}: not copied into the profile"
+        ));
+    }
+    support.with_profile(|p| {
+        for (tag, value) in &r.service {
+            p.set("service", *tag, value.clone());
+        }
+        for (tag, value) in &r.store {
+            p.set("provider", *tag, value.clone());
+        }
+    });
 }
 
 /// How the provider's done events are waited for and closed: the library's

@@ -35,6 +35,7 @@
 pub mod admin;
 pub mod alloc;
 pub mod host;
+pub mod mapisvc;
 pub mod report;
 pub mod rules;
 pub mod scenarios;
@@ -42,6 +43,7 @@ pub mod service;
 pub mod support;
 
 pub use host::{run, Config, Provider};
+pub use mapisvc::MapiSvc;
 pub use report::{Outcome, Report, Rule};
 pub use scenarios::Scenario;
 pub use service::Service;

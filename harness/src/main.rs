@@ -2,13 +2,17 @@
 //!
 //! ```text
 //! mapi-harness path/to/store.so --profile-dir DIR --configure TAG=VALUE... [--json FILE]
+//! mapi-harness path/to/store.so --profile-dir DIR --mapisvc MAPISVC.INF --service NAME
+//!     --configure TAG=VALUE...
 //! mapi-harness path/to/store.so --profile-dir DIR --store-entry-id HEX [--json FILE]
 //! ```
 //!
 //! With `--configure`, the library's `ServiceEntry` adds the store to the profile and
 //! configures it with those values (as `IMsgServiceAdmin::ConfigureMsgService` passes
 //! them), and the logon uses the store entry id it wrote; with `--store-entry-id` alone,
-//! a store without a service entry is logged on with that id.
+//! a store without a service entry is logged on with that id. With `--mapisvc` and
+//! `--service`, the service's sections of that MAPISVC.INF are checked and copied into the
+//! profile first, and the entry point is the export they name.
 //!
 //! Exit status: 0 when no rule failed, 1 when one did, 2 for a usage error or when the
 //! harness could not run (a profile folder it cannot write).
@@ -17,7 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mapi_harness::{Config, Provider, Scenario, Service};
+use mapi_harness::{Config, MapiSvc, Provider, Scenario, Service};
 use mapi_sync::props::{prop_type, OwnedValue};
 use mapi_sync::sys::{self, ULONG};
 
@@ -36,6 +40,14 @@ struct Args {
     /// for PT_LONG, hexadecimal for PT_BINARY.
     #[arg(long, value_parser = parse_setting)]
     configure: Vec<Setting>,
+    /// The MAPISVC.INF that registers the service (with --service and --configure): its
+    /// sections are checked and copied into the profile, and the entry point is the
+    /// export its PR_SERVICE_ENTRY_NAME names.
+    #[arg(long, requires_all = ["service", "configure"])]
+    mapisvc: Option<PathBuf>,
+    /// The service's name in the MAPISVC.INF (its section).
+    #[arg(long, requires = "mapisvc")]
+    service: Option<String>,
     /// The folder the profile's file (PROFILE.json) is kept in.
     #[arg(long)]
     profile_dir: PathBuf,
@@ -114,6 +126,9 @@ fn main() -> ExitCode {
             entry: None,
             props: args.configure.into_iter().map(|s| (s.0, s.1)).collect(),
         });
+    }
+    if let (Some(path), Some(service)) = (args.mapisvc, args.service) {
+        config.mapisvc = Some(MapiSvc { path, service });
     }
     config.profile_name = args.profile;
     config.fail_allocation = args.fail_allocation;

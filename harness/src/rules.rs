@@ -192,7 +192,15 @@ pub static ALL: &[&Rule] = &[
     &SERVICE_ENTRY,
     &STORE_SECTION,
     &STORE_LOGOFF,
+    &MAPISVC_REGISTERS,
 ];
+
+/// MAPISVC.INF registers the service as MAPI reads it.
+pub static MAPISVC_REGISTERS: Rule = Rule {
+    name: "mapisvc-registers",
+    source: "File Format of MapiSvc.inf",
+    says: "MAPISVC.INF lists the service in [Services]; its section names the DLL (PR_SERVICE_DLL_NAME, without the \"32\" MAPI appends, no period before the file name) and the entry point (PR_SERVICE_ENTRY_NAME), which the DLL exports; Providers= names a section with PR_RESOURCE_TYPE=MAPI_STORE_PROVIDER and PR_PROVIDER_DLL_NAME.",
+};
 
 /// The store's last release passes `StoreLogoff`'s flags to `StoreLogoffTransports`.
 pub static STORE_LOGOFF: Rule = Rule {

@@ -928,7 +928,11 @@ fn run(bug: Bug) -> mapi_harness::Report {
 
 /// The rules of a message service's entry point: the fixture is a provider without one
 /// (the harness is given no service), so they do not apply.
-const SERVICE_RULES: [&str; 2] = ["service-entry-configures", "store-profile-section"];
+const SERVICE_RULES: [&str; 3] = [
+    "service-entry-configures",
+    "store-profile-section",
+    "mapisvc-registers",
+];
 
 /// What the fixture's run gives `name` when nothing is broken.
 fn unbroken(name: &str) -> Outcome {

@@ -22,8 +22,16 @@ fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() 
     }
     let profiles = tempfile::tempdir().unwrap();
     let json = profiles.path().join("report.json");
+    // The service registered as its installer registers it (the mapisvc library), in a
+    // file shaped like an Outlook machine's.
+    let inf = profiles.path().join("MAPISVC.INF");
+    std::fs::copy(outlook_inf(), &inf).unwrap();
+    register(&inf, "ServiceEntry");
     let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
         .arg(library())
+        .arg("--mapisvc")
+        .arg(&inf)
+        .args(["--service", "EmlStore"])
         .arg("--configure")
         .arg(format!("0x6600001F={}", mail.path().display()))
         .arg("--profile-dir")
@@ -43,8 +51,9 @@ fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() 
         stdout.contains("pass  service-entry-configures"),
         "{stdout}"
     );
+    assert!(stdout.contains("pass  mapisvc-registers"), "{stdout}");
     assert!(
-        stdout.ends_with("25 passed, 0 failed, 1 not applicable\n"),
+        stdout.ends_with("26 passed, 0 failed, 1 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
@@ -52,6 +61,69 @@ fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() 
     // The profile the service wrote is in its file.
     let profile = std::fs::read_to_string(profiles.path().join("mapi-harness.json")).unwrap();
     assert!(profile.contains("EML store"), "{profile}");
+}
+
+/// The MAPISVC.INF fixture shaped like an Outlook machine's.
+fn outlook_inf() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mapisvc/tests/fixtures/outlook-mapisvc.inf")
+}
+
+/// Registers the sample store in `inf` as `EmlStore`, its entry point `entry_point`.
+fn register(inf: &std::path::Path, entry_point: &str) {
+    let dll = mapisvc::DllName::new("eml_store").unwrap();
+    let service = mapisvc::Service::store("EmlStore", "EML store", &dll, entry_point);
+    assert!(mapisvc::install_file(inf, &service).unwrap());
+}
+
+/// Runs the command on the sample store with `inf`'s `EmlStore`; its exit status and
+/// standard output and error.
+fn run_with_inf(inf: &std::path::Path) -> (Option<i32>, String, String) {
+    let mail = tempfile::tempdir().unwrap();
+    let profiles = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mapi-harness"))
+        .arg(library())
+        .arg("--mapisvc")
+        .arg(inf)
+        .args(["--service", "EmlStore"])
+        .arg("--configure")
+        .arg(format!("0x6600001F={}", mail.path().display()))
+        .arg("--profile-dir")
+        .arg(profiles.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_mapisvc_inf_naming_an_entry_point_the_library_lacks_fails_its_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let inf = dir.path().join("MAPISVC.INF");
+    register(&inf, "NoSuchEntry");
+    let (code, stdout, _) = run_with_inf(&inf);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  mapisvc-registers"), "{stdout}");
+    assert!(
+        stdout.contains("the provider library exports no \"NoSuchEntry\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_mapisvc_inf_that_cannot_be_read_is_the_harness_s_error_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inf = dir.path().join("MAPISVC.INF");
+    std::fs::write(
+        &inf,
+        "[Services]\r\nEmlStore=EML store\r\nno equals sign\r\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run_with_inf(&inf);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("MAPISVC.INF: line 3"), "{stdout}");
 }
 
 #[test]

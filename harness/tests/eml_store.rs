@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mapi_harness::{Config, Outcome, Provider, Scenario, Service};
+use mapi_harness::{Config, MapiSvc, Outcome, Provider, Scenario, Service};
 use mapi_sync::props::OwnedValue;
 
 /// A folder of three messages.
@@ -51,6 +51,15 @@ fn config(provider: Provider, mail: &Path, profiles: &Path) -> Config {
             None
         },
         props: vec![(eml_store::PR_EML_FOLDER, OwnedValue::Unicode(folder))],
+    });
+    // Registered in MAPISVC.INF as its installer registers it.
+    let inf = profiles.join("MAPISVC.INF");
+    let dll = mapisvc::DllName::new("eml_store").unwrap();
+    let service = mapisvc::Service::store("EmlStore", "EML store", &dll, "ServiceEntry");
+    mapisvc::install_file(&inf, &service).unwrap();
+    config.mapisvc = Some(MapiSvc {
+        path: inf,
+        service: "EmlStore".into(),
     });
     config
 }

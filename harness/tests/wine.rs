@@ -71,6 +71,15 @@ fn the_harness_under_wine_installs_and_passes_the_sample_store_dll() {
         std::fs::write(mail.join(name), text).unwrap();
     }
     std::fs::create_dir(dir.path().join("profiles")).unwrap();
+    // The service registered as its installer would, in a file shaped like an Outlook
+    // machine's MAPISVC.INF.
+    let inf = dir.path().join("MAPISVC.INF");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../mapisvc/tests/fixtures/outlook-mapisvc.inf");
+    std::fs::copy(fixture, &inf).unwrap();
+    let dll = mapisvc::DllName::new("eml_store").unwrap();
+    let service = mapisvc::Service::store("EmlStore", "EML store", &dll, "ServiceEntry");
+    assert!(mapisvc::install_file(&inf, &service).unwrap());
     let prefix = tempfile::tempdir().unwrap();
     let out = Command::new(wine64())
         .current_dir(dir.path())
@@ -79,6 +88,7 @@ fn the_harness_under_wine_installs_and_passes_the_sample_store_dll() {
         .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
         .args(["mapi-harness.exe", "eml_store.dll"])
         // Wine maps the working folder's drive: relative paths reach the files.
+        .args(["--mapisvc", "MAPISVC.INF", "--service", "EmlStore"])
         .args(["--configure", "0x6600001F=mail"])
         .args(["--profile-dir", "profiles", "--json", "report.json"])
         .output()
@@ -96,7 +106,7 @@ fn the_harness_under_wine_installs_and_passes_the_sample_store_dll() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.ends_with("25 passed, 0 failed, 1 not applicable\n"),
+        stdout.ends_with("26 passed, 0 failed, 1 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value =

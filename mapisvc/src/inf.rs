@@ -209,6 +209,20 @@ impl Inf {
         })
     }
 
+    /// The entries of section `section` (its name in any case), in order, as
+    /// (name, value); `None` when the file has no such section.
+    pub fn entries(&self, section: &str) -> Option<Vec<(String, String)>> {
+        let section = &self.sections[self.section(section)?];
+        let entries = section.lines.iter().filter_map(|line| match line.kind() {
+            Ok(Kind::Entry { name, value }) => Some((
+                String::from_utf8_lossy(name).into_owned(),
+                String::from_utf8_lossy(value).into_owned(),
+            )),
+            _ => None,
+        });
+        Some(entries.collect())
+    }
+
     /// The names of the sections, in order.
     pub fn section_names(&self) -> Vec<String> {
         self.sections
@@ -250,6 +264,20 @@ impl Default for Inf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sections_entries_come_in_order_without_comments() {
+        let inf =
+            Inf::parse(b"[Services]\r\nA=The A\r\n[a]\r\n; note\r\nPR_X = 1\r\nY=two\r\n").unwrap();
+        assert_eq!(
+            inf.entries("A").unwrap(),
+            [
+                ("PR_X".to_owned(), "1".to_owned()),
+                ("Y".into(), "two".into())
+            ]
+        );
+        assert_eq!(inf.entries("B"), None);
+    }
 
     #[test]
     fn any_file_of_the_format_reads_back_byte_for_byte() {
