@@ -1,9 +1,11 @@
 //! The headers' declarations in C's terms (`Model::header_declarations`, read from
 //! libclang's cursors per target) against the Rust items bindgen gives for the same names:
-//! translated to C, each struct, union and typedef the x86_64 bindings carry says the same
-//! in both (the step before the C header is rendered from the C-typed records alone and
+//! translated to C, each struct, union and typedef (an enum's `use` alias too) the x86_64
+//! bindings carry says the same in both, and each enumerator has the same enum and value
+//! (the step before the C header is rendered from the C-typed records alone and
 //! `from_rust` goes away).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use mapi_codegen::backend::cheader::ctype::{from_ir, from_rust, member_name, C};
@@ -131,6 +133,31 @@ fn known_difference(
     None
 }
 
+/// `self::tagTYPEKIND as TYPEKIND`'s two names.
+fn renamed(tree: &syn::UseTree) -> (String, String) {
+    match tree {
+        syn::UseTree::Path(p) => renamed(&p.tree),
+        syn::UseTree::Rename(r) => (r.ident.to_string(), r.rename.to_string()),
+        _ => panic!("a use without `as`"),
+    }
+}
+
+/// An integer literal, maybe negated.
+fn const_value(e: &syn::Expr) -> i128 {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().unwrap(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => -const_value(expr),
+        _ => panic!("not an integer literal: {}", quote::quote!(#e)),
+    }
+}
+
 #[test]
 fn the_c_typed_declarations_say_what_the_bindings_say() {
     let g = generate(&Options {
@@ -142,6 +169,15 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
     let decls = &g.model.header_declarations["x86_64"];
     assert!(!g.model.header_declarations["i686"].is_empty());
     let by_name = |n: &str| decls.iter().find(|d| d.name == n);
+    // Every enumerator, with its enum's name and its value.
+    let enumerators: HashMap<&str, (&str, i128)> = decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DeclarationKind::Enum { constants, .. } => Some((d, constants)),
+            _ => None,
+        })
+        .flat_map(|(d, cs)| cs.iter().map(|(n, v)| (n.as_str(), (d.name.as_str(), *v))))
+        .collect();
     let (mut same, mut known, mut unexplained) = (0, 0, Vec::new());
     for item in g
         .model
@@ -167,6 +203,25 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
                 }),
                 vec![from_rust(&t.ty).unwrap().declare(name)],
             ),
+            // `pub use self::tagTYPEKIND as TYPEKIND;`: the typedef of a named enum.
+            syn::Item::Use(u) => {
+                let (from, to) = renamed(&u.tree);
+                (
+                    by_name(&to).map(|d| match &d.kind {
+                        DeclarationKind::Typedef(ty) => vec![typedef_of(d, ty)],
+                        _ => vec![],
+                    }),
+                    vec![format!("{from} {to}")],
+                )
+            }
+            // An enumerator of an enum the records hold, under the same type and value.
+            syn::Item::Const(c) => {
+                let ty = &c.ty;
+                let theirs = (quote::quote!(#ty).to_string(), const_value(&c.expr));
+                let ours = enumerators.get(name).map(|(e, v)| (e.to_string(), *v));
+                assert_eq!(ours, Some(theirs), "the enumerator {name}");
+                continue;
+            }
             _ => continue,
         };
         if ours.as_ref() == Some(&theirs) {
