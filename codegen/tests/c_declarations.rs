@@ -1,16 +1,94 @@
 //! The headers' declarations in C's terms (`Model::header_declarations`, read from
-//! libclang's cursors per target) against the Rust items bindgen gives for the same names:
-//! translated to C, each struct, union and typedef (an enum's `use` alias too) the x86_64
-//! bindings carry says the same in both, and each enumerator has the same enum and value
-//! (the step before the C header is rendered from the C-typed records alone and
-//! `from_rust` goes away).
+//! libclang's cursors per target, from which the C header is rendered) against the Rust
+//! items bindgen gives for the same names (from which the Rust bindings are): read back as
+//! C, each struct, union and typedef (an enum's `use` alias too) the x86_64 bindings carry
+//! says the same in both, or differs in a way named here; each enumerator has the same
+//! enum and value.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use mapi_codegen::backend::cheader::ctype::{from_ir, from_rust, member_name, C};
+use mapi_codegen::backend::cheader::ctype::{c_name, from_ir, member_name, primitive, C};
 use mapi_codegen::ir::{Declaration, DeclarationKind, Field};
 use mapi_codegen::{generate, Options};
+
+/// bindgen's Rust type as C would declare it: `*mut T` is `T *`, `*const T` `const T *`,
+/// `[T; N]` an array, `Option<unsafe extern "system" fn(..)>` (or the bare `fn`) a
+/// pointer to a function, `Ptr<IFoo>` `IFoo *`, a primitive its C type.
+fn from_rust(ty: &syn::Type) -> C {
+    let shown = || -> ! { panic!("a Rust type this test cannot read: {}", quote::quote!(#ty)) };
+    match ty {
+        syn::Type::Ptr(p) => C::Ptr {
+            to: Box::new(from_rust(&p.elem)),
+            to_const: p.const_token.is_some(),
+        },
+        syn::Type::Array(a) => match &a.len {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => C::Array(Box::new(from_rust(&a.elem)), i.base10_parse().unwrap()),
+            _ => shown(),
+        },
+        syn::Type::Paren(p) => from_rust(&p.elem),
+        syn::Type::Group(g) => from_rust(&g.elem),
+        syn::Type::Tuple(t) if t.elems.is_empty() => C::Base("void".into()),
+        syn::Type::BareFn(f) => pointer_to(bare_fn(f)),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last().unwrap();
+            let name = last.ident.to_string();
+            let arg = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                    Some(syn::GenericArgument::Type(t)) => Some(t),
+                    _ => shown(),
+                },
+                _ => None,
+            };
+            match (name.as_str(), arg) {
+                ("Option", Some(syn::Type::BareFn(f))) => pointer_to(bare_fn(f)),
+                ("InterfacePtr" | "Ptr", Some(t)) => pointer_to(from_rust(t)),
+                (n, None) => C::Base(primitive(n).map_or_else(|| c_name(n), str::to_string)),
+                _ => shown(),
+            }
+        }
+        _ => shown(),
+    }
+}
+
+fn pointer_to(c: C) -> C {
+    C::Ptr {
+        to: Box::new(c),
+        to_const: false,
+    }
+}
+
+fn bare_fn(f: &syn::TypeBareFn) -> C {
+    let system = f
+        .abi
+        .as_ref()
+        .and_then(|a| a.name.as_ref())
+        .is_some_and(|n| n.value() == "system");
+    let params = f
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let name = match &a.name {
+                Some((n, _)) if n != "_" => member_name(&n.to_string()),
+                _ => format!("p{}", i + 1),
+            };
+            (name, from_rust(&a.ty))
+        })
+        .collect();
+    let ret = match &f.output {
+        syn::ReturnType::Default => C::Base("void".into()),
+        syn::ReturnType::Type(_, t) => from_rust(t),
+    };
+    C::Fn {
+        ret: Box::new(ret),
+        params,
+        system,
+    }
+}
 
 /// A field or typedef as C declares it, from the IR.
 fn from_record(f: &Field) -> String {
@@ -76,7 +154,7 @@ fn rust_fields(fields: &syn::Fields) -> Vec<String> {
         .iter()
         .map(|f| {
             let name = unescaped(&f.ident.as_ref().unwrap().to_string());
-            from_rust(&f.ty).unwrap().declare(&name)
+            from_rust(&f.ty).declare(&name)
         })
         .collect()
 }
@@ -201,7 +279,7 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
                     DeclarationKind::Enum { ty, .. } => Some(vec![from_ir(ty).declare(name)]),
                     _ => None,
                 }),
-                vec![from_rust(&t.ty).unwrap().declare(name)],
+                vec![from_rust(&t.ty).declare(name)],
             ),
             // `pub use self::tagTYPEKIND as TYPEKIND;`: the typedef of a named enum.
             syn::Item::Use(u) => {
