@@ -2,9 +2,11 @@
 //! and union with its fields' C types, and every typedef, under the names bindgen gives
 //! them (as [`super::layouts`] names them: a record's own name, the typedef's for an
 //! anonymous one, `Parent__bindgen_ty_N` for the N-th anonymous record inside another).
-//! Enums come with their integer type and enumerators. Interfaces (C++ classes) are left
-//! out, and so is what the C types of the IR cannot say: bit-fields, arrays of arrays, and
-//! builtin types with no Rust type of Windows' width.
+//! Enums come with their integer type and enumerators (an anonymous one inside a record
+//! as bindgen names it, `Parent__bindgen_ty_N`, numbered after the record's anonymous
+//! records). Interfaces (C++ classes) are left out, and so is what the C types of the IR
+//! cannot say: bit-fields, arrays of arrays, and builtin types with no Rust type of
+//! Windows' width.
 // clang-sys names its constants in C style.
 #![allow(non_upper_case_globals)]
 

@@ -5,7 +5,7 @@
 //!   headers.
 //! * Elsewhere (x86_64 only: i386 Linux aligns 64-bit members to 4 bytes, Windows to 8) it
 //!   declares everything the Rust bindings carry outside the IDL headers, from the
-//!   headers' C-typed records for x86_64 ([`records`], spelled by [`ctype`]): the Windows
+//!   headers' C-typed records for x86_64 (`records.rs`, spelled by [`ctype`]): the Windows
 //!   base types with Windows' widths, every struct, union and typedef as Microsoft declares
 //!   it, every enumerator and constant as a macro with its C type, every interface in C
 //!   (`lpVtbl`) and C++ (pure virtual classes, unless `CINTERFACE`), every IID with
