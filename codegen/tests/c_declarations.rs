@@ -169,9 +169,9 @@ fn record_fields(d: &Declaration) -> Option<Vec<String>> {
     }
 }
 
-/// Why a declaration may still differ from bindgen's item (what the next steps do before
-/// the C header is rendered from the records alone), or `None` for an unexplained
-/// difference.
+/// Why a declaration may differ from bindgen's item (where the records, and so the C
+/// header, say what the headers declare and bindgen's Rust does not), or `None` for an
+/// unexplained difference.
 fn known_difference(
     name: &str,
     ours: &Option<Vec<String>>,
@@ -185,7 +185,7 @@ fn known_difference(
         };
     };
     if ours.iter().any(|f| f.contains("p1)") || f.contains("p1,")) {
-        return Some("a function-pointer member's parameter names, not read yet");
+        return Some("a function-pointer member's parameters, unnamed in the headers");
     }
     if ours.len() == theirs.len() {
         let kinds: Vec<Option<&str>> = ours
@@ -316,7 +316,7 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
         unexplained.len(),
         unexplained.join("\n")
     );
-    // Most already agree; the known differences are the minority the next steps remove.
+    // Most agree; the known differences are the minority.
     assert!(
         same > 4 * known,
         "{same} the same, {known} known differences"
