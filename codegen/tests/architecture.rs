@@ -55,6 +55,16 @@ fn the_back_end_reads_only_the_ir() {
 #[test]
 fn the_c_header_for_hosts_is_rendered_from_the_ir_alone() {
     assert_eq!(uses("backend/cheader"), set(&["error", "ir", "names"]));
+    // From the headers' C-typed records, not by reading bindgen's Rust items back.
+    for (path, text) in sources(&src().join("backend/cheader")) {
+        for rust in ["syn::", ".items", "TypeItem"] {
+            assert!(
+                !text.contains(rust),
+                "{} reads the Rust items ({rust})",
+                path.display()
+            );
+        }
+    }
     // The IDL front end names the umbrella header through the IR, not the back end.
     let idl = uses("idl");
     assert!(idl.contains("ir") && !idl.contains("backend"), "{idl:?}");

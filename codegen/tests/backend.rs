@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use mapi_codegen::backend;
 use mapi_codegen::ir::{
-    Abi, CType, Constant, CopiedFile, DefinedGuid, Guid, Header, Interface, ItemKey, Layout,
-    Method, Model, Package, Param, Target, TypeItem,
+    Abi, CType, Constant, CopiedFile, Declaration, DefinedGuid, Guid, Header, Interface, ItemKey,
+    Layout, Method, Model, Package, Param, Target, TypeItem,
 };
 
 /// The environment variable that makes the tests write the expectations instead.
@@ -170,6 +170,15 @@ fn model() -> Model {
             item("HRESULT", "base", None, "pub type HRESULT = i32;"),
             item("SHORT", "base", None, "pub type SHORT = i16;"),
         ],
+        // The same types as the headers declare them, which the C header renders.
+        header_declarations: ["x86_64", "i686"]
+            .into_iter()
+            .map(|t| {
+                let typedefs = [("ULONG", "u32"), ("HRESULT", "i32"), ("SHORT", "i16")]
+                    .map(|(n, p)| Declaration::typedef(n, "base", CType::Prim(p)));
+                (t.to_string(), typedefs.to_vec())
+            })
+            .collect(),
         ..Model::default()
     }
 }

@@ -1,14 +1,94 @@
 //! The headers' declarations in C's terms (`Model::header_declarations`, read from
-//! libclang's cursors per target) against the Rust items bindgen gives for the same names:
-//! translated to C, each struct, union and typedef the x86_64 bindings carry says the same
-//! in both (the step before the C header is rendered from the C-typed records alone and
-//! `from_rust` goes away).
+//! libclang's cursors per target, from which the C header is rendered) against the Rust
+//! items bindgen gives for the same names (from which the Rust bindings are): read back as
+//! C, each struct, union and typedef (an enum's `use` alias too) the x86_64 bindings carry
+//! says the same in both, or differs in a way named here; each enumerator has the same
+//! enum and value.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use mapi_codegen::backend::cheader::ctype::{from_ir, from_rust, member_name, C};
+use mapi_codegen::backend::cheader::ctype::{c_name, from_ir, member_name, primitive, C};
 use mapi_codegen::ir::{Declaration, DeclarationKind, Field};
 use mapi_codegen::{generate, Options};
+
+/// bindgen's Rust type as C would declare it: `*mut T` is `T *`, `*const T` `const T *`,
+/// `[T; N]` an array, `Option<unsafe extern "system" fn(..)>` (or the bare `fn`) a
+/// pointer to a function, `Ptr<IFoo>` `IFoo *`, a primitive its C type.
+fn from_rust(ty: &syn::Type) -> C {
+    let shown = || -> ! { panic!("a Rust type this test cannot read: {}", quote::quote!(#ty)) };
+    match ty {
+        syn::Type::Ptr(p) => C::Ptr {
+            to: Box::new(from_rust(&p.elem)),
+            to_const: p.const_token.is_some(),
+        },
+        syn::Type::Array(a) => match &a.len {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => C::Array(Box::new(from_rust(&a.elem)), i.base10_parse().unwrap()),
+            _ => shown(),
+        },
+        syn::Type::Paren(p) => from_rust(&p.elem),
+        syn::Type::Group(g) => from_rust(&g.elem),
+        syn::Type::Tuple(t) if t.elems.is_empty() => C::Base("void".into()),
+        syn::Type::BareFn(f) => pointer_to(bare_fn(f)),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last().unwrap();
+            let name = last.ident.to_string();
+            let arg = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => match a.args.first() {
+                    Some(syn::GenericArgument::Type(t)) => Some(t),
+                    _ => shown(),
+                },
+                _ => None,
+            };
+            match (name.as_str(), arg) {
+                ("Option", Some(syn::Type::BareFn(f))) => pointer_to(bare_fn(f)),
+                ("InterfacePtr" | "Ptr", Some(t)) => pointer_to(from_rust(t)),
+                (n, None) => C::Base(primitive(n).map_or_else(|| c_name(n), str::to_string)),
+                _ => shown(),
+            }
+        }
+        _ => shown(),
+    }
+}
+
+fn pointer_to(c: C) -> C {
+    C::Ptr {
+        to: Box::new(c),
+        to_const: false,
+    }
+}
+
+fn bare_fn(f: &syn::TypeBareFn) -> C {
+    let system = f
+        .abi
+        .as_ref()
+        .and_then(|a| a.name.as_ref())
+        .is_some_and(|n| n.value() == "system");
+    let params = f
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let name = match &a.name {
+                Some((n, _)) if n != "_" => member_name(&n.to_string()),
+                _ => format!("p{}", i + 1),
+            };
+            (name, from_rust(&a.ty))
+        })
+        .collect();
+    let ret = match &f.output {
+        syn::ReturnType::Default => C::Base("void".into()),
+        syn::ReturnType::Type(_, t) => from_rust(t),
+    };
+    C::Fn {
+        ret: Box::new(ret),
+        params,
+        system,
+    }
+}
 
 /// A field or typedef as C declares it, from the IR.
 fn from_record(f: &Field) -> String {
@@ -74,7 +154,7 @@ fn rust_fields(fields: &syn::Fields) -> Vec<String> {
         .iter()
         .map(|f| {
             let name = unescaped(&f.ident.as_ref().unwrap().to_string());
-            from_rust(&f.ty).unwrap().declare(&name)
+            from_rust(&f.ty).declare(&name)
         })
         .collect()
 }
@@ -89,9 +169,9 @@ fn record_fields(d: &Declaration) -> Option<Vec<String>> {
     }
 }
 
-/// Why a declaration may still differ from bindgen's item (what the next steps do before
-/// the C header is rendered from the records alone), or `None` for an unexplained
-/// difference.
+/// Why a declaration may differ from bindgen's item (where the records, and so the C
+/// header, say what the headers declare and bindgen's Rust does not), or `None` for an
+/// unexplained difference.
 fn known_difference(
     name: &str,
     ours: &Option<Vec<String>>,
@@ -105,7 +185,7 @@ fn known_difference(
         };
     };
     if ours.iter().any(|f| f.contains("p1)") || f.contains("p1,")) {
-        return Some("a function-pointer member's parameter names, not read yet");
+        return Some("a function-pointer member's parameters, unnamed in the headers");
     }
     if ours.len() == theirs.len() {
         let kinds: Vec<Option<&str>> = ours
@@ -131,6 +211,31 @@ fn known_difference(
     None
 }
 
+/// `self::tagTYPEKIND as TYPEKIND`'s two names.
+fn renamed(tree: &syn::UseTree) -> (String, String) {
+    match tree {
+        syn::UseTree::Path(p) => renamed(&p.tree),
+        syn::UseTree::Rename(r) => (r.ident.to_string(), r.rename.to_string()),
+        _ => panic!("a use without `as`"),
+    }
+}
+
+/// An integer literal, maybe negated.
+fn const_value(e: &syn::Expr) -> i128 {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse().unwrap(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => -const_value(expr),
+        _ => panic!("not an integer literal: {}", quote::quote!(#e)),
+    }
+}
+
 #[test]
 fn the_c_typed_declarations_say_what_the_bindings_say() {
     let g = generate(&Options {
@@ -142,6 +247,15 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
     let decls = &g.model.header_declarations["x86_64"];
     assert!(!g.model.header_declarations["i686"].is_empty());
     let by_name = |n: &str| decls.iter().find(|d| d.name == n);
+    // Every enumerator, with its enum's name and its value.
+    let enumerators: HashMap<&str, (&str, i128)> = decls
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DeclarationKind::Enum { constants, .. } => Some((d, constants)),
+            _ => None,
+        })
+        .flat_map(|(d, cs)| cs.iter().map(|(n, v)| (n.as_str(), (d.name.as_str(), *v))))
+        .collect();
     let (mut same, mut known, mut unexplained) = (0, 0, Vec::new());
     for item in g
         .model
@@ -165,8 +279,27 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
                     DeclarationKind::Enum { ty, .. } => Some(vec![from_ir(ty).declare(name)]),
                     _ => None,
                 }),
-                vec![from_rust(&t.ty).unwrap().declare(name)],
+                vec![from_rust(&t.ty).declare(name)],
             ),
+            // `pub use self::tagTYPEKIND as TYPEKIND;`: the typedef of a named enum.
+            syn::Item::Use(u) => {
+                let (from, to) = renamed(&u.tree);
+                (
+                    by_name(&to).map(|d| match &d.kind {
+                        DeclarationKind::Typedef(ty) => vec![typedef_of(d, ty)],
+                        _ => vec![],
+                    }),
+                    vec![format!("{from} {to}")],
+                )
+            }
+            // An enumerator of an enum the records hold, under the same type and value.
+            syn::Item::Const(c) => {
+                let ty = &c.ty;
+                let theirs = (quote::quote!(#ty).to_string(), const_value(&c.expr));
+                let ours = enumerators.get(name).map(|(e, v)| (e.to_string(), *v));
+                assert_eq!(ours, Some(theirs), "the enumerator {name}");
+                continue;
+            }
             _ => continue,
         };
         if ours.as_ref() == Some(&theirs) {
@@ -183,7 +316,7 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
         unexplained.len(),
         unexplained.join("\n")
     );
-    // Most already agree; the known differences are the minority the next steps remove.
+    // Most agree; the known differences are the minority.
     assert!(
         same > 4 * known,
         "{same} the same, {known} known differences"

@@ -101,6 +101,24 @@ fn anonymous_records_are_laid_out_under_bindgens_names() {
         checks.contains("size_of:: < tagLAY__bindgen_ty_3__bindgen_ty_1 > () == 2"),
         "{checks}"
     );
+    // The records have the anonymous enum under bindgen's name (numbered after the
+    // record's anonymous records), and so does the C header, its enumerator typed by it.
+    let anonymous_enum = g.model.header_declarations["x86_64"]
+        .iter()
+        .find(|d| d.name == "tagLAY__bindgen_ty_4")
+        .map(|d| format!("{:?}", d.kind));
+    assert_eq!(
+        anonymous_enum.as_deref(),
+        Some("Enum { ty: Prim(\"u32\"), constants: [(\"LAY_X\", 1)] }")
+    );
+    let header = &g.files["include/mapi-sync.h"];
+    for declared in [
+        "typedef uint32_t tagLAY__bindgen_ty_4;",
+        "    tagLAY__bindgen_ty_4 e;",
+        "#define LAY_X ((tagLAY__bindgen_ty_4)0x00000001)",
+    ] {
+        assert!(header.contains(declared), "{declared}");
+    }
 }
 
 #[test]

@@ -317,6 +317,7 @@ typedef struct _FILETIME _FILETIME;
 typedef struct HICON__ HICON__;
 typedef struct tagRECT tagRECT;
 typedef struct tagBLOB tagBLOB;
+typedef struct tagSTATSTG tagSTATSTG;
 typedef union tagCY tagCY;
 typedef struct tagCY__bindgen_ty_1 tagCY__bindgen_ty_1;
 typedef struct tagDEC tagDEC;
@@ -326,7 +327,6 @@ typedef union tagDEC__bindgen_ty_2 tagDEC__bindgen_ty_2;
 typedef struct tagDEC__bindgen_ty_2__bindgen_ty_1 tagDEC__bindgen_ty_2__bindgen_ty_1;
 typedef struct tagBSTRBLOB tagBSTRBLOB;
 typedef struct tagCLIPDATA tagCLIPDATA;
-typedef struct tagSTATSTG tagSTATSTG;
 typedef struct tagBIND_OPTS tagBIND_OPTS;
 typedef struct tagSAFEARRAYBOUND tagSAFEARRAYBOUND;
 typedef struct tagSAFEARRAY tagSAFEARRAY;
@@ -568,6 +568,25 @@ struct tagBLOB {
 };
 typedef tagBLOB BLOB;
 typedef tagBLOB *LPBLOB;
+typedef IUnknown *LPUNKNOWN;
+typedef struct IClassFactory *LPCLASSFACTORY;
+typedef struct IMalloc *LPMALLOC;
+typedef struct IStream *LPSTREAM;
+struct tagSTATSTG {
+    LPOLESTR pwcsName;
+    DWORD type;
+    ULARGE_INTEGER cbSize;
+    FILETIME mtime;
+    FILETIME ctime;
+    FILETIME atime;
+    DWORD grfMode;
+    DWORD grfLocksSupported;
+    CLSID clsid;
+    DWORD grfStateBits;
+    DWORD reserved;
+};
+typedef tagSTATSTG STATSTG;
+typedef tagPROPVARIANT PROPVARIANT;
 typedef double DATE;
 struct tagCY__bindgen_ty_1 {
     uint32_t Lo;
@@ -615,24 +634,6 @@ struct tagCLIPDATA {
 };
 typedef tagCLIPDATA CLIPDATA;
 typedef uint16_t VARTYPE;
-typedef IUnknown *LPUNKNOWN;
-typedef void *LPCLASSFACTORY;
-typedef void *LPMALLOC;
-typedef struct IStream *LPSTREAM;
-struct tagSTATSTG {
-    LPOLESTR pwcsName;
-    DWORD type_;
-    ULARGE_INTEGER cbSize;
-    FILETIME mtime;
-    FILETIME ctime;
-    FILETIME atime;
-    DWORD grfMode;
-    DWORD grfLocksSupported;
-    CLSID clsid;
-    DWORD grfStateBits;
-    DWORD reserved;
-};
-typedef tagSTATSTG STATSTG;
 typedef struct IBindCtx *LPBC;
 struct tagBIND_OPTS {
     DWORD cbStruct;
@@ -642,7 +643,7 @@ struct tagBIND_OPTS {
 };
 typedef tagBIND_OPTS BIND_OPTS;
 typedef struct IMoniker *LPMONIKER;
-typedef void *LPSTORAGE;
+typedef struct IStorage *LPSTORAGE;
 typedef LPOLESTR *SNB;
 typedef CY CURRENCY;
 struct tagSAFEARRAYBOUND {
@@ -663,7 +664,7 @@ typedef SAFEARRAY *LPSAFEARRAY;
 typedef tagVARIANT VARIANT;
 struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     PVOID pvRecord;
-    void *pRecInfo;
+    struct IRecordInfo *pRecInfo;
 };
 union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     LONGLONG llVal;
@@ -678,7 +679,7 @@ union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     DATE date;
     BSTR bstrVal;
     IUnknown *punkVal;
-    void *pdispVal;
+    struct IDispatch *pdispVal;
     SAFEARRAY *parray;
     BYTE *pbVal;
     SHORT *piVal;
@@ -692,7 +693,7 @@ union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     DATE *pdate;
     BSTR *pbstrVal;
     IUnknown **ppunkVal;
-    void **ppdispVal;
+    struct IDispatch **ppdispVal;
     SAFEARRAY **pparray;
     VARIANT *pvarVal;
     PVOID byref;
@@ -806,7 +807,7 @@ struct tagEXCEPINFO {
     BSTR bstrHelpFile;
     DWORD dwHelpContext;
     PVOID pvReserved;
-    HRESULT (STDMETHODCALLTYPE *pfnDeferredFillIn)(tagEXCEPINFO *arg1);
+    HRESULT (STDMETHODCALLTYPE *pfnDeferredFillIn)(tagEXCEPINFO *);
     SCODE scode;
 };
 typedef tagEXCEPINFO EXCEPINFO;
@@ -851,7 +852,7 @@ typedef tagDESCKIND DESCKIND;
 union tagBINDPTR {
     FUNCDESC *lpfuncdesc;
     VARDESC *lpvardesc;
-    void *lptcomp;
+    struct ITypeComp *lptcomp;
 };
 typedef tagBINDPTR BINDPTR;
 typedef uint32_t tagSYSKIND;
@@ -865,10 +866,9 @@ struct tagTLIBATTR {
     WORD wLibFlags;
 };
 typedef tagTLIBATTR TLIBATTR;
-typedef tagPROPVARIANT PROPVARIANT;
 struct tagVersionedStream {
     GUID guidVersion;
-    void *pStream;
+    struct IStream *pStream;
 };
 typedef tagVersionedStream *LPVERSIONEDSTREAM;
 struct tagCAC {
@@ -1010,9 +1010,9 @@ union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     LPSTR pszVal;
     LPWSTR pwszVal;
     IUnknown *punkVal;
-    void *pdispVal;
-    void *pStream;
-    void *pStorage;
+    struct IDispatch *pdispVal;
+    struct IStream *pStream;
+    struct IStorage *pStorage;
     LPVERSIONEDSTREAM pVersionedStream;
     LPSAFEARRAY parray;
     CAC cac;
@@ -1054,7 +1054,7 @@ union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     DATE *pdate;
     BSTR *pbstrVal;
     IUnknown **ppunkVal;
-    void **ppdispVal;
+    struct IDispatch **ppdispVal;
     LPSAFEARRAY *pparray;
     PROPVARIANT *pvarVal;
 };
@@ -1259,12 +1259,12 @@ struct _SRowSet {
 };
 typedef _SRowSet SRowSet;
 typedef _SRowSet *LPSRowSet;
-typedef SCODE (STDMETHODCALLTYPE *ALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
-typedef ALLOCATEBUFFER LPALLOCATEBUFFER;
-typedef SCODE (STDMETHODCALLTYPE *ALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
-typedef ALLOCATEMORE LPALLOCATEMORE;
-typedef ULONG (STDMETHODCALLTYPE *FREEBUFFER)(LPVOID lpBuffer);
-typedef FREEBUFFER LPFREEBUFFER;
+typedef SCODE (STDMETHODCALLTYPE ALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
+typedef SCODE (STDMETHODCALLTYPE ALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
+typedef ULONG (STDMETHODCALLTYPE FREEBUFFER)(LPVOID lpBuffer);
+typedef ALLOCATEBUFFER *LPALLOCATEBUFFER;
+typedef ALLOCATEMORE *LPALLOCATEMORE;
+typedef FREEBUFFER *LPFREEBUFFER;
 typedef const IID *LPCIID;
 typedef IMsgStore *LPMDB;
 typedef IMAPIFolder *LPMAPIFOLDER;
@@ -1358,8 +1358,8 @@ struct _NOTIFICATION {
 };
 typedef _NOTIFICATION NOTIFICATION;
 typedef _NOTIFICATION *LPNOTIFICATION;
-typedef LONG (STDMETHODCALLTYPE *NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification, LPNOTIFICATION lpNotifications);
-typedef NOTIFCALLBACK LPNOTIFCALLBACK;
+typedef LONG (STDMETHODCALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification, LPNOTIFICATION lpNotifications);
+typedef NOTIFCALLBACK *LPNOTIFCALLBACK;
 union _MAPINAMEID__bindgen_ty_1 {
     LONG lID;
     LPWSTR lpwstrName;
@@ -1473,10 +1473,10 @@ struct _flaglist {
 };
 typedef _flaglist FlagList;
 typedef _flaglist *LPFlagList;
-typedef BOOL (STDMETHODCALLTYPE *ACCELERATEABSDI)(ULONG_PTR ulUIParam, LPVOID lpvmsg);
-typedef ACCELERATEABSDI LPFNABSDI;
-typedef void (STDMETHODCALLTYPE *DISMISSMODELESS)(ULONG_PTR ulUIParam, LPVOID lpvContext);
-typedef DISMISSMODELESS LPFNDISMISS;
+typedef BOOL (STDMETHODCALLTYPE ACCELERATEABSDI)(ULONG_PTR ulUIParam, LPVOID lpvmsg);
+typedef ACCELERATEABSDI *LPFNABSDI;
+typedef void (STDMETHODCALLTYPE DISMISSMODELESS)(ULONG_PTR ulUIParam, LPVOID lpvContext);
+typedef DISMISSMODELESS *LPFNDISMISS;
 typedef SCODE (STDMETHODCALLTYPE *LPFNBUTTON)(ULONG_PTR ulUIParam, LPVOID lpvContext, ULONG cbEntryID, LPENTRYID lpSelection, ULONG ulFlags);
 struct _ADRPARM {
     ULONG cbABContEntryID;
@@ -1599,26 +1599,28 @@ struct MAPIINIT_0 {
 typedef MAPIINIT_0 *LPMAPIINIT_0;
 typedef MAPIINIT_0 MAPIINIT;
 typedef MAPIINIT *LPMAPIINIT;
-typedef HRESULT (STDMETHODCALLTYPE *MAPIINITIALIZE)(LPVOID lpMapiInit);
-typedef MAPIINITIALIZE LPMAPIINITIALIZE;
-typedef void (STDMETHODCALLTYPE *MAPIUNINITIALIZE)(void);
-typedef MAPIUNINITIALIZE LPMAPIUNINITIALIZE;
-typedef HRESULT (STDMETHODCALLTYPE *MAPILOGONEX)(ULONG_PTR ulUIParam, LPTSTR lpszProfileName, LPTSTR lpszPassword, ULONG ulFlags, LPMAPISESSION *lppSession);
-typedef MAPILOGONEX LPMAPILOGONEX;
-typedef SCODE (STDMETHODCALLTYPE *MAPIALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
-typedef MAPIALLOCATEBUFFER LPMAPIALLOCATEBUFFER;
-typedef SCODE (STDMETHODCALLTYPE *MAPIALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
-typedef MAPIALLOCATEMORE LPMAPIALLOCATEMORE;
-typedef ULONG (STDMETHODCALLTYPE *MAPIFREEBUFFER)(LPVOID lpBuffer);
-typedef MAPIFREEBUFFER LPMAPIFREEBUFFER;
-typedef HRESULT (STDMETHODCALLTYPE *MAPIADMINPROFILES)(ULONG ulFlags, LPPROFADMIN *lppProfAdmin);
-typedef MAPIADMINPROFILES LPMAPIADMINPROFILES;
+typedef HRESULT (STDMETHODCALLTYPE MAPIINITIALIZE)(LPVOID lpMapiInit);
+typedef MAPIINITIALIZE *LPMAPIINITIALIZE;
+typedef void (STDMETHODCALLTYPE MAPIUNINITIALIZE)(void);
+typedef MAPIUNINITIALIZE *LPMAPIUNINITIALIZE;
+typedef HRESULT (STDMETHODCALLTYPE MAPILOGONEX)(ULONG_PTR ulUIParam, LPTSTR lpszProfileName, LPTSTR lpszPassword, ULONG ulFlags, LPMAPISESSION *lppSession);
+typedef MAPILOGONEX *LPMAPILOGONEX;
+typedef SCODE (STDMETHODCALLTYPE MAPIALLOCATEBUFFER)(ULONG cbSize, LPVOID *lppBuffer);
+typedef SCODE (STDMETHODCALLTYPE MAPIALLOCATEMORE)(ULONG cbSize, LPVOID lpObject, LPVOID *lppBuffer);
+typedef ULONG (STDMETHODCALLTYPE MAPIFREEBUFFER)(LPVOID lpBuffer);
+typedef MAPIALLOCATEBUFFER *LPMAPIALLOCATEBUFFER;
+typedef MAPIALLOCATEMORE *LPMAPIALLOCATEMORE;
+typedef MAPIFREEBUFFER *LPMAPIFREEBUFFER;
+typedef HRESULT (STDMETHODCALLTYPE MAPIADMINPROFILES)(ULONG ulFlags, LPPROFADMIN *lppProfAdmin);
+typedef MAPIADMINPROFILES *LPMAPIADMINPROFILES;
 typedef IMAPISupport *LPMAPISUP;
 struct NOTIFKEY {
     ULONG cb;
     BYTE ab[1];
 };
 typedef NOTIFKEY *LPNOTIFKEY;
+typedef HRESULT (STDMETHODCALLTYPE PREPROCESSMESSAGE)(LPVOID lpvSession, LPMESSAGE lpMessage, LPADRBOOK lpAdrBook, LPMAPIFOLDER lpFolder, LPALLOCATEBUFFER AllocateBuffer, LPALLOCATEMORE AllocateMore, LPFREEBUFFER FreeBuffer, ULONG *lpcOutbound, LPMESSAGE **lpppMessage, LPADRLIST *lppRecipList);
+typedef HRESULT (STDMETHODCALLTYPE REMOVEPREPROCESSINFO)(LPMESSAGE lpMessage);
 typedef IABProvider *LPABPROVIDER;
 typedef IABLogon *LPABLOGON;
 typedef IXPProvider *LPXPPROVIDER;
@@ -1638,8 +1640,8 @@ typedef _OPTIONDATA OPTIONDATA;
 typedef _OPTIONDATA *LPOPTIONDATA;
 typedef IMSLogon *LPMSLOGON;
 typedef IMSProvider *LPMSPROVIDER;
-typedef HRESULT (STDMETHODCALLTYPE *MSGSERVICEENTRY)(HINSTANCE hInstance, LPMALLOC lpMalloc, LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, ULONG ulFlags, ULONG ulContext, ULONG cValues, LPSPropValue lpProps, LPPROVIDERADMIN lpProviderAdmin, LPMAPIERROR *lppMapiError);
-typedef MSGSERVICEENTRY LPMSGSERVICEENTRY;
+typedef HRESULT (STDMETHODCALLTYPE MSGSERVICEENTRY)(HINSTANCE hInstance, LPMALLOC lpMalloc, LPMAPISUP lpMAPISup, ULONG_PTR ulUIParam, ULONG ulFlags, ULONG ulContext, ULONG cValues, LPSPropValue lpProps, LPPROVIDERADMIN lpProviderAdmin, LPMAPIERROR *lppMapiError);
+typedef MSGSERVICEENTRY *LPMSGSERVICEENTRY;
 typedef ULONG HFRMREG;
 typedef IPersistMessage *LPPERSISTMESSAGE;
 typedef IMAPIMessageSite *LPMAPIMESSAGESITE;
@@ -1717,9 +1719,10 @@ struct SMAPIFormInfoArray {
 typedef SMAPIFormInfoArray *LPSMAPIFORMINFOARRAY;
 typedef ISpoolerHook *LPSPOOLERHOOK;
 typedef ITableData *LPTABLEDATA;
+typedef void (STDMETHODCALLTYPE CALLERRELEASE)(ULONG_PTR ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue);
 typedef IPropData *LPPROPDATA;
-typedef BOOL (STDMETHODCALLTYPE *FNIDLE)(LPVOID arg1);
-typedef FNIDLE PFNIDLE;
+typedef BOOL (STDMETHODCALLTYPE FNIDLE)(LPVOID);
+typedef FNIDLE *PFNIDLE;
 typedef void *FTG;
 typedef FTG *PFTG;
 typedef HRESULT (STDMETHODCALLTYPE *LPOPENSTREAMONFILE)(LPALLOCATEBUFFER lpAllocateBuffer, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, LPCTSTR lpszFileName, LPCTSTR lpszPrefix, LPSTREAM *lppStream);
@@ -1759,13 +1762,10 @@ struct DTPAGE {
     LPDTCTL lpctl;
 };
 typedef DTPAGE *LPDTPAGE;
-typedef HRESULT (STDMETHODCALLTYPE *DISPATCHNOTIFICATIONS)(ULONG ulFlags);
-typedef DISPATCHNOTIFICATIONS LPDISPATCHNOTIFICATIONS;
-typedef SCODE (STDMETHODCALLTYPE *CREATECONVERSATIONINDEX)(ULONG cbParent, LPBYTE lpbParent, ULONG *lpcbConvIndex, LPBYTE *lppbConvIndex);
-typedef CREATECONVERSATIONINDEX LPCREATECONVERSATIONINDEX;
-typedef HRESULT (STDMETHODCALLTYPE *PREPROCESSMESSAGE)(LPVOID lpvSession, LPMESSAGE lpMessage, LPADRBOOK lpAdrBook, LPMAPIFOLDER lpFolder, LPALLOCATEBUFFER AllocateBuffer, LPALLOCATEMORE AllocateMore, LPFREEBUFFER FreeBuffer, ULONG *lpcOutbound, LPMESSAGE **lpppMessage, LPADRLIST *lppRecipList);
-typedef HRESULT (STDMETHODCALLTYPE *REMOVEPREPROCESSINFO)(LPMESSAGE lpMessage);
-typedef void (STDMETHODCALLTYPE *CALLERRELEASE)(ULONG_PTR ulCallerData, LPTABLEDATA lpTblData, LPMAPITABLE lpVue);
+typedef HRESULT (STDMETHODCALLTYPE DISPATCHNOTIFICATIONS)(ULONG ulFlags);
+typedef DISPATCHNOTIFICATIONS *LPDISPATCHNOTIFICATIONS;
+typedef SCODE (STDMETHODCALLTYPE CREATECONVERSATIONINDEX)(ULONG cbParent, LPBYTE lpbParent, ULONG *lpcbConvIndex, LPBYTE *lppbConvIndex);
+typedef CREATECONVERSATIONINDEX *LPCREATECONVERSATIONINDEX;
 #ifdef __cplusplus
 typedef const CLSID &REFCLSID;
 #else
@@ -3813,9 +3813,9 @@ struct IPropData {
 #define BEGIN_DEFERRED ((ULONG)0x00000001)
 #define BMR_EQZ ((ULONG)0x00000000)
 #define BMR_NEZ ((ULONG)0x00000001)
-#define BOOKMARK_BEGINNING ((BOOKMARK)0x00000000)
-#define BOOKMARK_CURRENT ((BOOKMARK)0x00000001)
-#define BOOKMARK_END ((BOOKMARK)0x00000002)
+#define BOOKMARK_BEGINNING ((BOOKMARK)0x0ULL)
+#define BOOKMARK_CURRENT ((BOOKMARK)0x1ULL)
+#define BOOKMARK_END ((BOOKMARK)0x2ULL)
 #define CALLBACK_DISCONTINUE ((ULONG)0x80000000)
 #define CC_CDECL ((tagCALLCONV)0x00000001)
 #define CC_FASTCALL ((tagCALLCONV)0x00000000)

@@ -2,9 +2,11 @@
 //! and union with its fields' C types, and every typedef, under the names bindgen gives
 //! them (as [`super::layouts`] names them: a record's own name, the typedef's for an
 //! anonymous one, `Parent__bindgen_ty_N` for the N-th anonymous record inside another).
-//! Enums come with their integer type and enumerators. Interfaces (C++ classes) are left
-//! out, and so is what the C types of the IR cannot say: bit-fields, arrays of arrays, and
-//! builtin types with no Rust type of Windows' width.
+//! Enums come with their integer type and enumerators (an anonymous one inside a record
+//! as bindgen names it, `Parent__bindgen_ty_N`, numbered after the record's anonymous
+//! records). Interfaces (C++ classes) are left out, and so is what the C types of the IR
+//! cannot say: bit-fields, arrays of arrays, and builtin types with no Rust type of
+//! Windows' width.
 // clang-sys names its constants in C style.
 #![allow(non_upper_case_globals)]
 
@@ -34,8 +36,14 @@ struct Records {
 
 impl Records {
     fn push(&mut self, d: Declaration) {
+        let at = self.list.len();
+        self.insert(at, d);
+    }
+
+    /// `d` at `at` in the list, unless a declaration of its name came first.
+    fn insert(&mut self, at: usize, d: Declaration) {
         if self.names.insert(d.name.clone()) {
-            self.list.push(d);
+            self.list.insert(at, d);
         }
     }
 
@@ -112,8 +120,9 @@ impl Records {
         });
     }
 
-    /// A type in the IR's C terms, a record without a name of its own under the name it
-    /// was given (behind pointers: a record's own type is named where it is declared).
+    /// A type in the IR's C terms, a record or enum without a name of its own under the
+    /// name it was given (behind pointers: a record's own type is named where it is
+    /// declared).
     fn c_type(&self, ty: Type<'_>) -> Option<CType> {
         match ty.kind() {
             CXType_Elaborated => self.c_type(ty.named()),
@@ -121,7 +130,7 @@ impl Records {
                 is_const: ty.pointee().is_const(),
                 to: Box::new(self.c_type(ty.pointee())?),
             }),
-            CXType_Record if is_unnamed(&ty.declaration()) => {
+            CXType_Record | CXType_Enum if is_unnamed(&ty.declaration()) => {
                 let name = self.anonymous.get(&ty.declaration().usr())?;
                 Some(CType::Named(name.clone()))
             }
@@ -129,17 +138,25 @@ impl Records {
         }
     }
 
-    /// One record named `name`, after the anonymous records inside it, each named as
-    /// bindgen names it (and a C11 anonymous member, one no field declares, as bindgen
-    /// names it too: `__bindgen_anon_N`); nothing if a field cannot be said.
+    /// One record named `name`, where its declaration starts: before the records declared
+    /// inside it, each named as bindgen names it (and a C11 anonymous member, one no field
+    /// declares, as bindgen names it too: `__bindgen_anon_N`); nothing if a field cannot be
+    /// said.
     fn record(&mut self, c: &Cursor<'_>, name: String) {
+        let at = self.list.len();
         self.anonymous.insert(c.usr(), name.clone());
         let mut fields = Vec::new();
         let (mut anonymous, mut members) = (0, 0);
         // The latest anonymous record, until a field declares it.
         let mut pending = None;
         let mut ok = true;
-        for child in c.children() {
+        // bindgen numbers a record's anonymous enums after its anonymous records.
+        let children = c.children();
+        let mut enums = children
+            .iter()
+            .filter(|k| is_anonymous_definition(k))
+            .count();
+        for child in children {
             let declares_pending = child.kind() == CXCursor_FieldDecl
                 && is_anonymous_record(array_element(child.ty()));
             if let (Some(n), false) = (pending.take(), declares_pending) {
@@ -148,13 +165,19 @@ impl Records {
             }
             match child.kind() {
                 CXCursor_StructDecl | CXCursor_UnionDecl if child.is_definition() => {
-                    if is_unnamed(&child) {
+                    if is_anonymous_definition(&child) {
                         anonymous += 1;
                         pending = Some(anonymous);
                         self.record(&child, format!("{name}__bindgen_ty_{anonymous}"));
                     } else {
                         self.record(&child, child.spelling());
                     }
+                }
+                CXCursor_EnumDecl if child.is_definition() && is_unnamed(&child) => {
+                    enums += 1;
+                    let inner = format!("{name}__bindgen_ty_{enums}");
+                    self.anonymous.insert(child.usr(), inner.clone());
+                    self.enumeration(&child, inner);
                 }
                 CXCursor_FieldDecl => match self.field(&child, &name, anonymous) {
                     Some(f) => fields.push(f),
@@ -174,12 +197,13 @@ impl Records {
         } else {
             DeclarationKind::Struct { fields }
         };
-        self.push(Declaration {
+        let d = Declaration {
             name,
             header: header_key(&c.file_name()),
             kind,
             params: Vec::new(),
-        });
+        };
+        self.insert(at, d);
     }
 
     /// One field of record `parent`, whose latest anonymous record is its `anonymous`-th;
@@ -216,6 +240,13 @@ fn anonymous_member(parent: &str, record: usize, member: usize) -> Field {
         ty: CType::Named(format!("{parent}__bindgen_ty_{record}")),
         array_len: None,
     }
+}
+
+/// Whether a cursor defines a struct or union without a name (inside a record).
+fn is_anonymous_definition(c: &Cursor<'_>) -> bool {
+    matches!(c.kind(), CXCursor_StructDecl | CXCursor_UnionDecl)
+        && c.is_definition()
+        && is_unnamed(c)
 }
 
 /// An array's element type, any other type itself.

@@ -10,7 +10,8 @@ use super::CType;
 #[derive(Debug, Clone)]
 pub struct Declaration {
     pub name: String,
-    /// The key of the header that declares it.
+    /// The key of the header that declares it (in the headers' declarations the model
+    /// keeps, the header of the item that carries the name, as selection chose it).
     pub header: String,
     pub kind: DeclarationKind,
     /// The parameter names of the function type a typedef names (itself or behind its

@@ -42,7 +42,8 @@ pub struct Model {
     pub items: Vec<TypeItem>,
     /// The headers' declarations in C's terms, as libclang reads them for each target
     /// (target name -> the declarations of the names `items` declare, in the headers'
-    /// order). Not rendered yet: the C header still translates `items` back from Rust.
+    /// order), from which the C header for hosts is rendered (the Rust bindings still come
+    /// from `items`).
     pub header_declarations: BTreeMap<String, Vec<Declaration>>,
     /// Layout facts per target name: type name -> its layout there.
     pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,

@@ -2,30 +2,53 @@
 //! the names the merged type items declare (what bindgen emitted, so what the bindings
 //! carry), in the headers' order, with the calling conventions any target's parse sees.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target, TypeItem};
 
-/// Each target's declarations (in the targets' order) kept by name, keyed by target name.
+/// Each target's declarations (in the targets' order) kept by name, keyed by target name,
+/// each in the header of the item that carries it (the header selection gave the name: a
+/// name a MAPI header and our IDL both declare is the IDL's).
 pub fn per_target(
     targets: &[Target],
     declarations: Vec<Vec<Declaration>>,
     items: &[TypeItem],
 ) -> BTreeMap<String, Vec<Declaration>> {
-    let carried: HashSet<&str> = items.iter().map(TypeItem::name).collect();
+    let mut carried: HashMap<String, &str> = HashMap::new();
+    for item in items {
+        carried.entry(carried_name(item)).or_insert(&item.header);
+    }
     let mut kept: BTreeMap<String, Vec<Declaration>> = targets
         .iter()
         .zip(declarations)
         .map(|(t, ds)| {
             let kept = ds
                 .into_iter()
-                .filter(|d| carried.contains(d.name.as_str()))
+                .filter_map(|mut d| {
+                    d.header = carried.get(&d.name)?.to_string();
+                    Some(d)
+                })
                 .collect();
             (t.name.clone(), kept)
         })
         .collect();
     stdcall_everywhere(&mut kept);
     kept
+}
+
+/// The name an item declares: its own, or the one a `pub use self::tagTYPEKIND as
+/// TYPEKIND;` (bindgen's typedef of an enum) gives.
+fn carried_name(item: &TypeItem) -> String {
+    if let syn::Item::Use(u) = &item.item {
+        let mut tree = &u.tree;
+        while let syn::UseTree::Path(p) = tree {
+            tree = &p.tree;
+        }
+        if let syn::UseTree::Rename(r) = tree {
+            return r.rename.to_string();
+        }
+    }
+    item.name().to_string()
 }
 
 /// A function type stdcall in one target's declaration is stdcall in every target's: only

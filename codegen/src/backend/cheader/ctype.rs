@@ -1,16 +1,13 @@
-//! C types for the umbrella header: the Rust types of the bindings (bindgen's, after our
-//! fixups) and the IR's method types, translated back to C declarators mechanically.
+//! C types for the umbrella header: the IR's C types (the records' fields and typedefs,
+//! the methods' parameters) as C declarators.
 //!
-//! * `*mut T` is `T *`, `*const T` is `const T *`;
-//! * `[T; N]` is an array of `N`;
-//! * `Option<unsafe extern "system" fn(..) -> R>` (or the bare `fn`) is a function
-//!   pointer;
-//! * `Ptr<IFoo>` (any path ending in `Ptr` with one type argument: the typed interface
-//!   pointer) is `IFoo *`, `*mut c_void` stays `void *`;
-//! * Rust's primitives are C's with Windows' widths: `u32` is `uint32_t`, `i8` is `char`,
+//! * a pointer is `T *`, to const `const T *`; an array member `T name[N]`;
+//! * a function type is `R name(params)`, stdcall `R (STDMETHODCALLTYPE name)(params)`,
+//!   and a pointer to one `R (STDMETHODCALLTYPE *name)(params)`;
+//! * an interface is its name (only ever behind a pointer);
+//! * the primitives are C's with Windows' widths: `u32` is `uint32_t`, `i8` is `char`,
 //!   `i64` is `long long`.
 
-use crate::error::{Error, Result};
 use crate::ir::{Abi, CType};
 
 /// A C type, as much as a declarator needs.
@@ -68,17 +65,26 @@ impl C {
                     C::Base(_) => to.declare(&inner),
                     C::Ptr { .. } if *to_const => to.declare(&format!("const {inner}")),
                     C::Ptr { .. } => to.declare(&inner),
-                    C::Fn { system, .. } => {
-                        let cc = if *system { "STDMETHODCALLTYPE " } else { "" };
-                        to.declare(&format!("({cc}{inner})"))
-                    }
+                    C::Fn { .. } => to.declare(&inner),
                     C::Array(..) => to.declare(&format!("({inner})")),
                 }
             }
             C::Array(t, n) => t.declare(&format!("{name}[{n}]")),
-            C::Fn { ret, params, .. } => {
-                let ps = params_list(params);
-                ret.declare(&format!("{name}({ps})"))
+            C::Fn {
+                ret,
+                params,
+                system,
+            } => {
+                // The convention leads the declarator, in parentheses with it (as
+                // Microsoft's `typedef LONG (STDAPICALLTYPE NOTIFCALLBACK)(...)`), and
+                // so does a pointer.
+                let cc = if *system { "STDMETHODCALLTYPE " } else { "" };
+                let name = if name.starts_with('*') || (*system && !name.is_empty()) {
+                    format!("({cc}{name})")
+                } else {
+                    name.to_string()
+                };
+                ret.declare(&format!("{name}({})", params_list(params)))
             }
         }
     }
@@ -138,90 +144,6 @@ pub fn member_name(name: &str) -> String {
     }
 }
 
-/// Translates a Rust type of the bindings.
-pub fn from_rust(ty: &syn::Type) -> Result<C> {
-    let shown = || {
-        let t = quote::quote!(#ty).to_string();
-        Error::msg(format!(
-            "internal error: the C header cannot spell the Rust type `{t}`"
-        ))
-    };
-    Ok(match ty {
-        syn::Type::Ptr(p) => C::Ptr {
-            to: Box::new(from_rust(&p.elem)?),
-            to_const: p.const_token.is_some(),
-        },
-        syn::Type::Array(a) => {
-            let len = match &a.len {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Int(i),
-                    ..
-                }) => i.base10_parse::<u64>().map_err(|_| shown())?,
-                _ => return Err(shown()),
-            };
-            C::Array(Box::new(from_rust(&a.elem)?), len)
-        }
-        syn::Type::Paren(p) => from_rust(&p.elem)?,
-        syn::Type::Group(g) => from_rust(&g.elem)?,
-        syn::Type::Tuple(t) if t.elems.is_empty() => C::Base("void".into()),
-        syn::Type::BareFn(f) => C::Ptr {
-            to: Box::new(bare_fn(f)?),
-            to_const: false,
-        },
-        syn::Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last().ok_or_else(shown)?;
-            let name = last.ident.to_string();
-            let arg = match &last.arguments {
-                syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match &a.args[0] {
-                    syn::GenericArgument::Type(t) => Some(t),
-                    _ => None,
-                },
-                syn::PathArguments::None => None,
-                _ => return Err(shown()),
-            };
-            match (name.as_str(), arg) {
-                // `Option<fn>` is the nullable function pointer.
-                ("Option", Some(syn::Type::BareFn(f))) => C::Ptr {
-                    to: Box::new(bare_fn(f)?),
-                    to_const: false,
-                },
-                ("InterfacePtr" | "Ptr", Some(t)) => C::Ptr {
-                    to: Box::new(from_rust(t)?),
-                    to_const: false,
-                },
-                (_, Some(_)) => return Err(shown()),
-                (n, None) => C::Base(primitive(n).map_or_else(|| c_name(n), str::to_string)),
-            }
-        }
-        _ => return Err(shown()),
-    })
-}
-
-fn bare_fn(f: &syn::TypeBareFn) -> Result<C> {
-    let system = f
-        .abi
-        .as_ref()
-        .and_then(|a| a.name.as_ref())
-        .is_some_and(|n| matches!(n.value().as_str(), "system" | "stdcall"));
-    let mut params = Vec::new();
-    for (i, a) in f.inputs.iter().enumerate() {
-        let name = match &a.name {
-            Some((n, _)) if n != "_" => member_name(&n.to_string()),
-            _ => format!("p{}", i + 1),
-        };
-        params.push((name, from_rust(&a.ty)?));
-    }
-    let ret = match &f.output {
-        syn::ReturnType::Default => C::Base("void".into()),
-        syn::ReturnType::Type(_, t) => from_rust(t)?,
-    };
-    Ok(C::Fn {
-        ret: Box::new(ret),
-        params,
-        system,
-    })
-}
-
 /// Translates a method type of the IR.
 pub fn from_ir(ty: &CType) -> C {
     match ty {
@@ -248,45 +170,90 @@ pub fn from_ir(ty: &CType) -> C {
 mod tests {
     use super::*;
 
-    fn c(rust: &str, name: &str) -> String {
-        from_rust(&syn::parse_str(rust).unwrap())
-            .unwrap()
-            .declare(name)
+    fn named(n: &str) -> CType {
+        CType::Named(n.into())
+    }
+
+    fn ptr(to: CType, is_const: bool) -> CType {
+        CType::Ptr {
+            is_const,
+            to: Box::new(to),
+        }
+    }
+
+    fn c(ty: &CType, name: &str) -> String {
+        from_ir(ty).declare(name)
     }
 
     #[test]
     fn declarators() {
-        assert_eq!(c("*mut ::core::ffi::c_void", "p"), "void *p");
-        assert_eq!(c("*const WCHAR", "s"), "const WCHAR *s");
-        assert_eq!(c("*mut *const ULONG", "pp"), "const ULONG **pp");
-        assert_eq!(c("*const *mut ULONG", "pp"), "ULONG *const *pp");
-        assert_eq!(c("[BYTE; 16usize]", "ab"), "BYTE ab[16]");
-        assert_eq!(c("[[u16; 2usize]; 3usize]", "m"), "uint16_t m[3][2]");
+        assert_eq!(c(&ptr(CType::Void, false), "p"), "void *p");
+        assert_eq!(c(&ptr(named("WCHAR"), true), "s"), "const WCHAR *s");
         assert_eq!(
-            c("super::com::Ptr<IMAPITable>", "lpTable"),
-            "IMAPITable *lpTable"
-        );
-        assert_eq!(c("Ptr<IMsgStore>", ""), "IMsgStore *");
-        assert_eq!(c("InterfacePtr<IMsgStore>", "lpMDB"), "IMsgStore *lpMDB");
-        assert_eq!(c("*mut Ptr<IMsgStore>", "lppMDB"), "IMsgStore **lppMDB");
-        assert_eq!(c("i8", "c"), "char c");
-        assert_eq!(c("u64", "q"), "unsigned long long q");
-        assert_eq!(c("wchar_t", "w"), "uint16_t w");
-        assert_eq!(
-            c(
-                "::core::option::Option<unsafe extern \"system\" fn(lpvContext: LPVOID, \
-                 cNotif: ULONG) -> ULONG>",
-                "LPNOTIFCALLBACK"
-            ),
-            "ULONG (STDMETHODCALLTYPE *LPNOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotif)"
+            c(&ptr(ptr(named("ULONG"), true), false), "pp"),
+            "const ULONG **pp"
         );
         assert_eq!(
-            c(
-                "*mut ::core::option::Option<unsafe extern \"C\" fn()>",
-                "pp"
-            ),
-            "void (**pp)(void)"
+            c(&ptr(ptr(named("ULONG"), false), true), "pp"),
+            "ULONG *const *pp"
         );
-        assert_eq!(c("*mut [ULONG; 4usize]", "pa"), "ULONG (*pa)[4]");
+        assert_eq!(
+            C::Array(Box::new(from_ir(&named("BYTE"))), 16).declare("ab"),
+            "BYTE ab[16]"
+        );
+        assert_eq!(
+            c(&ptr(CType::Interface("IMsgStore".into()), false), ""),
+            "IMsgStore *"
+        );
+        assert_eq!(c(&CType::Prim("i8"), "c"), "char c");
+        assert_eq!(c(&CType::Prim("u64"), "q"), "unsigned long long q");
+        assert_eq!(c(&named("wchar_t"), "w"), "uint16_t w");
+        assert_eq!(
+            C::Ptr {
+                to: Box::new(C::Array(Box::new(C::Base("ULONG".into())), 4)),
+                to_const: false
+            }
+            .declare("pa"),
+            "ULONG (*pa)[4]"
+        );
+    }
+
+    #[test]
+    fn function_types_and_pointers_to_them() {
+        let f = |system| C::Fn {
+            ret: Box::new(C::Base("ULONG".into())),
+            params: vec![
+                ("lpvContext".into(), C::Base("LPVOID".into())),
+                (String::new(), C::Base("ULONG".into())),
+            ],
+            system,
+        };
+        let to = |f: C| C::Ptr {
+            to: Box::new(f),
+            to_const: false,
+        };
+        // A typedef of a stdcall function type, as Microsoft's headers declare it.
+        assert_eq!(
+            f(true).declare("NOTIFCALLBACK"),
+            "ULONG (STDMETHODCALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG)"
+        );
+        assert_eq!(
+            f(false).declare("CALLBACK"),
+            "ULONG CALLBACK(LPVOID lpvContext, ULONG)"
+        );
+        assert_eq!(
+            to(f(true)).declare("lpfn"),
+            "ULONG (STDMETHODCALLTYPE *lpfn)(LPVOID lpvContext, ULONG)"
+        );
+        assert_eq!(
+            to(f(false)).declare("lpfn"),
+            "ULONG (*lpfn)(LPVOID lpvContext, ULONG)"
+        );
+        let none = C::Fn {
+            ret: Box::new(C::Base("void".into())),
+            params: Vec::new(),
+            system: false,
+        };
+        assert_eq!(to(to(none)).declare("pp"), "void (**pp)(void)");
     }
 }

@@ -4,10 +4,11 @@
 //!   `<objbase.h>` and the MAPI headers the bindings were generated from, then our IDL
 //!   headers.
 //! * Elsewhere (x86_64 only: i386 Linux aligns 64-bit members to 4 bytes, Windows to 8) it
-//!   declares everything the Rust bindings carry outside the IDL headers, translated back
-//!   from the model's items ([`ctype`]): the Windows base types with Windows' widths, every
-//!   struct, union and typedef, every constant as a macro with its C type, every interface
-//!   in C (`lpVtbl`) and C++ (pure virtual classes, unless `CINTERFACE`), every IID with
+//!   declares everything the Rust bindings carry outside the IDL headers, from the
+//!   headers' C-typed records for x86_64 (`records.rs`, spelled by [`ctype`]): the Windows
+//!   base types with Windows' widths, every struct, union and typedef as Microsoft declares
+//!   it, every enumerator and constant as a macro with its C type, every interface in C
+//!   (`lpVtbl`) and C++ (pure virtual classes, unless `CINTERFACE`), every IID with
 //!   `DEFINE_GUID`; then the IDL headers, which on Linux use these declarations.
 //! * Both: `static_assert`s of every record's size, as the generator's layouts have it for
 //!   the target (x86_64's on Linux, where the Windows widths make them equal).
@@ -15,28 +16,17 @@
 //! The output depends only on the model: the same model gives the same bytes.
 
 pub mod ctype;
+mod records;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::ir::{Aliases, Interface, Model, TypeItem};
-use ctype::{from_ir, from_rust, member_name, params_list, C};
+use crate::ir::{DeclarationKind, Interface, Model};
+use ctype::{from_ir, member_name, params_list, C};
+use records::{Decl, Integers};
 
 /// The umbrella header's file name under `include/`.
 pub const UMBRELLA: &str = crate::ir::UMBRELLA_HEADER;
-
-/// One C declaration translated from an item.
-enum Decl {
-    Record {
-        union: bool,
-        fields: Vec<(String, C)>,
-    },
-    Typedef(C),
-    Const {
-        ty: C,
-        value: String,
-    },
-}
 
 /// What the umbrella header's sections read: the model, and what is worked out from it
 /// once.
@@ -44,10 +34,11 @@ struct Umbrella<'m> {
     model: &'m Model,
     /// The keys of the headers lowered from IDL.
     idl: BTreeSet<&'m str>,
-    aliases: Aliases,
+    /// The integer types of the records' typedefs and enums, for the constants.
+    integers: Integers<'m>,
     /// The interfaces the MAPI headers declare (not the IDL's), which Linux declares here.
     interfaces: Vec<&'m Interface>,
-    /// The declarations translated from the items, by name, in the items' order.
+    /// The declarations of the x86_64 records, by name, in the headers' order.
     decls: Vec<(String, Decl)>,
     /// The names in `decls` that are records.
     records: HashSet<String>,
@@ -120,35 +111,19 @@ impl<'m> Umbrella<'m> {
             .filter(|h| h.lowered.is_some())
             .map(|h| h.key.as_str())
             .collect();
-        let x64 = model
-            .targets
-            .iter()
-            .find(|t| t.triple.starts_with("x86_64"))
-            .ok_or_else(|| {
-                Error::msg("the C header for hosts needs an x86_64 target in the manifest")
-            })?;
-        let aliases = Aliases::of(&model.items);
-        let idl_pointers = idl_pointer_typedefs(model);
-        let mut decls: Vec<(String, Decl)> = Vec::new();
-        for item in model
-            .items
+        let x64 = records::x86_64(model)?;
+        let mut decls = records::declarations(x64, &idl)?;
+        let interfaces: Vec<&Interface> = model
+            .interfaces
             .iter()
             .filter(|i| !idl.contains(i.header.as_str()))
-            .filter(|i| i.cfg.as_deref().is_none_or(|c| c == x64.cfg))
-        {
-            if let Some(d) = declaration(item, &aliases, &idl_pointers)? {
-                decls.push(d);
-            }
-        }
+            .collect();
+        let names: Vec<&str> = interfaces.iter().map(|i| i.name.as_str()).collect();
+        records::tag_undeclared(&mut decls, &names);
         let records = decls
             .iter()
             .filter(|(_, d)| matches!(d, Decl::Record { .. }))
             .map(|(n, _)| n.clone())
-            .collect();
-        let interfaces = model
-            .interfaces
-            .iter()
-            .filter(|i| !idl.contains(i.header.as_str()))
             .collect();
         let idl_iids = model
             .interfaces
@@ -159,7 +134,7 @@ impl<'m> Umbrella<'m> {
         Ok(Umbrella {
             model,
             idl,
-            aliases,
+            integers: Integers::of(x64),
             interfaces,
             decls,
             records,
@@ -226,10 +201,12 @@ impl<'m> Umbrella<'m> {
             line(o, &format!("typedef struct {0} {0};", i.name));
         }
         for (name, d) in &self.decls {
-            if let Decl::Record { union, .. } = d {
-                let kw = if *union { "union" } else { "struct" };
-                line(o, &format!("typedef {kw} {name} {name};"));
-            }
+            let kw = match d {
+                Decl::Record { union: true, .. } => "union",
+                Decl::Record { .. } | Decl::Opaque => "struct",
+                Decl::Typedef(_) | Decl::Const { .. } => continue,
+            };
+            line(o, &format!("typedef {kw} {name} {name};"));
         }
     }
 
@@ -251,7 +228,7 @@ impl<'m> Umbrella<'m> {
                     line(o, "};");
                 }
                 Decl::Typedef(t) => line(o, &format!("typedef {};", t.declare(name))),
-                Decl::Const { .. } => {}
+                Decl::Opaque | Decl::Const { .. } => {}
             }
         }
     }
@@ -312,14 +289,17 @@ impl<'m> Umbrella<'m> {
             if self.idl.contains(c.header.as_str()) {
                 continue;
             }
-            let prim = self.aliases.integer(&c.ty).ok_or_else(|| {
+            let prim = self.integers.integer(&c.ty).ok_or_else(|| {
                 Error::msg(format!(
                     "constant `{}` has type `{}`, which is not an integer type",
                     c.name, c.ty
                 ))
             })?;
             let ty = ctype::primitive(&c.ty).map_or_else(|| ctype::c_name(&c.ty), str::to_string);
-            consts.insert(&c.name, format!("(({ty}){})", literal(prim, c.value)));
+            consts.insert(
+                &c.name,
+                format!("(({ty}){})", records::literal(prim, c.value)),
+            );
         }
         for (name, d) in &self.decls {
             if let Decl::Const { ty, value } = d {
@@ -357,29 +337,6 @@ impl<'m> Umbrella<'m> {
             line(o, &format!("DEFINE_GUID({name}, {args});"));
         }
     }
-}
-
-/// `typedef struct IStream *LPSTREAM;` in the IDL headers: LPSTREAM -> `struct IStream`.
-fn idl_pointer_typedefs(model: &Model) -> HashMap<String, String> {
-    let mut idl_pointers: HashMap<String, String> = HashMap::new();
-    for text in model.headers.iter().filter_map(|h| h.lowered.as_deref()) {
-        for l in text.lines() {
-            let Some((tag, name)) = l
-                .strip_prefix("typedef struct ")
-                .and_then(|r| r.strip_suffix(';'))
-                .and_then(|r| r.split_once(" *"))
-            else {
-                continue;
-            };
-            let is_ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if is_ident(tag) && is_ident(name) {
-                idl_pointers
-                    .entry(name.to_string())
-                    .or_insert_with(|| format!("struct {tag}"));
-            }
-        }
-    }
-    idl_pointers
 }
 
 const INTRO: &str =
@@ -480,159 +437,6 @@ fn is_builtin(name: &str) -> bool {
     )
 }
 
-/// The C declaration of one item, by name; `None` for what C has no counterpart of
-/// (`impl`s) or declares itself.
-fn declaration(
-    item: &TypeItem,
-    aliases: &Aliases,
-    idl_pointers: &HashMap<String, String>,
-) -> Result<Option<(String, Decl)>> {
-    Ok(Some(match &item.item {
-        syn::Item::Struct(s) => (
-            s.ident.to_string(),
-            Decl::Record {
-                union: false,
-                fields: record_fields(&s.fields)?,
-            },
-        ),
-        syn::Item::Union(u) => (
-            u.ident.to_string(),
-            Decl::Record {
-                union: true,
-                fields: record_fields(&syn::Fields::Named(u.fields.clone()))?,
-            },
-        ),
-        syn::Item::Type(t) => return typedef_declaration(t, idl_pointers),
-        syn::Item::Use(u) => use_declaration(u)?,
-        syn::Item::Const(c) => const_declaration(c, aliases)?,
-        syn::Item::Impl(_) => return Ok(None),
-        other => {
-            return Err(Error::msg(format!(
-                "internal error: the C header cannot translate `{}`",
-                quote::quote!(#other)
-            )))
-        }
-    }))
-}
-
-/// A struct's or union's fields in C, a tuple struct's named `_0`, `_1`...
-fn record_fields(fs: &syn::Fields) -> Result<Vec<(String, C)>> {
-    fs.iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let name = f
-                .ident
-                .as_ref()
-                .map_or_else(|| format!("_{i}"), |n| member_name(&n.to_string()));
-            Ok((name, from_rust(&f.ty)?))
-        })
-        .collect()
-}
-
-/// A `type` alias as a C typedef; `None` for a name C spells otherwise (its own).
-fn typedef_declaration(
-    t: &syn::ItemType,
-    idl_pointers: &HashMap<String, String>,
-) -> Result<Option<(String, Decl)>> {
-    let name = t.ident.to_string();
-    if ctype::c_name(&name) != name {
-        return Ok(None);
-    }
-    // The bindings type the pointers to their interfaces (`InterfacePtr<IFoo>` is
-    // `IFoo *`); one to a COM interface they do not carry (`IStream`) is
-    // `*mut c_void`, which C gets back from the IDL headers'
-    // `typedef struct IStream *LPSTREAM;` (which must agree).
-    let mut ty = from_rust(&t.ty)?;
-    let void_ptr = C::Ptr {
-        to: Box::new(C::Base("void".into())),
-        to_const: false,
-    };
-    if ty == void_ptr {
-        if let Some(to) = idl_pointers.get(&name).cloned() {
-            ty = C::Ptr {
-                to: Box::new(C::Base(to)),
-                to_const: false,
-            };
-        }
-    }
-    Ok(Some((name, Decl::Typedef(ty))))
-}
-
-/// `pub use self::tagTYPEKIND as TYPEKIND;` as `typedef tagTYPEKIND TYPEKIND;`.
-fn use_declaration(u: &syn::ItemUse) -> Result<(String, Decl)> {
-    let mut tree = &u.tree;
-    while let syn::UseTree::Path(p) = tree {
-        tree = &p.tree;
-    }
-    let syn::UseTree::Rename(r) = tree else {
-        return Err(Error::msg(
-            "internal error: the C header cannot translate a `use` without `as`",
-        ));
-    };
-    Ok((
-        r.rename.to_string(),
-        Decl::Typedef(C::Base(ctype::c_name(&r.ident.to_string()))),
-    ))
-}
-
-/// An integer `const` as a macro of its C type.
-fn const_declaration(c: &syn::ItemConst, aliases: &Aliases) -> Result<(String, Decl)> {
-    let name = c.ident.to_string();
-    let ty = from_rust(&c.ty)?;
-    let t = &c.ty;
-    let tname = quote::quote!(#t).to_string();
-    let prim = aliases.integer(&tname).ok_or_else(|| {
-        Error::msg(format!(
-            "internal error: `{name}`'s type `{tname}` is not an integer"
-        ))
-    })?;
-    let value = const_value(&c.expr).ok_or_else(|| {
-        Error::msg(format!(
-            "internal error: `{name}`'s value is not an integer literal"
-        ))
-    })?;
-    Ok((
-        name,
-        Decl::Const {
-            ty,
-            value: literal(prim, value),
-        },
-    ))
-}
-
-fn const_value(e: &syn::Expr) -> Option<i128> {
-    match e {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(i),
-            ..
-        }) => i.base10_parse().ok(),
-        syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            expr,
-            ..
-        }) => const_value(expr).map(|v| -v),
-        syn::Expr::Paren(p) => const_value(&p.expr),
-        syn::Expr::Group(g) => const_value(&g.expr),
-        _ => None,
-    }
-}
-
-/// A C literal of `v` for the Rust integer type `prim`: hex for unsigned values and
-/// negative 32-bit ones (HRESULTs), which the cast to the constant's type makes signed.
-fn literal(prim: &str, v: i128) -> String {
-    match prim {
-        "u32" => format!("0x{:08X}", v as u32),
-        "i32" if (v as i32) < 0 => format!("0x{:08X}U", v as u32),
-        "i32" => format!("0x{:08X}", v as i32),
-        "u16" => format!("0x{:04X}", v as u16),
-        "u8" => format!("0x{:02X}", v as u8),
-        "i16" => format!("{}", v as i16),
-        "i8" => format!("{}", v as i8),
-        "u64" => format!("0x{:X}ULL", v as u64),
-        _ => format!("{}LL", v as i64),
-    }
-}
-
 /// The declarations' indices, each after the names it needs: a typedef name before its
 /// uses, a record before its uses by value (behind a pointer its forward declaration is
 /// enough). Items keep their order where nothing requires otherwise.
@@ -655,7 +459,7 @@ fn dependency_order(decls: &[(String, Decl)], records: &HashSet<&str>) -> Vec<us
                 // A typedef of a record needs only its forward declaration.
                 Decl::Typedef(C::Base(n)) if records.contains(n.as_str()) => {}
                 Decl::Typedef(t) => t.names(false, &mut names),
-                Decl::Const { .. } => {}
+                Decl::Opaque | Decl::Const { .. } => {}
             }
             names
                 .into_iter()
@@ -836,23 +640,22 @@ fn gen_call_macros(o: &mut String, iface: &Interface, chain: &[&Interface]) {
 /// are the records the Linux branch declares (under their own names); the others are
 /// asserted under the typedef that names them, if the headers have one.
 fn sizes(o: &mut String, model: &Model, ours: &HashSet<&str>) -> Result<()> {
-    let records: BTreeSet<&str> = model
-        .items
-        .iter()
-        .filter(|i| matches!(i.item, syn::Item::Struct(_) | syn::Item::Union(_)))
-        .map(|i| i.name())
+    let all = || model.header_declarations.values().flatten();
+    let records: BTreeSet<&str> = all()
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DeclarationKind::Struct { .. } | DeclarationKind::Union { .. }
+            )
+        })
+        .map(|d| d.name.as_str())
         .collect();
-    // A record's first typedef: `type SPropValue = _SPropValue;` names `_SPropValue`.
-    let mut typedef_of: HashMap<String, String> = HashMap::new();
-    for i in &model.items {
-        if let syn::Item::Type(t) = &i.item {
-            if let syn::Type::Path(p) = &*t.ty {
-                if let Some(id) = p.path.get_ident() {
-                    typedef_of
-                        .entry(id.to_string())
-                        .or_insert_with(|| t.ident.to_string());
-                }
-            }
+    // A record's first typedef: `typedef struct _SPropValue SPropValue;` names
+    // `_SPropValue`.
+    let mut typedef_of: HashMap<&str, &str> = HashMap::new();
+    for d in all() {
+        if let DeclarationKind::Typedef(crate::ir::CType::Named(n)) = &d.kind {
+            typedef_of.entry(n.as_str()).or_insert(d.name.as_str());
         }
     }
     line(
@@ -888,7 +691,7 @@ fn sizes(o: &mut String, model: &Model, ours: &HashSet<&str>) -> Result<()> {
                 line(o, &assert(n));
             } else if n.contains("__bindgen") {
                 // An anonymous record: only the bindings name it.
-            } else if let Some(t) = typedef_of.get(n) {
+            } else if let Some(t) = typedef_of.get(n.as_str()) {
                 line(o, &assert(t));
             } else {
                 // A tag or a typedef of an anonymous record: C++ names either.
