@@ -27,6 +27,28 @@ pub struct MapiSvc {
     pub service: String,
 }
 
+impl MapiSvc {
+    /// Registers a message store service in the MAPISVC.INF at `path` (made if it is not
+    /// there) as its installer would (the `mapisvc` library: `[Services]`, the service's
+    /// section naming `dll` and `entry_point`, a store provider's section), for a run
+    /// that reads it back.
+    pub fn install_store(
+        path: &Path,
+        service: &str,
+        display_name: &str,
+        dll: &str,
+        entry_point: &str,
+    ) -> Result<MapiSvc, String> {
+        let dll = mapisvc::DllName::new(dll).map_err(|e| e.0)?;
+        let registered = mapisvc::Service::store(service, display_name, &dll, entry_point);
+        mapisvc::install_file(path, &registered).map_err(|e| e.0)?;
+        Ok(MapiSvc {
+            path: path.to_owned(),
+            service: service.to_owned(),
+        })
+    }
+}
+
 /// The service as the file registers it.
 #[derive(Debug, Clone, Default)]
 pub struct Registration {

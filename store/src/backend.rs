@@ -14,6 +14,7 @@ use mapi_sync_runtime::sys::ULONG;
 use mapi_sync_runtime::{Progress, Result, SyncRequest};
 
 use crate::entry_id::{Special, StoreUid};
+use crate::named::PropName;
 
 /// The store's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +145,21 @@ pub trait Backend: Send + Sync + 'static {
                 other => other?,
             }
         }
+        Ok(())
+    }
+
+    /// The named-property map the store kept from earlier logons (see
+    /// [`named`](crate::named)): each name with its identifier (`0x8000` to `0xFFFE`).
+    /// The default keeps none: names are mapped afresh at each logon.
+    fn named_properties(&self) -> Vec<(PropName, u16)> {
+        Vec::new()
+    }
+
+    /// A name was just mapped to `id` (`GetIDsFromNames` with `MAPI_CREATE`): a backend
+    /// that keeps the map between logons writes it down here (an error leaves the name
+    /// unmapped, and `GetIDsFromNames` answers it). The default keeps nothing.
+    fn name_mapped(&self, name: &PropName, id: u16) -> Result<()> {
+        let _ = (name, id);
         Ok(())
     }
 }

@@ -22,6 +22,7 @@ use crate::backend::{Backend, StoreInfo};
 use crate::entry_id::{EntryId, Target};
 use crate::identity::{self, Computed};
 use crate::ll::store::StoreObject;
+use crate::named::{NamedProps, PropName};
 use crate::tree::{FolderTree, Node};
 
 /// What an entry identifier of the store opens.
@@ -105,6 +106,8 @@ pub struct StoreContext<B: Backend> {
     status: Mutex<Status>,
     status_sink: Mutex<Option<StatusSink>>,
     session: Mutex<Session>,
+    /// The store's named-property map.
+    named: NamedProps,
     /// The store object, while it lives: `OpenEntry` of the store's entry id hands out
     /// this one, so the store's last reference is the logon's end.
     store_object: Mutex<Option<WeakObject<StoreObject<B>>>>,
@@ -128,6 +131,7 @@ impl<B: Backend> StoreContext<B> {
     ) -> Result<Arc<StoreContext<B>>> {
         let info = backend.store();
         let tree = FolderTree::new(info.uid, backend.folders()?)?.with_store_entry_id(entry_id);
+        let named = NamedProps::new(backend.named_properties())?;
         Ok(Arc::new(StoreContext {
             backend: Arc::new(backend),
             info,
@@ -136,6 +140,7 @@ impl<B: Backend> StoreContext<B> {
             status: Mutex::new(Status::available()),
             status_sink: Mutex::new(None),
             session: Mutex::new(Session::default()),
+            named,
             store_object: Mutex::new(None),
         }))
     }
@@ -238,6 +243,18 @@ impl<B: Backend> StoreContext<B> {
     /// Sets (or, with `None`, removes) what each new status is handed to.
     pub fn set_status_sink(&self, sink: Option<StatusSink>) {
         *self.status_sink.lock().unwrap_or_else(|p| p.into_inner()) = sink;
+    }
+
+    /// The identifier of named property `name`; with `create`, a new one when it has
+    /// none, which the backend is told of ([`Backend::name_mapped`]).
+    pub fn named_id(&self, name: &PropName, create: bool) -> Result<Option<u16>> {
+        self.named
+            .id_of(name, create, |id| self.backend.name_mapped(name, id))
+    }
+
+    /// The store's named-property map.
+    pub fn named(&self) -> &NamedProps {
+        &self.named
     }
 
     /// The backend.

@@ -270,6 +270,7 @@ pub mod identity;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod ll;
+pub mod named;
 pub mod service;
 pub mod sources;
 pub mod table;

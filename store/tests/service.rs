@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use mapi_harness::support::{section_value, unwrap_store_entry_id, Profile};
-use mapi_harness::{Config, Outcome, Provider, Service};
+use mapi_harness::{Config, MapiSvc, Outcome, Provider, Service};
 use mapi_sync_runtime::props::{prop_tag, OwnedValue, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_store::backend::Backend;
@@ -24,6 +24,10 @@ fn config(dir: &Path, props: Vec<(ULONG, OwnedValue)>) -> Config {
         entry: Some(ServiceEntry),
         props,
     });
+    // Registered in MAPISVC.INF as an installer registers it.
+    let inf = dir.join("MAPISVC.INF");
+    let registered = MapiSvc::install_store(&inf, "Notes", "Notes", "notes", "ServiceEntry");
+    config.mapisvc = Some(registered.unwrap());
     config
 }
 
@@ -127,6 +131,7 @@ fn a_logon_before_the_configuration_is_unconfigured() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path(), Vec::new());
     config.service = None;
+    config.mapisvc = None;
     let report = mapi_harness::run(config);
     let text = report.to_text();
     assert!(

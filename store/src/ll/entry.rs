@@ -237,6 +237,41 @@ macro_rules! props_methods {
             // SAFETY: as above.
             unsafe { crate::ll::entry::set_props(self, count, values, problems) }
         }
+
+        unsafe fn GetIDsFromNames(
+            &self,
+            count: ULONG,
+            names: *mut sys::LPMAPINAMEID,
+            flags: ULONG,
+            out: *mut sys::LPSPropTagArray,
+        ) -> HRESULT {
+            // SAFETY: as above.
+            let r = unsafe {
+                crate::ll::named::get_ids_from_names(&self.ctx, count, names, flags, out)
+            };
+            match r {
+                Ok(hr) => hr,
+                Err(e) => self.last_error.answer(Err(e)),
+            }
+        }
+
+        unsafe fn GetNamesFromIDs(
+            &self,
+            tags: *mut sys::LPSPropTagArray,
+            set: sys::LPGUID,
+            flags: ULONG,
+            count: *mut ULONG,
+            names: *mut *mut sys::LPMAPINAMEID,
+        ) -> HRESULT {
+            // SAFETY: as above.
+            let r = unsafe {
+                crate::ll::named::get_names_from_ids(&self.ctx, tags, set, flags, count, names)
+            };
+            match r {
+                Ok(hr) => hr,
+                Err(e) => self.last_error.answer(Err(e)),
+            }
+        }
     };
 }
 pub(crate) use props_methods;

@@ -17,6 +17,7 @@
 pub(crate) mod entry;
 pub mod folder;
 pub mod message;
+pub(crate) mod named;
 pub mod provider;
 pub(crate) mod restriction;
 pub(crate) mod sort;
