@@ -16,6 +16,13 @@ pub(crate) fn to_wide(ansi: &[u8]) -> Vec<u16> {
     imp::to_wide(ansi)
 }
 
+/// The characters of `ansi` (see [`crate::props::convert::ansi_chars`]).
+pub(crate) fn chars(ansi: &[u8]) -> Chars<'_> {
+    imp::chars(ansi)
+}
+
+pub(crate) use imp::Chars;
+
 /// `wide` (no NUL) in the ANSI code page (no NUL).
 pub(crate) fn to_ansi(wide: &[u16]) -> Vec<u8> {
     imp::to_ansi(wide)
@@ -24,6 +31,20 @@ pub(crate) fn to_ansi(wide: &[u16]) -> Vec<u8> {
 #[cfg(windows)]
 mod imp {
     use windows_sys::Win32::Globalization::{MultiByteToWideChar, WideCharToMultiByte, CP_ACP};
+
+    /// Windows' code page may take several bytes per character: the text is converted
+    /// whole, then read.
+    pub(crate) type Chars<'a> = std::iter::Map<
+        std::char::DecodeUtf16<std::vec::IntoIter<u16>>,
+        fn(Result<char, std::char::DecodeUtf16Error>) -> char,
+    >;
+
+    pub(super) fn chars(ansi: &[u8]) -> Chars<'_> {
+        fn or_replacement(c: Result<char, std::char::DecodeUtf16Error>) -> char {
+            c.unwrap_or(char::REPLACEMENT_CHARACTER)
+        }
+        char::decode_utf16(to_wide(ansi)).map(or_replacement as fn(_) -> char)
+    }
 
     pub(super) fn to_wide(ansi: &[u8]) -> Vec<u16> {
         let Ok(len) = i32::try_from(ansi.len()) else {
@@ -96,13 +117,26 @@ mod imp {
         0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
     ];
 
+    fn unit_of(b: u8) -> u16 {
+        match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            _ => u16::from(b),
+        }
+    }
+
     pub(super) fn to_wide(ansi: &[u8]) -> Vec<u16> {
-        ansi.iter()
-            .map(|&b| match b {
-                0x80..=0x9F => HIGH[usize::from(b - 0x80)],
-                _ => u16::from(b),
-            })
-            .collect()
+        ansi.iter().map(|&b| unit_of(b)).collect()
+    }
+
+    /// One character per byte: read in place.
+    pub(crate) type Chars<'a> = std::iter::Map<std::slice::Iter<'a, u8>, fn(&u8) -> char>;
+
+    pub(super) fn chars(ansi: &[u8]) -> Chars<'_> {
+        fn char_of(b: &u8) -> char {
+            // Every unit of the table is a character (none is a surrogate).
+            char::from_u32(u32::from(unit_of(*b))).unwrap_or(char::REPLACEMENT_CHARACTER)
+        }
+        ansi.iter().map(char_of as fn(&u8) -> char)
     }
 
     fn byte_of(c: char) -> u8 {

@@ -10,7 +10,7 @@
 //! The conversion goes through the system's code page (see `crate::ll::codepage`).
 
 use super::{change_prop_type, prop_type, OwnedValue, PropValue};
-use crate::ll::codepage::{to_ansi, to_wide};
+use crate::ll::codepage::{self, to_ansi, to_wide};
 use crate::sys::{self, ULONG};
 
 /// The other type of a string type (`PT_STRING8` and `PT_UNICODE`, and their
@@ -65,6 +65,41 @@ pub fn to_string_type(value: PropValue<'_>, ty: ULONG) -> Option<OwnedValue> {
         PropValue::MvString8(list) => OwnedValue::MvUnicode(list.iter().map(to_wide).collect()),
         _ => return None,
     })
+}
+
+/// The characters of `PT_STRING8` bytes, read in the system's ANSI code page as
+/// [`to_string_type`] converts them (Windows-1252 off Windows): what a store compares
+/// and searches when a value is 8-bit text.
+///
+/// ```
+/// use mapi_sync::props::convert::ansi_chars;
+///
+/// # #[cfg(not(windows))]
+/// assert_eq!(ansi_chars(b"5 \x80, caf\xE9").collect::<String>(), "5 €, café");
+/// ```
+pub fn ansi_chars(bytes: &[u8]) -> AnsiChars<'_> {
+    AnsiChars(codepage::chars(bytes), std::marker::PhantomData)
+}
+
+/// The characters of 8-bit text ([`ansi_chars`]).
+#[derive(Clone)]
+pub struct AnsiChars<'a>(
+    codepage::Chars<'a>,
+    // On Windows the text is converted whole: the characters no longer borrow it.
+    std::marker::PhantomData<&'a [u8]>,
+);
+
+impl Iterator for AnsiChars<'_> {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        self.0.next()
+    }
+}
+
+impl std::fmt::Debug for AnsiChars<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnsiChars")
+    }
 }
 
 #[cfg(test)]

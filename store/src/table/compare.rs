@@ -8,8 +8,9 @@
 //!   gives) and the sequences compare by code point. Outlook's views sort subjects and
 //!   names this way whatever their case, and a store cannot do the locale's collation
 //!   without a collation library; ordinal after lowercasing is the part of it that does
-//!   not depend on the locale. `PT_STRING8` bytes are read as UTF-8 when they are valid
-//!   UTF-8, else as Latin-1 (one character per byte).
+//!   not depend on the locale. `PT_STRING8` bytes are read in the system's ANSI code page,
+//!   as `GetProps` converts them (`mapi_sync::props::convert::ansi_chars`: Windows-1252
+//!   off Windows), so a value compares the same in either string type.
 //! - Binaries compare bytewise; when one is a prefix of the other, the shorter first.
 //! - GUIDs (`PT_CLSID`) compare by `Data1`, `Data2`, `Data3`, then `Data4`'s bytes.
 //! - Multi-valued values compare value by value, then the shorter first.
@@ -17,16 +18,17 @@
 
 use std::cmp::Ordering;
 
+use mapi_sync_runtime::props::convert::{ansi_chars, AnsiChars};
 use mapi_sync_runtime::props::PropValue;
 use mapi_sync_runtime::sys::GUID;
 
 /// The characters of a text value: a `PT_UNICODE` value's UTF-16 (unpaired surrogates
-/// read as U+FFFD), a `PT_STRING8` value's bytes (UTF-8 if valid, else Latin-1).
+/// read as U+FFFD), a `PT_STRING8` value's bytes (in the ANSI code page).
 #[derive(Clone)]
 pub(crate) enum Chars<'a> {
     Utf16(std::char::DecodeUtf16<std::iter::Copied<std::slice::Iter<'a, u16>>>),
     Utf8(std::str::Chars<'a>),
-    Latin1(std::slice::Iter<'a, u8>),
+    Ansi(AnsiChars<'a>),
 }
 
 impl Iterator for Chars<'_> {
@@ -35,7 +37,7 @@ impl Iterator for Chars<'_> {
         match self {
             Chars::Utf16(it) => it.next().map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
             Chars::Utf8(it) => it.next(),
-            Chars::Latin1(it) => it.next().map(|&b| char::from(b)),
+            Chars::Ansi(it) => it.next(),
         }
     }
 }
@@ -47,10 +49,7 @@ pub(crate) fn utf16_chars(w: &[u16]) -> Chars<'_> {
 
 /// The characters of `PT_STRING8` bytes.
 pub(crate) fn string8_chars(b: &[u8]) -> Chars<'_> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Chars::Utf8(s.chars()),
-        Err(_) => Chars::Latin1(b.iter()),
-    }
+    Chars::Ansi(ansi_chars(b))
 }
 
 /// The characters of a text value, or `None` for a value that is not text.
@@ -279,11 +278,23 @@ mod tests {
             compare(&PropValue::Str("É"), &PropValue::Unicode(&w("é"))),
             Some(Ordering::Equal)
         );
-        // Bytes that are not UTF-8 are Latin-1: 0xC9 is 'É'.
+        // 8-bit text is in the code page, as GetProps converts it: 0xC9 is 'É', and
+        // (Windows-1252) 0x80 is '€'; UTF-8's bytes are two characters there.
         assert_eq!(
             compare(&PropValue::String8(&[0xC9]), &PropValue::Str("é")),
             Some(Ordering::Equal)
         );
+        #[cfg(not(windows))]
+        {
+            assert_eq!(
+                compare(&PropValue::String8(b"5\x80"), &PropValue::Str("5€")),
+                Some(Ordering::Equal)
+            );
+            assert_ne!(
+                compare(&PropValue::String8(b"caf\xC3\xA9"), &PropValue::Str("café")),
+                Some(Ordering::Equal)
+            );
+        }
         // A prefix first.
         assert_eq!(
             compare(&PropValue::Str("ab"), &PropValue::String8(b"AbC")),

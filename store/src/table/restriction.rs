@@ -653,7 +653,7 @@ impl ColumnTest<'_> {
             (ColumnTest::Substring(p, case, t), Some(v)) => {
                 let found = match v {
                     PropValue::Str(s) => substring_in_bytes(s.as_bytes(), p, case),
-                    PropValue::String8(b) => substring_in_bytes(b, p, case),
+                    PropValue::String8(b) if ONE_BYTE_CODE_PAGE => substring_in_bytes(b, p, case),
                     _ => None,
                 };
                 found.unwrap_or_else(|| t.test_value(Some(v)))
@@ -873,13 +873,15 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
                     return found;
                 }
             }
-            PropValue::String8(b) if level == sys::FL_SUBSTRING => {
+            PropValue::String8(b) if level == sys::FL_SUBSTRING && ONE_BYTE_CODE_PAGE => {
                 if let Some(found) = substring_in_bytes(b, p, case) {
                     return found;
                 }
             }
             PropValue::Str(s) if s.is_ascii() => return found_ascii(s.as_bytes(), p, level, case),
-            PropValue::String8(b) if b.is_ascii() => return found_ascii(b, p, level, case),
+            PropValue::String8(b) if ONE_BYTE_CODE_PAGE && b.is_ascii() => {
+                return found_ascii(b, p, level, case)
+            }
             PropValue::Unicode(w) if w.iter().all(|&u| u < 0x80) => {
                 return found_ascii(w, p, level, case)
             }
@@ -892,11 +894,17 @@ fn text_content_matches(v: &PropValue<'_>, pattern: &Pattern, fuzzy: ULONG) -> b
     }
 }
 
-/// `FL_SUBSTRING` of a folded ASCII pattern in text given as bytes (UTF-8, or Latin-1),
-/// searched bytewise (ASCII letters lowercased if `case`): `Some(true)` where the bytes
-/// hold it, `Some(false)` where they do not and are all ASCII, `None` (fold the text into
-/// characters and look again) otherwise. Found bytewise is found: a byte below 0x80 is
-/// one character in UTF-8 and in Latin-1, folding leaves an ASCII character one ASCII
+/// Whether 8-bit text has one byte per character, so that a byte below 0x80 is an ASCII
+/// character: Windows-1252 off Windows; on Windows the system's code page may take two
+/// bytes for a character (whose second byte may be below 0x80), so 8-bit text is folded
+/// into characters there.
+const ONE_BYTE_CODE_PAGE: bool = cfg!(not(windows));
+
+/// `FL_SUBSTRING` of a folded ASCII pattern in text given as bytes (UTF-8, or 8-bit text
+/// of a one-byte code page), searched bytewise (ASCII letters lowercased if `case`):
+/// `Some(true)` where the bytes hold it, `Some(false)` where they do not and are all
+/// ASCII, `None` (fold the text into characters and look again) otherwise. Found bytewise
+/// is found: a byte below 0x80 is one character in UTF-8 and in such a code page, folding leaves an ASCII character one ASCII
 /// character (lowercased), and folds characters one at a time, so a run of ASCII
 /// characters stays a run in the folded text. Not found bytewise is not found only in
 /// ASCII text: elsewhere a character may fold to ASCII (`K`, the Kelvin sign, to `k`; `é`
