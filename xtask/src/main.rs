@@ -232,12 +232,13 @@ const RUST_HOST_TESTS: [&str; 7] = [
 
 /// The store framework's tests of its `ll/` module (its only unsafe code: the MAPI objects
 /// and the caller's restrictions and sort orders), which Miri and valgrind run too.
-const STORE_UNSAFE_TESTS: [&str; 5] = [
+const STORE_UNSAFE_TESTS: [&str; 6] = [
     "table_object",
     "store_objects",
     "logon",
     "service_entry",
     "status",
+    "streams",
 ];
 
 /// `--test NAME` for each of `tests`.
