@@ -44,7 +44,7 @@ fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() 
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("24 passed, 0 failed, 1 not applicable\n"),
+        stdout.ends_with("25 passed, 0 failed, 1 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
