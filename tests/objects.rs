@@ -81,8 +81,10 @@ fn the_interface_pointer_typedefs_name_their_interfaces() {
     let _: LPMSLOGON = InterfacePtr::<IMSLogon>::null();
     let _: LPMAPISUP = InterfacePtr::<IMAPISupport>::null();
     let _: LPUNKNOWN = InterfacePtr::<IUnknown>::null();
+    // COM's IStream, which OpenProperty answers with, is carried (from objidlbase.h).
+    let _: LPSTREAM = InterfacePtr::<IStream>::null();
     // COM's interfaces the bindings do not carry stay untyped.
-    let _: LPSTREAM = null_mut::<std::ffi::c_void>();
+    let _: LPMALLOC = null_mut::<std::ffi::c_void>();
     assert_eq!(
         std::mem::size_of::<LPMAPITABLE>(),
         std::mem::size_of::<*mut std::ffi::c_void>()

@@ -140,8 +140,8 @@ fn header_missing_from_the_folder() {
 fn manifest_names_an_interface_that_does_not_exist() {
     let dir = headers_copy(|t| {
         t.replace(
-            "interfaces = [\"ITableData\"]",
-            "interfaces = [\"ITableData\", \"INoSuchThing\"]",
+            "interfaces = [\"ITableData\",",
+            "interfaces = [\"ITableData\", \"INoSuchThing\",",
         )
     });
     let m = dir.path().join("mapi.toml");

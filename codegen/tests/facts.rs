@@ -318,3 +318,169 @@ fn every_interface_and_code_of_the_headers_is_emitted() {
         assert!(tags.contains(&format!("pub const PR_{p}: ULONG")), "PR_{p}");
     }
 }
+
+/// COM's stream interfaces (emitted from the mingw-w64 objidlbase.h the MAPI headers
+/// include; docs/FACTS.md, "IStream"): the IIDs and vtable order of Microsoft's
+/// "ISequentialStream interface" and "IStream interface" pages, `LPSTREAM` typed, and
+/// STATSTG's layout on both Windows ABIs.
+#[test]
+fn istream_iids_vtables_and_statstg() {
+    assert_eq!(
+        text(&IID_ISequentialStream),
+        "{0C733A30-2A1C-11CE-ADE5-00AA0044773D}"
+    );
+    assert_eq!(text(&IID_IStream), "{0000000C-0000-0000-C000-000000000046}");
+    assert_eq!(<IStream as ComInterface>::IID, IID_IStream);
+    assert_eq!(
+        <IStream as ComInterface>::BASE_IIDS,
+        &[IID_ISequentialStream, IID_IUnknown]
+    );
+    assert!(same::<LPSTREAM, InterfacePtr<IStream>>());
+    let p = size_of::<usize>();
+    assert_eq!(offset_of!(ISequentialStream_Vtbl, Read), 3 * p);
+    assert_eq!(offset_of!(ISequentialStream_Vtbl, Write), 4 * p);
+    assert_eq!(offset_of!(IStream_Vtbl, base__), 0);
+    let own = [
+        offset_of!(IStream_Vtbl, Seek),
+        offset_of!(IStream_Vtbl, SetSize),
+        offset_of!(IStream_Vtbl, CopyTo),
+        offset_of!(IStream_Vtbl, Commit),
+        offset_of!(IStream_Vtbl, Revert),
+        offset_of!(IStream_Vtbl, LockRegion),
+        offset_of!(IStream_Vtbl, UnlockRegion),
+        offset_of!(IStream_Vtbl, Stat),
+        offset_of!(IStream_Vtbl, Clone),
+    ];
+    assert_eq!(own.to_vec(), (5..14).map(|i| i * p).collect::<Vec<_>>());
+    assert_eq!(size_of::<IStream_Vtbl>(), 14 * p);
+    // Signatures the compiler checks: Seek's move is signed, the sizes unsigned.
+    fn seek(
+        v: &IStream_Vtbl,
+    ) -> unsafe extern "system" fn(*mut c_void, LARGE_INTEGER, DWORD, *mut ULARGE_INTEGER) -> HRESULT
+    {
+        v.Seek
+    }
+    fn stat(
+        v: &IStream_Vtbl,
+    ) -> unsafe extern "system" fn(*mut c_void, *mut STATSTG, DWORD) -> HRESULT {
+        v.Stat
+    }
+    let _ = (seek, stat);
+    // STATSTG: a pointer, a DWORD, the 8-byte-aligned ULARGE_INTEGER and three FILETIMEs,
+    // three DWORDs around a CLSID, a reserved DWORD.
+    assert_eq!(size_of::<STATSTG>(), 80);
+    assert_eq!(offset_of!(STATSTG, cbSize), 16);
+    assert_eq!(offset_of!(STATSTG, mtime), 24);
+    assert_eq!(offset_of!(STATSTG, grfMode), 48);
+    assert_eq!(offset_of!(STATSTG, clsid), 56);
+    assert_eq!(offset_of!(STATSTG, reserved), 76);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let g = mapi_codegen::generate(&mapi_codegen::Options {
+        manifest: root.join("headers/mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        g.model.layouts["x86_64"]["tagSTATSTG"],
+        Layout { size: 80, align: 8 }
+    );
+    assert_eq!(
+        g.model.layouts["i686"]["tagSTATSTG"],
+        Layout { size: 72, align: 8 }
+    );
+}
+
+/// The storage constants the manifest declares (`[[extra_constant]]`: STGM_*, STREAM_SEEK_*,
+/// STATFLAG_*, STGTY_*, LOCK_*, STGC_*, STG_E_*) have the values the Windows headers give
+/// them: a C file of static assertions, compiled against the mingw-w64 headers.
+#[test]
+fn storage_constants_match_the_windows_headers() {
+    let constants: &[(&str, u32)] = &[
+        ("STGM_DIRECT", STGM_DIRECT),
+        ("STGM_TRANSACTED", STGM_TRANSACTED),
+        ("STGM_SIMPLE", STGM_SIMPLE),
+        ("STGM_READ", STGM_READ),
+        ("STGM_WRITE", STGM_WRITE),
+        ("STGM_READWRITE", STGM_READWRITE),
+        ("STGM_SHARE_DENY_NONE", STGM_SHARE_DENY_NONE),
+        ("STGM_SHARE_DENY_READ", STGM_SHARE_DENY_READ),
+        ("STGM_SHARE_DENY_WRITE", STGM_SHARE_DENY_WRITE),
+        ("STGM_SHARE_EXCLUSIVE", STGM_SHARE_EXCLUSIVE),
+        ("STGM_PRIORITY", STGM_PRIORITY),
+        ("STGM_DELETEONRELEASE", STGM_DELETEONRELEASE),
+        ("STGM_NOSCRATCH", STGM_NOSCRATCH),
+        ("STGM_CREATE", STGM_CREATE),
+        ("STGM_CONVERT", STGM_CONVERT),
+        ("STGM_FAILIFTHERE", STGM_FAILIFTHERE),
+        ("STGM_NOSNAPSHOT", STGM_NOSNAPSHOT),
+        ("STGM_DIRECT_SWMR", STGM_DIRECT_SWMR),
+        ("STREAM_SEEK_SET", STREAM_SEEK_SET),
+        ("STREAM_SEEK_CUR", STREAM_SEEK_CUR),
+        ("STREAM_SEEK_END", STREAM_SEEK_END),
+        ("STATFLAG_DEFAULT", STATFLAG_DEFAULT),
+        ("STATFLAG_NONAME", STATFLAG_NONAME),
+        ("STATFLAG_NOOPEN", STATFLAG_NOOPEN),
+        ("STGTY_STORAGE", STGTY_STORAGE),
+        ("STGTY_STREAM", STGTY_STREAM),
+        ("STGTY_LOCKBYTES", STGTY_LOCKBYTES),
+        ("STGTY_PROPERTY", STGTY_PROPERTY),
+        ("LOCK_WRITE", LOCK_WRITE),
+        ("LOCK_EXCLUSIVE", LOCK_EXCLUSIVE),
+        ("LOCK_ONLYONCE", LOCK_ONLYONCE),
+        ("STGC_DEFAULT", STGC_DEFAULT),
+        ("STGC_OVERWRITE", STGC_OVERWRITE),
+        ("STGC_ONLYIFCURRENT", STGC_ONLYIFCURRENT),
+        (
+            "STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE",
+            STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE,
+        ),
+        ("STGC_CONSOLIDATE", STGC_CONSOLIDATE),
+        ("STG_E_INVALIDFUNCTION", STG_E_INVALIDFUNCTION as u32),
+        ("STG_E_FILENOTFOUND", STG_E_FILENOTFOUND as u32),
+        ("STG_E_PATHNOTFOUND", STG_E_PATHNOTFOUND as u32),
+        ("STG_E_TOOMANYOPENFILES", STG_E_TOOMANYOPENFILES as u32),
+        ("STG_E_ACCESSDENIED", STG_E_ACCESSDENIED as u32),
+        ("STG_E_INVALIDHANDLE", STG_E_INVALIDHANDLE as u32),
+        ("STG_E_INSUFFICIENTMEMORY", STG_E_INSUFFICIENTMEMORY as u32),
+        ("STG_E_INVALIDPOINTER", STG_E_INVALIDPOINTER as u32),
+        ("STG_E_NOMOREFILES", STG_E_NOMOREFILES as u32),
+        (
+            "STG_E_DISKISWRITEPROTECTED",
+            STG_E_DISKISWRITEPROTECTED as u32,
+        ),
+        ("STG_E_SEEKERROR", STG_E_SEEKERROR as u32),
+        ("STG_E_WRITEFAULT", STG_E_WRITEFAULT as u32),
+        ("STG_E_READFAULT", STG_E_READFAULT as u32),
+        ("STG_E_SHAREVIOLATION", STG_E_SHAREVIOLATION as u32),
+        ("STG_E_LOCKVIOLATION", STG_E_LOCKVIOLATION as u32),
+        ("STG_E_FILEALREADYEXISTS", STG_E_FILEALREADYEXISTS as u32),
+        ("STG_E_INVALIDPARAMETER", STG_E_INVALIDPARAMETER as u32),
+        ("STG_E_MEDIUMFULL", STG_E_MEDIUMFULL as u32),
+        ("STG_E_INVALIDFLAG", STG_E_INVALIDFLAG as u32),
+        ("STG_E_NOTCURRENT", STG_E_NOTCURRENT as u32),
+        ("STG_E_REVERTED", STG_E_REVERTED as u32),
+        ("STG_E_CANTSAVE", STG_E_CANTSAVE as u32),
+    ];
+    let mut c = String::from("#include <windows.h>\n#include <objbase.h>\n");
+    for (name, value) in constants {
+        c.push_str(&format!(
+            "_Static_assert((unsigned long)({name}) == {value:#x}UL, \"{name}\");\n"
+        ));
+    }
+    let dir = std::env::temp_dir().join(format!("mapi-facts-stg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("stg.c");
+    std::fs::write(&file, c).unwrap();
+    let out = std::process::Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-fsyntax-only", "-std=c11"])
+        .arg(&file)
+        .output()
+        .expect("x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64) runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(constants.len(), 58);
+}

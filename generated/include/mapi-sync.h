@@ -265,6 +265,8 @@ extern "C" {
 
 /* The interfaces and records, declared ahead. */
 typedef struct IUnknown IUnknown;
+typedef struct ISequentialStream ISequentialStream;
+typedef struct IStream IStream;
 typedef struct IMAPIAdviseSink IMAPIAdviseSink;
 typedef struct IMAPIProgress IMAPIProgress;
 typedef struct IMAPIProp IMAPIProp;
@@ -571,7 +573,7 @@ typedef tagBLOB *LPBLOB;
 typedef IUnknown *LPUNKNOWN;
 typedef struct IClassFactory *LPCLASSFACTORY;
 typedef struct IMalloc *LPMALLOC;
-typedef struct IStream *LPSTREAM;
+typedef IStream *LPSTREAM;
 struct tagSTATSTG {
     LPOLESTR pwcsName;
     DWORD type;
@@ -868,7 +870,7 @@ struct tagTLIBATTR {
 typedef tagTLIBATTR TLIBATTR;
 struct tagVersionedStream {
     GUID guidVersion;
-    struct IStream *pStream;
+    IStream *pStream;
 };
 typedef tagVersionedStream *LPVERSIONEDSTREAM;
 struct tagCAC {
@@ -1011,7 +1013,7 @@ union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     LPWSTR pwszVal;
     IUnknown *punkVal;
     struct IDispatch *pdispVal;
-    struct IStream *pStream;
+    IStream *pStream;
     struct IStorage *pStorage;
     LPVERSIONEDSTREAM pVersionedStream;
     LPSAFEARRAY parray;
@@ -1802,6 +1804,79 @@ struct IUnknown {
 #define IUnknown_QueryInterface(This, p1, p2) ((This)->lpVtbl->QueryInterface(This, p1, p2))
 #define IUnknown_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IUnknown_Release(This) ((This)->lpVtbl->Release(This))
+#endif
+#endif
+#if defined(__cplusplus) && !defined(CINTERFACE)
+struct ISequentialStream : public IUnknown {
+    virtual HRESULT STDMETHODCALLTYPE Read(void *pv, ULONG cb, ULONG *pcbRead) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Write(const void *pv, ULONG cb, ULONG *pcbWritten) = 0;
+};
+#else
+typedef struct ISequentialStreamVtbl {
+    HRESULT (STDMETHODCALLTYPE *QueryInterface)(ISequentialStream *This, const IID *riid, void **ppvObject);
+    ULONG (STDMETHODCALLTYPE *AddRef)(ISequentialStream *This);
+    ULONG (STDMETHODCALLTYPE *Release)(ISequentialStream *This);
+    HRESULT (STDMETHODCALLTYPE *Read)(ISequentialStream *This, void *pv, ULONG cb, ULONG *pcbRead);
+    HRESULT (STDMETHODCALLTYPE *Write)(ISequentialStream *This, const void *pv, ULONG cb, ULONG *pcbWritten);
+} ISequentialStreamVtbl;
+struct ISequentialStream {
+    const struct ISequentialStreamVtbl *lpVtbl;
+};
+#ifdef COBJMACROS
+#define ISequentialStream_QueryInterface(This, p1, p2) ((This)->lpVtbl->QueryInterface(This, p1, p2))
+#define ISequentialStream_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define ISequentialStream_Release(This) ((This)->lpVtbl->Release(This))
+#define ISequentialStream_Read(This, p1, p2, p3) ((This)->lpVtbl->Read(This, p1, p2, p3))
+#define ISequentialStream_Write(This, p1, p2, p3) ((This)->lpVtbl->Write(This, p1, p2, p3))
+#endif
+#endif
+#if defined(__cplusplus) && !defined(CINTERFACE)
+struct IStream : public ISequentialStream {
+    virtual HRESULT STDMETHODCALLTYPE Seek(LARGE_INTEGER dlibMove, DWORD dwOrigin, ULARGE_INTEGER *plibNewPosition) = 0;
+    virtual HRESULT STDMETHODCALLTYPE SetSize(ULARGE_INTEGER libNewSize) = 0;
+    virtual HRESULT STDMETHODCALLTYPE CopyTo(IStream *pstm, ULARGE_INTEGER cb, ULARGE_INTEGER *pcbRead, ULARGE_INTEGER *pcbWritten) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Commit(DWORD grfCommitFlags) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Revert(void) = 0;
+    virtual HRESULT STDMETHODCALLTYPE LockRegion(ULARGE_INTEGER libOffset, ULARGE_INTEGER cb, DWORD dwLockType) = 0;
+    virtual HRESULT STDMETHODCALLTYPE UnlockRegion(ULARGE_INTEGER libOffset, ULARGE_INTEGER cb, DWORD dwLockType) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Stat(STATSTG *pstatstg, DWORD grfStatFlag) = 0;
+    virtual HRESULT STDMETHODCALLTYPE Clone(IStream **ppstm) = 0;
+};
+#else
+typedef struct IStreamVtbl {
+    HRESULT (STDMETHODCALLTYPE *QueryInterface)(IStream *This, const IID *riid, void **ppvObject);
+    ULONG (STDMETHODCALLTYPE *AddRef)(IStream *This);
+    ULONG (STDMETHODCALLTYPE *Release)(IStream *This);
+    HRESULT (STDMETHODCALLTYPE *Read)(IStream *This, void *pv, ULONG cb, ULONG *pcbRead);
+    HRESULT (STDMETHODCALLTYPE *Write)(IStream *This, const void *pv, ULONG cb, ULONG *pcbWritten);
+    HRESULT (STDMETHODCALLTYPE *Seek)(IStream *This, LARGE_INTEGER dlibMove, DWORD dwOrigin, ULARGE_INTEGER *plibNewPosition);
+    HRESULT (STDMETHODCALLTYPE *SetSize)(IStream *This, ULARGE_INTEGER libNewSize);
+    HRESULT (STDMETHODCALLTYPE *CopyTo)(IStream *This, IStream *pstm, ULARGE_INTEGER cb, ULARGE_INTEGER *pcbRead, ULARGE_INTEGER *pcbWritten);
+    HRESULT (STDMETHODCALLTYPE *Commit)(IStream *This, DWORD grfCommitFlags);
+    HRESULT (STDMETHODCALLTYPE *Revert)(IStream *This);
+    HRESULT (STDMETHODCALLTYPE *LockRegion)(IStream *This, ULARGE_INTEGER libOffset, ULARGE_INTEGER cb, DWORD dwLockType);
+    HRESULT (STDMETHODCALLTYPE *UnlockRegion)(IStream *This, ULARGE_INTEGER libOffset, ULARGE_INTEGER cb, DWORD dwLockType);
+    HRESULT (STDMETHODCALLTYPE *Stat)(IStream *This, STATSTG *pstatstg, DWORD grfStatFlag);
+    HRESULT (STDMETHODCALLTYPE *Clone)(IStream *This, IStream **ppstm);
+} IStreamVtbl;
+struct IStream {
+    const struct IStreamVtbl *lpVtbl;
+};
+#ifdef COBJMACROS
+#define IStream_QueryInterface(This, p1, p2) ((This)->lpVtbl->QueryInterface(This, p1, p2))
+#define IStream_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IStream_Release(This) ((This)->lpVtbl->Release(This))
+#define IStream_Read(This, p1, p2, p3) ((This)->lpVtbl->Read(This, p1, p2, p3))
+#define IStream_Write(This, p1, p2, p3) ((This)->lpVtbl->Write(This, p1, p2, p3))
+#define IStream_Seek(This, p1, p2, p3) ((This)->lpVtbl->Seek(This, p1, p2, p3))
+#define IStream_SetSize(This, p1) ((This)->lpVtbl->SetSize(This, p1))
+#define IStream_CopyTo(This, p1, p2, p3, p4) ((This)->lpVtbl->CopyTo(This, p1, p2, p3, p4))
+#define IStream_Commit(This, p1) ((This)->lpVtbl->Commit(This, p1))
+#define IStream_Revert(This) ((This)->lpVtbl->Revert(This))
+#define IStream_LockRegion(This, p1, p2, p3) ((This)->lpVtbl->LockRegion(This, p1, p2, p3))
+#define IStream_UnlockRegion(This, p1, p2, p3) ((This)->lpVtbl->UnlockRegion(This, p1, p2, p3))
+#define IStream_Stat(This, p1, p2) ((This)->lpVtbl->Stat(This, p1, p2))
+#define IStream_Clone(This, p1) ((This)->lpVtbl->Clone(This, p1))
 #endif
 #endif
 #if defined(__cplusplus) && !defined(CINTERFACE)
@@ -3961,6 +4036,9 @@ struct IPropData {
 #define INVOKE_PROPERTYPUTREF ((tagINVOKEKIND)0x00000008)
 #define KEEP_OPEN_READONLY ((ULONG)0x00000001)
 #define KEEP_OPEN_READWRITE ((ULONG)0x00000002)
+#define LOCK_EXCLUSIVE ((DWORD)0x00000002)
+#define LOCK_ONLYONCE ((DWORD)0x00000004)
+#define LOCK_WRITE ((DWORD)0x00000001)
 #define LOGOFF_ABORT ((ULONG)0x00000008)
 #define LOGOFF_COMPLETE ((ULONG)0x00010000)
 #define LOGOFF_HURRY ((ULONG)0x80000000)
@@ -5134,6 +5212,9 @@ struct IPropData {
 #define SERVICE_UI_ALWAYS ((ULONG)0x00000002)
 #define SHALLOW_SEARCH ((ULONG)0x00000008)
 #define SHOW_XP_SESSION_UI ((ULONG)0x00400000)
+#define STATFLAG_DEFAULT ((DWORD)0x00000000)
+#define STATFLAG_NONAME ((DWORD)0x00000001)
+#define STATFLAG_NOOPEN ((DWORD)0x00000002)
 #define STATUSROW_UPDATE ((ULONG)0x10000000)
 #define STATUS_AVAILABLE ((ULONG)0x00000001)
 #define STATUS_CHANGE_PASSWORD ((ULONG)0x00000004)
@@ -5161,10 +5242,59 @@ struct IPropData {
 #define STATUS_TEMP_SECTION ((ULONG)0x00000080)
 #define STATUS_VALIDATE_STATE ((ULONG)0x00000001)
 #define STATUS_XP_PREFER_LAST ((ULONG)0x00000010)
+#define STGC_CONSOLIDATE ((DWORD)0x00000008)
+#define STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE ((DWORD)0x00000004)
+#define STGC_DEFAULT ((DWORD)0x00000000)
+#define STGC_ONLYIFCURRENT ((DWORD)0x00000002)
+#define STGC_OVERWRITE ((DWORD)0x00000001)
+#define STGM_CONVERT ((DWORD)0x00020000)
+#define STGM_CREATE ((DWORD)0x00001000)
+#define STGM_DELETEONRELEASE ((DWORD)0x04000000)
+#define STGM_DIRECT ((DWORD)0x00000000)
+#define STGM_DIRECT_SWMR ((DWORD)0x00400000)
+#define STGM_FAILIFTHERE ((DWORD)0x00000000)
+#define STGM_NOSCRATCH ((DWORD)0x00100000)
+#define STGM_NOSNAPSHOT ((DWORD)0x00200000)
+#define STGM_PRIORITY ((DWORD)0x00040000)
+#define STGM_READ ((DWORD)0x00000000)
+#define STGM_READWRITE ((DWORD)0x00000002)
+#define STGM_SHARE_DENY_NONE ((DWORD)0x00000040)
+#define STGM_SHARE_DENY_READ ((DWORD)0x00000030)
+#define STGM_SHARE_DENY_WRITE ((DWORD)0x00000020)
+#define STGM_SHARE_EXCLUSIVE ((DWORD)0x00000010)
+#define STGM_SIMPLE ((DWORD)0x08000000)
+#define STGM_TRANSACTED ((DWORD)0x00010000)
+#define STGM_WRITE ((DWORD)0x00000001)
 #define STGSTRM_CREATE ((ULONG)0x00001000)
 #define STGSTRM_CURRENT ((ULONG)0x10000000)
 #define STGSTRM_MODIFY ((ULONG)0x00000002)
 #define STGSTRM_RESET ((ULONG)0x00000000)
+#define STGTY_LOCKBYTES ((DWORD)0x00000003)
+#define STGTY_PROPERTY ((DWORD)0x00000004)
+#define STGTY_STORAGE ((DWORD)0x00000001)
+#define STGTY_STREAM ((DWORD)0x00000002)
+#define STG_E_ACCESSDENIED ((HRESULT)0x80030005U)
+#define STG_E_CANTSAVE ((HRESULT)0x80030103U)
+#define STG_E_DISKISWRITEPROTECTED ((HRESULT)0x80030013U)
+#define STG_E_FILEALREADYEXISTS ((HRESULT)0x80030050U)
+#define STG_E_FILENOTFOUND ((HRESULT)0x80030002U)
+#define STG_E_INSUFFICIENTMEMORY ((HRESULT)0x80030008U)
+#define STG_E_INVALIDFLAG ((HRESULT)0x800300FFU)
+#define STG_E_INVALIDFUNCTION ((HRESULT)0x80030001U)
+#define STG_E_INVALIDHANDLE ((HRESULT)0x80030006U)
+#define STG_E_INVALIDPARAMETER ((HRESULT)0x80030057U)
+#define STG_E_INVALIDPOINTER ((HRESULT)0x80030009U)
+#define STG_E_LOCKVIOLATION ((HRESULT)0x80030021U)
+#define STG_E_MEDIUMFULL ((HRESULT)0x80030070U)
+#define STG_E_NOMOREFILES ((HRESULT)0x80030012U)
+#define STG_E_NOTCURRENT ((HRESULT)0x80030101U)
+#define STG_E_PATHNOTFOUND ((HRESULT)0x80030003U)
+#define STG_E_READFAULT ((HRESULT)0x8003001EU)
+#define STG_E_REVERTED ((HRESULT)0x80030102U)
+#define STG_E_SEEKERROR ((HRESULT)0x80030019U)
+#define STG_E_SHAREVIOLATION ((HRESULT)0x80030020U)
+#define STG_E_TOOMANYOPENFILES ((HRESULT)0x80030004U)
+#define STG_E_WRITEFAULT ((HRESULT)0x8003001DU)
 #define STOP_SEARCH ((ULONG)0x00000001)
 #define STORE_ATTACH_OK ((ULONG)0x00000020)
 #define STORE_CATEGORIZE_OK ((ULONG)0x00000400)
@@ -5184,6 +5314,9 @@ struct IPropData {
 #define STORE_SUBMIT_OK ((ULONG)0x00000080)
 #define STORE_UNCOMPRESSED_RTF ((ULONG)0x00008000)
 #define STREAM_APPEND ((ULONG)0x00000004)
+#define STREAM_SEEK_CUR ((DWORD)0x00000001)
+#define STREAM_SEEK_END ((DWORD)0x00000002)
+#define STREAM_SEEK_SET ((DWORD)0x00000000)
 #define SUBMITFLAG_LOCKED ((ULONG)0x00000001)
 #define SUBMITFLAG_PREPROCESS ((ULONG)0x00000002)
 #define SUCCESS_SUCCESS ((HRESULT)0x00000000)
@@ -5320,7 +5453,9 @@ DEFINE_GUID(IID_IProfAdmin, 0x0002031C, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 
 DEFINE_GUID(IID_IProfSect, 0x00020304, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IPropData, 0x0002031A, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IProviderAdmin, 0x00020325, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
+DEFINE_GUID(IID_ISequentialStream, 0x0C733A30, 0x2A1C, 0x11CE, 0xAD, 0xE5, 0x00, 0xAA, 0x00, 0x44, 0x77, 0x3D);
 DEFINE_GUID(IID_ISpoolerHook, 0x00020320, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
+DEFINE_GUID(IID_IStream, 0x0000000C, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IStreamDocfile, 0x0002032C, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IStreamTnef, 0x00020330, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_ITNEF, 0x00020319, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);

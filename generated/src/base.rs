@@ -337,8 +337,8 @@ pub type LPUNKNOWN = InterfacePtr<IUnknown>;
 pub type LPCLASSFACTORY = *mut ::core::ffi::c_void;
 /// `LPMALLOC` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
 pub type LPMALLOC = *mut ::core::ffi::c_void;
-/// `LPSTREAM` is `*mut::core::ffi::c_void`, from `objidlbase.h`.
-pub type LPSTREAM = *mut ::core::ffi::c_void;
+/// `LPSTREAM` is `InterfacePtr<IStream>`, from `objidlbase.h`.
+pub type LPSTREAM = InterfacePtr<IStream>;
 #[repr(C)]
 #[derive(Copy, Clone)]
 /// The `tagSTATSTG` structure, from `objidlbase.h`. Microsoft's reference: [tagSTATSTG](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagstatstg).
@@ -946,7 +946,7 @@ pub struct tagVersionedStream {
     /// `guidVersion` of `tagVersionedStream`.
     pub guidVersion: GUID,
     /// `pStream` of `tagVersionedStream`.
-    pub pStream: *mut ::core::ffi::c_void,
+    pub pStream: InterfacePtr<IStream>,
 }
 /// `LPVERSIONEDSTREAM` is `*mut tagVersionedStream`, from `propidl.h`.
 pub type LPVERSIONEDSTREAM = *mut tagVersionedStream;
@@ -1286,7 +1286,7 @@ pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
     /// `pdispVal` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pdispVal: *mut ::core::ffi::c_void,
     /// `pStream` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
-    pub pStream: *mut ::core::ffi::c_void,
+    pub pStream: InterfacePtr<IStream>,
     /// `pStorage` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
     pub pStorage: *mut ::core::ffi::c_void,
     /// `pVersionedStream` of `tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1`.
@@ -1380,6 +1380,122 @@ pub union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
 }
 /// `LPPROPVARIANT` is `*mut tagPROPVARIANT`, from `propidl.h`.
 pub type LPPROPVARIANT = *mut tagPROPVARIANT;
+/// `LOCK_EXCLUSIVE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const LOCK_EXCLUSIVE: DWORD = 0x00000002;
+/// `LOCK_ONLYONCE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const LOCK_ONLYONCE: DWORD = 0x00000004;
+/// `LOCK_WRITE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const LOCK_WRITE: DWORD = 0x00000001;
+/// `STATFLAG_DEFAULT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STATFLAG_DEFAULT: DWORD = 0x00000000;
+/// `STATFLAG_NONAME`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STATFLAG_NONAME: DWORD = 0x00000001;
+/// `STATFLAG_NOOPEN`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STATFLAG_NOOPEN: DWORD = 0x00000002;
+/// `STGC_CONSOLIDATE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGC_CONSOLIDATE: DWORD = 0x00000008;
+/// `STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGC_DANGEROUSLYCOMMITMERELYTODISKCACHE: DWORD = 0x00000004;
+/// `STGC_DEFAULT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGC_DEFAULT: DWORD = 0x00000000;
+/// `STGC_ONLYIFCURRENT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGC_ONLYIFCURRENT: DWORD = 0x00000002;
+/// `STGC_OVERWRITE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGC_OVERWRITE: DWORD = 0x00000001;
+/// `STGM_CONVERT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_CONVERT: DWORD = 0x00020000;
+/// `STGM_CREATE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_CREATE: DWORD = 0x00001000;
+/// `STGM_DELETEONRELEASE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_DELETEONRELEASE: DWORD = 0x04000000;
+/// `STGM_DIRECT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_DIRECT: DWORD = 0x00000000;
+/// `STGM_DIRECT_SWMR`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_DIRECT_SWMR: DWORD = 0x00400000;
+/// `STGM_FAILIFTHERE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_FAILIFTHERE: DWORD = 0x00000000;
+/// `STGM_NOSCRATCH`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_NOSCRATCH: DWORD = 0x00100000;
+/// `STGM_NOSNAPSHOT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_NOSNAPSHOT: DWORD = 0x00200000;
+/// `STGM_PRIORITY`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_PRIORITY: DWORD = 0x00040000;
+/// `STGM_READ`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_READ: DWORD = 0x00000000;
+/// `STGM_READWRITE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_READWRITE: DWORD = 0x00000002;
+/// `STGM_SHARE_DENY_NONE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_SHARE_DENY_NONE: DWORD = 0x00000040;
+/// `STGM_SHARE_DENY_READ`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_SHARE_DENY_READ: DWORD = 0x00000030;
+/// `STGM_SHARE_DENY_WRITE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_SHARE_DENY_WRITE: DWORD = 0x00000020;
+/// `STGM_SHARE_EXCLUSIVE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_SHARE_EXCLUSIVE: DWORD = 0x00000010;
+/// `STGM_SIMPLE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_SIMPLE: DWORD = 0x08000000;
+/// `STGM_TRANSACTED`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_TRANSACTED: DWORD = 0x00010000;
+/// `STGM_WRITE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGM_WRITE: DWORD = 0x00000001;
+/// `STGTY_LOCKBYTES`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGTY_LOCKBYTES: DWORD = 0x00000003;
+/// `STGTY_PROPERTY`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGTY_PROPERTY: DWORD = 0x00000004;
+/// `STGTY_STORAGE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGTY_STORAGE: DWORD = 0x00000001;
+/// `STGTY_STREAM`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STGTY_STREAM: DWORD = 0x00000002;
+/// `STG_E_ACCESSDENIED`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_ACCESSDENIED: HRESULT = 0x80030005_u32 as HRESULT;
+/// `STG_E_CANTSAVE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_CANTSAVE: HRESULT = 0x80030103_u32 as HRESULT;
+/// `STG_E_DISKISWRITEPROTECTED`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_DISKISWRITEPROTECTED: HRESULT = 0x80030013_u32 as HRESULT;
+/// `STG_E_FILEALREADYEXISTS`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_FILEALREADYEXISTS: HRESULT = 0x80030050_u32 as HRESULT;
+/// `STG_E_FILENOTFOUND`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_FILENOTFOUND: HRESULT = 0x80030002_u32 as HRESULT;
+/// `STG_E_INSUFFICIENTMEMORY`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INSUFFICIENTMEMORY: HRESULT = 0x80030008_u32 as HRESULT;
+/// `STG_E_INVALIDFLAG`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INVALIDFLAG: HRESULT = 0x800300FF_u32 as HRESULT;
+/// `STG_E_INVALIDFUNCTION`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INVALIDFUNCTION: HRESULT = 0x80030001_u32 as HRESULT;
+/// `STG_E_INVALIDHANDLE`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INVALIDHANDLE: HRESULT = 0x80030006_u32 as HRESULT;
+/// `STG_E_INVALIDPARAMETER`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INVALIDPARAMETER: HRESULT = 0x80030057_u32 as HRESULT;
+/// `STG_E_INVALIDPOINTER`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_INVALIDPOINTER: HRESULT = 0x80030009_u32 as HRESULT;
+/// `STG_E_LOCKVIOLATION`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_LOCKVIOLATION: HRESULT = 0x80030021_u32 as HRESULT;
+/// `STG_E_MEDIUMFULL`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_MEDIUMFULL: HRESULT = 0x80030070_u32 as HRESULT;
+/// `STG_E_NOMOREFILES`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_NOMOREFILES: HRESULT = 0x80030012_u32 as HRESULT;
+/// `STG_E_NOTCURRENT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_NOTCURRENT: HRESULT = 0x80030101_u32 as HRESULT;
+/// `STG_E_PATHNOTFOUND`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_PATHNOTFOUND: HRESULT = 0x80030003_u32 as HRESULT;
+/// `STG_E_READFAULT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_READFAULT: HRESULT = 0x8003001E_u32 as HRESULT;
+/// `STG_E_REVERTED`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_REVERTED: HRESULT = 0x80030102_u32 as HRESULT;
+/// `STG_E_SEEKERROR`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_SEEKERROR: HRESULT = 0x80030019_u32 as HRESULT;
+/// `STG_E_SHAREVIOLATION`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_SHAREVIOLATION: HRESULT = 0x80030020_u32 as HRESULT;
+/// `STG_E_TOOMANYOPENFILES`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_TOOMANYOPENFILES: HRESULT = 0x80030004_u32 as HRESULT;
+/// `STG_E_WRITEFAULT`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STG_E_WRITEFAULT: HRESULT = 0x8003001D_u32 as HRESULT;
+/// `STREAM_SEEK_CUR`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STREAM_SEEK_CUR: DWORD = 0x00000001;
+/// `STREAM_SEEK_END`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STREAM_SEEK_END: DWORD = 0x00000002;
+/// `STREAM_SEEK_SET`, from the Windows SDK headers (as mingw-w64 declares them), which the MAPI headers use.
+pub const STREAM_SEEK_SET: DWORD = 0x00000000;
 /// The vtable of `IUnknown`, in the order the headers declare.
 #[repr(C)]
 pub struct IUnknown_Vtbl {
@@ -1483,6 +1599,713 @@ impl IUnknown_Vtbl {
             QueryInterface: QueryInterface::<Identity, OFFSET>,
             AddRef: AddRef::<Identity, OFFSET>,
             Release: Release::<Identity, OFFSET>,
+        }
+    }
+}
+/// The vtable of `ISequentialStream`, in the order the headers declare.
+#[repr(C)]
+pub struct ISequentialStream_Vtbl {
+    /// The entries of `IUnknown`, which `ISequentialStream` derives from.
+    pub base__: IUnknown_Vtbl,
+    /// The entry of `ISequentialStream::Read`.
+    pub Read: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        pv: *mut ::core::ffi::c_void,
+        cb: ULONG,
+        pcbRead: *mut ULONG,
+    ) -> HRESULT,
+    /// The entry of `ISequentialStream::Write`.
+    pub Write: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        pv: *const ::core::ffi::c_void,
+        cb: ULONG,
+        pcbWritten: *mut ULONG,
+    ) -> HRESULT,
+}
+/// An owned `ISequentialStream` interface pointer (declared in `objidlbase.h`). IID {0C733A30-2A1C-11CE-ADE5-00AA0044773D}. Clone calls AddRef, Drop calls Release.
+#[repr(transparent)]
+#[derive(Clone)]
+pub struct ISequentialStream(IUnknown);
+impl ::core::ops::Deref for ISequentialStream {
+    type Target = IUnknown;
+    fn deref(&self) -> &IUnknown {
+        &self.0
+    }
+}
+// SAFETY: the pointer type is transparent over one owned interface pointer whose vtable is laid out as declared above.
+unsafe impl Interface for ISequentialStream {
+    type Vtable = ISequentialStream_Vtbl;
+}
+/// The interface identifier of `ISequentialStream`: {0C733A30-2A1C-11CE-ADE5-00AA0044773D}.
+pub const IID_ISequentialStream: GUID = GUID::from_parts(
+    0x0C733A30,
+    0x2A1C,
+    0x11CE,
+    [0xAD, 0xE5, 0x00, 0xAA, 0x00, 0x44, 0x77, 0x3D],
+);
+// SAFETY: the IID is the one the headers give for this vtable.
+unsafe impl ComInterface for ISequentialStream {
+    const IID: GUID = IID_ISequentialStream;
+    const BASE_IIDS: &'static [GUID] = &[IID_IUnknown];
+}
+impl ISequentialStream {
+    /// Calls `ISequentialStream::Read` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Read(
+        &self,
+        pv: *mut ::core::ffi::c_void,
+        cb: ULONG,
+        pcbRead: *mut ULONG,
+    ) -> HRESULT {
+        (self.vtable().Read)(self.as_raw(), pv, cb, pcbRead)
+    }
+    /// Calls `ISequentialStream::Write` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Write(
+        &self,
+        pv: *const ::core::ffi::c_void,
+        cb: ULONG,
+        pcbWritten: *mut ULONG,
+    ) -> HRESULT {
+        (self.vtable().Write)(self.as_raw(), pv, cb, pcbWritten)
+    }
+}
+/// Implement `ISequentialStream` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
+pub trait ISequentialStream_Impl {
+    /// `ISequentialStream::Read`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Read(
+        &self,
+        pv: *mut ::core::ffi::c_void,
+        cb: ULONG,
+        pcb_read: *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `ISequentialStream::Write`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Write(
+        &self,
+        pv: *const ::core::ffi::c_void,
+        cb: ULONG,
+        pcb_written: *mut ULONG,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+}
+impl ISequentialStream_Vtbl {
+    /// The vtable for an object `Identity` whose vtable pointer for this
+    /// interface sits `OFFSET` pointers from its start.
+    pub const fn new<Identity: ComObject, const OFFSET: isize>() -> Self
+    where
+        Identity::Impl: ISequentialStream_Impl,
+    {
+        unsafe extern "system" fn Read<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            pv: *mut ::core::ffi::c_void,
+            cb: ULONG,
+            pcbRead: *mut ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: ISequentialStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ISequentialStream_Impl>::Read,
+                    pv,
+                    cb,
+                    pcbRead,
+                )
+            }
+        }
+        unsafe extern "system" fn Write<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            pv: *const ::core::ffi::c_void,
+            cb: ULONG,
+            pcbWritten: *mut ULONG,
+        ) -> HRESULT
+        where
+            Identity::Impl: ISequentialStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as ISequentialStream_Impl>::Write,
+                    pv,
+                    cb,
+                    pcbWritten,
+                )
+            }
+        }
+        ISequentialStream_Vtbl {
+            base__: IUnknown_Vtbl::new::<Identity, OFFSET>(),
+            Read: Read::<Identity, OFFSET>,
+            Write: Write::<Identity, OFFSET>,
+        }
+    }
+}
+/// The vtable of `IStream`, in the order the headers declare.
+#[repr(C)]
+pub struct IStream_Vtbl {
+    /// The entries of `ISequentialStream`, which `IStream` derives from.
+    pub base__: ISequentialStream_Vtbl,
+    /// The entry of `IStream::Seek`.
+    pub Seek: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        dlibMove: LARGE_INTEGER,
+        dwOrigin: DWORD,
+        plibNewPosition: *mut ULARGE_INTEGER,
+    ) -> HRESULT,
+    /// The entry of `IStream::SetSize`.
+    pub SetSize: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        libNewSize: ULARGE_INTEGER,
+    ) -> HRESULT,
+    /// The entry of `IStream::CopyTo`.
+    pub CopyTo: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        pstm: InterfacePtr<IStream>,
+        cb: ULARGE_INTEGER,
+        pcbRead: *mut ULARGE_INTEGER,
+        pcbWritten: *mut ULARGE_INTEGER,
+    ) -> HRESULT,
+    /// The entry of `IStream::Commit`.
+    pub Commit: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        grfCommitFlags: DWORD,
+    ) -> HRESULT,
+    /// The entry of `IStream::Revert`.
+    pub Revert: unsafe extern "system" fn(this: *mut ::core::ffi::c_void) -> HRESULT,
+    /// The entry of `IStream::LockRegion`.
+    pub LockRegion: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        libOffset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dwLockType: DWORD,
+    ) -> HRESULT,
+    /// The entry of `IStream::UnlockRegion`.
+    pub UnlockRegion: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        libOffset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dwLockType: DWORD,
+    ) -> HRESULT,
+    /// The entry of `IStream::Stat`.
+    pub Stat: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        pstatstg: *mut STATSTG,
+        grfStatFlag: DWORD,
+    ) -> HRESULT,
+    /// The entry of `IStream::Clone`.
+    pub Clone: unsafe extern "system" fn(
+        this: *mut ::core::ffi::c_void,
+        ppstm: *mut InterfacePtr<IStream>,
+    ) -> HRESULT,
+}
+/// An owned `IStream` interface pointer (declared in `objidlbase.h`). IID {0000000C-0000-0000-C000-000000000046}. Clone calls AddRef, Drop calls Release.
+#[repr(transparent)]
+#[derive(Clone)]
+pub struct IStream(ISequentialStream);
+impl ::core::ops::Deref for IStream {
+    type Target = ISequentialStream;
+    fn deref(&self) -> &ISequentialStream {
+        &self.0
+    }
+}
+// SAFETY: the pointer type is transparent over one owned interface pointer whose vtable is laid out as declared above.
+unsafe impl Interface for IStream {
+    type Vtable = IStream_Vtbl;
+}
+/// The interface identifier of `IStream`: {0000000C-0000-0000-C000-000000000046}.
+pub const IID_IStream: GUID = GUID::from_parts(
+    0x0000000C,
+    0x0000,
+    0x0000,
+    [0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46],
+);
+// SAFETY: the IID is the one the headers give for this vtable.
+unsafe impl ComInterface for IStream {
+    const IID: GUID = IID_IStream;
+    const BASE_IIDS: &'static [GUID] = &[IID_ISequentialStream, IID_IUnknown];
+}
+impl IStream {
+    /// Calls `IStream::Seek` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Seek(
+        &self,
+        dlibMove: LARGE_INTEGER,
+        dwOrigin: DWORD,
+        plibNewPosition: *mut ULARGE_INTEGER,
+    ) -> HRESULT {
+        (self.vtable().Seek)(self.as_raw(), dlibMove, dwOrigin, plibNewPosition)
+    }
+    /// Calls `IStream::SetSize` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn SetSize(&self, libNewSize: ULARGE_INTEGER) -> HRESULT {
+        (self.vtable().SetSize)(self.as_raw(), libNewSize)
+    }
+    /// Calls `IStream::CopyTo` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn CopyTo(
+        &self,
+        pstm: InterfacePtr<IStream>,
+        cb: ULARGE_INTEGER,
+        pcbRead: *mut ULARGE_INTEGER,
+        pcbWritten: *mut ULARGE_INTEGER,
+    ) -> HRESULT {
+        (self.vtable().CopyTo)(self.as_raw(), pstm, cb, pcbRead, pcbWritten)
+    }
+    /// Calls `IStream::Commit` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Commit(&self, grfCommitFlags: DWORD) -> HRESULT {
+        (self.vtable().Commit)(self.as_raw(), grfCommitFlags)
+    }
+    /// Calls `IStream::Revert` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Revert(&self) -> HRESULT {
+        (self.vtable().Revert)(self.as_raw())
+    }
+    /// Calls `IStream::LockRegion` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn LockRegion(
+        &self,
+        libOffset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dwLockType: DWORD,
+    ) -> HRESULT {
+        (self.vtable().LockRegion)(self.as_raw(), libOffset, cb, dwLockType)
+    }
+    /// Calls `IStream::UnlockRegion` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn UnlockRegion(
+        &self,
+        libOffset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dwLockType: DWORD,
+    ) -> HRESULT {
+        (self.vtable().UnlockRegion)(self.as_raw(), libOffset, cb, dwLockType)
+    }
+    /// Calls `IStream::Stat` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Stat(&self, pstatstg: *mut STATSTG, grfStatFlag: DWORD) -> HRESULT {
+        (self.vtable().Stat)(self.as_raw(), pstatstg, grfStatFlag)
+    }
+    /// Calls `IStream::Clone` through the vtable.
+    ///
+    /// # Safety
+    /// The arguments must be valid as the MAPI documentation of this method requires.
+    #[inline]
+    pub unsafe fn Clone(&self, ppstm: *mut InterfacePtr<IStream>) -> HRESULT {
+        (self.vtable().Clone)(self.as_raw(), ppstm)
+    }
+}
+/// Implement `IStream` in Rust. Each method is `unsafe`: it receives the caller's raw arguments, unchecked, so only an implementation can rely on what the MAPI documentation promises about them, and safe code cannot call it with made-up pointers. A method left out answers `MAPI_E_NO_SUPPORT`; a panic becomes the method's failure value (`E_UNEXPECTED` for an HRESULT).
+pub trait IStream_Impl: ISequentialStream_Impl {
+    /// `IStream::Seek`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Seek(
+        &self,
+        dlib_move: LARGE_INTEGER,
+        dw_origin: DWORD,
+        plib_new_position: *mut ULARGE_INTEGER,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::SetSize`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn SetSize(&self, lib_new_size: ULARGE_INTEGER) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::CopyTo`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn CopyTo(
+        &self,
+        pstm: InterfacePtr<IStream>,
+        cb: ULARGE_INTEGER,
+        pcb_read: *mut ULARGE_INTEGER,
+        pcb_written: *mut ULARGE_INTEGER,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::Commit`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Commit(&self, grf_commit_flags: DWORD) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::Revert`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Revert(&self) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::LockRegion`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn LockRegion(
+        &self,
+        lib_offset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dw_lock_type: DWORD,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::UnlockRegion`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn UnlockRegion(
+        &self,
+        lib_offset: ULARGE_INTEGER,
+        cb: ULARGE_INTEGER,
+        dw_lock_type: DWORD,
+    ) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::Stat`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Stat(&self, pstatstg: *mut STATSTG, grf_stat_flag: DWORD) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+    /// `IStream::Clone`, declared in `objidlbase.h`.
+    ///
+    /// Not implementing it answers the method's not-implemented value
+    /// ([`NotImplemented`]: `MAPI_E_NO_SUPPORT` for an HRESULT).
+    ///
+    /// # Safety
+    /// The arguments are the caller's, unchecked: pointers are valid only as the
+    /// MAPI documentation of this method says they are.
+    #[allow(unused_variables)]
+    unsafe fn Clone(&self, ppstm: *mut InterfacePtr<IStream>) -> HRESULT {
+        NotImplemented::not_implemented()
+    }
+}
+impl IStream_Vtbl {
+    /// The vtable for an object `Identity` whose vtable pointer for this
+    /// interface sits `OFFSET` pointers from its start.
+    pub const fn new<Identity: ComObject, const OFFSET: isize>() -> Self
+    where
+        Identity::Impl: IStream_Impl,
+    {
+        unsafe extern "system" fn Seek<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            dlibMove: LARGE_INTEGER,
+            dwOrigin: DWORD,
+            plibNewPosition: *mut ULARGE_INTEGER,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IStream_Impl>::Seek,
+                    dlibMove,
+                    dwOrigin,
+                    plibNewPosition,
+                )
+            }
+        }
+        unsafe extern "system" fn SetSize<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            libNewSize: ULARGE_INTEGER,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IStream_Impl>::SetSize, libNewSize)
+            }
+        }
+        unsafe extern "system" fn CopyTo<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            pstm: InterfacePtr<IStream>,
+            cb: ULARGE_INTEGER,
+            pcbRead: *mut ULARGE_INTEGER,
+            pcbWritten: *mut ULARGE_INTEGER,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call4::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IStream_Impl>::CopyTo,
+                    pstm,
+                    cb,
+                    pcbRead,
+                    pcbWritten,
+                )
+            }
+        }
+        unsafe extern "system" fn Commit<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            grfCommitFlags: DWORD,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IStream_Impl>::Commit, grfCommitFlags)
+            }
+        }
+        unsafe extern "system" fn Revert<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call0::<
+                    Identity,
+                    OFFSET,
+                    _,
+                >(this, <Identity::Impl as IStream_Impl>::Revert)
+            }
+        }
+        unsafe extern "system" fn LockRegion<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            libOffset: ULARGE_INTEGER,
+            cb: ULARGE_INTEGER,
+            dwLockType: DWORD,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IStream_Impl>::LockRegion,
+                    libOffset,
+                    cb,
+                    dwLockType,
+                )
+            }
+        }
+        unsafe extern "system" fn UnlockRegion<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            libOffset: ULARGE_INTEGER,
+            cb: ULARGE_INTEGER,
+            dwLockType: DWORD,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call3::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                    _,
+                >(
+                    this,
+                    <Identity::Impl as IStream_Impl>::UnlockRegion,
+                    libOffset,
+                    cb,
+                    dwLockType,
+                )
+            }
+        }
+        unsafe extern "system" fn Stat<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            pstatstg: *mut STATSTG,
+            grfStatFlag: DWORD,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call2::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IStream_Impl>::Stat, pstatstg, grfStatFlag)
+            }
+        }
+        unsafe extern "system" fn Clone<Identity: ComObject, const OFFSET: isize>(
+            this: *mut ::core::ffi::c_void,
+            ppstm: *mut InterfacePtr<IStream>,
+        ) -> HRESULT
+        where
+            Identity::Impl: IStream_Impl,
+        {
+            // SAFETY: the caller holds a pointer to the vtable slot at OFFSET of a live Identity, which is what this entry was built for, and its arguments, passed on unchanged, are what the method's contract covers.
+            unsafe {
+                call1::<
+                    Identity,
+                    OFFSET,
+                    _,
+                    _,
+                >(this, <Identity::Impl as IStream_Impl>::Clone, ppstm)
+            }
+        }
+        IStream_Vtbl {
+            base__: ISequentialStream_Vtbl::new::<Identity, OFFSET>(),
+            Seek: Seek::<Identity, OFFSET>,
+            SetSize: SetSize::<Identity, OFFSET>,
+            CopyTo: CopyTo::<Identity, OFFSET>,
+            Commit: Commit::<Identity, OFFSET>,
+            Revert: Revert::<Identity, OFFSET>,
+            LockRegion: LockRegion::<Identity, OFFSET>,
+            UnlockRegion: UnlockRegion::<Identity, OFFSET>,
+            Stat: Stat::<Identity, OFFSET>,
+            Clone: Clone::<Identity, OFFSET>,
         }
     }
 }

@@ -164,6 +164,13 @@ pub static SORT_TABLE_SORTS: Rule = Rule {
     says: "After SortTable on one column (PR_MESSAGE_SIZE, descending), the table gives the same rows in that order.",
 };
 
+/// A message's `PR_BODY_W` opens as an `IStream` that reads what `GetProps` gives.
+pub static BODY_STREAM: Rule = Rule {
+    name: "body-stream",
+    source: "IMAPIProp::OpenProperty",
+    says: "A message's PR_BODY_W opens with OpenProperty(IID_IStream); the stream reads the text GetProps gives (UTF-16LE, a terminating NUL allowed) and Stat gives its size.",
+};
+
 /// Every rule, in the order reports list them.
 pub static ALL: &[&Rule] = &[
     &PROVIDER_STARTS,
@@ -189,6 +196,7 @@ pub static ALL: &[&Rule] = &[
     &SUPPORT_MASK_PRESENT,
     &STATUS_ROW,
     &SORT_TABLE_SORTS,
+    &BODY_STREAM,
     &SERVICE_ENTRY,
     &STORE_SECTION,
     &STORE_LOGOFF,

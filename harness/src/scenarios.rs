@@ -6,7 +6,8 @@
 //! 3. `bad_arguments`: calls that must fail, with `[out]` pointers to check.
 //! 4. `inbox_contents`: `GetReceiveFolder`, `OpenEntry`, the inbox's properties, its
 //!    contents table (`SetColumns` with `TBL_BATCH`, `QueryRows` to the end and once
-//!    more).
+//!    more), and its first messages opened from their rows, their bodies read through
+//!    `OpenProperty(PR_BODY_W, IID_IStream)`.
 //! 5. `hierarchy`: the special folders the store names (`PR_IPM_OUTBOX_ENTRYID`,
 //!    `PR_IPM_SENTMAIL_ENTRYID`, `PR_IPM_WASTEBASKET_ENTRYID`), the IPM subtree
 //!    (`PR_IPM_SUBTREE_ENTRYID`), its properties and its hierarchy table.
@@ -1146,6 +1147,7 @@ fn round_trip(ctx: &mut Ctx<'_>, what: &str, rows: &[PropList]) {
             sys::MAPI_MESSAGE => match object.cast::<sys::IMessage>() {
                 Ok(m) => {
                     check_interface(ctx.report, &format!("{object_what} (IMessage)"), &m);
+                    body_stream(ctx.report, &object_what, &m);
                     (*m).clone()
                 }
                 Err(hr) => {
@@ -1202,6 +1204,102 @@ fn round_trip(ctx: &mut Ctx<'_>, what: &str, rows: &[PropList]) {
             });
         }
     }
+}
+
+/// The most a body stream is read to (bodies beyond are not compared).
+const BODY_LIMIT: usize = 16 << 20;
+
+/// `body-stream`: `PR_BODY_W` through `OpenProperty(IID_IStream)` against `GetProps`.
+fn body_stream(report: &mut Report, what: &str, message: &sys::IMessage) {
+    let prop: sys::IMAPIProp = (**message).clone();
+    let Some(props) = get_props(report, what, &prop, Some(&[sys::PR_BODY_W])) else {
+        return;
+    };
+    let Some(text) = props.iter().find_map(|(tag, v)| match v {
+        OwnedValue::Unicode(w) if *tag == sys::PR_BODY_W => Some(w.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    let expected: Vec<u8> = text.iter().flat_map(|u| u.to_le_bytes()).collect();
+    let mut out = sys::InterfacePtr::<sys::IUnknown>::from_raw(SENTINEL as *mut c_void);
+    let label = format!("{what}: OpenProperty(PR_BODY_W, IID_IStream)");
+    // SAFETY: a live message, an IID alive for the call, a writable out-pointer.
+    let hr = alloc::label(&label, || unsafe {
+        message.OpenProperty(sys::PR_BODY_W, &sys::IID_IStream, 0, 0, &mut out)
+    });
+    if hr != sys::S_OK {
+        if hr < 0 {
+            report.check(&rules::OUT_NULL_ON_FAILURE, out.is_null(), || {
+                format!(
+                    "{label} failed ({}) and left {:?} in lppUnk",
+                    name(hr),
+                    out.as_raw()
+                )
+            });
+        }
+        report.fail(
+            &rules::BODY_STREAM,
+            format!("{label} answered {}", name(hr)),
+        );
+        return;
+    }
+    // SAFETY: the one reference OpenProperty handed over.
+    let Some(stream) = (unsafe { take(out) }).and_then(|u| u.cast::<sys::IStream>().ok()) else {
+        report.fail(
+            &rules::BODY_STREAM,
+            format!("{label} succeeded without an IStream"),
+        );
+        return;
+    };
+    let mut read = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    while read.len() < BODY_LIMIT {
+        let mut n: ULONG = 0;
+        // SAFETY: a writable buffer of its length and a writable count.
+        let hr = unsafe { stream.Read(buf.as_mut_ptr().cast(), buf.len() as ULONG, &mut n) };
+        if hr < 0 {
+            report.fail(
+                &rules::BODY_STREAM,
+                format!("{label}: IStream::Read answered {}", name(hr)),
+            );
+            return;
+        }
+        if n == 0 {
+            break;
+        }
+        read.extend_from_slice(&buf[..(n as usize).min(buf.len())]);
+    }
+    let same = read == expected || read.strip_suffix(&[0, 0]) == Some(&expected[..]);
+    report.check(&rules::BODY_STREAM, same, || {
+        format!(
+            "{label}: the stream reads {} bytes, GetProps' PR_BODY_W is {} bytes of UTF-16{}",
+            read.len(),
+            expected.len(),
+            if read.len() == expected.len() {
+                ", different"
+            } else {
+                ""
+            }
+        )
+    });
+    // SAFETY: STATSTG is plain data, all zeros a valid value.
+    let mut stat: sys::STATSTG = unsafe { std::mem::zeroed() };
+    // SAFETY: a writable STATSTG; no name asked, so nothing to free.
+    let hr = unsafe { stream.Stat(&mut stat, sys::STATFLAG_NONAME) };
+    // SAFETY: every member of the union is plain integers.
+    let size = unsafe { stat.cbSize.QuadPart };
+    report.check(
+        &rules::BODY_STREAM,
+        hr == sys::S_OK && size == read.len() as u64,
+        || {
+            format!(
+                "{label}: IStream::Stat answered {} with {size} bytes for a stream of {}",
+                name(hr),
+                read.len()
+            )
+        },
+    );
 }
 
 /// `IMsgStore::CompareEntryIDs`.

@@ -15,6 +15,7 @@ use mapi_harness::{Config, Outcome, Provider};
 use mapi_sync::mem::{Allocators, Buffer};
 use mapi_sync::prelude::*;
 use mapi_sync::props::{self, Prop, PropArray, PropValue, RowSet};
+use mapi_sync::stream::Stream;
 use mapi_sync::sys::{self, HRESULT, ULONG, ULONG_PTR};
 use mapi_sync::FreeThreaded;
 
@@ -35,6 +36,8 @@ enum Bug {
     NotifyAfterUnadvise,
     /// The store keeps a reference to itself that it never gives back.
     StoreKeepsItself,
+    /// A message's body stream lacks the body's last character.
+    ShortBodyStream,
 }
 
 /// What a logon's objects share.
@@ -387,7 +390,8 @@ impl sys::IMAPIProp_Impl for FixtureMessage {
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
-        let owned = message_props(self.n);
+        let mut owned = message_props(self.n);
+        owned.push((sys::PR_BODY_W, props::OwnedValue::Unicode(body(self.n))));
         // SAFETY: GetProps' contract.
         unsafe {
             answer_owned(
@@ -399,6 +403,38 @@ impl sys::IMAPIProp_Impl for FixtureMessage {
             )
         }
     }
+
+    unsafe fn OpenProperty(
+        &self,
+        ulPropTag: ULONG,
+        _: sys::LPCIID,
+        _: ULONG,
+        _: ULONG,
+        lppUnk: *mut sys::LPUNKNOWN,
+    ) -> HRESULT {
+        if lppUnk.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: non-null and writable (OpenProperty's contract).
+        unsafe { *lppUnk = sys::InterfacePtr::null() };
+        if ulPropTag != sys::PR_BODY_W {
+            return sys::MAPI_E_NOT_FOUND;
+        }
+        let mut text = body(self.n);
+        if self.shared.bug == Bug::ShortBodyStream {
+            text.pop();
+        }
+        let bytes: Vec<u8> = text.iter().flat_map(|u| u.to_le_bytes()).collect();
+        let stream = Stream::read_only(std::io::Cursor::new(bytes)).into_istream();
+        // SAFETY: as above; the stream's one reference moves to the caller.
+        unsafe { *lppUnk = sys::InterfacePtr::from_raw(stream.into_raw()) };
+        sys::S_OK
+    }
+}
+
+/// Message `n`'s `PR_BODY_W`.
+fn body(n: u8) -> Vec<u16> {
+    format!("The body of message {n}.").encode_utf16().collect()
 }
 
 impl sys::IMessage_Impl for FixtureMessage {}
@@ -1034,6 +1070,23 @@ fn folder_rows_without_a_record_key_are_caught_by_record_key_present() {
         seen,
         ["the IPM subtree's hierarchy table: 1 of 1 rows have no PR_RECORD_KEY (row 0: PT_ERROR MAPI_E_NOT_FOUND)"]
     );
+}
+
+#[test]
+fn a_body_stream_that_differs_is_caught_by_body_stream() {
+    // Each of the inbox's three messages: its stream is one character short.
+    let seen = caught_by(Bug::ShortBodyStream, "body-stream");
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    for (i, s) in seen.iter().enumerate() {
+        assert_eq!(
+            s,
+            &format!(
+                "the object of the inbox's contents table, row {i}: OpenProperty(PR_BODY_W, \
+                 IID_IStream): the stream reads 42 bytes, GetProps' PR_BODY_W is 44 bytes of \
+                 UTF-16"
+            )
+        );
+    }
 }
 
 #[test]

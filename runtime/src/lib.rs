@@ -15,8 +15,9 @@
 //! | `service/` | the message service's entry point, `ServiceEntry`, and profile sections |
 //! | `module.rs` | the provider module's lifetime (pinning, `DllCanUnloadNow`) |
 //! | `error.rs` | [`Error`] and HRESULTs |
+//! | `stream.rs` | [`stream::Stream`]: a COM `IStream` over a provider's `Read + Seek` (or writable) value |
 //!
-//! The store framework, its tables, streams and notifications will each be a module of
+//! The store framework, its tables and notifications will each be a module of
 //! their own beside these, on top of `ll/` and `props/`.
 //!
 //! It is a crate of its own so that it builds beside the macros' syn, quote and
@@ -36,6 +37,7 @@ pub mod provider;
 // ServiceEntry, IProviderAdmin and profile sections are mapispi.h's.
 #[cfg(feature = "mapispi")]
 pub mod service;
+pub mod stream;
 mod sync;
 
 pub use com::{ComClass, FreeThreaded, Object, This, WeakObject};

@@ -10,6 +10,7 @@
 //! answers with its own ids and properties only.
 
 use mapi_sync_runtime::props::{prop_id, Prop};
+use mapi_sync_runtime::stream::Stream;
 use mapi_sync_runtime::sys::ULONG;
 use mapi_sync_runtime::{Progress, Result, SyncRequest};
 
@@ -117,6 +118,21 @@ pub trait Backend: Send + Sync + 'static {
         id: &[u8],
         answer: &mut dyn FnMut(&[Prop<'_>]),
     ) -> Result<()>;
+
+    /// Message `id`'s property `tag` (of folder `folder`) as a stream, for
+    /// `IMAPIProp::OpenProperty(tag, IID_IStream)`, which is how Outlook reads bodies
+    /// (`PR_BODY_W`, `PR_HTML`) and other big binary and string values. `Ok(None)`, the
+    /// default, serves the value [`message_properties`](Backend::message_properties)
+    /// gives (converted as `GetProps` converts it: `PR_BODY_A` of a `PR_BODY_W` through
+    /// the code page); return a read-only [`Stream`] over a file or a database blob
+    /// (`Stream::read_only`) to serve a value without holding it in memory.
+    /// `MAPI_E_NOT_FOUND` for a property the message lacks. `tag`'s type is the one the
+    /// caller asked for (`PT_UNICODE` text is UTF-16LE without a terminating NUL,
+    /// `PT_STRING8` the code page's bytes, `PT_BINARY` the bytes).
+    fn message_stream(&self, folder: &[u8], id: &[u8], tag: ULONG) -> Result<Option<Stream>> {
+        let _ = (folder, id, tag);
+        Ok(None)
+    }
 
     /// For each message `ids[i]` of folder `folder` that still exists, calls
     /// `answer(i, props)` once with its values among `columns` (matched by property

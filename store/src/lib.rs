@@ -13,7 +13,10 @@
 //!   `PR_IPM_*_ENTRYID` and `PR_VALID_FOLDER_MASK`;
 //! - [`backend`]: [`Backend`](backend::Backend), what a provider implements: the store's
 //!   identity, its folder tree, its messages as table rows (only the columns asked for)
-//!   and as objects;
+//!   and as objects, and their big values as streams
+//!   ([`message_stream`](backend::Backend::message_stream): `IMessage::OpenProperty(…,
+//!   IID_IStream)` on `PR_BODY_W`, `PR_BODY_A`, `PR_HTML` or any binary or string
+//!   property, read-only; by default from the property's value);
 //! - [`tree`]: the backend's folders in that layout, checked (no folder listed twice, no
 //!   missing parent, no cycle), with what a hierarchy table shows (`PR_DEPTH` with or
 //!   without `CONVENIENT_DEPTH`);

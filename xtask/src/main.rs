@@ -232,7 +232,7 @@ const RUST_HOST_TESTS: [&str; 7] = [
 
 /// The store framework's tests of its `ll/` module (its only unsafe code: the MAPI objects
 /// and the caller's restrictions and sort orders), which Miri and valgrind run too.
-const STORE_UNSAFE_TESTS: [&str; 7] = [
+const STORE_UNSAFE_TESTS: [&str; 8] = [
     "table_object",
     "store_objects",
     "logon",
@@ -240,6 +240,7 @@ const STORE_UNSAFE_TESTS: [&str; 7] = [
     "named",
     "service_entry",
     "status",
+    "streams",
 ];
 
 /// `--test NAME` for each of `tests`.
