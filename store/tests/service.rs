@@ -44,7 +44,8 @@ fn configured_through_its_service_entry_it_passes_every_rule() {
     let report = mapi_harness::run(config(dir.path(), name("Notes")));
     let text = report.to_text();
     for (rule, outcome) in report.outcomes() {
-        let expected = if rule == "no-notify-after-unadvise" {
+        // No notifications yet; its messages have no body to read as a stream.
+        let expected = if ["no-notify-after-unadvise", "body-stream"].contains(&rule) {
             Outcome::NotApplicable
         } else {
             Outcome::Pass
