@@ -36,6 +36,7 @@ pub mod admin;
 pub mod alloc;
 pub mod host;
 pub mod mapisvc;
+mod named;
 pub mod report;
 pub mod rules;
 pub mod scenarios;

@@ -61,7 +61,7 @@ struct Args {
     #[arg(long)]
     fail_allocation: Option<u64>,
     /// Play only these scenarios (repeat the option): interfaces, store-properties,
-    /// bad-arguments, inbox-contents, hierarchy, advise.
+    /// named-properties, bad-arguments, inbox-contents, hierarchy, advise, sync.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     scenarios: Vec<Scenario>,
 }

@@ -201,7 +201,15 @@ pub static ALL: &[&Rule] = &[
     &STORE_SECTION,
     &STORE_LOGOFF,
     &MAPISVC_REGISTERS,
+    &NAMED_PROPERTIES,
 ];
+
+/// `GetIDsFromNames` maps Outlook's names, one map for the store's objects.
+pub static NAMED_PROPERTIES: Rule = Rule {
+    name: "named-properties",
+    source: "IMAPIProp::GetIDsFromNames",
+    says: "GetIDsFromNames with MAPI_CREATE gives each name an identifier from 0x8000 to 0xFFFE, of type PT_UNSPECIFIED, distinct; the store's folders give the same identifiers without MAPI_CREATE; GetNamesFromIDs gives the names back, NULL with MAPI_W_ERRORS_RETURNED for a tag that is no named property's.",
+};
 
 /// MAPISVC.INF registers the service as MAPI reads it.
 pub static MAPISVC_REGISTERS: Rule = Rule {

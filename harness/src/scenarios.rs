@@ -76,13 +76,16 @@ pub enum Scenario {
     Advise,
     /// `IMAPISync::SynchronizeInBackground` while another thread reads the inbox.
     Sync,
+    /// `GetIDsFromNames` for Outlook's property sets, and the names back.
+    NamedProperties,
 }
 
 impl Scenario {
     /// Every scenario, in the order a run plays them.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 8] = [
         Scenario::Interfaces,
         Scenario::StoreProperties,
+        Scenario::NamedProperties,
         Scenario::BadArguments,
         Scenario::InboxContents,
         Scenario::Hierarchy,
@@ -100,6 +103,7 @@ impl Scenario {
             Scenario::Hierarchy => "hierarchy",
             Scenario::Advise => "advise",
             Scenario::Sync => "sync",
+            Scenario::NamedProperties => "named-properties",
         }
     }
 
@@ -118,6 +122,9 @@ pub fn run_all(ctx: &mut Ctx<'_>, scenarios: &[Scenario]) {
     let mut store_props = None;
     if wanted(Scenario::StoreProperties) {
         store_props = store_properties(ctx);
+    }
+    if wanted(Scenario::NamedProperties) {
+        crate::named::named_properties(ctx);
     }
     if wanted(Scenario::BadArguments) {
         bad_arguments(ctx);
