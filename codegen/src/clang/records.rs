@@ -126,6 +126,9 @@ impl Records {
     fn c_type(&self, ty: Type<'_>) -> Option<CType> {
         match ty.kind() {
             CXType_Elaborated => self.c_type(ty.named()),
+            // C++'s builtin, which the bindings declare as a type of its own (a 16-bit
+            // unit): `WCHAR` is a `wchar_t`, as the headers say.
+            CXType_WChar => Some(CType::Named("wchar_t".into())),
             CXType_Pointer => Some(CType::Ptr {
                 is_const: ty.pointee().is_const(),
                 to: Box::new(self.c_type(ty.pointee())?),
