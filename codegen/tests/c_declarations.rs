@@ -382,16 +382,26 @@ fn the_items_rendered_from_the_records_are_bindgens() {
         ours > 3 * theirs,
         "rendered {rendered:?}, bindgen's {bindgens:?}"
     );
-    // A pointer typedef renders; an interface pointer stays bindgen's.
-    let x64 = &g.model.targets[0].name;
-    let item = records
-        .render_in(x64, "LPSBinary")
-        .expect("a pointer typedef");
-    assert_eq!(tokens(&item), "pub type LPSBinary = * mut _SBinary ;");
-    assert!(
-        records.render_in(x64, "LPMAPITABLE").is_none(),
-        "an interface pointer"
+    // Pointer typedefs render, to an interface emitted or not, to a function typedef
+    // (bindgen's is a pointer already); i686's spelled-out one stays bindgen's.
+    let typedef = |name: &str| tokens(&records.render_in("x86_64", name).expect(name));
+    assert_eq!(
+        typedef("LPSBinary"),
+        "pub type LPSBinary = * mut _SBinary ;"
     );
+    assert_eq!(
+        typedef("LPMAPITABLE"),
+        "pub type LPMAPITABLE = InterfacePtr < IMAPITable > ;"
+    );
+    assert_eq!(
+        typedef("LPSTREAM"),
+        "pub type LPSTREAM = * mut :: core :: ffi :: c_void ;"
+    );
+    assert_eq!(
+        typedef("LPALLOCATEBUFFER"),
+        "pub type LPALLOCATEBUFFER = ALLOCATEBUFFER ;"
+    );
+    assert!(records.render_in("i686", "LPALLOCATEBUFFER").is_none());
 }
 
 fn tokens(item: &syn::Item) -> String {

@@ -3,29 +3,31 @@
 //! the bindings come out byte for byte as bindgen's items gave them:
 //!
 //! - a typedef of a scalar, a record, an enum's typedef or a pointer to them: `pub type
-//!   LPSBinary = *mut _SBinary;` ([`gen_typedef`]);
+//!   LPSBinary = *mut _SBinary;` (`gen_typedef`); a pointer to an interface is
+//!   `InterfacePtr<IFoo>` where the bindings emit `IFoo`, `*mut c_void` where they do not
+//!   (`LPSTREAM`), as the selection typed bindgen's; a pointer to a function typedef is
+//!   the typedef, which bindgen makes a pointer itself (`LPFNABSDI` is `ACCELERATEABSDI`);
 //! - a typedef of a function type or of a pointer to one, its parameters under the
 //!   headers' names (bindgen's `argN` for an unnamed one): `Option<unsafe extern "system"
-//!   fn(..)>` ([`gen_typedef`]);
+//!   fn(..)>` (`gen_typedef`);
 //! - the typedef of a named enum, `pub use self::tagTYPEKIND as TYPEKIND;`
-//!   ([`gen_enum_alias`]);
-//! - an enum as its integer type ([`gen_enum`]) and each enumerator as a constant of the
-//!   enum's type ([`gen_enumerator`]);
+//!   (`gen_enum_alias`);
+//! - an enum as its integer type (`gen_enum`) and each enumerator as a constant of the
+//!   enum's type (`gen_enumerator`);
 //! - a struct or union whose fields are all of those types or arrays of them
-//!   ([`gen_record`]).
+//!   (`gen_record`), a struct declared and never defined with a private member of no
+//!   size (`gen_opaque`).
 //!
-//! What stays bindgen's item (`None` here): a struct declared and never defined (bindgen
-//! spells it with a private `_unused` member), a record with a member of a function
-//! pointer type (the records do not keep a member's parameter names, which bindgen
-//! writes), a typedef of a pointer to a function typedef (bindgen names the typedef on
-//! x86_64 and spells the function type out on i686), a pointer to an interface (the
-//! records do not mark interfaces; bindgen's is `InterfacePtr<IFoo>` or `*mut c_void`),
-//! a name no record of the target declares, and what the records leave out (bit-fields,
-//! arrays of arrays, C++'s builtin `wchar_t`). Which record an item comes from is the
-//! item's name, in the records of its target (of the first target for an item every
-//! target shares).
+//! What stays bindgen's item (`None` here): a record with a member of a function pointer
+//! type (the records do not keep a member's parameter names, which bindgen writes), a
+//! typedef of a function type whose parameters it does not name (i686's records spell
+//! `LPFNABSDI`'s `ACCELERATEABSDI *` out with no names, so the manifest's corrections of
+//! parameters by name miss them), a name no record of the target declares, and what the
+//! records leave out (bit-fields, arrays of arrays, C++'s builtin `wchar_t`). Which record
+//! an item comes from is the item's name, in the records of its target (of the first
+//! target for an item every target shares).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -37,6 +39,8 @@ use crate::ir::{Abi, CType, Declaration, DeclarationKind, Field, ItemKey, Model,
 #[derive(Default)]
 struct Target<'m> {
     by_name: HashMap<&'m str, &'m Declaration>,
+    /// The interfaces the bindings emit.
+    emitted: HashSet<&'m str>,
     /// Enumerator name -> its enum's name and value.
     enumerators: HashMap<&'m str, (&'m str, i128)>,
 }
@@ -54,7 +58,10 @@ impl<'m> Records<'m> {
             .targets
             .iter()
             .map(|t| {
-                let mut index = Target::default();
+                let mut index = Target {
+                    emitted: model.interfaces.iter().map(|i| i.name.as_str()).collect(),
+                    ..Target::default()
+                };
                 for d in model.header_declarations.get(&t.name).into_iter().flatten() {
                     index.by_name.entry(&d.name).or_insert(d);
                     if let DeclarationKind::Enum { constants, .. } = &d.kind {
@@ -96,7 +103,7 @@ impl<'m> Records<'m> {
             DeclarationKind::Enum { ty, .. } => gen_enum(&d.name, ty),
             DeclarationKind::Struct { fields } => gen_record(t, &d.name, false, fields),
             DeclarationKind::Union { fields } => gen_record(t, &d.name, true, fields),
-            DeclarationKind::Opaque => None,
+            DeclarationKind::Opaque => Some(gen_opaque(&d.name)),
         }
     }
 }
@@ -187,6 +194,17 @@ fn gen_record(t: &Target<'_>, name: &str, union: bool, fields: &[Field]) -> Opti
     })
 }
 
+/// A struct declared and never defined, as bindgen declares it: a private member of no
+/// size.
+fn gen_opaque(name: &str) -> syn::Item {
+    let name = ident(name);
+    syn::parse_quote! {
+        #[repr(C)]
+        #[derive(Debug)]
+        pub struct #name { _unused: [u8; 0], }
+    }
+}
+
 /// `pub name: T`, an array's `[T; Nusize]`.
 fn gen_field(t: &Target<'_>, f: &Field) -> Option<TokenStream> {
     let name = param_ident(&f.name);
@@ -210,12 +228,34 @@ fn value_type(t: &Target<'_>, ty: &CType) -> Option<TokenStream> {
             quote!(#p)
         }
         CType::Named(n) => {
-            // bindgen spells a function typedef's name per target (see the module doc).
-            if let DeclarationKind::Typedef(CType::Fn { .. }) = t.kind_of(n)? {
+            // A function type by value is no type of its own in Rust.
+            if is_function(t, n)? {
                 return None;
             }
             let n = ident(n);
             quote!(#n)
+        }
+        // bindgen's function typedef is the pointer already: `LPFNABSDI` is an
+        // `ACCELERATEABSDI *`, `pub type LPFNABSDI = ACCELERATEABSDI;`.
+        CType::Ptr { to, .. } if matches!(&**to, CType::Named(n) if is_function(t, n) == Some(true)) =>
+        {
+            let CType::Named(n) = &**to else {
+                unreachable!()
+            };
+            let n = ident(n);
+            quote!(#n)
+        }
+        // bindgen's interface pointers, as the selection typed them.
+        CType::Ptr { to, .. } if matches!(**to, CType::Interface(_)) => {
+            let CType::Interface(name) = &**to else {
+                unreachable!()
+            };
+            if t.emitted.contains(name.as_str()) {
+                let name = ident(name);
+                quote!(InterfacePtr<#name>)
+            } else {
+                quote!(*mut ::core::ffi::c_void)
+            }
         }
         CType::Ptr { is_const, to } => {
             let to = value_type(t, to)?;
@@ -227,6 +267,15 @@ fn value_type(t: &Target<'_>, ty: &CType) -> Option<TokenStream> {
         }
         CType::Interface(_) | CType::Fn { .. } => return None,
     })
+}
+
+/// Whether the target's typedef `name` names a function type; `None` if no record of the
+/// target declares `name`.
+fn is_function(t: &Target<'_>, name: &str) -> Option<bool> {
+    Some(matches!(
+        t.kind_of(name)?,
+        DeclarationKind::Typedef(CType::Fn { .. })
+    ))
 }
 
 /// `::core::option::Option<unsafe extern "ABI" fn(a: A, ..) -> R>`, the parameters under
@@ -264,7 +313,7 @@ fn fn_pointer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Target as ModelTarget;
+    use crate::ir::{Interface, Target as ModelTarget};
 
     fn named(n: &str) -> CType {
         CType::Named(n.into())
@@ -324,7 +373,9 @@ mod tests {
             typedef("CALLBACK", function(2), &["cb", ""]),
             typedef("LPCALLBACK", ptr(named("CALLBACK")), &[]),
             typedef("LPSPELLED", ptr(function(1)), &[]),
-            typedef("LPUNKNOWN", ptr(named("IUnknown")), &[]),
+            typedef("LPUNKNOWN", ptr(CType::Interface("IUnknown".into())), &[]),
+            typedef("LPSTREAM", ptr(CType::Interface("IStream".into())), &[]),
+            typedef("LPNOTHING", ptr(named("NOTHING")), &[]),
             Declaration::opaque("HBODY__", "h"),
         ];
         Model {
@@ -334,6 +385,15 @@ mod tests {
                 ..Default::default()
             }],
             header_declarations: [("x86_64".to_string(), declarations)].into(),
+            interfaces: vec![Interface {
+                name: "IUnknown".into(),
+                base: None,
+                iid: None,
+                header: "h".into(),
+                line: 1,
+                methods: vec![],
+                unsupported: None,
+            }],
             ..Model::default()
         }
     }
@@ -365,6 +425,22 @@ mod tests {
             "# [repr (C)] # [derive (Copy , Clone)] pub struct _ROW { pub type_ : KIND , pub ab : [u8 ; 4usize] , }"
         );
         assert_eq!(
+            rendered(&r, "LPCALLBACK").unwrap(),
+            "pub type LPCALLBACK = CALLBACK ;"
+        );
+        assert_eq!(
+            rendered(&r, "HBODY__").unwrap(),
+            "# [repr (C)] # [derive (Debug)] pub struct HBODY__ { _unused : [u8 ; 0] , }"
+        );
+        assert_eq!(
+            rendered(&r, "LPUNKNOWN").unwrap(),
+            "pub type LPUNKNOWN = InterfacePtr < IUnknown > ;"
+        );
+        assert_eq!(
+            rendered(&r, "LPSTREAM").unwrap(),
+            "pub type LPSTREAM = * mut :: core :: ffi :: c_void ;"
+        );
+        assert_eq!(
             rendered(&r, "CALLBACK").unwrap(),
             "pub type CALLBACK = :: core :: option :: Option < unsafe extern \"system\" fn (cb : ULONG , arg2 : ULONG) -> ULONG > ;"
         );
@@ -374,10 +450,9 @@ mod tests {
     fn what_the_records_cannot_say_is_left_to_bindgen() {
         let model = model();
         let r = Records::new(&model);
-        // A pointer to a function typedef, a function type whose parameters the typedef
-        // does not name, a pointer to an interface (no record), a struct never defined,
-        // a name no record declares.
-        for name in ["LPCALLBACK", "LPSPELLED", "LPUNKNOWN", "HBODY__", "NOTHING"] {
+        // A function type whose parameters the typedef does not name, a pointer to a
+        // name no record declares, the name itself.
+        for name in ["LPSPELLED", "LPNOTHING", "NOTHING"] {
             assert_eq!(rendered(&r, name), None, "{name}");
         }
         // An item of a target without records is bindgen's too.
