@@ -402,6 +402,12 @@ fn the_items_rendered_from_the_records_are_bindgens() {
         "pub type LPALLOCATEBUFFER = ALLOCATEBUFFER ;"
     );
     assert!(records.render_in("i686", "LPALLOCATEBUFFER").is_none());
+    // A member's function pointer, its parameter unnamed in the headers (`arg1`).
+    let excepinfo = tokens(&records.render_in("x86_64", "tagEXCEPINFO").unwrap());
+    assert!(
+        excepinfo.contains("pfnDeferredFillIn : :: core :: option :: Option < unsafe extern \"system\" fn (arg1 : * mut tagEXCEPINFO) -> HRESULT >"),
+        "{excepinfo}"
+    );
 }
 
 fn tokens(item: &syn::Item) -> String {

@@ -14,13 +14,12 @@
 //!   (`gen_enum_alias`);
 //! - an enum as its integer type (`gen_enum`) and each enumerator as a constant of the
 //!   enum's type (`gen_enumerator`);
-//! - a struct or union whose fields are all of those types or arrays of them
-//!   (`gen_record`), a struct declared and never defined with a private member of no
-//!   size (`gen_opaque`).
+//! - a struct or union whose fields are all of those types or arrays of them, or function
+//!   pointers under the member's parameter names (`gen_record`), a struct declared and
+//!   never defined with a private member of no size (`gen_opaque`).
 //!
-//! What stays bindgen's item (`None` here): a record with a member of a function pointer
-//! type (the records do not keep a member's parameter names, which bindgen writes), a
-//! typedef of a function type whose parameters it does not name (i686's records spell
+//! What stays bindgen's item (`None` here): a typedef of a function type whose parameters
+//! it does not name (i686's records spell
 //! `LPFNABSDI`'s `ACCELERATEABSDI *` out with no names, so the manifest's corrections of
 //! parameters by name miss them), a name no record of the target declares, and what the
 //! records leave out (bit-fields, arrays of arrays, C++'s builtin `wchar_t`). Which record
@@ -208,7 +207,15 @@ fn gen_opaque(name: &str) -> syn::Item {
 /// `pub name: T`, an array's `[T; Nusize]`.
 fn gen_field(t: &Target<'_>, f: &Field) -> Option<TokenStream> {
     let name = param_ident(&f.name);
-    let ty = value_type(t, &f.ty)?;
+    let ty = match &f.ty {
+        // A function pointer, its parameters under the member's names.
+        CType::Ptr { to, .. } => match &**to {
+            CType::Fn { params, .. } if params.len() != f.params.len() => return None,
+            CType::Fn { abi, ret, params } => fn_pointer(t, *abi, ret, params, &f.params)?,
+            _ => value_type(t, &f.ty)?,
+        },
+        _ => value_type(t, &f.ty)?,
+    };
     Some(match f.array_len {
         Some(len) => {
             let len = proc_macro2::Literal::usize_suffixed(usize::try_from(len).ok()?);
@@ -341,11 +348,6 @@ mod tests {
     }
 
     fn model() -> Model {
-        let field = |name: &str, ty: CType, array_len| Field {
-            name: name.into(),
-            ty,
-            array_len,
-        };
         let declarations = vec![
             typedef("ULONG", CType::Prim("u32"), &[]),
             typedef("LPULONG", ptr(named("ULONG")), &[]),
@@ -364,8 +366,12 @@ mod tests {
                 header: "h".into(),
                 kind: DeclarationKind::Struct {
                     fields: vec![
-                        field("type", named("KIND"), None),
-                        field("ab", CType::Prim("u8"), Some(4)),
+                        Field::new("type", named("KIND"), None),
+                        Field::new("ab", CType::Prim("u8"), Some(4)),
+                        Field {
+                            params: vec![String::new()],
+                            ..Field::new("pfn", ptr(function(1)), None)
+                        },
                     ],
                 },
                 params: Vec::new(),
@@ -377,6 +383,14 @@ mod tests {
             typedef("LPSTREAM", ptr(CType::Interface("IStream".into())), &[]),
             typedef("LPNOTHING", ptr(named("NOTHING")), &[]),
             Declaration::opaque("HBODY__", "h"),
+            Declaration {
+                name: "_UNNAMED".into(),
+                header: "h".into(),
+                kind: DeclarationKind::Struct {
+                    fields: vec![Field::new("pfn", ptr(function(1)), None)],
+                },
+                params: Vec::new(),
+            },
         ];
         Model {
             targets: vec![ModelTarget {
@@ -422,7 +436,7 @@ mod tests {
         );
         assert_eq!(
             rendered(&r, "_ROW").unwrap(),
-            "# [repr (C)] # [derive (Copy , Clone)] pub struct _ROW { pub type_ : KIND , pub ab : [u8 ; 4usize] , }"
+            "# [repr (C)] # [derive (Copy , Clone)] pub struct _ROW { pub type_ : KIND , pub ab : [u8 ; 4usize] , pub pfn : :: core :: option :: Option < unsafe extern \"system\" fn (arg1 : ULONG) -> ULONG > , }"
         );
         assert_eq!(
             rendered(&r, "LPCALLBACK").unwrap(),
@@ -450,9 +464,9 @@ mod tests {
     fn what_the_records_cannot_say_is_left_to_bindgen() {
         let model = model();
         let r = Records::new(&model);
-        // A function type whose parameters the typedef does not name, a pointer to a
-        // name no record declares, the name itself.
-        for name in ["LPSPELLED", "LPNOTHING", "NOTHING"] {
+        // A function type whose parameters the typedef (or the member) does not name, a
+        // pointer to a name no record declares, the name itself.
+        for name in ["LPSPELLED", "_UNNAMED", "LPNOTHING", "NOTHING"] {
             assert_eq!(rendered(&r, name), None, "{name}");
         }
         // An item of a target without records is bindgen's too.

@@ -228,10 +228,18 @@ impl Records {
         } else {
             self.c_type(element)?
         };
+        // A function pointer's parameters are the member's children.
+        let params = c
+            .children()
+            .iter()
+            .filter(|p| p.kind() == CXCursor_ParmDecl)
+            .map(Cursor::spelling)
+            .collect();
         Some(Field {
             name: c.spelling(),
             ty,
             array_len,
+            params,
         })
     }
 }
@@ -242,6 +250,7 @@ fn anonymous_member(parent: &str, record: usize, member: usize) -> Field {
         name: format!("__bindgen_anon_{member}"),
         ty: CType::Named(format!("{parent}__bindgen_ty_{record}")),
         array_len: None,
+        params: Vec::new(),
     }
 }
 

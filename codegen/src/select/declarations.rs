@@ -160,11 +160,13 @@ mod tests {
                     name: "pStream".into(),
                     ty: ptr(named("IStream")),
                     array_len: None,
+                    params: Vec::new(),
                 },
                 Field {
                     name: "cb".into(),
                     ty: named("ULONG"),
                     array_len: None,
+                    params: Vec::new(),
                 },
             ],
         };
