@@ -3,13 +3,15 @@
 //! items bindgen gives for the same names (from which the Rust bindings are): read back as
 //! C, each struct, union and typedef (an enum's `use` alias too) the x86_64 bindings carry
 //! says the same in both, or differs in a way named here; each enumerator has the same
-//! enum and value.
+//! enum and value. And the items the back end renders from the records are bindgen's,
+//! token for token, on every target.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use mapi_codegen::backend::cheader::ctype::{c_name, from_ir, member_name, primitive, C};
-use mapi_codegen::ir::{Declaration, DeclarationKind, Field};
+use mapi_codegen::backend::rust_records::{item_name, Records};
+use mapi_codegen::ir::{Declaration, DeclarationKind, Field, TypeItem};
 use mapi_codegen::{generate, Options};
 
 /// bindgen's Rust type as C would declare it: `*mut T` is `T *`, `*const T` `const T *`,
@@ -321,4 +323,93 @@ fn the_c_typed_declarations_say_what_the_bindings_say() {
         same > 4 * known,
         "{same} the same, {known} known differences"
     );
+}
+
+/// What kind of item bindgen gave, for the counts.
+fn kind(item: &syn::Item) -> &'static str {
+    match item {
+        syn::Item::Struct(_) => "struct",
+        syn::Item::Union(_) => "union",
+        syn::Item::Type(_) => "type",
+        syn::Item::Use(_) => "use",
+        syn::Item::Const(_) => "const",
+        _ => "other",
+    }
+}
+
+/// The back end renders an item from its target's records where it can
+/// (`backend::rust_records`): for every target, each item it renders is bindgen's item
+/// of that target token for token (so `generated/src/` keeps its bytes), whichever
+/// target's records an item all targets share is rendered from; and most items, of every
+/// kind the records hold, are rendered.
+#[test]
+fn the_items_rendered_from_the_records_are_bindgens() {
+    let g = generate(&Options {
+        manifest: Path::new(env!("CARGO_MANIFEST_DIR")).join("../headers/mapi.toml"),
+        mapi_include: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let records = Records::new(&g.model);
+    let (mut rendered, mut bindgens) = (BTreeMap::new(), BTreeMap::new());
+    let mut differ = Vec::new();
+    for t in &g.model.targets {
+        let of_target = |i: &&TypeItem| i.cfg.as_deref().is_none_or(|c| c == t.cfg);
+        for item in g.model.items.iter().filter(of_target) {
+            let theirs = &item.item;
+            let counts = match records.render_in(&t.name, &item_name(item)) {
+                None => &mut bindgens,
+                Some(ours) if tokens(&ours) == tokens(theirs) => &mut rendered,
+                Some(ours) => {
+                    let (ours, theirs) = (tokens(&ours), tokens(theirs));
+                    differ.push(format!("{}: {ours}\n  bindgen's: {theirs}", t.name));
+                    continue;
+                }
+            };
+            *counts.entry(kind(theirs)).or_insert(0) += 1;
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    for k in ["struct", "union", "type", "use", "const"] {
+        assert!(rendered.contains_key(k), "no {k} rendered: {rendered:?}");
+    }
+    let (ours, theirs): (usize, usize) = (rendered.values().sum(), bindgens.values().sum());
+    assert!(
+        ours > 3 * theirs,
+        "rendered {rendered:?}, bindgen's {bindgens:?}"
+    );
+    // Pointer typedefs render, to an interface emitted or not, to a function typedef
+    // (bindgen's is a pointer already); i686's spelled-out one stays bindgen's.
+    let typedef = |name: &str| tokens(&records.render_in("x86_64", name).expect(name));
+    assert_eq!(
+        typedef("LPSBinary"),
+        "pub type LPSBinary = * mut _SBinary ;"
+    );
+    assert_eq!(
+        typedef("LPMAPITABLE"),
+        "pub type LPMAPITABLE = InterfacePtr < IMAPITable > ;"
+    );
+    assert_eq!(
+        typedef("LPSTREAM"),
+        "pub type LPSTREAM = * mut :: core :: ffi :: c_void ;"
+    );
+    assert_eq!(
+        typedef("LPALLOCATEBUFFER"),
+        "pub type LPALLOCATEBUFFER = ALLOCATEBUFFER ;"
+    );
+    assert!(records.render_in("i686", "LPALLOCATEBUFFER").is_none());
+    // A member's function pointer, its parameter unnamed in the headers (`arg1`).
+    let excepinfo = tokens(&records.render_in("x86_64", "tagEXCEPINFO").unwrap());
+    assert!(
+        excepinfo.contains("pfnDeferredFillIn : :: core :: option :: Option < unsafe extern \"system\" fn (arg1 : * mut tagEXCEPINFO) -> HRESULT >"),
+        "{excepinfo}"
+    );
+}
+
+fn tokens(item: &syn::Item) -> String {
+    quote::quote!(#item).to_string()
 }

@@ -1,14 +1,18 @@
-//! bindgen's type items, each under the `cfg` of its target when the targets disagree.
+//! The type items, each under the `cfg` of its target when the targets disagree: rendered
+//! from the headers' C-typed records where [`super::rust_records`] can (the typedefs,
+//! enums, enumerators, structs and unions it names), bindgen's item otherwise.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::rust_records::Records;
 use crate::error::{Error, Result};
 use crate::ir::{Model, TypeItem};
 
 /// The item, documented, with `#[cfg(...)]` in front if it is one target's.
-pub fn item(model: &Model, item: &TypeItem) -> Result<TokenStream> {
-    let it = &super::docs::type_item(model, &item.header, item.item.clone());
+pub fn item(model: &Model, records: &Records<'_>, item: &TypeItem) -> Result<TokenStream> {
+    let rendered = records.render(item).unwrap_or_else(|| item.item.clone());
+    let it = &super::docs::type_item(model, &item.header, rendered);
     Ok(match &item.cfg {
         Some(cfg) => {
             let cfg: TokenStream = cfg.parse().map_err(|_| {

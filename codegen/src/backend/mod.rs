@@ -1,7 +1,8 @@
 //! The Rust back end: the [`Model`] in (and nothing else), the files of the generated
 //! crate out, formatted with prettyplease and byte-for-byte deterministic.
 //!
-//! [`render`] puts each item in the module of its header: [`items`] (bindgen's types),
+//! [`render`] puts each item in the module of its header: [`items`] (the types, from the
+//! headers' C-typed records through [`rust_records`] where it can, bindgen's otherwise),
 //! [`constants`], [`interfaces`] and the GUIDs; then the crate root, [`layout`] and
 //! [`cargo_toml`]; [`format`](mod@format) prints them. [`cheader`] writes the C header
 //! for hosts, `include/mapi-sync.h`, from the same model.
@@ -22,6 +23,7 @@ pub mod interfaces;
 pub mod items;
 #[cfg(feature = "clang")]
 pub mod layout;
+pub mod rust_records;
 
 #[cfg(feature = "clang")]
 use std::collections::{BTreeMap, HashSet};
@@ -148,11 +150,12 @@ impl Modules {
 /// Each module's items, constants, interfaces and GUIDs, by header key.
 fn module_bodies(model: &Model, modules: &Modules) -> Result<BTreeMap<String, Vec<TokenStream>>> {
     let mut bodies: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    let records = rust_records::Records::new(model);
     for item in &model.items {
         bodies
             .entry(modules.of(&item.header))
             .or_default()
-            .push(items::item(model, item)?);
+            .push(items::item(model, &records, item)?);
     }
     let aliases = Aliases::of(&model.items);
     let property_types = docs::property_types(model);
@@ -350,8 +353,9 @@ pub fn render_provider_module(model: &Model, m: &ProviderModule<'_>) -> Result<S
 /// The model's items, constants and interfaces of header `key`.
 fn module_body(model: &Model, key: &str) -> Result<TokenStream> {
     let mut body = Vec::new();
+    let records = rust_records::Records::new(model);
     for item in model.items.iter().filter(|i| i.header == key) {
-        body.push(items::item(model, item)?);
+        body.push(items::item(model, &records, item)?);
     }
     let aliases = Aliases::of(&model.items);
     let property_types = docs::property_types(model);

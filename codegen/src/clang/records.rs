@@ -126,6 +126,9 @@ impl Records {
     fn c_type(&self, ty: Type<'_>) -> Option<CType> {
         match ty.kind() {
             CXType_Elaborated => self.c_type(ty.named()),
+            // C++'s builtin, which the bindings declare as a type of its own (a 16-bit
+            // unit): `WCHAR` is a `wchar_t`, as the headers say.
+            CXType_WChar => Some(CType::Named("wchar_t".into())),
             CXType_Pointer => Some(CType::Ptr {
                 is_const: ty.pointee().is_const(),
                 to: Box::new(self.c_type(ty.pointee())?),
@@ -225,10 +228,18 @@ impl Records {
         } else {
             self.c_type(element)?
         };
+        // A function pointer's parameters are the member's children.
+        let params = c
+            .children()
+            .iter()
+            .filter(|p| p.kind() == CXCursor_ParmDecl)
+            .map(Cursor::spelling)
+            .collect();
         Some(Field {
             name: c.spelling(),
             ty,
             array_len,
+            params,
         })
     }
 }
@@ -239,6 +250,7 @@ fn anonymous_member(parent: &str, record: usize, member: usize) -> Field {
         name: format!("__bindgen_anon_{member}"),
         ty: CType::Named(format!("{parent}__bindgen_ty_{record}")),
         array_len: None,
+        params: Vec::new(),
     }
 }
 

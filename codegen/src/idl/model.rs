@@ -146,6 +146,7 @@ impl<'f> FileModel<'f> {
                         name: f.name.clone(),
                         ty: self.ty(&f.ty),
                         array_len: f.array_len,
+                        params: Vec::new(),
                     })
                     .collect();
                 self.declare(&name, DeclarationKind::Struct { fields });

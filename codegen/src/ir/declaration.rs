@@ -46,6 +46,23 @@ pub struct Field {
     pub ty: CType,
     /// The element count of an array member.
     pub array_len: Option<u64>,
+    /// The parameter names of a function-pointer member's function type, in order, empty
+    /// for an unnamed one (`HRESULT (*pfn)(struct tagEXCEPINFO *)` has one); none for any
+    /// other member.
+    pub params: Vec<String>,
+}
+
+impl Field {
+    /// A member `name` of type `ty` (an array of `array_len` of them), no function pointer
+    /// with named parameters.
+    pub fn new(name: impl Into<String>, ty: CType, array_len: Option<u64>) -> Self {
+        Field {
+            name: name.into(),
+            ty,
+            array_len,
+            params: Vec::new(),
+        }
+    }
 }
 
 impl Declaration {

@@ -38,12 +38,13 @@ pub struct Model {
     /// Type declarations in C's terms (a provider's IDL's records and typedefs), rendered
     /// before `items`.
     pub declarations: Vec<Declaration>,
-    /// Type items from bindgen, merged over all targets.
+    /// Type items from bindgen, merged over all targets: each one's place, header and
+    /// `cfg` in the bindings, and its Rust where the records cannot render it.
     pub items: Vec<TypeItem>,
     /// The headers' declarations in C's terms, as libclang reads them for each target
     /// (target name -> the declarations of the names `items` declare, in the headers'
-    /// order), from which the C header for hosts is rendered (the Rust bindings still come
-    /// from `items`).
+    /// order, interfaces marked), from which the C header for hosts is rendered, and the
+    /// Rust bindings' type items where the back end can (`items` otherwise).
     pub header_declarations: BTreeMap<String, Vec<Declaration>>,
     /// Layout facts per target name: type name -> its layout there.
     pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,

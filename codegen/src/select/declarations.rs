@@ -1,18 +1,21 @@
 //! The headers' declarations in C's terms that the model keeps: for each target, those of
 //! the names the merged type items declare (what bindgen emitted, so what the bindings
-//! carry), in the headers' order, with the calling conventions any target's parse sees.
+//! carry), in the headers' order, with the calling conventions any target's parse sees,
+//! and each interface they name marked as one ([`CType::Interface`], emitted or not).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target, TypeItem};
 
 /// Each target's declarations (in the targets' order) kept by name, keyed by target name,
 /// each in the header of the item that carries it (the header selection gave the name: a
-/// name a MAPI header and our IDL both declare is the IDL's).
+/// name a MAPI header and our IDL both declare is the IDL's), each of `interfaces` they
+/// name an interface.
 pub fn per_target(
     targets: &[Target],
     declarations: Vec<Vec<Declaration>>,
     items: &[TypeItem],
+    interfaces: &HashSet<&str>,
 ) -> BTreeMap<String, Vec<Declaration>> {
     let mut carried: HashMap<String, &str> = HashMap::new();
     for item in items {
@@ -26,6 +29,7 @@ pub fn per_target(
                 .into_iter()
                 .filter_map(|mut d| {
                     d.header = carried.get(&d.name)?.to_string();
+                    mark_interfaces(&mut d.kind, interfaces);
                     Some(d)
                 })
                 .collect();
@@ -34,6 +38,35 @@ pub fn per_target(
         .collect();
     stdcall_everywhere(&mut kept);
     kept
+}
+
+/// Every name of `interfaces` in the declaration's types is an [`CType::Interface`].
+fn mark_interfaces(kind: &mut DeclarationKind, interfaces: &HashSet<&str>) {
+    match kind {
+        DeclarationKind::Typedef(ty) => mark(ty, interfaces),
+        DeclarationKind::Struct { fields } | DeclarationKind::Union { fields } => {
+            for f in fields {
+                mark(&mut f.ty, interfaces);
+            }
+        }
+        DeclarationKind::Enum { .. } | DeclarationKind::Opaque => {}
+    }
+}
+
+fn mark(ty: &mut CType, interfaces: &HashSet<&str>) {
+    match ty {
+        CType::Named(n) if interfaces.contains(n.as_str()) => {
+            *ty = CType::Interface(std::mem::take(n));
+        }
+        CType::Ptr { to, .. } => mark(to, interfaces),
+        CType::Fn { ret, params, .. } => {
+            mark(ret, interfaces);
+            for p in params {
+                mark(p, interfaces);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The name an item declares: its own, or the one a `pub use self::tagTYPEKIND as
@@ -105,5 +138,56 @@ fn adopt(ty: &mut CType, other: &CType) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Field;
+
+    #[test]
+    fn the_interfaces_the_declarations_name_are_marked() {
+        let ptr = |to: CType| CType::Ptr {
+            is_const: false,
+            to: Box::new(to),
+        };
+        let named = |n: &str| CType::Named(n.into());
+        let interfaces = HashSet::from(["IStream", "IUnknown"]);
+        let mut kind = DeclarationKind::Struct {
+            fields: vec![
+                Field {
+                    name: "pStream".into(),
+                    ty: ptr(named("IStream")),
+                    array_len: None,
+                    params: Vec::new(),
+                },
+                Field {
+                    name: "cb".into(),
+                    ty: named("ULONG"),
+                    array_len: None,
+                    params: Vec::new(),
+                },
+            ],
+        };
+        mark_interfaces(&mut kind, &interfaces);
+        let DeclarationKind::Struct { fields } = &kind else {
+            unreachable!()
+        };
+        assert_eq!(fields[0].ty, ptr(CType::Interface("IStream".into())));
+        assert_eq!(fields[1].ty, named("ULONG"));
+        let mut callback = DeclarationKind::Typedef(ptr(CType::Fn {
+            abi: Abi::System,
+            ret: Box::new(named("HRESULT")),
+            params: vec![ptr(ptr(named("IUnknown")))],
+        }));
+        mark_interfaces(&mut callback, &interfaces);
+        let DeclarationKind::Typedef(CType::Ptr { to, .. }) = &callback else {
+            unreachable!()
+        };
+        let CType::Fn { params, .. } = &**to else {
+            unreachable!()
+        };
+        assert_eq!(params[0], ptr(ptr(CType::Interface("IUnknown".into()))));
     }
 }

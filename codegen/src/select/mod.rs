@@ -103,8 +103,13 @@ pub fn model(
     checks::types_declared(&interfaces, &items)?;
     checks::idl_macros(inputs, &scan)?;
     checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
-    let mut header_declarations =
-        declarations::per_target(&inputs.targets, answer.declarations, &items);
+    let all_interfaces: HashSet<&str> = scan.interfaces.keys().map(String::as_str).collect();
+    let mut header_declarations = declarations::per_target(
+        &inputs.targets,
+        answer.declarations,
+        &items,
+        &all_interfaces,
+    );
     record_corrections::apply(manifest, &mut header_declarations);
     calling_conventions::apply(&mut items, &header_declarations);
     let layouts = inputs

@@ -286,32 +286,24 @@ mod tests {
             header: "oaidl.h".into(),
             kind: DeclarationKind::Struct {
                 fields: vec![
-                    Field {
-                        name: "type".into(),
-                        ty: named("DWORD"),
-                        array_len: None,
-                    },
-                    Field {
-                        name: "ab".into(),
-                        ty: CType::Prim("u8"),
-                        array_len: Some(4),
-                    },
-                    Field {
-                        name: "pfn".into(),
-                        ty: CType::Ptr {
+                    Field::new("type", named("DWORD"), None),
+                    Field::new("ab", CType::Prim("u8"), Some(4)),
+                    Field::new(
+                        "pfn",
+                        CType::Ptr {
                             is_const: false,
                             to: Box::new(callback(crate::ir::Abi::C)),
                         },
-                        array_len: None,
-                    },
-                    Field {
-                        name: "pStream".into(),
-                        ty: CType::Ptr {
+                        None,
+                    ),
+                    Field::new(
+                        "pStream",
+                        CType::Ptr {
                             is_const: false,
                             to: Box::new(named("IStream")),
                         },
-                        array_len: None,
-                    },
+                        None,
+                    ),
                 ],
             },
             params: Vec::new(),
