@@ -395,7 +395,11 @@ fn the_items_rendered_from_the_records_are_bindgens() {
     );
     assert_eq!(
         typedef("LPSTREAM"),
-        "pub type LPSTREAM = * mut :: core :: ffi :: c_void ;"
+        "pub type LPSTREAM = InterfacePtr < IStream > ;"
+    );
+    assert_eq!(
+        typedef("LPSTORAGE"),
+        "pub type LPSTORAGE = * mut :: core :: ffi :: c_void ;"
     );
     assert_eq!(
         typedef("LPALLOCATEBUFFER"),

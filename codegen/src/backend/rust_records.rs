@@ -5,7 +5,7 @@
 //! - a typedef of a scalar, a record, an enum's typedef or a pointer to them: `pub type
 //!   LPSBinary = *mut _SBinary;` (`gen_typedef`); a pointer to an interface is
 //!   `InterfacePtr<IFoo>` where the bindings emit `IFoo`, `*mut c_void` where they do not
-//!   (`LPSTREAM`), as the selection typed bindgen's; a pointer to a function typedef is
+//!   (`LPSTORAGE`), as the selection typed bindgen's; a pointer to a function typedef is
 //!   the typedef, which bindgen makes a pointer itself (`LPFNABSDI` is `ACCELERATEABSDI`);
 //! - a typedef of a function type or of a pointer to one, its parameters under the
 //!   headers' names (bindgen's `argN` for an unnamed one): `Option<unsafe extern "system"

@@ -115,7 +115,7 @@ impl Shown<'_> {
     }
 }
 
-/// What a row shows in column `tag` as [`column`] says, without copying a value shown
+/// What a row shows in column `tag` as [`column()`] says, without copying a value shown
 /// as it is (one whose type is the column's, or any under `PT_UNSPECIFIED`): `QueryRows`
 /// writes it from where the source keeps it.
 pub fn show<'a>(tag: ULONG, value: Option<PropValue<'a>>) -> Shown<'a> {
