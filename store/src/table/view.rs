@@ -259,6 +259,47 @@ fn for_each_batch<S: RowSource>(
     Ok(())
 }
 
+/// What a column of the rows `QueryRows` hands out shows.
+enum Show {
+    InstanceKey,
+    /// The instance column's value of the row's instance, from this column of the
+    /// source's answer.
+    Instance(Option<usize>),
+    /// This column of the source's answer.
+    Value(Option<usize>),
+}
+
+/// Hands instance `inst` of row `key` to `each`: its columns as `shows` says, `value(c)`
+/// being the row's value in column `c` of the source's answer.
+fn hand_row<'v>(
+    shows: &[(ULONG, Show)],
+    (key, inst): (RowKey, u32),
+    value: impl Fn(&Option<usize>) -> Option<PropValue<'v>>,
+    each: &mut dyn FnMut(&[Prop<'_>]) -> Result<()>,
+) -> Result<()> {
+    let instance = instance_key(key, inst);
+    let shown: Vec<Shown<'_>> = shows
+        .iter()
+        .map(|(tag, show)| match show {
+            Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&instance))),
+            // The instance's value under the column's tag (with MVI_FLAG), when it is of
+            // the column's type.
+            Show::Instance(c) => {
+                Shown::Made(match value(c).and_then(|v| element(&v, inst as usize)) {
+                    Some(v) if v.prop_type() == prop_type(*tag) & !sys::MVI_FLAG => Column {
+                        tag: *tag,
+                        value: v.into(),
+                    },
+                    _ => not_found(*tag),
+                })
+            }
+            Show::Value(c) => columns::show(*tag, value(c)),
+        })
+        .collect();
+    let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
+    each(&props)
+}
+
 impl<S: RowSource> Table<S> {
     /// A table of every row of `source`, unsorted and unrestricted, showing `columns`.
     /// Only the rows' keys are read.
@@ -1075,15 +1116,6 @@ impl<S: RowSource> Table<S> {
         let keys: Vec<RowKey> = slots.iter().map(|s| self.key_of(s.seq)).collect();
         let wanted = source_tags(self.columns.iter().copied());
         let instance_tag = self.instance_index().map(|k| self.sort.keys[k].tag);
-        /// What a column shows.
-        enum Show {
-            InstanceKey,
-            /// The instance column's value of the row's instance, from this column of the
-            /// batch.
-            Instance(Option<usize>),
-            /// This column of the batch.
-            Value(Option<usize>),
-        }
         let shows: Vec<(ULONG, Show)> = self
             .columns
             .iter()
@@ -1113,17 +1145,7 @@ impl<S: RowSource> Table<S> {
                         .find(|p| prop_id(p.tag()) == prop_id(tag))
                         .map(|p| p.value())
                 };
-                let key = instance_key(keys[i], slots[i].inst);
-                let shown: Vec<Shown<'_>> = shows
-                    .iter()
-                    .map(|(tag, show)| match show {
-                        Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&key))),
-                        Show::Instance(_) => Shown::Made(not_found(*tag)),
-                        Show::Value(c) => columns::show(*tag, find(c)),
-                    })
-                    .collect();
-                let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
-                each(&props)
+                hand_row(&shows, (keys[i], slots[i].inst), find, each)
             };
             if !wanted.is_empty() {
                 self.source.values(&keys, &wanted, &mut |i, props| {
@@ -1146,31 +1168,8 @@ impl<S: RowSource> Table<S> {
         for_each_batch(&self.source, &keys, &wanted, &mut |base, batch| {
             warm(batch);
             for i in base..(base + batch.rows()).min(keys.len()) {
-                let (slot, j) = (slots[i], i - base);
-                let value = |c: &Option<usize>| c.and_then(|c| batch.get(j, c));
-                let key = instance_key(keys[i], slot.inst);
-                let shown: Vec<Shown<'_>> = shows
-                    .iter()
-                    .map(|(tag, show)| match show {
-                        Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&key))),
-                        // The instance's value under the column's tag (with MVI_FLAG),
-                        // when it is of the column's type.
-                        Show::Instance(c) => Shown::Made(
-                            match value(c).and_then(|v| element(&v, slot.inst as usize)) {
-                                Some(v) if v.prop_type() == prop_type(*tag) & !sys::MVI_FLAG => {
-                                    Column {
-                                        tag: *tag,
-                                        value: v.into(),
-                                    }
-                                }
-                                _ => not_found(*tag),
-                            },
-                        ),
-                        Show::Value(c) => columns::show(*tag, value(c)),
-                    })
-                    .collect();
-                let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
-                each(&props)?;
+                let value = |c: &Option<usize>| c.and_then(|c| batch.get(i - base, c));
+                hand_row(&shows, (keys[i], slots[i].inst), value, each)?;
             }
             Ok(false)
         })
