@@ -8,44 +8,17 @@
 
 use std::ptr::null_mut;
 
-use mapi_sync_runtime::props::Prop;
 use mapi_sync_runtime::sys::{self, Interface as _};
-use mapi_sync_runtime::{Error, Result};
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
 use mapi_sync_store::entry_id::{EntryId, StoreUid};
 use mapi_sync_store::ll::provider::LogonRequest;
 
 mod support;
 
-use support::{logon_with, provider, Support};
+use support::{logon_with, provider, OneFolder, Support};
 
 const UID: StoreUid = StoreUid([0x10; 16]);
 
-struct Ending;
-
-impl Backend for Ending {
-    fn store(&self) -> StoreInfo {
-        StoreInfo {
-            uid: UID,
-            display_name: "Ending".into(),
-            mdb_provider: [2; 16],
-        }
-    }
-
-    fn folders(&self) -> Result<Vec<FolderInfo>> {
-        Ok(vec![FolderInfo::mail("F", None, "Folder")])
-    }
-
-    fn messages(&self, _: &[u8], _: bool, _: &mut Vec<Vec<u8>>) -> Result<()> {
-        Ok(())
-    }
-
-    fn message_properties(&self, _: &[u8], _: &[u8], _: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
-        Err(Error::new(sys::MAPI_E_NOT_FOUND))
-    }
-}
-
-mapi_sync_store::store_provider!(|_: &LogonRequest<'_>| Ok(Ending));
+mapi_sync_store::store_provider!(|_: &LogonRequest<'_>| Ok(OneFolder(UID, "Ending")));
 
 fn identity<I: sys::ComInterface>(object: &I) -> *mut std::ffi::c_void {
     let unknown: sys::IUnknown = sys::ComInterface::cast(object).unwrap();

@@ -8,50 +8,25 @@ use std::ptr::null_mut;
 use std::sync::atomic::Ordering;
 
 use mapi_sync_runtime::mem::Allocators;
-use mapi_sync_runtime::props::{Prop, PropValue, Props};
+use mapi_sync_runtime::props::{PropValue, Props};
 use mapi_sync_runtime::sys::{self, IMSProvider, Interface as _, HRESULT, ULONG};
-use mapi_sync_runtime::{Error, Result};
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_runtime::Error;
 use mapi_sync_store::entry_id::{EntryId, StoreUid};
 use mapi_sync_store::ll::provider::{LogonRequest, ProviderObject};
 
 const UID: StoreUid = StoreUid([0x5A; 16]);
-
-struct One;
-
-impl Backend for One {
-    fn store(&self) -> StoreInfo {
-        StoreInfo {
-            uid: UID,
-            display_name: "One".into(),
-            mdb_provider: [1; 16],
-        }
-    }
-
-    fn folders(&self) -> Result<Vec<FolderInfo>> {
-        Ok(vec![FolderInfo::mail("F", None, "Folder")])
-    }
-
-    fn messages(&self, _: &[u8], _: bool, _: &mut Vec<Vec<u8>>) -> Result<()> {
-        Ok(())
-    }
-
-    fn message_properties(&self, _: &[u8], _: &[u8], _: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
-        Err(mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND))
-    }
-}
 
 mapi_sync_store::store_provider!(|request: &LogonRequest<'_>| {
     if request.flags & sys::MDB_NO_DIALOG == 0 {
         // What a store answers when the profile lacks its settings.
         return Err(mapi_sync_runtime::Error::new(sys::MAPI_E_UNCONFIGURED));
     }
-    Ok(One)
+    Ok(OneFolder(UID, "One"))
 });
 
 mod support;
 
-use support::{logon_with, provider, Support};
+use support::{logon_with, provider, OneFolder, Support};
 
 #[test]
 fn logon_hands_out_the_store_and_registers_its_uid_and_logoff_lets_support_go() {
@@ -329,7 +304,7 @@ fn provider_with_settings(refuse: HRESULT) -> IMSProvider {
         Allocators::local(),
         &[sys::PR_DISPLAY_NAME_W],
         move |_: &LogonRequest<'_>| match refuse {
-            sys::S_OK => Ok(One),
+            sys::S_OK => Ok(OneFolder(UID, "One")),
             hr => Err(Error::with_message(hr, "the server is away")),
         },
     );

@@ -60,7 +60,7 @@ mapi_sync_store::store_provider!(|_: &LogonRequest<'_>| Ok(Syncing));
 
 mod support;
 
-use support::{provider, Support};
+use support::{logon_with, provider, Support};
 
 #[mapi_object(IMAPISyncProgressCallback, crate = mapi_sync_runtime)]
 struct Quiet;
@@ -80,27 +80,9 @@ impl sys::IMAPISyncProgressCallback_Impl for Quiet {
 fn log_on(provider: &IMSProvider, support: &Object<Support>) -> (sys::IMSLogon, sys::IMsgStore) {
     let sup: sys::IMAPISupport = support.cast().unwrap();
     let eid = EntryId::store(UID).to_bytes();
-    let (mut logon, mut store) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
-    // SAFETY: a live support object, an entry id alive for the call, writable outs.
-    let hr = unsafe {
-        provider.Logon(
-            (&sup).into(),
-            0,
-            null_mut(),
-            eid.len() as ULONG,
-            eid.as_ptr().cast_mut().cast(),
-            sys::MDB_NO_DIALOG,
-            null_mut(),
-            null_mut(),
-            null_mut(),
-            null_mut(),
-            &mut logon,
-            &mut store,
-        )
-    };
+    let (hr, logon, store, _) = logon_with(provider, &sup, Some(&eid), sys::MDB_NO_DIALOG);
     assert_eq!(hr, sys::S_OK);
-    // SAFETY: Logon handed over a reference to each.
-    unsafe { (logon.into_owned().unwrap(), store.into_owned().unwrap()) }
+    (logon.unwrap(), store.unwrap())
 }
 
 fn sync(store: &sys::IMsgStore) {

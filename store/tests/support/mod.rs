@@ -10,11 +10,39 @@ use std::sync::Mutex;
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::mem::{Allocators, Buffer};
+use mapi_sync_runtime::props::Prop;
 use mapi_sync_runtime::props::{PropValue, Props};
 use mapi_sync_runtime::sys::{
     self, IMAPISupport_Impl, IMSProvider, HRESULT, LPENTRYID, LPMAPIUID, LPPROFSECT, ULONG,
 };
-use mapi_sync_runtime::Object;
+use mapi_sync_runtime::{Error, Object, Result};
+use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::entry_id::StoreUid;
+
+/// A store of one mail folder and no messages: its `MAPIUID` and display name.
+pub struct OneFolder(pub StoreUid, pub &'static str);
+
+impl Backend for OneFolder {
+    fn store(&self) -> StoreInfo {
+        StoreInfo {
+            uid: self.0,
+            display_name: self.1.into(),
+            mdb_provider: [1; 16],
+        }
+    }
+
+    fn folders(&self) -> Result<Vec<FolderInfo>> {
+        Ok(vec![FolderInfo::mail("F", None, "Folder")])
+    }
+
+    fn messages(&self, _: &[u8], _: bool, _: &mut Vec<Vec<u8>>) -> Result<()> {
+        Ok(())
+    }
+
+    fn message_properties(&self, _: &[u8], _: &[u8], _: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        Err(Error::new(sys::MAPI_E_NOT_FOUND))
+    }
+}
 
 /// What `WrapStoreEntryID` puts before the store's own entry id (after its flags):
 /// the shape of MAPI's wrapping (flags, a MAPIUID of MAPI's, then the original), not its
