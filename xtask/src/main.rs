@@ -145,8 +145,36 @@ fn cargo() -> Command {
     c
 }
 
-fn step(name: &str, cmd: &mut Command) -> Result<(), Fail> {
+/// When each step of `cargo xtask test` began, for the table of times at its end.
+static STEPS: std::sync::Mutex<Vec<(String, std::time::Instant)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Prints a step's name and notes when it began.
+pub fn announce(name: &str) {
     eprintln!("xtask: ==> {name}");
+    if let Ok(mut steps) = STEPS.lock() {
+        steps.push((name.to_owned(), std::time::Instant::now()));
+    }
+}
+
+/// How long each announced step took (until the next began, the last until now), so a
+/// CI run shows where its minutes go.
+fn print_step_times() {
+    let Ok(steps) = STEPS.lock() else { return };
+    let now = std::time::Instant::now();
+    eprintln!("xtask: time per step (seconds):");
+    for (i, (name, began)) in steps.iter().enumerate() {
+        let ended = steps.get(i + 1).map_or(now, |next| next.1);
+        let short: String = name.chars().take(90).collect();
+        eprintln!(
+            "xtask: {:>7.1}  {short}",
+            ended.duration_since(*began).as_secs_f64()
+        );
+    }
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<(), Fail> {
+    announce(name);
     run(cmd)
 }
 
@@ -182,7 +210,7 @@ fn test() -> Result<(), Fail> {
             "warnings",
         ]),
     )?;
-    eprintln!("xtask: ==> cargo test");
+    announce("cargo test");
     let (passed, failed) = run_tests(cargo().args(["test", "--workspace"]))?;
     for t in deps::TARGETS {
         step(
@@ -205,6 +233,7 @@ fn test() -> Result<(), Fail> {
     let (vg_passed, vg_failed) = under_valgrind()?;
     let (miri_passed, miri_failed) = miri()?;
     msrv()?;
+    print_step_times();
     eprintln!("xtask: all checks passed");
     println!(
         "tests: {} passed, {} failed",
@@ -254,7 +283,7 @@ fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
 fn under_valgrind() -> Result<(u64, u64), Fail> {
     const RUNNER: &str =
         "valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite";
-    eprintln!("xtask: ==> the runtime's Rust tests under valgrind");
+    announce("the runtime's Rust tests under valgrind");
     let runtime = run_tests(
         cargo()
             .arg("test")
@@ -265,7 +294,7 @@ fn under_valgrind() -> Result<(u64, u64), Fail> {
             ))
             .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER", RUNNER),
     )?;
-    eprintln!("xtask: ==> the store framework's MAPI objects under valgrind");
+    announce("the store framework's MAPI objects under valgrind");
     let store = run_tests(
         cargo()
             .args(["test", "-p", "mapi-sync-store"])
@@ -312,7 +341,7 @@ fn windows_unit_tests() -> Result<(u64, u64), Fail> {
     let shim_dir = root().join("target/wine-shim");
     wine_shim(&shim_dir)?;
     let prefix = std::env::temp_dir().join(format!("mapi-sync-wine-{}", std::process::id()));
-    eprintln!("xtask: ==> the runtime's unit tests on x86_64 Windows, under Wine");
+    announce("the runtime's unit tests on x86_64 Windows, under Wine");
     let result = run_tests(
         cargo()
             .args([
@@ -363,7 +392,7 @@ fn miri() -> Result<(u64, u64), Fail> {
         ),
     ];
     for (model, extra, target) in runs {
-        eprintln!("xtask: ==> cargo miri test ({model})");
+        announce(&format!("cargo miri test ({model})"));
         let mut cmd = deps::rustup();
         cmd.current_dir(root())
             .args(["run", NIGHTLY, "cargo", "miri", "test"])
@@ -379,7 +408,9 @@ fn miri() -> Result<(u64, u64), Fail> {
             );
         let (p, f) = run_tests(&mut cmd)?;
         total = (total.0 + p, total.1 + f);
-        eprintln!("xtask: ==> the store framework's MAPI objects under Miri ({model})");
+        announce(&format!(
+            "the store framework's MAPI objects under Miri ({model})"
+        ));
         let mut store = deps::rustup();
         store
             .current_dir(root())
