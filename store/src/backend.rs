@@ -164,6 +164,84 @@ pub trait Backend: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Whether [`message_properties`](Backend::message_properties) and
+    /// [`message_columns`](Backend::message_columns) give a message's summary of its
+    /// attachments and recipients themselves: `PR_HASATTACH`, `MSGFLAG_HASATTACH` in
+    /// `PR_MESSAGE_FLAGS`, and `PR_DISPLAY_TO_W`, `PR_DISPLAY_CC_W`, `PR_DISPLAY_BCC_W`
+    /// (the display names of its recipients of each type, joined by `"; "`). When not
+    /// (the default), the framework computes them from [`attachments`](Backend::attachments)
+    /// and [`recipients`](Backend::recipients), the same on the message and in its
+    /// row: when a message opens, and for a contents table's rows only when its columns
+    /// ask for one of them. A backend that can give them more cheaply than by listing
+    /// attachments and recipients (a database's summary, headers already parsed) says
+    /// `true` and gives them.
+    const GIVES_SUMMARY: bool = false;
+
+    /// Each attachment of message `id` (of folder `folder`), in order: calls `each` once
+    /// per attachment with its properties, which `GetAttachmentTable`'s rows and the
+    /// attachment object (`OpenAttach`) show. The framework numbers them in that order
+    /// (`PR_ATTACH_NUM` 0, 1, …: keep the order the same for as long as the message
+    /// is) and adds the identity (`PR_INSTANCE_KEY`, `PR_RECORD_KEY`, `PR_OBJECT_TYPE`,
+    /// `PR_ACCESS`). Give `PR_ATTACH_METHOD` (`ATTACH_BY_VALUE`, `ATTACH_EMBEDDED_MSG`),
+    /// `PR_ATTACH_LONG_FILENAME_W`, `PR_ATTACH_SIZE`, `PR_ATTACH_MIME_TAG_W`,
+    /// `PR_ATTACH_CONTENT_ID_W` as the attachment has them; give its data
+    /// (`PR_ATTACH_DATA_BIN`) here only when it is small, and otherwise serve it with
+    /// [`attachment_stream`](Backend::attachment_stream) (tables never show it). None by
+    /// default.
+    fn attachments(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        each: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let _ = (folder, id, each);
+        Ok(())
+    }
+
+    /// Attachment `num`'s property `tag` (`PR_ATTACH_DATA_BIN`, or another binary or
+    /// string one) as a stream, for `OpenProperty(tag, IID_IStream)` on the attachment,
+    /// as [`message_stream`](Backend::message_stream) is for a message: `Ok(None)`, the
+    /// default, serves the value [`attachments`](Backend::attachments) gives.
+    fn attachment_stream(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        num: u32,
+        tag: ULONG,
+    ) -> Result<Option<Stream>> {
+        let _ = (folder, id, num, tag);
+        Ok(None)
+    }
+
+    /// The id of the message embedded in attachment `num` of message `id` (one whose
+    /// `PR_ATTACH_METHOD` is `ATTACH_EMBEDDED_MSG`), which a client opens with
+    /// `OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)`. The framework then asks for its
+    /// properties, attachments and recipients with that id and the same `folder`, as
+    /// for any message (it is in no contents table, and has no entry id: MAPI gives
+    /// embedded messages none). `MAPI_E_NOT_FOUND`, the default, for an attachment that
+    /// embeds no message.
+    fn embedded_message(&self, folder: &[u8], id: &[u8], num: u32) -> Result<Vec<u8>> {
+        let _ = (folder, id, num);
+        Err(mapi_sync_runtime::Error::new(
+            mapi_sync_runtime::sys::MAPI_E_NOT_FOUND,
+        ))
+    }
+
+    /// Each recipient of message `id` (of folder `folder`), in order: calls `each` once
+    /// per recipient with its properties, which `GetRecipientTable` shows. Give
+    /// `PR_RECIPIENT_TYPE` (`MAPI_TO`, `MAPI_CC`, `MAPI_BCC`), `PR_DISPLAY_NAME_W`,
+    /// `PR_EMAIL_ADDRESS_W`, `PR_ADDRTYPE_W` (`SMTP`) as you have them; the framework
+    /// adds `PR_ROWID` (0, 1, … in this order) and `PR_INSTANCE_KEY`. None by default.
+    fn recipients(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        each: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let _ = (folder, id, each);
+        Ok(())
+    }
+
     /// The named-property map the store kept from earlier logons (see
     /// [`named`](crate::named)): each name with its identifier (`0x8000` to `0xFFFE`).
     /// The default keeps none: names are mapped afresh at each logon.

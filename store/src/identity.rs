@@ -101,6 +101,22 @@ pub fn message(id: &EntryId, folder: &EntryId, store: &[u8]) -> Vec<Computed> {
     out
 }
 
+/// A message embedded in an attachment: no entry id, record key or parent (MAPI gives
+/// embedded messages none; they are reached through their attachment), its store's
+/// identity, type and access.
+pub fn embedded_message(store_uid: StoreUid, store: &[u8]) -> Vec<Computed> {
+    let mut out = contained(
+        &EntryId::store(store_uid),
+        &EntryId::store(store_uid),
+        store,
+        sys::MAPI_MESSAGE,
+    );
+    out.retain(|(tag, _)| {
+        ![sys::PR_ENTRYID, sys::PR_RECORD_KEY, sys::PR_PARENT_ENTRYID].contains(tag)
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,11 +26,41 @@
 //!   messages (entry ids, record keys, parents, object types, access), the same on an
 //!   object and in its rows;
 //! - [`sources`]: the hierarchy and contents tables' rows on the backend;
+//! - [`subobjects`]: a message's attachments and recipients as their tables and objects
+//!   show them, and [`summary`]: what they add to the message and its row
+//!   (`PR_HASATTACH`, `PR_DISPLAY_TO`);
+//! - [`tags`]: the property tags a mail store uses that the bindings lack;
 //! - [`context`]: a logged-on store, shared by its objects;
 //! - [`service`]: the store's settings in its profile and its `ServiceEntry`;
 //! - [`ll`]: the raw side, the only module with `unsafe` code: `IMsgStore` (with
-//!   `IMAPISync`), `IMAPIFolder`, `IMessage` and `IMAPITable` on the above, and a caller's
+//!   `IMAPISync`), `IMAPIFolder`, `IMessage`, `IAttach` and `IMAPITable` on the above, and a caller's
 //!   `SRestriction` and `SSortOrderSet` read into the engine's owned forms.
+//!
+//! # How MAPI's calls reach the backend
+//!
+//! A provider implements [`Backend`](backend::Backend); the framework answers MAPI's
+//! calls and asks the backend only for what it holds. The framework never calls the
+//! backend from inside one of the backend's own answers (`answer`, `each`), so a backend
+//! may hold a lock while it answers.
+//!
+//! | MAPI's call | the backend is asked |
+//! |---|---|
+//! | `IMSProvider::Logon`, `SpoolerLogon` | the closure given to `store_provider!` makes the backend from the profile's settings; then [`store`](backend::Backend::store), [`folders`](backend::Backend::folders) and [`named_properties`](backend::Backend::named_properties), once |
+//! | `IMsgStore::GetProps` | [`store_properties`](backend::Backend::store_properties), beside the identity and the special folders' entry ids the framework computes |
+//! | `GetHierarchyTable`, `OpenProperty(PR_CONTAINER_HIERARCHY)` | nothing more: the folder tree read at logon (again after a synchronization) |
+//! | `IMAPIFolder::GetProps` | [`folder_properties`](backend::Backend::folder_properties); [`messages`](backend::Backend::messages) for `PR_CONTENT_COUNT` |
+//! | `GetContentsTable` (`MAPI_ASSOCIATED`), `OpenProperty(PR_CONTAINER_CONTENTS)` | [`messages`](backend::Backend::messages) when it opens; [`message_columns`](backend::Backend::message_columns) for the columns a restriction, sort or `QueryRows` reads, only for the rows it reads |
+//! | `OpenEntry` of a message, `IMessage::GetProps` | [`message_properties`](backend::Backend::message_properties) |
+//! | `IMessage::OpenProperty(…, IID_IStream)` | [`message_stream`](backend::Backend::message_stream), else the value |
+//! | `GetAttachmentTable`, `OpenAttach` | [`attachments`](backend::Backend::attachments) |
+//! | `IAttach::OpenProperty(PR_ATTACH_DATA_BIN, IID_IStream)` | [`attachment_stream`](backend::Backend::attachment_stream), else the value |
+//! | `IAttach::OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` | [`embedded_message`](backend::Backend::embedded_message), then as for any message |
+//! | `GetRecipientTable` | [`recipients`](backend::Backend::recipients) |
+//! | `PR_HASATTACH`, `PR_DISPLAY_TO`/`CC`/`BCC` on a message or row | [`attachments`](backend::Backend::attachments) and [`recipients`](backend::Backend::recipients), unless [`GIVES_SUMMARY`](backend::Backend::GIVES_SUMMARY) |
+//! | `GetIDsFromNames` with `MAPI_CREATE` | [`name_mapped`](backend::Backend::name_mapped) for each new name |
+//! | `IMAPISync::SynchronizeInBackground` | [`synchronize`](backend::Backend::synchronize), on a thread of the runtime's |
+//! | `ServiceEntry` (create, configure) | the same closure as `Logon`, to check the settings before they are written |
+//! | writes (`SetProps`, `CreateMessage`, `SetReadFlag`, `CreateAttach`, `ModifyRecipients`, …) | nothing yet: `MAPI_E_NO_ACCESS`, the store is read-only |
 //!
 //! # A whole store
 //!
@@ -276,7 +306,10 @@ pub mod ll;
 pub mod named;
 pub mod service;
 pub mod sources;
+pub mod subobjects;
+pub mod summary;
 pub mod table;
+pub mod tags;
 pub mod tree;
 
 /// What [`store_provider!`] expands to names. Not public API.

@@ -14,6 +14,8 @@ use crate::backend::Backend;
 use crate::entry_id::EntryId;
 use crate::identity::{self, Computed};
 use crate::layout::Layout;
+use crate::subobjects;
+use crate::summary::{self, Summary};
 use crate::table::{RowKey, RowSource};
 use crate::tree::{FolderTree, Node};
 
@@ -206,6 +208,21 @@ impl<B: Backend> RowSource for ContentsSource<B> {
             .filter(|&t| asked(columns, t))
             .collect();
         let computed_ids: Vec<ULONG> = template.iter().map(|(t, _)| prop_id(*t)).collect();
+        // Each row's summary of its attachments and recipients, when the columns ask for
+        // it and the backend does not give it (read before the rows: the backend is never
+        // called from inside one of its own answers).
+        let summaries = if !B::GIVES_SUMMARY && summary::asked(columns) {
+            let mut all = Vec::with_capacity(ids.len());
+            for id in &ids {
+                all.push(match Summary::of(&*self.backend, folder, id) {
+                    Err(e) if e.code() == sys::MAPI_E_NOT_FOUND => Summary::default(),
+                    other => other?,
+                });
+            }
+            Some(all)
+        } else {
+            None
+        };
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
                 let Some(&(i, id)) = known.get(j) else {
@@ -239,13 +256,54 @@ impl<B: Backend> RowSource for ContentsSource<B> {
                         all.push(p);
                     }
                 }
+                let summary = summaries
+                    .as_ref()
+                    .and_then(|s| s.get(j))
+                    .map(|s| s.properties(summary::flags_of(theirs)))
+                    .unwrap_or_default();
                 all.extend(
-                    theirs
+                    summary
                         .iter()
-                        .filter(|p| !computed_ids.contains(&prop_id(p.tag()))),
+                        .filter(|(tag, _)| asked(columns, *tag))
+                        .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
                 );
+                all.extend(theirs.iter().filter(|p| {
+                    !computed_ids.contains(&prop_id(p.tag()))
+                        && !summary.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
+                }));
                 answer(i, &all);
             })
+    }
+
+    /// A message's recipients or attachments, for a `RES_SUBRESTRICTION` on the contents
+    /// table (as their tables show them).
+    fn sub_rows(
+        &self,
+        row: RowKey,
+        object: ULONG,
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<bool> {
+        let (Some(folder), Some(id)) = (&self.backend_folder, self.message_id(row)) else {
+            return Ok(true);
+        };
+        let rows = match object {
+            sys::PR_MESSAGE_RECIPIENTS => subobjects::recipient_rows(&*self.backend, folder, id)?,
+            sys::PR_MESSAGE_ATTACHMENTS => {
+                let key = EntryId::message(self.folder.store_uid(), folder, id)?.record_key();
+                subobjects::attachment_rows(&*self.backend, folder, id, &key)?
+            }
+            _ => return Ok(false),
+        };
+        for cells in &rows {
+            let props: Vec<Prop<'_>> = cells
+                .iter()
+                .filter(|(tag, _)| asked(columns, *tag))
+                .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok())
+                .collect();
+            answer(&props);
+        }
+        Ok(true)
     }
 }
 

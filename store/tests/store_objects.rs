@@ -5,7 +5,7 @@ use std::ptr::null_mut;
 use std::sync::Arc;
 
 use mapi_sync_runtime::mem::Allocators;
-use mapi_sync_runtime::props::{write_prop_tags, PropValue, Props, Rows};
+use mapi_sync_runtime::props::{PropValue, Props};
 use mapi_sync_runtime::sys::{
     self, ComInterface, IMAPIFolder, IMAPITable, IMessage, IMsgStore, IUnknown, Interface, ULONG,
 };
@@ -14,97 +14,12 @@ use mapi_sync_store::ll::store::StoreObject;
 
 mod common;
 
+use common::client::{free, open, prop, rows};
 use common::Mail;
-
-fn free(p: *mut std::ffi::c_void) {
-    // SAFETY: a buffer handed out with the local allocators, freed once.
-    unsafe { Allocators::local().as_raw().2.unwrap()(p) };
-}
 
 fn store() -> IMsgStore {
     let ctx = StoreContext::new(Mail, Allocators::local()).unwrap();
     StoreObject::new(ctx).cast().unwrap()
-}
-
-/// `tag` of an object's properties, read with GetProps(all, MAPI_UNICODE).
-fn prop<I: Interface>(object: &I, tag: ULONG) -> Option<Vec<u8>> {
-    let prop: sys::IMAPIProp = unsafe { IUnknown::from_raw_borrowed(&object.as_raw()) }
-        .unwrap()
-        .cast()
-        .unwrap();
-    let (mut n, mut v) = (0, null_mut());
-    // SAFETY: writable out-pointers.
-    assert_eq!(
-        unsafe { prop.GetProps(null_mut(), sys::MAPI_UNICODE, &mut n, &mut v) },
-        sys::S_OK
-    );
-    // SAFETY: what GetProps handed out.
-    let values = unsafe { Props::from_raw(v, n) }.unwrap();
-    let found = values.find(tag).map(|p| match p.value() {
-        PropValue::Binary(b) => b.to_vec(),
-        PropValue::Long(l) => l.to_le_bytes().to_vec(),
-        PropValue::Boolean(b) => vec![u8::from(b)],
-        other => other.to_text().unwrap().into_bytes(),
-    });
-    free(v.cast());
-    found
-}
-
-/// Opens `eid` from the store, as interface `I`.
-fn open<I: ComInterface>(store: &IMsgStore, eid: &[u8], expected_type: ULONG) -> I {
-    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
-    // SAFETY: an entry id alive for the call; writable out-pointers.
-    let hr = unsafe {
-        store.OpenEntry(
-            eid.len() as ULONG,
-            eid.as_ptr().cast_mut().cast(),
-            &I::IID,
-            0,
-            &mut kind,
-            &mut unknown,
-        )
-    };
-    assert_eq!((hr, kind), (sys::S_OK, expected_type));
-    // SAFETY: OpenEntry handed over one reference, of interface I.
-    // SAFETY: OpenEntry handed over one reference, of interface I (lpInterface).
-    unsafe { I::from_raw(unknown.into_owned().unwrap().into_raw()) }.unwrap()
-}
-
-/// The rows of a table: each row's `(tag, bytes-or-text)` for the columns asked.
-fn rows(table: &IMAPITable, columns: &[ULONG]) -> Vec<Vec<Option<Vec<u8>>>> {
-    let tags = write_prop_tags(Allocators::local(), columns).unwrap();
-    let mut set = null_mut();
-    // SAFETY: a tag array alive for the call; a writable out-pointer.
-    unsafe {
-        assert_eq!(table.SetColumns(tags.as_ptr().cast(), 0), sys::S_OK);
-        assert_eq!(table.QueryRows(100, 0, &mut set), sys::S_OK);
-    }
-    // SAFETY: what QueryRows handed out; freed as FreeProws frees it.
-    let read = unsafe { Rows::from_raw(set) }.unwrap();
-    let out = read
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|p| match p.value() {
-                    PropValue::Binary(b) => Some(b.to_vec()),
-                    PropValue::Long(l) => Some(l.to_le_bytes().to_vec()),
-                    PropValue::Error(_) => None,
-                    other => other.to_text().map(String::into_bytes),
-                })
-                .collect()
-        })
-        .collect();
-    // Freed as FreeProws frees it, through the set's own pointers.
-    // SAFETY: the set QueryRows handed out, `cRows` rows each with its buffer.
-    unsafe {
-        let count = std::ptr::addr_of!((*set).cRows).read();
-        let first = std::ptr::addr_of!((*set).aRow).cast::<sys::SRow>();
-        for i in 0..count as usize {
-            free((*first.add(i)).lpProps.cast());
-        }
-    }
-    free(set.cast());
-    out
 }
 
 #[test]

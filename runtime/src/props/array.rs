@@ -91,6 +91,9 @@ impl PropArray {
                     Some(p) if prop_type(tag) == sys::PT_UNSPECIFIED => {
                         (answered_tag(p.tag, unicode), Some(p))
                     }
+                    // The object has the property but gives an error in its place (a
+                    // value too big for GetProps: MAPI_E_NOT_ENOUGH_MEMORY).
+                    Some(p) if prop_type(p.tag) == sys::PT_ERROR => (p.tag, Some(p)),
                     Some(p) => (tag, Some(p)),
                     None => (change_prop_type(tag, sys::PT_ERROR), None),
                 })
@@ -165,13 +168,21 @@ impl PropArray {
 
 /// The property of `has` a requested `tag` names: the one with that tag, else (for a
 /// string tag) the one with the other string type, else (for `PT_UNSPECIFIED`) the one
-/// with that identifier.
+/// with that identifier, else a `PT_ERROR` one with that identifier (an object that has
+/// the property but answers an error in its place, as a store does for a value too big
+/// for `GetProps`, which the caller then opens with `OpenProperty`).
 fn find<'h, 'a>(has: &'h [Prop<'a>], tag: ULONG) -> Option<&'h Prop<'a>> {
     if prop_type(tag) == sys::PT_UNSPECIFIED {
         return has.iter().find(|p| prop_id(p.tag) == prop_id(tag));
     }
-    has.iter().find(|p| p.tag == tag).or_else(|| {
-        let other = change_prop_type(tag, other_string_type(prop_type(tag))?);
-        has.iter().find(|p| p.tag == other)
-    })
+    has.iter()
+        .find(|p| p.tag == tag)
+        .or_else(|| {
+            let other = change_prop_type(tag, other_string_type(prop_type(tag))?);
+            has.iter().find(|p| p.tag == other)
+        })
+        .or_else(|| {
+            let error = change_prop_type(tag, sys::PT_ERROR);
+            has.iter().find(|p| p.tag == error)
+        })
 }

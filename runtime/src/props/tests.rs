@@ -249,6 +249,26 @@ fn get_props_answers_in_the_callers_order_with_errors_for_what_is_missing() {
 }
 
 #[test]
+fn a_property_given_as_an_error_answers_that_error_in_the_type_asked() {
+    // A body too big for GetProps, given as MAPI stores give it: PT_ERROR in its place.
+    let too_big = prop_tag(sys::PT_ERROR, 0x1000);
+    let has = [
+        Prop::new(too_big, PropValue::Error(sys::MAPI_E_NOT_ENOUGH_MEMORY)).unwrap(),
+        Prop::new(sys::PR_SUBJECT_W, PropValue::Str("s")).unwrap(),
+    ];
+    for asked in [sys::PR_BODY_W, sys::PR_BODY_A] {
+        let answer = PropArray::answer(Allocators::local(), Some(&[asked]), &has, 0).unwrap();
+        assert_eq!(answer.status(), sys::MAPI_W_ERRORS_RETURNED);
+        let got = answer.props().get(0).unwrap();
+        assert_eq!(got.tag(), too_big);
+        assert_eq!(got.value(), PropValue::Error(sys::MAPI_E_NOT_ENOUGH_MEMORY));
+    }
+    // Every property: the error is listed as it is.
+    let all = PropArray::answer(Allocators::local(), None, &has, 0).unwrap();
+    assert_eq!(all.props().get(0).unwrap().tag(), too_big);
+}
+
+#[test]
 fn values_are_plain_data_that_cross_threads() {
     fn send_sync<T: Send + Sync + Copy>() {}
     send_sync::<PropValue<'static>>();

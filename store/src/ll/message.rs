@@ -1,7 +1,11 @@
-//! [`MessageObject`]: `IMessage` on a backend message, reading (writes, attachments and
-//! recipients come with another issue): its properties are the backend's beside the
-//! computed ones, its binary and string properties open as streams
-//! (`OpenProperty(…, IID_IStream)`), and its attachment and recipient tables are empty.
+//! [`MessageObject`]: `IMessage` on a backend message, reading (writes come with another
+//! issue): its properties are the backend's beside the computed ones (its identity and
+//! [`summary`]), its binary and string properties open as streams
+//! (`OpenProperty(…, IID_IStream)`), its attachments and recipients are tables
+//! (`GetAttachmentTable`, `GetRecipientTable`, or `OpenProperty` of
+//! `PR_MESSAGE_ATTACHMENTS` / `PR_MESSAGE_RECIPIENTS` with `IID_IMAPITable`) and its
+//! attachments objects (`OpenAttach`: [`AttachObject`]).
+//! A message embedded in an attachment is one too, without an entry id.
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -11,18 +15,21 @@ use mapi_sync_runtime::props::Properties;
 use mapi_sync_runtime::props::{convert, prop_id, prop_type, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::stream::Stream;
 use mapi_sync_runtime::sys::{
-    self, ComInterface, IMAPIProp_Impl, IMessage_Impl, HRESULT, LPCIID, LPMAPIERROR, LPMAPITABLE,
-    LPUNKNOWN, ULONG,
+    self, ComInterface, IMAPIProp_Impl, IMessage_Impl, HRESULT, LPADRLIST, LPATTACH, LPCIID,
+    LPMAPIERROR, LPMAPIPROGRESS, LPMAPITABLE, LPUNKNOWN, ULONG, ULONG_PTR,
 };
 use mapi_sync_runtime::{Error, Object, Out, Result};
 
+use super::attach::AttachObject;
 use super::entry::{hand_out, props_methods, LastError};
 use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
 use crate::entry_id::EntryId;
-use crate::identity;
-use crate::table::{MemorySource, Table, TableType};
+use crate::identity::{self, Computed};
+use crate::subobjects::{self, ATTACHMENT_COLUMNS, RECIPIENT_COLUMNS};
+use crate::summary::{self, Summary};
+use crate::table::{Cell, MemorySource, Table, TableType};
 use crate::tree::Node;
 
 /// A message of the store.
@@ -31,6 +38,11 @@ pub struct MessageObject<B: Backend> {
     ctx: Arc<StoreContext<B>>,
     node: Node,
     id: Vec<u8>,
+    /// Whether it is embedded in an attachment (no entry id, no parent).
+    embedded: bool,
+    /// Its summary's properties, computed when it opened (none when the backend gives
+    /// them: [`Backend::GIVES_SUMMARY`]).
+    summary: Vec<Computed>,
     last_error: LastError,
 }
 
@@ -42,13 +54,45 @@ impl<B: Backend> MessageObject<B> {
         node: Node,
         id: Vec<u8>,
     ) -> Result<Object<MessageObject<B>>> {
-        let message = MessageObject {
+        Self::opened(ctx, node, id, false)
+    }
+
+    /// The message embedded in an attachment of a message of folder `node`, which the
+    /// backend calls `id` ([`Backend::embedded_message`]).
+    pub fn embedded(
+        ctx: Arc<StoreContext<B>>,
+        node: Node,
+        id: Vec<u8>,
+    ) -> Result<Object<MessageObject<B>>> {
+        Self::opened(ctx, node, id, true)
+    }
+
+    fn opened(
+        ctx: Arc<StoreContext<B>>,
+        node: Node,
+        id: Vec<u8>,
+        embedded: bool,
+    ) -> Result<Object<MessageObject<B>>> {
+        let mut message = MessageObject {
             ctx,
             node,
             id,
+            embedded,
+            summary: Vec::new(),
             last_error: LastError::default(),
         };
-        message.properties(&mut |_| {})?;
+        let folder = message.folder_id()?;
+        let mut flags = None;
+        message
+            .ctx
+            .backend()
+            .message_properties(&folder, &message.id, &mut |props| {
+                flags = summary::flags_of(props);
+            })?;
+        if !B::GIVES_SUMMARY {
+            let backend = message.ctx.backend();
+            message.summary = Summary::of(&**backend, &folder, &message.id)?.properties(flags);
+        }
         Ok(Object::new(message))
     }
 
@@ -59,31 +103,171 @@ impl<B: Backend> MessageObject<B> {
         }
     }
 
-    /// An empty table of `columns`, for what this message does not have yet.
-    fn empty_table(&self, columns: &[ULONG], out: *mut LPMAPITABLE) -> HRESULT {
+    /// What its attachments' record keys start with: its own record key (an embedded
+    /// message, which has none, the one its id would have as a message of its folder).
+    fn record_key(&self) -> Result<Vec<u8>> {
+        let folder = self.folder_id()?;
+        Ok(EntryId::message(self.ctx.info().uid, &folder, &self.id)?.record_key())
+    }
+
+    /// A table of `rows` showing `columns` until `SetColumns`.
+    fn table(&self, rows: Vec<Vec<Cell>>, columns: &[ULONG]) -> Result<sys::IMAPITable> {
+        let mut source = MemorySource::new();
+        for (key, cells) in rows.into_iter().enumerate() {
+            source.insert(key as u64, cells)?;
+        }
+        let table = Table::new(source, columns.to_vec(), TableType::Dynamic)?;
+        TableObject::new(table, self.ctx.allocators()).cast()
+    }
+
+    /// Its attachment table.
+    fn attachment_table(&self) -> Result<sys::IMAPITable> {
+        let folder = self.folder_id()?;
+        let rows = subobjects::attachment_rows(
+            &**self.ctx.backend(),
+            &folder,
+            &self.id,
+            &self.record_key()?,
+        )?;
+        self.table(rows, &ATTACHMENT_COLUMNS)
+    }
+
+    /// Its recipient table.
+    fn recipient_table(&self) -> Result<sys::IMAPITable> {
+        let folder = self.folder_id()?;
+        let rows = subobjects::recipient_rows(&**self.ctx.backend(), &folder, &self.id)?;
+        self.table(rows, &RECIPIENT_COLUMNS)
+    }
+
+    /// A table out through `out`, or the error.
+    ///
+    /// # Safety
+    /// `out` null or writable.
+    unsafe fn give_table(
+        &self,
+        flags: ULONG,
+        out: *mut LPMAPITABLE,
+        make: impl FnOnce() -> Result<sys::IMAPITable>,
+    ) -> HRESULT {
         let r = (|| {
-            // SAFETY: null or writable (the table method's contract).
+            // SAFETY: caller's contract.
             let mut out = unsafe { Out::new(out) }?;
             out.clear();
-            let table = Table::new(MemorySource::new(), columns.to_vec(), TableType::Dynamic)?;
-            out.write(
-                TableObject::new(table, self.ctx.allocators())
-                    .cast::<sys::IMAPITable>()?
-                    .into(),
-            );
+            if flags & !(sys::MAPI_UNICODE | sys::MAPI_DEFERRED_ERRORS) != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            out.write(make()?.into());
             Ok(())
         })();
         self.last_error.answer(r)
     }
+
+    /// A write refused: the store is read-only.
+    fn refused(&self) -> HRESULT {
+        self.last_error.answer(Err(Error::with_message(
+            sys::MAPI_E_NO_ACCESS,
+            "the store is read-only",
+        )))
+    }
+}
+
+/// Checks an `OpenProperty(tag, iid, options, flags)` that asks for a stream: an
+/// interface, known flags, no write (the store is read-only), a binary or string type,
+/// `IID_IStream`.
+///
+/// # Safety
+/// `iid` null or an IID valid for the call.
+pub(super) unsafe fn check_stream_request(
+    tag: ULONG,
+    iid: LPCIID,
+    options: ULONG,
+    flags: ULONG,
+) -> Result<()> {
+    // SAFETY: null or an IID (the caller's contract).
+    let Some(asked) = (unsafe { iid.as_ref() }) else {
+        return Err(Error::with_message(
+            sys::MAPI_E_INVALID_PARAMETER,
+            "OpenProperty without an interface",
+        ));
+    };
+    let known = sys::MAPI_CREATE | sys::MAPI_MODIFY | sys::MAPI_DEFERRED_ERRORS;
+    if flags & !known != 0 {
+        return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+    }
+    let writes = sys::STGM_WRITE | sys::STGM_READWRITE | sys::STGM_CREATE;
+    if flags & (sys::MAPI_CREATE | sys::MAPI_MODIFY) != 0 || options & writes != 0 {
+        return Err(Error::with_message(
+            sys::MAPI_E_NO_ACCESS,
+            "the store is read-only",
+        ));
+    }
+    if prop_type(tag) == sys::PT_UNSPECIFIED {
+        return Err(Error::with_message(
+            sys::MAPI_E_INVALID_PARAMETER,
+            "OpenProperty needs the property's type",
+        ));
+    }
+    let streamable = matches!(
+        prop_type(tag),
+        sys::PT_BINARY | sys::PT_UNICODE | sys::PT_STRING8
+    );
+    if !streamable || !sys::IStream::matches(asked) {
+        return Err(Error::with_message(
+            sys::MAPI_E_INTERFACE_NOT_SUPPORTED,
+            "only binary and string properties open, and only as IStream",
+        ));
+    }
+    Ok(())
+}
+
+/// Hands `stream` (the backend's, or one over `bytes()`) to the caller as `iid`.
+///
+/// # Safety
+/// `iid` an IID valid for the call.
+pub(super) unsafe fn give_stream(
+    stream: Option<Stream>,
+    bytes: impl FnOnce() -> Result<Vec<u8>>,
+    iid: LPCIID,
+    out: &mut Out<'_, LPUNKNOWN>,
+) -> Result<()> {
+    let stream = match stream {
+        Some(stream) => stream,
+        None => Stream::read_only(Cursor::new(bytes()?)),
+    };
+    let unknown = stream
+        .into_istream()
+        .cast::<sys::IUnknown>()
+        .map_err(Error::new)?;
+    // SAFETY: `iid` is an IID (the caller's contract).
+    unsafe { hand_out(unknown, iid, &sys::IID_IStream, out) }
+}
+
+/// The bytes a stream on `tag` serves from an object's properties: its value of that
+/// identifier in `tag`'s type (a string converted to the other string type as
+/// `GetProps` converts it), `MAPI_E_NOT_FOUND` if it has none.
+pub(super) fn stream_bytes(object: &dyn Properties, tag: ULONG) -> Result<Vec<u8>> {
+    let want = prop_type(tag);
+    let mut found = None;
+    object.properties(&mut |props| {
+        if let Some(p) = props.iter().find(|p| prop_id(p.tag()) == prop_id(tag)) {
+            found = bytes_of(p.value(), want);
+        }
+    })?;
+    found.ok_or_else(|| {
+        Error::with_message(
+            sys::MAPI_E_NOT_FOUND,
+            format!("the object has no property {tag:#010X}"),
+        )
+    })
 }
 
 impl<B: Backend> MessageObject<B> {
-    /// `OpenProperty(tag, iid, options, flags)`: a read-only stream on a binary or
-    /// string property (see [`Backend::message_stream`]).
+    /// `OpenProperty(tag, iid, options, flags)`: its attachment or recipient table, or a
+    /// read-only stream on a binary or string property (see [`Backend::message_stream`]).
     ///
     /// # Safety
     /// `iid` null or an IID valid for the call.
-    unsafe fn open_stream(
+    unsafe fn open_property(
         &self,
         tag: ULONG,
         iid: LPCIID,
@@ -92,69 +276,28 @@ impl<B: Backend> MessageObject<B> {
         out: &mut Out<'_, LPUNKNOWN>,
     ) -> Result<()> {
         // SAFETY: null or an IID (the caller's contract).
-        let Some(asked) = (unsafe { iid.as_ref() }) else {
-            return Err(Error::with_message(
-                sys::MAPI_E_INVALID_PARAMETER,
-                "OpenProperty without an interface",
-            ));
-        };
-        let known = sys::MAPI_CREATE | sys::MAPI_MODIFY | sys::MAPI_DEFERRED_ERRORS;
-        if flags & !known != 0 {
-            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        if unsafe { super::entry::asks_for_table(iid) } {
+            let table = match tag {
+                sys::PR_MESSAGE_ATTACHMENTS => self.attachment_table()?,
+                sys::PR_MESSAGE_RECIPIENTS => self.recipient_table()?,
+                _ => return Err(Error::new(sys::MAPI_E_NOT_FOUND)),
+            };
+            // SAFETY: as above.
+            return unsafe {
+                hand_out(
+                    table.cast().map_err(Error::new)?,
+                    iid,
+                    &sys::IID_IMAPITable,
+                    out,
+                )
+            };
         }
-        let writes = sys::STGM_WRITE | sys::STGM_READWRITE | sys::STGM_CREATE;
-        if flags & (sys::MAPI_CREATE | sys::MAPI_MODIFY) != 0 || options & writes != 0 {
-            return Err(Error::with_message(
-                sys::MAPI_E_NO_ACCESS,
-                "the store is read-only",
-            ));
-        }
-        if prop_type(tag) == sys::PT_UNSPECIFIED {
-            return Err(Error::with_message(
-                sys::MAPI_E_INVALID_PARAMETER,
-                "OpenProperty needs the property's type",
-            ));
-        }
-        let streamable = matches!(
-            prop_type(tag),
-            sys::PT_BINARY | sys::PT_UNICODE | sys::PT_STRING8
-        );
-        if !streamable || !sys::IStream::matches(asked) {
-            return Err(Error::with_message(
-                sys::MAPI_E_INTERFACE_NOT_SUPPORTED,
-                "only binary and string properties open, and only as IStream",
-            ));
-        }
+        // SAFETY: as above.
+        unsafe { check_stream_request(tag, iid, options, flags) }?;
         let folder = self.folder_id()?;
-        let stream = match self.ctx.backend().message_stream(&folder, &self.id, tag)? {
-            Some(stream) => stream,
-            None => Stream::read_only(Cursor::new(self.stream_bytes(tag)?)),
-        };
-        let unknown = stream
-            .into_istream()
-            .cast::<sys::IUnknown>()
-            .map_err(Error::new)?;
-        // SAFETY: `iid` is an IID (the caller's contract).
-        unsafe { hand_out(unknown, iid, &sys::IID_IStream, out) }
-    }
-
-    /// The bytes a stream on `tag` serves from the message's properties: its value of
-    /// that identifier in `tag`'s type (a string converted to the other string type as
-    /// `GetProps` converts it), `MAPI_E_NOT_FOUND` if it has none.
-    fn stream_bytes(&self, tag: ULONG) -> Result<Vec<u8>> {
-        let want = prop_type(tag);
-        let mut found = None;
-        self.properties(&mut |props| {
-            if let Some(p) = props.iter().find(|p| prop_id(p.tag()) == prop_id(tag)) {
-                found = bytes_of(p.value(), want);
-            }
-        })?;
-        found.ok_or_else(|| {
-            Error::with_message(
-                sys::MAPI_E_NOT_FOUND,
-                format!("the message has no property {tag:#010X}"),
-            )
-        })
+        let stream = self.ctx.backend().message_stream(&folder, &self.id, tag)?;
+        // SAFETY: checked above: an IID.
+        unsafe { give_stream(stream, || stream_bytes(self, tag), iid, out) }
     }
 }
 
@@ -181,8 +324,13 @@ impl<B: Backend> Properties for MessageObject<B> {
     fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
         let folder = self.folder_id()?;
         let tree = self.ctx.tree();
-        let id = EntryId::message(self.ctx.info().uid, &folder, &self.id)?;
-        let computed = identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id());
+        let mut computed = if self.embedded {
+            identity::embedded_message(self.ctx.info().uid, tree.store_entry_id())
+        } else {
+            let id = EntryId::message(self.ctx.info().uid, &folder, &self.id)?;
+            identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id())
+        };
+        computed.extend(self.summary.iter().cloned());
         let backend = self.ctx.backend();
         StoreContext::<B>::answer_with(
             &computed,
@@ -214,7 +362,7 @@ impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
             let mut out = unsafe { Out::new(out) }?;
             out.clear();
             // SAFETY: null or an IID (OpenProperty's contract).
-            unsafe { self.open_stream(tag, iid, options, flags, &mut out) }
+            unsafe { self.open_property(tag, iid, options, flags, &mut out) }
         })();
         self.last_error.answer(r)
     }
@@ -222,33 +370,89 @@ impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
 
 #[allow(non_snake_case)]
 impl<B: Backend> IMessage_Impl for MessageObject<B> {
-    unsafe fn GetAttachmentTable(&self, _flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
-        self.empty_table(
-            &[
-                sys::PR_ATTACH_NUM,
-                sys::PR_INSTANCE_KEY,
-                sys::PR_ATTACH_LONG_FILENAME_W,
-            ],
-            out,
-        )
+    unsafe fn GetAttachmentTable(&self, flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
+        // SAFETY: GetAttachmentTable's contract.
+        unsafe { self.give_table(flags, out, || self.attachment_table()) }
     }
 
-    unsafe fn GetRecipientTable(&self, _flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
-        self.empty_table(
-            &[
-                sys::PR_ROWID,
-                sys::PR_INSTANCE_KEY,
-                sys::PR_DISPLAY_NAME_W,
-                sys::PR_RECIPIENT_TYPE,
-            ],
-            out,
-        )
+    unsafe fn OpenAttach(
+        &self,
+        num: ULONG,
+        iid: LPCIID,
+        flags: ULONG,
+        out: *mut LPATTACH,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (OpenAttach's contract).
+            let mut out = unsafe { Out::new(out.cast::<LPUNKNOWN>()) }?;
+            out.clear();
+            let known = sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS | sys::MAPI_DEFERRED_ERRORS;
+            if flags & !known != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            if flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0 {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_ACCESS,
+                    "the store is read-only",
+                ));
+            }
+            let folder = self.folder_id()?;
+            let attach = AttachObject::open(
+                self.ctx.clone(),
+                self.node,
+                folder,
+                self.id.clone(),
+                &self.record_key()?,
+                num,
+            )?;
+            // SAFETY: `iid` null or an IID (OpenAttach's contract).
+            unsafe { hand_out(attach.into_unknown(), iid, &sys::IID_IAttach, &mut out) }
+        })();
+        self.last_error.answer(r)
+    }
+
+    unsafe fn CreateAttach(
+        &self,
+        _iid: LPCIID,
+        _flags: ULONG,
+        num: *mut ULONG,
+        out: *mut LPATTACH,
+    ) -> HRESULT {
+        // SAFETY: null or writable (CreateAttach's contract).
+        if let Ok(mut out) = unsafe { Out::new(out) } {
+            out.clear();
+        }
+        // SAFETY: as above.
+        if let Ok(mut num) = unsafe { Out::new(num) } {
+            num.write(0);
+        }
+        self.refused()
+    }
+
+    unsafe fn DeleteAttach(
+        &self,
+        _num: ULONG,
+        _ui: ULONG_PTR,
+        _progress: LPMAPIPROGRESS,
+        _flags: ULONG,
+    ) -> HRESULT {
+        self.refused()
+    }
+
+    unsafe fn GetRecipientTable(&self, flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {
+        // SAFETY: GetRecipientTable's contract.
+        unsafe { self.give_table(flags, out, || self.recipient_table()) }
+    }
+
+    unsafe fn ModifyRecipients(&self, _flags: ULONG, _mods: LPADRLIST) -> HRESULT {
+        self.refused()
+    }
+
+    unsafe fn SubmitMessage(&self, _flags: ULONG) -> HRESULT {
+        self.refused()
     }
 
     unsafe fn SetReadFlag(&self, _flags: ULONG) -> HRESULT {
-        self.last_error.answer(Err(Error::with_message(
-            sys::MAPI_E_NO_ACCESS,
-            "the store is read-only",
-        )))
+        self.refused()
     }
 }

@@ -8,12 +8,14 @@
 //! | `store.rs` | [`store::StoreObject`]: `IMsgStore` and `IMAPISync` |
 //! | `folder.rs` | [`folder::FolderObject`]: `IMAPIFolder` |
 //! | `message.rs` | [`message::MessageObject`]: `IMessage` |
+//! | `attach.rs` | [`attach::AttachObject`]: `IAttach` |
 //! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
 //! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
 //! | `status.rs` | [`status::StatusObject`]: `IMAPIStatus`, and the store's row in MAPI's status table |
 //! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
 //! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
 
+pub mod attach;
 pub(crate) mod entry;
 pub mod folder;
 pub mod message;

@@ -63,3 +63,4 @@ impl Backend for Mail {
         Ok(())
     }
 }
+pub mod client;
