@@ -479,3 +479,47 @@ fn recipients_are_a_table_and_the_summary_agrees_on_object_and_row() {
         ]
     );
 }
+
+#[test]
+fn a_sub_restriction_finds_messages_by_recipient_and_attachment() {
+    use mapi_sync_runtime::props::OwnedValue;
+    use mapi_sync_store::sources::ContentsSource;
+    use mapi_sync_store::table::{Restriction, Table, TableType};
+
+    let ctx = StoreContext::new(Mail, Allocators::local()).unwrap();
+    let tree = ctx.tree();
+    let node = tree.node_of(b"F").unwrap();
+    let source = ContentsSource::new(ctx.backend().clone(), &tree, node, false).unwrap();
+    let mut table = Table::new(source, vec![sys::PR_SUBJECT_W], TableType::Dynamic).unwrap();
+    let subjects = |table: &mut Table<ContentsSource<Mail>>| -> Vec<OwnedValue> {
+        table.seek_row(sys::BOOKMARK_BEGINNING, 0).unwrap();
+        let rows = table.query_rows(10, 0).unwrap();
+        rows.iter().map(|r| r[0].value.clone()).collect()
+    };
+    let name = |n: &str| OwnedValue::from(PropValue::Str(n));
+    let carol = Restriction::content(sys::FL_FULLSTRING, sys::PR_DISPLAY_NAME_W, name("Carol"));
+    table
+        .restrict(Some(
+            Restriction::sub(sys::PR_MESSAGE_RECIPIENTS, carol).unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(subjects(&mut table), [name("With attachments")]);
+    let pdf = Restriction::content(
+        sys::FL_SUBSTRING,
+        sys::PR_ATTACH_LONG_FILENAME_W,
+        name(".pdf"),
+    );
+    table
+        .restrict(Some(
+            Restriction::sub(sys::PR_MESSAGE_ATTACHMENTS, pdf).unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(subjects(&mut table), [name("With attachments")]);
+    let nobody = Restriction::content(sys::FL_FULLSTRING, sys::PR_DISPLAY_NAME_W, name("Zed"));
+    table
+        .restrict(Some(
+            Restriction::sub(sys::PR_MESSAGE_RECIPIENTS, nobody).unwrap(),
+        ))
+        .unwrap();
+    assert!(subjects(&mut table).is_empty());
+}
