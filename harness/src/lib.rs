@@ -41,6 +41,7 @@ pub mod report;
 pub mod rules;
 pub mod scenarios;
 pub mod service;
+mod subobjects;
 pub mod support;
 
 pub use host::{run, Config, Provider};

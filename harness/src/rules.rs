@@ -202,7 +202,23 @@ pub static ALL: &[&Rule] = &[
     &STORE_LOGOFF,
     &MAPISVC_REGISTERS,
     &NAMED_PROPERTIES,
+    &ATTACHMENTS,
+    &RECIPIENTS,
 ];
+
+/// A message's attachments open by their numbers, with their data or embedded message.
+pub static ATTACHMENTS: Rule = Rule {
+    name: "attachments",
+    source: "Attachment Tables",
+    says: "GetAttachmentTable lists each attachment once with a distinct PR_ATTACH_NUM, which OpenAttach opens; an attachment by value serves PR_ATTACH_DATA_BIN through OpenProperty(IID_IStream), the same bytes GetProps gives or MAPI_E_NOT_ENOUGH_MEMORY in their place; an embedded message opens through OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage); PR_HASATTACH and MSGFLAG_HASATTACH say whether there is any.",
+};
+
+/// A message's recipients are a table that agrees with `PR_DISPLAY_TO`.
+pub static RECIPIENTS: Rule = Rule {
+    name: "recipients",
+    source: "Recipient Tables",
+    says: "GetRecipientTable lists each recipient with a distinct PR_ROWID and its PR_RECIPIENT_TYPE; PR_DISPLAY_TO is the display names of the MAPI_TO recipients, separated by semicolons (PidTagDisplayTo).",
+};
 
 /// `GetIDsFromNames` maps Outlook's names, one map for the store's objects.
 pub static NAMED_PROPERTIES: Rule = Rule {

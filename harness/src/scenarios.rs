@@ -577,7 +577,7 @@ fn open_folder(ctx: &mut Ctx<'_>, what: &str, id: &[u8]) -> Option<sys::IMAPIFol
 /// Reads `table` as Outlook does: `SetColumns(columns, TBL_BATCH)`, `QueryRows` to the
 /// end, and once more at the end (`table-end-no-rows`); `QueryRows(0)` must fail with
 /// NULL. The rows, or `None` with a note.
-fn read_table(
+pub(crate) fn read_table(
     report: &mut Report,
     what: &str,
     table: &sys::IMAPITable,
@@ -1155,6 +1155,7 @@ fn round_trip(ctx: &mut Ctx<'_>, what: &str, rows: &[PropList]) {
                 Ok(m) => {
                     check_interface(ctx.report, &format!("{object_what} (IMessage)"), &m);
                     body_stream(ctx.report, &object_what, &m);
+                    crate::subobjects::check(ctx.report, &object_what, &m);
                     (*m).clone()
                 }
                 Err(hr) => {

@@ -38,6 +38,9 @@ enum Bug {
     StoreKeepsItself,
     /// A message's body stream lacks the body's last character.
     ShortBodyStream,
+    /// A message says it has attachments (`PR_HASATTACH`) with none in its table, and
+    /// its recipients share a `PR_ROWID`.
+    WrongSubobjects,
 }
 
 /// What a logon's objects share.
@@ -376,6 +379,33 @@ fn message_props(n: u8) -> Vec<(ULONG, props::OwnedValue)> {
     ]
 }
 
+/// Hands `rows` out as a fixture table.
+///
+/// # Safety
+/// `out` null or writable.
+unsafe fn give_table(
+    shared: &Arc<Shared>,
+    rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
+    out: *mut sys::LPMAPITABLE,
+) -> HRESULT {
+    if out.is_null() {
+        return sys::MAPI_E_INVALID_PARAMETER;
+    }
+    let table = Object::new(FixtureTable {
+        shared: shared.clone(),
+        rows,
+        state: Mutex::new(TableState::default()),
+    });
+    match table.cast::<sys::IMAPITable>() {
+        Ok(t) => {
+            // SAFETY: non-null and writable; the reference moves to the caller.
+            unsafe { *out = t.into() };
+            sys::S_OK
+        }
+        Err(e) => e.code(),
+    }
+}
+
 #[mapi_object(IMessage)]
 struct FixtureMessage {
     shared: Arc<Shared>,
@@ -392,6 +422,10 @@ impl sys::IMAPIProp_Impl for FixtureMessage {
     ) -> HRESULT {
         let mut owned = message_props(self.n);
         owned.push((sys::PR_BODY_W, props::OwnedValue::Unicode(body(self.n))));
+        let to: Vec<u16> = "Ann; Bob".encode_utf16().collect();
+        owned.push((sys::PR_DISPLAY_TO_W, props::OwnedValue::Unicode(to)));
+        let wrong = self.shared.bug == Bug::WrongSubobjects;
+        owned.push((sys::PR_HASATTACH, props::OwnedValue::Boolean(wrong)));
         // SAFETY: GetProps' contract.
         unsafe {
             answer_owned(
@@ -437,7 +471,33 @@ fn body(n: u8) -> Vec<u16> {
     format!("The body of message {n}.").encode_utf16().collect()
 }
 
-impl sys::IMessage_Impl for FixtureMessage {}
+impl sys::IMessage_Impl for FixtureMessage {
+    unsafe fn GetAttachmentTable(&self, _: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
+        // SAFETY: GetAttachmentTable's contract.
+        unsafe { give_table(&self.shared, Vec::new(), lppTable) }
+    }
+
+    unsafe fn GetRecipientTable(&self, _: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
+        use props::OwnedValue as V;
+        let second = if self.shared.bug == Bug::WrongSubobjects {
+            0
+        } else {
+            1
+        };
+        let rows = [(0, "Ann"), (second, "Bob")]
+            .into_iter()
+            .map(|(row, name)| {
+                vec![
+                    (sys::PR_ROWID, V::Long(row)),
+                    (sys::PR_RECIPIENT_TYPE, V::Long(sys::MAPI_TO as i32)),
+                    (sys::PR_DISPLAY_NAME_W, V::from(PropValue::Str(name))),
+                ]
+            })
+            .collect();
+        // SAFETY: GetRecipientTable's contract.
+        unsafe { give_table(&self.shared, rows, lppTable) }
+    }
+}
 
 impl FixtureStore {
     /// Every sink still registered (or kept after Unadvise) hears a modification.
@@ -673,22 +733,8 @@ impl FixtureFolder {
         rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
         out: *mut sys::LPMAPITABLE,
     ) -> HRESULT {
-        if out.is_null() {
-            return sys::MAPI_E_INVALID_PARAMETER;
-        }
-        let table = Object::new(FixtureTable {
-            shared: self.shared.clone(),
-            rows,
-            state: Mutex::new(TableState::default()),
-        });
-        match table.cast::<sys::IMAPITable>() {
-            Ok(t) => {
-                // SAFETY: non-null and writable; the reference moves to the caller.
-                unsafe { *out = t.into() };
-                sys::S_OK
-            }
-            Err(e) => e.code(),
-        }
+        // SAFETY: the caller's contract.
+        unsafe { give_table(&self.shared, rows, out) }
     }
 }
 
@@ -1110,5 +1156,19 @@ fn a_store_that_keeps_itself_is_caught_by_released_to_zero() {
     assert_eq!(
         seen[1],
         ["StoreLogoff(LOGOFF_ORDERLY): StoreLogoffTransports was called 0 times before the store's last release, and with [] after it (flags as numbers)"]
+    );
+}
+
+#[test]
+fn attachments_and_recipients_that_disagree_are_caught() {
+    let seen = caught_by_each(Bug::WrongSubobjects, &["attachments", "recipients"]);
+    assert_eq!(
+        seen[0][0],
+        "the object of the inbox's contents table, row 0: PR_HASATTACH is true and its attachment table has 0 rows"
+    );
+    assert!(
+        seen[1][0].contains("2 rows with PR_ROWID [0, 0] (one each, distinct)"),
+        "{:?}",
+        seen[1]
     );
 }

@@ -62,5 +62,45 @@ impl Backend for Mail {
         ]);
         Ok(())
     }
+
+    /// "m2" has a text file (its data a value) and an embedded message ("m2/1", which
+    /// has none).
+    fn attachments(&self, _: &[u8], id: &[u8], each: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        if id == b"m2" {
+            let method = |m: u32| Prop::new(sys::PR_ATTACH_METHOD, PropValue::Long(m as i32));
+            each(&[
+                method(sys::ATTACH_BY_VALUE)?,
+                Prop::new(sys::PR_ATTACH_LONG_FILENAME_W, PropValue::Str("a.txt"))?,
+                Prop::new(sys::PR_ATTACH_DATA_BIN, PropValue::Binary(b"attached text"))?,
+            ]);
+            each(&[method(sys::ATTACH_EMBEDDED_MSG)?]);
+        }
+        Ok(())
+    }
+
+    fn embedded_message(&self, _: &[u8], id: &[u8], num: u32) -> Result<Vec<u8>> {
+        match (id, num) {
+            (b"m2", 1) => Ok(b"m1".to_vec()),
+            _ => Err(mapi_sync_runtime::Error::new(sys::MAPI_E_NOT_FOUND)),
+        }
+    }
+
+    /// "m1" goes to Ann and Bob, copied to Carol.
+    fn recipients(&self, _: &[u8], id: &[u8], each: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        if id == b"m1" {
+            for (kind, name) in [
+                (sys::MAPI_TO, "Ann"),
+                (sys::MAPI_TO, "Bob"),
+                (sys::MAPI_CC, "Carol"),
+            ] {
+                each(&[
+                    Prop::new(sys::PR_RECIPIENT_TYPE, PropValue::Long(kind as i32))?,
+                    Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name))?,
+                ]);
+            }
+        }
+        Ok(())
+    }
 }
+
 pub mod client;
