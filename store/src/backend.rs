@@ -242,6 +242,26 @@ pub trait Backend: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Where the store keeps what this backend cannot (see [`keep`](crate::keep)): a
+    /// message's read state when [`set_read_state`](Backend::set_read_state) does not
+    /// keep it, and the associated messages (views, settings) Outlook saves in its
+    /// folders. A file the store makes and owns (one per store: two logons to different
+    /// stores need different paths), read once when the store opens. `None`, the
+    /// default, keeps them in memory until the store is closed.
+    fn keep_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+
+    /// A client marked message `id` of `folder` read or unread (`IMessage::SetReadFlag`,
+    /// `IMAPIFolder::SetReadFlags`): `Ok(true)` when the backend keeps it itself (its
+    /// `PR_MESSAGE_FLAGS` shows it from now on: a Maildir's `S` flag, an IMAP `\Seen`
+    /// to upload), `Ok(false)`, the default, to have the store keep it (it then shows
+    /// `MSGFLAG_READ` as kept, over what the backend gives).
+    fn set_read_state(&self, folder: &[u8], id: &[u8], read: bool) -> Result<bool> {
+        let _ = (folder, id, read);
+        Ok(false)
+    }
+
     /// The named-property map the store kept from earlier logons (see
     /// [`named`](crate::named)): each name with its identifier (`0x8000` to `0xFFFE`).
     /// The default keeps none: names are mapped afresh at each logon.

@@ -21,6 +21,7 @@ use mapi_sync_runtime::{Error, Object, Result, WeakObject};
 use crate::backend::{Backend, StoreInfo};
 use crate::entry_id::{EntryId, Target};
 use crate::identity::{self, Computed};
+use crate::keep::Keep;
 use crate::ll::store::StoreObject;
 use crate::named::{NamedProps, PropName};
 use crate::tree::{FolderTree, Node};
@@ -108,6 +109,8 @@ pub struct StoreContext<B: Backend> {
     session: Mutex<Session>,
     /// The store's named-property map.
     named: NamedProps,
+    /// What the store keeps for the backend (read state, associated messages).
+    keep: Arc<Keep>,
     /// The store object, while it lives: `OpenEntry` of the store's entry id hands out
     /// this one, so the store's last reference is the logon's end.
     store_object: Mutex<Option<WeakObject<StoreObject<B>>>>,
@@ -132,7 +135,12 @@ impl<B: Backend> StoreContext<B> {
         let info = backend.store();
         let tree = FolderTree::new(info.uid, backend.folders()?)?.with_store_entry_id(entry_id);
         let named = NamedProps::new(backend.named_properties())?;
+        let keep = match backend.keep_path() {
+            Some(path) => Keep::open(&path)?,
+            None => Keep::in_memory(),
+        };
         Ok(Arc::new(StoreContext {
+            keep: Arc::new(keep),
             backend: Arc::new(backend),
             info,
             tree: RwLock::new(Arc::new(tree)),
@@ -272,6 +280,11 @@ impl<B: Backend> StoreContext<B> {
         self.allocators
     }
 
+    /// What the store keeps for the backend.
+    pub fn keep(&self) -> &Arc<Keep> {
+        &self.keep
+    }
+
     /// The folder tree as last read.
     pub fn tree(&self) -> Arc<FolderTree> {
         self.tree.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -296,7 +309,7 @@ impl<B: Backend> StoreContext<B> {
         }
         let id = EntryId::parse(bytes, self.info.uid)?;
         let folder = |folder: &[u8]| {
-            tree.node_of(folder)
+            tree.node_of_key(folder)
                 .ok_or_else(|| Error::with_message(sys::MAPI_E_NOT_FOUND, "the folder is gone"))
         };
         Ok(match id.target() {

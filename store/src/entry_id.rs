@@ -80,14 +80,14 @@ impl Special {
         Special::CommonViews,
     ];
 
-    fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         Special::ALL
             .iter()
             .position(|&s| s == self)
             .expect("every folder is in ALL") as u8
     }
 
-    fn from_code(code: u8) -> Option<Special> {
+    pub(crate) fn from_code(code: u8) -> Option<Special> {
         Special::ALL.get(usize::from(code)).copied()
     }
 }

@@ -11,7 +11,7 @@
 //! | `PR_STORE_RECORD_KEY` | the store's `MAPIUID` | the same | the same |
 //! | `PR_PARENT_ENTRYID` | | the parent folder's (the root's is its own) | its folder's |
 //! | `PR_OBJECT_TYPE` | `MAPI_STORE` | `MAPI_FOLDER` | `MAPI_MESSAGE` |
-//! | `PR_ACCESS` | | `MAPI_ACCESS_READ` | `MAPI_ACCESS_READ` |
+//! | `PR_ACCESS` | | `MAPI_ACCESS_READ`, `MAPI_ACCESS_CREATE_ASSOCIATED` | `MAPI_ACCESS_READ` (an associated message the store keeps: also `MODIFY`, `DELETE`) |
 //! | `PR_ACCESS_LEVEL` | | 0 (read-only) | 0 (read-only) |
 //! | `PR_STORE_SUPPORT_MASK` | the mask | the store's | the store's |
 //!
@@ -91,7 +91,15 @@ fn contained(id: &EntryId, parent: &EntryId, store: &[u8], object_type: ULONG) -
 /// A folder's computed properties (`parent`: the root's own id for the root; `store`:
 /// the store's entry id as handed out).
 pub fn folder(id: &EntryId, parent: &EntryId, store: &[u8]) -> Vec<Computed> {
-    contained(id, parent, store, sys::MAPI_FOLDER)
+    let mut out = contained(id, parent, store, sys::MAPI_FOLDER);
+    // A folder takes associated messages (the store keeps them: see `keep`).
+    let access = sys::MAPI_ACCESS_READ | sys::MAPI_ACCESS_CREATE_ASSOCIATED;
+    for (tag, value) in &mut out {
+        if *tag == sys::PR_ACCESS {
+            *value = OwnedValue::Long(access as i32);
+        }
+    }
+    out
 }
 
 /// A message's computed properties, with `PR_SEARCH_KEY` its record key.

@@ -300,6 +300,7 @@ pub mod backend;
 pub mod context;
 pub mod entry_id;
 pub mod identity;
+pub mod keep;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod ll;

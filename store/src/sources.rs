@@ -13,6 +13,7 @@ use mapi_sync_runtime::Result;
 use crate::backend::Backend;
 use crate::entry_id::EntryId;
 use crate::identity::{self, Computed};
+use crate::keep::Keep;
 use crate::layout::Layout;
 use crate::subobjects;
 use crate::summary::{self, Summary};
@@ -125,34 +126,57 @@ impl<B: Backend> RowSource for HierarchySource<B> {
 }
 
 /// A folder's contents table (or its associated contents): its messages, whose ids the
-/// backend gave when the table opened.
+/// backend gave when the table opened (and, for associated contents, the ones the
+/// store keeps), with the read state the store keeps over the backend's flags.
 pub struct ContentsSource<B> {
     backend: Arc<B>,
     folder: EntryId,
-    /// The backend's folder id; `None` for a folder the framework supplies (empty).
+    /// The backend's folder id; `None` for a folder the framework supplies.
     backend_folder: Option<Vec<u8>>,
+    /// The folder's key in the store's keep.
+    folder_key: Vec<u8>,
     ids: Vec<Vec<u8>>,
     /// The store's entry id as handed out (`PR_STORE_ENTRYID`).
     store_entry_id: Arc<[u8]>,
+    keep: Arc<Keep>,
 }
 
 impl<B: Backend> ContentsSource<B> {
-    /// The messages of folder `node` of `tree` (associated ones when `associated`).
+    /// The messages of folder `node` of `tree` (associated ones when `associated`), with
+    /// nothing kept by the store.
     pub fn new(backend: Arc<B>, tree: &FolderTree, node: Node, associated: bool) -> Result<Self> {
+        Self::with_keep(backend, tree, node, associated, Arc::new(Keep::in_memory()))
+    }
+
+    /// The same, with what `keep` keeps: its read state, and its associated messages of
+    /// the folder after the backend's.
+    pub fn with_keep(
+        backend: Arc<B>,
+        tree: &FolderTree,
+        node: Node,
+        associated: bool,
+        keep: Arc<Keep>,
+    ) -> Result<Self> {
         let backend_folder = match node {
             Node::Supplied(_) => None,
             Node::Backend(i) => Some(tree.folders()[i].id.clone()),
         };
+        let folder_key = tree.folder_key(node);
         let mut ids = Vec::new();
         if let Some(folder) = &backend_folder {
             backend.messages(folder, associated, &mut ids)?;
+        }
+        if associated {
+            ids.extend(keep.associated(&folder_key));
         }
         Ok(ContentsSource {
             backend,
             folder: tree.entry_id(node),
             backend_folder,
+            folder_key,
             ids,
             store_entry_id: tree.store_entry_id().clone(),
+            keep,
         })
     }
 
@@ -160,28 +184,54 @@ impl<B: Backend> ContentsSource<B> {
     pub fn message_id(&self, key: RowKey) -> Option<&[u8]> {
         self.ids.get(key as usize).map(Vec::as_slice)
     }
-}
 
-impl<B: Backend> RowSource for ContentsSource<B> {
-    fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
-        keys.extend(0..self.ids.len() as RowKey);
+    /// A kept message's row: its identity, flags and what is kept of it.
+    fn kept_row(
+        &self,
+        id: &[u8],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let Some(cells) = self.keep.message(&self.folder_key, id) else {
+            return Ok(());
+        };
+        let eid = EntryId::message(self.folder.store_uid(), &self.folder_key, id)?;
+        let mut computed = identity::message(&eid, &self.folder, &self.store_entry_id);
+        let given = cells.iter().find_map(|(t, v)| match v {
+            OwnedValue::Long(f) if *t == sys::PR_MESSAGE_FLAGS => Some(*f),
+            _ => None,
+        });
+        let flags = given.unwrap_or(0) | sys::MSGFLAG_ASSOCIATED as i32;
+        let flags = self
+            .keep
+            .flags(&self.folder_key, id, Some(flags))
+            .unwrap_or(flags);
+        computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags)));
+        let mut all = props(columns, &computed);
+        all.extend(
+            cells
+                .iter()
+                .filter(|(t, _)| {
+                    asked(columns, *t) && !computed.iter().any(|(c, _)| prop_id(*c) == prop_id(*t))
+                })
+                .filter_map(|(t, v)| Prop::new(*t, v.as_value()).ok()),
+        );
+        answer(&all);
         Ok(())
     }
+}
 
-    fn values(
+impl<B: Backend> ContentsSource<B> {
+    /// The rows of backend messages `known` (each its place in the answer and its id).
+    fn backend_rows(
         &self,
-        rows: &[RowKey],
+        known: &[(usize, &[u8])],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
         let Some(folder) = &self.backend_folder else {
             return Ok(());
         };
-        let known: Vec<(usize, &[u8])> = rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
-            .collect();
         let ids: Vec<&[u8]> = known.iter().map(|&(_, id)| id).collect();
         let Some(&first) = ids.first() else {
             return Ok(());
@@ -223,6 +273,7 @@ impl<B: Backend> RowSource for ContentsSource<B> {
         } else {
             None
         };
+        let flags_asked = asked(columns, sys::PR_MESSAGE_FLAGS);
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
                 let Some(&(i, id)) = known.get(j) else {
@@ -256,23 +307,60 @@ impl<B: Backend> RowSource for ContentsSource<B> {
                         all.push(p);
                     }
                 }
-                let summary = summaries
-                    .as_ref()
-                    .and_then(|s| s.get(j))
-                    .map(|s| s.properties(summary::flags_of(theirs)))
-                    .unwrap_or_default();
+                // The summary and the flags (with the kept read state over them).
+                let summary = summaries.as_ref().and_then(|s| s.get(j));
+                let mut extra = summary.map(Summary::properties).unwrap_or_default();
+                if flags_asked {
+                    let given = summary::flags_of(theirs);
+                    let flags = summary.map_or(given, |s| s.flags(given));
+                    if let Some(f) = self.keep.flags(&self.folder_key, id, flags) {
+                        extra.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
+                    }
+                }
                 all.extend(
-                    summary
+                    extra
                         .iter()
                         .filter(|(tag, _)| asked(columns, *tag))
                         .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
                 );
                 all.extend(theirs.iter().filter(|p| {
                     !computed_ids.contains(&prop_id(p.tag()))
-                        && !summary.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
+                        && !extra.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
                 }));
                 answer(i, &all);
             })
+    }
+}
+
+impl<B: Backend> RowSource for ContentsSource<B> {
+    fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
+        keys.extend(0..self.ids.len() as RowKey);
+        Ok(())
+    }
+
+    fn values(
+        &self,
+        rows: &[RowKey],
+        columns: &[ULONG],
+        answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+    ) -> Result<()> {
+        let known: Vec<(usize, &[u8])> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
+            .collect();
+        if known.iter().any(|(_, id)| Keep::is_kept(id)) {
+            // An associated table with messages the store keeps: row by row, in order.
+            for &(i, id) in &known {
+                if Keep::is_kept(id) {
+                    self.kept_row(id, columns, &mut |props| answer(i, props))?;
+                } else {
+                    self.backend_rows(&[(i, id)], columns, answer)?;
+                }
+            }
+            return Ok(());
+        }
+        self.backend_rows(&known, columns, answer)
     }
 
     /// A message's recipients or attachments, for a `RES_SUBRESTRICTION` on the contents

@@ -98,28 +98,28 @@ impl Summary {
         Ok(summary)
     }
 
-    /// The summary's properties, `flags` being the message's `PR_MESSAGE_FLAGS` as the
-    /// backend gives it (`MSGFLAG_HASATTACH` set or cleared to match; none when the
-    /// backend gives none and there is no attachment).
-    pub fn properties(&self, flags: Option<i32>) -> Vec<Computed> {
+    /// The summary's properties: `PR_HASATTACH` and the three display lists.
+    pub fn properties(&self) -> Vec<Computed> {
         let text = |s: &str| OwnedValue::Unicode(s.encode_utf16().collect());
-        let mut out = vec![
+        vec![
             (sys::PR_HASATTACH, OwnedValue::Boolean(self.has_attach)),
             (sys::PR_DISPLAY_TO_W, text(&self.to)),
             (sys::PR_DISPLAY_CC_W, text(&self.cc)),
             (sys::PR_DISPLAY_BCC_W, text(&self.bcc)),
-        ];
+        ]
+    }
+
+    /// `flags`, the message's `PR_MESSAGE_FLAGS` as the backend gives it, with
+    /// `MSGFLAG_HASATTACH` set or cleared to match (none when the backend gives none and
+    /// there is no attachment).
+    pub fn flags(&self, flags: Option<i32>) -> Option<i32> {
         let bit = sys::MSGFLAG_HASATTACH as i32;
-        let flags = match (flags, self.has_attach) {
+        match (flags, self.has_attach) {
             (Some(f), true) => Some(f | bit),
             (Some(f), false) => Some(f & !bit),
             (None, true) => Some(bit),
             (None, false) => None,
-        };
-        if let Some(f) = flags {
-            out.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
         }
-        out
     }
 }
 
@@ -216,25 +216,19 @@ mod tests {
                 bcc: String::new(),
             }
         );
-        let props = s.properties(Some(sys::MSGFLAG_READ as i32));
-        let flags = props
-            .iter()
-            .find(|(t, _)| *t == sys::PR_MESSAGE_FLAGS)
-            .unwrap();
         assert_eq!(
-            flags.1,
-            OwnedValue::Long((sys::MSGFLAG_READ | sys::MSGFLAG_HASATTACH) as i32)
+            s.flags(Some(sys::MSGFLAG_READ as i32)),
+            Some((sys::MSGFLAG_READ | sys::MSGFLAG_HASATTACH) as i32)
         );
+        assert!(s
+            .properties()
+            .contains(&(sys::PR_HASATTACH, OwnedValue::Boolean(true))));
         let empty = Summary::of(&Mail, b"F", b"other").unwrap();
         assert_eq!(empty, Summary::default());
         // The backend's flag is cleared where there is no attachment; no flags are
         // made up where the backend gives none.
-        let cleared = empty.properties(Some(sys::MSGFLAG_HASATTACH as i32));
-        assert!(cleared.contains(&(sys::PR_MESSAGE_FLAGS, OwnedValue::Long(0))));
-        assert!(!empty
-            .properties(None)
-            .iter()
-            .any(|(t, _)| *t == sys::PR_MESSAGE_FLAGS));
+        assert_eq!(empty.flags(Some(sys::MSGFLAG_HASATTACH as i32)), Some(0));
+        assert_eq!(empty.flags(None), None);
         assert!(asked(&[sys::PR_SUBJECT_W, sys::PR_DISPLAY_TO_A]));
         assert!(!asked(&[sys::PR_SUBJECT_W]));
     }

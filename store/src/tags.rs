@@ -26,6 +26,11 @@ pub const PR_ATTACH_FLAGS: ULONG = 0x3714_0003;
 /// list (an image the HTML body shows inline).
 pub const PR_ATTACHMENT_HIDDEN: ULONG = 0x7FFE_000B;
 
+/// `DELETE_HARD_DELETE` (0x00000010), a flag of `IMAPIFolder::DeleteMessages` and
+/// `DeleteFolder` ("IMAPIFolder::DeleteMessages": deletes the messages permanently,
+/// soft-deleted ones included), which the mingw-w64 `mapidefs.h` lacks.
+pub const DELETE_HARD_DELETE: ULONG = 0x0000_0010;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -193,6 +193,27 @@ impl FolderTree {
         self.by_id.get(id).map(|&i| Node::Backend(i))
     }
 
+    /// The bytes that name folder `node` where the store keeps something for it (its
+    /// associated messages, read state) and in its messages' entry ids: a backend
+    /// folder's own id, or for a folder the framework supplies `0xFF`, `S` and the
+    /// folder's code (backend folder ids must not start with `0xFF`).
+    pub fn folder_key(&self, node: Node) -> Vec<u8> {
+        match node {
+            Node::Backend(i) => self.folders()[i].id.clone(),
+            Node::Supplied(s) => vec![0xFF, b'S', s.code()],
+        }
+    }
+
+    /// The folder [`folder_key`](FolderTree::folder_key) names, if it is in the tree.
+    pub fn node_of_key(&self, key: &[u8]) -> Option<Node> {
+        if let [0xFF, b'S', code] = key {
+            let special = Special::from_code(*code)?;
+            let node = self.special(special);
+            return matches!(node, Node::Supplied(_)).then_some(node);
+        }
+        self.node_of(key)
+    }
+
     /// The root.
     pub fn root(&self) -> Node {
         Node::Supplied(Special::Root)

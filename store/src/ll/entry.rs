@@ -36,6 +36,37 @@ pub(crate) unsafe fn entry_id_bytes<'a>(cb: ULONG, p: LPENTRYID) -> Result<&'a [
     Ok(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), cb as usize) })
 }
 
+/// The entry identifiers of a caller's `ENTRYLIST`, or `None` for a null list.
+/// `MAPI_E_INVALID_PARAMETER` for a list whose array is null while it counts entries, or
+/// an entry whose bytes are null while it has a size.
+///
+/// # Safety
+/// `list` null or an `ENTRYLIST` whose `cValues` entries and their bytes are valid for
+/// `'a`.
+pub(crate) unsafe fn entry_list<'a>(list: sys::LPENTRYLIST) -> Result<Option<Vec<&'a [u8]>>> {
+    // SAFETY: null or a valid list (caller's contract).
+    let Some(list) = (unsafe { list.as_ref() }) else {
+        return Ok(None);
+    };
+    if list.cValues == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    if list.lpbin.is_null() {
+        return Err(Error::with_message(
+            sys::MAPI_E_INVALID_PARAMETER,
+            "an ENTRYLIST with entries and no array",
+        ));
+    }
+    // SAFETY: `cValues` entries (caller's contract).
+    let entries = unsafe { std::slice::from_raw_parts(list.lpbin, list.cValues as usize) };
+    entries
+        .iter()
+        // SAFETY: each entry's `cb` bytes (caller's contract).
+        .map(|e| unsafe { entry_id_bytes(e.cb, e.lpb.cast()) })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
 /// Hands `unknown`'s interface `iid` to the caller through `out`, or for a null `iid`
 /// its standard interface `standard` (IMsgStore, IMAPIFolder, IMessage: an object's
 /// IUnknown need not be that interface's pointer, a store's is its IMAPISync's):
@@ -69,9 +100,10 @@ pub(crate) unsafe fn hand_out(
 }
 
 /// `OpenEntry` of the store or a folder: a null entry id opens the root folder.
-/// `MAPI_MODIFY` asks for what this read-only store cannot give (`MAPI_E_NO_ACCESS`);
-/// `MAPI_BEST_ACCESS` and `MAPI_DEFERRED_ERRORS` are honoured as documented (the best is
-/// read-only; errors are found at once anyway).
+/// `MAPI_MODIFY` opens the store and folders (which take associated messages and read
+/// state) and the associated messages the store keeps for changing; a backend's message
+/// cannot be (`MAPI_E_NO_ACCESS`). `MAPI_BEST_ACCESS` gives what can be had, and
+/// `MAPI_DEFERRED_ERRORS` is honoured as documented (errors are found at once anyway).
 ///
 /// # Safety
 /// The arguments of `OpenEntry`, as its page documents them.
@@ -92,12 +124,6 @@ pub(crate) unsafe fn open_entry<B: Backend>(
     if flags & !known != 0 {
         return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
     }
-    if flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0 {
-        return Err(Error::with_message(
-            sys::MAPI_E_NO_ACCESS,
-            "the store is read-only",
-        ));
-    }
     // SAFETY: the caller's entry id (OpenEntry's contract).
     let bytes = unsafe { entry_id_bytes(cb, eid) }?;
     let opened = if bytes.is_empty() {
@@ -116,11 +142,20 @@ pub(crate) unsafe fn open_entry<B: Backend>(
             FolderObject::new(ctx.clone(), node).into_unknown(),
             &sys::IID_IMAPIFolder,
         ),
-        Opened::Message(node, id) => (
-            sys::MAPI_MESSAGE,
-            MessageObject::open(ctx.clone(), node, id)?.into_unknown(),
-            &sys::IID_IMessage,
-        ),
+        Opened::Message(node, id) => {
+            // Kept messages open for changing with either flag; the backend's are
+            // refused MAPI_MODIFY, and open read-only for MAPI_BEST_ACCESS.
+            let modify = if crate::keep::Keep::is_kept(&id) {
+                flags & (sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS) != 0
+            } else {
+                flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0
+            };
+            (
+                sys::MAPI_MESSAGE,
+                MessageObject::open_for(ctx.clone(), node, id, modify)?.into_unknown(),
+                &sys::IID_IMessage,
+            )
+        }
     };
     // SAFETY: `iid` null or an IID (OpenEntry's contract).
     unsafe { hand_out(unknown, iid, standard, &mut out) }?;

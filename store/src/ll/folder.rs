@@ -16,9 +16,11 @@ use mapi_sync_runtime::sys::{
 use mapi_sync_runtime::{Error, Object, Out, Result};
 
 use super::entry::{self, open_entry_method, props_methods, LastError};
+use super::message::MessageObject;
 use super::table::TableObject;
 use crate::backend::Backend;
-use crate::context::StoreContext;
+use crate::context::{Opened, StoreContext};
+use crate::keep::Keep;
 use crate::sources::{folder_properties, ContentsSource, HierarchySource};
 use crate::table::{Table, TableType};
 use crate::tree::Node;
@@ -76,11 +78,12 @@ impl<B: Backend> FolderObject<B> {
             return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
         }
         let associated = flags & sys::MAPI_ASSOCIATED != 0;
-        let source = ContentsSource::new(
+        let source = ContentsSource::with_keep(
             self.ctx.backend().clone(),
             &self.ctx.tree(),
             self.node,
             associated,
+            self.ctx.keep().clone(),
         )?;
         let table = Table::new(source, CONTENTS_COLUMNS.to_vec(), TableType::Dynamic)?;
         TableObject::new(table, self.ctx.allocators()).cast()
@@ -127,6 +130,56 @@ impl<B: Backend> FolderObject<B> {
 }
 
 impl<B: Backend> FolderObject<B> {
+    /// The folder's key in the store's keep.
+    fn key(&self) -> Vec<u8> {
+        self.ctx.tree().folder_key(self.node)
+    }
+
+    /// The entry identifiers of every message of the folder (the backend's and the
+    /// associated ones the store keeps are apart: these are the normal ones).
+    fn all_messages(&self) -> Result<Vec<Vec<u8>>> {
+        let tree = self.ctx.tree();
+        let Node::Backend(i) = self.node else {
+            return Ok(Vec::new());
+        };
+        let folder = &tree.folders()[i].id;
+        let mut ids = Vec::new();
+        self.ctx.backend().messages(folder, false, &mut ids)?;
+        let uid = self.ctx.info().uid;
+        ids.iter()
+            .map(|id| crate::entry_id::EntryId::message_bytes(uid, folder, id))
+            .collect()
+    }
+
+    /// Calls `each` with the message id of each of `entry_ids` that names a message of
+    /// this folder (`None` for one that does not): `Ok(true)` when every call did what
+    /// it was asked, `Ok(false)` when some did not (`MAPI_W_PARTIAL_COMPLETION`).
+    fn for_each_message(
+        &self,
+        entry_ids: &[Vec<u8>],
+        mut each: impl FnMut(Option<&[u8]>) -> Result<bool>,
+    ) -> Result<bool> {
+        let mut all = true;
+        for bytes in entry_ids {
+            let done = match self.ctx.resolve(bytes) {
+                Ok(Opened::Message(node, id)) if node == self.node => each(Some(&id))?,
+                _ => each(None)?,
+            };
+            all &= done;
+        }
+        Ok(all)
+    }
+
+    /// The answer of a call on many messages: `S_OK`, `MAPI_W_PARTIAL_COMPLETION` when
+    /// some were not done, or the error.
+    fn answer_partial(&self, r: Result<bool>) -> HRESULT {
+        match r {
+            Ok(true) => sys::S_OK,
+            Ok(false) => sys::MAPI_W_PARTIAL_COMPLETION,
+            Err(e) => self.last_error.answer(Err(e)),
+        }
+    }
+
     /// A write refused: the store is read-only.
     fn refused(&self) -> HRESULT {
         self.last_error.answer(Err(read_only()))
@@ -157,10 +210,11 @@ impl<B: Backend> Properties for FolderObject<B> {
             let id = &tree.folders()[i].id;
             self.ctx.backend().messages(id, false, &mut normal)?;
             self.ctx.backend().messages(id, true, &mut associated)?;
+            let kept = self.ctx.keep().associated(id).len();
             computed.push((sys::PR_CONTENT_COUNT, OwnedValue::Long(normal.len() as i32)));
             computed.push((
                 sys::PR_ASSOC_CONTENT_COUNT,
-                OwnedValue::Long(associated.len() as i32),
+                OwnedValue::Long((associated.len() + kept) as i32),
             ));
             let backend = self.ctx.backend();
             return StoreContext::<B>::answer_with(
@@ -169,8 +223,9 @@ impl<B: Backend> Properties for FolderObject<B> {
                 answer,
             );
         }
+        let kept = self.ctx.keep().associated(&self.key()).len();
         computed.push((sys::PR_CONTENT_COUNT, OwnedValue::Long(0)));
-        computed.push((sys::PR_ASSOC_CONTENT_COUNT, OwnedValue::Long(0)));
+        computed.push((sys::PR_ASSOC_CONTENT_COUNT, OwnedValue::Long(kept as i32)));
         StoreContext::<B>::answer_with(&computed, |_| Ok(()), answer)
     }
 }
@@ -241,9 +296,23 @@ impl<B: Backend> IMAPIContainer_Impl for FolderObject<B> {
 
 #[allow(non_snake_case)]
 impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
-    unsafe fn CreateMessage(&self, _iid: LPCIID, _flags: ULONG, out: *mut LPMESSAGE) -> HRESULT {
-        // SAFETY: null or writable (the method's contract).
-        unsafe { self.refused_out(out) }
+    unsafe fn CreateMessage(&self, iid: LPCIID, flags: ULONG, out: *mut LPMESSAGE) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (CreateMessage's contract); an LPMESSAGE place
+            // holds any interface pointer.
+            let mut out = unsafe { Out::new(out.cast::<LPUNKNOWN>()) }?;
+            out.clear();
+            if flags & !(sys::MAPI_ASSOCIATED | sys::MAPI_DEFERRED_ERRORS) != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            if flags & sys::MAPI_ASSOCIATED == 0 {
+                return Err(read_only());
+            }
+            let message = MessageObject::create_associated(self.ctx.clone(), self.node)?;
+            // SAFETY: `iid` null or an IID (CreateMessage's contract).
+            unsafe { entry::hand_out(message.into_unknown(), iid, &sys::IID_IMessage, &mut out) }
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn CopyMessages(
@@ -260,12 +329,30 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
 
     unsafe fn DeleteMessages(
         &self,
-        _list: LPENTRYLIST,
+        list: LPENTRYLIST,
         _ui: ULONG_PTR,
         _progress: LPMAPIPROGRESS,
-        _flags: ULONG,
+        flags: ULONG,
     ) -> HRESULT {
-        self.refused()
+        let r = (|| {
+            if flags & !(sys::MESSAGE_DIALOG | crate::tags::DELETE_HARD_DELETE) != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            // SAFETY: null or an ENTRYLIST (DeleteMessages' contract).
+            let Some(ids) = (unsafe { entry::entry_list(list) })? else {
+                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+            };
+            let ids: Vec<Vec<u8>> = ids.into_iter().map(<[u8]>::to_vec).collect();
+            self.for_each_message(&ids, |message| match message {
+                Some(id) if Keep::is_kept(id) => {
+                    self.ctx.keep().delete(&self.key(), id).map(|_| true)
+                }
+                // The backend's messages cannot be deleted (the store is read-only);
+                // one that is not this folder's was not deleted either.
+                _ => Ok(false),
+            })
+        })();
+        self.answer_partial(r)
     }
 
     unsafe fn CreateFolder(
@@ -294,12 +381,41 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
 
     unsafe fn SetReadFlags(
         &self,
-        _list: LPENTRYLIST,
+        list: LPENTRYLIST,
         _ui: ULONG_PTR,
         _progress: LPMAPIPROGRESS,
-        _flags: ULONG,
+        flags: ULONG,
     ) -> HRESULT {
-        self.refused()
+        let r = (|| {
+            let change = crate::keep::read_change(flags)?;
+            // SAFETY: null or an ENTRYLIST (SetReadFlags' contract).
+            let ids = match unsafe { entry::entry_list(list) }? {
+                Some(ids) => ids.into_iter().map(<[u8]>::to_vec).collect(),
+                // NULL: every message of the folder.
+                None => self.all_messages()?,
+            };
+            let Some(read) = change else {
+                return Ok(true);
+            };
+            let key = self.key();
+            // What the backend does not keep, the store keeps, in one commit.
+            let mut to_keep = Vec::new();
+            let all = self.for_each_message(&ids, |message| {
+                let Some(id) = message else {
+                    return Ok(false);
+                };
+                let kept =
+                    !Keep::is_kept(id) && self.ctx.backend().set_read_state(&key, id, read)?;
+                if !kept {
+                    to_keep.push(id.to_vec());
+                }
+                Ok(true)
+            })?;
+            let ids: Vec<&[u8]> = to_keep.iter().map(Vec::as_slice).collect();
+            self.ctx.keep().set_read_states(&key, &ids, read)?;
+            Ok(all)
+        })();
+        self.answer_partial(r)
     }
 
     unsafe fn EmptyFolder(

@@ -8,7 +8,8 @@
 //! A message embedded in an attachment is one too, without an entry id.
 
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use mapi_sync_macros::mapi_object;
 use mapi_sync_runtime::props::Properties;
@@ -27,10 +28,30 @@ use crate::backend::Backend;
 use crate::context::StoreContext;
 use crate::entry_id::EntryId;
 use crate::identity::{self, Computed};
+use crate::keep::Keep;
 use crate::subobjects::{self, ATTACHMENT_COLUMNS, RECIPIENT_COLUMNS};
 use crate::summary::{self, Summary};
 use crate::table::{Cell, MemorySource, Table, TableType};
 use crate::tree::Node;
+
+/// What a message is.
+enum Kind {
+    /// One of the backend's.
+    Backend,
+    /// One embedded in an attachment of the backend's (no entry id, no parent).
+    Embedded,
+    /// An associated message the store keeps ([`Keep`](crate::keep::Keep)): its
+    /// properties as saved or changed since, and whether the caller may change them.
+    Kept {
+        cells: Mutex<Vec<Cell>>,
+        writable: AtomicBool,
+    },
+}
+
+/// A write refused: the message is the backend's, or opened read-only.
+fn read_only() -> Error {
+    Error::with_message(sys::MAPI_E_NO_ACCESS, "the message is read-only")
+}
 
 /// A message of the store.
 #[mapi_object(IMessage, crate = mapi_sync_runtime)]
@@ -38,23 +59,45 @@ pub struct MessageObject<B: Backend> {
     ctx: Arc<StoreContext<B>>,
     node: Node,
     id: Vec<u8>,
-    /// Whether it is embedded in an attachment (no entry id, no parent).
-    embedded: bool,
-    /// Its summary's properties, computed when it opened (none when the backend gives
-    /// them: [`Backend::GIVES_SUMMARY`]).
-    summary: Vec<Computed>,
+    kind: Kind,
+    /// The backend's `PR_MESSAGE_FLAGS` when it opened.
+    flags: Option<i32>,
+    /// Its summary, computed when it opened (none when the backend gives it:
+    /// [`Backend::GIVES_SUMMARY`]).
+    summary: Option<Summary>,
     last_error: LastError,
 }
 
 impl<B: Backend> MessageObject<B> {
-    /// Message `id` of folder `node`: `MAPI_E_NOT_FOUND` if the backend does not have it
-    /// (its properties are read once, now, to find out).
+    /// Message `id` of folder `node`, read-only: `MAPI_E_NOT_FOUND` if the backend does
+    /// not have it (its properties are read once, now, to find out).
     pub fn open(
         ctx: Arc<StoreContext<B>>,
         node: Node,
         id: Vec<u8>,
     ) -> Result<Object<MessageObject<B>>> {
-        Self::opened(ctx, node, id, false)
+        Self::open_for(ctx, node, id, false)
+    }
+
+    /// The same, for changing when `modify` (`MAPI_MODIFY`): only an associated message
+    /// the store keeps can be; `MAPI_E_NO_ACCESS` for one of the backend's.
+    pub fn open_for(
+        ctx: Arc<StoreContext<B>>,
+        node: Node,
+        id: Vec<u8>,
+        modify: bool,
+    ) -> Result<Object<MessageObject<B>>> {
+        if Keep::is_kept(&id) {
+            let folder = ctx.tree().folder_key(node);
+            let cells = ctx.keep().message(&folder, &id).ok_or_else(|| {
+                Error::with_message(sys::MAPI_E_NOT_FOUND, "the associated message is gone")
+            })?;
+            return Ok(Self::kept(ctx, node, id, (*cells).clone(), modify));
+        }
+        if modify {
+            return Err(read_only());
+        }
+        Self::opened(ctx, node, id, Kind::Backend)
     }
 
     /// The message embedded in an attachment of a message of folder `node`, which the
@@ -64,21 +107,55 @@ impl<B: Backend> MessageObject<B> {
         node: Node,
         id: Vec<u8>,
     ) -> Result<Object<MessageObject<B>>> {
-        Self::opened(ctx, node, id, true)
+        Self::opened(ctx, node, id, Kind::Embedded)
+    }
+
+    /// A new associated message of folder `node` (`CreateMessage(MAPI_ASSOCIATED)`),
+    /// kept by the store once it is saved.
+    pub fn create_associated(
+        ctx: Arc<StoreContext<B>>,
+        node: Node,
+    ) -> Result<Object<MessageObject<B>>> {
+        let id = ctx.keep().new_id()?;
+        let flags = (sys::MSGFLAG_ASSOCIATED | sys::MSGFLAG_UNSENT | sys::MSGFLAG_READ) as i32;
+        let cells = vec![(sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags))];
+        Ok(Self::kept(ctx, node, id, cells, true))
+    }
+
+    fn kept(
+        ctx: Arc<StoreContext<B>>,
+        node: Node,
+        id: Vec<u8>,
+        cells: Vec<Cell>,
+        writable: bool,
+    ) -> Object<MessageObject<B>> {
+        Object::new(MessageObject {
+            ctx,
+            node,
+            id,
+            kind: Kind::Kept {
+                cells: Mutex::new(cells),
+                writable: AtomicBool::new(writable),
+            },
+            flags: None,
+            summary: None,
+            last_error: LastError::default(),
+        })
     }
 
     fn opened(
         ctx: Arc<StoreContext<B>>,
         node: Node,
         id: Vec<u8>,
-        embedded: bool,
+        kind: Kind,
     ) -> Result<Object<MessageObject<B>>> {
         let mut message = MessageObject {
             ctx,
             node,
             id,
-            embedded,
-            summary: Vec::new(),
+            kind,
+            flags: None,
+            summary: None,
             last_error: LastError::default(),
         };
         let folder = message.folder_id()?;
@@ -89,11 +166,17 @@ impl<B: Backend> MessageObject<B> {
             .message_properties(&folder, &message.id, &mut |props| {
                 flags = summary::flags_of(props);
             })?;
+        message.flags = flags;
         if !B::GIVES_SUMMARY {
             let backend = message.ctx.backend();
-            message.summary = Summary::of(&**backend, &folder, &message.id)?.properties(flags);
+            message.summary = Some(Summary::of(&**backend, &folder, &message.id)?);
         }
         Ok(Object::new(message))
+    }
+
+    /// The key of its folder (where the store keeps what it keeps for it).
+    fn folder_key(&self) -> Vec<u8> {
+        self.ctx.tree().folder_key(self.node)
     }
 
     fn folder_id(&self) -> Result<Vec<u8>> {
@@ -106,8 +189,14 @@ impl<B: Backend> MessageObject<B> {
     /// What its attachments' record keys start with: its own record key (an embedded
     /// message, which has none, the one its id would have as a message of its folder).
     fn record_key(&self) -> Result<Vec<u8>> {
-        let folder = self.folder_id()?;
+        let folder = self.folder_key();
         Ok(EntryId::message(self.ctx.info().uid, &folder, &self.id)?.record_key())
+    }
+
+    /// Whether it is a message the store keeps (which has no attachments or recipients
+    /// of the backend's).
+    fn is_kept(&self) -> bool {
+        matches!(self.kind, Kind::Kept { .. })
     }
 
     /// A table of `rows` showing `columns` until `SetColumns`.
@@ -122,6 +211,9 @@ impl<B: Backend> MessageObject<B> {
 
     /// Its attachment table.
     fn attachment_table(&self) -> Result<sys::IMAPITable> {
+        if self.is_kept() {
+            return self.table(Vec::new(), &ATTACHMENT_COLUMNS);
+        }
         let folder = self.folder_id()?;
         let rows = subobjects::attachment_rows(
             &**self.ctx.backend(),
@@ -134,6 +226,9 @@ impl<B: Backend> MessageObject<B> {
 
     /// Its recipient table.
     fn recipient_table(&self) -> Result<sys::IMAPITable> {
+        if self.is_kept() {
+            return self.table(Vec::new(), &RECIPIENT_COLUMNS);
+        }
         let folder = self.folder_id()?;
         let rows = subobjects::recipient_rows(&**self.ctx.backend(), &folder, &self.id)?;
         self.table(rows, &RECIPIENT_COLUMNS)
@@ -275,12 +370,13 @@ impl<B: Backend> MessageObject<B> {
         flags: ULONG,
         out: &mut Out<'_, LPUNKNOWN>,
     ) -> Result<()> {
+        let tables = [sys::PR_MESSAGE_ATTACHMENTS, sys::PR_MESSAGE_RECIPIENTS];
         // SAFETY: null or an IID (the caller's contract).
-        if unsafe { super::entry::asks_for_table(iid) } {
-            let table = match tag {
-                sys::PR_MESSAGE_ATTACHMENTS => self.attachment_table()?,
-                sys::PR_MESSAGE_RECIPIENTS => self.recipient_table()?,
-                _ => return Err(Error::new(sys::MAPI_E_NOT_FOUND)),
+        if tables.contains(&tag) && unsafe { super::entry::asks_for_table(iid) } {
+            let table = if tag == sys::PR_MESSAGE_ATTACHMENTS {
+                self.attachment_table()?
+            } else {
+                self.recipient_table()?
             };
             // SAFETY: as above.
             return unsafe {
@@ -294,8 +390,12 @@ impl<B: Backend> MessageObject<B> {
         }
         // SAFETY: as above.
         unsafe { check_stream_request(tag, iid, options, flags) }?;
-        let folder = self.folder_id()?;
-        let stream = self.ctx.backend().message_stream(&folder, &self.id, tag)?;
+        let stream = if self.is_kept() {
+            None
+        } else {
+            let folder = self.folder_id()?;
+            self.ctx.backend().message_stream(&folder, &self.id, tag)?
+        };
         // SAFETY: checked above: an IID.
         unsafe { give_stream(stream, || stream_bytes(self, tag), iid, out) }
     }
@@ -320,17 +420,104 @@ fn bytes_of(value: PropValue<'_>, want: ULONG) -> Option<Vec<u8>> {
     }
 }
 
+impl<B: Backend> MessageObject<B> {
+    /// What the framework computes for it: its identity, flags and summary.
+    fn computed(&self) -> Result<Vec<Computed>> {
+        let folder = self.folder_key();
+        let tree = self.ctx.tree();
+        let uid = self.ctx.info().uid;
+        let mut computed = match self.kind {
+            Kind::Embedded => identity::embedded_message(uid, tree.store_entry_id()),
+            _ => {
+                let id = EntryId::message(uid, &folder, &self.id)?;
+                identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id())
+            }
+        };
+        let flags = match &self.kind {
+            Kind::Kept { cells, writable } => {
+                let cells = cells.lock().unwrap_or_else(|p| p.into_inner());
+                let access =
+                    sys::MAPI_ACCESS_READ | sys::MAPI_ACCESS_MODIFY | sys::MAPI_ACCESS_DELETE;
+                computed.retain(|(t, _)| *t != sys::PR_ACCESS && *t != sys::PR_ACCESS_LEVEL);
+                computed.push((sys::PR_ACCESS, OwnedValue::Long(access as i32)));
+                let level = ULONG::from(writable.load(Ordering::Relaxed)) * sys::MAPI_MODIFY;
+                computed.push((sys::PR_ACCESS_LEVEL, OwnedValue::Long(level as i32)));
+                let given = cells.iter().find_map(|(t, v)| match v {
+                    OwnedValue::Long(f) if *t == sys::PR_MESSAGE_FLAGS => Some(*f),
+                    _ => None,
+                });
+                Some(given.unwrap_or(0) | sys::MSGFLAG_ASSOCIATED as i32)
+            }
+            _ => match &self.summary {
+                Some(summary) => {
+                    computed.extend(summary.properties());
+                    summary.flags(self.flags)
+                }
+                None => self.flags,
+            },
+        };
+        let flags = self.ctx.keep().flags(&folder, &self.id, flags);
+        if let Some(flags) = flags {
+            computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags)));
+        }
+        Ok(computed)
+    }
+
+    /// `SaveChanges(flags)`: a kept message's properties into the store's keep.
+    fn save_changes(&self, flags: ULONG) -> Result<()> {
+        let known = sys::KEEP_OPEN_READONLY
+            | sys::KEEP_OPEN_READWRITE
+            | sys::FORCE_SAVE
+            | sys::MAPI_DEFERRED_ERRORS;
+        if flags & !known != 0 {
+            return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+        }
+        let Kind::Kept { cells, writable } = &self.kind else {
+            return Err(read_only());
+        };
+        if !writable.load(Ordering::Relaxed) {
+            return Err(read_only());
+        }
+        let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.ctx.keep().save(&self.folder_key(), &self.id, cells)?;
+        if flags & sys::KEEP_OPEN_READONLY != 0 {
+            writable.store(false, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Changes a kept, writable message's properties with `change` (nothing saved until
+    /// `SaveChanges`).
+    fn change(&self, change: impl FnOnce(&mut Vec<Cell>)) -> Result<()> {
+        match &self.kind {
+            Kind::Kept { cells, writable } if writable.load(Ordering::Relaxed) => {
+                change(&mut cells.lock().unwrap_or_else(|p| p.into_inner()));
+                Ok(())
+            }
+            _ => Err(read_only()),
+        }
+    }
+}
+
 impl<B: Backend> Properties for MessageObject<B> {
     fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
+        let computed = self.computed()?;
+        if let Kind::Kept { cells, .. } = &self.kind {
+            let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            return StoreContext::<B>::answer_with(
+                &computed,
+                |more| {
+                    let props: Vec<Prop<'_>> = cells
+                        .iter()
+                        .filter_map(|(t, v)| Prop::new(*t, v.as_value()).ok())
+                        .collect();
+                    more(&props);
+                    Ok(())
+                },
+                answer,
+            );
+        }
         let folder = self.folder_id()?;
-        let tree = self.ctx.tree();
-        let mut computed = if self.embedded {
-            identity::embedded_message(self.ctx.info().uid, tree.store_entry_id())
-        } else {
-            let id = EntryId::message(self.ctx.info().uid, &folder, &self.id)?;
-            identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id())
-        };
-        computed.extend(self.summary.iter().cloned());
         let backend = self.ctx.backend();
         StoreContext::<B>::answer_with(
             &computed,
@@ -338,11 +525,53 @@ impl<B: Backend> Properties for MessageObject<B> {
             answer,
         )
     }
+
+    fn set_properties(&self, values: mapi_sync_runtime::props::Props<'_>) -> Result<()> {
+        self.change(|cells| {
+            for p in values.iter() {
+                let value = OwnedValue::from(p.value());
+                match cells
+                    .iter_mut()
+                    .find(|(t, _)| prop_id(*t) == prop_id(p.tag()))
+                {
+                    Some(cell) => *cell = (p.tag(), value),
+                    None => cells.push((p.tag(), value)),
+                }
+            }
+        })
+    }
 }
 
 #[allow(non_snake_case)]
 impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
     props_methods!();
+
+    unsafe fn SaveChanges(&self, flags: ULONG) -> HRESULT {
+        self.last_error.answer(self.save_changes(flags))
+    }
+
+    unsafe fn DeleteProps(
+        &self,
+        tags: sys::LPSPropTagArray,
+        problems: *mut sys::LPSPropProblemArray,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (DeleteProps' contract); no problem array is
+            // handed out (every property is deleted or none).
+            if let Ok(mut problems) = unsafe { Out::new(problems) } {
+                problems.clear();
+            }
+            // SAFETY: null or a tag array (DeleteProps' contract), read during the call.
+            let Some(tags) = (unsafe { mapi_sync_runtime::props::prop_tags(tags) }) else {
+                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+            };
+            let tags = tags.to_vec();
+            self.change(|cells| {
+                cells.retain(|(t, _)| !tags.iter().any(|d| prop_id(*d) == prop_id(*t)))
+            })
+        })();
+        self.last_error.answer(r)
+    }
 
     unsafe fn GetLastError(&self, hr: HRESULT, flags: ULONG, out: *mut LPMAPIERROR) -> HRESULT {
         // SAFETY: GetLastError's contract.
@@ -452,7 +681,25 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
         self.refused()
     }
 
-    unsafe fn SetReadFlag(&self, _flags: ULONG) -> HRESULT {
-        self.refused()
+    unsafe fn SetReadFlag(&self, flags: ULONG) -> HRESULT {
+        let r = (|| {
+            let Some(read) = crate::keep::read_change(flags)? else {
+                return Ok(());
+            };
+            if matches!(self.kind, Kind::Embedded) {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_SUPPORT,
+                    "an embedded message has no read state",
+                ));
+            }
+            let folder = self.folder_key();
+            let kept_by_backend =
+                !self.is_kept() && self.ctx.backend().set_read_state(&folder, &self.id, read)?;
+            if !kept_by_backend {
+                self.ctx.keep().set_read_state(&folder, &self.id, read)?;
+            }
+            Ok(())
+        })();
+        self.last_error.answer(r)
     }
 }

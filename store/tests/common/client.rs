@@ -97,3 +97,54 @@ pub fn rows(table: &IMAPITable, columns: &[ULONG]) -> Vec<Vec<Option<Vec<u8>>>> 
     free(set.cast());
     out
 }
+
+/// `OpenEntry(eid, flags)` on the store: the object's type and its `IUnknown`, or what
+/// it answered.
+pub fn open_entry(store: &IMsgStore, eid: &[u8], flags: ULONG) -> Result<(ULONG, IUnknown), i32> {
+    let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
+    // SAFETY: an entry id alive for the call; writable out-pointers.
+    let hr = unsafe {
+        store.OpenEntry(
+            eid.len() as ULONG,
+            eid.as_ptr().cast_mut().cast(),
+            std::ptr::null(),
+            flags,
+            &mut kind,
+            &mut unknown,
+        )
+    };
+    if hr != sys::S_OK {
+        assert!(unknown.is_null(), "a failed OpenEntry leaves NULL");
+        return Err(hr);
+    }
+    // SAFETY: OpenEntry handed over one reference.
+    Ok((kind, unsafe { unknown.into_owned() }.unwrap()))
+}
+
+/// A folder's contents table (`flags`: `MAPI_ASSOCIATED` for its associated one).
+pub fn contents(folder: &sys::IMAPIFolder, flags: ULONG) -> IMAPITable {
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(
+        unsafe { folder.GetContentsTable(flags, &mut table) },
+        sys::S_OK
+    );
+    // SAFETY: the reference GetContentsTable handed over.
+    unsafe { table.into_owned() }.unwrap()
+}
+
+/// `SetProps` of `props` on `object`.
+pub fn set_props<I: Interface>(object: &I, props: &[mapi_sync_runtime::props::Prop<'_>]) -> i32 {
+    let prop: sys::IMAPIProp = unsafe { IUnknown::from_raw_borrowed(&object.as_raw()) }
+        .unwrap()
+        .cast()
+        .unwrap();
+    let array = mapi_sync_runtime::props::PropArray::write(Allocators::local(), props).unwrap();
+    let (count, values) = array.into_raw();
+    let mut problems = null_mut();
+    // SAFETY: `count` values alive for the call; a writable problem array pointer.
+    let hr = unsafe { prop.SetProps(count, values, &mut problems) };
+    assert!(problems.is_null());
+    free(values.cast());
+    hr
+}
