@@ -26,6 +26,8 @@
 //!   messages (entry ids, record keys, parents, object types, access), the same on an
 //!   object and in its rows;
 //! - [`sources`]: the hierarchy and contents tables' rows on the backend;
+//! - [`keep`]: what the store keeps for a backend that cannot (read state, associated
+//!   messages), in a redb file;
 //! - [`subobjects`]: a message's attachments and recipients as their tables and objects
 //!   show them, and [`summary`]: what they add to the message and its row
 //!   (`PR_HASATTACH`, `PR_DISPLAY_TO`);
@@ -60,7 +62,9 @@
 //! | `GetIDsFromNames` with `MAPI_CREATE` | [`name_mapped`](backend::Backend::name_mapped) for each new name |
 //! | `IMAPISync::SynchronizeInBackground` | [`synchronize`](backend::Backend::synchronize), on a thread of the runtime's |
 //! | `ServiceEntry` (create, configure) | the same closure as `Logon`, to check the settings before they are written |
-//! | writes (`SetProps`, `CreateMessage`, `SetReadFlag`, `CreateAttach`, `ModifyRecipients`, …) | nothing yet: `MAPI_E_NO_ACCESS`, the store is read-only |
+//! | `SetReadFlag`, `IMAPIFolder::SetReadFlags` | [`set_read_state`](backend::Backend::set_read_state); where it does not keep it, the store's [`keep`] does |
+//! | `CreateMessage(MAPI_ASSOCIATED)`, `SetProps`, `SaveChanges`, `DeleteMessages` of associated messages | nothing: the store's [`keep`] holds them (in the file [`keep_path`](backend::Backend::keep_path) names) |
+//! | other writes (`CreateMessage`, `SetProps` on the backend's messages, `CreateAttach`, `ModifyRecipients`, …) | nothing yet: `MAPI_E_NO_ACCESS` |
 //!
 //! # A whole store
 //!
