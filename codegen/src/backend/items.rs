@@ -1,6 +1,5 @@
 //! The type items, each under the `cfg` of its target when the targets disagree: rendered
-//! from the headers' C-typed records where [`super::rust_records`] can (the typedefs,
-//! enums, enumerators, structs and unions it names), bindgen's item otherwise.
+//! from the headers' C-typed records by [`super::rust_records`].
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,6 +10,8 @@ use crate::ir::{Model, TypeItem};
 
 /// The item, documented, with `#[cfg(...)]` in front if it is one target's.
 pub fn item(model: &Model, records: &Records<'_>, item: &TypeItem) -> Result<TokenStream> {
+    // Every item of the headers renders from its records; a provider's IDL's declarations
+    // (the IDL-only path) are Rust already.
     let rendered = records.render(item).unwrap_or_else(|| item.item.clone());
     let it = &super::docs::type_item(model, &item.header, rendered);
     Ok(match &item.cfg {
