@@ -32,7 +32,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use super::{ident, param_ident};
-use crate::ir::{Abi, CType, Declaration, DeclarationKind, Field, ItemKey, Model, TypeItem};
+use crate::ir::{Abi, CType, Declaration, DeclarationKind, Field, Model, TypeItem};
 
 /// One target's records by name, and its enumerators.
 #[derive(Default)]
@@ -82,7 +82,7 @@ impl<'m> Records<'m> {
             Some(cfg) => self.targets.iter().find(|(_, c, _)| c == cfg)?,
             None => self.targets.first()?,
         };
-        self.render_in(target.0, &item_name(item))
+        self.render_in(target.0, &item.name)
     }
 
     /// The item named `name` rendered from target `target`'s records (by target name).
@@ -110,23 +110,6 @@ impl<'m> Records<'m> {
 impl Target<'_> {
     fn kind_of(&self, name: &str) -> Option<&DeclarationKind> {
         self.by_name.get(name).map(|d| &d.kind)
-    }
-}
-
-/// The name an item declares, a `pub use self::tagX as X;`'s being `X`.
-pub fn item_name(item: &TypeItem) -> String {
-    if let syn::Item::Use(u) = &item.item {
-        let mut tree = &u.tree;
-        while let syn::UseTree::Path(p) = tree {
-            tree = &p.tree;
-        }
-        if let syn::UseTree::Rename(r) = tree {
-            return r.rename.to_string();
-        }
-    }
-    match &item.key {
-        ItemKey::Named(n) => n.clone(),
-        _ => String::new(),
     }
 }
 
