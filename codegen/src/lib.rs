@@ -124,9 +124,12 @@ pub fn generate(opts: &Options) -> Result<Generated> {
         backend::cheader::UMBRELLA,
         shipped_headers_fit,
     )?;
-    files.append(&mut backend::render_rust(&model)?);
+    let rust = backend::render_rust(&model);
     clock.lap("render + format");
+    // A header that does not compile is the first error: the records of what clang could
+    // not read are missing too.
     check.finish().map_err(at_idl)?;
+    files.append(&mut rust?);
     clock.lap("C header check");
     let mut read = vec![manifest.path.clone(), inputs.mapi_include.clone()];
     read.extend(inputs.headers.iter().map(|h| h.path.clone()));

@@ -76,6 +76,20 @@ fn the_ir_depends_on_no_stage() {
 }
 
 #[test]
+fn the_ir_holds_no_rust() {
+    // C-typed records, from which both back ends render: no bindgen item in the model.
+    for (path, text) in sources(&src().join("ir")) {
+        for rust in ["syn::", "quote", "TokenStream"] {
+            assert!(
+                !text.contains(rust),
+                "{} holds Rust ({rust})",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
 fn the_clang_stage_sees_the_inputs_not_the_manifest() {
     let used = uses("clang");
     assert!(used.contains("inputs"), "{used:?}");

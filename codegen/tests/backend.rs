@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use mapi_codegen::backend;
 use mapi_codegen::ir::{
-    Abi, CType, Constant, CopiedFile, Declaration, DefinedGuid, Guid, Header, Interface, ItemKey,
-    Layout, Method, Model, Package, Param, Target, TypeItem,
+    Abi, CType, Constant, CopiedFile, Declaration, DeclarationKind, DefinedGuid, Field, Guid,
+    Header, Interface, Layout, Method, Model, Package, Param, Target, TypeItem,
 };
 
 /// The environment variable that makes the tests write the expectations instead.
@@ -112,13 +112,29 @@ fn iunknown() -> Interface {
     )
 }
 
-fn item(name: &str, header: &str, cfg: Option<&str>, src: &str) -> TypeItem {
+fn item(name: &str, header: &str, cfg: Option<&str>) -> TypeItem {
     TypeItem {
-        key: ItemKey::Named(name.into()),
+        name: name.into(),
         header: header.into(),
         cfg: cfg.map(Into::into),
-        item: syn::parse_str(src).unwrap(),
     }
+}
+
+/// A struct of `i32`-like fields in target `target`'s records (which the items render).
+fn record(m: &mut Model, target: &str, name: &str, fields: &[(&str, &'static str)]) {
+    let fields = fields
+        .iter()
+        .map(|(f, p)| Field::new(*f, CType::Prim(p), None))
+        .collect();
+    m.header_declarations
+        .entry(target.into())
+        .or_default()
+        .push(Declaration {
+            name: name.into(),
+            header: "mini.h".into(),
+            kind: DeclarationKind::Struct { fields },
+            params: Vec::new(),
+        });
 }
 
 /// A model with one module, `mini.h`, two targets and the types every case uses.
@@ -166,9 +182,9 @@ fn model() -> Model {
             lowered: None,
         }],
         items: vec![
-            item("ULONG", "base", None, "pub type ULONG = u32;"),
-            item("HRESULT", "base", None, "pub type HRESULT = i32;"),
-            item("SHORT", "base", None, "pub type SHORT = i16;"),
+            item("ULONG", "base", None),
+            item("HRESULT", "base", None),
+            item("SHORT", "base", None),
         ],
         // The same types as the headers declare them, which the C header renders.
         header_declarations: ["x86_64", "i686"]
@@ -266,25 +282,15 @@ fn interface_chain_bounds_traits_and_lists_base_iids() {
 fn items_shared_and_per_target() {
     let mut m = model();
     m.items.extend([
-        item(
-            "tagPOINT",
-            "mini.h",
-            None,
-            "#[repr(C)] pub struct tagPOINT { pub x: i32, pub y: i32 }",
-        ),
-        item(
-            "tagHANDLE",
-            "mini.h",
-            Some("target_pointer_width = \"64\""),
-            "#[repr(C)] pub struct tagHANDLE { pub v: u64 }",
-        ),
-        item(
-            "tagHANDLE",
-            "mini.h",
-            Some("target_pointer_width = \"32\""),
-            "#[repr(C)] pub struct tagHANDLE { pub v: u32 }",
-        ),
+        item("tagPOINT", "mini.h", None),
+        item("tagHANDLE", "mini.h", Some("target_pointer_width = \"64\"")),
+        item("tagHANDLE", "mini.h", Some("target_pointer_width = \"32\"")),
     ]);
+    for target in ["x86_64", "i686"] {
+        record(&mut m, target, "tagPOINT", &[("x", "i32"), ("y", "i32")]);
+    }
+    record(&mut m, "x86_64", "tagHANDLE", &[("v", "u64")]);
+    record(&mut m, "i686", "tagHANDLE", &[("v", "u32")]);
     let files = render(&m);
     expect("items.rs", &files["src/mini.rs"]);
     expect("items_base.rs", &files["src/base.rs"]);
@@ -348,12 +354,10 @@ fn guids_that_are_no_interface_iid_become_constants() {
 #[test]
 fn layouts_are_asserted_per_target() {
     let mut m = model();
-    m.items.push(item(
-        "tagPOINT",
-        "mini.h",
-        None,
-        "#[repr(C)] pub struct tagPOINT { pub x: i32, pub y: i32 }",
-    ));
+    m.items.push(item("tagPOINT", "mini.h", None));
+    for target in ["x86_64", "i686"] {
+        record(&mut m, target, "tagPOINT", &[("x", "i32"), ("y", "i32")]);
+    }
     for (target, size) in [("x86_64", 8), ("i686", 8)] {
         let l = m.layouts.entry(target.into()).or_default();
         l.insert("tagPOINT".into(), Layout { size, align: 4 });

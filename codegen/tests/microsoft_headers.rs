@@ -275,11 +275,12 @@ fn microsoft_like_headers_give_the_same_bindings() {
     // module and target, as Rust; the interfaces' methods with their C types; the
     // constants with their types.
     let types = |g: &mapi_codegen::Generated| {
+        let records = mapi_codegen::backend::rust_records::Records::new(&g.model);
         g.model
             .items
             .iter()
             .map(|i| {
-                let item = &i.item;
+                let item = records.render(i).expect("every item renders");
                 let text = quote::quote!(#item).to_string();
                 (
                     (i.name().to_string(), i.cfg.clone()),

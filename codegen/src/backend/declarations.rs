@@ -1,38 +1,10 @@
 //! The model's C-typed declarations ([`Declaration`]) as Rust items: a struct as a
 //! `#[repr(C)]` struct of its fields' Rust types, a typedef as a `type` alias.
 
-use std::borrow::Cow;
-
 use quote::quote;
 
 use super::{ident, param_ident, rust_type};
-use crate::ir::{Declaration, DeclarationKind, Field, ItemKey, Model, TypeItem};
-
-/// The model with its declarations rendered as Rust items ahead of its other items, as
-/// the rest of the back end reads them; the model itself when it declares none.
-pub fn with_declarations(model: &Model) -> Cow<'_, Model> {
-    if model.declarations.is_empty() {
-        return Cow::Borrowed(model);
-    }
-    let mut items: Vec<TypeItem> = model.declarations.iter().map(type_item).collect();
-    items.extend(model.items.iter().cloned());
-    Cow::Owned(Model {
-        items,
-        declarations: Vec::new(),
-        ..model.clone()
-    })
-}
-
-/// One declaration as the model's items hold bindgen's.
-fn type_item(d: &Declaration) -> TypeItem {
-    let item = gen_declaration(d);
-    TypeItem {
-        key: ItemKey::of(&item),
-        header: d.header.clone(),
-        cfg: None,
-        item,
-    }
-}
+use crate::ir::{Declaration, DeclarationKind, Field};
 
 /// One declaration in Rust.
 pub fn gen_declaration(d: &Declaration) -> syn::Item {

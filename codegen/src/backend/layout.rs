@@ -19,8 +19,8 @@ pub fn layout_checks(
     let records: std::collections::BTreeSet<&str> = model
         .items
         .iter()
-        .filter(|i| matches!(i.item, syn::Item::Struct(_) | syn::Item::Union(_)))
         .map(|i| i.name())
+        .filter(|n| model.is_record(n))
         .collect();
     for t in &model.targets {
         let Some(layouts) = model.layouts.get(&t.name) else {

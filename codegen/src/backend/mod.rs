@@ -57,7 +57,6 @@ pub fn render(model: &Model) -> Result<BTreeMap<String, String>> {
 #[cfg(feature = "clang")]
 /// The C headers for hosts, under `include/`: the lowered IDL headers and the umbrella.
 pub fn render_c_headers(model: &Model) -> Result<BTreeMap<String, String>> {
-    let model = &*declarations::with_declarations(model);
     let mut files = BTreeMap::new();
     for h in &model.headers {
         if let Some(text) = &h.lowered {
@@ -75,7 +74,6 @@ pub fn render_c_headers(model: &Model) -> Result<BTreeMap<String, String>> {
 /// Every output file but the C headers: the crate's Rust modules (formatted), its
 /// Cargo.toml, INTERFACES.md and the copied files.
 pub fn render_rust(model: &Model) -> Result<BTreeMap<String, String>> {
-    let model = &*declarations::with_declarations(model);
     let package = &model.package;
     let modules = Modules::new(model);
     let banner = format!(
@@ -150,6 +148,12 @@ impl Modules {
 /// Each module's items, constants, interfaces and GUIDs, by header key.
 fn module_bodies(model: &Model, modules: &Modules) -> Result<BTreeMap<String, Vec<TokenStream>>> {
     let mut bodies: BTreeMap<String, Vec<TokenStream>> = BTreeMap::new();
+    for d in &model.declarations {
+        bodies
+            .entry(modules.of(&d.header))
+            .or_default()
+            .push(items::declaration(model, d));
+    }
     let records = rust_records::Records::new(model);
     for item in &model.items {
         bodies
@@ -157,7 +161,7 @@ fn module_bodies(model: &Model, modules: &Modules) -> Result<BTreeMap<String, Ve
             .or_default()
             .push(items::item(model, &records, item)?);
     }
-    let aliases = Aliases::of(&model.items);
+    let aliases = aliases(model);
     let property_types = docs::property_types(model);
     for c in model.constants.values() {
         let doc = docs::constant(model, c, &property_types);
@@ -336,8 +340,7 @@ pub fn render_provider_module(model: &Model, m: &ProviderModule<'_>) -> Result<S
     );
     let doc = format!(" The interfaces, types and constants of `{}`.", m.shown);
     let allowed = allowed_lints();
-    let model = declarations::with_declarations(model);
-    let body = module_body(&model, m.key)?;
+    let body = module_body(model, m.key)?;
     let module = quote! {
         #[doc = #doc]
         pub mod #module {
@@ -353,11 +356,14 @@ pub fn render_provider_module(model: &Model, m: &ProviderModule<'_>) -> Result<S
 /// The model's items, constants and interfaces of header `key`.
 fn module_body(model: &Model, key: &str) -> Result<TokenStream> {
     let mut body = Vec::new();
+    for d in model.declarations.iter().filter(|d| d.header == key) {
+        body.push(items::declaration(model, d));
+    }
     let records = rust_records::Records::new(model);
     for item in model.items.iter().filter(|i| i.header == key) {
         body.push(items::item(model, &records, item)?);
     }
-    let aliases = Aliases::of(&model.items);
+    let aliases = aliases(model);
     let property_types = docs::property_types(model);
     for c in model.constants.values().filter(|c| c.header == key) {
         let doc = docs::constant(model, c, &property_types);
@@ -368,6 +374,17 @@ fn module_body(model: &Model, key: &str) -> Result<TokenStream> {
         body.push(interfaces::emit(model, iface)?);
     }
     Ok(quote!(#(#body)*))
+}
+
+/// The integer typedefs and enums the constants' types name: the model's declarations,
+/// then each target's records (the last target's where they differ).
+fn aliases(model: &Model) -> Aliases {
+    let records = model
+        .targets
+        .iter()
+        .filter_map(|t| model.header_declarations.get(&t.name))
+        .flatten();
+    Aliases::of(model.declarations.iter().chain(records))
 }
 
 /// The header's name as found on disk (or the IDL file it was lowered from).

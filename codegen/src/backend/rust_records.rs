@@ -18,12 +18,12 @@
 //!   pointers under the member's parameter names (`gen_record`), a struct declared and
 //!   never defined with a private member of no size (`gen_opaque`).
 //!
-//! What stays bindgen's item (`None` here): a typedef of a function type whose parameters
-//! it does not name (i686's records spell
-//! `LPFNABSDI`'s `ACCELERATEABSDI *` out with no names, so the manifest's corrections of
-//! parameters by name miss them), a name no record of the target declares, and what the
-//! records leave out (bit-fields, arrays of arrays, C++'s builtin `wchar_t`). Which record
-//! an item comes from is the item's name, in the records of its target (of the first
+//! Every item of the bindings renders so: a function type's parameters the typedef does
+//! not name (i686's records spell `LPFNABSDI`'s `ACCELERATEABSDI *` out, with no names)
+//! are bindgen's `argN`, and C++'s builtin `wchar_t` is a typedef of `u16` among the
+//! records. `None` is for what no record of the target declares, and for what the records
+//! leave out (bit-fields, arrays of arrays). Which record an item comes from is the
+//! item's name, in the records of its target (of the first
 //! target for an item every target shares).
 
 use std::collections::{HashMap, HashSet};
@@ -32,7 +32,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use super::{ident, param_ident};
-use crate::ir::{Abi, CType, Declaration, DeclarationKind, Field, ItemKey, Model, TypeItem};
+use crate::ir::{Abi, CType, Declaration, DeclarationKind, Field, Model, TypeItem};
 
 /// One target's records by name, and its enumerators.
 #[derive(Default)]
@@ -76,13 +76,13 @@ impl<'m> Records<'m> {
     }
 
     /// `item` rendered from its target's records (the first target's when it has no
-    /// `cfg`), or `None` where the records cannot render it (then it is bindgen's).
+    /// `cfg`), or `None` where the records cannot render it.
     pub fn render(&self, item: &TypeItem) -> Option<syn::Item> {
         let target = match &item.cfg {
             Some(cfg) => self.targets.iter().find(|(_, c, _)| c == cfg)?,
             None => self.targets.first()?,
         };
-        self.render_in(target.0, &item_name(item))
+        self.render_in(target.0, &item.name)
     }
 
     /// The item named `name` rendered from target `target`'s records (by target name).
@@ -110,23 +110,6 @@ impl<'m> Records<'m> {
 impl Target<'_> {
     fn kind_of(&self, name: &str) -> Option<&DeclarationKind> {
         self.by_name.get(name).map(|d| &d.kind)
-    }
-}
-
-/// The name an item declares, a `pub use self::tagX as X;`'s being `X`.
-pub fn item_name(item: &TypeItem) -> String {
-    if let syn::Item::Use(u) = &item.item {
-        let mut tree = &u.tree;
-        while let syn::UseTree::Path(p) = tree {
-            tree = &p.tree;
-        }
-        if let syn::UseTree::Rename(r) = tree {
-            return r.rename.to_string();
-        }
-    }
-    match &item.key {
-        ItemKey::Named(n) => n.clone(),
-        _ => String::new(),
     }
 }
 
@@ -161,9 +144,6 @@ fn gen_typedef(t: &Target<'_>, d: &Declaration, ty: &CType) -> Option<syn::Item>
         _ => None,
     };
     let target = match function {
-        // Parameters the typedef does not name (mingw-w64's i686 `LPFNABSDI`, an
-        // `ACCELERATEABSDI *` spelled out) miss the manifest's corrections by name.
-        Some(CType::Fn { params, .. }) if params.len() != d.params.len() => return None,
         Some(CType::Fn { abi, ret, params }) => fn_pointer(t, *abi, ret, params, &d.params)?,
         _ => value_type(t, ty)?,
     };
@@ -210,7 +190,6 @@ fn gen_field(t: &Target<'_>, f: &Field) -> Option<TokenStream> {
     let ty = match &f.ty {
         // A function pointer, its parameters under the member's names.
         CType::Ptr { to, .. } => match &**to {
-            CType::Fn { params, .. } if params.len() != f.params.len() => return None,
             CType::Fn { abi, ret, params } => fn_pointer(t, *abi, ret, params, &f.params)?,
             _ => value_type(t, &f.ty)?,
         },
@@ -286,7 +265,10 @@ fn is_function(t: &Target<'_>, name: &str) -> Option<bool> {
 }
 
 /// `::core::option::Option<unsafe extern "ABI" fn(a: A, ..) -> R>`, the parameters under
-/// `names` (`argN` for an empty one), one per parameter.
+/// `names` (bindgen's `argN` for an empty one, and for every one when `names` is empty:
+/// a typedef that spells a function type out behind a pointer, as mingw-w64's i686
+/// `LPFNABSDI` does `ACCELERATEABSDI *`, names none). `None` if `names` names some
+/// parameters and not others.
 fn fn_pointer(
     t: &Target<'_>,
     abi: Abi,
@@ -294,11 +276,14 @@ fn fn_pointer(
     params: &[CType],
     names: &[String],
 ) -> Option<TokenStream> {
+    if !names.is_empty() && names.len() != params.len() {
+        return None;
+    }
     let params = params
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let name = match names[i].as_str() {
+            let name = match names.get(i).map_or("", String::as_str) {
                 "" => ident(&format!("arg{}", i + 1)),
                 n => param_ident(n),
             };
@@ -461,15 +446,28 @@ mod tests {
     }
 
     #[test]
-    fn what_the_records_cannot_say_is_left_to_bindgen() {
+    fn unnamed_parameters_are_bindgens_arg_n() {
         let model = model();
         let r = Records::new(&model);
-        // A function type whose parameters the typedef (or the member) does not name, a
-        // pointer to a name no record declares, the name itself.
-        for name in ["LPSPELLED", "_UNNAMED", "LPNOTHING", "NOTHING"] {
+        assert_eq!(
+            rendered(&r, "LPSPELLED").unwrap(),
+            "pub type LPSPELLED = :: core :: option :: Option < unsafe extern \"system\" fn (arg1 : ULONG) -> ULONG > ;"
+        );
+        assert_eq!(
+            rendered(&r, "_UNNAMED").unwrap(),
+            "# [repr (C)] # [derive (Copy , Clone)] pub struct _UNNAMED { pub pfn : :: core :: option :: Option < unsafe extern \"system\" fn (arg1 : ULONG) -> ULONG > , }"
+        );
+    }
+
+    #[test]
+    fn what_the_records_cannot_say_is_none() {
+        let model = model();
+        let r = Records::new(&model);
+        // A pointer to a name no record declares, the name itself.
+        for name in ["LPNOTHING", "NOTHING"] {
             assert_eq!(rendered(&r, name), None, "{name}");
         }
-        // An item of a target without records is bindgen's too.
+        // Nor does an item of a target without records render.
         assert!(r.render_in("i686", "LPULONG").is_none());
     }
 }

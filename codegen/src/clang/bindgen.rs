@@ -13,13 +13,58 @@ use syn::visit_mut::VisitMut;
 use super::scan::Declared;
 use crate::error::{Error, Result};
 use crate::inputs::Inputs;
-use crate::ir::ItemKey;
 
 /// What one bindgen run produced.
 #[derive(Debug)]
 pub struct TargetOutput {
     /// Items in bindgen's order, each with what it declares.
     pub items: Vec<(ItemKey, syn::Item)>,
+}
+
+/// What an item declares, as the targets' items are matched up by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKey {
+    /// A struct, union, enum, type alias, const, static or function, by name.
+    Named(String),
+    /// `impl [Trait for] Type`.
+    Impl { ty: String, trait_: Option<String> },
+    /// Anything else, by its tokens.
+    Other(String),
+}
+
+impl ItemKey {
+    pub fn of(item: &syn::Item) -> ItemKey {
+        use syn::Item::*;
+        let named = |i: &syn::Ident| ItemKey::Named(i.to_string());
+        match item {
+            Struct(s) => named(&s.ident),
+            Union(u) => named(&u.ident),
+            Enum(e) => named(&e.ident),
+            Type(t) => named(&t.ident),
+            Const(c) => named(&c.ident),
+            Static(s) => named(&s.ident),
+            Fn(f) => named(&f.sig.ident),
+            Impl(i) => {
+                let ty = &i.self_ty;
+                ItemKey::Impl {
+                    ty: quote::quote!(#ty).to_string(),
+                    trait_: i
+                        .trait_
+                        .as_ref()
+                        .map(|(_, p, _)| quote::quote!(#p).to_string()),
+                }
+            }
+            other => ItemKey::Other(quote::quote!(#other).to_string()),
+        }
+    }
+
+    /// The name declared: the item's, or for an `impl` its type's.
+    pub fn name(&self) -> &str {
+        match self {
+            ItemKey::Named(n) | ItemKey::Other(n) => n,
+            ItemKey::Impl { ty, .. } => ty,
+        }
+    }
 }
 
 /// Tells bindgen to leave macros alone: the constants pass handles them all.

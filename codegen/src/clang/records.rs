@@ -22,7 +22,29 @@ use crate::ir::{header_key, CType, Declaration, DeclarationKind, Field};
 pub fn collect(tu: &TranslationUnit) -> Vec<Declaration> {
     let mut out = Records::default();
     out.walk(tu.root());
+    // C++'s builtin `wchar_t`, which no typedef declares: the bindings' 16-bit unit, as
+    // bindgen declares it (and a name the C header spells itself).
+    if out
+        .list
+        .iter()
+        .any(|d| names(&d.kind).iter().any(|n| n == "wchar_t"))
+    {
+        out.push(Declaration::typedef("wchar_t", "", CType::Prim("u16")));
+    }
     out.list
+}
+
+/// The type names a declaration's types name.
+fn names(kind: &DeclarationKind) -> Vec<String> {
+    let mut out = Vec::new();
+    match kind {
+        DeclarationKind::Typedef(ty) => ty.names(&mut out),
+        DeclarationKind::Struct { fields } | DeclarationKind::Union { fields } => {
+            fields.iter().for_each(|f| f.ty.names(&mut out));
+        }
+        DeclarationKind::Enum { .. } | DeclarationKind::Opaque => {}
+    }
+    out
 }
 
 #[derive(Default)]

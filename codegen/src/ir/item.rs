@@ -1,6 +1,8 @@
-//! Constants and the type items bindgen declares.
+//! Constants and the type items of the bindings.
 
 use std::collections::BTreeMap;
+
+use super::{Declaration, DeclarationKind};
 
 /// An integer constant from a macro (or the manifest).
 #[derive(Debug, Clone)]
@@ -13,82 +15,40 @@ pub struct Constant {
     pub header: String,
 }
 
-/// A type item (struct, union, typedef, enum constant...) from bindgen, as Rust source,
-/// with the `cfg` it needs when the targets disagree.
-#[derive(Debug, Clone)]
+/// A type item of the bindings (struct, union, typedef, enum, enumerator...): the name it
+/// declares, its place (`Model::items`' order), its header and the `cfg` it needs when
+/// the targets disagree. Its Rust is rendered from the records of its target
+/// (`Model::header_declarations`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypeItem {
-    pub key: ItemKey,
+    /// The name it declares (`X` for bindgen's `pub use self::tagX as X;`).
+    pub name: String,
     /// The key of the header that declares it (or the base module's name).
     pub header: String,
     pub cfg: Option<String>,
-    pub item: syn::Item,
 }
 
 impl TypeItem {
-    /// The name the item declares (for an `impl`, its type's).
+    /// The name the item declares.
     pub fn name(&self) -> &str {
-        self.key.name()
+        &self.name
     }
 }
 
-/// What an item declares, as the targets' items are matched up by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ItemKey {
-    /// A struct, union, enum, type alias, const, static or function, by name.
-    Named(String),
-    /// `impl [Trait for] Type`.
-    Impl { ty: String, trait_: Option<String> },
-    /// Anything else, by its tokens.
-    Other(String),
-}
-
-impl ItemKey {
-    pub fn of(item: &syn::Item) -> ItemKey {
-        use syn::Item::*;
-        let named = |i: &syn::Ident| ItemKey::Named(i.to_string());
-        match item {
-            Struct(s) => named(&s.ident),
-            Union(u) => named(&u.ident),
-            Enum(e) => named(&e.ident),
-            Type(t) => named(&t.ident),
-            Const(c) => named(&c.ident),
-            Static(s) => named(&s.ident),
-            Fn(f) => named(&f.sig.ident),
-            Impl(i) => {
-                let ty = &i.self_ty;
-                ItemKey::Impl {
-                    ty: quote::quote!(#ty).to_string(),
-                    trait_: i
-                        .trait_
-                        .as_ref()
-                        .map(|(_, p, _)| quote::quote!(#p).to_string()),
-                }
-            }
-            other => ItemKey::Other(quote::quote!(#other).to_string()),
-        }
-    }
-
-    /// The name declared: the item's, or for an `impl` its type's.
-    pub fn name(&self) -> &str {
-        match self {
-            ItemKey::Named(n) | ItemKey::Other(n) => n,
-            ItemKey::Impl { ty, .. } => ty,
-        }
-    }
-}
-
-/// The `type` aliases among the items: name -> the aliased type, as text.
+/// The integer typedefs and enums among declarations: name -> the type it names, as text.
 #[derive(Debug, Default)]
 pub struct Aliases(BTreeMap<String, String>);
 
 impl Aliases {
-    pub fn of(items: &[TypeItem]) -> Aliases {
+    /// From `declarations` in order, a later declaration of a name winning.
+    pub fn of<'d>(declarations: impl IntoIterator<Item = &'d Declaration>) -> Aliases {
         let mut m = BTreeMap::new();
-        for item in items {
-            if let syn::Item::Type(t) = &item.item {
-                let ty = &t.ty;
-                m.insert(t.ident.to_string(), quote::quote!(#ty).to_string());
-            }
+        for d in declarations {
+            let ty = match &d.kind {
+                DeclarationKind::Typedef(ty) | DeclarationKind::Enum { ty, .. } => ty,
+                _ => continue,
+            };
+            m.insert(d.name.clone(), ty.to_string());
         }
         Aliases(m)
     }

@@ -16,7 +16,7 @@ pub use declaration::{Declaration, DeclarationKind, Field};
 pub use guid::{DefinedGuid, Guid};
 pub use header::{header_key, Header, UMBRELLA_HEADER};
 pub use interface::{Interface, Method, Param, Unsupported};
-pub use item::{Aliases, Constant, ItemKey, TypeItem};
+pub use item::{Aliases, Constant, TypeItem};
 pub use package::{CopiedFile, Package, Target};
 pub use types::{Abi, CType, Layout};
 
@@ -38,13 +38,13 @@ pub struct Model {
     /// Type declarations in C's terms (a provider's IDL's records and typedefs), rendered
     /// before `items`.
     pub declarations: Vec<Declaration>,
-    /// Type items from bindgen, merged over all targets: each one's place, header and
-    /// `cfg` in the bindings, and its Rust where the records cannot render it.
+    /// The type items of the bindings, merged over all targets: each one's place, header
+    /// and `cfg` (its Rust is rendered from `header_declarations`).
     pub items: Vec<TypeItem>,
     /// The headers' declarations in C's terms, as libclang reads them for each target
     /// (target name -> the declarations of the names `items` declare, in the headers'
-    /// order, interfaces marked), from which the C header for hosts is rendered, and the
-    /// Rust bindings' type items where the back end can (`items` otherwise).
+    /// order, interfaces marked), from which the C header for hosts and the Rust bindings'
+    /// type items are rendered.
     pub header_declarations: BTreeMap<String, Vec<Declaration>>,
     /// Layout facts per target name: type name -> its layout there.
     pub layouts: BTreeMap<String, BTreeMap<String, Layout>>,
@@ -62,6 +62,20 @@ impl Model {
     /// The IDL's documentation of `key` (see [`Model::notes`]).
     pub fn note(&self, key: &str) -> Option<&str> {
         self.notes.get(key).map(String::as_str)
+    }
+
+    /// Whether the item `name` is a struct or union (one declared and never defined among
+    /// them) in some target's records.
+    pub fn is_record(&self, name: &str) -> bool {
+        self.header_declarations.values().flatten().any(|d| {
+            d.name == name
+                && matches!(
+                    d.kind,
+                    DeclarationKind::Struct { .. }
+                        | DeclarationKind::Union { .. }
+                        | DeclarationKind::Opaque
+                )
+        })
     }
 
     /// An emitted interface by name.

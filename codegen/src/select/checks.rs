@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::merge::BindgenItem;
 use crate::clang::Scan;
 use crate::error::{Error, Result};
 use crate::idl::Item;
 use crate::inputs::Inputs;
-use crate::ir::{Constant, DefinedGuid, Guid, Interface, TypeItem};
+use crate::ir::{Constant, DefinedGuid, Guid, Interface};
 
 /// No two emitted interfaces have one IID (`cast` and QueryInterface could not tell them
 /// apart), unless the IDL declares the second with `shares_uuid(first)`, as Microsoft
@@ -87,7 +88,7 @@ pub fn idl_names(
     interfaces: &[Interface],
     constants: &BTreeMap<String, Constant>,
     guids: &BTreeMap<String, DefinedGuid>,
-    items: &[TypeItem],
+    items: &[BindgenItem],
 ) -> Result<()> {
     let values = binding_values(interfaces, constants, guids, items);
     let derived = derived_names(inputs, interfaces);
@@ -130,7 +131,7 @@ fn binding_values<'a>(
     interfaces: &'a [Interface],
     constants: &'a BTreeMap<String, Constant>,
     guids: &'a BTreeMap<String, DefinedGuid>,
-    items: &'a [TypeItem],
+    items: &'a [BindgenItem],
 ) -> HashMap<&'a str, &'static str> {
     let mut values: HashMap<&'a str, &'static str> = HashMap::new();
     for i in interfaces {
@@ -198,7 +199,7 @@ fn idl_declared(input: &crate::inputs::IdlInput) -> Vec<(&str, usize)> {
 
 /// Every type an emitted method names must be declared by the bindings. The error is at
 /// the interface's header and line.
-pub fn types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()> {
+pub fn types_declared(interfaces: &[Interface], items: &[BindgenItem]) -> Result<()> {
     let declared: HashSet<&str> = items.iter().map(|i| i.name()).collect();
     for i in interfaces {
         for m in &i.methods {
@@ -225,7 +226,7 @@ pub fn types_declared(interfaces: &[Interface], items: &[TypeItem]) -> Result<()
 /// silently. Opaque records (`_unused: [u8; 0]`) and generic ones have no layout.
 pub fn layouts_complete(
     targets: &[crate::ir::Target],
-    items: &[TypeItem],
+    items: &[BindgenItem],
     layouts: &[crate::clang::layouts::Layouts],
 ) -> Result<()> {
     for item in items {
@@ -257,10 +258,11 @@ pub fn layouts_complete(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{ItemKey, Target};
+    use crate::clang::bindgen::ItemKey;
+    use crate::ir::Target;
 
-    fn record(name: &str, cfg: Option<&str>, src: &str) -> TypeItem {
-        TypeItem {
+    fn record(name: &str, cfg: Option<&str>, src: &str) -> BindgenItem {
+        BindgenItem {
             key: ItemKey::Named(name.into()),
             header: "h.h".into(),
             cfg: cfg.map(Into::into),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::clang::Scan;
 use crate::error::Result;
 use crate::inputs::Inputs;
-use crate::ir::{header_key, Constant, TypeItem};
+use crate::ir::{header_key, Aliases, Constant};
 use crate::manifest::{glob_match, line_col, ConstantRule, Manifest};
 
 /// A macro a rule selected.
@@ -230,7 +230,7 @@ pub fn collect(
     manifest: &Manifest,
     chosen: &[Chosen],
     values: &[Option<i128>],
-    items: &[TypeItem],
+    aliases: &Aliases,
 ) -> Result<BTreeMap<String, Constant>> {
     let spec = &manifest.spec;
     let rules = &spec.constants;
@@ -282,7 +282,7 @@ pub fn collect(
             },
         );
     }
-    check_ranges(manifest, &constants, &type_at, items)?;
+    check_ranges(manifest, &constants, &type_at, aliases)?;
     Ok(constants)
 }
 
@@ -292,9 +292,8 @@ fn check_ranges(
     manifest: &Manifest,
     constants: &BTreeMap<String, Constant>,
     type_at: &BTreeMap<String, String>,
-    items: &[TypeItem],
+    aliases: &Aliases,
 ) -> Result<()> {
-    let aliases = crate::ir::Aliases::of(items);
     for c in constants.values() {
         // Only an error needs the position: finding it parses the manifest again.
         let at = || manifest.offset_of(type_at.get(&c.name).map_or("", String::as_str));

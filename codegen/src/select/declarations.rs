@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target, TypeItem};
+use super::merge::BindgenItem;
+use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target};
 
 /// Each target's declarations (in the targets' order) kept by name, keyed by target name,
 /// each in the header of the item that carries it (the header selection gave the name: a
@@ -14,12 +15,12 @@ use crate::ir::{Abi, CType, Declaration, DeclarationKind, Target, TypeItem};
 pub fn per_target(
     targets: &[Target],
     declarations: Vec<Vec<Declaration>>,
-    items: &[TypeItem],
+    items: &[BindgenItem],
     interfaces: &HashSet<&str>,
 ) -> BTreeMap<String, Vec<Declaration>> {
     let mut carried: HashMap<String, &str> = HashMap::new();
     for item in items {
-        carried.entry(carried_name(item)).or_insert(&item.header);
+        carried.entry(item.declared_name()).or_insert(&item.header);
     }
     let mut kept: BTreeMap<String, Vec<Declaration>> = targets
         .iter()
@@ -67,21 +68,6 @@ fn mark(ty: &mut CType, interfaces: &HashSet<&str>) {
         }
         _ => {}
     }
-}
-
-/// The name an item declares: its own, or the one a `pub use self::tagTYPEKIND as
-/// TYPEKIND;` (bindgen's typedef of an enum) gives.
-fn carried_name(item: &TypeItem) -> String {
-    if let syn::Item::Use(u) = &item.item {
-        let mut tree = &u.tree;
-        while let syn::UseTree::Path(p) = tree {
-            tree = &p.tree;
-        }
-        if let syn::UseTree::Rename(r) = tree {
-            return r.rename.to_string();
-        }
-    }
-    item.name().to_string()
 }
 
 /// A function type stdcall in one target's declaration is stdcall in every target's: only

@@ -5,9 +5,42 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use syn::visit_mut::VisitMut;
 
-use crate::clang::bindgen::TargetOutput;
+use crate::clang::bindgen::{ItemKey, TargetOutput};
 use crate::clang::Declared;
-use crate::ir::{ItemKey, Target, TypeItem};
+use crate::ir::{Target, TypeItem};
+
+/// A type item as the selection reads it: bindgen's item, with its place, header and
+/// `cfg` in the bindings, which the corrections and checks read; the model keeps the
+/// [`TypeItem`] without the Rust.
+#[derive(Debug, Clone)]
+pub struct BindgenItem {
+    pub key: ItemKey,
+    /// The key of the header that declares it (or the base module's name).
+    pub header: String,
+    pub cfg: Option<String>,
+    pub item: syn::Item,
+}
+
+impl BindgenItem {
+    /// The name the item declares (for an `impl`, its type's).
+    pub fn name(&self) -> &str {
+        self.key.name()
+    }
+
+    /// The name the records carry it under: a `pub use self::tagX as X;`'s is `X`.
+    pub fn declared_name(&self) -> String {
+        use_rename(&self.item).unwrap_or_else(|| self.name().to_string())
+    }
+
+    /// The model's item.
+    pub fn into_ir(self) -> TypeItem {
+        TypeItem {
+            name: self.declared_name(),
+            header: self.header,
+            cfg: self.cfg,
+        }
+    }
+}
 
 /// Merges the targets' items: one copy where they agree (ignoring calling-convention
 /// spellings, which the calling-convention target decides), one per target otherwise.
@@ -19,7 +52,7 @@ pub fn merge(
     cc_index: usize,
     decls: &BTreeMap<String, Declared>,
     base_module: &str,
-) -> Vec<TypeItem> {
+) -> Vec<BindgenItem> {
     // An anonymous part that bindgen names after its record (`SMAPIFormProp__bindgen_ty_1`
     // inside `SMAPIFormProp`) goes with the record: clang declares no such name.
     // A `pub use self::tagX as X;` (bindgen's alias of a typedef naming its enum by tag)
@@ -62,7 +95,7 @@ pub fn merge(
             by_key.iter().map(|m| m.get(key).copied()).collect();
         let everywhere: Option<Vec<&syn::Item>> = versions.iter().copied().collect();
         if let Some(all) = everywhere.filter(|v| v.windows(2).all(|w| same_item(w[0], w[1]))) {
-            items.push(TypeItem {
+            items.push(BindgenItem {
                 key: key.clone(),
                 header: header_of(key, all[cc_index]),
                 cfg: None,
@@ -72,7 +105,7 @@ pub fn merge(
         }
         for (t, v) in targets.iter().zip(&versions) {
             if let Some(item) = v {
-                items.push(TypeItem {
+                items.push(BindgenItem {
                     key: key.clone(),
                     header: header_of(key, item),
                     cfg: Some(t.cfg.clone()),

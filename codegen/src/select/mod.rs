@@ -4,12 +4,11 @@
 //! ([`interfaces`]) with the manifest's [`corrections`], the [`constants`], the type items
 //! merged over the targets ([`merge`]) with the manifest's [`type_corrections`] and their
 //! interface pointers typed ([`pointers`]), the headers' C-typed [`declarations`] of
-//! those items per target (with the [`record_corrections`]), which give the function-type
-//! typedefs their [`calling_conventions`], and the [`checks`] against the IDL. When the headers and the lowered
+//! those items per target (with the [`record_corrections`]; the back end renders the items
+//! from them), and the [`checks`] against the IDL. When the headers and the lowered
 //! IDL do not compile together, it decides which IDL interfaces the MAPI headers
 //! declare already ([`redeclared`]).
 
-pub mod calling_conventions;
 pub mod checks;
 pub mod constants;
 pub mod corrections;
@@ -26,7 +25,7 @@ use std::collections::HashSet;
 use crate::clang::{Answer, Request, Scan};
 use crate::error::Result;
 use crate::inputs::Inputs;
-use crate::ir::{header_key, CType, Model};
+use crate::ir::{header_key, Aliases, CType, Model};
 use crate::manifest::Manifest;
 
 /// What to ask clang for after the scan, and the constants it was asked for.
@@ -99,10 +98,6 @@ pub fn model(
     type_corrections::apply(manifest, &mut items)?;
     pointers::resolve(&mut interfaces, &mut items);
     checks::layouts_complete(&inputs.targets, &items, &answer.layouts)?;
-    let constants = constants::collect(manifest, &plan.constants, &answer.values, &items)?;
-    checks::types_declared(&interfaces, &items)?;
-    checks::idl_macros(inputs, &scan)?;
-    checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
     let all_interfaces: HashSet<&str> = scan.interfaces.keys().map(String::as_str).collect();
     let mut header_declarations = declarations::per_target(
         &inputs.targets,
@@ -111,7 +106,18 @@ pub fn model(
         &all_interfaces,
     );
     record_corrections::apply(manifest, &mut header_declarations);
-    calling_conventions::apply(&mut items, &header_declarations);
+    // The constants' types, the last target's where the targets differ.
+    let aliases = Aliases::of(
+        inputs
+            .targets
+            .iter()
+            .filter_map(|t| header_declarations.get(&t.name))
+            .flatten(),
+    );
+    let constants = constants::collect(manifest, &plan.constants, &answer.values, &aliases)?;
+    checks::types_declared(&interfaces, &items)?;
+    checks::idl_macros(inputs, &scan)?;
+    checks::idl_names(inputs, &interfaces, &constants, &scan.guids, &items)?;
     let layouts = inputs
         .targets
         .iter()
@@ -126,7 +132,7 @@ pub fn model(
         constants,
         guids: scan.guids,
         declarations: Vec::new(),
-        items,
+        items: items.into_iter().map(merge::BindgenItem::into_ir).collect(),
         header_declarations,
         layouts,
         notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),

@@ -7,11 +7,12 @@ use std::collections::HashSet;
 
 use syn::visit_mut::VisitMut;
 
-use crate::ir::{CType, Interface, TypeItem};
+use super::merge::BindgenItem;
+use crate::ir::{CType, Interface};
 
 /// Unmarks the pointers to interfaces that are not emitted, in the interfaces' methods
 /// and in the type items.
-pub fn resolve(interfaces: &mut [Interface], items: &mut [TypeItem]) {
+pub fn resolve(interfaces: &mut [Interface], items: &mut [BindgenItem]) {
     let emitted: HashSet<String> = interfaces.iter().map(|i| i.name.clone()).collect();
     for i in interfaces.iter_mut() {
         for m in &mut i.methods {
@@ -84,8 +85,8 @@ mod tests {
 
     #[test]
     fn pointers_to_interfaces_not_emitted_become_void_pointers() {
-        let mut items = vec![TypeItem {
-            key: crate::ir::ItemKey::of(&syn::parse_quote!(
+        let mut items = vec![BindgenItem {
+            key: crate::clang::bindgen::ItemKey::of(&syn::parse_quote!(
                 pub struct S {
                     a: u32,
                 }

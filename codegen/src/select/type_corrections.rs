@@ -4,8 +4,10 @@
 //! (rendered from the same items) carry the corrected type alike, and
 //! [`super::record_corrections`] applies them to the headers' C-typed records.
 
+use super::merge::BindgenItem;
+use crate::clang::bindgen::ItemKey;
 use crate::error::Result;
-use crate::ir::{CType, ItemKey, TypeItem};
+use crate::ir::CType;
 use crate::manifest::{Manifest, TypeCorrection};
 
 /// The member a correction names for a function type's return type.
@@ -16,7 +18,7 @@ pub const RETURN: &str = "return";
 /// the member, and every version that has it gives it the type the correction replaces.
 /// A version that has the corrected type already (Microsoft's headers, through
 /// `--mapi-include`) is left as it is; a member of neither type is an error at its line.
-pub fn apply(manifest: &Manifest, items: &mut [TypeItem]) -> Result<()> {
+pub fn apply(manifest: &Manifest, items: &mut [BindgenItem]) -> Result<()> {
     for c in &manifest.spec.corrections.types {
         let at = c.span().start;
         apply_one(c.get_ref(), items).map_err(|m| manifest.error_at(at, m))?;
@@ -25,7 +27,7 @@ pub fn apply(manifest: &Manifest, items: &mut [TypeItem]) -> Result<()> {
 }
 
 /// One correction over every version of its item; the message of what went wrong.
-fn apply_one(c: &TypeCorrection, items: &mut [TypeItem]) -> std::result::Result<(), String> {
+fn apply_one(c: &TypeCorrection, items: &mut [BindgenItem]) -> std::result::Result<(), String> {
     let read = |s: &str| CType::parse_simple(s).ok_or(format!("cannot read the type `{s}`"));
     let (from, to) = (read(&c.from)?, read(&c.to)?);
     let key = ItemKey::Named(c.item.clone());
@@ -176,9 +178,9 @@ fn rust_type(ty: &CType) -> syn::Type {
 mod tests {
     use super::*;
 
-    fn item(rust: &str) -> TypeItem {
+    fn item(rust: &str) -> BindgenItem {
         let item: syn::Item = syn::parse_str(rust).unwrap();
-        TypeItem {
+        BindgenItem {
             key: ItemKey::of(&item),
             header: "h".into(),
             cfg: None,
@@ -195,7 +197,7 @@ mod tests {
         }
     }
 
-    fn text(i: &TypeItem) -> String {
+    fn text(i: &BindgenItem) -> String {
         let item = &i.item;
         quote::quote!(#item).to_string()
     }

@@ -3,6 +3,7 @@
 #[allow(unused_imports)]
 use crate::*;
 #[repr(C)]
+#[derive(Copy, Clone)]
 /// The `tagPOINT` structure, from `Mini.h`. Microsoft's reference: [tagPOINT](https://learn.microsoft.com/office/client-developer/outlook/mapi/tagpoint).
 pub struct tagPOINT {
     /// `x` of `tagPOINT`.
@@ -12,6 +13,7 @@ pub struct tagPOINT {
 }
 #[cfg(target_pointer_width = "64")]
 #[repr(C)]
+#[derive(Copy, Clone)]
 /// The `tagHANDLE` structure, from `Mini.h`. Microsoft's reference: [tagHANDLE](https://learn.microsoft.com/office/client-developer/outlook/mapi/taghandle).
 pub struct tagHANDLE {
     /// `v` of `tagHANDLE`.
@@ -19,6 +21,7 @@ pub struct tagHANDLE {
 }
 #[cfg(target_pointer_width = "32")]
 #[repr(C)]
+#[derive(Copy, Clone)]
 /// The `tagHANDLE` structure, from `Mini.h`. Microsoft's reference: [tagHANDLE](https://learn.microsoft.com/office/client-developer/outlook/mapi/taghandle).
 pub struct tagHANDLE {
     /// `v` of `tagHANDLE`.
