@@ -5,6 +5,7 @@
 #![allow(dead_code, non_snake_case)]
 
 pub mod dovecot;
+pub mod proxy;
 
 use std::ptr::null_mut;
 use std::sync::Mutex;
