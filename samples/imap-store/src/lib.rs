@@ -41,9 +41,14 @@
 //!   `base64`, `bufstream`. The 2.4 line needs `nom` 5 and `native-tls` for TLS.
 //! - `tempfile`: the state file, written and renamed atomically.
 //!
-//! Measured on the project's 2-core machine (debug, `cargo build -p imap-store --lib
-//! --timings`, the workspace's other crates already built): the new crates take about
-//! 27 s of CPU, about 15 s of wall time.
+//! Measured: `cargo clean -p` of the 16 new crates and of this one, then `cargo test -p
+//! imap-store --no-run --timings` (debug, the rest of the workspace already built, on the
+//! project's 2-core machine while other builds ran on it): 36.7 s of wall time, 22.4 s of
+//! user CPU. By crate: `imap-proto` 7.8 s, `mail-parser` 6.4 s, `encoding_rs` 6.3 s
+//! (without `full_encoding` it goes, and with it the multi-byte charsets), `imap` 4.4 s,
+//! `chrono` 3.4 s, `ouroboros_macro` 3.1 s, `hashify` 2.3 s, the nine others under 1 s
+//! each; this crate itself about 14 s as a library and again as its unit-test binary (the
+//! framework's generics made for its backend, as for eml-store).
 
 #![forbid(unsafe_code)]
 
