@@ -402,3 +402,52 @@ fn a_wrong_password_fails_the_sync_without_showing_it() {
     assert!(said.contains("login as tester"), "{said}");
     assert!(!said.contains("wrong-password"), "{said}");
 }
+
+#[test]
+fn a_second_reader_of_the_maildir_sees_only_whole_messages_during_a_sync() {
+    let server = Dovecot::start();
+    let body = "A line of a long message.\r\n".repeat(400);
+    for i in 0..40 {
+        let m = format!("From: a@example.com\r\nSubject: Long {i}\r\n\r\n{body}END-OF-MESSAGE\r\n");
+        server.append("INBOX", m.as_bytes(), i % 2 == 0);
+    }
+    let local = tempfile::tempdir().unwrap();
+    let maildir = local.path().join("mail");
+    std::fs::create_dir_all(&maildir).unwrap();
+    let provider = provider();
+    let (_logon, store) = logon(&provider, server.settings(&maildir));
+
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (done, maildir) = (done.clone(), maildir.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                for sub in ["new", "cur"] {
+                    let Ok(dir) = std::fs::read_dir(maildir.join(sub)) else {
+                        continue;
+                    };
+                    for f in dir.flatten() {
+                        // A file may be renamed (flags) between listing and reading.
+                        if let Ok(bytes) = std::fs::read(f.path()) {
+                            assert!(
+                                bytes.ends_with(b"END-OF-MESSAGE\r\n"),
+                                "a partial file: {:?} ({} bytes)",
+                                f.path(),
+                                bytes.len()
+                            );
+                            reads += 1;
+                        }
+                    }
+                }
+            }
+            reads
+        })
+    };
+    let report = sync(&store);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reads = reader.join().expect("the reader saw only whole files");
+    assert_eq!(report.done, Some(sys::S_OK), "{report:?}");
+    assert_eq!(files(&maildir, "").len(), 40);
+    assert!(reads > 0);
+}
