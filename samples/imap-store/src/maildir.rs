@@ -16,6 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// What separates a file name's unique part from its info (`:2,FLAGS`): the colon of
+/// the Maildir format, except on Windows, whose file names cannot hold a colon, where it
+/// is `;` (as isync's `InfoDelimiter` chooses there; FACTS.md).
+pub const INFO_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+
 /// A message's Maildir flags (the letters after `:2,`), as a set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Flags {
@@ -92,7 +97,7 @@ impl Entry {
         if name.starts_with('.') || name.is_empty() {
             return None;
         }
-        let (unique, flags) = match name.split_once(':') {
+        let (unique, flags) = match name.split_once(INFO_SEPARATOR) {
             Some((u, info)) => (
                 u,
                 info.strip_prefix("2,")
@@ -134,7 +139,7 @@ fn make_maildir(dir: &Path) -> io::Result<()> {
 }
 
 /// This host's name as the Maildir unique names carry it: `/` and `:` written as
-/// `\057` and `\072` (FACTS.md).
+/// `\057` and `\072` (FACTS.md), and `;` (the separator on Windows) as `\073`.
 fn host_name() -> String {
     let raw = fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| fs::read_to_string("/etc/hostname"))
@@ -143,7 +148,9 @@ fn host_name() -> String {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("COMPUTERNAME").ok())
         .unwrap_or_else(|| "localhost".to_owned());
-    raw.replace('/', "\\057").replace(':', "\\072")
+    raw.replace('/', "\\057")
+        .replace(':', "\\072")
+        .replace(';', "\\073")
 }
 
 impl Maildir {
@@ -235,7 +242,7 @@ impl Maildir {
             if plain.is_file() {
                 return Ok(Entry::of(&sub, unique));
             }
-            let prefix = format!("{unique}:");
+            let prefix = format!("{unique}{INFO_SEPARATOR}");
             match fs::read_dir(&sub) {
                 Ok(d) => {
                     for e in d.filter_map(|e| e.ok()) {
@@ -300,7 +307,10 @@ impl Maildir {
         let (sub, file_name) = if flags.is_empty() {
             ("new", unique.clone())
         } else {
-            ("cur", format!("{unique}:2,{}", flags.letters()))
+            (
+                "cur",
+                format!("{unique}{INFO_SEPARATOR}2,{}", flags.letters()),
+            )
         };
         let path = dir.join(sub).join(file_name);
         if let Err(e) = fs::rename(&tmp, &path) {
@@ -322,9 +332,11 @@ impl Maildir {
             .parent()
             .and_then(Path::parent)
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not in a Maildir"))?;
-        let path = folder_dir
-            .join("cur")
-            .join(format!("{}:2,{}", entry.unique, flags.letters()));
+        let path = folder_dir.join("cur").join(format!(
+            "{}{INFO_SEPARATOR}2,{}",
+            entry.unique,
+            flags.letters()
+        ));
         fs::rename(&entry.path, &path)?;
         Ok(Entry {
             unique: entry.unique.clone(),
