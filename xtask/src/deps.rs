@@ -62,6 +62,11 @@ pub const TEST: &[Package] = &[
         why: "delivers a signal at the generator's output swap in codegen's output tests",
     },
     Package {
+        name: "dovecot-imapd",
+        why: "the IMAP server imap-store's tests sync against (started by the tests, \
+              on 127.0.0.1 with a configuration of their own)",
+    },
+    Package {
         name: "wine64",
         why: "runs the Windows host against the provider DLL",
     },

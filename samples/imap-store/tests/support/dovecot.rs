@@ -1,0 +1,260 @@
+//! A throwaway Dovecot for the tests: a configuration of its own in a temporary folder
+//! (no system file read or changed), IMAP on 127.0.0.1 on a free port without TLS, one
+//! user from a passwd-file with a password, its mail a Maildir in the same folder. Started
+//! with `dovecot -F -c CONF` (in the foreground, so it is this process's child), stopped
+//! when dropped. The settings and why each is there: FACTS.md, "Dovecot".
+//!
+//! Dovecot runs as the current user; as root (CI), as `nobody`, because Dovecot does not
+//! give mail to a process running as root (its `first_valid_uid` check refuses uid 0).
+//! When Dovecot is missing the test fails, saying how to install it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The user the tests log in as, and the password.
+pub const USER: &str = "tester";
+pub const PASSWORD: &str = "s3cret-pw";
+
+/// Where Debian installs the server.
+const DOVECOT: &str = "/usr/sbin/dovecot";
+
+/// A running Dovecot.
+pub struct Dovecot {
+    child: Child,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+/// Whom to run as: (uid, gid, user name, group name), and whether to switch to them.
+fn run_as() -> (u32, u32, String, String, bool) {
+    let id = |arg: &str| {
+        let out = Command::new("id").arg(arg).output().expect("id");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let uid: u32 = id("-u").parse().expect("a uid");
+    if uid == 0 {
+        (65534, 65534, "nobody".into(), "nogroup".into(), true)
+    } else {
+        let gid = id("-g").parse().expect("a gid");
+        (uid, gid, id("-un"), id("-gn"), false)
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn chown_all(path: &Path, uid: u32, gid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown");
+    if path.is_dir() {
+        for e in std::fs::read_dir(path).expect("read_dir") {
+            chown_all(&e.expect("entry").path(), uid, gid);
+        }
+    }
+}
+
+impl Dovecot {
+    /// Starts a Dovecot with an empty mailbox (an inbox).
+    pub fn start() -> Dovecot {
+        assert!(
+            Path::new(DOVECOT).exists(),
+            "Dovecot is not installed ({DOVECOT} is missing); the IMAP tests need it: \
+             run as root `apt-get install -y dovecot-imapd` (what `cargo xtask test` installs)"
+        );
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path();
+        let (uid, gid, user, group, switch) = run_as();
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir(root.join(sub)).expect("a folder");
+        }
+        std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n"))
+            .expect("passwd-file");
+        let port = free_port();
+        let r = root.display();
+        let conf = format!(
+            "base_dir = {r}/run
+state_dir = {r}/state
+log_path = {r}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:{r}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {r}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={r}/home/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"
+        );
+        std::fs::write(root.join("dovecot.conf"), conf).expect("dovecot.conf");
+        if switch {
+            chown_all(root, uid, gid);
+        }
+        let mut cmd = Command::new(DOVECOT);
+        cmd.arg("-F")
+            .arg("-c")
+            .arg(root.join("dovecot.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if switch {
+            cmd.uid(uid).gid(gid);
+        }
+        let child = cmd.spawn().expect("dovecot starts");
+        let mut dovecot = Dovecot { child, dir, port };
+        dovecot.wait_ready();
+        dovecot
+    }
+
+    /// Waits until the server greets on its port (10 s at most).
+    fn wait_ready(&mut self) {
+        let began = Instant::now();
+        loop {
+            if let Ok(s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let mut line = String::new();
+                if BufReader::new(&s).read_line(&mut line).is_ok() && line.starts_with("* OK") {
+                    let _ = (&s).write_all(b"a LOGOUT\r\n");
+                    return;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("dovecot exited ({status}): {err}\n{}", self.log());
+            }
+            assert!(
+                began.elapsed() < Duration::from_secs(10),
+                "dovecot did not answer on 127.0.0.1:{} in 10 s\n{}",
+                self.port,
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Dovecot's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// The user's Maildir on the server's side.
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.path().join("mail").join(USER)
+    }
+
+    /// A logged-in IMAP session, to put messages in and change folders.
+    pub fn session(&self) -> imap::Session<TcpStream> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let mut client = imap::Client::new(tcp);
+        client.read_greeting().expect("greeting");
+        client
+            .login(USER, PASSWORD)
+            .map_err(|(e, _)| e)
+            .expect("login")
+    }
+
+    /// Appends `message` to `folder` (with `\Seen` when `seen`); its UID.
+    pub fn append(&self, folder: &str, message: &[u8], seen: bool) -> u32 {
+        let mut s = self.session();
+        let mut cmd = s.append(folder, message);
+        if seen {
+            cmd.flag(imap::types::Flag::Seen);
+        }
+        let appended = cmd.finish().expect("APPEND");
+        let _ = s.logout();
+        appended
+            .uids
+            .and_then(|u| u.first().cloned())
+            .map(|r| match r {
+                imap_proto::UidSetMember::Uid(u) => u,
+                imap_proto::UidSetMember::UidRange(r) => *r.start(),
+            })
+            .unwrap_or(0)
+    }
+
+    /// Creates `folder` (with the server's `.` delimiter for children).
+    pub fn create(&self, folder: &str) {
+        let mut s = self.session();
+        s.create(folder).expect("CREATE");
+        let _ = s.logout();
+    }
+
+    /// `folder`'s UIDVALIDITY now.
+    pub fn uid_validity(&self, folder: &str) -> u32 {
+        let mut s = self.session();
+        let m = s.examine(folder).expect("EXAMINE");
+        let _ = s.logout();
+        m.uid_validity.expect("UIDVALIDITY")
+    }
+
+    /// The store's settings for this server, the store's Maildir at `maildir`.
+    pub fn settings(&self, maildir: &Path) -> super::Settings {
+        use mapi_sync::props::OwnedValue;
+        let wide = |s: &str| OwnedValue::Unicode(s.encode_utf16().collect());
+        vec![
+            (
+                imap_store::PR_IMAP_MAILDIR,
+                wide(&maildir.to_string_lossy()),
+            ),
+            (imap_store::PR_IMAP_SERVER, wide("127.0.0.1")),
+            (
+                imap_store::PR_IMAP_PORT,
+                OwnedValue::Long(i32::from(self.port)),
+            ),
+            (imap_store::PR_IMAP_USER, wide(USER)),
+            (imap_store::PR_IMAP_PASSWORD, wide(PASSWORD)),
+            (imap_store::PR_IMAP_SECURITY, wide("none")),
+        ]
+    }
+}
+
+impl Drop for Dovecot {
+    /// SIGTERM (Dovecot's master stops its processes), then SIGKILL after 5 s.
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let began = Instant::now();
+        while began.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
