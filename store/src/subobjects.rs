@@ -98,9 +98,10 @@ pub fn attachment_cells(
     if with_data && !gives(sys::PR_ATTACH_DATA_BIN) {
         // The data is there, but only through OpenProperty: an attachment by value
         // serves PR_ATTACH_DATA_BIN as a stream, an embedded message PR_ATTACH_DATA_OBJ.
+        // (An embedded message's data is PR_ATTACH_DATA_OBJ, opened as an IMessage.)
         let served = matches!(
             method.map(|m| m as ULONG),
-            None | Some(sys::ATTACH_BY_VALUE | sys::ATTACH_EMBEDDED_MSG)
+            None | Some(sys::ATTACH_BY_VALUE)
         );
         if served {
             cells.push((

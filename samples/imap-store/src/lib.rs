@@ -118,6 +118,12 @@ const CP_UTF8: i32 = 65001;
 /// The inbox's folder id (the others are their directories' names, `.Name`).
 const INBOX: &[u8] = b"INBOX";
 
+/// What separates a file's id from the numbers of the attachments a message is embedded
+/// in (Maildir unique names never hold it).
+const EMBEDDED: u8 = b'#';
+
+use mapi_sync_store::tags::{PR_ATTACH_CONTENT_ID_W, PR_SMTP_ADDRESS_W};
+
 /// A store's own `MAPIUID`, from its Maildir's path (two FNV-1a hashes), so identifiers
 /// stay the same from one logon to the next.
 pub fn store_uid(maildir: &Path) -> StoreUid {
@@ -170,6 +176,7 @@ struct Summary {
     from_address: Option<String>,
     to: String,
     cc: String,
+    bcc: String,
     message_id: Option<String>,
     submitted: Option<u64>,
     delivered: Option<u64>,
@@ -195,6 +202,7 @@ impl Summary {
             from_address: from.address,
             to: mime::display_list(&parsed.to),
             cc: mime::display_list(&parsed.cc),
+            bcc: mime::display_list(&parsed.bcc),
             message_id: parsed.message_id.clone(),
             submitted: parsed.date.and_then(filetime),
             delivered: delivered.or(parsed.date.and_then(filetime)),
@@ -205,14 +213,13 @@ impl Summary {
 }
 
 /// Calls `answer` with the summary's properties (and `parsed`'s bodies and headers when
-/// given) for message `entry`.
+/// given) for a message with Maildir flags `f`.
 fn with_props(
     summary: &Summary,
-    entry: &Entry,
+    f: maildir::Flags,
     parsed: Option<&mime::Parsed>,
     answer: &mut dyn FnMut(&[Prop<'_>]),
 ) -> Result<()> {
-    let f = entry.flags;
     let mut flags = 0;
     if f.seen {
         flags |= sys::MSGFLAG_READ;
@@ -246,6 +253,7 @@ fn with_props(
         )?,
         Prop::new(sys::PR_DISPLAY_TO_W, PropValue::Str(&summary.to))?,
         Prop::new(sys::PR_DISPLAY_CC_W, PropValue::Str(&summary.cc))?,
+        Prop::new(sys::PR_DISPLAY_BCC_W, PropValue::Str(&summary.bcc))?,
     ];
     let text = [
         (sys::PR_SUBJECT_W, &summary.subject),
@@ -388,15 +396,30 @@ impl ImapBackend {
 
     /// Message `id` of folder `folder` as the parser reads it (with its attachments),
     /// for what the framework does not show yet.
+    /// An id with [`EMBEDDED`] names a message embedded in an attachment: the file's
+    /// id, then each attachment's number (`unique#2`, `unique#2#0`).
     pub fn parsed(&self, folder: &[u8], id: &[u8]) -> Result<(Entry, mime::Parsed)> {
-        let entry = self.entry(folder, id)?;
+        let mut path = id.split(|&b| b == EMBEDDED);
+        let entry = self.entry(folder, path.next().unwrap_or_default())?;
         let bytes = std::fs::read(&entry.path).map_err(|e| {
             Error::with_message(
                 sys::MAPI_E_DISK_ERROR,
                 format!("{}: {e}", entry.path.display()),
             )
         })?;
-        Ok((entry, mime::parse(&bytes)))
+        let mut parsed = mime::parse(&bytes);
+        for num in path {
+            let inner = std::str::from_utf8(num)
+                .ok()
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| parsed.attachments.get(n))
+                .filter(|a| a.is_message)
+                .ok_or_else(|| {
+                    Error::with_message(sys::MAPI_E_NOT_FOUND, "no such embedded message")
+                })?;
+            parsed = mime::parse(&inner.data);
+        }
+        Ok((entry, parsed))
     }
 
     fn entry(&self, folder: &[u8], id: &[u8]) -> Result<Entry> {
@@ -442,6 +465,89 @@ impl ImapBackend {
 impl Backend for ImapBackend {
     /// One sync at a time: one account, one connection, one Maildir.
     const ONE_AT_A_TIME: bool = true;
+
+    /// `PR_HASATTACH` and `PR_DISPLAY_TO`/`CC`/`BCC` come with the summary read once
+    /// per file, so a contents table does not parse each message again.
+    const GIVES_SUMMARY: bool = true;
+
+    /// Each MIME attachment: by value, or an embedded message (`message/rfc822`).
+    fn attachments(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        each: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let (_, parsed) = self.parsed(folder, id)?;
+        for a in &parsed.attachments {
+            let method = if a.is_message {
+                sys::ATTACH_EMBEDDED_MSG
+            } else {
+                sys::ATTACH_BY_VALUE
+            };
+            let size = i32::try_from(a.data.len()).unwrap_or(i32::MAX);
+            let mut props = vec![
+                Prop::new(sys::PR_ATTACH_METHOD, PropValue::Long(method as i32))?,
+                Prop::new(sys::PR_ATTACH_SIZE, PropValue::Long(size))?,
+                Prop::new(sys::PR_ATTACH_MIME_TAG_W, PropValue::Str(&a.mime_type))?,
+            ];
+            if let Some(name) = &a.name {
+                props.push(Prop::new(
+                    sys::PR_ATTACH_LONG_FILENAME_W,
+                    PropValue::Str(name),
+                )?);
+                props.push(Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name))?);
+            }
+            if let Some(cid) = &a.content_id {
+                props.push(Prop::new(PR_ATTACH_CONTENT_ID_W, PropValue::Str(cid))?);
+            }
+            if !a.is_message {
+                props.push(Prop::new(
+                    sys::PR_ATTACH_DATA_BIN,
+                    PropValue::Binary(&a.data),
+                )?);
+            }
+            each(&props);
+        }
+        Ok(())
+    }
+
+    fn embedded_message(&self, folder: &[u8], id: &[u8], num: u32) -> Result<Vec<u8>> {
+        let (_, parsed) = self.parsed(folder, id)?;
+        match parsed.attachments.get(num as usize) {
+            Some(a) if a.is_message => Ok([id, &[EMBEDDED], num.to_string().as_bytes()].concat()),
+            _ => Err(Error::new(sys::MAPI_E_NOT_FOUND)),
+        }
+    }
+
+    /// The `To`, `Cc` and `Bcc` mailboxes, as SMTP recipients.
+    fn recipients(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        each: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let (_, parsed) = self.parsed(folder, id)?;
+        let lists = [
+            (sys::MAPI_TO, &parsed.to),
+            (sys::MAPI_CC, &parsed.cc),
+            (sys::MAPI_BCC, &parsed.bcc),
+        ];
+        for (kind, list) in lists {
+            for m in list {
+                let mut props = vec![
+                    Prop::new(sys::PR_RECIPIENT_TYPE, PropValue::Long(kind as i32))?,
+                    Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(m.display()))?,
+                ];
+                if let Some(address) = &m.address {
+                    props.push(Prop::new(sys::PR_EMAIL_ADDRESS_W, PropValue::Str(address))?);
+                    props.push(Prop::new(PR_SMTP_ADDRESS_W, PropValue::Str(address))?);
+                    props.push(Prop::new(sys::PR_ADDRTYPE_W, PropValue::Str("SMTP"))?);
+                }
+                each(&props);
+            }
+        }
+        Ok(())
+    }
 
     fn synchronize(&self, _request: &SyncRequest, progress: &Progress) -> Result<()> {
         sync::synchronize(&self.account, &self.maildir, progress).map(|_| ())
@@ -500,8 +606,16 @@ impl Backend for ImapBackend {
         answer: &mut dyn FnMut(&[Prop<'_>]),
     ) -> Result<()> {
         let (entry, parsed) = self.parsed(folder, id)?;
-        let summary = self.summary(folder, &entry)?;
-        with_props(&summary, &entry, Some(&parsed), answer)
+        // An embedded message: its own summary, no flags of a file.
+        let (summary, flags) = if id.contains(&EMBEDDED) {
+            (
+                Arc::new(Summary::of(&parsed, &entry.path)),
+                maildir::Flags::default(),
+            )
+        } else {
+            (self.summary(folder, &entry)?, entry.flags)
+        };
+        with_props(&summary, flags, Some(&parsed), answer)
     }
 
     /// The summary's columns, the file read once per logon; no body.
@@ -528,7 +642,7 @@ impl Backend for ImapBackend {
                 Err(e) if e.code() == sys::MAPI_E_NOT_FOUND => continue,
                 Err(e) => return Err(e),
             };
-            with_props(&summary, entry, None, &mut |all| {
+            with_props(&summary, entry.flags, None, &mut |all| {
                 let asked: Vec<Prop<'_>> = all
                     .iter()
                     .filter(|p| columns.iter().any(|&c| prop_id(c) == prop_id(p.tag())))

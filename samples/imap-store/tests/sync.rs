@@ -7,12 +7,12 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use mapi_sync::props::OwnedValue;
-use mapi_sync::sys::{self, ULONG};
+use mapi_sync::sys::{self, ComInterface, ULONG};
 
 mod support;
 
 use support::dovecot::Dovecot;
-use support::{contents, folders, logon, message_props, provider, sync, text};
+use support::{contents, folders, logon, message_props, open, provider, rows, sync, text};
 
 /// A message: `From`, `To`, the subject, a `Message-ID` of `id`, a date.
 fn message(id: &str, subject: &str) -> Vec<u8> {
@@ -53,6 +53,14 @@ Content-Type: text/plain; name=\"menu.txt\"\r\n\
 Content-Disposition: attachment; filename=\"menu.txt\"\r\n\
 \r\n\
 Soup\r\n\
+--m\r\n\
+Content-Type: message/rfc822\r\n\
+\r\n\
+From: Dan <dan@example.com>\r\n\
+To: Eve <eve@example.com>\r\n\
+Subject: Forwarded\r\n\
+\r\n\
+Inside\r\n\
 --m--\r\n";
 
 /// The message files of Maildir++ folder `name` (`""` the inbox) under `root`.
@@ -238,6 +246,7 @@ fn a_first_sync_brings_every_message_with_its_properties() {
         text(get(sys::PR_SENDER_EMAIL_ADDRESS_W)),
         "renee@example.com"
     );
+    subobjects(&store, eid);
     // 2026-12-02 07:30 UTC: 2026-12-01 00:00 UTC as a FILETIME, plus 31.5 hours.
     let submitted = 134_405_568_000_000_000 + 315 * 3_600_000_000;
     assert_eq!(
@@ -450,4 +459,113 @@ fn a_second_reader_of_the_maildir_sees_only_whole_messages_during_a_sync() {
     assert_eq!(report.done, Some(sys::S_OK), "{report:?}");
     assert_eq!(files(&maildir, "").len(), 40);
     assert!(reads > 0);
+}
+
+/// The rich message's attachments (a text file by value, an embedded message) and
+/// recipients, through MAPI as a client reads them.
+fn subobjects(store: &sys::IMsgStore, eid: &[u8]) {
+    let m: sys::IMessage = open(store, eid);
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { m.GetAttachmentTable(0, &mut table) }, sys::S_OK);
+    // SAFETY: the reference handed over.
+    let table: sys::IMAPITable = unsafe { table.into_owned() }.unwrap();
+    let shown = rows(
+        &table,
+        &[
+            sys::PR_ATTACH_NUM,
+            sys::PR_ATTACH_LONG_FILENAME_W,
+            sys::PR_ATTACH_METHOD,
+        ],
+    );
+    let values: Vec<Vec<OwnedValue>> = shown
+        .into_iter()
+        .map(|r| r.into_iter().map(|(_, v)| v).collect())
+        .collect();
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(values[0][0], OwnedValue::Long(0));
+    assert_eq!(text(&values[0][1]), "menu.txt");
+    assert_eq!(values[0][2], OwnedValue::Long(sys::ATTACH_BY_VALUE as i32));
+    assert_eq!(
+        values[1][2],
+        OwnedValue::Long(sys::ATTACH_EMBEDDED_MSG as i32)
+    );
+    // The file's data through a stream; the embedded message as a message.
+    let open_attach = |num: ULONG| -> sys::IAttach {
+        let mut out = sys::InterfacePtr::null();
+        // SAFETY: a writable out-pointer; a null IID asks for IAttach.
+        assert_eq!(
+            unsafe { m.OpenAttach(num, std::ptr::null(), 0, &mut out) },
+            sys::S_OK
+        );
+        // SAFETY: the reference handed over.
+        unsafe { out.into_owned() }.unwrap()
+    };
+    let open_property = |a: &sys::IAttach, tag: ULONG, iid: &sys::GUID| -> sys::IUnknown {
+        let mut out = sys::InterfacePtr::null();
+        // SAFETY: an IID alive for the call and a writable out-pointer.
+        assert_eq!(
+            unsafe { a.OpenProperty(tag, iid, 0, 0, &mut out) },
+            sys::S_OK
+        );
+        // SAFETY: the reference handed over.
+        unsafe { out.into_owned() }.unwrap()
+    };
+    let stream: sys::IStream =
+        open_property(&open_attach(0), sys::PR_ATTACH_DATA_BIN, &sys::IID_IStream)
+            .cast()
+            .unwrap();
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    // SAFETY: a writable buffer and count.
+    assert_eq!(
+        unsafe { stream.Read(buf.as_mut_ptr().cast(), 64, &mut n) },
+        sys::S_OK
+    );
+    assert_eq!(&buf[..n as usize], b"Soup");
+    let inner: sys::IMessage =
+        open_property(&open_attach(1), sys::PR_ATTACH_DATA_OBJ, &sys::IID_IMessage)
+            .cast()
+            .unwrap();
+    let tags = mapi_sync::props::write_prop_tags(
+        mapi_sync::mem::Allocators::local(),
+        &[sys::PR_SUBJECT_W, sys::PR_DISPLAY_TO_W, sys::PR_BODY_W],
+    )
+    .unwrap();
+    let (mut count, mut values) = (0, std::ptr::null_mut());
+    // SAFETY: a tag array alive for the call; writable out-pointers.
+    unsafe { inner.GetProps(tags.as_ptr().cast(), 0, &mut count, &mut values) };
+    // SAFETY: what GetProps handed out, read then freed.
+    let got: Vec<String> = unsafe {
+        let props = mapi_sync::props::Props::from_raw(values, count).unwrap();
+        let out = props
+            .iter()
+            .map(|p| text(&OwnedValue::from(p.value())))
+            .collect();
+        support::free(values.cast());
+        out
+    };
+    assert_eq!(got[0], "Forwarded");
+    assert_eq!(got[1], "Eve");
+    assert_eq!(got[2].trim_end(), "Inside");
+    // The recipients: Ann and Bob to, Carl copied.
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { m.GetRecipientTable(0, &mut table) }, sys::S_OK);
+    // SAFETY: the reference handed over.
+    let table: sys::IMAPITable = unsafe { table.into_owned() }.unwrap();
+    let shown: Vec<(String, OwnedValue)> =
+        rows(&table, &[sys::PR_DISPLAY_NAME_W, sys::PR_RECIPIENT_TYPE])
+            .into_iter()
+            .map(|r| (text(&r[0].1), r[1].1.clone()))
+            .collect();
+    let kind = |k: ULONG| OwnedValue::Long(k as i32);
+    assert_eq!(
+        shown,
+        [
+            ("Ann".to_string(), kind(sys::MAPI_TO)),
+            ("Bob".to_string(), kind(sys::MAPI_TO)),
+            ("Carl".to_string(), kind(sys::MAPI_CC)),
+        ]
+    );
 }

@@ -231,7 +231,7 @@ pub fn sync_cancelled_after(store: &sys::IMsgStore, cancel_after: Option<usize>)
 }
 
 /// Opens entry `eid` of `store` as `T`.
-fn open<T: sys::ComInterface>(store: &sys::IMsgStore, eid: &[u8]) -> T {
+pub fn open<T: sys::ComInterface>(store: &sys::IMsgStore, eid: &[u8]) -> T {
     let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
     // SAFETY: an entry id alive for the call; writable out-pointers.
     let hr = unsafe {
