@@ -242,6 +242,14 @@ pub trait Backend: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The store opened: `events` is how the backend reports changes (a synchronization
+    /// that brought mail, a message gone), which the store passes on to MAPI's clients
+    /// (see [`events`](crate::events)). Keep it if the backend's messages change while
+    /// the store is open; the default drops it.
+    fn connect(&self, events: crate::events::Events) {
+        let _ = events;
+    }
+
     /// Where the store keeps what this backend cannot (see [`keep`](crate::keep)): a
     /// message's read state when [`set_read_state`](Backend::set_read_state) does not
     /// keep it, and the associated messages (views, settings) Outlook saves in its

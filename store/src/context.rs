@@ -16,14 +16,17 @@ use std::sync::{Arc, Mutex, RwLock};
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{OwnedValue, Prop};
 use mapi_sync_runtime::sys::{self, ULONG};
-use mapi_sync_runtime::{Error, Object, Result, WeakObject};
+use mapi_sync_runtime::{Error, FreeThreaded, Object, Result, WeakObject};
 
 use crate::backend::{Backend, StoreInfo};
 use crate::entry_id::{EntryId, Target};
+use crate::events::{events_of, EventSink};
 use crate::identity::{self, Computed};
 use crate::keep::Keep;
 use crate::ll::store::StoreObject;
+use crate::ll::table::TableObject;
 use crate::named::{NamedProps, PropName};
+use crate::sources::ContentsSource;
 use crate::tree::{FolderTree, Node};
 
 /// What an entry identifier of the store opens.
@@ -96,6 +99,9 @@ struct Session {
     logons: usize,
     /// The logon ended (`IMSLogon::Logoff`, or the store's last reference gone).
     ended: bool,
+    /// MAPI's support object, for the store's notifications (`Subscribe`, `Notify`),
+    /// from logon to its end.
+    support: Option<Arc<FreeThreaded<sys::IMAPISupport>>>,
 }
 
 /// A logged-on store.
@@ -111,6 +117,11 @@ pub struct StoreContext<B: Backend> {
     named: NamedProps,
     /// What the store keeps for the backend (read state, associated messages).
     keep: Arc<Keep>,
+    /// The contents tables open on the store's folders, told of the changes the
+    /// backend reports.
+    tables: Mutex<Vec<WeakObject<TableObject<ContentsSource<B>>>>>,
+    /// What delivers changes one at a time, in order.
+    raising: crate::raise::Raising,
     /// The store object, while it lives: `OpenEntry` of the store's entry id hands out
     /// this one, so the store's last reference is the logon's end.
     store_object: Mutex<Option<WeakObject<StoreObject<B>>>>,
@@ -139,7 +150,9 @@ impl<B: Backend> StoreContext<B> {
             Some(path) => Keep::open(&path)?,
             None => Keep::in_memory(),
         };
-        Ok(Arc::new(StoreContext {
+        let ctx = Arc::new(StoreContext {
+            tables: Mutex::new(Vec::new()),
+            raising: crate::raise::Raising::default(),
             keep: Arc::new(keep),
             backend: Arc::new(backend),
             info,
@@ -150,7 +163,56 @@ impl<B: Backend> StoreContext<B> {
             session: Mutex::new(Session::default()),
             named,
             store_object: Mutex::new(None),
-        }))
+        });
+        let sink: Arc<dyn EventSink> = ctx.clone();
+        ctx.backend.connect(events_of(&sink));
+        Ok(ctx)
+    }
+
+    /// Keeps MAPI's support object for the store's notifications until the logon ends.
+    pub fn set_support(&self, support: Arc<FreeThreaded<sys::IMAPISupport>>) {
+        self.session().support = Some(support);
+    }
+
+    /// MAPI's support object, while the logon lasts (none for a store made without one).
+    pub fn support(&self) -> Option<Arc<FreeThreaded<sys::IMAPISupport>>> {
+        self.session().support.clone()
+    }
+
+    /// The notification key of the object `entry_id` names (`IMsgStore::Advise`): its
+    /// entry id in the form the store hands out (the store's own, as wrapped, for an
+    /// empty one), so that `Notify` finds the clients advised on it.
+    pub fn notification_key(&self, entry_id: &[u8]) -> Result<Vec<u8>> {
+        let tree = self.tree();
+        if entry_id.is_empty() {
+            return Ok(tree.store_entry_id().to_vec());
+        }
+        Ok(match self.resolve(entry_id)? {
+            Opened::Store => tree.store_entry_id().to_vec(),
+            Opened::Folder(node) => tree.entry_id(node).to_bytes(),
+            Opened::Message(node, id) => {
+                EntryId::message(self.info.uid, &tree.folder_key(node), &id)?.to_bytes()
+            }
+        })
+    }
+
+    /// The contents tables open now.
+    pub(crate) fn live_tables(&self) -> Vec<Object<TableObject<ContentsSource<B>>>> {
+        let tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables.iter().filter_map(WeakObject::upgrade).collect()
+    }
+
+    /// What orders changes one after another.
+    pub(crate) fn raising(&self) -> &crate::raise::Raising {
+        &self.raising
+    }
+
+    /// A contents table opened on one of the store's folders: told of changes from now
+    /// on, while it lives.
+    pub fn table_opened(&self, table: &Object<TableObject<ContentsSource<B>>>) {
+        let mut tables = self.tables.lock().unwrap_or_else(|p| p.into_inner());
+        tables.retain(|t| t.upgrade().is_some());
+        tables.push(table.downgrade());
     }
 
     fn session(&self) -> std::sync::MutexGuard<'_, Session> {
@@ -180,6 +242,7 @@ impl<B: Backend> StoreContext<B> {
         let (release, flags) = {
             let mut session = self.session();
             session.ended = true;
+            session.support = None;
             (session.on_release.take(), session.logoff_flags)
         };
         self.set_status_sink(None);
@@ -200,6 +263,7 @@ impl<B: Backend> StoreContext<B> {
                 return;
             }
             session.ended = true;
+            session.support = None;
             session.on_release.take()
         };
         self.set_status_sink(None);

@@ -26,6 +26,8 @@
 //!   messages (entry ids, record keys, parents, object types, access), the same on an
 //!   object and in its rows;
 //! - [`sources`]: the hierarchy and contents tables' rows on the backend;
+//! - [`events`]: how a backend reports changes ([`Events`](events::Events)), which the
+//!   store passes on as table notifications and through MAPI's support object;
 //! - [`keep`]: what the store keeps for a backend that cannot (read state, associated
 //!   messages), in a redb file;
 //! - [`subobjects`]: a message's attachments and recipients as their tables and objects
@@ -64,6 +66,8 @@
 //! | `ServiceEntry` (create, configure) | the same closure as `Logon`, to check the settings before they are written |
 //! | `SetReadFlag`, `IMAPIFolder::SetReadFlags` | [`set_read_state`](backend::Backend::set_read_state); where it does not keep it, the store's [`keep`] does |
 //! | `CreateMessage(MAPI_ASSOCIATED)`, `SetProps`, `SaveChanges`, `DeleteMessages` of associated messages | nothing: the store's [`keep`] holds them (in the file [`keep_path`](backend::Backend::keep_path) names) |
+//! | `IMsgStore::Advise`, `Unadvise` | nothing: `IMAPISupport::Subscribe`/`Unsubscribe`; the backend reports changes through the [`Events`](events::Events) [`connect`](backend::Backend::connect) gave it, which become `IMAPISupport::Notify` calls |
+//! | `IMAPITable::Advise` on a contents table | nothing: the table tells its sinks of the rows the backend's changes (and the store's own: read state, associated messages) add, modify or remove |
 //! | other writes (`CreateMessage`, `SetProps` on the backend's messages, `CreateAttach`, `ModifyRecipients`, …) | nothing yet: `MAPI_E_NO_ACCESS` |
 //!
 //! # A whole store
@@ -303,12 +307,14 @@
 pub mod backend;
 pub mod context;
 pub mod entry_id;
+pub mod events;
 pub mod identity;
 pub mod keep;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod ll;
 pub mod named;
+mod raise;
 pub mod service;
 pub mod sources;
 pub mod subobjects;

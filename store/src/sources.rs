@@ -135,7 +135,10 @@ pub struct ContentsSource<B> {
     backend_folder: Option<Vec<u8>>,
     /// The folder's key in the store's keep.
     folder_key: Vec<u8>,
-    ids: Vec<Vec<u8>>,
+    /// Whether it lists the folder's associated messages.
+    associated: bool,
+    /// Each row's message id, by row key; `None` for a message that went away.
+    ids: Vec<Option<Vec<u8>>>,
     /// The store's entry id as handed out (`PR_STORE_ENTRYID`).
     store_entry_id: Arc<[u8]>,
     keep: Arc<Keep>,
@@ -174,7 +177,8 @@ impl<B: Backend> ContentsSource<B> {
             folder: tree.entry_id(node),
             backend_folder,
             folder_key,
-            ids,
+            associated,
+            ids: ids.into_iter().map(Some).collect(),
             store_entry_id: tree.store_entry_id().clone(),
             keep,
         })
@@ -182,7 +186,40 @@ impl<B: Backend> ContentsSource<B> {
 
     /// The backend's id of the message at row `key`.
     pub fn message_id(&self, key: RowKey) -> Option<&[u8]> {
-        self.ids.get(key as usize).map(Vec::as_slice)
+        self.ids.get(key as usize)?.as_deref()
+    }
+
+    /// The folder's key (its backend id, or the key of a folder the framework supplies).
+    pub fn folder_key(&self) -> &[u8] {
+        &self.folder_key
+    }
+
+    /// Whether the table lists associated messages.
+    pub fn is_associated(&self) -> bool {
+        self.associated
+    }
+
+    /// The row key of message `id`, if the table has it.
+    pub fn key_of(&self, id: &[u8]) -> Option<RowKey> {
+        self.ids
+            .iter()
+            .position(|m| m.as_deref() == Some(id))
+            .map(|k| k as RowKey)
+    }
+
+    /// Message `id` came into the folder: its row key (a new one, or the one it has).
+    pub fn add(&mut self, id: &[u8]) -> RowKey {
+        self.key_of(id).unwrap_or_else(|| {
+            self.ids.push(Some(id.to_vec()));
+            (self.ids.len() - 1) as RowKey
+        })
+    }
+
+    /// Message `id` left the folder: the row key it had.
+    pub fn remove(&mut self, id: &[u8]) -> Option<RowKey> {
+        let key = self.key_of(id)?;
+        self.ids[key as usize] = None;
+        Some(key)
     }
 
     /// A kept message's row: its identity, flags and what is kept of it.
@@ -334,7 +371,13 @@ impl<B: Backend> ContentsSource<B> {
 
 impl<B: Backend> RowSource for ContentsSource<B> {
     fn keys(&self, keys: &mut Vec<RowKey>) -> Result<()> {
-        keys.extend(0..self.ids.len() as RowKey);
+        keys.extend(
+            self.ids
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| id.is_some())
+                .map(|(k, _)| k as RowKey),
+        );
         Ok(())
     }
 

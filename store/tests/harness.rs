@@ -27,11 +27,9 @@ fn config() -> Config {
 fn a_framework_store_against_every_rule() {
     let report = mapi_harness::run(config());
     let text = report.to_text();
-    // Every rule passes; notifications are not the framework's yet (Advise answers
-    // MAPI_E_NO_SUPPORT), so their rule does not apply, nor do the service's: this run
-    // has no service entry (`tests/service.rs` has one).
+    // Every rule passes; the service's do not apply: this run has no service entry
+    // (`tests/service.rs` has one).
     let not_applicable = [
-        "no-notify-after-unadvise",
         "service-entry-configures",
         "store-profile-section",
         "mapisvc-registers",

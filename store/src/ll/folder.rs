@@ -20,6 +20,7 @@ use super::message::MessageObject;
 use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::{Opened, StoreContext};
+use crate::events::{Change, EventSink};
 use crate::keep::Keep;
 use crate::sources::{folder_properties, ContentsSource, HierarchySource};
 use crate::table::{Table, TableType};
@@ -86,7 +87,10 @@ impl<B: Backend> FolderObject<B> {
             self.ctx.keep().clone(),
         )?;
         let table = Table::new(source, CONTENTS_COLUMNS.to_vec(), TableType::Dynamic)?;
-        TableObject::new(table, self.ctx.allocators()).cast()
+        let table = TableObject::new(table, self.ctx.allocators());
+        // Told of the changes the backend reports, and of the store's own.
+        self.ctx.table_opened(&table);
+        table.cast()
     }
 
     fn hierarchy(&self, flags: ULONG) -> Result<sys::IMAPITable> {
@@ -345,7 +349,14 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
             let ids: Vec<Vec<u8>> = ids.into_iter().map(<[u8]>::to_vec).collect();
             self.for_each_message(&ids, |message| match message {
                 Some(id) if Keep::is_kept(id) => {
-                    self.ctx.keep().delete(&self.key(), id).map(|_| true)
+                    let folder = self.key();
+                    if self.ctx.keep().delete(&folder, id)? {
+                        self.ctx.raise(Change::MessageRemoved {
+                            folder,
+                            id: id.to_vec(),
+                        });
+                    }
+                    Ok(true)
                 }
                 // The backend's messages cannot be deleted (the store is read-only);
                 // one that is not this folder's was not deleted either.
@@ -399,7 +410,7 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
             };
             let key = self.key();
             // What the backend does not keep, the store keeps, in one commit.
-            let mut to_keep = Vec::new();
+            let (mut to_keep, mut changed) = (Vec::new(), Vec::new());
             let all = self.for_each_message(&ids, |message| {
                 let Some(id) = message else {
                     return Ok(false);
@@ -409,10 +420,17 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
                 if !kept {
                     to_keep.push(id.to_vec());
                 }
+                changed.push(id.to_vec());
                 Ok(true)
             })?;
-            let ids: Vec<&[u8]> = to_keep.iter().map(Vec::as_slice).collect();
-            self.ctx.keep().set_read_states(&key, &ids, read)?;
+            let kept: Vec<&[u8]> = to_keep.iter().map(Vec::as_slice).collect();
+            self.ctx.keep().set_read_states(&key, &kept, read)?;
+            for id in changed {
+                self.ctx.raise(Change::MessageModified {
+                    folder: key.clone(),
+                    id,
+                });
+            }
             Ok(all)
         })();
         self.answer_partial(r)

@@ -27,6 +27,7 @@ use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
 use crate::entry_id::EntryId;
+use crate::events::{Change, EventSink};
 use crate::identity::{self, Computed};
 use crate::keep::Keep;
 use crate::subobjects::{self, ATTACHMENT_COLUMNS, RECIPIENT_COLUMNS};
@@ -479,7 +480,21 @@ impl<B: Backend> MessageObject<B> {
             return Err(read_only());
         }
         let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        self.ctx.keep().save(&self.folder_key(), &self.id, cells)?;
+        let folder = self.folder_key();
+        let existed = self.ctx.keep().message(&folder, &self.id).is_some();
+        self.ctx.keep().save(&folder, &self.id, cells)?;
+        self.ctx.raise(if existed {
+            Change::MessageModified {
+                folder,
+                id: self.id.clone(),
+            }
+        } else {
+            Change::MessageAdded {
+                folder,
+                id: self.id.clone(),
+                new_mail: false,
+            }
+        });
         if flags & sys::KEEP_OPEN_READONLY != 0 {
             writable.store(false, Ordering::Relaxed);
         }
@@ -698,6 +713,10 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
             if !kept_by_backend {
                 self.ctx.keep().set_read_state(&folder, &self.id, read)?;
             }
+            self.ctx.raise(Change::MessageModified {
+                folder,
+                id: self.id.clone(),
+            });
             Ok(())
         })();
         self.last_error.answer(r)

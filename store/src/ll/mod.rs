@@ -12,6 +12,7 @@
 //! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
 //! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
 //! | `status.rs` | [`status::StatusObject`]: `IMAPIStatus`, and the store's row in MAPI's status table |
+//! | `notify.rs` | notifications: a table's advise sinks, and `IMAPISupport::Notify` for the store's |
 //! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
 //! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
 
@@ -20,6 +21,7 @@ pub(crate) mod entry;
 pub mod folder;
 pub mod message;
 pub(crate) mod named;
+pub mod notify;
 pub mod provider;
 pub(crate) mod restriction;
 pub(crate) mod sort;

@@ -206,6 +206,7 @@ impl<B: Backend, F: Fn(&LogonRequest<'_>) -> Result<B> + Send + Sync + 'static>
         // One reference, held by the logon (its end lets it go) and the status row.
         let support = Arc::new(unsafe { FreeThreaded::new(support.clone()) });
         status::follow(&ctx, support.clone());
+        ctx.set_support(support.clone());
         ctx.on_store_release(Box::new(move |mut flags| {
             // SAFETY: a writable flags word; MAPI's support object, held till here.
             unsafe { support.StoreLogoffTransports(&mut flags) };

@@ -136,6 +136,51 @@ fn receive_folder_table<B: Backend>(
 impl<B: Backend> IMsgStore_Impl for StoreObject<B> {
     compare_entry_ids_method!();
 
+    unsafe fn Advise(
+        &self,
+        cb: ULONG,
+        eid: sys::LPENTRYID,
+        mask: ULONG,
+        sink: sys::LPMAPIADVISESINK,
+        connection: *mut sys::ULONG_PTR,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (Advise's contract).
+            let mut out = unsafe { Out::new(connection) }?;
+            out.write(0);
+            // SAFETY: the caller's entry id (Advise's contract).
+            let bytes = unsafe { super::entry::entry_id_bytes(cb, eid) }?;
+            let key = self.ctx.notification_key(bytes)?;
+            let support = self.ctx.support().ok_or_else(|| {
+                Error::with_message(
+                    sys::MAPI_E_NO_SUPPORT,
+                    "the store has no MAPI session to notify through",
+                )
+            })?;
+            // SAFETY: null or a live sink (Advise's contract).
+            let c = unsafe { super::notify::subscribe(&support, &key, mask, sink) }?;
+            out.write(c);
+            Ok(())
+        })();
+        self.last_error.answer(r)
+    }
+
+    unsafe fn Unadvise(&self, connection: sys::ULONG_PTR) -> HRESULT {
+        let r = (|| {
+            let support = self
+                .ctx
+                .support()
+                .ok_or_else(|| Error::new(sys::MAPI_E_NOT_FOUND))?;
+            // SAFETY: MAPI's support object; the connection is the caller's.
+            let hr = unsafe { support.Unsubscribe(connection) };
+            if hr != sys::S_OK {
+                return Err(Error::with_message(hr, "IMAPISupport::Unsubscribe failed"));
+            }
+            Ok(())
+        })();
+        self.last_error.answer(r)
+    }
+
     open_entry_method!();
 
     unsafe fn GetReceiveFolder(

@@ -15,10 +15,13 @@ use mapi_sync_runtime::sys::{
     self, IMAPITable_Impl, LPSPropTagArray, LPSRestriction, LPSRowSet, LPSSortOrderSet, BOOKMARK,
     HRESULT, LONG, LPBYTE, LPMAPIERROR, ULONG,
 };
-use mapi_sync_runtime::{Error, Object, Out, Result};
+use mapi_sync_runtime::{Error, Object, Out, Result, This, WeakObject};
 
+use super::notify::{Sinks, TableNote};
 use super::{restriction, sort};
+use crate::table::view::{ChangeKind, TableChange};
 use crate::table::{RowSource, Table};
+use mapi_sync_runtime::props::OwnedValue;
 
 /// `IMAPITable` over a [`Table`] of any [`RowSource`]. Its answers are allocated with the
 /// allocators it was made with (the provider's).
@@ -26,6 +29,10 @@ use crate::table::{RowSource, Table};
 pub struct TableObject<S: RowSource + Send + 'static> {
     table: Mutex<Table<S>>,
     allocators: Allocators,
+    /// The sinks `Advise` was given.
+    sinks: Sinks,
+    /// The object itself: its store keeps a weak handle to tell it of changes.
+    this: This<Self>,
     /// The last failure, for `GetLastError`.
     last_error: Mutex<Option<Error>>,
 }
@@ -39,8 +46,46 @@ impl<S: RowSource + Send + 'static> TableObject<S> {
         Object::new(TableObject {
             table: Mutex::new(table),
             allocators,
+            sinks: Sinks::default(),
+            this: This::new(),
             last_error: Mutex::new(None),
         })
+    }
+
+    /// A handle to this table that does not keep it open.
+    pub fn downgrade(&self) -> WeakObject<TableObject<S>> {
+        self.this.downgrade()
+    }
+
+    /// Changes the table's source and view with `change` (which answers what the view
+    /// did), then tells the table's advise sinks, each row as it is now with the
+    /// table's columns: `TABLE_ROW_ADDED`, `TABLE_ROW_DELETED`, `TABLE_ROW_MODIFIED`.
+    /// The sinks are called after the table is unlocked (they may read it).
+    pub fn apply(
+        &self,
+        change: impl FnOnce(&mut Table<S>) -> Result<Vec<TableChange>>,
+    ) -> Result<()> {
+        let notes = {
+            let mut table = self.table();
+            let changes = change(&mut table)?;
+            let mut notes = Vec::with_capacity(changes.len());
+            for c in changes {
+                let mut row = Vec::new();
+                if c.kind != ChangeKind::Deleted && c.position < table.row_count() as usize {
+                    table.each_row(c.position, c.position + 1, &mut |props| {
+                        row = props
+                            .iter()
+                            .map(|p| (p.tag(), OwnedValue::from(p.value())))
+                            .collect();
+                        Ok(())
+                    })?;
+                }
+                notes.push(TableNote { change: c, row });
+            }
+            notes
+        };
+        self.sinks.deliver(&notes, self.allocators);
+        Ok(())
     }
 
     /// The table, locked for one call (a panic in an earlier call leaves it as it was:
@@ -267,6 +312,29 @@ impl<S: RowSource + Send + 'static> IMAPITable_Impl for TableObject<S> {
             Ok(sys::S_OK)
         })();
         self.answer(result)
+    }
+
+    unsafe fn Advise(
+        &self,
+        mask: ULONG,
+        sink: sys::LPMAPIADVISESINK,
+        connection: *mut sys::ULONG_PTR,
+    ) -> HRESULT {
+        let r = (|| {
+            // SAFETY: null or writable (Advise's contract).
+            let mut out = unsafe { Out::new(connection) }?;
+            out.write(0);
+            // SAFETY: null or a live sink (Advise's contract); MAPI's sinks are
+            // free-threaded.
+            let c = unsafe { self.sinks.advise(mask, sink) }?;
+            out.write(c);
+            Ok(sys::S_OK)
+        })();
+        self.answer(r)
+    }
+
+    unsafe fn Unadvise(&self, connection: sys::ULONG_PTR) -> HRESULT {
+        self.answer(self.sinks.unadvise(connection).map(|()| sys::S_OK))
     }
 
     unsafe fn Abort(&self) -> HRESULT {
