@@ -57,7 +57,7 @@ pub mod mime;
 pub mod names;
 pub mod sync;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::UNIX_EPOCH;
@@ -326,6 +326,8 @@ pub struct ImapBackend {
     display_name: String,
     /// Summaries read, by folder id and unique name.
     summaries: RwLock<HashMap<SummaryKey, Arc<Summary>>>,
+    /// How it tells the store what a sync changed.
+    events: std::sync::Mutex<Option<mapi_sync_store::events::Events>>,
 }
 
 impl ImapBackend {
@@ -343,6 +345,7 @@ impl ImapBackend {
             maildir: md,
             account,
             summaries: RwLock::new(HashMap::new()),
+            events: std::sync::Mutex::new(None),
         })
     }
 
@@ -420,6 +423,23 @@ impl ImapBackend {
             parsed = mime::parse(&inner.data);
         }
         Ok((entry, parsed))
+    }
+
+    /// Each folder's message ids (unique names), by folder id: what a sync is compared
+    /// against. A folder that cannot be read counts as empty.
+    fn snapshot(&self) -> std::collections::BTreeMap<Vec<u8>, HashSet<String>> {
+        let names = self.maildir.folders().unwrap_or_default();
+        names
+            .iter()
+            .map(|name| {
+                let ids = self
+                    .maildir
+                    .messages(name)
+                    .map(|m| m.into_iter().map(|e| e.unique).collect())
+                    .unwrap_or_default();
+                (folder_id(name), ids)
+            })
+            .collect()
     }
 
     fn entry(&self, folder: &[u8], id: &[u8]) -> Result<Entry> {
@@ -549,8 +569,46 @@ impl Backend for ImapBackend {
         Ok(())
     }
 
+    /// Downloads what is new, then tells the store what arrived (new mail in each
+    /// folder) and what went (a folder downloaded again after its UIDVALIDITY changed),
+    /// also after a sync that failed part way.
     fn synchronize(&self, _request: &SyncRequest, progress: &Progress) -> Result<()> {
-        sync::synchronize(&self.account, &self.maildir, progress).map(|_| ())
+        let before = self.snapshot();
+        let result = sync::synchronize(&self.account, &self.maildir, progress).map(|_| ());
+        let events = self
+            .events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(events) = events {
+            let after = self.snapshot();
+            if before.keys().ne(after.keys()) {
+                events.folders_changed();
+            }
+            for (folder, ids) in &after {
+                let old = before.get(folder);
+                for id in ids
+                    .iter()
+                    .filter(|id| old.map_or(true, |o| !o.contains(*id)))
+                {
+                    events.new_mail(folder, id.as_bytes());
+                }
+            }
+            for (folder, ids) in &before {
+                let now = after.get(folder);
+                for id in ids
+                    .iter()
+                    .filter(|id| now.map_or(true, |n| !n.contains(*id)))
+                {
+                    events.message_removed(folder, id.as_bytes());
+                }
+            }
+        }
+        result
+    }
+
+    fn connect(&self, events: mapi_sync_store::events::Events) {
+        *self.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(events);
     }
 
     fn store(&self) -> StoreInfo {

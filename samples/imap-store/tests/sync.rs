@@ -290,10 +290,16 @@ fn a_second_sync_downloads_nothing_and_new_messages_arrive_in_the_next() {
     assert!(again.steps.iter().any(|s| s.0 == "No new messages"));
     assert_eq!(files(&maildir, "").len(), 2);
 
+    // A client watching the inbox hears the new message arrive.
+    let (_table, heard) = support::watch(&store, "Inbox");
     server.append("INBOX", &message("c", "C"), false);
     server.create("Later");
     server.append("Later", &message("d", "D"), false);
     let third = sync(&store);
+    assert_eq!(
+        *heard.lock().unwrap(),
+        [(sys::TABLE_ROW_ADDED, Some("C".to_string()))]
+    );
     assert_eq!(third.done, Some(sys::S_OK), "{third:?}");
     assert_eq!(third.message_steps(), 2, "{third:?}");
     assert_eq!(subjects(&store, "Inbox"), ["A", "B", "C"]);

@@ -387,3 +387,70 @@ pub fn message_props(
         out
     }
 }
+
+/// An advise sink that records each table notification's event and its row's subject.
+#[mapi_sync::mapi_object(IMAPIAdviseSink)]
+pub struct TableSink {
+    pub heard: std::sync::Arc<std::sync::Mutex<Vec<(ULONG, Option<String>)>>>,
+}
+
+#[allow(non_snake_case)]
+impl sys::IMAPIAdviseSink_Impl for TableSink {
+    unsafe fn OnNotify(&self, count: ULONG, notifications: sys::LPNOTIFICATION) -> ULONG {
+        // SAFETY: `count` notifications (OnNotify's contract).
+        let all = unsafe { std::slice::from_raw_parts(notifications, count as usize) };
+        for n in all
+            .iter()
+            .filter(|n| n.ulEventType == sys::fnevTableModified)
+        {
+            // SAFETY: a table notification, as its event type says; its row alive now.
+            let (event, subject) = unsafe {
+                let tab = n.info.tab;
+                let row = Props::from_raw(tab.row.lpProps, tab.row.cValues).unwrap();
+                let subject = row
+                    .find(sys::PR_SUBJECT_W)
+                    .and_then(|p| p.value().to_text());
+                (tab.ulTableEvent, subject)
+            };
+            self.heard.lock().unwrap().push((event, subject));
+        }
+        0
+    }
+}
+
+/// Folder `name`'s contents table with its subjects as columns, and a sink advised on
+/// it: what it hears.
+pub fn watch(
+    store: &sys::IMsgStore,
+    name: &str,
+) -> (
+    sys::IMAPITable,
+    std::sync::Arc<std::sync::Mutex<Vec<(ULONG, Option<String>)>>>,
+) {
+    let folder = folder(store, name);
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(unsafe { folder.GetContentsTable(0, &mut table) }, S_OK);
+    // SAFETY: the reference handed over.
+    let table: sys::IMAPITable = unsafe { table.into_owned() }.unwrap();
+    let tags = write_prop_tags(Allocators::local(), &[sys::PR_SUBJECT_W]).unwrap();
+    // SAFETY: a tag array alive for the call.
+    assert_eq!(unsafe { table.SetColumns(tags.as_ptr().cast(), 0) }, S_OK);
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink: sys::IMAPIAdviseSink = Object::new(TableSink {
+        heard: heard.clone(),
+    })
+    .cast()
+    .unwrap();
+    let mut connection = 0;
+    // SAFETY: a live sink and a writable connection.
+    let hr = unsafe {
+        table.Advise(
+            sys::fnevTableModified,
+            sys::InterfacePtr::from_raw(sink.as_raw()),
+            &mut connection,
+        )
+    };
+    assert_eq!(hr, S_OK);
+    (table, heard)
+}
