@@ -589,7 +589,7 @@ impl Backend for ImapBackend {
                 let old = before.get(folder);
                 for id in ids
                     .iter()
-                    .filter(|id| old.map_or(true, |o| !o.contains(*id)))
+                    .filter(|id| old.is_none_or(|o| !o.contains(*id)))
                 {
                     events.new_mail(folder, id.as_bytes());
                 }
@@ -598,7 +598,7 @@ impl Backend for ImapBackend {
                 let now = after.get(folder);
                 for id in ids
                     .iter()
-                    .filter(|id| now.map_or(true, |n| !n.contains(*id)))
+                    .filter(|id| now.is_none_or(|n| !n.contains(*id)))
                 {
                     events.message_removed(folder, id.as_bytes());
                 }
