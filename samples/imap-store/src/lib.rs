@@ -587,19 +587,13 @@ impl Backend for ImapBackend {
             }
             for (folder, ids) in &after {
                 let old = before.get(folder);
-                for id in ids
-                    .iter()
-                    .filter(|id| old.is_none_or(|o| !o.contains(*id)))
-                {
+                for id in ids.iter().filter(|id| old.is_none_or(|o| !o.contains(*id))) {
                     events.new_mail(folder, id.as_bytes());
                 }
             }
             for (folder, ids) in &before {
                 let now = after.get(folder);
-                for id in ids
-                    .iter()
-                    .filter(|id| now.is_none_or(|n| !n.contains(*id)))
-                {
+                for id in ids.iter().filter(|id| now.is_none_or(|n| !n.contains(*id))) {
                     events.message_removed(folder, id.as_bytes());
                 }
             }

@@ -388,10 +388,13 @@ pub fn message_props(
     }
 }
 
+/// What a [`TableSink`] heard: each notification's table event and its row's subject.
+pub type Heard = std::sync::Arc<std::sync::Mutex<Vec<(ULONG, Option<String>)>>>;
+
 /// An advise sink that records each table notification's event and its row's subject.
 #[mapi_sync::mapi_object(IMAPIAdviseSink)]
 pub struct TableSink {
-    pub heard: std::sync::Arc<std::sync::Mutex<Vec<(ULONG, Option<String>)>>>,
+    pub heard: Heard,
 }
 
 #[allow(non_snake_case)]
