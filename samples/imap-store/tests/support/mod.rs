@@ -423,13 +423,7 @@ impl sys::IMAPIAdviseSink_Impl for TableSink {
 
 /// Folder `name`'s contents table with its subjects as columns, and a sink advised on
 /// it: what it hears.
-pub fn watch(
-    store: &sys::IMsgStore,
-    name: &str,
-) -> (
-    sys::IMAPITable,
-    std::sync::Arc<std::sync::Mutex<Vec<(ULONG, Option<String>)>>>,
-) {
+pub fn watch(store: &sys::IMsgStore, name: &str) -> (sys::IMAPITable, Heard) {
     let folder = folder(store, name);
     let mut table = sys::InterfacePtr::null();
     // SAFETY: a writable out-pointer.
