@@ -311,6 +311,7 @@ impl<B: Backend> ContentsSource<B> {
             None
         };
         let flags_asked = asked(columns, sys::PR_MESSAGE_FLAGS);
+        let any_changes = self.keep.has_extra();
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
                 let Some(&(i, id)) = known.get(j) else {
@@ -344,9 +345,24 @@ impl<B: Backend> ContentsSource<B> {
                         all.push(p);
                     }
                 }
-                // The summary and the flags (with the kept read state over them).
+                // The summary and the flags (with the kept read state over them), and
+                // what a client changed on the message, kept by the store.
                 let summary = summaries.as_ref().and_then(|s| s.get(j));
                 let mut extra = summary.map(Summary::properties).unwrap_or_default();
+                let changes = if any_changes {
+                    self.keep.extra(&self.folder_key, id)
+                } else {
+                    None
+                };
+                let mut deleted = Vec::new();
+                for cell in changes.iter().flat_map(|c| c.iter()) {
+                    if crate::keep::is_deleted(cell) {
+                        deleted.push(prop_id(cell.0));
+                    } else if !computed_ids.contains(&prop_id(cell.0)) {
+                        extra.retain(|(t, _)| prop_id(*t) != prop_id(cell.0));
+                        extra.push(cell.clone());
+                    }
+                }
                 if flags_asked {
                     let given = summary::flags_of(theirs);
                     let flags = summary.map_or(given, |s| s.flags(given));
@@ -363,6 +379,7 @@ impl<B: Backend> ContentsSource<B> {
                 all.extend(theirs.iter().filter(|p| {
                     !computed_ids.contains(&prop_id(p.tag()))
                         && !extra.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
+                        && !deleted.contains(&prop_id(p.tag()))
                 }));
                 answer(i, &all);
             })

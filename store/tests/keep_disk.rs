@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{Prop, PropValue};
-use mapi_sync_runtime::sys::{self, IMAPIFolder, IMessage, IMsgStore, ULONG};
+use mapi_sync_runtime::sys::{self, IMAPIFolder, IMessage, IMsgStore, Interface, ULONG};
 use mapi_sync_runtime::{Error, Result};
 use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
 use mapi_sync_store::context::StoreContext;
@@ -107,6 +107,28 @@ fn read_state_and_views_are_there_at_the_next_logon() {
         // SAFETY: SetReadFlag takes only flags.
         assert_eq!(unsafe { m.SetReadFlag(0) }, sys::S_OK);
         save_view(&store, "kept view");
+        // A property set on the backend's message (opened for changing), kept too.
+        let (mut kind, mut unknown) = (0, sys::InterfacePtr::null());
+        let eid = EntryId::message(UID, b"F", b"m").unwrap().to_bytes();
+        // SAFETY: an entry id alive for the call; writable out-pointers.
+        let hr = unsafe {
+            store.OpenEntry(
+                eid.len() as ULONG,
+                eid.as_ptr().cast_mut().cast(),
+                std::ptr::null(),
+                sys::MAPI_MODIFY,
+                &mut kind,
+                &mut unknown,
+            )
+        };
+        assert_eq!(hr, sys::S_OK);
+        // SAFETY: the reference OpenEntry handed over.
+        let m: IMessage =
+            unsafe { IMessage::from_raw(unknown.into_owned().unwrap().into_raw()) }.unwrap();
+        let category = [Prop::new(sys::PR_SUBJECT_PREFIX_W, PropValue::Str("FW: ")).unwrap()];
+        assert_eq!(set_props(&m, &category), sys::S_OK);
+        // SAFETY: SaveChanges takes only flags.
+        assert_eq!(unsafe { m.SaveChanges(0) }, sys::S_OK);
     }
     // The store closed (its objects released), opened again from the same file.
     let store = store(&path);
@@ -117,6 +139,7 @@ fn read_state_and_views_are_there_at_the_next_logon() {
     );
     let flags = u32::from_le_bytes(prop(&m, sys::PR_MESSAGE_FLAGS).unwrap().try_into().unwrap());
     assert_eq!(flags & sys::MSGFLAG_READ, sys::MSGFLAG_READ);
+    assert_eq!(prop(&m, sys::PR_SUBJECT_PREFIX_W), Some(b"FW: ".to_vec()));
     let listed = rows(
         &contents(&folder(&store), sys::MAPI_ASSOCIATED),
         &[sys::PR_SUBJECT_W],

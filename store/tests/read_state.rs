@@ -318,3 +318,44 @@ fn a_folder_the_framework_supplies_keeps_associated_messages_too() {
     let (kind, _) = open_entry(&store, listed[0][1].as_ref().unwrap(), 0).unwrap();
     assert_eq!(kind, sys::MAPI_MESSAGE);
 }
+
+#[test]
+fn changes_to_a_backend_message_are_kept_and_shown_on_it_and_its_row() {
+    let store = store();
+    // PidTagFlagStatus (0x1090, PT_LONG): what Outlook sets to flag a message.
+    let flag_status = prop_tag(sys::PT_LONG, 0x1090);
+    let (_, unknown) = open_entry(&store, &eid(b"read"), sys::MAPI_MODIFY).unwrap();
+    let m: IMessage = unknown.cast().unwrap();
+    let flagged = [Prop::new(flag_status, PropValue::Long(2)).unwrap()];
+    assert_eq!(set_props(&m, &flagged), sys::S_OK);
+    let tags = mapi_sync_runtime::props::write_prop_tags(Allocators::local(), &[sys::PR_SUBJECT_W])
+        .unwrap();
+    // SAFETY: a tag array alive for the call; no problem array asked.
+    unsafe {
+        assert_eq!(m.DeleteProps(tags.as_ptr().cast(), null_mut()), sys::S_OK);
+        // Not kept until saved: another opening does not see it.
+        let other: IMessage = open(&store, &eid(b"read"), sys::MAPI_MESSAGE);
+        assert_eq!(prop(&other, flag_status), None);
+        assert_eq!(m.SaveChanges(0), sys::S_OK);
+    }
+    // Opened again (read-only): the flag is there, the subject gone, the rest as the
+    // backend gives it.
+    let again: IMessage = open(&store, &eid(b"read"), sys::MAPI_MESSAGE);
+    assert_eq!(prop(&again, flag_status), Some(2i32.to_le_bytes().to_vec()));
+    assert_eq!(prop(&again, sys::PR_SUBJECT_W), None);
+    assert_eq!(flags_of(&again) & sys::MSGFLAG_READ, sys::MSGFLAG_READ);
+    // In the contents table too.
+    let shown = rows(
+        &contents(&inbox(&store), 0),
+        &[sys::PR_SUBJECT_W, flag_status],
+    );
+    assert_eq!(
+        shown,
+        [
+            vec![Some(b"mail".to_vec()), None],
+            vec![None, Some(2i32.to_le_bytes().to_vec())],
+        ]
+    );
+    // Opened read-only, a change is refused.
+    assert_eq!(set_props(&again, &flagged), sys::MAPI_E_NO_ACCESS);
+}

@@ -39,6 +39,9 @@ pub const KEPT: &[u8] = b"\xFFkept:";
 const READ: TableDefinition<&[u8], u8> = TableDefinition::new("read");
 /// Associated messages: (folder, id) to their properties ([`encode`]).
 const ASSOCIATED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("associated");
+/// Properties a client set on the backend's messages: (folder, id) to the changed
+/// properties ([`encode`]; a deleted one as `PT_ERROR` `MAPI_E_NOT_FOUND`).
+const EXTRA: TableDefinition<&[u8], &[u8]> = TableDefinition::new("extra");
 /// Counters: "next" is the number the next kept message's id gets.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -68,6 +71,8 @@ struct State {
     read: HashMap<Vec<u8>, bool>,
     /// By folder.
     associated: BTreeMap<Vec<u8>, Associated>,
+    /// By (folder, message) key.
+    extra: HashMap<Vec<u8>, Arc<Vec<Cell>>>,
     next: u64,
 }
 
@@ -123,6 +128,14 @@ impl Keep {
                     .entry(folder)
                     .or_default()
                     .insert(id, Arc::new(cells));
+            }
+        }
+        if let Ok(table) = txn.open_table(EXTRA) {
+            for entry in table.iter().map_err(|e| disk(path, &e))? {
+                let (k, v) = entry.map_err(|e| disk(path, &e))?;
+                state
+                    .extra
+                    .insert(k.value().to_vec(), Arc::new(decode(v.value())?));
             }
         }
         if let Ok(table) = txn.open_table(META) {
@@ -195,6 +208,43 @@ impl Keep {
             Some(false) => Some(flags.unwrap_or(0) & !bit),
             None => flags,
         }
+    }
+
+    /// What a client changed on the backend's message `id` of `folder` and the store
+    /// keeps: properties set, and deleted ones as `PT_ERROR` `MAPI_E_NOT_FOUND`
+    /// ([`is_deleted`]).
+    pub fn extra(&self, folder: &[u8], id: &[u8]) -> Option<Arc<Vec<Cell>>> {
+        self.state().extra.get(&key(folder, id)).cloned()
+    }
+
+    /// Whether the folder has any message with kept changes (a contents table looks
+    /// no further when not).
+    pub fn has_extra(&self) -> bool {
+        !self.state().extra.is_empty()
+    }
+
+    /// Keeps `cells` as what a client changed on message `id` of `folder` (replacing
+    /// what was kept; nothing kept when empty).
+    pub fn save_extra(&self, folder: &[u8], id: &[u8], cells: Vec<Cell>) -> Result<()> {
+        let k = key(folder, id);
+        let bytes = encode(&cells);
+        let empty = cells.is_empty();
+        self.commit(|txn| {
+            let mut table = txn.open_table(EXTRA)?;
+            if empty {
+                table.remove(k.as_slice())?;
+            } else {
+                table.insert(k.as_slice(), bytes.as_slice())?;
+            }
+            Ok(())
+        })?;
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if empty {
+            state.extra.remove(&k);
+        } else {
+            state.extra.insert(k, Arc::new(cells));
+        }
+        Ok(())
     }
 
     /// Whether `id` names an associated message the store keeps.
@@ -270,6 +320,32 @@ impl Keep {
         }
         Ok(true)
     }
+}
+
+/// Whether a kept change is a deletion: `PT_ERROR` with `MAPI_E_NOT_FOUND`.
+pub fn is_deleted(cell: &Cell) -> bool {
+    matches!(
+        cell.1,
+        mapi_sync_runtime::props::OwnedValue::Error(sys::MAPI_E_NOT_FOUND)
+    )
+}
+
+/// `cells` with `change` applied: each set property replaces the one with its identifier,
+/// each tag in `deleted` becomes a deletion.
+pub fn changed(mut cells: Vec<Cell>, set: &[Cell], deleted: &[ULONG]) -> Vec<Cell> {
+    use mapi_sync_runtime::props::{change_prop_type, prop_id, OwnedValue};
+    for (tag, value) in set {
+        cells.retain(|(t, _)| prop_id(*t) != prop_id(*tag));
+        cells.push((*tag, value.clone()));
+    }
+    for tag in deleted {
+        cells.retain(|(t, _)| prop_id(*t) != prop_id(*tag));
+        cells.push((
+            change_prop_type(*tag, sys::PT_ERROR),
+            OwnedValue::Error(sys::MAPI_E_NOT_FOUND),
+        ));
+    }
+    cells
 }
 
 /// What `SetReadFlag(flags)` (and `IMAPIFolder::SetReadFlags`) asks: `Some(read)` to mark
@@ -356,6 +432,27 @@ mod tests {
         assert_eq!(keep.flags(b"INBOX", b"1", None), Some(read));
         assert_eq!(keep.flags(b"INBOX", b"2", Some(read | 4)), Some(4));
         assert_eq!(keep.flags(b"INBOX", b"3", Some(4)), Some(4));
+    }
+
+    #[test]
+    fn changes_to_the_backends_messages_are_kept_with_their_deletions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.redb");
+        {
+            let keep = Keep::open(&path).unwrap();
+            let set = subject("flagged");
+            let cells = changed(Vec::new(), &set, &[sys::PR_BODY_W]);
+            keep.save_extra(b"INBOX", b"1", cells).unwrap();
+        }
+        let keep = Keep::open(&path).unwrap();
+        let extra = keep.extra(b"INBOX", b"1").unwrap();
+        assert_eq!(extra.len(), 2);
+        assert!(!is_deleted(&extra[0]) && is_deleted(&extra[1]));
+        // Set again after a deletion: set.
+        let again = changed((*extra).clone(), &[], &[sys::PR_SUBJECT_W]);
+        assert!(again.iter().all(is_deleted));
+        keep.save_extra(b"INBOX", b"1", Vec::new()).unwrap();
+        assert!(keep.extra(b"INBOX", b"1").is_none() && !keep.has_extra());
     }
 
     #[test]

@@ -100,9 +100,9 @@ pub(crate) unsafe fn hand_out(
 }
 
 /// `OpenEntry` of the store or a folder: a null entry id opens the root folder.
-/// `MAPI_MODIFY` opens the store and folders (which take associated messages and read
-/// state) and the associated messages the store keeps for changing; a backend's message
-/// cannot be (`MAPI_E_NO_ACCESS`). `MAPI_BEST_ACCESS` gives what can be had, and
+/// `MAPI_MODIFY` (or `MAPI_BEST_ACCESS`) opens the store, folders (which take associated
+/// messages and read state) and messages for changing: the store keeps what a client
+/// changes (see [`keep`](crate::keep)), and
 /// `MAPI_DEFERRED_ERRORS` is honoured as documented (errors are found at once anyway).
 ///
 /// # Safety
@@ -143,13 +143,8 @@ pub(crate) unsafe fn open_entry<B: Backend>(
             &sys::IID_IMAPIFolder,
         ),
         Opened::Message(node, id) => {
-            // Kept messages open for changing with either flag; the backend's are
-            // refused MAPI_MODIFY, and open read-only for MAPI_BEST_ACCESS.
-            let modify = if crate::keep::Keep::is_kept(&id) {
-                flags & (sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS) != 0
-            } else {
-                flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0
-            };
+            // Either flag opens a message for changing: the store keeps the changes.
+            let modify = flags & (sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS) != 0;
             (
                 sys::MAPI_MESSAGE,
                 MessageObject::open_for(ctx.clone(), node, id, modify)?.into_unknown(),

@@ -29,7 +29,7 @@ use crate::context::StoreContext;
 use crate::entry_id::EntryId;
 use crate::events::{Change, EventSink};
 use crate::identity::{self, Computed};
-use crate::keep::Keep;
+use crate::keep::{self, Keep};
 use crate::subobjects::{self, ATTACHMENT_COLUMNS, RECIPIENT_COLUMNS};
 use crate::summary::{self, Summary};
 use crate::table::{Cell, MemorySource, Table, TableType};
@@ -37,8 +37,13 @@ use crate::tree::Node;
 
 /// What a message is.
 enum Kind {
-    /// One of the backend's.
-    Backend,
+    /// One of the backend's, with what a client changed on it that the store keeps
+    /// (deletions as `PT_ERROR` `MAPI_E_NOT_FOUND`, see [`keep::changed`]), and whether
+    /// the caller may change it.
+    Backend {
+        changes: Mutex<Vec<Cell>>,
+        writable: AtomicBool,
+    },
     /// One embedded in an attachment of the backend's (no entry id, no parent).
     Embedded,
     /// An associated message the store keeps ([`Keep`](crate::keep::Keep)): its
@@ -80,8 +85,9 @@ impl<B: Backend> MessageObject<B> {
         Self::open_for(ctx, node, id, false)
     }
 
-    /// The same, for changing when `modify` (`MAPI_MODIFY`): only an associated message
-    /// the store keeps can be; `MAPI_E_NO_ACCESS` for one of the backend's.
+    /// The same, for changing when `modify` (`MAPI_MODIFY`): the store keeps the changes
+    /// (an associated message whole; for one of the backend's, what a client set or
+    /// deleted, shown over what the backend gives).
     pub fn open_for(
         ctx: Arc<StoreContext<B>>,
         node: Node,
@@ -95,10 +101,13 @@ impl<B: Backend> MessageObject<B> {
             })?;
             return Ok(Self::kept(ctx, node, id, (*cells).clone(), modify));
         }
-        if modify {
-            return Err(read_only());
-        }
-        Self::opened(ctx, node, id, Kind::Backend)
+        let folder = ctx.tree().folder_key(node);
+        let changes = ctx.keep().extra(&folder, &id).map(|c| (*c).clone());
+        let kind = Kind::Backend {
+            changes: Mutex::new(changes.unwrap_or_default()),
+            writable: AtomicBool::new(modify),
+        };
+        Self::opened(ctx, node, id, kind)
     }
 
     /// The message embedded in an attachment of a message of folder `node`, which the
@@ -449,7 +458,22 @@ impl<B: Backend> MessageObject<B> {
                 });
                 Some(given.unwrap_or(0) | sys::MSGFLAG_ASSOCIATED as i32)
             }
-            _ => match &self.summary {
+            Kind::Backend { writable, .. } => {
+                // Changes to it are kept by the store.
+                computed.retain(|(t, _)| *t != sys::PR_ACCESS && *t != sys::PR_ACCESS_LEVEL);
+                let access = sys::MAPI_ACCESS_READ | sys::MAPI_ACCESS_MODIFY;
+                computed.push((sys::PR_ACCESS, OwnedValue::Long(access as i32)));
+                let level = ULONG::from(writable.load(Ordering::Relaxed)) * sys::MAPI_MODIFY;
+                computed.push((sys::PR_ACCESS_LEVEL, OwnedValue::Long(level as i32)));
+                match &self.summary {
+                    Some(summary) => {
+                        computed.extend(summary.properties());
+                        summary.flags(self.flags)
+                    }
+                    None => self.flags,
+                }
+            }
+            Kind::Embedded => match &self.summary {
                 Some(summary) => {
                     computed.extend(summary.properties());
                     summary.flags(self.flags)
@@ -473,40 +497,63 @@ impl<B: Backend> MessageObject<B> {
         if flags & !known != 0 {
             return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
         }
-        let Kind::Kept { cells, writable } = &self.kind else {
-            return Err(read_only());
-        };
-        if !writable.load(Ordering::Relaxed) {
-            return Err(read_only());
-        }
-        let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let folder = self.folder_key();
-        let existed = self.ctx.keep().message(&folder, &self.id).is_some();
-        self.ctx.keep().save(&folder, &self.id, cells)?;
-        self.ctx.raise(if existed {
-            Change::MessageModified {
-                folder,
-                id: self.id.clone(),
+        let (writable, change) = match &self.kind {
+            Kind::Kept { cells, writable } => {
+                if !writable.load(Ordering::Relaxed) {
+                    return Err(read_only());
+                }
+                let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let existed = self.ctx.keep().message(&folder, &self.id).is_some();
+                self.ctx.keep().save(&folder, &self.id, cells)?;
+                let (folder, id) = (folder, self.id.clone());
+                let change = if existed {
+                    Change::MessageModified { folder, id }
+                } else {
+                    Change::MessageAdded {
+                        folder,
+                        id,
+                        new_mail: false,
+                    }
+                };
+                (writable, change)
             }
-        } else {
-            Change::MessageAdded {
-                folder,
-                id: self.id.clone(),
-                new_mail: false,
+            Kind::Backend { changes, writable } => {
+                if !writable.load(Ordering::Relaxed) {
+                    return Err(read_only());
+                }
+                let changes = changes.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                self.ctx.keep().save_extra(&folder, &self.id, changes)?;
+                let change = Change::MessageModified {
+                    folder,
+                    id: self.id.clone(),
+                };
+                (writable, change)
             }
-        });
+            Kind::Embedded => return Err(read_only()),
+        };
+        self.ctx.raise(change);
         if flags & sys::KEEP_OPEN_READONLY != 0 {
             writable.store(false, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    /// Changes a kept, writable message's properties with `change` (nothing saved until
-    /// `SaveChanges`).
-    fn change(&self, change: impl FnOnce(&mut Vec<Cell>)) -> Result<()> {
+    /// Sets `set` and deletes `deleted` on a writable message (nothing saved until
+    /// `SaveChanges`): an associated message's own properties, or the changes kept over
+    /// a backend message's.
+    fn edit(&self, set: &[Cell], deleted: &[ULONG]) -> Result<()> {
         match &self.kind {
             Kind::Kept { cells, writable } if writable.load(Ordering::Relaxed) => {
-                change(&mut cells.lock().unwrap_or_else(|p| p.into_inner()));
+                let mut cells = cells.lock().unwrap_or_else(|p| p.into_inner());
+                let mut all = keep::changed(std::mem::take(&mut *cells), set, &[]);
+                all.retain(|(t, _)| !deleted.iter().any(|d| prop_id(*d) == prop_id(*t)));
+                *cells = all;
+                Ok(())
+            }
+            Kind::Backend { changes, writable } if writable.load(Ordering::Relaxed) => {
+                let mut changes = changes.lock().unwrap_or_else(|p| p.into_inner());
+                *changes = keep::changed(std::mem::take(&mut *changes), set, deleted);
                 Ok(())
             }
             _ => Err(read_only()),
@@ -532,28 +579,46 @@ impl<B: Backend> Properties for MessageObject<B> {
                 answer,
             );
         }
+        // A backend message: the computed properties, then what a client set (both win
+        // over the backend's), the backend's without what a client deleted.
+        let mut computed = computed;
+        let mut deleted = Vec::new();
+        if let Kind::Backend { changes, .. } = &self.kind {
+            for cell in changes.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                if keep::is_deleted(cell) {
+                    deleted.push(prop_id(cell.0));
+                } else if !computed.iter().any(|(t, _)| prop_id(*t) == prop_id(cell.0)) {
+                    computed.push(cell.clone());
+                }
+            }
+        }
         let folder = self.folder_id()?;
         let backend = self.ctx.backend();
         StoreContext::<B>::answer_with(
             &computed,
-            |more| backend.message_properties(&folder, &self.id, more),
+            |more| {
+                backend.message_properties(&folder, &self.id, &mut |theirs| {
+                    if deleted.is_empty() {
+                        return more(theirs);
+                    }
+                    let kept: Vec<Prop<'_>> = theirs
+                        .iter()
+                        .filter(|p| !deleted.contains(&prop_id(p.tag())))
+                        .copied()
+                        .collect();
+                    more(&kept);
+                })
+            },
             answer,
         )
     }
 
     fn set_properties(&self, values: mapi_sync_runtime::props::Props<'_>) -> Result<()> {
-        self.change(|cells| {
-            for p in values.iter() {
-                let value = OwnedValue::from(p.value());
-                match cells
-                    .iter_mut()
-                    .find(|(t, _)| prop_id(*t) == prop_id(p.tag()))
-                {
-                    Some(cell) => *cell = (p.tag(), value),
-                    None => cells.push((p.tag(), value)),
-                }
-            }
-        })
+        let set: Vec<Cell> = values
+            .iter()
+            .map(|p| (p.tag(), OwnedValue::from(p.value())))
+            .collect();
+        self.edit(&set, &[])
     }
 }
 
@@ -580,10 +645,7 @@ impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
             let Some(tags) = (unsafe { mapi_sync_runtime::props::prop_tags(tags) }) else {
                 return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
             };
-            let tags = tags.to_vec();
-            self.change(|cells| {
-                cells.retain(|(t, _)| !tags.iter().any(|d| prop_id(*d) == prop_id(*t)))
-            })
+            self.edit(&[], tags)
         })();
         self.last_error.answer(r)
     }
