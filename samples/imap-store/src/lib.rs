@@ -10,11 +10,26 @@
 //!   and renamed, so another reader of the tree sees whole files only.
 //! - [`mime`]: a message file read through `mail-parser` (RFC 2047 headers, charsets,
 //!   multipart bodies, attachments); a file it cannot read is kept and shown as text.
-//! - [`sync`]: `IMAPISync` downloads what is new on the server into the Maildir, folder by
-//!   folder, resuming where a stopped sync left off (UIDVALIDITY and the highest UID per
-//!   folder in a state file, the UID in each file's name); over TLS (implicit or
-//!   STARTTLS, rustls) unless the server is on this machine.
+//! - [`sync`]: `IMAPISync` uploads the read flags changed in Outlook, then downloads what
+//!   is new on the server into the Maildir, folder by folder, resuming where a stopped
+//!   sync left off (UIDVALIDITY and the highest UID per folder in a state file, the UID in
+//!   each file's name); over TLS (implicit or STARTTLS, rustls) unless the server is on
+//!   this machine.
+//! - [`pending`]: the read flags waiting for the next sync, in a small file per folder.
 //! - [`names`]: IMAP folder names as Maildir++ names and as a person reads them.
+//!
+//! # What Outlook changes
+//!
+//! - **Read flags** (`IMessage::SetReadFlag`, `IMAPIFolder::SetReadFlags`):
+//!   [`Backend::set_read_state`] renames the message's file at once (Maildir's `S`, so a
+//!   second reader of the Maildir sees it too) and notes the change in the folder's
+//!   [`pending`] file, which the next sync uploads (`UID STORE +FLAGS.SILENT (\Seen)` or
+//!   `-FLAGS.SILENT`, keyed by the file's `U=` and `V=`) before it downloads anything. A
+//!   sync cut short, or a process killed, leaves the file, and the next sync uploads it.
+//! - **Deletions**: not yet. The framework has no backend call for deleting a message
+//!   (`DeleteMessages` of a backend's messages answers `MAPI_E_NO_ACCESS`), so nothing
+//!   is deleted locally that could be uploaded.
+//! - Flags changed on the server after a message was downloaded are not brought down yet.
 //!
 //! The facts each relies on (Maildir's flags, Maildir++'s layout, the MAPI properties,
 //! IMAP's commands) are in `FACTS.md` beside this crate, with their sources.
@@ -61,7 +76,7 @@
 //!   the budget); the price is that rustls 0.23.48 deprecates `ring::default_provider`
 //!   for lacking post-quantum key exchange (X25519MLKEM768), which only `aws-lc-rs`
 //!   offers today: the sessions use classic ECDHE.
-//! - `tempfile`: the state file, written and renamed atomically.
+//! - `tempfile`: the state and pending files, written and renamed atomically.
 //! - Tests only: `rcgen` (with `ring`, already built for rustls) makes the test CA and
 //!   the server's certificate, so no `openssl` command is needed.
 //!
@@ -89,6 +104,7 @@
 pub mod maildir;
 pub mod mime;
 pub mod names;
+pub mod pending;
 pub mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -655,6 +671,35 @@ impl Backend for ImapBackend {
             }
         }
         result
+    }
+
+    /// Maildir's way: the file renamed with or without `S`, at once; and, for a message
+    /// the sync downloaded (`U=` and `V=` in its name), the state noted for the next sync
+    /// to upload ([`pending`]; noted first, so a process killed between the two still
+    /// uploads it, and the sync then renames the file too).
+    fn set_read_state(&self, folder: &[u8], id: &[u8], read: bool) -> Result<bool> {
+        let entry = self.entry(folder, id)?;
+        if entry.flags.seen == read {
+            return Ok(true);
+        }
+        let dir = self.maildir.folder_dir(maildir_name(folder)?);
+        let v = entry.field("V").and_then(|v| v.parse::<u32>().ok());
+        let u = entry.field("U").and_then(|u| u.parse::<u32>().ok());
+        if let (Some(v), Some(u)) = (v, u) {
+            pending::set(&dir, (v, u), read)
+                .map_err(|e| Error::with_message(sys::MAPI_E_DISK_ERROR, e.to_string()))?;
+        }
+        let flags = maildir::Flags {
+            seen: read,
+            ..entry.flags
+        };
+        self.maildir.set_flags(&entry, flags).map_err(|e| {
+            Error::with_message(
+                sys::MAPI_E_DISK_ERROR,
+                format!("{}: {e}", entry.path.display()),
+            )
+        })?;
+        Ok(true)
     }
 
     fn connect(&self, events: mapi_sync_store::events::Events) {

@@ -16,6 +16,15 @@
 //! the `U=`/`V=` of the folder's files, skips those UIDs and moves the state past them. A
 //! message that failed is not counted, so the next sync tries it again.
 //!
+//! # Read flags, up before down
+//!
+//! Before it downloads, a sync uploads the read flags changed in Outlook that each
+//! folder's [`pending`](crate::pending) file lists: it `SELECT`s the folder (read-write)
+//! and sends one `UID STORE <uids> +FLAGS.SILENT (\Seen)` and one `-FLAGS.SILENT`, for
+//! the messages of the folder's UIDVALIDITY now (the others' UIDs mean nothing any more
+//! and are dropped). A line leaves the file only after the server's `OK`; a sync cut
+//! before that uploads it again next time (setting a flag twice changes nothing).
+//!
 //! # TLS
 //!
 //! `tls` speaks TLS from the first byte, `starttls` reads the greeting and the
@@ -32,7 +41,7 @@
 //! sync downloads the whole folder again, then removes the files of the old UIDVALIDITY
 //! (after, so the folder is never shown empty in between).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -553,7 +562,10 @@ fn run(session: &mut Session, maildir: &Maildir, progress: &Progress) -> Result<
         .collect();
     folders.sort();
 
-    // First what is new everywhere, so the steps count to a known total.
+    // Read flags changed in Outlook go up first: a cut sync leaves them to the next.
+    upload_read_flags(session, maildir, &folders, progress, &mut outcome)?;
+
+    // Then what is new everywhere, so the steps count to a known total.
     let mut plans = Vec::new();
     for (imap_name, delimiter) in &folders {
         match plan(session, maildir, imap_name, delimiter.as_deref()) {
@@ -583,6 +595,142 @@ fn run(session: &mut Session, maildir: &Maildir, progress: &Progress) -> Result<
         )?;
     }
     Ok(outcome)
+}
+
+/// A UID set of `uids` (ascending) for a command: runs written as ranges (`1:3,7`).
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        while i + 1 < uids.len() && uids[i + 1] == uids[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if uids[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{}", uids[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Uploads the read flags each folder has pending ([`pending`](crate::pending)): one
+/// `UID STORE` adding `\Seen`, one taking it away, per folder. A folder that fails is
+/// reported and keeps its list; a lost connection ends the sync.
+fn upload_read_flags(
+    session: &mut Session,
+    maildir: &Maildir,
+    folders: &[(String, Option<String>)],
+    progress: &Progress,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let by_local: HashMap<String, &str> = folders
+        .iter()
+        .map(|(imap, delimiter)| {
+            (
+                names::maildir_name(imap, delimiter.as_deref()),
+                imap.as_str(),
+            )
+        })
+        .collect();
+    let locals = maildir
+        .folders()
+        .map_err(|e| disk_error(&maildir.root().display().to_string(), &e))?;
+    for local in locals {
+        let dir = maildir.folder_dir(&local);
+        let shown = names::display_name(&local);
+        let pending = match crate::pending::read(&dir) {
+            Ok(p) if p.is_empty() => continue,
+            Ok(p) => p,
+            Err(e) => {
+                outcome.failed += 1;
+                progress.error(&disk_error(&format!("{shown}: read flags"), &e))?;
+                continue;
+            }
+        };
+        let result = match by_local.get(&local) {
+            Some(imap) => upload_folder(session, maildir, &local, imap, &pending),
+            // Gone from the server: nothing to give the flags to.
+            None => Ok(0),
+        };
+        match result {
+            Ok(n) => {
+                crate::pending::remove(&dir, &pending)
+                    .map_err(|e| disk_error(&format!("{shown}: read flags"), &e))?;
+                if n > 0 {
+                    progress.step(format!("{shown}: {n} read flags uploaded"), 0, 0)?;
+                }
+            }
+            Err(e) if e.code() == sys::MAPI_E_NETWORK_ERROR => return Err(e),
+            Err(e) => {
+                outcome.failed += 1;
+                progress.error(&e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives the messages of `pending` their read state on the server (folder `imap`
+/// selected read-write) and in their files (where a process stopped between the two);
+/// how many went up. Those of another UIDVALIDITY are void and dropped.
+fn upload_folder(
+    session: &mut Session,
+    maildir: &Maildir,
+    local: &str,
+    imap: &str,
+    pending: &crate::pending::Pending,
+) -> Result<usize> {
+    let mailbox = session.select(imap).map_err(|e| imap_error(imap, &e))?;
+    let Some(validity) = mailbox.uid_validity else {
+        return Ok(0);
+    };
+    let mut by_uid = HashMap::new();
+    for entry in maildir.messages(local).map_err(|e| disk_error(imap, &e))? {
+        let v = entry.field("V").and_then(|v| v.parse::<u32>().ok());
+        let u = entry.field("U").and_then(|u| u.parse::<u32>().ok());
+        if let (Some(v), Some(u)) = (v, u) {
+            if v == validity {
+                by_uid.insert(u, entry);
+            }
+        }
+    }
+    let (mut seen, mut unseen) = (Vec::new(), Vec::new());
+    for (&(v, u), &state) in pending {
+        if v != validity {
+            continue;
+        }
+        if let Some(entry) = by_uid.get(&u).filter(|e| e.flags.seen != state) {
+            let flags = Flags {
+                seen: state,
+                ..entry.flags
+            };
+            maildir
+                .set_flags(entry, flags)
+                .map_err(|e| disk_error(imap, &e))?;
+        }
+        if state {
+            seen.push(u);
+        } else {
+            unseen.push(u);
+        }
+    }
+    for (uids, change) in [
+        (&seen, "+FLAGS.SILENT (\\Seen)"),
+        (&unseen, "-FLAGS.SILENT (\\Seen)"),
+    ] {
+        if !uids.is_empty() {
+            session
+                .uid_store(uid_set(uids), change)
+                .map_err(|e| imap_error(&format!("{imap}: UID STORE"), &e))?;
+        }
+    }
+    Ok(seen.len() + unseen.len())
 }
 
 /// Examines folder `imap_name` and works out what to download.
@@ -864,6 +1012,13 @@ mod tests {
         ]);
         assert_eq!(f.letters(), "DFRST");
         assert!(maildir_flags(&[Flag::Recent]).is_empty());
+    }
+
+    #[test]
+    fn uid_sets_write_runs_as_ranges() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[7]), "7");
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
     }
 
     #[test]
