@@ -16,16 +16,36 @@
 //! the `U=`/`V=` of the folder's files, skips those UIDs and moves the state past them. A
 //! message that failed is not counted, so the next sync tries it again.
 //!
+//! # Read flags, up before down
+//!
+//! Before it downloads, a sync uploads the read flags changed in Outlook that each
+//! folder's [`pending`](crate::pending) file lists: it `SELECT`s the folder (read-write)
+//! and sends one `UID STORE <uids> +FLAGS.SILENT (\Seen)` and one `-FLAGS.SILENT`, for
+//! the messages of the folder's UIDVALIDITY now (the others' UIDs mean nothing any more
+//! and are dropped). A line leaves the file only after the server's `OK`; a sync cut
+//! before that uploads it again next time (setting a flag twice changes nothing).
+//!
+//! # TLS
+//!
+//! `tls` speaks TLS from the first byte, `starttls` reads the greeting and the
+//! capabilities in plaintext, sends `STARTTLS` and then nothing but TLS; both through
+//! rustls, the server's certificate checked against Mozilla's roots and the account's CA
+//! file, for the name or address the account gives. `none` is plaintext, refused to a
+//! server that is not on a loopback address unless the account allows it in so many
+//! words ([`Account::insecure_plaintext`]). The password goes only into `LOGIN` (after
+//! the handshake, where there is TLS), and into no error.
+//!
 //! # UIDVALIDITY
 //!
 //! When the server's UIDVALIDITY is not the one kept, the UIDs kept mean nothing: the
 //! sync downloads the whole folder again, then removes the files of the old UIDVALIDITY
 //! (after, so the folder is never shown empty in between).
 
-use std::collections::HashSet;
-use std::io;
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use imap::types::Flag;
@@ -39,11 +59,12 @@ use crate::names;
 /// How the connection to the server is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
-    /// Plain TCP: only to a loopback address (a test server, a local proxy).
+    /// Plain TCP: only to a loopback address (a test server, a local proxy), unless the
+    /// account says [`insecure_plaintext`](Account::insecure_plaintext).
     None,
-    /// TLS from the first byte (port 993). Not built yet.
+    /// TLS from the first byte (port 993).
     Tls,
-    /// Plain TCP, then `STARTTLS`. Not built yet.
+    /// Plain TCP, then `STARTTLS` before anything else is said (port 143).
     StartTls,
 }
 
@@ -57,6 +78,14 @@ impl Security {
             _ => None,
         }
     }
+
+    /// The port IMAP uses with it when the account names none: 993 for TLS, else 143.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::Tls => 993,
+            Security::None | Security::StartTls => 143,
+        }
+    }
 }
 
 /// The IMAP account a store synchronizes.
@@ -67,6 +96,12 @@ pub struct Account {
     pub user: String,
     pub password: String,
     pub security: Security,
+    /// A PEM file of certificate authorities trusted besides the built-in ones (Mozilla's,
+    /// from `webpki-roots`): a company's own CA, a test's.
+    pub ca_file: Option<PathBuf>,
+    /// Plaintext ([`Security::None`]) allowed to a server that is not on this machine:
+    /// the password and the mail then cross the network readable by anyone on the way.
+    pub insecure_plaintext: bool,
 }
 
 /// The password never shows, not even in a debug print.
@@ -77,6 +112,8 @@ impl std::fmt::Debug for Account {
             .field("port", &self.port)
             .field("user", &self.user)
             .field("security", &self.security)
+            .field("ca_file", &self.ca_file)
+            .field("insecure_plaintext", &self.insecure_plaintext)
             .finish_non_exhaustive()
     }
 }
@@ -138,11 +175,48 @@ const BATCH: usize = 50;
 /// How long a connect, read or write may take before the sync gives up on the server.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-type Session = imap::Session<TcpStream>;
+/// The connection to the server: plain TCP, or TLS over it.
+pub enum Wire {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Wire {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Wire::Plain(s) => s.read(buf),
+            Wire::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Wire::Plain(s) => s.write(buf),
+            Wire::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Wire::Plain(s) => s.flush(),
+            Wire::Tls(s) => s.flush(),
+        }
+    }
+}
+
+type Session = imap::Session<Wire>;
 
 /// A MAPI error for an IMAP failure: `MAPI_E_NETWORK_ERROR` for the connection,
-/// `MAPI_E_CALL_FAILED` for what the server refused, with `what` before its text.
+/// `MAPI_E_CALL_FAILED` for what the server refused, with `what` before its text. A TLS
+/// failure after the handshake (a bad record, an alert) is the connection's.
 fn imap_error(what: &str, e: &imap::Error) -> Error {
+    if let imap::Error::Io(io) = e {
+        if tls_cause(io).is_some() {
+            return tls_error(what, io);
+        }
+    }
     let code = match e {
         imap::Error::Io(_) | imap::Error::ConnectionLost => sys::MAPI_E_NETWORK_ERROR,
         _ => sys::MAPI_E_CALL_FAILED,
@@ -158,61 +232,247 @@ fn disk_error(what: &str, e: &io::Error) -> Error {
     Error::with_message(sys::MAPI_E_DISK_ERROR, format!("{what}: {e}"))
 }
 
-/// Connects and logs in.
-fn connect(account: &Account) -> Result<Session> {
-    let place = format!("{}:{}", account.server, account.port);
-    match account.security {
-        Security::None => {}
-        Security::Tls | Security::StartTls => {
-            return Err(Error::with_message(
-                sys::MAPI_E_NO_SUPPORT,
-                format!("{place}: TLS is not supported yet; only a loopback server without TLS"),
-            ))
+/// The TLS error inside an I/O error, if it is one (rustls reports through `io::Error`).
+fn tls_cause(e: &io::Error) -> Option<&rustls::Error> {
+    e.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
+/// A MAPI error for a failed TLS handshake or record: `MAPI_E_LOGON_FAILED` naming the
+/// certificate's problem when the server's certificate was refused (not a fault a retry
+/// mends), `MAPI_E_NETWORK_ERROR` otherwise.
+fn tls_error(place: &str, e: &io::Error) -> Error {
+    match tls_cause(e) {
+        Some(rustls::Error::InvalidCertificate(c)) => {
+            let why = match c {
+                rustls::CertificateError::UnknownIssuer => "it is not signed by a trusted \
+                     certificate authority (UnknownIssuer); a private authority is trusted \
+                     through the CA file setting"
+                    .to_owned(),
+                rustls::CertificateError::NotValidForName => {
+                    "it is not valid for this server's name (NotValidForName)".to_owned()
+                }
+                other => other.to_string(),
+            };
+            Error::with_message(
+                sys::MAPI_E_LOGON_FAILED,
+                format!("{place}: the server's TLS certificate is refused: {why}"),
+            )
+        }
+        Some(other) => Error::with_message(
+            sys::MAPI_E_NETWORK_ERROR,
+            format!("{place}: TLS failed: {other}"),
+        ),
+        None => Error::with_message(
+            sys::MAPI_E_NETWORK_ERROR,
+            format!("{place}: TLS handshake: {e}"),
+        ),
+    }
+}
+
+/// The TLS configuration of `account`: rustls with the `ring` provider, certificates
+/// checked against Mozilla's roots and the account's CA file.
+fn tls_config(account: &Account) -> Result<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = &account.ca_file {
+        use rustls_pki_types::pem::PemObject;
+        let unusable = |why: String| {
+            Error::with_message(
+                sys::MAPI_E_UNCONFIGURED,
+                format!("the CA file {}: {why}", path.display()),
+            )
+        };
+        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+            .map_err(|e| unusable(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(unusable("no PEM certificate in it".into()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| unusable(e.to_string()))?;
         }
     }
+    // ring, not aws-lc-rs: see the crate's docs, "Crates, and what they cost". rustls
+    // 0.23.48 deprecates it for lacking post-quantum key exchange, which aws-lc-rs has.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::with_message(sys::MAPI_E_CALL_FAILED, format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// TLS over `tcp` with the server `server`, the handshake done (so a refused certificate
+/// is said as such, before anything else is read).
+fn handshake(
+    mut tcp: TcpStream,
+    server: &str,
+    config: Arc<rustls::ClientConfig>,
+    place: &str,
+) -> Result<Wire> {
+    let name = rustls_pki_types::ServerName::try_from(server.to_owned()).map_err(|_| {
+        Error::with_message(
+            sys::MAPI_E_UNCONFIGURED,
+            format!("{place}: {server:?} is not a host name or address TLS can check"),
+        )
+    })?;
+    let mut conn = rustls::ClientConnection::new(config, name)
+        .map_err(|e| Error::with_message(sys::MAPI_E_NETWORK_ERROR, format!("{place}: {e}")))?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp)
+            .map_err(|e| tls_error(place, &e))?;
+    }
+    Ok(Wire::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+}
+
+/// Sends `STARTTLS` on `tcp` and reads the server's answer, up to its tagged `OK` (RFC
+/// 3501 6.2.1). The `imap` crate says `STARTTLS` only through its own TLS set-up, which
+/// cannot be given a CA file, so the command is written here and its answer parsed by
+/// `imap-proto`, the crate's parser. The answer is read a byte at a time, so nothing the
+/// server sends after it (the TLS handshake) is taken from the stream.
+fn starttls(tcp: &mut TcpStream, place: &str) -> Result<()> {
+    use imap_proto::{Response, Status};
+    const TAG: &str = "S1";
+    let lost = |e: io::Error| {
+        Error::with_message(sys::MAPI_E_NETWORK_ERROR, format!("{place}: STARTTLS: {e}"))
+    };
+    tcp.write_all(format!("{TAG} STARTTLS\r\n").as_bytes())
+        .map_err(lost)?;
+    let mut line = Vec::new();
+    loop {
+        let mut byte = [0u8];
+        if tcp.read(&mut byte).map_err(lost)? == 0 {
+            return Err(lost(io::ErrorKind::UnexpectedEof.into()));
+        }
+        line.push(byte[0]);
+        if line.len() > 8192 {
+            return Err(Error::with_message(
+                sys::MAPI_E_NETWORK_ERROR,
+                format!("{place}: STARTTLS: the answer is too long"),
+            ));
+        }
+        if !line.ends_with(b"\r\n") {
+            continue;
+        }
+        let refused = |what: &str| {
+            Error::with_message(
+                sys::MAPI_E_NO_SUPPORT,
+                format!("{place}: the server refused STARTTLS: {what}"),
+            )
+        };
+        match imap_proto::parser::parse_response(&line) {
+            Ok((
+                _,
+                Response::Done {
+                    tag,
+                    status,
+                    information,
+                    ..
+                },
+            )) if tag.0 == TAG => {
+                return match status {
+                    Status::Ok => Ok(()),
+                    _ => Err(refused(&information.unwrap_or_default())),
+                };
+            }
+            // An untagged response before the answer: nothing to do with it.
+            Ok(_) => line.clear(),
+            Err(_) => return Err(refused(&String::from_utf8_lossy(&line))),
+        }
+    }
+}
+
+/// Connects the way the account says, then logs in.
+fn connect(account: &Account) -> Result<Session> {
+    let place = format!("{}:{}", account.server, account.port);
+    let tls = match account.security {
+        Security::None => None,
+        Security::Tls | Security::StartTls => Some(tls_config(account)?),
+    };
     let addresses: Vec<SocketAddr> = (account.server.as_str(), account.port)
         .to_socket_addrs()
         .map_err(|e| Error::with_message(sys::MAPI_E_NETWORK_ERROR, format!("{place}: {e}")))?
         .collect();
-    if addresses.is_empty() || !addresses.iter().all(|a| is_loopback(a.ip())) {
+    if tls.is_none()
+        && !account.insecure_plaintext
+        && (addresses.is_empty() || !addresses.iter().all(|a| is_loopback(a.ip())))
+    {
         return Err(Error::with_message(
             sys::MAPI_E_NO_SUPPORT,
-            format!("{place}: without TLS only a loopback server is allowed"),
+            format!(
+                "{place}: without TLS only a server on this machine (a loopback address) is \
+                 allowed, unless the insecure-plaintext setting says otherwise"
+            ),
         ));
     }
     let mut last = None;
+    let mut connected = None;
     for address in &addresses {
         match TcpStream::connect_timeout(address, TIMEOUT) {
             Ok(tcp) => {
-                tcp.set_read_timeout(Some(TIMEOUT))
-                    .and_then(|()| tcp.set_write_timeout(Some(TIMEOUT)))
-                    .map_err(|e| {
-                        Error::with_message(sys::MAPI_E_NETWORK_ERROR, format!("{place}: {e}"))
-                    })?;
-                let mut client = imap::Client::new(tcp);
-                client.read_greeting().map_err(|e| imap_error(&place, &e))?;
-                // The error names the user, never the password.
-                return client
-                    .login(&account.user, &account.password)
-                    .map_err(|(e, _)| {
-                        let e = imap_error(&format!("{place}: login as {}", account.user), &e);
-                        if e.code() == sys::MAPI_E_CALL_FAILED {
-                            Error::with_message(sys::MAPI_E_LOGON_FAILED, e.text())
-                        } else {
-                            e
-                        }
-                    });
+                connected = Some(tcp);
+                break;
             }
             Err(e) => last = Some(e),
         }
     }
-    Err(Error::with_message(
-        sys::MAPI_E_NETWORK_ERROR,
-        format!(
-            "{place}: {}",
-            last.map_or_else(|| "no address".to_owned(), |e| e.to_string())
-        ),
-    ))
+    let Some(tcp) = connected else {
+        return Err(Error::with_message(
+            sys::MAPI_E_NETWORK_ERROR,
+            format!(
+                "{place}: {}",
+                last.map_or_else(|| "no address".to_owned(), |e| e.to_string())
+            ),
+        ));
+    };
+    tcp.set_read_timeout(Some(TIMEOUT))
+        .and_then(|()| tcp.set_write_timeout(Some(TIMEOUT)))
+        .map_err(|e| Error::with_message(sys::MAPI_E_NETWORK_ERROR, format!("{place}: {e}")))?;
+    let client = match (account.security, tls) {
+        (Security::Tls, Some(config)) => {
+            let mut client = imap::Client::new(handshake(tcp, &account.server, config, &place)?);
+            client.read_greeting().map_err(|e| imap_error(&place, &e))?;
+            client
+        }
+        (Security::StartTls, Some(config)) => {
+            // RFC 3501 6.2.1: STARTTLS, then TLS; nothing but the greeting and the
+            // capabilities is said before it, and the client's buffer is dropped with it.
+            let mut plain = imap::Client::new(tcp);
+            plain.read_greeting().map_err(|e| imap_error(&place, &e))?;
+            let capabilities = plain.capabilities().map_err(|e| imap_error(&place, &e))?;
+            if !capabilities.has_str("STARTTLS") {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_SUPPORT,
+                    format!("{place}: the server does not offer STARTTLS"),
+                ));
+            }
+            let mut tcp = plain.into_inner().map_err(|e| imap_error(&place, &e))?;
+            starttls(&mut tcp, &place)?;
+            let mut client = imap::Client::new(handshake(tcp, &account.server, config, &place)?);
+            // The greeting came before STARTTLS.
+            client.greeting_read = true;
+            client
+        }
+        _ => {
+            let mut client = imap::Client::new(Wire::Plain(tcp));
+            client.read_greeting().map_err(|e| imap_error(&place, &e))?;
+            client
+        }
+    };
+    // The error names the user, never the password.
+    client
+        .login(&account.user, &account.password)
+        .map_err(|(e, _)| {
+            let e = imap_error(&format!("{place}: login as {}", account.user), &e);
+            if e.code() == sys::MAPI_E_CALL_FAILED {
+                Error::with_message(sys::MAPI_E_LOGON_FAILED, e.text())
+            } else {
+                e
+            }
+        })
 }
 
 fn is_loopback(ip: IpAddr) -> bool {
@@ -302,7 +562,10 @@ fn run(session: &mut Session, maildir: &Maildir, progress: &Progress) -> Result<
         .collect();
     folders.sort();
 
-    // First what is new everywhere, so the steps count to a known total.
+    // Read flags changed in Outlook go up first: a cut sync leaves them to the next.
+    upload_read_flags(session, maildir, &folders, progress, &mut outcome)?;
+
+    // Then what is new everywhere, so the steps count to a known total.
     let mut plans = Vec::new();
     for (imap_name, delimiter) in &folders {
         match plan(session, maildir, imap_name, delimiter.as_deref()) {
@@ -332,6 +595,142 @@ fn run(session: &mut Session, maildir: &Maildir, progress: &Progress) -> Result<
         )?;
     }
     Ok(outcome)
+}
+
+/// A UID set of `uids` (ascending) for a command: runs written as ranges (`1:3,7`).
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        while i + 1 < uids.len() && uids[i + 1] == uids[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if uids[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{}", uids[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Uploads the read flags each folder has pending ([`pending`](crate::pending)): one
+/// `UID STORE` adding `\Seen`, one taking it away, per folder. A folder that fails is
+/// reported and keeps its list; a lost connection ends the sync.
+fn upload_read_flags(
+    session: &mut Session,
+    maildir: &Maildir,
+    folders: &[(String, Option<String>)],
+    progress: &Progress,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let by_local: HashMap<String, &str> = folders
+        .iter()
+        .map(|(imap, delimiter)| {
+            (
+                names::maildir_name(imap, delimiter.as_deref()),
+                imap.as_str(),
+            )
+        })
+        .collect();
+    let locals = maildir
+        .folders()
+        .map_err(|e| disk_error(&maildir.root().display().to_string(), &e))?;
+    for local in locals {
+        let dir = maildir.folder_dir(&local);
+        let shown = names::display_name(&local);
+        let pending = match crate::pending::read(&dir) {
+            Ok(p) if p.is_empty() => continue,
+            Ok(p) => p,
+            Err(e) => {
+                outcome.failed += 1;
+                progress.error(&disk_error(&format!("{shown}: read flags"), &e))?;
+                continue;
+            }
+        };
+        let result = match by_local.get(&local) {
+            Some(imap) => upload_folder(session, maildir, &local, imap, &pending),
+            // Gone from the server: nothing to give the flags to.
+            None => Ok(0),
+        };
+        match result {
+            Ok(n) => {
+                crate::pending::remove(&dir, &pending)
+                    .map_err(|e| disk_error(&format!("{shown}: read flags"), &e))?;
+                if n > 0 {
+                    progress.step(format!("{shown}: {n} read flags uploaded"), 0, 0)?;
+                }
+            }
+            Err(e) if e.code() == sys::MAPI_E_NETWORK_ERROR => return Err(e),
+            Err(e) => {
+                outcome.failed += 1;
+                progress.error(&e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives the messages of `pending` their read state on the server (folder `imap`
+/// selected read-write) and in their files (where a process stopped between the two);
+/// how many went up. Those of another UIDVALIDITY are void and dropped.
+fn upload_folder(
+    session: &mut Session,
+    maildir: &Maildir,
+    local: &str,
+    imap: &str,
+    pending: &crate::pending::Pending,
+) -> Result<usize> {
+    let mailbox = session.select(imap).map_err(|e| imap_error(imap, &e))?;
+    let Some(validity) = mailbox.uid_validity else {
+        return Ok(0);
+    };
+    let mut by_uid = HashMap::new();
+    for entry in maildir.messages(local).map_err(|e| disk_error(imap, &e))? {
+        let v = entry.field("V").and_then(|v| v.parse::<u32>().ok());
+        let u = entry.field("U").and_then(|u| u.parse::<u32>().ok());
+        if let (Some(v), Some(u)) = (v, u) {
+            if v == validity {
+                by_uid.insert(u, entry);
+            }
+        }
+    }
+    let (mut seen, mut unseen) = (Vec::new(), Vec::new());
+    for (&(v, u), &state) in pending {
+        if v != validity {
+            continue;
+        }
+        if let Some(entry) = by_uid.get(&u).filter(|e| e.flags.seen != state) {
+            let flags = Flags {
+                seen: state,
+                ..entry.flags
+            };
+            maildir
+                .set_flags(entry, flags)
+                .map_err(|e| disk_error(imap, &e))?;
+        }
+        if state {
+            seen.push(u);
+        } else {
+            unseen.push(u);
+        }
+    }
+    for (uids, change) in [
+        (&seen, "+FLAGS.SILENT (\\Seen)"),
+        (&unseen, "-FLAGS.SILENT (\\Seen)"),
+    ] {
+        if !uids.is_empty() {
+            session
+                .uid_store(uid_set(uids), change)
+                .map_err(|e| imap_error(&format!("{imap}: UID STORE"), &e))?;
+        }
+    }
+    Ok(seen.len() + unseen.len())
 }
 
 /// Examines folder `imap_name` and works out what to download.
@@ -616,6 +1015,13 @@ mod tests {
     }
 
     #[test]
+    fn uid_sets_write_runs_as_ranges() {
+        assert_eq!(uid_set(&[]), "");
+        assert_eq!(uid_set(&[7]), "7");
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+    }
+
+    #[test]
     fn plaintext_is_refused_to_a_server_that_is_not_loopback() {
         let account = Account {
             server: "192.0.2.1".into(),
@@ -623,6 +1029,8 @@ mod tests {
             user: "u".into(),
             password: "secret".into(),
             security: Security::None,
+            ca_file: None,
+            insecure_plaintext: false,
         };
         let e = connect(&account).err().unwrap();
         assert_eq!(e.code(), sys::MAPI_E_NO_SUPPORT);

@@ -575,3 +575,37 @@ fn subobjects(store: &sys::IMsgStore, eid: &[u8]) {
         ]
     );
 }
+
+#[test]
+fn a_second_send_receive_while_one_runs_is_refused_busy() {
+    let server = Dovecot::start();
+    server.append("INBOX", &message("a", "A"), false);
+    server.append("INBOX", &message("b", "B"), false);
+    // A slow server: the proxy holds its greeting until released.
+    let slow = support::proxy::Proxy::held(server.port);
+    let local = tempfile::tempdir().unwrap();
+    let maildir = local.path().join("mail");
+    let settings = support::with(
+        server.settings(&maildir),
+        imap_store::PR_IMAP_PORT,
+        OwnedValue::Long(i32::from(slow.port)),
+    );
+    let provider = provider();
+    let (_logon, store) = logon(&provider, settings);
+
+    let (hr, first) = support::start_sync(&store, None);
+    assert_eq!(hr, sys::S_OK);
+    // The first is waiting for the server: a second is refused, and starts nothing.
+    let (hr, second) = support::start_sync(&store, None);
+    assert_eq!(hr, sys::MAPI_E_BUSY);
+    assert!(second.is_none());
+
+    slow.release();
+    let report = first.expect("the first sync").wait();
+    assert_eq!(report.done, Some(sys::S_OK), "{report:?}");
+    assert_eq!(report.message_steps(), 2, "{report:?}");
+    assert_eq!(uids(&files(&maildir, "")), [1, 2]);
+    // Done: the next one runs.
+    let again = sync(&store);
+    assert_eq!(again.done, Some(sys::S_OK), "{again:?}");
+}

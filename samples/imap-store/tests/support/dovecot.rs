@@ -1,6 +1,8 @@
 //! A throwaway Dovecot for the tests: a configuration of its own in a temporary folder
-//! (no system file read or changed), IMAP on 127.0.0.1 on a free port without TLS, one
-//! user from a passwd-file with a password, its mail a Maildir in the same folder. Started
+//! (no system file read or changed), IMAP on 127.0.0.1 on a free port (plaintext, which
+//! Dovecot allows to a loopback client, and STARTTLS) and IMAPS on another (TLS from the
+//! first byte), with a certificate for `127.0.0.1` signed by a CA the test makes (rcgen),
+//! one user from a passwd-file with a password, its mail a Maildir in the same folder. Started
 //! with `dovecot -F -c CONF` (in the foreground, so it is this process's child), stopped
 //! when dropped. The settings and why each is there: FACTS.md, "Dovecot".
 //!
@@ -26,7 +28,40 @@ const DOVECOT: &str = "/usr/sbin/dovecot";
 pub struct Dovecot {
     child: Child,
     dir: tempfile::TempDir,
+    /// IMAP: plaintext from a loopback client, or STARTTLS.
     pub port: u16,
+    /// IMAPS: TLS from the first byte.
+    pub tls_port: u16,
+}
+
+/// The test's certificates, as PEM files in `dir`: `ca.pem` (the CA that signed the
+/// server's certificate), `cert.pem` and `key.pem` (the server's, valid for the address
+/// `127.0.0.1` only), and `other-ca.pem` (a CA that signed nothing of the server's).
+fn make_certificates(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca = |name: &str| {
+        let key = KeyPair::generate().expect("a key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let cert = params.self_signed(&key).expect("a CA certificate");
+        (cert.pem(), Issuer::new(params, key))
+    };
+    let (ca_pem, issuer) = ca("imap-store test CA");
+    let (other_pem, _) = ca("imap-store other CA");
+    let key = KeyPair::generate().expect("a key");
+    // An IP address: rcgen makes it an iPAddress subject alternative name.
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "imap-store test server");
+    let cert = params
+        .signed_by(&key, &issuer)
+        .expect("the server's certificate");
+    std::fs::write(dir.join("ca.pem"), ca_pem).expect("ca.pem");
+    std::fs::write(dir.join("other-ca.pem"), other_pem).expect("other-ca.pem");
+    std::fs::write(dir.join("cert.pem"), cert.pem()).expect("cert.pem");
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("key.pem");
 }
 
 /// Whom to run as: (uid, gid, user name, group name), and whether to switch to them.
@@ -76,7 +111,9 @@ impl Dovecot {
         }
         std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n"))
             .expect("passwd-file");
+        make_certificates(root);
         let port = free_port();
+        let tls_port = free_port();
         let r = root.display();
         let conf = format!(
             "base_dir = {r}/run
@@ -84,7 +121,9 @@ state_dir = {r}/state
 log_path = {r}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = required
+ssl_cert = <{r}/cert.pem
+ssl_key = <{r}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -109,7 +148,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -132,7 +173,12 @@ service anvil {{
             cmd.uid(uid).gid(gid);
         }
         let child = cmd.spawn().expect("dovecot starts");
-        let mut dovecot = Dovecot { child, dir, port };
+        let mut dovecot = Dovecot {
+            child,
+            dir,
+            port,
+            tls_port,
+        };
         dovecot.wait_ready();
         dovecot
     }
@@ -169,6 +215,50 @@ service anvil {{
     /// Dovecot's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// The test CA's certificate (PEM), which signed the server's.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// Another CA's certificate (PEM), which signed nothing of the server's.
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.dir.path().join("other-ca.pem")
+    }
+
+    /// The lines of Dovecot's log that record a login (`Login: user=<…>, …, TLS, …`).
+    pub fn logins(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("imap-login: Info: Login:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Whether message `uid` of `folder` has `\Seen` on the server now (`UID FETCH
+    /// <uid> FLAGS` after `EXAMINE`, which changes nothing).
+    pub fn seen(&self, folder: &str, uid: u32) -> bool {
+        let mut s = self.session();
+        s.examine(folder).expect("EXAMINE");
+        let fetches = s.uid_fetch(uid.to_string(), "FLAGS").expect("UID FETCH");
+        let found = fetches
+            .iter()
+            .find(|f| f.uid == Some(uid))
+            .unwrap_or_else(|| panic!("no message {uid} in {folder}"));
+        let seen = found.flags().contains(&imap::types::Flag::Seen);
+        let _ = s.logout();
+        seen
+    }
+
+    /// Sets or clears `\Seen` on message `uid` of `folder` on the server.
+    pub fn set_seen(&self, folder: &str, uid: u32, seen: bool) {
+        let mut s = self.session();
+        s.select(folder).expect("SELECT");
+        let change = if seen { "+FLAGS" } else { "-FLAGS" };
+        s.uid_store(uid.to_string(), format!("{change} (\\Seen)"))
+            .expect("UID STORE");
+        let _ = s.logout();
     }
 
     /// The user's Maildir on the server's side.

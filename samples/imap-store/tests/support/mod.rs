@@ -75,6 +75,18 @@ impl Properties for Section {
     }
 }
 
+/// `settings` with `tag` set to `value` (replaced, or added).
+pub fn with(mut settings: Settings, tag: ULONG, value: OwnedValue) -> Settings {
+    settings.retain(|(t, _)| *t != tag);
+    settings.push((tag, value));
+    settings
+}
+
+/// Text as a profile holds it (`PT_UNICODE`).
+pub fn wide(text: &str) -> OwnedValue {
+    OwnedValue::Unicode(text.encode_utf16().collect())
+}
+
 /// Frees what the store handed out (this crate's allocators).
 pub fn free(p: *mut std::ffi::c_void) {
     // SAFETY: a buffer of these allocators handed to the caller, freed once.
@@ -205,6 +217,37 @@ pub fn sync(store: &sys::IMsgStore) -> Report {
 
 /// The same, cancelled by the dialog after `cancel_after` message steps.
 pub fn sync_cancelled_after(store: &sys::IMsgStore, cancel_after: Option<usize>) -> Report {
+    let (hr, started) = start_sync(store, cancel_after);
+    assert_eq!(hr, S_OK, "SynchronizeInBackground");
+    started.expect("a sync started").wait()
+}
+
+/// A Send/Receive started and not waited for yet.
+pub struct Started {
+    dialog: Object<Dialog>,
+    event: HANDLE,
+}
+
+impl Started {
+    /// Waits for its `Done` (two minutes at most); what it reported.
+    pub fn wait(self) -> Report {
+        // SAFETY: the event the store handed out, ours to wait on and close.
+        unsafe {
+            mapi_sync::event::wait_timeout(self.event, Duration::from_secs(120))
+                .expect("done in time");
+            mapi_sync::event::close(self.event);
+        }
+        let report = self.dialog.report.lock().unwrap().clone();
+        report
+    }
+}
+
+/// `IMAPISync::SynchronizeInBackground` on `store`, not waited for: what it answered,
+/// and the sync when it started one.
+pub fn start_sync(
+    store: &sys::IMsgStore,
+    cancel_after: Option<usize>,
+) -> (HRESULT, Option<Started>) {
     let sync: sys::IMAPISync = store.cast().expect("IMAPISync");
     let dialog = Object::new(Dialog {
         report: Mutex::new(Report::default()),
@@ -220,14 +263,9 @@ pub fn sync_cancelled_after(store: &sys::IMsgStore, cancel_after: Option<usize>)
         phSyncDoneEvent: &mut event,
     };
     // SAFETY: a complete MAPISIB with a live callback and a writable event slot.
-    assert_eq!(unsafe { sync.SynchronizeInBackground(&mut sib) }, S_OK);
-    // SAFETY: the event the store handed out, ours to wait on and close.
-    unsafe {
-        mapi_sync::event::wait_timeout(event, Duration::from_secs(120)).expect("done in time");
-        mapi_sync::event::close(event);
-    }
-    let report = dialog.report.lock().unwrap().clone();
-    report
+    let hr = unsafe { sync.SynchronizeInBackground(&mut sib) };
+    let started = (hr == S_OK).then_some(Started { dialog, event });
+    (hr, started)
 }
 
 /// Opens entry `eid` of `store` as `T`.
