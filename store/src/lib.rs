@@ -68,7 +68,8 @@
 //! | `CreateMessage(MAPI_ASSOCIATED)`, `SetProps`, `SaveChanges`, `DeleteMessages` of associated messages | nothing: the store's [`keep`] holds them (in the file [`keep_path`](backend::Backend::keep_path) names) |
 //! | `IMsgStore::Advise`, `Unadvise` | nothing: `IMAPISupport::Subscribe`/`Unsubscribe`; the backend reports changes through the [`Events`](events::Events) [`connect`](backend::Backend::connect) gave it, which become `IMAPISupport::Notify` calls |
 //! | `IMAPITable::Advise` on a contents table | nothing: the table tells its sinks of the rows the backend's changes (and the store's own: read state, associated messages) add, modify or remove |
-//! | other writes (`CreateMessage`, `SetProps` on the backend's messages, `CreateAttach`, `ModifyRecipients`, …) | nothing yet: `MAPI_E_NO_ACCESS` |
+//! | `SetProps`, `DeleteProps`, `SaveChanges` on the backend's messages (opened with `MAPI_MODIFY`) | nothing: the store's [`keep`] holds what was set or deleted and shows it over the backend's values |
+//! | other writes (`CreateMessage` of a normal message, `DeleteMessages` of the backend's, `CopyMessages`, `CreateAttach`, `ModifyRecipients`, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed) |
 //!
 //! # A whole store
 //!
