@@ -34,6 +34,7 @@
 
 pub mod admin;
 pub mod alloc;
+mod changes;
 pub mod host;
 pub mod mapisvc;
 mod named;

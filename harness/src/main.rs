@@ -61,7 +61,8 @@ struct Args {
     #[arg(long)]
     fail_allocation: Option<u64>,
     /// Play only these scenarios (repeat the option): interfaces, store-properties,
-    /// named-properties, bad-arguments, inbox-contents, hierarchy, advise, sync.
+    /// named-properties, bad-arguments, inbox-contents, hierarchy, associated-view,
+    /// read-flag, advise, sync.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     scenarios: Vec<Scenario>,
 }

@@ -204,7 +204,31 @@ pub static ALL: &[&Rule] = &[
     &NAMED_PROPERTIES,
     &ATTACHMENTS,
     &RECIPIENTS,
+    &ASSOCIATED_VIEW,
+    &READ_FLAG,
+    &TABLE_NOTIFICATIONS,
 ];
+
+/// A view saved as an associated message reads back from the associated contents table.
+pub static ASSOCIATED_VIEW: Rule = Rule {
+    name: "associated-view",
+    source: "Folder-Associated Information Tables",
+    says: "A folder whose PR_ACCESS has MAPI_ACCESS_CREATE_ASSOCIATED makes a message with CreateMessage(MAPI_ASSOCIATED) that SetProps and SaveChanges keep: the associated contents table (GetContentsTable(MAPI_ASSOCIATED)) lists it with MSGFLAG_ASSOCIATED and the values saved, its PR_ENTRYID opens it with them, PR_ASSOC_CONTENT_COUNT counts it, the normal contents table does not list it, and DeleteMessages removes it.",
+};
+
+/// `SetReadFlag` and `SetReadFlags` set and clear `MSGFLAG_READ`.
+pub static READ_FLAG: Rule = Rule {
+    name: "read-flag",
+    source: "IMessage::SetReadFlag",
+    says: "SetReadFlag(0) sets MSGFLAG_READ in the message's PR_MESSAGE_FLAGS and CLEAR_READ_FLAG clears it, on the object and in the contents table's row; IMAPIFolder::SetReadFlags does the same for the messages listed; CLEAR_READ_FLAG with SUPPRESS_RECEIPT is MAPI_E_INVALID_PARAMETER.",
+};
+
+/// A contents table's sink hears the rows a change adds, modifies and deletes.
+pub static TABLE_NOTIFICATIONS: Rule = Rule {
+    name: "table-notifications",
+    source: "IMAPITable::Advise",
+    says: "After IMAPITable::Advise(fnevTableModified) succeeds, a change to the table's rows reaches the sink: TABLE_ROW_MODIFIED for a message marked read (propIndex its row's PR_INSTANCE_KEY, the row showing the new flags), TABLE_ROW_ADDED for an associated message saved (the row its own, propIndex its PR_INSTANCE_KEY) and TABLE_ROW_DELETED with that propIndex when it is deleted.",
+};
 
 /// A message's attachments open by their numbers, with their data or embedded message.
 pub static ATTACHMENTS: Rule = Rule {

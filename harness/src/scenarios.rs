@@ -11,9 +11,17 @@
 //! 5. `hierarchy`: the special folders the store names (`PR_IPM_OUTBOX_ENTRYID`,
 //!    `PR_IPM_SENTMAIL_ENTRYID`, `PR_IPM_WASTEBASKET_ENTRYID`), the IPM subtree
 //!    (`PR_IPM_SUBTREE_ENTRYID`), its properties and its hierarchy table.
-//! 6. `advise`: `IMsgStore::Advise` with the harness's sink, `Unadvise`, then more calls;
-//!    the sink must hear nothing after `Unadvise` ([`check_sinks`] at the end of the run).
-//! 7. `sync`: `IMAPISync::SynchronizeInBackground` with the harness's progress callback
+//! 6. `associated-view`: a view saved in the inbox as an associated message, read back
+//!    from the associated contents table and by its entry id, counted, deleted
+//!    (`changes.rs`).
+//! 7. `read-flag`: a message of the inbox marked read and unread, through
+//!    `SetReadFlag` and `SetReadFlags`, on the object and in the contents table.
+//! 8. `advise`: `IMsgStore::Advise` with the harness's sink, and `IMAPITable::Advise` on
+//!    the inbox's contents and associated contents tables while a message is marked read
+//!    and a view saved and deleted (the table sinks must hear their rows modified, added
+//!    and deleted); `Unadvise`, then the same changes again: no sink may hear anything
+//!    after its `Unadvise` ([`check_sinks`] at the end of the run).
+//! 9. `sync`: `IMAPISync::SynchronizeInBackground` with the harness's progress callback
 //!    (which cancels, if asked) while another thread reads the inbox's contents table.
 
 use std::ffi::c_void;
@@ -78,17 +86,23 @@ pub enum Scenario {
     Sync,
     /// `GetIDsFromNames` for Outlook's property sets, and the names back.
     NamedProperties,
+    /// A view saved as an associated message in the inbox, read back and deleted.
+    AssociatedView,
+    /// A message of the inbox marked read and unread.
+    ReadFlag,
 }
 
 impl Scenario {
     /// Every scenario, in the order a run plays them.
-    pub const ALL: [Scenario; 8] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::Interfaces,
         Scenario::StoreProperties,
         Scenario::NamedProperties,
         Scenario::BadArguments,
         Scenario::InboxContents,
         Scenario::Hierarchy,
+        Scenario::AssociatedView,
+        Scenario::ReadFlag,
         Scenario::Advise,
         Scenario::Sync,
     ];
@@ -104,6 +118,8 @@ impl Scenario {
             Scenario::Advise => "advise",
             Scenario::Sync => "sync",
             Scenario::NamedProperties => "named-properties",
+            Scenario::AssociatedView => "associated-view",
+            Scenario::ReadFlag => "read-flag",
         }
     }
 
@@ -148,6 +164,12 @@ pub fn run_all(ctx: &mut Ctx<'_>, scenarios: &[Scenario]) {
             );
         }
         hierarchy(ctx, store_props.as_deref());
+    }
+    if wanted(Scenario::AssociatedView) {
+        crate::changes::associated_view(ctx);
+    }
+    if wanted(Scenario::ReadFlag) {
+        crate::changes::read_flag(ctx);
     }
     if wanted(Scenario::Advise) {
         advise(ctx);
@@ -426,7 +448,7 @@ fn store_properties(ctx: &mut Ctx<'_>) -> Option<PropList> {
 
 /// `OpenEntry` (on the store) of `id`: the object and its type, or the failure (whose
 /// out-pointer must be NULL).
-fn open_entry(
+pub(crate) fn open_entry(
     report: &mut Report,
     what: &str,
     store: &sys::IMsgStore,
@@ -876,7 +898,7 @@ fn reread(report: &mut Report, what: &str, table: &sys::IMAPITable, rows: &[Prop
 }
 
 /// One `QueryRows(count)`: its code and the rows read (freed as `FreeProws` frees them).
-fn query_rows(
+pub(crate) fn query_rows(
     report: &mut Report,
     what: &str,
     table: &sys::IMAPITable,
@@ -991,7 +1013,7 @@ const COLUMNS: [ULONG; 5] = [
 
 /// The inbox's entry identifier (`GetReceiveFolder` of `IPM.Note`), or `None` with a
 /// note.
-fn inbox_id(report: &mut Report, store: &sys::IMsgStore) -> Option<Vec<u8>> {
+pub(crate) fn inbox_id(report: &mut Report, store: &sys::IMsgStore) -> Option<Vec<u8>> {
     let (mut cb, mut id): (ULONG, sys::LPENTRYID) = (0, SENTINEL as sys::LPENTRYID);
     let mut class = b"IPM.Note\0".to_vec();
     // SAFETY: a live store, a NUL-terminated class, writable out-pointers.
@@ -1311,7 +1333,7 @@ fn body_stream(report: &mut Report, what: &str, message: &sys::IMessage) {
 }
 
 /// `IMsgStore::CompareEntryIDs`.
-fn compare(store: &sys::IMsgStore, a: &[u8], b: &[u8]) -> Result<bool, HRESULT> {
+pub(crate) fn compare(store: &sys::IMsgStore, a: &[u8], b: &[u8]) -> Result<bool, HRESULT> {
     let (mut a, mut b) = (a.to_vec(), b.to_vec());
     let mut result: ULONG = 0;
     // SAFETY: a live store, the identifiers' bytes, a writable result.
@@ -1588,6 +1610,20 @@ fn sync(ctx: &mut Ctx<'_>) {
     let _ = reader.join().map(|r| ctx.report.merge(r));
 }
 
+/// One notification a [`Sink`] heard: its event type and, for a table notification,
+/// the table event, `propIndex` (a binary) and the row.
+#[derive(Clone, Debug)]
+pub struct Heard {
+    /// `ulEventType`.
+    pub event: ULONG,
+    /// `ulTableEvent`, for `fnevTableModified`.
+    pub table_event: Option<ULONG>,
+    /// `propIndex`'s binary value, for a table notification that has one.
+    pub index: Option<Vec<u8>>,
+    /// The row's values, for a table notification.
+    pub row: PropList,
+}
+
 /// What a [`Sink`] has heard.
 #[derive(Default)]
 pub struct SinkState {
@@ -1595,41 +1631,133 @@ pub struct SinkState {
     unadvised: AtomicBool,
     before: AtomicU32,
     after: AtomicU32,
+    heard: std::sync::Mutex<Vec<Heard>>,
+    arrived: std::sync::Condvar,
 }
 
-/// The harness's advise sink: counts notifications before and after its `Unadvise`.
+/// The harness's advise sink: counts notifications before and after its `Unadvise`, and
+/// keeps what it heard.
 #[mapi_object(IMAPIAdviseSink)]
 pub struct Sink {
     state: Arc<SinkState>,
 }
 
+impl Sink {
+    /// A sink named `what` in reports.
+    pub fn make(what: impl Into<String>) -> Object<Sink> {
+        Object::new(Sink {
+            state: Arc::new(SinkState {
+                what: what.into(),
+                ..SinkState::default()
+            }),
+        })
+    }
+
+    /// Its name in reports.
+    pub fn what(&self) -> &str {
+        &self.state.what
+    }
+
+    /// Marks its `Unadvise` as returned: what it hears from now on is a failure.
+    pub fn unadvised(&self) {
+        self.state.unadvised.store(true, Ordering::SeqCst);
+    }
+
+    /// How many notifications it has heard so far.
+    pub fn count(&self) -> usize {
+        self.heard().len()
+    }
+
+    /// What it has heard, in order.
+    pub fn heard(&self) -> Vec<Heard> {
+        self.state
+            .heard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The first notification from the `from`th on that satisfies `want`, waiting up to
+    /// `timeout` for it (a store may notify after the call that changed it returned).
+    pub fn wait_for(
+        &self,
+        from: usize,
+        timeout: std::time::Duration,
+        want: impl Fn(&Heard) -> bool,
+    ) -> Option<Heard> {
+        let s = &self.state;
+        let heard = s.heard.lock().unwrap_or_else(|e| e.into_inner());
+        let (heard, _) = s
+            .arrived
+            .wait_timeout_while(heard, timeout, |h| !h.iter().skip(from).any(&want))
+            .unwrap_or_else(|e| e.into_inner());
+        heard.iter().skip(from).find(|h| want(h)).cloned()
+    }
+}
+
+/// One notification as a [`Heard`].
+///
+/// # Safety
+/// `n` must be a notification valid for the call.
+unsafe fn heard(n: &sys::NOTIFICATION) -> Heard {
+    let mut h = Heard {
+        event: n.ulEventType,
+        table_event: None,
+        index: None,
+        row: Vec::new(),
+    };
+    if n.ulEventType == sys::fnevTableModified {
+        // SAFETY: the member the event type names.
+        let tab = unsafe { n.info.tab };
+        h.table_event = Some(tab.ulTableEvent);
+        // SAFETY: one value, alive for the call.
+        if let Ok(index) = unsafe { Props::from_raw(&tab.propIndex as *const _ as *mut _, 1) } {
+            if let Some(props::PropValue::Binary(b)) = index.get(0).map(|p| p.value()) {
+                h.index = Some(b.to_vec());
+            }
+        }
+        if tab.row.cValues > 0 && !tab.row.lpProps.is_null() {
+            // SAFETY: the row's values, alive for the call.
+            if let Ok(row) = unsafe { Props::from_raw(tab.row.lpProps, tab.row.cValues) } {
+                h.row = row
+                    .iter()
+                    .map(|p| (p.tag(), OwnedValue::from(p.value())))
+                    .collect();
+            }
+        }
+    }
+    h
+}
+
 impl sys::IMAPIAdviseSink_Impl for Sink {
-    unsafe fn OnNotify(&self, c_notif: ULONG, _: sys::LPNOTIFICATION) -> ULONG {
+    unsafe fn OnNotify(&self, c_notif: ULONG, notifications: sys::LPNOTIFICATION) -> ULONG {
         let s = &self.state;
         if s.unadvised.load(Ordering::SeqCst) {
             s.after.fetch_add(c_notif, Ordering::SeqCst);
         } else {
             s.before.fetch_add(c_notif, Ordering::SeqCst);
         }
+        if c_notif > 0 && !notifications.is_null() {
+            // SAFETY: `c_notif` notifications (OnNotify's contract).
+            let all = unsafe { std::slice::from_raw_parts(notifications, c_notif as usize) };
+            let mut heard_list = s.heard.lock().unwrap_or_else(|e| e.into_inner());
+            // SAFETY: each valid for the call.
+            heard_list.extend(all.iter().map(|n| unsafe { heard(n) }));
+            s.arrived.notify_all();
+        }
         0
     }
 }
 
 fn advise(ctx: &mut Ctx<'_>) {
-    let sink = Object::new(Sink {
-        state: Arc::new(SinkState {
-            what: "the store's sink".into(),
-            ..SinkState::default()
-        }),
-    });
+    let sink = Sink::make("the store's sink");
     let Ok(raw) = sink.cast::<sys::IMAPIAdviseSink>() else {
         return;
     };
     let mask = sys::fnevObjectCreated
         | sys::fnevObjectDeleted
         | sys::fnevObjectModified
-        | sys::fnevNewMail
-        | sys::fnevTableModified;
+        | sys::fnevNewMail;
     let mut connection: ULONG_PTR = 0;
     // SAFETY: a live store and sink (the harness keeps its reference for the call), a
     // writable out-pointer.
@@ -1643,27 +1771,39 @@ fn advise(ctx: &mut Ctx<'_>) {
         )
     });
     drop(raw);
-    if hr < 0 {
+    let store_advised = hr >= 0;
+    if !store_advised {
         ctx.report.note(format!(
-            "IMsgStore::Advise answered {}: no notifications checked",
+            "IMsgStore::Advise answered {}: the store's notifications are not checked",
             name(hr)
         ));
-        return;
     }
-    // SAFETY: the connection Advise answered.
-    let hr = alloc::label("IMsgStore::Unadvise", || unsafe {
-        ctx.store.Unadvise(connection)
-    });
-    if hr < 0 {
-        ctx.report
-            .note(format!("IMsgStore::Unadvise answered {}", name(hr)));
-        return;
+    // Table sinks on the inbox's contents tables, changes made, what they heard checked.
+    let watch = crate::changes::table_notifications(ctx);
+    if store_advised {
+        let heard = sink.heard();
+        ctx.report.note(format!(
+            "the store's sink (fnevObjectCreated|Deleted|Modified|NewMail on the store) heard {} while the harness marked a message read and saved and deleted an associated message: {}",
+            heard.len(),
+            crate::changes::events(&heard)
+        ));
+        // SAFETY: the connection Advise answered.
+        let hr = alloc::label("IMsgStore::Unadvise", || unsafe {
+            ctx.store.Unadvise(connection)
+        });
+        if hr < 0 {
+            ctx.report
+                .note(format!("IMsgStore::Unadvise answered {}", name(hr)));
+        } else {
+            sink.unadvised();
+            ctx.sinks.push(sink);
+        }
     }
-    sink.state.unadvised.store(true, Ordering::SeqCst);
-    // What a client does next: read the store and its inbox again.
+    // What a client does next: read the store again, change it again; nothing may reach
+    // a sink whose Unadvise returned.
     let store: &sys::IMAPIProp = ctx.store;
     let _ = get_props(ctx.report, "IMsgStore (after Unadvise)", store, None);
-    ctx.sinks.push(sink);
+    crate::changes::after_unadvise(ctx, watch);
 }
 
 /// At the end of the run: no sink heard anything after its `Unadvise`.

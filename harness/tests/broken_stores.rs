@@ -4,7 +4,10 @@
 //!
 //! One fixture provider ([`FixtureProvider`]), made in process as a Rust value: a store
 //! with an IPM subtree holding an inbox of three messages, its tables, `Advise` and
-//! `Unadvise`. [`Bug`] breaks one thing.
+//! `Unadvise`, read state (`SetReadFlag`, `SetReadFlags`), associated messages
+//! (`CreateMessage(MAPI_ASSOCIATED)`, `SetProps`, `SaveChanges`, `DeleteMessages`) and
+//! the inbox's contents tables telling their sinks of the rows these change. [`Bug`]
+//! breaks one thing.
 
 #![allow(non_snake_case)]
 
@@ -41,6 +44,13 @@ enum Bug {
     /// A message says it has attachments (`PR_HASATTACH`) with none in its table, and
     /// its recipients share a `PR_ROWID`.
     WrongSubobjects,
+    /// The associated contents table's rows lack `MSGFLAG_ASSOCIATED`.
+    UnflaggedAssociatedRows,
+    /// `SetReadFlag` takes `CLEAR_READ_FLAG | SUPPRESS_RECEIPT` (as `CLEAR_READ_FLAG`).
+    ReadFlagTakesBadFlags,
+    /// Table notifications carry the row's `PR_ENTRYID` as `propIndex`, not its
+    /// `PR_INSTANCE_KEY`.
+    NotificationIndexIsEntryId,
 }
 
 /// What a logon's objects share.
@@ -52,6 +62,14 @@ struct Shared {
     logoff_flags: Mutex<Option<ULONG>>,
     sinks: Mutex<HashMap<ULONG_PTR, FreeThreaded<sys::IMAPIAdviseSink>>>,
     next: Mutex<ULONG_PTR>,
+    /// Whether each of the inbox's messages is read.
+    read: Mutex<[bool; 3]>,
+    /// The inbox's associated messages, saved: their numbers and values.
+    associated: Mutex<Vec<(u8, Row)>>,
+    /// The number the next associated message saved gets.
+    next_associated: Mutex<u8>,
+    /// The sinks of the inbox's contents tables (`true`: an associated contents table's).
+    table_sinks: Mutex<HashMap<ULONG_PTR, (bool, FreeThreaded<sys::IMAPIAdviseSink>)>>,
 }
 
 const STORE_KEY: &[u8] = b"fixture store key";
@@ -183,6 +201,10 @@ impl sys::IMSProvider_Impl for FixtureProvider {
             logoff_flags: Mutex::new(None),
             sinks: Mutex::new(HashMap::new()),
             next: Mutex::new(0),
+            read: Mutex::new([false; 3]),
+            associated: Mutex::new(Vec::new()),
+            next_associated: Mutex::new(0),
+            table_sinks: Mutex::new(HashMap::new()),
         });
         let logon = Object::new(FixtureLogon {
             shared: shared.clone(),
@@ -344,6 +366,25 @@ unsafe fn open_entry(
         Object::new(folder(b'I')).into_unknown()
     } else if bytes == id(b'W', 0) {
         Object::new(folder(b'W')).into_unknown()
+    } else if let Some((n, row)) = shared
+        .associated
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(n, _)| bytes == id(b'A', *n))
+        .cloned()
+    {
+        let message = Object::new(FixtureAssociated {
+            shared: shared.clone(),
+            saved: Mutex::new(Some(n)),
+            values: Mutex::new(row),
+        });
+        // SAFETY: checked non-null; the reference moves to the caller.
+        unsafe {
+            *kind_out = sys::MAPI_MESSAGE;
+            *out = message.into_unknown().into();
+        }
+        return sys::S_OK;
     } else if let Some(n) = (0..3u8).find(|&n| bytes == id(b'M', n)) {
         let message = Object::new(FixtureMessage {
             shared: shared.clone(),
@@ -367,9 +408,12 @@ unsafe fn open_entry(
 }
 
 /// A message's properties, as its object and its row have them.
-fn message_props(n: u8) -> Vec<(ULONG, props::OwnedValue)> {
+fn message_props(shared: &Shared, n: u8) -> Vec<(ULONG, props::OwnedValue)> {
     use props::OwnedValue as V;
+    let read = shared.read.lock().unwrap()[usize::from(n)];
+    let flags = if read { sys::MSGFLAG_READ as i32 } else { 0 };
     vec![
+        (sys::PR_MESSAGE_FLAGS, V::Long(flags)),
         (sys::PR_ENTRYID, V::Binary(id(b'M', n))),
         (sys::PR_RECORD_KEY, V::Binary(vec![b'm', n])),
         (sys::PR_STORE_SUPPORT_MASK, V::Long(MASK)),
@@ -388,6 +432,21 @@ unsafe fn give_table(
     rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
     out: *mut sys::LPMAPITABLE,
 ) -> HRESULT {
+    // SAFETY: the caller's contract.
+    unsafe { give_watched_table(shared, rows, None, out) }
+}
+
+/// Hands `rows` out as a fixture table, one of the inbox's contents tables (its sinks
+/// told of changes) when `watched` says which (`Some(true)`: the associated one).
+///
+/// # Safety
+/// `out` null or writable.
+unsafe fn give_watched_table(
+    shared: &Arc<Shared>,
+    rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
+    watched: Option<bool>,
+    out: *mut sys::LPMAPITABLE,
+) -> HRESULT {
     if out.is_null() {
         return sys::MAPI_E_INVALID_PARAMETER;
     }
@@ -395,6 +454,8 @@ unsafe fn give_table(
         shared: shared.clone(),
         rows,
         state: Mutex::new(TableState::default()),
+        watched,
+        connections: Mutex::new(Vec::new()),
     });
     match table.cast::<sys::IMAPITable>() {
         Ok(t) => {
@@ -420,7 +481,7 @@ impl sys::IMAPIProp_Impl for FixtureMessage {
         lpcValues: *mut ULONG,
         lppPropArray: *mut sys::LPSPropValue,
     ) -> HRESULT {
-        let mut owned = message_props(self.n);
+        let mut owned = message_props(&self.shared, self.n);
         owned.push((sys::PR_BODY_W, props::OwnedValue::Unicode(body(self.n))));
         let to: Vec<u16> = "Ann; Bob".encode_utf16().collect();
         owned.push((sys::PR_DISPLAY_TO_W, props::OwnedValue::Unicode(to)));
@@ -472,6 +533,17 @@ fn body(n: u8) -> Vec<u16> {
 }
 
 impl sys::IMessage_Impl for FixtureMessage {
+    unsafe fn SetReadFlag(&self, ulFlags: ULONG) -> HRESULT {
+        match read_change(self.shared.bug, ulFlags) {
+            Ok(Some(read)) => {
+                mark(&self.shared, self.n, read);
+                sys::S_OK
+            }
+            Ok(None) => sys::S_OK,
+            Err(hr) => hr,
+        }
+    }
+
     unsafe fn GetAttachmentTable(&self, _: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
         // SAFETY: GetAttachmentTable's contract.
         unsafe { give_table(&self.shared, Vec::new(), lppTable) }
@@ -697,6 +769,18 @@ impl FixtureFolder {
             (sys::PR_RECORD_KEY, V::Binary(vec![b'k', self.kind])),
             (sys::PR_STORE_SUPPORT_MASK, V::Long(MASK)),
             (sys::PR_DISPLAY_NAME_W, V::from(PropValue::Str(name))),
+            (
+                sys::PR_ACCESS,
+                V::Long((sys::MAPI_ACCESS_READ | sys::MAPI_ACCESS_CREATE_ASSOCIATED) as i32),
+            ),
+            (
+                sys::PR_ASSOC_CONTENT_COUNT,
+                V::Long(if self.kind == b'I' {
+                    self.shared.associated.lock().unwrap().len() as i32
+                } else {
+                    0
+                }),
+            ),
         ]
     }
 }
@@ -731,20 +815,21 @@ impl FixtureFolder {
     unsafe fn table(
         &self,
         rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
+        watched: Option<bool>,
         out: *mut sys::LPMAPITABLE,
     ) -> HRESULT {
         // SAFETY: the caller's contract.
-        unsafe { give_table(&self.shared, rows, out) }
+        unsafe { give_watched_table(&self.shared, rows, watched, out) }
     }
 }
 
 impl sys::IMAPIContainer_Impl for FixtureFolder {
-    unsafe fn GetContentsTable(&self, _: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
+    unsafe fn GetContentsTable(&self, flags: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
         use props::OwnedValue as V;
         let rows = if self.kind == b'I' {
             (0..3u8)
                 .map(|i| {
-                    let mut row = message_props(i);
+                    let mut row = message_props(&self.shared, i);
                     row.push((sys::PR_INSTANCE_KEY, V::Binary(vec![i, 0, 0, 0])));
                     row
                 })
@@ -752,8 +837,22 @@ impl sys::IMAPIContainer_Impl for FixtureFolder {
         } else {
             Vec::new()
         };
+        if flags & sys::MAPI_ASSOCIATED != 0 {
+            let rows = if self.kind == b'I' {
+                let saved = self.shared.associated.lock().unwrap().clone();
+                saved
+                    .into_iter()
+                    .map(|(n, row)| associated_row(self.shared.bug, n, row))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            // SAFETY: GetContentsTable's contract.
+            return unsafe { self.table(rows, Some(true), lppTable) };
+        }
+        let watched = (self.kind == b'I').then_some(false);
         // SAFETY: GetContentsTable's contract.
-        unsafe { self.table(rows, lppTable) }
+        unsafe { self.table(rows, watched, lppTable) }
     }
 
     unsafe fn GetHierarchyTable(&self, _: ULONG, lppTable: *mut sys::LPMAPITABLE) -> HRESULT {
@@ -775,7 +874,7 @@ impl sys::IMAPIContainer_Impl for FixtureFolder {
             Vec::new()
         };
         // SAFETY: GetHierarchyTable's contract.
-        unsafe { self.table(rows, lppTable) }
+        unsafe { self.table(rows, None, lppTable) }
     }
 
     unsafe fn OpenEntry(
@@ -792,13 +891,347 @@ impl sys::IMAPIContainer_Impl for FixtureFolder {
     }
 }
 
-impl sys::IMAPIFolder_Impl for FixtureFolder {}
+/// The identifiers an `ENTRYLIST` holds.
+///
+/// # Safety
+/// `list` must be NULL or an `ENTRYLIST` valid for the call.
+unsafe fn entry_list(list: sys::LPENTRYLIST) -> Option<Vec<Vec<u8>>> {
+    if list.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract: `cValues` SBinary values.
+    unsafe {
+        let count = (*list).cValues as usize;
+        let bins = std::slice::from_raw_parts((*list).lpbin, count);
+        Some(
+            bins.iter()
+                .map(|b| std::slice::from_raw_parts(b.lpb, b.cb as usize).to_vec())
+                .collect(),
+        )
+    }
+}
+
+/// What `SetReadFlag(flags)` asks: `Some(read)`, `None` to leave the state, or the
+/// error the page gives for a combination it forbids.
+fn read_change(bug: Bug, flags: ULONG) -> Result<Option<bool>, HRESULT> {
+    let clear = flags & sys::CLEAR_READ_FLAG != 0;
+    let forbidden = if bug == Bug::ReadFlagTakesBadFlags {
+        sys::GENERATE_RECEIPT_ONLY
+    } else {
+        sys::SUPPRESS_RECEIPT | sys::GENERATE_RECEIPT_ONLY
+    };
+    if clear && flags & forbidden != 0 {
+        return Err(sys::MAPI_E_INVALID_PARAMETER);
+    }
+    if flags & sys::GENERATE_RECEIPT_ONLY != 0 {
+        return Ok(None);
+    }
+    Ok(Some(!clear))
+}
+
+/// Marks message `n` of the inbox read or not, and tells the contents tables' sinks.
+fn mark(shared: &Shared, n: u8, read: bool) {
+    shared.read.lock().unwrap()[usize::from(n)] = read;
+    let mut row = message_props(shared, n);
+    row.push((
+        sys::PR_INSTANCE_KEY,
+        props::OwnedValue::Binary(vec![n, 0, 0, 0]),
+    ));
+    notify_tables(shared, false, sys::TABLE_ROW_MODIFIED, &row);
+}
+
+/// An associated message's row: its values, `PR_ENTRYID`, `PR_RECORD_KEY`,
+/// `PR_MESSAGE_FLAGS` and `PR_INSTANCE_KEY`.
+fn associated_row(bug: Bug, n: u8, mut row: Row) -> Row {
+    use props::OwnedValue as V;
+    let flags = if bug == Bug::UnflaggedAssociatedRows {
+        0
+    } else {
+        sys::MSGFLAG_ASSOCIATED as i32
+    };
+    row.retain(|(t, _)| {
+        ![
+            sys::PR_ENTRYID,
+            sys::PR_RECORD_KEY,
+            sys::PR_MESSAGE_FLAGS,
+            sys::PR_INSTANCE_KEY,
+        ]
+        .contains(t)
+    });
+    row.extend([
+        (sys::PR_ENTRYID, V::Binary(id(b'A', n))),
+        (sys::PR_RECORD_KEY, V::Binary(vec![b'a', n])),
+        (sys::PR_MESSAGE_FLAGS, V::Long(flags)),
+        (sys::PR_INSTANCE_KEY, V::Binary(vec![0xA0, n, 0, 0])),
+    ]);
+    row
+}
+
+/// Tells the sinks of the inbox's contents tables (`associated`: of its associated
+/// contents tables) of `row`: added, modified or deleted.
+fn notify_tables(shared: &Shared, associated: bool, event: ULONG, row: &Row) {
+    let sinks: Vec<sys::IMAPIAdviseSink> = shared
+        .table_sinks
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|(a, _)| *a == associated)
+        .map(|(_, s)| (**s).clone())
+        .collect();
+    if sinks.is_empty() {
+        return;
+    }
+    let index_tag = if shared.bug == Bug::NotificationIndexIsEntryId {
+        sys::PR_ENTRYID
+    } else {
+        sys::PR_INSTANCE_KEY
+    };
+    let Some((_, index)) = row.iter().find(|(t, _)| *t == index_tag) else {
+        return;
+    };
+    let values: Vec<Prop<'_>> = row
+        .iter()
+        .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
+        .collect();
+    let (Ok(index), Ok(values)) = (
+        PropArray::write(
+            shared.allocators,
+            &[Prop::new(sys::PR_INSTANCE_KEY, index.as_value()).unwrap()],
+        ),
+        PropArray::write(shared.allocators, &values),
+    ) else {
+        return;
+    };
+    // SAFETY: NOTIFICATION is plain data; zeroes are a valid one, filled in below.
+    let mut n: sys::NOTIFICATION = unsafe { std::mem::zeroed() };
+    n.ulEventType = sys::fnevTableModified;
+    // SAFETY: as above.
+    let mut tab: sys::TABLE_NOTIFICATION = unsafe { std::mem::zeroed() };
+    tab.ulTableEvent = event;
+    tab.propIndex = index.as_slice()[0];
+    tab.propPrior.ulPropTag = sys::PR_NULL;
+    if event != sys::TABLE_ROW_DELETED {
+        tab.row.cValues = values.as_slice().len() as ULONG;
+        tab.row.lpProps = values.as_slice().as_ptr().cast_mut();
+    }
+    n.info.tab = tab;
+    for sink in sinks {
+        // SAFETY: one notification, alive for the call.
+        unsafe { sink.OnNotify(1, &mut n) };
+    }
+}
+
+impl sys::IMAPIFolder_Impl for FixtureFolder {
+    unsafe fn CreateMessage(
+        &self,
+        _: sys::LPCIID,
+        ulFlags: ULONG,
+        lppMessage: *mut sys::LPMESSAGE,
+    ) -> HRESULT {
+        if lppMessage.is_null() {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: non-null and writable.
+        unsafe { *lppMessage = sys::InterfacePtr::null() };
+        if ulFlags & sys::MAPI_ASSOCIATED == 0 || self.kind != b'I' {
+            return sys::MAPI_E_NO_ACCESS;
+        }
+        let message = Object::new(FixtureAssociated {
+            shared: self.shared.clone(),
+            saved: Mutex::new(None),
+            values: Mutex::new(Vec::new()),
+        });
+        match message.cast::<sys::IMessage>() {
+            Ok(m) => {
+                // SAFETY: non-null and writable; the reference moves to the caller.
+                unsafe { *lppMessage = m.into() };
+                sys::S_OK
+            }
+            Err(e) => e.code(),
+        }
+    }
+
+    unsafe fn DeleteMessages(
+        &self,
+        lpMsgList: sys::LPENTRYLIST,
+        _: ULONG_PTR,
+        _: sys::LPMAPIPROGRESS,
+        _: ULONG,
+    ) -> HRESULT {
+        // SAFETY: DeleteMessages' contract.
+        let Some(ids) = (unsafe { entry_list(lpMsgList) }) else {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        };
+        let mut all = true;
+        for bytes in ids {
+            let removed = {
+                let mut saved = self.shared.associated.lock().unwrap();
+                let at = saved.iter().position(|(n, _)| bytes == id(b'A', *n));
+                at.map(|i| saved.remove(i))
+            };
+            match removed {
+                Some((n, row)) => {
+                    let row = associated_row(self.shared.bug, n, row);
+                    notify_tables(&self.shared, true, sys::TABLE_ROW_DELETED, &row);
+                }
+                None => all = false,
+            }
+        }
+        if all {
+            sys::S_OK
+        } else {
+            sys::MAPI_W_PARTIAL_COMPLETION
+        }
+    }
+
+    unsafe fn SetReadFlags(
+        &self,
+        lpMsgList: sys::LPENTRYLIST,
+        _: ULONG_PTR,
+        _: sys::LPMAPIPROGRESS,
+        ulFlags: ULONG,
+    ) -> HRESULT {
+        let change = match read_change(self.shared.bug, ulFlags) {
+            Ok(c) => c,
+            Err(hr) => return hr,
+        };
+        // SAFETY: SetReadFlags' contract.
+        let ids = unsafe { entry_list(lpMsgList) }
+            .unwrap_or_else(|| (0..3u8).map(|n| id(b'M', n)).collect());
+        let mut all = true;
+        for bytes in ids {
+            match (0..3u8).find(|&n| bytes == id(b'M', n)) {
+                Some(n) => {
+                    if let Some(read) = change {
+                        mark(&self.shared, n, read);
+                    }
+                }
+                None => all = false,
+            }
+        }
+        if all {
+            sys::S_OK
+        } else {
+            sys::MAPI_W_PARTIAL_COMPLETION
+        }
+    }
+}
+
+/// An associated message of the inbox: made by `CreateMessage(MAPI_ASSOCIATED)` (not
+/// saved yet) or opened by its entry identifier.
+#[mapi_object(IMessage)]
+struct FixtureAssociated {
+    shared: Arc<Shared>,
+    /// Its number, once saved.
+    saved: Mutex<Option<u8>>,
+    /// The values set on it.
+    values: Mutex<Row>,
+}
+
+impl sys::IMAPIProp_Impl for FixtureAssociated {
+    unsafe fn GetProps(
+        &self,
+        lpPropTagArray: sys::LPSPropTagArray,
+        _: ULONG,
+        lpcValues: *mut ULONG,
+        lppPropArray: *mut sys::LPSPropValue,
+    ) -> HRESULT {
+        let values = self.values.lock().unwrap().clone();
+        let mut owned = match *self.saved.lock().unwrap() {
+            Some(n) => associated_row(self.shared.bug, n, values),
+            None => values,
+        };
+        owned.retain(|(t, _)| *t != sys::PR_INSTANCE_KEY);
+        owned.push((sys::PR_STORE_SUPPORT_MASK, props::OwnedValue::Long(MASK)));
+        // SAFETY: GetProps' contract.
+        unsafe {
+            answer_owned(
+                self.shared.allocators,
+                lpPropTagArray,
+                &owned,
+                lpcValues,
+                lppPropArray,
+            )
+        }
+    }
+
+    unsafe fn SetProps(
+        &self,
+        cValues: ULONG,
+        lpPropArray: sys::LPSPropValue,
+        lppProblems: *mut sys::LPSPropProblemArray,
+    ) -> HRESULT {
+        null_out!(lppProblems);
+        // SAFETY: `cValues` values (SetProps' contract).
+        let Ok(given) = (unsafe { props::Props::from_raw(lpPropArray, cValues) }) else {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        };
+        let mut values = self.values.lock().unwrap();
+        for p in given.iter() {
+            values.retain(|(t, _)| *t != p.tag());
+            values.push((p.tag(), props::OwnedValue::from(p.value())));
+        }
+        sys::S_OK
+    }
+
+    unsafe fn SaveChanges(&self, _: ULONG) -> HRESULT {
+        let values = self.values.lock().unwrap().clone();
+        let mut saved = self.saved.lock().unwrap();
+        let n = match *saved {
+            Some(n) => n,
+            None => {
+                let mut next = self.shared.next_associated.lock().unwrap();
+                let n = *next;
+                *next += 1;
+                *saved = Some(n);
+                n
+            }
+        };
+        let added = {
+            let mut all = self.shared.associated.lock().unwrap();
+            match all.iter_mut().find(|(m, _)| *m == n) {
+                Some((_, row)) => {
+                    *row = values.clone();
+                    false
+                }
+                None => {
+                    all.push((n, values.clone()));
+                    true
+                }
+            }
+        };
+        let event = if added {
+            sys::TABLE_ROW_ADDED
+        } else {
+            sys::TABLE_ROW_MODIFIED
+        };
+        let row = associated_row(self.shared.bug, n, values);
+        notify_tables(&self.shared, true, event, &row);
+        sys::S_OK
+    }
+}
+
+impl sys::IMessage_Impl for FixtureAssociated {}
 
 #[mapi_object(IMAPITable)]
 struct FixtureTable {
     shared: Arc<Shared>,
     rows: Vec<Vec<(ULONG, props::OwnedValue)>>,
     state: Mutex<TableState>,
+    /// For the inbox's contents tables, whether it is the associated one: its sinks hear
+    /// the changes. (A row read from it stays as it was: the harness reads fresh tables.)
+    watched: Option<bool>,
+    /// Its `Advise` connections, dropped with it.
+    connections: Mutex<Vec<ULONG_PTR>>,
+}
+
+impl Drop for FixtureTable {
+    fn drop(&mut self) {
+        let mut sinks = self.shared.table_sinks.lock().unwrap();
+        for c in self.connections.lock().unwrap().drain(..) {
+            sinks.remove(&c);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -945,6 +1378,58 @@ impl sys::IMAPITable_Impl for FixtureTable {
                 sys::S_OK
             }
             Err(hr) => hr,
+        }
+    }
+
+    unsafe fn Advise(
+        &self,
+        ulEventMask: ULONG,
+        lpAdviseSink: sys::LPMAPIADVISESINK,
+        lpulConnection: *mut ULONG_PTR,
+    ) -> HRESULT {
+        null_out!(lpulConnection);
+        let Some(associated) = self.watched else {
+            return sys::MAPI_E_NO_SUPPORT;
+        };
+        if lpulConnection.is_null() || ulEventMask != sys::fnevTableModified {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        }
+        // SAFETY: a live sink for the call, kept with a reference of our own.
+        let Some(sink) = (unsafe { lpAdviseSink.to_owned() }) else {
+            return sys::MAPI_E_INVALID_PARAMETER;
+        };
+        let connection = {
+            let mut next = self.shared.next.lock().unwrap();
+            *next += 1;
+            *next
+        };
+        // SAFETY: the harness's sinks are free-threaded.
+        let sink = unsafe { FreeThreaded::new(sink) };
+        self.shared
+            .table_sinks
+            .lock()
+            .unwrap()
+            .insert(connection, (associated, sink));
+        self.connections.lock().unwrap().push(connection);
+        // SAFETY: non-null and writable.
+        unsafe { *lpulConnection = connection };
+        sys::S_OK
+    }
+
+    unsafe fn Unadvise(&self, ulConnection: ULONG_PTR) -> HRESULT {
+        self.connections
+            .lock()
+            .unwrap()
+            .retain(|&c| c != ulConnection);
+        match self
+            .shared
+            .table_sinks
+            .lock()
+            .unwrap()
+            .remove(&ulConnection)
+        {
+            Some(_) => sys::S_OK,
+            None => sys::MAPI_E_NOT_FOUND,
         }
     }
 
@@ -1170,5 +1655,45 @@ fn attachments_and_recipients_that_disagree_are_caught() {
         seen[1][0].contains("2 rows with PR_ROWID [0, 0] (one each, distinct)"),
         "{:?}",
         seen[1]
+    );
+}
+
+#[test]
+fn associated_rows_without_their_flag_are_caught_by_associated_view() {
+    let seen = caught_by(Bug::UnflaggedAssociatedRows, "associated-view");
+    assert_eq!(
+        seen,
+        [
+            "the view's row in the associated contents table has PR_MESSAGE_FLAGS Some(0), without MSGFLAG_ASSOCIATED",
+            "the saved view, opened by its PR_ENTRYID, has PR_MESSAGE_FLAGS Some(0), without MSGFLAG_ASSOCIATED",
+        ]
+    );
+}
+
+#[test]
+fn a_forbidden_read_flag_combination_taken_is_caught_by_read_flag() {
+    let seen = caught_by(Bug::ReadFlagTakesBadFlags, "read-flag");
+    assert_eq!(
+        seen,
+        [
+            "SetReadFlag(CLEAR_READ_FLAG | SUPPRESS_RECEIPT) answered S_OK, not MAPI_E_INVALID_PARAMETER",
+            "IMAPIFolder::SetReadFlags([the message], CLEAR_READ_FLAG | SUPPRESS_RECEIPT) answered S_OK, not MAPI_E_INVALID_PARAMETER",
+        ]
+    );
+}
+
+#[test]
+fn table_notifications_keyed_by_entry_id_are_caught_by_table_notifications() {
+    // The message marked read: a TABLE_ROW_MODIFIED, but not for its row's instance key.
+    // The view saved: a TABLE_ROW_ADDED whose propIndex is not its row's instance key.
+    let seen = caught_by(Bug::NotificationIndexIsEntryId, "table-notifications");
+    let message = "[00, 00, 00, 00, 66, 69, 78, 74, 75, 72, 65, 3a, 4d, 00]";
+    let view = "[00, 00, 00, 00, 66, 69, 78, 74, 75, 72, 65, 3a, 41, 01]";
+    assert_eq!(
+        seen,
+        [
+            format!("the inbox's contents table: no TABLE_ROW_MODIFIED with the row's PR_INSTANCE_KEY [00, 00, 00, 00] within 2 s of SetReadFlag (the sink heard TABLE_ROW_MODIFIED, the first with propIndex {message})"),
+            format!("the inbox's associated contents table: the saved view's TABLE_ROW_ADDED has propIndex {view}, its row PR_INSTANCE_KEY [a0, 01, 00, 00]"),
+        ]
     );
 }

@@ -53,7 +53,7 @@ fn the_command_installs_the_sample_store_through_its_service_entry_and_passes() 
     );
     assert!(stdout.contains("pass  mapisvc-registers"), "{stdout}");
     assert!(
-        stdout.ends_with("31 passed, 0 failed, 0 not applicable\n"),
+        stdout.ends_with("34 passed, 0 failed, 0 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();

@@ -4,9 +4,8 @@
 //! message service: `ServiceEntry` creates and configures it with the folder's path, and
 //! the logon uses the store entry id it wrote.
 //!
-//! Written on the store framework, the sample passes every rule; notifications are not
-//! the framework's yet (`Advise` answers `MAPI_E_NO_SUPPORT`), so their rule does not
-//! apply. (Before the framework it failed five: folders without `PR_RECORD_KEY`, hierarchy
+//! Written on the store framework, the sample passes every rule, notifications, views
+//! saved as associated messages and messages marked read included. (Before the framework it failed five: folders without `PR_RECORD_KEY`, hierarchy
 //! rows without `PR_INSTANCE_KEY`, no `PR_STORE_SUPPORT_MASK` on folders and messages, no
 //! status row, and out-pointers left after `SpoolerLogon` and `QueryRows(0)`.)
 

@@ -106,7 +106,7 @@ fn the_harness_under_wine_installs_and_passes_the_sample_store_dll() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.ends_with("31 passed, 0 failed, 0 not applicable\n"),
+        stdout.ends_with("34 passed, 0 failed, 0 not applicable\n"),
         "{stdout}"
     );
     let report: serde_json::Value =
