@@ -366,9 +366,9 @@ impl<B: Backend> ContentsSource<B> {
                 if flags_asked {
                     let given = summary::flags_of(theirs);
                     let flags = summary.map_or(given, |s| s.flags(given));
-                    if let Some(f) = self.keep.flags(&self.folder_key, id, flags) {
-                        extra.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
-                    }
+                    // As on the message: none given reads as 0.
+                    let f = self.keep.flags(&self.folder_key, id, flags).unwrap_or(0);
+                    extra.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
                 }
                 all.extend(
                     extra

@@ -67,7 +67,7 @@ pub struct MessageObject<B: Backend> {
     id: Vec<u8>,
     kind: Kind,
     /// The backend's `PR_MESSAGE_FLAGS` when it opened.
-    flags: Option<i32>,
+    flags: Mutex<Option<i32>>,
     /// Its summary, computed when it opened (none when the backend gives it:
     /// [`Backend::GIVES_SUMMARY`]).
     summary: Option<Summary>,
@@ -147,7 +147,7 @@ impl<B: Backend> MessageObject<B> {
                 cells: Mutex::new(cells),
                 writable: AtomicBool::new(writable),
             },
-            flags: None,
+            flags: Mutex::new(None),
             summary: None,
             last_error: LastError::default(),
         })
@@ -164,7 +164,7 @@ impl<B: Backend> MessageObject<B> {
             node,
             id,
             kind,
-            flags: None,
+            flags: Mutex::new(None),
             summary: None,
             last_error: LastError::default(),
         };
@@ -176,12 +176,18 @@ impl<B: Backend> MessageObject<B> {
             .message_properties(&folder, &message.id, &mut |props| {
                 flags = summary::flags_of(props);
             })?;
-        message.flags = flags;
+        message.flags = Mutex::new(flags);
         if !B::GIVES_SUMMARY {
             let backend = message.ctx.backend();
             message.summary = Some(Summary::of(&**backend, &folder, &message.id)?);
         }
         Ok(Object::new(message))
+    }
+
+    /// The backend's `PR_MESSAGE_FLAGS`, as read when it opened (and as a read state
+    /// the backend keeps changed it since).
+    fn backend_flags(&self) -> Option<i32> {
+        *self.flags.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The key of its folder (where the store keeps what it keeps for it).
@@ -468,23 +474,22 @@ impl<B: Backend> MessageObject<B> {
                 match &self.summary {
                     Some(summary) => {
                         computed.extend(summary.properties());
-                        summary.flags(self.flags)
+                        summary.flags(self.backend_flags())
                     }
-                    None => self.flags,
+                    None => self.backend_flags(),
                 }
             }
             Kind::Embedded => match &self.summary {
                 Some(summary) => {
                     computed.extend(summary.properties());
-                    summary.flags(self.flags)
+                    summary.flags(self.backend_flags())
                 }
-                None => self.flags,
+                None => self.backend_flags(),
             },
         };
-        let flags = self.ctx.keep().flags(&folder, &self.id, flags);
-        if let Some(flags) = flags {
-            computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags)));
-        }
+        // Every message has flags (PidTagMessageFlags): none given reads as 0, unread.
+        let flags = self.ctx.keep().flags(&folder, &self.id, flags).unwrap_or(0);
+        computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags)));
         Ok(computed)
     }
 
@@ -772,7 +777,13 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
             let folder = self.folder_key();
             let kept_by_backend =
                 !self.is_kept() && self.ctx.backend().set_read_state(&folder, &self.id, read)?;
-            if !kept_by_backend {
+            if kept_by_backend {
+                // The backend shows it from now on: so does this object.
+                let mut flags = self.flags.lock().unwrap_or_else(|p| p.into_inner());
+                let bit = sys::MSGFLAG_READ as i32;
+                let f = flags.unwrap_or(0);
+                *flags = Some(if read { f | bit } else { f & !bit });
+            } else {
                 self.ctx.keep().set_read_state(&folder, &self.id, read)?;
             }
             self.ctx.raise(Change::MessageModified {
