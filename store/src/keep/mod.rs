@@ -173,7 +173,12 @@ impl Keep {
 
     /// The read state kept for message `id` of `folder`, if any.
     pub fn read_state(&self, folder: &[u8], id: &[u8]) -> Option<bool> {
-        self.state().read.get(&key(folder, id)).copied()
+        let state = self.state();
+        if state.read.is_empty() {
+            // No key made: a contents table asks this for every row.
+            return None;
+        }
+        state.read.get(&key(folder, id)).copied()
     }
 
     /// Keeps message `id` of `folder` read or unread.
