@@ -11,8 +11,8 @@
 //! | `PR_STORE_RECORD_KEY` | the store's `MAPIUID` | the same | the same |
 //! | `PR_PARENT_ENTRYID` | | the parent folder's (the root's is its own) | its folder's |
 //! | `PR_OBJECT_TYPE` | `MAPI_STORE` | `MAPI_FOLDER` | `MAPI_MESSAGE` |
-//! | `PR_ACCESS` | | `MAPI_ACCESS_READ`, `MAPI_ACCESS_CREATE_ASSOCIATED` | `MAPI_ACCESS_READ` (an associated message the store keeps: also `MODIFY`, `DELETE`) |
-//! | `PR_ACCESS_LEVEL` | | 0 (read-only) | 0 (read-only) |
+//! | `PR_ACCESS` | | `MAPI_ACCESS_READ`, `MAPI_ACCESS_CREATE_ASSOCIATED` | `MAPI_ACCESS_READ` here; on the message object also `MODIFY` (the store keeps changes), and `DELETE` for an associated message the store keeps |
+//! | `PR_ACCESS_LEVEL` | | 0 | 0; on a message opened with `MAPI_MODIFY`, `MAPI_MODIFY` |
 //! | `PR_STORE_SUPPORT_MASK` | the mask | the store's | the store's |
 //!
 //! The store's entry id is the one `IMAPISupport::WrapStoreEntryID` gave at logon (MAPI's
