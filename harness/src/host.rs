@@ -72,6 +72,13 @@ pub struct Config {
     /// its sections are checked and copied into the profile as MAPI copies them, and
     /// the entry point is the export its `PR_SERVICE_ENTRY_NAME` names.
     pub mapisvc: Option<MapiSvc>,
+    /// For a [`Provider::Library`]: a first pass plays only the `sync` scenario and, as
+    /// soon as the sync's done event is signalled, releases the store, the logon object
+    /// and the provider (`StoreLogoff`, `Logoff`, `Shutdown`, in MAPI's order) and
+    /// unloads the library (`dlclose`, `FreeLibrary`); then the library is loaded again
+    /// and the run plays its scenarios as usual (rule `unload-after-done`). The other
+    /// faults apply to the second pass only.
+    pub unload_after_done: bool,
 }
 
 impl Config {
@@ -89,6 +96,7 @@ impl Config {
             cancel_sync: false,
             service: None,
             mapisvc: None,
+            unload_after_done: false,
         }
     }
 
@@ -130,14 +138,39 @@ pub(crate) fn free(p: *mut c_void) {
 
 /// Runs the harness: plays MAPI and the scenarios against the provider and reports
 /// every rule.
-pub fn run(mut config: Config) -> Report {
+pub fn run(config: Config) -> Report {
+    if config.unload_after_done {
+        return crate::unload::run(config);
+    }
+    let mut library = None;
+    let (report, _) = play(config, &mut library);
+    // Unloaded last: the provider's objects live in it.
+    drop(library);
+    report
+}
+
+/// One pass: the provider started, the scenarios played, everything released; the
+/// library it loaded is left in `library`, for the caller to unload. Also says whether
+/// the sync's done event was signalled (`None`: no sync got that far).
+pub(crate) fn play(
+    mut config: Config,
+    library: &mut Option<libloading::Library>,
+) -> (Report, Option<bool>) {
+    let mut done_signalled = None;
+    let report = play_into(&mut config, library, &mut done_signalled);
+    (report, done_signalled)
+}
+
+fn play_into(
+    config: &mut Config,
+    library: &mut Option<libloading::Library>,
+    done_signalled: &mut Option<bool>,
+) -> Report {
     let session = alloc::session();
     let source = std::mem::replace(&mut config.provider, Provider::Library(PathBuf::new()));
     let mut report = Report::new(rules::ALL);
     let allocators = session.allocators();
-    // The library stays loaded until the end (the provider's objects live in it).
-    let mut library = None;
-    let provider = match start(source, allocators, &mut library, &mut report) {
+    let provider = match start(source, allocators, library, &mut report) {
         Some(p) => p,
         None => {
             memory_checks(session, &mut report);
@@ -180,12 +213,12 @@ pub fn run(mut config: Config) -> Report {
             Ok(r) => Some(r),
             Err(e) => {
                 report.error(e);
-                return finish(report, session, provider, support, library);
+                return finish(report, session, provider, support);
             }
         },
         (Some(_), None) => {
             report.error("a MAPISVC.INF is read for a service step: give the service too");
-            return finish(report, session, provider, support, library);
+            return finish(report, session, provider, support);
         }
     };
     if let Some(service) = &service {
@@ -203,7 +236,7 @@ pub fn run(mut config: Config) -> Report {
                 &rules::SERVICE_ENTRY,
                 format!("the provider exports no {name}"),
             );
-            return finish(report, session, provider, support, library);
+            return finish(report, session, provider, support);
         }
         match service::configure(entry, &support, &service.props, &mut report) {
             Some(id) => config.store_entry_id = id,
@@ -217,12 +250,12 @@ pub fn run(mut config: Config) -> Report {
                         count.saturating_sub(1)
                     )
                 });
-                return finish(report, session, provider, support, library);
+                return finish(report, session, provider, support);
             }
         }
     }
 
-    if let Some((logon, store)) = logon(&provider, &support, &config, &mut report) {
+    if let Some((logon, store)) = logon(&provider, &support, config, &mut report) {
         if service.is_some() {
             report.pass(&rules::STORE_SECTION);
         }
@@ -230,7 +263,7 @@ pub fn run(mut config: Config) -> Report {
         report.check(&rules::STATUS_ROW, !row.is_empty(), || {
             "Logon returned without calling IMAPISupport::ModifyStatusRow".to_owned()
         });
-        spooler_logon(&provider, &support, &config, &mut report);
+        spooler_logon(&provider, &support, config, &mut report);
         let mut ctx = scenarios::Ctx {
             report: &mut report,
             provider: &provider,
@@ -240,8 +273,10 @@ pub fn run(mut config: Config) -> Report {
             sinks: Vec::new(),
             events: event_ops(library.as_ref()),
             cancel_sync: config.cancel_sync,
+            done_signalled: None,
         };
         scenarios::run_all(&mut ctx, &config.scenarios);
+        *done_signalled = ctx.done_signalled;
         let sinks = std::mem::take(&mut ctx.sinks);
         // Outlook logs the store off and releases it; MAPI logs the provider off.
         store_logoff(&mut report, &support, store);
@@ -273,7 +308,7 @@ pub fn run(mut config: Config) -> Report {
             )
         });
     }
-    finish(report, session, provider, support, library)
+    finish(report, session, provider, support)
 }
 
 /// `IMsgStore::StoreLogoff(LOGOFF_ORDERLY)`, then the store's last release: the flags
@@ -317,7 +352,6 @@ fn finish(
     session: alloc::Session,
     provider: sys::IMSProvider,
     support: Object<Support>,
-    library: Option<libloading::Library>,
 ) -> Report {
     let mut flags: ULONG = 0;
     // SAFETY: a live provider; a writable flags word.
@@ -330,7 +364,6 @@ fn finish(
     release_last(&mut report, "provider", provider);
     drop(support);
     memory_checks(session, &mut report);
-    drop(library);
     report
 }
 

@@ -44,6 +44,7 @@ pub mod scenarios;
 pub mod service;
 mod subobjects;
 pub mod support;
+mod unload;
 
 pub use host::{run, Config, Provider};
 pub use mapisvc::MapiSvc;

@@ -65,6 +65,11 @@ struct Args {
     /// read-flag, advise, sync.
     #[arg(long = "scenario", value_parser = parse_scenario)]
     scenarios: Vec<Scenario>,
+    /// First play the sync and, as soon as its done event is signalled, release the
+    /// store, the logon object and the provider and unload the library; then load it
+    /// again and play the scenarios (rule unload-after-done).
+    #[arg(long)]
+    unload_after_done: bool,
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
@@ -133,6 +138,7 @@ fn main() -> ExitCode {
     }
     config.profile_name = args.profile;
     config.fail_allocation = args.fail_allocation;
+    config.unload_after_done = args.unload_after_done;
     if !args.scenarios.is_empty() {
         config.scenarios = args.scenarios;
     }

@@ -181,6 +181,14 @@ impl Report {
         self.notes.extend(other.notes);
     }
 
+    /// [`merge`](Report::merge), each of `other`'s notes after `prefix`.
+    pub(crate) fn merge_prefixed(&mut self, mut other: Report, prefix: &str) {
+        for note in &mut other.notes {
+            note.insert_str(0, prefix);
+        }
+        self.merge(other);
+    }
+
     /// A note on the run (not a rule's outcome): a scenario that could not run, and why.
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());

@@ -279,18 +279,34 @@ pub static STORE_SECTION: Rule = Rule {
     says: "A configured store's profile section holds PR_ENTRYID, the store's entry identifier wrapped by IMAPISupport::WrapStoreEntryID, with PR_DISPLAY_NAME, PR_MDB_PROVIDER and PR_RECORD_KEY, and Logon accepts that identifier unwrapped.",
 };
 
+/// The provider library survives being unloaded right after a sync's done event.
+/// Checked only in a run with [`Config::unload_after_done`](crate::Config::unload_after_done),
+/// so not in [`ALL`].
+pub static UNLOAD_AFTER_DONE: Rule = Rule {
+    name: "unload-after-done",
+    source: "Shutting Down a Service Provider",
+    says: "Once the sync's done event is signalled and the store, the logon object and the provider are released (StoreLogoff, Logoff, Shutdown), MAPI may free the provider's DLL (FreeLibrary): nothing of the provider may run after that, and the DLL loaded again starts, logs on and plays the scenarios as before.",
+};
+
+/// The rules fault injection adds to a run's report.
+pub static FAULTS: &[&Rule] = &[&UNLOAD_AFTER_DONE];
+
 /// The rule named `name`.
 pub fn by_name(name: &str) -> Option<&'static Rule> {
-    ALL.iter().copied().find(|r| r.name == name)
+    ALL.iter().chain(FAULTS).copied().find(|r| r.name == name)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn names_are_unique() {
-        let mut names: Vec<_> = super::ALL.iter().map(|r| r.name).collect();
+        let mut names: Vec<_> = super::ALL
+            .iter()
+            .chain(super::FAULTS)
+            .map(|r| r.name)
+            .collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), super::ALL.len());
+        assert_eq!(names.len(), super::ALL.len() + super::FAULTS.len());
     }
 }

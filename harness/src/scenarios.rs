@@ -56,6 +56,9 @@ pub struct Ctx<'a> {
     pub events: Option<EventOps>,
     /// The progress callback cancels (answers `MAPI_E_USER_CANCEL` to `Progress`).
     pub cancel_sync: bool,
+    /// Set by the `sync` scenario once a sync was started: whether its done event was
+    /// signalled (`false` also when there was no event, or no way to wait for it).
+    pub done_signalled: Option<bool>,
 }
 
 /// Properties read back: tag and value.
@@ -1533,6 +1536,8 @@ fn sync(ctx: &mut Ctx<'_>) {
             name(hr)
         ));
     } else {
+        // Until the done event is seen signalled, the sync thread may still run.
+        ctx.done_signalled = Some(false);
         let calls = told.calls.lock().unwrap_or_else(|e| e.into_inner());
         let (calls, timeout) = told
             .done
@@ -1586,6 +1591,7 @@ fn sync(ctx: &mut Ctx<'_>) {
                         // Signalled once the sync thread has released what it held.
                         let ms = SYNC_TIMEOUT.as_millis() as ULONG;
                         let signalled = (ops.wait)(event, ms);
+                        ctx.done_signalled = Some(signalled);
                         ctx.report
                             .check(&rules::SYNC_ENDS_WITH_DONE, signalled, || {
                                 format!(
