@@ -1285,24 +1285,16 @@ fn body_stream(report: &mut Report, what: &str, message: &sys::IMessage) {
         );
         return;
     };
-    let mut read = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    while read.len() < BODY_LIMIT {
-        let mut n: ULONG = 0;
-        // SAFETY: a writable buffer of its length and a writable count.
-        let hr = unsafe { stream.Read(buf.as_mut_ptr().cast(), buf.len() as ULONG, &mut n) };
-        if hr < 0 {
+    let read = match crate::subobjects::read_all(&stream, BODY_LIMIT) {
+        Ok(read) => read,
+        Err(hr) => {
             report.fail(
                 &rules::BODY_STREAM,
                 format!("{label}: IStream::Read answered {}", name(hr)),
             );
             return;
         }
-        if n == 0 {
-            break;
-        }
-        read.extend_from_slice(&buf[..(n as usize).min(buf.len())]);
-    }
+    };
     let same = read == expected || read.strip_suffix(&[0, 0]) == Some(&expected[..]);
     report.check(&rules::BODY_STREAM, same, || {
         format!(

@@ -36,11 +36,12 @@ fn text(props: &PropList, tag: ULONG) -> Option<String> {
     })
 }
 
-/// Reads `stream` to its end (at most [`DATA_LIMIT`] bytes), or the failing HRESULT.
-fn read_all(stream: &sys::IStream) -> Result<Vec<u8>, HRESULT> {
+/// Reads `stream` to its end, stopping once `limit` bytes are read (a body or an
+/// attachment beyond it is not compared), or the failing HRESULT.
+pub(crate) fn read_all(stream: &sys::IStream, limit: usize) -> Result<Vec<u8>, HRESULT> {
     let mut read = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
-    while read.len() < DATA_LIMIT {
+    while read.len() < limit {
         let mut n: ULONG = 0;
         // SAFETY: a writable buffer of its length and a writable count.
         let hr = unsafe { stream.Read(buf.as_mut_ptr().cast(), buf.len() as ULONG, &mut n) };
@@ -261,7 +262,7 @@ fn by_value(report: &mut Report, label: &str, prop: &sys::IMAPIProp, props: &Pro
             return;
         }
     };
-    let data = match read_all(&stream) {
+    let data = match read_all(&stream, DATA_LIMIT) {
         Ok(d) => d,
         Err(hr) => {
             report.fail(
