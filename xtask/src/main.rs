@@ -275,6 +275,20 @@ const STORE_UNSAFE_TESTS: [&str; 11] = [
     "streams",
 ];
 
+/// The part of [`STORE_UNSAFE_TESTS`] the second and third Miri runs (Tree Borrows, 32-bit)
+/// take: the tests whose objects read and write the caller's MAPI structures (tables,
+/// restrictions, rows, property values, streams, names). The rest (logon, logoff,
+/// notifications, read state, the service entry, status) go through the same code and run
+/// under Stacked Borrows and valgrind; leaving them out of the other two runs keeps the
+/// whole test command within its 30 minutes.
+const STORE_UNSAFE_CORE: [&str; 5] = [
+    "table_object",
+    "store_objects",
+    "attachments",
+    "named",
+    "streams",
+];
+
 /// `--test NAME` for each of `tests`.
 fn test_args<'a>(tests: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     tests.into_iter().flat_map(|t| ["--test", t]).collect()
@@ -427,7 +441,15 @@ fn miri() -> Result<(u64, u64), Fail> {
                 "mapi-sync-store",
             ])
             .args(target.map(|t| ["--target", t]).into_iter().flatten())
-            .args(test_args(STORE_UNSAFE_TESTS))
+            .args(test_args(
+                if model == "Stacked Borrows" {
+                    &STORE_UNSAFE_TESTS[..]
+                } else {
+                    &STORE_UNSAFE_CORE[..]
+                }
+                .iter()
+                .copied(),
+            ))
             .env(
                 "MIRIFLAGS",
                 format!(
