@@ -180,6 +180,22 @@ impl Stream {
         }
     }
 
+    /// Reads the value from the seek pointer to its end, moving the pointer there: how
+    /// the provider's own code reads a stream it was handed (a copy of an attachment).
+    pub fn read_to_end(&self) -> io::Result<Vec<u8>> {
+        let mut all = Vec::new();
+        let mut buf = vec![0; CHUNK];
+        loop {
+            let n = self
+                .read_at_pointer(&mut buf)
+                .map_err(|hr| io::Error::other(format!("reading the stream failed: {hr:#010x}")))?;
+            if n == 0 {
+                return Ok(all);
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+    }
+
     fn data(&self) -> MutexGuard<'_, Box<dyn Source>> {
         // A panic in the value's Read, Write or Seek (caught at the vtable) poisons the
         // lock; every call seeks before it reads or writes, so the data is still usable.

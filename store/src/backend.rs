@@ -270,6 +270,58 @@ pub trait Backend: Send + Sync + 'static {
         Ok(false)
     }
 
+    /// Whether the backend writes messages: [`save_message`](Backend::save_message) and
+    /// [`delete_message`](Backend::delete_message) are implemented. When it does, the
+    /// store says so (`STORE_CREATE_OK | STORE_MODIFY_OK` in `PR_STORE_SUPPORT_MASK`
+    /// instead of `STORE_READONLY`) and `IMAPIFolder::CreateMessage` makes normal
+    /// messages; when not (the default), `CreateMessage` answers `MAPI_E_NO_ACCESS` at
+    /// once, before a client composes what it could not save.
+    const WRITES_MESSAGES: bool = false;
+
+    /// Writes message `data` into folder `folder` (see [`write`](crate::write)): a new
+    /// message when `id` is `None` (`IMAPIFolder::CreateMessage` then `SaveChanges`, or a
+    /// copy `CopyMessages` makes), else message `id` replaced whole (a message made by
+    /// this store saved again). Returns the message's id (a replaced message's may
+    /// change: a Maildir file renamed). The store then shows it in the folder's contents
+    /// table and tells the table's clients. `MAPI_E_NO_ACCESS`, the default, for a
+    /// backend that keeps no messages a client makes.
+    fn save_message(
+        &self,
+        folder: &[u8],
+        id: Option<&[u8]>,
+        data: &crate::write::MessageData<'_>,
+    ) -> Result<Vec<u8>> {
+        let _ = (folder, id, data);
+        Err(mapi_sync_runtime::Error::with_message(
+            mapi_sync_runtime::sys::MAPI_E_NO_ACCESS,
+            "the store keeps no new messages",
+        ))
+    }
+
+    /// Deletes message `id` of folder `folder` (`IMAPIFolder::DeleteMessages`, a move's
+    /// second half). `MAPI_E_NOT_FOUND` for a message already gone;
+    /// `MAPI_E_NO_ACCESS`, the default, for a backend whose messages cannot be deleted.
+    fn delete_message(&self, folder: &[u8], id: &[u8]) -> Result<()> {
+        let _ = (folder, id);
+        Err(mapi_sync_runtime::Error::with_message(
+            mapi_sync_runtime::sys::MAPI_E_NO_ACCESS,
+            "the store's messages cannot be deleted",
+        ))
+    }
+
+    /// Moves message `id` of folder `folder` into folder `to`
+    /// (`CopyMessages(MESSAGE_MOVE)`), returning its id there. The default reads it
+    /// whole ([`WholeMessage::read`](crate::write::WholeMessage::read)), saves it in `to`
+    /// with [`save_message`](Backend::save_message) and deletes it with
+    /// [`delete_message`](Backend::delete_message); override it where the backend moves
+    /// in place (a file renamed, an IMAP `MOVE`).
+    fn move_message(&self, folder: &[u8], id: &[u8], to: &[u8]) -> Result<Vec<u8>> {
+        let whole = crate::write::WholeMessage::read(self, folder, id)?;
+        let new = whole.as_data(|data| self.save_message(to, None, data))?;
+        self.delete_message(folder, id)?;
+        Ok(new)
+    }
+
     /// The named-property map the store kept from earlier logons (see
     /// [`named`](crate::named)): each name with its identifier (`0x8000` to `0xFFFE`).
     /// The default keeps none: names are mapped afresh at each logon.

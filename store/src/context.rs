@@ -390,6 +390,9 @@ impl<B: Backend> StoreContext<B> {
         let tree = self.tree();
         let layout = tree.layout();
         let mut out = identity::store(self.info.uid, tree.store_entry_id(), self.info.mdb_provider);
+        if B::WRITES_MESSAGES {
+            identity::writes_messages(&mut out);
+        }
         out.extend(
             layout
                 .store_properties()

@@ -45,6 +45,21 @@ pub const STORE_SUPPORT_MASK: ULONG = sys::STORE_UNICODE_OK
     | sys::STORE_SORT_OK
     | sys::STORE_READONLY;
 
+/// `PR_STORE_SUPPORT_MASK` of a store whose backend writes messages
+/// ([`Backend::WRITES_MESSAGES`](crate::backend::Backend::WRITES_MESSAGES)): messages
+/// can be made and changed (`STORE_CREATE_OK`, `STORE_MODIFY_OK`), not `STORE_READONLY`.
+pub const WRITABLE_SUPPORT_MASK: ULONG =
+    (STORE_SUPPORT_MASK & !sys::STORE_READONLY) | sys::STORE_CREATE_OK | sys::STORE_MODIFY_OK;
+
+/// `computed` with the support mask of a store whose backend writes messages.
+pub fn writes_messages(computed: &mut [Computed]) {
+    for (tag, value) in computed {
+        if *tag == sys::PR_STORE_SUPPORT_MASK {
+            *value = OwnedValue::Long(WRITABLE_SUPPORT_MASK as i32);
+        }
+    }
+}
+
 /// The store's computed properties. `entry_id` is the store's entry id as it is handed
 /// out (wrapped), `mdb_provider` the provider's `MAPIUID`.
 pub fn store(uid: StoreUid, entry_id: &[u8], mdb_provider: [u8; 16]) -> Vec<Computed> {

@@ -69,7 +69,12 @@
 //! | `IMsgStore::Advise`, `Unadvise` | nothing: `IMAPISupport::Subscribe`/`Unsubscribe`; the backend reports changes through the [`Events`](events::Events) [`connect`](backend::Backend::connect) gave it, which become `IMAPISupport::Notify` calls |
 //! | `IMAPITable::Advise` on a contents table | nothing: the table tells its sinks of the rows the backend's changes (and the store's own: read state, associated messages) add, modify or remove |
 //! | `SetProps`, `DeleteProps`, `SaveChanges` on the backend's messages (opened with `MAPI_MODIFY`) | nothing: the store's [`keep`] holds what was set or deleted and shows it over the backend's values |
-//! | other writes (`CreateMessage` of a normal message, `DeleteMessages` of the backend's, `CopyMessages`, `CreateAttach`, `ModifyRecipients`, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed) |
+//! | `CreateMessage` of a normal message, `SetProps`, `ModifyRecipients`, `SaveChanges` | [`save_message`](backend::Backend::save_message) at each `SaveChanges` (no id the first time, the message's after), when [`WRITES_MESSAGES`](backend::Backend::WRITES_MESSAGES); else `CreateMessage` answers `MAPI_E_NO_ACCESS` |
+//! | `DeleteMessages` of the backend's messages | [`delete_message`](backend::Backend::delete_message); what the store kept for the message is forgotten |
+//! | `CopyMessages` within the store | the message read whole ([`message_properties`](backend::Backend::message_properties), [`recipients`](backend::Backend::recipients), [`attachments`](backend::Backend::attachments) with their data), then [`save_message`](backend::Backend::save_message) in the destination |
+//! | `CopyMessages(MESSAGE_MOVE)` within the store | [`move_message`](backend::Backend::move_message) (by default a copy, then [`delete_message`](backend::Backend::delete_message)); what the store kept for the message goes with it |
+//! | `CopyMessages` into another store | nothing: MAPI's `IMAPISupport::CopyMessages` opens the messages here and copies them |
+//! | other writes (`CreateAttach`, `ModifyRecipients` of a saved message, writable streams, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed); a message the backend does not write is refused the same way |
 //!
 //! # A whole store
 //!
@@ -323,6 +328,7 @@ pub mod summary;
 pub mod table;
 pub mod tags;
 pub mod tree;
+pub mod write;
 
 /// What [`store_provider!`] expands to names. Not public API.
 #[doc(hidden)]

@@ -75,27 +75,30 @@ impl Summary {
     pub fn of<B: Backend>(backend: &B, folder: &[u8], id: &[u8]) -> Result<Summary> {
         let mut summary = Summary::default();
         backend.attachments(folder, id, &mut |_| summary.has_attach = true)?;
-        backend.recipients(folder, id, &mut |props| {
-            let kind = props.iter().find_map(|p| match p.value() {
-                PropValue::Long(k) if prop_id(p.tag()) == prop_id(sys::PR_RECIPIENT_TYPE) => {
-                    Some(k as ULONG & !(sys::MAPI_P1 | sys::MAPI_SUBMITTED))
-                }
-                _ => None,
-            });
-            let list = match kind {
-                Some(sys::MAPI_CC) => &mut summary.cc,
-                Some(sys::MAPI_BCC) => &mut summary.bcc,
-                Some(sys::MAPI_TO) => &mut summary.to,
-                _ => return,
-            };
-            if let Some(name) = shown_name(props) {
-                if !list.is_empty() {
-                    list.push_str("; ");
-                }
-                list.push_str(&name);
-            }
-        })?;
+        backend.recipients(folder, id, &mut |props| summary.add_recipient(props))?;
         Ok(summary)
+    }
+
+    /// Adds a recipient with properties `props` to the display lists.
+    pub fn add_recipient(&mut self, props: &[Prop<'_>]) {
+        let kind = props.iter().find_map(|p| match p.value() {
+            PropValue::Long(k) if prop_id(p.tag()) == prop_id(sys::PR_RECIPIENT_TYPE) => {
+                Some(k as ULONG & !(sys::MAPI_P1 | sys::MAPI_SUBMITTED))
+            }
+            _ => None,
+        });
+        let list = match kind {
+            Some(sys::MAPI_CC) => &mut self.cc,
+            Some(sys::MAPI_BCC) => &mut self.bcc,
+            Some(sys::MAPI_TO) => &mut self.to,
+            _ => return,
+        };
+        if let Some(name) = shown_name(props) {
+            if !list.is_empty() {
+                list.push_str("; ");
+            }
+            list.push_str(&name);
+        }
     }
 
     /// The summary's properties: `PR_HASATTACH` and the three display lists.

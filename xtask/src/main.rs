@@ -261,8 +261,9 @@ const RUST_HOST_TESTS: [&str; 7] = [
 
 /// The store framework's tests of its `ll/` module (its only unsafe code: the MAPI objects
 /// and the caller's restrictions and sort orders), which Miri and valgrind run too.
-const STORE_UNSAFE_TESTS: [&str; 11] = [
+const STORE_UNSAFE_TESTS: [&str; 12] = [
     "table_object",
+    "writes",
     "notifications",
     "attachments",
     "read_state",

@@ -325,6 +325,53 @@ impl Keep {
         }
         Ok(true)
     }
+
+    /// Forgets what is kept for the backend's message `id` of `folder` (its read state,
+    /// its changed properties): the message was deleted or moved away.
+    pub fn forget(&self, folder: &[u8], id: &[u8]) -> Result<()> {
+        let k = key(folder, id);
+        {
+            let state = self.state();
+            if !state.read.contains_key(&k) && !state.extra.contains_key(&k) {
+                return Ok(());
+            }
+        }
+        self.commit(|txn| {
+            txn.open_table(READ)?.remove(k.as_slice())?;
+            txn.open_table(EXTRA)?.remove(k.as_slice())?;
+            Ok(())
+        })?;
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        state.read.remove(&k);
+        state.extra.remove(&k);
+        Ok(())
+    }
+
+    /// Moves kept message `id` from folder `from` to folder `to`, in one commit; whether
+    /// it was there.
+    pub fn move_kept(&self, from: &[u8], id: &[u8], to: &[u8]) -> Result<bool> {
+        let Some(cells) = self.message(from, id) else {
+            return Ok(false);
+        };
+        let (old, new) = (key(from, id), key(to, id));
+        let bytes = encode(&cells);
+        self.commit(|txn| {
+            let mut table = txn.open_table(ASSOCIATED)?;
+            table.remove(old.as_slice())?;
+            table.insert(new.as_slice(), bytes.as_slice())?;
+            Ok(())
+        })?;
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = state.associated.get_mut(from) {
+            m.remove(id);
+        }
+        state
+            .associated
+            .entry(to.to_vec())
+            .or_default()
+            .insert(id.to_vec(), cells);
+        Ok(true)
+    }
 }
 
 /// Whether a kept change is a deletion: `PT_ERROR` with `MAPI_E_NOT_FOUND`.

@@ -13,8 +13,9 @@ use mapi_sync_runtime::sys::{
     LPENTRYLIST, LPMAPIERROR, LPMAPIFOLDER, LPMAPIPROGRESS, LPMAPITABLE, LPMESSAGE, LPTSTR,
     LPUNKNOWN, LPVOID, ULONG, ULONG_PTR,
 };
-use mapi_sync_runtime::{Error, Object, Out, Result};
+use mapi_sync_runtime::{Error, Object, Out, Result, This};
 
+use super::copy::{self, Destination};
 use super::entry::{self, open_entry_method, props_methods, LastError};
 use super::message::MessageObject;
 use super::table::TableObject;
@@ -29,6 +30,7 @@ use crate::tree::Node;
 /// A folder of the store.
 #[mapi_object(IMAPIFolder, crate = mapi_sync_runtime)]
 pub struct FolderObject<B: Backend> {
+    this: This<Self>,
     ctx: Arc<StoreContext<B>>,
     node: Node,
     last_error: LastError,
@@ -68,6 +70,7 @@ impl<B: Backend> FolderObject<B> {
     /// Folder `node` of `ctx`'s tree.
     pub fn new(ctx: Arc<StoreContext<B>>, node: Node) -> Object<FolderObject<B>> {
         Object::new(FolderObject {
+            this: This::new(),
             ctx,
             node,
             last_error: LastError::default(),
@@ -181,6 +184,48 @@ impl<B: Backend> FolderObject<B> {
             Ok(true) => sys::S_OK,
             Ok(false) => sys::MAPI_W_PARTIAL_COMPLETION,
             Err(e) => self.last_error.answer(Err(e)),
+        }
+    }
+
+    /// `CopyMessages` into another store's folder, through MAPI's support object
+    /// (`IMAPISupport::CopyMessages`, which opens each message here and copies it):
+    /// whether every message was copied. `MAPI_E_NO_SUPPORT` without a support object.
+    ///
+    /// # Safety
+    /// CopyMessages' contract for the arguments.
+    unsafe fn copy_elsewhere(
+        &self,
+        list: LPENTRYLIST,
+        iid: LPCIID,
+        dest: LPVOID,
+        ui: ULONG_PTR,
+        progress: LPMAPIPROGRESS,
+        flags: ULONG,
+    ) -> Result<bool> {
+        let (Some(support), Some(this)) = (self.ctx.support(), self.this.object()) else {
+            return Err(Error::with_message(
+                sys::MAPI_E_NO_SUPPORT,
+                "copying into another store needs MAPI's support object",
+            ));
+        };
+        let source: sys::IMAPIFolder = this.cast()?;
+        // SAFETY: a live support object and source folder; the caller's arguments.
+        let hr = unsafe {
+            support.CopyMessages(
+                &sys::IID_IMAPIFolder,
+                sys::Interface::as_raw(&source),
+                list,
+                iid,
+                dest,
+                ui,
+                progress,
+                flags,
+            )
+        };
+        match hr {
+            sys::S_OK => Ok(true),
+            sys::MAPI_W_PARTIAL_COMPLETION => Ok(false),
+            hr => Err(Error::new(hr)),
         }
     }
 
@@ -309,10 +354,19 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
             if flags & !(sys::MAPI_ASSOCIATED | sys::MAPI_DEFERRED_ERRORS) != 0 {
                 return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
             }
-            if flags & sys::MAPI_ASSOCIATED == 0 {
+            let message = if flags & sys::MAPI_ASSOCIATED != 0 {
+                MessageObject::create_associated(self.ctx.clone(), self.node)?
+            } else if !B::WRITES_MESSAGES {
                 return Err(read_only());
-            }
-            let message = MessageObject::create_associated(self.ctx.clone(), self.node)?;
+            } else if matches!(self.node, Node::Backend(_)) {
+                // Written through the backend when saved (Backend::save_message).
+                MessageObject::create(self.ctx.clone(), self.node)
+            } else {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_ACCESS,
+                    "a folder the store supplies keeps no messages",
+                ));
+            };
             // SAFETY: `iid` null or an IID (CreateMessage's contract).
             unsafe { entry::hand_out(message.into_unknown(), iid, &sys::IID_IMessage, &mut out) }
         })();
@@ -321,14 +375,39 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
 
     unsafe fn CopyMessages(
         &self,
-        _list: LPENTRYLIST,
-        _iid: LPCIID,
-        _dest: LPVOID,
-        _ui: ULONG_PTR,
-        _progress: LPMAPIPROGRESS,
-        _flags: ULONG,
+        list: LPENTRYLIST,
+        iid: LPCIID,
+        dest: LPVOID,
+        ui: ULONG_PTR,
+        progress: LPMAPIPROGRESS,
+        flags: ULONG,
     ) -> HRESULT {
-        self.refused()
+        let r = (|| {
+            let known = sys::MESSAGE_MOVE | sys::MESSAGE_DIALOG | sys::MAPI_DECLINE_OK;
+            if flags & !known != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            // SAFETY: null or an ENTRYLIST (CopyMessages' contract).
+            let Some(ids) = (unsafe { entry::entry_list(list) })? else {
+                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+            };
+            let ids: Vec<Vec<u8>> = ids.into_iter().map(<[u8]>::to_vec).collect();
+            // SAFETY: `iid` null or an IID, `dest` a folder of it (CopyMessages' contract).
+            match unsafe { copy::destination(&self.ctx, iid, dest) }? {
+                Destination::Here(to) => {
+                    let is_move = flags & sys::MESSAGE_MOVE != 0;
+                    self.for_each_message(&ids, |message| match message {
+                        Some(id) => copy::copy(&self.ctx, self.node, id, to, is_move),
+                        None => Ok(false),
+                    })
+                }
+                // SAFETY: the caller's arguments, passed on (CopyMessages' contract).
+                Destination::Elsewhere => unsafe {
+                    self.copy_elsewhere(list, iid, dest, ui, progress, flags)
+                },
+            }
+        })();
+        self.answer_partial(r)
     }
 
     unsafe fn DeleteMessages(
@@ -348,19 +427,9 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
             };
             let ids: Vec<Vec<u8>> = ids.into_iter().map(<[u8]>::to_vec).collect();
             self.for_each_message(&ids, |message| match message {
-                Some(id) if Keep::is_kept(id) => {
-                    let folder = self.key();
-                    if self.ctx.keep().delete(&folder, id)? {
-                        self.ctx.raise(Change::MessageRemoved {
-                            folder,
-                            id: id.to_vec(),
-                        });
-                    }
-                    Ok(true)
-                }
-                // The backend's messages cannot be deleted (the store is read-only);
-                // one that is not this folder's was not deleted either.
-                _ => Ok(false),
+                Some(id) => copy::delete(&self.ctx, self.node, id),
+                // One that is not this folder's is not deleted.
+                None => Ok(false),
             })
         })();
         self.answer_partial(r)

@@ -34,6 +34,7 @@ use crate::subobjects::{self, ATTACHMENT_COLUMNS, RECIPIENT_COLUMNS};
 use crate::summary::{self, Summary};
 use crate::table::{Cell, MemorySource, Table, TableType};
 use crate::tree::Node;
+use crate::write::{self, WholeMessage};
 
 /// What a message is.
 enum Kind {
@@ -52,6 +53,20 @@ enum Kind {
         cells: Mutex<Vec<Cell>>,
         writable: AtomicBool,
     },
+    /// A message a client made (`CreateMessage`), written through the backend by
+    /// `SaveChanges` ([`Backend::save_message`]): its properties and recipients (with
+    /// their `PR_ROWID`s) as set so far, and its id once saved.
+    Draft(Mutex<Draft>),
+}
+
+/// A message a client is making.
+struct Draft {
+    whole: WholeMessage,
+    /// The `PR_ROWID` the next recipient added gets.
+    next_row: i32,
+    /// Its id once saved.
+    saved: Option<Vec<u8>>,
+    writable: bool,
 }
 
 /// A write refused: the message is the backend's, or opened read-only.
@@ -132,6 +147,38 @@ impl<B: Backend> MessageObject<B> {
         Ok(Self::kept(ctx, node, id, cells, true))
     }
 
+    /// A new message of folder `node` (`CreateMessage`), written through the backend
+    /// once saved.
+    pub fn create(ctx: Arc<StoreContext<B>>, node: Node) -> Object<MessageObject<B>> {
+        let flags = (sys::MSGFLAG_UNSENT | sys::MSGFLAG_READ) as i32;
+        let whole = WholeMessage {
+            props: vec![(sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags))],
+            ..WholeMessage::default()
+        };
+        Object::new(MessageObject {
+            ctx,
+            node,
+            id: Vec::new(),
+            kind: Kind::Draft(Mutex::new(Draft {
+                whole,
+                next_row: 0,
+                saved: None,
+                writable: true,
+            })),
+            flags: Mutex::new(None),
+            summary: None,
+            last_error: LastError::default(),
+        })
+    }
+
+    /// Its draft, if it is one.
+    fn draft(&self) -> Option<std::sync::MutexGuard<'_, Draft>> {
+        match &self.kind {
+            Kind::Draft(d) => Some(d.lock().unwrap_or_else(|p| p.into_inner())),
+            _ => None,
+        }
+    }
+
     fn kept(
         ctx: Arc<StoreContext<B>>,
         node: Node,
@@ -209,10 +256,10 @@ impl<B: Backend> MessageObject<B> {
         Ok(EntryId::message(self.ctx.info().uid, &folder, &self.id)?.record_key())
     }
 
-    /// Whether it is a message the store keeps (which has no attachments or recipients
-    /// of the backend's).
+    /// Whether it is a message the store keeps or a client is making (which has no
+    /// attachments or recipients of the backend's).
     fn is_kept(&self) -> bool {
-        matches!(self.kind, Kind::Kept { .. })
+        matches!(self.kind, Kind::Kept { .. } | Kind::Draft(_))
     }
 
     /// A table of `rows` showing `columns` until `SetColumns`.
@@ -242,6 +289,27 @@ impl<B: Backend> MessageObject<B> {
 
     /// Its recipient table.
     fn recipient_table(&self) -> Result<sys::IMAPITable> {
+        if let Some(draft) = self.draft() {
+            let rows = draft
+                .whole
+                .recipients
+                .iter()
+                .map(|cells| {
+                    let props = write::props(cells);
+                    let row = props
+                        .iter()
+                        .find(|p| p.tag() == sys::PR_ROWID)
+                        .and_then(|p| match p.value() {
+                            PropValue::Long(r) => Some(r as u32),
+                            _ => None,
+                        })
+                        .unwrap_or(0);
+                    subobjects::recipient_cells(row, &props)
+                })
+                .collect();
+            drop(draft);
+            return self.table(rows, &RECIPIENT_COLUMNS);
+        }
         if self.is_kept() {
             return self.table(Vec::new(), &RECIPIENT_COLUMNS);
         }
@@ -442,8 +510,15 @@ impl<B: Backend> MessageObject<B> {
         let folder = self.folder_key();
         let tree = self.ctx.tree();
         let uid = self.ctx.info().uid;
-        let mut computed = match self.kind {
-            Kind::Embedded => identity::embedded_message(uid, tree.store_entry_id()),
+        let saved = self.draft().map(|d| d.saved.clone());
+        let mut computed = match (&self.kind, saved) {
+            (Kind::Embedded, _) | (_, Some(None)) => {
+                identity::embedded_message(uid, tree.store_entry_id())
+            }
+            (_, Some(Some(id))) => {
+                let id = EntryId::message(uid, &folder, &id)?;
+                identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id())
+            }
             _ => {
                 let id = EntryId::message(uid, &folder, &self.id)?;
                 identity::message(&id, &tree.entry_id(self.node), tree.store_entry_id())
@@ -486,6 +561,26 @@ impl<B: Backend> MessageObject<B> {
                 }
                 None => self.backend_flags(),
             },
+            Kind::Draft(draft) => {
+                let draft = draft.lock().unwrap_or_else(|p| p.into_inner());
+                computed.retain(|(t, _)| *t != sys::PR_ACCESS && *t != sys::PR_ACCESS_LEVEL);
+                let access =
+                    sys::MAPI_ACCESS_READ | sys::MAPI_ACCESS_MODIFY | sys::MAPI_ACCESS_DELETE;
+                computed.push((sys::PR_ACCESS, OwnedValue::Long(access as i32)));
+                let level = ULONG::from(draft.writable) * sys::MAPI_MODIFY;
+                computed.push((sys::PR_ACCESS_LEVEL, OwnedValue::Long(level as i32)));
+                let mut summary = Summary::default();
+                for recipient in &draft.whole.recipients {
+                    summary.add_recipient(&write::props(recipient));
+                }
+                computed.extend(summary.properties());
+                let given = draft.whole.props.iter().find_map(|(t, v)| match v {
+                    OwnedValue::Long(f) if *t == sys::PR_MESSAGE_FLAGS => Some(*f),
+                    _ => None,
+                });
+                computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(given.unwrap_or(0))));
+                return Ok(computed);
+            }
         };
         // Every message has flags (PidTagMessageFlags): none given reads as 0, unread.
         let flags = self.ctx.keep().flags(&folder, &self.id, flags).unwrap_or(0);
@@ -536,6 +631,46 @@ impl<B: Backend> MessageObject<B> {
                 (writable, change)
             }
             Kind::Embedded => return Err(read_only()),
+            Kind::Draft(draft) => {
+                let mut draft = draft.lock().unwrap_or_else(|p| p.into_inner());
+                if !draft.writable {
+                    return Err(read_only());
+                }
+                let folder_id = self.folder_id()?;
+                let mut whole = draft.whole.clone();
+                for recipient in &mut whole.recipients {
+                    recipient.retain(|(t, _)| *t != sys::PR_ROWID);
+                }
+                let backend = self.ctx.backend();
+                let id = whole.as_data(|data| {
+                    backend.save_message(&folder_id, draft.saved.as_deref(), data)
+                })?;
+                let change = match draft.saved.replace(id.clone()) {
+                    None => Change::MessageAdded {
+                        folder,
+                        id,
+                        new_mail: false,
+                    },
+                    Some(old) if old != id => {
+                        self.ctx.raise(Change::MessageRemoved {
+                            folder: folder.clone(),
+                            id: old,
+                        });
+                        Change::MessageAdded {
+                            folder,
+                            id,
+                            new_mail: false,
+                        }
+                    }
+                    Some(_) => Change::MessageModified { folder, id },
+                };
+                if flags & sys::KEEP_OPEN_READONLY != 0 {
+                    draft.writable = false;
+                }
+                drop(draft);
+                self.ctx.raise(change);
+                return Ok(());
+            }
         };
         self.ctx.raise(change);
         if flags & sys::KEEP_OPEN_READONLY != 0 {
@@ -561,6 +696,16 @@ impl<B: Backend> MessageObject<B> {
                 *changes = keep::changed(std::mem::take(&mut *changes), set, deleted);
                 Ok(())
             }
+            Kind::Draft(draft) => {
+                let mut draft = draft.lock().unwrap_or_else(|p| p.into_inner());
+                if !draft.writable {
+                    return Err(read_only());
+                }
+                let mut all = keep::changed(std::mem::take(&mut draft.whole.props), set, &[]);
+                all.retain(|(t, _)| !deleted.iter().any(|d| prop_id(*d) == prop_id(*t)));
+                draft.whole.props = all;
+                Ok(())
+            }
             _ => Err(read_only()),
         }
     }
@@ -569,8 +714,21 @@ impl<B: Backend> MessageObject<B> {
 impl<B: Backend> Properties for MessageObject<B> {
     fn properties(&self, answer: &mut dyn FnMut(&[Prop<'_>])) -> Result<()> {
         let computed = self.computed()?;
-        if let Kind::Kept { cells, .. } = &self.kind {
-            let cells = cells.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let own = match &self.kind {
+            Kind::Kept { cells, .. } => {
+                Some(cells.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            }
+            Kind::Draft(draft) => Some(
+                draft
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .whole
+                    .props
+                    .clone(),
+            ),
+            _ => None,
+        };
+        if let Some(cells) = own {
             return StoreContext::<B>::answer_with(
                 &computed,
                 |more| {
@@ -755,8 +913,26 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
         unsafe { self.give_table(flags, out, || self.recipient_table()) }
     }
 
-    unsafe fn ModifyRecipients(&self, _flags: ULONG, _mods: LPADRLIST) -> HRESULT {
-        self.refused()
+    unsafe fn ModifyRecipients(&self, flags: ULONG, mods: LPADRLIST) -> HRESULT {
+        let r = (|| {
+            let Some(mut draft) = self.draft() else {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_ACCESS,
+                    "only a new message's recipients can be changed",
+                ));
+            };
+            if !draft.writable {
+                return Err(read_only());
+            }
+            // SAFETY: null or an ADRLIST (ModifyRecipients' contract), read during the
+            // call.
+            let mods = unsafe { adr_list(mods) }?;
+            let Draft {
+                whole, next_row, ..
+            } = &mut *draft;
+            write::modify_recipients(&mut whole.recipients, next_row, flags, mods)
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn SubmitMessage(&self, _flags: ULONG) -> HRESULT {
@@ -773,6 +949,22 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
                     sys::MAPI_E_NO_SUPPORT,
                     "an embedded message has no read state",
                 ));
+            }
+            if let Some(mut draft) = self.draft() {
+                // A new message's flags are its own, saved with it.
+                let bit = sys::MSGFLAG_READ as i32;
+                let flags = draft.whole.props.iter_mut().find_map(|(t, v)| match v {
+                    OwnedValue::Long(f) if *t == sys::PR_MESSAGE_FLAGS => Some(f),
+                    _ => None,
+                });
+                match flags {
+                    Some(f) => *f = if read { *f | bit } else { *f & !bit },
+                    None => draft.whole.props.push((
+                        sys::PR_MESSAGE_FLAGS,
+                        OwnedValue::Long(if read { bit } else { 0 }),
+                    )),
+                }
+                return Ok(());
             }
             let folder = self.folder_key();
             let kept_by_backend =
@@ -793,5 +985,57 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
             Ok(())
         })();
         self.last_error.answer(r)
+    }
+}
+
+/// The entries of `mods` (an `ADRLIST`), each one's properties: `MAPI_E_INVALID_PARAMETER`
+/// for a null list, and what [`Rows::from_raw`](mapi_sync_runtime::props::Rows::from_raw)
+/// refuses in an entry.
+///
+/// # Safety
+/// `mods` null or an `ADRLIST` valid for the call.
+unsafe fn adr_list(mods: LPADRLIST) -> Result<Vec<Vec<Cell>>> {
+    // An ADRLIST is an SRowSet by another name ("IMessage::ModifyRecipients": "because the
+    // SRowSet structure is identical to ADRLIST, they can be used interchangeably"): the
+    // same fields, widths and places (the sizes checked here, the places by the test
+    // below: `offset_of!` is newer than the supported Rust).
+    const _: () = assert!(std::mem::size_of::<sys::ADRENTRY>() == std::mem::size_of::<sys::SRow>());
+    // SAFETY: null or a list with the layout of an SRowSet (checked above), valid for the
+    // call (the caller's contract).
+    let rows = unsafe { mapi_sync_runtime::props::Rows::from_raw(mods.cast_const().cast()) }?;
+    Ok(rows
+        .iter()
+        .map(|props| {
+            props
+                .iter()
+                .map(|p| (p.tag(), OwnedValue::from(p.value())))
+                .collect()
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sys;
+    use std::mem::offset_of;
+
+    #[test]
+    fn an_adrlist_has_the_places_of_an_srowset() {
+        assert_eq!(
+            offset_of!(sys::ADRENTRY, cValues),
+            offset_of!(sys::SRow, cValues)
+        );
+        assert_eq!(
+            offset_of!(sys::ADRENTRY, rgPropVals),
+            offset_of!(sys::SRow, lpProps)
+        );
+        assert_eq!(
+            offset_of!(sys::ADRLIST, cEntries),
+            offset_of!(sys::SRowSet, cRows)
+        );
+        assert_eq!(
+            offset_of!(sys::ADRLIST, aEntries),
+            offset_of!(sys::SRowSet, aRow)
+        );
     }
 }

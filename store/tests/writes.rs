@@ -1,0 +1,595 @@
+//! Messages written through the backend, through the vtables as a client writes them:
+//! `CreateMessage`, `SetProps`, `ModifyRecipients`, `SaveChanges` (new, then saved again),
+//! `DeleteMessages`, `CopyMessages` (a copy and a move, with what the store kept for the
+//! message going with it), and a backend that writes nothing refusing each.
+
+use std::collections::BTreeMap;
+use std::ptr::null_mut;
+use std::sync::{Arc, Mutex};
+
+use mapi_sync_runtime::mem::Allocators;
+use mapi_sync_runtime::props::{OwnedValue, Prop, PropArray, PropValue};
+use mapi_sync_runtime::sys::{self, ComInterface, IMAPIFolder, IMessage, IMsgStore, ULONG};
+use mapi_sync_runtime::{Error, Result};
+use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::context::StoreContext;
+use mapi_sync_store::entry_id::{EntryId, Special, StoreUid};
+use mapi_sync_store::ll::store::StoreObject;
+use mapi_sync_store::table::Cell;
+use mapi_sync_store::write::{text, MessageData};
+
+#[path = "common/client.rs"]
+mod client;
+
+use client::{contents, open, open_entry, prop, rows, set_props};
+
+const UID: StoreUid = StoreUid([8; 16]);
+
+/// A message as the backend keeps it.
+#[derive(Debug, Clone, Default)]
+struct Kept {
+    props: Vec<Cell>,
+    recipients: Vec<Vec<Cell>>,
+}
+
+fn owned(props: &[Prop<'_>]) -> Vec<Cell> {
+    props
+        .iter()
+        .map(|p| (p.tag(), OwnedValue::from(p.value())))
+        .collect()
+}
+
+/// A message's folder and id.
+type Key = (Vec<u8>, Vec<u8>);
+
+/// Two folders of messages in memory, written through the store; every call counted.
+#[derive(Default)]
+struct Mail {
+    /// (folder, id) to the message.
+    messages: Mutex<BTreeMap<Key, Kept>>,
+    next: Mutex<u32>,
+    /// Each save's id argument, in order.
+    saves: Mutex<Vec<Option<Vec<u8>>>>,
+}
+
+/// The backend the store holds, sharing the messages with the test.
+struct Shared(Arc<Mail>);
+
+impl std::ops::Deref for Shared {
+    type Target = Mail;
+    fn deref(&self) -> &Mail {
+        &self.0
+    }
+}
+
+impl Backend for Shared {
+    const WRITES_MESSAGES: bool = true;
+
+    fn store(&self) -> StoreInfo {
+        StoreInfo {
+            uid: UID,
+            display_name: "Mail".into(),
+            mdb_provider: [3; 16],
+        }
+    }
+
+    fn folders(&self) -> Result<Vec<FolderInfo>> {
+        Ok(vec![
+            FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
+            FolderInfo::mail("ARCHIVE", None, "Archive"),
+        ])
+    }
+
+    fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+        if !associated {
+            let messages = self.messages.lock().unwrap();
+            ids.extend(
+                messages
+                    .keys()
+                    .filter(|(f, _)| f == folder)
+                    .map(|(_, id)| id.clone()),
+            );
+        }
+        Ok(())
+    }
+
+    fn message_properties(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let messages = self.messages.lock().unwrap();
+        let kept = messages
+            .get(&(folder.to_vec(), id.to_vec()))
+            .ok_or_else(|| Error::new(sys::MAPI_E_NOT_FOUND))?;
+        let props: Vec<Prop<'_>> = kept
+            .props
+            .iter()
+            .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
+            .collect();
+        answer(&props);
+        Ok(())
+    }
+
+    fn recipients(
+        &self,
+        folder: &[u8],
+        id: &[u8],
+        each: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        let messages = self.messages.lock().unwrap();
+        if let Some(kept) = messages.get(&(folder.to_vec(), id.to_vec())) {
+            for r in &kept.recipients {
+                let props: Vec<Prop<'_>> = r
+                    .iter()
+                    .map(|(t, v)| Prop::new(*t, v.as_value()).unwrap())
+                    .collect();
+                each(&props);
+            }
+        }
+        Ok(())
+    }
+
+    fn save_message(
+        &self,
+        folder: &[u8],
+        id: Option<&[u8]>,
+        data: &MessageData<'_>,
+    ) -> Result<Vec<u8>> {
+        self.saves.lock().unwrap().push(id.map(<[u8]>::to_vec));
+        let id = match id {
+            Some(id) => id.to_vec(),
+            None => {
+                let mut next = self.next.lock().unwrap();
+                *next += 1;
+                format!("m{next}").into_bytes()
+            }
+        };
+        let kept = Kept {
+            props: owned(data.props),
+            recipients: data.recipients.iter().map(|r| owned(r)).collect(),
+        };
+        self.messages
+            .lock()
+            .unwrap()
+            .insert((folder.to_vec(), id.clone()), kept);
+        Ok(id)
+    }
+
+    fn delete_message(&self, folder: &[u8], id: &[u8]) -> Result<()> {
+        self.messages
+            .lock()
+            .unwrap()
+            .remove(&(folder.to_vec(), id.to_vec()))
+            .map(|_| ())
+            .ok_or_else(|| Error::new(sys::MAPI_E_NOT_FOUND))
+    }
+}
+
+fn store(mail: &Arc<Mail>) -> IMsgStore {
+    let ctx = StoreContext::new(Shared(mail.clone()), Allocators::local()).unwrap();
+    StoreObject::new(ctx).cast().unwrap()
+}
+
+fn folder(store: &IMsgStore, id: &[u8]) -> IMAPIFolder {
+    open(
+        store,
+        &EntryId::folder(UID, id).to_bytes(),
+        sys::MAPI_FOLDER,
+    )
+}
+
+fn subjects(folder: &IMAPIFolder) -> Vec<String> {
+    rows(&contents(folder, 0), &[sys::PR_SUBJECT_W])
+        .into_iter()
+        .map(|r| String::from_utf8(r[0].clone().unwrap()).unwrap())
+        .collect()
+}
+
+fn text_of<I: sys::Interface>(object: &I, tag: ULONG) -> Option<String> {
+    prop(object, tag).map(|b| String::from_utf8(b).unwrap())
+}
+
+fn create(folder: &IMAPIFolder) -> IMessage {
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(
+        unsafe { folder.CreateMessage(null_mut(), 0, &mut out) },
+        sys::S_OK
+    );
+    // SAFETY: the reference CreateMessage handed over.
+    unsafe { out.into_owned() }.unwrap()
+}
+
+/// `ModifyRecipients(flags)` with one entry per list of properties.
+fn modify_recipients(message: &IMessage, flags: ULONG, entries: &[&[Prop<'_>]]) -> i32 {
+    let arrays: Vec<PropArray> = entries
+        .iter()
+        .map(|props| PropArray::write(Allocators::local(), props).unwrap())
+        .collect();
+    // An ADRLIST of as many entries, laid out as MAPI's CbNewADRLIST sizes it.
+    let size = std::mem::size_of::<sys::ADRLIST>()
+        + entries.len().saturating_sub(1) * std::mem::size_of::<sys::ADRENTRY>();
+    let mut bytes = vec![0u64; size.div_ceil(8)];
+    let list = bytes.as_mut_ptr().cast::<sys::ADRLIST>();
+    // SAFETY: `bytes` is big enough and aligned for the list and its entries.
+    unsafe {
+        (*list).cEntries = entries.len() as ULONG;
+        let first = std::ptr::addr_of_mut!((*list).aEntries).cast::<sys::ADRENTRY>();
+        for (i, array) in arrays.iter().enumerate() {
+            let values = array.as_slice();
+            first.add(i).write(sys::ADRENTRY {
+                ulReserved1: 0,
+                cValues: values.len() as ULONG,
+                rgPropVals: values.as_ptr().cast_mut(),
+            });
+        }
+    }
+    // SAFETY: a list alive for the call.
+    unsafe { message.ModifyRecipients(flags, list) }
+}
+
+fn recipient<'a>(name: &'a str, kind: ULONG) -> [Prop<'a>; 2] {
+    [
+        Prop::new(sys::PR_DISPLAY_NAME_W, PropValue::Str(name)).unwrap(),
+        Prop::new(sys::PR_RECIPIENT_TYPE, PropValue::Long(kind as i32)).unwrap(),
+    ]
+}
+
+fn recipient_rows(message: &IMessage) -> Vec<(u32, String)> {
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(
+        unsafe { message.GetRecipientTable(0, &mut table) },
+        sys::S_OK
+    );
+    // SAFETY: the reference handed over.
+    let table = unsafe { table.into_owned() }.unwrap();
+    rows(&table, &[sys::PR_ROWID, sys::PR_DISPLAY_NAME_W])
+        .into_iter()
+        .map(|r| {
+            let id = u32::from_le_bytes(r[0].clone().unwrap().try_into().unwrap());
+            (id, String::from_utf8(r[1].clone().unwrap()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_message_is_saved_through_the_backend_with_its_recipients() {
+    let mail = Arc::new(Mail::default());
+    let store = store(&mail);
+    let mask = u32::from_le_bytes(
+        prop(&store, sys::PR_STORE_SUPPORT_MASK)
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    assert_eq!(mask & sys::STORE_READONLY, 0);
+    assert_ne!(mask & sys::STORE_CREATE_OK, 0);
+    let inbox = folder(&store, b"INBOX");
+    let draft = create(&inbox);
+    let hr = set_props(
+        &draft,
+        &[Prop::new(sys::PR_SUBJECT_W, PropValue::Str("Hello")).unwrap()],
+    );
+    assert_eq!(hr, sys::S_OK);
+    let (ann, bob, cy) = (
+        recipient("Ann", sys::MAPI_TO),
+        recipient("Bob", sys::MAPI_CC),
+        recipient("Cy", sys::MAPI_TO),
+    );
+    assert_eq!(
+        modify_recipients(&draft, sys::MODRECIP_ADD, &[&ann, &bob, &cy]),
+        sys::S_OK
+    );
+    assert_eq!(
+        recipient_rows(&draft),
+        [(0, "Ann".into()), (1, "Bob".into()), (2, "Cy".into())]
+    );
+    assert_eq!(
+        text_of(&draft, sys::PR_DISPLAY_TO_W).as_deref(),
+        Some("Ann; Cy")
+    );
+    assert_eq!(
+        text_of(&draft, sys::PR_DISPLAY_CC_W).as_deref(),
+        Some("Bob")
+    );
+    // Removed by PR_ROWID.
+    let row1 = [Prop::new(sys::PR_ROWID, PropValue::Long(1)).unwrap()];
+    assert_eq!(
+        modify_recipients(&draft, sys::MODRECIP_REMOVE, &[&row1]),
+        sys::S_OK
+    );
+    assert_eq!(
+        recipient_rows(&draft),
+        [(0, "Ann".into()), (2, "Cy".into())]
+    );
+    // Unsaved: no entry id, not in the folder.
+    assert!(prop(&draft, sys::PR_ENTRYID).is_none());
+    assert!(subjects(&inbox).is_empty());
+
+    // SAFETY: SaveChanges takes only flags.
+    assert_eq!(
+        unsafe { draft.SaveChanges(sys::KEEP_OPEN_READWRITE) },
+        sys::S_OK
+    );
+    assert_eq!(subjects(&inbox), ["Hello"]);
+    {
+        let messages = mail.messages.lock().unwrap();
+        let kept = &messages[&(b"INBOX".to_vec(), b"m1".to_vec())];
+        assert_eq!(
+            text(&kept.props, sys::PR_SUBJECT_W).as_deref(),
+            Some("Hello")
+        );
+        // Recipients as the client gave them, without the store's row ids.
+        let names: Vec<_> = kept
+            .recipients
+            .iter()
+            .map(|r| {
+                assert!(!r.iter().any(|(t, _)| *t == sys::PR_ROWID));
+                text(r, sys::PR_DISPLAY_NAME_W).unwrap()
+            })
+            .collect();
+        assert_eq!(names, ["Ann", "Cy"]);
+    }
+    // Saved: its entry id opens it from the store.
+    let eid = prop(&draft, sys::PR_ENTRYID).unwrap();
+    assert_eq!(
+        eid,
+        EntryId::message(UID, b"INBOX", b"m1").unwrap().to_bytes()
+    );
+    let (kind, _) = open_entry(&store, &eid, 0).unwrap();
+    assert_eq!(kind, sys::MAPI_MESSAGE);
+    // Saved again: the same message replaced, not a second one.
+    let hr = set_props(
+        &draft,
+        &[Prop::new(sys::PR_SUBJECT_W, PropValue::Str("Hello again")).unwrap()],
+    );
+    assert_eq!(hr, sys::S_OK);
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { draft.SaveChanges(sys::KEEP_OPEN_READONLY) },
+        sys::S_OK
+    );
+    assert_eq!(subjects(&inbox), ["Hello again"]);
+    assert_eq!(*mail.saves.lock().unwrap(), [None, Some(b"m1".to_vec())]);
+    // Read-only now.
+    let hr = set_props(
+        &draft,
+        &[Prop::new(sys::PR_SUBJECT_W, PropValue::Str("no")).unwrap()],
+    );
+    assert_eq!(hr, sys::MAPI_E_NO_ACCESS);
+    assert_eq!(modify_recipients(&draft, 0, &[&ann]), sys::MAPI_E_NO_ACCESS);
+}
+
+/// Puts message `id` with `subject` in `folder` of the backend.
+fn put(mail: &Mail, folder: &[u8], id: &[u8], subject: &str) {
+    mail.messages.lock().unwrap().insert(
+        (folder.to_vec(), id.to_vec()),
+        Kept {
+            props: vec![(
+                sys::PR_SUBJECT_W,
+                OwnedValue::Unicode(subject.encode_utf16().collect()),
+            )],
+            recipients: vec![vec![(
+                sys::PR_DISPLAY_NAME_W,
+                OwnedValue::Unicode("Ann".encode_utf16().collect()),
+            )]],
+        },
+    );
+}
+
+/// An ENTRYLIST of `ids`, alive while `with` runs.
+fn with_list<R>(ids: &[Vec<u8>], with: impl FnOnce(*mut sys::ENTRYLIST) -> R) -> R {
+    let mut bins: Vec<sys::SBinary> = ids
+        .iter()
+        .map(|id| sys::SBinary {
+            cb: id.len() as ULONG,
+            lpb: id.as_ptr().cast_mut(),
+        })
+        .collect();
+    let mut list = sys::ENTRYLIST {
+        cValues: bins.len() as ULONG,
+        lpbin: bins.as_mut_ptr(),
+    };
+    with(&mut list)
+}
+
+fn eid(folder: &[u8], id: &[u8]) -> Vec<u8> {
+    EntryId::message(UID, folder, id).unwrap().to_bytes()
+}
+
+#[test]
+fn messages_are_deleted_copied_and_moved_through_the_backend() {
+    let mail = Arc::new(Mail::default());
+    put(&mail, b"INBOX", b"a", "A");
+    put(&mail, b"INBOX", b"b", "B");
+    put(&mail, b"INBOX", b"c", "C");
+    let store = store(&mail);
+    let (inbox, archive) = (folder(&store, b"INBOX"), folder(&store, b"ARCHIVE"));
+    // What the store keeps for "b" (its read state, a property a client set) goes with
+    // it when it moves.
+    let b: IMessage = {
+        let (_, unknown) = open_entry(&store, &eid(b"INBOX", b"b"), sys::MAPI_MODIFY).unwrap();
+        unknown.cast().unwrap()
+    };
+    let category = Prop::new(sys::PR_IMPORTANCE, PropValue::Long(2)).unwrap();
+    assert_eq!(set_props(&b, &[category]), sys::S_OK);
+    // SAFETY: flags only.
+    unsafe {
+        assert_eq!(b.SaveChanges(0), sys::S_OK);
+        assert_eq!(b.SetReadFlag(0), sys::S_OK);
+    }
+    drop(b);
+
+    // Deleted: gone from the backend and the table; one already gone is partial.
+    let ids = [eid(b"INBOX", b"a"), eid(b"INBOX", b"gone")];
+    // SAFETY: a list alive for the call; no progress object.
+    let hr = with_list(&ids, |list| unsafe {
+        inbox.DeleteMessages(list, 0, sys::InterfacePtr::null(), 0)
+    });
+    assert_eq!(hr, sys::MAPI_W_PARTIAL_COMPLETION);
+    assert_eq!(subjects(&inbox), ["B", "C"]);
+
+    // Copied: a new message in the archive, with its recipients; the original stays.
+    let dest = sys::Interface::as_raw(&archive);
+    let ids = [eid(b"INBOX", b"c")];
+    // SAFETY: a list and a folder alive for the call.
+    let hr = with_list(&ids, |list| unsafe {
+        inbox.CopyMessages(list, null_mut(), dest, 0, sys::InterfacePtr::null(), 0)
+    });
+    assert_eq!(hr, sys::S_OK);
+    assert_eq!(subjects(&inbox), ["B", "C"]);
+    assert_eq!(subjects(&archive), ["C"]);
+    assert_eq!(
+        mail.messages.lock().unwrap()[&(b"ARCHIVE".to_vec(), b"m1".to_vec())]
+            .recipients
+            .len(),
+        1
+    );
+
+    // Moved (the default move: a copy, then a delete), with what the store kept.
+    let ids = [eid(b"INBOX", b"b")];
+    // SAFETY: as above.
+    let hr = with_list(&ids, |list| unsafe {
+        inbox.CopyMessages(
+            list,
+            &sys::IID_IMAPIFolder,
+            dest,
+            0,
+            sys::InterfacePtr::null(),
+            sys::MESSAGE_MOVE,
+        )
+    });
+    assert_eq!(hr, sys::S_OK);
+    assert_eq!(subjects(&inbox), ["C"]);
+    assert_eq!(subjects(&archive), ["C", "B"]);
+    let moved: IMessage = open(&store, &eid(b"ARCHIVE", b"m2"), sys::MAPI_MESSAGE);
+    let flags = u32::from_le_bytes(
+        prop(&moved, sys::PR_MESSAGE_FLAGS)
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    assert_ne!(flags & sys::MSGFLAG_READ, 0);
+    assert_eq!(
+        prop(&moved, sys::PR_IMPORTANCE),
+        Some(2i32.to_le_bytes().to_vec())
+    );
+
+    // Bad calls: a null destination, one that is no folder, unknown flags.
+    // SAFETY: as above.
+    unsafe {
+        let hr = with_list(&ids, |list| {
+            inbox.CopyMessages(
+                list,
+                null_mut(),
+                null_mut(),
+                0,
+                sys::InterfacePtr::null(),
+                0,
+            )
+        });
+        assert_eq!(hr, sys::MAPI_E_INVALID_PARAMETER);
+        let hr = with_list(&ids, |list| {
+            inbox.CopyMessages(
+                list,
+                &sys::IID_IMAPITable,
+                dest,
+                0,
+                sys::InterfacePtr::null(),
+                0,
+            )
+        });
+        assert_eq!(hr, sys::MAPI_E_INTERFACE_NOT_SUPPORTED);
+        let hr = with_list(&ids, |list| {
+            inbox.CopyMessages(
+                list,
+                null_mut(),
+                dest,
+                0,
+                sys::InterfacePtr::null(),
+                0x8000_0000,
+            )
+        });
+        assert_eq!(hr, sys::MAPI_E_UNKNOWN_FLAGS);
+    }
+}
+
+/// A backend that writes nothing (the default methods).
+struct ReadOnly;
+
+impl Backend for ReadOnly {
+    fn store(&self) -> StoreInfo {
+        StoreInfo {
+            uid: UID,
+            display_name: "Read-only".into(),
+            mdb_provider: [3; 16],
+        }
+    }
+
+    fn folders(&self) -> Result<Vec<FolderInfo>> {
+        Ok(vec![
+            FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
+            FolderInfo::mail("ARCHIVE", None, "Archive"),
+        ])
+    }
+
+    fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+        if !associated && folder == b"INBOX" {
+            ids.push(b"a".to_vec());
+        }
+        Ok(())
+    }
+
+    fn message_properties(
+        &self,
+        _: &[u8],
+        _: &[u8],
+        answer: &mut dyn FnMut(&[Prop<'_>]),
+    ) -> Result<()> {
+        answer(&[Prop::new(sys::PR_SUBJECT_W, PropValue::Str("A"))?]);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_backend_that_writes_nothing_refuses_each_write() {
+    let ctx = StoreContext::new(ReadOnly, Allocators::local()).unwrap();
+    let store: IMsgStore = StoreObject::new(ctx).cast().unwrap();
+    let mask = u32::from_le_bytes(
+        prop(&store, sys::PR_STORE_SUPPORT_MASK)
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    assert_ne!(mask & sys::STORE_READONLY, 0);
+    let (inbox, archive) = (folder(&store, b"INBOX"), folder(&store, b"ARCHIVE"));
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    let hr = unsafe { inbox.CreateMessage(null_mut(), 0, &mut out) };
+    assert_eq!((hr, out.is_null()), (sys::MAPI_E_NO_ACCESS, true));
+    let ids = [eid(b"INBOX", b"a")];
+    let dest = sys::Interface::as_raw(&archive);
+    // SAFETY: a list and a folder alive for the call.
+    unsafe {
+        let hr = with_list(&ids, |list| {
+            inbox.DeleteMessages(list, 0, sys::InterfacePtr::null(), 0)
+        });
+        assert_eq!(hr, sys::MAPI_W_PARTIAL_COMPLETION);
+        let hr = with_list(&ids, |list| {
+            inbox.CopyMessages(
+                list,
+                null_mut(),
+                dest,
+                0,
+                sys::InterfacePtr::null(),
+                sys::MESSAGE_MOVE,
+            )
+        });
+        assert_eq!(hr, sys::MAPI_W_PARTIAL_COMPLETION);
+    }
+    assert_eq!(subjects(&inbox), ["A"]);
+    assert!(subjects(&archive).is_empty());
+}
