@@ -145,11 +145,14 @@ impl<B: Backend> StoreContext<B> {
     ) -> Result<Arc<StoreContext<B>>> {
         let info = backend.store();
         let tree = FolderTree::new(info.uid, backend.folders()?)?.with_store_entry_id(entry_id);
-        let named = NamedProps::new(backend.named_properties())?;
         let keep = match backend.keep_path() {
             Some(path) => Keep::open(&path)?,
             None => Keep::in_memory(),
         };
+        let named = NamedProps::new(crate::named::merged(
+            backend.named_properties(),
+            keep.names(),
+        ))?;
         let ctx = Arc::new(StoreContext {
             tables: Mutex::new(Vec::new()),
             raising: crate::raise::Raising::default(),
@@ -320,8 +323,10 @@ impl<B: Backend> StoreContext<B> {
     /// The identifier of named property `name`; with `create`, a new one when it has
     /// none, which the backend is told of ([`Backend::name_mapped`]).
     pub fn named_id(&self, name: &PropName, create: bool) -> Result<Option<u16>> {
-        self.named
-            .id_of(name, create, |id| self.backend.name_mapped(name, id))
+        self.named.id_of(name, create, |id| {
+            self.backend.name_mapped(name, id)?;
+            self.keep.name_mapped(name, id)
+        })
     }
 
     /// The store's named-property map.

@@ -61,7 +61,7 @@
 //! | `IAttach::OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` | [`embedded_message`](backend::Backend::embedded_message), then as for any message |
 //! | `GetRecipientTable` | [`recipients`](backend::Backend::recipients) |
 //! | `PR_HASATTACH`, `PR_DISPLAY_TO`/`CC`/`BCC` on a message or row | [`attachments`](backend::Backend::attachments) and [`recipients`](backend::Backend::recipients), unless [`GIVES_SUMMARY`](backend::Backend::GIVES_SUMMARY) |
-//! | `GetIDsFromNames` with `MAPI_CREATE` | [`name_mapped`](backend::Backend::name_mapped) for each new name |
+//! | `GetIDsFromNames` with `MAPI_CREATE` | [`name_mapped`](backend::Backend::name_mapped) for each new name; the store's [`keep`] keeps the map too |
 //! | `IMAPISync::SynchronizeInBackground` | [`synchronize`](backend::Backend::synchronize), on a thread of the runtime's |
 //! | `ServiceEntry` (create, configure) | the same closure as `Logon`, to check the settings before they are written |
 //! | `SetReadFlag`, `IMAPIFolder::SetReadFlags` | [`set_read_state`](backend::Backend::set_read_state); where it does not keep it, the store's [`keep`] does |

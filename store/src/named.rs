@@ -6,10 +6,13 @@
 //! One map per store, shared by all its objects: a name has the same identifier on the
 //! store, its folders and its messages. Outlook maps its property sets (`PSETID_Common`,
 //! `PSETID_Address`, …) with `MAPI_CREATE` before it shows an item, even in a store that
-//! cannot be written, so the map takes new names whether or not the store can. A backend
-//! that keeps the map between logons gives it back through
-//! [`Backend::named_properties`](crate::backend::Backend::named_properties) and is told of
-//! each new name through [`Backend::name_mapped`](crate::backend::Backend::name_mapped).
+//! cannot be written, so the map takes new names whether or not the store can. The
+//! store's [`keep`](crate::keep) keeps the map between logons (in the file
+//! [`Backend::keep_path`](crate::backend::Backend::keep_path) names); a backend that
+//! keeps it itself gives it back through
+//! [`Backend::named_properties`](crate::backend::Backend::named_properties), which wins
+//! over the keep's where they disagree, and is told of each new name through
+//! [`Backend::name_mapped`](crate::backend::Backend::name_mapped).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -46,6 +49,18 @@ struct Map {
     by_name: HashMap<PropName, u16>,
     by_id: HashMap<u16, PropName>,
     next: u16,
+}
+
+/// The map a store opens with: the backend's (`theirs`), then each name the keep has
+/// (`kept`) that the backend's does not name, with an identifier it does not use.
+pub fn merged(theirs: Vec<(PropName, u16)>, kept: Vec<(PropName, u16)>) -> Vec<(PropName, u16)> {
+    let mut all = theirs;
+    for (name, id) in kept {
+        if !all.iter().any(|(n, i)| *n == name || *i == id) {
+            all.push((name, id));
+        }
+    }
+    all
 }
 
 /// The store's named-property map (see the [module](self)).

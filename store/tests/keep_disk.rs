@@ -229,3 +229,38 @@ fn a_writer_killed_in_the_middle_leaves_whole_messages() {
     }
     assert!(seen > 0, "the writer saved nothing");
 }
+
+#[test]
+fn the_named_property_map_is_kept_across_logons() {
+    use mapi_sync_store::named::{NameKind, PropName};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.keep");
+    let common = PropName {
+        set: [0x08, 0x20, 6, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46],
+        kind: NameKind::Id(0x8501),
+    };
+    let header = PropName {
+        set: [
+            0x86, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46,
+        ],
+        kind: NameKind::Name("X-Mailer".into()),
+    };
+    let (first, second) = {
+        let ctx = StoreContext::new(OneMessage(path.clone()), Allocators::local()).unwrap();
+        let first = ctx.named_id(&common, true).unwrap().unwrap();
+        let second = ctx.named_id(&header, true).unwrap().unwrap();
+        assert_ne!(first, second);
+        (first, second)
+    };
+    // The next logon knows both names without MAPI_CREATE, with the same identifiers,
+    // and gives a new name one neither has.
+    let ctx = StoreContext::new(OneMessage(path), Allocators::local()).unwrap();
+    assert_eq!(ctx.named_id(&common, false).unwrap(), Some(first));
+    assert_eq!(ctx.named_id(&header, false).unwrap(), Some(second));
+    let other = PropName {
+        kind: NameKind::Name("X-Other".into()),
+        ..header
+    };
+    let third = ctx.named_id(&other, true).unwrap().unwrap();
+    assert!(third != first && third != second);
+}

@@ -1,9 +1,11 @@
 //! [`Keep`]: what the store keeps for a backend that cannot, as Microsoft's pages on
 //! message stores ask even of a store whose messages cannot be written ("Developing a
 //! MAPI message store provider"): a message's read state (`IMessage::SetReadFlag`,
-//! `MSGFLAG_READ`), and associated messages (folder-associated information, FAI: the
+//! `MSGFLAG_READ`), associated messages (folder-associated information, FAI: the
 //! views and settings Outlook saves in every folder it shows, `CreateMessage` with
-//! `MAPI_ASSOCIATED`).
+//! `MAPI_ASSOCIATED`), the properties a client set on the backend's messages, and the
+//! named-property map (`GetIDsFromNames` with `MAPI_CREATE`: the identifiers Outlook's
+//! saved views name must mean the same at the next logon).
 //!
 //! A store keeps them in a [redb](https://docs.rs/redb) database at the path its
 //! backend names ([`Backend::keep_path`](crate::backend::Backend::keep_path)), or in
@@ -30,6 +32,7 @@ use redb::{Database, ReadableTable, TableDefinition};
 
 pub use codec::{decode, encode};
 
+use crate::named::{NameKind, PropName};
 use crate::table::Cell;
 
 /// What the id of an associated message the store keeps starts with.
@@ -42,6 +45,8 @@ const ASSOCIATED: TableDefinition<&[u8], &[u8]> = TableDefinition::new("associat
 /// Properties a client set on the backend's messages: (folder, id) to the changed
 /// properties ([`encode`]; a deleted one as `PT_ERROR` `MAPI_E_NOT_FOUND`).
 const EXTRA: TableDefinition<&[u8], &[u8]> = TableDefinition::new("extra");
+/// The named-property map: each name ([`name_key`]) to its identifier.
+const NAMES: TableDefinition<&[u8], u16> = TableDefinition::new("names");
 /// Counters: "next" is the number the next kept message's id gets.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -53,6 +58,34 @@ fn key(folder: &[u8], id: &[u8]) -> Vec<u8> {
     k.extend_from_slice(folder);
     k.extend_from_slice(id);
     k
+}
+
+/// A named property's name as a key: its set's 16 bytes, then 0 and the number
+/// (little-endian), or 1 and the string (UTF-8).
+fn name_key(name: &PropName) -> Vec<u8> {
+    let mut k = name.set.to_vec();
+    match &name.kind {
+        NameKind::Id(n) => {
+            k.push(0);
+            k.extend_from_slice(&n.to_le_bytes());
+        }
+        NameKind::Name(s) => {
+            k.push(1);
+            k.extend_from_slice(s.as_bytes());
+        }
+    }
+    k
+}
+
+/// What [`name_key`] made, read back; `None` for a damaged key.
+fn name_of_key(k: &[u8]) -> Option<PropName> {
+    let set: [u8; 16] = k.get(..16)?.try_into().ok()?;
+    let kind = match (k.get(16)?, &k[17..]) {
+        (0, n) => NameKind::Id(i32::from_le_bytes(n.try_into().ok()?)),
+        (1, s) => NameKind::Name(String::from_utf8(s.to_vec()).ok()?),
+        _ => return None,
+    };
+    Some(PropName { set, kind })
 }
 
 /// What [`key`] made, split back; `None` for a key too short for its length.
@@ -73,6 +106,8 @@ struct State {
     associated: BTreeMap<Vec<u8>, Associated>,
     /// By (folder, message) key.
     extra: HashMap<Vec<u8>, Arc<Vec<Cell>>>,
+    /// The named-property map, as kept.
+    names: Vec<(PropName, u16)>,
     next: u64,
 }
 
@@ -136,6 +171,15 @@ impl Keep {
                 state
                     .extra
                     .insert(k.value().to_vec(), Arc::new(decode(v.value())?));
+            }
+        }
+        if let Ok(table) = txn.open_table(NAMES) {
+            for entry in table.iter().map_err(|e| disk(path, &e))? {
+                let (k, v) = entry.map_err(|e| disk(path, &e))?;
+                let name = name_of_key(k.value()).ok_or_else(|| {
+                    Error::with_message(sys::MAPI_E_CORRUPT_DATA, "a damaged property name")
+                })?;
+                state.names.push((name, v.value()));
             }
         }
         if let Ok(table) = txn.open_table(META) {
@@ -324,6 +368,24 @@ impl Keep {
             m.remove(id);
         }
         Ok(true)
+    }
+
+    /// The named-property map kept from earlier logons.
+    pub fn names(&self) -> Vec<(PropName, u16)> {
+        self.state().names.clone()
+    }
+
+    /// Keeps that `name` is mapped to `id`.
+    pub fn name_mapped(&self, name: &PropName, id: u16) -> Result<()> {
+        let k = name_key(name);
+        self.commit(|txn| {
+            txn.open_table(NAMES)?.insert(k.as_slice(), id)?;
+            Ok(())
+        })?;
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        state.names.retain(|(n, _)| n != name);
+        state.names.push((name.clone(), id));
+        Ok(())
     }
 
     /// Forgets what is kept for the backend's message `id` of `folder` (its read state,
@@ -540,6 +602,47 @@ mod tests {
             read_change(0x8000_0000).unwrap_err().code(),
             sys::MAPI_E_UNKNOWN_FLAGS
         );
+    }
+
+    #[test]
+    fn names_read_back_from_their_keys_and_a_damaged_one_does_not() {
+        let names = [
+            PropName {
+                set: [7; 16],
+                kind: NameKind::Id(-5),
+            },
+            PropName {
+                set: [7; 16],
+                kind: NameKind::Name("Keywords".into()),
+            },
+            PropName {
+                set: [7; 16],
+                kind: NameKind::Name(String::new()),
+            },
+        ];
+        for name in &names {
+            assert_eq!(name_of_key(&name_key(name)).as_ref(), Some(name));
+        }
+        let mut bad = name_key(&names[0]);
+        bad.pop();
+        assert_eq!(name_of_key(&bad), None);
+        bad = name_key(&names[1]);
+        bad[16] = 2;
+        assert_eq!(name_of_key(&bad), None);
+        assert_eq!(name_of_key(&[1; 10]), None);
+    }
+
+    #[test]
+    fn the_backends_map_wins_over_the_kept_one() {
+        let name = |n| PropName {
+            set: [1; 16],
+            kind: NameKind::Id(n),
+        };
+        let merged = crate::named::merged(
+            vec![(name(1), 0x8000)],
+            vec![(name(1), 0x8005), (name(2), 0x8000), (name(3), 0x8001)],
+        );
+        assert_eq!(merged, [(name(1), 0x8000), (name(3), 0x8001)]);
     }
 
     #[test]
