@@ -2,7 +2,7 @@
 //! folder (through the engine's row changes, as table notifications), and to MAPI's
 //! support object for the sinks of `IMsgStore::Advise` (see [`events`](crate::events)).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::thread::ThreadId;
 
@@ -15,6 +15,9 @@ use crate::events::{Change, EventSink};
 use crate::keep::Keep;
 use crate::ll::notify::{notify_support, StoreNote};
 
+/// A message by its folder's key and its id.
+type MessageKey = (Vec<u8>, Vec<u8>);
+
 /// What orders a store's changes: one delivery at a time, in order; a change raised
 /// while one is delivered on the same thread (a sink's `OnNotify` that marks a message
 /// read) waits its turn after it instead of deadlocking.
@@ -23,6 +26,10 @@ pub(crate) struct Raising {
     order: Mutex<()>,
     thread: Mutex<Option<ThreadId>>,
     pending: Mutex<VecDeque<Change>>,
+    /// How many times each message (by folder and id) was changed or removed since the
+    /// store opened: a message object that saves compares it with what it was when the
+    /// object opened (`MAPI_E_OBJECT_CHANGED`).
+    versions: Mutex<HashMap<MessageKey, u64>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -32,6 +39,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<B: Backend> EventSink for StoreContext<B> {
     fn raise(&self, change: Change) {
         let raising = self.raising();
+        if let Change::MessageModified { folder, id } | Change::MessageRemoved { folder, id } =
+            &change
+        {
+            *lock(&raising.versions)
+                .entry((folder.clone(), id.clone()))
+                .or_default() += 1;
+        }
         let me = std::thread::current().id();
         if *lock(&raising.thread) == Some(me) {
             lock(&raising.pending).push_back(change);
@@ -49,6 +63,19 @@ impl<B: Backend> EventSink for StoreContext<B> {
 }
 
 impl<B: Backend> StoreContext<B> {
+    /// How many times message `id` of `folder` was changed or removed (by a client or
+    /// the backend) since the store opened.
+    pub fn version(&self, folder: &[u8], id: &[u8]) -> u64 {
+        let versions = lock(&self.raising().versions);
+        if versions.is_empty() {
+            return 0;
+        }
+        versions
+            .get(&(folder.to_vec(), id.to_vec()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Delivers one change.
     fn deliver(&self, change: Change) {
         if change == Change::FoldersChanged {

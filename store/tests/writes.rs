@@ -593,3 +593,52 @@ fn a_backend_that_writes_nothing_refuses_each_write() {
     assert_eq!(subjects(&inbox), ["A"]);
     assert!(subjects(&archive).is_empty());
 }
+
+#[test]
+fn a_save_after_another_writer_is_refused_unless_forced() {
+    let mail = Arc::new(Mail::default());
+    put(&mail, b"INBOX", b"a", "A");
+    let store = store(&mail);
+    let open_modify = || -> IMessage {
+        let (_, unknown) = open_entry(&store, &eid(b"INBOX", b"a"), sys::MAPI_MODIFY).unwrap();
+        unknown.cast().unwrap()
+    };
+    let (first, second) = (open_modify(), open_modify());
+    let importance = |n| [Prop::new(sys::PR_IMPORTANCE, PropValue::Long(n)).unwrap()];
+    assert_eq!(set_props(&first, &importance(0)), sys::S_OK);
+    assert_eq!(set_props(&second, &importance(2)), sys::S_OK);
+    // SAFETY: flags only.
+    unsafe {
+        assert_eq!(first.SaveChanges(sys::KEEP_OPEN_READWRITE), sys::S_OK);
+        // The first writer may save again: its own save changed nothing under it.
+        assert_eq!(first.SaveChanges(sys::KEEP_OPEN_READWRITE), sys::S_OK);
+        assert_eq!(
+            second.SaveChanges(sys::KEEP_OPEN_READWRITE),
+            sys::MAPI_E_OBJECT_CHANGED
+        );
+        assert_eq!(
+            prop(&open_modify(), sys::PR_IMPORTANCE),
+            Some(0i32.to_le_bytes().to_vec())
+        );
+        assert_eq!(
+            second.SaveChanges(sys::FORCE_SAVE | sys::KEEP_OPEN_READWRITE),
+            sys::S_OK
+        );
+        assert_eq!(
+            prop(&open_modify(), sys::PR_IMPORTANCE),
+            Some(2i32.to_le_bytes().to_vec())
+        );
+        // Now the first one is behind.
+        assert_eq!(first.SaveChanges(0), sys::MAPI_E_OBJECT_CHANGED);
+    }
+    // A message deleted under an open object: its save is refused too.
+    let third = open_modify();
+    let ids = [eid(b"INBOX", b"a")];
+    // SAFETY: a list alive for the call.
+    let hr = with_list(&ids, |list| unsafe {
+        folder(&store, b"INBOX").DeleteMessages(list, 0, sys::InterfacePtr::null(), 0)
+    });
+    assert_eq!(hr, sys::S_OK);
+    // SAFETY: flags only.
+    assert_eq!(unsafe { third.SaveChanges(0) }, sys::MAPI_E_OBJECT_CHANGED);
+}

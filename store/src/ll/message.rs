@@ -86,6 +86,9 @@ pub struct MessageObject<B: Backend> {
     /// Its summary, computed when it opened (none when the backend gives it:
     /// [`Backend::GIVES_SUMMARY`]).
     summary: Option<Summary>,
+    /// The message's version ([`StoreContext::version`]) when it opened or was last
+    /// saved through this object.
+    version: Mutex<u64>,
     last_error: LastError,
 }
 
@@ -167,6 +170,7 @@ impl<B: Backend> MessageObject<B> {
             })),
             flags: Mutex::new(None),
             summary: None,
+            version: Mutex::new(0),
             last_error: LastError::default(),
         })
     }
@@ -186,6 +190,7 @@ impl<B: Backend> MessageObject<B> {
         cells: Vec<Cell>,
         writable: bool,
     ) -> Object<MessageObject<B>> {
+        let version = ctx.version(&ctx.tree().folder_key(node), &id);
         Object::new(MessageObject {
             ctx,
             node,
@@ -196,6 +201,7 @@ impl<B: Backend> MessageObject<B> {
             },
             flags: Mutex::new(None),
             summary: None,
+            version: Mutex::new(version),
             last_error: LastError::default(),
         })
     }
@@ -206,6 +212,7 @@ impl<B: Backend> MessageObject<B> {
         id: Vec<u8>,
         kind: Kind,
     ) -> Result<Object<MessageObject<B>>> {
+        let version = ctx.version(&ctx.tree().folder_key(node), &id);
         let mut message = MessageObject {
             ctx,
             node,
@@ -213,6 +220,7 @@ impl<B: Backend> MessageObject<B> {
             kind,
             flags: Mutex::new(None),
             summary: None,
+            version: Mutex::new(version),
             last_error: LastError::default(),
         };
         let folder = message.folder_id()?;
@@ -598,6 +606,21 @@ impl<B: Backend> MessageObject<B> {
             return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
         }
         let folder = self.folder_key();
+        // Another writer (another object, the backend) changed or removed the message
+        // since this object opened or last saved it: refused unless FORCE_SAVE.
+        let saved_id = match &self.kind {
+            Kind::Draft(d) => d.lock().unwrap_or_else(|p| p.into_inner()).saved.clone(),
+            _ => Some(self.id.clone()),
+        };
+        if let Some(id) = &saved_id {
+            let seen = *self.version.lock().unwrap_or_else(|p| p.into_inner());
+            if flags & sys::FORCE_SAVE == 0 && self.ctx.version(&folder, id) != seen {
+                return Err(Error::with_message(
+                    sys::MAPI_E_OBJECT_CHANGED,
+                    "the message was changed since it was opened",
+                ));
+            }
+        }
         let (writable, change) = match &self.kind {
             Kind::Kept { cells, writable } => {
                 if !writable.load(Ordering::Relaxed) {
@@ -667,12 +690,17 @@ impl<B: Backend> MessageObject<B> {
                 if flags & sys::KEEP_OPEN_READONLY != 0 {
                     draft.writable = false;
                 }
+                let id = draft.saved.clone().unwrap_or_default();
                 drop(draft);
                 self.ctx.raise(change);
+                *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
+                    self.ctx.version(&self.folder_key(), &id);
                 return Ok(());
             }
         };
         self.ctx.raise(change);
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) =
+            self.ctx.version(&self.folder_key(), &self.id);
         if flags & sys::KEEP_OPEN_READONLY != 0 {
             writable.store(false, Ordering::Relaxed);
         }
