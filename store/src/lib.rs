@@ -74,7 +74,8 @@
 //! | `CopyMessages` within the store | the message read whole ([`message_properties`](backend::Backend::message_properties), [`recipients`](backend::Backend::recipients), [`attachments`](backend::Backend::attachments) with their data), then [`save_message`](backend::Backend::save_message) in the destination |
 //! | `CopyMessages(MESSAGE_MOVE)` within the store | [`move_message`](backend::Backend::move_message) (by default a copy, then [`delete_message`](backend::Backend::delete_message)); what the store kept for the message goes with it |
 //! | `CopyMessages` into another store | nothing: MAPI's `IMAPISupport::CopyMessages` opens the messages here and copies them |
-//! | other writes (`CreateAttach`, `ModifyRecipients` of a saved message, writable streams, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed); a message the backend does not write is refused the same way |
+//! | `CreateAttach`, `OpenAttach`, `DeleteAttach`, `OpenProperty(…, IID_IStream, MAPI_CREATE \| MAPI_MODIFY)` on a message a client is making and its attachments | nothing until the message's `SaveChanges`: its attachments (with their data) and bodies go to [`save_message`](backend::Backend::save_message) with it; a stream written on an associated message's property goes into the [`keep`] with it |
+//! | other writes (attachments and recipients of a saved message, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed); a message the backend does not write is refused the same way |
 //!
 //! # A whole store
 //!

@@ -177,6 +177,93 @@ impl WholeMessage {
     }
 }
 
+/// The value a stream's bytes give property `tag` (`PT_BINARY` the bytes, `PT_UNICODE`
+/// UTF-16LE without a terminating NUL, `PT_STRING8` the code page's bytes): the other
+/// half of what a stream on a property reads. `None` for another type, or UTF-16 of an
+/// odd length.
+pub fn value_of_stream(tag: ULONG, bytes: &[u8]) -> Option<OwnedValue> {
+    match mapi_sync_runtime::props::prop_type(tag) {
+        sys::PT_BINARY => Some(OwnedValue::Binary(bytes.to_vec())),
+        sys::PT_STRING8 => Some(OwnedValue::String8(bytes.to_vec())),
+        sys::PT_UNICODE if bytes.len() % 2 == 0 => Some(OwnedValue::Unicode(
+            bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+/// `cells` with `tag` set to `value`, replacing the property of its identifier (either
+/// string type).
+pub fn set_cell(cells: Vec<Cell>, tag: ULONG, value: OwnedValue) -> Vec<Cell> {
+    crate::keep::changed(cells, &[(tag, value)], &[])
+}
+
+/// What a [`PropertyWriter`] applies its bytes with.
+pub type Apply = Box<dyn FnMut(&[u8]) + Send>;
+
+/// What a writable stream on a property of a message or attachment a client is making
+/// writes into: the bytes, handed to `apply` at each `Commit` and when the stream goes
+/// (its last `Release`), so the object shows the new value from then on.
+pub struct PropertyWriter {
+    bytes: std::io::Cursor<Vec<u8>>,
+    apply: Apply,
+    dirty: bool,
+}
+
+impl PropertyWriter {
+    /// A writer starting with `bytes` (the value so far, or nothing for `MAPI_CREATE`).
+    pub fn new(bytes: Vec<u8>, apply: impl FnMut(&[u8]) + Send + 'static) -> PropertyWriter {
+        PropertyWriter {
+            bytes: std::io::Cursor::new(bytes),
+            apply: Box::new(apply),
+            dirty: false,
+        }
+    }
+}
+
+impl std::io::Read for PropertyWriter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.bytes.read(buf)
+    }
+}
+
+impl std::io::Seek for PropertyWriter {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.bytes.seek(pos)
+    }
+}
+
+impl std::io::Write for PropertyWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.dirty = true;
+        self.bytes.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (self.apply)(self.bytes.get_ref());
+        self.dirty = false;
+        Ok(())
+    }
+}
+
+impl mapi_sync_runtime::stream::StreamData for PropertyWriter {
+    fn set_len(&mut self, len: u64) -> std::io::Result<()> {
+        self.dirty = true;
+        mapi_sync_runtime::stream::StreamData::set_len(&mut self.bytes, len)
+    }
+}
+
+impl Drop for PropertyWriter {
+    fn drop(&mut self) {
+        if self.dirty {
+            (self.apply)(self.bytes.get_ref());
+        }
+    }
+}
+
 /// The `PR_ROWID` among `cells`, if any.
 fn row_id(cells: &[Cell]) -> Option<i32> {
     cells.iter().find_map(|(t, v)| match v {

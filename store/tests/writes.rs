@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use mapi_sync_runtime::mem::Allocators;
 use mapi_sync_runtime::props::{OwnedValue, Prop, PropArray, PropValue};
-use mapi_sync_runtime::sys::{self, ComInterface, IMAPIFolder, IMessage, IMsgStore, ULONG};
+use mapi_sync_runtime::sys::{
+    self, ComInterface, IMAPIFolder, IMessage, IMsgStore, Interface, ULONG,
+};
 use mapi_sync_runtime::{Error, Result};
 use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
 use mapi_sync_store::context::StoreContext;
@@ -30,6 +32,7 @@ const UID: StoreUid = StoreUid([8; 16]);
 struct Kept {
     props: Vec<Cell>,
     recipients: Vec<Vec<Cell>>,
+    attachments: Vec<Vec<Cell>>,
 }
 
 fn owned(props: &[Prop<'_>]) -> Vec<Cell> {
@@ -149,6 +152,7 @@ impl Backend for Shared {
         let kept = Kept {
             props: owned(data.props),
             recipients: data.recipients.iter().map(|r| owned(r)).collect(),
+            attachments: data.attachments.iter().map(|a| owned(a)).collect(),
         };
         self.messages
             .lock()
@@ -376,6 +380,7 @@ fn put(mail: &Mail, folder: &[u8], id: &[u8], subject: &str) {
                 sys::PR_DISPLAY_NAME_W,
                 OwnedValue::Unicode("Ann".encode_utf16().collect()),
             )]],
+            attachments: Vec::new(),
         },
     );
 }
@@ -641,4 +646,195 @@ fn a_save_after_another_writer_is_refused_unless_forced() {
     assert_eq!(hr, sys::S_OK);
     // SAFETY: flags only.
     assert_eq!(unsafe { third.SaveChanges(0) }, sys::MAPI_E_OBJECT_CHANGED);
+}
+
+/// `OpenProperty(tag, IID_IStream, options, flags)` on `object`: the stream, or what it
+/// answered.
+fn open_stream<I: sys::Interface>(
+    object: &I,
+    tag: ULONG,
+    options: ULONG,
+    flags: ULONG,
+) -> std::result::Result<sys::IStream, i32> {
+    let prop: sys::IMAPIProp = unsafe { sys::IUnknown::from_raw_borrowed(&object.as_raw()) }
+        .unwrap()
+        .cast()
+        .unwrap();
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: an IID and a writable out-pointer alive for the call.
+    let hr = unsafe { prop.OpenProperty(tag, &sys::IID_IStream, options, flags, &mut out) };
+    if hr != sys::S_OK {
+        assert!(out.is_null());
+        return Err(hr);
+    }
+    // SAFETY: the reference OpenProperty handed over, an IStream.
+    Ok(unsafe { sys::IStream::from_raw(out.into_owned().unwrap().into_raw()) }.unwrap())
+}
+
+fn write_all(stream: &sys::IStream, bytes: &[u8]) {
+    for chunk in bytes.chunks(4096) {
+        let mut done = 0;
+        // SAFETY: a buffer of `chunk.len()` bytes and a writable count.
+        let hr = unsafe { stream.Write(chunk.as_ptr().cast(), chunk.len() as ULONG, &mut done) };
+        assert_eq!((hr, done as usize), (sys::S_OK, chunk.len()));
+    }
+}
+
+fn read_all(stream: &sys::IStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let mut n = 0;
+        // SAFETY: a buffer of its length and a writable count.
+        let hr = unsafe { stream.Read(buf.as_mut_ptr().cast(), buf.len() as ULONG, &mut n) };
+        assert_eq!(hr, sys::S_OK);
+        if n == 0 {
+            return all;
+        }
+        all.extend_from_slice(&buf[..n as usize]);
+    }
+}
+
+fn create_attach(message: &IMessage) -> (u32, sys::IAttach) {
+    let (mut num, mut out) = (99, sys::InterfacePtr::null());
+    // SAFETY: writable out-pointers.
+    assert_eq!(
+        unsafe { message.CreateAttach(null_mut(), 0, &mut num, &mut out) },
+        sys::S_OK
+    );
+    // SAFETY: the reference CreateAttach handed over.
+    (num, unsafe { out.into_owned() }.unwrap())
+}
+
+#[test]
+fn a_new_message_takes_a_body_and_attachments_through_streams() {
+    let mail = Arc::new(Mail::default());
+    let store = store(&mail);
+    let inbox = folder(&store, b"INBOX");
+    let draft = create(&inbox);
+    // The body written through a stream, read back before the message is saved.
+    let body: Vec<u8> = "Dear Ann, …"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let stream = open_stream(
+        &draft,
+        sys::PR_BODY_W,
+        sys::STGM_READWRITE,
+        sys::MAPI_CREATE | sys::MAPI_MODIFY,
+    )
+    .unwrap();
+    write_all(&stream, &body);
+    // SAFETY: Commit takes flags only.
+    assert_eq!(unsafe { stream.Commit(0) }, sys::S_OK);
+    drop(stream);
+    assert_eq!(
+        text_of(&draft, sys::PR_BODY_W).as_deref(),
+        Some("Dear Ann, …")
+    );
+    let read = open_stream(&draft, sys::PR_BODY_W, 0, 0).unwrap();
+    assert_eq!(read_all(&read), body);
+    // Without MAPI_CREATE a missing property is not found.
+    assert_eq!(
+        open_stream(
+            &draft,
+            mapi_sync_store::tags::PR_HTML,
+            sys::STGM_READWRITE,
+            sys::MAPI_MODIFY
+        )
+        .err(),
+        Some(sys::MAPI_E_NOT_FOUND)
+    );
+
+    // An attachment with 300 KB of data, written and saved into the message.
+    // (Smaller under Miri, where every byte through the stream is slow.)
+    let size = if cfg!(miri) { 20_000 } else { 300_000u32 };
+    let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let (num, attach) = create_attach(&draft);
+    assert_eq!(num, 0);
+    let hr = set_props(
+        &attach,
+        &[
+            Prop::new(sys::PR_ATTACH_LONG_FILENAME_W, PropValue::Str("a.bin")).unwrap(),
+            Prop::new(
+                sys::PR_ATTACH_METHOD,
+                PropValue::Long(sys::ATTACH_BY_VALUE as i32),
+            )
+            .unwrap(),
+        ],
+    );
+    assert_eq!(hr, sys::S_OK);
+    let stream = open_stream(
+        &attach,
+        sys::PR_ATTACH_DATA_BIN,
+        sys::STGM_WRITE,
+        sys::MAPI_CREATE | sys::MAPI_MODIFY,
+    )
+    .unwrap();
+    write_all(&stream, &data);
+    // Released without Commit: what was written still goes in (direct mode).
+    drop(stream);
+    // Not the message's until the attachment is saved.
+    assert_eq!(prop(&draft, sys::PR_HASATTACH), Some(vec![0]));
+    // SAFETY: flags only.
+    assert_eq!(unsafe { attach.SaveChanges(0) }, sys::S_OK);
+    drop(attach);
+    // A second one made and let go without SaveChanges is not the message's.
+    let (second, _unsaved) = create_attach(&draft);
+    assert_eq!(second, 1);
+    drop(_unsaved);
+    assert_eq!(prop(&draft, sys::PR_HASATTACH), Some(vec![1]));
+    let flags = u32::from_le_bytes(
+        prop(&draft, sys::PR_MESSAGE_FLAGS)
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    assert_ne!(flags & sys::MSGFLAG_HASATTACH, 0);
+    // SAFETY: no progress object; flags only.
+    unsafe {
+        assert_eq!(
+            draft.DeleteAttach(7, 0, sys::InterfacePtr::null(), 0),
+            sys::MAPI_E_NOT_FOUND
+        );
+    }
+    // Opened again: its data reads back.
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(
+        unsafe { draft.OpenAttach(0, null_mut(), 0, &mut out) },
+        sys::S_OK
+    );
+    // SAFETY: the reference OpenAttach handed over.
+    let again: sys::IAttach = unsafe { out.into_owned() }.unwrap();
+    let stream = open_stream(&again, sys::PR_ATTACH_DATA_BIN, 0, 0).unwrap();
+    assert_eq!(read_all(&stream), data);
+    // Opened read-only: not writable.
+    assert_eq!(
+        open_stream(
+            &again,
+            sys::PR_ATTACH_DATA_BIN,
+            sys::STGM_WRITE,
+            sys::MAPI_MODIFY
+        )
+        .err(),
+        Some(sys::MAPI_E_NO_ACCESS)
+    );
+
+    // SAFETY: flags only.
+    assert_eq!(unsafe { draft.SaveChanges(0) }, sys::S_OK);
+    let messages = mail.messages.lock().unwrap();
+    let kept = &messages[&(b"INBOX".to_vec(), b"m1".to_vec())];
+    assert_eq!(
+        text(&kept.props, sys::PR_BODY_W).as_deref(),
+        Some("Dear Ann, …")
+    );
+    assert_eq!(kept.attachments.len(), 1);
+    let attachment = &kept.attachments[0];
+    assert_eq!(
+        text(attachment, sys::PR_ATTACH_LONG_FILENAME_W).as_deref(),
+        Some("a.bin")
+    );
+    assert!(!attachment.iter().any(|(t, _)| *t == sys::PR_ATTACH_NUM));
+    assert!(attachment.contains(&(sys::PR_ATTACH_DATA_BIN, OwnedValue::Binary(data))));
 }

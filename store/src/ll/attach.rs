@@ -94,7 +94,7 @@ impl<B: Backend> AttachObject<B> {
             return unsafe { hand_out(message.into_unknown(), iid, &sys::IID_IMessage, out) };
         }
         // SAFETY: as above.
-        unsafe { check_stream_request(tag, iid, options, flags) }?;
+        unsafe { check_stream_request(tag, iid, options, flags, false) }?;
         let stream =
             self.ctx
                 .backend()

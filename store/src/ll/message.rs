@@ -23,6 +23,7 @@ use mapi_sync_runtime::{Error, Object, Out, Result};
 
 use super::attach::AttachObject;
 use super::entry::{hand_out, props_methods, LastError};
+use super::new_attach::{self, NewAttachObject};
 use super::table::TableObject;
 use crate::backend::Backend;
 use crate::context::StoreContext;
@@ -50,24 +51,30 @@ enum Kind {
     /// An associated message the store keeps ([`Keep`](crate::keep::Keep)): its
     /// properties as saved or changed since, and whether the caller may change them.
     Kept {
-        cells: Mutex<Vec<Cell>>,
+        cells: Arc<Mutex<Vec<Cell>>>,
         writable: AtomicBool,
     },
     /// A message a client made (`CreateMessage`), written through the backend by
     /// `SaveChanges` ([`Backend::save_message`]): its properties and recipients (with
     /// their `PR_ROWID`s) as set so far, and its id once saved.
-    Draft(Mutex<Draft>),
+    Draft(Arc<Mutex<Draft>>),
 }
 
 /// A message a client is making.
-struct Draft {
-    whole: WholeMessage,
+pub(super) struct Draft {
+    pub(super) whole: WholeMessage,
     /// The `PR_ROWID` the next recipient added gets.
     next_row: i32,
+    /// The `PR_ATTACH_NUM` the next attachment made gets.
+    next_attach: u32,
     /// Its id once saved.
     saved: Option<Vec<u8>>,
     writable: bool,
 }
+
+/// How many messages clients made in this process: what a new message's id is until it
+/// is saved.
+static NEW_MESSAGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A write refused: the message is the backend's, or opened read-only.
 fn read_only() -> Error {
@@ -161,18 +168,53 @@ impl<B: Backend> MessageObject<B> {
         Object::new(MessageObject {
             ctx,
             node,
-            id: Vec::new(),
-            kind: Kind::Draft(Mutex::new(Draft {
+            // Until it is saved: an id of its own, which its attachments' record keys
+            // start from (the backend names it at the first save).
+            id: [
+                &b"\xFFnew:"[..],
+                &NEW_MESSAGES.fetch_add(1, Ordering::Relaxed).to_be_bytes(),
+            ]
+            .concat(),
+            kind: Kind::Draft(Arc::new(Mutex::new(Draft {
                 whole,
                 next_row: 0,
+                next_attach: 0,
                 saved: None,
                 writable: true,
-            })),
+            }))),
             flags: Mutex::new(None),
             summary: None,
             version: Mutex::new(0),
             last_error: LastError::default(),
         })
+    }
+
+    /// What a stream written on property `tag` applies its bytes with (the new value
+    /// into the message's own properties), for a message a client is making or an
+    /// associated one the store keeps, opened for writing; `None` for the others.
+    fn property_writer(&self, tag: ULONG) -> Option<write::Apply> {
+        match &self.kind {
+            Kind::Draft(draft) if draft.lock().unwrap_or_else(|p| p.into_inner()).writable => {
+                let draft = draft.clone();
+                Some(Box::new(move |bytes| {
+                    if let Some(value) = write::value_of_stream(tag, bytes) {
+                        let mut draft = draft.lock().unwrap_or_else(|p| p.into_inner());
+                        let props = std::mem::take(&mut draft.whole.props);
+                        draft.whole.props = write::set_cell(props, tag, value);
+                    }
+                }))
+            }
+            Kind::Kept { cells, writable } if writable.load(Ordering::Relaxed) => {
+                let cells = cells.clone();
+                Some(Box::new(move |bytes| {
+                    if let Some(value) = write::value_of_stream(tag, bytes) {
+                        let mut cells = cells.lock().unwrap_or_else(|p| p.into_inner());
+                        *cells = write::set_cell(std::mem::take(&mut *cells), tag, value);
+                    }
+                }))
+            }
+            _ => None,
+        }
     }
 
     /// Its draft, if it is one.
@@ -196,7 +238,7 @@ impl<B: Backend> MessageObject<B> {
             node,
             id,
             kind: Kind::Kept {
-                cells: Mutex::new(cells),
+                cells: Arc::new(Mutex::new(cells)),
                 writable: AtomicBool::new(writable),
             },
             flags: Mutex::new(None),
@@ -282,6 +324,20 @@ impl<B: Backend> MessageObject<B> {
 
     /// Its attachment table.
     fn attachment_table(&self) -> Result<sys::IMAPITable> {
+        if let Some(draft) = self.draft() {
+            let key = self.record_key()?;
+            let rows = draft
+                .whole
+                .attachments
+                .iter()
+                .map(|cells| {
+                    let num = new_attach::num_of(cells).unwrap_or(0);
+                    subobjects::attachment_cells(num, &key, &write::props(cells), false)
+                })
+                .collect();
+            drop(draft);
+            return self.table(rows, &ATTACHMENT_COLUMNS);
+        }
         if self.is_kept() {
             return self.table(Vec::new(), &ATTACHMENT_COLUMNS);
         }
@@ -369,7 +425,8 @@ pub(super) unsafe fn check_stream_request(
     iid: LPCIID,
     options: ULONG,
     flags: ULONG,
-) -> Result<()> {
+    writable: bool,
+) -> Result<bool> {
     // SAFETY: null or an IID (the caller's contract).
     let Some(asked) = (unsafe { iid.as_ref() }) else {
         return Err(Error::with_message(
@@ -381,11 +438,12 @@ pub(super) unsafe fn check_stream_request(
     if flags & !known != 0 {
         return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
     }
-    let writes = sys::STGM_WRITE | sys::STGM_READWRITE | sys::STGM_CREATE;
-    if flags & (sys::MAPI_CREATE | sys::MAPI_MODIFY) != 0 || options & writes != 0 {
+    let write_options = sys::STGM_WRITE | sys::STGM_READWRITE | sys::STGM_CREATE;
+    let writes = flags & (sys::MAPI_CREATE | sys::MAPI_MODIFY) != 0 || options & write_options != 0;
+    if writes && !writable {
         return Err(Error::with_message(
             sys::MAPI_E_NO_ACCESS,
-            "the store is read-only",
+            "the property cannot be written here",
         ));
     }
     if prop_type(tag) == sys::PT_UNSPECIFIED {
@@ -404,7 +462,7 @@ pub(super) unsafe fn check_stream_request(
             "only binary and string properties open, and only as IStream",
         ));
     }
-    Ok(())
+    Ok(writes)
 }
 
 /// Hands `stream` (the backend's, or one over `bytes()`) to the caller as `iid`.
@@ -480,8 +538,19 @@ impl<B: Backend> MessageObject<B> {
                 )
             };
         }
+        let writer = self.property_writer(tag);
         // SAFETY: as above.
-        unsafe { check_stream_request(tag, iid, options, flags) }?;
+        let writes = unsafe { check_stream_request(tag, iid, options, flags, writer.is_some()) }?;
+        if let (true, Some(apply)) = (writes, writer) {
+            let start = if flags & sys::MAPI_CREATE != 0 {
+                Vec::new()
+            } else {
+                stream_bytes(self, tag)?
+            };
+            let stream = Stream::writable(write::PropertyWriter::new(start, apply));
+            // SAFETY: checked above: an IID.
+            return unsafe { give_stream(Some(stream), || Ok(Vec::new()), iid, out) };
+        }
         let stream = if self.is_kept() {
             None
         } else {
@@ -577,7 +646,10 @@ impl<B: Backend> MessageObject<B> {
                 computed.push((sys::PR_ACCESS, OwnedValue::Long(access as i32)));
                 let level = ULONG::from(draft.writable) * sys::MAPI_MODIFY;
                 computed.push((sys::PR_ACCESS_LEVEL, OwnedValue::Long(level as i32)));
-                let mut summary = Summary::default();
+                let mut summary = Summary {
+                    has_attach: !draft.whole.attachments.is_empty(),
+                    ..Summary::default()
+                };
                 for recipient in &draft.whole.recipients {
                     summary.add_recipient(&write::props(recipient));
                 }
@@ -586,7 +658,8 @@ impl<B: Backend> MessageObject<B> {
                     OwnedValue::Long(f) if *t == sys::PR_MESSAGE_FLAGS => Some(*f),
                     _ => None,
                 });
-                computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(given.unwrap_or(0))));
+                let flags = summary.flags(given).unwrap_or(0);
+                computed.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(flags)));
                 return Ok(computed);
             }
         };
@@ -663,6 +736,9 @@ impl<B: Backend> MessageObject<B> {
                 let mut whole = draft.whole.clone();
                 for recipient in &mut whole.recipients {
                     recipient.retain(|(t, _)| *t != sys::PR_ROWID);
+                }
+                for attachment in &mut whole.attachments {
+                    attachment.retain(|(t, _)| *t != sys::PR_ATTACH_NUM);
                 }
                 let backend = self.ctx.backend();
                 let id = whole.as_data(|data| {
@@ -887,11 +963,39 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
             if flags & !known != 0 {
                 return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
             }
-            if flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0 {
+            let is_draft = matches!(self.kind, Kind::Draft(_));
+            if !is_draft && flags & sys::MAPI_MODIFY != 0 && flags & sys::MAPI_BEST_ACCESS == 0 {
                 return Err(Error::with_message(
                     sys::MAPI_E_NO_ACCESS,
                     "the store is read-only",
                 ));
+            }
+            if let Kind::Draft(draft) = &self.kind {
+                let (cells, writable) = {
+                    let d = draft.lock().unwrap_or_else(|p| p.into_inner());
+                    let cells = d
+                        .whole
+                        .attachments
+                        .iter()
+                        .find(|a| new_attach::num_of(a) == Some(num))
+                        .cloned()
+                        .ok_or_else(|| {
+                            Error::with_message(
+                                sys::MAPI_E_NOT_FOUND,
+                                format!("the message has no attachment {num}"),
+                            )
+                        })?;
+                    (
+                        cells,
+                        d.writable && flags & (sys::MAPI_MODIFY | sys::MAPI_BEST_ACCESS) != 0,
+                    )
+                };
+                let attach =
+                    NewAttachObject::new(self.ctx.clone(), draft.clone(), num, cells, writable);
+                // SAFETY: `iid` null or an IID (OpenAttach's contract).
+                return unsafe {
+                    hand_out(attach.into_unknown(), iid, &sys::IID_IAttach, &mut out)
+                };
             }
             let folder = self.folder_id()?;
             let attach = AttachObject::open(
@@ -910,30 +1014,79 @@ impl<B: Backend> IMessage_Impl for MessageObject<B> {
 
     unsafe fn CreateAttach(
         &self,
-        _iid: LPCIID,
-        _flags: ULONG,
+        iid: LPCIID,
+        flags: ULONG,
         num: *mut ULONG,
         out: *mut LPATTACH,
     ) -> HRESULT {
-        // SAFETY: null or writable (CreateAttach's contract).
-        if let Ok(mut out) = unsafe { Out::new(out) } {
+        let r = (|| {
+            // SAFETY: null or writable (CreateAttach's contract).
+            let (mut out, mut num) =
+                unsafe { (Out::new(out.cast::<LPUNKNOWN>())?, Out::new(num)?) };
             out.clear();
-        }
-        // SAFETY: as above.
-        if let Ok(mut num) = unsafe { Out::new(num) } {
             num.write(0);
-        }
-        self.refused()
+            if flags & !sys::MAPI_DEFERRED_ERRORS != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            let Kind::Draft(draft) = &self.kind else {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_ACCESS,
+                    "only a new message takes new attachments",
+                ));
+            };
+            let n = {
+                let mut d = draft.lock().unwrap_or_else(|p| p.into_inner());
+                if !d.writable {
+                    return Err(read_only());
+                }
+                let n = d.next_attach;
+                d.next_attach += 1;
+                n
+            };
+            let cells = vec![(sys::PR_ATTACH_NUM, OwnedValue::Long(n as i32))];
+            let attach = NewAttachObject::new(self.ctx.clone(), draft.clone(), n, cells, true);
+            // SAFETY: `iid` null or an IID (CreateAttach's contract).
+            unsafe { hand_out(attach.into_unknown(), iid, &sys::IID_IAttach, &mut out) }?;
+            num.write(n);
+            Ok(())
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn DeleteAttach(
         &self,
-        _num: ULONG,
+        num: ULONG,
         _ui: ULONG_PTR,
         _progress: LPMAPIPROGRESS,
-        _flags: ULONG,
+        flags: ULONG,
     ) -> HRESULT {
-        self.refused()
+        let r = (|| {
+            if flags & !sys::ATTACH_DIALOG != 0 {
+                return Err(Error::new(sys::MAPI_E_UNKNOWN_FLAGS));
+            }
+            let Some(mut draft) = self.draft() else {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NO_ACCESS,
+                    "only a new message's attachments can be deleted",
+                ));
+            };
+            if !draft.writable {
+                return Err(read_only());
+            }
+            let before = draft.whole.attachments.len();
+            draft
+                .whole
+                .attachments
+                .retain(|a| new_attach::num_of(a) != Some(num));
+            if draft.whole.attachments.len() == before {
+                return Err(Error::with_message(
+                    sys::MAPI_E_NOT_FOUND,
+                    format!("the message has no attachment {num}"),
+                ));
+            }
+            Ok(())
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn GetRecipientTable(&self, flags: ULONG, out: *mut LPMAPITABLE) -> HRESULT {

@@ -8,6 +8,7 @@
 //! | `store.rs` | [`store::StoreObject`]: `IMsgStore` and `IMAPISync` |
 //! | `folder.rs` | [`folder::FolderObject`]: `IMAPIFolder` |
 //! | `message.rs` | [`message::MessageObject`]: `IMessage` |
+//! | `new_attach.rs` | [`new_attach::NewAttachObject`]: `IAttach` on an attachment of a message a client is making |
 //! | `attach.rs` | [`attach::AttachObject`]: `IAttach` |
 //! | `table.rs` | [`table::TableObject`]: `IMAPITable` on the engine |
 //! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
@@ -23,6 +24,7 @@ pub(crate) mod entry;
 pub mod folder;
 pub mod message;
 pub(crate) mod named;
+pub mod new_attach;
 pub mod notify;
 pub mod provider;
 pub(crate) mod restriction;
