@@ -702,6 +702,25 @@ impl Backend for ImapBackend {
         Ok(true)
     }
 
+    fn delete_message(&self, folder: &[u8], id: &[u8]) -> Result<()> {
+        let entry = self.entry(folder, id)?;
+        let dir = self.maildir.folder_dir(maildir_name(folder)?);
+        let v = entry.field("V").and_then(|v| v.parse::<u32>().ok());
+        let u = entry.field("U").and_then(|u| u.parse::<u32>().ok());
+        // The line first, then the file (see `pending`): a process killed between the
+        // two deletes it on the server and the next sync removes the file.
+        if let (Some(v), Some(u)) = (v, u) {
+            pending::delete(&dir, (v, u))
+                .map_err(|e| Error::with_message(sys::MAPI_E_DISK_ERROR, e.to_string()))?;
+        }
+        std::fs::remove_file(&entry.path).map_err(|e| {
+            Error::with_message(
+                sys::MAPI_E_DISK_ERROR,
+                format!("{}: {e}", entry.path.display()),
+            )
+        })
+    }
+
     fn connect(&self, events: mapi_sync_store::events::Events) {
         *self.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(events);
     }

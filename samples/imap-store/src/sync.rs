@@ -16,14 +16,18 @@
 //! the `U=`/`V=` of the folder's files, skips those UIDs and moves the state past them. A
 //! message that failed is not counted, so the next sync tries it again.
 //!
-//! # Read flags, up before down
+//! # Read flags and deletions, up before down
 //!
-//! Before it downloads, a sync uploads the read flags changed in Outlook that each
-//! folder's [`pending`](crate::pending) file lists: it `SELECT`s the folder (read-write)
-//! and sends one `UID STORE <uids> +FLAGS.SILENT (\Seen)` and one `-FLAGS.SILENT`, for
-//! the messages of the folder's UIDVALIDITY now (the others' UIDs mean nothing any more
-//! and are dropped). A line leaves the file only after the server's `OK`; a sync cut
-//! before that uploads it again next time (setting a flag twice changes nothing).
+//! Before it downloads, a sync uploads the read flags changed and the messages deleted
+//! in Outlook that each folder's [`pending`](crate::pending) file lists: it `SELECT`s the
+//! folder (read-write) and sends one `UID STORE <uids> +FLAGS.SILENT (\Seen)` and one
+//! `-FLAGS.SILENT`, and for the deleted ones `UID STORE <uids> +FLAGS.SILENT (\Deleted)`
+//! then `UID EXPUNGE <uids>` (RFC 4315: only those, not a message another client marked
+//! `\Deleted`), for the messages of the folder's UIDVALIDITY now (the others' UIDs mean
+//! nothing any more and are dropped). A line leaves the file only after the server's
+//! `OK`; a sync cut before that uploads it again next time (setting a flag twice, or
+//! expunging a message already gone, changes nothing). Uploading first means a deleted
+//! message is gone from the server before the sync asks what is new.
 //!
 //! # TLS
 //!
@@ -619,8 +623,9 @@ pub fn uid_set(uids: &[u32]) -> String {
     out
 }
 
-/// Uploads the read flags each folder has pending ([`pending`](crate::pending)): one
-/// `UID STORE` adding `\Seen`, one taking it away, per folder. A folder that fails is
+/// Uploads the read flags and deletions each folder has pending
+/// ([`pending`](crate::pending)): one `UID STORE` adding `\Seen`, one taking it away, one
+/// adding `\Deleted` and a `UID EXPUNGE`, per folder. A folder that fails is
 /// reported and keeps its list; a lost connection ends the sync.
 fn upload_read_flags(
     session: &mut Session,
@@ -700,11 +705,27 @@ fn upload_folder(
             }
         }
     }
-    let (mut seen, mut unseen) = (Vec::new(), Vec::new());
-    for (&(v, u), &state) in pending {
+    let (mut seen, mut unseen, mut deleted) = (Vec::new(), Vec::new(), Vec::new());
+    for (&(v, u), &change) in pending {
         if v != validity {
             continue;
         }
+        let state = match change {
+            crate::pending::Change::Seen(state) => state,
+            crate::pending::Change::Deleted => {
+                // Its file goes too, where a process stopped before it went.
+                if let Some(entry) = by_uid.get(&u) {
+                    match std::fs::remove_file(&entry.path) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                            return Err(disk_error(imap, &e))
+                        }
+                        _ => {}
+                    }
+                }
+                deleted.push(u);
+                continue;
+            }
+        };
         if let Some(entry) = by_uid.get(&u).filter(|e| e.flags.seen != state) {
             let flags = Flags {
                 seen: state,
@@ -723,6 +744,7 @@ fn upload_folder(
     for (uids, change) in [
         (&seen, "+FLAGS.SILENT (\\Seen)"),
         (&unseen, "-FLAGS.SILENT (\\Seen)"),
+        (&deleted, "+FLAGS.SILENT (\\Deleted)"),
     ] {
         if !uids.is_empty() {
             session
@@ -730,7 +752,14 @@ fn upload_folder(
                 .map_err(|e| imap_error(&format!("{imap}: UID STORE"), &e))?;
         }
     }
-    Ok(seen.len() + unseen.len())
+    if !deleted.is_empty() {
+        // Only these: UID EXPUNGE (RFC 4315, UIDPLUS) leaves any other message another
+        // client marked \Deleted alone.
+        session
+            .uid_expunge(uid_set(&deleted))
+            .map_err(|e| imap_error(&format!("{imap}: UID EXPUNGE"), &e))?;
+    }
+    Ok(seen.len() + unseen.len() + deleted.len())
 }
 
 /// Examines folder `imap_name` and works out what to download.

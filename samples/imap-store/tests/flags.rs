@@ -223,3 +223,57 @@ fn a_read_flag_is_uploaded_by_the_next_sync_after_one_cut_anywhere() {
     // Some cuts came before the upload, some after.
     assert_eq!(kinds, [false, true].into());
 }
+
+#[test]
+fn a_message_deleted_in_outlook_goes_at_once_and_from_the_server_at_the_next_sync() {
+    let server = Dovecot::start();
+    let a = server.append("INBOX", &message("a", "A"), false);
+    let b = server.append("INBOX", &message("b", "B"), false);
+    let c = server.append("INBOX", &message("c", "C"), false);
+    let local = tempfile::tempdir().unwrap();
+    let maildir = local.path().join("mail");
+    let provider = provider();
+    let (_logon, store) = logon(&provider, server.settings(&maildir));
+    assert_eq!(sync(&store).done, Some(sys::S_OK));
+    // Another client marked C \Deleted without expunging it: ours must leave it.
+    server.mark_deleted("INBOX", c);
+
+    // Deleted in Outlook: the row and the file go at once; the server keeps it for now.
+    let inbox = support::folder(&store, "Inbox");
+    let eid = entry_id(&store, "Inbox", "A");
+    let mut bin = sys::SBinary {
+        cb: eid.len() as ULONG,
+        lpb: eid.as_ptr().cast_mut(),
+    };
+    let mut list = sys::ENTRYLIST {
+        cValues: 1,
+        lpbin: &mut bin,
+    };
+    // SAFETY: a list alive for the call; no progress object.
+    let hr = unsafe { inbox.DeleteMessages(&mut list, 0, sys::InterfacePtr::null(), 0) };
+    assert_eq!(hr, sys::S_OK);
+    let subjects: Vec<String> = contents(&store, "Inbox", &[sys::PR_SUBJECT_W])
+        .iter()
+        .map(|r| support::text(&r[0].1))
+        .collect();
+    assert_eq!(subjects, ["B", "C"]);
+    let files = |root: &Path| {
+        ["cur", "new"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .count()
+    };
+    assert_eq!(files(&maildir), 2);
+    assert_eq!(server.uids("INBOX"), [a, b, c]);
+
+    // The next sync expunges it, and only it; nothing comes back down.
+    let report = sync(&store);
+    assert_eq!(report.done, Some(sys::S_OK), "{report:?}");
+    assert!(report.errors.is_empty(), "{report:?}");
+    assert_eq!(server.uids("INBOX"), [b, c]);
+    assert!(!maildir.join("imap-store.pending").exists());
+    assert_eq!(files(&maildir), 2);
+    let report = sync(&store);
+    assert_eq!(report.done, Some(sys::S_OK), "{report:?}");
+    assert_eq!(files(&maildir), 2);
+}

@@ -251,6 +251,30 @@ service anvil {{
         seen
     }
 
+    /// The UIDs of `folder`'s messages on the server now, in order.
+    pub fn uids(&self, folder: &str) -> Vec<u32> {
+        let mut s = self.session();
+        s.examine(folder).expect("EXAMINE");
+        let mut uids: Vec<u32> = s
+            .uid_search("ALL")
+            .expect("UID SEARCH")
+            .into_iter()
+            .collect();
+        let _ = s.logout();
+        uids.sort_unstable();
+        uids
+    }
+
+    /// Marks message `uid` of `folder` `\Deleted` on the server without expunging it
+    /// (as another client may).
+    pub fn mark_deleted(&self, folder: &str, uid: u32) {
+        let mut s = self.session();
+        s.select(folder).expect("SELECT");
+        s.uid_store(uid.to_string(), "+FLAGS (\\Deleted)")
+            .expect("UID STORE");
+        let _ = s.logout();
+    }
+
     /// Sets or clears `\Seen` on message `uid` of `folder` on the server.
     pub fn set_seen(&self, folder: &str, uid: u32, seen: bool) {
         let mut s = self.session();
