@@ -38,11 +38,16 @@ fn binary(tag: ULONG, bytes: Vec<u8>) -> Computed {
 }
 
 /// `PR_STORE_SUPPORT_MASK` of a framework store: Unicode strings, unique entry ids,
-/// restrictions and sorts on tables; read-only for now.
+/// restrictions and sorts on tables, HTML bodies (`PR_HTML`), RTF given uncompressed
+/// (`PR_RTF_COMPRESSED` made from the text: see [`rtf`](crate::rtf)); read-only unless
+/// the backend writes messages ([`WRITABLE_SUPPORT_MASK`]). Not `STORE_RTF_OK`: the
+/// store does not bring a client's RTF and the text into step (`RTFSync`).
 pub const STORE_SUPPORT_MASK: ULONG = sys::STORE_UNICODE_OK
     | sys::STORE_ENTRYID_UNIQUE
     | sys::STORE_RESTRICTION_OK
     | sys::STORE_SORT_OK
+    | sys::STORE_UNCOMPRESSED_RTF
+    | crate::tags::STORE_HTML_OK
     | sys::STORE_READONLY;
 
 /// `PR_STORE_SUPPORT_MASK` of a store whose backend writes messages

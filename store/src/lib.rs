@@ -55,7 +55,7 @@
 //! | `IMAPIFolder::GetProps` | [`folder_properties`](backend::Backend::folder_properties); [`messages`](backend::Backend::messages) for `PR_CONTENT_COUNT` |
 //! | `GetContentsTable` (`MAPI_ASSOCIATED`), `OpenProperty(PR_CONTAINER_CONTENTS)` | [`messages`](backend::Backend::messages) when it opens; [`message_columns`](backend::Backend::message_columns) for the columns a restriction, sort or `QueryRows` reads, only for the rows it reads |
 //! | `OpenEntry` of a message, `IMessage::GetProps` | [`message_properties`](backend::Backend::message_properties) |
-//! | `IMessage::OpenProperty(…, IID_IStream)` | [`message_stream`](backend::Backend::message_stream), else the value |
+//! | `IMessage::OpenProperty(…, IID_IStream)` | [`message_stream`](backend::Backend::message_stream), else the value; `PR_RTF_COMPRESSED` the message lacks is made from its `PR_BODY` ([`rtf`]) |
 //! | `GetAttachmentTable`, `OpenAttach` | [`attachments`](backend::Backend::attachments) |
 //! | `IAttach::OpenProperty(PR_ATTACH_DATA_BIN, IID_IStream)` | [`attachment_stream`](backend::Backend::attachment_stream), else the value |
 //! | `IAttach::OpenProperty(PR_ATTACH_DATA_OBJ, IID_IMessage)` | [`embedded_message`](backend::Backend::embedded_message), then as for any message |
@@ -322,6 +322,7 @@ pub mod layout;
 pub mod ll;
 pub mod named;
 mod raise;
+pub mod rtf;
 pub mod service;
 pub mod sources;
 pub mod subobjects;

@@ -6,6 +6,11 @@
 
 use mapi_sync_runtime::sys::ULONG;
 
+/// `STORE_HTML_OK` (0x00010000) in `PR_STORE_SUPPORT_MASK`: the store keeps HTML bodies
+/// in `PR_HTML` (the "PidTagStoreSupportMask Canonical Property" page; not in the
+/// mingw-w64 `mapidefs.h`).
+pub const STORE_HTML_OK: ULONG = 0x0001_0000;
+
 /// `PidTagHtml` (0x1013, `PtypBinary`): the message's HTML body.
 pub const PR_HTML: ULONG = 0x1013_0102;
 /// `PidTagInternetMessageId` (0x1035, `PtypString`): the `Message-ID` header.

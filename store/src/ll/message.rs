@@ -217,6 +217,32 @@ impl<B: Backend> MessageObject<B> {
         }
     }
 
+    /// Its plain-text body (`PR_BODY_W`), from its properties or the backend's stream;
+    /// `MAPI_E_NOT_FOUND` if it has none.
+    fn body_text(&self) -> Result<String> {
+        let bytes = match stream_bytes(self, sys::PR_BODY_W) {
+            Err(e) if e.code() == sys::MAPI_E_NOT_FOUND && !self.is_kept() => {
+                let folder = self.folder_id()?;
+                match self
+                    .ctx
+                    .backend()
+                    .message_stream(&folder, &self.id, sys::PR_BODY_W)?
+                {
+                    Some(stream) => stream
+                        .read_to_end()
+                        .map_err(|e| Error::with_message(sys::MAPI_E_DISK_ERROR, e.to_string()))?,
+                    None => return Err(e),
+                }
+            }
+            other => other?,
+        };
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Ok(String::from_utf16_lossy(&units))
+    }
+
     /// Its draft, if it is one.
     fn draft(&self) -> Option<std::sync::MutexGuard<'_, Draft>> {
         match &self.kind {
@@ -557,8 +583,19 @@ impl<B: Backend> MessageObject<B> {
             let folder = self.folder_id()?;
             self.ctx.backend().message_stream(&folder, &self.id, tag)?
         };
+        let bytes = || match stream_bytes(self, tag) {
+            // No RTF of its own: made from its text.
+            Err(e)
+                if e.code() == sys::MAPI_E_NOT_FOUND
+                    && prop_id(tag) == prop_id(sys::PR_RTF_COMPRESSED) =>
+            {
+                let text = self.body_text()?;
+                Ok(crate::rtf::compressed_of_text(&text))
+            }
+            other => other,
+        };
         // SAFETY: checked above: an IID.
-        unsafe { give_stream(stream, || stream_bytes(self, tag), iid, out) }
+        unsafe { give_stream(stream, bytes, iid, out) }
     }
 }
 
