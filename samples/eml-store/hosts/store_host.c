@@ -625,8 +625,10 @@ static void store_props_scenario(void) {
         snprintf(observed, sizeof observed, "hr=0x%08lX count=%lu", hx(hr), (unsigned long)count);
     }
     host_free_buffer(v);
+    /* The mask: STORE_ENTRYID_UNIQUE | STORE_READONLY | STORE_SORT_OK | STORE_RESTRICTION_OK |
+     * STORE_UNCOMPRESSED_RTF | STORE_HTML_OK | STORE_UNICODE_OK. */
     check("store_props",
-          "name=EML store: mail name_w=EML store: mail entryid=ours mask=0x00043003 subtree=supplied "
+          "name=EML store: mail name_w=EML store: mail entryid=ours mask=0x0005B003 subtree=supplied "
           "body=0x1000000A/0x8004010F",
           observed);
 }
