@@ -15,6 +15,13 @@
 #define C_SDK_ASSERT(e, m) _Static_assert(e, m)
 #define C_SDK_EXTERN
 #endif
+/* A Windows DLL exports what is marked (mingw-w64's linker exports every global symbol,
+   the GUIDs among them, when nothing is); on Linux the GUIDs are hidden. */
+#ifdef _WIN32
+#define C_SDK_EXPORT __declspec(dllexport)
+#else
+#define C_SDK_EXPORT
+#endif
 
 /* Widths: ULONG_PTR is a pointer's, the rest Windows'. */
 C_SDK_ASSERT(sizeof(ULONG_PTR) == sizeof(void *), "ULONG_PTR is pointer-sized");
@@ -184,8 +191,8 @@ typedef ULONG C_SDK_UIPARAM;
 #else
 typedef ULONG_PTR C_SDK_UIPARAM;
 #endif
-C_SDK_EXTERN MSGSERVICEENTRY ServiceEntry;
-C_SDK_EXTERN MSPROVIDERINIT MSProviderInit;
+C_SDK_EXTERN C_SDK_EXPORT MSGSERVICEENTRY ServiceEntry;
+C_SDK_EXTERN C_SDK_EXPORT MSPROVIDERINIT MSProviderInit;
 
 static ULONG service_calls;
 C_SDK_EXTERN HRESULT STDAPICALLTYPE ServiceEntry(HINSTANCE hInstance, LPMALLOC lpMalloc,
@@ -229,7 +236,7 @@ C_SDK_EXTERN HRESULT STDMAPIINITCALLTYPE MSProviderInit(HINSTANCE hInstance, LPM
 }
 
 /* The checks Linux runs: 0 when all pass, else the failing step's number. */
-C_SDK_EXTERN int c_sdk_run(void)
+C_SDK_EXTERN C_SDK_EXPORT int c_sdk_run(void)
 {
     LPMSPROVIDER provider = NULL;
     ULONG version = 0;
