@@ -3913,6 +3913,10 @@ inline int IsEqualGUID(REFGUID rguid1, REFGUID rguid2)
 {
     return memcmp(&rguid1, &rguid2, sizeof(GUID)) == 0;
 }
+extern "C++" {
+inline bool operator==(REFGUID guidOne, REFGUID guidOther) { return IsEqualGUID(guidOne, guidOther) != 0; }
+inline bool operator!=(REFGUID guidOne, REFGUID guidOther) { return !(guidOne == guidOther); }
+}
 #else
 #define IsEqualGUID(rguid1, rguid2) (memcmp((rguid1), (rguid2), sizeof(GUID)) == 0)
 #endif

@@ -257,7 +257,8 @@ C_SDK_EXTERN C_SDK_EXPORT int c_sdk_run(void)
         return 3;
 #ifdef __cplusplus
     if (the_malloc.QueryInterface(IID_IMalloc, &unknown) != S_OK || unknown != &the_malloc
-        || !IsEqualGUID(IID_IMsgStore, IID_IMsgStore) || IsEqualGUID(IID_IMsgStore, IID_IMSProvider))
+        || !IsEqualGUID(IID_IMsgStore, IID_IMsgStore) || IsEqualGUID(IID_IMsgStore, IID_IMSProvider)
+        || !(IID_IMsgStore == IID_IMsgStore) || !(IID_IMsgStore != IID_IMSProvider))
         return 4;
 #else
     if (the_malloc.lpVtbl->QueryInterface(&the_malloc, &IID_IMalloc, &unknown) != S_OK

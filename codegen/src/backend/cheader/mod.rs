@@ -486,11 +486,16 @@ const LINUX_PRELUDE: &str = r#"#if !defined(__x86_64__)
 #endif
 "#;
 
-/// guiddef.h's comparisons: of `const GUID *`s in C, of references in C++.
+/// guiddef.h's comparisons: of `const GUID *`s in C, of references in C++ (with its
+/// `==` and `!=`).
 const GUID_HELPERS: &str = r#"#ifdef __cplusplus
 inline int IsEqualGUID(REFGUID rguid1, REFGUID rguid2)
 {
     return memcmp(&rguid1, &rguid2, sizeof(GUID)) == 0;
+}
+extern "C++" {
+inline bool operator==(REFGUID guidOne, REFGUID guidOther) { return IsEqualGUID(guidOne, guidOther) != 0; }
+inline bool operator!=(REFGUID guidOne, REFGUID guidOther) { return !(guidOne == guidOther); }
 }
 #else
 #define IsEqualGUID(rguid1, rguid2) (memcmp((rguid1), (rguid2), sizeof(GUID)) == 0)
