@@ -583,8 +583,12 @@ const SIZED: &[(&[&str], &str)] = &[
     ),
 ];
 
-/// MAPISPI.h's entry point of a message store provider (cdecl, `STDMAPIINITCALLTYPE`),
-/// which the mingw-w64 parse leaves out of the records.
+/// MAPISPI.h's entry point of a message store provider (cdecl, `STDMAPIINITCALLTYPE`).
+/// The records lack it: the generator loses every function type mingw-w64 declares
+/// `__cdecl` explicitly (ABPROVIDERINIT, XPPROVIDERINIT, MSPROVIDERINIT, OPTIONCALLBACK,
+/// HPPROVIDERINIT; bindgen alone emits them), so the Rust bindings have none of them
+/// either. Until that is mended, this declaration stands in; `c_sdk.rs` checks that a
+/// definition of `MSProviderInit` matches it.
 const MSPROVIDERINIT: &str =
     "typedef HRESULT (STDMAPIINITCALLTYPE MSPROVIDERINIT)(HINSTANCE hInstance, \
 LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer, LPALLOCATEMORE lpAllocateMore, \
