@@ -9,8 +9,8 @@
 //! only: Debian's wine64 runs no 32-bit program.)
 //!
 //! A missing tool fails the test with the Debian package to install; nothing is
-//! skipped. Cost: about 15 s on the project's 2-core machine, 10 of them Wine's start in
-//! a fresh prefix.
+//! skipped. Cost: 18 to 27 s on the project's 2-core machine (measured 2026-12-08, load
+//! 5.9), 11 of them Wine's start in a fresh prefix.
 
 use std::fs;
 use std::io::ErrorKind;
