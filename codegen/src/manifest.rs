@@ -5,7 +5,10 @@
 //! constants and corrections. The Rust code knows C, COM and Rust, plus a few MAPI facts
 //! it writes into what it emits: the C header's prelude for non-Windows hosts
 //! (`backend/cheader/`: `STDMETHODCALLTYPE`, `DEFINE_GUID`, COM's common codes such as
-//! `E_NOINTERFACE` where the bindings lack them, `REFIID`), the not-implemented value
+//! `E_NOINTERFACE` where the bindings lack them, `REFIID`, COM's `IMalloc`, and the
+//! macros Microsoft's headers give C programmers: `STDMETHODIMP`, `HR_FAILED`,
+//! `MAKE_MAPI_E`, `IsEqualGUID`, the `Sized*`/`CbNew*` family, `MSPROVIDERINIT`, listed
+//! in docs/FACTS.md with their sources), the not-implemented value
 //! `MAPI_E_NO_SUPPORT` and the docs of the generated crate (`backend/`,
 //! `backend/support.rs.in`).
 //!

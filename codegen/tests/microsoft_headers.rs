@@ -326,6 +326,42 @@ fn microsoft_like_headers_give_the_same_bindings() {
             .collect::<Vec<_>>()
     };
     assert_eq!(constants(&ours), constants(&theirs));
+    // The C declarations the C header's Linux half is rendered from, one by one for each
+    // target: every typedef, function type (its return, parameters, their names and
+    // its convention), callback, struct and union with each field's C type and width.
+    let declarations = |g: &mapi_codegen::Generated| {
+        g.model
+            .header_declarations
+            .iter()
+            .flat_map(|(target, ds)| {
+                ds.iter().map(move |d| {
+                    (
+                        (target.clone(), d.name.clone()),
+                        format!("{} {:?} {:?}", d.header, d.kind, d.params),
+                    )
+                })
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (our_decls, their_decls) = (declarations(&ours), declarations(&theirs));
+    assert_eq!(
+        our_decls.keys().collect::<Vec<_>>(),
+        their_decls.keys().collect::<Vec<_>>()
+    );
+    for (key, ours) in &our_decls {
+        assert_eq!(
+            ours, &their_decls[key],
+            "the C declaration of {key:?} differs"
+        );
+    }
+    // What the rewrite made Microsoft's is in them: MSGSERVICEENTRY a stdcall function
+    // type whose ulUIParam is a ULONG_PTR.
+    let entry = &their_decls[&("x86_64".to_string(), "MSGSERVICEENTRY".to_string())];
+    assert!(
+        entry.contains("Fn { abi: System")
+            && entry.contains("Named(\"HINSTANCE\"), Named(\"LPMALLOC\"), Named(\"LPMAPISUP\"), Named(\"ULONG_PTR\")"),
+        "{entry}"
+    );
     assert!(names(&theirs).contains(&(
         "IMAPIClientShutdown".to_string(),
         "mapishutdown.h".to_string()

@@ -15,45 +15,45 @@ extern "C" {
 #endif
 
 /* The interfaces, declared ahead so that pointers to them work anywhere below. */
-#line 114 "headers/edkmdb.idl"
+#line 122 "headers/edkmdb.idl"
 typedef struct IExchangeModifyTable IExchangeModifyTable;
-#line 126
+#line 134
 typedef struct IExchangeRuleAction IExchangeRuleAction;
-#line 138
+#line 146
 typedef struct IExchangeManageStore IExchangeManageStore;
-#line 160
+#line 168
 typedef struct IExchangeManageStore2 IExchangeManageStore2;
-#line 184
+#line 192
 typedef struct IExchangeManageStore3 IExchangeManageStore3;
-#line 210
+#line 218
 typedef struct IExchangeManageStore4 IExchangeManageStore4;
-#line 239
+#line 247
 typedef struct IExchangeNntpNewsfeed IExchangeNntpNewsfeed;
-#line 252
+#line 260
 typedef struct IExchangeFastTransfer IExchangeFastTransfer;
-#line 264
+#line 272
 typedef struct IExchangeExportChanges IExchangeExportChanges;
-#line 279
+#line 287
 typedef struct IExchangeExportChanges2 IExchangeExportChanges2;
-#line 293
+#line 301
 typedef struct IExchangeExportChanges3 IExchangeExportChanges3;
-#line 308
+#line 316
 typedef struct IExchangeImportContentsChanges IExchangeImportContentsChanges;
-#line 333
+#line 341
 typedef struct IExchangeImportContentsChanges2 IExchangeImportContentsChanges2;
-#line 347
+#line 355
 typedef struct IExchangeImportHierarchyChanges IExchangeImportHierarchyChanges;
-#line 363
+#line 371
 typedef struct IExchangeChangeAdviseSink IExchangeChangeAdviseSink;
-#line 373
+#line 381
 typedef struct IExchangeChangeAdvisor IExchangeChangeAdvisor;
-#line 388
+#line 396
 typedef struct IExchangeBadItemCallback IExchangeBadItemCallback;
-#line 399
+#line 407
 typedef struct IExchangeMoveUserProgress IExchangeMoveUserProgress;
-#line 410
+#line 418
 typedef struct IExchangeFavorites IExchangeFavorites;
-#line 422
+#line 430
 typedef struct IExchangeMessageConversion IExchangeMessageConversion;
 
 #line 60 "edkmdb.h"
@@ -77,9 +77,20 @@ typedef struct IMessage *LPMESSAGE;
 typedef struct IStream *LPSTREAM;
 
 #line 80 "edkmdb.h"
+/* IMAPIContainer::GetContentsTable's and GetHierarchyTable's ulFlags: include the */
+/* soft-deleted rows (EdkMdb.h). */
+#line 42 "headers/edkmdb.idl"
+#define SHOW_SOFT_DELETES ((ULONG)0x00000002)
+#line 85 "edkmdb.h"
+/* IMsgServiceAdmin::OpenProfileSection's and IProviderAdmin::OpenProfileSection's */
+/* ulFlags: open a section MAPI keeps from providers (no Microsoft header declares it; */
+/* Microsoft's MFCMAPI defines it with this value). */
+#line 46 "headers/edkmdb.idl"
+#define MAPI_FORCE_ACCESS ((ULONG)0x00080000)
+#line 91 "edkmdb.h"
 /* IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules */
 /* table. */
-#line 42 "headers/edkmdb.idl"
+#line 50 "headers/edkmdb.idl"
 #define ROWLIST_REPLACE ((ULONG)0x00000001)
 #define ROW_ADD ((ULONG)0x00000001)
 #define ROW_MODIFY ((ULONG)0x00000002)
@@ -90,37 +101,37 @@ typedef struct _ROWENTRY {
     ULONG ulRowFlags;
     ULONG cValues;
     LPSPropValue rgPropVals;
-#line 48
+#line 56
 } ROWENTRY, *LPROWENTRY;
 
-#line 54
+#line 62
 typedef struct _ROWLIST {
     ULONG cEntries;
     ROWENTRY aEntries[1];
-#line 54
+#line 62
 } ROWLIST, *LPROWLIST;
 
-#line 104 "edkmdb.h"
+#line 115 "edkmdb.h"
 /* A rule action (IExchangeRuleAction::GetAction), left opaque. */
-#line 60 "headers/edkmdb.idl"
+#line 68 "headers/edkmdb.idl"
 typedef struct _action *LPACTION;
 
-#line 109 "edkmdb.h"
+#line 120 "edkmdb.h"
 /* IExchangeImportContentsChanges::ImportPerUserReadStateChange: one message's read */
 /* state, by source key. */
-#line 64 "headers/edkmdb.idl"
+#line 72 "headers/edkmdb.idl"
 typedef struct _ReadState {
     ULONG cbSourceKey;
     BYTE *pbSourceKey;
     ULONG ulFlags;
-#line 64
+#line 72
 } READSTATE, *LPREADSTATE;
 
-#line 120 "edkmdb.h"
+#line 131 "edkmdb.h"
 /* ICS results (HRESULTs). The first three are other names for MAPI_E_UNKNOWN_FLAGS, */
 /* E_INVALIDARG and E_FAIL; the rest are FACILITY_ITF codes 0x800 to 0x805 (errors) and */
 /* 0x820, 0x821 (warnings). */
-#line 73 "headers/edkmdb.idl"
+#line 81 "headers/edkmdb.idl"
 #define SYNC_E_UNKNOWN_FLAGS ((HRESULT)0x80040106)
 #define SYNC_E_INVALID_PARAMETER ((HRESULT)0x80070057)
 #define SYNC_E_ERROR ((HRESULT)0x80004005)
@@ -132,9 +143,9 @@ typedef struct _ReadState {
 #define SYNC_E_UNSYNCHRONIZED ((HRESULT)0x80040805)
 #define SYNC_W_PROGRESS ((HRESULT)0x00040820)
 #define SYNC_W_CLIENT_CHANGE_NEWER ((HRESULT)0x00040821)
-#line 136 "edkmdb.h"
+#line 147 "edkmdb.h"
 /* ulFlags of the ICS Config methods (IExchangeExportChanges::Config and the importers). */
-#line 86 "headers/edkmdb.idl"
+#line 94 "headers/edkmdb.idl"
 #define SYNC_UNICODE ((ULONG)0x00000001)
 #define SYNC_NO_DELETIONS ((ULONG)0x00000002)
 #define SYNC_NO_SOFT_DELETIONS ((ULONG)0x00000004)
@@ -154,50 +165,50 @@ typedef struct _ReadState {
 #define SYNC_FXRECOVERMODE ((ULONG)0x00010000)
 #define SYNC_DEFER_CONFIG ((ULONG)0x00040000)
 #define SYNC_FORCE_UNICODE ((ULONG)0x00040000)
-#line 158 "edkmdb.h"
+#line 169 "edkmdb.h"
 /* ImportMessageDeletion's ulFlags. */
-#line 106 "headers/edkmdb.idl"
+#line 114 "headers/edkmdb.idl"
 #define SYNC_SOFT_DELETE ((ULONG)0x00000001)
 #define SYNC_EXPIRY ((ULONG)0x00000002)
-#line 163 "edkmdb.h"
+#line 174 "edkmdb.h"
 /* READSTATE.ulFlags. */
-#line 109 "headers/edkmdb.idl"
+#line 117 "headers/edkmdb.idl"
 #define SYNC_READ ((ULONG)0x00000001)
 
-#line 168 "edkmdb.h"
+#line 179 "edkmdb.h"
 /* Edits a table that MAPI cannot edit through IMAPITable: a folder's access control list */
 /* (PR_ACL_TABLE) or its rules (PR_RULES_TABLE), opened with OpenProperty. */
 /* IExchangeModifyTable {2D734CB0-53FD-101B-B19D-08002B3056E3}: derives from IUnknown. */
-#line 114 "headers/edkmdb.idl"
+#line 122 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeModifyTable : public IUnknown {
-#line 116
+#line 124
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 118
+#line 126
     virtual HRESULT STDMETHODCALLTYPE GetTable(ULONG ulFlags, LPMAPITABLE *lppTable) = 0;
     virtual HRESULT STDMETHODCALLTYPE ModifyTable(ULONG ulFlags, LPROWLIST lpMods) = 0;
-#line 114
+#line 122
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeModifyTable, 0x2D734CB0, 0x53FD, 0x101B, 0xB1, 0x9D, 0x08, 0x00, 0x2B, 0x30, 0x56, 0xE3)
 #endif
 #else
 typedef struct IExchangeModifyTableVtbl {
-#line 188 "edkmdb.h"
+#line 199 "edkmdb.h"
     /* IUnknown */
-#line 114 "headers/edkmdb.idl"
+#line 122 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeModifyTable *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeModifyTable *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeModifyTable *This);
-#line 194 "edkmdb.h"
+#line 205 "edkmdb.h"
     /* IExchangeModifyTable */
-#line 116 "headers/edkmdb.idl"
+#line 124 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeModifyTable *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 118
+#line 126
     HRESULT (STDMETHODCALLTYPE *GetTable)(IExchangeModifyTable *This, ULONG ulFlags, LPMAPITABLE *lppTable);
     HRESULT (STDMETHODCALLTYPE *ModifyTable)(IExchangeModifyTable *This, ULONG ulFlags, LPROWLIST lpMods);
-#line 114
+#line 122
 } IExchangeModifyTableVtbl;
 struct IExchangeModifyTable {
     const struct IExchangeModifyTableVtbl *lpVtbl;
@@ -206,47 +217,47 @@ struct IExchangeModifyTable {
 #define IExchangeModifyTable_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeModifyTable_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeModifyTable_Release(This) ((This)->lpVtbl->Release(This))
-#line 116
+#line 124
 #define IExchangeModifyTable_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 118
+#line 126
 #define IExchangeModifyTable_GetTable(This, ulFlags, lppTable) ((This)->lpVtbl->GetTable(This, ulFlags, lppTable))
 #define IExchangeModifyTable_ModifyTable(This, ulFlags, lpMods) ((This)->lpVtbl->ModifyTable(This, ulFlags, lpMods))
-#line 114
+#line 122
 #endif
 #endif
 
-#line 122
+#line 130
 typedef IExchangeModifyTable *LPEXCHANGEMODIFYTABLE;
 
-#line 222 "edkmdb.h"
+#line 233 "edkmdb.h"
 /* The actions of a deferred rule (a rule action message's PR_RULE_ACTIONS). */
 /* IExchangeRuleAction {74BBA840-C93A-11CE-9581-00AA005742F7}: derives from IUnknown. */
-#line 126 "headers/edkmdb.idl"
+#line 134 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeRuleAction : public IUnknown {
-#line 128
+#line 136
     virtual HRESULT STDMETHODCALLTYPE ActionCount(ULONG *lpcActions) = 0;
     virtual HRESULT STDMETHODCALLTYPE GetAction(ULONG ulActionNumber, long long *lpruleid, LPACTION *lppAction) = 0;
-#line 126
+#line 134
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeRuleAction, 0x74BBA840, 0xC93A, 0x11CE, 0x95, 0x81, 0x00, 0xAA, 0x00, 0x57, 0x42, 0xF7)
 #endif
 #else
 typedef struct IExchangeRuleActionVtbl {
-#line 239 "edkmdb.h"
+#line 250 "edkmdb.h"
     /* IUnknown */
-#line 126 "headers/edkmdb.idl"
+#line 134 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeRuleAction *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeRuleAction *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeRuleAction *This);
-#line 245 "edkmdb.h"
+#line 256 "edkmdb.h"
     /* IExchangeRuleAction */
-#line 128 "headers/edkmdb.idl"
+#line 136 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ActionCount)(IExchangeRuleAction *This, ULONG *lpcActions);
     HRESULT (STDMETHODCALLTYPE *GetAction)(IExchangeRuleAction *This, ULONG ulActionNumber, long long *lpruleid, LPACTION *lppAction);
-#line 126
+#line 134
 } IExchangeRuleActionVtbl;
 struct IExchangeRuleAction {
     const struct IExchangeRuleActionVtbl *lpVtbl;
@@ -255,60 +266,60 @@ struct IExchangeRuleAction {
 #define IExchangeRuleAction_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeRuleAction_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeRuleAction_Release(This) ((This)->lpVtbl->Release(This))
-#line 128
+#line 136
 #define IExchangeRuleAction_ActionCount(This, lpcActions) ((This)->lpVtbl->ActionCount(This, lpcActions))
 #define IExchangeRuleAction_GetAction(This, ulActionNumber, lpruleid, lppAction) ((This)->lpVtbl->GetAction(This, ulActionNumber, lpruleid, lppAction))
-#line 126
+#line 134
 #endif
 #endif
 
-#line 133
+#line 141
 typedef IExchangeRuleAction *LPEXCHANGERULEACTION;
 
-#line 269 "edkmdb.h"
+#line 280 "edkmdb.h"
 /* Store management from an Exchange private store: entry IDs of other mailboxes, entry */
 /* IDs from source keys, rights, mailbox and public folder tables. */
 /* IExchangeManageStore {559D10B0-A772-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
-#line 138 "headers/edkmdb.idl"
+#line 146 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore : public IUnknown {
-#line 140
+#line 148
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 143
-    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 146
-    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
-#line 149
-    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
 #line 151
+    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 154
+    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 157
+    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 159
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
-#line 138
+#line 146
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore, 0x559D10B0, 0xA772, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A)
 #endif
 #else
 typedef struct IExchangeManageStoreVtbl {
-#line 294 "edkmdb.h"
+#line 305 "edkmdb.h"
     /* IUnknown */
-#line 138 "headers/edkmdb.idl"
+#line 146 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore *This);
-#line 300 "edkmdb.h"
+#line 311 "edkmdb.h"
     /* IExchangeManageStore */
-#line 140 "headers/edkmdb.idl"
+#line 148 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
-#line 143
-    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
-#line 146
-    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
-#line 149
-    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
 #line 151
+    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 154
+    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 157
+    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 159
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
-#line 138
+#line 146
 } IExchangeManageStoreVtbl;
 struct IExchangeManageStore {
     const struct IExchangeManageStoreVtbl *lpVtbl;
@@ -317,71 +328,71 @@ struct IExchangeManageStore {
 #define IExchangeManageStore_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore_Release(This) ((This)->lpVtbl->Release(This))
-#line 140
+#line 148
 #define IExchangeManageStore_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
-#line 143
-#define IExchangeManageStore_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
-#line 146
-#define IExchangeManageStore_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
-#line 149
-#define IExchangeManageStore_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
 #line 151
+#define IExchangeManageStore_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 154
+#define IExchangeManageStore_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 157
+#define IExchangeManageStore_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 159
 #define IExchangeManageStore_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
-#line 138
+#line 146
 #endif
 #endif
 
-#line 155
+#line 163
 typedef IExchangeManageStore *LPEXCHANGEMANAGESTORE;
 
-#line 338 "edkmdb.h"
+#line 349 "edkmdb.h"
 /* IExchangeManageStore with newsgroup entry IDs. Microsoft declares each version as a */
 /* direct IUnknown descendant that repeats the earlier methods; so does this file. */
 /* IExchangeManageStore2 {B6DCA470-0FF3-11D0-A409-00C04FD7BD87}: derives from IUnknown. */
-#line 160 "headers/edkmdb.idl"
+#line 168 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore2 : public IUnknown {
-#line 162
+#line 170
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 165
-    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 168
-    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
-#line 171
-    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
 #line 173
+    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 176
+    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 179
+    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 181
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
-#line 175
+#line 183
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 160
+#line 168
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore2, 0xB6DCA470, 0x0FF3, 0x11D0, 0xA4, 0x09, 0x00, 0xC0, 0x4F, 0xD7, 0xBD, 0x87)
 #endif
 #else
 typedef struct IExchangeManageStore2Vtbl {
-#line 365 "edkmdb.h"
+#line 376 "edkmdb.h"
     /* IUnknown */
-#line 160 "headers/edkmdb.idl"
+#line 168 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore2 *This);
-#line 371 "edkmdb.h"
+#line 382 "edkmdb.h"
     /* IExchangeManageStore2 */
-#line 162 "headers/edkmdb.idl"
+#line 170 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore2 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
-#line 165
-    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore2 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
-#line 168
-    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore2 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
-#line 171
-    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore2 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
 #line 173
+    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore2 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 176
+    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore2 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 179
+    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore2 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 181
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore2 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
-#line 175
+#line 183
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore2 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
-#line 160
+#line 168
 } IExchangeManageStore2Vtbl;
 struct IExchangeManageStore2 {
     const struct IExchangeManageStore2Vtbl *lpVtbl;
@@ -390,76 +401,76 @@ struct IExchangeManageStore2 {
 #define IExchangeManageStore2_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore2_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore2_Release(This) ((This)->lpVtbl->Release(This))
-#line 162
+#line 170
 #define IExchangeManageStore2_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
-#line 165
-#define IExchangeManageStore2_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
-#line 168
-#define IExchangeManageStore2_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
-#line 171
-#define IExchangeManageStore2_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
 #line 173
+#define IExchangeManageStore2_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 176
+#define IExchangeManageStore2_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 179
+#define IExchangeManageStore2_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 181
 #define IExchangeManageStore2_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
-#line 175
+#line 183
 #define IExchangeManageStore2_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
-#line 160
+#line 168
 #endif
 #endif
 
-#line 180
+#line 188
 typedef IExchangeManageStore2 *LPEXCHANGEMANAGESTORE2;
 
-#line 413 "edkmdb.h"
+#line 424 "edkmdb.h"
 /* IExchangeManageStore2 with a mailbox table that starts at an offset. */
 /* IExchangeManageStore3 {166D9BC2-DB75-44A9-8A93-9F3FFC994D76}: derives from IUnknown. */
-#line 184 "headers/edkmdb.idl"
+#line 192 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore3 : public IUnknown {
-#line 186
+#line 194
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 189
-    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 192
-    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
-#line 195
-    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
 #line 197
+    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 200
+    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 203
+    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 205
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
-#line 199
+#line 207
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 202
+#line 210
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
-#line 184
+#line 192
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore3, 0x166D9BC2, 0xDB75, 0x44A9, 0x8A, 0x93, 0x9F, 0x3F, 0xFC, 0x99, 0x4D, 0x76)
 #endif
 #else
 typedef struct IExchangeManageStore3Vtbl {
-#line 441 "edkmdb.h"
+#line 452 "edkmdb.h"
     /* IUnknown */
-#line 184 "headers/edkmdb.idl"
+#line 192 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore3 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore3 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore3 *This);
-#line 447 "edkmdb.h"
+#line 458 "edkmdb.h"
     /* IExchangeManageStore3 */
-#line 186 "headers/edkmdb.idl"
+#line 194 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore3 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
-#line 189
-    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore3 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
-#line 192
-    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore3 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
-#line 195
-    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
 #line 197
+    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore3 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 200
+    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore3 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 203
+    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 205
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
-#line 199
+#line 207
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore3 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
-#line 202
+#line 210
     HRESULT (STDMETHODCALLTYPE *GetMailboxTableOffset)(IExchangeManageStore3 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
-#line 184
+#line 192
 } IExchangeManageStore3Vtbl;
 struct IExchangeManageStore3 {
     const struct IExchangeManageStore3Vtbl *lpVtbl;
@@ -468,82 +479,82 @@ struct IExchangeManageStore3 {
 #define IExchangeManageStore3_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore3_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore3_Release(This) ((This)->lpVtbl->Release(This))
-#line 186
+#line 194
 #define IExchangeManageStore3_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
-#line 189
-#define IExchangeManageStore3_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
-#line 192
-#define IExchangeManageStore3_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
-#line 195
-#define IExchangeManageStore3_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
 #line 197
+#define IExchangeManageStore3_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 200
+#define IExchangeManageStore3_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 203
+#define IExchangeManageStore3_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 205
 #define IExchangeManageStore3_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
-#line 199
+#line 207
 #define IExchangeManageStore3_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
-#line 202
+#line 210
 #define IExchangeManageStore3_GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
-#line 184
+#line 192
 #endif
 #endif
 
-#line 206
+#line 214
 typedef IExchangeManageStore3 *LPEXCHANGEMANAGESTORE3;
 
-#line 493 "edkmdb.h"
+#line 504 "edkmdb.h"
 /* IExchangeManageStore3 with a public folder table that starts at an offset. */
 /* IExchangeManageStore4 {2590FF87-C431-4F9C-B1A8-CD69D760CD10}: derives from IUnknown. */
-#line 210 "headers/edkmdb.idl"
+#line 218 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeManageStore4 : public IUnknown {
-#line 212
+#line 220
     virtual HRESULT STDMETHODCALLTYPE CreateStoreEntryID(LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 215
-    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 218
-    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
-#line 221
-    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
 #line 223
+    virtual HRESULT STDMETHODCALLTYPE EntryIDFromSourceKey(ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID) = 0;
+#line 226
+    virtual HRESULT STDMETHODCALLTYPE GetRights(ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights) = 0;
+#line 229
+    virtual HRESULT STDMETHODCALLTYPE GetMailboxTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
+#line 231
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTable(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags) = 0;
-#line 225
+#line 233
     virtual HRESULT STDMETHODCALLTYPE CreateNewsgroupNameEntryID(LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID) = 0;
-#line 228
+#line 236
     virtual HRESULT STDMETHODCALLTYPE GetMailboxTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
-#line 230
+#line 238
     virtual HRESULT STDMETHODCALLTYPE GetPublicFolderTableOffset(LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset) = 0;
-#line 210
+#line 218
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeManageStore4, 0x2590FF87, 0xC431, 0x4F9C, 0xB1, 0xA8, 0xCD, 0x69, 0xD7, 0x60, 0xCD, 0x10)
 #endif
 #else
 typedef struct IExchangeManageStore4Vtbl {
-#line 523 "edkmdb.h"
+#line 534 "edkmdb.h"
     /* IUnknown */
-#line 210 "headers/edkmdb.idl"
+#line 218 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeManageStore4 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeManageStore4 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeManageStore4 *This);
-#line 529 "edkmdb.h"
+#line 540 "edkmdb.h"
     /* IExchangeManageStore4 */
-#line 212 "headers/edkmdb.idl"
+#line 220 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *CreateStoreEntryID)(IExchangeManageStore4 *This, LPCSTR lpszMsgStoreDN, LPCSTR lpszMailboxDN, ULONG ulFlags, ULONG *lpcbEntryID, void **lppEntryID);
-#line 215
-    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore4 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
-#line 218
-    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore4 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
-#line 221
-    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
 #line 223
+    HRESULT (STDMETHODCALLTYPE *EntryIDFromSourceKey)(IExchangeManageStore4 *This, ULONG cFolderKeySize, BYTE *lpFolderSourceKey, ULONG cMessageKeySize, BYTE *lpMessageSourceKey, ULONG *lpcbEntryID, void **lppEntryID);
+#line 226
+    HRESULT (STDMETHODCALLTYPE *GetRights)(IExchangeManageStore4 *This, ULONG cbUserEntryID, void *lpUserEntryID, ULONG cbEntryID, void *lpEntryID, ULONG *lpulRights);
+#line 229
+    HRESULT (STDMETHODCALLTYPE *GetMailboxTable)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
+#line 231
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTable)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags);
-#line 225
+#line 233
     HRESULT (STDMETHODCALLTYPE *CreateNewsgroupNameEntryID)(IExchangeManageStore4 *This, LPSTR lpszNewsgroupName, ULONG *lpcbEntryID, void **lppEntryID);
-#line 228
+#line 236
     HRESULT (STDMETHODCALLTYPE *GetMailboxTableOffset)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
-#line 230
+#line 238
     HRESULT (STDMETHODCALLTYPE *GetPublicFolderTableOffset)(IExchangeManageStore4 *This, LPSTR lpszServerName, LPMAPITABLE *lppTable, ULONG ulFlags, UINT uOffset);
-#line 210
+#line 218
 } IExchangeManageStore4Vtbl;
 struct IExchangeManageStore4 {
     const struct IExchangeManageStore4Vtbl *lpVtbl;
@@ -552,64 +563,64 @@ struct IExchangeManageStore4 {
 #define IExchangeManageStore4_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeManageStore4_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeManageStore4_Release(This) ((This)->lpVtbl->Release(This))
-#line 212
+#line 220
 #define IExchangeManageStore4_CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateStoreEntryID(This, lpszMsgStoreDN, lpszMailboxDN, ulFlags, lpcbEntryID, lppEntryID))
-#line 215
-#define IExchangeManageStore4_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
-#line 218
-#define IExchangeManageStore4_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
-#line 221
-#define IExchangeManageStore4_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
 #line 223
+#define IExchangeManageStore4_EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID) ((This)->lpVtbl->EntryIDFromSourceKey(This, cFolderKeySize, lpFolderSourceKey, cMessageKeySize, lpMessageSourceKey, lpcbEntryID, lppEntryID))
+#line 226
+#define IExchangeManageStore4_GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights) ((This)->lpVtbl->GetRights(This, cbUserEntryID, lpUserEntryID, cbEntryID, lpEntryID, lpulRights))
+#line 229
+#define IExchangeManageStore4_GetMailboxTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetMailboxTable(This, lpszServerName, lppTable, ulFlags))
+#line 231
 #define IExchangeManageStore4_GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags) ((This)->lpVtbl->GetPublicFolderTable(This, lpszServerName, lppTable, ulFlags))
-#line 225
+#line 233
 #define IExchangeManageStore4_CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID) ((This)->lpVtbl->CreateNewsgroupNameEntryID(This, lpszNewsgroupName, lpcbEntryID, lppEntryID))
-#line 228
+#line 236
 #define IExchangeManageStore4_GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetMailboxTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
-#line 230
+#line 238
 #define IExchangeManageStore4_GetPublicFolderTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset) ((This)->lpVtbl->GetPublicFolderTableOffset(This, lpszServerName, lppTable, ulFlags, uOffset))
-#line 210
+#line 218
 #endif
 #endif
 
-#line 235
+#line 243
 typedef IExchangeManageStore4 *LPEXCHANGEMANAGESTORE4;
 
-#line 579 "edkmdb.h"
+#line 590 "edkmdb.h"
 /* The NNTP newsfeed of a public store. */
 /* IExchangeNntpNewsfeed {380F41C0-3CDC-11D0-9792-00C04FD6551D}: derives from IUnknown. */
-#line 239 "headers/edkmdb.idl"
+#line 247 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeNntpNewsfeed : public IUnknown {
-#line 241
+#line 249
     virtual HRESULT STDMETHODCALLTYPE Configure(LPSTR lpszNewsfeedDN, ULONG cValues, LPSPropValue lpIMailPropArray) = 0;
-#line 243
+#line 251
     virtual HRESULT STDMETHODCALLTYPE CheckMsgIds(LPSTR lpszMsgIds, ULONG *lpcfWanted, BYTE **lppfWanted) = 0;
-#line 245
+#line 253
     virtual HRESULT STDMETHODCALLTYPE OpenArticleStream(LPSTREAM *lppStream) = 0;
-#line 239
+#line 247
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeNntpNewsfeed, 0x380F41C0, 0x3CDC, 0x11D0, 0x97, 0x92, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x1D)
 #endif
 #else
 typedef struct IExchangeNntpNewsfeedVtbl {
-#line 599 "edkmdb.h"
+#line 610 "edkmdb.h"
     /* IUnknown */
-#line 239 "headers/edkmdb.idl"
+#line 247 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeNntpNewsfeed *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeNntpNewsfeed *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeNntpNewsfeed *This);
-#line 605 "edkmdb.h"
+#line 616 "edkmdb.h"
     /* IExchangeNntpNewsfeed */
-#line 241 "headers/edkmdb.idl"
+#line 249 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *Configure)(IExchangeNntpNewsfeed *This, LPSTR lpszNewsfeedDN, ULONG cValues, LPSPropValue lpIMailPropArray);
-#line 243
+#line 251
     HRESULT (STDMETHODCALLTYPE *CheckMsgIds)(IExchangeNntpNewsfeed *This, LPSTR lpszMsgIds, ULONG *lpcfWanted, BYTE **lppfWanted);
-#line 245
+#line 253
     HRESULT (STDMETHODCALLTYPE *OpenArticleStream)(IExchangeNntpNewsfeed *This, LPSTREAM *lppStream);
-#line 239
+#line 247
 } IExchangeNntpNewsfeedVtbl;
 struct IExchangeNntpNewsfeed {
     const struct IExchangeNntpNewsfeedVtbl *lpVtbl;
@@ -618,48 +629,48 @@ struct IExchangeNntpNewsfeed {
 #define IExchangeNntpNewsfeed_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeNntpNewsfeed_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeNntpNewsfeed_Release(This) ((This)->lpVtbl->Release(This))
-#line 241
+#line 249
 #define IExchangeNntpNewsfeed_Configure(This, lpszNewsfeedDN, cValues, lpIMailPropArray) ((This)->lpVtbl->Configure(This, lpszNewsfeedDN, cValues, lpIMailPropArray))
-#line 243
+#line 251
 #define IExchangeNntpNewsfeed_CheckMsgIds(This, lpszMsgIds, lpcfWanted, lppfWanted) ((This)->lpVtbl->CheckMsgIds(This, lpszMsgIds, lpcfWanted, lppfWanted))
-#line 245
+#line 253
 #define IExchangeNntpNewsfeed_OpenArticleStream(This, lppStream) ((This)->lpVtbl->OpenArticleStream(This, lppStream))
-#line 239
+#line 247
 #endif
 #endif
 
-#line 248
+#line 256
 typedef IExchangeNntpNewsfeed *LPEXCHANGENNTPNEWSFEED;
 
-#line 635 "edkmdb.h"
+#line 646 "edkmdb.h"
 /* Fast transfer of a folder's or message's contents as a byte stream. */
 /* IExchangeFastTransfer {FF7DB070-A88A-11CD-9BC8-00AA002FC45A}: derives from IUnknown. */
-#line 252 "headers/edkmdb.idl"
+#line 260 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFastTransfer : public IUnknown {
-#line 254
+#line 262
     virtual HRESULT STDMETHODCALLTYPE Config(ULONG ulFlags, ULONG ulTransferMethod) = 0;
     virtual HRESULT STDMETHODCALLTYPE TransferBuffer(ULONG cb, LPBYTE lpb, ULONG *lpcbProcessed) = 0;
-#line 252
+#line 260
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeFastTransfer, 0xFF7DB070, 0xA88A, 0x11CD, 0x9B, 0xC8, 0x00, 0xAA, 0x00, 0x2F, 0xC4, 0x5A)
 #endif
 #else
 typedef struct IExchangeFastTransferVtbl {
-#line 652 "edkmdb.h"
+#line 663 "edkmdb.h"
     /* IUnknown */
-#line 252 "headers/edkmdb.idl"
+#line 260 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeFastTransfer *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFastTransfer *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFastTransfer *This);
-#line 658 "edkmdb.h"
+#line 669 "edkmdb.h"
     /* IExchangeFastTransfer */
-#line 254 "headers/edkmdb.idl"
+#line 262 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeFastTransfer *This, ULONG ulFlags, ULONG ulTransferMethod);
     HRESULT (STDMETHODCALLTYPE *TransferBuffer)(IExchangeFastTransfer *This, ULONG cb, LPBYTE lpb, ULONG *lpcbProcessed);
-#line 252
+#line 260
 } IExchangeFastTransferVtbl;
 struct IExchangeFastTransfer {
     const struct IExchangeFastTransferVtbl *lpVtbl;
@@ -668,55 +679,55 @@ struct IExchangeFastTransfer {
 #define IExchangeFastTransfer_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeFastTransfer_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeFastTransfer_Release(This) ((This)->lpVtbl->Release(This))
-#line 254
+#line 262
 #define IExchangeFastTransfer_Config(This, ulFlags, ulTransferMethod) ((This)->lpVtbl->Config(This, ulFlags, ulTransferMethod))
 #define IExchangeFastTransfer_TransferBuffer(This, cb, lpb, lpcbProcessed) ((This)->lpVtbl->TransferBuffer(This, cb, lpb, lpcbProcessed))
-#line 252
+#line 260
 #endif
 #endif
 
-#line 258
+#line 266
 typedef IExchangeFastTransfer *LPEXCHANGEFASTTRANSFER;
 
-#line 682 "edkmdb.h"
+#line 693 "edkmdb.h"
 /* ICS export: the synchronizer that reports a folder's changes since a saved state to */
 /* an importer (IExchangeImportContentsChanges or IExchangeImportHierarchyChanges), step */
 /* by step through Synchronize. */
 /* IExchangeExportChanges {A3EA9CC0-D1B2-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
-#line 264 "headers/edkmdb.idl"
+#line 272 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges : public IUnknown {
-#line 266
+#line 274
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 268
+#line 276
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize) = 0;
-#line 271
+#line 279
     virtual HRESULT STDMETHODCALLTYPE Synchronize(ULONG *lpulSteps, ULONG *lpulProgress) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
-#line 264
+#line 272
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges, 0xA3EA9CC0, 0xD1B2, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
 #endif
 #else
 typedef struct IExchangeExportChangesVtbl {
-#line 705 "edkmdb.h"
+#line 716 "edkmdb.h"
     /* IUnknown */
-#line 264 "headers/edkmdb.idl"
+#line 272 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges *This);
-#line 711 "edkmdb.h"
+#line 722 "edkmdb.h"
     /* IExchangeExportChanges */
-#line 266 "headers/edkmdb.idl"
+#line 274 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 268
+#line 276
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
-#line 271
+#line 279
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges *This, LPSTREAM lpStream);
-#line 264
+#line 272
 } IExchangeExportChangesVtbl;
 struct IExchangeExportChanges {
     const struct IExchangeExportChangesVtbl *lpVtbl;
@@ -725,54 +736,54 @@ struct IExchangeExportChanges {
 #define IExchangeExportChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeExportChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeExportChanges_Release(This) ((This)->lpVtbl->Release(This))
-#line 266
+#line 274
 #define IExchangeExportChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 268
+#line 276
 #define IExchangeExportChanges_Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
-#line 271
+#line 279
 #define IExchangeExportChanges_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
-#line 264
+#line 272
 #endif
 #endif
 
-#line 275
+#line 283
 typedef IExchangeExportChanges *LPEXCHANGEEXPORTCHANGES;
 
-#line 743 "edkmdb.h"
+#line 754 "edkmdb.h"
 /* Export with a conversion stream (messages as MIME). */
 /* IExchangeExportChanges2 {387CEBE0-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeExportChanges. */
-#line 279 "headers/edkmdb.idl"
+#line 287 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges2 : public IExchangeExportChanges {
-#line 281
+#line 289
     virtual HRESULT STDMETHODCALLTYPE ConfigForConversionStream(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize) = 0;
-#line 279
+#line 287
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges2, 0x387CEBE0, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95)
 #endif
 #else
 typedef struct IExchangeExportChanges2Vtbl {
-#line 759 "edkmdb.h"
+#line 770 "edkmdb.h"
     /* IUnknown */
-#line 279 "headers/edkmdb.idl"
+#line 287 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges2 *This);
-#line 765 "edkmdb.h"
+#line 776 "edkmdb.h"
     /* IExchangeExportChanges */
-#line 279 "headers/edkmdb.idl"
+#line 287 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges2 *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges2 *This, LPSTREAM lpStream);
-#line 772 "edkmdb.h"
+#line 783 "edkmdb.h"
     /* IExchangeExportChanges2 */
-#line 281 "headers/edkmdb.idl"
+#line 289 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
-#line 279
+#line 287
 } IExchangeExportChanges2Vtbl;
 struct IExchangeExportChanges2 {
     const struct IExchangeExportChanges2Vtbl *lpVtbl;
@@ -785,53 +796,53 @@ struct IExchangeExportChanges2 {
 #define IExchangeExportChanges2_Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->Config(This, lpStream, ulFlags, lpUnk, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
 #define IExchangeExportChanges2_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges2_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
-#line 281
+#line 289
 #define IExchangeExportChanges2_ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize))
-#line 279
+#line 287
 #endif
 #endif
 
-#line 289
+#line 297
 typedef IExchangeExportChanges2 *LPEXCHANGEEXPORTCHANGES2;
 
-#line 798 "edkmdb.h"
+#line 809 "edkmdb.h"
 /* Export of a selected set of messages. */
 /* IExchangeExportChanges3 {702E7F86-50A6-11D1-ABD6-00A0C905660A}: derives from IExchangeExportChanges2. */
-#line 293 "headers/edkmdb.idl"
+#line 301 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeExportChanges3 : public IExchangeExportChanges2 {
-#line 295
+#line 303
     virtual HRESULT STDMETHODCALLTYPE ConfigForSelectiveSync(LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPENTRYLIST lpMsgList, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize) = 0;
-#line 293
+#line 301
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeExportChanges3, 0x702E7F86, 0x50A6, 0x11D1, 0xAB, 0xD6, 0x00, 0xA0, 0xC9, 0x05, 0x66, 0x0A)
 #endif
 #else
 typedef struct IExchangeExportChanges3Vtbl {
-#line 814 "edkmdb.h"
+#line 825 "edkmdb.h"
     /* IUnknown */
-#line 293 "headers/edkmdb.idl"
+#line 301 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeExportChanges3 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeExportChanges3 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeExportChanges3 *This);
-#line 820 "edkmdb.h"
+#line 831 "edkmdb.h"
     /* IExchangeExportChanges */
-#line 293 "headers/edkmdb.idl"
+#line 301 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeExportChanges3 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
     HRESULT (STDMETHODCALLTYPE *Synchronize)(IExchangeExportChanges3 *This, ULONG *lpulSteps, ULONG *lpulProgress);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeExportChanges3 *This, LPSTREAM lpStream);
-#line 827 "edkmdb.h"
+#line 838 "edkmdb.h"
     /* IExchangeExportChanges2 */
-#line 293 "headers/edkmdb.idl"
+#line 301 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPSRestriction lpRestriction, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion, ULONG ulBufferSize);
-#line 831 "edkmdb.h"
+#line 842 "edkmdb.h"
     /* IExchangeExportChanges3 */
-#line 295 "headers/edkmdb.idl"
+#line 303 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForSelectiveSync)(IExchangeExportChanges3 *This, LPSTREAM lpStream, ULONG ulFlags, LPUNKNOWN lpUnk, LPENTRYLIST lpMsgList, LPSRestriction lpRestriction, LPSPropTagArray lpIncludeProps, LPSPropTagArray lpExcludeProps, ULONG ulBufferSize);
-#line 293
+#line 301
 } IExchangeExportChanges3Vtbl;
 struct IExchangeExportChanges3 {
     const struct IExchangeExportChanges3Vtbl *lpVtbl;
@@ -845,61 +856,61 @@ struct IExchangeExportChanges3 {
 #define IExchangeExportChanges3_Synchronize(This, lpulSteps, lpulProgress) ((This)->lpVtbl->Synchronize(This, lpulSteps, lpulProgress))
 #define IExchangeExportChanges3_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeExportChanges3_ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, lpUnk, lpRestriction, cValuesConversion, lpPropArrayConversion, ulBufferSize))
-#line 295
+#line 303
 #define IExchangeExportChanges3_ConfigForSelectiveSync(This, lpStream, ulFlags, lpUnk, lpMsgList, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize) ((This)->lpVtbl->ConfigForSelectiveSync(This, lpStream, ulFlags, lpUnk, lpMsgList, lpRestriction, lpIncludeProps, lpExcludeProps, ulBufferSize))
-#line 293
+#line 301
 #endif
 #endif
 
-#line 303
+#line 311
 typedef IExchangeExportChanges3 *LPEXCHANGEEXPORTCHANGES3;
 
-#line 858 "edkmdb.h"
+#line 869 "edkmdb.h"
 /* ICS import of message changes: the exporter calls it once per change (a new or */
 /* changed message, a deletion, a read-state change, a move). */
 /* IExchangeImportContentsChanges {F75ABFA0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
-#line 308 "headers/edkmdb.idl"
+#line 316 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges : public IUnknown {
-#line 310
+#line 318
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 312
+#line 320
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportMessageChange(ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPMESSAGE *lppmessage) = 0;
-#line 316
+#line 324
     virtual HRESULT STDMETHODCALLTYPE ImportMessageDeletion(ULONG ulFlags, LPENTRYLIST lpSrcEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportPerUserReadStateChange(ULONG cElements, LPREADSTATE lpReadState) = 0;
-#line 319
+#line 327
     virtual HRESULT STDMETHODCALLTYPE ImportMessageMove(ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage) = 0;
-#line 308
+#line 316
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportContentsChanges, 0xF75ABFA0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
 #endif
 #else
 typedef struct IExchangeImportContentsChangesVtbl {
-#line 884 "edkmdb.h"
+#line 895 "edkmdb.h"
     /* IUnknown */
-#line 308 "headers/edkmdb.idl"
+#line 316 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportContentsChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportContentsChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportContentsChanges *This);
-#line 890 "edkmdb.h"
+#line 901 "edkmdb.h"
     /* IExchangeImportContentsChanges */
-#line 310 "headers/edkmdb.idl"
+#line 318 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportContentsChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 312
+#line 320
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportContentsChanges *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportContentsChanges *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *ImportMessageChange)(IExchangeImportContentsChanges *This, ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPMESSAGE *lppmessage);
-#line 316
+#line 324
     HRESULT (STDMETHODCALLTYPE *ImportMessageDeletion)(IExchangeImportContentsChanges *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
     HRESULT (STDMETHODCALLTYPE *ImportPerUserReadStateChange)(IExchangeImportContentsChanges *This, ULONG cElements, LPREADSTATE lpReadState);
-#line 319
+#line 327
     HRESULT (STDMETHODCALLTYPE *ImportMessageMove)(IExchangeImportContentsChanges *This, ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage);
-#line 308
+#line 316
 } IExchangeImportContentsChangesVtbl;
 struct IExchangeImportContentsChanges {
     const struct IExchangeImportContentsChangesVtbl *lpVtbl;
@@ -908,51 +919,51 @@ struct IExchangeImportContentsChanges {
 #define IExchangeImportContentsChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeImportContentsChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeImportContentsChanges_Release(This) ((This)->lpVtbl->Release(This))
-#line 310
+#line 318
 #define IExchangeImportContentsChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 312
+#line 320
 #define IExchangeImportContentsChanges_Config(This, lpStream, ulFlags) ((This)->lpVtbl->Config(This, lpStream, ulFlags))
 #define IExchangeImportContentsChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeImportContentsChanges_ImportMessageChange(This, cpvalChanges, ppvalChanges, ulFlags, lppmessage) ((This)->lpVtbl->ImportMessageChange(This, cpvalChanges, ppvalChanges, ulFlags, lppmessage))
-#line 316
+#line 324
 #define IExchangeImportContentsChanges_ImportMessageDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportMessageDeletion(This, ulFlags, lpSrcEntryList))
 #define IExchangeImportContentsChanges_ImportPerUserReadStateChange(This, cElements, lpReadState) ((This)->lpVtbl->ImportPerUserReadStateChange(This, cElements, lpReadState))
-#line 319
+#line 327
 #define IExchangeImportContentsChanges_ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage) ((This)->lpVtbl->ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage))
-#line 308
+#line 316
 #endif
 #endif
 
-#line 329
+#line 337
 typedef IExchangeImportContentsChanges *LPEXCHANGEIMPORTCONTENTSCHANGES;
 
-#line 930 "edkmdb.h"
+#line 941 "edkmdb.h"
 /* Import with a conversion stream. */
 /* IExchangeImportContentsChanges2 {7DFDD720-F53F-11CF-A48F-00C04FD65595}: derives from IExchangeImportContentsChanges. */
-#line 333 "headers/edkmdb.idl"
+#line 341 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportContentsChanges2 : public IExchangeImportContentsChanges {
-#line 335
+#line 343
     virtual HRESULT STDMETHODCALLTYPE ConfigForConversionStream(LPSTREAM lpStream, ULONG ulFlags, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion) = 0;
-#line 338
+#line 346
     virtual HRESULT STDMETHODCALLTYPE ImportMessageChangeAsAStream(ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPSTREAM *lppstream) = 0;
-#line 333
+#line 341
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportContentsChanges2, 0x7DFDD720, 0xF53F, 0x11CF, 0xA4, 0x8F, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x95)
 #endif
 #else
 typedef struct IExchangeImportContentsChanges2Vtbl {
-#line 948 "edkmdb.h"
+#line 959 "edkmdb.h"
     /* IUnknown */
-#line 333 "headers/edkmdb.idl"
+#line 341 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportContentsChanges2 *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportContentsChanges2 *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportContentsChanges2 *This);
-#line 954 "edkmdb.h"
+#line 965 "edkmdb.h"
     /* IExchangeImportContentsChanges */
-#line 333 "headers/edkmdb.idl"
+#line 341 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportContentsChanges2 *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream);
@@ -960,13 +971,13 @@ typedef struct IExchangeImportContentsChanges2Vtbl {
     HRESULT (STDMETHODCALLTYPE *ImportMessageDeletion)(IExchangeImportContentsChanges2 *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
     HRESULT (STDMETHODCALLTYPE *ImportPerUserReadStateChange)(IExchangeImportContentsChanges2 *This, ULONG cElements, LPREADSTATE lpReadState);
     HRESULT (STDMETHODCALLTYPE *ImportMessageMove)(IExchangeImportContentsChanges2 *This, ULONG cbSourceKeySrcFolder, BYTE *pbSourceKeySrcFolder, ULONG cbSourceKeySrcMessage, BYTE *pbSourceKeySrcMessage, ULONG cbPCLMessage, BYTE *pbPCLMessage, ULONG cbSourceKeyDestMessage, BYTE *pbSourceKeyDestMessage, ULONG cbChangeNumDestMessage, BYTE *pbChangeNumDestMessage);
-#line 964 "edkmdb.h"
+#line 975 "edkmdb.h"
     /* IExchangeImportContentsChanges2 */
-#line 335 "headers/edkmdb.idl"
+#line 343 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *ConfigForConversionStream)(IExchangeImportContentsChanges2 *This, LPSTREAM lpStream, ULONG ulFlags, ULONG cValuesConversion, LPSPropValue lpPropArrayConversion);
-#line 338
+#line 346
     HRESULT (STDMETHODCALLTYPE *ImportMessageChangeAsAStream)(IExchangeImportContentsChanges2 *This, ULONG cpvalChanges, LPSPropValue ppvalChanges, ULONG ulFlags, LPSTREAM *lppstream);
-#line 333
+#line 341
 } IExchangeImportContentsChanges2Vtbl;
 struct IExchangeImportContentsChanges2 {
     const struct IExchangeImportContentsChanges2Vtbl *lpVtbl;
@@ -982,54 +993,54 @@ struct IExchangeImportContentsChanges2 {
 #define IExchangeImportContentsChanges2_ImportMessageDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportMessageDeletion(This, ulFlags, lpSrcEntryList))
 #define IExchangeImportContentsChanges2_ImportPerUserReadStateChange(This, cElements, lpReadState) ((This)->lpVtbl->ImportPerUserReadStateChange(This, cElements, lpReadState))
 #define IExchangeImportContentsChanges2_ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage) ((This)->lpVtbl->ImportMessageMove(This, cbSourceKeySrcFolder, pbSourceKeySrcFolder, cbSourceKeySrcMessage, pbSourceKeySrcMessage, cbPCLMessage, pbPCLMessage, cbSourceKeyDestMessage, pbSourceKeyDestMessage, cbChangeNumDestMessage, pbChangeNumDestMessage))
-#line 335
+#line 343
 #define IExchangeImportContentsChanges2_ConfigForConversionStream(This, lpStream, ulFlags, cValuesConversion, lpPropArrayConversion) ((This)->lpVtbl->ConfigForConversionStream(This, lpStream, ulFlags, cValuesConversion, lpPropArrayConversion))
-#line 338
+#line 346
 #define IExchangeImportContentsChanges2_ImportMessageChangeAsAStream(This, cpvalChanges, ppvalChanges, ulFlags, lppstream) ((This)->lpVtbl->ImportMessageChangeAsAStream(This, cpvalChanges, ppvalChanges, ulFlags, lppstream))
-#line 333
+#line 341
 #endif
 #endif
 
-#line 343
+#line 351
 typedef IExchangeImportContentsChanges2 *LPEXCHANGEIMPORTCONTENTSCHANGES2;
 
-#line 997 "edkmdb.h"
+#line 1008 "edkmdb.h"
 /* ICS import of folder hierarchy changes. */
 /* IExchangeImportHierarchyChanges {85A66CF0-D0E0-11CD-80FC-00AA004BBA0B}: derives from IUnknown. */
-#line 347 "headers/edkmdb.idl"
+#line 355 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeImportHierarchyChanges : public IUnknown {
-#line 349
+#line 357
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 351
+#line 359
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, ULONG ulFlags) = 0;
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportFolderChange(ULONG cpvalChanges, LPSPropValue ppvalChanges) = 0;
     virtual HRESULT STDMETHODCALLTYPE ImportFolderDeletion(ULONG ulFlags, LPENTRYLIST lpSrcEntryList) = 0;
-#line 347
+#line 355
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeImportHierarchyChanges, 0x85A66CF0, 0xD0E0, 0x11CD, 0x80, 0xFC, 0x00, 0xAA, 0x00, 0x4B, 0xBA, 0x0B)
 #endif
 #else
 typedef struct IExchangeImportHierarchyChangesVtbl {
-#line 1018 "edkmdb.h"
+#line 1029 "edkmdb.h"
     /* IUnknown */
-#line 347 "headers/edkmdb.idl"
+#line 355 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeImportHierarchyChanges *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeImportHierarchyChanges *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeImportHierarchyChanges *This);
-#line 1024 "edkmdb.h"
+#line 1035 "edkmdb.h"
     /* IExchangeImportHierarchyChanges */
-#line 349 "headers/edkmdb.idl"
+#line 357 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeImportHierarchyChanges *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 351
+#line 359
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeImportHierarchyChanges *This, LPSTREAM lpStream, ULONG ulFlags);
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeImportHierarchyChanges *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *ImportFolderChange)(IExchangeImportHierarchyChanges *This, ULONG cpvalChanges, LPSPropValue ppvalChanges);
     HRESULT (STDMETHODCALLTYPE *ImportFolderDeletion)(IExchangeImportHierarchyChanges *This, ULONG ulFlags, LPENTRYLIST lpSrcEntryList);
-#line 347
+#line 355
 } IExchangeImportHierarchyChangesVtbl;
 struct IExchangeImportHierarchyChanges {
     const struct IExchangeImportHierarchyChangesVtbl *lpVtbl;
@@ -1038,51 +1049,51 @@ struct IExchangeImportHierarchyChanges {
 #define IExchangeImportHierarchyChanges_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeImportHierarchyChanges_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeImportHierarchyChanges_Release(This) ((This)->lpVtbl->Release(This))
-#line 349
+#line 357
 #define IExchangeImportHierarchyChanges_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 351
+#line 359
 #define IExchangeImportHierarchyChanges_Config(This, lpStream, ulFlags) ((This)->lpVtbl->Config(This, lpStream, ulFlags))
 #define IExchangeImportHierarchyChanges_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeImportHierarchyChanges_ImportFolderChange(This, cpvalChanges, ppvalChanges) ((This)->lpVtbl->ImportFolderChange(This, cpvalChanges, ppvalChanges))
 #define IExchangeImportHierarchyChanges_ImportFolderDeletion(This, ulFlags, lpSrcEntryList) ((This)->lpVtbl->ImportFolderDeletion(This, ulFlags, lpSrcEntryList))
-#line 347
+#line 355
 #endif
 #endif
 
-#line 357
+#line 365
 typedef IExchangeImportHierarchyChanges *LPEXCHANGEIMPORTHIERARCHYCHANGES;
 
-#line 1056 "edkmdb.h"
+#line 1067 "edkmdb.h"
 /* Told by IExchangeChangeAdvisor which watched folders changed. Microsoft's headers */
 /* give it no IID (no IID_IExchangeChangeAdviseSink exists; it is only ever passed as a */
 /* pointer), and the front end needs a uuid: GUID_NULL stands in. */
 /* IExchangeChangeAdviseSink {00000000-0000-0000-0000-000000000000}: derives from IUnknown. */
-#line 363 "headers/edkmdb.idl"
+#line 371 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdviseSink : public IUnknown {
-#line 1065 "edkmdb.h"
+#line 1076 "edkmdb.h"
     /* Returns 0 (a ULONG, not an HRESULT). */
-#line 366 "headers/edkmdb.idl"
+#line 374 "headers/edkmdb.idl"
     virtual ULONG STDMETHODCALLTYPE OnNotify(ULONG ulFlags, LPENTRYLIST lpEntryList) = 0;
-#line 363
+#line 371
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeChangeAdviseSink, 0x00000000, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00)
 #endif
 #else
 typedef struct IExchangeChangeAdviseSinkVtbl {
-#line 1076 "edkmdb.h"
+#line 1087 "edkmdb.h"
     /* IUnknown */
-#line 363 "headers/edkmdb.idl"
+#line 371 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeChangeAdviseSink *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdviseSink *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdviseSink *This);
-#line 1082 "edkmdb.h"
+#line 1093 "edkmdb.h"
     /* IExchangeChangeAdviseSink */
-#line 366 "headers/edkmdb.idl"
+#line 374 "headers/edkmdb.idl"
     ULONG (STDMETHODCALLTYPE *OnNotify)(IExchangeChangeAdviseSink *This, ULONG ulFlags, LPENTRYLIST lpEntryList);
-#line 363
+#line 371
 } IExchangeChangeAdviseSinkVtbl;
 struct IExchangeChangeAdviseSink {
     const struct IExchangeChangeAdviseSinkVtbl *lpVtbl;
@@ -1091,54 +1102,54 @@ struct IExchangeChangeAdviseSink {
 #define IExchangeChangeAdviseSink_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeChangeAdviseSink_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeChangeAdviseSink_Release(This) ((This)->lpVtbl->Release(This))
-#line 366
+#line 374
 #define IExchangeChangeAdviseSink_OnNotify(This, ulFlags, lpEntryList) ((This)->lpVtbl->OnNotify(This, ulFlags, lpEntryList))
-#line 363
+#line 371
 #endif
 #endif
 
-#line 369
+#line 377
 typedef IExchangeChangeAdviseSink *LPEXCHANGECHANGEADVISESINK;
 
-#line 1104 "edkmdb.h"
+#line 1115 "edkmdb.h"
 /* Watches the change state of a set of folders and calls an IExchangeChangeAdviseSink. */
 /* IExchangeChangeAdvisor {1E300720-A839-11CF-BDE0-00004C7531E3}: derives from IUnknown. */
-#line 373 "headers/edkmdb.idl"
+#line 381 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeChangeAdvisor : public IUnknown {
-#line 375
+#line 383
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 377
+#line 385
     virtual HRESULT STDMETHODCALLTYPE Config(LPSTREAM lpStream, LPGUID lpGUID, LPEXCHANGECHANGEADVISESINK lpAdviseSink, ULONG ulFlags) = 0;
-#line 379
+#line 387
     virtual HRESULT STDMETHODCALLTYPE UpdateState(LPSTREAM lpStream) = 0;
     virtual HRESULT STDMETHODCALLTYPE AddKeys(LPENTRYLIST lpEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE RemoveKeys(LPENTRYLIST lpEntryList) = 0;
-#line 373
+#line 381
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeChangeAdvisor, 0x1E300720, 0xA839, 0x11CF, 0xBD, 0xE0, 0x00, 0x00, 0x4C, 0x75, 0x31, 0xE3)
 #endif
 #else
 typedef struct IExchangeChangeAdvisorVtbl {
-#line 1126 "edkmdb.h"
+#line 1137 "edkmdb.h"
     /* IUnknown */
-#line 373 "headers/edkmdb.idl"
+#line 381 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeChangeAdvisor *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeChangeAdvisor *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeChangeAdvisor *This);
-#line 1132 "edkmdb.h"
+#line 1143 "edkmdb.h"
     /* IExchangeChangeAdvisor */
-#line 375 "headers/edkmdb.idl"
+#line 383 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeChangeAdvisor *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 377
+#line 385
     HRESULT (STDMETHODCALLTYPE *Config)(IExchangeChangeAdvisor *This, LPSTREAM lpStream, LPGUID lpGUID, LPEXCHANGECHANGEADVISESINK lpAdviseSink, ULONG ulFlags);
-#line 379
+#line 387
     HRESULT (STDMETHODCALLTYPE *UpdateState)(IExchangeChangeAdvisor *This, LPSTREAM lpStream);
     HRESULT (STDMETHODCALLTYPE *AddKeys)(IExchangeChangeAdvisor *This, LPENTRYLIST lpEntryList);
     HRESULT (STDMETHODCALLTYPE *RemoveKeys)(IExchangeChangeAdvisor *This, LPENTRYLIST lpEntryList);
-#line 373
+#line 381
 } IExchangeChangeAdvisorVtbl;
 struct IExchangeChangeAdvisor {
     const struct IExchangeChangeAdvisorVtbl *lpVtbl;
@@ -1147,48 +1158,48 @@ struct IExchangeChangeAdvisor {
 #define IExchangeChangeAdvisor_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeChangeAdvisor_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeChangeAdvisor_Release(This) ((This)->lpVtbl->Release(This))
-#line 375
+#line 383
 #define IExchangeChangeAdvisor_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 377
+#line 385
 #define IExchangeChangeAdvisor_Config(This, lpStream, lpGUID, lpAdviseSink, ulFlags) ((This)->lpVtbl->Config(This, lpStream, lpGUID, lpAdviseSink, ulFlags))
-#line 379
+#line 387
 #define IExchangeChangeAdvisor_UpdateState(This, lpStream) ((This)->lpVtbl->UpdateState(This, lpStream))
 #define IExchangeChangeAdvisor_AddKeys(This, lpEntryList) ((This)->lpVtbl->AddKeys(This, lpEntryList))
 #define IExchangeChangeAdvisor_RemoveKeys(This, lpEntryList) ((This)->lpVtbl->RemoveKeys(This, lpEntryList))
-#line 373
+#line 381
 #endif
 #endif
 
-#line 384
+#line 392
 typedef IExchangeChangeAdvisor *LPEXCHANGECHANGEADVISOR;
 
-#line 1166 "edkmdb.h"
+#line 1177 "edkmdb.h"
 /* Told about items a mailbox move could not copy. */
 /* IExchangeBadItemCallback {1DF85AB7-4D20-4A57-B170-2F062136C1D6}: derives from IUnknown. */
-#line 388 "headers/edkmdb.idl"
+#line 396 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeBadItemCallback : public IUnknown {
-#line 390
+#line 398
     virtual HRESULT STDMETHODCALLTYPE BadItem(HRESULT hResult, ULONG ulFlags, LPWSTR lpwszFolderName, LPSBinary lpsbFolderEid, ULONG cValues, LPSPropValue lpPropArray) = 0;
-#line 388
+#line 396
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeBadItemCallback, 0x1DF85AB7, 0x4D20, 0x4A57, 0xB1, 0x70, 0x2F, 0x06, 0x21, 0x36, 0xC1, 0xD6)
 #endif
 #else
 typedef struct IExchangeBadItemCallbackVtbl {
-#line 1182 "edkmdb.h"
+#line 1193 "edkmdb.h"
     /* IUnknown */
-#line 388 "headers/edkmdb.idl"
+#line 396 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeBadItemCallback *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeBadItemCallback *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeBadItemCallback *This);
-#line 1188 "edkmdb.h"
+#line 1199 "edkmdb.h"
     /* IExchangeBadItemCallback */
-#line 390 "headers/edkmdb.idl"
+#line 398 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *BadItem)(IExchangeBadItemCallback *This, HRESULT hResult, ULONG ulFlags, LPWSTR lpwszFolderName, LPSBinary lpsbFolderEid, ULONG cValues, LPSPropValue lpPropArray);
-#line 388
+#line 396
 } IExchangeBadItemCallbackVtbl;
 struct IExchangeBadItemCallback {
     const struct IExchangeBadItemCallbackVtbl *lpVtbl;
@@ -1197,46 +1208,46 @@ struct IExchangeBadItemCallback {
 #define IExchangeBadItemCallback_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeBadItemCallback_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeBadItemCallback_Release(This) ((This)->lpVtbl->Release(This))
-#line 390
+#line 398
 #define IExchangeBadItemCallback_BadItem(This, hResult, ulFlags, lpwszFolderName, lpsbFolderEid, cValues, lpPropArray) ((This)->lpVtbl->BadItem(This, hResult, ulFlags, lpwszFolderName, lpsbFolderEid, cValues, lpPropArray))
-#line 388
+#line 396
 #endif
 #endif
 
-#line 395
+#line 403
 typedef IExchangeBadItemCallback *LPEXCHANGEBADITEMCALLBACK;
 
-#line 1210 "edkmdb.h"
+#line 1221 "edkmdb.h"
 /* Progress of a mailbox move. */
 /* IExchangeMoveUserProgress {EF2FB44A-8DAC-4E4E-B1E3-A3B926355617}: derives from IUnknown. */
-#line 399 "headers/edkmdb.idl"
+#line 407 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMoveUserProgress : public IUnknown {
-#line 401
+#line 409
     virtual HRESULT STDMETHODCALLTYPE NextFolder(ULONG ulFlags, LPWSTR lpwszFolderName) = 0;
     virtual HRESULT STDMETHODCALLTYPE Progress(ULONG ulFlags, ULONG ulCount, ULONG ulTotal) = 0;
     virtual HRESULT STDMETHODCALLTYPE Restart(ULONG ulFlags) = 0;
-#line 399
+#line 407
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeMoveUserProgress, 0xEF2FB44A, 0x8DAC, 0x4E4E, 0xB1, 0xE3, 0xA3, 0xB9, 0x26, 0x35, 0x56, 0x17)
 #endif
 #else
 typedef struct IExchangeMoveUserProgressVtbl {
-#line 1228 "edkmdb.h"
+#line 1239 "edkmdb.h"
     /* IUnknown */
-#line 399 "headers/edkmdb.idl"
+#line 407 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeMoveUserProgress *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMoveUserProgress *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMoveUserProgress *This);
-#line 1234 "edkmdb.h"
+#line 1245 "edkmdb.h"
     /* IExchangeMoveUserProgress */
-#line 401 "headers/edkmdb.idl"
+#line 409 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *NextFolder)(IExchangeMoveUserProgress *This, ULONG ulFlags, LPWSTR lpwszFolderName);
     HRESULT (STDMETHODCALLTYPE *Progress)(IExchangeMoveUserProgress *This, ULONG ulFlags, ULONG ulCount, ULONG ulTotal);
     HRESULT (STDMETHODCALLTYPE *Restart)(IExchangeMoveUserProgress *This, ULONG ulFlags);
-#line 399
+#line 407
 } IExchangeMoveUserProgressVtbl;
 struct IExchangeMoveUserProgress {
     const struct IExchangeMoveUserProgressVtbl *lpVtbl;
@@ -1245,50 +1256,50 @@ struct IExchangeMoveUserProgress {
 #define IExchangeMoveUserProgress_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeMoveUserProgress_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeMoveUserProgress_Release(This) ((This)->lpVtbl->Release(This))
-#line 401
+#line 409
 #define IExchangeMoveUserProgress_NextFolder(This, ulFlags, lpwszFolderName) ((This)->lpVtbl->NextFolder(This, ulFlags, lpwszFolderName))
 #define IExchangeMoveUserProgress_Progress(This, ulFlags, ulCount, ulTotal) ((This)->lpVtbl->Progress(This, ulFlags, ulCount, ulTotal))
 #define IExchangeMoveUserProgress_Restart(This, ulFlags) ((This)->lpVtbl->Restart(This, ulFlags))
-#line 399
+#line 407
 #endif
 #endif
 
-#line 406
+#line 414
 typedef IExchangeMoveUserProgress *LPEXCHANGEMOVEUSERPROGRESS;
 
-#line 1260 "edkmdb.h"
+#line 1271 "edkmdb.h"
 /* The public folder favorites of a private store. */
 /* IExchangeFavorites {CF4F3BC0-EC66-11CE-B31C-00AA00574CC6}: derives from IUnknown. */
-#line 410 "headers/edkmdb.idl"
+#line 418 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeFavorites : public IUnknown {
-#line 412
+#line 420
     virtual HRESULT STDMETHODCALLTYPE GetLastError(HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError) = 0;
-#line 414
+#line 422
     virtual HRESULT STDMETHODCALLTYPE AddFavorites(LPENTRYLIST lpEntryList) = 0;
     virtual HRESULT STDMETHODCALLTYPE DelFavorites(LPENTRYLIST lpEntryList) = 0;
-#line 410
+#line 418
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeFavorites, 0xCF4F3BC0, 0xEC66, 0x11CE, 0xB3, 0x1C, 0x00, 0xAA, 0x00, 0x57, 0x4C, 0xC6)
 #endif
 #else
 typedef struct IExchangeFavoritesVtbl {
-#line 1279 "edkmdb.h"
+#line 1290 "edkmdb.h"
     /* IUnknown */
-#line 410 "headers/edkmdb.idl"
+#line 418 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeFavorites *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeFavorites *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeFavorites *This);
-#line 1285 "edkmdb.h"
+#line 1296 "edkmdb.h"
     /* IExchangeFavorites */
-#line 412 "headers/edkmdb.idl"
+#line 420 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *GetLastError)(IExchangeFavorites *This, HRESULT hResult, ULONG ulFlags, LPMAPIERROR *lppMAPIError);
-#line 414
+#line 422
     HRESULT (STDMETHODCALLTYPE *AddFavorites)(IExchangeFavorites *This, LPENTRYLIST lpEntryList);
     HRESULT (STDMETHODCALLTYPE *DelFavorites)(IExchangeFavorites *This, LPENTRYLIST lpEntryList);
-#line 410
+#line 418
 } IExchangeFavoritesVtbl;
 struct IExchangeFavorites {
     const struct IExchangeFavoritesVtbl *lpVtbl;
@@ -1297,45 +1308,45 @@ struct IExchangeFavorites {
 #define IExchangeFavorites_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeFavorites_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeFavorites_Release(This) ((This)->lpVtbl->Release(This))
-#line 412
+#line 420
 #define IExchangeFavorites_GetLastError(This, hResult, ulFlags, lppMAPIError) ((This)->lpVtbl->GetLastError(This, hResult, ulFlags, lppMAPIError))
-#line 414
+#line 422
 #define IExchangeFavorites_AddFavorites(This, lpEntryList) ((This)->lpVtbl->AddFavorites(This, lpEntryList))
 #define IExchangeFavorites_DelFavorites(This, lpEntryList) ((This)->lpVtbl->DelFavorites(This, lpEntryList))
-#line 410
+#line 418
 #endif
 #endif
 
-#line 418
+#line 426
 typedef IExchangeFavorites *LPEXCHANGEFAVORITES;
 
-#line 1313 "edkmdb.h"
+#line 1324 "edkmdb.h"
 /* Opens a message as a MIME stream. */
 /* IExchangeMessageConversion {3532B360-D114-11CF-A83B-00C04FD65597}: derives from IUnknown. */
-#line 422 "headers/edkmdb.idl"
+#line 430 "headers/edkmdb.idl"
 DEFINE_GUID(IID_IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97);
 #if defined(__cplusplus) && !defined(CINTERFACE)
 struct IExchangeMessageConversion : public IUnknown {
-#line 424
+#line 432
     virtual HRESULT STDMETHODCALLTYPE OpenStream(ULONG cValues, LPSPropValue lpPropArray, LPSTREAM *lppStream) = 0;
-#line 422
+#line 430
 };
 #ifdef __CRT_UUID_DECL
 __CRT_UUID_DECL(IExchangeMessageConversion, 0x3532B360, 0xD114, 0x11CF, 0xA8, 0x3B, 0x00, 0xC0, 0x4F, 0xD6, 0x55, 0x97)
 #endif
 #else
 typedef struct IExchangeMessageConversionVtbl {
-#line 1329 "edkmdb.h"
+#line 1340 "edkmdb.h"
     /* IUnknown */
-#line 422 "headers/edkmdb.idl"
+#line 430 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *QueryInterface)(IExchangeMessageConversion *This, REFIID riid, void **ppvObject);
     ULONG (STDMETHODCALLTYPE *AddRef)(IExchangeMessageConversion *This);
     ULONG (STDMETHODCALLTYPE *Release)(IExchangeMessageConversion *This);
-#line 1335 "edkmdb.h"
+#line 1346 "edkmdb.h"
     /* IExchangeMessageConversion */
-#line 424 "headers/edkmdb.idl"
+#line 432 "headers/edkmdb.idl"
     HRESULT (STDMETHODCALLTYPE *OpenStream)(IExchangeMessageConversion *This, ULONG cValues, LPSPropValue lpPropArray, LPSTREAM *lppStream);
-#line 422
+#line 430
 } IExchangeMessageConversionVtbl;
 struct IExchangeMessageConversion {
     const struct IExchangeMessageConversionVtbl *lpVtbl;
@@ -1344,16 +1355,16 @@ struct IExchangeMessageConversion {
 #define IExchangeMessageConversion_QueryInterface(This, riid, ppvObject) ((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IExchangeMessageConversion_AddRef(This) ((This)->lpVtbl->AddRef(This))
 #define IExchangeMessageConversion_Release(This) ((This)->lpVtbl->Release(This))
-#line 424
+#line 432
 #define IExchangeMessageConversion_OpenStream(This, cValues, lpPropArray, lppStream) ((This)->lpVtbl->OpenStream(This, cValues, lpPropArray, lppStream))
-#line 422
+#line 430
 #endif
 #endif
 
-#line 428
+#line 436
 typedef IExchangeMessageConversion *LPEXCHANGEMESSAGECONVERSION;
 
-#line 1357 "edkmdb.h"
+#line 1368 "edkmdb.h"
 #ifdef __cplusplus
 }
 #endif

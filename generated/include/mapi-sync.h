@@ -193,9 +193,31 @@
 #if !defined(__x86_64__)
 #error "mapi-sync.h declares the MAPI types for x86_64 (and Windows) only: elsewhere 64-bit members are aligned unlike Windows'"
 #endif
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+/* The calling conventions and method macros (objbase.h's, MAPIDefS.h's): one convention
+   on x86_64. */
 #ifndef STDMETHODCALLTYPE
 #define STDMETHODCALLTYPE
+#endif
+#ifndef STDAPICALLTYPE
+#define STDAPICALLTYPE
+#endif
+#ifndef STDMAPIINITCALLTYPE
+#define STDMAPIINITCALLTYPE
+#endif
+#ifndef STDMETHODIMP
+#define STDMETHODIMP HRESULT STDMETHODCALLTYPE
+#define STDMETHODIMP_(type) type STDMETHODCALLTYPE
+#endif
+#ifndef STDAPI
+#define STDAPI HRESULT STDAPICALLTYPE
+#define STDAPI_(type) type STDAPICALLTYPE
+#endif
+#ifndef STDINITMETHODIMP
+#define STDINITMETHODIMP HRESULT STDMAPIINITCALLTYPE
+#define STDINITMETHODIMP_(type) type STDMAPIINITCALLTYPE
 #endif
 #ifndef SUCCEEDED
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
@@ -211,23 +233,51 @@
 #define PROP_TAG(ulPropType, ulPropID) ((((ULONG)(ulPropID)) << 16) | ((ULONG)(ulPropType)))
 #define CHANGE_PROP_TYPE(ulPropTag, ulPropType) \
     (((ULONG)0xFFFF0000 & (ULONG)(ulPropTag)) | (ULONG)(ulPropType))
+/* A multi-valued property's tag for one value per row (MV_INSTANCE | MV_FLAG). */
+#define MVI_PROP(tag) ((tag) | (ULONG)0x00003000)
+#endif
+/* MAPICode.h's: an SCODE from severity, facility and code; MAPI's errors are
+   FACILITY_ITF's. */
+#ifndef FACILITY_ITF
+#define FACILITY_ITF 4
+#endif
+#ifndef MAKE_MAPI_SCODE
+#define MAKE_MAPI_SCODE(sev, fac, code) \
+    ((SCODE)(((ULONG)(sev) << 31) | ((ULONG)(fac) << 16) | ((ULONG)(code))))
+#define MAKE_MAPI_E(err) (MAKE_MAPI_SCODE(1, FACILITY_ITF, err))
+#define MAKE_MAPI_S(warn) (MAKE_MAPI_SCODE(0, FACILITY_ITF, warn))
+#endif
+#ifndef HR_SUCCEEDED
+#define HR_SUCCEEDED(hr) SUCCEEDED((SCODE)(hr))
+#define HR_FAILED(hr) FAILED((SCODE)(hr))
 #endif
 /* DEFINE_GUID declares the GUID, or defines it where INITGUID is defined before the first
-   inclusion (in exactly one translation unit of a program). */
+   inclusion (in exactly one translation unit of a program).
+   The GUIDs are hidden in the library that defines them (a provider exports its entry
+   points, not MAPI's 130 GUIDs) unless MAPI_SYNC_EXPORT_GUIDS is defined. */
+#ifndef MAPI_SYNC_GUID_VISIBILITY
+#if defined(MAPI_SYNC_EXPORT_GUIDS) || !(defined(__GNUC__) || defined(__clang__))
+#define MAPI_SYNC_GUID_VISIBILITY
+#else
+#define MAPI_SYNC_GUID_VISIBILITY __attribute__((visibility("hidden")))
+#endif
+#endif
 #ifndef DEFINE_GUID
 #ifdef INITGUID
 #ifdef __cplusplus
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    extern "C" const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+    extern "C" MAPI_SYNC_GUID_VISIBILITY const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
 #else
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+    MAPI_SYNC_GUID_VISIBILITY const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
 #endif
 #else
 #ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern "C" const GUID name
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+    extern "C" MAPI_SYNC_GUID_VISIBILITY const GUID name
 #else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern const GUID name
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+    extern MAPI_SYNC_GUID_VISIBILITY const GUID name
 #endif
 #endif
 #endif
@@ -307,12 +357,9 @@ typedef struct IMAPIFormFactory IMAPIFormFactory;
 typedef struct ISpoolerHook ISpoolerHook;
 typedef struct ITableData ITableData;
 typedef struct IPropData IPropData;
+typedef struct IMalloc IMalloc;
 typedef union _LARGE_INTEGER _LARGE_INTEGER;
-typedef struct _LARGE_INTEGER__bindgen_ty_1 _LARGE_INTEGER__bindgen_ty_1;
-typedef struct _LARGE_INTEGER__bindgen_ty_2 _LARGE_INTEGER__bindgen_ty_2;
 typedef union _ULARGE_INTEGER _ULARGE_INTEGER;
-typedef struct _ULARGE_INTEGER__bindgen_ty_1 _ULARGE_INTEGER__bindgen_ty_1;
-typedef struct _ULARGE_INTEGER__bindgen_ty_2 _ULARGE_INTEGER__bindgen_ty_2;
 typedef struct _GUID _GUID;
 typedef struct HINSTANCE__ HINSTANCE__;
 typedef struct _FILETIME _FILETIME;
@@ -321,36 +368,24 @@ typedef struct tagRECT tagRECT;
 typedef struct tagBLOB tagBLOB;
 typedef struct tagSTATSTG tagSTATSTG;
 typedef union tagCY tagCY;
-typedef struct tagCY__bindgen_ty_1 tagCY__bindgen_ty_1;
 typedef struct tagDEC tagDEC;
-typedef union tagDEC__bindgen_ty_1 tagDEC__bindgen_ty_1;
-typedef struct tagDEC__bindgen_ty_1__bindgen_ty_1 tagDEC__bindgen_ty_1__bindgen_ty_1;
-typedef union tagDEC__bindgen_ty_2 tagDEC__bindgen_ty_2;
-typedef struct tagDEC__bindgen_ty_2__bindgen_ty_1 tagDEC__bindgen_ty_2__bindgen_ty_1;
 typedef struct tagBSTRBLOB tagBSTRBLOB;
 typedef struct tagCLIPDATA tagCLIPDATA;
 typedef struct tagBIND_OPTS tagBIND_OPTS;
 typedef struct tagSAFEARRAYBOUND tagSAFEARRAYBOUND;
 typedef struct tagSAFEARRAY tagSAFEARRAY;
 typedef struct tagVARIANT tagVARIANT;
-typedef union tagVARIANT__bindgen_ty_1 tagVARIANT__bindgen_ty_1;
-typedef struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 tagVARIANT__bindgen_ty_1__bindgen_ty_1;
-typedef union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1;
-typedef struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1;
 typedef struct tagTYPEDESC tagTYPEDESC;
-typedef union tagTYPEDESC__bindgen_ty_1 tagTYPEDESC__bindgen_ty_1;
 typedef struct tagARRAYDESC tagARRAYDESC;
 typedef struct tagPARAMDESCEX tagPARAMDESCEX;
 typedef struct tagPARAMDESC tagPARAMDESC;
 typedef struct tagIDLDESC tagIDLDESC;
 typedef struct tagELEMDESC tagELEMDESC;
-typedef union tagELEMDESC__bindgen_ty_1 tagELEMDESC__bindgen_ty_1;
 typedef struct tagTYPEATTR tagTYPEATTR;
 typedef struct tagDISPPARAMS tagDISPPARAMS;
 typedef struct tagEXCEPINFO tagEXCEPINFO;
 typedef struct tagFUNCDESC tagFUNCDESC;
 typedef struct tagVARDESC tagVARDESC;
-typedef union tagVARDESC__bindgen_ty_1 tagVARDESC__bindgen_ty_1;
 typedef union tagBINDPTR tagBINDPTR;
 typedef struct tagTLIBATTR tagTLIBATTR;
 typedef struct tagVersionedStream tagVersionedStream;
@@ -377,9 +412,6 @@ typedef struct tagCAFILETIME tagCAFILETIME;
 typedef struct tagCACLIPDATA tagCACLIPDATA;
 typedef struct tagCACLSID tagCACLSID;
 typedef struct tagPROPVARIANT tagPROPVARIANT;
-typedef union tagPROPVARIANT__bindgen_ty_1 tagPROPVARIANT__bindgen_ty_1;
-typedef struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1;
-typedef union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1;
 typedef struct ENTRYID ENTRYID;
 typedef struct _MAPIUID _MAPIUID;
 typedef struct _SPropTagArray _SPropTagArray;
@@ -416,9 +448,7 @@ typedef struct _TABLE_NOTIFICATION _TABLE_NOTIFICATION;
 typedef struct _EXTENDED_NOTIFICATION _EXTENDED_NOTIFICATION;
 typedef struct STATUS_OBJECT_NOTIFICATION STATUS_OBJECT_NOTIFICATION;
 typedef struct _NOTIFICATION _NOTIFICATION;
-typedef union _NOTIFICATION__bindgen_ty_1 _NOTIFICATION__bindgen_ty_1;
 typedef struct _MAPINAMEID _MAPINAMEID;
-typedef union _MAPINAMEID__bindgen_ty_1 _MAPINAMEID__bindgen_ty_1;
 typedef struct _SSortOrder _SSortOrder;
 typedef struct _SSortOrderSet _SSortOrderSet;
 typedef struct _SAndRestriction _SAndRestriction;
@@ -433,7 +463,6 @@ typedef struct _SExistRestriction _SExistRestriction;
 typedef struct _SSubRestriction _SSubRestriction;
 typedef struct _SCommentRestriction _SCommentRestriction;
 typedef struct _SRestriction _SRestriction;
-typedef union _SRestriction__bindgen_ty_1 _SRestriction__bindgen_ty_1;
 typedef struct _flaglist _flaglist;
 typedef struct _ADRPARM _ADRPARM;
 typedef struct _DTBLLABEL _DTBLLABEL;
@@ -454,19 +483,23 @@ typedef struct _OPTIONDATA _OPTIONDATA;
 typedef struct FORMPRINTSETUP FORMPRINTSETUP;
 typedef struct SMAPIFormPropEnumVal SMAPIFormPropEnumVal;
 typedef struct SMAPIFormProp SMAPIFormProp;
-typedef union SMAPIFormProp__bindgen_ty_1 SMAPIFormProp__bindgen_ty_1;
-typedef struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 SMAPIFormProp__bindgen_ty_1__bindgen_ty_1;
 typedef struct SMAPIFormPropArray SMAPIFormPropArray;
 typedef struct SMAPIVerb SMAPIVerb;
 typedef struct SMAPIVerbArray SMAPIVerbArray;
 typedef struct SMessageClassArray SMessageClassArray;
 typedef struct SMAPIFormInfoArray SMAPIFormInfoArray;
 typedef struct DTCTL DTCTL;
-typedef union DTCTL__bindgen_ty_1 DTCTL__bindgen_ty_1;
 typedef struct DTPAGE DTPAGE;
-typedef union DTPAGE__bindgen_ty_1 DTPAGE__bindgen_ty_1;
 
 /* The typedefs and records of the bindings, each after what it needs. */
+/* A record's unnamed members are Windows' (`li.LowPart`, `cy.Lo`): C11 and C++ compilers take them, MAPI_SYNC_NAMELESS keeps -pedantic quiet. */
+#ifndef MAPI_SYNC_NAMELESS
+#if defined(__GNUC__) || defined(__clang__)
+#define MAPI_SYNC_NAMELESS __extension__
+#else
+#define MAPI_SYNC_NAMELESS
+#endif
+#endif
 typedef uint32_t ULONG;
 typedef uint16_t USHORT;
 typedef unsigned char UCHAR;
@@ -498,31 +531,27 @@ typedef LONG HRESULT;
 typedef DWORD LCID;
 typedef long long LONGLONG;
 typedef unsigned long long ULONGLONG;
-struct _LARGE_INTEGER__bindgen_ty_1 {
-    DWORD LowPart;
-    LONG HighPart;
-};
-struct _LARGE_INTEGER__bindgen_ty_2 {
-    DWORD LowPart;
-    LONG HighPart;
-};
 union _LARGE_INTEGER {
-    _LARGE_INTEGER__bindgen_ty_1 __bindgen_anon_1;
-    _LARGE_INTEGER__bindgen_ty_2 u;
+    MAPI_SYNC_NAMELESS struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
     LONGLONG QuadPart;
 };
 typedef _LARGE_INTEGER LARGE_INTEGER;
-struct _ULARGE_INTEGER__bindgen_ty_1 {
-    DWORD LowPart;
-    DWORD HighPart;
-};
-struct _ULARGE_INTEGER__bindgen_ty_2 {
-    DWORD LowPart;
-    DWORD HighPart;
-};
 union _ULARGE_INTEGER {
-    _ULARGE_INTEGER__bindgen_ty_1 __bindgen_anon_1;
-    _ULARGE_INTEGER__bindgen_ty_2 u;
+    MAPI_SYNC_NAMELESS struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    } u;
     ULONGLONG QuadPart;
 };
 typedef _ULARGE_INTEGER ULARGE_INTEGER;
@@ -572,7 +601,7 @@ typedef tagBLOB BLOB;
 typedef tagBLOB *LPBLOB;
 typedef IUnknown *LPUNKNOWN;
 typedef struct IClassFactory *LPCLASSFACTORY;
-typedef struct IMalloc *LPMALLOC;
+typedef IMalloc *LPMALLOC;
 typedef IStream *LPSTREAM;
 struct tagSTATSTG {
     LPOLESTR pwcsName;
@@ -590,36 +619,31 @@ struct tagSTATSTG {
 typedef tagSTATSTG STATSTG;
 typedef tagPROPVARIANT PROPVARIANT;
 typedef double DATE;
-struct tagCY__bindgen_ty_1 {
-    uint32_t Lo;
-    int32_t Hi;
-};
 union tagCY {
-    tagCY__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS struct {
+        uint32_t Lo;
+        int32_t Hi;
+    };
     LONGLONG int64;
 };
 typedef tagCY CY;
-struct tagDEC__bindgen_ty_1__bindgen_ty_1 {
-    BYTE scale;
-    BYTE sign;
-};
-union tagDEC__bindgen_ty_1 {
-    tagDEC__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-    USHORT signscale;
-};
-struct tagDEC__bindgen_ty_2__bindgen_ty_1 {
-    ULONG Lo32;
-    ULONG Mid32;
-};
-union tagDEC__bindgen_ty_2 {
-    tagDEC__bindgen_ty_2__bindgen_ty_1 __bindgen_anon_1;
-    ULONGLONG Lo64;
-};
 struct tagDEC {
     USHORT wReserved;
-    tagDEC__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        MAPI_SYNC_NAMELESS struct {
+            BYTE scale;
+            BYTE sign;
+        };
+        USHORT signscale;
+    };
     ULONG Hi32;
-    tagDEC__bindgen_ty_2 __bindgen_anon_2;
+    MAPI_SYNC_NAMELESS union {
+        MAPI_SYNC_NAMELESS struct {
+            ULONG Lo32;
+            ULONG Mid32;
+        };
+        ULONGLONG Lo64;
+    };
 };
 typedef tagDEC DECIMAL;
 typedef OLECHAR *BSTR;
@@ -664,69 +688,65 @@ struct tagSAFEARRAY {
 typedef tagSAFEARRAY SAFEARRAY;
 typedef SAFEARRAY *LPSAFEARRAY;
 typedef tagVARIANT VARIANT;
-struct tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
-    PVOID pvRecord;
-    struct IRecordInfo *pRecInfo;
-};
-union tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
-    LONGLONG llVal;
-    LONG lVal;
-    BYTE bVal;
-    SHORT iVal;
-    FLOAT fltVal;
-    DOUBLE dblVal;
-    VARIANT_BOOL boolVal;
-    SCODE scode;
-    CY cyVal;
-    DATE date;
-    BSTR bstrVal;
-    IUnknown *punkVal;
-    struct IDispatch *pdispVal;
-    SAFEARRAY *parray;
-    BYTE *pbVal;
-    SHORT *piVal;
-    LONG *plVal;
-    LONGLONG *pllVal;
-    FLOAT *pfltVal;
-    DOUBLE *pdblVal;
-    VARIANT_BOOL *pboolVal;
-    SCODE *pscode;
-    CY *pcyVal;
-    DATE *pdate;
-    BSTR *pbstrVal;
-    IUnknown **ppunkVal;
-    struct IDispatch **ppdispVal;
-    SAFEARRAY **pparray;
-    VARIANT *pvarVal;
-    PVOID byref;
-    CHAR cVal;
-    USHORT uiVal;
-    ULONG ulVal;
-    ULONGLONG ullVal;
-    INT intVal;
-    UINT uintVal;
-    DECIMAL *pdecVal;
-    CHAR *pcVal;
-    USHORT *puiVal;
-    ULONG *pulVal;
-    ULONGLONG *pullVal;
-    INT *pintVal;
-    UINT *puintVal;
-    tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-};
-struct tagVARIANT__bindgen_ty_1__bindgen_ty_1 {
-    VARTYPE vt;
-    WORD wReserved1;
-    WORD wReserved2;
-    WORD wReserved3;
-    tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-};
-union tagVARIANT__bindgen_ty_1 {
-    tagVARIANT__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-    DECIMAL decVal;
-};
 struct tagVARIANT {
-    tagVARIANT__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        MAPI_SYNC_NAMELESS struct {
+            VARTYPE vt;
+            WORD wReserved1;
+            WORD wReserved2;
+            WORD wReserved3;
+            MAPI_SYNC_NAMELESS union {
+                LONGLONG llVal;
+                LONG lVal;
+                BYTE bVal;
+                SHORT iVal;
+                FLOAT fltVal;
+                DOUBLE dblVal;
+                VARIANT_BOOL boolVal;
+                SCODE scode;
+                CY cyVal;
+                DATE date;
+                BSTR bstrVal;
+                IUnknown *punkVal;
+                struct IDispatch *pdispVal;
+                SAFEARRAY *parray;
+                BYTE *pbVal;
+                SHORT *piVal;
+                LONG *plVal;
+                LONGLONG *pllVal;
+                FLOAT *pfltVal;
+                DOUBLE *pdblVal;
+                VARIANT_BOOL *pboolVal;
+                SCODE *pscode;
+                CY *pcyVal;
+                DATE *pdate;
+                BSTR *pbstrVal;
+                IUnknown **ppunkVal;
+                struct IDispatch **ppdispVal;
+                SAFEARRAY **pparray;
+                VARIANT *pvarVal;
+                PVOID byref;
+                CHAR cVal;
+                USHORT uiVal;
+                ULONG ulVal;
+                ULONGLONG ullVal;
+                INT intVal;
+                UINT uintVal;
+                DECIMAL *pdecVal;
+                CHAR *pcVal;
+                USHORT *puiVal;
+                ULONG *pulVal;
+                ULONGLONG *pullVal;
+                INT *pintVal;
+                UINT *puintVal;
+                MAPI_SYNC_NAMELESS struct {
+                    PVOID pvRecord;
+                    struct IRecordInfo *pRecInfo;
+                };
+            };
+        };
+        DECIMAL decVal;
+    };
 };
 typedef VARIANT VARIANTARG;
 typedef LONG DISPID;
@@ -734,13 +754,12 @@ typedef DISPID MEMBERID;
 typedef DWORD HREFTYPE;
 typedef uint32_t tagTYPEKIND;
 typedef tagTYPEKIND TYPEKIND;
-union tagTYPEDESC__bindgen_ty_1 {
-    tagTYPEDESC *lptdesc;
-    tagARRAYDESC *lpadesc;
-    HREFTYPE hreftype;
-};
 struct tagTYPEDESC {
-    tagTYPEDESC__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        tagTYPEDESC *lptdesc;
+        tagARRAYDESC *lpadesc;
+        HREFTYPE hreftype;
+    };
     VARTYPE vt;
 };
 typedef tagTYPEDESC TYPEDESC;
@@ -764,13 +783,12 @@ struct tagIDLDESC {
     USHORT wIDLFlags;
 };
 typedef tagIDLDESC IDLDESC;
-union tagELEMDESC__bindgen_ty_1 {
-    IDLDESC idldesc;
-    PARAMDESC paramdesc;
-};
 struct tagELEMDESC {
     TYPEDESC tdesc;
-    tagELEMDESC__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        IDLDESC idldesc;
+        PARAMDESC paramdesc;
+    };
 };
 typedef tagELEMDESC ELEMDESC;
 struct tagTYPEATTR {
@@ -836,14 +854,13 @@ struct tagFUNCDESC {
 typedef tagFUNCDESC FUNCDESC;
 typedef uint32_t tagVARKIND;
 typedef tagVARKIND VARKIND;
-union tagVARDESC__bindgen_ty_1 {
-    ULONG oInst;
-    VARIANT *lpvarValue;
-};
 struct tagVARDESC {
     MEMBERID memid;
     LPOLESTR lpstrSchema;
-    tagVARDESC__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        ULONG oInst;
+        VARIANT *lpvarValue;
+    };
     ELEMDESC elemdescVar;
     WORD wVarFlags;
     VARKIND varkind;
@@ -986,93 +1003,90 @@ typedef tagCACLSID CACLSID;
 typedef WORD PROPVAR_PAD1;
 typedef WORD PROPVAR_PAD2;
 typedef WORD PROPVAR_PAD3;
-union tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 {
-    CHAR cVal;
-    UCHAR bVal;
-    SHORT iVal;
-    USHORT uiVal;
-    LONG lVal;
-    ULONG ulVal;
-    INT intVal;
-    UINT uintVal;
-    LARGE_INTEGER hVal;
-    ULARGE_INTEGER uhVal;
-    FLOAT fltVal;
-    DOUBLE dblVal;
-    VARIANT_BOOL boolVal;
-    SCODE scode;
-    CY cyVal;
-    DATE date;
-    FILETIME filetime;
-    CLSID *puuid;
-    CLIPDATA *pclipdata;
-    BSTR bstrVal;
-    BSTRBLOB bstrblobVal;
-    BLOB blob;
-    LPSTR pszVal;
-    LPWSTR pwszVal;
-    IUnknown *punkVal;
-    struct IDispatch *pdispVal;
-    IStream *pStream;
-    struct IStorage *pStorage;
-    LPVERSIONEDSTREAM pVersionedStream;
-    LPSAFEARRAY parray;
-    CAC cac;
-    CAUB caub;
-    CAI cai;
-    CAUI caui;
-    CAL cal;
-    CAUL caul;
-    CAH cah;
-    CAUH cauh;
-    CAFLT caflt;
-    CADBL cadbl;
-    CABOOL cabool;
-    CASCODE cascode;
-    CACY cacy;
-    CADATE cadate;
-    CAFILETIME cafiletime;
-    CACLSID cauuid;
-    CACLIPDATA caclipdata;
-    CABSTR cabstr;
-    CABSTRBLOB cabstrblob;
-    CALPSTR calpstr;
-    CALPWSTR calpwstr;
-    CAPROPVARIANT capropvar;
-    CHAR *pcVal;
-    UCHAR *pbVal;
-    SHORT *piVal;
-    USHORT *puiVal;
-    LONG *plVal;
-    ULONG *pulVal;
-    INT *pintVal;
-    UINT *puintVal;
-    FLOAT *pfltVal;
-    DOUBLE *pdblVal;
-    VARIANT_BOOL *pboolVal;
-    DECIMAL *pdecVal;
-    SCODE *pscode;
-    CY *pcyVal;
-    DATE *pdate;
-    BSTR *pbstrVal;
-    IUnknown **ppunkVal;
-    struct IDispatch **ppdispVal;
-    LPSAFEARRAY *pparray;
-    PROPVARIANT *pvarVal;
-};
-struct tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 {
-    VARTYPE vt;
-    PROPVAR_PAD1 wReserved1;
-    PROPVAR_PAD2 wReserved2;
-    PROPVAR_PAD3 wReserved3;
-    tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-};
-union tagPROPVARIANT__bindgen_ty_1 {
-    tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1 __bindgen_anon_1;
-    DECIMAL decVal;
-};
 struct tagPROPVARIANT {
-    tagPROPVARIANT__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        MAPI_SYNC_NAMELESS struct {
+            VARTYPE vt;
+            PROPVAR_PAD1 wReserved1;
+            PROPVAR_PAD2 wReserved2;
+            PROPVAR_PAD3 wReserved3;
+            MAPI_SYNC_NAMELESS union {
+                CHAR cVal;
+                UCHAR bVal;
+                SHORT iVal;
+                USHORT uiVal;
+                LONG lVal;
+                ULONG ulVal;
+                INT intVal;
+                UINT uintVal;
+                LARGE_INTEGER hVal;
+                ULARGE_INTEGER uhVal;
+                FLOAT fltVal;
+                DOUBLE dblVal;
+                VARIANT_BOOL boolVal;
+                SCODE scode;
+                CY cyVal;
+                DATE date;
+                FILETIME filetime;
+                CLSID *puuid;
+                CLIPDATA *pclipdata;
+                BSTR bstrVal;
+                BSTRBLOB bstrblobVal;
+                BLOB blob;
+                LPSTR pszVal;
+                LPWSTR pwszVal;
+                IUnknown *punkVal;
+                struct IDispatch *pdispVal;
+                IStream *pStream;
+                struct IStorage *pStorage;
+                LPVERSIONEDSTREAM pVersionedStream;
+                LPSAFEARRAY parray;
+                CAC cac;
+                CAUB caub;
+                CAI cai;
+                CAUI caui;
+                CAL cal;
+                CAUL caul;
+                CAH cah;
+                CAUH cauh;
+                CAFLT caflt;
+                CADBL cadbl;
+                CABOOL cabool;
+                CASCODE cascode;
+                CACY cacy;
+                CADATE cadate;
+                CAFILETIME cafiletime;
+                CACLSID cauuid;
+                CACLIPDATA caclipdata;
+                CABSTR cabstr;
+                CABSTRBLOB cabstrblob;
+                CALPSTR calpstr;
+                CALPWSTR calpwstr;
+                CAPROPVARIANT capropvar;
+                CHAR *pcVal;
+                UCHAR *pbVal;
+                SHORT *piVal;
+                USHORT *puiVal;
+                LONG *plVal;
+                ULONG *pulVal;
+                INT *pintVal;
+                UINT *puintVal;
+                FLOAT *pfltVal;
+                DOUBLE *pdblVal;
+                VARIANT_BOOL *pboolVal;
+                DECIMAL *pdecVal;
+                SCODE *pscode;
+                CY *pcyVal;
+                DATE *pdate;
+                BSTR *pbstrVal;
+                IUnknown **ppunkVal;
+                struct IDispatch **ppdispVal;
+                LPSAFEARRAY *pparray;
+                PROPVARIANT *pvarVal;
+            };
+        };
+        DECIMAL decVal;
+    };
 };
 typedef tagPROPVARIANT *LPPROPVARIANT;
 typedef ULONG *LPULONG;
@@ -1345,31 +1359,29 @@ struct STATUS_OBJECT_NOTIFICATION {
     ULONG cValues;
     LPSPropValue lpPropVals;
 };
-union _NOTIFICATION__bindgen_ty_1 {
-    ERROR_NOTIFICATION err;
-    NEWMAIL_NOTIFICATION newmail;
-    OBJECT_NOTIFICATION obj;
-    TABLE_NOTIFICATION tab;
-    EXTENDED_NOTIFICATION ext;
-    STATUS_OBJECT_NOTIFICATION statobj;
-};
 struct _NOTIFICATION {
     ULONG ulEventType;
     ULONG ulAlignPad;
-    _NOTIFICATION__bindgen_ty_1 info;
+    union {
+        ERROR_NOTIFICATION err;
+        NEWMAIL_NOTIFICATION newmail;
+        OBJECT_NOTIFICATION obj;
+        TABLE_NOTIFICATION tab;
+        EXTENDED_NOTIFICATION ext;
+        STATUS_OBJECT_NOTIFICATION statobj;
+    } info;
 };
 typedef _NOTIFICATION NOTIFICATION;
 typedef _NOTIFICATION *LPNOTIFICATION;
 typedef LONG (STDMETHODCALLTYPE NOTIFCALLBACK)(LPVOID lpvContext, ULONG cNotification, LPNOTIFICATION lpNotifications);
 typedef NOTIFCALLBACK *LPNOTIFCALLBACK;
-union _MAPINAMEID__bindgen_ty_1 {
-    LONG lID;
-    LPWSTR lpwstrName;
-};
 struct _MAPINAMEID {
     LPGUID lpguid;
     ULONG ulKind;
-    _MAPINAMEID__bindgen_ty_1 Kind;
+    union {
+        LONG lID;
+        LPWSTR lpwstrName;
+    } Kind;
 };
 typedef _MAPINAMEID MAPINAMEID;
 typedef _MAPINAMEID *LPMAPINAMEID;
@@ -1451,22 +1463,21 @@ struct _SCommentRestriction {
     LPSPropValue lpProp;
 };
 typedef _SCommentRestriction SCommentRestriction;
-union _SRestriction__bindgen_ty_1 {
-    SComparePropsRestriction resCompareProps;
-    SAndRestriction resAnd;
-    SOrRestriction resOr;
-    SNotRestriction resNot;
-    SContentRestriction resContent;
-    SPropertyRestriction resProperty;
-    SBitMaskRestriction resBitMask;
-    SSizeRestriction resSize;
-    SExistRestriction resExist;
-    SSubRestriction resSub;
-    SCommentRestriction resComment;
-};
 struct _SRestriction {
     ULONG rt;
-    _SRestriction__bindgen_ty_1 res;
+    union {
+        SComparePropsRestriction resCompareProps;
+        SAndRestriction resAnd;
+        SOrRestriction resOr;
+        SNotRestriction resNot;
+        SContentRestriction resContent;
+        SPropertyRestriction resProperty;
+        SBitMaskRestriction resBitMask;
+        SSizeRestriction resSize;
+        SExistRestriction resExist;
+        SSubRestriction resSub;
+        SCommentRestriction resComment;
+    } res;
 };
 typedef _SRestriction SRestriction;
 struct _flaglist {
@@ -1673,21 +1684,19 @@ struct SMAPIFormPropEnumVal {
 };
 typedef SMAPIFormPropEnumVal *LPMAPIFORMPROPENUMVAL;
 typedef ULONG FORMPROPSPECIALTYPE;
-struct SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 {
-    MAPINAMEID nmidIdx;
-    ULONG cfpevAvailable;
-    LPMAPIFORMPROPENUMVAL pfpevAvailable;
-};
-union SMAPIFormProp__bindgen_ty_1 {
-    SMAPIFormProp__bindgen_ty_1__bindgen_ty_1 s1;
-};
 struct SMAPIFormProp {
     ULONG ulFlags;
     ULONG nPropType;
     MAPINAMEID nmid;
     LPTSTR pszDisplayName;
     FORMPROPSPECIALTYPE nSpecialType;
-    SMAPIFormProp__bindgen_ty_1 u;
+    union {
+        struct {
+            MAPINAMEID nmidIdx;
+            ULONG cfpevAvailable;
+            LPMAPIFORMPROPENUMVAL pfpevAvailable;
+        } s1;
+    } u;
 };
 typedef SMAPIFormProp *LPMAPIFORMPROP;
 struct SMAPIFormPropArray {
@@ -1728,21 +1737,6 @@ typedef FNIDLE *PFNIDLE;
 typedef void *FTG;
 typedef FTG *PFTG;
 typedef HRESULT (STDMETHODCALLTYPE *LPOPENSTREAMONFILE)(LPALLOCATEBUFFER lpAllocateBuffer, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, LPCTSTR lpszFileName, LPCTSTR lpszPrefix, LPSTREAM *lppStream);
-union DTCTL__bindgen_ty_1 {
-    LPVOID lpv;
-    LPDTBLLABEL lplabel;
-    LPDTBLEDIT lpedit;
-    LPDTBLLBX lplbx;
-    LPDTBLCOMBOBOX lpcombobox;
-    LPDTBLDDLBX lpddlbx;
-    LPDTBLCHECKBOX lpcheckbox;
-    LPDTBLGROUPBOX lpgroupbox;
-    LPDTBLBUTTON lpbutton;
-    LPDTBLRADIOBUTTON lpradiobutton;
-    LPDTBLMVLISTBOX lpmvlbx;
-    LPDTBLMVDDLBX lpmvddlbx;
-    LPDTBLPAGE lppage;
-};
 struct DTCTL {
     ULONG ulCtlType;
     ULONG ulCtlFlags;
@@ -1750,17 +1744,30 @@ struct DTCTL {
     ULONG cbNotif;
     LPTSTR lpszFilter;
     ULONG ulItemID;
-    DTCTL__bindgen_ty_1 ctl;
+    union {
+        LPVOID lpv;
+        LPDTBLLABEL lplabel;
+        LPDTBLEDIT lpedit;
+        LPDTBLLBX lplbx;
+        LPDTBLCOMBOBOX lpcombobox;
+        LPDTBLDDLBX lpddlbx;
+        LPDTBLCHECKBOX lpcheckbox;
+        LPDTBLGROUPBOX lpgroupbox;
+        LPDTBLBUTTON lpbutton;
+        LPDTBLRADIOBUTTON lpradiobutton;
+        LPDTBLMVLISTBOX lpmvlbx;
+        LPDTBLMVDDLBX lpmvddlbx;
+        LPDTBLPAGE lppage;
+    } ctl;
 };
 typedef DTCTL *LPDTCTL;
-union DTPAGE__bindgen_ty_1 {
-    LPTSTR lpszComponent;
-    ULONG ulItemID;
-};
 struct DTPAGE {
     ULONG cctl;
     LPTSTR lpszResourceName;
-    DTPAGE__bindgen_ty_1 __bindgen_anon_1;
+    MAPI_SYNC_NAMELESS union {
+        LPTSTR lpszComponent;
+        ULONG ulItemID;
+    };
     LPDTCTL lpctl;
 };
 typedef DTPAGE *LPDTPAGE;
@@ -3863,6 +3870,99 @@ struct IPropData {
 #define IPropData_HrAddObjProps(This, p1, p2) ((This)->lpVtbl->HrAddObjProps(This, p1, p2))
 #endif
 #endif
+#if defined(__cplusplus) && !defined(CINTERFACE)
+struct IMalloc : public IUnknown {
+    virtual void * STDMETHODCALLTYPE Alloc(SIZE_T cb) = 0;
+    virtual void * STDMETHODCALLTYPE Realloc(void *pv, SIZE_T cb) = 0;
+    virtual void STDMETHODCALLTYPE Free(void *pv) = 0;
+    virtual SIZE_T STDMETHODCALLTYPE GetSize(void *pv) = 0;
+    virtual int32_t STDMETHODCALLTYPE DidAlloc(void *pv) = 0;
+    virtual void STDMETHODCALLTYPE HeapMinimize(void) = 0;
+};
+#else
+typedef struct IMallocVtbl {
+    HRESULT (STDMETHODCALLTYPE *QueryInterface)(IMalloc *This, const IID *riid, void **ppvObject);
+    ULONG (STDMETHODCALLTYPE *AddRef)(IMalloc *This);
+    ULONG (STDMETHODCALLTYPE *Release)(IMalloc *This);
+    void *(STDMETHODCALLTYPE *Alloc)(IMalloc *This, SIZE_T cb);
+    void *(STDMETHODCALLTYPE *Realloc)(IMalloc *This, void *pv, SIZE_T cb);
+    void (STDMETHODCALLTYPE *Free)(IMalloc *This, void *pv);
+    SIZE_T (STDMETHODCALLTYPE *GetSize)(IMalloc *This, void *pv);
+    int32_t (STDMETHODCALLTYPE *DidAlloc)(IMalloc *This, void *pv);
+    void (STDMETHODCALLTYPE *HeapMinimize)(IMalloc *This);
+} IMallocVtbl;
+struct IMalloc {
+    const struct IMallocVtbl *lpVtbl;
+};
+#ifdef COBJMACROS
+#define IMalloc_QueryInterface(This, p1, p2) ((This)->lpVtbl->QueryInterface(This, p1, p2))
+#define IMalloc_AddRef(This) ((This)->lpVtbl->AddRef(This))
+#define IMalloc_Release(This) ((This)->lpVtbl->Release(This))
+#define IMalloc_Alloc(This, p1) ((This)->lpVtbl->Alloc(This, p1))
+#define IMalloc_Realloc(This, p1, p2) ((This)->lpVtbl->Realloc(This, p1, p2))
+#define IMalloc_Free(This, p1) ((This)->lpVtbl->Free(This, p1))
+#define IMalloc_GetSize(This, p1) ((This)->lpVtbl->GetSize(This, p1))
+#define IMalloc_DidAlloc(This, p1) ((This)->lpVtbl->DidAlloc(This, p1))
+#define IMalloc_HeapMinimize(This) ((This)->lpVtbl->HeapMinimize(This))
+#endif
+#endif
+
+/* MAPI's helpers for the types above. */
+#ifdef __cplusplus
+inline int IsEqualGUID(REFGUID rguid1, REFGUID rguid2)
+{
+    return memcmp(&rguid1, &rguid2, sizeof(GUID)) == 0;
+}
+extern "C++" {
+inline bool operator==(REFGUID guidOne, REFGUID guidOther) { return IsEqualGUID(guidOne, guidOther) != 0; }
+inline bool operator!=(REFGUID guidOne, REFGUID guidOther) { return !(guidOne == guidOther); }
+}
+#else
+#define IsEqualGUID(rguid1, rguid2) (memcmp((rguid1), (rguid2), sizeof(GUID)) == 0)
+#endif
+#define IsEqualIID(riid1, riid2) IsEqualGUID(riid1, riid2)
+#define IsEqualCLSID(rclsid1, rclsid2) IsEqualGUID(rclsid1, rclsid2)
+#define CbNewENTRYID(_cb) (offsetof(ENTRYID, ab) + (_cb))
+#define CbENTRYID(_cb) (offsetof(ENTRYID, ab) + (_cb))
+#define SizedENTRYID(_cb, _name) struct _ENTRYID_##_name { BYTE abFlags[4]; BYTE ab[_cb]; } _name
+#define CbNewSPropTagArray(_ctag) (offsetof(SPropTagArray, aulPropTag) + (_ctag) * sizeof(ULONG))
+#define CbSPropTagArray(_lparray) \
+    (offsetof(SPropTagArray, aulPropTag) + (UINT)((_lparray)->cValues) * sizeof(ULONG))
+#define SizedSPropTagArray(_ctag, _name) \
+    struct _SPropTagArray_##_name { ULONG cValues; ULONG aulPropTag[_ctag]; } _name
+#define CbNewSPropProblemArray(_cprob) \
+    (offsetof(SPropProblemArray, aProblem) + (_cprob) * sizeof(SPropProblem))
+#define CbSPropProblemArray(_lparray) \
+    (offsetof(SPropProblemArray, aProblem) + (UINT)((_lparray)->cProblem * sizeof(SPropProblem)))
+#define SizedSPropProblemArray(_cprob, _name) \
+    struct _SPropProblemArray_##_name { ULONG cProblem; SPropProblem aProblem[_cprob]; } _name
+#define CbNewFLATENTRY(_cb) (offsetof(FLATENTRY, abEntry) + (_cb))
+#define CbFLATENTRY(_lpentry) (offsetof(FLATENTRY, abEntry) + (_lpentry)->cb)
+#define CbNewFLATENTRYLIST(_cb) (offsetof(FLATENTRYLIST, abEntries) + (_cb))
+#define CbFLATENTRYLIST(_lplist) (offsetof(FLATENTRYLIST, abEntries) + (_lplist)->cbEntries)
+#define CbNewMTSID(_cb) (offsetof(MTSID, ab) + (_cb))
+#define CbMTSID(_lpentry) (offsetof(MTSID, ab) + (_lpentry)->cb)
+#define CbNewFLATMTSIDLIST(_cb) (offsetof(FLATMTSIDLIST, abMTSIDs) + (_cb))
+#define CbFLATMTSIDLIST(_lplist) (offsetof(FLATMTSIDLIST, abMTSIDs) + (_lplist)->cbMTSIDs)
+#define CbNewADRLIST(_centries) (offsetof(ADRLIST, aEntries) + (_centries) * sizeof(ADRENTRY))
+#define CbADRLIST(_lpadrlist) \
+    (offsetof(ADRLIST, aEntries) + (UINT)(_lpadrlist)->cEntries * sizeof(ADRENTRY))
+#define SizedADRLIST(_centries, _name) \
+    struct _ADRLIST_##_name { ULONG cEntries; ADRENTRY aEntries[_centries]; } _name
+#define CbNewSRowSet(_crow) (offsetof(SRowSet, aRow) + (_crow) * sizeof(SRow))
+#define CbSRowSet(_lprowset) (offsetof(SRowSet, aRow) + (UINT)((_lprowset)->cRows * sizeof(SRow)))
+#define SizedSRowSet(_crow, _name) struct _SRowSet_##_name { ULONG cRows; SRow aRow[_crow]; } _name
+#define CbNewSSortOrderSet(_csort) (offsetof(SSortOrderSet, aSort) + (_csort) * sizeof(SSortOrder))
+#define CbSSortOrderSet(_lpset) \
+    (offsetof(SSortOrderSet, aSort) + (UINT)((_lpset)->cSorts * sizeof(SSortOrder)))
+#define SizedSSortOrderSet(_csort, _name) \
+    struct _SSortOrderSet_##_name { \
+        ULONG cSorts; ULONG cCategories; ULONG cExpanded; SSortOrder aSort[_csort]; \
+    } _name
+#define CbNewNOTIFKEY(_cb) (offsetof(NOTIFKEY, ab) + (_cb))
+#define CbNOTIFKEY(_lpkey) (offsetof(NOTIFKEY, ab) + (_lpkey)->cb)
+#define SizedNOTIFKEY(_cb, _name) struct _NOTIFKEY_##_name { ULONG cb; BYTE ab[_cb]; } _name
+typedef HRESULT (STDMAPIINITCALLTYPE MSPROVIDERINIT)(HINSTANCE hInstance, LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer, LPALLOCATEMORE lpAllocateMore, LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, ULONG ulMAPIVer, ULONG *lpulProviderVer, LPMSPROVIDER *lppMSProvider);
 
 /* The constants of the bindings. */
 #define ABORT_XP_HEADER_OPERATION ((ULONG)0x00200000)
@@ -5405,7 +5505,7 @@ struct IPropData {
 #define fnevSearchComplete ((ULONG)0x00000080)
 #define fnevStatusObjectModified ((ULONG)0x00000200)
 #define fnevTableModified ((ULONG)0x00000100)
-#define hrSuccess ((ULONG)0x00000000)
+#define hrSuccess ((HRESULT)0x00000000)
 
 /* The IIDs and other GUIDs of the bindings. */
 DEFINE_GUID(IID_IABContainer, 0x0002030D, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
@@ -5445,6 +5545,7 @@ DEFINE_GUID(IID_IMAPIViewContext, 0x00020321, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 
 DEFINE_GUID(IID_IMSLogon, 0x00020313, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IMSProvider, 0x00020310, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IMailUser, 0x0002030A, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
+DEFINE_GUID(IID_IMalloc, 0x00000002, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IMessage, 0x00020307, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IMsgServiceAdmin, 0x0002031D, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
 DEFINE_GUID(IID_IMsgStore, 0x00020306, 0x0000, 0x0000, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46);
@@ -5492,8 +5593,9 @@ DEFINE_GUID(PS_ROUTING_SEARCH_KEY, 0x00020384, 0x0000, 0x0000, 0xC0, 0x00, 0x00,
 #define MAPI_SYNC_ASSERT_TAG_SIZE(T, n) MAPI_SYNC_ASSERT_SIZE(T, n)
 #else
 #define MAPI_SYNC_ASSERT_SIZE(T, n) _Static_assert(sizeof(T) == (n), "sizeof(" #T ") is not " #n ", as the Rust bindings have it")
-/* C cannot tell a struct tag from a typedef name: the C++ compile checks these. */
-#define MAPI_SYNC_ASSERT_TAG_SIZE(T, n)
+/* C cannot tell a struct tag from a typedef name: the C++ compile checks these (an
+   assertion that holds stands in, so that the `;` after it is no empty declaration). */
+#define MAPI_SYNC_ASSERT_TAG_SIZE(T, n) _Static_assert(1, #T)
 #endif
 #if defined(_WIN64)
 MAPI_SYNC_ASSERT_TAG_SIZE(ACCT_BIN, 16);
@@ -5805,9 +5907,7 @@ MAPI_SYNC_ASSERT_SIZE(WEBPAGEOPTIONS, 16);
 MAPI_SYNC_ASSERT_TAG_SIZE(ACCT_BIN, 16);
 MAPI_SYNC_ASSERT_TAG_SIZE(ACCT_VARIANT, 24);
 MAPI_SYNC_ASSERT_SIZE(DTCTL, 48);
-MAPI_SYNC_ASSERT_SIZE(DTCTL__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(DTPAGE, 32);
-MAPI_SYNC_ASSERT_SIZE(DTPAGE__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(ENTRYID, 5);
 MAPI_SYNC_ASSERT_SIZE(FLATENTRY, 8);
 MAPI_SYNC_ASSERT_SIZE(FLATENTRYLIST, 12);
@@ -5822,8 +5922,6 @@ MAPI_SYNC_ASSERT_SIZE(SMAPIFormInfoArray, 16);
 MAPI_SYNC_ASSERT_SIZE(SMAPIFormProp, 88);
 MAPI_SYNC_ASSERT_SIZE(SMAPIFormPropArray, 96);
 MAPI_SYNC_ASSERT_SIZE(SMAPIFormPropEnumVal, 16);
-MAPI_SYNC_ASSERT_SIZE(SMAPIFormProp__bindgen_ty_1, 40);
-MAPI_SYNC_ASSERT_SIZE(SMAPIFormProp__bindgen_ty_1__bindgen_ty_1, 40);
 MAPI_SYNC_ASSERT_SIZE(SMAPIVerb, 32);
 MAPI_SYNC_ASSERT_SIZE(SMAPIVerbArray, 40);
 MAPI_SYNC_ASSERT_SIZE(SMessageClassArray, 16);
@@ -5848,16 +5946,12 @@ MAPI_SYNC_ASSERT_SIZE(_EXTENDED_NOTIFICATION, 16);
 MAPI_SYNC_ASSERT_SIZE(_FILETIME, 8);
 MAPI_SYNC_ASSERT_SIZE(_GUID, 16);
 MAPI_SYNC_ASSERT_SIZE(_LARGE_INTEGER, 8);
-MAPI_SYNC_ASSERT_SIZE(_LARGE_INTEGER__bindgen_ty_1, 8);
-MAPI_SYNC_ASSERT_SIZE(_LARGE_INTEGER__bindgen_ty_2, 8);
 MAPI_SYNC_ASSERT_SIZE(_MAPIERROR, 32);
 MAPI_SYNC_ASSERT_SIZE(_MAPINAMEID, 24);
-MAPI_SYNC_ASSERT_SIZE(_MAPINAMEID__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(MAPISIB, 32);
 MAPI_SYNC_ASSERT_SIZE(_MAPIUID, 16);
 MAPI_SYNC_ASSERT_SIZE(_NEWMAIL_NOTIFICATION, 56);
 MAPI_SYNC_ASSERT_SIZE(_NOTIFICATION, 88);
-MAPI_SYNC_ASSERT_SIZE(_NOTIFICATION__bindgen_ty_1, 80);
 MAPI_SYNC_ASSERT_SIZE(_OBJECT_NOTIFICATION, 72);
 MAPI_SYNC_ASSERT_SIZE(_OPTIONDATA, 64);
 MAPI_SYNC_ASSERT_SIZE(_PV, 16);
@@ -5889,7 +5983,6 @@ MAPI_SYNC_ASSERT_SIZE(_SPropValue, 24);
 MAPI_SYNC_ASSERT_SIZE(_SPropertyRestriction, 16);
 MAPI_SYNC_ASSERT_SIZE(_SRealArray, 16);
 MAPI_SYNC_ASSERT_SIZE(_SRestriction, 32);
-MAPI_SYNC_ASSERT_SIZE(_SRestriction__bindgen_ty_1, 24);
 MAPI_SYNC_ASSERT_SIZE(_SRow, 16);
 MAPI_SYNC_ASSERT_SIZE(_SRowSet, 24);
 MAPI_SYNC_ASSERT_SIZE(_SShortArray, 16);
@@ -5900,8 +5993,6 @@ MAPI_SYNC_ASSERT_SIZE(_SSubRestriction, 16);
 MAPI_SYNC_ASSERT_SIZE(_SWStringArray, 16);
 MAPI_SYNC_ASSERT_SIZE(_TABLE_NOTIFICATION, 80);
 MAPI_SYNC_ASSERT_SIZE(_ULARGE_INTEGER, 8);
-MAPI_SYNC_ASSERT_SIZE(_ULARGE_INTEGER__bindgen_ty_1, 8);
-MAPI_SYNC_ASSERT_SIZE(_ULARGE_INTEGER__bindgen_ty_2, 8);
 MAPI_SYNC_ASSERT_SIZE(_flaglist, 8);
 MAPI_SYNC_ASSERT_SIZE(ADDRESSLIST, 16);
 MAPI_SYNC_ASSERT_SIZE(tagARRAYDESC, 32);
@@ -5935,15 +6026,9 @@ MAPI_SYNC_ASSERT_SIZE(tagCAUL, 16);
 MAPI_SYNC_ASSERT_SIZE(tagCLIPDATA, 16);
 MAPI_SYNC_ASSERT_SIZE(CODEPAGEINFO, 804);
 MAPI_SYNC_ASSERT_SIZE(tagCY, 8);
-MAPI_SYNC_ASSERT_SIZE(tagCY__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(tagDEC, 16);
-MAPI_SYNC_ASSERT_SIZE(tagDEC__bindgen_ty_1, 2);
-MAPI_SYNC_ASSERT_SIZE(tagDEC__bindgen_ty_1__bindgen_ty_1, 2);
-MAPI_SYNC_ASSERT_SIZE(tagDEC__bindgen_ty_2, 8);
-MAPI_SYNC_ASSERT_SIZE(tagDEC__bindgen_ty_2__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(tagDISPPARAMS, 24);
 MAPI_SYNC_ASSERT_SIZE(tagELEMDESC, 32);
-MAPI_SYNC_ASSERT_SIZE(tagELEMDESC__bindgen_ty_1, 16);
 MAPI_SYNC_ASSERT_SIZE(ENUMHEADERROW, 32);
 MAPI_SYNC_ASSERT_SIZE(ENUMPROPERTY, 24);
 MAPI_SYNC_ASSERT_SIZE(tagEXCEPINFO, 64);
@@ -5958,9 +6043,6 @@ MAPI_SYNC_ASSERT_SIZE(MIMEPROPINFO, 40);
 MAPI_SYNC_ASSERT_SIZE(tagPARAMDESC, 16);
 MAPI_SYNC_ASSERT_SIZE(tagPARAMDESCEX, 32);
 MAPI_SYNC_ASSERT_SIZE(tagPROPVARIANT, 24);
-MAPI_SYNC_ASSERT_SIZE(tagPROPVARIANT__bindgen_ty_1, 24);
-MAPI_SYNC_ASSERT_SIZE(tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1, 24);
-MAPI_SYNC_ASSERT_SIZE(tagPROPVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1, 16);
 MAPI_SYNC_ASSERT_SIZE(tagRECT, 16);
 MAPI_SYNC_ASSERT_SIZE(RFC1522INFO, 24);
 MAPI_SYNC_ASSERT_SIZE(tagSAFEARRAY, 32);
@@ -5970,14 +6052,8 @@ MAPI_SYNC_ASSERT_SIZE(tagTLIBATTR, 32);
 MAPI_SYNC_ASSERT_SIZE(TRANSMITINFO, 32);
 MAPI_SYNC_ASSERT_SIZE(tagTYPEATTR, 96);
 MAPI_SYNC_ASSERT_SIZE(tagTYPEDESC, 16);
-MAPI_SYNC_ASSERT_SIZE(tagTYPEDESC__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(tagVARDESC, 64);
-MAPI_SYNC_ASSERT_SIZE(tagVARDESC__bindgen_ty_1, 8);
 MAPI_SYNC_ASSERT_SIZE(tagVARIANT, 24);
-MAPI_SYNC_ASSERT_SIZE(tagVARIANT__bindgen_ty_1, 24);
-MAPI_SYNC_ASSERT_SIZE(tagVARIANT__bindgen_ty_1__bindgen_ty_1, 24);
-MAPI_SYNC_ASSERT_SIZE(tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1, 16);
-MAPI_SYNC_ASSERT_SIZE(tagVARIANT__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1__bindgen_ty_1, 16);
 MAPI_SYNC_ASSERT_SIZE(tagVersionedStream, 24);
 MAPI_SYNC_ASSERT_SIZE(WEBPAGEOPTIONS, 16);
 #endif

@@ -102,6 +102,12 @@ pub type LPEXCHANGEMOVEUSERPROGRESS = InterfacePtr<IExchangeMoveUserProgress>;
 pub type LPEXCHANGEFAVORITES = InterfacePtr<IExchangeFavorites>;
 /// `LPEXCHANGEMESSAGECONVERSION` is `InterfacePtr<IExchangeMessageConversion>`, from `edkmdb.idl`.
 pub type LPEXCHANGEMESSAGECONVERSION = InterfacePtr<IExchangeMessageConversion>;
+/// IMsgServiceAdmin::OpenProfileSection's and IProviderAdmin::OpenProfileSection's
+/// ulFlags: open a section MAPI keeps from providers (no Microsoft header declares it;
+/// Microsoft's MFCMAPI defines it with this value).
+///
+/// `MAPI_FORCE_ACCESS`, from `edkmdb.idl`.
+pub const MAPI_FORCE_ACCESS: ULONG = 0x00080000;
 /// IExchangeModifyTable::ModifyTable: rows to add, change or remove in an ACL or rules
 /// table.
 ///
@@ -115,6 +121,11 @@ pub const ROW_EMPTY: ULONG = 0x00000005;
 pub const ROW_MODIFY: ULONG = 0x00000002;
 /// `ROW_REMOVE`, from `edkmdb.idl`.
 pub const ROW_REMOVE: ULONG = 0x00000004;
+/// IMAPIContainer::GetContentsTable's and GetHierarchyTable's ulFlags: include the
+/// soft-deleted rows (EdkMdb.h).
+///
+/// `SHOW_SOFT_DELETES`, from `edkmdb.idl`.
+pub const SHOW_SOFT_DELETES: ULONG = 0x00000002;
 /// `SYNC_ASSOCIATED`, from `edkmdb.idl`.
 pub const SYNC_ASSOCIATED: ULONG = 0x00000010;
 /// `SYNC_BEST_BODY`, from `edkmdb.idl`.

@@ -2096,7 +2096,7 @@ pub const fnevStatusObjectModified: ULONG = 0x00000200;
 /// `fnevTableModified`, from `mapidefs.h`.
 pub const fnevTableModified: ULONG = 0x00000100;
 /// `hrSuccess`, from `mapidefs.h`.
-pub const hrSuccess: ULONG = 0x00000000;
+pub const hrSuccess: HRESULT = 0x00000000;
 /// The vtable of `IMAPIAdviseSink`, in the order the headers declare.
 #[repr(C)]
 pub struct IMAPIAdviseSink_Vtbl {

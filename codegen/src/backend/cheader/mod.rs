@@ -44,6 +44,9 @@ struct Umbrella<'m> {
     records: HashSet<String>,
     /// The IIDs of the IDL's interfaces, which their own headers define.
     idl_iids: HashSet<String>,
+    /// COM's IMalloc, which `MSProviderInit` and `ServiceEntry` receive (`LPMALLOC`), if
+    /// the bindings do not carry it: declared here so that a provider can call it.
+    malloc: Option<Interface>,
 }
 
 /// Renders `include/mapi-sync.h` from the model.
@@ -78,9 +81,11 @@ pub fn umbrella(model: &Model) -> Result<String> {
         &mut o,
         "/* The interfaces: C++ classes (unless CINTERFACE), C vtables. */",
     );
-    for i in &u.interfaces {
+    for i in u.interfaces.iter().copied().chain(u.malloc.as_ref()) {
         interface(&mut o, model, i)?;
     }
+    line(&mut o, "");
+    u.gen_helpers(&mut o);
     line(&mut o, "");
     u.gen_constants(&mut o)?;
     line(&mut o, "");
@@ -118,7 +123,11 @@ impl<'m> Umbrella<'m> {
             .iter()
             .filter(|i| !idl.contains(i.header.as_str()))
             .collect();
-        let names: Vec<&str> = interfaces.iter().map(|i| i.name.as_str()).collect();
+        let malloc = (model.interface("IMalloc").is_none()
+            && model.interface("IUnknown").is_some())
+        .then(imalloc);
+        let mut names: Vec<&str> = interfaces.iter().map(|i| i.name.as_str()).collect();
+        names.extend(malloc.iter().map(|i| i.name.as_str()));
         records::tag_undeclared(&mut decls, &names);
         let records = decls
             .iter()
@@ -139,6 +148,7 @@ impl<'m> Umbrella<'m> {
             decls,
             records,
             idl_iids,
+            malloc,
         })
     }
 
@@ -197,10 +207,13 @@ impl<'m> Umbrella<'m> {
 
     fn gen_forward_declarations(&self, o: &mut String) {
         line(o, "/* The interfaces and records, declared ahead. */");
-        for i in &self.interfaces {
+        for i in self.interfaces.iter().copied().chain(self.malloc.as_ref()) {
             line(o, &format!("typedef struct {0} {0};", i.name));
         }
         for (name, d) in &self.decls {
+            if is_nested(name) && matches!(d, Decl::Record { .. }) {
+                continue;
+            }
             let kw = match d {
                 Decl::Record { union: true, .. } => "union",
                 Decl::Record { .. } | Decl::Opaque => "struct",
@@ -215,16 +228,25 @@ impl<'m> Umbrella<'m> {
             o,
             "/* The typedefs and records of the bindings, each after what it needs. */",
         );
+        line(
+            o,
+            "/* A record's unnamed members are Windows' (`li.LowPart`, `cy.Lo`): C11 and C++ \
+             compilers take them, MAPI_SYNC_NAMELESS keeps -pedantic quiet. */",
+        );
+        o.push_str(NAMELESS);
         let records: HashSet<&str> = self.records.iter().map(String::as_str).collect();
+        let by_name: HashMap<&str, &Decl> =
+            self.decls.iter().map(|(n, d)| (n.as_str(), d)).collect();
         for i in dependency_order(&self.decls, &records) {
             let (name, d) = &self.decls[i];
+            if is_nested(name) && matches!(d, Decl::Record { .. }) {
+                continue;
+            }
             match d {
                 Decl::Record { union, fields } => {
                     let kw = if *union { "union" } else { "struct" };
                     line(o, &format!("{kw} {name} {{"));
-                    for (f, t) in fields {
-                        line(o, &format!("    {};", t.declare(f)));
-                    }
+                    members(o, fields, &by_name, 1);
                     line(o, "};");
                 }
                 Decl::Typedef(t) => line(o, &format!("typedef {};", t.declare(name))),
@@ -282,6 +304,30 @@ impl<'m> Umbrella<'m> {
         Ok(())
     }
 
+    /// The macros and helpers Microsoft's headers give a C programmer beside the types:
+    /// the `Sized*`/`CbNew*`/`Cb*` family for the records the bindings carry,
+    /// `IsEqualGUID`, and MAPISPI.h's `MSPROVIDERINIT`.
+    fn gen_helpers(&self, o: &mut String) {
+        line(o, "/* MAPI's helpers for the types above. */");
+        o.push_str(GUID_HELPERS);
+        let declared: HashSet<&str> = self.decls.iter().map(|(n, _)| n.as_str()).collect();
+        for (needs, text) in SIZED {
+            if needs.iter().all(|n| declared.contains(n)) {
+                o.push_str(text);
+            }
+        }
+        let init = [
+            "LPMSPROVIDER",
+            "LPALLOCATEBUFFER",
+            "LPALLOCATEMORE",
+            "LPFREEBUFFER",
+            "HINSTANCE",
+        ];
+        if self.malloc.is_some() && init.iter().all(|n| declared.contains(n)) {
+            o.push_str(MSPROVIDERINIT);
+        }
+    }
+
     fn gen_constants(&self, o: &mut String) -> Result<()> {
         line(o, "/* The constants of the bindings. */");
         let mut consts: BTreeMap<&str, String> = BTreeMap::new();
@@ -315,7 +361,7 @@ impl<'m> Umbrella<'m> {
     fn gen_guids(&self, o: &mut String) {
         line(o, "/* The IIDs and other GUIDs of the bindings. */");
         let mut guids: BTreeMap<String, String> = BTreeMap::new();
-        for i in &self.interfaces {
+        for i in self.interfaces.iter().copied().chain(self.malloc.as_ref()) {
             if let Some(g) = &i.iid {
                 guids.insert(format!("IID_{}", i.name), g.define_guid_args());
             }
@@ -350,9 +396,31 @@ const INTRO: &str =
 const LINUX_PRELUDE: &str = r#"#if !defined(__x86_64__)
 #error "mapi-sync.h declares the MAPI types for x86_64 (and Windows) only: elsewhere 64-bit members are aligned unlike Windows'"
 #endif
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+/* The calling conventions and method macros (objbase.h's, MAPIDefS.h's): one convention
+   on x86_64. */
 #ifndef STDMETHODCALLTYPE
 #define STDMETHODCALLTYPE
+#endif
+#ifndef STDAPICALLTYPE
+#define STDAPICALLTYPE
+#endif
+#ifndef STDMAPIINITCALLTYPE
+#define STDMAPIINITCALLTYPE
+#endif
+#ifndef STDMETHODIMP
+#define STDMETHODIMP HRESULT STDMETHODCALLTYPE
+#define STDMETHODIMP_(type) type STDMETHODCALLTYPE
+#endif
+#ifndef STDAPI
+#define STDAPI HRESULT STDAPICALLTYPE
+#define STDAPI_(type) type STDAPICALLTYPE
+#endif
+#ifndef STDINITMETHODIMP
+#define STDINITMETHODIMP HRESULT STDMAPIINITCALLTYPE
+#define STDINITMETHODIMP_(type) type STDMAPIINITCALLTYPE
 #endif
 #ifndef SUCCEEDED
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
@@ -368,27 +436,205 @@ const LINUX_PRELUDE: &str = r#"#if !defined(__x86_64__)
 #define PROP_TAG(ulPropType, ulPropID) ((((ULONG)(ulPropID)) << 16) | ((ULONG)(ulPropType)))
 #define CHANGE_PROP_TYPE(ulPropTag, ulPropType) \
     (((ULONG)0xFFFF0000 & (ULONG)(ulPropTag)) | (ULONG)(ulPropType))
+/* A multi-valued property's tag for one value per row (MV_INSTANCE | MV_FLAG). */
+#define MVI_PROP(tag) ((tag) | (ULONG)0x00003000)
+#endif
+/* MAPICode.h's: an SCODE from severity, facility and code; MAPI's errors are
+   FACILITY_ITF's. */
+#ifndef FACILITY_ITF
+#define FACILITY_ITF 4
+#endif
+#ifndef MAKE_MAPI_SCODE
+#define MAKE_MAPI_SCODE(sev, fac, code) \
+    ((SCODE)(((ULONG)(sev) << 31) | ((ULONG)(fac) << 16) | ((ULONG)(code))))
+#define MAKE_MAPI_E(err) (MAKE_MAPI_SCODE(1, FACILITY_ITF, err))
+#define MAKE_MAPI_S(warn) (MAKE_MAPI_SCODE(0, FACILITY_ITF, warn))
+#endif
+#ifndef HR_SUCCEEDED
+#define HR_SUCCEEDED(hr) SUCCEEDED((SCODE)(hr))
+#define HR_FAILED(hr) FAILED((SCODE)(hr))
 #endif
 /* DEFINE_GUID declares the GUID, or defines it where INITGUID is defined before the first
-   inclusion (in exactly one translation unit of a program). */
+   inclusion (in exactly one translation unit of a program).
+   The GUIDs are hidden in the library that defines them (a provider exports its entry
+   points, not MAPI's 130 GUIDs) unless MAPI_SYNC_EXPORT_GUIDS is defined. */
+#ifndef MAPI_SYNC_GUID_VISIBILITY
+#if defined(MAPI_SYNC_EXPORT_GUIDS) || !(defined(__GNUC__) || defined(__clang__))
+#define MAPI_SYNC_GUID_VISIBILITY
+#else
+#define MAPI_SYNC_GUID_VISIBILITY __attribute__((visibility("hidden")))
+#endif
+#endif
 #ifndef DEFINE_GUID
 #ifdef INITGUID
 #ifdef __cplusplus
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    extern "C" const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+    extern "C" MAPI_SYNC_GUID_VISIBILITY const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
 #else
 #define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
-    const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
+    MAPI_SYNC_GUID_VISIBILITY const GUID name = { l, w1, w2, { b1, b2, b3, b4, b5, b6, b7, b8 } }
 #endif
 #else
 #ifdef __cplusplus
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern "C" const GUID name
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+    extern "C" MAPI_SYNC_GUID_VISIBILITY const GUID name
 #else
-#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) extern const GUID name
+#define DEFINE_GUID(name, l, w1, w2, b1, b2, b3, b4, b5, b6, b7, b8) \
+    extern MAPI_SYNC_GUID_VISIBILITY const GUID name
 #endif
 #endif
 #endif
 "#;
+
+/// guiddef.h's comparisons: of `const GUID *`s in C, of references in C++ (with its
+/// `==` and `!=`).
+const GUID_HELPERS: &str = r#"#ifdef __cplusplus
+inline int IsEqualGUID(REFGUID rguid1, REFGUID rguid2)
+{
+    return memcmp(&rguid1, &rguid2, sizeof(GUID)) == 0;
+}
+extern "C++" {
+inline bool operator==(REFGUID guidOne, REFGUID guidOther) { return IsEqualGUID(guidOne, guidOther) != 0; }
+inline bool operator!=(REFGUID guidOne, REFGUID guidOther) { return !(guidOne == guidOther); }
+}
+#else
+#define IsEqualGUID(rguid1, rguid2) (memcmp((rguid1), (rguid2), sizeof(GUID)) == 0)
+#endif
+#define IsEqualIID(riid1, riid2) IsEqualGUID(riid1, riid2)
+#define IsEqualCLSID(rclsid1, rclsid2) IsEqualGUID(rclsid1, rclsid2)
+"#;
+
+/// MAPIDefS.h's and MAPISPI.h's sizes of the counted records (`CbNewX(n)` for `n`
+/// entries, `CbX(p)` for the one at `p`) and `SizedX(n, name)`, a record of the same
+/// layout with room for `n` entries: each with the records it needs. Microsoft's
+/// `SizedDtbl*` take `TCHAR`, which the bindings do not carry, and are left out.
+const SIZED: &[(&[&str], &str)] = &[
+    (
+        &["ENTRYID"],
+        "#define CbNewENTRYID(_cb) (offsetof(ENTRYID, ab) + (_cb))
+#define CbENTRYID(_cb) (offsetof(ENTRYID, ab) + (_cb))
+#define SizedENTRYID(_cb, _name) struct _ENTRYID_##_name { BYTE abFlags[4]; BYTE ab[_cb]; } _name
+",
+    ),
+    (
+        &["SPropTagArray"],
+        "#define CbNewSPropTagArray(_ctag) (offsetof(SPropTagArray, aulPropTag) + (_ctag) * sizeof(ULONG))
+#define CbSPropTagArray(_lparray) \\
+    (offsetof(SPropTagArray, aulPropTag) + (UINT)((_lparray)->cValues) * sizeof(ULONG))
+#define SizedSPropTagArray(_ctag, _name) \\
+    struct _SPropTagArray_##_name { ULONG cValues; ULONG aulPropTag[_ctag]; } _name
+",
+    ),
+    (
+        &["SPropProblemArray", "SPropProblem"],
+        "#define CbNewSPropProblemArray(_cprob) \\
+    (offsetof(SPropProblemArray, aProblem) + (_cprob) * sizeof(SPropProblem))
+#define CbSPropProblemArray(_lparray) \\
+    (offsetof(SPropProblemArray, aProblem) + (UINT)((_lparray)->cProblem * sizeof(SPropProblem)))
+#define SizedSPropProblemArray(_cprob, _name) \\
+    struct _SPropProblemArray_##_name { ULONG cProblem; SPropProblem aProblem[_cprob]; } _name
+",
+    ),
+    (
+        &["FLATENTRY", "FLATENTRYLIST", "MTSID", "FLATMTSIDLIST"],
+        "#define CbNewFLATENTRY(_cb) (offsetof(FLATENTRY, abEntry) + (_cb))
+#define CbFLATENTRY(_lpentry) (offsetof(FLATENTRY, abEntry) + (_lpentry)->cb)
+#define CbNewFLATENTRYLIST(_cb) (offsetof(FLATENTRYLIST, abEntries) + (_cb))
+#define CbFLATENTRYLIST(_lplist) (offsetof(FLATENTRYLIST, abEntries) + (_lplist)->cbEntries)
+#define CbNewMTSID(_cb) (offsetof(MTSID, ab) + (_cb))
+#define CbMTSID(_lpentry) (offsetof(MTSID, ab) + (_lpentry)->cb)
+#define CbNewFLATMTSIDLIST(_cb) (offsetof(FLATMTSIDLIST, abMTSIDs) + (_cb))
+#define CbFLATMTSIDLIST(_lplist) (offsetof(FLATMTSIDLIST, abMTSIDs) + (_lplist)->cbMTSIDs)
+",
+    ),
+    (
+        &["ADRLIST", "ADRENTRY"],
+        "#define CbNewADRLIST(_centries) (offsetof(ADRLIST, aEntries) + (_centries) * sizeof(ADRENTRY))
+#define CbADRLIST(_lpadrlist) \\
+    (offsetof(ADRLIST, aEntries) + (UINT)(_lpadrlist)->cEntries * sizeof(ADRENTRY))
+#define SizedADRLIST(_centries, _name) \\
+    struct _ADRLIST_##_name { ULONG cEntries; ADRENTRY aEntries[_centries]; } _name
+",
+    ),
+    (
+        &["SRowSet", "SRow"],
+        "#define CbNewSRowSet(_crow) (offsetof(SRowSet, aRow) + (_crow) * sizeof(SRow))
+#define CbSRowSet(_lprowset) (offsetof(SRowSet, aRow) + (UINT)((_lprowset)->cRows * sizeof(SRow)))
+#define SizedSRowSet(_crow, _name) struct _SRowSet_##_name { ULONG cRows; SRow aRow[_crow]; } _name
+",
+    ),
+    (
+        &["SSortOrderSet", "SSortOrder"],
+        "#define CbNewSSortOrderSet(_csort) (offsetof(SSortOrderSet, aSort) + (_csort) * sizeof(SSortOrder))
+#define CbSSortOrderSet(_lpset) \\
+    (offsetof(SSortOrderSet, aSort) + (UINT)((_lpset)->cSorts * sizeof(SSortOrder)))
+#define SizedSSortOrderSet(_csort, _name) \\
+    struct _SSortOrderSet_##_name { \\
+        ULONG cSorts; ULONG cCategories; ULONG cExpanded; SSortOrder aSort[_csort]; \\
+    } _name
+",
+    ),
+    (
+        &["NOTIFKEY"],
+        "#define CbNewNOTIFKEY(_cb) (offsetof(NOTIFKEY, ab) + (_cb))
+#define CbNOTIFKEY(_lpkey) (offsetof(NOTIFKEY, ab) + (_lpkey)->cb)
+#define SizedNOTIFKEY(_cb, _name) struct _NOTIFKEY_##_name { ULONG cb; BYTE ab[_cb]; } _name
+",
+    ),
+];
+
+/// MAPISPI.h's entry point of a message store provider (cdecl, `STDMAPIINITCALLTYPE`).
+/// The records lack it: the generator loses every function type mingw-w64 declares
+/// `__cdecl` explicitly (ABPROVIDERINIT, XPPROVIDERINIT, MSPROVIDERINIT, OPTIONCALLBACK,
+/// HPPROVIDERINIT; bindgen alone emits them), so the Rust bindings have none of them
+/// either. Until that is mended, this declaration stands in; `c_sdk.rs` checks that a
+/// definition of `MSProviderInit` matches it.
+const MSPROVIDERINIT: &str =
+    "typedef HRESULT (STDMAPIINITCALLTYPE MSPROVIDERINIT)(HINSTANCE hInstance, \
+LPMALLOC lpMalloc, LPALLOCATEBUFFER lpAllocateBuffer, LPALLOCATEMORE lpAllocateMore, \
+LPFREEBUFFER lpFreeBuffer, ULONG ulFlags, ULONG ulMAPIVer, ULONG *lpulProviderVer, \
+LPMSPROVIDER *lppMSProvider);
+";
+
+/// COM's IMalloc (objidl.h; Microsoft's "IMalloc interface" page), IID
+/// {00000002-0000-0000-C000-000000000046}.
+fn imalloc() -> Interface {
+    use crate::ir::{Abi, CType, Method, Param};
+    let void_ptr = || CType::Ptr {
+        is_const: false,
+        to: Box::new(CType::Void),
+    };
+    let size = || CType::Named("SIZE_T".into());
+    let method = |name: &str, ret: CType, params: Vec<(&str, CType)>| Method {
+        name: name.into(),
+        abi: Abi::System,
+        ret,
+        params: params
+            .into_iter()
+            .map(|(n, ty)| Param { name: n.into(), ty })
+            .collect(),
+    };
+    Interface {
+        name: "IMalloc".into(),
+        base: Some("IUnknown".into()),
+        iid: crate::ir::Guid::parse("00000002-0000-0000-C000-000000000046"),
+        header: "objidl.h".into(),
+        line: 0,
+        methods: vec![
+            method("Alloc", void_ptr(), vec![("cb", size())]),
+            method(
+                "Realloc",
+                void_ptr(),
+                vec![("pv", void_ptr()), ("cb", size())],
+            ),
+            method("Free", CType::Void, vec![("pv", void_ptr())]),
+            method("GetSize", size(), vec![("pv", void_ptr())]),
+            method("DidAlloc", CType::Prim("i32"), vec![("pv", void_ptr())]),
+            method("HeapMinimize", CType::Void, Vec::new()),
+        ],
+        unsupported: None,
+    }
+}
 
 /// COM's common codes, which Windows' headers (not the MAPI ones) define: declared here
 /// unless the bindings have them.
@@ -409,10 +655,74 @@ const ASSERT_MACROS: &str = r#"#ifdef __cplusplus
 #define MAPI_SYNC_ASSERT_TAG_SIZE(T, n) MAPI_SYNC_ASSERT_SIZE(T, n)
 #else
 #define MAPI_SYNC_ASSERT_SIZE(T, n) _Static_assert(sizeof(T) == (n), "sizeof(" #T ") is not " #n ", as the Rust bindings have it")
-/* C cannot tell a struct tag from a typedef name: the C++ compile checks these. */
-#define MAPI_SYNC_ASSERT_TAG_SIZE(T, n)
+/* C cannot tell a struct tag from a typedef name: the C++ compile checks these (an
+   assertion that holds stands in, so that the `;` after it is no empty declaration). */
+#define MAPI_SYNC_ASSERT_TAG_SIZE(T, n) _Static_assert(1, #T)
 #endif
 "#;
+
+/// `__extension__` where the compiler has it: a C99 or C++ compiler under -pedantic
+/// takes anonymous structs then without a warning (C11 has them).
+const NAMELESS: &str = r#"#ifndef MAPI_SYNC_NAMELESS
+#if defined(__GNUC__) || defined(__clang__)
+#define MAPI_SYNC_NAMELESS __extension__
+#else
+#define MAPI_SYNC_NAMELESS
+#endif
+#endif
+"#;
+
+/// Whether `name` is a record the headers declare without a name of its own, inside
+/// another (bindgen's `_LARGE_INTEGER__bindgen_ty_1`): C declares it in place.
+fn is_nested(name: &str) -> bool {
+    name.contains("__bindgen_ty_")
+}
+
+/// The nested record `ty` is of (by value, in an array or behind pointers), if any.
+fn nested_record(ty: &C) -> Option<&str> {
+    match ty {
+        C::Base(n) if is_nested(n) => Some(n),
+        C::Ptr { to, .. } => nested_record(to),
+        C::Array(t, _) => nested_record(t),
+        _ => None,
+    }
+}
+
+/// A record's members, indented `depth` levels. A member of a nested record's type is
+/// declared with the record in place, as Windows' headers declare it (`struct { DWORD
+/// LowPart; LONG HighPart; } u;`), and one bindgen names `__bindgen_anon_N` is unnamed,
+/// so that its members are the outer record's (`li.LowPart`).
+fn members(o: &mut String, fields: &[(String, C)], by_name: &HashMap<&str, &Decl>, depth: usize) {
+    let pad = "    ".repeat(depth);
+    for (f, t) in fields {
+        let nested = nested_record(t).and_then(|n| Some((n, *by_name.get(n)?)));
+        let Some((
+            n,
+            Decl::Record {
+                union,
+                fields: inner,
+            },
+        )) = nested
+        else {
+            line(o, &format!("{pad}{};", t.declare(f)));
+            continue;
+        };
+        let kw = if *union { "union" } else { "struct" };
+        if f.starts_with("__bindgen_anon_") && matches!(t, C::Base(_)) {
+            line(o, &format!("{pad}MAPI_SYNC_NAMELESS {kw} {{"));
+            members(o, inner, by_name, depth + 1);
+            line(o, &format!("{pad}}};"));
+        } else {
+            line(o, &format!("{pad}{kw} {{"));
+            members(o, inner, by_name, depth + 1);
+            let declared = t.declare(f);
+            let declarator = declared
+                .strip_prefix(n)
+                .map_or(declared.as_str(), str::trim_start);
+            line(o, &format!("{pad}}} {declarator};"));
+        }
+    }
+}
 
 fn line(out: &mut String, text: &str) {
     out.push_str(text);
@@ -687,10 +997,11 @@ fn sizes(o: &mut String, model: &Model, ours: &HashSet<&str>) -> Result<()> {
                 continue;
             }
             let assert = |shown: &str| format!("MAPI_SYNC_ASSERT_SIZE({shown}, {size});");
-            if linux && ours.contains(n.as_str()) {
+            if n.contains("__bindgen") {
+                // An anonymous record: only the bindings name it (the C header declares
+                // it in place).
+            } else if linux && ours.contains(n.as_str()) {
                 line(o, &assert(n));
-            } else if n.contains("__bindgen") {
-                // An anonymous record: only the bindings name it.
             } else if let Some(t) = typedef_of.get(n.as_str()) {
                 line(o, &assert(t));
             } else {
