@@ -140,7 +140,14 @@ fn make_maildir(dir: &Path) -> io::Result<()> {
 
 /// This host's name as the Maildir unique names carry it: `/` and `:` written as
 /// `\057` and `\072` (FACTS.md), and `;` (the separator on Windows) as `\073`.
-fn host_name() -> String {
+fn host_name() -> &'static str {
+    // Read once: every message's name carries it (reading it for each was 1.4% of a
+    // 10,000-message sync).
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(read_host_name)
+}
+
+fn read_host_name() -> String {
     let raw = fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| fs::read_to_string("/etc/hostname"))
         .ok()
