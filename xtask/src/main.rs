@@ -32,7 +32,8 @@ tasks:
                    edit against windows-core's #[implement]; prints medians and ratios
   bench [--runs N] everything against the peers: regeneration, compile cost, run time
                    (criterion, benches/) and size, ours vs windows-core's #[implement]
-                   vs C; writes the figures to BENCHMARKS.md (N >= 5, default 5)
+                   vs C, and imap-store's sync vs mbsync on a 10,000-message Dovecot;
+                   writes the figures to BENCHMARKS.md (N >= 5, default 5)
 ";
 
 /// A task failure: the message is printed and the exit code is non-zero.
