@@ -35,6 +35,17 @@ pub fn regen() -> Result<(), Fail> {
     regen_with(9)
 }
 
+/// `cargo xtask bench-imap`: section 6 alone, printed.
+pub fn imap(runs: usize) -> Result<(), Fail> {
+    deps::ensure_packages(&[deps::TEST])?;
+    let scratch = run::Scratch::new("bench-imap")?;
+    let figures = imap::imap_figures(runs, &scratch.0)?;
+    let mut t = String::new();
+    report::imap_sync(&mut t, &figures);
+    print!("{t}");
+    Ok(())
+}
+
 /// `cargo xtask bench`.
 pub fn all(runs: usize) -> Result<(), Fail> {
     deps::ensure_packages(&[deps::REGEN, deps::TEST])?;

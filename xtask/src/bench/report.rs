@@ -223,7 +223,7 @@ fn store_table(t: &mut String, store: &[f64]) {
     );
 }
 
-fn imap_sync(t: &mut String, f: &super::imap::Imap) {
+pub fn imap_sync(t: &mut String, f: &super::imap::Imap) {
     use super::imap::{ADDED, MESSAGES};
     let _ = writeln!(
         t,
