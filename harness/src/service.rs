@@ -164,3 +164,17 @@ fn store_entry_id(support: &Object<Support>, report: &mut Report) -> Option<Vec<
         }
     })
 }
+
+/// Adds the store's message service to `support`'s profile and configures it with
+/// `props` as MAPI does (`ServiceEntry` with `MSG_SERVICE_CREATE`, then
+/// `MSG_SERVICE_CONFIGURE`), for a host of one's own (an example, a tool) that then logs
+/// on with `IMSProvider::Logon` and the same support object: the store's entry id
+/// (unwrapped) the service wrote, or what went wrong.
+pub fn add_service(
+    entry: sys::LPMSGSERVICEENTRY,
+    support: &Object<Support>,
+    props: &[(ULONG, OwnedValue)],
+) -> Result<Vec<u8>, String> {
+    let mut report = Report::new(&[&rules::SERVICE_ENTRY, &rules::STORE_SECTION]);
+    configure(entry, support, props, &mut report).ok_or_else(|| format!("{report:?}"))
+}

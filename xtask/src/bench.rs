@@ -6,7 +6,8 @@
 //!   an edit against windows-core's `#[implement]`.
 //! - `cargo xtask bench`: the regeneration, plus compile cost, run time (criterion, in
 //!   `benches/com.rs`) and size, against windows-core's `#[implement]` and a provider written in
-//!   C; the results go to BENCHMARKS.md between its markers.
+//!   C, and imap-store's sync against mbsync (`imap`); the results go to BENCHMARKS.md
+//!   between its markers.
 //!
 //! The files in `bench/`: `run` holds the rounds and the builds, `fixtures` what is
 //! built, `regen`, `builds` and `criterion` the figures, `versions` what the report names,
@@ -16,6 +17,7 @@
 mod builds;
 mod criterion;
 mod fixtures;
+mod imap;
 mod regen;
 mod report;
 mod run;
@@ -33,6 +35,17 @@ pub fn regen() -> Result<(), Fail> {
     regen_with(9)
 }
 
+/// `cargo xtask bench-imap`: section 6 alone, printed.
+pub fn imap(runs: usize) -> Result<(), Fail> {
+    deps::ensure_packages(&[deps::TEST])?;
+    let scratch = run::Scratch::new("bench-imap")?;
+    let figures = imap::imap_figures(runs, &scratch.0)?;
+    let mut t = String::new();
+    report::imap_sync(&mut t, &figures);
+    print!("{t}");
+    Ok(())
+}
+
 /// `cargo xtask bench`.
 pub fn all(runs: usize) -> Result<(), Fail> {
     deps::ensure_packages(&[deps::REGEN, deps::TEST])?;
@@ -47,6 +60,7 @@ pub fn all(runs: usize) -> Result<(), Fail> {
     let size = builds::size_figures(&scratch.0, &fixtures)?;
     let c_only = criterion::c_only_figures()?;
     let store = criterion::store_figures()?;
+    let imap = imap::imap_figures(runs, &scratch.0)?;
     let t = report::render(&report::Report {
         runs,
         took: started.elapsed(),
@@ -61,6 +75,7 @@ pub fn all(runs: usize) -> Result<(), Fail> {
         c_only,
         size,
         store,
+        imap: Some(imap),
     });
     print!("{t}");
     report::write_between_markers(&root().join("BENCHMARKS.md"), &t)

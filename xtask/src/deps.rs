@@ -67,6 +67,11 @@ pub const TEST: &[Package] = &[
               on 127.0.0.1 with a configuration of their own)",
     },
     Package {
+        name: "isync",
+        why: "mbsync, the C tool that mirrors IMAP into a Maildir, which `cargo xtask bench` \
+              times imap-store's sync against (and imap-store's bench test runs at a tiny size)",
+    },
+    Package {
         name: "wine64",
         why: "runs the Windows host against the provider DLL",
     },

@@ -30,9 +30,13 @@ tasks:
                    (N >= 3, default 9)
   bench-providers  time the one-struct provider's clean build and its rebuild after an
                    edit against windows-core's #[implement]; prints medians and ratios
+  bench-imap [--runs N]
+                   only imap-store's sync against mbsync (section 6 of `bench`); prints
+                   it, writes nothing (N >= 1, default 5)
   bench [--runs N] everything against the peers: regeneration, compile cost, run time
                    (criterion, benches/) and size, ours vs windows-core's #[implement]
-                   vs C; writes the figures to BENCHMARKS.md (N >= 5, default 5)
+                   vs C, and imap-store's sync vs mbsync on a 10,000-message Dovecot;
+                   writes the figures to BENCHMARKS.md (N >= 5, default 5)
 ";
 
 /// A task failure: the message is printed and the exit code is non-zero.
@@ -55,6 +59,13 @@ fn main() -> ExitCode {
             ))),
         },
         ["bench-providers"] => bench::providers(5),
+        ["bench-imap"] => bench::imap(5),
+        ["bench-imap", "--runs", n] => match n.parse() {
+            Ok(n) if n >= 1 => bench::imap(n),
+            _ => Err(Fail(format!(
+                "--runs takes a number of at least 1, not `{n}`"
+            ))),
+        },
         ["bench-regen"] => bench::regen(),
         ["bench-regen", "--runs", n] => match n.parse() {
             Ok(n) if n >= 3 => bench::regen_with(n),
@@ -547,6 +558,7 @@ mod tests {
             "package ",
             "bench-regen [--runs N]",
             "bench-providers ",
+            "bench-imap [--runs N]",
             "bench [--runs N]",
         ] {
             assert!(HELP.contains(&format!("\n  {task}")), "HELP lacks `{task}`");

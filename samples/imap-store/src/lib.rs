@@ -504,11 +504,7 @@ impl ImapBackend {
         names
             .iter()
             .map(|name| {
-                let ids = self
-                    .maildir
-                    .messages(name)
-                    .map(|m| m.into_iter().map(|e| e.unique).collect())
-                    .unwrap_or_default();
+                let ids = self.maildir.unique_names(name).unwrap_or_default();
                 (folder_id(name), ids)
             })
             .collect()

@@ -174,8 +174,11 @@ impl State {
     }
 }
 
-/// How many messages one `UID FETCH` asks for.
-const BATCH: usize = 50;
+/// How many messages one `UID FETCH` asks for: each batch is one round trip, during
+/// which the server waits for the sync to ask again (50 made 200 of them for 10,000
+/// messages; `cargo xtask bench`, BENCHMARKS.md). A cut loses at most one batch's work,
+/// which the next sync fetches again.
+const BATCH: usize = 250;
 /// How long a connect, read or write may take before the sync gives up on the server.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -891,11 +894,8 @@ fn download(
     let mut failed: Vec<u32> = Vec::new();
     let uids = std::mem::take(&mut p.new);
     for (batch_at, batch) in uids.chunks(BATCH).enumerate() {
-        let set = batch
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        // Ascending (the plan sorts them): runs go as ranges.
+        let set = uid_set(batch);
         let fetches = match session.uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])") {
             Ok(f) => f,
             Err(e) if is_connection(&e) => return Err(imap_error(&p.imap, &e)),
@@ -909,7 +909,7 @@ fn download(
         let mut got = HashSet::new();
         for fetch in fetches.iter() {
             let Some(uid) = fetch.uid else { continue };
-            if !batch.contains(&uid) || got.contains(&uid) {
+            if batch.binary_search(&uid).is_err() || got.contains(&uid) {
                 continue; // an unsolicited FETCH (a flag change), or the same twice
             }
             let Some(body) = fetch.body() else { continue };

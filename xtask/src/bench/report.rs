@@ -36,6 +36,8 @@ pub struct Report {
     pub size: (u64, u64),
     /// The store's table engine, `STORE_FIGURES`' medians in ns.
     pub store: Vec<f64>,
+    /// imap-store's sync against mbsync (none in a report written before it was there).
+    pub imap: Option<super::imap::Imap>,
 }
 
 /// The report's Markdown.
@@ -47,6 +49,9 @@ pub fn render(r: &Report) -> String {
     run_time(&mut t, &r.runtime, &r.c_only);
     size(&mut t, r.size);
     store_table(&mut t, &r.store);
+    if let Some(imap) = &r.imap {
+        imap_sync(&mut t, imap);
+    }
     t
 }
 
@@ -218,6 +223,42 @@ fn store_table(t: &mut String, store: &[f64]) {
     );
 }
 
+pub fn imap_sync(t: &mut String, f: &super::imap::Imap) {
+    use super::imap::{ADDED, MESSAGES};
+    let _ = writeln!(
+        t,
+        "\n### 6. imap-store's sync against mbsync (medians of {} rounds, seconds)\n\n\
+         A Dovecot on 127.0.0.1 ({}) with {MESSAGES} messages in its inbox, synced into an \
+         empty store through `IMAPISync` (Logon with the account in the profile, then \
+         `SynchronizeInBackground` to `Done`) and by mbsync ({}, `Sync Pull`, `FSync no` as \
+         the sample) into an empty Maildir; then {ADDED} new messages. Maildirs on {}; order \
+         alternating every round (`samples/imap-store/benches/mbsync.rs`).\n",
+        f.rounds, f.dovecot, f.mbsync, f.place
+    );
+    let _ = writeln!(
+        t,
+        "| sync | imap-store | mbsync | imap-store / mbsync |\n|---|---|---|---|"
+    );
+    for (what, ours, theirs) in [
+        (
+            format!("{MESSAGES} messages into an empty store"),
+            f.ours_full,
+            f.mbsync_full,
+        ),
+        (
+            format!("{ADDED} new messages"),
+            f.ours_incremental,
+            f.mbsync_incremental,
+        ),
+    ] {
+        let _ = writeln!(
+            t,
+            "| {what} | {ours:.3} s | {theirs:.3} s | {:.2} |",
+            ours / theirs
+        );
+    }
+}
+
 /// The machine: cores, CPU model and the load average now.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -312,12 +353,37 @@ mod tests {
             ],
             size: (386488, 362360),
             store: vec![294_550_000.0, 17_514_000.0, 131.61, 129.54],
+            imap: None,
         }
     }
 
     #[test]
     fn renders_the_report_from_figures() {
         assert_eq!(render(&figures()), EXPECTED);
+    }
+
+    #[test]
+    fn renders_the_imap_section_with_its_ratios() {
+        let mut f = figures();
+        f.imap = Some(crate::bench::imap::Imap {
+            rounds: 5,
+            ours_full: 1.5,
+            mbsync_full: 1.2,
+            ours_incremental: 0.1,
+            mbsync_incremental: 0.125,
+            mbsync: "isync 1.4.4".into(),
+            dovecot: "2.3.19.1".into(),
+            place: "a tmpfs (`/dev/shm`)".into(),
+        });
+        let t = render(&f);
+        let section = t.split("### 6.").nth(1).expect("section 6");
+        assert!(section.contains("medians of 5 rounds"));
+        assert!(
+            section.contains("| 10000 messages into an empty store | 1.500 s | 1.200 s | 1.25 |")
+        );
+        assert!(section.contains("| 100 new messages | 0.100 s | 0.125 s | 0.80 |"));
+        assert!(section.contains("isync 1.4.4") && section.contains("2.3.19.1"));
+        assert!(t.starts_with(&EXPECTED[..EXPECTED.len() - 1]));
     }
 
     /// What the report looked like before it was split out of one function, for the

@@ -285,6 +285,49 @@ service anvil {{
         let _ = s.logout();
     }
 
+    /// Puts `messages` straight into `folder`'s `new/` on the server's side (the Maildir
+    /// way: written in `tmp/`, renamed), as a delivery agent would, for mailboxes too big
+    /// to `APPEND` one by one; Dovecot gives them UIDs when a client next opens the
+    /// folder. `folder` is `INBOX` or a Maildir++ name (`.Archive`).
+    pub fn deliver(&self, folder: &str, messages: impl IntoIterator<Item = Vec<u8>>) {
+        let root = self.maildir();
+        let dir = if folder == "INBOX" {
+            root.clone()
+        } else {
+            root.join(folder)
+        };
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("a Maildir folder");
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970");
+        for (i, message) in messages.into_iter().enumerate() {
+            let name = format!(
+                "{}.M{}P{}Q{i}.bench",
+                stamp.as_secs(),
+                stamp.subsec_micros(),
+                std::process::id()
+            );
+            let tmp = dir.join("tmp").join(&name);
+            std::fs::write(&tmp, message).expect("a message in tmp/");
+            std::fs::rename(&tmp, dir.join("new").join(&name)).expect("into new/");
+        }
+        let (uid, gid, _, _, switch) = run_as();
+        if switch {
+            chown_all(&root, uid, gid);
+        }
+    }
+
+    /// The number of messages in `folder` now (`EXAMINE`, which also makes Dovecot give
+    /// UIDs to what was delivered since and index it).
+    pub fn count(&self, folder: &str) -> u32 {
+        let mut s = self.session();
+        let m = s.examine(folder).expect("EXAMINE");
+        let _ = s.logout();
+        m.exists
+    }
+
     /// The user's Maildir on the server's side.
     pub fn maildir(&self) -> PathBuf {
         self.dir.path().join("mail").join(USER)

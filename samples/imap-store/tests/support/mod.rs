@@ -4,6 +4,7 @@
 //! callback that records every step and error.
 #![allow(dead_code, non_snake_case)]
 
+pub mod bench;
 pub mod dovecot;
 pub mod proxy;
 
