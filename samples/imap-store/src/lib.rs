@@ -15,7 +15,8 @@
 //!   sync left off (UIDVALIDITY and the highest UID per folder in a state file, the UID in
 //!   each file's name); over TLS (implicit or STARTTLS, rustls) unless the server is on
 //!   this machine.
-//! - [`pending`]: the read flags waiting for the next sync, in a small file per folder.
+//! - [`pending`]: the read flags and deletions waiting for the next sync, in a small file
+//!   per folder.
 //! - [`names`]: IMAP folder names as Maildir++ names and as a person reads them.
 //!
 //! # What Outlook changes
@@ -26,9 +27,14 @@
 //!   [`pending`] file, which the next sync uploads (`UID STORE +FLAGS.SILENT (\Seen)` or
 //!   `-FLAGS.SILENT`, keyed by the file's `U=` and `V=`) before it downloads anything. A
 //!   sync cut short, or a process killed, leaves the file, and the next sync uploads it.
-//! - **Deletions**: not yet. The framework has no backend call for deleting a message
-//!   (`DeleteMessages` of a backend's messages answers `MAPI_E_NO_ACCESS`), so nothing
-//!   is deleted locally that could be uploaded.
+//! - **Deletions** (`IMAPIFolder::DeleteMessages`): [`Backend::delete_message`] notes
+//!   the deletion in the folder's [`pending`] file, then removes the message's file; the
+//!   next sync uploads it before it downloads (`UID STORE +FLAGS.SILENT (\Deleted)`, then
+//!   `UID EXPUNGE` of those UIDs only, so a message another client marked `\Deleted`
+//!   stays).
+//! - **Moves and new messages** (`CopyMessages`, `CreateMessage`): not yet; the store
+//!   answers them `MAPI_E_NO_ACCESS` (the backend does not say
+//!   [`WRITES_MESSAGES`](Backend::WRITES_MESSAGES)).
 //! - Flags changed on the server after a message was downloaded are not brought down yet.
 //!
 //! The facts each relies on (Maildir's flags, Maildir++'s layout, the MAPI properties,
