@@ -361,10 +361,8 @@ impl<B: Backend> StoreContext<B> {
 
     /// Reads the backend's folders again (after a synchronization added some).
     pub fn refresh_folders(&self) -> Result<()> {
-        let entry_id = self.tree().store_entry_id().clone();
-        let tree = FolderTree::new(self.info.uid, self.backend.folders()?)?;
-        *self.tree.write().unwrap_or_else(|p| p.into_inner()) =
-            Arc::new(tree.with_store_entry_id(entry_id));
+        let tree = self.tree().refreshed(self.backend.folders()?)?;
+        *self.tree.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(tree);
         Ok(())
     }
 

@@ -33,7 +33,12 @@ pub enum Node {
 pub struct FolderTree {
     store: StoreUid,
     layout: Layout,
+    /// The backend's folders, each at the index its [`Node`] names; after a refresh, one
+    /// that went keeps its place (so a node never names another folder) but is in no
+    /// other field.
     folders: Vec<FolderInfo>,
+    /// The indices of the folders there now, in the order the backend lists them.
+    order: Vec<usize>,
     by_id: HashMap<Vec<u8>, usize>,
     parents: HashMap<Node, Node>,
     children: HashMap<Node, Vec<Node>>,
@@ -57,9 +62,46 @@ impl FolderTree {
     /// folders of the same special role, or one mapped as the root (the root is always
     /// the framework's).
     pub fn new(store: StoreUid, folders: Vec<FolderInfo>) -> Result<FolderTree> {
+        let order = (0..folders.len()).collect();
+        Self::placed(store, folders, order)
+    }
+
+    /// The tree `folders` (the backend's list now) make after this one: a folder this
+    /// tree has keeps its node, a new one gets a node no folder had, and one that went
+    /// keeps its node but is gone from the tree (so an object open on it finds it gone,
+    /// never another folder). The store's entry id as handed out stays.
+    pub fn refreshed(&self, folders: Vec<FolderInfo>) -> Result<FolderTree> {
+        let mut slots = self.folders.clone();
+        let mut order = Vec::with_capacity(folders.len());
+        for folder in folders {
+            let at = match self.folders.iter().position(|f| f.id == folder.id) {
+                Some(i) => i,
+                None => {
+                    slots.push(folder.clone());
+                    slots.len() - 1
+                }
+            };
+            if order.contains(&at) {
+                return Err(corrupt(format!(
+                    "folder {:?} is listed twice",
+                    shown(&folder.id)
+                )));
+            }
+            slots[at] = folder;
+            order.push(at);
+        }
+        Ok(
+            Self::placed(self.store, slots, order)?
+                .with_store_entry_id(self.store_entry_id.clone()),
+        )
+    }
+
+    /// The tree of the folders at `order`'s indices of `folders`.
+    fn placed(store: StoreUid, folders: Vec<FolderInfo>, order: Vec<usize>) -> Result<FolderTree> {
         let mut by_id = HashMap::new();
         let mut mapped = Vec::new();
-        for (i, f) in folders.iter().enumerate() {
+        for &i in &order {
+            let f = &folders[i];
             if by_id.insert(f.id.clone(), i).is_some() {
                 return Err(corrupt(format!(
                     "folder {:?} is listed twice",
@@ -86,6 +128,7 @@ impl FolderTree {
             store,
             layout: Layout::new(store, mapped),
             folders,
+            order,
             by_id,
             parents: HashMap::new(),
             children: HashMap::new(),
@@ -113,7 +156,8 @@ impl FolderTree {
                 links.push((Node::Supplied(s), self.special(parent)));
             }
         }
-        for (i, f) in self.folders.iter().enumerate() {
+        for &i in &self.order {
+            let f = &self.folders[i];
             let parent = match (&f.parent, f.special) {
                 (Some(p), _) => match self.by_id.get(p) {
                     Some(&j) => Node::Backend(j),
@@ -139,7 +183,7 @@ impl FolderTree {
 
     /// Refuses a folder that is its own ancestor (its walk up never reaches the root).
     fn check_acyclic(&self) -> Result<()> {
-        for i in 0..self.folders.len() {
+        for &i in &self.order {
             let mut at = Node::Backend(i);
             for _ in 0..=self.folders.len() + Special::ALL.len() {
                 match self.parent(at) {
@@ -280,6 +324,63 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_refresh_keeps_every_folders_node_and_never_gives_a_gone_ones_to_another() {
+        let t = tree();
+        let (inbox, lists, rust, archive) = (
+            t.node_of(b"INBOX").unwrap(),
+            t.node_of(b"INBOX/Lists").unwrap(),
+            t.node_of(b"INBOX/Lists/Rust").unwrap(),
+            t.node_of(b"Archive").unwrap(),
+        );
+        // Lists and Rust gone; Drafts new, listed first; Archive renamed.
+        let r = t
+            .refreshed(vec![
+                FolderInfo::mail("Drafts", None, "Drafts"),
+                FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
+                FolderInfo::mail("Archive", None, "Old mail"),
+            ])
+            .unwrap();
+        assert_eq!(r.node_of(b"INBOX"), Some(inbox));
+        assert_eq!(r.node_of(b"Archive"), Some(archive));
+        assert_eq!(r.display_name(archive), "Old mail");
+        let drafts = r.node_of(b"Drafts").unwrap();
+        assert!(![inbox, lists, rust, archive].contains(&drafts));
+        // The gone ones: in no table, found by no id, their nodes still theirs.
+        assert_eq!(r.node_of(b"INBOX/Lists"), None);
+        assert_eq!(r.folder_key(lists), b"INBOX/Lists");
+        assert!(r.children(inbox).is_empty());
+        // Siblings in the backend's order now.
+        let ipm = r.special(Special::IpmSubtree);
+        let names: Vec<&str> = r.children(ipm).iter().map(|&n| r.display_name(n)).collect();
+        assert_eq!(
+            names,
+            [
+                "Outbox",
+                "Sent Items",
+                "Deleted Items",
+                "Drafts",
+                "Inbox",
+                "Old mail"
+            ]
+        );
+        // A folder that comes back gets its old node again.
+        let again = r
+            .refreshed(vec![FolderInfo::mail("INBOX/Lists", None, "Lists")])
+            .unwrap();
+        assert_eq!(again.node_of(b"INBOX/Lists"), Some(lists));
+        assert_eq!(again.node_of(b"Drafts"), None);
+        // A list with an id twice is refused as at logon.
+        let twice = vec![
+            FolderInfo::mail("A", None, "A"),
+            FolderInfo::mail("A", None, "A"),
+        ];
+        assert_eq!(
+            t.refreshed(twice).unwrap_err().code(),
+            sys::MAPI_E_CORRUPT_DATA
+        );
     }
 
     #[test]
