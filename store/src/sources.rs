@@ -4,7 +4,8 @@
 //! framework's computed properties ([`identity`](mod@crate::identity)) beside what the
 //! backend gives, so an object and its row agree.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
@@ -139,6 +140,9 @@ pub struct ContentsSource<B> {
     associated: bool,
     /// Each row's message id, by row key; `None` for a message that went away.
     ids: Vec<Option<Vec<u8>>>,
+    /// The row key of each message id of `ids`, made when first asked for (a change
+    /// the backend reports), then kept up to date: opening a table costs no hashing.
+    by_id: OnceLock<HashMap<Vec<u8>, RowKey>>,
     /// The store's entry id as handed out (`PR_STORE_ENTRYID`).
     store_entry_id: Arc<[u8]>,
     keep: Arc<Keep>,
@@ -179,6 +183,7 @@ impl<B: Backend> ContentsSource<B> {
             folder_key,
             associated,
             ids: ids.into_iter().map(Some).collect(),
+            by_id: OnceLock::new(),
             store_entry_id: tree.store_entry_id().clone(),
             keep,
         })
@@ -199,26 +204,45 @@ impl<B: Backend> ContentsSource<B> {
         self.associated
     }
 
-    /// The row key of message `id`, if the table has it.
+    /// The row key of each message id, made the first time it is needed.
+    fn by_id(&self) -> &HashMap<Vec<u8>, RowKey> {
+        self.by_id.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.ids.len());
+            for (k, id) in self.ids.iter().enumerate() {
+                if let Some(id) = id {
+                    // A backend that lists an id twice: its first row, as a search finds.
+                    index.entry(id.clone()).or_insert(k as RowKey);
+                }
+            }
+            index
+        })
+    }
+
+    /// The row key of message `id`, if the table has it (a hash lookup).
     pub fn key_of(&self, id: &[u8]) -> Option<RowKey> {
-        self.ids
-            .iter()
-            .position(|m| m.as_deref() == Some(id))
-            .map(|k| k as RowKey)
+        self.by_id().get(id).copied()
     }
 
     /// Message `id` came into the folder: its row key (a new one, or the one it has).
     pub fn add(&mut self, id: &[u8]) -> RowKey {
-        self.key_of(id).unwrap_or_else(|| {
-            self.ids.push(Some(id.to_vec()));
-            (self.ids.len() - 1) as RowKey
-        })
+        if let Some(key) = self.key_of(id) {
+            return key;
+        }
+        let key = self.ids.len() as RowKey;
+        self.ids.push(Some(id.to_vec()));
+        if let Some(index) = self.by_id.get_mut() {
+            index.insert(id.to_vec(), key);
+        }
+        key
     }
 
     /// Message `id` left the folder: the row key it had.
     pub fn remove(&mut self, id: &[u8]) -> Option<RowKey> {
         let key = self.key_of(id)?;
         self.ids[key as usize] = None;
+        if let Some(index) = self.by_id.get_mut() {
+            index.remove(id);
+        }
         Some(key)
     }
 
@@ -568,6 +592,35 @@ mod tests {
                 .row_count(),
             0
         );
+    }
+
+    #[test]
+    fn rows_are_found_by_message_id_through_changes() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let mut source = ContentsSource::new(Arc::new(Mail), &tree, inbox, false).unwrap();
+        assert_eq!(source.key_of(b"2"), Some(1));
+        assert_eq!(source.key_of(b"4"), None);
+        // Added: a new key, found from then on; added again: the same key.
+        assert_eq!(source.add(b"4"), 3);
+        assert_eq!(source.key_of(b"4"), Some(3));
+        assert_eq!(source.add(b"4"), 3);
+        // Removed: gone from the index and from the keys; added back: a new key.
+        assert_eq!(source.remove(b"2"), Some(1));
+        assert_eq!(source.key_of(b"2"), None);
+        assert_eq!(source.remove(b"2"), None);
+        assert_eq!(source.add(b"2"), 4);
+        assert_eq!(source.message_id(4), Some(&b"2"[..]));
+        let mut keys = Vec::new();
+        source.keys(&mut keys).unwrap();
+        assert_eq!(keys, [0, 2, 3, 4]);
+        // Changes made before the index exists are in it when it is made.
+        let mut fresh = ContentsSource::new(Arc::new(Mail), &tree, inbox, false).unwrap();
+        fresh.ids[0] = None;
+        fresh.ids.push(Some(b"3".to_vec()));
+        assert_eq!(fresh.key_of(b"1"), None);
+        // An id listed twice is found at its first row.
+        assert_eq!(fresh.key_of(b"3"), Some(2));
     }
 
     #[test]
