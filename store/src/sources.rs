@@ -18,6 +18,7 @@ use crate::keep::Keep;
 use crate::layout::Layout;
 use crate::subobjects;
 use crate::summary::{self, Summary};
+use crate::table::view::RowVec;
 use crate::table::{RowKey, RowSource};
 use crate::tree::{FolderTree, Node};
 
@@ -319,6 +320,18 @@ impl<B: Backend> ContentsSource<B> {
             .filter(|&t| asked(columns, t))
             .collect();
         let computed_ids: Vec<ULONG> = template.iter().map(|(t, _)| prop_id(*t)).collect();
+        let shared: Vec<Prop<'_>> = shared
+            .iter()
+            .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok())
+            .collect();
+        // Each row's entry id: what names the store and the folder, made once, then the
+        // message's id (written over the last row's).
+        let mut entry_id = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            EntryId::message_bytes(uid, folder, b"")?
+        };
+        let prefix = entry_id.len();
         // Each row's summary of its attachments and recipients, when the columns ask for
         // it and the backend does not give it (read before the rows: the backend is never
         // called from inside one of its own answers).
@@ -343,32 +356,13 @@ impl<B: Backend> ContentsSource<B> {
                 };
                 // The message's own identity: its entry id and, from it, its record key
                 // (also its search key).
-                let entry_id = if wanted.is_empty() {
-                    Vec::new()
-                } else {
-                    let Ok(bytes) = EntryId::message_bytes(uid, folder, id) else {
-                        return;
-                    };
-                    bytes
-                };
+                if !wanted.is_empty() {
+                    entry_id.truncate(prefix);
+                    entry_id.extend_from_slice(id);
+                }
+                let entry_id = &entry_id[..];
                 // The record key is the entry id without its flags.
                 let record_key = entry_id.get(4..).unwrap_or_default();
-                let mut all: Vec<Prop<'_>> = Vec::with_capacity(columns.len());
-                all.extend(
-                    shared
-                        .iter()
-                        .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
-                );
-                for &tag in &wanted {
-                    let bytes = if tag == sys::PR_ENTRYID {
-                        &entry_id[..]
-                    } else {
-                        record_key
-                    };
-                    if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
-                        all.push(p);
-                    }
-                }
                 // The summary and the flags (with the kept read state over them), and
                 // what a client changed on the message, kept by the store.
                 let summary = summaries.as_ref().and_then(|s| s.get(j));
@@ -394,13 +388,27 @@ impl<B: Backend> ContentsSource<B> {
                     let f = self.keep.flags(&self.folder_key, id, flags).unwrap_or(0);
                     extra.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
                 }
+                // The row, on the stack: the shared values, the message's identity, then
+                // the rest.
+                let mut all: RowVec<Prop<'_>> = RowVec::new();
+                all.extend_from_slice(&shared);
+                for &tag in &wanted {
+                    let bytes = if tag == sys::PR_ENTRYID {
+                        entry_id
+                    } else {
+                        record_key
+                    };
+                    if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
+                        all.push(p);
+                    }
+                }
                 all.extend(
                     extra
                         .iter()
                         .filter(|(tag, _)| asked(columns, *tag))
                         .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
                 );
-                all.extend(theirs.iter().filter(|p| {
+                all.extend(theirs.iter().copied().filter(|p| {
                     !computed_ids.contains(&prop_id(p.tag()))
                         && !extra.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
                         && !deleted.contains(&prop_id(p.tag()))

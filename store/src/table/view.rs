@@ -259,6 +259,9 @@ fn for_each_batch<S: RowSource>(
     Ok(())
 }
 
+/// A row's values while it is handed on: inline up to 16 columns.
+pub(crate) type RowVec<T> = smallvec::SmallVec<[T; 16]>;
+
 /// What a column of the rows `QueryRows` hands out shows.
 enum Show {
     InstanceKey,
@@ -278,7 +281,8 @@ fn hand_row<'v>(
     each: &mut dyn FnMut(&[Prop<'_>]) -> Result<()>,
 ) -> Result<()> {
     let instance = instance_key(key, inst);
-    let shown: Vec<Shown<'_>> = shows
+    // On the stack for the columns of any usual view: nothing allocated per row.
+    let shown: RowVec<Shown<'_>> = shows
         .iter()
         .map(|(tag, show)| match show {
             Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&instance))),
@@ -296,7 +300,10 @@ fn hand_row<'v>(
             Show::Value(c) => columns::show(*tag, value(c)),
         })
         .collect();
-    let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
+    let mut props: RowVec<Prop<'_>> = RowVec::with_capacity(shown.len());
+    for s in &shown {
+        props.push(s.prop()?);
+    }
     each(&props)
 }
 
