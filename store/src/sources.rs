@@ -11,7 +11,7 @@ use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::Result;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, MessageRef};
 use crate::entry_id::EntryId;
 use crate::identity::{self, Computed};
 use crate::keep::Keep;
@@ -141,6 +141,10 @@ pub struct ContentsSource<B> {
     associated: bool,
     /// Each row's message id, by row key; `None` for a message that went away.
     ids: Vec<Option<Vec<u8>>>,
+    /// Each row's number, as the backend numbered its messages when the table opened
+    /// (`Backend::numbered_messages`); shorter than `ids` (none for the rest) when the
+    /// rows after it came in later.
+    numbers: Vec<Option<u64>>,
     /// The row key of each message id of `ids`, made when first asked for (a change
     /// the backend reports), then kept up to date: opening a table costs no hashing.
     by_id: OnceLock<HashMap<Vec<u8>, RowKey>>,
@@ -170,12 +174,16 @@ impl<B: Backend> ContentsSource<B> {
             Node::Backend(i) => Some(tree.folders()[i].id.clone()),
         };
         let folder_key = tree.folder_key(node);
-        let mut ids = Vec::new();
+        let mut listed = Vec::new();
         if let Some(folder) = &backend_folder {
-            backend.messages(folder, associated, &mut ids)?;
+            backend.numbered_messages(folder, associated, &mut listed)?;
         }
+        let (mut ids, numbers): (Vec<Option<Vec<u8>>>, Vec<Option<u64>>) = listed
+            .into_iter()
+            .map(|(id, number)| (Some(id), number))
+            .unzip();
         if associated {
-            ids.extend(keep.associated(&folder_key));
+            ids.extend(keep.associated(&folder_key).into_iter().map(Some));
         }
         Ok(ContentsSource {
             backend,
@@ -183,7 +191,8 @@ impl<B: Backend> ContentsSource<B> {
             backend_folder,
             folder_key,
             associated,
-            ids: ids.into_iter().map(Some).collect(),
+            ids,
+            numbers,
             by_id: OnceLock::new(),
             store_entry_id: tree.store_entry_id().clone(),
             keep,
@@ -193,6 +202,14 @@ impl<B: Backend> ContentsSource<B> {
     /// The backend's id of the message at row `key`.
     pub fn message_id(&self, key: RowKey) -> Option<&[u8]> {
         self.ids.get(key as usize)?.as_deref()
+    }
+
+    /// The message at row `key`, with the backend's number for it if it gave one.
+    fn message_ref(&self, key: RowKey) -> Option<MessageRef<'_>> {
+        Some(MessageRef {
+            id: self.message_id(key)?,
+            number: self.numbers.get(key as usize).copied().flatten(),
+        })
     }
 
     /// The folder's key (its backend id, or the key of a folder the framework supplies).
@@ -284,18 +301,19 @@ impl<B: Backend> ContentsSource<B> {
 }
 
 impl<B: Backend> ContentsSource<B> {
-    /// The rows of backend messages `known` (each its place in the answer and its id).
+    /// The rows of backend messages `known` (each its place in the answer and the
+    /// message).
     fn backend_rows(
         &self,
-        known: &[(usize, &[u8])],
+        known: &[(usize, MessageRef<'_>)],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
         let Some(folder) = &self.backend_folder else {
             return Ok(());
         };
-        let ids: Vec<&[u8]> = known.iter().map(|&(_, id)| id).collect();
-        let Some(&first) = ids.first() else {
+        let ids: Vec<MessageRef<'_>> = known.iter().map(|&(_, m)| m).collect();
+        let Some(&MessageRef { id: first, .. }) = ids.first() else {
             return Ok(());
         };
         let uid = self.folder.store_uid();
@@ -337,8 +355,8 @@ impl<B: Backend> ContentsSource<B> {
         // called from inside one of its own answers).
         let summaries = if !B::GIVES_SUMMARY && summary::asked(columns) {
             let mut all = Vec::with_capacity(ids.len());
-            for id in &ids {
-                all.push(match Summary::of(&*self.backend, folder, id) {
+            for m in &ids {
+                all.push(match Summary::of(&*self.backend, folder, m.id) {
                     Err(e) if e.code() == sys::MAPI_E_NOT_FOUND => Summary::default(),
                     other => other?,
                 });
@@ -351,7 +369,7 @@ impl<B: Backend> ContentsSource<B> {
         let any_changes = self.keep.has_extra();
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
-                let Some(&(i, id)) = known.get(j) else {
+                let Some(&(i, MessageRef { id, .. })) = known.get(j) else {
                     return;
                 };
                 // The message's own identity: its entry id and, from it, its record key
@@ -436,18 +454,18 @@ impl<B: Backend> RowSource for ContentsSource<B> {
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
-        let known: Vec<(usize, &[u8])> = rows
+        let known: Vec<(usize, MessageRef<'_>)> = rows
             .iter()
             .enumerate()
-            .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
+            .filter_map(|(i, &k)| self.message_ref(k).map(|m| (i, m)))
             .collect();
-        if known.iter().any(|(_, id)| Keep::is_kept(id)) {
+        if known.iter().any(|(_, m)| Keep::is_kept(m.id)) {
             // An associated table with messages the store keeps: row by row, in order.
-            for &(i, id) in &known {
-                if Keep::is_kept(id) {
-                    self.kept_row(id, columns, &mut |props| answer(i, props))?;
+            for &(i, m) in &known {
+                if Keep::is_kept(m.id) {
+                    self.kept_row(m.id, columns, &mut |props| answer(i, props))?;
                 } else {
-                    self.backend_rows(&[(i, id)], columns, answer)?;
+                    self.backend_rows(&[(i, m)], columns, answer)?;
                 }
             }
             return Ok(());
@@ -629,6 +647,91 @@ mod tests {
         assert_eq!(fresh.key_of(b"1"), None);
         // An id listed twice is found at its first row.
         assert_eq!(fresh.key_of(b"3"), Some(2));
+    }
+
+    /// The inbox of `Mail`, numbered 10, 20, 30; records what `message_columns` is
+    /// asked.
+    struct Numbered(std::sync::Mutex<Vec<(Vec<u8>, Option<u64>)>>);
+
+    impl Backend for Numbered {
+        fn store(&self) -> StoreInfo {
+            Mail.store()
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Mail.folders()
+        }
+
+        fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            Mail.messages(folder, associated, ids)
+        }
+
+        fn numbered_messages(
+            &self,
+            folder: &[u8],
+            associated: bool,
+            messages: &mut Vec<(Vec<u8>, Option<u64>)>,
+        ) -> Result<()> {
+            let mut ids = Vec::new();
+            self.messages(folder, associated, &mut ids)?;
+            messages.extend(ids.into_iter().zip(1..).map(|(id, n)| (id, Some(n * 10))));
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            folder: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            Mail.message_properties(folder, id, answer)
+        }
+
+        fn message_columns(
+            &self,
+            _: &[u8],
+            messages: &[MessageRef<'_>],
+            _: &[ULONG],
+            answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+        ) -> Result<()> {
+            let mut asked = self.0.lock().unwrap();
+            for (i, m) in messages.iter().enumerate() {
+                asked.push((m.id.to_vec(), m.number));
+                let n = m.number.map_or(-1, |n| n as i32);
+                answer(i, &[Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(n))?]);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_backend_finds_its_rows_by_the_numbers_it_gave() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let backend = Arc::new(Numbered(Default::default()));
+        let mut source = ContentsSource::new(backend.clone(), &tree, inbox, false).unwrap();
+        // A message that came in after the table opened has no number: found by id.
+        source.add(b"4");
+        let mut table = Table::new(source, vec![sys::PR_MESSAGE_SIZE], TableType::Dynamic).unwrap();
+        let rows = table.query_rows(10, 0).unwrap();
+        let sizes: Vec<OwnedValue> = rows
+            .iter()
+            .map(|r| column(r, sys::PR_MESSAGE_SIZE))
+            .collect();
+        assert_eq!(
+            sizes,
+            [10, 20, 30, -1].map(OwnedValue::Long),
+            "each row read by its number"
+        );
+        assert_eq!(
+            *backend.0.lock().unwrap(),
+            [
+                (b"1".to_vec(), Some(10)),
+                (b"2".to_vec(), Some(20)),
+                (b"3".to_vec(), Some(30)),
+                (b"4".to_vec(), None)
+            ]
+        );
     }
 
     #[test]

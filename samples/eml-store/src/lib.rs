@@ -54,7 +54,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use mapi_sync::props::{prop_id, prop_tag, Prop, PropValue};
 use mapi_sync::sys::{self, ULONG};
 use mapi_sync::{Error, Progress, Result, SyncRequest};
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::backend::{Backend, FolderInfo, MessageRef, StoreInfo};
 use mapi_sync_store::entry_id::{Special, StoreUid};
 use mapi_sync_store::ll::provider::LogonRequest;
 
@@ -90,7 +90,9 @@ struct Message {
     size: i32,
 }
 
-/// What the store knows of its folder: the messages in the order they were read.
+/// What the store knows of its folder: the messages in the order they were read. The
+/// list only grows, so a message's place in it is its number for the contents table
+/// (`numbered_messages`), which finds it without hashing its name.
 #[derive(Default)]
 struct Index {
     messages: Vec<Arc<Message>>,
@@ -294,6 +296,23 @@ impl Backend for EmlBackend {
         Ok(())
     }
 
+    /// Each message numbered by its place in the index, which never changes.
+    fn numbered_messages(
+        &self,
+        folder: &[u8],
+        associated: bool,
+        messages: &mut Vec<(Vec<u8>, Option<u64>)>,
+    ) -> Result<()> {
+        if folder == INBOX && !associated {
+            messages.extend(
+                (self.read().messages.iter())
+                    .zip(0..)
+                    .map(|(m, n)| (m.name.as_bytes().to_vec(), Some(n))),
+            );
+        }
+        Ok(())
+    }
+
     fn message_properties(
         &self,
         _folder: &[u8],
@@ -314,22 +333,28 @@ impl Backend for EmlBackend {
         Ok(())
     }
 
-    /// Only the columns asked for, the body never (a table does not show it).
+    /// Only the columns asked for, the body never (a table does not show it); each
+    /// message found by its number (its place in the index), or by its name when it has
+    /// none.
     fn message_columns(
         &self,
         _folder: &[u8],
-        ids: &[&[u8]],
+        messages: &[MessageRef<'_>],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
         let index = self.read();
         let mut row = Vec::with_capacity(columns.len());
-        for (i, id) in ids.iter().enumerate() {
-            let found = std::str::from_utf8(id)
-                .ok()
-                .and_then(|n| index.by_name.get(n));
-            let Some(&at) = found else { continue };
-            let message = &index.messages[at];
+        for (i, m) in messages.iter().enumerate() {
+            let at = match m.number {
+                Some(n) => usize::try_from(n).ok(),
+                None => std::str::from_utf8(m.id)
+                    .ok()
+                    .and_then(|n| index.by_name.get(n).copied()),
+            };
+            let Some(message) = at.and_then(|at| index.messages.get(at)) else {
+                continue;
+            };
             row.clear();
             row.extend(columns.iter().filter_map(|&c| value(message, c, false)));
             answer(i, &row);
