@@ -22,6 +22,9 @@ use crate::table::view::RowVec;
 use crate::table::{RowKey, RowSource};
 use crate::tree::{FolderTree, Node};
 
+/// How many rows a contents table asks its backend about at a time.
+const CHUNK: usize = 512;
+
 /// Whether `columns` ask for `tag` (by identifier, as the engine matches columns).
 fn asked(columns: &[ULONG], tag: ULONG) -> bool {
     columns.iter().any(|&c| prop_id(c) == prop_id(tag))
@@ -454,23 +457,29 @@ impl<B: Backend> RowSource for ContentsSource<B> {
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
-        let known: Vec<(usize, MessageRef<'_>)> = rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &k)| self.message_ref(k).map(|m| (i, m)))
-            .collect();
-        if known.iter().any(|(_, m)| Keep::is_kept(m.id)) {
-            // An associated table with messages the store keeps: row by row, in order.
-            for &(i, m) in &known {
-                if Keep::is_kept(m.id) {
-                    self.kept_row(m.id, columns, &mut |props| answer(i, props))?;
-                } else {
-                    self.backend_rows(&[(i, m)], columns, answer)?;
+        // A chunk of rows at a time: what is made for the backend's answer stays small
+        // (and in the processor's cache) however many rows a client reads.
+        let mut known: Vec<(usize, MessageRef<'_>)> = Vec::with_capacity(rows.len().min(CHUNK));
+        for (c, chunk) in rows.chunks(CHUNK).enumerate() {
+            known.clear();
+            known.extend(chunk.iter().enumerate().filter_map(|(i, &k)| {
+                let m = self.message_ref(k)?;
+                Some((c * CHUNK + i, m))
+            }));
+            if known.iter().any(|(_, m)| Keep::is_kept(m.id)) {
+                // An associated table with messages the store keeps: row by row, in order.
+                for &(i, m) in &known {
+                    if Keep::is_kept(m.id) {
+                        self.kept_row(m.id, columns, &mut |props| answer(i, props))?;
+                    } else {
+                        self.backend_rows(&[(i, m)], columns, answer)?;
+                    }
                 }
+            } else {
+                self.backend_rows(&known, columns, answer)?;
             }
-            return Ok(());
         }
-        self.backend_rows(&known, columns, answer)
+        Ok(())
     }
 
     /// A message's recipients or attachments, for a `RES_SUBRESTRICTION` on the contents
@@ -732,6 +741,68 @@ mod tests {
                 (b"4".to_vec(), None)
             ]
         );
+    }
+
+    /// An inbox of `n` messages, "0" to "n-1", numbered by their place.
+    struct Many(usize);
+
+    impl Backend for Many {
+        fn store(&self) -> StoreInfo {
+            Mail.store()
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Mail.folders()
+        }
+
+        fn messages(&self, folder: &[u8], _: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            if folder == b"INBOX" {
+                ids.extend((0..self.0).map(|i| i.to_string().into_bytes()));
+            }
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            folder: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            Mail.message_properties(folder, id, answer)
+        }
+    }
+
+    #[test]
+    fn a_large_table_is_read_whole_and_in_order_across_chunks() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let n = 3 * CHUNK + 7;
+        let mut source = ContentsSource::new(Arc::new(Many(n)), &tree, inbox, false).unwrap();
+        // Rows gone on either side of a chunk's edge: the rest keep their places.
+        for gone in [CHUNK - 1, CHUNK, 2 * CHUNK + 3] {
+            source.remove(gone.to_string().as_bytes()).unwrap();
+        }
+        let columns = vec![sys::PR_SUBJECT_W, sys::PR_ENTRYID];
+        let mut table = Table::new(source, columns, TableType::Dynamic).unwrap();
+        let rows = table.query_rows(i32::MAX, 0).unwrap();
+        let want: Vec<usize> = (0..n)
+            .filter(|i| ![CHUNK - 1, CHUNK, 2 * CHUNK + 3].contains(i))
+            .collect();
+        assert_eq!(rows.len(), want.len());
+        for (row, i) in rows.iter().zip(want) {
+            let id = i.to_string();
+            assert_eq!(
+                column(row, sys::PR_SUBJECT_W),
+                OwnedValue::from(PropValue::Str(&format!("message {id}")))
+            );
+            let OwnedValue::Binary(eid) = column(row, sys::PR_ENTRYID) else {
+                panic!("row {i} has no entry id")
+            };
+            assert_eq!(
+                EntryId::parse(&eid, UID).unwrap(),
+                EntryId::message(UID, b"INBOX", id.as_bytes()).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -281,7 +281,25 @@ fn hand_row<'v>(
     each: &mut dyn FnMut(&[Prop<'_>]) -> Result<()>,
 ) -> Result<()> {
     let instance = instance_key(key, inst);
-    // On the stack for the columns of any usual view: nothing allocated per row.
+    // Most rows show every value as the source gave it: handed on without a copy.
+    let mut props: RowVec<Prop<'_>> = RowVec::new();
+    for (tag, show) in shows {
+        let value = match show {
+            Show::InstanceKey => Some(PropValue::Binary(&instance[..])),
+            Show::Value(c) => value(c),
+            Show::Instance(_) => break,
+        };
+        match columns::given(*tag, value) {
+            Some(p) => props.push(p),
+            None => break,
+        }
+    }
+    if props.len() == shows.len() {
+        return each(&props);
+    }
+    drop(props);
+    // Else with what is made for the row (converted text, PT_ERROR), on the stack for
+    // the columns of any usual view: nothing allocated per row.
     let shown: RowVec<Shown<'_>> = shows
         .iter()
         .map(|(tag, show)| match show {
