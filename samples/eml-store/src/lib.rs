@@ -237,6 +237,22 @@ fn value<'a>(m: &'a Message, tag: ULONG, body: bool) -> Option<Prop<'a>> {
     Prop::new(tag, value).ok()
 }
 
+/// Reads the first byte of each text the rows will show, in one tight loop, before the
+/// rows are made: the messages' text lies scattered on the heap, and this loop lets the
+/// processor fetch it for many rows at once, where the loop that makes each row does too
+/// much per row for its loads to overlap (the engine warms its own values the same way).
+fn warm(messages: &[Option<&Message>], columns: &[ULONG]) {
+    let mut x = 0u8;
+    for m in messages.iter().flatten() {
+        for &c in columns {
+            if let Some(PropValue::Str(s)) = value(m, c, false).map(|p| p.value()) {
+                x ^= s.as_bytes().first().copied().unwrap_or(0);
+            }
+        }
+    }
+    std::hint::black_box(x);
+}
+
 /// Every property a message has, in this order.
 const MESSAGE_TAGS: [ULONG; 9] = [
     sys::PR_SUBJECT_W,
@@ -344,17 +360,22 @@ impl Backend for EmlBackend {
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
         let index = self.read();
+        let found: Vec<Option<&Message>> = messages
+            .iter()
+            .map(|m| {
+                let at = match m.number {
+                    Some(n) => usize::try_from(n).ok(),
+                    None => std::str::from_utf8(m.id)
+                        .ok()
+                        .and_then(|n| index.by_name.get(n).copied()),
+                };
+                at.and_then(|at| index.messages.get(at)).map(|m| &**m)
+            })
+            .collect();
+        warm(&found, columns);
         let mut row = Vec::with_capacity(columns.len());
-        for (i, m) in messages.iter().enumerate() {
-            let at = match m.number {
-                Some(n) => usize::try_from(n).ok(),
-                None => std::str::from_utf8(m.id)
-                    .ok()
-                    .and_then(|n| index.by_name.get(n).copied()),
-            };
-            let Some(message) = at.and_then(|at| index.messages.get(at)) else {
-                continue;
-            };
+        for (i, message) in found.iter().enumerate() {
+            let Some(message) = message else { continue };
             row.clear();
             row.extend(columns.iter().filter_map(|&c| value(message, c, false)));
             answer(i, &row);
