@@ -66,6 +66,19 @@ impl FolderInfo {
     }
 }
 
+/// A message a contents table asks about in [`Backend::message_columns`]: its id, and
+/// the number the backend gave it when it listed it
+/// ([`numbered_messages`](Backend::numbered_messages)), if it gave one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRef<'a> {
+    /// The message's id, as the backend listed it.
+    pub id: &'a [u8],
+    /// The backend's number for it; `None` for a message it did not number (with the
+    /// default `numbered_messages`, or one that came into the folder after the table
+    /// opened): find it by its id.
+    pub number: Option<u64>,
+}
+
 /// The store, as its provider describes it. Implement it; the framework implements
 /// `IMsgStore`, `IMAPIFolder`, `IMessage` and `IMAPITable` on it, and `IMAPISync` with
 /// [`synchronize`](Backend::synchronize).
@@ -110,6 +123,27 @@ pub trait Backend: Send + Sync + 'static {
     /// message read).
     fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()>;
 
+    /// The messages of folder `folder`, as [`messages`](Backend::messages) lists them,
+    /// each with a number of the backend's choosing that finds the message faster than
+    /// its id (its place in a list that only grows, a database's row id): a contents
+    /// table keeps each row's number and hands it back in
+    /// [`message_columns`](Backend::message_columns) ([`MessageRef::number`]), so a
+    /// large table is read without a lookup by id per row. A number must name the same
+    /// message for as long as the store is open (unlike the id, which entry ids carry
+    /// from one logon to the next, it need not last longer). The default numbers none:
+    /// it pushes what `messages` lists, each with `None`.
+    fn numbered_messages(
+        &self,
+        folder: &[u8],
+        associated: bool,
+        messages: &mut Vec<(Vec<u8>, Option<u64>)>,
+    ) -> Result<()> {
+        let mut ids = Vec::new();
+        self.messages(folder, associated, &mut ids)?;
+        messages.extend(ids.into_iter().map(|id| (id, None)));
+        Ok(())
+    }
+
     /// All of message `id`'s properties (of folder `folder`), once, to `answer`:
     /// what `IMessage::GetProps` shows. `MAPI_E_NOT_FOUND` for a message that is gone.
     fn message_properties(
@@ -134,21 +168,23 @@ pub trait Backend: Send + Sync + 'static {
         Ok(None)
     }
 
-    /// For each message `ids[i]` of folder `folder` that still exists, calls
+    /// For each message `messages[i]` of folder `folder` that still exists, calls
     /// `answer(i, props)` once with its values among `columns` (matched by property
-    /// identifier); what a contents table shows. The default reads each message's
-    /// properties with [`message_properties`](Backend::message_properties) and keeps the
-    /// asked ones: override it to read only the columns (a summary a database keeps, an
-    /// index of headers) where reading a whole message costs.
+    /// identifier); what a contents table shows. Each message comes with its id and, if
+    /// [`numbered_messages`](Backend::numbered_messages) gave one, its number. The
+    /// default reads each message's properties with
+    /// [`message_properties`](Backend::message_properties) and keeps the asked ones:
+    /// override it to read only the columns (a summary a database keeps, an index of
+    /// headers) where reading a whole message costs.
     fn message_columns(
         &self,
         folder: &[u8],
-        ids: &[&[u8]],
+        messages: &[MessageRef<'_>],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
-        for (i, id) in ids.iter().enumerate() {
-            let result = self.message_properties(folder, id, &mut |all| {
+        for (i, m) in messages.iter().enumerate() {
+            let result = self.message_properties(folder, m.id, &mut |all| {
                 let asked: Vec<Prop<'_>> = all
                     .iter()
                     .filter(|p| columns.iter().any(|&c| prop_id(c) == prop_id(p.tag())))
@@ -388,11 +424,23 @@ mod tests {
     }
 
     #[test]
+    fn the_default_numbers_no_message() {
+        let mut listed = Vec::new();
+        Two.numbered_messages(b"F", false, &mut listed).unwrap();
+        assert_eq!(listed, [(b"a".to_vec(), None), (b"b".to_vec(), None)]);
+    }
+
+    #[test]
     fn the_default_columns_keep_what_was_asked_and_skip_what_is_gone() {
         let mut got = Vec::new();
+        let refs = |ids: &[&'static [u8]]| -> Vec<MessageRef<'static>> {
+            ids.iter()
+                .map(|&id| MessageRef { id, number: None })
+                .collect()
+        };
         Two.message_columns(
             b"F",
-            &[b"a", b"gone", b"ccc"],
+            &refs(&[b"a", b"gone", b"ccc"]),
             // The subject asked as PT_STRING8: matched by identifier.
             &[sys::PR_SUBJECT_A, sys::PR_MESSAGE_SIZE],
             &mut |i, props| got.push((i, props.iter().map(|p| p.tag()).collect::<Vec<_>>())),
@@ -406,7 +454,7 @@ mod tests {
             ]
         );
         let e = Two
-            .message_columns(b"F", &[b"bad"], &[sys::PR_SUBJECT_W], &mut |_, _| {})
+            .message_columns(b"F", &refs(&[b"bad"]), &[sys::PR_SUBJECT_W], &mut |_, _| {})
             .unwrap_err();
         assert_eq!(e.code(), sys::MAPI_E_DISK_ERROR);
     }

@@ -53,7 +53,7 @@
 //! | `IMsgStore::GetProps` | [`store_properties`](backend::Backend::store_properties), beside the identity and the special folders' entry ids the framework computes |
 //! | `GetHierarchyTable`, `OpenProperty(PR_CONTAINER_HIERARCHY)` | nothing more: the folder tree read at logon (again after a synchronization) |
 //! | `IMAPIFolder::GetProps` | [`folder_properties`](backend::Backend::folder_properties); [`messages`](backend::Backend::messages) for `PR_CONTENT_COUNT` |
-//! | `GetContentsTable` (`MAPI_ASSOCIATED`), `OpenProperty(PR_CONTAINER_CONTENTS)` | [`messages`](backend::Backend::messages) when it opens; [`message_columns`](backend::Backend::message_columns) for the columns a restriction, sort or `QueryRows` reads, only for the rows it reads |
+//! | `GetContentsTable` (`MAPI_ASSOCIATED`), `OpenProperty(PR_CONTAINER_CONTENTS)` | [`numbered_messages`](backend::Backend::numbered_messages) when it opens (by default [`messages`](backend::Backend::messages), numbering none); [`message_columns`](backend::Backend::message_columns) for the columns a restriction, sort or `QueryRows` reads, only for the rows it reads, each with its number |
 //! | `OpenEntry` of a message, `IMessage::GetProps` | [`message_properties`](backend::Backend::message_properties) |
 //! | `IMessage::OpenProperty(…, IID_IStream)` | [`message_stream`](backend::Backend::message_stream), else the value; `PR_RTF_COMPRESSED` the message lacks is made from its `PR_BODY` ([`rtf`]) |
 //! | `GetAttachmentTable`, `OpenAttach` | [`attachments`](backend::Backend::attachments) |

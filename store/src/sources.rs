@@ -4,21 +4,26 @@
 //! framework's computed properties ([`identity`](mod@crate::identity)) beside what the
 //! backend gives, so an object and its row agree.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use mapi_sync_runtime::props::{prop_id, OwnedValue, Prop, PropValue};
 use mapi_sync_runtime::sys::{self, ULONG};
 use mapi_sync_runtime::Result;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, MessageRef};
 use crate::entry_id::EntryId;
 use crate::identity::{self, Computed};
 use crate::keep::Keep;
 use crate::layout::Layout;
 use crate::subobjects;
 use crate::summary::{self, Summary};
+use crate::table::view::RowVec;
 use crate::table::{RowKey, RowSource};
 use crate::tree::{FolderTree, Node};
+
+/// How many rows a contents table asks its backend about at a time.
+const CHUNK: usize = 512;
 
 /// Whether `columns` ask for `tag` (by identifier, as the engine matches columns).
 fn asked(columns: &[ULONG], tag: ULONG) -> bool {
@@ -139,6 +144,13 @@ pub struct ContentsSource<B> {
     associated: bool,
     /// Each row's message id, by row key; `None` for a message that went away.
     ids: Vec<Option<Vec<u8>>>,
+    /// Each row's number, as the backend numbered its messages when the table opened
+    /// (`Backend::numbered_messages`); shorter than `ids` (none for the rest) when the
+    /// rows after it came in later.
+    numbers: Vec<Option<u64>>,
+    /// The row key of each message id of `ids`, made when first asked for (a change
+    /// the backend reports), then kept up to date: opening a table costs no hashing.
+    by_id: OnceLock<HashMap<Vec<u8>, RowKey>>,
     /// The store's entry id as handed out (`PR_STORE_ENTRYID`).
     store_entry_id: Arc<[u8]>,
     keep: Arc<Keep>,
@@ -165,12 +177,16 @@ impl<B: Backend> ContentsSource<B> {
             Node::Backend(i) => Some(tree.folders()[i].id.clone()),
         };
         let folder_key = tree.folder_key(node);
-        let mut ids = Vec::new();
+        let mut listed = Vec::new();
         if let Some(folder) = &backend_folder {
-            backend.messages(folder, associated, &mut ids)?;
+            backend.numbered_messages(folder, associated, &mut listed)?;
         }
+        let (mut ids, numbers): (Vec<Option<Vec<u8>>>, Vec<Option<u64>>) = listed
+            .into_iter()
+            .map(|(id, number)| (Some(id), number))
+            .unzip();
         if associated {
-            ids.extend(keep.associated(&folder_key));
+            ids.extend(keep.associated(&folder_key).into_iter().map(Some));
         }
         Ok(ContentsSource {
             backend,
@@ -178,7 +194,9 @@ impl<B: Backend> ContentsSource<B> {
             backend_folder,
             folder_key,
             associated,
-            ids: ids.into_iter().map(Some).collect(),
+            ids,
+            numbers,
+            by_id: OnceLock::new(),
             store_entry_id: tree.store_entry_id().clone(),
             keep,
         })
@@ -187,6 +205,14 @@ impl<B: Backend> ContentsSource<B> {
     /// The backend's id of the message at row `key`.
     pub fn message_id(&self, key: RowKey) -> Option<&[u8]> {
         self.ids.get(key as usize)?.as_deref()
+    }
+
+    /// The message at row `key`, with the backend's number for it if it gave one.
+    fn message_ref(&self, key: RowKey) -> Option<MessageRef<'_>> {
+        Some(MessageRef {
+            id: self.message_id(key)?,
+            number: self.numbers.get(key as usize).copied().flatten(),
+        })
     }
 
     /// The folder's key (its backend id, or the key of a folder the framework supplies).
@@ -199,26 +225,45 @@ impl<B: Backend> ContentsSource<B> {
         self.associated
     }
 
-    /// The row key of message `id`, if the table has it.
+    /// The row key of each message id, made the first time it is needed.
+    fn by_id(&self) -> &HashMap<Vec<u8>, RowKey> {
+        self.by_id.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.ids.len());
+            for (k, id) in self.ids.iter().enumerate() {
+                if let Some(id) = id {
+                    // A backend that lists an id twice: its first row, as a search finds.
+                    index.entry(id.clone()).or_insert(k as RowKey);
+                }
+            }
+            index
+        })
+    }
+
+    /// The row key of message `id`, if the table has it (a hash lookup).
     pub fn key_of(&self, id: &[u8]) -> Option<RowKey> {
-        self.ids
-            .iter()
-            .position(|m| m.as_deref() == Some(id))
-            .map(|k| k as RowKey)
+        self.by_id().get(id).copied()
     }
 
     /// Message `id` came into the folder: its row key (a new one, or the one it has).
     pub fn add(&mut self, id: &[u8]) -> RowKey {
-        self.key_of(id).unwrap_or_else(|| {
-            self.ids.push(Some(id.to_vec()));
-            (self.ids.len() - 1) as RowKey
-        })
+        if let Some(key) = self.key_of(id) {
+            return key;
+        }
+        let key = self.ids.len() as RowKey;
+        self.ids.push(Some(id.to_vec()));
+        if let Some(index) = self.by_id.get_mut() {
+            index.insert(id.to_vec(), key);
+        }
+        key
     }
 
     /// Message `id` left the folder: the row key it had.
     pub fn remove(&mut self, id: &[u8]) -> Option<RowKey> {
         let key = self.key_of(id)?;
         self.ids[key as usize] = None;
+        if let Some(index) = self.by_id.get_mut() {
+            index.remove(id);
+        }
         Some(key)
     }
 
@@ -259,18 +304,19 @@ impl<B: Backend> ContentsSource<B> {
 }
 
 impl<B: Backend> ContentsSource<B> {
-    /// The rows of backend messages `known` (each its place in the answer and its id).
+    /// The rows of backend messages `known` (each its place in the answer and the
+    /// message).
     fn backend_rows(
         &self,
-        known: &[(usize, &[u8])],
+        known: &[(usize, MessageRef<'_>)],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
         let Some(folder) = &self.backend_folder else {
             return Ok(());
         };
-        let ids: Vec<&[u8]> = known.iter().map(|&(_, id)| id).collect();
-        let Some(&first) = ids.first() else {
+        let ids: Vec<MessageRef<'_>> = known.iter().map(|&(_, m)| m).collect();
+        let Some(&MessageRef { id: first, .. }) = ids.first() else {
             return Ok(());
         };
         let uid = self.folder.store_uid();
@@ -295,13 +341,25 @@ impl<B: Backend> ContentsSource<B> {
             .filter(|&t| asked(columns, t))
             .collect();
         let computed_ids: Vec<ULONG> = template.iter().map(|(t, _)| prop_id(*t)).collect();
+        let shared: Vec<Prop<'_>> = shared
+            .iter()
+            .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok())
+            .collect();
+        // Each row's entry id: what names the store and the folder, made once, then the
+        // message's id (written over the last row's).
+        let mut entry_id = if wanted.is_empty() {
+            Vec::new()
+        } else {
+            EntryId::message_bytes(uid, folder, b"")?
+        };
+        let prefix = entry_id.len();
         // Each row's summary of its attachments and recipients, when the columns ask for
         // it and the backend does not give it (read before the rows: the backend is never
         // called from inside one of its own answers).
         let summaries = if !B::GIVES_SUMMARY && summary::asked(columns) {
             let mut all = Vec::with_capacity(ids.len());
-            for id in &ids {
-                all.push(match Summary::of(&*self.backend, folder, id) {
+            for m in &ids {
+                all.push(match Summary::of(&*self.backend, folder, m.id) {
                     Err(e) if e.code() == sys::MAPI_E_NOT_FOUND => Summary::default(),
                     other => other?,
                 });
@@ -314,37 +372,18 @@ impl<B: Backend> ContentsSource<B> {
         let any_changes = self.keep.has_extra();
         self.backend
             .message_columns(folder, &ids, columns, &mut |j, theirs| {
-                let Some(&(i, id)) = known.get(j) else {
+                let Some(&(i, MessageRef { id, .. })) = known.get(j) else {
                     return;
                 };
                 // The message's own identity: its entry id and, from it, its record key
                 // (also its search key).
-                let entry_id = if wanted.is_empty() {
-                    Vec::new()
-                } else {
-                    let Ok(bytes) = EntryId::message_bytes(uid, folder, id) else {
-                        return;
-                    };
-                    bytes
-                };
+                if !wanted.is_empty() {
+                    entry_id.truncate(prefix);
+                    entry_id.extend_from_slice(id);
+                }
+                let entry_id = &entry_id[..];
                 // The record key is the entry id without its flags.
                 let record_key = entry_id.get(4..).unwrap_or_default();
-                let mut all: Vec<Prop<'_>> = Vec::with_capacity(columns.len());
-                all.extend(
-                    shared
-                        .iter()
-                        .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
-                );
-                for &tag in &wanted {
-                    let bytes = if tag == sys::PR_ENTRYID {
-                        &entry_id[..]
-                    } else {
-                        record_key
-                    };
-                    if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
-                        all.push(p);
-                    }
-                }
                 // The summary and the flags (with the kept read state over them), and
                 // what a client changed on the message, kept by the store.
                 let summary = summaries.as_ref().and_then(|s| s.get(j));
@@ -370,13 +409,27 @@ impl<B: Backend> ContentsSource<B> {
                     let f = self.keep.flags(&self.folder_key, id, flags).unwrap_or(0);
                     extra.push((sys::PR_MESSAGE_FLAGS, OwnedValue::Long(f)));
                 }
+                // The row, on the stack: the shared values, the message's identity, then
+                // the rest.
+                let mut all: RowVec<Prop<'_>> = RowVec::new();
+                all.extend_from_slice(&shared);
+                for &tag in &wanted {
+                    let bytes = if tag == sys::PR_ENTRYID {
+                        entry_id
+                    } else {
+                        record_key
+                    };
+                    if let Ok(p) = Prop::new(tag, PropValue::Binary(bytes)) {
+                        all.push(p);
+                    }
+                }
                 all.extend(
                     extra
                         .iter()
                         .filter(|(tag, _)| asked(columns, *tag))
                         .filter_map(|(tag, value)| Prop::new(*tag, value.as_value()).ok()),
                 );
-                all.extend(theirs.iter().filter(|p| {
+                all.extend(theirs.iter().copied().filter(|p| {
                     !computed_ids.contains(&prop_id(p.tag()))
                         && !extra.iter().any(|(t, _)| prop_id(*t) == prop_id(p.tag()))
                         && !deleted.contains(&prop_id(p.tag()))
@@ -404,23 +457,29 @@ impl<B: Backend> RowSource for ContentsSource<B> {
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
-        let known: Vec<(usize, &[u8])> = rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &k)| self.message_id(k).map(|id| (i, id)))
-            .collect();
-        if known.iter().any(|(_, id)| Keep::is_kept(id)) {
-            // An associated table with messages the store keeps: row by row, in order.
-            for &(i, id) in &known {
-                if Keep::is_kept(id) {
-                    self.kept_row(id, columns, &mut |props| answer(i, props))?;
-                } else {
-                    self.backend_rows(&[(i, id)], columns, answer)?;
+        // A chunk of rows at a time: what is made for the backend's answer stays small
+        // (and in the processor's cache) however many rows a client reads.
+        let mut known: Vec<(usize, MessageRef<'_>)> = Vec::with_capacity(rows.len().min(CHUNK));
+        for (c, chunk) in rows.chunks(CHUNK).enumerate() {
+            known.clear();
+            known.extend(chunk.iter().enumerate().filter_map(|(i, &k)| {
+                let m = self.message_ref(k)?;
+                Some((c * CHUNK + i, m))
+            }));
+            if known.iter().any(|(_, m)| Keep::is_kept(m.id)) {
+                // An associated table with messages the store keeps: row by row, in order.
+                for &(i, m) in &known {
+                    if Keep::is_kept(m.id) {
+                        self.kept_row(m.id, columns, &mut |props| answer(i, props))?;
+                    } else {
+                        self.backend_rows(&[(i, m)], columns, answer)?;
+                    }
                 }
+            } else {
+                self.backend_rows(&known, columns, answer)?;
             }
-            return Ok(());
         }
-        self.backend_rows(&known, columns, answer)
+        Ok(())
     }
 
     /// A message's recipients or attachments, for a `RES_SUBRESTRICTION` on the contents
@@ -568,6 +627,182 @@ mod tests {
                 .row_count(),
             0
         );
+    }
+
+    #[test]
+    fn rows_are_found_by_message_id_through_changes() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let mut source = ContentsSource::new(Arc::new(Mail), &tree, inbox, false).unwrap();
+        assert_eq!(source.key_of(b"2"), Some(1));
+        assert_eq!(source.key_of(b"4"), None);
+        // Added: a new key, found from then on; added again: the same key.
+        assert_eq!(source.add(b"4"), 3);
+        assert_eq!(source.key_of(b"4"), Some(3));
+        assert_eq!(source.add(b"4"), 3);
+        // Removed: gone from the index and from the keys; added back: a new key.
+        assert_eq!(source.remove(b"2"), Some(1));
+        assert_eq!(source.key_of(b"2"), None);
+        assert_eq!(source.remove(b"2"), None);
+        assert_eq!(source.add(b"2"), 4);
+        assert_eq!(source.message_id(4), Some(&b"2"[..]));
+        let mut keys = Vec::new();
+        source.keys(&mut keys).unwrap();
+        assert_eq!(keys, [0, 2, 3, 4]);
+        // Changes made before the index exists are in it when it is made.
+        let mut fresh = ContentsSource::new(Arc::new(Mail), &tree, inbox, false).unwrap();
+        fresh.ids[0] = None;
+        fresh.ids.push(Some(b"3".to_vec()));
+        assert_eq!(fresh.key_of(b"1"), None);
+        // An id listed twice is found at its first row.
+        assert_eq!(fresh.key_of(b"3"), Some(2));
+    }
+
+    /// The inbox of `Mail`, numbered 10, 20, 30; records what `message_columns` is
+    /// asked.
+    struct Numbered(std::sync::Mutex<Vec<(Vec<u8>, Option<u64>)>>);
+
+    impl Backend for Numbered {
+        fn store(&self) -> StoreInfo {
+            Mail.store()
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Mail.folders()
+        }
+
+        fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            Mail.messages(folder, associated, ids)
+        }
+
+        fn numbered_messages(
+            &self,
+            folder: &[u8],
+            associated: bool,
+            messages: &mut Vec<(Vec<u8>, Option<u64>)>,
+        ) -> Result<()> {
+            let mut ids = Vec::new();
+            self.messages(folder, associated, &mut ids)?;
+            messages.extend(ids.into_iter().zip(1..).map(|(id, n)| (id, Some(n * 10))));
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            folder: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            Mail.message_properties(folder, id, answer)
+        }
+
+        fn message_columns(
+            &self,
+            _: &[u8],
+            messages: &[MessageRef<'_>],
+            _: &[ULONG],
+            answer: &mut dyn FnMut(usize, &[Prop<'_>]),
+        ) -> Result<()> {
+            let mut asked = self.0.lock().unwrap();
+            for (i, m) in messages.iter().enumerate() {
+                asked.push((m.id.to_vec(), m.number));
+                let n = m.number.map_or(-1, |n| n as i32);
+                answer(i, &[Prop::new(sys::PR_MESSAGE_SIZE, PropValue::Long(n))?]);
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_backend_finds_its_rows_by_the_numbers_it_gave() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let backend = Arc::new(Numbered(Default::default()));
+        let mut source = ContentsSource::new(backend.clone(), &tree, inbox, false).unwrap();
+        // A message that came in after the table opened has no number: found by id.
+        source.add(b"4");
+        let mut table = Table::new(source, vec![sys::PR_MESSAGE_SIZE], TableType::Dynamic).unwrap();
+        let rows = table.query_rows(10, 0).unwrap();
+        let sizes: Vec<OwnedValue> = rows
+            .iter()
+            .map(|r| column(r, sys::PR_MESSAGE_SIZE))
+            .collect();
+        assert_eq!(
+            sizes,
+            [10, 20, 30, -1].map(OwnedValue::Long),
+            "each row read by its number"
+        );
+        assert_eq!(
+            *backend.0.lock().unwrap(),
+            [
+                (b"1".to_vec(), Some(10)),
+                (b"2".to_vec(), Some(20)),
+                (b"3".to_vec(), Some(30)),
+                (b"4".to_vec(), None)
+            ]
+        );
+    }
+
+    /// An inbox of `n` messages, "0" to "n-1", numbered by their place.
+    struct Many(usize);
+
+    impl Backend for Many {
+        fn store(&self) -> StoreInfo {
+            Mail.store()
+        }
+
+        fn folders(&self) -> Result<Vec<FolderInfo>> {
+            Mail.folders()
+        }
+
+        fn messages(&self, folder: &[u8], _: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
+            if folder == b"INBOX" {
+                ids.extend((0..self.0).map(|i| i.to_string().into_bytes()));
+            }
+            Ok(())
+        }
+
+        fn message_properties(
+            &self,
+            folder: &[u8],
+            id: &[u8],
+            answer: &mut dyn FnMut(&[Prop<'_>]),
+        ) -> Result<()> {
+            Mail.message_properties(folder, id, answer)
+        }
+    }
+
+    #[test]
+    fn a_large_table_is_read_whole_and_in_order_across_chunks() {
+        let tree = tree();
+        let inbox = tree.special(Special::Inbox);
+        let n = 3 * CHUNK + 7;
+        let mut source = ContentsSource::new(Arc::new(Many(n)), &tree, inbox, false).unwrap();
+        // Rows gone on either side of a chunk's edge: the rest keep their places.
+        for gone in [CHUNK - 1, CHUNK, 2 * CHUNK + 3] {
+            source.remove(gone.to_string().as_bytes()).unwrap();
+        }
+        let columns = vec![sys::PR_SUBJECT_W, sys::PR_ENTRYID];
+        let mut table = Table::new(source, columns, TableType::Dynamic).unwrap();
+        let rows = table.query_rows(i32::MAX, 0).unwrap();
+        let want: Vec<usize> = (0..n)
+            .filter(|i| ![CHUNK - 1, CHUNK, 2 * CHUNK + 3].contains(i))
+            .collect();
+        assert_eq!(rows.len(), want.len());
+        for (row, i) in rows.iter().zip(want) {
+            let id = i.to_string();
+            assert_eq!(
+                column(row, sys::PR_SUBJECT_W),
+                OwnedValue::from(PropValue::Str(&format!("message {id}")))
+            );
+            let OwnedValue::Binary(eid) = column(row, sys::PR_ENTRYID) else {
+                panic!("row {i} has no entry id")
+            };
+            assert_eq!(
+                EntryId::parse(&eid, UID).unwrap(),
+                EntryId::message(UID, b"INBOX", id.as_bytes()).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -147,7 +147,8 @@ fn check(code: SCODE, out: LPVOID) -> Result<NonNull<u8>> {
 
 /// One `MAPIAllocateBuffer` allocation and its `MAPIAllocateMore` children: freed
 /// together, once, when the `Buffer` is dropped, unless it was handed out with
-/// [`into_raw`](Buffer::into_raw). Every allocation is zeroed.
+/// [`into_raw`](Buffer::into_raw). Every allocation it hands out is zeroed (the copies
+/// this crate writes whole are not zeroed first).
 pub struct Buffer {
     root: NonNull<u8>,
     size: usize,
@@ -186,6 +187,18 @@ impl Buffer {
         // SAFETY: a fresh allocation of `size` bytes.
         unsafe { child.as_ptr().write_bytes(0, size) };
         Ok(child)
+    }
+
+    /// `MAPIAllocateMore(size, root)`, not zeroed, for a child the caller fills whole
+    /// before anything reads it (a copied string or array: zeroing it first would write
+    /// it twice).
+    pub(crate) fn more_unfilled(&self, size: usize) -> Result<NonNull<u8>> {
+        let cb = size_of_request(size)?;
+        let mut out: LPVOID = std::ptr::null_mut();
+        // SAFETY: `self.root` is a live MAPIAllocateBuffer allocation of these allocators.
+        let code =
+            unsafe { (self.allocators.allocate_more)(cb, self.root.as_ptr().cast(), &mut out) };
+        check(code, out)
     }
 
     /// A child holding `bytes`.

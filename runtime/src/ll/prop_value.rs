@@ -203,7 +203,8 @@ pub(crate) fn empty() -> _PV {
 
 pub(crate) fn copy_to<T: Copy>(buffer: &Buffer, items: &[T]) -> Result<*mut T> {
     let size = std::mem::size_of_val(items);
-    let child = buffer.more(size)?;
+    // Not zeroed: every byte is copied in below.
+    let child = buffer.more_unfilled(size)?;
     let p = child.as_ptr().cast::<T>();
     // SAFETY: `child` has room for the items, aligned (MAPI buffers are aligned for
     // any MAPI type), and is new.
@@ -213,9 +214,11 @@ pub(crate) fn copy_to<T: Copy>(buffer: &Buffer, items: &[T]) -> Result<*mut T> {
 
 /// A NUL-terminated copy of `chars` in `buffer`.
 pub(crate) fn terminated<T: Copy + Default>(buffer: &Buffer, chars: &[T]) -> Result<*mut T> {
-    let child: NonNull<u8> = buffer.more((chars.len() + 1) * size_of::<T>())?;
+    // Not zeroed: the chars and the NUL are written below.
+    let child: NonNull<u8> = buffer.more_unfilled((chars.len() + 1) * size_of::<T>())?;
     let p = child.as_ptr().cast::<T>();
-    // SAFETY: room for the chars and the NUL (zeroed by `more`, and written anyway).
+    // SAFETY: room for the chars and the NUL, aligned for T (MAPI buffers are aligned
+    // for any MAPI type); every one written.
     unsafe {
         p.copy_from_nonoverlapping(chars.as_ptr(), chars.len());
         p.add(chars.len()).write(T::default());
@@ -223,16 +226,30 @@ pub(crate) fn terminated<T: Copy + Default>(buffer: &Buffer, chars: &[T]) -> Res
     Ok(p)
 }
 
-/// `s` as a NUL-terminated UTF-16 string in `buffer`.
+/// `s` as a NUL-terminated UTF-16 string in `buffer`: ASCII text (most of what tables
+/// show) widened byte by byte in one pass, other text counted, then encoded.
 pub(crate) fn terminated_utf16(buffer: &Buffer, s: &str) -> Result<*mut u16> {
-    let len = s.encode_utf16().count();
-    let child: NonNull<u8> = buffer.more((len + 1) * size_of::<u16>())?;
+    let ascii = s.is_ascii();
+    let len = if ascii {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    };
+    // Not zeroed: the `len` units and the NUL are written below.
+    let child: NonNull<u8> = buffer.more_unfilled((len + 1) * size_of::<u16>())?;
     let p = child.as_ptr().cast::<u16>();
-    // SAFETY: room for `len` units and the NUL, aligned for u16; `encode_utf16`
-    // yields exactly `len` units, as counted above.
+    // SAFETY: room for `len` units and the NUL, aligned for u16; ASCII text has one unit
+    // per byte, and otherwise `encode_utf16` yields exactly `len` units, as counted
+    // above. Every unit is written before the string is handed on.
     unsafe {
-        for (i, unit) in s.encode_utf16().enumerate() {
-            p.add(i).write(unit);
+        if ascii {
+            for (i, &b) in s.as_bytes().iter().enumerate() {
+                p.add(i).write(u16::from(b));
+            }
+        } else {
+            for (i, unit) in s.encode_utf16().enumerate() {
+                p.add(i).write(unit);
+            }
         }
         p.add(len).write(0);
     }

@@ -29,6 +29,7 @@ impl<'a> Prop<'a> {
     /// A property; `MAPI_E_BAD_VALUE` if the value's type is not the tag's. A tag with
     /// `MVI_FLAG` (a multi-valued column a table shows one value per row of,
     /// "IMAPITable::SetColumns") holds one value of the single-valued type.
+    #[inline]
     pub fn new(tag: ULONG, value: PropValue<'a>) -> Result<Prop<'a>> {
         let have = value.prop_type();
         let instance = prop_type(tag) & sys::MVI_FLAG == sys::MVI_FLAG
@@ -41,11 +42,13 @@ impl<'a> Prop<'a> {
     }
 
     /// The tag.
+    #[inline]
     pub fn tag(&self) -> ULONG {
         self.tag
     }
 
     /// The value.
+    #[inline]
     pub fn value(&self) -> PropValue<'a> {
         self.value
     }

@@ -347,3 +347,24 @@ fn tag_arrays_and_entry_ids_round_trip() {
     let e = unsafe { entry_id(3, id.as_ptr().cast()) }.unwrap_err();
     assert_eq!(e.code(), sys::MAPI_E_INVALID_ENTRYID);
 }
+
+#[test]
+fn text_is_written_as_nul_terminated_utf16_whatever_it_holds() {
+    // ASCII (widened byte by byte), Latin text, a character beyond the BMP (a surrogate
+    // pair), and nothing: each in a child written whole, with its NUL.
+    let texts = ["plain ASCII subject", "Café crème", "clef 𝄞!", ""];
+    let props: Vec<Prop<'_>> = texts
+        .iter()
+        .map(|t| Prop::new(sys::PR_SUBJECT_W, PropValue::Str(t)).unwrap())
+        .collect();
+    let array = PropArray::write(Allocators::local(), &props).unwrap();
+    for (raw, text) in array.as_slice().iter().zip(texts) {
+        let want: Vec<u16> = text.encode_utf16().chain([0]).collect();
+        // SAFETY: a PT_UNICODE value written above: `want.len()` units, NUL included.
+        let got = unsafe { std::slice::from_raw_parts(raw.Value.lpszW, want.len()) };
+        assert_eq!(got, &want[..], "{text:?}");
+    }
+    let read: Vec<PropValue<'_>> = array.props().iter().map(|p| p.value()).collect();
+    let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
+    assert_eq!(read[1], PropValue::Unicode(&units("Café crème")));
+}

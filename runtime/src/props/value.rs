@@ -77,6 +77,7 @@ pub enum PropValue<'a> {
 
 impl<'a> PropValue<'a> {
     /// The `PT_*` type this value is written as.
+    #[inline]
     pub fn prop_type(&self) -> ULONG {
         match self {
             PropValue::Null => sys::PT_NULL,

@@ -121,7 +121,7 @@ use std::time::UNIX_EPOCH;
 use mapi_sync::props::{prop_id, prop_tag, Prop, PropValue};
 use mapi_sync::sys::{self, ULONG};
 use mapi_sync::{Error, Progress, Result, SyncRequest};
-use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
+use mapi_sync_store::backend::{Backend, FolderInfo, MessageRef, StoreInfo};
 use mapi_sync_store::entry_id::{Special, StoreUid};
 use mapi_sync_store::ll::provider::LogonRequest;
 use mapi_sync_store::service::Settings;
@@ -796,7 +796,7 @@ impl Backend for ImapBackend {
     fn message_columns(
         &self,
         folder: &[u8],
-        ids: &[&[u8]],
+        messages: &[MessageRef<'_>],
         columns: &[ULONG],
         answer: &mut dyn FnMut(usize, &[Prop<'_>]),
     ) -> Result<()> {
@@ -807,8 +807,8 @@ impl Backend for ImapBackend {
             .into_iter()
             .map(|e| (e.unique.clone(), e))
             .collect();
-        for (i, id) in ids.iter().enumerate() {
-            let Some(entry) = std::str::from_utf8(id).ok().and_then(|u| entries.get(u)) else {
+        for (i, m) in messages.iter().enumerate() {
+            let Some(entry) = std::str::from_utf8(m.id).ok().and_then(|u| entries.get(u)) else {
                 continue;
             };
             let summary = match self.summary(folder, entry) {

@@ -119,16 +119,25 @@ impl Shown<'_> {
 /// as it is (one whose type is the column's, or any under `PT_UNSPECIFIED`): `QueryRows`
 /// writes it from where the source keeps it.
 pub fn show<'a>(tag: ULONG, value: Option<PropValue<'a>>) -> Shown<'a> {
-    if let Some(v) = value.filter(|v| !matches!(v, PropValue::Error(_))) {
-        let want = prop_type(tag) & !sys::MV_INSTANCE;
-        let have = v.prop_type();
-        if want == sys::PT_UNSPECIFIED || want == have {
-            if let Ok(p) = Prop::new(prop_tag(have, prop_id(tag)), v) {
-                return Shown::Given(p);
-            }
-        }
+    match given(tag, value) {
+        Some(p) => Shown::Given(p),
+        None => Shown::Made(column(tag, value)),
     }
-    Shown::Made(column(tag, value))
+}
+
+/// The value a row shows in column `tag` when it is shown as the source gave it (its
+/// type is the column's, or the column's is `PT_UNSPECIFIED`), under the tag it is shown
+/// with; `None` when something must be made for the column instead (see [`show`]).
+#[inline]
+pub fn given<'a>(tag: ULONG, value: Option<PropValue<'a>>) -> Option<Prop<'a>> {
+    let v = value.filter(|v| !matches!(v, PropValue::Error(_)))?;
+    let want = prop_type(tag) & !sys::MV_INSTANCE;
+    let have = v.prop_type();
+    if want == sys::PT_UNSPECIFIED || want == have {
+        Prop::new(prop_tag(have, prop_id(tag)), v).ok()
+    } else {
+        None
+    }
 }
 
 /// `v`, owned; text given as a `str` is made UTF-16 without growing its buffer.

@@ -259,6 +259,9 @@ fn for_each_batch<S: RowSource>(
     Ok(())
 }
 
+/// A row's values while it is handed on: inline up to 16 columns.
+pub(crate) type RowVec<T> = smallvec::SmallVec<[T; 16]>;
+
 /// What a column of the rows `QueryRows` hands out shows.
 enum Show {
     InstanceKey,
@@ -278,7 +281,26 @@ fn hand_row<'v>(
     each: &mut dyn FnMut(&[Prop<'_>]) -> Result<()>,
 ) -> Result<()> {
     let instance = instance_key(key, inst);
-    let shown: Vec<Shown<'_>> = shows
+    // Most rows show every value as the source gave it: handed on without a copy.
+    let mut props: RowVec<Prop<'_>> = RowVec::new();
+    for (tag, show) in shows {
+        let value = match show {
+            Show::InstanceKey => Some(PropValue::Binary(&instance[..])),
+            Show::Value(c) => value(c),
+            Show::Instance(_) => break,
+        };
+        match columns::given(*tag, value) {
+            Some(p) => props.push(p),
+            None => break,
+        }
+    }
+    if props.len() == shows.len() {
+        return each(&props);
+    }
+    drop(props);
+    // Else with what is made for the row (converted text, PT_ERROR), on the stack for
+    // the columns of any usual view: nothing allocated per row.
+    let shown: RowVec<Shown<'_>> = shows
         .iter()
         .map(|(tag, show)| match show {
             Show::InstanceKey => columns::show(*tag, Some(PropValue::Binary(&instance))),
@@ -296,7 +318,10 @@ fn hand_row<'v>(
             Show::Value(c) => columns::show(*tag, value(c)),
         })
         .collect();
-    let props = shown.iter().map(Shown::prop).collect::<Result<Vec<_>>>()?;
+    let mut props: RowVec<Prop<'_>> = RowVec::with_capacity(shown.len());
+    for s in &shown {
+        props.push(s.prop()?);
+    }
     each(&props)
 }
 
