@@ -358,6 +358,29 @@ pub trait Backend: Send + Sync + 'static {
         Ok(new)
     }
 
+    /// Makes a folder named `name` under folder `parent` (`None`: a top-level folder, under
+    /// the IPM subtree) for `IMAPIFolder::CreateFolder`, and returns its id; the store
+    /// then reads [`folders`](Backend::folders) again, which must list it.
+    /// `MAPI_E_NO_ACCESS`, the default, for a backend whose folders are fixed.
+    fn create_folder(&self, parent: Option<&[u8]>, name: &str) -> Result<Vec<u8>> {
+        let _ = (parent, name);
+        Err(mapi_sync_runtime::Error::with_message(
+            mapi_sync_runtime::sys::MAPI_E_NO_ACCESS,
+            "the store's folders cannot be made",
+        ))
+    }
+
+    /// Deletes folder `id` with its messages and folders (`IMAPIFolder::DeleteFolder`,
+    /// after the store checked `DEL_MESSAGES` and `DEL_FOLDERS`). `MAPI_E_NO_ACCESS`,
+    /// the default, for a backend whose folders are fixed.
+    fn delete_folder(&self, id: &[u8]) -> Result<()> {
+        let _ = id;
+        Err(mapi_sync_runtime::Error::with_message(
+            mapi_sync_runtime::sys::MAPI_E_NO_ACCESS,
+            "the store's folders cannot be deleted",
+        ))
+    }
+
     /// The named-property map the store kept from earlier logons (see
     /// [`named`](crate::named)): each name with its identifier (`0x8000` to `0xFFFE`).
     /// The default keeps none: names are mapped afresh at each logon.

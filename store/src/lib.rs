@@ -75,7 +75,8 @@
 //! | `CopyMessages(MESSAGE_MOVE)` within the store | [`move_message`](backend::Backend::move_message) (by default a copy, then [`delete_message`](backend::Backend::delete_message)); what the store kept for the message goes with it |
 //! | `CopyMessages` into another store | nothing: MAPI's `IMAPISupport::CopyMessages` opens the messages here and copies them |
 //! | `CreateAttach`, `OpenAttach`, `DeleteAttach`, `OpenProperty(…, IID_IStream, MAPI_CREATE \| MAPI_MODIFY)` on a message a client is making and its attachments | nothing until the message's `SaveChanges`: its attachments (with their data) and bodies go to [`save_message`](backend::Backend::save_message) with it; a stream written on an associated message's property goes into the [`keep`] with it |
-//! | other writes (attachments and recipients of a saved message, folders, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed); a message the backend does not write is refused the same way |
+//! | `IMAPIFolder::CreateFolder`, `DeleteFolder` | [`create_folder`](backend::Backend::create_folder), [`delete_folder`](backend::Backend::delete_folder), then [`folders`](backend::Backend::folders) again (an open folder keeps its node) |
+//! | other writes (attachments and recipients of a saved message, `CopyFolder`, `EmptyFolder`, …) | nothing yet: `MAPI_E_NO_ACCESS` (`MAPI_W_PARTIAL_COMPLETION` among others that succeed); a message the backend does not write is refused the same way |
 //!
 //! # A whole store
 //!

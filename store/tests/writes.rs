@@ -53,6 +53,8 @@ struct Mail {
     next: Mutex<u32>,
     /// Each save's id argument, in order.
     saves: Mutex<Vec<Option<Vec<u8>>>>,
+    /// The folders made through the store (beside INBOX and ARCHIVE).
+    made: Mutex<Vec<FolderInfo>>,
 }
 
 /// The backend the store holds, sharing the messages with the test.
@@ -77,10 +79,34 @@ impl Backend for Shared {
     }
 
     fn folders(&self) -> Result<Vec<FolderInfo>> {
-        Ok(vec![
+        let mut all = vec![
             FolderInfo::mail("INBOX", None, "Inbox").as_special(Special::Inbox),
             FolderInfo::mail("ARCHIVE", None, "Archive"),
-        ])
+        ];
+        all.extend(self.made.lock().unwrap().iter().cloned());
+        Ok(all)
+    }
+
+    fn create_folder(&self, parent: Option<&[u8]>, name: &str) -> Result<Vec<u8>> {
+        let parent = parent.map(|p| String::from_utf8_lossy(p).into_owned());
+        let id = format!("{}/{name}", parent.as_deref().unwrap_or(""));
+        self.made.lock().unwrap().push(FolderInfo::mail(
+            id.clone(),
+            parent.as_deref().map(str::as_bytes),
+            name,
+        ));
+        Ok(id.into_bytes())
+    }
+
+    fn delete_folder(&self, id: &[u8]) -> Result<()> {
+        let mut made = self.made.lock().unwrap();
+        let before = made.len();
+        made.retain(|f| f.id != id && f.parent.as_deref() != Some(id));
+        if made.len() == before {
+            return Err(Error::new(sys::MAPI_E_NOT_FOUND));
+        }
+        self.messages.lock().unwrap().retain(|(f, _), _| f != id);
+        Ok(())
     }
 
     fn messages(&self, folder: &[u8], associated: bool, ids: &mut Vec<Vec<u8>>) -> Result<()> {
@@ -837,4 +863,146 @@ fn a_new_message_takes_a_body_and_attachments_through_streams() {
     );
     assert!(!attachment.iter().any(|(t, _)| *t == sys::PR_ATTACH_NUM));
     assert!(attachment.contains(&(sys::PR_ATTACH_DATA_BIN, OwnedValue::Binary(data))));
+}
+
+/// `CreateFolder(FOLDER_GENERIC, name, flags)` on `parent`: the folder, or what it answered.
+fn create_folder(
+    parent: &IMAPIFolder,
+    name: &[u8],
+    flags: ULONG,
+) -> std::result::Result<IMAPIFolder, i32> {
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: a NUL-terminated name of the kind `flags` says, alive for the call; a
+    // writable out-pointer.
+    let hr = unsafe {
+        parent.CreateFolder(
+            sys::FOLDER_GENERIC,
+            name.as_ptr().cast_mut().cast(),
+            null_mut(),
+            null_mut(),
+            flags,
+            &mut out,
+        )
+    };
+    if hr != sys::S_OK {
+        assert!(out.is_null());
+        return Err(hr);
+    }
+    // SAFETY: the reference CreateFolder handed over.
+    Ok(unsafe { out.into_owned() }.unwrap())
+}
+
+fn utf16z(text: &str) -> Vec<u8> {
+    text.encode_utf16()
+        .chain([0])
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+fn child_names(folder: &IMAPIFolder) -> Vec<String> {
+    let mut table = sys::InterfacePtr::null();
+    // SAFETY: a writable out-pointer.
+    assert_eq!(
+        unsafe { folder.GetHierarchyTable(0, &mut table) },
+        sys::S_OK
+    );
+    // SAFETY: the reference handed over.
+    let table = unsafe { table.into_owned() }.unwrap();
+    rows(&table, &[sys::PR_DISPLAY_NAME_W])
+        .into_iter()
+        .map(|r| String::from_utf8(r[0].clone().unwrap()).unwrap())
+        .collect()
+}
+
+fn delete_folder(parent: &IMAPIFolder, eid: &[u8], flags: ULONG) -> i32 {
+    // SAFETY: an entry id alive for the call; no progress object.
+    unsafe {
+        parent.DeleteFolder(
+            eid.len() as ULONG,
+            eid.as_ptr().cast_mut().cast(),
+            0,
+            sys::InterfacePtr::null(),
+            flags,
+        )
+    }
+}
+
+#[test]
+fn folders_are_made_and_deleted_through_the_backend() {
+    let mail = Arc::new(Mail::default());
+    let store = store(&mail);
+    let inbox = folder(&store, b"INBOX");
+    let projects = create_folder(&inbox, &utf16z("Projects"), sys::MAPI_UNICODE).unwrap();
+    assert_eq!(
+        text_of(&projects, sys::PR_DISPLAY_NAME_W).as_deref(),
+        Some("Projects")
+    );
+    assert_eq!(child_names(&inbox), ["Projects"]);
+    let eid = prop(&projects, sys::PR_ENTRYID).unwrap();
+    // The same name again (case aside): a collision, or with OPEN_IF_EXISTS the folder.
+    assert_eq!(
+        create_folder(&inbox, &utf16z("PROJECTS"), sys::MAPI_UNICODE).err(),
+        Some(sys::MAPI_E_COLLISION)
+    );
+    let again = create_folder(
+        &inbox,
+        &utf16z("projects"),
+        sys::MAPI_UNICODE | sys::OPEN_IF_EXISTS,
+    )
+    .unwrap();
+    assert_eq!(prop(&again, sys::PR_ENTRYID), Some(eid.clone()));
+    // An 8-bit name, through the code page.
+    let cafe = create_folder(&inbox, b"Caf\xE9\0", 0).unwrap();
+    assert_eq!(
+        text_of(&cafe, sys::PR_DISPLAY_NAME_W).as_deref(),
+        Some("Café")
+    );
+    assert_eq!(child_names(&inbox), ["Projects", "Café"]);
+    // A folder the store supplies takes none; a search folder is not made.
+    let mut out = sys::InterfacePtr::null();
+    // SAFETY: as in create_folder.
+    let hr = unsafe {
+        inbox.CreateFolder(
+            sys::FOLDER_SEARCH,
+            utf16z("S").as_ptr().cast_mut().cast(),
+            null_mut(),
+            null_mut(),
+            sys::MAPI_UNICODE,
+            &mut out,
+        )
+    };
+    assert_eq!((hr, out.is_null()), (sys::MAPI_E_NO_SUPPORT, true));
+
+    // A folder with a message: deleted only with DEL_MESSAGES.
+    put(&mail, b"INBOX/Projects", b"p", "P");
+    assert_eq!(subjects(&projects), ["P"]);
+    assert_eq!(delete_folder(&inbox, &eid, 0), sys::MAPI_E_HAS_MESSAGES);
+    // Not a child of the folder asked.
+    let archive = folder(&store, b"ARCHIVE");
+    assert_eq!(delete_folder(&archive, &eid, 0), sys::MAPI_E_NOT_FOUND);
+    assert_eq!(delete_folder(&inbox, &eid, sys::DEL_MESSAGES), sys::S_OK);
+    assert_eq!(child_names(&inbox), ["Café"]);
+    assert_eq!(
+        open_entry(&store, &eid, 0).err(),
+        Some(sys::MAPI_E_NOT_FOUND)
+    );
+}
+
+#[test]
+fn a_backend_with_fixed_folders_refuses_new_ones() {
+    let ctx = StoreContext::new(ReadOnly, Allocators::local()).unwrap();
+    let store: IMsgStore = StoreObject::new(ctx).cast().unwrap();
+    let inbox = folder(&store, b"INBOX");
+    assert_eq!(
+        create_folder(&inbox, &utf16z("New"), sys::MAPI_UNICODE).err(),
+        Some(sys::MAPI_E_NO_ACCESS)
+    );
+    let archive = prop(&folder(&store, b"ARCHIVE"), sys::PR_ENTRYID).unwrap();
+    let ipm: IMAPIFolder = {
+        let eid = prop(&store, sys::PR_IPM_SUBTREE_ENTRYID).unwrap();
+        open(&store, &eid, sys::MAPI_FOLDER)
+    };
+    assert_eq!(delete_folder(&ipm, &archive, 0), sys::MAPI_E_NO_ACCESS);
+    let inbox_eid = prop(&inbox, sys::PR_ENTRYID).unwrap();
+    assert_eq!(delete_folder(&ipm, &inbox_eid, 0), sys::MAPI_E_NO_ACCESS);
 }

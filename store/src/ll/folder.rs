@@ -17,6 +17,7 @@ use mapi_sync_runtime::{Error, Object, Out, Result, This};
 
 use super::copy::{self, Destination};
 use super::entry::{self, open_entry_method, props_methods, LastError};
+use super::folders;
 use super::message::MessageObject;
 use super::table::TableObject;
 use crate::backend::Backend;
@@ -233,21 +234,6 @@ impl<B: Backend> FolderObject<B> {
     fn refused(&self) -> HRESULT {
         self.last_error.answer(Err(read_only()))
     }
-
-    /// A write refused, its interface out-pointer NULL.
-    ///
-    /// # Safety
-    /// `out` null or writable.
-    unsafe fn refused_out<I: mapi_sync_runtime::sys::Interface>(
-        &self,
-        out: *mut sys::InterfacePtr<I>,
-    ) -> HRESULT {
-        // SAFETY: caller's contract.
-        if let Ok(mut out) = unsafe { Out::new(out) } {
-            out.clear();
-        }
-        self.refused()
-    }
 }
 
 impl<B: Backend> Properties for FolderObject<B> {
@@ -437,26 +423,49 @@ impl<B: Backend> IMAPIFolder_Impl for FolderObject<B> {
 
     unsafe fn CreateFolder(
         &self,
-        _folder_type: ULONG,
-        _name: LPTSTR,
+        folder_type: ULONG,
+        name: LPTSTR,
         _comment: LPTSTR,
-        _iid: LPCIID,
-        _flags: ULONG,
+        iid: LPCIID,
+        flags: ULONG,
         out: *mut LPMAPIFOLDER,
     ) -> HRESULT {
-        // SAFETY: null or writable (the method's contract).
-        unsafe { self.refused_out(out) }
+        let r = (|| {
+            // SAFETY: null or writable (CreateFolder's contract); an LPMAPIFOLDER place
+            // holds any interface pointer.
+            let mut out = unsafe { Out::new(out.cast::<LPUNKNOWN>()) }?;
+            out.clear();
+            // SAFETY: null or a string of the kind MAPI_UNICODE says (the contract).
+            let name = unsafe { folders::text_arg(name, flags & sys::MAPI_UNICODE != 0) }
+                .ok_or_else(|| Error::new(sys::MAPI_E_INVALID_PARAMETER))?;
+            let node = folders::create(&self.ctx, self.node, folder_type, &name, flags)?;
+            let folder = FolderObject::new(self.ctx.clone(), node);
+            // SAFETY: `iid` null or an IID (CreateFolder's contract).
+            unsafe { entry::hand_out(folder.into_unknown(), iid, &sys::IID_IMAPIFolder, &mut out) }
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn DeleteFolder(
         &self,
-        _cb: ULONG,
-        _eid: LPENTRYID,
+        cb: ULONG,
+        eid: LPENTRYID,
         _ui: ULONG_PTR,
         _progress: LPMAPIPROGRESS,
-        _flags: ULONG,
+        flags: ULONG,
     ) -> HRESULT {
-        self.refused()
+        let r = (|| {
+            // SAFETY: the caller's entry id (DeleteFolder's contract).
+            let bytes = unsafe { entry::entry_id_bytes(cb, eid) }?;
+            let Opened::Folder(target) = self.ctx.resolve(bytes)? else {
+                return Err(Error::with_message(
+                    sys::MAPI_E_INVALID_ENTRYID,
+                    "the entry id names no folder",
+                ));
+            };
+            folders::delete(&self.ctx, self.node, target, flags)
+        })();
+        self.last_error.answer(r)
     }
 
     unsafe fn SetReadFlags(

@@ -14,6 +14,7 @@
 //! | `provider.rs` | [`provider::ProviderObject`] and [`provider::LogonObject`]: `IMSProvider::Logon` and `IMSLogon` |
 //! | `status.rs` | [`status::StatusObject`]: `IMAPIStatus`, and the store's row in MAPI's status table |
 //! | `notify.rs` | notifications: a table's advise sinks, and `IMAPISupport::Notify` for the store's |
+//! | `folders.rs` | `CreateFolder` and `DeleteFolder` through the backend |
 //! | `copy.rs` | `CopyMessages` and `DeleteMessages`: the destination folder, copies and moves within the store or through MAPI |
 //! | `entry.rs` | what they share: `OpenEntry`, `CompareEntryIDs`, `GetLastError` |
 //! | `restriction.rs`, `sort.rs` | a caller's `SRestriction` and `SSortOrderSet` |
@@ -22,6 +23,7 @@ pub mod attach;
 mod copy;
 pub(crate) mod entry;
 pub mod folder;
+mod folders;
 pub mod message;
 pub(crate) mod named;
 pub mod new_attach;
