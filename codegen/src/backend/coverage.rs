@@ -1,6 +1,7 @@
 //! `INTERFACES.md`: the coverage table of the generated crate, one row per interface:
 //! its header, IID, number of methods (its own and with its bases), and where the
-//! declaration comes from (a MAPI header, or our IDL).
+//! declaration comes from (a MAPI header, or our IDL); then every declaration the
+//! manifest's corrections changed, with why (issue 32 point 3).
 
 use std::fmt::Write as _;
 
@@ -44,7 +45,65 @@ pub fn table(model: &Model) -> String {
             vtable_len(model, &iface.name),
         );
     }
+    corrections(model, &mut t);
     t
+}
+
+/// The section listing the declarations the bindings carry as Microsoft's headers have them
+/// where the headers read (mingw-w64's, or our IDL's lowering) differ.
+fn corrections(model: &Model, t: &mut String) {
+    let _ = writeln!(
+        t,
+        "\n## Declarations that differ from the headers read\n\n\
+         {} declarations, where the headers the bindings were generated from (mingw-w64's, \
+         or our IDL's lowering) differ from Microsoft's headers. The manifest's \
+         `[corrections]` give them Microsoft's type in the Rust bindings, and in the C \
+         header's Linux half (`include/mapi-sync.h`, rendered from the same records) for the \
+         MAPI headers' declarations; our IDL's C headers keep `void *`, of the same width. \
+         On Windows `mapi-sync.h` includes the system's MAPI headers, so a C or C++ program \
+         built with mingw-w64 sees the \"headers read\" column there.\n",
+        model.corrected.len()
+    );
+    if model.corrected.is_empty() {
+        return;
+    }
+    t.push_str("| declaration | header | headers read | Microsoft's | why |\n");
+    t.push_str("|---|---|---|---|---|\n");
+    for c in &model.corrected {
+        let shown = model
+            .header(&c.header)
+            .map_or(c.header.as_str(), |h| h.shown.as_str());
+        let what = match &c.member {
+            Some(m) => format!("`{}` `{m}`", c.item),
+            None => format!("`{}`", c.item),
+        };
+        let _ = writeln!(
+            t,
+            "| {what} | `{shown}` | `{}` | `{}` | {} |",
+            c.from,
+            c.to,
+            why(&c.from, &c.to)
+        );
+    }
+}
+
+/// Why a correction matters, from its two types.
+fn why(from: &str, to: &str) -> &'static str {
+    let squash = |s: &str| s.replace(' ', "");
+    let (from, to) = (squash(from), squash(to));
+    if to.contains("ULONG_PTR") && from.contains("void*") {
+        "our IDL cannot name `ULONG_PTR`; `void *` has its width"
+    } else if to.contains("ULONG_PTR") {
+        "pointer-sized: 8 bytes on 64-bit Windows, where `ULONG` has 4"
+    } else if from == "WINBOOL" {
+        "the same `int`, spelled as Microsoft does"
+    } else if from == "long" {
+        "the same 32-bit integer, spelled as Microsoft does"
+    } else if to.starts_with("LPC") {
+        "Microsoft's parameter is `const`: the function does not write the string"
+    } else {
+        "Microsoft's declaration"
+    }
 }
 
 /// The number of entries in the interface's vtable: its methods and its bases'.
@@ -62,4 +121,56 @@ fn vtable_len(model: &Model, name: &str) -> usize {
         next = i.base.as_deref();
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Corrected, Header};
+
+    fn corrected(item: &str, member: Option<&str>, from: &str, to: &str) -> Corrected {
+        Corrected {
+            item: item.into(),
+            member: member.map(Into::into),
+            header: "mapidefs".into(),
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+
+    #[test]
+    fn the_corrected_declarations_are_listed_with_header_and_why() {
+        let model = Model {
+            headers: vec![Header {
+                key: "mapidefs".into(),
+                shown: "mapidefs.h".into(),
+                lowered: None,
+            }],
+            corrected: vec![
+                corrected(
+                    "IMsgStore::Advise",
+                    Some("lpulConnection"),
+                    "ULONG*",
+                    "ULONG_PTR*",
+                ),
+                corrected("FNIDLE", Some("return"), "WINBOOL", "BOOL"),
+                corrected("IFoo::Bar", Some("ulUIParam"), "void*", "ULONG_PTR"),
+                corrected("BOOKMARK", None, "ULONG", "ULONG_PTR"),
+            ],
+            ..Model::default()
+        };
+        let t = table(&model);
+        assert!(t.contains("4 declarations, where the headers"), "{t}");
+        assert!(t.contains(
+            "| `IMsgStore::Advise` `lpulConnection` | `mapidefs.h` | `ULONG*` | `ULONG_PTR*` \
+             | pointer-sized: 8 bytes on 64-bit Windows, where `ULONG` has 4 |"
+        ));
+        assert!(
+            t.contains("| `FNIDLE` `return` | `mapidefs.h` | `WINBOOL` | `BOOL` | the same `int`")
+        );
+        assert!(t.contains("| `void*` | `ULONG_PTR` | our IDL cannot name `ULONG_PTR`"));
+        assert!(t.contains("| `BOOKMARK` | `mapidefs.h` | `ULONG` | `ULONG_PTR` | pointer-sized"));
+        let none = table(&Model::default());
+        assert!(none.contains("0 declarations") && !none.contains("| declaration |"));
+    }
 }

@@ -58,6 +58,7 @@ pub fn model(file: &IdlFile) -> Result<Model> {
         guids: BTreeMap::new(),
         declarations: m.declarations,
         items: Vec::new(),
+        corrected: Vec::new(),
         header_declarations: BTreeMap::new(),
         layouts: BTreeMap::new(),
         notes: notes(&[file]),

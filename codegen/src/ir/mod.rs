@@ -51,6 +51,25 @@ pub struct Model {
     /// The IDL's own documentation (the comment block before a declaration), by what it
     /// documents: `IFoo`, `IFoo::Method`, a type or constant name, `Struct::member`.
     pub notes: BTreeMap<String, String>,
+    /// The manifest's corrections that changed what the headers read declare, in the
+    /// manifest's order: where the bindings (and the C header's Linux half) carry
+    /// Microsoft's declaration instead of the headers'. Empty when the headers already
+    /// declare them as Microsoft does (`--mapi-include` with Microsoft's headers).
+    pub corrected: Vec<Corrected>,
+}
+
+/// One declaration a correction changed: what, in which header, from what to what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrected {
+    /// `IMsgStore::Advise` for a method's parameter, the type's name for a type.
+    pub item: String,
+    /// The parameter, member, field or `return`; `None` for a typedef's own type.
+    pub member: Option<String>,
+    /// The key of the header that declares the item.
+    pub header: String,
+    /// The type in the headers read, and the type the bindings carry (C spellings).
+    pub from: String,
+    pub to: String,
 }
 
 impl Model {

@@ -1,7 +1,7 @@
 //! The manifest's corrections of what the headers get wrong: parameter types.
 
 use crate::error::Result;
-use crate::ir::{CType, Interface};
+use crate::ir::{CType, Corrected, Interface};
 use crate::manifest::Manifest;
 
 /// Applies the entries of the manifest's `[corrections]` `parameters` list, checking each still
@@ -9,7 +9,9 @@ use crate::manifest::Manifest;
 /// give the parameter the type the correction replaces. Headers that already give it the
 /// corrected type (Microsoft's own, through `--mapi-include`) have reached the goal: the
 /// correction is then left out. A parameter of neither type is an error at its line.
-pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
+/// Returns the parameters it changed, in the manifest's order.
+pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<Vec<Corrected>> {
+    let mut corrected = Vec::new();
     for c in &manifest.spec.corrections.parameters {
         let at = c.span().start;
         let c = c.get_ref();
@@ -65,6 +67,13 @@ pub fn apply(manifest: &Manifest, interfaces: &mut [Interface]) -> Result<()> {
         }
         param.ty = CType::parse_correction(&c.to, &param.ty)
             .ok_or_else(|| manifest.error_at(at, format!("cannot read the type `{}`", c.to)))?;
+        corrected.push(Corrected {
+            item: format!("{}::{}", c.interface, c.method),
+            member: Some(c.param.clone()),
+            header: iface.header.clone(),
+            from: c.from.clone(),
+            to: c.to.clone(),
+        });
     }
-    Ok(())
+    Ok(corrected)
 }

@@ -87,7 +87,7 @@ pub fn model(
     interfaces::check_iid_names(manifest, &scan)?;
     let mut interfaces = interfaces::select(manifest, inputs, &scan)?;
     checks::unique_iids(inputs, &interfaces)?;
-    corrections::apply(manifest, &mut interfaces)?;
+    let mut corrected = corrections::apply(manifest, &mut interfaces)?;
     let mut items = merge::merge(
         &inputs.targets,
         &answer.targets,
@@ -95,7 +95,7 @@ pub fn model(
         &scan.decls,
         &manifest.spec.output.base_module,
     );
-    type_corrections::apply(manifest, &mut items)?;
+    corrected.extend(type_corrections::apply(manifest, &mut items)?);
     pointers::resolve(&mut interfaces, &mut items);
     checks::layouts_complete(&inputs.targets, &items, &answer.layouts)?;
     let all_interfaces: HashSet<&str> = scan.interfaces.keys().map(String::as_str).collect();
@@ -136,6 +136,7 @@ pub fn model(
         header_declarations,
         layouts,
         notes: crate::idl::notes(&inputs.idl.iter().map(|i| &i.file).collect::<Vec<_>>()),
+        corrected,
     })
 }
 

@@ -7,7 +7,7 @@
 use super::merge::BindgenItem;
 use crate::clang::bindgen::ItemKey;
 use crate::error::Result;
-use crate::ir::CType;
+use crate::ir::{CType, Corrected};
 use crate::manifest::{Manifest, TypeCorrection};
 
 /// The member a correction names for a function type's return type.
@@ -18,16 +18,33 @@ pub const RETURN: &str = "return";
 /// the member, and every version that has it gives it the type the correction replaces.
 /// A version that has the corrected type already (Microsoft's headers, through
 /// `--mapi-include`) is left as it is; a member of neither type is an error at its line.
-pub fn apply(manifest: &Manifest, items: &mut [BindgenItem]) -> Result<()> {
+/// Returns the declarations it changed (some version of the item had the `from` type), in
+/// the manifest's order.
+pub fn apply(manifest: &Manifest, items: &mut [BindgenItem]) -> Result<Vec<Corrected>> {
+    let mut corrected = Vec::new();
     for c in &manifest.spec.corrections.types {
         let at = c.span().start;
-        apply_one(c.get_ref(), items).map_err(|m| manifest.error_at(at, m))?;
+        let c = c.get_ref();
+        if let Some(header) = apply_one(c, items).map_err(|m| manifest.error_at(at, m))? {
+            corrected.push(Corrected {
+                item: c.item.clone(),
+                member: c.member.clone(),
+                header,
+                from: c.from.clone(),
+                to: c.to.clone(),
+            });
+        }
     }
-    Ok(())
+    Ok(corrected)
 }
 
-/// One correction over every version of its item; the message of what went wrong.
-fn apply_one(c: &TypeCorrection, items: &mut [BindgenItem]) -> std::result::Result<(), String> {
+/// One correction over every version of its item: the key of the header of the version
+/// it changed (`None` when every version had the corrected type already); the message of
+/// what went wrong.
+fn apply_one(
+    c: &TypeCorrection,
+    items: &mut [BindgenItem],
+) -> std::result::Result<Option<String>, String> {
     let read = |s: &str| CType::parse_simple(s).ok_or(format!("cannot read the type `{s}`"));
     let (from, to) = (read(&c.from)?, read(&c.to)?);
     let key = ItemKey::Named(c.item.clone());
@@ -43,7 +60,9 @@ fn apply_one(c: &TypeCorrection, items: &mut [BindgenItem]) -> std::result::Resu
         None => format!("`{}`", c.item),
     };
     let mut found = false;
+    let mut changed = None;
     for version in versions {
+        let header = version.header.clone();
         let Some(slot) = member(&mut version.item, c.member.as_deref()) else {
             continue;
         };
@@ -63,11 +82,12 @@ fn apply_one(c: &TypeCorrection, items: &mut [BindgenItem]) -> std::result::Resu
             ));
         }
         *slot = rust_type(&to);
+        changed = Some(header);
     }
     if !found {
         return Err(format!("{} is not in the bindings", shown()));
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// The type a correction's member names in one version of an item: a typedef's own type
