@@ -441,6 +441,22 @@ fn a_correction_the_headers_already_hold_is_the_goal_reached() {
         theirs.files.keys().collect::<Vec<_>>()
     );
     for (name, text) in &ours.files {
+        if name.ends_with("INTERFACES.md") {
+            // Its list of corrected declarations names what the headers read differed
+            // in: here without CopyEntries' (the rewritten method of the interfaces that
+            // share it), the rest the same.
+            let rows = |t: &str| t.lines().filter(|l| l.contains("CopyEntries")).count();
+            assert_eq!(rows(&theirs.files[name]), 0, "{name}");
+            assert!(rows(text) > 0, "{name}");
+            let rest = |t: &str| -> Vec<String> {
+                t.lines()
+                    .filter(|l| !l.contains("CopyEntries") && !l.contains(" declarations, where "))
+                    .map(str::to_owned)
+                    .collect()
+            };
+            assert_eq!(rest(&theirs.files[name]), rest(text), "{name}");
+            continue;
+        }
         assert!(theirs.files[name] == *text, "{name} differs");
     }
 }
