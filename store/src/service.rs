@@ -73,6 +73,12 @@ impl Settings {
         })
     }
 
+    /// Sets `tag` to `value`, in place of the value with its property identifier.
+    pub fn set(&mut self, tag: ULONG, value: OwnedValue) {
+        self.values.retain(|(t, _)| prop_id(*t) != prop_id(tag));
+        self.values.push((tag, value));
+    }
+
     /// Every value.
     pub fn values(&self) -> &[(ULONG, OwnedValue)] {
         &self.values
@@ -129,6 +135,26 @@ where
     B: Backend,
     F: Fn(&LogonRequest<'_>) -> Result<B>,
 {
+    answer_with(call, tags, |_: &mut Settings| Ok(()), make)
+}
+
+/// [`answer`], with `protect` run on the settings once the values given are put over
+/// the section's, before the backend is opened with them and before they are written:
+/// what a store uses to keep a secret (a password) out of the profile in clear, by
+/// replacing the value given with a protected one
+/// (`store_provider!(settings = [..], protect = .., make)`). Its error is the answer,
+/// and nothing is written.
+pub fn answer_with<B, F, P>(
+    call: &ServiceCall<'_>,
+    tags: &[ULONG],
+    protect: P,
+    make: F,
+) -> Result<()>
+where
+    B: Backend,
+    F: Fn(&LogonRequest<'_>) -> Result<B>,
+    P: Fn(&mut Settings) -> Result<()>,
+{
     match call.context() {
         ServiceContext::Install | ServiceContext::Uninstall | ServiceContext::Delete => Ok(()),
         ServiceContext::ProviderCreate | ServiceContext::ProviderDelete => {
@@ -146,7 +172,7 @@ where
                 ));
             }
             for uid in providers {
-                configure(call, &call.section(Some(uid))?, tags, &make)?;
+                configure(call, &call.section(Some(uid))?, tags, &protect, &make)?;
             }
             Ok(())
         }
@@ -154,15 +180,17 @@ where
 }
 
 /// Configures one store provider's section.
-fn configure<B, F>(
+fn configure<B, F, P>(
     call: &ServiceCall<'_>,
     section: &ProfileSection,
     tags: &[ULONG],
+    protect: &P,
     make: &F,
 ) -> Result<()>
 where
     B: Backend,
     F: Fn(&LogonRequest<'_>) -> Result<B>,
+    P: Fn(&mut Settings) -> Result<()>,
 {
     let mut settings = Settings::read(section, tags)?;
     let given = call.props();
@@ -170,12 +198,15 @@ where
         tags,
         given.iter().map(|p| (p.tag(), OwnedValue::from(p.value()))),
     )?;
+    // Its error is answered as the backend's would be (the service may be added
+    // unconfigured).
+    let protected = protect(&mut settings);
     let request = LogonRequest {
         entry_id: &[],
         flags: sys::MDB_NO_DIALOG,
         settings: &settings,
     };
-    let backend = match make(&request) {
+    let backend = match protected.and_then(|()| make(&request)) {
         Ok(b) => b,
         Err(_) if call.context() == ServiceContext::Create && given.is_empty() => return Ok(()),
         Err(e) => return Err(e),

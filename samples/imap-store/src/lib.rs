@@ -111,6 +111,7 @@ pub mod maildir;
 pub mod mime;
 pub mod names;
 pub mod pending;
+pub mod secret;
 pub mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -118,7 +119,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::UNIX_EPOCH;
 
-use mapi_sync::props::{prop_id, prop_tag, Prop, PropValue};
+use mapi_sync::props::{prop_id, prop_tag, OwnedValue, Prop, PropValue};
 use mapi_sync::sys::{self, ULONG};
 use mapi_sync::{Error, Progress, Result, SyncRequest};
 use mapi_sync_store::backend::{Backend, FolderInfo, StoreInfo};
@@ -140,7 +141,10 @@ pub const PR_IMAP_SERVER: ULONG = prop_tag(sys::PT_UNICODE, 0x6601);
 pub const PR_IMAP_PORT: ULONG = prop_tag(sys::PT_LONG, 0x6602);
 /// The user to log in as (`PT_UNICODE`).
 pub const PR_IMAP_USER: ULONG = prop_tag(sys::PT_UNICODE, 0x6603);
-/// The password (`PT_UNICODE`).
+/// The password as it is given to the service entry (`PT_UNICODE`). Never written in
+/// clear: the service entry ([`protect_password`]) writes it protected into
+/// [`PR_IMAP_PASSWORD_PROTECTED`] and an empty string here (over any older value). A
+/// logon still takes a non-empty one (a profile section made by hand).
 pub const PR_IMAP_PASSWORD: ULONG = prop_tag(sys::PT_UNICODE, 0x6604);
 /// `tls`, `starttls` or `none` (`PT_UNICODE`); `tls` when absent.
 pub const PR_IMAP_SECURITY: ULONG = prop_tag(sys::PT_UNICODE, 0x6605);
@@ -151,8 +155,12 @@ pub const PR_IMAP_CA_FILE: ULONG = prop_tag(sys::PT_UNICODE, 0x6606);
 /// password and the mail then cross the network in clear. `false` when absent.
 pub const PR_IMAP_INSECURE_PLAINTEXT: ULONG = prop_tag(sys::PT_BOOLEAN, 0x6607);
 
+/// The password protected for the user ([`secret::protect`]: DPAPI's blob on Windows, a
+/// key file beside the Maildir and ChaCha20-Poly1305 elsewhere) (`PT_BINARY`).
+pub const PR_IMAP_PASSWORD_PROTECTED: ULONG = prop_tag(sys::PT_BINARY, 0x6608);
+
 /// Every setting, as `store_provider!` is given them.
-pub const SETTINGS: [ULONG; 8] = [
+pub const SETTINGS: [ULONG; 9] = [
     PR_IMAP_MAILDIR,
     PR_IMAP_SERVER,
     PR_IMAP_PORT,
@@ -161,6 +169,7 @@ pub const SETTINGS: [ULONG; 8] = [
     PR_IMAP_SECURITY,
     PR_IMAP_CA_FILE,
     PR_IMAP_INSECURE_PLAINTEXT,
+    PR_IMAP_PASSWORD_PROTECTED,
 ];
 
 /// `PR_HTML` (`PidTagHtml`, 0x1013, `PT_BINARY`): not in mingw-w64's `mapitags.h`.
@@ -418,7 +427,36 @@ impl ImapBackend {
         let maildir = settings.require_text(PR_IMAP_MAILDIR, "Maildir folder")?;
         let server = settings.require_text(PR_IMAP_SERVER, "IMAP server")?;
         let user = settings.require_text(PR_IMAP_USER, "IMAP user")?;
-        let password = settings.text(PR_IMAP_PASSWORD).unwrap_or_default();
+        let password = match settings.text(PR_IMAP_PASSWORD).filter(|p| !p.is_empty()) {
+            Some(clear) => clear,
+            None => match settings
+                .get(PR_IMAP_PASSWORD_PROTECTED)
+                .map(|v| v.as_value())
+            {
+                None => String::new(),
+                Some(PropValue::Binary(bytes)) => secret::unprotect(bytes, Path::new(&maildir))
+                    .map_err(|e| {
+                        Error::with_message(
+                            sys::MAPI_E_UNCONFIGURED,
+                            format!(
+                                "the IMAP password in the profile (property \
+                                 0x{PR_IMAP_PASSWORD_PROTECTED:08X}) cannot be read: {}; \
+                                 configure the account again with its password",
+                                e.message().unwrap_or("no reason given")
+                            ),
+                        )
+                    })?,
+                Some(_) => {
+                    return Err(Error::with_message(
+                        sys::MAPI_E_UNCONFIGURED,
+                        format!(
+                            "the IMAP password in the profile (property \
+                             0x{PR_IMAP_PASSWORD_PROTECTED:08X}) is not binary"
+                        ),
+                    ))
+                }
+            },
+        };
         let security = match settings.text(PR_IMAP_SECURITY) {
             None => Security::Tls,
             Some(t) => Security::parse(&t).ok_or_else(|| {
@@ -838,7 +876,26 @@ mapi_sync_store::store_provider!(
         PR_IMAP_PASSWORD,
         PR_IMAP_SECURITY,
         PR_IMAP_CA_FILE,
-        PR_IMAP_INSECURE_PLAINTEXT
+        PR_IMAP_INSECURE_PLAINTEXT,
+        PR_IMAP_PASSWORD_PROTECTED
     ],
+    protect = protect_password,
     ImapBackend::for_logon
 );
+
+/// What the service entry does to the settings before it writes them: a password given
+/// in clear ([`PR_IMAP_PASSWORD`]) becomes [`PR_IMAP_PASSWORD_PROTECTED`]
+/// ([`secret::protect`], for the Maildir the settings name), and [`PR_IMAP_PASSWORD`] an
+/// empty string, so the profile holds only the protected bytes. Without a password given
+/// the settings stay as they are (a configuration that changes the server keeps the
+/// protected password).
+pub fn protect_password(settings: &mut Settings) -> Result<()> {
+    let Some(password) = settings.text(PR_IMAP_PASSWORD).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let maildir = settings.require_text(PR_IMAP_MAILDIR, "Maildir folder")?;
+    let protected = secret::protect(&password, Path::new(&maildir))?;
+    settings.set(PR_IMAP_PASSWORD, OwnedValue::Unicode(Vec::new()));
+    settings.set(PR_IMAP_PASSWORD_PROTECTED, OwnedValue::Binary(protected));
+    Ok(())
+}
