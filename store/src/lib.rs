@@ -313,9 +313,6 @@
 
 pub mod backend;
 pub mod context;
-#[cfg(windows)]
-#[allow(unsafe_code)]
-pub mod dpapi;
 pub mod entry_id;
 pub mod events;
 pub mod identity;

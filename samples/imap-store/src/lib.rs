@@ -55,8 +55,19 @@
 //! does). The server's certificate is always verified: a certificate for another name, or
 //! from an authority not trusted, ends the sync with `MAPI_E_LOGON_FAILED` through
 //! `Error` and `Done`, the message naming the problem (`certificate not valid for name
-//! "localhost"`, `UnknownIssuer`). **Not yet**: the password is kept in the profile as it
-//! is given (issue 30 asks for DPAPI or the credential manager).
+//! "localhost"`, `UnknownIssuer`).
+//!
+//! The password is never written into the profile in clear: the service entry
+//! ([`protect_password`], given to `store_provider!` as `protect`) turns the
+//! [`PR_IMAP_PASSWORD`] it is given into [`PR_IMAP_PASSWORD_PROTECTED`] and writes an
+//! empty [`PR_IMAP_PASSWORD`]; each logon unprotects it ([`secret`]). On Windows the
+//! bytes are DPAPI's (`CryptProtectData` for the current user, no UI, through
+//! `mapi_sync::dpapi`); elsewhere a random key in `imap-store.key` in the Maildir's
+//! folder (mode `0600`) seals it with ChaCha20-Poly1305. Bytes that do not unprotect
+//! (changed, another user's or machine's, the key gone) fail the logon with
+//! `MAPI_E_UNCONFIGURED` and a `MAPIERROR` naming the setting and saying to configure the
+//! account again (MAPI then calls the service entry). The password shows in no
+//! progress text, error or log: `LOGIN` failures name the user only.
 //!
 //! # Crates, and what they cost
 //!
@@ -82,7 +93,11 @@
 //!   the budget); the price is that rustls 0.23.48 deprecates `ring::default_provider`
 //!   for lacking post-quantum key exchange (X25519MLKEM768), which only `aws-lc-rs`
 //!   offers today: the sessions use classic ECDHE.
-//! - `tempfile`: the state and pending files, written and renamed atomically.
+//! - `tempfile`: the state and pending files, written and renamed atomically; the
+//!   password's key file (made with mode `0600`).
+//! - `ring` (off Windows; already built for rustls, so nothing added): the password's
+//!   ChaCha20-Poly1305 and the random key and nonces (see [`secret`] for why not the
+//!   `chacha20poly1305` crate). Windows uses DPAPI through `windows-sys`, the runtime's.
 //! - Tests only: `rcgen` (with `ring`, already built for rustls) makes the test CA and
 //!   the server's certificate, so no `openssl` command is needed.
 //!

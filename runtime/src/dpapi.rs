@@ -12,13 +12,14 @@
 //!   that another program of the same user must also know to unprotect the blob.
 //! - The output buffers DPAPI allocates are freed with `LocalFree`, as its pages say.
 //!
-//! The declarations are `windows-sys`'s (generated from Microsoft's metadata, already a
-//! dependency of the runtime for events and code pages), not the bindings' own:
+//! The declarations are `windows-sys`'s (generated from Microsoft's metadata, the
+//! runtime's dependency for events, code pages and the module pin), not the bindings' own:
 //! `mapi_sync::sys` is generated from the MAPI headers, which do not declare DPAPI
-//! (`dpapi.h`/`wincrypt.h`). Facts, with their Microsoft pages: this crate's `FACTS.md`.
+//! (`dpapi.h`/`wincrypt.h`). Facts, with their Microsoft pages: `samples/imap-store/FACTS.md`
+//! (its first user). Its unit test runs under Wine with the runtime's others.
 
-use mapi_sync_runtime::sys;
-use mapi_sync_runtime::{Error, Result};
+use crate::sys;
+use crate::{Error, Result};
 use windows_sys::Win32::Foundation::LocalFree;
 use windows_sys::Win32::Security::Cryptography::{
     CryptProtectData, CryptUnprotectData, CRYPTPROTECT_UI_FORBIDDEN, CRYPT_INTEGER_BLOB,
