@@ -15,6 +15,11 @@
 //! | `MSG_SERVICE_INSTALL`, `MSG_SERVICE_UNINSTALL`, `MSG_SERVICE_DELETE` | `S_OK`: the store keeps nothing outside the profile |
 //! | `MSG_SERVICE_PROVIDER_CREATE`, `MSG_SERVICE_PROVIDER_DELETE` | `MAPI_E_NO_SUPPORT`: one store per service |
 //!
+//! With `store_provider!(settings = [..], protect = .., ..)` ([`answer_with`]), a closure
+//! of the store runs on the settings between the values given and the backend: a store
+//! replaces a password with its protected form there, so the profile never holds it in
+//! clear (imap-store does, with DPAPI on Windows).
+//!
 //! At logon the framework reads the same settings from the provider's section
 //! (`IMAPISupport::OpenProfileSection(NULL)`) and hands them to the closure that opens
 //! the backend in [`LogonRequest::settings`](crate::ll::provider::LogonRequest).

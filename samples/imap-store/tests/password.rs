@@ -258,3 +258,31 @@ fn a_wrong_password_given_to_the_service_entry_shows_nowhere() {
         assert!(!server.log().contains(secret), "{}", server.log());
     }
 }
+
+#[test]
+fn a_password_that_cannot_be_protected_is_not_written_at_all() {
+    let local = tempfile::tempdir().unwrap();
+    // No Maildir: nowhere for the key (and no store), so the service entry refuses.
+    let given = [
+        (imap_store::PR_IMAP_SERVER, wide("127.0.0.1")),
+        (imap_store::PR_IMAP_USER, wide("tester")),
+        (imap_store::PR_IMAP_PASSWORD, wide(PASSWORD)),
+    ];
+    let profile = Profile::open(local.path(), "p").unwrap();
+    let support = Object::new(Support::new(profile, Allocators::local()));
+    let e = mapi_harness::service::add_service(Some(imap_store::ServiceEntry), &support, &given)
+        .expect_err("no Maildir");
+    assert!(e.contains("MAPI_E_UNCONFIGURED"), "{e}");
+    assert!(!e.contains(PASSWORD), "{e}");
+    let file = std::fs::read(local.path().join("p.json")).unwrap_or_default();
+    assert!(
+        !holds(&file, PASSWORD),
+        "{}",
+        String::from_utf8_lossy(&file)
+    );
+    let section = support.with_profile(|p| p.section("provider").cloned().unwrap_or_default());
+    assert!(
+        !section.contains_key(&imap_store::PR_IMAP_PASSWORD),
+        "{section:?}"
+    );
+}
