@@ -18,6 +18,8 @@
 //! - [`pending`]: the read flags and deletions waiting for the next sync, in a small file
 //!   per folder.
 //! - [`names`]: IMAP folder names as Maildir++ names and as a person reads them.
+//! - [`secret`]: the password as the profile keeps it, protected for the user (DPAPI on
+//!   Windows, a key file and ChaCha20-Poly1305 elsewhere).
 //!
 //! # What Outlook changes
 //!
