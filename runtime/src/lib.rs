@@ -27,6 +27,8 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 mod com;
+#[cfg(windows)]
+pub mod dpapi;
 mod error;
 mod ll;
 pub mod module;

@@ -15,6 +15,11 @@
 //! | `MSG_SERVICE_INSTALL`, `MSG_SERVICE_UNINSTALL`, `MSG_SERVICE_DELETE` | `S_OK`: the store keeps nothing outside the profile |
 //! | `MSG_SERVICE_PROVIDER_CREATE`, `MSG_SERVICE_PROVIDER_DELETE` | `MAPI_E_NO_SUPPORT`: one store per service |
 //!
+//! With `store_provider!(settings = [..], protect = .., ..)` ([`answer_with`]), a closure
+//! of the store runs on the settings between the values given and the backend: a store
+//! replaces a password with its protected form there, so the profile never holds it in
+//! clear (imap-store does, with DPAPI on Windows).
+//!
 //! At logon the framework reads the same settings from the provider's section
 //! (`IMAPISupport::OpenProfileSection(NULL)`) and hands them to the closure that opens
 //! the backend in [`LogonRequest::settings`](crate::ll::provider::LogonRequest).
@@ -73,6 +78,12 @@ impl Settings {
         })
     }
 
+    /// Sets `tag` to `value`, in place of the value with its property identifier.
+    pub fn set(&mut self, tag: ULONG, value: OwnedValue) {
+        self.values.retain(|(t, _)| prop_id(*t) != prop_id(tag));
+        self.values.push((tag, value));
+    }
+
     /// Every value.
     pub fn values(&self) -> &[(ULONG, OwnedValue)] {
         &self.values
@@ -129,6 +140,26 @@ where
     B: Backend,
     F: Fn(&LogonRequest<'_>) -> Result<B>,
 {
+    answer_with(call, tags, |_: &mut Settings| Ok(()), make)
+}
+
+/// [`answer`], with `protect` run on the settings once the values given are put over
+/// the section's, before the backend is opened with them and before they are written:
+/// what a store uses to keep a secret (a password) out of the profile in clear, by
+/// replacing the value given with a protected one
+/// (`store_provider!(settings = [..], protect = .., make)`). Its error is the answer,
+/// and nothing is written.
+pub fn answer_with<B, F, P>(
+    call: &ServiceCall<'_>,
+    tags: &[ULONG],
+    protect: P,
+    make: F,
+) -> Result<()>
+where
+    B: Backend,
+    F: Fn(&LogonRequest<'_>) -> Result<B>,
+    P: Fn(&mut Settings) -> Result<()>,
+{
     match call.context() {
         ServiceContext::Install | ServiceContext::Uninstall | ServiceContext::Delete => Ok(()),
         ServiceContext::ProviderCreate | ServiceContext::ProviderDelete => {
@@ -146,7 +177,7 @@ where
                 ));
             }
             for uid in providers {
-                configure(call, &call.section(Some(uid))?, tags, &make)?;
+                configure(call, &call.section(Some(uid))?, tags, &protect, &make)?;
             }
             Ok(())
         }
@@ -154,15 +185,17 @@ where
 }
 
 /// Configures one store provider's section.
-fn configure<B, F>(
+fn configure<B, F, P>(
     call: &ServiceCall<'_>,
     section: &ProfileSection,
     tags: &[ULONG],
+    protect: &P,
     make: &F,
 ) -> Result<()>
 where
     B: Backend,
     F: Fn(&LogonRequest<'_>) -> Result<B>,
+    P: Fn(&mut Settings) -> Result<()>,
 {
     let mut settings = Settings::read(section, tags)?;
     let given = call.props();
@@ -170,12 +203,15 @@ where
         tags,
         given.iter().map(|p| (p.tag(), OwnedValue::from(p.value()))),
     )?;
+    // Its error is answered as the backend's would be (the service may be added
+    // unconfigured).
+    let protected = protect(&mut settings);
     let request = LogonRequest {
         entry_id: &[],
         flags: sys::MDB_NO_DIALOG,
         settings: &settings,
     };
-    let backend = match make(&request) {
+    let backend = match protected.and_then(|()| make(&request)) {
         Ok(b) => b,
         Err(_) if call.context() == ServiceContext::Create && given.is_empty() => return Ok(()),
         Err(e) => return Err(e),

@@ -18,6 +18,8 @@
 //! - [`pending`]: the read flags and deletions waiting for the next sync, in a small file
 //!   per folder.
 //! - [`names`]: IMAP folder names as Maildir++ names and as a person reads them.
+//! - [`secret`]: the password as the profile keeps it, protected for the user (DPAPI on
+//!   Windows, a key file and ChaCha20-Poly1305 elsewhere).
 //!
 //! # What Outlook changes
 //!
@@ -55,8 +57,19 @@
 //! does). The server's certificate is always verified: a certificate for another name, or
 //! from an authority not trusted, ends the sync with `MAPI_E_LOGON_FAILED` through
 //! `Error` and `Done`, the message naming the problem (`certificate not valid for name
-//! "localhost"`, `UnknownIssuer`). **Not yet**: the password is kept in the profile as it
-//! is given (issue 30 asks for DPAPI or the credential manager).
+//! "localhost"`, `UnknownIssuer`).
+//!
+//! The password is never written into the profile in clear: the service entry
+//! ([`protect_password`], given to `store_provider!` as `protect`) turns the
+//! [`PR_IMAP_PASSWORD`] it is given into [`PR_IMAP_PASSWORD_PROTECTED`] and writes an
+//! empty [`PR_IMAP_PASSWORD`]; each logon unprotects it ([`secret`]). On Windows the
+//! bytes are DPAPI's (`CryptProtectData` for the current user, no UI, through
+//! `mapi_sync::dpapi`); elsewhere a random key in `imap-store.key` in the Maildir's
+//! folder (mode `0600`) seals it with ChaCha20-Poly1305. Bytes that do not unprotect
+//! (changed, another user's or machine's, the key gone) fail the logon with
+//! `MAPI_E_UNCONFIGURED` and a `MAPIERROR` naming the setting and saying to configure the
+//! account again (MAPI then calls the service entry). The password shows in no
+//! progress text, error or log: `LOGIN` failures name the user only.
 //!
 //! # Crates, and what they cost
 //!
@@ -82,7 +95,11 @@
 //!   the budget); the price is that rustls 0.23.48 deprecates `ring::default_provider`
 //!   for lacking post-quantum key exchange (X25519MLKEM768), which only `aws-lc-rs`
 //!   offers today: the sessions use classic ECDHE.
-//! - `tempfile`: the state and pending files, written and renamed atomically.
+//! - `tempfile`: the state and pending files, written and renamed atomically; the
+//!   password's key file (made with mode `0600`).
+//! - `ring` (off Windows; already built for rustls, so nothing added): the password's
+//!   ChaCha20-Poly1305 and the random key and nonces (see [`secret`] for why not the
+//!   `chacha20poly1305` crate). Windows uses DPAPI through `windows-sys`, the runtime's.
 //! - Tests only: `rcgen` (with `ring`, already built for rustls) makes the test CA and
 //!   the server's certificate, so no `openssl` command is needed.
 //!
@@ -111,6 +128,7 @@ pub mod maildir;
 pub mod mime;
 pub mod names;
 pub mod pending;
+pub mod secret;
 pub mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -118,7 +136,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::UNIX_EPOCH;
 
-use mapi_sync::props::{prop_id, prop_tag, Prop, PropValue};
+use mapi_sync::props::{prop_id, prop_tag, OwnedValue, Prop, PropValue};
 use mapi_sync::sys::{self, ULONG};
 use mapi_sync::{Error, Progress, Result, SyncRequest};
 use mapi_sync_store::backend::{Backend, FolderInfo, MessageRef, StoreInfo};
@@ -140,7 +158,10 @@ pub const PR_IMAP_SERVER: ULONG = prop_tag(sys::PT_UNICODE, 0x6601);
 pub const PR_IMAP_PORT: ULONG = prop_tag(sys::PT_LONG, 0x6602);
 /// The user to log in as (`PT_UNICODE`).
 pub const PR_IMAP_USER: ULONG = prop_tag(sys::PT_UNICODE, 0x6603);
-/// The password (`PT_UNICODE`).
+/// The password as it is given to the service entry (`PT_UNICODE`). Never written in
+/// clear: the service entry ([`protect_password`]) writes it protected into
+/// [`PR_IMAP_PASSWORD_PROTECTED`] and an empty string here (over any older value). A
+/// logon still takes a non-empty one (a profile section made by hand).
 pub const PR_IMAP_PASSWORD: ULONG = prop_tag(sys::PT_UNICODE, 0x6604);
 /// `tls`, `starttls` or `none` (`PT_UNICODE`); `tls` when absent.
 pub const PR_IMAP_SECURITY: ULONG = prop_tag(sys::PT_UNICODE, 0x6605);
@@ -151,8 +172,12 @@ pub const PR_IMAP_CA_FILE: ULONG = prop_tag(sys::PT_UNICODE, 0x6606);
 /// password and the mail then cross the network in clear. `false` when absent.
 pub const PR_IMAP_INSECURE_PLAINTEXT: ULONG = prop_tag(sys::PT_BOOLEAN, 0x6607);
 
+/// The password protected for the user ([`secret::protect`]: DPAPI's blob on Windows, a
+/// key file beside the Maildir and ChaCha20-Poly1305 elsewhere) (`PT_BINARY`).
+pub const PR_IMAP_PASSWORD_PROTECTED: ULONG = prop_tag(sys::PT_BINARY, 0x6608);
+
 /// Every setting, as `store_provider!` is given them.
-pub const SETTINGS: [ULONG; 8] = [
+pub const SETTINGS: [ULONG; 9] = [
     PR_IMAP_MAILDIR,
     PR_IMAP_SERVER,
     PR_IMAP_PORT,
@@ -161,6 +186,7 @@ pub const SETTINGS: [ULONG; 8] = [
     PR_IMAP_SECURITY,
     PR_IMAP_CA_FILE,
     PR_IMAP_INSECURE_PLAINTEXT,
+    PR_IMAP_PASSWORD_PROTECTED,
 ];
 
 /// `PR_HTML` (`PidTagHtml`, 0x1013, `PT_BINARY`): not in mingw-w64's `mapitags.h`.
@@ -418,7 +444,36 @@ impl ImapBackend {
         let maildir = settings.require_text(PR_IMAP_MAILDIR, "Maildir folder")?;
         let server = settings.require_text(PR_IMAP_SERVER, "IMAP server")?;
         let user = settings.require_text(PR_IMAP_USER, "IMAP user")?;
-        let password = settings.text(PR_IMAP_PASSWORD).unwrap_or_default();
+        let password = match settings.text(PR_IMAP_PASSWORD).filter(|p| !p.is_empty()) {
+            Some(clear) => clear,
+            None => match settings
+                .get(PR_IMAP_PASSWORD_PROTECTED)
+                .map(|v| v.as_value())
+            {
+                None => String::new(),
+                Some(PropValue::Binary(bytes)) => secret::unprotect(bytes, Path::new(&maildir))
+                    .map_err(|e| {
+                        Error::with_message(
+                            sys::MAPI_E_UNCONFIGURED,
+                            format!(
+                                "the IMAP password in the profile (property \
+                                 0x{PR_IMAP_PASSWORD_PROTECTED:08X}) cannot be read: {}; \
+                                 configure the account again with its password",
+                                e.message().unwrap_or("no reason given")
+                            ),
+                        )
+                    })?,
+                Some(_) => {
+                    return Err(Error::with_message(
+                        sys::MAPI_E_UNCONFIGURED,
+                        format!(
+                            "the IMAP password in the profile (property \
+                             0x{PR_IMAP_PASSWORD_PROTECTED:08X}) is not binary"
+                        ),
+                    ))
+                }
+            },
+        };
         let security = match settings.text(PR_IMAP_SECURITY) {
             None => Security::Tls,
             Some(t) => Security::parse(&t).ok_or_else(|| {
@@ -838,7 +893,26 @@ mapi_sync_store::store_provider!(
         PR_IMAP_PASSWORD,
         PR_IMAP_SECURITY,
         PR_IMAP_CA_FILE,
-        PR_IMAP_INSECURE_PLAINTEXT
+        PR_IMAP_INSECURE_PLAINTEXT,
+        PR_IMAP_PASSWORD_PROTECTED
     ],
+    protect = protect_password,
     ImapBackend::for_logon
 );
+
+/// What the service entry does to the settings before it writes them: a password given
+/// in clear ([`PR_IMAP_PASSWORD`]) becomes [`PR_IMAP_PASSWORD_PROTECTED`]
+/// ([`secret::protect`], for the Maildir the settings name), and [`PR_IMAP_PASSWORD`] an
+/// empty string, so the profile holds only the protected bytes. Without a password given
+/// the settings stay as they are (a configuration that changes the server keeps the
+/// protected password).
+pub fn protect_password(settings: &mut Settings) -> Result<()> {
+    let Some(password) = settings.text(PR_IMAP_PASSWORD).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let maildir = settings.require_text(PR_IMAP_MAILDIR, "Maildir folder")?;
+    let protected = secret::protect(&password, Path::new(&maildir))?;
+    settings.set(PR_IMAP_PASSWORD, OwnedValue::Unicode(Vec::new()));
+    settings.set(PR_IMAP_PASSWORD_PROTECTED, OwnedValue::Binary(protected));
+    Ok(())
+}

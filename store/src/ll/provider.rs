@@ -586,9 +586,27 @@ impl<B: Backend> IMSLogon_Impl for LogonObject<B> {
 /// });
 /// ```
 ///
+/// With `protect = ..` after the settings, `ServiceEntry` runs that closure
+/// (`Fn(&mut Settings) -> Result<()>`) on the settings before it opens the backend with
+/// them and writes them ([`service::answer_with`](crate::service::answer_with)): a store
+/// replaces a secret given in clear with a protected form of it there, so the profile
+/// never holds the clear one.
+///
 /// (A whole example is in the crate's documentation.)
 #[macro_export]
 macro_rules! store_provider {
+    (settings = [$($tag:expr),* $(,)?], protect = $protect:expr, $make:expr $(,)?) => {
+        $crate::__private::ms_provider_init!(|init: &$crate::__private::Init| {
+            ::core::result::Result::Ok($crate::ll::provider::ProviderObject::with_settings(
+                init.allocators,
+                &[$($tag),*],
+                $make,
+            ))
+        });
+        $crate::__private::service_entry!(|call: &$crate::__private::ServiceCall<'_>| {
+            $crate::service::answer_with(call, &[$($tag),*], $protect, $make)
+        });
+    };
     (settings = [$($tag:expr),* $(,)?], $make:expr $(,)?) => {
         $crate::__private::ms_provider_init!(|init: &$crate::__private::Init| {
             ::core::result::Result::Ok($crate::ll::provider::ProviderObject::with_settings(

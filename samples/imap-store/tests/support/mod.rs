@@ -146,6 +146,52 @@ pub fn logon(provider: &sys::IMSProvider, settings: Settings) -> (sys::IMSLogon,
     unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) }
 }
 
+/// `IMSProvider::Logon` with a profile holding `settings`, for a logon that may fail:
+/// the logon object and the store, or the `HRESULT` and the `MAPIERROR`'s text.
+pub fn try_logon(
+    provider: &sys::IMSProvider,
+    settings: Settings,
+) -> Result<(sys::IMSLogon, sys::IMsgStore), (HRESULT, String)> {
+    let support: sys::IMAPISupport = Object::new(Support { settings })
+        .cast()
+        .expect("IMAPISupport");
+    let (mut l, mut s) = (sys::InterfacePtr::null(), sys::InterfacePtr::null());
+    let mut error: sys::LPMAPIERROR = null_mut();
+    // SAFETY: a live support object, no entry identifier, writable out-pointers.
+    let hr = unsafe {
+        provider.Logon(
+            sys::InterfacePtr::from_raw(support.as_raw()),
+            0,
+            null_mut(),
+            0,
+            null_mut(),
+            sys::MAPI_UNICODE,
+            std::ptr::null(),
+            null_mut(),
+            null_mut(),
+            &mut error,
+            &mut l,
+            &mut s,
+        )
+    };
+    if hr == S_OK {
+        // SAFETY: one reference each from a successful Logon.
+        return Ok(unsafe { (l.into_owned().unwrap(), s.into_owned().unwrap()) });
+    }
+    let text = if error.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a MAPIERROR the provider allocated, its text wide (MAPI_UNICODE); freed
+        // once after it is read.
+        unsafe {
+            let t = from_wide((*error).lpszError.cast());
+            free(error.cast());
+            t
+        }
+    };
+    Err((hr, text))
+}
+
 fn from_wide(p: *const WCHAR) -> String {
     if p.is_null() {
         return String::new();
