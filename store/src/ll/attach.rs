@@ -133,13 +133,12 @@ impl<B: Backend> IMAPIProp_Impl for AttachObject<B> {
         flags: ULONG,
         out: *mut LPUNKNOWN,
     ) -> HRESULT {
-        let r = (|| {
-            // SAFETY: null or writable (OpenProperty's contract).
-            let mut out = unsafe { Out::new(out) }?;
-            out.clear();
-            // SAFETY: null or an IID (OpenProperty's contract).
-            unsafe { self.open_property(tag, iid, options, flags, &mut out) }
-        })();
+        // SAFETY: OpenProperty's contract: `out` null or writable, `iid` null or an IID.
+        let r = unsafe {
+            super::entry::open_property_out(out, |out| {
+                self.open_property(tag, iid, options, flags, out)
+            })
+        };
         self.last_error.answer(r)
     }
 }

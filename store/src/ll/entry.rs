@@ -67,6 +67,42 @@ pub(crate) unsafe fn entry_list<'a>(list: sys::LPENTRYLIST) -> Result<Option<Vec
         .map(Some)
 }
 
+/// `IMAPIProp::DeleteProps(tags, problems)`: no problem array is handed out (every
+/// property is deleted or none), `MAPI_E_INVALID_PARAMETER` for no tag array, else
+/// `delete` with the tags.
+///
+/// # Safety
+/// DeleteProps' contract: `tags` null or a tag array, `problems` null or writable.
+pub(crate) unsafe fn delete_props(
+    tags: LPSPropTagArray,
+    problems: *mut LPSPropProblemArray,
+    delete: impl FnOnce(&[ULONG]) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: null or writable (the caller's contract).
+    if let Ok(mut problems) = unsafe { Out::new(problems) } {
+        problems.clear();
+    }
+    // SAFETY: null or a tag array (the caller's contract), read during the call.
+    let Some(tags) = (unsafe { mapi_sync_runtime::props::prop_tags(tags) }) else {
+        return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
+    };
+    delete(tags)
+}
+
+/// `IMAPIProp::OpenProperty`'s out-pointer checked and cleared, then `open` with it.
+///
+/// # Safety
+/// `out` null or writable (OpenProperty's contract).
+pub(crate) unsafe fn open_property_out(
+    out: *mut LPUNKNOWN,
+    open: impl FnOnce(&mut Out<'_, LPUNKNOWN>) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: the caller's contract.
+    let mut out = unsafe { Out::new(out) }?;
+    out.clear();
+    open(&mut out)
+}
+
 /// Hands `unknown`'s interface `iid` to the caller through `out`, or for a null `iid`
 /// its standard interface `standard` (IMsgStore, IMAPIFolder, IMessage: an object's
 /// IUnknown need not be that interface's pointer, a store's is its IMAPISync's):

@@ -939,18 +939,8 @@ impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
         tags: sys::LPSPropTagArray,
         problems: *mut sys::LPSPropProblemArray,
     ) -> HRESULT {
-        let r = (|| {
-            // SAFETY: null or writable (DeleteProps' contract); no problem array is
-            // handed out (every property is deleted or none).
-            if let Ok(mut problems) = unsafe { Out::new(problems) } {
-                problems.clear();
-            }
-            // SAFETY: null or a tag array (DeleteProps' contract), read during the call.
-            let Some(tags) = (unsafe { mapi_sync_runtime::props::prop_tags(tags) }) else {
-                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
-            };
-            self.edit(&[], tags)
-        })();
+        // SAFETY: DeleteProps' contract.
+        let r = unsafe { super::entry::delete_props(tags, problems, |tags| self.edit(&[], tags)) };
         self.last_error.answer(r)
     }
 
@@ -967,13 +957,12 @@ impl<B: Backend> IMAPIProp_Impl for MessageObject<B> {
         flags: ULONG,
         out: *mut LPUNKNOWN,
     ) -> HRESULT {
-        let r = (|| {
-            // SAFETY: null or writable (OpenProperty's contract).
-            let mut out = unsafe { Out::new(out) }?;
-            out.clear();
-            // SAFETY: null or an IID (OpenProperty's contract).
-            unsafe { self.open_property(tag, iid, options, flags, &mut out) }
-        })();
+        // SAFETY: OpenProperty's contract: `out` null or writable, `iid` null or an IID.
+        let r = unsafe {
+            super::entry::open_property_out(out, |out| {
+                self.open_property(tag, iid, options, flags, out)
+            })
+        };
         self.last_error.answer(r)
     }
 }

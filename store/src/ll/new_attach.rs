@@ -183,21 +183,16 @@ impl<B: Backend> IMAPIProp_Impl for NewAttachObject<B> {
         tags: sys::LPSPropTagArray,
         problems: *mut sys::LPSPropProblemArray,
     ) -> HRESULT {
-        let r = (|| {
-            // SAFETY: null or writable (DeleteProps' contract).
-            if let Ok(mut problems) = unsafe { Out::new(problems) } {
-                problems.clear();
-            }
-            // SAFETY: null or a tag array (DeleteProps' contract), read during the call.
-            let Some(tags) = (unsafe { mapi_sync_runtime::props::prop_tags(tags) }) else {
-                return Err(Error::new(sys::MAPI_E_INVALID_PARAMETER));
-            };
-            if !self.writable {
-                return Err(Self::refused());
-            }
-            lock(&self.cells).retain(|(t, _)| !tags.iter().any(|d| prop_id(*d) == prop_id(*t)));
-            Ok(())
-        })();
+        // SAFETY: DeleteProps' contract.
+        let r = unsafe {
+            super::entry::delete_props(tags, problems, |tags| {
+                if !self.writable {
+                    return Err(Self::refused());
+                }
+                lock(&self.cells).retain(|(t, _)| !tags.iter().any(|d| prop_id(*d) == prop_id(*t)));
+                Ok(())
+            })
+        };
         self.last_error.answer(r)
     }
 
@@ -214,13 +209,12 @@ impl<B: Backend> IMAPIProp_Impl for NewAttachObject<B> {
         flags: ULONG,
         out: *mut LPUNKNOWN,
     ) -> HRESULT {
-        let r = (|| {
-            // SAFETY: null or writable (OpenProperty's contract).
-            let mut out = unsafe { Out::new(out) }?;
-            out.clear();
-            // SAFETY: null or an IID (OpenProperty's contract).
-            unsafe { self.open_stream(tag, iid, options, flags, &mut out) }
-        })();
+        // SAFETY: OpenProperty's contract: `out` null or writable, `iid` null or an IID.
+        let r = unsafe {
+            super::entry::open_property_out(out, |out| {
+                self.open_stream(tag, iid, options, flags, out)
+            })
+        };
         self.last_error.answer(r)
     }
 }
