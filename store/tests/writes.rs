@@ -868,7 +868,7 @@ fn a_new_message_takes_a_body_and_attachments_through_streams() {
 /// `CreateFolder(FOLDER_GENERIC, name, flags)` on `parent`: the folder, or what it answered.
 fn create_folder(
     parent: &IMAPIFolder,
-    name: &[u8],
+    name: *const std::ffi::c_void,
     flags: ULONG,
 ) -> std::result::Result<IMAPIFolder, i32> {
     let mut out = sys::InterfacePtr::null();
@@ -877,7 +877,7 @@ fn create_folder(
     let hr = unsafe {
         parent.CreateFolder(
             sys::FOLDER_GENERIC,
-            name.as_ptr().cast_mut().cast(),
+            name.cast_mut().cast(),
             null_mut(),
             null_mut(),
             flags,
@@ -892,11 +892,9 @@ fn create_folder(
     Ok(unsafe { out.into_owned() }.unwrap())
 }
 
-fn utf16z(text: &str) -> Vec<u8> {
-    text.encode_utf16()
-        .chain([0])
-        .flat_map(u16::to_le_bytes)
-        .collect()
+/// `text` as a NUL-terminated UTF-16 string (aligned for `u16`, as a caller's is).
+fn utf16z(text: &str) -> Vec<u16> {
+    text.encode_utf16().chain([0]).collect()
 }
 
 fn child_names(folder: &IMAPIFolder) -> Vec<String> {
@@ -932,7 +930,12 @@ fn folders_are_made_and_deleted_through_the_backend() {
     let mail = Arc::new(Mail::default());
     let store = store(&mail);
     let inbox = folder(&store, b"INBOX");
-    let projects = create_folder(&inbox, &utf16z("Projects"), sys::MAPI_UNICODE).unwrap();
+    let projects = create_folder(
+        &inbox,
+        utf16z("Projects").as_ptr().cast(),
+        sys::MAPI_UNICODE,
+    )
+    .unwrap();
     assert_eq!(
         text_of(&projects, sys::PR_DISPLAY_NAME_W).as_deref(),
         Some("Projects")
@@ -941,18 +944,23 @@ fn folders_are_made_and_deleted_through_the_backend() {
     let eid = prop(&projects, sys::PR_ENTRYID).unwrap();
     // The same name again (case aside): a collision, or with OPEN_IF_EXISTS the folder.
     assert_eq!(
-        create_folder(&inbox, &utf16z("PROJECTS"), sys::MAPI_UNICODE).err(),
+        create_folder(
+            &inbox,
+            utf16z("PROJECTS").as_ptr().cast(),
+            sys::MAPI_UNICODE
+        )
+        .err(),
         Some(sys::MAPI_E_COLLISION)
     );
     let again = create_folder(
         &inbox,
-        &utf16z("projects"),
+        utf16z("projects").as_ptr().cast(),
         sys::MAPI_UNICODE | sys::OPEN_IF_EXISTS,
     )
     .unwrap();
     assert_eq!(prop(&again, sys::PR_ENTRYID), Some(eid.clone()));
     // An 8-bit name, through the code page.
-    let cafe = create_folder(&inbox, b"Caf\xE9\0", 0).unwrap();
+    let cafe = create_folder(&inbox, b"Caf\xE9\0".as_ptr().cast(), 0).unwrap();
     assert_eq!(
         text_of(&cafe, sys::PR_DISPLAY_NAME_W).as_deref(),
         Some("Café")
@@ -994,7 +1002,7 @@ fn a_backend_with_fixed_folders_refuses_new_ones() {
     let store: IMsgStore = StoreObject::new(ctx).cast().unwrap();
     let inbox = folder(&store, b"INBOX");
     assert_eq!(
-        create_folder(&inbox, &utf16z("New"), sys::MAPI_UNICODE).err(),
+        create_folder(&inbox, utf16z("New").as_ptr().cast(), sys::MAPI_UNICODE).err(),
         Some(sys::MAPI_E_NO_ACCESS)
     );
     let archive = prop(&folder(&store, b"ARCHIVE"), sys::PR_ENTRYID).unwrap();
